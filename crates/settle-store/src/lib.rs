@@ -1,1 +1,167 @@
-pub fn x(){}
+//! Settle's storage: sqlx over SQLite (embedded, the default) and PostgreSQL.
+//!
+//! This is the only crate that knows SQL. It opens either engine through
+//! sqlx's `Any` driver, so one body of queries serves both; the schema's
+//! migrations are kept per engine. Each business event is one database
+//! transaction: the domain decides, [`batch::Batch`] collects the rows, and
+//! the transaction writes them all or none.
+
+pub mod batch;
+mod error;
+pub mod ops;
+pub mod reports;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use error::{Result, StoreError};
+
+/// Which engine a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the books live.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// A SQLite file `settle.db` in this directory (created if missing).
+    DataDir(PathBuf),
+    /// A `postgres://` (or `sqlite://`) URL.
+    Url(String),
+}
+
+impl Location {
+    /// `--database-url` wins; otherwise the data directory.
+    pub fn from_options(database_url: Option<&str>, data_dir: &Path) -> Location {
+        match database_url {
+            Some(url) if !url.is_empty() => Location::Url(url.to_string()),
+            _ => Location::DataDir(data_dir.to_path_buf()),
+        }
+    }
+}
+
+/// A handle on the books. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer at a time; taking this before `BEGIN IMMEDIATE`
+    /// queues this process's writers instead of failing them with "busy".
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+/// A write transaction, holding the SQLite writer lock while it lives.
+pub struct WriteTx {
+    tx: Transaction<'static, sqlx::Any>,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (creating if need be) and migrates the database.
+    pub async fn open(location: &Location) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = match location {
+            Location::DataDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::invalid("data_dir", format!("cannot create {}: {e}", dir.display())))?;
+                format!("sqlite://{}?mode=rwc", dir.join("settle.db").display())
+            }
+            Location::Url(url) => url.clone(),
+        };
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::invalid("database_url", format!("{url:?} is neither postgres://... nor sqlite://...")));
+        };
+        let options: AnyConnectOptions = url.parse().map_err(|e| StoreError::invalid("database_url", e))?;
+        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .max_connections(4)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;")
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => pool_options.max_connections(16).connect_with(options).await?,
+        };
+        let store = Store { pool, backend, sqlite_writer: Arc::new(Mutex::new(())) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Database(e.into()))?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` behind the process's
+    /// writer lock on SQLite, a plain transaction on PostgreSQL (where the
+    /// command locks the rows it reads with `FOR UPDATE`).
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        match self.backend {
+            Backend::Sqlite => {
+                let writer = self.sqlite_writer.clone().lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _writer: Some(writer) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _writer: None }),
+        }
+    }
+
+    /// " FOR UPDATE" on PostgreSQL; nothing on SQLite, whose write
+    /// transactions already exclude each other.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current instant as RFC 3339 text, for `created_at` columns. Only the
+/// store and the doors read the clock; the domain never does.
+pub(crate) fn now_text() -> String {
+    jiff::Timestamp::now().to_string()
+}

@@ -1,0 +1,260 @@
+//! Rows to write for one or many business events, written in one go.
+//!
+//! Every write goes through a [`Batch`]: a single payment posted from the
+//! CLI and a million rows from an import take the same path, so the import
+//! cannot drift from the one-at-a-time rules. Rows are inserted with
+//! multi-row `INSERT`s (kept under both engines' bind-parameter limits), then
+//! the cached balances of rows that already existed are moved by guarded
+//! `UPDATE`s that refuse to take an item below zero or a credit negative.
+
+use std::collections::BTreeMap;
+
+use settle_domain::ledger::JournalEntry;
+use settle_domain::Date;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments};
+
+use crate::{Result, StoreError};
+
+/// One SQL value.
+#[derive(Clone, Debug)]
+pub enum V {
+    I(i64),
+    T(String),
+    NI(Option<i64>),
+    NT(Option<String>),
+}
+
+impl From<i64> for V {
+    fn from(v: i64) -> V {
+        V::I(v)
+    }
+}
+impl From<String> for V {
+    fn from(v: String) -> V {
+        V::T(v)
+    }
+}
+impl From<&str> for V {
+    fn from(v: &str) -> V {
+        V::T(v.to_string())
+    }
+}
+impl From<Option<i64>> for V {
+    fn from(v: Option<i64>) -> V {
+        V::NI(v)
+    }
+}
+impl From<Option<String>> for V {
+    fn from(v: Option<String>) -> V {
+        V::NT(v)
+    }
+}
+impl From<Date> for V {
+    fn from(v: Date) -> V {
+        V::T(v.to_string())
+    }
+}
+
+/// A table and the columns a batch writes, in insertion order.
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+macro_rules! tables {
+    ($($konst:ident = $name:literal [$($col:literal),* $(,)?];)*) => {
+        $(pub const $konst: Table = Table { name: $name, columns: &[$($col),*] };)*
+        /// Insertion order: a row's references are written before it.
+        const ORDER: &[&Table] = &[$(&$konst),*];
+    };
+}
+
+tables! {
+    PARTY = "party" ["org_id", "party_id", "kind", "name", "date_of_birth", "created_at"];
+    PARTY_CONTACT = "party_contact" ["org_id", "contact_id", "party_id", "kind", "label", "value", "valid_from", "valid_to"];
+    ACCOUNT = "account" ["org_id", "account_id", "account_number", "party_id", "ar_kind", "currency", "status", "payment_terms", "opened_on", "balance_minor", "credit_minor", "created_at"];
+    JOURNAL_ENTRY = "journal_entry" ["org_id", "entry_id", "kind", "effective_date", "currency", "account_id", "memo", "created_at"];
+    INVOICE = "invoice" ["org_id", "invoice_id", "invoice_number", "account_id", "status", "issue_date", "due_date", "terms", "currency", "subtotal_minor", "tax_minor", "total_minor", "memo", "item_id", "entry_id", "void_entry_id", "created_at"];
+    INVOICE_LINE = "invoice_line" ["org_id", "invoice_id", "line_no", "item_code", "description", "quantity", "unit_price_minor", "tax_rate", "amount_minor", "tax_minor"];
+    OPEN_ITEM = "open_item" ["org_id", "item_id", "account_id", "reference", "kind", "invoice_id", "description", "issue_date", "due_date", "currency", "amount_minor", "balance_minor", "written_off", "status"];
+    POSTING = "posting" ["org_id", "entry_id", "line_no", "gl_code", "account_id", "item_id", "currency", "amount_minor", "effective_date"];
+    PAYMENT = "payment" ["org_id", "payment_id", "account_id", "method", "reference", "received_on", "currency", "amount_minor", "unapplied_minor", "status", "entry_id", "reversal_entry_id", "created_at"];
+    ALLOCATION = "allocation" ["org_id", "allocation_id", "account_id", "item_id", "source", "payment_id", "credit_note_id", "amount_minor", "effective_date", "entry_id"];
+    ADJUSTMENT = "adjustment" ["org_id", "adjustment_id", "account_id", "item_id", "reason", "amount_minor", "effective_date", "memo", "entry_id"];
+    CREDIT_NOTE = "credit_note" ["org_id", "credit_note_id", "credit_note_number", "account_id", "amount_minor", "issue_date", "memo", "entry_id"];
+    REFUND = "refund" ["org_id", "refund_id", "account_id", "amount_minor", "method", "reference", "refund_date", "entry_id"];
+}
+
+/// Both engines accept far more, but smaller statements keep memory flat.
+const MAX_PARAMS_PER_STATEMENT: usize = 8_000;
+
+/// Changes to cached balances of an item that existed before this batch.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ItemChange {
+    pub balance_delta_minor: i64,
+    pub written_off: bool,
+    pub void: bool,
+}
+
+#[derive(Default)]
+pub struct Batch {
+    rows: BTreeMap<&'static str, Vec<Vec<V>>>,
+    /// Per pre-existing item: how its balance moves.
+    pub item_changes: BTreeMap<i64, ItemChange>,
+    /// Per pre-existing account: (balance delta, credit delta).
+    pub account_deltas: BTreeMap<i64, (i64, i64)>,
+    /// Invoice status changes: (invoice id, new status, void entry id).
+    pub invoice_updates: Vec<(i64, &'static str, Option<i64>)>,
+    /// Payments reversed: (payment id, reversal entry id).
+    pub payment_reversals: Vec<(i64, i64)>,
+    row_count: usize,
+}
+
+impl Batch {
+    pub fn add(&mut self, table: &Table, row: Vec<V>) {
+        debug_assert_eq!(row.len(), table.columns.len(), "row for {} has the wrong width", table.name);
+        self.rows.entry(table.name).or_default().push(row);
+        self.row_count += 1;
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.row_count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.row_count == 0 && self.item_changes.is_empty() && self.account_deltas.is_empty() && self.invoice_updates.is_empty()
+    }
+
+    /// Adds a balanced entry and its postings.
+    pub fn add_entry(&mut self, org_id: i64, entry_id: i64, account_id: Option<i64>, entry: &JournalEntry, created_at: &str) {
+        let date = entry.effective_date().to_string();
+        let currency = entry.currency().code().to_string();
+        self.add(
+            &JOURNAL_ENTRY,
+            vec![org_id.into(), entry_id.into(), entry.kind().as_str().into(), date.clone().into(), currency.clone().into(), account_id.into(), entry.memo().into(), created_at.into()],
+        );
+        for (line_no, posting) in entry.postings().iter().enumerate() {
+            self.add(
+                &POSTING,
+                vec![
+                    org_id.into(),
+                    entry_id.into(),
+                    (line_no as i64 + 1).into(),
+                    posting.gl.code().into(),
+                    posting.account_id.into(),
+                    posting.item_id.into(),
+                    currency.clone().into(),
+                    posting.amount_minor.into(),
+                    date.clone().into(),
+                ],
+            );
+        }
+    }
+
+    pub fn change_item(&mut self, item_id: i64, delta_minor: i64) {
+        self.item_changes.entry(item_id).or_default().balance_delta_minor += delta_minor;
+    }
+
+    pub fn change_account(&mut self, account_id: i64, balance_delta_minor: i64, credit_delta_minor: i64) {
+        let entry = self.account_deltas.entry(account_id).or_default();
+        entry.0 += balance_delta_minor;
+        entry.1 += credit_delta_minor;
+    }
+
+    /// Writes everything in the open transaction `conn`.
+    pub async fn flush(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        for table in ORDER {
+            let Some(rows) = self.rows.remove(table.name) else { continue };
+            insert_rows(conn, table, rows).await?;
+        }
+        self.row_count = 0;
+        for (item_id, change) in std::mem::take(&mut self.item_changes) {
+            // The guard is the last line of defence against over-application:
+            // a concurrent writer that already moved the balance makes this
+            // touch no row, and the whole command rolls back.
+            let sql = "UPDATE open_item SET balance_minor = balance_minor + $3, \
+                written_off = CASE WHEN $4 = 1 THEN 1 WHEN balance_minor + $3 > 0 THEN 0 ELSE written_off END, \
+                status = CASE WHEN $5 = 1 THEN 'void' WHEN balance_minor + $3 = 0 THEN 'closed' ELSE 'open' END \
+                WHERE org_id = $1 AND item_id = $2 AND balance_minor + $3 >= 0 AND balance_minor + $3 <= amount_minor";
+            let done = sqlx::query(sql)
+                .bind(org_id)
+                .bind(item_id)
+                .bind(change.balance_delta_minor)
+                .bind(i64::from(change.written_off))
+                .bind(i64::from(change.void))
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Contention);
+            }
+        }
+        for (account_id, (balance_delta, credit_delta)) in std::mem::take(&mut self.account_deltas) {
+            let sql = "UPDATE account SET balance_minor = balance_minor + $3, credit_minor = credit_minor + $4 \
+                WHERE org_id = $1 AND account_id = $2 AND credit_minor + $4 >= 0";
+            let done = sqlx::query(sql).bind(org_id).bind(account_id).bind(balance_delta).bind(credit_delta).execute(&mut *conn).await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Contention);
+            }
+        }
+        for (invoice_id, status, void_entry) in std::mem::take(&mut self.invoice_updates) {
+            sqlx::query("UPDATE invoice SET status = $3, void_entry_id = COALESCE($4, void_entry_id) WHERE org_id = $1 AND invoice_id = $2")
+                .bind(org_id)
+                .bind(invoice_id)
+                .bind(status)
+                .bind(void_entry)
+                .execute(&mut *conn)
+                .await?;
+        }
+        for (payment_id, entry_id) in std::mem::take(&mut self.payment_reversals) {
+            let done = sqlx::query("UPDATE payment SET status = 'reversed', reversal_entry_id = $3 WHERE org_id = $1 AND payment_id = $2 AND status = 'posted'")
+                .bind(org_id)
+                .bind(payment_id)
+                .bind(entry_id)
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Contention);
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: Vec<Vec<V>>) -> Result<()> {
+    let width = table.columns.len();
+    let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).max(1);
+    let head = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns.join(", "));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<V>> = rows.by_ref().take(rows_per_statement).collect();
+        let mut sql = String::with_capacity(head.len() + chunk.len() * width * 5);
+        sql.push_str(&head);
+        let mut args = AnyArguments::default();
+        let mut n = 0usize;
+        for (i, row) in chunk.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for (j, value) in row.into_iter().enumerate() {
+                if j > 0 {
+                    sql.push(',');
+                }
+                n += 1;
+                sql.push('$');
+                sql.push_str(&n.to_string());
+                let bound = match value {
+                    V::I(v) => args.add(v),
+                    V::T(v) => args.add(v),
+                    V::NI(v) => args.add(v),
+                    V::NT(v) => args.add(v),
+                };
+                bound.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+            sql.push(')');
+        }
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+    }
+    Ok(())
+}

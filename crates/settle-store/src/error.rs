@@ -1,0 +1,91 @@
+//! Storage errors, mapped once from `sqlx::Error`.
+
+use settle_domain::{
+    account::PartyError, aging::AgingError, allocation::AllocationError, events::EventError, invoice::InvoiceError, money::MoneyError,
+    IdempotencyKeyError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A record the command names does not exist (in this organisation).
+    #[error("{what} {key:?} not found")]
+    NotFound { what: &'static str, key: String },
+    /// The command is well formed but not allowed by the books' state.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// A uniqueness or integrity constraint refused the write.
+    #[error("conflict: {constraint}")]
+    Conflict { constraint: String },
+    /// The idempotency key was used before for a different request.
+    #[error("idempotency key {key:?} was already used for a different request; use a new key for a new request")]
+    IdempotencyMismatch { key: String },
+    /// Another writer changed what this command read; it was rolled back
+    /// and may be retried.
+    #[error("the books changed under this command; nothing was written, try again")]
+    Contention,
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    pub fn invalid(field: &'static str, message: impl std::fmt::Display) -> StoreError {
+        StoreError::Invalid { field, message: message.to_string() }
+    }
+
+    pub fn not_found(what: &'static str, key: impl std::fmt::Display) -> StoreError {
+        StoreError::NotFound { what, key: key.to_string() }
+    }
+
+    /// Whether a retry of the whole command may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Contention)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &error {
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            let message = db.message().to_string();
+            // PostgreSQL: serialization failure, deadlock. SQLite: busy, locked.
+            if matches!(code.as_str(), "40001" | "40P01" | "5" | "6" | "517" | "261") || message.contains("database is locked") {
+                return StoreError::Contention;
+            }
+            if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() || code == "23514" || message.contains("CHECK constraint") {
+                let constraint = db.constraint().map(str::to_string).unwrap_or(message);
+                return StoreError::Conflict { constraint };
+            }
+        }
+        StoreError::Database(error)
+    }
+}
+
+macro_rules! invalid_from {
+    ($($ty:ty => $field:literal),* $(,)?) => {
+        $(impl From<$ty> for StoreError {
+            fn from(error: $ty) -> StoreError {
+                StoreError::Invalid { field: $field, message: error.to_string() }
+            }
+        })*
+    };
+}
+
+invalid_from! {
+    MoneyError => "amount",
+    PartyError => "party",
+    InvoiceError => "invoice",
+    AllocationError => "allocation",
+    EventError => "amount",
+    AgingError => "buckets",
+    IdempotencyKeyError => "idempotency_key",
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(error: serde_json::Error) -> StoreError {
+        StoreError::Corrupt(error.to_string())
+    }
+}

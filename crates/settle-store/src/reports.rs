@@ -1,0 +1,559 @@
+//! Read models: account lists and details, invoices, aging, trial balance,
+//! and the journal for export. Reports compute from the journal (or from
+//! cached balances when those are provably the same) and never write.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use settle_domain::aging::AgingBuckets;
+use settle_domain::ledger::GlAccount;
+use settle_domain::money::{Currency, Money};
+use settle_domain::Date;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, Row};
+
+use crate::ops::{parse_date, Organisation};
+use crate::{Result, Store, StoreError};
+
+fn currency(code: &str) -> Result<Currency> {
+    Currency::from_code(code).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn fmt(amount_minor: i64, currency: Currency) -> String {
+    Money::from_minor(amount_minor, currency).to_decimal_string()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountSummary {
+    pub account_number: String,
+    pub name: String,
+    pub ar_kind: String,
+    pub status: String,
+    pub currency: String,
+    /// What the open items add up to.
+    pub balance: String,
+    /// Unapplied credit held for the customer.
+    pub credit: String,
+    /// Balance less credit: what the customer owes on net.
+    pub net: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AccountFilter {
+    pub status: Option<String>,
+    /// Matches the account number or the party's name (case-insensitive).
+    pub search: Option<String>,
+    /// Only accounts whose balance is not zero.
+    pub with_balance: bool,
+    pub limit: i64,
+    /// Accounts whose number sorts after this one (cursor pagination).
+    pub after: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    pub kind: String,
+    pub value: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemView {
+    pub reference: String,
+    pub kind: String,
+    pub description: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub amount: String,
+    pub balance: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PaymentView {
+    pub payment_id: i64,
+    pub received_on: String,
+    pub method: String,
+    pub reference: String,
+    pub amount: String,
+    pub status: String,
+    pub allocations: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LedgerLine {
+    pub entry_id: i64,
+    pub date: String,
+    pub kind: String,
+    pub memo: String,
+    pub gl_code: String,
+    pub item: Option<String>,
+    pub amount: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountDetail {
+    pub summary: AccountSummary,
+    pub party_kind: String,
+    pub date_of_birth: Option<String>,
+    pub payment_terms: String,
+    pub opened_on: String,
+    pub contacts: Vec<Contact>,
+    pub items: Vec<ItemView>,
+    pub payments: Vec<PaymentView>,
+    pub ledger: Vec<LedgerLine>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InvoiceLineView {
+    pub line_no: i64,
+    pub item_code: String,
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub tax_rate: String,
+    pub amount: String,
+    pub tax: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InvoiceDetail {
+    pub invoice_number: String,
+    pub account_number: String,
+    pub status: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub terms: String,
+    pub currency: String,
+    pub subtotal: String,
+    pub tax: String,
+    pub total: String,
+    pub balance: String,
+    pub memo: String,
+    pub lines: Vec<InvoiceLineView>,
+    /// (date, source, amount) of everything applied to it.
+    pub applied: Vec<(String, String, String)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgingRow {
+    pub account_number: String,
+    pub name: String,
+    /// Minor units per bucket, in the order of `AgingReport::labels`.
+    pub buckets_minor: Vec<i64>,
+    pub credit_minor: i64,
+    pub total_minor: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgingReport {
+    pub as_of: Date,
+    pub currency: String,
+    pub labels: Vec<String>,
+    pub rows: Vec<AgingRow>,
+    pub totals_minor: Vec<i64>,
+    pub credit_minor: i64,
+    pub total_minor: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrialBalanceRow {
+    pub code: String,
+    pub name: String,
+    pub currency: String,
+    pub debit_minor: i64,
+    pub credit_minor: i64,
+    /// Debit less credit.
+    pub balance_minor: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JournalPosting {
+    pub gl_code: String,
+    pub account_number: Option<String>,
+    pub item: Option<String>,
+    pub amount_minor: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JournalEntryView {
+    pub entry_id: i64,
+    pub date: String,
+    pub kind: String,
+    pub currency: String,
+    pub memo: String,
+    pub postings: Vec<JournalPosting>,
+}
+
+impl Store {
+    pub async fn list_accounts(&self, org: &Organisation, filter: &AccountFilter) -> Result<Vec<AccountSummary>> {
+        let mut sql = String::from(
+            "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor \
+             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1",
+        );
+        let mut args = AnyArguments::default();
+        let mut n = 1;
+        args.add(org.org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut push = |sql: &mut String, clause: &str, value: String| -> Result<()> {
+            n += 1;
+            sql.push_str(&clause.replace("$?", &format!("${n}")));
+            args.add(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        if let Some(status) = &filter.status {
+            push(&mut sql, " AND a.status = $?", status.clone())?;
+        }
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            let pattern = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));
+            push(&mut sql, " AND (LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)", pattern)?;
+        }
+        if let Some(after) = &filter.after {
+            push(&mut sql, " AND a.account_number > $?", after.to_ascii_uppercase())?;
+        }
+        if filter.with_balance {
+            sql.push_str(" AND (a.balance_minor <> 0 OR a.credit_minor <> 0)");
+        }
+        sql.push_str(&format!(" ORDER BY a.account_number LIMIT {}", filter.limit.clamp(1, 10_000)));
+        let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    pub async fn account_detail(&self, org: &Organisation, number: &str) -> Result<AccountDetail> {
+        let number = number.trim().to_ascii_uppercase();
+        let row = sqlx::query(
+            "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor, \
+             p.kind, p.date_of_birth, a.payment_terms, a.opened_on, a.account_id, a.party_id \
+             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.account_number = $2",
+        )
+        .bind(org.org_id)
+        .bind(&number)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::not_found("account", &number))?;
+        let summary = summary_from_row(&row)?;
+        let cur = currency(&summary.currency)?;
+        let account_id: i64 = row.try_get(11)?;
+        let party_id: i64 = row.try_get(12)?;
+        let contacts = sqlx::query("SELECT kind, value, valid_from, valid_to FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY kind, valid_from, contact_id")
+            .bind(org.org_id)
+            .bind(party_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(Contact { kind: r.try_get(0)?, value: r.try_get(1)?, valid_from: r.try_get(2)?, valid_to: r.try_get(3)? }))
+            .collect::<Result<Vec<_>>>()?;
+        let items = sqlx::query("SELECT reference, kind, description, issue_date, due_date, amount_minor, balance_minor, status FROM open_item WHERE org_id = $1 AND account_id = $2 ORDER BY due_date, item_id")
+            .bind(org.org_id)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ItemView {
+                    reference: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    description: r.try_get(2)?,
+                    issue_date: r.try_get(3)?,
+                    due_date: r.try_get(4)?,
+                    amount: fmt(r.try_get(5)?, cur),
+                    balance: fmt(r.try_get(6)?, cur),
+                    status: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let payment_rows = sqlx::query("SELECT payment_id, received_on, method, reference, amount_minor, status FROM payment WHERE org_id = $1 AND account_id = $2 ORDER BY received_on, payment_id")
+            .bind(org.org_id)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let allocation_rows = sqlx::query("SELECT a.payment_id, i.reference, a.amount_minor FROM allocation a JOIN open_item i ON i.org_id = a.org_id AND i.item_id = a.item_id WHERE a.org_id = $1 AND a.account_id = $2 AND a.payment_id IS NOT NULL ORDER BY a.allocation_id")
+            .bind(org.org_id)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut by_payment: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
+        for r in &allocation_rows {
+            by_payment.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, fmt(r.try_get(2)?, cur)));
+        }
+        let payments = payment_rows
+            .iter()
+            .map(|r| {
+                let payment_id: i64 = r.try_get(0)?;
+                Ok(PaymentView {
+                    payment_id,
+                    received_on: r.try_get(1)?,
+                    method: r.try_get(2)?,
+                    reference: r.try_get(3)?,
+                    amount: fmt(r.try_get(4)?, cur),
+                    status: r.try_get(5)?,
+                    allocations: by_payment.remove(&payment_id).unwrap_or_default(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let ledger = sqlx::query(
+            "SELECT e.entry_id, e.effective_date, e.kind, e.memo, p.gl_code, i.reference, p.amount_minor FROM posting p \
+             JOIN journal_entry e ON e.org_id = p.org_id AND e.entry_id = p.entry_id \
+             LEFT JOIN open_item i ON i.org_id = p.org_id AND i.item_id = p.item_id \
+             WHERE p.org_id = $1 AND p.account_id = $2 ORDER BY e.effective_date, e.entry_id, p.line_no",
+        )
+        .bind(org.org_id)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(LedgerLine {
+                entry_id: r.try_get(0)?,
+                date: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                memo: r.try_get(3)?,
+                gl_code: r.try_get(4)?,
+                item: r.try_get(5)?,
+                amount: fmt(r.try_get(6)?, cur),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(AccountDetail {
+            summary,
+            party_kind: row.try_get(7)?,
+            date_of_birth: row.try_get(8)?,
+            payment_terms: row.try_get(9)?,
+            opened_on: row.try_get(10)?,
+            contacts,
+            items,
+            payments,
+            ledger,
+        })
+    }
+
+    pub async fn invoice_detail(&self, org: &Organisation, number: &str) -> Result<InvoiceDetail> {
+        let number = number.trim().to_ascii_uppercase();
+        let row = sqlx::query(
+            "SELECT v.invoice_id, a.account_number, v.status, v.issue_date, v.due_date, v.terms, v.currency, v.subtotal_minor, v.tax_minor, v.total_minor, v.memo, \
+             COALESCE(i.balance_minor, 0), v.item_id FROM invoice v JOIN account a ON a.org_id = v.org_id AND a.account_id = v.account_id \
+             LEFT JOIN open_item i ON i.org_id = v.org_id AND i.item_id = v.item_id WHERE v.org_id = $1 AND v.invoice_number = $2",
+        )
+        .bind(org.org_id)
+        .bind(&number)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::not_found("invoice", &number))?;
+        let cur = currency(&row.try_get::<String, _>(6)?)?;
+        let invoice_id: i64 = row.try_get(0)?;
+        let lines = sqlx::query("SELECT line_no, item_code, description, quantity, unit_price_minor, tax_rate, amount_minor, tax_minor FROM invoice_line WHERE org_id = $1 AND invoice_id = $2 ORDER BY line_no")
+            .bind(org.org_id)
+            .bind(invoice_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(InvoiceLineView {
+                    line_no: r.try_get(0)?,
+                    item_code: r.try_get(1)?,
+                    description: r.try_get(2)?,
+                    quantity: r.try_get(3)?,
+                    unit_price: fmt(r.try_get(4)?, cur),
+                    tax_rate: r.try_get(5)?,
+                    amount: fmt(r.try_get(6)?, cur),
+                    tax: fmt(r.try_get(7)?, cur),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let item_id: Option<i64> = row.try_get(12)?;
+        let mut applied = Vec::new();
+        if let Some(item_id) = item_id {
+            let rows = sqlx::query(
+                "SELECT effective_date, source || COALESCE(' ' || CAST(payment_id AS TEXT), ''), amount_minor, allocation_id FROM allocation WHERE org_id = $1 AND item_id = $2 \
+                 UNION ALL SELECT effective_date, 'adjustment ' || reason, amount_minor, adjustment_id FROM adjustment WHERE org_id = $1 AND item_id = $2 ORDER BY 1, 4",
+            )
+            .bind(org.org_id)
+            .bind(item_id)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                applied.push((r.try_get(0)?, r.try_get(1)?, fmt(r.try_get(2)?, cur)));
+            }
+        }
+        Ok(InvoiceDetail {
+            invoice_number: number,
+            account_number: row.try_get(1)?,
+            status: row.try_get(2)?,
+            issue_date: row.try_get(3)?,
+            due_date: row.try_get(4)?,
+            terms: row.try_get(5)?,
+            currency: cur.code().to_string(),
+            subtotal: fmt(row.try_get(7)?, cur),
+            tax: fmt(row.try_get(8)?, cur),
+            total: fmt(row.try_get(9)?, cur),
+            balance: fmt(row.try_get(11)?, cur),
+            memo: row.try_get(10)?,
+            lines,
+            applied,
+        })
+    }
+
+    /// The latest effective date in an organisation's journal, if any.
+    pub async fn last_entry_date(&self, org: &Organisation) -> Result<Option<Date>> {
+        let row = sqlx::query("SELECT MAX(effective_date) FROM journal_entry WHERE org_id = $1").bind(org.org_id).fetch_one(&self.pool).await?;
+        row.try_get::<Option<String>, _>(0)?.map(|d| parse_date(&d)).transpose()
+    }
+
+    /// Ages open items as of `as_of` by due date. Amounts are in the
+    /// organisation's base currency (accounts in other currencies are aged in
+    /// a report of their own, by passing `currency`).
+    pub async fn aging(&self, org: &Organisation, as_of: Date, buckets: &AgingBuckets, currency_code: Option<&str>) -> Result<AgingReport> {
+        let cur = currency(currency_code.unwrap_or(&org.base_currency))?;
+        let cutoffs = buckets.due_date_cutoffs(as_of);
+        let mut case = String::from("CASE");
+        for (index, _) in cutoffs.iter().enumerate() {
+            case.push_str(&format!(" WHEN i.due_date >= ${} THEN {index}", index + 4));
+        }
+        case.push_str(&format!(" ELSE {} END", cutoffs.len()));
+        // When nothing is dated after as_of, the cached balances are the
+        // as-of balances (verify proves they equal the journal), and reading
+        // them avoids summing every posting.
+        let current = self.last_entry_date(org).await?.is_none_or(|last| last <= as_of);
+        let sql = if current {
+            format!(
+                "SELECT i.account_id, {case} AS bucket, CAST(SUM(i.balance_minor) AS BIGINT) FROM open_item i \
+                 WHERE i.org_id = $1 AND i.currency = $2 AND i.balance_minor <> 0 AND i.issue_date <= $3 GROUP BY i.account_id, bucket"
+            )
+        } else {
+            format!(
+                "SELECT i.account_id, {case} AS bucket, CAST(SUM(t.balance) AS BIGINT) FROM \
+                 (SELECT p.item_id, SUM(p.amount_minor) AS balance FROM posting p WHERE p.org_id = $1 AND p.currency = $2 AND p.item_id IS NOT NULL AND p.effective_date <= $3 \
+                  GROUP BY p.item_id HAVING SUM(p.amount_minor) <> 0) t \
+                 JOIN open_item i ON i.org_id = $1 AND i.item_id = t.item_id GROUP BY i.account_id, bucket"
+            )
+        };
+        let mut query = sqlx::query(&sql).bind(org.org_id).bind(cur.code()).bind(as_of.to_string());
+        for cutoff in &cutoffs {
+            query = query.bind(cutoff.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut by_account: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for row in rows {
+            let bucket: i64 = row.try_get(1)?;
+            let slot = by_account.entry(row.try_get(0)?).or_insert_with(|| vec![0; buckets.len()]);
+            slot[bucket as usize] += row.try_get::<i64, _>(2)?;
+        }
+        let credit_sql = if current {
+            "SELECT account_id, credit_minor FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3"
+        } else {
+            "SELECT account_id, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 GROUP BY account_id HAVING SUM(amount_minor) <> 0"
+        };
+        let mut credits: BTreeMap<i64, i64> = BTreeMap::new();
+        for row in sqlx::query(credit_sql).bind(org.org_id).bind(cur.code()).bind(as_of.to_string()).fetch_all(&self.pool).await? {
+            credits.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        let names: BTreeMap<i64, (String, String)> = sqlx::query("SELECT a.account_id, a.account_number, p.name FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.currency = $2")
+            .bind(org.org_id)
+            .bind(cur.code())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect::<Result<_>>()?;
+        let mut report = AgingReport {
+            as_of,
+            currency: cur.code().to_string(),
+            labels: buckets.labels(),
+            rows: Vec::with_capacity(by_account.len()),
+            totals_minor: vec![0; buckets.len()],
+            credit_minor: 0,
+            total_minor: 0,
+        };
+        let account_ids: std::collections::BTreeSet<i64> = by_account.keys().chain(credits.keys()).copied().collect();
+        for account_id in account_ids {
+            let buckets_minor = by_account.remove(&account_id).unwrap_or_else(|| vec![0; buckets.len()]);
+            let credit_minor = credits.get(&account_id).copied().unwrap_or(0);
+            let total_minor = buckets_minor.iter().sum::<i64>() - credit_minor;
+            for (total, amount) in report.totals_minor.iter_mut().zip(&buckets_minor) {
+                *total += amount;
+            }
+            report.credit_minor += credit_minor;
+            report.total_minor += total_minor;
+            let (account_number, name) = names.get(&account_id).cloned().unwrap_or_default();
+            report.rows.push(AgingRow { account_number, name, buckets_minor, credit_minor, total_minor });
+        }
+        report.rows.sort_by(|a, b| a.account_number.cmp(&b.account_number));
+        Ok(report)
+    }
+
+    /// Debits and credits per general-ledger account up to `as_of` (all if None).
+    pub async fn trial_balance(&self, org: &Organisation, as_of: Option<Date>) -> Result<Vec<TrialBalanceRow>> {
+        let as_of = as_of.map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
+        let rows = sqlx::query(
+            "SELECT p.gl_code, g.name, p.currency, CAST(SUM(CASE WHEN p.amount_minor > 0 THEN p.amount_minor ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN p.amount_minor < 0 THEN -p.amount_minor ELSE 0 END) AS BIGINT) FROM posting p \
+             JOIN gl_account g ON g.org_id = p.org_id AND g.code = p.gl_code WHERE p.org_id = $1 AND p.effective_date <= $2 \
+             GROUP BY p.gl_code, g.name, p.currency ORDER BY p.gl_code, p.currency",
+        )
+        .bind(org.org_id)
+        .bind(as_of)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let debit_minor: i64 = r.try_get(3)?;
+                let credit_minor: i64 = r.try_get(4)?;
+                Ok(TrialBalanceRow { code: r.try_get(0)?, name: r.try_get(1)?, currency: r.try_get(2)?, debit_minor, credit_minor, balance_minor: debit_minor - credit_minor })
+            })
+            .collect()
+    }
+
+    /// Every entry with its postings, in order, `limit` entries from `after_entry_id`.
+    pub async fn journal_page(&self, org: &Organisation, after_entry_id: i64, limit: i64) -> Result<Vec<JournalEntryView>> {
+        let entries = sqlx::query("SELECT entry_id, effective_date, kind, currency, memo FROM journal_entry WHERE org_id = $1 AND entry_id > $2 ORDER BY entry_id LIMIT $3")
+            .bind(org.org_id)
+            .bind(after_entry_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let Some(last) = entries.last() else { return Ok(Vec::new()) };
+        let last_id: i64 = last.try_get(0)?;
+        let postings = sqlx::query(
+            "SELECT p.entry_id, p.gl_code, a.account_number, i.reference, p.amount_minor FROM posting p \
+             LEFT JOIN account a ON a.org_id = p.org_id AND a.account_id = p.account_id \
+             LEFT JOIN open_item i ON i.org_id = p.org_id AND i.item_id = p.item_id \
+             WHERE p.org_id = $1 AND p.entry_id > $2 AND p.entry_id <= $3 ORDER BY p.entry_id, p.line_no",
+        )
+        .bind(org.org_id)
+        .bind(after_entry_id)
+        .bind(last_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_entry: BTreeMap<i64, Vec<JournalPosting>> = BTreeMap::new();
+        for r in postings {
+            by_entry.entry(r.try_get(0)?).or_default().push(JournalPosting { gl_code: r.try_get(1)?, account_number: r.try_get(2)?, item: r.try_get(3)?, amount_minor: r.try_get(4)? });
+        }
+        entries
+            .iter()
+            .map(|r| {
+                let entry_id: i64 = r.try_get(0)?;
+                Ok(JournalEntryView { entry_id, date: r.try_get(1)?, kind: r.try_get(2)?, currency: r.try_get(3)?, memo: r.try_get(4)?, postings: by_entry.remove(&entry_id).unwrap_or_default() })
+            })
+            .collect()
+    }
+}
+
+/// The ledger path of a GL code, for exports.
+pub fn ledger_path(code: &str) -> &'static str {
+    GlAccount::from_code(code).map_or("Unknown", GlAccount::ledger_path)
+}
+
+fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<AccountSummary> {
+    let cur = currency(&r.try_get::<String, _>(4)?)?;
+    let balance: i64 = r.try_get(5)?;
+    let credit: i64 = r.try_get(6)?;
+    Ok(AccountSummary {
+        account_number: r.try_get(0)?,
+        name: r.try_get(1)?,
+        ar_kind: r.try_get(2)?,
+        status: r.try_get(3)?,
+        currency: cur.code().to_string(),
+        balance: fmt(balance, cur),
+        credit: fmt(credit, cur),
+        net: fmt(balance - credit, cur),
+    })
+}

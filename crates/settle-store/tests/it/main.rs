@@ -1,0 +1,8 @@
+//! The storage story, run on every backend: SQLite in a temporary directory
+//! always, and PostgreSQL when `SETTLE_TEST_PG_URL` names a server (CI sets
+//! it; without it the PostgreSQL runs print that they are skipped).
+
+mod backends;
+mod concurrency;
+mod properties;
+mod story;
