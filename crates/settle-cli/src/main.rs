@@ -1,1 +1,558 @@
-fn main(){}
+//! The `settle` binary: glue between the command line and the store.
+
+mod bench;
+mod demo;
+mod export;
+mod import;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use settle_domain::aging::AgingBuckets;
+use settle_domain::{Date, IdempotencyKey};
+use settle_store::ops::*;
+use settle_store::reports::AccountFilter;
+use settle_store::{Location, Store};
+
+/// Settle: billing, claims and collections with an exact ledger.
+#[derive(Parser, Debug)]
+#[command(name = "settle", version, about, propagate_version = true)]
+struct Cli {
+    /// Directory for the embedded SQLite database.
+    #[arg(long, env = "SETTLE_DATA_DIR", default_value = "./settle-data", global = true)]
+    data_dir: PathBuf,
+    /// A postgres:// URL; when given, the data directory is not used.
+    #[arg(long, env = "SETTLE_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Which organisation (by its short name); needed when there are several.
+    #[arg(long, env = "SETTLE_ORG", global = true)]
+    org: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create an organisation (and the database, if new).
+    Init {
+        /// Short name used with --org, like "clinic".
+        #[arg(long = "slug", default_value = "main")]
+        slug: String,
+        #[arg(long, default_value = "My Organisation")]
+        name: String,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+    },
+    /// Build a realistic demo dataset: a medical practice and a small business.
+    Demo {
+        /// Accounts per organisation.
+        #[arg(long, default_value_t = 1000)]
+        accounts: u32,
+        /// The demo's "today"; invoices run over the 18 months before it.
+        #[arg(long)]
+        as_of: Option<Date>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Customer accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Invoices.
+    #[command(subcommand)]
+    Invoice(InvoiceCommand),
+    /// Payments received.
+    #[command(subcommand)]
+    Payment(PaymentCommand),
+    /// Apply an account's unapplied credit to its open items.
+    ApplyCredit {
+        account: String,
+        /// How much; all of the credit if absent.
+        #[arg(long)]
+        amount: Option<String>,
+        /// An item reference (invoice number), optionally REF:AMOUNT; repeatable.
+        #[arg(long = "apply")]
+        apply: Vec<String>,
+        #[arg(long)]
+        date: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Reduce an item's balance without cash.
+    Adjust {
+        /// Invoice number or item reference.
+        reference: String,
+        amount: String,
+        /// courtesy_discount, small_balance_write_off, bad_debt_write_off, charity, correction, contractual.
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "")]
+        memo: String,
+        #[arg(long)]
+        date: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Issue a credit note (returns, allowances) to an account.
+    CreditNote {
+        account: String,
+        amount: String,
+        /// Apply to these items (REF or REF:AMOUNT); otherwise it stays as credit.
+        #[arg(long = "apply")]
+        apply: Vec<String>,
+        #[arg(long, default_value = "")]
+        memo: String,
+        #[arg(long)]
+        date: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Pay money back out of an account's credit balance.
+    Refund {
+        account: String,
+        amount: String,
+        #[arg(long, default_value = "check")]
+        method: String,
+        #[arg(long, default_value = "")]
+        reference: String,
+        #[arg(long)]
+        date: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Reports: aging and trial balance.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Recompute every balance from the journal; exit 1 on any disagreement.
+    Verify,
+    /// Import invoices or payments from CSV, all or nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export the journal for hledger, ledger or beancount, or as CSV.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Benchmarks, printed as ratios against a plain-SQL baseline.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+struct KeyArg {
+    /// Makes the command safe to retry: the same key and request give the same result once.
+    #[arg(long = "idempotency-key")]
+    idempotency_key: Option<String>,
+}
+
+impl KeyArg {
+    fn parse(&self) -> Result<Option<IdempotencyKey>> {
+        self.idempotency_key.as_deref().map(IdempotencyKey::parse).transpose().context("--idempotency-key")
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountCommand {
+    /// Open an account for a person or company.
+    Add {
+        number: String,
+        #[arg(long)]
+        name: String,
+        /// person or company.
+        #[arg(long, default_value = "person")]
+        kind: String,
+        /// customer, patient or insurance.
+        #[arg(long = "ar", default_value = "customer")]
+        ar_kind: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        date_of_birth: Option<Date>,
+        /// Default payment terms: net30, due-on-receipt, ...
+        #[arg(long, default_value = "net30")]
+        terms: String,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        opened: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// List accounts.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        /// Text in the account number or name.
+        #[arg(long)]
+        search: Option<String>,
+        /// Only accounts with a balance or credit.
+        #[arg(long)]
+        with_balance: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Continue after this account number.
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Everything about one account: items, payments, ledger, contacts.
+    Show {
+        number: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Change an address, phone or email, keeping the old one as history.
+    Contact {
+        number: String,
+        /// address, phone or email.
+        kind: String,
+        value: String,
+        #[arg(long)]
+        from: Option<Date>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum InvoiceCommand {
+    /// Create (and issue, unless --draft) an invoice.
+    Create {
+        account: String,
+        /// A line as CODE|DESCRIPTION|QUANTITY|UNIT_PRICE[|TAX_PERCENT]; repeatable.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+        #[arg(long)]
+        date: Option<Date>,
+        /// net30, due-on-receipt or a due date; the account's terms if absent.
+        #[arg(long)]
+        terms: Option<String>,
+        #[arg(long, default_value = "")]
+        memo: String,
+        #[arg(long)]
+        draft: bool,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Issue a draft invoice.
+    Issue {
+        number: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    Show {
+        number: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Void an invoice on which nothing is applied.
+    Void {
+        number: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        date: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PaymentCommand {
+    /// Post a payment; oldest due first unless --apply names items.
+    Post {
+        account: String,
+        amount: String,
+        /// cash, check, card, ach, eft or other.
+        #[arg(long, default_value = "check")]
+        method: String,
+        #[arg(long, default_value = "")]
+        reference: String,
+        #[arg(long)]
+        date: Option<Date>,
+        /// An item reference (invoice number), optionally REF:AMOUNT; repeatable.
+        #[arg(long = "apply")]
+        apply: Vec<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Reverse a returned payment (NSF, chargeback), optionally charging a fee.
+    Reverse {
+        payment_id: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        fee: Option<String>,
+        #[arg(long)]
+        date: Option<Date>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum AgingBy {
+    Account,
+    Bucket,
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// What is owed, by how long past due.
+    Aging {
+        #[arg(long)]
+        as_of: Option<Date>,
+        #[arg(long, value_enum, default_value_t = AgingBy::Bucket)]
+        by: AgingBy,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Bucket upper bounds in days; the organisation's (30,60,90,120) if absent.
+        #[arg(long)]
+        buckets: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+    },
+    /// Debits and credits per general-ledger account.
+    TrialBalance {
+        #[arg(long)]
+        as_of: Option<Date>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Invoices from CSV (see the README for the columns).
+    Invoices { file: PathBuf },
+    /// Payments from CSV (see the README for the columns).
+    Payments { file: PathBuf },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum JournalFormat {
+    Csv,
+    Beancount,
+    Ledger,
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    Journal {
+        #[arg(long, value_enum, default_value_t = JournalFormat::Csv)]
+        format: JournalFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+/// Parses `REF` or `REF:AMOUNT`.
+fn apply_targets(values: &[String]) -> Vec<ApplyTo> {
+    values
+        .iter()
+        .map(|v| match v.split_once(':') {
+            Some((reference, amount)) => ApplyTo { reference: reference.to_string(), amount: Some(amount.to_string()) },
+            None => ApplyTo { reference: v.clone(), amount: None },
+        })
+        .collect()
+}
+
+fn parse_line(text: &str, index: usize) -> Result<NewInvoiceLine> {
+    let parts: Vec<&str> = text.split('|').collect();
+    if !(4..=5).contains(&parts.len()) {
+        anyhow::bail!("--line {}: {text:?} must be CODE|DESCRIPTION|QUANTITY|UNIT_PRICE[|TAX_PERCENT]", index + 1);
+    }
+    Ok(NewInvoiceLine {
+        item_code: parts[0].to_string(),
+        description: parts[1].to_string(),
+        quantity: parts[2].to_string(),
+        unit_price: parts[3].to_string(),
+        tax_rate: parts.get(4).copied().unwrap_or("0").to_string(),
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Store> {
+    let location = Location::from_options(cli.database_url.as_deref(), &cli.data_dir);
+    Store::open(&location).await.context("opening the database")
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Bench(command) = &cli.command {
+        return bench::run(command).await.map(|()| ExitCode::SUCCESS);
+    }
+    let store = open(&cli).await?;
+    if let Command::Init { slug, name, currency } = &cli.command {
+        let org = store.create_organisation(slug, name, currency).await?;
+        println!("Created organisation {} ({}), currency {}, in {}", org.slug, org.name, org.base_currency, describe_location(&cli));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Demo { accounts, as_of, seed } = &cli.command {
+        demo::run(&store, *accounts, as_of.unwrap_or_else(today), *seed).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let org = store.organisation(cli.org.as_deref()).await?;
+    match cli.command {
+        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) => unreachable!("handled above"),
+        Command::Account(command) => match command {
+            AccountCommand::Add { number, name, kind, ar_kind, email, phone, address, date_of_birth, terms, currency, opened, key } => {
+                let cmd = NewAccount {
+                    account_number: number,
+                    party: NewParty { kind, name, date_of_birth, email, phone, address },
+                    ar_kind,
+                    currency,
+                    payment_terms: Some(terms),
+                    opened_on: opened.unwrap_or_else(today),
+                };
+                let created = store.add_account(&org, &cmd, key.parse()?.as_ref()).await?;
+                println!("Opened account {}", created.account_number);
+            }
+            AccountCommand::List { status, search, with_balance, limit, after, format } => {
+                let accounts = store.list_accounts(&org, &AccountFilter { status, search, with_balance, limit, after }).await?;
+                output::accounts(&accounts, format)?;
+            }
+            AccountCommand::Show { number, format } => {
+                let detail = store.account_detail(&org, &number).await?;
+                output::account_detail(&detail, format)?;
+            }
+            AccountCommand::Contact { number, kind, value, from } => {
+                store.set_contact(&org, &number, &kind, &value, from.unwrap_or_else(today)).await?;
+                println!("Updated {kind} for {}", number.to_ascii_uppercase());
+            }
+        },
+        Command::Invoice(command) => match command {
+            InvoiceCommand::Create { account, lines, date, terms, memo, draft, key } => {
+                let lines = lines.iter().enumerate().map(|(i, l)| parse_line(l, i)).collect::<Result<Vec<_>>>()?;
+                let cmd = NewInvoice { account_number: account, issue_date: date.unwrap_or_else(today), terms, lines, memo, draft };
+                let created = store.create_invoice(&org, &cmd, key.parse()?.as_ref()).await?;
+                println!("{} {} for {} (subtotal {}, tax {}), due {}", created.invoice_number, created.status, created.total, created.subtotal, created.tax, created.due_date);
+            }
+            InvoiceCommand::Issue { number, key } => {
+                let issued = store.issue_invoice(&org, &IssueInvoice { invoice_number: number }, key.parse()?.as_ref()).await?;
+                println!("{} issued for {}, due {}", issued.invoice_number, issued.total, issued.due_date);
+            }
+            InvoiceCommand::Show { number, format } => output::invoice(&store.invoice_detail(&org, &number).await?, format)?,
+            InvoiceCommand::Void { number, reason, date, key } => {
+                let voided = store.void_invoice(&org, &VoidInvoice { invoice_number: number, date: date.unwrap_or_else(today), reason }, key.parse()?.as_ref()).await?;
+                println!("{} voided ({} taken off the books)", voided.invoice_number, voided.total);
+            }
+        },
+        Command::Payment(command) => match command {
+            PaymentCommand::Post { account, amount, method, reference, date, apply, key } => {
+                let cmd = NewPayment { account_number: account, amount, method, reference, received_on: date.unwrap_or_else(today), apply_to: apply_targets(&apply) };
+                let posted = store.post_payment(&org, &cmd, key.parse()?.as_ref()).await?;
+                println!("Payment {} of {} posted", posted.payment_id, posted.amount);
+                for applied in &posted.applied {
+                    println!("  applied {} to {}", applied.amount, applied.reference);
+                }
+                if !posted.unapplied.chars().all(|c| c == '0' || c == '.') {
+                    println!("  {} left as credit on the account", posted.unapplied);
+                }
+            }
+            PaymentCommand::Reverse { payment_id, reason, fee, date, key } => {
+                let reversed = store.reverse_payment(&org, &ReversePayment { payment_id, date: date.unwrap_or_else(today), reason, fee }, key.parse()?.as_ref()).await?;
+                println!("Payment {payment_id} reversed");
+                for item in &reversed.reopened {
+                    println!("  reopened {} by {}", item.reference, item.amount);
+                }
+                println!("  taken back from credit: {}", reversed.taken_from_credit);
+                if let Some(rebilled) = &reversed.rebilled {
+                    println!("  credit already used, billed again as {} for {}", rebilled.reference, rebilled.amount);
+                }
+                if let Some(fee) = &reversed.fee {
+                    println!("  fee {} charged as {}", fee.amount, fee.reference);
+                }
+            }
+        },
+        Command::ApplyCredit { account, amount, apply, date, key } => {
+            let applied = store.apply_credit(&org, &ApplyCredit { account_number: account, date: date.unwrap_or_else(today), apply_to: apply_targets(&apply), amount }, key.parse()?.as_ref()).await?;
+            for item in &applied.applied {
+                println!("Applied {} to {}", item.amount, item.reference);
+            }
+            println!("Credit left: {}", applied.credit_left);
+        }
+        Command::Adjust { reference, amount, reason, memo, date, key } => {
+            let posted = store.adjust(&org, &NewAdjustment { reference, reason, amount, date: date.unwrap_or_else(today), memo }, key.parse()?.as_ref()).await?;
+            println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
+        }
+        Command::CreditNote { account, amount, apply, memo, date, key } => {
+            let note = store.credit_note(&org, &NewCreditNote { account_number: account, amount, date: date.unwrap_or_else(today), memo, apply_to: apply_targets(&apply) }, key.parse()?.as_ref()).await?;
+            println!("Credit note {} issued", note.credit_note_number);
+            for item in &note.applied {
+                println!("  applied {} to {}", item.amount, item.reference);
+            }
+            println!("  left as credit: {}", note.unapplied);
+        }
+        Command::Refund { account, amount, method, reference, date, key } => {
+            let refund = store.refund(&org, &NewRefund { account_number: account, amount, method, reference, date: date.unwrap_or_else(today) }, key.parse()?.as_ref()).await?;
+            println!("Refund {} of {} issued; credit left {}", refund.refund_id, refund.amount, refund.credit_left);
+        }
+        Command::Report(ReportCommand::Aging { as_of, by, format, buckets, currency }) => {
+            let buckets = AgingBuckets::parse(buckets.as_deref().unwrap_or(&org.aging_buckets)).context("--buckets")?;
+            let report = store.aging(&org, as_of.unwrap_or_else(today), &buckets, currency.as_deref()).await?;
+            output::aging(&report, by == AgingBy::Account, format)?;
+        }
+        Command::Report(ReportCommand::TrialBalance { as_of, format }) => {
+            output::trial_balance(&store.trial_balance(&org, as_of).await?, format)?;
+        }
+        Command::Verify => {
+            let report = store.verify(&org).await?;
+            println!(
+                "Checked {} entries, {} postings, {} items and {} accounts of {}.",
+                report.entries, report.postings, report.items, report.accounts, org.slug
+            );
+            if report.discrepancies.is_empty() {
+                println!("OK: every balance agrees with the journal.");
+            } else {
+                for d in &report.discrepancies {
+                    println!("MISMATCH {}: {} (journal says {}, stored {})", d.check, d.subject, d.expected, d.found);
+                }
+                println!("{} disagreement(s).", report.discrepancies.len());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Import(ImportCommand::Invoices { file }) => return import::invoices(&store, &org, &file).await,
+        Command::Import(ImportCommand::Payments { file }) => return import::payments(&store, &org, &file).await,
+        Command::Export(ExportCommand::Journal { format, output }) => export::journal(&store, &org, format, output.as_deref()).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_location(cli: &Cli) -> String {
+    match &cli.database_url {
+        Some(_) => "the PostgreSQL database".to_string(),
+        None => cli.data_dir.display().to_string(),
+    }
+}

@@ -109,12 +109,33 @@ pub struct Batch {
     /// Payments reversed: (payment id, reversal entry id).
     pub payment_reversals: Vec<(i64, i64)>,
     row_count: usize,
+    /// Rows of this batch by id, so that a change to something the batch
+    /// itself creates is made in the row instead of by a later UPDATE.
+    new_items: std::collections::HashMap<i64, usize>,
+    new_accounts: std::collections::HashMap<i64, usize>,
+    new_invoices: std::collections::HashMap<i64, usize>,
 }
 
 impl Batch {
     pub fn add(&mut self, table: &Table, row: Vec<V>) {
         debug_assert_eq!(row.len(), table.columns.len(), "row for {} has the wrong width", table.name);
-        self.rows.entry(table.name).or_default().push(row);
+        let rows = self.rows.entry(table.name).or_default();
+        if let V::I(id) = row[1] {
+            let index = rows.len();
+            match table.name {
+                "open_item" => {
+                    self.new_items.insert(id, index);
+                }
+                "account" => {
+                    self.new_accounts.insert(id, index);
+                }
+                "invoice" => {
+                    self.new_invoices.insert(id, index);
+                }
+                _ => {}
+            }
+        }
+        rows.push(row);
         self.row_count += 1;
     }
 
@@ -153,10 +174,37 @@ impl Batch {
     }
 
     pub fn change_item(&mut self, item_id: i64, delta_minor: i64) {
+        if let Some(index) = self.new_items.get(&item_id) {
+            let row = &mut self.rows.get_mut("open_item").expect("indexed rows exist")[*index];
+            if let V::I(balance) = &mut row[11] {
+                *balance += delta_minor;
+                row[13] = V::T(if *balance == 0 { "closed" } else { "open" }.to_string());
+            }
+            return;
+        }
         self.item_changes.entry(item_id).or_default().balance_delta_minor += delta_minor;
     }
 
+    /// Sets an invoice's status, in its row if this batch creates it.
+    pub fn set_invoice_status(&mut self, invoice_id: i64, status: &'static str) {
+        if let Some(index) = self.new_invoices.get(&invoice_id) {
+            self.rows.get_mut("invoice").expect("indexed rows exist")[*index][4] = V::T(status.to_string());
+            return;
+        }
+        self.invoice_updates.push((invoice_id, status, None));
+    }
+
     pub fn change_account(&mut self, account_id: i64, balance_delta_minor: i64, credit_delta_minor: i64) {
+        if let Some(index) = self.new_accounts.get(&account_id) {
+            let row = &mut self.rows.get_mut("account").expect("indexed rows exist")[*index];
+            if let V::I(balance) = &mut row[9] {
+                *balance += balance_delta_minor;
+            }
+            if let V::I(credit) = &mut row[10] {
+                *credit += credit_delta_minor;
+            }
+            return;
+        }
         let entry = self.account_deltas.entry(account_id).or_default();
         entry.0 += balance_delta_minor;
         entry.1 += credit_delta_minor;
@@ -169,6 +217,9 @@ impl Batch {
             insert_rows(conn, table, rows).await?;
         }
         self.row_count = 0;
+        self.new_items.clear();
+        self.new_accounts.clear();
+        self.new_invoices.clear();
         for (item_id, change) in std::mem::take(&mut self.item_changes) {
             // The guard is the last line of defence against over-application:
             // a concurrent writer that already moved the balance makes this

@@ -7,6 +7,7 @@
 //! the transaction writes them all or none.
 
 pub mod batch;
+pub mod bulk;
 mod error;
 pub mod ops;
 pub mod reports;

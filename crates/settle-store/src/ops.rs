@@ -517,7 +517,7 @@ fn record_allocations(batch: &mut Batch, org_id: i64, first_allocation_id: i64, 
         if let Some(item) = items.iter().find(|i| i.item_id == *item_id) {
             if let Some(invoice_id) = item.invoice_id {
                 let status = InvoiceStatus::from_balance(item.balance_minor - amount, false);
-                batch.invoice_updates.push((invoice_id, status.as_str(), None));
+                batch.set_invoice_status(invoice_id, status.as_str());
             }
         }
     }
@@ -589,7 +589,7 @@ impl Store {
     }
 
     /// Validates a new account into batch rows, reserving ids in `conn`.
-    pub(crate) async fn stage_account(&self, conn: &mut AnyConnection, org: &Organisation, cmd: &NewAccount, batch: &mut Batch) -> Result<AccountCreated> {
+    pub(crate) async fn stage_account(&self, conn: &mut AnyConnection, org: &Organisation, cmd: &NewAccount, batch: &mut Batch, ids: &mut IdBlock) -> Result<AccountCreated> {
         let number = AccountNumber::parse(&cmd.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
         let kind = PartyKind::parse(&cmd.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
         let name = check_name(&cmd.party.name).map_err(|e| StoreError::invalid("party.name", e))?;
@@ -607,12 +607,12 @@ impl Store {
                 contacts.push((kind, kind.normalise(value).map_err(|e| StoreError::invalid(field, e))?));
             }
         }
-        let party_id = next_ids(conn, org.org_id, "party", 1).await?;
-        let account_id = next_ids(conn, org.org_id, "account", 1).await?;
+        let party_id = ids.take(conn, org.org_id, "party", 1).await?;
+        let account_id = ids.take(conn, org.org_id, "account", 1).await?;
         let now = now_text();
         batch.add(&batch::PARTY, vec![org.org_id.into(), party_id.into(), kind.as_str().into(), name.into(), cmd.party.date_of_birth.map(|d| d.to_string()).into(), now.clone().into()]);
         if !contacts.is_empty() {
-            let first_contact = next_ids(conn, org.org_id, "contact", contacts.len() as i64).await?;
+            let first_contact = ids.take(conn, org.org_id, "contact", contacts.len() as i64).await?;
             for (offset, (kind, value)) in contacts.into_iter().enumerate() {
                 batch.add(
                     &batch::PARTY_CONTACT,
@@ -643,7 +643,7 @@ impl Store {
     pub async fn add_account(&self, org: &Organisation, cmd: &NewAccount, key: Option<&IdempotencyKey>) -> Result<AccountCreated> {
         write_command!(self, org.org_id, key, cmd, |tx| {
             let mut batch = Batch::default();
-            let created = self.stage_account(tx.conn(), org, cmd, &mut batch).await?;
+            let created = self.stage_account(tx.conn(), org, cmd, &mut batch, &mut IdBlock::default()).await?;
             batch.flush(tx.conn(), org.org_id).await.map_err(|e| match e {
                 StoreError::Conflict { .. } => StoreError::invalid("account_number", format!("account {} already exists", created.account_number)),
                 other => other,
@@ -675,7 +675,7 @@ impl Store {
     }
 
     /// Prices, numbers and (unless a draft) issues an invoice into `batch`.
-    pub(crate) async fn stage_invoice(&self, conn: &mut AnyConnection, org_id: i64, account: &AccountRow, cmd: &NewInvoice, batch: &mut Batch) -> Result<InvoiceCreated> {
+    pub(crate) async fn stage_invoice(&self, conn: &mut AnyConnection, org_id: i64, account: &mut AccountRow, items: &mut Vec<ItemRow>, cmd: &NewInvoice, batch: &mut Batch, ids: &mut IdBlock) -> Result<InvoiceCreated> {
         if account.status == AccountStatus::Closed {
             return Err(StoreError::invalid("account_number", format!("account {} is closed", account.account_number)));
         }
@@ -695,11 +695,11 @@ impl Store {
         let terms_text = cmd.terms.clone().unwrap_or_else(|| account.payment_terms.clone());
         let terms = PaymentTerms::parse(&terms_text).map_err(|e| StoreError::invalid("terms", e))?;
         let due_date = terms.due_date(cmd.issue_date).map_err(|e| StoreError::invalid("terms", e))?;
-        let invoice_id = next_ids(conn, org_id, "invoice", 1).await?;
+        let invoice_id = ids.take(conn, org_id, "invoice", 1).await?;
         let invoice_number = format!("INV-{invoice_id:06}");
         let status = if cmd.draft { InvoiceStatus::Draft } else { InvoiceStatus::Open };
         let now = now_text();
-        let (item_id, entry_id) = if cmd.draft { (None, None) } else { (Some(next_ids(conn, org_id, "item", 1).await?), Some(next_ids(conn, org_id, "entry", 1).await?)) };
+        let (item_id, entry_id) = if cmd.draft { (None, None) } else { (Some(ids.take(conn, org_id, "item", 1).await?), Some(ids.take(conn, org_id, "entry", 1).await?)) };
         batch.add(
             &batch::INVOICE,
             vec![
@@ -742,6 +742,17 @@ impl Store {
         if let (Some(item_id), Some(entry_id)) = (item_id, entry_id) {
             let description = priced.first().map(|l| l.input.description.clone()).unwrap_or_default();
             self.stage_issue(batch, org_id, account, invoice_id, &invoice_number, &description, cmd.issue_date, due_date, totals, item_id, entry_id, &memo, &now)?;
+            account.balance_minor += totals.total_minor;
+            items.push(ItemRow {
+                item_id,
+                reference: invoice_number.clone(),
+                invoice_id: Some(invoice_id),
+                issue_date: cmd.issue_date,
+                due_date,
+                amount_minor: totals.total_minor,
+                balance_minor: totals.total_minor,
+                status: "open".into(),
+            });
         }
         Ok(InvoiceCreated {
             invoice_id,
@@ -797,9 +808,9 @@ impl Store {
 
     pub async fn create_invoice(&self, org: &Organisation, cmd: &NewInvoice, key: Option<&IdempotencyKey>) -> Result<InvoiceCreated> {
         write_command!(self, org.org_id, key, cmd, |tx| {
-            let account = self.account_by_number(tx.conn(), org.org_id, &cmd.account_number).await?;
+            let mut account = self.account_by_number(tx.conn(), org.org_id, &cmd.account_number).await?;
             let mut batch = Batch::default();
-            let created = self.stage_invoice(tx.conn(), org.org_id, &account, cmd, &mut batch).await?;
+            let created = self.stage_invoice(tx.conn(), org.org_id, &mut account, &mut Vec::new(), cmd, &mut batch, &mut IdBlock::default()).await?;
             batch.flush(tx.conn(), org.org_id).await?;
             created
         })

@@ -557,3 +557,11 @@ fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<AccountSummary> {
         net: fmt(balance - credit, cur),
     })
 }
+
+impl Store {
+    /// Every account number of an organisation, for checking imports.
+    pub async fn account_numbers(&self, org: &Organisation) -> Result<std::collections::HashSet<String>> {
+        let rows = sqlx::query("SELECT account_number FROM account WHERE org_id = $1").bind(org.org_id).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+}

@@ -1,0 +1,237 @@
+//! `settle import invoices|payments FILE.csv`: all or nothing.
+//!
+//! Every row is checked first and every problem is reported with its line
+//! and column; only a file with no problems is applied, in one transaction,
+//! and if anything fails while applying, nothing is kept.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use settle_domain::money::{Currency, Money};
+use settle_domain::{Date, Decimal};
+use settle_store::bulk::BulkCommand;
+use settle_store::ops::{ApplyTo, NewInvoice, NewInvoiceLine, NewPayment, Organisation, PAYMENT_METHODS};
+use settle_store::Store;
+
+/// A problem with one cell or row. Lines count from 1, the header being line 1.
+struct Problem {
+    line: u64,
+    column: String,
+    reason: String,
+}
+
+struct Reader {
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+    problems: Vec<Problem>,
+}
+
+const MAX_PROBLEMS_SHOWN: usize = 200;
+
+fn read(path: &Path, required: &[&str]) -> Result<Reader> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(file);
+    let headers: Vec<String> = reader.headers().with_context(|| format!("{}: reading the header line", path.display()))?.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let mut problems = Vec::new();
+    for column in required {
+        if !headers.iter().any(|h| h == column) {
+            problems.push(Problem { line: 1, column: (*column).to_string(), reason: format!("required column is missing (the header has: {})", headers.join(", ")) });
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => rows.push((record.position().map_or(0, |p| p.line()), record)),
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                problems.push(Problem { line, column: String::new(), reason: format!("not valid CSV: {error}") });
+            }
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push(Problem { line: 2, column: String::new(), reason: "the file has no rows".into() });
+    }
+    Ok(Reader { headers, rows, problems })
+}
+
+impl Reader {
+    fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> &'a str {
+        self.headers.iter().position(|h| h == column).and_then(|i| record.get(i)).unwrap_or("")
+    }
+}
+
+fn report(problems: &[Problem], path: &Path) -> ExitCode {
+    for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
+        if p.column.is_empty() {
+            eprintln!("{}: line {}: {}", path.display(), p.line, p.reason);
+        } else {
+            eprintln!("{}: line {}, column {}: {}", path.display(), p.line, p.column, p.reason);
+        }
+    }
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        eprintln!("... and {} more problems", problems.len() - MAX_PROBLEMS_SHOWN);
+    }
+    eprintln!("{} problem(s) found; nothing was imported.", problems.len());
+    ExitCode::FAILURE
+}
+
+fn check_date(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str) -> Option<Date> {
+    match text.parse::<Date>() {
+        Ok(date) => Some(date),
+        Err(_) => {
+            problems.push(Problem { line, column: column.into(), reason: format!("{text:?} is not a date like 2026-01-31") });
+            None
+        }
+    }
+}
+
+fn check_money(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str, currency: Currency, positive: bool) {
+    match Money::parse(text, currency) {
+        Ok(m) if positive && m.amount_minor() <= 0 => problems.push(Problem { line, column: column.into(), reason: format!("{text:?} must be greater than zero") }),
+        Ok(_) => {}
+        Err(e) => problems.push(Problem { line, column: column.into(), reason: e.to_string() }),
+    }
+}
+
+fn check_accounts(problems: &mut Vec<Problem>, known: &HashSet<String>, used: &[(u64, String)]) {
+    for (line, number) in used {
+        if number.is_empty() {
+            problems.push(Problem { line: *line, column: "account_number".into(), reason: "is empty".into() });
+        } else if !known.contains(&number.to_ascii_uppercase()) {
+            problems.push(Problem { line: *line, column: "account_number".into(), reason: format!("no account {number:?} in this organisation") });
+        }
+    }
+}
+
+async fn apply(store: &Store, org: &Organisation, path: &Path, commands: Vec<BulkCommand>, lines: Vec<u64>, what: &str) -> Result<ExitCode> {
+    let bar = ProgressBar::new(commands.len() as u64);
+    bar.set_style(ProgressStyle::with_template("importing [{bar:40}] {pos}/{len} ({eta})").expect("valid template").progress_chars("=> "));
+    if commands.len() < 5_000 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let result = store.bulk_apply(org, commands, &mut |done| bar.set_position(done)).await;
+    bar.finish_and_clear();
+    match result {
+        Ok(outcome) => {
+            println!("Imported {} {what} from {} ({} invoices, {} payments).", lines.len(), path.display(), outcome.invoices, outcome.payments);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            let line = lines.get(error.index).copied().unwrap_or(0);
+            Ok(report(&[Problem { line, column: String::new(), reason: error.error.to_string() }], path))
+        }
+    }
+}
+
+/// Columns: account_number, issue_date, invoice_ref (optional: rows sharing
+/// it form one invoice), item_code, description, quantity, unit_price,
+/// tax_rate (optional, percent), terms (optional), memo (optional).
+pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<ExitCode> {
+    let mut reader = read(path, &["account_number", "issue_date", "item_code", "description", "quantity", "unit_price"])?;
+    let currency = Currency::from_code(&org.base_currency)?;
+    let known = store.account_numbers(org).await?;
+    let mut problems = std::mem::take(&mut reader.problems);
+    let mut used = Vec::new();
+    // Invoices keyed by (account, ref or line), keeping file order.
+    let mut groups: BTreeMap<(u64, String), (NewInvoice, u64)> = BTreeMap::new();
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut first_line: std::collections::HashMap<(String, String), u64> = Default::default();
+    for (line, record) in &reader.rows {
+        let line = *line;
+        let account = reader.get(record, "account_number").to_string();
+        used.push((line, account.clone()));
+        let issue = check_date(&mut problems, line, "issue_date", reader.get(record, "issue_date"));
+        let quantity = reader.get(record, "quantity");
+        match quantity.parse::<Decimal>() {
+            Ok(q) if q > Decimal::ZERO => {}
+            _ => problems.push(Problem { line, column: "quantity".into(), reason: format!("{quantity:?} must be a number greater than zero") }),
+        }
+        check_money(&mut problems, line, "unit_price", reader.get(record, "unit_price"), currency, false);
+        let tax = reader.get(record, "tax_rate");
+        let tax = if tax.is_empty() { "0" } else { tax };
+        match tax.parse::<Decimal>() {
+            Ok(t) if t >= Decimal::ZERO && t <= Decimal::ONE_HUNDRED => {}
+            _ => problems.push(Problem { line, column: "tax_rate".into(), reason: format!("{tax:?} must be a percentage from 0 to 100") }),
+        }
+        let description = reader.get(record, "description");
+        if description.is_empty() {
+            problems.push(Problem { line, column: "description".into(), reason: "is empty".into() });
+        }
+        let terms = reader.get(record, "terms");
+        if !terms.is_empty() {
+            if let Err(e) = settle_domain::invoice::PaymentTerms::parse(terms) {
+                problems.push(Problem { line, column: "terms".into(), reason: e.to_string() });
+            }
+        }
+        let Some(issue) = issue else { continue };
+        let reference = reader.get(record, "invoice_ref");
+        let key = (account.to_ascii_uppercase(), if reference.is_empty() { format!("#line{line}") } else { reference.to_string() });
+        let new_line = NewInvoiceLine { item_code: reader.get(record, "item_code").into(), description: description.into(), quantity: quantity.into(), unit_price: reader.get(record, "unit_price").into(), tax_rate: tax.into() };
+        let start = *first_line.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            line
+        });
+        let entry = groups.entry((start, key.1.clone())).or_insert_with(|| {
+            (
+                NewInvoice { account_number: account.clone(), issue_date: issue, terms: (!terms.is_empty()).then(|| terms.to_string()), lines: vec![], memo: reader.get(record, "memo").to_string(), draft: false },
+                start,
+            )
+        });
+        entry.0.lines.push(new_line);
+    }
+    check_accounts(&mut problems, &known, &used);
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Ok(report(&problems, path));
+    }
+    let mut commands = Vec::with_capacity(groups.len());
+    let mut lines = Vec::with_capacity(groups.len());
+    for ((start, _), (invoice, _)) in groups {
+        lines.push(start);
+        commands.push(BulkCommand::Invoice(invoice));
+    }
+    apply(store, org, path, commands, lines, "invoices").await
+}
+
+/// Columns: account_number, amount, method, reference (optional),
+/// received_on, apply_to (optional invoice number).
+pub async fn payments(store: &Store, org: &Organisation, path: &Path) -> Result<ExitCode> {
+    let mut reader = read(path, &["account_number", "amount", "method", "received_on"])?;
+    let currency = Currency::from_code(&org.base_currency)?;
+    let known = store.account_numbers(org).await?;
+    let mut problems = std::mem::take(&mut reader.problems);
+    let mut used = Vec::new();
+    let mut commands = Vec::new();
+    let mut lines = Vec::new();
+    for (line, record) in &reader.rows {
+        let line = *line;
+        let account = reader.get(record, "account_number").to_string();
+        used.push((line, account.clone()));
+        let amount = reader.get(record, "amount");
+        check_money(&mut problems, line, "amount", amount, currency, true);
+        let method = reader.get(record, "method").to_ascii_lowercase();
+        if !PAYMENT_METHODS.contains(&method.as_str()) {
+            problems.push(Problem { line, column: "method".into(), reason: format!("{method:?} is not one of {}", PAYMENT_METHODS.join(", ")) });
+        }
+        let Some(received_on) = check_date(&mut problems, line, "received_on", reader.get(record, "received_on")) else { continue };
+        let apply_to = reader.get(record, "apply_to");
+        commands.push(BulkCommand::Payment(NewPayment {
+            account_number: account,
+            amount: amount.into(),
+            method,
+            reference: reader.get(record, "reference").into(),
+            received_on,
+            apply_to: if apply_to.is_empty() { vec![] } else { vec![ApplyTo { reference: apply_to.into(), amount: None }] },
+        }));
+        lines.push(line);
+    }
+    check_accounts(&mut problems, &known, &used);
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Ok(report(&problems, path));
+    }
+    apply(store, org, path, commands, lines, "payments").await
+}
