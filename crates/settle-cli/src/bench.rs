@@ -53,7 +53,11 @@ fn commands(transactions: u64, accounts: u64) -> impl Iterator<Item = BulkComman
         let number = format!("B-{a:07}");
         let open = std::iter::once(BulkCommand::Account(NewAccount {
             account_number: number.clone(),
-            party: NewParty { kind: "person".into(), name: format!("Bench Customer {a}"), ..Default::default() },
+            party: NewParty {
+                kind: "person".into(),
+                name: format!("Bench Customer {a}"),
+                ..Default::default()
+            },
             ar_kind: "customer".into(),
             currency: None,
             payment_terms: Some("net30".into()),
@@ -67,14 +71,27 @@ fn commands(transactions: u64, accounts: u64) -> impl Iterator<Item = BulkComman
                     account_number: number.clone(),
                     issue_date: day,
                     terms: None,
-                    lines: vec![NewInvoiceLine { item_code: "SVC".into(), description: "Service".into(), quantity: "1".into(), unit_price: format!("{}.{:02}", price / 100, price % 100), tax_rate: "0".into() }],
+                    lines: vec![NewInvoiceLine {
+                        item_code: "SVC".into(),
+                        description: "Service".into(),
+                        quantity: "1".into(),
+                        unit_price: format!("{}.{:02}", price / 100, price % 100),
+                        tax_rate: "0".into(),
+                    }],
                     memo: String::new(),
                     draft: false,
                 })
             } else {
                 // Most payments pay in part, so that many items stay open for aging.
                 let paid = if t % 6 == 1 { price } else { price / 2 };
-                BulkCommand::Payment(NewPayment { account_number: number.clone(), amount: format!("{}.{:02}", paid / 100, paid % 100), method: "ach".into(), reference: String::new(), received_on: day, apply_to: vec![] })
+                BulkCommand::Payment(NewPayment {
+                    account_number: number.clone(),
+                    amount: format!("{}.{:02}", paid / 100, paid % 100),
+                    method: "ach".into(),
+                    reference: String::new(),
+                    received_on: day,
+                    apply_to: vec![],
+                })
             }
         });
         open.chain(body)
@@ -86,7 +103,10 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     let (transactions, accounts) = (*transactions, (*accounts).max(1));
-    println!("settle bench ledger: {transactions} transactions over {accounts} accounts, SQLite in {}", base.display());
+    println!(
+        "settle bench ledger: {transactions} transactions over {accounts} accounts, SQLite in {}",
+        base.display()
+    );
 
     // Settle: the domain decides every entry and allocation, the store writes them.
     let store = Store::open(&Location::DataDir(base.join("settle"))).await?;
@@ -95,13 +115,24 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let outcome = store.bulk_apply(&org, commands(transactions, accounts), &mut |_| {}).await?;
     let import = started.elapsed();
     let started = Instant::now();
-    let balances = store.list_accounts(&org, &AccountFilter { limit: 10_000, ..Default::default() }).await?;
+    let balances = store
+        .list_accounts(
+            &org,
+            &AccountFilter {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await?;
     let balance_report = started.elapsed();
     let as_of = START.checked_add(2.years())?;
     let started = Instant::now();
     let aging = store.aging(&org, as_of, &AgingBuckets::default(), None).await?;
     let aging_time = started.elapsed();
-    let items: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM open_item WHERE balance_minor <> 0").fetch_one(store.pool()).await?.try_get(0)?;
+    let items: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM open_item WHERE balance_minor <> 0")
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
     let counts = table_counts(&store).await?;
 
     // Baseline: the same number of rows in the same tables, written with
@@ -112,10 +143,11 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     baseline_insert(&baseline_store, baseline_org.org_id, &counts).await?;
     let baseline_import = started.elapsed();
     let started = Instant::now();
-    let baseline_balances = sqlx::query("SELECT account_id, CAST(SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND gl_code = '1100' GROUP BY account_id")
-        .bind(baseline_org.org_id)
-        .fetch_all(baseline_store.pool())
-        .await?;
+    let baseline_balances =
+        sqlx::query("SELECT account_id, CAST(SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND gl_code = '1100' GROUP BY account_id")
+            .bind(baseline_org.org_id)
+            .fetch_all(baseline_store.pool())
+            .await?;
     let baseline_balance_report = started.elapsed();
     let started = Instant::now();
     let cutoffs = AgingBuckets::default().due_date_cutoffs(as_of);
@@ -124,7 +156,8 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         case.push_str(&format!(" WHEN due_date >= ${} THEN {i}", i + 2));
     }
     case.push_str(&format!(" ELSE {} END", cutoffs.len()));
-    let mut query_text = format!("SELECT {case} AS bucket, CAST(SUM(balance_minor) AS BIGINT) FROM open_item WHERE org_id = $1 AND balance_minor <> 0 GROUP BY bucket");
+    let mut query_text =
+        format!("SELECT {case} AS bucket, CAST(SUM(balance_minor) AS BIGINT) FROM open_item WHERE org_id = $1 AND balance_minor <> 0 GROUP BY bucket");
     query_text.shrink_to_fit();
     let mut query = sqlx::query(&query_text).bind(org.org_id);
     for c in &cutoffs {
@@ -134,11 +167,35 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let baseline_aging = query.fetch_all(store.pool()).await?;
     let baseline_aging_time = started.elapsed();
 
-    println!("  imported: {} accounts, {} invoices, {} payments; {} open items", outcome.accounts, outcome.invoices, outcome.payments, items);
-    println!("  rows written: {}", counts.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", "));
-    println!("  import + balances   settle {:>8.3?} + {:>8.3?}   plain SQL {:>8.3?} + {:>8.3?}   ratio {}", import, balance_report, baseline_import, baseline_balance_report, ratio(import + balance_report, baseline_import + baseline_balance_report));
-    println!("  aging ({} accounts) settle {:>8.3?}   plain SQL GROUP BY {:>8.3?} ({} buckets)   ratio {}", aging.rows.len(), aging_time, baseline_aging_time, baseline_aging.len(), ratio(aging_time, baseline_aging_time));
-    println!("  balances reported: settle {} accounts, baseline {} accounts", balances.len(), baseline_balances.len());
+    println!(
+        "  imported: {} accounts, {} invoices, {} payments; {} open items",
+        outcome.accounts, outcome.invoices, outcome.payments, items
+    );
+    println!(
+        "  rows written: {}",
+        counts.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "  import + balances   settle {:>8.3?} + {:>8.3?}   plain SQL {:>8.3?} + {:>8.3?}   ratio {}",
+        import,
+        balance_report,
+        baseline_import,
+        baseline_balance_report,
+        ratio(import + balance_report, baseline_import + baseline_balance_report)
+    );
+    println!(
+        "  aging ({} accounts) settle {:>8.3?}   plain SQL GROUP BY {:>8.3?} ({} buckets)   ratio {}",
+        aging.rows.len(),
+        aging_time,
+        baseline_aging_time,
+        baseline_aging.len(),
+        ratio(aging_time, baseline_aging_time)
+    );
+    println!(
+        "  balances reported: settle {} accounts, baseline {} accounts",
+        balances.len(),
+        baseline_balances.len()
+    );
     if let Some(mib) = peak_rss_mib() {
         println!("  peak memory (whole process): {mib} MiB");
     }
@@ -151,8 +208,21 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
 
 async fn table_counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
     let mut out = Vec::new();
-    for table in ["party", "account", "invoice", "invoice_line", "open_item", "journal_entry", "posting", "payment", "allocation"] {
-        let n: i64 = sqlx::query(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}")).fetch_one(store.pool()).await?.try_get(0)?;
+    for table in [
+        "party",
+        "account",
+        "invoice",
+        "invoice_line",
+        "open_item",
+        "journal_entry",
+        "posting",
+        "payment",
+        "allocation",
+    ] {
+        let n: i64 = sqlx::query(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
         out.push((table, n));
     }
     Ok(out)
@@ -171,43 +241,168 @@ async fn baseline_insert(store: &Store, org: i64, counts: &[(&'static str, i64)]
         Ok(())
     };
     for i in 1..=count("party") {
-        batch.add(&batch::PARTY, vec![org.into(), i.into(), "person".into(), "Baseline".into(), V::NT(None), "now".into()]);
+        batch.add(
+            &batch::PARTY,
+            vec![org.into(), i.into(), "person".into(), "Baseline".into(), V::NT(None), "now".into()],
+        );
     }
     for i in 1..=accounts {
-        batch.add(&batch::ACCOUNT, vec![org.into(), i.into(), format!("B-{i:07}").into(), i.into(), "customer".into(), "USD".into(), "active".into(), "net30".into(), date(), 0i64.into(), 0i64.into(), "now".into()]);
+        batch.add(
+            &batch::ACCOUNT,
+            vec![
+                org.into(),
+                i.into(),
+                format!("B-{i:07}").into(),
+                i.into(),
+                "customer".into(),
+                "USD".into(),
+                "active".into(),
+                "net30".into(),
+                date(),
+                0i64.into(),
+                0i64.into(),
+                "now".into(),
+            ],
+        );
     }
     batch.flush(tx.conn(), org).await?;
     for i in 1..=count("journal_entry") {
-        batch.add(&batch::JOURNAL_ENTRY, vec![org.into(), i.into(), "invoice".into(), date(), "USD".into(), Some(i % accounts + 1).into(), "".into(), "now".into()]);
+        batch.add(
+            &batch::JOURNAL_ENTRY,
+            vec![
+                org.into(),
+                i.into(),
+                "invoice".into(),
+                date(),
+                "USD".into(),
+                Some(i % accounts + 1).into(),
+                "".into(),
+                "now".into(),
+            ],
+        );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("invoice") {
         batch.add(
             &batch::INVOICE,
-            vec![org.into(), i.into(), format!("INV-{i:06}").into(), (i % accounts + 1).into(), "open".into(), date(), date(), "net30".into(), "USD".into(), 100i64.into(), 0i64.into(), 100i64.into(), "".into(), Some(i).into(), Some(i).into(), V::NI(None), "now".into()],
+            vec![
+                org.into(),
+                i.into(),
+                format!("INV-{i:06}").into(),
+                (i % accounts + 1).into(),
+                "open".into(),
+                date(),
+                date(),
+                "net30".into(),
+                "USD".into(),
+                100i64.into(),
+                0i64.into(),
+                100i64.into(),
+                "".into(),
+                Some(i).into(),
+                Some(i).into(),
+                V::NI(None),
+                "now".into(),
+            ],
         );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("invoice_line") {
-        batch.add(&batch::INVOICE_LINE, vec![org.into(), i.into(), 1i64.into(), "SVC".into(), "Service".into(), "1".into(), 100i64.into(), "0".into(), 100i64.into(), 0i64.into()]);
+        batch.add(
+            &batch::INVOICE_LINE,
+            vec![
+                org.into(),
+                i.into(),
+                1i64.into(),
+                "SVC".into(),
+                "Service".into(),
+                "1".into(),
+                100i64.into(),
+                "0".into(),
+                100i64.into(),
+                0i64.into(),
+            ],
+        );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("open_item") {
-        batch.add(&batch::OPEN_ITEM, vec![org.into(), i.into(), (i % accounts + 1).into(), format!("INV-{i:06}").into(), "invoice".into(), Some(i).into(), "Service".into(), date(), date(), "USD".into(), 100i64.into(), 50i64.into(), 0i64.into(), "open".into()]);
+        batch.add(
+            &batch::OPEN_ITEM,
+            vec![
+                org.into(),
+                i.into(),
+                (i % accounts + 1).into(),
+                format!("INV-{i:06}").into(),
+                "invoice".into(),
+                Some(i).into(),
+                "Service".into(),
+                date(),
+                date(),
+                "USD".into(),
+                100i64.into(),
+                50i64.into(),
+                0i64.into(),
+                "open".into(),
+            ],
+        );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     let entries = count("journal_entry").max(1);
     for i in 0..count("posting") {
         let sign = if i % 2 == 0 { 100i64 } else { -100 };
-        batch.add(&batch::POSTING, vec![org.into(), (i / 2 % entries + 1).into(), (i / (2 * entries) * 2 + i % 2 + 1).into(), if sign > 0 { "1100" } else { "4000" }.into(), Some(i % accounts + 1).into(), Some(i % count("open_item").max(1) + 1).into(), "USD".into(), sign.into(), date()]);
+        batch.add(
+            &batch::POSTING,
+            vec![
+                org.into(),
+                (i / 2 % entries + 1).into(),
+                (i / (2 * entries) * 2 + i % 2 + 1).into(),
+                if sign > 0 { "1100" } else { "4000" }.into(),
+                Some(i % accounts + 1).into(),
+                Some(i % count("open_item").max(1) + 1).into(),
+                "USD".into(),
+                sign.into(),
+                date(),
+            ],
+        );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("payment") {
-        batch.add(&batch::PAYMENT, vec![org.into(), i.into(), (i % accounts + 1).into(), "ach".into(), "".into(), date(), "USD".into(), 100i64.into(), 0i64.into(), "posted".into(), i.into(), V::NI(None), "now".into()]);
+        batch.add(
+            &batch::PAYMENT,
+            vec![
+                org.into(),
+                i.into(),
+                (i % accounts + 1).into(),
+                "ach".into(),
+                "".into(),
+                date(),
+                "USD".into(),
+                100i64.into(),
+                0i64.into(),
+                "posted".into(),
+                i.into(),
+                V::NI(None),
+                "now".into(),
+            ],
+        );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("allocation") {
-        batch.add(&batch::ALLOCATION, vec![org.into(), i.into(), (i % accounts + 1).into(), (i % count("open_item").max(1) + 1).into(), "payment".into(), Some(i).into(), V::NI(None), 50i64.into(), date(), i.into()]);
+        batch.add(
+            &batch::ALLOCATION,
+            vec![
+                org.into(),
+                i.into(),
+                (i % accounts + 1).into(),
+                (i % count("open_item").max(1) + 1).into(),
+                "payment".into(),
+                Some(i).into(),
+                V::NI(None),
+                50i64.into(),
+                date(),
+                i.into(),
+            ],
+        );
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     batch.flush(tx.conn(), org).await?;

@@ -15,10 +15,38 @@ use settle_store::Store;
 
 use crate::output;
 
-const GIVEN: &[&str] = &["Maria", "James", "Aisha", "Wei", "Olivia", "Carlos", "Fatima", "Noah", "Priya", "Liam", "Sofia", "Kwame", "Emma", "Mateo", "Hana", "Lucas", "Zara", "Ethan", "Ines", "Omar"];
-const FAMILY: &[&str] = &["Garcia", "Smith", "Okafor", "Chen", "Johnson", "Patel", "Nguyen", "Brown", "Kowalski", "Haddad", "Silva", "Kim", "Martin", "Rossi", "Ali", "Jensen", "Lopez", "Novak", "Tanaka", "Murphy"];
-const COMPANIES: &[&str] = &["Harbor", "Summit", "Bluebird", "Granite", "Maple", "Pioneer", "Riverside", "Keystone", "Lakeside", "Evergreen"];
-const COMPANY_KINDS: &[&str] = &["Dental", "Logistics", "Bakery", "Law Office", "Auto Repair", "Architects", "Cafe", "Print Shop", "Florist", "Fitness"];
+const GIVEN: &[&str] = &[
+    "Maria", "James", "Aisha", "Wei", "Olivia", "Carlos", "Fatima", "Noah", "Priya", "Liam", "Sofia", "Kwame", "Emma", "Mateo", "Hana", "Lucas", "Zara",
+    "Ethan", "Ines", "Omar",
+];
+const FAMILY: &[&str] = &[
+    "Garcia", "Smith", "Okafor", "Chen", "Johnson", "Patel", "Nguyen", "Brown", "Kowalski", "Haddad", "Silva", "Kim", "Martin", "Rossi", "Ali", "Jensen",
+    "Lopez", "Novak", "Tanaka", "Murphy",
+];
+const COMPANIES: &[&str] = &[
+    "Harbor",
+    "Summit",
+    "Bluebird",
+    "Granite",
+    "Maple",
+    "Pioneer",
+    "Riverside",
+    "Keystone",
+    "Lakeside",
+    "Evergreen",
+];
+const COMPANY_KINDS: &[&str] = &[
+    "Dental",
+    "Logistics",
+    "Bakery",
+    "Law Office",
+    "Auto Repair",
+    "Architects",
+    "Cafe",
+    "Print Shop",
+    "Florist",
+    "Fitness",
+];
 
 /// (code, description, price) for office visits and procedures.
 const CLINIC_SERVICES: &[(&str, &str, &str)] = &[
@@ -48,8 +76,22 @@ struct Profile {
 }
 
 const PROFILES: [Profile; 2] = [
-    Profile { slug: "clinic", name: "Riverside Family Medicine", ar_kind: "patient", terms: "net30", services: CLINIC_SERVICES, tax_rate: "0" },
-    Profile { slug: "supply", name: "Harbor Office Supply", ar_kind: "customer", terms: "net30", services: SUPPLY_ITEMS, tax_rate: "7.25" },
+    Profile {
+        slug: "clinic",
+        name: "Riverside Family Medicine",
+        ar_kind: "patient",
+        terms: "net30",
+        services: CLINIC_SERVICES,
+        tax_rate: "0",
+    },
+    Profile {
+        slug: "supply",
+        name: "Harbor Office Supply",
+        ar_kind: "customer",
+        terms: "net30",
+        services: SUPPLY_ITEMS,
+        tax_rate: "7.25",
+    },
 ];
 
 fn cents(minor: i64) -> String {
@@ -74,7 +116,11 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result
         let mut followups = Vec::new();
         let commands = generate(profile, accounts, start, as_of, &mut rng, &mut followups);
         let bar = ProgressBar::new(commands.len() as u64);
-        bar.set_style(ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} commands ({eta})").expect("valid template").progress_chars("=> "));
+        bar.set_style(
+            ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} commands ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
         bar.set_message(profile.slug);
         let outcome = store.bulk_apply(&org, commands, &mut |done| bar.set_position(done)).await?;
         bar.finish_and_clear();
@@ -86,14 +132,35 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result
                 Followup::WriteOff(account, date) => {
                     let detail = store.account_detail(&org, &account).await?;
                     if let Some(item) = detail.items.iter().find(|i| i.status == "open") {
-                        let cmd = NewAdjustment { reference: item.reference.clone(), reason: "bad_debt_write_off".into(), amount: item.balance.clone(), date, memo: "uncollectable after 120 days".into() };
+                        let cmd = NewAdjustment {
+                            reference: item.reference.clone(),
+                            reason: "bad_debt_write_off".into(),
+                            amount: item.balance.clone(),
+                            date,
+                            memo: "uncollectable after 120 days".into(),
+                        };
                         store.adjust(&org, &cmd, None).await?;
                         write_offs += 1;
                     }
                 }
                 Followup::Refund(account, date) => {
                     let credit = store.account_detail(&org, &account).await?.summary.credit;
-                    if credit != "0.00" && store.refund(&org, &NewRefund { account_number: account, amount: credit, method: "check".into(), reference: "overpayment".into(), date }, None).await.is_ok() {
+                    if credit != "0.00"
+                        && store
+                            .refund(
+                                &org,
+                                &NewRefund {
+                                    account_number: account,
+                                    amount: credit,
+                                    method: "check".into(),
+                                    reference: "overpayment".into(),
+                                    date,
+                                },
+                                None,
+                            )
+                            .await
+                            .is_ok()
+                    {
                         refunds += 1;
                     }
                 }
@@ -102,7 +169,20 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result
         let payments: Vec<(i64, Date)> = sample_payments(store, &org, &mut rng).await?;
         for (payment_id, received) in payments {
             let date = received.checked_add(5.days()).unwrap_or(received).min(as_of);
-            if store.reverse_payment(&org, &ReversePayment { payment_id, date, reason: "Returned check: NSF".into(), fee: Some("25.00".into()) }, None).await.is_ok() {
+            if store
+                .reverse_payment(
+                    &org,
+                    &ReversePayment {
+                        payment_id,
+                        date,
+                        reason: "Returned check: NSF".into(),
+                        fee: Some("25.00".into()),
+                    },
+                    None,
+                )
+                .await
+                .is_ok()
+            {
                 reversals += 1;
             }
         }
@@ -136,9 +216,19 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
     for n in 1..=accounts {
         let number = format!("{}-{n:06}", if profile.ar_kind == "patient" { "P" } else { "C" });
         let (kind, name) = if profile.ar_kind == "patient" || rng.gen_bool(0.3) {
-            ("person", format!("{} {}", GIVEN[rng.gen_range(0..GIVEN.len())], FAMILY[rng.gen_range(0..FAMILY.len())]))
+            (
+                "person",
+                format!("{} {}", GIVEN[rng.gen_range(0..GIVEN.len())], FAMILY[rng.gen_range(0..FAMILY.len())]),
+            )
         } else {
-            ("company", format!("{} {}", COMPANIES[rng.gen_range(0..COMPANIES.len())], COMPANY_KINDS[rng.gen_range(0..COMPANY_KINDS.len())]))
+            (
+                "company",
+                format!(
+                    "{} {}",
+                    COMPANIES[rng.gen_range(0..COMPANIES.len())],
+                    COMPANY_KINDS[rng.gen_range(0..COMPANY_KINDS.len())]
+                ),
+            )
         };
         let opened = start.checked_add(rng.gen_range(0..30).days()).unwrap_or(start);
         let dob = (profile.ar_kind == "patient").then(|| Date::new(rng.gen_range(1940..2020), rng.gen_range(1..=12), rng.gen_range(1..=28)).unwrap_or(start));
@@ -166,12 +256,29 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
             let lines: Vec<NewInvoiceLine> = (0..rng.gen_range(1..4))
                 .map(|_| {
                     let (code, description, price) = profile.services[rng.gen_range(0..profile.services.len())];
-                    NewInvoiceLine { item_code: code.into(), description: description.into(), quantity: rng.gen_range(1..4).to_string(), unit_price: price.into(), tax_rate: profile.tax_rate.into() }
+                    NewInvoiceLine {
+                        item_code: code.into(),
+                        description: description.into(),
+                        quantity: rng.gen_range(1..4).to_string(),
+                        unit_price: price.into(),
+                        tax_rate: profile.tax_rate.into(),
+                    }
                 })
                 .collect();
             let subtotal: i64 = lines.iter().map(|l| price_minor(&l.unit_price) * l.quantity.parse::<i64>().unwrap_or(1)).sum();
             let total = subtotal + subtotal * if profile.tax_rate == "0" { 0 } else { 725 } / 10_000;
-            events.push((issue, 0, BulkCommand::Invoice(NewInvoice { account_number: number.clone(), issue_date: issue, terms: None, lines, memo: String::new(), draft: false })));
+            events.push((
+                issue,
+                0,
+                BulkCommand::Invoice(NewInvoice {
+                    account_number: number.clone(),
+                    issue_date: issue,
+                    terms: None,
+                    lines,
+                    memo: String::new(),
+                    draft: false,
+                }),
+            ));
             let (pay, amount) = match habit {
                 0..=59 => (true, total),
                 60..=74 => (true, total / 2),
@@ -183,7 +290,18 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
                 let received = issue.checked_add(rng.gen_range(5..75).days()).unwrap_or(as_of);
                 if received <= as_of {
                     let method = ["check", "card", "ach", "cash", "eft"][rng.gen_range(0..5)];
-                    events.push((received, 1, BulkCommand::Payment(NewPayment { account_number: number.clone(), amount: cents(amount), method: method.into(), reference: format!("{}", rng.gen_range(1000..99999)), received_on: received, apply_to: vec![] })));
+                    events.push((
+                        received,
+                        1,
+                        BulkCommand::Payment(NewPayment {
+                            account_number: number.clone(),
+                            amount: cents(amount),
+                            method: method.into(),
+                            reference: format!("{}", rng.gen_range(1000..99999)),
+                            received_on: received,
+                            apply_to: vec![],
+                        }),
+                    ));
                 }
             }
         }
@@ -201,7 +319,15 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
 
 /// About 2% of payments come back as returned checks.
 async fn sample_payments(store: &Store, org: &Organisation, rng: &mut StdRng) -> Result<Vec<(i64, Date)>> {
-    let accounts = store.list_accounts(org, &settle_store::reports::AccountFilter { limit: 10_000, ..Default::default() }).await?;
+    let accounts = store
+        .list_accounts(
+            org,
+            &settle_store::reports::AccountFilter {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await?;
     let mut out = Vec::new();
     for account in accounts.iter().filter(|_| rng.gen_bool(0.03)) {
         let detail = store.account_detail(org, &account.account_number).await?;

@@ -16,7 +16,9 @@ const PAGE: i64 = 5_000;
 
 pub async fn journal(store: &Store, org: &Organisation, format: JournalFormat, output: Option<&Path>) -> Result<()> {
     let mut out: Box<dyn Write> = match output {
-        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)),
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match format {

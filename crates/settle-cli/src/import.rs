@@ -34,11 +34,20 @@ const MAX_PROBLEMS_SHOWN: usize = 200;
 fn read(path: &Path, required: &[&str]) -> Result<Reader> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(file);
-    let headers: Vec<String> = reader.headers().with_context(|| format!("{}: reading the header line", path.display()))?.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: reading the header line", path.display()))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let mut problems = Vec::new();
     for column in required {
         if !headers.iter().any(|h| h == column) {
-            problems.push(Problem { line: 1, column: (*column).to_string(), reason: format!("required column is missing (the header has: {})", headers.join(", ")) });
+            problems.push(Problem {
+                line: 1,
+                column: (*column).to_string(),
+                reason: format!("required column is missing (the header has: {})", headers.join(", ")),
+            });
         }
     }
     let mut rows = Vec::new();
@@ -47,12 +56,20 @@ fn read(path: &Path, required: &[&str]) -> Result<Reader> {
             Ok(record) => rows.push((record.position().map_or(0, |p| p.line()), record)),
             Err(error) => {
                 let line = error.position().map_or(0, |p| p.line());
-                problems.push(Problem { line, column: String::new(), reason: format!("not valid CSV: {error}") });
+                problems.push(Problem {
+                    line,
+                    column: String::new(),
+                    reason: format!("not valid CSV: {error}"),
+                });
             }
         }
     }
     if rows.is_empty() && problems.is_empty() {
-        problems.push(Problem { line: 2, column: String::new(), reason: "the file has no rows".into() });
+        problems.push(Problem {
+            line: 2,
+            column: String::new(),
+            reason: "the file has no rows".into(),
+        });
     }
     Ok(Reader { headers, rows, problems })
 }
@@ -82,7 +99,11 @@ fn check_date(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str) 
     match text.parse::<Date>() {
         Ok(date) => Some(date),
         Err(_) => {
-            problems.push(Problem { line, column: column.into(), reason: format!("{text:?} is not a date like 2026-01-31") });
+            problems.push(Problem {
+                line,
+                column: column.into(),
+                reason: format!("{text:?} is not a date like 2026-01-31"),
+            });
             None
         }
     }
@@ -90,25 +111,45 @@ fn check_date(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str) 
 
 fn check_money(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str, currency: Currency, positive: bool) {
     match Money::parse(text, currency) {
-        Ok(m) if positive && m.amount_minor() <= 0 => problems.push(Problem { line, column: column.into(), reason: format!("{text:?} must be greater than zero") }),
+        Ok(m) if positive && m.amount_minor() <= 0 => problems.push(Problem {
+            line,
+            column: column.into(),
+            reason: format!("{text:?} must be greater than zero"),
+        }),
         Ok(_) => {}
-        Err(e) => problems.push(Problem { line, column: column.into(), reason: e.to_string() }),
+        Err(e) => problems.push(Problem {
+            line,
+            column: column.into(),
+            reason: e.to_string(),
+        }),
     }
 }
 
 fn check_accounts(problems: &mut Vec<Problem>, known: &HashSet<String>, used: &[(u64, String)]) {
     for (line, number) in used {
         if number.is_empty() {
-            problems.push(Problem { line: *line, column: "account_number".into(), reason: "is empty".into() });
+            problems.push(Problem {
+                line: *line,
+                column: "account_number".into(),
+                reason: "is empty".into(),
+            });
         } else if !known.contains(&number.to_ascii_uppercase()) {
-            problems.push(Problem { line: *line, column: "account_number".into(), reason: format!("no account {number:?} in this organisation") });
+            problems.push(Problem {
+                line: *line,
+                column: "account_number".into(),
+                reason: format!("no account {number:?} in this organisation"),
+            });
         }
     }
 }
 
 async fn apply(store: &Store, org: &Organisation, path: &Path, commands: Vec<BulkCommand>, lines: Vec<u64>, what: &str) -> Result<ExitCode> {
     let bar = ProgressBar::new(commands.len() as u64);
-    bar.set_style(ProgressStyle::with_template("importing [{bar:40}] {pos}/{len} ({eta})").expect("valid template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("importing [{bar:40}] {pos}/{len} ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     if commands.len() < 5_000 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
@@ -116,12 +157,25 @@ async fn apply(store: &Store, org: &Organisation, path: &Path, commands: Vec<Bul
     bar.finish_and_clear();
     match result {
         Ok(outcome) => {
-            println!("Imported {} {what} from {} ({} invoices, {} payments).", lines.len(), path.display(), outcome.invoices, outcome.payments);
+            println!(
+                "Imported {} {what} from {} ({} invoices, {} payments).",
+                lines.len(),
+                path.display(),
+                outcome.invoices,
+                outcome.payments
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
             let line = lines.get(error.index).copied().unwrap_or(0);
-            Ok(report(&[Problem { line, column: String::new(), reason: error.error.to_string() }], path))
+            Ok(report(
+                &[Problem {
+                    line,
+                    column: String::new(),
+                    reason: error.error.to_string(),
+                }],
+                path,
+            ))
         }
     }
 }
@@ -147,36 +201,72 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<
         let quantity = reader.get(record, "quantity");
         match quantity.parse::<Decimal>() {
             Ok(q) if q > Decimal::ZERO => {}
-            _ => problems.push(Problem { line, column: "quantity".into(), reason: format!("{quantity:?} must be a number greater than zero") }),
+            _ => problems.push(Problem {
+                line,
+                column: "quantity".into(),
+                reason: format!("{quantity:?} must be a number greater than zero"),
+            }),
         }
         check_money(&mut problems, line, "unit_price", reader.get(record, "unit_price"), currency, false);
         let tax = reader.get(record, "tax_rate");
         let tax = if tax.is_empty() { "0" } else { tax };
         match tax.parse::<Decimal>() {
             Ok(t) if t >= Decimal::ZERO && t <= Decimal::ONE_HUNDRED => {}
-            _ => problems.push(Problem { line, column: "tax_rate".into(), reason: format!("{tax:?} must be a percentage from 0 to 100") }),
+            _ => problems.push(Problem {
+                line,
+                column: "tax_rate".into(),
+                reason: format!("{tax:?} must be a percentage from 0 to 100"),
+            }),
         }
         let description = reader.get(record, "description");
         if description.is_empty() {
-            problems.push(Problem { line, column: "description".into(), reason: "is empty".into() });
+            problems.push(Problem {
+                line,
+                column: "description".into(),
+                reason: "is empty".into(),
+            });
         }
         let terms = reader.get(record, "terms");
         if !terms.is_empty() {
             if let Err(e) = settle_domain::invoice::PaymentTerms::parse(terms) {
-                problems.push(Problem { line, column: "terms".into(), reason: e.to_string() });
+                problems.push(Problem {
+                    line,
+                    column: "terms".into(),
+                    reason: e.to_string(),
+                });
             }
         }
         let Some(issue) = issue else { continue };
         let reference = reader.get(record, "invoice_ref");
-        let key = (account.to_ascii_uppercase(), if reference.is_empty() { format!("#line{line}") } else { reference.to_string() });
-        let new_line = NewInvoiceLine { item_code: reader.get(record, "item_code").into(), description: description.into(), quantity: quantity.into(), unit_price: reader.get(record, "unit_price").into(), tax_rate: tax.into() };
+        let key = (
+            account.to_ascii_uppercase(),
+            if reference.is_empty() {
+                format!("#line{line}")
+            } else {
+                reference.to_string()
+            },
+        );
+        let new_line = NewInvoiceLine {
+            item_code: reader.get(record, "item_code").into(),
+            description: description.into(),
+            quantity: quantity.into(),
+            unit_price: reader.get(record, "unit_price").into(),
+            tax_rate: tax.into(),
+        };
         let start = *first_line.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
             line
         });
         let entry = groups.entry((start, key.1.clone())).or_insert_with(|| {
             (
-                NewInvoice { account_number: account.clone(), issue_date: issue, terms: (!terms.is_empty()).then(|| terms.to_string()), lines: vec![], memo: reader.get(record, "memo").to_string(), draft: false },
+                NewInvoice {
+                    account_number: account.clone(),
+                    issue_date: issue,
+                    terms: (!terms.is_empty()).then(|| terms.to_string()),
+                    lines: vec![],
+                    memo: reader.get(record, "memo").to_string(),
+                    draft: false,
+                },
                 start,
             )
         });
@@ -214,9 +304,15 @@ pub async fn payments(store: &Store, org: &Organisation, path: &Path) -> Result<
         check_money(&mut problems, line, "amount", amount, currency, true);
         let method = reader.get(record, "method").to_ascii_lowercase();
         if !PAYMENT_METHODS.contains(&method.as_str()) {
-            problems.push(Problem { line, column: "method".into(), reason: format!("{method:?} is not one of {}", PAYMENT_METHODS.join(", ")) });
+            problems.push(Problem {
+                line,
+                column: "method".into(),
+                reason: format!("{method:?} is not one of {}", PAYMENT_METHODS.join(", ")),
+            });
         }
-        let Some(received_on) = check_date(&mut problems, line, "received_on", reader.get(record, "received_on")) else { continue };
+        let Some(received_on) = check_date(&mut problems, line, "received_on", reader.get(record, "received_on")) else {
+            continue;
+        };
         let apply_to = reader.get(record, "apply_to");
         commands.push(BulkCommand::Payment(NewPayment {
             account_number: account,
@@ -224,7 +320,14 @@ pub async fn payments(store: &Store, org: &Organisation, path: &Path) -> Result<
             method,
             reference: reader.get(record, "reference").into(),
             received_on,
-            apply_to: if apply_to.is_empty() { vec![] } else { vec![ApplyTo { reference: apply_to.into(), amount: None }] },
+            apply_to: if apply_to.is_empty() {
+                vec![]
+            } else {
+                vec![ApplyTo {
+                    reference: apply_to.into(),
+                    amount: None,
+                }]
+            },
         }));
         lines.push(line);
     }

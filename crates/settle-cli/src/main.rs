@@ -84,6 +84,7 @@ enum Command {
     Adjust {
         /// Invoice number or item reference.
         reference: String,
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// courtesy_discount, small_balance_write_off, bad_debt_write_off, charity, correction, contractual.
         #[arg(long)]
@@ -98,6 +99,7 @@ enum Command {
     /// Issue a credit note (returns, allowances) to an account.
     CreditNote {
         account: String,
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// Apply to these items (REF or REF:AMOUNT); otherwise it stays as credit.
         #[arg(long = "apply")]
@@ -112,6 +114,7 @@ enum Command {
     /// Pay money back out of an account's credit balance.
     Refund {
         account: String,
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         #[arg(long, default_value = "check")]
         method: String,
@@ -147,7 +150,11 @@ struct KeyArg {
 
 impl KeyArg {
     fn parse(&self) -> Result<Option<IdempotencyKey>> {
-        self.idempotency_key.as_deref().map(IdempotencyKey::parse).transpose().context("--idempotency-key")
+        self.idempotency_key
+            .as_deref()
+            .map(IdempotencyKey::parse)
+            .transpose()
+            .context("--idempotency-key")
     }
 }
 
@@ -272,6 +279,7 @@ enum PaymentCommand {
     /// Post a payment; oldest due first unless --apply names items.
     Post {
         account: String,
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// cash, check, card, ach, eft or other.
         #[arg(long, default_value = "check")]
@@ -366,8 +374,14 @@ fn apply_targets(values: &[String]) -> Vec<ApplyTo> {
     values
         .iter()
         .map(|v| match v.split_once(':') {
-            Some((reference, amount)) => ApplyTo { reference: reference.to_string(), amount: Some(amount.to_string()) },
-            None => ApplyTo { reference: v.clone(), amount: None },
+            Some((reference, amount)) => ApplyTo {
+                reference: reference.to_string(),
+                amount: Some(amount.to_string()),
+            },
+            None => ApplyTo {
+                reference: v.clone(),
+                amount: None,
+            },
         })
         .collect()
 }
@@ -416,7 +430,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let store = open(&cli).await?;
     if let Command::Init { slug, name, currency } = &cli.command {
         let org = store.create_organisation(slug, name, currency).await?;
-        println!("Created organisation {} ({}), currency {}, in {}", org.slug, org.name, org.base_currency, describe_location(&cli));
+        println!(
+            "Created organisation {} ({}), currency {}, in {}",
+            org.slug,
+            org.name,
+            org.base_currency,
+            describe_location(&cli)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Demo { accounts, as_of, seed } = &cli.command {
@@ -427,10 +447,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) => unreachable!("handled above"),
         Command::Account(command) => match command {
-            AccountCommand::Add { number, name, kind, ar_kind, email, phone, address, date_of_birth, terms, currency, opened, key } => {
+            AccountCommand::Add {
+                number,
+                name,
+                kind,
+                ar_kind,
+                email,
+                phone,
+                address,
+                date_of_birth,
+                terms,
+                currency,
+                opened,
+                key,
+            } => {
                 let cmd = NewAccount {
                     account_number: number,
-                    party: NewParty { kind, name, date_of_birth, email, phone, address },
+                    party: NewParty {
+                        kind,
+                        name,
+                        date_of_birth,
+                        email,
+                        phone,
+                        address,
+                    },
                     ar_kind,
                     currency,
                     payment_terms: Some(terms),
@@ -439,8 +479,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let created = store.add_account(&org, &cmd, key.parse()?.as_ref()).await?;
                 println!("Opened account {}", created.account_number);
             }
-            AccountCommand::List { status, search, with_balance, limit, after, format } => {
-                let accounts = store.list_accounts(&org, &AccountFilter { status, search, with_balance, limit, after }).await?;
+            AccountCommand::List {
+                status,
+                search,
+                with_balance,
+                limit,
+                after,
+                format,
+            } => {
+                let accounts = store
+                    .list_accounts(
+                        &org,
+                        &AccountFilter {
+                            status,
+                            search,
+                            with_balance,
+                            limit,
+                            after,
+                        },
+                    )
+                    .await?;
                 output::accounts(&accounts, format)?;
             }
             AccountCommand::Show { number, format } => {
@@ -453,25 +511,70 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
         Command::Invoice(command) => match command {
-            InvoiceCommand::Create { account, lines, date, terms, memo, draft, key } => {
+            InvoiceCommand::Create {
+                account,
+                lines,
+                date,
+                terms,
+                memo,
+                draft,
+                key,
+            } => {
                 let lines = lines.iter().enumerate().map(|(i, l)| parse_line(l, i)).collect::<Result<Vec<_>>>()?;
-                let cmd = NewInvoice { account_number: account, issue_date: date.unwrap_or_else(today), terms, lines, memo, draft };
+                let cmd = NewInvoice {
+                    account_number: account,
+                    issue_date: date.unwrap_or_else(today),
+                    terms,
+                    lines,
+                    memo,
+                    draft,
+                };
                 let created = store.create_invoice(&org, &cmd, key.parse()?.as_ref()).await?;
-                println!("{} {} for {} (subtotal {}, tax {}), due {}", created.invoice_number, created.status, created.total, created.subtotal, created.tax, created.due_date);
+                println!(
+                    "{} {} for {} (subtotal {}, tax {}), due {}",
+                    created.invoice_number, created.status, created.total, created.subtotal, created.tax, created.due_date
+                );
             }
             InvoiceCommand::Issue { number, key } => {
-                let issued = store.issue_invoice(&org, &IssueInvoice { invoice_number: number }, key.parse()?.as_ref()).await?;
+                let issued = store
+                    .issue_invoice(&org, &IssueInvoice { invoice_number: number }, key.parse()?.as_ref())
+                    .await?;
                 println!("{} issued for {}, due {}", issued.invoice_number, issued.total, issued.due_date);
             }
             InvoiceCommand::Show { number, format } => output::invoice(&store.invoice_detail(&org, &number).await?, format)?,
             InvoiceCommand::Void { number, reason, date, key } => {
-                let voided = store.void_invoice(&org, &VoidInvoice { invoice_number: number, date: date.unwrap_or_else(today), reason }, key.parse()?.as_ref()).await?;
+                let voided = store
+                    .void_invoice(
+                        &org,
+                        &VoidInvoice {
+                            invoice_number: number,
+                            date: date.unwrap_or_else(today),
+                            reason,
+                        },
+                        key.parse()?.as_ref(),
+                    )
+                    .await?;
                 println!("{} voided ({} taken off the books)", voided.invoice_number, voided.total);
             }
         },
         Command::Payment(command) => match command {
-            PaymentCommand::Post { account, amount, method, reference, date, apply, key } => {
-                let cmd = NewPayment { account_number: account, amount, method, reference, received_on: date.unwrap_or_else(today), apply_to: apply_targets(&apply) };
+            PaymentCommand::Post {
+                account,
+                amount,
+                method,
+                reference,
+                date,
+                apply,
+                key,
+            } => {
+                let cmd = NewPayment {
+                    account_number: account,
+                    amount,
+                    method,
+                    reference,
+                    received_on: date.unwrap_or_else(today),
+                    apply_to: apply_targets(&apply),
+                };
                 let posted = store.post_payment(&org, &cmd, key.parse()?.as_ref()).await?;
                 println!("Payment {} of {} posted", posted.payment_id, posted.amount);
                 for applied in &posted.applied {
@@ -481,8 +584,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("  {} left as credit on the account", posted.unapplied);
                 }
             }
-            PaymentCommand::Reverse { payment_id, reason, fee, date, key } => {
-                let reversed = store.reverse_payment(&org, &ReversePayment { payment_id, date: date.unwrap_or_else(today), reason, fee }, key.parse()?.as_ref()).await?;
+            PaymentCommand::Reverse {
+                payment_id,
+                reason,
+                fee,
+                date,
+                key,
+            } => {
+                let reversed = store
+                    .reverse_payment(
+                        &org,
+                        &ReversePayment {
+                            payment_id,
+                            date: date.unwrap_or_else(today),
+                            reason,
+                            fee,
+                        },
+                        key.parse()?.as_ref(),
+                    )
+                    .await?;
                 println!("Payment {payment_id} reversed");
                 for item in &reversed.reopened {
                     println!("  reopened {} by {}", item.reference, item.amount);
@@ -496,30 +616,110 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         },
-        Command::ApplyCredit { account, amount, apply, date, key } => {
-            let applied = store.apply_credit(&org, &ApplyCredit { account_number: account, date: date.unwrap_or_else(today), apply_to: apply_targets(&apply), amount }, key.parse()?.as_ref()).await?;
+        Command::ApplyCredit {
+            account,
+            amount,
+            apply,
+            date,
+            key,
+        } => {
+            let applied = store
+                .apply_credit(
+                    &org,
+                    &ApplyCredit {
+                        account_number: account,
+                        date: date.unwrap_or_else(today),
+                        apply_to: apply_targets(&apply),
+                        amount,
+                    },
+                    key.parse()?.as_ref(),
+                )
+                .await?;
             for item in &applied.applied {
                 println!("Applied {} to {}", item.amount, item.reference);
             }
             println!("Credit left: {}", applied.credit_left);
         }
-        Command::Adjust { reference, amount, reason, memo, date, key } => {
-            let posted = store.adjust(&org, &NewAdjustment { reference, reason, amount, date: date.unwrap_or_else(today), memo }, key.parse()?.as_ref()).await?;
+        Command::Adjust {
+            reference,
+            amount,
+            reason,
+            memo,
+            date,
+            key,
+        } => {
+            let posted = store
+                .adjust(
+                    &org,
+                    &NewAdjustment {
+                        reference,
+                        reason,
+                        amount,
+                        date: date.unwrap_or_else(today),
+                        memo,
+                    },
+                    key.parse()?.as_ref(),
+                )
+                .await?;
             println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
         }
-        Command::CreditNote { account, amount, apply, memo, date, key } => {
-            let note = store.credit_note(&org, &NewCreditNote { account_number: account, amount, date: date.unwrap_or_else(today), memo, apply_to: apply_targets(&apply) }, key.parse()?.as_ref()).await?;
+        Command::CreditNote {
+            account,
+            amount,
+            apply,
+            memo,
+            date,
+            key,
+        } => {
+            let note = store
+                .credit_note(
+                    &org,
+                    &NewCreditNote {
+                        account_number: account,
+                        amount,
+                        date: date.unwrap_or_else(today),
+                        memo,
+                        apply_to: apply_targets(&apply),
+                    },
+                    key.parse()?.as_ref(),
+                )
+                .await?;
             println!("Credit note {} issued", note.credit_note_number);
             for item in &note.applied {
                 println!("  applied {} to {}", item.amount, item.reference);
             }
             println!("  left as credit: {}", note.unapplied);
         }
-        Command::Refund { account, amount, method, reference, date, key } => {
-            let refund = store.refund(&org, &NewRefund { account_number: account, amount, method, reference, date: date.unwrap_or_else(today) }, key.parse()?.as_ref()).await?;
+        Command::Refund {
+            account,
+            amount,
+            method,
+            reference,
+            date,
+            key,
+        } => {
+            let refund = store
+                .refund(
+                    &org,
+                    &NewRefund {
+                        account_number: account,
+                        amount,
+                        method,
+                        reference,
+                        date: date.unwrap_or_else(today),
+                    },
+                    key.parse()?.as_ref(),
+                )
+                .await?;
             println!("Refund {} of {} issued; credit left {}", refund.refund_id, refund.amount, refund.credit_left);
         }
-        Command::Report(ReportCommand::Aging { as_of, by, format, buckets, currency }) => {
+        Command::Report(ReportCommand::Aging {
+            as_of,
+            by,
+            format,
+            buckets,
+            currency,
+        }) => {
             let buckets = AgingBuckets::parse(buckets.as_deref().unwrap_or(&org.aging_buckets)).context("--buckets")?;
             let report = store.aging(&org, as_of.unwrap_or_else(today), &buckets, currency.as_deref()).await?;
             output::aging(&report, by == AgingBy::Account, format)?;

@@ -62,7 +62,21 @@ pub fn accounts(accounts: &[AccountSummary], format: Format) -> Result<()> {
     if format == Format::Json {
         return json(&accounts);
     }
-    let body: Vec<Vec<String>> = accounts.iter().map(|a| vec![a.account_number.clone(), a.name.clone(), a.ar_kind.clone(), a.status.clone(), a.currency.clone(), a.balance.clone(), a.credit.clone(), a.net.clone()]).collect();
+    let body: Vec<Vec<String>> = accounts
+        .iter()
+        .map(|a| {
+            vec![
+                a.account_number.clone(),
+                a.name.clone(),
+                a.ar_kind.clone(),
+                a.status.clone(),
+                a.currency.clone(),
+                a.balance.clone(),
+                a.credit.clone(),
+                a.net.clone(),
+            ]
+        })
+        .collect();
     rows(&["account", "name", "kind", "status", "currency", "balance", "credit", "net"], &body, format)
 }
 
@@ -72,7 +86,10 @@ pub fn account_detail(detail: &AccountDetail, format: Format) -> Result<()> {
     }
     let s = &detail.summary;
     println!("Account {}  {}  ({} {}, {})", s.account_number, s.name, detail.party_kind, s.ar_kind, s.status);
-    println!("Balance {} {}   credit {}   net {}   terms {}   opened {}", s.balance, s.currency, s.credit, s.net, detail.payment_terms, detail.opened_on);
+    println!(
+        "Balance {} {}   credit {}   net {}   terms {}   opened {}",
+        s.balance, s.currency, s.credit, s.net, detail.payment_terms, detail.opened_on
+    );
     if let Some(dob) = &detail.date_of_birth {
         println!("Date of birth {dob}");
     }
@@ -81,7 +98,21 @@ pub fn account_detail(detail: &AccountDetail, format: Format) -> Result<()> {
         println!("  {}: {}  from {}{until}", c.kind, c.value, c.valid_from);
     }
     println!("\nItems");
-    let items: Vec<Vec<String>> = detail.items.iter().map(|i| vec![i.reference.clone(), i.kind.clone(), i.issue_date.clone(), i.due_date.clone(), i.amount.clone(), i.balance.clone(), i.status.clone()]).collect();
+    let items: Vec<Vec<String>> = detail
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                i.reference.clone(),
+                i.kind.clone(),
+                i.issue_date.clone(),
+                i.due_date.clone(),
+                i.amount.clone(),
+                i.balance.clone(),
+                i.status.clone(),
+            ]
+        })
+        .collect();
     rows(&["reference", "kind", "issued", "due", "amount", "balance", "status"], &items, Format::Table)?;
     println!("\nPayments");
     let payments: Vec<Vec<String>> = detail
@@ -89,12 +120,38 @@ pub fn account_detail(detail: &AccountDetail, format: Format) -> Result<()> {
         .iter()
         .map(|p| {
             let applied = p.allocations.iter().map(|(r, a)| format!("{r} {a}")).collect::<Vec<_>>().join(", ");
-            vec![p.payment_id.to_string(), p.received_on.clone(), p.method.clone(), p.reference.clone(), p.amount.clone(), p.status.clone(), applied]
+            vec![
+                p.payment_id.to_string(),
+                p.received_on.clone(),
+                p.method.clone(),
+                p.reference.clone(),
+                p.amount.clone(),
+                p.status.clone(),
+                applied,
+            ]
         })
         .collect();
-    rows(&["id", "received", "method", "reference", "amount", "status", "applied"], &payments, Format::Table)?;
+    rows(
+        &["id", "received", "method", "reference", "amount", "status", "applied"],
+        &payments,
+        Format::Table,
+    )?;
     println!("\nLedger");
-    let ledger: Vec<Vec<String>> = detail.ledger.iter().map(|l| vec![l.entry_id.to_string(), l.date.clone(), l.kind.clone(), l.gl_code.clone(), l.item.clone().unwrap_or_default(), l.amount.clone(), l.memo.clone()]).collect();
+    let ledger: Vec<Vec<String>> = detail
+        .ledger
+        .iter()
+        .map(|l| {
+            vec![
+                l.entry_id.to_string(),
+                l.date.clone(),
+                l.kind.clone(),
+                l.gl_code.clone(),
+                l.item.clone().unwrap_or_default(),
+                l.amount.clone(),
+                l.memo.clone(),
+            ]
+        })
+        .collect();
     rows(&["entry", "date", "kind", "gl", "item", "amount", "memo"], &ledger, Format::Table)
 }
 
@@ -104,9 +161,31 @@ pub fn invoice(detail: &InvoiceDetail, format: Format) -> Result<()> {
     }
     println!("Invoice {}  account {}  {}", detail.invoice_number, detail.account_number, detail.status);
     println!("Issued {}  due {}  terms {}  {}", detail.issue_date, detail.due_date, detail.terms, detail.memo);
-    let lines: Vec<Vec<String>> = detail.lines.iter().map(|l| vec![l.line_no.to_string(), l.item_code.clone(), l.description.clone(), l.quantity.clone(), l.unit_price.clone(), l.tax_rate.clone(), l.amount.clone(), l.tax.clone()]).collect();
-    rows(&["#", "code", "description", "qty", "unit price", "tax %", "amount", "tax"], &lines, Format::Table)?;
-    println!("Subtotal {}  tax {}  total {} {}  balance {}", detail.subtotal, detail.tax, detail.total, detail.currency, detail.balance);
+    let lines: Vec<Vec<String>> = detail
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.line_no.to_string(),
+                l.item_code.clone(),
+                l.description.clone(),
+                l.quantity.clone(),
+                l.unit_price.clone(),
+                l.tax_rate.clone(),
+                l.amount.clone(),
+                l.tax.clone(),
+            ]
+        })
+        .collect();
+    rows(
+        &["#", "code", "description", "qty", "unit price", "tax %", "amount", "tax"],
+        &lines,
+        Format::Table,
+    )?;
+    println!(
+        "Subtotal {}  tax {}  total {} {}  balance {}",
+        detail.subtotal, detail.tax, detail.total, detail.currency, detail.balance
+    );
     for (date, source, amount) in &detail.applied {
         println!("  {date}  {source}  {amount}");
     }
@@ -142,7 +221,12 @@ pub fn aging(report: &AgingReport, by_account: bool, format: Format) -> Result<(
         return json(&Json {
             as_of: report.as_of.to_string(),
             currency: &report.currency,
-            buckets: report.labels.iter().map(String::as_str).zip(report.totals_minor.iter().map(|m| money(*m))).collect(),
+            buckets: report
+                .labels
+                .iter()
+                .map(String::as_str)
+                .zip(report.totals_minor.iter().map(|m| money(*m)))
+                .collect(),
             credit: money(-report.credit_minor),
             total: money(report.total_minor),
             accounts,
@@ -179,7 +263,9 @@ pub fn aging(report: &AgingReport, by_account: bool, format: Format) -> Result<(
                 let share = if grand == 0 {
                     "0.0".to_string()
                 } else {
-                    (rust_decimal::Decimal::from(*minor) * rust_decimal::Decimal::ONE_HUNDRED / rust_decimal::Decimal::from(grand)).round_dp(1).to_string()
+                    (rust_decimal::Decimal::from(*minor) * rust_decimal::Decimal::ONE_HUNDRED / rust_decimal::Decimal::from(grand))
+                        .round_dp(1)
+                        .to_string()
                 };
                 vec![label.clone(), money(*minor), share]
             })
@@ -187,7 +273,12 @@ pub fn aging(report: &AgingReport, by_account: bool, format: Format) -> Result<(
         body.push(vec!["credit balances".into(), money(-report.credit_minor), String::new()]);
         body.push(vec!["TOTAL".into(), money(report.total_minor), String::new()]);
         if format == Format::Table {
-            println!("Aging as of {} ({}), by due date, {} accounts", report.as_of, report.currency, report.rows.len());
+            println!(
+                "Aging as of {} ({}), by due date, {} accounts",
+                report.as_of,
+                report.currency,
+                report.rows.len()
+            );
         }
         rows(&["bucket", "amount", "% of open"], &body, format)
     }
@@ -205,8 +296,22 @@ pub fn trial_balance(rows_in: &[TrialBalanceRow], format: Format) -> Result<()> 
         exponent = cur.exponent();
         debit += r.debit_minor;
         credit += r.credit_minor;
-        body.push(vec![r.code.clone(), r.name.clone(), r.currency.clone(), format_minor(r.debit_minor, cur.exponent()), format_minor(r.credit_minor, cur.exponent()), format_minor(r.balance_minor, cur.exponent())]);
+        body.push(vec![
+            r.code.clone(),
+            r.name.clone(),
+            r.currency.clone(),
+            format_minor(r.debit_minor, cur.exponent()),
+            format_minor(r.credit_minor, cur.exponent()),
+            format_minor(r.balance_minor, cur.exponent()),
+        ]);
     }
-    body.push(vec!["".into(), "TOTAL".into(), "".into(), format_minor(debit, exponent), format_minor(credit, exponent), format_minor(debit - credit, exponent)]);
+    body.push(vec![
+        "".into(),
+        "TOTAL".into(),
+        "".into(),
+        format_minor(debit, exponent),
+        format_minor(credit, exponent),
+        format_minor(debit - credit, exponent),
+    ]);
     rows(&["code", "account", "currency", "debit", "credit", "balance"], &body, format)
 }

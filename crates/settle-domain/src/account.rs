@@ -21,7 +21,11 @@ pub enum PartyError {
     #[error("{field} is too long ({len} characters; at most {max})")]
     TooLong { field: &'static str, len: usize, max: usize },
     #[error("unknown {field} {value:?}; expected one of {expected}")]
-    UnknownValue { field: &'static str, value: String, expected: &'static str },
+    UnknownValue {
+        field: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 /// An account number: 1-32 ASCII letters, digits or dashes, unique per organisation.
@@ -58,7 +62,13 @@ impl Email {
         let text = text.trim();
         let valid = match text.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@') && !text.contains(char::is_whitespace) && text.len() <= 254
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+                    && !text.contains(char::is_whitespace)
+                    && text.len() <= 254
             }
             None => false,
         };
@@ -110,7 +120,11 @@ impl PartyKind {
         match text {
             "person" => Ok(PartyKind::Person),
             "company" => Ok(PartyKind::Company),
-            other => Err(PartyError::UnknownValue { field: "party kind", value: other.to_string(), expected: "person, company" }),
+            other => Err(PartyError::UnknownValue {
+                field: "party kind",
+                value: other.to_string(),
+                expected: "person, company",
+            }),
         }
     }
 }
@@ -150,7 +164,11 @@ impl ContactKind {
             "address" => Ok(ContactKind::Address),
             "phone" => Ok(ContactKind::Phone),
             "email" => Ok(ContactKind::Email),
-            other => Err(PartyError::UnknownValue { field: "contact kind", value: other.to_string(), expected: "address, phone, email" }),
+            other => Err(PartyError::UnknownValue {
+                field: "contact kind",
+                value: other.to_string(),
+                expected: "address, phone, email",
+            }),
         }
     }
 
@@ -166,7 +184,11 @@ impl ContactKind {
                 }
                 let len = value.chars().count();
                 if len > 500 {
-                    return Err(PartyError::TooLong { field: "address", len, max: 500 });
+                    return Err(PartyError::TooLong {
+                        field: "address",
+                        len,
+                        max: 500,
+                    });
                 }
                 Ok(value.to_string())
             }
@@ -195,7 +217,11 @@ impl AccountStatus {
             "active" => Ok(AccountStatus::Active),
             "on_hold" => Ok(AccountStatus::OnHold),
             "closed" => Ok(AccountStatus::Closed),
-            other => Err(PartyError::UnknownValue { field: "account status", value: other.to_string(), expected: "active, on_hold, closed" }),
+            other => Err(PartyError::UnknownValue {
+                field: "account status",
+                value: other.to_string(),
+                expected: "active, on_hold, closed",
+            }),
         }
     }
 }
@@ -221,7 +247,11 @@ impl ArKind {
             "customer" => Ok(ArKind::Customer),
             "patient" => Ok(ArKind::Patient),
             "insurance" => Ok(ArKind::Insurance),
-            other => Err(PartyError::UnknownValue { field: "account kind", value: other.to_string(), expected: "customer, patient, insurance" }),
+            other => Err(PartyError::UnknownValue {
+                field: "account kind",
+                value: other.to_string(),
+                expected: "customer, patient, insurance",
+            }),
         }
     }
     pub fn gl(self) -> GlAccount {

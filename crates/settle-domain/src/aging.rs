@@ -20,7 +20,9 @@ pub struct AgingBuckets {
 
 impl Default for AgingBuckets {
     fn default() -> Self {
-        AgingBuckets { upper_days: vec![30, 60, 90, 120] }
+        AgingBuckets {
+            upper_days: vec![30, 60, 90, 120],
+        }
     }
 }
 
@@ -67,7 +69,10 @@ impl AgingBuckets {
         if days_past_due <= 0 {
             return 0;
         }
-        self.upper_days.iter().position(|upper| days_past_due <= i64::from(*upper)).map_or(self.upper_days.len() + 1, |i| i + 1)
+        self.upper_days
+            .iter()
+            .position(|upper| days_past_due <= i64::from(*upper))
+            .map_or(self.upper_days.len() + 1, |i| i + 1)
     }
 
     /// For each bucket but the last, the earliest due date that falls in it

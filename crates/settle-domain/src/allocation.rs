@@ -84,18 +84,29 @@ pub fn allocate(amount_minor: i64, items: &[OpenItem], target: &AllocationTarget
                     return Err(AllocationError::DuplicateItem { item: *item_id });
                 }
                 seen.push(*item_id);
-                let item = items.iter().find(|i| i.item_id == *item_id).ok_or(AllocationError::UnknownItem { item: *item_id })?;
+                let item = items
+                    .iter()
+                    .find(|i| i.item_id == *item_id)
+                    .ok_or(AllocationError::UnknownItem { item: *item_id })?;
                 let applied = match wanted {
                     Some(amount) => {
                         if *amount <= 0 {
-                            return Err(AllocationError::NonPositiveAllocation { item: *item_id, amount_minor: *amount });
+                            return Err(AllocationError::NonPositiveAllocation {
+                                item: *item_id,
+                                amount_minor: *amount,
+                            });
                         }
                         if *amount > item.balance_minor {
-                            return Err(AllocationError::ExceedsBalance { item: *item_id, excess_minor: amount - item.balance_minor.max(0) });
+                            return Err(AllocationError::ExceedsBalance {
+                                item: *item_id,
+                                excess_minor: amount - item.balance_minor.max(0),
+                            });
                         }
                         if *amount > remaining {
                             let asked: i64 = named.iter().filter_map(|(_, a)| *a).sum();
-                            return Err(AllocationError::ExceedsAmount { excess_minor: asked - amount_minor });
+                            return Err(AllocationError::ExceedsAmount {
+                                excess_minor: asked - amount_minor,
+                            });
                         }
                         *amount
                     }
@@ -119,7 +130,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn item(id: i64, due_day: i8, balance: i64) -> OpenItem {
-        OpenItem { item_id: id, due_date: date(2026, 1, due_day), issue_date: date(2026, 1, 1), balance_minor: balance }
+        OpenItem {
+            item_id: id,
+            due_date: date(2026, 1, due_day),
+            issue_date: date(2026, 1, 1),
+            balance_minor: balance,
+        }
     }
 
     #[test]
@@ -136,9 +152,18 @@ mod tests {
         let plan = allocate(600, &items, &AllocationTarget::Items(vec![(1, None), (2, Some(50))])).unwrap();
         assert_eq!(plan.allocations, vec![(1, 500), (2, 50)]);
         assert_eq!(plan.unapplied_minor, 50);
-        assert_eq!(allocate(600, &items, &AllocationTarget::Items(vec![(2, Some(301))])), Err(AllocationError::ExceedsBalance { item: 2, excess_minor: 1 }));
-        assert_eq!(allocate(100, &items, &AllocationTarget::Items(vec![(1, Some(200))])), Err(AllocationError::ExceedsAmount { excess_minor: 100 }));
-        assert_eq!(allocate(100, &items, &AllocationTarget::Items(vec![(9, None)])), Err(AllocationError::UnknownItem { item: 9 }));
+        assert_eq!(
+            allocate(600, &items, &AllocationTarget::Items(vec![(2, Some(301))])),
+            Err(AllocationError::ExceedsBalance { item: 2, excess_minor: 1 })
+        );
+        assert_eq!(
+            allocate(100, &items, &AllocationTarget::Items(vec![(1, Some(200))])),
+            Err(AllocationError::ExceedsAmount { excess_minor: 100 })
+        );
+        assert_eq!(
+            allocate(100, &items, &AllocationTarget::Items(vec![(9, None)])),
+            Err(AllocationError::UnknownItem { item: 9 })
+        );
         assert_eq!(allocate(0, &items, &AllocationTarget::OldestFirst), Err(AllocationError::NonPositiveAmount));
     }
 

@@ -71,7 +71,10 @@ impl AdjustmentReason {
     /// Whether an item closed by this adjustment counts as written off
     /// rather than paid.
     pub fn is_write_off(self) -> bool {
-        matches!(self, AdjustmentReason::SmallBalanceWriteOff | AdjustmentReason::BadDebtWriteOff | AdjustmentReason::Charity)
+        matches!(
+            self,
+            AdjustmentReason::SmallBalanceWriteOff | AdjustmentReason::BadDebtWriteOff | AdjustmentReason::Charity
+        )
     }
 }
 
@@ -107,11 +110,20 @@ pub fn invoice_voided(date: Date, currency: Currency, ar: Receivable, item_id: i
 }
 
 fn applied_credits(ar: Receivable, plan: &AllocationPlan) -> impl Iterator<Item = Posting> + '_ {
-    plan.allocations.iter().map(move |(item_id, amount)| Posting::credit(ar.gl, *amount).for_item(ar.account_id, *item_id))
+    plan.allocations
+        .iter()
+        .map(move |(item_id, amount)| Posting::credit(ar.gl, *amount).for_item(ar.account_id, *item_id))
 }
 
 /// Cash in: applied amounts leave the items, the rest becomes the account's credit.
-pub fn payment_received(date: Date, currency: Currency, ar: Receivable, amount_minor: i64, plan: &AllocationPlan, memo: &str) -> Result<JournalEntry, EventError> {
+pub fn payment_received(
+    date: Date,
+    currency: Currency,
+    ar: Receivable,
+    amount_minor: i64,
+    plan: &AllocationPlan,
+    memo: &str,
+) -> Result<JournalEntry, EventError> {
     if amount_minor <= 0 {
         return Err(EventError::NonPositiveAmount);
     }
@@ -129,14 +141,28 @@ pub fn credit_applied(date: Date, currency: Currency, ar: Receivable, plan: &All
 }
 
 /// A non-cash reduction of one item's balance.
-pub fn adjustment(date: Date, currency: Currency, ar: Receivable, item_id: i64, item_balance_minor: i64, reason: AdjustmentReason, amount_minor: i64, memo: &str) -> Result<JournalEntry, EventError> {
+pub fn adjustment(
+    date: Date,
+    currency: Currency,
+    ar: Receivable,
+    item_id: i64,
+    item_balance_minor: i64,
+    reason: AdjustmentReason,
+    amount_minor: i64,
+    memo: &str,
+) -> Result<JournalEntry, EventError> {
     if amount_minor <= 0 {
         return Err(EventError::NonPositiveAmount);
     }
     if amount_minor > item_balance_minor {
-        return Err(EventError::ExceedsItemBalance { balance_minor: item_balance_minor });
+        return Err(EventError::ExceedsItemBalance {
+            balance_minor: item_balance_minor,
+        });
     }
-    let postings = vec![Posting::debit(reason.gl(), amount_minor), Posting::credit(ar.gl, amount_minor).for_item(ar.account_id, item_id)];
+    let postings = vec![
+        Posting::debit(reason.gl(), amount_minor),
+        Posting::credit(ar.gl, amount_minor).for_item(ar.account_id, item_id),
+    ];
     Ok(JournalEntry::new(EntryKind::Adjustment, date, currency, memo, postings)?)
 }
 
@@ -159,7 +185,10 @@ pub fn refund(date: Date, currency: Currency, account_id: i64, amount_minor: i64
     if amount_minor > credit_minor {
         return Err(EventError::ExceedsCredit { credit_minor });
     }
-    let postings = vec![Posting::debit(GlAccount::UnappliedCash, amount_minor).for_account(account_id), Posting::credit(GlAccount::Cash, amount_minor).for_account(account_id)];
+    let postings = vec![
+        Posting::debit(GlAccount::UnappliedCash, amount_minor).for_account(account_id),
+        Posting::credit(GlAccount::Cash, amount_minor).for_account(account_id),
+    ];
     Ok(JournalEntry::new(EntryKind::Refund, date, currency, memo, postings)?)
 }
 
@@ -168,7 +197,10 @@ pub fn fee(date: Date, currency: Currency, ar: Receivable, item_id: i64, amount_
     if amount_minor <= 0 {
         return Err(EventError::NonPositiveAmount);
     }
-    let postings = vec![Posting::debit(ar.gl, amount_minor).for_item(ar.account_id, item_id), Posting::credit(GlAccount::FeeIncome, amount_minor)];
+    let postings = vec![
+        Posting::debit(ar.gl, amount_minor).for_item(ar.account_id, item_id),
+        Posting::credit(GlAccount::FeeIncome, amount_minor),
+    ];
     Ok(JournalEntry::new(EntryKind::Fee, date, currency, memo, postings)?)
 }
 
@@ -191,13 +223,29 @@ pub fn plan_reversal(amount_minor: i64, applied: &[(i64, i64)], credit_minor: i6
     let applied_minor: i64 = applied.iter().map(|(_, a)| a).sum();
     let left_as_credit = amount_minor - applied_minor;
     let from_credit_minor = left_as_credit.min(credit_minor.max(0));
-    ReversalPlan { reopen: applied.to_vec(), from_credit_minor, shortfall_minor: left_as_credit - from_credit_minor }
+    ReversalPlan {
+        reopen: applied.to_vec(),
+        from_credit_minor,
+        shortfall_minor: left_as_credit - from_credit_minor,
+    }
 }
 
 /// The reversal entry; `shortfall_item` is the item created for the shortfall, if any.
-pub fn payment_reversed(date: Date, currency: Currency, ar: Receivable, amount_minor: i64, plan: &ReversalPlan, shortfall_item: Option<i64>, memo: &str) -> Result<JournalEntry, EventError> {
+pub fn payment_reversed(
+    date: Date,
+    currency: Currency,
+    ar: Receivable,
+    amount_minor: i64,
+    plan: &ReversalPlan,
+    shortfall_item: Option<i64>,
+    memo: &str,
+) -> Result<JournalEntry, EventError> {
     let mut postings = vec![Posting::credit(GlAccount::Cash, amount_minor).for_account(ar.account_id)];
-    postings.extend(plan.reopen.iter().map(|(item, amount)| Posting::debit(ar.gl, *amount).for_item(ar.account_id, *item)));
+    postings.extend(
+        plan.reopen
+            .iter()
+            .map(|(item, amount)| Posting::debit(ar.gl, *amount).for_item(ar.account_id, *item)),
+    );
     postings.push(Posting::debit(GlAccount::UnappliedCash, plan.from_credit_minor).for_account(ar.account_id));
     if let Some(item) = shortfall_item {
         postings.push(Posting::debit(ar.gl, plan.shortfall_minor).for_item(ar.account_id, item));
@@ -210,11 +258,17 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    const AR: Receivable = Receivable { account_id: 7, gl: GlAccount::ArCustomer };
+    const AR: Receivable = Receivable {
+        account_id: 7,
+        gl: GlAccount::ArCustomer,
+    };
 
     #[test]
     fn payment_entry_splits_applied_and_unapplied() {
-        let plan = AllocationPlan { allocations: vec![(1, 300), (2, 500)], unapplied_minor: 200 };
+        let plan = AllocationPlan {
+            allocations: vec![(1, 300), (2, 500)],
+            unapplied_minor: 200,
+        };
         let entry = payment_received(date(2026, 2, 1), Currency::USD, AR, 1000, &plan, "check 1001").unwrap();
         assert_eq!(entry.postings().len(), 4);
         assert_eq!(entry.postings().iter().map(|p| p.amount_minor).sum::<i64>(), 0);
@@ -223,15 +277,28 @@ mod tests {
     #[test]
     fn reversal_takes_back_remaining_credit_and_rebills_the_rest() {
         let plan = plan_reversal(1000, &[(1, 600)], 100);
-        assert_eq!(plan, ReversalPlan { reopen: vec![(1, 600)], from_credit_minor: 100, shortfall_minor: 300 });
+        assert_eq!(
+            plan,
+            ReversalPlan {
+                reopen: vec![(1, 600)],
+                from_credit_minor: 100,
+                shortfall_minor: 300
+            }
+        );
         let entry = payment_reversed(date(2026, 2, 3), Currency::USD, AR, 1000, &plan, Some(9), "NSF").unwrap();
         assert_eq!(entry.postings().iter().map(|p| p.amount_minor).sum::<i64>(), 0);
     }
 
     #[test]
     fn refunds_and_adjustments_are_limited() {
-        assert_eq!(refund(date(2026, 1, 1), Currency::USD, 7, 501, 500, ""), Err(EventError::ExceedsCredit { credit_minor: 500 }));
-        assert_eq!(adjustment(date(2026, 1, 1), Currency::USD, AR, 1, 100, AdjustmentReason::Charity, 101, ""), Err(EventError::ExceedsItemBalance { balance_minor: 100 }));
+        assert_eq!(
+            refund(date(2026, 1, 1), Currency::USD, 7, 501, 500, ""),
+            Err(EventError::ExceedsCredit { credit_minor: 500 })
+        );
+        assert_eq!(
+            adjustment(date(2026, 1, 1), Currency::USD, AR, 1, 100, AdjustmentReason::Charity, 101, ""),
+            Err(EventError::ExceedsItemBalance { balance_minor: 100 })
+        );
         assert_eq!(AdjustmentReason::parse("Bad-Debt write off"), Some(AdjustmentReason::BadDebtWriteOff));
     }
 }

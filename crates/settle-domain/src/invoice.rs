@@ -32,7 +32,11 @@ pub enum InvoiceError {
     #[error("payment terms {0:?} not understood: use due-on-receipt, netN (like net30) or a date YYYY-MM-DD")]
     Terms(String),
     #[error("invoice {number} is {status}; only an open invoice can be {action}")]
-    WrongStatus { number: String, status: &'static str, action: &'static str },
+    WrongStatus {
+        number: String,
+        status: &'static str,
+        action: &'static str,
+    },
     #[error("invoice {number} has payments or credits applied ({applied}); reverse them before voiding")]
     HasApplications { number: String, applied: String },
 }
@@ -56,15 +60,25 @@ impl PaymentTerms {
         }
         if let Some(days) = lower.strip_prefix("net") {
             let days = days.trim_start_matches([' ', '-', '_']);
-            return days.parse::<u16>().ok().filter(|d| *d <= 3650).map(PaymentTerms::Net).ok_or_else(|| InvoiceError::Terms(text.to_string()));
+            return days
+                .parse::<u16>()
+                .ok()
+                .filter(|d| *d <= 3650)
+                .map(PaymentTerms::Net)
+                .ok_or_else(|| InvoiceError::Terms(text.to_string()));
         }
-        lower.parse::<Date>().map(PaymentTerms::FixedDate).map_err(|_| InvoiceError::Terms(text.to_string()))
+        lower
+            .parse::<Date>()
+            .map(PaymentTerms::FixedDate)
+            .map_err(|_| InvoiceError::Terms(text.to_string()))
     }
 
     pub fn due_date(self, issue_date: Date) -> Result<Date, InvoiceError> {
         let due = match self {
             PaymentTerms::DueOnReceipt => issue_date,
-            PaymentTerms::Net(days) => issue_date.checked_add(i64::from(days).days()).map_err(|_| InvoiceError::Terms(format!("net{days}")))?,
+            PaymentTerms::Net(days) => issue_date
+                .checked_add(i64::from(days).days())
+                .map_err(|_| InvoiceError::Terms(format!("net{days}")))?,
             PaymentTerms::FixedDate(date) => date,
         };
         if due < issue_date {
@@ -174,19 +188,41 @@ pub fn price_lines(lines: Vec<LineInput>) -> Result<(Vec<PricedLine>, InvoiceTot
             return Err(InvoiceError::NonPositiveQuantity { line });
         }
         if input.tax_rate_percent < Decimal::ZERO || input.tax_rate_percent > hundred {
-            return Err(InvoiceError::TaxRateOutOfRange { line, rate: input.tax_rate_percent });
+            return Err(InvoiceError::TaxRateOutOfRange {
+                line,
+                rate: input.tax_rate_percent,
+            });
         }
         if input.description.trim().is_empty() {
             return Err(InvoiceError::EmptyDescription { line });
         }
-        let amount = input.unit_price.mul_decimal(input.quantity, RoundingRule::HalfAwayFromZero).map_err(|source| InvoiceError::Amount { line, source })?;
-        let tax = amount.mul_decimal(input.tax_rate_percent / hundred, RoundingRule::HalfAwayFromZero).map_err(|source| InvoiceError::Amount { line, source })?;
-        let overflow = |_| InvoiceError::Amount { line, source: MoneyError::Overflow };
-        totals.subtotal_minor = totals.subtotal_minor.checked_add(amount.amount_minor()).ok_or(MoneyError::Overflow).map_err(overflow)?;
+        let amount = input
+            .unit_price
+            .mul_decimal(input.quantity, RoundingRule::HalfAwayFromZero)
+            .map_err(|source| InvoiceError::Amount { line, source })?;
+        let tax = amount
+            .mul_decimal(input.tax_rate_percent / hundred, RoundingRule::HalfAwayFromZero)
+            .map_err(|source| InvoiceError::Amount { line, source })?;
+        let overflow = |_| InvoiceError::Amount {
+            line,
+            source: MoneyError::Overflow,
+        };
+        totals.subtotal_minor = totals
+            .subtotal_minor
+            .checked_add(amount.amount_minor())
+            .ok_or(MoneyError::Overflow)
+            .map_err(overflow)?;
         totals.tax_minor = totals.tax_minor.checked_add(tax.amount_minor()).ok_or(MoneyError::Overflow).map_err(overflow)?;
-        priced.push(PricedLine { input, amount_minor: amount.amount_minor(), tax_minor: tax.amount_minor() });
+        priced.push(PricedLine {
+            input,
+            amount_minor: amount.amount_minor(),
+            tax_minor: tax.amount_minor(),
+        });
     }
-    totals.total_minor = totals.subtotal_minor.checked_add(totals.tax_minor).ok_or(InvoiceError::Amount { line: 0, source: MoneyError::Overflow })?;
+    totals.total_minor = totals.subtotal_minor.checked_add(totals.tax_minor).ok_or(InvoiceError::Amount {
+        line: 0,
+        source: MoneyError::Overflow,
+    })?;
     if totals.total_minor <= 0 {
         return Err(InvoiceError::NonPositiveTotal);
     }
@@ -215,14 +251,24 @@ mod tests {
         assert_eq!(lines[0].amount_minor, 5997);
         assert_eq!(lines[0].tax_minor, 495); // 59.97 * 0.0825 = 4.9475 -> 4.95
         assert_eq!(lines[1].amount_minor, 3); // 0.025 -> 0.03
-        assert_eq!(totals, InvoiceTotals { subtotal_minor: 5500, tax_minor: 495, total_minor: 5995 });
+        assert_eq!(
+            totals,
+            InvoiceTotals {
+                subtotal_minor: 5500,
+                tax_minor: 495,
+                total_minor: 5995
+            }
+        );
     }
 
     #[test]
     fn refuses_bad_lines() {
         assert_eq!(price_lines(vec![]), Err(InvoiceError::NoLines));
         assert_eq!(price_lines(vec![line("0", "1", "0")]), Err(InvoiceError::NonPositiveQuantity { line: 1 }));
-        assert!(matches!(price_lines(vec![line("1", "1", "0"), line("1", "1", "101")]), Err(InvoiceError::TaxRateOutOfRange { line: 2, .. })));
+        assert!(matches!(
+            price_lines(vec![line("1", "1", "0"), line("1", "1", "101")]),
+            Err(InvoiceError::TaxRateOutOfRange { line: 2, .. })
+        ));
         assert_eq!(price_lines(vec![line("1", "-1", "0")]), Err(InvoiceError::NonPositiveTotal));
     }
 
@@ -233,7 +279,10 @@ mod tests {
         assert_eq!(PaymentTerms::parse("Net 15").unwrap(), PaymentTerms::Net(15));
         assert_eq!(PaymentTerms::parse("due-on-receipt").unwrap().due_date(issue).unwrap(), issue);
         assert_eq!(PaymentTerms::parse("2026-02-15").unwrap().due_date(issue).unwrap(), date(2026, 2, 15));
-        assert!(matches!(PaymentTerms::parse("2026-01-01").unwrap().due_date(issue), Err(InvoiceError::DueBeforeIssue { .. })));
+        assert!(matches!(
+            PaymentTerms::parse("2026-01-01").unwrap().due_date(issue),
+            Err(InvoiceError::DueBeforeIssue { .. })
+        ));
         assert!(PaymentTerms::parse("soon").is_err());
     }
 }

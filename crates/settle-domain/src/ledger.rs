@@ -194,11 +194,21 @@ pub struct Posting {
 
 impl Posting {
     pub fn debit(gl: GlAccount, amount_minor: i64) -> Posting {
-        Posting { gl, amount_minor, account_id: None, item_id: None }
+        Posting {
+            gl,
+            amount_minor,
+            account_id: None,
+            item_id: None,
+        }
     }
 
     pub fn credit(gl: GlAccount, amount_minor: i64) -> Posting {
-        Posting { gl, amount_minor: -amount_minor, account_id: None, item_id: None }
+        Posting {
+            gl,
+            amount_minor: -amount_minor,
+            account_id: None,
+            item_id: None,
+        }
     }
 
     pub fn for_account(mut self, account_id: i64) -> Posting {
@@ -268,7 +278,13 @@ pub struct JournalEntry {
 impl JournalEntry {
     /// Builds an entry; zero postings are dropped (an invoice with no tax has
     /// no tax posting) and the rest must sum to zero.
-    pub fn new(kind: EntryKind, effective_date: Date, currency: Currency, memo: impl Into<String>, postings: Vec<Posting>) -> Result<JournalEntry, LedgerError> {
+    pub fn new(
+        kind: EntryKind,
+        effective_date: Date,
+        currency: Currency,
+        memo: impl Into<String>,
+        postings: Vec<Posting>,
+    ) -> Result<JournalEntry, LedgerError> {
         let postings: Vec<Posting> = postings.into_iter().filter(|p| p.amount_minor != 0).collect();
         if postings.len() < 2 {
             return Err(LedgerError::TooFewPostings);
@@ -280,7 +296,13 @@ impl JournalEntry {
         if sum != 0 {
             return Err(LedgerError::Unbalanced { sum_minor: sum });
         }
-        Ok(JournalEntry { kind, effective_date, currency, memo: memo.into(), postings })
+        Ok(JournalEntry {
+            kind,
+            effective_date,
+            currency,
+            memo: memo.into(),
+            postings,
+        })
     }
 
     pub fn kind(&self) -> EntryKind {

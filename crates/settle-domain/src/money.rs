@@ -18,7 +18,12 @@ pub enum MoneyError {
     #[error("{text:?} is not an amount: expected digits with an optional sign and decimal point, like 1234.50")]
     Malformed { text: String },
     #[error("{text:?} has {decimals} decimals but {currency} has {exponent}")]
-    TooManyDecimals { text: String, decimals: usize, currency: Currency, exponent: u8 },
+    TooManyDecimals {
+        text: String,
+        decimals: usize,
+        currency: Currency,
+        exponent: u8,
+    },
     #[error("{text:?} is too large to hold")]
     TooLarge { text: String },
     #[error("amounts in {left} and {right} cannot be combined")]
@@ -41,30 +46,171 @@ pub struct Currency {
 /// Active ISO 4217 codes and their exponents (the standard's "minor unit").
 /// Precious metals and testing codes, which have no minor unit, are left out.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
-    ("AUD", 2), ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2),
-    ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BOV", 2), ("BRL", 2),
-    ("BSD", 2), ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2),
-    ("CHE", 2), ("CHF", 2), ("CHW", 2), ("CLF", 4), ("CLP", 0), ("CNY", 2), ("COP", 2),
-    ("COU", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2), ("DJF", 0), ("DKK", 2),
-    ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2), ("EUR", 2), ("FJD", 2),
-    ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2), ("GMD", 2), ("GNF", 0),
-    ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2), ("HUF", 2), ("IDR", 2),
-    ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0), ("JMD", 2), ("JOD", 3),
-    ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0), ("KPW", 2), ("KRW", 0),
-    ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2), ("LKR", 2), ("LRD", 2),
-    ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2), ("MKD", 2), ("MMK", 2),
-    ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2), ("MWK", 2), ("MXN", 2),
-    ("MXV", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2), ("NOK", 2),
-    ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2), ("PHP", 2),
-    ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2), ("RUB", 2),
-    ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2), ("SGD", 2),
-    ("SHP", 2), ("SLE", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2), ("SVC", 2),
-    ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3), ("TOP", 2),
-    ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0), ("USD", 2),
-    ("USN", 2), ("UYI", 0), ("UYU", 2), ("UYW", 4), ("UZS", 2), ("VED", 2), ("VES", 2),
-    ("VND", 0), ("VUV", 0), ("WST", 2), ("XAF", 0), ("XCD", 2), ("XOF", 0), ("XPF", 0),
-    ("YER", 2), ("ZAR", 2), ("ZMW", 2), ("ZWG", 2),
+    ("AED", 2),
+    ("AFN", 2),
+    ("ALL", 2),
+    ("AMD", 2),
+    ("ANG", 2),
+    ("AOA", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("AWG", 2),
+    ("AZN", 2),
+    ("BAM", 2),
+    ("BBD", 2),
+    ("BDT", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BIF", 0),
+    ("BMD", 2),
+    ("BND", 2),
+    ("BOB", 2),
+    ("BOV", 2),
+    ("BRL", 2),
+    ("BSD", 2),
+    ("BTN", 2),
+    ("BWP", 2),
+    ("BYN", 2),
+    ("BZD", 2),
+    ("CAD", 2),
+    ("CDF", 2),
+    ("CHE", 2),
+    ("CHF", 2),
+    ("CHW", 2),
+    ("CLF", 4),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("COU", 2),
+    ("CRC", 2),
+    ("CUP", 2),
+    ("CVE", 2),
+    ("CZK", 2),
+    ("DJF", 0),
+    ("DKK", 2),
+    ("DOP", 2),
+    ("DZD", 2),
+    ("EGP", 2),
+    ("ERN", 2),
+    ("ETB", 2),
+    ("EUR", 2),
+    ("FJD", 2),
+    ("FKP", 2),
+    ("GBP", 2),
+    ("GEL", 2),
+    ("GHS", 2),
+    ("GIP", 2),
+    ("GMD", 2),
+    ("GNF", 0),
+    ("GTQ", 2),
+    ("GYD", 2),
+    ("HKD", 2),
+    ("HNL", 2),
+    ("HTG", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("IRR", 2),
+    ("ISK", 0),
+    ("JMD", 2),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KGS", 2),
+    ("KHR", 2),
+    ("KMF", 0),
+    ("KPW", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("KYD", 2),
+    ("KZT", 2),
+    ("LAK", 2),
+    ("LBP", 2),
+    ("LKR", 2),
+    ("LRD", 2),
+    ("LSL", 2),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("MDL", 2),
+    ("MGA", 2),
+    ("MKD", 2),
+    ("MMK", 2),
+    ("MNT", 2),
+    ("MOP", 2),
+    ("MRU", 2),
+    ("MUR", 2),
+    ("MVR", 2),
+    ("MWK", 2),
+    ("MXN", 2),
+    ("MXV", 2),
+    ("MYR", 2),
+    ("MZN", 2),
+    ("NAD", 2),
+    ("NGN", 2),
+    ("NIO", 2),
+    ("NOK", 2),
+    ("NPR", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PAB", 2),
+    ("PEN", 2),
+    ("PGK", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("PYG", 0),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RSD", 2),
+    ("RUB", 2),
+    ("RWF", 0),
+    ("SAR", 2),
+    ("SBD", 2),
+    ("SCR", 2),
+    ("SDG", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("SHP", 2),
+    ("SLE", 2),
+    ("SOS", 2),
+    ("SRD", 2),
+    ("SSP", 2),
+    ("STN", 2),
+    ("SVC", 2),
+    ("SYP", 2),
+    ("SZL", 2),
+    ("THB", 2),
+    ("TJS", 2),
+    ("TMT", 2),
+    ("TND", 3),
+    ("TOP", 2),
+    ("TRY", 2),
+    ("TTD", 2),
+    ("TWD", 2),
+    ("TZS", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("USN", 2),
+    ("UYI", 0),
+    ("UYU", 2),
+    ("UYW", 4),
+    ("UZS", 2),
+    ("VED", 2),
+    ("VES", 2),
+    ("VND", 0),
+    ("VUV", 0),
+    ("WST", 2),
+    ("XAF", 0),
+    ("XCD", 2),
+    ("XOF", 0),
+    ("XPF", 0),
+    ("YER", 2),
+    ("ZAR", 2),
+    ("ZMW", 2),
+    ("ZWG", 2),
 ];
 
 impl Currency {
@@ -78,7 +224,10 @@ impl Currency {
             .find(|(c, _)| *c == upper)
             .map(|(c, e)| {
                 let b = c.as_bytes();
-                Currency { code: [b[0], b[1], b[2]], exponent: *e }
+                Currency {
+                    code: [b[0], b[1], b[2]],
+                    exponent: *e,
+                }
             })
             .ok_or(MoneyError::UnknownCurrency { code: code.to_string() })
     }
@@ -182,15 +331,15 @@ impl Money {
         let too_large = || MoneyError::TooLarge { text: text.to_string() };
         let mut minor: i64 = 0;
         for b in whole.bytes().chain(fraction.bytes()) {
-            minor = minor
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(i64::from(b - b'0')))
-                .ok_or_else(too_large)?;
+            minor = minor.checked_mul(10).and_then(|m| m.checked_add(i64::from(b - b'0'))).ok_or_else(too_large)?;
         }
         for _ in fraction.len()..exponent {
             minor = minor.checked_mul(10).ok_or_else(too_large)?;
         }
-        Ok(Money { amount_minor: if negative { -minor } else { minor }, currency })
+        Ok(Money {
+            amount_minor: if negative { -minor } else { minor },
+            currency,
+        })
     }
 
     /// The amount as a plain decimal string with the currency's decimals,
@@ -208,25 +357,37 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(MoneyError::CurrencyMismatch { left: self.currency, right: other.currency })
+            Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            })
         }
     }
 
     pub fn checked_add(&self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
         let amount_minor = self.amount_minor.checked_add(other.amount_minor).ok_or(MoneyError::Overflow)?;
-        Ok(Money { amount_minor, currency: self.currency })
+        Ok(Money {
+            amount_minor,
+            currency: self.currency,
+        })
     }
 
     pub fn checked_sub(&self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
         let amount_minor = self.amount_minor.checked_sub(other.amount_minor).ok_or(MoneyError::Overflow)?;
-        Ok(Money { amount_minor, currency: self.currency })
+        Ok(Money {
+            amount_minor,
+            currency: self.currency,
+        })
     }
 
     pub fn checked_neg(&self) -> Result<Money, MoneyError> {
         let amount_minor = self.amount_minor.checked_neg().ok_or(MoneyError::Overflow)?;
-        Ok(Money { amount_minor, currency: self.currency })
+        Ok(Money {
+            amount_minor,
+            currency: self.currency,
+        })
     }
 
     /// Splits into `parts` amounts that differ by at most one minor unit and
@@ -263,7 +424,7 @@ impl Money {
         let assigned: u128 = shares.iter().sum();
         let mut left_over = magnitude - assigned;
         // Largest remainder first; the stable sort keeps earlier parts first on ties.
-        remainders.sort_by(|a, b| b.0.cmp(&a.0));
+        remainders.sort_by_key(|r| std::cmp::Reverse(r.0));
         for (_, index) in remainders {
             if left_over == 0 {
                 break;
@@ -275,7 +436,10 @@ impl Money {
             .into_iter()
             .map(|share| {
                 let share = i64::try_from(share).map_err(|_| MoneyError::Overflow)?;
-                Ok(Money { amount_minor: if negative { -share } else { share }, currency: self.currency })
+                Ok(Money {
+                    amount_minor: if negative { -share } else { share },
+                    currency: self.currency,
+                })
             })
             .collect()
     }
@@ -286,7 +450,10 @@ impl Money {
         let product = Decimal::from(self.amount_minor).checked_mul(factor).ok_or(MoneyError::Overflow)?;
         let rounded = product.round_dp_with_strategy(0, rule.strategy());
         let amount_minor = rounded.to_i64().ok_or(MoneyError::Overflow)?;
-        Ok(Money { amount_minor, currency: self.currency })
+        Ok(Money {
+            amount_minor,
+            currency: self.currency,
+        })
     }
 }
 
@@ -353,7 +520,10 @@ mod tests {
     #[test]
     fn refuses_bad_amounts() {
         assert!(matches!(usd("1.234"), Err(MoneyError::TooManyDecimals { decimals: 3, .. })));
-        assert!(matches!(Money::parse("1.5", Currency::from_code("JPY").unwrap()), Err(MoneyError::TooManyDecimals { .. })));
+        assert!(matches!(
+            Money::parse("1.5", Currency::from_code("JPY").unwrap()),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
         for bad in ["", "-", ".", "1,000.00", "1e5", "12.3.4", "abc", "--1", " 1 2"] {
             assert!(matches!(usd(bad), Err(MoneyError::Malformed { .. })), "{bad:?} should be malformed");
         }
@@ -364,7 +534,10 @@ mod tests {
     #[test]
     fn refuses_mixing_currencies() {
         let eur = Money::from_minor(1, Currency::from_code("EUR").unwrap());
-        assert!(matches!(Money::from_minor(1, Currency::USD).checked_add(eur), Err(MoneyError::CurrencyMismatch { .. })));
+        assert!(matches!(
+            Money::from_minor(1, Currency::USD).checked_add(eur),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
     }
 
     #[test]

@@ -153,7 +153,16 @@ impl Batch {
         let currency = entry.currency().code().to_string();
         self.add(
             &JOURNAL_ENTRY,
-            vec![org_id.into(), entry_id.into(), entry.kind().as_str().into(), date.clone().into(), currency.clone().into(), account_id.into(), entry.memo().into(), created_at.into()],
+            vec![
+                org_id.into(),
+                entry_id.into(),
+                entry.kind().as_str().into(),
+                date.clone().into(),
+                currency.clone().into(),
+                account_id.into(),
+                entry.memo().into(),
+                created_at.into(),
+            ],
         );
         for (line_no, posting) in entry.postings().iter().enumerate() {
             self.add(
@@ -243,7 +252,13 @@ impl Batch {
         for (account_id, (balance_delta, credit_delta)) in std::mem::take(&mut self.account_deltas) {
             let sql = "UPDATE account SET balance_minor = balance_minor + $3, credit_minor = credit_minor + $4 \
                 WHERE org_id = $1 AND account_id = $2 AND credit_minor + $4 >= 0";
-            let done = sqlx::query(sql).bind(org_id).bind(account_id).bind(balance_delta).bind(credit_delta).execute(&mut *conn).await?;
+            let done = sqlx::query(sql)
+                .bind(org_id)
+                .bind(account_id)
+                .bind(balance_delta)
+                .bind(credit_delta)
+                .execute(&mut *conn)
+                .await?;
             if done.rows_affected() != 1 {
                 return Err(StoreError::Contention);
             }
@@ -258,12 +273,13 @@ impl Batch {
                 .await?;
         }
         for (payment_id, entry_id) in std::mem::take(&mut self.payment_reversals) {
-            let done = sqlx::query("UPDATE payment SET status = 'reversed', reversal_entry_id = $3 WHERE org_id = $1 AND payment_id = $2 AND status = 'posted'")
-                .bind(org_id)
-                .bind(payment_id)
-                .bind(entry_id)
-                .execute(&mut *conn)
-                .await?;
+            let done =
+                sqlx::query("UPDATE payment SET status = 'reversed', reversal_entry_id = $3 WHERE org_id = $1 AND payment_id = $2 AND status = 'posted'")
+                    .bind(org_id)
+                    .bind(payment_id)
+                    .bind(entry_id)
+                    .execute(&mut *conn)
+                    .await?;
             if done.rows_affected() != 1 {
                 return Err(StoreError::Contention);
             }

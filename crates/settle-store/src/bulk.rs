@@ -43,7 +43,12 @@ const FLUSH_ROWS: usize = 60_000;
 impl Store {
     /// Applies `commands` in one transaction, calling `progress` with the
     /// count done every 1,000 commands.
-    pub async fn bulk_apply(&self, org: &Organisation, commands: impl IntoIterator<Item = BulkCommand>, progress: &mut dyn FnMut(u64)) -> Result<BulkOutcome, BulkError> {
+    pub async fn bulk_apply(
+        &self,
+        org: &Organisation,
+        commands: impl IntoIterator<Item = BulkCommand>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<BulkOutcome, BulkError> {
         let outer = |error: StoreError| BulkError { index: 0, error };
         let mut tx = self.begin_write().await.map_err(outer)?;
         let mut batch = Batch::default();
@@ -60,13 +65,21 @@ impl Store {
                     outcome.accounts += 1;
                 }
                 BulkCommand::Invoice(cmd) => {
-                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number).await.map_err(at)?;
-                    self.stage_invoice(conn, org.org_id, account, items, &cmd, &mut batch, &mut ids).await.map_err(at)?;
+                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number)
+                        .await
+                        .map_err(at)?;
+                    self.stage_invoice(conn, org.org_id, account, items, &cmd, &mut batch, &mut ids)
+                        .await
+                        .map_err(at)?;
                     outcome.invoices += 1;
                 }
                 BulkCommand::Payment(cmd) => {
-                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number).await.map_err(at)?;
-                    self.stage_payment(conn, org.org_id, account, items, &cmd, &mut batch, &mut ids).await.map_err(at)?;
+                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number)
+                        .await
+                        .map_err(at)?;
+                    self.stage_payment(conn, org.org_id, account, items, &cmd, &mut batch, &mut ids)
+                        .await
+                        .map_err(at)?;
                     items.retain(|i| i.balance_minor > 0);
                     outcome.payments += 1;
                 }
@@ -78,7 +91,9 @@ impl Store {
                     for (account, items) in accounts.values_mut() {
                         if let Some(item) = items.iter_mut().find(|i| i.reference == posted.reference) {
                             let before = item.balance_minor;
-                            item.balance_minor = settle_domain::money::Money::parse(&posted.balance, account.currency).map(|m| m.amount_minor()).unwrap_or(0);
+                            item.balance_minor = settle_domain::money::Money::parse(&posted.balance, account.currency)
+                                .map(|m| m.amount_minor())
+                                .unwrap_or(0);
                             account.balance_minor -= before - item.balance_minor;
                         }
                         items.retain(|i| i.balance_minor > 0);
@@ -94,7 +109,10 @@ impl Store {
                 progress(done);
             }
         }
-        batch.flush(tx.conn(), org.org_id).await.map_err(|error| BulkError { index: done as usize, error })?;
+        batch
+            .flush(tx.conn(), org.org_id)
+            .await
+            .map_err(|error| BulkError { index: done as usize, error })?;
         tx.commit().await.map_err(|error| BulkError { index: done as usize, error })?;
         progress(done);
         Ok(outcome)

@@ -1,8 +1,7 @@
 //! Storage errors, mapped once from `sqlx::Error`.
 
 use settle_domain::{
-    account::PartyError, aging::AgingError, allocation::AllocationError, events::EventError, invoice::InvoiceError, money::MoneyError,
-    IdempotencyKeyError,
+    account::PartyError, aging::AgingError, allocation::AllocationError, events::EventError, invoice::InvoiceError, money::MoneyError, IdempotencyKeyError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +32,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
     pub fn invalid(field: &'static str, message: impl std::fmt::Display) -> StoreError {
-        StoreError::Invalid { field, message: message.to_string() }
+        StoreError::Invalid {
+            field,
+            message: message.to_string(),
+        }
     }
 
     pub fn not_found(what: &'static str, key: impl std::fmt::Display) -> StoreError {

@@ -91,7 +91,10 @@ impl Store {
         } else if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
-            return Err(StoreError::invalid("database_url", format!("{url:?} is neither postgres://... nor sqlite://...")));
+            return Err(StoreError::invalid(
+                "database_url",
+                format!("{url:?} is neither postgres://... nor sqlite://..."),
+            ));
         };
         let options: AnyConnectOptions = url.parse().map_err(|e| StoreError::invalid("database_url", e))?;
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
@@ -111,7 +114,11 @@ impl Store {
             }
             Backend::Postgres => pool_options.max_connections(16).connect_with(options).await?,
         };
-        let store = Store { pool, backend, sqlite_writer: Arc::new(Mutex::new(())) };
+        let store = Store {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -143,7 +150,10 @@ impl Store {
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
                 Ok(WriteTx { tx, _writer: Some(writer) })
             }
-            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _writer: None }),
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _writer: None,
+            }),
         }
     }
 

@@ -108,7 +108,19 @@ pub(crate) async fn next_ids(conn: &mut AnyConnection, org_id: i64, name: &str, 
     Ok(end - count)
 }
 
-const COUNTERS: &[&str] = &["party", "contact", "account", "invoice", "item", "entry", "payment", "allocation", "adjustment", "credit_note", "refund"];
+const COUNTERS: &[&str] = &[
+    "party",
+    "contact",
+    "account",
+    "invoice",
+    "item",
+    "entry",
+    "payment",
+    "allocation",
+    "adjustment",
+    "credit_note",
+    "refund",
+];
 
 // ---------------------------------------------------------------------------
 // Commands and their results.
@@ -328,7 +340,10 @@ pub(crate) fn check_method(method: &str) -> Result<String> {
     if PAYMENT_METHODS.contains(&lower.as_str()) {
         Ok(lower)
     } else {
-        Err(StoreError::invalid("method", format!("{method:?} is not a payment method; use one of {}", PAYMENT_METHODS.join(", "))))
+        Err(StoreError::invalid(
+            "method",
+            format!("{method:?} is not a payment method; use one of {}", PAYMENT_METHODS.join(", ")),
+        ))
     }
 }
 
@@ -376,7 +391,10 @@ pub(crate) struct AccountRow {
 
 impl AccountRow {
     fn receivable(&self) -> Receivable {
-        Receivable { account_id: self.account_id, gl: self.ar_kind.gl() }
+        Receivable {
+            account_id: self.account_id,
+            gl: self.ar_kind.gl(),
+        }
     }
 }
 
@@ -404,7 +422,12 @@ impl Store {
              FROM account WHERE org_id = $1 AND account_number = $2{}",
             self.for_update()
         );
-        let row = sqlx::query(&sql).bind(org_id).bind(number.as_str()).fetch_optional(&mut *conn).await?.ok_or_else(|| StoreError::not_found("account", number.as_str()))?;
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(number.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", number.as_str()))?;
         account_from_row(&row)
     }
 
@@ -471,7 +494,10 @@ fn target_for(apply_to: &[ApplyTo], items: &[ItemRow], currency: Currency) -> Re
     let mut named = Vec::with_capacity(apply_to.len());
     for target in apply_to {
         let reference = target.reference.trim().to_ascii_uppercase();
-        let item = items.iter().find(|i| i.reference == reference).ok_or_else(|| StoreError::invalid("apply_to", format!("{reference} is not an open item of this account")))?;
+        let item = items
+            .iter()
+            .find(|i| i.reference == reference)
+            .ok_or_else(|| StoreError::invalid("apply_to", format!("{reference} is not an open item of this account")))?;
         let amount = match &target.amount {
             Some(text) => Some(positive_amount("apply_to.amount", text, currency)?.amount_minor()),
             None => None,
@@ -482,7 +508,15 @@ fn target_for(apply_to: &[ApplyTo], items: &[ItemRow], currency: Currency) -> Re
 }
 
 fn domain_items(items: &[ItemRow]) -> Vec<OpenItem> {
-    items.iter().map(|i| OpenItem { item_id: i.item_id, due_date: i.due_date, issue_date: i.issue_date, balance_minor: i.balance_minor }).collect()
+    items
+        .iter()
+        .map(|i| OpenItem {
+            item_id: i.item_id,
+            due_date: i.due_date,
+            issue_date: i.issue_date,
+            balance_minor: i.balance_minor,
+        })
+        .collect()
 }
 
 fn describe_plan(plan: &AllocationPlan, items: &[ItemRow], currency: Currency) -> Vec<Applied> {
@@ -496,7 +530,19 @@ fn describe_plan(plan: &AllocationPlan, items: &[ItemRow], currency: Currency) -
 }
 
 /// Records allocations and moves item balances and statuses.
-fn record_allocations(batch: &mut Batch, org_id: i64, first_allocation_id: i64, account_id: i64, source: &str, payment_id: Option<i64>, credit_note_id: Option<i64>, plan: &AllocationPlan, items: &[ItemRow], date: Date, entry_id: i64) {
+fn record_allocations(
+    batch: &mut Batch,
+    org_id: i64,
+    first_allocation_id: i64,
+    account_id: i64,
+    source: &str,
+    payment_id: Option<i64>,
+    credit_note_id: Option<i64>,
+    plan: &AllocationPlan,
+    items: &[ItemRow],
+    date: Date,
+    entry_id: i64,
+) {
     for (offset, (item_id, amount)) in plan.allocations.iter().enumerate() {
         batch.add(
             &batch::ALLOCATION,
@@ -534,7 +580,10 @@ impl Store {
         let currency = Currency::from_code(currency).map_err(|e| StoreError::invalid("currency", e))?;
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let org_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(org_id), 0) + 1 AS BIGINT) FROM organisation").fetch_one(&mut *conn).await?.try_get(0)?;
+        let org_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(org_id), 0) + 1 AS BIGINT) FROM organisation")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
         let buckets = settle_domain::aging::AgingBuckets::default().to_config_string();
         sqlx::query("INSERT INTO organisation (org_id, slug, name, base_currency, aging_buckets, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(org_id)
@@ -550,7 +599,11 @@ impl Store {
                 other => other,
             })?;
         for counter in COUNTERS {
-            sqlx::query("INSERT INTO counter (org_id, name, next_value) VALUES ($1, $2, 1)").bind(org_id).bind(*counter).execute(&mut *conn).await?;
+            sqlx::query("INSERT INTO counter (org_id, name, next_value) VALUES ($1, $2, 1)")
+                .bind(org_id)
+                .bind(*counter)
+                .execute(&mut *conn)
+                .await?;
         }
         for gl in GlAccount::ALL {
             sqlx::query("INSERT INTO gl_account (org_id, code, name, kind) VALUES ($1, $2, $3, $4)")
@@ -562,13 +615,29 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(Organisation { org_id, slug, name, base_currency: currency.code().to_string(), aging_buckets: buckets })
+        Ok(Organisation {
+            org_id,
+            slug,
+            name,
+            base_currency: currency.code().to_string(),
+            aging_buckets: buckets,
+        })
     }
 
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
-        let rows = sqlx::query("SELECT org_id, slug, name, base_currency, aging_buckets FROM organisation ORDER BY org_id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT org_id, slug, name, base_currency, aging_buckets FROM organisation ORDER BY org_id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
-            .map(|r| Ok(Organisation { org_id: r.try_get(0)?, slug: r.try_get(1)?, name: r.try_get(2)?, base_currency: r.try_get(3)?, aging_buckets: r.try_get(4)? }))
+            .map(|r| {
+                Ok(Organisation {
+                    org_id: r.try_get(0)?,
+                    slug: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    base_currency: r.try_get(3)?,
+                    aging_buckets: r.try_get(4)?,
+                })
+            })
             .collect()
     }
 
@@ -576,20 +645,36 @@ impl Store {
     pub async fn organisation(&self, slug: Option<&str>) -> Result<Organisation> {
         let all = self.organisations().await?;
         match slug {
-            Some(slug) => all.into_iter().find(|o| o.slug == slug.to_ascii_lowercase()).ok_or_else(|| StoreError::not_found("organisation", slug)),
+            Some(slug) => all
+                .into_iter()
+                .find(|o| o.slug == slug.to_ascii_lowercase())
+                .ok_or_else(|| StoreError::not_found("organisation", slug)),
             None => match all.len() {
-                0 => Err(StoreError::invalid("org", "there is no organisation yet; run `settle init` or `settle demo` first")),
+                0 => Err(StoreError::invalid(
+                    "org",
+                    "there is no organisation yet; run `settle init` or `settle demo` first",
+                )),
                 1 => Ok(all.into_iter().next().expect("one organisation")),
                 _ => Err(StoreError::invalid(
                     "org",
-                    format!("there are several organisations ({}); choose one with --org", all.iter().map(|o| o.slug.as_str()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "there are several organisations ({}); choose one with --org",
+                        all.iter().map(|o| o.slug.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
                 )),
             },
         }
     }
 
     /// Validates a new account into batch rows, reserving ids in `conn`.
-    pub(crate) async fn stage_account(&self, conn: &mut AnyConnection, org: &Organisation, cmd: &NewAccount, batch: &mut Batch, ids: &mut IdBlock) -> Result<AccountCreated> {
+    pub(crate) async fn stage_account(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        cmd: &NewAccount,
+        batch: &mut Batch,
+        ids: &mut IdBlock,
+    ) -> Result<AccountCreated> {
         let number = AccountNumber::parse(&cmd.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
         let kind = PartyKind::parse(&cmd.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
         let name = check_name(&cmd.party.name).map_err(|e| StoreError::invalid("party.name", e))?;
@@ -597,7 +682,11 @@ impl Store {
         let currency = Currency::from_code(cmd.currency.as_deref().unwrap_or(&org.base_currency)).map_err(|e| StoreError::invalid("currency", e))?;
         let terms = PaymentTerms::parse(cmd.payment_terms.as_deref().unwrap_or("net30")).map_err(|e| StoreError::invalid("payment_terms", e))?;
         let mut contacts = Vec::new();
-        for (kind, value) in [(ContactKind::Email, &cmd.party.email), (ContactKind::Phone, &cmd.party.phone), (ContactKind::Address, &cmd.party.address)] {
+        for (kind, value) in [
+            (ContactKind::Email, &cmd.party.email),
+            (ContactKind::Phone, &cmd.party.phone),
+            (ContactKind::Address, &cmd.party.address),
+        ] {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 let field = match kind {
                     ContactKind::Email => "party.email",
@@ -610,13 +699,32 @@ impl Store {
         let party_id = ids.take(conn, org.org_id, "party", 1).await?;
         let account_id = ids.take(conn, org.org_id, "account", 1).await?;
         let now = now_text();
-        batch.add(&batch::PARTY, vec![org.org_id.into(), party_id.into(), kind.as_str().into(), name.into(), cmd.party.date_of_birth.map(|d| d.to_string()).into(), now.clone().into()]);
+        batch.add(
+            &batch::PARTY,
+            vec![
+                org.org_id.into(),
+                party_id.into(),
+                kind.as_str().into(),
+                name.into(),
+                cmd.party.date_of_birth.map(|d| d.to_string()).into(),
+                now.clone().into(),
+            ],
+        );
         if !contacts.is_empty() {
             let first_contact = ids.take(conn, org.org_id, "contact", contacts.len() as i64).await?;
             for (offset, (kind, value)) in contacts.into_iter().enumerate() {
                 batch.add(
                     &batch::PARTY_CONTACT,
-                    vec![org.org_id.into(), (first_contact + offset as i64).into(), party_id.into(), kind.as_str().into(), "primary".into(), value.into(), cmd.opened_on.into(), V::NT(None)],
+                    vec![
+                        org.org_id.into(),
+                        (first_contact + offset as i64).into(),
+                        party_id.into(),
+                        kind.as_str().into(),
+                        "primary".into(),
+                        value.into(),
+                        cmd.opened_on.into(),
+                        V::NT(None),
+                    ],
                 );
             }
         }
@@ -637,7 +745,11 @@ impl Store {
                 now.into(),
             ],
         );
-        Ok(AccountCreated { account_id, account_number: number.as_str().to_string(), party_id })
+        Ok(AccountCreated {
+            account_id,
+            account_number: number.as_str().to_string(),
+            party_id,
+        })
     }
 
     pub async fn add_account(&self, org: &Organisation, cmd: &NewAccount, key: Option<&IdempotencyKey>) -> Result<AccountCreated> {
@@ -659,7 +771,12 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let account = self.account_by_number(conn, org.org_id, account_number).await?;
-        let party_id: i64 = sqlx::query("SELECT party_id FROM account WHERE org_id = $1 AND account_id = $2").bind(org.org_id).bind(account.account_id).fetch_one(&mut *conn).await?.try_get(0)?;
+        let party_id: i64 = sqlx::query("SELECT party_id FROM account WHERE org_id = $1 AND account_id = $2")
+            .bind(org.org_id)
+            .bind(account.account_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
         sqlx::query("UPDATE party_contact SET valid_to = $4 WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
             .bind(org.org_id)
             .bind(party_id)
@@ -669,13 +786,34 @@ impl Store {
             .await?;
         let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
         let mut batch = Batch::default();
-        batch.add(&batch::PARTY_CONTACT, vec![org.org_id.into(), contact_id.into(), party_id.into(), kind.as_str().into(), "primary".into(), value.into(), from.into(), V::NT(None)]);
+        batch.add(
+            &batch::PARTY_CONTACT,
+            vec![
+                org.org_id.into(),
+                contact_id.into(),
+                party_id.into(),
+                kind.as_str().into(),
+                "primary".into(),
+                value.into(),
+                from.into(),
+                V::NT(None),
+            ],
+        );
         batch.flush(conn, org.org_id).await?;
         tx.commit().await
     }
 
     /// Prices, numbers and (unless a draft) issues an invoice into `batch`.
-    pub(crate) async fn stage_invoice(&self, conn: &mut AnyConnection, org_id: i64, account: &mut AccountRow, items: &mut Vec<ItemRow>, cmd: &NewInvoice, batch: &mut Batch, ids: &mut IdBlock) -> Result<InvoiceCreated> {
+    pub(crate) async fn stage_invoice(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        account: &mut AccountRow,
+        items: &mut Vec<ItemRow>,
+        cmd: &NewInvoice,
+        batch: &mut Batch,
+        ids: &mut IdBlock,
+    ) -> Result<InvoiceCreated> {
         if account.status == AccountStatus::Closed {
             return Err(StoreError::invalid("account_number", format!("account {} is closed", account.account_number)));
         }
@@ -683,13 +821,22 @@ impl Store {
         let mut inputs = Vec::with_capacity(cmd.lines.len());
         for (index, line) in cmd.lines.iter().enumerate() {
             let n = index + 1;
-            let bad = |field: &str, e: &dyn std::fmt::Display| StoreError::Invalid { field: "lines", message: format!("line {n}: {field}: {e}") };
+            let bad = |field: &str, e: &dyn std::fmt::Display| StoreError::Invalid {
+                field: "lines",
+                message: format!("line {n}: {field}: {e}"),
+            };
             let quantity: Decimal = line.quantity.trim().parse().map_err(|e| bad("quantity", &e))?;
             let unit_price = Money::parse(&line.unit_price, account.currency).map_err(|e| bad("unit_price", &e))?;
             let tax_rate_percent: Decimal = line.tax_rate.trim().parse().map_err(|e| bad("tax_rate", &e))?;
             let item_code = check_text("lines.item_code", &line.item_code, 40)?;
             let description = check_text("lines.description", &line.description, 500)?;
-            inputs.push(LineInput { item_code, description, quantity, unit_price, tax_rate_percent });
+            inputs.push(LineInput {
+                item_code,
+                description,
+                quantity,
+                unit_price,
+                tax_rate_percent,
+            });
         }
         let (priced, totals) = price_lines(inputs).map_err(|e| StoreError::invalid("lines", e))?;
         let terms_text = cmd.terms.clone().unwrap_or_else(|| account.payment_terms.clone());
@@ -699,7 +846,11 @@ impl Store {
         let invoice_number = format!("INV-{invoice_id:06}");
         let status = if cmd.draft { InvoiceStatus::Draft } else { InvoiceStatus::Open };
         let now = now_text();
-        let (item_id, entry_id) = if cmd.draft { (None, None) } else { (Some(ids.take(conn, org_id, "item", 1).await?), Some(ids.take(conn, org_id, "entry", 1).await?)) };
+        let (item_id, entry_id) = if cmd.draft {
+            (None, None)
+        } else {
+            (Some(ids.take(conn, org_id, "item", 1).await?), Some(ids.take(conn, org_id, "entry", 1).await?))
+        };
         batch.add(
             &batch::INVOICE,
             vec![
@@ -741,7 +892,21 @@ impl Store {
         }
         if let (Some(item_id), Some(entry_id)) = (item_id, entry_id) {
             let description = priced.first().map(|l| l.input.description.clone()).unwrap_or_default();
-            self.stage_issue(batch, org_id, account, invoice_id, &invoice_number, &description, cmd.issue_date, due_date, totals, item_id, entry_id, &memo, &now)?;
+            self.stage_issue(
+                batch,
+                org_id,
+                account,
+                invoice_id,
+                &invoice_number,
+                &description,
+                cmd.issue_date,
+                due_date,
+                totals,
+                item_id,
+                entry_id,
+                &memo,
+                &now,
+            )?;
             account.balance_minor += totals.total_minor;
             items.push(ItemRow {
                 item_id,
@@ -781,7 +946,14 @@ impl Store {
         memo: &str,
         now: &str,
     ) -> Result<()> {
-        let entry = events::invoice_issued(issue_date, account.currency, account.receivable(), item_id, totals, &format!("Invoice {invoice_number} {memo}").trim().to_string())?;
+        let entry = events::invoice_issued(
+            issue_date,
+            account.currency,
+            account.receivable(),
+            item_id,
+            totals,
+            format!("Invoice {invoice_number} {memo}").trim(),
+        )?;
         batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, now);
         batch.add(
             &batch::OPEN_ITEM,
@@ -810,7 +982,9 @@ impl Store {
         write_command!(self, org.org_id, key, cmd, |tx| {
             let mut account = self.account_by_number(tx.conn(), org.org_id, &cmd.account_number).await?;
             let mut batch = Batch::default();
-            let created = self.stage_invoice(tx.conn(), org.org_id, &mut account, &mut Vec::new(), cmd, &mut batch, &mut IdBlock::default()).await?;
+            let created = self
+                .stage_invoice(tx.conn(), org.org_id, &mut account, &mut Vec::new(), cmd, &mut batch, &mut IdBlock::default())
+                .await?;
             batch.flush(tx.conn(), org.org_id).await?;
             created
         })
@@ -829,23 +1003,60 @@ impl Store {
                 .ok_or_else(|| StoreError::not_found("invoice", &number))?;
             let status: String = row.try_get(2)?;
             if status != "draft" {
-                return Err(StoreError::invalid("invoice_number", format!("invoice {number} is {status}; only a draft can be issued")));
+                return Err(StoreError::invalid(
+                    "invoice_number",
+                    format!("invoice {number} is {status}; only a draft can be issued"),
+                ));
             }
             let account_id: i64 = row.try_get(1)?;
-            let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2").bind(org.org_id).bind(account_id).fetch_one(&mut *conn).await?.try_get(0)?;
+            let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
+                .bind(org.org_id)
+                .bind(account_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
             let account = self.account_by_number(conn, org.org_id, &account_number).await?;
-            let totals = settle_domain::invoice::InvoiceTotals { subtotal_minor: row.try_get(5)?, tax_minor: row.try_get(6)?, total_minor: row.try_get(7)? };
+            let totals = settle_domain::invoice::InvoiceTotals {
+                subtotal_minor: row.try_get(5)?,
+                tax_minor: row.try_get(6)?,
+                total_minor: row.try_get(7)?,
+            };
             let invoice_id: i64 = row.try_get(0)?;
             let issue_date = parse_date(&row.try_get::<String, _>(3)?)?;
             let due_date = parse_date(&row.try_get::<String, _>(4)?)?;
             let memo: String = row.try_get(8)?;
-            let description: String = sqlx::query("SELECT description FROM invoice_line WHERE org_id = $1 AND invoice_id = $2 AND line_no = 1").bind(org.org_id).bind(invoice_id).fetch_one(&mut *conn).await?.try_get(0)?;
+            let description: String = sqlx::query("SELECT description FROM invoice_line WHERE org_id = $1 AND invoice_id = $2 AND line_no = 1")
+                .bind(org.org_id)
+                .bind(invoice_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
             let item_id = next_ids(conn, org.org_id, "item", 1).await?;
             let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
             let mut batch = Batch::default();
-            self.stage_issue(&mut batch, org.org_id, &account, invoice_id, &number, &description, issue_date, due_date, totals, item_id, entry_id, &memo, &now_text())?;
+            self.stage_issue(
+                &mut batch,
+                org.org_id,
+                &account,
+                invoice_id,
+                &number,
+                &description,
+                issue_date,
+                due_date,
+                totals,
+                item_id,
+                entry_id,
+                &memo,
+                &now_text(),
+            )?;
             batch.flush(conn, org.org_id).await?;
-            sqlx::query("UPDATE invoice SET status = 'open', item_id = $3, entry_id = $4 WHERE org_id = $1 AND invoice_id = $2").bind(org.org_id).bind(invoice_id).bind(item_id).bind(entry_id).execute(&mut *conn).await?;
+            sqlx::query("UPDATE invoice SET status = 'open', item_id = $3, entry_id = $4 WHERE org_id = $1 AND invoice_id = $2")
+                .bind(org.org_id)
+                .bind(invoice_id)
+                .bind(item_id)
+                .bind(entry_id)
+                .execute(&mut *conn)
+                .await?;
             InvoiceCreated {
                 invoice_id,
                 invoice_number: number,
@@ -867,29 +1078,64 @@ impl Store {
                 StoreError::NotFound { .. } => StoreError::not_found("invoice", &number),
                 other => other,
             })?;
-            let invoice_id = item.invoice_id.ok_or_else(|| StoreError::invalid("invoice_number", format!("{number} is not an invoice")))?;
-            let row = sqlx::query("SELECT status, subtotal_minor, tax_minor, total_minor, due_date FROM invoice WHERE org_id = $1 AND invoice_id = $2").bind(org.org_id).bind(invoice_id).fetch_one(&mut *conn).await?;
+            let invoice_id = item
+                .invoice_id
+                .ok_or_else(|| StoreError::invalid("invoice_number", format!("{number} is not an invoice")))?;
+            let row = sqlx::query("SELECT status, subtotal_minor, tax_minor, total_minor, due_date FROM invoice WHERE org_id = $1 AND invoice_id = $2")
+                .bind(org.org_id)
+                .bind(invoice_id)
+                .fetch_one(&mut *conn)
+                .await?;
             let status: String = row.try_get(0)?;
             if status != "open" {
-                return Err(StoreError::invalid("invoice_number", format!("invoice {number} is {status}; only an open invoice can be voided")));
+                return Err(StoreError::invalid(
+                    "invoice_number",
+                    format!("invoice {number} is {status}; only an open invoice can be voided"),
+                ));
             }
-            let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2").bind(org.org_id).bind(account_id).fetch_one(&mut *conn).await?.try_get(0)?;
+            let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
+                .bind(org.org_id)
+                .bind(account_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
             let account = self.account_by_number(conn, org.org_id, &account_number).await?;
             // Re-read the item under the account lock.
             let (item, _) = self.item_by_reference(conn, org.org_id, &number).await?;
             if item.balance_minor != item.amount_minor {
                 return Err(StoreError::invalid(
                     "invoice_number",
-                    format!("invoice {number} has {} applied; reverse the payments or credits before voiding", fmt(item.amount_minor - item.balance_minor, account.currency)),
+                    format!(
+                        "invoice {number} has {} applied; reverse the payments or credits before voiding",
+                        fmt(item.amount_minor - item.balance_minor, account.currency)
+                    ),
                 ));
             }
-            let totals = settle_domain::invoice::InvoiceTotals { subtotal_minor: row.try_get(1)?, tax_minor: row.try_get(2)?, total_minor: row.try_get(3)? };
+            let totals = settle_domain::invoice::InvoiceTotals {
+                subtotal_minor: row.try_get(1)?,
+                tax_minor: row.try_get(2)?,
+                total_minor: row.try_get(3)?,
+            };
             let reason = check_text("reason", &cmd.reason, 500)?;
-            let entry = events::invoice_voided(cmd.date, account.currency, account.receivable(), item.item_id, totals, &format!("Void {number}: {reason}"))?;
+            let entry = events::invoice_voided(
+                cmd.date,
+                account.currency,
+                account.receivable(),
+                item.item_id,
+                totals,
+                &format!("Void {number}: {reason}"),
+            )?;
             let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
             let mut batch = Batch::default();
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            batch.item_changes.insert(item.item_id, crate::batch::ItemChange { balance_delta_minor: -item.balance_minor, written_off: false, void: true });
+            batch.item_changes.insert(
+                item.item_id,
+                crate::batch::ItemChange {
+                    balance_delta_minor: -item.balance_minor,
+                    written_off: false,
+                    void: true,
+                },
+            );
             batch.change_account(account.account_id, -item.balance_minor, 0);
             batch.invoice_updates.push((invoice_id, "void", Some(entry_id)));
             batch.flush(conn, org.org_id).await?;
@@ -907,7 +1153,16 @@ impl Store {
 
     /// Stages a payment against `items` (which it updates in place, so a
     /// batch of payments sees each other's effect).
-    pub(crate) async fn stage_payment(&self, conn: &mut AnyConnection, org_id: i64, account: &mut AccountRow, items: &mut [ItemRow], cmd: &NewPayment, batch: &mut Batch, ids: &mut IdBlock) -> Result<PaymentPosted> {
+    pub(crate) async fn stage_payment(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        account: &mut AccountRow,
+        items: &mut [ItemRow],
+        cmd: &NewPayment,
+        batch: &mut Batch,
+        ids: &mut IdBlock,
+    ) -> Result<PaymentPosted> {
         let amount = positive_amount("amount", &cmd.amount, account.currency)?;
         let method = check_method(&cmd.method)?;
         let reference = check_text("reference", &cmd.reference, 100)?;
@@ -916,7 +1171,11 @@ impl Store {
         let payment_id = ids.take(conn, org_id, "payment", 1).await?;
         let entry_id = ids.take(conn, org_id, "entry", 1).await?;
         let first_allocation = ids.take(conn, org_id, "allocation", plan.allocations.len() as i64).await?;
-        let memo = if reference.is_empty() { format!("Payment {payment_id} ({method})") } else { format!("Payment {payment_id} ({method} {reference})") };
+        let memo = if reference.is_empty() {
+            format!("Payment {payment_id} ({method})")
+        } else {
+            format!("Payment {payment_id} ({method} {reference})")
+        };
         let entry = events::payment_received(cmd.received_on, account.currency, account.receivable(), amount.amount_minor(), &plan, &memo)?;
         let now = now_text();
         batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, &now);
@@ -938,7 +1197,19 @@ impl Store {
                 now.into(),
             ],
         );
-        record_allocations(batch, org_id, first_allocation, account.account_id, "payment", Some(payment_id), None, &plan, items, cmd.received_on, entry_id);
+        record_allocations(
+            batch,
+            org_id,
+            first_allocation,
+            account.account_id,
+            "payment",
+            Some(payment_id),
+            None,
+            &plan,
+            items,
+            cmd.received_on,
+            entry_id,
+        );
         let posted = PaymentPosted {
             payment_id,
             amount: amount.to_decimal_string(),
@@ -957,7 +1228,9 @@ impl Store {
             let mut account = self.account_by_number(tx.conn(), org.org_id, &cmd.account_number).await?;
             let mut items = self.open_items(tx.conn(), org.org_id, account.account_id).await?;
             let mut batch = Batch::default();
-            let posted = self.stage_payment(tx.conn(), org.org_id, &mut account, &mut items, cmd, &mut batch, &mut IdBlock::default()).await?;
+            let posted = self
+                .stage_payment(tx.conn(), org.org_id, &mut account, &mut items, cmd, &mut batch, &mut IdBlock::default())
+                .await?;
             batch.flush(tx.conn(), org.org_id).await?;
             posted
         })
@@ -981,7 +1254,10 @@ impl Store {
             }
             let received_on = parse_date(&row.try_get::<String, _>(4)?)?;
             if cmd.date < received_on {
-                return Err(StoreError::invalid("date", format!("{} is before the payment was received ({received_on})", cmd.date)));
+                return Err(StoreError::invalid(
+                    "date",
+                    format!("{} is before the payment was received ({received_on})", cmd.date),
+                ));
             }
             let amount_minor: i64 = row.try_get(1)?;
             let account_number: String = row.try_get(3)?;
@@ -1002,14 +1278,23 @@ impl Store {
                 let amount: i64 = r.try_get(1)?;
                 if amount > 0 {
                     applied.push((r.try_get::<i64, _>(0)?, amount));
-                    references.push((r.try_get::<String, _>(2)?, r.try_get::<Option<i64>, _>(3)?, r.try_get::<i64, _>(4)?, r.try_get::<i64, _>(5)?));
+                    references.push((
+                        r.try_get::<String, _>(2)?,
+                        r.try_get::<Option<i64>, _>(3)?,
+                        r.try_get::<i64, _>(4)?,
+                        r.try_get::<i64, _>(5)?,
+                    ));
                 }
             }
             let plan = events::plan_reversal(amount_minor, &applied, account.credit_minor);
             let now = now_text();
             let mut batch = Batch::default();
             let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
-            let shortfall_item = if plan.shortfall_minor > 0 { Some(next_ids(conn, org.org_id, "item", 1).await?) } else { None };
+            let shortfall_item = if plan.shortfall_minor > 0 {
+                Some(next_ids(conn, org.org_id, "item", 1).await?)
+            } else {
+                None
+            };
             let memo = format!("Reversal of payment {}: {reason}", cmd.payment_id);
             let entry = events::payment_reversed(cmd.date, account.currency, account.receivable(), amount_minor, &plan, shortfall_item, &memo)?;
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now);
@@ -1033,16 +1318,34 @@ impl Store {
                 );
                 batch.change_item(*item_id, *amount);
                 if let Some(invoice_id) = invoice_id {
-                    batch.invoice_updates.push((*invoice_id, InvoiceStatus::from_balance(balance + amount, *written_off == 1).as_str(), None));
+                    batch
+                        .invoice_updates
+                        .push((*invoice_id, InvoiceStatus::from_balance(balance + amount, *written_off == 1).as_str(), None));
                 }
-                reopened.push(Applied { reference: reference.clone(), amount: fmt(*amount, account.currency) });
+                reopened.push(Applied {
+                    reference: reference.clone(),
+                    amount: fmt(*amount, account.currency),
+                });
             }
             let mut balance_delta = plan.reopen.iter().map(|(_, a)| a).sum::<i64>();
             let rebilled = if let Some(item_id) = shortfall_item {
                 let reference = format!("RTN-{item_id:06}");
-                self.stage_item(&mut batch, org.org_id, &account, item_id, &reference, "returned_payment", &format!("Returned payment {} re-billed", cmd.payment_id), cmd.date, plan.shortfall_minor);
+                self.stage_item(
+                    &mut batch,
+                    org.org_id,
+                    &account,
+                    item_id,
+                    &reference,
+                    "returned_payment",
+                    &format!("Returned payment {} re-billed", cmd.payment_id),
+                    cmd.date,
+                    plan.shortfall_minor,
+                );
                 balance_delta += plan.shortfall_minor;
-                Some(Applied { reference, amount: fmt(plan.shortfall_minor, account.currency) })
+                Some(Applied {
+                    reference,
+                    amount: fmt(plan.shortfall_minor, account.currency),
+                })
             } else {
                 None
             };
@@ -1051,21 +1354,58 @@ impl Store {
                 let item_id = next_ids(conn, org.org_id, "item", 1).await?;
                 let fee_entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
                 let reference = format!("FEE-{item_id:06}");
-                let entry = events::fee(cmd.date, account.currency, account.receivable(), item_id, fee.amount_minor(), &format!("Returned payment fee, payment {}", cmd.payment_id))?;
+                let entry = events::fee(
+                    cmd.date,
+                    account.currency,
+                    account.receivable(),
+                    item_id,
+                    fee.amount_minor(),
+                    &format!("Returned payment fee, payment {}", cmd.payment_id),
+                )?;
                 batch.add_entry(org.org_id, fee_entry_id, Some(account.account_id), &entry, &now);
-                self.stage_item(&mut batch, org.org_id, &account, item_id, &reference, "fee", "Returned payment fee", cmd.date, fee.amount_minor());
+                self.stage_item(
+                    &mut batch,
+                    org.org_id,
+                    &account,
+                    item_id,
+                    &reference,
+                    "fee",
+                    "Returned payment fee",
+                    cmd.date,
+                    fee.amount_minor(),
+                );
                 batch.change_account(account.account_id, fee.amount_minor(), 0);
-                Some(Applied { reference, amount: fee.to_decimal_string() })
+                Some(Applied {
+                    reference,
+                    amount: fee.to_decimal_string(),
+                })
             } else {
                 None
             };
             batch.payment_reversals.push((cmd.payment_id, entry_id));
             batch.flush(conn, org.org_id).await?;
-            PaymentReversed { payment_id: cmd.payment_id, reopened, taken_from_credit: fmt(plan.from_credit_minor, account.currency), rebilled, fee }
+            PaymentReversed {
+                payment_id: cmd.payment_id,
+                reopened,
+                taken_from_credit: fmt(plan.from_credit_minor, account.currency),
+                rebilled,
+                fee,
+            }
         })
     }
 
-    fn stage_item(&self, batch: &mut Batch, org_id: i64, account: &AccountRow, item_id: i64, reference: &str, kind: &str, description: &str, date: Date, amount_minor: i64) {
+    fn stage_item(
+        &self,
+        batch: &mut Batch,
+        org_id: i64,
+        account: &AccountRow,
+        item_id: i64,
+        reference: &str,
+        kind: &str,
+        description: &str,
+        date: Date,
+        amount_minor: i64,
+    ) {
         batch.add(
             &batch::OPEN_ITEM,
             vec![
@@ -1097,13 +1437,23 @@ impl Store {
                 None => account.credit_minor,
             };
             if amount_minor > account.credit_minor || account.credit_minor == 0 {
-                return Err(StoreError::invalid("amount", format!("account {} has {} of credit to apply", account.account_number, fmt(account.credit_minor, account.currency))));
+                return Err(StoreError::invalid(
+                    "amount",
+                    format!(
+                        "account {} has {} of credit to apply",
+                        account.account_number,
+                        fmt(account.credit_minor, account.currency)
+                    ),
+                ));
             }
             let items = self.open_items(conn, org.org_id, account.account_id).await?;
             let target = target_for(&cmd.apply_to, &items, account.currency)?;
             let mut plan = allocate(amount_minor, &domain_items(&items), &target)?;
             if plan.allocations.is_empty() {
-                return Err(StoreError::invalid("apply_to", format!("account {} has no open items to apply credit to", account.account_number)));
+                return Err(StoreError::invalid(
+                    "apply_to",
+                    format!("account {} has no open items to apply credit to", account.account_number),
+                ));
             }
             // What the items could not take simply stays as credit.
             plan.unapplied_minor = 0;
@@ -1112,43 +1462,106 @@ impl Store {
             let entry = events::credit_applied(cmd.date, account.currency, account.receivable(), &plan, "Credit applied")?;
             let mut batch = Batch::default();
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            record_allocations(&mut batch, org.org_id, first_allocation, account.account_id, "credit", None, None, &plan, &items, cmd.date, entry_id);
+            record_allocations(
+                &mut batch,
+                org.org_id,
+                first_allocation,
+                account.account_id,
+                "credit",
+                None,
+                None,
+                &plan,
+                &items,
+                cmd.date,
+                entry_id,
+            );
             batch.change_account(account.account_id, -plan.applied_minor(), -plan.applied_minor());
             batch.flush(conn, org.org_id).await?;
-            CreditApplied { applied: describe_plan(&plan, &items, account.currency), credit_left: fmt(account.credit_minor - plan.applied_minor(), account.currency) }
+            CreditApplied {
+                applied: describe_plan(&plan, &items, account.currency),
+                credit_left: fmt(account.credit_minor - plan.applied_minor(), account.currency),
+            }
         })
     }
 
     pub(crate) async fn stage_adjustment(&self, conn: &mut AnyConnection, org_id: i64, cmd: &NewAdjustment, batch: &mut Batch) -> Result<AdjustmentPosted> {
         let reason = AdjustmentReason::parse(&cmd.reason).ok_or_else(|| {
-            StoreError::invalid("reason", format!("{:?} is not an adjustment reason; use one of {}", cmd.reason, AdjustmentReason::ALL.map(|r| r.as_str()).join(", ")))
+            StoreError::invalid(
+                "reason",
+                format!(
+                    "{:?} is not an adjustment reason; use one of {}",
+                    cmd.reason,
+                    AdjustmentReason::ALL.map(|r| r.as_str()).join(", ")
+                ),
+            )
         })?;
         let (_, account_id) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
-        let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2").bind(org_id).bind(account_id).fetch_one(&mut *conn).await?.try_get(0)?;
+        let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
+            .bind(org_id)
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
         let account = self.account_by_number(conn, org_id, &account_number).await?;
         let (item, _) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
         if item.status != "open" {
-            return Err(StoreError::invalid("reference", format!("{} is {}; only an open item can be adjusted", item.reference, item.status)));
+            return Err(StoreError::invalid(
+                "reference",
+                format!("{} is {}; only an open item can be adjusted", item.reference, item.status),
+            ));
         }
         let amount = positive_amount("amount", &cmd.amount, account.currency)?;
         let memo = check_text("memo", &cmd.memo, 500)?;
-        let entry = events::adjustment(cmd.date, account.currency, account.receivable(), item.item_id, item.balance_minor, reason, amount.amount_minor(), &format!("{} on {}: {memo}", reason.as_str(), item.reference))
-            .map_err(|e| StoreError::invalid("amount", format!("{e} ({})", fmt(item.balance_minor, account.currency))))?;
+        let entry = events::adjustment(
+            cmd.date,
+            account.currency,
+            account.receivable(),
+            item.item_id,
+            item.balance_minor,
+            reason,
+            amount.amount_minor(),
+            &format!("{} on {}: {memo}", reason.as_str(), item.reference),
+        )
+        .map_err(|e| StoreError::invalid("amount", format!("{e} ({})", fmt(item.balance_minor, account.currency))))?;
         let entry_id = next_ids(conn, org_id, "entry", 1).await?;
         let adjustment_id = next_ids(conn, org_id, "adjustment", 1).await?;
         batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, &now_text());
         batch.add(
             &batch::ADJUSTMENT,
-            vec![org_id.into(), adjustment_id.into(), account.account_id.into(), item.item_id.into(), reason.as_str().into(), amount.amount_minor().into(), cmd.date.into(), memo.into(), entry_id.into()],
+            vec![
+                org_id.into(),
+                adjustment_id.into(),
+                account.account_id.into(),
+                item.item_id.into(),
+                reason.as_str().into(),
+                amount.amount_minor().into(),
+                cmd.date.into(),
+                memo.into(),
+                entry_id.into(),
+            ],
         );
         let new_balance = item.balance_minor - amount.amount_minor();
         let written_off = reason.is_write_off() && new_balance == 0;
-        batch.item_changes.insert(item.item_id, crate::batch::ItemChange { balance_delta_minor: -amount.amount_minor(), written_off, void: false });
+        batch.item_changes.insert(
+            item.item_id,
+            crate::batch::ItemChange {
+                balance_delta_minor: -amount.amount_minor(),
+                written_off,
+                void: false,
+            },
+        );
         batch.change_account(account.account_id, -amount.amount_minor(), 0);
         if let Some(invoice_id) = item.invoice_id {
-            batch.invoice_updates.push((invoice_id, InvoiceStatus::from_balance(new_balance, written_off).as_str(), None));
+            batch
+                .invoice_updates
+                .push((invoice_id, InvoiceStatus::from_balance(new_balance, written_off).as_str(), None));
         }
-        Ok(AdjustmentPosted { adjustment_id, reference: item.reference, amount: amount.to_decimal_string(), balance: fmt(new_balance, account.currency) })
+        Ok(AdjustmentPosted {
+            adjustment_id,
+            reference: item.reference,
+            amount: amount.to_decimal_string(),
+            balance: fmt(new_balance, account.currency),
+        })
     }
 
     pub async fn adjust(&self, org: &Organisation, cmd: &NewAdjustment, key: Option<&IdempotencyKey>) -> Result<AdjustmentPosted> {
@@ -1168,22 +1581,65 @@ impl Store {
             let memo = check_text("memo", &cmd.memo, 500)?;
             let items = self.open_items(conn, org.org_id, account.account_id).await?;
             let plan = if cmd.apply_to.is_empty() {
-                AllocationPlan { allocations: vec![], unapplied_minor: amount.amount_minor() }
+                AllocationPlan {
+                    allocations: vec![],
+                    unapplied_minor: amount.amount_minor(),
+                }
             } else {
-                allocate(amount.amount_minor(), &domain_items(&items), &target_for(&cmd.apply_to, &items, account.currency)?)?
+                allocate(
+                    amount.amount_minor(),
+                    &domain_items(&items),
+                    &target_for(&cmd.apply_to, &items, account.currency)?,
+                )?
             };
             let credit_note_id = next_ids(conn, org.org_id, "credit_note", 1).await?;
             let number = format!("CN-{credit_note_id:06}");
             let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
             let first_allocation = next_ids(conn, org.org_id, "allocation", plan.allocations.len() as i64).await?;
-            let entry = events::credit_note(cmd.date, account.currency, account.receivable(), amount.amount_minor(), &plan, &format!("Credit note {number} {memo}").trim().to_string())?;
+            let entry = events::credit_note(
+                cmd.date,
+                account.currency,
+                account.receivable(),
+                amount.amount_minor(),
+                &plan,
+                format!("Credit note {number} {memo}").trim(),
+            )?;
             let mut batch = Batch::default();
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            batch.add(&batch::CREDIT_NOTE, vec![org.org_id.into(), credit_note_id.into(), number.clone().into(), account.account_id.into(), amount.amount_minor().into(), cmd.date.into(), memo.into(), entry_id.into()]);
-            record_allocations(&mut batch, org.org_id, first_allocation, account.account_id, "credit_note", None, Some(credit_note_id), &plan, &items, cmd.date, entry_id);
+            batch.add(
+                &batch::CREDIT_NOTE,
+                vec![
+                    org.org_id.into(),
+                    credit_note_id.into(),
+                    number.clone().into(),
+                    account.account_id.into(),
+                    amount.amount_minor().into(),
+                    cmd.date.into(),
+                    memo.into(),
+                    entry_id.into(),
+                ],
+            );
+            record_allocations(
+                &mut batch,
+                org.org_id,
+                first_allocation,
+                account.account_id,
+                "credit_note",
+                None,
+                Some(credit_note_id),
+                &plan,
+                &items,
+                cmd.date,
+                entry_id,
+            );
             batch.change_account(account.account_id, -plan.applied_minor(), plan.unapplied_minor);
             batch.flush(conn, org.org_id).await?;
-            CreditNoteIssued { credit_note_id, credit_note_number: number, applied: describe_plan(&plan, &items, account.currency), unapplied: fmt(plan.unapplied_minor, account.currency) }
+            CreditNoteIssued {
+                credit_note_id,
+                credit_note_number: number,
+                applied: describe_plan(&plan, &items, account.currency),
+                unapplied: fmt(plan.unapplied_minor, account.currency),
+            }
         })
     }
 
@@ -1194,16 +1650,39 @@ impl Store {
             let amount = positive_amount("amount", &cmd.amount, account.currency)?;
             let method = check_method(&cmd.method)?;
             let reference = check_text("reference", &cmd.reference, 100)?;
-            let entry = events::refund(cmd.date, account.currency, account.account_id, amount.amount_minor(), account.credit_minor, &format!("Refund ({method} {reference})"))
-                .map_err(|e| StoreError::invalid("amount", format!("{e} ({})", fmt(account.credit_minor, account.currency))))?;
+            let entry = events::refund(
+                cmd.date,
+                account.currency,
+                account.account_id,
+                amount.amount_minor(),
+                account.credit_minor,
+                &format!("Refund ({method} {reference})"),
+            )
+            .map_err(|e| StoreError::invalid("amount", format!("{e} ({})", fmt(account.credit_minor, account.currency))))?;
             let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
             let refund_id = next_ids(conn, org.org_id, "refund", 1).await?;
             let mut batch = Batch::default();
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            batch.add(&batch::REFUND, vec![org.org_id.into(), refund_id.into(), account.account_id.into(), amount.amount_minor().into(), method.into(), reference.into(), cmd.date.into(), entry_id.into()]);
+            batch.add(
+                &batch::REFUND,
+                vec![
+                    org.org_id.into(),
+                    refund_id.into(),
+                    account.account_id.into(),
+                    amount.amount_minor().into(),
+                    method.into(),
+                    reference.into(),
+                    cmd.date.into(),
+                    entry_id.into(),
+                ],
+            );
             batch.change_account(account.account_id, 0, -amount.amount_minor());
             batch.flush(conn, org.org_id).await?;
-            RefundIssued { refund_id, amount: amount.to_decimal_string(), credit_left: fmt(account.credit_minor - amount.amount_minor(), account.currency) }
+            RefundIssued {
+                refund_id,
+                amount: amount.to_decimal_string(),
+                credit_left: fmt(account.credit_minor - amount.amount_minor(), account.currency),
+            }
         })
     }
 }
@@ -1227,7 +1706,10 @@ pub(crate) struct IdBlock {
 
 impl IdBlock {
     pub(crate) fn with_block_size(block_size: i64) -> IdBlock {
-        IdBlock { blocks: Default::default(), block_size }
+        IdBlock {
+            blocks: Default::default(),
+            block_size,
+        }
     }
 
     pub(crate) async fn take(&mut self, conn: &mut AnyConnection, org_id: i64, name: &'static str, count: i64) -> Result<i64> {

@@ -234,14 +234,23 @@ impl Store {
         let cur = currency(&summary.currency)?;
         let account_id: i64 = row.try_get(11)?;
         let party_id: i64 = row.try_get(12)?;
-        let contacts = sqlx::query("SELECT kind, value, valid_from, valid_to FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY kind, valid_from, contact_id")
-            .bind(org.org_id)
-            .bind(party_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| Ok(Contact { kind: r.try_get(0)?, value: r.try_get(1)?, valid_from: r.try_get(2)?, valid_to: r.try_get(3)? }))
-            .collect::<Result<Vec<_>>>()?;
+        let contacts = sqlx::query(
+            "SELECT kind, value, valid_from, valid_to FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY kind, valid_from, contact_id",
+        )
+        .bind(org.org_id)
+        .bind(party_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Contact {
+                kind: r.try_get(0)?,
+                value: r.try_get(1)?,
+                valid_from: r.try_get(2)?,
+                valid_to: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
         let items = sqlx::query("SELECT reference, kind, description, issue_date, due_date, amount_minor, balance_minor, status FROM open_item WHERE org_id = $1 AND account_id = $2 ORDER BY due_date, item_id")
             .bind(org.org_id)
             .bind(account_id)
@@ -394,7 +403,10 @@ impl Store {
 
     /// The latest effective date in an organisation's journal, if any.
     pub async fn last_entry_date(&self, org: &Organisation) -> Result<Option<Date>> {
-        let row = sqlx::query("SELECT MAX(effective_date) FROM journal_entry WHERE org_id = $1").bind(org.org_id).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT MAX(effective_date) FROM journal_entry WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_one(&self.pool)
+            .await?;
         row.try_get::<Option<String>, _>(0)?.map(|d| parse_date(&d)).transpose()
     }
 
@@ -443,7 +455,13 @@ impl Store {
             "SELECT account_id, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 GROUP BY account_id HAVING SUM(amount_minor) <> 0"
         };
         let mut credits: BTreeMap<i64, i64> = BTreeMap::new();
-        for row in sqlx::query(credit_sql).bind(org.org_id).bind(cur.code()).bind(as_of.to_string()).fetch_all(&self.pool).await? {
+        for row in sqlx::query(credit_sql)
+            .bind(org.org_id)
+            .bind(cur.code())
+            .bind(as_of.to_string())
+            .fetch_all(&self.pool)
+            .await?
+        {
             credits.insert(row.try_get(0)?, row.try_get(1)?);
         }
         let names: BTreeMap<i64, (String, String)> = sqlx::query("SELECT a.account_id, a.account_number, p.name FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.currency = $2")
@@ -474,7 +492,13 @@ impl Store {
             report.credit_minor += credit_minor;
             report.total_minor += total_minor;
             let (account_number, name) = names.get(&account_id).cloned().unwrap_or_default();
-            report.rows.push(AgingRow { account_number, name, buckets_minor, credit_minor, total_minor });
+            report.rows.push(AgingRow {
+                account_number,
+                name,
+                buckets_minor,
+                credit_minor,
+                total_minor,
+            });
         }
         report.rows.sort_by(|a, b| a.account_number.cmp(&b.account_number));
         Ok(report)
@@ -497,19 +521,28 @@ impl Store {
             .map(|r| {
                 let debit_minor: i64 = r.try_get(3)?;
                 let credit_minor: i64 = r.try_get(4)?;
-                Ok(TrialBalanceRow { code: r.try_get(0)?, name: r.try_get(1)?, currency: r.try_get(2)?, debit_minor, credit_minor, balance_minor: debit_minor - credit_minor })
+                Ok(TrialBalanceRow {
+                    code: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    currency: r.try_get(2)?,
+                    debit_minor,
+                    credit_minor,
+                    balance_minor: debit_minor - credit_minor,
+                })
             })
             .collect()
     }
 
     /// Every entry with its postings, in order, `limit` entries from `after_entry_id`.
     pub async fn journal_page(&self, org: &Organisation, after_entry_id: i64, limit: i64) -> Result<Vec<JournalEntryView>> {
-        let entries = sqlx::query("SELECT entry_id, effective_date, kind, currency, memo FROM journal_entry WHERE org_id = $1 AND entry_id > $2 ORDER BY entry_id LIMIT $3")
-            .bind(org.org_id)
-            .bind(after_entry_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let entries = sqlx::query(
+            "SELECT entry_id, effective_date, kind, currency, memo FROM journal_entry WHERE org_id = $1 AND entry_id > $2 ORDER BY entry_id LIMIT $3",
+        )
+        .bind(org.org_id)
+        .bind(after_entry_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         let Some(last) = entries.last() else { return Ok(Vec::new()) };
         let last_id: i64 = last.try_get(0)?;
         let postings = sqlx::query(
@@ -525,13 +558,25 @@ impl Store {
         .await?;
         let mut by_entry: BTreeMap<i64, Vec<JournalPosting>> = BTreeMap::new();
         for r in postings {
-            by_entry.entry(r.try_get(0)?).or_default().push(JournalPosting { gl_code: r.try_get(1)?, account_number: r.try_get(2)?, item: r.try_get(3)?, amount_minor: r.try_get(4)? });
+            by_entry.entry(r.try_get(0)?).or_default().push(JournalPosting {
+                gl_code: r.try_get(1)?,
+                account_number: r.try_get(2)?,
+                item: r.try_get(3)?,
+                amount_minor: r.try_get(4)?,
+            });
         }
         entries
             .iter()
             .map(|r| {
                 let entry_id: i64 = r.try_get(0)?;
-                Ok(JournalEntryView { entry_id, date: r.try_get(1)?, kind: r.try_get(2)?, currency: r.try_get(3)?, memo: r.try_get(4)?, postings: by_entry.remove(&entry_id).unwrap_or_default() })
+                Ok(JournalEntryView {
+                    entry_id,
+                    date: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    currency: r.try_get(3)?,
+                    memo: r.try_get(4)?,
+                    postings: by_entry.remove(&entry_id).unwrap_or_default(),
+                })
             })
             .collect()
     }
@@ -561,7 +606,10 @@ fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<AccountSummary> {
 impl Store {
     /// Every account number of an organisation, for checking imports.
     pub async fn account_numbers(&self, org: &Organisation) -> Result<std::collections::HashSet<String>> {
-        let rows = sqlx::query("SELECT account_number FROM account WHERE org_id = $1").bind(org.org_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT account_number FROM account WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 }

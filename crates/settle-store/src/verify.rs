@@ -109,7 +109,12 @@ impl Store {
         for (check, sql) in CHECKS {
             let rows = sqlx::query(sql).bind(org.org_id).fetch_all(&self.pool).await?;
             for row in rows.iter().take(MAX_DISCREPANCIES_PER_CHECK) {
-                report.discrepancies.push(Discrepancy { check, subject: row.try_get(0)?, expected: row.try_get(1)?, found: row.try_get(2)? });
+                report.discrepancies.push(Discrepancy {
+                    check,
+                    subject: row.try_get(0)?,
+                    expected: row.try_get(1)?,
+                    found: row.try_get(2)?,
+                });
             }
         }
         Ok(report)

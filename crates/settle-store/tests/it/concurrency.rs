@@ -28,7 +28,10 @@ async fn concurrent_payments_never_over_apply() {
                     method: "card".into(),
                     reference: format!("named-{n}"),
                     received_on: date("2026-01-10"),
-                    apply_to: vec![ApplyTo { reference: first, amount: Some("100.00".into()) }],
+                    apply_to: vec![ApplyTo {
+                        reference: first,
+                        amount: Some("100.00".into()),
+                    }],
                 };
                 store.post_payment(&org, &cmd, None).await
             }));
@@ -49,15 +52,31 @@ async fn concurrent_payments_never_over_apply() {
             let store = store.clone();
             let org = org.clone();
             tasks.push(tokio::spawn(async move {
-                let cmd = NewPayment { account_number: "P-1".into(), amount: "30.00".into(), method: "cash".into(), reference: format!("oldest-{n}"), received_on: date("2026-01-11"), apply_to: vec![] };
+                let cmd = NewPayment {
+                    account_number: "P-1".into(),
+                    amount: "30.00".into(),
+                    method: "cash".into(),
+                    reference: format!("oldest-{n}"),
+                    received_on: date("2026-01-11"),
+                    apply_to: vec![],
+                };
                 store.post_payment(&org, &cmd, None).await.unwrap()
             }));
         }
         for task in tasks {
             task.await.unwrap();
         }
-        let row = sqlx::query("SELECT balance_minor, credit_minor FROM account WHERE org_id = $1").bind(org.org_id).fetch_one(store.pool()).await.unwrap();
-        assert_eq!((row.try_get::<i64, _>(0).unwrap(), row.try_get::<i64, _>(1).unwrap()), (0, 14_000), "{}", backend.name);
+        let row = sqlx::query("SELECT balance_minor, credit_minor FROM account WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            (row.try_get::<i64, _>(0).unwrap(), row.try_get::<i64, _>(1).unwrap()),
+            (0, 14_000),
+            "{}",
+            backend.name
+        );
         assert_verified(&store, &org).await;
     }
 }

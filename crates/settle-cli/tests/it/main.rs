@@ -1,0 +1,187 @@
+//! The `settle` binary as a user runs it: bad input gets a clear error that
+//! names the field, line or column, and leaves the books exactly as they were.
+
+use assert_cmd::Command;
+
+struct Books {
+    dir: tempfile::TempDir,
+}
+
+impl Books {
+    fn new() -> Books {
+        let books = Books {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        books.ok(&["init", "--slug", "shop", "--name", "Corner Shop"]);
+        books.ok(&[
+            "account",
+            "add",
+            "A-1",
+            "--name",
+            "Pat Doe",
+            "--email",
+            "pat@example.com",
+            "--opened",
+            "2026-01-01",
+        ]);
+        books.ok(&["invoice", "create", "A-1", "--line", "SVC|Consulting|2|150.00|10", "--date", "2026-01-05"]);
+        books
+    }
+
+    fn cmd(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        Command::cargo_bin("settle")
+            .unwrap()
+            .env_remove("SETTLE_DATABASE_URL")
+            .env_remove("SETTLE_ORG")
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .assert()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        String::from_utf8(self.cmd(args).success().get_output().stdout.clone()).unwrap()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        String::from_utf8(self.cmd(args).failure().get_output().stderr.clone()).unwrap()
+    }
+
+    /// Everything a change could touch, as text: journal, balances, items.
+    fn snapshot(&self) -> String {
+        let journal = self.ok(&["export", "journal", "--format", "csv"]);
+        let accounts = self.ok(&["account", "list", "--format", "json"]);
+        let trial = self.ok(&["report", "trial-balance", "--format", "json"]);
+        format!("{journal}\n{accounts}\n{trial}")
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+}
+
+#[test]
+fn invoice_payment_and_reports_from_the_command_line() {
+    let books = Books::new();
+    let shown = books.ok(&["invoice", "show", "INV-000001"]);
+    assert!(shown.contains("330.00"), "300.00 + 10% tax: {shown}");
+    let paid = books.ok(&[
+        "payment",
+        "post",
+        "A-1",
+        "400.00",
+        "--method",
+        "check",
+        "--reference",
+        "1001",
+        "--date",
+        "2026-01-20",
+    ]);
+    assert!(paid.contains("applied 330.00 to INV-000001") && paid.contains("70.00 left as credit"), "{paid}");
+    books.ok(&["refund", "A-1", "70.00", "--date", "2026-01-21"]);
+    let aging = books.ok(&["report", "aging", "--as-of", "2026-01-10", "--by", "account", "--format", "csv"]);
+    assert!(aging.lines().any(|l| l.starts_with("A-1,Pat Doe,330.00,")), "{aging}");
+    let verify = books.ok(&["verify"]);
+    assert!(verify.contains("OK"), "{verify}");
+}
+
+#[test]
+fn bad_input_is_named_and_changes_nothing() {
+    let books = Books::new();
+    let before = books.snapshot();
+    let cases: &[(&[&str], &str)] = &[
+        (&["payment", "post", "A-1", "-5.00"], "amount"),
+        (&["payment", "post", "A-1", "10.001"], "3 decimals but USD has 2"),
+        (&["payment", "post", "NOPE", "10.00"], "account \"NOPE\" not found"),
+        (&["payment", "post", "A-1", "10.00", "--method", "barter"], "method"),
+        (&["account", "add", "B-1", "--name", "X", "--currency", "ABC"], "unknown currency"),
+        (
+            &["invoice", "create", "A-1", "--line", "SVC|Thing|0|1.00"],
+            "quantity must be greater than zero",
+        ),
+        (&["refund", "A-1", "1.00"], "exceeds the account's credit"),
+        (&["adjust", "INV-000001", "999.00", "--reason", "charity"], "exceeds the item's balance"),
+        (&["adjust", "INV-000001", "1.00", "--reason", "because"], "not an adjustment reason"),
+    ];
+    for (args, expected) in cases {
+        let error = books.fails(args);
+        assert!(error.contains(expected), "{args:?}: expected {expected:?} in {error:?}");
+    }
+    assert_eq!(books.snapshot(), before, "a refused command changed the books");
+
+    // The same idempotency key with another request is refused, and changes nothing.
+    books.ok(&["payment", "post", "A-1", "10.00", "--idempotency-key", "k1", "--date", "2026-01-06"]);
+    let after_first = books.snapshot();
+    books.ok(&["payment", "post", "A-1", "10.00", "--idempotency-key", "k1", "--date", "2026-01-06"]);
+    assert_eq!(books.snapshot(), after_first, "a replay wrote again");
+    let error = books.fails(&["payment", "post", "A-1", "11.00", "--idempotency-key", "k1", "--date", "2026-01-06"]);
+    assert!(error.contains("already used for a different request"), "{error}");
+    assert_eq!(books.snapshot(), after_first);
+}
+
+#[test]
+fn imports_are_all_or_nothing_with_line_and_column() {
+    let books = Books::new();
+    let before = books.snapshot();
+    let bad = books.file(
+        "bad.csv",
+        "account_number,amount,method,reference,received_on\nA-1,10.00,check,1,2026-02-01\nA-1,ten,check,2,2026-02-01\nZZ-9,5.00,cash,3,2026-02-01\nA-1,5.00,cash,4,2026-02-31\n",
+    );
+    let error = books.fails(&["import", "payments", &bad]);
+    assert!(error.contains("line 3, column amount"), "{error}");
+    assert!(error.contains("line 4, column account_number: no account \"ZZ-9\""), "{error}");
+    assert!(error.contains("line 5, column received_on"), "{error}");
+    assert!(error.contains("nothing was imported"), "{error}");
+    let malformed = books.file("malformed.csv", "account_number,amount,method,received_on\nA-1,1.00,cash\n");
+    assert!(books.fails(&["import", "payments", &malformed]).contains("line 2"));
+    let missing = books.file("missing.csv", "account,amount\nA-1,1.00\n");
+    assert!(books
+        .fails(&["import", "payments", &missing])
+        .contains("column account_number: required column is missing"));
+    // A row that only fails while applying (paying more than an invoice owes) rolls back the rows before it.
+    let late = books.file(
+        "late.csv",
+        "account_number,amount,method,received_on,apply_to\nA-1,1.00,cash,2026-02-01,\nA-1,1.00,cash,2026-02-01,INV-999999\n",
+    );
+    let error = books.fails(&["import", "payments", &late]);
+    assert!(error.contains("line 3") && error.contains("INV-999999"), "{error}");
+    assert_eq!(books.snapshot(), before, "a refused import changed the books");
+
+    let good = books.file(
+        "invoices.csv",
+        "account_number,issue_date,invoice_ref,item_code,description,quantity,unit_price,tax_rate\nA-1,2026-02-01,X1,SVC,Work,1,100.00,0\nA-1,2026-02-01,X1,PART,Part,2,5.50,8.25\nA-1,2026-02-02,,SVC,Other,1,20.00,\n",
+    );
+    let imported = books.ok(&["import", "invoices", &good]);
+    assert!(imported.contains("2 invoices"), "{imported}");
+    assert!(books.ok(&["invoice", "show", "INV-000002"]).contains("total 111.91"));
+    assert!(books.ok(&["verify"]).contains("OK"));
+}
+
+#[test]
+fn demo_builds_verified_books() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("settle")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["demo", "--accounts", "60", "--as-of", "2026-11-23"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.matches(", 0 disagreements").count(), 2, "{out}");
+    assert!(out.contains("Riverside Family Medicine") && out.contains("Harbor Office Supply"));
+    for format in ["ledger", "beancount", "csv"] {
+        Command::cargo_bin("settle")
+            .unwrap()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--org", "clinic", "export", "journal", "--format", format])
+            .assert()
+            .success();
+    }
+}
