@@ -292,6 +292,11 @@ async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: Vec<Vec<V>>)
     let width = table.columns.len();
     let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).max(1);
     let head = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns.join(", "));
+    // sqlx asks SQLite for every parameter's name while binding, and SQLite
+    // finds a name by scanning all of them: with thousands of `$N` that is
+    // quadratic. Anonymous `?` have no names, so SQLite gets those.
+    // PostgreSQL needs `$N`.
+    let numbered = conn.backend_name() != "SQLite";
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<V>> = rows.by_ref().take(rows_per_statement).collect();
@@ -309,8 +314,12 @@ async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: Vec<Vec<V>>)
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
                 let bound = match value {
                     V::I(v) => args.add(v),
                     V::T(v) => args.add(v),
