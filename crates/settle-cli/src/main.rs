@@ -721,7 +721,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             currency,
         }) => {
             let buckets = AgingBuckets::parse(buckets.as_deref().unwrap_or(&org.aging_buckets)).context("--buckets")?;
-            let report = store.aging(&org, as_of.unwrap_or_else(today), &buckets, currency.as_deref()).await?;
+            let as_of = as_of.unwrap_or_else(today);
+            let report = if by == AgingBy::Account {
+                store.aging(&org, as_of, &buckets, currency.as_deref()).await?
+            } else {
+                store.aging_totals(&org, as_of, &buckets, currency.as_deref()).await?
+            };
             output::aging(&report, by == AgingBy::Account, format)?;
         }
         Command::Report(ReportCommand::TrialBalance { as_of, format }) => {

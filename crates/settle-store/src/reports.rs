@@ -414,6 +414,25 @@ impl Store {
     /// organisation's base currency (accounts in other currencies are aged in
     /// a report of their own, by passing `currency`).
     pub async fn aging(&self, org: &Organisation, as_of: Date, buckets: &AgingBuckets, currency_code: Option<&str>) -> Result<AgingReport> {
+        self.aging_report(org, as_of, buckets, currency_code, true).await
+    }
+
+    /// The same totals as [`Store::aging`] without the per-account rows:
+    /// what the bucket summary needs, grouped by bucket alone.
+    pub async fn aging_totals(&self, org: &Organisation, as_of: Date, buckets: &AgingBuckets, currency_code: Option<&str>) -> Result<AgingReport> {
+        self.aging_report(org, as_of, buckets, currency_code, false).await
+    }
+
+    async fn aging_report(
+        &self,
+        org: &Organisation,
+        as_of: Date,
+        buckets: &AgingBuckets,
+        currency_code: Option<&str>,
+        by_account: bool,
+    ) -> Result<AgingReport> {
+        // Grouping by a constant folds every account into one row.
+        let group = if by_account { "i.account_id" } else { "0" };
         let cur = currency(currency_code.unwrap_or(&org.base_currency))?;
         let cutoffs = buckets.due_date_cutoffs(as_of);
         let mut case = String::from("CASE");
@@ -427,15 +446,15 @@ impl Store {
         let current = self.last_entry_date(org).await?.is_none_or(|last| last <= as_of);
         let sql = if current {
             format!(
-                "SELECT i.account_id, {case} AS bucket, CAST(SUM(i.balance_minor) AS BIGINT) FROM open_item i \
-                 WHERE i.org_id = $1 AND i.currency = $2 AND i.balance_minor <> 0 AND i.issue_date <= $3 GROUP BY i.account_id, bucket"
+                "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(i.balance_minor) AS BIGINT) FROM open_item i \
+                 WHERE i.org_id = $1 AND i.currency = $2 AND i.balance_minor <> 0 AND i.issue_date <= $3 GROUP BY grp, bucket"
             )
         } else {
             format!(
-                "SELECT i.account_id, {case} AS bucket, CAST(SUM(t.balance) AS BIGINT) FROM \
+                "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(t.balance) AS BIGINT) FROM \
                  (SELECT p.item_id, SUM(p.amount_minor) AS balance FROM posting p WHERE p.org_id = $1 AND p.currency = $2 AND p.item_id IS NOT NULL AND p.effective_date <= $3 \
                   GROUP BY p.item_id HAVING SUM(p.amount_minor) <> 0) t \
-                 JOIN open_item i ON i.org_id = $1 AND i.item_id = t.item_id GROUP BY i.account_id, bucket"
+                 JOIN open_item i ON i.org_id = $1 AND i.item_id = t.item_id GROUP BY grp, bucket"
             )
         };
         let mut query = sqlx::query(&sql).bind(org.org_id).bind(cur.code()).bind(as_of.to_string());
@@ -443,16 +462,17 @@ impl Store {
             query = query.bind(cutoff.to_string());
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let mut by_account: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        let mut per_group: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for row in rows {
             let bucket: i64 = row.try_get(1)?;
-            let slot = by_account.entry(row.try_get(0)?).or_insert_with(|| vec![0; buckets.len()]);
+            let slot = per_group.entry(row.try_get(0)?).or_insert_with(|| vec![0; buckets.len()]);
             slot[bucket as usize] += row.try_get::<i64, _>(2)?;
         }
-        let credit_sql = if current {
-            "SELECT account_id, credit_minor FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3"
-        } else {
-            "SELECT account_id, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 GROUP BY account_id HAVING SUM(amount_minor) <> 0"
+        let credit_sql = match (current, by_account) {
+            (true, true) => "SELECT account_id, credit_minor FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3",
+            (true, false) => "SELECT 0, CAST(SUM(credit_minor) AS BIGINT) FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3 HAVING SUM(credit_minor) <> 0",
+            (false, true) => "SELECT account_id, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 GROUP BY account_id HAVING SUM(amount_minor) <> 0",
+            (false, false) => "SELECT 0, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 HAVING SUM(amount_minor) <> 0",
         };
         let mut credits: BTreeMap<i64, i64> = BTreeMap::new();
         for row in sqlx::query(credit_sql)
@@ -464,26 +484,33 @@ impl Store {
         {
             credits.insert(row.try_get(0)?, row.try_get(1)?);
         }
-        let names: BTreeMap<i64, (String, String)> = sqlx::query("SELECT a.account_id, a.account_number, p.name FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.currency = $2")
+        let names: BTreeMap<i64, (String, String)> = if by_account {
+            sqlx::query(
+                "SELECT a.account_id, a.account_number, p.name FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+                 WHERE a.org_id = $1 AND a.currency = $2",
+            )
             .bind(org.org_id)
             .bind(cur.code())
             .fetch_all(&self.pool)
             .await?
             .iter()
             .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-            .collect::<Result<_>>()?;
+            .collect::<Result<_>>()?
+        } else {
+            BTreeMap::new()
+        };
         let mut report = AgingReport {
             as_of,
             currency: cur.code().to_string(),
             labels: buckets.labels(),
-            rows: Vec::with_capacity(by_account.len()),
+            rows: Vec::with_capacity(per_group.len()),
             totals_minor: vec![0; buckets.len()],
             credit_minor: 0,
             total_minor: 0,
         };
-        let account_ids: std::collections::BTreeSet<i64> = by_account.keys().chain(credits.keys()).copied().collect();
+        let account_ids: std::collections::BTreeSet<i64> = per_group.keys().chain(credits.keys()).copied().collect();
         for account_id in account_ids {
-            let buckets_minor = by_account.remove(&account_id).unwrap_or_else(|| vec![0; buckets.len()]);
+            let buckets_minor = per_group.remove(&account_id).unwrap_or_else(|| vec![0; buckets.len()]);
             let credit_minor = credits.get(&account_id).copied().unwrap_or(0);
             let total_minor = buckets_minor.iter().sum::<i64>() - credit_minor;
             for (total, amount) in report.totals_minor.iter_mut().zip(&buckets_minor) {
@@ -491,6 +518,9 @@ impl Store {
             }
             report.credit_minor += credit_minor;
             report.total_minor += total_minor;
+            if !by_account {
+                continue;
+            }
             let (account_number, name) = names.get(&account_id).cloned().unwrap_or_default();
             report.rows.push(AgingRow {
                 account_number,

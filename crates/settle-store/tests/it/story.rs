@@ -254,7 +254,16 @@ async fn billing_story_on_every_backend() {
         assert_eq!(past.total_minor, 22650 + 5000 - 10000, "{name}: {past:?}");
         assert_eq!(past.totals_minor[1], 22650 - 10000, "{name}: January invoice 1-30 days past due");
         assert_eq!(past.totals_minor[0], 5000);
+        let past_totals = store.aging_totals(&org, date("2026-02-16"), &buckets, None).await.unwrap();
+        assert_eq!(
+            (past_totals.totals_minor.clone(), past_totals.total_minor),
+            (past.totals_minor.clone(), past.total_minor),
+            "{name}"
+        );
+        assert!(past_totals.rows.is_empty());
         let now = store.aging(&org, date("2026-06-30"), &buckets, None).await.unwrap();
+        let now_totals = store.aging_totals(&org, date("2026-06-30"), &buckets, None).await.unwrap();
+        assert_eq!((now_totals.credit_minor, now_totals.total_minor), (now.credit_minor, now.total_minor), "{name}");
         assert_eq!(now.total_minor, -500, "{name}: only 5.00 of credit remains");
         let trial = store.trial_balance(&org, None).await.unwrap();
         assert_eq!(trial.iter().map(|r| r.balance_minor).sum::<i64>(), 0);
