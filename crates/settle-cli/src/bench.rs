@@ -24,6 +24,10 @@ pub enum BenchCommand {
         transactions: u64,
         #[arg(long, default_value_t = 10_000)]
         accounts: u64,
+        /// Charges only, no payments: every transaction stays an open item,
+        /// for measuring aging over that many open items.
+        #[arg(long)]
+        charges_only: bool,
         /// Where the two scratch databases go (a temporary directory if absent).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
@@ -47,7 +51,7 @@ fn ratio(ours: Duration, baseline: Duration) -> String {
 const START: Date = Date::constant(2025, 1, 1);
 
 /// The import's commands, generated lazily so that memory stays flat.
-fn commands(transactions: u64, accounts: u64) -> impl Iterator<Item = BulkCommand> {
+fn commands(transactions: u64, accounts: u64, charges_only: bool) -> impl Iterator<Item = BulkCommand> {
     let per_account = (transactions / accounts).max(2);
     (0..accounts).flat_map(move |a| {
         let number = format!("B-{a:07}");
@@ -66,7 +70,7 @@ fn commands(transactions: u64, accounts: u64) -> impl Iterator<Item = BulkComman
         let body = (0..per_account).map(move |t| {
             let day = START.checked_add(((t / 2) as i64 * 3).days()).unwrap_or(START);
             let price = 1_000 + ((a * 7 + t * 13) % 50_000) as i64;
-            if t % 2 == 0 {
+            if charges_only || t % 2 == 0 {
                 BulkCommand::Invoice(NewInvoice {
                     account_number: number.clone(),
                     issue_date: day,
@@ -99,7 +103,12 @@ fn commands(transactions: u64, accounts: u64) -> impl Iterator<Item = BulkComman
 }
 
 pub async fn run(command: &BenchCommand) -> Result<()> {
-    let BenchCommand::Ledger { transactions, accounts, dir } = command;
+    let BenchCommand::Ledger {
+        transactions,
+        accounts,
+        charges_only,
+        dir,
+    } = command;
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     let (transactions, accounts) = (*transactions, (*accounts).max(1));
@@ -112,7 +121,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let store = Store::open(&Location::DataDir(base.join("settle"))).await?;
     let org = store.create_organisation("bench", "Bench", "USD").await?;
     let started = Instant::now();
-    let outcome = store.bulk_apply(&org, commands(transactions, accounts), &mut |_| {}).await?;
+    let outcome = store.bulk_apply(&org, commands(transactions, accounts, *charges_only), &mut |_| {}).await?;
     let import = started.elapsed();
     let started = Instant::now();
     let balances = store
