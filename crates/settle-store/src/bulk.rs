@@ -40,6 +40,9 @@ pub struct BulkError {
 /// Rows staged before a flush: bounds memory whatever the import's size.
 const FLUSH_ROWS: usize = 60_000;
 
+/// Accounts (with their open items) kept in memory during a bulk apply.
+const MAX_CACHED_ACCOUNTS: usize = 2_000;
+
 impl Store {
     /// Applies `commands` in one transaction, calling `progress` with the
     /// count done every 1,000 commands.
@@ -131,6 +134,11 @@ async fn cached_account<'a>(
     if !accounts.contains_key(number.as_str()) {
         // The account may have been staged by this very import.
         batch.flush(conn, org.org_id).await?;
+        // Everything staged is now in the database, so forgetting cached
+        // accounts loses nothing; it bounds memory on large imports.
+        if accounts.len() >= MAX_CACHED_ACCOUNTS {
+            accounts.clear();
+        }
         let account = store.account_by_number(conn, org.org_id, number.as_str()).await?;
         let items = store.open_items(conn, org.org_id, account.account_id).await?;
         accounts.insert(number.as_str().to_string(), (account, items));

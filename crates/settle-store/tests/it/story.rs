@@ -365,3 +365,65 @@ pub async fn entry_count(store: &settle_store::Store, org: &Organisation) -> i64
         .try_get(0)
         .unwrap()
 }
+
+/// Why: the bulk path forgets cached accounts past a limit; an account seen
+/// again afterwards must be reloaded with everything staged for it.
+#[tokio::test]
+async fn bulk_revisits_accounts_after_forgetting_them() {
+    use settle_store::bulk::BulkCommand;
+    for backend in all().await {
+        let store = &backend.store;
+        let org = store.create_organisation("bulk", "Bulk", "USD").await.unwrap();
+        let account = |n: usize| {
+            BulkCommand::Account(NewAccount {
+                account_number: format!("A-{n}"),
+                party: NewParty {
+                    kind: "person".into(),
+                    name: format!("P {n}"),
+                    ..Default::default()
+                },
+                ar_kind: "customer".into(),
+                currency: None,
+                payment_terms: None,
+                opened_on: date("2026-01-01"),
+            })
+        };
+        let line = NewInvoiceLine {
+            item_code: "X".into(),
+            description: "x".into(),
+            quantity: "1".into(),
+            unit_price: "10.00".into(),
+            tax_rate: "0".into(),
+        };
+        let invoice = |n: usize| {
+            BulkCommand::Invoice(NewInvoice {
+                account_number: format!("A-{n}"),
+                issue_date: date("2026-01-02"),
+                terms: None,
+                lines: vec![line.clone()],
+                memo: String::new(),
+                draft: false,
+            })
+        };
+        let mut commands: Vec<BulkCommand> = (0..2_100).flat_map(|n| [account(n), invoice(n)]).collect();
+        commands.push(BulkCommand::Payment(NewPayment {
+            account_number: "A-0".into(),
+            amount: "15.00".into(),
+            method: "cash".into(),
+            reference: String::new(),
+            received_on: date("2026-01-03"),
+            apply_to: vec![],
+        }));
+        commands.push(invoice(0));
+        let outcome = store.bulk_apply(&org, commands, &mut |_| {}).await.unwrap();
+        assert_eq!((outcome.accounts, outcome.invoices, outcome.payments), (2_100, 2_101, 1));
+        let detail = store.account_detail(&org, "A-0").await.unwrap();
+        assert_eq!(
+            (detail.summary.balance.as_str(), detail.summary.credit.as_str()),
+            ("10.00", "5.00"),
+            "{}",
+            backend.name
+        );
+        assert_verified(store, &org).await;
+    }
+}
