@@ -417,11 +417,7 @@ pub(crate) fn parse_date(text: &str) -> Result<Date> {
 impl Store {
     pub(crate) async fn account_by_number(&self, conn: &mut AnyConnection, org_id: i64, number: &str) -> Result<AccountRow> {
         let number = AccountNumber::parse(number).map_err(|e| StoreError::invalid("account_number", e))?;
-        let sql = format!(
-            "SELECT account_id, account_number, ar_kind, currency, status, payment_terms, balance_minor, credit_minor \
-             FROM account WHERE org_id = $1 AND account_number = $2{}",
-            self.for_update()
-        );
+        let sql = self.account_select("account_number");
         let row = sqlx::query(&sql)
             .bind(org_id)
             .bind(number.as_str())
@@ -429,6 +425,26 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("account", number.as_str()))?;
         account_from_row(&row)
+    }
+
+    /// The account an item or payment belongs to, locked like [`Store::account_by_number`].
+    pub(crate) async fn account_by_id(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<AccountRow> {
+        let sql = self.account_select("account_id");
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_id))?;
+        account_from_row(&row)
+    }
+
+    fn account_select(&self, key_column: &str) -> String {
+        format!(
+            "SELECT account_id, account_number, ar_kind, currency, status, payment_terms, balance_minor, credit_minor \
+             FROM account WHERE org_id = $1 AND {key_column} = $2{}",
+            self.for_update()
+        )
     }
 
     pub(crate) async fn open_items(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Vec<ItemRow>> {
@@ -529,6 +545,69 @@ fn describe_plan(plan: &AllocationPlan, items: &[ItemRow], currency: Currency) -
         .collect()
 }
 
+/// Adds an open item: one charge on an account, owed in full until paid.
+fn add_item_row(
+    batch: &mut Batch,
+    org_id: i64,
+    account: &AccountRow,
+    item_id: i64,
+    reference: &str,
+    kind: &str,
+    invoice_id: Option<i64>,
+    description: &str,
+    (issue_date, due_date): (Date, Date),
+    amount_minor: i64,
+) {
+    batch.add(
+        &batch::OPEN_ITEM,
+        vec![
+            org_id.into(),
+            item_id.into(),
+            account.account_id.into(),
+            reference.into(),
+            kind.into(),
+            invoice_id.into(),
+            description.into(),
+            issue_date.into(),
+            due_date.into(),
+            account.currency.code().into(),
+            amount_minor.into(),
+            amount_minor.into(),
+            0i64.into(),
+            "open".into(),
+        ],
+    );
+}
+
+/// Adds one allocation row; `source` is (kind, payment, credit note).
+fn add_allocation_row(
+    batch: &mut Batch,
+    org_id: i64,
+    allocation_id: i64,
+    account_id: i64,
+    item_id: i64,
+    (source, payment_id, credit_note_id): (&str, Option<i64>, Option<i64>),
+    amount_minor: i64,
+    date: Date,
+    entry_id: i64,
+) {
+    batch.add(
+        &batch::ALLOCATION,
+        vec![
+            org_id.into(),
+            allocation_id.into(),
+            account_id.into(),
+            item_id.into(),
+            source.into(),
+            payment_id.into(),
+            credit_note_id.into(),
+            amount_minor.into(),
+            date.into(),
+            entry_id.into(),
+        ],
+    );
+}
+
 /// Records allocations and moves item balances and statuses.
 fn record_allocations(
     batch: &mut Batch,
@@ -544,20 +623,16 @@ fn record_allocations(
     entry_id: i64,
 ) {
     for (offset, (item_id, amount)) in plan.allocations.iter().enumerate() {
-        batch.add(
-            &batch::ALLOCATION,
-            vec![
-                org_id.into(),
-                (first_allocation_id + offset as i64).into(),
-                account_id.into(),
-                (*item_id).into(),
-                source.into(),
-                payment_id.into(),
-                credit_note_id.into(),
-                (*amount).into(),
-                date.into(),
-                entry_id.into(),
-            ],
+        add_allocation_row(
+            batch,
+            org_id,
+            first_allocation_id + offset as i64,
+            account_id,
+            *item_id,
+            (source, payment_id, credit_note_id),
+            *amount,
+            date,
+            entry_id,
         );
         batch.change_item(*item_id, -amount);
         if let Some(item) = items.iter().find(|i| i.item_id == *item_id) {
@@ -955,24 +1030,17 @@ impl Store {
             format!("Invoice {invoice_number} {memo}").trim(),
         )?;
         batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, now);
-        batch.add(
-            &batch::OPEN_ITEM,
-            vec![
-                org_id.into(),
-                item_id.into(),
-                account.account_id.into(),
-                invoice_number.into(),
-                "invoice".into(),
-                Some(invoice_id).into(),
-                description.into(),
-                issue_date.into(),
-                due_date.into(),
-                account.currency.code().into(),
-                totals.total_minor.into(),
-                totals.total_minor.into(),
-                0i64.into(),
-                "open".into(),
-            ],
+        add_item_row(
+            batch,
+            org_id,
+            account,
+            item_id,
+            invoice_number,
+            "invoice",
+            Some(invoice_id),
+            description,
+            (issue_date, due_date),
+            totals.total_minor,
         );
         batch.change_account(account.account_id, totals.total_minor, 0);
         Ok(())
@@ -1009,13 +1077,7 @@ impl Store {
                 ));
             }
             let account_id: i64 = row.try_get(1)?;
-            let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
-                .bind(org.org_id)
-                .bind(account_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-            let account = self.account_by_number(conn, org.org_id, &account_number).await?;
+            let account = self.account_by_id(conn, org.org_id, account_id).await?;
             let totals = settle_domain::invoice::InvoiceTotals {
                 subtotal_minor: row.try_get(5)?,
                 tax_minor: row.try_get(6)?,
@@ -1093,13 +1155,7 @@ impl Store {
                     format!("invoice {number} is {status}; only an open invoice can be voided"),
                 ));
             }
-            let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
-                .bind(org.org_id)
-                .bind(account_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-            let account = self.account_by_number(conn, org.org_id, &account_number).await?;
+            let account = self.account_by_id(conn, org.org_id, account_id).await?;
             // Re-read the item under the account lock.
             let (item, _) = self.item_by_reference(conn, org.org_id, &number).await?;
             if item.balance_minor != item.amount_minor {
@@ -1242,7 +1298,7 @@ impl Store {
     pub async fn reverse_payment(&self, org: &Organisation, cmd: &ReversePayment, key: Option<&IdempotencyKey>) -> Result<PaymentReversed> {
         write_command!(self, org.org_id, key, cmd, |tx| {
             let conn = tx.conn();
-            let row = sqlx::query("SELECT p.account_id, p.amount_minor, p.status, a.account_number, p.received_on FROM payment p JOIN account a ON a.org_id = p.org_id AND a.account_id = p.account_id WHERE p.org_id = $1 AND p.payment_id = $2")
+            let row = sqlx::query("SELECT account_id, amount_minor, status, received_on FROM payment WHERE org_id = $1 AND payment_id = $2")
                 .bind(org.org_id)
                 .bind(cmd.payment_id)
                 .fetch_optional(&mut *conn)
@@ -1252,7 +1308,7 @@ impl Store {
             if status != "posted" {
                 return Err(StoreError::invalid("payment_id", format!("payment {} is already {status}", cmd.payment_id)));
             }
-            let received_on = parse_date(&row.try_get::<String, _>(4)?)?;
+            let received_on = parse_date(&row.try_get::<String, _>(3)?)?;
             if cmd.date < received_on {
                 return Err(StoreError::invalid(
                     "date",
@@ -1260,8 +1316,7 @@ impl Store {
                 ));
             }
             let amount_minor: i64 = row.try_get(1)?;
-            let account_number: String = row.try_get(3)?;
-            let account = self.account_by_number(conn, org.org_id, &account_number).await?;
+            let account = self.account_by_id(conn, org.org_id, row.try_get(0)?).await?;
             let reason = check_text("reason", &cmd.reason, 500)?;
             let fee = match &cmd.fee {
                 Some(text) => Some(positive_amount("fee", text, account.currency)?),
@@ -1301,26 +1356,20 @@ impl Store {
             let first_allocation = next_ids(conn, org.org_id, "allocation", plan.reopen.len() as i64).await?;
             let mut reopened = Vec::new();
             for (offset, ((item_id, amount), (reference, invoice_id, balance, written_off))) in plan.reopen.iter().zip(&references).enumerate() {
-                batch.add(
-                    &batch::ALLOCATION,
-                    vec![
-                        org.org_id.into(),
-                        (first_allocation + offset as i64).into(),
-                        account.account_id.into(),
-                        (*item_id).into(),
-                        "reversal".into(),
-                        Some(cmd.payment_id).into(),
-                        V::NI(None),
-                        (-amount).into(),
-                        cmd.date.into(),
-                        entry_id.into(),
-                    ],
+                add_allocation_row(
+                    &mut batch,
+                    org.org_id,
+                    first_allocation + offset as i64,
+                    account.account_id,
+                    *item_id,
+                    ("reversal", Some(cmd.payment_id), None),
+                    -amount,
+                    cmd.date,
+                    entry_id,
                 );
                 batch.change_item(*item_id, *amount);
                 if let Some(invoice_id) = invoice_id {
-                    batch
-                        .invoice_updates
-                        .push((*invoice_id, InvoiceStatus::from_balance(balance + amount, *written_off == 1).as_str(), None));
+                    batch.set_invoice_status(*invoice_id, InvoiceStatus::from_balance(balance + amount, *written_off == 1).as_str());
                 }
                 reopened.push(Applied {
                     reference: reference.clone(),
@@ -1330,15 +1379,16 @@ impl Store {
             let mut balance_delta = plan.reopen.iter().map(|(_, a)| a).sum::<i64>();
             let rebilled = if let Some(item_id) = shortfall_item {
                 let reference = format!("RTN-{item_id:06}");
-                self.stage_item(
+                add_item_row(
                     &mut batch,
                     org.org_id,
                     &account,
                     item_id,
                     &reference,
                     "returned_payment",
+                    None,
                     &format!("Returned payment {} re-billed", cmd.payment_id),
-                    cmd.date,
+                    (cmd.date, cmd.date),
                     plan.shortfall_minor,
                 );
                 balance_delta += plan.shortfall_minor;
@@ -1363,15 +1413,16 @@ impl Store {
                     &format!("Returned payment fee, payment {}", cmd.payment_id),
                 )?;
                 batch.add_entry(org.org_id, fee_entry_id, Some(account.account_id), &entry, &now);
-                self.stage_item(
+                add_item_row(
                     &mut batch,
                     org.org_id,
                     &account,
                     item_id,
                     &reference,
                     "fee",
+                    None,
                     "Returned payment fee",
-                    cmd.date,
+                    (cmd.date, cmd.date),
                     fee.amount_minor(),
                 );
                 batch.change_account(account.account_id, fee.amount_minor(), 0);
@@ -1392,39 +1443,6 @@ impl Store {
                 fee,
             }
         })
-    }
-
-    fn stage_item(
-        &self,
-        batch: &mut Batch,
-        org_id: i64,
-        account: &AccountRow,
-        item_id: i64,
-        reference: &str,
-        kind: &str,
-        description: &str,
-        date: Date,
-        amount_minor: i64,
-    ) {
-        batch.add(
-            &batch::OPEN_ITEM,
-            vec![
-                org_id.into(),
-                item_id.into(),
-                account.account_id.into(),
-                reference.into(),
-                kind.into(),
-                V::NI(None),
-                description.into(),
-                date.into(),
-                date.into(),
-                account.currency.code().into(),
-                amount_minor.into(),
-                amount_minor.into(),
-                0i64.into(),
-                "open".into(),
-            ],
-        );
     }
 
     /// Applies an account's unapplied credit to its open items.
@@ -1496,13 +1514,7 @@ impl Store {
             )
         })?;
         let (_, account_id) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
-        let account_number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
-            .bind(org_id)
-            .bind(account_id)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        let account = self.account_by_number(conn, org_id, &account_number).await?;
+        let account = self.account_by_id(conn, org_id, account_id).await?;
         let (item, _) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
         if item.status != "open" {
             return Err(StoreError::invalid(
@@ -1552,9 +1564,7 @@ impl Store {
         );
         batch.change_account(account.account_id, -amount.amount_minor(), 0);
         if let Some(invoice_id) = item.invoice_id {
-            batch
-                .invoice_updates
-                .push((invoice_id, InvoiceStatus::from_balance(new_balance, written_off).as_str(), None));
+            batch.set_invoice_status(invoice_id, InvoiceStatus::from_balance(new_balance, written_off).as_str());
         }
         Ok(AdjustmentPosted {
             adjustment_id,
