@@ -8,6 +8,7 @@ use jiff::ToSpan;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use settle_domain::aging::AgingBuckets;
+use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
 use settle_store::bulk::BulkCommand;
 use settle_store::ops::*;
@@ -96,11 +97,6 @@ const PROFILES: [Profile; 2] = [
 
 fn cents(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, minor % 100)
-}
-
-fn price_minor(text: &str) -> i64 {
-    let (whole, frac) = text.split_once('.').unwrap_or((text, "0"));
-    whole.parse::<i64>().unwrap_or(0) * 100 + frac.parse::<i64>().unwrap_or(0)
 }
 
 pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result<()> {
@@ -201,7 +197,10 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result
         let verify = store.verify(&org).await?;
         println!("\nverify: {} entries checked, {} disagreements.", verify.entries, verify.discrepancies.len());
     }
-    println!("\nTry: settle --org clinic account list --with-balance   |   settle --org supply report aging --by account");
+    // From a checkout `settle` is not on the PATH yet, so show the form that works there too.
+    println!("\nNext, from this checkout (or with `settle` in place of `cargo run --release --`):");
+    println!("  cargo run --release -- --org clinic account list --with-balance");
+    println!("  cargo run --release -- --org supply report aging --by account");
     Ok(())
 }
 
@@ -265,6 +264,7 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
                     }
                 })
                 .collect();
+            let price_minor = |text: &str| Money::parse(text, Currency::USD).map_or(0, |m| m.amount_minor());
             let subtotal: i64 = lines.iter().map(|l| price_minor(&l.unit_price) * l.quantity.parse::<i64>().unwrap_or(1)).sum();
             let total = subtotal + subtotal * if profile.tax_rate == "0" { 0 } else { 725 } / 10_000;
             events.push((

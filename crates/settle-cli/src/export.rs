@@ -38,14 +38,16 @@ pub async fn journal(store: &Store, org: &Organisation, format: JournalFormat, o
         let page = store.journal_page(org, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.entry_id;
+        // One CSV writer per page, not per posting: this loop runs once per entry.
+        let mut csv_out = (format == JournalFormat::Csv).then(|| csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new()));
         for entry in &page {
             let currency = Currency::from_code(&entry.currency)?;
             let amount = |minor: i64| format_minor(minor, currency.exponent());
             let memo = entry.memo.replace(['"', '\n'], "'");
             match format {
                 JournalFormat::Csv => {
+                    let w = csv_out.as_mut().expect("made for CSV");
                     for p in &entry.postings {
-                        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
                         w.write_record([
                             entry.entry_id.to_string(),
                             entry.date.clone(),
@@ -58,7 +60,6 @@ pub async fn journal(store: &Store, org: &Organisation, format: JournalFormat, o
                             amount(p.amount_minor),
                             memo.clone(),
                         ])?;
-                        out.write_all(&w.into_inner()?)?;
                     }
                 }
                 JournalFormat::Beancount => {
@@ -74,6 +75,9 @@ pub async fn journal(store: &Store, org: &Organisation, format: JournalFormat, o
                     }
                 }
             }
+        }
+        if let Some(w) = csv_out {
+            out.write_all(&w.into_inner()?)?;
         }
     }
     out.flush()?;

@@ -4,7 +4,7 @@
 //! and column; only a file with no problems is applied, in one transaction,
 //! and if anything fails while applying, nothing is kept.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -189,10 +189,10 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<
     let known = store.account_numbers(org).await?;
     let mut problems = std::mem::take(&mut reader.problems);
     let mut used = Vec::new();
-    // Invoices keyed by (account, ref or line), keeping file order.
-    let mut groups: BTreeMap<(u64, String), (NewInvoice, u64)> = BTreeMap::new();
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut first_line: std::collections::HashMap<(String, String), u64> = Default::default();
+    // Invoices in file order, each with the line it starts on; rows of one
+    // account sharing an invoice_ref join the invoice its first row began.
+    let mut invoices: Vec<(u64, NewInvoice)> = Vec::new();
+    let mut index_of: HashMap<(String, String), usize> = HashMap::new();
     for (line, record) in &reader.rows {
         let line = *line;
         let account = reader.get(record, "account_number").to_string();
@@ -253,36 +253,26 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<
             unit_price: reader.get(record, "unit_price").into(),
             tax_rate: tax.into(),
         };
-        let start = *first_line.entry(key.clone()).or_insert_with(|| {
-            order.push(key.clone());
-            line
+        let index = *index_of.entry(key).or_insert_with(|| {
+            let invoice = NewInvoice {
+                account_number: account.clone(),
+                issue_date: issue,
+                terms: (!terms.is_empty()).then(|| terms.to_string()),
+                lines: vec![],
+                memo: reader.get(record, "memo").to_string(),
+                draft: false,
+            };
+            invoices.push((line, invoice));
+            invoices.len() - 1
         });
-        let entry = groups.entry((start, key.1.clone())).or_insert_with(|| {
-            (
-                NewInvoice {
-                    account_number: account.clone(),
-                    issue_date: issue,
-                    terms: (!terms.is_empty()).then(|| terms.to_string()),
-                    lines: vec![],
-                    memo: reader.get(record, "memo").to_string(),
-                    draft: false,
-                },
-                start,
-            )
-        });
-        entry.0.lines.push(new_line);
+        invoices[index].1.lines.push(new_line);
     }
     check_accounts(&mut problems, &known, &used);
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         return Ok(report(&problems, path));
     }
-    let mut commands = Vec::with_capacity(groups.len());
-    let mut lines = Vec::with_capacity(groups.len());
-    for ((start, _), (invoice, _)) in groups {
-        lines.push(start);
-        commands.push(BulkCommand::Invoice(invoice));
-    }
+    let (lines, commands) = invoices.into_iter().map(|(line, invoice)| (line, BulkCommand::Invoice(invoice))).unzip();
     apply(store, org, path, commands, lines, "invoices").await
 }
 
