@@ -5,6 +5,7 @@
 //! what it needs (including "today") as an argument and returns a decision.
 //! The store writes decisions; the CLI and server are doors to them.
 
+pub mod access;
 pub mod account;
 pub mod aging;
 pub mod allocation;

@@ -116,6 +116,18 @@ impl Store {
             .flush(tx.conn(), org.org_id)
             .await
             .map_err(|error| BulkError { index: done as usize, error })?;
+        let after = serde_json::json!({ "applied": &outcome });
+        crate::audit::append(
+            tx.conn(),
+            self.for_update(),
+            org.org_id,
+            "bulk.apply",
+            &format!("organisation:{}", org.slug),
+            None,
+            Some(&after),
+        )
+        .await
+        .map_err(|error| BulkError { index: done as usize, error })?;
         tx.commit().await.map_err(|error| BulkError { index: done as usize, error })?;
         progress(done);
         Ok(outcome)

@@ -6,6 +6,8 @@
 //! transaction: the domain decides, [`batch::Batch`] collects the rows, and
 //! the transaction writes them all or none.
 
+pub mod access;
+pub mod audit;
 pub mod batch;
 pub mod bulk;
 mod error;

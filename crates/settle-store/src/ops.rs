@@ -17,6 +17,7 @@ use settle_domain::{Date, Decimal, IdempotencyKey};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
+use crate::audit::{self, Subject};
 use crate::batch::{self, Batch, V};
 use crate::{now_text, Result, Store, StoreError};
 
@@ -35,7 +36,16 @@ macro_rules! write_command {
                         return Ok((serde_json::from_str(&stored)?, true));
                     }
                 }
+                let subject = Audited::subject($request);
+                let before = audit::snapshot($tx.conn(), $org, &subject).await?;
                 let result = $body;
+                let after = serde_json::json!({
+                    "state": audit::snapshot($tx.conn(), $org, &subject).await?,
+                    "request": serde_json::from_str::<serde_json::Value>(&request_json)?,
+                    "result": &result,
+                });
+                let for_update = $store.for_update();
+                audit::append($tx.conn(), for_update, $org, Audited::action($request), &subject.label(), before.map(|b| serde_json::json!({ "state": b })).as_ref(), Some(&after)).await?;
                 if let Some(key) = $key {
                     idempotency_store($tx.conn(), $org, key, &request_json, &serde_json::to_string(&result)?).await?;
                 }
@@ -120,6 +130,8 @@ const COUNTERS: &[&str] = &[
     "adjustment",
     "credit_note",
     "refund",
+    "user",
+    "token",
 ];
 
 // ---------------------------------------------------------------------------
@@ -331,6 +343,39 @@ pub struct VoidInvoice {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IssueInvoice {
     pub invoice_number: String,
+}
+
+/// What the audit trail records of a command: its action and its subject.
+pub(crate) trait Audited {
+    fn action(&self) -> &'static str;
+    fn subject(&self) -> Subject;
+}
+
+macro_rules! audited {
+    ($($ty:ty => $action:literal, |$c:ident| $subject:expr;)*) => {
+        $(impl Audited for $ty {
+            fn action(&self) -> &'static str {
+                $action
+            }
+            fn subject(&self) -> Subject {
+                let $c = self;
+                $subject
+            }
+        })*
+    };
+}
+
+audited! {
+    NewAccount => "account.create", |c| Subject::Account(c.account_number.clone());
+    NewInvoice => "invoice.create", |c| Subject::Account(c.account_number.clone());
+    IssueInvoice => "invoice.issue", |c| Subject::Invoice(c.invoice_number.clone());
+    VoidInvoice => "invoice.void", |c| Subject::Invoice(c.invoice_number.clone());
+    NewPayment => "payment.post", |c| Subject::Account(c.account_number.clone());
+    ReversePayment => "payment.reverse", |c| Subject::Payment(c.payment_id);
+    NewAdjustment => "adjustment.post", |c| Subject::Item(c.reference.clone());
+    NewCreditNote => "credit_note.issue", |c| Subject::Account(c.account_number.clone());
+    ApplyCredit => "credit.apply", |c| Subject::Account(c.account_number.clone());
+    NewRefund => "refund.issue", |c| Subject::Account(c.account_number.clone());
 }
 
 pub const PAYMENT_METHODS: &[&str] = &["cash", "check", "card", "ach", "eft", "other"];
@@ -680,6 +725,22 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
+        sqlx::query("INSERT INTO audit_head (org_id, seq, hash) VALUES ($1, 0, $2)")
+            .bind(org_id)
+            .bind(audit::GENESIS)
+            .execute(&mut *conn)
+            .await?;
+        let created = serde_json::json!({ "slug": slug, "name": name, "currency": currency.code() });
+        audit::append(
+            conn,
+            self.for_update(),
+            org_id,
+            "organisation.create",
+            &format!("organisation:{slug}"),
+            None,
+            Some(&created),
+        )
+        .await?;
         for gl in GlAccount::ALL {
             sqlx::query("INSERT INTO gl_account (org_id, code, name, kind) VALUES ($1, $2, $3, $4)")
                 .bind(org_id)
@@ -852,6 +913,16 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;
+        let previous: Option<String> =
+            sqlx::query("SELECT value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
+                .bind(org.org_id)
+                .bind(party_id)
+                .bind(kind.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        let value_for_audit = value.clone();
         sqlx::query("UPDATE party_contact SET valid_to = $4 WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
             .bind(org.org_id)
             .bind(party_id)
@@ -875,6 +946,19 @@ impl Store {
             ],
         );
         batch.flush(conn, org.org_id).await?;
+        let subject = Subject::Account(account.account_number.clone());
+        let before = previous.map(|v| serde_json::json!({ "kind": kind.as_str(), "value": v }));
+        let after = serde_json::json!({ "kind": kind.as_str(), "value": value_for_audit, "from": from });
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "contact.change",
+            &subject.label(),
+            before.as_ref(),
+            Some(&after),
+        )
+        .await?;
         tx.commit().await
     }
 

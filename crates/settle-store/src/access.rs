@@ -1,0 +1,571 @@
+//! Users, login sessions and API tokens.
+//!
+//! Passwords are kept as argon2id hashes. Session cookies and API tokens are
+//! 256-bit random secrets of which only the SHA-256 is stored: a stolen
+//! database gives no way in. Five wrong passwords in a row lock a login for
+//! fifteen minutes; every login, failure, lockout, user and token change is
+//! written to the audit trail.
+
+use std::time::Duration;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use serde::Serialize;
+use settle_domain::access::Role;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::audit::{self, Actor, ACTOR};
+use crate::ops::{next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+
+/// Failed logins in a row that lock the login.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long a lockout lasts.
+pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Who a request acts as, once authenticated.
+#[derive(Clone, Debug, Serialize)]
+pub struct Principal {
+    pub org: Organisation,
+    pub role: Role,
+    /// "user:alice" or "token:3:practice-sync": the audit trail's actor.
+    pub actor: String,
+    pub user_id: Option<i64>,
+    pub token_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UserView {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// "active" or "disabled".
+    pub status: String,
+    pub locked_until: Option<String>,
+    pub last_login_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenView {
+    pub token_id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_by: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// Why a login was refused. The message shown to the person is the same
+/// for all of them, so that a login attempt does not reveal which usernames
+/// exist; the kinds differ for the audit trail and the backoff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Wrong username or password; `failures` in a row so far.
+    BadCredentials {
+        failures: i64,
+    },
+    /// Locked after too many failures, until this instant.
+    Locked {
+        until: String,
+    },
+    Disabled,
+}
+
+/// A new random secret as 64 hex digits.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Hashes a password with argon2id and a random salt (CPU-heavy: ~20 ms).
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::invalid("password", e))
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A hash to verify against when the username is unknown, so that the
+/// answer takes as long as for a known one.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password for unknown users").unwrap_or_default())
+}
+
+pub fn check_username(username: &str) -> Result<String> {
+    let name = username.trim().to_ascii_lowercase();
+    let ok = (3..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(StoreError::invalid(
+            "username",
+            "must be 3 to 64 letters, digits, dots, dashes, underscores or @",
+        ))
+    }
+}
+
+pub fn check_password(password: &str) -> Result<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(StoreError::invalid(
+            "password",
+            format!("is {chars} characters long; use at least {MIN_PASSWORD_CHARS}"),
+        ));
+    }
+    if chars > 256 {
+        return Err(StoreError::invalid("password", "is longer than 256 characters"));
+    }
+    Ok(())
+}
+
+fn check_label(field: &'static str, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 100 || text.chars().any(char::is_control) {
+        return Err(StoreError::invalid(field, "must be 1 to 100 characters with no control characters"));
+    }
+    Ok(text.to_string())
+}
+
+fn parse_role(text: &str) -> Result<Role> {
+    Role::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+const USER_COLUMNS: &str = "user_id, username, display_name, role, status, locked_until, last_login_at, created_at";
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserView> {
+    Ok(UserView {
+        user_id: row.try_get(0)?,
+        username: row.try_get(1)?,
+        display_name: row.try_get(2)?,
+        role: parse_role(&row.try_get::<String, _>(3)?)?,
+        status: row.try_get(4)?,
+        locked_until: row.try_get(5)?,
+        last_login_at: row.try_get(6)?,
+        created_at: row.try_get(7)?,
+    })
+}
+
+const ORG_COLUMNS: &str = "o.org_id, o.slug, o.name, o.base_currency, o.aging_buckets";
+
+fn later_than_now(instant: &str) -> bool {
+    instant.parse::<jiff::Timestamp>().map(|t| t > jiff::Timestamp::now()).unwrap_or(false)
+}
+
+fn now_plus(duration: Duration) -> String {
+    let span = jiff::SignedDuration::try_from(duration).unwrap_or(jiff::SignedDuration::ZERO);
+    jiff::Timestamp::now().checked_add(span).unwrap_or(jiff::Timestamp::MAX).to_string()
+}
+
+impl Store {
+    /// Adds a user. Without a password, one is generated and returned.
+    pub async fn add_user(
+        &self,
+        org: &Organisation,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<(UserView, Option<String>)> {
+        let username = check_username(username)?;
+        let display_name = check_label("display_name", display_name)?;
+        let generated = match password {
+            Some(p) => {
+                check_password(p)?;
+                None
+            }
+            None => Some(new_secret()[..20].to_string()),
+        };
+        let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))??;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let user_id = next_ids(conn, org.org_id, "user", 1).await?;
+        let now = now_text();
+        sqlx::query(
+            "INSERT INTO app_user (org_id, user_id, username, display_name, role, password_hash, status, failed_logins, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7)",
+        )
+        .bind(org.org_id)
+        .bind(user_id)
+        .bind(&username)
+        .bind(&display_name)
+        .bind(role.as_str())
+        .bind(&hash)
+        .bind(&now)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict { .. } => StoreError::invalid("username", format!("{username:?} is taken")),
+            other => other,
+        })?;
+        let after = serde_json::json!({ "username": username, "display_name": display_name, "role": role });
+        audit::append(conn, self.for_update(), org.org_id, "user.add", &format!("user:{username}"), None, Some(&after)).await?;
+        tx.commit().await?;
+        let user = UserView {
+            user_id,
+            username,
+            display_name,
+            role,
+            status: "active".into(),
+            locked_until: None,
+            last_login_at: None,
+            created_at: now,
+        };
+        Ok((user, generated))
+    }
+
+    pub async fn users(&self, org: &Organisation) -> Result<Vec<UserView>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE org_id = $1 ORDER BY username"))
+            .bind(org.org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Whether an organisation has any user yet (the first start makes an admin).
+    pub async fn has_users(&self, org: &Organisation) -> Result<bool> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM app_user WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
+    /// Disables or re-enables a user; disabling ends their sessions.
+    pub async fn set_user_enabled(&self, org: &Organisation, username: &str, enabled: bool) -> Result<UserView> {
+        let username = check_username(username)?;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let status = if enabled { "active" } else { "disabled" };
+        let row = sqlx::query(&format!(
+            "UPDATE app_user SET status = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
+        ))
+        .bind(org.org_id)
+        .bind(&username)
+        .bind(status)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("user", &username))?;
+        let user = user_from_row(&row)?;
+        if !enabled {
+            sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
+                .bind(org.org_id)
+                .bind(user.user_id)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+        }
+        let action = if enabled { "user.enable" } else { "user.disable" };
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            action,
+            &format!("user:{username}"),
+            None,
+            Some(&serde_json::json!({ "status": status })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Checks a password. On success, starts a session and returns its
+    /// secret (for the cookie) and the principal.
+    pub async fn login(&self, username: &str, password: &str, address: &str) -> Result<std::result::Result<(Principal, String), LoginRefused>> {
+        let username = username.trim().to_ascii_lowercase();
+        let row = sqlx::query(&format!(
+            "SELECT u.user_id, u.role, u.password_hash, u.status, u.failed_logins, u.locked_until, {ORG_COLUMNS} \
+             FROM app_user u JOIN organisation o ON o.org_id = u.org_id WHERE u.username = $1"
+        ))
+        .bind(&username)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            let password = password.to_string();
+            let _ = tokio::task::spawn_blocking(move || password_matches(&password, decoy_hash())).await;
+            return Ok(Err(LoginRefused::BadCredentials { failures: 0 }));
+        };
+        let user_id: i64 = row.try_get(0)?;
+        let role = parse_role(&row.try_get::<String, _>(1)?)?;
+        let hash: String = row.try_get(2)?;
+        let status: String = row.try_get(3)?;
+        let failures: i64 = row.try_get(4)?;
+        let locked_until: Option<String> = row.try_get(5)?;
+        let org = org_from_row_at(&row, 6)?;
+        let actor = Actor {
+            name: format!("user:{username}"),
+            address: address.to_string(),
+        };
+        let record = format!("user:{username}");
+        if status != "active" {
+            ACTOR
+                .scope(
+                    actor,
+                    self.audit_event(org.org_id, "login.refused", &record, Some(&serde_json::json!({ "why": "disabled" }))),
+                )
+                .await?;
+            return Ok(Err(LoginRefused::Disabled));
+        }
+        if let Some(until) = locked_until.filter(|u| later_than_now(u)) {
+            ACTOR
+                .scope(
+                    actor,
+                    self.audit_event(org.org_id, "login.refused", &record, Some(&serde_json::json!({ "why": "locked" }))),
+                )
+                .await?;
+            return Ok(Err(LoginRefused::Locked { until }));
+        }
+        let password = password.to_string();
+        let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let work = async {
+            let mut tx = self.begin_write().await?;
+            let conn = tx.conn();
+            if !matched {
+                let failures = failures + 1;
+                let lock = (failures >= MAX_FAILED_LOGINS).then(|| now_plus(LOCKOUT));
+                sqlx::query("UPDATE app_user SET failed_logins = $3, locked_until = $4 WHERE org_id = $1 AND user_id = $2")
+                    .bind(org.org_id)
+                    .bind(user_id)
+                    .bind(if lock.is_some() { 0 } else { failures })
+                    .bind(&lock)
+                    .execute(&mut *conn)
+                    .await?;
+                let detail = serde_json::json!({ "failures": failures, "locked_until": lock });
+                let action = if lock.is_some() { "login.locked" } else { "login.failed" };
+                audit::append(conn, self.for_update(), org.org_id, action, &record, None, Some(&detail)).await?;
+                tx.commit().await?;
+                return Ok(Err(match lock {
+                    Some(until) => LoginRefused::Locked { until },
+                    None => LoginRefused::BadCredentials { failures },
+                }));
+            }
+            let now = now_text();
+            sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = $3 WHERE org_id = $1 AND user_id = $2")
+                .bind(org.org_id)
+                .bind(user_id)
+                .bind(&now)
+                .execute(&mut *conn)
+                .await?;
+            let secret = new_secret();
+            sqlx::query("INSERT INTO user_session (session_sha256, org_id, user_id, address, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)")
+                .bind(sha256_hex(&secret))
+                .bind(org.org_id)
+                .bind(user_id)
+                .bind(address)
+                .bind(&now)
+                .execute(&mut *conn)
+                .await?;
+            audit::append(conn, self.for_update(), org.org_id, "login", &record, None, None).await?;
+            tx.commit().await?;
+            let principal = Principal {
+                org: org.clone(),
+                role,
+                actor: format!("user:{username}"),
+                user_id: Some(user_id),
+                token_id: None,
+            };
+            Ok(Ok((principal, secret)))
+        };
+        ACTOR.scope(actor.clone(), work).await
+    }
+
+    /// The principal of a live session, or `None` if it is unknown, ended,
+    /// or idle for longer than `idle_timeout` (then it is ended).
+    pub async fn session_principal(&self, secret: &str, idle_timeout: Duration) -> Result<Option<Principal>> {
+        let digest = sha256_hex(secret);
+        let row = sqlx::query(&format!(
+            "SELECT s.user_id, s.last_seen_at, u.username, u.role, u.status, {ORG_COLUMNS} \
+             FROM user_session s JOIN app_user u ON u.org_id = s.org_id AND u.user_id = s.user_id \
+             JOIN organisation o ON o.org_id = s.org_id WHERE s.session_sha256 = $1 AND s.ended_at IS NULL"
+        ))
+        .bind(&digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let last_seen: String = row.try_get(1)?;
+        let username: String = row.try_get(2)?;
+        let status: String = row.try_get(4)?;
+        let last_seen_at: jiff::Timestamp = last_seen.parse().map_err(|_| StoreError::Corrupt(format!("bad instant {last_seen:?}")))?;
+        let idle = jiff::Timestamp::now().duration_since(last_seen_at);
+        let idle_limit = jiff::SignedDuration::try_from(idle_timeout).unwrap_or(jiff::SignedDuration::MAX);
+        if status != "active" || idle > idle_limit {
+            self.end_session(secret).await?;
+            return Ok(None);
+        }
+        // Touch at most every 30 seconds: a write per request would queue
+        // every reader behind SQLite's one writer.
+        if idle > jiff::SignedDuration::from_secs(30) {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE session_sha256 = $1")
+                .bind(&digest)
+                .bind(now_text())
+                .execute(tx.conn())
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(Some(Principal {
+            org: org_from_row_at(&row, 5)?,
+            role: parse_role(&row.try_get::<String, _>(3)?)?,
+            actor: format!("user:{username}"),
+            user_id: Some(row.try_get(0)?),
+            token_id: None,
+        }))
+    }
+
+    /// Ends a session (log out); unknown secrets are ignored.
+    pub async fn end_session(&self, secret: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE user_session SET ended_at = $2 WHERE session_sha256 = $1 AND ended_at IS NULL")
+            .bind(sha256_hex(secret))
+            .bind(now_text())
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await
+    }
+
+    /// Creates an API token and returns it with its secret, shown only now.
+    pub async fn create_token(&self, org: &Organisation, name: &str, role: Role) -> Result<(TokenView, String)> {
+        let name = check_label("name", name)?;
+        let actor = audit::current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let token_id = next_ids(conn, org.org_id, "token", 1).await?;
+        let secret = format!("stl_{}", new_secret());
+        let now = now_text();
+        sqlx::query("INSERT INTO api_token (org_id, token_id, name, role, token_sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(org.org_id)
+            .bind(token_id)
+            .bind(&name)
+            .bind(role.as_str())
+            .bind(sha256_hex(&secret))
+            .bind(&actor.name)
+            .bind(&now)
+            .execute(&mut *conn)
+            .await?;
+        let after = serde_json::json!({ "name": name, "role": role });
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "token.create",
+            &format!("token:{token_id}"),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        let view = TokenView {
+            token_id,
+            name,
+            role,
+            created_by: actor.name,
+            created_at: now,
+            revoked_at: None,
+        };
+        Ok((view, secret))
+    }
+
+    pub async fn tokens(&self, org: &Organisation) -> Result<Vec<TokenView>> {
+        let rows = sqlx::query("SELECT token_id, name, role, created_by, created_at, revoked_at FROM api_token WHERE org_id = $1 ORDER BY token_id")
+            .bind(org.org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenView {
+                    token_id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    role: parse_role(&r.try_get::<String, _>(2)?)?,
+                    created_by: r.try_get(3)?,
+                    created_at: r.try_get(4)?,
+                    revoked_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token: from now on it authenticates nothing.
+    pub async fn revoke_token(&self, org: &Organisation, token_id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let done = sqlx::query("UPDATE api_token SET revoked_at = $3 WHERE org_id = $1 AND token_id = $2 AND revoked_at IS NULL")
+            .bind(org.org_id)
+            .bind(token_id)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("token", token_id));
+        }
+        audit::append(conn, self.for_update(), org.org_id, "token.revoke", &format!("token:{token_id}"), None, None).await?;
+        tx.commit().await
+    }
+
+    /// The principal of a live API token.
+    pub async fn token_principal(&self, secret: &str) -> Result<Option<Principal>> {
+        let row = sqlx::query(&format!(
+            "SELECT t.token_id, t.name, t.role, {ORG_COLUMNS} FROM api_token t JOIN organisation o ON o.org_id = t.org_id \
+             WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL"
+        ))
+        .bind(sha256_hex(secret))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let token_id: i64 = row.try_get(0)?;
+        let name: String = row.try_get(1)?;
+        Ok(Some(Principal {
+            org: org_from_row_at(&row, 3)?,
+            role: parse_role(&row.try_get::<String, _>(2)?)?,
+            actor: format!("token:{token_id}:{name}"),
+            user_id: None,
+            token_id: Some(token_id),
+        }))
+    }
+
+    /// Forgets idempotency keys older than `keep` (the API promises 24 hours).
+    pub async fn purge_idempotency_keys(&self, keep: Duration) -> Result<u64> {
+        let span = jiff::SignedDuration::try_from(keep).unwrap_or(jiff::SignedDuration::MAX);
+        let cutoff = jiff::Timestamp::now().checked_sub(span).unwrap_or(jiff::Timestamp::MIN).to_string();
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM idempotency_key WHERE created_at < $1")
+            .bind(cutoff)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn org_from_row_at(row: &sqlx::any::AnyRow, start: usize) -> Result<Organisation> {
+    Ok(Organisation {
+        org_id: row.try_get(start)?,
+        slug: row.try_get(start + 1)?,
+        name: row.try_get(start + 2)?,
+        base_currency: row.try_get(start + 3)?,
+        aging_buckets: row.try_get(start + 4)?,
+    })
+}

@@ -1,0 +1,316 @@
+//! The audit trail: who did or saw what, when, from where, with the record's
+//! state before and after, in a hash chain per organisation.
+//!
+//! Row *n*'s hash is SHA-256 over row *n−1*'s hash and row *n*'s fields, and
+//! `audit_head` keeps the last row's number and hash. Rows are appended in
+//! the same transaction as the write they describe, so a write without its
+//! audit row cannot commit. [`Store::audit_verify`] recomputes the chain and
+//! names every row that was edited, inserted or deleted.
+//!
+//! Who is acting comes from [`ACTOR`], a task-local the server sets for each
+//! request; outside a request (the CLI) it is the local operating-system user.
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::ops::Organisation;
+use crate::{now_text, Result, Store, StoreError};
+
+/// The hash before an organisation's first row.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who is acting, and from which address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// "user:alice", "token:7:practice-sync", "cli:root" or "system".
+    pub name: String,
+    /// The client's IP address, or "local".
+    pub address: String,
+}
+
+impl Actor {
+    /// The person at this machine's command line.
+    pub fn local() -> Actor {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        Actor {
+            name: format!("cli:{user}"),
+            address: "local".into(),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The actor of the request being served; see [`current_actor`].
+    pub static ACTOR: Actor;
+}
+
+/// The actor of the current task: the request's, or the local user's.
+pub fn current_actor() -> Actor {
+    ACTOR.try_with(Clone::clone).unwrap_or_else(|_| Actor::local())
+}
+
+/// One row of the trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub address: String,
+    pub action: String,
+    pub record: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A row the chain does not vouch for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditFinding {
+    pub seq: i64,
+    pub problem: String,
+}
+
+/// The hash of a row: SHA-256 over the previous hash and the row's fields,
+/// as a JSON array so that no field can bleed into the next.
+pub fn row_hash(org_id: i64, row: &AuditRow) -> String {
+    let fields = serde_json::json!([org_id, row.seq, row.at, row.actor, row.address, row.action, row.record, row.before, row.after]);
+    let mut hasher = Sha256::new();
+    hasher.update(row.prev_hash.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(fields.to_string().as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Appends one row to `org_id`'s chain inside the caller's transaction.
+pub(crate) async fn append(
+    conn: &mut AnyConnection,
+    for_update: &str,
+    org_id: i64,
+    action: &str,
+    record: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    let actor = current_actor();
+    let head = sqlx::query(&format!("SELECT seq, hash FROM audit_head WHERE org_id = $1{for_update}"))
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("audit head missing for organisation {org_id}")))?;
+    let mut row = AuditRow {
+        seq: head.try_get::<i64, _>(0)? + 1,
+        at: now_text(),
+        actor: actor.name,
+        address: actor.address,
+        action: action.to_string(),
+        record: record.to_string(),
+        before: before.map(Value::to_string),
+        after: after.map(Value::to_string),
+        prev_hash: head.try_get(1)?,
+        hash: String::new(),
+    };
+    row.hash = row_hash(org_id, &row);
+    sqlx::query(
+        "INSERT INTO audit_log (org_id, seq, at, actor, address, action, record, before_json, after_json, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(org_id)
+    .bind(row.seq)
+    .bind(&row.at)
+    .bind(&row.actor)
+    .bind(&row.address)
+    .bind(&row.action)
+    .bind(&row.record)
+    .bind(&row.before)
+    .bind(&row.after)
+    .bind(&row.prev_hash)
+    .bind(&row.hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
+        .bind(org_id)
+        .bind(row.seq)
+        .bind(&row.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// What an audited write is about: the record, and where to read its state.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    Account(String),
+    Invoice(String),
+    Payment(i64),
+    Item(String),
+}
+
+impl Subject {
+    pub fn label(&self) -> String {
+        match self {
+            Subject::Account(n) => format!("account:{}", n.trim().to_ascii_uppercase()),
+            Subject::Invoice(n) => format!("invoice:{}", n.trim().to_ascii_uppercase()),
+            Subject::Payment(id) => format!("payment:{id}"),
+            Subject::Item(r) => format!("item:{}", r.trim().to_ascii_uppercase()),
+        }
+    }
+}
+
+/// The state an audit row records before and after a write: the account's
+/// balance, credit and status, and the invoice, payment or item named.
+pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Subject) -> Result<Option<Value>> {
+    let (sql, key): (&str, Value) = match subject {
+        Subject::Account(n) => (
+            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, NULL, NULL, NULL \
+             FROM account a WHERE a.org_id = $1 AND a.account_number = $2",
+            n.trim().to_ascii_uppercase().into(),
+        ),
+        Subject::Invoice(n) => (
+            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, i.invoice_number, i.status, NULL \
+             FROM invoice i JOIN account a ON a.org_id = i.org_id AND a.account_id = i.account_id \
+             WHERE i.org_id = $1 AND i.invoice_number = $2",
+            n.trim().to_ascii_uppercase().into(),
+        ),
+        Subject::Payment(id) => (
+            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, CAST(p.payment_id AS TEXT), p.status, NULL \
+             FROM payment p JOIN account a ON a.org_id = p.org_id AND a.account_id = p.account_id \
+             WHERE p.org_id = $1 AND p.payment_id = $2",
+            (*id).into(),
+        ),
+        Subject::Item(r) => (
+            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, o.reference, o.status, o.balance_minor \
+             FROM open_item o JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
+             WHERE o.org_id = $1 AND o.reference = $2",
+            r.trim().to_ascii_uppercase().into(),
+        ),
+    };
+    let query = sqlx::query(sql).bind(org_id);
+    let query = match key {
+        Value::Number(n) => query.bind(n.as_i64().unwrap_or_default()),
+        other => query.bind(other.as_str().unwrap_or_default().to_string()),
+    };
+    let Some(row) = query.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let mut state = serde_json::json!({
+        "account": row.try_get::<String, _>(0)?,
+        "account_status": row.try_get::<String, _>(1)?,
+        "currency": row.try_get::<String, _>(2)?,
+        "balance_minor": row.try_get::<i64, _>(3)?,
+        "credit_minor": row.try_get::<i64, _>(4)?,
+    });
+    if let Some(name) = row.try_get::<Option<String>, _>(5)? {
+        state["record"] = name.into();
+        state["record_status"] = row.try_get::<Option<String>, _>(6)?.into();
+    }
+    if let Some(balance) = row.try_get::<Option<i64>, _>(7)? {
+        state["record_balance_minor"] = balance.into();
+    }
+    Ok(Some(state))
+}
+
+impl Store {
+    /// Appends one row in a transaction of its own: reads of people's
+    /// records, logins, and other events with no ledger write.
+    pub async fn audit_event(&self, org_id: i64, action: &str, record: &str, detail: Option<&Value>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        append(tx.conn(), self.for_update(), org_id, action, record, None, detail).await?;
+        tx.commit().await
+    }
+
+    /// A page of the trail, oldest first, after row `after_seq`.
+    pub async fn audit_page(&self, org: &Organisation, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, address, action, record, before_json, after_json, prev_hash, hash \
+             FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(org.org_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    address: r.try_get(3)?,
+                    action: r.try_get(4)?,
+                    record: r.try_get(5)?,
+                    before: r.try_get(6)?,
+                    after: r.try_get(7)?,
+                    prev_hash: r.try_get(8)?,
+                    hash: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Recomputes the chain and names each row it does not vouch for:
+    /// rows whose contents changed, rows missing (deleted), rows that do not
+    /// follow the one before (inserted or reordered), and a head that does
+    /// not match the last row (rows deleted from the end). Empty: intact.
+    pub async fn audit_verify(&self, org: &Organisation) -> Result<(u64, Vec<AuditFinding>)> {
+        let mut findings = Vec::new();
+        let mut expected_seq = 1i64;
+        let mut prev_hash = GENESIS.to_string();
+        let mut last_seq = 0i64;
+        let mut checked = 0u64;
+        loop {
+            let page = self.audit_page(org, last_seq, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            last_seq = last.seq;
+            for row in &page {
+                checked += 1;
+                if row.seq != expected_seq {
+                    let missing = if row.seq == expected_seq + 1 {
+                        format!("row {expected_seq} is missing (deleted)")
+                    } else {
+                        format!("rows {expected_seq} to {} are missing (deleted)", row.seq - 1)
+                    };
+                    findings.push(AuditFinding {
+                        seq: expected_seq,
+                        problem: missing,
+                    });
+                }
+                if row_hash(org.org_id, row) != row.hash {
+                    findings.push(AuditFinding {
+                        seq: row.seq,
+                        problem: format!("row {} was changed: its contents no longer match its hash", row.seq),
+                    });
+                } else if row.prev_hash != prev_hash {
+                    findings.push(AuditFinding {
+                        seq: row.seq,
+                        problem: format!("row {} does not follow the row before it (a row was inserted, changed or deleted)", row.seq),
+                    });
+                }
+                prev_hash = row.hash.clone();
+                expected_seq = row.seq + 1;
+            }
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(head) = head {
+            let head_seq: i64 = head.try_get(0)?;
+            let head_hash: String = head.try_get(1)?;
+            if head_seq != expected_seq - 1 || head_hash != prev_hash {
+                findings.push(AuditFinding {
+                    seq: head_seq,
+                    problem: format!(
+                        "the chain's head is row {head_seq} but the last row found is {}: rows at the end were deleted or inserted",
+                        expected_seq - 1
+                    ),
+                });
+            }
+        }
+        Ok((checked, findings))
+    }
+}
