@@ -119,7 +119,7 @@ pub fn account_detail(detail: &AccountDetail, format: Format) -> Result<()> {
         .payments
         .iter()
         .map(|p| {
-            let applied = p.allocations.iter().map(|(r, a)| format!("{r} {a}")).collect::<Vec<_>>().join(", ");
+            let applied = p.allocations.iter().map(|a| format!("{} {}", a.reference, a.amount)).collect::<Vec<_>>().join(", ");
             vec![
                 p.payment_id.to_string(),
                 p.received_on.clone(),
@@ -186,8 +186,8 @@ pub fn invoice(detail: &InvoiceDetail, format: Format) -> Result<()> {
         "Subtotal {}  tax {}  total {} {}  balance {}",
         detail.subtotal, detail.tax, detail.total, detail.currency, detail.balance
     );
-    for (date, source, amount) in &detail.applied {
-        println!("  {date}  {source}  {amount}");
+    for applied in &detail.applied {
+        println!("  {}  {}  {}", applied.date, applied.source, applied.amount);
     }
     Ok(())
 }

@@ -38,7 +38,7 @@ pub struct Principal {
     pub token_id: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub user_id: i64,
     pub username: String,
@@ -51,7 +51,7 @@ pub struct UserView {
     pub created_at: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub token_id: i64,
     pub name: String,

@@ -54,7 +54,7 @@ pub fn current_actor() -> Actor {
 }
 
 /// One row of the trail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
@@ -69,7 +69,7 @@ pub struct AuditRow {
 }
 
 /// A row the chain does not vouch for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditFinding {
     pub seq: i64,
     pub problem: String,

@@ -137,7 +137,7 @@ const COUNTERS: &[&str] = &[
 // ---------------------------------------------------------------------------
 // Commands and their results.
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Organisation {
     pub org_id: i64,
     pub slug: String,
@@ -146,7 +146,8 @@ pub struct Organisation {
     pub aging_buckets: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewParty {
     /// "person" or "company".
     pub kind: String,
@@ -157,7 +158,8 @@ pub struct NewParty {
     pub address: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     pub account_number: String,
     pub party: NewParty,
@@ -170,14 +172,15 @@ pub struct NewAccount {
     pub opened_on: Date,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AccountCreated {
     pub account_id: i64,
     pub account_number: String,
     pub party_id: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewInvoiceLine {
     pub item_code: String,
     pub description: String,
@@ -189,7 +192,8 @@ pub struct NewInvoiceLine {
     pub tax_rate: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewInvoice {
     pub account_number: String,
     pub issue_date: Date,
@@ -201,7 +205,7 @@ pub struct NewInvoice {
     pub draft: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct InvoiceCreated {
     pub invoice_id: i64,
     pub invoice_number: String,
@@ -214,13 +218,15 @@ pub struct InvoiceCreated {
 
 /// Names an open item (an invoice number or another item's reference) and,
 /// optionally, how much to apply to it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApplyTo {
     pub reference: String,
     pub amount: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewPayment {
     pub account_number: String,
     pub amount: String,
@@ -232,13 +238,13 @@ pub struct NewPayment {
     pub apply_to: Vec<ApplyTo>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Applied {
     pub reference: String,
     pub amount: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PaymentPosted {
     pub payment_id: i64,
     pub amount: String,
@@ -246,7 +252,8 @@ pub struct PaymentPosted {
     pub unapplied: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReversePayment {
     pub payment_id: i64,
     pub date: Date,
@@ -255,7 +262,7 @@ pub struct ReversePayment {
     pub fee: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PaymentReversed {
     pub payment_id: i64,
     pub reopened: Vec<Applied>,
@@ -265,7 +272,8 @@ pub struct PaymentReversed {
     pub fee: Option<Applied>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAdjustment {
     /// The item: an invoice number or another item's reference.
     pub reference: String,
@@ -275,7 +283,7 @@ pub struct NewAdjustment {
     pub memo: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AdjustmentPosted {
     pub adjustment_id: i64,
     pub reference: String,
@@ -283,7 +291,8 @@ pub struct AdjustmentPosted {
     pub balance: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewCreditNote {
     pub account_number: String,
     pub amount: String,
@@ -293,7 +302,7 @@ pub struct NewCreditNote {
     pub apply_to: Vec<ApplyTo>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CreditNoteIssued {
     pub credit_note_id: i64,
     pub credit_note_number: String,
@@ -301,7 +310,8 @@ pub struct CreditNoteIssued {
     pub unapplied: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApplyCredit {
     pub account_number: String,
     pub date: Date,
@@ -311,13 +321,14 @@ pub struct ApplyCredit {
     pub amount: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CreditApplied {
     pub applied: Vec<Applied>,
     pub credit_left: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewRefund {
     pub account_number: String,
     pub amount: String,
@@ -326,21 +337,23 @@ pub struct NewRefund {
     pub date: Date,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RefundIssued {
     pub refund_id: i64,
     pub amount: String,
     pub credit_left: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VoidInvoice {
     pub invoice_number: String,
     pub date: Date,
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IssueInvoice {
     pub invoice_number: String,
 }

@@ -23,7 +23,7 @@ fn fmt(amount_minor: i64, currency: Currency) -> String {
     Money::from_minor(amount_minor, currency).to_decimal_string()
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountSummary {
     pub account_number: String,
     pub name: String,
@@ -50,7 +50,7 @@ pub struct AccountFilter {
     pub after: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub kind: String,
     pub value: String,
@@ -58,7 +58,7 @@ pub struct Contact {
     pub valid_to: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     pub reference: String,
     pub kind: String,
@@ -70,7 +70,7 @@ pub struct ItemView {
     pub status: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentView {
     pub payment_id: i64,
     pub received_on: String,
@@ -78,10 +78,10 @@ pub struct PaymentView {
     pub reference: String,
     pub amount: String,
     pub status: String,
-    pub allocations: Vec<(String, String)>,
+    pub allocations: Vec<crate::ops::Applied>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LedgerLine {
     pub entry_id: i64,
     pub date: String,
@@ -92,7 +92,7 @@ pub struct LedgerLine {
     pub amount: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountDetail {
     pub summary: AccountSummary,
     pub party_kind: String,
@@ -105,7 +105,7 @@ pub struct AccountDetail {
     pub ledger: Vec<LedgerLine>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InvoiceLineView {
     pub line_no: i64,
     pub item_code: String,
@@ -117,7 +117,7 @@ pub struct InvoiceLineView {
     pub tax: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InvoiceDetail {
     pub invoice_number: String,
     pub account_number: String,
@@ -133,7 +133,15 @@ pub struct InvoiceDetail {
     pub memo: String,
     pub lines: Vec<InvoiceLineView>,
     /// (date, source, amount) of everything applied to it.
-    pub applied: Vec<(String, String, String)>,
+    pub applied: Vec<AppliedToInvoice>,
+}
+
+/// Something applied to an invoice: a payment, a credit or an adjustment.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AppliedToInvoice {
+    pub date: String,
+    pub source: String,
+    pub amount: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -168,7 +176,7 @@ pub struct TrialBalanceRow {
     pub balance_minor: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct JournalPosting {
     pub gl_code: String,
     pub account_number: Option<String>,
@@ -176,7 +184,7 @@ pub struct JournalPosting {
     pub amount_minor: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct JournalEntryView {
     pub entry_id: i64,
     pub date: String,
@@ -186,36 +194,234 @@ pub struct JournalEntryView {
     pub postings: Vec<JournalPosting>,
 }
 
+/// A `WHERE` clause built from optional filters, with numbered placeholders
+/// that both engines accept.
+struct Filter {
+    sql: String,
+    args: AnyArguments<'static>,
+    n: usize,
+}
+
+impl Filter {
+    fn new(sql: String, org_id: i64) -> Filter {
+        let mut args = AnyArguments::default();
+        let _ = args.add(org_id);
+        Filter { sql, args, n: 1 }
+    }
+
+    /// Appends `clause`, whose every `$?` is this one value.
+    fn and<T>(&mut self, clause: &str, value: T) -> Result<()>
+    where
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.n += 1;
+        self.sql.push_str(&clause.replace("$?", &format!("${}", self.n)));
+        self.args.add(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    async fn fetch(self, pool: &sqlx::AnyPool) -> Result<Vec<sqlx::any::AnyRow>> {
+        Ok(sqlx::query_with(&self.sql, self.args).fetch_all(pool).await?)
+    }
+}
+
+fn like_pattern(search: &str) -> String {
+    format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""))
+}
+
+/// One invoice in a list.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct InvoiceSummary {
+    pub invoice_id: i64,
+    pub invoice_number: String,
+    pub account_number: String,
+    pub name: String,
+    pub status: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub currency: String,
+    pub total: String,
+    pub balance: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InvoiceFilter {
+    pub status: Option<String>,
+    pub account_number: Option<String>,
+    /// Text in the invoice number, account number or name.
+    pub search: Option<String>,
+    pub issued_from: Option<Date>,
+    pub issued_to: Option<Date>,
+    pub limit: i64,
+    /// Invoices after this invoice id (cursor pagination).
+    pub after: Option<i64>,
+}
+
+/// One payment in a list.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PaymentSummary {
+    pub payment_id: i64,
+    pub account_number: String,
+    pub name: String,
+    pub received_on: String,
+    pub method: String,
+    pub reference: String,
+    pub currency: String,
+    pub amount: String,
+    pub unapplied: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PaymentFilter {
+    pub status: Option<String>,
+    pub method: Option<String>,
+    pub account_number: Option<String>,
+    pub received_from: Option<Date>,
+    pub received_to: Option<Date>,
+    pub limit: i64,
+    pub after: Option<i64>,
+}
+
 impl Store {
+    pub async fn list_invoices(&self, org: &Organisation, filter: &InvoiceFilter) -> Result<Vec<InvoiceSummary>> {
+        let mut q = Filter::new(
+            "SELECT i.invoice_id, i.invoice_number, a.account_number, p.name, i.status, i.issue_date, i.due_date, i.currency, \
+             i.total_minor, COALESCE(o.balance_minor, 0) \
+             FROM invoice i JOIN account a ON a.org_id = i.org_id AND a.account_id = i.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             LEFT JOIN open_item o ON o.org_id = i.org_id AND o.item_id = i.item_id WHERE i.org_id = $1"
+                .to_string(),
+            org.org_id,
+        );
+        if let Some(status) = &filter.status {
+            q.and(" AND i.status = $?", status.trim().to_ascii_lowercase())?;
+        }
+        if let Some(number) = &filter.account_number {
+            q.and(" AND a.account_number = $?", number.trim().to_ascii_uppercase())?;
+        }
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            q.and(
+                " AND (LOWER(i.invoice_number) LIKE $? OR LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)",
+                like_pattern(search),
+            )?;
+        }
+        if let Some(from) = filter.issued_from {
+            q.and(" AND i.issue_date >= $?", from.to_string())?;
+        }
+        if let Some(to) = filter.issued_to {
+            q.and(" AND i.issue_date <= $?", to.to_string())?;
+        }
+        if let Some(after) = filter.after {
+            q.and(" AND i.invoice_id > $?", after)?;
+        }
+        q.sql.push_str(&format!(" ORDER BY i.invoice_id LIMIT {}", filter.limit.clamp(1, 1_000)));
+        q.fetch(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let cur = currency(&r.try_get::<String, _>(7)?)?;
+                Ok(InvoiceSummary {
+                    invoice_id: r.try_get(0)?,
+                    invoice_number: r.try_get(1)?,
+                    account_number: r.try_get(2)?,
+                    name: r.try_get(3)?,
+                    status: r.try_get(4)?,
+                    issue_date: r.try_get(5)?,
+                    due_date: r.try_get(6)?,
+                    currency: cur.code().to_string(),
+                    total: fmt(r.try_get(8)?, cur),
+                    balance: fmt(r.try_get(9)?, cur),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn list_payments(&self, org: &Organisation, filter: &PaymentFilter) -> Result<Vec<PaymentSummary>> {
+        let mut q = Filter::new(
+            "SELECT y.payment_id, a.account_number, p.name, y.received_on, y.method, y.reference, y.currency, y.amount_minor, \
+             y.unapplied_minor, y.status \
+             FROM payment y JOIN account a ON a.org_id = y.org_id AND a.account_id = y.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE y.org_id = $1"
+                .to_string(),
+            org.org_id,
+        );
+        if let Some(status) = &filter.status {
+            q.and(" AND y.status = $?", status.trim().to_ascii_lowercase())?;
+        }
+        if let Some(method) = &filter.method {
+            q.and(" AND y.method = $?", method.trim().to_ascii_lowercase())?;
+        }
+        if let Some(number) = &filter.account_number {
+            q.and(" AND a.account_number = $?", number.trim().to_ascii_uppercase())?;
+        }
+        if let Some(from) = filter.received_from {
+            q.and(" AND y.received_on >= $?", from.to_string())?;
+        }
+        if let Some(to) = filter.received_to {
+            q.and(" AND y.received_on <= $?", to.to_string())?;
+        }
+        if let Some(after) = filter.after {
+            q.and(" AND y.payment_id > $?", after)?;
+        }
+        q.sql.push_str(&format!(" ORDER BY y.payment_id LIMIT {}", filter.limit.clamp(1, 1_000)));
+        q.fetch(&self.pool).await?.iter().map(payment_summary_from_row).collect()
+    }
+
+    /// One payment with where it went.
+    pub async fn payment_detail(&self, org: &Organisation, payment_id: i64) -> Result<(PaymentSummary, Vec<crate::ops::Applied>)> {
+        let mut q = Filter::new(
+            "SELECT y.payment_id, a.account_number, p.name, y.received_on, y.method, y.reference, y.currency, y.amount_minor, \
+             y.unapplied_minor, y.status \
+             FROM payment y JOIN account a ON a.org_id = y.org_id AND a.account_id = y.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE y.org_id = $1"
+                .to_string(),
+            org.org_id,
+        );
+        q.and(" AND y.payment_id = $?", payment_id)?;
+        let rows = q.fetch(&self.pool).await?;
+        let row = rows.first().ok_or_else(|| StoreError::not_found("payment", payment_id))?;
+        let summary = payment_summary_from_row(row)?;
+        let cur = currency(&summary.currency)?;
+        let allocations = sqlx::query(
+            "SELECT o.reference, CAST(SUM(l.amount_minor) AS BIGINT) FROM allocation l \
+             JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             WHERE l.org_id = $1 AND l.payment_id = $2 GROUP BY o.reference ORDER BY o.reference",
+        )
+        .bind(org.org_id)
+        .bind(payment_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(crate::ops::Applied {
+                reference: r.try_get(0)?,
+                amount: fmt(r.try_get(1)?, cur),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok((summary, allocations))
+    }
+
     pub async fn list_accounts(&self, org: &Organisation, filter: &AccountFilter) -> Result<Vec<AccountSummary>> {
-        let mut sql = String::from(
+        let sql = String::from(
             "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor \
              FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1",
         );
-        let mut args = AnyArguments::default();
-        let mut n = 1;
-        args.add(org.org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut push = |sql: &mut String, clause: &str, value: String| -> Result<()> {
-            n += 1;
-            sql.push_str(&clause.replace("$?", &format!("${n}")));
-            args.add(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-        };
+        let mut q = Filter::new(sql, org.org_id);
         if let Some(status) = &filter.status {
-            push(&mut sql, " AND a.status = $?", status.clone())?;
+            q.and(" AND a.status = $?", status.trim().to_ascii_lowercase())?;
         }
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-            let pattern = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));
-            push(&mut sql, " AND (LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)", pattern)?;
+            q.and(" AND (LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)", like_pattern(search))?;
         }
         if let Some(after) = &filter.after {
-            push(&mut sql, " AND a.account_number > $?", after.to_ascii_uppercase())?;
+            q.and(" AND a.account_number > $?", after.to_ascii_uppercase())?;
         }
         if filter.with_balance {
-            sql.push_str(" AND (a.balance_minor <> 0 OR a.credit_minor <> 0)");
+            q.sql.push_str(" AND (a.balance_minor <> 0 OR a.credit_minor <> 0)");
         }
-        sql.push_str(&format!(" ORDER BY a.account_number LIMIT {}", filter.limit.clamp(1, 10_000)));
-        let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
-        rows.iter().map(summary_from_row).collect()
+        q.sql.push_str(&format!(" ORDER BY a.account_number LIMIT {}", filter.limit.clamp(1, 10_000)));
+        q.fetch(&self.pool).await?.iter().map(summary_from_row).collect()
     }
 
     pub async fn account_detail(&self, org: &Organisation, number: &str) -> Result<AccountDetail> {
@@ -280,9 +486,12 @@ impl Store {
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?;
-        let mut by_payment: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
+        let mut by_payment: BTreeMap<i64, Vec<crate::ops::Applied>> = BTreeMap::new();
         for r in &allocation_rows {
-            by_payment.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, fmt(r.try_get(2)?, cur)));
+            by_payment.entry(r.try_get(0)?).or_default().push(crate::ops::Applied {
+                reference: r.try_get(1)?,
+                amount: fmt(r.try_get(2)?, cur),
+            });
         }
         let payments = payment_rows
             .iter()
@@ -380,7 +589,11 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
             for r in rows {
-                applied.push((r.try_get(0)?, r.try_get(1)?, fmt(r.try_get(2)?, cur)));
+                applied.push(AppliedToInvoice {
+                    date: r.try_get(0)?,
+                    source: r.try_get(1)?,
+                    amount: fmt(r.try_get(2)?, cur),
+                });
             }
         }
         Ok(InvoiceDetail {
@@ -615,6 +828,22 @@ impl Store {
 /// The ledger path of a GL code, for exports.
 pub fn ledger_path(code: &str) -> &'static str {
     GlAccount::from_code(code).map_or("Unknown", GlAccount::ledger_path)
+}
+
+fn payment_summary_from_row(r: &sqlx::any::AnyRow) -> Result<PaymentSummary> {
+    let cur = currency(&r.try_get::<String, _>(6)?)?;
+    Ok(PaymentSummary {
+        payment_id: r.try_get(0)?,
+        account_number: r.try_get(1)?,
+        name: r.try_get(2)?,
+        received_on: r.try_get(3)?,
+        method: r.try_get(4)?,
+        reference: r.try_get(5)?,
+        currency: cur.code().to_string(),
+        amount: fmt(r.try_get(7)?, cur),
+        unapplied: fmt(r.try_get(8)?, cur),
+        status: r.try_get(9)?,
+    })
 }
 
 fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<AccountSummary> {
