@@ -1,5 +1,6 @@
 //! The `settle` binary: glue between the command line and the store.
 
+mod admin;
 mod bench;
 mod demo;
 mod export;
@@ -139,6 +140,19 @@ enum Command {
     /// Benchmarks, printed as ratios against a plain-SQL baseline.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run the HTTP API (and, on first start, create an admin per organisation).
+    Serve(admin::ServeArgs),
+    /// Users who log in to the API.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// API tokens for other systems.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Print the permission matrix (docs/permissions.md) from the code.
+    Permissions,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -427,7 +441,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Bench(command) = &cli.command {
         return bench::run(command).await.map(|()| ExitCode::SUCCESS);
     }
+    if let Command::Permissions = &cli.command {
+        print!("{}", settle_server::permissions_markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = open(&cli).await?;
+    if let Command::Serve(args) = &cli.command {
+        admin::serve(store, args).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Command::Init { slug, name, currency } = &cli.command {
         let org = store.create_organisation(slug, name, currency).await?;
         println!(
@@ -445,7 +467,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let org = store.organisation(cli.org.as_deref()).await?;
     match cli.command {
-        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) => unreachable!("handled above"),
+        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) | Command::Serve(_) | Command::Permissions => unreachable!("handled above"),
+        Command::User(command) => admin::user(&store, &org, command).await?,
+        Command::Token(command) => admin::token(&store, &org, command).await?,
+        Command::Audit(command) => return admin::audit(&store, &org, command).await,
         Command::Account(command) => match command {
             AccountCommand::Add {
                 number,

@@ -119,7 +119,12 @@ pub fn account_detail(detail: &AccountDetail, format: Format) -> Result<()> {
         .payments
         .iter()
         .map(|p| {
-            let applied = p.allocations.iter().map(|a| format!("{} {}", a.reference, a.amount)).collect::<Vec<_>>().join(", ");
+            let applied = p
+                .allocations
+                .iter()
+                .map(|a| format!("{} {}", a.reference, a.amount))
+                .collect::<Vec<_>>()
+                .join(", ");
             vec![
                 p.payment_id.to_string(),
                 p.received_on.clone(),

@@ -546,6 +546,43 @@ impl Store {
         }))
     }
 
+    /// An API response kept under an idempotency key: `Some((status, body))`
+    /// for the same request, an error for a different one.
+    pub async fn api_response_get(&self, org_id: i64, key: &str, request_sha256: &str) -> Result<Option<(u16, String)>> {
+        let row = sqlx::query("SELECT request_sha256, response FROM idempotency_key WHERE org_id = $1 AND idem_key = $2")
+            .bind(org_id)
+            .bind(format!("api:{key}"))
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<String, _>(0)? != request_sha256 {
+            return Err(StoreError::IdempotencyMismatch { key: key.to_string() });
+        }
+        let stored: String = row.try_get(1)?;
+        let (status, body) = stored
+            .split_once('\n')
+            .ok_or_else(|| StoreError::Corrupt("stored API response without status".into()))?;
+        let status = status.parse().map_err(|_| StoreError::Corrupt(format!("stored API status {status:?}")))?;
+        Ok(Some((status, body.to_string())))
+    }
+
+    /// Keeps an API response under its idempotency key (first one wins).
+    pub async fn api_response_put(&self, org_id: i64, key: &str, request_sha256: &str, status: u16, body: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO idempotency_key (org_id, idem_key, request_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, idem_key) DO NOTHING",
+        )
+        .bind(org_id)
+        .bind(format!("api:{key}"))
+        .bind(request_sha256)
+        .bind(format!("{status}\n{body}"))
+        .bind(now_text())
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await
+    }
+
     /// Forgets idempotency keys older than `keep` (the API promises 24 hours).
     pub async fn purge_idempotency_keys(&self, keep: Duration) -> Result<u64> {
         let span = jiff::SignedDuration::try_from(keep).unwrap_or(jiff::SignedDuration::MAX);

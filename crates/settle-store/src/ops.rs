@@ -183,12 +183,14 @@ pub struct AccountCreated {
 #[serde(deny_unknown_fields)]
 pub struct NewInvoiceLine {
     pub item_code: String,
+    #[serde(default)]
     pub description: String,
     /// A decimal such as "1" or "2.5".
     pub quantity: String,
     /// A decimal amount in the account's currency, such as "125.00".
     pub unit_price: String,
     /// A percentage such as "8.25"; "0" for none.
+    #[serde(default)]
     pub tax_rate: String,
 }
 
@@ -200,8 +202,10 @@ pub struct NewInvoice {
     /// Overrides the account's terms: "net30", "due-on-receipt" or a date.
     pub terms: Option<String>,
     pub lines: Vec<NewInvoiceLine>,
+    #[serde(default)]
     pub memo: String,
     /// A draft has no ledger effect until issued.
+    #[serde(default)]
     pub draft: bool,
 }
 
@@ -232,9 +236,11 @@ pub struct NewPayment {
     pub amount: String,
     /// cash, check, card, ach, eft or other.
     pub method: String,
+    #[serde(default)]
     pub reference: String,
     pub received_on: Date,
     /// Empty: oldest due first.
+    #[serde(default)]
     pub apply_to: Vec<ApplyTo>,
 }
 
@@ -280,6 +286,7 @@ pub struct NewAdjustment {
     pub reason: String,
     pub amount: String,
     pub date: Date,
+    #[serde(default)]
     pub memo: String,
 }
 
@@ -297,8 +304,10 @@ pub struct NewCreditNote {
     pub account_number: String,
     pub amount: String,
     pub date: Date,
+    #[serde(default)]
     pub memo: String,
     /// Empty: the whole credit stays on the account as credit.
+    #[serde(default)]
     pub apply_to: Vec<ApplyTo>,
 }
 
@@ -316,6 +325,7 @@ pub struct ApplyCredit {
     pub account_number: String,
     pub date: Date,
     /// Empty: oldest due first.
+    #[serde(default)]
     pub apply_to: Vec<ApplyTo>,
     /// How much of the credit to apply; all of it if absent.
     pub amount: Option<String>,
@@ -333,6 +343,7 @@ pub struct NewRefund {
     pub account_number: String,
     pub amount: String,
     pub method: String,
+    #[serde(default)]
     pub reference: String,
     pub date: Date,
 }

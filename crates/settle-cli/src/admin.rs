@@ -1,0 +1,214 @@
+//! `settle serve`, users, tokens, the audit trail and the permission matrix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use settle_domain::access::Role;
+use settle_store::ops::Organisation;
+use settle_store::Store;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SETTLE_LISTEN")]
+    pub listen: SocketAddr,
+    /// Minutes of inactivity that end a login session (HIPAA automatic logoff).
+    #[arg(long, default_value_t = 15)]
+    pub idle_minutes: u64,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user; prints a generated password unless --password-env names one.
+    Add {
+        username: String,
+        /// admin, billing_coordinator, billing_specialist, collections_specialist or auditor.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The environment variable holding the password (never pass it on the command line).
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    List,
+    /// Disable a user: their sessions end and they cannot log in.
+    Disable {
+        username: String,
+    },
+    /// Enable a user again, clearing any lockout.
+    Enable {
+        username: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token with a role; the secret is printed once.
+    Create {
+        /// What uses it, such as "practice-management sync".
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+    List,
+    /// Revoke a token by its id: it stops working at once.
+    Revoke {
+        token_id: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; name every row edited, inserted or deleted; exit 1 if any.
+    Verify,
+    /// Write the trail as JSON lines (one row each, with its hashes).
+    Export {
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+pub async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
+    let config = settle_server::Config {
+        listen: args.listen,
+        idle_timeout: Duration::from_secs(args.idle_minutes.max(1) * 60),
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+    };
+    settle_server::serve(store, config).await
+}
+
+pub async fn user(store: &Store, org: &Organisation, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+            password_env,
+        } => {
+            let role = Role::parse(&role).context("--role")?;
+            let password = match &password_env {
+                Some(var) => Some(std::env::var(var).with_context(|| format!("--password-env: {var} is not set"))?),
+                None => None,
+            };
+            let display = name.unwrap_or_else(|| username.clone());
+            let (user, generated) = store.add_user(org, &username, &display, role, password.as_deref()).await?;
+            println!("Added {} ({}) as {} in {}", user.username, user.display_name, user.role, org.slug);
+            if let Some(password) = generated {
+                println!("One-time password: {password}");
+            }
+        }
+        UserCommand::List => {
+            println!("{:<32} {:<24} {:<24} {:<9} last login", "username", "name", "role", "status");
+            for u in store.users(org).await? {
+                let status = if u.locked_until.is_some() && u.status == "active" {
+                    "locked?"
+                } else {
+                    u.status.as_str()
+                };
+                println!(
+                    "{:<32} {:<24} {:<24} {:<9} {}",
+                    u.username,
+                    u.display_name,
+                    u.role.as_str(),
+                    status,
+                    u.last_login_at.as_deref().unwrap_or("never")
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            store.set_user_enabled(org, &username, false).await?;
+            println!("Disabled {username}; their sessions have ended.");
+        }
+        UserCommand::Enable { username } => {
+            store.set_user_enabled(org, &username, true).await?;
+            println!("Enabled {username}.");
+        }
+    }
+    Ok(())
+}
+
+pub async fn token(store: &Store, org: &Organisation, command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create { name, role } => {
+            let role = Role::parse(&role).context("--role")?;
+            let (token, secret) = store.create_token(org, &name, role).await?;
+            println!("Token {} ({}) with role {} in {}", token.token_id, token.name, token.role, org.slug);
+            println!("Secret (shown once; send as `Authorization: Bearer ...`):");
+            println!("{secret}");
+        }
+        TokenCommand::List => {
+            println!("{:>5} {:<32} {:<24} {:<28} revoked", "id", "name", "role", "created");
+            for t in store.tokens(org).await? {
+                println!(
+                    "{:>5} {:<32} {:<24} {:<28} {}",
+                    t.token_id,
+                    t.name,
+                    t.role.as_str(),
+                    t.created_at,
+                    t.revoked_at.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        TokenCommand::Revoke { token_id } => {
+            store.revoke_token(org, token_id).await?;
+            println!("Revoked token {token_id}.");
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(store: &Store, org: &Organisation, command: AuditCommand) -> Result<ExitCode> {
+    match command {
+        AuditCommand::Verify => {
+            let (checked, findings) = store.audit_verify(org).await?;
+            println!("Checked {checked} audit rows of {}.", org.slug);
+            if findings.is_empty() {
+                println!("OK: the hash chain vouches for every row.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for f in &findings {
+                println!("TAMPERED row {}: {}", f.seq, f.problem);
+            }
+            println!("{} problem(s).", findings.len());
+            Ok(ExitCode::FAILURE)
+        }
+        AuditCommand::Export { output } => {
+            use std::io::Write;
+            let mut out: Box<dyn Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let mut after = 0;
+            let mut count = 0u64;
+            loop {
+                let page = store.audit_page(org, after, 5_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                for row in &page {
+                    serde_json::to_writer(&mut out, row)?;
+                    out.write_all(b"\n")?;
+                    count += 1;
+                }
+            }
+            out.flush()?;
+            if let Some(path) = output {
+                eprintln!("Wrote {count} audit rows to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Accounts: list and search, open, show (an audited read), contacts, and
+//! applying an account's credit.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use settle_domain::Date;
+use settle_store::ops::{AccountCreated, ApplyCredit, ApplyTo, CreditApplied, NewAccount};
+use settle_store::reports::{AccountDetail, AccountFilter, AccountSummary};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{page_size, Key, Page};
+use crate::guard::Auth;
+use crate::problem::{ApiResult, Body, Params};
+use crate::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AccountQuery {
+    /// open, closed, ...
+    status: Option<String>,
+    /// Text in the account number or the name.
+    #[param(max_length = 100)]
+    search: Option<String>,
+    /// Only accounts with a balance or credit.
+    with_balance: Option<bool>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 1000 (50 by default).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// List or search accounts, by account number.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountQuery),
+    responses((status = 200, body = Page<AccountSummary>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<AccountQuery>) -> ApiResult<Json<Page<AccountSummary>>> {
+    let limit = page_size(q.limit, 1000)?;
+    let filter = AccountFilter {
+        status: q.status.clone(),
+        search: q.search.clone(),
+        with_balance: q.with_balance.unwrap_or(false),
+        limit,
+        after: q.cursor.clone(),
+    };
+    let items = state.store.list_accounts(&p.org, &filter).await?;
+    let detail = serde_json::json!({ "search": q.search, "status": q.status, "returned": items.len() });
+    state.store.audit_event(p.org.org_id, "account.list", "accounts", Some(&detail)).await?;
+    Ok(Json(Page::of(items, limit, |a| a.account_number.clone())))
+}
+
+/// Open an account for a person or company.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccount,
+    responses((status = 201, body = AccountCreated)),
+    security(("bearer" = ["accounts.write"])))]
+pub async fn create(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewAccount>) -> ApiResult<(StatusCode, Json<AccountCreated>)> {
+    Ok((StatusCode::CREATED, Json(state.store.add_account(&p.org, &cmd, key.as_ref()).await?)))
+}
+
+/// Everything about one account: party, contacts, open items, payments with
+/// their allocations, and the ledger. The read is written to the audit trail.
+#[utoipa::path(get, path = "/api/v1/accounts/{number}", tag = "accounts",
+    params(("number" = String, Path, description = "The account number")),
+    responses((status = 200, body = AccountDetail)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn show(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<AccountDetail>> {
+    let detail = state.store.account_detail(&p.org, &number).await?;
+    let record = format!("account:{}", detail.summary.account_number);
+    state.store.audit_event(p.org.org_id, "account.read", &record, None).await?;
+    Ok(Json(detail))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactChange {
+    /// address, phone or email.
+    pub kind: String,
+    #[schema(max_length = 300)]
+    pub value: String,
+    /// When the new one takes effect; today if absent.
+    pub from: Option<Date>,
+}
+
+/// Change an address, phone or email; the old one is kept as history.
+#[utoipa::path(post, path = "/api/v1/accounts/{number}/contacts", tag = "accounts", request_body = ContactChange,
+    params(("number" = String, Path, description = "The account number")),
+    responses((status = 200, description = "The account after the change", body = AccountDetail)),
+    security(("bearer" = ["contacts.write"])))]
+pub async fn change_contact(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+    Body(change): Body<ContactChange>,
+) -> ApiResult<Json<AccountDetail>> {
+    let from = change.from.unwrap_or_else(today);
+    state.store.set_contact(&p.org, &number, &change.kind, &change.value, from).await?;
+    Ok(Json(state.store.account_detail(&p.org, &number).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyCreditRequest {
+    pub date: Date,
+    /// Items to apply to; oldest due first if empty.
+    #[serde(default)]
+    pub apply_to: Vec<ApplyTo>,
+    /// How much of the credit; all of it if absent.
+    pub amount: Option<String>,
+}
+
+/// Apply an account's unapplied credit to its open items.
+#[utoipa::path(post, path = "/api/v1/accounts/{number}/apply-credit", tag = "credits", request_body = ApplyCreditRequest,
+    params(("number" = String, Path, description = "The account number")),
+    responses((status = 200, body = CreditApplied)),
+    security(("bearer" = ["credits.apply"])))]
+pub async fn apply_credit(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Path(number): Path<String>,
+    Body(body): Body<ApplyCreditRequest>,
+) -> ApiResult<Json<CreditApplied>> {
+    let cmd = ApplyCredit {
+        account_number: number,
+        date: body.date,
+        apply_to: body.apply_to,
+        amount: body.amount,
+    };
+    Ok(Json(state.store.apply_credit(&p.org, &cmd, key.as_ref()).await?))
+}
+
+pub fn today() -> Date {
+    jiff::Zoned::now().date()
+}

@@ -1,0 +1,200 @@
+//! The routes under `/api/v1`, each a thin handler over one store call.
+
+mod accounts;
+mod admin;
+mod auth;
+mod billing;
+mod reports;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::Serialize;
+use settle_domain::IdempotencyKey;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Required, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Settle API",
+        description = "Billing, claims and collections with an exact ledger. Amounts are decimal strings; dates are ISO 8601; errors are RFC 9457 problem details.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&Conventions),
+    components(schemas(Problem)),
+    tags(
+        (name = "session", description = "Log in and out; who am I"),
+        (name = "accounts", description = "Accounts, their parties, contacts and ledgers"),
+        (name = "invoices", description = "Invoices: create, issue, void"),
+        (name = "payments", description = "Payments, their allocations, and reversals"),
+        (name = "credits", description = "Adjustments, credit notes, applying credit, refunds"),
+        (name = "reports", description = "Aging, trial balance and the journal"),
+        (name = "admin", description = "Users, API tokens and the audit trail"),
+    )
+)]
+struct ApiDoc;
+
+/// Every route with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::organisation))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::show))
+        .routes(routes!(accounts::change_contact))
+        .routes(routes!(accounts::apply_credit))
+        .routes(routes!(billing::list_invoices, billing::create_invoice))
+        .routes(routes!(billing::show_invoice))
+        .routes(routes!(billing::issue_invoice))
+        .routes(routes!(billing::void_invoice))
+        .routes(routes!(billing::list_payments, billing::post_payment))
+        .routes(routes!(billing::show_payment))
+        .routes(routes!(billing::reverse_payment))
+        .routes(routes!(billing::adjust))
+        .routes(routes!(billing::credit_note))
+        .routes(routes!(billing::refund))
+        .routes(routes!(reports::aging))
+        .routes(routes!(reports::trial_balance))
+        .routes(routes!(reports::journal))
+        .routes(routes!(admin::audit))
+        .routes(routes!(admin::audit_verify))
+        .routes(routes!(admin::list_users, admin::add_user))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::list_tokens, admin::create_token))
+        .routes(routes!(admin::revoke_token))
+}
+
+/// Adds what every operation shares: the bearer scheme, the problem
+/// answers, and the Idempotency-Key header on POSTs.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token (`settle token create`) or, from a browser, the session cookie"))
+                    .build(),
+            ),
+        );
+        for item in doc.paths.paths.values_mut() {
+            let item_ops: [(&str, &mut Option<Operation>); 3] = [("get", &mut item.get), ("post", &mut item.post), ("delete", &mut item.delete)];
+            for (method, op) in item_ops {
+                let Some(op) = op else { continue };
+                let public = op.security.as_ref().is_some_and(|s| {
+                    serde_json::to_value(s).is_ok_and(|v| {
+                        v.as_array()
+                            .is_some_and(|a| a.iter().all(|r| r.as_object().is_some_and(serde_json::Map::is_empty)))
+                    })
+                });
+                let mut errors: Vec<(&str, &str)> = vec![
+                    ("400", "The request is malformed: bad JSON, query or header"),
+                    ("404", "No such record in your organisation"),
+                ];
+                if !public {
+                    errors.push(("401", "Not logged in, or the token or session is unknown, revoked or idle too long"));
+                    errors.push(("403", "Your role lacks the permission this needs"));
+                }
+                if method == "post" {
+                    errors.push(("409", "A request with this Idempotency-Key is still running, or the books changed under it"));
+                    errors.push(("413", "The body is over 1 MiB"));
+                    errors.push(("415", "The body is not JSON"));
+                    errors.push(("422", "A field is invalid; `field` names it"));
+                    op.parameters.get_or_insert_with(Vec::new).push(
+                        ParameterBuilder::new()
+                            .name("Idempotency-Key")
+                            .parameter_in(ParameterIn::Header)
+                            .required(Required::False)
+                            .description(Some(
+                                "Repeat a POST safely: the same key and body get the first answer again; another body gets 422; \
+                                 a second request while the first runs gets 409. Keys are kept for 7 days.",
+                            ))
+                            .schema(Some(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::String)
+                                    .min_length(Some(1))
+                                    .max_length(Some(128))
+                                    .pattern(Some("^[!-~]+$")),
+                            ))
+                            .build(),
+                    );
+                }
+                errors.push(("503", "The books are busy; retry after the Retry-After seconds"));
+                for (status, description) in errors {
+                    let response = ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/problem+json",
+                            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                        )
+                        .build();
+                    op.responses.responses.entry(status.to_string()).or_insert(RefOr::T(response));
+                }
+            }
+        }
+    }
+}
+
+/// A page of a list, with the cursor for the next page.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// A page of `limit` items; if full, the cursor is the last item's key.
+    pub fn of(items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
+        let next_cursor = if items.len() as i64 >= limit { items.last().map(key) } else { None };
+        Page { items, next_cursor }
+    }
+}
+
+/// The page size asked for: 1 to `max`, 50 by default.
+pub fn page_size(limit: Option<i64>, max: i64) -> ApiResult<i64> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "limit",
+            format!("{n} is out of range; use 1 to {max}"),
+        )),
+    }
+}
+
+/// A numeric cursor.
+pub fn id_cursor(cursor: Option<&str>) -> ApiResult<Option<i64>> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "cursor", "is not a cursor this list gave out"))
+        })
+        .transpose()
+}
+
+/// The request's Idempotency-Key, if it sent one (the guard parsed it).
+pub struct Key(pub Option<IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Key {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Key(parts.extensions.get::<IdempotencyKey>().cloned()))
+    }
+}

@@ -1,0 +1,176 @@
+//! Authentication and authorisation for every API route.
+//!
+//! The route's declared access comes from its OpenAPI `security`: none
+//! (`security(())`) is public, an empty scope list is any logged-in user,
+//! and a scope names the [`Permission`] needed. A route with no declaration
+//! is refused: the guard fails closed.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use settle_domain::access::Permission;
+use settle_store::access::Principal;
+use settle_store::audit::{Actor, ACTOR};
+
+use crate::problem::ApiError;
+use crate::{idempotency, AppState};
+
+pub const SESSION_COOKIE: &str = "settle_session";
+
+/// What a route needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Authenticated,
+    Needs(Permission),
+}
+
+impl Access {
+    pub fn describe(self) -> String {
+        match self {
+            Access::Public => "anyone".into(),
+            Access::Authenticated => "any logged-in user or token".into(),
+            Access::Needs(p) => format!("`{}`", p.as_str()),
+        }
+    }
+}
+
+/// Reads each operation's declared access out of the OpenAPI document.
+pub fn access_map(openapi: &utoipa::openapi::OpenApi) -> HashMap<(Method, String), Access> {
+    let doc = serde_json::to_value(openapi).unwrap_or_default();
+    let mut map = HashMap::new();
+    let Some(paths) = doc["paths"].as_object() else { return map };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else { continue };
+        for (method, operation) in item {
+            let Ok(method) = method.to_ascii_uppercase().parse::<Method>() else {
+                continue;
+            };
+            let access = match operation.get("security").and_then(|s| s.as_array()) {
+                None => continue,
+                Some(requirements) => declared(requirements),
+            };
+            if let Some(access) = access {
+                map.insert((method, path.clone()), access);
+            }
+        }
+    }
+    map
+}
+
+fn declared(requirements: &[serde_json::Value]) -> Option<Access> {
+    let scopes: Vec<&str> = requirements
+        .iter()
+        .filter_map(|r| r.as_object())
+        .flat_map(|r| r.values())
+        .filter_map(|v| v.as_array())
+        .flatten()
+        .filter_map(|s| s.as_str())
+        .collect();
+    let any_scheme = requirements.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty()));
+    match (any_scheme, scopes.as_slice()) {
+        (false, _) => Some(Access::Public),
+        (true, []) => Some(Access::Authenticated),
+        (true, [scope]) => Permission::ALL.into_iter().find(|p| p.as_str() == *scope).map(Access::Needs),
+        _ => None,
+    }
+}
+
+/// The authenticated principal, for handlers behind the guard.
+pub struct Auth(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Principal>().cloned().map(Auth).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// The client's address, for the audit trail.
+pub fn client_address(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Finds who is calling, by API token or session cookie.
+pub async fn principal_of(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Principal>, ApiError> {
+    if let Some(token) = bearer(headers) {
+        return Ok(state.store.token_principal(&token).await?);
+    }
+    if let Some(secret) = session_cookie(headers) {
+        return Ok(state.store.session_principal(&secret, state.config.idle_timeout).await?);
+    }
+    Ok(None)
+}
+
+/// The route layer: access check, then idempotency, then the handler, with
+/// the audit trail's actor set for everything the handler writes.
+pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req: Request, next: Next) -> Response {
+    let key = (req.method().clone(), matched.as_str().to_string());
+    let Some(access) = state.access.get(&key).copied() else {
+        eprintln!("settle serve: route {} {} declares no access; refused", key.0, key.1);
+        return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "this route declares no permission, so it is closed").into_response();
+    };
+    let address = client_address(&req);
+    if access == Access::Public {
+        let actor = Actor {
+            name: "anonymous".into(),
+            address,
+        };
+        return ACTOR.scope(actor, next.run(req)).await;
+    }
+    let principal = match principal_of(&state, req.headers()).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => return ApiError::unauthorized().into_response(),
+        Err(error) => return error.into_response(),
+    };
+    if let Access::Needs(permission) = access {
+        if !principal.role.allows(permission) {
+            return ApiError::forbidden(permission.as_str()).into_response();
+        }
+    }
+    let actor = Actor {
+        name: principal.actor.clone(),
+        address,
+    };
+    let org_id = principal.org.org_id;
+    req.extensions_mut().insert(principal);
+    let permission = match access {
+        Access::Needs(p) => Some(p),
+        _ => None,
+    };
+    ACTOR
+        .scope(actor, async move {
+            if req.method() == Method::POST {
+                idempotency::run(&state, org_id, permission, req, next).await
+            } else {
+                next.run(req).await
+            }
+        })
+        .await
+}

@@ -1,0 +1,238 @@
+//! Settle's HTTP API: `settle serve`.
+//!
+//! A door to the store, like the CLI: handlers parse and check requests,
+//! call one store command or report, and shape the answer as JSON. Every
+//! route declares the permission it needs in its OpenAPI annotation
+//! (`security(("bearer" = ["payments.post"]))`); [`guard`] reads those
+//! declarations from the generated document and enforces them, so the
+//! document, the enforcement and `docs/permissions.md` cannot disagree.
+
+mod api;
+pub mod docs;
+mod guard;
+mod idempotency;
+mod metrics;
+pub mod problem;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::Router;
+use settle_domain::access::Permission;
+use settle_store::Store;
+
+pub use guard::Access;
+use problem::ApiError;
+
+/// The largest request body accepted: 1 MiB is thousands of invoice lines.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// How `settle serve` runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Sessions idle for longer end (HIPAA automatic logoff).
+    pub idle_timeout: Duration,
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            idle_timeout: Duration::from_secs(15 * 60),
+            tls: None,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    access: Arc<HashMap<(Method, String), Access>>,
+    inflight: Arc<Mutex<HashSet<(i64, String)>>>,
+    metrics: Arc<metrics::Metrics>,
+    openapi_json: Arc<String>,
+}
+
+/// The OpenAPI document of every route, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::routes().split_for_parts().1
+}
+
+/// Every route's method, path and declared access, read from the document.
+pub fn route_access() -> Vec<(Method, String, Access)> {
+    let mut routes: Vec<_> = guard::access_map(&openapi()).into_iter().map(|((m, p), a)| (m, p, a)).collect();
+    routes.sort_by(|a, b| (&a.1, a.0.as_str()).cmp(&(&b.1, b.0.as_str())));
+    routes
+}
+
+/// The whole application, ready to serve.
+pub fn app(store: Store, config: Config) -> Router {
+    let (router, openapi) = api::routes().split_for_parts();
+    let access = guard::access_map(&openapi);
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        access: Arc::new(access),
+        inflight: Arc::default(),
+        metrics: Arc::new(metrics::Metrics::default()),
+        openapi_json: Arc::new(openapi.to_pretty_json().unwrap_or_default()),
+    };
+    router
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/docs", get(|| async { Html(docs::DOCS_PAGE) }))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "there is no such route; see /api/v1/docs") })
+        .method_not_allowed_fallback(|| async { ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method; see /api/v1/docs") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_str().to_string())
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    sqlx_ping(&state.store).await?;
+    Ok("ok\n")
+}
+
+async fn sqlx_ping(store: &Store) -> Result<(), ApiError> {
+    store.organisations().await.map(|_| ()).map_err(ApiError::from)
+}
+
+/// Makes an admin for each organisation that has no user yet, printing its
+/// one-time password (or using `SETTLE_ADMIN_PASSWORD`).
+pub async fn bootstrap_admins(store: &Store) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for org in store.organisations().await? {
+        if store.has_users(&org).await? {
+            continue;
+        }
+        let username = format!("admin@{}", org.slug);
+        let from_env = std::env::var("SETTLE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+        let (_, generated) = store
+            .add_user(&org, &username, "Administrator", settle_domain::access::Role::Admin, from_env.as_deref())
+            .await
+            .with_context(|| format!("creating the first admin of {}", org.slug))?;
+        lines.push(match generated {
+            Some(password) => format!("created admin {username:?} with one-time password {password} (change it or add your own users)"),
+            None => format!("created admin {username:?} with the password in SETTLE_ADMIN_PASSWORD"),
+        });
+    }
+    Ok(lines)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(store: Store, config: Config) -> Result<()> {
+    for line in bootstrap_admins(&store).await? {
+        eprintln!("settle serve: {line}");
+    }
+    spawn_housekeeping(store.clone());
+    let listen = config.listen;
+    let tls = config.tls.clone();
+    let app = app(store, config).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            eprintln!("settle serve: listening on http://{}  (API docs at /api/v1/docs)", listener.local_addr()?);
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        }
+        Some((cert, key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| format!("reading TLS certificate {} and key {}", cert.display(), key.display()))?;
+            let handle = axum_server::Handle::new();
+            let on_signal = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                on_signal.graceful_shutdown(Some(Duration::from_secs(30)));
+            });
+            eprintln!("settle serve: listening on https://{listen}  (API docs at /api/v1/docs)");
+            axum_server::bind_rustls(listen, tls).handle(handle).serve(app).await?;
+        }
+    }
+    eprintln!("settle serve: stopped after finishing requests in flight");
+    Ok(())
+}
+
+/// Forgets idempotency keys after a week (the API promises at least a day).
+fn spawn_housekeeping(store: Store) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = store.purge_idempotency_keys(Duration::from_secs(7 * 24 * 3600)).await {
+                eprintln!("settle serve: purging old idempotency keys failed: {error}");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    eprintln!("settle serve: shutting down; finishing requests in flight");
+}
+
+/// The permission matrix as Markdown: every route with the permission it
+/// needs, and every role's yes or no. `docs/permissions.md` is this text.
+pub fn permissions_markdown() -> String {
+    use settle_domain::access::Role;
+    let mut out = String::from(
+        "# Permissions\n\n\
+         Generated from the API's OpenAPI document by `settle permissions`; a test fails if this file and the code disagree.\n\n\
+         ## Roles\n\n| permission |",
+    );
+    for role in Role::ALL {
+        out.push_str(&format!(" {role} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len()));
+    out.push('\n');
+    for permission in Permission::ALL {
+        out.push_str(&format!("| `{}` |", permission.as_str()));
+        for role in Role::ALL {
+            out.push_str(if role.allows(permission) { " yes |" } else { " no |" });
+        }
+        out.push('\n');
+    }
+    out.push_str("\n## Routes\n\n| method | path | needs |\n|---|---|---|\n");
+    for (method, path, access) in route_access() {
+        out.push_str(&format!("| {method} | `{path}` | {} |\n", access.describe()));
+    }
+    out.push_str(
+        "\nAlso open to anyone: `GET /healthz`, `GET /metrics`, `GET /api/v1/openapi.json` and `GET /api/v1/docs`.\n\
+         Every read of a person's record and every write is written to the audit trail, whoever makes it.\n",
+    );
+    out
+}
