@@ -151,10 +151,12 @@ fn redact_secrets(bytes: &[u8]) -> String {
             _ => false,
         }
     }
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(mut value) if walk(&mut value) => value.to_string(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        if walk(&mut value) {
+            return value.to_string();
+        }
     }
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn count_posting(state: &AppState, permission: Option<Permission>, response: &Response) {

@@ -190,7 +190,7 @@ pub struct NewInvoiceLine {
     /// A decimal amount in the account's currency, such as "125.00".
     pub unit_price: String,
     /// A percentage such as "8.25"; "0" for none.
-    #[serde(default)]
+    #[serde(default = "no_tax")]
     pub tax_rate: String,
 }
 
@@ -218,6 +218,10 @@ pub struct InvoiceCreated {
     pub subtotal: String,
     pub tax: String,
     pub total: String,
+}
+
+fn no_tax() -> String {
+    "0".into()
 }
 
 /// Names an open item (an invoice number or another item's reference) and,
