@@ -147,7 +147,13 @@ fn redact_secrets(bytes: &[u8]) -> String {
                 }
                 changed
             }
-            serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| walk(item) || changed),
+            serde_json::Value::Array(items) => {
+                let mut changed = false;
+                for item in items {
+                    changed |= walk(item);
+                }
+                changed
+            }
             _ => false,
         }
     }

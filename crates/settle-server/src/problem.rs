@@ -221,3 +221,21 @@ where
         })
     }
 }
+
+/// A path parameter; a malformed one is a problem naming the parameter.
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|rejection| ApiError::new(StatusCode::BAD_REQUEST, format!("the path is not valid: {}", rejection.body_text())))
+    }
+}

@@ -13,6 +13,8 @@ pub mod bulk;
 mod error;
 pub mod ops;
 pub mod reports;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Accounts: list and search, open, show (an audited read), contacts, and
 //! applying an account's credit.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{page_size, Key, Page};
 use crate::guard::Auth;
-use crate::problem::{ApiResult, Body, Params};
+use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams)]

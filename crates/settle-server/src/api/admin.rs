@@ -1,6 +1,6 @@
 //! Users, API tokens and the audit trail.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{id_cursor, page_size, Page};
 use crate::guard::Auth;
-use crate::problem::{ApiResult, Body, Params};
+use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams)]

@@ -1,47 +1,6 @@
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use settle_store::ops::{NewAccount, NewInvoice, NewInvoiceLine, NewParty, Organisation};
-use settle_store::{Location, Store};
-use sqlx::Connection;
-
-pub struct Backend {
-    pub name: &'static str,
-    pub store: Store,
-    _dir: Option<tempfile::TempDir>,
-}
-
-static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh, empty store on each available backend.
-pub async fn all() -> Vec<Backend> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = Store::open(&Location::DataDir(dir.path().to_path_buf())).await.unwrap();
-    let mut out = vec![Backend {
-        name: "sqlite",
-        store: sqlite,
-        _dir: Some(dir),
-    }];
-    match std::env::var("SETTLE_TEST_PG_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            sqlx::any::install_default_drivers();
-            let name = format!("settle_test_{}_{}", std::process::id(), NEXT_DATABASE.fetch_add(1, Ordering::SeqCst));
-            let mut admin = sqlx::AnyConnection::connect(&admin_url)
-                .await
-                .expect("SETTLE_TEST_PG_URL is set but PostgreSQL is not reachable");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
-            let store = Store::open(&Location::Url(format!("{base}/{name}"))).await.unwrap();
-            out.push(Backend {
-                name: "postgres",
-                store,
-                _dir: None,
-            });
-        }
-        _ => eprintln!("skipped: PostgreSQL run (set SETTLE_TEST_PG_URL=postgres://USER@HOST/DB to run it)"),
-    }
-    out
-}
+pub use settle_store::testing::all_backends as all;
+use settle_store::Store;
 
 pub fn date(text: &str) -> settle_domain::Date {
     text.parse().unwrap()

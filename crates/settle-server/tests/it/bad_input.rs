@@ -1,0 +1,142 @@
+//! Bad input gets a 4xx problem naming the field, and changes nothing.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use settle_domain::access::Role;
+
+use crate::{new_account, new_invoice, new_payment, Server};
+
+#[tokio::test]
+async fn bad_requests_are_problems_that_change_nothing() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let other = srv.store.create_organisation("other", "Other", "USD").await.unwrap();
+        let token = srv.token(&org, Role::BillingCoordinator).await;
+        let their_token = srv.token(&other, Role::BillingCoordinator).await;
+        srv.post(&token, "/api/v1/accounts", new_account("P-1", "Ada")).await;
+        srv.post(&token, "/api/v1/invoices", new_invoice("P-1", "100.00")).await;
+        srv.post(&their_token, "/api/v1/accounts", new_account("Q-1", "Theirs")).await;
+        let entries = srv.entry_count(&org).await;
+        let audit_before = srv.store.audit_page(&org, 0, 100_000).await.unwrap().len();
+
+        let with = |field: &str, value: Value| {
+            let mut body = new_payment("P-1", "10.00");
+            body[field] = value;
+            body
+        };
+        let cases: Vec<(&str, Value, StatusCode, Option<&str>)> = vec![
+            ("wrong type", with("amount", json!(10)), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            (
+                "unknown field",
+                with("surprise", json!(true)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("surprise"),
+            ),
+            (
+                "negative amount",
+                with("amount", json!("-5.00")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("amount"),
+            ),
+            ("zero amount", with("amount", json!("0")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            (
+                "over-precise amount",
+                with("amount", json!("10.001")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("amount"),
+            ),
+            ("not a number", with("amount", json!("ten")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            (
+                "bad date",
+                with("received_on", json!("2026-02-30")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("received_on"),
+            ),
+            ("bad method", with("method", json!("bitcoin")), StatusCode::UNPROCESSABLE_ENTITY, Some("method")),
+            (
+                "over-long reference",
+                with("reference", json!("x".repeat(5000))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("reference"),
+            ),
+            ("unknown account", with("account_number", json!("P-404")), StatusCode::NOT_FOUND, None),
+            (
+                "another organisation's account",
+                with("account_number", json!("Q-1")),
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            (
+                "unknown item",
+                with("apply_to", json!([{ "reference": "INV-999999" }])),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("apply_to"),
+            ),
+            ("missing field", json!({ "account_number": "P-1" }), StatusCode::UNPROCESSABLE_ENTITY, None),
+        ];
+        for (what, body, status, field) in cases {
+            let answer = srv.post(&token, "/api/v1/payments", body).await;
+            assert_eq!(answer.status, status, "{name}: {what}: {}", answer.body);
+            if let Some(field) = field {
+                assert_eq!(answer.body["field"], field, "{name}: {what}: {}", answer.body);
+            }
+            assert!(!answer.body["detail"].as_str().unwrap().is_empty(), "{name}: {what}");
+        }
+
+        // Malformed JSON, wrong content type, a body over the limit.
+        let raw = |body: &'static str, content_type: &'static str| {
+            srv.client
+                .post(format!("{}/api/v1/payments", srv.base))
+                .bearer_auth(&token)
+                .header("content-type", content_type)
+                .body(body)
+        };
+        let answer = raw("{\"account_number\": ", "application/json").send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{name}");
+        let answer = raw("account_number=P-1", "application/x-www-form-urlencoded").send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}");
+        let huge = format!("{{\"memo\": \"{}\"}}", "x".repeat(2 << 20));
+        let answer = srv
+            .client
+            .post(format!("{}/api/v1/invoices", srv.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE, "{name}");
+        assert_eq!(answer.headers()["content-type"], "application/problem+json", "{name}");
+
+        // An invoice line at fault is named by its path.
+        let mut invoice = new_invoice("P-1", "100.00");
+        invoice["lines"][0]["quantity"] = json!(2);
+        let answer = srv.post(&token, "/api/v1/invoices", invoice).await;
+        assert_eq!(answer.body["field"], "lines[0].quantity", "{name}: {}", answer.body);
+
+        // Bad queries and paths.
+        assert_eq!(srv.get(&token, "/api/v1/accounts?limit=0").await.body["field"], "limit", "{name}");
+        assert_eq!(
+            srv.get(&token, "/api/v1/invoices?issued_from=yesterday").await.body["field"],
+            "issued_from",
+            "{name}"
+        );
+        assert_eq!(srv.get(&token, "/api/v1/invoices?cursor=abc").await.body["field"], "cursor", "{name}");
+        assert_eq!(srv.get(&token, "/api/v1/accounts?colour=red").await.status, StatusCode::BAD_REQUEST, "{name}");
+        assert_eq!(srv.get(&token, "/api/v1/payments/not-a-number").await.status, StatusCode::BAD_REQUEST, "{name}");
+        assert_eq!(srv.get(&token, "/api/v1/nowhere").await.status, StatusCode::NOT_FOUND, "{name}");
+        assert_eq!(srv.get(&token, "/api/v1/reports/aging?buckets=banana").await.body["field"], "buckets", "{name}");
+
+        assert_eq!(srv.entry_count(&org).await, entries, "{name}: a refused request wrote to the journal");
+        let audit_after = srv.store.audit_page(&org, 0, 100_000).await.unwrap();
+        assert!(
+            audit_after[audit_before..]
+                .iter()
+                .all(|r| !r.action.contains("post") && !r.action.contains("create")),
+            "{name}: a refused request wrote an audit row of a write"
+        );
+    }
+}

@@ -1,0 +1,49 @@
+//! Test support shared by the store's and the server's tests: a fresh,
+//! empty store on each available backend. SQLite in a temporary directory
+//! always; PostgreSQL when `SETTLE_TEST_PG_URL` names a server (a new
+//! database each time), otherwise it says the PostgreSQL run is skipped.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlx::Connection;
+
+use crate::{Location, Store};
+
+pub struct TestBackend {
+    pub name: &'static str,
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh, empty store on each available backend.
+pub async fn all_backends() -> Vec<TestBackend> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sqlite = Store::open(&Location::DataDir(dir.path().to_path_buf())).await.expect("SQLite opens");
+    let mut out = vec![TestBackend {
+        name: "sqlite",
+        store: sqlite,
+        _dir: Some(dir),
+    }];
+    match std::env::var("SETTLE_TEST_PG_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            sqlx::any::install_default_drivers();
+            let name = format!("settle_test_{}_{}", std::process::id(), NEXT_DATABASE.fetch_add(1, Ordering::SeqCst));
+            let mut admin = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .expect("SETTLE_TEST_PG_URL is set but PostgreSQL is not reachable");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.expect("drop");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create");
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
+            let store = Store::open(&Location::Url(format!("{base}/{name}"))).await.expect("PostgreSQL opens");
+            out.push(TestBackend {
+                name: "postgres",
+                store,
+                _dir: None,
+            });
+        }
+        _ => eprintln!("skipped: PostgreSQL run (set SETTLE_TEST_PG_URL=postgres://USER@HOST/DB to run it)"),
+    }
+    out
+}
