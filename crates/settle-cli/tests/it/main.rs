@@ -185,3 +185,47 @@ fn demo_builds_verified_books() {
             .success();
     }
 }
+
+#[test]
+fn users_tokens_and_a_tampered_audit_trail() {
+    let books = Books::new();
+    let added = books.ok(&["user", "add", "alice", "--role", "billing-specialist", "--name", "Alice Smith"]);
+    assert!(added.contains("One-time password: "), "{added}");
+    assert!(books.fails(&["user", "add", "bob", "--role", "janitor"]).contains("not a role"));
+    let short = books.cmd(&["user", "add", "bob", "--role", "auditor", "--password-env", "BOB_PW"]).failure();
+    assert!(String::from_utf8_lossy(&short.get_output().stderr).contains("BOB_PW is not set"));
+    assert!(books.ok(&["user", "list"]).contains("billing_specialist"));
+    books.ok(&["user", "disable", "alice"]);
+    assert!(books.ok(&["user", "list"]).contains("disabled"));
+    let token = books.ok(&["token", "create", "bank sync", "--role", "collections_specialist"]);
+    assert!(token.lines().last().unwrap().starts_with("stl_"), "{token}");
+    books.ok(&["token", "revoke", "1"]);
+    assert!(books.fails(&["token", "revoke", "1"]).contains("not found"));
+
+    let verified = books.ok(&["audit", "verify"]);
+    assert!(verified.contains("OK"), "{verified}");
+    let exported = books.ok(&["audit", "export"]);
+    let rows: Vec<serde_json::Value> = exported.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.iter().any(|r| r["action"] == "invoice.create"), "{exported}");
+    assert!(rows.iter().any(|r| r["action"] == "user.disable"), "{exported}");
+
+    // Someone with the database file edits one row and deletes another.
+    let db = books.dir.path().join("settle.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        for sql in [
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+            "UPDATE audit_log SET actor = 'cli:someone-else' WHERE seq = 3",
+            "DELETE FROM audit_log WHERE seq = 5",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    });
+    let output = books.cmd(&["audit", "verify"]).failure().get_output().stdout.clone();
+    let report = String::from_utf8(output).unwrap();
+    assert!(report.contains("TAMPERED row 3: row 3 was changed"), "{report}");
+    assert!(report.contains("TAMPERED row 5: row 5 is missing (deleted)"), "{report}");
+}
