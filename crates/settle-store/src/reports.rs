@@ -646,7 +646,10 @@ impl Store {
     ) -> Result<AgingReport> {
         // Grouping by a constant folds every account into one row.
         let group = if by_account { "i.account_id" } else { "0" };
-        let cur = currency(currency_code.unwrap_or(&org.base_currency))?;
+        let cur = match currency_code {
+            Some(code) => Currency::from_code(code).map_err(|e| StoreError::invalid("currency", e))?,
+            None => currency(&org.base_currency)?,
+        };
         let cutoffs = buckets.due_date_cutoffs(as_of);
         let mut case = String::from("CASE");
         for (index, _) in cutoffs.iter().enumerate() {

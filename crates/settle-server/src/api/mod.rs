@@ -113,7 +113,6 @@ impl Modify for Conventions {
                     errors.push(("409", "A request with this Idempotency-Key is still running, or the books changed under it"));
                     errors.push(("413", "The body is over 1 MiB"));
                     errors.push(("415", "The body is not JSON"));
-                    errors.push(("422", "A field is invalid; `field` names it"));
                     op.parameters.get_or_insert_with(Vec::new).push(
                         ParameterBuilder::new()
                             .name("Idempotency-Key")

@@ -31,6 +31,7 @@ pub struct AgingQuery {
     /// The date to age as of; today if absent.
     as_of: Option<Date>,
     /// "account" (a row per account, the default) or "bucket" (totals only).
+    #[param(inline)]
     by: Option<AgingBy>,
     /// Bucket edges in days past due, such as "0,30,60,90,120"; the organisation's if absent.
     #[param(max_length = 100)]
