@@ -32,6 +32,8 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// Many clients posting payments over HTTP, beside posting straight to the store.
+    Api(crate::bench_api::ApiBench),
 }
 
 fn peak_rss_mib() -> Option<u64> {
@@ -103,12 +105,15 @@ fn commands(transactions: u64, accounts: u64, charges_only: bool) -> impl Iterat
 }
 
 pub async fn run(command: &BenchCommand) -> Result<()> {
-    let BenchCommand::Ledger {
-        transactions,
-        accounts,
-        charges_only,
-        dir,
-    } = command;
+    let (transactions, accounts, charges_only, dir) = match command {
+        BenchCommand::Ledger {
+            transactions,
+            accounts,
+            charges_only,
+            dir,
+        } => (transactions, accounts, charges_only, dir),
+        BenchCommand::Api(args) => return crate::bench_api::run(args).await,
+    };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     let (transactions, accounts) = (*transactions, (*accounts).max(1));

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_api;
 mod demo;
 mod export;
 mod import;
