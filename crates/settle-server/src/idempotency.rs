@@ -24,6 +24,12 @@ use crate::{AppState, BODY_LIMIT};
 
 pub const HEADER: &str = "idempotency-key";
 
+/// Marks a response the store already kept under the key, in the same
+/// transaction as the write: a retry reaches the store and gets it back
+/// from there, so the API need not keep a copy (nor spend a write on it).
+#[derive(Clone, Copy, Debug)]
+pub struct KeptByStore;
+
 /// Removes the in-flight mark however the request ends.
 struct InFlight<'a> {
     state: &'a AppState,
@@ -98,7 +104,7 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
     let status = response.status();
     // Answers that a retry could change are not kept: server errors and
     // "busy, try again".
-    if status.is_server_error() || status == StatusCode::CONFLICT {
+    if status.is_server_error() || status == StatusCode::CONFLICT || response.extensions().get::<KeptByStore>().is_some() {
         return response;
     }
     let (parts, body) = response.into_parts();

@@ -10,7 +10,7 @@
 mod api;
 pub mod docs;
 mod guard;
-mod idempotency;
+pub mod idempotency;
 mod metrics;
 pub mod problem;
 

@@ -141,6 +141,78 @@ pub(crate) async fn append(
     Ok(())
 }
 
+/// A row to add to the chain with [`stage`].
+pub(crate) struct NewRow<'a> {
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub record: &'a str,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
+/// Chains `rows` after the organisation's head (locked on PostgreSQL) into
+/// `batch`, and returns the new head for [`set_head`] once they are written.
+pub(crate) async fn stage(
+    conn: &mut AnyConnection,
+    for_update: &str,
+    org_id: i64,
+    rows: &[NewRow<'_>],
+    batch: &mut crate::batch::Batch,
+) -> Result<(i64, String)> {
+    let head = sqlx::query(&format!("SELECT seq, hash FROM audit_head WHERE org_id = $1{for_update}"))
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("audit head missing for organisation {org_id}")))?;
+    let (mut seq, mut hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    let at = now_text();
+    for new in rows {
+        let mut row = AuditRow {
+            seq: seq + 1,
+            at: at.clone(),
+            actor: new.actor.name.clone(),
+            address: new.actor.address.clone(),
+            action: new.action.to_string(),
+            record: new.record.to_string(),
+            before: new.before.map(Value::to_string),
+            after: new.after.map(Value::to_string),
+            prev_hash: hash,
+            hash: String::new(),
+        };
+        row.hash = row_hash(org_id, &row);
+        seq = row.seq;
+        hash = row.hash.clone();
+        batch.add(
+            &crate::batch::AUDIT_LOG,
+            vec![
+                org_id.into(),
+                row.seq.into(),
+                row.at.into(),
+                row.actor.into(),
+                row.address.into(),
+                row.action.into(),
+                row.record.into(),
+                row.before.into(),
+                row.after.into(),
+                row.prev_hash.into(),
+                row.hash.into(),
+            ],
+        );
+    }
+    Ok((seq, hash))
+}
+
+/// Moves the organisation's head after staged rows were written.
+pub(crate) async fn set_head(conn: &mut AnyConnection, org_id: i64, (seq, hash): (i64, String)) -> Result<()> {
+    sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
+        .bind(org_id)
+        .bind(seq)
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// What an audited write is about: the record, and where to read its state.
 #[derive(Clone, Debug)]
 pub enum Subject {

@@ -84,6 +84,8 @@ tables! {
     ADJUSTMENT = "adjustment" ["org_id", "adjustment_id", "account_id", "item_id", "reason", "amount_minor", "effective_date", "memo", "entry_id"];
     CREDIT_NOTE = "credit_note" ["org_id", "credit_note_id", "credit_note_number", "account_id", "amount_minor", "issue_date", "memo", "entry_id"];
     REFUND = "refund" ["org_id", "refund_id", "account_id", "amount_minor", "method", "reference", "refund_date", "entry_id"];
+    IDEMPOTENCY_KEY = "idempotency_key" ["org_id", "idem_key", "request_sha256", "response", "created_at"];
+    AUDIT_LOG = "audit_log" ["org_id", "seq", "at", "actor", "address", "action", "record", "before_json", "after_json", "prev_hash", "hash"];
 }
 
 /// Both engines accept far more, but smaller statements keep memory flat.

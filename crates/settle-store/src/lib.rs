@@ -11,6 +11,7 @@ pub mod audit;
 pub mod batch;
 pub mod bulk;
 mod error;
+mod group;
 pub mod ops;
 pub mod reports;
 #[cfg(feature = "testing")]
@@ -61,6 +62,8 @@ pub struct Store {
     /// SQLite has one writer at a time; taking this before `BEGIN IMMEDIATE`
     /// queues this process's writers instead of failing them with "busy".
     sqlite_writer: Arc<Mutex<()>>,
+    /// The group-commit queue for payments; `None` in the task that drains it.
+    payments: Option<tokio::sync::mpsc::UnboundedSender<group::PaymentJob>>,
 }
 
 /// A write transaction, holding the SQLite writer lock while it lives.
@@ -105,7 +108,7 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 pool_options
-                    .max_connections(4)
+                    .max_connections(8)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384;")
@@ -118,12 +121,14 @@ impl Store {
             }
             Backend::Postgres => pool_options.max_connections(16).connect_with(options).await?,
         };
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            payments: None,
         };
         store.migrate().await?;
+        store.payments = Some(group::start(store.clone()));
         Ok(store)
     }
 

@@ -546,7 +546,7 @@ impl Store {
     }
 }
 
-fn account_from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
+pub(crate) fn account_from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
     let currency: String = row.try_get(3)?;
     let ar_kind: String = row.try_get(2)?;
     let status: String = row.try_get(4)?;
@@ -562,7 +562,7 @@ fn account_from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
     })
 }
 
-fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
+pub(crate) fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
     Ok(ItemRow {
         item_id: row.try_get(0)?,
         reference: row.try_get(1)?,
@@ -1391,7 +1391,28 @@ impl Store {
         Ok(posted)
     }
 
+    /// Posts a payment. Payments arriving together are committed together
+    /// (see [`crate::group`]); each is decided alone, in arrival order.
     pub async fn post_payment(&self, org: &Organisation, cmd: &NewPayment, key: Option<&IdempotencyKey>) -> Result<PaymentPosted> {
+        let Some(queue) = &self.payments else {
+            return self.post_payment_alone(org, cmd, key).await;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = crate::group::PaymentJob {
+            org: org.clone(),
+            cmd: cmd.clone(),
+            key: key.cloned(),
+            actor: audit::current_actor(),
+            reply,
+        };
+        if queue.send(job).is_err() {
+            return self.post_payment_alone(org, cmd, key).await;
+        }
+        answer.await.map_err(|_| StoreError::Corrupt("the payment queue stopped".into()))?
+    }
+
+    /// Posts one payment in a transaction of its own.
+    pub(crate) async fn post_payment_alone(&self, org: &Organisation, cmd: &NewPayment, key: Option<&IdempotencyKey>) -> Result<PaymentPosted> {
         write_command!(self, org.org_id, key, cmd, |tx| {
             let mut account = self.account_by_number(tx.conn(), org.org_id, &cmd.account_number).await?;
             let mut items = self.open_items(tx.conn(), org.org_id, account.account_id).await?;
