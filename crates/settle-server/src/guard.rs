@@ -81,6 +81,41 @@ fn declared(requirements: &[serde_json::Value]) -> Option<Access> {
     }
 }
 
+/// Recently checked API tokens, keyed by the secret's SHA-256.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<HashMap<String, (Principal, std::time::Instant)>>,
+}
+
+impl TokenCache {
+    fn digest(secret: &str) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+    }
+
+    pub fn get(&self, secret: &str) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let (principal, at) = entries.get(&Self::digest(secret))?;
+        (at.elapsed() < TOKEN_CACHE_TTL).then(|| principal.clone())
+    }
+
+    pub fn put(&self, secret: String, principal: Principal) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+            }
+            entries.insert(Self::digest(&secret), (principal, std::time::Instant::now()));
+        }
+    }
+
+    /// Forgets everything: after a revocation or a user change.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
 /// The authenticated principal, for handlers behind the guard.
 pub struct Auth(pub Principal);
 
@@ -117,10 +152,22 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// How long a token, once checked, is trusted without asking the database.
+/// Revoking through this server forgets at once; a revocation made by
+/// another process (`settle token revoke`) takes effect within this time.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Finds who is calling, by API token or session cookie.
 pub async fn principal_of(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Principal>, ApiError> {
     if let Some(token) = bearer(headers) {
-        return Ok(state.store.token_principal(&token).await?);
+        if let Some(principal) = state.token_cache.get(&token) {
+            return Ok(Some(principal));
+        }
+        let principal = state.store.token_principal(&token).await?;
+        if let Some(principal) = &principal {
+            state.token_cache.put(token, principal.clone());
+        }
+        return Ok(principal);
     }
     if let Some(secret) = session_cookie(headers) {
         return Ok(state.store.session_principal(&secret, state.config.idle_timeout).await?);

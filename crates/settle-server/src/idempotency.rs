@@ -91,10 +91,15 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
     }
     let _in_flight = InFlight { state, entry };
 
-    match state.store.api_response_get(org_id, key.as_str(), &request_hash).await {
-        Ok(Some((status, body))) => return replay(status, body),
-        Ok(None) => {}
-        Err(error) => return ApiError::from(error).into_response(),
+    // Ledger commands keep their answer in the store, with the write; a
+    // retry finds it there. Only other routes (and refusals, which changed
+    // nothing) are kept here.
+    if !permission.is_some_and(kept_by_store) {
+        match state.store.api_response_get(org_id, key.as_str(), &request_hash).await {
+            Ok(Some((status, body))) => return replay(status, body),
+            Ok(None) => {}
+            Err(error) => return ApiError::from(error).into_response(),
+        }
     }
 
     let mut req = Request::from_parts(parts, Body::from(bytes));
@@ -104,7 +109,8 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
     let status = response.status();
     // Answers that a retry could change are not kept: server errors and
     // "busy, try again".
-    if status.is_server_error() || status == StatusCode::CONFLICT || response.extensions().get::<KeptByStore>().is_some() {
+    let kept = response.extensions().get::<KeptByStore>().is_some() || permission.is_some_and(kept_by_store);
+    if status.is_server_error() || status == StatusCode::CONFLICT || kept {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -120,6 +126,15 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
         return ApiError::from(error).into_response();
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The routes whose store command takes the Idempotency-Key itself.
+fn kept_by_store(permission: Permission) -> bool {
+    use Permission::*;
+    matches!(
+        permission,
+        AccountsWrite | InvoicesWrite | InvoicesVoid | PaymentsPost | PaymentsReverse | CreditsApply | AdjustmentsPost | CreditNotesIssue | RefundsIssue
+    )
 }
 
 fn replay(status: u16, body: String) -> Response {

@@ -61,6 +61,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     access: Arc<HashMap<(Method, String), Access>>,
     inflight: Arc<Mutex<HashSet<(i64, String)>>>,
+    token_cache: Arc<guard::TokenCache>,
     metrics: Arc<metrics::Metrics>,
     openapi_json: Arc<String>,
 }
@@ -86,6 +87,7 @@ pub fn app(store: Store, config: Config) -> Router {
         config: Arc::new(config),
         access: Arc::new(access),
         inflight: Arc::default(),
+        token_cache: Arc::default(),
         metrics: Arc::new(metrics::Metrics::default()),
         openapi_json: Arc::new(openapi.to_pretty_json().unwrap_or_default()),
     };

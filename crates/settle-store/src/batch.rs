@@ -231,37 +231,58 @@ impl Batch {
         self.new_items.clear();
         self.new_accounts.clear();
         self.new_invoices.clear();
-        for (item_id, change) in std::mem::take(&mut self.item_changes) {
-            // The guard is the last line of defence against over-application:
-            // a concurrent writer that already moved the balance makes this
-            // touch no row, and the whole command rolls back.
-            let sql = "UPDATE open_item SET balance_minor = balance_minor + $3, \
-                written_off = CASE WHEN $4 = 1 THEN 1 WHEN balance_minor + $3 > 0 THEN 0 ELSE written_off END, \
-                status = CASE WHEN $5 = 1 THEN 'void' WHEN balance_minor + $3 = 0 THEN 'closed' ELSE 'open' END \
-                WHERE org_id = $1 AND item_id = $2 AND balance_minor + $3 >= 0 AND balance_minor + $3 <= amount_minor";
-            let done = sqlx::query(sql)
-                .bind(org_id)
-                .bind(item_id)
-                .bind(change.balance_delta_minor)
-                .bind(i64::from(change.written_off))
-                .bind(i64::from(change.void))
-                .execute(&mut *conn)
-                .await?;
-            if done.rows_affected() != 1 {
+        // The guards are the last line of defence against over-application:
+        // a concurrent writer that already moved a balance makes its row
+        // fail the guard, the count comes up short, and the whole command
+        // rolls back. Many changes go in one statement each for items and
+        // accounts: `UPDATE ... FROM (VALUES ...)`, which both engines take.
+        let items: Vec<(i64, ItemChange)> = std::mem::take(&mut self.item_changes).into_iter().collect();
+        for chunk in items.chunks(500) {
+            let mut values = Vec::with_capacity(chunk.len());
+            let mut args = AnyArguments::default();
+            let mut n = 1;
+            bind(&mut args, org_id)?;
+            for (item_id, change) in chunk {
+                values.push(format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
+                n += 4;
+                bind(&mut args, *item_id)?;
+                bind(&mut args, change.balance_delta_minor)?;
+                bind(&mut args, i64::from(change.written_off))?;
+                bind(&mut args, i64::from(change.void))?;
+            }
+            let sql = format!(
+                "UPDATE open_item SET balance_minor = open_item.balance_minor + v.column2, \
+                 written_off = CASE WHEN v.column3 = 1 THEN 1 WHEN open_item.balance_minor + v.column2 > 0 THEN 0 ELSE open_item.written_off END, \
+                 status = CASE WHEN v.column4 = 1 THEN 'void' WHEN open_item.balance_minor + v.column2 = 0 THEN 'closed' ELSE 'open' END \
+                 FROM (VALUES {}) AS v WHERE open_item.org_id = $1 AND open_item.item_id = v.column1 \
+                 AND open_item.balance_minor + v.column2 >= 0 AND open_item.balance_minor + v.column2 <= open_item.amount_minor",
+                values.join(", ")
+            );
+            let done = sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+            if done.rows_affected() != chunk.len() as u64 {
                 return Err(StoreError::Contention);
             }
         }
-        for (account_id, (balance_delta, credit_delta)) in std::mem::take(&mut self.account_deltas) {
-            let sql = "UPDATE account SET balance_minor = balance_minor + $3, credit_minor = credit_minor + $4 \
-                WHERE org_id = $1 AND account_id = $2 AND credit_minor + $4 >= 0";
-            let done = sqlx::query(sql)
-                .bind(org_id)
-                .bind(account_id)
-                .bind(balance_delta)
-                .bind(credit_delta)
-                .execute(&mut *conn)
-                .await?;
-            if done.rows_affected() != 1 {
+        let accounts: Vec<(i64, (i64, i64))> = std::mem::take(&mut self.account_deltas).into_iter().collect();
+        for chunk in accounts.chunks(500) {
+            let mut values = Vec::with_capacity(chunk.len());
+            let mut args = AnyArguments::default();
+            let mut n = 1;
+            bind(&mut args, org_id)?;
+            for (account_id, (balance_delta, credit_delta)) in chunk {
+                values.push(format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+                n += 3;
+                bind(&mut args, *account_id)?;
+                bind(&mut args, *balance_delta)?;
+                bind(&mut args, *credit_delta)?;
+            }
+            let sql = format!(
+                "UPDATE account SET balance_minor = account.balance_minor + v.column2, credit_minor = account.credit_minor + v.column3 \
+                 FROM (VALUES {}) AS v WHERE account.org_id = $1 AND account.account_id = v.column1 AND account.credit_minor + v.column3 >= 0",
+                values.join(", ")
+            );
+            let done = sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+            if done.rows_affected() != chunk.len() as u64 {
                 return Err(StoreError::Contention);
             }
         }
@@ -288,6 +309,10 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+fn bind(args: &mut AnyArguments<'static>, value: i64) -> Result<()> {
+    args.add(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: Vec<Vec<V>>) -> Result<()> {

@@ -58,6 +58,9 @@ impl Location {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run: on SQLite one connection of its own,
+    /// on PostgreSQL the same pool as reads.
+    write_pool: AnyPool,
     backend: Backend,
     /// SQLite has one writer at a time; taking this before `BEGIN IMMEDIATE`
     /// queues this process's writers instead of failing them with "busy".
@@ -105,24 +108,32 @@ impl Store {
         };
         let options: AnyConnectOptions = url.parse().map_err(|e| StoreError::invalid("database_url", e))?;
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
-        let pool = match backend {
+        let sqlite_pool = |connections: u32| {
+            pool_options.clone().max_connections(connections).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;")
+                        .await?;
+                    Ok(())
+                })
+            })
+        };
+        let (pool, write_pool) = match backend {
+            // Readers share a pool; the one writer keeps a connection of its
+            // own, whose page cache stays warm (SQLite empties a connection's
+            // cache whenever another connection has written).
             Backend::Sqlite => {
-                pool_options
-                    .max_connections(8)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384;")
-                                .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?
+                let pool = sqlite_pool(8).connect_with(options.clone()).await?;
+                let writer = sqlite_pool(1).connect_with(options).await?;
+                (pool, writer)
             }
-            Backend::Postgres => pool_options.max_connections(16).connect_with(options).await?,
+            Backend::Postgres => {
+                let pool = pool_options.max_connections(16).connect_with(options).await?;
+                (pool.clone(), pool)
+            }
         };
         let mut store = Store {
             pool,
+            write_pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
             payments: None,
@@ -156,7 +167,7 @@ impl Store {
         match self.backend {
             Backend::Sqlite => {
                 let writer = self.sqlite_writer.clone().lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let tx = self.write_pool.begin_with("BEGIN IMMEDIATE").await?;
                 Ok(WriteTx { tx, _writer: Some(writer) })
             }
             Backend::Postgres => Ok(WriteTx {
@@ -176,6 +187,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.write_pool.close().await;
         self.pool.close().await;
     }
 }

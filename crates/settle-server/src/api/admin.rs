@@ -103,7 +103,9 @@ pub async fn add_user(State(state): State<AppState>, Auth(p): Auth, Body(new): B
     responses((status = 200, body = UserView)),
     security(("bearer" = ["users.manage"])))]
 pub async fn disable_user(State(state): State<AppState>, Auth(p): Auth, Path(username): Path<String>) -> ApiResult<Json<UserView>> {
-    Ok(Json(state.store.set_user_enabled(&p.org, &username, false).await?))
+    let user = state.store.set_user_enabled(&p.org, &username, false).await?;
+    state.token_cache.clear();
+    Ok(Json(user))
 }
 
 /// Enable a user again (also clears a lockout).
@@ -155,5 +157,6 @@ pub async fn create_token(State(state): State<AppState>, Auth(p): Auth, Body(new
     security(("bearer" = ["users.manage"])))]
 pub async fn revoke_token(State(state): State<AppState>, Auth(p): Auth, Path(token_id): Path<i64>) -> ApiResult<StatusCode> {
     state.store.revoke_token(&p.org, token_id).await?;
+    state.token_cache.clear();
     Ok(StatusCode::NO_CONTENT)
 }
