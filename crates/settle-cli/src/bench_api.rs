@@ -98,6 +98,7 @@ fn ms(d: Duration) -> String {
 pub async fn run(args: &ApiBench) -> Result<()> {
     let scratch = tempfile::tempdir()?;
     let store = Store::open(&Location::DataDir(scratch.path().to_path_buf())).await?;
+    store.checkpoint_in_background().await?;
     let org = store.create_organisation("bench", "Bench", "USD").await?;
     let accounts = args.accounts.max(1);
     seed(&store, &org, accounts).await?;

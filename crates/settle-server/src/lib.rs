@@ -145,6 +145,7 @@ pub async fn serve(store: Store, config: Config) -> Result<()> {
         eprintln!("settle serve: {line}");
     }
     spawn_housekeeping(store.clone());
+    store.checkpoint_in_background().await?;
     let listen = config.listen;
     let tls = config.tls.clone();
     let app = app(store, config).into_make_service_with_connect_info::<SocketAddr>();

@@ -160,6 +160,33 @@ impl Store {
         &self.pool
     }
 
+    /// For long-running servers on SQLite: checkpoints the WAL from a
+    /// background task (every half second, PASSIVE, on a reading
+    /// connection) instead of inside whichever commit crosses the threshold,
+    /// so no request waits for a checkpoint. Does nothing on PostgreSQL.
+    pub async fn checkpoint_in_background(&self) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&self.write_pool).await?;
+        let pool = self.pool.clone();
+        let writer = self.write_pool.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if pool.is_closed() {
+                    // Leave the last checkpoint to the writer when it closes.
+                    let _ = sqlx::query("PRAGMA wal_autocheckpoint = 1000").execute(&writer).await;
+                    break;
+                }
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                    eprintln!("settle: background WAL checkpoint failed: {error}");
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Starts a write transaction: `BEGIN IMMEDIATE` behind the process's
     /// writer lock on SQLite, a plain transaction on PostgreSQL (where the
     /// command locks the rows it reads with `FOR UPDATE`).
