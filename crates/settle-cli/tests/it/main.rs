@@ -229,3 +229,88 @@ fn users_tokens_and_a_tampered_audit_trail() {
     assert!(report.contains("TAMPERED row 3: row 3 was changed"), "{report}");
     assert!(report.contains("TAMPERED row 5: row 5 is missing (deleted)"), "{report}");
 }
+
+/// `settle serve` over HTTPS: the first start makes an admin, the admin logs
+/// in, and SIGTERM stops the server cleanly.
+#[test]
+fn serve_over_tls_and_stop_gracefully() {
+    let books = Books::new();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_path = books.file("cert.pem", &cert.cert.pem());
+    let key_path = books.file("key.pem", &cert.key_pair.serialize_pem());
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("settle"))
+        .env_remove("SETTLE_DATABASE_URL")
+        .env("SETTLE_ADMIN_PASSWORD", "a fine admin password")
+        .arg("--data-dir")
+        .arg(books.dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-cert",
+            &cert_path,
+            "--tls-key",
+            &key_path,
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let me = runtime.block_on(async {
+        let client = reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
+        let base = format!("https://localhost:{port}");
+        let mut ready = false;
+        for _ in 0..100 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(ready, "settle serve did not answer over HTTPS");
+        let login = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": "admin@shop", "password": "a fine admin password" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(login.status().is_success(), "{}", login.status());
+        let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let me: serde_json::Value = client
+            .get(format!("{base}/api/v1/auth/me"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        me
+    });
+    assert_eq!(me["role"], "admin");
+    assert_eq!(me["organisation"]["slug"], "shop");
+    std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    let output = server.wait_with_output_stderr();
+    assert!(output.0.success(), "exit {:?}: {}", output.0, output.1);
+    assert!(output.1.contains("created admin \"admin@shop\""), "{}", output.1);
+    assert!(output.1.contains("stopped after finishing requests in flight"), "{}", output.1);
+}
+
+trait WaitStderr {
+    fn wait_with_output_stderr(&mut self) -> (std::process::ExitStatus, String);
+}
+
+impl WaitStderr for std::process::Child {
+    fn wait_with_output_stderr(&mut self) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let mut text = String::new();
+        if let Some(mut stderr) = self.stderr.take() {
+            let _ = stderr.read_to_string(&mut text);
+        }
+        (self.wait().unwrap(), text)
+    }
+}
