@@ -11,6 +11,9 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 
 export SETTLE_DATA_DIR="$work/data"
 "$settle" demo --accounts 40 >/dev/null
+# Token 1 is there to be revoked by the examples (POST /tokens/1/revoke);
+# the fuzzer uses token 2.
+"$settle" --org clinic token create spare --role auditor >/dev/null
 token="$("$settle" --org clinic token create schemathesis --role admin | tail -n1)"
 SETTLE_ADMIN_PASSWORD='fuzzing admin password' "$settle" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!

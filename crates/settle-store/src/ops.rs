@@ -150,6 +150,7 @@ pub struct Organisation {
 #[serde(deny_unknown_fields)]
 pub struct NewParty {
     /// "person" or "company".
+    #[schema(example = "person")]
     pub kind: String,
     pub name: String,
     pub date_of_birth: Option<Date>,
@@ -161,9 +162,11 @@ pub struct NewParty {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(example = "P-900001")]
     pub account_number: String,
     pub party: NewParty,
     /// "customer", "patient" or "insurance".
+    #[schema(example = "patient")]
     pub ar_kind: String,
     /// Defaults to the organisation's currency.
     pub currency: Option<String>,
@@ -186,17 +189,21 @@ pub struct NewInvoiceLine {
     #[serde(default)]
     pub description: String,
     /// A decimal such as "1" or "2.5".
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,4})?$", example = "1")]
     pub quantity: String,
     /// A decimal amount in the account's currency, such as "125.00".
+    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "125.00")]
     pub unit_price: String,
     /// A percentage such as "8.25"; "0" for none.
     #[serde(default = "no_tax")]
+    #[schema(pattern = r"^[0-9]{1,3}(\.[0-9]{1,4})?$", example = "0")]
     pub tax_rate: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvoice {
+    #[schema(example = "P-000001")]
     pub account_number: String,
     pub issue_date: Date,
     /// Overrides the account's terms: "net30", "due-on-receipt" or a date.
@@ -229,6 +236,7 @@ fn no_tax() -> String {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyTo {
+    #[schema(example = "INV-000001")]
     pub reference: String,
     pub amount: Option<String>,
 }
@@ -236,9 +244,12 @@ pub struct ApplyTo {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
+    #[schema(example = "P-000001")]
     pub account_number: String,
+    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "25.00")]
     pub amount: String,
     /// cash, check, card, ach, eft or other.
+    #[schema(example = "check")]
     pub method: String,
     #[serde(default)]
     pub reference: String,
@@ -286,8 +297,11 @@ pub struct PaymentReversed {
 #[serde(deny_unknown_fields)]
 pub struct NewAdjustment {
     /// The item: an invoice number or another item's reference.
+    #[schema(example = "INV-000001")]
     pub reference: String,
+    #[schema(example = "courtesy_discount")]
     pub reason: String,
+    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "5.00")]
     pub amount: String,
     pub date: Date,
     #[serde(default)]
@@ -305,7 +319,9 @@ pub struct AdjustmentPosted {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCreditNote {
+    #[schema(example = "P-000001")]
     pub account_number: String,
+    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "10.00")]
     pub amount: String,
     pub date: Date,
     #[serde(default)]
@@ -326,6 +342,7 @@ pub struct CreditNoteIssued {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyCredit {
+    #[schema(example = "P-000001")]
     pub account_number: String,
     pub date: Date,
     /// Empty: oldest due first.
@@ -344,8 +361,11 @@ pub struct CreditApplied {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRefund {
+    #[schema(example = "P-000001")]
     pub account_number: String,
+    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "5.00")]
     pub amount: String,
+    #[schema(example = "check")]
     pub method: String,
     #[serde(default)]
     pub reference: String,

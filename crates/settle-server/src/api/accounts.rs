@@ -63,7 +63,7 @@ pub async fn create(State(state): State<AppState>, Auth(p): Auth, Key(key): Key,
 /// Everything about one account: party, contacts, open items, payments with
 /// their allocations, and the ledger. The read is written to the audit trail.
 #[utoipa::path(get, path = "/api/v1/accounts/{number}", tag = "accounts",
-    params(("number" = String, Path, description = "The account number")),
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
     responses((status = 200, body = AccountDetail)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn show(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<AccountDetail>> {
@@ -86,7 +86,7 @@ pub struct ContactChange {
 
 /// Change an address, phone or email; the old one is kept as history.
 #[utoipa::path(post, path = "/api/v1/accounts/{number}/contacts", tag = "accounts", request_body = ContactChange,
-    params(("number" = String, Path, description = "The account number")),
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
     responses((status = 200, description = "The account after the change", body = AccountDetail)),
     security(("bearer" = ["contacts.write"])))]
 pub async fn change_contact(
@@ -113,7 +113,7 @@ pub struct ApplyCreditRequest {
 
 /// Apply an account's unapplied credit to its open items.
 #[utoipa::path(post, path = "/api/v1/accounts/{number}/apply-credit", tag = "credits", request_body = ApplyCreditRequest,
-    params(("number" = String, Path, description = "The account number")),
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
     responses((status = 200, body = CreditApplied)),
     security(("bearer" = ["credits.apply"])))]
 pub async fn apply_credit(

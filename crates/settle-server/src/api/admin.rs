@@ -99,7 +99,7 @@ pub async fn add_user(State(state): State<AppState>, Auth(p): Auth, Body(new): B
 
 /// Disable a user: their sessions end and they cannot log in.
 #[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "admin",
-    params(("username" = String, Path)),
+    params(("username" = String, Path, example = "admin@clinic")),
     responses((status = 200, body = UserView)),
     security(("bearer" = ["users.manage"])))]
 pub async fn disable_user(State(state): State<AppState>, Auth(p): Auth, Path(username): Path<String>) -> ApiResult<Json<UserView>> {
@@ -110,7 +110,7 @@ pub async fn disable_user(State(state): State<AppState>, Auth(p): Auth, Path(use
 
 /// Enable a user again (also clears a lockout).
 #[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "admin",
-    params(("username" = String, Path)),
+    params(("username" = String, Path, example = "admin@clinic")),
     responses((status = 200, body = UserView)),
     security(("bearer" = ["users.manage"])))]
 pub async fn enable_user(State(state): State<AppState>, Auth(p): Auth, Path(username): Path<String>) -> ApiResult<Json<UserView>> {
@@ -152,7 +152,7 @@ pub async fn create_token(State(state): State<AppState>, Auth(p): Auth, Body(new
 
 /// Revoke an API token: it stops working at once.
 #[utoipa::path(post, path = "/api/v1/tokens/{token_id}/revoke", tag = "admin",
-    params(("token_id" = i64, Path)),
+    params(("token_id" = i64, Path, example = 1)),
     responses((status = 204, description = "Revoked")),
     security(("bearer" = ["users.manage"])))]
 pub async fn revoke_token(State(state): State<AppState>, Auth(p): Auth, Path(token_id): Path<i64>) -> ApiResult<StatusCode> {

@@ -64,7 +64,7 @@ pub async fn create_invoice(State(state): State<AppState>, Auth(p): Auth, Key(ke
 
 /// One invoice with its lines and everything applied to it (an audited read).
 #[utoipa::path(get, path = "/api/v1/invoices/{number}", tag = "invoices",
-    params(("number" = String, Path, description = "The invoice number")),
+    params(("number" = String, Path, description = "The invoice number", example = "INV-000001")),
     responses((status = 200, body = InvoiceDetail)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn show_invoice(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<InvoiceDetail>> {
@@ -76,7 +76,7 @@ pub async fn show_invoice(State(state): State<AppState>, Auth(p): Auth, Path(num
 
 /// Issue a draft invoice: it posts to the ledger and becomes due.
 #[utoipa::path(post, path = "/api/v1/invoices/{number}/issue", tag = "invoices",
-    params(("number" = String, Path, description = "The invoice number")),
+    params(("number" = String, Path, description = "The invoice number", example = "INV-000001")),
     responses((status = 200, body = InvoiceCreated)),
     security(("bearer" = ["invoices.write"])))]
 pub async fn issue_invoice(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Path(number): Path<String>) -> ApiResult<Kept<InvoiceCreated>> {
@@ -94,7 +94,7 @@ pub struct VoidRequest {
 
 /// Void an invoice on which nothing is applied.
 #[utoipa::path(post, path = "/api/v1/invoices/{number}/void", tag = "invoices", request_body = VoidRequest,
-    params(("number" = String, Path, description = "The invoice number")),
+    params(("number" = String, Path, description = "The invoice number", example = "INV-000001")),
     responses((status = 200, body = InvoiceCreated)),
     security(("bearer" = ["invoices.void"])))]
 pub async fn void_invoice(
@@ -167,7 +167,7 @@ pub struct PaymentDetail {
 
 /// One payment with its allocations (an audited read).
 #[utoipa::path(get, path = "/api/v1/payments/{payment_id}", tag = "payments",
-    params(("payment_id" = i64, Path, description = "The payment's id")),
+    params(("payment_id" = i64, Path, description = "The payment's id", example = 1)),
     responses((status = 200, body = PaymentDetail)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn show_payment(State(state): State<AppState>, Auth(p): Auth, Path(payment_id): Path<i64>) -> ApiResult<Json<PaymentDetail>> {
@@ -192,7 +192,7 @@ pub struct ReverseRequest {
 
 /// Reverse a returned payment (NSF): reopens what it paid, may add a fee.
 #[utoipa::path(post, path = "/api/v1/payments/{payment_id}/reverse", tag = "payments", request_body = ReverseRequest,
-    params(("payment_id" = i64, Path, description = "The payment's id")),
+    params(("payment_id" = i64, Path, description = "The payment's id", example = 1)),
     responses((status = 200, body = PaymentReversed)),
     security(("bearer" = ["payments.reverse"])))]
 pub async fn reverse_payment(
