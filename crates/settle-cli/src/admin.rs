@@ -50,6 +50,13 @@ pub enum UserCommand {
     Enable {
         username: String,
     },
+    /// Set a user's password from an environment variable; their sessions end.
+    Password {
+        username: String,
+        /// The environment variable holding the new password.
+        #[arg(long)]
+        password_env: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +137,11 @@ pub async fn user(store: &Store, org: &Organisation, command: UserCommand) -> Re
         UserCommand::Disable { username } => {
             store.set_user_enabled(org, &username, false).await?;
             println!("Disabled {username}; their sessions have ended.");
+        }
+        UserCommand::Password { username, password_env } => {
+            let password = std::env::var(&password_env).with_context(|| format!("--password-env: {password_env} is not set"))?;
+            store.set_password(org, &username, None, &password).await?;
+            println!("Set the password of {username}; their sessions have ended.");
         }
         UserCommand::Enable { username } => {
             store.set_user_enabled(org, &username, true).await?;

@@ -529,6 +529,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             AccountCommand::Show { number, format } => {
                 let detail = store.account_detail(&org, &number).await?;
+                let record = format!("account:{}", detail.summary.account_number);
+                store.audit_event(org.org_id, "account.read", &record, None).await?;
                 output::account_detail(&detail, format)?;
             }
             AccountCommand::Contact { number, kind, value, from } => {
@@ -567,7 +569,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .await?;
                 println!("{} issued for {}, due {}", issued.invoice_number, issued.total, issued.due_date);
             }
-            InvoiceCommand::Show { number, format } => output::invoice(&store.invoice_detail(&org, &number).await?, format)?,
+            InvoiceCommand::Show { number, format } => {
+                let detail = store.invoice_detail(&org, &number).await?;
+                store
+                    .audit_event(org.org_id, "invoice.read", &format!("invoice:{}", detail.invoice_number), None)
+                    .await?;
+                output::invoice(&detail, format)?;
+            }
             InvoiceCommand::Void { number, reason, date, key } => {
                 let voided = store
                     .void_invoice(

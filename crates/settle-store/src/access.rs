@@ -291,6 +291,52 @@ impl Store {
         Ok(user)
     }
 
+    /// Sets a user's password. With `current`, it must match (a user
+    /// changing their own); without, an admin or the CLI is resetting it.
+    /// Other sessions of the user end either way.
+    pub async fn set_password(&self, org: &Organisation, username: &str, current: Option<&str>, new_password: &str) -> Result<()> {
+        let username = check_username(username)?;
+        check_password(new_password)?;
+        let row = sqlx::query("SELECT user_id, password_hash FROM app_user WHERE org_id = $1 AND username = $2")
+            .bind(org.org_id)
+            .bind(&username)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("user", &username))?;
+        let user_id: i64 = row.try_get(0)?;
+        let stored: String = row.try_get(1)?;
+        if let Some(current) = current {
+            let current = current.to_string();
+            let matched = tokio::task::spawn_blocking(move || password_matches(&current, &stored))
+                .await
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if !matched {
+                return Err(StoreError::invalid("current_password", "is not your current password"));
+            }
+        }
+        let new_password = new_password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&new_password))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))??;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        sqlx::query("UPDATE app_user SET password_hash = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND user_id = $2")
+            .bind(org.org_id)
+            .bind(user_id)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
+            .bind(org.org_id)
+            .bind(user_id)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+        let action = if current.is_some() { "password.change" } else { "password.reset" };
+        audit::append(conn, self.for_update(), org.org_id, action, &format!("user:{username}"), None, None).await?;
+        tx.commit().await
+    }
+
     /// Checks a password. On success, starts a session and returns its
     /// secret (for the cookie) and the principal.
     pub async fn login(&self, username: &str, password: &str, address: &str) -> Result<std::result::Result<(Principal, String), LoginRefused>> {

@@ -195,6 +195,22 @@ fn users_tokens_and_a_tampered_audit_trail() {
     let short = books.cmd(&["user", "add", "bob", "--role", "auditor", "--password-env", "BOB_PW"]).failure();
     assert!(String::from_utf8_lossy(&short.get_output().stderr).contains("BOB_PW is not set"));
     assert!(books.ok(&["user", "list"]).contains("billing_specialist"));
+    let reset = books
+        .cmd(&["user", "password", "alice", "--password-env", "ALICE_PW"])
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&reset).contains("ALICE_PW is not set"));
+    let set = Command::cargo_bin("settle")
+        .unwrap()
+        .env("ALICE_PW", "a new password for alice")
+        .arg("--data-dir")
+        .arg(books.dir.path())
+        .args(["user", "password", "alice", "--password-env", "ALICE_PW"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&set.get_output().stdout).contains("Set the password of alice"));
     books.ok(&["user", "disable", "alice"]);
     assert!(books.ok(&["user", "list"]).contains("disabled"));
     let token = books.ok(&["token", "create", "bank sync", "--role", "collections_specialist"]);

@@ -117,6 +117,29 @@ pub async fn enable_user(State(state): State<AppState>, Auth(p): Auth, Path(user
     Ok(Json(state.store.set_user_enabled(&p.org, &username, true).await?))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// At least 12 characters; tell the user to change it after logging in.
+    #[schema(min_length = 12, max_length = 256)]
+    pub new_password: String,
+}
+
+/// Reset a user's password (and clear a lockout); their sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{username}/password", tag = "admin", request_body = PasswordReset,
+    params(("username" = String, Path, example = "admin@clinic")),
+    responses((status = 204, description = "Reset")),
+    security(("bearer" = ["users.manage"])))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(username): Path<String>,
+    Body(reset): Body<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    state.store.set_password(&p.org, &username, None, &reset.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The API tokens of your organisation (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "admin",
     responses((status = 200, body = Vec<TokenView>)),

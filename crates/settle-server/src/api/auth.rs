@@ -105,6 +105,40 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(max_length = 256)]
+    pub current_password: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
+    pub new_password: String,
+}
+
+/// Change your own password (a logged-in user, not a token). Every session
+/// of yours ends, this one too: log in again with the new password.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; log in again")),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    crate::problem::Body(change): crate::problem::Body<PasswordChange>,
+) -> ApiResult<Response> {
+    let Some(username) = principal.actor.strip_prefix("user:").filter(|_| principal.user_id.is_some()) else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only a logged-in user can change a password; an API token has none",
+        ));
+    };
+    state
+        .store
+        .set_password(&principal.org, username, Some(&change.current_password), &change.new_password)
+        .await?;
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
 /// Who am I: the caller's role, organisation and permissions.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "session",
     responses((status = 200, body = Me)),

@@ -48,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
         .routes(routes!(auth::organisation))
         .routes(routes!(accounts::list, accounts::create))
         .routes(routes!(accounts::show))
@@ -71,6 +72,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_users, admin::add_user))
         .routes(routes!(admin::disable_user))
         .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::reset_password))
         .routes(routes!(admin::list_tokens, admin::create_token))
         .routes(routes!(admin::revoke_token))
 }

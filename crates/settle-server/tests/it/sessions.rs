@@ -91,6 +91,28 @@ async fn login_idle_logoff_lockout_and_revocation() {
         );
         assert_eq!(srv.get(&secret, "/api/v1/auth/me").await.status, StatusCode::UNAUTHORIZED, "{name}");
 
+        // Changing one's own password ends the session; the old one stops working.
+        let cookie = session_of(&login("a long enough secret").await);
+        let wrong = json!({ "current_password": "not the one", "new_password": "a brand new secret" });
+        let refused = srv.send(Method::POST, "/api/v1/auth/password", Some(&cookie), Some(&wrong), None).await;
+        assert_eq!(refused.body["field"], "current_password", "{name}: {}", refused.body);
+        let change = json!({ "current_password": "a long enough secret", "new_password": "a brand new secret" });
+        let changed = srv.send(Method::POST, "/api/v1/auth/password", Some(&cookie), Some(&change), None).await;
+        assert_eq!(changed.status, StatusCode::NO_CONTENT, "{name}: {}", changed.body);
+        assert_eq!(
+            srv.send(Method::GET, "/api/v1/auth/me", Some(&cookie), None, None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(login("a long enough secret").await.status, StatusCode::UNAUTHORIZED, "{name}");
+        let reset = json!({ "new_password": "a long enough secret" });
+        assert_eq!(
+            srv.post(&admin, "/api/v1/users/carol/password", reset).await.status,
+            StatusCode::NO_CONTENT,
+            "{name}"
+        );
+        let by_token = srv.post(&admin, "/api/v1/auth/password", change.clone()).await;
+        assert_eq!(by_token.status, StatusCode::FORBIDDEN, "{name}");
+
         // Users over the API; a disabled user's session ends.
         let added = srv
             .post(
