@@ -34,7 +34,7 @@ pub const DOCS_PAGE: &str = r##"<!doctype html>
 or with the session cookie from <code>POST /api/v1/auth/login</code>. Amounts are decimal strings in the account's currency;
 dates are ISO 8601. Errors are <code>application/problem+json</code> (RFC 9457) naming the field at fault. Every POST takes an
 <code>Idempotency-Key</code>. The machine-readable document is <a href="/api/v1/openapi.json">openapi.json</a>.</p>
-<nav id="tags"></nav>
+<nav id="tags"></nav> <a href="#expand" onclick="setTimeout(() => location.reload())">expand all</a>
 <div id="ops">Loading…</div>
 </main>
 <script>
@@ -84,7 +84,7 @@ fetch("/api/v1/openapi.json").then(r => r.json()).then(doc => {
         body.append(el("p", {}, el("strong", { textContent: status + " " }), resp.description || ""));
         if (content && content.schema && status < "400") body.append(el("pre", { textContent: schemaText(content.schema, doc) }));
       }
-      const section = el("section", { className: "op" }, h, body);
+      const section = el("section", { className: "op" + (location.hash === "#expand" ? " open" : "") }, h, body);
       const toggle = () => section.classList.toggle("open");
       h.addEventListener("click", toggle);
       h.addEventListener("keydown", e => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); } });

@@ -68,7 +68,34 @@ pub struct AppState {
 
 /// The OpenAPI document of every route, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::routes().split_for_parts().1
+    dates_inline(api::routes().split_for_parts().1)
+}
+
+/// utoipa describes our `Date` (jiff's civil date) as a reference to a
+/// component named "String"; say what it is instead, inline: an ISO 8601
+/// date.
+fn dates_inline(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("$ref").and_then(|r| r.as_str()) == Some("#/components/schemas/String") {
+                    map.remove("$ref");
+                    map.insert("type".into(), "string".into());
+                    map.insert("format".into(), "date".into());
+                    map.insert("examples".into(), serde_json::json!(["2026-11-20"]));
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(&doc) else { return doc };
+    walk(&mut value);
+    if let Some(schemas) = value.pointer_mut("/components/schemas").and_then(|s| s.as_object_mut()) {
+        schemas.remove("String");
+    }
+    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// Every route's method, path and declared access, read from the document.
@@ -81,6 +108,7 @@ pub fn route_access() -> Vec<(Method, String, Access)> {
 /// The whole application, ready to serve.
 pub fn app(store: Store, config: Config) -> Router {
     let (router, openapi) = api::routes().split_for_parts();
+    let openapi = dates_inline(openapi);
     let access = guard::access_map(&openapi);
     let state = AppState {
         store,
