@@ -21,8 +21,8 @@ pub struct ApiBench {
     /// Payments to post over HTTP (and as many straight to the store).
     #[arg(long, default_value_t = 30_000)]
     pub payments: u64,
-    /// Concurrent HTTP clients.
-    #[arg(long, default_value_t = 32)]
+    /// Concurrent HTTP clients (each waits for its answer before the next request).
+    #[arg(long, default_value_t = 64)]
     pub clients: u64,
     /// Accounts the payments are spread over.
     #[arg(long, default_value_t = 2_000)]
