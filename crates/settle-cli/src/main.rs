@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod import;
 mod output;
+mod x12;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -154,6 +155,15 @@ enum Command {
     Audit(admin::AuditCommand),
     /// Print the permission matrix (docs/permissions.md) from the code.
     Permissions,
+    /// X12 files: check envelopes, counts and control numbers.
+    #[command(subcommand)]
+    X12(X12Command),
+}
+
+#[derive(Subcommand, Debug)]
+enum X12Command {
+    /// Read an X12 file; list its envelopes and every problem by segment and element; exit 1 on errors.
+    Check { file: PathBuf },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -442,6 +452,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Bench(command) = &cli.command {
         return bench::run(command).await.map(|()| ExitCode::SUCCESS);
     }
+    if let Command::X12(X12Command::Check { file }) = &cli.command {
+        return x12::check(file);
+    }
     if let Command::Permissions = &cli.command {
         print!("{}", settle_server::permissions_markdown());
         return Ok(ExitCode::SUCCESS);
@@ -468,7 +481,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let org = store.organisation(cli.org.as_deref()).await?;
     match cli.command {
-        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) | Command::Serve(_) | Command::Permissions => unreachable!("handled above"),
+        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) | Command::Serve(_) | Command::Permissions | Command::X12(_) => {
+            unreachable!("handled above")
+        }
         Command::User(command) => admin::user(&store, &org, command).await?,
         Command::Token(command) => admin::token(&store, &org, command).await?,
         Command::Audit(command) => return admin::audit(&store, &org, command).await,

@@ -330,3 +330,25 @@ impl WaitStderr for std::process::Child {
         (self.wait().unwrap(), text)
     }
 }
+
+#[test]
+fn x12_check_names_envelope_problems() {
+    let books = Books::new();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/x12/linuxforhealth/demo.example1.837");
+    if std::path::Path::new(sample).exists() {
+        let out = books.ok(&["x12", "check", sample]);
+        assert!(out.contains("837 0021: 40 segments"), "{out}");
+        assert!(out.contains("OK: the envelopes hold together."), "{out}");
+    } else {
+        eprintln!("skipped: ../shared/data/x12 is not beside this checkout");
+    }
+    let broken = books.file(
+        "broken.837",
+        "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *261124*1200*^*00501*000000101*0*T*:~\
+         GS*HC*SUB*REC*20261124*1200*7*X*005010X222A1~ST*837*0001*005010X222A1~BHT*0019*00*1*20261124*1200*CH~SE*9*0001~GE*1*7~IEA*1*000000101~",
+    );
+    let output = books.cmd(&["x12", "check", &broken]).failure().get_output().stdout.clone();
+    let out = String::from_utf8(output).unwrap();
+    assert!(out.contains("ERROR"), "{out}");
+    assert!(out.contains("segment 5 (SE), element SE01: says 9 segments but there are 3"), "{out}");
+}
