@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_api;
+mod codes;
 mod demo;
 mod export;
 mod import;
@@ -158,6 +159,9 @@ enum Command {
     /// X12 files: check envelopes, counts and control numbers.
     #[command(subcommand)]
     X12(X12Command),
+    /// Code sets: ICD-10-CM.
+    #[command(subcommand)]
+    Codes(codes::CodesCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -452,6 +456,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Bench(command) = &cli.command {
         return bench::run(command).await.map(|()| ExitCode::SUCCESS);
     }
+    if let Command::Codes(command) = &cli.command {
+        return codes::run(command);
+    }
     if let Command::X12(X12Command::Check { file }) = &cli.command {
         return x12::check(file);
     }
@@ -481,7 +488,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let org = store.organisation(cli.org.as_deref()).await?;
     match cli.command {
-        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) | Command::Serve(_) | Command::Permissions | Command::X12(_) => {
+        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) | Command::Serve(_) | Command::Permissions | Command::X12(_) | Command::Codes(_) => {
             unreachable!("handled above")
         }
         Command::User(command) => admin::user(&store, &org, command).await?,

@@ -11,6 +11,7 @@ pub mod aging;
 pub mod allocation;
 pub mod codes;
 pub mod events;
+pub mod icd10;
 pub mod invoice;
 pub mod ledger;
 pub mod money;

@@ -349,3 +349,17 @@ fn x12_check_names_envelope_problems() {
     assert!(out.contains("ERROR"), "{out}");
     assert!(out.contains("segment 5 (SE), element SE01: says 9 segments but there are 3"), "{out}");
 }
+
+#[test]
+fn icd10_lookup_and_search() {
+    let books = Books::new();
+    assert!(books
+        .ok(&["codes", "icd10", "show", "e11.9"])
+        .contains("E11.9  Type 2 diabetes mellitus without complications  (billable)"));
+    let category = books.cmd(&["codes", "icd10", "show", "E11"]).failure().get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&category).contains("is a category, not a billable code"));
+    let found = books.ok(&["codes", "icd10", "search", "asthma", "--limit", "5"]);
+    assert_eq!(found.lines().count(), 5, "{found}");
+    assert!(found.to_lowercase().contains("asthma"), "{found}");
+    assert!(books.fails(&["codes", "icd10", "show", "not-a-code"]).contains("is not an ICD-10-CM code"));
+}
