@@ -256,6 +256,12 @@ pub struct InvoiceFilter {
     pub after: Option<i64>,
 }
 
+/// The columns of [`PaymentSummary`], for `payment_summary_from_row`.
+const PAYMENT_SELECT: &str = "SELECT y.payment_id, a.account_number, p.name, y.received_on, y.method, y.reference, y.currency, y.amount_minor, \
+     y.unapplied_minor, y.status \
+     FROM payment y JOIN account a ON a.org_id = y.org_id AND a.account_id = y.account_id \
+     JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE y.org_id = $1";
+
 /// One payment in a list.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentSummary {
@@ -337,14 +343,7 @@ impl Store {
     }
 
     pub async fn list_payments(&self, org: &Organisation, filter: &PaymentFilter) -> Result<Vec<PaymentSummary>> {
-        let mut q = Filter::new(
-            "SELECT y.payment_id, a.account_number, p.name, y.received_on, y.method, y.reference, y.currency, y.amount_minor, \
-             y.unapplied_minor, y.status \
-             FROM payment y JOIN account a ON a.org_id = y.org_id AND a.account_id = y.account_id \
-             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE y.org_id = $1"
-                .to_string(),
-            org.org_id,
-        );
+        let mut q = Filter::new(PAYMENT_SELECT.to_string(), org.org_id);
         if let Some(status) = &filter.status {
             q.and(" AND y.status = $?", status.trim().to_ascii_lowercase())?;
         }
@@ -369,14 +368,7 @@ impl Store {
 
     /// One payment with where it went.
     pub async fn payment_detail(&self, org: &Organisation, payment_id: i64) -> Result<(PaymentSummary, Vec<crate::ops::Applied>)> {
-        let mut q = Filter::new(
-            "SELECT y.payment_id, a.account_number, p.name, y.received_on, y.method, y.reference, y.currency, y.amount_minor, \
-             y.unapplied_minor, y.status \
-             FROM payment y JOIN account a ON a.org_id = y.org_id AND a.account_id = y.account_id \
-             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE y.org_id = $1"
-                .to_string(),
-            org.org_id,
-        );
+        let mut q = Filter::new(PAYMENT_SELECT.to_string(), org.org_id);
         q.and(" AND y.payment_id = $?", payment_id)?;
         let rows = q.fetch(&self.pool).await?;
         let row = rows.first().ok_or_else(|| StoreError::not_found("payment", payment_id))?;

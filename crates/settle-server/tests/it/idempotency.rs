@@ -9,6 +9,22 @@ use settle_store::Backend;
 
 use crate::{new_account, new_invoice, new_payment, Server};
 
+/// A payment POST that can run on its own task: (status, body text).
+fn post_in_background(srv: &Server, token: &str, key: &'static str, body: serde_json::Value) -> impl std::future::Future<Output = (StatusCode, String)> {
+    let (url, client, token) = (format!("{}/api/v1/payments", srv.base), srv.client.clone(), token.to_string());
+    async move {
+        let response = client
+            .post(url)
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
 #[tokio::test]
 async fn replays_mismatches_and_concurrent_duplicates() {
     for srv in Server::each(Duration::from_secs(900)).await {
@@ -57,46 +73,21 @@ async fn replays_mismatches_and_concurrent_duplicates() {
             Backend::Postgres => None,
         };
         let body2 = new_payment("P-1", "5.00");
-        let first = {
-            let (srv_base, client, token, body2) = (srv.base.clone(), srv.client.clone(), token.clone(), body2.clone());
-            tokio::spawn(async move {
-                client
-                    .post(format!("{srv_base}/api/v1/payments"))
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", "pay-2")
-                    .json(&body2)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            })
-        };
+        let first = tokio::spawn(post_in_background(&srv, &token, "pay-2", body2.clone()));
         if held.is_some() {
             tokio::time::sleep(Duration::from_millis(300)).await;
             let second = srv.send(Method::POST, "/api/v1/payments", Some(&token), Some(&body2), Some("pay-2")).await;
             assert_eq!(second.status, StatusCode::CONFLICT, "{name}: {}", second.body);
             drop(held);
         }
-        assert_eq!(first.await.unwrap(), StatusCode::CREATED, "{name}");
+        assert_eq!(first.await.unwrap().0, StatusCode::CREATED, "{name}");
         let replay = srv.send(Method::POST, "/api/v1/payments", Some(&token), Some(&body2), Some("pay-2")).await;
         assert_eq!(replay.status, StatusCode::CREATED, "{name}");
 
         // Many at once with one key: exactly one payment, every success the same answer.
         let mut tasks = Vec::new();
         for _ in 0..8 {
-            let (base, client, token) = (srv.base.clone(), srv.client.clone(), token.clone());
-            let body = new_payment("P-1", "1.00");
-            tasks.push(tokio::spawn(async move {
-                let r = client
-                    .post(format!("{base}/api/v1/payments"))
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", "pay-3")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                (r.status(), r.text().await.unwrap())
-            }));
+            tasks.push(tokio::spawn(post_in_background(&srv, &token, "pay-3", new_payment("P-1", "1.00"))));
         }
         let mut successes = Vec::new();
         for task in tasks {
