@@ -244,7 +244,7 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
             ));
         }
     }
-    found.sort_by(|a, b| a.level.cmp(&b.level));
+    found.sort_by_key(|f| f.level);
     found
 }
 
