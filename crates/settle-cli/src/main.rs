@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_api;
+mod claims;
 mod codes;
 mod demo;
 mod export;
@@ -162,6 +163,15 @@ enum Command {
     /// Code sets: ICD-10-CM.
     #[command(subcommand)]
     Codes(codes::CodesCommand),
+    /// Insurance payers.
+    #[command(subcommand)]
+    Payer(claims::PayerCommand),
+    /// Billing and rendering providers.
+    #[command(subcommand)]
+    Provider(claims::ProviderCommand),
+    /// Patients' insurance coverages.
+    #[command(subcommand)]
+    Coverage(claims::CoverageCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -492,6 +502,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             unreachable!("handled above")
         }
         Command::User(command) => admin::user(&store, &org, command).await?,
+        Command::Payer(command) => claims::payer(&store, &org, command).await?,
+        Command::Provider(command) => claims::provider(&store, &org, command).await?,
+        Command::Coverage(command) => claims::coverage(&store, &org, command).await?,
         Command::Token(command) => admin::token(&store, &org, command).await?,
         Command::Audit(command) => return admin::audit(&store, &org, command).await,
         Command::Account(command) => match command {

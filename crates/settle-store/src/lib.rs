@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod batch;
 pub mod bulk;
+pub mod claims;
 mod error;
 mod group;
 pub mod ops;

@@ -363,3 +363,44 @@ fn icd10_lookup_and_search() {
     assert!(found.to_lowercase().contains("asthma"), "{found}");
     assert!(books.fails(&["codes", "icd10", "show", "not-a-code"]).contains("is not an ICD-10-CM code"));
 }
+
+#[test]
+fn payers_providers_and_coverages_from_the_command_line() {
+    let books = Books::new();
+    books.ok(&[
+        "payer",
+        "add",
+        "66783JJT",
+        "--name",
+        "Key Insurance Company",
+        "--filing",
+        "CI",
+        "--timely-days",
+        "90",
+    ]);
+    assert!(books
+        .fails(&["payer", "add", "X1", "--name", "Bad", "--filing", "ZZ"])
+        .contains("filing_indicator: \"ZZ\" is not one of MB, MC, HM, CI, BL"));
+    books.ok(&[
+        "provider",
+        "add",
+        "1912301953",
+        "--name",
+        "Ben Kildare Service",
+        "--kind",
+        "organisation",
+        "--tax-id",
+        "587654321",
+    ]);
+    assert!(books
+        .fails(&["provider", "add", "1234567890", "--name", "Made Up"])
+        .contains("npi: NPI \"1234567890\" fails its check digit"));
+    books.ok(&["coverage", "add", "A-1", "--payer", "66783JJT", "--member-id", "JS001", "--from", "2026-01-01"]);
+    let listed = books.ok(&["coverage", "list", "A-1"]);
+    assert!(
+        listed.contains("primary") && listed.contains("66783JJT") && listed.contains("JS001"),
+        "{listed}"
+    );
+    assert!(books.ok(&["payer", "list"]).contains("Key Insurance Company"));
+    assert!(books.ok(&["provider", "list"]).contains("1912301953"));
+}

@@ -4,6 +4,7 @@
 
 mod audit;
 mod backends;
+mod claims;
 mod concurrency;
 mod properties;
 mod story;

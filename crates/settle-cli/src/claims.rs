@@ -1,0 +1,185 @@
+//! `settle payer`, `settle provider`, `settle coverage`: the parties of
+//! medical claims.
+
+use anyhow::Result;
+use clap::Subcommand;
+use settle_domain::Date;
+use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
+use settle_store::ops::Organisation;
+use settle_store::Store;
+
+#[derive(Subcommand, Debug)]
+pub enum PayerCommand {
+    /// Add an insurance payer.
+    Add {
+        /// The payer's id for electronic claims.
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// MB (Medicare Part B), MC (Medicaid), HM (HMO), CI (commercial) or BL (Blue Cross).
+        #[arg(long)]
+        filing: String,
+        /// Days after the date of service within which the payer accepts claims.
+        #[arg(long, default_value_t = 365)]
+        timely_days: u32,
+        #[arg(long, default_value = "")]
+        address: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProviderCommand {
+    /// Add a billing or rendering provider.
+    Add {
+        npi: String,
+        #[arg(long)]
+        name: String,
+        /// person (a rendering clinician) or organisation (a billing entity).
+        #[arg(long, default_value = "person")]
+        kind: String,
+        #[arg(long, default_value = "")]
+        taxonomy: String,
+        /// EIN or SSN.
+        #[arg(long, default_value = "")]
+        tax_id: String,
+        #[arg(long, default_value = "")]
+        address: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CoverageCommand {
+    /// Add an insurance coverage to a patient account.
+    Add {
+        account: String,
+        #[arg(long)]
+        payer: String,
+        #[arg(long)]
+        member_id: String,
+        #[arg(long, default_value = "")]
+        group: String,
+        /// self, spouse, child or other.
+        #[arg(long, default_value = "self")]
+        relationship: String,
+        /// The subscriber, when the patient is not.
+        #[arg(long, default_value = "")]
+        subscriber: String,
+        /// primary, secondary or tertiary.
+        #[arg(long, default_value = "primary")]
+        priority: String,
+        #[arg(long)]
+        from: Date,
+        #[arg(long)]
+        to: Option<Date>,
+    },
+    /// A patient account's coverages, primary first.
+    List { account: String },
+}
+
+pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> Result<()> {
+    match command {
+        PayerCommand::Add {
+            code,
+            name,
+            filing,
+            timely_days,
+            address,
+        } => {
+            let cmd = NewPayer {
+                payer_code: code,
+                name,
+                filing_indicator: filing,
+                timely_filing_days: timely_days,
+                address,
+            };
+            let payer = store.add_payer(org, &cmd).await?;
+            println!(
+                "Added payer {} ({}, {}, {} days to file)",
+                payer.payer_code, payer.name, payer.filing_indicator, payer.timely_filing_days
+            );
+        }
+        PayerCommand::List => {
+            for p in store.payers(org).await? {
+                println!("{:<16} {:<4} {:>5} days  {}", p.payer_code, p.filing_indicator, p.timely_filing_days, p.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn provider(store: &Store, org: &Organisation, command: ProviderCommand) -> Result<()> {
+    match command {
+        ProviderCommand::Add {
+            npi,
+            name,
+            kind,
+            taxonomy,
+            tax_id,
+            address,
+        } => {
+            let cmd = NewProvider {
+                npi,
+                name,
+                kind,
+                taxonomy,
+                tax_id,
+                address,
+            };
+            let provider = store.add_provider(org, &cmd).await?;
+            println!("Added provider {} {} ({})", provider.npi, provider.name, provider.kind);
+        }
+        ProviderCommand::List => {
+            for p in store.providers(org).await? {
+                println!("{}  {:<12} {:<10} {}", p.npi, p.kind, p.taxonomy, p.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn coverage(store: &Store, org: &Organisation, command: CoverageCommand) -> Result<()> {
+    match command {
+        CoverageCommand::Add {
+            account,
+            payer,
+            member_id,
+            group,
+            relationship,
+            subscriber,
+            priority,
+            from,
+            to,
+        } => {
+            let cmd = NewCoverage {
+                account_number: account,
+                payer_code: payer,
+                member_id,
+                group_number: group,
+                subscriber_name: subscriber,
+                relationship,
+                priority,
+                effective_from: from,
+                effective_to: to,
+            };
+            let c = store.add_coverage(org, &cmd).await?;
+            println!("Added {} coverage with {} ({}), member {}", c.priority, c.payer_name, c.payer_code, c.member_id);
+        }
+        CoverageCommand::List { account } => {
+            for c in store.coverages(org, &account).await? {
+                println!(
+                    "{:<9} {:<16} member {:<16} group {:<10} {} from {} to {}",
+                    c.priority,
+                    c.payer_code,
+                    c.member_id,
+                    c.group_number,
+                    c.relationship,
+                    c.effective_from,
+                    c.effective_to.as_deref().unwrap_or("open")
+                );
+            }
+        }
+    }
+    Ok(())
+}

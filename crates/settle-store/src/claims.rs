@@ -1,0 +1,389 @@
+//! Payers, providers and coverages: the parties of a medical claim.
+//!
+//! Each write is one transaction with its audit row; each value is checked
+//! by the domain's types (an NPI's check digit, a filing indicator) before
+//! anything is written.
+
+use serde::{Deserialize, Serialize};
+use settle_domain::claims::ClaimFilingIndicator;
+use settle_domain::codes::Npi;
+use settle_domain::Date;
+use sqlx::Row;
+
+use crate::audit;
+use crate::ops::{next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayer {
+    /// The payer's id for electronic claims (NM109 of loop 2010BB).
+    pub payer_code: String,
+    pub name: String,
+    /// MB, MC, HM, CI or BL.
+    pub filing_indicator: String,
+    /// Days after the date of service within which claims are accepted.
+    pub timely_filing_days: u32,
+    #[serde(default)]
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct PayerView {
+    pub payer_code: String,
+    pub name: String,
+    pub filing_indicator: String,
+    pub timely_filing_days: i64,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProvider {
+    /// Ten digits with a valid check digit.
+    pub npi: String,
+    pub name: String,
+    /// "person" (a rendering clinician) or "organisation" (a billing entity).
+    pub kind: String,
+    /// The NUCC taxonomy code, such as 207Q00000X.
+    #[serde(default)]
+    pub taxonomy: String,
+    /// EIN or SSN, 9 digits (billing providers).
+    #[serde(default)]
+    pub tax_id: String,
+    #[serde(default)]
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ProviderView {
+    pub npi: String,
+    pub name: String,
+    pub kind: String,
+    pub taxonomy: String,
+    pub tax_id: String,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCoverage {
+    /// The patient's account.
+    pub account_number: String,
+    pub payer_code: String,
+    pub member_id: String,
+    #[serde(default)]
+    pub group_number: String,
+    /// The subscriber's name, when the patient is not the subscriber.
+    #[serde(default)]
+    pub subscriber_name: String,
+    /// self, spouse, child or other.
+    pub relationship: String,
+    /// primary, secondary or tertiary.
+    pub priority: String,
+    pub effective_from: Date,
+    pub effective_to: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CoverageView {
+    pub coverage_key: i64,
+    pub payer_code: String,
+    pub payer_name: String,
+    pub member_id: String,
+    pub group_number: String,
+    pub subscriber_name: String,
+    pub relationship: String,
+    pub priority: String,
+    pub effective_from: String,
+    pub effective_to: Option<String>,
+}
+
+fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(StoreError::invalid(field, "is required"));
+    }
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(StoreError::invalid(
+            field,
+            format!("must be at most {max} characters with no control characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String> {
+    let value = value.trim().to_ascii_lowercase();
+    if allowed.contains(&value.as_str()) {
+        Ok(value)
+    } else {
+        Err(StoreError::invalid(field, format!("{value:?} is not one of {}", allowed.join(", "))))
+    }
+}
+
+impl Store {
+    pub async fn add_payer(&self, org: &Organisation, cmd: &NewPayer) -> Result<PayerView> {
+        let code = text("payer_code", &cmd.payer_code, 80, true)?.to_ascii_uppercase();
+        let name = text("name", &cmd.name, 60, true)?;
+        let filing = ClaimFilingIndicator::parse(&cmd.filing_indicator)
+            .ok_or_else(|| StoreError::invalid("filing_indicator", format!("{:?} is not one of MB, MC, HM, CI, BL", cmd.filing_indicator)))?;
+        if !(1..=3650).contains(&cmd.timely_filing_days) {
+            return Err(StoreError::invalid("timely_filing_days", "must be 1 to 3650 days"));
+        }
+        let address = text("address", &cmd.address, 200, false)?;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let key = next_ids(conn, org.org_id, "payer", 1).await?;
+        sqlx::query(
+            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.org_id)
+        .bind(key)
+        .bind(&code)
+        .bind(&name)
+        .bind(filing.code())
+        .bind(i64::from(cmd.timely_filing_days))
+        .bind(&address)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict { .. } => StoreError::invalid("payer_code", format!("a payer {code} already exists")),
+            other => other,
+        })?;
+        let view = PayerView {
+            payer_code: code,
+            name,
+            filing_indicator: filing.code().into(),
+            timely_filing_days: i64::from(cmd.timely_filing_days),
+            address,
+        };
+        let after = serde_json::to_value(&view)?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "payer.add",
+            &format!("payer:{}", view.payer_code),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn payers(&self, org: &Organisation) -> Result<Vec<PayerView>> {
+        let rows = sqlx::query("SELECT payer_code, name, filing_indicator, timely_filing_days, address FROM payer WHERE org_id = $1 ORDER BY payer_code")
+            .bind(org.org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PayerView {
+                    payer_code: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    filing_indicator: r.try_get(2)?,
+                    timely_filing_days: r.try_get(3)?,
+                    address: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn add_provider(&self, org: &Organisation, cmd: &NewProvider) -> Result<ProviderView> {
+        let npi = Npi::parse(&cmd.npi).map_err(|e| StoreError::invalid("npi", e))?;
+        let name = text("name", &cmd.name, 60, true)?;
+        let kind = one_of("kind", &cmd.kind, &["person", "organisation"])?;
+        let taxonomy = text("taxonomy", &cmd.taxonomy, 10, false)?.to_ascii_uppercase();
+        if !taxonomy.is_empty() && (taxonomy.len() != 10 || !taxonomy.bytes().all(|b| b.is_ascii_alphanumeric())) {
+            return Err(StoreError::invalid(
+                "taxonomy",
+                "a NUCC taxonomy code is 10 letters and digits, such as 207Q00000X",
+            ));
+        }
+        let tax_id: String = cmd.tax_id.chars().filter(|c| *c != '-').collect();
+        if !tax_id.is_empty() && (tax_id.len() != 9 || !tax_id.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(StoreError::invalid("tax_id", "an EIN or SSN is 9 digits"));
+        }
+        let address = text("address", &cmd.address, 200, false)?;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let key = next_ids(conn, org.org_id, "provider", 1).await?;
+        sqlx::query(
+            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(org.org_id)
+        .bind(key)
+        .bind(npi.as_str())
+        .bind(&name)
+        .bind(&kind)
+        .bind(&taxonomy)
+        .bind(&tax_id)
+        .bind(&address)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict { .. } => StoreError::invalid("npi", format!("a provider with NPI {} already exists", npi.as_str())),
+            other => other,
+        })?;
+        let view = ProviderView {
+            npi: npi.as_str().to_string(),
+            name,
+            kind,
+            taxonomy,
+            tax_id,
+            address,
+        };
+        let after = serde_json::to_value(&view)?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "provider.add",
+            &format!("provider:{}", view.npi),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn providers(&self, org: &Organisation) -> Result<Vec<ProviderView>> {
+        let rows = sqlx::query("SELECT npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1 ORDER BY name, npi")
+            .bind(org.org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProviderView {
+                    npi: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    taxonomy: r.try_get(3)?,
+                    tax_id: r.try_get(4)?,
+                    address: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a coverage to a patient account. Two active coverages of one
+    /// priority that overlap in time are refused.
+    pub async fn add_coverage(&self, org: &Organisation, cmd: &NewCoverage) -> Result<CoverageView> {
+        let member_id = text("member_id", &cmd.member_id, 80, true)?;
+        let group_number = text("group_number", &cmd.group_number, 50, false)?;
+        let subscriber_name = text("subscriber_name", &cmd.subscriber_name, 60, false)?;
+        let relationship = one_of("relationship", &cmd.relationship, &["self", "spouse", "child", "other"])?;
+        if relationship != "self" && subscriber_name.is_empty() {
+            return Err(StoreError::invalid("subscriber_name", "is required when the patient is not the subscriber"));
+        }
+        let priority = one_of("priority", &cmd.priority, &["primary", "secondary", "tertiary"])?;
+        if cmd.effective_to.is_some_and(|to| to < cmd.effective_from) {
+            return Err(StoreError::invalid("effective_to", "is before effective_from"));
+        }
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+        let payer = sqlx::query("SELECT payer_key, name FROM payer WHERE org_id = $1 AND payer_code = $2")
+            .bind(org.org_id)
+            .bind(cmd.payer_code.trim().to_ascii_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("payer", cmd.payer_code.trim()))?;
+        let payer_key: i64 = payer.try_get(0)?;
+        let payer_name: String = payer.try_get(1)?;
+        let far_future = "9999-12-31".to_string();
+        let overlapping = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM coverage WHERE org_id = $1 AND account_id = $2 AND priority = $3 \
+             AND effective_from <= $4 AND COALESCE(effective_to, '9999-12-31') >= $5",
+        )
+        .bind(org.org_id)
+        .bind(account.account_id)
+        .bind(&priority)
+        .bind(cmd.effective_to.map_or(far_future, |d| d.to_string()))
+        .bind(cmd.effective_from.to_string())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?;
+        if overlapping > 0 {
+            return Err(StoreError::invalid(
+                "priority",
+                format!("account {} already has {priority} coverage in those dates", account.account_number),
+            ));
+        }
+        let key = next_ids(conn, org.org_id, "coverage", 1).await?;
+        sqlx::query(
+            "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, \
+             effective_from, effective_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(org.org_id)
+        .bind(key)
+        .bind(account.account_id)
+        .bind(payer_key)
+        .bind(&member_id)
+        .bind(&group_number)
+        .bind(&subscriber_name)
+        .bind(&relationship)
+        .bind(&priority)
+        .bind(cmd.effective_from.to_string())
+        .bind(cmd.effective_to.map(|d| d.to_string()))
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let view = CoverageView {
+            coverage_key: key,
+            payer_code: cmd.payer_code.trim().to_ascii_uppercase(),
+            payer_name,
+            member_id,
+            group_number,
+            subscriber_name,
+            relationship,
+            priority,
+            effective_from: cmd.effective_from.to_string(),
+            effective_to: cmd.effective_to.map(|d| d.to_string()),
+        };
+        let after = serde_json::to_value(&view)?;
+        let record = format!("account:{}", account.account_number);
+        audit::append(conn, self.for_update(), org.org_id, "coverage.add", &record, None, Some(&after)).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A patient account's coverages, primary first.
+    pub async fn coverages(&self, org: &Organisation, account_number: &str) -> Result<Vec<CoverageView>> {
+        let rows = sqlx::query(
+            "SELECT c.coverage_key, y.payer_code, y.name, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.priority, \
+             c.effective_from, c.effective_to FROM coverage c \
+             JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             WHERE c.org_id = $1 AND a.account_number = $2 \
+             ORDER BY CASE c.priority WHEN 'primary' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END, c.effective_from",
+        )
+        .bind(org.org_id)
+        .bind(account_number.trim().to_ascii_uppercase())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CoverageView {
+                    coverage_key: r.try_get(0)?,
+                    payer_code: r.try_get(1)?,
+                    payer_name: r.try_get(2)?,
+                    member_id: r.try_get(3)?,
+                    group_number: r.try_get(4)?,
+                    subscriber_name: r.try_get(5)?,
+                    relationship: r.try_get(6)?,
+                    priority: r.try_get(7)?,
+                    effective_from: r.try_get(8)?,
+                    effective_to: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+}

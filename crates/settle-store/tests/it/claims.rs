@@ -1,0 +1,108 @@
+//! Payers, providers and coverages on every backend.
+
+use settle_store::claims::*;
+use settle_store::StoreError;
+
+use crate::backends::{account, all, date};
+
+#[tokio::test]
+async fn payers_providers_and_coverages() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let other = store.create_organisation("other", "Other", "USD").await.unwrap();
+        account(store, &org, "P-1").await;
+        let payer = NewPayer {
+            payer_code: "66783jjt".into(),
+            name: "Key Insurance Company".into(),
+            filing_indicator: "ci".into(),
+            timely_filing_days: 90,
+            address: String::new(),
+        };
+        let added = store.add_payer(&org, &payer).await.unwrap();
+        assert_eq!((added.payer_code.as_str(), added.filing_indicator.as_str()), ("66783JJT", "CI"), "{name}");
+        let again = store.add_payer(&org, &payer).await.unwrap_err();
+        assert!(matches!(again, StoreError::Invalid { field: "payer_code", .. }), "{name}: {again}");
+        let bad = store
+            .add_payer(
+                &org,
+                &NewPayer {
+                    filing_indicator: "XX".into(),
+                    ..payer.clone()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(bad, StoreError::Invalid { field: "filing_indicator", .. }), "{name}: {bad}");
+
+        let provider = NewProvider {
+            npi: "1912301953".into(),
+            name: "Ben Kildare Service".into(),
+            kind: "organisation".into(),
+            taxonomy: "203bf0100y".into(),
+            tax_id: "58-7654321".into(),
+            address: "234 Seaway St, Miami FL".into(),
+        };
+        let added = store.add_provider(&org, &provider).await.unwrap();
+        assert_eq!((added.taxonomy.as_str(), added.tax_id.as_str()), ("203BF0100Y", "587654321"), "{name}");
+        let wrong = store
+            .add_provider(
+                &org,
+                &NewProvider {
+                    npi: "1234567890".into(),
+                    ..provider.clone()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "npi: NPI \"1234567890\" fails its check digit (Luhn over 80840 and the first nine digits)",
+            "{name}"
+        );
+
+        let coverage = NewCoverage {
+            account_number: "p-1".into(),
+            payer_code: "66783JJT".into(),
+            member_id: "JS00111223333".into(),
+            group_number: "2222-SJ".into(),
+            subscriber_name: String::new(),
+            relationship: "self".into(),
+            priority: "primary".into(),
+            effective_from: date("2026-01-01"),
+            effective_to: None,
+        };
+        store.add_coverage(&org, &coverage).await.unwrap();
+        let overlap = store.add_coverage(&org, &coverage).await.unwrap_err();
+        assert!(matches!(overlap, StoreError::Invalid { field: "priority", .. }), "{name}: {overlap}");
+        let child = NewCoverage {
+            relationship: "child".into(),
+            priority: "secondary".into(),
+            ..coverage.clone()
+        };
+        let missing = store.add_coverage(&org, &child).await.unwrap_err();
+        assert!(matches!(missing, StoreError::Invalid { field: "subscriber_name", .. }), "{name}: {missing}");
+        store
+            .add_coverage(
+                &org,
+                &NewCoverage {
+                    subscriber_name: "Jan Smith".into(),
+                    ..child
+                },
+            )
+            .await
+            .unwrap();
+        let listed = store.coverages(&org, "P-1").await.unwrap();
+        let priorities: Vec<&str> = listed.iter().map(|c| c.priority.as_str()).collect();
+        assert_eq!(priorities, ["primary", "secondary"], "{name}");
+        // Another organisation has neither the payer nor the account.
+        let theirs = store.add_coverage(&other, &coverage).await.unwrap_err();
+        assert!(matches!(theirs, StoreError::NotFound { .. }), "{name}: {theirs}");
+        assert!(store.payers(&other).await.unwrap().is_empty(), "{name}");
+        let actions: Vec<String> = store.audit_page(&org, 0, 100).await.unwrap().into_iter().map(|r| r.action).collect();
+        for wanted in ["payer.add", "provider.add", "coverage.add"] {
+            assert!(actions.iter().any(|a| a == wanted), "{name}: {wanted}");
+        }
+    }
+}
