@@ -111,10 +111,12 @@ pub enum Permission {
     AuditRead,
     /// Users and API tokens.
     UsersManage,
+    /// Insurance payers and providers.
+    PayersManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -130,6 +132,7 @@ impl Permission {
         Permission::JournalRead,
         Permission::AuditRead,
         Permission::UsersManage,
+        Permission::PayersManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -149,6 +152,7 @@ impl Permission {
             Permission::JournalRead => "journal.read",
             Permission::AuditRead => "audit.read",
             Permission::UsersManage => "users.manage",
+            Permission::PayersManage => "payers.manage",
         }
     }
 }
@@ -180,6 +184,7 @@ mod tests {
             Permission::CreditNotesIssue,
             Permission::RefundsIssue,
             Permission::UsersManage,
+            Permission::PayersManage,
         ];
         assert!(writes.iter().all(|p| !Role::Auditor.allows(*p)));
         assert!(Role::Auditor.allows(Permission::AuditRead));

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod auth;
 mod billing;
+mod claims;
 mod reports;
 
 use axum::extract::FromRequestParts;
@@ -38,6 +39,7 @@ use crate::AppState;
         (name = "credits", description = "Adjustments, credit notes, applying credit, refunds"),
         (name = "reports", description = "Aging, trial balance and the journal"),
         (name = "admin", description = "Users, API tokens and the audit trail"),
+        (name = "claims", description = "Payers, providers and patients' coverages"),
     )
 )]
 struct ApiDoc;
@@ -75,6 +77,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::reset_password))
         .routes(routes!(admin::list_tokens, admin::create_token))
         .routes(routes!(admin::revoke_token))
+        .routes(routes!(claims::list_payers, claims::add_payer))
+        .routes(routes!(claims::list_providers, claims::add_provider))
+        .routes(routes!(claims::list_coverages, claims::add_coverage))
 }
 
 /// Adds what every operation shares: the bearer scheme, the problem

@@ -99,6 +99,28 @@ async fn a_billing_day_over_the_api() {
             .await;
         assert_eq!(contact.status, StatusCode::OK, "{name}: {}", contact.body);
 
+        // Insurance: a payer, a provider with a checked NPI, the patient's coverage.
+        let payer = srv
+            .post(
+                &coord,
+                "/api/v1/payers",
+                json!({ "payer_code": "66783JJT", "name": "Key Insurance", "filing_indicator": "CI", "timely_filing_days": 90 }),
+            )
+            .await;
+        assert_eq!(payer.status, StatusCode::CREATED, "{name}: {}", payer.body);
+        let bad_npi = srv
+            .post(&coord, "/api/v1/providers", json!({ "npi": "1234567890", "name": "Made Up", "kind": "person" }))
+            .await;
+        assert_eq!(bad_npi.body["field"], "npi", "{name}: {}", bad_npi.body);
+        let coverage = json!({ "payer_code": "66783JJT", "member_id": "JS001", "relationship": "self", "priority": "primary", "effective_from": "2026-01-01" });
+        assert_eq!(
+            srv.post(&coord, "/api/v1/accounts/P-1/coverages", coverage).await.status,
+            StatusCode::CREATED,
+            "{name}"
+        );
+        let coverages = srv.get(&coord, "/api/v1/accounts/P-1/coverages").await;
+        assert_eq!(coverages.body[0]["payer_name"], "Key Insurance", "{name}: {}", coverages.body);
+
         // Lists, filters and cursors.
         let page = srv.get(&coord, "/api/v1/invoices?limit=2").await;
         assert_eq!(page.body["items"].as_array().unwrap().len(), 2, "{name}");
