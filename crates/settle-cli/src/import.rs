@@ -328,3 +328,68 @@ pub async fn payments(store: &Store, org: &Organisation, path: &Path) -> Result<
     }
     apply(store, org, path, commands, lines, "payments").await
 }
+
+/// `settle fees import FILE.csv [--payer CODE]`: a fee schedule, all or nothing.
+pub async fn fees(store: &Store, org: &Organisation, path: &Path, schedule: &str) -> Result<ExitCode> {
+    use settle_domain::codes::{Modifier, ProcedureCode};
+    use settle_store::claims::FeeEntry;
+    let mut reader = read(path, &["procedure_code", "amount", "effective_from"])?;
+    let currency = Currency::from_code(&org.base_currency)?;
+    let mut entries = Vec::new();
+    let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
+    let mut problems = std::mem::take(&mut reader.problems);
+    for (line, record) in &reader.rows {
+        let line = *line;
+        let code = reader.get(record, "procedure_code");
+        let modifier = reader.get(record, "modifier");
+        let amount = reader.get(record, "amount");
+        let from = reader.get(record, "effective_from");
+        let code_ok = ProcedureCode::parse(code).map_err(|e| {
+            problems.push(Problem {
+                line,
+                column: "procedure_code".into(),
+                reason: e.to_string(),
+            })
+        });
+        if !modifier.is_empty() {
+            let _ = Modifier::parse(modifier).map_err(|e| {
+                problems.push(Problem {
+                    line,
+                    column: "modifier".into(),
+                    reason: e.to_string(),
+                })
+            });
+        }
+        check_money(&mut problems, line, "amount", amount, currency, true);
+        let date = check_date(&mut problems, line, "effective_from", from);
+        if let (Ok(code), Some(date)) = (code_ok, date) {
+            let key = (code.as_str().to_string(), modifier.to_ascii_uppercase(), date.to_string());
+            if let Some(first) = seen.insert(key, line) {
+                problems.push(Problem {
+                    line,
+                    column: "procedure_code".into(),
+                    reason: format!("{} {modifier} from {date} is already priced on line {first}", code.as_str()),
+                });
+            }
+            entries.push(FeeEntry {
+                procedure_code: code.as_str().to_string(),
+                modifier: modifier.to_string(),
+                effective_from: date,
+                amount: amount.to_string(),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(report(&problems, path));
+    }
+    match store.import_fee_schedule(org, schedule, &entries).await {
+        Ok(count) => {
+            println!("Imported {count} prices into the {schedule} fee schedule from {}.", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("{}: {error}; nothing was imported.", path.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

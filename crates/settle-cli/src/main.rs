@@ -172,6 +172,25 @@ enum Command {
     /// Patients' insurance coverages.
     #[command(subcommand)]
     Coverage(claims::CoverageCommand),
+    /// Fee schedules: the charge master and payers' allowed amounts.
+    #[command(subcommand)]
+    Fees(FeesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum FeesCommand {
+    /// Load prices from CSV (procedure_code, modifier, amount, effective_from), all or nothing.
+    Import {
+        file: PathBuf,
+        /// A payer's allowed amounts; the charge master if absent.
+        #[arg(long)]
+        payer: Option<String>,
+    },
+    /// A schedule's prices.
+    List {
+        #[arg(long)]
+        payer: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -505,6 +524,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Payer(command) => claims::payer(&store, &org, command).await?,
         Command::Provider(command) => claims::provider(&store, &org, command).await?,
         Command::Coverage(command) => claims::coverage(&store, &org, command).await?,
+        Command::Fees(FeesCommand::Import { file, payer }) => {
+            let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
+            return import::fees(&store, &org, &file, &schedule).await;
+        }
+        Command::Fees(FeesCommand::List { payer }) => {
+            let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
+            for fee in store.fee_schedule(&org, &schedule).await? {
+                println!("{:<6} {:<3} from {}  {:>12}", fee.procedure_code, fee.modifier, fee.effective_from, fee.amount);
+            }
+        }
         Command::Token(command) => admin::token(&store, &org, command).await?,
         Command::Audit(command) => return admin::audit(&store, &org, command).await,
         Command::Account(command) => match command {

@@ -404,3 +404,34 @@ fn payers_providers_and_coverages_from_the_command_line() {
     assert!(books.ok(&["payer", "list"]).contains("Key Insurance Company"));
     assert!(books.ok(&["provider", "list"]).contains("1912301953"));
 }
+
+#[test]
+fn fee_schedules_import_all_or_nothing() {
+    let books = Books::new();
+    let good = books.file(
+        "fees.csv",
+        "procedure_code,modifier,amount,effective_from\n99213,,125.00,2026-01-01\n73030,RT,80.00,2026-01-01\n",
+    );
+    assert!(books
+        .ok(&["fees", "import", &good])
+        .contains("Imported 2 prices into the charge-master fee schedule"));
+    let bad = books.file(
+        "bad.csv",
+        "procedure_code,modifier,amount,effective_from\n99214,,180.00,2026-01-01\n9921,,1.00,2026-01-01\n99215,X,-5,2026-02-30\n99214,,181.00,2026-01-01\n",
+    );
+    let errors = books.fails(&["fees", "import", &bad]);
+    assert!(errors.contains("line 3, column procedure_code"), "{errors}");
+    assert!(errors.contains("line 4, column modifier"), "{errors}");
+    assert!(errors.contains("line 4, column amount"), "{errors}");
+    assert!(errors.contains("line 4, column effective_from"), "{errors}");
+    assert!(
+        errors.contains("line 5, column procedure_code: 99214  from 2026-01-01 is already priced on line 2"),
+        "{errors}"
+    );
+    assert!(errors.contains("nothing was imported"), "{errors}");
+    let listed = books.ok(&["fees", "list"]);
+    assert!(listed.contains("99213") && !listed.contains("99214"), "{listed}");
+    assert!(books
+        .fails(&["fees", "import", &good, "--payer", "NOPE"])
+        .contains("payer \"NOPE\" not found; nothing was imported"));
+}

@@ -100,8 +100,64 @@ async fn payers_providers_and_coverages() {
         let theirs = store.add_coverage(&other, &coverage).await.unwrap_err();
         assert!(matches!(theirs, StoreError::NotFound { .. }), "{name}: {theirs}");
         assert!(store.payers(&other).await.unwrap().is_empty(), "{name}");
+        // Fee schedules: the charge master and the payer's allowed amounts.
+        let fee = |code: &str, modifier: &str, from: &str, amount: &str| FeeEntry {
+            procedure_code: code.into(),
+            modifier: modifier.into(),
+            effective_from: date(from),
+            amount: amount.into(),
+        };
+        let loaded = store
+            .import_fee_schedule(
+                &org,
+                CHARGE_MASTER,
+                &[
+                    fee("99213", "", "2026-01-01", "125.00"),
+                    fee("99213", "", "2026-07-01", "130.00"),
+                    fee("73030", "RT", "2026-01-01", "80.00"),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(loaded, 3, "{name}");
+        store
+            .import_fee_schedule(&org, "66783jjt", &[fee("99213", "", "2026-01-01", "92.50")])
+            .await
+            .unwrap();
+        let org_ref = &org;
+        let price = |schedule: &'static str, code: &'static str, modifier: &'static str, on: &'static str| async move {
+            store.fee_for(org_ref, schedule, code, modifier, date(on)).await.unwrap().map(|f| f.amount)
+        };
+        assert_eq!(price(CHARGE_MASTER, "99213", "", "2026-03-01").await.as_deref(), Some("125.00"), "{name}");
+        assert_eq!(
+            price(CHARGE_MASTER, "99213", "25", "2026-08-01").await.as_deref(),
+            Some("130.00"),
+            "{name}: falls back to no modifier"
+        );
+        assert_eq!(price("66783JJT", "99213", "", "2026-03-01").await.as_deref(), Some("92.50"), "{name}");
+        assert_eq!(price(CHARGE_MASTER, "99213", "", "2025-12-31").await, None, "{name}: before any price");
+        // All or nothing: one bad entry and nothing of the file is kept.
+        let bad = store
+            .import_fee_schedule(
+                &org,
+                CHARGE_MASTER,
+                &[fee("99214", "", "2026-01-01", "180.00"), fee("9921", "", "2026-01-01", "1.00")],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(bad, StoreError::Invalid { field: "procedure_code", .. }), "{name}: {bad}");
+        assert_eq!(price(CHARGE_MASTER, "99214", "", "2026-03-01").await, None, "{name}");
+        assert!(
+            store
+                .import_fee_schedule(&org, "NOPAYER", &[fee("99213", "", "2026-01-01", "1.00")])
+                .await
+                .is_err(),
+            "{name}"
+        );
+        assert_eq!(store.fee_schedule(&org, CHARGE_MASTER).await.unwrap().len(), 3, "{name}");
+
         let actions: Vec<String> = store.audit_page(&org, 0, 100).await.unwrap().into_iter().map(|r| r.action).collect();
-        for wanted in ["payer.add", "provider.add", "coverage.add"] {
+        for wanted in ["payer.add", "provider.add", "coverage.add", "fees.import"] {
             assert!(actions.iter().any(|a| a == wanted), "{name}: {wanted}");
         }
     }
