@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_api;
+mod claim;
 mod claims;
 mod codes;
 mod demo;
@@ -175,6 +176,20 @@ enum Command {
     /// Fee schedules: the charge master and payers' allowed amounts.
     #[command(subcommand)]
     Fees(FeesCommand),
+    /// Medical claims.
+    #[command(subcommand)]
+    Claim(ClaimCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ClaimCommand {
+    /// Check a visit's claim (JSON) against payer, coverage, provider and code sets; exit 1 on errors.
+    Scrub {
+        file: PathBuf,
+        /// The day to check timely filing against; today if absent.
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -528,6 +543,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
             return import::fees(&store, &org, &file, &schedule).await;
         }
+        Command::Claim(ClaimCommand::Scrub { file, as_of }) => return claim::scrub_file(&store, &org, &file, as_of.unwrap_or_else(today)).await,
         Command::Fees(FeesCommand::List { payer }) => {
             let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
             for fee in store.fee_schedule(&org, &schedule).await? {

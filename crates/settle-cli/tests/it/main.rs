@@ -435,3 +435,95 @@ fn fee_schedules_import_all_or_nothing() {
         .fails(&["fees", "import", &good, "--payer", "NOPE"])
         .contains("payer \"NOPE\" not found; nothing was imported"));
 }
+
+#[test]
+fn a_claim_is_scrubbed_against_payer_coverage_provider_and_codes() {
+    let books = Books::new();
+    books.ok(&[
+        "account",
+        "add",
+        "P-1",
+        "--name",
+        "Jan Smith",
+        "--date-of-birth",
+        "1970-04-02",
+        "--ar",
+        "patient",
+        "--opened",
+        "2026-01-01",
+    ]);
+    books.ok(&[
+        "payer",
+        "add",
+        "66783JJT",
+        "--name",
+        "Key Insurance Company",
+        "--filing",
+        "CI",
+        "--timely-days",
+        "90",
+    ]);
+    books.ok(&[
+        "provider",
+        "add",
+        "1912301953",
+        "--name",
+        "Ben Kildare Service",
+        "--kind",
+        "organisation",
+        "--tax-id",
+        "587654321",
+    ]);
+    books.ok(&[
+        "coverage",
+        "add",
+        "P-1",
+        "--payer",
+        "66783JJT",
+        "--member-id",
+        "JS00111223333",
+        "--from",
+        "2026-01-01",
+    ]);
+    let good = books.file(
+        "visit.json",
+        r#"{"account_number": "P-1", "payer_code": "66783JJT", "billing_npi": "1912301953", "place_of_service": "11",
+            "diagnoses": ["E11.9", "I10"],
+            "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99213", "diagnosis_pointers": [1, 2], "units": 1, "charge": "125.00"}]}"#,
+    );
+    let out = books.ok(&["claim", "scrub", &good, "--as-of", "2026-11-24"]);
+    assert!(out.contains("ready to send; no findings"), "{out}");
+    let bad = books.file(
+        "bad-visit.json",
+        r#"{"account_number": "P-1", "payer_code": "66783JJT", "billing_npi": "1912301953", "place_of_service": "11",
+            "diagnoses": ["E11", "I10"],
+            "lines": [{"date_of_service": "2026-07-02", "procedure_code": "99213", "modifiers": ["LT", "RT"], "diagnosis_pointers": [3], "units": 0, "charge": "125.00"}]}"#,
+    );
+    let output = books
+        .cmd(&["claim", "scrub", &bad, "--as-of", "2026-11-24"])
+        .failure()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(output).unwrap();
+    for expected in [
+        "ERROR diagnoses[0] (HI): E11 (Type 2 diabetes mellitus) is a category, not a billable code",
+        "ERROR lines[0].diagnosis_pointers (SV107): pointer 3 names no diagnosis on this claim",
+        "ERROR lines[0].units (SV104)",
+        "ERROR lines[0].modifiers (SV101)",
+        "past the payer's 90-day timely filing limit",
+        "not ready",
+    ] {
+        assert!(out.contains(expected), "{expected} not in {out}");
+    }
+    let unknown = books.file(
+        "unknown.json",
+        r#"{"account_number": "P-1", "payer_code": "NOPE", "billing_npi": "1234567890", "place_of_service": "11", "diagnoses": [], "lines": []}"#,
+    );
+    let output = books.cmd(&["claim", "scrub", &unknown]).failure().get_output().stdout.clone();
+    assert!(
+        String::from_utf8_lossy(&output).contains("no payer NOPE"),
+        "{}",
+        String::from_utf8_lossy(&output)
+    );
+}
