@@ -24,12 +24,6 @@ use crate::{AppState, BODY_LIMIT};
 
 pub const HEADER: &str = "idempotency-key";
 
-/// Marks a response the store already kept under the key, in the same
-/// transaction as the write: a retry reaches the store and gets it back
-/// from there, so the API need not keep a copy (nor spend a write on it).
-#[derive(Clone, Copy, Debug)]
-pub struct KeptByStore;
-
 /// Removes the in-flight mark however the request ends.
 struct InFlight<'a> {
     state: &'a AppState,
@@ -44,7 +38,7 @@ impl Drop for InFlight<'_> {
     }
 }
 
-pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, req: Request, next: Next) -> Response {
+pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, mut req: Request, next: Next) -> Response {
     let Some(raw) = req.headers().get(HEADER) else {
         let response = next.run(req).await;
         count_posting(state, permission, &response);
@@ -56,6 +50,32 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
             return ApiError::field(StatusCode::BAD_REQUEST, "Idempotency-Key", "must be 1 to 128 printable ASCII characters").into_response();
         }
     };
+    let entry = (org_id, key.as_str().to_string());
+    {
+        let Ok(mut set) = state.inflight.lock() else {
+            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        };
+        if !set.insert(entry.clone()) {
+            return ApiError::field(
+                StatusCode::CONFLICT,
+                "Idempotency-Key",
+                "a request with this Idempotency-Key is still being processed; wait for its answer, then retry to get the same result",
+            )
+            .into_response();
+        }
+    }
+    let _in_flight = InFlight { state, entry };
+
+    // Ledger commands keep their answer in the store, with the write; a
+    // retry finds it there, so nothing more is done here.
+    if permission.is_some_and(kept_by_store) {
+        req.extensions_mut().insert(key);
+        let response = next.run(req).await;
+        count_posting(state, permission, &response);
+        return response;
+    }
+
+    // Other routes: the answer is kept here, under a hash of the request.
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
@@ -74,43 +94,18 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
     hasher.update(b"\n");
     hasher.update(&bytes);
     let request_hash = hex::encode(hasher.finalize());
-
-    let entry = (org_id, key.as_str().to_string());
-    {
-        let Ok(mut set) = state.inflight.lock() else {
-            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
-        };
-        if !set.insert(entry.clone()) {
-            return ApiError::field(
-                StatusCode::CONFLICT,
-                "Idempotency-Key",
-                "a request with this Idempotency-Key is still being processed; wait for its answer, then retry to get the same result",
-            )
-            .into_response();
-        }
-    }
-    let _in_flight = InFlight { state, entry };
-
-    // Ledger commands keep their answer in the store, with the write; a
-    // retry finds it there. Only other routes (and refusals, which changed
-    // nothing) are kept here.
-    if !permission.is_some_and(kept_by_store) {
-        match state.store.api_response_get(org_id, key.as_str(), &request_hash).await {
-            Ok(Some((status, body))) => return replay(status, body),
-            Ok(None) => {}
-            Err(error) => return ApiError::from(error).into_response(),
-        }
+    match state.store.api_response_get(org_id, key.as_str(), &request_hash).await {
+        Ok(Some((status, body))) => return replay(status, body),
+        Ok(None) => {}
+        Err(error) => return ApiError::from(error).into_response(),
     }
 
-    let mut req = Request::from_parts(parts, Body::from(bytes));
-    req.extensions_mut().insert(key.clone());
-    let response = next.run(req).await;
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     count_posting(state, permission, &response);
     let status = response.status();
     // Answers that a retry could change are not kept: server errors and
     // "busy, try again".
-    let kept = response.extensions().get::<KeptByStore>().is_some() || permission.is_some_and(kept_by_store);
-    if status.is_server_error() || status == StatusCode::CONFLICT || kept {
+    if status.is_server_error() || status == StatusCode::CONFLICT {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -128,7 +123,8 @@ pub async fn run(state: &AppState, org_id: i64, permission: Option<Permission>, 
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The routes whose store command takes the Idempotency-Key itself.
+/// The routes whose store command takes the Idempotency-Key itself and
+/// keeps the answer in the same transaction as the write.
 fn kept_by_store(permission: Permission) -> bool {
     use Permission::*;
     matches!(

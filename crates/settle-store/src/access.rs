@@ -13,12 +13,11 @@ use argon2::Argon2;
 use rand::RngCore;
 use serde::Serialize;
 use settle_domain::access::Role;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit::{self, Actor, ACTOR};
 use crate::ops::{next_ids, Organisation};
-use crate::{now_text, Result, Store, StoreError};
+use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// Failed logins in a row that lock the login.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -82,10 +81,6 @@ pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Hashes a password with argon2id and a random salt (CPU-heavy: ~20 ms).
@@ -643,7 +638,9 @@ impl Store {
     }
 }
 
-fn org_from_row_at(row: &sqlx::any::AnyRow, start: usize) -> Result<Organisation> {
+/// An organisation from five columns starting at `start`: id, slug, name,
+/// base currency, aging buckets.
+pub(crate) fn org_from_row_at(row: &sqlx::any::AnyRow, start: usize) -> Result<Organisation> {
     Ok(Organisation {
         org_id: row.try_get(start)?,
         slug: row.try_get(start + 1)?,

@@ -86,7 +86,8 @@ pub fn row_hash(org_id: i64, row: &AuditRow) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Appends one row to `org_id`'s chain inside the caller's transaction.
+/// Appends one row to `org_id`'s chain inside the caller's transaction,
+/// as the current [`Actor`].
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     for_update: &str,
@@ -97,48 +98,17 @@ pub(crate) async fn append(
     after: Option<&Value>,
 ) -> Result<()> {
     let actor = current_actor();
-    let head = sqlx::query(&format!("SELECT seq, hash FROM audit_head WHERE org_id = $1{for_update}"))
-        .bind(org_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("audit head missing for organisation {org_id}")))?;
-    let mut row = AuditRow {
-        seq: head.try_get::<i64, _>(0)? + 1,
-        at: now_text(),
-        actor: actor.name,
-        address: actor.address,
-        action: action.to_string(),
-        record: record.to_string(),
-        before: before.map(Value::to_string),
-        after: after.map(Value::to_string),
-        prev_hash: head.try_get(1)?,
-        hash: String::new(),
+    let row = NewRow {
+        actor: &actor,
+        action,
+        record,
+        before,
+        after,
     };
-    row.hash = row_hash(org_id, &row);
-    sqlx::query(
-        "INSERT INTO audit_log (org_id, seq, at, actor, address, action, record, before_json, after_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(org_id)
-    .bind(row.seq)
-    .bind(&row.at)
-    .bind(&row.actor)
-    .bind(&row.address)
-    .bind(&row.action)
-    .bind(&row.record)
-    .bind(&row.before)
-    .bind(&row.after)
-    .bind(&row.prev_hash)
-    .bind(&row.hash)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
-        .bind(org_id)
-        .bind(row.seq)
-        .bind(&row.hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    let mut batch = crate::batch::Batch::default();
+    let head = stage(conn, for_update, org_id, &[row], &mut batch).await?;
+    batch.flush(conn, org_id).await?;
+    set_head(conn, org_id, head).await
 }
 
 /// A row to add to the chain with [`stage`].
@@ -236,35 +206,39 @@ impl Subject {
 /// The state an audit row records before and after a write: the account's
 /// balance, credit and status, and the invoice, payment or item named.
 pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Subject) -> Result<Option<Value>> {
-    let (sql, key): (&str, Value) = match subject {
+    enum Key {
+        Text(String),
+        Id(i64),
+    }
+    let (sql, key) = match subject {
         Subject::Account(n) => (
             "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, NULL, NULL, NULL \
              FROM account a WHERE a.org_id = $1 AND a.account_number = $2",
-            n.trim().to_ascii_uppercase().into(),
+            Key::Text(n.trim().to_ascii_uppercase()),
         ),
         Subject::Invoice(n) => (
             "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, i.invoice_number, i.status, NULL \
              FROM invoice i JOIN account a ON a.org_id = i.org_id AND a.account_id = i.account_id \
              WHERE i.org_id = $1 AND i.invoice_number = $2",
-            n.trim().to_ascii_uppercase().into(),
+            Key::Text(n.trim().to_ascii_uppercase()),
         ),
         Subject::Payment(id) => (
             "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, CAST(p.payment_id AS TEXT), p.status, NULL \
              FROM payment p JOIN account a ON a.org_id = p.org_id AND a.account_id = p.account_id \
              WHERE p.org_id = $1 AND p.payment_id = $2",
-            (*id).into(),
+            Key::Id(*id),
         ),
         Subject::Item(r) => (
             "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, o.reference, o.status, o.balance_minor \
              FROM open_item o JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
              WHERE o.org_id = $1 AND o.reference = $2",
-            r.trim().to_ascii_uppercase().into(),
+            Key::Text(r.trim().to_ascii_uppercase()),
         ),
     };
     let query = sqlx::query(sql).bind(org_id);
     let query = match key {
-        Value::Number(n) => query.bind(n.as_i64().unwrap_or_default()),
-        other => query.bind(other.as_str().unwrap_or_default().to_string()),
+        Key::Text(text) => query.bind(text),
+        Key::Id(id) => query.bind(id),
     };
     let Some(row) = query.fetch_optional(&mut *conn).await? else {
         return Ok(None);

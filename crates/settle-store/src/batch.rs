@@ -236,56 +236,31 @@ impl Batch {
         // fail the guard, the count comes up short, and the whole command
         // rolls back. Many changes go in one statement each for items and
         // accounts: `UPDATE ... FROM (VALUES ...)`, which both engines take.
-        let items: Vec<(i64, ItemChange)> = std::mem::take(&mut self.item_changes).into_iter().collect();
-        for chunk in items.chunks(500) {
-            let mut values = Vec::with_capacity(chunk.len());
-            let mut args = AnyArguments::default();
-            let mut n = 1;
-            bind(&mut args, org_id)?;
-            for (item_id, change) in chunk {
-                values.push(format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
-                n += 4;
-                bind(&mut args, *item_id)?;
-                bind(&mut args, change.balance_delta_minor)?;
-                bind(&mut args, i64::from(change.written_off))?;
-                bind(&mut args, i64::from(change.void))?;
-            }
-            let sql = format!(
+        let items: Vec<Vec<i64>> = std::mem::take(&mut self.item_changes)
+            .into_iter()
+            .map(|(item_id, c)| vec![item_id, c.balance_delta_minor, i64::from(c.written_off), i64::from(c.void)])
+            .collect();
+        update_from_values(conn, org_id, &items, |values| {
+            format!(
                 "UPDATE open_item SET balance_minor = open_item.balance_minor + v.column2, \
                  written_off = CASE WHEN v.column3 = 1 THEN 1 WHEN open_item.balance_minor + v.column2 > 0 THEN 0 ELSE open_item.written_off END, \
                  status = CASE WHEN v.column4 = 1 THEN 'void' WHEN open_item.balance_minor + v.column2 = 0 THEN 'closed' ELSE 'open' END \
-                 FROM (VALUES {}) AS v WHERE open_item.org_id = $1 AND open_item.item_id = v.column1 \
-                 AND open_item.balance_minor + v.column2 >= 0 AND open_item.balance_minor + v.column2 <= open_item.amount_minor",
-                values.join(", ")
-            );
-            let done = sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-            if done.rows_affected() != chunk.len() as u64 {
-                return Err(StoreError::Contention);
-            }
-        }
-        let accounts: Vec<(i64, (i64, i64))> = std::mem::take(&mut self.account_deltas).into_iter().collect();
-        for chunk in accounts.chunks(500) {
-            let mut values = Vec::with_capacity(chunk.len());
-            let mut args = AnyArguments::default();
-            let mut n = 1;
-            bind(&mut args, org_id)?;
-            for (account_id, (balance_delta, credit_delta)) in chunk {
-                values.push(format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
-                n += 3;
-                bind(&mut args, *account_id)?;
-                bind(&mut args, *balance_delta)?;
-                bind(&mut args, *credit_delta)?;
-            }
-            let sql = format!(
+                 FROM (VALUES {values}) AS v WHERE open_item.org_id = $1 AND open_item.item_id = v.column1 \
+                 AND open_item.balance_minor + v.column2 >= 0 AND open_item.balance_minor + v.column2 <= open_item.amount_minor"
+            )
+        })
+        .await?;
+        let accounts: Vec<Vec<i64>> = std::mem::take(&mut self.account_deltas)
+            .into_iter()
+            .map(|(account_id, (balance_delta, credit_delta))| vec![account_id, balance_delta, credit_delta])
+            .collect();
+        update_from_values(conn, org_id, &accounts, |values| {
+            format!(
                 "UPDATE account SET balance_minor = account.balance_minor + v.column2, credit_minor = account.credit_minor + v.column3 \
-                 FROM (VALUES {}) AS v WHERE account.org_id = $1 AND account.account_id = v.column1 AND account.credit_minor + v.column3 >= 0",
-                values.join(", ")
-            );
-            let done = sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-            if done.rows_affected() != chunk.len() as u64 {
-                return Err(StoreError::Contention);
-            }
-        }
+                 FROM (VALUES {values}) AS v WHERE account.org_id = $1 AND account.account_id = v.column1 AND account.credit_minor + v.column3 >= 0"
+            )
+        })
+        .await?;
         for (invoice_id, status, void_entry) in std::mem::take(&mut self.invoice_updates) {
             sqlx::query("UPDATE invoice SET status = $3, void_entry_id = COALESCE($4, void_entry_id) WHERE org_id = $1 AND invoice_id = $2")
                 .bind(org_id)
@@ -311,8 +286,35 @@ impl Batch {
     }
 }
 
-fn bind(args: &mut AnyArguments<'static>, value: i64) -> Result<()> {
-    args.add(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+/// Runs `statement(values)` over `rows` in chunks, where `values` is the
+/// `($2, $3, ...), (...)` list of the chunk and `$1` the organisation; each
+/// row must be updated exactly once, or a guard refused it and the whole
+/// command rolls back as contention.
+async fn update_from_values(conn: &mut AnyConnection, org_id: i64, rows: &[Vec<i64>], statement: impl Fn(&str) -> String) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut values = Vec::with_capacity(chunk.len());
+        let mut args = AnyArguments::default();
+        args.add(org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut n = 1;
+        for row in chunk {
+            let placeholders: Vec<String> = row
+                .iter()
+                .map(|_| {
+                    n += 1;
+                    format!("${n}")
+                })
+                .collect();
+            values.push(format!("({})", placeholders.join(", ")));
+            for value in row {
+                args.add(*value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+        }
+        let done = sqlx::query_with(&statement(&values.join(", ")), args).execute(&mut *conn).await?;
+        if done.rows_affected() != chunk.len() as u64 {
+            return Err(StoreError::Contention);
+        }
+    }
+    Ok(())
 }
 
 async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: Vec<Vec<V>>) -> Result<()> {

@@ -402,6 +402,27 @@ pub struct FeeEntry {
     pub amount: String,
 }
 
+/// "charge-master", or a payer's code in capitals.
+fn schedule_name(schedule: &str) -> String {
+    let schedule = schedule.trim().to_ascii_uppercase();
+    if schedule == CHARGE_MASTER.to_ascii_uppercase() {
+        CHARGE_MASTER.to_string()
+    } else {
+        schedule
+    }
+}
+
+/// procedure_code, modifier, effective_from, currency, amount_minor.
+fn fee_from_row(r: &sqlx::any::AnyRow) -> Result<FeeEntry> {
+    let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>(3)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(FeeEntry {
+        procedure_code: r.try_get(0)?,
+        modifier: r.try_get(1)?,
+        effective_from: crate::ops::parse_date(&r.try_get::<String, _>(2)?)?,
+        amount: settle_domain::money::Money::from_minor(r.try_get(4)?, currency).to_decimal_string(),
+    })
+}
+
 impl Store {
     /// Loads prices into a schedule (the charge master, or a payer's code),
     /// all or nothing; a price for the same code, modifier and date is
@@ -409,12 +430,7 @@ impl Store {
     pub async fn import_fee_schedule(&self, org: &Organisation, schedule: &str, entries: &[FeeEntry]) -> Result<usize> {
         use settle_domain::codes::{Modifier, ProcedureCode};
         let currency = settle_domain::money::Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let schedule = schedule.trim().to_ascii_uppercase();
-        let schedule = if schedule == CHARGE_MASTER.to_ascii_uppercase() {
-            CHARGE_MASTER.to_string()
-        } else {
-            schedule
-        };
+        let schedule = schedule_name(schedule);
         let mut rows = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
             let code = ProcedureCode::parse(&entry.procedure_code).map_err(|e| StoreError::invalid("procedure_code", format!("entry {}: {e}", i + 1)))?;
@@ -482,12 +498,7 @@ impl Store {
 
     /// A schedule's prices, by code and modifier, newest first within each.
     pub async fn fee_schedule(&self, org: &Organisation, schedule: &str) -> Result<Vec<FeeEntry>> {
-        let schedule = schedule.trim().to_ascii_uppercase();
-        let schedule = if schedule == CHARGE_MASTER.to_ascii_uppercase() {
-            CHARGE_MASTER.to_string()
-        } else {
-            schedule
-        };
+        let schedule = schedule_name(schedule);
         let rows = sqlx::query(
             "SELECT procedure_code, modifier, effective_from, currency, amount_minor FROM fee_schedule_entry \
              WHERE org_id = $1 AND schedule = $2 ORDER BY procedure_code, modifier, effective_from DESC",
@@ -496,28 +507,13 @@ impl Store {
         .bind(&schedule)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>(3)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(FeeEntry {
-                    procedure_code: r.try_get(0)?,
-                    modifier: r.try_get(1)?,
-                    effective_from: crate::ops::parse_date(&r.try_get::<String, _>(2)?)?,
-                    amount: settle_domain::money::Money::from_minor(r.try_get(4)?, currency).to_decimal_string(),
-                })
-            })
-            .collect()
+        rows.iter().map(fee_from_row).collect()
     }
 
     /// The price in effect on `date` for a code (and modifier, falling back
     /// to the code without one), or `None`.
     pub async fn fee_for(&self, org: &Organisation, schedule: &str, code: &str, modifier: &str, date: Date) -> Result<Option<FeeEntry>> {
-        let schedule = schedule.trim().to_ascii_uppercase();
-        let schedule = if schedule == CHARGE_MASTER.to_ascii_uppercase() {
-            CHARGE_MASTER.to_string()
-        } else {
-            schedule
-        };
+        let schedule = schedule_name(schedule);
         let row = sqlx::query(
             "SELECT procedure_code, modifier, effective_from, currency, amount_minor FROM fee_schedule_entry \
              WHERE org_id = $1 AND schedule = $2 AND procedure_code = $3 AND (modifier = $4 OR modifier = '') AND effective_from <= $5 \
@@ -530,13 +526,6 @@ impl Store {
         .bind(date.to_string())
         .fetch_optional(self.pool())
         .await?;
-        let Some(r) = row else { return Ok(None) };
-        let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>(3)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(Some(FeeEntry {
-            procedure_code: r.try_get(0)?,
-            modifier: r.try_get(1)?,
-            effective_from: crate::ops::parse_date(&r.try_get::<String, _>(2)?)?,
-            amount: settle_domain::money::Money::from_minor(r.try_get(4)?, currency).to_decimal_string(),
-        }))
+        row.as_ref().map(fee_from_row).transpose()
     }
 }

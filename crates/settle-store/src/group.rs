@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::audit::{self, Actor, ACTOR};
 use crate::batch::{self, Batch};
 use crate::ops::{AccountRow, IdBlock, ItemRow, NewPayment, Organisation, PaymentPosted};
-use crate::{now_text, Result, Store, StoreError};
+use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// The most payments one commit takes.
 const MAX_GROUP: usize = 256;
@@ -67,11 +67,6 @@ pub(crate) fn start(store: Store) -> mpsc::UnboundedSender<PaymentJob> {
         }
     });
     sender
-}
-
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
 impl Store {
@@ -240,17 +235,13 @@ impl Store {
         if ids.is_empty() {
             return Ok((accounts, items));
         }
-        let mut sql = String::from(
+        let (sql, args) = in_list(
             "SELECT item_id, reference, invoice_id, issue_date, due_date, amount_minor, balance_minor, status, account_id \
-             FROM open_item WHERE org_id = $1 AND status = 'open' AND account_id IN (",
-        );
-        let mut args = AnyArguments::default();
-        args.add(org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        for (n, id) in ids.iter().enumerate() {
-            sql.push_str(&format!("{}${}", if n == 0 { "" } else { ", " }, n + 2));
-            args.add(*id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        }
-        sql.push_str(") ORDER BY account_id, due_date, item_id");
+             FROM open_item WHERE org_id = $1 AND status = 'open' AND account_id IN",
+            org_id,
+            &ids,
+            " ORDER BY account_id, due_date, item_id",
+        )?;
         for row in sqlx::query_with(&sql, args).fetch_all(&mut *conn).await? {
             let account_id: i64 = row.try_get(8)?;
             items.entry(account_id).or_default().push(crate::ops::item_from_row(&row)?);
@@ -260,7 +251,10 @@ impl Store {
 }
 
 /// `head ($2, $3, ...)tail` with `values` bound after the organisation.
-fn in_list(head: &str, org_id: i64, values: &[String], tail: &str) -> Result<(String, AnyArguments<'static>)> {
+fn in_list<T>(head: &str, org_id: i64, values: &[T], tail: &str) -> Result<(String, AnyArguments<'static>)>
+where
+    T: Clone + Send + 'static + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
     let mut sql = format!("{head} (");
     let mut args = AnyArguments::default();
     args.add(org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;

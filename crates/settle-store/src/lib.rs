@@ -220,6 +220,12 @@ impl Store {
     }
 }
 
+/// SHA-256 as lowercase hex: request hashes, token and session digests.
+pub(crate) fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
 /// The current instant as RFC 3339 text, for `created_at` columns. Only the
 /// store and the doors read the clock; the domain never does.
 pub(crate) fn now_text() -> String {

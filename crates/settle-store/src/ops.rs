@@ -14,12 +14,11 @@ use settle_domain::invoice::{price_lines, InvoiceStatus, LineInput, PaymentTerms
 use settle_domain::ledger::GlAccount;
 use settle_domain::money::{Currency, Money};
 use settle_domain::{Date, Decimal, IdempotencyKey};
-use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Subject};
 use crate::batch::{self, Batch, V};
-use crate::{now_text, Result, Store, StoreError};
+use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// Runs `$body` in a write transaction with idempotency and retries on
 /// contention. `$tx` names the transaction inside the body.
@@ -99,10 +98,6 @@ async fn idempotency_store(conn: &mut AnyConnection, org_id: i64, key: &Idempote
         Err(StoreError::Conflict { .. }) => Err(StoreError::Contention),
         Err(other) => Err(other),
     }
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Reserves `count` consecutive ids from an organisation's counter.
@@ -815,17 +810,7 @@ impl Store {
         let rows = sqlx::query("SELECT org_id, slug, name, base_currency, aging_buckets FROM organisation ORDER BY org_id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Organisation {
-                    org_id: r.try_get(0)?,
-                    slug: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    base_currency: r.try_get(3)?,
-                    aging_buckets: r.try_get(4)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| crate::access::org_from_row_at(r, 0)).collect()
     }
 
     /// Finds an organisation by slug; with none given, the only one there is.

@@ -10,7 +10,7 @@ use settle_store::ops::{AccountCreated, ApplyCredit, ApplyTo, CreditApplied, New
 use settle_store::reports::{AccountDetail, AccountFilter, AccountSummary};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{page_size, Kept, Key, Page};
+use super::{page_size, Key, Page};
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
@@ -56,8 +56,8 @@ pub async fn list(State(state): State<AppState>, Auth(p): Auth, Params(q): Param
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccount,
     responses((status = 201, body = AccountCreated)),
     security(("bearer" = ["accounts.write"])))]
-pub async fn create(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewAccount>) -> ApiResult<Kept<AccountCreated>> {
-    Ok(Kept(StatusCode::CREATED, state.store.add_account(&p.org, &cmd, key.as_ref()).await?))
+pub async fn create(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewAccount>) -> ApiResult<(StatusCode, Json<AccountCreated>)> {
+    Ok((StatusCode::CREATED, Json(state.store.add_account(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 /// Everything about one account: party, contacts, open items, payments with
@@ -122,14 +122,14 @@ pub async fn apply_credit(
     Key(key): Key,
     Path(number): Path<String>,
     Body(body): Body<ApplyCreditRequest>,
-) -> ApiResult<Kept<CreditApplied>> {
+) -> ApiResult<(StatusCode, Json<CreditApplied>)> {
     let cmd = ApplyCredit {
         account_number: number,
         date: body.date,
         apply_to: body.apply_to,
         amount: body.amount,
     };
-    Ok(Kept(StatusCode::OK, state.store.apply_credit(&p.org, &cmd, key.as_ref()).await?))
+    Ok((StatusCode::OK, Json(state.store.apply_credit(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 pub fn today() -> Date {

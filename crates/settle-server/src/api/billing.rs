@@ -9,7 +9,7 @@ use settle_store::ops::*;
 use settle_store::reports::{InvoiceDetail, InvoiceFilter, InvoiceSummary, PaymentFilter, PaymentSummary};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{id_cursor, page_size, Kept, Key, Page};
+use super::{id_cursor, page_size, Key, Page};
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
@@ -58,8 +58,13 @@ pub async fn list_invoices(State(state): State<AppState>, Auth(p): Auth, Params(
 #[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", request_body = NewInvoice,
     responses((status = 201, body = InvoiceCreated)),
     security(("bearer" = ["invoices.write"])))]
-pub async fn create_invoice(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewInvoice>) -> ApiResult<Kept<InvoiceCreated>> {
-    Ok(Kept(StatusCode::CREATED, state.store.create_invoice(&p.org, &cmd, key.as_ref()).await?))
+pub async fn create_invoice(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Body(cmd): Body<NewInvoice>,
+) -> ApiResult<(StatusCode, Json<InvoiceCreated>)> {
+    Ok((StatusCode::CREATED, Json(state.store.create_invoice(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 /// One invoice with its lines and everything applied to it (an audited read).
@@ -79,9 +84,14 @@ pub async fn show_invoice(State(state): State<AppState>, Auth(p): Auth, Path(num
     params(("number" = String, Path, description = "The invoice number", example = "INV-000001")),
     responses((status = 200, body = InvoiceCreated)),
     security(("bearer" = ["invoices.write"])))]
-pub async fn issue_invoice(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Path(number): Path<String>) -> ApiResult<Kept<InvoiceCreated>> {
+pub async fn issue_invoice(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Path(number): Path<String>,
+) -> ApiResult<(StatusCode, Json<InvoiceCreated>)> {
     let cmd = IssueInvoice { invoice_number: number };
-    Ok(Kept(StatusCode::OK, state.store.issue_invoice(&p.org, &cmd, key.as_ref()).await?))
+    Ok((StatusCode::OK, Json(state.store.issue_invoice(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -103,13 +113,13 @@ pub async fn void_invoice(
     Key(key): Key,
     Path(number): Path<String>,
     Body(body): Body<VoidRequest>,
-) -> ApiResult<Kept<InvoiceCreated>> {
+) -> ApiResult<(StatusCode, Json<InvoiceCreated>)> {
     let cmd = VoidInvoice {
         invoice_number: number,
         date: body.date,
         reason: body.reason,
     };
-    Ok(Kept(StatusCode::OK, state.store.void_invoice(&p.org, &cmd, key.as_ref()).await?))
+    Ok((StatusCode::OK, Json(state.store.void_invoice(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -154,8 +164,13 @@ pub async fn list_payments(State(state): State<AppState>, Auth(p): Auth, Params(
 #[utoipa::path(post, path = "/api/v1/payments", tag = "payments", request_body = NewPayment,
     responses((status = 201, body = PaymentPosted)),
     security(("bearer" = ["payments.post"])))]
-pub async fn post_payment(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewPayment>) -> ApiResult<Kept<PaymentPosted>> {
-    Ok(Kept(StatusCode::CREATED, state.store.post_payment(&p.org, &cmd, key.as_ref()).await?))
+pub async fn post_payment(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Body(cmd): Body<NewPayment>,
+) -> ApiResult<(StatusCode, Json<PaymentPosted>)> {
+    Ok((StatusCode::CREATED, Json(state.store.post_payment(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 /// A payment and where it went.
@@ -201,36 +216,46 @@ pub async fn reverse_payment(
     Key(key): Key,
     Path(payment_id): Path<i64>,
     Body(body): Body<ReverseRequest>,
-) -> ApiResult<Kept<PaymentReversed>> {
+) -> ApiResult<(StatusCode, Json<PaymentReversed>)> {
     let cmd = ReversePayment {
         payment_id,
         date: body.date,
         reason: body.reason,
         fee: body.fee,
     };
-    Ok(Kept(StatusCode::OK, state.store.reverse_payment(&p.org, &cmd, key.as_ref()).await?))
+    Ok((StatusCode::OK, Json(state.store.reverse_payment(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 /// Reduce an item's balance without cash: a discount, write-off or correction.
 #[utoipa::path(post, path = "/api/v1/adjustments", tag = "credits", request_body = NewAdjustment,
     responses((status = 201, body = AdjustmentPosted)),
     security(("bearer" = ["adjustments.post"])))]
-pub async fn adjust(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewAdjustment>) -> ApiResult<Kept<AdjustmentPosted>> {
-    Ok(Kept(StatusCode::CREATED, state.store.adjust(&p.org, &cmd, key.as_ref()).await?))
+pub async fn adjust(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Body(cmd): Body<NewAdjustment>,
+) -> ApiResult<(StatusCode, Json<AdjustmentPosted>)> {
+    Ok((StatusCode::CREATED, Json(state.store.adjust(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 /// Issue a credit note, applied to items or kept as credit.
 #[utoipa::path(post, path = "/api/v1/credit-notes", tag = "credits", request_body = NewCreditNote,
     responses((status = 201, body = CreditNoteIssued)),
     security(("bearer" = ["credit_notes.issue"])))]
-pub async fn credit_note(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewCreditNote>) -> ApiResult<Kept<CreditNoteIssued>> {
-    Ok(Kept(StatusCode::CREATED, state.store.credit_note(&p.org, &cmd, key.as_ref()).await?))
+pub async fn credit_note(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Body(cmd): Body<NewCreditNote>,
+) -> ApiResult<(StatusCode, Json<CreditNoteIssued>)> {
+    Ok((StatusCode::CREATED, Json(state.store.credit_note(&p.org, &cmd, key.as_ref()).await?)))
 }
 
 /// Pay money back out of an account's credit balance.
 #[utoipa::path(post, path = "/api/v1/refunds", tag = "credits", request_body = NewRefund,
     responses((status = 201, body = RefundIssued)),
     security(("bearer" = ["refunds.issue"])))]
-pub async fn refund(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewRefund>) -> ApiResult<Kept<RefundIssued>> {
-    Ok(Kept(StatusCode::CREATED, state.store.refund(&p.org, &cmd, key.as_ref()).await?))
+pub async fn refund(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewRefund>) -> ApiResult<(StatusCode, Json<RefundIssued>)> {
+    Ok((StatusCode::CREATED, Json(state.store.refund(&p.org, &cmd, key.as_ref()).await?)))
 }

@@ -155,18 +155,6 @@ impl Modify for Conventions {
     }
 }
 
-/// The answer to a ledger command whose store call took the
-/// Idempotency-Key: the store kept this answer with the write.
-pub struct Kept<T>(pub StatusCode, pub T);
-
-impl<T: Serialize> axum::response::IntoResponse for Kept<T> {
-    fn into_response(self) -> axum::response::Response {
-        let mut response = (self.0, axum::Json(self.1)).into_response();
-        response.extensions_mut().insert(crate::idempotency::KeptByStore);
-        response
-    }
-}
-
 /// A page of a list, with the cursor for the next page.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
