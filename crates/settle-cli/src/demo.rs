@@ -201,6 +201,7 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result
     println!("\nNext, from this checkout (or with `settle` in place of `cargo run --release --`):");
     println!("  cargo run --release -- --org clinic account list --with-balance");
     println!("  cargo run --release -- --org supply report aging --by account");
+    println!("  cargo run --release -- serve      # the JSON API; reference at http://127.0.0.1:8080/api/v1/docs");
     Ok(())
 }
 

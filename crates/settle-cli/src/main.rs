@@ -546,7 +546,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Claim(ClaimCommand::Scrub { file, as_of }) => return claim::scrub_file(&store, &org, &file, as_of.unwrap_or_else(today)).await,
         Command::Fees(FeesCommand::List { payer }) => {
             let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
-            for fee in store.fee_schedule(&org, &schedule).await? {
+            let fees = store.fee_schedule(&org, &schedule).await?;
+            if fees.is_empty() {
+                println!("The {schedule} fee schedule has no prices; load some with `settle fees import FILE.csv`.");
+            }
+            for fee in fees {
                 println!("{:<6} {:<3} from {}  {:>12}", fee.procedure_code, fee.modifier, fee.effective_from, fee.amount);
             }
         }
