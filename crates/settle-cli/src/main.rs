@@ -41,6 +41,27 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+enum ApprovalAction {
+    /// What is waiting (or, with --all, everything decided too).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Approve a held write-off: it posts now, as asked.
+    Approve {
+        id: i64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Reject a held write-off: nothing posts.
+    Reject {
+        id: i64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum Command {
     /// Create an organisation (and the database, if new).
     Init {
@@ -101,6 +122,11 @@ enum Command {
         date: Option<Date>,
         #[command(flatten)]
         key: KeyArg,
+    },
+    /// Write-offs held for approval: list, approve, reject.
+    Approval {
+        #[command(subcommand)]
+        action: ApprovalAction,
     },
     /// Issue a credit note (returns, allowances) to an account.
     CreditNote {
@@ -766,8 +792,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             date,
             key,
         } => {
-            let posted = store
-                .adjust(
+            let outcome = store
+                .submit_adjustment(
                     &org,
                     &NewAdjustment {
                         reference,
@@ -779,8 +805,48 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     key.parse()?.as_ref(),
                 )
                 .await?;
-            println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
+            match outcome {
+                settle_store::office::AdjustmentOutcome::Posted(posted) => {
+                    println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
+                }
+                settle_store::office::AdjustmentOutcome::Held(held) => {
+                    println!(
+                        "Held for approval as request {}: {} {} on {} is above the write-off approval limit; \
+                         another coordinator approves it with `settle approval approve {}` or in the Approvals page",
+                        held.approval_id, held.reason, held.amount, held.reference, held.approval_id
+                    );
+                }
+            }
         }
+        Command::Approval { action } => match action {
+            ApprovalAction::List { all } => {
+                let rows = store.approvals(&org, if all { None } else { Some("pending") }, 1000).await?;
+                if rows.is_empty() {
+                    println!("Nothing is waiting for approval.");
+                }
+                for a in rows {
+                    println!(
+                        "#{:<5} {:<9} {:<12} {:<24} {:>12} {}  asked by {} on {}",
+                        a.approval_id, a.status, a.reference, a.reason, a.amount, a.currency, a.requested_by, a.requested_at
+                    );
+                }
+            }
+            ApprovalAction::Approve { id, note } => {
+                let decided = store.decide_approval(&org, id, true, &note).await?;
+                println!(
+                    "Approved request {}: {} {} posted to {} as adjustment {}",
+                    decided.approval_id,
+                    decided.reason,
+                    decided.amount,
+                    decided.reference,
+                    decided.adjustment_id.unwrap_or_default()
+                );
+            }
+            ApprovalAction::Reject { id, note } => {
+                let decided = store.decide_approval(&org, id, false, &note).await?;
+                println!("Rejected request {}; nothing was posted", decided.approval_id);
+            }
+        },
         Command::CreditNote {
             account,
             amount,

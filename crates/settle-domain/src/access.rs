@@ -56,12 +56,12 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::BillingCoordinator => !matches!(permission, AuditRead | UsersManage),
+            Role::BillingCoordinator => !matches!(permission, AuditRead | UsersManage | SettingsManage),
             Role::BillingSpecialist => matches!(
                 permission,
-                AccountsRead | AccountsWrite | ContactsWrite | InvoicesWrite | PaymentsPost | CreditsApply | ReportsRead
+                AccountsRead | AccountsWrite | ContactsWrite | NotesWrite | InvoicesWrite | PaymentsPost | CreditsApply | AdjustmentsPost | ReportsRead
             ),
-            Role::CollectionsSpecialist => matches!(permission, AccountsRead | ContactsWrite | PaymentsPost | ReportsRead),
+            Role::CollectionsSpecialist => matches!(permission, AccountsRead | ContactsWrite | NotesWrite | PaymentsPost | ReportsRead),
             Role::Auditor => matches!(permission, AccountsRead | ReportsRead | JournalRead | AuditRead),
         }
     }
@@ -97,8 +97,11 @@ pub enum Permission {
     PaymentsReverse,
     /// Apply unapplied credit to open items.
     CreditsApply,
-    /// Discounts, write-offs and corrections.
+    /// Discounts, write-offs and corrections; a write-off above the
+    /// organisation's approval limit is held for someone else's approval.
     AdjustmentsPost,
+    /// Approve or reject a held write-off (never one's own).
+    AdjustmentsApprove,
     /// Issue credit notes.
     CreditNotesIssue,
     /// Pay money back out of a credit balance.
@@ -113,10 +116,14 @@ pub enum Permission {
     UsersManage,
     /// Insurance payers and providers.
     PayersManage,
+    /// Add notes to an account.
+    NotesWrite,
+    /// Organisation settings: default terms, aging buckets, approval limit.
+    SettingsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 19] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -126,6 +133,7 @@ impl Permission {
         Permission::PaymentsReverse,
         Permission::CreditsApply,
         Permission::AdjustmentsPost,
+        Permission::AdjustmentsApprove,
         Permission::CreditNotesIssue,
         Permission::RefundsIssue,
         Permission::ReportsRead,
@@ -133,6 +141,8 @@ impl Permission {
         Permission::AuditRead,
         Permission::UsersManage,
         Permission::PayersManage,
+        Permission::NotesWrite,
+        Permission::SettingsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -146,6 +156,7 @@ impl Permission {
             Permission::PaymentsReverse => "payments.reverse",
             Permission::CreditsApply => "credits.apply",
             Permission::AdjustmentsPost => "adjustments.post",
+            Permission::AdjustmentsApprove => "adjustments.approve",
             Permission::CreditNotesIssue => "credit_notes.issue",
             Permission::RefundsIssue => "refunds.issue",
             Permission::ReportsRead => "reports.read",
@@ -153,6 +164,8 @@ impl Permission {
             Permission::AuditRead => "audit.read",
             Permission::UsersManage => "users.manage",
             Permission::PayersManage => "payers.manage",
+            Permission::NotesWrite => "notes.write",
+            Permission::SettingsManage => "settings.manage",
         }
     }
 }
@@ -185,6 +198,9 @@ mod tests {
             Permission::RefundsIssue,
             Permission::UsersManage,
             Permission::PayersManage,
+            Permission::AdjustmentsApprove,
+            Permission::NotesWrite,
+            Permission::SettingsManage,
         ];
         assert!(writes.iter().all(|p| !Role::Auditor.allows(*p)));
         assert!(Role::Auditor.allows(Permission::AuditRead));
@@ -192,6 +208,8 @@ mod tests {
             assert_eq!(role.allows(Permission::UsersManage), role == Role::Admin, "{role}");
         }
         assert!(!Role::CollectionsSpecialist.allows(Permission::RefundsIssue));
-        assert!(!Role::BillingSpecialist.allows(Permission::AdjustmentsPost));
+        assert!(!Role::BillingSpecialist.allows(Permission::AdjustmentsApprove));
+        assert!(Role::BillingCoordinator.allows(Permission::AdjustmentsApprove));
+        assert!(!Role::BillingCoordinator.allows(Permission::SettingsManage));
     }
 }

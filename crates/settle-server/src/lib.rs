@@ -13,6 +13,7 @@ mod guard;
 pub mod idempotency;
 mod metrics;
 pub mod problem;
+pub mod web;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -121,6 +122,7 @@ pub fn app(store: Store, config: Config) -> Router {
     };
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        .merge(web::routes(state.clone()))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/docs", get(|| async { Html(docs::DOCS_PAGE) }))
         .route("/healthz", get(healthz))

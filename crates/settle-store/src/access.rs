@@ -170,6 +170,11 @@ fn now_plus(duration: Duration) -> String {
     jiff::Timestamp::now().checked_add(span).unwrap_or(jiff::Timestamp::MAX).to_string()
 }
 
+/// A one-time password: 20 random characters.
+pub fn generate_password() -> String {
+    new_secret()[..20].to_string()
+}
+
 impl Store {
     /// Adds a user. Without a password, one is generated and returned.
     pub async fn add_user(
@@ -187,7 +192,7 @@ impl Store {
                 check_password(p)?;
                 None
             }
-            None => Some(new_secret()[..20].to_string()),
+            None => Some(generate_password()),
         };
         let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))

@@ -11,8 +11,10 @@ pub mod audit;
 pub mod batch;
 pub mod bulk;
 pub mod claims;
+pub mod dashboard;
 mod error;
 mod group;
+pub mod office;
 pub mod ops;
 pub mod reports;
 #[cfg(feature = "testing")]

@@ -67,8 +67,9 @@ macro_rules! write_command {
         }
     }};
 }
+pub(crate) use write_command;
 
-async fn idempotency_lookup(conn: &mut AnyConnection, org_id: i64, key: &IdempotencyKey, request_json: &str) -> Result<Option<String>> {
+pub(crate) async fn idempotency_lookup(conn: &mut AnyConnection, org_id: i64, key: &IdempotencyKey, request_json: &str) -> Result<Option<String>> {
     let row = sqlx::query("SELECT request_sha256, response FROM idempotency_key WHERE org_id = $1 AND idem_key = $2")
         .bind(org_id)
         .bind(key.as_str())
@@ -82,7 +83,7 @@ async fn idempotency_lookup(conn: &mut AnyConnection, org_id: i64, key: &Idempot
     Ok(Some(row.try_get(1)?))
 }
 
-async fn idempotency_store(conn: &mut AnyConnection, org_id: i64, key: &IdempotencyKey, request_json: &str, response_json: &str) -> Result<()> {
+pub(crate) async fn idempotency_store(conn: &mut AnyConnection, org_id: i64, key: &IdempotencyKey, request_json: &str, response_json: &str) -> Result<()> {
     let outcome = sqlx::query("INSERT INTO idempotency_key (org_id, idem_key, request_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(org_id)
         .bind(key.as_str())
@@ -130,6 +131,8 @@ const COUNTERS: &[&str] = &[
     "payer",
     "provider",
     "coverage",
+    "note",
+    "approval",
 ];
 
 // ---------------------------------------------------------------------------
@@ -416,6 +419,7 @@ audited! {
     NewInvoice => "invoice.create", |c| Subject::Account(c.account_number.clone());
     IssueInvoice => "invoice.issue", |c| Subject::Invoice(c.invoice_number.clone());
     VoidInvoice => "invoice.void", |c| Subject::Invoice(c.invoice_number.clone());
+    EditDraftInvoice => "invoice.edit", |c| Subject::Invoice(c.invoice_number.clone());
     NewPayment => "payment.post", |c| Subject::Account(c.account_number.clone());
     ReversePayment => "payment.reverse", |c| Subject::Payment(c.payment_id);
     NewAdjustment => "adjustment.post", |c| Subject::Item(c.reference.clone());
@@ -438,7 +442,7 @@ pub(crate) fn check_method(method: &str) -> Result<String> {
     }
 }
 
-fn check_text(field: &'static str, text: &str, max: usize) -> Result<String> {
+pub(crate) fn check_text(field: &'static str, text: &str, max: usize) -> Result<String> {
     let len = text.chars().count();
     if len > max {
         return Err(StoreError::invalid(field, format!("is {len} characters long; at most {max}")));
@@ -453,7 +457,7 @@ pub(crate) fn parse_amount(field: &'static str, text: &str, currency: Currency) 
     Money::parse(text, currency).map_err(|e| StoreError::invalid(field, e))
 }
 
-fn positive_amount(field: &'static str, text: &str, currency: Currency) -> Result<Money> {
+pub(crate) fn positive_amount(field: &'static str, text: &str, currency: Currency) -> Result<Money> {
     let money = parse_amount(field, text, currency)?;
     if money.amount_minor() <= 0 {
         return Err(StoreError::invalid(field, format!("{text:?} must be greater than zero")));
@@ -461,7 +465,7 @@ fn positive_amount(field: &'static str, text: &str, currency: Currency) -> Resul
     Ok(money)
 }
 
-fn fmt(amount_minor: i64, currency: Currency) -> String {
+pub(crate) fn fmt(amount_minor: i64, currency: Currency) -> String {
     Money::from_minor(amount_minor, currency).to_decimal_string()
 }
 
@@ -487,6 +491,68 @@ impl AccountRow {
             gl: self.ar_kind.gl(),
         }
     }
+}
+
+/// Checks and prices an invoice's lines, terms and memo for `account`.
+pub(crate) fn price_invoice(
+    account: &AccountRow,
+    cmd: &NewInvoice,
+) -> Result<(
+    String,
+    Vec<settle_domain::invoice::PricedLine>,
+    settle_domain::invoice::InvoiceTotals,
+    PaymentTerms,
+    Date,
+)> {
+    let memo = check_text("memo", &cmd.memo, 500)?;
+    let mut inputs = Vec::with_capacity(cmd.lines.len());
+    for (index, line) in cmd.lines.iter().enumerate() {
+        let n = index + 1;
+        let bad = |field: &str, e: &dyn std::fmt::Display| StoreError::Invalid {
+            field: "lines",
+            message: format!("line {n}: {field}: {e}"),
+        };
+        let quantity: Decimal = line.quantity.trim().parse().map_err(|e| bad("quantity", &e))?;
+        let unit_price = Money::parse(&line.unit_price, account.currency).map_err(|e| bad("unit_price", &e))?;
+        let tax_rate_percent: Decimal = line.tax_rate.trim().parse().map_err(|e| bad("tax_rate", &e))?;
+        let item_code = check_text("lines.item_code", &line.item_code, 40)?;
+        let description = check_text("lines.description", &line.description, 500)?;
+        inputs.push(LineInput {
+            item_code,
+            description,
+            quantity,
+            unit_price,
+            tax_rate_percent,
+        });
+    }
+    let (priced, totals) = price_lines(inputs).map_err(|e| StoreError::invalid("lines", e))?;
+    let terms_text = cmd.terms.clone().unwrap_or_else(|| account.payment_terms.clone());
+    let terms = PaymentTerms::parse(&terms_text).map_err(|e| StoreError::invalid("terms", e))?;
+    let due_date = terms.due_date(cmd.issue_date).map_err(|e| StoreError::invalid("terms", e))?;
+    Ok((memo, priced, totals, terms, due_date))
+}
+
+/// A draft invoice's new content: it replaces the lines, dates and memo.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditDraftInvoice {
+    #[schema(example = "INV-000001")]
+    pub invoice_number: String,
+    pub issue_date: Date,
+    pub terms: Option<String>,
+    pub lines: Vec<NewInvoiceLine>,
+    #[serde(default)]
+    pub memo: String,
+}
+
+/// An adjustment that passed its checks, ready to stage or to hold.
+pub(crate) struct CheckedAdjustment {
+    pub reason: AdjustmentReason,
+    pub item: ItemRow,
+    pub account: AccountRow,
+    pub amount: Money,
+    pub memo: String,
+    pub date: Date,
 }
 
 #[derive(Clone, Debug)]
@@ -550,7 +616,7 @@ impl Store {
         rows.iter().map(item_from_row).collect()
     }
 
-    async fn item_by_reference(&self, conn: &mut AnyConnection, org_id: i64, reference: &str) -> Result<(ItemRow, i64)> {
+    pub(crate) async fn item_by_reference(&self, conn: &mut AnyConnection, org_id: i64, reference: &str) -> Result<(ItemRow, i64)> {
         let row = sqlx::query(
             "SELECT item_id, reference, invoice_id, issue_date, due_date, amount_minor, balance_minor, status, account_id \
              FROM open_item WHERE org_id = $1 AND reference = $2",
@@ -1012,31 +1078,7 @@ impl Store {
         if account.status == AccountStatus::Closed {
             return Err(StoreError::invalid("account_number", format!("account {} is closed", account.account_number)));
         }
-        let memo = check_text("memo", &cmd.memo, 500)?;
-        let mut inputs = Vec::with_capacity(cmd.lines.len());
-        for (index, line) in cmd.lines.iter().enumerate() {
-            let n = index + 1;
-            let bad = |field: &str, e: &dyn std::fmt::Display| StoreError::Invalid {
-                field: "lines",
-                message: format!("line {n}: {field}: {e}"),
-            };
-            let quantity: Decimal = line.quantity.trim().parse().map_err(|e| bad("quantity", &e))?;
-            let unit_price = Money::parse(&line.unit_price, account.currency).map_err(|e| bad("unit_price", &e))?;
-            let tax_rate_percent: Decimal = line.tax_rate.trim().parse().map_err(|e| bad("tax_rate", &e))?;
-            let item_code = check_text("lines.item_code", &line.item_code, 40)?;
-            let description = check_text("lines.description", &line.description, 500)?;
-            inputs.push(LineInput {
-                item_code,
-                description,
-                quantity,
-                unit_price,
-                tax_rate_percent,
-            });
-        }
-        let (priced, totals) = price_lines(inputs).map_err(|e| StoreError::invalid("lines", e))?;
-        let terms_text = cmd.terms.clone().unwrap_or_else(|| account.payment_terms.clone());
-        let terms = PaymentTerms::parse(&terms_text).map_err(|e| StoreError::invalid("terms", e))?;
-        let due_date = terms.due_date(cmd.issue_date).map_err(|e| StoreError::invalid("terms", e))?;
+        let (memo, priced, totals, terms, due_date) = price_invoice(account, cmd)?;
         let invoice_id = ids.take(conn, org_id, "invoice", 1).await?;
         let invoice_number = format!("INV-{invoice_id:06}");
         let status = if cmd.draft { InvoiceStatus::Draft } else { InvoiceStatus::Open };
@@ -1175,6 +1217,90 @@ impl Store {
                 .await?;
             batch.flush(tx.conn(), org.org_id).await?;
             created
+        })
+    }
+
+    /// Replaces a draft invoice's lines, dates and memo. Issued invoices
+    /// are never edited: void and reissue, or adjust.
+    pub async fn edit_draft_invoice(&self, org: &Organisation, cmd: &EditDraftInvoice, key: Option<&IdempotencyKey>) -> Result<InvoiceCreated> {
+        write_command!(self, org.org_id, key, cmd, |tx| {
+            let conn = tx.conn();
+            let number = cmd.invoice_number.trim().to_ascii_uppercase();
+            let row = sqlx::query(&format!(
+                "SELECT invoice_id, account_id, status FROM invoice WHERE org_id = $1 AND invoice_number = $2{}",
+                self.for_update()
+            ))
+            .bind(org.org_id)
+            .bind(&number)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("invoice", &number))?;
+            let invoice_id: i64 = row.try_get(0)?;
+            let status: String = row.try_get(2)?;
+            if status != "draft" {
+                return Err(StoreError::invalid(
+                    "invoice_number",
+                    format!("invoice {number} is {status}; only a draft can be edited (void it or adjust it instead)"),
+                ));
+            }
+            let account = self.account_by_id(conn, org.org_id, row.try_get(1)?).await?;
+            let as_new = NewInvoice {
+                account_number: account.account_number.clone(),
+                issue_date: cmd.issue_date,
+                terms: cmd.terms.clone(),
+                lines: cmd.lines.clone(),
+                memo: cmd.memo.clone(),
+                draft: true,
+            };
+            let (memo, priced, totals, terms, due_date) = price_invoice(&account, &as_new)?;
+            sqlx::query("DELETE FROM invoice_line WHERE org_id = $1 AND invoice_id = $2")
+                .bind(org.org_id)
+                .bind(invoice_id)
+                .execute(&mut *conn)
+                .await?;
+            let mut batch = Batch::default();
+            for (index, line) in priced.iter().enumerate() {
+                batch.add(
+                    &batch::INVOICE_LINE,
+                    vec![
+                        org.org_id.into(),
+                        invoice_id.into(),
+                        (index as i64 + 1).into(),
+                        line.input.item_code.clone().into(),
+                        line.input.description.clone().into(),
+                        line.input.quantity.normalize().to_string().into(),
+                        line.input.unit_price.amount_minor().into(),
+                        line.input.tax_rate_percent.normalize().to_string().into(),
+                        line.amount_minor.into(),
+                        line.tax_minor.into(),
+                    ],
+                );
+            }
+            batch.flush(conn, org.org_id).await?;
+            sqlx::query(
+                "UPDATE invoice SET issue_date = $3, due_date = $4, terms = $5, subtotal_minor = $6, tax_minor = $7, total_minor = $8, memo = $9 \
+                 WHERE org_id = $1 AND invoice_id = $2",
+            )
+            .bind(org.org_id)
+            .bind(invoice_id)
+            .bind(cmd.issue_date.to_string())
+            .bind(due_date.to_string())
+            .bind(terms.to_string())
+            .bind(totals.subtotal_minor)
+            .bind(totals.tax_minor)
+            .bind(totals.total_minor)
+            .bind(memo)
+            .execute(&mut *conn)
+            .await?;
+            InvoiceCreated {
+                invoice_id,
+                invoice_number: number.clone(),
+                status: "draft".into(),
+                due_date,
+                subtotal: fmt(totals.subtotal_minor, account.currency),
+                tax: fmt(totals.tax_minor, account.currency),
+                total: fmt(totals.total_minor, account.currency),
+            }
         })
     }
 
@@ -1643,7 +1769,8 @@ impl Store {
         })
     }
 
-    pub(crate) async fn stage_adjustment(&self, conn: &mut AnyConnection, org_id: i64, cmd: &NewAdjustment, batch: &mut Batch) -> Result<AdjustmentPosted> {
+    /// Checks an adjustment against the item as it stands, without staging it.
+    pub(crate) async fn check_adjustment(&self, conn: &mut AnyConnection, org_id: i64, cmd: &NewAdjustment) -> Result<CheckedAdjustment> {
         let reason = AdjustmentReason::parse(&cmd.reason).ok_or_else(|| {
             StoreError::invalid(
                 "reason",
@@ -1654,9 +1781,8 @@ impl Store {
                 ),
             )
         })?;
-        let (_, account_id) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
+        let (item, account_id) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
         let account = self.account_by_id(conn, org_id, account_id).await?;
-        let (item, _) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
         if item.status != "open" {
             return Err(StoreError::invalid(
                 "reference",
@@ -1664,9 +1790,50 @@ impl Store {
             ));
         }
         let amount = positive_amount("amount", &cmd.amount, account.currency)?;
+        if amount.amount_minor() > item.balance_minor {
+            return Err(StoreError::invalid(
+                "amount",
+                format!(
+                    "{} is more than the {} still owed on {}",
+                    amount.to_decimal_string(),
+                    fmt(item.balance_minor, account.currency),
+                    item.reference
+                ),
+            ));
+        }
         let memo = check_text("memo", &cmd.memo, 500)?;
+        Ok(CheckedAdjustment {
+            reason,
+            item,
+            account,
+            amount,
+            memo,
+            date: cmd.date,
+        })
+    }
+
+    pub(crate) async fn stage_adjustment(&self, conn: &mut AnyConnection, org_id: i64, cmd: &NewAdjustment, batch: &mut Batch) -> Result<AdjustmentPosted> {
+        let checked = self.check_adjustment(conn, org_id, cmd).await?;
+        self.stage_checked_adjustment(conn, org_id, checked, batch).await
+    }
+
+    pub(crate) async fn stage_checked_adjustment(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        checked: CheckedAdjustment,
+        batch: &mut Batch,
+    ) -> Result<AdjustmentPosted> {
+        let CheckedAdjustment {
+            reason,
+            item,
+            account,
+            amount,
+            memo,
+            date,
+        } = checked;
         let entry = events::adjustment(
-            cmd.date,
+            date,
             account.currency,
             account.receivable(),
             item.item_id,
@@ -1688,7 +1855,7 @@ impl Store {
                 item.item_id.into(),
                 reason.as_str().into(),
                 amount.amount_minor().into(),
-                cmd.date.into(),
+                date.into(),
                 memo.into(),
                 entry_id.into(),
             ],

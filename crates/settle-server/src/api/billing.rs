@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;
+use settle_store::office::AdjustmentOutcome;
 use settle_store::ops::*;
 use settle_store::reports::{InvoiceDetail, InvoiceFilter, InvoiceSummary, PaymentFilter, PaymentSummary};
 use utoipa::{IntoParams, ToSchema};
@@ -227,16 +228,25 @@ pub async fn reverse_payment(
 }
 
 /// Reduce an item's balance without cash: a discount, write-off or correction.
+///
+/// A write-off (small balance, bad debt, charity) above the organisation's
+/// approval limit does not post: it is held for another person's approval
+/// (`outcome` "held", status 202) and posts when approved.
 #[utoipa::path(post, path = "/api/v1/adjustments", tag = "credits", request_body = NewAdjustment,
-    responses((status = 201, body = AdjustmentPosted)),
+    responses((status = 201, body = AdjustmentOutcome, description = "Posted"), (status = 202, body = AdjustmentOutcome, description = "Held for approval")),
     security(("bearer" = ["adjustments.post"])))]
 pub async fn adjust(
     State(state): State<AppState>,
     Auth(p): Auth,
     Key(key): Key,
     Body(cmd): Body<NewAdjustment>,
-) -> ApiResult<(StatusCode, Json<AdjustmentPosted>)> {
-    Ok((StatusCode::CREATED, Json(state.store.adjust(&p.org, &cmd, key.as_ref()).await?)))
+) -> ApiResult<(StatusCode, Json<AdjustmentOutcome>)> {
+    let outcome = state.store.submit_adjustment(&p.org, &cmd, key.as_ref()).await?;
+    let status = match outcome {
+        AdjustmentOutcome::Posted(_) => StatusCode::CREATED,
+        AdjustmentOutcome::Held(_) => StatusCode::ACCEPTED,
+    };
+    Ok((status, Json(outcome)))
 }
 
 /// Issue a credit note, applied to items or kept as credit.

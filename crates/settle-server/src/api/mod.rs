@@ -5,7 +5,10 @@ mod admin;
 mod auth;
 mod billing;
 mod claims;
+mod office;
 mod reports;
+
+pub use accounts::today;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -80,6 +83,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::list_payers, claims::add_payer))
         .routes(routes!(claims::list_providers, claims::add_provider))
         .routes(routes!(claims::list_coverages, claims::add_coverage))
+        .routes(routes!(office::list_approvals))
+        .routes(routes!(office::approve))
+        .routes(routes!(office::reject))
+        .routes(routes!(office::list_notes, office::add_note))
+        .routes(routes!(office::settings, office::update_settings))
+        .routes(routes!(office::dashboard))
+        .routes(routes!(office::search))
 }
 
 /// Adds what every operation shares: the bearer scheme, the problem

@@ -1,0 +1,203 @@
+//! Administration pages: users and roles, and the organisation's settings.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use settle_domain::access::Role;
+use settle_store::access::UserView;
+use settle_store::office::{OrgSettings, SettingsUpdate};
+
+use super::pages::MsgQuery;
+use super::{render, role_label, store_error_page, Ctx, Errors, FormData};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage<'a> {
+    ctx: Option<&'a Ctx>,
+    users: Vec<UserView>,
+    roles: Vec<(String, String)>,
+    msg: String,
+    secret: String,
+    errors: Errors,
+    username: String,
+    display_name: String,
+    role: String,
+}
+
+fn roles() -> Vec<(String, String)> {
+    Role::ALL.iter().map(|r| (r.as_str().to_string(), role_label(*r))).collect()
+}
+
+async fn users_page<'a>(state: &AppState, ctx: &'a Ctx, msg: String) -> Result<UsersPage<'a>, Response> {
+    let users = state.store.users(&ctx.principal.org).await.map_err(|e| store_error_page(Some(ctx), e))?;
+    Ok(UsersPage {
+        ctx: Some(ctx),
+        users,
+        roles: roles(),
+        msg,
+        secret: String::new(),
+        errors: Errors::default(),
+        username: String::new(),
+        display_name: String::new(),
+        role: "billing_specialist".into(),
+    })
+}
+
+pub async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
+    match users_page(&state, &ctx, q.msg).await {
+        Ok(page) => render(&page).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub async fn add_user(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let mut page = match users_page(&state, &ctx, String::new()).await {
+        Ok(page) => page,
+        Err(r) => return r,
+    };
+    page.username = form.get("username");
+    page.display_name = form.get("display_name");
+    page.role = form.get("role");
+    let role = match Role::parse(&page.role) {
+        Ok(role) => role,
+        Err(e) => {
+            page.errors.add("role", super::sentence(&e.to_string()));
+            return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+        }
+    };
+    let password = form.0.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).filter(|p| !p.is_empty());
+    match state
+        .store
+        .add_user(&ctx.principal.org, &page.username, &page.display_name, role, password.as_deref())
+        .await
+    {
+        Ok((user, generated)) => {
+            let mut page = match users_page(&state, &ctx, format!("{} can now log in as {}.", user.display_name, user.username)).await {
+                Ok(page) => page,
+                Err(r) => return r,
+            };
+            if let Some(secret) = generated {
+                page.secret = secret;
+            }
+            render(&page).into_response()
+        }
+        Err(error) => match Errors::from_store(error, &[("username", "username"), ("display_name", "display_name"), ("password", "password")]) {
+            Ok(errors) => {
+                page.errors = errors;
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            }
+            Err(e) => store_error_page(Some(&ctx), e),
+        },
+    }
+}
+
+async fn set_enabled(state: AppState, ctx: Ctx, username: String, enabled: bool) -> Response {
+    if !enabled && ctx.user() == username {
+        return super::error_page(
+            Some(&ctx),
+            StatusCode::CONFLICT,
+            "Not yourself",
+            "You cannot disable your own login; ask another administrator.",
+        );
+    }
+    match state.store.set_user_enabled(&ctx.principal.org, &username, enabled).await {
+        Ok(user) => {
+            let msg = format!("{} is {}.", user.username, user.status);
+            Redirect::to(&format!(
+                "/admin/users?msg={}",
+                form_urlencoded::byte_serialize(msg.as_bytes()).collect::<String>()
+            ))
+            .into_response()
+        }
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+pub async fn enable_user(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> Response {
+    set_enabled(state, ctx, username, true).await
+}
+
+pub async fn disable_user(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> Response {
+    set_enabled(state, ctx, username, false).await
+}
+
+/// Gives a user a new one-time password, shown once here.
+pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> Response {
+    let secret = settle_store::access::generate_password();
+    match state.store.set_password(&ctx.principal.org, &username, None, &secret).await {
+        Ok(()) => match users_page(
+            &state,
+            &ctx,
+            format!("{username} has a new password; give it to them and ask them to change it."),
+        )
+        .await
+        {
+            Ok(mut page) => {
+                page.secret = secret;
+                render(&page).into_response()
+            }
+            Err(r) => r,
+        },
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    s: OrgSettings,
+    msg: String,
+    errors: Errors,
+}
+
+pub async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
+    match state.store.settings(&ctx.principal.org).await {
+        Ok(s) => render(&SettingsPage {
+            ctx: Some(&ctx),
+            s,
+            msg: q.msg,
+            errors: Errors::default(),
+        })
+        .into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let update = SettingsUpdate {
+        default_terms: form.get("default_terms"),
+        aging_buckets: form.get("aging_buckets"),
+        writeoff_approval_limit: form.get("writeoff_approval_limit").replace([',', '$'], ""),
+    };
+    match state.store.update_settings(&ctx.principal.org, &update).await {
+        Ok(_) => Redirect::to("/admin/settings?msg=Settings+saved.").into_response(),
+        Err(error) => match Errors::from_store(
+            error,
+            &[
+                ("default_terms", "default_terms"),
+                ("aging_buckets", "aging_buckets"),
+                ("writeoff_approval_limit", "writeoff_approval_limit"),
+            ],
+        ) {
+            Ok(errors) => {
+                let currency = ctx.principal.org.base_currency.clone();
+                let page = SettingsPage {
+                    ctx: Some(&ctx),
+                    s: OrgSettings {
+                        default_terms: update.default_terms,
+                        aging_buckets: update.aging_buckets,
+                        writeoff_approval_limit: update.writeoff_approval_limit,
+                        currency,
+                    },
+                    msg: String::new(),
+                    errors,
+                };
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            }
+            Err(e) => store_error_page(Some(&ctx), e),
+        },
+    }
+}

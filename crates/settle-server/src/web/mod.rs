@@ -1,0 +1,546 @@
+//! The pages billing and collections staff work in: server-rendered HTML
+//! (askama templates) with htmx for the parts that update in place, all
+//! compiled into the binary.
+//!
+//! Pages are doors to the same store commands and reports as the API, and
+//! declare their access the same way: every page route is listed once in
+//! [`PAGES`] with the [`Permission`] it needs, the page guard enforces it
+//! (failing closed for a route not listed), and `docs/permissions.md`
+//! prints the same table. Pages take the session cookie only (never an API
+//! token), and every POST must carry the session's CSRF token.
+
+mod admin;
+mod charts;
+mod forms;
+mod pages;
+mod reports;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use settle_domain::access::{Permission, Role};
+use settle_domain::money::{Currency, Money};
+use settle_store::access::Principal;
+use settle_store::audit::{Actor, ACTOR};
+use settle_store::StoreError;
+
+use crate::guard::{client_address, session_cookie, Access};
+use crate::AppState;
+
+use Access::{Authenticated as Anyone, Needs, Public};
+use Permission::*;
+
+/// Every page route, with what it needs. The guard refuses anything else.
+pub const PAGES: &[(&str, &str, Access)] = &[
+    ("GET", "/login", Public),
+    ("POST", "/login", Public),
+    ("POST", "/logout", Anyone),
+    ("GET", "/static/{file}", Public),
+    ("GET", "/", Needs(ReportsRead)),
+    ("GET", "/accounts", Needs(AccountsRead)),
+    ("GET", "/accounts/search", Needs(AccountsRead)),
+    ("GET", "/accounts/{number}", Needs(AccountsRead)),
+    ("POST", "/accounts/{number}/notes", Needs(NotesWrite)),
+    ("POST", "/accounts/{number}/contacts", Needs(ContactsWrite)),
+    ("GET", "/accounts/{number}/invoices/new", Needs(InvoicesWrite)),
+    ("POST", "/accounts/{number}/invoices/new", Needs(InvoicesWrite)),
+    ("GET", "/invoices/{number}", Needs(AccountsRead)),
+    ("GET", "/invoices/{number}/edit", Needs(InvoicesWrite)),
+    ("POST", "/invoices/{number}/edit", Needs(InvoicesWrite)),
+    ("POST", "/invoices/{number}/issue", Needs(InvoicesWrite)),
+    ("POST", "/invoices/{number}/void", Needs(InvoicesVoid)),
+    ("GET", "/accounts/{number}/payments/new", Needs(PaymentsPost)),
+    ("GET", "/accounts/{number}/payments/preview", Needs(PaymentsPost)),
+    ("POST", "/accounts/{number}/payments/new", Needs(PaymentsPost)),
+    ("GET", "/accounts/{number}/adjustments/new", Needs(AdjustmentsPost)),
+    ("POST", "/accounts/{number}/adjustments/new", Needs(AdjustmentsPost)),
+    ("GET", "/accounts/{number}/refunds/new", Needs(RefundsIssue)),
+    ("POST", "/accounts/{number}/refunds/new", Needs(RefundsIssue)),
+    ("GET", "/approvals", Needs(AdjustmentsApprove)),
+    ("POST", "/approvals/{id}/approve", Needs(AdjustmentsApprove)),
+    ("POST", "/approvals/{id}/reject", Needs(AdjustmentsApprove)),
+    ("GET", "/reports", Needs(ReportsRead)),
+    ("GET", "/reports/aging", Needs(ReportsRead)),
+    ("GET", "/reports/aging/bucket/{index}", Needs(ReportsRead)),
+    ("GET", "/reports/aging/account/{number}", Needs(ReportsRead)),
+    ("GET", "/reports/trial-balance", Needs(ReportsRead)),
+    ("GET", "/reports/cash-receipts", Needs(ReportsRead)),
+    ("GET", "/reports/adjustments", Needs(ReportsRead)),
+    ("GET", "/admin/users", Needs(UsersManage)),
+    ("POST", "/admin/users", Needs(UsersManage)),
+    ("POST", "/admin/users/{username}/enable", Needs(UsersManage)),
+    ("POST", "/admin/users/{username}/disable", Needs(UsersManage)),
+    ("POST", "/admin/users/{username}/password", Needs(UsersManage)),
+    ("GET", "/admin/settings", Needs(SettingsManage)),
+    ("POST", "/admin/settings", Needs(SettingsManage)),
+];
+
+/// The page routes, guarded.
+pub fn routes(state: AppState) -> Router<AppState> {
+    let access: HashMap<(String, String), Access> = PAGES.iter().map(|(m, p, a)| ((m.to_string(), p.to_string()), *a)).collect();
+    Router::new()
+        .route("/login", get(pages::login_page).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/static/{file}", get(static_file))
+        .route("/", get(pages::dashboard))
+        .route("/accounts", get(pages::accounts))
+        .route("/accounts/search", get(pages::search))
+        .route("/accounts/{number}", get(pages::account))
+        .route("/accounts/{number}/notes", post(forms::add_note))
+        .route("/accounts/{number}/contacts", post(forms::change_contact))
+        .route("/accounts/{number}/invoices/new", get(forms::new_invoice).post(forms::create_invoice))
+        .route("/invoices/{number}", get(pages::invoice))
+        .route("/invoices/{number}/edit", get(forms::edit_invoice).post(forms::save_invoice))
+        .route("/invoices/{number}/issue", post(forms::issue_invoice))
+        .route("/invoices/{number}/void", post(forms::void_invoice))
+        .route("/accounts/{number}/payments/new", get(forms::new_payment).post(forms::post_payment))
+        .route("/accounts/{number}/payments/preview", get(forms::payment_preview))
+        .route("/accounts/{number}/adjustments/new", get(forms::new_adjustment).post(forms::post_adjustment))
+        .route("/accounts/{number}/refunds/new", get(forms::new_refund).post(forms::post_refund))
+        .route("/approvals", get(forms::approvals))
+        .route("/approvals/{id}/approve", post(forms::approve))
+        .route("/approvals/{id}/reject", post(forms::reject))
+        .route("/reports", get(reports::index))
+        .route("/reports/aging", get(reports::aging))
+        .route("/reports/aging/bucket/{index}", get(reports::aging_bucket))
+        .route("/reports/aging/account/{number}", get(reports::aging_account))
+        .route("/reports/trial-balance", get(reports::trial_balance))
+        .route("/reports/cash-receipts", get(reports::cash_receipts))
+        .route("/reports/adjustments", get(reports::adjustments))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{username}/enable", post(admin::enable_user))
+        .route("/admin/users/{username}/disable", post(admin::disable_user))
+        .route("/admin/users/{username}/password", post(admin::reset_password))
+        .route("/admin/settings", get(admin::settings).post(admin::save_settings))
+        .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
+}
+
+const CSS: &str = include_str!("../../static/settle.css");
+const JS: &str = include_str!("../../static/settle.js");
+const HTMX: &str = include_str!("../../static/htmx-2.0.11.min.js");
+
+async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "settle.css" => (CSS, "text/css; charset=utf-8"),
+        "settle.js" => (JS, "text/javascript; charset=utf-8"),
+        "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        _ => return (StatusCode::NOT_FOUND, "no such file").into_response(),
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// The CSRF token of a session: derived from its secret, so it needs no
+/// storage and dies with the session.
+pub fn csrf_token(session_secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(format!("settle-csrf\n{session_secret}").as_bytes()))
+}
+
+/// The logged-in person and what the layout needs to draw for them.
+#[derive(Clone)]
+pub struct Ctx {
+    pub principal: Principal,
+    pub csrf: String,
+    pub idle_seconds: u64,
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn can(&self, permission: Permission) -> bool {
+        self.principal.role.allows(permission)
+    }
+    pub fn user(&self) -> &str {
+        self.principal.actor.strip_prefix("user:").unwrap_or(&self.principal.actor)
+    }
+    pub fn role_name(&self) -> String {
+        role_label(self.principal.role)
+    }
+    pub fn org_name(&self) -> &str {
+        &self.principal.org.name
+    }
+    /// Whether a navigation link is the current section.
+    pub fn here(&self, prefix: &str) -> bool {
+        if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        }
+    }
+    // Named checks for templates.
+    pub fn can_invoice(&self) -> bool {
+        self.can(InvoicesWrite)
+    }
+    pub fn can_void(&self) -> bool {
+        self.can(InvoicesVoid)
+    }
+    pub fn can_post(&self) -> bool {
+        self.can(PaymentsPost)
+    }
+    pub fn can_adjust(&self) -> bool {
+        self.can(AdjustmentsPost)
+    }
+    pub fn can_approve(&self) -> bool {
+        self.can(AdjustmentsApprove)
+    }
+    pub fn can_refund(&self) -> bool {
+        self.can(RefundsIssue)
+    }
+    pub fn can_note(&self) -> bool {
+        self.can(NotesWrite)
+    }
+    pub fn can_contact(&self) -> bool {
+        self.can(ContactsWrite)
+    }
+    pub fn can_reports(&self) -> bool {
+        self.can(ReportsRead)
+    }
+    pub fn can_users(&self) -> bool {
+        self.can(UsersManage)
+    }
+    pub fn can_settings(&self) -> bool {
+        self.can(SettingsManage)
+    }
+}
+
+pub fn role_label(role: impl std::borrow::Borrow<Role>) -> String {
+    role.borrow().as_str().replace('_', " ")
+}
+
+/// A submitted form's fields, in order (repeated names allowed).
+#[derive(Clone, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Ctx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| Redirect::to("/login").into_response())
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FormData {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<FormData>().cloned().unwrap_or_default())
+    }
+}
+
+fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.get("hx-request").is_some()
+}
+
+/// Sends the browser to the login page (htmx follows `HX-Redirect`).
+fn to_login(headers: &HeaderMap, path: &str, expired: bool) -> Response {
+    let mut target = String::from("/login?next=");
+    target.push_str(&form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
+    if expired {
+        target.push_str("&expired=1");
+    }
+    if is_htmx(headers) {
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        if let Ok(value) = HeaderValue::from_str(&target) {
+            response.headers_mut().insert("hx-redirect", value);
+        }
+        return response;
+    }
+    Redirect::to(&target).into_response()
+}
+
+type GuardState = (AppState, std::sync::Arc<HashMap<(String, String), Access>>);
+
+/// The page guard: session, permission, CSRF, and the audit actor.
+async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedPath, req: Request, next: Next) -> Response {
+    let key = (req.method().as_str().to_string(), matched.as_str().to_string());
+    let Some(need) = access.get(&key).copied() else {
+        eprintln!("settle serve: page {} {} declares no access; refused", key.0, key.1);
+        return error_page(
+            None,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "This page is closed",
+            "It declares no permission, so Settle refuses it.",
+        );
+    };
+    let address = client_address(&req);
+    if need == Access::Public {
+        let actor = Actor {
+            name: "anonymous".into(),
+            address,
+        };
+        return ACTOR.scope(actor, next.run(req)).await;
+    }
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let Some(secret) = session_cookie(req.headers()) else {
+        return to_login(req.headers(), &path, false);
+    };
+    let principal = match state.store.session_principal(&secret, state.config.idle_timeout).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => return to_login(req.headers(), &path, true),
+        Err(error) => return store_error_page(None, error),
+    };
+    let ctx = Ctx {
+        csrf: csrf_token(&secret),
+        idle_seconds: state.config.idle_timeout.as_secs(),
+        path: req.uri().path().to_string(),
+        principal,
+    };
+    if let Access::Needs(permission) = need {
+        if !ctx.can(permission) {
+            let message = format!(
+                "You are logged in as {} ({}). This page needs the {} permission, which that role does not have. An administrator can change your role.",
+                ctx.user(),
+                ctx.role_name(),
+                permission.as_str()
+            );
+            return error_page(Some(&ctx), StatusCode::FORBIDDEN, "Not open to your role", &message);
+        }
+    }
+    let actor = Actor {
+        name: ctx.principal.actor.clone(),
+        address,
+    };
+    let mut req = req;
+    if req.method() == Method::POST {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, crate::BODY_LIMIT).await else {
+            return error_page(
+                Some(&ctx),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much",
+                "The form was larger than Settle accepts.",
+            );
+        };
+        let form = FormData(form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| form.get("csrf"));
+        if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
+            return error_page(
+                Some(&ctx),
+                StatusCode::FORBIDDEN,
+                "The form had expired",
+                "This form did not carry your session's security token (it may be from before you last logged in). Go back, reload the page, and send it again.",
+            );
+        }
+        req = Request::from_parts(parts, axum::body::Body::empty());
+        req.extensions_mut().insert(form);
+    }
+    req.extensions_mut().insert(ctx);
+    let mut response = ACTOR.scope(actor, next.run(req)).await;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: Option<&'a Ctx>,
+    title: &'a str,
+    message: &'a str,
+}
+
+pub fn error_page(ctx: Option<&Ctx>, status: StatusCode, title: &str, message: &str) -> Response {
+    let page = ErrorPage { ctx, title, message };
+    (status, render(&page)).into_response()
+}
+
+/// A store error as a page: not found, not allowed by the books, or broken.
+pub fn store_error_page(ctx: Option<&Ctx>, error: StoreError) -> Response {
+    match &error {
+        StoreError::NotFound { what, key } => error_page(
+            ctx,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            &format!("There is no {what} {key} in your organisation."),
+        ),
+        StoreError::Invalid { message, .. } => error_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, "That could not be done", message),
+        StoreError::Contention => error_page(
+            ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "The books were busy and nothing was changed. Try again.",
+        ),
+        _ => {
+            eprintln!("settle serve: page error: {error}");
+            error_page(
+                ctx,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Settle could not do that, and nothing was changed.",
+            )
+        }
+    }
+}
+
+pub fn render<T: Template>(template: &T) -> Html<String> {
+    match template.render() {
+        Ok(html) => Html(html),
+        Err(error) => {
+            eprintln!("settle serve: template error: {error}");
+            Html("<!doctype html><title>Error</title><p>This page could not be drawn.</p>".into())
+        }
+    }
+}
+
+/// "$1,234.50" for a decimal string in USD; other currencies get their code.
+pub fn money(decimal: &str, currency: &str) -> String {
+    let (negative, digits) = match decimal.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, decimal),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let number = if fraction.is_empty() { grouped } else { format!("{grouped}.{fraction}") };
+    let sign = if negative { "-" } else { "" };
+    match currency {
+        "USD" => format!("{sign}${number}"),
+        "EUR" => format!("{sign}€{number}"),
+        "GBP" => format!("{sign}£{number}"),
+        other => format!("{sign}{number} {other}"),
+    }
+}
+
+/// An amount in minor units however a template holds it.
+pub trait Minor {
+    fn minor(&self) -> i64;
+}
+
+impl Minor for i64 {
+    fn minor(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Minor + ?Sized> Minor for &T {
+    fn minor(&self) -> i64 {
+        (**self).minor()
+    }
+}
+
+/// Minor units shown as [`money`].
+pub fn money_minor(minor: impl Minor, currency: &str) -> String {
+    let minor = minor.minor();
+    match Currency::from_code(currency) {
+        Ok(cur) => money(&Money::from_minor(minor, cur).to_decimal_string(), currency),
+        Err(_) => minor.to_string(),
+    }
+}
+
+/// "small_balance_write_off" as "small balance write off".
+pub fn words(code: &str) -> String {
+    code.replace('_', " ")
+}
+
+/// Whether a decimal amount is negative (for styling credits).
+pub fn negative(decimal: &str) -> bool {
+    decimal.starts_with('-')
+}
+
+/// A form's errors by field, shown next to each field.
+#[derive(Default, Clone)]
+pub struct Errors(pub Vec<(String, String)>);
+
+impl Errors {
+    pub fn of(&self, field: &str) -> String {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| f == field)
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_string(), message.into()));
+    }
+    /// A store refusal as a message beside its field (or the form's top).
+    pub fn from_store(error: StoreError, fields: &[(&str, &str)]) -> Result<Errors, StoreError> {
+        let mut errors = Errors::default();
+        match error {
+            StoreError::Invalid { field, message } => {
+                let target = fields.iter().find(|(store, _)| *store == field).map_or("form", |(_, form)| *form);
+                errors.add(target, sentence(&message));
+            }
+            StoreError::NotFound { what, key } => errors.add("form", format!("There is no {what} {key}.")),
+            StoreError::IdempotencyMismatch { .. } => errors.add("form", "This form was already sent with other values. Reload the page and try again."),
+            StoreError::Contention => errors.add("form", "The books were busy and nothing was changed. Send the form again."),
+            other => return Err(other),
+        }
+        Ok(errors)
+    }
+}
+
+/// A message as a sentence: capital first letter, full stop.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?', ')']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Today in the server's local time zone.
+pub fn today() -> settle_domain::Date {
+    crate::api::today()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_with_its_symbol() {
+        assert_eq!(money("1234567.50", "USD"), "$1,234,567.50");
+        assert_eq!(money("-0.01", "USD"), "-$0.01");
+        assert_eq!(money("100", "JPY"), "100 JPY");
+        assert_eq!(money("999.00", "EUR"), "€999.00");
+    }
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(sentence("\"0\" must be greater than zero"), "\"0\" must be greater than zero.");
+        assert_eq!(sentence("amount is too large."), "Amount is too large.");
+    }
+
+    #[test]
+    fn every_page_route_is_declared_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (method, path, _) in PAGES {
+            assert!(seen.insert((method, path)), "{method} {path} declared twice");
+            assert!(!path.starts_with("/api/"), "{path} belongs to the API");
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Logging in and out, the dashboard, account search, the account page and
+//! the invoice page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use settle_domain::aging::AgingBuckets;
+use settle_store::dashboard::{Dashboard, SearchHit};
+use settle_store::office::{ApprovalView, NoteView, TimelineEvent};
+use settle_store::reports::{AccountDetail, InvoiceDetail};
+
+use super::{charts, money_minor, render, store_error_page, Ctx, Errors, FormData};
+use crate::guard::{client_address, session_cookie, SESSION_COOKIE};
+use crate::AppState;
+
+const LOGIN_CSRF_COOKIE: &str = "settle_login";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    ctx: Option<&'a Ctx>,
+    csrf: String,
+    next: String,
+    username: String,
+    error: String,
+    message: String,
+    expired: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+    msg: Option<String>,
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn secure(state: &AppState) -> &'static str {
+    if state.config.tls.is_some() {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// Only a path on this site: never an address elsewhere.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn login_form(state: &AppState, headers: &HeaderMap, page: LoginPage<'_>, status: StatusCode) -> Response {
+    // A login CSRF token (double submit): a cookie and the same value in the form.
+    let token = cookie_value(headers, LOGIN_CSRF_COOKIE)
+        .filter(|t| t.len() == 32)
+        .unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()));
+    let page = LoginPage { csrf: token.clone(), ..page };
+    let mut response = (status, render(&page)).into_response();
+    let cookie = format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}", secure(state));
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let page = LoginPage {
+        ctx: None,
+        csrf: String::new(),
+        next: safe_next(q.next.as_deref().unwrap_or("/")),
+        username: String::new(),
+        error: String::new(),
+        message: q.msg.unwrap_or_default(),
+        expired: q.expired.is_some(),
+    };
+    login_form(&state, &headers, page, StatusCode::OK)
+}
+
+pub async fn login(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let address = client_address(&req);
+    let headers = req.headers().clone();
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let form = FormData(form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
+    let next = safe_next(&form.get("next"));
+    let mut page = LoginPage {
+        ctx: None,
+        csrf: String::new(),
+        next: next.clone(),
+        username: form.get("username"),
+        error: String::new(),
+        message: String::new(),
+        expired: false,
+    };
+    let cookie = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if cookie.is_empty() || cookie != form.get("csrf") {
+        page.error = "The login form had expired. Enter your username and password again.".into();
+        return login_form(&state, &headers, page, StatusCode::FORBIDDEN);
+    }
+    // The password is read raw: it may begin or end with spaces.
+    let password = form.0.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).unwrap_or_default();
+    match state.store.login(&page.username, &password, &address).await {
+        Ok(Ok((principal, secret))) => {
+            let role = principal.role;
+            let target = if next == "/" && !role.allows(settle_domain::access::Permission::ReportsRead) {
+                "/accounts".to_string()
+            } else {
+                next
+            };
+            let mut response = Redirect::to(&target).into_response();
+            let cookie = format!(
+                "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                state.config.idle_timeout.as_secs().max(60) * 8,
+                secure(&state)
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Ok(Err(refused)) => {
+            use settle_store::access::LoginRefused;
+            page.error = match refused {
+                LoginRefused::BadCredentials { failures } if failures >= 3 => format!(
+                    "The username or password is wrong. {} more wrong tries will lock this login for 15 minutes.",
+                    (5 - failures).max(0)
+                ),
+                LoginRefused::BadCredentials { .. } => "The username or password is wrong.".into(),
+                LoginRefused::Locked { until } => {
+                    format!("This login is locked after too many wrong passwords, until {until}. Ask an administrator if you need in sooner.")
+                }
+                LoginRefused::Disabled => "This login is disabled. Ask an administrator.".into(),
+            };
+            login_form(&state, &headers, page, StatusCode::UNAUTHORIZED)
+        }
+        Err(error) => store_error_page(None, error),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, form: FormData) -> Response {
+    if let Some(secret) = session_cookie(&headers) {
+        if let Err(error) = state.store.end_session(&secret).await {
+            return store_error_page(None, error);
+        }
+    }
+    let target = if form.get("expired") == "1" {
+        "/login?expired=1"
+    } else {
+        "/login?msg=You+are+logged+out."
+    };
+    let mut response = Redirect::to(target).into_response();
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", secure(&state));
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    ctx: Option<&'a Ctx>,
+    d: Dashboard,
+    aging_chart: String,
+    cash_chart: String,
+    cash_total: String,
+}
+
+pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let org = &ctx.principal.org;
+    let buckets = AgingBuckets::parse(&org.aging_buckets).unwrap_or_default();
+    let d = match state.store.dashboard(org, super::today(), &buckets).await {
+        Ok(d) => d,
+        Err(error) => return store_error_page(Some(&ctx), error),
+    };
+    let aging_chart = charts::bars(&d.buckets, &d.currency, "Receivables by days past due");
+    let cash_chart = charts::line(&d.cash_by_month, &d.currency, "Cash collected per month");
+    let cash_total = money_minor(d.cash_by_month.iter().map(|(_, v)| *v).sum::<i64>(), &d.currency);
+    render(&DashboardPage {
+        ctx: Some(&ctx),
+        d,
+        aging_chart,
+        cash_chart,
+        cash_total,
+    })
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    q: String,
+    hits: Vec<SearchHit>,
+}
+
+#[derive(Template)]
+#[template(path = "search_results.html")]
+struct SearchResults {
+    q: String,
+    hits: Vec<SearchHit>,
+}
+
+async fn find(state: &AppState, ctx: &Ctx, q: &str) -> Result<Vec<SearchHit>, Response> {
+    let q: String = q.chars().take(100).collect();
+    let hits = state
+        .store
+        .search_accounts(&ctx.principal.org, &q, 20)
+        .await
+        .map_err(|e| store_error_page(Some(ctx), e))?;
+    if !q.trim().is_empty() {
+        let detail = serde_json::json!({ "search": q, "returned": hits.len() });
+        state
+            .store
+            .audit_event(ctx.principal.org.org_id, "account.search", "accounts", Some(&detail))
+            .await
+            .map_err(|e| store_error_page(Some(ctx), e))?;
+    }
+    Ok(hits)
+}
+
+pub async fn accounts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
+    match find(&state, &ctx, &q.q).await {
+        Ok(hits) => render(&AccountsPage { ctx: Some(&ctx), q: q.q, hits }).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// The results list alone, for search as you type.
+pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
+    match find(&state, &ctx, &q.q).await {
+        Ok(hits) => render(&SearchResults { q: q.q, hits }).into_response(),
+        Err(response) => response,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage<'a> {
+    pub ctx: Option<&'a Ctx>,
+    pub a: AccountDetail,
+    pub notes: Vec<NoteView>,
+    pub timeline: Vec<TimelineEvent>,
+    pub pending: Vec<ApprovalView>,
+    pub msg: String,
+    pub past_due_90: bool,
+    pub errors: Errors,
+    pub note_text: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    #[serde(default)]
+    pub msg: String,
+}
+
+/// Reads everything the account page shows; the read is audited.
+pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg: String) -> Result<AccountPage<'a>, Response> {
+    let org = &ctx.principal.org;
+    let fail = |e| store_error_page(Some(ctx), e);
+    let a = state.store.account_detail(org, number).await.map_err(fail)?;
+    let record = format!("account:{}", a.summary.account_number);
+    state.store.audit_event(org.org_id, "account.read", &record, None).await.map_err(fail)?;
+    let notes = state.store.notes(org, number).await.map_err(fail)?;
+    let timeline = state.store.account_timeline(org, number, 200).await.map_err(fail)?;
+    let pending = state
+        .store
+        .approvals(org, Some("pending"), 1000)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .filter(|v| v.account_number == a.summary.account_number)
+        .collect();
+    let cutoff = super::today().checked_sub(jiff::ToSpan::days(90)).map(|d| d.to_string()).unwrap_or_default();
+    let past_due_90 = a.items.iter().any(|i| i.status == "open" && i.balance != "0.00" && i.due_date < cutoff);
+    Ok(AccountPage {
+        ctx: Some(ctx),
+        a,
+        notes,
+        timeline,
+        pending,
+        msg,
+        past_due_90,
+        errors: Errors::default(),
+        note_text: String::new(),
+    })
+}
+
+pub async fn account(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, Query(q): Query<MsgQuery>) -> Response {
+    match account_page(&state, &ctx, &number, q.msg).await {
+        Ok(page) => render(&page).into_response(),
+        Err(response) => response,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invoice.html")]
+struct InvoicePage<'a> {
+    ctx: Option<&'a Ctx>,
+    i: InvoiceDetail,
+    name: String,
+    msg: String,
+}
+
+pub async fn invoice(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, Query(q): Query<MsgQuery>) -> Response {
+    let org = &ctx.principal.org;
+    let i = match state.store.invoice_detail(org, &number).await {
+        Ok(i) => i,
+        Err(error) => return store_error_page(Some(&ctx), error),
+    };
+    let name = match state.store.account_detail(org, &i.account_number).await {
+        Ok(a) => a.summary.name,
+        Err(error) => return store_error_page(Some(&ctx), error),
+    };
+    if let Err(error) = state
+        .store
+        .audit_event(org.org_id, "invoice.read", &format!("invoice:{}", i.invoice_number), None)
+        .await
+    {
+        return store_error_page(Some(&ctx), error);
+    }
+    render(&InvoicePage {
+        ctx: Some(&ctx),
+        i,
+        name,
+        msg: q.msg,
+    })
+    .into_response()
+}

@@ -1,0 +1,85 @@
+// Settle's page behaviour: idle logoff, live invoice totals, and the
+// payment allocation total. No framework; htmx does the rest.
+(function () {
+  "use strict";
+  var body = document.body;
+  // HIPAA automatic logoff: after the session's idle time with no input,
+  // log out (the server would refuse the session anyway).
+  var idle = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
+  if (idle > 0) {
+    var timer;
+    var reset = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var form = document.getElementById("logout-form");
+        if (form) { form.querySelector("input[name=expired]").value = "1"; form.submit(); }
+        else { window.location = "/login?expired=1"; }
+      }, idle * 1000);
+    };
+    ["keydown", "mousedown", "touchstart", "scroll"].forEach(function (e) { window.addEventListener(e, reset, { passive: true }); });
+    reset();
+  }
+  // Whole cents from a decimal string, or NaN.
+  function cents(text) {
+    text = (text || "").trim().replace(/[$,\s]/g, "");
+    if (!/^-?\d*(\.\d{0,4})?$/.test(text) || text === "" || text === "-") return NaN;
+    var neg = text[0] === "-"; if (neg) text = text.slice(1);
+    var parts = text.split("."); var frac = (parts[1] || "").padEnd(4, "0");
+    var v = parseInt(parts[0] || "0", 10) * 10000 + parseInt(frac, 10);
+    return (neg ? -v : v) / 100; // cents with up to 2 decimals of sub-cent
+  }
+  function show(c) {
+    if (isNaN(c)) return "—";
+    var neg = c < 0; c = Math.round(Math.abs(c));
+    var s = (Math.floor(c / 100)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + String(c % 100).padStart(2, "0");
+    return (neg ? "-$" : "$") + s;
+  }
+  // Invoice lines: quantity × price, tax, and the totals, as typed.
+  function recalc(form) {
+    var sub = 0, tax = 0, ok = true;
+    form.querySelectorAll("tr.line").forEach(function (row) {
+      var q = parseFloat(row.querySelector("[name=quantity]").value || "0");
+      var p = cents(row.querySelector("[name=unit_price]").value);
+      var r = parseFloat(row.querySelector("[name=tax_rate]").value || "0");
+      var amount = Math.round(q * p), t = Math.round(amount * r / 100);
+      var cell = row.querySelector(".amount");
+      if (isNaN(amount) || isNaN(t)) { ok = false; cell.textContent = "—"; return; }
+      cell.textContent = show(amount); sub += amount; tax += t;
+    });
+    var set = function (sel, v) { var el = form.querySelector(sel); if (el) el.textContent = ok ? show(v) : "—"; };
+    set("#subtotal", sub); set("#tax", tax); set("#total", sub + tax);
+  }
+  document.addEventListener("input", function (e) {
+    var form = e.target.closest("form.invoice-form");
+    if (form) recalc(form);
+    var pay = e.target.closest("form.payment-form");
+    if (pay && e.target.name === "apply_amount") {
+      var sum = 0; pay.querySelectorAll("[name=apply_amount]").forEach(function (i) { var c = cents(i.value); if (!isNaN(c)) sum += c; });
+      var el = pay.querySelector("#allocated"); if (el) el.textContent = show(sum);
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var add = e.target.closest("[data-add-line]");
+    if (add) {
+      var form = add.closest("form");
+      var rows = form.querySelectorAll("tr.line");
+      var copy = rows[rows.length - 1].cloneNode(true);
+      copy.querySelectorAll("input").forEach(function (i) { i.value = i.name === "quantity" ? "1" : i.name === "tax_rate" ? "0" : ""; i.removeAttribute("aria-invalid"); });
+      copy.querySelectorAll(".error").forEach(function (x) { x.remove(); });
+      rows[rows.length - 1].after(copy);
+      copy.querySelector("input").focus();
+      recalc(form);
+    }
+    var remove = e.target.closest("[data-remove-line]");
+    if (remove) {
+      var f = remove.closest("form");
+      if (f.querySelectorAll("tr.line").length > 1) { remove.closest("tr").remove(); recalc(f); }
+    }
+  });
+  document.querySelectorAll("form.invoice-form").forEach(recalc);
+  // htmx sends the CSRF token on every request it makes.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var token = body.getAttribute("data-csrf");
+    if (token) e.detail.headers["X-CSRF-Token"] = token;
+  });
+})();

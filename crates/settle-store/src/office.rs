@@ -1,0 +1,526 @@
+//! The billing office's own records: organisation settings, notes on
+//! accounts, write-offs held for approval, and an account's timeline.
+//!
+//! A write-off above the organisation's approval limit is not posted when
+//! it is asked for: it waits in the approvals queue until someone other
+//! than the person who asked approves it (then it posts, unchanged, in the
+//! approval's transaction) or rejects it (then nothing posts).
+
+use serde::{Deserialize, Serialize};
+use settle_domain::aging::AgingBuckets;
+use settle_domain::invoice::PaymentTerms;
+use settle_domain::money::{Currency, Money};
+use settle_domain::{Date, IdempotencyKey};
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, current_actor};
+use crate::batch::Batch;
+use crate::ops::{check_text, fmt, idempotency_lookup, idempotency_store, next_ids, parse_amount, AdjustmentPosted, Audited, NewAdjustment, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+
+/// The write-off approval limit when an organisation has set none.
+pub const DEFAULT_WRITEOFF_APPROVAL_MINOR: i64 = 100_00;
+/// Payment terms for new accounts when an organisation has set none.
+pub const DEFAULT_TERMS: &str = "net30";
+
+/// What an organisation has chosen: terms for new accounts, aging buckets
+/// and the write-off amount above which a second person must approve.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct OrgSettings {
+    #[schema(example = "net30")]
+    pub default_terms: String,
+    /// Upper bounds in days past due, like "30,60,90,120".
+    #[schema(example = "30,60,90,120")]
+    pub aging_buckets: String,
+    /// Write-offs above this amount wait for a coordinator's approval.
+    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,4})?$", example = "100.00")]
+    pub writeoff_approval_limit: String,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsUpdate {
+    #[schema(example = "net30")]
+    pub default_terms: String,
+    #[schema(example = "30,60,90,120")]
+    pub aging_buckets: String,
+    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,4})?$", example = "100.00")]
+    pub writeoff_approval_limit: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct NoteView {
+    pub note_id: i64,
+    pub body: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+/// A held adjustment and what became of it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ApprovalView {
+    pub approval_id: i64,
+    pub account_number: String,
+    pub name: String,
+    pub reference: String,
+    pub reason: String,
+    pub amount: String,
+    pub currency: String,
+    pub date: Date,
+    pub memo: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// pending, approved or rejected.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_note: String,
+    /// The adjustment posted on approval.
+    pub adjustment_id: Option<i64>,
+}
+
+/// What asking for an adjustment did: posted it, or held it for approval.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum AdjustmentOutcome {
+    Posted(AdjustmentPosted),
+    Held(ApprovalView),
+}
+
+/// An adjustment as asked for: posted at once, or held if it is a
+/// write-off above the approval limit.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct SubmitAdjustment(pub NewAdjustment);
+
+impl Audited for SubmitAdjustment {
+    fn action(&self) -> &'static str {
+        "adjustment.submit"
+    }
+    fn subject(&self) -> audit::Subject {
+        audit::Subject::Item(self.0.reference.clone())
+    }
+}
+
+/// One line of an account's history, newest first.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct TimelineEvent {
+    /// A date (ledger events) or an instant (notes, contacts, approvals).
+    pub at: String,
+    /// ledger, note, contact or approval.
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub by: String,
+}
+
+const APPROVAL_SELECT: &str = "SELECT v.approval_id, a.account_number, p.name, v.reference, v.reason, v.amount_minor, v.currency, v.request, \
+     v.requested_by, v.requested_at, v.status, v.decided_by, v.decided_at, v.decision_note, v.adjustment_id \
+     FROM approval v JOIN account a ON a.org_id = v.org_id AND a.account_id = v.account_id \
+     JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE v.org_id = $1";
+
+fn approval_from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalView> {
+    let cur = Currency::from_code(&row.try_get::<String, _>(6)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let request: NewAdjustment = serde_json::from_str(&row.try_get::<String, _>(7)?)?;
+    Ok(ApprovalView {
+        approval_id: row.try_get(0)?,
+        account_number: row.try_get(1)?,
+        name: row.try_get(2)?,
+        reference: row.try_get(3)?,
+        reason: row.try_get(4)?,
+        amount: fmt(row.try_get(5)?, cur),
+        currency: cur.code().to_string(),
+        date: request.date,
+        memo: request.memo,
+        requested_by: row.try_get(8)?,
+        requested_at: row.try_get(9)?,
+        status: row.try_get(10)?,
+        decided_by: row.try_get(11)?,
+        decided_at: row.try_get(12)?,
+        decision_note: row.try_get(13)?,
+        adjustment_id: row.try_get(14)?,
+    })
+}
+
+impl Store {
+    /// The organisation's settings, or the defaults where it has set none.
+    pub async fn settings(&self, org: &Organisation) -> Result<OrgSettings> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let row = sqlx::query(
+            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor FROM organisation o \
+             LEFT JOIN org_policy p ON p.org_id = o.org_id WHERE o.org_id = $1",
+        )
+        .bind(org.org_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OrgSettings {
+            aging_buckets: row.try_get(0)?,
+            default_terms: row.try_get::<Option<String>, _>(1)?.unwrap_or_else(|| DEFAULT_TERMS.to_string()),
+            writeoff_approval_limit: fmt(row.try_get::<Option<i64>, _>(2)?.unwrap_or(DEFAULT_WRITEOFF_APPROVAL_MINOR), cur),
+            currency: cur.code().to_string(),
+        })
+    }
+
+    async fn writeoff_limit_minor(&self, conn: &mut AnyConnection, org_id: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT writeoff_approval_minor FROM org_policy WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get(0)?,
+            None => DEFAULT_WRITEOFF_APPROVAL_MINOR,
+        })
+    }
+
+    /// Changes the organisation's settings, all of them or none.
+    pub async fn update_settings(&self, org: &Organisation, update: &SettingsUpdate) -> Result<OrgSettings> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let terms = PaymentTerms::parse(update.default_terms.trim()).map_err(|e| StoreError::invalid("default_terms", e))?;
+        let buckets = AgingBuckets::parse(&update.aging_buckets).map_err(|e| StoreError::invalid("aging_buckets", e))?;
+        let limit = parse_amount("writeoff_approval_limit", &update.writeoff_approval_limit, cur)?;
+        if limit.amount_minor() < 0 {
+            return Err(StoreError::invalid(
+                "writeoff_approval_limit",
+                "cannot be negative; use 0 to hold every write-off",
+            ));
+        }
+        let before = self.settings(org).await?;
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        sqlx::query("UPDATE organisation SET aging_buckets = $2 WHERE org_id = $1")
+            .bind(org.org_id)
+            .bind(buckets.to_config_string())
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM org_policy WHERE org_id = $1")
+            .bind(org.org_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org.org_id)
+            .bind(terms.to_string())
+            .bind(limit.amount_minor())
+            .bind(now_text())
+            .bind(&actor.name)
+            .execute(&mut *conn)
+            .await?;
+        let after = OrgSettings {
+            default_terms: terms.to_string(),
+            aging_buckets: buckets.to_config_string(),
+            writeoff_approval_limit: limit.to_decimal_string(),
+            currency: cur.code().to_string(),
+        };
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "settings.update",
+            &format!("organisation:{}", org.slug),
+            Some(&serde_json::to_value(&before)?),
+            Some(&serde_json::to_value(&after)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Adds a note to an account's record.
+    pub async fn add_note(&self, org: &Organisation, account_number: &str, body: &str) -> Result<NoteView> {
+        let body = check_text("body", body, 4000)?;
+        if body.is_empty() {
+            return Err(StoreError::invalid("body", "write the note first"));
+        }
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, account_number).await?;
+        let note_id = next_ids(conn, org.org_id, "note", 1).await?;
+        let created_at = now_text();
+        sqlx::query("INSERT INTO account_note (org_id, note_id, account_id, body, author, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(org.org_id)
+            .bind(note_id)
+            .bind(account.account_id)
+            .bind(&body)
+            .bind(&actor.name)
+            .bind(&created_at)
+            .execute(&mut *conn)
+            .await?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "note.add",
+            &format!("account:{}", account.account_number),
+            None,
+            Some(&serde_json::json!({ "note_id": note_id, "body": body })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NoteView {
+            note_id,
+            body,
+            author: actor.name,
+            created_at,
+        })
+    }
+
+    pub async fn notes(&self, org: &Organisation, account_number: &str) -> Result<Vec<NoteView>> {
+        let number = account_number.trim().to_ascii_uppercase();
+        sqlx::query(
+            "SELECT n.note_id, n.body, n.author, n.created_at FROM account_note n \
+             JOIN account a ON a.org_id = n.org_id AND a.account_id = n.account_id \
+             WHERE n.org_id = $1 AND a.account_number = $2 ORDER BY n.note_id DESC",
+        )
+        .bind(org.org_id)
+        .bind(&number)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(NoteView {
+                note_id: r.try_get(0)?,
+                body: r.try_get(1)?,
+                author: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Asks for an adjustment: posts it, unless it is a write-off above the
+    /// organisation's approval limit, which is held for approval instead.
+    pub async fn submit_adjustment(&self, org: &Organisation, cmd: &NewAdjustment, key: Option<&IdempotencyKey>) -> Result<AdjustmentOutcome> {
+        let request = SubmitAdjustment(cmd.clone());
+        crate::ops::write_command!(self, org.org_id, key, &request, |tx| {
+            let checked = self.check_adjustment(tx.conn(), org.org_id, cmd).await?;
+            let limit = self.writeoff_limit_minor(tx.conn(), org.org_id).await?;
+            if checked.reason.is_write_off() && checked.amount.amount_minor() > limit {
+                let conn = tx.conn();
+                let approval_id = next_ids(conn, org.org_id, "approval", 1).await?;
+                let mut request = cmd.clone();
+                request.reference = checked.item.reference.clone();
+                request.reason = checked.reason.as_str().to_string();
+                request.amount = checked.amount.to_decimal_string();
+                request.memo = checked.memo.clone();
+                sqlx::query(
+                    "INSERT INTO approval (org_id, approval_id, kind, account_id, reference, reason, currency, amount_minor, request, \
+                     requested_by, requested_at, status, decided_by, decided_at, decision_note, adjustment_id) \
+                     VALUES ($1, $2, 'adjustment', $3, $4, $5, $6, $7, $8, $9, $10, 'pending', NULL, NULL, '', NULL)",
+                )
+                .bind(org.org_id)
+                .bind(approval_id)
+                .bind(checked.account.account_id)
+                .bind(&checked.item.reference)
+                .bind(checked.reason.as_str())
+                .bind(checked.account.currency.code())
+                .bind(checked.amount.amount_minor())
+                .bind(serde_json::to_string(&request)?)
+                .bind(current_actor().name)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+                AdjustmentOutcome::Held(self.approval_in(conn, org.org_id, approval_id).await?)
+            } else {
+                let mut batch = Batch::default();
+                let posted = self.stage_checked_adjustment(tx.conn(), org.org_id, checked, &mut batch).await?;
+                batch.flush(tx.conn(), org.org_id).await?;
+                AdjustmentOutcome::Posted(posted)
+            }
+        })
+    }
+
+    async fn approval_in(&self, conn: &mut AnyConnection, org_id: i64, approval_id: i64) -> Result<ApprovalView> {
+        let sql = format!("{APPROVAL_SELECT} AND v.approval_id = $2");
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(approval_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("approval", approval_id))?;
+        approval_from_row(&row)
+    }
+
+    /// Held adjustments, oldest first; `status` None means all.
+    pub async fn approvals(&self, org: &Organisation, status: Option<&str>, limit: i64) -> Result<Vec<ApprovalView>> {
+        let mut sql = String::from(APPROVAL_SELECT);
+        if status.is_some() {
+            sql.push_str(" AND v.status = $2");
+        }
+        sql.push_str(&format!(" ORDER BY v.approval_id LIMIT {}", limit.clamp(1, 1000)));
+        let mut query = sqlx::query(&sql).bind(org.org_id);
+        if let Some(status) = status {
+            query = query.bind(status.trim().to_ascii_lowercase());
+        }
+        query.fetch_all(&self.pool).await?.iter().map(approval_from_row).collect()
+    }
+
+    pub async fn approval(&self, org: &Organisation, approval_id: i64) -> Result<ApprovalView> {
+        let mut conn = self.pool.acquire().await?;
+        self.approval_in(&mut conn, org.org_id, approval_id).await
+    }
+
+    /// Approves (posting the adjustment as asked) or rejects a held
+    /// adjustment. Nobody decides their own request, and a request is
+    /// decided once.
+    pub async fn decide_approval(&self, org: &Organisation, approval_id: i64, approve: bool, note: &str) -> Result<ApprovalView> {
+        let note = check_text("note", note, 500)?;
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let locked = sqlx::query(&format!(
+            "SELECT status, requested_by, request FROM approval WHERE org_id = $1 AND approval_id = $2{}",
+            self.for_update()
+        ))
+        .bind(org.org_id)
+        .bind(approval_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("approval", approval_id))?;
+        let status: String = locked.try_get(0)?;
+        let requested_by: String = locked.try_get(1)?;
+        if status != "pending" {
+            return Err(StoreError::invalid("approval", format!("request {approval_id} was already {status}")));
+        }
+        if requested_by == actor.name {
+            return Err(StoreError::invalid(
+                "approval",
+                format!("request {approval_id} is your own; another coordinator must decide it"),
+            ));
+        }
+        let before = self.approval_in(conn, org.org_id, approval_id).await?;
+        let adjustment_id = if approve {
+            let request: NewAdjustment = serde_json::from_str(&locked.try_get::<String, _>(2)?)?;
+            let checked = self.check_adjustment(conn, org.org_id, &request).await.map_err(|e| match e {
+                StoreError::Invalid { message, .. } => StoreError::invalid(
+                    "approval",
+                    format!("the item has changed since this was asked for ({message}); reject it and ask again"),
+                ),
+                other => other,
+            })?;
+            let mut batch = Batch::default();
+            let posted = self.stage_checked_adjustment(conn, org.org_id, checked, &mut batch).await?;
+            batch.flush(conn, org.org_id).await?;
+            Some(posted.adjustment_id)
+        } else {
+            None
+        };
+        sqlx::query(
+            "UPDATE approval SET status = $3, decided_by = $4, decided_at = $5, decision_note = $6, adjustment_id = $7 \
+             WHERE org_id = $1 AND approval_id = $2",
+        )
+        .bind(org.org_id)
+        .bind(approval_id)
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(&actor.name)
+        .bind(now_text())
+        .bind(&note)
+        .bind(adjustment_id)
+        .execute(&mut *conn)
+        .await?;
+        let after = self.approval_in(conn, org.org_id, approval_id).await?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            if approve { "approval.approve" } else { "approval.reject" },
+            &format!("item:{}", after.reference),
+            Some(&serde_json::to_value(&before)?),
+            Some(&serde_json::to_value(&after)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Everything that happened on an account, newest first: ledger
+    /// events, notes, contact changes and held adjustments.
+    pub async fn account_timeline(&self, org: &Organisation, account_number: &str, limit: usize) -> Result<Vec<TimelineEvent>> {
+        let number = account_number.trim().to_ascii_uppercase();
+        let row = sqlx::query("SELECT account_id, party_id, currency FROM account WHERE org_id = $1 AND account_number = $2")
+            .bind(org.org_id)
+            .bind(&number)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", &number))?;
+        let account_id: i64 = row.try_get(0)?;
+        let party_id: i64 = row.try_get(1)?;
+        let cur = Currency::from_code(&row.try_get::<String, _>(2)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut events = Vec::new();
+        for r in sqlx::query(
+            "SELECT e.effective_date, e.kind, e.memo, CAST(COALESCE(SUM(CASE WHEN p.account_id IS NOT NULL AND p.item_id IS NOT NULL THEN p.amount_minor ELSE 0 END), 0) AS BIGINT) \
+             FROM journal_entry e LEFT JOIN posting p ON p.org_id = e.org_id AND p.entry_id = e.entry_id \
+             WHERE e.org_id = $1 AND e.account_id = $2 GROUP BY e.entry_id, e.effective_date, e.kind, e.memo ORDER BY e.effective_date DESC, e.entry_id DESC",
+        )
+        .bind(org.org_id)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let kind: String = r.try_get(1)?;
+            let change: i64 = r.try_get(3)?;
+            events.push(TimelineEvent {
+                at: r.try_get(0)?,
+                kind: "ledger".into(),
+                title: kind.replace('_', " "),
+                detail: if change == 0 {
+                    r.try_get(2)?
+                } else {
+                    format!("{} (owed {}{})", r.try_get::<String, _>(2)?, if change > 0 { "+" } else { "" }, fmt(change, cur))
+                },
+                by: String::new(),
+            });
+        }
+        for note in self.notes(org, &number).await? {
+            events.push(TimelineEvent {
+                at: note.created_at,
+                kind: "note".into(),
+                title: "note".into(),
+                detail: note.body,
+                by: note.author,
+            });
+        }
+        for r in sqlx::query("SELECT valid_from, kind, label, value FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY contact_id DESC")
+            .bind(org.org_id)
+            .bind(party_id)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            events.push(TimelineEvent {
+                at: r.try_get(0)?,
+                kind: "contact".into(),
+                title: format!("{} set", r.try_get::<String, _>(1)?),
+                detail: format!("{}: {}", r.try_get::<String, _>(2)?, r.try_get::<String, _>(3)?),
+                by: String::new(),
+            });
+        }
+        let sql = format!("{APPROVAL_SELECT} AND v.account_id = $2 ORDER BY v.approval_id DESC");
+        for r in sqlx::query(&sql).bind(org.org_id).bind(account_id).fetch_all(&self.pool).await? {
+            let v = approval_from_row(&r)?;
+            events.push(TimelineEvent {
+                at: v.decided_at.clone().unwrap_or_else(|| v.requested_at.clone()),
+                kind: "approval".into(),
+                title: format!("{} {} {}", v.reason.replace('_', " "), v.amount, v.status),
+                detail: format!(
+                    "asked by {} on {}{}",
+                    v.requested_by,
+                    v.reference,
+                    if v.memo.is_empty() { String::new() } else { format!(": {}", v.memo) }
+                ),
+                by: v.decided_by.unwrap_or(v.requested_by),
+            });
+        }
+        // Dates and instants sort together as text: "2026-11-20" before
+        // "2026-11-20T10:00:00Z".
+        events.sort_by(|a, b| b.at.cmp(&a.at));
+        events.truncate(limit);
+        Ok(events)
+    }
+}
+
+/// The approval limit as money, for pages that explain it.
+pub fn limit_money(settings: &OrgSettings) -> Option<Money> {
+    let cur = Currency::from_code(&settings.currency).ok()?;
+    Money::parse(&settings.writeoff_approval_limit, cur).ok()
+}
