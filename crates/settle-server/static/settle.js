@@ -39,7 +39,10 @@
     var sub = 0, tax = 0, ok = true;
     form.querySelectorAll("tr.line").forEach(function (row) {
       var q = parseFloat(row.querySelector("[name=quantity]").value || "0");
-      var p = cents(row.querySelector("[name=unit_price]").value);
+      var priceText = row.querySelector("[name=unit_price]").value.trim();
+      var cell0 = row.querySelector(".amount");
+      if (priceText === "") { cell0.textContent = "—"; return; } // a blank row is not a line
+      var p = cents(priceText);
       var r = parseFloat(row.querySelector("[name=tax_rate]").value || "0");
       var amount = Math.round(q * p), t = Math.round(amount * r / 100);
       var cell = row.querySelector(".amount");

@@ -2,6 +2,7 @@
 //! PostgreSQL when `SETTLE_TEST_PG_URL` is set, otherwise skipped).
 
 mod bad_input;
+mod browser;
 mod idempotency;
 mod matrix;
 mod sessions;

@@ -1,0 +1,444 @@
+//! The pages end to end in real headless Chromium (Debian's `chromium` and
+//! `chromedriver`): log in, find an account, post a payment and see the
+//! balance change, ask for a write-off above the limit, approve it as a
+//! coordinator, download the aging CSV and check its totals, and keep a
+//! collector out of the admin pages. Screenshots of every main page go to
+//! `target/screenshots/` (or `SETTLE_SCREENSHOTS`).
+//!
+//! Without chromedriver the test says it is skipped, unless
+//! `SETTLE_REQUIRE_BROWSER=1` (as in CI), when it fails.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use settle_domain::access::Role;
+use settle_domain::aging::AgingBuckets;
+use settle_store::ops::{NewAccount, NewInvoice, NewInvoiceLine, NewParty, NewPayment, Organisation};
+use settle_store::Store;
+
+const PASSWORD: &str = "a long test password";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = std::env::var_os("SETTLE_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots")));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn seed(store: &Store) -> Organisation {
+    let org = store.create_organisation("clinic", "Riverside Family Practice", "USD").await.unwrap();
+    let people = [
+        ("P-000101", "Maria Garcia", "555-201-3344", "1984-03-07"),
+        ("P-000102", "James Okafor", "555-201-7788", "1971-11-20"),
+        ("P-000103", "Linda Chen", "555-309-1200", "1990-06-02"),
+    ];
+    for (i, (number, name, phone, dob)) in people.iter().enumerate() {
+        store
+            .add_account(
+                &org,
+                &NewAccount {
+                    account_number: number.to_string(),
+                    party: NewParty {
+                        kind: "person".into(),
+                        name: name.to_string(),
+                        date_of_birth: dob.parse().ok(),
+                        email: Some(format!("patient{i}@example.com")),
+                        phone: Some(phone.to_string()),
+                        address: Some("12 Elm Street, Springfield, IL 62701".into()),
+                    },
+                    ar_kind: "patient".into(),
+                    payment_terms: Some("net30".into()),
+                    currency: None,
+                    opened_on: "2026-01-05".parse().unwrap(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        for (month, price) in [("2026-06-10", "180.00"), ("2026-08-12", "95.00"), ("2026-10-20", "240.00")] {
+            store
+                .create_invoice(
+                    &org,
+                    &NewInvoice {
+                        account_number: number.to_string(),
+                        issue_date: month.parse().unwrap(),
+                        terms: None,
+                        lines: vec![NewInvoiceLine {
+                            item_code: "99214".into(),
+                            description: "Office visit, established patient".into(),
+                            quantity: "1".into(),
+                            unit_price: price.into(),
+                            tax_rate: "0".into(),
+                        }],
+                        memo: String::new(),
+                        draft: false,
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    store
+        .post_payment(
+            &org,
+            &NewPayment {
+                account_number: "P-000102".into(),
+                amount: "60.00".into(),
+                method: "card".into(),
+                reference: "visa 4242".into(),
+                received_on: "2026-09-01".parse().unwrap(),
+                apply_to: vec![],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    for (username, role) in [
+        ("sam", Role::BillingSpecialist),
+        ("cora", Role::BillingCoordinator),
+        ("cole", Role::CollectionsSpecialist),
+        ("ada", Role::Admin),
+    ] {
+        store
+            .add_user(&org, username, &format!("{username} (test)"), role, Some(PASSWORD))
+            .await
+            .unwrap();
+    }
+    org
+}
+
+async fn log_in(client: &Client, base: &str, username: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("logout-form")).await.unwrap();
+}
+
+async fn log_out(client: &Client) {
+    client.find(Locator::Css("#logout-form button")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("username")).await.unwrap();
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+fn cents(text: &str) -> i64 {
+    let clean: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '-' || *c == '.').collect();
+    let negative = clean.starts_with('-');
+    let (whole, frac) = clean.trim_start_matches('-').split_once('.').unwrap_or((clean.trim_start_matches('-'), "0"));
+    let value = whole.parse::<i64>().unwrap_or(0) * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap();
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+#[tokio::test]
+async fn a_day_in_the_pages() {
+    let Some(chromedriver) = find_program(&["chromedriver", "chromium-driver"]) else {
+        assert!(
+            std::env::var("SETTLE_REQUIRE_BROWSER").is_err(),
+            "SETTLE_REQUIRE_BROWSER is set but chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("skipped: chromedriver not found (install Debian's chromium and chromium-driver to run the browser test)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&settle_store::Location::DataDir(dir.path().to_path_buf())).await.unwrap();
+    let org = seed(&store).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = settle_server::Config {
+        listen: addr,
+        idle_timeout: Duration::from_secs(900),
+        tls: None,
+    };
+    let app = settle_server::app(store.clone(), config).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = format!("http://{addr}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let mut caps = serde_json::Map::new();
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+    ];
+    if std::env::var("SETTLE_BROWSER_SHOW").is_ok() {
+        args.retain(|a| *a != "--headless=new");
+    }
+    let mut chrome = json!({ "args": args });
+    if let Some(binary) = find_program(&["chromium", "chromium-browser", "google-chrome"]) {
+        chrome["binary"] = json!(binary);
+    }
+    caps.insert("goog:chromeOptions".into(), chrome);
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let client = client.expect("chromedriver answers");
+    day(&client, &base, &store, &org).await;
+    let _ = client.close().await;
+}
+
+async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
+    // Logging in.
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(
+        client.current_url().await.unwrap().path().starts_with("/login"),
+        "the dashboard sends a stranger to log in"
+    );
+    shot(client, "01-login").await;
+    log_in(client, base, "sam").await;
+    shot(client, "02-dashboard").await;
+    let total = text_of(client, "#total-ar").await;
+    assert!(total.starts_with('$'), "total AR shows as money: {total}");
+    assert!(client.source().await.unwrap().contains("<svg"), "the dashboard draws its charts");
+
+    // Finding an account as you type.
+    client.goto(&format!("{base}/accounts")).await.unwrap();
+    client.find(Locator::Id("q")).await.unwrap().send_keys("garc").await.unwrap();
+    let hit = client.wait().for_element(Locator::Css("#results a.hit")).await.unwrap();
+    shot(client, "03-search").await;
+    assert!(hit.text().await.unwrap().contains("Maria Garcia"));
+    hit.click().await.unwrap();
+    client.wait().for_element(Locator::Id("balance")).await.unwrap();
+    assert_eq!(client.current_url().await.unwrap().path(), "/accounts/P-000101");
+    shot(client, "04-account").await;
+    let before = cents(&text_of(client, "#balance").await);
+    assert_eq!(before, 180_00 + 95_00 + 240_00);
+
+    // Posting a payment, with the allocation preview.
+    client.find(Locator::LinkText("Post payment")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Id("amount")).await.unwrap().send_keys("50.00").await.unwrap();
+    client.find(Locator::Id("reference")).await.unwrap().send_keys("1042").await.unwrap();
+    // The preview puts the 50.00 on the oldest item.
+    let mut previewed = false;
+    for _ in 0..50 {
+        let values: Vec<String> = {
+            let mut out = Vec::new();
+            for input in client.find_all(Locator::Css("input[name=apply_amount]")).await.unwrap() {
+                out.push(input.prop("value").await.unwrap().unwrap_or_default());
+            }
+            out
+        };
+        if values.first().map(String::as_str) == Some("50.00") {
+            previewed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(previewed, "the allocation preview follows the amount typed");
+    shot(client, "05-payment").await;
+    client
+        .find(Locator::Css("form.payment-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("posted"), "{flash}");
+    let after = cents(&text_of(client, "#balance").await);
+    assert_eq!(after, before - 50_00, "the balance falls by the payment");
+
+    // A new invoice, with live totals.
+    client.goto(&format!("{base}/accounts/P-000101/invoices/new")).await.unwrap();
+    client
+        .find(Locator::Css("input[name=item_code]"))
+        .await
+        .unwrap()
+        .send_keys("99213")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=description]"))
+        .await
+        .unwrap()
+        .send_keys("Office visit")
+        .await
+        .unwrap();
+    let quantity = client.find(Locator::Css("input[name=quantity]")).await.unwrap();
+    quantity.clear().await.unwrap();
+    quantity.send_keys("2").await.unwrap();
+    client
+        .find(Locator::Css("input[name=unit_price]"))
+        .await
+        .unwrap()
+        .send_keys("75.50")
+        .await
+        .unwrap();
+    assert_eq!(text_of(client, "#total").await, "$151.00", "the total follows the lines as typed");
+    shot(client, "06-invoice-form").await;
+    client.find(Locator::Css("button[value=issue]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css(".totals .grand")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("$151.00"));
+    shot(client, "07-invoice").await;
+
+    // A write-off above the limit is held for approval.
+    client.goto(&format!("{base}/accounts/P-000103/adjustments/new")).await.unwrap();
+    shot(client, "08-adjustment-form").await;
+    client
+        .find(Locator::Css("#reference option:nth-child(2)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#reason option[value=bad_debt_write_off]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.find(Locator::Id("amount")).await.unwrap().send_keys("150.00").await.unwrap();
+    client
+        .find(Locator::Id("memo"))
+        .await
+        .unwrap()
+        .send_keys("Patient moved away, no forwarding address")
+        .await
+        .unwrap();
+    client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
+    let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("waiting for a coordinator"), "{flash}");
+    let held_balance = cents(&text_of(client, "#balance").await);
+    assert_eq!(held_balance, 180_00 + 95_00 + 240_00, "nothing posts while it waits");
+    // A specialist has no approvals page.
+    client.goto(&format!("{base}/approvals")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("Not open to your role"));
+    log_out(client).await;
+
+    // The coordinator approves it.
+    log_in(client, base, "cora").await;
+    client.goto(&format!("{base}/approvals")).await.unwrap();
+    shot(client, "09-approvals").await;
+    client
+        .find(Locator::Css("tr[id^=approval-] button[type=submit]:not(.danger)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = client.wait().for_element(Locator::Css(".notice.ok")).await.unwrap().text().await.unwrap();
+    assert!(notice.starts_with("Approved"), "{notice}");
+    client.goto(&format!("{base}/accounts/P-000103")).await.unwrap();
+    assert_eq!(cents(&text_of(client, "#balance").await), 180_00 + 95_00 + 240_00 - 150_00);
+
+    // Reports: aging, and its CSV's totals.
+    client.goto(&format!("{base}/reports/aging")).await.unwrap();
+    shot(client, "10-aging").await;
+    let page_total = cents(&text_of(client, "#aging-total").await);
+    let csv = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; fetch('/reports/aging?format=csv').then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap().to_string();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let total_col = headers.iter().position(|h| h == "total").unwrap();
+    let mut sum = 0;
+    let mut total_row = None;
+    for record in reader.records() {
+        let record = record.unwrap();
+        if &record[0] == "TOTAL" {
+            total_row = Some(cents(&record[total_col]));
+        } else {
+            sum += cents(&record[total_col]);
+        }
+    }
+    let as_of = settle_server::web::today();
+    let expected = store.aging_totals(org, as_of, &AgingBuckets::default(), None).await.unwrap().total_minor;
+    assert_eq!(total_row, Some(sum), "the CSV's TOTAL row adds up its accounts");
+    assert_eq!(sum, expected, "the CSV agrees with the books");
+    assert_eq!(page_total, expected, "the page agrees with the CSV");
+    client.find(Locator::LinkText("Accounts")).await.unwrap();
+    client.goto(&format!("{base}/reports/aging/bucket/3")).await.unwrap();
+    shot(client, "11-aging-bucket").await;
+    client.goto(&format!("{base}/reports/trial-balance")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("(balanced)"));
+    shot(client, "12-trial-balance").await;
+    client.goto(&format!("{base}/reports/cash-receipts?from=2026-01-01")).await.unwrap();
+    shot(client, "13-cash-receipts").await;
+    log_out(client).await;
+
+    // A collector cannot reach the admin pages; an admin can.
+    log_in(client, base, "cole").await;
+    client.goto(&format!("{base}/admin/users")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("Not open to your role"));
+    shot(client, "14-collector-refused").await;
+    log_out(client).await;
+    log_in(client, base, "ada").await;
+    client.goto(&format!("{base}/admin/users")).await.unwrap();
+    shot(client, "15-admin-users").await;
+    client.goto(&format!("{base}/admin/settings")).await.unwrap();
+    shot(client, "16-admin-settings").await;
+
+    // At phone width.
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("{base}/accounts/P-000101")).await.unwrap();
+    shot(client, "17-account-phone").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    shot(client, "18-dashboard-phone").await;
+}
