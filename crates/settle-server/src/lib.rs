@@ -263,6 +263,10 @@ pub fn permissions_markdown() -> String {
     for (method, path, access) in route_access() {
         out.push_str(&format!("| {method} | `{path}` | {} |\n", access.describe()));
     }
+    out.push_str("\n## Pages\n\nThe web pages take the session cookie only, and every form must carry the session's CSRF token.\n\n| method | path | needs |\n|---|---|---|\n");
+    for (method, path, access) in web::PAGES {
+        out.push_str(&format!("| {method} | `{path}` | {} |\n", access.describe()));
+    }
     out.push_str(
         "\nAlso open to anyone: `GET /healthz`, `GET /metrics`, `GET /api/v1/openapi.json` and `GET /api/v1/docs`.\n\
          Every read of a person's record and every write is written to the audit trail, whoever makes it.\n",

@@ -19,7 +19,7 @@ use crate::ops::{check_text, fmt, idempotency_lookup, idempotency_store, next_id
 use crate::{now_text, Result, Store, StoreError};
 
 /// The write-off approval limit when an organisation has set none.
-pub const DEFAULT_WRITEOFF_APPROVAL_MINOR: i64 = 100_00;
+pub const DEFAULT_WRITEOFF_APPROVAL_MINOR: i64 = 10_000;
 /// Payment terms for new accounts when an organisation has set none.
 pub const DEFAULT_TERMS: &str = "net30";
 
@@ -85,7 +85,7 @@ pub struct ApprovalView {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum AdjustmentOutcome {
     Posted(AdjustmentPosted),
-    Held(ApprovalView),
+    Held(Box<ApprovalView>),
 }
 
 /// An adjustment as asked for: posted at once, or held if it is a
@@ -321,7 +321,7 @@ impl Store {
                 .bind(now_text())
                 .execute(&mut *conn)
                 .await?;
-                AdjustmentOutcome::Held(self.approval_in(conn, org.org_id, approval_id).await?)
+                AdjustmentOutcome::Held(Box::new(self.approval_in(conn, org.org_id, approval_id).await?))
             } else {
                 let mut batch = Batch::default();
                 let posted = self.stage_checked_adjustment(tx.conn(), org.org_id, checked, &mut batch).await?;

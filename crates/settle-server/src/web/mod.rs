@@ -9,6 +9,10 @@
 //! prints the same table. Pages take the session cookie only (never an API
 //! token), and every POST must carry the session's CSRF token.
 
+// Page helpers return a ready error page as their Err: it is built once,
+// on the way out, so its size costs nothing worth boxing.
+#![allow(clippy::result_large_err)]
+
 mod admin;
 mod charts;
 mod forms;
@@ -452,6 +456,14 @@ pub fn money_minor(minor: impl Minor, currency: &str) -> String {
     match Currency::from_code(currency) {
         Ok(cur) => money(&Money::from_minor(minor, cur).to_decimal_string(), currency),
         Err(_) => minor.to_string(),
+    }
+}
+
+/// An instant as people read it: "2026-11-24 03:45 UTC"; a date stays a date.
+pub fn when(text: &str) -> String {
+    match text.split_once('T') {
+        Some((date, time)) => format!("{date} {} UTC", time.get(..5).unwrap_or(time)),
+        None => text.to_string(),
     }
 }
 

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod idempotency;
 mod matrix;
+mod pages;
 mod sessions;
 mod story;
 

@@ -1,0 +1,272 @@
+//! The pages over plain HTTP on every backend: every page with every role
+//! (the same permissions as the API), CSRF on every form, the idle logoff,
+//! and the write-off approval flow with its four-eyes rule.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use settle_domain::access::Role;
+use settle_server::web::{csrf_token, PAGES};
+use settle_server::Access;
+use settle_store::ops::Organisation;
+
+use crate::{new_account, new_invoice, Server};
+
+const PASSWORD: &str = "pages test password";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Logs a new user of `role` in; returns the cookie header and CSRF token.
+async fn session(srv: &Server, org: &Organisation, username: &str, role: Role) -> (String, String) {
+    srv.store.add_user(org, username, username, role, Some(PASSWORD)).await.unwrap();
+    let (_, secret) = srv.store.login(username, PASSWORD, "127.0.0.1").await.unwrap().unwrap();
+    (format!("settle_session={secret}"), csrf_token(&secret))
+}
+
+async fn page(client: &reqwest::Client, srv: &Server, method: Method, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+    let mut request = client.request(method.clone(), format!("{}{path}", srv.base));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if method == Method::POST {
+        request = request.form(form);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    (status, location, response.text().await.unwrap())
+}
+
+async fn setup(srv: &Server) -> Organisation {
+    let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+    let admin = srv.token(&org, Role::Admin).await;
+    assert_eq!(
+        srv.post(&admin, "/api/v1/accounts", new_account("P-000001", "Pat Doe")).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        srv.post(&admin, "/api/v1/invoices", new_invoice("P-000001", "400.00")).await.status,
+        StatusCode::CREATED
+    );
+    org
+}
+
+#[tokio::test]
+async fn every_page_with_every_role() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let org = setup(&srv).await;
+        let client = browser();
+        let mut sessions = Vec::new();
+        for role in Role::ALL {
+            sessions.push((role, session(&srv, &org, &format!("u-{}", role.as_str().replace('_', "-")), role).await));
+        }
+        for (method, path, access) in PAGES {
+            if *path == "/logout" || *path == "/login" && *method == "POST" {
+                // Logging out ends the session the loop uses; logging in
+                // needs its own form token (tested in the browser).
+                continue;
+            }
+            let method: Method = method.parse().unwrap();
+            let concrete = path
+                .replace("{number}", "P-000001")
+                .replace("{id}", "404")
+                .replace("{index}", "1")
+                .replace("{username}", "nobody")
+                .replace("{file}", "settle.css");
+            let (status, location, _) = page(&client, &srv, method.clone(), &concrete, None, &[]).await;
+            if *access == Access::Public {
+                assert!(!status.is_server_error(), "{} {path} is public", srv.name);
+                if method == Method::GET {
+                    assert_eq!(status, StatusCode::OK, "{} {path} is public", srv.name);
+                }
+            } else {
+                assert_eq!(status, StatusCode::SEE_OTHER, "{} {method} {path} without a session", srv.name);
+                assert!(location.starts_with("/login?next="), "{location}");
+            }
+            for (role, (cookie, csrf)) in &sessions {
+                let (status, _, body) = page(&client, &srv, method.clone(), &concrete, Some(cookie), &[("csrf", csrf.as_str())]).await;
+                let allowed = match access {
+                    Access::Public | Access::Authenticated => true,
+                    Access::Needs(permission) => role.allows(*permission),
+                };
+                if allowed {
+                    assert_ne!(status, StatusCode::FORBIDDEN, "{} {method} {path} as {role}: {body}", srv.name);
+                    assert!(!status.is_server_error(), "{} {method} {path} as {role}: {status}", srv.name);
+                } else {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{} {method} {path} as {role}", srv.name);
+                    assert!(body.contains("Not open to your role"), "{body}");
+                }
+            }
+        }
+        // A collector is refused the admin pages, in words.
+        let collector = &sessions.iter().find(|(r, _)| *r == Role::CollectionsSpecialist).unwrap().1;
+        let (status, _, body) = page(&client, &srv, Method::GET, "/admin/users", Some(&collector.0), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("users.manage"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn forms_need_the_session_csrf_token_and_change_nothing_without_it() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let org = setup(&srv).await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (other_cookie, other_csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let path = "/accounts/P-000001/notes";
+        for form in [
+            vec![("body", "no token")],
+            vec![("body", "another session's token"), ("csrf", other_csrf.as_str())],
+        ] {
+            let (status, _, body) = page(&client, &srv, Method::POST, path, Some(&cookie), &form).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{}", srv.name);
+            assert!(body.contains("security token"), "{body}");
+        }
+        assert!(srv.store.notes(&org, "P-000001").await.unwrap().is_empty(), "a refused form writes nothing");
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            path,
+            Some(&cookie),
+            &[("body", "Called, left voicemail"), ("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", srv.name);
+        assert!(location.starts_with("/accounts/P-000001?msg="), "{location}");
+        let notes = srv.store.notes(&org, "P-000001").await.unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].author, "user:sam");
+        // An empty note is refused beside the field and not saved.
+        let (status, _, body) = page(&client, &srv, Method::POST, path, Some(&cookie), &[("body", "  "), ("csrf", &csrf)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"note-error\"") && body.contains("Write the note first."), "{body}");
+        assert_eq!(srv.store.notes(&org, "P-000001").await.unwrap().len(), 1);
+        // Logging out ends the session: the cookie no longer opens pages.
+        let (status, _, _) = page(&client, &srv, Method::POST, "/logout", Some(&other_cookie), &[("csrf", &other_csrf)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, location, _) = page(&client, &srv, Method::GET, "/accounts", Some(&other_cookie), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.contains("expired=1"), "{location}");
+    }
+}
+
+#[tokio::test]
+async fn idle_sessions_are_logged_off() {
+    let srv = Server::each(Duration::from_secs(1)).await.into_iter().next().unwrap();
+    let org = setup(&srv).await;
+    let (cookie, _) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+    let client = browser();
+    assert_eq!(page(&client, &srv, Method::GET, "/accounts", Some(&cookie), &[]).await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, location, _) = page(&client, &srv, Method::GET, "/accounts", Some(&cookie), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/login?next=%2Faccounts&expired=1");
+}
+
+#[tokio::test]
+async fn write_offs_above_the_limit_wait_for_someone_else() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let org = setup(&srv).await;
+        let client = browser();
+        let (sam, sam_csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (cora, cora_csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let form = |csrf: &str| {
+            vec![
+                ("reference", "INV-000001".to_string()),
+                ("reason", "bad_debt_write_off".to_string()),
+                ("amount", "150.00".to_string()),
+                ("date", "2026-11-01".to_string()),
+                ("memo", "Moved away".to_string()),
+                ("csrf", csrf.to_string()),
+            ]
+        };
+        let as_pairs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+        let sam_form = as_pairs(&form(&sam_csrf));
+        let sam_form: Vec<(&str, &str)> = sam_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/accounts/P-000001/adjustments/new", Some(&sam), &sam_form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", srv.name);
+        assert!(location.contains("approval"), "{location}");
+        let pending = srv.store.approvals(&org, Some("pending"), 10).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        let id = pending[0].approval_id;
+        let detail = srv.store.account_detail(&org, "P-000001").await.unwrap();
+        assert_eq!(detail.summary.balance, "400.00", "nothing posts while it waits");
+
+        // The specialist may not approve at all; the coordinator may not
+        // approve a request of their own.
+        let approve = format!("/approvals/{id}/approve");
+        assert_eq!(
+            page(&client, &srv, Method::POST, &approve, Some(&sam), &[("csrf", sam_csrf.as_str())]).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let cora_form = as_pairs(&form(&cora_csrf));
+        let cora_form: Vec<(&str, &str)> = cora_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        page(&client, &srv, Method::POST, "/accounts/P-000001/adjustments/new", Some(&cora), &cora_form).await;
+        let own = srv
+            .store
+            .approvals(&org, Some("pending"), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|v| v.requested_by == "user:cora")
+            .unwrap();
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            &format!("/approvals/{}/approve", own.approval_id),
+            Some(&cora),
+            &[("csrf", cora_csrf.as_str())],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("is your own"), "{body}");
+
+        // The coordinator approves the specialist's: it posts as asked.
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            &approve,
+            Some(&cora),
+            &[("note", "Confirmed skip trace failed"), ("csrf", cora_csrf.as_str())],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", srv.name);
+        assert!(location.starts_with("/approvals?msg=Approved"), "{location}");
+        let detail = srv.store.account_detail(&org, "P-000001").await.unwrap();
+        assert_eq!(detail.summary.balance, "250.00");
+        let decided = srv.store.approval(&org, id).await.unwrap();
+        assert_eq!((decided.status.as_str(), decided.decided_by.as_deref()), ("approved", Some("user:cora")));
+        assert!(decided.adjustment_id.is_some());
+        // Deciding twice is refused.
+        let again = srv.store.decide_approval(&org, id, false, "").await.unwrap_err();
+        assert!(again.to_string().contains("already approved"), "{again}");
+
+        // Through the API: 202 and "held" above the limit, 201 below it.
+        let token = srv.token(&org, Role::BillingSpecialist).await;
+        let held = srv
+            .post(
+                &token,
+                "/api/v1/adjustments",
+                json!({ "reference": "INV-000001", "reason": "charity", "amount": "100.01", "date": "2026-11-02" }),
+            )
+            .await;
+        assert_eq!(held.status, StatusCode::ACCEPTED, "{}", held.body);
+        assert_eq!(held.body["outcome"], "held");
+        let posted = srv
+            .post(
+                &token,
+                "/api/v1/adjustments",
+                json!({ "reference": "INV-000001", "reason": "charity", "amount": "100.00", "date": "2026-11-02" }),
+            )
+            .await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.body);
+        assert_eq!(posted.body["outcome"], "posted");
+        assert_eq!(posted.body["balance"], "150.00");
+    }
+}
