@@ -11,7 +11,7 @@ use settle_domain::access::Role;
 use settle_store::ops::Organisation;
 use settle_store::Store;
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080", env = "SETTLE_LISTEN")]

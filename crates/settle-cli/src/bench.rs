@@ -34,6 +34,8 @@ pub enum BenchCommand {
     },
     /// Many clients posting payments over HTTP, beside posting straight to the store.
     Api(crate::bench_api::ApiBench),
+    /// Server time of the dashboard, search and account page on a large book.
+    Pages(crate::bench_pages::PagesBench),
 }
 
 fn peak_rss_mib() -> Option<u64> {
@@ -113,6 +115,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
             dir,
         } => (transactions, accounts, charges_only, dir),
         BenchCommand::Api(args) => return crate::bench_api::run(args).await,
+        BenchCommand::Pages(args) => return crate::bench_pages::run(args).await,
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());

@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::ToSpan;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use settle_domain::access::Role;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
@@ -99,7 +100,7 @@ fn cents(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, minor % 100)
 }
 
-pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result<()> {
+pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bool) -> Result<()> {
     let existing = store.organisations().await?;
     let start = as_of.checked_sub(18.months()).context("demo date out of range")?;
     for profile in &PROFILES {
@@ -197,11 +198,14 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64) -> Result
         let verify = store.verify(&org).await?;
         println!("\nverify: {} entries checked, {} disagreements.", verify.entries, verify.discrepancies.len());
     }
+    if !hints {
+        return Ok(());
+    }
     // From a checkout `settle` is not on the PATH yet, so show the form that works there too.
     println!("\nNext, from this checkout (or with `settle` in place of `cargo run --release --`):");
     println!("  cargo run --release -- --org clinic account list --with-balance");
     println!("  cargo run --release -- --org supply report aging --by account");
-    println!("  cargo run --release -- serve      # the JSON API; reference at http://127.0.0.1:8080/api/v1/docs");
+    println!("  cargo run --release -- demo --serve   # the pages and the API at http://127.0.0.1:8080, with a login for each role");
     Ok(())
 }
 
@@ -337,4 +341,89 @@ async fn sample_payments(store: &Store, org: &Organisation, rng: &mut StdRng) ->
         }
     }
     Ok(out)
+}
+
+/// The people of the demo practice, one per role, as "role@clinic".
+const DEMO_USERS: [(&str, Role); 5] = [
+    ("specialist@clinic", Role::BillingSpecialist),
+    ("coordinator@clinic", Role::BillingCoordinator),
+    ("collector@clinic", Role::CollectionsSpecialist),
+    ("auditor@clinic", Role::Auditor),
+    ("admin@clinic", Role::Admin),
+];
+
+/// Readies the demo for people: a login per role (with a new password each
+/// run, printed), a few notes, and write-offs waiting for approval.
+pub async fn office(store: &Store, as_of: Date, serve: &crate::admin::ServeArgs) -> Result<()> {
+    let org = store.organisation(Some("clinic")).await?;
+    let password = settle_store::access::generate_password();
+    let existing: Vec<String> = store.users(&org).await?.into_iter().map(|u| u.username).collect();
+    for (username, role) in DEMO_USERS {
+        if existing.iter().any(|u| u == username) {
+            store.set_password(&org, username, None, &password).await?;
+            store.set_user_enabled(&org, username, true).await?;
+        } else {
+            let name = format!("Demo {}", role.as_str().replace('_', " "));
+            store.add_user(&org, username, &name, role, Some(&password)).await?;
+        }
+    }
+    if store.approvals(&org, None, 1).await?.is_empty() {
+        let actor = settle_store::audit::Actor {
+            name: "user:specialist@clinic".into(),
+            address: "demo".into(),
+        };
+        settle_store::audit::ACTOR
+            .scope(actor, async {
+                let accounts = store
+                    .list_accounts(
+                        &org,
+                        &settle_store::reports::AccountFilter {
+                            with_balance: true,
+                            limit: 400,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                let mut held = 0;
+                for account in accounts.iter().rev() {
+                    if held == 2 {
+                        break;
+                    }
+                    let detail = store.account_detail(&org, &account.account_number).await?;
+                    let Some(item) = detail.items.iter().find(|i| {
+                        i.status == "open" && i.amount == i.balance && Money::parse(&i.balance, Currency::USD).is_ok_and(|b| b.amount_minor() > 10_000)
+                    }) else {
+                        continue;
+                    };
+                    let cmd = NewAdjustment {
+                        reference: item.reference.clone(),
+                        reason: if held == 0 { "bad_debt_write_off" } else { "charity" }.into(),
+                        amount: item.balance.clone(),
+                        date: as_of,
+                        memo: if held == 0 {
+                            "Returned mail, phone disconnected; skip trace found nothing"
+                        } else {
+                            "Financial assistance application approved"
+                        }
+                        .into(),
+                    };
+                    store.submit_adjustment(&org, &cmd, None).await?;
+                    store
+                        .add_note(&org, &account.account_number, "Asked for a write-off; waiting for the coordinator.")
+                        .await?;
+                    held += 1;
+                }
+                anyhow::Ok(())
+            })
+            .await?;
+    }
+    let scheme = if serve.tls_cert.is_some() { "https" } else { "http" };
+    println!("\nSettle is starting on the demo books.");
+    println!("  Open {scheme}://{}/ and log in as one of:", serve.listen);
+    for (username, role) in DEMO_USERS {
+        println!("    {username:<20} ({})", role.as_str().replace('_', " "));
+    }
+    println!("  Password for all of them (new each run): {password}");
+    println!("  The JSON API's reference is at {scheme}://{}/api/v1/docs. Stop with Ctrl-C.\n", serve.listen);
+    Ok(())
 }

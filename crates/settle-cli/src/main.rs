@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_api;
+mod bench_pages;
 mod claim;
 mod claims;
 mod codes;
@@ -83,6 +84,11 @@ enum Command {
         as_of: Option<Date>,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Then start Settle on it (`settle serve`) with a login for each role.
+        #[arg(long)]
+        serve: bool,
+        #[command(flatten)]
+        serve_args: admin::ServeArgs,
     },
     /// Customer accounts.
     #[command(subcommand)]
@@ -552,8 +558,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    if let Command::Demo { accounts, as_of, seed } = &cli.command {
-        demo::run(&store, *accounts, as_of.unwrap_or_else(today), *seed).await?;
+    if let Command::Demo {
+        accounts,
+        as_of,
+        seed,
+        serve,
+        serve_args,
+    } = &cli.command
+    {
+        demo::run(&store, *accounts, as_of.unwrap_or_else(today), *seed, !*serve).await?;
+        if *serve {
+            demo::office(&store, as_of.unwrap_or_else(today), serve_args).await?;
+            admin::serve(store, serve_args).await?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let org = store.organisation(cli.org.as_deref()).await?;

@@ -268,6 +268,7 @@ type GuardState = (AppState, std::sync::Arc<HashMap<(String, String), Access>>);
 
 /// The page guard: session, permission, CSRF, and the audit actor.
 async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedPath, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
     let key = (req.method().as_str().to_string(), matched.as_str().to_string());
     let Some(need) = access.get(&key).copied() else {
         eprintln!("settle serve: page {} {} declares no access; refused", key.0, key.1);
@@ -351,6 +352,11 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
     req.extensions_mut().insert(ctx);
     let mut response = ACTOR.scope(actor, next.run(req)).await;
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The server's own time for the page, for `settle bench pages` and the
+    // browser's developer tools.
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0)) {
+        response.headers_mut().insert("server-timing", value);
+    }
     response
 }
 
