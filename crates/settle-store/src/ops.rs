@@ -993,6 +993,19 @@ impl Store {
     pub async fn add_account(&self, org: &Organisation, cmd: &NewAccount, key: Option<&IdempotencyKey>) -> Result<AccountCreated> {
         write_command!(self, org.org_id, key, cmd, |tx| {
             let mut batch = Batch::default();
+            // Without terms of its own, an account takes the organisation's default.
+            let mut with_terms = cmd.clone();
+            if with_terms.payment_terms.is_none() {
+                let row = sqlx::query("SELECT default_terms FROM org_policy WHERE org_id = $1")
+                    .bind(org.org_id)
+                    .fetch_optional(tx.conn())
+                    .await?;
+                with_terms.payment_terms = Some(match row {
+                    Some(row) => row.try_get(0)?,
+                    None => crate::office::DEFAULT_TERMS.to_string(),
+                });
+            }
+            let cmd = &with_terms;
             let created = self.stage_account(tx.conn(), org, cmd, &mut batch, &mut IdBlock::default()).await?;
             batch.flush(tx.conn(), org.org_id).await.map_err(|e| match e {
                 StoreError::Conflict { .. } => StoreError::invalid("account_number", format!("account {} already exists", created.account_number)),

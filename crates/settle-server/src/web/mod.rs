@@ -49,6 +49,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/", Needs(ReportsRead)),
     ("GET", "/accounts", Needs(AccountsRead)),
     ("GET", "/accounts/search", Needs(AccountsRead)),
+    ("GET", "/accounts/new", Needs(AccountsWrite)),
+    ("POST", "/accounts/new", Needs(AccountsWrite)),
     ("GET", "/accounts/{number}", Needs(AccountsRead)),
     ("POST", "/accounts/{number}/notes", Needs(NotesWrite)),
     ("POST", "/accounts/{number}/contacts", Needs(ContactsWrite)),
@@ -95,6 +97,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::dashboard))
         .route("/accounts", get(pages::accounts))
         .route("/accounts/search", get(pages::search))
+        .route("/accounts/new", get(forms::new_account).post(forms::create_account))
         .route("/accounts/{number}", get(pages::account))
         .route("/accounts/{number}/notes", post(forms::add_note))
         .route("/accounts/{number}/contacts", post(forms::change_contact))
@@ -200,6 +203,9 @@ impl Ctx {
     }
     pub fn can_contact(&self) -> bool {
         self.can(ContactsWrite)
+    }
+    pub fn can_open_accounts(&self) -> bool {
+        self.can(AccountsWrite)
     }
     pub fn can_reports(&self) -> bool {
         self.can(ReportsRead)

@@ -270,3 +270,124 @@ async fn write_offs_above_the_limit_wait_for_someone_else() {
         assert_eq!(posted.body["balance"], "150.00");
     }
 }
+
+#[tokio::test]
+async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let org = setup(&srv).await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+            let client = client.clone();
+            let cookie = cookie.clone();
+            let csrf = csrf.clone();
+            let base = srv.base.clone();
+            async move {
+                let mut form = form;
+                form.push(("csrf", csrf));
+                let response = client.post(format!("{base}{path}")).header("cookie", cookie).form(&form).send().await.unwrap();
+                let status = response.status();
+                let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                (status, location, response.text().await.unwrap())
+            }
+        };
+        // A refusal names the field, keeps what was typed, and opens nothing.
+        let (status, _, body) = post(
+            "/accounts/new",
+            vec![
+                ("account_number", "P-000777".into()),
+                ("name", "".into()),
+                ("kind", "person".into()),
+                ("ar_kind", "patient".into()),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", srv.name);
+        assert!(body.contains("id=\"name-error\""), "{body}");
+        assert!(body.contains("value=\"P-000777\""), "what was typed is kept");
+        assert!(srv.store.account_detail(&org, "P-000777").await.is_err());
+        // The organisation's default terms apply when none are given.
+        srv.store
+            .update_settings(
+                &org,
+                &settle_store::office::SettingsUpdate {
+                    default_terms: "net15".into(),
+                    aging_buckets: "30,60,90,120".into(),
+                    writeoff_approval_limit: "100.00".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let (status, location, _) = post(
+            "/accounts/new",
+            vec![
+                ("account_number", "P-000777".into()),
+                ("name", "Robin Hale".into()),
+                ("kind", "person".into()),
+                ("ar_kind", "patient".into()),
+                ("date_of_birth", "1979-04-30".into()),
+                ("phone", "555-444-1212".into()),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", srv.name);
+        assert_eq!(location, "/accounts/P-000777?msg=Account+opened.");
+        assert_eq!(srv.store.account_detail(&org, "P-000777").await.unwrap().payment_terms, "net15");
+        let hits = srv.store.search_accounts(&org, "4/30/1979", 5).await.unwrap();
+        assert_eq!(hits.first().map(|h| h.account_number.as_str()), Some("P-000777"));
+        let hits = srv.store.search_accounts(&org, "444-1212", 5).await.unwrap();
+        assert_eq!(hits.first().map(|h| h.matched.as_str()), Some("phone 5554441212"));
+
+        // Two invoices; a payment put on the newer one by hand, the rest kept as credit.
+        let admin = srv.token(&org, Role::Admin).await;
+        for price in ["100.00", "80.00"] {
+            assert_eq!(
+                srv.post(&admin, "/api/v1/invoices", new_invoice("P-000777", price)).await.status,
+                StatusCode::CREATED
+            );
+        }
+        let detail = srv.store.account_detail(&org, "P-000777").await.unwrap();
+        let newer = detail.items.last().unwrap().reference.clone();
+        let older = detail.items.first().unwrap().reference.clone();
+        let (status, _, body) = post(
+            "/accounts/P-000777/payments/new",
+            vec![
+                ("amount", "130.00".into()),
+                ("method", "check".into()),
+                ("reference", "2001".into()),
+                ("received_on", "2026-03-01".into()),
+                ("allocation", "manual".into()),
+                ("apply_reference", older.clone()),
+                ("apply_amount", "".into()),
+                ("apply_reference", newer.clone()),
+                ("apply_amount", "80.00".into()),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}: {body}", srv.name);
+        let detail = srv.store.account_detail(&org, "P-000777").await.unwrap();
+        let balance_of = |r: &str| detail.items.iter().find(|i| i.reference == r).unwrap().balance.clone();
+        assert_eq!(
+            (balance_of(&older).as_str(), balance_of(&newer).as_str(), detail.summary.credit.as_str()),
+            ("100.00", "0.00", "50.00")
+        );
+
+        // A refund above the credit is refused beside the amount; within it, recorded.
+        let (status, _, body) = post(
+            "/accounts/P-000777/refunds/new",
+            vec![("amount", "60.00".into()), ("method", "check".into()), ("date", "2026-03-05".into())],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", srv.name);
+        assert!(body.contains("id=\"amount-error\""), "{body}");
+        let (status, location, _) = post(
+            "/accounts/P-000777/refunds/new",
+            vec![("amount", "50.00".into()), ("method", "check".into()), ("date", "2026-03-05".into())],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.contains("Refund"), "{location}");
+        assert_eq!(srv.store.account_detail(&org, "P-000777").await.unwrap().summary.credit, "0.00");
+        assert!(srv.store.verify(&org).await.unwrap().discrepancies.is_empty());
+    }
+}
