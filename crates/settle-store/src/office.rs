@@ -449,9 +449,9 @@ impl Store {
         let cur = Currency::from_code(&row.try_get::<String, _>(2)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut events = Vec::new();
         for r in sqlx::query(
-            "SELECT e.effective_date, e.kind, e.memo, CAST(COALESCE(SUM(CASE WHEN p.account_id IS NOT NULL AND p.item_id IS NOT NULL THEN p.amount_minor ELSE 0 END), 0) AS BIGINT) \
-             FROM journal_entry e LEFT JOIN posting p ON p.org_id = e.org_id AND p.entry_id = e.entry_id \
-             WHERE e.org_id = $1 AND e.account_id = $2 GROUP BY e.entry_id, e.effective_date, e.kind, e.memo ORDER BY e.effective_date DESC, e.entry_id DESC",
+            "SELECT e.effective_date, e.kind, e.memo, CAST(COALESCE((SELECT SUM(CASE WHEN p.account_id IS NOT NULL AND p.item_id IS NOT NULL THEN p.amount_minor ELSE 0 END) \
+             FROM posting p WHERE p.org_id = e.org_id AND p.entry_id = e.entry_id), 0) AS BIGINT) \
+             FROM journal_entry e WHERE e.org_id = $1 AND e.account_id = $2 ORDER BY e.effective_date DESC, e.entry_id DESC",
         )
         .bind(org.org_id)
         .bind(account_id)

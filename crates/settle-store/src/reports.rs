@@ -574,13 +574,20 @@ impl Store {
         if let Some(item_id) = item_id {
             let rows = sqlx::query(
                 "SELECT effective_date, source || COALESCE(' ' || CAST(payment_id AS TEXT), ''), amount_minor, allocation_id FROM allocation WHERE org_id = $1 AND item_id = $2 \
-                 UNION ALL SELECT effective_date, 'adjustment ' || reason, amount_minor, adjustment_id FROM adjustment WHERE org_id = $1 AND item_id = $2 ORDER BY 1, 4",
+                 UNION ALL SELECT effective_date, 'adjustment ' || reason, amount_minor, adjustment_id FROM adjustment WHERE org_id = $1 AND item_id = $2",
             )
             .bind(org.org_id)
             .bind(item_id)
             .fetch_all(&self.pool)
             .await?;
-            for r in rows {
+            // Sorted here: an ORDER BY would tempt SQLite to walk the
+            // organisation's adjustments by date instead of by item.
+            let mut rows = rows
+                .into_iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(3)?, r)))
+                .collect::<Result<Vec<_>>>()?;
+            rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            for (_, _, r) in rows {
                 applied.push(AppliedToInvoice {
                     date: r.try_get(0)?,
                     source: r.try_get(1)?,
@@ -655,7 +662,7 @@ impl Store {
         let sql = if current {
             format!(
                 "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(i.balance_minor) AS BIGINT) FROM open_item i \
-                 WHERE i.org_id = $1 AND i.currency = $2 AND i.balance_minor <> 0 AND i.issue_date <= $3 GROUP BY grp, bucket"
+                 WHERE i.org_id = $1 AND i.currency = $2 AND i.balance_minor > 0 AND i.issue_date <= $3 GROUP BY grp, bucket"
             )
         } else {
             format!(

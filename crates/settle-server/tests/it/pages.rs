@@ -336,7 +336,10 @@ async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
         let hits = srv.store.search_accounts(&org, "4/30/1979", 5).await.unwrap();
         assert_eq!(hits.first().map(|h| h.account_number.as_str()), Some("P-000777"));
         let hits = srv.store.search_accounts(&org, "444-1212", 5).await.unwrap();
-        assert_eq!(hits.first().map(|h| h.matched.as_str()), Some("phone 5554441212"));
+        assert_eq!(
+            hits.first().map(|h| (h.account_number.as_str(), h.matched.starts_with("phone"))),
+            Some(("P-000777", true))
+        );
 
         // Two invoices; a payment put on the newer one by hand, the rest kept as credit.
         let admin = srv.token(&org, Role::Admin).await;

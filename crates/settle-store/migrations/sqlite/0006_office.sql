@@ -24,7 +24,7 @@ CREATE TABLE account_note (
     PRIMARY KEY (org_id, note_id),
     FOREIGN KEY (org_id, account_id) REFERENCES account (org_id, account_id)
 );
-CREATE INDEX account_note_account ON account_note (org_id, account_id);
+CREATE INDEX account_note_account ON account_note (org_id, account_id, note_id);
 
 -- A requested adjustment waiting for someone else to approve or reject it.
 -- request is the adjustment command as JSON; it posts, unchanged, on approval.
@@ -54,6 +54,17 @@ CREATE INDEX approval_account ON approval (org_id, account_id);
 INSERT INTO counter (org_id, name, next_value) SELECT org_id, 'note', 1 FROM organisation;
 INSERT INTO counter (org_id, name, next_value) SELECT org_id, 'approval', 1 FROM organisation;
 
+-- Reads by account, with the order they are shown in: without the sort
+-- columns in the index, SQLite's planner (which has no statistics) may walk
+-- a whole organisation's rows in that order instead.
+DROP INDEX payment_account;
+CREATE INDEX payment_account ON payment (org_id, account_id, received_on, payment_id);
+DROP INDEX journal_entry_account;
+CREATE INDEX journal_entry_account ON journal_entry (org_id, account_id, effective_date, entry_id);
+DROP INDEX party_contact_party;
+CREATE INDEX party_contact_party ON party_contact (org_id, party_id, contact_id);
+CREATE INDEX adjustment_item ON adjustment (org_id, item_id);
+
 -- Dashboard, search and reports.
 CREATE INDEX open_item_open ON open_item (org_id, currency, balance_minor, due_date);
 CREATE INDEX payment_received ON payment (org_id, received_on);
@@ -63,3 +74,4 @@ CREATE INDEX allocation_account ON allocation (org_id, account_id);
 CREATE INDEX invoice_status ON invoice (org_id, status);
 CREATE INDEX party_contact_value ON party_contact (org_id, value);
 CREATE INDEX party_birth ON party (org_id, date_of_birth);
+CREATE INDEX account_party ON account (org_id, party_id);
