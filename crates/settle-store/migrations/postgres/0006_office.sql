@@ -70,7 +70,9 @@ CREATE INDEX open_item_open ON open_item (org_id, currency, balance_minor, due_d
 CREATE INDEX payment_received ON payment (org_id, received_on);
 CREATE INDEX invoice_issued ON invoice (org_id, issue_date);
 CREATE INDEX adjustment_date ON adjustment (org_id, effective_date);
-CREATE INDEX allocation_account ON allocation (org_id, account_id);
+CREATE INDEX allocation_account ON allocation (org_id, account_id, allocation_id);
+DROP INDEX allocation_payment;
+CREATE INDEX allocation_payment ON allocation (org_id, payment_id, item_id);
 CREATE INDEX invoice_status ON invoice (org_id, status);
 CREATE INDEX party_contact_value ON party_contact (org_id, value);
 CREATE INDEX party_birth ON party (org_id, date_of_birth);
