@@ -118,9 +118,15 @@ pub async fn run(bench: &PagesBench) -> Result<()> {
     kinds.push(("account page", sample.iter().map(|a| format!("/accounts/{}", a.account_number)).collect()));
 
     // One warm-up pass, as a person's first click after start would be.
-    for (_, paths) in &kinds {
+    // The first dashboard computes its snapshot while the visitor waits;
+    // later ones are served from it while it refreshes in the background.
+    let mut first_dashboard_ms = 0.0;
+    for (name, paths) in &kinds {
         if let Some(path) = paths.first() {
-            client.get(format!("{base}{path}")).header("cookie", &cookie).send().await?;
+            let response = client.get(format!("{base}{path}")).header("cookie", &cookie).send().await?;
+            if *name == "dashboard" {
+                first_dashboard_ms = server_ms(&response)?;
+            }
         }
     }
     println!(
@@ -166,6 +172,7 @@ pub async fn run(bench: &PagesBench) -> Result<()> {
             );
         }
     }
+    println!("first dashboard after start (computes the snapshot while it waits): {first_dashboard_ms:.1} ms");
     println!(
         "{}",
         if all_met {

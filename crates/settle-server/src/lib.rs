@@ -65,6 +65,7 @@ pub struct AppState {
     token_cache: Arc<guard::TokenCache>,
     metrics: Arc<metrics::Metrics>,
     openapi_json: Arc<String>,
+    pub dashboards: Arc<web::DashboardCache>,
 }
 
 /// The OpenAPI document of every route, as served at `/api/v1/openapi.json`.
@@ -119,6 +120,7 @@ pub fn app(store: Store, config: Config) -> Router {
         token_cache: Arc::default(),
         metrics: Arc::new(metrics::Metrics::default()),
         openapi_json: Arc::new(openapi.to_pretty_json().unwrap_or_default()),
+        dashboards: Arc::default(),
     };
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))

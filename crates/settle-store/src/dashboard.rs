@@ -41,6 +41,13 @@ pub struct Dashboard {
     pub draft_invoices: i64,
 }
 
+impl Dashboard {
+    /// Whether these figures were bucketed by `buckets` ("30,60,90,120").
+    pub fn labels_match(&self, buckets: &str) -> bool {
+        AgingBuckets::parse(buckets).is_ok_and(|b| b.labels().iter().eq(self.buckets.iter().map(|(l, _)| l)))
+    }
+}
+
 /// An account found by search, with why it matched.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SearchHit {
@@ -100,6 +107,27 @@ fn typed_date(text: &str) -> Option<Date> {
         }
     }
     None
+}
+
+/// Adds search rows not already found, up to `limit`.
+fn add_hits(hits: &mut Vec<SearchHit>, limit: usize, rows: Vec<sqlx::any::AnyRow>, matched: &dyn Fn(&sqlx::any::AnyRow) -> Result<String>) -> Result<()> {
+    for r in rows {
+        let number: String = r.try_get(0)?;
+        if hits.iter().any(|h| h.account_number == number) || hits.len() >= limit {
+            continue;
+        }
+        let cur = currency(&r.try_get::<String, _>(5)?)?;
+        hits.push(SearchHit {
+            account_number: number,
+            name: r.try_get(1)?,
+            date_of_birth: r.try_get(2)?,
+            status: r.try_get(3)?,
+            balance: fmt(r.try_get(4)?, cur),
+            currency: cur.code().to_string(),
+            matched: matched(&r)?,
+        });
+    }
+    Ok(())
 }
 
 const HIT_SELECT: &str = "SELECT a.account_number, p.name, p.date_of_birth, a.status, a.balance_minor - a.credit_minor, a.currency \
@@ -200,25 +228,6 @@ impl Store {
         }
         let limit = limit.clamp(1, 100);
         let mut hits: Vec<SearchHit> = Vec::new();
-        let mut add = |rows: Vec<sqlx::any::AnyRow>, matched: &dyn Fn(&sqlx::any::AnyRow) -> Result<String>| -> Result<()> {
-            for r in rows {
-                let number: String = r.try_get(0)?;
-                if hits.iter().any(|h| h.account_number == number) || hits.len() >= limit {
-                    continue;
-                }
-                let cur = currency(&r.try_get::<String, _>(5)?)?;
-                hits.push(SearchHit {
-                    account_number: number,
-                    name: r.try_get(1)?,
-                    date_of_birth: r.try_get(2)?,
-                    status: r.try_get(3)?,
-                    balance: fmt(r.try_get(4)?, cur),
-                    currency: cur.code().to_string(),
-                    matched: matched(&r)?,
-                });
-            }
-            Ok(())
-        };
         let upper = text.to_ascii_uppercase();
         let lim = limit as i64;
         // An invoice number, typed whole or as its digits.
@@ -238,7 +247,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
             let label = format!("invoice {number}");
-            add(rows, &|_| Ok(label.clone()))?;
+            add_hits(&mut hits, limit, rows, &|_| Ok(label.clone()))?;
         }
         let rows = sqlx::query(&format!(
             "{HIT_SELECT} AND a.account_number >= $2 AND a.account_number < $3 ORDER BY a.account_number LIMIT {lim}"
@@ -248,7 +257,7 @@ impl Store {
         .bind(format!("{upper}\u{10FFFF}"))
         .fetch_all(&self.pool)
         .await?;
-        add(rows, &|_| Ok("account number".into()))?;
+        add_hits(&mut hits, limit, rows, &|_| Ok("account number".into()))?;
         // Subqueries drive these from the index on what was typed; a join
         // would let SQLite's planner walk every account instead.
         if let Some(date) = typed_date(text) {
@@ -259,11 +268,11 @@ impl Store {
             .bind(date.to_string())
             .fetch_all(&self.pool)
             .await?;
-            add(rows, &|_| Ok("date of birth".into()))?;
+            add_hits(&mut hits, limit, rows, &|_| Ok("date of birth".into()))?;
         }
         // Phones are kept as digits (see ContactKind::normalise).
         let phone = digits(text);
-        if phone.len() >= 4 && phone.len() * 2 >= text.len() {
+        if phone.len() >= 4 && !text.chars().any(char::is_alphabetic) {
             let rows = sqlx::query(&format!(
                 "{HIT_SELECT} AND a.party_id IN (SELECT party_id FROM party_contact WHERE org_id = $1 AND kind = 'phone' AND valid_to IS NULL AND value LIKE $2) \
                  ORDER BY p.name LIMIT {lim}"
@@ -273,20 +282,25 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
             let label = format!("phone …{phone}…");
-            add(rows, &|_| Ok(label.clone()))?;
+            add_hits(&mut hits, limit, rows, &|_| Ok(label.clone()))?;
         }
-        if text.chars().any(char::is_alphabetic) {
-            let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-            let prefix = format!("{}%", text.to_lowercase().replace(['%', '_'], ""));
-            let rows = sqlx::query(&format!(
-                "{HIT_SELECT} AND LOWER(p.name) LIKE $2 ORDER BY CASE WHEN LOWER(p.name) LIKE $3 THEN 0 ELSE 1 END, p.name LIMIT {lim}"
-            ))
-            .bind(org.org_id)
-            .bind(pattern)
-            .bind(prefix)
-            .fetch_all(&self.pool)
-            .await?;
-            add(rows, &|_| Ok("name".into()))?;
+        // A name: words that start with what was typed. Without an ORDER BY
+        // the scan stops at the limit; the hits are ranked here instead.
+        let looks_like_number = hits.iter().any(|h| h.matched == "account number");
+        if text.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !looks_like_number {
+            let typed = text.to_lowercase().replace(['%', '_'], "");
+            let rows = sqlx::query(&format!("{HIT_SELECT} AND (LOWER(p.name) LIKE $2 OR LOWER(p.name) LIKE $3) LIMIT {lim}"))
+                .bind(org.org_id)
+                .bind(format!("{typed}%"))
+                .bind(format!("% {typed}%"))
+                .fetch_all(&self.pool)
+                .await?;
+            let before = hits.len();
+            add_hits(&mut hits, limit, rows, &|_| Ok("name".into()))?;
+            hits[before..].sort_by(|a, b| {
+                let rank = |h: &SearchHit| (!h.name.to_lowercase().starts_with(&typed), h.name.clone());
+                rank(a).cmp(&rank(b))
+            });
         }
         Ok(hits)
     }

@@ -142,6 +142,96 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
+/// The dashboard's figures per organisation, computed off the request path.
+///
+/// On a large book the dashboard's scans take longer than a page should
+/// (see BENCHMARKS.md), so a page shows the latest snapshot with its time and,
+/// when it is older than [`DASHBOARD_FRESH`], starts a refresh in the
+/// background for the next visitor. With no snapshot yet, the first visitor
+/// waits for it.
+#[derive(Default)]
+pub struct DashboardCache {
+    entries: std::sync::Mutex<HashMap<i64, Snapshot>>,
+}
+
+#[derive(Clone)]
+pub struct Snapshot {
+    pub dashboard: settle_store::dashboard::Dashboard,
+    pub computed_at: jiff::Timestamp,
+    pub computed_in: std::time::Duration,
+    at: std::time::Instant,
+    refreshing: bool,
+}
+
+/// How long a dashboard snapshot is served before a refresh starts.
+pub const DASHBOARD_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl DashboardCache {
+    async fn compute(state: &AppState, org: &settle_store::ops::Organisation, as_of: settle_domain::Date) -> Result<Snapshot, StoreError> {
+        let buckets = settle_domain::aging::AgingBuckets::parse(&org.aging_buckets).unwrap_or_default();
+        let started = std::time::Instant::now();
+        let dashboard = state.store.dashboard(org, as_of, &buckets).await?;
+        Ok(Snapshot {
+            dashboard,
+            computed_at: jiff::Timestamp::now(),
+            computed_in: started.elapsed(),
+            at: std::time::Instant::now(),
+            refreshing: false,
+        })
+    }
+
+    /// The organisation's snapshot for `as_of`, refreshing it as described above.
+    pub async fn get(state: &AppState, org: &settle_store::ops::Organisation, as_of: settle_domain::Date) -> Result<Snapshot, StoreError> {
+        let cache = &state.dashboards;
+        let found = {
+            let mut entries = cache.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match entries.get_mut(&org.org_id) {
+                Some(s) if s.dashboard.as_of == as_of && s.dashboard.labels_match(&org.aging_buckets) => {
+                    let stale = s.at.elapsed() > DASHBOARD_FRESH && !s.refreshing;
+                    if stale {
+                        s.refreshing = true;
+                    }
+                    Some((s.clone(), stale))
+                }
+                _ => None,
+            }
+        };
+        match found {
+            Some((snapshot, stale)) => {
+                if stale {
+                    let state = state.clone();
+                    let org = org.clone();
+                    tokio::spawn(async move {
+                        let fresh = Self::compute(&state, &org, as_of).await;
+                        let mut entries = state.dashboards.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match fresh {
+                            Ok(fresh) => {
+                                entries.insert(org.org_id, fresh);
+                            }
+                            Err(error) => {
+                                eprintln!("settle serve: refreshing the dashboard failed: {error}");
+                                if let Some(s) = entries.get_mut(&org.org_id) {
+                                    s.refreshing = false;
+                                }
+                            }
+                        }
+                    });
+                }
+                Ok(snapshot)
+            }
+            None => {
+                let fresh = Self::compute(state, org, as_of).await?;
+                cache
+                    .entries
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(org.org_id, fresh.clone());
+                Ok(fresh)
+            }
+        }
+    }
+}
+
 /// The CSRF token of a session: derived from its secret, so it needs no
 /// storage and dies with the session.
 pub fn csrf_token(session_secret: &str) -> String {

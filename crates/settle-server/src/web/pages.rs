@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_domain::aging::AgingBuckets;
 use settle_store::dashboard::{Dashboard, SearchHit};
 use settle_store::office::{ApprovalView, NoteView, TimelineEvent};
 use settle_store::reports::{AccountDetail, InvoiceDetail};
@@ -180,15 +179,19 @@ struct DashboardPage<'a> {
     aging_chart: String,
     cash_chart: String,
     cash_total: String,
+    computed_at: String,
+    computed_ms: u128,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     let org = &ctx.principal.org;
-    let buckets = AgingBuckets::parse(&org.aging_buckets).unwrap_or_default();
-    let d = match state.store.dashboard(org, super::today(), &buckets).await {
-        Ok(d) => d,
+    let snapshot = match super::DashboardCache::get(&state, org, super::today()).await {
+        Ok(s) => s,
         Err(error) => return store_error_page(Some(&ctx), error),
     };
+    let d = snapshot.dashboard;
+    let computed_at = snapshot.computed_at.strftime("%H:%M:%S UTC").to_string();
+    let computed_ms = snapshot.computed_in.as_millis();
     let aging_chart = charts::bars(&d.buckets, &d.currency, "Receivables by days past due");
     let cash_chart = charts::line(&d.cash_by_month, &d.currency, "Cash collected per month");
     let cash_total = money_minor(d.cash_by_month.iter().map(|(_, v)| *v).sum::<i64>(), &d.currency);
@@ -198,6 +201,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
         aging_chart,
         cash_chart,
         cash_total,
+        computed_at,
+        computed_ms,
     })
     .into_response()
 }
