@@ -214,7 +214,11 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
     ACTOR
         .scope(actor, async move {
             if req.method() == Method::POST {
-                idempotency::run(&state, org_id, permission, req, next).await
+                let response = idempotency::run(&state, org_id, permission, req, next).await;
+                if response.status().is_success() {
+                    state.dashboards.touch(org_id);
+                }
+                response
             } else {
                 next.run(req).await
             }

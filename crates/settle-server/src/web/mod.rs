@@ -161,7 +161,12 @@ pub struct Snapshot {
     pub computed_in: std::time::Duration,
     at: std::time::Instant,
     refreshing: bool,
+    /// A write happened since: the figures may be out of date.
+    dirty: bool,
 }
+
+/// A snapshot made faster than this is remade on the request when out of date.
+pub const CHEAP_DASHBOARD: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How long a dashboard snapshot is served before a refresh starts.
 pub const DASHBOARD_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
@@ -177,7 +182,15 @@ impl DashboardCache {
             computed_in: started.elapsed(),
             at: std::time::Instant::now(),
             refreshing: false,
+            dirty: false,
         })
+    }
+
+    /// Marks an organisation's snapshot out of date after a write.
+    pub fn touch(&self, org_id: i64) {
+        if let Some(s) = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(&org_id) {
+            s.dirty = true;
+        }
     }
 
     /// The organisation's snapshot for `as_of`, refreshing it as described above.
@@ -186,8 +199,11 @@ impl DashboardCache {
         let found = {
             let mut entries = cache.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             match entries.get_mut(&org.org_id) {
+                // A snapshot that was quick to make is simply made again
+                // when out of date: small books always show exact figures.
+                Some(s) if (s.dirty || s.at.elapsed() > DASHBOARD_FRESH) && s.computed_in < CHEAP_DASHBOARD => None,
                 Some(s) if s.dashboard.as_of == as_of && s.dashboard.labels_match(&org.aging_buckets) => {
-                    let stale = s.at.elapsed() > DASHBOARD_FRESH && !s.refreshing;
+                    let stale = (s.dirty || s.at.elapsed() > DASHBOARD_FRESH) && !s.refreshing;
                     if stale {
                         s.refreshing = true;
                     }
@@ -445,8 +461,13 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
         req = Request::from_parts(parts, axum::body::Body::empty());
         req.extensions_mut().insert(form);
     }
+    let org_id = ctx.principal.org.org_id;
+    let is_post = req.method() == Method::POST;
     req.extensions_mut().insert(ctx);
     let mut response = ACTOR.scope(actor, next.run(req)).await;
+    if is_post && (response.status().is_success() || response.status().is_redirection()) {
+        state.dashboards.touch(org_id);
+    }
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // The server's own time for the page, for `settle bench pages` and the
     // browser's developer tools.

@@ -443,4 +443,15 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     shot(client, "17-account-phone").await;
     client.goto(&format!("{base}/")).await.unwrap();
     shot(client, "18-dashboard-phone").await;
+    // After the day's payment, invoice and write-off, the dashboard agrees with the books.
+    let books = store
+        .aging_totals(org, settle_server::web::today(), &AgingBuckets::default(), None)
+        .await
+        .unwrap()
+        .total_minor;
+    assert_eq!(
+        cents(&text_of(client, "#total-ar").await),
+        books,
+        "the dashboard shows the books after the day's writes"
+    );
 }
