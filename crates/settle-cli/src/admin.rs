@@ -50,6 +50,12 @@ pub enum UserCommand {
     Enable {
         username: String,
     },
+    /// Give a user another role (the last active admin keeps theirs).
+    Role {
+        username: String,
+        /// admin, billing_coordinator, billing_specialist, collections_specialist or auditor.
+        role: String,
+    },
     /// Set a user's password from an environment variable; their sessions end.
     Password {
         username: String,
@@ -133,6 +139,11 @@ pub async fn user(store: &Store, org: &Organisation, command: UserCommand) -> Re
                     u.last_login_at.as_deref().unwrap_or("never")
                 );
             }
+        }
+        UserCommand::Role { username, role } => {
+            let role = Role::parse(&role).context("role")?;
+            let user = store.set_user_role(org, &username, role).await?;
+            println!("{} is now {}.", user.username, user.role);
         }
         UserCommand::Disable { username } => {
             store.set_user_enabled(org, &username, false).await?;

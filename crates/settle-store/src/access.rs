@@ -252,6 +252,59 @@ impl Store {
         Ok(row.try_get::<i64, _>(0)? > 0)
     }
 
+    /// Gives a user another role; it applies to their next request. The
+    /// organisation's last active admin keeps the role.
+    pub async fn set_user_role(&self, org: &Organisation, username: &str, role: Role) -> Result<UserView> {
+        let username = check_username(username)?;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let before = sqlx::query(&format!(
+            "SELECT role, status FROM app_user WHERE org_id = $1 AND username = $2{}",
+            self.for_update()
+        ))
+        .bind(org.org_id)
+        .bind(&username)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("user", &username))?;
+        let old_role: String = before.try_get(0)?;
+        let old_status: String = before.try_get(1)?;
+        if old_role == Role::Admin.as_str() && role != Role::Admin && old_status == "active" {
+            let admins: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM app_user WHERE org_id = $1 AND role = 'admin' AND status = 'active'")
+                .bind(org.org_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            if admins <= 1 {
+                return Err(StoreError::invalid(
+                    "role",
+                    format!("{username} is the organisation's only active admin; make someone else an admin first"),
+                ));
+            }
+        }
+        let row = sqlx::query(&format!(
+            "UPDATE app_user SET role = $3 WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
+        ))
+        .bind(org.org_id)
+        .bind(&username)
+        .bind(role.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+        let user = user_from_row(&row)?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "user.role",
+            &format!("user:{username}"),
+            Some(&serde_json::json!({ "role": old_role })),
+            Some(&serde_json::json!({ "role": role.as_str() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
     /// Disables or re-enables a user; disabling ends their sessions.
     pub async fn set_user_enabled(&self, org: &Organisation, username: &str, enabled: bool) -> Result<UserView> {
         let username = check_username(username)?;

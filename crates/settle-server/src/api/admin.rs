@@ -108,6 +108,29 @@ pub async fn disable_user(State(state): State<AppState>, Auth(p): Auth, Path(use
     Ok(Json(user))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    pub role: Role,
+}
+
+/// Give a user another role; it applies from their next request. The last
+/// active admin keeps the role.
+#[utoipa::path(post, path = "/api/v1/users/{username}/role", tag = "admin", request_body = RoleChange,
+    params(("username" = String, Path, example = "admin@clinic")),
+    responses((status = 200, body = UserView)),
+    security(("bearer" = ["users.manage"])))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(username): Path<String>,
+    Body(change): Body<RoleChange>,
+) -> ApiResult<Json<UserView>> {
+    let user = state.store.set_user_role(&p.org, &username, change.role).await?;
+    state.token_cache.clear();
+    Ok(Json(user))
+}
+
 /// Enable a user again (also clears a lockout).
 #[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "admin",
     params(("username" = String, Path, example = "admin@clinic")),

@@ -77,6 +77,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_users, admin::add_user))
         .routes(routes!(admin::disable_user))
         .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::change_role))
         .routes(routes!(admin::reset_password))
         .routes(routes!(admin::list_tokens, admin::create_token))
         .routes(routes!(admin::revoke_token))

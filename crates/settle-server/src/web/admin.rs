@@ -123,6 +123,31 @@ pub async fn disable_user(State(state): State<AppState>, ctx: Ctx, Path(username
     set_enabled(state, ctx, username, false).await
 }
 
+pub async fn change_role(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>, form: FormData) -> Response {
+    let role = match Role::parse(&form.get("role")) {
+        Ok(role) => role,
+        Err(e) => return super::error_page(Some(&ctx), StatusCode::UNPROCESSABLE_ENTITY, "Not a role", &super::sentence(&e.to_string())),
+    };
+    match state.store.set_user_role(&ctx.principal.org, &username, role).await {
+        Ok(user) => {
+            let msg = format!("{} is now {}; it applies from their next click.", user.username, role_label(user.role));
+            Redirect::to(&format!(
+                "/admin/users?msg={}",
+                form_urlencoded::byte_serialize(msg.as_bytes()).collect::<String>()
+            ))
+            .into_response()
+        }
+        Err(settle_store::StoreError::Invalid { message, .. }) => match users_page(&state, &ctx, String::new()).await {
+            Ok(mut page) => {
+                page.errors.add("form", super::sentence(&message));
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            }
+            Err(r) => r,
+        },
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
 /// Gives a user a new one-time password, shown once here.
 pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> Response {
     let secret = settle_store::access::generate_password();

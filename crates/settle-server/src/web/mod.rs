@@ -83,6 +83,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users/{username}/enable", Needs(UsersManage)),
     ("POST", "/admin/users/{username}/disable", Needs(UsersManage)),
     ("POST", "/admin/users/{username}/password", Needs(UsersManage)),
+    ("POST", "/admin/users/{username}/role", Needs(UsersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
 ];
@@ -124,6 +125,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/enable", post(admin::enable_user))
         .route("/admin/users/{username}/disable", post(admin::disable_user))
         .route("/admin/users/{username}/password", post(admin::reset_password))
+        .route("/admin/users/{username}/role", post(admin::change_role))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }

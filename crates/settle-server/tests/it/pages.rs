@@ -394,3 +394,47 @@ async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
         assert!(srv.store.verify(&org).await.unwrap().discrepancies.is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_admin_changes_roles_but_never_leaves_the_organisation_without_one() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let org = setup(&srv).await;
+        let client = browser();
+        let (admin, admin_csrf) = session(&srv, &org, "ada", Role::Admin).await;
+        let (cole, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let invoice_form = "/accounts/P-000001/invoices/new";
+        assert_eq!(page(&client, &srv, Method::GET, invoice_form, Some(&cole), &[]).await.0, StatusCode::FORBIDDEN);
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/admin/users/cole/role",
+            Some(&admin),
+            &[("role", "billing_specialist"), ("csrf", &admin_csrf)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", srv.name);
+        assert!(location.contains("billing+specialist"), "{location}");
+        assert_eq!(
+            page(&client, &srv, Method::GET, invoice_form, Some(&cole), &[]).await.0,
+            StatusCode::OK,
+            "the new role applies at once"
+        );
+        // The only admin cannot step down.
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/admin/users/ada/role",
+            Some(&admin),
+            &[("role", "auditor"), ("csrf", &admin_csrf)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("only active admin"), "{body}");
+        assert_eq!(
+            srv.store.users(&org).await.unwrap().iter().find(|u| u.username == "ada").unwrap().role,
+            Role::Admin
+        );
+    }
+}
