@@ -356,6 +356,19 @@ impl Store {
         query.fetch_all(&self.pool).await?.iter().map(approval_from_row).collect()
     }
 
+    /// The requests still waiting on one account, oldest first.
+    pub async fn pending_approvals_on(&self, org: &Organisation, account_number: &str) -> Result<Vec<ApprovalView>> {
+        let sql = format!("{APPROVAL_SELECT} AND a.account_number = $2 AND v.status = 'pending' ORDER BY v.approval_id");
+        sqlx::query(&sql)
+            .bind(org.org_id)
+            .bind(account_number.trim().to_ascii_uppercase())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(approval_from_row)
+            .collect()
+    }
+
     pub async fn approval(&self, org: &Organisation, approval_id: i64) -> Result<ApprovalView> {
         let mut conn = self.pool.acquire().await?;
         self.approval_in(&mut conn, org.org_id, approval_id).await

@@ -532,6 +532,27 @@ pub(crate) fn price_invoice(
     Ok((memo, priced, totals, terms, due_date))
 }
 
+/// Stages an invoice's priced lines, numbered from 1.
+fn stage_invoice_lines(batch: &mut Batch, org_id: i64, invoice_id: i64, priced: &[settle_domain::invoice::PricedLine]) {
+    for (index, line) in priced.iter().enumerate() {
+        batch.add(
+            &batch::INVOICE_LINE,
+            vec![
+                org_id.into(),
+                invoice_id.into(),
+                (index as i64 + 1).into(),
+                line.input.item_code.clone().into(),
+                line.input.description.clone().into(),
+                line.input.quantity.normalize().to_string().into(),
+                line.input.unit_price.amount_minor().into(),
+                line.input.tax_rate_percent.normalize().to_string().into(),
+                line.amount_minor.into(),
+                line.tax_minor.into(),
+            ],
+        );
+    }
+}
+
 /// A draft invoice's new content: it replaces the lines, dates and memo.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -1123,23 +1144,7 @@ impl Store {
                 now.clone().into(),
             ],
         );
-        for (index, line) in priced.iter().enumerate() {
-            batch.add(
-                &batch::INVOICE_LINE,
-                vec![
-                    org_id.into(),
-                    invoice_id.into(),
-                    (index as i64 + 1).into(),
-                    line.input.item_code.clone().into(),
-                    line.input.description.clone().into(),
-                    line.input.quantity.normalize().to_string().into(),
-                    line.input.unit_price.amount_minor().into(),
-                    line.input.tax_rate_percent.normalize().to_string().into(),
-                    line.amount_minor.into(),
-                    line.tax_minor.into(),
-                ],
-            );
-        }
+        stage_invoice_lines(batch, org_id, invoice_id, &priced);
         if let (Some(item_id), Some(entry_id)) = (item_id, entry_id) {
             let description = priced.first().map(|l| l.input.description.clone()).unwrap_or_default();
             self.stage_issue(
@@ -1272,23 +1277,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
             let mut batch = Batch::default();
-            for (index, line) in priced.iter().enumerate() {
-                batch.add(
-                    &batch::INVOICE_LINE,
-                    vec![
-                        org.org_id.into(),
-                        invoice_id.into(),
-                        (index as i64 + 1).into(),
-                        line.input.item_code.clone().into(),
-                        line.input.description.clone().into(),
-                        line.input.quantity.normalize().to_string().into(),
-                        line.input.unit_price.amount_minor().into(),
-                        line.input.tax_rate_percent.normalize().to_string().into(),
-                        line.amount_minor.into(),
-                        line.tax_minor.into(),
-                    ],
-                );
-            }
+            stage_invoice_lines(&mut batch, org.org_id, invoice_id, &priced);
             batch.flush(conn, org.org_id).await?;
             sqlx::query(
                 "UPDATE invoice SET issue_date = $3, due_date = $4, terms = $5, subtotal_minor = $6, tax_minor = $7, total_minor = $8, memo = $9 \

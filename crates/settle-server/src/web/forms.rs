@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use settle_domain::allocation::{allocate, AllocationPlan, AllocationTarget, OpenItem};
 use settle_domain::events::AdjustmentReason;
 use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
@@ -19,7 +20,7 @@ use settle_store::reports::{AccountDetail, ItemView};
 use settle_store::StoreError;
 
 use super::pages::{account_page, MsgQuery};
-use super::{money, render, store_error_page, today, Ctx, Errors, FormData};
+use super::{money, render, sentence, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
 
 fn encode(text: &str) -> String {
@@ -525,33 +526,58 @@ fn open_items(a: &AccountDetail) -> Vec<&ItemView> {
     items
 }
 
-/// Oldest due first, as the store allocates when not told otherwise.
+/// Oldest due first: the domain's own rule, the one the store applies
+/// when not told otherwise, so the preview is what will post.
 fn plan(a: &AccountDetail, amount: &str) -> Result<(Vec<PlanRow>, String), String> {
     let cur = Currency::from_code(&a.summary.currency).map_err(|e| e.to_string())?;
     let total = if amount.trim().is_empty() {
-        Money::from_minor(0, cur)
+        0
     } else {
-        Money::parse(&amount.replace([',', '$'], ""), cur).map_err(|e| format!("The amount {e}."))?
+        Money::parse(&amount.replace([',', '$'], ""), cur)
+            .map_err(|e| format!("The amount {e}."))?
+            .amount_minor()
     };
-    let mut left = total.amount_minor().max(0);
-    let mut rows = Vec::new();
-    for item in open_items(a) {
-        let balance = Money::parse(&item.balance, cur).map(|m| m.amount_minor()).unwrap_or(0);
-        let apply = left.min(balance);
-        left -= apply;
-        rows.push(PlanRow {
-            reference: item.reference.clone(),
-            description: item.description.clone(),
-            due_date: item.due_date.clone(),
-            balance: item.balance.clone(),
-            apply: if apply > 0 {
-                Money::from_minor(apply, cur).to_decimal_string()
-            } else {
-                String::new()
-            },
-        });
-    }
-    Ok((rows, Money::from_minor(left, cur).to_decimal_string()))
+    let items = open_items(a);
+    // Positions stand in for item ids: the account page lists items by due
+    // date and id, so they tie-break as the store's ids do.
+    let open: Vec<OpenItem> = items
+        .iter()
+        .enumerate()
+        .map(|(position, item)| OpenItem {
+            item_id: position as i64,
+            due_date: item.due_date.parse().unwrap_or_default(),
+            issue_date: item.issue_date.parse().unwrap_or_default(),
+            balance_minor: Money::parse(&item.balance, cur).map(|m| m.amount_minor()).unwrap_or(0),
+        })
+        .collect();
+    let allocation = if total > 0 {
+        allocate(total, &open, &AllocationTarget::OldestFirst).map_err(|e| sentence(&e.to_string()))?
+    } else {
+        AllocationPlan::default()
+    };
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(position, item)| {
+            let apply = allocation
+                .allocations
+                .iter()
+                .find(|(id, _)| *id == position as i64)
+                .map_or(0, |(_, minor)| *minor);
+            PlanRow {
+                reference: item.reference.clone(),
+                description: item.description.clone(),
+                due_date: item.due_date.clone(),
+                balance: item.balance.clone(),
+                apply: if apply > 0 {
+                    Money::from_minor(apply, cur).to_decimal_string()
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect();
+    Ok((rows, Money::from_minor(allocation.unapplied_minor.max(0), cur).to_decimal_string()))
 }
 
 #[derive(Deserialize, Default)]

@@ -11,7 +11,7 @@ use settle_store::office::{ApprovalView, NoteView, TimelineEvent};
 use settle_store::reports::{AccountDetail, InvoiceDetail};
 
 use super::{charts, money_minor, render, store_error_page, Ctx, Errors, FormData};
-use crate::guard::{client_address, session_cookie, SESSION_COOKIE};
+use crate::guard::{client_address, cookie, session_cookie, SESSION_COOKIE};
 use crate::AppState;
 
 const LOGIN_CSRF_COOKIE: &str = "settle_login";
@@ -35,17 +35,6 @@ pub struct LoginQuery {
     msg: Option<String>,
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_string())
-}
-
 fn secure(state: &AppState) -> &'static str {
     if state.config.tls.is_some() {
         "; Secure"
@@ -65,7 +54,7 @@ fn safe_next(next: &str) -> String {
 
 fn login_form(state: &AppState, headers: &HeaderMap, page: LoginPage<'_>, status: StatusCode) -> Response {
     // A login CSRF token (double submit): a cookie and the same value in the form.
-    let token = cookie_value(headers, LOGIN_CSRF_COOKIE)
+    let token = cookie(headers, LOGIN_CSRF_COOKIE)
         .filter(|t| t.len() == 32)
         .unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()));
     let page = LoginPage { csrf: token.clone(), ..page };
@@ -107,7 +96,7 @@ pub async fn login(State(state): State<AppState>, req: axum::extract::Request) -
         message: String::new(),
         expired: false,
     };
-    let cookie = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let cookie = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie.is_empty() || cookie != form.get("csrf") {
         page.error = "The login form had expired. Enter your username and password again.".into();
         return login_form(&state, &headers, page, StatusCode::FORBIDDEN);
@@ -290,14 +279,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     state.store.audit_event(org.org_id, "account.read", &record, None).await.map_err(fail)?;
     let notes = state.store.notes(org, number).await.map_err(fail)?;
     let timeline = state.store.account_timeline(org, number, 200).await.map_err(fail)?;
-    let pending = state
-        .store
-        .approvals(org, Some("pending"), 1000)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .filter(|v| v.account_number == a.summary.account_number)
-        .collect();
+    let pending = state.store.pending_approvals_on(org, &a.summary.account_number).await.map_err(fail)?;
     let cutoff = super::today().checked_sub(jiff::ToSpan::days(90)).map(|d| d.to_string()).unwrap_or_default();
     let past_due_90 = a.items.iter().any(|i| i.status == "open" && i.balance != "0.00" && i.due_date < cutoff);
     Ok(AccountPage {
