@@ -62,6 +62,7 @@ fn commands(transactions: u64, accounts: u64, charges_only: bool) -> impl Iterat
         let open = std::iter::once(BulkCommand::Account(NewAccount {
             account_number: number.clone(),
             party: NewParty {
+                sex: None,
                 kind: "person".into(),
                 name: format!("Bench Customer {a}"),
                 ..Default::default()
@@ -273,7 +274,7 @@ async fn baseline_insert(store: &Store, org: i64, counts: &[(&'static str, i64)]
     for i in 1..=count("party") {
         batch.add(
             &batch::PARTY,
-            vec![org.into(), i.into(), "person".into(), "Baseline".into(), V::NT(None), "now".into()],
+            vec![org.into(), i.into(), "person".into(), "Baseline".into(), V::NT(None), "now".into(), "U".into()],
         );
     }
     for i in 1..=accounts {

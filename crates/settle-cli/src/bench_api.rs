@@ -49,6 +49,7 @@ async fn seed(store: &Store, org: &Organisation, accounts: u64) -> Result<()> {
             BulkCommand::Account(NewAccount {
                 account_number: number.clone(),
                 party: NewParty {
+                    sex: None,
                     kind: "person".into(),
                     name: format!("Bench Patient {a}"),
                     ..Default::default()

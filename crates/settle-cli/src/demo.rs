@@ -242,6 +242,7 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
                 kind: kind.into(),
                 name: name.clone(),
                 date_of_birth: dob,
+                sex: None,
                 email: Some(format!("{}@example.com", name.to_ascii_lowercase().replace(' ', "."))),
                 phone: Some(format!("555-{:03}-{:04}", rng.gen_range(100..999), rng.gen_range(0..9999))),
                 address: Some(format!("{} Main Street, Springfield", rng.gen_range(1..999))),

@@ -617,6 +617,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let cmd = NewAccount {
                     account_number: number,
                     party: NewParty {
+                        sex: None,
                         kind,
                         name,
                         date_of_birth,

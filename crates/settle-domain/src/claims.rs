@@ -52,6 +52,199 @@ impl ClaimFilingIndicator {
     }
 }
 
+/// Where a claim is in its life. Charges post to the payer's receivable when
+/// a claim first becomes ready; editing a ready or rejected claim takes them
+/// off again (with a new entry), and the next ready posts them anew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Entered, not yet checked.
+    Draft,
+    /// Checked, with errors to fix before it can go.
+    Scrubbed,
+    /// Checked with no errors; charged; waiting for the next batch.
+    Ready,
+    /// Sent in an 837P batch.
+    Submitted,
+    /// The payer (or clearinghouse) took it in for adjudication.
+    Accepted,
+    /// Returned unprocessed: fix and send again.
+    Rejected,
+    Paid,
+    Denied,
+    PartiallyPaid,
+    /// Nothing more will happen: paid and settled, replaced or voided.
+    Closed,
+}
+
+impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 10] = [
+        ClaimStatus::Draft,
+        ClaimStatus::Scrubbed,
+        ClaimStatus::Ready,
+        ClaimStatus::Submitted,
+        ClaimStatus::Accepted,
+        ClaimStatus::Rejected,
+        ClaimStatus::Paid,
+        ClaimStatus::Denied,
+        ClaimStatus::PartiallyPaid,
+        ClaimStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Draft => "draft",
+            ClaimStatus::Scrubbed => "scrubbed",
+            ClaimStatus::Ready => "ready",
+            ClaimStatus::Submitted => "submitted",
+            ClaimStatus::Accepted => "accepted",
+            ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Paid => "paid",
+            ClaimStatus::Denied => "denied",
+            ClaimStatus::PartiallyPaid => "partially_paid",
+            ClaimStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ClaimStatus> {
+        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        ClaimStatus::ALL.into_iter().find(|s| s.as_str() == wanted)
+    }
+
+    /// Whether a person may still change the claim's codes and lines.
+    pub fn editable(self) -> bool {
+        matches!(self, ClaimStatus::Draft | ClaimStatus::Scrubbed | ClaimStatus::Ready | ClaimStatus::Rejected)
+    }
+
+    /// Whether the payer has the claim (so changing it takes a corrected
+    /// claim, frequency 7, or a void, frequency 8).
+    pub fn with_payer(self) -> bool {
+        matches!(
+            self,
+            ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::Paid | ClaimStatus::Denied | ClaimStatus::PartiallyPaid
+        )
+    }
+
+    /// Whether an acknowledgment may move the claim to `next`.
+    pub fn acknowledgment_may_move_to(self, next: ClaimStatus) -> bool {
+        matches!(
+            (self, next),
+            (ClaimStatus::Submitted, ClaimStatus::Accepted | ClaimStatus::Rejected) | (ClaimStatus::Accepted, ClaimStatus::Rejected)
+        )
+    }
+}
+
+impl std::fmt::Display for ClaimStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// CLM05-3: an original claim, a replacement of one the payer has, or a void.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClaimFrequency {
+    Original,
+    Replacement,
+    Void,
+}
+
+impl ClaimFrequency {
+    pub fn code(self) -> &'static str {
+        match self {
+            ClaimFrequency::Original => "1",
+            ClaimFrequency::Replacement => "7",
+            ClaimFrequency::Void => "8",
+        }
+    }
+    pub fn parse(code: &str) -> Option<ClaimFrequency> {
+        match code {
+            "1" => Some(ClaimFrequency::Original),
+            "7" => Some(ClaimFrequency::Replacement),
+            "8" => Some(ClaimFrequency::Void),
+            _ => None,
+        }
+    }
+}
+
+/// A postal address as an 837P's N3/N4 takes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PostalAddress {
+    pub street: String,
+    pub city: String,
+    /// Two capital letters.
+    pub state: String,
+    /// Five or nine digits.
+    pub zip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a US postal address; write it as \"street, city, ST 12345\" (or ZIP+4)")]
+pub struct AddressError(pub String);
+
+impl PostalAddress {
+    /// Reads "234 Seaway St, Miami, FL 33111-0000": the last comma part is
+    /// the state and ZIP, the one before it the city, the rest the street.
+    pub fn parse(text: &str) -> Result<PostalAddress, AddressError> {
+        let bad = || AddressError(text.to_string());
+        let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+        if parts.len() < 3 || parts.iter().any(|p| p.is_empty()) {
+            return Err(bad());
+        }
+        let (state_zip, rest) = parts.split_last().ok_or_else(bad)?;
+        let (city, street) = rest.split_last().ok_or_else(bad)?;
+        let mut words = state_zip.split_whitespace();
+        let state = words.next().ok_or_else(bad)?.to_ascii_uppercase();
+        let zip: String = words.next().ok_or_else(bad)?.chars().filter(|c| *c != '-').collect();
+        if words.next().is_some() || state.len() != 2 || !state.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(bad());
+        }
+        if !(zip.len() == 5 || zip.len() == 9) || !zip.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Ok(PostalAddress {
+            street: street.join(", "),
+            city: city.to_string(),
+            state,
+            zip,
+        })
+    }
+}
+
+/// A person's name split as NM1 wants it: the last word is the last name.
+pub fn split_person_name(name: &str) -> (String, String) {
+    let name = name.trim();
+    match name.rsplit_once(' ') {
+        Some((first, last)) => (last.trim().to_string(), first.trim().to_string()),
+        None => (name.to_string(), String::new()),
+    }
+}
+
+/// DMG03.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    Female,
+    Male,
+    Unknown,
+}
+
+impl Sex {
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::Female => "F",
+            Sex::Male => "M",
+            Sex::Unknown => "U",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Sex> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "F" | "FEMALE" => Some(Sex::Female),
+            "M" | "MALE" => Some(Sex::Male),
+            "U" | "UNKNOWN" | "" => Some(Sex::Unknown),
+            _ => None,
+        }
+    }
+}
+
 /// One service line (loop 2400).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceLine {
@@ -79,6 +272,10 @@ pub struct ProfessionalClaim {
     /// Days from the date of service within which the payer takes claims.
     pub timely_filing_days: u32,
     pub member_id: String,
+    /// Whether the patient is the subscriber (SBR02 = 18).
+    pub subscriber_is_patient: bool,
+    /// The subscriber's name when the patient is a dependent.
+    pub subscriber_name: String,
     pub patient_date_of_birth: Date,
     /// Coverage dates of the policy billed.
     pub coverage_from: Date,
@@ -86,9 +283,27 @@ pub struct ProfessionalClaim {
     pub diagnoses: Vec<IcdCode>,
     pub place_of_service: PlaceOfService,
     pub lines: Vec<ServiceLine>,
+    /// CLM02 as stated; entered claims state the sum of their lines.
+    pub stated_total: Money,
+    pub frequency: ClaimFrequency,
+    /// The payer's own number for the claim being replaced or voided
+    /// (REF*F8), needed with frequency 7 or 8.
+    pub payer_claim_number: String,
+    /// The same patient's lines on other live claims, for the duplicate check.
+    pub other_lines: Vec<BilledLine>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// A line already billed on another claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BilledLine {
+    pub claim_number: String,
+    pub date_of_service: Date,
+    pub procedure: ProcedureCode,
+    pub modifiers: Vec<Modifier>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FindingLevel {
     /// The payer would reject the claim: fix before sending.
     Error,
@@ -97,44 +312,117 @@ pub enum FindingLevel {
 }
 
 /// One thing the scrubber found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub level: FindingLevel,
+    /// The rule that found it (see [`RULES`]).
+    pub rule: String,
     /// The claim's field, such as `lines[2].diagnosis_pointers`.
     pub field: String,
     /// Where it goes in the 837P, such as `SV107`.
-    pub x12: &'static str,
+    pub x12: String,
     pub message: String,
 }
 
-fn finding(level: FindingLevel, field: impl Into<String>, x12: &'static str, message: impl Into<String>) -> Finding {
+impl Finding {
+    pub fn error(rule: &str, field: impl Into<String>, x12: &str, message: impl Into<String>) -> Finding {
+        Finding {
+            level: FindingLevel::Error,
+            rule: rule.to_string(),
+            field: field.into(),
+            x12: x12.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A scrubber rule: its id, whether an organisation may turn it off, and
+/// what it checks.
+pub struct Rule {
+    pub id: &'static str,
+    /// Rules without which no payer can read the claim cannot be turned off.
+    pub optional: bool,
+    pub checks: &'static str,
+}
+
+/// Every rule the scrubber applies.
+pub const RULES: &[Rule] = &[
+    Rule { id: "tax_id", optional: false, checks: "the billing provider's EIN or SSN is 9 digits" },
+    Rule { id: "member_id", optional: false, checks: "the subscriber's member id is present" },
+    Rule { id: "payer_id", optional: false, checks: "the payer id is present" },
+    Rule { id: "subscriber", optional: false, checks: "a dependent's subscriber is named" },
+    Rule { id: "diagnoses", optional: false, checks: "one to twelve diagnoses" },
+    Rule { id: "billable_diagnosis", optional: false, checks: "each diagnosis is a billable ICD-10-CM code" },
+    Rule { id: "repeated_diagnosis", optional: true, checks: "no diagnosis is listed twice" },
+    Rule { id: "lines", optional: false, checks: "one to fifty service lines" },
+    Rule { id: "total", optional: false, checks: "the claim total equals the sum of its lines" },
+    Rule { id: "future_date", optional: false, checks: "no date of service in the future" },
+    Rule { id: "before_birth", optional: false, checks: "no date of service before the patient's birth" },
+    Rule { id: "coverage_dates", optional: true, checks: "each date of service within the coverage dates" },
+    Rule { id: "timely_filing", optional: true, checks: "within the payer's timely filing limit (a warning in its last 14 days)" },
+    Rule { id: "modifiers", optional: false, checks: "at most four modifiers" },
+    Rule { id: "laterality", optional: true, checks: "LT and RT not on one line" },
+    Rule { id: "telehealth_place", optional: true, checks: "Medicare telehealth (95) with place of service 02 or 10" },
+    Rule { id: "pointers", optional: false, checks: "each line points to one to four diagnoses on the claim" },
+    Rule { id: "units", optional: false, checks: "units above zero" },
+    Rule { id: "charge", optional: false, checks: "line charges above zero" },
+    Rule { id: "duplicate", optional: true, checks: "the same patient, date of service and code not on another live claim" },
+    Rule { id: "payer_claim_number", optional: false, checks: "a corrected or void claim names the payer's claim number" },
+];
+
+fn finding(level: FindingLevel, rule: &str, field: impl Into<String>, x12: &str, message: impl Into<String>) -> Finding {
     Finding {
         level,
+        rule: rule.to_string(),
         field: field.into(),
-        x12,
+        x12: x12.to_string(),
         message: message.into(),
     }
 }
 
-/// Checks a claim; empty means ready to send.
+/// Checks a claim with every rule on; empty means ready to send.
 pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Vec<Finding> {
+    scrub_with(claim, catalog, today, &[])
+}
+
+/// Checks a claim, leaving out the optional rules named in `off`.
+pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, off: &[String]) -> Vec<Finding> {
     use FindingLevel::{Error, Warning};
     let mut found = Vec::new();
     if claim.tax_id.len() != 9 || !claim.tax_id.bytes().all(|b| b.is_ascii_digit()) {
-        found.push(finding(Error, "tax_id", "REF02 (2010AA)", "the billing provider's EIN or SSN must be 9 digits"));
+        found.push(finding(Error, "tax_id", "tax_id", "REF02 (2010AA)", "the billing provider's EIN or SSN must be 9 digits"));
     }
     if claim.member_id.trim().is_empty() {
-        found.push(finding(Error, "member_id", "NM109 (2010BA)", "the subscriber's member id is missing"));
+        found.push(finding(Error, "member_id", "member_id", "NM109 (2010BA)", "the subscriber's member id is missing"));
     }
     if claim.payer_id.trim().is_empty() {
-        found.push(finding(Error, "payer_id", "NM109 (2010BB)", "the payer id is missing"));
+        found.push(finding(Error, "payer_id", "payer_id", "NM109 (2010BB)", "the payer id is missing"));
+    }
+    if !claim.subscriber_is_patient && claim.subscriber_name.trim().is_empty() {
+        found.push(finding(
+            Error,
+            "subscriber",
+            "subscriber_name",
+            "NM103 (2010BA)",
+            "the patient is a dependent but the coverage names no subscriber; add the subscriber's name to the coverage",
+        ));
+    }
+    if claim.frequency != ClaimFrequency::Original && claim.payer_claim_number.trim().is_empty() {
+        found.push(finding(
+            Error,
+            "payer_claim_number",
+            "payer_claim_number",
+            "REF02 (2300 F8)",
+            "a corrected or void claim needs the payer's claim number (from its acknowledgment or remittance)",
+        ));
     }
     if claim.diagnoses.is_empty() {
-        found.push(finding(Error, "diagnoses", "HI01", "a claim needs at least one diagnosis"));
+        found.push(finding(Error, "diagnoses", "diagnoses", "HI01", "a claim needs at least one diagnosis"));
     }
     if claim.diagnoses.len() > 12 {
         found.push(finding(
             Error,
+            "diagnoses",
             "diagnoses",
             "HI",
             format!("{} diagnoses; an 837P takes at most 12", claim.diagnoses.len()),
@@ -142,21 +430,42 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
     }
     for (i, code) in claim.diagnoses.iter().enumerate() {
         if let Err(error) = catalog.billable(code) {
-            found.push(finding(Error, format!("diagnoses[{i}]"), "HI", error.to_string()));
+            found.push(finding(Error, "billable_diagnosis", format!("diagnoses[{i}]"), "HI", error.to_string()));
         }
         if claim.diagnoses[..i].contains(code) {
-            found.push(finding(Warning, format!("diagnoses[{i}]"), "HI", format!("{} is listed twice", code.dotted())));
+            found.push(finding(
+                Warning,
+                "repeated_diagnosis",
+                format!("diagnoses[{i}]"),
+                "HI",
+                format!("{} is listed twice", code.dotted()),
+            ));
         }
     }
     if claim.lines.is_empty() {
-        found.push(finding(Error, "lines", "LX", "a claim needs at least one service line"));
+        found.push(finding(Error, "lines", "lines", "LX", "a claim needs at least one service line"));
     }
     if claim.lines.len() > 50 {
         found.push(finding(
             Error,
             "lines",
+            "lines",
             "LX",
             format!("{} service lines; an 837P claim takes at most 50", claim.lines.len()),
+        ));
+    }
+    let sum: i64 = claim.lines.iter().map(|l| l.charge.amount_minor()).sum();
+    if sum != claim.stated_total.amount_minor() {
+        found.push(finding(
+            Error,
+            "total",
+            "total",
+            "CLM02",
+            format!(
+                "the claim total {} is not the sum of its lines ({})",
+                claim.stated_total,
+                Money::from_minor(sum, claim.stated_total.currency())
+            ),
         ));
     }
     for (i, line) in claim.lines.iter().enumerate() {
@@ -164,6 +473,7 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
         if line.date_of_service > today {
             found.push(finding(
                 Error,
+                "future_date",
                 at("date_of_service"),
                 "DTP03 (2400)",
                 format!("{} is in the future", line.date_of_service),
@@ -172,6 +482,7 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
         if line.date_of_service < claim.patient_date_of_birth {
             found.push(finding(
                 Error,
+                "before_birth",
                 at("date_of_service"),
                 "DTP03 (2400)",
                 "the service is dated before the patient's birth",
@@ -181,6 +492,7 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
         if !covered {
             found.push(finding(
                 Error,
+                "coverage_dates",
                 at("date_of_service"),
                 "DTP03 (2400)",
                 "the service falls outside the coverage dates of the policy billed",
@@ -191,6 +503,7 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
         if age_days > limit {
             found.push(finding(
                 Error,
+                "timely_filing",
                 at("date_of_service"),
                 "DTP03 (2400)",
                 format!("{age_days} days old; past the payer's {limit}-day timely filing limit"),
@@ -198,21 +511,23 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
         } else if age_days > limit - 14 {
             found.push(finding(
                 Warning,
+                "timely_filing",
                 at("date_of_service"),
                 "DTP03 (2400)",
                 format!("{} days left before the timely filing limit", limit - age_days),
             ));
         }
         if line.modifiers.len() > 4 {
-            found.push(finding(Error, at("modifiers"), "SV101-3..6", "at most four modifiers"));
+            found.push(finding(Error, "modifiers", at("modifiers"), "SV101-3..6", "at most four modifiers"));
         }
         if line.diagnosis_pointers.is_empty() || line.diagnosis_pointers.len() > 4 {
-            found.push(finding(Error, at("diagnosis_pointers"), "SV107", "each line points to one to four diagnoses"));
+            found.push(finding(Error, "pointers", at("diagnosis_pointers"), "SV107", "each line points to one to four diagnoses"));
         }
         for pointer in &line.diagnosis_pointers {
             if *pointer == 0 || usize::from(*pointer) > claim.diagnoses.len() {
                 found.push(finding(
                     Error,
+                    "pointers",
                     at("diagnosis_pointers"),
                     "SV107",
                     format!("pointer {pointer} names no diagnosis on this claim"),
@@ -220,15 +535,16 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
             }
         }
         if line.units == 0 {
-            found.push(finding(Error, at("units"), "SV104", "units must be at least 1"));
+            found.push(finding(Error, "units", at("units"), "SV104", "units must be at least 1"));
         }
         if line.charge.amount_minor() <= 0 {
-            found.push(finding(Error, at("charge"), "SV102", "the line charge must be greater than zero"));
+            found.push(finding(Error, "charge", at("charge"), "SV102", "the line charge must be greater than zero"));
         }
         let modifier = |m: &str| line.modifiers.iter().any(|x| x.as_str() == m);
         if modifier("LT") && modifier("RT") {
             found.push(finding(
                 Error,
+                "laterality",
                 at("modifiers"),
                 "SV101",
                 "LT and RT on one line: bill each side on its own line, or use 50",
@@ -238,12 +554,33 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
         if modifier("95") && !matches!(pos.as_str(), "02" | "10") && claim.filing_indicator == ClaimFilingIndicator::MedicarePartB {
             found.push(finding(
                 Warning,
+                "telehealth_place",
                 at("place_of_service"),
                 "SV105",
                 "modifier 95 (telehealth) with a place of service that is not 02 or 10",
             ));
         }
+        if claim.frequency == ClaimFrequency::Original {
+            let twin = claim.other_lines.iter().find(|o| {
+                o.date_of_service == line.date_of_service && o.procedure == line.procedure && o.modifiers == line.modifiers
+            });
+            if let Some(twin) = twin {
+                found.push(finding(
+                    Error,
+                    "duplicate",
+                    at("procedure_code"),
+                    "SV101-2",
+                    format!(
+                        "{} on {} is already billed on claim {}; correct that claim instead, or add a modifier (such as 76 or 91) if it was repeated",
+                        line.procedure.as_str(),
+                        line.date_of_service,
+                        twin.claim_number
+                    ),
+                ));
+            }
+        }
     }
+    found.retain(|f| !off.iter().any(|o| o == &f.rule) || !RULES.iter().any(|r| r.id == f.rule && !r.optional));
     found.sort_by_key(|f| f.level);
     found
 }
@@ -272,6 +609,12 @@ mod tests {
             coverage_to: None,
             diagnoses: vec![IcdCode::parse("E11.9").unwrap(), IcdCode::parse("I10").unwrap()],
             place_of_service: PlaceOfService::parse("11").unwrap(),
+            subscriber_is_patient: true,
+            subscriber_name: String::new(),
+            stated_total: Money::parse("125.00", usd).unwrap(),
+            frequency: ClaimFrequency::Original,
+            payer_claim_number: String::new(),
+            other_lines: vec![],
             lines: vec![ServiceLine {
                 date_of_service: date("2026-11-02"),
                 procedure: ProcedureCode::parse("99213").unwrap(),

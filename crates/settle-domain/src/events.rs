@@ -109,6 +109,29 @@ pub fn invoice_voided(date: Date, currency: Currency, ar: Receivable, item_id: i
     Ok(JournalEntry::new(EntryKind::InvoiceVoid, date, currency, memo, postings)?)
 }
 
+/// A claim's charges: each service line an item on the payer's receivable.
+pub fn claim_charged(date: Date, currency: Currency, ar: Receivable, lines: &[(i64, i64)], memo: &str) -> Result<JournalEntry, EventError> {
+    let total: i64 = lines.iter().map(|(_, amount)| amount).sum();
+    let mut postings: Vec<Posting> = lines
+        .iter()
+        .map(|(item_id, amount)| Posting::debit(ar.gl, *amount).for_item(ar.account_id, *item_id))
+        .collect();
+    postings.push(Posting::credit(GlAccount::Revenue, total));
+    Ok(JournalEntry::new(EntryKind::ClaimCharge, date, currency, memo, postings)?)
+}
+
+/// Takes a claim's charges off again (an edit, a replacement or a void):
+/// the mirror of [`claim_charged`], for items nothing has been applied to.
+pub fn claim_charges_reversed(date: Date, currency: Currency, ar: Receivable, lines: &[(i64, i64)], memo: &str) -> Result<JournalEntry, EventError> {
+    let total: i64 = lines.iter().map(|(_, amount)| amount).sum();
+    let mut postings: Vec<Posting> = lines
+        .iter()
+        .map(|(item_id, amount)| Posting::credit(ar.gl, *amount).for_item(ar.account_id, *item_id))
+        .collect();
+    postings.push(Posting::debit(GlAccount::Revenue, total));
+    Ok(JournalEntry::new(EntryKind::ClaimChargeReversal, date, currency, memo, postings)?)
+}
+
 fn applied_credits(ar: Receivable, plan: &AllocationPlan) -> impl Iterator<Item = Posting> + '_ {
     plan.allocations
         .iter()

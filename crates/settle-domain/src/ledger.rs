@@ -235,6 +235,8 @@ pub enum EntryKind {
     CreditNote,
     Refund,
     Fee,
+    ClaimCharge,
+    ClaimChargeReversal,
 }
 
 impl EntryKind {
@@ -249,6 +251,8 @@ impl EntryKind {
             EntryKind::CreditNote => "credit_note",
             EntryKind::Refund => "refund",
             EntryKind::Fee => "fee",
+            EntryKind::ClaimCharge => "claim_charge",
+            EntryKind::ClaimChargeReversal => "claim_charge_reversal",
         }
     }
 }

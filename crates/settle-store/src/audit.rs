@@ -190,6 +190,7 @@ pub enum Subject {
     Invoice(String),
     Payment(i64),
     Item(String),
+    Claim(String),
 }
 
 impl Subject {
@@ -199,6 +200,7 @@ impl Subject {
             Subject::Invoice(n) => format!("invoice:{}", n.trim().to_ascii_uppercase()),
             Subject::Payment(id) => format!("payment:{id}"),
             Subject::Item(r) => format!("item:{}", r.trim().to_ascii_uppercase()),
+            Subject::Claim(n) => format!("claim:{}", n.trim().to_ascii_uppercase()),
         }
     }
 }
@@ -233,6 +235,12 @@ pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Su
              FROM open_item o JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
              WHERE o.org_id = $1 AND o.reference = $2",
             Key::Text(r.trim().to_ascii_uppercase()),
+        ),
+        Subject::Claim(n) => (
+            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, c.claim_number, c.status, c.total_minor \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             WHERE c.org_id = $1 AND c.claim_number = $2",
+            Key::Text(n.trim().to_ascii_uppercase()),
         ),
     };
     let query = sqlx::query(sql).bind(org_id);

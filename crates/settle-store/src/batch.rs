@@ -71,7 +71,7 @@ macro_rules! tables {
 }
 
 tables! {
-    PARTY = "party" ["org_id", "party_id", "kind", "name", "date_of_birth", "created_at"];
+    PARTY = "party" ["org_id", "party_id", "kind", "name", "date_of_birth", "created_at", "sex"];
     PARTY_CONTACT = "party_contact" ["org_id", "contact_id", "party_id", "kind", "label", "value", "valid_from", "valid_to"];
     ACCOUNT = "account" ["org_id", "account_id", "account_number", "party_id", "ar_kind", "currency", "status", "payment_terms", "opened_on", "balance_minor", "credit_minor", "created_at"];
     JOURNAL_ENTRY = "journal_entry" ["org_id", "entry_id", "kind", "effective_date", "currency", "account_id", "memo", "created_at"];

@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod batch;
 pub mod bulk;
+pub mod claim_ops;
 pub mod claims;
 pub mod dashboard;
 mod error;

@@ -36,6 +36,13 @@ pub struct OrgSettings {
     #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,4})?$", example = "100.00")]
     pub writeoff_approval_limit: String,
     pub currency: String,
+    /// The id this organisation sends X12 under (ISA06, GS02, 1000A);
+    /// empty means the billing provider's EIN.
+    pub x12_submitter_id: String,
+    /// The telephone number an 837P gives for questions (PER04), ten digits.
+    pub x12_contact_phone: String,
+    /// Optional scrubber rules turned off.
+    pub scrub_rules_off: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -47,6 +54,15 @@ pub struct SettingsUpdate {
     pub aging_buckets: String,
     #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,4})?$", example = "100.00")]
     pub writeoff_approval_limit: String,
+    /// Left out: unchanged.
+    #[serde(default)]
+    pub x12_submitter_id: Option<String>,
+    /// Left out: unchanged.
+    #[serde(default)]
+    pub x12_contact_phone: Option<String>,
+    /// Optional scrubber rule ids to turn off; left out: unchanged.
+    #[serde(default)]
+    pub scrub_rules_off: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -148,7 +164,7 @@ impl Store {
     pub async fn settings(&self, org: &Organisation) -> Result<OrgSettings> {
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = sqlx::query(
-            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor FROM organisation o \
+            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor, p.x12_submitter_id, p.x12_contact_phone, p.scrub_rules_off FROM organisation o \
              LEFT JOIN org_policy p ON p.org_id = o.org_id WHERE o.org_id = $1",
         )
         .bind(org.org_id)
@@ -159,6 +175,14 @@ impl Store {
             default_terms: row.try_get::<Option<String>, _>(1)?.unwrap_or_else(|| DEFAULT_TERMS.to_string()),
             writeoff_approval_limit: fmt(row.try_get::<Option<i64>, _>(2)?.unwrap_or(DEFAULT_WRITEOFF_APPROVAL_MINOR), cur),
             currency: cur.code().to_string(),
+            x12_submitter_id: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+            x12_contact_phone: row.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+            scrub_rules_off: row
+                .try_get::<Option<String>, _>(5)?
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
         })
     }
 
@@ -186,6 +210,42 @@ impl Store {
             ));
         }
         let before = self.settings(org).await?;
+        let submitter = match &update.x12_submitter_id {
+            Some(id) => {
+                let id = id.trim().to_string();
+                if id.len() > 15 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err(StoreError::invalid("x12_submitter_id", "must be at most 15 letters and digits"));
+                }
+                id
+            }
+            None => before.x12_submitter_id.clone(),
+        };
+        let phone = match &update.x12_contact_phone {
+            Some(p) => {
+                let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+                if !(digits.is_empty() || digits.len() == 10) {
+                    return Err(StoreError::invalid("x12_contact_phone", "must be ten digits, such as 305 555 2222"));
+                }
+                digits
+            }
+            None => before.x12_contact_phone.clone(),
+        };
+        let rules_off = match &update.scrub_rules_off {
+            Some(rules) => {
+                let mut off = Vec::new();
+                for rule in rules.iter().flat_map(|r| r.split([' ', ','])).filter(|r| !r.is_empty()) {
+                    match settle_domain::claims::RULES.iter().find(|r| r.id == rule) {
+                        Some(r) if r.optional => off.push(r.id.to_string()),
+                        Some(_) => return Err(StoreError::invalid("scrub_rules_off", format!("the rule {rule} cannot be turned off: no payer can read a claim without it"))),
+                        None => return Err(StoreError::invalid("scrub_rules_off", format!("{rule:?} is not a scrubber rule"))),
+                    }
+                }
+                off.sort();
+                off.dedup();
+                off
+            }
+            None => before.scrub_rules_off.clone(),
+        };
         let actor = current_actor();
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
@@ -198,12 +258,18 @@ impl Store {
             .bind(org.org_id)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query(
+            "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
             .bind(org.org_id)
             .bind(terms.to_string())
             .bind(limit.amount_minor())
             .bind(now_text())
             .bind(&actor.name)
+            .bind(&submitter)
+            .bind(&phone)
+            .bind(rules_off.join(" "))
             .execute(&mut *conn)
             .await?;
         let after = OrgSettings {
@@ -211,6 +277,9 @@ impl Store {
             aging_buckets: buckets.to_config_string(),
             writeoff_approval_limit: limit.to_decimal_string(),
             currency: cur.code().to_string(),
+            x12_submitter_id: submitter,
+            x12_contact_phone: phone,
+            scrub_rules_off: rules_off,
         };
         audit::append(
             conn,

@@ -133,6 +133,9 @@ const COUNTERS: &[&str] = &[
     "coverage",
     "note",
     "approval",
+    "claim",
+    "x12_file",
+    "x12_control",
 ];
 
 // ---------------------------------------------------------------------------
@@ -155,6 +158,9 @@ pub struct NewParty {
     pub kind: String,
     pub name: String,
     pub date_of_birth: Option<Date>,
+    /// F, M or U (unknown), as claims report it; U if absent.
+    #[serde(default)]
+    pub sex: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
@@ -485,7 +491,7 @@ pub(crate) struct AccountRow {
 }
 
 impl AccountRow {
-    fn receivable(&self) -> Receivable {
+    pub(crate) fn receivable(&self) -> Receivable {
         Receivable {
             account_id: self.account_id,
             gl: self.ar_kind.gl(),
@@ -937,6 +943,8 @@ impl Store {
         let number = AccountNumber::parse(&cmd.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
         let kind = PartyKind::parse(&cmd.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
         let name = check_name(&cmd.party.name).map_err(|e| StoreError::invalid("party.name", e))?;
+        let sex = settle_domain::claims::Sex::parse(cmd.party.sex.as_deref().unwrap_or("U"))
+            .ok_or_else(|| StoreError::invalid("party.sex", "must be F, M or U (unknown)"))?;
         let ar_kind = ArKind::parse(&cmd.ar_kind).map_err(|e| StoreError::invalid("ar_kind", e))?;
         let currency = Currency::from_code(cmd.currency.as_deref().unwrap_or(&org.base_currency)).map_err(|e| StoreError::invalid("currency", e))?;
         let terms = PaymentTerms::parse(cmd.payment_terms.as_deref().unwrap_or("net30")).map_err(|e| StoreError::invalid("payment_terms", e))?;
@@ -967,6 +975,7 @@ impl Store {
                 name.into(),
                 cmd.party.date_of_birth.map(|d| d.to_string()).into(),
                 now.clone().into(),
+                sex.code().into(),
             ],
         );
         if !contacts.is_empty() {

@@ -15,6 +15,8 @@
 //! No I/O, no clock: dates, times and control numbers are arguments.
 
 mod envelope;
+pub mod ack;
+pub mod p837;
 mod read;
 mod write;
 

@@ -196,6 +196,9 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
         default_terms: form.get("default_terms"),
         aging_buckets: form.get("aging_buckets"),
         writeoff_approval_limit: form.get("writeoff_approval_limit").replace([',', '$'], ""),
+        x12_submitter_id: None,
+        x12_contact_phone: None,
+        scrub_rules_off: None,
     };
     match state.store.update_settings(&ctx.principal.org, &update).await {
         Ok(_) => Redirect::to("/admin/settings?msg=Settings+saved.").into_response(),

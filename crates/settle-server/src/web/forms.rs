@@ -140,6 +140,7 @@ pub async fn create_account(State(state): State<AppState>, ctx: Ctx, form: FormD
         let cmd = settle_store::ops::NewAccount {
             account_number: form.get("account_number"),
             party: settle_store::ops::NewParty {
+                sex: None,
                 kind: form.get("kind"),
                 name: form.get("name"),
                 date_of_birth,

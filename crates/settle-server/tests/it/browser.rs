@@ -76,6 +76,7 @@ async fn seed(store: &Store) -> Organisation {
                         kind: "person".into(),
                         name: name.to_string(),
                         date_of_birth: dob.parse().ok(),
+                        sex: None,
                         email: Some(format!("patient{i}@example.com")),
                         phone: Some(phone.to_string()),
                         address: Some("12 Elm Street, Springfield, IL 62701".into()),

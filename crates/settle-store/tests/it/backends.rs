@@ -13,6 +13,7 @@ pub async fn account(store: &Store, org: &Organisation, number: &str) {
             &NewAccount {
                 account_number: number.into(),
                 party: NewParty {
+                    sex: None,
                     kind: "person".into(),
                     name: format!("Customer {number}"),
                     email: Some("pat@example.com".into()),

@@ -378,6 +378,7 @@ async fn bulk_revisits_accounts_after_forgetting_them() {
             BulkCommand::Account(NewAccount {
                 account_number: format!("A-{n}"),
                 party: NewParty {
+                    sex: None,
                     kind: "person".into(),
                     name: format!("P {n}"),
                     ..Default::default()

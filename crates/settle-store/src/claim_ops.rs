@@ -1,0 +1,2094 @@
+//! Claims kept: a visit's coded lines for one payer, scrubbed on every save,
+//! charged to the payer's receivable when ready, sent in 837P batches,
+//! moved by acknowledgments (999, 277CA), corrected (frequency 7) or voided
+//! (frequency 8).
+//!
+//! Invariants: a claim's lines are on the payer's books (one open item per
+//! line, `charged_entry_id` set) from its first ready until an edit, a
+//! replacement or a void takes them off with a mirror entry; nothing is
+//! taken off once money has been applied to it. Every status change is a
+//! `claim_event` row. Every write is one transaction with its audit row.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use settle_domain::account::PartyKind;
+use settle_domain::claims::{
+    scrub_with, split_person_name, BilledLine, ClaimFilingIndicator, ClaimFrequency, ClaimStatus, Finding, FindingLevel, PostalAddress,
+    ProfessionalClaim, ServiceLine, Sex,
+};
+use settle_domain::codes::{IcdCode, Modifier, Npi, PlaceOfService, ProcedureCode};
+use settle_domain::events::{self, Receivable};
+use settle_domain::icd10::IcdCatalog;
+use settle_domain::ledger::GlAccount;
+use settle_domain::money::{Currency, Money};
+use settle_domain::Date;
+use settle_x12::p837;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, current_actor, Subject};
+use crate::batch::{self, Batch, ItemChange, V};
+use crate::ops::{fmt, idempotency_lookup, idempotency_store, next_ids, AccountRow, Audited, IdBlock, NewAccount, NewParty, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+
+macro_rules! audited_claims {
+    ($($ty:ty => $action:literal, |$c:ident| $subject:expr;)*) => {
+        $(impl Audited for $ty {
+            fn action(&self) -> &'static str {
+                $action
+            }
+            fn subject(&self) -> Subject {
+                let $c = self;
+                $subject
+            }
+        })*
+    };
+}
+
+/// Runs a claim command like `write_command!`: idempotency, audit with
+/// the claim's state before and after, retry on contention.
+macro_rules! claim_write {
+    ($store:expr, $org:expr, $key:expr, $request:expr, |$tx:ident| $body:expr) => {{
+        let request_json = serde_json::to_string(&$request)?;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut $tx = $store.begin_write().await?;
+            let outcome = async {
+                if let Some(key) = $key {
+                    if let Some(stored) = idempotency_lookup($tx.conn(), $org, key, &request_json).await? {
+                        return Ok((serde_json::from_str::<String>(&stored)?, true));
+                    }
+                }
+                let subject = Audited::subject($request);
+                let before = audit::snapshot($tx.conn(), $org, &subject).await?;
+                let result: String = $body;
+                let after = serde_json::json!({
+                    "state": audit::snapshot($tx.conn(), $org, &Subject::Claim(result.clone())).await?,
+                    "request": serde_json::from_str::<serde_json::Value>(&request_json)?,
+                });
+                let for_update = $store.for_update();
+                audit::append($tx.conn(), for_update, $org, Audited::action($request), &subject.label(), before.map(|b| serde_json::json!({ "state": b })).as_ref(), Some(&after)).await?;
+                if let Some(key) = $key {
+                    idempotency_store($tx.conn(), $org, key, &request_json, &serde_json::to_string(&result)?).await?;
+                }
+                Ok::<_, StoreError>((result, false))
+            }
+            .await;
+            match outcome {
+                Ok((result, replayed)) => {
+                    if !replayed {
+                        $tx.commit().await?;
+                    }
+                    break Ok::<String, StoreError>(result);
+                }
+                Err(error) if error.is_retryable() && attempt < 8 => {
+                    drop($tx);
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
+                }
+                Err(error) => break Err(error),
+            }
+        }
+    }};
+}
+
+
+/// A visit as a billing specialist codes it: the patient's account, the
+/// payer billed (the primary coverage when left out), the providers, the
+/// diagnoses and the service lines.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimInput {
+    pub account_number: String,
+    /// The payer to bill; the patient's primary coverage on the first date
+    /// of service when left out.
+    #[serde(default)]
+    pub payer_code: Option<String>,
+    pub billing_npi: String,
+    #[serde(default)]
+    pub rendering_npi: Option<String>,
+    /// Two digits, such as 11 (office).
+    pub place_of_service: String,
+    /// ICD-10-CM codes, with or without the dot; the first is the principal.
+    pub diagnoses: Vec<String>,
+    pub lines: Vec<ClaimLineInput>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimLineInput {
+    pub date_of_service: Date,
+    /// CPT or HCPCS Level II.
+    pub procedure_code: String,
+    #[serde(default)]
+    pub modifiers: Vec<String>,
+    /// 1-based pointers into the diagnoses.
+    pub diagnosis_pointers: Vec<u8>,
+    #[serde(default = "one")]
+    pub units: u32,
+    /// The line's charge; when left out, the charge master's price times
+    /// the units.
+    #[serde(default)]
+    pub charge: Option<String>,
+    #[serde(default)]
+    pub place_of_service: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Enter a visit as a new claim. Saved as a draft when asked; otherwise
+/// scrubbed at once, and charged if nothing stops it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClaim {
+    #[serde(flatten)]
+    pub claim: ClaimInput,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// Replace a claim's codes and lines (draft, scrubbed, ready or rejected).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditClaim {
+    pub claim_number: String,
+    pub claim: ClaimInput,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// Scrub a claim again (after fixing a coverage, a provider, a setting).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScrubClaim {
+    pub claim_number: String,
+}
+
+/// Start a corrected claim (frequency 7) for one the payer already has.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectClaim {
+    pub claim_number: String,
+}
+
+/// Void a claim: one the payer has gets a frequency-8 claim to send; one it
+/// never had is simply closed. Its charges come off the books.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidClaim {
+    pub claim_number: String,
+    pub reason: String,
+}
+
+/// Send every ready claim for one payer as an 837P batch.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportClaims {
+    pub payer_code: String,
+    /// "T" test files unless asked for production.
+    #[serde(default)]
+    pub production: bool,
+}
+
+/// An acknowledgment file (999 or 277CA) as received.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportAcknowledgment {
+    pub file_name: String,
+    pub body: String,
+}
+
+audited_claims! {
+    NewClaim => "claim.create", |c| Subject::Account(c.claim.account_number.clone());
+    EditClaim => "claim.edit", |c| Subject::Claim(c.claim_number.clone());
+    ScrubClaim => "claim.scrub", |c| Subject::Claim(c.claim_number.clone());
+    CorrectClaim => "claim.correct", |c| Subject::Claim(c.claim_number.clone());
+    VoidClaim => "claim.void", |c| Subject::Claim(c.claim_number.clone());
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimLineView {
+    pub line_no: i64,
+    pub date_of_service: String,
+    pub procedure_code: String,
+    pub modifiers: Vec<String>,
+    pub diagnosis_pointers: Vec<u8>,
+    pub units: i64,
+    pub charge: String,
+    pub place_of_service: Option<String>,
+    /// The line's open item on the payer's account, once charged.
+    pub item_reference: Option<String>,
+    /// What the payer still owes on the line.
+    pub balance: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimEventView {
+    pub status: String,
+    pub note: String,
+    pub actor: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FindingView {
+    /// error or warning.
+    pub level: String,
+    pub rule: String,
+    pub field: String,
+    pub x12: String,
+    pub message: String,
+}
+
+impl From<&Finding> for FindingView {
+    fn from(f: &Finding) -> FindingView {
+        FindingView {
+            level: match f.level {
+                FindingLevel::Error => "error".into(),
+                FindingLevel::Warning => "warning".into(),
+            },
+            rule: f.rule.clone(),
+            field: f.field.clone(),
+            x12: f.x12.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimView {
+    pub claim_number: String,
+    pub account_number: String,
+    pub patient_name: String,
+    pub payer_code: String,
+    pub payer_name: String,
+    /// primary, secondary or tertiary: the coverage billed.
+    pub coverage_priority: String,
+    pub member_id: String,
+    pub billing_npi: String,
+    pub rendering_npi: Option<String>,
+    pub place_of_service: String,
+    /// 1 original, 7 replacement, 8 void.
+    pub frequency: String,
+    /// The claim this one replaces or voids.
+    pub replaces: Option<String>,
+    /// The payer's claim control number, once it has one.
+    pub payer_claim_number: String,
+    pub diagnoses: Vec<String>,
+    pub currency: String,
+    pub total: String,
+    pub status: String,
+    pub status_reason: String,
+    pub findings: Vec<FindingView>,
+    pub charged: bool,
+    /// The 837P file it last went out in.
+    pub file_id: Option<i64>,
+    pub lines: Vec<ClaimLineView>,
+    pub events: Vec<ClaimEventView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimSummary {
+    pub claim_number: String,
+    pub account_number: String,
+    pub patient_name: String,
+    pub payer_code: String,
+    pub frequency: String,
+    pub first_date_of_service: String,
+    pub total: String,
+    pub currency: String,
+    pub status: String,
+    pub status_reason: String,
+    pub errors: i64,
+    pub warnings: i64,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimFilter {
+    pub status: Option<String>,
+    pub payer_code: Option<String>,
+    pub account_number: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A claim the export left behind, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct HeldClaim {
+    pub claim_number: String,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ExportOutcome {
+    /// None when no claim was ready.
+    pub file_id: Option<i64>,
+    pub file_name: String,
+    pub interchange_control: i64,
+    pub claims: Vec<String>,
+    pub total: String,
+    /// Ready claims that failed the scrubber at export (timely filing passed
+    /// since they were saved, a coverage ended): back to scrubbed.
+    pub held: Vec<HeldClaim>,
+    /// The 837P itself.
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AckApplied {
+    pub claim_number: String,
+    /// The status the claim has now.
+    pub status: String,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AckOutcome {
+    /// 999 or 277CA.
+    pub kind: String,
+    pub file_id: i64,
+    /// Claims whose status changed.
+    pub applied: Vec<AckApplied>,
+    /// Claims named that were already past this (a second import of one
+    /// file changes nothing).
+    pub unchanged: Vec<AckApplied>,
+    /// What the file names that Settle does not know (a claim number, a
+    /// group control number), each with the segment that named it.
+    pub unmatched: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct X12FileView {
+    pub file_id: i64,
+    /// out (837P) or in (999, 277CA).
+    pub direction: String,
+    pub kind: String,
+    pub payer_code: Option<String>,
+    pub interchange_control: i64,
+    pub claim_count: i64,
+    pub total: String,
+    pub summary: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+
+// ---------------------------------------------------------------- loading
+
+#[derive(Clone, Debug)]
+struct PayerRow {
+    payer_key: i64,
+    code: String,
+    name: String,
+    filing: ClaimFilingIndicator,
+    timely_days: u32,
+    account_id: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+struct CoverageRow {
+    coverage_key: i64,
+    priority: String,
+    member_id: String,
+    group_number: String,
+    subscriber_name: String,
+    relationship: String,
+    from: Date,
+    to: Option<Date>,
+    payer: PayerRow,
+}
+
+impl CoverageRow {
+    fn covers(&self, date: Date) -> bool {
+        date >= self.from && self.to.is_none_or(|to| date <= to)
+    }
+    fn priority_code(&self) -> char {
+        match self.priority.as_str() {
+            "secondary" => 'S',
+            "tertiary" => 'T',
+            _ => 'P',
+        }
+    }
+    /// PAT01 / 2320 SBR02 for a dependent.
+    fn relationship_code(&self) -> &'static str {
+        match self.relationship.as_str() {
+            "self" => "18",
+            "spouse" => "01",
+            "child" => "19",
+            _ => "G8",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct ProviderRow {
+    provider_key: i64,
+    npi: String,
+    name: String,
+    kind: String,
+    taxonomy: String,
+    tax_id: String,
+    address: String,
+}
+
+#[derive(Clone, Debug)]
+struct Patient {
+    name: String,
+    date_of_birth: Option<Date>,
+    sex: Sex,
+    address: Option<String>,
+}
+
+/// Everything a claim is built from, resolved and checked.
+struct Prepared {
+    account: AccountRow,
+    patient: Patient,
+    coverage: CoverageRow,
+    others: Vec<CoverageRow>,
+    billing: ProviderRow,
+    rendering: Option<ProviderRow>,
+    place: PlaceOfService,
+    diagnoses: Vec<IcdCode>,
+    lines: Vec<ServiceLine>,
+    claim: ProfessionalClaim,
+    findings: Vec<Finding>,
+}
+
+fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
+    StoreError::invalid(field, message)
+}
+
+fn parse_date(text: &str) -> Result<Date> {
+    text.parse().map_err(|e| StoreError::Corrupt(format!("date {text:?}: {e}")))
+}
+
+fn filing(code: &str) -> Result<ClaimFilingIndicator> {
+    ClaimFilingIndicator::parse(code).ok_or_else(|| StoreError::Corrupt(format!("filing indicator {code:?}")))
+}
+
+async fn payer_by_code(conn: &mut AnyConnection, org_id: i64, code: &str) -> Result<PayerRow> {
+    let code = code.trim().to_ascii_uppercase();
+    let row = sqlx::query("SELECT payer_key, payer_code, name, filing_indicator, timely_filing_days, account_id FROM payer WHERE org_id = $1 AND payer_code = $2")
+        .bind(org_id)
+        .bind(&code)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| bad("payer_code", format!("no payer {code}; add it with `settle payer add` or on the Payers page")))?;
+    payer_from_row(&row)
+}
+
+fn payer_from_row(row: &AnyRow) -> Result<PayerRow> {
+    Ok(PayerRow {
+        payer_key: row.try_get(0)?,
+        code: row.try_get(1)?,
+        name: row.try_get(2)?,
+        filing: filing(&row.try_get::<String, _>(3)?)?,
+        timely_days: u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(365),
+        account_id: row.try_get(5)?,
+    })
+}
+
+async fn coverages_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Vec<CoverageRow>> {
+    let rows = sqlx::query(
+        "SELECT c.coverage_key, c.priority, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.effective_from, c.effective_to, \
+         y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id \
+         FROM coverage c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+         WHERE c.org_id = $1 AND c.account_id = $2 ORDER BY c.coverage_key",
+    )
+    .bind(org_id)
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CoverageRow {
+                coverage_key: r.try_get(0)?,
+                priority: r.try_get(1)?,
+                member_id: r.try_get(2)?,
+                group_number: r.try_get(3)?,
+                subscriber_name: r.try_get(4)?,
+                relationship: r.try_get(5)?,
+                from: parse_date(&r.try_get::<String, _>(6)?)?,
+                to: r.try_get::<Option<String>, _>(7)?.map(|d| parse_date(&d)).transpose()?,
+                payer: PayerRow {
+                    payer_key: r.try_get(8)?,
+                    code: r.try_get(9)?,
+                    name: r.try_get(10)?,
+                    filing: filing(&r.try_get::<String, _>(11)?)?,
+                    timely_days: u32::try_from(r.try_get::<i64, _>(12)?).unwrap_or(365),
+                    account_id: r.try_get(13)?,
+                },
+            })
+        })
+        .collect()
+}
+
+async fn provider_by_npi(conn: &mut AnyConnection, org_id: i64, field: &'static str, npi: &str) -> Result<ProviderRow> {
+    let npi = Npi::parse(npi).map_err(|e| bad(field, e))?;
+    let row = sqlx::query("SELECT provider_key, npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1 AND npi = $2")
+        .bind(org_id)
+        .bind(npi.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| bad(field, format!("no provider with NPI {}; add it with `settle provider add` or on the Providers page", npi.as_str())))?;
+    provider_from_row(&row)
+}
+
+async fn provider_by_key(conn: &mut AnyConnection, org_id: i64, key: i64) -> Result<ProviderRow> {
+    let row = sqlx::query("SELECT provider_key, npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1 AND provider_key = $2")
+        .bind(org_id)
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await?;
+    provider_from_row(&row)
+}
+
+fn provider_from_row(row: &AnyRow) -> Result<ProviderRow> {
+    Ok(ProviderRow {
+        provider_key: row.try_get(0)?,
+        npi: row.try_get(1)?,
+        name: row.try_get(2)?,
+        kind: row.try_get(3)?,
+        taxonomy: row.try_get(4)?,
+        tax_id: row.try_get(5)?,
+        address: row.try_get(6)?,
+    })
+}
+
+async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Patient> {
+    let row = sqlx::query(
+        "SELECT p.name, p.date_of_birth, p.sex, \
+         (SELECT c.value FROM party_contact c WHERE c.org_id = p.org_id AND c.party_id = p.party_id AND c.kind = 'address' AND c.valid_to IS NULL \
+          ORDER BY c.contact_id DESC LIMIT 1) \
+         FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.account_id = $2",
+    )
+    .bind(org_id)
+    .bind(account_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Patient {
+        name: row.try_get(0)?,
+        date_of_birth: row.try_get::<Option<String>, _>(1)?.map(|d| parse_date(&d)).transpose()?,
+        sex: Sex::parse(&row.try_get::<String, _>(2)?).unwrap_or(Sex::Unknown),
+        address: row.try_get(3)?,
+    })
+}
+
+/// The same patient's lines on other live original claims.
+async fn other_lines(conn: &mut AnyConnection, org_id: i64, account_id: i64, exclude: Option<i64>) -> Result<Vec<BilledLine>> {
+    let rows = sqlx::query(
+        "SELECT c.claim_number, l.date_of_service, l.procedure_code, l.modifiers FROM claim c \
+         JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
+         WHERE c.org_id = $1 AND c.account_id = $2 AND c.status <> 'closed' AND c.frequency = '1' AND c.claim_id <> $3",
+    )
+    .bind(org_id)
+    .bind(account_id)
+    .bind(exclude.unwrap_or(-1))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (Ok(procedure), Ok(modifiers)) = (
+            ProcedureCode::parse(&r.try_get::<String, _>(2)?),
+            split_list(&r.try_get::<String, _>(3)?).iter().map(|m| Modifier::parse(m)).collect::<Result<Vec<_>, _>>(),
+        ) else {
+            continue;
+        };
+        out.push(BilledLine {
+            claim_number: r.try_get(0)?,
+            date_of_service: parse_date(&r.try_get::<String, _>(1)?)?,
+            procedure,
+            modifiers,
+        });
+    }
+    Ok(out)
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+fn address_finding(rule: &str, field: &str, x12: &str, who: &str, address: Option<&str>, zip9: bool) -> Option<Finding> {
+    let Some(text) = address.filter(|a| !a.trim().is_empty()) else {
+        return Some(Finding::error(rule, field, x12, format!("{who} has no address; add one as \"street, city, ST 12345\"")));
+    };
+    match PostalAddress::parse(text) {
+        Err(e) => Some(Finding::error(rule, field, x12, format!("{who}'s address: {e}"))),
+        Ok(a) if zip9 && a.zip.len() != 9 => Some(Finding::error(
+            rule,
+            field,
+            x12,
+            format!("{who}'s address needs a nine-digit ZIP+4 (the 837P requires it for the billing provider)"),
+        )),
+        Ok(_) => None,
+    }
+}
+
+impl Store {
+    /// Resolves and checks a claim's input against the books: refuses what
+    /// cannot be a claim at all (unknown account, payer, provider; codes of
+    /// the wrong shape), and scrubs the rest into findings.
+    async fn prepare(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        input: &ClaimInput,
+        today: Date,
+        exclude: Option<i64>,
+        frequency: ClaimFrequency,
+        payer_claim_number: &str,
+    ) -> Result<Prepared> {
+        let account = self.account_by_number(conn, org.org_id, &input.account_number).await?;
+        if account.ar_kind != settle_domain::account::ArKind::Patient {
+            return Err(bad(
+                "account_number",
+                format!("account {} is not a patient account; claims are for patients", account.account_number),
+            ));
+        }
+        let patient = patient_of(conn, org.org_id, account.account_id).await?;
+        let Some(date_of_birth) = patient.date_of_birth else {
+            return Err(bad(
+                "account_number",
+                format!("the patient on account {} has no date of birth; add it before billing insurance", account.account_number),
+            ));
+        };
+        if input.lines.is_empty() {
+            return Err(bad("lines", "a claim needs at least one service line"));
+        }
+        let mut lines = Vec::with_capacity(input.lines.len());
+        for (i, l) in input.lines.iter().enumerate() {
+            let at = |f: &str, e: &dyn std::fmt::Display| bad("lines", format!("lines[{i}].{f}: {e}"));
+            let procedure = ProcedureCode::parse(&l.procedure_code).map_err(|e| at("procedure_code", &e))?;
+            let modifiers = l
+                .modifiers
+                .iter()
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| Modifier::parse(m).map_err(|e| at("modifiers", &e)))
+                .collect::<Result<Vec<_>>>()?;
+            let place_of_service = l
+                .place_of_service
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| PlaceOfService::parse(p).map_err(|e| at("place_of_service", &e)))
+                .transpose()?;
+            let charge = match l.charge.as_deref().filter(|c| !c.trim().is_empty()) {
+                Some(text) => Money::parse(text.trim().trim_start_matches('$'), account.currency).map_err(|e| at("charge", &e))?,
+                None => {
+                    let modifier = modifiers.first().map(|m| m.as_str().to_string()).unwrap_or_default();
+                    let fee = self
+                        .fee_in(conn, org.org_id, crate::claims::CHARGE_MASTER, procedure.as_str(), &modifier, l.date_of_service)
+                        .await?
+                        .ok_or_else(|| {
+                            at(
+                                "charge",
+                                &format!(
+                                    "no charge given and the charge master has no price for {} on {}; give the charge or import the charge master",
+                                    procedure.as_str(),
+                                    l.date_of_service
+                                ),
+                            )
+                        })?;
+                    let minor = fee
+                        .amount_minor()
+                        .checked_mul(i64::from(l.units.max(1)))
+                        .ok_or_else(|| at("charge", &"the charge is too large"))?;
+                    Money::from_minor(minor, fee.currency())
+                }
+            };
+            lines.push(ServiceLine {
+                date_of_service: l.date_of_service,
+                procedure,
+                modifiers,
+                diagnosis_pointers: l.diagnosis_pointers.clone(),
+                units: l.units,
+                charge,
+                place_of_service,
+            });
+        }
+        let mut diagnoses = Vec::with_capacity(input.diagnoses.len());
+        for (i, d) in input.diagnoses.iter().enumerate().filter(|(_, d)| !d.trim().is_empty()) {
+            diagnoses.push(IcdCode::parse(d).map_err(|e| bad("diagnoses", format!("diagnoses[{i}]: {e}")))?);
+        }
+        let place = PlaceOfService::parse(&input.place_of_service).map_err(|e| bad("place_of_service", e))?;
+        let first_date = lines.iter().map(|l| l.date_of_service).min().unwrap_or(today);
+        let all = coverages_of(conn, org.org_id, account.account_id).await?;
+        let coverage = match input.payer_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let code = code.to_ascii_uppercase();
+                let mut with_payer: Vec<&CoverageRow> = all.iter().filter(|c| c.payer.code == code).collect();
+                if with_payer.is_empty() {
+                    payer_by_code(conn, org.org_id, &code).await?;
+                    return Err(bad(
+                        "payer_code",
+                        format!("account {} has no coverage with {code}; add the coverage first", account.account_number),
+                    ));
+                }
+                with_payer.sort_by_key(|c| !c.covers(first_date));
+                with_payer[0].clone()
+            }
+            None => all
+                .iter()
+                .find(|c| c.priority == "primary" && c.covers(first_date))
+                .or_else(|| all.iter().find(|c| c.priority == "primary"))
+                .cloned()
+                .ok_or_else(|| {
+                    bad(
+                        "payer_code",
+                        format!("account {} has no primary coverage; add one or name the payer", account.account_number),
+                    )
+                })?,
+        };
+        let others: Vec<CoverageRow> = all
+            .iter()
+            .filter(|c| c.coverage_key != coverage.coverage_key && c.covers(first_date))
+            .cloned()
+            .collect();
+        let billing = provider_by_npi(conn, org.org_id, "billing_npi", &input.billing_npi).await?;
+        let rendering = match input.rendering_npi.as_deref().filter(|n| !n.trim().is_empty()) {
+            Some(npi) => Some(provider_by_npi(conn, org.org_id, "rendering_npi", npi).await?),
+            None => None,
+        };
+        let total = lines
+            .iter()
+            .try_fold(Money::zero(account.currency), |sum, l| sum.checked_add(l.charge))
+            .map_err(|e| bad("lines", e))?;
+        let claim = ProfessionalClaim {
+            billing_npi: Npi::parse(&billing.npi).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            rendering_npi: rendering.as_ref().and_then(|r| Npi::parse(&r.npi).ok()),
+            tax_id: billing.tax_id.clone(),
+            payer_id: coverage.payer.code.clone(),
+            filing_indicator: coverage.payer.filing,
+            timely_filing_days: coverage.payer.timely_days,
+            member_id: coverage.member_id.clone(),
+            subscriber_is_patient: coverage.relationship == "self",
+            subscriber_name: coverage.subscriber_name.clone(),
+            patient_date_of_birth: date_of_birth,
+            coverage_from: coverage.from,
+            coverage_to: coverage.to,
+            diagnoses: diagnoses.clone(),
+            place_of_service: place.clone(),
+            lines: lines.clone(),
+            stated_total: total,
+            frequency,
+            payer_claim_number: payer_claim_number.to_string(),
+            other_lines: other_lines(conn, org.org_id, account.account_id, exclude).await?,
+        };
+        let settings = self.settings(org).await?;
+        let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &settings.scrub_rules_off);
+        findings.extend(address_finding(
+            "billing_address",
+            "billing_npi",
+            "N3/N4 (2010AA)",
+            &format!("the billing provider {}", billing.name),
+            Some(&billing.address),
+            true,
+        ));
+        findings.extend(address_finding(
+            "patient_address",
+            "account_number",
+            if coverage.relationship == "self" { "N3/N4 (2010BA)" } else { "N3/N4 (2010CA)" },
+            &format!("the patient {}", patient.name),
+            patient.address.as_deref(),
+            false,
+        ));
+        if billing.kind != "organisation" && billing.tax_id.is_empty() {
+            findings.push(Finding::error(
+                "tax_id",
+                "billing_npi",
+                "REF02 (2010AA)",
+                format!("the billing provider {} has no EIN or SSN", billing.name),
+            ));
+        }
+        findings.sort_by_key(|f| f.level);
+        findings.dedup();
+        Ok(Prepared {
+            account,
+            patient,
+            coverage,
+            others,
+            billing,
+            rendering,
+            place,
+            diagnoses,
+            lines,
+            claim,
+            findings,
+        })
+    }
+
+    async fn fee_in(&self, conn: &mut AnyConnection, org_id: i64, schedule: &str, code: &str, modifier: &str, date: Date) -> Result<Option<Money>> {
+        let row = sqlx::query(
+            "SELECT currency, amount_minor FROM fee_schedule_entry WHERE org_id = $1 AND schedule = $2 AND procedure_code = $3 \
+             AND modifier IN ($4, '') AND effective_from <= $5 ORDER BY CASE WHEN modifier = $4 THEN 0 ELSE 1 END, effective_from DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .bind(schedule)
+        .bind(code)
+        .bind(modifier)
+        .bind(date.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let cur = Currency::from_code(&r.try_get::<String, _>(0)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(Some(Money::from_minor(r.try_get(1)?, cur)))
+            }
+        }
+    }
+
+    /// Scrubs a visit without saving it: the findings it would get.
+    pub async fn check_claim(&self, org: &Organisation, input: &ClaimInput, today: Date) -> Result<Vec<FindingView>> {
+        let mut conn = self.pool().acquire().await?;
+        let prepared = self.prepare(&mut conn, org, input, today, None, ClaimFrequency::Original, "").await?;
+        Ok(prepared.findings.iter().map(FindingView::from).collect())
+    }
+
+    /// Enters a visit as a claim.
+    pub async fn create_claim(&self, org: &Organisation, cmd: &NewClaim, today: Date, key: Option<&settle_domain::IdempotencyKey>) -> Result<ClaimView> {
+        let number = claim_write!(self, org.org_id, key, cmd, |tx| {
+            let conn = tx.conn();
+            let prepared = self.prepare(conn, org, &cmd.claim, today, None, ClaimFrequency::Original, "").await?;
+            let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+            let number = format!("CLM-{claim_id:06}");
+            insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Original, None, "").await?;
+            self.settle_status(conn, org, claim_id, &number, &prepared, cmd.draft, today, "entered").await?;
+            number
+        })?;
+        self.claim(org, &number).await
+    }
+
+    /// Replaces a claim's codes and lines; a claim that was charged has its
+    /// charges taken off first (refused if money was applied to them).
+    pub async fn edit_claim(&self, org: &Organisation, cmd: &EditClaim, today: Date, key: Option<&settle_domain::IdempotencyKey>) -> Result<ClaimView> {
+        let number = claim_write!(self, org.org_id, key, cmd, |tx| {
+            let conn = tx.conn();
+            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+            if !head.status.editable() {
+                return Err(bad(
+                    "claim_number",
+                    format!(
+                        "claim {} is {}; the payer has it, so change it with a corrected claim (frequency 7) or void it",
+                        head.number, head.status
+                    ),
+                ));
+            }
+            if head.frequency == ClaimFrequency::Void {
+                return Err(bad("claim_number", format!("claim {} is a void; it has no lines to edit", head.number)));
+            }
+            let prepared = self
+                .prepare(conn, org, &cmd.claim, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
+                .await?;
+            if head.charged_entry_id.is_some() {
+                self.uncharge(conn, org, &head, today, "edited").await?;
+            }
+            sqlx::query("DELETE FROM claim_line WHERE org_id = $1 AND claim_id = $2")
+                .bind(org.org_id)
+                .bind(head.claim_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "UPDATE claim SET account_id = $3, payer_key = $4, coverage_key = $5, billing_provider_key = $6, rendering_provider_key = $7, \
+                 place_of_service = $8, diagnoses = $9, total_minor = $10, updated_at = $11 WHERE org_id = $1 AND claim_id = $2",
+            )
+            .bind(org.org_id)
+            .bind(head.claim_id)
+            .bind(prepared.account.account_id)
+            .bind(prepared.coverage.payer.payer_key)
+            .bind(prepared.coverage.coverage_key)
+            .bind(prepared.billing.provider_key)
+            .bind(prepared.rendering.as_ref().map(|r| r.provider_key))
+            .bind(prepared.place.as_str())
+            .bind(diagnosis_text(&prepared.diagnoses))
+            .bind(prepared.claim.stated_total.amount_minor())
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            insert_lines(conn, org.org_id, head.claim_id, &prepared.lines).await?;
+            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, cmd.draft, today, "edited").await?;
+            head.number
+        })?;
+        self.claim(org, &number).await
+    }
+
+    /// Scrubs a stored claim again.
+    pub async fn scrub_claim(&self, org: &Organisation, cmd: &ScrubClaim, today: Date) -> Result<ClaimView> {
+        let number = claim_write!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
+            let conn = tx.conn();
+            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+            if !matches!(head.status, ClaimStatus::Draft | ClaimStatus::Scrubbed | ClaimStatus::Ready) {
+                return Err(bad(
+                    "claim_number",
+                    format!("claim {} is {}; only a draft, scrubbed or ready claim is scrubbed", head.number, head.status),
+                ));
+            }
+            let input = self.stored_input(conn, org, head.claim_id).await?;
+            let prepared = self
+                .prepare(conn, org, &input, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
+                .await?;
+            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, false, today, "scrubbed again").await?;
+            head.number
+        })?;
+        self.claim(org, &number).await
+    }
+
+    /// Starts a corrected claim (frequency 7) as a draft copy of one the
+    /// payer has; the original is closed when the correction is charged.
+    pub async fn correct_claim(&self, org: &Organisation, cmd: &CorrectClaim, today: Date) -> Result<ClaimView> {
+        let number = claim_write!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
+            let conn = tx.conn();
+            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+            if !head.status.with_payer() {
+                return Err(bad(
+                    "claim_number",
+                    format!("claim {} is {}; the payer does not have it, so edit it instead", head.number, head.status),
+                ));
+            }
+            let open = sqlx::query("SELECT claim_number FROM claim WHERE org_id = $1 AND replaces_claim_id = $2 AND status <> 'closed'")
+                .bind(org.org_id)
+                .bind(head.claim_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(open) = open {
+                return Err(bad(
+                    "claim_number",
+                    format!("claim {} already has a correction under way: {}", head.number, open.try_get::<String, _>(0)?),
+                ));
+            }
+            let input = self.stored_input(conn, org, head.claim_id).await?;
+            let prepared = self
+                .prepare(conn, org, &input, today, Some(head.claim_id), ClaimFrequency::Replacement, &head.payer_claim_number)
+                .await?;
+            let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+            let number = format!("CLM-{claim_id:06}");
+            insert_claim(
+                conn,
+                org.org_id,
+                claim_id,
+                &number,
+                &prepared,
+                ClaimFrequency::Replacement,
+                Some(head.claim_id),
+                &head.payer_claim_number,
+            )
+            .await?;
+            add_event(conn, org.org_id, claim_id, ClaimStatus::Draft, &format!("correction of {}", head.number)).await?;
+            add_event(conn, org.org_id, head.claim_id, head.status, &format!("correction {number} started")).await?;
+            number
+        })?;
+        self.claim(org, &number).await
+    }
+
+    /// Voids a claim. One the payer has gets a frequency-8 claim, ready to
+    /// send; either way the original's charges come off and it is closed.
+    pub async fn void_claim(&self, org: &Organisation, cmd: &VoidClaim, today: Date) -> Result<ClaimView> {
+        let reason = cmd.reason.trim();
+        if reason.is_empty() {
+            return Err(bad("reason", "say why the claim is voided"));
+        }
+        let number = claim_write!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
+            let conn = tx.conn();
+            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+            if head.status == ClaimStatus::Closed {
+                return Err(bad("claim_number", format!("claim {} is already closed", head.number)));
+            }
+            if head.frequency == ClaimFrequency::Void {
+                return Err(bad("claim_number", format!("claim {} is itself a void", head.number)));
+            }
+            if head.charged_entry_id.is_some() {
+                self.uncharge(conn, org, &head, today, "voided").await?;
+            }
+            let shown = if head.status.with_payer() {
+                let input = self.stored_input(conn, org, head.claim_id).await?;
+                let prepared = self
+                    .prepare(conn, org, &input, today, Some(head.claim_id), ClaimFrequency::Void, &head.payer_claim_number)
+                    .await?;
+                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+                let number = format!("CLM-{claim_id:06}");
+                insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Void, Some(head.claim_id), &head.payer_claim_number).await?;
+                let errors: Vec<&Finding> = prepared.findings.iter().filter(|f| f.level == FindingLevel::Error && f.rule == "payer_claim_number").collect();
+                let status = if errors.is_empty() { ClaimStatus::Ready } else { ClaimStatus::Scrubbed };
+                set_status(conn, org.org_id, claim_id, status, &format!("void of {}: {reason}", head.number), &prepared.findings).await?;
+                set_status(conn, org.org_id, head.claim_id, ClaimStatus::Closed, &format!("voided by {number}: {reason}"), &[]).await?;
+                number
+            } else {
+                set_status(conn, org.org_id, head.claim_id, ClaimStatus::Closed, &format!("voided: {reason}"), &[]).await?;
+                head.number.clone()
+            };
+            shown
+        })?;
+        self.claim(org, &number).await
+    }
+
+    /// Decides the status after a save or scrub, and charges a claim that
+    /// became ready (closing the claim a correction replaces).
+    #[allow(clippy::too_many_arguments)]
+    async fn settle_status(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        claim_id: i64,
+        number: &str,
+        prepared: &Prepared,
+        draft: bool,
+        today: Date,
+        what: &str,
+    ) -> Result<()> {
+        if draft {
+            return set_status(conn, org.org_id, claim_id, ClaimStatus::Draft, &format!("{what} as a draft"), &[]).await;
+        }
+        let errors = prepared.findings.iter().filter(|f| f.level == FindingLevel::Error).count();
+        let warnings = prepared.findings.len() - errors;
+        if errors > 0 {
+            let note = format!("{what}; {errors} error(s) to fix, {warnings} warning(s)");
+            sqlx::query("UPDATE claim SET scrubbed_on = $3 WHERE org_id = $1 AND claim_id = $2")
+                .bind(org.org_id)
+                .bind(claim_id)
+                .bind(today.to_string())
+                .execute(&mut *conn)
+                .await?;
+            return set_status(conn, org.org_id, claim_id, ClaimStatus::Scrubbed, &note, &prepared.findings).await;
+        }
+        sqlx::query("UPDATE claim SET scrubbed_on = $3 WHERE org_id = $1 AND claim_id = $2")
+            .bind(org.org_id)
+            .bind(claim_id)
+            .bind(today.to_string())
+            .execute(&mut *conn)
+            .await?;
+        let head = claim_head(conn, org.org_id, number, "").await?;
+        if head.charged_entry_id.is_none() && head.frequency != ClaimFrequency::Void {
+            if let Some(original) = head.replaces_claim_id {
+                let original = claim_head_by_id(conn, org.org_id, original).await?;
+                if original.charged_entry_id.is_some() {
+                    self.uncharge(conn, org, &original, today, &format!("replaced by {number}")).await?;
+                }
+                if original.status != ClaimStatus::Closed {
+                    set_status(conn, org.org_id, original.claim_id, ClaimStatus::Closed, &format!("replaced by {number}"), &[]).await?;
+                }
+            }
+            self.charge(conn, org, &head, prepared, today).await?;
+        }
+        let note = if warnings > 0 {
+            format!("{what}; ready, with {warnings} warning(s) to look at")
+        } else {
+            format!("{what}; ready to send")
+        };
+        set_status(conn, org.org_id, claim_id, ClaimStatus::Ready, &note, &prepared.findings).await
+    }
+
+    /// The payer's receivable account, made on its first claim.
+    async fn payer_account(&self, conn: &mut AnyConnection, org: &Organisation, payer: &PayerRow, today: Date) -> Result<AccountRow> {
+        if let Some(id) = payer.account_id {
+            return self.account_by_id(conn, org.org_id, id).await;
+        }
+        let code: String = payer.code.chars().filter(char::is_ascii_alphanumeric).take(24).collect();
+        let mut number = format!("INS-{code}");
+        let taken = sqlx::query("SELECT 1 FROM account WHERE org_id = $1 AND account_number = $2")
+            .bind(org.org_id)
+            .bind(&number)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if taken.is_some() {
+            number = format!("INS-{code}-{}", payer.payer_key);
+        }
+        let mut batch = Batch::default();
+        let created = self
+            .stage_account(
+                conn,
+                org,
+                &NewAccount {
+                    account_number: number,
+                    party: NewParty {
+                        kind: PartyKind::Company.as_str().into(),
+                        name: payer.name.clone(),
+                        ..NewParty::default()
+                    },
+                    ar_kind: "insurance".into(),
+                    currency: None,
+                    payment_terms: Some("net30".into()),
+                    opened_on: today,
+                },
+                &mut batch,
+                &mut IdBlock::default(),
+            )
+            .await?;
+        batch.flush(conn, org.org_id).await?;
+        sqlx::query("UPDATE payer SET account_id = $3 WHERE org_id = $1 AND payer_key = $2")
+            .bind(org.org_id)
+            .bind(payer.payer_key)
+            .bind(created.account_id)
+            .execute(&mut *conn)
+            .await?;
+        self.account_by_id(conn, org.org_id, created.account_id).await
+    }
+
+    async fn charge(&self, conn: &mut AnyConnection, org: &Organisation, head: &ClaimHead, prepared: &Prepared, today: Date) -> Result<()> {
+        let account = self.payer_account(conn, org, &prepared.coverage.payer, today).await?;
+        let account = self.account_by_id(conn, org.org_id, account.account_id).await?;
+        let count = prepared.lines.len() as i64;
+        let first_item = next_ids(conn, org.org_id, "item", count).await?;
+        let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
+        let receivable = Receivable {
+            account_id: account.account_id,
+            gl: GlAccount::ArInsurance,
+        };
+        let amounts: Vec<(i64, i64)> = prepared
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (first_item + i as i64, l.charge.amount_minor()))
+            .collect();
+        let entry = events::claim_charged(
+            today,
+            account.currency,
+            receivable,
+            &amounts,
+            &format!("Claim {} for {} ({})", head.number, prepared.patient.name, prepared.account.account_number),
+        )?;
+        let now = now_text();
+        let mut batch = Batch::default();
+        batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now);
+        for (i, line) in prepared.lines.iter().enumerate() {
+            let item_id = first_item + i as i64;
+            batch.add(
+                &batch::OPEN_ITEM,
+                vec![
+                    org.org_id.into(),
+                    item_id.into(),
+                    account.account_id.into(),
+                    format!("{}-{}", head.number, i + 1).into(),
+                    "claim".into(),
+                    V::NI(None),
+                    format!("{} {} for {}", line.date_of_service, line.procedure.as_str(), prepared.patient.name).into(),
+                    line.date_of_service.into(),
+                    line.date_of_service.into(),
+                    account.currency.code().into(),
+                    line.charge.amount_minor().into(),
+                    line.charge.amount_minor().into(),
+                    0i64.into(),
+                    "open".into(),
+                ],
+            );
+        }
+        let total: i64 = amounts.iter().map(|(_, a)| a).sum();
+        batch.change_account(account.account_id, total, 0);
+        batch.flush(conn, org.org_id).await?;
+        for (i, (item_id, _)) in amounts.iter().enumerate() {
+            sqlx::query("UPDATE claim_line SET item_id = $4 WHERE org_id = $1 AND claim_id = $2 AND line_no = $3")
+                .bind(org.org_id)
+                .bind(head.claim_id)
+                .bind(i as i64 + 1)
+                .bind(item_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query("UPDATE claim SET charged_entry_id = $3 WHERE org_id = $1 AND claim_id = $2")
+            .bind(org.org_id)
+            .bind(head.claim_id)
+            .bind(entry_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes a claim's charges off the payer's books with the mirror entry.
+    async fn uncharge(&self, conn: &mut AnyConnection, org: &Organisation, head: &ClaimHead, today: Date, why: &str) -> Result<()> {
+        let rows = sqlx::query(
+            "SELECT o.item_id, o.account_id, o.amount_minor, o.balance_minor, o.reference FROM claim_line l \
+             JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
+        )
+        .bind(org.org_id)
+        .bind(head.claim_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(());
+        };
+        let account = self.account_by_id(conn, org.org_id, first.try_get(1)?).await?;
+        let mut amounts = Vec::new();
+        for r in &rows {
+            let (amount, balance): (i64, i64) = (r.try_get(2)?, r.try_get(3)?);
+            if amount != balance {
+                return Err(bad(
+                    "claim_number",
+                    format!(
+                        "claim {} has {} applied to line {}; money posted against a claim is undone from its remittance, not by editing the claim",
+                        head.number,
+                        fmt(amount - balance, account.currency),
+                        r.try_get::<String, _>(4)?
+                    ),
+                ));
+            }
+            amounts.push((r.try_get::<i64, _>(0)?, amount));
+        }
+        let entry = events::claim_charges_reversed(
+            today,
+            account.currency,
+            Receivable {
+                account_id: account.account_id,
+                gl: GlAccount::ArInsurance,
+            },
+            &amounts,
+            &format!("Claim {} {why}: charges taken off", head.number),
+        )?;
+        let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
+        let mut batch = Batch::default();
+        batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
+        for (item_id, amount) in &amounts {
+            batch.item_changes.insert(
+                *item_id,
+                ItemChange {
+                    balance_delta_minor: -amount,
+                    written_off: false,
+                    void: true,
+                },
+            );
+        }
+        let total: i64 = amounts.iter().map(|(_, a)| a).sum();
+        batch.change_account(account.account_id, -total, 0);
+        batch.flush(conn, org.org_id).await?;
+        sqlx::query("UPDATE claim SET charged_entry_id = NULL WHERE org_id = $1 AND claim_id = $2")
+            .bind(org.org_id)
+            .bind(head.claim_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE claim_line SET item_id = NULL WHERE org_id = $1 AND claim_id = $2")
+            .bind(org.org_id)
+            .bind(head.claim_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// A stored claim read back as the input it was entered with.
+    async fn stored_input(&self, conn: &mut AnyConnection, org: &Organisation, claim_id: i64) -> Result<ClaimInput> {
+        let row = sqlx::query(
+            "SELECT a.account_number, y.payer_code, c.billing_provider_key, c.rendering_provider_key, c.place_of_service, c.diagnoses, c.currency \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1 AND c.claim_id = $2",
+        )
+        .bind(org.org_id)
+        .bind(claim_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let billing = provider_by_key(conn, org.org_id, row.try_get(2)?).await?;
+        let rendering = match row.try_get::<Option<i64>, _>(3)? {
+            Some(key) => Some(provider_by_key(conn, org.org_id, key).await?.npi),
+            None => None,
+        };
+        let cur = Currency::from_code(&row.try_get::<String, _>(6)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let lines = sqlx::query(
+            "SELECT date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service \
+             FROM claim_line WHERE org_id = $1 AND claim_id = $2 ORDER BY line_no",
+        )
+        .bind(org.org_id)
+        .bind(claim_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let lines = lines
+            .iter()
+            .map(|l| {
+                Ok(ClaimLineInput {
+                    date_of_service: parse_date(&l.try_get::<String, _>(0)?)?,
+                    procedure_code: l.try_get(1)?,
+                    modifiers: split_list(&l.try_get::<String, _>(2)?),
+                    diagnosis_pointers: split_list(&l.try_get::<String, _>(3)?).iter().filter_map(|p| p.parse().ok()).collect(),
+                    units: u32::try_from(l.try_get::<i64, _>(4)?).unwrap_or(0),
+                    charge: Some(fmt(l.try_get(5)?, cur)),
+                    place_of_service: l.try_get(6)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ClaimInput {
+            account_number: row.try_get(0)?,
+            payer_code: Some(row.try_get(1)?),
+            billing_npi: billing.npi,
+            rendering_npi: rendering,
+            place_of_service: row.try_get(4)?,
+            diagnoses: split_list(&row.try_get::<String, _>(5)?),
+            lines,
+        })
+    }
+
+    /// One claim in full.
+    pub async fn claim(&self, org: &Organisation, claim_number: &str) -> Result<ClaimView> {
+        let number = claim_number.trim().to_ascii_uppercase();
+        let mut conn = self.pool().acquire().await?;
+        let conn = &mut *conn;
+        let row = sqlx::query(
+            "SELECT c.claim_id, c.claim_number, a.account_number, p.name, y.payer_code, y.name, v.priority, v.member_id, \
+             b.npi, r.npi, c.place_of_service, c.frequency, o.claim_number, c.payer_claim_number, c.diagnoses, c.currency, c.total_minor, \
+             c.status, c.status_reason, c.findings, c.charged_entry_id, c.batch_id, c.created_at, c.updated_at \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             JOIN coverage v ON v.org_id = c.org_id AND v.coverage_key = c.coverage_key \
+             JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
+             LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
+             LEFT JOIN claim o ON o.org_id = c.org_id AND o.claim_id = c.replaces_claim_id \
+             WHERE c.org_id = $1 AND c.claim_number = $2",
+        )
+        .bind(org.org_id)
+        .bind(&number)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("claim", &number))?;
+        let claim_id: i64 = row.try_get(0)?;
+        let cur = Currency::from_code(&row.try_get::<String, _>(15)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let findings: Vec<Finding> = serde_json::from_str(&row.try_get::<String, _>(19)?)?;
+        let lines = sqlx::query(
+            "SELECT l.line_no, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, \
+             o.reference, o.balance_minor FROM claim_line l LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
+        )
+        .bind(org.org_id)
+        .bind(claim_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let lines = lines
+            .iter()
+            .map(|l| {
+                Ok(ClaimLineView {
+                    line_no: l.try_get(0)?,
+                    date_of_service: l.try_get(1)?,
+                    procedure_code: l.try_get(2)?,
+                    modifiers: split_list(&l.try_get::<String, _>(3)?),
+                    diagnosis_pointers: split_list(&l.try_get::<String, _>(4)?).iter().filter_map(|p| p.parse().ok()).collect(),
+                    units: l.try_get(5)?,
+                    charge: fmt(l.try_get(6)?, cur),
+                    place_of_service: l.try_get(7)?,
+                    item_reference: l.try_get(8)?,
+                    balance: l.try_get::<Option<i64>, _>(9)?.map(|b| fmt(b, cur)),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let events = sqlx::query("SELECT status, note, actor, at FROM claim_event WHERE org_id = $1 AND claim_id = $2 ORDER BY seq")
+            .bind(org.org_id)
+            .bind(claim_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|e| {
+                Ok(ClaimEventView {
+                    status: e.try_get(0)?,
+                    note: e.try_get(1)?,
+                    actor: e.try_get(2)?,
+                    at: e.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ClaimView {
+            claim_number: row.try_get(1)?,
+            account_number: row.try_get(2)?,
+            patient_name: row.try_get(3)?,
+            payer_code: row.try_get(4)?,
+            payer_name: row.try_get(5)?,
+            coverage_priority: row.try_get(6)?,
+            member_id: row.try_get(7)?,
+            billing_npi: row.try_get(8)?,
+            rendering_npi: row.try_get(9)?,
+            place_of_service: row.try_get(10)?,
+            frequency: row.try_get(11)?,
+            replaces: row.try_get(12)?,
+            payer_claim_number: row.try_get(13)?,
+            diagnoses: split_list(&row.try_get::<String, _>(14)?)
+                .iter()
+                .map(|d| IcdCode::parse(d).map(|c| c.dotted()).unwrap_or_else(|_| d.clone()))
+                .collect(),
+            currency: cur.code().to_string(),
+            total: fmt(row.try_get(16)?, cur),
+            status: row.try_get(17)?,
+            status_reason: row.try_get(18)?,
+            findings: findings.iter().map(FindingView::from).collect(),
+            charged: row.try_get::<Option<i64>, _>(20)?.is_some(),
+            file_id: row.try_get(21)?,
+            lines,
+            events,
+            created_at: row.try_get(22)?,
+            updated_at: row.try_get(23)?,
+        })
+    }
+
+    /// Claims, newest first, filtered by status, payer or account.
+    pub async fn claims(&self, org: &Organisation, filter: &ClaimFilter) -> Result<Vec<ClaimSummary>> {
+        let mut sql = String::from(
+            "SELECT c.claim_number, a.account_number, p.name, y.payer_code, c.frequency, \
+             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id), \
+             c.total_minor, c.currency, c.status, c.status_reason, c.findings, c.updated_at \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1",
+        );
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+            let status = ClaimStatus::parse(status).ok_or_else(|| {
+                bad(
+                    "status",
+                    format!(
+                        "{status:?} is not a claim status; use one of {}",
+                        ClaimStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
+            binds.push(status.as_str().to_string());
+            sql.push_str(&format!(" AND c.status = ${}", binds.len() + 1));
+        }
+        if let Some(payer) = filter.payer_code.as_deref().filter(|s| !s.is_empty()) {
+            binds.push(payer.trim().to_ascii_uppercase());
+            sql.push_str(&format!(" AND y.payer_code = ${}", binds.len() + 1));
+        }
+        if let Some(account) = filter.account_number.as_deref().filter(|s| !s.is_empty()) {
+            binds.push(account.trim().to_ascii_uppercase());
+            sql.push_str(&format!(" AND a.account_number = ${}", binds.len() + 1));
+        }
+        sql.push_str(&format!(" ORDER BY c.claim_id DESC LIMIT {}", filter.limit.unwrap_or(500).clamp(1, 5000)));
+        let mut query = sqlx::query(&sql).bind(org.org_id);
+        for b in &binds {
+            query = query.bind(b.clone());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let cur = Currency::from_code(&r.try_get::<String, _>(7)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let findings: Vec<Finding> = serde_json::from_str(&r.try_get::<String, _>(10)?)?;
+                let errors = findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64;
+                Ok(ClaimSummary {
+                    claim_number: r.try_get(0)?,
+                    account_number: r.try_get(1)?,
+                    patient_name: r.try_get(2)?,
+                    payer_code: r.try_get(3)?,
+                    frequency: r.try_get(4)?,
+                    first_date_of_service: r.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
+                    total: fmt(r.try_get(6)?, cur),
+                    currency: cur.code().to_string(),
+                    status: r.try_get(8)?,
+                    status_reason: r.try_get(9)?,
+                    errors,
+                    warnings: findings.len() as i64 - errors,
+                    updated_at: r.try_get(11)?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many claims are in each status.
+    pub async fn claim_counts(&self, org: &Organisation) -> Result<BTreeMap<String, i64>> {
+        let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) FROM claim WHERE org_id = $1 GROUP BY status")
+            .bind(org.org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// Sends every ready claim for a payer as one 837P: claims that fail
+    /// the scrubber now are held back (status scrubbed), the rest are
+    /// written, recorded and marked submitted, all in one transaction.
+    pub async fn export_claims(&self, org: &Organisation, cmd: &ExportClaims, today: Date) -> Result<ExportOutcome> {
+        let settings = self.settings(org).await?;
+        let phone = settings.x12_contact_phone.clone();
+        if phone.len() != 10 {
+            return Err(bad(
+                "x12_contact_phone",
+                "set the organisation's X12 contact phone (ten digits) in Settings before sending claims; the 837P must name someone to call",
+            ));
+        }
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
+        let ids: Vec<(i64, String)> = sqlx::query("SELECT claim_id, claim_number FROM claim WHERE org_id = $1 AND payer_key = $2 AND status = 'ready' ORDER BY claim_id")
+            .bind(org.org_id)
+            .bind(payer.payer_key)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_>>()?;
+        let mut held = Vec::new();
+        let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
+        let mut sent = Vec::new();
+        let mut total = Money::zero(Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        for (claim_id, number) in &ids {
+            let head = claim_head_by_id(conn, org.org_id, *claim_id).await?;
+            let input = self.stored_input(conn, org, *claim_id).await?;
+            let prepared = self
+                .prepare(conn, org, &input, today, Some(*claim_id), head.frequency, &head.payer_claim_number)
+                .await?;
+            if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
+                set_status(conn, org.org_id, *claim_id, ClaimStatus::Scrubbed, "held back from the 837P: the scrubber found errors", &prepared.findings).await?;
+                held.push(HeldClaim {
+                    claim_number: number.clone(),
+                    findings: prepared.findings.iter().map(FindingView::from).collect(),
+                });
+                continue;
+            }
+            total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
+            let out = claim_out(number, &head, &prepared)?;
+            by_provider
+                .entry(prepared.billing.provider_key)
+                .or_insert_with(|| (prepared.billing.clone(), Vec::new()))
+                .1
+                .push(out);
+            sent.push((*claim_id, number.clone()));
+        }
+        if sent.is_empty() {
+            tx.commit().await?;
+            return Ok(ExportOutcome {
+                file_id: None,
+                file_name: String::new(),
+                interchange_control: 0,
+                claims: vec![],
+                total: total.to_decimal_string(),
+                held,
+                body: String::new(),
+            });
+        }
+        let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
+        let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
+        let first = by_provider.values().next().map(|(p, _)| p.clone()).ok_or_else(|| StoreError::Corrupt("no provider".into()))?;
+        let submitter_id = if settings.x12_submitter_id.is_empty() {
+            first.tax_id.clone()
+        } else {
+            settings.x12_submitter_id.clone()
+        };
+        let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
+        let mut providers = Vec::new();
+        for (provider, claims) in by_provider.into_values() {
+            let address = PostalAddress::parse(&provider.address).map_err(|e| bad("billing_npi", e))?;
+            providers.push(p837::ProviderClaims {
+                billing: p837::BillingProvider {
+                    name: provider.name.clone(),
+                    npi: provider.npi.clone(),
+                    taxonomy: provider.taxonomy.clone(),
+                    tax_id: provider.tax_id.clone(),
+                    address,
+                },
+                claims,
+            });
+        }
+        let submission = p837::Submission {
+            submitter_name: org.name.clone(),
+            submitter_id: submitter_id.clone(),
+            contact_name: "BILLING OFFICE".into(),
+            contact_phone: phone,
+            receiver_name: payer.name.clone(),
+            receiver_id: payer.code.clone(),
+            created_on: today,
+            created_at: now.strftime("%H%M").to_string(),
+            interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+            group_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+            reference: format!("{file_id:06}"),
+            production: cmd.production,
+            payer_name: payer.name.clone(),
+            payer_id: payer.code.clone(),
+            providers,
+        };
+        let body = p837::write_837p(&submission).map_err(|e| bad("claims", e))?;
+        let claims: Vec<String> = sent.iter().map(|(_, n)| n.clone()).collect();
+        sqlx::query(
+            "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
+             VALUES ($1, $2, 'out', '837P', $3, $4, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(org.org_id)
+        .bind(file_id)
+        .bind(payer.payer_key)
+        .bind(control)
+        .bind(claims.len() as i64)
+        .bind(total.amount_minor())
+        .bind(&body)
+        .bind(format!("{} claim(s): {}", claims.len(), claims.join(" ")))
+        .bind(&actor.name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        for (claim_id, _) in &sent {
+            sqlx::query("UPDATE claim SET batch_id = $3 WHERE org_id = $1 AND claim_id = $2")
+                .bind(org.org_id)
+                .bind(claim_id)
+                .bind(file_id)
+                .execute(&mut *conn)
+                .await?;
+            set_status_keep_findings(conn, org.org_id, *claim_id, ClaimStatus::Submitted, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
+        }
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "claims.export",
+            &format!("x12_file:{file_id}"),
+            None,
+            Some(&serde_json::json!({ "payer": payer.code, "claims": claims, "held": held.iter().map(|h| &h.claim_number).collect::<Vec<_>>() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ExportOutcome {
+            file_id: Some(file_id),
+            file_name: format!("837P-{}-{control:09}.x12", payer.code),
+            interchange_control: control,
+            claims,
+            total: total.to_decimal_string(),
+            held,
+            body,
+        })
+    }
+
+    /// Reads a 999 or 277CA and moves the claims it names: all of it, or
+    /// nothing if the file cannot be read.
+    pub async fn import_acknowledgment(&self, org: &Organisation, cmd: &ImportAcknowledgment) -> Result<AckOutcome> {
+        let parsed = settle_x12::read(cmd.body.as_bytes());
+        if parsed.has_errors() {
+            let problems: Vec<String> = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == settle_x12::Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            return Err(bad("file", format!("{}: {}", cmd.file_name, problems.join("; "))));
+        }
+        let kinds: Vec<String> = parsed
+            .interchanges
+            .iter()
+            .flat_map(|i| i.groups.iter().flat_map(|g| g.transactions.iter().map(|t| t.kind().to_string())))
+            .collect();
+        let as_error = |d: Vec<settle_x12::Diagnostic>| bad("file", format!("{}: {}", cmd.file_name, d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ")));
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let mut outcome = AckOutcome {
+            kind: String::new(),
+            file_id: 0,
+            applied: vec![],
+            unchanged: vec![],
+            unmatched: vec![],
+        };
+        if kinds.iter().any(|k| k == "999") {
+            outcome.kind = "999".into();
+            for ack in settle_x12::ack::read_999(&parsed).map_err(as_error)? {
+                let control: i64 = ack.group_control.trim().parse().unwrap_or(-1);
+                let file = sqlx::query("SELECT file_id FROM x12_file WHERE org_id = $1 AND direction = 'out' AND group_control = $2")
+                    .bind(org.org_id)
+                    .bind(control)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let Some(file) = file else {
+                    outcome.unmatched.push(format!(
+                        "segment {}: group control number {} is not a file Settle sent",
+                        ack.segment_number, ack.group_control
+                    ));
+                    continue;
+                };
+                let file_id: i64 = file.try_get(0)?;
+                let claims = sqlx::query("SELECT claim_id, claim_number, status FROM claim WHERE org_id = $1 AND batch_id = $2 ORDER BY claim_id")
+                    .bind(org.org_id)
+                    .bind(file_id)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                for c in claims {
+                    let (claim_id, number, status): (i64, String, String) = (c.try_get(0)?, c.try_get(1)?, c.try_get(2)?);
+                    let status = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))?;
+                    if ack.accepted() {
+                        let note = format!("999 from file {}: transaction {} accepted ({})", cmd.file_name, ack.control_number, ack.code);
+                        outcome.unchanged.push(AckApplied {
+                            claim_number: number,
+                            status: status.as_str().into(),
+                            note,
+                        });
+                    } else if status == ClaimStatus::Submitted {
+                        let note = format!("999 rejected the file's transaction {}: {}", ack.control_number, ack.errors.join("; "));
+                        set_status_keep_findings(conn, org.org_id, claim_id, ClaimStatus::Rejected, &note).await?;
+                        outcome.applied.push(AckApplied {
+                            claim_number: number,
+                            status: "rejected".into(),
+                            note,
+                        });
+                    } else {
+                        outcome.unchanged.push(AckApplied {
+                            claim_number: number,
+                            status: status.as_str().into(),
+                            note: "already past submitted; the 999 changes nothing".into(),
+                        });
+                    }
+                }
+            }
+        } else if kinds.iter().any(|k| k == "277") {
+            outcome.kind = "277CA".into();
+            for ack in settle_x12::ack::read_277ca(&parsed).map_err(as_error)? {
+                let row = sqlx::query("SELECT claim_id, status FROM claim WHERE org_id = $1 AND claim_number = $2")
+                    .bind(org.org_id)
+                    .bind(ack.claim_number.trim().to_ascii_uppercase())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let Some(row) = row else {
+                    outcome.unmatched.push(format!(
+                        "segment {}: claim {} is not a claim Settle sent ({})",
+                        ack.segment_number,
+                        ack.claim_number,
+                        ack.reason()
+                    ));
+                    continue;
+                };
+                let claim_id: i64 = row.try_get(0)?;
+                let status = row.try_get::<String, _>(1)?;
+                let status = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))?;
+                let next = if ack.accepted() { ClaimStatus::Accepted } else { ClaimStatus::Rejected };
+                let note = ack.reason();
+                if !ack.payer_claim_number.is_empty() {
+                    sqlx::query("UPDATE claim SET payer_claim_number = $3 WHERE org_id = $1 AND claim_id = $2")
+                        .bind(org.org_id)
+                        .bind(claim_id)
+                        .bind(&ack.payer_claim_number)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                if status.acknowledgment_may_move_to(next) {
+                    set_status_keep_findings(conn, org.org_id, claim_id, next, &note).await?;
+                    outcome.applied.push(AckApplied {
+                        claim_number: ack.claim_number.clone(),
+                        status: next.as_str().into(),
+                        note,
+                    });
+                } else {
+                    outcome.unchanged.push(AckApplied {
+                        claim_number: ack.claim_number.clone(),
+                        status: status.as_str().into(),
+                        note: format!("{note}; the claim is already {status}, so nothing changed"),
+                    });
+                }
+            }
+        } else {
+            return Err(bad(
+                "file",
+                format!("{}: holds no 999 or 277 transaction set (found: {})", cmd.file_name, if kinds.is_empty() { "none".into() } else { kinds.join(", ") }),
+            ));
+        }
+        let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
+        outcome.file_id = file_id;
+        let control: i64 = parsed.interchanges.first().map(|i| i.control_number().trim().parse().unwrap_or(0)).unwrap_or(0);
+        sqlx::query(
+            "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
+             VALUES ($1, $2, 'in', $3, NULL, $4, 0, $5, 0, $6, $7, $8, $9)",
+        )
+        .bind(org.org_id)
+        .bind(file_id)
+        .bind(&outcome.kind)
+        .bind(control)
+        .bind((outcome.applied.len() + outcome.unchanged.len()) as i64)
+        .bind(&cmd.body)
+        .bind(format!(
+            "{}: {} applied, {} unchanged, {} unmatched",
+            cmd.file_name,
+            outcome.applied.len(),
+            outcome.unchanged.len(),
+            outcome.unmatched.len()
+        ))
+        .bind(&actor.name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "claims.acknowledgment",
+            &format!("x12_file:{file_id}"),
+            None,
+            Some(&serde_json::to_value(&outcome)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// X12 files sent and received, newest first.
+    pub async fn x12_files(&self, org: &Organisation) -> Result<Vec<X12FileView>> {
+        let rows = sqlx::query(
+            "SELECT f.file_id, f.direction, f.kind, y.payer_code, f.interchange_control, f.claim_count, f.total_minor, f.summary, f.created_by, f.created_at \
+             FROM x12_file f LEFT JOIN payer y ON y.org_id = f.org_id AND y.payer_key = f.payer_key WHERE f.org_id = $1 ORDER BY f.file_id DESC LIMIT 500",
+        )
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        rows.iter()
+            .map(|r| {
+                Ok(X12FileView {
+                    file_id: r.try_get(0)?,
+                    direction: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    payer_code: r.try_get(3)?,
+                    interchange_control: r.try_get(4)?,
+                    claim_count: r.try_get(5)?,
+                    total: fmt(r.try_get(6)?, cur),
+                    summary: r.try_get(7)?,
+                    created_by: r.try_get(8)?,
+                    created_at: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// One X12 file's text, as sent or received.
+    pub async fn x12_file_body(&self, org: &Organisation, file_id: i64) -> Result<(X12FileView, String)> {
+        let body: String = sqlx::query("SELECT body FROM x12_file WHERE org_id = $1 AND file_id = $2")
+            .bind(org.org_id)
+            .bind(file_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::not_found("x12 file", file_id))?
+            .try_get(0)?;
+        let view = self
+            .x12_files(org)
+            .await?
+            .into_iter()
+            .find(|f| f.file_id == file_id)
+            .ok_or_else(|| StoreError::not_found("x12 file", file_id))?;
+        Ok((view, body))
+    }
+}
+
+// ---------------------------------------------------------------- rows
+
+#[derive(Clone, Debug)]
+struct ClaimHead {
+    claim_id: i64,
+    number: String,
+    status: ClaimStatus,
+    frequency: ClaimFrequency,
+    payer_claim_number: String,
+    replaces_claim_id: Option<i64>,
+    charged_entry_id: Option<i64>,
+}
+
+const HEAD: &str = "SELECT claim_id, claim_number, status, frequency, payer_claim_number, replaces_claim_id, charged_entry_id FROM claim WHERE org_id = $1";
+
+fn head_from_row(row: &AnyRow) -> Result<ClaimHead> {
+    let status: String = row.try_get(2)?;
+    let frequency: String = row.try_get(3)?;
+    Ok(ClaimHead {
+        claim_id: row.try_get(0)?,
+        number: row.try_get(1)?,
+        status: ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))?,
+        frequency: ClaimFrequency::parse(&frequency).ok_or_else(|| StoreError::Corrupt(format!("claim frequency {frequency:?}")))?,
+        payer_claim_number: row.try_get(4)?,
+        replaces_claim_id: row.try_get(5)?,
+        charged_entry_id: row.try_get(6)?,
+    })
+}
+
+async fn claim_head(conn: &mut AnyConnection, org_id: i64, number: &str, for_update: &str) -> Result<ClaimHead> {
+    let number = number.trim().to_ascii_uppercase();
+    let row = sqlx::query(&format!("{HEAD} AND claim_number = $2{for_update}"))
+        .bind(org_id)
+        .bind(&number)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("claim", &number))?;
+    head_from_row(&row)
+}
+
+async fn claim_head_by_id(conn: &mut AnyConnection, org_id: i64, claim_id: i64) -> Result<ClaimHead> {
+    let row = sqlx::query(&format!("{HEAD} AND claim_id = $2"))
+        .bind(org_id)
+        .bind(claim_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    head_from_row(&row)
+}
+
+fn diagnosis_text(diagnoses: &[IcdCode]) -> String {
+    diagnoses.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_claim(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    claim_id: i64,
+    number: &str,
+    p: &Prepared,
+    frequency: ClaimFrequency,
+    replaces: Option<i64>,
+    payer_claim_number: &str,
+) -> Result<()> {
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO claim (org_id, claim_id, claim_number, account_id, payer_key, coverage_key, billing_provider_key, rendering_provider_key, \
+         place_of_service, frequency, replaces_claim_id, payer_claim_number, diagnoses, currency, total_minor, status, status_reason, findings, \
+         scrubbed_on, charged_entry_id, batch_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', '', '[]', NULL, NULL, NULL, $16, $16)",
+    )
+    .bind(org_id)
+    .bind(claim_id)
+    .bind(number)
+    .bind(p.account.account_id)
+    .bind(p.coverage.payer.payer_key)
+    .bind(p.coverage.coverage_key)
+    .bind(p.billing.provider_key)
+    .bind(p.rendering.as_ref().map(|r| r.provider_key))
+    .bind(p.place.as_str())
+    .bind(frequency.code())
+    .bind(replaces)
+    .bind(payer_claim_number)
+    .bind(diagnosis_text(&p.diagnoses))
+    .bind(p.account.currency.code())
+    .bind(p.claim.stated_total.amount_minor())
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    insert_lines(conn, org_id, claim_id, &p.lines).await
+}
+
+async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id: i64, lines: &[ServiceLine]) -> Result<()> {
+    for (i, l) in lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO claim_line (org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, item_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
+        )
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(i as i64 + 1)
+        .bind(l.date_of_service.to_string())
+        .bind(l.procedure.as_str())
+        .bind(l.modifiers.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(" "))
+        .bind(l.diagnosis_pointers.iter().map(u8::to_string).collect::<Vec<_>>().join(" "))
+        .bind(i64::from(l.units))
+        .bind(l.charge.amount_minor())
+        .bind(l.place_of_service.as_ref().map(|p| p.as_str().to_string()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn add_event(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
+    let seq: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    sqlx::query("INSERT INTO claim_event (org_id, claim_id, seq, status, note, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(seq)
+        .bind(status.as_str())
+        .bind(note)
+        .bind(current_actor().name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn set_status(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str, findings: &[Finding]) -> Result<()> {
+    sqlx::query("UPDATE claim SET status = $3, status_reason = $4, findings = $5, updated_at = $6 WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(status.as_str())
+        .bind(note)
+        .bind(serde_json::to_string(findings)?)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+    add_event(conn, org_id, claim_id, status, note).await
+}
+
+async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
+    sqlx::query("UPDATE claim SET status = $3, status_reason = $4, updated_at = $5 WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(status.as_str())
+        .bind(note)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+    add_event(conn, org_id, claim_id, status, note).await
+}
+
+fn person(name: &str, date_of_birth: Option<Date>, sex: Sex, address: Option<&str>) -> p837::PersonOut {
+    let (last, first) = split_person_name(name);
+    p837::PersonOut {
+        last: last.to_ascii_uppercase(),
+        first: first.to_ascii_uppercase(),
+        date_of_birth,
+        sex,
+        address: address.and_then(|a| PostalAddress::parse(a).ok()),
+    }
+}
+
+fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::ClaimOut> {
+    let c = &p.coverage;
+    let patient = person(&p.patient.name, p.patient.date_of_birth, p.patient.sex, p.patient.address.as_deref());
+    let (subscriber, dependent) = if c.relationship == "self" {
+        (patient, None)
+    } else {
+        let subscriber = person(&c.subscriber_name, None, Sex::Unknown, None);
+        (subscriber, Some((c.relationship_code().to_string(), patient)))
+    };
+    let rendering = p.rendering.as_ref().filter(|r| r.npi != p.billing.npi).map(|r| {
+        let (last, first) = split_person_name(&r.name);
+        p837::RenderingOut {
+            last: last.to_ascii_uppercase(),
+            first: first.to_ascii_uppercase(),
+            npi: r.npi.clone(),
+            taxonomy: r.taxonomy.clone(),
+        }
+    });
+    let other_coverage = p
+        .others
+        .iter()
+        .map(|o| {
+            let name = if o.relationship == "self" { p.patient.name.clone() } else { o.subscriber_name.clone() };
+            let (last, first) = split_person_name(&name);
+            p837::OtherCoverage {
+                priority: o.priority_code(),
+                relationship: o.relationship_code().to_string(),
+                group_number: o.group_number.clone(),
+                filing_indicator: o.payer.filing.code().to_string(),
+                subscriber_last: last.to_ascii_uppercase(),
+                subscriber_first: first.to_ascii_uppercase(),
+                member_id: o.member_id.clone(),
+                payer_name: o.payer.name.clone(),
+                payer_id: o.payer.code.clone(),
+            }
+        })
+        .collect();
+    Ok(p837::ClaimOut {
+        claim_number: number.to_string(),
+        total: p.claim.stated_total,
+        place_of_service: p.place.as_str().to_string(),
+        frequency: head.frequency,
+        payer_claim_number: head.payer_claim_number.clone(),
+        priority: c.priority_code(),
+        filing_indicator: c.payer.filing.code().to_string(),
+        group_number: c.group_number.clone(),
+        subscriber,
+        member_id: c.member_id.clone(),
+        dependent,
+        diagnoses: p.diagnoses.clone(),
+        rendering,
+        other_coverage,
+        lines: p
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| p837::LineOut {
+                control_number: format!("{number}-{}", i + 1),
+                date_of_service: l.date_of_service,
+                procedure: l.procedure.clone(),
+                modifiers: l.modifiers.clone(),
+                charge: l.charge,
+                units: l.units,
+                place_of_service: l.place_of_service.as_ref().map(|x| x.as_str().to_string()),
+                diagnosis_pointers: l.diagnosis_pointers.clone(),
+            })
+            .collect(),
+    })
+}
+
