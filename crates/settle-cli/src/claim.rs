@@ -1,193 +1,341 @@
-//! `settle claim scrub ENCOUNTER.json`: check a visit's claim against the
-//! payer, the coverage, the provider and the code sets before sending it.
+//! `settle claim ...`: enter visits as claims, see the scrubber's findings,
+//! send ready claims as 837P, and read acknowledgments back.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
-use settle_domain::claims::{scrub, ClaimFilingIndicator, Finding, FindingLevel, ProfessionalClaim, ServiceLine};
-use settle_domain::codes::{IcdCode, Modifier, Npi, PlaceOfService, ProcedureCode};
-use settle_domain::icd10::IcdCatalog;
-use settle_domain::money::{Currency, Money};
+use clap::Subcommand;
 use settle_domain::Date;
+use settle_store::claim_ops::{
+    ClaimFilter, ClaimInput, ClaimView, CorrectClaim, EditClaim, ExportClaims, FindingView, ImportAcknowledgment, NewClaim, ScrubClaim, VoidClaim,
+};
 use settle_store::ops::Organisation;
 use settle_store::Store;
 
-/// A visit to bill, as a billing specialist codes it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Encounter {
-    pub account_number: String,
-    pub payer_code: String,
-    pub billing_npi: String,
-    pub rendering_npi: Option<String>,
-    pub place_of_service: String,
-    pub diagnoses: Vec<String>,
-    pub lines: Vec<EncounterLine>,
+use crate::output::rows;
+use crate::Format;
+
+#[derive(Subcommand, Debug)]
+pub enum ClaimCommand {
+    /// Check a visit (JSON) against payer, coverage, provider and code sets without saving it; exit 1 on errors.
+    Scrub {
+        file: PathBuf,
+        /// The day to check timely filing against; today if absent.
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Enter a visit (JSON) as a claim: scrubbed at once, and charged to the payer if it is ready.
+    Create {
+        file: PathBuf,
+        /// Save without scrubbing, to finish later.
+        #[arg(long)]
+        draft: bool,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Replace a claim's codes and lines with a visit (JSON); scrubbed again.
+    Edit {
+        claim: String,
+        file: PathBuf,
+        #[arg(long)]
+        draft: bool,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Scrub a saved claim again (after fixing a coverage or a provider).
+    Rescrub {
+        claim: String,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// A claim with its findings, lines and history.
+    Show {
+        claim: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Claims, newest first; `--status rejected` is the rejection worklist.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        payer: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Start a corrected claim (frequency 7) for one the payer has.
+    Correct {
+        claim: String,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Void a claim (frequency 8 if the payer has it); its charges come off.
+    Void {
+        claim: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Send every ready claim for a payer as one 837P file.
+    Export {
+        #[arg(long)]
+        payer: String,
+        /// Where to write the file; printed if absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Mark the interchange as production (ISA15 P) rather than test.
+        #[arg(long)]
+        production: bool,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Read a 999 or 277CA and move the claims it names.
+    Ack { file: PathBuf },
+    /// X12 files sent and received.
+    Files,
+    /// Write an X12 file Settle sent or received.
+    File {
+        id: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EncounterLine {
-    pub date_of_service: Date,
-    pub procedure_code: String,
-    #[serde(default)]
-    pub modifiers: Vec<String>,
-    pub diagnosis_pointers: Vec<u8>,
-    pub units: u32,
-    pub charge: String,
-    pub place_of_service: Option<String>,
-}
-
-fn error(field: impl Into<String>, x12: &'static str, message: impl ToString) -> Finding {
-    Finding {
-        level: FindingLevel::Error,
-        field: field.into(),
-        x12,
-        message: message.to_string(),
-    }
-}
-
-/// Builds the claim from the encounter and the books, or the findings that
-/// stop it from being built.
-async fn build(store: &Store, org: &Organisation, e: &Encounter) -> Result<Result<ProfessionalClaim, Vec<Finding>>> {
-    let mut findings = Vec::new();
-    let payer_code = e.payer_code.trim().to_ascii_uppercase();
-    let payer = store.payers(org).await?.into_iter().find(|p| p.payer_code == payer_code);
-    let Some(payer) = payer else {
-        findings.push(error(
-            "payer_code",
-            "NM109 (2010BB)",
-            format!("no payer {payer_code}; add it with `settle payer add`"),
-        ));
-        return Ok(Err(findings));
-    };
-    let detail = store.account_detail(org, &e.account_number).await?;
-    let date_of_birth = detail.date_of_birth.as_deref().and_then(|d| d.parse::<Date>().ok());
-    if date_of_birth.is_none() {
-        findings.push(error(
-            "account_number",
-            "DMG02 (2010BA)",
-            "the patient's date of birth is missing from the account",
-        ));
-    }
-    let coverage = store.coverages(org, &e.account_number).await?.into_iter().find(|c| c.payer_code == payer_code);
-    if coverage.is_none() {
-        findings.push(error(
-            "payer_code",
-            "SBR (2000B)",
-            format!(
-                "account {} has no coverage with {payer_code}; add it with `settle coverage add`",
-                detail.summary.account_number
-            ),
-        ));
-    }
-    let billing = Npi::parse(&e.billing_npi).map_err(|x| error("billing_npi", "NM109 (2010AA)", x));
-    let provider = match &billing {
-        Ok(npi) => store.providers(org).await?.into_iter().find(|p| p.npi == npi.as_str()),
-        Err(_) => None,
-    };
-    if billing.is_ok() && provider.is_none() {
-        findings.push(error(
-            "billing_npi",
-            "NM109 (2010AA)",
-            "no provider with this NPI; add it with `settle provider add`",
-        ));
-    }
-    let rendering = match &e.rendering_npi {
-        Some(text) => Npi::parse(text).map(Some).map_err(|x| error("rendering_npi", "NM109 (2310B)", x)),
-        None => Ok(None),
-    };
-    let place = PlaceOfService::parse(&e.place_of_service).map_err(|x| error("place_of_service", "CLM05-1", x));
-    let mut diagnoses = Vec::new();
-    for (i, d) in e.diagnoses.iter().enumerate() {
-        match IcdCode::parse(d) {
-            Ok(code) => diagnoses.push(code),
-            Err(x) => findings.push(error(format!("diagnoses[{i}]"), "HI", x)),
-        }
-    }
-    let currency = Currency::from_code(&org.base_currency)?;
-    let mut lines = Vec::new();
-    for (i, l) in e.lines.iter().enumerate() {
-        let at = |f: &str| format!("lines[{i}].{f}");
-        let procedure = ProcedureCode::parse(&l.procedure_code).map_err(|x| error(at("procedure_code"), "SV101-2", x));
-        let modifiers: Result<Vec<Modifier>, Finding> = l
-            .modifiers
-            .iter()
-            .map(|m| Modifier::parse(m).map_err(|x| error(at("modifiers"), "SV101-3", x)))
-            .collect();
-        let charge = Money::parse(&l.charge, currency).map_err(|x| error(at("charge"), "SV102", x));
-        let line_place = l
-            .place_of_service
-            .as_deref()
-            .map(|p| PlaceOfService::parse(p).map_err(|x| error(at("place_of_service"), "SV105", x)))
-            .transpose();
-        match (procedure, modifiers, charge, line_place) {
-            (Ok(procedure), Ok(modifiers), Ok(charge), Ok(place_of_service)) => lines.push(ServiceLine {
-                date_of_service: l.date_of_service,
-                procedure,
-                modifiers,
-                diagnosis_pointers: l.diagnosis_pointers.clone(),
-                units: l.units,
-                charge,
-                place_of_service,
-            }),
-            (a, b, c, d) => findings.extend([a.err(), b.err(), c.err(), d.err()].into_iter().flatten()),
-        }
-    }
-    for f in [billing.as_ref().err(), rendering.as_ref().err(), place.as_ref().err()].into_iter().flatten() {
-        findings.push(f.clone());
-    }
-    let (Some(date_of_birth), Some(coverage), Some(provider), Ok(billing_npi), Ok(rendering_npi), Ok(place_of_service)) =
-        (date_of_birth, coverage, provider, billing, rendering, place)
-    else {
-        return Ok(Err(findings));
-    };
-    if !findings.is_empty() {
-        return Ok(Err(findings));
-    }
-    Ok(Ok(ProfessionalClaim {
-        billing_npi,
-        rendering_npi,
-        tax_id: provider.tax_id,
-        payer_id: payer.payer_code,
-        filing_indicator: ClaimFilingIndicator::parse(&payer.filing_indicator).unwrap_or(ClaimFilingIndicator::Commercial),
-        timely_filing_days: u32::try_from(payer.timely_filing_days).unwrap_or(365),
-        member_id: coverage.member_id,
-        patient_date_of_birth: date_of_birth,
-        coverage_from: coverage.effective_from.parse().context("stored coverage date")?,
-        coverage_to: coverage.effective_to.as_deref().map(str::parse).transpose().context("stored coverage date")?,
-        diagnoses,
-        place_of_service,
-        lines,
-    }))
-}
-
-pub async fn scrub_file(store: &Store, org: &Organisation, path: &Path, today: Date) -> Result<ExitCode> {
+fn read_input(path: &Path) -> Result<ClaimInput> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let encounter: Encounter = serde_json::from_str(&text).with_context(|| format!("{}: not an encounter", path.display()))?;
-    let findings = match build(store, org, &encounter).await? {
-        Ok(claim) => scrub(&claim, IcdCatalog::get(), today),
-        Err(findings) => findings,
-    };
-    if findings.is_empty() {
-        println!("{}: ready to send; no findings.", path.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    for f in &findings {
-        let level = match f.level {
-            FindingLevel::Error => "ERROR",
-            FindingLevel::Warning => "warning",
-        };
+    serde_json::from_str(&text).with_context(|| format!("{}: not a visit (see `settle claim --help` and the README)", path.display()))
+}
+
+fn print_findings(findings: &[FindingView]) {
+    for f in findings {
+        let level = if f.level == "error" { "ERROR" } else { "warning" };
         println!("{level} {} ({}): {}", f.field, f.x12, f.message);
     }
-    let errors = findings.iter().filter(|f| f.level == FindingLevel::Error).count();
-    if errors == 0 {
-        println!("{}: ready to send, with {} warning(s) to look at.", path.display(), findings.len());
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!("{}: not ready: {errors} error(s) to fix first.", path.display());
-        Ok(ExitCode::FAILURE)
+}
+
+fn print_claim(claim: &ClaimView) {
+    println!(
+        "{}  {}  {} ({})  {} {}  {}",
+        claim.claim_number, claim.status, claim.account_number, claim.patient_name, claim.payer_code, claim.coverage_priority, claim.total
+    );
+    if !claim.status_reason.is_empty() {
+        println!("  {}", claim.status_reason);
+    }
+    print_findings(&claim.findings);
+}
+
+pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today: Date) -> Result<ExitCode> {
+    match command {
+        ClaimCommand::Scrub { file, as_of } => {
+            let input = read_input(&file)?;
+            let findings = store.check_claim(org, &input, as_of.unwrap_or(today)).await?;
+            if findings.is_empty() {
+                println!("{}: ready to send; no findings.", file.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            print_findings(&findings);
+            let errors = findings.iter().filter(|f| f.level == "error").count();
+            if errors == 0 {
+                println!("{}: ready to send, with {} warning(s) to look at.", file.display(), findings.len());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{}: not ready: {errors} error(s) to fix first.", file.display());
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        ClaimCommand::Create { file, draft, as_of } => {
+            let claim = read_input(&file)?;
+            let view = store.create_claim(org, &NewClaim { claim, draft }, as_of.unwrap_or(today), None).await?;
+            print_claim(&view);
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Edit { claim, file, draft, as_of } => {
+            let input = read_input(&file)?;
+            let view = store
+                .edit_claim(
+                    org,
+                    &EditClaim {
+                        claim_number: claim,
+                        claim: input,
+                        draft,
+                    },
+                    as_of.unwrap_or(today),
+                    None,
+                )
+                .await?;
+            print_claim(&view);
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Rescrub { claim, as_of } => {
+            let view = store.scrub_claim(org, &ScrubClaim { claim_number: claim }, as_of.unwrap_or(today)).await?;
+            print_claim(&view);
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Show { claim, format } => {
+            let view = store.claim(org, &claim).await?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            print_claim(&view);
+            println!(
+                "  billing NPI {}, rendering {}, place of service {}, frequency {}{}",
+                view.billing_npi,
+                view.rendering_npi.as_deref().unwrap_or("-"),
+                view.place_of_service,
+                view.frequency,
+                view.replaces.as_deref().map(|r| format!(" (for {r})")).unwrap_or_default()
+            );
+            println!("  diagnoses: {}", view.diagnoses.join(", "));
+            let lines: Vec<Vec<String>> = view
+                .lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.line_no.to_string(),
+                        l.date_of_service.clone(),
+                        l.procedure_code.clone(),
+                        l.modifiers.join(" "),
+                        l.diagnosis_pointers.iter().map(u8::to_string).collect::<Vec<_>>().join(","),
+                        l.units.to_string(),
+                        l.charge.clone(),
+                        l.balance.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            rows(&["line", "date", "code", "modifiers", "pointers", "units", "charge", "payer owes"], &lines, format)?;
+            println!("history:");
+            for e in &view.events {
+                println!("  {}  {:<10} {}  ({})", e.at, e.status, e.note, e.actor);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::List { status, payer, account, format } => {
+            let claims = store
+                .claims(
+                    org,
+                    &ClaimFilter {
+                        status,
+                        payer_code: payer,
+                        account_number: account,
+                        limit: None,
+                    },
+                )
+                .await?;
+            let table: Vec<Vec<String>> = claims
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.claim_number.clone(),
+                        c.status.clone(),
+                        c.account_number.clone(),
+                        c.patient_name.clone(),
+                        c.payer_code.clone(),
+                        c.first_date_of_service.clone(),
+                        c.total.clone(),
+                        c.errors.to_string(),
+                        c.status_reason.clone(),
+                    ]
+                })
+                .collect();
+            rows(&["claim", "status", "account", "patient", "payer", "service", "total", "errors", "why"], &table, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Correct { claim, as_of } => {
+            let view = store.correct_claim(org, &CorrectClaim { claim_number: claim }, as_of.unwrap_or(today)).await?;
+            print_claim(&view);
+            println!("Edit it with `settle claim edit {} VISIT.json`; it goes with the next batch once ready.", view.claim_number);
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Void { claim, reason, as_of } => {
+            let view = store
+                .void_claim(org, &VoidClaim { claim_number: claim, reason }, as_of.unwrap_or(today))
+                .await?;
+            print_claim(&view);
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Export { payer, out, production, as_of } => {
+            let outcome = store
+                .export_claims(org, &ExportClaims { payer_code: payer, production }, as_of.unwrap_or(today))
+                .await?;
+            for held in &outcome.held {
+                println!("held back {}:", held.claim_number);
+                print_findings(&held.findings);
+            }
+            if outcome.claims.is_empty() {
+                println!("No claims sent: none ready for this payer.");
+                return Ok(if outcome.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            }
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &outcome.body).with_context(|| format!("writing {}", path.display()))?;
+                    println!(
+                        "Wrote {} ({} claim(s), {} total, ISA13 {:09}, file {}).",
+                        path.display(),
+                        outcome.claims.len(),
+                        outcome.total,
+                        outcome.interchange_control,
+                        outcome.file_id.unwrap_or_default()
+                    );
+                }
+                None => print!("{}", outcome.body),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Ack { file } => {
+            let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let outcome = store.import_acknowledgment(org, &ImportAcknowledgment { file_name: name, body }).await?;
+            println!(
+                "{} read: {} claim(s) changed, {} unchanged, {} not matched.",
+                outcome.kind,
+                outcome.applied.len(),
+                outcome.unchanged.len(),
+                outcome.unmatched.len()
+            );
+            for a in &outcome.applied {
+                println!("  {} -> {}: {}", a.claim_number, a.status, a.note);
+            }
+            for a in &outcome.unchanged {
+                println!("  {} stays {}: {}", a.claim_number, a.status, a.note);
+            }
+            for u in &outcome.unmatched {
+                println!("  not matched: {u}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Files => {
+            let files = store.x12_files(org).await?;
+            let table: Vec<Vec<String>> = files
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.file_id.to_string(),
+                        f.direction.clone(),
+                        f.kind.clone(),
+                        f.payer_code.clone().unwrap_or_default(),
+                        format!("{:09}", f.interchange_control),
+                        f.claim_count.to_string(),
+                        f.total.clone(),
+                        f.created_at.clone(),
+                        f.summary.clone(),
+                    ]
+                })
+                .collect();
+            rows(&["file", "dir", "kind", "payer", "ISA13", "claims", "total", "at", "summary"], &table, Format::Table)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::File { id, out } => {
+            let (_, body) = store.x12_file_body(org, id).await?;
+            match out {
+                Some(path) => std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{body}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

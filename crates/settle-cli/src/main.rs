@@ -210,17 +210,33 @@ enum Command {
     Fees(FeesCommand),
     /// Medical claims.
     #[command(subcommand)]
-    Claim(ClaimCommand),
+    Claim(claim::ClaimCommand),
+    /// The organisation's settings: terms, aging buckets, approval limit, X12 identity, scrubber rules.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
 }
 
 #[derive(Subcommand, Debug)]
-enum ClaimCommand {
-    /// Check a visit's claim (JSON) against payer, coverage, provider and code sets; exit 1 on errors.
-    Scrub {
-        file: PathBuf,
-        /// The day to check timely filing against; today if absent.
+enum SettingsCommand {
+    /// Print the settings and the scrubber's rules.
+    Show,
+    /// Change some settings; the others stay as they are.
+    Set {
         #[arg(long)]
-        as_of: Option<Date>,
+        default_terms: Option<String>,
+        #[arg(long)]
+        aging_buckets: Option<String>,
+        #[arg(long)]
+        writeoff_approval_limit: Option<String>,
+        /// The id claims are sent under (ISA06, GS02); the billing provider's EIN if empty.
+        #[arg(long)]
+        x12_submitter_id: Option<String>,
+        /// Ten digits: who a payer calls about a claim file.
+        #[arg(long)]
+        x12_contact_phone: Option<String>,
+        /// Optional scrubber rules to turn off, comma-separated ("" turns all back on).
+        #[arg(long)]
+        scrub_rules_off: Option<String>,
     },
 }
 
@@ -291,6 +307,9 @@ enum AccountCommand {
         address: Option<String>,
         #[arg(long)]
         date_of_birth: Option<Date>,
+        /// F, M or U (unknown), as claims report it.
+        #[arg(long)]
+        sex: Option<String>,
         /// Default payment terms: net30, due-on-receipt, ...
         #[arg(long, default_value = "net30")]
         terms: String,
@@ -586,7 +605,40 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
             return import::fees(&store, &org, &file, &schedule).await;
         }
-        Command::Claim(ClaimCommand::Scrub { file, as_of }) => return claim::scrub_file(&store, &org, &file, as_of.unwrap_or_else(today)).await,
+        Command::Claim(command) => return claim::run(&store, &org, command, today()).await,
+        Command::Settings(SettingsCommand::Show) => {
+            let s = store.settings(&org).await?;
+            println!("default terms           {}", s.default_terms);
+            println!("aging buckets           {}", s.aging_buckets);
+            println!("write-off approval over {} {}", s.writeoff_approval_limit, s.currency);
+            println!("X12 submitter id        {}", if s.x12_submitter_id.is_empty() { "(the billing provider's EIN)" } else { &s.x12_submitter_id });
+            println!("X12 contact phone       {}", if s.x12_contact_phone.is_empty() { "(not set: claims cannot be sent)" } else { &s.x12_contact_phone });
+            println!("scrubber rules:");
+            for rule in settle_domain::claims::RULES {
+                let state = if s.scrub_rules_off.iter().any(|r| r == rule.id) { "off" } else if rule.optional { "on" } else { "always" };
+                println!("  {:<20} {:<6} {}", rule.id, state, rule.checks);
+            }
+        }
+        Command::Settings(SettingsCommand::Set {
+            default_terms,
+            aging_buckets,
+            writeoff_approval_limit,
+            x12_submitter_id,
+            x12_contact_phone,
+            scrub_rules_off,
+        }) => {
+            let s = store.settings(&org).await?;
+            let update = settle_store::office::SettingsUpdate {
+                default_terms: default_terms.unwrap_or(s.default_terms),
+                aging_buckets: aging_buckets.unwrap_or(s.aging_buckets),
+                writeoff_approval_limit: writeoff_approval_limit.unwrap_or(s.writeoff_approval_limit),
+                x12_submitter_id,
+                x12_contact_phone,
+                scrub_rules_off: scrub_rules_off.map(|r| r.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
+            };
+            store.update_settings(&org, &update).await?;
+            println!("Settings saved.");
+        }
         Command::Fees(FeesCommand::List { payer }) => {
             let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
             let fees = store.fee_schedule(&org, &schedule).await?;
@@ -609,6 +661,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 phone,
                 address,
                 date_of_birth,
+                sex,
                 terms,
                 currency,
                 opened,
@@ -617,7 +670,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let cmd = NewAccount {
                     account_number: number,
                     party: NewParty {
-                        sex: None,
+                        sex,
                         kind,
                         name,
                         date_of_birth,

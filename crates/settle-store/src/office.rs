@@ -25,7 +25,7 @@ pub const DEFAULT_TERMS: &str = "net30";
 
 /// What an organisation has chosen: terms for new accounts, aging buckets
 /// and the write-off amount above which a second person must approve.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct OrgSettings {
     #[schema(example = "net30")]
     pub default_terms: String,

@@ -219,6 +219,7 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                         aging_buckets: update.aging_buckets,
                         writeoff_approval_limit: update.writeoff_approval_limit,
                         currency,
+                        ..OrgSettings::default()
                     },
                     msg: String::new(),
                     errors,
