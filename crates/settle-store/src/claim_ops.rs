@@ -1151,17 +1151,29 @@ impl Store {
             &format!("Claim {} for {} ({})", head.number, prepared.patient.name, prepared.account.account_number),
         )?;
         let now = now_text();
+        // A claim charged again (after an edit) gets fresh item references.
+        let recharged = sqlx::query("SELECT 1 FROM open_item WHERE org_id = $1 AND reference = $2")
+            .bind(org.org_id)
+            .bind(format!("{}-1", head.number))
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
         let mut batch = Batch::default();
         batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now);
         for (i, line) in prepared.lines.iter().enumerate() {
             let item_id = first_item + i as i64;
+            let reference = if recharged {
+                format!("{}-{}-{entry_id}", head.number, i + 1)
+            } else {
+                format!("{}-{}", head.number, i + 1)
+            };
             batch.add(
                 &batch::OPEN_ITEM,
                 vec![
                     org.org_id.into(),
                     item_id.into(),
                     account.account_id.into(),
-                    format!("{}-{}", head.number, i + 1).into(),
+                    reference.into(),
                     "claim".into(),
                     V::NI(None),
                     format!("{} {} for {}", line.date_of_service, line.procedure.as_str(), prepared.patient.name).into(),

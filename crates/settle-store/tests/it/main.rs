@@ -4,6 +4,7 @@
 
 mod audit;
 mod backends;
+mod claim_life;
 mod claims;
 mod concurrency;
 mod properties;

@@ -1,0 +1,357 @@
+//! A claim's life on every backend: entered, scrubbed, fixed, charged to
+//! the payer's receivable, sent as 837P, acknowledged, corrected and voided,
+//! with the books verified after each step.
+
+use settle_store::claim_ops::*;
+use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
+use settle_store::ops::{NewAccount, NewParty, Organisation};
+use settle_store::office::SettingsUpdate;
+use settle_store::{Store, StoreError};
+
+use crate::backends::{all, assert_verified, date};
+
+async fn patient(store: &Store, org: &Organisation, number: &str, name: &str, born: &str) {
+    store
+        .add_account(
+            org,
+            &NewAccount {
+                account_number: number.into(),
+                party: NewParty {
+                    kind: "person".into(),
+                    name: name.into(),
+                    date_of_birth: Some(date(born)),
+                    sex: Some("F".into()),
+                    address: Some("236 N Main St, Miami, FL 33413".into()),
+                    ..Default::default()
+                },
+                ar_kind: "patient".into(),
+                currency: None,
+                payment_terms: None,
+                opened_on: date("2026-01-01"),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+async fn clinic(store: &Store) -> Organisation {
+    let org = store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+    patient(store, &org, "P-1", "Jane Smith", "1970-04-02").await;
+    patient(store, &org, "P-2", "Ted Smith", "2012-05-01").await;
+    for (code, name, filing) in [("66783JJT", "Key Insurance Company", "CI"), ("MCR01", "Medicare Part B", "MB")] {
+        store
+            .add_payer(
+                &org,
+                &NewPayer {
+                    payer_code: code.into(),
+                    name: name.into(),
+                    filing_indicator: filing.into(),
+                    timely_filing_days: 90,
+                    address: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .add_provider(
+            &org,
+            &NewProvider {
+                npi: "1912301953".into(),
+                name: "Ben Kildare Service".into(),
+                kind: "organisation".into(),
+                taxonomy: "203BF0100Y".into(),
+                tax_id: "587654321".into(),
+                address: "234 Seaway St, Miami, FL 33111-0000".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for (account, payer, member, relationship, subscriber, priority) in [
+        ("P-1", "66783JJT", "JS00111223333", "self", "", "primary"),
+        ("P-1", "MCR01", "1EG4TE5MK73", "self", "", "secondary"),
+        ("P-2", "66783JJT", "JS00111223333", "child", "Jane Smith", "primary"),
+    ] {
+        store
+            .add_coverage(
+                &org,
+                &NewCoverage {
+                    account_number: account.into(),
+                    payer_code: payer.into(),
+                    member_id: member.into(),
+                    group_number: "2222-SJ".into(),
+                    subscriber_name: subscriber.into(),
+                    relationship: relationship.into(),
+                    priority: priority.into(),
+                    effective_from: date("2026-01-01"),
+                    effective_to: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    org
+}
+
+fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> ClaimInput {
+    ClaimInput {
+        account_number: account.into(),
+        payer_code: None,
+        billing_npi: "1912301953".into(),
+        rendering_npi: None,
+        place_of_service: "11".into(),
+        diagnoses: diagnoses.iter().map(|d| d.to_string()).collect(),
+        lines: vec![
+            ClaimLineInput {
+                date_of_service: date("2026-11-02"),
+                procedure_code: code.into(),
+                modifiers: vec![],
+                diagnosis_pointers: pointers,
+                units: 1,
+                charge: Some("125.00".into()),
+                place_of_service: None,
+            },
+            ClaimLineInput {
+                date_of_service: date("2026-11-02"),
+                procedure_code: "82947".into(),
+                modifiers: vec![],
+                diagnosis_pointers: vec![1],
+                units: 2,
+                charge: Some("30.50".into()),
+                place_of_service: None,
+            },
+        ],
+    }
+}
+
+async fn insurance_balance(store: &Store, org: &Organisation, number: &str) -> String {
+    store.account_detail(org, number).await.unwrap().summary.balance
+}
+
+const TODAY: &str = "2026-11-24";
+
+fn ack_277(claim: &str, category: &str, icn: &str) -> String {
+    format!(
+        "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261125*1008*^*00501*000014420*0*T*:~\
+GS*HN*66783JJT*587654321*20261125*100831*14420*X*005010X214~ST*277*000014420*005010X214~\
+BHT*0085*08*000000674*20261125*100831*TH~HL*1**20*1~NM1*PR*2*KEY INSURANCE*****PI*66783JJT~TRN*1*000014420~\
+DTP*050*D8*20261125~DTP*009*D8*20261125~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~TRN*2*000000674~\
+STC*A1:20*20261125*WQ*155.5~QTY*90*1~AMT*YU*155.5~HL*3*2*19*1~NM1*85*2*BEN KILDARE SERVICE*****XX*1912301953~\
+TRN*1*1107000000000135FF~HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS00111223333~TRN*2*{claim}~\
+STC*{category}*20261125*WQ*155.5~REF*1K*{icn}~DTP*472*D8*20261102~SE*23*000014420~GE*1*14420~IEA*1*000014420~"
+    )
+}
+
+fn ack_999(group: i64, code: &str) -> String {
+    format!(
+        "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261125*0958*^*00501*095832987*0*T*:~\
+GS*FA*66783JJT*587654321*20261125*0958*95832987*X*005010X231A1~ST*999*0001*005010X231A1~AK1*HC*{group}*005010X222A1~\
+AK2*837*{group:04}~IK3*NM1*17**8~IK4*9*67*7*XX~IK5*{code}*5~AK9*{code}*1*1*0~SE*8*0001~GE*1*95832987~IEA*1*095832987~"
+    )
+}
+
+#[tokio::test]
+async fn a_claim_from_visit_to_acknowledgment() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+
+        // Entered with a category code and a pointer to nothing: scrubbed, not charged.
+        let bad = visit("P-1", &["E11", "I10"], "99213", vec![3]);
+        let claim = store.create_claim(&org, &NewClaim { claim: bad, draft: false }, today, None).await.unwrap();
+        assert_eq!(claim.status, "scrubbed", "{name}");
+        assert!(!claim.charged, "{name}");
+        let rules: Vec<&str> = claim.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"billable_diagnosis") && rules.contains(&"pointers"), "{name}: {rules:?}");
+        let pointer = claim.findings.iter().find(|f| f.rule == "pointers").unwrap();
+        assert_eq!((pointer.field.as_str(), pointer.x12.as_str()), ("lines[0].diagnosis_pointers", "SV107"), "{name}");
+        let number = claim.claim_number.clone();
+
+        // Fixed: ready, and charged to the payer's own receivable account.
+        let fixed = store
+            .edit_claim(
+                &org,
+                &EditClaim {
+                    claim_number: number.clone(),
+                    claim: visit("P-1", &["E11.9", "I10"], "99213", vec![1, 2]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!((fixed.status.as_str(), fixed.charged, fixed.total.as_str()), ("ready", true, "155.50"), "{name}: {fixed:#?}");
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "155.50", "{name}");
+        assert_eq!(store.account_detail(&org, "P-1").await.unwrap().summary.balance, "0.00", "{name}: the patient owes nothing yet");
+        assert_verified(store, &org).await;
+
+        // The same visit again is a duplicate.
+        let twin = store
+            .create_claim(&org, &NewClaim { claim: visit("P-1", &["E11.9"], "99213", vec![1]), draft: false }, today, None)
+            .await
+            .unwrap();
+        assert!(twin.findings.iter().any(|f| f.rule == "duplicate" && f.message.contains(&number)), "{name}: {:#?}", twin.findings);
+        store
+            .void_claim(&org, &VoidClaim { claim_number: twin.claim_number.clone(), reason: "entered twice".into() }, today)
+            .await
+            .unwrap();
+
+        // A dependent's claim; then a batch with both.
+        let child = store
+            .create_claim(&org, &NewClaim { claim: visit("P-2", &["J06.9"], "99392", vec![1]), draft: false }, today, None)
+            .await
+            .unwrap();
+        assert_eq!(child.status, "ready", "{name}: {:#?}", child.findings);
+        let refused = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap_err();
+        assert!(matches!(refused, StoreError::Invalid { field: "x12_contact_phone", .. }), "{name}: {refused}");
+        store
+            .update_settings(
+                &org,
+                &SettingsUpdate {
+                    default_terms: "net30".into(),
+                    aging_buckets: "30,60,90,120".into(),
+                    writeoff_approval_limit: "100.00".into(),
+                    x12_submitter_id: None,
+                    x12_contact_phone: Some("(305) 555-2222".into()),
+                    scrub_rules_off: None,
+                },
+            )
+            .await
+            .unwrap();
+        let sent = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        assert_eq!(sent.claims, vec![number.clone(), child.claim_number.clone()], "{name}");
+        assert!(sent.body.contains("PAT*19~") && sent.body.contains("SBR*S*18") && sent.body.contains("REF*6R*"), "{name}");
+        let again = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        assert!(again.claims.is_empty() && again.file_id.is_none(), "{name}: nothing is sent twice");
+        assert_eq!(store.claim(&org, &number).await.unwrap().status, "submitted", "{name}");
+
+        // 999: the file was rejected; both claims go to the rejection worklist.
+        let outcome = store
+            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "r.999".into(), body: ack_999(sent.interchange_control, "R") })
+            .await
+            .unwrap();
+        assert_eq!(outcome.applied.len(), 2, "{name}: {outcome:#?}");
+        let rejected = store.claims(&org, &ClaimFilter { status: Some("rejected".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(rejected.len(), 2, "{name}");
+        assert!(rejected[0].status_reason.contains("invalid code value"), "{name}: {}", rejected[0].status_reason);
+
+        // Rejected claims are fixed (here: re-saved) and sent again.
+        for c in [&number, &child.claim_number] {
+            let input = visit_of(store, &org, c).await;
+            let again = store
+                .edit_claim(&org, &EditClaim { claim_number: c.clone(), claim: input, draft: false }, today, None)
+                .await
+                .unwrap();
+            assert_eq!(again.status, "ready", "{name}");
+        }
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "311.00", "{name}: charges taken off and put back once");
+        let resent = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        assert_eq!(resent.claims.len(), 2, "{name}");
+
+        // 277CA: the first accepted with the payer's number, then a correction.
+        let outcome = store
+            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "a.277".into(), body: ack_277(&number, "A2:20", "1107000000014420") })
+            .await
+            .unwrap();
+        assert_eq!(outcome.applied[0].status, "accepted", "{name}: {outcome:#?}");
+        let twice = store
+            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "a.277".into(), body: ack_277(&number, "A2:20", "1107000000014420") })
+            .await
+            .unwrap();
+        assert!(twice.applied.is_empty() && twice.unchanged.len() == 1, "{name}: {twice:#?}");
+        let unknown = store
+            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "x.277".into(), body: ack_277("CLM-999999", "A7:562:85", "X") })
+            .await
+            .unwrap();
+        assert!(unknown.unmatched[0].contains("CLM-999999"), "{name}: {unknown:#?}");
+        let accepted = store.claim(&org, &number).await.unwrap();
+        assert_eq!((accepted.status.as_str(), accepted.payer_claim_number.as_str()), ("accepted", "1107000000014420"), "{name}");
+        let edit = store
+            .edit_claim(&org, &EditClaim { claim_number: number.clone(), claim: visit_of(store, &org, &number).await, draft: false }, today, None)
+            .await
+            .unwrap_err();
+        assert!(edit.to_string().contains("corrected claim"), "{name}: {edit}");
+
+        let correction = store.correct_claim(&org, &CorrectClaim { claim_number: number.clone() }, today).await.unwrap();
+        assert_eq!((correction.frequency.as_str(), correction.status.as_str()), ("7", "draft"), "{name}");
+        let mut input = visit_of(store, &org, &correction.claim_number).await;
+        input.lines[1].units = 1;
+        input.lines[1].charge = Some("15.25".into());
+        let ready = store
+            .edit_claim(&org, &EditClaim { claim_number: correction.claim_number.clone(), claim: input, draft: false }, today, None)
+            .await
+            .unwrap();
+        assert_eq!((ready.status.as_str(), ready.total.as_str()), ("ready", "140.25"), "{name}: {:#?}", ready.findings);
+        let original = store.claim(&org, &number).await.unwrap();
+        assert_eq!(original.status, "closed", "{name}");
+        assert!(original.status_reason.contains(&correction.claim_number), "{name}");
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "295.75", "{name}");
+        let corrected = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        assert!(corrected.body.contains("11:B:7") && corrected.body.contains("REF*F8*1107000000014420"), "{name}");
+
+        // Void the dependent's claim the payer has: a frequency-8 claim, charges off.
+        let void = store
+            .void_claim(&org, &VoidClaim { claim_number: child.claim_number.clone(), reason: "wrong patient".into() }, today)
+            .await
+            .unwrap();
+        assert_eq!((void.frequency.as_str(), void.status.as_str()), ("8", "scrubbed"), "{name}: no payer claim number yet");
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "140.25", "{name}");
+        assert_verified(store, &org).await;
+    }
+}
+
+async fn visit_of(store: &Store, org: &Organisation, number: &str) -> ClaimInput {
+    let c = store.claim(org, number).await.unwrap();
+    ClaimInput {
+        account_number: c.account_number,
+        payer_code: Some(c.payer_code),
+        billing_npi: c.billing_npi,
+        rendering_npi: c.rendering_npi,
+        place_of_service: c.place_of_service,
+        diagnoses: c.diagnoses,
+        lines: c
+            .lines
+            .iter()
+            .map(|l| ClaimLineInput {
+                date_of_service: date(&l.date_of_service),
+                procedure_code: l.procedure_code.clone(),
+                modifiers: l.modifiers.clone(),
+                diagnosis_pointers: l.diagnosis_pointers.clone(),
+                units: l.units as u32,
+                charge: Some(l.charge.clone()),
+                place_of_service: l.place_of_service.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn bad_acknowledgments_change_nothing() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let garbled = store
+            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "g.999".into(), body: "ISA*00*garbage~GS*FA~".into() })
+            .await
+            .unwrap_err();
+        assert!(matches!(garbled, StoreError::Invalid { field: "file", .. }), "{name}: {garbled}");
+        assert!(garbled.to_string().contains("segment"), "{name}: {garbled}");
+        let not_ack = store
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "c.837".into(),
+                    body: std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/x12/linuxforhealth/demo.example1.837")).unwrap(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(not_ack.to_string().contains("no 999 or 277"), "{name}: {not_ack}");
+        assert!(store.x12_files(&org).await.unwrap().is_empty(), "{name}");
+    }
+}
