@@ -125,6 +125,9 @@ fn print_claim(claim: &ClaimView) {
     if !claim.status_reason.is_empty() {
         println!("  {}", claim.status_reason);
     }
+    if !claim.payer_claim_number.is_empty() {
+        println!("  the payer's claim number: {}", claim.payer_claim_number);
+    }
     print_findings(&claim.findings);
 }
 

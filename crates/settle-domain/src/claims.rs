@@ -580,7 +580,7 @@ pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, 
             }
         }
     }
-    found.retain(|f| !off.iter().any(|o| o == &f.rule) || !RULES.iter().any(|r| r.id == f.rule && !r.optional));
+    found.retain(|f| !off.iter().any(|o| o == &f.rule) || RULES.iter().any(|r| r.id == f.rule && !r.optional));
     found.sort_by_key(|f| f.level);
     found
 }
@@ -641,7 +641,7 @@ mod tests {
         bad.lines[0].modifiers = vec![Modifier::parse("LT").unwrap(), Modifier::parse("RT").unwrap()];
         bad.lines[0].date_of_service = date("2025-12-20");
         let found = scrub(&bad, IcdCatalog::get(), date("2026-11-24"));
-        let fields: Vec<(&str, &str)> = found.iter().map(|f| (f.field.as_str(), f.x12)).collect();
+        let fields: Vec<(&str, &str)> = found.iter().map(|f| (f.field.as_str(), f.x12.as_str())).collect();
         assert!(fields.contains(&("tax_id", "REF02 (2010AA)")), "{found:#?}");
         assert!(fields.contains(&("diagnoses[2]", "HI")), "{found:#?}");
         assert!(fields.contains(&("lines[0].diagnosis_pointers", "SV107")), "{found:#?}");
@@ -670,5 +670,49 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].level, FindingLevel::Warning);
         assert!(found[0].message.contains("days left before the timely filing limit"));
+    }
+
+    #[test]
+    fn a_duplicate_a_wrong_total_and_a_correction_without_the_payers_number() {
+        let mut claim = claim();
+        claim.other_lines.push(BilledLine {
+            claim_number: "CLM-000007".into(),
+            date_of_service: date("2026-11-02"),
+            procedure: ProcedureCode::parse("99213").unwrap(),
+            modifiers: vec![],
+        });
+        claim.stated_total = Money::parse("100.00", claim.stated_total.currency()).unwrap();
+        let found = scrub(&claim, IcdCatalog::get(), date("2026-11-24"));
+        let rules: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["total", "duplicate"], "{found:#?}");
+        assert!(found[1].message.contains("CLM-000007"));
+        claim.frequency = ClaimFrequency::Replacement;
+        claim.stated_total = Money::parse("125.00", claim.stated_total.currency()).unwrap();
+        let found = scrub(&claim, IcdCatalog::get(), date("2026-11-24"));
+        assert_eq!(found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["payer_claim_number"], "a correction is no duplicate");
+    }
+
+    #[test]
+    fn optional_rules_can_be_turned_off_and_required_ones_cannot() {
+        let mut claim = claim();
+        claim.lines[0].date_of_service = date("2025-12-20");
+        claim.lines[0].units = 0;
+        let off = vec!["timely_filing".to_string(), "coverage_dates".to_string(), "units".to_string()];
+        let found = scrub_with(&claim, IcdCatalog::get(), date("2026-11-24"), &off);
+        assert_eq!(found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["units"], "{found:#?}");
+        assert!(RULES.iter().all(|r| !r.checks.is_empty()));
+    }
+
+    #[test]
+    fn addresses_and_names_for_the_837p() {
+        let a = PostalAddress::parse("234 Seaway St, Suite 2, Miami, fl 33111-0000").unwrap();
+        assert_eq!((a.street.as_str(), a.city.as_str(), a.state.as_str(), a.zip.as_str()), ("234 Seaway St, Suite 2", "Miami", "FL", "331110000"));
+        assert!(PostalAddress::parse("12 Main Street, Springfield").is_err());
+        assert!(PostalAddress::parse("12 Main Street, Springfield, IL 6270").is_err());
+        assert_eq!(split_person_name("Mary Ann Smith"), ("Smith".to_string(), "Mary Ann".to_string()));
+        assert_eq!(ClaimStatus::parse("Partially Paid"), Some(ClaimStatus::PartiallyPaid));
+        assert!(ClaimStatus::Rejected.editable() && !ClaimStatus::Accepted.editable());
+        assert!(ClaimStatus::Submitted.acknowledgment_may_move_to(ClaimStatus::Accepted));
+        assert!(!ClaimStatus::Paid.acknowledgment_may_move_to(ClaimStatus::Rejected));
     }
 }

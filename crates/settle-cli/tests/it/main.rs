@@ -1,6 +1,8 @@
 //! The `settle` binary as a user runs it: bad input gets a clear error that
 //! names the field, line or column, and leaves the books exactly as they were.
 
+mod claims837;
+
 use assert_cmd::Command;
 
 struct Books {
@@ -450,6 +452,8 @@ fn a_claim_is_scrubbed_against_payer_coverage_provider_and_codes() {
         "Jan Smith",
         "--date-of-birth",
         "1970-04-02",
+        "--address",
+        "236 N Main St, Miami, FL 33413",
         "--ar",
         "patient",
         "--opened",
@@ -476,6 +480,8 @@ fn a_claim_is_scrubbed_against_payer_coverage_provider_and_codes() {
         "organisation",
         "--tax-id",
         "587654321",
+        "--address",
+        "234 Seaway St, Miami, FL 33111-0000",
     ]);
     books.ok(&[
         "coverage",
@@ -521,11 +527,12 @@ fn a_claim_is_scrubbed_against_payer_coverage_provider_and_codes() {
     }
     let unknown = books.file(
         "unknown.json",
-        r#"{"account_number": "P-1", "payer_code": "NOPE", "billing_npi": "1234567890", "place_of_service": "11", "diagnoses": [], "lines": []}"#,
+        r#"{"account_number": "P-1", "payer_code": "NOPE", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["I10"],
+            "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99213", "diagnosis_pointers": [1], "charge": "125.00"}]}"#,
     );
-    let output = books.cmd(&["claim", "scrub", &unknown]).failure().get_output().stdout.clone();
+    let output = books.cmd(&["claim", "scrub", &unknown]).failure().get_output().stderr.clone();
     assert!(
-        String::from_utf8_lossy(&output).contains("no payer NOPE"),
+        String::from_utf8_lossy(&output).contains("payer_code: no payer NOPE"),
         "{}",
         String::from_utf8_lossy(&output)
     );

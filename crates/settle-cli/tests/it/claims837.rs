@@ -1,0 +1,153 @@
+//! Claims from the command line to an 837P file that pyx12 accepts: several
+//! claims in one file, several lines, modifiers, a rendering provider, a
+//! dependent patient and a secondary coverage.
+
+use crate::Books;
+
+fn clinic() -> Books {
+    let books = Books::new();
+    for (number, name, born, sex) in [("P-1", "Jane Smith", "1970-04-02", "F"), ("P-2", "Ted Smith", "2012-05-01", "M")] {
+        books.ok(&[
+            "account",
+            "add",
+            number,
+            "--name",
+            name,
+            "--date-of-birth",
+            born,
+            "--sex",
+            sex,
+            "--address",
+            "236 N Main St, Miami, FL 33413",
+            "--ar",
+            "patient",
+            "--opened",
+            "2026-01-01",
+        ]);
+    }
+    books.ok(&["payer", "add", "66783JJT", "--name", "Key Insurance Company", "--filing", "CI", "--timely-days", "90"]);
+    books.ok(&["payer", "add", "MCR01", "--name", "Medicare Part B", "--filing", "MB", "--timely-days", "365"]);
+    books.ok(&[
+        "provider",
+        "add",
+        "1912301953",
+        "--name",
+        "Ben Kildare Service",
+        "--kind",
+        "organisation",
+        "--taxonomy",
+        "203BF0100Y",
+        "--tax-id",
+        "587654321",
+        "--address",
+        "234 Seaway St, Miami, FL 33111-0000",
+    ]);
+    books.ok(&["provider", "add", "1003000126", "--name", "Ima Doctor", "--taxonomy", "207Q00000X"]);
+    books.ok(&["coverage", "add", "P-1", "--payer", "66783JJT", "--member-id", "JS00111223333", "--group", "2222-SJ", "--from", "2026-01-01"]);
+    books.ok(&["coverage", "add", "P-1", "--payer", "MCR01", "--member-id", "1EG4TE5MK73", "--priority", "secondary", "--from", "2026-01-01"]);
+    books.ok(&[
+        "coverage",
+        "add",
+        "P-2",
+        "--payer",
+        "66783JJT",
+        "--member-id",
+        "JS00111223333",
+        "--group",
+        "2222-SJ",
+        "--relationship",
+        "child",
+        "--subscriber",
+        "Jane Smith",
+        "--from",
+        "2026-01-01",
+    ]);
+    books
+}
+
+/// Runs pyx12's validator on a copy (it writes a .997 beside its input).
+fn pyx12_accepts(books: &Books, path: &str) {
+    let copy = format!("{path}.pyx12-copy");
+    std::fs::copy(path, &copy).unwrap();
+    let run = std::process::Command::new("x12valid").arg(&copy).output();
+    match run {
+        Err(_) if std::env::var_os("SETTLE_REQUIRE_PYX12").is_none() => {
+            eprintln!("skipped: pyx12's x12valid is not installed (pip install pyx12); CI runs it");
+        }
+        Err(e) => panic!("x12valid could not run: {e}"),
+        Ok(out) => {
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(text.contains(": OK") && !text.contains("ERROR"), "pyx12 refused {path}:\n{text}\n{}", std::fs::read_to_string(path).unwrap());
+        }
+    }
+    let _ = books;
+}
+
+#[test]
+fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
+    let books = clinic();
+    let adult = books.file(
+        "adult.json",
+        r#"{"account_number": "P-1", "billing_npi": "1912301953", "rendering_npi": "1003000126", "place_of_service": "11",
+            "diagnoses": ["E11.9", "I10", "E78.5"],
+            "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99214", "modifiers": ["25"], "diagnosis_pointers": [1, 2, 3], "charge": "180.00"},
+                      {"date_of_service": "2026-11-02", "procedure_code": "82947", "diagnosis_pointers": [1], "units": 2, "charge": "30.50"},
+                      {"date_of_service": "2026-11-02", "procedure_code": "20610", "modifiers": ["RT", "59"], "diagnosis_pointers": [2], "charge": "210.00"}]}"#,
+    );
+    let child = books.file(
+        "child.json",
+        r#"{"account_number": "P-2", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["J06.9"],
+            "lines": [{"date_of_service": "2026-11-10", "procedure_code": "99392", "diagnosis_pointers": [1], "charge": "150.00"},
+                      {"date_of_service": "2026-11-10", "procedure_code": "90460", "diagnosis_pointers": [1], "charge": "25"}]}"#,
+    );
+    let out = books.ok(&["claim", "create", &adult, "--as-of", "2026-11-24"]);
+    assert!(out.contains("CLM-000001  ready"), "{out}");
+    books.ok(&["claim", "create", &child, "--as-of", "2026-11-24"]);
+
+    // Without a contact phone the file cannot be made, and nothing changes.
+    let refused = books.fails(&["claim", "export", "--payer", "66783JJT", "--as-of", "2026-11-24"]);
+    assert!(refused.contains("x12_contact_phone"), "{refused}");
+    books.ok(&["settings", "set", "--x12-contact-phone", "305-555-2222"]);
+    let file = books.dir.path().join("batch.837").display().to_string();
+    let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &file, "--as-of", "2026-11-24"]);
+    assert!(out.contains("2 claim(s), 595.50 total"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for expected in ["SV1*HC:99214:25*180", "SV1*HC:20610:RT:59*210", "PAT*19~", "SBR*S*18*******MB~", "NM1*82*1*DOCTOR*IMA"] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+    let check = books.ok(&["x12", "check", &file]);
+    assert!(check.contains("no problems") || !check.contains("error"), "{check}");
+    pyx12_accepts(&books, &file);
+
+    // The payer's 277CA: the adult's claim accepted, the child's rejected.
+    let ack = books.file(
+        "ack.277",
+        "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261125*1008*^*00501*000014420*0*T*:~\
+GS*HN*66783JJT*587654321*20261125*100831*14420*X*005010X214~ST*277*000014420*005010X214~\
+BHT*0085*08*000000674*20261125*100831*TH~HL*1**20*1~NM1*PR*2*KEY INSURANCE*****PI*66783JJT~TRN*1*000014420~\
+DTP*050*D8*20261125~DTP*009*D8*20261125~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~TRN*2*000000674~\
+STC*A1:20*20261125*WQ*595.5~HL*3*2*19*1~NM1*85*2*BEN KILDARE SERVICE*****XX*1912301953~\
+HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS00111223333~TRN*2*CLM-000001~STC*A2:20*20261125*WQ*420.5~REF*1K*2026329000123~\
+HL*5*3*PT~NM1*QC*1*SMITH*TED~TRN*2*CLM-000002~STC*A7:33:IL*20261125*WQ*175~\
+SE*23*000014420~GE*1*14420~IEA*1*000014420~",
+    );
+    let out = books.ok(&["claim", "ack", &ack]);
+    assert!(out.contains("277CA read: 2 claim(s) changed"), "{out}");
+    let rejected = books.ok(&["claim", "list", "--status", "rejected"]);
+    assert!(rejected.contains("CLM-000002") && rejected.contains("A7 rejected for invalid information"), "{rejected}");
+    let shown = books.ok(&["claim", "show", "CLM-000001"]);
+    assert!(shown.contains("accepted") && shown.contains("2026329000123"), "{shown}");
+
+    // A corrected claim for the accepted one: frequency 7 with the payer's number.
+    books.ok(&["claim", "correct", "CLM-000001", "--as-of", "2026-11-24"]);
+    books.ok(&["claim", "edit", "CLM-000003", &adult, "--as-of", "2026-11-24"]);
+    books.ok(&["claim", "edit", "CLM-000002", &child, "--as-of", "2026-11-24"]);
+    let second = books.dir.path().join("second.837").display().to_string();
+    let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &second, "--as-of", "2026-11-24"]);
+    assert!(out.contains("2 claim(s)"), "{out}");
+    let text = std::fs::read_to_string(&second).unwrap();
+    assert!(text.contains("CLM*CLM-000003*420.5***11:B:7") && text.contains("REF*F8*2026329000123"), "{text}");
+    pyx12_accepts(&books, &second);
+    let verified = books.ok(&["verify"]);
+    assert!(verified.contains("OK"), "{verified}");
+}
