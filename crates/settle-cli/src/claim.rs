@@ -210,14 +210,23 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                     ]
                 })
                 .collect();
-            rows(&["line", "date", "code", "modifiers", "pointers", "units", "charge", "payer owes"], &lines, format)?;
+            rows(
+                &["line", "date", "code", "modifiers", "pointers", "units", "charge", "payer owes"],
+                &lines,
+                format,
+            )?;
             println!("history:");
             for e in &view.events {
                 println!("  {}  {:<10} {}  ({})", e.at, e.status, e.note, e.actor);
             }
             Ok(ExitCode::SUCCESS)
         }
-        ClaimCommand::List { status, payer, account, format } => {
+        ClaimCommand::List {
+            status,
+            payer,
+            account,
+            format,
+        } => {
             let claims = store
                 .claims(
                     org,
@@ -245,13 +254,20 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                     ]
                 })
                 .collect();
-            rows(&["claim", "status", "account", "patient", "payer", "service", "total", "errors", "why"], &table, format)?;
+            rows(
+                &["claim", "status", "account", "patient", "payer", "service", "total", "errors", "why"],
+                &table,
+                format,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Correct { claim, as_of } => {
             let view = store.correct_claim(org, &CorrectClaim { claim_number: claim }, as_of.unwrap_or(today)).await?;
             print_claim(&view);
-            println!("Edit it with `settle claim edit {} VISIT.json`; it goes with the next batch once ready.", view.claim_number);
+            println!(
+                "Edit it with `settle claim edit {} VISIT.json`; it goes with the next batch once ready.",
+                view.claim_number
+            );
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Void { claim, reason, as_of } => {
@@ -329,7 +345,11 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                     ]
                 })
                 .collect();
-            rows(&["file", "dir", "kind", "payer", "ISA13", "claims", "total", "at", "summary"], &table, Format::Table)?;
+            rows(
+                &["file", "dir", "kind", "payer", "ISA13", "claims", "total", "at", "summary"],
+                &table,
+                Format::Table,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::File { id, out } => {

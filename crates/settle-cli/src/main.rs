@@ -611,11 +611,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("default terms           {}", s.default_terms);
             println!("aging buckets           {}", s.aging_buckets);
             println!("write-off approval over {} {}", s.writeoff_approval_limit, s.currency);
-            println!("X12 submitter id        {}", if s.x12_submitter_id.is_empty() { "(the billing provider's EIN)" } else { &s.x12_submitter_id });
-            println!("X12 contact phone       {}", if s.x12_contact_phone.is_empty() { "(not set: claims cannot be sent)" } else { &s.x12_contact_phone });
+            println!(
+                "X12 submitter id        {}",
+                if s.x12_submitter_id.is_empty() {
+                    "(the billing provider's EIN)"
+                } else {
+                    &s.x12_submitter_id
+                }
+            );
+            println!(
+                "X12 contact phone       {}",
+                if s.x12_contact_phone.is_empty() {
+                    "(not set: claims cannot be sent)"
+                } else {
+                    &s.x12_contact_phone
+                }
+            );
             println!("scrubber rules:");
             for rule in settle_domain::claims::RULES {
-                let state = if s.scrub_rules_off.iter().any(|r| r == rule.id) { "off" } else if rule.optional { "on" } else { "always" };
+                let state = if s.scrub_rules_off.iter().any(|r| r == rule.id) {
+                    "off"
+                } else if rule.optional {
+                    "on"
+                } else {
+                    "always"
+                };
                 println!("  {:<20} {:<6} {}", rule.id, state, rule.checks);
             }
         }

@@ -347,27 +347,111 @@ pub struct Rule {
 
 /// Every rule the scrubber applies.
 pub const RULES: &[Rule] = &[
-    Rule { id: "tax_id", optional: false, checks: "the billing provider's EIN or SSN is 9 digits" },
-    Rule { id: "member_id", optional: false, checks: "the subscriber's member id is present" },
-    Rule { id: "payer_id", optional: false, checks: "the payer id is present" },
-    Rule { id: "subscriber", optional: false, checks: "a dependent's subscriber is named" },
-    Rule { id: "diagnoses", optional: false, checks: "one to twelve diagnoses" },
-    Rule { id: "billable_diagnosis", optional: false, checks: "each diagnosis is a billable ICD-10-CM code" },
-    Rule { id: "repeated_diagnosis", optional: true, checks: "no diagnosis is listed twice" },
-    Rule { id: "lines", optional: false, checks: "one to fifty service lines" },
-    Rule { id: "total", optional: false, checks: "the claim total equals the sum of its lines" },
-    Rule { id: "future_date", optional: false, checks: "no date of service in the future" },
-    Rule { id: "before_birth", optional: false, checks: "no date of service before the patient's birth" },
-    Rule { id: "coverage_dates", optional: true, checks: "each date of service within the coverage dates" },
-    Rule { id: "timely_filing", optional: true, checks: "within the payer's timely filing limit (a warning in its last 14 days)" },
-    Rule { id: "modifiers", optional: false, checks: "at most four modifiers" },
-    Rule { id: "laterality", optional: true, checks: "LT and RT not on one line" },
-    Rule { id: "telehealth_place", optional: true, checks: "Medicare telehealth (95) with place of service 02 or 10" },
-    Rule { id: "pointers", optional: false, checks: "each line points to one to four diagnoses on the claim" },
-    Rule { id: "units", optional: false, checks: "units above zero" },
-    Rule { id: "charge", optional: false, checks: "line charges above zero" },
-    Rule { id: "duplicate", optional: true, checks: "the same patient, date of service and code not on another live claim" },
-    Rule { id: "payer_claim_number", optional: false, checks: "a corrected or void claim names the payer's claim number" },
+    Rule {
+        id: "tax_id",
+        optional: false,
+        checks: "the billing provider's EIN or SSN is 9 digits",
+    },
+    Rule {
+        id: "member_id",
+        optional: false,
+        checks: "the subscriber's member id is present",
+    },
+    Rule {
+        id: "payer_id",
+        optional: false,
+        checks: "the payer id is present",
+    },
+    Rule {
+        id: "subscriber",
+        optional: false,
+        checks: "a dependent's subscriber is named",
+    },
+    Rule {
+        id: "diagnoses",
+        optional: false,
+        checks: "one to twelve diagnoses",
+    },
+    Rule {
+        id: "billable_diagnosis",
+        optional: false,
+        checks: "each diagnosis is a billable ICD-10-CM code",
+    },
+    Rule {
+        id: "repeated_diagnosis",
+        optional: true,
+        checks: "no diagnosis is listed twice",
+    },
+    Rule {
+        id: "lines",
+        optional: false,
+        checks: "one to fifty service lines",
+    },
+    Rule {
+        id: "total",
+        optional: false,
+        checks: "the claim total equals the sum of its lines",
+    },
+    Rule {
+        id: "future_date",
+        optional: false,
+        checks: "no date of service in the future",
+    },
+    Rule {
+        id: "before_birth",
+        optional: false,
+        checks: "no date of service before the patient's birth",
+    },
+    Rule {
+        id: "coverage_dates",
+        optional: true,
+        checks: "each date of service within the coverage dates",
+    },
+    Rule {
+        id: "timely_filing",
+        optional: true,
+        checks: "within the payer's timely filing limit (a warning in its last 14 days)",
+    },
+    Rule {
+        id: "modifiers",
+        optional: false,
+        checks: "at most four modifiers",
+    },
+    Rule {
+        id: "laterality",
+        optional: true,
+        checks: "LT and RT not on one line",
+    },
+    Rule {
+        id: "telehealth_place",
+        optional: true,
+        checks: "Medicare telehealth (95) with place of service 02 or 10",
+    },
+    Rule {
+        id: "pointers",
+        optional: false,
+        checks: "each line points to one to four diagnoses on the claim",
+    },
+    Rule {
+        id: "units",
+        optional: false,
+        checks: "units above zero",
+    },
+    Rule {
+        id: "charge",
+        optional: false,
+        checks: "line charges above zero",
+    },
+    Rule {
+        id: "duplicate",
+        optional: true,
+        checks: "the same patient, date of service and code not on another live claim",
+    },
+    Rule {
+        id: "payer_claim_number",
+        optional: false,
+        checks: "a corrected or void claim names the payer's claim number",
+    },
 ];
 
 fn finding(level: FindingLevel, rule: &str, field: impl Into<String>, x12: &str, message: impl Into<String>) -> Finding {
@@ -390,10 +474,22 @@ pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, 
     use FindingLevel::{Error, Warning};
     let mut found = Vec::new();
     if claim.tax_id.len() != 9 || !claim.tax_id.bytes().all(|b| b.is_ascii_digit()) {
-        found.push(finding(Error, "tax_id", "tax_id", "REF02 (2010AA)", "the billing provider's EIN or SSN must be 9 digits"));
+        found.push(finding(
+            Error,
+            "tax_id",
+            "tax_id",
+            "REF02 (2010AA)",
+            "the billing provider's EIN or SSN must be 9 digits",
+        ));
     }
     if claim.member_id.trim().is_empty() {
-        found.push(finding(Error, "member_id", "member_id", "NM109 (2010BA)", "the subscriber's member id is missing"));
+        found.push(finding(
+            Error,
+            "member_id",
+            "member_id",
+            "NM109 (2010BA)",
+            "the subscriber's member id is missing",
+        ));
     }
     if claim.payer_id.trim().is_empty() {
         found.push(finding(Error, "payer_id", "payer_id", "NM109 (2010BB)", "the payer id is missing"));
@@ -521,7 +617,13 @@ pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, 
             found.push(finding(Error, "modifiers", at("modifiers"), "SV101-3..6", "at most four modifiers"));
         }
         if line.diagnosis_pointers.is_empty() || line.diagnosis_pointers.len() > 4 {
-            found.push(finding(Error, "pointers", at("diagnosis_pointers"), "SV107", "each line points to one to four diagnoses"));
+            found.push(finding(
+                Error,
+                "pointers",
+                at("diagnosis_pointers"),
+                "SV107",
+                "each line points to one to four diagnoses",
+            ));
         }
         for pointer in &line.diagnosis_pointers {
             if *pointer == 0 || usize::from(*pointer) > claim.diagnoses.len() {
@@ -561,9 +663,10 @@ pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, 
             ));
         }
         if claim.frequency == ClaimFrequency::Original {
-            let twin = claim.other_lines.iter().find(|o| {
-                o.date_of_service == line.date_of_service && o.procedure == line.procedure && o.modifiers == line.modifiers
-            });
+            let twin = claim
+                .other_lines
+                .iter()
+                .find(|o| o.date_of_service == line.date_of_service && o.procedure == line.procedure && o.modifiers == line.modifiers);
             if let Some(twin) = twin {
                 found.push(finding(
                     Error,
@@ -689,7 +792,11 @@ mod tests {
         claim.frequency = ClaimFrequency::Replacement;
         claim.stated_total = Money::parse("125.00", claim.stated_total.currency()).unwrap();
         let found = scrub(&claim, IcdCatalog::get(), date("2026-11-24"));
-        assert_eq!(found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["payer_claim_number"], "a correction is no duplicate");
+        assert_eq!(
+            found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+            ["payer_claim_number"],
+            "a correction is no duplicate"
+        );
     }
 
     #[test]
@@ -706,7 +813,10 @@ mod tests {
     #[test]
     fn addresses_and_names_for_the_837p() {
         let a = PostalAddress::parse("234 Seaway St, Suite 2, Miami, fl 33111-0000").unwrap();
-        assert_eq!((a.street.as_str(), a.city.as_str(), a.state.as_str(), a.zip.as_str()), ("234 Seaway St, Suite 2", "Miami", "FL", "331110000"));
+        assert_eq!(
+            (a.street.as_str(), a.city.as_str(), a.state.as_str(), a.zip.as_str()),
+            ("234 Seaway St, Suite 2", "Miami", "FL", "331110000")
+        );
         assert!(PostalAddress::parse("12 Main Street, Springfield").is_err());
         assert!(PostalAddress::parse("12 Main Street, Springfield, IL 6270").is_err());
         assert_eq!(split_person_name("Mary Ann Smith"), ("Smith".to_string(), "Mary Ann".to_string()));

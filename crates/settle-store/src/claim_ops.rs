@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use settle_domain::account::PartyKind;
 use settle_domain::claims::{
-    scrub_with, split_person_name, BilledLine, ClaimFilingIndicator, ClaimFrequency, ClaimStatus, Finding, FindingLevel, PostalAddress,
-    ProfessionalClaim, ServiceLine, Sex,
+    scrub_with, split_person_name, BilledLine, ClaimFilingIndicator, ClaimFrequency, ClaimStatus, Finding, FindingLevel, PostalAddress, ProfessionalClaim,
+    ServiceLine, Sex,
 };
 use settle_domain::codes::{IcdCode, Modifier, Npi, PlaceOfService, ProcedureCode};
 use settle_domain::events::{self, Receivable};
@@ -92,7 +92,6 @@ macro_rules! claim_write {
         }
     }};
 }
-
 
 /// A visit as a billing specialist codes it: the patient's account, the
 /// payer billed (the primary coverage when left out), the providers, the
@@ -377,7 +376,6 @@ pub struct X12FileView {
     pub created_at: String,
 }
 
-
 // ---------------------------------------------------------------- loading
 
 #[derive(Clone, Debug)]
@@ -473,12 +471,13 @@ fn filing(code: &str) -> Result<ClaimFilingIndicator> {
 
 async fn payer_by_code(conn: &mut AnyConnection, org_id: i64, code: &str) -> Result<PayerRow> {
     let code = code.trim().to_ascii_uppercase();
-    let row = sqlx::query("SELECT payer_key, payer_code, name, filing_indicator, timely_filing_days, account_id FROM payer WHERE org_id = $1 AND payer_code = $2")
-        .bind(org_id)
-        .bind(&code)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| bad("payer_code", format!("no payer {code}; add it with `settle payer add` or on the Payers page")))?;
+    let row =
+        sqlx::query("SELECT payer_key, payer_code, name, filing_indicator, timely_filing_days, account_id FROM payer WHERE org_id = $1 AND payer_code = $2")
+            .bind(org_id)
+            .bind(&code)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| bad("payer_code", format!("no payer {code}; add it with `settle payer add` or on the Payers page")))?;
     payer_from_row(&row)
 }
 
@@ -535,7 +534,15 @@ async fn provider_by_npi(conn: &mut AnyConnection, org_id: i64, field: &'static 
         .bind(npi.as_str())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| bad(field, format!("no provider with NPI {}; add it with `settle provider add` or on the Providers page", npi.as_str())))?;
+        .ok_or_else(|| {
+            bad(
+                field,
+                format!(
+                    "no provider with NPI {}; add it with `settle provider add` or on the Providers page",
+                    npi.as_str()
+                ),
+            )
+        })?;
     provider_from_row(&row)
 }
 
@@ -595,7 +602,10 @@ async fn other_lines(conn: &mut AnyConnection, org_id: i64, account_id: i64, exc
     for r in rows {
         let (Ok(procedure), Ok(modifiers)) = (
             ProcedureCode::parse(&r.try_get::<String, _>(2)?),
-            split_list(&r.try_get::<String, _>(3)?).iter().map(|m| Modifier::parse(m)).collect::<Result<Vec<_>, _>>(),
+            split_list(&r.try_get::<String, _>(3)?)
+                .iter()
+                .map(|m| Modifier::parse(m))
+                .collect::<Result<Vec<_>, _>>(),
         ) else {
             continue;
         };
@@ -615,7 +625,12 @@ fn split_list(text: &str) -> Vec<String> {
 
 fn address_finding(rule: &str, field: &str, x12: &str, who: &str, address: Option<&str>, zip9: bool) -> Option<Finding> {
     let Some(text) = address.filter(|a| !a.trim().is_empty()) else {
-        return Some(Finding::error(rule, field, x12, format!("{who} has no address; add one as \"street, city, ST 12345\"")));
+        return Some(Finding::error(
+            rule,
+            field,
+            x12,
+            format!("{who} has no address; add one as \"street, city, ST 12345\""),
+        ));
     };
     match PostalAddress::parse(text) {
         Err(e) => Some(Finding::error(rule, field, x12, format!("{who}'s address: {e}"))),
@@ -654,7 +669,10 @@ impl Store {
         let Some(date_of_birth) = patient.date_of_birth else {
             return Err(bad(
                 "account_number",
-                format!("the patient on account {} has no date of birth; add it before billing insurance", account.account_number),
+                format!(
+                    "the patient on account {} has no date of birth; add it before billing insurance",
+                    account.account_number
+                ),
             ));
         };
         if input.lines.is_empty() {
@@ -791,7 +809,11 @@ impl Store {
         findings.extend(address_finding(
             "patient_address",
             "account_number",
-            if coverage.relationship == "self" { "N3/N4 (2010BA)" } else { "N3/N4 (2010CA)" },
+            if coverage.relationship == "self" {
+                "N3/N4 (2010BA)"
+            } else {
+                "N3/N4 (2010CA)"
+            },
             &format!("the patient {}", patient.name),
             patient.address.as_deref(),
             false,
@@ -910,7 +932,8 @@ impl Store {
             .execute(&mut *conn)
             .await?;
             insert_lines(conn, org.org_id, head.claim_id, &prepared.lines).await?;
-            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, cmd.draft, today, "edited").await?;
+            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, cmd.draft, today, "edited")
+                .await?;
             head.number
         })?;
         self.claim(org, &number).await
@@ -931,7 +954,8 @@ impl Store {
             let prepared = self
                 .prepare(conn, org, &input, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
                 .await?;
-            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, false, today, "scrubbed again").await?;
+            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, false, today, "scrubbed again")
+                .await?;
             head.number
         })?;
         self.claim(org, &number).await
@@ -962,7 +986,15 @@ impl Store {
             }
             let input = self.stored_input(conn, org, head.claim_id).await?;
             let prepared = self
-                .prepare(conn, org, &input, today, Some(head.claim_id), ClaimFrequency::Replacement, &head.payer_claim_number)
+                .prepare(
+                    conn,
+                    org,
+                    &input,
+                    today,
+                    Some(head.claim_id),
+                    ClaimFrequency::Replacement,
+                    &head.payer_claim_number,
+                )
                 .await?;
             let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
             let number = format!("CLM-{claim_id:06}");
@@ -1010,11 +1042,41 @@ impl Store {
                     .await?;
                 let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
                 let number = format!("CLM-{claim_id:06}");
-                insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Void, Some(head.claim_id), &head.payer_claim_number).await?;
-                let errors: Vec<&Finding> = prepared.findings.iter().filter(|f| f.level == FindingLevel::Error && f.rule == "payer_claim_number").collect();
+                insert_claim(
+                    conn,
+                    org.org_id,
+                    claim_id,
+                    &number,
+                    &prepared,
+                    ClaimFrequency::Void,
+                    Some(head.claim_id),
+                    &head.payer_claim_number,
+                )
+                .await?;
+                let errors: Vec<&Finding> = prepared
+                    .findings
+                    .iter()
+                    .filter(|f| f.level == FindingLevel::Error && f.rule == "payer_claim_number")
+                    .collect();
                 let status = if errors.is_empty() { ClaimStatus::Ready } else { ClaimStatus::Scrubbed };
-                set_status(conn, org.org_id, claim_id, status, &format!("void of {}: {reason}", head.number), &prepared.findings).await?;
-                set_status(conn, org.org_id, head.claim_id, ClaimStatus::Closed, &format!("voided by {number}: {reason}"), &[]).await?;
+                set_status(
+                    conn,
+                    org.org_id,
+                    claim_id,
+                    status,
+                    &format!("void of {}: {reason}", head.number),
+                    &prepared.findings,
+                )
+                .await?;
+                set_status(
+                    conn,
+                    org.org_id,
+                    head.claim_id,
+                    ClaimStatus::Closed,
+                    &format!("voided by {number}: {reason}"),
+                    &[],
+                )
+                .await?;
                 number
             } else {
                 set_status(conn, org.org_id, head.claim_id, ClaimStatus::Closed, &format!("voided: {reason}"), &[]).await?;
@@ -1514,14 +1576,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
-        let ids: Vec<(i64, String)> = sqlx::query("SELECT claim_id, claim_number FROM claim WHERE org_id = $1 AND payer_key = $2 AND status = 'ready' ORDER BY claim_id")
-            .bind(org.org_id)
-            .bind(payer.payer_key)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_>>()?;
+        let ids: Vec<(i64, String)> =
+            sqlx::query("SELECT claim_id, claim_number FROM claim WHERE org_id = $1 AND payer_key = $2 AND status = 'ready' ORDER BY claim_id")
+                .bind(org.org_id)
+                .bind(payer.payer_key)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_>>()?;
         let mut held = Vec::new();
         let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
         let mut sent = Vec::new();
@@ -1533,7 +1596,15 @@ impl Store {
                 .prepare(conn, org, &input, today, Some(*claim_id), head.frequency, &head.payer_claim_number)
                 .await?;
             if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
-                set_status(conn, org.org_id, *claim_id, ClaimStatus::Scrubbed, "held back from the 837P: the scrubber found errors", &prepared.findings).await?;
+                set_status(
+                    conn,
+                    org.org_id,
+                    *claim_id,
+                    ClaimStatus::Scrubbed,
+                    "held back from the 837P: the scrubber found errors",
+                    &prepared.findings,
+                )
+                .await?;
                 held.push(HeldClaim {
                     claim_number: number.clone(),
                     findings: prepared.findings.iter().map(FindingView::from).collect(),
@@ -1563,7 +1634,11 @@ impl Store {
         }
         let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
         let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
-        let first = by_provider.values().next().map(|(p, _)| p.clone()).ok_or_else(|| StoreError::Corrupt("no provider".into()))?;
+        let first = by_provider
+            .values()
+            .next()
+            .map(|(p, _)| p.clone())
+            .ok_or_else(|| StoreError::Corrupt("no provider".into()))?;
         let submitter_id = if settings.x12_submitter_id.is_empty() {
             first.tax_id.clone()
         } else {
@@ -1626,7 +1701,14 @@ impl Store {
                 .bind(file_id)
                 .execute(&mut *conn)
                 .await?;
-            set_status_keep_findings(conn, org.org_id, *claim_id, ClaimStatus::Submitted, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
+            set_status_keep_findings(
+                conn,
+                org.org_id,
+                *claim_id,
+                ClaimStatus::Submitted,
+                &format!("sent in 837P file {file_id} (ISA13 {control:09})"),
+            )
+            .await?;
         }
         audit::append(
             conn,
@@ -1668,7 +1750,12 @@ impl Store {
             .iter()
             .flat_map(|i| i.groups.iter().flat_map(|g| g.transactions.iter().map(|t| t.kind().to_string())))
             .collect();
-        let as_error = |d: Vec<settle_x12::Diagnostic>| bad("file", format!("{}: {}", cmd.file_name, d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ")));
+        let as_error = |d: Vec<settle_x12::Diagnostic>| {
+            bad(
+                "file",
+                format!("{}: {}", cmd.file_name, d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ")),
+            )
+        };
         let actor = current_actor();
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
@@ -1776,7 +1863,11 @@ impl Store {
         } else {
             return Err(bad(
                 "file",
-                format!("{}: holds no 999 or 277 transaction set (found: {})", cmd.file_name, if kinds.is_empty() { "none".into() } else { kinds.join(", ") }),
+                format!(
+                    "{}: holds no 999 or 277 transaction set (found: {})",
+                    cmd.file_name,
+                    if kinds.is_empty() { "none".into() } else { kinds.join(", ") }
+                ),
             ));
         }
         let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
@@ -2056,7 +2147,11 @@ fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::Claim
         .others
         .iter()
         .map(|o| {
-            let name = if o.relationship == "self" { p.patient.name.clone() } else { o.subscriber_name.clone() };
+            let name = if o.relationship == "self" {
+                p.patient.name.clone()
+            } else {
+                o.subscriber_name.clone()
+            };
             let (last, first) = split_person_name(&name);
             p837::OtherCoverage {
                 priority: o.priority_code(),
@@ -2103,4 +2198,3 @@ fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::Claim
             .collect(),
     })
 }
-

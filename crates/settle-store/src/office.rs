@@ -236,7 +236,12 @@ impl Store {
                 for rule in rules.iter().flat_map(|r| r.split([' ', ','])).filter(|r| !r.is_empty()) {
                     match settle_domain::claims::RULES.iter().find(|r| r.id == rule) {
                         Some(r) if r.optional => off.push(r.id.to_string()),
-                        Some(_) => return Err(StoreError::invalid("scrub_rules_off", format!("the rule {rule} cannot be turned off: no payer can read a claim without it"))),
+                        Some(_) => {
+                            return Err(StoreError::invalid(
+                                "scrub_rules_off",
+                                format!("the rule {rule} cannot be turned off: no payer can read a claim without it"),
+                            ))
+                        }
                         None => return Err(StoreError::invalid("scrub_rules_off", format!("{rule:?} is not a scrubber rule"))),
                     }
                 }

@@ -370,7 +370,10 @@ mod tests {
         let acks = read_999(&sample("x12_999_rejected.txt")).unwrap();
         assert_eq!(acks.len(), 1);
         let ack = &acks[0];
-        assert_eq!((ack.group_control.as_str(), ack.kind.as_str(), ack.control_number.as_str()), ("28", "837", "0028"));
+        assert_eq!(
+            (ack.group_control.as_str(), ack.kind.as_str(), ack.control_number.as_str()),
+            ("28", "837", "0028")
+        );
         assert!(!ack.accepted());
         assert_eq!(ack.errors[0], "segment NM at position 17: unrecognized segment (1)");
         assert!(ack.errors.iter().any(|e| e.contains("one or more segments in error")), "{:?}", ack.errors);
@@ -392,7 +395,10 @@ mod tests {
         let rejected = read_277ca(&sample("x12_277CA_rejected.txt")).unwrap();
         assert_eq!(rejected.len(), 1);
         assert!(!rejected[0].accepted());
-        assert_eq!((rejected[0].category.as_str(), rejected[0].status_code.as_str(), rejected[0].entity.as_str()), ("A7", "562", "85"));
+        assert_eq!(
+            (rejected[0].category.as_str(), rejected[0].status_code.as_str(), rejected[0].entity.as_str()),
+            ("A7", "562", "85")
+        );
         assert_eq!(rejected[0].reason(), "277CA A7 rejected for invalid information, status code 562 (entity 85)");
     }
 

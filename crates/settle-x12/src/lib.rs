@@ -14,8 +14,8 @@
 //!
 //! No I/O, no clock: dates, times and control numbers are arguments.
 
-mod envelope;
 pub mod ack;
+mod envelope;
 pub mod p837;
 mod read;
 mod write;

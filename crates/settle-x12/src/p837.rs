@@ -169,11 +169,24 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
     let subscriber_hl = *hl;
     *hl += 1;
     let dependent = claim.dependent.is_some();
-    out.push(seg("HL", &[&subscriber_hl.to_string(), &parent.to_string(), "22", if dependent { "1" } else { "0" }]));
+    out.push(seg(
+        "HL",
+        &[&subscriber_hl.to_string(), &parent.to_string(), "22", if dependent { "1" } else { "0" }],
+    ));
     let priority = claim.priority.to_string();
     out.push(seg(
         "SBR",
-        &[&priority, if dependent { "" } else { "18" }, &claim.group_number, "", "", "", "", "", &claim.filing_indicator],
+        &[
+            &priority,
+            if dependent { "" } else { "18" },
+            &claim.group_number,
+            "",
+            "",
+            "",
+            "",
+            "",
+            &claim.filing_indicator,
+        ],
     ));
     let s = &claim.subscriber;
     person_name(out, "IL", &s.last, &s.first, Some(("MI", &claim.member_id)));
@@ -204,7 +217,8 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
     }
     let mut hi = OutSegment::new("HI");
     for (i, code) in claim.diagnoses.iter().enumerate() {
-        hi.elements.push(vec![vec![if i == 0 { "ABK" } else { "ABF" }.to_string(), code.as_str().to_string()]]);
+        hi.elements
+            .push(vec![vec![if i == 0 { "ABK" } else { "ABF" }.to_string(), code.as_str().to_string()]]);
     }
     out.push(hi);
     if let Some(r) = &claim.rendering {
@@ -246,11 +260,12 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
 
 /// Lays the submission out as one 837P interchange.
 pub fn write_837p(sub: &Submission) -> Result<String, WriteError> {
-    let mut s = Vec::new();
-    s.push(seg("BHT", &["0019", "00", &sub.reference, &date8(sub.created_on), &sub.created_at, "CH"]));
-    s.push(seg("NM1", &["41", "2", &sub.submitter_name, "", "", "", "", "46", &sub.submitter_id]));
-    s.push(seg("PER", &["IC", &sub.contact_name, "TE", &sub.contact_phone]));
-    s.push(seg("NM1", &["40", "2", &sub.receiver_name, "", "", "", "", "46", &sub.receiver_id]));
+    let mut s = vec![
+        seg("BHT", &["0019", "00", &sub.reference, &date8(sub.created_on), &sub.created_at, "CH"]),
+        seg("NM1", &["41", "2", &sub.submitter_name, "", "", "", "", "46", &sub.submitter_id]),
+        seg("PER", &["IC", &sub.contact_name, "TE", &sub.contact_phone]),
+        seg("NM1", &["40", "2", &sub.receiver_name, "", "", "", "", "46", &sub.receiver_id]),
+    ];
     let mut hl = 1;
     for group in &sub.providers {
         let provider_hl = hl;

@@ -25,7 +25,17 @@ fn clinic() -> Books {
             "2026-01-01",
         ]);
     }
-    books.ok(&["payer", "add", "66783JJT", "--name", "Key Insurance Company", "--filing", "CI", "--timely-days", "90"]);
+    books.ok(&[
+        "payer",
+        "add",
+        "66783JJT",
+        "--name",
+        "Key Insurance Company",
+        "--filing",
+        "CI",
+        "--timely-days",
+        "90",
+    ]);
     books.ok(&["payer", "add", "MCR01", "--name", "Medicare Part B", "--filing", "MB", "--timely-days", "365"]);
     books.ok(&[
         "provider",
@@ -43,8 +53,32 @@ fn clinic() -> Books {
         "234 Seaway St, Miami, FL 33111-0000",
     ]);
     books.ok(&["provider", "add", "1003000126", "--name", "Ima Doctor", "--taxonomy", "207Q00000X"]);
-    books.ok(&["coverage", "add", "P-1", "--payer", "66783JJT", "--member-id", "JS00111223333", "--group", "2222-SJ", "--from", "2026-01-01"]);
-    books.ok(&["coverage", "add", "P-1", "--payer", "MCR01", "--member-id", "1EG4TE5MK73", "--priority", "secondary", "--from", "2026-01-01"]);
+    books.ok(&[
+        "coverage",
+        "add",
+        "P-1",
+        "--payer",
+        "66783JJT",
+        "--member-id",
+        "JS00111223333",
+        "--group",
+        "2222-SJ",
+        "--from",
+        "2026-01-01",
+    ]);
+    books.ok(&[
+        "coverage",
+        "add",
+        "P-1",
+        "--payer",
+        "MCR01",
+        "--member-id",
+        "1EG4TE5MK73",
+        "--priority",
+        "secondary",
+        "--from",
+        "2026-01-01",
+    ]);
     books.ok(&[
         "coverage",
         "add",
@@ -77,7 +111,11 @@ fn pyx12_accepts(books: &Books, path: &str) {
         Err(e) => panic!("x12valid could not run: {e}"),
         Ok(out) => {
             let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            assert!(text.contains(": OK") && !text.contains("ERROR"), "pyx12 refused {path}:\n{text}\n{}", std::fs::read_to_string(path).unwrap());
+            assert!(
+                text.contains(": OK") && !text.contains("ERROR"),
+                "pyx12 refused {path}:\n{text}\n{}",
+                std::fs::read_to_string(path).unwrap()
+            );
         }
     }
     let _ = books;
@@ -112,7 +150,13 @@ fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
     let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &file, "--as-of", "2026-11-24"]);
     assert!(out.contains("2 claim(s), 595.50 total"), "{out}");
     let text = std::fs::read_to_string(&file).unwrap();
-    for expected in ["SV1*HC:99214:25*180", "SV1*HC:20610:RT:59*210", "PAT*19~", "SBR*S*18*******MB~", "NM1*82*1*DOCTOR*IMA"] {
+    for expected in [
+        "SV1*HC:99214:25*180",
+        "SV1*HC:20610:RT:59*210",
+        "PAT*19~",
+        "SBR*S*18*******MB~",
+        "NM1*82*1*DOCTOR*IMA",
+    ] {
         assert!(text.contains(expected), "{expected} not in\n{text}");
     }
     let check = books.ok(&["x12", "check", &file]);
@@ -134,7 +178,10 @@ SE*23*000014420~GE*1*14420~IEA*1*000014420~",
     let out = books.ok(&["claim", "ack", &ack]);
     assert!(out.contains("277CA read: 2 claim(s) changed"), "{out}");
     let rejected = books.ok(&["claim", "list", "--status", "rejected"]);
-    assert!(rejected.contains("CLM-000002") && rejected.contains("A7 rejected for invalid information"), "{rejected}");
+    assert!(
+        rejected.contains("CLM-000002") && rejected.contains("A7 rejected for invalid information"),
+        "{rejected}"
+    );
     let shown = books.ok(&["claim", "show", "CLM-000001"]);
     assert!(shown.contains("accepted") && shown.contains("2026329000123"), "{shown}");
 
@@ -146,7 +193,10 @@ SE*23*000014420~GE*1*14420~IEA*1*000014420~",
     let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &second, "--as-of", "2026-11-24"]);
     assert!(out.contains("2 claim(s)"), "{out}");
     let text = std::fs::read_to_string(&second).unwrap();
-    assert!(text.contains("CLM*CLM-000003*420.5***11:B:7") && text.contains("REF*F8*2026329000123"), "{text}");
+    assert!(
+        text.contains("CLM*CLM-000003*420.5***11:B:7") && text.contains("REF*F8*2026329000123"),
+        "{text}"
+    );
     pyx12_accepts(&books, &second);
     let verified = books.ok(&["verify"]);
     assert!(verified.contains("OK"), "{verified}");

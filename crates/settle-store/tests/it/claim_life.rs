@@ -4,8 +4,8 @@
 
 use settle_store::claim_ops::*;
 use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
-use settle_store::ops::{NewAccount, NewParty, Organisation};
 use settle_store::office::SettingsUpdate;
+use settle_store::ops::{NewAccount, NewParty, Organisation};
 use settle_store::{Store, StoreError};
 
 use crate::backends::{all, assert_verified, date};
@@ -167,7 +167,11 @@ async fn a_claim_from_visit_to_acknowledgment() {
         let rules: Vec<&str> = claim.findings.iter().map(|f| f.rule.as_str()).collect();
         assert!(rules.contains(&"billable_diagnosis") && rules.contains(&"pointers"), "{name}: {rules:?}");
         let pointer = claim.findings.iter().find(|f| f.rule == "pointers").unwrap();
-        assert_eq!((pointer.field.as_str(), pointer.x12.as_str()), ("lines[0].diagnosis_pointers", "SV107"), "{name}");
+        assert_eq!(
+            (pointer.field.as_str(), pointer.x12.as_str()),
+            ("lines[0].diagnosis_pointers", "SV107"),
+            "{name}"
+        );
         let number = claim.claim_number.clone();
 
         // Fixed: ready, and charged to the payer's own receivable account.
@@ -184,30 +188,84 @@ async fn a_claim_from_visit_to_acknowledgment() {
             )
             .await
             .unwrap();
-        assert_eq!((fixed.status.as_str(), fixed.charged, fixed.total.as_str()), ("ready", true, "155.50"), "{name}: {fixed:#?}");
+        assert_eq!(
+            (fixed.status.as_str(), fixed.charged, fixed.total.as_str()),
+            ("ready", true, "155.50"),
+            "{name}: {fixed:#?}"
+        );
         assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "155.50", "{name}");
-        assert_eq!(store.account_detail(&org, "P-1").await.unwrap().summary.balance, "0.00", "{name}: the patient owes nothing yet");
+        assert_eq!(
+            store.account_detail(&org, "P-1").await.unwrap().summary.balance,
+            "0.00",
+            "{name}: the patient owes nothing yet"
+        );
         assert_verified(store, &org).await;
 
         // The same visit again is a duplicate.
         let twin = store
-            .create_claim(&org, &NewClaim { claim: visit("P-1", &["E11.9"], "99213", vec![1]), draft: false }, today, None)
+            .create_claim(
+                &org,
+                &NewClaim {
+                    claim: visit("P-1", &["E11.9"], "99213", vec![1]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
             .await
             .unwrap();
-        assert!(twin.findings.iter().any(|f| f.rule == "duplicate" && f.message.contains(&number)), "{name}: {:#?}", twin.findings);
+        assert!(
+            twin.findings.iter().any(|f| f.rule == "duplicate" && f.message.contains(&number)),
+            "{name}: {:#?}",
+            twin.findings
+        );
         store
-            .void_claim(&org, &VoidClaim { claim_number: twin.claim_number.clone(), reason: "entered twice".into() }, today)
+            .void_claim(
+                &org,
+                &VoidClaim {
+                    claim_number: twin.claim_number.clone(),
+                    reason: "entered twice".into(),
+                },
+                today,
+            )
             .await
             .unwrap();
 
         // A dependent's claim; then a batch with both.
         let child = store
-            .create_claim(&org, &NewClaim { claim: visit("P-2", &["J06.9"], "99392", vec![1]), draft: false }, today, None)
+            .create_claim(
+                &org,
+                &NewClaim {
+                    claim: visit("P-2", &["J06.9"], "99392", vec![1]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(child.status, "ready", "{name}: {:#?}", child.findings);
-        let refused = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap_err();
-        assert!(matches!(refused, StoreError::Invalid { field: "x12_contact_phone", .. }), "{name}: {refused}");
+        let refused = store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                StoreError::Invalid {
+                    field: "x12_contact_phone",
+                    ..
+                }
+            ),
+            "{name}: {refused}"
+        );
         store
             .update_settings(
                 &org,
@@ -222,56 +280,152 @@ async fn a_claim_from_visit_to_acknowledgment() {
             )
             .await
             .unwrap();
-        let sent = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        let sent = store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
         assert_eq!(sent.claims, vec![number.clone(), child.claim_number.clone()], "{name}");
-        assert!(sent.body.contains("PAT*19~") && sent.body.contains("SBR*S*18") && sent.body.contains("REF*6R*"), "{name}");
-        let again = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        assert!(
+            sent.body.contains("PAT*19~") && sent.body.contains("SBR*S*18") && sent.body.contains("REF*6R*"),
+            "{name}"
+        );
+        let again = store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
         assert!(again.claims.is_empty() && again.file_id.is_none(), "{name}: nothing is sent twice");
         assert_eq!(store.claim(&org, &number).await.unwrap().status, "submitted", "{name}");
 
         // 999: the file was rejected; both claims go to the rejection worklist.
         let outcome = store
-            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "r.999".into(), body: ack_999(sent.interchange_control, "R") })
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "r.999".into(),
+                    body: ack_999(sent.interchange_control, "R"),
+                },
+            )
             .await
             .unwrap();
         assert_eq!(outcome.applied.len(), 2, "{name}: {outcome:#?}");
-        let rejected = store.claims(&org, &ClaimFilter { status: Some("rejected".into()), ..Default::default() }).await.unwrap();
+        let rejected = store
+            .claims(
+                &org,
+                &ClaimFilter {
+                    status: Some("rejected".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         assert_eq!(rejected.len(), 2, "{name}");
-        assert!(rejected[0].status_reason.contains("invalid code value"), "{name}: {}", rejected[0].status_reason);
+        assert!(
+            rejected[0].status_reason.contains("invalid code value"),
+            "{name}: {}",
+            rejected[0].status_reason
+        );
 
         // Rejected claims are fixed (here: re-saved) and sent again.
         for c in [&number, &child.claim_number] {
             let input = visit_of(store, &org, c).await;
             let again = store
-                .edit_claim(&org, &EditClaim { claim_number: c.clone(), claim: input, draft: false }, today, None)
+                .edit_claim(
+                    &org,
+                    &EditClaim {
+                        claim_number: c.clone(),
+                        claim: input,
+                        draft: false,
+                    },
+                    today,
+                    None,
+                )
                 .await
                 .unwrap();
             assert_eq!(again.status, "ready", "{name}");
         }
-        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "311.00", "{name}: charges taken off and put back once");
-        let resent = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
+        assert_eq!(
+            insurance_balance(store, &org, "INS-66783JJT").await,
+            "311.00",
+            "{name}: charges taken off and put back once"
+        );
+        let resent = store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
         assert_eq!(resent.claims.len(), 2, "{name}");
 
         // 277CA: the first accepted with the payer's number, then a correction.
         let outcome = store
-            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "a.277".into(), body: ack_277(&number, "A2:20", "1107000000014420") })
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "a.277".into(),
+                    body: ack_277(&number, "A2:20", "1107000000014420"),
+                },
+            )
             .await
             .unwrap();
         assert_eq!(outcome.applied[0].status, "accepted", "{name}: {outcome:#?}");
         let twice = store
-            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "a.277".into(), body: ack_277(&number, "A2:20", "1107000000014420") })
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "a.277".into(),
+                    body: ack_277(&number, "A2:20", "1107000000014420"),
+                },
+            )
             .await
             .unwrap();
         assert!(twice.applied.is_empty() && twice.unchanged.len() == 1, "{name}: {twice:#?}");
         let unknown = store
-            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "x.277".into(), body: ack_277("CLM-999999", "A7:562:85", "X") })
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "x.277".into(),
+                    body: ack_277("CLM-999999", "A7:562:85", "X"),
+                },
+            )
             .await
             .unwrap();
         assert!(unknown.unmatched[0].contains("CLM-999999"), "{name}: {unknown:#?}");
         let accepted = store.claim(&org, &number).await.unwrap();
-        assert_eq!((accepted.status.as_str(), accepted.payer_claim_number.as_str()), ("accepted", "1107000000014420"), "{name}");
+        assert_eq!(
+            (accepted.status.as_str(), accepted.payer_claim_number.as_str()),
+            ("accepted", "1107000000014420"),
+            "{name}"
+        );
         let edit = store
-            .edit_claim(&org, &EditClaim { claim_number: number.clone(), claim: visit_of(store, &org, &number).await, draft: false }, today, None)
+            .edit_claim(
+                &org,
+                &EditClaim {
+                    claim_number: number.clone(),
+                    claim: visit_of(store, &org, &number).await,
+                    draft: false,
+                },
+                today,
+                None,
+            )
             .await
             .unwrap_err();
         assert!(edit.to_string().contains("corrected claim"), "{name}: {edit}");
@@ -282,23 +436,61 @@ async fn a_claim_from_visit_to_acknowledgment() {
         input.lines[1].units = 1;
         input.lines[1].charge = Some("15.25".into());
         let ready = store
-            .edit_claim(&org, &EditClaim { claim_number: correction.claim_number.clone(), claim: input, draft: false }, today, None)
+            .edit_claim(
+                &org,
+                &EditClaim {
+                    claim_number: correction.claim_number.clone(),
+                    claim: input,
+                    draft: false,
+                },
+                today,
+                None,
+            )
             .await
             .unwrap();
-        assert_eq!((ready.status.as_str(), ready.total.as_str()), ("ready", "140.25"), "{name}: {:#?}", ready.findings);
+        assert_eq!(
+            (ready.status.as_str(), ready.total.as_str()),
+            ("ready", "140.25"),
+            "{name}: {:#?}",
+            ready.findings
+        );
         let original = store.claim(&org, &number).await.unwrap();
         assert_eq!(original.status, "closed", "{name}");
         assert!(original.status_reason.contains(&correction.claim_number), "{name}");
         assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "295.75", "{name}");
-        let corrected = store.export_claims(&org, &ExportClaims { payer_code: "66783JJT".into(), production: false }, today).await.unwrap();
-        assert!(corrected.body.contains("11:B:7") && corrected.body.contains("REF*F8*1107000000014420"), "{name}");
+        let corrected = store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert!(
+            corrected.body.contains("11:B:7") && corrected.body.contains("REF*F8*1107000000014420"),
+            "{name}"
+        );
 
         // Void the dependent's claim the payer has: a frequency-8 claim, charges off.
         let void = store
-            .void_claim(&org, &VoidClaim { claim_number: child.claim_number.clone(), reason: "wrong patient".into() }, today)
+            .void_claim(
+                &org,
+                &VoidClaim {
+                    claim_number: child.claim_number.clone(),
+                    reason: "wrong patient".into(),
+                },
+                today,
+            )
             .await
             .unwrap();
-        assert_eq!((void.frequency.as_str(), void.status.as_str()), ("8", "scrubbed"), "{name}: no payer claim number yet");
+        assert_eq!(
+            (void.frequency.as_str(), void.status.as_str()),
+            ("8", "scrubbed"),
+            "{name}: no payer claim number yet"
+        );
         assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "140.25", "{name}");
         assert_verified(store, &org).await;
     }
@@ -336,7 +528,13 @@ async fn bad_acknowledgments_change_nothing() {
         let name = backend.name;
         let org = clinic(store).await;
         let garbled = store
-            .import_acknowledgment(&org, &ImportAcknowledgment { file_name: "g.999".into(), body: "ISA*00*garbage~GS*FA~".into() })
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "g.999".into(),
+                    body: "ISA*00*garbage~GS*FA~".into(),
+                },
+            )
             .await
             .unwrap_err();
         assert!(matches!(garbled, StoreError::Invalid { field: "file", .. }), "{name}: {garbled}");
