@@ -59,7 +59,16 @@ impl Role {
             Role::BillingCoordinator => !matches!(permission, AuditRead | UsersManage | SettingsManage),
             Role::BillingSpecialist => matches!(
                 permission,
-                AccountsRead | AccountsWrite | ContactsWrite | NotesWrite | InvoicesWrite | PaymentsPost | CreditsApply | AdjustmentsPost | ReportsRead
+                AccountsRead
+                    | AccountsWrite
+                    | ContactsWrite
+                    | NotesWrite
+                    | InvoicesWrite
+                    | PaymentsPost
+                    | CreditsApply
+                    | AdjustmentsPost
+                    | ReportsRead
+                    | ClaimsWrite
             ),
             Role::CollectionsSpecialist => matches!(permission, AccountsRead | ContactsWrite | NotesWrite | PaymentsPost | ReportsRead),
             Role::Auditor => matches!(permission, AccountsRead | ReportsRead | JournalRead | AuditRead),
@@ -120,10 +129,12 @@ pub enum Permission {
     NotesWrite,
     /// Organisation settings: default terms, aging buckets, approval limit.
     SettingsManage,
+    /// Enter, fix, send, correct and void insurance claims; import acknowledgments.
+    ClaimsWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -143,6 +154,7 @@ impl Permission {
         Permission::PayersManage,
         Permission::NotesWrite,
         Permission::SettingsManage,
+        Permission::ClaimsWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -166,6 +178,7 @@ impl Permission {
             Permission::PayersManage => "payers.manage",
             Permission::NotesWrite => "notes.write",
             Permission::SettingsManage => "settings.manage",
+            Permission::ClaimsWrite => "claims.write",
         }
     }
 }
@@ -201,6 +214,7 @@ mod tests {
             Permission::AdjustmentsApprove,
             Permission::NotesWrite,
             Permission::SettingsManage,
+            Permission::ClaimsWrite,
         ];
         assert!(writes.iter().all(|p| !Role::Auditor.allows(*p)));
         assert!(Role::Auditor.allows(Permission::AuditRead));

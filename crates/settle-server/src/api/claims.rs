@@ -100,3 +100,202 @@ pub async fn add_coverage(
     };
     Ok((StatusCode::CREATED, Json(state.store.add_coverage(&p.org, &cmd).await?)))
 }
+
+// ------------------------------------------------------------------ claims
+
+use settle_store::claim_ops::{
+    AckOutcome, ClaimFilter, ClaimInput, ClaimSummary, ClaimView, CorrectClaim, EditClaim, ExportClaims, ExportOutcome, FindingView, ImportAcknowledgment,
+    NewClaim, ScrubClaim, VoidClaim, X12FileView,
+};
+use utoipa::IntoParams;
+
+use super::Key;
+use crate::problem::Params;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClaimQuery {
+    /// draft, scrubbed, ready, submitted, accepted, rejected, paid, denied, partially_paid or closed.
+    status: Option<String>,
+    payer_code: Option<String>,
+    account_number: Option<String>,
+    /// At most this many, newest first (500 by default).
+    #[param(minimum = 1, maximum = 5000)]
+    limit: Option<i64>,
+}
+
+/// Claims, newest first; `status=rejected` is the rejection worklist.
+#[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
+    responses((status = 200, body = Vec<ClaimSummary>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_claims(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<ClaimQuery>) -> ApiResult<Json<Vec<ClaimSummary>>> {
+    let filter = ClaimFilter {
+        status: q.status,
+        payer_code: q.payer_code,
+        account_number: q.account_number,
+        limit: q.limit,
+    };
+    let claims = state.store.claims(&p.org, &filter).await?;
+    state.store.audit_event(p.org.org_id, "claim.list", "claims", None).await?;
+    Ok(Json(claims))
+}
+
+/// Enter a visit as a claim: scrubbed at once (unless `draft`), and charged
+/// to the payer's receivable if the scrubber finds no error.
+#[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = NewClaim,
+    responses((status = 201, body = ClaimView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn create_claim(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewClaim>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
+    let view = state.store.create_claim(&p.org, &cmd, super::accounts::today(), key.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Scrub a visit without saving it: the findings it would get.
+#[utoipa::path(post, path = "/api/v1/claims/check", tag = "claims", request_body = ClaimInput,
+    responses((status = 200, body = Vec<FindingView>)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn check_claim(State(state): State<AppState>, Auth(p): Auth, Body(input): Body<ClaimInput>) -> ApiResult<Json<Vec<FindingView>>> {
+    Ok(Json(state.store.check_claim(&p.org, &input, super::accounts::today()).await?))
+}
+
+/// One claim with its findings, lines (and what the payer still owes on
+/// each) and status history (an audited read).
+#[utoipa::path(get, path = "/api/v1/claims/{number}", tag = "claims",
+    params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
+    responses((status = 200, body = ClaimView)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn show_claim(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<ClaimView>> {
+    let view = state.store.claim(&p.org, &number).await?;
+    state
+        .store
+        .audit_event(p.org.org_id, "claim.read", &format!("claim:{}", view.claim_number), None)
+        .await?;
+    Ok(Json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimEditRequest {
+    pub claim: ClaimInput,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// Replace a draft, scrubbed, ready or rejected claim's codes and lines; it
+/// is scrubbed again (a charged claim's charges come off and go back on).
+#[utoipa::path(post, path = "/api/v1/claims/{number}", tag = "claims", request_body = ClaimEditRequest,
+    params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
+    responses((status = 200, body = ClaimView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn edit_claim(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Path(number): Path<String>,
+    Body(req): Body<ClaimEditRequest>,
+) -> ApiResult<Json<ClaimView>> {
+    let cmd = EditClaim {
+        claim_number: number,
+        claim: req.claim,
+        draft: req.draft,
+    };
+    Ok(Json(state.store.edit_claim(&p.org, &cmd, super::accounts::today(), key.as_ref()).await?))
+}
+
+/// Scrub a saved claim again (after fixing a coverage, a provider or a setting).
+#[utoipa::path(post, path = "/api/v1/claims/{number}/scrub", tag = "claims",
+    params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
+    responses((status = 200, body = ClaimView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn scrub_claim(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<ClaimView>> {
+    Ok(Json(
+        state
+            .store
+            .scrub_claim(&p.org, &ScrubClaim { claim_number: number }, super::accounts::today())
+            .await?,
+    ))
+}
+
+/// Start a corrected claim (frequency 7) for one the payer has; returns the new draft.
+#[utoipa::path(post, path = "/api/v1/claims/{number}/correct", tag = "claims",
+    params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
+    responses((status = 201, body = ClaimView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn correct_claim(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
+    let view = state
+        .store
+        .correct_claim(&p.org, &CorrectClaim { claim_number: number }, super::accounts::today())
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// Void a claim: one the payer has gets a frequency-8 claim to send; its charges come off.
+#[utoipa::path(post, path = "/api/v1/claims/{number}/void", tag = "claims", request_body = VoidRequest,
+    params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
+    responses((status = 200, body = ClaimView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn void_claim(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>, Body(req): Body<VoidRequest>) -> ApiResult<Json<ClaimView>> {
+    let cmd = VoidClaim {
+        claim_number: number,
+        reason: req.reason,
+    };
+    Ok(Json(state.store.void_claim(&p.org, &cmd, super::accounts::today()).await?))
+}
+
+/// Send every ready claim for one payer as an 837P (005010X222A1) file;
+/// claims the scrubber now refuses are held back and listed.
+#[utoipa::path(post, path = "/api/v1/claim-batches", tag = "claims", request_body = ExportClaims,
+    responses((status = 201, body = ExportOutcome)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn export_claims(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<ExportClaims>) -> ApiResult<(StatusCode, Json<ExportOutcome>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.export_claims(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
+/// Read a 999 or 277CA and move the claims it names.
+#[utoipa::path(post, path = "/api/v1/acknowledgments", tag = "claims", request_body = ImportAcknowledgment,
+    responses((status = 201, body = AckOutcome)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn import_acknowledgment(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<ImportAcknowledgment>,
+) -> ApiResult<(StatusCode, Json<AckOutcome>)> {
+    Ok((StatusCode::CREATED, Json(state.store.import_acknowledgment(&p.org, &cmd).await?)))
+}
+
+/// X12 files sent (837P) and received (999, 277CA), newest first.
+#[utoipa::path(get, path = "/api/v1/x12-files", tag = "claims",
+    responses((status = 200, body = Vec<X12FileView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_x12_files(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<X12FileView>>> {
+    Ok(Json(state.store.x12_files(&p.org).await?))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct X12FileBody {
+    pub file: X12FileView,
+    /// The file's text, as sent or received.
+    pub body: String,
+}
+
+/// One X12 file with its text.
+#[utoipa::path(get, path = "/api/v1/x12-files/{id}", tag = "claims",
+    params(("id" = i64, Path, description = "The file's id", example = 1)),
+    responses((status = 200, body = X12FileBody)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn show_x12_file(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<X12FileBody>> {
+    let (file, body) = state.store.x12_file_body(&p.org, id).await?;
+    state.store.audit_event(p.org.org_id, "x12_file.read", &format!("x12_file:{id}"), None).await?;
+    Ok(Json(X12FileBody { file, body }))
+}

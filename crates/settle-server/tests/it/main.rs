@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod claims_api;
 mod idempotency;
 mod matrix;
 mod pages;

@@ -1,0 +1,108 @@
+//! Claims over the API: a specialist enters a visit, reads the scrubber's
+//! findings by field, fixes them, sends the batch and reads the 277CA; a
+//! collections specialist may read claims but not write them.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use settle_domain::access::Role;
+
+use crate::Server;
+
+#[tokio::test]
+async fn a_visit_becomes_an_accepted_claim_over_the_api() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let coord = srv.token(&org, Role::BillingCoordinator).await;
+        let specialist = srv.token(&org, Role::BillingSpecialist).await;
+        let collector = srv.token(&org, Role::CollectionsSpecialist).await;
+        let patient = json!({
+            "account_number": "P-1", "ar_kind": "patient", "opened_on": "2026-01-01",
+            "party": { "kind": "person", "name": "Jane Smith", "date_of_birth": "1970-04-02", "sex": "F",
+                       "address": "236 N Main St, Miami, FL 33413" }
+        });
+        assert_eq!(srv.post(&coord, "/api/v1/accounts", patient).await.status, StatusCode::CREATED, "{name}");
+        let payer = json!({ "payer_code": "66783JJT", "name": "Key Insurance", "filing_indicator": "CI", "timely_filing_days": 90 });
+        assert_eq!(srv.post(&coord, "/api/v1/payers", payer).await.status, StatusCode::CREATED, "{name}");
+        let provider = json!({ "npi": "1912301953", "name": "Ben Kildare Service", "kind": "organisation", "tax_id": "587654321",
+                               "address": "234 Seaway St, Miami, FL 33111-0000" });
+        assert_eq!(srv.post(&coord, "/api/v1/providers", provider).await.status, StatusCode::CREATED, "{name}");
+        let coverage = json!({ "payer_code": "66783JJT", "member_id": "JS001", "relationship": "self", "priority": "primary", "effective_from": "2026-01-01" });
+        assert_eq!(
+            srv.post(&coord, "/api/v1/accounts/P-1/coverages", coverage).await.status,
+            StatusCode::CREATED,
+            "{name}"
+        );
+
+        let today = settle_server::web::today();
+        let visit = |diagnosis: &str| {
+            json!({ "account_number": "P-1", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": [diagnosis],
+                    "lines": [{ "date_of_service": today.to_string(), "procedure_code": "99213", "modifiers": ["25"], "diagnosis_pointers": [1], "charge": "125.00" }] })
+        };
+        let denied = srv.post(&collector, "/api/v1/claims", visit("I10")).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "{name}");
+        let checked = srv.post(&specialist, "/api/v1/claims/check", visit("E11")).await;
+        assert_eq!(checked.status, StatusCode::OK, "{name}: {}", checked.body);
+        assert_eq!(checked.body[0]["field"], "diagnoses[0]", "{name}: {}", checked.body);
+        let created = srv.post(&specialist, "/api/v1/claims", visit("E11")).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{name}: {}", created.body);
+        assert_eq!(created.body["status"], "scrubbed", "{name}");
+        let number = created.body["claim_number"].as_str().unwrap().to_string();
+        let fixed = srv
+            .post(&specialist, &format!("/api/v1/claims/{number}"), json!({ "claim": visit("E11.9") }))
+            .await;
+        assert_eq!(fixed.body["status"], "ready", "{name}: {}", fixed.body);
+        let bad = srv
+            .post(
+                &specialist,
+                &format!("/api/v1/claims/{number}"),
+                json!({ "claim": { "account_number": "P-1" } }),
+            )
+            .await;
+        assert_eq!(
+            (bad.status, bad.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("claim")),
+            "{name}: {}",
+            bad.body
+        );
+
+        let settings = json!({ "default_terms": "net30", "aging_buckets": "30,60,90,120", "writeoff_approval_limit": "100.00",
+                               "x12_contact_phone": "3055552222" });
+        let admin = srv.token(&org, Role::Admin).await;
+        assert_eq!(srv.post(&admin, "/api/v1/settings", settings).await.status, StatusCode::OK, "{name}");
+        let batch = srv.post(&specialist, "/api/v1/claim-batches", json!({ "payer_code": "66783JJT" })).await;
+        assert_eq!(batch.status, StatusCode::CREATED, "{name}: {}", batch.body);
+        assert!(batch.body["body"].as_str().unwrap().starts_with("ISA*"), "{name}");
+        let file_id = batch.body["file_id"].as_i64().unwrap();
+        let file = srv.get(&specialist, &format!("/api/v1/x12-files/{file_id}")).await;
+        assert_eq!(file.body["file"]["kind"], "837P", "{name}: {}", file.body);
+
+        let ack = format!(
+            "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261125*1008*^*00501*000014420*0*T*:~\
+GS*HN*66783JJT*587654321*20261125*100831*14420*X*005010X214~ST*277*0001*005010X214~BHT*0085*08*1*20261125*1008*TH~\
+HL*1**20*1~NM1*PR*2*KEY*****PI*66783JJT~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~HL*3*2*19*1~NM1*85*2*BEN*****XX*1912301953~\
+HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*{number}~STC*A2:20*20261125*WQ*125~REF*1K*ICN42~SE*14*0001~GE*1*14420~IEA*1*000014420~"
+        );
+        let read = srv
+            .post(&specialist, "/api/v1/acknowledgments", json!({ "file_name": "a.277", "body": ack }))
+            .await;
+        assert_eq!(read.status, StatusCode::CREATED, "{name}: {}", read.body);
+        let shown = srv.get(&collector, &format!("/api/v1/claims/{number}")).await;
+        assert_eq!(
+            (shown.body["status"].as_str(), shown.body["payer_claim_number"].as_str()),
+            (Some("accepted"), Some("ICN42")),
+            "{name}"
+        );
+        let worklist = srv.get(&collector, "/api/v1/claims?status=accepted").await;
+        assert_eq!(worklist.body.as_array().unwrap().len(), 1, "{name}: {}", worklist.body);
+        let wrong = srv.get(&collector, "/api/v1/claims?status=lost").await;
+        assert_eq!(
+            (wrong.status, wrong.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("status")),
+            "{name}: {}",
+            wrong.body
+        );
+    }
+}
