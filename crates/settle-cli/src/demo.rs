@@ -96,6 +96,8 @@ const PROFILES: [Profile; 2] = [
     },
 ];
 
+const STREETS: [&str; 6] = ["Main Street", "Oak Avenue", "Lincoln Ave", "Cedar Lane", "Washington St", "Maple Drive"];
+
 fn cents(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, minor % 100)
 }
@@ -187,6 +189,10 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
             "Built {} ({}): {} accounts, {} invoices, {} payments, {} returned checks, {} write-offs, {} refunds.",
             org.name, org.slug, outcome.accounts, outcome.invoices, outcome.payments, reversals, write_offs, refunds
         );
+        if profile.ar_kind == "patient" {
+            let claims = crate::demo_claims::build(store, &org, accounts, as_of, &mut rng).await?;
+            println!("Insurance for {}: {claims}.", org.slug);
+        }
     }
     for profile in &PROFILES {
         let org = store.organisation(Some(profile.slug)).await?;
@@ -242,10 +248,15 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
                 kind: kind.into(),
                 name: name.clone(),
                 date_of_birth: dob,
-                sex: None,
+                sex: (kind == "person").then(|| if rng.gen_bool(0.5) { "F" } else { "M" }.to_string()),
                 email: Some(format!("{}@example.com", name.to_ascii_lowercase().replace(' ', "."))),
                 phone: Some(format!("555-{:03}-{:04}", rng.gen_range(100..999), rng.gen_range(0..9999))),
-                address: Some(format!("{} Main Street, Springfield", rng.gen_range(1..999))),
+                address: Some(format!(
+                    "{} {}, Springfield, IL {}",
+                    rng.gen_range(1..999),
+                    STREETS[rng.gen_range(0..STREETS.len())],
+                    ["62701", "62702", "62703", "62704"][rng.gen_range(0..4)]
+                )),
             },
             ar_kind: profile.ar_kind.into(),
             currency: None,

@@ -8,6 +8,7 @@ mod claim;
 mod claims;
 mod codes;
 mod demo;
+mod demo_claims;
 mod export;
 mod import;
 mod output;

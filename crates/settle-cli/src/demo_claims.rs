@@ -1,0 +1,407 @@
+//! The demo practice's insurance side: payers, providers, coverages
+//! (primary, secondary, dependents), a charge master, and a few hundred
+//! visits billed as claims, sent as 837P and acknowledged by a make-believe
+//! payer's 277CA, so that every claim status the claims issue knows shows up:
+//! draft, scrubbed (with findings to fix), ready, submitted, accepted,
+//! rejected (by 277CA and by 999), corrected (frequency 7) and voided.
+
+use anyhow::Result;
+use jiff::ToSpan;
+use rand::rngs::StdRng;
+use rand::Rng;
+use settle_domain::codes::luhn_check_digit;
+use settle_domain::Date;
+use settle_store::claim_ops::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, ExportClaims, ImportAcknowledgment, NewClaim, VoidClaim};
+use settle_store::claims::{FeeEntry, NewCoverage, NewPayer, NewProvider, CHARGE_MASTER};
+use settle_store::office::SettingsUpdate;
+use settle_store::ops::Organisation;
+use settle_store::Store;
+
+/// Payer id, name, filing indicator, days to file.
+const PAYERS: [(&str, &str, &str, u32); 5] = [
+    ("MCRB1", "Medicare Part B", "MB", 365),
+    ("MCD01", "State Medicaid", "MC", 365),
+    ("BCBS1", "Blue Cross Blue Shield", "BL", 180),
+    ("60054", "Aetna", "CI", 90),
+    ("HMO77", "Prairie Health HMO", "HM", 90),
+];
+
+/// Code, charge, the diagnoses it goes with.
+const SERVICES: [(&str, &str, &[&str]); 10] = [
+    ("99213", "125.00", &["E11.9", "I10", "E78.5"]),
+    ("99214", "185.00", &["E11.65", "I10", "N18.30"]),
+    ("99203", "160.00", &["J06.9", "R05.9"]),
+    ("99392", "150.00", &["Z00.129"]),
+    ("99396", "210.00", &["Z00.00", "Z13.220"]),
+    ("36415", "12.00", &["E11.9", "E78.5"]),
+    ("80053", "45.00", &["E11.9", "N18.30"]),
+    ("83036", "38.00", &["E11.9", "E11.65"]),
+    ("90686", "42.00", &["Z23"]),
+    ("93000", "65.00", &["I10", "R00.2"]),
+];
+
+fn npi(first_nine: &str) -> String {
+    let digits: Vec<u32> = first_nine.bytes().map(|b| u32::from(b - b'0')).collect();
+    format!("{first_nine}{}", luhn_check_digit(&digits))
+}
+
+/// A payer's 277CA for the claims given: accepted with a claim control
+/// number, or rejected with a status code.
+fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) -> String {
+    let d = day.strftime("%Y%m%d").to_string();
+    let short = day.strftime("%y%m%d").to_string();
+    let mut s = vec![
+        format!("ST*277*{control:04}*005010X214"),
+        format!("BHT*0085*08*{control}*{d}*1200*TH"),
+        "HL*1**20*1".to_string(),
+        format!("NM1*PR*2*PAYER*****PI*{payer}"),
+        "HL*2*1*21*1".to_string(),
+        "NM1*41*2*SPRINGFIELD FAMILY MEDICINE*****46*376543210".to_string(),
+        "HL*3*2*19*1".to_string(),
+        "NM1*85*2*SPRINGFIELD FAMILY MEDICINE*****XX*1234567893".to_string(),
+    ];
+    for (i, (number, accepted)) in claims.iter().enumerate() {
+        s.push(format!("HL*{}*3*PT", i + 4));
+        s.push("NM1*QC*1*PATIENT*DEMO".to_string());
+        s.push(format!("TRN*2*{number}"));
+        if *accepted {
+            s.push(format!("STC*A2:20*{d}*WQ*0"));
+            s.push(format!("REF*1K*{}{:07}", day.strftime("%y%j"), control as usize * 1000 + i));
+        } else {
+            // 33: subscriber and subscriber id not found; 562: the NPI.
+            let reason = if i % 2 == 0 { "A7:33:IL" } else { "A7:562:85" };
+            s.push(format!("STC*{reason}*{d}*U*0"));
+        }
+    }
+    let count = s.len() + 1;
+    format!(
+        "ISA*00*          *00*          *ZZ*{payer:<15}*ZZ*376543210      *{short}*1200*^*00501*{control:09}*0*T*:~GS*HN*{payer}*376543210*{d}*1200*{control}*X*005010X214~{}~SE*{count}*{control:04}~GE*1*{control}~IEA*1*{control:09}~",
+        s.join("~")
+    )
+}
+
+pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date, rng: &mut StdRng) -> Result<String> {
+    let settings = store.settings(org).await?;
+    store
+        .update_settings(
+            org,
+            &SettingsUpdate {
+                default_terms: settings.default_terms,
+                aging_buckets: settings.aging_buckets,
+                writeoff_approval_limit: settings.writeoff_approval_limit,
+                x12_submitter_id: Some("376543210".into()),
+                x12_contact_phone: Some("2175550100".into()),
+                scrub_rules_off: None,
+            },
+        )
+        .await?;
+    for (code, name, filing, days) in PAYERS {
+        store
+            .add_payer(
+                org,
+                &NewPayer {
+                    payer_code: code.into(),
+                    name: name.into(),
+                    filing_indicator: filing.into(),
+                    timely_filing_days: days,
+                    address: String::new(),
+                },
+            )
+            .await?;
+    }
+    let billing = npi("123456789");
+    store
+        .add_provider(
+            org,
+            &NewProvider {
+                npi: billing.clone(),
+                name: "Springfield Family Medicine".into(),
+                kind: "organisation".into(),
+                taxonomy: "207Q00000X".into(),
+                tax_id: "376543210".into(),
+                address: "1200 Lincoln Ave, Springfield, IL 62704-1234".into(),
+            },
+        )
+        .await?;
+    let mut doctors = Vec::new();
+    for (base, name, taxonomy) in [
+        ("198765432", "Rosa Alvarez", "207Q00000X"),
+        ("167845321", "Samuel Okafor", "208D00000X"),
+        ("145678912", "Lena Kim", "208000000X"),
+    ] {
+        let n = npi(base);
+        store
+            .add_provider(
+                org,
+                &NewProvider {
+                    npi: n.clone(),
+                    name: name.into(),
+                    kind: "person".into(),
+                    taxonomy: taxonomy.into(),
+                    tax_id: String::new(),
+                    address: String::new(),
+                },
+            )
+            .await?;
+        doctors.push(n);
+    }
+    let mut fees: Vec<FeeEntry> = SERVICES
+        .iter()
+        .map(|(code, price, _)| FeeEntry {
+            procedure_code: code.to_string(),
+            modifier: String::new(),
+            effective_from: Date::constant(2020, 1, 1),
+            amount: price.to_string(),
+        })
+        .collect();
+    store.import_fee_schedule(org, CHARGE_MASTER, &fees).await?;
+    for fee in &mut fees {
+        let minor: i64 = fee.amount.replace('.', "").parse().unwrap_or(0);
+        let allowed = minor * 62 / 100;
+        fee.amount = format!("{}.{:02}", allowed / 100, allowed % 100);
+    }
+    store.import_fee_schedule(org, "MCRB1", &fees).await?;
+
+    // Coverages: adults carry their own; children are on a parent's plan;
+    // people over 65 have Medicare first and a Blue Cross supplement.
+    let mut insured: Vec<(String, Date)> = Vec::new();
+    for n in 1..=patients.min(400) {
+        let number = format!("P-{n:06}");
+        let detail = store.account_detail(org, &number).await?;
+        let Some(born) = detail.date_of_birth.as_deref().and_then(|d| d.parse::<Date>().ok()) else {
+            continue;
+        };
+        let age = (as_of - born).get_days() / 365;
+        let from = Date::constant(2025, 1, 1);
+        let member = format!("{}{:08}", ["W", "X", "Y", "Z"][rng.gen_range(0..4)], rng.gen_range(10_000_000..99_999_999));
+        let mut cover = |payer: &str, priority: &str, relationship: &str, subscriber: String| NewCoverage {
+            account_number: number.clone(),
+            payer_code: payer.into(),
+            member_id: member.clone(),
+            group_number: format!("G{}", rng.gen_range(1000..9999)),
+            subscriber_name: subscriber,
+            relationship: relationship.into(),
+            priority: priority.into(),
+            effective_from: from,
+            effective_to: None,
+        };
+        let family = detail.summary.name.split(' ').next_back().unwrap_or("Doe").to_string();
+        let plans: Vec<NewCoverage> = if age >= 65 {
+            vec![
+                cover("MCRB1", "primary", "self", String::new()),
+                cover("BCBS1", "secondary", "self", String::new()),
+            ]
+        } else if age < 18 {
+            let payer = ["MCD01", "60054", "HMO77"][n as usize % 3];
+            vec![cover(payer, "primary", "child", format!("Morgan {family}"))]
+        } else if n % 9 == 0 {
+            continue; // self-pay
+        } else {
+            vec![cover(["60054", "BCBS1", "HMO77"][n as usize % 3], "primary", "self", String::new())]
+        };
+        for plan in plans {
+            store.add_coverage(org, &plan).await?;
+        }
+        insured.push((number, born));
+    }
+
+    // Visits over the last four months.
+    let mut created = Vec::new();
+    for (i, (account, _)) in insured.iter().cycle().take(insured.len().min(320)).enumerate() {
+        let dos = as_of.checked_sub(rng.gen_range(1..96).days()).unwrap_or(as_of);
+        let visit = rng.gen_range(0..3);
+        let (code, _, dx) = SERVICES[visit];
+        let mut diagnoses: Vec<String> = dx.iter().map(|d| d.to_string()).collect();
+        let mut lines = vec![ClaimLineInput {
+            date_of_service: dos,
+            procedure_code: code.into(),
+            modifiers: if i % 5 == 0 { vec!["25".into()] } else { vec![] },
+            diagnosis_pointers: (1..=diagnoses.len() as u8).take(4).collect(),
+            units: 1,
+            charge: None,
+            place_of_service: None,
+        }];
+        for extra in [5usize, 6, 7].into_iter().filter(|_| rng.gen_bool(0.4)) {
+            lines.push(ClaimLineInput {
+                date_of_service: dos,
+                procedure_code: SERVICES[extra].0.into(),
+                modifiers: vec![],
+                diagnosis_pointers: vec![1],
+                units: 1,
+                charge: None,
+                place_of_service: None,
+            });
+        }
+        // A few with mistakes the scrubber catches.
+        match i % 37 {
+            3 => diagnoses[0] = "E11".into(),
+            8 => lines[0].diagnosis_pointers = vec![5],
+            13 => lines[0].modifiers = vec!["LT".into(), "RT".into()],
+            _ => {}
+        }
+        let input = ClaimInput {
+            account_number: account.clone(),
+            payer_code: None,
+            billing_npi: billing.clone(),
+            rendering_npi: Some(doctors[i % doctors.len()].clone()),
+            place_of_service: if i % 17 == 0 { "02".into() } else { "11".into() },
+            diagnoses,
+            lines,
+        };
+        let draft = i % 41 == 40;
+        let view = store.create_claim(org, &NewClaim { claim: input, draft }, as_of, None).await?;
+        created.push(view);
+    }
+    let (mut sent, mut accepted, mut rejected) = (0, 0, 0);
+    let mut control = 9000;
+    for (payer, ..) in PAYERS {
+        let outcome = store
+            .export_claims(
+                org,
+                &ExportClaims {
+                    payer_code: payer.into(),
+                    production: false,
+                },
+                as_of,
+            )
+            .await?;
+        if outcome.claims.is_empty() {
+            continue;
+        }
+        sent += outcome.claims.len();
+        control += 1;
+        if payer == "HMO77" {
+            // The clearinghouse refused this file outright: a 999 rejection.
+            let group = outcome.interchange_control;
+            let d = as_of.strftime("%Y%m%d").to_string();
+            let body = format!(
+                "ISA*00*          *00*          *ZZ*HMO77          *ZZ*376543210      *{}*1200*^*00501*{control:09}*0*T*:~\
+GS*FA*HMO77*376543210*{d}*1200*{control}*X*005010X231A1~ST*999*0001*005010X231A1~AK1*HC*{group}*005010X222A1~\
+AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*0001~GE*1*{control}~IEA*1*{control:09}~",
+                as_of.strftime("%y%m%d")
+            );
+            let ack = store
+                .import_acknowledgment(
+                    org,
+                    &ImportAcknowledgment {
+                        file_name: "HMO77-999.txt".into(),
+                        body,
+                    },
+                )
+                .await?;
+            rejected += ack.applied.len();
+            continue;
+        }
+        let answers: Vec<(String, bool)> = outcome.claims.iter().enumerate().map(|(i, c)| (c.clone(), i % 12 != 5)).collect();
+        accepted += answers.iter().filter(|a| a.1).count();
+        rejected += answers.iter().filter(|a| !a.1).count();
+        store
+            .import_acknowledgment(
+                org,
+                &ImportAcknowledgment {
+                    file_name: format!("{payer}-277CA.txt"),
+                    body: payer_277ca(payer, control, as_of, &answers),
+                },
+            )
+            .await?;
+    }
+    // A correction and a void among the accepted ones.
+    let accepted_claims = store
+        .claims(
+            org,
+            &settle_store::claim_ops::ClaimFilter {
+                status: Some("accepted".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    if let Some(first) = accepted_claims.first() {
+        let correction = store
+            .correct_claim(
+                org,
+                &CorrectClaim {
+                    claim_number: first.claim_number.clone(),
+                },
+                as_of,
+            )
+            .await?;
+        let view = store.claim(org, &correction.claim_number).await?;
+        let input = ClaimInput {
+            account_number: view.account_number,
+            payer_code: Some(view.payer_code),
+            billing_npi: view.billing_npi,
+            rendering_npi: view.rendering_npi,
+            place_of_service: view.place_of_service,
+            diagnoses: view.diagnoses,
+            lines: view
+                .lines
+                .iter()
+                .map(|l| ClaimLineInput {
+                    date_of_service: l.date_of_service.parse().unwrap_or(as_of),
+                    procedure_code: l.procedure_code.clone(),
+                    modifiers: vec!["25".into()],
+                    diagnosis_pointers: l.diagnosis_pointers.clone(),
+                    units: l.units as u32,
+                    charge: Some(l.charge.clone()),
+                    place_of_service: l.place_of_service.clone(),
+                })
+                .collect(),
+        };
+        store
+            .edit_claim(
+                org,
+                &EditClaim {
+                    claim_number: correction.claim_number,
+                    claim: input,
+                    draft: false,
+                },
+                as_of,
+                None,
+            )
+            .await?;
+    }
+    if let Some(second) = accepted_claims.get(1) {
+        store
+            .void_claim(
+                org,
+                &VoidClaim {
+                    claim_number: second.claim_number.clone(),
+                    reason: "billed to the wrong payer".into(),
+                },
+                as_of,
+            )
+            .await?;
+    }
+    // New visits since the last batch: ready to send.
+    let mut ready = 0;
+    for (i, (account, _)) in insured.iter().take(20).enumerate() {
+        let dos = as_of.checked_sub((1 + i as i64 % 5).days()).unwrap_or(as_of);
+        let input = ClaimInput {
+            account_number: account.clone(),
+            payer_code: None,
+            billing_npi: billing.clone(),
+            rendering_npi: Some(doctors[i % doctors.len()].clone()),
+            place_of_service: "11".into(),
+            diagnoses: vec!["I10".into()],
+            lines: vec![ClaimLineInput {
+                date_of_service: dos,
+                procedure_code: "99213".into(),
+                modifiers: vec![],
+                diagnosis_pointers: vec![1],
+                units: 1,
+                charge: None,
+                place_of_service: None,
+            }],
+        };
+        if store.create_claim(org, &NewClaim { claim: input, draft: false }, as_of, None).await?.status == "ready" {
+            ready += 1;
+        }
+    }
+    let counts = store.claim_counts(org).await?;
+    Ok(format!(
+        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {ready} new ready to send; by status: {}",
+        insured.len(),
+        counts.values().sum::<i64>(),
+        counts.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
+    ))
+}
