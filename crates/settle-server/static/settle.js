@@ -86,3 +86,18 @@
     if (token) e.detail.headers["X-CSRF-Token"] = token;
   });
 })();
+
+// A file input with data-fill reads the chosen text file into the named
+// textarea (and its name into data-fill-name), so an upload posts as a form.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.fill) return;
+  const file = input.files && input.files[0];
+  if (!file) return;
+  const target = document.getElementById(input.dataset.fill);
+  const name = input.dataset.fillName && document.getElementById(input.dataset.fillName);
+  file.text().then((text) => {
+    if (target) target.value = text;
+    if (name) name.value = file.name;
+  });
+});

@@ -178,6 +178,16 @@ struct SettingsPage<'a> {
     errors: Errors,
 }
 
+impl SettingsPage<'_> {
+    /// The scrubber's rules: id, what it checks, whether it can be turned off, whether it is on.
+    fn rules(&self) -> Vec<(&'static str, &'static str, bool, bool)> {
+        settle_domain::claims::RULES
+            .iter()
+            .map(|r| (r.id, r.checks, r.optional, !self.s.scrub_rules_off.iter().any(|o| o == r.id)))
+            .collect()
+    }
+}
+
 pub async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
     match state.store.settings(&ctx.principal.org).await {
         Ok(s) => render(&SettingsPage {
@@ -196,9 +206,16 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
         default_terms: form.get("default_terms"),
         aging_buckets: form.get("aging_buckets"),
         writeoff_approval_limit: form.get("writeoff_approval_limit").replace([',', '$'], ""),
-        x12_submitter_id: None,
-        x12_contact_phone: None,
-        scrub_rules_off: None,
+        x12_submitter_id: Some(form.get("x12_submitter_id")),
+        x12_contact_phone: Some(form.get("x12_contact_phone")),
+        // Every optional rule has a box; an unticked box turns the rule off.
+        scrub_rules_off: Some(
+            settle_domain::claims::RULES
+                .iter()
+                .filter(|r| r.optional && !form.all("rule_on").iter().any(|on| on == r.id))
+                .map(|r| r.id.to_string())
+                .collect(),
+        ),
     };
     match state.store.update_settings(&ctx.principal.org, &update).await {
         Ok(_) => Redirect::to("/admin/settings?msg=Settings+saved.").into_response(),
@@ -208,6 +225,9 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                 ("default_terms", "default_terms"),
                 ("aging_buckets", "aging_buckets"),
                 ("writeoff_approval_limit", "writeoff_approval_limit"),
+                ("x12_submitter_id", "x12_submitter_id"),
+                ("x12_contact_phone", "x12_contact_phone"),
+                ("scrub_rules_off", "form"),
             ],
         ) {
             Ok(errors) => {
@@ -219,7 +239,9 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                         aging_buckets: update.aging_buckets,
                         writeoff_approval_limit: update.writeoff_approval_limit,
                         currency,
-                        ..OrgSettings::default()
+                        x12_submitter_id: update.x12_submitter_id.unwrap_or_default(),
+                        x12_contact_phone: update.x12_contact_phone.unwrap_or_default(),
+                        scrub_rules_off: update.scrub_rules_off.unwrap_or_default(),
                     },
                     msg: String::new(),
                     errors,

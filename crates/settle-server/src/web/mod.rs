@@ -15,6 +15,7 @@
 
 mod admin;
 mod charts;
+mod claims;
 mod forms;
 mod pages;
 mod reports;
@@ -84,6 +85,21 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users/{username}/disable", Needs(UsersManage)),
     ("POST", "/admin/users/{username}/password", Needs(UsersManage)),
     ("POST", "/admin/users/{username}/role", Needs(UsersManage)),
+    ("GET", "/claims", Needs(AccountsRead)),
+    ("GET", "/claims/new", Needs(ClaimsWrite)),
+    ("POST", "/claims/new", Needs(ClaimsWrite)),
+    ("GET", "/claims/icd10", Needs(AccountsRead)),
+    ("GET", "/claims/send", Needs(ClaimsWrite)),
+    ("POST", "/claims/send", Needs(ClaimsWrite)),
+    ("GET", "/claims/acknowledgments", Needs(ClaimsWrite)),
+    ("POST", "/claims/acknowledgments", Needs(ClaimsWrite)),
+    ("GET", "/claims/{number}", Needs(AccountsRead)),
+    ("GET", "/claims/{number}/edit", Needs(ClaimsWrite)),
+    ("POST", "/claims/{number}/edit", Needs(ClaimsWrite)),
+    ("POST", "/claims/{number}/scrub", Needs(ClaimsWrite)),
+    ("POST", "/claims/{number}/correct", Needs(ClaimsWrite)),
+    ("POST", "/claims/{number}/void", Needs(ClaimsWrite)),
+    ("GET", "/x12-files/{id}", Needs(ClaimsWrite)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
 ];
@@ -126,6 +142,17 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/disable", post(admin::disable_user))
         .route("/admin/users/{username}/password", post(admin::reset_password))
         .route("/admin/users/{username}/role", post(admin::change_role))
+        .route("/claims", get(claims::claims))
+        .route("/claims/new", get(claims::new_claim).post(claims::create_claim))
+        .route("/claims/icd10", get(claims::icd10))
+        .route("/claims/send", get(claims::send).post(claims::export))
+        .route("/claims/acknowledgments", get(claims::acks).post(claims::import_ack))
+        .route("/claims/{number}", get(claims::claim))
+        .route("/claims/{number}/edit", get(claims::edit_claim).post(claims::save_claim))
+        .route("/claims/{number}/scrub", post(claims::rescrub))
+        .route("/claims/{number}/correct", post(claims::correct))
+        .route("/claims/{number}/void", post(claims::void))
+        .route("/x12-files/{id}", get(claims::x12_file))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }
@@ -323,6 +350,9 @@ impl Ctx {
     }
     pub fn can_settings(&self) -> bool {
         self.can(SettingsManage)
+    }
+    pub fn can_claims(&self) -> bool {
+        self.can(ClaimsWrite)
     }
 }
 

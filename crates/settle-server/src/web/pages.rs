@@ -262,6 +262,8 @@ pub struct AccountPage<'a> {
     pub past_due_90: bool,
     pub errors: Errors,
     pub note_text: String,
+    pub coverages: Vec<settle_store::claims::CoverageView>,
+    pub claims: Vec<settle_store::claim_ops::ClaimSummary>,
 }
 
 #[derive(Deserialize, Default)]
@@ -282,7 +284,22 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     let pending = state.store.pending_approvals_on(org, &a.summary.account_number).await.map_err(fail)?;
     let cutoff = super::today().checked_sub(jiff::ToSpan::days(90)).map(|d| d.to_string()).unwrap_or_default();
     let past_due_90 = a.items.iter().any(|i| i.status == "open" && i.balance != "0.00" && i.due_date < cutoff);
+    let (coverages, claims) = if a.summary.ar_kind == "patient" {
+        let filter = settle_store::claim_ops::ClaimFilter {
+            account_number: Some(a.summary.account_number.clone()),
+            limit: Some(50),
+            ..Default::default()
+        };
+        (
+            state.store.coverages(org, &a.summary.account_number).await.map_err(fail)?,
+            state.store.claims(org, &filter).await.map_err(fail)?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(AccountPage {
+        coverages,
+        claims,
         ctx: Some(ctx),
         a,
         notes,

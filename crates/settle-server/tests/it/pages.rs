@@ -441,3 +441,170 @@ async fn an_admin_changes_roles_but_never_leaves_the_organisation_without_one() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let admin = srv.token(&org, Role::Admin).await;
+        let patient = json!({
+            "account_number": "P-1", "ar_kind": "patient", "opened_on": "2026-01-01",
+            "party": { "kind": "person", "name": "Jane Smith", "date_of_birth": "1970-04-02", "sex": "F", "address": "236 N Main St, Miami, FL 33413" }
+        });
+        assert_eq!(srv.post(&admin, "/api/v1/accounts", patient).await.status, StatusCode::CREATED);
+        srv.post(
+            &admin,
+            "/api/v1/payers",
+            json!({ "payer_code": "66783JJT", "name": "Key Insurance", "filing_indicator": "CI", "timely_filing_days": 90 }),
+        )
+        .await;
+        srv.post(
+            &admin,
+            "/api/v1/providers",
+            json!({ "npi": "1912301953", "name": "Ben Kildare Service", "kind": "organisation", "tax_id": "587654321", "address": "234 Seaway St, Miami, FL 33111-0000" }),
+        )
+        .await;
+        srv.post(
+            &admin,
+            "/api/v1/accounts/P-1/coverages",
+            json!({ "payer_code": "66783JJT", "member_id": "JS001", "relationship": "self", "priority": "primary", "effective_from": "2026-01-01" }),
+        )
+        .await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (collector, collector_csrf) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let today = settle_server::web::today().to_string();
+        let visit = |dx: &'static str| -> Vec<(&'static str, String)> {
+            vec![
+                ("account_number", "P-1".into()),
+                ("payer_code", String::new()),
+                ("billing_npi", "1912301953".into()),
+                ("place_of_service", "11".into()),
+                ("diagnosis0", dx.into()),
+                ("line0.date_of_service", today.clone()),
+                ("line0.procedure_code", "99213".into()),
+                ("line0.modifiers", "25".into()),
+                ("line0.diagnosis_pointers", "1".into()),
+                ("line0.units", "1".into()),
+                ("line0.charge", "125.00".into()),
+            ]
+        };
+        let with_csrf = |mut f: Vec<(&'static str, String)>, token: &str| {
+            f.push(("csrf", token.to_string()));
+            f
+        };
+        let form = with_csrf(visit("E11"), &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/new", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.starts_with("/claims/CLM-000001?msg="), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("is a category, not a billable code") && body.contains("diagnoses[0]"),
+            "{name}: {body}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001/edit", Some(&cookie), &[]).await;
+        assert!(body.contains("id=\"diagnosis0-error\""), "{name}: the finding shows at its box");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/icd10?q=type+2+diabetes+without", Some(&cookie), &[]).await;
+        assert!(body.contains("E11.9"), "{name}: {body}");
+
+        // A collector can look but not enter or send.
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims?status=scrubbed", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let form = with_csrf(visit("E11.9"), &collector_csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, _) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&collector), &pairs).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+
+        // Fixed: ready. A line with no code but a date is ignored; a bad units box is named.
+        let mut bad = with_csrf(visit("E11.9"), &csrf);
+        bad.push(("line1.procedure_code", "36415".into()));
+        bad.push(("line1.date_of_service", today.clone()));
+        bad.push(("line1.units", "two".into()));
+        let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("Units are a whole number"), "{name}: {body}");
+        let form = with_csrf(visit("E11.9"), &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("ready+to+send"), "{name}: {location}");
+
+        // Sending needs the contact phone; then the file is there to download.
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/send",
+            Some(&cookie),
+            &[("csrf", &csrf), ("payer_code", "66783JJT")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("contact phone"), "{name}");
+        let s = srv.store.settings(&org).await.unwrap();
+        srv.store
+            .update_settings(
+                &org,
+                &settle_store::office::SettingsUpdate {
+                    default_terms: s.default_terms,
+                    aging_buckets: s.aging_buckets,
+                    writeoff_approval_limit: s.writeoff_approval_limit,
+                    x12_submitter_id: None,
+                    x12_contact_phone: Some("3055552222".into()),
+                    scrub_rules_off: None,
+                },
+            )
+            .await
+            .unwrap();
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/send",
+            Some(&cookie),
+            &[("csrf", &csrf), ("payer_code", "66783JJT")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("Sent 1 claim(s)") && body.contains("/x12-files/1"), "{name}: {body}");
+        let (status, _, file) = page(&client, &srv, Method::GET, "/x12-files/1", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(file.starts_with("ISA*") && file.contains("CLM*CLM-000001*125"), "{name}");
+
+        // A 277CA pasted in: accepted.
+        let ack = "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261125*1008*^*00501*000014420*0*T*:~\
+GS*HN*66783JJT*587654321*20261125*100831*14420*X*005010X214~ST*277*0001*005010X214~BHT*0085*08*1*20261125*1008*TH~\
+HL*1**20*1~NM1*PR*2*KEY*****PI*66783JJT~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~HL*3*2*19*1~NM1*85*2*BEN*****XX*1912301953~\
+HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*CLM-000001~STC*A2:20*20261125*WQ*125~REF*1K*ICN42~SE*14*0001~GE*1*14420~IEA*1*000014420~";
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/acknowledgments",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "a.277"), ("body", ack)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("277CA read: 1 claim(s) changed"), "{name}: {body}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-1", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("CLM-000001") && body.contains("Key Insurance"),
+            "{name}: the account page shows coverage and claims"
+        );
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/acknowledgments",
+            Some(&cookie),
+            &[("csrf", &csrf), ("body", "ISA*garbage")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("segment") || body.contains("ISA"), "{name}: {body}");
+    }
+}
