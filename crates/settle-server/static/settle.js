@@ -101,3 +101,15 @@ document.addEventListener("change", (event) => {
     if (name) name.value = file.name;
   });
 });
+
+// Picking a code from the diagnosis lookup fills the next empty box.
+document.addEventListener("click", (event) => {
+  const pick = event.target instanceof Element && event.target.closest(".code-pick");
+  if (!pick) return;
+  const boxes = Array.from(document.querySelectorAll("input[name^=diagnosis]"));
+  const empty = boxes.find((b) => b.value.trim() === "");
+  if (empty) {
+    empty.value = pick.dataset.code;
+    empty.focus();
+  }
+});

@@ -140,6 +140,50 @@ async fn seed(store: &Store) -> Organisation {
             .await
             .unwrap();
     }
+    store
+        .add_payer(
+            &org,
+            &settle_store::claims::NewPayer {
+                payer_code: "60054".into(),
+                name: "Aetna".into(),
+                filing_indicator: "CI".into(),
+                timely_filing_days: 90,
+                address: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_provider(
+            &org,
+            &settle_store::claims::NewProvider {
+                npi: "1912301953".into(),
+                name: "Riverside Family Practice".into(),
+                kind: "organisation".into(),
+                taxonomy: "207Q00000X".into(),
+                tax_id: "376543210".into(),
+                address: "1200 Lincoln Ave, Springfield, IL 62704-1234".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_coverage(
+            &org,
+            &settle_store::claims::NewCoverage {
+                account_number: "P-000101".into(),
+                payer_code: "60054".into(),
+                member_id: "W12345678".into(),
+                group_number: "G1001".into(),
+                subscriber_name: String::new(),
+                relationship: "self".into(),
+                priority: "primary".into(),
+                effective_from: "2026-01-01".parse().unwrap(),
+                effective_to: None,
+            },
+        )
+        .await
+        .unwrap();
     org
 }
 
@@ -437,6 +481,62 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     shot(client, "15-admin-users").await;
     client.goto(&format!("{base}/admin/settings")).await.unwrap();
     shot(client, "16-admin-settings").await;
+
+    // A visit billed to insurance: looked up, refused by the scrubber, fixed, ready.
+    client.goto(&format!("{base}/claims/new?account=P-000101")).await.unwrap();
+    client
+        .find(Locator::Id("icd-q"))
+        .await
+        .unwrap()
+        .send_keys("type 2 diabetes without")
+        .await
+        .unwrap();
+    let found = client.wait().for_element(Locator::Css("#icd-results li")).await.unwrap();
+    assert!(found.text().await.unwrap().contains("E11"), "the lookup finds diabetes codes");
+    client.find(Locator::Id("diagnosis0")).await.unwrap().send_keys("E11").await.unwrap();
+    client.find(Locator::Css(".code-pick[data-code='E11.9']")).await.unwrap().click().await.unwrap();
+    assert_eq!(
+        client.find(Locator::Id("diagnosis1")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("E11.9"),
+        "a picked code fills the next empty box"
+    );
+    client
+        .find(Locator::Css("input[name='line0.procedure_code']"))
+        .await
+        .unwrap()
+        .send_keys("99213")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name='line0.diagnosis_pointers']"))
+        .await
+        .unwrap()
+        .send_keys("1")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name='line0.charge']"))
+        .await
+        .unwrap()
+        .send_keys("125.00")
+        .await
+        .unwrap();
+    shot(client, "19-visit-form").await;
+    client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("findings")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("is a category, not a billable code"));
+    shot(client, "20-claim-findings").await;
+    client.find(Locator::LinkText("Fix the claim")).await.unwrap().click().await.unwrap();
+    let dx = client.wait().for_element(Locator::Id("diagnosis0")).await.unwrap();
+    dx.clear().await.unwrap();
+    dx.send_keys("E11.65").await.unwrap();
+    client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("findings")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("ready to send"), "fixed, the claim is ready");
+    client.goto(&format!("{base}/claims?status=ready")).await.unwrap();
+    shot(client, "21-claims").await;
+    client.goto(&format!("{base}/claims/send")).await.unwrap();
+    shot(client, "22-claims-send").await;
 
     // At phone width.
     client.set_window_size(390, 844).await.unwrap();
