@@ -95,6 +95,12 @@ pub enum ClaimCommand {
     },
     /// Read a 999 or 277CA and move the claims it names.
     Ack { file: PathBuf },
+    /// Take in the claims of an 837P from another system (all or nothing), adding the patients, payers, providers and coverages it names.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
     /// X12 files sent and received.
     Files,
     /// Write an X12 file Settle sent or received.
@@ -324,6 +330,36 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             }
             for u in &outcome.unmatched {
                 println!("  not matched: {u}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Import { file, as_of } => {
+            let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let outcome = store
+                .import_837p(org, &settle_store::claim_ops::Import837 { file_name: name, body }, as_of.unwrap_or(today))
+                .await?;
+            println!(
+                "Imported {} claim(s); added {} patient account(s), {} payer(s), {} provider(s), {} coverage(s).",
+                outcome.claims.len(),
+                outcome.accounts_added.len(),
+                outcome.payers_added.len(),
+                outcome.providers_added.len(),
+                outcome.coverages_added
+            );
+            for c in &outcome.claims {
+                println!(
+                    "  {} (theirs {}) {} {}{}",
+                    c.claim_number,
+                    c.their_number,
+                    c.account_number,
+                    c.status,
+                    if c.errors > 0 {
+                        format!(", {} error(s) to fix", c.errors)
+                    } else {
+                        String::new()
+                    }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

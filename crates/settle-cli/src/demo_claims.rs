@@ -247,6 +247,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             place_of_service: if i % 17 == 0 { "02".into() } else { "11".into() },
             diagnoses,
             lines,
+            stated_total: None,
         };
         let draft = i % 41 == 40;
         let view = store.create_claim(org, &NewClaim { claim: input, draft }, as_of, None).await?;
@@ -333,6 +334,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             rendering_npi: view.rendering_npi,
             place_of_service: view.place_of_service,
             diagnoses: view.diagnoses,
+            stated_total: None,
             lines: view
                 .lines
                 .iter()
@@ -383,6 +385,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             rendering_npi: Some(doctors[i % doctors.len()].clone()),
             place_of_service: "11".into(),
             diagnoses: vec!["I10".into()],
+            stated_total: None,
             lines: vec![ClaimLineInput {
                 date_of_service: dos,
                 procedure_code: "99213".into(),

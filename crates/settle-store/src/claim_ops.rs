@@ -112,6 +112,10 @@ pub struct ClaimInput {
     /// ICD-10-CM codes, with or without the dot; the first is the principal.
     pub diagnoses: Vec<String>,
     pub lines: Vec<ClaimLineInput>,
+    /// The claim total as another system stated it (CLM02), checked against
+    /// the lines; left out, the sum of the lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_total: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -791,7 +795,10 @@ impl Store {
             diagnoses: diagnoses.clone(),
             place_of_service: place.clone(),
             lines: lines.clone(),
-            stated_total: total,
+            stated_total: match input.stated_total.as_deref().filter(|t| !t.trim().is_empty()) {
+                Some(text) => Money::parse(text.trim(), account.currency).map_err(|e| bad("stated_total", e))?,
+                None => total,
+            },
             frequency,
             payer_claim_number: payer_claim_number.to_string(),
             other_lines: other_lines(conn, org.org_id, account.account_id, exclude).await?,
@@ -1387,6 +1394,7 @@ impl Store {
             place_of_service: row.try_get(4)?,
             diagnoses: split_list(&row.try_get::<String, _>(5)?),
             lines,
+            stated_total: None,
         })
     }
 
@@ -2197,4 +2205,384 @@ fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::Claim
             })
             .collect(),
     })
+}
+
+// ---------------------------------------------------------------- 837P in
+
+/// An 837P from another system, to take its claims in.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Import837 {
+    pub file_name: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ImportedClaim {
+    /// The other system's claim number (CLM01).
+    pub their_number: String,
+    pub claim_number: String,
+    pub account_number: String,
+    pub status: String,
+    pub errors: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Import837Outcome {
+    pub claims: Vec<ImportedClaim>,
+    pub payers_added: Vec<String>,
+    pub providers_added: Vec<String>,
+    pub accounts_added: Vec<String>,
+    pub coverages_added: i64,
+}
+
+fn x12_date(field: &str, text: &str, at: usize) -> std::result::Result<Date, String> {
+    let ok = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit());
+    let date = ok
+        .then(|| Date::new(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?).ok())
+        .flatten();
+    date.ok_or_else(|| format!("segment {at}: {field} {text:?} is not a date (CCYYMMDD)"))
+}
+
+fn title(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut c = lower.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "234 Seaway St, Miami, FL 33111": street and city in title case.
+fn titled_address(p: &settle_x12::p837::PersonIn) -> Option<String> {
+    p.address()
+        .map(|_| format!("{}, {}, {} {}", title(&p.street), title(&p.city), p.state.to_ascii_uppercase(), p.zip))
+}
+
+/// A claim read from the file, checked, with what it needs from the books.
+struct Incoming {
+    claim: settle_x12::p837::ClaimIn,
+    patient: settle_x12::p837::PersonIn,
+    relationship: &'static str,
+    born: Date,
+    filing: ClaimFilingIndicator,
+    first_date: Date,
+}
+
+impl Store {
+    /// Takes in the claims of an 837P from another system, all or nothing:
+    /// every problem in the file is reported by segment and nothing is
+    /// written, or every claim is entered (and scrubbed), with the payers,
+    /// providers, patients and coverages it names added where missing.
+    pub async fn import_837p(&self, org: &Organisation, cmd: &Import837, today: Date) -> Result<Import837Outcome> {
+        let parsed = settle_x12::read(cmd.body.as_bytes());
+        let mut problems: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == settle_x12::Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
+        let (claims, loose) = settle_x12::p837::read_837p(&parsed);
+        problems.extend(loose.iter().map(|d| d.to_string()));
+        let mut incoming = Vec::new();
+        for c in claims {
+            let at = c.segment_number;
+            problems.extend(c.problems.iter().map(|d| format!("claim {}: {d}", c.claim_number)));
+            let (relationship, patient) = match &c.patient {
+                None => ("self", c.subscriber.clone()),
+                Some((code, p)) => (
+                    match code.as_str() {
+                        "01" => "spouse",
+                        "19" => "child",
+                        _ => "other",
+                    },
+                    p.clone(),
+                ),
+            };
+            let born = match x12_date("the patient's date of birth (DMG02)", &patient.date_of_birth, at) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    problems.push(format!("claim {}: {e}", c.claim_number));
+                    None
+                }
+            };
+            let filing = ClaimFilingIndicator::parse(&c.filing_indicator);
+            if filing.is_none() {
+                problems.push(format!(
+                    "claim {}: SBR09 {:?} is not a claim filing indicator Settle bills (MB, MC, HM, CI, BL)",
+                    c.claim_number, c.filing_indicator
+                ));
+            }
+            if c.payer_id.is_empty() {
+                problems.push(format!("claim {}: no payer id (NM109 of 2010BB)", c.claim_number));
+            }
+            if c.subscriber.id.is_empty() {
+                problems.push(format!("claim {}: no member id (NM109 of 2010BA)", c.claim_number));
+            }
+            for (label, npi) in [("billing", Some(&c.billing.npi)), ("rendering", c.rendering.as_ref().map(|r| &r.npi))] {
+                if let Some(npi) = npi {
+                    if let Err(e) = Npi::parse(npi) {
+                        problems.push(format!("claim {}: the {label} provider's NPI: {e}", c.claim_number));
+                    }
+                }
+            }
+            let mut first = None;
+            for line in &c.lines {
+                match x12_date("the date of service (DTP*472)", &line.date_of_service, line.segment_number) {
+                    Ok(d) => first = Some(first.map_or(d, |f: Date| f.min(d))),
+                    Err(e) => problems.push(format!("claim {}: {e}", c.claim_number)),
+                }
+                if line.qualifier != "HC" {
+                    problems.push(format!(
+                        "claim {}: segment {}: procedure qualifier {:?} is not HC (CPT/HCPCS)",
+                        c.claim_number, line.segment_number, line.qualifier
+                    ));
+                } else if let Err(e) = ProcedureCode::parse(&line.procedure) {
+                    problems.push(format!("claim {}: segment {}: {e}", c.claim_number, line.segment_number));
+                }
+            }
+            if let (Some(born), Some(filing), Some(first_date)) = (born, filing, first) {
+                incoming.push(Incoming {
+                    claim: c,
+                    patient,
+                    relationship,
+                    born,
+                    filing,
+                    first_date,
+                });
+            }
+        }
+        if incoming.is_empty() && problems.is_empty() {
+            problems.push("the file holds no professional claims".into());
+        }
+        if !problems.is_empty() {
+            let shown = problems.len().min(50);
+            let more = if problems.len() > shown {
+                format!(" (and {} more)", problems.len() - shown)
+            } else {
+                String::new()
+            };
+            return Err(bad(
+                "file",
+                format!("{}: nothing imported: {}{more}", cmd.file_name, problems[..shown].join("; ")),
+            ));
+        }
+
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let mut outcome = Import837Outcome::default();
+        for inc in &incoming {
+            let c = &inc.claim;
+            let account_number = self.import_patient(conn, org, inc, today, &mut outcome).await?;
+            let payer_code = c.payer_id.trim().to_ascii_uppercase();
+            let exists = sqlx::query("SELECT 1 FROM payer WHERE org_id = $1 AND payer_code = $2")
+                .bind(org.org_id)
+                .bind(&payer_code)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            if !exists {
+                let key = next_ids(conn, org.org_id, "payer", 1).await?;
+                sqlx::query(
+                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) VALUES ($1, $2, $3, $4, $5, 365, '', $6)",
+                )
+                .bind(org.org_id)
+                .bind(key)
+                .bind(&payer_code)
+                .bind(title(&c.payer_name))
+                .bind(inc.filing.code())
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+                outcome.payers_added.push(payer_code.clone());
+            }
+            for (p, billing) in [(Some(&c.billing), true), (c.rendering.as_ref(), false)] {
+                let Some(p) = p else { continue };
+                let npi = Npi::parse(&p.npi).map_err(|e| bad("file", e))?;
+                let exists = sqlx::query("SELECT 1 FROM provider WHERE org_id = $1 AND npi = $2")
+                    .bind(org.org_id)
+                    .bind(npi.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .is_some();
+                if exists {
+                    continue;
+                }
+                let key = next_ids(conn, org.org_id, "provider", 1).await?;
+                sqlx::query(
+                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(org.org_id)
+                .bind(key)
+                .bind(npi.as_str())
+                .bind(title(&p.name))
+                .bind(if p.entity == "2" { "organisation" } else { "person" })
+                .bind(p.taxonomy.to_ascii_uppercase())
+                .bind(if billing { p.tax_id.clone() } else { String::new() })
+                .bind(if billing { titled_address(&p.person).unwrap_or_default() } else { String::new() })
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+                outcome.providers_added.push(npi.as_str().to_string());
+            }
+            let account = self.account_by_number(conn, org.org_id, &account_number).await?;
+            let covered = coverages_of(conn, org.org_id, account.account_id)
+                .await?
+                .into_iter()
+                .any(|v| v.payer.code == payer_code);
+            if !covered {
+                let key = next_ids(conn, org.org_id, "coverage", 1).await?;
+                let priority = match c.priority.as_str() {
+                    "S" => "secondary",
+                    "T" => "tertiary",
+                    _ => "primary",
+                };
+                let subscriber = if inc.relationship == "self" {
+                    String::new()
+                } else {
+                    title(&format!("{} {}", c.subscriber.first, c.subscriber.last))
+                };
+                let from = Date::new(inc.first_date.year(), 1, 1).unwrap_or(inc.first_date);
+                sqlx::query(
+                    "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, effective_from, effective_to, created_at) \
+                     SELECT $1, $2, $3, payer_key, $4, $5, $6, $7, $8, $9, NULL, $10 FROM payer WHERE org_id = $1 AND payer_code = $11",
+                )
+                .bind(org.org_id)
+                .bind(key)
+                .bind(account.account_id)
+                .bind(&c.subscriber.id)
+                .bind(&c.group_number)
+                .bind(subscriber)
+                .bind(inc.relationship)
+                .bind(priority)
+                .bind(from.to_string())
+                .bind(now_text())
+                .bind(&payer_code)
+                .execute(&mut *conn)
+                .await?;
+                outcome.coverages_added += 1;
+            }
+            let input = ClaimInput {
+                account_number: account_number.clone(),
+                payer_code: Some(payer_code.clone()),
+                billing_npi: c.billing.npi.clone(),
+                rendering_npi: c.rendering.as_ref().map(|r| r.npi.clone()),
+                place_of_service: c.place_of_service.clone(),
+                diagnoses: c.diagnoses.clone(),
+                lines: c
+                    .lines
+                    .iter()
+                    .map(|l| ClaimLineInput {
+                        date_of_service: x12_date("", &l.date_of_service, 0).unwrap_or(inc.first_date),
+                        procedure_code: l.procedure.clone(),
+                        modifiers: l.modifiers.clone(),
+                        diagnosis_pointers: l.pointers.iter().filter_map(|p| p.parse().ok()).collect(),
+                        units: l.units.split('.').next().and_then(|u| u.parse().ok()).unwrap_or(0),
+                        charge: Some(l.charge.clone()),
+                        place_of_service: Some(l.place_of_service.clone()).filter(|p| !p.is_empty()),
+                    })
+                    .collect(),
+                stated_total: Some(c.total.clone()),
+            };
+            let prepared = self.prepare(conn, org, &input, today, None, ClaimFrequency::Original, "").await.map_err(|e| {
+                bad(
+                    "file",
+                    format!("{}: claim {} (segment {}): {e}", cmd.file_name, c.claim_number, c.segment_number),
+                )
+            })?;
+            let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+            let number = format!("CLM-{claim_id:06}");
+            insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Original, None, "").await?;
+            self.settle_status(
+                conn,
+                org,
+                claim_id,
+                &number,
+                &prepared,
+                false,
+                today,
+                &format!("imported from {} (their claim {})", cmd.file_name, c.claim_number),
+            )
+            .await?;
+            let head = claim_head_by_id(conn, org.org_id, claim_id).await?;
+            outcome.claims.push(ImportedClaim {
+                their_number: c.claim_number.clone(),
+                claim_number: number,
+                account_number,
+                status: head.status.as_str().into(),
+                errors: prepared.findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64,
+            });
+        }
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "claims.import",
+            &format!("file:{}", cmd.file_name),
+            None,
+            Some(&serde_json::to_value(&outcome)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The patient's account: found by name and date of birth, or opened.
+    async fn import_patient(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        inc: &Incoming,
+        today: Date,
+        outcome: &mut Import837Outcome,
+    ) -> Result<String> {
+        let name = title(&format!("{} {}", inc.patient.first, inc.patient.last));
+        let found = sqlx::query(
+            "SELECT a.account_number FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             WHERE a.org_id = $1 AND a.ar_kind = 'patient' AND p.date_of_birth = $2 AND LOWER(p.name) = LOWER($3) ORDER BY a.account_id LIMIT 1",
+        )
+        .bind(org.org_id)
+        .bind(inc.born.to_string())
+        .bind(&name)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = found {
+            return Ok(row.try_get(0)?);
+        }
+        let taken: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM account WHERE org_id = $1 AND account_number LIKE 'IMP-%'")
+            .bind(org.org_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let number = format!("IMP-{:06}", taken + 1);
+        let address = titled_address(&inc.patient);
+        let mut batch = Batch::default();
+        self.stage_account(
+            conn,
+            org,
+            &NewAccount {
+                account_number: number.clone(),
+                party: NewParty {
+                    kind: "person".into(),
+                    name,
+                    date_of_birth: Some(inc.born),
+                    sex: Some(inc.patient.sex.clone()).filter(|s| Sex::parse(s).is_some()),
+                    address,
+                    ..NewParty::default()
+                },
+                ar_kind: "patient".into(),
+                currency: None,
+                payment_terms: None,
+                opened_on: today,
+            },
+            &mut batch,
+            &mut IdBlock::default(),
+        )
+        .await?;
+        batch.flush(conn, org.org_id).await?;
+        outcome.accounts_added.push(number.clone());
+        Ok(number)
+    }
 }

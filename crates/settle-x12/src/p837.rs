@@ -10,7 +10,7 @@ use settle_domain::codes::{IcdCode, Modifier, ProcedureCode};
 use settle_domain::money::Money;
 use settle_domain::Date;
 
-use crate::{write_interchange, Delimiters, Envelope, OutGroup, OutSegment, OutTransaction, WriteError};
+use crate::{write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutSegment, OutTransaction, Parsed, Segment, Severity, WriteError};
 
 pub const IMPLEMENTATION: &str = "005010X222A1";
 
@@ -311,4 +311,514 @@ pub fn write_837p(sub: &Submission) -> Result<String, WriteError> {
         }],
     };
     write_interchange(&envelope, &[group])
+}
+
+// ------------------------------------------------------------------ reading
+
+/// A person as an 837P names them (2010BA subscriber, 2010CA patient).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonIn {
+    pub last: String,
+    pub first: String,
+    /// NM109 (the member id, for a subscriber).
+    pub id: String,
+    /// DMG02, CCYYMMDD.
+    pub date_of_birth: String,
+    /// DMG03.
+    pub sex: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+impl PersonIn {
+    /// "street, city, ST zip" when the address is there.
+    pub fn address(&self) -> Option<String> {
+        (!self.street.is_empty() && !self.city.is_empty()).then(|| format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip))
+    }
+}
+
+/// A provider as an 837P names it (2010AA billing, 2310B rendering).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderIn {
+    /// NM102: 1 a person, 2 an organisation.
+    pub entity: String,
+    /// The organisation's name, or "FIRST LAST" for a person.
+    pub name: String,
+    pub npi: String,
+    pub taxonomy: String,
+    pub tax_id: String,
+    pub person: PersonIn,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineIn {
+    pub segment_number: usize,
+    /// SV101-1, HC for CPT/HCPCS.
+    pub qualifier: String,
+    pub procedure: String,
+    pub modifiers: Vec<String>,
+    pub charge: String,
+    pub units: String,
+    pub place_of_service: String,
+    pub pointers: Vec<String>,
+    /// DTP*472, CCYYMMDD (the first day of a range).
+    pub date_of_service: String,
+    /// REF*6R.
+    pub control_number: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimIn {
+    /// The CLM segment's number in the file.
+    pub segment_number: usize,
+    pub claim_number: String,
+    /// CLM02 as written.
+    pub total: String,
+    pub place_of_service: String,
+    pub frequency: String,
+    pub payer_claim_number: String,
+    pub billing: ProviderIn,
+    pub rendering: Option<ProviderIn>,
+    pub payer_name: String,
+    pub payer_id: String,
+    /// SBR01: P, S, T ...
+    pub priority: String,
+    pub group_number: String,
+    pub filing_indicator: String,
+    pub subscriber: PersonIn,
+    /// PAT01 and the patient, when the patient is a dependent.
+    pub patient: Option<(String, PersonIn)>,
+    /// ICD-10-CM codes as written (no dot), principal first.
+    pub diagnoses: Vec<String>,
+    pub lines: Vec<LineIn>,
+    /// What is wrong with this claim, by segment.
+    pub problems: Vec<Diagnostic>,
+}
+
+fn problem(segment: &Segment, element: Option<usize>, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        segment_number: segment.number,
+        segment_id: segment.id.clone(),
+        element,
+        offset: segment.offset,
+        message: message.into(),
+    }
+}
+
+enum Named {
+    None,
+    Billing,
+    Subscriber,
+    Patient,
+    Rendering,
+    Other,
+}
+
+/// Reads every professional claim in every 837 of the file. Claims come
+/// back with their own problems; problems outside any claim (a file that is
+/// no 837P at all) come back on their own.
+pub fn read_837p(parsed: &Parsed) -> (Vec<ClaimIn>, Vec<Diagnostic>) {
+    let mut claims: Vec<ClaimIn> = Vec::new();
+    let mut loose = Vec::new();
+    let mut seen = false;
+    for interchange in &parsed.interchanges {
+        for group in &interchange.groups {
+            for set in group.transactions.iter().filter(|t| t.kind() == "837") {
+                let version = set.st.value(3);
+                if !version.starts_with("005010X222") {
+                    loose.push(problem(
+                        &set.st,
+                        Some(3),
+                        format!("{version:?} is not a professional claim (005010X222A1); institutional (X223) and dental (X224) claims are not read"),
+                    ));
+                    continue;
+                }
+                seen = true;
+                read_set(&set.segments, &mut claims);
+            }
+        }
+    }
+    if !seen && loose.is_empty() {
+        loose.push(Diagnostic {
+            severity: Severity::Error,
+            segment_number: 0,
+            segment_id: String::new(),
+            element: None,
+            offset: 0,
+            message: "the file holds no 837 transaction set".into(),
+        });
+    }
+    (claims, loose)
+}
+
+fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
+    let mut billing = ProviderIn::default();
+    let mut sbr = (String::new(), String::new(), String::new());
+    let mut subscriber = PersonIn::default();
+    let mut payer = (String::new(), String::new());
+    let mut patient: Option<(String, PersonIn)> = None;
+    let mut named = Named::None;
+    let mut current: Option<ClaimIn> = None;
+    let mut in_other_payer = false;
+    let finish = |claim: Option<ClaimIn>, claims: &mut Vec<ClaimIn>| {
+        if let Some(mut c) = claim {
+            if c.lines.is_empty() {
+                c.problems.push(Diagnostic {
+                    severity: Severity::Error,
+                    segment_number: c.segment_number,
+                    segment_id: "CLM".into(),
+                    element: None,
+                    offset: 0,
+                    message: format!("claim {} has no service lines (LX/SV1)", c.claim_number),
+                });
+            }
+            claims.push(c);
+        }
+    };
+    for s in segments {
+        match s.id.as_str() {
+            "HL" => {
+                finish(current.take(), claims);
+                in_other_payer = false;
+                match s.value(3) {
+                    "20" => {
+                        billing = ProviderIn::default();
+                        named = Named::None;
+                    }
+                    "22" => {
+                        subscriber = PersonIn::default();
+                        payer = Default::default();
+                        patient = None;
+                        named = Named::None;
+                    }
+                    "23" => {
+                        patient = Some((String::new(), PersonIn::default()));
+                        named = Named::None;
+                    }
+                    _ => {}
+                }
+            }
+            "PRV" if current.is_none() && s.value(1) == "BI" => billing.taxonomy = s.value(3).to_string(),
+            "PRV" if matches!(named, Named::Rendering) => {
+                if let Some(r) = current.as_mut().and_then(|c| c.rendering.as_mut()) {
+                    r.taxonomy = s.value(3).to_string();
+                }
+            }
+            "SBR" if current.is_none() => sbr = (s.value(1).to_string(), s.value(3).to_string(), s.value(9).to_string()),
+            "SBR" => {
+                in_other_payer = true;
+                named = Named::Other;
+            }
+            "PAT" => {
+                if let Some(p) = patient.as_mut() {
+                    p.0 = s.value(1).to_string();
+                }
+            }
+            "NM1" if in_other_payer => named = Named::Other,
+            "NM1" => {
+                let (last, first, id) = (s.value(3).to_string(), s.value(4).to_string(), s.value(9).to_string());
+                let person = PersonIn {
+                    last: last.clone(),
+                    first: first.clone(),
+                    id: id.clone(),
+                    ..PersonIn::default()
+                };
+                named = Named::None;
+                match s.value(1) {
+                    "85" => {
+                        billing.entity = s.value(2).to_string();
+                        billing.name = if s.value(2) == "1" {
+                            format!("{first} {last}").trim().to_string()
+                        } else {
+                            last
+                        };
+                        billing.npi = id;
+                        billing.person = person;
+                        named = Named::Billing;
+                    }
+                    "IL" => {
+                        subscriber = person;
+                        named = Named::Subscriber;
+                    }
+                    "PR" => payer = (last, id),
+                    "QC" => {
+                        if let Some(p) = patient.as_mut() {
+                            p.1 = person;
+                        }
+                        named = Named::Patient;
+                    }
+                    "82" => {
+                        if let Some(c) = current.as_mut() {
+                            c.rendering = Some(ProviderIn {
+                                entity: s.value(2).to_string(),
+                                name: format!("{first} {last}").trim().to_string(),
+                                npi: id,
+                                person,
+                                ..ProviderIn::default()
+                            });
+                            named = Named::Rendering;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            "N3" | "N4" | "DMG" => {
+                let target = match named {
+                    Named::Billing => Some(&mut billing.person),
+                    Named::Subscriber => Some(&mut subscriber),
+                    Named::Patient => patient.as_mut().map(|p| &mut p.1),
+                    _ => None,
+                };
+                if let Some(p) = target {
+                    match s.id.as_str() {
+                        "N3" => {
+                            p.street = [s.value(1), s.value(2)]
+                                .iter()
+                                .filter(|v| !v.is_empty())
+                                .copied()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                        "N4" => {
+                            p.city = s.value(1).to_string();
+                            p.state = s.value(2).to_string();
+                            p.zip = s.value(3).to_string();
+                        }
+                        _ => {
+                            p.date_of_birth = s.value(2).to_string();
+                            p.sex = s.value(3).to_string();
+                        }
+                    }
+                }
+            }
+            "REF" if current.is_none() && matches!(named, Named::Billing) && matches!(s.value(1), "EI" | "SY") => billing.tax_id = s.value(2).to_string(),
+            "CLM" => {
+                finish(current.take(), claims);
+                in_other_payer = false;
+                named = Named::None;
+                current = Some(ClaimIn {
+                    segment_number: s.number,
+                    claim_number: s.value(1).to_string(),
+                    total: s.value(2).to_string(),
+                    place_of_service: s.component(5, 1).to_string(),
+                    frequency: s.component(5, 3).to_string(),
+                    billing: billing.clone(),
+                    payer_name: payer.0.clone(),
+                    payer_id: payer.1.clone(),
+                    priority: sbr.0.clone(),
+                    group_number: sbr.1.clone(),
+                    filing_indicator: sbr.2.clone(),
+                    subscriber: subscriber.clone(),
+                    patient: patient.clone(),
+                    ..ClaimIn::default()
+                });
+            }
+            "REF" if s.value(1) == "F8" => {
+                if let Some(c) = current.as_mut() {
+                    c.payer_claim_number = s.value(2).to_string();
+                }
+            }
+            "HI" => {
+                if let Some(c) = current.as_mut() {
+                    for (n, element) in s.elements.iter().enumerate() {
+                        for repetition in &element.repetitions {
+                            let qualifier = repetition.first().map_or("", String::as_str);
+                            let code = repetition.get(1).map_or("", String::as_str);
+                            match qualifier {
+                                "ABK" | "ABF" => c.diagnoses.push(code.to_string()),
+                                "BK" | "BF" => c.problems.push(problem(
+                                    s,
+                                    Some(n + 1),
+                                    format!("{code} is an ICD-9-CM diagnosis ({qualifier}); claims since October 2015 carry ICD-10-CM (ABK/ABF)"),
+                                )),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            "LX" => {
+                if let Some(c) = current.as_mut() {
+                    c.lines.push(LineIn {
+                        segment_number: s.number,
+                        ..LineIn::default()
+                    });
+                }
+            }
+            "SV1" => {
+                if let Some(line) = current.as_mut().and_then(|c| c.lines.last_mut()) {
+                    line.segment_number = s.number;
+                    line.qualifier = s.component(1, 1).to_string();
+                    line.procedure = s.component(1, 2).to_string();
+                    line.modifiers = (3..=6).map(|k| s.component(1, k).to_string()).filter(|m| !m.is_empty()).collect();
+                    line.charge = s.value(2).to_string();
+                    line.units = s.value(4).to_string();
+                    line.place_of_service = s.value(5).to_string();
+                    line.pointers = (1..=4).map(|k| s.component(7, k).to_string()).filter(|p| !p.is_empty()).collect();
+                } else if let Some(c) = current.as_mut() {
+                    c.problems.push(problem(s, None, "SV1 without the LX that starts its line"));
+                }
+            }
+            "DTP" if s.value(1) == "472" => {
+                if let Some(line) = current.as_mut().and_then(|c| c.lines.last_mut()) {
+                    line.date_of_service = s.value(3).split('-').next().unwrap_or("").to_string();
+                }
+            }
+            "REF" if s.value(1) == "6R" => {
+                if let Some(line) = current.as_mut().and_then(|c| c.lines.last_mut()) {
+                    line.control_number = s.value(2).to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    finish(current.take(), claims);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use settle_domain::money::Currency;
+
+    fn sample_submission() -> Submission {
+        let usd = Currency::from_code("USD").unwrap();
+        let person = |last: &str, first: &str, dob: &str, sex: Sex| PersonOut {
+            last: last.into(),
+            first: first.into(),
+            date_of_birth: Some(dob.parse().unwrap()),
+            sex,
+            address: PostalAddress::parse("236 N Main St, Miami, FL 33413").ok(),
+        };
+        let line = |code: &str, modifiers: &[&str], charge: &str| LineOut {
+            control_number: "CLM-1-1".into(),
+            date_of_service: "2026-11-02".parse().unwrap(),
+            procedure: ProcedureCode::parse(code).unwrap(),
+            modifiers: modifiers.iter().map(|m| Modifier::parse(m).unwrap()).collect(),
+            charge: Money::parse(charge, usd).unwrap(),
+            units: 2,
+            place_of_service: None,
+            diagnosis_pointers: vec![1, 2],
+        };
+        let claim = ClaimOut {
+            claim_number: "CLM-1".into(),
+            total: Money::parse("155.50", usd).unwrap(),
+            place_of_service: "11".into(),
+            frequency: ClaimFrequency::Replacement,
+            payer_claim_number: "ICN42".into(),
+            priority: 'P',
+            filing_indicator: "CI".into(),
+            group_number: "2222-SJ".into(),
+            subscriber: person("SMITH", "JANE", "1970-04-02", Sex::Female),
+            member_id: "JS001".into(),
+            dependent: Some(("19".into(), person("SMITH", "TED", "2012-05-01", Sex::Male))),
+            diagnoses: vec![IcdCode::parse("E11.9").unwrap(), IcdCode::parse("I10").unwrap()],
+            rendering: Some(RenderingOut {
+                last: "DOCTOR".into(),
+                first: "IMA".into(),
+                npi: "1003000126".into(),
+                taxonomy: "207Q00000X".into(),
+            }),
+            other_coverage: vec![],
+            lines: vec![line("99213", &["25"], "125.00"), line("82947", &[], "30.50")],
+        };
+        Submission {
+            submitter_name: "CLINIC".into(),
+            submitter_id: "587654321".into(),
+            contact_name: "BILLING".into(),
+            contact_phone: "3055552222".into(),
+            receiver_name: "KEY".into(),
+            receiver_id: "66783JJT".into(),
+            created_on: "2026-11-24".parse().unwrap(),
+            created_at: "1200".into(),
+            interchange_control: 7,
+            group_control: 7,
+            reference: "000007".into(),
+            production: false,
+            payer_name: "KEY INSURANCE".into(),
+            payer_id: "66783JJT".into(),
+            providers: vec![ProviderClaims {
+                billing: BillingProvider {
+                    name: "BEN KILDARE SERVICE".into(),
+                    npi: "1912301953".into(),
+                    taxonomy: "203BF0100Y".into(),
+                    tax_id: "587654321".into(),
+                    address: PostalAddress::parse("234 Seaway St, Miami, FL 33111-0000").unwrap(),
+                },
+                claims: vec![claim],
+            }],
+        }
+    }
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let text = write_837p(&sample_submission()).unwrap();
+        let parsed = crate::read(text.as_bytes());
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let (claims, loose) = read_837p(&parsed);
+        assert!(loose.is_empty(), "{loose:?}");
+        let c = &claims[0];
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!((c.claim_number.as_str(), c.total.as_str(), c.frequency.as_str()), ("CLM-1", "155.5", "7"));
+        assert_eq!(c.payer_claim_number, "ICN42");
+        assert_eq!(
+            (c.billing.npi.as_str(), c.billing.tax_id.as_str(), c.billing.person.zip.as_str()),
+            ("1912301953", "587654321", "331110000")
+        );
+        assert_eq!((c.subscriber.last.as_str(), c.subscriber.id.as_str()), ("SMITH", "JS001"));
+        let (relationship, patient) = c.patient.as_ref().unwrap();
+        assert_eq!(
+            (
+                relationship.as_str(),
+                patient.first.as_str(),
+                patient.date_of_birth.as_str(),
+                patient.sex.as_str()
+            ),
+            ("19", "TED", "20120501", "M")
+        );
+        assert_eq!(c.diagnoses, ["E119", "I10"]);
+        assert_eq!(c.rendering.as_ref().unwrap().taxonomy, "207Q00000X");
+        assert_eq!(c.lines.len(), 2);
+        assert_eq!(
+            (c.lines[0].procedure.as_str(), c.lines[0].modifiers.clone(), c.lines[0].units.as_str()),
+            ("99213", vec!["25".to_string()], "2")
+        );
+        assert_eq!(
+            (c.lines[1].charge.as_str(), c.lines[1].pointers.clone(), c.lines[1].date_of_service.as_str()),
+            ("30.5", vec!["1".to_string(), "2".to_string()], "20261102")
+        );
+    }
+
+    #[test]
+    fn every_public_837_sample_reads_or_says_why_not() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/x12/linuxforhealth");
+        let mut professional = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if !name.contains(".837") {
+                continue;
+            }
+            let parsed = crate::read(&std::fs::read(&path).unwrap());
+            let (claims, loose) = read_837p(&parsed);
+            if name.ends_with(".837i") {
+                assert!(loose[0].message.contains("not a professional claim"), "{name}: {loose:?}");
+                continue;
+            }
+            assert!(loose.is_empty(), "{name}: {loose:?}");
+            assert!(!claims.is_empty(), "{name}");
+            for c in &claims {
+                professional += 1;
+                assert!(!c.claim_number.is_empty() && !c.lines.is_empty(), "{name}: {c:?}");
+                assert!(!c.billing.npi.is_empty() || !c.billing.name.is_empty(), "{name}");
+                // These samples predate ICD-10: each ICD-9 code is named with its segment.
+                for p in &c.problems {
+                    assert!(p.segment_id == "HI" && p.message.contains("ICD-9-CM"), "{name}: {p}");
+                }
+            }
+        }
+        assert!(professional >= 18, "{professional}");
+    }
 }

@@ -274,6 +274,22 @@ pub async fn import_acknowledgment(
     Ok((StatusCode::CREATED, Json(state.store.import_acknowledgment(&p.org, &cmd).await?)))
 }
 
+/// Take in the claims of an 837P from another system, all or nothing:
+/// every problem is named by segment, or every claim is entered and scrubbed.
+#[utoipa::path(post, path = "/api/v1/claims/import", tag = "claims", request_body = settle_store::claim_ops::Import837,
+    responses((status = 201, body = settle_store::claim_ops::Import837Outcome)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn import_claims(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<settle_store::claim_ops::Import837>,
+) -> ApiResult<(StatusCode, Json<settle_store::claim_ops::Import837Outcome>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.import_837p(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
 /// X12 files sent (837P) and received (999, 277CA), newest first.
 #[utoipa::path(get, path = "/api/v1/x12-files", tag = "claims",
     responses((status = 200, body = Vec<X12FileView>)),

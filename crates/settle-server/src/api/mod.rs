@@ -86,6 +86,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::list_coverages, claims::add_coverage))
         .routes(routes!(claims::list_claims, claims::create_claim))
         .routes(routes!(claims::check_claim))
+        .routes(routes!(claims::import_claims))
         .routes(routes!(claims::show_claim, claims::edit_claim))
         .routes(routes!(claims::scrub_claim))
         .routes(routes!(claims::correct_claim))

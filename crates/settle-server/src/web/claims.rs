@@ -473,6 +473,7 @@ fn read_form(form: &FormData, errors: &mut Errors) -> (ClaimInput, Vec<LineRow>,
         place_of_service: form.get("place_of_service"),
         diagnoses: diagnoses_boxes.iter().filter(|d| !d.trim().is_empty()).cloned().collect(),
         lines,
+        stated_total: None,
     };
     (input, rows, diagnoses_boxes)
 }

@@ -2,6 +2,7 @@
 //! the payer's receivable, sent as 837P, acknowledged, corrected and voided,
 //! with the books verified after each step.
 
+use settle_store::claim_ops::Import837;
 use settle_store::claim_ops::*;
 use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
 use settle_store::office::SettingsUpdate;
@@ -102,6 +103,7 @@ fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> Cl
         rendering_npi: None,
         place_of_service: "11".into(),
         diagnoses: diagnoses.iter().map(|d| d.to_string()).collect(),
+        stated_total: None,
         lines: vec![
             ClaimLineInput {
                 date_of_service: date("2026-11-02"),
@@ -505,6 +507,7 @@ async fn visit_of(store: &Store, org: &Organisation, number: &str) -> ClaimInput
         rendering_npi: c.rendering_npi,
         place_of_service: c.place_of_service,
         diagnoses: c.diagnoses,
+        stated_total: None,
         lines: c
             .lines
             .iter()
@@ -551,5 +554,130 @@ async fn bad_acknowledgments_change_nothing() {
             .unwrap_err();
         assert!(not_ack.to_string().contains("no 999 or 277"), "{name}: {not_ack}");
         assert!(store.x12_files(&org).await.unwrap().is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refused_whole() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        for (account, dx, code) in [("P-1", "E11.9", "99213"), ("P-2", "J06.9", "99392")] {
+            let claim = store
+                .create_claim(
+                    &org,
+                    &NewClaim {
+                        claim: visit(account, &[dx], code, vec![1]),
+                        draft: false,
+                    },
+                    today,
+                    None,
+                )
+                .await
+                .unwrap();
+            assert_eq!(claim.status, "ready", "{name}: {:#?}", claim.findings);
+        }
+        store
+            .update_settings(
+                &org,
+                &SettingsUpdate {
+                    default_terms: "net30".into(),
+                    aging_buckets: "30,60,90,120".into(),
+                    writeoff_approval_limit: "100.00".into(),
+                    x12_submitter_id: None,
+                    x12_contact_phone: Some("3055552222".into()),
+                    scrub_rules_off: None,
+                },
+            )
+            .await
+            .unwrap();
+        let sent = store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+
+        let other = store.create_organisation("other", "Other Practice", "USD").await.unwrap();
+        let outcome = store
+            .import_837p(
+                &other,
+                &Import837 {
+                    file_name: "from-clinic.837".into(),
+                    body: sent.body.clone(),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert_eq!(outcome.claims.len(), 2, "{name}: {outcome:#?}");
+        assert_eq!(
+            (outcome.accounts_added.len(), outcome.payers_added.len(), outcome.coverages_added),
+            (2, 1, 2),
+            "{name}: {outcome:#?}"
+        );
+        assert!(outcome.claims.iter().all(|c| c.status == "ready"), "{name}: {outcome:#?}");
+        let imported = store.claim(&other, &outcome.claims[1].claim_number).await.unwrap();
+        assert_eq!(
+            (imported.patient_name.as_str(), imported.total.as_str(), imported.coverage_priority.as_str()),
+            ("Ted Smith", "155.50", "primary"),
+            "{name}"
+        );
+        assert_eq!(imported.lines[0].procedure_code, "99392", "{name}");
+        let coverage = &store.coverages(&other, &imported.account_number).await.unwrap()[0];
+        assert_eq!(
+            (coverage.relationship.as_str(), coverage.subscriber_name.as_str()),
+            ("child", "Jane Smith"),
+            "{name}"
+        );
+        // The same file again finds the same patients, and the scrubber calls the claims duplicates.
+        let again = store
+            .import_837p(
+                &other,
+                &Import837 {
+                    file_name: "again.837".into(),
+                    body: sent.body.clone(),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert!(
+            again.accounts_added.is_empty() && again.claims.iter().all(|c| c.status == "scrubbed"),
+            "{name}: {again:#?}"
+        );
+        assert_verified(store, &other).await;
+
+        // A file from 2006 (ICD-9 codes): refused whole, each code named by segment.
+        let old = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/x12/linuxforhealth/demo.example1.837")).unwrap();
+        let before = store.claims(&other, &ClaimFilter::default()).await.unwrap().len();
+        let refused = store
+            .import_837p(
+                &other,
+                &Import837 {
+                    file_name: "example1.837".into(),
+                    body: old,
+                },
+                today,
+            )
+            .await
+            .unwrap_err();
+        let text = refused.to_string();
+        assert!(
+            text.contains("nothing imported") && text.contains("segment 29 (HI), element HI01: 0340 is an ICD-9-CM diagnosis"),
+            "{name}: {text}"
+        );
+        assert_eq!(
+            store.claims(&other, &ClaimFilter::default()).await.unwrap().len(),
+            before,
+            "{name}: nothing half-imported"
+        );
     }
 }
