@@ -93,7 +93,7 @@ pub enum ClaimCommand {
         #[arg(long)]
         as_of: Option<Date>,
     },
-    /// Read a 999 or 277CA and move the claims it names.
+    /// Read a 999 or 277CA and move the claims it names, or a 271 into the coverages it answers.
     Ack { file: PathBuf },
     /// Take in the claims of an 837P from another system (all or nothing), adding the patients, payers, providers and coverages it names.
     Import {
@@ -327,6 +327,19 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             }
             for a in &outcome.unchanged {
                 println!("  {} stays {}: {}", a.claim_number, a.status, a.note);
+            }
+            for e in &outcome.eligibility {
+                println!(
+                    "  {} with {}: {} {} {}{}{}{}",
+                    e.account_number,
+                    e.payer_code,
+                    e.status,
+                    e.plan_name,
+                    e.plan_begin.as_deref().map(|b| format!("from {b} ")).unwrap_or_default(),
+                    e.copay.as_deref().map(|c| format!("copay {c} ")).unwrap_or_default(),
+                    e.coinsurance_percent.as_deref().map(|c| format!("coinsurance {c}% ")).unwrap_or_default(),
+                    e.deductible.as_deref().map(|c| format!("deductible {c}")).unwrap_or_default()
+                );
             }
             for u in &outcome.unmatched {
                 println!("  not matched: {u}");

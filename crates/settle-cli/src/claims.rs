@@ -74,8 +74,20 @@ pub enum CoverageCommand {
         #[arg(long)]
         to: Option<Date>,
     },
-    /// A patient account's coverages, primary first.
+    /// A patient account's coverages, primary first, with their latest eligibility answers.
     List { account: String },
+    /// Ask the payer whether a coverage is active: writes a 270 (read the 271 back with `settle claim ack`).
+    Check {
+        account: String,
+        #[arg(long)]
+        payer: String,
+        /// The day to ask about; today if absent.
+        #[arg(long)]
+        date: Option<Date>,
+        /// Where to write the 270; printed if absent.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> Result<()> {
@@ -178,6 +190,48 @@ pub async fn coverage(store: &Store, org: &Organisation, command: CoverageComman
                     c.effective_from,
                     c.effective_to.as_deref().unwrap_or("open")
                 );
+            }
+            for e in store.eligibility(org, &account).await? {
+                println!(
+                    "eligibility {} with {}: {}{}{}{}{}{}",
+                    e.service_date,
+                    e.payer_code,
+                    e.status,
+                    if e.plan_name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", e.plan_name)
+                    },
+                    e.copay.map(|c| format!(", copay {c}")).unwrap_or_default(),
+                    e.coinsurance_percent.map(|c| format!(", coinsurance {c}%")).unwrap_or_default(),
+                    e.deductible.map(|c| format!(", deductible {c}")).unwrap_or_default(),
+                    if e.message.is_empty() { String::new() } else { format!(" ({})", e.message) }
+                );
+            }
+        }
+        CoverageCommand::Check { account, payer, date, out } => {
+            let today = jiff::Zoned::now().date();
+            let asked = store
+                .ask_eligibility(
+                    org,
+                    &settle_store::eligibility::AskEligibility {
+                        account_number: account,
+                        payer_code: payer,
+                        service_date: date,
+                    },
+                    today,
+                )
+                .await?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &asked.body)?;
+                    println!(
+                        "Wrote the 270 to {} (trace {}); read the payer's 271 with `settle claim ack FILE`.",
+                        path.display(),
+                        asked.trace
+                    );
+                }
+                None => print!("{}", asked.body),
             }
         }
     }

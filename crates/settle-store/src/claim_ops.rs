@@ -352,9 +352,12 @@ pub struct AckApplied {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AckOutcome {
-    /// 999 or 277CA.
+    /// 999, 277CA or 271.
     pub kind: String,
     pub file_id: i64,
+    /// Coverages a 271 answered for.
+    #[serde(default)]
+    pub eligibility: Vec<crate::eligibility::EligibilityView>,
     /// Claims whose status changed.
     pub applied: Vec<AckApplied>,
     /// Claims named that were already past this (a second import of one
@@ -1770,6 +1773,7 @@ impl Store {
         let mut outcome = AckOutcome {
             kind: String::new(),
             file_id: 0,
+            eligibility: vec![],
             applied: vec![],
             unchanged: vec![],
             unmatched: vec![],
@@ -1823,6 +1827,9 @@ impl Store {
                     }
                 }
             }
+        } else if kinds.iter().any(|k| k == "271") {
+            outcome.kind = "271".into();
+            self.apply_271(conn, org, &parsed, &mut outcome).await?;
         } else if kinds.iter().any(|k| k == "277") {
             outcome.kind = "277CA".into();
             for ack in settle_x12::ack::read_277ca(&parsed).map_err(as_error)? {

@@ -15,6 +15,7 @@
 //! No I/O, no clock: dates, times and control numbers are arguments.
 
 pub mod ack;
+pub mod elig;
 mod envelope;
 pub mod p837;
 mod read;

@@ -315,3 +315,42 @@ pub async fn show_x12_file(State(state): State<AppState>, Auth(p): Auth, Path(id
     state.store.audit_event(p.org.org_id, "x12_file.read", &format!("x12_file:{id}"), None).await?;
     Ok(Json(X12FileBody { file, body }))
 }
+
+/// Ask a payer whether a patient's coverage is active: the 270 is written
+/// and kept; post the payer's 271 to `/api/v1/acknowledgments`.
+#[utoipa::path(post, path = "/api/v1/eligibility", tag = "claims", request_body = settle_store::eligibility::AskEligibility,
+    responses((status = 201, body = settle_store::eligibility::EligibilityAsked)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn ask_eligibility(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<settle_store::eligibility::AskEligibility>,
+) -> ApiResult<(StatusCode, Json<settle_store::eligibility::EligibilityAsked>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.ask_eligibility(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
+/// A patient's eligibility checks and what the payers answered, newest first.
+#[utoipa::path(get, path = "/api/v1/accounts/{number}/eligibility", tag = "claims",
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 200, body = Vec<settle_store::eligibility::EligibilityView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_eligibility(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Vec<settle_store::eligibility::EligibilityView>>> {
+    let checks = state.store.eligibility(&p.org, &number).await?;
+    state
+        .store
+        .audit_event(
+            p.org.org_id,
+            "eligibility.read",
+            &format!("account:{}", number.trim().to_ascii_uppercase()),
+            None,
+        )
+        .await?;
+    Ok(Json(checks))
+}

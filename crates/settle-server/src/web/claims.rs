@@ -737,3 +737,20 @@ pub async fn import_ack(State(state): State<AppState>, ctx: Ctx, form: FormData)
         }
     }
 }
+
+/// Writes a 270 for one of the patient's coverages; the page links the file.
+pub async fn ask_eligibility(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let cmd = settle_store::eligibility::AskEligibility {
+        account_number: number.clone(),
+        payer_code: form.get("payer_code"),
+        service_date: None,
+    };
+    let msg = match state.store.ask_eligibility(&ctx.principal.org, &cmd, today()).await {
+        Ok(asked) => format!(
+            "The 270 for {} is written (file {}, trace {}): download it from Send claims and send it to the payer; read the 271 on Read a 999, 277CA or 271.",
+            cmd.payer_code, asked.file_id, asked.trace
+        ),
+        Err(e) => super::sentence(&e.to_string()),
+    };
+    Redirect::to(&format!("/accounts/{}?msg={}", encode(&number), encode(&msg))).into_response()
+}

@@ -100,6 +100,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/{number}/correct", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/void", Needs(ClaimsWrite)),
     ("GET", "/x12-files/{id}", Needs(ClaimsWrite)),
+    ("POST", "/accounts/{number}/eligibility", Needs(ClaimsWrite)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
 ];
@@ -153,6 +154,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/{number}/correct", post(claims::correct))
         .route("/claims/{number}/void", post(claims::void))
         .route("/x12-files/{id}", get(claims::x12_file))
+        .route("/accounts/{number}/eligibility", post(claims::ask_eligibility))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }

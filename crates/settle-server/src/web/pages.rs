@@ -263,7 +263,15 @@ pub struct AccountPage<'a> {
     pub errors: Errors,
     pub note_text: String,
     pub coverages: Vec<settle_store::claims::CoverageView>,
+    pub eligibility: Vec<settle_store::eligibility::EligibilityView>,
     pub claims: Vec<settle_store::claim_ops::ClaimSummary>,
+}
+
+impl AccountPage<'_> {
+    /// The latest eligibility answer for a coverage's payer.
+    pub fn eligibility_of(&self, payer_code: &str) -> Option<&settle_store::eligibility::EligibilityView> {
+        self.eligibility.iter().find(|e| e.payer_code == payer_code)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -284,6 +292,11 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     let pending = state.store.pending_approvals_on(org, &a.summary.account_number).await.map_err(fail)?;
     let cutoff = super::today().checked_sub(jiff::ToSpan::days(90)).map(|d| d.to_string()).unwrap_or_default();
     let past_due_90 = a.items.iter().any(|i| i.status == "open" && i.balance != "0.00" && i.due_date < cutoff);
+    let eligibility = if a.summary.ar_kind == "patient" {
+        state.store.eligibility(org, &a.summary.account_number).await.map_err(fail)?
+    } else {
+        Vec::new()
+    };
     let (coverages, claims) = if a.summary.ar_kind == "patient" {
         let filter = settle_store::claim_ops::ClaimFilter {
             account_number: Some(a.summary.account_number.clone()),
@@ -298,6 +311,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
         (Vec::new(), Vec::new())
     };
     Ok(AccountPage {
+        eligibility,
         coverages,
         claims,
         ctx: Some(ctx),

@@ -681,3 +681,82 @@ async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refus
         );
     }
 }
+
+#[tokio::test]
+async fn eligibility_asked_with_a_270_and_answered_by_a_271() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let asked = store
+            .ask_eligibility(
+                &org,
+                &settle_store::eligibility::AskEligibility {
+                    account_number: "P-2".into(),
+                    payer_code: "66783JJT".into(),
+                    service_date: None,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert!(
+            asked.body.contains("NM1*03*1*SMITH*TED") && asked.body.contains(&format!("TRN*1*{}", asked.trace)),
+            "{name}: {}",
+            asked.body
+        );
+        let answer = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/x12/linuxforhealth/dependent-health-benefit-check.271"
+        ))
+        .unwrap()
+        .replace("93175-012547", &asked.trace)
+        .replace("DTP*346*D8*20060101", "DTP*346*D8*20260101~DTP*347*D8*20261231")
+        .replace("SE*28*4321", "SE*29*4321");
+        let read = store
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "answer.271".into(),
+                    body: answer.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(read.kind, "271", "{name}");
+        let e = &read.eligibility[0];
+        assert_eq!(
+            (e.status.as_str(), e.plan_name.as_str(), e.copay.as_deref()),
+            ("active", "GOLD 123 PLAN", Some("10.00")),
+            "{name}: {e:#?}"
+        );
+        assert_eq!(
+            (e.plan_begin.as_deref(), e.plan_end.as_deref()),
+            (Some("2026-01-01"), Some("2026-12-31")),
+            "{name}"
+        );
+        let coverage = store.coverages(&org, "P-2").await.unwrap();
+        assert_eq!(
+            coverage[0].effective_to.as_deref(),
+            Some("2026-12-31"),
+            "{name}: the plan's end is the coverage's"
+        );
+        assert_eq!(store.eligibility(&org, "P-2").await.unwrap()[0].status, "active", "{name}");
+        // An answer to a question never asked is reported, not applied.
+        let stray = store
+            .import_acknowledgment(
+                &org,
+                &ImportAcknowledgment {
+                    file_name: "stray.271".into(),
+                    body: answer.replace(&asked.trace, "SOMEONE-ELSE"),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            stray.eligibility.is_empty() && stray.unmatched[0].contains("SOMEONE-ELSE"),
+            "{name}: {stray:#?}"
+        );
+    }
+}
