@@ -36,6 +36,8 @@ pub enum BenchCommand {
     Api(crate::bench_api::ApiBench),
     /// Server time of the dashboard, search and account page on a large book.
     Pages(crate::bench_pages::PagesBench),
+    /// Sending claims as 837P and reading X12, beside pyx12 on the same file.
+    X12(crate::bench_x12::X12Bench),
 }
 
 fn peak_rss_mib() -> Option<u64> {
@@ -117,6 +119,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         } => (transactions, accounts, charges_only, dir),
         BenchCommand::Api(args) => return crate::bench_api::run(args).await,
         BenchCommand::Pages(args) => return crate::bench_pages::run(args).await,
+        BenchCommand::X12(args) => return crate::bench_x12::run(args).await,
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());

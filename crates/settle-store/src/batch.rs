@@ -85,6 +85,10 @@ tables! {
     CREDIT_NOTE = "credit_note" ["org_id", "credit_note_id", "credit_note_number", "account_id", "amount_minor", "issue_date", "memo", "entry_id"];
     REFUND = "refund" ["org_id", "refund_id", "account_id", "amount_minor", "method", "reference", "refund_date", "entry_id"];
     IDEMPOTENCY_KEY = "idempotency_key" ["org_id", "idem_key", "request_sha256", "response", "created_at"];
+    COVERAGE = "coverage" ["org_id", "coverage_key", "account_id", "payer_key", "member_id", "group_number", "subscriber_name", "relationship", "priority", "effective_from", "effective_to", "created_at"];
+    CLAIM = "claim" ["org_id", "claim_id", "claim_number", "account_id", "payer_key", "coverage_key", "billing_provider_key", "rendering_provider_key", "place_of_service", "frequency", "replaces_claim_id", "payer_claim_number", "diagnoses", "currency", "total_minor", "status", "status_reason", "findings", "scrubbed_on", "charged_entry_id", "batch_id", "created_at", "updated_at"];
+    CLAIM_LINE = "claim_line" ["org_id", "claim_id", "line_no", "date_of_service", "procedure_code", "modifiers", "diagnosis_pointers", "units", "charge_minor", "place_of_service", "item_id"];
+    CLAIM_EVENT = "claim_event" ["org_id", "claim_id", "seq", "status", "note", "actor", "at"];
     AUDIT_LOG = "audit_log" ["org_id", "seq", "at", "actor", "address", "action", "record", "before_json", "after_json", "prev_hash", "hash"];
 }
 

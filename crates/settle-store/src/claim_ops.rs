@@ -9,7 +9,7 @@
 //! taken off once money has been applied to it. Every status change is a
 //! `claim_event` row. Every write is one transaction with its audit row.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use settle_domain::account::PartyKind;
@@ -500,57 +500,47 @@ fn payer_from_row(row: &AnyRow) -> Result<PayerRow> {
 }
 
 async fn coverages_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Vec<CoverageRow>> {
-    let rows = sqlx::query(
-        "SELECT c.coverage_key, c.priority, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.effective_from, c.effective_to, \
-         y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id \
-         FROM coverage c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
-         WHERE c.org_id = $1 AND c.account_id = $2 ORDER BY c.coverage_key",
-    )
-    .bind(org_id)
-    .bind(account_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CoverageRow {
-                coverage_key: r.try_get(0)?,
-                priority: r.try_get(1)?,
-                member_id: r.try_get(2)?,
-                group_number: r.try_get(3)?,
-                subscriber_name: r.try_get(4)?,
-                relationship: r.try_get(5)?,
-                from: parse_date(&r.try_get::<String, _>(6)?)?,
-                to: r.try_get::<Option<String>, _>(7)?.map(|d| parse_date(&d)).transpose()?,
-                payer: PayerRow {
-                    payer_key: r.try_get(8)?,
-                    code: r.try_get(9)?,
-                    name: r.try_get(10)?,
-                    filing: filing(&r.try_get::<String, _>(11)?)?,
-                    timely_days: u32::try_from(r.try_get::<i64, _>(12)?).unwrap_or(365),
-                    account_id: r.try_get(13)?,
-                },
-            })
-        })
-        .collect()
+    Ok(coverages_in(conn, org_id, Scope::Account(account_id))
+        .await?
+        .remove(&account_id)
+        .unwrap_or_default())
 }
 
-async fn provider_by_npi(conn: &mut AnyConnection, org_id: i64, field: &'static str, npi: &str) -> Result<ProviderRow> {
-    let npi = Npi::parse(npi).map_err(|e| bad(field, e))?;
-    let row = sqlx::query("SELECT provider_key, npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1 AND npi = $2")
-        .bind(org_id)
-        .bind(npi.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| {
-            bad(
-                field,
-                format!(
-                    "no provider with NPI {}; add it with `settle provider add` or on the Providers page",
-                    npi.as_str()
-                ),
-            )
-        })?;
-    provider_from_row(&row)
+/// Coverages by account id, for the accounts in scope.
+async fn coverages_in(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<CoverageRow>>> {
+    let rows = sqlx::query(&format!(
+        "SELECT c.coverage_key, c.priority, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.effective_from, c.effective_to, \
+         y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id, c.account_id \
+         FROM coverage c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+         WHERE c.org_id = $1 AND {} ORDER BY c.coverage_key",
+        scope.on("c.account_id")
+    ))
+    .bind(org_id)
+    .bind(scope.key())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: HashMap<i64, Vec<CoverageRow>> = HashMap::new();
+    for r in &rows {
+        out.entry(r.try_get(14)?).or_default().push(CoverageRow {
+            coverage_key: r.try_get(0)?,
+            priority: r.try_get(1)?,
+            member_id: r.try_get(2)?,
+            group_number: r.try_get(3)?,
+            subscriber_name: r.try_get(4)?,
+            relationship: r.try_get(5)?,
+            from: parse_date(&r.try_get::<String, _>(6)?)?,
+            to: r.try_get::<Option<String>, _>(7)?.map(|d| parse_date(&d)).transpose()?,
+            payer: PayerRow {
+                payer_key: r.try_get(8)?,
+                code: r.try_get(9)?,
+                name: r.try_get(10)?,
+                filing: filing(&r.try_get::<String, _>(11)?)?,
+                timely_days: u32::try_from(r.try_get::<i64, _>(12)?).unwrap_or(365),
+                account_id: r.try_get(13)?,
+            },
+        });
+    }
+    Ok(out)
 }
 
 async fn provider_by_key(conn: &mut AnyConnection, org_id: i64, key: i64) -> Result<ProviderRow> {
@@ -593,35 +583,61 @@ async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> R
     })
 }
 
-/// The same patient's lines on other live original claims.
-async fn other_lines(conn: &mut AnyConnection, org_id: i64, account_id: i64, exclude: Option<i64>) -> Result<Vec<BilledLine>> {
-    let rows = sqlx::query(
-        "SELECT c.claim_number, l.date_of_service, l.procedure_code, l.modifiers FROM claim c \
+/// Which accounts a bulk read covers.
+#[derive(Clone, Copy)]
+enum Scope {
+    Account(i64),
+    /// The accounts of a payer's ready claims (by payer key).
+    ReadyFor(i64),
+}
+
+impl Scope {
+    /// The condition on an account id column, over $1 (org) and $2.
+    fn on(self, column: &str) -> String {
+        match self {
+            Scope::Account(_) => format!("{column} = $2"),
+            Scope::ReadyFor(_) => format!("{column} IN (SELECT account_id FROM claim WHERE org_id = $1 AND payer_key = $2 AND status = 'ready')"),
+        }
+    }
+    fn key(self) -> i64 {
+        match self {
+            Scope::Account(k) | Scope::ReadyFor(k) => k,
+        }
+    }
+}
+
+/// Lines on live original claims, by account, each with its claim id.
+async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<(i64, BilledLine)>>> {
+    let rows = sqlx::query(&format!(
+        "SELECT c.account_id, c.claim_id, c.claim_number, l.date_of_service, l.procedure_code, l.modifiers FROM claim c \
          JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
-         WHERE c.org_id = $1 AND c.account_id = $2 AND c.status <> 'closed' AND c.frequency = '1' AND c.claim_id <> $3",
-    )
+         WHERE c.org_id = $1 AND c.status <> 'closed' AND c.frequency = '1' AND {}",
+        scope.on("c.account_id")
+    ))
     .bind(org_id)
-    .bind(account_id)
-    .bind(exclude.unwrap_or(-1))
+    .bind(scope.key())
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::new();
+    let mut out: HashMap<i64, Vec<(i64, BilledLine)>> = HashMap::new();
     for r in rows {
         let (Ok(procedure), Ok(modifiers)) = (
-            ProcedureCode::parse(&r.try_get::<String, _>(2)?),
-            split_list(&r.try_get::<String, _>(3)?)
+            ProcedureCode::parse(&r.try_get::<String, _>(4)?),
+            split_list(&r.try_get::<String, _>(5)?)
                 .iter()
                 .map(|m| Modifier::parse(m))
                 .collect::<Result<Vec<_>, _>>(),
         ) else {
             continue;
         };
-        out.push(BilledLine {
-            claim_number: r.try_get(0)?,
-            date_of_service: parse_date(&r.try_get::<String, _>(1)?)?,
-            procedure,
-            modifiers,
-        });
+        out.entry(r.try_get(0)?).or_default().push((
+            r.try_get(1)?,
+            BilledLine {
+                claim_number: r.try_get(2)?,
+                date_of_service: parse_date(&r.try_get::<String, _>(3)?)?,
+                procedure,
+                modifiers,
+            },
+        ));
     }
     Ok(out)
 }
@@ -651,28 +667,69 @@ fn address_finding(rule: &str, field: &str, x12: &str, who: &str, address: Optio
     }
 }
 
-impl Store {
-    /// Resolves and checks a claim's input against the books: refuses what
-    /// cannot be a claim at all (unknown account, payer, provider; codes of
-    /// the wrong shape), and scrubs the rest into findings.
-    async fn prepare(
-        &self,
-        conn: &mut AnyConnection,
-        org: &Organisation,
-        input: &ClaimInput,
-        today: Date,
-        exclude: Option<i64>,
-        frequency: ClaimFrequency,
-        payer_claim_number: &str,
-    ) -> Result<Prepared> {
-        let account = self.account_by_number(conn, org.org_id, &input.account_number).await?;
+/// What the scrubber needs to know about a claim's parties, loaded once
+/// (for one claim, or for every claim of a batch).
+#[derive(Default)]
+struct Books {
+    rules_off: Vec<String>,
+    /// By account number: the account and its patient.
+    accounts: HashMap<String, (AccountRow, Patient)>,
+    /// By account id.
+    coverages: HashMap<i64, Vec<CoverageRow>>,
+    /// By NPI.
+    providers: HashMap<String, ProviderRow>,
+    payers: HashSet<String>,
+    /// By account id: lines on live original claims, with their claim id.
+    billed: HashMap<i64, Vec<(i64, BilledLine)>>,
+}
+
+impl Books {
+    async fn load_parties(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        let rows = sqlx::query("SELECT provider_key, npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            let p = provider_from_row(r)?;
+            self.providers.insert(p.npi.clone(), p);
+        }
+        let rows = sqlx::query("SELECT payer_code FROM payer WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            self.payers.insert(r.try_get(0)?);
+        }
+        Ok(())
+    }
+
+    fn provider(&self, field: &'static str, npi: &str) -> Result<ProviderRow> {
+        let npi = Npi::parse(npi).map_err(|e| bad(field, e))?;
+        self.providers.get(npi.as_str()).cloned().ok_or_else(|| {
+            bad(
+                field,
+                format!(
+                    "no provider with NPI {}; add it with `settle provider add` or on the Providers page",
+                    npi.as_str()
+                ),
+            )
+        })
+    }
+
+    /// Builds and scrubs a claim from its input and these books.
+    fn build(&self, input: &ClaimInput, today: Date, exclude: Option<i64>, frequency: ClaimFrequency, payer_claim_number: &str) -> Result<Prepared> {
+        let number = settle_domain::account::AccountNumber::parse(&input.account_number).map_err(|e| bad("account_number", e))?;
+        let (account, patient) = self
+            .accounts
+            .get(number.as_str())
+            .cloned()
+            .ok_or_else(|| StoreError::not_found("account", number.as_str()))?;
         if account.ar_kind != settle_domain::account::ArKind::Patient {
             return Err(bad(
                 "account_number",
                 format!("account {} is not a patient account; claims are for patients", account.account_number),
             ));
         }
-        let patient = patient_of(conn, org.org_id, account.account_id).await?;
         let Some(date_of_birth) = patient.date_of_birth else {
             return Err(bad(
                 "account_number",
@@ -703,27 +760,7 @@ impl Store {
                 .transpose()?;
             let charge = match l.charge.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(text) => Money::parse(text.trim().trim_start_matches('$'), account.currency).map_err(|e| at("charge", &e))?,
-                None => {
-                    let modifier = modifiers.first().map(|m| m.as_str().to_string()).unwrap_or_default();
-                    let fee = self
-                        .fee_in(conn, org.org_id, crate::claims::CHARGE_MASTER, procedure.as_str(), &modifier, l.date_of_service)
-                        .await?
-                        .ok_or_else(|| {
-                            at(
-                                "charge",
-                                &format!(
-                                    "no charge given and the charge master has no price for {} on {}; give the charge or import the charge master",
-                                    procedure.as_str(),
-                                    l.date_of_service
-                                ),
-                            )
-                        })?;
-                    let minor = fee
-                        .amount_minor()
-                        .checked_mul(i64::from(l.units.max(1)))
-                        .ok_or_else(|| at("charge", &"the charge is too large"))?;
-                    Money::from_minor(minor, fee.currency())
-                }
+                None => return Err(at("charge", &"no charge given")),
             };
             lines.push(ServiceLine {
                 date_of_service: l.date_of_service,
@@ -741,13 +778,18 @@ impl Store {
         }
         let place = PlaceOfService::parse(&input.place_of_service).map_err(|e| bad("place_of_service", e))?;
         let first_date = lines.iter().map(|l| l.date_of_service).min().unwrap_or(today);
-        let all = coverages_of(conn, org.org_id, account.account_id).await?;
+        let all = self.coverages.get(&account.account_id).cloned().unwrap_or_default();
         let coverage = match input.payer_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => {
                 let code = code.to_ascii_uppercase();
                 let mut with_payer: Vec<&CoverageRow> = all.iter().filter(|c| c.payer.code == code).collect();
                 if with_payer.is_empty() {
-                    payer_by_code(conn, org.org_id, &code).await?;
+                    if !self.payers.contains(&code) {
+                        return Err(bad(
+                            "payer_code",
+                            format!("no payer {code}; add it with `settle payer add` or on the Payers page"),
+                        ));
+                    }
                     return Err(bad(
                         "payer_code",
                         format!("account {} has no coverage with {code}; add the coverage first", account.account_number),
@@ -773,9 +815,9 @@ impl Store {
             .filter(|c| c.coverage_key != coverage.coverage_key && c.covers(first_date))
             .cloned()
             .collect();
-        let billing = provider_by_npi(conn, org.org_id, "billing_npi", &input.billing_npi).await?;
+        let billing = self.provider("billing_npi", &input.billing_npi)?;
         let rendering = match input.rendering_npi.as_deref().filter(|n| !n.trim().is_empty()) {
-            Some(npi) => Some(provider_by_npi(conn, org.org_id, "rendering_npi", npi).await?),
+            Some(npi) => Some(self.provider("rendering_npi", npi)?),
             None => None,
         };
         let total = lines
@@ -804,10 +846,13 @@ impl Store {
             },
             frequency,
             payer_claim_number: payer_claim_number.to_string(),
-            other_lines: other_lines(conn, org.org_id, account.account_id, exclude).await?,
+            other_lines: self
+                .billed
+                .get(&account.account_id)
+                .map(|v| v.iter().filter(|(id, _)| Some(*id) != exclude).map(|(_, l)| l.clone()).collect())
+                .unwrap_or_default(),
         };
-        let settings = self.settings(org).await?;
-        let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &settings.scrub_rules_off);
+        let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &self.rules_off);
         findings.extend(address_finding(
             "billing_address",
             "billing_npi",
@@ -851,6 +896,81 @@ impl Store {
             claim,
             findings,
         })
+    }
+}
+
+impl Store {
+    /// Resolves and checks one claim's input against the books: refuses what
+    /// cannot be a claim at all (unknown account, payer, provider; codes of
+    /// the wrong shape), and scrubs the rest into findings.
+    #[allow(clippy::too_many_arguments)]
+    async fn prepare(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        input: &ClaimInput,
+        today: Date,
+        exclude: Option<i64>,
+        frequency: ClaimFrequency,
+        payer_claim_number: &str,
+    ) -> Result<Prepared> {
+        let account = self.account_by_number(conn, org.org_id, &input.account_number).await?;
+        let patient = patient_of(conn, org.org_id, account.account_id).await?;
+        let mut books = Books {
+            rules_off: self.settings(org).await?.scrub_rules_off,
+            ..Books::default()
+        };
+        books.load_parties(conn, org.org_id).await?;
+        books
+            .coverages
+            .insert(account.account_id, coverages_of(conn, org.org_id, account.account_id).await?);
+        books.billed.insert(
+            account.account_id,
+            billed_lines(conn, org.org_id, Scope::Account(account.account_id))
+                .await?
+                .remove(&account.account_id)
+                .unwrap_or_default(),
+        );
+        let input = self.fill_charges(conn, org.org_id, input, account.currency).await?;
+        books.accounts.insert(account.account_number.clone(), (account, patient));
+        books.build(&input, today, exclude, frequency, payer_claim_number)
+    }
+
+    /// Lines entered without a charge take the charge master's price.
+    async fn fill_charges(&self, conn: &mut AnyConnection, org_id: i64, input: &ClaimInput, currency: Currency) -> Result<ClaimInput> {
+        let mut input = input.clone();
+        for (i, l) in input.lines.iter_mut().enumerate() {
+            if l.charge.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+                continue;
+            }
+            let at = |f: &str, e: &dyn std::fmt::Display| bad("lines", format!("lines[{i}].{f}: {e}"));
+            let procedure = ProcedureCode::parse(&l.procedure_code).map_err(|e| at("procedure_code", &e))?;
+            let modifier = l
+                .modifiers
+                .iter()
+                .find(|m| !m.trim().is_empty())
+                .map(|m| m.trim().to_ascii_uppercase())
+                .unwrap_or_default();
+            let fee = self
+                .fee_in(conn, org_id, crate::claims::CHARGE_MASTER, procedure.as_str(), &modifier, l.date_of_service)
+                .await?
+                .ok_or_else(|| {
+                    at(
+                        "charge",
+                        &format!(
+                            "no charge given and the charge master has no price for {} on {}; give the charge or import the charge master",
+                            procedure.as_str(),
+                            l.date_of_service
+                        ),
+                    )
+                })?;
+            let minor = fee
+                .amount_minor()
+                .checked_mul(i64::from(l.units.max(1)))
+                .ok_or_else(|| at("charge", &"the charge is too large"))?;
+            l.charge = Some(Money::from_minor(minor, currency).to_decimal_string());
+        }
+        Ok(input)
     }
 
     async fn fee_in(&self, conn: &mut AnyConnection, org_id: i64, schedule: &str, code: &str, modifier: &str, date: Date) -> Result<Option<Money>> {
@@ -1587,25 +1707,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
-        let ids: Vec<(i64, String)> =
-            sqlx::query("SELECT claim_id, claim_number FROM claim WHERE org_id = $1 AND payer_key = $2 AND status = 'ready' ORDER BY claim_id")
-                .bind(org.org_id)
-                .bind(payer.payer_key)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<_>>()?;
+        let ready = self.ready_batch(conn, org, &payer, &settings).await?;
         let mut held = Vec::new();
         let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
         let mut sent = Vec::new();
         let mut total = Money::zero(Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?);
-        for (claim_id, number) in &ids {
-            let head = claim_head_by_id(conn, org.org_id, *claim_id).await?;
-            let input = self.stored_input(conn, org, *claim_id).await?;
-            let prepared = self
-                .prepare(conn, org, &input, today, Some(*claim_id), head.frequency, &head.payer_claim_number)
-                .await?;
+        let (books, claims) = ready;
+        for (head, input) in &claims {
+            let (claim_id, number) = (&head.claim_id, &head.number);
+            let prepared = books.build(input, today, Some(*claim_id), head.frequency, &head.payer_claim_number)?;
             if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
                 set_status(
                     conn,
@@ -1623,7 +1733,7 @@ impl Store {
                 continue;
             }
             total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
-            let out = claim_out(number, &head, &prepared)?;
+            let out = claim_out(number, head, &prepared)?;
             by_provider
                 .entry(prepared.billing.provider_key)
                 .or_insert_with(|| (prepared.billing.clone(), Vec::new()))
@@ -1705,22 +1815,8 @@ impl Store {
         .bind(now_text())
         .execute(&mut *conn)
         .await?;
-        for (claim_id, _) in &sent {
-            sqlx::query("UPDATE claim SET batch_id = $3 WHERE org_id = $1 AND claim_id = $2")
-                .bind(org.org_id)
-                .bind(claim_id)
-                .bind(file_id)
-                .execute(&mut *conn)
-                .await?;
-            set_status_keep_findings(
-                conn,
-                org.org_id,
-                *claim_id,
-                ClaimStatus::Submitted,
-                &format!("sent in 837P file {file_id} (ISA13 {control:09})"),
-            )
-            .await?;
-        }
+        let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
+        mark_submitted(conn, org.org_id, &ids, file_id, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
         audit::append(
             conn,
             self.for_update(),
@@ -1741,6 +1837,98 @@ impl Store {
             held,
             body,
         })
+    }
+
+    /// A payer's ready claims (locked), read back as inputs, with the books
+    /// to scrub them against, in a handful of queries whatever their number.
+    async fn ready_batch(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        payer: &PayerRow,
+        settings: &crate::office::OrgSettings,
+    ) -> Result<(Books, Vec<(ClaimHead, ClaimInput)>)> {
+        let scope = Scope::ReadyFor(payer.payer_key);
+        let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
+        let rows = sqlx::query(&format!(
+            "SELECT c.claim_id, c.claim_number, c.status, c.frequency, c.payer_claim_number, c.replaces_claim_id, c.charged_entry_id, \
+             a.account_number, b.npi, r.npi, c.place_of_service, c.diagnoses \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
+             LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
+             WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY c.claim_id{lock}"
+        ))
+        .bind(org.org_id)
+        .bind(payer.payer_key)
+        .fetch_all(&mut *conn)
+        .await?;
+        let lines = sqlx::query(
+            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, c.currency \
+             FROM claim_line l JOIN claim c ON c.org_id = l.org_id AND c.claim_id = l.claim_id \
+             WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY l.claim_id, l.line_no",
+        )
+        .bind(org.org_id)
+        .bind(payer.payer_key)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut by_claim: HashMap<i64, Vec<ClaimLineInput>> = HashMap::new();
+        for l in &lines {
+            let cur = Currency::from_code(&l.try_get::<String, _>(8)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            by_claim.entry(l.try_get(0)?).or_default().push(ClaimLineInput {
+                date_of_service: parse_date(&l.try_get::<String, _>(1)?)?,
+                procedure_code: l.try_get(2)?,
+                modifiers: split_list(&l.try_get::<String, _>(3)?),
+                diagnosis_pointers: split_list(&l.try_get::<String, _>(4)?).iter().filter_map(|p| p.parse().ok()).collect(),
+                units: u32::try_from(l.try_get::<i64, _>(5)?).unwrap_or(0),
+                charge: Some(fmt(l.try_get(6)?, cur)),
+                place_of_service: l.try_get(7)?,
+            });
+        }
+        let mut claims = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let head = head_from_row(r)?;
+            let input = ClaimInput {
+                account_number: r.try_get(7)?,
+                payer_code: Some(payer.code.clone()),
+                billing_npi: r.try_get(8)?,
+                rendering_npi: r.try_get(9)?,
+                place_of_service: r.try_get(10)?,
+                diagnoses: split_list(&r.try_get::<String, _>(11)?),
+                lines: by_claim.remove(&head.claim_id).unwrap_or_default(),
+                stated_total: None,
+            };
+            claims.push((head, input));
+        }
+        let mut books = Books {
+            rules_off: settings.scrub_rules_off.clone(),
+            ..Books::default()
+        };
+        books.load_parties(conn, org.org_id).await?;
+        let accounts = sqlx::query(&format!(
+            "SELECT a.account_id, a.account_number, a.ar_kind, a.currency, a.status, a.payment_terms, a.balance_minor, a.credit_minor, \
+             p.name, p.date_of_birth, p.sex, \
+             (SELECT x.value FROM party_contact x WHERE x.org_id = p.org_id AND x.party_id = p.party_id AND x.kind = 'address' AND x.valid_to IS NULL \
+              ORDER BY x.contact_id DESC LIMIT 1) \
+             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND {}",
+            scope.on("a.account_id")
+        ))
+        .bind(org.org_id)
+        .bind(scope.key())
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &accounts {
+            let account = crate::ops::account_from_row(r)?;
+            let patient = Patient {
+                name: r.try_get(8)?,
+                date_of_birth: r.try_get::<Option<String>, _>(9)?.map(|d| parse_date(&d)).transpose()?,
+                sex: Sex::parse(&r.try_get::<String, _>(10)?).unwrap_or(Sex::Unknown),
+                address: r.try_get(11)?,
+            };
+            books.accounts.insert(account.account_number.clone(), (account, patient));
+        }
+        books.coverages = coverages_in(conn, org.org_id, scope).await?;
+        books.billed = billed_lines(conn, org.org_id, scope).await?;
+        Ok((books, claims))
     }
 
     /// Reads a 999 or 277CA and moves the claims it names: all of it, or
@@ -2115,6 +2303,49 @@ async fn set_status(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status
         .execute(&mut *conn)
         .await?;
     add_event(conn, org_id, claim_id, status, note).await
+}
+
+/// Marks many claims submitted in one file: statuses, file, and an event
+/// each, in a few statements whatever their number.
+async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_ids: &[i64], file_id: i64, note: &str) -> Result<()> {
+    let now = now_text();
+    let actor = current_actor().name;
+    for chunk in claim_ids.chunks(2_000) {
+        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        sqlx::query(&format!(
+            "UPDATE claim SET status = 'submitted', status_reason = $2, batch_id = $3, updated_at = $4 WHERE org_id = $1 AND claim_id IN ({list})"
+        ))
+        .bind(org_id)
+        .bind(note)
+        .bind(file_id)
+        .bind(&now)
+        .execute(&mut *conn)
+        .await?;
+        let seqs = sqlx::query(&format!(
+            "SELECT claim_id, CAST(MAX(seq) AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id IN ({list}) GROUP BY claim_id"
+        ))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let last: HashMap<i64, i64> = seqs.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+        let mut batch = Batch::default();
+        for id in chunk {
+            batch.add(
+                &batch::CLAIM_EVENT,
+                vec![
+                    org_id.into(),
+                    (*id).into(),
+                    (last.get(id).copied().unwrap_or(0) + 1).into(),
+                    "submitted".into(),
+                    note.into(),
+                    actor.clone().into(),
+                    now.clone().into(),
+                ],
+            );
+        }
+        batch.flush(conn, org_id).await?;
+    }
+    Ok(())
 }
 
 async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {

@@ -1,0 +1,360 @@
+//! `settle bench x12`: sending claims as 837P and reading X12, beside
+//! pyx12 reading the same file in the same run, printed as ratios.
+//!
+//! The book: N patients (a fifth of them dependents, a tenth with a
+//! secondary coverage), each with one ready claim of one to three lines,
+//! loaded straight into a scratch SQLite store. Measured: the whole export
+//! (every claim scrubbed again, the file written, recorded and every claim
+//! marked submitted in one transaction), the writing of the text alone, the
+//! X12 reader (bytes to envelopes) in MB/s, and the 837P reader (envelopes
+//! to claims); then pyx12's X12Reader over the same file.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use settle_domain::Date;
+use settle_store::batch::{self, Batch, V};
+use settle_store::bulk::BulkCommand;
+use settle_store::claim_ops::ExportClaims;
+use settle_store::claims::{NewPayer, NewProvider};
+use settle_store::office::SettingsUpdate;
+use settle_store::ops::{NewAccount, NewParty};
+use settle_store::{Location, Store};
+
+#[derive(clap::Args, Debug)]
+pub struct X12Bench {
+    /// Claims to send in one 837P.
+    #[arg(long, default_value_t = 100_000)]
+    pub claims: u32,
+    /// Where the scratch database and the file go (a temporary directory if absent).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Leave pyx12 out (it is the baseline; without it no ratio is printed).
+    #[arg(long)]
+    pub no_pyx12: bool,
+}
+
+const TARGET_EXPORT: Duration = Duration::from_secs(10);
+
+fn secs(d: Duration) -> String {
+    let ms = d.as_millis();
+    format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+/// Megabytes (10^6 bytes) per second, with one decimal, in integers.
+fn mb_per_s(bytes: usize, d: Duration) -> String {
+    let micros = d.as_micros().max(1);
+    let tenths = (bytes as u128 * 10) / micros;
+    format!("{}.{} MB/s", tenths / 10, tenths % 10)
+}
+
+fn ratio(ours: Duration, theirs: Duration) -> String {
+    let ours = ours.as_micros().max(1);
+    let theirs = theirs.as_micros().max(1);
+    let hundredths = (theirs * 100 + ours / 2) / ours;
+    format!("{}.{:02}x", hundredths / 100, hundredths % 100)
+}
+
+async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::ops::Organisation> {
+    let org = store.create_organisation("bench", "Bench Clinic", "USD").await?;
+    store
+        .add_payer(
+            &org,
+            &NewPayer {
+                payer_code: "60054".into(),
+                name: "Aetna".into(),
+                filing_indicator: "CI".into(),
+                timely_filing_days: 365,
+                address: String::new(),
+            },
+        )
+        .await?;
+    store
+        .add_payer(
+            &org,
+            &NewPayer {
+                payer_code: "MCRB1".into(),
+                name: "Medicare Part B".into(),
+                filing_indicator: "MB".into(),
+                timely_filing_days: 365,
+                address: String::new(),
+            },
+        )
+        .await?;
+    store
+        .add_provider(
+            &org,
+            &NewProvider {
+                npi: "1912301953".into(),
+                name: "Bench Family Medicine".into(),
+                kind: "organisation".into(),
+                taxonomy: "207Q00000X".into(),
+                tax_id: "376543210".into(),
+                address: "1200 Lincoln Ave, Springfield, IL 62704-1234".into(),
+            },
+        )
+        .await?;
+    let s = store.settings(&org).await?;
+    store
+        .update_settings(
+            &org,
+            &SettingsUpdate {
+                default_terms: s.default_terms,
+                aging_buckets: s.aging_buckets,
+                writeoff_approval_limit: s.writeoff_approval_limit,
+                x12_submitter_id: None,
+                x12_contact_phone: Some("2175550100".into()),
+                scrub_rules_off: None,
+            },
+        )
+        .await?;
+    let dos = today.checked_sub(jiff::ToSpan::days(10)).unwrap_or(today);
+    let accounts = (1..=claims).map(|n| {
+        Ok(BulkCommand::Account(NewAccount {
+            account_number: format!("P-{n:07}"),
+            party: NewParty {
+                kind: "person".into(),
+                name: format!("Pat{} Bench", n),
+                date_of_birth: Some(Date::new(1940 + (n % 70) as i16, 1 + (n % 12) as i8, 1 + (n % 28) as i8)?),
+                sex: Some(if n % 2 == 0 { "F" } else { "M" }.into()),
+                address: Some(format!("{} Oak Avenue, Springfield, IL 62701", n % 900 + 1)),
+                ..NewParty::default()
+            },
+            ar_kind: "patient".into(),
+            currency: None,
+            payment_terms: None,
+            opened_on: today,
+        }))
+    });
+    let accounts: Vec<BulkCommand> = accounts.collect::<std::result::Result<_, jiff::Error>>()?;
+    store.bulk_apply(&org, accounts, &mut |_| {}).await?;
+    // Account n has account_id n (the bulk load numbers them in order).
+    let mut tx = store.begin_write().await?;
+    let mut batch = Batch::default();
+    let now = "2026-01-01T00:00:00Z";
+    let mut coverage = 0i64;
+    let codes = ["99213", "99214", "36415", "80053", "83036"];
+    for n in 1..=i64::from(claims) {
+        coverage += 1;
+        let primary = coverage;
+        let child = n % 5 == 0;
+        batch.add(
+            &batch::COVERAGE,
+            vec![
+                org.org_id.into(),
+                primary.into(),
+                n.into(),
+                1i64.into(),
+                format!("W{n:08}").into(),
+                "G100".into(),
+                if child { format!("Parent{n} Bench") } else { String::new() }.into(),
+                if child { "child" } else { "self" }.into(),
+                "primary".into(),
+                "2025-01-01".into(),
+                V::NT(None),
+                now.into(),
+            ],
+        );
+        if n % 10 == 3 {
+            coverage += 1;
+            batch.add(
+                &batch::COVERAGE,
+                vec![
+                    org.org_id.into(),
+                    coverage.into(),
+                    n.into(),
+                    2i64.into(),
+                    format!("1EG{n:07}").into(),
+                    "".into(),
+                    "".into(),
+                    "self".into(),
+                    "secondary".into(),
+                    "2025-01-01".into(),
+                    V::NT(None),
+                    now.into(),
+                ],
+            );
+        }
+        let lines = 1 + n % 3;
+        let mut total = 0i64;
+        for l in 0..lines {
+            let charge = 4_500 + 1_000 * l;
+            total += charge;
+            batch.add(
+                &batch::CLAIM_LINE,
+                vec![
+                    org.org_id.into(),
+                    n.into(),
+                    (l + 1).into(),
+                    dos.into(),
+                    codes[((n + l) % 5) as usize].into(),
+                    if l == 0 && n % 4 == 0 { "25" } else { "" }.into(),
+                    "1 2".into(),
+                    1i64.into(),
+                    charge.into(),
+                    V::NT(None),
+                    V::NI(None),
+                ],
+            );
+        }
+        batch.add(
+            &batch::CLAIM,
+            vec![
+                org.org_id.into(),
+                n.into(),
+                format!("CLM-{n:07}").into(),
+                n.into(),
+                1i64.into(),
+                primary.into(),
+                1i64.into(),
+                V::NI(None),
+                "11".into(),
+                "1".into(),
+                V::NI(None),
+                "".into(),
+                "E119 I10".into(),
+                "USD".into(),
+                total.into(),
+                "ready".into(),
+                "".into(),
+                "[]".into(),
+                V::NT(None),
+                V::NI(None),
+                V::NI(None),
+                now.into(),
+                now.into(),
+            ],
+        );
+        if batch.row_count() >= 60_000 {
+            batch.flush(tx.conn(), org.org_id).await?;
+        }
+    }
+    batch.flush(tx.conn(), org.org_id).await?;
+    for (name, next) in [("coverage", coverage + 1), ("claim", i64::from(claims) + 1)] {
+        sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2")
+            .bind(org.org_id)
+            .bind(name)
+            .bind(next)
+            .execute(tx.conn())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// pyx12's X12Reader over the file: (seconds as a Duration, segments).
+fn pyx12_read(path: &std::path::Path) -> Result<(Duration, u64)> {
+    let script = "import sys, time, pyx12.x12file\nt = time.perf_counter()\nn = 0\nfor seg in pyx12.x12file.X12Reader(sys.argv[1]):\n    n += 1\nprint(int((time.perf_counter() - t) * 1e6), n)\n";
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .context("running python3 for pyx12 (pip install pyx12, or pass --no-pyx12)")?;
+    if !out.status.success() {
+        anyhow::bail!("pyx12 failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let micros: u64 = parts.next().context("pyx12 printed nothing")?.parse()?;
+    let segments: u64 = parts.next().context("pyx12 printed no count")?.parse()?;
+    Ok((Duration::from_micros(micros), segments))
+}
+
+pub async fn run(bench: &X12Bench) -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let dir = bench.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let today = jiff::Zoned::now().date();
+    let store = Store::open(&Location::DataDir(dir.join(format!("x12-{}", std::process::id())))).await?;
+    let started = Instant::now();
+    let org = seed(&store, bench.claims, today).await?;
+    eprintln!("bench x12: {} ready claims loaded in {}", bench.claims, secs(started.elapsed()));
+
+    let started = Instant::now();
+    let outcome = store
+        .export_claims(
+            &org,
+            &ExportClaims {
+                payer_code: "60054".into(),
+                production: false,
+            },
+            today,
+        )
+        .await?;
+    let export = started.elapsed();
+    anyhow::ensure!(
+        outcome.claims.len() == bench.claims as usize,
+        "sent {} of {} claims; held: {:?}",
+        outcome.claims.len(),
+        bench.claims,
+        outcome.held.first()
+    );
+    let path = dir.join("bench.837");
+    std::fs::write(&path, &outcome.body)?;
+    let bytes = outcome.body.len();
+
+    let started = Instant::now();
+    let parsed = settle_x12::read(outcome.body.as_bytes());
+    let read = started.elapsed();
+    anyhow::ensure!(parsed.diagnostics.is_empty(), "our own file has problems: {:?}", parsed.diagnostics.first());
+    let segments: usize = parsed
+        .interchanges
+        .iter()
+        .flat_map(|i| i.groups.iter().flat_map(|g| g.transactions.iter().map(|t| t.segments.len() + 2)))
+        .sum::<usize>()
+        + 4;
+    let started = Instant::now();
+    let (claims, loose) = settle_x12::p837::read_837p(&parsed);
+    let claims_read = started.elapsed();
+    anyhow::ensure!(loose.is_empty() && claims.len() == bench.claims as usize, "read back {} claims", claims.len());
+
+    println!("settle bench x12: {} claims, one 837P of {} bytes, {} segments", bench.claims, bytes, segments);
+    println!();
+    println!("| step | time | rate |");
+    println!("|---|---|---|");
+    println!(
+        "| export: scrub, write, record, mark submitted | {} | {} claims/s |",
+        secs(export),
+        (u128::from(bench.claims) * 1_000_000) / export.as_micros().max(1)
+    );
+    println!("| read X12 (bytes to envelopes) | {} | {} |", secs(read), mb_per_s(bytes, read));
+    println!(
+        "| read 837P (envelopes to claims) | {} | {} claims/s |",
+        secs(claims_read),
+        (u128::from(bench.claims) * 1_000_000) / claims_read.as_micros().max(1)
+    );
+    if !bench.no_pyx12 {
+        let (theirs, their_segments) = pyx12_read(&path)?;
+        println!(
+            "| pyx12 X12Reader, same file ({their_segments} segments) | {} | {} |",
+            secs(theirs),
+            mb_per_s(bytes, theirs)
+        );
+        println!();
+        println!("reading: Settle is {} pyx12's speed", ratio(read, theirs));
+        println!("export of {} claims against pyx12 only reading them: {}", bench.claims, ratio(export, theirs));
+    }
+    println!();
+    println!(
+        "target: export of 100,000 claims within {} s: {}",
+        TARGET_EXPORT.as_secs(),
+        if bench.claims < 100_000 {
+            "run with --claims 100000 to check".to_string()
+        } else if export <= TARGET_EXPORT {
+            "met".to_string()
+        } else {
+            format!("NOT met ({})", secs(export))
+        }
+    );
+    println!(
+        "target: X12 read at 100 MB/s or more: {}",
+        if (bytes as u128) * 10 / read.as_micros().max(1) >= 1000 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    Ok(())
+}
