@@ -608,10 +608,15 @@ impl Scope {
 
 /// Lines on live original claims, by account, each with its claim id.
 async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<(i64, BilledLine)>>> {
+    // A batch already holds its ready claims' lines; only the others are read.
+    let skip = match scope {
+        Scope::ReadyFor(_) => " AND c.status <> 'ready'",
+        Scope::Account(_) => "",
+    };
     let rows = sqlx::query(&format!(
         "SELECT c.account_id, c.claim_id, c.claim_number, l.date_of_service, l.procedure_code, l.modifiers FROM claim c \
          JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
-         WHERE c.org_id = $1 AND c.status <> 'closed' AND c.frequency = '1' AND {}",
+         WHERE c.org_id = $1 AND c.status <> 'closed' AND c.frequency = '1'{skip} AND {}",
         scope.on("c.account_id")
     ))
     .bind(org_id)
@@ -1863,7 +1868,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let lines = sqlx::query(
-            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, c.currency \
+            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service \
              FROM claim_line l JOIN claim c ON c.org_id = l.org_id AND c.claim_id = l.claim_id \
              WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY l.claim_id, l.line_no",
         )
@@ -1871,9 +1876,9 @@ impl Store {
         .bind(payer.payer_key)
         .fetch_all(&mut *conn)
         .await?;
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut by_claim: HashMap<i64, Vec<ClaimLineInput>> = HashMap::new();
         for l in &lines {
-            let cur = Currency::from_code(&l.try_get::<String, _>(8)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             by_claim.entry(l.try_get(0)?).or_default().push(ClaimLineInput {
                 date_of_service: parse_date(&l.try_get::<String, _>(1)?)?,
                 procedure_code: l.try_get(2)?,
@@ -1928,6 +1933,30 @@ impl Store {
         }
         books.coverages = coverages_in(conn, org.org_id, scope).await?;
         books.billed = billed_lines(conn, org.org_id, scope).await?;
+        // The batch's own original claims count too (each against the others).
+        for (head, input) in claims.iter().filter(|(h, _)| h.frequency == ClaimFrequency::Original) {
+            let Some((account, _)) = books.accounts.get(&input.account_number) else {
+                continue;
+            };
+            let account_id = account.account_id;
+            for l in &input.lines {
+                let (Ok(procedure), Ok(modifiers)) = (
+                    ProcedureCode::parse(&l.procedure_code),
+                    l.modifiers.iter().map(|m| Modifier::parse(m)).collect::<Result<Vec<_>, _>>(),
+                ) else {
+                    continue;
+                };
+                books.billed.entry(account_id).or_default().push((
+                    head.claim_id,
+                    BilledLine {
+                        claim_number: head.number.clone(),
+                        date_of_service: l.date_of_service,
+                        procedure,
+                        modifiers,
+                    },
+                ));
+            }
+        }
         Ok((books, claims))
     }
 

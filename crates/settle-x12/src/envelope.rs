@@ -149,12 +149,12 @@ pub fn assemble(segments: Vec<Segment>, diagnostics: &mut Vec<Diagnostic>) -> Ve
                         ));
                     }
                 }
-                if segment.elements.len() != 16 {
+                if segment.element_count() != 16 {
                     diagnostics.push(problem(
                         &segment,
                         None,
                         Severity::Error,
-                        format!("has {} elements; an ISA has 16", segment.elements.len()),
+                        format!("has {} elements; an ISA has 16", segment.element_count()),
                     ));
                 }
                 interchanges.push(Interchange {

@@ -55,41 +55,75 @@ impl Delimiters {
     }
 }
 
-/// One element: one or more repetitions, each one or more components.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Element {
-    pub repetitions: Vec<Vec<String>>,
+/// One element of a segment as read: one or more repetitions, each one or
+/// more components, split on demand from the element's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Element<'a> {
+    text: &'a str,
+    /// 0: the element is not split (ISA11 and ISA16 are separators themselves).
+    component: u8,
+    repetition: u8,
 }
 
-impl Element {
-    pub fn simple(value: impl Into<String>) -> Element {
-        Element {
-            repetitions: vec![vec![value.into()]],
+impl<'a> Element<'a> {
+    /// The element as written, separators included.
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    fn first_repetition(&self) -> &'a str {
+        match self.repetition {
+            0 => self.text,
+            r => self.text.split(r as char).next().unwrap_or(""),
         }
     }
 
     /// The first component of the first repetition ("" if empty).
-    pub fn value(&self) -> &str {
+    pub fn value(&self) -> &'a str {
         self.component(0)
     }
 
     /// Component `index` (from 0) of the first repetition, "" if absent.
-    pub fn component(&self, index: usize) -> &str {
-        self.repetitions.first().and_then(|r| r.get(index)).map_or("", String::as_str)
+    pub fn component(&self, index: usize) -> &'a str {
+        let first = self.first_repetition();
+        match self.component {
+            0 if index == 0 => first,
+            0 => "",
+            c => first.split(c as char).nth(index).unwrap_or(""),
+        }
+    }
+
+    /// Every repetition, each split into its components.
+    pub fn repetitions(&self) -> Vec<Vec<&'a str>> {
+        let split = |r: &'a str| -> Vec<&'a str> {
+            match self.component {
+                0 => vec![r],
+                c => r.split(c as char).collect(),
+            }
+        };
+        match self.repetition {
+            0 => vec![split(self.text)],
+            r => self.text.split(r as char).map(split).collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.repetitions.iter().all(|r| r.iter().all(String::is_empty))
+        self.text.bytes().all(|b| b == self.component || b == self.repetition)
     }
 }
 
-/// One segment as read, with where it was.
+/// One segment as read, with where it was. The text is kept once per
+/// segment; elements are views into it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
     /// "ISA", "CLM", "SV1", ...
     pub id: String,
-    /// Elements from 01; `elements[0]` is the segment's 01 element.
-    pub elements: Vec<Element>,
+    /// The segment's text after its id and the element separator.
+    text: String,
+    /// Each element's byte range in `text`.
+    spans: Vec<(u32, u32)>,
+    component: u8,
+    repetition: u8,
     /// The segment's number in the file, from 1 (the ISA).
     pub number: usize,
     /// Byte offset of the segment's first byte.
@@ -97,16 +131,61 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// A segment from its id and the text after it, split on `element`;
+    /// `component` and `repetition` 0 leave its elements unsplit.
+    pub fn new(id: String, text: String, element: u8, component: u8, repetition: u8, number: usize, offset: usize) -> Segment {
+        let mut spans = Vec::with_capacity(text.len() / 4 + 1);
+        if !text.is_empty() || element != 0 {
+            let mut start = 0u32;
+            for (i, b) in text.bytes().enumerate() {
+                if b == element {
+                    spans.push((start, i as u32));
+                    start = i as u32 + 1;
+                }
+            }
+            spans.push((start, text.len() as u32));
+        }
+        Segment {
+            id,
+            text,
+            spans,
+            component,
+            repetition,
+            number,
+            offset,
+        }
+    }
+
+    /// How many elements the segment has (counting empty ones written).
+    pub fn element_count(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Element `n`, counting as X12 does, from 1.
+    pub fn element(&self, n: usize) -> Option<Element<'_>> {
+        let (start, end) = *self.spans.get(n.checked_sub(1)?)?;
+        Some(Element {
+            text: &self.text[start as usize..end as usize],
+            component: self.component,
+            repetition: self.repetition,
+        })
+    }
+
+    /// Every element, from 01.
+    pub fn elements(&self) -> impl Iterator<Item = Element<'_>> {
+        (1..=self.spans.len()).filter_map(|n| self.element(n))
+    }
+
     /// Element `n` counting as X12 does, from 1 ("" if absent).
     pub fn value(&self, n: usize) -> &str {
-        n.checked_sub(1).and_then(|i| self.elements.get(i)).map_or("", Element::value)
+        self.element(n).map_or("", |e| e.value())
     }
 
     /// Component `c` (from 1) of element `n` (from 1).
     pub fn component(&self, n: usize, c: usize) -> &str {
-        match (n.checked_sub(1), c.checked_sub(1)) {
-            (Some(e), Some(c)) => self.elements.get(e).map_or("", |el| el.component(c)),
-            _ => "",
+        match c.checked_sub(1) {
+            Some(c) => self.element(n).map_or("", |e| e.component(c)),
+            None => "",
         }
     }
 }

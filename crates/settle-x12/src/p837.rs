@@ -623,10 +623,10 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
             }
             "HI" => {
                 if let Some(c) = current.as_mut() {
-                    for (n, element) in s.elements.iter().enumerate() {
-                        for repetition in &element.repetitions {
-                            let qualifier = repetition.first().map_or("", String::as_str);
-                            let code = repetition.get(1).map_or("", String::as_str);
+                    for (n, element) in s.elements().enumerate() {
+                        for repetition in element.repetitions() {
+                            let qualifier = repetition.first().copied().unwrap_or("");
+                            let code = repetition.get(1).copied().unwrap_or("");
                             match qualifier {
                                 "ABK" | "ABF" => c.diagnoses.push(code.to_string()),
                                 "BK" | "BF" => c.problems.push(problem(

@@ -1,7 +1,7 @@
 //! Bytes to segments, then segments to envelopes. Never panics.
 
 use crate::envelope::{self, Interchange};
-use crate::{Delimiters, Diagnostic, Element, Segment, Severity};
+use crate::{Delimiters, Diagnostic, Segment, Severity};
 
 /// Everything read from one file.
 #[derive(Clone, Debug, Default)]
@@ -170,8 +170,11 @@ fn parse_segment(raw: &[u8], d: Delimiters, number: usize, offset: usize, diagno
             String::from_utf8_lossy(raw)
         }
     };
-    let mut parts = text.split(d.element as char);
-    let id = parts.next().unwrap_or_default().trim().to_string();
+    let (id, rest) = match text.find(d.element as char) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (&text[..], None),
+    };
+    let id = id.trim();
     let id_ok = (2..=3).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) && id.as_bytes()[0].is_ascii_uppercase();
     if !id_ok {
         let shown: String = id.chars().take(20).collect();
@@ -185,24 +188,10 @@ fn parse_segment(raw: &[u8], d: Delimiters, number: usize, offset: usize, diagno
         });
         return None;
     }
-    let isa = id == "ISA";
-    let elements = parts
-        .map(|value| {
-            if isa {
-                // ISA11 and ISA16 are the separators themselves: never split.
-                return Element::simple(value);
-            }
-            let repetitions = if d.repetition != 0 {
-                value.split(d.repetition as char).map(|r| split_components(r, d)).collect()
-            } else {
-                vec![split_components(value, d)]
-            };
-            Element { repetitions }
-        })
-        .collect();
-    Some(Segment { id, elements, number, offset })
-}
-
-fn split_components(value: &str, d: Delimiters) -> Vec<String> {
-    value.split(d.component as char).map(str::to_string).collect()
+    // ISA11 and ISA16 are the separators themselves: never split.
+    let (component, repetition) = if id == "ISA" { (0, 0) } else { (d.component, d.repetition) };
+    Some(match rest {
+        Some(rest) => Segment::new(id.to_string(), rest.to_string(), d.element, component, repetition, number, offset),
+        None => Segment::new(id.to_string(), String::new(), 0, component, repetition, number, offset),
+    })
 }

@@ -158,9 +158,10 @@ impl Out {
             return Err(WriteError::SegmentId(segment.id.clone()));
         }
         let d = self.d;
-        let mut elements: Vec<String> = Vec::with_capacity(segment.elements.len());
+        // Written straight into the output; values never hold a delimiter
+        // (checked first), so trailing empty components and elements can be
+        // taken off afterwards by popping separators.
         for (index, element) in segment.elements.iter().enumerate() {
-            let mut repetitions = Vec::with_capacity(element.len());
             for repetition in element {
                 for value in repetition {
                     if let Some(bad) = value.bytes().find(|b| d.contains(*b) || *b == b'\r' || *b == b'\n') {
@@ -172,22 +173,33 @@ impl Out {
                         });
                     }
                 }
-                let mut components: Vec<&str> = repetition.iter().map(String::as_str).collect();
-                while components.len() > 1 && components.last().is_some_and(|c| c.is_empty()) {
-                    components.pop();
-                }
-                repetitions.push(components.join(&(d.component as char).to_string()));
             }
-            elements.push(repetitions.join(&(d.repetition as char).to_string()));
         }
-        while elements.last().is_some_and(String::is_empty) {
-            elements.pop();
-        }
+        let start = self.text.len();
         self.text.push_str(&segment.id);
-        for element in elements {
+        let id_end = self.text.len();
+        for element in &segment.elements {
             self.text.push(d.element as char);
-            self.text.push_str(&element);
+            for (r, repetition) in element.iter().enumerate() {
+                if r > 0 {
+                    self.text.push(d.repetition as char);
+                }
+                let repetition_start = self.text.len();
+                for (c, value) in repetition.iter().enumerate() {
+                    if c > 0 {
+                        self.text.push(d.component as char);
+                    }
+                    self.text.push_str(value);
+                }
+                while self.text.len() > repetition_start && self.text.ends_with(d.component as char) {
+                    self.text.pop();
+                }
+            }
         }
+        while self.text.len() > id_end && self.text.ends_with(d.element as char) {
+            self.text.pop();
+        }
+        debug_assert!(self.text.len() >= start);
         self.terminate();
         Ok(())
     }

@@ -126,10 +126,7 @@ GS|HC|SUB|REC|20261124|1200|7|X|005010X222A1\nST|837|0001|005010X222A1\nHI|ABK>J
         }
     );
     let hi = &parsed.interchanges[0].groups[0].transactions[0].segments[0];
-    assert_eq!(
-        hi.elements[0].repetitions,
-        vec![vec!["ABK".to_string(), "J449".into()], vec!["ABF".into(), "E119".into()]]
-    );
+    assert_eq!(hi.element(1).unwrap().repetitions(), vec![vec!["ABK", "J449"], vec!["ABF", "E119"]]);
 }
 
 fn envelope() -> Envelope {
@@ -248,7 +245,10 @@ proptest! {
         prop_assert_eq!(read_back.len(), segments.len());
         for (written, got) in segments.iter().zip(read_back) {
             prop_assert_eq!(&written.id, &got.id);
-            let got: Vec<Vec<Vec<String>>> = got.elements.iter().map(|e| e.repetitions.clone()).collect();
+            let got: Vec<Vec<Vec<String>>> = got
+                .elements()
+                .map(|e| e.repetitions().into_iter().map(|r| r.into_iter().map(String::from).collect()).collect())
+                .collect();
             prop_assert_eq!(normalise(written), got);
         }
     }
