@@ -101,6 +101,10 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/{number}/void", Needs(ClaimsWrite)),
     ("GET", "/x12-files/{id}", Needs(ClaimsWrite)),
     ("POST", "/accounts/{number}/eligibility", Needs(ClaimsWrite)),
+    ("POST", "/accounts/{number}/coverages", Needs(AccountsWrite)),
+    ("GET", "/claims/setup", Needs(AccountsRead)),
+    ("POST", "/claims/setup/payers", Needs(PayersManage)),
+    ("POST", "/claims/setup/providers", Needs(PayersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
 ];
@@ -155,6 +159,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/{number}/void", post(claims::void))
         .route("/x12-files/{id}", get(claims::x12_file))
         .route("/accounts/{number}/eligibility", post(claims::ask_eligibility))
+        .route("/accounts/{number}/coverages", post(claims::add_coverage))
+        .route("/claims/setup", get(claims::setup))
+        .route("/claims/setup/payers", post(claims::add_payer))
+        .route("/claims/setup/providers", post(claims::add_provider))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }
@@ -355,6 +363,12 @@ impl Ctx {
     }
     pub fn can_claims(&self) -> bool {
         self.can(ClaimsWrite)
+    }
+    pub fn can_payers(&self) -> bool {
+        self.can(PayersManage)
+    }
+    pub fn can_open_coverage(&self) -> bool {
+        self.can(AccountsWrite)
     }
 }
 

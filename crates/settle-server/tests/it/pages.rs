@@ -608,3 +608,71 @@ HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*CLM-000001~STC*A2:20*20261125*WQ
         assert!(body.contains("segment") || body.contains("ISA"), "{name}: {body}");
     }
 }
+
+#[tokio::test]
+async fn payers_providers_and_coverages_from_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = setup(&srv).await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let (sam, sam_csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let payer = |days: &'static str, token: &str| {
+            vec![
+                ("csrf", token.to_string()),
+                ("payer_code", "60054".to_string()),
+                ("name", "Aetna".to_string()),
+                ("filing_indicator", "CI".to_string()),
+                ("timely_filing_days", days.to_string()),
+            ]
+        };
+        let form = payer("ninety", &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/claims/setup/payers", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("timely filing limit in days"), "{name}: {body}");
+        let form = payer("90", &sam_csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, _) = page(&client, &srv, Method::POST, "/claims/setup/payers", Some(&sam), &pairs).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: a specialist does not manage payers");
+        let form = payer("90", &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/setup/payers", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("Aetna"), "{name}: {location}");
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/setup/providers",
+            Some(&cookie),
+            &[("csrf", &csrf), ("npi", "1234567890"), ("provider_name", "Made Up"), ("kind", "organisation")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("check digit"), "{name}: {body}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/coverages",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("payer_code", "60054"),
+                ("member_id", "W123"),
+                ("priority", "primary"),
+                ("relationship", "self"),
+                ("effective_from", "2026-01-01"),
+            ],
+        )
+        .await;
+        assert!(location.contains("Primary+coverage+with+Aetna+added"), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/setup", Some(&sam), &[]).await;
+        assert!(
+            body.contains("60054") && !body.contains("Add a payer"),
+            "{name}: a specialist sees the payers but cannot add one"
+        );
+        assert_eq!(srv.store.coverages(&org, "P-000001").await.unwrap()[0].member_id, "W123", "{name}");
+    }
+}
