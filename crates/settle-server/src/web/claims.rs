@@ -768,7 +768,7 @@ struct SetupPage<'a> {
     form: FormData,
 }
 
-async fn setup_page<'a>(state: &AppState, ctx: &'a Ctx, msg: String, errors: Errors, form: FormData) -> Response {
+async fn setup_page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: FormData) -> Response {
     let org = &ctx.principal.org;
     let (payers, providers) = match (state.store.payers(org).await, state.store.providers(org).await) {
         (Ok(p), Ok(v)) => (p, v),
