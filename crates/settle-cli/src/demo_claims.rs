@@ -199,6 +199,21 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
         } else {
             vec![cover(["60054", "BCBS1", "HMO77"][n as usize % 3], "primary", "self", String::new())]
         };
+        if age < 18 {
+            store
+                .set_guarantor(
+                    org,
+                    &settle_store::claims::SetGuarantor {
+                        account_number: number.clone(),
+                        relationship: "parent".into(),
+                        name: format!("Morgan {family}"),
+                        phone: detail.contacts.iter().find(|c| c.kind == "phone").map(|c| c.value.clone()),
+                        email: None,
+                        address: detail.contacts.iter().find(|c| c.kind == "address").map(|c| c.value.clone()),
+                    },
+                )
+                .await?;
+        }
         for plan in plans {
             store.add_coverage(org, &plan).await?;
         }

@@ -290,6 +290,21 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 enum AccountCommand {
+    /// Set who answers for a patient's bill (a parent, a spouse); `--relationship self` clears it.
+    Guarantor {
+        number: String,
+        /// parent, spouse, guardian, other or self.
+        #[arg(long)]
+        relationship: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+    },
     /// Open an account for a person or company.
     Add {
         number: String,
@@ -707,6 +722,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 let created = store.add_account(&org, &cmd, key.parse()?.as_ref()).await?;
                 println!("Opened account {}", created.account_number);
+            }
+            AccountCommand::Guarantor {
+                number,
+                relationship,
+                name,
+                phone,
+                email,
+                address,
+            } => {
+                let cmd = settle_store::claims::SetGuarantor {
+                    account_number: number.clone(),
+                    relationship,
+                    name,
+                    phone,
+                    email,
+                    address,
+                };
+                match store.set_guarantor(&org, &cmd).await? {
+                    Some(g) => println!("{} answers for account {number} ({}).", g.name, g.relationship),
+                    None => println!("The patient answers for account {number} again."),
+                }
             }
             AccountCommand::List {
                 status,

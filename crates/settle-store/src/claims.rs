@@ -529,3 +529,148 @@ impl Store {
         row.as_ref().map(fee_from_row).transpose()
     }
 }
+
+/// Who answers for a patient's bill when it is not the patient.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetGuarantor {
+    pub account_number: String,
+    /// parent, spouse, guardian or other; "self" makes the patient their own guarantor again.
+    pub relationship: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct GuarantorView {
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Store {
+    /// Sets (or, with "self", clears) a patient account's guarantor.
+    pub async fn set_guarantor(&self, org: &Organisation, cmd: &SetGuarantor) -> Result<Option<GuarantorView>> {
+        use settle_domain::account::{check_name, ContactKind};
+        let relationship = one_of("relationship", &cmd.relationship, &["self", "parent", "spouse", "guardian", "other"])?;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+        let before = self.guarantor_in(conn, org.org_id, account.account_id).await?;
+        let view = if relationship == "self" {
+            sqlx::query("UPDATE account SET guarantor_party_id = NULL, guarantor_relationship = '' WHERE org_id = $1 AND account_id = $2")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .execute(&mut *conn)
+                .await?;
+            None
+        } else {
+            let name = check_name(&cmd.name).map_err(|e| StoreError::invalid("name", e))?;
+            let mut contacts = Vec::new();
+            for (kind, value, field) in [
+                (ContactKind::Phone, &cmd.phone, "phone"),
+                (ContactKind::Email, &cmd.email, "email"),
+                (ContactKind::Address, &cmd.address, "address"),
+            ] {
+                if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                    contacts.push((kind, kind.normalise(value).map_err(|e| StoreError::invalid(field, e))?));
+                }
+            }
+            let party_id = next_ids(conn, org.org_id, "party", 1).await?;
+            let now = now_text();
+            sqlx::query("INSERT INTO party (org_id, party_id, kind, name, date_of_birth, created_at, sex) VALUES ($1, $2, 'person', $3, NULL, $4, 'U')")
+                .bind(org.org_id)
+                .bind(party_id)
+                .bind(&name)
+                .bind(&now)
+                .execute(&mut *conn)
+                .await?;
+            for (kind, value) in &contacts {
+                let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
+                sqlx::query(
+                    "INSERT INTO party_contact (org_id, contact_id, party_id, kind, label, value, valid_from, valid_to) VALUES ($1, $2, $3, $4, 'primary', $5, $6, NULL)",
+                )
+                .bind(org.org_id)
+                .bind(contact_id)
+                .bind(party_id)
+                .bind(kind.as_str())
+                .bind(value)
+                .bind(&now[..10])
+                .execute(&mut *conn)
+                .await?;
+            }
+            sqlx::query("UPDATE account SET guarantor_party_id = $3, guarantor_relationship = $4 WHERE org_id = $1 AND account_id = $2")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .bind(party_id)
+                .bind(&relationship)
+                .execute(&mut *conn)
+                .await?;
+            self.guarantor_in(conn, org.org_id, account.account_id).await?
+        };
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "account.guarantor",
+            &format!("account:{}", account.account_number),
+            Some(&serde_json::to_value(&before)?),
+            Some(&serde_json::to_value(&view)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A patient account's guarantor, if someone else answers for the bill.
+    pub async fn guarantor(&self, org: &Organisation, account_number: &str) -> Result<Option<GuarantorView>> {
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query("SELECT account_id FROM account WHERE org_id = $1 AND account_number = $2")
+            .bind(org.org_id)
+            .bind(account_number.trim().to_ascii_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_number.trim()))?;
+        self.guarantor_in(&mut conn, org.org_id, row.try_get(0)?).await
+    }
+
+    async fn guarantor_in(&self, conn: &mut sqlx::AnyConnection, org_id: i64, account_id: i64) -> Result<Option<GuarantorView>> {
+        let row = sqlx::query(
+            "SELECT p.name, a.guarantor_relationship, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.guarantor_party_id \
+             WHERE a.org_id = $1 AND a.account_id = $2",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let party_id: i64 = row.try_get(2)?;
+        let contacts = sqlx::query("SELECT kind, value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id")
+            .bind(org_id)
+            .bind(party_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let find = |kind: &str| -> Option<String> {
+            contacts
+                .iter()
+                .filter(|c| c.try_get::<String, _>(0).is_ok_and(|k| k == kind))
+                .filter_map(|c| c.try_get::<String, _>(1).ok())
+                .next_back()
+        };
+        Ok(Some(GuarantorView {
+            name: row.try_get(0)?,
+            relationship: row.try_get(1)?,
+            phone: find("phone"),
+            email: find("email"),
+            address: find("address"),
+        }))
+    }
+}

@@ -354,3 +354,58 @@ pub async fn list_eligibility(
         .await?;
     Ok(Json(checks))
 }
+
+/// Set who answers for a patient's bill; `"relationship": "self"` clears it.
+#[utoipa::path(post, path = "/api/v1/accounts/{number}/guarantor", tag = "claims", request_body = GuarantorRequest,
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 200, body = Option<settle_store::claims::GuarantorView>)),
+    security(("bearer" = ["accounts.write"])))]
+pub async fn set_guarantor(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+    Body(body): Body<GuarantorRequest>,
+) -> ApiResult<Json<Option<settle_store::claims::GuarantorView>>> {
+    let cmd = settle_store::claims::SetGuarantor {
+        account_number: number,
+        relationship: body.relationship,
+        name: body.name,
+        phone: body.phone,
+        email: body.email,
+        address: body.address,
+    };
+    Ok(Json(state.store.set_guarantor(&p.org, &cmd).await?))
+}
+
+/// A patient's guarantor, if someone else answers for the bill (an audited read).
+#[utoipa::path(get, path = "/api/v1/accounts/{number}/guarantor", tag = "claims",
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 200, body = Option<settle_store::claims::GuarantorView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn show_guarantor(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Option<settle_store::claims::GuarantorView>>> {
+    let g = state.store.guarantor(&p.org, &number).await?;
+    state
+        .store
+        .audit_event(p.org.org_id, "guarantor.read", &format!("account:{}", number.trim().to_ascii_uppercase()), None)
+        .await?;
+    Ok(Json(g))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuarantorRequest {
+    /// parent, spouse, guardian, other, or self to clear.
+    pub relationship: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}

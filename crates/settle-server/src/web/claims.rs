@@ -892,3 +892,22 @@ pub async fn add_coverage(State(state): State<AppState>, ctx: Ctx, Path(number):
         Err(e) => back(&format!("Nothing was added: {}", super::sentence(&e.to_string()))),
     }
 }
+
+/// Sets the guarantor from the account page.
+pub async fn set_guarantor(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let opt = |name: &str| Some(form.get(name)).filter(|v| !v.trim().is_empty());
+    let cmd = settle_store::claims::SetGuarantor {
+        account_number: number.clone(),
+        relationship: form.get("relationship"),
+        name: form.get("name"),
+        phone: opt("phone"),
+        email: opt("email"),
+        address: opt("address"),
+    };
+    let msg = match state.store.set_guarantor(&ctx.principal.org, &cmd).await {
+        Ok(Some(g)) => format!("{} ({}) now answers for this account.", g.name, g.relationship),
+        Ok(None) => "The patient answers for this account again.".to_string(),
+        Err(e) => format!("Nothing was changed: {}", super::sentence(&e.to_string())),
+    };
+    Redirect::to(&format!("/accounts/{}?msg={}#insurance-h", encode(&number), encode(&msg))).into_response()
+}

@@ -102,6 +102,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/x12-files/{id}", Needs(ClaimsWrite)),
     ("POST", "/accounts/{number}/eligibility", Needs(ClaimsWrite)),
     ("POST", "/accounts/{number}/coverages", Needs(AccountsWrite)),
+    ("POST", "/accounts/{number}/guarantor", Needs(AccountsWrite)),
     ("GET", "/claims/setup", Needs(AccountsRead)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
     ("POST", "/claims/setup/providers", Needs(PayersManage)),
@@ -160,6 +161,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/x12-files/{id}", get(claims::x12_file))
         .route("/accounts/{number}/eligibility", post(claims::ask_eligibility))
         .route("/accounts/{number}/coverages", post(claims::add_coverage))
+        .route("/accounts/{number}/guarantor", post(claims::set_guarantor))
         .route("/claims/setup", get(claims::setup))
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))

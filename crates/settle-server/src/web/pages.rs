@@ -264,6 +264,7 @@ pub struct AccountPage<'a> {
     pub note_text: String,
     pub coverages: Vec<settle_store::claims::CoverageView>,
     pub eligibility: Vec<settle_store::eligibility::EligibilityView>,
+    pub guarantor: Option<settle_store::claims::GuarantorView>,
     pub claims: Vec<settle_store::claim_ops::ClaimSummary>,
 }
 
@@ -310,7 +311,13 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     } else {
         (Vec::new(), Vec::new())
     };
+    let guarantor = if a.summary.ar_kind == "patient" {
+        state.store.guarantor(org, &a.summary.account_number).await.map_err(fail)?
+    } else {
+        None
+    };
     Ok(AccountPage {
+        guarantor,
         eligibility,
         coverages,
         claims,

@@ -760,3 +760,33 @@ async fn eligibility_asked_with_a_270_and_answered_by_a_271() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_childs_guarantor_is_a_parent_and_can_be_cleared() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let set = |relationship: &str, who: &str| settle_store::claims::SetGuarantor {
+            account_number: "P-2".into(),
+            relationship: relationship.into(),
+            name: who.into(),
+            phone: Some("(217) 555-0100".into()),
+            email: None,
+            address: Some("236 N Main St, Miami, FL 33413".into()),
+        };
+        let g = store.set_guarantor(&org, &set("parent", "Jane Smith")).await.unwrap().unwrap();
+        assert_eq!((g.name.as_str(), g.relationship.as_str()), ("Jane Smith", "parent"), "{name}");
+        assert!(
+            g.phone.is_some() && g.address.as_deref() == Some("236 N Main St, Miami, FL 33413"),
+            "{name}: {g:?}"
+        );
+        assert_eq!(store.guarantor(&org, "P-2").await.unwrap(), Some(g), "{name}");
+        let bad = store.set_guarantor(&org, &set("uncle", "Bob")).await.unwrap_err();
+        assert!(matches!(bad, StoreError::Invalid { field: "relationship", .. }), "{name}: {bad}");
+        let nameless = store.set_guarantor(&org, &set("parent", "")).await.unwrap_err();
+        assert!(matches!(nameless, StoreError::Invalid { field: "name", .. }), "{name}: {nameless}");
+        assert_eq!(store.set_guarantor(&org, &set("self", "")).await.unwrap(), None, "{name}");
+        assert_eq!(store.guarantor(&org, "P-2").await.unwrap(), None, "{name}");
+    }
+}
