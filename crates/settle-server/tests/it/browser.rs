@@ -537,6 +537,12 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     shot(client, "21-claims").await;
     client.goto(&format!("{base}/claims/send")).await.unwrap();
     shot(client, "22-claims-send").await;
+    client.goto(&format!("{base}/accounts/P-000101")).await.unwrap();
+    client.find(Locator::Id("insurance-h")).await.unwrap();
+    client.execute("document.getElementById('insurance-h').scrollIntoView()", vec![]).await.unwrap();
+    shot(client, "23-account-insurance").await;
+    client.goto(&format!("{base}/claims/setup")).await.unwrap();
+    shot(client, "24-payers-providers").await;
 
     // At phone width.
     client.set_window_size(390, 844).await.unwrap();
