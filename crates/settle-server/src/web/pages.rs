@@ -163,6 +163,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, form: For
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage<'a> {
+    claim_work: Vec<(&'static str, &'static str, i64)>,
     ctx: Option<&'a Ctx>,
     d: Dashboard,
     aging_chart: String,
@@ -184,7 +185,22 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     let aging_chart = charts::bars(&d.buckets, &d.currency, "Receivables by days past due");
     let cash_chart = charts::line(&d.cash_by_month, &d.currency, "Cash collected per month");
     let cash_total = money_minor(d.cash_by_month.iter().map(|(_, v)| *v).sum::<i64>(), &d.currency);
+    // Claims by status: one small GROUP BY, read live (not from the snapshot).
+    let claims = match state.store.claim_counts(org).await {
+        Ok(c) => c,
+        Err(error) => return store_error_page(Some(&ctx), error),
+    };
+    let count = |s: &str| claims.get(s).copied().unwrap_or(0);
+    let claim_work = [
+        ("scrubbed", "Claims to fix", count("scrubbed")),
+        ("rejected", "Claims rejected", count("rejected")),
+        ("ready", "Claims ready to send", count("ready")),
+    ]
+    .into_iter()
+    .filter(|_| !claims.is_empty())
+    .collect();
     render(&DashboardPage {
+        claim_work,
         ctx: Some(&ctx),
         d,
         aging_chart,
