@@ -262,6 +262,8 @@ enum FeesCommand {
 enum X12Command {
     /// Read an X12 file; list its envelopes and every problem by segment and element; exit 1 on errors.
     Check { file: PathBuf },
+    /// Read an 835 remittance: the payment, each claim's payment, adjustments (CARC by group) and patient share, and every sum that does not balance; exit 1 if any.
+    Remit { file: PathBuf },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -573,6 +575,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     if let Command::X12(X12Command::Check { file }) = &cli.command {
         return x12::check(file);
+    }
+    if let Command::X12(X12Command::Remit { file }) = &cli.command {
+        return x12::remit(file);
     }
     if let Command::Permissions = &cli.command {
         print!("{}", settle_server::permissions_markdown());

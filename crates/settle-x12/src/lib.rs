@@ -19,6 +19,7 @@ pub mod elig;
 mod envelope;
 pub mod p837;
 mod read;
+pub mod remit;
 mod write;
 
 pub use envelope::{FunctionalGroup, Interchange, TransactionSet};

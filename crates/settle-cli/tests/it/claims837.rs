@@ -201,3 +201,29 @@ SE*23*000014420~GE*1*14420~IEA*1*000014420~",
     let verified = books.ok(&["verify"]);
     assert!(verified.contains("OK"), "{verified}");
 }
+
+#[test]
+fn a_remittance_is_read_and_balanced_before_anything_is_posted() {
+    let books = Books::new();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/x12/linuxforhealth");
+    let out = books.ok(&["x12", "remit", &format!("{dir}/managed-care.835")]);
+    assert!(
+        out.contains("claim 5554555444 (processed as primary): charged 800.00 USD, paid 450.00 USD, patient owes 300.00 USD"),
+        "{out}"
+    );
+    assert!(out.contains("balanced."), "{out}");
+    let output = books
+        .cmd(&["x12", "remit", &format!("{dir}/tertiary-payment.835")])
+        .failure()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(output).unwrap();
+    assert!(out.contains("segment 20 (SVC), element SVC01: SVC01 names no procedure code"), "{out}");
+    assert!(
+        out.contains(
+            "claim 0001000054 line 1 (with no code): charge 24599.00 USD less payment 1766.50 USD is 22832.50 USD, but its adjustments add up to 1579.00 USD"
+        ),
+        "{out}"
+    );
+}
