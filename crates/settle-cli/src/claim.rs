@@ -101,6 +101,12 @@ pub enum ClaimCommand {
         #[arg(long)]
         as_of: Option<Date>,
     },
+    /// Post an 835 ERA: each claim's payment, write-downs and patient share; unmatched claims go to the exception list. Refused whole if it does not balance or was posted before.
+    Remit {
+        file: PathBuf,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
     /// X12 files sent and received.
     Files,
     /// Write an X12 file Settle sent or received.
@@ -373,6 +379,33 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                         String::new()
                     }
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Remit { file, as_of } => {
+            let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let outcomes = store
+                .post_835(org, &settle_store::remit_ops::Import835 { file_name: name, body }, as_of.unwrap_or(today))
+                .await?;
+            for r in &outcomes {
+                println!(
+                    "ERA {} ({}): {} claim(s) posted, {} in the exception list.",
+                    r.trace, r.amount, r.posted, r.exceptions
+                );
+                for c in &r.claims {
+                    match c.outcome.as_str() {
+                        "posted" => println!(
+                            "  {} -> {}: paid {}, written down {}, patient {}",
+                            c.claim_number.as_deref().unwrap_or(&c.their_claim_number),
+                            c.status,
+                            c.paid,
+                            c.written_down,
+                            c.patient
+                        ),
+                        _ => println!("  {} not posted: {}", c.their_claim_number, c.reason),
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

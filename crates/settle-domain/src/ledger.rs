@@ -237,6 +237,7 @@ pub enum EntryKind {
     Fee,
     ClaimCharge,
     ClaimChargeReversal,
+    Remittance,
 }
 
 impl EntryKind {
@@ -253,6 +254,7 @@ impl EntryKind {
             EntryKind::Fee => "fee",
             EntryKind::ClaimCharge => "claim_charge",
             EntryKind::ClaimChargeReversal => "claim_charge_reversal",
+            EntryKind::Remittance => "remittance",
         }
     }
 }

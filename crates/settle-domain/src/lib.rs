@@ -16,6 +16,7 @@ pub mod icd10;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod remit;
 
 pub use jiff::civil::Date;
 pub use rust_decimal::Decimal;

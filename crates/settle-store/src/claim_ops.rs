@@ -2377,6 +2377,11 @@ async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_ids: &[i64]
     Ok(())
 }
 
+/// A remittance moves a claim to paid, partially paid or denied.
+pub(crate) async fn set_status_after_remit(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
+    set_status_keep_findings(conn, org_id, claim_id, status, note).await
+}
+
 async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
     sqlx::query("UPDATE claim SET status = $3, status_reason = $4, updated_at = $5 WHERE org_id = $1 AND claim_id = $2")
         .bind(org_id)

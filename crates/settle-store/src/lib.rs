@@ -18,6 +18,7 @@ mod error;
 mod group;
 pub mod office;
 pub mod ops;
+pub mod remit_ops;
 pub mod reports;
 #[cfg(feature = "testing")]
 pub mod testing;

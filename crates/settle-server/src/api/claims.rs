@@ -409,3 +409,18 @@ pub struct GuarantorRequest {
     #[serde(default)]
     pub address: Option<String>,
 }
+
+/// Post an 835 ERA: each claim's payment applied to its lines, write-downs to
+/// contractual adjustments, the patient's share moved to the patient's
+/// account; unmatched claims listed as exceptions. Refused whole (422) if it
+/// does not balance or its trace number was posted before.
+#[utoipa::path(post, path = "/api/v1/remittances", tag = "claims", request_body = settle_store::remit_ops::Import835,
+    responses((status = 201, body = Vec<settle_store::remit_ops::RemitOutcome>)),
+    security(("bearer" = ["payments.post"])))]
+pub async fn post_remittance(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<settle_store::remit_ops::Import835>,
+) -> ApiResult<(StatusCode, Json<Vec<settle_store::remit_ops::RemitOutcome>>)> {
+    Ok((StatusCode::CREATED, Json(state.store.post_835(&p.org, &cmd, super::accounts::today()).await?)))
+}

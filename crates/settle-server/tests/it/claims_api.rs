@@ -97,6 +97,28 @@ HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*{number}~STC*A2:20*20261125*WQ*1
         );
         let worklist = srv.get(&collector, "/api/v1/claims?status=accepted").await;
         assert_eq!(worklist.body.as_array().unwrap().len(), 1, "{name}: {}", worklist.body);
+        // The payer's ERA: 100.00 paid, 25.00 written down; posted by a specialist, the claim paid.
+        let era = format!(
+            "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261201*1200*^*00501*000000042*0*P*:~\
+GS*HP*66783JJT*587654321*20261201*1200*42*X*005010X221A1~ST*835*0001*005010X221A1~\
+BPR*I*100.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201~TRN*1*EFT-77*1666666666~\
+N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*{number}*1*125.00*100.00**12*ICN42~\
+SVC*HC:99213:25*125.00*100.00~CAS*CO*45*25.00~REF*6R*{number}-1~SE*11*0001~GE*1*42~IEA*1*000000042~"
+        );
+        let posted = srv
+            .post(&specialist, "/api/v1/remittances", json!({ "file_name": "era.835", "body": era }))
+            .await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{name}: {}", posted.body);
+        assert_eq!(posted.body[0]["claims"][0]["status"], "paid", "{name}: {}", posted.body);
+        let twice = srv
+            .post(&specialist, "/api/v1/remittances", json!({ "file_name": "era.835", "body": era }))
+            .await;
+        assert_eq!(
+            (twice.status, twice.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("file")),
+            "{name}: {}",
+            twice.body
+        );
         let wrong = srv.get(&collector, "/api/v1/claims?status=lost").await;
         assert_eq!(
             (wrong.status, wrong.body["field"].as_str()),

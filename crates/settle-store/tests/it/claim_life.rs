@@ -790,3 +790,173 @@ async fn a_childs_guarantor_is_a_parent_and_can_be_cleared() {
         assert_eq!(store.guarantor(&org, "P-2").await.unwrap(), None, "{name}");
     }
 }
+
+/// An 835 a test payer writes for claims it received: per claim, the lines
+/// paid, written down (CO-45) and left to the patient (PR-1, PR-2).
+fn era(trace: &str, claims: &[(&str, Vec<(&str, &str, &str, &str, &str)>)]) -> String {
+    let mut s = vec![
+        "ST*835*0001*005010X221A1".to_string(),
+        String::new(), // BPR, filled below
+        format!("TRN*1*{trace}*1666666666"),
+        "N1*PR*KEY INSURANCE COMPANY".to_string(),
+        "N1*PE*BEN KILDARE SERVICE*XX*1912301953".to_string(),
+    ];
+    let mut total = 0i64;
+    let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap() };
+    for (n, (claim, lines)) in claims.iter().enumerate() {
+        s.push(format!("LX*{}", n + 1));
+        let charge: i64 = lines.iter().map(|l| cents(l.1)).sum();
+        let paid: i64 = lines.iter().map(|l| cents(l.2)).sum();
+        let patient: i64 = lines.iter().map(|l| cents(l.4)).sum();
+        total += paid;
+        let m = |v: i64| format!("{}.{:02}", v / 100, v % 100);
+        s.push(format!("CLP*{claim}*1*{}*{}*{}*12*ICN{}", m(charge), m(paid), m(patient), n + 1));
+        for (i, (code, ch, pd, co, pr)) in lines.iter().enumerate() {
+            s.push(format!("SVC*HC:{code}*{ch}*{pd}"));
+            s.push("DTM*472*20261102".to_string());
+            let mut cas = Vec::new();
+            if cents(co) != 0 {
+                cas.push(format!("CAS*CO*45*{co}"));
+            }
+            if cents(pr) != 0 {
+                cas.push(format!("CAS*PR*{}*{pr}", if i == 0 { 1 } else { 2 }));
+            }
+            s.extend(cas);
+            s.push(format!("REF*6R*{claim}-{}", i + 1));
+        }
+    }
+    s[1] = format!(
+        "BPR*I*{}.{:02}*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201",
+        total / 100,
+        total % 100
+    );
+    let count = s.len() + 1;
+    format!(
+        "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261201*1200*^*00501*000000042*0*P*:~GS*HP*66783JJT*587654321*20261201*1200*42*X*005010X221A1~{}~SE*{count}*0001~GE*1*42~IEA*1*000000042~",
+        s.join("~")
+    )
+}
+
+#[tokio::test]
+async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let mut numbers = Vec::new();
+        for (account, dx, code) in [("P-1", "E11.9", "99213"), ("P-2", "J06.9", "99392")] {
+            let c = store
+                .create_claim(
+                    &org,
+                    &NewClaim {
+                        claim: visit(account, &[dx], code, vec![1]),
+                        draft: false,
+                    },
+                    today,
+                    None,
+                )
+                .await
+                .unwrap();
+            numbers.push(c.claim_number);
+        }
+        store
+            .update_settings(
+                &org,
+                &SettingsUpdate {
+                    default_terms: "net30".into(),
+                    aging_buckets: "30,60,90,120".into(),
+                    writeoff_approval_limit: "100.00".into(),
+                    x12_submitter_id: None,
+                    x12_contact_phone: Some("3055552222".into()),
+                    scrub_rules_off: None,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        // Both claims: 125.00 + 30.50. The first paid in full less a write-down and a deductible;
+        // the second partly: its second line left open.
+        let body = era(
+            "EFT-20261201-1",
+            &[
+                (
+                    numbers[0].as_str(),
+                    vec![("99213", "125.00", "80.00", "25.00", "20.00"), ("82947", "30.50", "20.00", "5.50", "5.00")],
+                ),
+                (numbers[1].as_str(), vec![("99392", "125.00", "100.00", "25.00", "0.00")]),
+                ("CLM-999999", vec![("99213", "50.00", "50.00", "0.00", "0.00")]),
+            ],
+        );
+        let posted = store
+            .post_835(
+                &org,
+                &settle_store::remit_ops::Import835 {
+                    file_name: "era.835".into(),
+                    body: body.clone(),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        let r = &posted[0];
+        assert_eq!((r.posted, r.exceptions), (2, 1), "{name}: {r:#?}");
+        assert_eq!(r.claims[0].status, "paid", "{name}: {r:#?}");
+        assert_eq!(r.claims[1].status, "partially_paid", "{name}: {r:#?}");
+        assert!(r.claims[2].reason.contains("no claim CLM-999999"), "{name}");
+        // The payer's account: 311.00 charged, 200.00 paid, 55.50 written down, 25.00 to the patient: 30.50 left.
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "30.50", "{name}");
+        let patient = store.account_detail(&org, "P-1").await.unwrap();
+        let share = patient.items.iter().find(|i| i.reference.contains("-PR-")).unwrap();
+        assert_eq!(share.balance, "25.00", "{name}");
+        assert!(
+            share.description.contains("deductible 20.00") && share.description.contains("coinsurance 5.00"),
+            "{name}: {}",
+            share.description
+        );
+        let first = store.claim(&org, &numbers[0]).await.unwrap();
+        assert_eq!((first.status.as_str(), first.payer_claim_number.as_str()), ("paid", "ICN1"), "{name}");
+        assert_verified(store, &org).await;
+        // The same ERA again is refused, and nothing moves.
+        let again = store
+            .post_835(
+                &org,
+                &settle_store::remit_ops::Import835 {
+                    file_name: "era.835".into(),
+                    body,
+                },
+                today,
+            )
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("already posted"), "{name}: {again}");
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "30.50", "{name}");
+        // One that does not balance is refused whole, by segment.
+        let unbalanced = era("EFT-2", &[(numbers[1].as_str(), vec![("99392", "125.00", "20.00", "1.00", "0.00")])]);
+        let refused = store
+            .post_835(
+                &org,
+                &settle_store::remit_ops::Import835 {
+                    file_name: "bad.835".into(),
+                    body: unbalanced,
+                },
+                today,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("nothing posted") && refused.to_string().contains("(SVC)"),
+            "{name}: {refused}"
+        );
+    }
+}

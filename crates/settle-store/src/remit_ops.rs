@@ -1,0 +1,637 @@
+//! Remittances (835) posted: each claim the payer answered is matched to
+//! Settle's claim (CLP01) and its lines (REF*6R, else code, modifiers and
+//! date), and posted as one balanced entry: the payment applied to the
+//! lines, CO/PI/OA/CR written down to contractual adjustments, and PR moved
+//! to a new item on the patient's account. A claim that cannot be matched
+//! or does not fit what is owed goes to the exception queue, unposted,
+//! with the reason. A file that does not balance, or an ERA already posted
+//! (same trace number), is refused whole.
+
+use serde::{Deserialize, Serialize};
+use settle_domain::claims::ClaimStatus;
+use settle_domain::events::Receivable;
+use settle_domain::ledger::GlAccount;
+use settle_domain::money::{Currency, Money};
+use settle_domain::remit::{check, claim_remitted, with_claim_level, ChargedLine, LineAnswer};
+use settle_domain::Date;
+use settle_x12::remit::{ClaimPayment, Remittance};
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, current_actor};
+use crate::batch::{self, Batch, V};
+use crate::ops::{fmt, next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+
+/// An 835 as received.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Import835 {
+    pub file_name: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RemittedClaim {
+    pub their_claim_number: String,
+    pub claim_number: Option<String>,
+    /// posted or exception.
+    pub outcome: String,
+    /// The claim's status after posting, or why it was not posted.
+    pub status: String,
+    pub reason: String,
+    pub paid: String,
+    pub written_down: String,
+    pub patient: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RemitOutcome {
+    pub remittance_id: i64,
+    pub trace: String,
+    pub amount: String,
+    pub posted: i64,
+    pub exceptions: i64,
+    pub claims: Vec<RemittedClaim>,
+}
+
+fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
+    StoreError::invalid(field, message)
+}
+
+fn method(bpr04: &str) -> &'static str {
+    match bpr04 {
+        "CHK" => "check",
+        "ACH" => "ach",
+        "FWT" | "BOP" => "eft",
+        _ => "other",
+    }
+}
+
+fn ccyymmdd(text: &str) -> Option<Date> {
+    (text.len() == 8)
+        .then(|| Date::new(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?).ok())
+        .flatten()
+}
+
+struct ClaimLineRow {
+    line_no: i64,
+    procedure: String,
+    modifiers: Vec<String>,
+    date: String,
+    item_id: i64,
+    balance: i64,
+}
+
+enum Decision {
+    Post {
+        claim_id: i64,
+        claim_number: String,
+        patient_account: i64,
+        patient_name: String,
+        lines: Vec<(ChargedLine, LineAnswer)>,
+    },
+    Exception {
+        claim_id: Option<i64>,
+        claim_number: Option<String>,
+        reason: String,
+    },
+}
+
+impl Store {
+    /// Posts an 835: every claim it answers, or the file is refused whole.
+    pub async fn post_835(&self, org: &Organisation, cmd: &Import835, today: Date) -> Result<Vec<RemitOutcome>> {
+        let parsed = settle_x12::read(cmd.body.as_bytes());
+        let mut problems: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == settle_x12::Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
+        let (remits, loose) = settle_x12::remit::read_835(&parsed);
+        problems.extend(loose.iter().map(|d| d.to_string()));
+        for r in &remits {
+            problems.extend(r.problems.iter().map(|d| d.to_string()));
+            if !r.provider_adjustments.is_empty() {
+                problems.push(format!(
+                    "segment {}: provider-level adjustments (PLB) are not posted automatically yet; post this ERA's PLB by hand",
+                    r.provider_adjustments[0].segment_number
+                ));
+            }
+            if r.trace.is_empty() {
+                problems.push("the ERA has no trace number (TRN02); it cannot be told apart from another".into());
+            }
+        }
+        if !problems.is_empty() {
+            return Err(bad("file", format!("{}: nothing posted: {}", cmd.file_name, problems.join("; "))));
+        }
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let mut outcomes = Vec::new();
+        for r in &remits {
+            let seen = sqlx::query("SELECT posted_at FROM remittance WHERE org_id = $1 AND trace = $2")
+                .bind(org.org_id)
+                .bind(&r.trace)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(row) = seen {
+                return Err(bad(
+                    "file",
+                    format!(
+                        "{}: the ERA with trace number {} was already posted at {}; nothing posted again",
+                        cmd.file_name,
+                        r.trace,
+                        row.try_get::<String, _>(0)?
+                    ),
+                ));
+            }
+            outcomes.push(self.post_remittance(conn, org, cmd, r, cur, today, &actor.name).await?);
+        }
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "remittance.post",
+            &format!("file:{}", cmd.file_name),
+            None,
+            Some(&serde_json::to_value(&outcomes)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn post_remittance(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        cmd: &Import835,
+        r: &Remittance,
+        cur: Currency,
+        today: Date,
+        actor: &str,
+    ) -> Result<RemitOutcome> {
+        let paid_on = ccyymmdd(&r.payment_date).unwrap_or(today);
+        let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
+        sqlx::query(
+            "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
+             VALUES ($1, $2, 'in', '835', NULL, 0, 0, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.org_id)
+        .bind(file_id)
+        .bind(r.claims.len() as i64)
+        .bind(r.amount.amount_minor())
+        .bind(&cmd.body)
+        .bind(format!("{}: ERA {} from {}", cmd.file_name, r.trace, r.payer_name))
+        .bind(actor)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let remittance_id = next_ids(conn, org.org_id, "remittance", 1).await?;
+        sqlx::query(
+            "INSERT INTO remittance (org_id, remittance_id, trace, payer_name, currency, amount_minor, method, paid_on, file_id, posted_by, posted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(org.org_id)
+        .bind(remittance_id)
+        .bind(&r.trace)
+        .bind(&r.payer_name)
+        .bind(cur.code())
+        .bind(r.amount.amount_minor())
+        .bind(method(&r.method))
+        .bind(paid_on.to_string())
+        .bind(file_id)
+        .bind(actor)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let mut outcome = RemitOutcome {
+            remittance_id,
+            trace: r.trace.clone(),
+            amount: r.amount.to_decimal_string(),
+            posted: 0,
+            exceptions: 0,
+            claims: Vec::new(),
+        };
+        for (seq, c) in r.claims.iter().enumerate() {
+            let decision = self.decide(conn, org.org_id, c).await?;
+            let written_down_total: i64;
+            let patient_total: i64;
+            let (entry_id, claim_id, claim_number, status, reason) = match decision {
+                Decision::Exception {
+                    claim_id,
+                    claim_number,
+                    reason,
+                } => {
+                    written_down_total = 0;
+                    patient_total = 0;
+                    outcome.exceptions += 1;
+                    (None, claim_id, claim_number, "exception".to_string(), reason)
+                }
+                Decision::Post {
+                    claim_id,
+                    claim_number,
+                    patient_account,
+                    patient_name,
+                    lines,
+                } => {
+                    written_down_total = lines.iter().map(|(_, a)| a.written_down).sum();
+                    patient_total = lines.iter().map(|(_, a)| a.patient).sum();
+                    let entry_id = self
+                        .post_claim(
+                            conn,
+                            org,
+                            r,
+                            c,
+                            remittance_id,
+                            paid_on,
+                            &claim_number,
+                            patient_account,
+                            &patient_name,
+                            &lines,
+                            cur,
+                        )
+                        .await?;
+                    outcome.posted += 1;
+                    let status = self.settle_after_remit(conn, org.org_id, claim_id, c, &r.trace, cur).await?;
+                    (Some(entry_id), Some(claim_id), Some(claim_number), status, String::new())
+                }
+            };
+            let adjustments: Vec<String> = c
+                .adjustments
+                .iter()
+                .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+                .map(|a| format!("{}-{} {}", a.group, a.reason, a.amount.to_decimal_string()))
+                .collect();
+            sqlx::query(
+                "INSERT INTO remittance_claim (org_id, remittance_id, seq, claim_id, their_claim_number, status_code, charge_minor, paid_minor, written_down_minor, \
+                 patient_minor, entry_id, outcome, reason, adjustments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(org.org_id)
+            .bind(remittance_id)
+            .bind(seq as i64 + 1)
+            .bind(claim_id)
+            .bind(&c.claim_number)
+            .bind(&c.status)
+            .bind(c.charge.amount_minor())
+            .bind(c.paid.amount_minor())
+            .bind(written_down_total)
+            .bind(patient_total)
+            .bind(entry_id)
+            .bind(if entry_id.is_some() { "posted" } else { "exception" })
+            .bind(&reason)
+            .bind(adjustments.join(" "))
+            .execute(&mut *conn)
+            .await?;
+            outcome.claims.push(RemittedClaim {
+                their_claim_number: c.claim_number.clone(),
+                claim_number,
+                outcome: if entry_id.is_some() { "posted".into() } else { "exception".into() },
+                status,
+                reason,
+                paid: c.paid.to_decimal_string(),
+                written_down: fmt(written_down_total, cur),
+                patient: fmt(patient_total, cur),
+            });
+        }
+        Ok(outcome)
+    }
+
+    /// Matches a claim payment to a claim and its lines and decides each line's answer.
+    async fn decide(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment) -> Result<Decision> {
+        let exception = |claim_id: Option<i64>, number: Option<String>, reason: String| Decision::Exception {
+            claim_id,
+            claim_number: number,
+            reason,
+        };
+        if c.status == "22" {
+            return Ok(exception(
+                None,
+                None,
+                "a reversal (CLP02 22): reversals are not posted automatically yet".into(),
+            ));
+        }
+        let row = sqlx::query(
+            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency FROM claim c \
+             JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             WHERE c.org_id = $1 AND c.claim_number = $2",
+        )
+        .bind(org_id)
+        .bind(c.claim_number.trim().to_ascii_uppercase())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return Ok(exception(
+                None,
+                None,
+                format!("no claim {} in Settle (CLP01, segment {})", c.claim_number, c.segment_number),
+            ));
+        };
+        let (claim_id, number, status): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        if !matches!(status.as_str(), "submitted" | "accepted" | "partially_paid") {
+            return Ok(exception(
+                Some(claim_id),
+                Some(number.clone()),
+                format!("claim {number} is {status}; only a submitted or accepted claim takes a payment"),
+            ));
+        }
+        let lines = sqlx::query(
+            "SELECT l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor FROM claim_line l \
+             JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
+        )
+        .bind(org_id)
+        .bind(claim_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|l| {
+            Ok(ClaimLineRow {
+                line_no: l.try_get(0)?,
+                procedure: l.try_get(1)?,
+                modifiers: l.try_get::<String, _>(2)?.split_whitespace().map(str::to_string).collect(),
+                date: l.try_get::<String, _>(3)?.replace('-', ""),
+                item_id: l.try_get(4)?,
+                balance: l.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        if lines.is_empty() {
+            return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number} has no charged lines")));
+        }
+        let charged: Vec<ChargedLine> = lines
+            .iter()
+            .map(|l| ChargedLine {
+                item_id: l.item_id,
+                balance_minor: l.balance,
+            })
+            .collect();
+        let mut answers = vec![LineAnswer::default(); lines.len()];
+        let split = |adjustments: &[settle_x12::remit::Adjustment]| -> (i64, i64) {
+            let patient: i64 = adjustments.iter().filter(|a| a.group == "PR").map(|a| a.amount.amount_minor()).sum();
+            let down: i64 = adjustments.iter().filter(|a| a.group != "PR").map(|a| a.amount.amount_minor()).sum();
+            (down, patient)
+        };
+        let mut used = vec![false; lines.len()];
+        for svc in &c.lines {
+            let by_control = svc
+                .control_number
+                .strip_prefix(&format!("{number}-"))
+                .and_then(|n| n.parse::<i64>().ok())
+                .and_then(|n| lines.iter().position(|l| l.line_no == n));
+            let by_code = || {
+                lines.iter().enumerate().position(|(i, l)| {
+                    !used[i]
+                        && l.procedure == svc.procedure
+                        && l.modifiers == svc.modifiers
+                        && (svc.date_of_service.is_empty() || svc.date_of_service == l.date)
+                })
+            };
+            let Some(i) = by_control.or_else(by_code) else {
+                return Ok(exception(
+                    Some(claim_id),
+                    Some(number.clone()),
+                    format!(
+                        "segment {}: the line {} {} matches no line of claim {number}",
+                        svc.segment_number,
+                        svc.procedure,
+                        svc.modifiers.join(" ")
+                    ),
+                ));
+            };
+            used[i] = true;
+            let (down, patient) = split(&svc.adjustments);
+            answers[i].paid += svc.paid.amount_minor();
+            answers[i].written_down += down;
+            answers[i].patient += patient;
+        }
+        let (down, patient) = split(&c.adjustments);
+        if c.lines.is_empty() {
+            // Paid at the claim level only: the payment fills the lines in order too.
+            let mut left = c.paid.amount_minor();
+            for (i, line) in charged.iter().enumerate() {
+                let take = line.balance_minor.min(left);
+                answers[i].paid += take;
+                left -= take;
+            }
+            if left > 0 {
+                return Ok(exception(
+                    Some(claim_id),
+                    Some(number.clone()),
+                    format!("the payment {} is more than claim {number} still owes", c.paid),
+                ));
+            }
+        }
+        let answers = match with_claim_level(&charged, &answers, down, patient).and_then(|a| check(&charged, &a).map(|_| a)) {
+            Ok(a) => a,
+            Err(e) => return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number}: {e}"))),
+        };
+        Ok(Decision::Post {
+            claim_id,
+            claim_number: number,
+            patient_account: row.try_get(3)?,
+            patient_name: row.try_get(4)?,
+            lines: charged.into_iter().zip(answers).collect(),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn post_claim(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        r: &Remittance,
+        c: &ClaimPayment,
+        remittance_id: i64,
+        paid_on: Date,
+        claim_number: &str,
+        patient_account: i64,
+        patient_name: &str,
+        lines: &[(ChargedLine, LineAnswer)],
+        cur: Currency,
+    ) -> Result<i64> {
+        let first_item = lines.first().map(|(l, _)| l.item_id).ok_or_else(|| StoreError::Corrupt("no lines".into()))?;
+        let insurance_account: i64 = sqlx::query("SELECT account_id FROM open_item WHERE org_id = $1 AND item_id = $2")
+            .bind(org.org_id)
+            .bind(first_item)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let insurance = self.account_by_id(conn, org.org_id, insurance_account).await?;
+        let patient = self.account_by_id(conn, org.org_id, patient_account).await?;
+        let paid: i64 = lines.iter().map(|(_, a)| a.paid).sum();
+        let share: i64 = lines.iter().map(|(_, a)| a.patient).sum();
+        let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
+        let patient_item = if share > 0 {
+            Some(next_ids(conn, org.org_id, "item", 1).await?)
+        } else {
+            None
+        };
+        let entry = claim_remitted(
+            paid_on,
+            cur,
+            Receivable {
+                account_id: insurance.account_id,
+                gl: GlAccount::ArInsurance,
+            },
+            lines,
+            patient_item.map(|id| (patient.receivable(), id)),
+            &format!("ERA {} for claim {claim_number}: {}", r.trace, c.status_meaning()),
+        )?;
+        let now = now_text();
+        let mut batch = Batch::default();
+        batch.add_entry(org.org_id, entry_id, Some(insurance.account_id), &entry, &now);
+        let payment_id = if paid > 0 {
+            let id = next_ids(conn, org.org_id, "payment", 1).await?;
+            batch.add(
+                &batch::PAYMENT,
+                vec![
+                    org.org_id.into(),
+                    id.into(),
+                    insurance.account_id.into(),
+                    method(&r.method).into(),
+                    format!("ERA {} {claim_number}", r.trace).into(),
+                    paid_on.into(),
+                    cur.code().into(),
+                    paid.into(),
+                    0i64.into(),
+                    "posted".into(),
+                    entry_id.into(),
+                    V::NI(None),
+                    now.clone().into(),
+                ],
+            );
+            Some(id)
+        } else {
+            None
+        };
+        let memo: String = c
+            .adjustments
+            .iter()
+            .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+            .filter(|a| a.group != "PR")
+            .map(|a| format!("{}-{}", a.group, a.reason))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (line, answer) in lines {
+            for (amount, source) in [(answer.paid, "payment"), (answer.patient, "patient share")] {
+                if amount == 0 {
+                    continue;
+                }
+                let allocation_id = next_ids(conn, org.org_id, "allocation", 1).await?;
+                batch.add(
+                    &batch::ALLOCATION,
+                    vec![
+                        org.org_id.into(),
+                        allocation_id.into(),
+                        insurance.account_id.into(),
+                        line.item_id.into(),
+                        source.into(),
+                        if source == "payment" { payment_id.into() } else { V::NI(None) },
+                        V::NI(None),
+                        amount.into(),
+                        paid_on.into(),
+                        entry_id.into(),
+                    ],
+                );
+            }
+            if answer.written_down != 0 {
+                let adjustment_id = next_ids(conn, org.org_id, "adjustment", 1).await?;
+                batch.add(
+                    &batch::ADJUSTMENT,
+                    vec![
+                        org.org_id.into(),
+                        adjustment_id.into(),
+                        insurance.account_id.into(),
+                        line.item_id.into(),
+                        "contractual".into(),
+                        answer.written_down.into(),
+                        paid_on.into(),
+                        format!("ERA {}: {memo}", r.trace).into(),
+                        entry_id.into(),
+                    ],
+                );
+            }
+            batch.change_item(line.item_id, -answer.total());
+        }
+        let total: i64 = lines.iter().map(|(_, a)| a.total()).sum();
+        batch.change_account(insurance.account_id, -total, 0);
+        if let Some(item_id) = patient_item {
+            let reasons: Vec<String> = c
+                .adjustments
+                .iter()
+                .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+                .filter(|a| a.group == "PR")
+                .map(|a| {
+                    let what = match a.reason.as_str() {
+                        "1" => "deductible",
+                        "2" => "coinsurance",
+                        "3" => "copay",
+                        _ => "patient responsibility",
+                    };
+                    format!("{what} {}", a.amount.to_decimal_string())
+                })
+                .collect();
+            let due = paid_on.checked_add(jiff::ToSpan::days(30)).unwrap_or(paid_on);
+            batch.add(
+                &batch::OPEN_ITEM,
+                vec![
+                    org.org_id.into(),
+                    item_id.into(),
+                    patient.account_id.into(),
+                    format!("{claim_number}-PR-{remittance_id}").into(),
+                    "patient_share".into(),
+                    V::NI(None),
+                    format!("Your share of claim {claim_number} for {patient_name}: {}", reasons.join(", ")).into(),
+                    paid_on.into(),
+                    due.into(),
+                    cur.code().into(),
+                    share.into(),
+                    share.into(),
+                    0i64.into(),
+                    "open".into(),
+                ],
+            );
+            batch.change_account(patient.account_id, share, 0);
+        }
+        batch.flush(conn, org.org_id).await?;
+        Ok(entry_id)
+    }
+
+    /// The claim's status after a payment: denied, paid or partially paid.
+    async fn settle_after_remit(&self, conn: &mut AnyConnection, org_id: i64, claim_id: i64, c: &ClaimPayment, trace: &str, cur: Currency) -> Result<String> {
+        let owed: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) FROM claim_line l JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             WHERE l.org_id = $1 AND l.claim_id = $2",
+        )
+        .bind(org_id)
+        .bind(claim_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        let status = if c.status == "4" || (c.paid.amount_minor() == 0 && owed > 0) {
+            ClaimStatus::Denied
+        } else if owed == 0 {
+            ClaimStatus::Paid
+        } else {
+            ClaimStatus::PartiallyPaid
+        };
+        if !c.payer_claim_number.is_empty() {
+            sqlx::query("UPDATE claim SET payer_claim_number = $3 WHERE org_id = $1 AND claim_id = $2 AND payer_claim_number = ''")
+                .bind(org_id)
+                .bind(claim_id)
+                .bind(&c.payer_claim_number)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let note = format!(
+            "ERA {trace}: {}; paid {}, the payer still owes {}",
+            c.status_meaning(),
+            c.paid,
+            Money::from_minor(owed, cur)
+        );
+        crate::claim_ops::set_status_after_remit(conn, org_id, claim_id, status, &note).await?;
+        Ok(status.as_str().to_string())
+    }
+}
