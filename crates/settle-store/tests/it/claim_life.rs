@@ -793,7 +793,10 @@ async fn a_childs_guarantor_is_a_parent_and_can_be_cleared() {
 
 /// An 835 a test payer writes for claims it received: per claim, the lines
 /// paid, written down (CO-45) and left to the patient (PR-1, PR-2).
-fn era(trace: &str, claims: &[(&str, Vec<(&str, &str, &str, &str, &str)>)]) -> String {
+/// A line of a test ERA: code, charge, paid, CO written down, PR.
+type EraLine<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
     let mut s = vec![
         "ST*835*0001*005010X221A1".to_string(),
         String::new(), // BPR, filled below
