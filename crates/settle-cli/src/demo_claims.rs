@@ -80,6 +80,75 @@ fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) 
     )
 }
 
+/// A payer's 835 for the claims given: each line paid at 70%, 20% written
+/// down (CO-45) and 10% left to the patient (PR-1, the deductible); every
+/// seventh claim denied (CO-50, not medically necessary), every fifth
+/// answered for its first line only.
+fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim_ops::ClaimView]) -> String {
+    let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap_or(0) };
+    let m = |v: i64| format!("{}.{:02}", v / 100, v % 100);
+    let d = day.strftime("%Y%m%d").to_string();
+    let mut s = vec![
+        format!("ST*835*{control:04}*005010X221A1"),
+        String::new(),
+        format!("TRN*1*DEMO-{payer}-{d}*1999999999"),
+    ];
+    s.push(format!("N1*PR*{}", if payer == "MCRB1" { "MEDICARE PART B" } else { "AETNA" }));
+    s.push("N1*PE*SPRINGFIELD FAMILY MEDICINE*XX*1234567893".into());
+    let mut total = 0;
+    for (i, c) in claims.iter().enumerate() {
+        let denied = i % 7 == 3;
+        let lines: Vec<_> = if i % 5 == 4 {
+            c.lines.iter().take(1).collect()
+        } else {
+            c.lines.iter().collect()
+        };
+        let mut answers = Vec::new();
+        for l in &lines {
+            let charge = cents(&l.charge);
+            let (paid, down, patient) = if denied {
+                (0, charge, 0)
+            } else {
+                (charge * 7 / 10, charge * 2 / 10, charge - charge * 7 / 10 - charge * 2 / 10)
+            };
+            answers.push((l, charge, paid, down, patient));
+        }
+        // The claim's charge as answered here: lines not answered yet stay owed.
+        let charge: i64 = answers.iter().map(|a| a.1).sum();
+        let paid: i64 = answers.iter().map(|a| a.2).sum();
+        let patient: i64 = answers.iter().map(|a| a.4).sum();
+        total += paid;
+        s.push(format!("LX*{}", i + 1));
+        s.push(format!(
+            "CLP*{}*{}*{}*{}*{}*12*DEMO{control}{i:04}",
+            c.claim_number,
+            if denied { 4 } else { 1 },
+            m(charge),
+            m(paid),
+            m(patient)
+        ));
+        for (l, ch, pd, dn, pt) in &answers {
+            let modifiers: String = l.modifiers.iter().map(|x| format!(":{x}")).collect();
+            s.push(format!("SVC*HC:{}{modifiers}*{}*{}", l.procedure_code, m(*ch), m(*pd)));
+            s.push(format!("DTM*472*{}", l.date_of_service.replace('-', "")));
+            if *dn > 0 {
+                s.push(format!("CAS*CO*{}*{}", if denied { 50 } else { 45 }, m(*dn)));
+            }
+            if *pt > 0 {
+                s.push(format!("CAS*PR*1*{}", m(*pt)));
+            }
+            s.push(format!("REF*6R*{}-{}", c.claim_number, l.line_no));
+        }
+    }
+    s[1] = format!("BPR*I*{}*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*999888777*DA*654321*{d}", m(total));
+    let count = s.len() + 1;
+    format!(
+        "ISA*00*          *00*          *ZZ*{payer:<15}*ZZ*376543210      *{}*1200*^*00501*{control:09}*0*P*:~GS*HP*{payer}*376543210*{d}*1200*{control}*X*005010X221A1~{}~SE*{count}*{control:04}~GE*1*{control}~IEA*1*{control:09}~",
+        day.strftime("%y%m%d"),
+        s.join("~")
+    )
+}
+
 pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date, rng: &mut StdRng) -> Result<String> {
     let settings = store.settings(org).await?;
     store
@@ -333,6 +402,41 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             )
             .await?;
     }
+    // The payers pay: an ERA each from Aetna and Medicare for their accepted
+    // claims (most paid with a write-down and a patient share, one denied,
+    // one left partly open), posted like any other.
+    let mut remitted = 0;
+    for (n, payer) in ["60054", "MCRB1"].into_iter().enumerate() {
+        let claims = store
+            .claims(
+                org,
+                &settle_store::claim_ops::ClaimFilter {
+                    status: Some("accepted".into()),
+                    payer_code: Some(payer.into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut views = Vec::new();
+        for c in claims.iter().skip(2).take(25) {
+            views.push(store.claim(org, &c.claim_number).await?);
+        }
+        if views.is_empty() {
+            continue;
+        }
+        let body = payer_835(payer, n as u32 + 1, as_of, &views);
+        let posted = store
+            .post_835(
+                org,
+                &settle_store::remit_ops::Import835 {
+                    file_name: format!("{payer}-ERA.835"),
+                    body,
+                },
+                as_of,
+            )
+            .await?;
+        remitted += posted.iter().map(|r| r.posted).sum::<i64>();
+    }
     // A correction and a void among the accepted ones.
     let accepted_claims = store
         .claims(
@@ -429,7 +533,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     }
     let counts = store.claim_counts(org).await?;
     Ok(format!(
-        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {ready} new ready to send; by status: {}",
+        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA, {ready} new ready to send; by status: {}",
         insured.len(),
         counts.values().sum::<i64>(),
         counts.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
