@@ -635,3 +635,74 @@ impl Store {
         Ok(status.as_str().to_string())
     }
 }
+
+/// What one ERA said about one claim, as kept.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RemitClaimView {
+    pub remittance_id: i64,
+    pub trace: String,
+    pub payer_name: String,
+    pub paid_on: String,
+    pub their_claim_number: String,
+    pub claim_number: Option<String>,
+    /// CLP02.
+    pub status_code: String,
+    pub charge: String,
+    pub paid: String,
+    pub written_down: String,
+    pub patient: String,
+    /// posted or exception.
+    pub outcome: String,
+    pub reason: String,
+    /// Each adjustment as group-reason amount, such as "CO-45 25.00".
+    pub adjustments: String,
+}
+
+impl Store {
+    async fn remit_claims(&self, org: &Organisation, filter: &str, key: Option<String>) -> Result<Vec<RemitClaimView>> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sql = format!(
+            "SELECT r.remittance_id, r.trace, r.payer_name, r.paid_on, x.their_claim_number, c.claim_number, x.status_code, x.charge_minor, x.paid_minor, \
+             x.written_down_minor, x.patient_minor, x.outcome, x.reason, x.adjustments \
+             FROM remittance_claim x JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
+             LEFT JOIN claim c ON c.org_id = x.org_id AND c.claim_id = x.claim_id WHERE x.org_id = $1 {filter} \
+             ORDER BY x.remittance_id DESC, x.seq LIMIT 500"
+        );
+        let mut query = sqlx::query(&sql).bind(org.org_id);
+        if let Some(k) = key {
+            query = query.bind(k);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RemitClaimView {
+                    remittance_id: r.try_get(0)?,
+                    trace: r.try_get(1)?,
+                    payer_name: r.try_get(2)?,
+                    paid_on: r.try_get(3)?,
+                    their_claim_number: r.try_get(4)?,
+                    claim_number: r.try_get(5)?,
+                    status_code: r.try_get(6)?,
+                    charge: fmt(r.try_get(7)?, cur),
+                    paid: fmt(r.try_get(8)?, cur),
+                    written_down: fmt(r.try_get(9)?, cur),
+                    patient: fmt(r.try_get(10)?, cur),
+                    outcome: r.try_get(11)?,
+                    reason: r.try_get(12)?,
+                    adjustments: r.try_get(13)?,
+                })
+            })
+            .collect()
+    }
+
+    /// What every ERA said about a claim, newest first (the EOB).
+    pub async fn claim_remittances(&self, org: &Organisation, claim_number: &str) -> Result<Vec<RemitClaimView>> {
+        self.remit_claims(org, "AND c.claim_number = $2", Some(claim_number.trim().to_ascii_uppercase()))
+            .await
+    }
+
+    /// The exception queue: ERA claims that were not posted, and why.
+    pub async fn remit_exceptions(&self, org: &Organisation) -> Result<Vec<RemitClaimView>> {
+        self.remit_claims(org, "AND x.outcome = 'exception'", None).await
+    }
+}

@@ -107,6 +107,7 @@ pub struct Diagnosis {
 struct ClaimPage<'a> {
     ctx: Option<&'a Ctx>,
     c: ClaimView,
+    remits: Vec<settle_store::remit_ops::RemitClaimView>,
     diagnoses: Vec<Diagnosis>,
     msg: String,
     error: String,
@@ -167,8 +168,13 @@ pub async fn claim(State(state): State<AppState>, ctx: Ctx, Path(number): Path<S
         return store_error_page(Some(&ctx), e);
     }
     let diagnoses = describe(&c.diagnoses);
+    let remits = match state.store.claim_remittances(&ctx.principal.org, &c.claim_number).await {
+        Ok(r) => r,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
     render(&ClaimPage {
         ctx: Some(&ctx),
+        remits,
         c,
         diagnoses,
         msg: q.msg,
@@ -910,4 +916,19 @@ pub async fn set_guarantor(State(state): State<AppState>, ctx: Ctx, Path(number)
         Err(e) => format!("Nothing was changed: {}", super::sentence(&e.to_string())),
     };
     Redirect::to(&format!("/accounts/{}?msg={}#insurance-h", encode(&number), encode(&msg))).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "remit_exceptions.html")]
+struct ExceptionsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<settle_store::remit_ops::RemitClaimView>,
+}
+
+/// ERA claims that were not posted, with the reason each was not.
+pub async fn exceptions(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match state.store.remit_exceptions(&ctx.principal.org).await {
+        Ok(rows) => render(&ExceptionsPage { ctx: Some(&ctx), rows }).into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
 }

@@ -595,6 +595,31 @@ HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*CLM-000001~STC*A2:20*20261125*WQ
             body.contains("CLM-000001") && body.contains("Key Insurance"),
             "{name}: the account page shows coverage and claims"
         );
+        // The ERA: the claim paid (its EOB on the claim page), a stranger in the exception queue.
+        let era = "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261201*1200*^*00501*000000042*0*P*:~\
+GS*HP*66783JJT*587654321*20261201*1200*42*X*005010X221A1~ST*835*0001*005010X221A1~\
+BPR*I*150.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201~TRN*1*EFT-77*1666666666~\
+N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*CLM-000001*1*125.00*100.00*5.00*12*ICN42~\
+SVC*HC:99213:25*125.00*100.00~CAS*CO*45*20.00~CAS*PR*3*5.00~REF*6R*CLM-000001-1~\
+CLP*CLM-999*1*50.00*50.00**12*ICN43~SVC*HC:99213*50.00*50.00~SE*14*0001~GE*1*42~IEA*1*000000042~";
+        srv.store
+            .post_835(
+                &org,
+                &settle_store::remit_ops::Import835 {
+                    file_name: "era.835".into(),
+                    body: era.into(),
+                },
+                settle_server::web::today(),
+            )
+            .await
+            .unwrap();
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("What the payer said") && body.contains("CO-45 20.00") && body.contains("PR-3 5.00"),
+            "{name}: {body}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/exceptions", Some(&collector), &[]).await;
+        assert!(body.contains("CLM-999") && body.contains("no claim CLM-999"), "{name}: {body}");
         let (status, _, body) = page(
             &client,
             &srv,
