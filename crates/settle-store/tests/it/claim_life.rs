@@ -797,6 +797,10 @@ async fn a_childs_guarantor_is_a_parent_and_can_be_cleared() {
 type EraLine<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
 
 fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
+    era_with(trace, "1", claims)
+}
+
+fn era_with(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
     let mut s = vec![
         "ST*835*0001*005010X221A1".to_string(),
         String::new(), // BPR, filled below
@@ -812,13 +816,14 @@ fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
         let paid: i64 = lines.iter().map(|l| cents(l.2)).sum();
         let patient: i64 = lines.iter().map(|l| cents(l.4)).sum();
         total += paid;
-        let m = |v: i64| format!("{}.{:02}", v / 100, v % 100);
-        s.push(format!("CLP*{claim}*1*{}*{}*{}*12*ICN{}", m(charge), m(paid), m(patient), n + 1));
+        let m = |v: i64| format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 100, v.abs() % 100);
+        s.push(format!("CLP*{claim}*{status}*{}*{}*{}*12*ICN{}", m(charge), m(paid), m(patient), n + 1));
         for (i, (code, ch, pd, co, pr)) in lines.iter().enumerate() {
             s.push(format!("SVC*HC:{code}*{ch}*{pd}"));
             s.push("DTM*472*20261102".to_string());
             let mut cas = Vec::new();
             if cents(co) != 0 {
+                // (negative in a reversal)
                 cas.push(format!("CAS*CO*45*{co}"));
             }
             if cents(pr) != 0 {
