@@ -14,6 +14,10 @@ use settle_store::ops::Organisation;
 use settle_store::Store;
 
 use crate::output::rows;
+
+fn rows_out(header: &[&str], table: &[Vec<String>]) -> Result<()> {
+    rows(header, table, Format::Table)
+}
 use crate::Format;
 
 #[derive(Subcommand, Debug)]
@@ -107,6 +111,8 @@ pub enum ClaimCommand {
         #[arg(long)]
         as_of: Option<Date>,
     },
+    /// The underpayment worklist: lines paid below the payer's allowed amount (`settle fees import --payer`).
+    Underpaid,
     /// X12 files sent and received.
     Files,
     /// Write an X12 file Settle sent or received.
@@ -407,6 +413,28 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                     }
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Underpaid => {
+            let rows: Vec<Vec<String>> = store
+                .underpayments(org)
+                .await?
+                .into_iter()
+                .map(|u| {
+                    vec![
+                        u.claim_number,
+                        u.line_no.to_string(),
+                        u.procedure_code,
+                        u.payer_code,
+                        u.allowed,
+                        u.paid,
+                        u.patient,
+                        u.short,
+                        u.trace,
+                    ]
+                })
+                .collect();
+            rows_out(&["claim", "line", "code", "payer", "allowed", "paid", "patient", "short", "ERA"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Files => {

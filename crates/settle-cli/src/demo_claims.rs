@@ -83,7 +83,8 @@ fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) 
 /// A payer's 835 for the claims given: each line paid at 70%, 20% written
 /// down (CO-45) and 10% left to the patient (PR-1, the deductible); every
 /// seventh claim denied (CO-50, not medically necessary), every fifth
-/// answered for its first line only.
+/// answered for its first line only, and every sixth Medicare claim paid at
+/// 40% (below the fee schedule: an underpayment).
 fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim_ops::ClaimView]) -> String {
     let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap_or(0) };
     let m = |v: i64| format!("{}.{:02}", v / 100, v % 100);
@@ -106,10 +107,12 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
         let mut answers = Vec::new();
         for l in &lines {
             let charge = cents(&l.charge);
+            // Every sixth Medicare claim is paid short of the fee schedule (an underpayment).
+            let pay = if payer == "MCRB1" && i % 6 == 1 { 4 } else { 7 };
             let (paid, down, patient) = if denied {
                 (0, charge, 0)
             } else {
-                (charge * 7 / 10, charge * 2 / 10, charge - charge * 7 / 10 - charge * 2 / 10)
+                (charge * pay / 10, charge - charge * pay / 10 - charge / 10, charge / 10)
             };
             answers.push((l, charge, paid, down, patient));
         }

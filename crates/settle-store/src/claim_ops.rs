@@ -978,7 +978,7 @@ impl Store {
         Ok(input)
     }
 
-    async fn fee_in(&self, conn: &mut AnyConnection, org_id: i64, schedule: &str, code: &str, modifier: &str, date: Date) -> Result<Option<Money>> {
+    pub(crate) async fn fee_in(&self, conn: &mut AnyConnection, org_id: i64, schedule: &str, code: &str, modifier: &str, date: Date) -> Result<Option<Money>> {
         let row = sqlx::query(
             "SELECT currency, amount_minor FROM fee_schedule_entry WHERE org_id = $1 AND schedule = $2 AND procedure_code = $3 \
              AND modifier IN ($4, '') AND effective_from <= $5 ORDER BY CASE WHEN modifier = $4 THEN 0 ELSE 1 END, effective_from DESC LIMIT 1",

@@ -75,6 +75,7 @@ fn ccyymmdd(text: &str) -> Option<Date> {
 
 struct ClaimLineRow {
     line_no: i64,
+    units: i64,
     procedure: String,
     modifiers: Vec<String>,
     date: String,
@@ -89,6 +90,9 @@ enum Decision {
         patient_account: i64,
         patient_name: String,
         lines: Vec<(ChargedLine, LineAnswer)>,
+        /// Each line's number, code, first modifier, date and units, for the allowed amount.
+        coded: Vec<(i64, String, String, String, i64)>,
+        payer_code: String,
     },
     Exception {
         claim_id: Option<i64>,
@@ -258,6 +262,8 @@ impl Store {
                     patient_account,
                     patient_name,
                     lines,
+                    coded,
+                    payer_code,
                 } => {
                     written_down_total = lines.iter().map(|(_, a)| a.written_down).sum();
                     patient_total = lines.iter().map(|(_, a)| a.patient).sum();
@@ -277,6 +283,8 @@ impl Store {
                         )
                         .await?;
                     outcome.posted += 1;
+                    self.note_underpayments(conn, org.org_id, remittance_id, claim_id, &payer_code, &lines, &coded)
+                        .await?;
                     let status = self.settle_after_remit(conn, org.org_id, claim_id, c, &r.trace, cur).await?;
                     (Some(entry_id), Some(claim_id), Some(claim_number), status, String::new())
                 }
@@ -308,6 +316,81 @@ impl Store {
             });
         }
         Ok(outcome)
+    }
+
+    /// Lines paid below the payer's allowed amount (paid + patient share
+    /// against the fee schedule named by the payer's id).
+    #[allow(clippy::too_many_arguments)]
+    async fn note_underpayments(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        remittance_id: i64,
+        claim_id: i64,
+        payer_code: &str,
+        lines: &[(ChargedLine, LineAnswer)],
+        coded: &[(i64, String, String, String, i64)],
+    ) -> Result<()> {
+        for ((_, answer), (line_no, code, modifier, date, units)) in lines.iter().zip(coded) {
+            if answer.paid == 0 && answer.patient == 0 {
+                continue; // a denial, not an underpayment
+            }
+            let Some(date) = ccyymmdd(date) else { continue };
+            let Some(fee) = self.fee_in(conn, org_id, payer_code, code, modifier, date).await? else {
+                continue;
+            };
+            let allowed = fee.amount_minor().saturating_mul((*units).max(1));
+            let got = answer.paid + answer.patient;
+            if got < allowed {
+                sqlx::query(
+                    "INSERT INTO underpayment (org_id, remittance_id, claim_id, line_no, procedure_code, allowed_minor, paid_minor, patient_minor, short_minor, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(org_id)
+                .bind(remittance_id)
+                .bind(claim_id)
+                .bind(line_no)
+                .bind(code)
+                .bind(allowed)
+                .bind(answer.paid)
+                .bind(answer.patient)
+                .bind(allowed - got)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The underpayment worklist: lines paid below the contracted amount, largest shortfall first.
+    pub async fn underpayments(&self, org: &Organisation) -> Result<Vec<UnderpaymentView>> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT c.claim_number, y.payer_code, r.trace, u.line_no, u.procedure_code, u.allowed_minor, u.paid_minor, u.patient_minor, u.short_minor \
+             FROM underpayment u JOIN claim c ON c.org_id = u.org_id AND c.claim_id = u.claim_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             JOIN remittance r ON r.org_id = u.org_id AND r.remittance_id = u.remittance_id \
+             WHERE u.org_id = $1 ORDER BY u.short_minor DESC, c.claim_number LIMIT 500",
+        )
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnderpaymentView {
+                    claim_number: r.try_get(0)?,
+                    payer_code: r.try_get(1)?,
+                    trace: r.try_get(2)?,
+                    line_no: r.try_get(3)?,
+                    procedure_code: r.try_get(4)?,
+                    allowed: fmt(r.try_get(5)?, cur),
+                    paid: fmt(r.try_get(6)?, cur),
+                    patient: fmt(r.try_get(7)?, cur),
+                    short: fmt(r.try_get(8)?, cur),
+                })
+            })
+            .collect()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -570,8 +653,9 @@ impl Store {
             ));
         }
         let row = sqlx::query(
-            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency FROM claim c \
+            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency, y.payer_code FROM claim c \
              JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              WHERE c.org_id = $1 AND c.claim_number = $2",
         )
         .bind(org_id)
@@ -594,7 +678,7 @@ impl Store {
             ));
         }
         let lines = sqlx::query(
-            "SELECT l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor FROM claim_line l \
+            "SELECT l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor, l.units FROM claim_line l \
              JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
         )
         .bind(org_id)
@@ -605,6 +689,7 @@ impl Store {
         .map(|l| {
             Ok(ClaimLineRow {
                 line_no: l.try_get(0)?,
+                units: l.try_get(6)?,
                 procedure: l.try_get(1)?,
                 modifiers: l.try_get::<String, _>(2)?.split_whitespace().map(str::to_string).collect(),
                 date: l.try_get::<String, _>(3)?.replace('-', ""),
@@ -689,6 +774,19 @@ impl Store {
             patient_account: row.try_get(3)?,
             patient_name: row.try_get(4)?,
             lines: charged.into_iter().zip(answers).collect(),
+            coded: lines
+                .iter()
+                .map(|l| {
+                    (
+                        l.line_no,
+                        l.procedure.clone(),
+                        l.modifiers.first().cloned().unwrap_or_default(),
+                        l.date.clone(),
+                        l.units,
+                    )
+                })
+                .collect(),
+            payer_code: row.try_get(6)?,
         })
     }
 
@@ -890,6 +988,22 @@ impl Store {
         crate::claim_ops::set_status_after_remit(conn, org_id, claim_id, status, &note).await?;
         Ok(status.as_str().to_string())
     }
+}
+
+/// A line the payer paid below its contracted allowed amount.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct UnderpaymentView {
+    pub claim_number: String,
+    pub payer_code: String,
+    pub trace: String,
+    pub line_no: i64,
+    pub procedure_code: String,
+    /// The payer's allowed amount times the units.
+    pub allowed: String,
+    pub paid: String,
+    pub patient: String,
+    /// allowed - paid - patient.
+    pub short: String,
 }
 
 /// What one ERA said about one claim, as kept.

@@ -424,3 +424,11 @@ pub async fn post_remittance(
 ) -> ApiResult<(StatusCode, Json<Vec<settle_store::remit_ops::RemitOutcome>>)> {
     Ok((StatusCode::CREATED, Json(state.store.post_835(&p.org, &cmd, super::accounts::today()).await?)))
 }
+
+/// Lines paid below the payer's contracted allowed amount, largest shortfall first.
+#[utoipa::path(get, path = "/api/v1/underpayments", tag = "claims",
+    responses((status = 200, body = Vec<settle_store::remit_ops::UnderpaymentView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_underpayments(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::remit_ops::UnderpaymentView>>> {
+    Ok(Json(state.store.underpayments(&p.org).await?))
+}

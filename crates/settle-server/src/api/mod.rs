@@ -91,6 +91,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::list_eligibility))
         .routes(routes!(claims::show_guarantor, claims::set_guarantor))
         .routes(routes!(claims::post_remittance))
+        .routes(routes!(claims::list_underpayments))
         .routes(routes!(claims::show_claim, claims::edit_claim))
         .routes(routes!(claims::scrub_claim))
         .routes(routes!(claims::correct_claim))

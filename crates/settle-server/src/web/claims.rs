@@ -932,3 +932,18 @@ pub async fn exceptions(State(state): State<AppState>, ctx: Ctx) -> Response {
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "underpayments.html")]
+struct UnderpaymentsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<settle_store::remit_ops::UnderpaymentView>,
+}
+
+/// Lines paid below the payer's contracted allowed amount.
+pub async fn underpayments(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match state.store.underpayments(&ctx.principal.org).await {
+        Ok(rows) => render(&UnderpaymentsPage { ctx: Some(&ctx), rows }).into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}

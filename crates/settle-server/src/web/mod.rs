@@ -105,6 +105,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/guarantor", Needs(AccountsWrite)),
     ("GET", "/claims/setup", Needs(AccountsRead)),
     ("GET", "/claims/exceptions", Needs(AccountsRead)),
+    ("GET", "/claims/underpayments", Needs(AccountsRead)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
     ("POST", "/claims/setup/providers", Needs(PayersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
@@ -165,6 +166,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}/guarantor", post(claims::set_guarantor))
         .route("/claims/setup", get(claims::setup))
         .route("/claims/exceptions", get(claims::exceptions))
+        .route("/claims/underpayments", get(claims::underpayments))
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))

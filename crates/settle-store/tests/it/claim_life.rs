@@ -893,6 +893,20 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
             )
             .await
             .unwrap();
+        // Aetna's contract allows 110.00 for a 99213.
+        store
+            .import_fee_schedule(
+                &org,
+                "66783JJT",
+                &[settle_store::claims::FeeEntry {
+                    procedure_code: "99213".into(),
+                    modifier: String::new(),
+                    effective_from: date("2026-01-01"),
+                    amount: "110.00".into(),
+                }],
+            )
+            .await
+            .unwrap();
         // Both claims: 125.00 + 30.50. The first paid in full less a write-down and a deductible;
         // the second partly: its second line left open.
         let body = era(
@@ -934,6 +948,14 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
         );
         let first = store.claim(&org, &numbers[0]).await.unwrap();
         assert_eq!((first.status.as_str(), first.payer_claim_number.as_str()), ("paid", "ICN1"), "{name}");
+        // 80.00 paid + 20.00 deductible against 110.00 allowed: 10.00 short.
+        let short = store.underpayments(&org).await.unwrap();
+        assert_eq!(short.len(), 1, "{name}: {short:#?}");
+        assert_eq!(
+            (short[0].claim_number.as_str(), short[0].procedure_code.as_str(), short[0].short.as_str()),
+            (numbers[0].as_str(), "99213", "10.00"),
+            "{name}"
+        );
         assert_verified(store, &org).await;
         // The same ERA again is refused, and nothing moves.
         let again = store
