@@ -104,6 +104,15 @@ enum Decision {
 impl Store {
     /// Posts an 835: every claim it answers, or the file is refused whole.
     pub async fn post_835(&self, org: &Organisation, cmd: &Import835, today: Date) -> Result<Vec<RemitOutcome>> {
+        self.run_835(org, cmd, today, true).await
+    }
+
+    /// What posting the 835 would do, exactly (the same work, rolled back).
+    pub async fn preview_835(&self, org: &Organisation, cmd: &Import835, today: Date) -> Result<Vec<RemitOutcome>> {
+        self.run_835(org, cmd, today, false).await
+    }
+
+    async fn run_835(&self, org: &Organisation, cmd: &Import835, today: Date, commit: bool) -> Result<Vec<RemitOutcome>> {
         let parsed = settle_x12::read(cmd.body.as_bytes());
         let mut problems: Vec<String> = parsed
             .diagnostics
@@ -151,6 +160,10 @@ impl Store {
                 ));
             }
             outcomes.push(self.post_remittance(conn, org, cmd, r, cur, today, &actor.name).await?);
+        }
+        if !commit {
+            // Dropped without commit: the preview writes nothing.
+            return Ok(outcomes);
         }
         audit::append(
             conn,

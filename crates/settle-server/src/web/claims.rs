@@ -947,3 +947,68 @@ pub async fn underpayments(State(state): State<AppState>, ctx: Ctx) -> Response 
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "era.html")]
+struct EraPage<'a> {
+    ctx: Option<&'a Ctx>,
+    file_name: String,
+    body: String,
+    preview: Option<Vec<settle_store::remit_ops::RemitOutcome>>,
+    posted: Option<Vec<settle_store::remit_ops::RemitOutcome>>,
+    error: String,
+}
+
+pub async fn era(ctx: Ctx) -> Response {
+    render(&EraPage {
+        ctx: Some(&ctx),
+        file_name: String::new(),
+        body: String::new(),
+        preview: None,
+        posted: None,
+        error: String::new(),
+    })
+    .into_response()
+}
+
+/// Reads the ERA and shows what posting it would do; posts only when confirmed.
+pub async fn era_post(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let body = form.get("body");
+    let file_name = Some(form.get("file_name"))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "pasted.835".into());
+    let confirm = form.get("confirm") == "1";
+    let mut page = EraPage {
+        ctx: Some(&ctx),
+        file_name: file_name.clone(),
+        body: body.clone(),
+        preview: None,
+        posted: None,
+        error: String::new(),
+    };
+    if body.trim().is_empty() {
+        page.error = "Choose an 835 file, or paste its text.".into();
+        return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+    }
+    let cmd = settle_store::remit_ops::Import835 { file_name, body };
+    let result = if confirm {
+        state.store.post_835(&ctx.principal.org, &cmd, today()).await
+    } else {
+        state.store.preview_835(&ctx.principal.org, &cmd, today()).await
+    };
+    match result {
+        Ok(outcomes) if confirm => {
+            page.posted = Some(outcomes);
+            page.body.clear();
+            render(&page).into_response()
+        }
+        Ok(outcomes) => {
+            page.preview = Some(outcomes);
+            render(&page).into_response()
+        }
+        Err(e) => {
+            page.error = super::sentence(&e.to_string());
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}

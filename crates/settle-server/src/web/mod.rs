@@ -106,6 +106,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims/setup", Needs(AccountsRead)),
     ("GET", "/claims/exceptions", Needs(AccountsRead)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
+    ("GET", "/claims/era", Needs(PaymentsPost)),
+    ("POST", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
     ("POST", "/claims/setup/providers", Needs(PayersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
@@ -167,6 +169,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/setup", get(claims::setup))
         .route("/claims/exceptions", get(claims::exceptions))
         .route("/claims/underpayments", get(claims::underpayments))
+        .route("/claims/era", get(claims::era).post(claims::era_post))
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))
@@ -369,6 +372,9 @@ impl Ctx {
     }
     pub fn can_claims(&self) -> bool {
         self.can(ClaimsWrite)
+    }
+    pub fn can_post_payments(&self) -> bool {
+        self.can(PaymentsPost)
     }
     pub fn can_payers(&self) -> bool {
         self.can(PayersManage)

@@ -602,17 +602,36 @@ BPR*I*150.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321
 N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*CLM-000001*1*125.00*100.00*5.00*12*ICN42~\
 SVC*HC:99213:25*125.00*100.00~CAS*CO*45*20.00~CAS*PR*3*5.00~REF*6R*CLM-000001-1~\
 CLP*CLM-999*1*50.00*50.00**12*ICN43~SVC*HC:99213*50.00*50.00~SE*14*0001~GE*1*42~IEA*1*000000042~";
-        srv.store
-            .post_835(
-                &org,
-                &settle_store::remit_ops::Import835 {
-                    file_name: "era.835".into(),
-                    body: era.into(),
-                },
-                settle_server::web::today(),
-            )
-            .await
-            .unwrap();
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/era",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "era.835"), ("body", era)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(
+            body.contains("1 claim(s) to post, 1 to the exception list") && body.contains("Post it"),
+            "{name}: {body}"
+        );
+        assert_eq!(
+            srv.store.claim(&org, "CLM-000001").await.unwrap().status,
+            "accepted",
+            "{name}: the preview posts nothing"
+        );
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/era",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "era.835"), ("body", era), ("confirm", "1")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(body.contains("Posted ERA EFT-77"), "{name}: {body}");
         let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001", Some(&cookie), &[]).await;
         assert!(
             body.contains("What the payer said") && body.contains("CO-45 20.00") && body.contains("PR-3 5.00"),
