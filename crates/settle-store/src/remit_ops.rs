@@ -992,10 +992,21 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
+        let codes: Vec<String> = c
+            .adjustments
+            .iter()
+            .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+            .map(|a| format!("{}-{}", a.group, a.reason))
+            .collect();
         let note = format!(
-            "ERA {trace}: {}; paid {}, the payer still owes {}",
+            "ERA {trace}: {}; paid {}{}; the payer still owes {}",
             c.status_meaning(),
             c.paid,
+            if codes.is_empty() {
+                String::new()
+            } else {
+                format!(" (adjustments {})", codes.join(" "))
+            },
             Money::from_minor(owed, cur)
         );
         crate::claim_ops::set_status_after_remit(conn, org_id, claim_id, status, &note).await?;
