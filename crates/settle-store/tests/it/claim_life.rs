@@ -95,6 +95,24 @@ async fn clinic(store: &Store) -> Organisation {
     org
 }
 
+/// Sets the X12 contact phone every 837P needs.
+async fn allow_sending(store: &Store, org: &Organisation, phone: &str) {
+    store
+        .update_settings(
+            org,
+            &SettingsUpdate {
+                default_terms: "net30".into(),
+                aging_buckets: "30,60,90,120".into(),
+                writeoff_approval_limit: "100.00".into(),
+                x12_submitter_id: None,
+                x12_contact_phone: Some(phone.into()),
+                scrub_rules_off: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> ClaimInput {
     ClaimInput {
         account_number: account.into(),
@@ -268,20 +286,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
             ),
             "{name}: {refused}"
         );
-        store
-            .update_settings(
-                &org,
-                &SettingsUpdate {
-                    default_terms: "net30".into(),
-                    aging_buckets: "30,60,90,120".into(),
-                    writeoff_approval_limit: "100.00".into(),
-                    x12_submitter_id: None,
-                    x12_contact_phone: Some("(305) 555-2222".into()),
-                    scrub_rules_off: None,
-                },
-            )
-            .await
-            .unwrap();
+        allow_sending(store, &org, "(305) 555-2222").await;
         let sent = store
             .export_claims(
                 &org,
@@ -579,20 +584,7 @@ async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refus
                 .unwrap();
             assert_eq!(claim.status, "ready", "{name}: {:#?}", claim.findings);
         }
-        store
-            .update_settings(
-                &org,
-                &SettingsUpdate {
-                    default_terms: "net30".into(),
-                    aging_buckets: "30,60,90,120".into(),
-                    writeoff_approval_limit: "100.00".into(),
-                    x12_submitter_id: None,
-                    x12_contact_phone: Some("3055552222".into()),
-                    scrub_rules_off: None,
-                },
-            )
-            .await
-            .unwrap();
+        allow_sending(store, &org, "3055552222").await;
         let sent = store
             .export_claims(
                 &org,
@@ -868,20 +860,7 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
                 .unwrap();
             numbers.push(c.claim_number);
         }
-        store
-            .update_settings(
-                &org,
-                &SettingsUpdate {
-                    default_terms: "net30".into(),
-                    aging_buckets: "30,60,90,120".into(),
-                    writeoff_approval_limit: "100.00".into(),
-                    x12_submitter_id: None,
-                    x12_contact_phone: Some("3055552222".into()),
-                    scrub_rules_off: None,
-                },
-            )
-            .await
-            .unwrap();
+        allow_sending(store, &org, "3055552222").await;
         store
             .export_claims(
                 &org,
