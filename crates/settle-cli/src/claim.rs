@@ -128,6 +128,13 @@ fn read_input(path: &Path) -> Result<ClaimInput> {
     serde_json::from_str(&text).with_context(|| format!("{}: not a visit (see `settle claim --help` and the README)", path.display()))
 }
 
+/// An X12 file's name and text.
+fn read_x12(file: &Path) -> Result<(String, String)> {
+    let body = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((name, body))
+}
+
 fn print_findings(findings: &[FindingView]) {
     for f in findings {
         let level = if f.level == "error" { "ERROR" } else { "warning" };
@@ -324,8 +331,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Ack { file } => {
-            let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (name, body) = read_x12(&file)?;
             let outcome = store.import_acknowledgment(org, &ImportAcknowledgment { file_name: name, body }).await?;
             println!(
                 "{} read: {} claim(s) changed, {} unchanged, {} not matched.",
@@ -359,8 +365,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Import { file, as_of } => {
-            let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (name, body) = read_x12(&file)?;
             let outcome = store
                 .import_837p(org, &settle_store::claim_ops::Import837 { file_name: name, body }, as_of.unwrap_or(today))
                 .await?;
@@ -389,8 +394,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Remit { file, as_of } => {
-            let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (name, body) = read_x12(&file)?;
             let outcomes = store
                 .post_835(org, &settle_store::remit_ops::Import835 { file_name: name, body }, as_of.unwrap_or(today))
                 .await?;

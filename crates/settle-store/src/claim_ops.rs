@@ -29,69 +29,10 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor, Subject};
 use crate::batch::{self, Batch, ItemChange, V};
-use crate::ops::{fmt, idempotency_lookup, idempotency_store, next_ids, AccountRow, Audited, IdBlock, NewAccount, NewParty, Organisation};
+use crate::ops::{
+    audited, fmt, idempotency_lookup, idempotency_store, next_ids, write_command, AccountRow, Audited, IdBlock, NewAccount, NewParty, Organisation,
+};
 use crate::{now_text, Result, Store, StoreError};
-
-macro_rules! audited_claims {
-    ($($ty:ty => $action:literal, |$c:ident| $subject:expr;)*) => {
-        $(impl Audited for $ty {
-            fn action(&self) -> &'static str {
-                $action
-            }
-            fn subject(&self) -> Subject {
-                let $c = self;
-                $subject
-            }
-        })*
-    };
-}
-
-/// Runs a claim command like `write_command!`: idempotency, audit with
-/// the claim's state before and after, retry on contention.
-macro_rules! claim_write {
-    ($store:expr, $org:expr, $key:expr, $request:expr, |$tx:ident| $body:expr) => {{
-        let request_json = serde_json::to_string(&$request)?;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let mut $tx = $store.begin_write().await?;
-            let outcome = async {
-                if let Some(key) = $key {
-                    if let Some(stored) = idempotency_lookup($tx.conn(), $org, key, &request_json).await? {
-                        return Ok((serde_json::from_str::<String>(&stored)?, true));
-                    }
-                }
-                let subject = Audited::subject($request);
-                let before = audit::snapshot($tx.conn(), $org, &subject).await?;
-                let result: String = $body;
-                let after = serde_json::json!({
-                    "state": audit::snapshot($tx.conn(), $org, &Subject::Claim(result.clone())).await?,
-                    "request": serde_json::from_str::<serde_json::Value>(&request_json)?,
-                });
-                let for_update = $store.for_update();
-                audit::append($tx.conn(), for_update, $org, Audited::action($request), &subject.label(), before.map(|b| serde_json::json!({ "state": b })).as_ref(), Some(&after)).await?;
-                if let Some(key) = $key {
-                    idempotency_store($tx.conn(), $org, key, &request_json, &serde_json::to_string(&result)?).await?;
-                }
-                Ok::<_, StoreError>((result, false))
-            }
-            .await;
-            match outcome {
-                Ok((result, replayed)) => {
-                    if !replayed {
-                        $tx.commit().await?;
-                    }
-                    break Ok::<String, StoreError>(result);
-                }
-                Err(error) if error.is_retryable() && attempt < 8 => {
-                    drop($tx);
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
-                }
-                Err(error) => break Err(error),
-            }
-        }
-    }};
-}
 
 /// A visit as a billing specialist codes it: the patient's account, the
 /// payer billed (the primary coverage when left out), the providers, the
@@ -204,7 +145,7 @@ pub struct ImportAcknowledgment {
     pub body: String,
 }
 
-audited_claims! {
+audited! {
     NewClaim => "claim.create", |c| Subject::Account(c.claim.account_number.clone());
     EditClaim => "claim.edit", |c| Subject::Claim(c.claim_number.clone());
     ScrubClaim => "claim.scrub", |c| Subject::Claim(c.claim_number.clone());
@@ -1008,7 +949,7 @@ impl Store {
 
     /// Enters a visit as a claim.
     pub async fn create_claim(&self, org: &Organisation, cmd: &NewClaim, today: Date, key: Option<&settle_domain::IdempotencyKey>) -> Result<ClaimView> {
-        let number = claim_write!(self, org.org_id, key, cmd, |tx| {
+        let number = write_command!(self, org.org_id, key, cmd, after = |number| Some(Subject::Claim(String::clone(number))), |tx| {
             let conn = tx.conn();
             let prepared = self.prepare(conn, org, &cmd.claim, today, None, ClaimFrequency::Original, "").await?;
             let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
@@ -1023,7 +964,7 @@ impl Store {
     /// Replaces a claim's codes and lines; a claim that was charged has its
     /// charges taken off first (refused if money was applied to them).
     pub async fn edit_claim(&self, org: &Organisation, cmd: &EditClaim, today: Date, key: Option<&settle_domain::IdempotencyKey>) -> Result<ClaimView> {
-        let number = claim_write!(self, org.org_id, key, cmd, |tx| {
+        let number = write_command!(self, org.org_id, key, cmd, after = |number| Some(Subject::Claim(String::clone(number))), |tx| {
             let conn = tx.conn();
             let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
             if !head.status.editable() {
@@ -1076,78 +1017,92 @@ impl Store {
 
     /// Scrubs a stored claim again.
     pub async fn scrub_claim(&self, org: &Organisation, cmd: &ScrubClaim, today: Date) -> Result<ClaimView> {
-        let number = claim_write!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
-            let conn = tx.conn();
-            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
-            if !matches!(head.status, ClaimStatus::Draft | ClaimStatus::Scrubbed | ClaimStatus::Ready) {
-                return Err(bad(
-                    "claim_number",
-                    format!("claim {} is {}; only a draft, scrubbed or ready claim is scrubbed", head.number, head.status),
-                ));
+        let number = write_command!(
+            self,
+            org.org_id,
+            None::<&settle_domain::IdempotencyKey>,
+            cmd,
+            after = |number| Some(Subject::Claim(String::clone(number))),
+            |tx| {
+                let conn = tx.conn();
+                let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+                if !matches!(head.status, ClaimStatus::Draft | ClaimStatus::Scrubbed | ClaimStatus::Ready) {
+                    return Err(bad(
+                        "claim_number",
+                        format!("claim {} is {}; only a draft, scrubbed or ready claim is scrubbed", head.number, head.status),
+                    ));
+                }
+                let input = self.stored_input(conn, org, head.claim_id).await?;
+                let prepared = self
+                    .prepare(conn, org, &input, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
+                    .await?;
+                self.settle_status(conn, org, head.claim_id, &head.number, &prepared, false, today, "scrubbed again")
+                    .await?;
+                head.number
             }
-            let input = self.stored_input(conn, org, head.claim_id).await?;
-            let prepared = self
-                .prepare(conn, org, &input, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
-                .await?;
-            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, false, today, "scrubbed again")
-                .await?;
-            head.number
-        })?;
+        )?;
         self.claim(org, &number).await
     }
 
     /// Starts a corrected claim (frequency 7) as a draft copy of one the
     /// payer has; the original is closed when the correction is charged.
     pub async fn correct_claim(&self, org: &Organisation, cmd: &CorrectClaim, today: Date) -> Result<ClaimView> {
-        let number = claim_write!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
-            let conn = tx.conn();
-            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
-            if !head.status.with_payer() {
-                return Err(bad(
-                    "claim_number",
-                    format!("claim {} is {}; the payer does not have it, so edit it instead", head.number, head.status),
-                ));
-            }
-            let open = sqlx::query("SELECT claim_number FROM claim WHERE org_id = $1 AND replaces_claim_id = $2 AND status <> 'closed'")
-                .bind(org.org_id)
-                .bind(head.claim_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if let Some(open) = open {
-                return Err(bad(
-                    "claim_number",
-                    format!("claim {} already has a correction under way: {}", head.number, open.try_get::<String, _>(0)?),
-                ));
-            }
-            let input = self.stored_input(conn, org, head.claim_id).await?;
-            let prepared = self
-                .prepare(
+        let number = write_command!(
+            self,
+            org.org_id,
+            None::<&settle_domain::IdempotencyKey>,
+            cmd,
+            after = |number| Some(Subject::Claim(String::clone(number))),
+            |tx| {
+                let conn = tx.conn();
+                let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+                if !head.status.with_payer() {
+                    return Err(bad(
+                        "claim_number",
+                        format!("claim {} is {}; the payer does not have it, so edit it instead", head.number, head.status),
+                    ));
+                }
+                let open = sqlx::query("SELECT claim_number FROM claim WHERE org_id = $1 AND replaces_claim_id = $2 AND status <> 'closed'")
+                    .bind(org.org_id)
+                    .bind(head.claim_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(open) = open {
+                    return Err(bad(
+                        "claim_number",
+                        format!("claim {} already has a correction under way: {}", head.number, open.try_get::<String, _>(0)?),
+                    ));
+                }
+                let input = self.stored_input(conn, org, head.claim_id).await?;
+                let prepared = self
+                    .prepare(
+                        conn,
+                        org,
+                        &input,
+                        today,
+                        Some(head.claim_id),
+                        ClaimFrequency::Replacement,
+                        &head.payer_claim_number,
+                    )
+                    .await?;
+                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+                let number = format!("CLM-{claim_id:06}");
+                insert_claim(
                     conn,
-                    org,
-                    &input,
-                    today,
-                    Some(head.claim_id),
+                    org.org_id,
+                    claim_id,
+                    &number,
+                    &prepared,
                     ClaimFrequency::Replacement,
+                    Some(head.claim_id),
                     &head.payer_claim_number,
                 )
                 .await?;
-            let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-            let number = format!("CLM-{claim_id:06}");
-            insert_claim(
-                conn,
-                org.org_id,
-                claim_id,
-                &number,
-                &prepared,
-                ClaimFrequency::Replacement,
-                Some(head.claim_id),
-                &head.payer_claim_number,
-            )
-            .await?;
-            add_event(conn, org.org_id, claim_id, ClaimStatus::Draft, &format!("correction of {}", head.number)).await?;
-            add_event(conn, org.org_id, head.claim_id, head.status, &format!("correction {number} started")).await?;
-            number
-        })?;
+                add_event(conn, org.org_id, claim_id, ClaimStatus::Draft, &format!("correction of {}", head.number)).await?;
+                add_event(conn, org.org_id, head.claim_id, head.status, &format!("correction {number} started")).await?;
+                number
+            }
+        )?;
         self.claim(org, &number).await
     }
 
@@ -1158,67 +1113,74 @@ impl Store {
         if reason.is_empty() {
             return Err(bad("reason", "say why the claim is voided"));
         }
-        let number = claim_write!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
-            let conn = tx.conn();
-            let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
-            if head.status == ClaimStatus::Closed {
-                return Err(bad("claim_number", format!("claim {} is already closed", head.number)));
-            }
-            if head.frequency == ClaimFrequency::Void {
-                return Err(bad("claim_number", format!("claim {} is itself a void", head.number)));
-            }
-            if head.charged_entry_id.is_some() {
-                self.uncharge(conn, org, &head, today, "voided").await?;
-            }
-            let shown = if head.status.with_payer() {
-                let input = self.stored_input(conn, org, head.claim_id).await?;
-                let prepared = self
-                    .prepare(conn, org, &input, today, Some(head.claim_id), ClaimFrequency::Void, &head.payer_claim_number)
+        let number = write_command!(
+            self,
+            org.org_id,
+            None::<&settle_domain::IdempotencyKey>,
+            cmd,
+            after = |number| Some(Subject::Claim(String::clone(number))),
+            |tx| {
+                let conn = tx.conn();
+                let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+                if head.status == ClaimStatus::Closed {
+                    return Err(bad("claim_number", format!("claim {} is already closed", head.number)));
+                }
+                if head.frequency == ClaimFrequency::Void {
+                    return Err(bad("claim_number", format!("claim {} is itself a void", head.number)));
+                }
+                if head.charged_entry_id.is_some() {
+                    self.uncharge(conn, org, &head, today, "voided").await?;
+                }
+                let shown = if head.status.with_payer() {
+                    let input = self.stored_input(conn, org, head.claim_id).await?;
+                    let prepared = self
+                        .prepare(conn, org, &input, today, Some(head.claim_id), ClaimFrequency::Void, &head.payer_claim_number)
+                        .await?;
+                    let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+                    let number = format!("CLM-{claim_id:06}");
+                    insert_claim(
+                        conn,
+                        org.org_id,
+                        claim_id,
+                        &number,
+                        &prepared,
+                        ClaimFrequency::Void,
+                        Some(head.claim_id),
+                        &head.payer_claim_number,
+                    )
                     .await?;
-                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-                let number = format!("CLM-{claim_id:06}");
-                insert_claim(
-                    conn,
-                    org.org_id,
-                    claim_id,
-                    &number,
-                    &prepared,
-                    ClaimFrequency::Void,
-                    Some(head.claim_id),
-                    &head.payer_claim_number,
-                )
-                .await?;
-                let errors: Vec<&Finding> = prepared
-                    .findings
-                    .iter()
-                    .filter(|f| f.level == FindingLevel::Error && f.rule == "payer_claim_number")
-                    .collect();
-                let status = if errors.is_empty() { ClaimStatus::Ready } else { ClaimStatus::Scrubbed };
-                set_status(
-                    conn,
-                    org.org_id,
-                    claim_id,
-                    status,
-                    &format!("void of {}: {reason}", head.number),
-                    &prepared.findings,
-                )
-                .await?;
-                set_status(
-                    conn,
-                    org.org_id,
-                    head.claim_id,
-                    ClaimStatus::Closed,
-                    &format!("voided by {number}: {reason}"),
-                    &[],
-                )
-                .await?;
-                number
-            } else {
-                set_status(conn, org.org_id, head.claim_id, ClaimStatus::Closed, &format!("voided: {reason}"), &[]).await?;
-                head.number.clone()
-            };
-            shown
-        })?;
+                    let errors: Vec<&Finding> = prepared
+                        .findings
+                        .iter()
+                        .filter(|f| f.level == FindingLevel::Error && f.rule == "payer_claim_number")
+                        .collect();
+                    let status = if errors.is_empty() { ClaimStatus::Ready } else { ClaimStatus::Scrubbed };
+                    set_status(
+                        conn,
+                        org.org_id,
+                        claim_id,
+                        status,
+                        &format!("void of {}: {reason}", head.number),
+                        &prepared.findings,
+                    )
+                    .await?;
+                    set_status(
+                        conn,
+                        org.org_id,
+                        head.claim_id,
+                        ClaimStatus::Closed,
+                        &format!("voided by {number}: {reason}"),
+                        &[],
+                    )
+                    .await?;
+                    number
+                } else {
+                    set_status(conn, org.org_id, head.claim_id, ClaimStatus::Closed, &format!("voided: {reason}"), &[]).await?;
+                    head.number.clone()
+                };
+                shown
+            }
+        )?;
         self.claim(org, &number).await
     }
 
@@ -1326,7 +1288,6 @@ impl Store {
 
     async fn charge(&self, conn: &mut AnyConnection, org: &Organisation, head: &ClaimHead, prepared: &Prepared, today: Date) -> Result<()> {
         let account = self.payer_account(conn, org, &prepared.coverage.payer, today).await?;
-        let account = self.account_by_id(conn, org.org_id, account.account_id).await?;
         let count = prepared.lines.len() as i64;
         let first_item = next_ids(conn, org.org_id, "item", count).await?;
         let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
@@ -2377,12 +2338,9 @@ async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_ids: &[i64]
     Ok(())
 }
 
-/// A remittance moves a claim to paid, partially paid or denied.
-pub(crate) async fn set_status_after_remit(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
-    set_status_keep_findings(conn, org_id, claim_id, status, note).await
-}
-
-async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
+/// Moves a claim to `status` with a note, keeping its findings (an
+/// acknowledgment, a submission, a remittance).
+pub(crate) async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
     sqlx::query("UPDATE claim SET status = $3, status_reason = $4, updated_at = $5 WHERE org_id = $1 AND claim_id = $2")
         .bind(org_id)
         .bind(claim_id)
@@ -2509,11 +2467,7 @@ pub struct Import837Outcome {
 }
 
 fn x12_date(field: &str, text: &str, at: usize) -> std::result::Result<Date, String> {
-    let ok = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit());
-    let date = ok
-        .then(|| Date::new(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?).ok())
-        .flatten();
-    date.ok_or_else(|| format!("segment {at}: {field} {text:?} is not a date (CCYYMMDD)"))
+    settle_x12::parse_date8(text).ok_or_else(|| format!("segment {at}: {field} {text:?} is not a date (CCYYMMDD)"))
 }
 
 fn title(text: &str) -> String {

@@ -60,12 +60,6 @@ fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
     StoreError::invalid(field, message)
 }
 
-fn ccyymmdd(text: &str) -> Option<Date> {
-    (text.len() == 8)
-        .then(|| Date::new(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?).ok())
-        .flatten()
-}
-
 /// ".2" or "0.20" as a percentage, "20".
 fn percent(fraction: &str) -> Option<String> {
     let value: rust_decimal::Decimal = fraction.trim().parse().ok()?;
@@ -248,8 +242,8 @@ impl Store {
             let amount = |text: &Option<String>| -> Option<i64> { text.as_deref().and_then(|t| Money::parse(t.trim(), cur).ok()).map(|m| m.amount_minor()) };
             let status = if b.status.is_empty() { "inactive".to_string() } else { b.status.clone() };
             let message = if b.rejections.is_empty() { String::new() } else { b.rejections.join("; ") };
-            let begin = ccyymmdd(&b.plan_begin);
-            let end = ccyymmdd(&b.plan_end);
+            let begin = settle_x12::parse_date8(&b.plan_begin);
+            let end = settle_x12::parse_date8(&b.plan_end);
             sqlx::query(
                 "UPDATE coverage_eligibility SET status = $3, answered_at = $4, plan_name = $5, plan_begin = $6, plan_end = $7, copay_minor = $8, \
                  coinsurance = $9, deductible_minor = $10, deductible_remaining_minor = $11, message = $12 WHERE org_id = $1 AND check_id = $2",

@@ -21,9 +21,14 @@ use crate::batch::{self, Batch, V};
 use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// Runs `$body` in a write transaction with idempotency and retries on
-/// contention. `$tx` names the transaction inside the body.
+/// contention. `$tx` names the transaction inside the body. With `after`,
+/// the audit row's after-state is read from the subject it names for the
+/// result (a claim created under an account, say) instead of the request's.
 macro_rules! write_command {
-    ($store:expr, $org:expr, $key:expr, $request:expr, |$tx:ident| $body:expr) => {{
+    ($store:expr, $org:expr, $key:expr, $request:expr, |$tx:ident| $body:expr) => {
+        $crate::ops::write_command!($store, $org, $key, $request, after = |_result| None, |$tx| $body)
+    };
+    ($store:expr, $org:expr, $key:expr, $request:expr, after = |$r:ident| $after:expr, |$tx:ident| $body:expr) => {{
         let request_json = serde_json::to_string(&$request)?;
         let mut attempt = 0u32;
         loop {
@@ -38,8 +43,13 @@ macro_rules! write_command {
                 let subject = Audited::subject($request);
                 let before = audit::snapshot($tx.conn(), $org, &subject).await?;
                 let result = $body;
+                let after_subject: Option<$crate::audit::Subject> = {
+                    let $r = &result;
+                    $after
+                };
+                let after_subject = after_subject.unwrap_or_else(|| subject.clone());
                 let after = serde_json::json!({
-                    "state": audit::snapshot($tx.conn(), $org, &subject).await?,
+                    "state": audit::snapshot($tx.conn(), $org, &after_subject).await?,
                     "request": serde_json::from_str::<serde_json::Value>(&request_json)?,
                     "result": &result,
                 });
@@ -421,6 +431,8 @@ macro_rules! audited {
         })*
     };
 }
+
+pub(crate) use audited;
 
 audited! {
     NewAccount => "account.create", |c| Subject::Account(c.account_number.clone());

@@ -67,12 +67,6 @@ fn method(bpr04: &str) -> &'static str {
     }
 }
 
-fn ccyymmdd(text: &str) -> Option<Date> {
-    (text.len() == 8)
-        .then(|| Date::new(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?).ok())
-        .flatten()
-}
-
 struct ClaimLineRow {
     line_no: i64,
     units: i64,
@@ -190,7 +184,7 @@ impl Store {
         today: Date,
         actor: &str,
     ) -> Result<RemitOutcome> {
-        let paid_on = ccyymmdd(&r.payment_date).unwrap_or(today);
+        let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
         let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
         sqlx::query(
             "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
@@ -348,7 +342,7 @@ impl Store {
             if answer.paid == 0 && answer.patient == 0 {
                 continue; // a denial, not an underpayment
             }
-            let Some(date) = ccyymmdd(date) else { continue };
+            let Some(date) = settle_x12::parse_date8(date) else { continue };
             let Some(fee) = self.fee_in(conn, org_id, payer_code, code, modifier, date).await? else {
                 continue;
             };
@@ -422,9 +416,7 @@ impl Store {
         patient: i64,
     ) -> Result<()> {
         let adjustments: Vec<String> = c
-            .adjustments
-            .iter()
-            .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+            .all_adjustments()
             .map(|a| format!("{}-{} {}", a.group, a.reason, a.amount.to_decimal_string()))
             .collect();
         sqlx::query(
@@ -640,7 +632,7 @@ impl Store {
             .bind(was_seq)
             .execute(&mut *conn)
             .await?;
-        crate::claim_ops::set_status_after_remit(
+        crate::claim_ops::set_status_keep_findings(
             conn,
             org.org_id,
             claim_id,
@@ -874,19 +866,23 @@ impl Store {
             None
         };
         let memo: String = c
-            .adjustments
-            .iter()
-            .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+            .all_adjustments()
             .filter(|a| a.group != "PR")
             .map(|a| format!("{}-{}", a.group, a.reason))
             .collect::<Vec<_>>()
             .join(" ");
+        // Ids for every allocation and adjustment row, one counter update each.
+        let allocations = lines.iter().map(|(_, a)| i64::from(a.paid != 0) + i64::from(a.patient != 0)).sum::<i64>();
+        let adjustments = lines.iter().filter(|(_, a)| a.written_down != 0).count() as i64;
+        let mut next_allocation = next_ids(conn, org.org_id, "allocation", allocations.max(1)).await?;
+        let mut next_adjustment = next_ids(conn, org.org_id, "adjustment", adjustments.max(1)).await?;
         for (line, answer) in lines {
             for (amount, source) in [(answer.paid, "payment"), (answer.patient, "patient share")] {
                 if amount == 0 {
                     continue;
                 }
-                let allocation_id = next_ids(conn, org.org_id, "allocation", 1).await?;
+                let allocation_id = next_allocation;
+                next_allocation += 1;
                 batch.add(
                     &batch::ALLOCATION,
                     vec![
@@ -904,7 +900,8 @@ impl Store {
                 );
             }
             if answer.written_down != 0 {
-                let adjustment_id = next_ids(conn, org.org_id, "adjustment", 1).await?;
+                let adjustment_id = next_adjustment;
+                next_adjustment += 1;
                 batch.add(
                     &batch::ADJUSTMENT,
                     vec![
@@ -926,9 +923,7 @@ impl Store {
         batch.change_account(insurance.account_id, -total, 0);
         if let Some(item_id) = patient_item {
             let reasons: Vec<String> = c
-                .adjustments
-                .iter()
-                .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
+                .all_adjustments()
                 .filter(|a| a.group == "PR")
                 .map(|a| {
                     let what = match a.reason.as_str() {
@@ -992,12 +987,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
-        let codes: Vec<String> = c
-            .adjustments
-            .iter()
-            .chain(c.lines.iter().flat_map(|l| l.adjustments.iter()))
-            .map(|a| format!("{}-{}", a.group, a.reason))
-            .collect();
+        let codes: Vec<String> = c.all_adjustments().map(|a| format!("{}-{}", a.group, a.reason)).collect();
         let note = format!(
             "ERA {trace}: {}; paid {}{}; the payer still owes {}",
             c.status_meaning(),
@@ -1009,7 +999,7 @@ impl Store {
             },
             Money::from_minor(owed, cur)
         );
-        crate::claim_ops::set_status_after_remit(conn, org_id, claim_id, status, &note).await?;
+        crate::claim_ops::set_status_keep_findings(conn, org_id, claim_id, status, &note).await?;
         Ok(status.as_str().to_string())
     }
 }

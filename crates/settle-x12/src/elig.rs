@@ -8,7 +8,8 @@
 
 use settle_domain::Date;
 
-use crate::{write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutSegment, OutTransaction, Parsed, Segment, Severity, WriteError};
+use crate::write::seg;
+use crate::{date8, write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutTransaction, Parsed, Segment, Severity, WriteError};
 
 pub const IMPLEMENTATION: &str = "005010X279A1";
 
@@ -39,27 +40,19 @@ pub struct Inquiry {
     pub service_date: Date,
 }
 
-fn seg(id: &str, elements: &[&str]) -> OutSegment {
-    elements.iter().fold(OutSegment::new(id), |s, e| s.el(*e))
-}
-
-fn d8(date: Date) -> String {
-    date.strftime("%Y%m%d").to_string()
-}
-
 /// Writes one 270 interchange asking about one coverage.
 pub fn write_270(q: &Inquiry) -> Result<String, WriteError> {
     let dependent = q.dependent.is_some();
     let trn_originator = format!("1{}", q.provider_tax_id);
     let mut s = vec![
-        seg("BHT", &["0022", "13", &q.reference, &d8(q.created_on), &q.created_at]),
+        seg("BHT", &["0022", "13", &q.reference, &date8(q.created_on), &q.created_at]),
         seg("HL", &["1", "", "20", "1"]),
         seg("NM1", &["PR", "2", &q.payer_name, "", "", "", "", "PI", &q.payer_id]),
         seg("HL", &["2", "1", "21", "1"]),
         seg("NM1", &["1P", "2", &q.provider_name, "", "", "", "", "XX", &q.provider_npi]),
         seg("HL", &["3", "2", "22", if dependent { "1" } else { "0" }]),
     ];
-    let service = d8(q.service_date);
+    let service = date8(q.service_date);
     if !dependent {
         s.push(seg("TRN", &["1", &q.trace, &trn_originator]));
     }
@@ -68,7 +61,7 @@ pub fn write_270(q: &Inquiry) -> Result<String, WriteError> {
         &["IL", "1", &q.subscriber_last, &q.subscriber_first, "", "", "", "MI", &q.member_id],
     ));
     if let (false, Some(dob)) = (dependent, q.subscriber_date_of_birth) {
-        s.push(seg("DMG", &["D8", &d8(dob)]));
+        s.push(seg("DMG", &["D8", &date8(dob)]));
     }
     if !dependent {
         s.push(seg("DTP", &["291", "D8", &service]));
@@ -78,7 +71,7 @@ pub fn write_270(q: &Inquiry) -> Result<String, WriteError> {
         s.push(seg("HL", &["4", "3", "23", "0"]));
         s.push(seg("TRN", &["1", &q.trace, &trn_originator]));
         s.push(seg("NM1", &["03", "1", last, first]));
-        s.push(seg("DMG", &["D8", &d8(*dob)]));
+        s.push(seg("DMG", &["D8", &date8(*dob)]));
         s.push(seg("DTP", &["291", "D8", &service]));
         s.push(seg("EQ", &["30"]));
     }
@@ -99,7 +92,7 @@ pub fn write_270(q: &Inquiry) -> Result<String, WriteError> {
         functional_id: "HS".into(),
         sender: q.sender_id.clone(),
         receiver: q.receiver_id.clone(),
-        date: d8(q.created_on),
+        date: date8(q.created_on),
         time: q.created_at.clone(),
         control_number: q.interchange_control,
         version: IMPLEMENTATION.into(),

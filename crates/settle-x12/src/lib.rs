@@ -26,6 +26,19 @@ pub use envelope::{FunctionalGroup, Interchange, TransactionSet};
 pub use read::{read, tokenize, Parsed};
 pub use write::{write_interchange, Envelope, OutGroup, OutSegment, OutTransaction, WriteError};
 
+/// A date as X12 writes it (D8, CCYYMMDD), if it is one.
+pub fn parse_date8(text: &str) -> Option<settle_domain::Date> {
+    let digits = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| settle_domain::Date::new(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?).ok())
+        .flatten()
+}
+
+/// A date as X12 writes it (D8, CCYYMMDD).
+pub fn date8(date: settle_domain::Date) -> String {
+    date.strftime("%Y%m%d").to_string()
+}
+
 /// The four separators an interchange declares in its ISA segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Delimiters {

@@ -10,7 +10,8 @@ use settle_domain::codes::{IcdCode, Modifier, ProcedureCode};
 use settle_domain::money::Money;
 use settle_domain::Date;
 
-use crate::{write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutSegment, OutTransaction, Parsed, Segment, Severity, WriteError};
+use crate::write::seg;
+use crate::{date8, write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutSegment, OutTransaction, Parsed, Segment, Severity, WriteError};
 
 pub const IMPLEMENTATION: &str = "005010X222A1";
 
@@ -136,14 +137,6 @@ pub fn decimal(money: &Money) -> String {
     } else {
         text
     }
-}
-
-fn date8(date: Date) -> String {
-    date.strftime("%Y%m%d").to_string()
-}
-
-fn seg(id: &str, elements: &[&str]) -> OutSegment {
-    elements.iter().fold(OutSegment::new(id), |s, e| s.el(*e))
 }
 
 fn address(out: &mut Vec<OutSegment>, address: &PostalAddress) {

@@ -64,6 +64,11 @@ pub struct ClaimPayment {
 }
 
 impl ClaimPayment {
+    /// The claim's own adjustments, then each line's.
+    pub fn all_adjustments(&self) -> impl Iterator<Item = &Adjustment> {
+        self.adjustments.iter().chain(self.lines.iter().flat_map(|l| l.adjustments.iter()))
+    }
+
     /// CLP02 in words.
     pub fn status_meaning(&self) -> &'static str {
         match self.status.as_str() {
@@ -369,13 +374,7 @@ fn read_set(st: &Segment, segments: &[Segment], amounts: &Amounts) -> Remittance
                 ));
             }
         }
-        let adjusted = sum(
-            c.adjustments
-                .iter()
-                .map(|a| a.amount)
-                .chain(c.lines.iter().flat_map(|l| l.adjustments.iter().map(|a| a.amount))),
-            cur,
-        );
+        let adjusted = sum(c.all_adjustments().map(|a| a.amount), cur);
         let owed = Money::from_minor(c.charge.amount_minor() - c.paid.amount_minor(), cur);
         if owed != adjusted {
             problems.push(problem(

@@ -33,6 +33,11 @@ impl OutSegment {
     }
 }
 
+/// A segment of simple elements (`""` for an empty one).
+pub(crate) fn seg(id: &str, elements: &[&str]) -> OutSegment {
+    elements.iter().fold(OutSegment::new(id), |s, e| s.el(*e))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutTransaction {
     /// ST01: "837".

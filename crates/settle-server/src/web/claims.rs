@@ -15,12 +15,8 @@ use settle_store::claim_ops::{
 };
 use settle_store::claims::{PayerView, ProviderView};
 
-use super::{render, store_error_page, today, Ctx, Errors, FormData};
+use super::{encode, render, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
-
-fn encode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
 
 /// The worklist's tabs: status, label.
 const TABS: [(&str, &str); 10] = [

@@ -20,12 +20,8 @@ use settle_store::reports::{AccountDetail, ItemView};
 use settle_store::StoreError;
 
 use super::pages::{account_page, MsgQuery};
-use super::{money, render, sentence, store_error_page, today, Ctx, Errors, FormData};
+use super::{encode, money, render, sentence, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
-
-fn encode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
 
 fn back_to_account(number: &str, msg: &str) -> Response {
     Redirect::to(&format!("/accounts/{}?msg={}", encode(number), encode(msg))).into_response()

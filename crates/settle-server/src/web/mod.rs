@@ -708,6 +708,11 @@ pub fn sentence(message: &str) -> String {
 }
 
 /// Today in the server's local time zone.
+/// Text for a URL query value.
+pub(crate) fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 pub fn today() -> settle_domain::Date {
     crate::api::today()
 }
