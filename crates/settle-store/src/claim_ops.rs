@@ -425,7 +425,12 @@ async fn payer_by_code(conn: &mut AnyConnection, org_id: i64, code: &str) -> Res
             .bind(&code)
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or_else(|| bad("payer_code", format!("no payer {code}; add it with `settle payer add` or on the Payers page")))?;
+            .ok_or_else(|| {
+                bad(
+                    "payer_code",
+                    format!("no payer {code}; add it with `settle payer add` or on the Payers and providers page"),
+                )
+            })?;
     payer_from_row(&row)
 }
 
@@ -655,7 +660,7 @@ impl Books {
             bad(
                 field,
                 format!(
-                    "no provider with NPI {}; add it with `settle provider add` or on the Providers page",
+                    "no provider with NPI {}; add it with `settle provider add` or on the Payers and providers page",
                     npi.as_str()
                 ),
             )
@@ -733,7 +738,7 @@ impl Books {
                     if !self.payers.contains(&code) {
                         return Err(bad(
                             "payer_code",
-                            format!("no payer {code}; add it with `settle payer add` or on the Payers page"),
+                            format!("no payer {code}; add it with `settle payer add` or on the Payers and providers page"),
                         ));
                     }
                     return Err(bad(
@@ -2057,9 +2062,14 @@ impl Store {
             return Err(bad(
                 "file",
                 format!(
-                    "{}: holds no 999 or 277 transaction set (found: {})",
+                    "{}: holds no 999 or 277 acknowledgment and no 271 (found: {}){}",
                     cmd.file_name,
-                    if kinds.is_empty() { "none".into() } else { kinds.join(", ") }
+                    if kinds.is_empty() { "none".into() } else { kinds.join(", ") },
+                    if kinds.iter().any(|k| k == "835") {
+                        "; an 835 is posted with `settle claim remit` or on the Post an ERA page"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
