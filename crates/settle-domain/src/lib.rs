@@ -9,6 +9,7 @@ pub mod access;
 pub mod account;
 pub mod aging;
 pub mod allocation;
+pub mod carc;
 pub mod claims;
 pub mod codes;
 pub mod events;

@@ -91,6 +91,23 @@ pub fn check(lines: &[ChargedLine], answers: &[LineAnswer]) -> Result<(), RemitE
     Ok(())
 }
 
+/// A line the payer paid nothing on and left nothing to the patient for is
+/// denied: its write-down is held back, not posted, so the balance stays
+/// open on the payer's account for a person to appeal, correct or write
+/// off. Returns each line's denied amount (0 where it was not denied).
+pub fn hold_denials(answers: &mut [LineAnswer]) -> Vec<i64> {
+    answers
+        .iter_mut()
+        .map(|a| {
+            if a.paid == 0 && a.patient == 0 && a.written_down > 0 {
+                std::mem::take(&mut a.written_down)
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
 /// The one entry for one claim's remittance: cash in, each line's item
 /// reduced, write-downs to contractual adjustments, and the patient's share
 /// moved to a new item on the patient's account.
@@ -148,6 +165,30 @@ mod tests {
             with_claim_level(&lines, &answers, 30_000, 0),
             Err(RemitError::ClaimLevelTooLarge { left: 5_000 })
         );
+    }
+
+    #[test]
+    fn a_line_with_nothing_paid_and_nothing_to_the_patient_is_held_as_a_denial() {
+        let mut answers = [
+            LineAnswer {
+                paid: 0,
+                written_down: 12_000,
+                patient: 0,
+            },
+            LineAnswer {
+                paid: 0,
+                written_down: 2_000,
+                patient: 3_000,
+            },
+            LineAnswer {
+                paid: 7_000,
+                written_down: 1_000,
+                patient: 0,
+            },
+        ];
+        assert_eq!(hold_denials(&mut answers), vec![12_000, 0, 0]);
+        assert_eq!(answers[0], LineAnswer::default());
+        assert_eq!(answers[1].written_down, 2_000);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! and a close estimate for letters, which only decides where a paragraph
 //! wraps.
 
+pub mod letters;
+
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 /// US Letter, in points.
@@ -268,7 +270,11 @@ impl Document {
             doc.y -= size * 1.4;
             let mut x = MARGIN;
             for (column, w) in columns.iter().zip(&widths) {
-                let tx = if column.align == Align::Right { x + w - text_width(&column.title, size, true) } else { x };
+                let tx = if column.align == Align::Right {
+                    x + w - text_width(&column.title, size, true)
+                } else {
+                    x
+                };
                 doc.put(tx, doc.y, &column.title, size, true);
                 x += w;
             }
@@ -307,7 +313,11 @@ impl Document {
                 let mut y = top;
                 for line in lines {
                     y -= size * 1.3;
-                    let tx = if column.align == Align::Right { x + w - text_width(line, size, bold) } else { x };
+                    let tx = if column.align == Align::Right {
+                        x + w - text_width(line, size, bold)
+                    } else {
+                        x
+                    };
                     self.put(tx, y, line, size, bold);
                 }
                 x += w;
@@ -368,7 +378,9 @@ impl Document {
         let mut pdf = Pdf::new();
         pdf.catalog(catalog).pages(tree);
         pdf.pages(tree).kids(page_ids.iter().copied()).count(count as i32);
-        pdf.type1_font(regular).base_font(Name(b"Helvetica")).encoding_predefined(Name(b"WinAnsiEncoding"));
+        pdf.type1_font(regular)
+            .base_font(Name(b"Helvetica"))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
         pdf.type1_font(bold)
             .base_font(Name(b"Helvetica-Bold"))
             .encoding_predefined(Name(b"WinAnsiEncoding"));

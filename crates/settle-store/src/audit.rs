@@ -191,6 +191,7 @@ pub enum Subject {
     Payment(i64),
     Item(String),
     Claim(String),
+    Denial(i64),
 }
 
 impl Subject {
@@ -201,6 +202,7 @@ impl Subject {
             Subject::Payment(id) => format!("payment:{id}"),
             Subject::Item(r) => format!("item:{}", r.trim().to_ascii_uppercase()),
             Subject::Claim(n) => format!("claim:{}", n.trim().to_ascii_uppercase()),
+            Subject::Denial(id) => format!("denial:{id}"),
         }
     }
 }
@@ -241,6 +243,12 @@ pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Su
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              WHERE c.org_id = $1 AND c.claim_number = $2",
             Key::Text(n.trim().to_ascii_uppercase()),
+        ),
+        Subject::Denial(id) => (
+            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, CAST(d.denial_id AS TEXT), d.status, o.balance_minor \
+             FROM denial d JOIN open_item o ON o.org_id = d.org_id AND o.item_id = d.item_id JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
+             WHERE d.org_id = $1 AND d.denial_id = $2",
+            Key::Id(*id),
         ),
     };
     let query = sqlx::query(sql).bind(org_id);

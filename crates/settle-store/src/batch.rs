@@ -89,6 +89,8 @@ tables! {
     CLAIM = "claim" ["org_id", "claim_id", "claim_number", "account_id", "payer_key", "coverage_key", "billing_provider_key", "rendering_provider_key", "place_of_service", "frequency", "replaces_claim_id", "payer_claim_number", "diagnoses", "currency", "total_minor", "status", "status_reason", "findings", "scrubbed_on", "charged_entry_id", "batch_id", "created_at", "updated_at"];
     CLAIM_LINE = "claim_line" ["org_id", "claim_id", "line_no", "date_of_service", "procedure_code", "modifiers", "diagnosis_pointers", "units", "charge_minor", "place_of_service", "item_id"];
     CLAIM_EVENT = "claim_event" ["org_id", "claim_id", "seq", "status", "note", "actor", "at"];
+    REMITTANCE_LINE = "remittance_line" ["org_id", "remittance_id", "seq", "line_seq", "claim_line_no", "procedure_code", "modifiers", "units", "service_date", "charge_minor", "paid_minor", "remarks"];
+    REMITTANCE_ADJUSTMENT = "remittance_adjustment" ["org_id", "remittance_id", "seq", "line_seq", "n", "group_code", "reason_code", "amount_minor", "quantity"];
     AUDIT_LOG = "audit_log" ["org_id", "seq", "at", "actor", "address", "action", "record", "before_json", "after_json", "prev_hash", "hash"];
 }
 

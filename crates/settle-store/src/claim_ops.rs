@@ -1234,6 +1234,17 @@ impl Store {
                 if original.status != ClaimStatus::Closed {
                     set_status(conn, org.org_id, original.claim_id, ClaimStatus::Closed, &format!("replaced by {number}"), &[]).await?;
                 }
+                sqlx::query(
+                    "UPDATE denial SET status = 'corrected', note = $3, updated_by = $4, updated_at = $5 WHERE org_id = $1 AND claim_id = $2 \
+                     AND status IN ('open', 'appealed')",
+                )
+                .bind(org.org_id)
+                .bind(original.claim_id)
+                .bind(format!("replaced by corrected claim {number}"))
+                .bind(current_actor().name)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
             }
             self.charge(conn, org, &head, prepared, today).await?;
         }
@@ -2350,6 +2361,40 @@ async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_ids: &[i64]
 
 /// Moves a claim to `status` with a note, keeping its findings (an
 /// acknowledgment, a submission, a remittance).
+/// A note on the claim's history, its status unchanged.
+pub(crate) async fn note_event(conn: &mut AnyConnection, org_id: i64, claim_id: i64, note: &str) -> Result<()> {
+    let status: String = sqlx::query("SELECT status FROM claim WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let status = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status}")))?;
+    add_event(conn, org_id, claim_id, status, note).await
+}
+
+/// After a denial is written off: a denied or partly paid claim that owes
+/// nothing more is closed (nothing was paid) or paid.
+pub(crate) async fn settle_claim_status(conn: &mut AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT c.status, CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) FROM claim c LEFT JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
+         LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE c.org_id = $1 AND c.claim_id = $2 GROUP BY c.status",
+    )
+    .bind(org_id)
+    .bind(claim_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (status, owed): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+    if owed != 0 {
+        return Ok(());
+    }
+    match status.as_str() {
+        "denied" => set_status_keep_findings(conn, org_id, claim_id, ClaimStatus::Closed, "closed: the denied amount was written off").await,
+        "partially_paid" => set_status_keep_findings(conn, org_id, claim_id, ClaimStatus::Paid, "paid: the denied rest was written off").await,
+        _ => Ok(()),
+    }
+}
+
 pub(crate) async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
     sqlx::query("UPDATE claim SET status = $3, status_reason = $4, updated_at = $5 WHERE org_id = $1 AND claim_id = $2")
         .bind(org_id)

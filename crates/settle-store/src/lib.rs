@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod claim_ops;
 pub mod claims;
 pub mod dashboard;
+pub mod denials;
 pub mod eligibility;
 mod error;
 mod group;

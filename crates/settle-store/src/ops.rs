@@ -148,6 +148,8 @@ const COUNTERS: &[&str] = &[
     "x12_control",
     "eligibility",
     "remittance",
+    "denial",
+    "statement",
 ];
 
 // ---------------------------------------------------------------------------

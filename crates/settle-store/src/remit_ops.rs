@@ -12,7 +12,7 @@ use settle_domain::claims::ClaimStatus;
 use settle_domain::events::Receivable;
 use settle_domain::ledger::GlAccount;
 use settle_domain::money::{Currency, Money};
-use settle_domain::remit::{check, claim_remitted, with_claim_level, ChargedLine, LineAnswer};
+use settle_domain::remit::{check, claim_remitted, hold_denials, with_claim_level, ChargedLine, LineAnswer};
 use settle_domain::Date;
 use settle_x12::remit::{ClaimPayment, Remittance};
 use sqlx::{AnyConnection, Row};
@@ -77,6 +77,15 @@ struct ClaimLineRow {
     balance: i64,
 }
 
+/// Where a claim's denials come from: which ERA, which claim, and when.
+struct Held {
+    remittance_id: i64,
+    seq: i64,
+    claim_id: i64,
+    denied_on: Date,
+    appeal_days: i64,
+}
+
 enum Decision {
     Post {
         claim_id: i64,
@@ -87,6 +96,11 @@ enum Decision {
         /// Each line's number, code, first modifier, date and units, for the allowed amount.
         coded: Vec<(i64, String, String, String, i64)>,
         payer_code: String,
+        /// Each line's denied amount, held open on the payer's account.
+        denied: Vec<i64>,
+        /// For each line, the SVC (index into the claim payment's lines) that answered it.
+        line_svc: Vec<Option<usize>>,
+        appeal_days: i64,
     },
     Exception {
         claim_id: Option<i64>,
@@ -233,6 +247,8 @@ impl Store {
                         outcome.posted += 1;
                         self.record_remit_claim(conn, org.org_id, remittance_id, seq, Some(claim_id), c, Some(entry_id), "reversed", "", 0, 0)
                             .await?;
+                        self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &vec![None; c.lines.len()])
+                            .await?;
                         outcome.claims.push(RemittedClaim {
                             their_claim_number: c.claim_number.clone(),
                             claim_number: Some(number),
@@ -252,6 +268,8 @@ impl Store {
             };
             let written_down_total: i64;
             let patient_total: i64;
+            let posted: bool;
+            let mut svc_lines: Vec<Option<i64>> = vec![None; c.lines.len()];
             let (entry_id, claim_id, claim_number, status, reason) = match decision {
                 Decision::Exception {
                     claim_id,
@@ -260,6 +278,7 @@ impl Store {
                 } => {
                     written_down_total = 0;
                     patient_total = 0;
+                    posted = false;
                     outcome.exceptions += 1;
                     (None, claim_id, claim_number, "exception".to_string(), reason)
                 }
@@ -271,9 +290,18 @@ impl Store {
                     lines,
                     coded,
                     payer_code,
+                    denied,
+                    line_svc,
+                    appeal_days,
                 } => {
                     written_down_total = lines.iter().map(|(_, a)| a.written_down).sum();
                     patient_total = lines.iter().map(|(_, a)| a.patient).sum();
+                    posted = true;
+                    for (i, svc) in line_svc.iter().enumerate() {
+                        if let Some(svc) = svc {
+                            svc_lines[*svc] = Some(coded[i].0);
+                        }
+                    }
                     let entry_id = self
                         .post_claim(
                             conn,
@@ -292,11 +320,19 @@ impl Store {
                     outcome.posted += 1;
                     self.note_underpayments(conn, org.org_id, remittance_id, claim_id, &payer_code, &lines, &coded)
                         .await?;
+                    let held = Held {
+                        remittance_id,
+                        seq: seq as i64 + 1,
+                        claim_id,
+                        denied_on: paid_on,
+                        appeal_days,
+                    };
+                    self.hold_denials(conn, org.org_id, &held, c, &lines, &coded, &denied, &line_svc, actor).await?;
                     let status = self.settle_after_remit(conn, org.org_id, claim_id, c, &r.trace, cur).await?;
-                    (Some(entry_id), Some(claim_id), Some(claim_number), status, String::new())
+                    (entry_id, Some(claim_id), Some(claim_number), status, String::new())
                 }
             };
-            let label = if entry_id.is_some() { "posted" } else { "exception" };
+            let label = if posted { "posted" } else { "exception" };
             self.record_remit_claim(
                 conn,
                 org.org_id,
@@ -311,10 +347,11 @@ impl Store {
                 patient_total,
             )
             .await?;
+            self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &svc_lines).await?;
             outcome.claims.push(RemittedClaim {
                 their_claim_number: c.claim_number.clone(),
                 claim_number,
-                outcome: if entry_id.is_some() { "posted".into() } else { "exception".into() },
+                outcome: label.into(),
                 status,
                 reason,
                 paid: c.paid.to_decimal_string(),
@@ -323,6 +360,128 @@ impl Store {
             });
         }
         Ok(outcome)
+    }
+
+    /// Keeps what the ERA said line by line (SVC, CAS, LQ), for the EOB and
+    /// for the secondary claim's 2320/2430 loops.
+    async fn record_adjudication(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        remittance_id: i64,
+        seq: i64,
+        c: &ClaimPayment,
+        svc_lines: &[Option<i64>],
+    ) -> Result<()> {
+        let mut batch = Batch::default();
+        let adjustment = |batch: &mut Batch, line_seq: i64, n: usize, a: &settle_x12::remit::Adjustment| {
+            batch.add(
+                &batch::REMITTANCE_ADJUSTMENT,
+                vec![
+                    org_id.into(),
+                    remittance_id.into(),
+                    seq.into(),
+                    line_seq.into(),
+                    (n as i64 + 1).into(),
+                    a.group.clone().into(),
+                    a.reason.clone().into(),
+                    a.amount.amount_minor().into(),
+                    a.quantity.clone().into(),
+                ],
+            );
+        };
+        for (n, a) in c.adjustments.iter().enumerate() {
+            adjustment(&mut batch, 0, n, a);
+        }
+        for (i, line) in c.lines.iter().enumerate() {
+            let line_seq = i as i64 + 1;
+            batch.add(
+                &batch::REMITTANCE_LINE,
+                vec![
+                    org_id.into(),
+                    remittance_id.into(),
+                    seq.into(),
+                    line_seq.into(),
+                    svc_lines.get(i).copied().flatten().into(),
+                    line.procedure.clone().into(),
+                    line.modifiers.join(" ").into(),
+                    line.units.clone().into(),
+                    line.date_of_service.clone().into(),
+                    line.charge.amount_minor().into(),
+                    line.paid.amount_minor().into(),
+                    line.remarks.join(" ").into(),
+                ],
+            );
+            for (n, a) in line.adjustments.iter().enumerate() {
+                adjustment(&mut batch, line_seq, n, a);
+            }
+        }
+        batch.flush(conn, org_id).await
+    }
+
+    /// A denial row for each line the payer denied, with the reasons (its
+    /// own CAS and the claim's, PR aside) and remarks, the next step they
+    /// suggest, and the appeal deadline from the payer's appeal window.
+    #[allow(clippy::too_many_arguments)]
+    async fn hold_denials(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        held: &Held,
+        c: &ClaimPayment,
+        lines: &[(ChargedLine, LineAnswer)],
+        coded: &[(i64, String, String, String, i64)],
+        denied: &[i64],
+        line_svc: &[Option<usize>],
+        actor: &str,
+    ) -> Result<()> {
+        let count = denied.iter().filter(|d| **d > 0).count() as i64;
+        if count == 0 {
+            return Ok(());
+        }
+        let mut next = next_ids(conn, org_id, "denial", count).await?;
+        let appeal_by = held.denied_on.checked_add(jiff::ToSpan::days(held.appeal_days)).unwrap_or(held.denied_on);
+        let now = now_text();
+        for (i, amount) in denied.iter().enumerate() {
+            if *amount <= 0 {
+                continue;
+            }
+            let svc = line_svc[i].map(|s| &c.lines[s]);
+            let mut reasons: Vec<String> = Vec::new();
+            let mut codes: Vec<&str> = Vec::new();
+            for a in svc.map(|s| s.adjustments.as_slice()).unwrap_or_default().iter().chain(&c.adjustments) {
+                if a.group != "PR" && !reasons.contains(&format!("{}-{}", a.group, a.reason)) {
+                    reasons.push(format!("{}-{}", a.group, a.reason));
+                    codes.push(&a.reason);
+                }
+            }
+            let mut remarks: Vec<String> = svc.map(|s| s.remarks.clone()).unwrap_or_default();
+            remarks.extend(c.remarks.iter().cloned());
+            let next_step = settle_domain::carc::next_step(codes);
+            sqlx::query(
+                "INSERT INTO denial (org_id, denial_id, claim_id, remittance_id, seq, claim_line_no, item_id, amount_minor, reasons, remarks, next_step, \
+                 denied_on, appeal_by, status, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', '', $14, $15)",
+            )
+            .bind(org_id)
+            .bind(next)
+            .bind(held.claim_id)
+            .bind(held.remittance_id)
+            .bind(held.seq)
+            .bind(coded[i].0)
+            .bind(lines[i].0.item_id)
+            .bind(*amount)
+            .bind(reasons.join(" "))
+            .bind(remarks.join(" "))
+            .bind(next_step.as_str())
+            .bind(held.denied_on.to_string())
+            .bind(appeal_by.to_string())
+            .bind(actor)
+            .bind(&now)
+            .execute(&mut *conn)
+            .await?;
+            next += 1;
+        }
+        Ok(())
     }
 
     /// Lines paid below the payer's allowed amount (paid + patient share
@@ -421,7 +580,7 @@ impl Store {
             .collect();
         sqlx::query(
             "INSERT INTO remittance_claim (org_id, remittance_id, seq, claim_id, their_claim_number, status_code, charge_minor, paid_minor, written_down_minor, \
-             patient_minor, entry_id, outcome, reason, adjustments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             patient_minor, entry_id, outcome, reason, adjustments, remarks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(org_id)
         .bind(remittance_id)
@@ -437,6 +596,7 @@ impl Store {
         .bind(outcome)
         .bind(reason)
         .bind(adjustments.join(" "))
+        .bind(c.remarks.join(" "))
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -473,7 +633,7 @@ impl Store {
         };
         let (claim_id, number): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
         let earlier = sqlx::query(
-            "SELECT remittance_id, seq, entry_id, paid_minor FROM remittance_claim WHERE org_id = $1 AND claim_id = $2 AND outcome = 'posted' \
+            "SELECT remittance_id, seq, entry_id, paid_minor FROM remittance_claim WHERE org_id = $1 AND claim_id = $2 AND outcome = 'posted' AND entry_id IS NOT NULL \
              ORDER BY remittance_id DESC, seq DESC LIMIT 1",
         )
         .bind(org.org_id)
@@ -658,7 +818,7 @@ impl Store {
             ));
         }
         let row = sqlx::query(
-            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency, y.payer_code FROM claim c \
+            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency, y.payer_code, y.appeal_days FROM claim c \
              JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              WHERE c.org_id = $1 AND c.claim_number = $2",
@@ -675,11 +835,11 @@ impl Store {
             ));
         };
         let (claim_id, number, status): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if !matches!(status.as_str(), "submitted" | "accepted" | "partially_paid") {
+        if !matches!(status.as_str(), "submitted" | "accepted" | "partially_paid" | "denied") {
             return Ok(exception(
                 Some(claim_id),
                 Some(number.clone()),
-                format!("claim {number} is {status}; only a submitted or accepted claim takes a payment"),
+                format!("claim {number} is {status}; only a claim the payer has and has not paid in full takes a payment"),
             ));
         }
         let lines = sqlx::query(
@@ -720,7 +880,8 @@ impl Store {
             (down, patient)
         };
         let mut used = vec![false; lines.len()];
-        for svc in &c.lines {
+        let mut line_svc = vec![None; lines.len()];
+        for (svc_index, svc) in c.lines.iter().enumerate() {
             let by_control = svc
                 .control_number
                 .strip_prefix(&format!("{number}-"))
@@ -747,6 +908,7 @@ impl Store {
                 ));
             };
             used[i] = true;
+            line_svc[i] = Some(svc_index);
             let (down, patient) = split(&svc.adjustments);
             answers[i].paid += svc.paid.amount_minor();
             answers[i].written_down += down;
@@ -769,10 +931,11 @@ impl Store {
                 ));
             }
         }
-        let answers = match with_claim_level(&charged, &answers, down, patient).and_then(|a| check(&charged, &a).map(|_| a)) {
+        let mut answers = match with_claim_level(&charged, &answers, down, patient).and_then(|a| check(&charged, &a).map(|_| a)) {
             Ok(a) => a,
             Err(e) => return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number}: {e}"))),
         };
+        let denied = hold_denials(&mut answers);
         Ok(Decision::Post {
             claim_id,
             claim_number: number,
@@ -792,6 +955,9 @@ impl Store {
                 })
                 .collect(),
             payer_code: row.try_get(6)?,
+            denied,
+            line_svc,
+            appeal_days: row.try_get(7)?,
         })
     }
 
@@ -809,7 +975,11 @@ impl Store {
         patient_name: &str,
         lines: &[(ChargedLine, LineAnswer)],
         cur: Currency,
-    ) -> Result<i64> {
+    ) -> Result<Option<i64>> {
+        if lines.iter().all(|(_, a)| a.total() == 0) {
+            // Denied in full: nothing moves; the denial is held open.
+            return Ok(None);
+        }
         let first_item = lines.first().map(|(l, _)| l.item_id).ok_or_else(|| StoreError::Corrupt("no lines".into()))?;
         let insurance_account: i64 = sqlx::query("SELECT account_id FROM open_item WHERE org_id = $1 AND item_id = $2")
             .bind(org.org_id)
@@ -958,7 +1128,7 @@ impl Store {
             batch.change_account(patient.account_id, share, 0);
         }
         batch.flush(conn, org.org_id).await?;
-        Ok(entry_id)
+        Ok(Some(entry_id))
     }
 
     /// The claim's status after a payment: denied, paid or partially paid.
@@ -987,6 +1157,17 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
+        // Earlier denials the payer has now paid (their line owes nothing) are resolved.
+        sqlx::query(
+            "UPDATE denial SET status = 'resolved', note = $3, updated_at = $4 WHERE org_id = $1 AND claim_id = $2 AND status IN ('open', 'appealed') \
+             AND item_id IN (SELECT item_id FROM open_item WHERE org_id = $1 AND balance_minor = 0)",
+        )
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(format!("paid by ERA {trace}"))
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
         let codes: Vec<String> = c.all_adjustments().map(|a| format!("{}-{}", a.group, a.reason)).collect();
         let note = format!(
             "ERA {trace}: {}; paid {}{}; the payer still owes {}",

@@ -36,7 +36,7 @@ async fn patient(store: &Store, org: &Organisation, number: &str, name: &str, bo
         .unwrap();
 }
 
-async fn clinic(store: &Store) -> Organisation {
+pub(crate) async fn clinic(store: &Store) -> Organisation {
     let org = store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
     patient(store, &org, "P-1", "Jane Smith", "1970-04-02").await;
     patient(store, &org, "P-2", "Ted Smith", "2012-05-01").await;
@@ -96,7 +96,7 @@ async fn clinic(store: &Store) -> Organisation {
 }
 
 /// Sets the X12 contact phone every 837P needs.
-async fn allow_sending(store: &Store, org: &Organisation, phone: &str) {
+pub(crate) async fn allow_sending(store: &Store, org: &Organisation, phone: &str) {
     store
         .update_settings(
             org,
@@ -113,7 +113,7 @@ async fn allow_sending(store: &Store, org: &Organisation, phone: &str) {
         .unwrap();
 }
 
-fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> ClaimInput {
+pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> ClaimInput {
     ClaimInput {
         account_number: account.into(),
         payer_code: None,
@@ -145,11 +145,11 @@ fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> Cl
     }
 }
 
-async fn insurance_balance(store: &Store, org: &Organisation, number: &str) -> String {
+pub(crate) async fn insurance_balance(store: &Store, org: &Organisation, number: &str) -> String {
     store.account_detail(org, number).await.unwrap().summary.balance
 }
 
-const TODAY: &str = "2026-11-24";
+pub(crate) const TODAY: &str = "2026-11-24";
 
 fn ack_277(claim: &str, category: &str, icn: &str) -> String {
     format!(
@@ -503,7 +503,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
     }
 }
 
-async fn visit_of(store: &Store, org: &Organisation, number: &str) -> ClaimInput {
+pub(crate) async fn visit_of(store: &Store, org: &Organisation, number: &str) -> ClaimInput {
     let c = store.claim(org, number).await.unwrap();
     ClaimInput {
         account_number: c.account_number,
@@ -786,9 +786,9 @@ async fn a_childs_guarantor_is_a_parent_and_can_be_cleared() {
 /// An 835 a test payer writes for claims it received: per claim, the lines
 /// paid, written down (CO-45) and left to the patient (PR-1, PR-2).
 /// A line of a test ERA: code, charge, paid, CO written down, PR.
-type EraLine<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+pub(crate) type EraLine<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
 
-fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
+pub(crate) fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
     era_with(trace, "1", claims)
 }
 

@@ -7,5 +7,6 @@ mod backends;
 mod claim_life;
 mod claims;
 mod concurrency;
+mod denials;
 mod properties;
 mod story;
