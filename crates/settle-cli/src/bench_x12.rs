@@ -66,6 +66,7 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
                 name: "Aetna".into(),
                 filing_indicator: "CI".into(),
                 timely_filing_days: 365,
+                appeal_days: None,
                 address: String::new(),
             },
         )
@@ -78,6 +79,7 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
                 name: "Medicare Part B".into(),
                 filing_indicator: "MB".into(),
                 timely_filing_days: 365,
+                appeal_days: None,
                 address: String::new(),
             },
         )

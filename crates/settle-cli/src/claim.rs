@@ -113,6 +113,40 @@ pub enum ClaimCommand {
     },
     /// The underpayment worklist: lines paid below the payer's allowed amount (`settle fees import --payer`).
     Underpaid,
+    /// The denial worklist: denied lines with their reasons in words, the next step and the appeal deadline.
+    Denials {
+        /// open (open and appealed, the default), appealed, corrected, written_off, resolved or all.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this payer's.
+        #[arg(long)]
+        payer: Option<String>,
+        /// Only denials with this reason code (50 or CO-50).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Each denial in full, reasons and remarks in words.
+        #[arg(long)]
+        long: bool,
+    },
+    /// Appeal a denial: it is marked appealed and the letter is written as PDF.
+    Appeal {
+        denial: i64,
+        /// Why the payer should pay, printed in the letter.
+        #[arg(long)]
+        argument: String,
+        /// Where to write the letter; appeal-<claim>.pdf if absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a denial off: its open amount is adjusted off as contractual.
+    WriteOff {
+        denial: i64,
+        /// Why it is not worth working.
+        #[arg(long)]
+        memo: String,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
     /// X12 files sent and received.
     Files,
     /// Write an X12 file Settle sent or received.
@@ -439,6 +473,97 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                 })
                 .collect();
             rows_out(&["claim", "line", "code", "payer", "allowed", "paid", "patient", "short", "ERA"], &rows)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Denials { status, payer, reason, long } => {
+            let filter = settle_store::denials::DenialFilter {
+                status,
+                payer,
+                reason,
+                claim: None,
+            };
+            let denials = store.denials(org, &filter, today).await?;
+            if long {
+                for d in &denials {
+                    println!(
+                        "denial {}: {} line {} {} {} ({}) for {}, {} denied, {} owed; {}; appeal by {} ({} days)",
+                        d.denial_id,
+                        d.claim_number,
+                        d.line_no.map(|n| n.to_string()).unwrap_or_default(),
+                        d.procedure_code,
+                        d.date_of_service,
+                        d.payer_code,
+                        d.patient_name,
+                        d.amount,
+                        d.open,
+                        d.status,
+                        d.appeal_by,
+                        d.days_left
+                    );
+                    for r in d.reasons.iter().chain(&d.remarks) {
+                        println!("  {}: {}", r.code, r.meaning);
+                    }
+                    println!("  next step: {}", d.next_step);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let table: Vec<Vec<String>> = denials
+                .into_iter()
+                .map(|d| {
+                    vec![
+                        d.denial_id.to_string(),
+                        d.claim_number,
+                        d.line_no.map(|n| n.to_string()).unwrap_or_default(),
+                        d.procedure_code,
+                        d.payer_code,
+                        d.amount,
+                        d.open,
+                        d.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(" "),
+                        d.next_step,
+                        d.appeal_by,
+                        d.status,
+                    ]
+                })
+                .collect();
+            rows_out(
+                &[
+                    "denial",
+                    "claim",
+                    "line",
+                    "code",
+                    "payer",
+                    "denied",
+                    "owed",
+                    "reasons",
+                    "next step",
+                    "appeal by",
+                    "status",
+                ],
+                &table,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Appeal { denial, argument, out } => {
+            let letter = store
+                .appeal_denial(org, &settle_store::denials::AppealDenial { denial_id: denial, argument }, today)
+                .await?;
+            let path = out.unwrap_or_else(|| PathBuf::from(format!("appeal-{}.pdf", letter.claim_number)));
+            std::fs::write(&path, settle_pdf::letters::appeal_letter(&letter)).with_context(|| format!("writing {}", path.display()))?;
+            println!("denial {denial} on claim {} appealed; the letter is in {}", letter.claim_number, path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::WriteOff { denial, memo, as_of } => {
+            let d = store
+                .write_off_denial(
+                    org,
+                    &settle_store::denials::WriteOffDenial {
+                        denial_id: denial,
+                        date: as_of.unwrap_or(today),
+                        memo,
+                    },
+                )
+                .await?;
+            println!("denial {denial} on claim {}: {} written off", d.claim_number, d.amount);
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Files => {

@@ -22,6 +22,9 @@ pub enum PayerCommand {
         /// Days after the date of service within which the payer accepts claims.
         #[arg(long, default_value_t = 365)]
         timely_days: u32,
+        /// Days after a denial within which the payer takes an appeal (180 if absent; Medicare's is 120).
+        #[arg(long)]
+        appeal_days: Option<u32>,
         #[arg(long, default_value = "")]
         address: String,
     },
@@ -97,6 +100,7 @@ pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> 
             name,
             filing,
             timely_days,
+            appeal_days,
             address,
         } => {
             let cmd = NewPayer {
@@ -104,12 +108,13 @@ pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> 
                 name,
                 filing_indicator: filing,
                 timely_filing_days: timely_days,
+                appeal_days,
                 address,
             };
             let payer = store.add_payer(org, &cmd).await?;
             println!(
-                "Added payer {} ({}, {}, {} days to file)",
-                payer.payer_code, payer.name, payer.filing_indicator, payer.timely_filing_days
+                "Added payer {} ({}, {}, {} days to file, {} to appeal)",
+                payer.payer_code, payer.name, payer.filing_indicator, payer.timely_filing_days, payer.appeal_days
             );
         }
         PayerCommand::List => {

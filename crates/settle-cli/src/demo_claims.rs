@@ -18,12 +18,13 @@ use settle_store::ops::Organisation;
 use settle_store::Store;
 
 /// Payer id, name, filing indicator, days to file.
-const PAYERS: [(&str, &str, &str, u32); 5] = [
-    ("MCRB1", "Medicare Part B", "MB", 365),
-    ("MCD01", "State Medicaid", "MC", 365),
-    ("BCBS1", "Blue Cross Blue Shield", "BL", 180),
-    ("60054", "Aetna", "CI", 90),
-    ("HMO77", "Prairie Health HMO", "HM", 90),
+/// Id, name, filing indicator, timely filing days, appeal days, address.
+const PAYERS: [(&str, &str, &str, u32, u32, &str); 5] = [
+    ("MCRB1", "Medicare Part B", "MB", 365, 120, "PO Box 6703, Indianapolis, IN 46206-6703"),
+    ("MCD01", "State Medicaid", "MC", 365, 90, "PO Box 19105, Springfield, IL 62794-9105"),
+    ("BCBS1", "Blue Cross Blue Shield", "BL", 180, 180, "300 E Randolph St, Chicago, IL 60601-5099"),
+    ("60054", "Aetna", "CI", 90, 180, "PO Box 14463, Lexington, KY 40512-4463"),
+    ("HMO77", "Prairie Health HMO", "HM", 90, 60, "500 S 2nd St, Springfield, IL 62701-1704"),
 ];
 
 /// Code, charge, the diagnoses it goes with.
@@ -82,7 +83,7 @@ fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) 
 
 /// A payer's 835 for the claims given: each line paid at 70%, 20% written
 /// down (CO-45) and 10% left to the patient (PR-1, the deductible); every
-/// seventh claim denied (CO-50, not medically necessary), every fifth
+/// seventh claim denied (CO-50, CO-16 or CO-97, with remarks), every fifth
 /// answered for its first line only, and every sixth Medicare claim paid at
 /// 40% (below the fee schedule: an underpayment).
 fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim_ops::ClaimView]) -> String {
@@ -134,13 +135,23 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
             let modifiers: String = l.modifiers.iter().map(|x| format!(":{x}")).collect();
             s.push(format!("SVC*HC:{}{modifiers}*{}*{}", l.procedure_code, m(*ch), m(*pd)));
             s.push(format!("DTM*472*{}", l.date_of_service.replace('-', "")));
+            // Denials vary: not medically necessary (CO-50, under a local coverage
+            // determination), missing information (CO-16, to correct), or bundled (CO-97).
+            let (reason, remark) = match (i / 7) % 3 {
+                0 => ("50", Some("N115")),
+                1 => ("16", Some("MA130")),
+                _ => ("97", None),
+            };
             if *dn > 0 {
-                s.push(format!("CAS*CO*{}*{}", if denied { 50 } else { 45 }, m(*dn)));
+                s.push(format!("CAS*CO*{}*{}", if denied { reason } else { "45" }, m(*dn)));
             }
             if *pt > 0 {
                 s.push(format!("CAS*PR*1*{}", m(*pt)));
             }
             s.push(format!("REF*6R*{}-{}", c.claim_number, l.line_no));
+            if let (true, Some(remark)) = (denied, remark) {
+                s.push(format!("LQ*HE*{remark}"));
+            }
         }
     }
     s[1] = format!("BPR*I*{}*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*999888777*DA*654321*{d}", m(total));
@@ -167,7 +178,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             },
         )
         .await?;
-    for (code, name, filing, days) in PAYERS {
+    for (code, name, filing, days, appeal_days, address) in PAYERS {
         store
             .add_payer(
                 org,
@@ -176,7 +187,8 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                     name: name.into(),
                     filing_indicator: filing.into(),
                     timely_filing_days: days,
-                    address: String::new(),
+                    appeal_days: Some(appeal_days),
+                    address: address.into(),
                 },
             )
             .await?;

@@ -275,3 +275,17 @@ pub fn permissions_markdown() -> String {
     );
     out
 }
+
+/// A PDF to download (a letter or a statement).
+pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}

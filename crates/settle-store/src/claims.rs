@@ -24,6 +24,10 @@ pub struct NewPayer {
     pub filing_indicator: String,
     /// Days after the date of service within which claims are accepted.
     pub timely_filing_days: u32,
+    /// Days after a denial within which it may be appealed; 180 if absent
+    /// (Medicare's redetermination window is 120).
+    #[serde(default)]
+    pub appeal_days: Option<u32>,
     #[serde(default)]
     pub address: String,
 }
@@ -34,6 +38,7 @@ pub struct PayerView {
     pub name: String,
     pub filing_indicator: String,
     pub timely_filing_days: i64,
+    pub appeal_days: i64,
     pub address: String,
 }
 
@@ -131,13 +136,17 @@ impl Store {
         if !(1..=3650).contains(&cmd.timely_filing_days) {
             return Err(StoreError::invalid("timely_filing_days", "must be 1 to 3650 days"));
         }
+        let appeal_days = cmd.appeal_days.unwrap_or(180);
+        if !(1..=3650).contains(&appeal_days) {
+            return Err(StoreError::invalid("appeal_days", "must be 1 to 3650 days"));
+        }
         let address = text("address", &cmd.address, 200, false)?;
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let key = next_ids(conn, org.org_id, "payer", 1).await?;
         sqlx::query(
-            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(org.org_id)
         .bind(key)
@@ -147,6 +156,7 @@ impl Store {
         .bind(i64::from(cmd.timely_filing_days))
         .bind(&address)
         .bind(now_text())
+        .bind(i64::from(appeal_days))
         .execute(&mut *conn)
         .await
         .map_err(|e| match StoreError::from(e) {
@@ -158,6 +168,7 @@ impl Store {
             name,
             filing_indicator: filing.code().into(),
             timely_filing_days: i64::from(cmd.timely_filing_days),
+            appeal_days: i64::from(appeal_days),
             address,
         };
         let after = serde_json::to_value(&view)?;
@@ -176,10 +187,11 @@ impl Store {
     }
 
     pub async fn payers(&self, org: &Organisation) -> Result<Vec<PayerView>> {
-        let rows = sqlx::query("SELECT payer_code, name, filing_indicator, timely_filing_days, address FROM payer WHERE org_id = $1 ORDER BY payer_code")
-            .bind(org.org_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT payer_code, name, filing_indicator, timely_filing_days, address, appeal_days FROM payer WHERE org_id = $1 ORDER BY payer_code")
+                .bind(org.org_id)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(PayerView {
@@ -187,6 +199,7 @@ impl Store {
                     name: r.try_get(1)?,
                     filing_indicator: r.try_get(2)?,
                     timely_filing_days: r.try_get(3)?,
+                    appeal_days: r.try_get(5)?,
                     address: r.try_get(4)?,
                 })
             })

@@ -167,6 +167,8 @@ fn view(r: &sqlx::any::AnyRow, cur: Currency, today: Date) -> Result<DenialView>
 
 /// Which denials to list.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct DenialFilter {
     /// open (the default: open and appealed, still to be paid), or one status, or all.
     pub status: Option<String>,

@@ -9,8 +9,9 @@ use settle_store::claims::{CoverageView, NewCoverage, NewPayer, NewProvider, Pay
 use utoipa::ToSchema;
 
 use crate::guard::Auth;
-use crate::problem::{ApiResult, Body, Path};
+use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
+use settle_store::denials::{AppealDenial, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
 
 /// The insurance payers claims go to.
 #[utoipa::path(get, path = "/api/v1/payers", tag = "claims",
@@ -110,7 +111,6 @@ use settle_store::claim_ops::{
 use utoipa::IntoParams;
 
 use super::Key;
-use crate::problem::Params;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -431,4 +431,110 @@ pub async fn post_remittance(
     security(("bearer" = ["accounts.read"])))]
 pub async fn list_underpayments(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::remit_ops::UnderpaymentView>>> {
     Ok(Json(state.store.underpayments(&p.org).await?))
+}
+
+/// The denial worklist: denied claim lines still to be worked (open or
+/// appealed, by default), nearest appeal deadline first, each with its
+/// reasons and remarks in words and the next step they suggest.
+#[utoipa::path(get, path = "/api/v1/denials", tag = "claims", params(DenialFilter),
+    responses((status = 200, body = Vec<DenialView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_denials(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<DenialFilter>) -> ApiResult<Json<Vec<DenialView>>> {
+    Ok(Json(state.store.denials(&p.org, &q, super::accounts::today()).await?))
+}
+
+/// Open denials summed by payer and reason, largest first.
+#[utoipa::path(get, path = "/api/v1/denials/groups", tag = "claims",
+    responses((status = 200, body = Vec<DenialGroup>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn denial_groups(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<DenialGroup>>> {
+    Ok(Json(state.store.denial_groups(&p.org, super::accounts::today()).await?))
+}
+
+/// One denial.
+#[utoipa::path(get, path = "/api/v1/denials/{id}", tag = "claims",
+    params(("id" = i64, Path, description = "The denial's id", example = 1)),
+    responses((status = 200, body = DenialView)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn show_denial(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<DenialView>> {
+    Ok(Json(state.store.denial(&p.org, id, super::accounts::today()).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealRequest {
+    /// Why the payer should pay, printed in the letter (at least 20 characters).
+    #[schema(example = "The visit notes show the patient's symptoms met the payer's own coverage criteria.")]
+    pub argument: String,
+}
+
+/// Appeal a denial: it becomes "appealed"; fetch the letter from
+/// `/api/v1/denials/{id}/appeal-letter`.
+#[utoipa::path(post, path = "/api/v1/denials/{id}/appeal", tag = "claims", request_body = AppealRequest,
+    params(("id" = i64, Path, description = "The denial's id", example = 1)),
+    responses((status = 200, body = DenialView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn appeal_denial(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>, Body(body): Body<AppealRequest>) -> ApiResult<Json<DenialView>> {
+    let today = super::accounts::today();
+    state
+        .store
+        .appeal_denial(
+            &p.org,
+            &AppealDenial {
+                denial_id: id,
+                argument: body.argument,
+            },
+            today,
+        )
+        .await?;
+    Ok(Json(state.store.denial(&p.org, id, today).await?))
+}
+
+/// The appeal letter for a denial, as PDF.
+#[utoipa::path(get, path = "/api/v1/denials/{id}/appeal-letter", tag = "claims",
+    params(("id" = i64, Path, description = "The denial's id", example = 1)),
+    responses((status = 200, description = "The letter", content_type = "application/pdf")),
+    security(("bearer" = ["claims.write"])))]
+pub async fn appeal_letter(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
+    let letter = state.store.appeal_letter(&p.org, id, super::accounts::today()).await?;
+    Ok(crate::pdf_response(
+        &format!("appeal-{}.pdf", letter.claim_number),
+        settle_pdf::letters::appeal_letter(&letter),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffRequest {
+    pub date: Date,
+    /// Why it is written off rather than appealed or corrected.
+    #[schema(example = "A duplicate: the first claim for the visit was paid.")]
+    pub memo: String,
+}
+
+/// Write a denial off: the open amount on its line is adjusted off as
+/// contractual, and a claim that owes nothing more is closed or paid.
+#[utoipa::path(post, path = "/api/v1/denials/{id}/write-off", tag = "claims", request_body = WriteOffRequest,
+    params(("id" = i64, Path, description = "The denial's id", example = 1)),
+    responses((status = 200, body = DenialView)),
+    security(("bearer" = ["adjustments.post"])))]
+pub async fn write_off_denial(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<i64>,
+    Body(body): Body<WriteOffRequest>,
+) -> ApiResult<Json<DenialView>> {
+    Ok(Json(
+        state
+            .store
+            .write_off_denial(
+                &p.org,
+                &WriteOffDenial {
+                    denial_id: id,
+                    date: body.date,
+                    memo: body.memo,
+                },
+            )
+            .await?,
+    ))
 }

@@ -802,12 +802,25 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
         errors.add("timely_filing_days", "Give the payer's timely filing limit in days, such as 90 or 365.");
         0
     });
+    let appeal = form.get("appeal_days");
+    let appeal_days = if appeal.trim().is_empty() {
+        None
+    } else {
+        Some(appeal.trim().parse::<u32>().unwrap_or_else(|_| {
+            errors.add(
+                "appeal_days",
+                "Give the payer's appeal window in days, such as 120 or 180, or leave it empty for 180.",
+            );
+            0
+        }))
+    };
     if !errors.any() {
         let cmd = settle_store::claims::NewPayer {
             payer_code: form.get("payer_code"),
             name: form.get("name"),
             filing_indicator: form.get("filing_indicator"),
             timely_filing_days,
+            appeal_days,
             address: form.get("address"),
         };
         match state.store.add_payer(&ctx.principal.org, &cmd).await {
@@ -819,6 +832,7 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
                     ("name", "name"),
                     ("filing_indicator", "filing_indicator"),
                     ("timely_filing_days", "timely_filing_days"),
+                    ("appeal_days", "appeal_days"),
                     ("address", "address"),
                 ],
             ) {
@@ -1006,5 +1020,111 @@ pub async fn era_post(State(state): State<AppState>, ctx: Ctx, form: FormData) -
             page.error = super::sentence(&e.to_string());
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
+    }
+}
+
+// ------------------------------------------------------------------- denials
+
+#[derive(Template)]
+#[template(path = "denials.html")]
+struct DenialsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<settle_store::denials::DenialView>,
+    groups: Vec<settle_store::denials::DenialGroup>,
+    statuses: Vec<(&'static str, &'static str)>,
+    filter_status: String,
+    filter_payer: String,
+    filter_reason: String,
+    msg: String,
+    error: String,
+    letter: Option<i64>,
+    source: &'static str,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DenialsQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    payer: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    letter: Option<i64>,
+}
+
+/// The denial worklist, with appeal, correction and write-off at each row.
+pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<DenialsQuery>) -> Response {
+    let status = if q.status.is_empty() { "open".to_string() } else { q.status.clone() };
+    let filter = settle_store::denials::DenialFilter {
+        status: Some(status.clone()),
+        payer: Some(q.payer.clone()),
+        reason: Some(q.reason.clone()),
+        claim: None,
+    };
+    let org = &ctx.principal.org;
+    let (rows, groups) = match (state.store.denials(org, &filter, today()).await, state.store.denial_groups(org, today()).await) {
+        (Ok(rows), Ok(groups)) => (rows, groups),
+        (Err(e), _) | (_, Err(e)) => return store_error_page(Some(&ctx), e),
+    };
+    render(&DenialsPage {
+        ctx: Some(&ctx),
+        rows,
+        groups,
+        statuses: vec![
+            ("open", "To work (open and appealed)"),
+            ("appealed", "Appealed"),
+            ("corrected", "Corrected"),
+            ("written_off", "Written off"),
+            ("resolved", "Paid after all"),
+            ("all", "All"),
+        ],
+        filter_status: status,
+        filter_payer: q.payer,
+        filter_reason: q.reason,
+        msg: q.msg,
+        error: q.error,
+        letter: q.letter,
+        source: settle_domain::carc::SOURCE,
+    })
+    .into_response()
+}
+
+fn to_denials(msg: &str, error: &str, letter: Option<i64>) -> Response {
+    let letter = letter.map(|id| format!("&letter={id}")).unwrap_or_default();
+    Redirect::to(&format!("/claims/denials?msg={}&error={}{letter}", encode(msg), encode(error))).into_response()
+}
+
+pub async fn appeal_denial(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, form: FormData) -> Response {
+    let cmd = settle_store::denials::AppealDenial {
+        denial_id: id,
+        argument: form.get("argument"),
+    };
+    match state.store.appeal_denial(&ctx.principal.org, &cmd, today()).await {
+        Ok(letter) => to_denials(&format!("Denial {id} on claim {} is marked appealed.", letter.claim_number), "", Some(id)),
+        Err(e) => to_denials("", &format!("Nothing was changed: {}", super::sentence(&e.to_string())), None),
+    }
+}
+
+pub async fn appeal_letter(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    match state.store.appeal_letter(&ctx.principal.org, id, today()).await {
+        Ok(letter) => crate::pdf_response(&format!("appeal-{}.pdf", letter.claim_number), settle_pdf::letters::appeal_letter(&letter)),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+pub async fn write_off_denial(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, form: FormData) -> Response {
+    let cmd = settle_store::denials::WriteOffDenial {
+        denial_id: id,
+        date: today(),
+        memo: form.get("memo"),
+    };
+    match state.store.write_off_denial(&ctx.principal.org, &cmd).await {
+        Ok(d) => to_denials(&format!("Denial {id} on claim {}: {} written off.", d.claim_number, d.amount), "", None),
+        Err(e) => to_denials("", &format!("Nothing was written off: {}", super::sentence(&e.to_string())), None),
     }
 }

@@ -106,6 +106,10 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims/setup", Needs(AccountsRead)),
     ("GET", "/claims/exceptions", Needs(AccountsRead)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
+    ("GET", "/claims/denials", Needs(AccountsRead)),
+    ("POST", "/claims/denials/{id}/appeal", Needs(ClaimsWrite)),
+    ("GET", "/claims/denials/{id}/letter", Needs(ClaimsWrite)),
+    ("POST", "/claims/denials/{id}/write-off", Needs(AdjustmentsPost)),
     ("GET", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
@@ -169,6 +173,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/setup", get(claims::setup))
         .route("/claims/exceptions", get(claims::exceptions))
         .route("/claims/underpayments", get(claims::underpayments))
+        .route("/claims/denials", get(claims::denials))
+        .route("/claims/denials/{id}/appeal", post(claims::appeal_denial))
+        .route("/claims/denials/{id}/letter", get(claims::appeal_letter))
+        .route("/claims/denials/{id}/write-off", post(claims::write_off_denial))
         .route("/claims/era", get(claims::era).post(claims::era_post))
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))

@@ -148,6 +148,7 @@ async fn seed(store: &Store) -> Organisation {
                 name: "Aetna".into(),
                 filing_indicator: "CI".into(),
                 timely_filing_days: 90,
+                appeal_days: None,
                 address: String::new(),
             },
         )

@@ -18,6 +18,7 @@ async fn payers_providers_and_coverages() {
             name: "Key Insurance Company".into(),
             filing_indicator: "ci".into(),
             timely_filing_days: 90,
+            appeal_days: None,
             address: String::new(),
         };
         let added = store.add_payer(&org, &payer).await.unwrap();
