@@ -119,6 +119,83 @@ SVC*HC:99213:25*125.00*100.00~CAS*CO*45*25.00~REF*6R*{number}-1~SE*11*0001~GE*1*
             "{name}: {}",
             twice.body
         );
+        // A second visit, denied as not medically necessary: worked over the API.
+        let mut second = visit("E11.9");
+        second["lines"][0]["procedure_code"] = json!("99214");
+        let second = srv.post(&specialist, "/api/v1/claims", second).await;
+        assert_eq!(second.body["status"], "ready", "{name}: {}", second.body);
+        let other = second.body["claim_number"].as_str().unwrap().to_string();
+        let batch = srv.post(&specialist, "/api/v1/claim-batches", json!({ "payer_code": "66783JJT" })).await;
+        assert_eq!(batch.status, StatusCode::CREATED, "{name}: {}", batch.body);
+        let denial_era = format!(
+            "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261202*1200*^*00501*000000043*0*P*:~\
+GS*HP*66783JJT*587654321*20261202*1200*43*X*005010X221A1~ST*835*0001*005010X221A1~\
+BPR*H*0.00*C*NON************20261202~TRN*1*EFT-78*1666666666~\
+N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*{other}*4*125.00*0.00**12*ICN44~\
+SVC*HC:99214:25*125.00*0.00~CAS*CO*50*125.00~REF*6R*{other}-1~LQ*HE*N115~SE*12*0001~GE*1*43~IEA*1*000000043~"
+        );
+        let posted = srv
+            .post(&specialist, "/api/v1/remittances", json!({ "file_name": "deny.835", "body": denial_era }))
+            .await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{name}: {}", posted.body);
+        assert_eq!(posted.body[0]["claims"][0]["status"], "denied", "{name}: {}", posted.body);
+        let list = srv.get(&collector, "/api/v1/denials").await;
+        assert_eq!(list.status, StatusCode::OK, "{name}: {}", list.body);
+        let denial = &list.body[0];
+        assert_eq!(
+            (
+                denial["claim_number"].as_str(),
+                denial["reasons"][0]["code"].as_str(),
+                denial["next_step"].as_str()
+            ),
+            (Some(other.as_str()), Some("CO-50"), Some("appeal")),
+            "{name}: {}",
+            list.body
+        );
+        assert!(denial["remarks"][0]["meaning"].as_str().unwrap().contains("local coverage"), "{name}");
+        let id = denial["denial_id"].as_i64().unwrap();
+        let groups = srv.get(&collector, "/api/v1/denials/groups").await;
+        assert_eq!(groups.body[0]["count"], 1, "{name}: {}", groups.body);
+        let argument = json!({ "argument": "The notes show the visit met the payer's criteria for an extended visit." });
+        let forbidden = srv.post(&collector, &format!("/api/v1/denials/{id}/appeal"), argument.clone()).await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{name}");
+        let short = srv
+            .post(&specialist, &format!("/api/v1/denials/{id}/appeal"), json!({ "argument": "pay" }))
+            .await;
+        assert_eq!(
+            (short.status, short.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("argument")),
+            "{name}: {}",
+            short.body
+        );
+        let appealed = srv.post(&specialist, &format!("/api/v1/denials/{id}/appeal"), argument).await;
+        assert_eq!(
+            (appealed.status, appealed.body["status"].as_str()),
+            (StatusCode::OK, Some("appealed")),
+            "{name}: {}",
+            appealed.body
+        );
+        let letter = srv.get(&specialist, &format!("/api/v1/denials/{id}/appeal-letter")).await;
+        assert_eq!(letter.status, StatusCode::OK, "{name}");
+        assert_eq!(letter.headers["content-type"], "application/pdf", "{name}");
+        assert!(letter.body.as_str().unwrap().starts_with("%PDF-"), "{name}");
+        let written = srv
+            .post(
+                &specialist,
+                &format!("/api/v1/denials/{id}/write-off"),
+                json!({ "date": today.to_string(), "memo": "the appeal was lost" }),
+            )
+            .await;
+        assert_eq!(
+            (written.status, written.body["status"].as_str(), written.body["open"].as_str()),
+            (StatusCode::OK, Some("written_off"), Some("0.00")),
+            "{name}: {}",
+            written.body
+        );
+        let closed = srv.get(&collector, &format!("/api/v1/claims/{other}")).await;
+        assert_eq!(closed.body["status"], "closed", "{name}: {}", closed.body);
+        let missing = srv.get(&collector, "/api/v1/denials/999").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{name}");
         let wrong = srv.get(&collector, "/api/v1/claims?status=lost").await;
         assert_eq!(
             (wrong.status, wrong.body["field"].as_str()),

@@ -639,6 +639,83 @@ CLP*CLM-999*1*50.00*50.00**12*ICN43~SVC*HC:99213*50.00*50.00~SE*14*0001~GE*1*42~
         );
         let (_, _, body) = page(&client, &srv, Method::GET, "/claims/exceptions", Some(&collector), &[]).await;
         assert!(body.contains("CLM-999") && body.contains("no claim CLM-999"), "{name}: {body}");
+        // A second visit, denied: the denial worklist explains it, and it is appealed and written off here.
+        let second = srv
+            .post(
+                &admin,
+                "/api/v1/claims",
+                json!({ "account_number": "P-1", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["E11.9"],
+                        "lines": [{ "date_of_service": today, "procedure_code": "99214", "diagnosis_pointers": [1], "charge": "150.00" }] }),
+            )
+            .await;
+        assert_eq!(second.body["status"], "ready", "{name}: {}", second.body);
+        let number = second.body["claim_number"].as_str().unwrap().to_string();
+        srv.post(&admin, "/api/v1/claim-batches", json!({ "payer_code": "66783JJT" })).await;
+        let deny = format!(
+            "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261202*1200*^*00501*000000043*0*P*:~\
+GS*HP*66783JJT*587654321*20261202*1200*43*X*005010X221A1~ST*835*0001*005010X221A1~BPR*H*0.00*C*NON************20261202~\
+TRN*1*EFT-78*1666666666~N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*{number}*4*150.00*0.00**12*ICN45~\
+SVC*HC:99214*150.00*0.00~CAS*CO*16*150.00~REF*6R*{number}-1~LQ*HE*MA130~SE*12*0001~GE*1*43~IEA*1*000000043~"
+        );
+        let posted = srv.post(&admin, "/api/v1/remittances", json!({ "file_name": "deny.835", "body": deny })).await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{name}: {}", posted.body);
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/denials", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            body.contains(&number) && body.contains("CO-16") && body.contains("cannot be appealed") && body.contains("correct and resubmit"),
+            "{name}: {body}"
+        );
+        assert!(!body.contains("Mark appealed"), "{name}: a collector sees no appeal form");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/denials?reason=50", Some(&cookie), &[]).await;
+        assert!(body.contains("0 denial(s)"), "{name}: the reason filter");
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/appeal",
+            Some(&cookie),
+            &[("csrf", &csrf), ("argument", "too short")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("Nothing+was+changed"), "{name}: {location}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/appeal",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("argument", "The information the payer says was missing is on the claim as sent."),
+            ],
+        )
+        .await;
+        assert!(location.contains("letter=1"), "{name}: {location}");
+        let (status, _, letter) = page(&client, &srv, Method::GET, "/claims/denials/1/letter", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(letter.starts_with("%PDF-"), "{name}");
+        let (status, _, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/write-off",
+            Some(&collector),
+            &[("csrf", &collector_csrf), ("memo", "not worth it")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/write-off",
+            Some(&cookie),
+            &[("csrf", &csrf), ("memo", "the payer upheld the denial")],
+        )
+        .await;
+        assert!(location.contains("written+off"), "{name}: {location}");
+        assert_eq!(srv.store.claim(&org, &number).await.unwrap().status, "closed", "{name}");
         let (status, _, body) = page(
             &client,
             &srv,
