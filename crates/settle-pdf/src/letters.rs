@@ -168,20 +168,39 @@ pub struct Statement {
     pub how_to_pay: Vec<String>,
 }
 
-/// The statement as PDF: the summary and the stub to send back on page
-/// one, then each visit explained.
+fn statement_footer(s: &Statement) -> String {
+    format!("{}  {}  Account {}  Statement {}", s.from.name, s.phone, s.account_number, s.statement_number)
+}
+
+/// The statement as PDF: the amount due and how to pay on page one,
+/// then each visit explained.
 pub fn statement(s: &Statement) -> Vec<u8> {
-    let mut doc = Document::new(
-        &format!("Statement {}", s.statement_number),
-        &format!("{}  {}  Account {}", s.from.name, s.phone, s.account_number),
-    );
-    address(&mut doc, &s.from, 10.0);
+    let mut doc = Document::new(&format!("Statement {}", s.statement_number), &statement_footer(s));
+    draw_statement(&mut doc, s);
+    doc.finish()
+}
+
+/// A day's statements in one PDF for printing and mailing, each starting
+/// on a new page with its own page numbers.
+pub fn statements(all: &[Statement], title: &str) -> Vec<u8> {
+    let mut doc = Document::new(title, all.first().map(statement_footer).unwrap_or_default().as_str());
+    for (i, s) in all.iter().enumerate() {
+        if i > 0 {
+            doc.new_section(&statement_footer(s));
+        }
+        draw_statement(&mut doc, s);
+    }
+    doc.finish()
+}
+
+fn draw_statement(doc: &mut Document, s: &Statement) {
+    address(doc, &s.from, 10.0);
     doc.place_right(558.0, 70.0, "STATEMENT", 16.0, true);
     doc.place_right(558.0, 88.0, &format!("Statement {}", s.statement_number), 9.0, false);
     doc.place_right(558.0, 100.0, &format!("Date {}", s.date), 9.0, false);
     doc.place_right(558.0, 112.0, &format!("Account {}", s.account_number), 9.0, false);
     doc.gap(14.0);
-    address(&mut doc, &s.to, 10.0);
+    address(doc, &s.to, 10.0);
     doc.gap(6.0);
     doc.boxed(
         &[
@@ -255,11 +274,10 @@ pub fn statement(s: &Statement) -> Vec<u8> {
         "Insurance adjusted: the part of the charge your insurer's contract with us takes off; you do not owe it. You owe: what your plan leaves to you (deductible, coinsurance, copay, or a service it does not cover).",
         8.0,
     );
-    doc.finish()
 }
 
 /// Minor units from a two-decimal string such as "-12.50" (0 if it is not one).
-fn parse_minor(text: &str) -> i64 {
+pub fn parse_minor(text: &str) -> i64 {
     let (negative, digits) = match text.trim().strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.trim()),

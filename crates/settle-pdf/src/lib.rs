@@ -127,7 +127,8 @@ struct Page {
 /// A document being written, top to bottom.
 pub struct Document {
     title: String,
-    footer: String,
+    /// Where each section (one letter in a day's batch) starts, and its footer.
+    sections: Vec<(usize, String)>,
     pages: Vec<Page>,
     y: f32,
 }
@@ -138,12 +139,19 @@ impl Document {
     pub fn new(title: &str, footer: &str) -> Document {
         let mut doc = Document {
             title: title.into(),
-            footer: footer.into(),
+            sections: vec![(0, footer.into())],
             pages: Vec::new(),
             y: 0.0,
         };
         doc.new_page();
         doc
+    }
+
+    /// Starts another document in the same file (the next letter of a
+    /// batch), on a new page, with its own footer and page numbers.
+    pub fn new_section(&mut self, footer: &str) {
+        self.new_page();
+        self.sections.push((self.pages.len() - 1, footer.into()));
     }
 
     /// The width text may take between the margins.
@@ -351,10 +359,13 @@ impl Document {
     /// The finished PDF.
     pub fn finish(mut self) -> Vec<u8> {
         let count = self.pages.len();
-        let footer = std::mem::take(&mut self.footer);
+        let sections = std::mem::take(&mut self.sections);
         for (i, page) in self.pages.iter_mut().enumerate() {
-            let number = format!("Page {} of {count}", i + 1);
-            let foot = win_ansi(&footer);
+            let section = sections.iter().rposition(|(start, _)| *start <= i).unwrap_or(0);
+            let start = sections[section].0;
+            let end = sections.get(section + 1).map_or(count, |(next, _)| *next);
+            let number = format!("Page {} of {}", i - start + 1, end - start);
+            let foot = win_ansi(&sections[section].1);
             let c = &mut page.content;
             c.begin_text();
             c.set_font(REGULAR, 8.0);
@@ -462,6 +473,17 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("(Page 1 of "));
         assert!(text.contains("/BaseFont /Helvetica-Bold"));
+    }
+
+    #[test]
+    fn each_section_numbers_its_own_pages() {
+        let mut doc = Document::new("Batch", "first");
+        doc.paragraph("One", 10.0);
+        doc.new_section("second");
+        doc.paragraph("Two", 10.0);
+        let text = String::from_utf8_lossy(&doc.finish()).into_owned();
+        assert_eq!(text.matches("(Page 1 of 1)").count(), 2);
+        assert!(text.contains("(second)"));
     }
 
     #[test]

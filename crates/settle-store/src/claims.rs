@@ -655,7 +655,7 @@ impl Store {
         self.guarantor_in(&mut conn, org.org_id, row.try_get(0)?).await
     }
 
-    async fn guarantor_in(&self, conn: &mut sqlx::AnyConnection, org_id: i64, account_id: i64) -> Result<Option<GuarantorView>> {
+    pub(crate) async fn guarantor_in(&self, conn: &mut sqlx::AnyConnection, org_id: i64, account_id: i64) -> Result<Option<GuarantorView>> {
         let row = sqlx::query(
             "SELECT p.name, a.guarantor_relationship, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.guarantor_party_id \
              WHERE a.org_id = $1 AND a.account_id = $2",

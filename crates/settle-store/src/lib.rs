@@ -21,6 +21,7 @@ pub mod office;
 pub mod ops;
 pub mod remit_ops;
 pub mod reports;
+pub mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verify;

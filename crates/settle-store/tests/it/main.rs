@@ -9,4 +9,5 @@ mod claims;
 mod concurrency;
 mod denials;
 mod properties;
+mod statements;
 mod story;

@@ -1,0 +1,150 @@
+//! Patient statements on every backend: what insurance left to the
+//! patient, visit by visit and why, sent once per cycle, to the guarantor
+//! when there is one, numbered first, second and final.
+
+use settle_store::claim_ops::*;
+use settle_store::claims::SetGuarantor;
+use settle_store::remit_ops::Import835;
+use settle_store::statements::StatementRun;
+use settle_store::StoreError;
+
+use crate::backends::{all, assert_verified, date};
+use crate::claim_life::{allow_sending, clinic, era, visit, TODAY};
+
+#[tokio::test]
+async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let mut numbers = Vec::new();
+        for (account, code) in [("P-1", "99213"), ("P-2", "99392")] {
+            let c = store
+                .create_claim(
+                    &org,
+                    &NewClaim {
+                        claim: visit(account, &["E11.9"], code, vec![1]),
+                        draft: false,
+                    },
+                    today,
+                    None,
+                )
+                .await
+                .unwrap();
+            numbers.push(c.claim_number);
+        }
+        allow_sending(store, &org, "3055552222").await;
+        store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        // P-1: a 20.00 deductible and 5.00 coinsurance; P-2 (a child): 3.00 coinsurance only, under the minimum.
+        let body = era(
+            "EFT-ST-1",
+            &[
+                (
+                    numbers[0].as_str(),
+                    vec![("99213", "125.00", "80.00", "25.00", "20.00"), ("82947", "30.50", "20.00", "5.50", "5.00")],
+                ),
+                (
+                    numbers[1].as_str(),
+                    vec![("99392", "125.00", "100.00", "25.00", "0.00"), ("82947", "30.50", "20.00", "7.50", "3.00")],
+                ),
+            ],
+        );
+        store
+            .post_835(
+                &org,
+                &Import835 {
+                    file_name: "era.835".into(),
+                    body,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        store
+            .set_guarantor(
+                &org,
+                &SetGuarantor {
+                    account_number: "P-1".into(),
+                    relationship: "spouse".into(),
+                    name: "John Smith".into(),
+                    phone: None,
+                    email: None,
+                    address: Some("12 Ocean Dr, Miami, FL 33139".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let run = |as_of: &str, dry_run: bool| StatementRun {
+            as_of: date(as_of),
+            cycle_days: None,
+            min_balance: None,
+            dry_run,
+        };
+        let bad = store
+            .run_statements(
+                &org,
+                &StatementRun {
+                    min_balance: Some("five".into()),
+                    ..run("2026-12-02", false)
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(bad, StoreError::Invalid { field: "min_balance", .. }), "{name}: {bad}");
+        let dry = store.run_statements(&org, &run("2026-12-02", true)).await.unwrap();
+        assert_eq!((dry.count, dry.total.as_str()), (1, "25.00"), "{name}: {dry:#?}");
+        assert!(store.statements(&org, None).await.unwrap().is_empty(), "{name}: a dry run sends nothing");
+
+        let sent = store.run_statements(&org, &run("2026-12-02", false)).await.unwrap();
+        assert_eq!((sent.count, sent.statements[0].account_number.as_str()), (1, "P-1"), "{name}");
+        assert_eq!(sent.statements[0].to, "John Smith", "{name}: the guarantor gets it");
+        let s = store.statement(&org, sent.statements[0].statement_id).await.unwrap();
+        assert_eq!((s.sequence, s.amount_due.as_str(), s.due.as_str()), (1, "25.00", "2026-12-23"), "{name}");
+        assert_eq!(s.to.lines, vec!["for Jane Smith", "12 Ocean Dr", "Miami, FL 33139"], "{name}");
+        let visit = &s.visits[0];
+        assert_eq!(
+            (visit.claim_number.as_str(), visit.insurer.as_str()),
+            (numbers[0].as_str(), "Key Insurance Company"),
+            "{name}"
+        );
+        let line = &visit.lines[0];
+        assert_eq!(
+            (
+                line.charge.as_str(),
+                line.insurance_paid.as_str(),
+                line.adjusted.as_str(),
+                line.you_owe.as_str()
+            ),
+            ("125.00", "80.00", "25.00", "20.00"),
+            "{name}"
+        );
+        assert_eq!(visit.why, vec!["deductible $20.00", "coinsurance $5.00"], "{name}");
+        assert!(settle_pdf::letters::statement(&s).starts_with(b"%PDF-"), "{name}");
+
+        // The same day again, or within the cycle: nothing more.
+        let again = store.run_statements(&org, &run("2026-12-02", false)).await.unwrap();
+        assert_eq!((again.count, again.skipped_in_cycle), (0, 1), "{name}");
+        let soon = store.run_statements(&org, &run("2026-12-20", false)).await.unwrap();
+        assert_eq!(soon.count, 0, "{name}");
+        // A cycle later, unpaid: the second statement, a reminder.
+        let later = store.run_statements(&org, &run("2027-01-01", false)).await.unwrap();
+        assert_eq!((later.count, later.statements[0].sequence), (1, 2), "{name}");
+        let second = store.statement(&org, later.statements[0].statement_id).await.unwrap();
+        assert!(second.message.starts_with("Reminder"), "{name}: {}", second.message);
+        let day = store.statements_of_day(&org, date("2027-01-01")).await.unwrap();
+        assert_eq!(day.len(), 1, "{name}");
+        assert_eq!(store.statements(&org, Some("P-1")).await.unwrap().len(), 2, "{name}");
+        assert_verified(store, &org).await;
+    }
+}
