@@ -601,3 +601,106 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
         }
     }
 }
+
+#[derive(Subcommand, Debug)]
+pub enum StatementCommand {
+    /// Send the statements due: one per patient account with a balance after insurance and none within the cycle.
+    Run {
+        /// The statement date; today if absent.
+        #[arg(long)]
+        as_of: Option<Date>,
+        /// Days between two statements to one account.
+        #[arg(long, default_value_t = 30)]
+        cycle_days: u32,
+        /// The smallest balance worth a statement.
+        #[arg(long, default_value = "5.00")]
+        min_balance: String,
+        /// Say what would be sent; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the day's statements into one PDF for printing and mailing.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Statements sent, newest first.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Write one statement as PDF.
+    Pdf {
+        id: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub async fn statements(store: &Store, org: &Organisation, command: StatementCommand, today: Date) -> Result<ExitCode> {
+    let table = |list: &[settle_store::statements::StatementSummary]| -> Result<()> {
+        let table: Vec<Vec<String>> = list
+            .iter()
+            .map(|s| {
+                vec![
+                    s.statement_number.clone(),
+                    s.account_number.clone(),
+                    s.to.clone(),
+                    s.cycle_date.clone(),
+                    s.sequence.to_string(),
+                    s.visits.to_string(),
+                    s.amount.clone(),
+                    s.due_on.clone(),
+                ]
+            })
+            .collect();
+        rows_out(&["statement", "account", "to", "date", "no.", "visits", "amount", "due"], &table)
+    };
+    match command {
+        StatementCommand::Run {
+            as_of,
+            cycle_days,
+            min_balance,
+            dry_run,
+            out,
+        } => {
+            let as_of = as_of.unwrap_or(today);
+            let outcome = store
+                .run_statements(
+                    org,
+                    &settle_store::statements::StatementRun {
+                        as_of,
+                        cycle_days: Some(cycle_days),
+                        min_balance: Some(min_balance),
+                        dry_run,
+                    },
+                )
+                .await?;
+            table(&outcome.statements)?;
+            println!(
+                "{} {} statement(s) for {} on {}; {} account(s) had one within the last {cycle_days} days",
+                if dry_run { "Would send" } else { "Sent" },
+                outcome.count,
+                outcome.total,
+                outcome.as_of,
+                outcome.skipped_in_cycle
+            );
+            if let (Some(path), false) = (out, dry_run) {
+                let day = store.statements_of_day(org, as_of).await?;
+                let pdf = settle_pdf::letters::statements(&day, &format!("Statements of {as_of}"));
+                std::fs::write(&path, pdf).with_context(|| format!("writing {}", path.display()))?;
+                println!("The day's {} statement(s) are in {}", day.len(), path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        StatementCommand::List { account } => {
+            table(&store.statements(org, account.as_deref()).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        StatementCommand::Pdf { id, out } => {
+            let s = store.statement(org, id).await?;
+            let path = out.unwrap_or_else(|| PathBuf::from(format!("statement-{}.pdf", s.statement_number)));
+            std::fs::write(&path, settle_pdf::letters::statement(&s)).with_context(|| format!("writing {}", path.display()))?;
+            println!("statement {} for account {} is in {}", s.statement_number, s.account_number, path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -163,6 +163,61 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
     )
 }
 
+/// Medicare's second answer for a claim it paid at 40%: the first payment
+/// reversed (every amount negated, CLP02 22) and the claim paid again at
+/// 70% with 20% written down and 10% to the patient.
+fn reprocessed_835(control: u32, day: Date, c: &settle_store::claim_ops::ClaimView) -> String {
+    let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap_or(0) };
+    let m = |v: i64| format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 100, v.abs() % 100);
+    let d = day.strftime("%Y%m%d").to_string();
+    let mut s = vec![
+        format!("ST*835*{control:04}*005010X221A1"),
+        String::new(),
+        format!("TRN*1*DEMO-MCRB1-{d}-R*1999999999"),
+        "N1*PR*MEDICARE PART B".into(),
+        "N1*PE*SPRINGFIELD FAMILY MEDICINE*XX*1234567893".into(),
+    ];
+    let mut total = 0;
+    for (n, (status, pay, sign)) in [("22", 4, -1), ("1", 7, 1)].into_iter().enumerate() {
+        let answers: Vec<(i64, i64, i64, i64)> = c
+            .lines
+            .iter()
+            .map(|l| {
+                let charge = cents(&l.charge);
+                let paid = charge * pay / 10;
+                (charge, paid, charge - paid - charge / 10, charge / 10)
+            })
+            .collect();
+        let paid: i64 = answers.iter().map(|a| a.1).sum();
+        let charge: i64 = answers.iter().map(|a| a.0).sum();
+        let patient: i64 = answers.iter().map(|a| a.3).sum();
+        total += sign * paid;
+        s.push(format!("LX*{}", n + 1));
+        s.push(format!(
+            "CLP*{}*{status}*{}*{}*{}*12*DEMOR{control}{n}",
+            c.claim_number,
+            m(sign * charge),
+            m(sign * paid),
+            m(sign * patient)
+        ));
+        for (l, (ch, pd, dn, pt)) in c.lines.iter().zip(&answers) {
+            let modifiers: String = l.modifiers.iter().map(|x| format!(":{x}")).collect();
+            s.push(format!("SVC*HC:{}{modifiers}*{}*{}", l.procedure_code, m(sign * ch), m(sign * pd)));
+            s.push(format!("DTM*472*{}", l.date_of_service.replace('-', "")));
+            s.push(format!("CAS*CO*45*{}", m(sign * dn)));
+            s.push(format!("CAS*PR*1*{}", m(sign * pt)));
+            s.push(format!("REF*6R*{}-{}", c.claim_number, l.line_no));
+        }
+    }
+    s[1] = format!("BPR*I*{}*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*999888777*DA*654321*{d}", m(total));
+    let count = s.len() + 1;
+    format!(
+        "ISA*00*          *00*          *ZZ*MCRB1          *ZZ*376543210      *{}*1300*^*00501*{control:09}*0*P*:~GS*HP*MCRB1*376543210*{d}*1300*{control}*X*005010X221A1~{}~SE*{count}*{control:04}~GE*1*{control}~IEA*1*{control:09}~",
+        day.strftime("%y%m%d"),
+        s.join("~")
+    )
+}
+
 pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date, rng: &mut StdRng) -> Result<String> {
     let settings = store.settings(org).await?;
     store
@@ -421,6 +476,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     // claims (most paid with a write-down and a patient share, one denied,
     // one left partly open), posted like any other.
     let mut remitted = 0;
+    let mut underpaid = None;
     for (n, payer) in ["60054", "MCRB1"].into_iter().enumerate() {
         let claims = store
             .claims(
@@ -439,6 +495,9 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
         if views.is_empty() {
             continue;
         }
+        if payer == "MCRB1" && views.len() > 1 {
+            underpaid = Some(views[1].clone());
+        }
         let body = payer_835(payer, n as u32 + 1, as_of, &views);
         let posted = store
             .post_835(
@@ -452,6 +511,32 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             .await?;
         remitted += posted.iter().map(|r| r.posted).sum::<i64>();
     }
+    // Medicare reprocesses the claim it underpaid: a reversal of the first
+    // payment (CLP02 22) and the claim paid again at the right rate.
+    if let Some(claim) = underpaid {
+        store
+            .post_835(
+                org,
+                &settle_store::remit_ops::Import835 {
+                    file_name: "MCRB1-reprocessed.835".into(),
+                    body: reprocessed_835(9, as_of, &claim),
+                },
+                as_of,
+            )
+            .await?;
+    }
+    // Statements for what the ERAs left to patients.
+    let statements = store
+        .run_statements(
+            org,
+            &settle_store::statements::StatementRun {
+                as_of,
+                cycle_days: None,
+                min_balance: None,
+                dry_run: false,
+            },
+        )
+        .await?;
     // A correction and a void among the accepted ones.
     let accepted_claims = store
         .claims(
@@ -548,9 +633,11 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     }
     let counts = store.claim_counts(org).await?;
     Ok(format!(
-        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA, {ready} new ready to send; by status: {}",
+        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA (one reversed and paid again), {ready} new ready to send; {} patient statement(s) for {}; by status: {}",
         insured.len(),
         counts.values().sum::<i64>(),
+        statements.count,
+        statements.total,
         counts.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
     ))
 }

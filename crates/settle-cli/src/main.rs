@@ -213,6 +213,9 @@ enum Command {
     /// Medical claims.
     #[command(subcommand)]
     Claim(claim::ClaimCommand),
+    /// Patient statements: what each patient owes after insurance, visit by visit.
+    #[command(subcommand)]
+    Statements(claim::StatementCommand),
     /// The organisation's settings: terms, aging buckets, approval limit, X12 identity, scrubber rules.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -628,6 +631,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             return import::fees(&store, &org, &file, &schedule).await;
         }
         Command::Claim(command) => return claim::run(&store, &org, command, today()).await,
+        Command::Statements(command) => return claim::statements(&store, &org, command, today()).await,
         Command::Settings(SettingsCommand::Show) => {
             let s = store.settings(&org).await?;
             println!("default terms           {}", s.default_terms);

@@ -691,6 +691,10 @@ impl Store {
                 }
                 posting = posting.for_item(a, i);
                 batch.change_item(i, -amount);
+                if amount > 0 {
+                    // The patient's share this entry created: void, as if never billed.
+                    batch.item_changes.entry(i).or_default().void = true;
+                }
                 batch.change_account(a, -amount, 0);
             } else if let Some(a) = account {
                 posting = posting.for_account(a);

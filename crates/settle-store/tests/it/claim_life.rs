@@ -793,7 +793,7 @@ pub(crate) fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
     era_with(trace, "1", claims)
 }
 
-fn era_with(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
+pub(crate) fn era_with(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
     let mut s = vec![
         "ST*835*0001*005010X221A1".to_string(),
         String::new(), // BPR, filled below

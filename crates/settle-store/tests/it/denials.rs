@@ -238,3 +238,88 @@ async fn denials_are_held_open_then_appealed_corrected_or_written_off() {
         assert_verified(store, &org).await;
     }
 }
+
+#[tokio::test]
+async fn a_reversal_takes_back_the_payment_and_the_patients_share() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let claim = store
+            .create_claim(
+                &org,
+                &NewClaim {
+                    claim: visit("P-1", &["E11.9"], "99213", vec![1]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        let number = claim.claim_number;
+        allow_sending(store, &org, "3055552222").await;
+        store
+            .export_claims(
+                &org,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        let lines = vec![("99213", "125.00", "80.00", "25.00", "20.00"), ("82947", "30.50", "20.00", "5.50", "5.00")];
+        post(store, &org, "paid.835", era("EFT-R-1", &[(number.as_str(), lines)])).await;
+        let patient = store.account_detail(&org, "P-1").await.unwrap().summary.balance;
+        assert_eq!(patient, "25.00", "{name}");
+        // The payer takes it all back (CLP02 22, every amount negated), then pays it again, less.
+        let reversal = crate::claim_life::era_with(
+            "EFT-R-2",
+            "22",
+            &[(
+                number.as_str(),
+                vec![
+                    ("99213", "-125.00", "-80.00", "-25.00", "-20.00"),
+                    ("82947", "-30.50", "-20.00", "-5.50", "-5.00"),
+                ],
+            )],
+        );
+        let again = era(
+            "EFT-R-2",
+            &[(
+                number.as_str(),
+                vec![("99213", "125.00", "70.00", "35.00", "20.00"), ("82947", "30.50", "20.00", "5.50", "5.00")],
+            )],
+        );
+        // One ERA with both claims: the reversal's LX..REF, then the new payment's, and BPR the net.
+        let take = |body: &str| body[body.find("~LX*").unwrap()..body.find("~SE*").unwrap()].to_string();
+        let mut both = again.replacen(&take(&again), &format!("{}{}", take(&reversal), take(&again).replacen("LX*1", "LX*2", 1)), 1);
+        both = both.replacen("BPR*I*90.00*", "BPR*I*-10.00*", 1);
+        let segments = both[both.find("ST*835").unwrap()..both.find("~SE*").unwrap()].matches('~').count() + 2;
+        let se = both.find("~SE*").unwrap() + 4;
+        let end = se + both[se..].find('*').unwrap();
+        both = format!("{}{segments}{}", &both[..se], &both[end..]);
+        let outcome = store
+            .post_835(
+                &org,
+                &Import835 {
+                    file_name: "reprocessed.835".into(),
+                    body: both,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert_eq!(outcome[0].claims[0].outcome, "reversed", "{name}: {outcome:#?}");
+        assert_eq!(outcome[0].claims[1].outcome, "posted", "{name}: {outcome:#?}");
+        // The first share is void; the new one is the same 25.00; the payer's account owes nothing.
+        let detail = store.account_detail(&org, "P-1").await.unwrap();
+        assert_eq!(detail.summary.balance, "25.00", "{name}");
+        assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "0.00", "{name}");
+        assert_eq!(store.claim(&org, &number).await.unwrap().status, "paid", "{name}");
+        assert_verified(store, &org).await;
+    }
+}
