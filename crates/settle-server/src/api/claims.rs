@@ -12,6 +12,7 @@ use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
 use settle_store::denials::{AppealDenial, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
+use settle_store::statements::{StatementRun, StatementRunOutcome, StatementSummary};
 
 /// The insurance payers claims go to.
 #[utoipa::path(get, path = "/api/v1/payers", tag = "claims",
@@ -536,5 +537,44 @@ pub async fn write_off_denial(
                 },
             )
             .await?,
+    ))
+}
+
+/// Send the patient statements due on a day: one per patient account with
+/// a balance after insurance and none within the cycle. A dry run lists
+/// them and sends nothing. Running it twice on a day sends nothing twice.
+#[utoipa::path(post, path = "/api/v1/statement-runs", tag = "claims", request_body = StatementRun,
+    responses((status = 200, body = StatementRunOutcome)),
+    security(("bearer" = ["invoices.write"])))]
+pub async fn run_statements(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<StatementRun>) -> ApiResult<Json<StatementRunOutcome>> {
+    Ok(Json(state.store.run_statements(&p.org, &cmd).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatementQuery {
+    /// Only this account's.
+    pub account: Option<String>,
+}
+
+/// Patient statements sent, newest first.
+#[utoipa::path(get, path = "/api/v1/statements", tag = "claims", params(StatementQuery),
+    responses((status = 200, body = Vec<StatementSummary>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_statements(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<StatementQuery>) -> ApiResult<Json<Vec<StatementSummary>>> {
+    Ok(Json(state.store.statements(&p.org, q.account.as_deref()).await?))
+}
+
+/// One statement as sent, as PDF.
+#[utoipa::path(get, path = "/api/v1/statements/{id}/pdf", tag = "claims",
+    params(("id" = i64, Path, description = "The statement's id", example = 1)),
+    responses((status = 200, description = "The statement", content_type = "application/pdf")),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn statement_pdf(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
+    let s = state.store.statement(&p.org, id).await?;
+    Ok(crate::pdf_response(
+        &format!("statement-{}.pdf", s.statement_number),
+        settle_pdf::letters::statement(&s),
     ))
 }

@@ -110,6 +110,10 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/denials/{id}/appeal", Needs(ClaimsWrite)),
     ("GET", "/claims/denials/{id}/letter", Needs(ClaimsWrite)),
     ("POST", "/claims/denials/{id}/write-off", Needs(AdjustmentsPost)),
+    ("GET", "/statements", Needs(AccountsRead)),
+    ("POST", "/statements", Needs(InvoicesWrite)),
+    ("GET", "/statements/{id}/pdf", Needs(AccountsRead)),
+    ("GET", "/statements/day/{day}", Needs(AccountsRead)),
     ("GET", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
@@ -177,6 +181,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/denials/{id}/appeal", post(claims::appeal_denial))
         .route("/claims/denials/{id}/letter", get(claims::appeal_letter))
         .route("/claims/denials/{id}/write-off", post(claims::write_off_denial))
+        .route("/statements", get(claims::statements).post(claims::statements_run))
+        .route("/statements/{id}/pdf", get(claims::statement_pdf))
+        .route("/statements/day/{day}", get(claims::statements_of_day))
         .route("/claims/era", get(claims::era).post(claims::era_post))
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))

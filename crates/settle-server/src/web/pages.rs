@@ -282,6 +282,7 @@ pub struct AccountPage<'a> {
     pub eligibility: Vec<settle_store::eligibility::EligibilityView>,
     pub guarantor: Option<settle_store::claims::GuarantorView>,
     pub claims: Vec<settle_store::claim_ops::ClaimSummary>,
+    pub statements: Vec<settle_store::statements::StatementSummary>,
 }
 
 impl AccountPage<'_> {
@@ -332,7 +333,13 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     } else {
         None
     };
+    let statements = if a.summary.ar_kind == "patient" {
+        state.store.statements(org, Some(&a.summary.account_number)).await.map_err(fail)?
+    } else {
+        Vec::new()
+    };
     Ok(AccountPage {
+        statements,
         guarantor,
         eligibility,
         coverages,

@@ -716,6 +716,54 @@ SVC*HC:99214*150.00*0.00~CAS*CO*16*150.00~REF*6R*{number}-1~LQ*HE*MA130~SE*12*00
         .await;
         assert!(location.contains("written+off"), "{name}: {location}");
         assert_eq!(srv.store.claim(&org, &number).await.unwrap().status, "closed", "{name}");
+        // The first claim left the patient a 5.00 copay: a statement, previewed, then sent.
+        // (The ERA paid on 2026-12-01, so the statement is made the day after.)
+        let day = "2026-12-02".to_string();
+        let run = |dry: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("as_of", day.clone()),
+                ("min_balance", "5.00".into()),
+                ("dry_run", dry.into()),
+            ]
+        };
+        let form = run("1");
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/statements", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(body.contains("Would send 1 statement(s) for 5.00"), "{name}: {body}");
+        let (status, _, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/statements",
+            Some(&collector),
+            &[("csrf", &collector_csrf), ("as_of", &day)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        let form = run("0");
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (_, _, body) = page(&client, &srv, Method::POST, "/statements", Some(&cookie), &pairs).await;
+        assert!(body.contains("Sent 1 statement(s) for 5.00") && body.contains("S-000001"), "{name}: {body}");
+        let (status, _, pdf) = page(&client, &srv, Method::GET, "/statements/1/pdf", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(pdf.starts_with("%PDF-"), "{name}");
+        let (status, _, pdf) = page(&client, &srv, Method::GET, &format!("/statements/day/{day}"), Some(&cookie), &[]).await;
+        assert!(status == StatusCode::OK && pdf.starts_with("%PDF-"), "{name}: {status}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-1", Some(&cookie), &[]).await;
+        assert!(body.contains("statements-h") && body.contains("S-000001"), "{name}");
+        let again = srv.post(&admin, "/api/v1/statement-runs", json!({ "as_of": day, "dry_run": false })).await;
+        assert_eq!(
+            (again.body["count"].as_i64(), again.body["skipped_in_cycle"].as_i64()),
+            (Some(0), Some(1)),
+            "{name}: {}",
+            again.body
+        );
+        let listed = srv.get(&admin, "/api/v1/statements?account=P-1").await;
+        assert_eq!(listed.body[0]["amount"], "5.00", "{name}: {}", listed.body);
+        let pdf = srv.get(&admin, "/api/v1/statements/1/pdf").await;
+        assert_eq!(pdf.headers["content-type"], "application/pdf", "{name}");
         let (status, _, body) = page(
             &client,
             &srv,
