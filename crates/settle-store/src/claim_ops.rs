@@ -145,7 +145,30 @@ pub struct ImportAcknowledgment {
     pub body: String,
 }
 
+/// Bill a paid claim's secondary payer: a claim to the account's secondary
+/// coverage carrying the primary's adjudication, for the share the primary
+/// left to the patient.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BillSecondary {
+    /// The primary claim.
+    pub claim_number: String,
+}
+
+/// A paid claim whose patient share the account's secondary coverage should see.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct SecondaryDue {
+    pub claim_number: String,
+    pub account_number: String,
+    pub patient_name: String,
+    pub primary_payer: String,
+    pub secondary_payer: String,
+    /// What the primary left to the patient, still unpaid.
+    pub patient_share: String,
+}
+
 audited! {
+    BillSecondary => "claim.secondary", |c| Subject::Claim(c.claim_number.clone());
     NewClaim => "claim.create", |c| Subject::Account(c.claim.account_number.clone());
     EditClaim => "claim.edit", |c| Subject::Claim(c.claim_number.clone());
     ScrubClaim => "claim.scrub", |c| Subject::Claim(c.claim_number.clone());
@@ -553,14 +576,14 @@ impl Scope {
 }
 
 /// Lines on live original claims, by account, each with its claim id.
-async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<(i64, BilledLine)>>> {
+async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<(i64, i64, BilledLine)>>> {
     // A batch already holds its ready claims' lines; only the others are read.
     let skip = match scope {
         Scope::ReadyFor(_) => " AND c.status <> 'ready'",
         Scope::Account(_) => "",
     };
     let rows = sqlx::query(&format!(
-        "SELECT c.account_id, c.claim_id, c.claim_number, l.date_of_service, l.procedure_code, l.modifiers FROM claim c \
+        "SELECT c.account_id, c.claim_id, c.claim_number, l.date_of_service, l.procedure_code, l.modifiers, c.payer_key FROM claim c \
          JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
          WHERE c.org_id = $1 AND c.status <> 'closed' AND c.frequency = '1'{skip} AND {}",
         scope.on("c.account_id")
@@ -569,7 +592,7 @@ async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Re
     .bind(scope.key())
     .fetch_all(&mut *conn)
     .await?;
-    let mut out: HashMap<i64, Vec<(i64, BilledLine)>> = HashMap::new();
+    let mut out: HashMap<i64, Vec<(i64, i64, BilledLine)>> = HashMap::new();
     for r in rows {
         let (Ok(procedure), Ok(modifiers)) = (
             ProcedureCode::parse(&r.try_get::<String, _>(4)?),
@@ -582,6 +605,7 @@ async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Re
         };
         out.entry(r.try_get(0)?).or_default().push((
             r.try_get(1)?,
+            r.try_get(6)?,
             BilledLine {
                 claim_number: r.try_get(2)?,
                 date_of_service: parse_date(&r.try_get::<String, _>(3)?)?,
@@ -630,8 +654,9 @@ struct Books {
     /// By NPI.
     providers: HashMap<String, ProviderRow>,
     payers: HashSet<String>,
-    /// By account id: lines on live original claims, with their claim id.
-    billed: HashMap<i64, Vec<(i64, BilledLine)>>,
+    /// By account id: lines on live original claims, with their claim id
+    /// and payer (a duplicate is the same service billed to the same payer).
+    billed: HashMap<i64, Vec<(i64, i64, BilledLine)>>,
 }
 
 impl Books {
@@ -800,7 +825,12 @@ impl Books {
             other_lines: self
                 .billed
                 .get(&account.account_id)
-                .map(|v| v.iter().filter(|(id, _)| Some(*id) != exclude).map(|(_, l)| l.clone()).collect())
+                .map(|v| {
+                    v.iter()
+                        .filter(|(id, payer, _)| Some(*id) != exclude && *payer == coverage.payer.payer_key)
+                        .map(|(_, _, l)| l.clone())
+                        .collect()
+                })
                 .unwrap_or_default(),
         };
         let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &self.rules_off);
@@ -953,6 +983,145 @@ impl Store {
     }
 
     /// Enters a visit as a claim.
+    /// Starts the secondary claim for a paid primary: same visit, billed to
+    /// the secondary coverage, with the primary's answer in loops 2320 and
+    /// 2430 when it is sent. It adds no charge: what the secondary pays is
+    /// applied to the patient's share of the primary.
+    pub async fn bill_secondary(&self, org: &Organisation, cmd: &BillSecondary, today: Date) -> Result<ClaimView> {
+        let number = write_command!(
+            self,
+            org.org_id,
+            None::<&settle_domain::IdempotencyKey>,
+            cmd,
+            after = |number| Some(Subject::Claim(String::clone(number))),
+            |tx| {
+                let conn = tx.conn();
+                let head = claim_head(conn, org.org_id, &cmd.claim_number, self.for_update()).await?;
+                if head.primary_claim_id.is_some() {
+                    return Err(bad("claim_number", format!("claim {} is itself a secondary claim", head.number)));
+                }
+                if !matches!(head.status, ClaimStatus::Paid | ClaimStatus::PartiallyPaid) {
+                    return Err(bad(
+                        "claim_number",
+                        format!("claim {} is {}; the secondary is billed once the primary has paid", head.number, head.status),
+                    ));
+                }
+                let live = sqlx::query("SELECT claim_number FROM claim WHERE org_id = $1 AND primary_claim_id = $2 AND status <> 'closed'")
+                    .bind(org.org_id)
+                    .bind(head.claim_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(live) = live {
+                    return Err(bad(
+                        "claim_number",
+                        format!("claim {} already has a secondary claim: {}", head.number, live.try_get::<String, _>(0)?),
+                    ));
+                }
+                let share: i64 = sqlx::query(
+                    "SELECT CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) FROM open_item o WHERE o.org_id = $1 AND o.reference LIKE $2 AND o.kind = 'patient_share'",
+                )
+                .bind(org.org_id)
+                .bind(format!("{}-PR-%", head.number))
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+                if share <= 0 {
+                    return Err(bad(
+                        "claim_number",
+                        format!(
+                            "the primary left nothing unpaid to the patient on claim {}; there is nothing for a secondary to pay",
+                            head.number
+                        ),
+                    ));
+                }
+                let mut input = self.stored_input(conn, org, head.claim_id).await?;
+                let account = self.account_by_number(conn, org.org_id, &input.account_number).await?;
+                let first_date = input.lines.iter().map(|l| l.date_of_service).min().unwrap_or(today);
+                let secondary = coverages_of(conn, org.org_id, account.account_id)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.priority == "secondary")
+                    .min_by_key(|c| !c.covers(first_date))
+                    .ok_or_else(|| {
+                        bad(
+                            "claim_number",
+                            format!("account {} has no secondary coverage; add it first", input.account_number),
+                        )
+                    })?;
+                input.payer_code = Some(secondary.payer.code.clone());
+                let prepared = self.prepare(conn, org, &input, today, None, ClaimFrequency::Original, "").await?;
+                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+                let number = format!("CLM-{claim_id:06}");
+                insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Original, None, "").await?;
+                sqlx::query("UPDATE claim SET primary_claim_id = $3 WHERE org_id = $1 AND claim_id = $2")
+                    .bind(org.org_id)
+                    .bind(claim_id)
+                    .bind(head.claim_id)
+                    .execute(&mut *conn)
+                    .await?;
+                add_event(
+                    conn,
+                    org.org_id,
+                    head.claim_id,
+                    head.status,
+                    &format!("secondary claim {number} to {} started", secondary.payer.name),
+                )
+                .await?;
+                self.settle_status(
+                    conn,
+                    org,
+                    claim_id,
+                    &number,
+                    &prepared,
+                    false,
+                    today,
+                    &format!("secondary to {} after {}", secondary.payer.name, head.number),
+                )
+                .await?;
+                number
+            }
+        )?;
+        self.claim(org, &number).await
+    }
+
+    /// Paid claims whose patient share a secondary coverage should see first:
+    /// the account has a secondary payer and no secondary claim exists yet.
+    pub async fn secondaries_due(&self, org: &Organisation) -> Result<Vec<SecondaryDue>> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT c.claim_number, a.account_number, p.name, y.name, \
+             (SELECT MIN(z.name) FROM coverage v JOIN payer z ON z.org_id = v.org_id AND z.payer_key = v.payer_key \
+              WHERE v.org_id = c.org_id AND v.account_id = c.account_id AND v.priority = 'secondary'), \
+             CAST((SELECT COALESCE(SUM(o.balance_minor), 0) FROM open_item o WHERE o.org_id = c.org_id AND o.account_id = c.account_id \
+              AND o.kind = 'patient_share' AND o.reference LIKE c.claim_number || '-PR-%') AS BIGINT) \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             WHERE c.org_id = $1 AND c.status IN ('paid', 'partially_paid') AND c.primary_claim_id IS NULL \
+             AND EXISTS (SELECT 1 FROM coverage v WHERE v.org_id = c.org_id AND v.account_id = c.account_id AND v.priority = 'secondary') \
+             AND NOT EXISTS (SELECT 1 FROM claim s WHERE s.org_id = c.org_id AND s.primary_claim_id = c.claim_id AND s.status <> 'closed') \
+             ORDER BY c.claim_id LIMIT 500",
+        )
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let share: i64 = r.try_get(5)?;
+            if share <= 0 {
+                continue;
+            }
+            out.push(SecondaryDue {
+                claim_number: r.try_get(0)?,
+                account_number: r.try_get(1)?,
+                patient_name: r.try_get(2)?,
+                primary_payer: r.try_get(3)?,
+                secondary_payer: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+                patient_share: fmt(share, cur),
+            });
+        }
+        Ok(out)
+    }
+
     pub async fn create_claim(&self, org: &Organisation, cmd: &NewClaim, today: Date, key: Option<&settle_domain::IdempotencyKey>) -> Result<ClaimView> {
         let number = write_command!(self, org.org_id, key, cmd, after = |number| Some(Subject::Claim(String::clone(number))), |tx| {
             let conn = tx.conn();
@@ -1225,7 +1394,8 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         let head = claim_head(conn, org.org_id, number, "").await?;
-        if head.charged_entry_id.is_none() && head.frequency != ClaimFrequency::Void {
+        // A secondary claim bills the patient's share the primary left; it adds no charge.
+        if head.charged_entry_id.is_none() && head.frequency != ClaimFrequency::Void && head.primary_claim_id.is_none() {
             if let Some(original) = head.replaces_claim_id {
                 let original = claim_head_by_id(conn, org.org_id, original).await?;
                 if original.charged_entry_id.is_some() {
@@ -1715,7 +1885,10 @@ impl Store {
                 continue;
             }
             total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
-            let out = claim_out(number, head, &prepared)?;
+            let mut out = claim_out(number, head, &prepared)?;
+            if let Some(primary) = head.primary_claim_id {
+                attach_adjudication(conn, org.org_id, primary, &mut out).await?;
+            }
             by_provider
                 .entry(prepared.billing.provider_key)
                 .or_insert_with(|| (prepared.billing.clone(), Vec::new()))
@@ -1834,7 +2007,7 @@ impl Store {
         let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
         let rows = sqlx::query(&format!(
             "SELECT c.claim_id, c.claim_number, c.status, c.frequency, c.payer_claim_number, c.replaces_claim_id, c.charged_entry_id, \
-             a.account_number, b.npi, r.npi, c.place_of_service, c.diagnoses \
+             a.account_number, b.npi, r.npi, c.place_of_service, c.diagnoses, c.primary_claim_id \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
              LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
@@ -1925,6 +2098,7 @@ impl Store {
                 };
                 books.billed.entry(account_id).or_default().push((
                     head.claim_id,
+                    payer.payer_key,
                     BilledLine {
                         claim_number: head.number.clone(),
                         date_of_service: l.date_of_service,
@@ -2180,9 +2354,12 @@ struct ClaimHead {
     payer_claim_number: String,
     replaces_claim_id: Option<i64>,
     charged_entry_id: Option<i64>,
+    /// For a secondary claim: the primary claim it follows.
+    primary_claim_id: Option<i64>,
 }
 
-const HEAD: &str = "SELECT claim_id, claim_number, status, frequency, payer_claim_number, replaces_claim_id, charged_entry_id FROM claim WHERE org_id = $1";
+const HEAD: &str =
+    "SELECT claim_id, claim_number, status, frequency, payer_claim_number, replaces_claim_id, charged_entry_id, primary_claim_id FROM claim WHERE org_id = $1";
 
 fn head_from_row(row: &AnyRow) -> Result<ClaimHead> {
     let status: String = row.try_get(2)?;
@@ -2195,6 +2372,7 @@ fn head_from_row(row: &AnyRow) -> Result<ClaimHead> {
         payer_claim_number: row.try_get(4)?,
         replaces_claim_id: row.try_get(5)?,
         charged_entry_id: row.try_get(6)?,
+        primary_claim_id: row.try_get("primary_claim_id")?,
     })
 }
 
@@ -2456,6 +2634,7 @@ fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::Claim
                 member_id: o.member_id.clone(),
                 payer_name: o.payer.name.clone(),
                 payer_id: o.payer.code.clone(),
+                adjudication: None,
             }
         })
         .collect();
@@ -2866,4 +3045,76 @@ impl Store {
         outcome.accounts_added.push(number.clone());
         Ok(number)
     }
+}
+
+/// Puts the primary payer's adjudication (its latest posted answer) on the
+/// primary coverage of a secondary claim: 2320 CAS and AMT, 2430 per line.
+async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, primary_claim_id: i64, out: &mut p837::ClaimOut) -> Result<()> {
+    let Some(row) = sqlx::query(
+        "SELECT x.remittance_id, x.seq, x.paid_minor, x.patient_minor, r.paid_on, r.currency FROM remittance_claim x \
+         JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
+         WHERE x.org_id = $1 AND x.claim_id = $2 AND x.outcome = 'posted' ORDER BY x.remittance_id DESC, x.seq DESC LIMIT 1",
+    )
+    .bind(org_id)
+    .bind(primary_claim_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Err(bad("claim_number", "the primary claim has no posted remittance to pass on"));
+    };
+    let (remittance_id, seq): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let cur = Currency::from_code(&row.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let adjustments = sqlx::query(
+        "SELECT line_seq, group_code, reason_code, amount_minor FROM remittance_adjustment WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 ORDER BY line_seq, n",
+    )
+    .bind(org_id)
+    .bind(remittance_id)
+    .bind(seq)
+    .fetch_all(&mut *conn)
+    .await?;
+    let adjustment_rows: Vec<(i64, p837::AdjustmentOut)> = adjustments
+        .iter()
+        .map(|a| {
+            Ok((
+                a.try_get(0)?,
+                p837::AdjustmentOut {
+                    group: a.try_get(1)?,
+                    reason: a.try_get(2)?,
+                    amount: Money::from_minor(a.try_get(3)?, cur),
+                },
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let lines = sqlx::query(
+        "SELECT line_seq, claim_line_no, paid_minor, units FROM remittance_line WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 ORDER BY line_seq",
+    )
+    .bind(org_id)
+    .bind(remittance_id)
+    .bind(seq)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut answered = Vec::new();
+    for l in &lines {
+        let (line_seq, line_no): (i64, Option<i64>) = (l.try_get(0)?, l.try_get(1)?);
+        let Some(line_no) = line_no else { continue };
+        let units: String = l.try_get(3)?;
+        answered.push(p837::LineAdjudication {
+            line: (line_no - 1).max(0) as usize,
+            paid: Money::from_minor(l.try_get(2)?, cur),
+            units: units.trim().parse::<f64>().map(|u| u.round() as u32).unwrap_or(1).max(1),
+            adjustments: adjustment_rows.iter().filter(|(s, _)| *s == line_seq).map(|(_, a)| a.clone()).collect(),
+        });
+    }
+    let adjudication = p837::Adjudication {
+        paid: Money::from_minor(row.try_get(2)?, cur),
+        patient_responsibility: Money::from_minor(row.try_get(3)?, cur),
+        adjudicated_on: parse_date(&row.try_get::<String, _>(4)?)?,
+        claim_adjustments: adjustment_rows.iter().filter(|(s, _)| *s == 0).map(|(_, a)| a.clone()).collect(),
+        lines: answered,
+    };
+    match out.other_coverage.iter_mut().find(|o| o.priority == 'P') {
+        Some(primary) => primary.adjudication = Some(adjudication),
+        None => return Err(bad("claim_number", "the secondary claim has no primary coverage to carry the adjudication")),
+    }
+    Ok(())
 }

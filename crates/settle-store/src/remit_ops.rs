@@ -9,7 +9,6 @@
 
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::ClaimStatus;
-use settle_domain::events::Receivable;
 use settle_domain::ledger::GlAccount;
 use settle_domain::money::{Currency, Money};
 use settle_domain::remit::{check, claim_remitted, hold_denials, with_claim_level, ChargedLine, LineAnswer};
@@ -822,7 +821,7 @@ impl Store {
             ));
         }
         let row = sqlx::query(
-            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency, y.payer_code, y.appeal_days FROM claim c \
+            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency, y.payer_code, y.appeal_days, c.primary_claim_id FROM claim c \
              JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              WHERE c.org_id = $1 AND c.claim_number = $2",
@@ -845,6 +844,9 @@ impl Store {
                 Some(number.clone()),
                 format!("claim {number} is {status}; only a claim the payer has and has not paid in full takes a payment"),
             ));
+        }
+        if let Some(primary) = row.try_get::<Option<i64>, _>(8)? {
+            return self.decide_secondary(conn, org_id, c, &row, primary).await;
         }
         let lines = sqlx::query(
             "SELECT l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor, l.units FROM claim_line l \
@@ -965,6 +967,73 @@ impl Store {
         })
     }
 
+    /// A secondary payer's answer lands on the patient's share of the
+    /// primary claim: its payment applied to the share items in order, its
+    /// own write-downs (reason 23, the prior payer's part, aside) taken off
+    /// what is left, and the rest still the patient's.
+    async fn decide_secondary(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment, row: &sqlx::any::AnyRow, primary: i64) -> Result<Decision> {
+        let (claim_id, number): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let items = sqlx::query(
+            "SELECT o.item_id, o.balance_minor FROM open_item o JOIN claim p ON p.org_id = o.org_id AND p.claim_id = $2 \
+             WHERE o.org_id = $1 AND o.kind = 'patient_share' AND o.reference LIKE p.claim_number || '-PR-%' AND o.balance_minor > 0 ORDER BY o.item_id",
+        )
+        .bind(org_id)
+        .bind(primary)
+        .fetch_all(&mut *conn)
+        .await?;
+        let charged: Vec<ChargedLine> = items
+            .iter()
+            .map(|i| {
+                Ok(ChargedLine {
+                    item_id: i.try_get(0)?,
+                    balance_minor: i.try_get(1)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let owed: i64 = charged.iter().map(|l| l.balance_minor).sum();
+        let paid = c.paid.amount_minor();
+        if paid > owed || (paid > 0 && charged.is_empty()) {
+            return Ok(Decision::Exception {
+                claim_id: Some(claim_id),
+                claim_number: Some(number.clone()),
+                reason: format!(
+                    "the secondary paid {} on claim {number}, but the patient's share it was billed for is {}",
+                    c.paid,
+                    Money::from_minor(owed, c.paid.currency())
+                ),
+            });
+        }
+        let down: i64 = c
+            .all_adjustments()
+            .filter(|a| a.group != "PR" && a.reason != "23")
+            .map(|a| a.amount.amount_minor())
+            .sum();
+        let mut answers = vec![LineAnswer::default(); charged.len()];
+        let (mut pay_left, mut down_left) = (paid, down.clamp(0, owed - paid));
+        for (i, line) in charged.iter().enumerate() {
+            let take = line.balance_minor.min(pay_left);
+            answers[i].paid = take;
+            pay_left -= take;
+            let room = line.balance_minor - take;
+            let write = room.min(down_left);
+            answers[i].written_down = write;
+            down_left -= write;
+        }
+        let count = charged.len();
+        Ok(Decision::Post {
+            claim_id,
+            claim_number: number,
+            patient_account: row.try_get(3)?,
+            patient_name: row.try_get(4)?,
+            lines: charged.into_iter().zip(answers).collect(),
+            coded: Vec::new(),
+            payer_code: row.try_get(6)?,
+            denied: vec![0; count],
+            line_svc: vec![None; count],
+            appeal_days: row.try_get(7)?,
+        })
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn post_claim(
         &self,
@@ -1004,10 +1073,8 @@ impl Store {
         let entry = claim_remitted(
             paid_on,
             cur,
-            Receivable {
-                account_id: insurance.account_id,
-                gl: GlAccount::ArInsurance,
-            },
+            // The payer's own account; for a secondary claim, the patient's (its share is paid there).
+            insurance.receivable(),
             lines,
             patient_item.map(|id| (patient.receivable(), id)),
             &format!("ERA {} for claim {claim_number}: {}", r.trace, c.status_meaning()),

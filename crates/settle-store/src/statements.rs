@@ -61,6 +61,11 @@ pub struct StatementRunOutcome {
     pub statements: Vec<StatementSummary>,
 }
 
+/// An item waiting on a secondary payer is not billed to the patient yet.
+const NOT_PENDING_SECONDARY: &str = " AND NOT EXISTS (SELECT 1 FROM claim s JOIN claim p ON p.org_id = s.org_id AND p.claim_id = s.primary_claim_id \
+     WHERE s.org_id = o.org_id AND s.status IN ('draft', 'scrubbed', 'ready', 'submitted', 'accepted', 'rejected') \
+     AND o.kind = 'patient_share' AND o.reference LIKE p.claim_number || '-PR-%')";
+
 /// Days a statement gives to pay.
 const DAYS_TO_PAY: i64 = 21;
 
@@ -103,12 +108,12 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let as_of = cmd.as_of.to_string();
-        let candidates = sqlx::query(
+        let candidates = sqlx::query(&format!(
             "SELECT a.account_id, a.account_number, CAST(SUM(o.balance_minor) AS BIGINT) FROM open_item o \
              JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
-             WHERE o.org_id = $1 AND a.ar_kind = 'patient' AND o.balance_minor > 0 AND o.issue_date <= $2 \
-             GROUP BY a.account_id, a.account_number HAVING SUM(o.balance_minor) >= $3 ORDER BY a.account_number",
-        )
+             WHERE o.org_id = $1 AND a.ar_kind = 'patient' AND o.balance_minor > 0 AND o.issue_date <= $2{NOT_PENDING_SECONDARY} \
+             GROUP BY a.account_id, a.account_number HAVING SUM(o.balance_minor) >= $3 ORDER BY a.account_number"
+        ))
         .bind(org.org_id)
         .bind(&as_of)
         .bind(min.max(1))
@@ -249,10 +254,10 @@ impl Store {
                 lines: address_lines(&patient.try_get::<Option<String>, _>(1)?.unwrap_or_default()),
             },
         };
-        let items = sqlx::query(
-            "SELECT reference, kind, description, issue_date, amount_minor, balance_minor FROM open_item \
-             WHERE org_id = $1 AND account_id = $2 AND balance_minor > 0 AND issue_date <= $3 ORDER BY issue_date, item_id",
-        )
+        let items = sqlx::query(&format!(
+            "SELECT o.reference, o.kind, o.description, o.issue_date, o.amount_minor, o.balance_minor FROM open_item o \
+             WHERE o.org_id = $1 AND o.account_id = $2 AND o.balance_minor > 0 AND o.issue_date <= $3{NOT_PENDING_SECONDARY} ORDER BY o.issue_date, o.item_id"
+        ))
         .bind(org.org_id)
         .bind(account_id)
         .bind(as_of.to_string())

@@ -81,6 +81,61 @@ pub struct OtherCoverage {
     pub member_id: String,
     pub payer_name: String,
     pub payer_id: String,
+    /// What that payer decided, when it has paid before this claim (a
+    /// secondary claim carries the primary's adjudication).
+    pub adjudication: Option<Adjudication>,
+}
+
+/// One CAS adjustment as the other payer gave it.
+#[derive(Clone, Debug)]
+pub struct AdjustmentOut {
+    pub group: String,
+    pub reason: String,
+    pub amount: Money,
+}
+
+/// The other payer's answer for one service line (loop 2430).
+#[derive(Clone, Debug)]
+pub struct LineAdjudication {
+    /// Which of this claim's lines (0-based).
+    pub line: usize,
+    pub paid: Money,
+    pub units: u32,
+    pub adjustments: Vec<AdjustmentOut>,
+}
+
+/// The other payer's answer for the claim: 2320 CAS and AMT, 2430 per line.
+#[derive(Clone, Debug)]
+pub struct Adjudication {
+    pub paid: Money,
+    /// What that payer left to the patient (AMT*EAF).
+    pub patient_responsibility: Money,
+    pub adjudicated_on: Date,
+    pub claim_adjustments: Vec<AdjustmentOut>,
+    pub lines: Vec<LineAdjudication>,
+}
+
+/// CAS segments: one per group, up to six reasons each.
+fn cas(out: &mut Vec<OutSegment>, adjustments: &[AdjustmentOut]) {
+    let mut groups: Vec<&str> = Vec::new();
+    for a in adjustments {
+        if !groups.contains(&a.group.as_str()) {
+            groups.push(&a.group);
+        }
+    }
+    for group in groups {
+        let of_group: Vec<&AdjustmentOut> = adjustments.iter().filter(|a| a.group == group).collect();
+        for chunk in of_group.chunks(6) {
+            let mut segment = seg("CAS", &[group]);
+            for (i, a) in chunk.iter().enumerate() {
+                segment = segment.el(a.reason.clone()).el(decimal(&a.amount));
+                if i + 1 < chunk.len() {
+                    segment = segment.el("");
+                }
+            }
+            out.push(segment);
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -226,6 +281,11 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
             "SBR",
             &[&p, &other.relationship, &other.group_number, "", "", "", "", "", &other.filing_indicator],
         ));
+        if let Some(a) = &other.adjudication {
+            cas(out, &a.claim_adjustments);
+            out.push(seg("AMT", &["D", &decimal(&a.paid)]));
+            out.push(seg("AMT", &["EAF", &decimal(&a.patient_responsibility)]));
+        }
         out.push(seg("OI", &["", "", "Y", "", "", "Y"]));
         person_name(out, "IL", &other.subscriber_last, &other.subscriber_first, Some(("MI", &other.member_id)));
         out.push(seg("NM1", &["PR", "2", &other.payer_name, "", "", "", "", "PI", &other.payer_id]));
@@ -248,6 +308,18 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
         out.push(sv1);
         out.push(seg("DTP", &["472", "D8", &date8(line.date_of_service)]));
         out.push(seg("REF", &["6R", &line.control_number]));
+        for other in &claim.other_coverage {
+            let Some(a) = &other.adjudication else { continue };
+            for answered in a.lines.iter().filter(|l| l.line == n) {
+                let mut procedure = vec!["HC".to_string(), line.procedure.as_str().to_string()];
+                procedure.extend(line.modifiers.iter().map(|m| m.as_str().to_string()));
+                let mut svd = seg("SVD", &[&other.payer_id, &decimal(&answered.paid)]);
+                svd.elements.push(vec![procedure]);
+                out.push(svd.el("").el(answered.units.to_string()));
+                cas(out, &answered.adjustments);
+                out.push(seg("DTP", &["573", "D8", &date8(a.adjudicated_on)]));
+            }
+        }
     }
 }
 

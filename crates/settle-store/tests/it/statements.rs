@@ -2,6 +2,7 @@
 //! patient, visit by visit and why, sent once per cycle, to the guarantor
 //! when there is one, numbered first, second and final.
 
+use settle_store::claim_ops::BillSecondary;
 use settle_store::claim_ops::*;
 use settle_store::claims::SetGuarantor;
 use settle_store::remit_ops::Import835;
@@ -145,6 +146,134 @@ async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
         let day = store.statements_of_day(&org, date("2027-01-01")).await.unwrap();
         assert_eq!(day.len(), 1, "{name}");
         assert_eq!(store.statements(&org, Some("P-1")).await.unwrap().len(), 2, "{name}");
+        assert_verified(store, &org).await;
+    }
+}
+
+#[tokio::test]
+async fn the_secondary_is_billed_with_the_primarys_answer_and_pays_the_patients_share() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let primary = store
+            .create_claim(
+                &org,
+                &NewClaim {
+                    claim: visit("P-1", &["E11.9"], "99213", vec![1]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap()
+            .claim_number;
+        allow_sending(store, &org, "3055552222").await;
+        let export = |payer: &'static str| ExportClaims {
+            payer_code: payer.into(),
+            production: false,
+        };
+        store.export_claims(&org, &export("66783JJT"), today).await.unwrap();
+        let not_yet = store
+            .bill_secondary(&org, &BillSecondary { claim_number: primary.clone() }, today)
+            .await
+            .unwrap_err();
+        assert!(not_yet.to_string().contains("once the primary has paid"), "{name}: {not_yet}");
+        let body = era(
+            "EFT-SEC-1",
+            &[(
+                primary.as_str(),
+                vec![("99213", "125.00", "80.00", "25.00", "20.00"), ("82947", "30.50", "20.00", "5.50", "5.00")],
+            )],
+        );
+        store
+            .post_835(
+                &org,
+                &Import835 {
+                    file_name: "primary.835".into(),
+                    body,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        let due = store.secondaries_due(&org).await.unwrap();
+        assert_eq!(
+            (
+                due.len(),
+                due[0].claim_number.as_str(),
+                due[0].secondary_payer.as_str(),
+                due[0].patient_share.as_str()
+            ),
+            (1, primary.as_str(), "Medicare Part B", "25.00"),
+            "{name}: {due:#?}"
+        );
+        let secondary = store
+            .bill_secondary(&org, &BillSecondary { claim_number: primary.clone() }, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            (secondary.status.as_str(), secondary.payer_code.as_str(), secondary.coverage_priority.as_str()),
+            ("ready", "MCR01", "secondary"),
+            "{name}: {secondary:#?}"
+        );
+        assert!(!secondary.charged, "{name}: a secondary adds no charge");
+        assert!(store.secondaries_due(&org).await.unwrap().is_empty(), "{name}");
+        let twice = store
+            .bill_secondary(&org, &BillSecondary { claim_number: primary.clone() }, today)
+            .await
+            .unwrap_err();
+        assert!(twice.to_string().contains("already has a secondary claim"), "{name}: {twice}");
+        // While the secondary decides, the patient gets no statement for the share.
+        let run = StatementRun {
+            as_of: date("2026-12-02"),
+            cycle_days: None,
+            min_balance: None,
+            dry_run: true,
+        };
+        assert_eq!(store.run_statements(&org, &run).await.unwrap().count, 0, "{name}");
+
+        // The 837P to Medicare carries Key Insurance's answer: 2320 and, per line, 2430.
+        let sent = store.export_claims(&org, &export("MCR01"), today).await.unwrap();
+        let body = sent.body.replace('\n', "");
+        for expected in [
+            "SBR*S*18",
+            "SBR*P*18",
+            "AMT*D*100~",
+            "AMT*EAF*25~",
+            "SVD*66783JJT*80*HC:99213**1~CAS*CO*45*25~CAS*PR*1*20~DTP*573*D8*20261201~",
+            "SVD*66783JJT*20*HC:82947**1~CAS*CO*45*5.5~CAS*PR*2*5~DTP*573*D8*20261201~",
+        ] {
+            assert!(body.contains(expected), "{name}: {expected} not in {body}");
+        }
+
+        // Medicare pays 20.00 of the 25.00 and leaves 5.00 (its coinsurance) to the patient.
+        let secondary_number = secondary.claim_number.clone();
+        let era_body = format!(
+            "ISA*00*          *00*          *ZZ*MCR01          *ZZ*587654321      *261210*1200*^*00501*000000077*0*P*:~\
+GS*HP*MCR01*587654321*20261210*1200*77*X*005010X221A1~ST*835*0001*005010X221A1~\
+BPR*I*20.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261210~TRN*1*EFT-SEC-2*1666666666~\
+N1*PR*MEDICARE PART B~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*{secondary_number}*2*155.50*20.00*5.00*MB*MCR77~\
+CAS*OA*23*130.50~CAS*PR*2*5.00~SE*10*0001~GE*1*77~IEA*1*000000077~"
+        );
+        let posted = store
+            .post_835(
+                &org,
+                &Import835 {
+                    file_name: "secondary.835".into(),
+                    body: era_body,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert_eq!(posted[0].claims[0].outcome, "posted", "{name}: {posted:#?}");
+        assert_eq!(store.claim(&org, &secondary_number).await.unwrap().status, "paid", "{name}");
+        assert_eq!(store.account_detail(&org, "P-1").await.unwrap().summary.balance, "5.00", "{name}");
+        let after = store.run_statements(&org, &StatementRun { dry_run: false, ..run }).await.unwrap();
+        assert_eq!((after.count, after.total.as_str()), (1, "5.00"), "{name}");
         assert_verified(store, &org).await;
     }
 }
