@@ -24,8 +24,15 @@ pub enum GlAccount {
     ArPatient,
     /// Receivable from insurance payers.
     ArInsurance,
+    /// What payers kept back from an ERA's payment or added to it at the
+    /// provider level (835 PLB: recoupments, withholdings, forwarding
+    /// balances), to be reconciled with the payer.
+    PayerOffsets,
     /// Money received but not yet applied to an item: the customer's credit.
     UnappliedCash,
+    /// ERA payments received for claims Settle could not match yet; a
+    /// person resolves each (matched to a claim, or owed back to the payer).
+    EraSuspense,
     /// Refunds approved but not yet paid out.
     RefundsPayable,
     /// Sales tax collected on invoices.
@@ -38,6 +45,8 @@ pub enum GlAccount {
     FeeIncome,
     /// An agency's commission on collections.
     CommissionIncome,
+    /// Interest payers add for paying late (835 PLB reason L6).
+    InterestIncome,
     /// Credit notes: returns and allowances against revenue.
     SalesReturns,
     /// Contractual adjustments agreed with payers.
@@ -65,19 +74,22 @@ pub enum GlKind {
 }
 
 impl GlAccount {
-    pub const ALL: [GlAccount; 19] = [
+    pub const ALL: [GlAccount; 22] = [
         GlAccount::Cash,
         GlAccount::TrustCash,
         GlAccount::ArCustomer,
         GlAccount::ArPatient,
         GlAccount::ArInsurance,
+        GlAccount::PayerOffsets,
         GlAccount::UnappliedCash,
+        GlAccount::EraSuspense,
         GlAccount::RefundsPayable,
         GlAccount::TaxPayable,
         GlAccount::ClientPayable,
         GlAccount::Revenue,
         GlAccount::FeeIncome,
         GlAccount::CommissionIncome,
+        GlAccount::InterestIncome,
         GlAccount::SalesReturns,
         GlAccount::ContractualAdjustments,
         GlAccount::CourtesyDiscounts,
@@ -94,6 +106,9 @@ impl GlAccount {
             GlAccount::ArCustomer => "1100",
             GlAccount::ArPatient => "1110",
             GlAccount::ArInsurance => "1120",
+            GlAccount::PayerOffsets => "1130",
+            GlAccount::EraSuspense => "2150",
+            GlAccount::InterestIncome => "4300",
             GlAccount::UnappliedCash => "2100",
             GlAccount::RefundsPayable => "2200",
             GlAccount::TaxPayable => "2300",
@@ -118,6 +133,9 @@ impl GlAccount {
             GlAccount::ArCustomer => "AR - customer",
             GlAccount::ArPatient => "AR - patient",
             GlAccount::ArInsurance => "AR - insurance",
+            GlAccount::PayerOffsets => "Payer offsets and withholdings (PLB)",
+            GlAccount::EraSuspense => "ERA payments not yet matched",
+            GlAccount::InterestIncome => "Interest from payers",
             GlAccount::UnappliedCash => "Unapplied cash (credit balances)",
             GlAccount::RefundsPayable => "Refunds payable",
             GlAccount::TaxPayable => "Tax payable",
@@ -137,9 +155,11 @@ impl GlAccount {
 
     pub fn kind(self) -> GlKind {
         match self {
-            GlAccount::Cash | GlAccount::TrustCash | GlAccount::ArCustomer | GlAccount::ArPatient | GlAccount::ArInsurance => GlKind::Asset,
-            GlAccount::UnappliedCash | GlAccount::RefundsPayable | GlAccount::TaxPayable | GlAccount::ClientPayable => GlKind::Liability,
-            GlAccount::Revenue | GlAccount::FeeIncome | GlAccount::CommissionIncome => GlKind::Income,
+            GlAccount::Cash | GlAccount::TrustCash | GlAccount::ArCustomer | GlAccount::ArPatient | GlAccount::ArInsurance | GlAccount::PayerOffsets => {
+                GlKind::Asset
+            }
+            GlAccount::UnappliedCash | GlAccount::EraSuspense | GlAccount::RefundsPayable | GlAccount::TaxPayable | GlAccount::ClientPayable => GlKind::Liability,
+            GlAccount::Revenue | GlAccount::FeeIncome | GlAccount::CommissionIncome | GlAccount::InterestIncome => GlKind::Income,
             GlAccount::SalesReturns | GlAccount::ContractualAdjustments | GlAccount::CourtesyDiscounts => GlKind::ContraIncome,
             GlAccount::SmallBalanceWriteOffs | GlAccount::BadDebt | GlAccount::CharityCare | GlAccount::BillingCorrections => GlKind::Expense,
         }
@@ -153,6 +173,9 @@ impl GlAccount {
             GlAccount::ArCustomer => "Assets:Receivable:Customer",
             GlAccount::ArPatient => "Assets:Receivable:Patient",
             GlAccount::ArInsurance => "Assets:Receivable:Insurance",
+            GlAccount::PayerOffsets => "Assets:PayerOffsets",
+            GlAccount::EraSuspense => "Liabilities:EraSuspense",
+            GlAccount::InterestIncome => "Income:Interest",
             GlAccount::UnappliedCash => "Liabilities:UnappliedCash",
             GlAccount::RefundsPayable => "Liabilities:RefundsPayable",
             GlAccount::TaxPayable => "Liabilities:TaxPayable",
@@ -238,6 +261,11 @@ pub enum EntryKind {
     ClaimCharge,
     ClaimChargeReversal,
     Remittance,
+    /// An ERA's provider-level adjustments (PLB).
+    ProviderAdjustment,
+    /// An ERA payment for a claim not matched yet, held in suspense, and
+    /// its later release (to a claim, or back to the payer).
+    EraSuspense,
 }
 
 impl EntryKind {
@@ -255,6 +283,8 @@ impl EntryKind {
             EntryKind::ClaimCharge => "claim_charge",
             EntryKind::ClaimChargeReversal => "claim_charge_reversal",
             EntryKind::Remittance => "remittance",
+            EntryKind::ProviderAdjustment => "provider_adjustment",
+            EntryKind::EraSuspense => "era_suspense",
         }
     }
 }

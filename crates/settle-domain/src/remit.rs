@@ -114,6 +114,7 @@ pub fn hold_denials(answers: &mut [LineAnswer]) -> Vec<i64> {
 pub fn claim_remitted(
     date: Date,
     currency: Currency,
+    funded_from: Funding,
     insurance: Receivable,
     lines: &[(ChargedLine, LineAnswer)],
     patient: Option<(Receivable, i64)>,
@@ -122,7 +123,7 @@ pub fn claim_remitted(
     let paid: i64 = lines.iter().map(|(_, a)| a.paid).sum();
     let written_down: i64 = lines.iter().map(|(_, a)| a.written_down).sum();
     let share: i64 = lines.iter().map(|(_, a)| a.patient).sum();
-    let mut postings = vec![Posting::debit(GlAccount::Cash, paid).for_account(insurance.account_id)];
+    let mut postings = vec![Posting::debit(funded_from.gl(), paid).for_account(insurance.account_id)];
     for (line, answer) in lines {
         postings.push(Posting::credit(insurance.gl, answer.total()).for_item(insurance.account_id, line.item_id));
     }
@@ -131,6 +132,71 @@ pub fn claim_remitted(
         postings.push(Posting::debit(ar.gl, share).for_item(ar.account_id, item_id));
     }
     Ok(JournalEntry::new(EntryKind::Remittance, date, currency, memo, postings)?)
+}
+
+/// Where the money a claim's posting applies comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Funding {
+    /// The ERA's payment, received now.
+    Cash,
+    /// An ERA payment received earlier for a claim that was not matched
+    /// then, and held in suspense until a person matched it.
+    Suspense,
+}
+
+impl Funding {
+    fn gl(self) -> GlAccount {
+        match self {
+            Funding::Cash => GlAccount::Cash,
+            Funding::Suspense => GlAccount::EraSuspense,
+        }
+    }
+}
+
+/// An ERA claim Settle could not match: its payment (negative for a
+/// reversal) is received all the same, so it is held in suspense and the
+/// ERA's cash still equals its BPR02.
+pub fn era_held_in_suspense(date: Date, currency: Currency, paid_minor: i64, memo: &str) -> Result<JournalEntry, EventError> {
+    let postings = vec![Posting::debit(GlAccount::Cash, paid_minor), Posting::credit(GlAccount::EraSuspense, paid_minor)];
+    Ok(JournalEntry::new(EntryKind::EraSuspense, date, currency, memo, postings)?)
+}
+
+/// An unmatched ERA payment that is not the organisation's to keep: out of
+/// suspense into refunds payable, to be returned to the payer.
+pub fn era_suspense_returned(date: Date, currency: Currency, paid_minor: i64, memo: &str) -> Result<JournalEntry, EventError> {
+    let postings = vec![Posting::debit(GlAccount::EraSuspense, paid_minor), Posting::credit(GlAccount::RefundsPayable, paid_minor)];
+    Ok(JournalEntry::new(EntryKind::EraSuspense, date, currency, memo, postings)?)
+}
+
+/// One provider-level adjustment (835 PLB), in minor units: positive means
+/// the payer kept that much back from the payment, negative that it added it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderLevel {
+    /// PLB03-1, e.g. WO (overpayment recovery), L6 (interest), FB (forwarding balance).
+    pub reason: String,
+    pub amount_minor: i64,
+}
+
+/// The PLB reason for interest a payer adds for paying late.
+pub const PLB_INTEREST: &str = "L6";
+
+/// An ERA's provider-level adjustments as one entry, so that the ERA's cash
+/// (its claims' payments less PLB) equals the BPR02 deposit. What a payer
+/// kept back (a recoupment, a withholding, a forwarding balance) is a payer
+/// offset to reconcile with it; money it added is interest income (L6) or
+/// settles an earlier offset.
+pub fn provider_adjusted(date: Date, currency: Currency, payer_account: Option<i64>, adjustments: &[ProviderLevel], memo: &str) -> Result<JournalEntry, EventError> {
+    let mut postings = Vec::with_capacity(adjustments.len() * 2);
+    let cash = |amount: i64| match payer_account {
+        Some(account_id) => Posting::credit(GlAccount::Cash, amount).for_account(account_id),
+        None => Posting::credit(GlAccount::Cash, amount),
+    };
+    for a in adjustments {
+        postings.push(cash(a.amount_minor));
+        let other = if a.amount_minor < 0 && a.reason == PLB_INTEREST { GlAccount::InterestIncome } else { GlAccount::PayerOffsets };
+        postings.push(Posting::debit(other, a.amount_minor));
+    }
+    Ok(JournalEntry::new(EntryKind::ProviderAdjustment, date, currency, memo, postings)?)
 }
 
 #[cfg(test)]
@@ -224,5 +290,43 @@ mod tests {
             &[lines[0].1]
         )
         .is_err());
+    }
+
+    #[test]
+    fn provider_level_adjustments_take_cash_down_to_the_deposit() {
+        let date = Date::constant(2026, 11, 2);
+        let usd = Currency::from_code("USD").unwrap();
+        let entry = provider_adjusted(
+            date,
+            usd,
+            Some(7),
+            &[
+                ProviderLevel { reason: "WO".into(), amount_minor: 5_000 },
+                ProviderLevel { reason: "L6".into(), amount_minor: -127 },
+                ProviderLevel { reason: "FB".into(), amount_minor: -300 },
+            ],
+            "PLB",
+        )
+        .unwrap();
+        let sum = |gl: GlAccount| entry.postings().iter().filter(|p| p.gl == gl).map(|p| p.amount_minor).sum::<i64>();
+        // The payer kept 50.00 and added 1.27 interest and 3.00 of an earlier balance.
+        assert_eq!(sum(GlAccount::Cash), -5_000 + 127 + 300);
+        assert_eq!(sum(GlAccount::PayerOffsets), 5_000 - 300);
+        assert_eq!(sum(GlAccount::InterestIncome), -127);
+        assert!(entry.postings().iter().filter(|p| p.gl == GlAccount::Cash).all(|p| p.account_id == Some(7)));
+    }
+
+    #[test]
+    fn an_unmatched_payment_waits_in_suspense_and_can_be_owed_back() {
+        let date = Date::constant(2026, 11, 2);
+        let usd = Currency::from_code("USD").unwrap();
+        let held = era_held_in_suspense(date, usd, 4_200, "held").unwrap();
+        assert_eq!(held.postings()[0].gl, GlAccount::Cash);
+        assert_eq!(held.postings()[1], Posting::credit(GlAccount::EraSuspense, 4_200));
+        // A reversal that matched nothing takes money back out.
+        let back = era_held_in_suspense(date, usd, -4_200, "reversal").unwrap();
+        assert_eq!(back.postings()[0].amount_minor, -4_200);
+        let returned = era_suspense_returned(date, usd, 4_200, "not ours").unwrap();
+        assert_eq!(returned.postings()[1], Posting::credit(GlAccount::RefundsPayable, 4_200));
     }
 }

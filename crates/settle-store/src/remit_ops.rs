@@ -11,14 +11,17 @@ use serde::{Deserialize, Serialize};
 use settle_domain::claims::ClaimStatus;
 use settle_domain::ledger::GlAccount;
 use settle_domain::money::{Currency, Money};
-use settle_domain::remit::{check, claim_remitted, hold_denials, with_claim_level, ChargedLine, LineAnswer};
+use settle_domain::remit::{
+    check, claim_remitted, era_held_in_suspense, era_suspense_returned, hold_denials, provider_adjusted, with_claim_level, ChargedLine, Funding, LineAnswer,
+    ProviderLevel,
+};
 use settle_domain::Date;
 use settle_x12::remit::{ClaimPayment, Remittance};
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{self, current_actor};
+use crate::audit::{self, current_actor, Subject};
 use crate::batch::{self, Batch, V};
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::ops::{audited, fmt, idempotency_lookup, idempotency_store, next_ids, write_command, Audited, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 
 /// An 835 as received.
@@ -50,7 +53,36 @@ pub struct RemitOutcome {
     pub amount: String,
     pub posted: i64,
     pub exceptions: i64,
+    /// What the exceptions' payments add up to, held in suspense until matched.
+    pub held_in_suspense: String,
+    /// The provider-level adjustments' (PLB) sum: positive, what the payer kept back.
+    pub provider_adjustments: String,
     pub claims: Vec<RemittedClaim>,
+}
+
+/// How a person resolves an ERA claim on the exception list: match it to
+/// Settle's claim (posted now, its payment taken out of suspense), or
+/// return it (not this organisation's: what it paid is owed back to the
+/// payer; a denial of a claim Settle never had is simply closed).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRemitException {
+    pub remittance_id: i64,
+    /// The claim's place in the ERA: 1 for its first CLP.
+    pub seq: i64,
+    /// Settle's claim that this ERA claim answers.
+    #[serde(default)]
+    pub claim_number: Option<String>,
+    /// Not ours: owed back to the payer (or closed, if it paid nothing).
+    #[serde(default)]
+    pub return_to_payer: bool,
+    /// Why: kept with the resolution.
+    #[serde(default)]
+    pub note: String,
+}
+
+audited! {
+    ResolveRemitException => "remittance.resolve", |c| Subject::Claim(c.claim_number.clone().unwrap_or_default());
 }
 
 fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
@@ -85,8 +117,8 @@ struct Held {
     appeal_days: i64,
 }
 
-enum Decision {
-    Post {
+/// A claim the ERA answers that can be posted, with everything posting needs.
+struct ToPost {
         claim_id: i64,
         claim_number: String,
         patient_account: i64,
@@ -100,7 +132,22 @@ enum Decision {
         /// For each line, the SVC (index into the claim payment's lines) that answered it.
         line_svc: Vec<Option<usize>>,
         appeal_days: i64,
-    },
+}
+
+/// What posting one claim did.
+struct Posted {
+    entry_id: Option<i64>,
+    claim_id: i64,
+    claim_number: String,
+    status: String,
+    written_down: i64,
+    patient: i64,
+    /// For each SVC, the claim line it answered.
+    svc_lines: Vec<Option<i64>>,
+}
+
+enum Decision {
+    Post(ToPost),
     Exception {
         claim_id: Option<i64>,
         claim_number: Option<String>,
@@ -131,12 +178,6 @@ impl Store {
         problems.extend(loose.iter().map(|d| d.to_string()));
         for r in &remits {
             problems.extend(r.problems.iter().map(|d| d.to_string()));
-            if !r.provider_adjustments.is_empty() {
-                problems.push(format!(
-                    "segment {}: provider-level adjustments (PLB) are not posted automatically yet; post this ERA's PLB by hand",
-                    r.provider_adjustments[0].segment_number
-                ));
-            }
             if r.trace.is_empty() {
                 problems.push("the ERA has no trace number (TRN02); it cannot be told apart from another".into());
             }
@@ -237,14 +278,17 @@ impl Store {
             amount: r.amount.to_decimal_string(),
             posted: 0,
             exceptions: 0,
+            held_in_suspense: fmt(0, cur),
+            provider_adjustments: fmt(0, cur),
             claims: Vec::new(),
         };
+        let mut held_minor = 0i64;
         for (seq, c) in r.claims.iter().enumerate() {
             let decision = if c.status == "22" {
                 match self.reverse_claim(conn, org, r, c, paid_on, cur).await? {
                     Ok((claim_id, number, entry_id)) => {
                         outcome.posted += 1;
-                        self.record_remit_claim(conn, org.org_id, remittance_id, seq, Some(claim_id), c, Some(entry_id), "reversed", "", 0, 0)
+                        self.record_remit_claim(conn, org.org_id, remittance_id, seq, Some(claim_id), c, Some(entry_id), "reversed", "", 0, 0, None)
                             .await?;
                         self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &vec![None; c.lines.len()])
                             .await?;
@@ -265,70 +309,29 @@ impl Store {
             } else {
                 self.decide(conn, org.org_id, c).await?
             };
-            let written_down_total: i64;
-            let patient_total: i64;
-            let posted: bool;
             let mut svc_lines: Vec<Option<i64>> = vec![None; c.lines.len()];
-            let (entry_id, claim_id, claim_number, status, reason) = match decision {
+            let mut suspense_entry = None;
+            let (entry_id, claim_id, claim_number, status, reason, written_down_total, patient_total, posted) = match decision {
                 Decision::Exception {
                     claim_id,
                     claim_number,
                     reason,
                 } => {
-                    written_down_total = 0;
-                    patient_total = 0;
-                    posted = false;
                     outcome.exceptions += 1;
-                    (None, claim_id, claim_number, "exception".to_string(), reason)
-                }
-                Decision::Post {
-                    claim_id,
-                    claim_number,
-                    patient_account,
-                    patient_name,
-                    lines,
-                    coded,
-                    payer_code,
-                    denied,
-                    line_svc,
-                    appeal_days,
-                } => {
-                    written_down_total = lines.iter().map(|(_, a)| a.written_down).sum();
-                    patient_total = lines.iter().map(|(_, a)| a.patient).sum();
-                    posted = true;
-                    for (i, svc) in line_svc.iter().enumerate() {
-                        if let Some(svc) = svc {
-                            svc_lines[*svc] = Some(coded[i].0);
-                        }
+                    if c.paid.amount_minor() != 0 {
+                        // Received all the same: held in suspense until a person matches it.
+                        suspense_entry = Some(self.hold_in_suspense(conn, org, r, c, paid_on, cur).await?);
+                        held_minor += c.paid.amount_minor();
                     }
-                    let entry_id = self
-                        .post_claim(
-                            conn,
-                            org,
-                            r,
-                            c,
-                            remittance_id,
-                            paid_on,
-                            &claim_number,
-                            patient_account,
-                            &patient_name,
-                            &lines,
-                            cur,
-                        )
-                        .await?;
+                    (None, claim_id, claim_number, "exception".to_string(), reason, 0, 0, false)
+                }
+                Decision::Post(to_post) => {
                     outcome.posted += 1;
-                    self.note_underpayments(conn, org.org_id, remittance_id, claim_id, &payer_code, &lines, &coded)
+                    let done = self
+                        .post_decided(conn, org, r, c, remittance_id, seq, paid_on, cur, actor, Funding::Cash, to_post)
                         .await?;
-                    let held = Held {
-                        remittance_id,
-                        seq: seq as i64 + 1,
-                        claim_id,
-                        denied_on: paid_on,
-                        appeal_days,
-                    };
-                    self.hold_denials(conn, org.org_id, &held, c, &lines, &coded, &denied, &line_svc, actor).await?;
-                    let status = self.settle_after_remit(conn, org.org_id, claim_id, c, &r.trace, cur).await?;
-                    (entry_id, Some(claim_id), Some(claim_number), status, String::new())
+                    svc_lines = done.svc_lines;
+                    (done.entry_id, Some(done.claim_id), Some(done.claim_number), done.status, String::new(), done.written_down, done.patient, true)
                 }
             };
             let label = if posted { "posted" } else { "exception" };
@@ -344,6 +347,7 @@ impl Store {
                 &reason,
                 written_down_total,
                 patient_total,
+                suspense_entry,
             )
             .await?;
             self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &svc_lines).await?;
@@ -358,7 +362,320 @@ impl Store {
                 patient: fmt(patient_total, cur),
             });
         }
+        outcome.held_in_suspense = fmt(held_minor, cur);
+        if !r.provider_adjustments.is_empty() {
+            let total = self.post_provider_adjustments(conn, org, r, remittance_id, paid_on, cur).await?;
+            outcome.provider_adjustments = fmt(total, cur);
+        }
         Ok(outcome)
+    }
+
+    /// An exception's payment, received but not yet the claim's: cash in,
+    /// held in suspense (one entry), so the ERA's cash equals its deposit.
+    async fn hold_in_suspense(&self, conn: &mut AnyConnection, org: &Organisation, r: &Remittance, c: &ClaimPayment, paid_on: Date, cur: Currency) -> Result<i64> {
+        let entry = era_held_in_suspense(
+            paid_on,
+            cur,
+            c.paid.amount_minor(),
+            &format!("ERA {}: payment for claim {} held until it is matched", r.trace, c.claim_number),
+        )?;
+        let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
+        let mut batch = Batch::default();
+        batch.add_entry(org.org_id, entry_id, None, &entry, &now_text());
+        batch.flush(conn, org.org_id).await?;
+        Ok(entry_id)
+    }
+
+    /// The ERA's provider-level adjustments (PLB) as one entry on the
+    /// payer's account, each kept as the payer said it. Returns their sum
+    /// (positive: what the payer kept back).
+    async fn post_provider_adjustments(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        r: &Remittance,
+        remittance_id: i64,
+        paid_on: Date,
+        cur: Currency,
+    ) -> Result<i64> {
+        // The payer's receivable account, from any primary claim this ERA answered.
+        let payer_account: Option<i64> = sqlx::query(
+            "SELECT o.account_id FROM remittance_claim x JOIN claim c ON c.org_id = x.org_id AND c.claim_id = x.claim_id \
+             JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             WHERE x.org_id = $1 AND x.remittance_id = $2 AND c.primary_claim_id IS NULL ORDER BY x.seq LIMIT 1",
+        )
+        .bind(org.org_id)
+        .bind(remittance_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?;
+        let levels: Vec<ProviderLevel> = r
+            .provider_adjustments
+            .iter()
+            .map(|a| ProviderLevel {
+                reason: a.reason.clone(),
+                amount_minor: a.amount.amount_minor(),
+            })
+            .collect();
+        let total: i64 = levels.iter().map(|l| l.amount_minor).sum();
+        let said: Vec<String> = r
+            .provider_adjustments
+            .iter()
+            .map(|a| format!("{} {} {}", a.reason, a.reference, a.amount.to_decimal_string()))
+            .collect();
+        let mut batch = Batch::default();
+        let entry_id = if levels.iter().any(|l| l.amount_minor != 0) {
+            let entry = provider_adjusted(
+                paid_on,
+                cur,
+                payer_account,
+                &levels,
+                &format!("ERA {} provider-level adjustments: {}", r.trace, said.join("; ")),
+            )?;
+            let id = next_ids(conn, org.org_id, "entry", 1).await?;
+            batch.add_entry(org.org_id, id, payer_account, &entry, &now_text());
+            Some(id)
+        } else {
+            None
+        };
+        batch.flush(conn, org.org_id).await?;
+        for (n, a) in r.provider_adjustments.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO remittance_provider_adjustment (org_id, remittance_id, seq, segment_number, provider, reason, reference, amount_minor) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(org.org_id)
+            .bind(remittance_id)
+            .bind(n as i64 + 1)
+            .bind(a.segment_number as i64)
+            .bind(&a.provider)
+            .bind(&a.reason)
+            .bind(&a.reference)
+            .bind(a.amount.amount_minor())
+            .execute(&mut *conn)
+            .await?;
+        }
+        sqlx::query("UPDATE remittance SET plb_entry_id = $3 WHERE org_id = $1 AND remittance_id = $2")
+            .bind(org.org_id)
+            .bind(remittance_id)
+            .bind(entry_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(total)
+    }
+
+    /// Posts a claim the ERA answers: its entry, underpayments, denials held
+    /// open, and the claim's new status.
+    #[allow(clippy::too_many_arguments)]
+    async fn post_decided(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        r: &Remittance,
+        c: &ClaimPayment,
+        remittance_id: i64,
+        seq: usize,
+        paid_on: Date,
+        cur: Currency,
+        actor: &str,
+        funding: Funding,
+        p: ToPost,
+    ) -> Result<Posted> {
+        let mut svc_lines: Vec<Option<i64>> = vec![None; c.lines.len()];
+        for (i, svc) in p.line_svc.iter().enumerate() {
+            if let Some(svc) = svc {
+                svc_lines[*svc] = Some(p.coded[i].0);
+            }
+        }
+        let entry_id = self
+            .post_claim(
+                conn,
+                org,
+                r,
+                c,
+                remittance_id,
+                paid_on,
+                &p.claim_number,
+                p.patient_account,
+                &p.patient_name,
+                &p.lines,
+                cur,
+                funding,
+            )
+            .await?;
+        self.note_underpayments(conn, org.org_id, remittance_id, p.claim_id, &p.payer_code, &p.lines, &p.coded)
+            .await?;
+        let held = Held {
+            remittance_id,
+            seq: seq as i64 + 1,
+            claim_id: p.claim_id,
+            denied_on: paid_on,
+            appeal_days: p.appeal_days,
+        };
+        self.hold_denials(conn, org.org_id, &held, c, &p.lines, &p.coded, &p.denied, &p.line_svc, actor)
+            .await?;
+        let status = self.settle_after_remit(conn, org.org_id, p.claim_id, c, &r.trace, cur).await?;
+        Ok(Posted {
+            entry_id,
+            claim_id: p.claim_id,
+            claim_number: p.claim_number,
+            status,
+            written_down: p.lines.iter().map(|(_, a)| a.written_down).sum(),
+            patient: p.lines.iter().map(|(_, a)| a.patient).sum(),
+            svc_lines,
+        })
+    }
+
+    /// Resolves one claim on the exception list, in one transaction: matched
+    /// to a claim (posted as the ERA said, paid from suspense), or returned
+    /// to the payer. Anything that still does not fit is refused and
+    /// nothing changes.
+    pub async fn resolve_remit_exception(&self, org: &Organisation, cmd: &ResolveRemitException, today: Date) -> Result<RemittedClaim> {
+        if cmd.claim_number.as_deref().is_some_and(|n| !n.trim().is_empty()) == cmd.return_to_payer {
+            return Err(bad("claim_number", "name the claim this ERA claim answers, or return it to the payer (one of the two)"));
+        }
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let actor = current_actor();
+        write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
+            let conn = tx.conn();
+            let row = sqlx::query(
+                "SELECT x.outcome, x.paid_minor, x.suspense_entry_id, r.trace, r.file_id, x.their_claim_number, x.status_code, x.resolution \
+                 FROM remittance_claim x JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
+                 WHERE x.org_id = $1 AND x.remittance_id = $2 AND x.seq = $3",
+            )
+            .bind(org.org_id)
+            .bind(cmd.remittance_id)
+            .bind(cmd.seq)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| bad("seq", format!("ERA {} has no claim {}", cmd.remittance_id, cmd.seq)))?;
+            let (outcome, paid, suspense, trace, file_id, theirs): (String, i64, Option<i64>, String, i64, String) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?);
+            if outcome != "exception" {
+                return Err(bad("seq", format!("ERA {trace}'s claim {theirs} is not on the exception list (it was {outcome})")));
+            }
+            let resolution = |what: &str| {
+                if cmd.note.trim().is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{what}: {}", cmd.note.trim())
+                }
+            };
+            if cmd.return_to_payer {
+                let (label, entry_id) = if paid != 0 && suspense.is_some() {
+                    let entry = era_suspense_returned(
+                        today,
+                        cur,
+                        paid,
+                        &format!("ERA {trace}: payment for claim {theirs} is not ours; owed back to the payer"),
+                    )?;
+                    let id = next_ids(conn, org.org_id, "entry", 1).await?;
+                    let mut batch = Batch::default();
+                    batch.add_entry(org.org_id, id, None, &entry, &now_text());
+                    batch.flush(conn, org.org_id).await?;
+                    ("returned", Some(id))
+                } else {
+                    ("closed", None)
+                };
+                sqlx::query(
+                    "UPDATE remittance_claim SET outcome = $4, entry_id = $5, resolution = $6, resolved_by = $7, resolved_at = $8 \
+                     WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND outcome = 'exception'",
+                )
+                .bind(org.org_id)
+                .bind(cmd.remittance_id)
+                .bind(cmd.seq)
+                .bind(label)
+                .bind(entry_id)
+                .bind(resolution(if label == "returned" { "owed back to the payer" } else { "closed" }))
+                .bind(&actor.name)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+                RemittedClaim {
+                    their_claim_number: theirs,
+                    claim_number: None,
+                    outcome: label.into(),
+                    status: String::new(),
+                    reason: cmd.note.clone(),
+                    paid: fmt(paid, cur),
+                    written_down: fmt(0, cur),
+                    patient: fmt(0, cur),
+                }
+            } else {
+            let number = cmd.claim_number.clone().unwrap_or_default().trim().to_ascii_uppercase();
+            // The ERA as it was received, read again: the claim exactly as the payer answered it.
+            let body: String = sqlx::query("SELECT body FROM x12_file WHERE org_id = $1 AND file_id = $2")
+                .bind(org.org_id)
+                .bind(file_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            let parsed = settle_x12::read(body.as_bytes());
+            let (remits, _) = settle_x12::remit::read_835(&parsed);
+            let r = remits
+                .into_iter()
+                .find(|r| r.trace == trace)
+                .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} is no longer in its file")))?;
+            let mut c = r
+                .claims
+                .get(cmd.seq as usize - 1)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} has no claim {}", cmd.seq)))?;
+            if c.status == "22" {
+                return Err(bad("claim_number", "a reversal is not matched by hand: return it to the payer or reverse the payment"));
+            }
+            c.claim_number = number.clone();
+            let to_post = match self.decide(conn, org.org_id, &c).await? {
+                Decision::Post(p) => p,
+                Decision::Exception { reason, .. } => return Err(bad("claim_number", reason)),
+            };
+            let funding = if suspense.is_some() { Funding::Suspense } else { Funding::Cash };
+            let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
+            let seq = cmd.seq as usize - 1;
+            let done = self
+                .post_decided(conn, org, &r, &c, cmd.remittance_id, seq, paid_on, cur, &actor.name, funding, to_post)
+                .await?;
+            sqlx::query(
+                "UPDATE remittance_claim SET outcome = 'posted', claim_id = $4, entry_id = $5, written_down_minor = $6, patient_minor = $7, \
+                 resolution = $8, resolved_by = $9, resolved_at = $10 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND outcome = 'exception'",
+            )
+            .bind(org.org_id)
+            .bind(cmd.remittance_id)
+            .bind(cmd.seq)
+            .bind(done.claim_id)
+            .bind(done.entry_id)
+            .bind(done.written_down)
+            .bind(done.patient)
+            .bind(resolution(&format!("matched to {}", done.claim_number)))
+            .bind(&actor.name)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            for (i, line) in done.svc_lines.iter().enumerate() {
+                if let Some(line_no) = line {
+                    sqlx::query("UPDATE remittance_line SET claim_line_no = $5 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND line_seq = $4")
+                        .bind(org.org_id)
+                        .bind(cmd.remittance_id)
+                        .bind(cmd.seq)
+                        .bind(i as i64 + 1)
+                        .bind(*line_no)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+            RemittedClaim {
+                their_claim_number: theirs,
+                claim_number: Some(done.claim_number),
+                outcome: "posted".into(),
+                status: done.status,
+                reason: String::new(),
+                paid: fmt(paid, cur),
+                written_down: fmt(done.written_down, cur),
+                patient: fmt(done.patient, cur),
+            }
+            }
+        })
     }
 
     /// Keeps what the ERA said line by line (SVC, CAS, LQ), for the EOB and
@@ -572,6 +889,7 @@ impl Store {
         reason: &str,
         written_down: i64,
         patient: i64,
+        suspense_entry_id: Option<i64>,
     ) -> Result<()> {
         let adjustments: Vec<String> = c
             .all_adjustments()
@@ -579,7 +897,7 @@ impl Store {
             .collect();
         sqlx::query(
             "INSERT INTO remittance_claim (org_id, remittance_id, seq, claim_id, their_claim_number, status_code, charge_minor, paid_minor, written_down_minor, \
-             patient_minor, entry_id, outcome, reason, adjustments, remarks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             patient_minor, entry_id, outcome, reason, adjustments, remarks, suspense_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(org_id)
         .bind(remittance_id)
@@ -596,6 +914,7 @@ impl Store {
         .bind(reason)
         .bind(adjustments.join(" "))
         .bind(c.remarks.join(" "))
+        .bind(suspense_entry_id)
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -668,7 +987,11 @@ impl Store {
         let mut batch = Batch::default();
         for p in &postings {
             let code: String = p.try_get(0)?;
-            let gl = GlAccount::from_code(&code).ok_or_else(|| StoreError::Corrupt(format!("GL {code}")))?;
+            let gl = match GlAccount::from_code(&code).ok_or_else(|| StoreError::Corrupt(format!("GL {code}")))? {
+                // A payment first held in suspense and matched later: the reversal takes cash back all the same.
+                GlAccount::EraSuspense => GlAccount::Cash,
+                gl => gl,
+            };
             let account: Option<i64> = p.try_get(1)?;
             let item: Option<i64> = p.try_get(2)?;
             let amount: i64 = p.try_get(3)?;
@@ -942,7 +1265,7 @@ impl Store {
             Err(e) => return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number}: {e}"))),
         };
         let denied = hold_denials(&mut answers);
-        Ok(Decision::Post {
+        Ok(Decision::Post(ToPost {
             claim_id,
             claim_number: number,
             patient_account: row.try_get(3)?,
@@ -964,7 +1287,7 @@ impl Store {
             denied,
             line_svc,
             appeal_days: row.try_get(7)?,
-        })
+        }))
     }
 
     /// A secondary payer's answer lands on the patient's share of the
@@ -1020,7 +1343,7 @@ impl Store {
             down_left -= write;
         }
         let count = charged.len();
-        Ok(Decision::Post {
+        Ok(Decision::Post(ToPost {
             claim_id,
             claim_number: number,
             patient_account: row.try_get(3)?,
@@ -1031,7 +1354,7 @@ impl Store {
             denied: vec![0; count],
             line_svc: vec![None; count],
             appeal_days: row.try_get(7)?,
-        })
+        }))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1048,6 +1371,7 @@ impl Store {
         patient_name: &str,
         lines: &[(ChargedLine, LineAnswer)],
         cur: Currency,
+        funding: Funding,
     ) -> Result<Option<i64>> {
         if lines.iter().all(|(_, a)| a.total() == 0) {
             // Denied in full: nothing moves; the denial is held open.
@@ -1073,6 +1397,7 @@ impl Store {
         let entry = claim_remitted(
             paid_on,
             cur,
+            funding,
             // The payer's own account; for a secondary claim, the patient's (its share is paid there).
             insurance.receivable(),
             lines,
@@ -1292,6 +1617,12 @@ pub struct RemitClaimView {
     pub reason: String,
     /// Each adjustment as group-reason amount, such as "CO-45 25.00".
     pub adjustments: String,
+    /// The claim's place in the ERA (1 for its first CLP).
+    pub seq: i64,
+    /// An exception's payment waiting in suspense ("0.00" if none).
+    pub held: String,
+    /// How a person resolved it, if it was an exception.
+    pub resolution: String,
 }
 
 impl Store {
@@ -1299,8 +1630,8 @@ impl Store {
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sql = format!(
             "SELECT r.remittance_id, r.trace, r.payer_name, r.paid_on, x.their_claim_number, c.claim_number, x.status_code, x.charge_minor, x.paid_minor, \
-             x.written_down_minor, x.patient_minor, x.outcome, x.reason, x.adjustments \
-             FROM remittance_claim x JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
+             x.written_down_minor, x.patient_minor, x.outcome, x.reason, x.adjustments, x.seq, \
+             CASE WHEN x.suspense_entry_id IS NULL OR x.outcome <> 'exception' THEN 0 ELSE x.paid_minor END, x.resolution FROM remittance_claim x JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
              LEFT JOIN claim c ON c.org_id = x.org_id AND c.claim_id = x.claim_id WHERE x.org_id = $1 {filter} \
              ORDER BY x.remittance_id DESC, x.seq LIMIT 500"
         );
@@ -1326,6 +1657,9 @@ impl Store {
                     outcome: r.try_get(11)?,
                     reason: r.try_get(12)?,
                     adjustments: r.try_get(13)?,
+                    seq: r.try_get(14)?,
+                    held: fmt(r.try_get(15)?, cur),
+                    resolution: r.try_get(16)?,
                 })
             })
             .collect()

@@ -794,6 +794,12 @@ pub(crate) fn era(trace: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
 }
 
 pub(crate) fn era_with(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)]) -> String {
+    era_full(trace, status, claims, &[])
+}
+
+/// As [`era_with`], with provider-level adjustments (PLB): reason and
+/// amount, positive for what the payer keeps back.
+pub(crate) fn era_full(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)], plb: &[(&str, &str)]) -> String {
     let mut s = vec![
         "ST*835*0001*005010X221A1".to_string(),
         String::new(), // BPR, filled below
@@ -825,6 +831,11 @@ pub(crate) fn era_with(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)
             s.extend(cas);
             s.push(format!("REF*6R*{claim}-{}", i + 1));
         }
+    }
+    if !plb.is_empty() {
+        let parts: Vec<String> = plb.iter().map(|(reason, amount)| format!("{reason}:REF{reason}*{amount}")).collect();
+        s.push(format!("PLB*1912301953*20261231*{}", parts.join("*")));
+        total -= plb.iter().map(|(_, amount)| cents(amount)).sum::<i64>();
     }
     s[1] = format!(
         "BPR*I*{}.{:02}*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201",

@@ -9,5 +9,6 @@ mod claims;
 mod concurrency;
 mod denials;
 mod properties;
+mod remit_suspense;
 mod statements;
 mod story;
