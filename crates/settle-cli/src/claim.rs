@@ -113,6 +113,31 @@ pub enum ClaimCommand {
     },
     /// The underpayment worklist: lines paid below the payer's allowed amount (`settle fees import --payer`).
     Underpaid,
+    /// The ERA exception list: claims a payer answered that were not posted, why, and what is held in suspense.
+    Exceptions,
+    /// Resolve an ERA exception (its ERA id and place, from `settle claim exceptions`): post it to the claim it answers, or return it to the payer.
+    Resolve {
+        remittance: i64,
+        seq: i64,
+        /// The claim this ERA claim answers; posted now, its payment taken out of suspense.
+        #[arg(long, conflicts_with = "return_to_payer", required_unless_present = "return_to_payer")]
+        claim: Option<String>,
+        /// Not ours: what it paid becomes owed back to the payer.
+        #[arg(long = "return")]
+        return_to_payer: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Paid claims whose patient share a secondary coverage should see first.
+    Secondaries,
+    /// Start the secondary claim for a paid primary (the same visit, with the primary's answer in the 837P).
+    Secondary {
+        claim: String,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
     /// The denial worklist: denied lines with their reasons in words, the next step and the appeal deadline.
     Denials {
         /// open (open and appealed, the default), appealed, corrected, written_off, resolved or all.
@@ -434,8 +459,8 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                 .await?;
             for r in &outcomes {
                 println!(
-                    "ERA {} ({}): {} claim(s) posted, {} in the exception list.",
-                    r.trace, r.amount, r.posted, r.exceptions
+                    "ERA {} ({}): {} claim(s) posted, {} in the exception list ({} held in suspense); provider-level adjustments {}.",
+                    r.trace, r.amount, r.posted, r.exceptions, r.held_in_suspense, r.provider_adjustments
                 );
                 for c in &r.claims {
                     match c.outcome.as_str() {
@@ -451,6 +476,90 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                     }
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Exceptions => {
+            let rows: Vec<Vec<String>> = store
+                .remit_exceptions(org)
+                .await?
+                .into_iter()
+                .map(|x| {
+                    vec![
+                        x.remittance_id.to_string(),
+                        x.seq.to_string(),
+                        x.trace,
+                        x.their_claim_number,
+                        x.paid,
+                        x.held,
+                        x.reason,
+                    ]
+                })
+                .collect();
+            rows_out(&["era", "seq", "trace", "their claim", "paid", "in suspense", "why not posted"], &rows)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Resolve {
+            remittance,
+            seq,
+            claim,
+            return_to_payer,
+            note,
+            as_of,
+        } => {
+            let cmd = settle_store::remit_ops::ResolveRemitException {
+                remittance_id: remittance,
+                seq,
+                claim_number: claim,
+                return_to_payer,
+                note,
+            };
+            let r = store.resolve_remit_exception(org, &cmd, as_of.unwrap_or(today)).await?;
+            match r.outcome.as_str() {
+                "posted" => println!(
+                    "{} posted to {} -> {}: paid {}, written down {}, patient {}",
+                    r.their_claim_number,
+                    r.claim_number.unwrap_or_default(),
+                    r.status,
+                    r.paid,
+                    r.written_down,
+                    r.patient
+                ),
+                "returned" => println!("{}: {} owed back to the payer (refunds payable)", r.their_claim_number, r.paid),
+                _ => println!("{}: closed (it paid nothing)", r.their_claim_number),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Secondaries => {
+            let rows: Vec<Vec<String>> = store
+                .secondaries_due(org)
+                .await?
+                .into_iter()
+                .map(|d| {
+                    vec![
+                        d.claim_number,
+                        d.account_number,
+                        d.patient_name,
+                        d.primary_payer,
+                        d.secondary_payer,
+                        d.patient_share,
+                    ]
+                })
+                .collect();
+            rows_out(&["claim", "account", "patient", "primary", "secondary", "patient share"], &rows)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ClaimCommand::Secondary { claim, as_of } => {
+            let c = store
+                .bill_secondary(
+                    org,
+                    &settle_store::claim_ops::BillSecondary { claim_number: claim.clone() },
+                    as_of.unwrap_or(today),
+                )
+                .await?;
+            println!(
+                "{}: secondary claim to {} for {claim}, {}; `settle claim export --payer {}` sends it with the primary's answer.",
+                c.claim_number, c.payer_name, c.status, c.payer_code
+            );
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Underpaid => {

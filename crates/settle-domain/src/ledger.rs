@@ -158,7 +158,9 @@ impl GlAccount {
             GlAccount::Cash | GlAccount::TrustCash | GlAccount::ArCustomer | GlAccount::ArPatient | GlAccount::ArInsurance | GlAccount::PayerOffsets => {
                 GlKind::Asset
             }
-            GlAccount::UnappliedCash | GlAccount::EraSuspense | GlAccount::RefundsPayable | GlAccount::TaxPayable | GlAccount::ClientPayable => GlKind::Liability,
+            GlAccount::UnappliedCash | GlAccount::EraSuspense | GlAccount::RefundsPayable | GlAccount::TaxPayable | GlAccount::ClientPayable => {
+                GlKind::Liability
+            }
             GlAccount::Revenue | GlAccount::FeeIncome | GlAccount::CommissionIncome | GlAccount::InterestIncome => GlKind::Income,
             GlAccount::SalesReturns | GlAccount::ContractualAdjustments | GlAccount::CourtesyDiscounts => GlKind::ContraIncome,
             GlAccount::SmallBalanceWriteOffs | GlAccount::BadDebt | GlAccount::CharityCare | GlAccount::BillingCorrections => GlKind::Expense,

@@ -164,7 +164,10 @@ pub fn era_held_in_suspense(date: Date, currency: Currency, paid_minor: i64, mem
 /// An unmatched ERA payment that is not the organisation's to keep: out of
 /// suspense into refunds payable, to be returned to the payer.
 pub fn era_suspense_returned(date: Date, currency: Currency, paid_minor: i64, memo: &str) -> Result<JournalEntry, EventError> {
-    let postings = vec![Posting::debit(GlAccount::EraSuspense, paid_minor), Posting::credit(GlAccount::RefundsPayable, paid_minor)];
+    let postings = vec![
+        Posting::debit(GlAccount::EraSuspense, paid_minor),
+        Posting::credit(GlAccount::RefundsPayable, paid_minor),
+    ];
     Ok(JournalEntry::new(EntryKind::EraSuspense, date, currency, memo, postings)?)
 }
 
@@ -185,7 +188,13 @@ pub const PLB_INTEREST: &str = "L6";
 /// kept back (a recoupment, a withholding, a forwarding balance) is a payer
 /// offset to reconcile with it; money it added is interest income (L6) or
 /// settles an earlier offset.
-pub fn provider_adjusted(date: Date, currency: Currency, payer_account: Option<i64>, adjustments: &[ProviderLevel], memo: &str) -> Result<JournalEntry, EventError> {
+pub fn provider_adjusted(
+    date: Date,
+    currency: Currency,
+    payer_account: Option<i64>,
+    adjustments: &[ProviderLevel],
+    memo: &str,
+) -> Result<JournalEntry, EventError> {
     let mut postings = Vec::with_capacity(adjustments.len() * 2);
     let cash = |amount: i64| match payer_account {
         Some(account_id) => Posting::credit(GlAccount::Cash, amount).for_account(account_id),
@@ -193,7 +202,11 @@ pub fn provider_adjusted(date: Date, currency: Currency, payer_account: Option<i
     };
     for a in adjustments {
         postings.push(cash(a.amount_minor));
-        let other = if a.amount_minor < 0 && a.reason == PLB_INTEREST { GlAccount::InterestIncome } else { GlAccount::PayerOffsets };
+        let other = if a.amount_minor < 0 && a.reason == PLB_INTEREST {
+            GlAccount::InterestIncome
+        } else {
+            GlAccount::PayerOffsets
+        };
         postings.push(Posting::debit(other, a.amount_minor));
     }
     Ok(JournalEntry::new(EntryKind::ProviderAdjustment, date, currency, memo, postings)?)
@@ -301,9 +314,18 @@ mod tests {
             usd,
             Some(7),
             &[
-                ProviderLevel { reason: "WO".into(), amount_minor: 5_000 },
-                ProviderLevel { reason: "L6".into(), amount_minor: -127 },
-                ProviderLevel { reason: "FB".into(), amount_minor: -300 },
+                ProviderLevel {
+                    reason: "WO".into(),
+                    amount_minor: 5_000,
+                },
+                ProviderLevel {
+                    reason: "L6".into(),
+                    amount_minor: -127,
+                },
+                ProviderLevel {
+                    reason: "FB".into(),
+                    amount_minor: -300,
+                },
             ],
             "PLB",
         )

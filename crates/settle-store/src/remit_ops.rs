@@ -119,19 +119,19 @@ struct Held {
 
 /// A claim the ERA answers that can be posted, with everything posting needs.
 struct ToPost {
-        claim_id: i64,
-        claim_number: String,
-        patient_account: i64,
-        patient_name: String,
-        lines: Vec<(ChargedLine, LineAnswer)>,
-        /// Each line's number, code, first modifier, date and units, for the allowed amount.
-        coded: Vec<(i64, String, String, String, i64)>,
-        payer_code: String,
-        /// Each line's denied amount, held open on the payer's account.
-        denied: Vec<i64>,
-        /// For each line, the SVC (index into the claim payment's lines) that answered it.
-        line_svc: Vec<Option<usize>>,
-        appeal_days: i64,
+    claim_id: i64,
+    claim_number: String,
+    patient_account: i64,
+    patient_name: String,
+    lines: Vec<(ChargedLine, LineAnswer)>,
+    /// Each line's number, code, first modifier, date and units, for the allowed amount.
+    coded: Vec<(i64, String, String, String, i64)>,
+    payer_code: String,
+    /// Each line's denied amount, held open on the payer's account.
+    denied: Vec<i64>,
+    /// For each line, the SVC (index into the claim payment's lines) that answered it.
+    line_svc: Vec<Option<usize>>,
+    appeal_days: i64,
 }
 
 /// What posting one claim did.
@@ -288,8 +288,21 @@ impl Store {
                 match self.reverse_claim(conn, org, r, c, paid_on, cur).await? {
                     Ok((claim_id, number, entry_id)) => {
                         outcome.posted += 1;
-                        self.record_remit_claim(conn, org.org_id, remittance_id, seq, Some(claim_id), c, Some(entry_id), "reversed", "", 0, 0, None)
-                            .await?;
+                        self.record_remit_claim(
+                            conn,
+                            org.org_id,
+                            remittance_id,
+                            seq,
+                            Some(claim_id),
+                            c,
+                            Some(entry_id),
+                            "reversed",
+                            "",
+                            0,
+                            0,
+                            None,
+                        )
+                        .await?;
                         self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &vec![None; c.lines.len()])
                             .await?;
                         outcome.claims.push(RemittedClaim {
@@ -331,7 +344,16 @@ impl Store {
                         .post_decided(conn, org, r, c, remittance_id, seq, paid_on, cur, actor, Funding::Cash, to_post)
                         .await?;
                     svc_lines = done.svc_lines;
-                    (done.entry_id, Some(done.claim_id), Some(done.claim_number), done.status, String::new(), done.written_down, done.patient, true)
+                    (
+                        done.entry_id,
+                        Some(done.claim_id),
+                        Some(done.claim_number),
+                        done.status,
+                        String::new(),
+                        done.written_down,
+                        done.patient,
+                        true,
+                    )
                 }
             };
             let label = if posted { "posted" } else { "exception" };
@@ -372,7 +394,15 @@ impl Store {
 
     /// An exception's payment, received but not yet the claim's: cash in,
     /// held in suspense (one entry), so the ERA's cash equals its deposit.
-    async fn hold_in_suspense(&self, conn: &mut AnyConnection, org: &Organisation, r: &Remittance, c: &ClaimPayment, paid_on: Date, cur: Currency) -> Result<i64> {
+    async fn hold_in_suspense(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        r: &Remittance,
+        c: &ClaimPayment,
+        paid_on: Date,
+        cur: Currency,
+    ) -> Result<i64> {
         let entry = era_held_in_suspense(
             paid_on,
             cur,
@@ -533,7 +563,10 @@ impl Store {
     /// nothing changes.
     pub async fn resolve_remit_exception(&self, org: &Organisation, cmd: &ResolveRemitException, today: Date) -> Result<RemittedClaim> {
         if cmd.claim_number.as_deref().is_some_and(|n| !n.trim().is_empty()) == cmd.return_to_payer {
-            return Err(bad("claim_number", "name the claim this ERA claim answers, or return it to the payer (one of the two)"));
+            return Err(bad(
+                "claim_number",
+                "name the claim this ERA claim answers, or return it to the payer (one of the two)",
+            ));
         }
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let actor = current_actor();
@@ -550,10 +583,19 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| bad("seq", format!("ERA {} has no claim {}", cmd.remittance_id, cmd.seq)))?;
-            let (outcome, paid, suspense, trace, file_id, theirs): (String, i64, Option<i64>, String, i64, String) =
-                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?);
+            let (outcome, paid, suspense, trace, file_id, theirs): (String, i64, Option<i64>, String, i64, String) = (
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+            );
             if outcome != "exception" {
-                return Err(bad("seq", format!("ERA {trace}'s claim {theirs} is not on the exception list (it was {outcome})")));
+                return Err(bad(
+                    "seq",
+                    format!("ERA {trace}'s claim {theirs} is not on the exception list (it was {outcome})"),
+                ));
             }
             let resolution = |what: &str| {
                 if cmd.note.trim().is_empty() {
@@ -603,77 +645,80 @@ impl Store {
                     patient: fmt(0, cur),
                 }
             } else {
-            let number = cmd.claim_number.clone().unwrap_or_default().trim().to_ascii_uppercase();
-            // The ERA as it was received, read again: the claim exactly as the payer answered it.
-            let body: String = sqlx::query("SELECT body FROM x12_file WHERE org_id = $1 AND file_id = $2")
-                .bind(org.org_id)
-                .bind(file_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-            let parsed = settle_x12::read(body.as_bytes());
-            let (remits, _) = settle_x12::remit::read_835(&parsed);
-            let r = remits
-                .into_iter()
-                .find(|r| r.trace == trace)
-                .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} is no longer in its file")))?;
-            let mut c = r
-                .claims
-                .get(cmd.seq as usize - 1)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} has no claim {}", cmd.seq)))?;
-            if c.status == "22" {
-                return Err(bad("claim_number", "a reversal is not matched by hand: return it to the payer or reverse the payment"));
-            }
-            c.claim_number = number.clone();
-            let to_post = match self.decide(conn, org.org_id, &c).await? {
-                Decision::Post(p) => p,
-                Decision::Exception { reason, .. } => return Err(bad("claim_number", reason)),
-            };
-            let funding = if suspense.is_some() { Funding::Suspense } else { Funding::Cash };
-            let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
-            let seq = cmd.seq as usize - 1;
-            let done = self
-                .post_decided(conn, org, &r, &c, cmd.remittance_id, seq, paid_on, cur, &actor.name, funding, to_post)
-                .await?;
-            sqlx::query(
-                "UPDATE remittance_claim SET outcome = 'posted', claim_id = $4, entry_id = $5, written_down_minor = $6, patient_minor = $7, \
-                 resolution = $8, resolved_by = $9, resolved_at = $10 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND outcome = 'exception'",
-            )
-            .bind(org.org_id)
-            .bind(cmd.remittance_id)
-            .bind(cmd.seq)
-            .bind(done.claim_id)
-            .bind(done.entry_id)
-            .bind(done.written_down)
-            .bind(done.patient)
-            .bind(resolution(&format!("matched to {}", done.claim_number)))
-            .bind(&actor.name)
-            .bind(now_text())
-            .execute(&mut *conn)
-            .await?;
-            for (i, line) in done.svc_lines.iter().enumerate() {
-                if let Some(line_no) = line {
-                    sqlx::query("UPDATE remittance_line SET claim_line_no = $5 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND line_seq = $4")
-                        .bind(org.org_id)
-                        .bind(cmd.remittance_id)
-                        .bind(cmd.seq)
-                        .bind(i as i64 + 1)
-                        .bind(*line_no)
-                        .execute(&mut *conn)
-                        .await?;
+                let number = cmd.claim_number.clone().unwrap_or_default().trim().to_ascii_uppercase();
+                // The ERA as it was received, read again: the claim exactly as the payer answered it.
+                let body: String = sqlx::query("SELECT body FROM x12_file WHERE org_id = $1 AND file_id = $2")
+                    .bind(org.org_id)
+                    .bind(file_id)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
+                let parsed = settle_x12::read(body.as_bytes());
+                let (remits, _) = settle_x12::remit::read_835(&parsed);
+                let r = remits
+                    .into_iter()
+                    .find(|r| r.trace == trace)
+                    .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} is no longer in its file")))?;
+                let mut c = r
+                    .claims
+                    .get(cmd.seq as usize - 1)
+                    .cloned()
+                    .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} has no claim {}", cmd.seq)))?;
+                if c.status == "22" {
+                    return Err(bad(
+                        "claim_number",
+                        "a reversal is not matched by hand: return it to the payer or reverse the payment",
+                    ));
                 }
-            }
-            RemittedClaim {
-                their_claim_number: theirs,
-                claim_number: Some(done.claim_number),
-                outcome: "posted".into(),
-                status: done.status,
-                reason: String::new(),
-                paid: fmt(paid, cur),
-                written_down: fmt(done.written_down, cur),
-                patient: fmt(done.patient, cur),
-            }
+                c.claim_number = number.clone();
+                let to_post = match self.decide(conn, org.org_id, &c).await? {
+                    Decision::Post(p) => p,
+                    Decision::Exception { reason, .. } => return Err(bad("claim_number", reason)),
+                };
+                let funding = if suspense.is_some() { Funding::Suspense } else { Funding::Cash };
+                let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
+                let seq = cmd.seq as usize - 1;
+                let done = self
+                    .post_decided(conn, org, &r, &c, cmd.remittance_id, seq, paid_on, cur, &actor.name, funding, to_post)
+                    .await?;
+                sqlx::query(
+                    "UPDATE remittance_claim SET outcome = 'posted', claim_id = $4, entry_id = $5, written_down_minor = $6, patient_minor = $7, \
+                 resolution = $8, resolved_by = $9, resolved_at = $10 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND outcome = 'exception'",
+                )
+                .bind(org.org_id)
+                .bind(cmd.remittance_id)
+                .bind(cmd.seq)
+                .bind(done.claim_id)
+                .bind(done.entry_id)
+                .bind(done.written_down)
+                .bind(done.patient)
+                .bind(resolution(&format!("matched to {}", done.claim_number)))
+                .bind(&actor.name)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+                for (i, line) in done.svc_lines.iter().enumerate() {
+                    if let Some(line_no) = line {
+                        sqlx::query("UPDATE remittance_line SET claim_line_no = $5 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND line_seq = $4")
+                            .bind(org.org_id)
+                            .bind(cmd.remittance_id)
+                            .bind(cmd.seq)
+                            .bind(i as i64 + 1)
+                            .bind(*line_no)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                RemittedClaim {
+                    their_claim_number: theirs,
+                    claim_number: Some(done.claim_number),
+                    outcome: "posted".into(),
+                    status: done.status,
+                    reason: String::new(),
+                    paid: fmt(paid, cur),
+                    written_down: fmt(done.written_down, cur),
+                    patient: fmt(done.patient, cur),
+                }
             }
         })
     }

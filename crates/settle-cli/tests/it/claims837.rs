@@ -227,3 +227,87 @@ fn a_remittance_is_read_and_balanced_before_anything_is_posted() {
         "{out}"
     );
 }
+
+/// A test payer's 835 for CLM-000001 of [`clinic`]'s adult visit: each line
+/// paid in part, written down (CO-45) and with a share left to the patient.
+fn primary_era() -> String {
+    let segments = [
+        "ST*835*0001*005010X221A1",
+        "BPR*I*270.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201",
+        "TRN*1*EFT-SEC-1*1666666666",
+        "N1*PR*KEY INSURANCE COMPANY",
+        "N1*PE*BEN KILDARE SERVICE*XX*1912301953",
+        "LX*1",
+        "CLP*CLM-000001*1*420.50*270.00*50.00*12*ICN1",
+        "SVC*HC:99214:25*180.00*100.00",
+        "DTM*472*20261102",
+        "CAS*CO*45*50.00",
+        "CAS*PR*1*30.00",
+        "REF*6R*CLM-000001-1",
+        "SVC*HC:82947*30.50*20.00**2",
+        "DTM*472*20261102",
+        "CAS*CO*45*10.50",
+        "REF*6R*CLM-000001-2",
+        "SVC*HC:20610:RT:59*210.00*150.00",
+        "DTM*472*20261102",
+        "CAS*CO*45*40.00",
+        "CAS*PR*2*20.00",
+        "REF*6R*CLM-000001-3",
+    ];
+    format!(
+        "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261201*1200*^*00501*000000043*0*P*:~\
+GS*HP*66783JJT*587654321*20261201*1200*43*X*005010X221A1~{}~SE*{}*0001~GE*1*43~IEA*1*000000043~",
+        segments.join("~"),
+        segments.len() + 1
+    )
+}
+
+#[test]
+fn the_secondary_goes_out_with_the_primarys_answer_and_pyx12_accepts_it() {
+    let books = clinic();
+    let adult = books.file(
+        "adult.json",
+        r#"{"account_number": "P-1", "billing_npi": "1912301953", "rendering_npi": "1003000126", "place_of_service": "11",
+            "diagnoses": ["E11.9", "I10", "E78.5"],
+            "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99214", "modifiers": ["25"], "diagnosis_pointers": [1, 2, 3], "charge": "180.00"},
+                      {"date_of_service": "2026-11-02", "procedure_code": "82947", "diagnosis_pointers": [1], "units": 2, "charge": "30.50"},
+                      {"date_of_service": "2026-11-02", "procedure_code": "20610", "modifiers": ["RT", "59"], "diagnosis_pointers": [2], "charge": "210.00"}]}"#,
+    );
+    books.ok(&["claim", "create", &adult, "--as-of", "2026-11-24"]);
+    books.ok(&["settings", "set", "--x12-contact-phone", "305-555-2222"]);
+    let first = books.dir.path().join("primary.837").display().to_string();
+    books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &first, "--as-of", "2026-11-24"]);
+    // Before the primary pays there is no secondary to bill.
+    let early = books.fails(&["claim", "secondary", "CLM-000001", "--as-of", "2026-11-24"]);
+    assert!(early.contains("once the primary has paid"), "{early}");
+    let era = books.file("primary.835", &primary_era());
+    let out = books.ok(&["claim", "remit", &era, "--as-of", "2026-12-01"]);
+    assert!(out.contains("1 claim(s) posted, 0 in the exception list"), "{out}");
+    let due = books.ok(&["claim", "secondaries"]);
+    assert!(due.contains("CLM-000001") && due.contains("Medicare Part B") && due.contains("50.00"), "{due}");
+    let out = books.ok(&["claim", "secondary", "CLM-000001", "--as-of", "2026-12-01"]);
+    assert!(out.contains("CLM-000002: secondary claim to Medicare Part B") && out.contains("ready"), "{out}");
+    assert!(!books.ok(&["claim", "secondaries"]).contains("CLM-000001"), "billed once");
+    let second = books.dir.path().join("secondary.837").display().to_string();
+    let out = books.ok(&["claim", "export", "--payer", "MCR01", "--out", &second, "--as-of", "2026-12-01"]);
+    assert!(out.contains("1 claim(s)"), "{out}");
+    let text = std::fs::read_to_string(&second).unwrap();
+    for expected in [
+        // The secondary payer is billed as secondary; Key Insurance is the other payer, primary.
+        "SBR*S*18",
+        "SBR*P*18",
+        // The primary's payment and the patient's share it left, at the claim...
+        "AMT*D*270",
+        "AMT*EAF*50",
+        // ... and line by line: what it paid each line, its adjustments and when.
+        "SVD*66783JJT*100*HC:99214:25**1",
+        "CAS*CO*45*50",
+        "CAS*PR*1*30",
+        "DTP*573*D8*20261201",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+    pyx12_accepts(&books, &second);
+    let verified = books.ok(&["verify"]);
+    assert!(verified.contains("OK"), "{verified}");
+}

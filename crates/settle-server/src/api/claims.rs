@@ -426,6 +426,55 @@ pub async fn post_remittance(
     Ok((StatusCode::CREATED, Json(state.store.post_835(&p.org, &cmd, super::accounts::today()).await?)))
 }
 
+/// The ERA exception queue: claims a payer answered that were not posted,
+/// with why, and each one's payment held in suspense.
+#[utoipa::path(get, path = "/api/v1/remittances/exceptions", tag = "claims",
+    responses((status = 200, body = Vec<settle_store::remit_ops::RemitClaimView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_remit_exceptions(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::remit_ops::RemitClaimView>>> {
+    Ok(Json(state.store.remit_exceptions(&p.org).await?))
+}
+
+/// Resolve one exception: match it to Settle's claim (posted as the payer
+/// answered, its payment taken out of suspense) or return it to the payer
+/// (what it paid becomes owed back). Refused (422) if the claim does not
+/// fit the answer; nothing changes then.
+#[utoipa::path(post, path = "/api/v1/remittances/exceptions/resolve", tag = "claims",
+    request_body = settle_store::remit_ops::ResolveRemitException,
+    responses((status = 200, body = settle_store::remit_ops::RemittedClaim)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn resolve_remit_exception(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<settle_store::remit_ops::ResolveRemitException>,
+) -> ApiResult<Json<settle_store::remit_ops::RemittedClaim>> {
+    Ok(Json(state.store.resolve_remit_exception(&p.org, &cmd, super::accounts::today()).await?))
+}
+
+/// Paid claims whose patient share the account's secondary coverage should
+/// see first (no secondary claim yet).
+#[utoipa::path(get, path = "/api/v1/secondaries", tag = "claims",
+    responses((status = 200, body = Vec<settle_store::claim_ops::SecondaryDue>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_secondaries(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::claim_ops::SecondaryDue>>> {
+    Ok(Json(state.store.secondaries_due(&p.org).await?))
+}
+
+/// Start the secondary claim for a paid primary: the same visit billed to
+/// the secondary coverage, carrying the primary's adjudication (837P loops
+/// 2320 and 2430) when sent. It adds no charge.
+#[utoipa::path(post, path = "/api/v1/claims/{number}/secondary", tag = "claims",
+    params(("number" = String, Path, description = "The primary claim", example = "CLM-000001")),
+    responses((status = 201, body = ClaimView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn bill_secondary(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
+    let cmd = settle_store::claim_ops::BillSecondary { claim_number: number };
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.bill_secondary(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
 /// Lines paid below the payer's contracted allowed amount, largest shortfall first.
 #[utoipa::path(get, path = "/api/v1/underpayments", tag = "claims",
     responses((status = 200, body = Vec<settle_store::remit_ops::UnderpaymentView>)),

@@ -933,13 +933,107 @@ pub async fn set_guarantor(State(state): State<AppState>, ctx: Ctx, Path(number)
 struct ExceptionsPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<settle_store::remit_ops::RemitClaimView>,
+    msg: String,
+    error: String,
 }
 
 /// ERA claims that were not posted, with the reason each was not.
-pub async fn exceptions(State(state): State<AppState>, ctx: Ctx) -> Response {
+pub async fn exceptions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
     match state.store.remit_exceptions(&ctx.principal.org).await {
-        Ok(rows) => render(&ExceptionsPage { ctx: Some(&ctx), rows }).into_response(),
+        Ok(rows) => render(&ExceptionsPage {
+            ctx: Some(&ctx),
+            rows,
+            msg: q.msg,
+            error: q.error,
+        })
+        .into_response(),
         Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Resolves one exception from its row: matched to the claim typed there, or returned to the payer.
+pub async fn resolve_exception(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let back = |key: &str, text: &str| Redirect::to(&format!("/claims/exceptions?{key}={}", encode(text))).into_response();
+    let (Ok(remittance_id), Ok(seq)) = (form.get("remittance_id").parse::<i64>(), form.get("seq").parse::<i64>()) else {
+        return back("error", "That exception is not on the list any more.");
+    };
+    let returning = form.get("action") == "return";
+    let claim = form.get("claim_number");
+    if !returning && claim.trim().is_empty() {
+        return back("error", "Type the claim number this ERA claim answers, then post it.");
+    }
+    let cmd = settle_store::remit_ops::ResolveRemitException {
+        remittance_id,
+        seq,
+        claim_number: (!returning).then_some(claim),
+        return_to_payer: returning,
+        note: form.get("note"),
+    };
+    match state.store.resolve_remit_exception(&ctx.principal.org, &cmd, today()).await {
+        Ok(r) if r.outcome == "posted" => back(
+            "msg",
+            &format!(
+                "{} from the ERA is posted to claim {}: paid {}, written down {}, the patient's share {}; the claim is {}.",
+                r.their_claim_number,
+                r.claim_number.unwrap_or_default(),
+                r.paid,
+                r.written_down,
+                r.patient,
+                super::words(&r.status)
+            ),
+        ),
+        Ok(r) if r.outcome == "returned" => back(
+            "msg",
+            &format!(
+                "{}: the {} it paid is now owed back to the payer (refunds payable).",
+                r.their_claim_number, r.paid
+            ),
+        ),
+        Ok(r) => back("msg", &format!("{} is closed; it paid nothing.", r.their_claim_number)),
+        Err(e) => back("error", &format!("Nothing was posted: {}", super::sentence(&e.to_string()))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "secondaries.html")]
+struct SecondariesPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<settle_store::claim_ops::SecondaryDue>,
+    error: String,
+}
+
+/// Paid claims whose patient share a secondary coverage should see first.
+pub async fn secondaries(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
+    match state.store.secondaries_due(&ctx.principal.org).await {
+        Ok(rows) => render(&SecondariesPage {
+            ctx: Some(&ctx),
+            rows,
+            error: q.error,
+        })
+        .into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Starts the secondary claim and opens it.
+pub async fn bill_secondary(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    let cmd = settle_store::claim_ops::BillSecondary { claim_number: number.clone() };
+    match state.store.bill_secondary(&ctx.principal.org, &cmd, today()).await {
+        Ok(c) => to_claim(
+            &c.claim_number,
+            &format!(
+                "Secondary claim {} to {} started from {number}: it is {}; it goes with the next batch to {} and carries the primary's answer.",
+                c.claim_number,
+                c.payer_name,
+                super::words(&c.status),
+                c.payer_name
+            ),
+        ),
+        Err(e) => Redirect::to(&format!(
+            "/claims/secondaries?error={}",
+            encode(&format!("No secondary claim was started: {}", super::sentence(&e.to_string())))
+        ))
+        .into_response(),
     }
 }
 

@@ -105,6 +105,9 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/guarantor", Needs(AccountsWrite)),
     ("GET", "/claims/setup", Needs(AccountsRead)),
     ("GET", "/claims/exceptions", Needs(AccountsRead)),
+    ("POST", "/claims/exceptions/resolve", Needs(ClaimsWrite)),
+    ("GET", "/claims/secondaries", Needs(AccountsRead)),
+    ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
     ("GET", "/claims/denials", Needs(AccountsRead)),
     ("POST", "/claims/denials/{id}/appeal", Needs(ClaimsWrite)),
@@ -176,6 +179,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}/guarantor", post(claims::set_guarantor))
         .route("/claims/setup", get(claims::setup))
         .route("/claims/exceptions", get(claims::exceptions))
+        .route("/claims/exceptions/resolve", post(claims::resolve_exception))
+        .route("/claims/secondaries", get(claims::secondaries))
+        .route("/claims/{number}/secondary", post(claims::bill_secondary))
         .route("/claims/underpayments", get(claims::underpayments))
         .route("/claims/denials", get(claims::denials))
         .route("/claims/denials/{id}/appeal", post(claims::appeal_denial))

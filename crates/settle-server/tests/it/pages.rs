@@ -639,6 +639,37 @@ CLP*CLM-999*1*50.00*50.00**12*ICN43~SVC*HC:99213*50.00*50.00~SE*14*0001~GE*1*42~
         );
         let (_, _, body) = page(&client, &srv, Method::GET, "/claims/exceptions", Some(&collector), &[]).await;
         assert!(body.contains("CLM-999") && body.contains("no claim CLM-999"), "{name}: {body}");
+        assert!(!body.contains("Post to this claim"), "{name}: a collector does not resolve exceptions");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/exceptions", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("Post to this claim") && body.contains(">50.00</td>"),
+            "{name}: the 50.00 held in suspense: {body}"
+        );
+        // Matched to a claim it does not fit: refused beside the row, nothing posted.
+        let resolve = |action: &'static str, claim: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("remittance_id", "1".to_string()),
+                ("seq", "2".to_string()),
+                ("action", action.to_string()),
+                ("claim_number", claim.to_string()),
+                ("note", "not our patient".to_string()),
+            ]
+        };
+        let form = resolve("match", "CLM-000001");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/exceptions/resolve", Some(&cookie), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("error=Nothing+was+posted"), "{name}: {location}");
+        let form = resolve("return", "");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/exceptions/resolve", Some(&cookie), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("owed+back+to+the+payer"), "{name}: {location}");
+        assert!(srv.store.remit_exceptions(&org).await.unwrap().is_empty(), "{name}");
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/secondaries", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("Secondaries to bill"), "{name}");
         // A second visit, denied: the denial worklist explains it, and it is appealed and written off here.
         let second = srv
             .post(

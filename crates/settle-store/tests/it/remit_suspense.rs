@@ -105,10 +105,16 @@ async fn plb_and_unmatched_claims_keep_the_eras_cash_equal_to_its_deposit() {
         };
         let both = store.resolve_remit_exception(&org, &resolve(Some(&numbers[1]), true), today).await.unwrap_err();
         assert!(both.to_string().contains("one of the two"), "{name}: {both}");
-        let wrong = store.resolve_remit_exception(&org, &resolve(Some("CLM-424242"), false), today).await.unwrap_err();
+        let wrong = store
+            .resolve_remit_exception(&org, &resolve(Some("CLM-424242"), false), today)
+            .await
+            .unwrap_err();
         assert!(wrong.to_string().contains("no claim CLM-424242"), "{name}: {wrong}");
         // The first claim's line is paid: the 99392 does not fit it.
-        let misfit = store.resolve_remit_exception(&org, &resolve(Some(&numbers[0]), false), today).await.unwrap_err();
+        let misfit = store
+            .resolve_remit_exception(&org, &resolve(Some(&numbers[0]), false), today)
+            .await
+            .unwrap_err();
         assert!(misfit.to_string().contains(&numbers[0]), "{name}: {misfit}");
         assert_eq!(gl(store, &org, "2150").await, -5_000, "{name}: nothing moved");
 
@@ -125,8 +131,14 @@ async fn plb_and_unmatched_claims_keep_the_eras_cash_equal_to_its_deposit() {
         assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "61.00", "{name}");
         assert!(store.remit_exceptions(&org).await.unwrap().is_empty(), "{name}");
         let eob = store.claim_remittances(&org, &numbers[1]).await.unwrap();
-        assert!(eob[0].resolution.contains("matched to") && eob[0].resolution.contains("keyed"), "{name}: {eob:#?}");
-        let twice = store.resolve_remit_exception(&org, &resolve(Some(&numbers[1]), false), today).await.unwrap_err();
+        assert!(
+            eob[0].resolution.contains("matched to") && eob[0].resolution.contains("keyed"),
+            "{name}: {eob:#?}"
+        );
+        let twice = store
+            .resolve_remit_exception(&org, &resolve(Some(&numbers[1]), false), today)
+            .await
+            .unwrap_err();
         assert!(twice.to_string().contains("not on the exception list"), "{name}: {twice}");
         assert_verified(store, &org).await;
 
