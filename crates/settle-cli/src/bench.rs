@@ -38,6 +38,8 @@ pub enum BenchCommand {
     Pages(crate::bench_pages::PagesBench),
     /// Sending claims as 837P and reading X12, beside pyx12 on the same file.
     X12(crate::bench_x12::X12Bench),
+    /// Reading and auto-posting one 835 answering many claims, beside pyx12 reading it.
+    Remit(crate::bench_remit::RemitBench),
 }
 
 fn peak_rss_mib() -> Option<u64> {
@@ -120,6 +122,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         BenchCommand::Api(args) => return crate::bench_api::run(args).await,
         BenchCommand::Pages(args) => return crate::bench_pages::run(args).await,
         BenchCommand::X12(args) => return crate::bench_x12::run(args).await,
+        BenchCommand::Remit(args) => return crate::bench_remit::run(args).await,
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());

@@ -37,7 +37,7 @@ pub struct X12Bench {
 
 const TARGET_EXPORT: Duration = Duration::from_secs(10);
 
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     let ms = d.as_millis();
     format!("{}.{:03} s", ms / 1000, ms % 1000)
 }
@@ -49,14 +49,16 @@ fn mb_per_s(bytes: usize, d: Duration) -> String {
     format!("{}.{} MB/s", tenths / 10, tenths % 10)
 }
 
-fn ratio(ours: Duration, theirs: Duration) -> String {
+pub(crate) fn ratio(ours: Duration, theirs: Duration) -> String {
     let ours = ours.as_micros().max(1);
     let theirs = theirs.as_micros().max(1);
     let hundredths = (theirs * 100 + ours / 2) / ours;
     format!("{}.{:02}x", hundredths / 100, hundredths % 100)
 }
 
-async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::ops::Organisation> {
+/// Loads the book. With `charged`, each claim's lines are also on Aetna's
+/// receivable (`INS-60054`), one open item each, as a ready claim's are.
+pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool) -> Result<settle_store::ops::Organisation> {
     let org = store.create_organisation("bench", "Bench Clinic", "USD").await?;
     store
         .add_payer(
@@ -129,10 +131,41 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
             opened_on: today,
         }))
     });
-    let accounts: Vec<BulkCommand> = accounts.collect::<std::result::Result<_, jiff::Error>>()?;
+    let mut accounts: Vec<BulkCommand> = accounts.collect::<std::result::Result<_, jiff::Error>>()?;
+    if charged {
+        accounts.push(BulkCommand::Account(NewAccount {
+            account_number: "INS-60054".into(),
+            party: NewParty {
+                kind: "company".into(),
+                name: "Aetna".into(),
+                ..NewParty::default()
+            },
+            ar_kind: "insurance".into(),
+            currency: None,
+            payment_terms: Some("net30".into()),
+            opened_on: today,
+        }));
+    }
     store.bulk_apply(&org, accounts, &mut |_| {}).await?;
-    // Account n has account_id n (the bulk load numbers them in order).
+    // Account n has account_id n (the bulk load numbers them in order); Aetna's is next.
+    let insurance = i64::from(claims) + 1;
     let mut tx = store.begin_write().await?;
+    let counter = |name: &'static str| {
+        sqlx::query_scalar::<_, i64>("SELECT next_value FROM counter WHERE org_id = $1 AND name = $2")
+            .bind(org.org_id)
+            .bind(name)
+    };
+    let first_entry = counter("entry").fetch_one(tx.conn()).await?;
+    let mut next_item = counter("item").fetch_one(tx.conn()).await?;
+    if charged {
+        sqlx::query("UPDATE payer SET account_id = $2 WHERE org_id = $1 AND payer_code = '60054'")
+            .bind(org.org_id)
+            .bind(insurance)
+            .execute(tx.conn())
+            .await?;
+    }
+    let usd = settle_domain::money::Currency::from_code("USD")?;
+    let mut charged_total = 0i64;
     let mut batch = Batch::default();
     let now = "2026-01-01T00:00:00Z";
     let mut coverage = 0i64;
@@ -180,9 +213,17 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
         }
         let lines = 1 + n % 3;
         let mut total = 0i64;
+        let mut items = Vec::new();
         for l in 0..lines {
             let charge = 4_500 + 1_000 * l;
             total += charge;
+            let item = charged.then(|| {
+                next_item += 1;
+                (next_item - 1, charge)
+            });
+            if let Some(pair) = item {
+                items.push(pair);
+            }
             batch.add(
                 &batch::CLAIM_LINE,
                 vec![
@@ -196,9 +237,40 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
                     1i64.into(),
                     charge.into(),
                     V::NT(None),
-                    V::NI(None),
+                    item.map(|(id, _)| id).into(),
                 ],
             );
+            if let Some((item_id, _)) = item {
+                batch.add(
+                    &batch::OPEN_ITEM,
+                    vec![
+                        org.org_id.into(),
+                        item_id.into(),
+                        insurance.into(),
+                        format!("CLM-{n:07}-{}", l + 1).into(),
+                        "claim".into(),
+                        V::NI(None),
+                        format!("{dos} {} for Pat{n} Bench", codes[((n + l) % 5) as usize]).into(),
+                        dos.into(),
+                        dos.into(),
+                        "USD".into(),
+                        charge.into(),
+                        charge.into(),
+                        0i64.into(),
+                        "open".into(),
+                    ],
+                );
+            }
+        }
+        let entry_id = first_entry + n - 1;
+        if charged {
+            let receivable = settle_domain::events::Receivable {
+                account_id: insurance,
+                gl: settle_domain::ledger::GlAccount::ArInsurance,
+            };
+            let entry = settle_domain::events::claim_charged(dos, usd, receivable, &items, &format!("Claim CLM-{n:07} for Pat{n} Bench"))?;
+            batch.add_entry(org.org_id, entry_id, Some(insurance), &entry, now);
+            charged_total += total;
         }
         batch.add(
             &batch::CLAIM,
@@ -222,7 +294,7 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
                 "".into(),
                 "[]".into(),
                 V::NT(None),
-                V::NI(None),
+                if charged { Some(entry_id) } else { None }.into(),
                 V::NI(None),
                 now.into(),
                 now.into(),
@@ -232,8 +304,15 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
             batch.flush(tx.conn(), org.org_id).await?;
         }
     }
+    if charged {
+        batch.change_account(insurance, charged_total, 0);
+    }
     batch.flush(tx.conn(), org.org_id).await?;
-    for (name, next) in [("coverage", coverage + 1), ("claim", i64::from(claims) + 1)] {
+    let mut counters = vec![("coverage", coverage + 1), ("claim", i64::from(claims) + 1)];
+    if charged {
+        counters.extend([("entry", first_entry + i64::from(claims)), ("item", next_item)]);
+    }
+    for (name, next) in counters {
         sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2")
             .bind(org.org_id)
             .bind(name)
@@ -246,7 +325,7 @@ async fn seed(store: &Store, claims: u32, today: Date) -> Result<settle_store::o
 }
 
 /// pyx12's X12Reader over the file: (seconds as a Duration, segments).
-fn pyx12_read(path: &std::path::Path) -> Result<(Duration, u64)> {
+pub(crate) fn pyx12_read(path: &std::path::Path) -> Result<(Duration, u64)> {
     let script = "import sys, time, pyx12.x12file\nt = time.perf_counter()\nn = 0\nfor seg in pyx12.x12file.X12Reader(sys.argv[1]):\n    n += 1\nprint(int((time.perf_counter() - t) * 1e6), n)\n";
     let out = std::process::Command::new("python3")
         .arg("-c")
@@ -271,7 +350,7 @@ pub async fn run(bench: &X12Bench) -> Result<()> {
     let today = jiff::Zoned::now().date();
     let store = Store::open(&Location::DataDir(dir.join(format!("x12-{}", std::process::id())))).await?;
     let started = Instant::now();
-    let org = seed(&store, bench.claims, today).await?;
+    let org = seed(&store, bench.claims, today, false).await?;
     eprintln!("bench x12: {} ready claims loaded in {}", bench.claims, secs(started.elapsed()));
 
     let started = Instant::now();

@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod bench_api;
 mod bench_pages;
+mod bench_remit;
 mod bench_x12;
 mod claim;
 mod claims;

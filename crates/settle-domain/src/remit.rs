@@ -292,7 +292,7 @@ mod tests {
                 patient: 30_000,
             },
         )];
-        let entry = claim_remitted(Date::constant(2026, 11, 24), usd, insurance, &lines, Some((patient, 77)), "ERA").unwrap();
+        let entry = claim_remitted(Date::constant(2026, 11, 24), usd, Funding::Cash, insurance, &lines, Some((patient, 77)), "ERA").unwrap();
         let to_item = |id: i64| entry.postings().iter().find(|p| p.item_id == Some(id)).unwrap().amount_minor;
         assert_eq!((to_item(1), to_item(77)), (-80_000, 30_000));
         assert!(check(

@@ -89,6 +89,9 @@ tables! {
     CLAIM = "claim" ["org_id", "claim_id", "claim_number", "account_id", "payer_key", "coverage_key", "billing_provider_key", "rendering_provider_key", "place_of_service", "frequency", "replaces_claim_id", "payer_claim_number", "diagnoses", "currency", "total_minor", "status", "status_reason", "findings", "scrubbed_on", "charged_entry_id", "batch_id", "created_at", "updated_at"];
     CLAIM_LINE = "claim_line" ["org_id", "claim_id", "line_no", "date_of_service", "procedure_code", "modifiers", "diagnosis_pointers", "units", "charge_minor", "place_of_service", "item_id"];
     CLAIM_EVENT = "claim_event" ["org_id", "claim_id", "seq", "status", "note", "actor", "at"];
+    REMITTANCE_CLAIM = "remittance_claim" ["org_id", "remittance_id", "seq", "claim_id", "their_claim_number", "status_code", "charge_minor", "paid_minor", "written_down_minor", "patient_minor", "entry_id", "outcome", "reason", "adjustments", "remarks", "suspense_entry_id"];
+    DENIAL = "denial" ["org_id", "denial_id", "claim_id", "remittance_id", "seq", "claim_line_no", "item_id", "amount_minor", "reasons", "remarks", "next_step", "denied_on", "appeal_by", "status", "note", "updated_by", "updated_at"];
+    UNDERPAYMENT = "underpayment" ["org_id", "remittance_id", "claim_id", "line_no", "procedure_code", "allowed_minor", "paid_minor", "patient_minor", "short_minor", "created_at"];
     REMITTANCE_LINE = "remittance_line" ["org_id", "remittance_id", "seq", "line_seq", "claim_line_no", "procedure_code", "modifiers", "units", "service_date", "charge_minor", "paid_minor", "remarks"];
     REMITTANCE_ADJUSTMENT = "remittance_adjustment" ["org_id", "remittance_id", "seq", "line_seq", "n", "group_code", "reason_code", "amount_minor", "quantity"];
     AUDIT_LOG = "audit_log" ["org_id", "seq", "at", "actor", "address", "action", "record", "before_json", "after_json", "prev_hash", "hash"];
@@ -125,6 +128,11 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Whether this batch holds a change to (or the row of) this item.
+    pub fn touches_item(&self, item_id: i64) -> bool {
+        self.item_changes.contains_key(&item_id) || self.new_items.contains_key(&item_id)
+    }
+
     pub fn add(&mut self, table: &Table, row: Vec<V>) {
         debug_assert_eq!(row.len(), table.columns.len(), "row for {} has the wrong width", table.name);
         let rows = self.rows.entry(table.name).or_default();

@@ -17,11 +17,14 @@ use settle_domain::remit::{
 };
 use settle_domain::Date;
 use settle_x12::remit::{ClaimPayment, Remittance};
-use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
+
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments, Row};
 
 use crate::audit::{self, current_actor, Subject};
 use crate::batch::{self, Batch, V};
-use crate::ops::{audited, fmt, idempotency_lookup, idempotency_store, next_ids, write_command, Audited, Organisation};
+use crate::ops::{audited, fmt, idempotency_lookup, idempotency_store, next_ids, write_command, AccountRow, Audited, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 
 /// An 835 as received.
@@ -98,6 +101,7 @@ fn method(bpr04: &str) -> &'static str {
     }
 }
 
+#[derive(Clone)]
 struct ClaimLineRow {
     line_no: i64,
     units: i64,
@@ -120,6 +124,11 @@ struct Held {
 /// A claim the ERA answers that can be posted, with everything posting needs.
 struct ToPost {
     claim_id: i64,
+    /// The account whose items the payment is applied to: the payer's,
+    /// or for a secondary claim the patient's (its share is paid there).
+    insurance_account: i64,
+    /// A secondary claim: it adds no charge of its own, so it owes nothing after.
+    secondary: bool,
     claim_number: String,
     patient_account: i64,
     patient_name: String,
@@ -144,6 +153,272 @@ struct Posted {
     patient: i64,
     /// For each SVC, the claim line it answered.
     svc_lines: Vec<Option<i64>>,
+}
+
+/// Ids for one ERA's many rows, taken from the counters in blocks; what is
+/// left of a block goes back at the end, so ids stay without gaps.
+#[derive(Default)]
+struct IdPool {
+    /// Per counter: the next id to hand out and the end of the block.
+    blocks: HashMap<&'static str, (i64, i64)>,
+}
+
+impl IdPool {
+    const BLOCK: i64 = 1024;
+
+    async fn take(&mut self, conn: &mut AnyConnection, org_id: i64, name: &'static str, count: i64) -> Result<i64> {
+        let (next, end) = self.blocks.entry(name).or_insert((0, 0));
+        if *next + count > *end {
+            let size = count.max(Self::BLOCK);
+            let start = next_ids(conn, org_id, name, size).await?;
+            if start != *end {
+                // Someone took ids after the last block (a reversal does): that block's rest is a gap.
+                *next = start;
+            }
+            *end = start + size;
+        }
+        let id = *next;
+        *next += count;
+        Ok(id)
+    }
+
+    /// Hands back what was not used, if nothing was taken after it.
+    async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        for (name, (next, end)) in self.blocks.drain() {
+            if next < end {
+                sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
+                    .bind(org_id)
+                    .bind(name)
+                    .bind(next)
+                    .bind(end)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A claim an ERA names, as Settle has it.
+#[derive(Clone)]
+struct KnownClaim {
+    claim_id: i64,
+    number: String,
+    status: String,
+    account_id: i64,
+    patient_name: String,
+    payer_code: String,
+    appeal_days: i64,
+    primary: Option<i64>,
+    /// Its charged lines, with the payer's receivable account.
+    lines: Vec<ClaimLineRow>,
+    insurance_account: Option<i64>,
+}
+
+/// What posting one ERA keeps between its claims, so that fifty thousand
+/// claims are not fifty thousand rounds of small statements: one batch of
+/// rows for them all (written when it grows large, and before anything
+/// reads what it holds), ids taken in blocks, the claims the ERA names read
+/// in a few queries, and status changes written together. A claim the ERA
+/// has already posted to (a reversal and its new payment, say) is read
+/// again after the batch is written, so every decision sees the books as
+/// the claims before it left them.
+#[derive(Default)]
+struct EraWork {
+    batch: Batch,
+    ids: IdPool,
+    known: HashMap<String, KnownClaim>,
+    /// Claims posted to (or reversed) by this work.
+    posted: HashSet<i64>,
+    /// Claims with a denial still open or appealed.
+    denied: HashSet<i64>,
+    accounts: HashMap<i64, AccountRow>,
+    /// Whether each payer has a fee schedule (no schedule, no underpayment to look for).
+    fee_payers: HashMap<String, bool>,
+    /// The next claim_event number of each claim read.
+    next_event: HashMap<i64, i64>,
+    /// Claim status changes, written with the batch: (claim, status, note, the payer's claim number).
+    statuses: Vec<(i64, &'static str, String, String)>,
+}
+
+impl EraWork {
+    const FLUSH_ROWS: usize = 40_000;
+
+    /// Reads the named claims (their lines, events and open denials) in a
+    /// few queries per 400.
+    async fn learn(&mut self, conn: &mut AnyConnection, org_id: i64, numbers: &[String]) -> Result<()> {
+        let mut numbers: Vec<&String> = numbers.iter().collect();
+        numbers.sort();
+        numbers.dedup();
+        for chunk in numbers.chunks(400) {
+            let list = placeholders(2, chunk.len());
+            let sql = format!(
+                "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, y.payer_code, y.appeal_days, c.primary_claim_id FROM claim c \
+                 JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+                 JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1 AND c.claim_number IN ({list})"
+            );
+            let mut q = sqlx::query_as::<_, (i64, String, String, i64, String, String, i64, Option<i64>)>(&sql).bind(org_id);
+            for n in chunk {
+                q = q.bind(n.as_str());
+            }
+            let heads = q.fetch_all(&mut *conn).await?;
+            if heads.is_empty() {
+                continue;
+            }
+            let ids: Vec<i64> = heads.iter().map(|h| h.0).collect();
+            let id_list = placeholders(2, ids.len());
+            let mut lines: HashMap<i64, Vec<ClaimLineRow>> = HashMap::new();
+            let mut insurance: HashMap<i64, i64> = HashMap::new();
+            let sql = format!(
+                "SELECT l.claim_id, l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor, l.units, o.account_id FROM claim_line l \
+                 JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE l.org_id = $1 AND l.claim_id IN ({id_list}) ORDER BY l.claim_id, l.line_no"
+            );
+            let mut q = sqlx::query(&sql).bind(org_id);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            for l in q.fetch_all(&mut *conn).await? {
+                let claim_id: i64 = l.try_get(0)?;
+                insurance.entry(claim_id).or_insert(l.try_get(8)?);
+                lines.entry(claim_id).or_default().push(ClaimLineRow {
+                    line_no: l.try_get(1)?,
+                    units: l.try_get(7)?,
+                    procedure: l.try_get(2)?,
+                    modifiers: l.try_get::<String, _>(3)?.split_whitespace().map(str::to_string).collect(),
+                    date: l.try_get::<String, _>(4)?.replace('-', ""),
+                    item_id: l.try_get(5)?,
+                    balance: l.try_get(6)?,
+                });
+            }
+            let sql = format!("SELECT claim_id, CAST(MAX(seq) AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id IN ({id_list}) GROUP BY claim_id");
+            let mut q = sqlx::query(&sql).bind(org_id);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            for e in q.fetch_all(&mut *conn).await? {
+                self.next_event.insert(e.try_get(0)?, e.try_get::<i64, _>(1)? + 1);
+            }
+            let sql = format!("SELECT DISTINCT claim_id FROM denial WHERE org_id = $1 AND status IN ('open', 'appealed') AND claim_id IN ({id_list})");
+            let mut q = sqlx::query(&sql).bind(org_id);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            for d in q.fetch_all(&mut *conn).await? {
+                self.denied.insert(d.try_get(0)?);
+            }
+            // The patients' and payers' accounts, for the entries.
+            let mut accounts: Vec<i64> = heads.iter().map(|h| h.3).chain(insurance.values().copied()).collect();
+            accounts.sort_unstable();
+            accounts.dedup();
+            accounts.retain(|a| !self.accounts.contains_key(a));
+            if !accounts.is_empty() {
+                let sql = format!(
+                    "SELECT account_id, account_number, ar_kind, currency, status, payment_terms, balance_minor, credit_minor FROM account \
+                     WHERE org_id = $1 AND account_id IN ({})",
+                    placeholders(2, accounts.len())
+                );
+                let mut q = sqlx::query(&sql).bind(org_id);
+                for a in &accounts {
+                    q = q.bind(*a);
+                }
+                for row in q.fetch_all(&mut *conn).await? {
+                    let a = crate::ops::account_from_row(&row)?;
+                    self.accounts.insert(a.account_id, a);
+                }
+            }
+            for (claim_id, number, status, account_id, patient_name, payer_code, appeal_days, primary) in heads {
+                self.known.insert(
+                    number.clone(),
+                    KnownClaim {
+                        claim_id,
+                        number,
+                        status,
+                        account_id,
+                        patient_name,
+                        payer_code,
+                        appeal_days,
+                        primary,
+                        lines: lines.remove(&claim_id).unwrap_or_default(),
+                        insurance_account: insurance.get(&claim_id).copied(),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The claim as the books are now: read again, after the batch is
+    /// written, if this work has posted to it.
+    async fn claim(&mut self, conn: &mut AnyConnection, org_id: i64, number: &str) -> Result<Option<KnownClaim>> {
+        let stale = self.known.get(number).is_some_and(|k| self.posted.contains(&k.claim_id));
+        if stale {
+            self.flush(conn, org_id).await?;
+            self.known.remove(number);
+            self.learn(conn, org_id, &[number.to_string()]).await?;
+        }
+        Ok(self.known.get(number).cloned())
+    }
+
+    async fn account(&mut self, store: &Store, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<AccountRow> {
+        if let Some(a) = self.accounts.get(&account_id) {
+            return Ok(a.clone());
+        }
+        let a = store.account_by_id(conn, org_id, account_id).await?;
+        self.accounts.insert(account_id, a.clone());
+        Ok(a)
+    }
+
+    /// Writes what is waiting: the batch, then the claims' new statuses.
+    async fn flush(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        self.batch.flush(conn, org_id).await?;
+        let statuses = std::mem::take(&mut self.statuses);
+        let now = now_text();
+        for chunk in statuses.chunks(200) {
+            let mut args = AnyArguments::default();
+            let mut values = Vec::with_capacity(chunk.len());
+            args.add(org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut n = 1;
+            for (claim_id, status, note, payer_number) in chunk {
+                values.push(format!("(${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5));
+                n += 5;
+                for added in [
+                    args.add(*claim_id),
+                    args.add(status.to_string()),
+                    args.add(note.clone()),
+                    args.add(payer_number.clone()),
+                    args.add(now.clone()),
+                ] {
+                    added.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                }
+            }
+            let sql = format!(
+                "UPDATE claim SET status = v.column2, status_reason = v.column3, \
+                 payer_claim_number = CASE WHEN claim.payer_claim_number = '' THEN v.column4 ELSE claim.payer_claim_number END, updated_at = v.column5 \
+                 FROM (VALUES {}) AS v WHERE claim.org_id = $1 AND claim.claim_id = v.column1",
+                values.join(", ")
+            );
+            sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn maybe_flush(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        if self.batch.row_count() >= Self::FLUSH_ROWS {
+            self.flush(conn, org_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes everything and returns the ids not used.
+    async fn finish(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        self.flush(conn, org_id).await?;
+        self.ids.give_back(conn, org_id).await
+    }
+}
+
+/// `$first, $first+1, ...`: `count` numbered placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 enum Decision {
@@ -207,7 +482,9 @@ impl Store {
                     ),
                 ));
             }
-            outcomes.push(self.post_remittance(conn, org, cmd, r, cur, today, &actor.name).await?);
+            let mut work = EraWork::default();
+            outcomes.push(self.post_remittance(conn, org, cmd, r, cur, today, &actor.name, &mut work).await?);
+            work.finish(conn, org.org_id).await?;
         }
         if !commit {
             // Dropped without commit: the preview writes nothing.
@@ -237,6 +514,7 @@ impl Store {
         cur: Currency,
         today: Date,
         actor: &str,
+        work: &mut EraWork,
     ) -> Result<RemitOutcome> {
         let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
         let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
@@ -283,13 +561,28 @@ impl Store {
             claims: Vec::new(),
         };
         let mut held_minor = 0i64;
+        let numbers: Vec<String> = r
+            .claims
+            .iter()
+            .filter(|c| c.status != "22")
+            .map(|c| c.claim_number.trim().to_ascii_uppercase())
+            .collect();
+        work.learn(conn, org.org_id, &numbers).await?;
         for (seq, c) in r.claims.iter().enumerate() {
+            work.maybe_flush(conn, org.org_id).await?;
             let decision = if c.status == "22" {
-                match self.reverse_claim(conn, org, r, c, paid_on, cur).await? {
+                // A reversal reads the posting it undoes: the books must be written first.
+                work.flush(conn, org.org_id).await?;
+                let reversed = self.reverse_claim(conn, org, r, c, paid_on, cur).await?;
+                if let Some(known) = work.known.get(&c.claim_number.trim().to_ascii_uppercase()) {
+                    work.posted.insert(known.claim_id);
+                }
+                match reversed {
                     Ok((claim_id, number, entry_id)) => {
                         outcome.posted += 1;
+                        work.posted.insert(claim_id);
                         self.record_remit_claim(
-                            conn,
+                            &mut work.batch,
                             org.org_id,
                             remittance_id,
                             seq,
@@ -301,10 +594,8 @@ impl Store {
                             0,
                             0,
                             None,
-                        )
-                        .await?;
-                        self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &vec![None; c.lines.len()])
-                            .await?;
+                        );
+                        self.record_adjudication(&mut work.batch, org.org_id, remittance_id, seq as i64 + 1, c, &vec![None; c.lines.len()]);
                         outcome.claims.push(RemittedClaim {
                             their_claim_number: c.claim_number.clone(),
                             claim_number: Some(number),
@@ -320,7 +611,7 @@ impl Store {
                     Err(exception) => exception,
                 }
             } else {
-                self.decide(conn, org.org_id, c).await?
+                self.decide(conn, org.org_id, c, work).await?
             };
             let mut svc_lines: Vec<Option<i64>> = vec![None; c.lines.len()];
             let mut suspense_entry = None;
@@ -333,7 +624,7 @@ impl Store {
                     outcome.exceptions += 1;
                     if c.paid.amount_minor() != 0 {
                         // Received all the same: held in suspense until a person matches it.
-                        suspense_entry = Some(self.hold_in_suspense(conn, org, r, c, paid_on, cur).await?);
+                        suspense_entry = Some(self.hold_in_suspense(conn, org, r, c, paid_on, cur, work).await?);
                         held_minor += c.paid.amount_minor();
                     }
                     (None, claim_id, claim_number, "exception".to_string(), reason, 0, 0, false)
@@ -341,7 +632,7 @@ impl Store {
                 Decision::Post(to_post) => {
                     outcome.posted += 1;
                     let done = self
-                        .post_decided(conn, org, r, c, remittance_id, seq, paid_on, cur, actor, Funding::Cash, to_post)
+                        .post_decided(conn, org, r, c, remittance_id, seq, paid_on, cur, actor, Funding::Cash, to_post, work)
                         .await?;
                     svc_lines = done.svc_lines;
                     (
@@ -358,7 +649,7 @@ impl Store {
             };
             let label = if posted { "posted" } else { "exception" };
             self.record_remit_claim(
-                conn,
+                &mut work.batch,
                 org.org_id,
                 remittance_id,
                 seq,
@@ -370,9 +661,8 @@ impl Store {
                 written_down_total,
                 patient_total,
                 suspense_entry,
-            )
-            .await?;
-            self.record_adjudication(conn, org.org_id, remittance_id, seq as i64 + 1, c, &svc_lines).await?;
+            );
+            self.record_adjudication(&mut work.batch, org.org_id, remittance_id, seq as i64 + 1, c, &svc_lines);
             outcome.claims.push(RemittedClaim {
                 their_claim_number: c.claim_number.clone(),
                 claim_number,
@@ -385,8 +675,10 @@ impl Store {
             });
         }
         outcome.held_in_suspense = fmt(held_minor, cur);
+        // The provider-level adjustments find the payer's account from the claims just recorded.
+        work.flush(conn, org.org_id).await?;
         if !r.provider_adjustments.is_empty() {
-            let total = self.post_provider_adjustments(conn, org, r, remittance_id, paid_on, cur).await?;
+            let total = self.post_provider_adjustments(conn, org, r, remittance_id, paid_on, cur, work).await?;
             outcome.provider_adjustments = fmt(total, cur);
         }
         Ok(outcome)
@@ -402,6 +694,7 @@ impl Store {
         c: &ClaimPayment,
         paid_on: Date,
         cur: Currency,
+        work: &mut EraWork,
     ) -> Result<i64> {
         let entry = era_held_in_suspense(
             paid_on,
@@ -409,10 +702,8 @@ impl Store {
             c.paid.amount_minor(),
             &format!("ERA {}: payment for claim {} held until it is matched", r.trace, c.claim_number),
         )?;
-        let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
-        let mut batch = Batch::default();
-        batch.add_entry(org.org_id, entry_id, None, &entry, &now_text());
-        batch.flush(conn, org.org_id).await?;
+        let entry_id = work.ids.take(conn, org.org_id, "entry", 1).await?;
+        work.batch.add_entry(org.org_id, entry_id, None, &entry, &now_text());
         Ok(entry_id)
     }
 
@@ -427,6 +718,7 @@ impl Store {
         remittance_id: i64,
         paid_on: Date,
         cur: Currency,
+        work: &mut EraWork,
     ) -> Result<i64> {
         // The payer's receivable account, from any primary claim this ERA answered.
         let payer_account: Option<i64> = sqlx::query(
@@ -463,7 +755,7 @@ impl Store {
                 &levels,
                 &format!("ERA {} provider-level adjustments: {}", r.trace, said.join("; ")),
             )?;
-            let id = next_ids(conn, org.org_id, "entry", 1).await?;
+            let id = work.ids.take(conn, org.org_id, "entry", 1).await?;
             batch.add_entry(org.org_id, id, payer_account, &entry, &now_text());
             Some(id)
         } else {
@@ -511,6 +803,7 @@ impl Store {
         actor: &str,
         funding: Funding,
         p: ToPost,
+        work: &mut EraWork,
     ) -> Result<Posted> {
         let mut svc_lines: Vec<Option<i64>> = vec![None; c.lines.len()];
         for (i, svc) in p.line_svc.iter().enumerate() {
@@ -532,9 +825,12 @@ impl Store {
                 &p.lines,
                 cur,
                 funding,
+                p.insurance_account,
+                work,
             )
             .await?;
-        self.note_underpayments(conn, org.org_id, remittance_id, p.claim_id, &p.payer_code, &p.lines, &p.coded)
+        work.posted.insert(p.claim_id);
+        self.note_underpayments(conn, org.org_id, remittance_id, p.claim_id, &p.payer_code, &p.lines, &p.coded, work)
             .await?;
         let held = Held {
             remittance_id,
@@ -543,9 +839,9 @@ impl Store {
             denied_on: paid_on,
             appeal_days: p.appeal_days,
         };
-        self.hold_denials(conn, org.org_id, &held, c, &p.lines, &p.coded, &p.denied, &p.line_svc, actor)
+        self.hold_denials(conn, org.org_id, &held, c, &p.lines, &p.coded, &p.denied, &p.line_svc, actor, work)
             .await?;
-        let status = self.settle_after_remit(conn, org.org_id, p.claim_id, c, &r.trace, cur).await?;
+        let status = self.settle_after_remit(conn, org.org_id, &p, c, &r.trace, cur, work).await?;
         Ok(Posted {
             entry_id,
             claim_id: p.claim_id,
@@ -671,7 +967,9 @@ impl Store {
                     ));
                 }
                 c.claim_number = number.clone();
-                let to_post = match self.decide(conn, org.org_id, &c).await? {
+                let mut work = EraWork::default();
+                work.learn(conn, org.org_id, std::slice::from_ref(&number)).await?;
+                let to_post = match self.decide(conn, org.org_id, &c, &mut work).await? {
                     Decision::Post(p) => p,
                     Decision::Exception { reason, .. } => return Err(bad("claim_number", reason)),
                 };
@@ -679,8 +977,22 @@ impl Store {
                 let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
                 let seq = cmd.seq as usize - 1;
                 let done = self
-                    .post_decided(conn, org, &r, &c, cmd.remittance_id, seq, paid_on, cur, &actor.name, funding, to_post)
+                    .post_decided(
+                        conn,
+                        org,
+                        &r,
+                        &c,
+                        cmd.remittance_id,
+                        seq,
+                        paid_on,
+                        cur,
+                        &actor.name,
+                        funding,
+                        to_post,
+                        &mut work,
+                    )
                     .await?;
+                work.finish(conn, org.org_id).await?;
                 sqlx::query(
                     "UPDATE remittance_claim SET outcome = 'posted', claim_id = $4, entry_id = $5, written_down_minor = $6, patient_minor = $7, \
                  resolution = $8, resolved_by = $9, resolved_at = $10 WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 AND outcome = 'exception'",
@@ -725,16 +1037,7 @@ impl Store {
 
     /// Keeps what the ERA said line by line (SVC, CAS, LQ), for the EOB and
     /// for the secondary claim's 2320/2430 loops.
-    async fn record_adjudication(
-        &self,
-        conn: &mut AnyConnection,
-        org_id: i64,
-        remittance_id: i64,
-        seq: i64,
-        c: &ClaimPayment,
-        svc_lines: &[Option<i64>],
-    ) -> Result<()> {
-        let mut batch = Batch::default();
+    fn record_adjudication(&self, batch: &mut Batch, org_id: i64, remittance_id: i64, seq: i64, c: &ClaimPayment, svc_lines: &[Option<i64>]) {
         let adjustment = |batch: &mut Batch, line_seq: i64, n: usize, a: &settle_x12::remit::Adjustment| {
             batch.add(
                 &batch::REMITTANCE_ADJUSTMENT,
@@ -752,7 +1055,7 @@ impl Store {
             );
         };
         for (n, a) in c.adjustments.iter().enumerate() {
-            adjustment(&mut batch, 0, n, a);
+            adjustment(batch, 0, n, a);
         }
         for (i, line) in c.lines.iter().enumerate() {
             let line_seq = i as i64 + 1;
@@ -774,10 +1077,9 @@ impl Store {
                 ],
             );
             for (n, a) in line.adjustments.iter().enumerate() {
-                adjustment(&mut batch, line_seq, n, a);
+                adjustment(batch, line_seq, n, a);
             }
         }
-        batch.flush(conn, org_id).await
     }
 
     /// A denial row for each line the payer denied, with the reasons (its
@@ -795,12 +1097,14 @@ impl Store {
         denied: &[i64],
         line_svc: &[Option<usize>],
         actor: &str,
+        work: &mut EraWork,
     ) -> Result<()> {
         let count = denied.iter().filter(|d| **d > 0).count() as i64;
         if count == 0 {
             return Ok(());
         }
-        let mut next = next_ids(conn, org_id, "denial", count).await?;
+        work.denied.insert(held.claim_id);
+        let mut next = work.ids.take(conn, org_id, "denial", count).await?;
         let appeal_by = held.denied_on.checked_add(jiff::ToSpan::days(held.appeal_days)).unwrap_or(held.denied_on);
         let now = now_text();
         for (i, amount) in denied.iter().enumerate() {
@@ -819,27 +1123,28 @@ impl Store {
             let mut remarks: Vec<String> = svc.map(|s| s.remarks.clone()).unwrap_or_default();
             remarks.extend(c.remarks.iter().cloned());
             let next_step = settle_domain::carc::next_step(codes);
-            sqlx::query(
-                "INSERT INTO denial (org_id, denial_id, claim_id, remittance_id, seq, claim_line_no, item_id, amount_minor, reasons, remarks, next_step, \
-                 denied_on, appeal_by, status, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', '', $14, $15)",
-            )
-            .bind(org_id)
-            .bind(next)
-            .bind(held.claim_id)
-            .bind(held.remittance_id)
-            .bind(held.seq)
-            .bind(coded[i].0)
-            .bind(lines[i].0.item_id)
-            .bind(*amount)
-            .bind(reasons.join(" "))
-            .bind(remarks.join(" "))
-            .bind(next_step.as_str())
-            .bind(held.denied_on.to_string())
-            .bind(appeal_by.to_string())
-            .bind(actor)
-            .bind(&now)
-            .execute(&mut *conn)
-            .await?;
+            work.batch.add(
+                &batch::DENIAL,
+                vec![
+                    org_id.into(),
+                    next.into(),
+                    held.claim_id.into(),
+                    held.remittance_id.into(),
+                    held.seq.into(),
+                    Some(coded[i].0).into(),
+                    Some(lines[i].0.item_id).into(),
+                    (*amount).into(),
+                    reasons.join(" ").into(),
+                    remarks.join(" ").into(),
+                    next_step.as_str().into(),
+                    held.denied_on.to_string().into(),
+                    appeal_by.to_string().into(),
+                    "open".into(),
+                    "".into(),
+                    actor.into(),
+                    now.clone().into(),
+                ],
+            );
             next += 1;
         }
         Ok(())
@@ -857,7 +1162,27 @@ impl Store {
         payer_code: &str,
         lines: &[(ChargedLine, LineAnswer)],
         coded: &[(i64, String, String, String, i64)],
+        work: &mut EraWork,
     ) -> Result<()> {
+        if coded.is_empty() {
+            return Ok(());
+        }
+        let has_schedule = match work.fee_payers.get(payer_code) {
+            Some(has) => *has,
+            None => {
+                let has = sqlx::query("SELECT 1 FROM fee_schedule_entry WHERE org_id = $1 AND schedule = $2 LIMIT 1")
+                    .bind(org_id)
+                    .bind(payer_code)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .is_some();
+                work.fee_payers.insert(payer_code.to_string(), has);
+                has
+            }
+        };
+        if !has_schedule {
+            return Ok(());
+        }
         for ((_, answer), (line_no, code, modifier, date, units)) in lines.iter().zip(coded) {
             if answer.paid == 0 && answer.patient == 0 {
                 continue; // a denial, not an underpayment
@@ -869,22 +1194,21 @@ impl Store {
             let allowed = fee.amount_minor().saturating_mul((*units).max(1));
             let got = answer.paid + answer.patient;
             if got < allowed {
-                sqlx::query(
-                    "INSERT INTO underpayment (org_id, remittance_id, claim_id, line_no, procedure_code, allowed_minor, paid_minor, patient_minor, short_minor, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(org_id)
-                .bind(remittance_id)
-                .bind(claim_id)
-                .bind(line_no)
-                .bind(code)
-                .bind(allowed)
-                .bind(answer.paid)
-                .bind(answer.patient)
-                .bind(allowed - got)
-                .bind(now_text())
-                .execute(&mut *conn)
-                .await?;
+                work.batch.add(
+                    &batch::UNDERPAYMENT,
+                    vec![
+                        org_id.into(),
+                        remittance_id.into(),
+                        claim_id.into(),
+                        (*line_no).into(),
+                        code.clone().into(),
+                        allowed.into(),
+                        answer.paid.into(),
+                        answer.patient.into(),
+                        (allowed - got).into(),
+                        now_text().into(),
+                    ],
+                );
             }
         }
         Ok(())
@@ -921,9 +1245,10 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn record_remit_claim(
+    #[allow(clippy::too_many_arguments)]
+    fn record_remit_claim(
         &self,
-        conn: &mut AnyConnection,
+        batch: &mut Batch,
         org_id: i64,
         remittance_id: i64,
         seq: usize,
@@ -935,34 +1260,32 @@ impl Store {
         written_down: i64,
         patient: i64,
         suspense_entry_id: Option<i64>,
-    ) -> Result<()> {
+    ) {
         let adjustments: Vec<String> = c
             .all_adjustments()
             .map(|a| format!("{}-{} {}", a.group, a.reason, a.amount.to_decimal_string()))
             .collect();
-        sqlx::query(
-            "INSERT INTO remittance_claim (org_id, remittance_id, seq, claim_id, their_claim_number, status_code, charge_minor, paid_minor, written_down_minor, \
-             patient_minor, entry_id, outcome, reason, adjustments, remarks, suspense_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(org_id)
-        .bind(remittance_id)
-        .bind(seq as i64 + 1)
-        .bind(claim_id)
-        .bind(&c.claim_number)
-        .bind(&c.status)
-        .bind(c.charge.amount_minor())
-        .bind(c.paid.amount_minor())
-        .bind(written_down)
-        .bind(patient)
-        .bind(entry_id)
-        .bind(outcome)
-        .bind(reason)
-        .bind(adjustments.join(" "))
-        .bind(c.remarks.join(" "))
-        .bind(suspense_entry_id)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        batch.add(
+            &batch::REMITTANCE_CLAIM,
+            vec![
+                org_id.into(),
+                remittance_id.into(),
+                (seq as i64 + 1).into(),
+                claim_id.into(),
+                c.claim_number.clone().into(),
+                c.status.clone().into(),
+                c.charge.amount_minor().into(),
+                c.paid.amount_minor().into(),
+                written_down.into(),
+                patient.into(),
+                entry_id.into(),
+                outcome.into(),
+                reason.into(),
+                adjustments.join(" ").into(),
+                c.remarks.join(" ").into(),
+                suspense_entry_id.into(),
+            ],
+        );
     }
 
     /// A reversal (CLP02 22) undoes the claim's last posted remittance with
@@ -1175,7 +1498,7 @@ impl Store {
     }
 
     /// Matches a claim payment to a claim and its lines and decides each line's answer.
-    async fn decide(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment) -> Result<Decision> {
+    async fn decide(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment, work: &mut EraWork) -> Result<Decision> {
         let exception = |claim_id: Option<i64>, number: Option<String>, reason: String| Decision::Exception {
             claim_id,
             claim_number: number,
@@ -1188,24 +1511,14 @@ impl Store {
                 "a reversal (CLP02 22): reversals are not posted automatically yet".into(),
             ));
         }
-        let row = sqlx::query(
-            "SELECT c.claim_id, c.claim_number, c.status, c.account_id, p.name, c.frequency, y.payer_code, y.appeal_days, c.primary_claim_id FROM claim c \
-             JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
-             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
-             WHERE c.org_id = $1 AND c.claim_number = $2",
-        )
-        .bind(org_id)
-        .bind(c.claim_number.trim().to_ascii_uppercase())
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(row) = row else {
+        let Some(known) = work.claim(conn, org_id, &c.claim_number.trim().to_ascii_uppercase()).await? else {
             return Ok(exception(
                 None,
                 None,
                 format!("no claim {} in Settle (CLP01, segment {})", c.claim_number, c.segment_number),
             ));
         };
-        let (claim_id, number, status): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let (claim_id, number, status) = (known.claim_id, known.number.clone(), known.status.clone());
         if !matches!(status.as_str(), "submitted" | "accepted" | "partially_paid" | "denied") {
             return Ok(exception(
                 Some(claim_id),
@@ -1213,30 +1526,12 @@ impl Store {
                 format!("claim {number} is {status}; only a claim the payer has and has not paid in full takes a payment"),
             ));
         }
-        if let Some(primary) = row.try_get::<Option<i64>, _>(8)? {
-            return self.decide_secondary(conn, org_id, c, &row, primary).await;
+        if let Some(primary) = known.primary {
+            // It pays the patient's share of the primary: read that as the books have it now.
+            work.flush(conn, org_id).await?;
+            return self.decide_secondary(conn, org_id, c, &known, primary).await;
         }
-        let lines = sqlx::query(
-            "SELECT l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor, l.units FROM claim_line l \
-             JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
-        )
-        .bind(org_id)
-        .bind(claim_id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|l| {
-            Ok(ClaimLineRow {
-                line_no: l.try_get(0)?,
-                units: l.try_get(6)?,
-                procedure: l.try_get(1)?,
-                modifiers: l.try_get::<String, _>(2)?.split_whitespace().map(str::to_string).collect(),
-                date: l.try_get::<String, _>(3)?.replace('-', ""),
-                item_id: l.try_get(4)?,
-                balance: l.try_get(5)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        let lines = known.lines.clone();
         if lines.is_empty() {
             return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number} has no charged lines")));
         }
@@ -1313,8 +1608,12 @@ impl Store {
         Ok(Decision::Post(ToPost {
             claim_id,
             claim_number: number,
-            patient_account: row.try_get(3)?,
-            patient_name: row.try_get(4)?,
+            patient_account: known.account_id,
+            patient_name: known.patient_name.clone(),
+            insurance_account: known
+                .insurance_account
+                .ok_or_else(|| StoreError::Corrupt("charged lines without an account".into()))?,
+            secondary: false,
             lines: charged.into_iter().zip(answers).collect(),
             coded: lines
                 .iter()
@@ -1328,10 +1627,10 @@ impl Store {
                     )
                 })
                 .collect(),
-            payer_code: row.try_get(6)?,
+            payer_code: known.payer_code.clone(),
             denied,
             line_svc,
-            appeal_days: row.try_get(7)?,
+            appeal_days: known.appeal_days,
         }))
     }
 
@@ -1339,8 +1638,8 @@ impl Store {
     /// primary claim: its payment applied to the share items in order, its
     /// own write-downs (reason 23, the prior payer's part, aside) taken off
     /// what is left, and the rest still the patient's.
-    async fn decide_secondary(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment, row: &sqlx::any::AnyRow, primary: i64) -> Result<Decision> {
-        let (claim_id, number): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+    async fn decide_secondary(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment, known: &KnownClaim, primary: i64) -> Result<Decision> {
+        let (claim_id, number) = (known.claim_id, known.number.clone());
         let items = sqlx::query(
             "SELECT o.item_id, o.balance_minor FROM open_item o JOIN claim p ON p.org_id = o.org_id AND p.claim_id = $2 \
              WHERE o.org_id = $1 AND o.kind = 'patient_share' AND o.reference LIKE p.claim_number || '-PR-%' AND o.balance_minor > 0 ORDER BY o.item_id",
@@ -1391,14 +1690,17 @@ impl Store {
         Ok(Decision::Post(ToPost {
             claim_id,
             claim_number: number,
-            patient_account: row.try_get(3)?,
-            patient_name: row.try_get(4)?,
+            patient_account: known.account_id,
+            patient_name: known.patient_name.clone(),
+            // The share is on the patient's own account.
+            insurance_account: known.account_id,
+            secondary: true,
             lines: charged.into_iter().zip(answers).collect(),
             coded: Vec::new(),
-            payer_code: row.try_get(6)?,
+            payer_code: known.payer_code.clone(),
             denied: vec![0; count],
             line_svc: vec![None; count],
-            appeal_days: row.try_get(7)?,
+            appeal_days: known.appeal_days,
         }))
     }
 
@@ -1417,25 +1719,20 @@ impl Store {
         lines: &[(ChargedLine, LineAnswer)],
         cur: Currency,
         funding: Funding,
+        insurance_account: i64,
+        work: &mut EraWork,
     ) -> Result<Option<i64>> {
         if lines.iter().all(|(_, a)| a.total() == 0) {
             // Denied in full: nothing moves; the denial is held open.
             return Ok(None);
         }
-        let first_item = lines.first().map(|(l, _)| l.item_id).ok_or_else(|| StoreError::Corrupt("no lines".into()))?;
-        let insurance_account: i64 = sqlx::query("SELECT account_id FROM open_item WHERE org_id = $1 AND item_id = $2")
-            .bind(org.org_id)
-            .bind(first_item)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        let insurance = self.account_by_id(conn, org.org_id, insurance_account).await?;
-        let patient = self.account_by_id(conn, org.org_id, patient_account).await?;
+        let insurance = work.account(self, conn, org.org_id, insurance_account).await?.receivable();
+        let patient = work.account(self, conn, org.org_id, patient_account).await?.receivable();
         let paid: i64 = lines.iter().map(|(_, a)| a.paid).sum();
         let share: i64 = lines.iter().map(|(_, a)| a.patient).sum();
-        let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
+        let entry_id = work.ids.take(conn, org.org_id, "entry", 1).await?;
         let patient_item = if share > 0 {
-            Some(next_ids(conn, org.org_id, "item", 1).await?)
+            Some(work.ids.take(conn, org.org_id, "item", 1).await?)
         } else {
             None
         };
@@ -1444,16 +1741,16 @@ impl Store {
             cur,
             funding,
             // The payer's own account; for a secondary claim, the patient's (its share is paid there).
-            insurance.receivable(),
+            insurance,
             lines,
-            patient_item.map(|id| (patient.receivable(), id)),
+            patient_item.map(|id| (patient, id)),
             &format!("ERA {} for claim {claim_number}: {}", r.trace, c.status_meaning()),
         )?;
         let now = now_text();
-        let mut batch = Batch::default();
+        let batch = &mut work.batch;
         batch.add_entry(org.org_id, entry_id, Some(insurance.account_id), &entry, &now);
         let payment_id = if paid > 0 {
-            let id = next_ids(conn, org.org_id, "payment", 1).await?;
+            let id = work.ids.take(conn, org.org_id, "payment", 1).await?;
             batch.add(
                 &batch::PAYMENT,
                 vec![
@@ -1485,8 +1782,9 @@ impl Store {
         // Ids for every allocation and adjustment row, one counter update each.
         let allocations = lines.iter().map(|(_, a)| i64::from(a.paid != 0) + i64::from(a.patient != 0)).sum::<i64>();
         let adjustments = lines.iter().filter(|(_, a)| a.written_down != 0).count() as i64;
-        let mut next_allocation = next_ids(conn, org.org_id, "allocation", allocations.max(1)).await?;
-        let mut next_adjustment = next_ids(conn, org.org_id, "adjustment", adjustments.max(1)).await?;
+        let mut next_allocation = work.ids.take(conn, org.org_id, "allocation", allocations).await?;
+        let mut next_adjustment = work.ids.take(conn, org.org_id, "adjustment", adjustments).await?;
+        let batch = &mut work.batch;
         for (line, answer) in lines {
             for (amount, source) in [(answer.paid, "payment"), (answer.patient, "patient share")] {
                 if amount == 0 {
@@ -1568,21 +1866,30 @@ impl Store {
             );
             batch.change_account(patient.account_id, share, 0);
         }
-        batch.flush(conn, org.org_id).await?;
         Ok(Some(entry_id))
     }
 
-    /// The claim's status after a payment: denied, paid or partially paid.
-    async fn settle_after_remit(&self, conn: &mut AnyConnection, org_id: i64, claim_id: i64, c: &ClaimPayment, trace: &str, cur: Currency) -> Result<String> {
-        let owed: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) FROM claim_line l JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
-             WHERE l.org_id = $1 AND l.claim_id = $2",
-        )
-        .bind(org_id)
-        .bind(claim_id)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    /// The claim's status after a payment: denied, paid or partially paid;
+    /// decided from what this posting left on its lines, and written with
+    /// the batch.
+    #[allow(clippy::too_many_arguments)]
+    async fn settle_after_remit(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        p: &ToPost,
+        c: &ClaimPayment,
+        trace: &str,
+        cur: Currency,
+        work: &mut EraWork,
+    ) -> Result<String> {
+        // A secondary claim adds no charge: it owes nothing of its own after.
+        let left: Vec<(i64, i64)> = if p.secondary {
+            Vec::new()
+        } else {
+            p.lines.iter().map(|(l, a)| (l.item_id, l.balance_minor - a.total())).collect()
+        };
+        let owed: i64 = left.iter().map(|(_, b)| b).sum();
         let status = if c.status == "4" || (c.paid.amount_minor() == 0 && owed > 0) {
             ClaimStatus::Denied
         } else if owed == 0 {
@@ -1590,25 +1897,25 @@ impl Store {
         } else {
             ClaimStatus::PartiallyPaid
         };
-        if !c.payer_claim_number.is_empty() {
-            sqlx::query("UPDATE claim SET payer_claim_number = $3 WHERE org_id = $1 AND claim_id = $2 AND payer_claim_number = ''")
-                .bind(org_id)
-                .bind(claim_id)
-                .bind(&c.payer_claim_number)
-                .execute(&mut *conn)
-                .await?;
-        }
         // Earlier denials the payer has now paid (their line owes nothing) are resolved.
-        sqlx::query(
-            "UPDATE denial SET status = 'resolved', note = $3, updated_at = $4 WHERE org_id = $1 AND claim_id = $2 AND status IN ('open', 'appealed') \
-             AND item_id IN (SELECT item_id FROM open_item WHERE org_id = $1 AND balance_minor = 0)",
-        )
-        .bind(org_id)
-        .bind(claim_id)
-        .bind(format!("paid by ERA {trace}"))
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
+        let paid_off: Vec<i64> = left.iter().filter(|(_, b)| *b == 0).map(|(item, _)| *item).collect();
+        if work.denied.contains(&p.claim_id) && !paid_off.is_empty() {
+            work.flush(conn, org_id).await?;
+            let sql = format!(
+                "UPDATE denial SET status = 'resolved', note = $3, updated_at = $4 WHERE org_id = $1 AND claim_id = $2 AND status IN ('open', 'appealed') \
+                 AND item_id IN ({})",
+                placeholders(5, paid_off.len())
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(org_id)
+                .bind(p.claim_id)
+                .bind(format!("paid by ERA {trace}"))
+                .bind(now_text());
+            for item in &paid_off {
+                q = q.bind(*item);
+            }
+            q.execute(&mut *conn).await?;
+        }
         let codes: Vec<String> = c.all_adjustments().map(|a| format!("{}-{}", a.group, a.reason)).collect();
         let note = format!(
             "ERA {trace}: {}; paid {}{}; the payer still owes {}",
@@ -1621,7 +1928,29 @@ impl Store {
             },
             Money::from_minor(owed, cur)
         );
-        crate::claim_ops::set_status_keep_findings(conn, org_id, claim_id, status, &note).await?;
+        let seq = match work.next_event.get(&p.claim_id) {
+            Some(seq) => *seq,
+            None => sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id = $2")
+                .bind(org_id)
+                .bind(p.claim_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?,
+        };
+        work.next_event.insert(p.claim_id, seq + 1);
+        work.batch.add(
+            &batch::CLAIM_EVENT,
+            vec![
+                org_id.into(),
+                p.claim_id.into(),
+                seq.into(),
+                status.as_str().into(),
+                note.clone().into(),
+                current_actor().name.into(),
+                now_text().into(),
+            ],
+        );
+        work.statuses.push((p.claim_id, status.as_str(), note, c.payer_claim_number.clone()));
         Ok(status.as_str().to_string())
     }
 }

@@ -56,9 +56,11 @@ const CHECKS: &[(&str, &str)] = &[
     ),
     (
         "account balance equals the sum of its items",
-        "SELECT 'account ' || a.account_number, CAST(COALESCE(SUM(i.balance_minor), 0) AS BIGINT), a.balance_minor FROM account a \
-         LEFT JOIN open_item i ON i.org_id = a.org_id AND i.account_id = a.account_id WHERE a.org_id = $1 \
-         GROUP BY a.account_id, a.account_number, a.balance_minor HAVING COALESCE(SUM(i.balance_minor), 0) <> a.balance_minor",
+        // The items are summed once by account, then joined: a join per account
+        // let SQLite walk the organisation's items once for every account.
+        "SELECT 'account ' || a.account_number, CAST(COALESCE(s.total, 0) AS BIGINT), a.balance_minor FROM account a \
+         LEFT JOIN (SELECT account_id, SUM(balance_minor) AS total FROM open_item WHERE org_id = $1 GROUP BY account_id) s ON s.account_id = a.account_id \
+         WHERE a.org_id = $1 AND COALESCE(s.total, 0) <> a.balance_minor",
     ),
     (
         "account credit equals its unapplied-cash postings",

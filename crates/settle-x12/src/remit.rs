@@ -347,12 +347,11 @@ fn read_set(st: &Segment, segments: &[Segment], amounts: &Amounts) -> Remittance
             _ => {}
         }
     }
-    // Balancing.
-    let by_number = |n: usize| segments.iter().find(|s| s.number == n);
+    // Balancing. A segment is looked up only to name it in a problem (a
+    // search each time would make a large ERA quadratic).
+    let by_number = |n: usize| segments.iter().find(|s| s.number == n).unwrap_or(st);
     for c in &r.claims {
-        let clp = by_number(c.segment_number).unwrap_or(st);
         for (n, line) in c.lines.iter().enumerate() {
-            let svc = by_number(line.segment_number).unwrap_or(st);
             let shown = if line.procedure.is_empty() {
                 "with no code".to_string()
             } else {
@@ -362,7 +361,7 @@ fn read_set(st: &Segment, segments: &[Segment], amounts: &Amounts) -> Remittance
             let owed = Money::from_minor(line.charge.amount_minor() - line.paid.amount_minor(), cur);
             if owed != adjusted {
                 problems.push(problem(
-                    svc,
+                    by_number(line.segment_number),
                     None,
                     format!(
                         "claim {} line {} ({shown}): charge {} less payment {} is {owed}, but its adjustments add up to {adjusted}",
@@ -378,7 +377,7 @@ fn read_set(st: &Segment, segments: &[Segment], amounts: &Amounts) -> Remittance
         let owed = Money::from_minor(c.charge.amount_minor() - c.paid.amount_minor(), cur);
         if owed != adjusted {
             problems.push(problem(
-                clp,
+                by_number(c.segment_number),
                 None,
                 format!(
                     "claim {}: charge {} less payment {} is {owed}, but the claim's and its lines' adjustments add up to {adjusted}",
