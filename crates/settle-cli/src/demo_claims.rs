@@ -154,6 +154,22 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
             }
         }
     }
+    if payer == "MCRB1" {
+        // A claim number Medicare keyed wrong: its 40.00 waits in suspense on the
+        // exception list until someone matches it. And interest for paying late (PLB L6).
+        s.push(format!("LX*{}", claims.len() + 1));
+        s.push(format!("CLP*CLM-00X042*1*80.00*40.00**12*DEMO{control}9999"));
+        s.push("SVC*HC:99213*80.00*40.00".into());
+        s.push(format!("DTM*472*{d}"));
+        s.push("CAS*CO*45*40.00".into());
+        total += 4_000;
+        s.push(format!("PLB*1234567893*{d}*L6*-3.27"));
+        total += 327;
+    } else {
+        // Aetna recoups an overpayment from an earlier year out of this payment (PLB WO).
+        s.push(format!("PLB*1234567893*{d}*WO:OVP-2025-0113*15.00"));
+        total -= 1_500;
+    }
     s[1] = format!("BPR*I*{}*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*999888777*DA*654321*{d}", m(total));
     let count = s.len() + 1;
     format!(
@@ -525,6 +541,17 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             )
             .await?;
     }
+    // Medicare's patients with a Blue Cross supplement: the supplement is billed
+    // next, with Medicare's answer in the claim; their statements wait for it.
+    let mut secondaries = 0;
+    for due in store.secondaries_due(org).await?.into_iter().take(4) {
+        let cmd = settle_store::claim_ops::BillSecondary {
+            claim_number: due.claim_number,
+        };
+        if store.bill_secondary(org, &cmd, as_of).await.is_ok() {
+            secondaries += 1;
+        }
+    }
     // Statements for what the ERAs left to patients.
     let statements = store
         .run_statements(
@@ -633,7 +660,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     }
     let counts = store.claim_counts(org).await?;
     Ok(format!(
-        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA (one reversed and paid again), {ready} new ready to send; {} patient statement(s) for {}; by status: {}",
+        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA (one reversed and paid again, one left in suspense on the exception list), {secondaries} secondary claim(s) billed, {ready} new ready to send; {} patient statement(s) for {}; by status: {}",
         insured.len(),
         counts.values().sum::<i64>(),
         statements.count,
