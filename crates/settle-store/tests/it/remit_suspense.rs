@@ -170,3 +170,67 @@ async fn plb_and_unmatched_claims_keep_the_eras_cash_equal_to_its_deposit() {
         assert_verified(store, &org).await;
     }
 }
+
+/// Why: the remittances issue asks that every public 835 sample either
+/// posts or has each defect named; with PLB and suspense, the balanced ones
+/// now post whole (their claims are not this practice's, so each waits in
+/// suspense) and the cash equals each deposit.
+#[tokio::test]
+async fn every_public_835_sample_posts_or_is_refused_by_segment() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/x12/linuxforhealth");
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let mut posted = Vec::new();
+        let mut refused = Vec::new();
+        for sample in [
+            "cob-contractural-adjustment.835",
+            "managed-care.835",
+            "medicare-part-a.835",
+            "secondary-payment.835",
+            "tertiary-payment.835",
+        ] {
+            let body = std::fs::read_to_string(format!("{dir}/{sample}")).unwrap();
+            let cash = gl(store, &org, "1000").await;
+            match store
+                .post_835(
+                    &org,
+                    &Import835 {
+                        file_name: sample.into(),
+                        body,
+                    },
+                    today,
+                )
+                .await
+            {
+                Ok(outcomes) => {
+                    let deposit: i64 = outcomes.iter().map(|r| r.amount.replace('.', "").parse::<i64>().unwrap()).sum();
+                    assert_eq!(gl(store, &org, "1000").await - cash, deposit, "{name}: {sample}: the cash is the deposit");
+                    assert!(outcomes.iter().all(|r| r.posted == 0), "{name}: {sample}: not this practice's claims");
+                    posted.push(sample);
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    assert!(text.contains("nothing posted") && text.contains("segment "), "{name}: {sample}: {text}");
+                    assert_eq!(gl(store, &org, "1000").await, cash, "{name}: {sample}: refused, nothing moved");
+                    refused.push((sample, text));
+                }
+            }
+        }
+        assert_eq!(posted, ["managed-care.835", "medicare-part-a.835"], "{name}: {refused:#?}");
+        for sample in ["cob-contractural-adjustment.835", "secondary-payment.835"] {
+            assert!(refused.iter().any(|(s, t)| *s == sample && t.contains("ISA16")), "{name}: {refused:#?}");
+        }
+        assert!(
+            refused
+                .iter()
+                .any(|(s, t)| *s == "tertiary-payment.835" && t.contains("SVC01 names no procedure code")),
+            "{name}"
+        );
+        // Medicare Part A's capital pass-through (PLB CV, -1.27) was added to the payment.
+        assert_eq!(gl(store, &org, "1130").await, -127, "{name}");
+        assert_verified(store, &org).await;
+    }
+}
