@@ -1,0 +1,1017 @@
+//! The contact gate: whether a person may be contacted about a debt, by a
+//! channel, at an instant. One function, [`may_contact`], answers allow, or
+//! deny with every rule that failed and its citation in the FDCPA's
+//! Regulation F (12 CFR part 1006). Every call, letter, email and text in
+//! Settle goes through it, and the answer is recorded.
+//!
+//! The rules, each with its id:
+//! - `hours`: not before 8 a.m. or after 9 p.m. local time, in every time
+//!   zone the person may be in: the one they told us, else those of their
+//!   address's state and of every phone's area code, else every US zone
+//!   from Hawaii to Eastern (1006.6(b)(1)(i)). Letters are exempt (nobody
+//!   chooses when one arrives).
+//! - `inconvenient_time`: a time the person said is inconvenient (1006.6(b)(1)).
+//! - `work`: at work, after the person said the employer forbids it (1006.6(b)(3)).
+//! - `attorney`: the person has an attorney for this debt (1006.6(b)(2)).
+//! - `cease`: the person asked in writing that contact stop; only a letter
+//!   saying collection has stopped or naming a remedy may go (1006.6(c)).
+//! - `opt_out`: the person asked that a medium or an address not be used
+//!   (1006.14(h), 1006.6(e)).
+//! - `call_frequency`: more than seven calls in seven consecutive days
+//!   about this debt, counting calls that did not connect (1006.14(b)(2)(i)).
+//! - `after_conversation`: a call within seven days after a telephone
+//!   conversation about this debt; the day of the conversation is the first
+//!   of the seven (1006.14(b)(2)(ii)).
+//! - `dispute`: a dispute received within the validation period halts
+//!   collection until verification is sent (1006.38(d)(2)).
+//!
+//! A debt collector (third-party mode: an agency) is held to all of them.
+//! A creditor collecting its own debts (first-party mode) is held to the
+//! subset its organisation chose, [`Policy::first_party`].
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use crate::calendar;
+
+/// How a contact is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Call,
+    Text,
+    Email,
+    Letter,
+    Visit,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 5] = [Channel::Call, Channel::Text, Channel::Email, Channel::Letter, Channel::Visit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Call => "call",
+            Channel::Text => "text",
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+            Channel::Visit => "visit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text.trim().to_ascii_lowercase())
+    }
+}
+
+/// Why a contact is made; some rules let a few purposes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Collecting the debt: reminders, calls, notices, offers.
+    Collection,
+    /// After a cease request: that collection has stopped, or which remedy
+    /// may be or will be invoked (1006.6(c)(2)).
+    CeaseResponse,
+    /// The verification of a disputed debt (1006.38(d)(2)(i)).
+    Verification,
+}
+
+/// A US time zone a consumer may be in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UsZone {
+    Atlantic,
+    Eastern,
+    Central,
+    Mountain,
+    /// Mountain time without daylight saving (most of Arizona).
+    Arizona,
+    Pacific,
+    Alaska,
+    /// Hawaii-Aleutian with daylight saving (the Aleutian Islands).
+    Aleutian,
+    Hawaii,
+    Samoa,
+    Chamorro,
+}
+
+impl UsZone {
+    /// The zones of the fifty states, from Eastern to Hawaii: where anyone
+    /// whose location is unknown may be.
+    pub const STATES: [UsZone; 8] = [
+        UsZone::Eastern,
+        UsZone::Central,
+        UsZone::Mountain,
+        UsZone::Arizona,
+        UsZone::Pacific,
+        UsZone::Alaska,
+        UsZone::Aleutian,
+        UsZone::Hawaii,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            UsZone::Atlantic => "Atlantic",
+            UsZone::Eastern => "Eastern",
+            UsZone::Central => "Central",
+            UsZone::Mountain => "Mountain",
+            UsZone::Arizona => "Arizona (Mountain, no daylight saving)",
+            UsZone::Pacific => "Pacific",
+            UsZone::Alaska => "Alaska",
+            UsZone::Aleutian => "Hawaii-Aleutian (Aleutian Islands)",
+            UsZone::Hawaii => "Hawaii",
+            UsZone::Samoa => "Samoa",
+            UsZone::Chamorro => "Chamorro",
+        }
+    }
+
+    /// The zone's rules, compiled into the binary (no file is read).
+    pub fn tz(self) -> TimeZone {
+        match self {
+            UsZone::Atlantic => jiff::tz::get!("America/Puerto_Rico"),
+            UsZone::Eastern => jiff::tz::get!("America/New_York"),
+            UsZone::Central => jiff::tz::get!("America/Chicago"),
+            UsZone::Mountain => jiff::tz::get!("America/Denver"),
+            UsZone::Arizona => jiff::tz::get!("America/Phoenix"),
+            UsZone::Pacific => jiff::tz::get!("America/Los_Angeles"),
+            UsZone::Alaska => jiff::tz::get!("America/Anchorage"),
+            UsZone::Aleutian => jiff::tz::get!("America/Adak"),
+            UsZone::Hawaii => jiff::tz::get!("Pacific/Honolulu"),
+            UsZone::Samoa => jiff::tz::get!("Pacific/Pago_Pago"),
+            UsZone::Chamorro => jiff::tz::get!("Pacific/Guam"),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UsZone> {
+        let t = text.trim().to_ascii_lowercase();
+        [
+            UsZone::Atlantic,
+            UsZone::Eastern,
+            UsZone::Central,
+            UsZone::Mountain,
+            UsZone::Arizona,
+            UsZone::Pacific,
+            UsZone::Alaska,
+            UsZone::Aleutian,
+            UsZone::Hawaii,
+            UsZone::Samoa,
+            UsZone::Chamorro,
+        ]
+        .into_iter()
+        .find(|z| z.name().to_ascii_lowercase().starts_with(&t) || format!("{z:?}").to_ascii_lowercase() == t)
+    }
+}
+
+/// The zones a state or territory lies in (two-letter postal code). States
+/// split between zones list each: the gate then keeps to hours allowed in
+/// all of them.
+pub fn zones_of_state(state: &str) -> &'static [UsZone] {
+    use UsZone::*;
+    match state.trim().to_ascii_uppercase().as_str() {
+        "CT" | "DE" | "DC" | "GA" | "ME" | "MD" | "MA" | "NH" | "NJ" | "NY" | "NC" | "OH" | "PA" | "RI" | "SC" | "VT" | "VA" | "WV" => &[Eastern],
+        "FL" | "IN" | "KY" | "MI" | "TN" => &[Eastern, Central],
+        "AL" | "AR" | "IL" | "IA" | "LA" | "MN" | "MS" | "MO" | "OK" | "WI" => &[Central],
+        "KS" | "NE" | "ND" | "SD" | "TX" => &[Central, Mountain],
+        "CO" | "MT" | "NM" | "UT" | "WY" => &[Mountain],
+        "ID" | "OR" | "NV" => &[Mountain, Pacific],
+        // The Navajo Nation keeps daylight saving; the rest of Arizona does not.
+        "AZ" => &[Arizona, Mountain],
+        "CA" | "WA" => &[Pacific],
+        "AK" => &[Alaska, Aleutian],
+        "HI" => &[Hawaii],
+        "PR" | "VI" => &[Atlantic],
+        "AS" => &[Samoa],
+        "GU" | "MP" => &[Chamorro],
+        _ => &[],
+    }
+}
+
+/// Geographic area codes by state (NANPA assignments; an overlay shares its
+/// state). An area code not listed says nothing about where a person is.
+const AREA_CODES: &[(&str, &[u16])] = &[
+    ("AL", &[205, 251, 256, 334, 659, 938]),
+    ("AK", &[907]),
+    ("AZ", &[480, 520, 602, 623, 928]),
+    ("AR", &[327, 479, 501, 870]),
+    (
+        "CA",
+        &[
+            209, 213, 279, 310, 323, 341, 350, 369, 408, 415, 424, 442, 510, 530, 559, 562, 619, 626, 628, 650, 657, 661, 669, 707, 714, 738, 747, 760, 805,
+            818, 820, 831, 840, 858, 909, 916, 925, 949, 951,
+        ],
+    ),
+    ("CO", &[303, 719, 720, 970, 983]),
+    ("CT", &[203, 475, 860, 959]),
+    ("DE", &[302]),
+    ("DC", &[202, 771]),
+    (
+        "FL",
+        &[
+            239, 305, 321, 324, 352, 386, 407, 448, 561, 645, 656, 689, 727, 728, 754, 772, 786, 813, 850, 863, 904, 941, 954,
+        ],
+    ),
+    ("GA", &[229, 404, 470, 478, 678, 706, 762, 770, 912, 943]),
+    ("HI", &[808]),
+    ("ID", &[208, 986]),
+    ("IL", &[217, 224, 309, 312, 331, 447, 464, 618, 630, 708, 730, 773, 779, 815, 847, 861, 872]),
+    ("IN", &[219, 260, 317, 463, 574, 765, 812, 930]),
+    ("IA", &[319, 515, 563, 641, 712]),
+    ("KS", &[316, 620, 785, 913]),
+    ("KY", &[270, 364, 502, 606, 859]),
+    ("LA", &[225, 318, 337, 504, 985]),
+    ("ME", &[207]),
+    ("MD", &[227, 240, 301, 410, 443, 667]),
+    ("MA", &[339, 351, 413, 508, 617, 774, 781, 857, 978]),
+    ("MI", &[231, 248, 269, 313, 517, 586, 616, 679, 734, 810, 906, 947, 989]),
+    ("MN", &[218, 320, 507, 612, 651, 763, 924, 952]),
+    ("MS", &[228, 471, 601, 662, 769]),
+    ("MO", &[235, 314, 417, 557, 573, 636, 660, 816, 975]),
+    ("MT", &[406]),
+    ("NE", &[308, 402, 531]),
+    ("NV", &[702, 725, 775]),
+    ("NH", &[603]),
+    ("NJ", &[201, 551, 609, 640, 732, 848, 856, 862, 908, 973]),
+    ("NM", &[505, 575]),
+    (
+        "NY",
+        &[
+            212, 315, 329, 332, 347, 363, 516, 518, 585, 607, 624, 631, 646, 680, 716, 718, 838, 845, 914, 917, 929, 934,
+        ],
+    ),
+    ("NC", &[252, 336, 472, 704, 743, 828, 910, 919, 980, 984]),
+    ("ND", &[701]),
+    ("OH", &[216, 220, 234, 283, 326, 330, 380, 419, 436, 440, 513, 567, 614, 740, 937]),
+    ("OK", &[405, 539, 572, 580, 918]),
+    ("OR", &[458, 503, 541, 971]),
+    ("PA", &[215, 223, 267, 272, 412, 445, 484, 570, 582, 610, 717, 724, 814, 835, 878]),
+    ("RI", &[401]),
+    ("SC", &[803, 821, 839, 843, 854, 864]),
+    ("SD", &[605]),
+    ("TN", &[423, 615, 629, 731, 865, 901, 931]),
+    (
+        "TX",
+        &[
+            210, 214, 254, 281, 325, 346, 361, 409, 430, 432, 469, 512, 682, 713, 726, 737, 806, 817, 830, 832, 903, 915, 936, 940, 945, 956, 972, 979,
+        ],
+    ),
+    ("UT", &[385, 435, 801]),
+    ("VT", &[802]),
+    ("VA", &[276, 434, 540, 571, 686, 703, 757, 804, 826, 948]),
+    ("WA", &[206, 253, 360, 425, 509, 564]),
+    ("WV", &[304, 681]),
+    ("WI", &[262, 274, 353, 414, 534, 608, 715, 920]),
+    ("WY", &[307]),
+    ("PR", &[787, 939]),
+    ("VI", &[340]),
+    ("GU", &[671]),
+    ("MP", &[670]),
+    ("AS", &[684]),
+];
+
+/// The state of a US phone number's area code (any formatting; a leading
+/// 1 is the country code).
+pub fn state_of_phone(phone: &str) -> Option<&'static str> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let national = match digits.len() {
+        11 if digits.starts_with('1') => &digits[1..],
+        10 => digits.as_str(),
+        _ => return None,
+    };
+    let area: u16 = national[..3].parse().ok()?;
+    AREA_CODES.iter().find(|(_, codes)| codes.contains(&area)).map(|(state, _)| *state)
+}
+
+/// The zones a phone's area code points to.
+pub fn zones_of_phone(phone: &str) -> &'static [UsZone] {
+    state_of_phone(phone).map(zones_of_state).unwrap_or(&[])
+}
+
+/// A span of local time the person said is inconvenient, every day or on
+/// one weekday; `to` before `from` runs past midnight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InconvenientTime {
+    pub weekday: Option<jiff::civil::Weekday>,
+    pub from: Time,
+    pub to: Time,
+}
+
+impl InconvenientTime {
+    fn covers(&self, local: &jiff::civil::DateTime) -> bool {
+        if self.weekday.is_some_and(|w| w != local.weekday()) {
+            return false;
+        }
+        let t = local.time();
+        if self.from <= self.to {
+            t >= self.from && t < self.to
+        } else {
+            t >= self.from || t < self.to
+        }
+    }
+}
+
+/// A medium, or one address of it (a phone number, an email address), the
+/// person asked not to be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptOut {
+    pub channel: Channel,
+    /// None: the whole medium.
+    pub address: Option<String>,
+}
+
+/// What is known of the person being contacted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Person {
+    /// The zone the person told us they are in; it decides alone.
+    pub stated_zone: Option<UsZone>,
+    /// The state of their postal address.
+    pub address_state: Option<String>,
+    /// Every phone number on record.
+    pub phones: Vec<String>,
+    /// When a written request to cease communication arrived.
+    pub cease_requested_at: Option<Timestamp>,
+    /// An attorney represents them for this debt, and we know how to reach the attorney.
+    pub attorney: bool,
+    pub inconvenient: Vec<InconvenientTime>,
+    /// Their employer forbids contact at work.
+    pub no_contact_at_work: bool,
+    pub opt_outs: Vec<OptOut>,
+}
+
+impl Person {
+    /// Where the person may be: what they told us, else their address's and
+    /// phones' zones together, else every state's zone.
+    pub fn zones(&self) -> Vec<UsZone> {
+        if let Some(z) = self.stated_zone {
+            return vec![z];
+        }
+        let mut zones: Vec<UsZone> = self
+            .address_state
+            .iter()
+            .flat_map(|s| zones_of_state(s).iter().copied())
+            .chain(self.phones.iter().flat_map(|p| zones_of_phone(p).iter().copied()))
+            .collect();
+        zones.sort();
+        zones.dedup();
+        if zones.is_empty() {
+            UsZone::STATES.to_vec()
+        } else {
+            zones
+        }
+    }
+}
+
+/// A call made about the debt to the person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallMade {
+    pub at: Timestamp,
+    /// A telephone conversation took place (not a voicemail, not a wrong party).
+    pub conversation: bool,
+}
+
+/// A dispute of the debt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dispute {
+    pub received_on: Date,
+    pub verification_sent_on: Option<Date>,
+}
+
+/// What is known of the debt being collected.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Debt {
+    /// When the validation notice (1006.34) was sent.
+    pub validation_sent_on: Option<Date>,
+    pub disputes: Vec<Dispute>,
+    /// Calls made about this debt to this person (at least the last eight days').
+    pub calls: Vec<CallMade>,
+}
+
+/// The contact being asked about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub channel: Channel,
+    /// The phone number, email address or postal address used.
+    pub address: String,
+    /// The address is the person's place of work.
+    pub at_work: bool,
+    pub purpose: Purpose,
+    pub at: Timestamp,
+}
+
+/// A rule of the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    Hours,
+    InconvenientTime,
+    Work,
+    Attorney,
+    Cease,
+    OptOut,
+    CallFrequency,
+    AfterConversation,
+    Dispute,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 9] = [
+        Rule::Hours,
+        Rule::InconvenientTime,
+        Rule::Work,
+        Rule::Attorney,
+        Rule::Cease,
+        Rule::OptOut,
+        Rule::CallFrequency,
+        Rule::AfterConversation,
+        Rule::Dispute,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::Hours => "hours",
+            Rule::InconvenientTime => "inconvenient_time",
+            Rule::Work => "work",
+            Rule::Attorney => "attorney",
+            Rule::Cease => "cease",
+            Rule::OptOut => "opt_out",
+            Rule::CallFrequency => "call_frequency",
+            Rule::AfterConversation => "after_conversation",
+            Rule::Dispute => "dispute",
+        }
+    }
+
+    pub fn citation(self) -> &'static str {
+        match self {
+            Rule::Hours => "12 CFR 1006.6(b)(1)(i)",
+            Rule::InconvenientTime => "12 CFR 1006.6(b)(1)",
+            Rule::Work => "12 CFR 1006.6(b)(3)",
+            Rule::Attorney => "12 CFR 1006.6(b)(2)",
+            Rule::Cease => "12 CFR 1006.6(c)",
+            Rule::OptOut => "12 CFR 1006.14(h), 1006.6(e)",
+            Rule::CallFrequency => "12 CFR 1006.14(b)(2)(i)",
+            Rule::AfterConversation => "12 CFR 1006.14(b)(2)(ii)",
+            Rule::Dispute => "12 CFR 1006.38(d)(2)",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.id() == id.trim())
+    }
+}
+
+/// Which rules hold: all of them for a debt collector; for a creditor
+/// collecting its own debts, the ones it chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub third_party: bool,
+    pub first_party: Vec<Rule>,
+}
+
+impl Policy {
+    /// A creditor's default: the consumer's own requests and decent hours.
+    pub fn first_party_default() -> Vec<Rule> {
+        vec![Rule::Hours, Rule::InconvenientTime, Rule::Work, Rule::Attorney, Rule::Cease, Rule::OptOut]
+    }
+
+    pub fn applies(&self, rule: Rule) -> bool {
+        self.third_party || self.first_party.contains(&rule)
+    }
+}
+
+/// One rule that failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub rule: Rule,
+    pub citation: &'static str,
+    pub reason: String,
+    /// The earliest instant this rule would allow the same contact, when
+    /// waiting is all it takes.
+    pub allowed_from: Option<Timestamp>,
+}
+
+/// The gate's answer: the rules it checked, and each that failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub checked: Vec<Rule>,
+    pub failures: Vec<Failure>,
+}
+
+impl Decision {
+    pub fn allowed(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    /// When the contact would next be allowed, if only waiting stands in the way.
+    pub fn allowed_from(&self) -> Option<Timestamp> {
+        if self.failures.iter().any(|f| f.allowed_from.is_none()) {
+            return None;
+        }
+        self.failures.iter().filter_map(|f| f.allowed_from).max()
+    }
+}
+
+const EARLIEST: Time = Time::constant(8, 0, 0, 0);
+const LATEST: Time = Time::constant(21, 0, 0, 0);
+
+/// Whether `at` is between 8 a.m. and 9 p.m. in every one of `zones`;
+/// otherwise the zones where it is not, with their local time.
+fn outside_hours(zones: &[UsZone], at: Timestamp) -> Vec<(UsZone, jiff::civil::DateTime)> {
+    zones
+        .iter()
+        .filter_map(|z| {
+            let local = at.to_zoned(z.tz()).datetime();
+            let t = local.time();
+            (t < EARLIEST || t >= LATEST).then_some((*z, local))
+        })
+        .collect()
+}
+
+/// The first quarter hour from `at` at which `ok` holds, within two days.
+fn next_quarter_hour(at: Timestamp, ok: impl Fn(Timestamp) -> bool) -> Option<Timestamp> {
+    let start = at.as_second() - at.as_second().rem_euclid(900) + 900;
+    (0..192)
+        .map(|k| Timestamp::from_second(start + k * 900).expect("within range"))
+        .find(|t| ok(*t))
+}
+
+/// The local calendar date of `at` for counting days: the person's first zone.
+fn local_date(zones: &[UsZone], at: Timestamp) -> Date {
+    at.to_zoned(zones.first().copied().unwrap_or(UsZone::Eastern).tz()).date()
+}
+
+/// Whether the person may be contacted about the debt by this attempt.
+pub fn may_contact(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) -> Decision {
+    let mut checked = Vec::new();
+    let mut failures = Vec::new();
+    let mut fail = |rule: Rule, reason: String, allowed_from: Option<Timestamp>| {
+        failures.push(Failure {
+            rule,
+            citation: rule.citation(),
+            reason,
+            allowed_from,
+        })
+    };
+    let zones = person.zones();
+    let channel = attempt.channel;
+    let on = |rule: Rule, checked: &mut Vec<Rule>| {
+        let applies = policy.applies(rule);
+        if applies {
+            checked.push(rule);
+        }
+        applies
+    };
+
+    if on(Rule::Cease, &mut checked) {
+        if let Some(asked) = person.cease_requested_at {
+            let excepted = channel == Channel::Letter && attempt.purpose == Purpose::CeaseResponse;
+            if asked <= attempt.at && !excepted {
+                fail(
+                    Rule::Cease,
+                    format!(
+                        "the person asked in writing on {} that communication stop; only a letter saying collection has stopped or naming a remedy may go",
+                        local_date(&zones, asked)
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    if on(Rule::Attorney, &mut checked) && person.attorney {
+        fail(
+            Rule::Attorney,
+            "an attorney represents the person for this debt: contact the attorney instead".into(),
+            None,
+        );
+    }
+    if on(Rule::OptOut, &mut checked) {
+        let used = normalise(&attempt.address);
+        for o in &person.opt_outs {
+            if o.channel != channel {
+                continue;
+            }
+            match &o.address {
+                None => fail(Rule::OptOut, format!("the person asked not to be contacted by {}", channel.as_str()), None),
+                Some(a) if normalise(a) == used => fail(
+                    Rule::OptOut,
+                    format!("the person asked not to be contacted by {} at {a}", channel.as_str()),
+                    None,
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    if on(Rule::Work, &mut checked) && person.no_contact_at_work && attempt.at_work {
+        fail(
+            Rule::Work,
+            format!("{} is the person's work, and their employer forbids contact there", attempt.address),
+            None,
+        );
+    }
+    if channel != Channel::Letter {
+        if on(Rule::Hours, &mut checked) {
+            let outside = outside_hours(&zones, attempt.at);
+            if !outside.is_empty() {
+                let said: Vec<String> = outside
+                    .iter()
+                    .map(|(z, local)| format!("{} {} in {}", local.date(), local.time().strftime("%H:%M"), z.name()))
+                    .collect();
+                let why = if person.stated_zone.is_some() {
+                    "the zone they told us"
+                } else if zones.len() == UsZone::STATES.len() {
+                    "where they are is unknown, so every state's zone"
+                } else {
+                    "every zone their address and phones point to"
+                };
+                fail(
+                    Rule::Hours,
+                    format!("only between 8 a.m. and 9 p.m. the person's time ({why}); it is {}", said.join(", ")),
+                    next_quarter_hour(attempt.at, |t| outside_hours(&zones, t).is_empty()),
+                );
+            }
+        }
+        if on(Rule::InconvenientTime, &mut checked) {
+            let hit = |t: Timestamp| {
+                zones
+                    .iter()
+                    .any(|z| person.inconvenient.iter().any(|i| i.covers(&t.to_zoned(z.tz()).datetime())))
+            };
+            if hit(attempt.at) {
+                fail(
+                    Rule::InconvenientTime,
+                    "the person said this time is inconvenient".into(),
+                    next_quarter_hour(attempt.at, |t| !hit(t)),
+                );
+            }
+        }
+    }
+    if channel == Channel::Call {
+        let today = local_date(&zones, attempt.at);
+        let day = |t: Timestamp| local_date(&zones, t);
+        if on(Rule::CallFrequency, &mut checked) {
+            // Seven consecutive days ending today: this call would be the eighth or more.
+            let window_start = today.checked_sub(6.days()).expect("within the calendar");
+            let mut in_window: Vec<Date> = debt
+                .calls
+                .iter()
+                .filter(|c| c.at <= attempt.at)
+                .map(|c| day(c.at))
+                .filter(|d| *d >= window_start && *d <= today)
+                .collect();
+            if in_window.len() >= 7 {
+                in_window.sort();
+                // Allowed again on the day the oldest call that keeps the count at seven leaves the window.
+                let leaves = in_window[in_window.len() - 7];
+                let next_day = leaves.checked_add(7.days()).expect("within the calendar");
+                fail(
+                    Rule::CallFrequency,
+                    format!(
+                        "{} calls about this debt in the seven days from {window_start} to {today}; an eighth is presumed harassment",
+                        in_window.len()
+                    ),
+                    start_of(next_day, &zones),
+                );
+            }
+        }
+        if on(Rule::AfterConversation, &mut checked) {
+            if let Some(last) = debt.calls.iter().filter(|c| c.conversation && c.at <= attempt.at).map(|c| day(c.at)).max() {
+                let free = last.checked_add(7.days()).expect("within the calendar");
+                if today < free {
+                    fail(
+                        Rule::AfterConversation,
+                        format!("the person spoke with us about this debt on {last}; no call until {free}"),
+                        start_of(free, &zones),
+                    );
+                }
+            }
+        }
+    }
+    if on(Rule::Dispute, &mut checked) && attempt.purpose == Purpose::Collection {
+        if let Some(sent) = debt.validation_sent_on {
+            let period_end = calendar::validation_period_end(sent);
+            for d in &debt.disputes {
+                if d.received_on <= period_end && d.verification_sent_on.is_none() {
+                    fail(
+                        Rule::Dispute,
+                        format!(
+                            "the person disputed the debt on {} within the validation period (to {period_end}); collection waits until verification is sent",
+                            d.received_on
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+    Decision { checked, failures }
+}
+
+/// The first instant of `date` in the first of `zones`.
+fn start_of(date: Date, zones: &[UsZone]) -> Option<Timestamp> {
+    let tz = zones.first().copied().unwrap_or(UsZone::Eastern).tz();
+    date.to_zoned(tz).ok().map(|z| z.timestamp())
+}
+
+/// Addresses compared without case, spaces and punctuation (phones by digits).
+fn normalise(address: &str) -> String {
+    let digits: String = address.chars().filter(char::is_ascii_digit).collect();
+    if address.contains('@') || digits.len() < 7 {
+        address.trim().to_ascii_lowercase()
+    } else {
+        digits.trim_start_matches('1').to_string()
+    }
+}
+
+/// The disclosure every letter and email from a debt collector carries
+/// (FDCPA section 807(11), 15 U.S.C. 1692e(11)): in the first communication
+/// the full form, afterwards the short one.
+pub fn debt_collector_disclosure(initial: bool) -> &'static str {
+    if initial {
+        "This communication is from a debt collector. This is an attempt to collect a debt and any information obtained will be used for that purpose."
+    } else {
+        "This communication is from a debt collector."
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    /// An instant given as a local time in a zone.
+    fn at(zone: &str, y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
+        date(y, m, d).at(h, min, 0, 0).in_tz(zone).unwrap().timestamp()
+    }
+
+    fn call(address: &str, when: Timestamp) -> Attempt {
+        Attempt {
+            channel: Channel::Call,
+            address: address.into(),
+            at_work: false,
+            purpose: Purpose::Collection,
+            at: when,
+        }
+    }
+
+    fn agency() -> Policy {
+        Policy {
+            third_party: true,
+            first_party: Vec::new(),
+        }
+    }
+
+    fn failed(d: &Decision) -> Vec<&'static str> {
+        d.failures.iter().map(|f| f.rule.id()).collect()
+    }
+
+    #[test]
+    fn hours_hold_in_the_zone_of_the_address_and_of_every_phone() {
+        // Lives in Florida (Eastern and Central), phone from Hawaii.
+        let person = Person {
+            address_state: Some("HI".into()),
+            phones: vec!["(305) 555-0100".into()],
+            ..Person::default()
+        };
+        assert_eq!(person.zones(), vec![UsZone::Eastern, UsZone::Central, UsZone::Hawaii]);
+        // 2026-11-30 14:00 Eastern is 09:00 in Honolulu: allowed everywhere.
+        let d = may_contact(
+            &person,
+            &Debt::default(),
+            &call("3055550100", at("America/New_York", 2026, 11, 30, 14, 0)),
+            &agency(),
+        );
+        assert!(d.allowed(), "{d:?}");
+        // 12:00 Eastern is 07:00 in Honolulu: refused, naming Hawaii, and allowed from 13:00 Eastern.
+        let d = may_contact(
+            &person,
+            &Debt::default(),
+            &call("3055550100", at("America/New_York", 2026, 11, 30, 12, 0)),
+            &agency(),
+        );
+        assert_eq!(failed(&d), ["hours"]);
+        assert!(d.failures[0].reason.contains("07:00 in Hawaii"), "{}", d.failures[0].reason);
+        assert_eq!(d.failures[0].citation, "12 CFR 1006.6(b)(1)(i)");
+        assert_eq!(d.allowed_from(), Some(at("America/New_York", 2026, 11, 30, 13, 0)));
+        // 20:30 Central is 21:30 Eastern: refused for Eastern though the Central window is open.
+        let d = may_contact(
+            &person,
+            &Debt::default(),
+            &call("3055550100", at("America/Chicago", 2026, 11, 30, 20, 30)),
+            &agency(),
+        );
+        assert!(d.failures[0].reason.contains("21:30 in Eastern"), "{}", d.failures[0].reason);
+        // A letter has no hours.
+        let letter = Attempt {
+            channel: Channel::Letter,
+            ..call("236 N Main St", at("America/New_York", 2026, 11, 30, 3, 0))
+        };
+        assert!(may_contact(&person, &Debt::default(), &letter, &agency()).allowed());
+    }
+
+    #[test]
+    fn an_unknown_location_allows_only_hours_good_from_hawaii_to_eastern() {
+        let person = Person::default();
+        // In winter, 8 a.m. in Honolulu is 13:00 Eastern; 9 p.m. Eastern is 16:00 in Honolulu.
+        let ok = |h: i8, m: i8| may_contact(&person, &Debt::default(), &call("x", at("America/New_York", 2026, 12, 7, h, m)), &agency()).allowed();
+        assert!(!ok(12, 59));
+        assert!(ok(13, 0));
+        assert!(ok(20, 59));
+        assert!(!ok(21, 0));
+        let d = may_contact(&person, &Debt::default(), &call("x", at("America/New_York", 2026, 12, 7, 10, 0)), &agency());
+        assert!(d.failures[0].reason.contains("unknown"), "{}", d.failures[0].reason);
+        // In summer Eastern is on daylight time and Hawaii is not: 8 a.m. Honolulu is 14:00 Eastern.
+        let summer = |h: i8| may_contact(&person, &Debt::default(), &call("x", at("America/New_York", 2026, 7, 7, h, 0)), &agency()).allowed();
+        assert!(!summer(13));
+        assert!(summer(14));
+    }
+
+    #[test]
+    fn daylight_saving_changes_move_the_window_with_the_clock() {
+        // A stated zone decides alone. On 2026-03-08 Eastern springs forward at 2 a.m.:
+        // 12:30 UTC is 07:30 EST the day before, 08:30 EDT that day.
+        let person = Person {
+            stated_zone: Some(UsZone::Eastern),
+            ..Person::default()
+        };
+        let utc = |d: i8, h: i8, m: i8| date(2026, 3, d).at(h, m, 0, 0).in_tz("UTC").unwrap().timestamp();
+        assert!(!may_contact(&person, &Debt::default(), &call("x", utc(7, 12, 30)), &agency()).allowed());
+        assert!(may_contact(&person, &Debt::default(), &call("x", utc(8, 12, 30)), &agency()).allowed());
+        // Arizona keeps standard time: 2026-07-01 20:30 in Phoenix is 20:30 there but 21:30 in Denver.
+        let az = Person {
+            address_state: Some("AZ".into()),
+            ..Person::default()
+        };
+        let d = may_contact(&az, &Debt::default(), &call("x", at("America/Phoenix", 2026, 7, 1, 20, 30)), &agency());
+        assert!(d.failures[0].reason.contains("21:30 in Mountain"), "{}", d.failures[0].reason);
+        // Falls back on 2026-11-01: 13:30 UTC is 08:30 EST (allowed) though it was 09:30 EDT the day before.
+        assert!(may_contact(&person, &Debt::default(), &call("x", utc_nov(1, 13, 30)), &agency()).allowed());
+        assert!(!may_contact(&person, &Debt::default(), &call("x", utc_nov(1, 12, 30)), &agency()).allowed());
+    }
+
+    fn utc_nov(d: i8, h: i8, m: i8) -> Timestamp {
+        date(2026, 11, d).at(h, m, 0, 0).in_tz("UTC").unwrap().timestamp()
+    }
+
+    #[test]
+    fn the_eighth_call_in_seven_days_is_refused_and_the_first_after_a_conversation_waits_a_week() {
+        let person = Person {
+            stated_zone: Some(UsZone::Central),
+            ..Person::default()
+        };
+        let noon = |d: i8| at("America/Chicago", 2026, 11, d, 12, 0);
+        // Seven unanswered calls, Monday 2 to Sunday 8 November.
+        let debt = Debt {
+            calls: (2..=8)
+                .map(|d| CallMade {
+                    at: noon(d),
+                    conversation: false,
+                })
+                .collect(),
+            ..Debt::default()
+        };
+        let d = may_contact(&person, &debt, &call("x", at("America/Chicago", 2026, 11, 8, 15, 0)), &agency());
+        assert_eq!(failed(&d), ["call_frequency"]);
+        assert!(d.failures[0].reason.contains("7 calls"), "{}", d.failures[0].reason);
+        // The call of the 2nd leaves the window on the 9th.
+        assert_eq!(d.allowed_from(), Some(at("America/Chicago", 2026, 11, 9, 0, 0)));
+        assert!(may_contact(&person, &debt, &call("x", noon(9)), &agency()).allowed());
+        // A conversation on Tuesday the 10th: no call until Tuesday the 17th, though only one call was made.
+        let talked = Debt {
+            calls: vec![CallMade {
+                at: noon(10),
+                conversation: true,
+            }],
+            ..Debt::default()
+        };
+        let d = may_contact(&person, &talked, &call("x", noon(16)), &agency());
+        assert_eq!(failed(&d), ["after_conversation"]);
+        assert!(d.failures[0].reason.contains("no call until 2026-11-17"));
+        assert!(may_contact(&person, &talked, &call("x", noon(17)), &agency()).allowed());
+        // A letter is not a call.
+        let letter = Attempt {
+            channel: Channel::Letter,
+            ..call("1 Main St", noon(11))
+        };
+        assert!(may_contact(&person, &talked, &letter, &agency()).allowed());
+        // A creditor that did not choose the call rules is not held to them.
+        let creditor = Policy {
+            third_party: false,
+            first_party: Policy::first_party_default(),
+        };
+        assert!(may_contact(&person, &talked, &call("x", noon(11)), &creditor).allowed());
+    }
+
+    #[test]
+    fn the_persons_own_requests_are_kept() {
+        let when = at("America/New_York", 2026, 12, 1, 10, 0);
+        let mut person = Person {
+            stated_zone: Some(UsZone::Eastern),
+            opt_outs: vec![
+                OptOut {
+                    channel: Channel::Email,
+                    address: Some("Pat@Example.com".into()),
+                },
+                OptOut {
+                    channel: Channel::Text,
+                    address: None,
+                },
+            ],
+            no_contact_at_work: true,
+            inconvenient: vec![InconvenientTime {
+                weekday: Some(jiff::civil::Weekday::Tuesday),
+                from: Time::constant(9, 0, 0, 0),
+                to: Time::constant(12, 0, 0, 0),
+            }],
+            ..Person::default()
+        };
+        let by = |channel: Channel, address: &str| Attempt {
+            channel,
+            address: address.into(),
+            at_work: address.contains("work"),
+            purpose: Purpose::Collection,
+            at: when,
+        };
+        let d = may_contact(&person, &Debt::default(), &by(Channel::Email, "pat@example.com"), &agency());
+        // 2026-12-01 is a Tuesday, 10:00: inconvenient too.
+        assert_eq!(failed(&d), ["opt_out", "inconvenient_time"]);
+        assert_eq!(d.allowed_from(), None, "an opt-out is not waited out");
+        let d = may_contact(&person, &Debt::default(), &by(Channel::Email, "pat.other@example.com"), &agency());
+        assert_eq!(failed(&d), ["inconvenient_time"]);
+        assert_eq!(d.allowed_from(), Some(at("America/New_York", 2026, 12, 1, 12, 0)));
+        assert_eq!(
+            failed(&may_contact(&person, &Debt::default(), &by(Channel::Text, "2175550100"), &agency())),
+            ["opt_out", "inconvenient_time"]
+        );
+        assert!(failed(&may_contact(&person, &Debt::default(), &by(Channel::Letter, "work: 1 Plant Rd"), &agency())).contains(&"work"));
+        person.inconvenient.clear();
+        person.attorney = true;
+        assert_eq!(
+            failed(&may_contact(&person, &Debt::default(), &by(Channel::Letter, "1 Main St"), &agency())),
+            ["attorney"]
+        );
+        person.attorney = false;
+        person.cease_requested_at = Some(at("America/New_York", 2026, 11, 20, 9, 0));
+        let d = may_contact(&person, &Debt::default(), &by(Channel::Letter, "1 Main St"), &agency());
+        assert_eq!(failed(&d), ["cease"]);
+        assert_eq!(d.failures[0].citation, "12 CFR 1006.6(c)");
+        let closing = Attempt {
+            purpose: Purpose::CeaseResponse,
+            ..by(Channel::Letter, "1 Main St")
+        };
+        assert!(may_contact(&person, &Debt::default(), &closing, &agency()).allowed());
+    }
+
+    #[test]
+    fn a_timely_dispute_halts_collection_until_verification() {
+        let person = Person {
+            stated_zone: Some(UsZone::Pacific),
+            ..Person::default()
+        };
+        // Notice sent Monday 2026-11-02: received 2026-11-09, the period ends 2026-12-09.
+        let mut debt = Debt {
+            validation_sent_on: Some(date(2026, 11, 2)),
+            disputes: vec![Dispute {
+                received_on: date(2026, 12, 9),
+                verification_sent_on: None,
+            }],
+            calls: Vec::new(),
+        };
+        let letter = Attempt {
+            channel: Channel::Letter,
+            address: "1 Main St".into(),
+            at_work: false,
+            purpose: Purpose::Collection,
+            at: at("America/Los_Angeles", 2026, 12, 14, 10, 0),
+        };
+        let d = may_contact(&person, &debt, &letter, &agency());
+        assert_eq!(failed(&d), ["dispute"]);
+        assert!(d.failures[0].reason.contains("to 2026-12-09"));
+        // The verification itself may go.
+        let verification = Attempt {
+            purpose: Purpose::Verification,
+            ..letter.clone()
+        };
+        assert!(may_contact(&person, &debt, &verification, &agency()).allowed());
+        // A dispute after the period does not halt collection.
+        debt.disputes[0].received_on = date(2026, 12, 10);
+        assert!(may_contact(&person, &debt, &letter, &agency()).allowed());
+        debt.disputes[0].received_on = date(2026, 12, 1);
+        debt.disputes[0].verification_sent_on = Some(date(2026, 12, 12));
+        assert!(may_contact(&person, &debt, &letter, &agency()).allowed());
+    }
+
+    #[test]
+    fn phones_map_to_their_states_and_zones() {
+        assert_eq!(state_of_phone("+1 (808) 555-0100"), Some("HI"));
+        assert_eq!(state_of_phone("907-555-0100"), Some("AK"));
+        assert_eq!(state_of_phone("2175550100"), Some("IL"));
+        assert_eq!(
+            zones_of_phone("915 555 0100"),
+            &[UsZone::Central, UsZone::Mountain],
+            "El Paso: Texas spans two zones"
+        );
+        assert_eq!(state_of_phone("555-0100"), None);
+        assert_eq!(zones_of_phone("800-555-0100"), &[] as &[UsZone], "toll-free says nothing of where");
+        // Every area code is listed once.
+        let mut all: Vec<u16> = AREA_CODES.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
