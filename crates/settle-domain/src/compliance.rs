@@ -140,23 +140,35 @@ impl UsZone {
         }
     }
 
+    pub const ALL: [UsZone; 11] = [
+        UsZone::Atlantic,
+        UsZone::Eastern,
+        UsZone::Central,
+        UsZone::Mountain,
+        UsZone::Arizona,
+        UsZone::Pacific,
+        UsZone::Alaska,
+        UsZone::Aleutian,
+        UsZone::Hawaii,
+        UsZone::Samoa,
+        UsZone::Chamorro,
+    ];
+
+    /// The zone's short name: "eastern", "hawaii", ...
+    pub fn id(self) -> String {
+        format!("{self:?}").to_ascii_lowercase()
+    }
+
+    /// By short name ("hawaii"), else by the start of its long one.
     pub fn parse(text: &str) -> Option<UsZone> {
         let t = text.trim().to_ascii_lowercase();
-        [
-            UsZone::Atlantic,
-            UsZone::Eastern,
-            UsZone::Central,
-            UsZone::Mountain,
-            UsZone::Arizona,
-            UsZone::Pacific,
-            UsZone::Alaska,
-            UsZone::Aleutian,
-            UsZone::Hawaii,
-            UsZone::Samoa,
-            UsZone::Chamorro,
-        ]
-        .into_iter()
-        .find(|z| z.name().to_ascii_lowercase().starts_with(&t) || format!("{z:?}").to_ascii_lowercase() == t)
+        if t.is_empty() {
+            return None;
+        }
+        UsZone::ALL
+            .into_iter()
+            .find(|z| z.id() == t)
+            .or_else(|| UsZone::ALL.into_iter().find(|z| z.name().to_ascii_lowercase().starts_with(&t)))
     }
 }
 
@@ -379,8 +391,11 @@ pub struct Debt {
     /// When the validation notice (1006.34) was sent.
     pub validation_sent_on: Option<Date>,
     pub disputes: Vec<Dispute>,
-    /// Calls made about this debt to this person (at least the last eight days').
+    /// Calls we placed about this debt to this person (at least the last eight days').
     pub calls: Vec<CallMade>,
+    /// Conversations the person began (they called us): they start the
+    /// seven quiet days too, but are not calls we placed.
+    pub conversations: Vec<Timestamp>,
 }
 
 /// The contact being asked about.
@@ -970,6 +985,7 @@ mod tests {
                 verification_sent_on: None,
             }],
             calls: Vec::new(),
+            conversations: Vec::new(),
         };
         let letter = Attempt {
             channel: Channel::Letter,
@@ -1006,6 +1022,14 @@ mod tests {
             "El Paso: Texas spans two zones"
         );
         assert_eq!(state_of_phone("555-0100"), None);
+        assert_eq!(
+            UsZone::parse("hawaii"),
+            Some(UsZone::Hawaii),
+            "not the Aleutian zone whose long name starts alike"
+        );
+        assert_eq!(UsZone::parse("Hawaii-Aleutian"), Some(UsZone::Aleutian));
+        assert_eq!(UsZone::parse("  EASTERN "), Some(UsZone::Eastern));
+        assert_eq!(UsZone::parse("mars"), None);
         assert_eq!(zones_of_phone("800-555-0100"), &[] as &[UsZone], "toll-free says nothing of where");
         // Every area code is listed once.
         let mut all: Vec<u16> = AREA_CODES.iter().flat_map(|(_, c)| c.iter().copied()).collect();

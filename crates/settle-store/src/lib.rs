@@ -12,6 +12,7 @@ pub mod batch;
 pub mod bulk;
 pub mod claim_ops;
 pub mod claims;
+pub mod collections;
 pub mod dashboard;
 pub mod denials;
 pub mod eligibility;

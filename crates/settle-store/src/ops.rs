@@ -150,6 +150,9 @@ const COUNTERS: &[&str] = &[
     "remittance",
     "denial",
     "statement",
+    "dispute",
+    "contact_decision",
+    "contact_attempt",
 ];
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod backends;
 mod claim_life;
 mod claims;
 mod concurrency;
+mod contacts;
 mod denials;
 mod properties;
 mod remit_suspense;

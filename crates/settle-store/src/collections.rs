@@ -1,0 +1,946 @@
+//! Contacts with the people who owe: what they asked of us (zone, cease,
+//! attorney, work, inconvenient times, opt-outs), disputes, the contact
+//! log, and the contact gate. Every outbound contact is asked of
+//! `settle_domain::compliance::may_contact` first, with the person and the
+//! debt read from the books; every answer is kept (`contact_decision`),
+//! allowed or not, and a refused contact is not logged.
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use settle_domain::compliance::{self, Attempt, CallMade, Channel, Debt, InconvenientTime, OptOut, Person, Policy, Purpose, Rule, UsZone};
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, current_actor};
+use crate::ops::{next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+
+fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
+    StoreError::invalid(field, message)
+}
+
+/// Changes to what the consumer asked of us; a field left out stays.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    pub account_number: String,
+    /// The zone they said they are in (eastern, central, mountain, arizona,
+    /// pacific, alaska, hawaii, ...); "" forgets it.
+    #[serde(default)]
+    pub stated_zone: Option<String>,
+    /// When their written request to stop contact arrived (RFC 3339 or a date).
+    #[serde(default)]
+    pub cease_requested_at: Option<String>,
+    /// An attorney who represents them for this debt; "" for none.
+    #[serde(default)]
+    pub attorney_name: Option<String>,
+    #[serde(default)]
+    pub attorney_phone: Option<String>,
+    #[serde(default)]
+    pub no_contact_at_work: Option<bool>,
+    /// Spans they said are inconvenient, such as "tue 09:00-12:00" or
+    /// "18:00-20:00"; replaces the list.
+    #[serde(default)]
+    pub inconvenient: Option<Vec<String>>,
+    /// Media or addresses they asked us not to use, such as "text" or
+    /// "email pat@example.com"; replaces the list.
+    #[serde(default)]
+    pub opt_outs: Option<Vec<String>>,
+    /// When the validation notice (12 CFR 1006.34) was sent.
+    #[serde(default)]
+    pub validation_sent_on: Option<Date>,
+}
+
+/// What the consumer answering for an account asked of us.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ProfileView {
+    pub account_number: String,
+    /// Who is contacted: the guarantor if there is one, else the account's party.
+    pub consumer: String,
+    pub stated_zone: String,
+    /// The zones the gate keeps to, from what is known.
+    pub zones: Vec<String>,
+    pub cease_requested_at: Option<String>,
+    pub attorney_name: String,
+    pub attorney_phone: String,
+    pub no_contact_at_work: bool,
+    pub inconvenient: Vec<String>,
+    pub opt_outs: Vec<String>,
+    pub validation_sent_on: Option<String>,
+    /// The validation period's last day (receipt assumed five business days after sending, then 30 days).
+    pub validation_period_end: Option<String>,
+}
+
+/// A contact to ask the gate about, or to log.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    pub account_number: String,
+    /// call, text, email, letter or visit.
+    pub channel: String,
+    /// The phone number, email or postal address used; the consumer's
+    /// own on record if left out.
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub at_work: bool,
+    /// collection (the default), cease_response or verification.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// When (RFC 3339); now if left out.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// A contact to log: outbound ones pass the gate first.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogContact {
+    #[serde(flatten)]
+    pub contact: ContactRequest,
+    /// outbound (the default) or inbound: the consumer reached us.
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// For calls: right_party_contact, wrong_number, no_answer, voicemail,
+    /// promise, refusal, dispute, paid; for letters, emails, texts: sent.
+    pub outcome: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// One failed rule, as the gate said it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FailureView {
+    pub rule: String,
+    pub citation: String,
+    pub reason: String,
+    pub allowed_from: Option<String>,
+}
+
+/// The gate's answer, as kept.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DecisionView {
+    pub decision_id: i64,
+    pub account_number: String,
+    pub channel: String,
+    pub address: String,
+    pub purpose: String,
+    pub at: String,
+    pub allowed: bool,
+    pub checked: Vec<String>,
+    pub failures: Vec<FailureView>,
+    /// When waiting is all it takes: the earliest the same contact is allowed.
+    pub allowed_from: Option<String>,
+    pub asked_by: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ContactView {
+    pub contact_id: i64,
+    pub account_number: String,
+    pub channel: String,
+    pub direction: String,
+    pub address: String,
+    pub at_work: bool,
+    pub purpose: String,
+    pub outcome: String,
+    pub conversation: bool,
+    pub at: String,
+    pub note: String,
+    pub decision_id: Option<i64>,
+    pub logged_by: String,
+}
+
+/// What logging asked for: the contact if the gate allowed it, and the answer.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct LogOutcome {
+    pub contact: Option<ContactView>,
+    pub decision: Option<DecisionView>,
+}
+
+/// A dispute received.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDispute {
+    pub account_number: String,
+    pub received_on: Date,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DisputeView {
+    pub dispute_id: i64,
+    pub account_number: String,
+    pub received_on: String,
+    pub note: String,
+    pub verification_sent_on: Option<String>,
+    /// Received within the validation period: collection waits for verification.
+    pub within_validation_period: bool,
+}
+
+/// The organisation's footing under the FDCPA.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CollectionPolicyView {
+    /// A debt collector (an agency): every rule holds.
+    pub third_party: bool,
+    /// A creditor's chosen rules (ids).
+    pub first_party_rules: Vec<String>,
+    /// Every rule with its citation.
+    pub rules: Vec<(String, String)>,
+}
+
+const OUTCOMES: &[&str] = &[
+    "right_party_contact",
+    "wrong_number",
+    "no_answer",
+    "voicemail",
+    "promise",
+    "refusal",
+    "dispute",
+    "paid",
+    "sent",
+    "note",
+];
+
+/// Outcomes that mean the person and the collector spoke (1006.14(b)(2)(ii)).
+fn is_conversation(outcome: &str) -> bool {
+    matches!(outcome, "right_party_contact" | "promise" | "refusal" | "dispute" | "paid")
+}
+
+fn parse_instant(field: &'static str, text: &str) -> Result<Timestamp> {
+    let t = text.trim();
+    if let Ok(ts) = t.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    if let Ok(z) = t.parse::<jiff::Zoned>() {
+        return Ok(z.timestamp());
+    }
+    if let Ok(d) = t.parse::<Date>() {
+        return d.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| bad(field, e));
+    }
+    Err(bad(field, format!("{t:?} is not an instant (2026-11-30T14:00:00-05:00) or a date")))
+}
+
+fn parse_channel(text: &str) -> Result<Channel> {
+    Channel::parse(text).ok_or_else(|| bad("channel", format!("{text:?} is not one of call, text, email, letter, visit")))
+}
+
+fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
+    match text.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("collection") => Ok(Purpose::Collection),
+        Some("cease_response") => Ok(Purpose::CeaseResponse),
+        Some("verification") => Ok(Purpose::Verification),
+        Some(other) => Err(bad("purpose", format!("{other:?} is not one of collection, cease_response, verification"))),
+    }
+}
+
+fn purpose_str(p: Purpose) -> &'static str {
+    match p {
+        Purpose::Collection => "collection",
+        Purpose::CeaseResponse => "cease_response",
+        Purpose::Verification => "verification",
+    }
+}
+
+/// "tue 09:00-12:00" or "18:00-20:00".
+fn parse_span(text: &str) -> Result<InconvenientTime> {
+    let t = text.trim().to_ascii_lowercase();
+    let (day, span) = match t.split_once(' ') {
+        Some((d, s)) => (Some(d.to_string()), s.trim().to_string()),
+        None => (None, t.clone()),
+    };
+    let weekday = match day.as_deref() {
+        None => None,
+        Some(d) => Some(match &d[..d.len().min(3)] {
+            "mon" => Weekday::Monday,
+            "tue" => Weekday::Tuesday,
+            "wed" => Weekday::Wednesday,
+            "thu" => Weekday::Thursday,
+            "fri" => Weekday::Friday,
+            "sat" => Weekday::Saturday,
+            "sun" => Weekday::Sunday,
+            _ => return Err(bad("inconvenient", format!("{text:?}: {d:?} is not a weekday (mon, tue, ...)"))),
+        }),
+    };
+    let (from, to) = span
+        .split_once('-')
+        .ok_or_else(|| bad("inconvenient", format!("{text:?} is not a span such as \"tue 09:00-12:00\"")))?;
+    let time = |s: &str| {
+        s.trim()
+            .parse::<Time>()
+            .map_err(|_| bad("inconvenient", format!("{text:?}: {s:?} is not a time (HH:MM)")))
+    };
+    Ok(InconvenientTime {
+        weekday,
+        from: time(from)?,
+        to: time(to)?,
+    })
+}
+
+/// "email" or "email pat@example.com".
+fn parse_opt_out(text: &str) -> Result<OptOut> {
+    let t = text.trim();
+    let (channel, address) = match t.split_once(' ') {
+        Some((c, a)) => (c, Some(a.trim().to_string()).filter(|a| !a.is_empty())),
+        None => (t, None),
+    };
+    Ok(OptOut {
+        channel: Channel::parse(channel).ok_or_else(|| bad("opt_outs", format!("{text:?}: {channel:?} is not call, text, email, letter or visit")))?,
+        address,
+    })
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// The person and the debt as the books have them.
+struct Known {
+    account_id: i64,
+    account_number: String,
+    consumer: String,
+    person: Person,
+    debt: Debt,
+    profile: ProfileView,
+    phones: Vec<String>,
+    emails: Vec<String>,
+    address: Option<String>,
+}
+
+impl Store {
+    async fn collection_policy_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Policy> {
+        let row = sqlx::query("SELECT third_party, first_party_rules FROM collection_policy WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(match row {
+            None => Policy {
+                third_party: false,
+                first_party: Policy::first_party_default(),
+            },
+            Some(r) => Policy {
+                third_party: r.try_get::<i64, _>(0)? == 1,
+                first_party: r.try_get::<String, _>(1)?.split(',').filter_map(Rule::parse).collect(),
+            },
+        })
+    }
+
+    /// Whether the organisation is a debt collector, and a creditor's rules.
+    pub async fn collection_policy(&self, org: &Organisation) -> Result<CollectionPolicyView> {
+        let mut conn = self.pool().acquire().await?;
+        let p = self.collection_policy_in(&mut conn, org.org_id).await?;
+        Ok(CollectionPolicyView {
+            third_party: p.third_party,
+            first_party_rules: p.first_party.iter().map(|r| r.id().to_string()).collect(),
+            rules: Rule::ALL.iter().map(|r| (r.id().to_string(), r.citation().to_string())).collect(),
+        })
+    }
+
+    pub async fn set_collection_policy(&self, org: &Organisation, third_party: bool, first_party_rules: &[String]) -> Result<CollectionPolicyView> {
+        let mut rules = Vec::new();
+        for id in first_party_rules.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+            let rule = Rule::parse(id).ok_or_else(|| {
+                bad(
+                    "first_party_rules",
+                    format!("{id:?} is not a rule; the rules: {}", Rule::ALL.map(|r| r.id()).join(", ")),
+                )
+            })?;
+            rules.push(rule.id());
+        }
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        sqlx::query("DELETE FROM collection_policy WHERE org_id = $1")
+            .bind(org.org_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO collection_policy (org_id, third_party, first_party_rules, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org.org_id)
+            .bind(i64::from(third_party))
+            .bind(rules.join(","))
+            .bind(current_actor().name)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+        let after = serde_json::json!({ "third_party": third_party, "first_party_rules": rules });
+        audit::append(conn, self.for_update(), org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
+        tx.commit().await?;
+        self.collection_policy(org).await
+    }
+
+    async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str, at: Timestamp) -> Result<Known> {
+        let account = self.account_by_number(conn, org_id, account_number).await?;
+        let row = sqlx::query(
+            "SELECT COALESCE(a.guarantor_party_id, a.party_id), p.name FROM account a JOIN party p ON p.org_id = a.org_id \
+             AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id = $2",
+        )
+        .bind(org_id)
+        .bind(account.account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let (party_id, consumer): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let contacts = sqlx::query("SELECT kind, value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id")
+            .bind(org_id)
+            .bind(party_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let (mut phones, mut emails, mut address) = (Vec::new(), Vec::new(), None);
+        for c in &contacts {
+            let (kind, value): (String, String) = (c.try_get(0)?, c.try_get(1)?);
+            match kind.as_str() {
+                "phone" => phones.push(value),
+                "email" => emails.push(value),
+                "address" if address.is_none() => address = Some(value),
+                _ => {}
+            }
+        }
+        let address_state = address
+            .as_deref()
+            .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
+            .map(|a| a.state);
+        let profile = sqlx::query(
+            "SELECT stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, validation_sent_on \
+             FROM collection_profile WHERE org_id = $1 AND account_id = $2",
+        )
+        .bind(org_id)
+        .bind(account.account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let mut view = ProfileView {
+            account_number: account.account_number.clone(),
+            consumer: consumer.clone(),
+            ..ProfileView::default()
+        };
+        let mut person = Person {
+            address_state,
+            phones: phones.clone(),
+            ..Person::default()
+        };
+        let mut debt = Debt::default();
+        if let Some(p) = profile {
+            view.stated_zone = p.try_get(0)?;
+            person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
+            view.cease_requested_at = p.try_get(1)?;
+            person.cease_requested_at = view.cease_requested_at.as_deref().and_then(|t| t.parse().ok());
+            view.attorney_name = p.try_get(2)?;
+            view.attorney_phone = p.try_get(3)?;
+            person.attorney = !view.attorney_name.is_empty();
+            view.no_contact_at_work = p.try_get::<i64, _>(4)? == 1;
+            person.no_contact_at_work = view.no_contact_at_work;
+            view.inconvenient = lines(&p.try_get::<String, _>(5)?);
+            person.inconvenient = view.inconvenient.iter().filter_map(|s| parse_span(s).ok()).collect();
+            view.opt_outs = lines(&p.try_get::<String, _>(6)?);
+            person.opt_outs = view.opt_outs.iter().filter_map(|s| parse_opt_out(s).ok()).collect();
+            view.validation_sent_on = p.try_get(7)?;
+            debt.validation_sent_on = view.validation_sent_on.as_deref().and_then(|d| d.parse().ok());
+            view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
+        }
+        view.zones = person.zones().iter().map(|z| z.name().to_string()).collect();
+        for d in sqlx::query("SELECT received_on, verification_sent_on FROM dispute WHERE org_id = $1 AND account_id = $2")
+            .bind(org_id)
+            .bind(account.account_id)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            debt.disputes.push(compliance::Dispute {
+                received_on: d
+                    .try_get::<String, _>(0)?
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
+                verification_sent_on: d.try_get::<Option<String>, _>(1)?.and_then(|t| t.parse().ok()),
+            });
+        }
+        // Calls of the last fortnight are all the call rules look at.
+        let since = at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(at);
+        for c in sqlx::query(
+            "SELECT at, conversation, direction FROM contact_attempt WHERE org_id = $1 AND account_id = $2 AND channel = 'call' AND at >= $3 ORDER BY at",
+        )
+        .bind(org_id)
+        .bind(account.account_id)
+        .bind(since.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let at: Timestamp = c
+                .try_get::<String, _>(0)?
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("contact time: {e}")))?;
+            let conversation = c.try_get::<i64, _>(1)? == 1;
+            if c.try_get::<String, _>(2)? == "outbound" {
+                debt.calls.push(CallMade { at, conversation });
+            } else if conversation {
+                // The consumer called us: a conversation, but not a call we placed.
+                debt.conversations.push(at);
+            }
+        }
+        Ok(Known {
+            account_id: account.account_id,
+            account_number: account.account_number,
+            consumer,
+            person,
+            debt,
+            profile: view,
+            phones,
+            emails,
+            address,
+        })
+    }
+
+    /// What the consumer answering for the account asked of us, and the zones the gate keeps to.
+    pub async fn collection_profile(&self, org: &Organisation, account_number: &str) -> Result<ProfileView> {
+        let mut conn = self.pool().acquire().await?;
+        Ok(self.known(&mut conn, org.org_id, account_number, Timestamp::now()).await?.profile)
+    }
+
+    /// Records what the consumer asked of us (audited).
+    pub async fn update_collection_profile(&self, org: &Organisation, cmd: &ProfileUpdate) -> Result<ProfileView> {
+        if let Some(z) = cmd.stated_zone.as_deref().filter(|z| !z.trim().is_empty()) {
+            UsZone::parse(z).ok_or_else(|| {
+                bad(
+                    "stated_zone",
+                    format!("{z:?} is not a US time zone (eastern, central, mountain, arizona, pacific, alaska, hawaii, ...)"),
+                )
+            })?;
+        }
+        let cease = match cmd.cease_requested_at.as_deref().filter(|c| !c.trim().is_empty()) {
+            Some(c) => Some(parse_instant("cease_requested_at", c)?.to_string()),
+            None => None,
+        };
+        for s in cmd.inconvenient.iter().flatten() {
+            parse_span(s)?;
+        }
+        for o in cmd.opt_outs.iter().flatten() {
+            parse_opt_out(o)?;
+        }
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let before = self.known(conn, org.org_id, &cmd.account_number, Timestamp::now()).await?;
+        let p = &before.profile;
+        let zone = cmd
+            .stated_zone
+            .as_deref()
+            .map(|z| UsZone::parse(z).map(UsZone::id).unwrap_or_default())
+            .unwrap_or_else(|| p.stated_zone.clone());
+        let cease = if cmd.cease_requested_at.is_some() {
+            cease
+        } else {
+            p.cease_requested_at.clone()
+        };
+        let attorney_name = cmd.attorney_name.clone().unwrap_or_else(|| p.attorney_name.clone());
+        let attorney_phone = cmd.attorney_phone.clone().unwrap_or_else(|| p.attorney_phone.clone());
+        let work = cmd.no_contact_at_work.unwrap_or(p.no_contact_at_work);
+        let inconvenient = cmd.inconvenient.clone().unwrap_or_else(|| p.inconvenient.clone());
+        let opt_outs = cmd.opt_outs.clone().unwrap_or_else(|| p.opt_outs.clone());
+        let validation = cmd.validation_sent_on.map(|d| d.to_string()).or_else(|| p.validation_sent_on.clone());
+        sqlx::query("DELETE FROM collection_profile WHERE org_id = $1 AND account_id = $2")
+            .bind(org.org_id)
+            .bind(before.account_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO collection_profile (org_id, account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, \
+             inconvenient, opt_outs, validation_sent_on, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(org.org_id)
+        .bind(before.account_id)
+        .bind(&zone)
+        .bind(cease)
+        .bind(attorney_name.trim())
+        .bind(attorney_phone.trim())
+        .bind(i64::from(work))
+        .bind(inconvenient.join("\n"))
+        .bind(opt_outs.join("\n"))
+        .bind(validation)
+        .bind(current_actor().name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let after = self.known(conn, org.org_id, &cmd.account_number, Timestamp::now()).await?.profile;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "collections.profile",
+            &format!("account:{}", before.account_number),
+            Some(&serde_json::to_value(&before.profile)?),
+            Some(&serde_json::to_value(&after)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Asks the gate, records its answer, and returns it (with the person read in `conn`).
+    async fn decide_contact(&self, conn: &mut AnyConnection, org: &Organisation, req: &ContactRequest) -> Result<(Known, Attempt, DecisionView)> {
+        let channel = parse_channel(&req.channel)?;
+        let purpose = parse_purpose(req.purpose.as_deref())?;
+        let at = match req.at.as_deref().filter(|a| !a.trim().is_empty()) {
+            Some(a) => parse_instant("at", a)?,
+            None => Timestamp::now(),
+        };
+        let known = self.known(conn, org.org_id, &req.account_number, at).await?;
+        let address = match req.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => a.to_string(),
+            None => match channel {
+                Channel::Call | Channel::Text => known.phones.first().cloned(),
+                Channel::Email => known.emails.first().cloned(),
+                Channel::Letter | Channel::Visit => known.address.clone(),
+            }
+            .ok_or_else(|| {
+                bad(
+                    "address",
+                    format!(
+                        "{} has no {} on record; give one",
+                        known.consumer,
+                        match channel {
+                            Channel::Call | Channel::Text => "phone number",
+                            Channel::Email => "email address",
+                            _ => "postal address",
+                        }
+                    ),
+                )
+            })?,
+        };
+        let attempt = Attempt {
+            channel,
+            address: address.clone(),
+            at_work: req.at_work,
+            purpose,
+            at,
+        };
+        let policy = self.collection_policy_in(conn, org.org_id).await?;
+        let decision = compliance::may_contact(&known.person, &known.debt, &attempt, &policy);
+        let failures: Vec<FailureView> = decision
+            .failures
+            .iter()
+            .map(|f| FailureView {
+                rule: f.rule.id().into(),
+                citation: f.citation.into(),
+                reason: f.reason.clone(),
+                allowed_from: f.allowed_from.map(|t| t.to_string()),
+            })
+            .collect();
+        let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
+        let checked: Vec<String> = decision.checked.iter().map(|r| r.id().to_string()).collect();
+        let actor = current_actor().name;
+        sqlx::query(
+            "INSERT INTO contact_decision (org_id, decision_id, account_id, channel, address, purpose, at, allowed, checked, failures, asked_by, asked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(org.org_id)
+        .bind(decision_id)
+        .bind(known.account_id)
+        .bind(channel.as_str())
+        .bind(&address)
+        .bind(purpose_str(purpose))
+        .bind(at.to_string())
+        .bind(i64::from(decision.allowed()))
+        .bind(checked.join(","))
+        .bind(serde_json::to_string(&failures)?)
+        .bind(&actor)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let view = DecisionView {
+            decision_id,
+            account_number: known.account_number.clone(),
+            channel: channel.as_str().into(),
+            address,
+            purpose: purpose_str(purpose).into(),
+            at: at.to_string(),
+            allowed: decision.allowed(),
+            checked,
+            failures,
+            allowed_from: decision.allowed_from().map(|t| t.to_string()),
+            asked_by: actor,
+        };
+        Ok((known, attempt, view))
+    }
+
+    /// Asks the gate whether a contact may be made; the answer is recorded.
+    pub async fn check_contact(&self, org: &Organisation, req: &ContactRequest) -> Result<DecisionView> {
+        let mut tx = self.begin_write().await?;
+        let (_, _, view) = self.decide_contact(tx.conn(), org, req).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Logs a contact. An outbound one is asked of the gate first: refused,
+    /// it is not logged, but the refusal is kept. An inbound one (the
+    /// consumer reached us) is logged as it happened.
+    pub async fn log_contact(&self, org: &Organisation, cmd: &LogContact) -> Result<LogOutcome> {
+        let outcome = cmd.outcome.trim().to_ascii_lowercase();
+        if !OUTCOMES.contains(&outcome.as_str()) {
+            return Err(bad("outcome", format!("{outcome:?} is not one of {}", OUTCOMES.join(", "))));
+        }
+        let direction = match cmd.direction.as_deref().map(|d| d.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("outbound") => "outbound",
+            Some("inbound") => "inbound",
+            Some(other) => return Err(bad("direction", format!("{other:?} is not outbound or inbound"))),
+        };
+        let channel = parse_channel(&cmd.contact.channel)?;
+        if channel != Channel::Call && is_conversation(&outcome) && channel != Channel::Visit {
+            // A letter or an email cannot be a conversation; its outcome is "sent" (or a note).
+            return Err(bad("outcome", format!("{outcome:?} is a call's outcome; a {} is \"sent\"", channel.as_str())));
+        }
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let (known, attempt, decision) = if direction == "outbound" {
+            let (k, a, d) = self.decide_contact(conn, org, &cmd.contact).await?;
+            if !d.allowed {
+                // The refusal is kept; nothing else is written.
+                tx.commit().await?;
+                return Ok(LogOutcome {
+                    contact: None,
+                    decision: Some(d),
+                });
+            }
+            (k, a, Some(d))
+        } else {
+            let at = match cmd.contact.at.as_deref().filter(|a| !a.trim().is_empty()) {
+                Some(a) => parse_instant("at", a)?,
+                None => Timestamp::now(),
+            };
+            let k = self.known(conn, org.org_id, &cmd.contact.account_number, at).await?;
+            let a = Attempt {
+                channel,
+                address: cmd.contact.address.clone().unwrap_or_default(),
+                at_work: cmd.contact.at_work,
+                purpose: parse_purpose(cmd.contact.purpose.as_deref())?,
+                at,
+            };
+            (k, a, None)
+        };
+        let contact_id = next_ids(conn, org.org_id, "contact_attempt", 1).await?;
+        let actor = current_actor().name;
+        let conversation = is_conversation(&outcome);
+        sqlx::query(
+            "INSERT INTO contact_attempt (org_id, contact_id, account_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, \
+             decision_id, logged_by, logged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(org.org_id)
+        .bind(contact_id)
+        .bind(known.account_id)
+        .bind(channel.as_str())
+        .bind(direction)
+        .bind(&attempt.address)
+        .bind(i64::from(attempt.at_work))
+        .bind(purpose_str(attempt.purpose))
+        .bind(&outcome)
+        .bind(i64::from(conversation))
+        .bind(attempt.at.to_string())
+        .bind(cmd.note.trim())
+        .bind(decision.as_ref().map(|d| d.decision_id))
+        .bind(&actor)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let view = ContactView {
+            contact_id,
+            account_number: known.account_number.clone(),
+            channel: channel.as_str().into(),
+            direction: direction.into(),
+            address: attempt.address.clone(),
+            at_work: attempt.at_work,
+            purpose: purpose_str(attempt.purpose).into(),
+            outcome,
+            conversation,
+            at: attempt.at.to_string(),
+            note: cmd.note.trim().into(),
+            decision_id: decision.as_ref().map(|d| d.decision_id),
+            logged_by: actor,
+        };
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "contact.log",
+            &format!("account:{}", known.account_number),
+            None,
+            Some(&serde_json::to_value(&view)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LogOutcome { contact: Some(view), decision })
+    }
+
+    /// The account's contacts, newest first.
+    pub async fn contacts(&self, org: &Organisation, account_number: &str) -> Result<Vec<ContactView>> {
+        let mut conn = self.pool().acquire().await?;
+        let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
+        let rows = sqlx::query(
+            "SELECT contact_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, decision_id, logged_by \
+             FROM contact_attempt WHERE org_id = $1 AND account_id = $2 ORDER BY at DESC, contact_id DESC LIMIT 500",
+        )
+        .bind(org.org_id)
+        .bind(account.account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContactView {
+                    contact_id: r.try_get(0)?,
+                    account_number: account.account_number.clone(),
+                    channel: r.try_get(1)?,
+                    direction: r.try_get(2)?,
+                    address: r.try_get(3)?,
+                    at_work: r.try_get::<i64, _>(4)? == 1,
+                    purpose: r.try_get(5)?,
+                    outcome: r.try_get(6)?,
+                    conversation: r.try_get::<i64, _>(7)? == 1,
+                    at: r.try_get(8)?,
+                    note: r.try_get(9)?,
+                    decision_id: r.try_get(10)?,
+                    logged_by: r.try_get(11)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The gate's answers for an account, newest first.
+    pub async fn contact_decisions(&self, org: &Organisation, account_number: &str) -> Result<Vec<DecisionView>> {
+        let mut conn = self.pool().acquire().await?;
+        let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
+        let rows = sqlx::query(
+            "SELECT decision_id, channel, address, purpose, at, allowed, checked, failures, asked_by FROM contact_decision \
+             WHERE org_id = $1 AND account_id = $2 ORDER BY decision_id DESC LIMIT 500",
+        )
+        .bind(org.org_id)
+        .bind(account.account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let failures: Vec<FailureView> = serde_json::from_str(&r.try_get::<String, _>(7)?)?;
+                let allowed_from = if failures.iter().any(|f| f.allowed_from.is_none()) {
+                    None
+                } else {
+                    failures.iter().filter_map(|f| f.allowed_from.clone()).max()
+                };
+                Ok(DecisionView {
+                    decision_id: r.try_get(0)?,
+                    account_number: account.account_number.clone(),
+                    channel: r.try_get(1)?,
+                    address: r.try_get(2)?,
+                    purpose: r.try_get(3)?,
+                    at: r.try_get(4)?,
+                    allowed: r.try_get::<i64, _>(5)? == 1,
+                    checked: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                    failures,
+                    allowed_from,
+                    asked_by: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a dispute; within the validation period it halts collection
+    /// until `dispute_verified`.
+    pub async fn record_dispute(&self, org: &Organisation, cmd: &NewDispute) -> Result<DisputeView> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let known = self.known(conn, org.org_id, &cmd.account_number, Timestamp::now()).await?;
+        let id = next_ids(conn, org.org_id, "dispute", 1).await?;
+        sqlx::query(
+            "INSERT INTO dispute (org_id, dispute_id, account_id, received_on, note, verification_sent_on, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)",
+        )
+        .bind(org.org_id)
+        .bind(id)
+        .bind(known.account_id)
+        .bind(cmd.received_on.to_string())
+        .bind(cmd.note.trim())
+        .bind(current_actor().name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let view = self.dispute_in(conn, org.org_id, id).await?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "dispute.record",
+            &format!("account:{}", known.account_number),
+            None,
+            Some(&serde_json::to_value(&view)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// The verification of a dispute was sent: collection may go on.
+    pub async fn dispute_verified(&self, org: &Organisation, dispute_id: i64, sent_on: Date) -> Result<DisputeView> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let before = self.dispute_in(conn, org.org_id, dispute_id).await?;
+        if before.verification_sent_on.is_some() {
+            return Err(bad("dispute", format!("dispute {dispute_id}'s verification was already sent")));
+        }
+        sqlx::query("UPDATE dispute SET verification_sent_on = $3 WHERE org_id = $1 AND dispute_id = $2")
+            .bind(org.org_id)
+            .bind(dispute_id)
+            .bind(sent_on.to_string())
+            .execute(&mut *conn)
+            .await?;
+        let after = self.dispute_in(conn, org.org_id, dispute_id).await?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "dispute.verified",
+            &format!("account:{}", after.account_number),
+            Some(&serde_json::to_value(&before)?),
+            Some(&serde_json::to_value(&after)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn dispute_in(&self, conn: &mut AnyConnection, org_id: i64, dispute_id: i64) -> Result<DisputeView> {
+        let r = sqlx::query(
+            "SELECT d.dispute_id, a.account_number, d.received_on, d.note, d.verification_sent_on, p.validation_sent_on FROM dispute d \
+             JOIN account a ON a.org_id = d.org_id AND a.account_id = d.account_id \
+             LEFT JOIN collection_profile p ON p.org_id = d.org_id AND p.account_id = d.account_id WHERE d.org_id = $1 AND d.dispute_id = $2",
+        )
+        .bind(org_id)
+        .bind(dispute_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("dispute", dispute_id))?;
+        let received: String = r.try_get(2)?;
+        let within = r.try_get::<Option<String>, _>(5)?.and_then(|v| v.parse::<Date>().ok()).is_some_and(|sent| {
+            received
+                .parse::<Date>()
+                .is_ok_and(|d| d <= settle_domain::calendar::validation_period_end(sent))
+        });
+        Ok(DisputeView {
+            dispute_id: r.try_get(0)?,
+            account_number: r.try_get(1)?,
+            received_on: received,
+            note: r.try_get(3)?,
+            verification_sent_on: r.try_get(4)?,
+            within_validation_period: within,
+        })
+    }
+
+    /// The account's disputes.
+    pub async fn disputes(&self, org: &Organisation, account_number: &str) -> Result<Vec<DisputeView>> {
+        let mut conn = self.pool().acquire().await?;
+        let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
+        let ids: Vec<i64> = sqlx::query("SELECT dispute_id FROM dispute WHERE org_id = $1 AND account_id = $2 ORDER BY dispute_id")
+            .bind(org.org_id)
+            .bind(account.account_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut out = Vec::new();
+        for id in ids {
+            out.push(self.dispute_in(&mut conn, org.org_id, id).await?);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,216 @@
+//! Contacting the people who owe, on every backend: the gate asked before
+//! each outbound contact, its answers kept, refusals logged nowhere else,
+//! and the person's own requests (zone, cease, opt-outs, disputes) obeyed.
+
+use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate};
+use settle_store::ops::{NewAccount, NewParty};
+
+use crate::backends::{all, date};
+
+fn request(account: &str, channel: &str, at: &str) -> ContactRequest {
+    ContactRequest {
+        account_number: account.into(),
+        channel: channel.into(),
+        address: None,
+        at_work: false,
+        purpose: None,
+        at: Some(at.into()),
+    }
+}
+
+fn log(account: &str, channel: &str, at: &str, outcome: &str) -> LogContact {
+    LogContact {
+        contact: request(account, channel, at),
+        direction: None,
+        outcome: outcome.into(),
+        note: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_collector_works_an_account_within_regulation_f() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
+        // An agency: every rule holds.
+        let policy = store.set_collection_policy(&org, true, &[]).await.unwrap();
+        assert!(policy.third_party, "{name}");
+        store
+            .add_account(
+                &org,
+                &NewAccount {
+                    account_number: "C-1".into(),
+                    party: NewParty {
+                        kind: "person".into(),
+                        name: "Dana Whitfield".into(),
+                        phone: Some("(808) 555-0142".into()),
+                        address: Some("12 Lanai St, Miami, FL 33101".into()),
+                        ..NewParty::default()
+                    },
+                    ar_kind: "customer".into(),
+                    currency: None,
+                    payment_terms: None,
+                    opened_on: date("2026-01-01"),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        // A Florida address and a Hawaii phone: Eastern, Central and Hawaii all hold.
+        let profile = store.collection_profile(&org, "C-1").await.unwrap();
+        assert_eq!(profile.zones, ["Eastern", "Central", "Hawaii"], "{name}");
+
+        // 10:00 Eastern is 05:00 in Honolulu: refused, kept, and nothing logged.
+        let refused = store
+            .log_contact(&org, &log("C-1", "call", "2026-11-30T10:00:00-05:00", "no_answer"))
+            .await
+            .unwrap();
+        assert!(refused.contact.is_none(), "{name}");
+        let d = refused.decision.unwrap();
+        assert!(
+            !d.allowed && d.failures[0].rule == "hours" && d.failures[0].reason.contains("05:00 in Hawaii"),
+            "{name}: {d:#?}"
+        );
+        assert_eq!(d.allowed_from.as_deref(), Some("2026-11-30T18:00:00Z"), "{name}: 8 a.m. in Honolulu");
+        assert!(store.contacts(&org, "C-1").await.unwrap().is_empty(), "{name}");
+        assert_eq!(store.contact_decisions(&org, "C-1").await.unwrap().len(), 1, "{name}: the refusal is on record");
+
+        // Seven unanswered calls on seven days at 14:00 Eastern; the eighth in those seven days is refused.
+        for day in 1..=7 {
+            let at = format!("2026-12-{day:02}T14:00:00-05:00");
+            let done = store.log_contact(&org, &log("C-1", "call", &at, "no_answer")).await.unwrap();
+            assert!(done.contact.is_some(), "{name}: call on day {day}: {:#?}", done.decision);
+        }
+        let eighth = store.check_contact(&org, &request("C-1", "call", "2026-12-07T16:00:00-05:00")).await.unwrap();
+        assert_eq!(
+            eighth.failures.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+            ["call_frequency"],
+            "{name}"
+        );
+        // Day 8: the first call has left the window. A conversation then starts seven quiet days.
+        let talk = store
+            .log_contact(&org, &log("C-1", "call", "2026-12-08T14:00:00-05:00", "right_party_contact"))
+            .await
+            .unwrap();
+        assert!(talk.contact.unwrap().conversation, "{name}");
+        let soon = store.check_contact(&org, &request("C-1", "call", "2026-12-10T14:00:00-05:00")).await.unwrap();
+        assert_eq!(soon.failures[0].rule, "after_conversation", "{name}");
+        // A letter is not a call, and has no hours.
+        let letter = store.check_contact(&org, &request("C-1", "letter", "2026-12-10T23:00:00-05:00")).await.unwrap();
+        assert!(letter.allowed, "{name}: {letter:#?}");
+        assert_eq!(letter.address, "12 Lanai St, Miami, FL 33101", "{name}: the address on record");
+
+        // She asks for email not to be used and says she lives in Hawaii; later she disputes the debt.
+        store
+            .update_collection_profile(
+                &org,
+                &ProfileUpdate {
+                    account_number: "C-1".into(),
+                    stated_zone: Some("hawaii".into()),
+                    opt_outs: Some(vec!["email".into()]),
+                    validation_sent_on: Some(date("2026-11-02")),
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        let profile = store.collection_profile(&org, "C-1").await.unwrap();
+        assert_eq!(
+            (profile.zones.clone(), profile.validation_period_end.as_deref()),
+            (vec!["Hawaii".to_string()], Some("2026-12-09")),
+            "{name}"
+        );
+        let mut email = request("C-1", "email", "2026-12-20T12:00:00-10:00");
+        email.address = Some("dana@example.com".into());
+        let d = store.check_contact(&org, &email).await.unwrap();
+        assert_eq!(d.failures[0].rule, "opt_out", "{name}");
+        let dispute = store
+            .record_dispute(
+                &org,
+                &NewDispute {
+                    account_number: "C-1".into(),
+                    received_on: date("2026-12-04"),
+                    note: "says the balance was paid to the original creditor".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(dispute.within_validation_period, "{name}");
+        let d = store.check_contact(&org, &request("C-1", "letter", "2026-12-20T12:00:00-10:00")).await.unwrap();
+        assert_eq!(d.failures[0].rule, "dispute", "{name}");
+        assert_eq!(d.failures[0].citation, "12 CFR 1006.38(d)(2)", "{name}");
+        let mut verification = request("C-1", "letter", "2026-12-20T12:00:00-10:00");
+        verification.purpose = Some("verification".into());
+        assert!(store.check_contact(&org, &verification).await.unwrap().allowed, "{name}");
+        store.dispute_verified(&org, dispute.dispute_id, date("2026-12-20")).await.unwrap();
+        assert!(
+            store
+                .check_contact(&org, &request("C-1", "letter", "2026-12-21T12:00:00-10:00"))
+                .await
+                .unwrap()
+                .allowed,
+            "{name}"
+        );
+
+        // Bad input is named and changes nothing.
+        let bad = store
+            .update_collection_profile(
+                &org,
+                &ProfileUpdate {
+                    account_number: "C-1".into(),
+                    inconvenient: Some(vec!["someday 9-12".into()]),
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("inconvenient"), "{name}: {bad}");
+        let bad = store
+            .log_contact(&org, &log("C-1", "letter", "2026-12-21T12:00:00-10:00", "promise"))
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("outcome"), "{name}: {bad}");
+        let bad = store
+            .check_contact(&org, &request("C-404", "call", "2026-12-21T12:00:00-10:00"))
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("C-404"), "{name}: {bad}");
+
+        // A written cease request: only a letter saying collection has stopped may go.
+        store
+            .update_collection_profile(
+                &org,
+                &ProfileUpdate {
+                    account_number: "C-1".into(),
+                    cease_requested_at: Some("2026-12-22T09:00:00-10:00".into()),
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        let d = store.check_contact(&org, &request("C-1", "letter", "2026-12-23T12:00:00-10:00")).await.unwrap();
+        assert_eq!(d.failures[0].rule, "cease", "{name}");
+        let mut closing = request("C-1", "letter", "2026-12-23T12:00:00-10:00");
+        closing.purpose = Some("cease_response".into());
+        let done = store
+            .log_contact(
+                &org,
+                &LogContact {
+                    contact: closing,
+                    direction: None,
+                    outcome: "sent".into(),
+                    note: "collection stopped, as asked".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(done.contact.is_some(), "{name}");
+        // She may still call us: an inbound call is logged, not gated.
+        let mut inbound = log("C-1", "call", "2026-12-24T02:00:00-10:00", "right_party_contact");
+        inbound.direction = Some("inbound".into());
+        assert!(store.log_contact(&org, &inbound).await.unwrap().contact.is_some(), "{name}");
+        assert_eq!(store.contacts(&org, "C-1").await.unwrap().len(), 10, "{name}");
+        assert!(store.audit_verify(&org).await.unwrap().1.is_empty(), "{name}");
+    }
+}
