@@ -9,6 +9,7 @@ mod bench_x12;
 mod claim;
 mod claims;
 mod codes;
+mod contacts;
 mod demo;
 mod demo_claims;
 mod export;
@@ -220,6 +221,18 @@ enum Command {
     /// The organisation's settings: terms, aging buckets, approval limit, X12 identity, scrubber rules.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Contacts with the people who owe, through the Regulation F gate.
+    #[command(subcommand)]
+    Contact(contacts::ContactCommand),
+    /// What the person answering for an account asked of us: zone, cease, attorney, opt-outs, ...
+    #[command(subcommand)]
+    Consumer(contacts::ConsumerCommand),
+    /// Disputes of a debt.
+    #[command(subcommand)]
+    Dispute(contacts::DisputeCommand),
+    /// Collections policy: a debt collector (every rule) or a creditor (its chosen rules).
+    #[command(subcommand)]
+    Collections(contacts::CollectionsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -633,6 +646,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Claim(command) => return claim::run(&store, &org, command, today()).await,
         Command::Statements(command) => return claim::statements(&store, &org, command, today()).await,
+        Command::Contact(command) => return contacts::contact(&store, &org, command).await,
+        Command::Consumer(command) => return contacts::consumer(&store, &org, command).await,
+        Command::Dispute(command) => return contacts::dispute(&store, &org, command).await,
+        Command::Collections(command) => return contacts::collections(&store, &org, command).await,
         Command::Settings(SettingsCommand::Show) => {
             let s = store.settings(&org).await?;
             println!("default terms           {}", s.default_terms);

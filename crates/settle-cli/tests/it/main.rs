@@ -2,6 +2,7 @@
 //! names the field, line or column, and leaves the books exactly as they were.
 
 mod claims837;
+mod contacts;
 
 use assert_cmd::Command;
 

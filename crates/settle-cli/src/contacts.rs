@@ -1,0 +1,356 @@
+//! `settle contact`, `settle consumer`, `settle dispute`, `settle
+//! collections`: the contact log and the Regulation F gate from the
+//! command line. A refused contact exits 1 and names every rule.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Subcommand;
+use settle_domain::Date;
+use settle_store::collections::{ContactRequest, DecisionView, LogContact, NewDispute, ProfileUpdate};
+use settle_store::ops::Organisation;
+use settle_store::Store;
+
+#[derive(clap::Args, Debug)]
+pub struct ContactArgs {
+    pub account: String,
+    /// call, text, email, letter or visit.
+    #[arg(long)]
+    pub channel: String,
+    /// The phone number, email or postal address; the consumer's own if absent.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The address is the consumer's workplace.
+    #[arg(long)]
+    pub at_work: bool,
+    /// collection (default), cease_response or verification.
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// When (RFC 3339, such as 2026-11-30T14:00:00-05:00); now if absent.
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+impl ContactArgs {
+    fn request(&self) -> ContactRequest {
+        ContactRequest {
+            account_number: self.account.clone(),
+            channel: self.channel.clone(),
+            address: self.to.clone(),
+            at_work: self.at_work,
+            purpose: self.purpose.clone(),
+            at: self.at.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContactCommand {
+    /// Ask the contact gate whether a contact may be made now (or at --at); exit 1 if not. The answer is kept.
+    Check(ContactArgs),
+    /// Log a contact; an outbound one passes the gate first and is refused (exit 1) if any rule fails.
+    Log {
+        #[command(flatten)]
+        contact: ContactArgs,
+        /// right_party_contact, wrong_number, no_answer, voicemail, promise, refusal, dispute, paid; sent for letters, emails, texts.
+        #[arg(long)]
+        outcome: String,
+        /// The consumer reached us (not gated).
+        #[arg(long)]
+        inbound: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The account's contacts, newest first.
+    List { account: String },
+    /// The gate's answers for the account, newest first.
+    Decisions { account: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConsumerCommand {
+    /// What the consumer answering for the account asked of us, and the zones the gate keeps to.
+    Show { account: String },
+    /// Record what the consumer asked; what is not given stays.
+    Set {
+        account: String,
+        /// The zone they said they are in: eastern, central, mountain, arizona, pacific, alaska, hawaii, ...; "" forgets it.
+        #[arg(long)]
+        zone: Option<String>,
+        /// When their written request to stop contact arrived (RFC 3339 or a date); "" withdraws it.
+        #[arg(long)]
+        cease: Option<String>,
+        /// The attorney who represents them for this debt; "" for none.
+        #[arg(long)]
+        attorney: Option<String>,
+        #[arg(long)]
+        attorney_phone: Option<String>,
+        /// Their employer forbids contact at work (true or false).
+        #[arg(long)]
+        no_work_contact: Option<bool>,
+        /// A span they said is inconvenient ("tue 09:00-12:00", "18:00-20:00"); repeat; replaces the list.
+        #[arg(long)]
+        inconvenient: Vec<String>,
+        /// Forget every inconvenient span.
+        #[arg(long)]
+        clear_inconvenient: bool,
+        /// A medium or address not to use ("text", "email pat@example.com"); repeat; replaces the list.
+        #[arg(long)]
+        opt_out: Vec<String>,
+        /// Forget every opt-out.
+        #[arg(long)]
+        clear_opt_outs: bool,
+        /// When the validation notice was sent.
+        #[arg(long)]
+        validation_sent: Option<Date>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DisputeCommand {
+    /// Record a dispute; within the validation period it halts collection until verified.
+    Add {
+        account: String,
+        #[arg(long)]
+        received: Date,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The verification was sent: collection may go on.
+    Verified {
+        dispute: i64,
+        #[arg(long)]
+        sent: Date,
+    },
+    /// The account's disputes.
+    List { account: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CollectionsCommand {
+    /// Whether the organisation is a debt collector (every rule) or a creditor (its chosen rules), and every rule's citation.
+    Policy,
+    /// A debt collector: every Regulation F rule holds.
+    ThirdParty,
+    /// A creditor collecting its own debts: only these rules (comma-separated ids) hold.
+    FirstParty {
+        #[arg(long, default_value = "hours,inconvenient_time,work,attorney,cease,opt_out")]
+        rules: String,
+    },
+}
+
+fn print_decision(d: &DecisionView) {
+    if d.allowed {
+        println!(
+            "allowed: {} to {} at {} ({} rules checked: {})",
+            d.channel,
+            d.address,
+            d.at,
+            d.checked.len(),
+            d.checked.join(", ")
+        );
+    } else {
+        println!("refused: {} to {} at {}", d.channel, d.address, d.at);
+        for f in &d.failures {
+            println!("  {} ({}): {}", f.rule, f.citation, f.reason);
+        }
+        if let Some(from) = &d.allowed_from {
+            println!("  allowed from {from}");
+        }
+    }
+    println!("  decision {} kept", d.decision_id);
+}
+
+pub async fn contact(store: &Store, org: &Organisation, command: ContactCommand) -> Result<ExitCode> {
+    match command {
+        ContactCommand::Check(args) => {
+            let d = store.check_contact(org, &args.request()).await?;
+            print_decision(&d);
+            Ok(if d.allowed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        ContactCommand::Log {
+            contact,
+            outcome,
+            inbound,
+            note,
+        } => {
+            let done = store
+                .log_contact(
+                    org,
+                    &LogContact {
+                        contact: contact.request(),
+                        direction: Some(if inbound { "inbound" } else { "outbound" }.into()),
+                        outcome,
+                        note,
+                    },
+                )
+                .await?;
+            match (&done.contact, &done.decision) {
+                (Some(c), _) => {
+                    println!(
+                        "logged contact {}: {} {} {} at {}: {}",
+                        c.contact_id, c.direction, c.channel, c.address, c.at, c.outcome
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                (None, Some(d)) => {
+                    print_decision(d);
+                    println!("nothing logged");
+                    Ok(ExitCode::from(1))
+                }
+                (None, None) => anyhow::bail!("nothing logged and no decision"),
+            }
+        }
+        ContactCommand::List { account } => {
+            for c in store.contacts(org, &account).await? {
+                println!(
+                    "{:>5}  {}  {:<8} {:<6} {:<20} {:<20} {}",
+                    c.contact_id, c.at, c.direction, c.channel, c.outcome, c.address, c.note
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ContactCommand::Decisions { account } => {
+            for d in store.contact_decisions(org, &account).await? {
+                let why: Vec<String> = d.failures.iter().map(|f| format!("{} ({})", f.rule, f.citation)).collect();
+                println!(
+                    "{:>5}  {}  {:<6} {:<20} {}  {}",
+                    d.decision_id,
+                    d.at,
+                    d.channel,
+                    d.address,
+                    if d.allowed { "allowed" } else { "refused" },
+                    why.join("; ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerCommand) -> Result<ExitCode> {
+    let view = match command {
+        ConsumerCommand::Show { account } => store.collection_profile(org, &account).await?,
+        ConsumerCommand::Set {
+            account,
+            zone,
+            cease,
+            attorney,
+            attorney_phone,
+            no_work_contact,
+            inconvenient,
+            clear_inconvenient,
+            opt_out,
+            clear_opt_outs,
+            validation_sent,
+        } => {
+            let list = |items: Vec<String>, clear: bool| if clear { Some(Vec::new()) } else { Some(items).filter(|l| !l.is_empty()) };
+            store
+                .update_collection_profile(
+                    org,
+                    &ProfileUpdate {
+                        account_number: account,
+                        stated_zone: zone,
+                        cease_requested_at: cease,
+                        attorney_name: attorney,
+                        attorney_phone,
+                        no_contact_at_work: no_work_contact,
+                        inconvenient: list(inconvenient, clear_inconvenient),
+                        opt_outs: list(opt_out, clear_opt_outs),
+                        validation_sent_on: validation_sent,
+                    },
+                )
+                .await?
+        }
+    };
+    println!("account          {}", view.account_number);
+    println!("consumer         {}", view.consumer);
+    println!("zones kept to    {}", view.zones.join(", "));
+    println!("stated zone      {}", if view.stated_zone.is_empty() { "-" } else { &view.stated_zone });
+    println!("cease requested  {}", view.cease_requested_at.as_deref().unwrap_or("-"));
+    println!(
+        "attorney         {}",
+        if view.attorney_name.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{} {}", view.attorney_name, view.attorney_phone)
+        }
+    );
+    println!("no work contact  {}", view.no_contact_at_work);
+    println!(
+        "inconvenient     {}",
+        if view.inconvenient.is_empty() {
+            "-".into()
+        } else {
+            view.inconvenient.join("; ")
+        }
+    );
+    println!(
+        "opt-outs         {}",
+        if view.opt_outs.is_empty() { "-".into() } else { view.opt_outs.join("; ") }
+    );
+    println!(
+        "validation       {}",
+        match (&view.validation_sent_on, &view.validation_period_end) {
+            (Some(sent), Some(end)) => format!("sent {sent}, period ends {end}"),
+            _ => "not sent".into(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn dispute(store: &Store, org: &Organisation, command: DisputeCommand) -> Result<ExitCode> {
+    let show = |d: &settle_store::collections::DisputeView| {
+        println!(
+            "dispute {}  {}  received {}  {}  verification {}  {}",
+            d.dispute_id,
+            d.account_number,
+            d.received_on,
+            if d.within_validation_period {
+                "within the validation period"
+            } else {
+                "after the validation period"
+            },
+            d.verification_sent_on.as_deref().unwrap_or("not sent"),
+            d.note
+        )
+    };
+    match command {
+        DisputeCommand::Add { account, received, note } => show(
+            &store
+                .record_dispute(
+                    org,
+                    &NewDispute {
+                        account_number: account,
+                        received_on: received,
+                        note,
+                    },
+                )
+                .await?,
+        ),
+        DisputeCommand::Verified { dispute, sent } => show(&store.dispute_verified(org, dispute, sent).await?),
+        DisputeCommand::List { account } => store.disputes(org, &account).await?.iter().for_each(show),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn collections(store: &Store, org: &Organisation, command: CollectionsCommand) -> Result<ExitCode> {
+    let view = match command {
+        CollectionsCommand::Policy => store.collection_policy(org).await?,
+        CollectionsCommand::ThirdParty => store.set_collection_policy(org, true, &[]).await?,
+        CollectionsCommand::FirstParty { rules } => {
+            let rules: Vec<String> = rules.split(',').map(str::to_string).collect();
+            store.set_collection_policy(org, false, &rules).await?
+        }
+    };
+    if view.third_party {
+        println!("a debt collector: every rule holds");
+    } else {
+        println!("a creditor collecting its own debts: these rules hold: {}", view.first_party_rules.join(", "));
+    }
+    for (rule, citation) in &view.rules {
+        let on = view.third_party || view.first_party_rules.contains(rule);
+        println!("  {} {rule:<20} {citation}", if on { "*" } else { " " });
+    }
+    Ok(ExitCode::SUCCESS)
+}

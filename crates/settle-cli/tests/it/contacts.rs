@@ -1,0 +1,160 @@
+//! The contact gate from the command line: a refused contact exits 1,
+//! names each rule with its citation, and logs nothing.
+
+use crate::Books;
+
+#[test]
+fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
+    let books = Books::new();
+    books.ok(&["collections", "third-party"]);
+    books.ok(&[
+        "consumer",
+        "set",
+        "A-1",
+        "--zone",
+        "pacific",
+        "--opt-out",
+        "text",
+        "--validation-sent",
+        "2026-11-02",
+    ]);
+    let shown = books.ok(&["consumer", "show", "A-1"]);
+    assert!(
+        shown.contains("zones kept to    Pacific") && shown.contains("period ends 2026-12-09"),
+        "{shown}"
+    );
+
+    // 07:30 in Los Angeles: refused, with the rule, its citation and when it opens.
+    let out = books
+        .cmd(&[
+            "contact",
+            "log",
+            "A-1",
+            "--channel",
+            "call",
+            "--to",
+            "2135550100",
+            "--at",
+            "2026-12-01T07:30:00-08:00",
+            "--outcome",
+            "no_answer",
+        ])
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("hours (12 CFR 1006.6(b)(1)(i))") && out.contains("allowed from 2026-12-01T16:00:00Z") && out.contains("nothing logged"),
+        "{out}"
+    );
+    let out = books.ok(&[
+        "contact",
+        "log",
+        "A-1",
+        "--channel",
+        "call",
+        "--to",
+        "2135550100",
+        "--at",
+        "2026-12-01T10:00:00-08:00",
+        "--outcome",
+        "right_party_contact",
+        "--note",
+        "promised Friday",
+    ]);
+    assert!(out.contains("logged contact 1"), "{out}");
+    // A week of quiet after a conversation; texts opted out.
+    let out = String::from_utf8(
+        books
+            .cmd(&[
+                "contact",
+                "check",
+                "A-1",
+                "--channel",
+                "call",
+                "--to",
+                "2135550100",
+                "--at",
+                "2026-12-03T10:00:00-08:00",
+            ])
+            .code(1)
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(out.contains("after_conversation") && out.contains("no call until 2026-12-08"), "{out}");
+    let out = String::from_utf8(
+        books
+            .cmd(&[
+                "contact",
+                "check",
+                "A-1",
+                "--channel",
+                "text",
+                "--to",
+                "2135550100",
+                "--at",
+                "2026-12-03T10:00:00-08:00",
+            ])
+            .code(1)
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(out.contains("opt_out"), "{out}");
+    books.ok(&[
+        "contact",
+        "check",
+        "A-1",
+        "--channel",
+        "call",
+        "--to",
+        "2135550100",
+        "--at",
+        "2026-12-08T10:00:00-08:00",
+    ]);
+    let list = books.ok(&["contact", "list", "A-1"]);
+    assert!(
+        list.contains("right_party_contact") && list.contains("promised Friday") && list.lines().count() == 1,
+        "{list}"
+    );
+    let decisions = books.ok(&["contact", "decisions", "A-1"]);
+    assert_eq!(decisions.lines().count(), 5, "{decisions}");
+    // A dispute within the validation period stops letters until verified.
+    let out = books.ok(&["dispute", "add", "A-1", "--received", "2026-12-04", "--note", "not mine"]);
+    assert!(out.contains("within the validation period"), "{out}");
+    books
+        .cmd(&[
+            "contact",
+            "check",
+            "A-1",
+            "--channel",
+            "letter",
+            "--at",
+            "2026-12-10T10:00:00-08:00",
+            "--to",
+            "1 Main St",
+        ])
+        .code(1);
+    books.ok(&["dispute", "verified", "1", "--sent", "2026-12-09"]);
+    books.ok(&[
+        "contact",
+        "check",
+        "A-1",
+        "--channel",
+        "letter",
+        "--at",
+        "2026-12-10T10:00:00-08:00",
+        "--to",
+        "1 Main St",
+    ]);
+    // Bad input names the field and changes nothing.
+    let err = books.fails(&["consumer", "set", "A-1", "--zone", "mars"]);
+    assert!(err.contains("stated_zone") && err.contains("mars"), "{err}");
+    let err = books.fails(&["contact", "log", "A-1", "--channel", "pigeon", "--outcome", "sent"]);
+    assert!(err.contains("channel"), "{err}");
+    assert!(books.ok(&["consumer", "show", "A-1"]).contains("Pacific"));
+}
