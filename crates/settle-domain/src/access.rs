@@ -69,8 +69,12 @@ impl Role {
                     | AdjustmentsPost
                     | ReportsRead
                     | ClaimsWrite
+                    | CollectionsWork
             ),
-            Role::CollectionsSpecialist => matches!(permission, AccountsRead | ContactsWrite | NotesWrite | PaymentsPost | ReportsRead),
+            Role::CollectionsSpecialist => matches!(
+                permission,
+                AccountsRead | ContactsWrite | NotesWrite | PaymentsPost | ReportsRead | CollectionsWork
+            ),
             Role::Auditor => matches!(permission, AccountsRead | ReportsRead | JournalRead | AuditRead),
         }
     }
@@ -131,10 +135,13 @@ pub enum Permission {
     SettingsManage,
     /// Enter, fix, send, correct and void insurance claims; import acknowledgments.
     ClaimsWrite,
+    /// Work delinquent accounts: ask the contact gate, log contacts, record
+    /// what a consumer asked of us and their disputes.
+    CollectionsWork,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -155,6 +162,7 @@ impl Permission {
         Permission::NotesWrite,
         Permission::SettingsManage,
         Permission::ClaimsWrite,
+        Permission::CollectionsWork,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -179,6 +187,7 @@ impl Permission {
             Permission::NotesWrite => "notes.write",
             Permission::SettingsManage => "settings.manage",
             Permission::ClaimsWrite => "claims.write",
+            Permission::CollectionsWork => "collections.work",
         }
     }
 }
@@ -215,6 +224,7 @@ mod tests {
             Permission::NotesWrite,
             Permission::SettingsManage,
             Permission::ClaimsWrite,
+            Permission::CollectionsWork,
         ];
         assert!(writes.iter().all(|p| !Role::Auditor.allows(*p)));
         assert!(Role::Auditor.allows(Permission::AuditRead));

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod billing;
 mod claims;
+mod collections;
 mod office;
 mod reports;
 
@@ -43,6 +44,7 @@ use crate::AppState;
         (name = "reports", description = "Aging, trial balance and the journal"),
         (name = "admin", description = "Users, API tokens and the audit trail"),
         (name = "claims", description = "Payers, providers and patients' coverages"),
+        (name = "collections", description = "The contact gate (Regulation F), the contact log, consumers' requests and disputes"),
     )
 )]
 struct ApiDoc;
@@ -92,6 +94,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::show_guarantor, claims::set_guarantor))
         .routes(routes!(claims::post_remittance))
         .routes(routes!(claims::list_underpayments))
+        .routes(routes!(collections::check))
+        .routes(routes!(collections::log))
+        .routes(routes!(collections::contacts))
+        .routes(routes!(collections::decisions))
+        .routes(routes!(collections::profile))
+        .routes(routes!(collections::update_profile))
+        .routes(routes!(collections::add_dispute))
+        .routes(routes!(collections::dispute_verified))
+        .routes(routes!(collections::policy, collections::set_policy))
         .routes(routes!(claims::list_remit_exceptions))
         .routes(routes!(claims::resolve_remit_exception))
         .routes(routes!(claims::list_secondaries))

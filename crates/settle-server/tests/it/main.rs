@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod claims_api;
+mod collections_api;
 mod idempotency;
 mod matrix;
 mod pages;

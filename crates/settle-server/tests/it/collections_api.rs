@@ -1,0 +1,97 @@
+//! Collections over the API: a collector asks the gate, logs what it
+//! allows, is refused (422, each rule named, nothing logged) what Reg F
+//! forbids; an auditor reads but changes nothing; only settings.manage sets
+//! the organisation's footing.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use settle_domain::access::Role;
+
+use crate::Server;
+
+#[tokio::test]
+async fn a_collector_is_refused_what_regulation_f_forbids() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
+        let admin = srv.token(&org, Role::Admin).await;
+        let collector = srv.token(&org, Role::CollectionsSpecialist).await;
+        let auditor = srv.token(&org, Role::Auditor).await;
+        let account = json!({
+            "account_number": "C-1", "ar_kind": "customer", "opened_on": "2026-01-01",
+            "party": { "kind": "person", "name": "Dana Whitfield", "phone": "907-555-0142", "address": "12 Spruce Rd, Juneau, AK 99801" }
+        });
+        assert_eq!(srv.post(&admin, "/api/v1/accounts", account).await.status, StatusCode::CREATED, "{name}");
+        let third = srv.post(&collector, "/api/v1/collections/policy", json!({ "third_party": true })).await;
+        assert_eq!(third.status, StatusCode::FORBIDDEN, "{name}: a collector does not set the footing");
+        let third = srv.post(&admin, "/api/v1/collections/policy", json!({ "third_party": true })).await;
+        assert_eq!(third.body["third_party"], true, "{name}: {}", third.body);
+
+        // 07:00 in Juneau (Alaska time): refused with the rule and its citation; nothing logged.
+        let call = |at: &str, outcome: &str| json!({ "account_number": "C-1", "channel": "call", "at": at, "outcome": outcome });
+        let refused = srv.post(&collector, "/api/v1/contacts", call("2026-12-01T07:00:00-09:00", "no_answer")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", refused.body);
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("hours (12 CFR 1006.6(b)(1)(i))") && detail.contains("in Alaska"),
+            "{name}: {detail}"
+        );
+        let logged = srv.post(&collector, "/api/v1/contacts", call("2026-12-01T10:00:00-09:00", "voicemail")).await;
+        assert_eq!(logged.status, StatusCode::CREATED, "{name}: {}", logged.body);
+        assert_eq!(logged.body["contact"]["address"], "9075550142", "{name}: the phone on record");
+        let contacts = srv.get(&auditor, "/api/v1/accounts/C-1/contacts").await;
+        assert_eq!(contacts.body.as_array().unwrap().len(), 1, "{name}: {}", contacts.body);
+        let decisions = srv.get(&auditor, "/api/v1/accounts/C-1/contact-decisions").await;
+        assert_eq!(decisions.body.as_array().unwrap().len(), 2, "{name}: the refusal is kept too");
+        assert_eq!(decisions.body[0]["allowed"], true, "{name}");
+        assert_eq!(decisions.body[1]["failures"][0]["rule"], "hours", "{name}");
+
+        // An attorney: nothing goes to her any more.
+        let denied = srv
+            .post(
+                &auditor,
+                "/api/v1/collection-profiles",
+                json!({ "account_number": "C-1", "attorney_name": "R. Ortiz" }),
+            )
+            .await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "{name}");
+        let set = srv
+            .post(
+                &collector,
+                "/api/v1/collection-profiles",
+                json!({ "account_number": "C-1", "attorney_name": "R. Ortiz", "attorney_phone": "907-555-0199" }),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{name}: {}", set.body);
+        let check = srv
+            .post(
+                &collector,
+                "/api/v1/contact-checks",
+                json!({ "account_number": "C-1", "channel": "letter", "at": "2026-12-02T12:00:00-09:00" }),
+            )
+            .await;
+        assert_eq!(check.body["allowed"], false, "{name}: {}", check.body);
+        assert_eq!(check.body["failures"][0]["rule"], "attorney", "{name}");
+        assert_eq!(check.body["failures"][0]["citation"], "12 CFR 1006.6(b)(2)", "{name}");
+        let bad = srv
+            .post(&collector, "/api/v1/contact-checks", json!({ "account_number": "C-1", "channel": "fax" }))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert_eq!(bad.body["field"], "channel", "{name}: {}", bad.body);
+        let dispute = srv
+            .post(
+                &collector,
+                "/api/v1/disputes",
+                json!({ "account_number": "C-1", "received_on": "2026-12-03", "note": "not mine" }),
+            )
+            .await;
+        assert_eq!(dispute.status, StatusCode::CREATED, "{name}: {}", dispute.body);
+        let id = dispute.body["dispute_id"].as_i64().unwrap();
+        let verified = srv
+            .post(&collector, &format!("/api/v1/disputes/{id}/verified"), json!({ "sent_on": "2026-12-10" }))
+            .await;
+        assert_eq!(verified.body["verification_sent_on"], "2026-12-10", "{name}: {}", verified.body);
+    }
+}
