@@ -16,6 +16,7 @@
 mod admin;
 mod charts;
 mod claims;
+mod collections;
 mod forms;
 mod pages;
 mod reports;
@@ -106,6 +107,9 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims/setup", Needs(AccountsRead)),
     ("GET", "/claims/exceptions", Needs(AccountsRead)),
     ("POST", "/claims/exceptions/resolve", Needs(ClaimsWrite)),
+    ("POST", "/accounts/{number}/collection-contacts", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/collection-profile", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/disputes", Needs(CollectionsWork)),
     ("GET", "/claims/secondaries", Needs(AccountsRead)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
@@ -180,6 +184,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/setup", get(claims::setup))
         .route("/claims/exceptions", get(claims::exceptions))
         .route("/claims/exceptions/resolve", post(claims::resolve_exception))
+        .route("/accounts/{number}/collection-contacts", post(collections::contact))
+        .route("/accounts/{number}/collection-profile", post(collections::profile))
+        .route("/accounts/{number}/disputes", post(collections::dispute))
         .route("/claims/secondaries", get(claims::secondaries))
         .route("/claims/{number}/secondary", post(claims::bill_secondary))
         .route("/claims/underpayments", get(claims::underpayments))
@@ -393,6 +400,9 @@ impl Ctx {
     }
     pub fn can_claims(&self) -> bool {
         self.can(ClaimsWrite)
+    }
+    pub fn can_collect(&self) -> bool {
+        self.can(CollectionsWork)
     }
     pub fn can_post_payments(&self) -> bool {
         self.can(PaymentsPost)

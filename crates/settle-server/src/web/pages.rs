@@ -283,6 +283,12 @@ pub struct AccountPage<'a> {
     pub guarantor: Option<settle_store::claims::GuarantorView>,
     pub claims: Vec<settle_store::claim_ops::ClaimSummary>,
     pub statements: Vec<settle_store::statements::StatementSummary>,
+    /// Collections: what the consumer asked of us, disputes, contacts and the gate's answers.
+    pub profile: settle_store::collections::ProfileView,
+    pub disputes: Vec<settle_store::collections::DisputeView>,
+    pub contact_log: Vec<settle_store::collections::ContactView>,
+    pub decisions: Vec<settle_store::collections::DecisionView>,
+    pub error: String,
 }
 
 impl AccountPage<'_> {
@@ -296,6 +302,8 @@ impl AccountPage<'_> {
 pub struct MsgQuery {
     #[serde(default)]
     pub msg: String,
+    #[serde(default)]
+    pub error: String,
 }
 
 /// Reads everything the account page shows; the read is audited.
@@ -338,7 +346,18 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     } else {
         Vec::new()
     };
+    let profile = state.store.collection_profile(org, &a.summary.account_number).await.map_err(fail)?;
+    let disputes = state.store.disputes(org, &a.summary.account_number).await.map_err(fail)?;
+    let mut contact_log = state.store.contacts(org, &a.summary.account_number).await.map_err(fail)?;
+    contact_log.truncate(25);
+    let mut decisions = state.store.contact_decisions(org, &a.summary.account_number).await.map_err(fail)?;
+    decisions.truncate(10);
     Ok(AccountPage {
+        profile,
+        disputes,
+        contact_log,
+        decisions,
+        error: String::new(),
         statements,
         guarantor,
         eligibility,
@@ -358,7 +377,10 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
 
 pub async fn account(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, Query(q): Query<MsgQuery>) -> Response {
     match account_page(&state, &ctx, &number, q.msg).await {
-        Ok(page) => render(&page).into_response(),
+        Ok(mut page) => {
+            page.error = q.error;
+            render(&page).into_response()
+        }
         Err(response) => response,
     }
 }

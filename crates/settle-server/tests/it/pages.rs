@@ -876,3 +876,93 @@ async fn payers_providers_and_coverages_from_the_pages() {
         assert_eq!(srv.store.coverages(&org, "P-000001").await.unwrap()[0].member_id, "W123", "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_collector_asks_the_gate_and_logs_calls_from_the_account_page() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = setup(&srv).await;
+        let client = browser();
+        let (collector, csrf) = session(&srv, &org, "casey", Role::CollectionsSpecialist).await;
+        let (auditor, audit_csrf) = session(&srv, &org, "avery", Role::Auditor).await;
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
+        // Nothing says where Pat is: every state's zone, from Eastern to Hawaii.
+        assert!(
+            body.contains("Collections: contacts and Regulation F") && body.contains("Eastern, Central, Mountain"),
+            "{name}"
+        );
+        assert!(body.contains("May I contact now?"), "{name}");
+        let call = |action: &'static str, at: &'static str, outcome: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("action", action.to_string()),
+                ("channel", "call".to_string()),
+                ("at", at.to_string()),
+                ("outcome", outcome.to_string()),
+                ("note", "left a message".to_string()),
+            ]
+        };
+        let form = call("log", "2026-12-07T09:00:00-05:00", "voicemail");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/accounts/P-000001/collection-contacts", Some(&collector), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(
+            location.contains("error=Refused") && location.contains("Nothing+was+logged"),
+            "{name}: {location}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, &location, Some(&collector), &[]).await;
+        assert!(
+            body.contains("notice bad") && body.contains("1006.6(b)(1)(i)") && body.contains("in Hawaii"),
+            "{name}: {body}"
+        );
+        let form = call("log", "2026-12-07T14:00:00-05:00", "voicemail");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (_, location, _) = page(&client, &srv, Method::POST, "/accounts/P-000001/collection-contacts", Some(&collector), &form).await;
+        assert!(location.contains("msg=Logged"), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
+        assert!(body.contains("left a message") && body.contains("voicemail"), "{name}");
+        // Their requests: a stated zone changes the hours kept to.
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/collection-profile",
+            Some(&collector),
+            &[("csrf", &csrf), ("stated_zone", "central"), ("opt_outs", "text"), ("inconvenient", "")],
+        )
+        .await;
+        assert!(location.contains("msg=Saved") && location.contains("Central"), "{name}: {location}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/collection-profile",
+            Some(&collector),
+            &[("csrf", &csrf), ("inconvenient", "someday 9-12")],
+        )
+        .await;
+        assert!(
+            location.contains("error=Nothing+was+changed") && location.contains("Inconvenient"),
+            "{name}: {location}"
+        );
+        assert_eq!(
+            srv.store.collection_profile(&org, "P-000001").await.unwrap().stated_zone,
+            "central",
+            "{name}: unchanged"
+        );
+        // An auditor sees the log but has no forms, and may not post them.
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&auditor), &[]).await;
+        assert!(body.contains("left a message") && !body.contains("May I contact now?"), "{name}");
+        let (status, _, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/disputes",
+            Some(&auditor),
+            &[("csrf", &audit_csrf), ("received_on", "2026-12-08")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        assert!(srv.store.disputes(&org, "P-000001").await.unwrap().is_empty(), "{name}");
+    }
+}

@@ -1,0 +1,163 @@
+//! Collections on the account page: ask the contact gate, log a contact,
+//! record what the consumer asked of us and their disputes. The same store
+//! calls as the API; a refusal comes back naming each rule.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use settle_store::collections::{ContactRequest, DecisionView, LogContact, NewDispute, ProfileUpdate};
+
+use super::{encode, Ctx, FormData};
+use crate::AppState;
+
+fn back(number: &str, key: &str, text: &str) -> Response {
+    Redirect::to(&format!("/accounts/{}?{key}={}#collections-h", encode(number), encode(text))).into_response()
+}
+
+fn refusal(d: &DecisionView) -> String {
+    let rules: Vec<String> = d
+        .failures
+        .iter()
+        .map(|f| format!("{} ({}): {}", f.rule, f.citation, super::sentence(&f.reason)))
+        .collect();
+    let when = d.allowed_from.as_deref().map(|t| format!(" Allowed from {t}.")).unwrap_or_default();
+    format!("Refused: {} to {}. {}{when}", d.channel, d.address, rules.join(" "))
+}
+
+fn request(number: &str, form: &FormData) -> ContactRequest {
+    let opt = |name: &str| Some(form.get(name)).filter(|v| !v.is_empty());
+    ContactRequest {
+        account_number: number.to_string(),
+        channel: form.get("channel"),
+        address: opt("address"),
+        at_work: form.get("at_work") == "on",
+        purpose: opt("purpose"),
+        at: opt("at"),
+    }
+}
+
+/// Asks the gate, or logs the contact (an outbound one only if the gate allows it).
+pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let org = &ctx.principal.org;
+    if form.get("action") == "check" {
+        return match state.store.check_contact(org, &request(&number, &form)).await {
+            Ok(d) if d.allowed => back(
+                &number,
+                "msg",
+                &format!(
+                    "Allowed: {} to {} ({} rules checked). Decision {} kept.",
+                    d.channel,
+                    d.address,
+                    d.checked.len(),
+                    d.decision_id
+                ),
+            ),
+            Ok(d) => back(&number, "error", &refusal(&d)),
+            Err(e) => back(&number, "error", &format!("Nothing was asked: {}", super::sentence(&e.to_string()))),
+        };
+    }
+    let cmd = LogContact {
+        contact: request(&number, &form),
+        direction: Some(if form.get("inbound") == "on" { "inbound" } else { "outbound" }.into()),
+        outcome: form.get("outcome"),
+        note: form.get("note"),
+    };
+    match state.store.log_contact(org, &cmd).await {
+        Ok(done) => match (done.contact, done.decision) {
+            (Some(c), _) => back(
+                &number,
+                "msg",
+                &format!("Logged: {} {} {} ({}).", c.direction, c.channel, c.address, super::words(&c.outcome)),
+            ),
+            (None, Some(d)) => back(&number, "error", &format!("{} Nothing was logged.", refusal(&d))),
+            (None, None) => back(&number, "error", "Nothing was logged."),
+        },
+        Err(e) => back(&number, "error", &format!("Nothing was logged: {}", super::sentence(&e.to_string()))),
+    }
+}
+
+/// Records what the consumer asked of us.
+pub async fn profile(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let list = |name: &str| {
+        Some(
+            form.get(name)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let validation = form.get("validation_sent_on");
+    let validation = if validation.is_empty() {
+        None
+    } else {
+        match validation.parse() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return back(
+                    &number,
+                    "error",
+                    &format!("Nothing was changed: validation_sent_on: {validation:?} is not a date (YYYY-MM-DD)."),
+                )
+            }
+        }
+    };
+    let cmd = ProfileUpdate {
+        account_number: number.clone(),
+        stated_zone: Some(form.get("stated_zone")),
+        cease_requested_at: Some(form.get("cease_requested_at")),
+        attorney_name: Some(form.get("attorney_name")),
+        attorney_phone: Some(form.get("attorney_phone")),
+        no_contact_at_work: Some(form.get("no_contact_at_work") == "on"),
+        inconvenient: list("inconvenient"),
+        opt_outs: list("opt_outs"),
+        validation_sent_on: validation,
+    };
+    match state.store.update_collection_profile(&ctx.principal.org, &cmd).await {
+        Ok(p) => back(&number, "msg", &format!("Saved. The gate keeps to {}.", p.zones.join(", "))),
+        Err(e) => back(&number, "error", &format!("Nothing was changed: {}", super::sentence(&e.to_string()))),
+    }
+}
+
+/// Records a dispute, or that its verification was sent.
+pub async fn dispute(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let org = &ctx.principal.org;
+    let date = |name: &str| form.get(name).parse::<settle_domain::Date>();
+    if let Ok(id) = form.get("dispute_id").parse::<i64>() {
+        let Ok(sent) = date("sent_on") else {
+            return back(
+                &number,
+                "error",
+                "Nothing was changed: sent_on: give the date the verification was sent (YYYY-MM-DD).",
+            );
+        };
+        return match state.store.dispute_verified(org, id, sent).await {
+            Ok(_) => back(&number, "msg", &format!("Dispute {id}: verification sent on {sent}; collection may go on.")),
+            Err(e) => back(&number, "error", &format!("Nothing was changed: {}", super::sentence(&e.to_string()))),
+        };
+    }
+    let Ok(received) = date("received_on") else {
+        return back(
+            &number,
+            "error",
+            "Nothing was recorded: received_on: give the date the dispute arrived (YYYY-MM-DD).",
+        );
+    };
+    let cmd = NewDispute {
+        account_number: number.clone(),
+        received_on: received,
+        note: form.get("note"),
+    };
+    match state.store.record_dispute(org, &cmd).await {
+        Ok(d) if d.within_validation_period => back(
+            &number,
+            "msg",
+            &format!(
+                "Dispute {} recorded, within the validation period: collection waits until verification is sent.",
+                d.dispute_id
+            ),
+        ),
+        Ok(d) => back(&number, "msg", &format!("Dispute {} recorded.", d.dispute_id)),
+        Err(e) => back(&number, "error", &format!("Nothing was recorded: {}", super::sentence(&e.to_string()))),
+    }
+}
