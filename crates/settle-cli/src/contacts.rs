@@ -155,7 +155,7 @@ fn print_decision(d: &DecisionView) {
             println!("  {} ({}): {}", f.rule, f.citation, f.reason);
         }
         if let Some(from) = &d.allowed_from {
-            println!("  allowed from {from}");
+            println!("  allowed from {from} ({})", d.allowed_from_local.as_deref().unwrap_or("-"));
         }
     }
     println!("  decision {} kept", d.decision_id);

@@ -131,6 +131,8 @@ pub struct DecisionView {
     pub failures: Vec<FailureView>,
     /// When waiting is all it takes: the earliest the same contact is allowed.
     pub allowed_from: Option<String>,
+    /// The same, in the person's own time: "2026-11-30 08:00 Central".
+    pub allowed_from_local: Option<String>,
     pub asked_by: String,
 }
 
@@ -621,11 +623,15 @@ impl Store {
             })
             .collect();
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
+        let zone = known.person.zones().first().copied().unwrap_or(UsZone::Eastern);
+        let allowed_from_local = decision
+            .allowed_from()
+            .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()));
         let checked: Vec<String> = decision.checked.iter().map(|r| r.id().to_string()).collect();
         let actor = current_actor().name;
         sqlx::query(
-            "INSERT INTO contact_decision (org_id, decision_id, account_id, channel, address, purpose, at, allowed, checked, failures, asked_by, asked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO contact_decision (org_id, decision_id, account_id, channel, address, purpose, at, allowed, checked, failures, asked_by, asked_at, \
+             allowed_from_local) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(org.org_id)
         .bind(decision_id)
@@ -639,6 +645,7 @@ impl Store {
         .bind(serde_json::to_string(&failures)?)
         .bind(&actor)
         .bind(now_text())
+        .bind(&allowed_from_local)
         .execute(&mut *conn)
         .await?;
         let view = DecisionView {
@@ -652,6 +659,7 @@ impl Store {
             checked,
             failures,
             allowed_from: decision.allowed_from().map(|t| t.to_string()),
+            allowed_from_local,
             asked_by: actor,
         };
         Ok((known, attempt, view))
@@ -802,7 +810,7 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
         let rows = sqlx::query(
-            "SELECT decision_id, channel, address, purpose, at, allowed, checked, failures, asked_by FROM contact_decision \
+            "SELECT decision_id, channel, address, purpose, at, allowed, checked, failures, asked_by, allowed_from_local FROM contact_decision \
              WHERE org_id = $1 AND account_id = $2 ORDER BY decision_id DESC LIMIT 500",
         )
         .bind(org.org_id)
@@ -828,6 +836,7 @@ impl Store {
                     checked: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
                     failures,
                     allowed_from,
+                    allowed_from_local: r.try_get(9)?,
                     asked_by: r.try_get(8)?,
                 })
             })

@@ -45,7 +45,9 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
         .clone();
     let out = String::from_utf8(out).unwrap();
     assert!(
-        out.contains("hours (12 CFR 1006.6(b)(1)(i))") && out.contains("allowed from 2026-12-01T16:00:00Z") && out.contains("nothing logged"),
+        out.contains("hours (12 CFR 1006.6(b)(1)(i))")
+            && out.contains("allowed from 2026-12-01T16:00:00Z (2026-12-01 08:00 Pacific)")
+            && out.contains("nothing logged"),
         "{out}"
     );
     let out = books.ok(&[

@@ -19,7 +19,12 @@ fn refusal(d: &DecisionView) -> String {
         .iter()
         .map(|f| format!("{} ({}): {}", f.rule, f.citation, super::sentence(&f.reason)))
         .collect();
-    let when = d.allowed_from.as_deref().map(|t| format!(" Allowed from {t}.")).unwrap_or_default();
+    let when = d
+        .allowed_from_local
+        .as_deref()
+        .or(d.allowed_from.as_deref())
+        .map(|t| format!(" Allowed from {t}."))
+        .unwrap_or_default();
     format!("Refused: {} to {}. {}{when}", d.channel, d.address, rules.join(" "))
 }
 

@@ -45,6 +45,8 @@ CREATE TABLE contact_decision (
     allowed BIGINT NOT NULL,
     checked TEXT NOT NULL,
     failures TEXT NOT NULL,
+    -- When it opens, in the person's own time ("2026-11-30 08:00 Central").
+    allowed_from_local TEXT,
     asked_by TEXT NOT NULL,
     asked_at TEXT NOT NULL,
     PRIMARY KEY (org_id, decision_id)
