@@ -19,6 +19,7 @@ pub mod icd10;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod promises;
 pub mod remit;
 
 pub use jiff::civil::Date;

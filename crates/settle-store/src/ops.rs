@@ -153,6 +153,7 @@ const COUNTERS: &[&str] = &[
     "dispute",
     "contact_decision",
     "contact_attempt",
+    "promise",
 ];
 
 // ---------------------------------------------------------------------------

@@ -214,3 +214,90 @@ async fn a_collector_works_an_account_within_regulation_f() {
         assert!(store.audit_verify(&org).await.unwrap().1.is_empty(), "{name}");
     }
 }
+
+#[tokio::test]
+async fn promises_are_kept_or_broken_by_the_payments_that_come() {
+    use settle_store::collections::{NewPromise, PromiseFilter};
+    use settle_store::ops::NewPayment;
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = store.create_organisation("shop", "Corner Shop", "USD").await.unwrap();
+        crate::backends::account(store, &org, "A-1").await;
+        crate::backends::invoice(store, &org, "A-1", "2026-10-01", "300.00").await;
+        let today = date("2026-12-01");
+        let promise = |amount: &str, due: &str| NewPromise {
+            account_number: "A-1".into(),
+            amount: amount.into(),
+            due_on: date(due),
+            note: "on the phone".into(),
+        };
+        // Bad promises are named by field, and nothing is kept of them.
+        let past = store.record_promise(&org, &promise("50.00", "2026-11-30"), today).await.unwrap_err();
+        assert!(
+            past.to_string().contains("due_on") && past.to_string().contains("in the past"),
+            "{name}: {past}"
+        );
+        let more = store.record_promise(&org, &promise("300.01", "2026-12-10"), today).await.unwrap_err();
+        assert!(more.to_string().contains("more than the account owes"), "{name}: {more}");
+        let cents = store.record_promise(&org, &promise("10.001", "2026-12-10"), today).await.unwrap_err();
+        assert!(cents.to_string().contains("amount"), "{name}: {cents}");
+        assert!(store.promises(&org, &PromiseFilter::default(), today).await.unwrap().is_empty(), "{name}");
+
+        // A promise replaced by another before it came due is cancelled, so one payment never keeps two.
+        let replaced = store.record_promise(&org, &promise("50.00", "2026-12-05"), today).await.unwrap();
+        let first = store.record_promise(&org, &promise("100.00", "2026-12-10"), today).await.unwrap();
+        assert_eq!((first.status.as_str(), first.last_day.as_str()), ("pending", "2026-12-13"), "{name}");
+        let listed = store
+            .promises(
+                &org,
+                &PromiseFilter {
+                    account_number: Some("A-1".into()),
+                    status: None,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.iter().find(|p| p.promise_id == replaced.promise_id).unwrap().status,
+            "cancelled",
+            "{name}"
+        );
+        let pay = |amount: &str, on: &str| NewPayment {
+            account_number: "A-1".into(),
+            amount: amount.into(),
+            method: "check".into(),
+            reference: String::new(),
+            received_on: date(on),
+            apply_to: Vec::new(),
+        };
+        store.post_payment(&org, &pay("60.00", "2026-12-04"), None).await.unwrap();
+        store.post_payment(&org, &pay("40.00", "2026-12-12"), None).await.unwrap();
+        // On the 11th only 60.00 of 100.00 has come: pending.
+        let review = store.review_promises(&org, date("2026-12-11")).await.unwrap();
+        assert_eq!((review.kept.len(), review.broken.len(), review.still_pending), (0, 0, 1), "{name}: {review:#?}");
+        // The 40.00 of the 12th, within the grace days, keeps it.
+        let review = store.review_promises(&org, date("2026-12-14")).await.unwrap();
+        assert_eq!(review.kept.len(), 1, "{name}: {review:#?}");
+        assert_eq!(review.kept[0].kept_on.as_deref(), Some("2026-12-12"), "{name}");
+        // The next, never paid, is broken after its last day; reviewing again changes nothing.
+        store.record_promise(&org, &promise("100.00", "2026-12-15"), date("2026-12-14")).await.unwrap();
+        let review = store.review_promises(&org, date("2026-12-19")).await.unwrap();
+        assert_eq!((review.kept.len(), review.broken.len()), (0, 1), "{name}: {review:#?}");
+        let again = store.review_promises(&org, date("2026-12-19")).await.unwrap();
+        assert_eq!((again.kept.len(), again.broken.len(), again.still_pending), (0, 0, 0), "{name}");
+        let broken = store
+            .promises(
+                &org,
+                &PromiseFilter {
+                    account_number: None,
+                    status: Some("broken".into()),
+                },
+                date("2026-12-19"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(broken.len(), 1, "{name}");
+    }
+}
