@@ -127,6 +127,38 @@ pub enum DisputeCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum PromiseCommand {
+    /// Record a promise to pay (it replaces a pending one); refused if dated in the past or more than owed.
+    Add {
+        account: String,
+        amount: String,
+        /// The day they promised to pay by.
+        #[arg(long)]
+        due: Date,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The day it was made; today if absent.
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Promises, each decided from the payments received as of the day given.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        /// pending, kept, broken or cancelled.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Decide every pending promise and keep the answer (kept, broken); twice a day changes nothing.
+    Review {
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum CollectionsCommand {
     /// Whether the organisation is a debt collector (every rule) or a creditor (its chosen rules), and every rule's citation.
     Policy,
@@ -351,6 +383,69 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
     for (rule, citation) in &view.rules {
         let on = view.third_party || view.first_party_rules.contains(rule);
         println!("  {} {rule:<20} {citation}", if on { "*" } else { " " });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn promise_line(p: &settle_store::collections::PromiseView) -> String {
+    format!(
+        "promise {:>4}  {:<10} {:>10} by {} (last day {})  {:<9}{}  {}",
+        p.promise_id,
+        p.account_number,
+        p.amount,
+        p.due_on,
+        p.last_day,
+        p.status,
+        p.kept_on.as_deref().map(|k| format!(" on {k}")).unwrap_or_default(),
+        p.note
+    )
+}
+
+pub async fn promise(store: &Store, org: &Organisation, command: PromiseCommand, today: Date) -> Result<ExitCode> {
+    match command {
+        PromiseCommand::Add {
+            account,
+            amount,
+            due,
+            note,
+            as_of,
+        } => {
+            let p = store
+                .record_promise(
+                    org,
+                    &settle_store::collections::NewPromise {
+                        account_number: account,
+                        amount,
+                        due_on: due,
+                        note,
+                    },
+                    as_of.unwrap_or(today),
+                )
+                .await?;
+            println!("{}", promise_line(&p));
+        }
+        PromiseCommand::List { account, status, as_of } => {
+            let filter = settle_store::collections::PromiseFilter {
+                account_number: account,
+                status,
+            };
+            for p in store.promises(org, &filter, as_of.unwrap_or(today)).await? {
+                println!("{}", promise_line(&p));
+            }
+        }
+        PromiseCommand::Review { as_of } => {
+            let r = store.review_promises(org, as_of.unwrap_or(today)).await?;
+            println!(
+                "as of {}: {} kept, {} broken, {} still pending",
+                r.as_of,
+                r.kept.len(),
+                r.broken.len(),
+                r.still_pending
+            );
+            for p in r.kept.iter().chain(&r.broken) {
+                println!("  {}", promise_line(p));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

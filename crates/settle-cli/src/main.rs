@@ -230,6 +230,9 @@ enum Command {
     /// Disputes of a debt.
     #[command(subcommand)]
     Dispute(contacts::DisputeCommand),
+    /// Promises to pay, kept or broken by the payments that come.
+    #[command(subcommand)]
+    Promise(contacts::PromiseCommand),
     /// Collections policy: a debt collector (every rule) or a creditor (its chosen rules).
     #[command(subcommand)]
     Collections(contacts::CollectionsCommand),
@@ -649,6 +652,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Contact(command) => return contacts::contact(&store, &org, command).await,
         Command::Consumer(command) => return contacts::consumer(&store, &org, command).await,
         Command::Dispute(command) => return contacts::dispute(&store, &org, command).await,
+        Command::Promise(command) => return contacts::promise(&store, &org, command, today()).await,
         Command::Collections(command) => return contacts::collections(&store, &org, command).await,
         Command::Settings(SettingsCommand::Show) => {
             let s = store.settings(&org).await?;

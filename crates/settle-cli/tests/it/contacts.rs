@@ -159,4 +159,25 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
     let err = books.fails(&["contact", "log", "A-1", "--channel", "pigeon", "--outcome", "sent"]);
     assert!(err.contains("channel"), "{err}");
     assert!(books.ok(&["consumer", "show", "A-1"]).contains("Pacific"));
+    // Promises: refused in the past or above what is owed; kept by the payments that come.
+    let err = books.fails(&["promise", "add", "A-1", "50.00", "--due", "2026-11-30", "--as-of", "2026-12-01"]);
+    assert!(err.contains("due_on") && err.contains("in the past"), "{err}");
+    let err = books.fails(&["promise", "add", "A-1", "9999.00", "--due", "2026-12-10", "--as-of", "2026-12-01"]);
+    assert!(err.contains("more than the account owes"), "{err}");
+    let out = books.ok(&[
+        "promise",
+        "add",
+        "A-1",
+        "100.00",
+        "--due",
+        "2026-12-10",
+        "--as-of",
+        "2026-12-01",
+        "--note",
+        "on the phone",
+    ]);
+    assert!(out.contains("pending") && out.contains("last day 2026-12-13"), "{out}");
+    books.ok(&["payment", "post", "A-1", "100.00", "--method", "check", "--date", "2026-12-09"]);
+    let out = books.ok(&["promise", "review", "--as-of", "2026-12-11"]);
+    assert!(out.contains("1 kept, 0 broken") && out.contains("on 2026-12-09"), "{out}");
 }

@@ -7,12 +7,13 @@ use axum::Json;
 use serde::Deserialize;
 use settle_domain::Date;
 use settle_store::collections::{
-    CollectionPolicyView, ContactRequest, ContactView, DecisionView, DisputeView, LogContact, LogOutcome, NewDispute, ProfileUpdate, ProfileView,
+    CollectionPolicyView, ContactRequest, ContactView, DecisionView, DisputeView, LogContact, LogOutcome, NewDispute, NewPromise, ProfileUpdate, ProfileView,
+    PromiseFilter, PromiseReview, PromiseView,
 };
 use utoipa::ToSchema;
 
 use crate::guard::Auth;
-use crate::problem::{ApiError, ApiResult, Body, Path};
+use crate::problem::{ApiError, ApiResult, Body, Params, Path};
 use crate::AppState;
 
 /// Ask the contact gate whether a contact may be made (now, or at `at`):
@@ -135,4 +136,32 @@ pub struct PolicyRequest {
     security(("bearer" = ["settings.manage"])))]
 pub async fn set_policy(State(state): State<AppState>, Auth(p): Auth, Body(req): Body<PolicyRequest>) -> ApiResult<Json<CollectionPolicyView>> {
     Ok(Json(state.store.set_collection_policy(&p.org, req.third_party, &req.first_party_rules).await?))
+}
+
+/// Record a promise to pay (it replaces a pending one): refused (422, by
+/// field) if dated in the past or more than the account owes.
+#[utoipa::path(post, path = "/api/v1/promises", tag = "collections", request_body = NewPromise,
+    responses((status = 201, body = PromiseView)),
+    security(("bearer" = ["collections.work"])))]
+pub async fn add_promise(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewPromise>) -> ApiResult<(StatusCode, Json<PromiseView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.record_promise(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
+/// Promises, each decided from the payments received so far.
+#[utoipa::path(get, path = "/api/v1/promises", tag = "collections", params(PromiseFilter),
+    responses((status = 200, body = Vec<PromiseView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_promises(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<PromiseFilter>) -> ApiResult<Json<Vec<PromiseView>>> {
+    Ok(Json(state.store.promises(&p.org, &q, super::accounts::today()).await?))
+}
+
+/// Decide every pending promise as of today and keep the answers.
+#[utoipa::path(post, path = "/api/v1/promises/review", tag = "collections",
+    responses((status = 200, body = PromiseReview)),
+    security(("bearer" = ["collections.work"])))]
+pub async fn review_promises(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<PromiseReview>> {
+    Ok(Json(state.store.review_promises(&p.org, super::accounts::today()).await?))
 }

@@ -103,6 +103,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collections::add_dispute))
         .routes(routes!(collections::dispute_verified))
         .routes(routes!(collections::policy, collections::set_policy))
+        .routes(routes!(collections::add_promise, collections::list_promises))
+        .routes(routes!(collections::review_promises))
         .routes(routes!(claims::list_remit_exceptions))
         .routes(routes!(claims::resolve_remit_exception))
         .routes(routes!(claims::list_secondaries))

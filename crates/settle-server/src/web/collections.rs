@@ -166,3 +166,29 @@ pub async fn dispute(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         Err(e) => back(&number, "error", &format!("Nothing was recorded: {}", super::sentence(&e.to_string()))),
     }
 }
+
+/// Records a promise to pay from the account page.
+pub async fn promise(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let due = form.get("due_on");
+    let Ok(due_on) = due.parse() else {
+        return back(
+            &number,
+            "error",
+            &format!("No promise was recorded: due_on: {due:?} is not a date (YYYY-MM-DD)."),
+        );
+    };
+    let cmd = settle_store::collections::NewPromise {
+        account_number: number.clone(),
+        amount: form.get("amount"),
+        due_on,
+        note: form.get("note"),
+    };
+    match state.store.record_promise(&ctx.principal.org, &cmd, super::today()).await {
+        Ok(p) => back(
+            &number,
+            "msg",
+            &format!("Promise recorded: {} by {} (kept if paid by {}).", p.amount, p.due_on, p.last_day),
+        ),
+        Err(e) => back(&number, "error", &format!("No promise was recorded: {}", super::sentence(&e.to_string()))),
+    }
+}

@@ -110,6 +110,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/collection-contacts", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/collection-profile", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/disputes", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/promises", Needs(CollectionsWork)),
     ("GET", "/claims/secondaries", Needs(AccountsRead)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
@@ -187,6 +188,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}/collection-contacts", post(collections::contact))
         .route("/accounts/{number}/collection-profile", post(collections::profile))
         .route("/accounts/{number}/disputes", post(collections::dispute))
+        .route("/accounts/{number}/promises", post(collections::promise))
         .route("/claims/secondaries", get(claims::secondaries))
         .route("/claims/{number}/secondary", post(claims::bill_secondary))
         .route("/claims/underpayments", get(claims::underpayments))

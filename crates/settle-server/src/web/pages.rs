@@ -288,6 +288,7 @@ pub struct AccountPage<'a> {
     pub disputes: Vec<settle_store::collections::DisputeView>,
     pub contact_log: Vec<settle_store::collections::ContactView>,
     pub decisions: Vec<settle_store::collections::DecisionView>,
+    pub promises: Vec<settle_store::collections::PromiseView>,
     pub error: String,
 }
 
@@ -352,7 +353,15 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     contact_log.truncate(25);
     let mut decisions = state.store.contact_decisions(org, &a.summary.account_number).await.map_err(fail)?;
     decisions.truncate(10);
+    let promise_filter = settle_store::collections::PromiseFilter {
+        account_number: Some(a.summary.account_number.clone()),
+        status: None,
+    };
+    let mut promises = state.store.promises(org, &promise_filter, super::today()).await.map_err(fail)?;
+    promises.reverse();
+    promises.truncate(10);
     Ok(AccountPage {
+        promises,
         profile,
         disputes,
         contact_log,

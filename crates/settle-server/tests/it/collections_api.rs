@@ -93,5 +93,20 @@ async fn a_collector_is_refused_what_regulation_f_forbids() {
             .post(&collector, &format!("/api/v1/disputes/{id}/verified"), json!({ "sent_on": "2026-12-10" }))
             .await;
         assert_eq!(verified.body["verification_sent_on"], "2026-12-10", "{name}: {}", verified.body);
+        // Promises over the API: the account owes nothing here, so any promise is more than owed.
+        let promise = srv
+            .post(
+                &collector,
+                "/api/v1/promises",
+                json!({ "account_number": "C-1", "amount": "10.00", "due_on": "2099-01-01" }),
+            )
+            .await;
+        assert_eq!(promise.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", promise.body);
+        assert_eq!(promise.body["field"], "amount", "{name}: {}", promise.body);
+        let listed = srv.get(&auditor, "/api/v1/promises?account_number=C-1").await;
+        assert_eq!(listed.status, StatusCode::OK, "{name}: {}", listed.body);
+        assert_eq!(listed.body.as_array().unwrap().len(), 0, "{name}");
+        let review = srv.post(&collector, "/api/v1/promises/review", json!({})).await;
+        assert_eq!(review.status, StatusCode::OK, "{name}: {}", review.body);
     }
 }

@@ -964,5 +964,34 @@ async fn a_collector_asks_the_gate_and_logs_calls_from_the_account_page() {
         .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
         assert!(srv.store.disputes(&org, "P-000001").await.unwrap().is_empty(), "{name}");
+        // A promise from the page: refused in the past, recorded by a future date.
+        let today = settle_server::web::today();
+        let yesterday = today.yesterday().unwrap().to_string();
+        let next_week = today.checked_add(jiff::ToSpan::days(7)).unwrap().to_string();
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/promises",
+            Some(&collector),
+            &[("csrf", &csrf), ("amount", "50.00"), ("due_on", &yesterday)],
+        )
+        .await;
+        assert!(
+            location.contains("error=No+promise+was+recorded") && location.contains("past"),
+            "{name}: {location}"
+        );
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/promises",
+            Some(&collector),
+            &[("csrf", &csrf), ("amount", "50.00"), ("due_on", &next_week), ("note", "payday")],
+        )
+        .await;
+        assert!(location.contains("msg=Promise+recorded"), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
+        assert!(body.contains("Promises to pay") && body.contains("payday"), "{name}");
     }
 }
