@@ -193,6 +193,8 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
             let claims = crate::demo_claims::build(store, &org, accounts, as_of, &mut rng).await?;
             println!("Insurance for {}: {claims}.", org.slug);
         }
+        let collections = crate::demo_collections::build(store, &org, as_of).await?;
+        println!("Collections for {}: {collections}.", org.slug);
     }
     for profile in &PROFILES {
         let org = store.organisation(Some(profile.slug)).await?;

@@ -12,6 +12,7 @@ mod codes;
 mod contacts;
 mod demo;
 mod demo_claims;
+mod demo_collections;
 mod export;
 mod import;
 mod output;
