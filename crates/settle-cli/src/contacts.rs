@@ -209,12 +209,7 @@ pub async fn contact(store: &Store, org: &Organisation, command: ContactCommand)
             let done = store
                 .log_contact(
                     org,
-                    &LogContact {
-                        contact: contact.request(),
-                        direction: Some(if inbound { "inbound" } else { "outbound" }.into()),
-                        outcome,
-                        note,
-                    },
+                    &LogContact::from_request(contact.request(), Some(if inbound { "inbound" } else { "outbound" }.into()), outcome, note),
                 )
                 .await?;
             match (&done.contact, &done.decision) {
@@ -380,9 +375,9 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
     } else {
         println!("a creditor collecting its own debts: these rules hold: {}", view.first_party_rules.join(", "));
     }
-    for (rule, citation) in &view.rules {
-        let on = view.third_party || view.first_party_rules.contains(rule);
-        println!("  {} {rule:<20} {citation}", if on { "*" } else { " " });
+    for r in &view.rules {
+        let on = view.third_party || view.first_party_rules.contains(&r.rule);
+        println!("  {} {:<20} {}", if on { "*" } else { " " }, r.rule, r.citation);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -80,8 +80,8 @@ pub async fn build(store: &Store, org: &Organisation, as_of: Date) -> Result<Str
             let done = store
                 .log_contact(
                     org,
-                    &LogContact {
-                        contact: ContactRequest {
+                    &LogContact::from_request(
+                        ContactRequest {
                             account_number: number.clone(),
                             channel: "call".into(),
                             address: None,
@@ -89,14 +89,14 @@ pub async fn build(store: &Store, org: &Organisation, as_of: Date) -> Result<Str
                             purpose: None,
                             at: Some(at(day, hour, zone)),
                         },
-                        direction: None,
-                        outcome: outcome.into(),
-                        note: if outcome == "right_party_contact" {
+                        None,
+                        outcome.into(),
+                        if outcome == "right_party_contact" {
                             "spoke about the balance".into()
                         } else {
                             String::new()
                         },
-                    },
+                    ),
                 )
                 .await;
             match done {

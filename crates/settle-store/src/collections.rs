@@ -96,8 +96,20 @@ pub struct ContactRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogContact {
-    #[serde(flatten)]
-    pub contact: ContactRequest,
+    pub account_number: String,
+    /// call, text, email, letter or visit.
+    pub channel: String,
+    /// The phone number, email or postal address used; the consumer's own on record if left out.
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub at_work: bool,
+    /// collection (the default), cease_response or verification.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// When (RFC 3339); now if left out.
+    #[serde(default)]
+    pub at: Option<String>,
     /// outbound (the default) or inbound: the consumer reached us.
     #[serde(default)]
     pub direction: Option<String>,
@@ -106,6 +118,42 @@ pub struct LogContact {
     pub outcome: String,
     #[serde(default)]
     pub note: String,
+}
+
+impl LogContact {
+    /// A contact the gate is asked about, with how it went.
+    pub fn from_request(req: ContactRequest, direction: Option<String>, outcome: String, note: String) -> LogContact {
+        LogContact {
+            account_number: req.account_number,
+            channel: req.channel,
+            address: req.address,
+            at_work: req.at_work,
+            purpose: req.purpose,
+            at: req.at,
+            direction,
+            outcome,
+            note,
+        }
+    }
+
+    /// The contact as the gate is asked about it.
+    pub fn contact(&self) -> ContactRequest {
+        ContactRequest {
+            account_number: self.account_number.clone(),
+            channel: self.channel.clone(),
+            address: self.address.clone(),
+            at_work: self.at_work,
+            purpose: self.purpose.clone(),
+            at: self.at.clone(),
+        }
+    }
+}
+
+/// A rule of the gate and where Regulation F says it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RuleView {
+    pub rule: String,
+    pub citation: String,
 }
 
 /// One failed rule, as the gate said it.
@@ -189,7 +237,7 @@ pub struct CollectionPolicyView {
     /// A creditor's chosen rules (ids).
     pub first_party_rules: Vec<String>,
     /// Every rule with its citation.
-    pub rules: Vec<(String, String)>,
+    pub rules: Vec<RuleView>,
 }
 
 const OUTCOMES: &[&str] = &[
@@ -335,7 +383,13 @@ impl Store {
         Ok(CollectionPolicyView {
             third_party: p.third_party,
             first_party_rules: p.first_party.iter().map(|r| r.id().to_string()).collect(),
-            rules: Rule::ALL.iter().map(|r| (r.id().to_string(), r.citation().to_string())).collect(),
+            rules: Rule::ALL
+                .iter()
+                .map(|r| RuleView {
+                    rule: r.id().to_string(),
+                    citation: r.citation().to_string(),
+                })
+                .collect(),
         })
     }
 
@@ -686,7 +740,7 @@ impl Store {
             Some("inbound") => "inbound",
             Some(other) => return Err(bad("direction", format!("{other:?} is not outbound or inbound"))),
         };
-        let channel = parse_channel(&cmd.contact.channel)?;
+        let channel = parse_channel(&cmd.channel)?;
         if channel != Channel::Call && is_conversation(&outcome) && channel != Channel::Visit {
             // A letter or an email cannot be a conversation; its outcome is "sent" (or a note).
             return Err(bad("outcome", format!("{outcome:?} is a call's outcome; a {} is \"sent\"", channel.as_str())));
@@ -694,7 +748,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let (known, attempt, decision) = if direction == "outbound" {
-            let (k, a, d) = self.decide_contact(conn, org, &cmd.contact).await?;
+            let (k, a, d) = self.decide_contact(conn, org, &cmd.contact()).await?;
             if !d.allowed {
                 // The refusal is kept; nothing else is written.
                 tx.commit().await?;
@@ -705,16 +759,16 @@ impl Store {
             }
             (k, a, Some(d))
         } else {
-            let at = match cmd.contact.at.as_deref().filter(|a| !a.trim().is_empty()) {
+            let at = match cmd.at.as_deref().filter(|a| !a.trim().is_empty()) {
                 Some(a) => parse_instant("at", a)?,
                 None => Timestamp::now(),
             };
-            let k = self.known(conn, org.org_id, &cmd.contact.account_number, at).await?;
+            let k = self.known(conn, org.org_id, &cmd.account_number, at).await?;
             let a = Attempt {
                 channel,
-                address: cmd.contact.address.clone().unwrap_or_default(),
-                at_work: cmd.contact.at_work,
-                purpose: parse_purpose(cmd.contact.purpose.as_deref())?,
+                address: cmd.address.clone().unwrap_or_default(),
+                at_work: cmd.at_work,
+                purpose: parse_purpose(cmd.purpose.as_deref())?,
                 at,
             };
             (k, a, None)

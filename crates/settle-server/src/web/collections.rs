@@ -60,12 +60,12 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
             Err(e) => back(&number, "error", &format!("Nothing was asked: {}", super::sentence(&e.to_string()))),
         };
     }
-    let cmd = LogContact {
-        contact: request(&number, &form),
-        direction: Some(if form.get("inbound") == "on" { "inbound" } else { "outbound" }.into()),
-        outcome: form.get("outcome"),
-        note: form.get("note"),
-    };
+    let cmd = LogContact::from_request(
+        request(&number, &form),
+        Some(if form.get("inbound") == "on" { "inbound" } else { "outbound" }.into()),
+        form.get("outcome"),
+        form.get("note"),
+    );
     match state.store.log_contact(org, &cmd).await {
         Ok(done) => match (done.contact, done.decision) {
             (Some(c), _) => back(

@@ -19,12 +19,7 @@ fn request(account: &str, channel: &str, at: &str) -> ContactRequest {
 }
 
 fn log(account: &str, channel: &str, at: &str, outcome: &str) -> LogContact {
-    LogContact {
-        contact: request(account, channel, at),
-        direction: None,
-        outcome: outcome.into(),
-        note: String::new(),
-    }
+    LogContact::from_request(request(account, channel, at), None, outcome.into(), String::new())
 }
 
 #[tokio::test]
@@ -196,12 +191,7 @@ async fn a_collector_works_an_account_within_regulation_f() {
         let done = store
             .log_contact(
                 &org,
-                &LogContact {
-                    contact: closing,
-                    direction: None,
-                    outcome: "sent".into(),
-                    note: "collection stopped, as asked".into(),
-                },
+                &LogContact::from_request(closing, None, "sent".into(), "collection stopped, as asked".into()),
             )
             .await
             .unwrap();
