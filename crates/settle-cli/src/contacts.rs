@@ -169,6 +169,59 @@ pub enum CollectionsCommand {
         #[arg(long, default_value = "hours,inconvenient_time,work,attorney,cease,opt_out")]
         rules: String,
     },
+    /// Where and when consumers reach the collector, as letters print it.
+    Contact {
+        /// The mailing address, lines separated by commas.
+        #[arg(long)]
+        address: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Such as "8 a.m. to 5 p.m. Central".
+        #[arg(long, default_value = "")]
+        hours: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LetterCommand {
+    /// The validation notice (12 CFR 1006.34, Model Form B-1) for an account, through the gate as a letter:
+    /// refused (exit 1) or written as PDF, logged, and its date kept (it starts the validation period).
+    Validation {
+        account: String,
+        /// Where to write the PDF; validation-<account>.pdf if absent.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+}
+
+pub async fn letter(store: &Store, org: &Organisation, command: LetterCommand, today: Date) -> Result<ExitCode> {
+    match command {
+        LetterCommand::Validation { account, out, as_of } => {
+            let sent = store.send_validation_notice(org, &account, as_of.unwrap_or(today)).await?;
+            let Some(notice) = sent.notice else {
+                print_decision(&sent.decision);
+                println!("no notice sent");
+                return Ok(ExitCode::from(1));
+            };
+            let path = out.unwrap_or_else(|| format!("validation-{}.pdf", notice.account_number).into());
+            std::fs::write(&path, settle_pdf::letters::validation_notice(&notice))?;
+            println!(
+                "validation notice for {} written to {}: owed {} as of {} ({}), fees {}, paid or credited {}, now {}; disputes by {}",
+                notice.account_number,
+                path.display(),
+                notice.owed_then,
+                notice.itemization_date,
+                notice.itemization_kind,
+                notice.fees_since,
+                notice.paid_since,
+                notice.owed_now,
+                notice.respond_by
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn print_decision(d: &DecisionView) {
@@ -369,11 +422,15 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
             let rules: Vec<String> = rules.split(',').map(str::to_string).collect();
             store.set_collection_policy(org, false, &rules).await?
         }
+        CollectionsCommand::Contact { address, phone, hours } => store.set_collector_contact(org, &address, &phone, &hours).await?,
     };
     if view.third_party {
         println!("a debt collector: every rule holds");
     } else {
         println!("a creditor collecting its own debts: these rules hold: {}", view.first_party_rules.join(", "));
+    }
+    if !view.mail_address.is_empty() {
+        println!("letters say: write to {}; call {} ({})", view.mail_address, view.phone, view.hours);
     }
     for r in &view.rules {
         let on = view.third_party || view.first_party_rules.contains(&r.rule);

@@ -231,6 +231,9 @@ enum Command {
     /// Disputes of a debt.
     #[command(subcommand)]
     Dispute(contacts::DisputeCommand),
+    /// Collection letters: the validation notice.
+    #[command(subcommand)]
+    Letter(contacts::LetterCommand),
     /// Promises to pay, kept or broken by the payments that come.
     #[command(subcommand)]
     Promise(contacts::PromiseCommand),
@@ -653,6 +656,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Contact(command) => return contacts::contact(&store, &org, command).await,
         Command::Consumer(command) => return contacts::consumer(&store, &org, command).await,
         Command::Dispute(command) => return contacts::dispute(&store, &org, command).await,
+        Command::Letter(command) => return contacts::letter(&store, &org, command, today()).await,
         Command::Promise(command) => return contacts::promise(&store, &org, command, today()).await,
         Command::Collections(command) => return contacts::collections(&store, &org, command).await,
         Command::Settings(SettingsCommand::Show) => {

@@ -297,6 +297,127 @@ fn format_minor(minor: i64) -> String {
     format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
 }
 
+/// A validation notice (12 CFR 1006.34) with the content and order of the
+/// CFPB's Model Form B-1: who is collecting for whom, the itemization of the
+/// debt since a reference date, how and by when to dispute, and the
+/// response form. Amounts are decimal strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidationNotice {
+    pub date: String,
+    pub collector: Party,
+    pub collector_phone: String,
+    /// Mon-Fri hours the collector answers, such as "8 a.m. to 5 p.m. Central".
+    pub collector_hours: String,
+    pub consumer: Party,
+    pub reference: String,
+    pub creditor: String,
+    pub account_number: String,
+    /// The itemization date and what it is (the last payment date, the transaction date, ...).
+    pub itemization_date: String,
+    pub itemization_kind: String,
+    pub owed_then: String,
+    pub interest_since: String,
+    pub fees_since: String,
+    pub paid_since: String,
+    pub owed_now: String,
+    /// The validation period's last day.
+    pub respond_by: String,
+    /// First communication: the full debt collector disclosure.
+    pub disclosure: String,
+}
+
+/// The validation notice as PDF.
+pub fn validation_notice(n: &ValidationNotice) -> Vec<u8> {
+    let mut doc = Document::new(
+        &format!("Validation notice for {}", n.account_number),
+        &format!("{}  {}  Reference {}", n.collector.name, n.collector_phone, n.reference),
+    );
+    address(&mut doc, &n.collector, 10.0);
+    doc.paragraph(&format!("{}  Mon-Fri {}", n.collector_phone, n.collector_hours), 9.0);
+    doc.place_right(558.0, 70.0, &n.date, 10.0, false);
+    doc.place_right(558.0, 84.0, &format!("Reference: {}", n.reference), 9.0, false);
+    doc.gap(8.0);
+    address(&mut doc, &n.consumer, 10.0);
+    doc.gap(6.0);
+    doc.paragraph(
+        &format!(
+            "{} is a debt collector. We are trying to collect a debt that you owe to {}. We will use any information you give us to help collect the debt.",
+            n.collector.name, n.creditor
+        ),
+        11.0,
+    );
+    doc.heading("Our information shows:", 12.0);
+    doc.paragraph(
+        &format!("You had an account with {} with account number {}.", n.creditor, n.account_number),
+        10.0,
+    );
+    doc.table(
+        &[Column::left("", 3.2), Column::right("", 1.0)],
+        &[
+            vec![
+                format!("As of {} ({}), you owed:", n.itemization_date, n.itemization_kind),
+                dollars(&n.owed_then),
+            ],
+            vec![format!("Between {} and today:", n.itemization_date), String::new()],
+            vec![
+                "   You were charged this amount in interest:".into(),
+                format!("+ {}", dollars(&n.interest_since)),
+            ],
+            vec!["   You were charged this amount in fees:".into(), format!("+ {}", dollars(&n.fees_since))],
+            vec![
+                "   You paid or were credited this amount toward the debt:".into(),
+                format!("- {}", dollars(&n.paid_since)),
+            ],
+            vec!["Total amount of the debt now:".into(), dollars(&n.owed_now)],
+        ],
+        10.0,
+    );
+    doc.heading("How can you dispute the debt?", 12.0);
+    doc.paragraph(
+        &format!(
+            "Call or write to us by {} to dispute all or part of the debt. If you do not, we will assume that our information is correct.",
+            n.respond_by
+        ),
+        10.0,
+    );
+    doc.paragraph(
+        &format!(
+            "If you write to us by {}, we must stop collection on any amount you dispute until we send you information that shows you owe the debt. You may use the form below or write to us without the form. You may also include supporting documents.",
+            n.respond_by
+        ),
+        10.0,
+    );
+    doc.heading("What else can you do?", 12.0);
+    doc.paragraph(
+        &format!(
+            "Write to ask for the name and address of the original creditor, if different from the current creditor. If you write by {}, we must stop collection until we send you that information.",
+            n.respond_by
+        ),
+        10.0,
+    );
+    doc.paragraph(
+        "Go to www.cfpb.gov/debt-collection to learn more about your rights under federal law. Contact us about your payment options. Póngase en contacto con nosotros para solicitar una copia de este formulario en español.",
+        10.0,
+    );
+    doc.paragraph(&n.disclosure, 10.0);
+    doc.rule();
+    doc.heading("How do you want to respond?", 12.0);
+    doc.paragraph(&format!("Mail this form to: {}, {}", n.collector.name, n.collector.lines.join(", ")), 9.0);
+    doc.paragraph(&format!("{}  Reference: {}", n.consumer.name, n.reference), 9.0);
+    doc.boxed(
+        &[
+            ("I want to dispute the debt because I think:", true),
+            ("[ ] This is not my debt.", false),
+            ("[ ] The amount is wrong.", false),
+            ("[ ] Other (please describe on reverse or attach additional information).", false),
+            ("I want you to send me the name and address of the original creditor.  [ ]", true),
+            ("I enclosed this amount: $ ____________  Make your check payable to the collector above.", true),
+        ],
+        9.0,
+    );
+    doc.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +455,37 @@ mod tests {
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("($40.00)"), "the visit total and the amount due are printed");
         assert!(appeal_letter(&AppealLetter::default()).starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn a_validation_notice_follows_model_form_b1() {
+        let n = ValidationNotice {
+            collector: Party {
+                name: "Prairie Recovery".into(),
+                lines: vec!["1 Main St".into(), "Springfield, IL 62701".into()],
+            },
+            creditor: "Riverside Family Medicine".into(),
+            itemization_date: "2026-10-01".into(),
+            itemization_kind: "the last payment date".into(),
+            owed_then: "300.00".into(),
+            interest_since: "0.00".into(),
+            fees_since: "25.00".into(),
+            paid_since: "50.00".into(),
+            owed_now: "275.00".into(),
+            respond_by: "2026-12-09".into(),
+            ..Default::default()
+        };
+        let pdf = validation_notice(&n);
+        let text = String::from_utf8_lossy(&pdf);
+        for expected in [
+            "How can you dispute the debt?",
+            "by 2026-12-09",
+            "($275.00)",
+            "(+ $25.00)",
+            "(- $50.00)",
+            "How do you want to respond?",
+        ] {
+            assert!(text.contains(expected), "{expected} not in the notice");
+        }
     }
 }

@@ -238,6 +238,11 @@ pub struct CollectionPolicyView {
     pub first_party_rules: Vec<String>,
     /// Every rule with its citation.
     pub rules: Vec<RuleView>,
+    /// Where consumers write to the collector, as printed on letters.
+    pub mail_address: String,
+    pub phone: String,
+    /// When the collector answers, such as "8 a.m. to 5 p.m. Central".
+    pub hours: String,
 }
 
 const OUTCOMES: &[&str] = &[
@@ -380,6 +385,7 @@ impl Store {
     pub async fn collection_policy(&self, org: &Organisation) -> Result<CollectionPolicyView> {
         let mut conn = self.pool().acquire().await?;
         let p = self.collection_policy_in(&mut conn, org.org_id).await?;
+        let (mail_address, phone, hours) = self.collector_contact_in(&mut conn, org.org_id).await?;
         Ok(CollectionPolicyView {
             third_party: p.third_party,
             first_party_rules: p.first_party.iter().map(|r| r.id().to_string()).collect(),
@@ -390,7 +396,44 @@ impl Store {
                     citation: r.citation().to_string(),
                 })
                 .collect(),
+            mail_address,
+            phone,
+            hours,
         })
+    }
+
+    async fn collector_contact_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<(String, String, String)> {
+        let row = sqlx::query("SELECT mail_address, phone, hours FROM collection_policy WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(match row {
+            Some(r) => (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?),
+            None => Default::default(),
+        })
+    }
+
+    /// Writes the whole policy row (it has no other writer).
+    async fn write_collection_policy(&self, conn: &mut AnyConnection, org_id: i64, policy: &Policy, contact: &(String, String, String)) -> Result<()> {
+        sqlx::query("DELETE FROM collection_policy WHERE org_id = $1")
+            .bind(org_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO collection_policy (org_id, third_party, first_party_rules, mail_address, phone, hours, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org_id)
+        .bind(i64::from(policy.third_party))
+        .bind(policy.first_party.iter().map(|r| r.id()).collect::<Vec<_>>().join(","))
+        .bind(contact.0.trim())
+        .bind(contact.1.trim())
+        .bind(contact.2.trim())
+        .bind(current_actor().name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
     }
 
     pub async fn set_collection_policy(&self, org: &Organisation, third_party: bool, first_party_rules: &[String]) -> Result<CollectionPolicyView> {
@@ -402,24 +445,34 @@ impl Store {
                     format!("{id:?} is not a rule; the rules: {}", Rule::ALL.map(|r| r.id()).join(", ")),
                 )
             })?;
-            rules.push(rule.id());
+            rules.push(rule);
         }
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        sqlx::query("DELETE FROM collection_policy WHERE org_id = $1")
-            .bind(org.org_id)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("INSERT INTO collection_policy (org_id, third_party, first_party_rules, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(org.org_id)
-            .bind(i64::from(third_party))
-            .bind(rules.join(","))
-            .bind(current_actor().name)
-            .bind(now_text())
-            .execute(&mut *conn)
-            .await?;
-        let after = serde_json::json!({ "third_party": third_party, "first_party_rules": rules });
+        let contact = self.collector_contact_in(conn, org.org_id).await?;
+        let policy = Policy {
+            third_party,
+            first_party: rules.clone(),
+        };
+        self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
+        let after = serde_json::json!({ "third_party": third_party, "first_party_rules": rules.iter().map(|r| r.id()).collect::<Vec<_>>() });
         audit::append(conn, self.for_update(), org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
+        tx.commit().await?;
+        self.collection_policy(org).await
+    }
+
+    /// Where and when consumers reach the collector, as letters print it.
+    pub async fn set_collector_contact(&self, org: &Organisation, mail_address: &str, phone: &str, hours: &str) -> Result<CollectionPolicyView> {
+        if mail_address.trim().is_empty() {
+            return Err(bad("mail_address", "letters must say where to write: give the mailing address"));
+        }
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let policy = self.collection_policy_in(conn, org.org_id).await?;
+        let contact = (mail_address.to_string(), phone.to_string(), hours.to_string());
+        self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
+        let after = serde_json::json!({ "mail_address": mail_address, "phone": phone, "hours": hours });
+        audit::append(conn, self.for_update(), org.org_id, "collections.contact", "organisation", None, Some(&after)).await?;
         tx.commit().await?;
         self.collection_policy(org).await
     }
@@ -773,9 +826,29 @@ impl Store {
             };
             (k, a, None)
         };
+        let view = self
+            .insert_contact(conn, org, &known, &attempt, direction, &outcome, &cmd.note, decision.as_ref())
+            .await?;
+        tx.commit().await?;
+        Ok(LogOutcome { contact: Some(view), decision })
+    }
+
+    /// Writes a contact the gate allowed (or an inbound one), audited.
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_contact(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        known: &Known,
+        attempt: &Attempt,
+        direction: &str,
+        outcome: &str,
+        note: &str,
+        decision: Option<&DecisionView>,
+    ) -> Result<ContactView> {
         let contact_id = next_ids(conn, org.org_id, "contact_attempt", 1).await?;
         let actor = current_actor().name;
-        let conversation = is_conversation(&outcome);
+        let conversation = is_conversation(outcome);
         sqlx::query(
             "INSERT INTO contact_attempt (org_id, contact_id, account_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, \
              decision_id, logged_by, logged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
@@ -783,16 +856,16 @@ impl Store {
         .bind(org.org_id)
         .bind(contact_id)
         .bind(known.account_id)
-        .bind(channel.as_str())
+        .bind(attempt.channel.as_str())
         .bind(direction)
         .bind(&attempt.address)
         .bind(i64::from(attempt.at_work))
         .bind(purpose_str(attempt.purpose))
-        .bind(&outcome)
+        .bind(outcome)
         .bind(i64::from(conversation))
         .bind(attempt.at.to_string())
-        .bind(cmd.note.trim())
-        .bind(decision.as_ref().map(|d| d.decision_id))
+        .bind(note.trim())
+        .bind(decision.map(|d| d.decision_id))
         .bind(&actor)
         .bind(now_text())
         .execute(&mut *conn)
@@ -800,16 +873,16 @@ impl Store {
         let view = ContactView {
             contact_id,
             account_number: known.account_number.clone(),
-            channel: channel.as_str().into(),
+            channel: attempt.channel.as_str().into(),
             direction: direction.into(),
             address: attempt.address.clone(),
             at_work: attempt.at_work,
             purpose: purpose_str(attempt.purpose).into(),
-            outcome,
+            outcome: outcome.to_string(),
             conversation,
             at: attempt.at.to_string(),
-            note: cmd.note.trim().into(),
-            decision_id: decision.as_ref().map(|d| d.decision_id),
+            note: note.trim().into(),
+            decision_id: decision.map(|d| d.decision_id),
             logged_by: actor,
         };
         audit::append(
@@ -822,8 +895,7 @@ impl Store {
             Some(&serde_json::to_value(&view)?),
         )
         .await?;
-        tx.commit().await?;
-        Ok(LogOutcome { contact: Some(view), decision })
+        Ok(view)
     }
 
     /// The account's contacts, newest first.
@@ -1244,5 +1316,162 @@ impl Store {
         }
         tx.commit().await?;
         Ok(review)
+    }
+}
+
+/// What sending a validation notice did: the notice (to print), or the
+/// gate's refusal.
+pub struct NoticeSent {
+    pub notice: Option<settle_pdf::letters::ValidationNotice>,
+    pub decision: DecisionView,
+}
+
+impl Store {
+    /// The itemization of the account's debt (12 CFR 1006.34(c)(2)): as of
+    /// the later of the last charge's date (the transaction date) and the
+    /// last payment's, then the fees charged and the payments and credits
+    /// since, all from the journal, so that the lines add up to what is
+    /// owed now by construction.
+    async fn itemization(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<(String, &'static str, i64, i64, i64, i64)> {
+        let charge: Option<String> = sqlx::query("SELECT MAX(issue_date) FROM open_item WHERE org_id = $1 AND account_id = $2 AND kind <> 'fee'")
+            .bind(org_id)
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let paid: Option<String> = sqlx::query("SELECT MAX(received_on) FROM payment WHERE org_id = $1 AND account_id = $2 AND amount_minor > 0")
+            .bind(org_id)
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let (date, kind) = match (charge, paid) {
+            (Some(c), Some(p)) if p > c => (p, "the last payment date"),
+            (Some(c), _) => (c, "the transaction date"),
+            (None, Some(p)) => (p, "the last payment date"),
+            (None, None) => return Err(bad("account_number", "the account has no charges: there is no debt to validate")),
+        };
+        let sum = |sql: &'static str| sqlx::query(sql).bind(org_id).bind(account_id).bind(date.clone());
+        let then: i64 = sum(
+            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p WHERE p.org_id = $1 AND p.account_id = $2 \
+             AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date <= $3",
+        )
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        let fees: i64 = sum(
+            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+             WHERE p.org_id = $1 AND p.account_id = $2 AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date > $3 AND o.kind = 'fee'",
+        )
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        let other: i64 = sum(
+            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+             WHERE p.org_id = $1 AND p.account_id = $2 AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date > $3 AND o.kind <> 'fee'",
+        )
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        Ok((date, kind, then, fees, -other, then + fees + other))
+    }
+
+    /// Sends the validation notice (12 CFR 1006.34) for the account as a
+    /// letter through the gate: refused, nothing is logged; sent, the letter
+    /// is logged and the notice's date kept (it starts the validation
+    /// period), in one transaction. The notice is returned to be printed.
+    pub async fn send_validation_notice(&self, org: &Organisation, account_number: &str, today: Date) -> Result<NoticeSent> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let (mail_address, phone, hours) = self.collector_contact_in(conn, org.org_id).await?;
+        if mail_address.is_empty() {
+            return Err(bad(
+                "mail_address",
+                "the notice must say where to write: set the collector's address first (settle collections contact --address ...)",
+            ));
+        }
+        let request = ContactRequest {
+            account_number: account_number.to_string(),
+            channel: "letter".into(),
+            address: None,
+            at_work: false,
+            purpose: None,
+            at: Some(Timestamp::now().to_string()),
+        };
+        let (known, attempt, decision) = self.decide_contact(conn, org, &request).await?;
+        if !decision.allowed {
+            tx.commit().await?;
+            return Ok(NoticeSent { notice: None, decision });
+        }
+        if let Some(sent) = &known.profile.validation_sent_on {
+            return Err(bad("account_number", format!("a validation notice was already sent for this debt on {sent}")));
+        }
+        let account = self.account_by_id(conn, org.org_id, known.account_id).await?;
+        let (date, kind, then, fees, paid, now) = self.itemization(conn, org.org_id, known.account_id).await?;
+        debug_assert_eq!(now, account.balance_minor, "the itemization adds up to the balance");
+        let fmt = |m: i64| settle_domain::money::Money::from_minor(m, account.currency).to_decimal_string();
+        let notice = settle_pdf::letters::ValidationNotice {
+            date: today.to_string(),
+            collector: settle_pdf::letters::Party {
+                name: org.name.clone(),
+                lines: mail_address.split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect(),
+            },
+            collector_phone: phone,
+            collector_hours: hours,
+            consumer: settle_pdf::letters::Party {
+                name: known.consumer.clone(),
+                lines: known.address.iter().flat_map(|a| a.split(',').map(|l| l.trim().to_string())).collect(),
+            },
+            reference: known.account_number.clone(),
+            creditor: org.name.clone(),
+            account_number: known.account_number.clone(),
+            itemization_date: date,
+            itemization_kind: kind.to_string(),
+            owed_then: fmt(then),
+            interest_since: fmt(0),
+            fees_since: fmt(fees),
+            paid_since: fmt(paid),
+            owed_now: fmt(now),
+            respond_by: settle_domain::calendar::validation_period_end(today).to_string(),
+            disclosure: compliance::debt_collector_disclosure(true).to_string(),
+        };
+        self.insert_contact(
+            conn,
+            org,
+            &known,
+            &attempt,
+            "outbound",
+            "sent",
+            "validation notice (12 CFR 1006.34)",
+            Some(&decision),
+        )
+        .await?;
+        sqlx::query("UPDATE collection_profile SET validation_sent_on = $3 WHERE org_id = $1 AND account_id = $2")
+            .bind(org.org_id)
+            .bind(known.account_id)
+            .bind(today.to_string())
+            .execute(&mut *conn)
+            .await?;
+        if sqlx::query("SELECT 1 FROM collection_profile WHERE org_id = $1 AND account_id = $2")
+            .bind(org.org_id)
+            .bind(known.account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_none()
+        {
+            sqlx::query("INSERT INTO collection_profile (org_id, account_id, validation_sent_on, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(org.org_id)
+                .bind(known.account_id)
+                .bind(today.to_string())
+                .bind(current_actor().name)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(NoticeSent {
+            notice: Some(notice),
+            decision,
+        })
     }
 }

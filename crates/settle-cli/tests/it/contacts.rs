@@ -181,3 +181,44 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
     let out = books.ok(&["promise", "review", "--as-of", "2026-12-11"]);
     assert!(out.contains("1 kept, 0 broken") && out.contains("on 2026-12-09"), "{out}");
 }
+
+#[test]
+fn the_validation_notice_itemizes_the_debt_and_starts_the_period() {
+    let books = Books::new();
+    books.ok(&["collections", "third-party"]);
+    // A notice must say where to write, and where to send it.
+    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-02"]);
+    assert!(err.contains("mail_address"), "{err}");
+    books.ok(&[
+        "collections",
+        "contact",
+        "--address",
+        "PO Box 12, Springfield, IL 62701",
+        "--phone",
+        "217-555-0100",
+        "--hours",
+        "8 a.m. to 5 p.m. Central",
+    ]);
+    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-02"]);
+    assert!(err.contains("postal address"), "{err}");
+    books.ok(&["account", "contact", "A-1", "address", "12 Oak St, Peoria, IL 61602"]);
+    // 330.00 billed on 2026-01-05 and 30.00 paid on 2026-02-01: itemized as of the later, the last payment date.
+    books.ok(&["payment", "post", "A-1", "30.00", "--method", "check", "--date", "2026-02-01"]);
+    let pdf = books.dir.path().join("notice.pdf").display().to_string();
+    let out = books.ok(&["letter", "validation", "A-1", "--as-of", "2026-11-02", "--out", &pdf]);
+    assert!(
+        out.contains("owed 300.00 as of 2026-02-01 (the last payment date)") && out.contains("now 300.00") && out.contains("disputes by 2026-12-09"),
+        "{out}"
+    );
+    let text = String::from_utf8_lossy(&std::fs::read(&pdf).unwrap()).to_string();
+    assert!(
+        text.contains("How can you dispute the debt?") && text.contains("is a debt collector"),
+        "the notice follows Model Form B-1"
+    );
+    let shown = books.ok(&["consumer", "show", "A-1"]);
+    assert!(shown.contains("sent 2026-11-02, period ends 2026-12-09"), "{shown}");
+    assert!(books.ok(&["contact", "list", "A-1"]).contains("validation notice"));
+    // Once sent, not again; and an attorney stops it at the gate.
+    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-03"]);
+    assert!(err.contains("already sent"), "{err}");
+}

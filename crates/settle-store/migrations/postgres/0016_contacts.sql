@@ -80,6 +80,10 @@ CREATE TABLE collection_policy (
     org_id BIGINT NOT NULL PRIMARY KEY,
     third_party BIGINT NOT NULL,
     first_party_rules TEXT NOT NULL,
+    -- Where and when consumers reach the collector, printed on letters.
+    mail_address TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    hours TEXT NOT NULL DEFAULT '',
     updated_by TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
