@@ -849,6 +849,40 @@ pub(crate) fn era_full(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)
     )
 }
 
+/// Two visits (P-1's 99213 and P-2's 99392, each with a 30.50 glucose
+/// test) saved ready and sent to Key Insurance in one 837P: their numbers.
+pub(crate) async fn two_claims_sent(store: &Store, org: &Organisation, today: settle_domain::Date) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for (account, dx, code) in [("P-1", "E11.9", "99213"), ("P-2", "J06.9", "99392")] {
+        let c = store
+            .create_claim(
+                org,
+                &NewClaim {
+                    claim: visit(account, &[dx], code, vec![1]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        numbers.push(c.claim_number);
+    }
+    allow_sending(store, org, "3055552222").await;
+    store
+        .export_claims(
+            org,
+            &ExportClaims {
+                payer_code: "66783JJT".into(),
+                production: false,
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    numbers
+}
+
 #[tokio::test]
 async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() {
     for backend in all().await {
@@ -856,34 +890,7 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
         let name = backend.name;
         let org = clinic(store).await;
         let today = date(TODAY);
-        let mut numbers = Vec::new();
-        for (account, dx, code) in [("P-1", "E11.9", "99213"), ("P-2", "J06.9", "99392")] {
-            let c = store
-                .create_claim(
-                    &org,
-                    &NewClaim {
-                        claim: visit(account, &[dx], code, vec![1]),
-                        draft: false,
-                    },
-                    today,
-                    None,
-                )
-                .await
-                .unwrap();
-            numbers.push(c.claim_number);
-        }
-        allow_sending(store, &org, "3055552222").await;
-        store
-            .export_claims(
-                &org,
-                &ExportClaims {
-                    payer_code: "66783JJT".into(),
-                    production: false,
-                },
-                today,
-            )
-            .await
-            .unwrap();
+        let numbers = two_claims_sent(store, &org, today).await;
         // Aetna's contract allows 110.00 for a 99213.
         store
             .import_fee_schedule(

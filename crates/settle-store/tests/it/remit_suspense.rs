@@ -3,13 +3,12 @@
 //! suspense until a person matches it to a claim or owes it back, so the
 //! ERA's cash always equals its deposit (BPR02).
 
-use settle_store::claim_ops::{ExportClaims, NewClaim};
 use settle_store::ops::Organisation;
 use settle_store::remit_ops::{Import835, ResolveRemitException};
 use settle_store::Store;
 
 use crate::backends::{all, assert_verified, date};
-use crate::claim_life::{allow_sending, clinic, era_full, insurance_balance, visit, TODAY};
+use crate::claim_life::{clinic, era_full, insurance_balance, two_claims_sent, TODAY};
 
 async fn gl(store: &Store, org: &Organisation, code: &str) -> i64 {
     store
@@ -29,34 +28,7 @@ async fn plb_and_unmatched_claims_keep_the_eras_cash_equal_to_its_deposit() {
         let name = backend.name;
         let org = clinic(store).await;
         let today = date(TODAY);
-        let mut numbers = Vec::new();
-        for (account, dx, code) in [("P-1", "E11.9", "99213"), ("P-2", "J06.9", "99392")] {
-            let c = store
-                .create_claim(
-                    &org,
-                    &NewClaim {
-                        claim: visit(account, &[dx], code, vec![1]),
-                        draft: false,
-                    },
-                    today,
-                    None,
-                )
-                .await
-                .unwrap();
-            numbers.push(c.claim_number);
-        }
-        allow_sending(store, &org, "3055552222").await;
-        store
-            .export_claims(
-                &org,
-                &ExportClaims {
-                    payer_code: "66783JJT".into(),
-                    production: false,
-                },
-                today,
-            )
-            .await
-            .unwrap();
+        let numbers = two_claims_sent(store, &org, today).await;
         let cash_before = gl(store, &org, "1000").await;
         // The first claim is paid; the second comes back under a number Settle never sent
         // (the payer keyed it wrong); the payer recoups 10.00 (WO) and adds 1.27 interest (L6).
