@@ -301,7 +301,7 @@ fn format_minor(minor: i64) -> String {
 /// CFPB's Model Form B-1: who is collecting for whom, the itemization of the
 /// debt since a reference date, how and by when to dispute, and the
 /// response form. Amounts are decimal strings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationNotice {
     pub date: String,
     pub collector: Party,

@@ -1323,7 +1323,20 @@ impl Store {
 /// gate's refusal.
 pub struct NoticeSent {
     pub notice: Option<settle_pdf::letters::ValidationNotice>,
+    /// The letter as kept on the account.
+    pub letter: Option<LetterView>,
     pub decision: DecisionView,
+}
+
+/// A collection letter kept on the account.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct LetterView {
+    pub letter_id: i64,
+    pub account_number: String,
+    /// validation_notice.
+    pub kind: String,
+    pub sent_on: String,
+    pub contact_id: i64,
 }
 
 impl Store {
@@ -1401,7 +1414,11 @@ impl Store {
         let (known, attempt, decision) = self.decide_contact(conn, org, &request).await?;
         if !decision.allowed {
             tx.commit().await?;
-            return Ok(NoticeSent { notice: None, decision });
+            return Ok(NoticeSent {
+                notice: None,
+                letter: None,
+                decision,
+            });
         }
         if let Some(sent) = &known.profile.validation_sent_on {
             return Err(bad("account_number", format!("a validation notice was already sent for this debt on {sent}")));
@@ -1435,16 +1452,29 @@ impl Store {
             respond_by: settle_domain::calendar::validation_period_end(today).to_string(),
             disclosure: compliance::debt_collector_disclosure(true).to_string(),
         };
-        self.insert_contact(
-            conn,
-            org,
-            &known,
-            &attempt,
-            "outbound",
-            "sent",
-            "validation notice (12 CFR 1006.34)",
-            Some(&decision),
+        let contact = self
+            .insert_contact(
+                conn,
+                org,
+                &known,
+                &attempt,
+                "outbound",
+                "sent",
+                "validation notice (12 CFR 1006.34)",
+                Some(&decision),
+            )
+            .await?;
+        let letter_id = next_ids(conn, org.org_id, "collection_letter", 1).await?;
+        sqlx::query(
+            "INSERT INTO collection_letter (org_id, letter_id, account_id, kind, sent_on, contact_id, data) VALUES ($1, $2, $3, 'validation_notice', $4, $5, $6)",
         )
+        .bind(org.org_id)
+        .bind(letter_id)
+        .bind(known.account_id)
+        .bind(today.to_string())
+        .bind(contact.contact_id)
+        .bind(serde_json::to_string(&notice)?)
+        .execute(&mut *conn)
         .await?;
         sqlx::query("UPDATE collection_profile SET validation_sent_on = $3 WHERE org_id = $1 AND account_id = $2")
             .bind(org.org_id)
@@ -1471,7 +1501,49 @@ impl Store {
         tx.commit().await?;
         Ok(NoticeSent {
             notice: Some(notice),
+            letter: Some(LetterView {
+                letter_id,
+                account_number: known.account_number,
+                kind: "validation_notice".into(),
+                sent_on: today.to_string(),
+                contact_id: contact.contact_id,
+            }),
             decision,
         })
+    }
+
+    /// The collection letters sent on an account, newest first.
+    pub async fn letters(&self, org: &Organisation, account_number: &str) -> Result<Vec<LetterView>> {
+        let mut conn = self.pool().acquire().await?;
+        let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
+        let rows =
+            sqlx::query("SELECT letter_id, kind, sent_on, contact_id FROM collection_letter WHERE org_id = $1 AND account_id = $2 ORDER BY letter_id DESC")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LetterView {
+                    letter_id: r.try_get(0)?,
+                    account_number: account.account_number.clone(),
+                    kind: r.try_get(1)?,
+                    sent_on: r.try_get(2)?,
+                    contact_id: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A validation notice as it was sent, to draw again.
+    pub async fn validation_notice(&self, org: &Organisation, letter_id: i64) -> Result<settle_pdf::letters::ValidationNotice> {
+        let data: String = sqlx::query("SELECT data FROM collection_letter WHERE org_id = $1 AND letter_id = $2 AND kind = 'validation_notice'")
+            .bind(org.org_id)
+            .bind(letter_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::not_found("letter", letter_id))?
+            .try_get(0)?;
+        Ok(serde_json::from_str(&data)?)
     }
 }

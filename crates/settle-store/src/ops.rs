@@ -154,6 +154,7 @@ const COUNTERS: &[&str] = &[
     "contact_decision",
     "contact_attempt",
     "promise",
+    "collection_letter",
 ];
 
 // ---------------------------------------------------------------------------

@@ -128,6 +128,14 @@ pub struct PolicyRequest {
     /// A creditor's rules (ids), when not a debt collector.
     #[serde(default)]
     pub first_party_rules: Vec<String>,
+    /// Where consumers write to the collector (lines separated by commas), as letters print it; left out: unchanged.
+    #[serde(default)]
+    pub mail_address: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// When the collector answers, such as "8 a.m. to 5 p.m. Central".
+    #[serde(default)]
+    pub hours: Option<String>,
 }
 
 /// Set the organisation's footing under the FDCPA.
@@ -135,7 +143,21 @@ pub struct PolicyRequest {
     responses((status = 200, body = CollectionPolicyView)),
     security(("bearer" = ["settings.manage"])))]
 pub async fn set_policy(State(state): State<AppState>, Auth(p): Auth, Body(req): Body<PolicyRequest>) -> ApiResult<Json<CollectionPolicyView>> {
-    Ok(Json(state.store.set_collection_policy(&p.org, req.third_party, &req.first_party_rules).await?))
+    let view = state.store.set_collection_policy(&p.org, req.third_party, &req.first_party_rules).await?;
+    match req.mail_address {
+        Some(address) => Ok(Json(
+            state
+                .store
+                .set_collector_contact(
+                    &p.org,
+                    &address,
+                    req.phone.as_deref().unwrap_or(&view.phone),
+                    req.hours.as_deref().unwrap_or(&view.hours),
+                )
+                .await?,
+        )),
+        None => Ok(Json(view)),
+    }
 }
 
 /// Record a promise to pay (it replaces a pending one): refused (422, by
@@ -164,4 +186,57 @@ pub async fn list_promises(State(state): State<AppState>, Auth(p): Auth, Params(
     security(("bearer" = ["collections.work"])))]
 pub async fn review_promises(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<PromiseReview>> {
     Ok(Json(state.store.review_promises(&p.org, super::accounts::today()).await?))
+}
+
+/// Send the account's validation notice (12 CFR 1006.34, Model Form B-1)
+/// through the gate as a letter: 201 with the letter kept on the account
+/// (its PDF at `/api/v1/letters/{id}/pdf`), or 422 naming each rule.
+#[utoipa::path(post, path = "/api/v1/accounts/{number}/validation-notice", tag = "collections",
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 201, body = settle_store::collections::LetterView), (status = 422, description = "refused by the contact gate, or no address to send it to")),
+    security(("bearer" = ["collections.work"])))]
+pub async fn send_validation_notice(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+) -> ApiResult<(StatusCode, Json<settle_store::collections::LetterView>)> {
+    let sent = state.store.send_validation_notice(&p.org, &number, super::accounts::today()).await?;
+    match sent.letter {
+        Some(letter) => Ok((StatusCode::CREATED, Json(letter))),
+        None => {
+            let rules: Vec<String> = sent
+                .decision
+                .failures
+                .iter()
+                .map(|f| format!("{} ({}): {}", f.rule, f.citation, f.reason))
+                .collect();
+            Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "contact",
+                format!("refused by the contact gate (decision {}): {}", sent.decision.decision_id, rules.join("; ")),
+            ))
+        }
+    }
+}
+
+/// The collection letters sent on an account, newest first.
+#[utoipa::path(get, path = "/api/v1/accounts/{number}/letters", tag = "collections",
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 200, body = Vec<settle_store::collections::LetterView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn letters(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<Vec<settle_store::collections::LetterView>>> {
+    Ok(Json(state.store.letters(&p.org, &number).await?))
+}
+
+/// A collection letter as it was sent, as PDF.
+#[utoipa::path(get, path = "/api/v1/letters/{id}/pdf", tag = "collections",
+    params(("id" = i64, Path, description = "The letter's id", example = 1)),
+    responses((status = 200, description = "The letter", content_type = "application/pdf")),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn letter_pdf(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
+    let notice = state.store.validation_notice(&p.org, id).await?;
+    Ok(crate::pdf_response(
+        &format!("validation-{}.pdf", notice.account_number),
+        settle_pdf::letters::validation_notice(&notice),
+    ))
 }

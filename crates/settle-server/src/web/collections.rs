@@ -192,3 +192,29 @@ pub async fn promise(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         Err(e) => back(&number, "error", &format!("No promise was recorded: {}", super::sentence(&e.to_string()))),
     }
 }
+
+/// Sends the validation notice from the account page: refused beside the form, or kept and linked.
+pub async fn validation_notice(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    match state.store.send_validation_notice(&ctx.principal.org, &number, super::today()).await {
+        Ok(sent) => match (sent.letter, sent.notice) {
+            (Some(letter), Some(notice)) => back(
+                &number,
+                "msg",
+                &format!(
+                    "Validation notice {} sent and kept (letters below): {} owed now; disputes by {}.",
+                    letter.letter_id, notice.owed_now, notice.respond_by
+                ),
+            ),
+            _ => back(&number, "error", &format!("{} No notice was sent.", refusal(&sent.decision))),
+        },
+        Err(e) => back(&number, "error", &format!("No notice was sent: {}", super::sentence(&e.to_string()))),
+    }
+}
+
+/// A collection letter as it was sent.
+pub async fn letter_pdf(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    match state.store.validation_notice(&ctx.principal.org, id).await {
+        Ok(n) => crate::pdf_response(&format!("validation-{}.pdf", n.account_number), settle_pdf::letters::validation_notice(&n)),
+        Err(e) => super::store_error_page(Some(&ctx), e),
+    }
+}

@@ -111,6 +111,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/collection-profile", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/disputes", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/promises", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/validation-notice", Needs(CollectionsWork)),
+    ("GET", "/letters/{id}/pdf", Needs(AccountsRead)),
     ("GET", "/claims/secondaries", Needs(AccountsRead)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
@@ -189,6 +191,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}/collection-profile", post(collections::profile))
         .route("/accounts/{number}/disputes", post(collections::dispute))
         .route("/accounts/{number}/promises", post(collections::promise))
+        .route("/accounts/{number}/validation-notice", post(collections::validation_notice))
+        .route("/letters/{id}/pdf", get(collections::letter_pdf))
         .route("/claims/secondaries", get(claims::secondaries))
         .route("/claims/{number}/secondary", post(claims::bill_secondary))
         .route("/claims/underpayments", get(claims::underpayments))

@@ -289,6 +289,7 @@ pub struct AccountPage<'a> {
     pub contact_log: Vec<settle_store::collections::ContactView>,
     pub decisions: Vec<settle_store::collections::DecisionView>,
     pub promises: Vec<settle_store::collections::PromiseView>,
+    pub letters: Vec<settle_store::collections::LetterView>,
     pub error: String,
 }
 
@@ -360,7 +361,9 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     let mut promises = state.store.promises(org, &promise_filter, super::today()).await.map_err(fail)?;
     promises.reverse();
     promises.truncate(10);
+    let letters = state.store.letters(org, &a.summary.account_number).await.map_err(fail)?;
     Ok(AccountPage {
+        letters,
         promises,
         profile,
         disputes,

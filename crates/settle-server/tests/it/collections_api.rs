@@ -108,5 +108,24 @@ async fn a_collector_is_refused_what_regulation_f_forbids() {
         assert_eq!(listed.body.as_array().unwrap().len(), 0, "{name}");
         let review = srv.post(&collector, "/api/v1/promises/review", json!({})).await;
         assert_eq!(review.status, StatusCode::OK, "{name}: {}", review.body);
+        // The validation notice: it must say where to write, and the gate stops it (the attorney).
+        let notice = srv.post(&collector, "/api/v1/accounts/C-1/validation-notice", json!({})).await;
+        assert_eq!(
+            (notice.status, notice.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("mail_address")),
+            "{name}: {}",
+            notice.body
+        );
+        let set = srv
+            .post(
+                &admin,
+                "/api/v1/collections/policy",
+                json!({ "third_party": true, "mail_address": "PO Box 9, Juneau, AK 99801", "phone": "907-555-0100" }),
+            )
+            .await;
+        assert_eq!(set.body["mail_address"], "PO Box 9, Juneau, AK 99801", "{name}: {}", set.body);
+        let notice = srv.post(&collector, "/api/v1/accounts/C-1/validation-notice", json!({})).await;
+        assert_eq!(notice.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", notice.body);
+        assert!(notice.body["detail"].as_str().unwrap().contains("attorney"), "{name}: {}", notice.body);
     }
 }

@@ -993,5 +993,38 @@ async fn a_collector_asks_the_gate_and_logs_calls_from_the_account_page() {
         assert!(location.contains("msg=Promise+recorded"), "{name}: {location}");
         let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
         assert!(body.contains("Promises to pay") && body.contains("payday"), "{name}");
+        // The validation notice from the page: refused without a return address, then sent, kept and downloadable.
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/validation-notice",
+            Some(&collector),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert!(location.contains("error=No+notice+was+sent"), "{name}: {location}");
+        srv.store
+            .set_collector_contact(&org, "PO Box 12, Springfield, IL 62701", "217-555-0100", "8 a.m. to 5 p.m. Central")
+            .await
+            .unwrap();
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/validation-notice",
+            Some(&collector),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert!(location.contains("msg=Validation+notice+1+sent"), "{name}: {location}");
+        let (status, _, pdf) = page(&client, &srv, Method::GET, "/letters/1/pdf", Some(&auditor), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(pdf.starts_with("%PDF-") && pdf.contains("How can you dispute the debt?"), "{name}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
+        assert!(
+            body.contains("validation notice of") && !body.contains("Send the validation notice"),
+            "{name}: sent once"
+        );
     }
 }
