@@ -174,6 +174,8 @@ pub struct DecisionView {
     pub address: String,
     pub purpose: String,
     pub at: String,
+    /// The same instant in the person's own time.
+    pub at_local: String,
     pub allowed: bool,
     pub checked: Vec<String>,
     pub failures: Vec<FailureView>,
@@ -196,6 +198,8 @@ pub struct ContactView {
     pub outcome: String,
     pub conversation: bool,
     pub at: String,
+    /// The same instant in the person's own time: "2026-11-30 14:05 Central".
+    pub at_local: String,
     pub note: String,
     pub decision_id: Option<i64>,
     pub logged_by: String,
@@ -344,6 +348,13 @@ fn parse_opt_out(text: &str) -> Result<OptOut> {
         channel: Channel::parse(channel).ok_or_else(|| bad("opt_outs", format!("{text:?}: {channel:?} is not call, text, email, letter or visit")))?,
         address,
     })
+}
+
+/// An instant in the first zone the person may be in, for people to read.
+fn local(at: &str, zone: UsZone) -> String {
+    at.parse::<Timestamp>()
+        .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()))
+        .unwrap_or_else(|_| at.to_string())
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -762,6 +773,7 @@ impl Store {
             address,
             purpose: purpose_str(purpose).into(),
             at: at.to_string(),
+            at_local: local(&at.to_string(), zone),
             allowed: decision.allowed(),
             checked,
             failures,
@@ -881,6 +893,7 @@ impl Store {
             outcome: outcome.to_string(),
             conversation,
             at: attempt.at.to_string(),
+            at_local: local(&attempt.at.to_string(), known.person.zones()[0]),
             note: note.trim().into(),
             decision_id: decision.map(|d| d.decision_id),
             logged_by: actor,
@@ -902,6 +915,7 @@ impl Store {
     pub async fn contacts(&self, org: &Organisation, account_number: &str) -> Result<Vec<ContactView>> {
         let mut conn = self.pool().acquire().await?;
         let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
+        let zone = self.known(&mut conn, org.org_id, account_number, Timestamp::now()).await?.person.zones()[0];
         let rows = sqlx::query(
             "SELECT contact_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, decision_id, logged_by \
              FROM contact_attempt WHERE org_id = $1 AND account_id = $2 ORDER BY at DESC, contact_id DESC LIMIT 500",
@@ -923,6 +937,7 @@ impl Store {
                     outcome: r.try_get(6)?,
                     conversation: r.try_get::<i64, _>(7)? == 1,
                     at: r.try_get(8)?,
+                    at_local: local(&r.try_get::<String, _>(8)?, zone),
                     note: r.try_get(9)?,
                     decision_id: r.try_get(10)?,
                     logged_by: r.try_get(11)?,
@@ -935,6 +950,7 @@ impl Store {
     pub async fn contact_decisions(&self, org: &Organisation, account_number: &str) -> Result<Vec<DecisionView>> {
         let mut conn = self.pool().acquire().await?;
         let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
+        let zone = self.known(&mut conn, org.org_id, account_number, Timestamp::now()).await?.person.zones()[0];
         let rows = sqlx::query(
             "SELECT decision_id, channel, address, purpose, at, allowed, checked, failures, asked_by, allowed_from_local FROM contact_decision \
              WHERE org_id = $1 AND account_id = $2 ORDER BY decision_id DESC LIMIT 500",
@@ -958,6 +974,7 @@ impl Store {
                     address: r.try_get(2)?,
                     purpose: r.try_get(3)?,
                     at: r.try_get(4)?,
+                    at_local: local(&r.try_get::<String, _>(4)?, zone),
                     allowed: r.try_get::<i64, _>(5)? == 1,
                     checked: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
                     failures,
