@@ -236,8 +236,8 @@ fn print_decision(d: &DecisionView) {
         );
     } else {
         println!("refused: {} to {} at {}", d.channel, d.address, d.at);
-        for f in &d.failures {
-            println!("  {} ({}): {}", f.rule, f.citation, f.reason);
+        for reason in d.reasons() {
+            println!("  {reason}");
         }
         if let Some(from) = &d.allowed_from {
             println!("  allowed from {from} ({})", d.allowed_from_local.as_deref().unwrap_or("-"));

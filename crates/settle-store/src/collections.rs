@@ -186,6 +186,13 @@ pub struct DecisionView {
     pub asked_by: String,
 }
 
+impl DecisionView {
+    /// Each failed rule as "rule (citation): reason".
+    pub fn reasons(&self) -> Vec<String> {
+        self.failures.iter().map(|f| format!("{} ({}): {}", f.rule, f.citation, f.reason)).collect()
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ContactView {
     pub contact_id: i64,
@@ -488,7 +495,7 @@ impl Store {
         self.collection_policy(org).await
     }
 
-    async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str, at: Timestamp) -> Result<Known> {
+    async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str) -> Result<Known> {
         let account = self.account_by_number(conn, org_id, account_number).await?;
         let row = sqlx::query(
             "SELECT COALESCE(a.guarantor_party_id, a.party_id), p.name FROM account a JOIN party p ON p.org_id = a.org_id \
@@ -556,43 +563,6 @@ impl Store {
             view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
         }
         view.zones = person.zones().iter().map(|z| z.name().to_string()).collect();
-        for d in sqlx::query("SELECT received_on, verification_sent_on FROM dispute WHERE org_id = $1 AND account_id = $2")
-            .bind(org_id)
-            .bind(account.account_id)
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            debt.disputes.push(compliance::Dispute {
-                received_on: d
-                    .try_get::<String, _>(0)?
-                    .parse()
-                    .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
-                verification_sent_on: d.try_get::<Option<String>, _>(1)?.and_then(|t| t.parse().ok()),
-            });
-        }
-        // Calls of the last fortnight are all the call rules look at.
-        let since = at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(at);
-        for c in sqlx::query(
-            "SELECT at, conversation, direction FROM contact_attempt WHERE org_id = $1 AND account_id = $2 AND channel = 'call' AND at >= $3 ORDER BY at",
-        )
-        .bind(org_id)
-        .bind(account.account_id)
-        .bind(since.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        {
-            let at: Timestamp = c
-                .try_get::<String, _>(0)?
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("contact time: {e}")))?;
-            let conversation = c.try_get::<i64, _>(1)? == 1;
-            if c.try_get::<String, _>(2)? == "outbound" {
-                debt.calls.push(CallMade { at, conversation });
-            } else if conversation {
-                // The consumer called us: a conversation, but not a call we placed.
-                debt.conversations.push(at);
-            }
-        }
         Ok(Known {
             account_id: account.account_id,
             account_number: account.account_number,
@@ -606,10 +576,53 @@ impl Store {
         })
     }
 
+    /// What the debt's rules look at, read only when the gate is asked: its
+    /// disputes and the calls of the last fortnight before `at`.
+    async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
+        for d in sqlx::query("SELECT received_on, verification_sent_on FROM dispute WHERE org_id = $1 AND account_id = $2")
+            .bind(org_id)
+            .bind(known.account_id)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            known.debt.disputes.push(compliance::Dispute {
+                received_on: d
+                    .try_get::<String, _>(0)?
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
+                verification_sent_on: d.try_get::<Option<String>, _>(1)?.and_then(|t| t.parse().ok()),
+            });
+        }
+        // Calls of the last fortnight are all the call rules look at.
+        let since = at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(at);
+        for c in sqlx::query(
+            "SELECT at, conversation, direction FROM contact_attempt WHERE org_id = $1 AND account_id = $2 AND channel = 'call' AND at >= $3 ORDER BY at",
+        )
+        .bind(org_id)
+        .bind(known.account_id)
+        .bind(since.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let at: Timestamp = c
+                .try_get::<String, _>(0)?
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("contact time: {e}")))?;
+            let conversation = c.try_get::<i64, _>(1)? == 1;
+            if c.try_get::<String, _>(2)? == "outbound" {
+                known.debt.calls.push(CallMade { at, conversation });
+            } else if conversation {
+                // The consumer called us: a conversation, but not a call we placed.
+                known.debt.conversations.push(at);
+            }
+        }
+        Ok(())
+    }
+
     /// What the consumer answering for the account asked of us, and the zones the gate keeps to.
     pub async fn collection_profile(&self, org: &Organisation, account_number: &str) -> Result<ProfileView> {
         let mut conn = self.pool().acquire().await?;
-        Ok(self.known(&mut conn, org.org_id, account_number, Timestamp::now()).await?.profile)
+        Ok(self.known(&mut conn, org.org_id, account_number).await?.profile)
     }
 
     /// Records what the consumer asked of us (audited).
@@ -634,7 +647,7 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let before = self.known(conn, org.org_id, &cmd.account_number, Timestamp::now()).await?;
+        let before = self.known(conn, org.org_id, &cmd.account_number).await?;
         let p = &before.profile;
         let zone = cmd
             .stated_zone
@@ -675,7 +688,7 @@ impl Store {
         .bind(now_text())
         .execute(&mut *conn)
         .await?;
-        let after = self.known(conn, org.org_id, &cmd.account_number, Timestamp::now()).await?.profile;
+        let after = self.known(conn, org.org_id, &cmd.account_number).await?.profile;
         audit::append(
             conn,
             self.for_update(),
@@ -698,7 +711,8 @@ impl Store {
             Some(a) => parse_instant("at", a)?,
             None => Timestamp::now(),
         };
-        let known = self.known(conn, org.org_id, &req.account_number, at).await?;
+        let mut known = self.known(conn, org.org_id, &req.account_number).await?;
+        self.read_debt(conn, org.org_id, &mut known, at).await?;
         let address = match req.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
             Some(a) => a.to_string(),
             None => match channel {
@@ -828,7 +842,7 @@ impl Store {
                 Some(a) => parse_instant("at", a)?,
                 None => Timestamp::now(),
             };
-            let k = self.known(conn, org.org_id, &cmd.account_number, at).await?;
+            let k = self.known(conn, org.org_id, &cmd.account_number).await?;
             let a = Attempt {
                 channel,
                 address: cmd.address.clone().unwrap_or_default(),
@@ -914,21 +928,21 @@ impl Store {
     /// The account's contacts, newest first.
     pub async fn contacts(&self, org: &Organisation, account_number: &str) -> Result<Vec<ContactView>> {
         let mut conn = self.pool().acquire().await?;
-        let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
-        let zone = self.known(&mut conn, org.org_id, account_number, Timestamp::now()).await?.person.zones()[0];
+        let known = self.known(&mut conn, org.org_id, account_number).await?;
+        let zone = known.person.zones()[0];
         let rows = sqlx::query(
             "SELECT contact_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, decision_id, logged_by \
              FROM contact_attempt WHERE org_id = $1 AND account_id = $2 ORDER BY at DESC, contact_id DESC LIMIT 500",
         )
         .bind(org.org_id)
-        .bind(account.account_id)
+        .bind(known.account_id)
         .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(ContactView {
                     contact_id: r.try_get(0)?,
-                    account_number: account.account_number.clone(),
+                    account_number: known.account_number.clone(),
                     channel: r.try_get(1)?,
                     direction: r.try_get(2)?,
                     address: r.try_get(3)?,
@@ -949,14 +963,14 @@ impl Store {
     /// The gate's answers for an account, newest first.
     pub async fn contact_decisions(&self, org: &Organisation, account_number: &str) -> Result<Vec<DecisionView>> {
         let mut conn = self.pool().acquire().await?;
-        let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
-        let zone = self.known(&mut conn, org.org_id, account_number, Timestamp::now()).await?.person.zones()[0];
+        let known = self.known(&mut conn, org.org_id, account_number).await?;
+        let zone = known.person.zones()[0];
         let rows = sqlx::query(
             "SELECT decision_id, channel, address, purpose, at, allowed, checked, failures, asked_by, allowed_from_local FROM contact_decision \
              WHERE org_id = $1 AND account_id = $2 ORDER BY decision_id DESC LIMIT 500",
         )
         .bind(org.org_id)
-        .bind(account.account_id)
+        .bind(known.account_id)
         .fetch_all(&mut *conn)
         .await?;
         rows.iter()
@@ -969,7 +983,7 @@ impl Store {
                 };
                 Ok(DecisionView {
                     decision_id: r.try_get(0)?,
-                    account_number: account.account_number.clone(),
+                    account_number: known.account_number.clone(),
                     channel: r.try_get(1)?,
                     address: r.try_get(2)?,
                     purpose: r.try_get(3)?,
@@ -991,7 +1005,7 @@ impl Store {
     pub async fn record_dispute(&self, org: &Organisation, cmd: &NewDispute) -> Result<DisputeView> {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let known = self.known(conn, org.org_id, &cmd.account_number, Timestamp::now()).await?;
+        let known = self.known(conn, org.org_id, &cmd.account_number).await?;
         let id = next_ids(conn, org.org_id, "dispute", 1).await?;
         sqlx::query(
             "INSERT INTO dispute (org_id, dispute_id, account_id, received_on, note, verification_sent_on, recorded_by, recorded_at) \

@@ -746,7 +746,6 @@ impl Store {
             .iter()
             .map(|a| format!("{} {} {}", a.reason, a.reference, a.amount.to_decimal_string()))
             .collect();
-        let mut batch = Batch::default();
         let entry_id = if levels.iter().any(|l| l.amount_minor != 0) {
             let entry = provider_adjusted(
                 paid_on,
@@ -756,12 +755,11 @@ impl Store {
                 &format!("ERA {} provider-level adjustments: {}", r.trace, said.join("; ")),
             )?;
             let id = work.ids.take(conn, org.org_id, "entry", 1).await?;
-            batch.add_entry(org.org_id, id, payer_account, &entry, &now_text());
+            work.batch.add_entry(org.org_id, id, payer_account, &entry, &now_text());
             Some(id)
         } else {
             None
         };
-        batch.flush(conn, org.org_id).await?;
         for (n, a) in r.provider_adjustments.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO remittance_provider_adjustment (org_id, remittance_id, seq, segment_number, provider, reason, reference, amount_minor) \

@@ -25,25 +25,19 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
     );
 
     // 07:30 in Los Angeles: refused, with the rule, its citation and when it opens.
-    let out = books
-        .cmd(&[
-            "contact",
-            "log",
-            "A-1",
-            "--channel",
-            "call",
-            "--to",
-            "2135550100",
-            "--at",
-            "2026-12-01T07:30:00-08:00",
-            "--outcome",
-            "no_answer",
-        ])
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = books.refused(&[
+        "contact",
+        "log",
+        "A-1",
+        "--channel",
+        "call",
+        "--to",
+        "2135550100",
+        "--at",
+        "2026-12-01T07:30:00-08:00",
+        "--outcome",
+        "no_answer",
+    ]);
     assert!(
         out.contains("hours (12 CFR 1006.6(b)(1)(i))")
             && out.contains("allowed from 2026-12-01T16:00:00Z (2026-12-01 08:00 Pacific)")
@@ -67,45 +61,29 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
     ]);
     assert!(out.contains("logged contact 1"), "{out}");
     // A week of quiet after a conversation; texts opted out.
-    let out = String::from_utf8(
-        books
-            .cmd(&[
-                "contact",
-                "check",
-                "A-1",
-                "--channel",
-                "call",
-                "--to",
-                "2135550100",
-                "--at",
-                "2026-12-03T10:00:00-08:00",
-            ])
-            .code(1)
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap();
+    let out = books.refused(&[
+        "contact",
+        "check",
+        "A-1",
+        "--channel",
+        "call",
+        "--to",
+        "2135550100",
+        "--at",
+        "2026-12-03T10:00:00-08:00",
+    ]);
     assert!(out.contains("after_conversation") && out.contains("no call until 2026-12-08"), "{out}");
-    let out = String::from_utf8(
-        books
-            .cmd(&[
-                "contact",
-                "check",
-                "A-1",
-                "--channel",
-                "text",
-                "--to",
-                "2135550100",
-                "--at",
-                "2026-12-03T10:00:00-08:00",
-            ])
-            .code(1)
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap();
+    let out = books.refused(&[
+        "contact",
+        "check",
+        "A-1",
+        "--channel",
+        "text",
+        "--to",
+        "2135550100",
+        "--at",
+        "2026-12-03T10:00:00-08:00",
+    ]);
     assert!(out.contains("opt_out"), "{out}");
     books.ok(&[
         "contact",

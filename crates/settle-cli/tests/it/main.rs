@@ -46,6 +46,11 @@ impl Books {
         String::from_utf8(self.cmd(args).success().get_output().stdout.clone()).unwrap()
     }
 
+    /// What a command refused (exit 1) printed on standard output.
+    fn refused(&self, args: &[&str]) -> String {
+        String::from_utf8(self.cmd(args).code(1).get_output().stdout.clone()).unwrap()
+    }
+
     fn fails(&self, args: &[&str]) -> String {
         String::from_utf8(self.cmd(args).failure().get_output().stderr.clone()).unwrap()
     }

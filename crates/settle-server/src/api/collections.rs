@@ -16,6 +16,15 @@ use crate::guard::Auth;
 use crate::problem::{ApiError, ApiResult, Body, Params, Path};
 use crate::AppState;
 
+/// 422 naming each rule the gate refused the contact by.
+fn refused(d: &DecisionView) -> ApiError {
+    ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "contact",
+        format!("refused by the contact gate (decision {}): {}", d.decision_id, d.reasons().join("; ")),
+    )
+}
+
 /// Ask the contact gate whether a contact may be made (now, or at `at`):
 /// allowed, or each failed rule with its Regulation F citation and, when
 /// waiting is all it takes, when it opens. The answer is kept.
@@ -35,14 +44,7 @@ pub async fn check(State(state): State<AppState>, Auth(p): Auth, Body(req): Body
 pub async fn log(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<LogContact>) -> ApiResult<(StatusCode, Json<LogOutcome>)> {
     let done = state.store.log_contact(&p.org, &cmd).await?;
     match (&done.contact, &done.decision) {
-        (None, Some(d)) => {
-            let rules: Vec<String> = d.failures.iter().map(|f| format!("{} ({}): {}", f.rule, f.citation, f.reason)).collect();
-            Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "contact",
-                format!("refused by the contact gate (decision {}): {}", d.decision_id, rules.join("; ")),
-            ))
-        }
+        (None, Some(d)) => Err(refused(d)),
         _ => Ok((StatusCode::CREATED, Json(done))),
     }
 }
@@ -203,19 +205,7 @@ pub async fn send_validation_notice(
     let sent = state.store.send_validation_notice(&p.org, &number, super::accounts::today()).await?;
     match sent.letter {
         Some(letter) => Ok((StatusCode::CREATED, Json(letter))),
-        None => {
-            let rules: Vec<String> = sent
-                .decision
-                .failures
-                .iter()
-                .map(|f| format!("{} ({}): {}", f.rule, f.citation, f.reason))
-                .collect();
-            Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "contact",
-                format!("refused by the contact gate (decision {}): {}", sent.decision.decision_id, rules.join("; ")),
-            ))
-        }
+        None => Err(refused(&sent.decision)),
     }
 }
 
