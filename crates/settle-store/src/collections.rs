@@ -1043,6 +1043,12 @@ impl Store {
         if before.verification_sent_on.is_some() {
             return Err(bad("dispute", format!("dispute {dispute_id}'s verification was already sent")));
         }
+        if sent_on.to_string() < before.received_on {
+            return Err(bad(
+                "sent_on",
+                format!("{sent_on} is before the dispute arrived ({}); the verification answers it", before.received_on),
+            ));
+        }
         sqlx::query("UPDATE dispute SET verification_sent_on = $3 WHERE org_id = $1 AND dispute_id = $2")
             .bind(org.org_id)
             .bind(dispute_id)

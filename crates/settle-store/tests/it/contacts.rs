@@ -138,6 +138,11 @@ async fn a_collector_works_an_account_within_regulation_f() {
         let mut verification = request("C-1", "letter", "2026-12-20T12:00:00-10:00");
         verification.purpose = Some("verification".into());
         assert!(store.check_contact(&org, &verification).await.unwrap().allowed, "{name}");
+        let early = store.dispute_verified(&org, dispute.dispute_id, date("2026-12-01")).await.unwrap_err();
+        assert!(
+            early.to_string().contains("sent_on") && early.to_string().contains("before the dispute arrived"),
+            "{name}: {early}"
+        );
         store.dispute_verified(&org, dispute.dispute_id, date("2026-12-20")).await.unwrap();
         assert!(
             store
