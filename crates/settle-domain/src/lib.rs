@@ -14,11 +14,13 @@ pub mod carc;
 pub mod claims;
 pub mod codes;
 pub mod compliance;
+pub mod dunning;
 pub mod events;
 pub mod icd10;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod plans;
 pub mod promises;
 pub mod remit;
 
