@@ -68,6 +68,7 @@ pub enum ContactCommand {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum ConsumerCommand {
     /// What the consumer answering for the account asked of us, and the zones the gate keeps to.
     Show { account: String },
@@ -103,6 +104,18 @@ pub enum ConsumerCommand {
         /// When the validation notice was sent.
         #[arg(long)]
         validation_sent: Option<Date>,
+        /// The account's agreement allows late fees (true or false).
+        #[arg(long)]
+        late_fees: Option<bool>,
+        /// The day a bankruptcy was filed (dunning stops); "" clears it.
+        #[arg(long)]
+        bankruptcy: Option<String>,
+        /// The day the consumer died (dunning stops); "" clears it.
+        #[arg(long)]
+        deceased: Option<String>,
+        /// A claim is with the insurer for this balance (true or false; dunning waits).
+        #[arg(long)]
+        insurance_pending: Option<bool>,
     },
 }
 
@@ -323,6 +336,10 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
             opt_out,
             clear_opt_outs,
             validation_sent,
+            late_fees,
+            bankruptcy,
+            deceased,
+            insurance_pending,
         } => {
             let list = |items: Vec<String>, clear: bool| if clear { Some(Vec::new()) } else { Some(items).filter(|l| !l.is_empty()) };
             store
@@ -338,6 +355,10 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
                         inconvenient: list(inconvenient, clear_inconvenient),
                         opt_outs: list(opt_out, clear_opt_outs),
                         validation_sent_on: validation_sent,
+                        late_fees_allowed: late_fees,
+                        bankruptcy_on: bankruptcy,
+                        deceased_on: deceased,
+                        insurance_pending,
                     },
                 )
                 .await?
@@ -376,6 +397,13 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
             _ => "not sent".into(),
         }
     );
+    println!(
+        "late fees        {}",
+        if view.late_fees_allowed { "allowed by the terms" } else { "not allowed" }
+    );
+    println!("bankruptcy       {}", view.bankruptcy_on.as_deref().unwrap_or("-"));
+    println!("deceased         {}", view.deceased_on.as_deref().unwrap_or("-"));
+    println!("insurance        {}", if view.insurance_pending { "pending" } else { "-" });
     Ok(ExitCode::SUCCESS)
 }
 

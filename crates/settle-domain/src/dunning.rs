@@ -224,9 +224,9 @@ impl Policy {
         self.levels
             .iter()
             .enumerate()
-            .filter(|(_, l)| days_past_due >= l.days_past_due && balance_minor >= l.min_balance_minor)
+            .rev()
+            .find(|(_, l)| days_past_due >= l.days_past_due && balance_minor >= l.min_balance_minor)
             .map(|(i, _)| i)
-            .last()
     }
 
     /// The late fee for this past-due amount, given the late fees already

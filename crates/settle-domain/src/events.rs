@@ -29,16 +29,19 @@ pub enum AdjustmentReason {
     Charity,
     Correction,
     Contractual,
+    /// The rest of a balance forgiven when a settlement was paid.
+    Settlement,
 }
 
 impl AdjustmentReason {
-    pub const ALL: [AdjustmentReason; 6] = [
+    pub const ALL: [AdjustmentReason; 7] = [
         AdjustmentReason::CourtesyDiscount,
         AdjustmentReason::SmallBalanceWriteOff,
         AdjustmentReason::BadDebtWriteOff,
         AdjustmentReason::Charity,
         AdjustmentReason::Correction,
         AdjustmentReason::Contractual,
+        AdjustmentReason::Settlement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl AdjustmentReason {
             AdjustmentReason::Charity => "charity",
             AdjustmentReason::Correction => "correction",
             AdjustmentReason::Contractual => "contractual",
+            AdjustmentReason::Settlement => "settlement",
         }
     }
 
@@ -65,6 +69,7 @@ impl AdjustmentReason {
             AdjustmentReason::Charity => GlAccount::CharityCare,
             AdjustmentReason::Correction => GlAccount::BillingCorrections,
             AdjustmentReason::Contractual => GlAccount::ContractualAdjustments,
+            AdjustmentReason::Settlement => GlAccount::SettlementDiscounts,
         }
     }
 

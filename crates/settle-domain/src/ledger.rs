@@ -53,6 +53,8 @@ pub enum GlAccount {
     ContractualAdjustments,
     /// Courtesy (prompt-pay, goodwill) discounts.
     CourtesyDiscounts,
+    /// What a settlement forgave: the balance less the settled amount.
+    SettlementDiscounts,
     /// Small balances written off.
     SmallBalanceWriteOffs,
     /// Bad debt written off.
@@ -74,7 +76,7 @@ pub enum GlKind {
 }
 
 impl GlAccount {
-    pub const ALL: [GlAccount; 22] = [
+    pub const ALL: [GlAccount; 23] = [
         GlAccount::Cash,
         GlAccount::TrustCash,
         GlAccount::ArCustomer,
@@ -93,6 +95,7 @@ impl GlAccount {
         GlAccount::SalesReturns,
         GlAccount::ContractualAdjustments,
         GlAccount::CourtesyDiscounts,
+        GlAccount::SettlementDiscounts,
         GlAccount::SmallBalanceWriteOffs,
         GlAccount::BadDebt,
         GlAccount::CharityCare,
@@ -119,6 +122,7 @@ impl GlAccount {
             GlAccount::SalesReturns => "4900",
             GlAccount::ContractualAdjustments => "5000",
             GlAccount::CourtesyDiscounts => "5100",
+            GlAccount::SettlementDiscounts => "5150",
             GlAccount::SmallBalanceWriteOffs => "5200",
             GlAccount::BadDebt => "5300",
             GlAccount::CharityCare => "5400",
@@ -146,6 +150,7 @@ impl GlAccount {
             GlAccount::SalesReturns => "Credit notes (returns and allowances)",
             GlAccount::ContractualAdjustments => "Contractual adjustments",
             GlAccount::CourtesyDiscounts => "Courtesy discounts",
+            GlAccount::SettlementDiscounts => "Settlement discounts",
             GlAccount::SmallBalanceWriteOffs => "Small-balance write-offs",
             GlAccount::BadDebt => "Bad debt",
             GlAccount::CharityCare => "Charity care",
@@ -162,7 +167,7 @@ impl GlAccount {
                 GlKind::Liability
             }
             GlAccount::Revenue | GlAccount::FeeIncome | GlAccount::CommissionIncome | GlAccount::InterestIncome => GlKind::Income,
-            GlAccount::SalesReturns | GlAccount::ContractualAdjustments | GlAccount::CourtesyDiscounts => GlKind::ContraIncome,
+            GlAccount::SalesReturns | GlAccount::ContractualAdjustments | GlAccount::CourtesyDiscounts | GlAccount::SettlementDiscounts => GlKind::ContraIncome,
             GlAccount::SmallBalanceWriteOffs | GlAccount::BadDebt | GlAccount::CharityCare | GlAccount::BillingCorrections => GlKind::Expense,
         }
     }
@@ -188,6 +193,7 @@ impl GlAccount {
             GlAccount::SalesReturns => "Income:CreditNotes",
             GlAccount::ContractualAdjustments => "Income:ContractualAdjustments",
             GlAccount::CourtesyDiscounts => "Income:CourtesyDiscounts",
+            GlAccount::SettlementDiscounts => "Income:SettlementDiscounts",
             GlAccount::SmallBalanceWriteOffs => "Expenses:SmallBalanceWriteOffs",
             GlAccount::BadDebt => "Expenses:BadDebt",
             GlAccount::CharityCare => "Expenses:CharityCare",

@@ -104,7 +104,11 @@ pub fn schedule(total_minor: i64, down_minor: i64, installment_minor: i64, frequ
         .map(|n| Installment {
             number: n + 1,
             due: frequency.nth(first, n),
-            amount_minor: if n + 1 == count { rest - installment_minor * (count - 1) } else { installment_minor },
+            amount_minor: if n + 1 == count {
+                rest - installment_minor * (count - 1)
+            } else {
+                installment_minor
+            },
         })
         .collect())
 }
@@ -291,10 +295,22 @@ mod tests {
         assert_eq!(s[1].due, date(2027, 2, 28), "a short month keeps to its last day");
         assert_eq!(s[2].due, date(2027, 3, 31));
         let w = schedule(1_000, 0, 300, Frequency::Biweekly, date(2027, 1, 1)).unwrap();
-        assert_eq!(w.iter().map(|i| i.due).collect::<Vec<_>>(), vec![date(2027, 1, 1), date(2027, 1, 15), date(2027, 1, 29), date(2027, 2, 12)]);
+        assert_eq!(
+            w.iter().map(|i| i.due).collect::<Vec<_>>(),
+            vec![date(2027, 1, 1), date(2027, 1, 15), date(2027, 1, 29), date(2027, 2, 12)]
+        );
         assert_eq!(w.last().unwrap().amount_minor, 100);
-        assert_eq!(schedule(1_000, 1_000, 100, Frequency::Weekly, date(2027, 1, 1)), Err(PlanError::Down { down_minor: 1_000, total_minor: 1_000 }));
-        assert!(matches!(schedule(1_000_000, 0, 1, Frequency::Weekly, date(2027, 1, 1)), Err(PlanError::TooMany { .. })));
+        assert_eq!(
+            schedule(1_000, 1_000, 100, Frequency::Weekly, date(2027, 1, 1)),
+            Err(PlanError::Down {
+                down_minor: 1_000,
+                total_minor: 1_000
+            })
+        );
+        assert!(matches!(
+            schedule(1_000_000, 0, 1, Frequency::Weekly, date(2027, 1, 1)),
+            Err(PlanError::TooMany { .. })
+        ));
     }
 
     #[test]
@@ -308,7 +324,10 @@ mod tests {
                 expected_minor: 9_000
             })
         );
-        assert!(matches!(check_custom(10_000, 0, &[(date(2027, 2, 1), 5_000), (date(2027, 1, 1), 5_000)]), Err(PlanError::Line { line: 2, .. })));
+        assert!(matches!(
+            check_custom(10_000, 0, &[(date(2027, 2, 1), 5_000), (date(2027, 1, 1), 5_000)]),
+            Err(PlanError::Line { line: 2, .. })
+        ));
     }
 
     #[test]

@@ -326,18 +326,24 @@ pub struct ValidationNotice {
     pub disclosure: String,
 }
 
+fn notice_footer(n: &ValidationNotice) -> String {
+    format!("{}  {}  Reference {}", n.collector.name, n.collector_phone, n.reference)
+}
+
 /// The validation notice as PDF.
 pub fn validation_notice(n: &ValidationNotice) -> Vec<u8> {
-    let mut doc = Document::new(
-        &format!("Validation notice for {}", n.account_number),
-        &format!("{}  {}  Reference {}", n.collector.name, n.collector_phone, n.reference),
-    );
-    address(&mut doc, &n.collector, 10.0);
+    let mut doc = Document::new(&format!("Validation notice for {}", n.account_number), &notice_footer(n));
+    draw_validation_notice(&mut doc, n);
+    doc.finish()
+}
+
+fn draw_validation_notice(doc: &mut Document, n: &ValidationNotice) {
+    address(doc, &n.collector, 10.0);
     doc.paragraph(&format!("{}  Mon-Fri {}", n.collector_phone, n.collector_hours), 9.0);
     doc.place_right(558.0, 70.0, &n.date, 10.0, false);
     doc.place_right(558.0, 84.0, &format!("Reference: {}", n.reference), 9.0, false);
     doc.gap(8.0);
-    address(&mut doc, &n.consumer, 10.0);
+    address(doc, &n.consumer, 10.0);
     doc.gap(6.0);
     doc.paragraph(
         &format!(
@@ -415,7 +421,6 @@ pub fn validation_notice(n: &ValidationNotice) -> Vec<u8> {
         ],
         9.0,
     );
-    doc.finish()
 }
 
 #[cfg(test)]
@@ -488,4 +493,241 @@ mod tests {
             assert!(text.contains(expected), "{expected} not in the notice");
         }
     }
+}
+
+/// A payment plan's terms as the agreement prints them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanTerms {
+    pub plan_id: i64,
+    pub total: String,
+    pub down_payment: String,
+    pub frequency: String,
+    /// (number, date, amount)
+    pub installments: Vec<(i64, String, String)>,
+    pub grace_days: i64,
+    pub default_after_missed: i64,
+}
+
+/// A settlement offer's terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementTerms {
+    pub balance: String,
+    pub amount: String,
+    /// "30.00%"
+    pub discount: String,
+    pub expires_on: String,
+}
+
+/// What a receipt acknowledges.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptTerms {
+    pub received_on: String,
+    pub amount: String,
+    pub method: String,
+    pub reference: String,
+}
+
+/// A collection letter other than the validation notice: a reminder, a
+/// first or final notice, a payment plan agreement, a settlement offer or
+/// a receipt. `kind` chooses the wording; amounts are decimal strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionLetter {
+    /// reminder, first_notice, final_notice, plan_agreement, settlement_offer, receipt
+    pub kind: String,
+    pub date: String,
+    pub collector: Party,
+    pub collector_phone: String,
+    pub collector_hours: String,
+    pub consumer: Party,
+    pub creditor: String,
+    pub account_number: String,
+    pub balance: String,
+    pub past_due: String,
+    /// The due date of the oldest amount past due.
+    pub oldest_due: String,
+    pub days_past_due: i64,
+    #[serde(default)]
+    pub plan: Option<PlanTerms>,
+    #[serde(default)]
+    pub settlement: Option<SettlementTerms>,
+    #[serde(default)]
+    pub receipt: Option<ReceiptTerms>,
+    /// The debt collector disclosure (15 U.S.C. 1692e(11)), on every letter.
+    pub disclosure: String,
+}
+
+impl CollectionLetter {
+    pub fn title(&self) -> &'static str {
+        match self.kind.as_str() {
+            "reminder" => "Payment reminder",
+            "first_notice" => "Past due notice",
+            "final_notice" => "Final notice",
+            "plan_agreement" => "Payment plan agreement",
+            "settlement_offer" => "Settlement offer",
+            "receipt" => "Payment receipt",
+            _ => "Notice",
+        }
+    }
+
+    /// The letter's message, paragraph by paragraph (the email says the same).
+    pub fn body(&self) -> Vec<String> {
+        let bal = dollars(&self.balance);
+        let past = dollars(&self.past_due);
+        match self.kind.as_str() {
+            "reminder" => vec![
+                format!("Our records show a payment of {past} on account {} was due on {} and has not been received. If you have already sent it, thank you, and please disregard this reminder.", self.account_number, self.oldest_due),
+                format!("Your balance is {bal}. To pay, or if you have a question about your bill, call us at {}.", self.collector_phone),
+            ],
+            "first_notice" => vec![
+                format!("Account {} is {} days past due. {past} has been owed since {}.", self.account_number, self.days_past_due, self.oldest_due),
+                format!("Please pay the past-due amount now, or call us at {} to talk about a payment plan. Your total balance is {bal}.", self.collector_phone),
+            ],
+            "final_notice" => vec![
+                format!("This is our final notice about account {}, now {} days past due. {past} remains unpaid since {}.", self.account_number, self.days_past_due, self.oldest_due),
+                format!("If you cannot pay in full, call us at {} ({}) and we will work with you on a plan. Your total balance is {bal}.", self.collector_phone, self.collector_hours),
+            ],
+            "plan_agreement" => {
+                let p = self.plan.clone().unwrap_or_default();
+                vec![
+                    format!("This confirms the payment plan agreed for account {} (plan {}): a total of {}, with a down payment of {} and the installments below, {}.", self.account_number, p.plan_id, dollars(&p.total), dollars(&p.down_payment), p.frequency),
+                    format!("A payment received within {} days after its date is on time. If {} installments are missed, the plan ends and the remaining balance is due.", p.grace_days, p.default_after_missed),
+                ]
+            }
+            "settlement_offer" => {
+                let t = self.settlement.clone().unwrap_or_default();
+                vec![
+                    format!("We will accept {} to settle account {} in full, a discount of {} on the balance of {}.", dollars(&t.amount), self.account_number, t.discount, dollars(&t.balance)),
+                    format!("The payment must be received by {}. Once it is paid, the rest of the balance will be adjusted off and the account closed as settled.", t.expires_on),
+                ]
+            }
+            "receipt" => {
+                let r = self.receipt.clone().unwrap_or_default();
+                vec![
+                    format!("Thank you. We received your payment of {} on {} ({}{}) for account {}.", dollars(&r.amount), r.received_on, r.method, if r.reference.is_empty() { String::new() } else { format!(", reference {}", r.reference) }, self.account_number),
+                    format!("Your balance after this payment is {bal}."),
+                ]
+            }
+            _ => vec![format!("Your balance on account {} is {bal}.", self.account_number)],
+        }
+    }
+
+    fn footer(&self) -> String {
+        format!(
+            "{}  {}  Account {}  {}",
+            self.collector.name,
+            self.collector_phone,
+            self.account_number,
+            self.title()
+        )
+    }
+}
+
+fn draw_collection_letter(doc: &mut Document, l: &CollectionLetter) {
+    address(doc, &l.collector, 10.0);
+    if !l.collector_hours.is_empty() {
+        doc.paragraph(&format!("{}  {}", l.collector_phone, l.collector_hours), 9.0);
+    }
+    doc.place_right(558.0, 70.0, &l.date, 10.0, false);
+    doc.place_right(558.0, 84.0, &format!("Account: {}", l.account_number), 9.0, false);
+    doc.gap(8.0);
+    address(doc, &l.consumer, 10.0);
+    doc.gap(6.0);
+    doc.heading(l.title(), 14.0);
+    for p in l.body() {
+        doc.paragraph(&p, 10.5);
+    }
+    let mut rows = vec![
+        vec!["Creditor".to_string(), l.creditor.clone()],
+        vec!["Account".to_string(), l.account_number.clone()],
+    ];
+    if l.kind != "receipt" && l.kind != "plan_agreement" {
+        rows.push(vec!["Past due".into(), dollars(&l.past_due)]);
+    }
+    rows.push(vec!["Balance".into(), dollars(&l.balance)]);
+    doc.table(&[Column::left("", 1.0), Column::right("", 1.0)], &rows, 10.0);
+    if let Some(p) = &l.plan {
+        let mut rows = Vec::with_capacity(p.installments.len() + 1);
+        if crate::letters::parse_minor(&p.down_payment) > 0 {
+            rows.push(vec!["Down payment".into(), l.date.clone(), dollars(&p.down_payment)]);
+        }
+        rows.extend(p.installments.iter().map(|(n, d, a)| vec![format!("Installment {n}"), d.clone(), dollars(a)]));
+        doc.table(
+            &[Column::left("Payment", 1.2), Column::left("Date", 1.0), Column::right("Amount", 1.0)],
+            &rows,
+            9.5,
+        );
+        doc.gap(10.0);
+        doc.paragraph("Agreed: ______________________________   Date: ____________", 10.0);
+    }
+    if l.kind != "receipt" {
+        doc.rule();
+        doc.paragraph(
+            &format!(
+                "Please return this part with your payment to {}, {}",
+                l.collector.name,
+                l.collector.lines.join(", ")
+            ),
+            9.0,
+        );
+        doc.boxed(
+            &[
+                (&format!("{}  Account {}", l.consumer.name, l.account_number), true),
+                ("Amount enclosed: $ ____________", false),
+            ],
+            9.0,
+        );
+    }
+    doc.gap(6.0);
+    doc.paragraph(&l.disclosure, 9.0);
+}
+
+/// One collection letter as PDF.
+pub fn collection_letter(l: &CollectionLetter) -> Vec<u8> {
+    let mut doc = Document::new(&format!("{} for {}", l.title(), l.account_number), &l.footer());
+    draw_collection_letter(&mut doc, l);
+    doc.finish()
+}
+
+/// A letter as kept on the account, whatever its kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnyLetter {
+    Validation(ValidationNotice),
+    Collection(CollectionLetter),
+}
+
+impl AnyLetter {
+    fn footer(&self) -> String {
+        match self {
+            AnyLetter::Validation(n) => notice_footer(n),
+            AnyLetter::Collection(l) => l.footer(),
+        }
+    }
+
+    fn draw(&self, doc: &mut Document) {
+        match self {
+            AnyLetter::Validation(n) => draw_validation_notice(doc, n),
+            AnyLetter::Collection(l) => draw_collection_letter(doc, l),
+        }
+    }
+
+    pub fn pdf(&self) -> Vec<u8> {
+        match self {
+            AnyLetter::Validation(n) => validation_notice(n),
+            AnyLetter::Collection(l) => collection_letter(l),
+        }
+    }
+}
+
+/// A day's letters in one PDF for printing and mailing, each on its own
+/// pages with its own footer and page numbers.
+pub fn letters_batch(all: &[AnyLetter], title: &str) -> Vec<u8> {
+    let mut doc = Document::new(title, all.first().map(AnyLetter::footer).unwrap_or_default().as_str());
+    for (i, l) in all.iter().enumerate() {
+        if i > 0 {
+            doc.new_section(&l.footer());
+        }
+        l.draw(&mut doc);
+    }
+    doc.finish()
 }

@@ -94,6 +94,13 @@ tables! {
     UNDERPAYMENT = "underpayment" ["org_id", "remittance_id", "claim_id", "line_no", "procedure_code", "allowed_minor", "paid_minor", "patient_minor", "short_minor", "created_at"];
     REMITTANCE_LINE = "remittance_line" ["org_id", "remittance_id", "seq", "line_seq", "claim_line_no", "procedure_code", "modifiers", "units", "service_date", "charge_minor", "paid_minor", "remarks"];
     REMITTANCE_ADJUSTMENT = "remittance_adjustment" ["org_id", "remittance_id", "seq", "line_seq", "n", "group_code", "reason_code", "amount_minor", "quantity"];
+    CONTACT_DECISION = "contact_decision" ["org_id", "decision_id", "account_id", "channel", "address", "purpose", "at", "allowed", "checked", "failures", "allowed_from_local", "asked_by", "asked_at"];
+    CONTACT_ATTEMPT = "contact_attempt" ["org_id", "contact_id", "account_id", "channel", "direction", "address", "at_work", "purpose", "outcome", "conversation", "at", "note", "decision_id", "logged_by", "logged_at"];
+    COLLECTION_LETTER = "collection_letter" ["org_id", "letter_id", "account_id", "kind", "sent_on", "contact_id", "data"];
+    EMAIL_OUTBOX = "email_outbox" ["org_id", "email_id", "account_id", "to_address", "subject", "body", "status", "attempts", "not_before", "last_error", "contact_id", "created_at", "sent_at"];
+    DUNNING_STATE = "dunning_state" ["org_id", "account_id", "level_seq", "level_name", "reached_on", "stage", "held_on"];
+    DUNNING_ACTION = "dunning_action" ["org_id", "action_id", "run_id", "account_id", "on_date", "level_name", "action", "outcome", "amount_minor", "detail"];
+    WORKLIST_ITEM = "worklist_item" ["org_id", "account_id", "queue_rank", "tier", "promise_due", "balance_minor", "days_past_due", "broken_promises", "last_contact_on", "level_name", "collector", "built_on"];
     AUDIT_LOG = "audit_log" ["org_id", "seq", "at", "actor", "address", "action", "record", "before_json", "after_json", "prev_hash", "hash"];
 }
 
@@ -376,4 +383,48 @@ async fn insert_rows(conn: &mut AnyConnection, table: &Table, rows: Vec<Vec<V>>)
         sqlx::query_with(&sql, args).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Ids for a command's many rows (an ERA's, a dunning run's), taken from the counters in blocks; what is
+/// left of a block goes back at the end, so ids stay without gaps.
+#[derive(Default)]
+pub(crate) struct IdPool {
+    /// Per counter: the next id to hand out and the end of the block.
+    blocks: std::collections::HashMap<&'static str, (i64, i64)>,
+}
+
+impl IdPool {
+    const BLOCK: i64 = 1024;
+
+    pub(crate) async fn take(&mut self, conn: &mut AnyConnection, org_id: i64, name: &'static str, count: i64) -> Result<i64> {
+        let (next, end) = self.blocks.entry(name).or_insert((0, 0));
+        if *next + count > *end {
+            let size = count.max(Self::BLOCK);
+            let start = crate::ops::next_ids(conn, org_id, name, size).await?;
+            if start != *end {
+                // Someone took ids after the last block (a reversal does): that block's rest is a gap.
+                *next = start;
+            }
+            *end = start + size;
+        }
+        let id = *next;
+        *next += count;
+        Ok(id)
+    }
+
+    /// Hands back what was not used, if nothing was taken after it.
+    pub(crate) async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        for (name, (next, end)) in self.blocks.drain() {
+            if next < end {
+                sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
+                    .bind(org_id)
+                    .bind(name)
+                    .bind(next)
+                    .bind(end)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
 }

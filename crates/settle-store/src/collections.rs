@@ -49,6 +49,18 @@ pub struct ProfileUpdate {
     /// When the validation notice (12 CFR 1006.34) was sent.
     #[serde(default)]
     pub validation_sent_on: Option<Date>,
+    /// Whether the account's agreement allows late fees (12 CFR 1006.22(b)).
+    #[serde(default)]
+    pub late_fees_allowed: Option<bool>,
+    /// The day a bankruptcy was filed (dunning stops); "" clears it.
+    #[serde(default)]
+    pub bankruptcy_on: Option<String>,
+    /// The day the consumer died (dunning stops); "" clears it.
+    #[serde(default)]
+    pub deceased_on: Option<String>,
+    /// A claim is with the insurer for this balance (dunning waits).
+    #[serde(default)]
+    pub insurance_pending: Option<bool>,
 }
 
 /// What the consumer answering for an account asked of us.
@@ -69,6 +81,10 @@ pub struct ProfileView {
     pub validation_sent_on: Option<String>,
     /// The validation period's last day (receipt assumed five business days after sending, then 30 days).
     pub validation_period_end: Option<String>,
+    pub late_fees_allowed: bool,
+    pub bankruptcy_on: Option<String>,
+    pub deceased_on: Option<String>,
+    pub insurance_pending: bool,
 }
 
 /// A contact to ask the gate about, or to log.
@@ -369,20 +385,20 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 /// The person and the debt as the books have them.
-struct Known {
-    account_id: i64,
-    account_number: String,
-    consumer: String,
-    person: Person,
-    debt: Debt,
-    profile: ProfileView,
-    phones: Vec<String>,
-    emails: Vec<String>,
-    address: Option<String>,
+pub(crate) struct Known {
+    pub(crate) account_id: i64,
+    pub(crate) account_number: String,
+    pub(crate) consumer: String,
+    pub(crate) person: Person,
+    pub(crate) debt: Debt,
+    pub(crate) profile: ProfileView,
+    pub(crate) phones: Vec<String>,
+    pub(crate) emails: Vec<String>,
+    pub(crate) address: Option<String>,
 }
 
 impl Store {
-    async fn collection_policy_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Policy> {
+    pub(crate) async fn collection_policy_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Policy> {
         let row = sqlx::query("SELECT third_party, first_party_rules FROM collection_policy WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(&mut *conn)
@@ -420,7 +436,7 @@ impl Store {
         })
     }
 
-    async fn collector_contact_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<(String, String, String)> {
+    pub(crate) async fn collector_contact_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<(String, String, String)> {
         let row = sqlx::query("SELECT mail_address, phone, hours FROM collection_policy WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(&mut *conn)
@@ -497,83 +513,10 @@ impl Store {
 
     async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str) -> Result<Known> {
         let account = self.account_by_number(conn, org_id, account_number).await?;
-        let row = sqlx::query(
-            "SELECT COALESCE(a.guarantor_party_id, a.party_id), p.name FROM account a JOIN party p ON p.org_id = a.org_id \
-             AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id = $2",
-        )
-        .bind(org_id)
-        .bind(account.account_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let (party_id, consumer): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-        let contacts = sqlx::query("SELECT kind, value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id")
-            .bind(org_id)
-            .bind(party_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        let (mut phones, mut emails, mut address) = (Vec::new(), Vec::new(), None);
-        for c in &contacts {
-            let (kind, value): (String, String) = (c.try_get(0)?, c.try_get(1)?);
-            match kind.as_str() {
-                "phone" => phones.push(value),
-                "email" => emails.push(value),
-                "address" if address.is_none() => address = Some(value),
-                _ => {}
-            }
-        }
-        let address_state = address
-            .as_deref()
-            .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
-            .map(|a| a.state);
-        let profile = sqlx::query(
-            "SELECT stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, validation_sent_on \
-             FROM collection_profile WHERE org_id = $1 AND account_id = $2",
-        )
-        .bind(org_id)
-        .bind(account.account_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let mut view = ProfileView {
-            account_number: account.account_number.clone(),
-            consumer: consumer.clone(),
-            ..ProfileView::default()
-        };
-        let mut person = Person {
-            address_state,
-            phones: phones.clone(),
-            ..Person::default()
-        };
-        let mut debt = Debt::default();
-        if let Some(p) = profile {
-            view.stated_zone = p.try_get(0)?;
-            person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
-            view.cease_requested_at = p.try_get(1)?;
-            person.cease_requested_at = view.cease_requested_at.as_deref().and_then(|t| t.parse().ok());
-            view.attorney_name = p.try_get(2)?;
-            view.attorney_phone = p.try_get(3)?;
-            person.attorney = !view.attorney_name.is_empty();
-            view.no_contact_at_work = p.try_get::<i64, _>(4)? == 1;
-            person.no_contact_at_work = view.no_contact_at_work;
-            view.inconvenient = lines(&p.try_get::<String, _>(5)?);
-            person.inconvenient = view.inconvenient.iter().filter_map(|s| parse_span(s).ok()).collect();
-            view.opt_outs = lines(&p.try_get::<String, _>(6)?);
-            person.opt_outs = view.opt_outs.iter().filter_map(|s| parse_opt_out(s).ok()).collect();
-            view.validation_sent_on = p.try_get(7)?;
-            debt.validation_sent_on = view.validation_sent_on.as_deref().and_then(|d| d.parse().ok());
-            view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
-        }
-        view.zones = person.zones().iter().map(|z| z.name().to_string()).collect();
-        Ok(Known {
-            account_id: account.account_id,
-            account_number: account.account_number,
-            consumer,
-            person,
-            debt,
-            profile: view,
-            phones,
-            emails,
-            address,
-        })
+        known_many(conn, org_id, &[account.account_id])
+            .await?
+            .remove(&account.account_id)
+            .ok_or_else(|| StoreError::not_found("account", account_number))
     }
 
     /// What the debt's rules look at, read only when the gate is asked: its
@@ -665,6 +608,20 @@ impl Store {
         let inconvenient = cmd.inconvenient.clone().unwrap_or_else(|| p.inconvenient.clone());
         let opt_outs = cmd.opt_outs.clone().unwrap_or_else(|| p.opt_outs.clone());
         let validation = cmd.validation_sent_on.map(|d| d.to_string()).or_else(|| p.validation_sent_on.clone());
+        let day = |field: &'static str, given: &Option<String>, was: &Option<String>| -> Result<Option<String>> {
+            match given.as_deref().map(str::trim) {
+                None => Ok(was.clone()),
+                Some("") => Ok(None),
+                Some(d) => d
+                    .parse::<Date>()
+                    .map(|d| Some(d.to_string()))
+                    .map_err(|_| bad(field, format!("{d:?} is not a date (YYYY-MM-DD)"))),
+            }
+        };
+        let bankruptcy = day("bankruptcy_on", &cmd.bankruptcy_on, &p.bankruptcy_on)?;
+        let deceased = day("deceased_on", &cmd.deceased_on, &p.deceased_on)?;
+        let late_fees = cmd.late_fees_allowed.unwrap_or(p.late_fees_allowed);
+        let insurance = cmd.insurance_pending.unwrap_or(p.insurance_pending);
         sqlx::query("DELETE FROM collection_profile WHERE org_id = $1 AND account_id = $2")
             .bind(org.org_id)
             .bind(before.account_id)
@@ -672,7 +629,8 @@ impl Store {
             .await?;
         sqlx::query(
             "INSERT INTO collection_profile (org_id, account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, \
-             inconvenient, opt_outs, validation_sent_on, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             inconvenient, opt_outs, validation_sent_on, updated_by, updated_at, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(org.org_id)
         .bind(before.account_id)
@@ -686,6 +644,10 @@ impl Store {
         .bind(validation)
         .bind(current_actor().name)
         .bind(now_text())
+        .bind(i64::from(late_fees))
+        .bind(bankruptcy)
+        .bind(deceased)
+        .bind(i64::from(insurance))
         .execute(&mut *conn)
         .await?;
         let after = self.known(conn, org.org_id, &cmd.account_number).await?.profile;
@@ -735,66 +697,13 @@ impl Store {
                 )
             })?,
         };
-        let attempt = Attempt {
-            channel,
-            address: address.clone(),
-            at_work: req.at_work,
-            purpose,
-            at,
-        };
         let policy = self.collection_policy_in(conn, org.org_id).await?;
-        let decision = compliance::may_contact(&known.person, &known.debt, &attempt, &policy);
-        let failures: Vec<FailureView> = decision
-            .failures
-            .iter()
-            .map(|f| FailureView {
-                rule: f.rule.id().into(),
-                citation: f.citation.into(),
-                reason: f.reason.clone(),
-                allowed_from: f.allowed_from.map(|t| t.to_string()),
-            })
-            .collect();
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
-        let zone = known.person.zones().first().copied().unwrap_or(UsZone::Eastern);
-        let allowed_from_local = decision
-            .allowed_from()
-            .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()));
-        let checked: Vec<String> = decision.checked.iter().map(|r| r.id().to_string()).collect();
         let actor = current_actor().name;
-        sqlx::query(
-            "INSERT INTO contact_decision (org_id, decision_id, account_id, channel, address, purpose, at, allowed, checked, failures, asked_by, asked_at, \
-             allowed_from_local) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(org.org_id)
-        .bind(decision_id)
-        .bind(known.account_id)
-        .bind(channel.as_str())
-        .bind(&address)
-        .bind(purpose_str(purpose))
-        .bind(at.to_string())
-        .bind(i64::from(decision.allowed()))
-        .bind(checked.join(","))
-        .bind(serde_json::to_string(&failures)?)
-        .bind(&actor)
-        .bind(now_text())
-        .bind(&allowed_from_local)
-        .execute(&mut *conn)
-        .await?;
-        let view = DecisionView {
-            decision_id,
-            account_number: known.account_number.clone(),
-            channel: channel.as_str().into(),
-            address,
-            purpose: purpose_str(purpose).into(),
-            at: at.to_string(),
-            at_local: local(&at.to_string(), zone),
-            allowed: decision.allowed(),
-            checked,
-            failures,
-            allowed_from: decision.allowed_from().map(|t| t.to_string()),
-            allowed_from_local,
-            asked_by: actor,
-        };
+        let (attempt, view, _) = gate(&known, channel, purpose, address, req.at_work, at, &policy, decision_id, &actor);
+        let mut batch = crate::batch::Batch::default();
+        batch.add(&crate::batch::CONTACT_DECISION, decision_row(org.org_id, known.account_id, &view, &now_text()));
+        batch.flush(conn, org.org_id).await?;
         Ok((known, attempt, view))
     }
 
@@ -1167,7 +1076,7 @@ pub struct PromiseReview {
 
 impl Store {
     /// Payments into the account since `since`, reversals as negative amounts on their own day.
-    async fn payments_since(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64, since: &str) -> Result<Vec<(Date, i64)>> {
+    pub(crate) async fn payments_since(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64, since: &str) -> Result<Vec<(Date, i64)>> {
         let rows = sqlx::query(
             "SELECT p.received_on, p.amount_minor, e.effective_date FROM payment p \
              LEFT JOIN journal_entry e ON e.org_id = p.org_id AND e.entry_id = p.reversal_entry_id \
@@ -1583,4 +1492,213 @@ impl Store {
             .try_get(0)?;
         Ok(serde_json::from_str(&data)?)
     }
+}
+
+/// The person and the debt as the books have them, for many accounts in a
+/// few queries (the dunning run asks the gate for thousands at a time).
+pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, account_ids: &[i64]) -> Result<std::collections::HashMap<i64, Known>> {
+    let mut out = std::collections::HashMap::with_capacity(account_ids.len());
+    for ids in account_ids.chunks(500) {
+        let list = crate::in_list(ids);
+        let rows = sqlx::query(&format!(
+            "SELECT a.account_id, a.account_number, COALESCE(a.guarantor_party_id, a.party_id), p.name FROM account a JOIN party p ON p.org_id = a.org_id \
+             AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id IN ({list})"
+        ))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut party_of = std::collections::HashMap::new();
+        for r in &rows {
+            let (account_id, account_number, party_id, consumer): (i64, String, i64, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            party_of.entry(party_id).or_insert_with(Vec::new).push(account_id);
+            out.insert(
+                account_id,
+                Known {
+                    account_id,
+                    profile: ProfileView {
+                        account_number: account_number.clone(),
+                        consumer: consumer.clone(),
+                        ..ProfileView::default()
+                    },
+                    account_number,
+                    consumer,
+                    person: Person::default(),
+                    debt: Debt::default(),
+                    phones: Vec::new(),
+                    emails: Vec::new(),
+                    address: None,
+                },
+            );
+        }
+        let parties: Vec<i64> = party_of.keys().copied().collect();
+        for c in sqlx::query(&format!(
+            "SELECT party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL ORDER BY contact_id",
+            crate::in_list(&parties)
+        ))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let (party_id, kind, value): (i64, String, String) = (c.try_get(0)?, c.try_get(1)?, c.try_get(2)?);
+            for account_id in &party_of[&party_id] {
+                let k = out.get_mut(account_id).expect("read above");
+                match kind.as_str() {
+                    "phone" => k.phones.push(value.clone()),
+                    "email" => k.emails.push(value.clone()),
+                    "address" if k.address.is_none() => k.address = Some(value.clone()),
+                    _ => {}
+                }
+            }
+        }
+        for account_id in ids {
+            if let Some(k) = out.get_mut(account_id) {
+                k.person.address_state = k
+                    .address
+                    .as_deref()
+                    .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
+                    .map(|a| a.state);
+                k.person.phones = k.phones.clone();
+            }
+        }
+        for p in sqlx::query(&format!(
+            "SELECT account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
+             validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending FROM collection_profile WHERE org_id = $1 AND account_id IN ({list})"
+        ))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let k = out.get_mut(&p.try_get::<i64, _>(0)?).expect("read above");
+            let (view, person, debt) = (&mut k.profile, &mut k.person, &mut k.debt);
+            view.stated_zone = p.try_get(1)?;
+            person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
+            view.cease_requested_at = p.try_get(2)?;
+            person.cease_requested_at = view.cease_requested_at.as_deref().and_then(|t| t.parse().ok());
+            view.attorney_name = p.try_get(3)?;
+            view.attorney_phone = p.try_get(4)?;
+            person.attorney = !view.attorney_name.is_empty();
+            view.no_contact_at_work = p.try_get::<i64, _>(5)? == 1;
+            person.no_contact_at_work = view.no_contact_at_work;
+            view.inconvenient = lines(&p.try_get::<String, _>(6)?);
+            person.inconvenient = view.inconvenient.iter().filter_map(|s| parse_span(s).ok()).collect();
+            view.opt_outs = lines(&p.try_get::<String, _>(7)?);
+            person.opt_outs = view.opt_outs.iter().filter_map(|s| parse_opt_out(s).ok()).collect();
+            view.validation_sent_on = p.try_get(8)?;
+            debt.validation_sent_on = view.validation_sent_on.as_deref().and_then(|d| d.parse().ok());
+            view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
+            view.late_fees_allowed = p.try_get::<i64, _>(9)? == 1;
+            view.bankruptcy_on = p.try_get(10)?;
+            view.deceased_on = p.try_get(11)?;
+            view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
+        }
+        for account_id in ids {
+            if let Some(k) = out.get_mut(account_id) {
+                k.profile.zones = k.person.zones().iter().map(|z| z.name().to_string()).collect();
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Asks the gate about a contact with a known person; the answer as kept and shown.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gate(
+    known: &Known,
+    channel: Channel,
+    purpose: Purpose,
+    address: String,
+    at_work: bool,
+    at: Timestamp,
+    policy: &Policy,
+    decision_id: i64,
+    actor: &str,
+) -> (Attempt, DecisionView, compliance::Decision) {
+    let attempt = Attempt {
+        channel,
+        address: address.clone(),
+        at_work,
+        purpose,
+        at,
+    };
+    let decision = compliance::may_contact(&known.person, &known.debt, &attempt, policy);
+    let failures: Vec<FailureView> = decision
+        .failures
+        .iter()
+        .map(|f| FailureView {
+            rule: f.rule.id().into(),
+            citation: f.citation.into(),
+            reason: f.reason.clone(),
+            allowed_from: f.allowed_from.map(|t| t.to_string()),
+        })
+        .collect();
+    let zone = known.person.zones().first().copied().unwrap_or(UsZone::Eastern);
+    let allowed_from_local = decision
+        .allowed_from()
+        .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()));
+    let view = DecisionView {
+        decision_id,
+        account_number: known.account_number.clone(),
+        channel: channel.as_str().into(),
+        address,
+        purpose: purpose_str(purpose).into(),
+        at: at.to_string(),
+        at_local: local(&at.to_string(), zone),
+        allowed: decision.allowed(),
+        checked: decision.checked.iter().map(|r| r.id().to_string()).collect(),
+        failures,
+        allowed_from: decision.allowed_from().map(|t| t.to_string()),
+        allowed_from_local,
+        asked_by: actor.to_string(),
+    };
+    (attempt, view, decision)
+}
+
+/// The `contact_decision` row for a gate answer.
+pub(crate) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> Vec<crate::batch::V> {
+    vec![
+        org_id.into(),
+        view.decision_id.into(),
+        account_id.into(),
+        view.channel.clone().into(),
+        view.address.clone().into(),
+        view.purpose.clone().into(),
+        view.at.clone().into(),
+        i64::from(view.allowed).into(),
+        view.checked.join(",").into(),
+        serde_json::to_string(&view.failures).expect("failures serialise").into(),
+        view.allowed_from_local.clone().into(),
+        view.asked_by.clone().into(),
+        asked_at.into(),
+    ]
+}
+
+/// The `contact_attempt` row of an outbound letter or email the gate allowed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sent_row(
+    org_id: i64,
+    contact_id: i64,
+    account_id: i64,
+    attempt: &Attempt,
+    note: &str,
+    decision_id: i64,
+    actor: &str,
+    logged_at: &str,
+) -> Vec<crate::batch::V> {
+    vec![
+        org_id.into(),
+        contact_id.into(),
+        account_id.into(),
+        attempt.channel.as_str().into(),
+        "outbound".into(),
+        attempt.address.clone().into(),
+        i64::from(attempt.at_work).into(),
+        purpose_str(attempt.purpose).into(),
+        "sent".into(),
+        0i64.into(),
+        attempt.at.to_string().into(),
+        note.into(),
+        Some(decision_id).into(),
+        actor.into(),
+        logged_at.into(),
+    ]
 }

@@ -15,11 +15,13 @@ pub mod claims;
 pub mod collections;
 pub mod dashboard;
 pub mod denials;
+pub mod dunning;
 pub mod eligibility;
 mod error;
 mod group;
 pub mod office;
 pub mod ops;
+pub mod plans;
 pub mod remit_ops;
 pub mod reports;
 pub mod statements;
@@ -238,4 +240,20 @@ pub(crate) fn sha256_hex(text: &str) -> String {
 /// store and the doors read the clock; the domain never does.
 pub(crate) fn now_text() -> String {
     jiff::Timestamp::now().to_string()
+}
+
+/// Integer keys written into an `IN (...)` list: they are numbers, so they
+/// cannot carry SQL; an empty list matches nothing.
+pub(crate) fn in_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "NULL".to_string();
+    }
+    let mut out = String::with_capacity(ids.len() * 8);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&id.to_string());
+    }
+    out
 }

@@ -155,6 +155,11 @@ const COUNTERS: &[&str] = &[
     "contact_attempt",
     "promise",
     "collection_letter",
+    "dunning_run",
+    "dunning_action",
+    "payment_plan",
+    "settlement",
+    "email",
 ];
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, Row};
 
 use crate::audit::{self, current_actor, Subject};
+use crate::batch::IdPool;
 use crate::batch::{self, Batch, V};
 use crate::ops::{audited, fmt, idempotency_lookup, idempotency_store, next_ids, write_command, AccountRow, Audited, Organisation};
 use crate::{now_text, Result, Store, StoreError};
@@ -153,50 +154,6 @@ struct Posted {
     patient: i64,
     /// For each SVC, the claim line it answered.
     svc_lines: Vec<Option<i64>>,
-}
-
-/// Ids for one ERA's many rows, taken from the counters in blocks; what is
-/// left of a block goes back at the end, so ids stay without gaps.
-#[derive(Default)]
-struct IdPool {
-    /// Per counter: the next id to hand out and the end of the block.
-    blocks: HashMap<&'static str, (i64, i64)>,
-}
-
-impl IdPool {
-    const BLOCK: i64 = 1024;
-
-    async fn take(&mut self, conn: &mut AnyConnection, org_id: i64, name: &'static str, count: i64) -> Result<i64> {
-        let (next, end) = self.blocks.entry(name).or_insert((0, 0));
-        if *next + count > *end {
-            let size = count.max(Self::BLOCK);
-            let start = next_ids(conn, org_id, name, size).await?;
-            if start != *end {
-                // Someone took ids after the last block (a reversal does): that block's rest is a gap.
-                *next = start;
-            }
-            *end = start + size;
-        }
-        let id = *next;
-        *next += count;
-        Ok(id)
-    }
-
-    /// Hands back what was not used, if nothing was taken after it.
-    async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
-        for (name, (next, end)) in self.blocks.drain() {
-            if next < end {
-                sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
-                    .bind(org_id)
-                    .bind(name)
-                    .bind(next)
-                    .bind(end)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A claim an ERA names, as Settle has it.

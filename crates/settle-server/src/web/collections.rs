@@ -117,6 +117,10 @@ pub async fn profile(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         inconvenient: list("inconvenient"),
         opt_outs: list("opt_outs"),
         validation_sent_on: validation,
+        late_fees_allowed: Some(form.get("late_fees_allowed") == "on"),
+        bankruptcy_on: Some(form.get("bankruptcy_on")),
+        deceased_on: Some(form.get("deceased_on")),
+        insurance_pending: Some(form.get("insurance_pending") == "on"),
     };
     match state.store.update_collection_profile(&ctx.principal.org, &cmd).await {
         Ok(p) => back(&number, "msg", &format!("Saved. The gate keeps to {}.", p.zones.join(", "))),

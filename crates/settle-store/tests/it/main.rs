@@ -9,6 +9,7 @@ mod claims;
 mod concurrency;
 mod contacts;
 mod denials;
+mod dunning;
 mod properties;
 mod remit_suspense;
 mod statements;

@@ -1,0 +1,377 @@
+//! Dunning, the work queue, payment plans and settlements, on every backend:
+//! levels reached once, pauses obeyed, capped fees only where the terms
+//! allow, letters and emails through the gate, a second run that changes
+//! nothing, plans that pause dunning until they default, and settlements
+//! that need a second person above the limit and adjust the rest off.
+
+use settle_store::audit::{Actor, ACTOR};
+use settle_store::collections::{NewDispute, ProfileUpdate};
+use settle_store::dunning::{RuleInput, RunRequest};
+use settle_store::ops::{NewAccount, NewParty, NewPayment, Organisation};
+use settle_store::plans::{InstallmentInput, NewPlan, NewSettlement};
+use settle_store::{Store, StoreError};
+
+use crate::backends::{all, assert_verified, date, invoice};
+
+async fn person(store: &Store, org: &Organisation, number: &str, name: &str, address: Option<&str>) {
+    store
+        .add_account(
+            org,
+            &NewAccount {
+                account_number: number.into(),
+                party: NewParty {
+                    kind: "person".into(),
+                    name: name.into(),
+                    email: Some(format!("{}@example.com", number.to_ascii_lowercase())),
+                    address: address.map(str::to_string),
+                    ..NewParty::default()
+                },
+                ar_kind: "customer".into(),
+                currency: None,
+                payment_terms: Some("net30".into()),
+                opened_on: date("2026-01-01"),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+fn run(day: &str) -> RunRequest {
+    RunRequest {
+        as_of: date(day),
+        at: None,
+        dry_run: false,
+    }
+}
+
+async fn pay(store: &Store, org: &Organisation, account: &str, amount: &str, on: &str) {
+    store
+        .post_payment(
+            org,
+            &NewPayment {
+                account_number: account.into(),
+                amount: amount.into(),
+                method: "check".into(),
+                reference: format!("chk-{account}-{on}"),
+                received_on: date(on),
+                apply_to: vec![],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::Row::try_get(&sqlx::query(sql).fetch_one(&mut *conn).await.unwrap(), 0).unwrap()
+}
+
+#[tokio::test]
+async fn a_day_of_dunning_then_plans_and_settlements() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
+        store
+            .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
+            .await
+            .unwrap();
+        person(store, &org, "D-1", "Avery Stone", None).await;
+        person(store, &org, "D-2", "Blake Moreno", Some("4 Elm St, Madison, WI 53703")).await;
+        person(store, &org, "D-3", "Casey Lin", Some("9 Oak Ave, Austin, TX 78701")).await;
+        person(store, &org, "D-4", "Drew Park", Some("1 Pine Rd, Denver, CO 80202")).await;
+        invoice(store, &org, "D-1", "2026-10-01", "120.00").await; // due 10-31: 31 days late on 12-01
+        invoice(store, &org, "D-2", "2026-08-15", "500.00").await; // due 09-14: 78 days
+        invoice(store, &org, "D-3", "2026-08-01", "300.00").await; // due 08-31: 92 days
+        invoice(store, &org, "D-4", "2026-11-20", "80.00").await; // not yet due
+        store
+            .update_collection_profile(
+                &org,
+                &ProfileUpdate {
+                    account_number: "D-2".into(),
+                    late_fees_allowed: Some(true),
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        let dispute = store
+            .record_dispute(
+                &org,
+                &NewDispute {
+                    account_number: "D-3".into(),
+                    received_on: date("2026-11-25"),
+                    note: "says the visit was covered".into(),
+                },
+            )
+            .await
+            .unwrap();
+
+        // A dry run says what would happen and writes nothing.
+        let dry = store
+            .dunning_run(
+                &org,
+                &RunRequest {
+                    dry_run: true,
+                    ..run("2026-12-01")
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((dry.advanced, dry.run_id), (2, None), "{name}: {dry:#?}");
+        assert_eq!(count(store, "SELECT COUNT(*) FROM dunning_action").await, 0, "{name}");
+
+        let first = store.dunning_run(&org, &run("2026-12-01")).await.unwrap();
+        assert!(first.run_id.is_some(), "{name}");
+        assert_eq!(
+            (first.advanced, first.paused, first.letters, first.emails, first.fees, first.fees_total_minor),
+            (2, 1, 1, 1, 1, 1_500),
+            "{name}: {first:#?}"
+        );
+        assert_eq!(first.queue, 1, "{name}: only the final notice carries a call");
+        let outcome = |account: &str, action: &str| {
+            first
+                .actions
+                .iter()
+                .find(|a| a.account_number == account && a.action == action)
+                .map(|a| (a.outcome.clone(), a.detail.clone()))
+                .unwrap_or_default()
+        };
+        assert_eq!(outcome("D-1", "letter:first_notice").1, "Avery Stone has no postal address", "{name}");
+        assert_eq!(outcome("D-1", "fee").0, "not_allowed", "{name}: the terms do not allow it");
+        assert_eq!(outcome("D-1", "email").0, "done", "{name}");
+        assert_eq!(outcome("D-2", "fee").0, "done", "{name}: 15.00 beats 1.5% of 500.00");
+        assert!(outcome("D-3", "level").1.contains("dispute"), "{name}: {:?}", outcome("D-3", "level"));
+        let skipped: Vec<_> = first
+            .actions
+            .iter()
+            .filter(|a| a.account_number == "D-2" && a.outcome == "skipped")
+            .map(|a| a.level.clone())
+            .collect();
+        assert_eq!(skipped, ["reminder", "first_notice"], "{name}: jumped over, not sent");
+        // The letter is kept as sent and redrawn; the email waits in the outbox.
+        let letters = store.letters(&org, "D-2").await.unwrap();
+        assert_eq!(letters[0].kind, "final_notice", "{name}");
+        let pdf = store.letter(&org, letters[0].letter_id).await.unwrap().pdf();
+        assert!(pdf.starts_with(b"%PDF"), "{name}");
+        assert_eq!(store.letters_on(&org, date("2026-12-01")).await.unwrap().len(), 1, "{name}");
+        assert_eq!(count(store, "SELECT COUNT(*) FROM email_outbox WHERE status = 'queued'").await, 1, "{name}");
+        assert_verified(store, &org).await;
+        assert_eq!(
+            store.account_detail(&org, "D-2").await.unwrap().summary.balance,
+            "515.00",
+            "{name}: the fee is owed"
+        );
+
+        // The same day again: nothing.
+        let again = store.dunning_run(&org, &run("2026-12-01")).await.unwrap();
+        assert_eq!(
+            (again.advanced, again.letters, again.emails, again.fees, again.run_id),
+            (0, 0, 0, 0, None),
+            "{name}: {again:#?}"
+        );
+        assert_eq!(count(store, "SELECT COUNT(*) FROM collection_letter").await, 1, "{name}");
+        assert_eq!(count(store, "SELECT COUNT(*) FROM dunning_run").await, 1, "{name}");
+
+        // Paid in full: cured. Verification sent: the dispute's pause lifts.
+        pay(store, &org, "D-1", "120.00", "2026-12-02").await;
+        store.dispute_verified(&org, dispute.dispute_id, date("2026-12-02")).await.unwrap();
+        let next = store.dunning_run(&org, &run("2026-12-02")).await.unwrap();
+        assert_eq!((next.cured, next.advanced), (1, 1), "{name}: {next:#?}");
+        let d3: Vec<_> = next
+            .actions
+            .iter()
+            .filter(|a| a.account_number == "D-3" && a.action == "level")
+            .map(|a| (a.level.as_str(), a.outcome.as_str()))
+            .collect();
+        assert_eq!(
+            d3,
+            [
+                ("reminder", "skipped"),
+                ("first_notice", "skipped"),
+                ("final_notice", "skipped"),
+                ("pre_collection", "done")
+            ],
+            "{name}"
+        );
+
+        // The queue: assignment by rule, then by hand.
+        store
+            .set_assignment_rules(
+                &org,
+                &[
+                    RuleInput {
+                        kind: "balance".into(),
+                        min_balance: Some("400.00".into()),
+                        max_balance: None,
+                        letters: None,
+                        collectors: vec!["senior".into()],
+                    },
+                    RuleInput {
+                        kind: "everyone".into(),
+                        min_balance: None,
+                        max_balance: None,
+                        letters: None,
+                        collectors: vec!["junior".into()],
+                    },
+                ],
+            )
+            .await
+            .unwrap();
+        let bad_rule = store
+            .set_assignment_rules(
+                &org,
+                &[RuleInput {
+                    kind: "alphabet".into(),
+                    min_balance: None,
+                    max_balance: None,
+                    letters: Some("M-A".into()),
+                    collectors: vec!["x".into()],
+                }],
+            )
+            .await
+            .unwrap_err();
+        assert!(bad_rule.to_string().contains("runs backwards"), "{name}: {bad_rule}");
+        store
+            .dunning_run(
+                &org,
+                &RunRequest {
+                    dry_run: false,
+                    ..run("2026-12-03")
+                },
+            )
+            .await
+            .unwrap();
+        let queue = store.queue(&org, None, date("2026-12-03"), 50).await.unwrap();
+        let order: Vec<_> = queue.iter().map(|q| (q.account_number.as_str(), q.collector.as_str(), q.tier)).collect();
+        assert_eq!(
+            order,
+            [("D-3", "junior", 4), ("D-2", "senior", 3)],
+            "{name}: pre-collection before final notice"
+        );
+        let next = store.next_account(&org, "senior", date("2026-12-03")).await.unwrap().unwrap();
+        assert_eq!(next.account_number, "D-2", "{name}");
+
+        // A plan whose installments do not add up is refused whole.
+        let wrong = store
+            .create_plan(
+                &org,
+                &NewPlan {
+                    account_number: "D-2".into(),
+                    total: None,
+                    down_payment: Some("15.00".into()),
+                    installment: None,
+                    frequency: None,
+                    first_due: None,
+                    installments: Some(vec![
+                        InstallmentInput {
+                            due: date("2026-12-15"),
+                            amount: "250.00".into(),
+                        },
+                        InstallmentInput {
+                            due: date("2027-01-15"),
+                            amount: "200.00".into(),
+                        },
+                    ]),
+                    note: String::new(),
+                    send_agreement: false,
+                },
+                date("2026-12-03"),
+            )
+            .await
+            .unwrap_err();
+        match wrong {
+            StoreError::Invalid { field, message } => assert_eq!(
+                (field, message.as_str()),
+                ("installments", "they add up to 450.00, but the total less the down payment is 500.00"),
+                "{name}"
+            ),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(store.plans(&org, Some("D-2")).await.unwrap().is_empty(), "{name}");
+        let plan = store
+            .create_plan(
+                &org,
+                &NewPlan {
+                    account_number: "D-2".into(),
+                    total: None,
+                    down_payment: Some("15.00".into()),
+                    installment: Some("150.00".into()),
+                    frequency: Some("monthly".into()),
+                    first_due: Some(date("2026-12-15")),
+                    installments: None,
+                    note: "agreed by phone".into(),
+                    send_agreement: true,
+                },
+                date("2026-12-03"),
+            )
+            .await
+            .unwrap();
+        let amounts: Vec<_> = plan.plan.installments.iter().map(|i| i.amount.as_str()).collect();
+        assert_eq!(amounts, ["150.00", "150.00", "150.00", "50.00"], "{name}: the last takes the rest");
+        assert_eq!(plan.agreement.unwrap().kind, "plan_agreement", "{name}");
+        // In good standing the account leaves the queue; two missed installments default it.
+        store.dunning_run(&org, &run("2026-12-04")).await.unwrap();
+        assert!(store.queue(&org, Some("senior"), date("2026-12-04"), 50).await.unwrap().is_empty(), "{name}");
+        let later = store.dunning_run(&org, &run("2027-01-30")).await.unwrap();
+        assert_eq!(later.plans_defaulted, 1, "{name}: {later:#?}");
+        let placed: Vec<_> = later
+            .actions
+            .iter()
+            .filter(|a| a.account_number == "D-2")
+            .map(|a| (a.action.as_str(), a.outcome.as_str()))
+            .collect();
+        assert!(
+            placed.contains(&("stage:placed", "done")) && placed.contains(&("hold", "done")),
+            "{name}: {placed:?}"
+        );
+
+        // Settlement: 50% off is over the 30% limit, so someone else approves it.
+        let offer = store
+            .offer_settlement(
+                &org,
+                &NewSettlement {
+                    account_number: "D-3".into(),
+                    amount: "150.00".into(),
+                    expires_on: date("2027-02-15"),
+                    note: String::new(),
+                    send_offer: true,
+                },
+                date("2027-01-30"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((offer.settlement.status.as_str(), offer.offer.is_none()), ("awaiting_approval", true), "{name}");
+        let own = store
+            .approve_settlement(&org, offer.settlement.settlement_id, true, date("2027-01-30"))
+            .await
+            .unwrap_err();
+        assert!(own.to_string().contains("someone other"), "{name}: {own}");
+        let coordinator = Actor {
+            name: "user:coord".into(),
+            address: "local".into(),
+        };
+        let approved = ACTOR
+            .scope(
+                coordinator,
+                store.approve_settlement(&org, offer.settlement.settlement_id, true, date("2027-01-31")),
+            )
+            .await
+            .unwrap();
+        assert_eq!(approved.settlement.status, "offered", "{name}");
+        assert_eq!(approved.offer.unwrap().kind, "settlement_offer", "{name}");
+        pay(store, &org, "D-3", "150.00", "2027-02-10").await;
+        let review = store.review_settlements(&org, date("2027-02-11")).await.unwrap();
+        assert_eq!(review.paid, 1, "{name}");
+        assert_eq!(
+            store.account_detail(&org, "D-3").await.unwrap().summary.balance,
+            "0.00",
+            "{name}: the rest adjusted off"
+        );
+        assert_verified(store, &org).await;
+        let tb = store.trial_balance(&org, None).await.unwrap();
+        assert!(tb.iter().any(|r| r.code == "5150" && r.debit_minor == 15_000), "{name}: {tb:#?}");
+    }
+}
