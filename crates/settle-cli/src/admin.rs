@@ -25,6 +25,15 @@ pub struct ServeArgs {
     /// PEM private key for HTTPS (with --tls-cert).
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Do not run the day's dunning by itself (run `settle dunning run` instead).
+    #[arg(long)]
+    pub no_daily_dunning: bool,
+    /// Send the email outbox through this SMTP server (smtp://127.0.0.1:2525).
+    #[arg(long, env = "SETTLE_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The From address of collection emails.
+    #[arg(long, env = "SETTLE_MAIL_FROM", default_value = "collections@localhost")]
+    pub mail_from: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +107,11 @@ pub async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
         listen: args.listen,
         idle_timeout: Duration::from_secs(args.idle_minutes.max(1) * 60),
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        daily_dunning: !args.no_daily_dunning,
+        mail: args.smtp_url.clone().map(|smtp_url| settle_server::daily::Mail {
+            smtp_url,
+            from: args.mail_from.clone(),
+        }),
     };
     settle_server::serve(store, config).await
 }

@@ -207,6 +207,31 @@ pub enum LetterCommand {
         #[arg(long)]
         as_of: Option<Date>,
     },
+    /// Send a reminder, first or final notice, or a receipt through the gate; kept on the account.
+    Send {
+        account: String,
+        /// reminder, first_notice, final_notice or receipt.
+        #[arg(long)]
+        kind: String,
+        /// For a receipt: the payment it acknowledges.
+        #[arg(long)]
+        payment: Option<i64>,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Draw a kept letter again as PDF.
+    Pdf {
+        letter_id: i64,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Every letter sent on a day in one PDF, for printing and mailing.
+    Print {
+        #[arg(long)]
+        date: Option<Date>,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 pub async fn letter(store: &Store, org: &Organisation, command: LetterCommand, today: Date) -> Result<ExitCode> {
@@ -234,10 +259,56 @@ pub async fn letter(store: &Store, org: &Organisation, command: LetterCommand, t
             );
             Ok(ExitCode::SUCCESS)
         }
+        LetterCommand::Send { account, kind, payment, as_of } => {
+            let sent = store
+                .send_letter(
+                    org,
+                    &settle_store::plans::SendLetter {
+                        account_number: account,
+                        kind,
+                        payment_id: payment,
+                    },
+                    as_of.unwrap_or(today),
+                )
+                .await?;
+            match sent.letter {
+                Some(l) => {
+                    println!(
+                        "{} sent to {} on {}: letter {} (settle letter pdf {})",
+                        l.kind, sent.decision.address, l.sent_on, l.letter_id, l.letter_id
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    print_decision(&sent.decision);
+                    println!("no letter sent");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        LetterCommand::Pdf { letter_id, out } => {
+            let letter = store.letter(org, letter_id).await?;
+            let path = out.unwrap_or_else(|| format!("letter-{letter_id}.pdf").into());
+            std::fs::write(&path, letter.pdf())?;
+            println!("letter {letter_id} written to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        LetterCommand::Print { date, out } => {
+            let day = date.unwrap_or(today);
+            let letters = store.letters_on(org, day).await?;
+            if letters.is_empty() {
+                println!("no letters were sent on {day}");
+                return Ok(ExitCode::from(1));
+            }
+            let path = out.unwrap_or_else(|| format!("letters-{day}.pdf").into());
+            std::fs::write(&path, settle_pdf::letters::letters_batch(&letters, &format!("Letters of {day}")))?;
+            println!("{} letters of {day} written to {}", letters.len(), path.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn print_decision(d: &DecisionView) {
+pub(crate) fn print_decision(d: &DecisionView) {
     if d.allowed {
         println!(
             "allowed: {} to {} at {} ({} rules checked: {})",

@@ -13,6 +13,7 @@ mod contacts;
 mod demo;
 mod demo_claims;
 mod demo_collections;
+mod dunning;
 mod export;
 mod import;
 mod output;
@@ -231,7 +232,7 @@ enum Command {
     /// Disputes of a debt.
     #[command(subcommand)]
     Dispute(contacts::DisputeCommand),
-    /// Collection letters: the validation notice.
+    /// Collection letters: the validation notice, reminders and notices, receipts, the day's print run.
     #[command(subcommand)]
     Letter(contacts::LetterCommand),
     /// Promises to pay, kept or broken by the payments that come.
@@ -240,6 +241,21 @@ enum Command {
     /// Collections policy: a debt collector (every rule) or a creditor (its chosen rules).
     #[command(subcommand)]
     Collections(contacts::CollectionsCommand),
+    /// Dunning: the policy's levels and the daily run.
+    #[command(subcommand)]
+    Dunning(dunning::DunningCommand),
+    /// The collectors' work queue: order, assignment, the next account, the supervisor's view.
+    #[command(subcommand)]
+    Queue(dunning::QueueCommand),
+    /// Payment plans.
+    #[command(subcommand)]
+    Plan(dunning::PlanCommand),
+    /// Settlements: a discounted payoff by a date.
+    #[command(subcommand)]
+    Settlement(dunning::SettlementCommand),
+    /// Collection emails waiting for the SMTP server, sent, or given up.
+    #[command(subcommand)]
+    Outbox(dunning::OutboxCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -659,6 +675,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Letter(command) => return contacts::letter(&store, &org, command, today()).await,
         Command::Promise(command) => return contacts::promise(&store, &org, command, today()).await,
         Command::Collections(command) => return contacts::collections(&store, &org, command).await,
+        Command::Dunning(command) => return dunning::dunning(&store, &org, command, today()).await,
+        Command::Queue(command) => return dunning::queue(&store, &org, command, today()).await,
+        Command::Plan(command) => return dunning::plan(&store, &org, command, today()).await,
+        Command::Settlement(command) => return dunning::settlement(&store, &org, command, today()).await,
+        Command::Outbox(command) => return dunning::outbox(&store, &org, command).await,
         Command::Settings(SettingsCommand::Show) => {
             let s = store.settings(&org).await?;
             println!("default terms           {}", s.default_terms);

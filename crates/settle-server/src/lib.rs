@@ -8,6 +8,7 @@
 //! document, the enforcement and `docs/permissions.md` cannot disagree.
 
 mod api;
+pub mod daily;
 pub mod docs;
 mod guard;
 pub mod idempotency;
@@ -43,6 +44,10 @@ pub struct Config {
     /// Sessions idle for longer end (HIPAA automatic logoff).
     pub idle_timeout: Duration,
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Run the day's dunning by itself once the date turns.
+    pub daily_dunning: bool,
+    /// Hand the email outbox to this SMTP server.
+    pub mail: Option<daily::Mail>,
 }
 
 impl Default for Config {
@@ -51,6 +56,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             idle_timeout: Duration::from_secs(15 * 60),
             tls: None,
+            daily_dunning: true,
+            mail: None,
         }
     }
 }
@@ -177,6 +184,7 @@ pub async fn serve(store: Store, config: Config) -> Result<()> {
         eprintln!("settle serve: {line}");
     }
     spawn_housekeeping(store.clone());
+    daily::spawn(store.clone(), config.daily_dunning, config.mail.clone());
     store.checkpoint_in_background().await?;
     let listen = config.listen;
     let tls = config.tls.clone();

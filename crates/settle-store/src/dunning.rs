@@ -1628,6 +1628,17 @@ impl Store {
         Ok((state, actions))
     }
 
+    /// Whether the organisation's dunning has run for this day.
+    pub async fn dunning_ran_on(&self, org: &Organisation, day: Date) -> Result<bool> {
+        let mut conn = self.pool().acquire().await?;
+        Ok(sqlx::query("SELECT 1 FROM dunning_run WHERE org_id = $1 AND as_of = $2")
+            .bind(org.org_id)
+            .bind(day.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some())
+    }
+
     /// A person releases a held account: dunning may move it on again.
     pub async fn release_hold(&self, org: &Organisation, account_number: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;

@@ -21,6 +21,7 @@ mod error;
 mod group;
 pub mod office;
 pub mod ops;
+pub mod outbox;
 pub mod plans;
 pub mod remit_ops;
 pub mod reports;

@@ -237,6 +237,7 @@ async fn a_day_in_the_pages() {
         listen: addr,
         idle_timeout: Duration::from_secs(900),
         tls: None,
+        ..settle_server::Config::default()
     };
     let app = settle_server::app(store.clone(), config).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -46,6 +46,7 @@ impl Server {
                 listen: addr,
                 idle_timeout,
                 tls: None,
+                ..settle_server::Config::default()
             };
             let app = settle_server::app(backend.store.clone(), config).into_make_service_with_connect_info::<SocketAddr>();
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
