@@ -138,10 +138,13 @@ pub enum Permission {
     /// Work delinquent accounts: ask the contact gate, log contacts, record
     /// what a consumer asked of us and their disputes.
     CollectionsWork,
+    /// Run collections: the dunning policy and run, who works which
+    /// accounts, approving settlements over the limit (never one's own).
+    CollectionsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -163,6 +166,7 @@ impl Permission {
         Permission::SettingsManage,
         Permission::ClaimsWrite,
         Permission::CollectionsWork,
+        Permission::CollectionsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -188,6 +192,7 @@ impl Permission {
             Permission::SettingsManage => "settings.manage",
             Permission::ClaimsWrite => "claims.write",
             Permission::CollectionsWork => "collections.work",
+            Permission::CollectionsManage => "collections.manage",
         }
     }
 }
@@ -225,6 +230,7 @@ mod tests {
             Permission::SettingsManage,
             Permission::ClaimsWrite,
             Permission::CollectionsWork,
+            Permission::CollectionsManage,
         ];
         assert!(writes.iter().all(|p| !Role::Auditor.allows(*p)));
         assert!(Role::Auditor.allows(Permission::AuditRead));
@@ -235,5 +241,7 @@ mod tests {
         assert!(!Role::BillingSpecialist.allows(Permission::AdjustmentsApprove));
         assert!(Role::BillingCoordinator.allows(Permission::AdjustmentsApprove));
         assert!(!Role::BillingCoordinator.allows(Permission::SettingsManage));
+        assert!(Role::BillingCoordinator.allows(Permission::CollectionsManage));
+        assert!(!Role::CollectionsSpecialist.allows(Permission::CollectionsManage));
     }
 }

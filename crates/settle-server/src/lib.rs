@@ -297,3 +297,8 @@ pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> axum::response::Respon
     )
         .into_response()
 }
+
+/// The collector a signed-in user works as: "user:ann" is "ann".
+pub(crate) fn collector_name(actor: &str) -> String {
+    actor.strip_prefix("user:").unwrap_or(actor).to_string()
+}

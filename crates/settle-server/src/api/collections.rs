@@ -4,12 +4,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use settle_domain::Date;
+use settle_store::collections::LetterView;
 use settle_store::collections::{
     CollectionPolicyView, ContactRequest, ContactView, DecisionView, DisputeView, LogContact, LogOutcome, NewDispute, NewPromise, ProfileUpdate, ProfileView,
     PromiseFilter, PromiseReview, PromiseView,
 };
+use settle_store::dunning::{ActionView, DunningPolicyUpdate, DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
+use settle_store::outbox::OutboxEmail;
+use settle_store::plans::{NewPlan, NewSettlement, PlanCreated, PlanView, SendLetter, SettlementMade, SettlementView};
 use utoipa::ToSchema;
 
 use crate::guard::Auth;
@@ -224,9 +228,291 @@ pub async fn letters(State(state): State<AppState>, Auth(p): Auth, Path(number):
     responses((status = 200, description = "The letter", content_type = "application/pdf")),
     security(("bearer" = ["accounts.read"])))]
 pub async fn letter_pdf(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
-    let notice = state.store.validation_notice(&p.org, id).await?;
-    Ok(crate::pdf_response(
-        &format!("validation-{}.pdf", notice.account_number),
-        settle_pdf::letters::validation_notice(&notice),
+    let letter = state.store.letter(&p.org, id).await?;
+    Ok(crate::pdf_response(&format!("letter-{id}.pdf"), letter.pdf()))
+}
+
+/// The dunning policy: levels, late fees, plan and settlement limits.
+#[utoipa::path(get, path = "/api/v1/dunning/policy", tag = "dunning",
+    responses((status = 200, body = DunningPolicyView)),
+    security(("bearer" = ["reports.read"])))]
+pub async fn dunning_policy(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<DunningPolicyView>> {
+    Ok(Json(state.store.dunning_policy(&p.org).await?))
+}
+
+/// Change the dunning policy; what is left out stays. Checked whole: a bad
+/// level changes nothing.
+#[utoipa::path(post, path = "/api/v1/dunning/policy", tag = "dunning", request_body = DunningPolicyUpdate,
+    responses((status = 200, body = DunningPolicyView), (status = 422, description = "bad input, naming the field")),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn set_dunning_policy(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<DunningPolicyUpdate>) -> ApiResult<Json<DunningPolicyView>> {
+    Ok(Json(state.store.set_dunning_policy(&p.org, &cmd).await?))
+}
+
+/// Run the dunning policy for a day and rebuild the work queue (a dry run
+/// writes nothing). A second run for the same day changes nothing.
+#[utoipa::path(post, path = "/api/v1/dunning/runs", tag = "dunning", request_body = RunRequest,
+    responses((status = 200, body = RunReport)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn dunning_run(State(state): State<AppState>, Auth(p): Auth, Body(req): Body<RunRequest>) -> ApiResult<Json<RunReport>> {
+    Ok(Json(state.store.dunning_run(&p.org, &req).await?))
+}
+
+/// Where the account stands in dunning, and what dunning did on it.
+#[derive(Serialize, ToSchema)]
+pub struct AccountDunning {
+    /// "final notice since 2026-12-01", or none when current.
+    pub state: Option<String>,
+    pub actions: Vec<ActionView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{number}/dunning", tag = "dunning",
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 200, body = AccountDunning)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn account_dunning(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<AccountDunning>> {
+    let (state_text, actions) = state.store.dunning_actions(&p.org, &number).await?;
+    Ok(Json(AccountDunning { state: state_text, actions }))
+}
+
+/// Release an account a level held, so that dunning may move it on.
+#[utoipa::path(post, path = "/api/v1/accounts/{number}/dunning/release", tag = "dunning",
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 204, description = "released")),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn release_hold(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<StatusCode> {
+    state.store.release_hold(&p.org, &number).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// One collector's queue ("" for the unassigned); everyone's when left out.
+    #[serde(default)]
+    pub collector: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// The work queue in the documented order (tier, promise due, balance,
+/// days past due, broken promises, last contact).
+#[utoipa::path(get, path = "/api/v1/queue", tag = "dunning", params(QueueQuery),
+    responses((status = 200, body = Vec<QueueRow>)),
+    security(("bearer" = ["collections.work"])))]
+pub async fn queue(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<QueueQuery>) -> ApiResult<Json<Vec<QueueRow>>> {
+    Ok(Json(
+        state
+            .store
+            .queue(&p.org, q.collector.as_deref(), super::accounts::today(), q.limit.unwrap_or(100))
+            .await?,
     ))
+}
+
+/// The caller's next account (or a collector's): the first in their queue not called today; 204 when none is left.
+#[utoipa::path(get, path = "/api/v1/queue/next", tag = "dunning", params(QueueQuery),
+    responses((status = 200, body = QueueRow), (status = 204, description = "nothing left to call today")),
+    security(("bearer" = ["collections.work"])))]
+pub async fn queue_next(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<QueueQuery>) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let me = q.collector.unwrap_or_else(|| crate::collector_name(&p.actor));
+    Ok(match state.store.next_account(&p.org, &me, super::accounts::today()).await? {
+        Some(row) => Json(row).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub account_number: String,
+    /// A user name; "" gives the account back to the rules.
+    pub collector: String,
+}
+
+/// A coordinator hands an account to a collector; it outlives queue rebuilds.
+#[utoipa::path(post, path = "/api/v1/queue/assignments", tag = "dunning", request_body = AssignRequest,
+    responses((status = 204, description = "assigned")),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn assign(State(state): State<AppState>, Auth(p): Auth, Body(req): Body<AssignRequest>) -> ApiResult<StatusCode> {
+    state.store.assign_account(&p.org, &req.account_number, &req.collector).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The assignment rules, tried in order.
+#[utoipa::path(get, path = "/api/v1/queue/rules", tag = "dunning",
+    responses((status = 200, body = Vec<RuleInput>)),
+    security(("bearer" = ["collections.work"])))]
+pub async fn rules(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<RuleInput>>> {
+    Ok(Json(state.store.assignment_rules(&p.org).await?))
+}
+
+/// Replace the assignment rules (checked whole first).
+#[utoipa::path(post, path = "/api/v1/queue/rules", tag = "dunning", request_body = Vec<RuleInput>,
+    responses((status = 200, body = Vec<RuleInput>)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn set_rules(State(state): State<AppState>, Auth(p): Auth, Body(rules): Body<Vec<RuleInput>>) -> ApiResult<Json<Vec<RuleInput>>> {
+    Ok(Json(state.store.set_assignment_rules(&p.org, &rules).await?))
+}
+
+/// Queue sizes and the day's work per collector, and the last run.
+#[utoipa::path(get, path = "/api/v1/queue/supervisor", tag = "dunning",
+    responses((status = 200, body = SupervisorView)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn supervisor(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<SupervisorView>> {
+    Ok(Json(state.store.supervisor(&p.org, super::accounts::today()).await?))
+}
+
+/// Set up a payment plan: 201, or 422 naming the field (installments that
+/// do not add up, a first date in the past, more than is owed); nothing is
+/// written when refused.
+#[utoipa::path(post, path = "/api/v1/plans", tag = "dunning", request_body = NewPlan,
+    responses((status = 201, body = PlanCreated), (status = 422, description = "bad input, naming the field")),
+    security(("bearer" = ["collections.work"])))]
+pub async fn create_plan(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewPlan>) -> ApiResult<(StatusCode, Json<PlanCreated>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_plan(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AccountQuery {
+    /// One account's; the latest of all when left out.
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/plans", tag = "dunning", params(AccountQuery),
+    responses((status = 200, body = Vec<PlanView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_plans(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<AccountQuery>) -> ApiResult<Json<Vec<PlanView>>> {
+    Ok(Json(state.store.plans(&p.org, q.account.as_deref()).await?))
+}
+
+/// Cancel an active plan; dunning resumes at the next run.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/cancel", tag = "dunning",
+    params(("id" = i64, Path, description = "The plan's id", example = 1)),
+    responses((status = 200, body = PlanView)),
+    security(("bearer" = ["collections.work"])))]
+pub async fn cancel_plan(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<PlanView>> {
+    Ok(Json(state.store.cancel_plan(&p.org, id, super::accounts::today()).await?))
+}
+
+/// Offer a settlement: offered at once, or awaiting a coordinator's approval above the limit.
+#[utoipa::path(post, path = "/api/v1/settlements", tag = "dunning", request_body = NewSettlement,
+    responses((status = 201, body = SettlementMade), (status = 422, description = "bad input, naming the field")),
+    security(("bearer" = ["collections.work"])))]
+pub async fn offer_settlement(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewSettlement>) -> ApiResult<(StatusCode, Json<SettlementMade>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.offer_settlement(&p.org, &cmd, super::accounts::today()).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlements", tag = "dunning", params(AccountQuery),
+    responses((status = 200, body = Vec<SettlementView>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn list_settlements(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<AccountQuery>) -> ApiResult<Json<Vec<SettlementView>>> {
+    Ok(Json(state.store.settlements(&p.org, q.account.as_deref()).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// Send the offer letter once approved.
+    #[serde(default)]
+    pub send_offer: bool,
+}
+
+/// Approve a settlement over the limit (never one's own proposal).
+#[utoipa::path(post, path = "/api/v1/settlements/{id}/approve", tag = "dunning", request_body = ApproveRequest,
+    params(("id" = i64, Path, description = "The settlement's id", example = 1)),
+    responses((status = 200, body = SettlementMade)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn approve_settlement(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<i64>,
+    Body(req): Body<ApproveRequest>,
+) -> ApiResult<Json<SettlementMade>> {
+    Ok(Json(
+        state.store.approve_settlement(&p.org, id, req.send_offer, super::accounts::today()).await?,
+    ))
+}
+
+/// Decline a settlement awaiting approval.
+#[utoipa::path(post, path = "/api/v1/settlements/{id}/decline", tag = "dunning",
+    params(("id" = i64, Path, description = "The settlement's id", example = 1)),
+    responses((status = 200, body = SettlementView)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn decline_settlement(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<SettlementView>> {
+    Ok(Json(state.store.close_settlement(&p.org, id, "declined").await?))
+}
+
+/// Withdraw a settlement offer.
+#[utoipa::path(post, path = "/api/v1/settlements/{id}/cancel", tag = "dunning",
+    params(("id" = i64, Path, description = "The settlement's id", example = 1)),
+    responses((status = 200, body = SettlementView)),
+    security(("bearer" = ["collections.work"])))]
+pub async fn cancel_settlement(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<SettlementView>> {
+    Ok(Json(state.store.close_settlement(&p.org, id, "cancelled").await?))
+}
+
+/// Send a reminder, a notice or a receipt through the gate: 201 with the
+/// letter kept, 422 naming each rule when refused or the field when bad.
+#[utoipa::path(post, path = "/api/v1/letters", tag = "collections", request_body = SendLetter,
+    responses((status = 201, body = LetterView), (status = 422, description = "refused by the contact gate, or bad input")),
+    security(("bearer" = ["collections.work"])))]
+pub async fn send_letter(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<SendLetter>) -> ApiResult<(StatusCode, Json<LetterView>)> {
+    let sent = state.store.send_letter(&p.org, &cmd, super::accounts::today()).await?;
+    match sent.letter {
+        Some(l) => Ok((StatusCode::CREATED, Json(l))),
+        None => Err(refused(&sent.decision)),
+    }
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DayQuery {
+    /// The day (today when left out).
+    #[serde(default)]
+    pub date: Option<Date>,
+}
+
+/// Every letter sent on a day in one PDF, to print and mail; 404 when none was.
+#[utoipa::path(get, path = "/api/v1/letters/batch", tag = "collections", params(DayQuery),
+    responses((status = 200, description = "The day's letters", content_type = "application/pdf"), (status = 404, description = "no letters that day")),
+    security(("bearer" = ["collections.work"])))]
+pub async fn letters_batch(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<DayQuery>) -> ApiResult<axum::response::Response> {
+    let day = q.date.unwrap_or_else(super::accounts::today);
+    let letters = state.store.letters_on(&p.org, day).await?;
+    if letters.is_empty() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no letters were sent on {day}")));
+    }
+    Ok(crate::pdf_response(
+        &format!("letters-{day}.pdf"),
+        settle_pdf::letters::letters_batch(&letters, &format!("Letters of {day}")),
+    ))
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// queued, sent or failed.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Collection emails: waiting for the SMTP server, sent, or given up.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "collections", params(OutboxQuery),
+    responses((status = 200, body = Vec<OutboxEmail>)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn outbox(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<OutboxQuery>) -> ApiResult<Json<Vec<OutboxEmail>>> {
+    Ok(Json(state.store.outbox(&p.org, q.status.as_deref(), 200).await?))
 }

@@ -44,7 +44,8 @@ use crate::AppState;
         (name = "reports", description = "Aging, trial balance and the journal"),
         (name = "admin", description = "Users, API tokens and the audit trail"),
         (name = "claims", description = "Payers, providers and patients' coverages"),
-        (name = "collections", description = "The contact gate (Regulation F), the contact log, consumers' requests and disputes"),
+        (name = "collections", description = "The contact gate (Regulation F), the contact log, consumers' requests and disputes, letters"),
+        (name = "dunning", description = "Dunning policy and runs, the work queue, payment plans and settlements"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +109,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collections::send_validation_notice))
         .routes(routes!(collections::letters))
         .routes(routes!(collections::letter_pdf))
+        .routes(routes!(collections::dunning_policy, collections::set_dunning_policy))
+        .routes(routes!(collections::dunning_run))
+        .routes(routes!(collections::account_dunning))
+        .routes(routes!(collections::release_hold))
+        .routes(routes!(collections::queue))
+        .routes(routes!(collections::queue_next))
+        .routes(routes!(collections::assign))
+        .routes(routes!(collections::rules, collections::set_rules))
+        .routes(routes!(collections::supervisor))
+        .routes(routes!(collections::create_plan, collections::list_plans))
+        .routes(routes!(collections::cancel_plan))
+        .routes(routes!(collections::offer_settlement, collections::list_settlements))
+        .routes(routes!(collections::approve_settlement))
+        .routes(routes!(collections::decline_settlement))
+        .routes(routes!(collections::cancel_settlement))
+        .routes(routes!(collections::send_letter))
+        .routes(routes!(collections::letters_batch))
+        .routes(routes!(collections::outbox))
         .routes(routes!(claims::list_remit_exceptions))
         .routes(routes!(claims::resolve_remit_exception))
         .routes(routes!(claims::list_secondaries))

@@ -217,8 +217,8 @@ pub async fn validation_notice(State(state): State<AppState>, ctx: Ctx, Path(num
 
 /// A collection letter as it was sent.
 pub async fn letter_pdf(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match state.store.validation_notice(&ctx.principal.org, id).await {
-        Ok(n) => crate::pdf_response(&format!("validation-{}.pdf", n.account_number), settle_pdf::letters::validation_notice(&n)),
+    match state.store.letter(&ctx.principal.org, id).await {
+        Ok(l) => crate::pdf_response(&format!("letter-{id}.pdf"), l.pdf()),
         Err(e) => super::store_error_page(Some(&ctx), e),
     }
 }

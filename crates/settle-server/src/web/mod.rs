@@ -17,6 +17,7 @@ mod admin;
 mod charts;
 mod claims;
 mod collections;
+mod dunning;
 mod forms;
 mod pages;
 mod reports;
@@ -113,6 +114,20 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/promises", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/validation-notice", Needs(CollectionsWork)),
     ("GET", "/letters/{id}/pdf", Needs(AccountsRead)),
+    ("GET", "/collections/queue", Needs(CollectionsWork)),
+    ("GET", "/collections/queue/next", Needs(CollectionsWork)),
+    ("GET", "/collections/supervisor", Needs(CollectionsManage)),
+    ("POST", "/collections/dunning/run", Needs(CollectionsManage)),
+    ("POST", "/collections/rules", Needs(CollectionsManage)),
+    ("POST", "/collections/assign", Needs(CollectionsManage)),
+    ("GET", "/collections/letters/{day}", Needs(CollectionsWork)),
+    ("POST", "/settlements/{id}/{verb}", Needs(CollectionsManage)),
+    ("POST", "/accounts/{number}/plans", Needs(CollectionsWork)),
+    ("POST", "/plans/{id}/cancel", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/settlements", Needs(CollectionsWork)),
+    ("POST", "/settlement-offers/{id}/cancel", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/letters", Needs(CollectionsWork)),
+    ("POST", "/accounts/{number}/dunning/release", Needs(CollectionsManage)),
     ("GET", "/claims/secondaries", Needs(AccountsRead)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(AccountsRead)),
@@ -193,6 +208,20 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}/promises", post(collections::promise))
         .route("/accounts/{number}/validation-notice", post(collections::validation_notice))
         .route("/letters/{id}/pdf", get(collections::letter_pdf))
+        .route("/collections/queue", get(dunning::queue))
+        .route("/collections/queue/next", get(dunning::next))
+        .route("/collections/supervisor", get(dunning::supervisor))
+        .route("/collections/dunning/run", post(dunning::run))
+        .route("/collections/rules", post(dunning::save_rules))
+        .route("/collections/assign", post(dunning::assign))
+        .route("/collections/letters/{day}", get(dunning::letters_of_day))
+        .route("/settlements/{id}/{verb}", post(dunning::decide_settlement))
+        .route("/accounts/{number}/plans", post(dunning::create_plan))
+        .route("/plans/{id}/cancel", post(dunning::cancel_plan))
+        .route("/accounts/{number}/settlements", post(dunning::offer_settlement))
+        .route("/settlement-offers/{id}/cancel", post(dunning::cancel_settlement))
+        .route("/accounts/{number}/letters", post(dunning::send_letter))
+        .route("/accounts/{number}/dunning/release", post(dunning::release))
         .route("/claims/secondaries", get(claims::secondaries))
         .route("/claims/{number}/secondary", post(claims::bill_secondary))
         .route("/claims/underpayments", get(claims::underpayments))
@@ -409,6 +438,9 @@ impl Ctx {
     }
     pub fn can_collect(&self) -> bool {
         self.can(CollectionsWork)
+    }
+    pub fn can_manage_collections(&self) -> bool {
+        self.can(CollectionsManage)
     }
     pub fn can_post_payments(&self) -> bool {
         self.can(PaymentsPost)

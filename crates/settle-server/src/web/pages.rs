@@ -290,6 +290,11 @@ pub struct AccountPage<'a> {
     pub decisions: Vec<settle_store::collections::DecisionView>,
     pub promises: Vec<settle_store::collections::PromiseView>,
     pub letters: Vec<settle_store::collections::LetterView>,
+    /// Dunning: where the account stands, and what was done.
+    pub dunning_state: Option<String>,
+    pub dunning_actions: Vec<settle_store::dunning::ActionView>,
+    pub plans: Vec<settle_store::plans::PlanView>,
+    pub settlements: Vec<settle_store::plans::SettlementView>,
     pub error: String,
 }
 
@@ -362,7 +367,15 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     promises.reverse();
     promises.truncate(10);
     let letters = state.store.letters(org, &a.summary.account_number).await.map_err(fail)?;
+    let (dunning_state, mut dunning_actions) = state.store.dunning_actions(org, &a.summary.account_number).await.map_err(fail)?;
+    dunning_actions.truncate(12);
+    let plans = state.store.plans(org, Some(&a.summary.account_number)).await.map_err(fail)?;
+    let settlements = state.store.settlements(org, Some(&a.summary.account_number)).await.map_err(fail)?;
     Ok(AccountPage {
+        dunning_state,
+        dunning_actions,
+        plans,
+        settlements,
         letters,
         promises,
         profile,

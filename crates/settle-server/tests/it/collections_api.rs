@@ -129,3 +129,93 @@ async fn a_collector_is_refused_what_regulation_f_forbids() {
         assert!(notice.body["detail"].as_str().unwrap().contains("attorney"), "{name}: {}", notice.body);
     }
 }
+
+/// Dunning, the queue, plans and settlements over the API: a coordinator
+/// runs the day (a collector may not), the second run changes nothing, the
+/// collector gets the next account, a plan that does not add up is a 422
+/// naming the field, and the day's letters come back as one PDF.
+#[tokio::test]
+async fn a_coordinator_runs_the_day_and_a_collector_works_it() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
+        let admin = srv.token(&org, Role::Admin).await;
+        let coordinator = srv.token(&org, Role::BillingCoordinator).await;
+        let collector = srv.token(&org, Role::CollectionsSpecialist).await;
+        assert_eq!(
+            srv.post(&admin, "/api/v1/accounts", crate::new_account("P-1", "Avery Stone")).await.status,
+            StatusCode::CREATED,
+            "{name}"
+        );
+        let mut invoice = crate::new_invoice("P-1", "400.00");
+        invoice["issue_date"] = json!("2026-08-01");
+        assert_eq!(srv.post(&admin, "/api/v1/invoices", invoice).await.status, StatusCode::CREATED, "{name}");
+        let run = json!({ "as_of": "2026-11-02", "at": "2026-11-02T15:00:00-05:00" });
+        assert_eq!(
+            srv.post(&collector, "/api/v1/dunning/runs", run.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
+        let first = srv.post(&coordinator, "/api/v1/dunning/runs", run.clone()).await;
+        assert_eq!(first.status, StatusCode::OK, "{name}: {}", first.body);
+        assert_eq!(
+            (first.body["advanced"].as_i64(), first.body["letters"].as_i64(), first.body["queue"].as_i64()),
+            (Some(1), Some(1), Some(1)),
+            "{name}: {}",
+            first.body
+        );
+        let again = srv.post(&coordinator, "/api/v1/dunning/runs", run).await;
+        assert_eq!(
+            (again.body["advanced"].as_i64(), again.body["run_id"].clone()),
+            (Some(0), json!(null)),
+            "{name}: {}",
+            again.body
+        );
+        let mine = srv.get(&collector, "/api/v1/queue?collector=").await;
+        assert_eq!(mine.body[0]["account_number"], "P-1", "{name}: unassigned without rules: {}", mine.body);
+        let dunning = srv.get(&collector, "/api/v1/accounts/P-1/dunning").await;
+        assert!(
+            dunning.body["state"].as_str().unwrap().starts_with("final notice since 2026-11-02"),
+            "{name}: {}",
+            dunning.body
+        );
+
+        let bad = srv
+            .post(
+                &collector,
+                "/api/v1/plans",
+                json!({ "account_number": "P-1", "installments": [{ "due": "2099-01-01", "amount": "100.00" }] }),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(bad.body["detail"].as_str().unwrap().contains("add up to 100.00"), "{name}: {}", bad.body);
+        let settle = srv
+            .post(
+                &collector,
+                "/api/v1/settlements",
+                json!({ "account_number": "P-1", "amount": "300.00", "expires_on": "2099-01-31" }),
+            )
+            .await;
+        assert_eq!(settle.status, StatusCode::CREATED, "{name}: {}", settle.body);
+        assert_eq!(settle.body["settlement"]["status"], "offered", "{name}: 25% is within the limit");
+
+        let day = first.body["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["action"] == "letter:first_notice" || a["action"].as_str().unwrap().starts_with("letter"))
+            .is_some();
+        assert!(day, "{name}: {}", first.body);
+        let pdf = srv
+            .client
+            .get(format!("{}/api/v1/letters/batch?date=2026-11-02", srv.base))
+            .bearer_auth(&collector)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK, "{name}");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"), "{name}");
+        let none = srv.get(&collector, "/api/v1/letters/batch?date=2026-01-01").await;
+        assert_eq!(none.status, StatusCode::NOT_FOUND, "{name}");
+    }
+}

@@ -1,0 +1,468 @@
+//! The collector's queue and the supervisor's page, and the account page's
+//! plans, settlements and letters: the same store calls as the API and CLI.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use settle_store::dunning::{DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
+use settle_store::plans::{InstallmentInput, NewPlan, NewSettlement, SendLetter, SettlementView};
+
+use super::{encode, render, store_error_page, today, Ctx, FormData};
+use crate::AppState;
+
+fn to_account(number: &str, key: &str, text: &str) -> Response {
+    Redirect::to(&format!("/accounts/{}?{key}={}#plans-h", encode(number), encode(text))).into_response()
+}
+
+fn to_page(path: &str, key: &str, text: &str) -> Response {
+    Redirect::to(&format!("{path}?{key}={}", encode(text))).into_response()
+}
+
+fn failed(e: impl ToString) -> String {
+    format!("Nothing was changed: {}", super::sentence(&e.to_string()))
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    collector: Option<String>,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "collections_queue.html")]
+struct QueuePage<'a> {
+    ctx: Option<&'a Ctx>,
+    me: String,
+    collector: String,
+    everyone: bool,
+    rows: Vec<QueueRow>,
+    msg: String,
+    error: String,
+}
+
+/// "user:ann" works as collector "ann".
+pub fn me(ctx: &Ctx) -> String {
+    crate::collector_name(&ctx.principal.actor)
+}
+
+/// The queue: one's own by default; a coordinator may look at anyone's, or everyone's.
+pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<QueueQuery>) -> Response {
+    let me = me(&ctx);
+    let manage = ctx.can_manage_collections();
+    let (collector, everyone) = match q.collector.as_deref() {
+        Some("*") if manage => (String::new(), true),
+        Some(c) if manage => (c.to_string(), false),
+        _ => (me.clone(), false),
+    };
+    let filter = if everyone { None } else { Some(collector.as_str()) };
+    match state.store.queue(&ctx.principal.org, filter, today(), 200).await {
+        Ok(rows) => render(&QueuePage {
+            ctx: Some(&ctx),
+            me,
+            collector,
+            everyone,
+            rows,
+            msg: q.msg,
+            error: q.error,
+        })
+        .into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// "Next account": opens the first account in one's queue not called today.
+pub async fn next(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let me = me(&ctx);
+    match state.store.next_account(&ctx.principal.org, &me, today()).await {
+        Ok(Some(row)) => Redirect::to(&format!(
+            "/accounts/{}?msg={}#collections-h",
+            encode(&row.account_number),
+            encode(&format!(
+                "Next in your queue: rank {}, {}, {} days past due.",
+                row.rank,
+                super::words(&row.level),
+                row.days_past_due
+            ))
+        ))
+        .into_response(),
+        Ok(None) => to_page("/collections/queue", "msg", "Nothing left in your queue to call today."),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "collections_supervisor.html")]
+struct SupervisorPage<'a> {
+    ctx: Option<&'a Ctx>,
+    s: SupervisorView,
+    policy: DunningPolicyView,
+    rules_text: String,
+    pending: Vec<SettlementView>,
+    report: Option<RunReport>,
+    letters_today: usize,
+    outbox_queued: usize,
+    outbox_failed: usize,
+    day: String,
+    msg: String,
+    error: String,
+}
+
+fn rule_text(r: &RuleInput) -> String {
+    let who = r.collectors.join("+");
+    match r.kind.as_str() {
+        "balance" => format!(
+            "balance:{}-{}:{who}",
+            r.min_balance.as_deref().unwrap_or(""),
+            r.max_balance.as_deref().unwrap_or("")
+        ),
+        "alphabet" => format!("alphabet:{}:{who}", r.letters.as_deref().unwrap_or("")),
+        _ => format!("everyone:{who}"),
+    }
+}
+
+async fn supervisor_page<'a>(state: &AppState, ctx: &'a Ctx, report: Option<RunReport>, msg: String, error: String) -> Response {
+    let org = &ctx.principal.org;
+    let day = today();
+    let read = async {
+        let s = state.store.supervisor(org, day).await?;
+        let policy = state.store.dunning_policy(org).await?;
+        let pending = state
+            .store
+            .settlements(org, None)
+            .await?
+            .into_iter()
+            .filter(|s| s.status == "awaiting_approval")
+            .collect::<Vec<_>>();
+        let letters_today = state.store.letters_on(org, day).await?.len();
+        let outbox_queued = state.store.outbox(org, Some("queued"), 10_000).await?.len();
+        let outbox_failed = state.store.outbox(org, Some("failed"), 10_000).await?.len();
+        Ok::<_, settle_store::StoreError>((s, policy, pending, letters_today, outbox_queued, outbox_failed))
+    };
+    match read.await {
+        Ok((s, policy, pending, letters_today, outbox_queued, outbox_failed)) => render(&SupervisorPage {
+            ctx: Some(ctx),
+            rules_text: s.rules.iter().map(rule_text).collect::<Vec<_>>().join("\n"),
+            s,
+            policy,
+            pending,
+            report,
+            letters_today,
+            outbox_queued,
+            outbox_failed,
+            day: day.to_string(),
+            msg,
+            error,
+        })
+        .into_response(),
+        Err(e) => store_error_page(Some(ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    error: String,
+}
+
+pub async fn supervisor(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
+    supervisor_page(&state, &ctx, None, q.msg, q.error).await
+}
+
+/// Runs (or previews) the day's dunning and shows what it did.
+pub async fn run(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let as_of = form.get("as_of");
+    let as_of = if as_of.is_empty() {
+        today()
+    } else {
+        match as_of.parse() {
+            Ok(d) => d,
+            Err(_) => {
+                return to_page(
+                    "/collections/supervisor",
+                    "error",
+                    &format!("Nothing was run: as_of: {as_of:?} is not a date (YYYY-MM-DD)."),
+                )
+            }
+        }
+    };
+    let req = RunRequest {
+        as_of,
+        at: None,
+        dry_run: form.get("dry_run") == "on",
+    };
+    match state.store.dunning_run(&ctx.principal.org, &req).await {
+        Ok(report) => supervisor_page(&state, &ctx, Some(report), String::new(), String::new()).await,
+        Err(e) => to_page(
+            "/collections/supervisor",
+            "error",
+            &format!("Nothing was run: {}", super::sentence(&e.to_string())),
+        ),
+    }
+}
+
+/// Replaces the assignment rules from one rule a line.
+pub async fn save_rules(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let mut rules = Vec::new();
+    for (i, line) in form.get("rules").lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let parts: Vec<&str> = line.split(':').collect();
+        let names = |t: &str| t.split('+').map(|n| n.trim().to_string()).collect::<Vec<_>>();
+        let rule = match parts.as_slice() {
+            ["balance", range, who] => range.split_once('-').map(|(a, b)| RuleInput {
+                kind: "balance".into(),
+                min_balance: Some(a.to_string()).filter(|x| !x.is_empty()),
+                max_balance: Some(b.to_string()).filter(|x| !x.is_empty()),
+                letters: None,
+                collectors: names(who),
+            }),
+            ["alphabet", range, who] => Some(RuleInput {
+                kind: "alphabet".into(),
+                min_balance: None,
+                max_balance: None,
+                letters: Some(range.to_string()),
+                collectors: names(who),
+            }),
+            ["everyone", who] => Some(RuleInput {
+                kind: "everyone".into(),
+                min_balance: None,
+                max_balance: None,
+                letters: None,
+                collectors: names(who),
+            }),
+            _ => None,
+        };
+        match rule {
+            Some(r) => rules.push(r),
+            None => {
+                return to_page(
+                    "/collections/supervisor",
+                    "error",
+                    &format!(
+                        "Nothing was changed: rules: line {}: {line:?} is not balance:MIN-MAX:NAMES, alphabet:A-M:NAMES or everyone:NAMES.",
+                        i + 1
+                    ),
+                )
+            }
+        }
+    }
+    match state.store.set_assignment_rules(&ctx.principal.org, &rules).await {
+        Ok(r) => to_page(
+            "/collections/supervisor",
+            "msg",
+            &format!("Saved {} rules; the queue takes them at its next rebuild (the next dunning run).", r.len()),
+        ),
+        Err(e) => to_page("/collections/supervisor", "error", &failed(e)),
+    }
+}
+
+/// A coordinator hands an account to a collector.
+pub async fn assign(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let (account, collector) = (form.get("account_number"), form.get("collector"));
+    match state.store.assign_account(&ctx.principal.org, &account, &collector).await {
+        Ok(()) if collector.is_empty() => to_page("/collections/supervisor", "msg", &format!("Account {account} goes back to the rules.")),
+        Ok(()) => to_page("/collections/supervisor", "msg", &format!("Account {account} is {collector}'s.")),
+        Err(e) => to_page("/collections/supervisor", "error", &failed(e)),
+    }
+}
+
+/// The day's letters in one PDF.
+pub async fn letters_of_day(State(state): State<AppState>, ctx: Ctx, Path(day): Path<String>) -> Response {
+    let Ok(day) = day.parse::<settle_domain::Date>() else {
+        return to_page("/collections/supervisor", "error", "The day must be a date (YYYY-MM-DD).");
+    };
+    match state.store.letters_on(&ctx.principal.org, day).await {
+        Ok(letters) if letters.is_empty() => to_page("/collections/supervisor", "msg", &format!("No letters were sent on {day}.")),
+        Ok(letters) => crate::pdf_response(
+            &format!("letters-{day}.pdf"),
+            settle_pdf::letters::letters_batch(&letters, &format!("Letters of {day}")),
+        ),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Approves or declines a settlement over the limit.
+pub async fn decide_settlement(State(state): State<AppState>, ctx: Ctx, Path((id, verb)): Path<(i64, String)>) -> Response {
+    let org = &ctx.principal.org;
+    let done = match verb.as_str() {
+        "approve" => state.store.approve_settlement(org, id, true, today()).await.map(|m| {
+            format!(
+                "Settlement {id} approved: {} for {} by {}.{}",
+                m.settlement.amount,
+                m.settlement.account_number,
+                m.settlement.expires_on,
+                match (m.offer, m.decision) {
+                    (Some(l), _) => format!(" Offer letter {} sent.", l.letter_id),
+                    (None, Some(d)) => format!(" The offer letter was refused: {}.", d.reasons().join("; ")),
+                    _ => String::new(),
+                }
+            )
+        }),
+        "decline" => state
+            .store
+            .close_settlement(org, id, "declined")
+            .await
+            .map(|s| format!("Settlement {id} on {} declined.", s.account_number)),
+        _ => return to_page("/collections/supervisor", "error", "Unknown action."),
+    };
+    match done {
+        Ok(text) => to_page("/collections/supervisor", "msg", &text),
+        Err(e) => to_page("/collections/supervisor", "error", &failed(e)),
+    }
+}
+
+/// Sets up a plan from the account page.
+pub async fn create_plan(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let opt = |name: &str| Some(form.get(name)).filter(|v| !v.is_empty());
+    let written = form.get("installments");
+    let installments = if written.is_empty() {
+        None
+    } else {
+        let mut list = Vec::new();
+        for (i, line) in written.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+            let Some((d, a)) = line.split_once(|c: char| c == ' ' || c == ':' || c == ',') else {
+                return to_account(
+                    &number,
+                    "error",
+                    &format!("Nothing was changed: installments: line {}: {line:?} is not \"DATE AMOUNT\".", i + 1),
+                );
+            };
+            let Ok(due) = d.trim().parse() else {
+                return to_account(
+                    &number,
+                    "error",
+                    &format!("Nothing was changed: installments: line {}: {d:?} is not a date.", i + 1),
+                );
+            };
+            list.push(InstallmentInput {
+                due,
+                amount: a.trim().to_string(),
+            });
+        }
+        Some(list)
+    };
+    let first_due = match opt("first_due").map(|d| d.parse()) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => return to_account(&number, "error", "Nothing was changed: first_due: give a date (YYYY-MM-DD)."),
+        None => None,
+    };
+    let cmd = NewPlan {
+        account_number: number.clone(),
+        total: opt("total"),
+        down_payment: opt("down_payment"),
+        installment: opt("installment"),
+        frequency: opt("frequency"),
+        first_due,
+        installments,
+        note: form.get("note"),
+        send_agreement: form.get("send_agreement") == "on",
+    };
+    match state.store.create_plan(&ctx.principal.org, &cmd, today()).await {
+        Ok(made) => {
+            let letter = match (made.agreement, made.decision) {
+                (Some(l), _) => format!(" Agreement letter {} sent.", l.letter_id),
+                (None, Some(d)) => format!(" The agreement letter was refused: {}.", d.reasons().join("; ")),
+                _ => String::new(),
+            };
+            to_account(
+                &number,
+                "msg",
+                &format!(
+                    "Plan {} set up: {} installments; dunning waits while it is kept.{letter}",
+                    made.plan.plan_id,
+                    made.plan.installments.len()
+                ),
+            )
+        }
+        Err(e) => to_account(&number, "error", &failed(e)),
+    }
+}
+
+pub async fn cancel_plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, form: FormData) -> Response {
+    let number = form.get("account_number");
+    match state.store.cancel_plan(&ctx.principal.org, id, today()).await {
+        Ok(p) => to_account(&p.account_number, "msg", &format!("Plan {id} cancelled; dunning resumes at the next run.")),
+        Err(e) => to_account(&number, "error", &failed(e)),
+    }
+}
+
+/// Offers a settlement from the account page.
+pub async fn offer_settlement(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let Ok(expires_on) = form.get("expires_on").parse() else {
+        return to_account(&number, "error", "Nothing was changed: expires_on: give the offer's last day (YYYY-MM-DD).");
+    };
+    let cmd = NewSettlement {
+        account_number: number.clone(),
+        amount: form.get("amount"),
+        expires_on,
+        note: form.get("note"),
+        send_offer: form.get("send_offer") == "on",
+    };
+    match state.store.offer_settlement(&ctx.principal.org, &cmd, today()).await {
+        Ok(m) if m.settlement.status == "awaiting_approval" => to_account(
+            &number,
+            "msg",
+            &format!(
+                "Settlement {} ({}% off) waits for a coordinator's approval: it is over the limit.",
+                m.settlement.settlement_id, m.settlement.discount_percent
+            ),
+        ),
+        Ok(m) => to_account(
+            &number,
+            "msg",
+            &format!(
+                "Settlement {} offered: {} by {}.{}",
+                m.settlement.settlement_id,
+                m.settlement.amount,
+                m.settlement.expires_on,
+                match (m.offer, m.decision) {
+                    (Some(l), _) => format!(" Offer letter {} sent.", l.letter_id),
+                    (None, Some(d)) => format!(" The offer letter was refused: {}.", d.reasons().join("; ")),
+                    _ => String::new(),
+                }
+            ),
+        ),
+        Err(e) => to_account(&number, "error", &failed(e)),
+    }
+}
+
+pub async fn cancel_settlement(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, form: FormData) -> Response {
+    let number = form.get("account_number");
+    match state.store.close_settlement(&ctx.principal.org, id, "cancelled").await {
+        Ok(s) => to_account(&s.account_number, "msg", &format!("Settlement {id} withdrawn.")),
+        Err(e) => to_account(&number, "error", &failed(e)),
+    }
+}
+
+/// Sends a reminder, a notice or a receipt from the account page.
+pub async fn send_letter(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let cmd = SendLetter {
+        account_number: number.clone(),
+        kind: form.get("kind"),
+        payment_id: form.get("payment_id").parse().ok(),
+    };
+    match state.store.send_letter(&ctx.principal.org, &cmd, today()).await {
+        Ok(sent) => match sent.letter {
+            Some(l) => to_account(
+                &number,
+                "msg",
+                &format!("{} sent: letter {} to {}.", super::words(&l.kind), l.letter_id, sent.decision.address),
+            ),
+            None => to_account(&number, "error", &format!("Refused: {}", sent.decision.reasons().join("; "))),
+        },
+        Err(e) => to_account(&number, "error", &failed(e)),
+    }
+}
+
+/// A coordinator releases an account a dunning level held.
+pub async fn release(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    match state.store.release_hold(&ctx.principal.org, &number).await {
+        Ok(()) => to_account(&number, "msg", "Released: the next dunning run may move it on."),
+        Err(e) => to_account(&number, "error", &failed(e)),
+    }
+}
