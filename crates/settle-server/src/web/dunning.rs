@@ -125,7 +125,7 @@ fn rule_text(r: &RuleInput) -> String {
     }
 }
 
-async fn supervisor_page<'a>(state: &AppState, ctx: &'a Ctx, report: Option<RunReport>, msg: String, error: String) -> Response {
+async fn supervisor_page(state: &AppState, ctx: &Ctx, report: Option<RunReport>, msg: String, error: String) -> Response {
     let org = &ctx.principal.org;
     let day = today();
     let read = async {
@@ -325,7 +325,7 @@ pub async fn create_plan(State(state): State<AppState>, ctx: Ctx, Path(number): 
     } else {
         let mut list = Vec::new();
         for (i, line) in written.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-            let Some((d, a)) = line.split_once(|c: char| c == ' ' || c == ':' || c == ',') else {
+            let Some((d, a)) = line.split_once([' ', ':', ',']) else {
                 return to_account(
                     &number,
                     "error",
