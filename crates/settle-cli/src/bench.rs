@@ -40,9 +40,11 @@ pub enum BenchCommand {
     X12(crate::bench_x12::X12Bench),
     /// Reading and auto-posting one 835 answering many claims, beside pyx12 reading it.
     Remit(crate::bench_remit::RemitBench),
+    /// The daily dunning run and queue rebuild over many accounts, beside a plain SQL scan of them.
+    Dunning(crate::bench_dunning::DunningBench),
 }
 
-fn peak_rss_mib() -> Option<u64> {
+pub(crate) fn peak_rss_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib / 1024)
@@ -123,6 +125,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         BenchCommand::Pages(args) => return crate::bench_pages::run(args).await,
         BenchCommand::X12(args) => return crate::bench_x12::run(args).await,
         BenchCommand::Remit(args) => return crate::bench_remit::run(args).await,
+        BenchCommand::Dunning(args) => return crate::bench_dunning::run(args).await,
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());

@@ -193,6 +193,14 @@ pub enum CollectionsCommand {
         #[arg(long, default_value = "")]
         hours: String,
     },
+    /// Collection KPIs for a period (the month so far by default): collected, promise-kept rate,
+    /// right-party contacts, plans, roll rates and the collection effectiveness index.
+    Kpis {
+        #[arg(long)]
+        from: Option<Date>,
+        #[arg(long)]
+        to: Option<Date>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -513,8 +521,14 @@ pub async fn dispute(store: &Store, org: &Organisation, command: DisputeCommand)
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn collections(store: &Store, org: &Organisation, command: CollectionsCommand) -> Result<ExitCode> {
+pub async fn collections(store: &Store, org: &Organisation, command: CollectionsCommand, today: Date) -> Result<ExitCode> {
     let view = match command {
+        CollectionsCommand::Kpis { from, to } => {
+            let to = to.unwrap_or(today);
+            let from = from.unwrap_or_else(|| to.first_of_month());
+            print_kpis(&store.collection_kpis(org, from, to).await?);
+            return Ok(ExitCode::SUCCESS);
+        }
         CollectionsCommand::Policy => store.collection_policy(org).await?,
         CollectionsCommand::ThirdParty => store.set_collection_policy(org, true, &[]).await?,
         CollectionsCommand::FirstParty { rules } => {
@@ -599,4 +613,46 @@ pub async fn promise(store: &Store, org: &Organisation, command: PromiseCommand,
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_kpis(k: &settle_store::kpis::Kpis) {
+    use settle_store::kpis::percent;
+    let m = |minor: i64| format!("{}{}.{:02}", if minor < 0 { "-" } else { "" }, minor.abs() / 100, minor.abs() % 100);
+    println!("collection KPIs {} to {} ({})", k.from, k.to, k.currency);
+    println!(
+        "{:<22} {:>14} {:>6} {:>6} {:>6} {:>7} {:>8}",
+        "collector", "collected", "calls", "rpc", "kept", "broken", "kept %"
+    );
+    for c in k.collectors.iter().chain(std::iter::once(&k.total)) {
+        println!(
+            "{:<22} {:>14} {:>6} {:>6} {:>6} {:>7} {:>8}",
+            if c.collector.is_empty() { "(unassigned)" } else { &c.collector },
+            m(c.collected_minor),
+            c.calls,
+            c.right_party_contacts,
+            c.promises_kept,
+            c.promises_broken,
+            percent(c.promise_kept_rate_bp)
+        );
+    }
+    let p = &k.plans;
+    println!(
+        "plans: {} active ({} in good standing), {} completed, {} defaulted, {} cancelled; kept {}",
+        p.active,
+        p.in_good_standing,
+        p.completed,
+        p.defaulted,
+        p.cancelled,
+        percent(p.kept_rate_bp)
+    );
+    for r in &k.roll_rates {
+        println!(
+            "roll rate from {:<8} {:>14} owed at the start, {:>14} rolled later: {}",
+            r.from_bucket,
+            m(r.owed_at_start_minor),
+            m(r.rolled_minor),
+            percent(r.rate_bp)
+        );
+    }
+    println!("CEI {} = {}", percent(k.cei_bp), k.cei_formula);
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_api;
+mod bench_dunning;
 mod bench_pages;
 mod bench_remit;
 mod bench_x12;
@@ -674,7 +675,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dispute(command) => return contacts::dispute(&store, &org, command).await,
         Command::Letter(command) => return contacts::letter(&store, &org, command, today()).await,
         Command::Promise(command) => return contacts::promise(&store, &org, command, today()).await,
-        Command::Collections(command) => return contacts::collections(&store, &org, command).await,
+        Command::Collections(command) => return contacts::collections(&store, &org, command, today()).await,
         Command::Dunning(command) => return dunning::dunning(&store, &org, command, today()).await,
         Command::Queue(command) => return dunning::queue(&store, &org, command, today()).await,
         Command::Plan(command) => return dunning::plan(&store, &org, command, today()).await,

@@ -513,7 +513,7 @@ impl Store {
 
     async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str) -> Result<Known> {
         let account = self.account_by_number(conn, org_id, account_number).await?;
-        known_many(conn, org_id, &[account.account_id])
+        known_many(conn, org_id, Which::Ids(&[account.account_id]))
             .await?
             .remove(&account.account_id)
             .ok_or_else(|| StoreError::not_found("account", account_number))
@@ -1494,23 +1494,37 @@ impl Store {
     }
 }
 
+/// Which accounts [`known_many`] reads.
+#[derive(Clone, Copy)]
+pub(crate) enum Which<'a> {
+    Ids(&'a [i64]),
+    /// Account ids from the first up to (not including) the second.
+    Range(i64, i64),
+}
+
 /// The person and the debt as the books have them, for many accounts in a
 /// few queries (the dunning run asks the gate for thousands at a time).
-pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, account_ids: &[i64]) -> Result<std::collections::HashMap<i64, Known>> {
-    let mut out = std::collections::HashMap::with_capacity(account_ids.len());
-    for ids in account_ids.chunks(500) {
-        let list = crate::in_list(ids);
-        let rows = sqlx::query(&format!(
-            "SELECT a.account_id, a.account_number, COALESCE(a.guarantor_party_id, a.party_id), p.name FROM account a JOIN party p ON p.org_id = a.org_id \
-             AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id IN ({list})"
+pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Which<'_>) -> Result<std::collections::HashMap<i64, Known>> {
+    let mut out = std::collections::HashMap::new();
+    let conditions: Vec<String> = match which {
+        // Ids are numbers, written into the SQL as such.
+        Which::Ids(ids) => ids.chunks(500).map(|c| format!("IN ({})", crate::in_list(c))).collect(),
+        Which::Range(lo, hi) => vec![format!(">= {lo} AND {{col}} < {hi}")],
+    };
+    for cond in conditions {
+        let on = |col: &str| format!("{col} {}", cond.replace("{col}", col));
+        let mut party_of: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT a.account_id, a.account_number, p.name, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id \
+             AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND {}",
+            on("a.account_id")
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
-        .await?;
-        let mut party_of = std::collections::HashMap::new();
-        for r in &rows {
-            let (account_id, account_number, party_id, consumer): (i64, String, i64, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-            party_of.entry(party_id).or_insert_with(Vec::new).push(account_id);
+        .await?
+        {
+            let (account_id, account_number, consumer): (i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            party_of.entry(r.try_get::<i64, _>(3)?).or_default().push(account_id);
             out.insert(
                 account_id,
                 Known {
@@ -1530,18 +1544,19 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, account_id
                 },
             );
         }
-        let parties: Vec<i64> = party_of.keys().copied().collect();
+        // The people by the party index: a join on COALESCE would scan every contact.
         for c in sqlx::query(&format!(
-            "SELECT party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL ORDER BY contact_id",
-            crate::in_list(&parties)
+            "SELECT party_id, kind, value FROM party_contact WHERE org_id = $1 AND valid_to IS NULL AND party_id IN \
+             (SELECT COALESCE(a.guarantor_party_id, a.party_id) FROM account a WHERE a.org_id = $1 AND {}) ORDER BY contact_id",
+            on("a.account_id")
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
         {
             let (party_id, kind, value): (i64, String, String) = (c.try_get(0)?, c.try_get(1)?, c.try_get(2)?);
-            for account_id in &party_of[&party_id] {
-                let k = out.get_mut(account_id).expect("read above");
+            for account_id in party_of.get(&party_id).into_iter().flatten() {
+                let Some(k) = out.get_mut(account_id) else { continue };
                 match kind.as_str() {
                     "phone" => k.phones.push(value.clone()),
                     "email" => k.emails.push(value.clone()),
@@ -1550,25 +1565,16 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, account_id
                 }
             }
         }
-        for account_id in ids {
-            if let Some(k) = out.get_mut(account_id) {
-                k.person.address_state = k
-                    .address
-                    .as_deref()
-                    .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
-                    .map(|a| a.state);
-                k.person.phones = k.phones.clone();
-            }
-        }
         for p in sqlx::query(&format!(
             "SELECT account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
-             validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending FROM collection_profile WHERE org_id = $1 AND account_id IN ({list})"
+             validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending FROM collection_profile WHERE org_id = $1 AND {}",
+            on("account_id")
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
         {
-            let k = out.get_mut(&p.try_get::<i64, _>(0)?).expect("read above");
+            let Some(k) = out.get_mut(&p.try_get::<i64, _>(0)?) else { continue };
             let (view, person, debt) = (&mut k.profile, &mut k.person, &mut k.debt);
             view.stated_zone = p.try_get(1)?;
             person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
@@ -1591,11 +1597,15 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, account_id
             view.deceased_on = p.try_get(11)?;
             view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
         }
-        for account_id in ids {
-            if let Some(k) = out.get_mut(account_id) {
-                k.profile.zones = k.person.zones().iter().map(|z| z.name().to_string()).collect();
-            }
-        }
+    }
+    for k in out.values_mut() {
+        k.person.address_state = k
+            .address
+            .as_deref()
+            .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
+            .map(|a| a.state);
+        k.person.phones = k.phones.clone();
+        k.profile.zones = k.person.zones().iter().map(|z| z.name().to_string()).collect();
     }
     Ok(out)
 }

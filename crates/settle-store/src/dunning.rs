@@ -23,7 +23,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, IdPool};
-use crate::collections::{decision_row, gate, known_many, sent_row, Known};
+use crate::collections::{decision_row, gate, known_many, sent_row, Known, Which};
 use crate::ops::{fmt, next_ids, Organisation};
 use crate::{in_list, now_text, Result, Store, StoreError};
 
@@ -716,7 +716,11 @@ impl Store {
                 .filter(|(_, s)| matches!(s, Step::Advance { to, .. } if settings.policy.levels[*to].actions.iter().any(|a| matches!(a, Action::Letter(_) | Action::Email))))
                 .map(|(a, _)| a.account_id)
                 .collect();
-            let mut known = known_many(conn, org.org_id, &need_contact).await?;
+            let mut known = if need_contact.is_empty() {
+                HashMap::new()
+            } else {
+                known_many(conn, org.org_id, Which::Range(hi - CHUNK, hi)).await?
+            };
             if !need_contact.is_empty() {
                 // The gate's dispute rule reads the debt's disputes.
                 for d in sqlx::query(&format!(
@@ -823,33 +827,16 @@ impl Store {
                         report.advanced += 1;
                         reached[*to] += 1;
                         let level = &settings.policy.levels[*to];
-                        for s in skipped {
-                            let id = ids.take(conn, org.org_id, "dunning_action", 1).await?;
-                            let name = &settings.policy.levels[*s].name;
-                            act(
-                                &mut report,
-                                &mut batch,
-                                id,
-                                a,
-                                name,
-                                "level",
-                                "skipped",
-                                0,
-                                format!("jumped over on the way to {}", level.name),
-                            );
-                        }
+                        // One row for the level, naming the levels jumped over (their actions are not done).
+                        let jumped: Vec<&str> = skipped.iter().map(|s| settings.policy.levels[*s].name.as_str()).collect();
                         let id = ids.take(conn, org.org_id, "dunning_action", 1).await?;
-                        act(
-                            &mut report,
-                            &mut batch,
-                            id,
-                            a,
-                            &level.name,
-                            "level",
-                            "done",
-                            0,
-                            format!("{} days past due", a.facts.days_past_due(req.as_of)),
-                        );
+                        let days = a.facts.days_past_due(req.as_of);
+                        let detail = if jumped.is_empty() {
+                            format!("{days} days past due")
+                        } else {
+                            format!("{days} days past due; jumped over {}", jumped.join(", "))
+                        };
+                        act(&mut report, &mut batch, id, a, &level.name, "level", "done", 0, detail);
                         let mut stage = if a.stage.is_empty() { level.name.clone() } else { a.stage.clone() };
                         for action in &level.actions {
                             let action_id = ids.take(conn, org.org_id, "dunning_action", 1).await?;

@@ -19,6 +19,7 @@ pub mod dunning;
 pub mod eligibility;
 mod error;
 mod group;
+pub mod kpis;
 pub mod office;
 pub mod ops;
 pub mod outbox;
@@ -120,11 +121,20 @@ impl Store {
         };
         let options: AnyConnectOptions = url.parse().map_err(|e| StoreError::invalid("database_url", e))?;
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
-        let sqlite_pool = |connections: u32| {
-            pool_options.clone().max_connections(connections).after_connect(|conn, _meta| {
+        // The page cache in KiB: the one writer's is larger, so that a big
+        // transaction (a day's dunning over a million accounts) rewrites its
+        // index pages in memory instead of spilling them to the WAL again and again.
+        let sqlite_pool = |connections: u32, cache_kib: i64| {
+            pool_options.clone().max_connections(connections).after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;")
-                        .await?;
+                    conn.execute(
+                        format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
+                        )
+                        .as_str(),
+                    )
+                    .await?;
                     Ok(())
                 })
             })
@@ -134,8 +144,8 @@ impl Store {
             // own, whose page cache stays warm (SQLite empties a connection's
             // cache whenever another connection has written).
             Backend::Sqlite => {
-                let pool = sqlite_pool(8).connect_with(options.clone()).await?;
-                let writer = sqlite_pool(1).connect_with(options).await?;
+                let pool = sqlite_pool(8, 16_384).connect_with(options.clone()).await?;
+                let writer = sqlite_pool(1, 131_072).connect_with(options).await?;
                 (pool, writer)
             }
             Backend::Postgres => {

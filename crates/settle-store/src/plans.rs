@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch};
-use crate::collections::{decision_row, gate, known_many, sent_row, DecisionView, LetterView};
+use crate::collections::{decision_row, gate, known_many, sent_row, DecisionView, LetterView, Which};
 use crate::dunning::{compose_letter, LetterFacts};
 use crate::ops::{fmt, next_ids, NewAdjustment, Organisation};
 use crate::{now_text, Result, Store, StoreError};
@@ -228,7 +228,7 @@ impl Store {
         today: Date,
         fill: impl FnOnce(&mut CollectionLetter),
     ) -> Result<(Option<LetterView>, DecisionView)> {
-        let mut known = known_many(conn, org.org_id, &[account_id]).await?;
+        let mut known = known_many(conn, org.org_id, Which::Ids(&[account_id])).await?;
         let k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
         let address = k.address.clone().ok_or_else(|| {
             bad(

@@ -12,6 +12,7 @@ use settle_store::collections::{
     PromiseFilter, PromiseReview, PromiseView,
 };
 use settle_store::dunning::{ActionView, DunningPolicyUpdate, DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
+use settle_store::kpis::Kpis;
 use settle_store::outbox::OutboxEmail;
 use settle_store::plans::{NewPlan, NewSettlement, PlanCreated, PlanView, SendLetter, SettlementMade, SettlementView};
 use utoipa::ToSchema;
@@ -515,4 +516,28 @@ pub struct OutboxQuery {
     security(("bearer" = ["collections.manage"])))]
 pub async fn outbox(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<OutboxQuery>) -> ApiResult<Json<Vec<OutboxEmail>>> {
     Ok(Json(state.store.outbox(&p.org, q.status.as_deref(), 200).await?))
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// The first day (the first of the month of `to` when left out).
+    #[serde(default)]
+    pub from: Option<Date>,
+    /// The last day (today when left out).
+    #[serde(default)]
+    pub to: Option<Date>,
+}
+
+/// Collection KPIs for a period, per collector and in total: collected,
+/// promise-kept rate, right-party contacts, plans, roll rates, and the
+/// collection effectiveness index (its formula and numbers included).
+#[utoipa::path(get, path = "/api/v1/collections/kpis", tag = "dunning", params(PeriodQuery),
+    responses((status = 200, body = Kpis)),
+    security(("bearer" = ["reports.read"])))]
+pub async fn kpis(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<PeriodQuery>) -> ApiResult<Json<Kpis>> {
+    let to = q.to.unwrap_or_else(super::accounts::today);
+    let from = q.from.unwrap_or_else(|| to.first_of_month());
+    Ok(Json(state.store.collection_kpis(&p.org, from, to).await?))
 }

@@ -127,6 +127,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collections::send_letter))
         .routes(routes!(collections::letters_batch))
         .routes(routes!(collections::outbox))
+        .routes(routes!(collections::kpis))
         .routes(routes!(claims::list_remit_exceptions))
         .routes(routes!(claims::resolve_remit_exception))
         .routes(routes!(claims::list_secondaries))

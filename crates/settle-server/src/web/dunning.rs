@@ -466,3 +466,48 @@ pub async fn release(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         Err(e) => to_account(&number, "error", &failed(e)),
     }
 }
+
+#[derive(Deserialize, Default)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Template)]
+#[template(path = "collections_kpis.html")]
+struct KpisPage<'a> {
+    ctx: Option<&'a Ctx>,
+    k: settle_store::kpis::Kpis,
+    error: String,
+}
+
+impl KpisPage<'_> {
+    fn pct(&self, bp: &Option<i64>) -> String {
+        settle_store::kpis::percent(*bp)
+    }
+    fn m(&self, minor: &i64) -> String {
+        super::money_minor(*minor, &self.k.currency)
+    }
+}
+
+/// Collection KPIs for a period (the month so far by default).
+pub async fn kpis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PeriodQuery>) -> Response {
+    let mut error = String::new();
+    let mut day = |text: &str, default: settle_domain::Date, name: &str| {
+        if text.is_empty() {
+            return default;
+        }
+        text.parse().unwrap_or_else(|_| {
+            error = format!("{name}: {text:?} is not a date (YYYY-MM-DD); showing the month so far.");
+            default
+        })
+    };
+    let to = day(&q.to, today(), "to");
+    let from = day(&q.from, to.first_of_month(), "from");
+    match state.store.collection_kpis(&ctx.principal.org, from, to).await {
+        Ok(k) => render(&KpisPage { ctx: Some(&ctx), k, error }).into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}

@@ -117,6 +117,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/collections/queue", Needs(CollectionsWork)),
     ("GET", "/collections/queue/next", Needs(CollectionsWork)),
     ("GET", "/collections/supervisor", Needs(CollectionsManage)),
+    ("GET", "/collections/kpis", Needs(ReportsRead)),
     ("POST", "/collections/dunning/run", Needs(CollectionsManage)),
     ("POST", "/collections/rules", Needs(CollectionsManage)),
     ("POST", "/collections/assign", Needs(CollectionsManage)),
@@ -211,6 +212,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/collections/queue", get(dunning::queue))
         .route("/collections/queue/next", get(dunning::next))
         .route("/collections/supervisor", get(dunning::supervisor))
+        .route("/collections/kpis", get(dunning::kpis))
         .route("/collections/dunning/run", post(dunning::run))
         .route("/collections/rules", post(dunning::save_rules))
         .route("/collections/assign", post(dunning::assign))
