@@ -70,12 +70,13 @@ impl Role {
                     | ReportsRead
                     | ClaimsWrite
                     | CollectionsWork
+                    | ClinicalRead
             ),
             Role::CollectionsSpecialist => matches!(
                 permission,
                 AccountsRead | ContactsWrite | NotesWrite | PaymentsPost | ReportsRead | CollectionsWork
             ),
-            Role::Auditor => matches!(permission, AccountsRead | ReportsRead | JournalRead | AuditRead),
+            Role::Auditor => matches!(permission, AccountsRead | ReportsRead | JournalRead | AuditRead | ClinicalRead),
         }
     }
 }
@@ -141,10 +142,14 @@ pub enum Permission {
     /// Run collections: the dunning policy and run, who works which
     /// accounts, approving settlements over the limit (never one's own).
     CollectionsManage,
+    /// Diagnoses and procedure codes: claims, denials, the services on a
+    /// patient's items. Collectors work balances without them (HIPAA's
+    /// minimum necessary, 45 CFR 164.502(b)).
+    ClinicalRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -167,6 +172,7 @@ impl Permission {
         Permission::ClaimsWrite,
         Permission::CollectionsWork,
         Permission::CollectionsManage,
+        Permission::ClinicalRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -193,6 +199,7 @@ impl Permission {
             Permission::ClaimsWrite => "claims.write",
             Permission::CollectionsWork => "collections.work",
             Permission::CollectionsManage => "collections.manage",
+            Permission::ClinicalRead => "clinical.read",
         }
     }
 }
@@ -243,5 +250,10 @@ mod tests {
         assert!(!Role::BillingCoordinator.allows(Permission::SettingsManage));
         assert!(Role::BillingCoordinator.allows(Permission::CollectionsManage));
         assert!(!Role::CollectionsSpecialist.allows(Permission::CollectionsManage));
+        assert!(
+            !Role::CollectionsSpecialist.allows(Permission::ClinicalRead),
+            "collectors see balances, not diagnoses"
+        );
+        assert!(Role::BillingSpecialist.allows(Permission::ClinicalRead) && Role::Auditor.allows(Permission::ClinicalRead));
     }
 }

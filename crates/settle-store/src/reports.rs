@@ -70,6 +70,17 @@ pub struct ItemView {
     pub status: String,
 }
 
+impl AccountDetail {
+    /// For those who work balances, not care (HIPAA's minimum necessary): a
+    /// claim's items say that a service was billed, not which procedure.
+    pub fn without_clinical(mut self) -> AccountDetail {
+        for item in self.items.iter_mut().filter(|i| i.kind == "claim") {
+            item.description = format!("Insurance claim service of {}", item.issue_date);
+        }
+        self
+    }
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentView {
     pub payment_id: i64,
@@ -872,5 +883,47 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+}
+
+#[cfg(test)]
+mod clinical_tests {
+    use super::*;
+
+    #[test]
+    fn a_claims_items_lose_their_procedure_codes_for_those_who_collect() {
+        let item = |kind: &str, description: &str| ItemView {
+            reference: "C-1-1".into(),
+            kind: kind.into(),
+            description: description.into(),
+            issue_date: "2026-10-01".into(),
+            due_date: "2026-10-01".into(),
+            amount: "125.00".into(),
+            balance: "125.00".into(),
+            status: "open".into(),
+        };
+        let detail = AccountDetail {
+            summary: AccountSummary {
+                account_number: "P-1".into(),
+                name: "Pat".into(),
+                ar_kind: "patient".into(),
+                status: "active".into(),
+                currency: "USD".into(),
+                balance: "125.00".into(),
+                credit: "0.00".into(),
+                net: "125.00".into(),
+            },
+            party_kind: "person".into(),
+            date_of_birth: None,
+            payment_terms: "net30".into(),
+            opened_on: "2026-01-01".into(),
+            contacts: vec![],
+            items: vec![item("claim", "2026-10-01 99213 for Pat"), item("invoice", "Copay")],
+            payments: vec![],
+            ledger: vec![],
+        }
+        .without_clinical();
+        assert_eq!(detail.items[0].description, "Insurance claim service of 2026-10-01");
+        assert_eq!(detail.items[1].description, "Copay");
     }
 }

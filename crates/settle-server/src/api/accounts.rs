@@ -67,9 +67,12 @@ pub async fn create(State(state): State<AppState>, Auth(p): Auth, Key(key): Key,
     responses((status = 200, body = AccountDetail)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn show(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<AccountDetail>> {
-    let detail = state.store.account_detail(&p.org, &number).await?;
+    let mut detail = state.store.account_detail(&p.org, &number).await?;
     let record = format!("account:{}", detail.summary.account_number);
     state.store.audit_event(p.org.org_id, "account.read", &record, None).await?;
+    if !p.role.allows(settle_domain::access::Permission::ClinicalRead) {
+        detail = detail.without_clinical();
+    }
     Ok(Json(detail))
 }
 
@@ -97,7 +100,12 @@ pub async fn change_contact(
 ) -> ApiResult<Json<AccountDetail>> {
     let from = change.from.unwrap_or_else(today);
     state.store.set_contact(&p.org, &number, &change.kind, &change.value, from).await?;
-    Ok(Json(state.store.account_detail(&p.org, &number).await?))
+    let detail = state.store.account_detail(&p.org, &number).await?;
+    Ok(Json(if p.role.allows(settle_domain::access::Permission::ClinicalRead) {
+        detail
+    } else {
+        detail.without_clinical()
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

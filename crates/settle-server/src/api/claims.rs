@@ -129,7 +129,7 @@ pub struct ClaimQuery {
 /// Claims, newest first; `status=rejected` is the rejection worklist.
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
     responses((status = 200, body = Vec<ClaimSummary>)),
-    security(("bearer" = ["accounts.read"])))]
+    security(("bearer" = ["clinical.read"])))]
 pub async fn list_claims(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<ClaimQuery>) -> ApiResult<Json<Vec<ClaimSummary>>> {
     let filter = ClaimFilter {
         status: q.status,
@@ -165,7 +165,7 @@ pub async fn check_claim(State(state): State<AppState>, Auth(p): Auth, Body(inpu
 #[utoipa::path(get, path = "/api/v1/claims/{number}", tag = "claims",
     params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
     responses((status = 200, body = ClaimView)),
-    security(("bearer" = ["accounts.read"])))]
+    security(("bearer" = ["clinical.read"])))]
 pub async fn show_claim(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<ClaimView>> {
     let view = state.store.claim(&p.org, &number).await?;
     state
@@ -488,7 +488,7 @@ pub async fn list_underpayments(State(state): State<AppState>, Auth(p): Auth) ->
 /// reasons and remarks in words and the next step they suggest.
 #[utoipa::path(get, path = "/api/v1/denials", tag = "claims", params(DenialFilter),
     responses((status = 200, body = Vec<DenialView>)),
-    security(("bearer" = ["accounts.read"])))]
+    security(("bearer" = ["clinical.read"])))]
 pub async fn list_denials(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<DenialFilter>) -> ApiResult<Json<Vec<DenialView>>> {
     Ok(Json(state.store.denials(&p.org, &q, super::accounts::today()).await?))
 }
@@ -496,7 +496,7 @@ pub async fn list_denials(State(state): State<AppState>, Auth(p): Auth, Params(q
 /// Open denials summed by payer and reason, largest first.
 #[utoipa::path(get, path = "/api/v1/denials/groups", tag = "claims",
     responses((status = 200, body = Vec<DenialGroup>)),
-    security(("bearer" = ["accounts.read"])))]
+    security(("bearer" = ["clinical.read"])))]
 pub async fn denial_groups(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<DenialGroup>>> {
     Ok(Json(state.store.denial_groups(&p.org, super::accounts::today()).await?))
 }
@@ -505,7 +505,7 @@ pub async fn denial_groups(State(state): State<AppState>, Auth(p): Auth) -> ApiR
 #[utoipa::path(get, path = "/api/v1/denials/{id}", tag = "claims",
     params(("id" = i64, Path, description = "The denial's id", example = 1)),
     responses((status = 200, body = DenialView)),
-    security(("bearer" = ["accounts.read"])))]
+    security(("bearer" = ["clinical.read"])))]
 pub async fn show_denial(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<DenialView>> {
     Ok(Json(state.store.denial(&p.org, id, super::accounts::today()).await?))
 }

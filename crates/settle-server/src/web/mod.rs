@@ -87,15 +87,15 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users/{username}/disable", Needs(UsersManage)),
     ("POST", "/admin/users/{username}/password", Needs(UsersManage)),
     ("POST", "/admin/users/{username}/role", Needs(UsersManage)),
-    ("GET", "/claims", Needs(AccountsRead)),
+    ("GET", "/claims", Needs(ClinicalRead)),
     ("GET", "/claims/new", Needs(ClaimsWrite)),
     ("POST", "/claims/new", Needs(ClaimsWrite)),
-    ("GET", "/claims/icd10", Needs(AccountsRead)),
+    ("GET", "/claims/icd10", Needs(ClinicalRead)),
     ("GET", "/claims/send", Needs(ClaimsWrite)),
     ("POST", "/claims/send", Needs(ClaimsWrite)),
     ("GET", "/claims/acknowledgments", Needs(ClaimsWrite)),
     ("POST", "/claims/acknowledgments", Needs(ClaimsWrite)),
-    ("GET", "/claims/{number}", Needs(AccountsRead)),
+    ("GET", "/claims/{number}", Needs(ClinicalRead)),
     ("GET", "/claims/{number}/edit", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/edit", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/scrub", Needs(ClaimsWrite)),
@@ -129,10 +129,10 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/settlement-offers/{id}/cancel", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/letters", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/dunning/release", Needs(CollectionsManage)),
-    ("GET", "/claims/secondaries", Needs(AccountsRead)),
+    ("GET", "/claims/secondaries", Needs(ClinicalRead)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
-    ("GET", "/claims/underpayments", Needs(AccountsRead)),
-    ("GET", "/claims/denials", Needs(AccountsRead)),
+    ("GET", "/claims/underpayments", Needs(ClinicalRead)),
+    ("GET", "/claims/denials", Needs(ClinicalRead)),
     ("POST", "/claims/denials/{id}/appeal", Needs(ClaimsWrite)),
     ("GET", "/claims/denials/{id}/letter", Needs(ClaimsWrite)),
     ("POST", "/claims/denials/{id}/write-off", Needs(AdjustmentsPost)),
@@ -440,6 +440,9 @@ impl Ctx {
     }
     pub fn can_collect(&self) -> bool {
         self.can(CollectionsWork)
+    }
+    pub fn can_see_clinical(&self) -> bool {
+        self.can(ClinicalRead)
     }
     pub fn can_manage_collections(&self) -> bool {
         self.can(CollectionsManage)

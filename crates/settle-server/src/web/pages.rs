@@ -317,7 +317,10 @@ pub struct MsgQuery {
 pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg: String) -> Result<AccountPage<'a>, Response> {
     let org = &ctx.principal.org;
     let fail = |e| store_error_page(Some(ctx), e);
-    let a = state.store.account_detail(org, number).await.map_err(fail)?;
+    let mut a = state.store.account_detail(org, number).await.map_err(fail)?;
+    if !ctx.can_see_clinical() {
+        a = a.without_clinical();
+    }
     let record = format!("account:{}", a.summary.account_number);
     state.store.audit_event(org.org_id, "account.read", &record, None).await.map_err(fail)?;
     let notes = state.store.notes(org, number).await.map_err(fail)?;

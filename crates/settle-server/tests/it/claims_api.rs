@@ -89,13 +89,16 @@ HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*{number}~STC*A2:20*20261125*WQ*1
             .post(&specialist, "/api/v1/acknowledgments", json!({ "file_name": "a.277", "body": ack }))
             .await;
         assert_eq!(read.status, StatusCode::CREATED, "{name}: {}", read.body);
-        let shown = srv.get(&collector, &format!("/api/v1/claims/{number}")).await;
+        // A collector works balances, not diagnoses (HIPAA's minimum necessary).
+        let hidden = srv.get(&collector, &format!("/api/v1/claims/{number}")).await;
+        assert_eq!(hidden.status, StatusCode::FORBIDDEN, "{name}");
+        let shown = srv.get(&specialist, &format!("/api/v1/claims/{number}")).await;
         assert_eq!(
             (shown.body["status"].as_str(), shown.body["payer_claim_number"].as_str()),
             (Some("accepted"), Some("ICN42")),
             "{name}"
         );
-        let worklist = srv.get(&collector, "/api/v1/claims?status=accepted").await;
+        let worklist = srv.get(&specialist, "/api/v1/claims?status=accepted").await;
         assert_eq!(worklist.body.as_array().unwrap().len(), 1, "{name}: {}", worklist.body);
         // The payer's ERA: 100.00 paid, 25.00 written down; posted by a specialist, the claim paid.
         let era = format!(
@@ -139,7 +142,7 @@ SVC*HC:99214:25*125.00*0.00~CAS*CO*50*125.00~REF*6R*{other}-1~LQ*HE*N115~SE*12*0
             .await;
         assert_eq!(posted.status, StatusCode::CREATED, "{name}: {}", posted.body);
         assert_eq!(posted.body[0]["claims"][0]["status"], "denied", "{name}: {}", posted.body);
-        let list = srv.get(&collector, "/api/v1/denials").await;
+        let list = srv.get(&specialist, "/api/v1/denials").await;
         assert_eq!(list.status, StatusCode::OK, "{name}: {}", list.body);
         let denial = &list.body[0];
         assert_eq!(
@@ -154,7 +157,7 @@ SVC*HC:99214:25*125.00*0.00~CAS*CO*50*125.00~REF*6R*{other}-1~LQ*HE*N115~SE*12*0
         );
         assert!(denial["remarks"][0]["meaning"].as_str().unwrap().contains("local coverage"), "{name}");
         let id = denial["denial_id"].as_i64().unwrap();
-        let groups = srv.get(&collector, "/api/v1/denials/groups").await;
+        let groups = srv.get(&specialist, "/api/v1/denials/groups").await;
         assert_eq!(groups.body[0]["count"], 1, "{name}: {}", groups.body);
         let argument = json!({ "argument": "The notes show the visit met the payer's criteria for an extended visit." });
         let forbidden = srv.post(&collector, &format!("/api/v1/denials/{id}/appeal"), argument.clone()).await;
@@ -192,11 +195,11 @@ SVC*HC:99214:25*125.00*0.00~CAS*CO*50*125.00~REF*6R*{other}-1~LQ*HE*N115~SE*12*0
             "{name}: {}",
             written.body
         );
-        let closed = srv.get(&collector, &format!("/api/v1/claims/{other}")).await;
+        let closed = srv.get(&specialist, &format!("/api/v1/claims/{other}")).await;
         assert_eq!(closed.body["status"], "closed", "{name}: {}", closed.body);
-        let missing = srv.get(&collector, "/api/v1/denials/999").await;
+        let missing = srv.get(&specialist, "/api/v1/denials/999").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND, "{name}");
-        let wrong = srv.get(&collector, "/api/v1/claims?status=lost").await;
+        let wrong = srv.get(&specialist, "/api/v1/claims?status=lost").await;
         assert_eq!(
             (wrong.status, wrong.body["field"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("status")),

@@ -217,5 +217,14 @@ async fn a_coordinator_runs_the_day_and_a_collector_works_it() {
         assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"), "{name}");
         let none = srv.get(&collector, "/api/v1/letters/batch?date=2026-01-01").await;
         assert_eq!(none.status, StatusCode::NOT_FOUND, "{name}");
+
+        // Minimum necessary: a collector works balances, not diagnoses or procedures.
+        for path in ["/api/v1/claims", "/api/v1/denials"] {
+            assert_eq!(srv.get(&collector, path).await.status, StatusCode::FORBIDDEN, "{name}: {path}");
+            assert_eq!(srv.get(&coordinator, path).await.status, StatusCode::OK, "{name}: {path}");
+        }
+        let kpis = srv.get(&collector, "/api/v1/collections/kpis?from=2026-11-01&to=2026-11-30").await;
+        assert_eq!(kpis.status, StatusCode::OK, "{name}: {}", kpis.body);
+        assert!(kpis.body["cei_formula"].as_str().unwrap().contains(") / ("), "{name}: {}", kpis.body);
     }
 }

@@ -7,6 +7,7 @@ mod claims_api;
 mod collections_api;
 mod idempotency;
 mod matrix;
+mod outbox;
 mod pages;
 mod sessions;
 mod story;

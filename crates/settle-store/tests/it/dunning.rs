@@ -185,7 +185,11 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
             .filter(|a| a.account_number == "D-3" && a.action == "level")
             .map(|a| (a.level.as_str(), a.detail.as_str()))
             .collect();
-        assert_eq!(d3, [("pre_collection", "93 days past due; jumped over reminder, first_notice, final_notice")], "{name}");
+        assert_eq!(
+            d3,
+            [("pre_collection", "93 days past due; jumped over reminder, first_notice, final_notice")],
+            "{name}"
+        );
 
         // The queue: assignment by rule, then by hand.
         store
