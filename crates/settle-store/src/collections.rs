@@ -1548,15 +1548,20 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         // COALESCE, or IN (a subquery), has SQLite scan every contact.
         let parties: Vec<i64> = party_of.keys().copied().collect();
         for ids in parties.chunks(500) {
-            for c in sqlx::query(&format!(
-                "SELECT party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL ORDER BY contact_id",
+            // Sorted here, not by ORDER BY: sorting by contact_id has SQLite walk
+            // the whole table in key order instead of using the party index.
+            let mut rows: Vec<(i64, i64, String, String)> = sqlx::query(&format!(
+                "SELECT contact_id, party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL",
                 crate::in_list(ids)
             ))
             .bind(org_id)
             .fetch_all(&mut *conn)
             .await?
-            {
-                let (party_id, kind, value): (i64, String, String) = (c.try_get(0)?, c.try_get(1)?, c.try_get(2)?);
+            .iter()
+            .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?, c.try_get(3)?)))
+            .collect::<Result<_>>()?;
+            rows.sort_unstable_by_key(|r| r.0);
+            for (_, party_id, kind, value) in rows {
                 for account_id in party_of.get(&party_id).into_iter().flatten() {
                     let Some(k) = out.get_mut(account_id) else { continue };
                     match kind.as_str() {
