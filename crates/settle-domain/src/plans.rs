@@ -38,14 +38,15 @@ impl Frequency {
     }
 
     /// The n-th date from `first` (n = 0 is `first`); monthly dates keep the
-    /// first one's day, or the month's last day when it is shorter.
-    pub fn nth(self, first: Date, n: i64) -> Date {
+    /// first one's day, or the month's last day when it is shorter. None past
+    /// the end of the calendar.
+    pub fn nth(self, first: Date, n: i64) -> Option<Date> {
         match self {
             Frequency::Weekly => first.checked_add((7 * n).days()),
             Frequency::Biweekly => first.checked_add((14 * n).days()),
             Frequency::Monthly => first.checked_add(n.months()),
         }
-        .expect("plan dates are within the calendar")
+        .ok()
     }
 }
 
@@ -67,6 +68,8 @@ pub enum PlanError {
     Line { line: usize, reason: String },
     #[error("first_due: the first installment's date {first} is before today ({today})")]
     FirstInPast { first: Date, today: Date },
+    #[error("first_due: the installments would run past the end of the calendar")]
+    PastTheCalendar,
 }
 
 /// The longest plan Settle writes: ten years of monthly installments.
@@ -100,17 +103,19 @@ pub fn schedule(total_minor: i64, down_minor: i64, installment_minor: i64, frequ
             max: MAX_INSTALLMENTS,
         });
     }
-    Ok((0..count)
-        .map(|n| Installment {
-            number: n + 1,
-            due: frequency.nth(first, n),
-            amount_minor: if n + 1 == count {
-                rest - installment_minor * (count - 1)
-            } else {
-                installment_minor
-            },
+    (0..count)
+        .map(|n| {
+            Ok(Installment {
+                number: n + 1,
+                due: frequency.nth(first, n).ok_or(PlanError::PastTheCalendar)?,
+                amount_minor: if n + 1 == count {
+                    rest - installment_minor * (count - 1)
+                } else {
+                    installment_minor
+                },
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Checks installments a person wrote out: dated in order, positive, and
@@ -231,7 +236,7 @@ pub fn standing(
         if next.is_none() {
             next = Some((*due, (cumulative - paid).min(*amount)));
         }
-        let last_day = due.checked_add(grace_days.days()).expect("within the calendar");
+        let last_day = due.checked_add(grace_days.days()).unwrap_or(Date::MAX);
         if today > last_day {
             missed += 1;
         }

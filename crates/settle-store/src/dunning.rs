@@ -652,6 +652,9 @@ impl Store {
     /// `dry_run`, everything is worked out in a transaction that is then
     /// dropped, so the report is exactly what a real run would do.
     pub async fn dunning_run(&self, org: &Organisation, req: &RunRequest) -> Result<RunReport> {
+        if !(1900..=9000).contains(&req.as_of.year()) {
+            return Err(bad("as_of", format!("{} is not a day to run dunning for", req.as_of)));
+        }
         let at = match req.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
             Some(a) => a
                 .parse::<Timestamp>()

@@ -42,6 +42,7 @@ fn plan_error(e: PlanError, currency: Currency) -> StoreError {
         ),
         PlanError::Line { line, reason } => bad("installments", format!("line {line}: {reason}")),
         PlanError::FirstInPast { first, today } => bad("first_due", format!("the first installment's date {first} is before today ({today})")),
+        PlanError::PastTheCalendar => bad("first_due", "the installments would run past the end of the calendar"),
     }
 }
 
