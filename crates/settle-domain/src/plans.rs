@@ -319,6 +319,15 @@ mod tests {
     }
 
     #[test]
+    fn a_schedule_past_the_calendar_is_refused_not_a_panic() {
+        assert_eq!(
+            schedule(3_000, 0, 1_000, Frequency::Monthly, date(9999, 11, 1)),
+            Err(PlanError::PastTheCalendar)
+        );
+        assert_eq!(super::super::promises::last_day(date(9999, 12, 30)), Date::MAX);
+    }
+
+    #[test]
     fn written_out_installments_must_add_up() {
         let ok = check_custom(10_000, 1_000, &[(date(2027, 1, 1), 4_500), (date(2027, 2, 1), 4_500)]).unwrap();
         assert_eq!(ok.len(), 2);
