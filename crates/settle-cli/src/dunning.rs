@@ -228,36 +228,8 @@ fn parse_level(text: &str) -> Result<LevelView> {
 }
 
 fn parse_rule(text: &str) -> Result<RuleInput> {
-    let parts: Vec<&str> = text.split(':').collect();
-    let bad = || StoreError::invalid("rule", format!("{text:?} is not balance:MIN-MAX:NAMES, alphabet:A-M:NAMES or everyone:NAMES"));
-    let names = |t: &str| t.split('+').map(str::to_string).collect::<Vec<_>>();
-    match parts.as_slice() {
-        ["balance", range, who] => {
-            let (min, max) = range.split_once('-').ok_or_else(bad)?;
-            Ok(RuleInput {
-                kind: "balance".into(),
-                min_balance: Some(min.to_string()).filter(|m| !m.is_empty()),
-                max_balance: Some(max.to_string()).filter(|m| !m.is_empty()),
-                letters: None,
-                collectors: names(who),
-            })
-        }
-        ["alphabet", range, who] => Ok(RuleInput {
-            kind: "alphabet".into(),
-            min_balance: None,
-            max_balance: None,
-            letters: Some(range.to_string()),
-            collectors: names(who),
-        }),
-        ["everyone", who] => Ok(RuleInput {
-            kind: "everyone".into(),
-            min_balance: None,
-            max_balance: None,
-            letters: None,
-            collectors: names(who),
-        }),
-        _ => Err(bad().into()),
-    }
+    RuleInput::parse(text)
+        .ok_or_else(|| StoreError::invalid("rule", format!("{text:?} is not balance:MIN-MAX:NAMES, alphabet:A-M:NAMES or everyone:NAMES")).into())
 }
 
 pub async fn dunning(store: &Store, org: &Organisation, command: DunningCommand, today: Date) -> Result<ExitCode> {
@@ -537,11 +509,7 @@ pub async fn plan(store: &Store, org: &Organisation, command: PlanCommand, today
                 )
                 .await?;
             print_plan(&made.plan);
-            match (made.agreement, made.decision) {
-                (Some(l), _) => println!("agreement sent: letter {} (settle letter pdf {})", l.letter_id, l.letter_id),
-                (None, Some(d)) => crate::contacts::print_decision(&d),
-                _ => {}
-            }
+            report_letter("agreement", made.agreement, made.decision);
         }
         PlanCommand::List { account } => {
             for p in store.plans(org, account.as_deref()).await? {
@@ -587,12 +555,12 @@ pub async fn settlement(store: &Store, org: &Organisation, command: SettlementCo
                     made.settlement.settlement_id
                 );
             }
-            report_offer(made.offer, made.decision);
+            report_letter("offer", made.offer, made.decision);
         }
         SettlementCommand::Approve { settlement_id, send, as_of } => {
             let made = store.approve_settlement(org, settlement_id, send, as_of.unwrap_or(today)).await?;
             print_settlement(&made.settlement);
-            report_offer(made.offer, made.decision);
+            report_letter("offer", made.offer, made.decision);
         }
         SettlementCommand::Decline { settlement_id } => print_settlement(&store.close_settlement(org, settlement_id, "declined").await?),
         SettlementCommand::Cancel { settlement_id } => print_settlement(&store.close_settlement(org, settlement_id, "cancelled").await?),
@@ -609,9 +577,10 @@ pub async fn settlement(store: &Store, org: &Organisation, command: SettlementCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_offer(offer: Option<settle_store::collections::LetterView>, decision: Option<settle_store::collections::DecisionView>) {
-    match (offer, decision) {
-        (Some(l), _) => println!("offer sent: letter {} (settle letter pdf {})", l.letter_id, l.letter_id),
+/// What became of a plan's agreement or a settlement's offer letter.
+fn report_letter(what: &str, letter: Option<settle_store::collections::LetterView>, decision: Option<settle_store::collections::DecisionView>) {
+    match (letter, decision) {
+        (Some(l), _) => println!("{what} sent: letter {} (settle letter pdf {})", l.letter_id, l.letter_id),
         (None, Some(d)) => crate::contacts::print_decision(&d),
         _ => {}
     }

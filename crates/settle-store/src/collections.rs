@@ -1480,18 +1480,6 @@ impl Store {
             })
             .collect()
     }
-
-    /// A validation notice as it was sent, to draw again.
-    pub async fn validation_notice(&self, org: &Organisation, letter_id: i64) -> Result<settle_pdf::letters::ValidationNotice> {
-        let data: String = sqlx::query("SELECT data FROM collection_letter WHERE org_id = $1 AND letter_id = $2 AND kind = 'validation_notice'")
-            .bind(org.org_id)
-            .bind(letter_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| StoreError::not_found("letter", letter_id))?
-            .try_get(0)?;
-        Ok(serde_json::from_str(&data)?)
-    }
 }
 
 /// Which accounts [`known_many`] reads.

@@ -215,6 +215,43 @@ pub struct RuleInput {
     pub collectors: Vec<String>,
 }
 
+impl RuleInput {
+    /// A rule in one line, as the CLI and the supervisor page take it:
+    /// "balance:MIN-MAX:ann+bo" (either bound may be empty), "alphabet:A-M:cy"
+    /// or "everyone:dee". None when the line has none of these shapes; the
+    /// values themselves are checked by `set_assignment_rules`.
+    pub fn parse(line: &str) -> Option<RuleInput> {
+        let names = |t: &str| t.split('+').map(|n| n.trim().to_string()).collect::<Vec<_>>();
+        let rule = |kind: &str, min: Option<&str>, max: Option<&str>, letters: Option<&str>, who: &str| RuleInput {
+            kind: kind.into(),
+            min_balance: min.filter(|m| !m.is_empty()).map(str::to_string),
+            max_balance: max.filter(|m| !m.is_empty()).map(str::to_string),
+            letters: letters.map(str::to_string),
+            collectors: names(who),
+        };
+        match line.trim().split(':').collect::<Vec<_>>().as_slice() {
+            ["balance", range, who] => range.split_once('-').map(|(min, max)| rule("balance", Some(min), Some(max), None, who)),
+            ["alphabet", range, who] => Some(rule("alphabet", None, None, Some(range), who)),
+            ["everyone", who] => Some(rule("everyone", None, None, None, who)),
+            _ => None,
+        }
+    }
+
+    /// The rule as one line [`RuleInput::parse`] reads back.
+    pub fn to_line(&self) -> String {
+        let who = self.collectors.join("+");
+        match self.kind.as_str() {
+            "balance" => format!(
+                "balance:{}-{}:{who}",
+                self.min_balance.as_deref().unwrap_or(""),
+                self.max_balance.as_deref().unwrap_or("")
+            ),
+            "alphabet" => format!("alphabet:{}:{who}", self.letters.as_deref().unwrap_or("")),
+            _ => format!("everyone:{who}"),
+        }
+    }
+}
+
 /// Per collector: the queue and the day's work.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CollectorDay {

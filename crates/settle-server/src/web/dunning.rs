@@ -19,6 +19,19 @@ fn to_page(path: &str, key: &str, text: &str) -> Response {
     Redirect::to(&format!("{path}?{key}={}", encode(text))).into_response()
 }
 
+/// What became of a plan's or settlement's letter, as a sentence to add.
+fn letter_said(what: &str, letter: Option<settle_store::collections::LetterView>, decision: Option<settle_store::collections::DecisionView>) -> String {
+    match (letter, decision) {
+        (Some(l), _) => {
+            let mut title = what.to_string();
+            title[..1].make_ascii_uppercase();
+            format!(" {title} letter {} sent.", l.letter_id)
+        }
+        (None, Some(d)) => format!(" The {what} letter was refused: {}.", d.reasons().join("; ")),
+        _ => String::new(),
+    }
+}
+
 fn failed(e: impl ToString) -> String {
     format!("Nothing was changed: {}", super::sentence(&e.to_string()))
 }
@@ -112,19 +125,6 @@ struct SupervisorPage<'a> {
     error: String,
 }
 
-fn rule_text(r: &RuleInput) -> String {
-    let who = r.collectors.join("+");
-    match r.kind.as_str() {
-        "balance" => format!(
-            "balance:{}-{}:{who}",
-            r.min_balance.as_deref().unwrap_or(""),
-            r.max_balance.as_deref().unwrap_or("")
-        ),
-        "alphabet" => format!("alphabet:{}:{who}", r.letters.as_deref().unwrap_or("")),
-        _ => format!("everyone:{who}"),
-    }
-}
-
 async fn supervisor_page(state: &AppState, ctx: &Ctx, report: Option<RunReport>, msg: String, error: String) -> Response {
     let org = &ctx.principal.org;
     let day = today();
@@ -146,7 +146,7 @@ async fn supervisor_page(state: &AppState, ctx: &Ctx, report: Option<RunReport>,
     match read.await {
         Ok((s, policy, pending, letters_today, outbox_queued, outbox_failed)) => render(&SupervisorPage {
             ctx: Some(ctx),
-            rules_text: s.rules.iter().map(rule_text).collect::<Vec<_>>().join("\n"),
+            rules_text: s.rules.iter().map(RuleInput::to_line).collect::<Vec<_>>().join("\n"),
             s,
             policy,
             pending,
@@ -211,32 +211,7 @@ pub async fn run(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Res
 pub async fn save_rules(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
     let mut rules = Vec::new();
     for (i, line) in form.get("rules").lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-        let parts: Vec<&str> = line.split(':').collect();
-        let names = |t: &str| t.split('+').map(|n| n.trim().to_string()).collect::<Vec<_>>();
-        let rule = match parts.as_slice() {
-            ["balance", range, who] => range.split_once('-').map(|(a, b)| RuleInput {
-                kind: "balance".into(),
-                min_balance: Some(a.to_string()).filter(|x| !x.is_empty()),
-                max_balance: Some(b.to_string()).filter(|x| !x.is_empty()),
-                letters: None,
-                collectors: names(who),
-            }),
-            ["alphabet", range, who] => Some(RuleInput {
-                kind: "alphabet".into(),
-                min_balance: None,
-                max_balance: None,
-                letters: Some(range.to_string()),
-                collectors: names(who),
-            }),
-            ["everyone", who] => Some(RuleInput {
-                kind: "everyone".into(),
-                min_balance: None,
-                max_balance: None,
-                letters: None,
-                collectors: names(who),
-            }),
-            _ => None,
-        };
+        let rule = RuleInput::parse(line);
         match rule {
             Some(r) => rules.push(r),
             None => {
@@ -296,11 +271,7 @@ pub async fn decide_settlement(State(state): State<AppState>, ctx: Ctx, Path((id
                 m.settlement.amount,
                 m.settlement.account_number,
                 m.settlement.expires_on,
-                match (m.offer, m.decision) {
-                    (Some(l), _) => format!(" Offer letter {} sent.", l.letter_id),
-                    (None, Some(d)) => format!(" The offer letter was refused: {}.", d.reasons().join("; ")),
-                    _ => String::new(),
-                }
+                letter_said("offer", m.offer, m.decision)
             )
         }),
         "decline" => state
@@ -364,11 +335,7 @@ pub async fn create_plan(State(state): State<AppState>, ctx: Ctx, Path(number): 
     };
     match state.store.create_plan(&ctx.principal.org, &cmd, today()).await {
         Ok(made) => {
-            let letter = match (made.agreement, made.decision) {
-                (Some(l), _) => format!(" Agreement letter {} sent.", l.letter_id),
-                (None, Some(d)) => format!(" The agreement letter was refused: {}.", d.reasons().join("; ")),
-                _ => String::new(),
-            };
+            let letter = letter_said("agreement", made.agreement, made.decision);
             to_account(
                 &number,
                 "msg",
@@ -420,11 +387,7 @@ pub async fn offer_settlement(State(state): State<AppState>, ctx: Ctx, Path(numb
                 m.settlement.settlement_id,
                 m.settlement.amount,
                 m.settlement.expires_on,
-                match (m.offer, m.decision) {
-                    (Some(l), _) => format!(" Offer letter {} sent.", l.letter_id),
-                    (None, Some(d)) => format!(" The offer letter was refused: {}.", d.reasons().join("; ")),
-                    _ => String::new(),
-                }
+                letter_said("offer", m.offer, m.decision)
             ),
         ),
         Err(e) => to_account(&number, "error", &failed(e)),
