@@ -412,6 +412,32 @@ impl IdPool {
         Ok(id)
     }
 
+    /// Makes sure `count` ids of `name` can be had from [`IdPool::next`]
+    /// without the database.
+    pub(crate) async fn reserve(&mut self, conn: &mut AnyConnection, org_id: i64, name: &'static str, count: i64) -> Result<()> {
+        let (next, end) = self.blocks.entry(name).or_insert((0, 0));
+        if *next + count > *end {
+            let size = count.max(Self::BLOCK);
+            let start = crate::ops::next_ids(conn, org_id, name, size).await?;
+            if start != *end {
+                *next = start;
+            }
+            *end = start + size;
+        }
+        Ok(())
+    }
+
+    /// The next id of `name` from what [`IdPool::reserve`] set aside.
+    pub(crate) fn next(&mut self, name: &'static str) -> Result<i64> {
+        match self.blocks.get_mut(name) {
+            Some((next, end)) if *next < *end => {
+                *next += 1;
+                Ok(*next - 1)
+            }
+            _ => Err(StoreError::Corrupt(format!("no {name} id was set aside"))),
+        }
+    }
+
     /// Hands back what was not used, if nothing was taken after it.
     pub(crate) async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
         for (name, (next, end)) in self.blocks.drain() {

@@ -1486,8 +1486,6 @@ impl Store {
 #[derive(Clone, Copy)]
 pub(crate) enum Which<'a> {
     Ids(&'a [i64]),
-    /// Account ids from the first up to (not including) the second.
-    Range(i64, i64),
 }
 
 /// The person and the debt as the books have them, for many accounts in a
@@ -1497,10 +1495,9 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
     let conditions: Vec<String> = match which {
         // Ids are numbers, written into the SQL as such.
         Which::Ids(ids) => ids.chunks(500).map(|c| format!("IN ({})", crate::in_list(c))).collect(),
-        Which::Range(lo, hi) => vec![format!(">= {lo} AND {{col}} < {hi}")],
     };
     for cond in conditions {
-        let on = |col: &str| format!("{col} {}", cond.replace("{col}", col));
+        let on = |col: &str| format!("{col} {cond}");
         let mut party_of: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
         for r in sqlx::query(&format!(
             "SELECT a.account_id, a.account_number, p.name, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id \
@@ -1511,99 +1508,131 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         .fetch_all(&mut *conn)
         .await?
         {
-            let (account_id, account_number, consumer): (i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let account_id: i64 = r.try_get(0)?;
             party_of.entry(r.try_get::<i64, _>(3)?).or_default().push(account_id);
-            out.insert(
-                account_id,
-                Known {
-                    account_id,
-                    profile: ProfileView {
-                        account_number: account_number.clone(),
-                        consumer: consumer.clone(),
-                        ..ProfileView::default()
-                    },
-                    account_number,
-                    consumer,
-                    person: Person::default(),
-                    debt: Debt::default(),
-                    phones: Vec::new(),
-                    emails: Vec::new(),
-                    address: None,
-                },
-            );
+            out.insert(account_id, Known::new(account_id, r.try_get(1)?, r.try_get(2)?));
         }
-        // The people by the party index, their ids written out: a join on
-        // COALESCE, or IN (a subquery), has SQLite scan every contact.
-        let parties: Vec<i64> = party_of.keys().copied().collect();
-        for ids in parties.chunks(500) {
-            // Sorted here, not by ORDER BY: sorting by contact_id has SQLite walk
-            // the whole table in key order instead of using the party index.
-            let mut rows: Vec<(i64, i64, String, String)> = sqlx::query(&format!(
-                "SELECT contact_id, party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL",
-                crate::in_list(ids)
-            ))
-            .bind(org_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?, c.try_get(3)?)))
-            .collect::<Result<_>>()?;
-            rows.sort_unstable_by_key(|r| r.0);
-            for (_, party_id, kind, value) in rows {
-                for account_id in party_of.get(&party_id).into_iter().flatten() {
-                    let Some(k) = out.get_mut(account_id) else { continue };
-                    match kind.as_str() {
-                        "phone" => k.phones.push(value.clone()),
-                        "email" => k.emails.push(value.clone()),
-                        "address" if k.address.is_none() => k.address = Some(value.clone()),
-                        _ => {}
-                    }
-                }
-            }
-        }
+        add_contacts(conn, org_id, &party_of, &mut out).await?;
         for p in sqlx::query(&format!(
-            "SELECT account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
-             validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending FROM collection_profile WHERE org_id = $1 AND {}",
+            "SELECT {PROFILE_COLUMNS} FROM collection_profile WHERE org_id = $1 AND {}",
             on("account_id")
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
         {
-            let Some(k) = out.get_mut(&p.try_get::<i64, _>(0)?) else { continue };
-            let (view, person, debt) = (&mut k.profile, &mut k.person, &mut k.debt);
-            view.stated_zone = p.try_get(1)?;
-            person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
-            view.cease_requested_at = p.try_get(2)?;
-            person.cease_requested_at = view.cease_requested_at.as_deref().and_then(|t| t.parse().ok());
-            view.attorney_name = p.try_get(3)?;
-            view.attorney_phone = p.try_get(4)?;
-            person.attorney = !view.attorney_name.is_empty();
-            view.no_contact_at_work = p.try_get::<i64, _>(5)? == 1;
-            person.no_contact_at_work = view.no_contact_at_work;
-            view.inconvenient = lines(&p.try_get::<String, _>(6)?);
-            person.inconvenient = view.inconvenient.iter().filter_map(|s| parse_span(s).ok()).collect();
-            view.opt_outs = lines(&p.try_get::<String, _>(7)?);
-            person.opt_outs = view.opt_outs.iter().filter_map(|s| parse_opt_out(s).ok()).collect();
-            view.validation_sent_on = p.try_get(8)?;
-            debt.validation_sent_on = view.validation_sent_on.as_deref().and_then(|d| d.parse().ok());
-            view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
-            view.late_fees_allowed = p.try_get::<i64, _>(9)? == 1;
-            view.bankruptcy_on = p.try_get(10)?;
-            view.deceased_on = p.try_get(11)?;
-            view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
+            if let Some(k) = out.get_mut(&p.try_get::<i64, _>(0)?) {
+                k.apply_profile(&p)?;
+            }
         }
     }
     for k in out.values_mut() {
-        k.person.address_state = k
+        k.finish();
+    }
+    Ok(out)
+}
+
+/// The `collection_profile` columns [`Known::apply_profile`] reads, account id first.
+pub(crate) const PROFILE_COLUMNS: &str =
+    "account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
+     validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending";
+
+impl Known {
+    /// An account and its consumer, before contacts and profile are added.
+    pub(crate) fn new(account_id: i64, account_number: String, consumer: String) -> Known {
+        Known {
+            account_id,
+            profile: ProfileView {
+                account_number: account_number.clone(),
+                consumer: consumer.clone(),
+                ..ProfileView::default()
+            },
+            account_number,
+            consumer,
+            person: Person::default(),
+            debt: Debt::default(),
+            phones: Vec::new(),
+            emails: Vec::new(),
+            address: None,
+        }
+    }
+
+    /// Takes the account's collection profile from a row of [`PROFILE_COLUMNS`].
+    pub(crate) fn apply_profile(&mut self, p: &sqlx::any::AnyRow) -> Result<()> {
+        let (view, person, debt) = (&mut self.profile, &mut self.person, &mut self.debt);
+        view.stated_zone = p.try_get(1)?;
+        person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
+        view.cease_requested_at = p.try_get(2)?;
+        person.cease_requested_at = view.cease_requested_at.as_deref().and_then(|t| t.parse().ok());
+        view.attorney_name = p.try_get(3)?;
+        view.attorney_phone = p.try_get(4)?;
+        person.attorney = !view.attorney_name.is_empty();
+        view.no_contact_at_work = p.try_get::<i64, _>(5)? == 1;
+        person.no_contact_at_work = view.no_contact_at_work;
+        view.inconvenient = lines(&p.try_get::<String, _>(6)?);
+        person.inconvenient = view.inconvenient.iter().filter_map(|s| parse_span(s).ok()).collect();
+        view.opt_outs = lines(&p.try_get::<String, _>(7)?);
+        person.opt_outs = view.opt_outs.iter().filter_map(|s| parse_opt_out(s).ok()).collect();
+        view.validation_sent_on = p.try_get(8)?;
+        debt.validation_sent_on = view.validation_sent_on.as_deref().and_then(|d| d.parse().ok());
+        view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
+        view.late_fees_allowed = p.try_get::<i64, _>(9)? == 1;
+        view.bankruptcy_on = p.try_get(10)?;
+        view.deceased_on = p.try_get(11)?;
+        view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
+        Ok(())
+    }
+
+    /// What follows from the contacts and the profile: the state, the phones, the zones.
+    pub(crate) fn finish(&mut self) {
+        self.person.address_state = self
             .address
             .as_deref()
             .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
             .map(|a| a.state);
-        k.person.phones = k.phones.clone();
-        k.profile.zones = k.person.zones().iter().map(|z| z.name().to_string()).collect();
+        self.person.phones = self.phones.clone();
+        self.profile.zones = self.person.zones().iter().map(|z| z.name().to_string()).collect();
     }
-    Ok(out)
+}
+
+/// Adds the current phones, emails and postal address of each party's
+/// accounts (`party_of`: party id to account ids) to `out`.
+pub(crate) async fn add_contacts(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    party_of: &std::collections::HashMap<i64, Vec<i64>>,
+    out: &mut std::collections::HashMap<i64, Known>,
+) -> Result<()> {
+    // The people by the party index, their ids written out: a join on
+    // COALESCE, or IN (a subquery), has SQLite scan every contact.
+    let parties: Vec<i64> = party_of.keys().copied().collect();
+    for ids in parties.chunks(500) {
+        // Sorted here, not by ORDER BY: sorting by contact_id has SQLite walk
+        // the whole table in key order instead of using the party index.
+        let mut rows: Vec<(i64, i64, String, String)> = sqlx::query(&format!(
+            "SELECT contact_id, party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL",
+            crate::in_list(ids)
+        ))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?, c.try_get(3)?)))
+        .collect::<Result<_>>()?;
+        rows.sort_unstable_by_key(|r| r.0);
+        for (_, party_id, kind, value) in rows {
+            for account_id in party_of.get(&party_id).into_iter().flatten() {
+                let Some(k) = out.get_mut(account_id) else { continue };
+                match kind.as_str() {
+                    "phone" => k.phones.push(value.clone()),
+                    "email" => k.emails.push(value.clone()),
+                    "address" if k.address.is_none() => k.address = Some(value.clone()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Asks the gate about a contact with a known person; the answer as kept and shown.

@@ -23,7 +23,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, IdPool};
-use crate::collections::{decision_row, gate, known_many, sent_row, Known, Which};
+use crate::collections::{add_contacts, decision_row, gate, sent_row, Known, PROFILE_COLUMNS};
 use crate::ops::{fmt, next_ids, Organisation};
 use crate::{in_list, now_text, Result, Store, StoreError};
 
@@ -293,6 +293,10 @@ struct AccountFacts {
     account_id: i64,
     number: String,
     name: String,
+    /// Who is written to: the guarantor, or else the account's party.
+    party_id: i64,
+    /// The account's `collection_profile` row ([`PROFILE_COLUMNS`]), if any.
+    profile: Option<sqlx::any::AnyRow>,
     currency: Currency,
     ar_kind: String,
     facts: Facts,
@@ -310,6 +314,8 @@ struct AccountFacts {
 }
 
 const CHUNK: i64 = 5_000;
+/// Accounts decided while the slice before them is written.
+const SLICE: usize = 1_250;
 const REPORTED_ACTIONS: usize = 500;
 
 fn parse_day(text: &str) -> Option<Date> {
@@ -509,13 +515,28 @@ impl Store {
         Ok(after)
     }
 
+    /// A write transaction for (part of) a dunning run. On PostgreSQL it
+    /// first locks the organisation's `dunning_run` counter, so that two runs
+    /// take their chunks in turn and each reads what the other wrote; SQLite's
+    /// write transactions already exclude each other.
+    async fn dunning_tx(&self, org_id: i64) -> Result<crate::WriteTx> {
+        let mut tx = self.begin_write().await?;
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT next_value FROM counter WHERE org_id = $1 AND name = 'dunning_run' FOR UPDATE")
+                .bind(org_id)
+                .fetch_optional(tx.conn())
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// Reads one chunk of accounts (ids from `lo` up to `hi`) with everything the run decides on.
     async fn read_chunk(&self, conn: &mut AnyConnection, org_id: i64, (lo, hi): (i64, i64), today: Date, settings: &Settings) -> Result<Vec<AccountFacts>> {
         let range = |sql: &'static str| sqlx::query(sql).bind(org_id).bind(lo).bind(hi);
         let mut out: Vec<AccountFacts> = Vec::new();
         let mut index: HashMap<i64, usize> = HashMap::new();
         for r in range(
-            "SELECT a.account_id, a.account_number, p.name, a.currency, a.ar_kind, a.balance_minor, d.level_seq, d.level_name, d.stage, d.held_on \
+            "SELECT a.account_id, a.account_number, p.name, a.currency, a.ar_kind, a.balance_minor, d.level_seq, d.level_name, d.stage, d.held_on, p.party_id \
              FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
              LEFT JOIN dunning_state d ON d.org_id = a.org_id AND d.account_id = a.account_id \
              WHERE a.org_id = $1 AND a.account_id >= $2 AND a.account_id < $3 AND (a.balance_minor > 0 OR d.account_id IS NOT NULL) ORDER BY a.account_id",
@@ -540,6 +561,8 @@ impl Store {
                 account_id,
                 number: r.try_get(1)?,
                 name: r.try_get(2)?,
+                party_id: r.try_get(10)?,
+                profile: None,
                 currency: Currency::from_code(&r.try_get::<String, _>(3)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 ar_kind: r.try_get(4)?,
                 facts: Facts {
@@ -580,30 +603,27 @@ impl Store {
                 out[i].facts.past_due_minor = r.try_get(2)?;
             }
         }
-        for r in range(
-            "SELECT account_id, cease_requested_at, bankruptcy_on, deceased_on, insurance_pending, late_fees_allowed, attorney_name FROM collection_profile \
-             WHERE org_id = $1 AND account_id >= $2 AND account_id < $3",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        {
+        let profiles = format!("SELECT {PROFILE_COLUMNS} FROM collection_profile WHERE org_id = $1 AND account_id >= $2 AND account_id < $3");
+        for r in sqlx::query(&profiles).bind(org_id).bind(lo).bind(hi).fetch_all(&mut *conn).await? {
             let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) else { continue };
             let a = &mut out[i];
-            if r.try_get::<Option<String>, _>(1)?.is_some() {
+            // By PROFILE_COLUMNS' order.
+            if r.try_get::<Option<String>, _>(2)?.is_some() {
                 a.facts.pauses.push(Pause::Cease);
             }
-            if r.try_get::<Option<String>, _>(2)?.is_some() {
+            if r.try_get::<Option<String>, _>(10)?.is_some() {
                 a.facts.pauses.push(Pause::Bankruptcy);
             }
-            if r.try_get::<Option<String>, _>(3)?.is_some() {
+            if r.try_get::<Option<String>, _>(11)?.is_some() {
                 a.facts.pauses.push(Pause::Deceased);
             }
-            if r.try_get::<i64, _>(4)? == 1 {
+            if r.try_get::<i64, _>(12)? == 1 {
                 a.facts.pauses.push(Pause::InsurancePending);
             }
-            a.late_fees_allowed = r.try_get::<i64, _>(5)? == 1;
+            a.late_fees_allowed = r.try_get::<i64, _>(9)? == 1;
             // Represented by an attorney: no calls to the consumer, so no queue.
-            a.pause_queue = !r.try_get::<String, _>(6)?.is_empty();
+            a.pause_queue = !r.try_get::<String, _>(3)?.is_empty();
+            a.profile = Some(r);
         }
         for r in range("SELECT DISTINCT account_id FROM dispute WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 AND verification_sent_on IS NULL")
             .fetch_all(&mut *conn)
@@ -723,7 +743,7 @@ impl Store {
             report.settlements_expired = settlements.expired;
         }
         let started = now_text();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.dunning_tx(org.org_id).await?;
         let conn = tx.conn();
         let settings = self.collections_settings_in(conn, org).await?;
         let gate_policy = self.collection_policy_in(conn, org.org_id).await?;
@@ -737,6 +757,7 @@ impl Store {
             .await?;
         let (min_id, max_id): (Option<i64>, Option<i64>) = (bounds.try_get(0)?, bounds.try_get(1)?);
         let first_call_level = settings.policy.levels.iter().position(|l| l.actions.contains(&Action::CallTask));
+        let most_actions = settings.policy.levels.iter().map(|l| l.actions.len() as i64).max().unwrap_or(0);
         let mut queue: Vec<(QueueFacts, i64, String, String)> = Vec::new();
         let mut reached: Vec<i64> = vec![0; settings.policy.levels.len()];
         let mut written = 0i64;
@@ -745,6 +766,7 @@ impl Store {
         let mut lo = min_id.unwrap_or(1);
         let end = max_id.unwrap_or(0);
         while lo <= end {
+            let conn = tx.conn();
             let hi = lo + CHUNK;
             let chunk = self.read_chunk(conn, org.org_id, (lo, hi), req.as_of, &settings).await?;
             lo = hi;
@@ -756,11 +778,19 @@ impl Store {
                 .filter(|(_, s)| matches!(s, Step::Advance { to, .. } if settings.policy.levels[*to].actions.iter().any(|a| matches!(a, Action::Letter(_) | Action::Email))))
                 .map(|(a, _)| a.account_id)
                 .collect();
-            let mut known = if need_contact.is_empty() {
-                HashMap::new()
-            } else {
-                known_many(conn, org.org_id, Which::Range(hi - CHUNK, hi)).await?
-            };
+            // The people to write to, from the rows just read and their contacts.
+            let mut known: HashMap<i64, Known> = HashMap::with_capacity(need_contact.len());
+            let mut party_of: HashMap<i64, Vec<i64>> = HashMap::new();
+            for (a, _) in chunk.iter().zip(&steps).filter(|(a, _)| need_contact.binary_search(&a.account_id).is_ok()) {
+                let mut k = Known::new(a.account_id, a.number.clone(), a.name.clone());
+                if let Some(p) = &a.profile {
+                    k.apply_profile(p)?;
+                }
+                party_of.entry(a.party_id).or_default().push(a.account_id);
+                known.insert(a.account_id, k);
+            }
+            add_contacts(conn, org.org_id, &party_of, &mut known).await?;
+            known.values_mut().for_each(Known::finish);
             if !need_contact.is_empty() {
                 // The gate's dispute rule reads the debt's disputes.
                 for d in sqlx::query(&format!(
@@ -782,8 +812,6 @@ impl Store {
                     }
                 }
             }
-            let mut batch = Batch::default();
-            let mut state_gone: Vec<i64> = Vec::new();
             let mut act = |report: &mut RunReport,
                            batch: &mut Batch,
                            action_id: i64,
@@ -821,325 +849,392 @@ impl Store {
                     });
                 }
             };
-            for (a, step) in chunk.iter().zip(&steps) {
-                let mut level_after = a.facts.level;
-                let mut held = a.facts.held;
-                match step {
-                    Step::Stay => {}
-                    Step::Cured => {
-                        report.cured += 1;
-                        state_gone.push(a.account_id);
-                        level_after = None;
-                        let id = ids.take(conn, org.org_id, "dunning_action", 1).await?;
-                        act(
-                            &mut report,
-                            &mut batch,
-                            id,
-                            a,
-                            a.level_name.as_deref().unwrap_or(""),
-                            "cure",
-                            "cured",
-                            0,
-                            "nothing is past due: dunning starts again at the first level next time".into(),
-                        );
-                    }
-                    Step::Held => report.held += 1,
-                    Step::Paused { would_reach, pauses } => {
-                        report.paused += 1;
-                        // Recorded once per level it would reach, not every day.
-                        if !a.paused_levels.contains(&settings.policy.levels[*would_reach].name) {
-                            let id = ids.take(conn, org.org_id, "dunning_action", 1).await?;
-                            let why: Vec<&str> = pauses.iter().map(|p| p.as_str()).collect();
-                            act(
-                                &mut report,
-                                &mut batch,
-                                id,
-                                a,
-                                &settings.policy.levels[*would_reach].name,
-                                "level",
-                                "paused",
-                                0,
-                                format!("held back by: {}", why.join(", ")),
-                            );
+            // Ids for everything the chunk may write, taken now so that
+            // deciding needs no database; what is left goes back at the end.
+            let moving = steps.iter().filter(|s| !matches!(s, Step::Stay | Step::Held)).count() as i64;
+            for name in [
+                "dunning_action",
+                "contact_decision",
+                "contact_attempt",
+                "collection_letter",
+                "email",
+                "item",
+                "entry",
+            ] {
+                ids.reserve(conn, org.org_id, name, moving * (most_actions + 1)).await?;
+            }
+            // Accounts are decided a slice at a time, and each slice is
+            // written while the next is decided: SQLite works on its own
+            // thread, so the two overlap.
+            let mut pending: Option<(Batch, Vec<i64>)> = None;
+            let mut accounts = chunk.iter().zip(&steps).peekable();
+            while accounts.peek().is_some() || pending.is_some() {
+                let mut batch = Batch::default();
+                let mut state_gone: Vec<i64> = Vec::new();
+                let slice: Vec<(&AccountFacts, &Step)> = accounts.by_ref().take(SLICE).collect();
+                let write = async {
+                    if let Some((mut batch, state_gone)) = pending.take() {
+                        if !state_gone.is_empty() {
+                            sqlx::query(&format!(
+                                "DELETE FROM dunning_state WHERE org_id = $1 AND account_id IN ({})",
+                                in_list(&state_gone)
+                            ))
+                            .bind(org.org_id)
+                            .execute(&mut *conn)
+                            .await?;
                         }
+                        batch.flush(&mut *conn, org.org_id).await?;
                     }
-                    Step::Advance { to, skipped } => {
-                        report.advanced += 1;
-                        reached[*to] += 1;
-                        let level = &settings.policy.levels[*to];
-                        // One row for the level, naming the levels jumped over (their actions are not done).
-                        let jumped: Vec<&str> = skipped.iter().map(|s| settings.policy.levels[*s].name.as_str()).collect();
-                        let id = ids.take(conn, org.org_id, "dunning_action", 1).await?;
-                        let days = a.facts.days_past_due(req.as_of);
-                        let detail = if jumped.is_empty() {
-                            format!("{days} days past due")
-                        } else {
-                            format!("{days} days past due; jumped over {}", jumped.join(", "))
-                        };
-                        act(&mut report, &mut batch, id, a, &level.name, "level", "done", 0, detail);
-                        let mut stage = if a.stage.is_empty() { level.name.clone() } else { a.stage.clone() };
-                        for action in &level.actions {
-                            let action_id = ids.take(conn, org.org_id, "dunning_action", 1).await?;
-                            let (outcome, amount, detail) = match action {
-                                Action::Letter(_) | Action::Email if !known.contains_key(&a.account_id) => {
-                                    ("skipped", 0, "the account has no one to write to".to_string())
+                    Ok::<(), StoreError>(())
+                };
+                let decide = async {
+                    for (a, step) in slice {
+                        let mut level_after = a.facts.level;
+                        let mut held = a.facts.held;
+                        match step {
+                            Step::Stay => {}
+                            Step::Cured => {
+                                report.cured += 1;
+                                state_gone.push(a.account_id);
+                                level_after = None;
+                                let id = ids.next("dunning_action")?;
+                                act(
+                                    &mut report,
+                                    &mut batch,
+                                    id,
+                                    a,
+                                    a.level_name.as_deref().unwrap_or(""),
+                                    "cure",
+                                    "cured",
+                                    0,
+                                    "nothing is past due: dunning starts again at the first level next time".into(),
+                                );
+                            }
+                            Step::Held => report.held += 1,
+                            Step::Paused { would_reach, pauses } => {
+                                report.paused += 1;
+                                // Recorded once per level it would reach, not every day.
+                                if !a.paused_levels.contains(&settings.policy.levels[*would_reach].name) {
+                                    let id = ids.next("dunning_action")?;
+                                    let why: Vec<&str> = pauses.iter().map(|p| p.as_str()).collect();
+                                    act(
+                                        &mut report,
+                                        &mut batch,
+                                        id,
+                                        a,
+                                        &settings.policy.levels[*would_reach].name,
+                                        "level",
+                                        "paused",
+                                        0,
+                                        format!("held back by: {}", why.join(", ")),
+                                    );
                                 }
-                                Action::Letter(kind) => {
-                                    let k = &known[&a.account_id];
-                                    match k.address.clone() {
-                                        None => {
-                                            report.skipped += 1;
-                                            ("skipped", 0, format!("{} has no postal address", k.consumer))
+                            }
+                            Step::Advance { to, skipped } => {
+                                report.advanced += 1;
+                                reached[*to] += 1;
+                                let level = &settings.policy.levels[*to];
+                                // One row for the level, naming the levels jumped over (their actions are not done).
+                                let jumped: Vec<&str> = skipped.iter().map(|s| settings.policy.levels[*s].name.as_str()).collect();
+                                let id = ids.next("dunning_action")?;
+                                let days = a.facts.days_past_due(req.as_of);
+                                let detail = if jumped.is_empty() {
+                                    format!("{days} days past due")
+                                } else {
+                                    format!("{days} days past due; jumped over {}", jumped.join(", "))
+                                };
+                                act(&mut report, &mut batch, id, a, &level.name, "level", "done", 0, detail);
+                                let mut stage = if a.stage.is_empty() { level.name.clone() } else { a.stage.clone() };
+                                for action in &level.actions {
+                                    let action_id = ids.next("dunning_action")?;
+                                    let (outcome, amount, detail) = match action {
+                                        Action::Letter(_) | Action::Email if !known.contains_key(&a.account_id) => {
+                                            ("skipped", 0, "the account has no one to write to".to_string())
                                         }
-                                        Some(address) => {
-                                            let decision_id = ids.take(conn, org.org_id, "contact_decision", 1).await?;
-                                            let (attempt, view, _) =
-                                                gate(k, Channel::Letter, Purpose::Collection, address, false, at, &gate_policy, decision_id, &actor);
-                                            batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &view, &logged_at));
-                                            if view.allowed {
-                                                let contact_id = ids.take(conn, org.org_id, "contact_attempt", 1).await?;
-                                                batch.add(
-                                                    &batch::CONTACT_ATTEMPT,
-                                                    sent_row(
-                                                        org.org_id,
-                                                        contact_id,
-                                                        a.account_id,
-                                                        &attempt,
-                                                        &format!("{} (dunning)", kind.title()),
-                                                        decision_id,
-                                                        &actor,
-                                                        &logged_at,
-                                                    ),
-                                                );
-                                                let letter_id = ids.take(conn, org.org_id, "collection_letter", 1).await?;
-                                                let letter =
-                                                    compose_letter(org, &collector, k, &a.letter_facts(), kind.as_str(), req.as_of, a.last_contact.is_none());
-                                                batch.add(
-                                                    &batch::COLLECTION_LETTER,
-                                                    vec![
-                                                        org.org_id.into(),
-                                                        letter_id.into(),
-                                                        a.account_id.into(),
-                                                        kind.as_str().into(),
-                                                        today.clone().into(),
-                                                        contact_id.into(),
-                                                        serde_json::to_string(&letter)?.into(),
-                                                    ],
-                                                );
-                                                report.letters += 1;
-                                                ("done", 0, format!("letter {letter_id} to {}", attempt.address))
-                                            } else {
-                                                report.refused += 1;
-                                                ("refused", 0, view_reasons(&view))
-                                            }
-                                        }
-                                    }
-                                }
-                                Action::Email => {
-                                    let k = &known[&a.account_id];
-                                    match k.emails.first().cloned() {
-                                        None => {
-                                            report.skipped += 1;
-                                            ("skipped", 0, format!("{} has no email address", k.consumer))
-                                        }
-                                        Some(address) => {
-                                            let decision_id = ids.take(conn, org.org_id, "contact_decision", 1).await?;
-                                            let (mut attempt, mut view, decision) = gate(
-                                                k,
-                                                Channel::Email,
-                                                Purpose::Collection,
-                                                address.clone(),
-                                                false,
-                                                at,
-                                                &gate_policy,
-                                                decision_id,
-                                                &actor,
-                                            );
-                                            // Refused only for the hour: ask again for the first moment it opens, and send then.
-                                            if !view.allowed && decision.failures.iter().all(|f| f.allowed_from.is_some()) {
-                                                if let Some(open) = decision.allowed_from() {
-                                                    (attempt, view, _) =
-                                                        gate(k, Channel::Email, Purpose::Collection, address, false, open, &gate_policy, decision_id, &actor);
+                                        Action::Letter(kind) => {
+                                            let k = &known[&a.account_id];
+                                            match k.address.clone() {
+                                                None => {
+                                                    report.skipped += 1;
+                                                    ("skipped", 0, format!("{} has no postal address", k.consumer))
+                                                }
+                                                Some(address) => {
+                                                    let decision_id = ids.next("contact_decision")?;
+                                                    let (attempt, view, _) =
+                                                        gate(k, Channel::Letter, Purpose::Collection, address, false, at, &gate_policy, decision_id, &actor);
+                                                    batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &view, &logged_at));
+                                                    if view.allowed {
+                                                        let contact_id = ids.next("contact_attempt")?;
+                                                        batch.add(
+                                                            &batch::CONTACT_ATTEMPT,
+                                                            sent_row(
+                                                                org.org_id,
+                                                                contact_id,
+                                                                a.account_id,
+                                                                &attempt,
+                                                                &format!("{} (dunning)", kind.title()),
+                                                                decision_id,
+                                                                &actor,
+                                                                &logged_at,
+                                                            ),
+                                                        );
+                                                        let letter_id = ids.next("collection_letter")?;
+                                                        let letter = compose_letter(
+                                                            org,
+                                                            &collector,
+                                                            k,
+                                                            &a.letter_facts(),
+                                                            kind.as_str(),
+                                                            req.as_of,
+                                                            a.last_contact.is_none(),
+                                                        );
+                                                        batch.add(
+                                                            &batch::COLLECTION_LETTER,
+                                                            vec![
+                                                                org.org_id.into(),
+                                                                letter_id.into(),
+                                                                a.account_id.into(),
+                                                                kind.as_str().into(),
+                                                                today.clone().into(),
+                                                                contact_id.into(),
+                                                                serde_json::to_string(&letter)?.into(),
+                                                            ],
+                                                        );
+                                                        report.letters += 1;
+                                                        ("done", 0, format!("letter {letter_id} to {}", attempt.address))
+                                                    } else {
+                                                        report.refused += 1;
+                                                        ("refused", 0, view_reasons(&view))
+                                                    }
                                                 }
                                             }
-                                            batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &view, &logged_at));
-                                            if view.allowed {
-                                                let contact_id = ids.take(conn, org.org_id, "contact_attempt", 1).await?;
-                                                let letter = compose_letter(
-                                                    org,
-                                                    &collector,
-                                                    k,
-                                                    &a.letter_facts(),
-                                                    level_letter(level).unwrap_or("reminder"),
-                                                    req.as_of,
-                                                    a.last_contact.is_none(),
-                                                );
-                                                let (subject, body) = email_text(&letter);
-                                                batch.add(
-                                                    &batch::CONTACT_ATTEMPT,
-                                                    sent_row(
-                                                        org.org_id,
-                                                        contact_id,
-                                                        a.account_id,
-                                                        &attempt,
-                                                        &format!("email: {subject}"),
+                                        }
+                                        Action::Email => {
+                                            let k = &known[&a.account_id];
+                                            match k.emails.first().cloned() {
+                                                None => {
+                                                    report.skipped += 1;
+                                                    ("skipped", 0, format!("{} has no email address", k.consumer))
+                                                }
+                                                Some(address) => {
+                                                    let decision_id = ids.next("contact_decision")?;
+                                                    let (mut attempt, mut view, decision) = gate(
+                                                        k,
+                                                        Channel::Email,
+                                                        Purpose::Collection,
+                                                        address.clone(),
+                                                        false,
+                                                        at,
+                                                        &gate_policy,
                                                         decision_id,
                                                         &actor,
-                                                        &logged_at,
-                                                    ),
-                                                );
-                                                let email_id = ids.take(conn, org.org_id, "email", 1).await?;
-                                                batch.add(
-                                                    &batch::EMAIL_OUTBOX,
-                                                    vec![
-                                                        org.org_id.into(),
-                                                        email_id.into(),
-                                                        a.account_id.into(),
-                                                        attempt.address.clone().into(),
-                                                        subject.into(),
-                                                        body.into(),
-                                                        "queued".into(),
-                                                        0i64.into(),
-                                                        attempt.at.to_string().into(),
-                                                        "".into(),
-                                                        contact_id.into(),
-                                                        logged_at.clone().into(),
-                                                        None::<String>.into(),
-                                                    ],
-                                                );
-                                                report.emails += 1;
-                                                ("done", 0, format!("email {email_id} to {}, to go at {}", attempt.address, view.at_local))
-                                            } else {
-                                                report.refused += 1;
-                                                ("refused", 0, view_reasons(&view))
+                                                    );
+                                                    // Refused only for the hour: ask again for the first moment it opens, and send then.
+                                                    if !view.allowed && decision.failures.iter().all(|f| f.allowed_from.is_some()) {
+                                                        if let Some(open) = decision.allowed_from() {
+                                                            (attempt, view, _) = gate(
+                                                                k,
+                                                                Channel::Email,
+                                                                Purpose::Collection,
+                                                                address,
+                                                                false,
+                                                                open,
+                                                                &gate_policy,
+                                                                decision_id,
+                                                                &actor,
+                                                            );
+                                                        }
+                                                    }
+                                                    batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &view, &logged_at));
+                                                    if view.allowed {
+                                                        let contact_id = ids.next("contact_attempt")?;
+                                                        let letter = compose_letter(
+                                                            org,
+                                                            &collector,
+                                                            k,
+                                                            &a.letter_facts(),
+                                                            level_letter(level).unwrap_or("reminder"),
+                                                            req.as_of,
+                                                            a.last_contact.is_none(),
+                                                        );
+                                                        let (subject, body) = email_text(&letter);
+                                                        batch.add(
+                                                            &batch::CONTACT_ATTEMPT,
+                                                            sent_row(
+                                                                org.org_id,
+                                                                contact_id,
+                                                                a.account_id,
+                                                                &attempt,
+                                                                &format!("email: {subject}"),
+                                                                decision_id,
+                                                                &actor,
+                                                                &logged_at,
+                                                            ),
+                                                        );
+                                                        let email_id = ids.next("email")?;
+                                                        batch.add(
+                                                            &batch::EMAIL_OUTBOX,
+                                                            vec![
+                                                                org.org_id.into(),
+                                                                email_id.into(),
+                                                                a.account_id.into(),
+                                                                attempt.address.clone().into(),
+                                                                subject.into(),
+                                                                body.into(),
+                                                                "queued".into(),
+                                                                0i64.into(),
+                                                                attempt.at.to_string().into(),
+                                                                "".into(),
+                                                                contact_id.into(),
+                                                                logged_at.clone().into(),
+                                                                None::<String>.into(),
+                                                            ],
+                                                        );
+                                                        report.emails += 1;
+                                                        ("done", 0, format!("email {email_id} to {}, to go at {}", attempt.address, view.at_local))
+                                                    } else {
+                                                        report.refused += 1;
+                                                        ("refused", 0, view_reasons(&view))
+                                                    }
+                                                }
                                             }
                                         }
-                                    }
-                                }
-                                Action::CallTask => (
-                                    "done",
-                                    0,
-                                    if a.pause_queue {
-                                        "not queued: an attorney represents the consumer (12 CFR 1006.6(b)(2))".to_string()
-                                    } else {
-                                        "in the work queue".to_string()
-                                    },
-                                ),
-                                Action::LateFee => {
-                                    if !a.late_fees_allowed {
-                                        report.skipped += 1;
-                                        (
-                                            "not_allowed",
+                                        Action::CallTask => (
+                                            "done",
                                             0,
-                                            "the account's agreement does not allow late fees (12 CFR 1006.22(b))".to_string(),
-                                        )
-                                    } else {
-                                        match settings.policy.late_fee(a.facts.past_due_minor, a.fees_charged) {
-                                            None => {
+                                            if a.pause_queue {
+                                                "not queued: an attorney represents the consumer (12 CFR 1006.6(b)(2))".to_string()
+                                            } else {
+                                                "in the work queue".to_string()
+                                            },
+                                        ),
+                                        Action::LateFee => {
+                                            if !a.late_fees_allowed {
                                                 report.skipped += 1;
                                                 (
-                                                    "skipped",
+                                                    "not_allowed",
                                                     0,
-                                                    format!("the late-fee cap of {} is reached", fmt(settings.policy.late_fee.cap_minor, a.currency)),
+                                                    "the account's agreement does not allow late fees (12 CFR 1006.22(b))".to_string(),
                                                 )
-                                            }
-                                            Some(fee) => {
-                                                let item_id = ids.take(conn, org.org_id, "item", 1).await?;
-                                                let entry_id = ids.take(conn, org.org_id, "entry", 1).await?;
-                                                let ar = Receivable {
-                                                    gl: ArKind::parse(&a.ar_kind).map_err(|e| StoreError::Corrupt(e.to_string()))?.gl(),
-                                                    account_id: a.account_id,
-                                                };
-                                                let memo = format!("Late fee ({})", level.name.replace('_', " "));
-                                                let entry = events::fee(req.as_of, a.currency, ar, item_id, fee, &memo)?;
-                                                batch.add_entry(org.org_id, entry_id, Some(a.account_id), &entry, &logged_at);
-                                                batch.add(
-                                                    &batch::OPEN_ITEM,
-                                                    vec![
-                                                        org.org_id.into(),
-                                                        item_id.into(),
-                                                        a.account_id.into(),
-                                                        format!("FEE-{item_id:06}").into(),
-                                                        "fee".into(),
-                                                        None::<i64>.into(),
-                                                        memo.clone().into(),
-                                                        today.clone().into(),
-                                                        today.clone().into(),
-                                                        a.currency.code().into(),
-                                                        fee.into(),
-                                                        fee.into(),
-                                                        0i64.into(),
-                                                        "open".into(),
-                                                    ],
-                                                );
-                                                batch.change_account(a.account_id, fee, 0);
-                                                report.fees += 1;
-                                                report.fees_total_minor += fee;
-                                                ("done", fee, format!("FEE-{item_id:06}, entry {entry_id}"))
+                                            } else {
+                                                match settings.policy.late_fee(a.facts.past_due_minor, a.fees_charged) {
+                                                    None => {
+                                                        report.skipped += 1;
+                                                        (
+                                                            "skipped",
+                                                            0,
+                                                            format!("the late-fee cap of {} is reached", fmt(settings.policy.late_fee.cap_minor, a.currency)),
+                                                        )
+                                                    }
+                                                    Some(fee) => {
+                                                        let item_id = ids.next("item")?;
+                                                        let entry_id = ids.next("entry")?;
+                                                        let ar = Receivable {
+                                                            gl: ArKind::parse(&a.ar_kind).map_err(|e| StoreError::Corrupt(e.to_string()))?.gl(),
+                                                            account_id: a.account_id,
+                                                        };
+                                                        let memo = format!("Late fee ({})", level.name.replace('_', " "));
+                                                        let entry = events::fee(req.as_of, a.currency, ar, item_id, fee, &memo)?;
+                                                        batch.add_entry(org.org_id, entry_id, Some(a.account_id), &entry, &logged_at);
+                                                        batch.add(
+                                                            &batch::OPEN_ITEM,
+                                                            vec![
+                                                                org.org_id.into(),
+                                                                item_id.into(),
+                                                                a.account_id.into(),
+                                                                format!("FEE-{item_id:06}").into(),
+                                                                "fee".into(),
+                                                                None::<i64>.into(),
+                                                                memo.clone().into(),
+                                                                today.clone().into(),
+                                                                today.clone().into(),
+                                                                a.currency.code().into(),
+                                                                fee.into(),
+                                                                fee.into(),
+                                                                0i64.into(),
+                                                                "open".into(),
+                                                            ],
+                                                        );
+                                                        batch.change_account(a.account_id, fee, 0);
+                                                        report.fees += 1;
+                                                        report.fees_total_minor += fee;
+                                                        ("done", fee, format!("FEE-{item_id:06}, entry {entry_id}"))
+                                                    }
+                                                }
                                             }
                                         }
-                                    }
+                                        Action::Stage(s) => {
+                                            stage = s.clone();
+                                            ("done", 0, format!("stage {s}"))
+                                        }
+                                        Action::Hold => {
+                                            held = true;
+                                            ("done", 0, "held: only a person moves it on".to_string())
+                                        }
+                                    };
+                                    act(&mut report, &mut batch, action_id, a, &level.name, &action.to_text(), outcome, amount, detail);
                                 }
-                                Action::Stage(s) => {
-                                    stage = s.clone();
-                                    ("done", 0, format!("stage {s}"))
-                                }
-                                Action::Hold => {
-                                    held = true;
-                                    ("done", 0, "held: only a person moves it on".to_string())
-                                }
-                            };
-                            act(&mut report, &mut batch, action_id, a, &level.name, &action.to_text(), outcome, amount, detail);
+                                level_after = Some(*to);
+                                state_gone.push(a.account_id);
+                                batch.add(
+                                    &batch::DUNNING_STATE,
+                                    vec![
+                                        org.org_id.into(),
+                                        a.account_id.into(),
+                                        (*to as i64 + 1).into(),
+                                        level.name.clone().into(),
+                                        today.clone().into(),
+                                        stage.into(),
+                                        held.then(|| today.clone()).into(),
+                                    ],
+                                );
+                            }
                         }
-                        level_after = Some(*to);
-                        state_gone.push(a.account_id);
-                        batch.add(
-                            &batch::DUNNING_STATE,
-                            vec![
-                                org.org_id.into(),
-                                a.account_id.into(),
-                                (*to as i64 + 1).into(),
-                                level.name.clone().into(),
-                                today.clone().into(),
-                                stage.into(),
-                                held.then(|| today.clone()).into(),
-                            ],
-                        );
+                        // The queue: accounts at or past the first level with a call,
+                        // or with a promise due or lately broken; not held, not paused.
+                        let paused = !a.facts.pauses.is_empty() || a.pause_queue || held;
+                        let past_due = a.facts.past_due_minor > 0 && level_after.is_some();
+                        let calls = level_after.zip(first_call_level).is_some_and(|(l, f)| l >= f);
+                        if !paused && ((past_due && calls) || a.promise_due || (a.broken_recently && a.facts.balance_minor > 0)) {
+                            let level_name = level_after.map(|l| settings.policy.levels[l].name.clone()).unwrap_or_default();
+                            queue.push((
+                                QueueFacts {
+                                    tier: dunning::tier(level_after, a.broken_recently),
+                                    promise_due: a.promise_due,
+                                    balance_minor: a.facts.balance_minor,
+                                    days_past_due: a.facts.days_past_due(req.as_of),
+                                    broken_promises: a.broken_total,
+                                    last_contact: a.last_contact,
+                                },
+                                a.account_id,
+                                a.name.clone(),
+                                level_name,
+                            ));
+                        }
+
+                        // Let the write go on between accounts.
+                        tokio::task::yield_now().await;
                     }
-                }
-                // The queue: accounts at or past the first level with a call,
-                // or with a promise due or lately broken; not held, not paused.
-                let paused = !a.facts.pauses.is_empty() || a.pause_queue || held;
-                let past_due = a.facts.past_due_minor > 0 && level_after.is_some();
-                let calls = level_after.zip(first_call_level).is_some_and(|(l, f)| l >= f);
-                if !paused && ((past_due && calls) || a.promise_due || (a.broken_recently && a.facts.balance_minor > 0)) {
-                    let level_name = level_after.map(|l| settings.policy.levels[l].name.clone()).unwrap_or_default();
-                    queue.push((
-                        QueueFacts {
-                            tier: dunning::tier(level_after, a.broken_recently),
-                            promise_due: a.promise_due,
-                            balance_minor: a.facts.balance_minor,
-                            days_past_due: a.facts.days_past_due(req.as_of),
-                            broken_promises: a.broken_total,
-                            last_contact: a.last_contact,
-                        },
-                        a.account_id,
-                        a.name.clone(),
-                        level_name,
-                    ));
+                    Ok::<(), StoreError>(())
+                };
+                let (written_ok, decided) = tokio::join!(write, decide);
+                written_ok?;
+                decided?;
+                if !batch.is_empty() || !state_gone.is_empty() {
+                    pending = Some((batch, state_gone));
                 }
             }
-            if !state_gone.is_empty() {
-                sqlx::query(&format!(
-                    "DELETE FROM dunning_state WHERE org_id = $1 AND account_id IN ({})",
-                    in_list(&state_gone)
-                ))
-                .bind(org.org_id)
-                .execute(&mut *conn)
-                .await?;
+            ids.give_back(conn, org.org_id).await?;
+            if !req.dry_run {
+                // Each chunk stands on its own: committing it keeps the
+                // transaction (and SQLite's WAL and page cache) the size of
+                // a chunk, and a run cut short is finished by running the
+                // day again. A dry run keeps everything to drop it at the end.
+                tx.commit().await?;
+                tx = self.dunning_tx(org.org_id).await?;
             }
-            batch.flush(conn, org.org_id).await?;
         }
+        let conn = tx.conn();
         report.reached = settings
             .policy
             .levels
