@@ -369,3 +369,54 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
         assert!(tb.iter().any(|r| r.code == "5150" && r.debit_minor == 15_000), "{name}: {tb:#?}");
     }
 }
+
+/// Two runs for the same day at once (the daily run inside `settle serve`
+/// and someone's `settle dunning run`): each account moves once, one letter
+/// and one email each, one fee, whichever run got to it first.
+#[tokio::test]
+async fn two_runs_at_once_move_each_account_once() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
+        store
+            .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
+            .await
+            .unwrap();
+        for n in 1..=12 {
+            let number = format!("C-{n}");
+            person(store, &org, &number, &format!("Consumer {n}"), Some("4 Elm St, Madison, WI 53703")).await;
+            invoice(store, &org, &number, "2026-09-17", "200.00").await; // due 10-17: 45 days late on 12-01 (first notice)
+            store
+                .update_collection_profile(
+                    &org,
+                    &ProfileUpdate {
+                        account_number: number.clone(),
+                        late_fees_allowed: Some(true),
+                        ..ProfileUpdate::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let day = run("2026-12-01");
+        let (a, b) = tokio::join!(store.dunning_run(&org, &day), store.dunning_run(&org, &day));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.advanced + b.advanced, 12, "{name}: {a:#?} {b:#?}");
+        assert_eq!(a.letters + b.letters, 12, "{name}");
+        assert_eq!(a.fees + b.fees, 12, "{name}");
+        assert_eq!(count(store, "SELECT COUNT(*) FROM collection_letter").await, 12, "{name}");
+        assert_eq!(count(store, "SELECT COUNT(*) FROM email_outbox").await, 12, "{name}");
+        assert_eq!(count(store, "SELECT COUNT(*) FROM open_item WHERE kind = 'fee'").await, 12, "{name}");
+        assert_eq!(
+            count(
+                store,
+                "SELECT COUNT(*) FROM (SELECT account_id, level_name FROM dunning_action WHERE action = 'level' GROUP BY account_id, level_name HAVING COUNT(*) > 1) twice"
+            )
+            .await,
+            0,
+            "{name}"
+        );
+        assert_verified(store, &org).await;
+    }
+}
