@@ -397,19 +397,10 @@ impl IdPool {
     const BLOCK: i64 = 1024;
 
     pub(crate) async fn take(&mut self, conn: &mut AnyConnection, org_id: i64, name: &'static str, count: i64) -> Result<i64> {
-        let (next, end) = self.blocks.entry(name).or_insert((0, 0));
-        if *next + count > *end {
-            let size = count.max(Self::BLOCK);
-            let start = crate::ops::next_ids(conn, org_id, name, size).await?;
-            if start != *end {
-                // Someone took ids after the last block (a reversal does): that block's rest is a gap.
-                *next = start;
-            }
-            *end = start + size;
-        }
-        let id = *next;
+        self.reserve(conn, org_id, name, count).await?;
+        let (next, _) = self.blocks.get_mut(name).expect("reserved above");
         *next += count;
-        Ok(id)
+        Ok(*next - count)
     }
 
     /// Makes sure `count` ids of `name` can be had from [`IdPool::next`]
