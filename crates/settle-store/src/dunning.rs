@@ -673,7 +673,6 @@ impl Store {
             }
         }
         let recent = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
-        let soon = settle_domain::promises::last_day(today);
         for r in range(
             "SELECT account_id, status, due_on FROM promise WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 AND status IN ('pending', 'broken')",
         )
@@ -690,7 +689,7 @@ impl Store {
                 if due.is_some_and(|d| settle_domain::promises::last_day(d) >= recent) {
                     a.broken_recently = true;
                 }
-            } else if due.is_some_and(|d| d <= today && settle_domain::promises::last_day(d) >= today || d == soon) {
+            } else if due.is_some_and(|d| d <= today && settle_domain::promises::last_day(d) >= today) {
                 a.promise_due = true;
             }
         }

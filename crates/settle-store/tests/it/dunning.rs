@@ -420,3 +420,40 @@ async fn two_runs_at_once_move_each_account_once() {
         assert_verified(store, &org).await;
     }
 }
+
+/// The queue puts a promise first only while it is falling due (due today
+/// or in its grace days); a promise due later is no reason to call yet.
+#[tokio::test]
+async fn only_a_promise_falling_due_jumps_the_queue() {
+    use settle_store::collections::NewPromise;
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
+        person(store, &org, "P-1", "Avery Stone", Some("4 Elm St, Madison, WI 53703")).await;
+        person(store, &org, "P-2", "Blake Moreno", Some("9 Oak Ave, Austin, TX 78701")).await;
+        // Both due 10-31, so 31 days late on 12-01: a letter's level, no call.
+        invoice(store, &org, "P-1", "2026-10-01", "120.00").await;
+        invoice(store, &org, "P-2", "2026-10-01", "120.00").await;
+        let today = date("2026-12-01");
+        for (account, due) in [("P-1", "2026-12-01"), ("P-2", "2026-12-04")] {
+            store
+                .record_promise(
+                    &org,
+                    &NewPromise {
+                        account_number: account.into(),
+                        amount: "50.00".into(),
+                        due_on: date(due),
+                        note: String::new(),
+                    },
+                    today,
+                )
+                .await
+                .unwrap();
+        }
+        store.dunning_run(&org, &run("2026-12-01")).await.unwrap();
+        let queue = store.queue(&org, None, today, 50).await.unwrap();
+        let flagged: Vec<_> = queue.iter().map(|q| (q.account_number.as_str(), q.promise_due)).collect();
+        assert_eq!(flagged, [("P-1", true)], "{name}: a promise due in three days waits");
+    }
+}
