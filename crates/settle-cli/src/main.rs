@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod bench_api;
 mod bench_dunning;
+mod bench_floor;
 mod bench_pages;
 mod bench_remit;
 mod bench_x12;

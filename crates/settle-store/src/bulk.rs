@@ -38,7 +38,7 @@ pub struct BulkError {
 }
 
 /// Rows staged before a flush: bounds memory whatever the import's size.
-const FLUSH_ROWS: usize = 60_000;
+const FLUSH_ROWS: usize = 20_000;
 
 /// Accounts (with their open items) kept in memory during a bulk apply.
 const MAX_CACHED_ACCOUNTS: usize = 2_000;

@@ -67,6 +67,9 @@ impl Location {
     }
 }
 
+/// The SQLite writer's page cache in KiB (each reader keeps 16 MiB).
+pub const SQLITE_WRITER_CACHE_KIB: i64 = 65_536;
+
 /// A handle on the books. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -145,7 +148,7 @@ impl Store {
             // cache whenever another connection has written).
             Backend::Sqlite => {
                 let pool = sqlite_pool(8, 16_384).connect_with(options.clone()).await?;
-                let writer = sqlite_pool(1, 131_072).connect_with(options).await?;
+                let writer = sqlite_pool(1, SQLITE_WRITER_CACHE_KIB).connect_with(options).await?;
                 (pool, writer)
             }
             Backend::Postgres => {
