@@ -189,10 +189,10 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let verify = store.verify(&org).await?;
     store.close().await;
 
-    // Settle's books are closed first, so that the peak memory printed is
-    // the larger of the two runs, not their sum.
     // Baseline: the same number of rows in the same tables, written with
     // plain multi-row INSERTs and no decisions, then plain GROUP BYs.
+    // Settle's books are closed first, so that the peak memory printed is
+    // the larger of the two runs, not their sum.
     let baseline_store = Store::open(&Location::DataDir(base.join("baseline"))).await?;
     let baseline_org = baseline_store.create_organisation("bench", "Bench", "USD").await?;
     let started = Instant::now();
@@ -273,8 +273,13 @@ async fn table_counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
     Ok(out)
 }
 
+/// How many rows `table` holds in `counts` (0 if it is not there).
+pub(crate) fn rows_in(counts: &[(&'static str, i64)], table: &str) -> i64 {
+    counts.iter().find(|(t, _)| *t == table).map_or(0, |(_, n)| *n)
+}
+
 async fn baseline_insert(store: &Store, org: i64, counts: &[(&'static str, i64)]) -> Result<()> {
-    let count = |name: &str| counts.iter().find(|(t, _)| *t == name).map_or(0, |(_, n)| *n);
+    let count = |table: &str| rows_in(counts, table);
     let mut tx = store.begin_write().await?;
     let mut batch = Batch::default();
     let date = || V::T("2025-01-01".into());

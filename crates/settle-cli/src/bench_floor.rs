@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use settle_store::{Location, Store};
+
+use crate::bench::rows_in;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Row};
 
@@ -65,14 +67,18 @@ const TABLES: &[&str] = &[
 ];
 
 /// Each table's rows as a SELECT over `n` (0, 1, 2, ...) and `a` (an
-/// account id), with values as wide as Settle's.
+/// account id), with values as wide as Settle's; `{entries}` and `{items}`
+/// stand for how many journal entries and open items there are.
 const ROWS: &[(&str, &str)] = &[
     (
         "journal_entry",
         "1, n + 1, 'invoice', '2025-03-04', 'USD', a, '', '2026-11-29T19:50:55.123456789Z'",
     ),
-    // Postings spread over every entry (`$5` entries), lines numbered within each.
-    ("posting", "1, n % $5 + 1, n / $5 + 1, '1100', a, n % $6 + 1, 'USD', 1234, '2025-03-04'"),
+    // Postings spread over every entry, lines numbered within each.
+    (
+        "posting",
+        "1, n % {entries} + 1, n / {entries} + 1, '1100', a, n % {items} + 1, 'USD', 1234, '2025-03-04'",
+    ),
     (
         "invoice",
         "1, n + 1, printf('INV-%07d', n + 1), a, 'open', '2025-03-04', '2025-04-03', 'net30', 'USD', 1234, 0, 1234, '', n + 1, n + 1, NULL, \
@@ -87,8 +93,8 @@ const ROWS: &[(&str, &str)] = &[
         "payment",
         "1, n + 1, a, 'ach', '', '2025-03-04', 'USD', 617, 0, 'posted', n + 1, NULL, '2026-11-29T19:50:55.123456789Z'",
     ),
-    // Allocations spread over every open item (`$6` items).
-    ("allocation", "1, n + 1, a, n % $6 + 1, 'payment', n + 1, NULL, 617, '2025-03-04', n + 1"),
+    // Allocations spread over every open item.
+    ("allocation", "1, n + 1, a, n % {items} + 1, 'payment', n + 1, NULL, 617, '2025-03-04', n + 1"),
 ];
 
 /// Builds the two floor databases beside the others and measures them;
@@ -111,7 +117,7 @@ pub async fn run(dir: &Path, counts: &[(&'static str, i64)]) -> Result<Floor> {
     anyhow::ensure!(org.org_id == 1, "the floor's rows are written for organisation 1");
     store.close().await;
     let mut conn = connect(&schema_dir.join("settle.db")).await?;
-    let accounts = count(counts, "account").max(1);
+    let accounts = rows_in(counts, "account").max(1);
     let mut tx = conn.begin().await?;
     let people = "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1) \
                   INSERT INTO party (org_id, party_id, kind, name, created_at) SELECT 1, i, 'person', 'P ' || i, '2026-11-29' FROM s";
@@ -124,10 +130,6 @@ pub async fn run(dir: &Path, counts: &[(&'static str, i64)]) -> Result<Floor> {
     tx.commit().await?;
     let schema = measure(conn, counts).await?;
     Ok(Floor { bare, schema })
-}
-
-fn count(counts: &[(&'static str, i64)], name: &str) -> i64 {
-    counts.iter().find(|(t, _)| *t == name).map_or(0, |(_, n)| *n)
 }
 
 /// One connection as Settle's writer opens it (WAL, synchronous NORMAL,
@@ -147,7 +149,7 @@ async fn connect(file: &Path) -> Result<sqlx::SqliteConnection> {
 /// Writes the journal, reports balances, then writes the documents, each
 /// timed; checks that the rows are all there.
 async fn measure(mut conn: sqlx::SqliteConnection, counts: &[(&'static str, i64)]) -> Result<Phases> {
-    let accounts = count(counts, "account").max(1);
+    let accounts = rows_in(counts, "account").max(1);
     let most = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
     // n = hi * side + lo over a side x side numbers table.
     let side = (1..).find(|s: &i64| s * s >= most).unwrap_or(1);
@@ -159,8 +161,8 @@ async fn measure(mut conn: sqlx::SqliteConnection, counts: &[(&'static str, i64)
     let shape = Shape {
         side,
         accounts,
-        entries: count(counts, "journal_entry").max(1),
-        items: count(counts, "open_item").max(1),
+        entries: rows_in(counts, "journal_entry").max(1),
+        items: rows_in(counts, "open_item").max(1),
     };
     let journal = shape.fill(&mut conn, &["journal_entry", "posting"], counts).await?;
     let started = Instant::now();
@@ -169,7 +171,7 @@ async fn measure(mut conn: sqlx::SqliteConnection, counts: &[(&'static str, i64)
         .await?;
     let balances_time = started.elapsed();
     anyhow::ensure!(
-        balances.len() as i64 == accounts.min(count(counts, "posting")),
+        balances.len() as i64 == accounts.min(rows_in(counts, "posting")),
         "the floor's balances missed accounts"
     );
     let documents = shape
@@ -180,7 +182,7 @@ async fn measure(mut conn: sqlx::SqliteConnection, counts: &[(&'static str, i64)
         .await?
         .try_get(0)?;
     anyhow::ensure!(
-        written == count(counts, "posting") + count(counts, "allocation"),
+        written == rows_in(counts, "posting") + rows_in(counts, "allocation"),
         "the floor wrote {written} rows, not Settle's count"
     );
     conn.close().await?;
@@ -207,11 +209,12 @@ impl Shape {
         let mut tx = conn.begin().await?;
         for table in tables {
             let (_, values) = ROWS.iter().find(|(t, _)| t == table).expect("every table has its rows");
-            let rows = count(counts, table);
-            // Whole numbers of ours, written into the text: a statement
-            // binds only the parameters it names, and not every table
-            // names them all.
-            let values = values.replace("$5", &self.entries.to_string()).replace("$6", &self.items.to_string());
+            let rows = rows_in(counts, table);
+            // Whole numbers of ours, written into the text: not every
+            // table's rows name them, and a statement binds only what it names.
+            let values = values
+                .replace("{entries}", &self.entries.to_string())
+                .replace("{items}", &self.items.to_string());
             let sql = format!(
                 "INSERT INTO {table} SELECT {values} FROM \
                  (SELECT hi.i * $1 + lo.i AS n, (hi.i * $1 + lo.i) % $2 + 1 AS a FROM k hi, k lo WHERE hi.i <= $3) WHERE n < $4"

@@ -59,6 +59,12 @@ pub fn last_day(due: Date) -> Date {
     due.checked_add(GRACE_DAYS.days()).unwrap_or(Date::MAX)
 }
 
+/// Whether a promise due on `due` is falling due on `today`: due today or
+/// within its grace days, so a payment is expected now.
+pub fn falling_due(due: Date, today: Date) -> bool {
+    due <= today && last_day(due) >= today
+}
+
 /// The promise's state as of `today`, from the payments received since it
 /// was made (`(received_on, amount_minor)`, reversals as negative amounts).
 pub fn state(amount_minor: i64, made_on: Date, due: Date, payments: &[(Date, i64)], today: Date) -> PromiseState {

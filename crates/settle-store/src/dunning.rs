@@ -689,7 +689,7 @@ impl Store {
                 if due.is_some_and(|d| settle_domain::promises::last_day(d) >= recent) {
                     a.broken_recently = true;
                 }
-            } else if due.is_some_and(|d| d <= today && settle_domain::promises::last_day(d) >= today) {
+            } else if due.is_some_and(|d| settle_domain::promises::falling_due(d, today)) {
                 a.promise_due = true;
             }
         }
