@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use rust_decimal::Decimal;
 
-use crate::money::{Money, MoneyError, RoundingRule};
+use crate::money::{Money, MoneyError, RoundingRule, MAX_AMOUNT_MINOR};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvoiceError {
@@ -27,6 +27,8 @@ pub enum InvoiceError {
     Amount { line: usize, source: MoneyError },
     #[error("the invoice total must be greater than zero")]
     NonPositiveTotal,
+    #[error("the invoice total of {total_minor} minor units is more than the largest amount Settle takes ({max_minor} minor units)")]
+    TotalTooLarge { total_minor: i64, max_minor: i64 },
     #[error("due date {due} is before issue date {issue}")]
     DueBeforeIssue { issue: Date, due: Date },
     #[error("payment terms {0:?} not understood: use due-on-receipt, netN (like net30) or a date YYYY-MM-DD")]
@@ -199,6 +201,7 @@ pub fn price_lines(lines: Vec<LineInput>) -> Result<(Vec<PricedLine>, InvoiceTot
         let amount = input
             .unit_price
             .mul_decimal(input.quantity, RoundingRule::HalfAwayFromZero)
+            .and_then(Money::within_limit)
             .map_err(|source| InvoiceError::Amount { line, source })?;
         let tax = amount
             .mul_decimal(input.tax_rate_percent / hundred, RoundingRule::HalfAwayFromZero)
@@ -225,6 +228,12 @@ pub fn price_lines(lines: Vec<LineInput>) -> Result<(Vec<PricedLine>, InvoiceTot
     })?;
     if totals.total_minor <= 0 {
         return Err(InvoiceError::NonPositiveTotal);
+    }
+    if totals.total_minor > MAX_AMOUNT_MINOR {
+        return Err(InvoiceError::TotalTooLarge {
+            total_minor: totals.total_minor,
+            max_minor: MAX_AMOUNT_MINOR,
+        });
     }
     Ok((priced, totals))
 }

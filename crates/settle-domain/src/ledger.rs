@@ -8,7 +8,7 @@
 
 use jiff::civil::Date;
 
-use crate::money::Currency;
+use crate::money::{Currency, MAX_AMOUNT_MINOR};
 
 /// The general-ledger accounts every organisation gets. Codes are stable:
 /// they are what the journal stores and what exports name.
@@ -307,6 +307,8 @@ pub enum LedgerError {
     ZeroPosting,
     #[error("posting amounts overflow")]
     Overflow,
+    #[error("a posting of {amount_minor} minor units is more than the largest amount Settle takes ({max} minor units)")]
+    AmountTooLarge { amount_minor: i64, max: i64 },
 }
 
 /// A balanced set of postings in one currency on one effective date.
@@ -335,6 +337,12 @@ impl JournalEntry {
         }
         let mut sum: i64 = 0;
         for posting in &postings {
+            if posting.amount_minor.unsigned_abs() > MAX_AMOUNT_MINOR.unsigned_abs() {
+                return Err(LedgerError::AmountTooLarge {
+                    amount_minor: posting.amount_minor,
+                    max: MAX_AMOUNT_MINOR,
+                });
+            }
             sum = sum.checked_add(posting.amount_minor).ok_or(LedgerError::Overflow)?;
         }
         if sum != 0 {
@@ -382,6 +390,22 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, LedgerError::Unbalanced { sum_minor: 1 });
+    }
+
+    #[test]
+    fn refuses_a_posting_past_the_largest_amount() {
+        let entry = |minor: i64| {
+            JournalEntry::new(
+                EntryKind::Payment,
+                date(2026, 1, 1),
+                Currency::USD,
+                "",
+                vec![Posting::debit(GlAccount::Cash, minor), Posting::credit(GlAccount::UnappliedCash, minor)],
+            )
+        };
+        assert!(entry(MAX_AMOUNT_MINOR).is_ok());
+        assert!(matches!(entry(MAX_AMOUNT_MINOR + 1), Err(LedgerError::AmountTooLarge { .. })));
+        assert!(matches!(entry(i64::MAX), Err(LedgerError::AmountTooLarge { .. })));
     }
 
     #[test]

@@ -10,6 +10,19 @@ use std::str::FromStr;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+/// The largest amount, in minor units either way, that enters the books in
+/// one value: 99,999,999,999.99 in a two-decimal currency. Every door that
+/// takes money (API, pages, CLI, CSV, X12) parses through [`Money::parse`]
+/// or [`Money::parse_x12`], which refuse more, and a journal entry refuses a
+/// posting past it, so no single value can carry the books near `i64`'s end.
+pub const MAX_AMOUNT_MINOR: i64 = 9_999_999_999_999;
+
+/// The largest balance or credit one account may carry, in minor units:
+/// a hundred maximum amounts. The store refuses a write that would take an
+/// account past it, naming the account, so sums over an account never
+/// overflow.
+pub const MAX_ACCOUNT_BALANCE_MINOR: i64 = 100 * MAX_AMOUNT_MINOR;
+
 /// Why an amount or a currency was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -24,8 +37,8 @@ pub enum MoneyError {
         currency: Currency,
         exponent: u8,
     },
-    #[error("{text:?} is too large to hold")]
-    TooLarge { text: String },
+    #[error("{text:?} is more than the largest amount Settle takes, {max} (9,999,999,999,999 minor units)")]
+    TooLarge { text: String, max: String },
     #[error("amounts in {left} and {right} cannot be combined")]
     CurrencyMismatch { left: Currency, right: Currency },
     #[error("arithmetic overflow")]
@@ -294,31 +307,50 @@ impl Money {
         self.amount_minor < 0
     }
 
-    /// Parses a decimal string such as "1234.50", "-0.01" or "12" in `currency`.
-    /// Refuses thousands separators, exponents, and more decimals than the
-    /// currency has.
+    /// Parses an amount exactly as the API's schema writes it:
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, with no more decimals than the currency
+    /// has, and at most [`MAX_AMOUNT_MINOR`] minor units either way. No
+    /// whitespace, plus sign, leading zeros, bare point (`5.`, `.5`),
+    /// thousands separators or exponents: what a person or a program sends
+    /// is either exactly an amount or refused, naming why.
     pub fn parse(text: &str, currency: Currency) -> Result<Money, MoneyError> {
         let malformed = || MoneyError::Malformed { text: text.to_string() };
-        let trimmed = text.trim();
-        let (negative, unsigned) = match trimmed.as_bytes().first() {
-            Some(b'-') => (true, &trimmed[1..]),
-            Some(b'+') => (false, &trimmed[1..]),
-            _ => (false, trimmed),
-        };
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
         let (whole, fraction) = match unsigned.split_once('.') {
             Some((w, f)) => (w, Some(f)),
             None => (unsigned, None),
         };
-        if whole.is_empty() && fraction.is_none_or(str::is_empty) {
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || (whole.len() > 1 && whole.starts_with('0')) || fraction.is_some_and(|f| !digits(f)) {
             return Err(malformed());
         }
-        if !whole.bytes().all(|b| b.is_ascii_digit()) {
+        Money::from_parts(text, text.starts_with('-'), whole, fraction.unwrap_or(""), currency)
+    }
+
+    /// Parses an X12 decimal (data element type R): an optional sign, digits
+    /// with an optional point anywhere (`.5`, `5.`, `007.50` are all valid
+    /// X12), within the same limit as [`Money::parse`].
+    pub fn parse_x12(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let malformed = || MoneyError::Malformed { text: text.to_string() };
+        let (negative, unsigned) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            _ => (false, text),
+        };
+        let (whole, fraction) = match unsigned.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (unsigned, ""),
+        };
+        if whole.is_empty() && fraction.is_empty() {
             return Err(malformed());
         }
-        let fraction = fraction.unwrap_or("");
-        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(malformed());
         }
+        Money::from_parts(text, negative, whole, fraction, currency)
+    }
+
+    /// The checked amount of already split digits.
+    fn from_parts(text: &str, negative: bool, whole: &str, fraction: &str, currency: Currency) -> Result<Money, MoneyError> {
         let exponent = currency.exponent as usize;
         if fraction.len() > exponent {
             return Err(MoneyError::TooManyDecimals {
@@ -328,7 +360,10 @@ impl Money {
                 exponent: currency.exponent,
             });
         }
-        let too_large = || MoneyError::TooLarge { text: text.to_string() };
+        let too_large = || MoneyError::TooLarge {
+            text: text.to_string(),
+            max: format_minor(MAX_AMOUNT_MINOR, currency.exponent),
+        };
         let mut minor: i64 = 0;
         for b in whole.bytes().chain(fraction.bytes()) {
             minor = minor.checked_mul(10).and_then(|m| m.checked_add(i64::from(b - b'0'))).ok_or_else(too_large)?;
@@ -336,10 +371,24 @@ impl Money {
         for _ in fraction.len()..exponent {
             minor = minor.checked_mul(10).ok_or_else(too_large)?;
         }
+        if minor > MAX_AMOUNT_MINOR {
+            return Err(too_large());
+        }
         Ok(Money {
             amount_minor: if negative { -minor } else { minor },
             currency,
         })
+    }
+
+    /// This amount if it is within [`MAX_AMOUNT_MINOR`] either way.
+    pub fn within_limit(self) -> Result<Money, MoneyError> {
+        if self.amount_minor.unsigned_abs() > MAX_AMOUNT_MINOR.unsigned_abs() {
+            return Err(MoneyError::TooLarge {
+                text: self.to_decimal_string(),
+                max: format_minor(MAX_AMOUNT_MINOR, self.currency.exponent),
+            });
+        }
+        Ok(self)
     }
 
     /// The amount as a plain decimal string with the currency's decimals,
@@ -508,8 +557,9 @@ mod tests {
         assert_eq!(usd("1234.50").unwrap().amount_minor(), 123_450);
         assert_eq!(usd("-0.01").unwrap().amount_minor(), -1);
         assert_eq!(usd("12").unwrap().amount_minor(), 1200);
-        assert_eq!(usd(".5").unwrap().amount_minor(), 50);
         assert_eq!(usd("0.5").unwrap().to_decimal_string(), "0.50");
+        assert_eq!(Money::parse_x12(".5", Currency::USD).unwrap().amount_minor(), 50);
+        assert_eq!(Money::parse_x12("007.", Currency::USD).unwrap().amount_minor(), 700);
         assert_eq!(Money::from_minor(-1, Currency::USD).to_decimal_string(), "-0.01");
         let jpy = Currency::from_code("jpy").unwrap();
         assert_eq!(Money::parse("1500", jpy).unwrap().to_decimal_string(), "1500");
@@ -524,10 +574,23 @@ mod tests {
             Money::parse("1.5", Currency::from_code("JPY").unwrap()),
             Err(MoneyError::TooManyDecimals { .. })
         ));
-        for bad in ["", "-", ".", "1,000.00", "1e5", "12.3.4", "abc", "--1", " 1 2"] {
+        for bad in ["", "-", ".", "1,000.00", "1e5", "12.3.4", "abc", "--1", " 1 2", "+5.00", " 5.00", "5.00 ", "5.", ".5", "00005.00", "-.5", "0x10"] {
             assert!(matches!(usd(bad), Err(MoneyError::Malformed { .. })), "{bad:?} should be malformed");
         }
         assert!(matches!(usd("99999999999999999999"), Err(MoneyError::TooLarge { .. })));
+        assert!(matches!(Money::parse_x12("99999999999999999999", Currency::USD), Err(MoneyError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn the_largest_amount_and_one_cent_more() {
+        assert_eq!(usd("99999999999.99").unwrap().amount_minor(), MAX_AMOUNT_MINOR);
+        assert_eq!(usd("-99999999999.99").unwrap().amount_minor(), -MAX_AMOUNT_MINOR);
+        let err = usd("100000000000.00").unwrap_err();
+        assert!(matches!(err, MoneyError::TooLarge { .. }));
+        assert!(err.to_string().contains("99999999999.99"), "{err}");
+        assert!(matches!(usd("92233720368547758.07"), Err(MoneyError::TooLarge { .. })));
+        assert!(Money::from_minor(MAX_AMOUNT_MINOR + 1, Currency::USD).within_limit().is_err());
+        assert!(Money::from_minor(-MAX_AMOUNT_MINOR, Currency::USD).within_limit().is_ok());
         assert!(matches!(Currency::from_code("XYZ"), Err(MoneyError::UnknownCurrency { .. })));
     }
 
@@ -564,7 +627,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn format_then_parse_round_trips(minor in any::<i64>().prop_filter("not MIN", |m| *m != i64::MIN), exp in proptest::sample::select(vec![0u8, 2, 3, 4])) {
+        fn format_then_parse_round_trips(minor in -MAX_AMOUNT_MINOR..=MAX_AMOUNT_MINOR, exp in proptest::sample::select(vec![0u8, 2, 3, 4])) {
             let currency = CURRENCIES.iter().find(|(_, e)| *e == exp).map(|(c, _)| Currency::from_code(c).unwrap()).unwrap();
             let money = Money::from_minor(minor, currency);
             prop_assert_eq!(Money::parse(&money.to_decimal_string(), currency).unwrap(), money);

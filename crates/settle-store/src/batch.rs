@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 
 use settle_domain::ledger::JournalEntry;
+use settle_domain::money::MAX_ACCOUNT_BALANCE_MINOR;
 use settle_domain::Date;
 use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, Arguments};
+use sqlx::{AnyConnection, Arguments, Row};
 
 use crate::{Result, StoreError};
 
@@ -230,20 +231,34 @@ impl Batch {
         if let Some(index) = self.new_accounts.get(&account_id) {
             let row = &mut self.rows.get_mut("account").expect("indexed rows exist")[*index];
             if let V::I(balance) = &mut row[9] {
-                *balance += balance_delta_minor;
+                *balance = balance.saturating_add(balance_delta_minor);
             }
             if let V::I(credit) = &mut row[10] {
-                *credit += credit_delta_minor;
+                *credit = credit.saturating_add(credit_delta_minor);
             }
             return;
         }
         let entry = self.account_deltas.entry(account_id).or_default();
-        entry.0 += balance_delta_minor;
-        entry.1 += credit_delta_minor;
+        entry.0 = entry.0.saturating_add(balance_delta_minor);
+        entry.1 = entry.1.saturating_add(credit_delta_minor);
     }
 
     /// Writes everything in the open transaction `conn`.
     pub async fn flush(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        if let Some(rows) = self.rows.get("account") {
+            for row in rows {
+                if let (V::I(id), V::I(balance), V::I(credit)) = (&row[1], &row[9], &row[10]) {
+                    check_account_limit(conn, org_id, *id, *balance, *credit).await?;
+                }
+            }
+        }
+        for (account_id, (balance_delta, credit_delta)) in &self.account_deltas {
+            // A delta this large cannot fit however the account stands now;
+            // refusing it here also keeps the SQL below from overflowing.
+            if balance_delta.unsigned_abs() > 2 * MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs() || credit_delta.unsigned_abs() > 2 * MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs() {
+                check_account_limit(conn, org_id, *account_id, *balance_delta, *credit_delta).await?;
+            }
+        }
         for table in ORDER {
             let Some(rows) = self.rows.remove(table.name) else { continue };
             insert_rows(conn, table, rows).await?;
@@ -275,13 +290,31 @@ impl Batch {
             .into_iter()
             .map(|(account_id, (balance_delta, credit_delta))| vec![account_id, balance_delta, credit_delta])
             .collect();
-        update_from_values(conn, org_id, &accounts, |values| {
+        let limit = MAX_ACCOUNT_BALANCE_MINOR;
+        let updated = update_from_values(conn, org_id, &accounts, |values| {
             format!(
                 "UPDATE account SET balance_minor = account.balance_minor + v.column2, credit_minor = account.credit_minor + v.column3 \
-                 FROM (VALUES {values}) AS v WHERE account.org_id = $1 AND account.account_id = v.column1 AND account.credit_minor + v.column3 >= 0"
+                 FROM (VALUES {values}) AS v WHERE account.org_id = $1 AND account.account_id = v.column1 AND account.credit_minor + v.column3 >= 0 \
+                 AND account.credit_minor + v.column3 <= {limit} AND account.balance_minor + v.column2 BETWEEN -{limit} AND {limit}"
             )
         })
-        .await?;
+        .await;
+        if let Err(StoreError::Contention) = updated {
+            // Say so when the guard refused a row for the limit, not a race.
+            for row in &accounts {
+                let now = sqlx::query("SELECT balance_minor, credit_minor FROM account WHERE org_id = $1 AND account_id = $2")
+                    .bind(org_id)
+                    .bind(row[0])
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(now) = now {
+                    let balance: i64 = now.try_get(0)?;
+                    let credit: i64 = now.try_get(1)?;
+                    check_account_limit(conn, org_id, row[0], balance.saturating_add(row[1]), credit.saturating_add(row[2])).await?;
+                }
+            }
+        }
+        updated?;
         for (invoice_id, status, void_entry) in std::mem::take(&mut self.invoice_updates) {
             sqlx::query("UPDATE invoice SET status = $3, void_entry_id = COALESCE($4, void_entry_id) WHERE org_id = $1 AND invoice_id = $2")
                 .bind(org_id)
@@ -305,6 +338,29 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+/// Refuses an account's balance or credit past [`MAX_ACCOUNT_BALANCE_MINOR`],
+/// naming the account.
+async fn check_account_limit(conn: &mut AnyConnection, org_id: i64, account_id: i64, balance_minor: i64, credit_minor: i64) -> Result<()> {
+    let limit = MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs();
+    if balance_minor.unsigned_abs() <= limit && credit_minor.unsigned_abs() <= limit {
+        return Ok(());
+    }
+    let number: Option<String> = sqlx::query_scalar("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let what = if balance_minor.unsigned_abs() > limit { "balance" } else { "credit" };
+    Err(StoreError::invalid(
+        "amount",
+        format!(
+            "this would take account {}'s {what} past the largest an account may carry ({} minor units); nothing was written",
+            number.unwrap_or_else(|| format!("#{account_id}")),
+            MAX_ACCOUNT_BALANCE_MINOR
+        ),
+    ))
 }
 
 /// Runs `statement(values)` over `rows` in chunks, where `values` is the

@@ -33,7 +33,7 @@ pub struct OrgSettings {
     #[schema(example = "30,60,90,120")]
     pub aging_buckets: String,
     /// Write-offs above this amount wait for a coordinator's approval.
-    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,4})?$", example = "100.00")]
+    #[schema(pattern = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "100.00")]
     pub writeoff_approval_limit: String,
     pub currency: String,
     /// The id this organisation sends X12 under (ISA06, GS02, 1000A);
@@ -52,7 +52,7 @@ pub struct SettingsUpdate {
     pub default_terms: String,
     #[schema(example = "30,60,90,120")]
     pub aging_buckets: String,
-    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,4})?$", example = "100.00")]
+    #[schema(pattern = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "100.00")]
     pub writeoff_approval_limit: String,
     /// Left out: unchanged.
     #[serde(default)]

@@ -223,7 +223,7 @@ pub struct NewInvoiceLine {
     #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,4})?$", example = "1")]
     pub quantity: String,
     /// A decimal amount in the account's currency, such as "125.00".
-    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "125.00")]
+    #[schema(pattern = r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "125.00")]
     pub unit_price: String,
     /// A percentage such as "8.25"; "0" for none.
     #[serde(default = "no_tax")]
@@ -277,7 +277,7 @@ pub struct ApplyTo {
 pub struct NewPayment {
     #[schema(example = "P-000001")]
     pub account_number: String,
-    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "25.00")]
+    #[schema(pattern = r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "25.00")]
     pub amount: String,
     /// cash, check, card, ach, eft or other.
     #[schema(example = "check")]
@@ -332,7 +332,7 @@ pub struct NewAdjustment {
     pub reference: String,
     #[schema(example = "courtesy_discount")]
     pub reason: String,
-    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "5.00")]
+    #[schema(pattern = r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "5.00")]
     pub amount: String,
     pub date: Date,
     #[serde(default)]
@@ -352,7 +352,7 @@ pub struct AdjustmentPosted {
 pub struct NewCreditNote {
     #[schema(example = "P-000001")]
     pub account_number: String,
-    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "10.00")]
+    #[schema(pattern = r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "10.00")]
     pub amount: String,
     pub date: Date,
     #[serde(default)]
@@ -394,7 +394,7 @@ pub struct CreditApplied {
 pub struct NewRefund {
     #[schema(example = "P-000001")]
     pub account_number: String,
-    #[schema(pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", example = "5.00")]
+    #[schema(pattern = r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "5.00")]
     pub amount: String,
     #[schema(example = "check")]
     pub method: String,

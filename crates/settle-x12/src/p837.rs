@@ -667,7 +667,7 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
                 current = Some(ClaimIn {
                     segment_number: s.number,
                     claim_number: s.value(1).to_string(),
-                    total: s.value(2).to_string(),
+                    total: canonical_decimal(s.value(2)),
                     place_of_service: s.component(5, 1).to_string(),
                     frequency: s.component(5, 3).to_string(),
                     billing: billing.clone(),
@@ -719,7 +719,7 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
                     line.qualifier = s.component(1, 1).to_string();
                     line.procedure = s.component(1, 2).to_string();
                     line.modifiers = (3..=6).map(|k| s.component(1, k).to_string()).filter(|m| !m.is_empty()).collect();
-                    line.charge = s.value(2).to_string();
+                    line.charge = canonical_decimal(s.value(2));
                     line.units = s.value(4).to_string();
                     line.place_of_service = s.value(5).to_string();
                     line.pointers = (1..=4).map(|k| s.component(7, k).to_string()).filter(|p| !p.is_empty()).collect();
@@ -743,9 +743,41 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
     finish(current.take(), claims);
 }
 
+/// An X12 decimal (type R: `.5`, `5.`, `007.50` are all valid) in the one
+/// form the rest of Settle parses (`0.5`, `5`, `7.50`); anything that is not
+/// a decimal is kept as it was, so the parse that follows names it.
+pub fn canonical_decimal(text: &str) -> String {
+    let text = text.trim();
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let is_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !is_digits(whole) || !is_digits(fraction) {
+        return text.to_string();
+    }
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x12_decimals_take_one_form() {
+        assert_eq!(canonical_decimal(".5"), "0.5");
+        assert_eq!(canonical_decimal("5."), "5");
+        assert_eq!(canonical_decimal("007.50"), "7.50");
+        assert_eq!(canonical_decimal("-0.25"), "-0.25");
+        assert_eq!(canonical_decimal("12A"), "12A");
+    }
     use settle_domain::money::Currency;
 
     fn sample_submission() -> Submission {

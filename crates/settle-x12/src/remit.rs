@@ -147,7 +147,7 @@ impl Amounts {
         if text.is_empty() {
             return Money::zero(self.currency);
         }
-        Money::parse(text, self.currency).unwrap_or_else(|e| {
+        Money::parse_x12(text, self.currency).unwrap_or_else(|e| {
             problems.push(problem(s, Some(n), format!("{what} {text:?} is not an amount: {e}")));
             Money::zero(self.currency)
         })
@@ -158,8 +158,10 @@ impl Amounts {
     }
 }
 
+/// The total of `items`; each is within the money limit, and a total past
+/// `i64` (millions of maximum amounts) saturates, so balancing reports it.
 fn sum(items: impl Iterator<Item = Money>, currency: Currency) -> Money {
-    let minor: i64 = items.map(|m| m.amount_minor()).sum();
+    let minor = items.fold(0i64, |total, m| total.saturating_add(m.amount_minor()));
     Money::from_minor(minor, currency)
 }
 

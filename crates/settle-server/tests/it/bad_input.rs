@@ -50,6 +50,23 @@ async fn bad_requests_are_problems_that_change_nothing() {
             ),
             ("not a number", with("amount", json!("ten")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
             (
+                "i64::MAX minor units",
+                with("amount", json!("92233720368547758.07")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("amount"),
+            ),
+            (
+                "the maximum plus one cent",
+                with("amount", json!("100000000000.00")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("amount"),
+            ),
+            ("a plus sign", with("amount", json!("+5.00")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            ("a leading space", with("amount", json!(" 5.00")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            ("a bare point", with("amount", json!("5.")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            ("no whole part", with("amount", json!(".5")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            ("leading zeros", with("amount", json!("00005.00")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            (
                 "bad date",
                 with("received_on", json!("2026-02-30")),
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -10,6 +10,7 @@ mod concurrency;
 mod contacts;
 mod denials;
 mod dunning;
+mod limits;
 mod properties;
 mod remit_suspense;
 mod statements;
