@@ -92,8 +92,17 @@ pub enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Recompute the hash chain; name every row edited, inserted or deleted; exit 1 if any.
-    Verify,
+    /// Recompute the trail's and the journal's hash chains; name every row or entry edited, inserted or
+    /// deleted, a missing head or an emptied trail; exit 1 if any.
+    Verify {
+        /// Also check the books still extend an anchor (`settle audit anchor`) or an earlier
+        /// `settle audit export` kept elsewhere: the defence against a rewrite of the whole chain.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
+    },
+    /// Print the heads of the trail and the journal as JSON, to keep where the database's owner cannot
+    /// write (another machine, a ticket, a notary); `audit verify --against` checks it later.
+    Anchor,
     /// Write the trail as JSON lines (one row each, with its hashes).
     Export {
         /// Write here instead of standard output.
@@ -208,11 +217,24 @@ pub async fn token(store: &Store, org: &Organisation, command: TokenCommand) -> 
 
 pub async fn audit(store: &Store, org: &Organisation, command: AuditCommand) -> Result<ExitCode> {
     match command {
-        AuditCommand::Verify => {
-            let (checked, findings) = store.audit_verify(org).await?;
-            println!("Checked {checked} audit rows of {}.", org.slug);
+        AuditCommand::Anchor => {
+            let anchor = store.audit_anchor(org).await?;
+            println!("{}", serde_json::to_string_pretty(&anchor)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify { against } => {
+            let (checked, mut findings) = store.audit_verify(org).await?;
+            println!("Checked {checked} audit rows and the journal's chain of {}.", org.slug);
+            if let Some(path) = &against {
+                let kept = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let against_findings = store.audit_verify_against(org, &kept).await?;
+                if against_findings.is_empty() {
+                    println!("The books extend what {} kept.", path.display());
+                }
+                findings.extend(against_findings);
+            }
             if findings.is_empty() {
-                println!("OK: the hash chain vouches for every row.");
+                println!("OK: the hash chains vouch for every audit row and every journal entry.");
                 return Ok(ExitCode::SUCCESS);
             }
             for f in &findings {

@@ -574,11 +574,16 @@ mod tests {
             Money::parse("1.5", Currency::from_code("JPY").unwrap()),
             Err(MoneyError::TooManyDecimals { .. })
         ));
-        for bad in ["", "-", ".", "1,000.00", "1e5", "12.3.4", "abc", "--1", " 1 2", "+5.00", " 5.00", "5.00 ", "5.", ".5", "00005.00", "-.5", "0x10"] {
+        for bad in [
+            "", "-", ".", "1,000.00", "1e5", "12.3.4", "abc", "--1", " 1 2", "+5.00", " 5.00", "5.00 ", "5.", ".5", "00005.00", "-.5", "0x10",
+        ] {
             assert!(matches!(usd(bad), Err(MoneyError::Malformed { .. })), "{bad:?} should be malformed");
         }
         assert!(matches!(usd("99999999999999999999"), Err(MoneyError::TooLarge { .. })));
-        assert!(matches!(Money::parse_x12("99999999999999999999", Currency::USD), Err(MoneyError::TooLarge { .. })));
+        assert!(matches!(
+            Money::parse_x12("99999999999999999999", Currency::USD),
+            Err(MoneyError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn current_actor() -> Actor {
 }
 
 /// One row of the trail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
@@ -276,7 +276,153 @@ pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Su
     Ok(Some(state))
 }
 
+/// What `settle audit anchor` prints: the heads of the trail and of the
+/// journal at one moment, to keep somewhere the database's owner cannot
+/// write. `audit verify --against` checks the books still extend it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Anchor {
+    pub organisation: String,
+    pub at: String,
+    pub audit_seq: i64,
+    pub audit_hash: String,
+    pub journal: crate::chain::JournalHead,
+}
+
 impl Store {
+    /// The journal's chain recomputed and compared with its head.
+    async fn journal_findings(&self, org: &Organisation) -> Result<Vec<AuditFinding>> {
+        let mut findings = Vec::new();
+        let walked = crate::chain::walk(&self.pool, org.org_id, None, |_| {}).await?;
+        let head = crate::chain::head(&mut *self.pool.acquire().await?, "", org.org_id).await?;
+        match head {
+            None => findings.push(AuditFinding {
+                seq: 0,
+                problem: "the journal's chain head is missing: it was deleted around Settle".into(),
+            }),
+            Some(head) if head != walked => findings.push(AuditFinding {
+                seq: 0,
+                problem: format!(
+                    "the journal does not match its chain: the head covers {} entries up to entry {}, the journal now has {} up to entry {} \
+                     {}(an entry or posting was inserted, changed or deleted around Settle)",
+                    head.entries,
+                    head.last_entry_id,
+                    walked.entries,
+                    walked.last_entry_id,
+                    if head.entries == walked.entries { "with other contents " } else { "" }
+                ),
+            }),
+            Some(_) => {}
+        }
+        let orphans: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM posting p WHERE p.org_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM journal_entry e WHERE e.org_id = p.org_id AND e.entry_id = p.entry_id)",
+        )
+        .bind(org.org_id)
+        .fetch_one(&self.pool)
+        .await?;
+        if orphans > 0 {
+            findings.push(AuditFinding {
+                seq: 0,
+                problem: format!("{orphans} posting(s) belong to no journal entry: inserted around Settle"),
+            });
+        }
+        Ok(findings)
+    }
+
+    /// The heads of the trail and the journal now, for `settle audit anchor`.
+    pub async fn audit_anchor(&self, org: &Organisation) -> Result<Anchor> {
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the trail's head is missing; run `settle audit verify`".into()))?;
+        let journal = crate::chain::head(&mut conn, "", org.org_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the journal's chain head is missing; run `settle audit verify`".into()))?;
+        Ok(Anchor {
+            organisation: org.slug.clone(),
+            at: now_text(),
+            audit_seq: row.try_get(0)?,
+            audit_hash: row.try_get(1)?,
+            journal,
+        })
+    }
+
+    /// Checks the books against an anchor or an earlier `audit export`
+    /// (JSON lines): every row kept elsewhere must still be in the trail
+    /// unchanged, and the journal's first entries must still hash to the
+    /// anchor's head. Names each difference; empty: the books extend it.
+    pub async fn audit_verify_against(&self, org: &Organisation, kept: &str) -> Result<Vec<AuditFinding>> {
+        let mut findings = Vec::new();
+        let trimmed = kept.trim_start();
+        let mut rows: Vec<AuditRow> = Vec::new();
+        let mut anchor: Option<Anchor> = None;
+        if trimmed.starts_with('{') && trimmed.contains("\"audit_seq\"") {
+            anchor = Some(serde_json::from_str(trimmed).map_err(|e| StoreError::invalid("against", format!("not an anchor: {e}")))?);
+        } else {
+            for (n, line) in kept.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let row: AuditRow = serde_json::from_str(line)
+                    .map_err(|e| StoreError::invalid("against", format!("line {}: not an audit row from `settle audit export`: {e}", n + 1)))?;
+                rows.push(row);
+            }
+        }
+        if let Some(anchor) = &anchor {
+            if anchor.organisation != org.slug {
+                return Err(StoreError::invalid(
+                    "against",
+                    format!("the anchor is of organisation {:?}, not {:?}", anchor.organisation, org.slug),
+                ));
+            }
+            if anchor.audit_seq > 0 {
+                let now = self.audit_page(org, anchor.audit_seq - 1, 1).await?;
+                match now.first() {
+                    Some(row) if row.seq == anchor.audit_seq && row.hash == anchor.audit_hash => {}
+                    Some(row) if row.seq == anchor.audit_seq => findings.push(AuditFinding {
+                        seq: row.seq,
+                        problem: format!("row {} no longer has the hash the anchor kept: the trail was rewritten", row.seq),
+                    }),
+                    _ => findings.push(AuditFinding {
+                        seq: anchor.audit_seq,
+                        problem: format!("row {} that the anchor kept is gone: the trail was cut back or rewritten", anchor.audit_seq),
+                    }),
+                }
+            }
+            let limit = anchor.journal.entries.max(0);
+            let walked = crate::chain::walk(&self.pool, org.org_id, Some(limit), |_| {}).await?;
+            if walked != anchor.journal {
+                findings.push(AuditFinding {
+                    seq: 0,
+                    problem: format!(
+                        "the journal's first {} entries no longer hash to the anchor's head (up to entry {}): the journal was rewritten",
+                        anchor.journal.entries, anchor.journal.last_entry_id
+                    ),
+                });
+            }
+        }
+        for kept_row in &rows {
+            let now = self.audit_page(org, kept_row.seq - 1, 1).await?;
+            match now.first() {
+                Some(row) if row.seq == kept_row.seq && row == kept_row => {}
+                Some(row) if row.seq == kept_row.seq => findings.push(AuditFinding {
+                    seq: row.seq,
+                    problem: format!("row {} differs from the kept copy: the trail was rewritten", row.seq),
+                }),
+                _ => findings.push(AuditFinding {
+                    seq: kept_row.seq,
+                    problem: format!("row {} of the kept copy is gone from the trail", kept_row.seq),
+                }),
+            }
+            if findings.len() >= 1000 {
+                break;
+            }
+        }
+        if anchor.is_none() && rows.is_empty() {
+            return Err(StoreError::invalid("against", "the file holds neither an anchor nor audit rows"));
+        }
+        Ok(findings)
+    }
+
     /// Appends one row in a transaction of its own: reads of people's
     /// records, logins, and other events with no ledger write.
     pub async fn audit_event(&self, org_id: i64, action: &str, record: &str, detail: Option<&Value>) -> Result<()> {
@@ -360,19 +506,38 @@ impl Store {
             .bind(org.org_id)
             .fetch_optional(&self.pool)
             .await?;
-        if let Some(head) = head {
-            let head_seq: i64 = head.try_get(0)?;
-            let head_hash: String = head.try_get(1)?;
-            if head_seq != expected_seq - 1 || head_hash != prev_hash {
-                findings.push(AuditFinding {
-                    seq: head_seq,
-                    problem: format!(
-                        "the chain's head is row {head_seq} but the last row found is {}: rows at the end were deleted or inserted",
-                        expected_seq - 1
-                    ),
-                });
+        match head {
+            Some(head) => {
+                let head_seq: i64 = head.try_get(0)?;
+                let head_hash: String = head.try_get(1)?;
+                if head_seq != expected_seq - 1 || head_hash != prev_hash {
+                    findings.push(AuditFinding {
+                        seq: head_seq,
+                        problem: format!(
+                            "the chain's head is row {head_seq} but the last row found is {}: rows at the end were deleted or inserted",
+                            expected_seq - 1
+                        ),
+                    });
+                }
             }
+            None => findings.push(AuditFinding {
+                seq: 0,
+                problem: "the trail's head is missing: it was deleted around Settle, so rows deleted from the end cannot be ruled out".into(),
+            }),
         }
+        // Creating an organisation is its first audited write, so a trail
+        // with no rows beside a journal with entries was emptied.
+        let entries: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_one(&self.pool)
+            .await?;
+        if checked == 0 {
+            findings.push(AuditFinding {
+                seq: 0,
+                problem: format!("the trail is empty beside a journal of {entries} entries: it was emptied"),
+            });
+        }
+        findings.extend(self.journal_findings(org).await?);
         Ok((checked, findings))
     }
 }

@@ -133,6 +133,8 @@ pub struct Batch {
     new_items: std::collections::HashMap<i64, usize>,
     new_accounts: std::collections::HashMap<i64, usize>,
     new_invoices: std::collections::HashMap<i64, usize>,
+    /// Entries added, in order, with their digests for the journal's chain.
+    entry_digests: Vec<(i64, [u8; 32])>,
 }
 
 impl Batch {
@@ -175,6 +177,21 @@ impl Batch {
     pub fn add_entry(&mut self, org_id: i64, entry_id: i64, account_id: Option<i64>, entry: &JournalEntry, created_at: &str) {
         let date = entry.effective_date().to_string();
         let currency = entry.currency().code().to_string();
+        let postings: Vec<crate::chain::PostingFacts<'_>> = entry
+            .postings()
+            .iter()
+            .enumerate()
+            .map(|(line_no, p)| (line_no as i64 + 1, p.gl.code(), p.account_id, p.item_id, p.amount_minor))
+            .collect();
+        let facts = crate::chain::EntryFacts {
+            entry_id,
+            kind: entry.kind().as_str(),
+            effective_date: &date,
+            currency: &currency,
+            account_id,
+            memo: entry.memo(),
+        };
+        self.entry_digests.push((entry_id, crate::chain::entry_digest(org_id, &facts, &postings)));
         self.add(
             &JOURNAL_ENTRY,
             vec![
@@ -255,10 +272,15 @@ impl Batch {
         for (account_id, (balance_delta, credit_delta)) in &self.account_deltas {
             // A delta this large cannot fit however the account stands now;
             // refusing it here also keeps the SQL below from overflowing.
-            if balance_delta.unsigned_abs() > 2 * MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs() || credit_delta.unsigned_abs() > 2 * MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs() {
+            if balance_delta.unsigned_abs() > 2 * MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs()
+                || credit_delta.unsigned_abs() > 2 * MAX_ACCOUNT_BALANCE_MINOR.unsigned_abs()
+            {
                 check_account_limit(conn, org_id, *account_id, *balance_delta, *credit_delta).await?;
             }
         }
+        // The journal's chain moves with the entries, in this transaction.
+        let digests = std::mem::take(&mut self.entry_digests);
+        crate::chain::extend(conn, org_id, &digests).await?;
         for table in ORDER {
             let Some(rows) = self.rows.remove(table.name) else { continue };
             insert_rows(conn, table, rows).await?;

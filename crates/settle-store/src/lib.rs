@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod batch;
 pub mod bulk;
+pub mod chain;
 pub mod claim_ops;
 pub mod claims;
 pub mod collections;
@@ -164,6 +165,7 @@ impl Store {
             payments: None,
         };
         store.migrate().await?;
+        chain::start_unstarted(&store).await?;
         store.payments = Some(group::start(store.clone()));
         Ok(store)
     }

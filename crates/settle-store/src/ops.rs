@@ -895,6 +895,11 @@ impl Store {
             .bind(audit::GENESIS)
             .execute(&mut *conn)
             .await?;
+        sqlx::query("INSERT INTO journal_head (org_id, entries, last_entry_id, hash) VALUES ($1, 0, 0, $2)")
+            .bind(org_id)
+            .bind(audit::GENESIS)
+            .execute(&mut *conn)
+            .await?;
         let created = serde_json::json!({ "slug": slug, "name": name, "currency": currency.code() });
         audit::append(
             conn,

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::access::Role;
 use settle_store::access::{TokenView, UserView};
-use settle_store::audit::{AuditFinding, AuditRow};
+use settle_store::audit::{Anchor, AuditFinding, AuditRow};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{id_cursor, page_size, Page};
@@ -38,7 +38,7 @@ pub async fn audit(State(state): State<AppState>, Auth(p): Auth, Params(q): Para
 pub struct AuditVerdict {
     /// Rows checked.
     pub checked: u64,
-    /// True when the chain vouches for every row.
+    /// True when the chains vouch for every audit row and every journal entry.
     pub intact: bool,
     /// Each row the chain does not vouch for, and why.
     pub findings: Vec<AuditFinding>,
@@ -55,6 +55,16 @@ pub async fn audit_verify(State(state): State<AppState>, Auth(p): Auth) -> ApiRe
         intact: findings.is_empty(),
         findings,
     }))
+}
+
+/// The heads of the audit trail and of the journal's hash chain now: keep it
+/// where the database's owner cannot write, and check the books against it
+/// later with `settle audit verify --against FILE`.
+#[utoipa::path(get, path = "/api/v1/audit/anchor", tag = "admin",
+    responses((status = 200, body = Anchor)),
+    security(("bearer" = ["audit.read"])))]
+pub async fn audit_anchor(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Anchor>> {
+    Ok(Json(state.store.audit_anchor(&p.org).await?))
 }
 
 /// The users of your organisation.

@@ -77,6 +77,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::journal))
         .routes(routes!(admin::audit))
         .routes(routes!(admin::audit_verify))
+        .routes(routes!(admin::audit_anchor))
         .routes(routes!(admin::list_users, admin::add_user))
         .routes(routes!(admin::disable_user))
         .routes(routes!(admin::enable_user))

@@ -62,10 +62,20 @@ async fn bad_requests_are_problems_that_change_nothing() {
                 Some("amount"),
             ),
             ("a plus sign", with("amount", json!("+5.00")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
-            ("a leading space", with("amount", json!(" 5.00")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            (
+                "a leading space",
+                with("amount", json!(" 5.00")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("amount"),
+            ),
             ("a bare point", with("amount", json!("5.")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
             ("no whole part", with("amount", json!(".5")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
-            ("leading zeros", with("amount", json!("00005.00")), StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            (
+                "leading zeros",
+                with("amount", json!("00005.00")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("amount"),
+            ),
             (
                 "bad date",
                 with("received_on", json!("2026-02-30")),

@@ -194,3 +194,152 @@ async fn users_tokens_sessions_and_lockout() {
         assert!(store.audit_verify(&org).await.unwrap().1.is_empty(), "{name}");
     }
 }
+
+/// Drops every protecting trigger, as someone with the database's owner
+/// rights could, before tampering.
+async fn drop_all_triggers(store: &Store) {
+    let drops: &[&str] = match store.backend() {
+        Backend::Sqlite => &[
+            "DROP TRIGGER IF EXISTS audit_log_no_update",
+            "DROP TRIGGER IF EXISTS audit_log_no_delete",
+            "DROP TRIGGER IF EXISTS audit_head_no_delete",
+            "DROP TRIGGER IF EXISTS audit_head_forward",
+            "DROP TRIGGER IF EXISTS journal_head_no_delete",
+            "DROP TRIGGER IF EXISTS journal_head_forward",
+            "DROP TRIGGER IF EXISTS journal_entry_no_delete",
+            "DROP TRIGGER IF EXISTS posting_no_delete",
+        ],
+        Backend::Postgres => &[
+            "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+            "DROP TRIGGER IF EXISTS audit_head_forward ON audit_head",
+            "DROP TRIGGER IF EXISTS journal_head_forward ON journal_head",
+            "DROP TRIGGER IF EXISTS journal_entry_append_only ON journal_entry",
+            "DROP TRIGGER IF EXISTS posting_append_only ON posting",
+            "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+            "DROP TRIGGER IF EXISTS audit_head_no_truncate ON audit_head",
+        ],
+    };
+    for drop in drops {
+        sqlx::query(drop).execute(store.pool()).await.unwrap();
+    }
+}
+
+async fn raw(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(store.pool()).await.map(|_| ())
+}
+
+async fn findings(store: &Store, org: &Organisation) -> Vec<String> {
+    store.audit_verify(org).await.unwrap().1.into_iter().map(|f| f.problem).collect()
+}
+
+#[tokio::test]
+async fn a_forged_journal_entry_is_named_by_audit_verify() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("acme", "Acme Supply", "USD").await.unwrap();
+        account(store, &org, "C-1").await;
+        pay(store, &org, "C-1", "25.00").await;
+        assert!(findings(store, &org).await.is_empty(), "{name}");
+        let o = org.org_id;
+        // A whole balanced entry, cash to bad debt 2,500.00: `verify` sees
+        // nothing wrong with the money, the chain does.
+        raw(store, &format!("INSERT INTO journal_entry (org_id, entry_id, kind, effective_date, currency, account_id, memo, created_at) VALUES ({o}, 999, 'adjustment', '2026-02-02', 'USD', NULL, 'forged', '2026-02-02T00:00:00Z')")).await.unwrap();
+        raw(store, &format!("INSERT INTO posting (org_id, entry_id, line_no, gl_code, account_id, item_id, currency, amount_minor, effective_date) VALUES ({o}, 999, 1, '5300', NULL, NULL, 'USD', 250000, '2026-02-02'), ({o}, 999, 2, '1000', NULL, NULL, 'USD', -250000, '2026-02-02')")).await.unwrap();
+        assert!(
+            store.verify(&org).await.unwrap().discrepancies.is_empty(),
+            "{name}: balanced, so verify cannot see it"
+        );
+        let found = findings(store, &org).await;
+        assert!(found.iter().any(|f| f.contains("journal does not match its chain")), "{name}: {found:?}");
+
+        // Balanced postings slipped into an existing entry are named too.
+        let org2 = store.create_organisation("beta", "Beta", "USD").await.unwrap();
+        account(store, &org2, "B-1").await;
+        pay(store, &org2, "B-1", "10.00").await;
+        let entry: i64 = sqlx::query_scalar("SELECT MIN(entry_id) FROM journal_entry WHERE org_id = $1")
+            .bind(org2.org_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let o2 = org2.org_id;
+        raw(store, &format!("INSERT INTO posting (org_id, entry_id, line_no, gl_code, account_id, item_id, currency, amount_minor, effective_date) VALUES ({o2}, {entry}, 8, '5300', NULL, NULL, 'USD', 100, '2026-02-01'), ({o2}, {entry}, 9, '1000', NULL, NULL, 'USD', -100, '2026-02-01')")).await.unwrap();
+        let found = findings(store, &org2).await;
+        assert!(found.iter().any(|f| f.contains("with other contents")), "{name}: {found:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_emptied_or_cut_trail_is_refused_and_the_heads_only_move_forward() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("acme", "Acme Supply", "USD").await.unwrap();
+        account(store, &org, "C-1").await;
+        pay(store, &org, "C-1", "25.00").await;
+        let o = org.org_id;
+        // The heads are protected like the rows.
+        assert!(raw(store, &format!("DELETE FROM audit_head WHERE org_id = {o}")).await.is_err(), "{name}");
+        assert!(
+            raw(store, &format!("UPDATE audit_head SET seq = 1 WHERE org_id = {o}")).await.is_err(),
+            "{name}"
+        );
+        assert!(raw(store, &format!("DELETE FROM journal_head WHERE org_id = {o}")).await.is_err(), "{name}");
+        assert!(
+            raw(store, &format!("UPDATE journal_head SET entries = 0 WHERE org_id = {o}")).await.is_err(),
+            "{name}"
+        );
+        if store.backend() == Backend::Postgres {
+            for table in ["audit_log", "audit_head", "journal_entry", "posting", "journal_head"] {
+                assert!(raw(store, &format!("TRUNCATE {table} CASCADE")).await.is_err(), "{name}: TRUNCATE {table}");
+            }
+        }
+        assert!(findings(store, &org).await.is_empty(), "{name}");
+
+        // An anchor and an export kept elsewhere, before the rewrite.
+        let anchor = serde_json::to_string(&store.audit_anchor(&org).await.unwrap()).unwrap();
+        let export: String = store
+            .audit_page(&org, 0, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap() + "\n")
+            .collect();
+        assert!(store.audit_verify_against(&org, &anchor).await.unwrap().is_empty(), "{name}");
+        assert!(store.audit_verify_against(&org, &export).await.unwrap().is_empty(), "{name}");
+
+        drop_all_triggers(store).await;
+        // Cut the last row and move the head back consistently: the chain
+        // alone looks whole, what was kept elsewhere does not.
+        let rows = store.audit_page(&org, 0, 1000).await.unwrap();
+        let last = rows.last().unwrap();
+        let before_last = &rows[rows.len() - 2];
+        raw(store, &format!("DELETE FROM audit_log WHERE org_id = {o} AND seq = {}", last.seq))
+            .await
+            .unwrap();
+        raw(
+            store,
+            &format!(
+                "UPDATE audit_head SET seq = {}, hash = '{}' WHERE org_id = {o}",
+                before_last.seq, before_last.hash
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(findings(store, &org).await.is_empty(), "{name}: a consistent cut needs what was kept elsewhere");
+        let against = store.audit_verify_against(&org, &anchor).await.unwrap();
+        assert!(against.iter().any(|f| f.problem.contains("gone")), "{name}: {against:?}");
+        let against = store.audit_verify_against(&org, &export).await.unwrap();
+        assert!(against.iter().any(|f| f.seq == last.seq), "{name}: {against:?}");
+
+        // A missing head, and an emptied trail beside a journal, are named.
+        raw(store, &format!("DELETE FROM audit_head WHERE org_id = {o}")).await.unwrap();
+        let found = findings(store, &org).await;
+        assert!(found.iter().any(|f| f.contains("head is missing")), "{name}: {found:?}");
+        raw(store, &format!("DELETE FROM audit_log WHERE org_id = {o}")).await.unwrap();
+        let found = findings(store, &org).await;
+        assert!(found.iter().any(|f| f.contains("trail is empty")), "{name}: {found:?}");
+        // And a journal cut back with its head moved to match is caught by the anchor.
+        raw(store, &format!("DELETE FROM journal_head WHERE org_id = {o}")).await.unwrap();
+        let found = findings(store, &org).await;
+        assert!(found.iter().any(|f| f.contains("journal's chain head is missing")), "{name}: {found:?}");
+    }
+}

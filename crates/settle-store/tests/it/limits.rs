@@ -22,8 +22,14 @@ fn payment(amount: &str) -> NewPayment {
 
 async fn reports_answer(store: &Store, org: &settle_store::ops::Organisation) {
     store.trial_balance(org, None).await.expect("trial balance answers");
-    store.dashboard(org, date("2026-03-02"), &AgingBuckets::default()).await.expect("dashboard answers");
-    store.aging(org, date("2026-03-02"), &AgingBuckets::default(), None).await.expect("aging answers");
+    store
+        .dashboard(org, date("2026-03-02"), &AgingBuckets::default())
+        .await
+        .expect("dashboard answers");
+    store
+        .aging(org, date("2026-03-02"), &AgingBuckets::default(), None)
+        .await
+        .expect("aging answers");
     store.account_detail(org, "BIG-1").await.expect("the account answers");
     assert_verified(store, org).await;
 }
