@@ -385,6 +385,7 @@ pub async fn office(store: &Store, as_of: Date, serve: &crate::admin::ServeArgs)
         let actor = settle_store::audit::Actor {
             name: "user:specialist@clinic".into(),
             address: "demo".into(),
+            clinical: true,
         };
         settle_store::audit::ACTOR
             .scope(actor, async {

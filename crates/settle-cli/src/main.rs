@@ -663,474 +663,491 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let org = store.organisation(cli.org.as_deref()).await?;
-    match cli.command {
-        Command::Init { .. } | Command::Demo { .. } | Command::Bench(_) | Command::Serve(_) | Command::Permissions | Command::X12(_) | Command::Codes(_) => {
-            unreachable!("handled above")
-        }
-        Command::User(command) => admin::user(&store, &org, command).await?,
-        Command::Payer(command) => claims::payer(&store, &org, command).await?,
-        Command::Provider(command) => claims::provider(&store, &org, command).await?,
-        Command::Coverage(command) => claims::coverage(&store, &org, command).await?,
-        Command::Fees(FeesCommand::Import { file, payer }) => {
-            let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
-            return import::fees(&store, &org, &file, &schedule).await;
-        }
-        Command::Claim(command) => return claim::run(&store, &org, command, today()).await,
-        Command::Statements(command) => return claim::statements(&store, &org, command, today()).await,
-        Command::Contact(command) => return contacts::contact(&store, &org, command).await,
-        Command::Consumer(command) => return contacts::consumer(&store, &org, command).await,
-        Command::Dispute(command) => return contacts::dispute(&store, &org, command).await,
-        Command::Letter(command) => return contacts::letter(&store, &org, command, today()).await,
-        Command::Promise(command) => return contacts::promise(&store, &org, command, today()).await,
-        Command::Collections(command) => return contacts::collections(&store, &org, command, today()).await,
-        Command::Dunning(command) => return dunning::dunning(&store, &org, command, today()).await,
-        Command::Queue(command) => return dunning::queue(&store, &org, command, today()).await,
-        Command::Plan(command) => return dunning::plan(&store, &org, command, today()).await,
-        Command::Settlement(command) => return dunning::settlement(&store, &org, command, today()).await,
-        Command::Outbox(command) => return dunning::outbox(&store, &org, command).await,
-        Command::Settings(SettingsCommand::Show) => {
-            let s = store.settings(&org).await?;
-            println!("default terms           {}", s.default_terms);
-            println!("aging buckets           {}", s.aging_buckets);
-            println!("write-off approval over {} {}", s.writeoff_approval_limit, s.currency);
-            println!(
-                "X12 submitter id        {}",
-                if s.x12_submitter_id.is_empty() {
-                    "(the billing provider's EIN)"
-                } else {
-                    &s.x12_submitter_id
-                }
-            );
-            println!(
-                "X12 contact phone       {}",
-                if s.x12_contact_phone.is_empty() {
-                    "(not set: claims cannot be sent)"
-                } else {
-                    &s.x12_contact_phone
-                }
-            );
-            println!("scrubber rules:");
-            for rule in settle_domain::claims::RULES {
-                let state = if s.scrub_rules_off.iter().any(|r| r == rule.id) {
-                    "off"
-                } else if rule.optional {
-                    "on"
-                } else {
-                    "always"
-                };
-                println!("  {:<20} {:<6} {}", rule.id, state, rule.checks);
+    // One audit row per command for the people's records it read (the
+    // store notes each read; see settle_store::audit::collect_reads).
+    let what = format!("settle {}", std::env::args().skip(1).collect::<Vec<_>>().join(" "));
+    let command = cli.command;
+    let work = async {
+        match command {
+            Command::Init { .. }
+            | Command::Demo { .. }
+            | Command::Bench(_)
+            | Command::Serve(_)
+            | Command::Permissions
+            | Command::X12(_)
+            | Command::Codes(_) => {
+                unreachable!("handled above")
             }
-        }
-        Command::Settings(SettingsCommand::Set {
-            default_terms,
-            aging_buckets,
-            writeoff_approval_limit,
-            x12_submitter_id,
-            x12_contact_phone,
-            scrub_rules_off,
-        }) => {
-            let s = store.settings(&org).await?;
-            let update = settle_store::office::SettingsUpdate {
-                default_terms: default_terms.unwrap_or(s.default_terms),
-                aging_buckets: aging_buckets.unwrap_or(s.aging_buckets),
-                writeoff_approval_limit: writeoff_approval_limit.unwrap_or(s.writeoff_approval_limit),
+            Command::User(command) => admin::user(&store, &org, command).await?,
+            Command::Payer(command) => claims::payer(&store, &org, command).await?,
+            Command::Provider(command) => claims::provider(&store, &org, command).await?,
+            Command::Coverage(command) => claims::coverage(&store, &org, command).await?,
+            Command::Fees(FeesCommand::Import { file, payer }) => {
+                let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
+                return import::fees(&store, &org, &file, &schedule).await;
+            }
+            Command::Claim(command) => return claim::run(&store, &org, command, today()).await,
+            Command::Statements(command) => return claim::statements(&store, &org, command, today()).await,
+            Command::Contact(command) => return contacts::contact(&store, &org, command).await,
+            Command::Consumer(command) => return contacts::consumer(&store, &org, command).await,
+            Command::Dispute(command) => return contacts::dispute(&store, &org, command).await,
+            Command::Letter(command) => return contacts::letter(&store, &org, command, today()).await,
+            Command::Promise(command) => return contacts::promise(&store, &org, command, today()).await,
+            Command::Collections(command) => return contacts::collections(&store, &org, command, today()).await,
+            Command::Dunning(command) => return dunning::dunning(&store, &org, command, today()).await,
+            Command::Queue(command) => return dunning::queue(&store, &org, command, today()).await,
+            Command::Plan(command) => return dunning::plan(&store, &org, command, today()).await,
+            Command::Settlement(command) => return dunning::settlement(&store, &org, command, today()).await,
+            Command::Outbox(command) => return dunning::outbox(&store, &org, command).await,
+            Command::Settings(SettingsCommand::Show) => {
+                let s = store.settings(&org).await?;
+                println!("default terms           {}", s.default_terms);
+                println!("aging buckets           {}", s.aging_buckets);
+                println!("write-off approval over {} {}", s.writeoff_approval_limit, s.currency);
+                println!(
+                    "X12 submitter id        {}",
+                    if s.x12_submitter_id.is_empty() {
+                        "(the billing provider's EIN)"
+                    } else {
+                        &s.x12_submitter_id
+                    }
+                );
+                println!(
+                    "X12 contact phone       {}",
+                    if s.x12_contact_phone.is_empty() {
+                        "(not set: claims cannot be sent)"
+                    } else {
+                        &s.x12_contact_phone
+                    }
+                );
+                println!("scrubber rules:");
+                for rule in settle_domain::claims::RULES {
+                    let state = if s.scrub_rules_off.iter().any(|r| r == rule.id) {
+                        "off"
+                    } else if rule.optional {
+                        "on"
+                    } else {
+                        "always"
+                    };
+                    println!("  {:<20} {:<6} {}", rule.id, state, rule.checks);
+                }
+            }
+            Command::Settings(SettingsCommand::Set {
+                default_terms,
+                aging_buckets,
+                writeoff_approval_limit,
                 x12_submitter_id,
                 x12_contact_phone,
-                scrub_rules_off: scrub_rules_off.map(|r| r.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
-            };
-            store.update_settings(&org, &update).await?;
-            println!("Settings saved.");
-        }
-        Command::Fees(FeesCommand::List { payer }) => {
-            let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
-            let fees = store.fee_schedule(&org, &schedule).await?;
-            if fees.is_empty() {
-                println!("The {schedule} fee schedule has no prices; load some with `settle fees import FILE.csv`.");
-            }
-            for fee in fees {
-                println!("{:<6} {:<3} from {}  {:>12}", fee.procedure_code, fee.modifier, fee.effective_from, fee.amount);
-            }
-        }
-        Command::Token(command) => admin::token(&store, &org, command).await?,
-        Command::Audit(command) => return admin::audit(&store, &org, command).await,
-        Command::Account(command) => match command {
-            AccountCommand::Add {
-                number,
-                name,
-                kind,
-                ar_kind,
-                email,
-                phone,
-                address,
-                date_of_birth,
-                sex,
-                terms,
-                currency,
-                opened,
-                key,
-            } => {
-                let cmd = NewAccount {
-                    account_number: number,
-                    party: NewParty {
-                        sex,
-                        kind,
-                        name,
-                        date_of_birth,
-                        email,
-                        phone,
-                        address,
-                    },
-                    ar_kind,
-                    currency,
-                    payment_terms: Some(terms),
-                    opened_on: opened.unwrap_or_else(today),
+                scrub_rules_off,
+            }) => {
+                let s = store.settings(&org).await?;
+                let update = settle_store::office::SettingsUpdate {
+                    default_terms: default_terms.unwrap_or(s.default_terms),
+                    aging_buckets: aging_buckets.unwrap_or(s.aging_buckets),
+                    writeoff_approval_limit: writeoff_approval_limit.unwrap_or(s.writeoff_approval_limit),
+                    x12_submitter_id,
+                    x12_contact_phone,
+                    scrub_rules_off: scrub_rules_off.map(|r| r.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
                 };
-                let created = store.add_account(&org, &cmd, key.parse()?.as_ref()).await?;
-                println!("Opened account {}", created.account_number);
+                store.update_settings(&org, &update).await?;
+                println!("Settings saved.");
             }
-            AccountCommand::Guarantor {
-                number,
-                relationship,
-                name,
-                phone,
-                email,
-                address,
-            } => {
-                let cmd = settle_store::claims::SetGuarantor {
-                    account_number: number.clone(),
+            Command::Fees(FeesCommand::List { payer }) => {
+                let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
+                let fees = store.fee_schedule(&org, &schedule).await?;
+                if fees.is_empty() {
+                    println!("The {schedule} fee schedule has no prices; load some with `settle fees import FILE.csv`.");
+                }
+                for fee in fees {
+                    println!("{:<6} {:<3} from {}  {:>12}", fee.procedure_code, fee.modifier, fee.effective_from, fee.amount);
+                }
+            }
+            Command::Token(command) => admin::token(&store, &org, command).await?,
+            Command::Audit(command) => return admin::audit(&store, &org, command).await,
+            Command::Account(command) => match command {
+                AccountCommand::Add {
+                    number,
+                    name,
+                    kind,
+                    ar_kind,
+                    email,
+                    phone,
+                    address,
+                    date_of_birth,
+                    sex,
+                    terms,
+                    currency,
+                    opened,
+                    key,
+                } => {
+                    let cmd = NewAccount {
+                        account_number: number,
+                        party: NewParty {
+                            sex,
+                            kind,
+                            name,
+                            date_of_birth,
+                            email,
+                            phone,
+                            address,
+                        },
+                        ar_kind,
+                        currency,
+                        payment_terms: Some(terms),
+                        opened_on: opened.unwrap_or_else(today),
+                    };
+                    let created = store.add_account(&org, &cmd, key.parse()?.as_ref()).await?;
+                    println!("Opened account {}", created.account_number);
+                }
+                AccountCommand::Guarantor {
+                    number,
                     relationship,
                     name,
                     phone,
                     email,
                     address,
-                };
-                match store.set_guarantor(&org, &cmd).await? {
-                    Some(g) => println!("{} answers for account {number} ({}).", g.name, g.relationship),
-                    None => println!("The patient answers for account {number} again."),
+                } => {
+                    let cmd = settle_store::claims::SetGuarantor {
+                        account_number: number.clone(),
+                        relationship,
+                        name,
+                        phone,
+                        email,
+                        address,
+                    };
+                    match store.set_guarantor(&org, &cmd).await? {
+                        Some(g) => println!("{} answers for account {number} ({}).", g.name, g.relationship),
+                        None => println!("The patient answers for account {number} again."),
+                    }
                 }
-            }
-            AccountCommand::List {
-                status,
-                search,
-                with_balance,
-                limit,
-                after,
-                format,
-            } => {
-                let accounts = store
-                    .list_accounts(
-                        &org,
-                        &AccountFilter {
-                            status,
-                            search,
-                            with_balance,
-                            limit,
-                            after,
-                        },
-                    )
-                    .await?;
-                output::accounts(&accounts, format)?;
-            }
-            AccountCommand::Show { number, format } => {
-                let detail = store.account_detail(&org, &number).await?;
-                let record = format!("account:{}", detail.summary.account_number);
-                store.audit_event(org.org_id, "account.read", &record, None).await?;
-                output::account_detail(&detail, format)?;
-            }
-            AccountCommand::Contact { number, kind, value, from } => {
-                store.set_contact(&org, &number, &kind, &value, from.unwrap_or_else(today)).await?;
-                println!("Updated {kind} for {}", number.to_ascii_uppercase());
-            }
-        },
-        Command::Invoice(command) => match command {
-            InvoiceCommand::Create {
-                account,
-                lines,
-                date,
-                terms,
-                memo,
-                draft,
-                key,
-            } => {
-                let lines = lines.iter().enumerate().map(|(i, l)| parse_line(l, i)).collect::<Result<Vec<_>>>()?;
-                let cmd = NewInvoice {
-                    account_number: account,
-                    issue_date: date.unwrap_or_else(today),
-                    terms,
+                AccountCommand::List {
+                    status,
+                    search,
+                    with_balance,
+                    limit,
+                    after,
+                    format,
+                } => {
+                    let accounts = store
+                        .list_accounts(
+                            &org,
+                            &AccountFilter {
+                                status,
+                                search,
+                                with_balance,
+                                limit,
+                                after,
+                            },
+                        )
+                        .await?;
+                    output::accounts(&accounts, format)?;
+                }
+                AccountCommand::Show { number, format } => {
+                    let detail = store.account_detail(&org, &number).await?;
+                    let record = format!("account:{}", detail.summary.account_number);
+                    store.note_read(org.org_id, "account.read", &record).await?;
+                    output::account_detail(&detail, format)?;
+                }
+                AccountCommand::Contact { number, kind, value, from } => {
+                    store.set_contact(&org, &number, &kind, &value, from.unwrap_or_else(today)).await?;
+                    println!("Updated {kind} for {}", number.to_ascii_uppercase());
+                }
+            },
+            Command::Invoice(command) => match command {
+                InvoiceCommand::Create {
+                    account,
                     lines,
+                    date,
+                    terms,
                     memo,
                     draft,
-                };
-                let created = store.create_invoice(&org, &cmd, key.parse()?.as_ref()).await?;
-                println!(
-                    "{} {} for {} (subtotal {}, tax {}), due {}",
-                    created.invoice_number, created.status, created.total, created.subtotal, created.tax, created.due_date
-                );
-            }
-            InvoiceCommand::Issue { number, key } => {
-                let issued = store
-                    .issue_invoice(&org, &IssueInvoice { invoice_number: number }, key.parse()?.as_ref())
-                    .await?;
-                println!("{} issued for {}, due {}", issued.invoice_number, issued.total, issued.due_date);
-            }
-            InvoiceCommand::Show { number, format } => {
-                let detail = store.invoice_detail(&org, &number).await?;
-                store
-                    .audit_event(org.org_id, "invoice.read", &format!("invoice:{}", detail.invoice_number), None)
-                    .await?;
-                output::invoice(&detail, format)?;
-            }
-            InvoiceCommand::Void { number, reason, date, key } => {
-                let voided = store
-                    .void_invoice(
+                    key,
+                } => {
+                    let lines = lines.iter().enumerate().map(|(i, l)| parse_line(l, i)).collect::<Result<Vec<_>>>()?;
+                    let cmd = NewInvoice {
+                        account_number: account,
+                        issue_date: date.unwrap_or_else(today),
+                        terms,
+                        lines,
+                        memo,
+                        draft,
+                    };
+                    let created = store.create_invoice(&org, &cmd, key.parse()?.as_ref()).await?;
+                    println!(
+                        "{} {} for {} (subtotal {}, tax {}), due {}",
+                        created.invoice_number, created.status, created.total, created.subtotal, created.tax, created.due_date
+                    );
+                }
+                InvoiceCommand::Issue { number, key } => {
+                    let issued = store
+                        .issue_invoice(&org, &IssueInvoice { invoice_number: number }, key.parse()?.as_ref())
+                        .await?;
+                    println!("{} issued for {}, due {}", issued.invoice_number, issued.total, issued.due_date);
+                }
+                InvoiceCommand::Show { number, format } => {
+                    let detail = store.invoice_detail(&org, &number).await?;
+                    store
+                        .note_read(org.org_id, "invoice.read", &format!("invoice:{}", detail.invoice_number))
+                        .await?;
+                    output::invoice(&detail, format)?;
+                }
+                InvoiceCommand::Void { number, reason, date, key } => {
+                    let voided = store
+                        .void_invoice(
+                            &org,
+                            &VoidInvoice {
+                                invoice_number: number,
+                                date: date.unwrap_or_else(today),
+                                reason,
+                            },
+                            key.parse()?.as_ref(),
+                        )
+                        .await?;
+                    println!("{} voided ({} taken off the books)", voided.invoice_number, voided.total);
+                }
+            },
+            Command::Payment(command) => match command {
+                PaymentCommand::Post {
+                    account,
+                    amount,
+                    method,
+                    reference,
+                    date,
+                    apply,
+                    key,
+                } => {
+                    let cmd = NewPayment {
+                        account_number: account,
+                        amount,
+                        method,
+                        reference,
+                        received_on: date.unwrap_or_else(today),
+                        apply_to: apply_targets(&apply),
+                    };
+                    let posted = store.post_payment(&org, &cmd, key.parse()?.as_ref()).await?;
+                    println!("Payment {} of {} posted", posted.payment_id, posted.amount);
+                    for applied in &posted.applied {
+                        println!("  applied {} to {}", applied.amount, applied.reference);
+                    }
+                    if !posted.unapplied.chars().all(|c| c == '0' || c == '.') {
+                        println!("  {} left as credit on the account", posted.unapplied);
+                    }
+                }
+                PaymentCommand::Reverse {
+                    payment_id,
+                    reason,
+                    fee,
+                    date,
+                    key,
+                } => {
+                    let reversed = store
+                        .reverse_payment(
+                            &org,
+                            &ReversePayment {
+                                payment_id,
+                                date: date.unwrap_or_else(today),
+                                reason,
+                                fee,
+                            },
+                            key.parse()?.as_ref(),
+                        )
+                        .await?;
+                    println!("Payment {payment_id} reversed");
+                    for item in &reversed.reopened {
+                        println!("  reopened {} by {}", item.reference, item.amount);
+                    }
+                    println!("  taken back from credit: {}", reversed.taken_from_credit);
+                    if let Some(rebilled) = &reversed.rebilled {
+                        println!("  credit already used, billed again as {} for {}", rebilled.reference, rebilled.amount);
+                    }
+                    if let Some(fee) = &reversed.fee {
+                        println!("  fee {} charged as {}", fee.amount, fee.reference);
+                    }
+                }
+            },
+            Command::ApplyCredit {
+                account,
+                amount,
+                apply,
+                date,
+                key,
+            } => {
+                let applied = store
+                    .apply_credit(
                         &org,
-                        &VoidInvoice {
-                            invoice_number: number,
+                        &ApplyCredit {
+                            account_number: account,
                             date: date.unwrap_or_else(today),
-                            reason,
+                            apply_to: apply_targets(&apply),
+                            amount,
                         },
                         key.parse()?.as_ref(),
                     )
                     .await?;
-                println!("{} voided ({} taken off the books)", voided.invoice_number, voided.total);
+                for item in &applied.applied {
+                    println!("Applied {} to {}", item.amount, item.reference);
+                }
+                println!("Credit left: {}", applied.credit_left);
             }
-        },
-        Command::Payment(command) => match command {
-            PaymentCommand::Post {
+            Command::Adjust {
+                reference,
+                amount,
+                reason,
+                memo,
+                date,
+                key,
+            } => {
+                let outcome = store
+                    .submit_adjustment(
+                        &org,
+                        &NewAdjustment {
+                            reference,
+                            reason,
+                            amount,
+                            date: date.unwrap_or_else(today),
+                            memo,
+                        },
+                        key.parse()?.as_ref(),
+                    )
+                    .await?;
+                match outcome {
+                    settle_store::office::AdjustmentOutcome::Posted(posted) => {
+                        println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
+                    }
+                    settle_store::office::AdjustmentOutcome::Held(held) => {
+                        println!(
+                            "Held for approval as request {}: {} {} on {} is above the write-off approval limit; \
+                             another coordinator approves it with `settle approval approve {}` or in the Approvals page",
+                            held.approval_id, held.reason, held.amount, held.reference, held.approval_id
+                        );
+                    }
+                }
+            }
+            Command::Approval { action } => match action {
+                ApprovalAction::List { all } => {
+                    let rows = store.approvals(&org, if all { None } else { Some("pending") }, 1000).await?;
+                    if rows.is_empty() {
+                        println!("Nothing is waiting for approval.");
+                    }
+                    for a in rows {
+                        println!(
+                            "#{:<5} {:<9} {:<12} {:<24} {:>12} {}  asked by {} on {}",
+                            a.approval_id, a.status, a.reference, a.reason, a.amount, a.currency, a.requested_by, a.requested_at
+                        );
+                    }
+                }
+                ApprovalAction::Approve { id, note } => {
+                    let decided = store.decide_approval(&org, id, true, &note).await?;
+                    println!(
+                        "Approved request {}: {} {} posted to {} as adjustment {}",
+                        decided.approval_id,
+                        decided.reason,
+                        decided.amount,
+                        decided.reference,
+                        decided.adjustment_id.unwrap_or_default()
+                    );
+                }
+                ApprovalAction::Reject { id, note } => {
+                    let decided = store.decide_approval(&org, id, false, &note).await?;
+                    println!("Rejected request {}; nothing was posted", decided.approval_id);
+                }
+            },
+            Command::CreditNote {
+                account,
+                amount,
+                apply,
+                memo,
+                date,
+                key,
+            } => {
+                let note = store
+                    .credit_note(
+                        &org,
+                        &NewCreditNote {
+                            account_number: account,
+                            amount,
+                            date: date.unwrap_or_else(today),
+                            memo,
+                            apply_to: apply_targets(&apply),
+                        },
+                        key.parse()?.as_ref(),
+                    )
+                    .await?;
+                println!("Credit note {} issued", note.credit_note_number);
+                for item in &note.applied {
+                    println!("  applied {} to {}", item.amount, item.reference);
+                }
+                println!("  left as credit: {}", note.unapplied);
+            }
+            Command::Refund {
                 account,
                 amount,
                 method,
                 reference,
                 date,
-                apply,
                 key,
             } => {
-                let cmd = NewPayment {
-                    account_number: account,
-                    amount,
-                    method,
-                    reference,
-                    received_on: date.unwrap_or_else(today),
-                    apply_to: apply_targets(&apply),
-                };
-                let posted = store.post_payment(&org, &cmd, key.parse()?.as_ref()).await?;
-                println!("Payment {} of {} posted", posted.payment_id, posted.amount);
-                for applied in &posted.applied {
-                    println!("  applied {} to {}", applied.amount, applied.reference);
-                }
-                if !posted.unapplied.chars().all(|c| c == '0' || c == '.') {
-                    println!("  {} left as credit on the account", posted.unapplied);
-                }
-            }
-            PaymentCommand::Reverse {
-                payment_id,
-                reason,
-                fee,
-                date,
-                key,
-            } => {
-                let reversed = store
-                    .reverse_payment(
+                let refund = store
+                    .refund(
                         &org,
-                        &ReversePayment {
-                            payment_id,
+                        &NewRefund {
+                            account_number: account,
+                            amount,
+                            method,
+                            reference,
                             date: date.unwrap_or_else(today),
-                            reason,
-                            fee,
                         },
                         key.parse()?.as_ref(),
                     )
                     .await?;
-                println!("Payment {payment_id} reversed");
-                for item in &reversed.reopened {
-                    println!("  reopened {} by {}", item.reference, item.amount);
-                }
-                println!("  taken back from credit: {}", reversed.taken_from_credit);
-                if let Some(rebilled) = &reversed.rebilled {
-                    println!("  credit already used, billed again as {} for {}", rebilled.reference, rebilled.amount);
-                }
-                if let Some(fee) = &reversed.fee {
-                    println!("  fee {} charged as {}", fee.amount, fee.reference);
-                }
+                println!("Refund {} of {} issued; credit left {}", refund.refund_id, refund.amount, refund.credit_left);
             }
-        },
-        Command::ApplyCredit {
-            account,
-            amount,
-            apply,
-            date,
-            key,
-        } => {
-            let applied = store
-                .apply_credit(
-                    &org,
-                    &ApplyCredit {
-                        account_number: account,
-                        date: date.unwrap_or_else(today),
-                        apply_to: apply_targets(&apply),
-                        amount,
-                    },
-                    key.parse()?.as_ref(),
-                )
-                .await?;
-            for item in &applied.applied {
-                println!("Applied {} to {}", item.amount, item.reference);
+            Command::Report(ReportCommand::Aging {
+                as_of,
+                by,
+                format,
+                buckets,
+                currency,
+            }) => {
+                let buckets = AgingBuckets::parse(buckets.as_deref().unwrap_or(&org.aging_buckets)).context("--buckets")?;
+                let as_of = as_of.unwrap_or_else(today);
+                let report = if by == AgingBy::Account {
+                    store.aging(&org, as_of, &buckets, currency.as_deref()).await?
+                } else {
+                    store.aging_totals(&org, as_of, &buckets, currency.as_deref()).await?
+                };
+                output::aging(&report, by == AgingBy::Account, format)?;
             }
-            println!("Credit left: {}", applied.credit_left);
-        }
-        Command::Adjust {
-            reference,
-            amount,
-            reason,
-            memo,
-            date,
-            key,
-        } => {
-            let outcome = store
-                .submit_adjustment(
-                    &org,
-                    &NewAdjustment {
-                        reference,
-                        reason,
-                        amount,
-                        date: date.unwrap_or_else(today),
-                        memo,
-                    },
-                    key.parse()?.as_ref(),
-                )
-                .await?;
-            match outcome {
-                settle_store::office::AdjustmentOutcome::Posted(posted) => {
-                    println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
-                }
-                settle_store::office::AdjustmentOutcome::Held(held) => {
-                    println!(
-                        "Held for approval as request {}: {} {} on {} is above the write-off approval limit; \
-                         another coordinator approves it with `settle approval approve {}` or in the Approvals page",
-                        held.approval_id, held.reason, held.amount, held.reference, held.approval_id
-                    );
-                }
+            Command::Report(ReportCommand::TrialBalance { as_of, format }) => {
+                output::trial_balance(&store.trial_balance(&org, as_of).await?, format)?;
             }
-        }
-        Command::Approval { action } => match action {
-            ApprovalAction::List { all } => {
-                let rows = store.approvals(&org, if all { None } else { Some("pending") }, 1000).await?;
-                if rows.is_empty() {
-                    println!("Nothing is waiting for approval.");
-                }
-                for a in rows {
-                    println!(
-                        "#{:<5} {:<9} {:<12} {:<24} {:>12} {}  asked by {} on {}",
-                        a.approval_id, a.status, a.reference, a.reason, a.amount, a.currency, a.requested_by, a.requested_at
-                    );
-                }
-            }
-            ApprovalAction::Approve { id, note } => {
-                let decided = store.decide_approval(&org, id, true, &note).await?;
+            Command::Verify => {
+                let report = store.verify(&org).await?;
                 println!(
-                    "Approved request {}: {} {} posted to {} as adjustment {}",
-                    decided.approval_id,
-                    decided.reason,
-                    decided.amount,
-                    decided.reference,
-                    decided.adjustment_id.unwrap_or_default()
+                    "Checked {} entries, {} postings, {} items and {} accounts of {}.",
+                    report.entries, report.postings, report.items, report.accounts, org.slug
                 );
-            }
-            ApprovalAction::Reject { id, note } => {
-                let decided = store.decide_approval(&org, id, false, &note).await?;
-                println!("Rejected request {}; nothing was posted", decided.approval_id);
-            }
-        },
-        Command::CreditNote {
-            account,
-            amount,
-            apply,
-            memo,
-            date,
-            key,
-        } => {
-            let note = store
-                .credit_note(
-                    &org,
-                    &NewCreditNote {
-                        account_number: account,
-                        amount,
-                        date: date.unwrap_or_else(today),
-                        memo,
-                        apply_to: apply_targets(&apply),
-                    },
-                    key.parse()?.as_ref(),
-                )
-                .await?;
-            println!("Credit note {} issued", note.credit_note_number);
-            for item in &note.applied {
-                println!("  applied {} to {}", item.amount, item.reference);
-            }
-            println!("  left as credit: {}", note.unapplied);
-        }
-        Command::Refund {
-            account,
-            amount,
-            method,
-            reference,
-            date,
-            key,
-        } => {
-            let refund = store
-                .refund(
-                    &org,
-                    &NewRefund {
-                        account_number: account,
-                        amount,
-                        method,
-                        reference,
-                        date: date.unwrap_or_else(today),
-                    },
-                    key.parse()?.as_ref(),
-                )
-                .await?;
-            println!("Refund {} of {} issued; credit left {}", refund.refund_id, refund.amount, refund.credit_left);
-        }
-        Command::Report(ReportCommand::Aging {
-            as_of,
-            by,
-            format,
-            buckets,
-            currency,
-        }) => {
-            let buckets = AgingBuckets::parse(buckets.as_deref().unwrap_or(&org.aging_buckets)).context("--buckets")?;
-            let as_of = as_of.unwrap_or_else(today);
-            let report = if by == AgingBy::Account {
-                store.aging(&org, as_of, &buckets, currency.as_deref()).await?
-            } else {
-                store.aging_totals(&org, as_of, &buckets, currency.as_deref()).await?
-            };
-            output::aging(&report, by == AgingBy::Account, format)?;
-        }
-        Command::Report(ReportCommand::TrialBalance { as_of, format }) => {
-            output::trial_balance(&store.trial_balance(&org, as_of).await?, format)?;
-        }
-        Command::Verify => {
-            let report = store.verify(&org).await?;
-            println!(
-                "Checked {} entries, {} postings, {} items and {} accounts of {}.",
-                report.entries, report.postings, report.items, report.accounts, org.slug
-            );
-            if report.discrepancies.is_empty() {
-                println!("OK: every balance agrees with the journal.");
-            } else {
-                for d in &report.discrepancies {
-                    println!("MISMATCH {}: {} (journal says {}, stored {})", d.check, d.subject, d.expected, d.found);
+                if report.discrepancies.is_empty() {
+                    println!("OK: every balance agrees with the journal.");
+                } else {
+                    for d in &report.discrepancies {
+                        println!("MISMATCH {}: {} (journal says {}, stored {})", d.check, d.subject, d.expected, d.found);
+                    }
+                    println!("{} disagreement(s).", report.discrepancies.len());
+                    return Ok(ExitCode::FAILURE);
                 }
-                println!("{} disagreement(s).", report.discrepancies.len());
-                return Ok(ExitCode::FAILURE);
             }
+            Command::Import(ImportCommand::Invoices { file }) => return import::invoices(&store, &org, &file).await,
+            Command::Import(ImportCommand::Payments { file }) => return import::payments(&store, &org, &file).await,
+            Command::Export(ExportCommand::Journal { format, output }) => export::journal(&store, &org, format, output.as_deref()).await?,
         }
-        Command::Import(ImportCommand::Invoices { file }) => return import::invoices(&store, &org, &file).await,
-        Command::Import(ImportCommand::Payments { file }) => return import::payments(&store, &org, &file).await,
-        Command::Export(ExportCommand::Journal { format, output }) => export::journal(&store, &org, format, output.as_deref()).await?,
+        Ok(ExitCode::SUCCESS)
+    };
+    let (outcome, reads) = settle_store::audit::collect_reads(work).await;
+    if !reads.is_empty() {
+        store.audit_reads(org.org_id, &what, &reads).await?;
     }
-    Ok(ExitCode::SUCCESS)
+    outcome
 }
 
 fn describe_location(cli: &Cli) -> String {

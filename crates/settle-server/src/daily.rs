@@ -99,6 +99,7 @@ pub async fn run_due_dunning(store: &Store) -> anyhow::Result<usize> {
         let actor = Actor {
             name: "system:dunning".into(),
             address: "local".into(),
+            clinical: false,
         };
         let report = ACTOR
             .scope(

@@ -193,6 +193,7 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
         let actor = Actor {
             name: "anonymous".into(),
             address,
+            clinical: false,
         };
         return ACTOR.scope(actor, next.run(req)).await;
     }
@@ -209,6 +210,7 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
     let actor = Actor {
         name: principal.actor.clone(),
         address,
+        clinical: principal.role.allows(settle_domain::access::Permission::ClinicalRead),
     };
     let org_id = principal.org.org_id;
     req.extensions_mut().insert(principal);
@@ -216,17 +218,29 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
         Access::Needs(p) => Some(p),
         _ => None,
     };
+    let method = req.method().clone();
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let route = key.1.clone();
+    let store = state.store.clone();
     ACTOR
         .scope(actor, async move {
-            if req.method() == Method::POST {
-                let response = idempotency::run(&state, org_id, permission, req, next).await;
-                if response.status().is_success() {
-                    state.dashboards.touch(org_id);
+            let handler = async move {
+                if req.method() == Method::POST {
+                    let response = idempotency::run(&state, org_id, permission, req, next).await;
+                    if response.status().is_success() {
+                        state.dashboards.touch(org_id);
+                    }
+                    response
+                } else {
+                    next.run(req).await
                 }
-                response
-            } else {
-                next.run(req).await
-            }
+            };
+            crate::reads::audited(&store, org_id, &method, &route, &uri, handler)
+                .await
+                .unwrap_or_else(|refused| refused)
         })
         .await
 }

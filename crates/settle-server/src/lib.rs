@@ -14,6 +14,7 @@ mod guard;
 pub mod idempotency;
 mod metrics;
 pub mod problem;
+pub mod reads;
 pub mod web;
 
 use std::collections::{HashMap, HashSet};

@@ -416,6 +416,7 @@ impl Store {
         let actor = Actor {
             name: format!("user:{username}"),
             address: address.to_string(),
+            clinical: false,
         };
         let record = format!("user:{username}");
         if status != "active" {

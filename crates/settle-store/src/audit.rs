@@ -28,6 +28,11 @@ pub struct Actor {
     pub name: String,
     /// The client's IP address, or "local".
     pub address: String,
+    /// Whether this actor's role reads clinical data (diagnoses, procedure
+    /// codes). The store's views leave them out for everyone else, so a
+    /// page or route inherits HIPAA's minimum necessary by reading through
+    /// the store (see [`crate::sight`]).
+    pub clinical: bool,
 }
 
 impl Actor {
@@ -39,6 +44,8 @@ impl Actor {
         Actor {
             name: format!("cli:{user}"),
             address: "local".into(),
+            // The command line is the database's owner: it sees everything.
+            clinical: true,
         }
     }
 }
@@ -46,6 +53,34 @@ impl Actor {
 tokio::task_local! {
     /// The actor of the request being served; see [`current_actor`].
     pub static ACTOR: Actor;
+}
+
+/// A read of a person's record that a store view noted (see [`Store::note_read`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotedRead {
+    pub org_id: i64,
+    pub action: String,
+    pub record: String,
+}
+
+tokio::task_local! {
+    /// The reads of the request being served, written as one audit row when
+    /// it ends (see [`collect_reads`]).
+    static READS: std::cell::RefCell<Vec<NotedRead>>;
+}
+
+/// Runs `work` with the store's reads of people's records collected instead
+/// of written one by one, and returns them beside its output, for the
+/// caller (a request's guard, a CLI command) to write with
+/// [`Store::audit_reads`] as one row.
+pub async fn collect_reads<F: std::future::Future>(work: F) -> (F::Output, Vec<NotedRead>) {
+    READS
+        .scope(std::cell::RefCell::new(Vec::new()), async move {
+            let output = work.await;
+            let reads = READS.with(|r| r.take());
+            (output, reads)
+        })
+        .await
 }
 
 /// The actor of the current task: the request's, or the local user's.
@@ -289,6 +324,49 @@ pub struct Anchor {
 }
 
 impl Store {
+    /// Every view of a person's record the store builds calls this: inside
+    /// [`collect_reads`] (every request, every CLI command) the read joins
+    /// the request's one audit row; anywhere else it is written at once. So
+    /// a new page, route or command that reads through the store is audited
+    /// without remembering to be.
+    pub async fn note_read(&self, org_id: i64, action: &str, record: &str) -> Result<()> {
+        let noted = READS.try_with(|r| {
+            r.borrow_mut().push(NotedRead {
+                org_id,
+                action: action.to_string(),
+                record: record.to_string(),
+            })
+        });
+        if noted.is_ok() {
+            return Ok(());
+        }
+        self.audit_event(org_id, action, record, None).await
+    }
+
+    /// Writes a request's reads as one audit row: the first record's action
+    /// and record, with every record read and `what` (the request: method
+    /// and path, or the command) in its detail.
+    pub async fn audit_reads(&self, org_id: i64, what: &str, reads: &[NotedRead]) -> Result<()> {
+        let mut records: Vec<&str> = Vec::new();
+        let mut actions: Vec<&str> = Vec::new();
+        for read in reads.iter().filter(|r| r.org_id == org_id) {
+            if !records.contains(&read.record.as_str()) {
+                records.push(&read.record);
+            }
+            if !actions.contains(&read.action.as_str()) {
+                actions.push(&read.action);
+            }
+        }
+        let action = actions.first().copied().unwrap_or("read");
+        let record = match records.as_slice() {
+            [] => what.to_string(),
+            [one] => (*one).to_string(),
+            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        };
+        let detail = serde_json::json!({ "request": what, "records": records, "views": actions });
+        self.audit_event(org_id, action, &record, Some(&detail)).await
+    }
+
     /// The journal's chain recomputed and compared with its head.
     async fn journal_findings(&self, org: &Organisation) -> Result<Vec<AuditFinding>> {
         let mut findings = Vec::new();

@@ -16,6 +16,9 @@ use crate::{Result, StoreError};
 /// One posting as the chain sees it: line, GL code, account, item, amount.
 pub(crate) type PostingFacts<'a> = (i64, &'a str, Option<i64>, Option<i64>, i64);
 
+/// A posting as read back from the database, owning its GL code.
+type PostingRow = (i64, String, Option<i64>, Option<i64>, i64);
+
 /// The facts of one entry that the chain covers. `created_at` is not among
 /// them: it says when, not what.
 pub(crate) struct EntryFacts<'a> {
@@ -164,7 +167,7 @@ pub(crate) async fn walk(pool: &sqlx::AnyPool, org_id: i64, limit: Option<i64>, 
         let mut postings = postings.iter().peekable();
         for e in &entries {
             let entry_id: i64 = e.try_get(0)?;
-            let mut lines: Vec<(i64, String, Option<i64>, Option<i64>, i64)> = Vec::new();
+            let mut lines: Vec<PostingRow> = Vec::new();
             while let Some(p) = postings.peek() {
                 let owner: i64 = p.try_get(0)?;
                 if owner < entry_id {

@@ -1087,6 +1087,7 @@ impl Store {
     /// Paid claims whose patient share a secondary coverage should see first:
     /// the account has a secondary payer and no secondary claim exists yet.
     pub async fn secondaries_due(&self, org: &Organisation) -> Result<Vec<SecondaryDue>> {
+        self.note_read(org.org_id, "claim.list", "secondaries").await?;
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = sqlx::query(
             "SELECT c.claim_number, a.account_number, p.name, y.name, \
@@ -1520,7 +1521,9 @@ impl Store {
                     reference.into(),
                     "claim".into(),
                     V::NI(None),
-                    format!("{} {} for {}", line.date_of_service, line.procedure.as_str(), prepared.patient.name).into(),
+                    // No procedure code here: descriptions are read by every role
+                    // (sight.rs); the code stays on the claim line.
+                    format!("{} service for {}", line.date_of_service, prepared.patient.name).into(),
                     line.date_of_service.into(),
                     line.date_of_service.into(),
                     account.currency.code().into(),
@@ -1675,6 +1678,8 @@ impl Store {
 
     /// One claim in full.
     pub async fn claim(&self, org: &Organisation, claim_number: &str) -> Result<ClaimView> {
+        self.note_read(org.org_id, "claim.read", &format!("claim:{}", claim_number.trim().to_ascii_uppercase()))
+            .await?;
         let number = claim_number.trim().to_ascii_uppercase();
         let mut conn = self.pool().acquire().await?;
         let conn = &mut *conn;
@@ -1774,6 +1779,7 @@ impl Store {
 
     /// Claims, newest first, filtered by status, payer or account.
     pub async fn claims(&self, org: &Organisation, filter: &ClaimFilter) -> Result<Vec<ClaimSummary>> {
+        self.note_read(org.org_id, "claim.list", "claims").await?;
         let mut sql = String::from(
             "SELECT c.claim_number, a.account_number, p.name, y.payer_code, c.frequency, \
              (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id), \

@@ -370,6 +370,8 @@ impl Store {
 
     /// A patient account's coverages, primary first.
     pub async fn coverages(&self, org: &Organisation, account_number: &str) -> Result<Vec<CoverageView>> {
+        self.note_read(org.org_id, "coverage.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let rows = sqlx::query(
             "SELECT c.coverage_key, y.payer_code, y.name, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.priority, \
              c.effective_from, c.effective_to FROM coverage c \
@@ -645,6 +647,8 @@ impl Store {
 
     /// A patient account's guarantor, if someone else answers for the bill.
     pub async fn guarantor(&self, org: &Organisation, account_number: &str) -> Result<Option<GuarantorView>> {
+        self.note_read(org.org_id, "guarantor.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let row = sqlx::query("SELECT account_id FROM account WHERE org_id = $1 AND account_number = $2")
             .bind(org.org_id)

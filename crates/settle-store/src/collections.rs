@@ -564,6 +564,8 @@ impl Store {
 
     /// What the consumer answering for the account asked of us, and the zones the gate keeps to.
     pub async fn collection_profile(&self, org: &Organisation, account_number: &str) -> Result<ProfileView> {
+        self.note_read(org.org_id, "profile.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         Ok(self.known(&mut conn, org.org_id, account_number).await?.profile)
     }
@@ -836,6 +838,8 @@ impl Store {
 
     /// The account's contacts, newest first.
     pub async fn contacts(&self, org: &Organisation, account_number: &str) -> Result<Vec<ContactView>> {
+        self.note_read(org.org_id, "contacts.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let known = self.known(&mut conn, org.org_id, account_number).await?;
         let zone = known.person.zones()[0];
@@ -871,6 +875,8 @@ impl Store {
 
     /// The gate's answers for an account, newest first.
     pub async fn contact_decisions(&self, org: &Organisation, account_number: &str) -> Result<Vec<DecisionView>> {
+        self.note_read(org.org_id, "contacts.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let known = self.known(&mut conn, org.org_id, account_number).await?;
         let zone = known.person.zones()[0];
@@ -1008,6 +1014,8 @@ impl Store {
 
     /// The account's disputes.
     pub async fn disputes(&self, org: &Organisation, account_number: &str) -> Result<Vec<DisputeView>> {
+        self.note_read(org.org_id, "disputes.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
         let ids: Vec<i64> = sqlx::query("SELECT dispute_id FROM dispute WHERE org_id = $1 AND account_id = $2 ORDER BY dispute_id")
@@ -1202,6 +1210,7 @@ impl Store {
 
     /// Promises as of `as_of`, each decided from the payments received.
     pub async fn promises(&self, org: &Organisation, filter: &PromiseFilter, as_of: Date) -> Result<Vec<PromiseView>> {
+        self.note_read(org.org_id, "promise.list", "promises").await?;
         let mut conn = self.pool().acquire().await?;
         let list = match &filter.account_number {
             Some(n) => {
@@ -1460,6 +1469,8 @@ impl Store {
 
     /// The collection letters sent on an account, newest first.
     pub async fn letters(&self, org: &Organisation, account_number: &str) -> Result<Vec<LetterView>> {
+        self.note_read(org.org_id, "letter.list", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
         let rows =

@@ -222,6 +222,9 @@ impl Store {
     /// Finds accounts by account number, name, phone, date of birth or
     /// invoice number, best matches first, at most `limit`.
     pub async fn search_accounts(&self, org: &Organisation, text: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        if !text.trim().is_empty() {
+            self.note_read(org.org_id, "account.search", &format!("search:{}", text.trim())).await?;
+        }
         let text = text.trim();
         if text.is_empty() {
             return Ok(Vec::new());

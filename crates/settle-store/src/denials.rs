@@ -186,6 +186,7 @@ impl Store {
 
     /// The worklist: nearest appeal deadline first.
     pub async fn denials(&self, org: &Organisation, filter: &DenialFilter, today: Date) -> Result<Vec<DenialView>> {
+        self.note_read(org.org_id, "denial.list", "denials").await?;
         let cur = Self::currency(org)?;
         let status = filter.status.as_deref().unwrap_or("open").trim().to_ascii_lowercase();
         let status_sql = match status.as_str() {
@@ -230,6 +231,7 @@ impl Store {
 
     /// Open denials summed by payer and reason, largest first.
     pub async fn denial_groups(&self, org: &Organisation, today: Date) -> Result<Vec<DenialGroup>> {
+        self.note_read(org.org_id, "denial.list", "denials").await?;
         let cur = Self::currency(org)?;
         let mut groups: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
         for d in self.denials(org, &DenialFilter::default(), today).await? {
@@ -258,6 +260,7 @@ impl Store {
 
     /// One denial.
     pub async fn denial(&self, org: &Organisation, denial_id: i64, today: Date) -> Result<DenialView> {
+        self.note_read(org.org_id, "denial.read", &format!("denial:{denial_id}")).await?;
         let cur = Self::currency(org)?;
         let sql = format!("{SELECT} AND d.denial_id = $2");
         let row = sqlx::query(&sql)
@@ -316,6 +319,7 @@ impl Store {
 
     /// The appeal letter for a denial, as it would be printed today.
     pub async fn appeal_letter(&self, org: &Organisation, denial_id: i64, today: Date) -> Result<settle_pdf::letters::AppealLetter> {
+        self.note_read(org.org_id, "denial.read", &format!("denial:{denial_id}")).await?;
         use settle_pdf::letters::{AppealLetter, AppealedService, Party};
         let d = self.denial(org, denial_id, today).await?;
         let claim = self.claim(org, &d.claim_number).await?;

@@ -1562,6 +1562,7 @@ impl Store {
 
     /// The queue in work order: one collector's (Some("") for the unassigned), or everyone's.
     pub async fn queue(&self, org: &Organisation, collector: Option<&str>, today: Date, limit: i64) -> Result<Vec<QueueRow>> {
+        self.note_read(org.org_id, "queue.read", "queue").await?;
         let mut conn = self.pool().acquire().await?;
         let start = today.to_string();
         let sql = format!(
@@ -1603,6 +1604,7 @@ impl Store {
 
     /// The collector's next account: the first in their queue not worked today.
     pub async fn next_account(&self, org: &Organisation, collector: &str, today: Date) -> Result<Option<QueueRow>> {
+        self.note_read(org.org_id, "queue.read", "queue").await?;
         let mut conn = self.pool().acquire().await?;
         let row = sqlx::query(
             "SELECT a.account_number FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
@@ -1626,6 +1628,7 @@ impl Store {
 
     /// Queue sizes and the day's work, per collector.
     pub async fn supervisor(&self, org: &Organisation, today: Date) -> Result<SupervisorView> {
+        self.note_read(org.org_id, "queue.read", "supervisor").await?;
         let mut conn = self.pool().acquire().await?;
         let mut by: std::collections::BTreeMap<String, CollectorDay> = Default::default();
         let blank = |c: &str| CollectorDay {
@@ -1703,6 +1706,8 @@ impl Store {
 
     /// What dunning did on the account, newest first.
     pub async fn dunning_actions(&self, org: &Organisation, account_number: &str) -> Result<(Option<String>, Vec<ActionView>)> {
+        self.note_read(org.org_id, "dunning.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let account = self.account_by_number(&mut conn, org.org_id, account_number).await?;
         let state: Option<String> = sqlx::query("SELECT level_name, stage, reached_on, held_on FROM dunning_state WHERE org_id = $1 AND account_id = $2")

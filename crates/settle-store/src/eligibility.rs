@@ -291,6 +291,12 @@ impl Store {
 
     /// A patient's eligibility checks, newest first.
     pub async fn eligibility(&self, org: &Organisation, account_number: &str) -> Result<Vec<EligibilityView>> {
+        self.note_read(
+            org.org_id,
+            "eligibility.read",
+            &format!("account:{}", account_number.trim().to_ascii_uppercase()),
+        )
+        .await?;
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = sqlx::query(&format!("{VIEW} AND a.account_number = $2 ORDER BY e.check_id DESC LIMIT 50"))
             .bind(org.org_id)

@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod plans;
 pub mod remit_ops;
 pub mod reports;
+pub mod sight;
 pub mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -341,6 +341,8 @@ impl Store {
     }
 
     pub async fn notes(&self, org: &Organisation, account_number: &str) -> Result<Vec<NoteView>> {
+        self.note_read(org.org_id, "notes.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let number = account_number.trim().to_ascii_uppercase();
         sqlx::query(
             "SELECT n.note_id, n.body, n.author, n.created_at FROM account_note n \
@@ -418,6 +420,7 @@ impl Store {
 
     /// Held adjustments, oldest first; `status` None means all.
     pub async fn approvals(&self, org: &Organisation, status: Option<&str>, limit: i64) -> Result<Vec<ApprovalView>> {
+        self.note_read(org.org_id, "approval.list", "approvals").await?;
         let mut sql = String::from(APPROVAL_SELECT);
         if status.is_some() {
             sql.push_str(" AND v.status = $2");
@@ -432,6 +435,8 @@ impl Store {
 
     /// The requests still waiting on one account, oldest first.
     pub async fn pending_approvals_on(&self, org: &Organisation, account_number: &str) -> Result<Vec<ApprovalView>> {
+        self.note_read(org.org_id, "approval.list", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let sql = format!("{APPROVAL_SELECT} AND a.account_number = $2 AND v.status = 'pending' ORDER BY v.approval_id");
         sqlx::query(&sql)
             .bind(org.org_id)
@@ -444,6 +449,7 @@ impl Store {
     }
 
     pub async fn approval(&self, org: &Organisation, approval_id: i64) -> Result<ApprovalView> {
+        self.note_read(org.org_id, "approval.read", &format!("approval:{approval_id}")).await?;
         let mut conn = self.pool.acquire().await?;
         self.approval_in(&mut conn, org.org_id, approval_id).await
     }
@@ -524,6 +530,8 @@ impl Store {
     /// Everything that happened on an account, newest first: ledger
     /// events, notes, contact changes and held adjustments.
     pub async fn account_timeline(&self, org: &Organisation, account_number: &str, limit: usize) -> Result<Vec<TimelineEvent>> {
+        self.note_read(org.org_id, "account.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
         let number = account_number.trim().to_ascii_uppercase();
         let row = sqlx::query("SELECT account_id, party_id, currency FROM account WHERE org_id = $1 AND account_number = $2")
             .bind(org.org_id)

@@ -353,6 +353,7 @@ impl Store {
 
     /// A letter as it was sent, any kind.
     pub async fn letter(&self, org: &Organisation, letter_id: i64) -> Result<AnyLetter> {
+        self.note_read(org.org_id, "letter.read", &format!("letter:{letter_id}")).await?;
         let mut conn = self.pool().acquire().await?;
         let r = sqlx::query("SELECT kind, data FROM collection_letter WHERE org_id = $1 AND letter_id = $2")
             .bind(org.org_id)
@@ -365,6 +366,7 @@ impl Store {
 
     /// Every letter sent on a day, in order, for one PDF to print and mail.
     pub async fn letters_on(&self, org: &Organisation, day: Date) -> Result<Vec<AnyLetter>> {
+        self.note_read(org.org_id, "letter.list", &format!("letters:{day}")).await?;
         let mut conn = self.pool().acquire().await?;
         sqlx::query("SELECT kind, data FROM collection_letter WHERE org_id = $1 AND sent_on = $2 ORDER BY letter_id")
             .bind(org.org_id)
@@ -569,6 +571,12 @@ impl Store {
     }
 
     pub async fn plans(&self, org: &Organisation, account_number: Option<&str>) -> Result<Vec<PlanView>> {
+        self.note_read(
+            org.org_id,
+            "plan.list",
+            &account_number.map_or_else(|| "plans".to_string(), |n| format!("account:{}", n.trim().to_ascii_uppercase())),
+        )
+        .await?;
         let mut conn = self.pool().acquire().await?;
         let ids: Vec<i64> = match account_number {
             Some(n) => {
@@ -920,6 +928,12 @@ impl Store {
 
     /// Settlements of one account, or all awaiting approval or offered.
     pub async fn settlements(&self, org: &Organisation, account_number: Option<&str>) -> Result<Vec<SettlementView>> {
+        self.note_read(
+            org.org_id,
+            "settlement.list",
+            &account_number.map_or_else(|| "settlements".to_string(), |n| format!("account:{}", n.trim().to_ascii_uppercase())),
+        )
+        .await?;
         let mut conn = self.pool().acquire().await?;
         let rows = match account_number {
             Some(n) => {

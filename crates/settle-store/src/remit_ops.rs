@@ -1171,6 +1171,7 @@ impl Store {
 
     /// The underpayment worklist: lines paid below the contracted amount, largest shortfall first.
     pub async fn underpayments(&self, org: &Organisation) -> Result<Vec<UnderpaymentView>> {
+        self.note_read(org.org_id, "underpayment.list", "underpayments").await?;
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = sqlx::query(
             "SELECT c.claim_number, y.payer_code, r.trace, u.line_no, u.procedure_code, u.allowed_minor, u.paid_minor, u.patient_minor, u.short_minor \
@@ -1189,7 +1190,7 @@ impl Store {
                     payer_code: r.try_get(1)?,
                     trace: r.try_get(2)?,
                     line_no: r.try_get(3)?,
-                    procedure_code: r.try_get(4)?,
+                    procedure_code: crate::sight::clinical(r.try_get(4)?),
                     allowed: fmt(r.try_get(5)?, cur),
                     paid: fmt(r.try_get(6)?, cur),
                     patient: fmt(r.try_get(7)?, cur),
@@ -1996,12 +1997,15 @@ impl Store {
 
     /// What every ERA said about a claim, newest first (the EOB).
     pub async fn claim_remittances(&self, org: &Organisation, claim_number: &str) -> Result<Vec<RemitClaimView>> {
+        self.note_read(org.org_id, "claim.read", &format!("claim:{}", claim_number.trim().to_ascii_uppercase()))
+            .await?;
         self.remit_claims(org, "AND c.claim_number = $2", Some(claim_number.trim().to_ascii_uppercase()))
             .await
     }
 
     /// The exception queue: ERA claims that were not posted, and why.
     pub async fn remit_exceptions(&self, org: &Organisation) -> Result<Vec<RemitClaimView>> {
+        self.note_read(org.org_id, "remittance.list", "remittance exceptions").await?;
         self.remit_claims(org, "AND x.outcome = 'exception'", None).await
     }
 }

@@ -70,17 +70,6 @@ pub struct ItemView {
     pub status: String,
 }
 
-impl AccountDetail {
-    /// For those who work balances, not care (HIPAA's minimum necessary): a
-    /// claim's items say that a service was billed, not which procedure.
-    pub fn without_clinical(mut self) -> AccountDetail {
-        for item in self.items.iter_mut().filter(|i| i.kind == "claim") {
-            item.description = format!("Insurance claim service of {}", item.issue_date);
-        }
-        self
-    }
-}
-
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentView {
     pub payment_id: i64,
@@ -301,6 +290,7 @@ pub struct PaymentFilter {
 
 impl Store {
     pub async fn list_invoices(&self, org: &Organisation, filter: &InvoiceFilter) -> Result<Vec<InvoiceSummary>> {
+        self.note_read(org.org_id, "invoice.list", "invoices").await?;
         let mut q = Filter::new(
             "SELECT i.invoice_id, i.invoice_number, a.account_number, p.name, i.status, i.issue_date, i.due_date, i.currency, \
              i.total_minor, COALESCE(o.balance_minor, 0) \
@@ -354,6 +344,7 @@ impl Store {
     }
 
     pub async fn list_payments(&self, org: &Organisation, filter: &PaymentFilter) -> Result<Vec<PaymentSummary>> {
+        self.note_read(org.org_id, "payment.list", "payments").await?;
         let mut q = Filter::new(PAYMENT_SELECT.to_string(), org.org_id);
         if let Some(status) = &filter.status {
             q.and(" AND y.status = $?", status.trim().to_ascii_lowercase())?;
@@ -379,6 +370,7 @@ impl Store {
 
     /// One payment with where it went.
     pub async fn payment_detail(&self, org: &Organisation, payment_id: i64) -> Result<(PaymentSummary, Vec<crate::ops::Applied>)> {
+        self.note_read(org.org_id, "payment.read", &format!("payment:{payment_id}")).await?;
         let mut q = Filter::new(PAYMENT_SELECT.to_string(), org.org_id);
         q.and(" AND y.payment_id = $?", payment_id)?;
         let rows = q.fetch(&self.pool).await?;
@@ -406,6 +398,7 @@ impl Store {
     }
 
     pub async fn list_accounts(&self, org: &Organisation, filter: &AccountFilter) -> Result<Vec<AccountSummary>> {
+        self.note_read(org.org_id, "account.list", "accounts").await?;
         let sql = String::from(
             "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor \
              FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1",
@@ -428,6 +421,8 @@ impl Store {
     }
 
     pub async fn account_detail(&self, org: &Organisation, number: &str) -> Result<AccountDetail> {
+        self.note_read(org.org_id, "account.read", &format!("account:{}", number.trim().to_ascii_uppercase()))
+            .await?;
         let number = number.trim().to_ascii_uppercase();
         let row = sqlx::query(
             "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor, \
@@ -548,6 +543,8 @@ impl Store {
     }
 
     pub async fn invoice_detail(&self, org: &Organisation, number: &str) -> Result<InvoiceDetail> {
+        self.note_read(org.org_id, "invoice.read", &format!("invoice:{}", number.trim().to_ascii_uppercase()))
+            .await?;
         let number = number.trim().to_ascii_uppercase();
         let row = sqlx::query(
             "SELECT v.invoice_id, a.account_number, v.status, v.issue_date, v.due_date, v.terms, v.currency, v.subtotal_minor, v.tax_minor, v.total_minor, v.memo, \
@@ -570,7 +567,7 @@ impl Store {
             .map(|r| {
                 Ok(InvoiceLineView {
                     line_no: r.try_get(0)?,
-                    item_code: r.try_get(1)?,
+                    item_code: crate::sight::item_code(r.try_get(1)?),
                     description: r.try_get(2)?,
                     quantity: r.try_get(3)?,
                     unit_price: fmt(r.try_get(4)?, cur),
@@ -637,6 +634,7 @@ impl Store {
     /// organisation's base currency (accounts in other currencies are aged in
     /// a report of their own, by passing `currency`).
     pub async fn aging(&self, org: &Organisation, as_of: Date, buckets: &AgingBuckets, currency_code: Option<&str>) -> Result<AgingReport> {
+        self.note_read(org.org_id, "report.aging", "accounts").await?;
         self.aging_report(org, as_of, buckets, currency_code, true).await
     }
 
@@ -791,6 +789,7 @@ impl Store {
 
     /// Every entry with its postings, in order, `limit` entries from `after_entry_id`.
     pub async fn journal_page(&self, org: &Organisation, after_entry_id: i64, limit: i64) -> Result<Vec<JournalEntryView>> {
+        self.note_read(org.org_id, "journal.read", "journal").await?;
         let entries = sqlx::query(
             "SELECT entry_id, effective_date, kind, currency, memo FROM journal_entry WHERE org_id = $1 AND entry_id > $2 ORDER BY entry_id LIMIT $3",
         )
@@ -883,47 +882,5 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-    }
-}
-
-#[cfg(test)]
-mod clinical_tests {
-    use super::*;
-
-    #[test]
-    fn a_claims_items_lose_their_procedure_codes_for_those_who_collect() {
-        let item = |kind: &str, description: &str| ItemView {
-            reference: "C-1-1".into(),
-            kind: kind.into(),
-            description: description.into(),
-            issue_date: "2026-10-01".into(),
-            due_date: "2026-10-01".into(),
-            amount: "125.00".into(),
-            balance: "125.00".into(),
-            status: "open".into(),
-        };
-        let detail = AccountDetail {
-            summary: AccountSummary {
-                account_number: "P-1".into(),
-                name: "Pat".into(),
-                ar_kind: "patient".into(),
-                status: "active".into(),
-                currency: "USD".into(),
-                balance: "125.00".into(),
-                credit: "0.00".into(),
-                net: "125.00".into(),
-            },
-            party_kind: "person".into(),
-            date_of_birth: None,
-            payment_terms: "net30".into(),
-            opened_on: "2026-01-01".into(),
-            contacts: vec![],
-            items: vec![item("claim", "2026-10-01 99213 for Pat"), item("invoice", "Copay")],
-            payments: vec![],
-            ledger: vec![],
-        }
-        .without_clinical();
-        assert_eq!(detail.items[0].description, "Insurance claim service of 2026-10-01");
-        assert_eq!(detail.items[1].description, "Copay");
     }
 }

@@ -422,6 +422,12 @@ impl Store {
 
     /// Statements sent, newest first; one account's if named.
     pub async fn statements(&self, org: &Organisation, account_number: Option<&str>) -> Result<Vec<StatementSummary>> {
+        self.note_read(
+            org.org_id,
+            "statement.list",
+            &account_number.map_or_else(|| "statements".to_string(), |n| format!("account:{}", n.trim().to_ascii_uppercase())),
+        )
+        .await?;
         let mut sql = String::from(
             "SELECT s.statement_id, s.body, s.cycle_date FROM statement s JOIN account a ON a.org_id = s.org_id AND a.account_id = s.account_id WHERE s.org_id = $1",
         );
@@ -451,7 +457,10 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| StoreError::not_found("statement", statement_id))?;
-        Ok(serde_json::from_str(&row.try_get::<String, _>(0)?)?)
+        let statement: Statement = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
+        self.note_read(org.org_id, "statement.read", &format!("account:{}", statement.account_number))
+            .await?;
+        Ok(for_sight(statement))
     }
 
     /// The statements of one cycle day, for printing in one PDF.
@@ -461,8 +470,26 @@ impl Store {
             .bind(cycle_date.to_string())
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>(0)?)?)).collect()
+        let statements = rows
+            .iter()
+            .map(|r| Ok(for_sight(serde_json::from_str(&r.try_get::<String, _>(0)?)?)))
+            .collect::<Result<Vec<Statement>>>()?;
+        for s in &statements {
+            self.note_read(org.org_id, "statement.read", &format!("account:{}", s.account_number)).await?;
+        }
+        Ok(statements)
     }
+}
+
+/// A statement as the current actor may see it: the patient got the
+/// procedure codes; someone without clinical.read gets "service" instead.
+fn for_sight(mut statement: Statement) -> Statement {
+    if !crate::sight::sees_clinical() {
+        for line in statement.visits.iter_mut().flat_map(|v| v.lines.iter_mut()).filter(|l| !l.code.is_empty()) {
+            line.code = crate::sight::WITHHELD.to_string();
+        }
+    }
+    statement
 }
 
 fn summary(statement_id: i64, s: &Statement, cycle_date: &str) -> StatementSummary {

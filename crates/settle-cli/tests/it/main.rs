@@ -3,6 +3,7 @@
 
 mod claims837;
 mod contacts;
+mod walk;
 
 use assert_cmd::Command;
 

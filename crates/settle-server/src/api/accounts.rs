@@ -47,8 +47,7 @@ pub async fn list(State(state): State<AppState>, Auth(p): Auth, Params(q): Param
         after: q.cursor.clone(),
     };
     let items = state.store.list_accounts(&p.org, &filter).await?;
-    let detail = serde_json::json!({ "search": q.search, "status": q.status, "returned": items.len() });
-    state.store.audit_event(p.org.org_id, "account.list", "accounts", Some(&detail)).await?;
+    state.store.note_read(p.org.org_id, "account.list", "accounts").await?;
     Ok(Json(Page::of(items, limit, |a| a.account_number.clone())))
 }
 
@@ -67,12 +66,9 @@ pub async fn create(State(state): State<AppState>, Auth(p): Auth, Key(key): Key,
     responses((status = 200, body = AccountDetail)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn show(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<AccountDetail>> {
-    let mut detail = state.store.account_detail(&p.org, &number).await?;
+    let detail = state.store.account_detail(&p.org, &number).await?;
     let record = format!("account:{}", detail.summary.account_number);
-    state.store.audit_event(p.org.org_id, "account.read", &record, None).await?;
-    if !p.role.allows(settle_domain::access::Permission::ClinicalRead) {
-        detail = detail.without_clinical();
-    }
+    state.store.note_read(p.org.org_id, "account.read", &record).await?;
     Ok(Json(detail))
 }
 
@@ -101,11 +97,7 @@ pub async fn change_contact(
     let from = change.from.unwrap_or_else(today);
     state.store.set_contact(&p.org, &number, &change.kind, &change.value, from).await?;
     let detail = state.store.account_detail(&p.org, &number).await?;
-    Ok(Json(if p.role.allows(settle_domain::access::Permission::ClinicalRead) {
-        detail
-    } else {
-        detail.without_clinical()
-    }))
+    Ok(Json(detail))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -50,8 +50,7 @@ pub async fn list_invoices(State(state): State<AppState>, Auth(p): Auth, Params(
         after: id_cursor(q.cursor.as_deref())?,
     };
     let items = state.store.list_invoices(&p.org, &filter).await?;
-    let detail = serde_json::json!({ "search": q.search, "returned": items.len() });
-    state.store.audit_event(p.org.org_id, "invoice.list", "invoices", Some(&detail)).await?;
+    state.store.note_read(p.org.org_id, "invoice.list", "invoices").await?;
     Ok(Json(Page::of(items, limit, |i| i.invoice_id.to_string())))
 }
 
@@ -76,7 +75,7 @@ pub async fn create_invoice(
 pub async fn show_invoice(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<InvoiceDetail>> {
     let detail = state.store.invoice_detail(&p.org, &number).await?;
     let record = format!("invoice:{}", detail.invoice_number);
-    state.store.audit_event(p.org.org_id, "invoice.read", &record, None).await?;
+    state.store.note_read(p.org.org_id, "invoice.read", &record).await?;
     Ok(Json(detail))
 }
 
@@ -155,8 +154,7 @@ pub async fn list_payments(State(state): State<AppState>, Auth(p): Auth, Params(
         after: id_cursor(q.cursor.as_deref())?,
     };
     let items = state.store.list_payments(&p.org, &filter).await?;
-    let detail = serde_json::json!({ "returned": items.len() });
-    state.store.audit_event(p.org.org_id, "payment.list", "payments", Some(&detail)).await?;
+    state.store.note_read(p.org.org_id, "payment.list", "payments").await?;
     Ok(Json(Page::of(items, limit, |i| i.payment_id.to_string())))
 }
 
@@ -188,10 +186,7 @@ pub struct PaymentDetail {
     security(("bearer" = ["accounts.read"])))]
 pub async fn show_payment(State(state): State<AppState>, Auth(p): Auth, Path(payment_id): Path<i64>) -> ApiResult<Json<PaymentDetail>> {
     let (payment, allocations) = state.store.payment_detail(&p.org, payment_id).await?;
-    state
-        .store
-        .audit_event(p.org.org_id, "payment.read", &format!("payment:{payment_id}"), None)
-        .await?;
+    state.store.note_read(p.org.org_id, "payment.read", &format!("payment:{payment_id}")).await?;
     Ok(Json(PaymentDetail { payment, allocations }))
 }
 

@@ -54,7 +54,7 @@ pub async fn add_provider(State(state): State<AppState>, Auth(p): Auth, Body(cmd
 pub async fn list_coverages(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<Json<Vec<CoverageView>>> {
     let coverages = state.store.coverages(&p.org, &number).await?;
     let record = format!("account:{}", number.trim().to_ascii_uppercase());
-    state.store.audit_event(p.org.org_id, "coverage.read", &record, None).await?;
+    state.store.note_read(p.org.org_id, "coverage.read", &record).await?;
     Ok(Json(coverages))
 }
 
@@ -138,7 +138,7 @@ pub async fn list_claims(State(state): State<AppState>, Auth(p): Auth, Params(q)
         limit: q.limit,
     };
     let claims = state.store.claims(&p.org, &filter).await?;
-    state.store.audit_event(p.org.org_id, "claim.list", "claims", None).await?;
+    state.store.note_read(p.org.org_id, "claim.list", "claims").await?;
     Ok(Json(claims))
 }
 
@@ -170,7 +170,7 @@ pub async fn show_claim(State(state): State<AppState>, Auth(p): Auth, Path(numbe
     let view = state.store.claim(&p.org, &number).await?;
     state
         .store
-        .audit_event(p.org.org_id, "claim.read", &format!("claim:{}", view.claim_number), None)
+        .note_read(p.org.org_id, "claim.read", &format!("claim:{}", view.claim_number))
         .await?;
     Ok(Json(view))
 }
@@ -313,7 +313,7 @@ pub struct X12FileBody {
     security(("bearer" = ["claims.write"])))]
 pub async fn show_x12_file(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<X12FileBody>> {
     let (file, body) = state.store.x12_file_body(&p.org, id).await?;
-    state.store.audit_event(p.org.org_id, "x12_file.read", &format!("x12_file:{id}"), None).await?;
+    state.store.note_read(p.org.org_id, "x12_file.read", &format!("x12_file:{id}")).await?;
     Ok(Json(X12FileBody { file, body }))
 }
 
@@ -346,12 +346,7 @@ pub async fn list_eligibility(
     let checks = state.store.eligibility(&p.org, &number).await?;
     state
         .store
-        .audit_event(
-            p.org.org_id,
-            "eligibility.read",
-            &format!("account:{}", number.trim().to_ascii_uppercase()),
-            None,
-        )
+        .note_read(p.org.org_id, "eligibility.read", &format!("account:{}", number.trim().to_ascii_uppercase()))
         .await?;
     Ok(Json(checks))
 }
@@ -391,7 +386,7 @@ pub async fn show_guarantor(
     let g = state.store.guarantor(&p.org, &number).await?;
     state
         .store
-        .audit_event(p.org.org_id, "guarantor.read", &format!("account:{}", number.trim().to_ascii_uppercase()), None)
+        .note_read(p.org.org_id, "guarantor.read", &format!("account:{}", number.trim().to_ascii_uppercase()))
         .await?;
     Ok(Json(g))
 }

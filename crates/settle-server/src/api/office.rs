@@ -207,7 +207,6 @@ pub async fn search(State(state): State<AppState>, Auth(p): Auth, Params(q): Par
         return Err(ApiError::field(StatusCode::BAD_REQUEST, "q", "is longer than 100 characters"));
     }
     let hits = state.store.search_accounts(&p.org, &q.q, limit as usize).await?;
-    let detail = serde_json::json!({ "search": q.q, "returned": hits.len() });
-    state.store.audit_event(p.org.org_id, "account.search", "accounts", Some(&detail)).await?;
+    state.store.note_read(p.org.org_id, "account.search", "accounts").await?;
     Ok(Json(hits))
 }

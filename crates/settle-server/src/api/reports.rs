@@ -99,8 +99,7 @@ pub async fn aging(State(state): State<AppState>, Auth(p): Auth, Params(q): Para
         })
         .collect::<ApiResult<Vec<_>>>()?;
     if by_account {
-        let detail = serde_json::json!({ "as_of": as_of, "rows": rows.len() });
-        state.store.audit_event(p.org.org_id, "report.aging", "accounts", Some(&detail)).await?;
+        state.store.note_read(p.org.org_id, "report.aging", "accounts").await?;
     }
     Ok(Json(AgingView {
         as_of: report.as_of,

@@ -158,7 +158,7 @@ pub async fn claim(State(state): State<AppState>, ctx: Ctx, Path(number): Path<S
     };
     if let Err(e) = state
         .store
-        .audit_event(ctx.principal.org.org_id, "claim.read", &format!("claim:{}", c.claim_number), None)
+        .note_read(ctx.principal.org.org_id, "claim.read", &format!("claim:{}", c.claim_number))
         .await
     {
         return store_error_page(Some(&ctx), e);
@@ -665,7 +665,7 @@ pub async fn x12_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
         Ok((file, body)) => {
             let _ = state
                 .store
-                .audit_event(ctx.principal.org.org_id, "x12_file.read", &format!("x12_file:{id}"), None)
+                .note_read(ctx.principal.org.org_id, "x12_file.read", &format!("x12_file:{id}"))
                 .await;
             let name = format!(
                 "{}-{}-{:09}.x12",

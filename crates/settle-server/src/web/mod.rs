@@ -530,6 +530,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
         let actor = Actor {
             name: "anonymous".into(),
             address,
+            clinical: false,
         };
         return ACTOR.scope(actor, next.run(req)).await;
     }
@@ -565,6 +566,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
     let actor = Actor {
         name: ctx.principal.actor.clone(),
         address,
+        clinical: ctx.can_see_clinical(),
     };
     let mut req = req;
     if req.method() == Method::POST {
@@ -598,7 +600,16 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
     let org_id = ctx.principal.org.org_id;
     let is_post = req.method() == Method::POST;
     req.extensions_mut().insert(ctx);
-    let mut response = ACTOR.scope(actor, next.run(req)).await;
+    let method = req.method().clone();
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let route = key.1.clone();
+    let mut response = ACTOR
+        .scope(actor, crate::reads::audited(&state.store, org_id, &method, &route, &uri, next.run(req)))
+        .await
+        .unwrap_or_else(|refused| refused);
     if is_post && (response.status().is_success() || response.status().is_redirection()) {
         state.dashboards.touch(org_id);
     }

