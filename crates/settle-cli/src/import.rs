@@ -27,13 +27,46 @@ struct Reader {
     headers: Vec<String>,
     rows: Vec<(u64, csv::StringRecord)>,
     problems: Vec<Problem>,
+    /// The file's content, for refusing the same file twice.
+    sha256: String,
 }
 
 const MAX_PROBLEMS_SHOWN: usize = 200;
 
-fn read(path: &Path, required: &[&str]) -> Result<Reader> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(file);
+/// How a file is to be imported: forced again, under an idempotency key.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    pub force: bool,
+    pub key: Option<settle_domain::IdempotencyKey>,
+}
+
+/// The known column nearest to `name` by edit distance, if any is close.
+fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let here = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(here + 1);
+                prev = here;
+            }
+        }
+        row[b.len()]
+    }
+    known
+        .iter()
+        .map(|k| (distance(name, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Reader> {
+    let bytes = std::fs::read(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(bytes.as_slice());
     let headers: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: reading the header line", path.display()))?
@@ -41,6 +74,28 @@ fn read(path: &Path, required: &[&str]) -> Result<Reader> {
         .map(|h| h.to_ascii_lowercase())
         .collect();
     let mut problems = Vec::new();
+    let known: Vec<&str> = required.iter().chain(optional).copied().collect();
+    // A column Settle does not read is refused, not ignored: a typo such as
+    // apply_too would otherwise send a payment somewhere else quietly.
+    for (index, header) in headers.iter().enumerate() {
+        if !known.contains(&header.as_str()) {
+            let hint = match nearest(header, &known) {
+                Some(near) => format!("did you mean {near}?"),
+                None => format!("the columns are {}", known.join(", ")),
+            };
+            problems.push(Problem {
+                line: 1,
+                column: header.clone(),
+                reason: format!("not a column Settle reads; {hint}"),
+            });
+        } else if headers[..index].contains(header) {
+            problems.push(Problem {
+                line: 1,
+                column: header.clone(),
+                reason: "appears twice in the header".into(),
+            });
+        }
+    }
     for column in required {
         if !headers.iter().any(|h| h == column) {
             problems.push(Problem {
@@ -71,7 +126,12 @@ fn read(path: &Path, required: &[&str]) -> Result<Reader> {
             reason: "the file has no rows".into(),
         });
     }
-    Ok(Reader { headers, rows, problems })
+    Ok(Reader {
+        headers,
+        rows,
+        problems,
+        sha256: settle_store::sha256_hex_bytes(&bytes),
+    })
 }
 
 impl Reader {
@@ -143,7 +203,24 @@ fn check_accounts(problems: &mut Vec<Problem>, known: &HashSet<String>, used: &[
     }
 }
 
-async fn apply(store: &Store, org: &Organisation, path: &Path, commands: Vec<BulkCommand>, lines: Vec<u64>, what: &str) -> Result<ExitCode> {
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    store: &Store,
+    org: &Organisation,
+    path: &Path,
+    commands: Vec<BulkCommand>,
+    lines: Vec<u64>,
+    what: &'static str,
+    sha256: String,
+    options: &ImportOptions,
+) -> Result<ExitCode> {
+    let file = settle_store::bulk::ImportedFile {
+        kind: what,
+        file_name: path.display().to_string(),
+        sha256,
+        force: options.force,
+        key: options.key.clone(),
+    };
     let bar = ProgressBar::new(commands.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("importing [{bar:40}] {pos}/{len} ({eta})")
@@ -153,16 +230,25 @@ async fn apply(store: &Store, org: &Organisation, path: &Path, commands: Vec<Bul
     if commands.len() < 5_000 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let result = store.bulk_apply(org, commands, &mut |done| bar.set_position(done)).await;
+    let result = store.bulk_import(org, Some(&file), commands, &mut |done| bar.set_position(done)).await;
     bar.finish_and_clear();
     match result {
+        Ok(outcome) if outcome.replayed => {
+            println!(
+                "Already imported under this idempotency key: {} invoices, {} payments from {}; nothing was posted again.",
+                outcome.applied.invoices,
+                outcome.applied.payments,
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Ok(outcome) => {
             println!(
                 "Imported {} {what} from {} ({} invoices, {} payments).",
                 lines.len(),
                 path.display(),
-                outcome.invoices,
-                outcome.payments
+                outcome.applied.invoices,
+                outcome.applied.payments
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -183,8 +269,12 @@ async fn apply(store: &Store, org: &Organisation, path: &Path, commands: Vec<Bul
 /// Columns: account_number, issue_date, invoice_ref (optional: rows sharing
 /// it form one invoice), item_code, description, quantity, unit_price,
 /// tax_rate (optional, percent), terms (optional), memo (optional).
-pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<ExitCode> {
-    let mut reader = read(path, &["account_number", "issue_date", "item_code", "description", "quantity", "unit_price"])?;
+pub async fn invoices(store: &Store, org: &Organisation, path: &Path, options: &ImportOptions) -> Result<ExitCode> {
+    let mut reader = read(
+        path,
+        &["account_number", "issue_date", "item_code", "description", "quantity", "unit_price"],
+        &["invoice_ref", "tax_rate", "terms", "memo"],
+    )?;
     let currency = Currency::from_code(&org.base_currency)?;
     let known = store.account_numbers(org).await?;
     let mut problems = std::mem::take(&mut reader.problems);
@@ -193,6 +283,8 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<
     // account sharing an invoice_ref join the invoice its first row began.
     let mut invoices: Vec<(u64, NewInvoice)> = Vec::new();
     let mut index_of: HashMap<(String, String), usize> = HashMap::new();
+    // Which account each invoice_ref was first used for, and on which line.
+    let mut ref_owner: HashMap<String, (String, u64)> = HashMap::new();
     for (line, record) in &reader.rows {
         let line = *line;
         let account = reader.get(record, "account_number").to_string();
@@ -253,6 +345,37 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<
             unit_price: reader.get(record, "unit_price").into(),
             tax_rate: tax.into(),
         };
+        if !reference.is_empty() {
+            let (owner, first_line) = ref_owner
+                .entry(reference.to_string())
+                .or_insert_with(|| (account.to_ascii_uppercase(), line))
+                .clone();
+            if owner != account.to_ascii_uppercase() {
+                problems.push(Problem {
+                    line,
+                    column: "invoice_ref".into(),
+                    reason: format!("{reference:?} is account {owner}'s invoice (line {first_line}); one invoice_ref is one invoice"),
+                });
+                continue;
+            }
+        }
+        if let Some(index) = index_of.get(&key) {
+            // Rows of one invoice must agree on what belongs to the whole
+            // invoice; a different date or terms is refused, not dropped.
+            let (first_line, first) = &invoices[*index];
+            let mut differs = |column: &str, first_value: String, value: String| {
+                if first_value != value {
+                    problems.push(Problem {
+                        line,
+                        column: column.into(),
+                        reason: format!("{value:?} differs from {first_value:?} on line {first_line}, the first row of invoice {reference:?}"),
+                    });
+                }
+            };
+            differs("issue_date", first.issue_date.to_string(), issue.to_string());
+            differs("terms", first.terms.clone().unwrap_or_default(), terms.to_string());
+            differs("memo", first.memo.clone(), reader.get(record, "memo").to_string());
+        }
         let index = *index_of.entry(key).or_insert_with(|| {
             let invoice = NewInvoice {
                 account_number: account.clone(),
@@ -273,13 +396,13 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path) -> Result<
         return Ok(report(&problems, path));
     }
     let (lines, commands) = invoices.into_iter().map(|(line, invoice)| (line, BulkCommand::Invoice(invoice))).unzip();
-    apply(store, org, path, commands, lines, "invoices").await
+    apply(store, org, path, commands, lines, "invoices", reader.sha256, options).await
 }
 
 /// Columns: account_number, amount, method, reference (optional),
 /// received_on, apply_to (optional invoice number).
-pub async fn payments(store: &Store, org: &Organisation, path: &Path) -> Result<ExitCode> {
-    let mut reader = read(path, &["account_number", "amount", "method", "received_on"])?;
+pub async fn payments(store: &Store, org: &Organisation, path: &Path, options: &ImportOptions) -> Result<ExitCode> {
+    let mut reader = read(path, &["account_number", "amount", "method", "received_on"], &["reference", "apply_to"])?;
     let currency = Currency::from_code(&org.base_currency)?;
     let known = store.account_numbers(org).await?;
     let mut problems = std::mem::take(&mut reader.problems);
@@ -326,14 +449,14 @@ pub async fn payments(store: &Store, org: &Organisation, path: &Path) -> Result<
         problems.sort_by_key(|p| p.line);
         return Ok(report(&problems, path));
     }
-    apply(store, org, path, commands, lines, "payments").await
+    apply(store, org, path, commands, lines, "payments", reader.sha256, options).await
 }
 
 /// `settle fees import FILE.csv [--payer CODE]`: a fee schedule, all or nothing.
 pub async fn fees(store: &Store, org: &Organisation, path: &Path, schedule: &str) -> Result<ExitCode> {
     use settle_domain::codes::{Modifier, ProcedureCode};
     use settle_store::claims::FeeEntry;
-    let mut reader = read(path, &["procedure_code", "amount", "effective_from"])?;
+    let mut reader = read(path, &["procedure_code", "amount", "effective_from"], &["modifier"])?;
     let currency = Currency::from_code(&org.base_currency)?;
     let mut entries = Vec::new();
     let mut seen: HashMap<(String, String, String), u64> = HashMap::new();

@@ -527,9 +527,36 @@ enum ReportCommand {
 #[derive(Subcommand, Debug)]
 enum ImportCommand {
     /// Invoices from CSV (see the README for the columns).
-    Invoices { file: PathBuf },
+    Invoices {
+        file: PathBuf,
+        #[command(flatten)]
+        options: ImportArgs,
+    },
     /// Payments from CSV (see the README for the columns).
-    Payments { file: PathBuf },
+    Payments {
+        file: PathBuf,
+        #[command(flatten)]
+        options: ImportArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// Import a file whose exact contents were imported before (otherwise refused, as posting it twice).
+    #[arg(long)]
+    force: bool,
+    /// The same key and file replay the first outcome; another file under the key is refused.
+    #[command(flatten)]
+    key: KeyArg,
+}
+
+impl ImportArgs {
+    fn options(&self) -> Result<import::ImportOptions> {
+        Ok(import::ImportOptions {
+            force: self.force,
+            key: self.key.parse()?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -1137,8 +1164,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             }
-            Command::Import(ImportCommand::Invoices { file }) => return import::invoices(&store, &org, &file).await,
-            Command::Import(ImportCommand::Payments { file }) => return import::payments(&store, &org, &file).await,
+            Command::Import(ImportCommand::Invoices { file, options }) => return import::invoices(&store, &org, &file, &options.options()?).await,
+            Command::Import(ImportCommand::Payments { file, options }) => return import::payments(&store, &org, &file, &options.options()?).await,
             Command::Export(ExportCommand::Journal { format, output }) => export::journal(&store, &org, format, output.as_deref()).await?,
         }
         Ok(ExitCode::SUCCESS)

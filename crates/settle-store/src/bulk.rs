@@ -20,7 +20,7 @@ pub enum BulkCommand {
     Adjustment(NewAdjustment),
 }
 
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct BulkOutcome {
     pub accounts: u64,
     pub invoices: u64,
@@ -43,6 +43,27 @@ const FLUSH_ROWS: usize = 20_000;
 /// Accounts (with their open items) kept in memory during a bulk apply.
 const MAX_CACHED_ACCOUNTS: usize = 2_000;
 
+/// The file a bulk import came from: remembered by its content's SHA-256,
+/// so the same file is refused the second time unless forced, and
+/// optionally under an idempotency key, so a retried import replays.
+#[derive(Clone, Debug)]
+pub struct ImportedFile {
+    /// invoices or payments.
+    pub kind: &'static str,
+    pub file_name: String,
+    pub sha256: String,
+    /// Import it again although the same content was imported before.
+    pub force: bool,
+    pub key: Option<settle_domain::IdempotencyKey>,
+}
+
+/// What an import did: applied now, or replayed from its idempotency key.
+#[derive(Clone, Debug)]
+pub struct ImportOutcome {
+    pub applied: BulkOutcome,
+    pub replayed: bool,
+}
+
 impl Store {
     /// Applies `commands` in one transaction, calling `progress` with the
     /// count done every 1,000 commands.
@@ -52,8 +73,48 @@ impl Store {
         commands: impl IntoIterator<Item = BulkCommand>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<BulkOutcome, BulkError> {
+        Ok(self.bulk_import(org, None, commands, progress).await?.applied)
+    }
+
+    /// [`Store::bulk_apply`] for a file: in the same transaction, refuses
+    /// content imported before (unless `force`), replays an idempotency
+    /// key's first outcome, and remembers the file.
+    pub async fn bulk_import(
+        &self,
+        org: &Organisation,
+        file: Option<&ImportedFile>,
+        commands: impl IntoIterator<Item = BulkCommand>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, BulkError> {
         let outer = |error: StoreError| BulkError { index: 0, error };
         let mut tx = self.begin_write().await.map_err(outer)?;
+        let request_json = file.map(|f| serde_json::json!({ "import": f.kind, "sha256": f.sha256 }).to_string());
+        if let (Some(file), Some(request_json)) = (file, &request_json) {
+            if let Some(key) = &file.key {
+                if let Some(stored) = crate::ops::idempotency_lookup(tx.conn(), org.org_id, key, request_json).await.map_err(outer)? {
+                    let applied: BulkOutcome = serde_json::from_str(&stored).map_err(|e| outer(e.into()))?;
+                    return Ok(ImportOutcome { applied, replayed: true });
+                }
+            }
+            if !file.force {
+                let earlier: Option<String> = sqlx::query_scalar("SELECT MIN(imported_at) FROM import_file WHERE org_id = $1 AND kind = $2 AND sha256 = $3")
+                    .bind(org.org_id)
+                    .bind(file.kind)
+                    .bind(&file.sha256)
+                    .fetch_one(tx.conn())
+                    .await
+                    .map_err(|e| outer(e.into()))?;
+                if let Some(at) = earlier {
+                    return Err(outer(StoreError::invalid(
+                        "file",
+                        format!(
+                            "these exact {} were imported on {at}; importing them again would post them twice (use --force if that is meant)",
+                            file.kind
+                        ),
+                    )));
+                }
+            }
+        }
         let mut batch = Batch::default();
         let mut ids = IdBlock::with_block_size(10_000);
         let mut accounts: HashMap<String, (AccountRow, Vec<ItemRow>)> = HashMap::new();
@@ -116,7 +177,29 @@ impl Store {
             .flush(tx.conn(), org.org_id)
             .await
             .map_err(|error| BulkError { index: done as usize, error })?;
-        let after = serde_json::json!({ "applied": &outcome });
+        let at_end = |error: StoreError| BulkError { index: done as usize, error };
+        ids.give_back(tx.conn(), org.org_id).await.map_err(at_end)?;
+        if let (Some(file), Some(request_json)) = (file, &request_json) {
+            sqlx::query("INSERT INTO import_file (org_id, kind, sha256, imported_at, file_name, commands, forced) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(org.org_id)
+                .bind(file.kind)
+                .bind(&file.sha256)
+                .bind(crate::now_text())
+                .bind(&file.file_name)
+                .bind(done as i64)
+                .bind(i64::from(file.force))
+                .execute(tx.conn())
+                .await
+                .map_err(|e| at_end(e.into()))?;
+            if let Some(key) = &file.key {
+                let response = serde_json::to_string(&outcome).map_err(|e| at_end(e.into()))?;
+                crate::ops::idempotency_store(tx.conn(), org.org_id, key, request_json, &response)
+                    .await
+                    .map_err(at_end)?;
+            }
+        }
+        let after =
+            serde_json::json!({ "applied": &outcome, "file": file.map(|f| serde_json::json!({ "name": f.file_name, "sha256": f.sha256, "forced": f.force })) });
         crate::audit::append(
             tx.conn(),
             self.for_update(),
@@ -130,7 +213,10 @@ impl Store {
         .map_err(|error| BulkError { index: done as usize, error })?;
         tx.commit().await.map_err(|error| BulkError { index: done as usize, error })?;
         progress(done);
-        Ok(outcome)
+        Ok(ImportOutcome {
+            applied: outcome,
+            replayed: false,
+        })
     }
 }
 

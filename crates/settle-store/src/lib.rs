@@ -247,6 +247,12 @@ impl Store {
     }
 }
 
+/// SHA-256 of bytes as lowercase hex: an imported file's content.
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 /// SHA-256 as lowercase hex: request hashes, token and session digests.
 pub(crate) fn sha256_hex(text: &str) -> String {
     use sha2::Digest;

@@ -2083,7 +2083,30 @@ impl IdBlock {
         }
         let size = count.max(self.block_size);
         let first = next_ids(conn, org_id, name, size).await?;
+        if next < end && first == end {
+            // The new block follows the old one: use the old tail first, so
+            // numbers stay gapless (invoice and credit-note numbers are).
+            self.blocks.insert(name, (next + count, first + size));
+            return Ok(next);
+        }
         self.blocks.insert(name, (first + count, first + size));
         Ok(first)
+    }
+
+    /// Hands the unused ends of the blocks back to the counters, if nothing
+    /// was taken after them, so a bulk command leaves no gap in the numbers.
+    pub(crate) async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
+        for (name, (next, end)) in self.blocks.drain() {
+            if next < end {
+                sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
+                    .bind(org_id)
+                    .bind(name)
+                    .bind(next)
+                    .bind(end)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }

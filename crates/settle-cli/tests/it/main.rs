@@ -172,6 +172,72 @@ fn imports_are_all_or_nothing_with_line_and_column() {
 }
 
 #[test]
+fn imports_you_cannot_get_wrong_quietly() {
+    let books = Books::new();
+    books.ok(&["account", "add", "B-1", "--name", "Bo Lee", "--opened", "2026-01-01"]);
+    let before = books.snapshot();
+    // A typo in a column is refused, naming the column Settle reads.
+    let typo = books.file(
+        "typo.csv",
+        "account_number,amount,method,received_on,apply_too\nA-1,10.00,check,2026-02-01,INV-000001\n",
+    );
+    let error = books.fails(&["import", "payments", &typo]);
+    assert!(
+        error.contains("line 1, column apply_too: not a column Settle reads; did you mean apply_to?"),
+        "{error}"
+    );
+    let twice = books.file("twice.csv", "account_number,amount,amount,method,received_on\nA-1,1.00,2.00,cash,2026-02-01\n");
+    assert!(books.fails(&["import", "payments", &twice]).contains("column amount: appears twice"));
+    // Rows of one invoice that disagree are refused, not merged.
+    let conflicting = books.file(
+        "conflict.csv",
+        "account_number,issue_date,invoice_ref,item_code,description,quantity,unit_price,terms\nA-1,2026-02-01,X1,SVC,Work,1,100.00,net30\nA-1,2026-02-03,X1,PART,Part,1,5.00,net15\nB-1,2026-02-01,X1,SVC,Work,1,1.00,net30\n",
+    );
+    let error = books.fails(&["import", "invoices", &conflicting]);
+    assert!(
+        error.contains("line 3, column issue_date: \"2026-02-03\" differs from \"2026-02-01\" on line 2"),
+        "{error}"
+    );
+    assert!(error.contains("line 3, column terms"), "{error}");
+    assert!(
+        error.contains("line 4, column invoice_ref: \"X1\" is account A-1's invoice (line 2)"),
+        "{error}"
+    );
+    assert_eq!(books.snapshot(), before, "a refused import changed the books");
+
+    // The same file is refused the second time, unless forced.
+    let payments = books.file("payments.csv", "account_number,amount,method,received_on\nB-1,7.00,cash,2026-02-01\n");
+    assert!(books.ok(&["import", "payments", &payments]).contains("Imported 1 payments"));
+    let once = books.snapshot();
+    let error = books.fails(&["import", "payments", &payments]);
+    assert!(error.contains("were imported on") && error.contains("--force"), "{error}");
+    assert_eq!(books.snapshot(), once, "a refused second import changed the books");
+    assert!(books.ok(&["import", "payments", &payments, "--force"]).contains("Imported 1 payments"));
+    // Under an idempotency key, a retry replays and posts nothing.
+    let more = books.file("more.csv", "account_number,amount,method,received_on\nB-1,3.00,cash,2026-02-02\n");
+    assert!(books
+        .ok(&["import", "payments", &more, "--idempotency-key", "batch-7"])
+        .contains("Imported 1 payments"));
+    let after = books.snapshot();
+    assert!(books
+        .ok(&["import", "payments", &more, "--idempotency-key", "batch-7"])
+        .contains("Already imported"));
+    assert_eq!(books.snapshot(), after, "a replayed import changed the books");
+    let error = books.fails(&["import", "payments", &payments, "--idempotency-key", "batch-7"]);
+    assert!(error.contains("batch-7") && error.contains("different request"), "{error}");
+
+    // Invoice numbers stay gapless after a bulk import.
+    let invoices = books.file(
+        "invoices.csv",
+        "account_number,issue_date,item_code,description,quantity,unit_price\nB-1,2026-02-01,SVC,Work,1,10.00\n",
+    );
+    books.ok(&["import", "invoices", &invoices]);
+    let created = books.ok(&["invoice", "create", "B-1", "--line", "SVC|More|1|5.00", "--date", "2026-02-05"]);
+    assert!(created.contains("INV-000003"), "the next number after INV-000002: {created}");
+    assert!(books.ok(&["verify"]).contains("OK"));
+}
+
+#[test]
 fn demo_builds_verified_books() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("settle")
