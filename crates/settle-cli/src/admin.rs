@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Do not run the day's dunning by itself (run `settle dunning run` instead).
     #[arg(long)]
     pub no_daily_dunning: bool,
+    /// A reverse proxy in front of Settle terminates TLS: mark every cookie Secure and send HSTS.
+    #[arg(long, env = "SETTLE_BEHIND_TLS_PROXY")]
+    pub behind_tls_proxy: bool,
     /// Send the email outbox through this SMTP server (smtp://127.0.0.1:2525).
     #[arg(long, env = "SETTLE_SMTP_URL")]
     pub smtp_url: Option<String>,
@@ -117,6 +120,7 @@ pub async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
         idle_timeout: Duration::from_secs(args.idle_minutes.max(1) * 60),
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         daily_dunning: !args.no_daily_dunning,
+        behind_tls_proxy: args.behind_tls_proxy,
         mail: args.smtp_url.clone().map(|smtp_url| settle_server::daily::Mail {
             smtp_url,
             from: args.mail_from.clone(),

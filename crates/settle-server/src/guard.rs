@@ -141,6 +141,21 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
+/// Whether a request a browser sent with our cookie came from another site:
+/// its Origin names another host than the one it was sent to, or the
+/// browser says so (Sec-Fetch-Site). SameSite=Strict already keeps the
+/// cookie off most such requests; this refuses the rest.
+pub fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if text("sec-fetch-site").is_some_and(|s| s == "cross-site" || s == "same-site") {
+        return true;
+    }
+    let Some(origin) = text("origin") else { return false };
+    let host = text("x-forwarded-host").or_else(|| text("host")).unwrap_or("");
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest).trim_end_matches('/');
+    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+}
+
 pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
     cookie(headers, SESSION_COOKIE)
 }
@@ -183,7 +198,10 @@ pub async fn principal_of(state: &AppState, headers: &axum::http::HeaderMap) -> 
 /// The route layer: access check, then idempotency, then the handler, with
 /// the audit trail's actor set for everything the handler writes.
 pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req: Request, next: Next) -> Response {
-    let key = (req.method().clone(), matched.as_str().to_string());
+    // HEAD is answered like GET (axum runs the GET handler and drops the
+    // body), so it needs what GET needs.
+    let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
+    let key = (method, matched.as_str().to_string());
     let Some(access) = state.access.get(&key).copied() else {
         eprintln!("settle serve: route {} {} declares no access; refused", key.0, key.1);
         return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "this route declares no permission, so it is closed").into_response();
@@ -202,6 +220,13 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
         Ok(None) => return ApiError::unauthorized().into_response(),
         Err(error) => return error.into_response(),
     };
+    if req.method() != Method::GET && req.method() != Method::HEAD && bearer(req.headers()).is_none() && cross_site(req.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "a write with a session cookie must come from this site's own pages (its Origin is another site); use an API token from elsewhere",
+        )
+        .into_response();
+    }
     if let Access::Needs(permission) = access {
         if !principal.role.allows(permission) {
             return ApiError::forbidden(permission.as_str()).into_response();

@@ -12,6 +12,7 @@ pub mod daily;
 pub mod docs;
 mod guard;
 pub mod idempotency;
+pub mod login_wait;
 mod metrics;
 pub mod problem;
 pub mod reads;
@@ -49,6 +50,16 @@ pub struct Config {
     pub daily_dunning: bool,
     /// Hand the email outbox to this SMTP server.
     pub mail: Option<daily::Mail>,
+    /// A reverse proxy in front terminates TLS: cookies are marked Secure
+    /// and browsers told to keep to HTTPS, as when serving TLS directly.
+    pub behind_tls_proxy: bool,
+}
+
+impl Config {
+    /// Whether browsers reach Settle over HTTPS, so every cookie is Secure.
+    pub fn secure_cookies(&self) -> bool {
+        self.tls.is_some() || self.behind_tls_proxy
+    }
 }
 
 impl Default for Config {
@@ -59,6 +70,7 @@ impl Default for Config {
             tls: None,
             daily_dunning: true,
             mail: None,
+            behind_tls_proxy: false,
         }
     }
 }
@@ -140,8 +152,35 @@ pub fn app(store: Store, config: Config) -> Router {
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "there is no such route; see /api/v1/docs") })
         .method_not_allowed_fallback(|| async { ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method; see /api/v1/docs") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Headers every answer carries: no framing (clickjacking), no MIME
+/// sniffing, no referrer leaving the site, and a Content-Security-Policy
+/// that lets pages load script, style and images from Settle only (inline
+/// script is refused; the self-contained API docs page is the one place
+/// that may run its own inline script). Over TLS, or behind a proxy that
+/// says it terminated TLS (`--behind-tls-proxy`), browsers are told to keep
+/// to HTTPS.
+async fn security_headers(State(state): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let docs = req.uri().path() == "/api/v1/docs";
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let csp = if docs {
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(csp));
+    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    if state.config.secure_cookies() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, header::HeaderValue::from_static("max-age=31536000"));
+    }
+    response
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
@@ -167,10 +206,16 @@ pub async fn bootstrap_admins(store: &Store) -> Result<Vec<String>> {
         }
         let username = format!("admin@{}", org.slug);
         let from_env = std::env::var("SETTLE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
-        let (_, generated) = store
+        let added = store
             .add_user(&org, &username, "Administrator", settle_domain::access::Role::Admin, from_env.as_deref())
-            .await
-            .with_context(|| format!("creating the first admin of {}", org.slug))?;
+            .await;
+        let generated = match added {
+            Ok((_, generated)) => generated,
+            // Another `settle serve` starting on the same database made it
+            // first: that is the admin we wanted.
+            Err(_) if store.has_users(&org).await? => continue,
+            Err(error) => return Err(error).with_context(|| format!("creating the first admin of {}", org.slug)),
+        };
         lines.push(match generated {
             Some(password) => format!("created admin {username:?} with one-time password {password} (change it or add your own users)"),
             None => format!("created admin {username:?} with the password in SETTLE_ADMIN_PASSWORD"),

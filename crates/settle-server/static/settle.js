@@ -113,3 +113,32 @@ document.addEventListener("click", (event) => {
     empty.focus();
   }
 });
+
+// Behaviour that was inline (onclick=...), so the pages' Content-Security-
+// Policy can forbid inline script: print buttons, selects that submit their
+// form, inputs that tick a box, forms that ask before they send.
+document.addEventListener("click", (event) => {
+  const print = event.target instanceof Element && event.target.closest("[data-print]");
+  if (print) window.print();
+});
+document.addEventListener("change", (event) => {
+  const el = event.target instanceof Element ? event.target : null;
+  if (!el) return;
+  if (el.matches("[data-autosubmit]") && el.form) el.form.submit();
+  if (el.dataset.check) {
+    const box = document.getElementById(el.dataset.check);
+    if (box) box.checked = true;
+  }
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target instanceof Element && event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
+// "Go back" on an error page: the browser's history, or home without it.
+document.addEventListener("click", (event) => {
+  const back = event.target instanceof Element && event.target.closest("[data-back]");
+  if (back && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});

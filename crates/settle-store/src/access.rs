@@ -175,6 +175,28 @@ pub fn generate_password() -> String {
     new_secret()[..20].to_string()
 }
 
+/// A username as an organisation's administrator makes it, in the
+/// organisation's own namespace: "carol" becomes "carol@clinic"; a name
+/// ending in another organisation's "@slug" is refused. Usernames are the
+/// login name across the whole database, so this keeps "is taken" from
+/// telling one organisation which names another uses. (The command line,
+/// the database owner's door, may make any name.)
+pub fn username_in(org: &Organisation, typed: &str) -> Result<String> {
+    let typed = typed.trim().to_ascii_lowercase();
+    let suffix = format!("@{}", org.slug);
+    match typed.rsplit_once('@') {
+        None => Ok(format!("{typed}{suffix}")),
+        Some((_, slug)) if slug == org.slug => Ok(typed),
+        Some(_) => Err(StoreError::invalid(
+            "username",
+            format!(
+                "the usernames of this organisation end in {suffix}: use {:?}",
+                format!("{}{suffix}", typed.rsplit_once('@').map_or("", |(n, _)| n))
+            ),
+        )),
+    }
+}
+
 impl Store {
     /// Adds a user. Without a password, one is generated and returned.
     pub async fn add_user(
@@ -419,6 +441,13 @@ impl Store {
             clinical: false,
         };
         let record = format!("user:{username}");
+        // The password is checked before anything else is decided, so a
+        // disabled or locked login takes as long to refuse as an unknown
+        // name (which is checked against a decoy): timing tells nothing.
+        let password = password.to_string();
+        let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         if status != "active" {
             ACTOR
                 .scope(
@@ -437,10 +466,6 @@ impl Store {
                 .await?;
             return Ok(Err(LoginRefused::Locked { until }));
         }
-        let password = password.to_string();
-        let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
-            .await
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let work = async {
             let mut tx = self.begin_write().await?;
             let conn = tx.conn();

@@ -176,8 +176,19 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Database(e.into()))?;
-        Ok(())
+        // Two processes opening a new database together (two `settle serve`
+        // started at once) race to migrate it; PostgreSQL's migrator takes
+        // an advisory lock, SQLite's does not, so the loser of a race reads
+        // what the winner applied and tries again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match migrator.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < 20 => tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await,
+                Err(error) => return Err(StoreError::Database(error.into())),
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -100,9 +100,10 @@ pub struct UserCreated {
     responses((status = 201, body = UserCreated)),
     security(("bearer" = ["users.manage"])))]
 pub async fn add_user(State(state): State<AppState>, Auth(p): Auth, Body(new): Body<NewUser>) -> ApiResult<(StatusCode, Json<UserCreated>)> {
+    let username = settle_store::access::username_in(&p.org, &new.username)?;
     let (user, password) = state
         .store
-        .add_user(&p.org, &new.username, &new.display_name, new.role, new.password.as_deref())
+        .add_user(&p.org, &username, &new.display_name, new.role, new.password.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(UserCreated { user, password })))
 }

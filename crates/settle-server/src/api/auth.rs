@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::access::{Permission, Role};
-use settle_store::access::{LoginRefused, Principal};
+use settle_store::access::Principal;
 use settle_store::ops::Organisation;
 use utoipa::ToSchema;
 
@@ -67,6 +67,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> ApiResult<Res
     let LoginRequest { username, password } = parse_json(&body)?;
     match state.store.login(&username, &password, &address).await? {
         Ok((principal, secret)) => {
+            crate::login_wait::succeeded(&username);
             let cookie = format!(
                 "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
                 state.config.idle_timeout.as_secs().max(60) * 8
@@ -78,17 +79,9 @@ pub async fn login(State(state): State<AppState>, req: Request) -> ApiResult<Res
             );
             Ok(response)
         }
-        Err(refused) => {
-            // Backoff: each failure in a row doubles the wait, up to 4 s.
-            let failures = match refused {
-                LoginRefused::BadCredentials { failures } => failures.clamp(1, 5),
-                _ => 5,
-            };
-            tokio::time::sleep(Duration::from_millis(125 << (failures - 1).min(5))).await;
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "wrong username or password, or this login is disabled or locked after repeated failures (locks last 15 minutes)",
-            ))
+        Err(_refused) => {
+            crate::login_wait::refused(&username).await;
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, crate::login_wait::REFUSED))
         }
     }
 }

@@ -68,11 +68,16 @@ pub async fn add_user(State(state): State<AppState>, ctx: Ctx, form: FormData) -
         }
     };
     let password = form.0.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).filter(|p| !p.is_empty());
-    match state
-        .store
-        .add_user(&ctx.principal.org, &page.username, &page.display_name, role, password.as_deref())
-        .await
-    {
+    let added = match settle_store::access::username_in(&ctx.principal.org, &page.username) {
+        Ok(username) => {
+            state
+                .store
+                .add_user(&ctx.principal.org, &username, &page.display_name, role, password.as_deref())
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    match added {
         Ok((user, generated)) => {
             let mut page = match users_page(&state, &ctx, format!("{} can now log in as {}.", user.display_name, user.username)).await {
                 Ok(page) => page,

@@ -515,7 +515,9 @@ type GuardState = (AppState, std::sync::Arc<HashMap<(String, String), Access>>);
 /// The page guard: session, permission, CSRF, and the audit actor.
 async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedPath, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let key = (req.method().as_str().to_string(), matched.as_str().to_string());
+    // HEAD is answered like GET, so it needs what GET needs.
+    let method = if req.method() == Method::HEAD { "GET" } else { req.method().as_str() };
+    let key = (method.to_string(), matched.as_str().to_string());
     let Some(need) = access.get(&key).copied() else {
         eprintln!("settle serve: page {} {} declares no access; refused", key.0, key.1);
         return error_page(
@@ -586,7 +588,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
             .unwrap_or_else(|| form.get("csrf"));
-        if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
+        if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) || crate::guard::cross_site(&parts.headers) {
             return error_page(
                 Some(&ctx),
                 StatusCode::FORBIDDEN,

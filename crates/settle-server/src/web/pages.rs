@@ -36,7 +36,7 @@ pub struct LoginQuery {
 }
 
 fn secure(state: &AppState) -> &'static str {
-    if state.config.tls.is_some() {
+    if state.config.secure_cookies() {
         "; Secure"
     } else {
         ""
@@ -105,6 +105,7 @@ pub async fn login(State(state): State<AppState>, req: axum::extract::Request) -
     let password = form.0.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).unwrap_or_default();
     match state.store.login(&page.username, &password, &address).await {
         Ok(Ok((principal, secret))) => {
+            crate::login_wait::succeeded(&page.username);
             let role = principal.role;
             let target = if next == "/" && !role.allows(settle_domain::access::Permission::ReportsRead) {
                 "/accounts".to_string()
@@ -122,19 +123,10 @@ pub async fn login(State(state): State<AppState>, req: axum::extract::Request) -
             }
             response
         }
-        Ok(Err(refused)) => {
-            use settle_store::access::LoginRefused;
-            page.error = match refused {
-                LoginRefused::BadCredentials { failures } if failures >= 3 => format!(
-                    "The username or password is wrong. {} more wrong tries will lock this login for 15 minutes.",
-                    (5 - failures).max(0)
-                ),
-                LoginRefused::BadCredentials { .. } => "The username or password is wrong.".into(),
-                LoginRefused::Locked { until } => {
-                    format!("This login is locked after too many wrong passwords, until {until}. Ask an administrator if you need in sooner.")
-                }
-                LoginRefused::Disabled => "This login is disabled. Ask an administrator.".into(),
-            };
+        Ok(Err(_refused)) => {
+            // One answer for every refusal (login_wait.rs); the trail keeps why.
+            crate::login_wait::refused(&page.username).await;
+            page.error = crate::login_wait::REFUSED.into();
             login_form(&state, &headers, page, StatusCode::UNAUTHORIZED)
         }
         Err(error) => store_error_page(None, error),

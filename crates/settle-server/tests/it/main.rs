@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod claims_api;
 mod collections_api;
+mod hardening;
 mod idempotency;
 mod matrix;
 mod outbox;

@@ -123,6 +123,17 @@ async fn login_idle_logoff_lockout_and_revocation() {
             .await;
         assert_eq!(added.status, StatusCode::CREATED, "{name}: {}", added.body);
         assert!(added.body["password"].as_str().unwrap().len() >= 12, "{name}");
+        // Made in the organisation's own namespace, so "is taken" can only
+        // ever be about this organisation's names.
+        assert_eq!(added.body["user"]["username"], "dave@clinic", "{name}: {}", added.body);
+        let foreign = srv
+            .post(
+                &admin,
+                "/api/v1/users",
+                json!({ "username": "dave@other", "display_name": "Dave", "role": "auditor" }),
+            )
+            .await;
+        assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", foreign.body);
         let cookie = session_of(&login("a long enough secret").await);
         srv.post(&admin, "/api/v1/users/carol/disable", json!(null)).await;
         assert_eq!(
