@@ -10,6 +10,7 @@ mod idempotency;
 mod matrix;
 mod outbox;
 mod pages;
+mod properties;
 mod sessions;
 mod story;
 
