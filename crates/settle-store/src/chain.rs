@@ -30,30 +30,27 @@ pub(crate) struct EntryFacts<'a> {
     pub memo: &'a str,
 }
 
-/// The digest of one entry with its postings: every field length-prefixed,
-/// so no field can bleed into the next.
+/// The digest of one entry with its postings: every text length-prefixed
+/// and every number fixed-width, so no field can bleed into the next. Written
+/// straight into the hasher: this runs once per entry on the import path.
 pub(crate) fn entry_digest(org_id: i64, entry: &EntryFacts<'_>, postings: &[PostingFacts<'_>]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    let mut text = |s: &str| {
+    fn text(hasher: &mut Sha256, s: &str) {
         hasher.update((s.len() as u64).to_le_bytes());
         hasher.update(s.as_bytes());
-    };
-    text("entry");
-    text(entry.kind);
-    text(entry.effective_date);
-    text(entry.currency);
-    text(entry.memo);
-    let mut numbers = Vec::with_capacity(4 + postings.len() * 5);
-    numbers.extend([org_id, entry.entry_id, entry.account_id.unwrap_or(-1), postings.len() as i64]);
-    let mut codes = String::new();
-    for (line_no, gl, account_id, item_id, amount) in postings {
-        numbers.extend([*line_no, account_id.unwrap_or(-1), item_id.unwrap_or(-1), *amount]);
-        codes.push_str(gl);
-        codes.push('|');
     }
-    hasher.update(codes.as_bytes());
-    for n in numbers {
+    let mut hasher = Sha256::new();
+    for n in [org_id, entry.entry_id, entry.account_id.unwrap_or(-1), postings.len() as i64] {
         hasher.update(n.to_le_bytes());
+    }
+    text(&mut hasher, entry.kind);
+    text(&mut hasher, entry.effective_date);
+    text(&mut hasher, entry.currency);
+    text(&mut hasher, entry.memo);
+    for (line_no, gl, account_id, item_id, amount) in postings {
+        for n in [*line_no, account_id.unwrap_or(-1), item_id.unwrap_or(-1), *amount] {
+            hasher.update(n.to_le_bytes());
+        }
+        text(&mut hasher, gl);
     }
     hasher.finalize().into()
 }

@@ -257,3 +257,42 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
         },
     }
 }
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage<'a> {
+    ctx: Option<&'a Ctx>,
+    checked: u64,
+    findings: Vec<settle_store::audit::AuditFinding>,
+    anchor: String,
+    rows: Vec<settle_store::audit::AuditRow>,
+}
+
+/// The audit trail for auditors: whether the chains hold, the anchor to
+/// keep elsewhere, and the latest rows.
+pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let org = &ctx.principal.org;
+    let fail = |e| store_error_page(Some(&ctx), e);
+    let (checked, findings) = match state.store.audit_verify(org).await {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let anchor = match state.store.audit_anchor(org).await {
+        Ok(a) => serde_json::to_string_pretty(&a).unwrap_or_default(),
+        Err(e) => return fail(e),
+    };
+    let after = i64::try_from(checked).unwrap_or(0).saturating_sub(50).max(0);
+    let mut rows = match state.store.audit_page(org, after, 50).await {
+        Ok(rows) => rows,
+        Err(e) => return fail(e),
+    };
+    rows.reverse();
+    render(&AuditPage {
+        ctx: Some(&ctx),
+        checked,
+        findings,
+        anchor,
+        rows,
+    })
+    .into_response()
+}

@@ -145,6 +145,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
     ("POST", "/claims/setup/providers", Needs(PayersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
+    ("GET", "/audit", Needs(AuditRead)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
 ];
 
@@ -238,6 +239,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))
         .route("/admin/settings", get(admin::settings).post(admin::save_settings))
+        .route("/audit", get(admin::audit))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }
 
@@ -434,6 +436,9 @@ impl Ctx {
     }
     pub fn can_settings(&self) -> bool {
         self.can(SettingsManage)
+    }
+    pub fn can_audit(&self) -> bool {
+        self.can(AuditRead)
     }
     pub fn can_claims(&self) -> bool {
         self.can(ClaimsWrite)

@@ -483,6 +483,10 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     shot(client, "15-admin-users").await;
     client.goto(&format!("{base}/admin/settings")).await.unwrap();
     shot(client, "16-admin-settings").await;
+    client.goto(&format!("{base}/audit")).await.unwrap();
+    let audit = client.source().await.unwrap();
+    assert!(audit.contains("The hash chains vouch for all"), "the audit page says the chains hold");
+    shot(client, "16b-audit").await;
 
     // A visit billed to insurance: looked up, refused by the scrubber, fixed, ready.
     client.goto(&format!("{base}/claims/new?account=P-000101")).await.unwrap();
