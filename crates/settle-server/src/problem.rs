@@ -119,6 +119,7 @@ impl From<StoreError> for ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
             },
+            StoreError::TotalTooLarge(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
             StoreError::Database(_) | StoreError::Corrupt(_) => {
                 eprintln!("settle serve: internal error: {error}");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; nothing was changed")

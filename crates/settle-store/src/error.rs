@@ -26,6 +26,11 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A total the database was asked for does not fit in 64 bits. The
+    /// money limits keep Settle's own writes far from it; rows written
+    /// around Settle can reach it, and `settle verify` names them.
+    #[error("a total here is too large to compute ({0}); run `settle verify`, which names the rows past the money limit")]
+    TotalTooLarge(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -56,6 +61,9 @@ impl From<sqlx::Error> for StoreError {
             // PostgreSQL: serialization failure, deadlock. SQLite: busy, locked.
             if matches!(code.as_str(), "40001" | "40P01" | "5" | "6" | "517" | "261") || message.contains("database is locked") {
                 return StoreError::Contention;
+            }
+            if crate::verify::is_overflow(db.as_ref()) {
+                return StoreError::TotalTooLarge(message);
             }
             if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() || code == "23514" || message.contains("CHECK constraint") {
                 let constraint = db.constraint().map(str::to_string).unwrap_or(message);

@@ -656,6 +656,7 @@ pub fn store_error_page(ctx: Option<&Ctx>, error: StoreError) -> Response {
             &format!("There is no {what} {key} in your organisation."),
         ),
         StoreError::Invalid { message, .. } => error_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, "That could not be done", message),
+        StoreError::TotalTooLarge(_) => error_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, "A total is too large", &error.to_string()),
         StoreError::Contention => error_page(
             ctx,
             StatusCode::SERVICE_UNAVAILABLE,

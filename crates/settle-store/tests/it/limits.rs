@@ -88,3 +88,45 @@ async fn the_maximum_amount_the_maximum_plus_one_cent_and_many_maximums_on_one_a
         reports_answer(store, &org).await;
     }
 }
+
+#[tokio::test]
+async fn a_row_written_around_settle_past_the_limit_is_named_by_verify_and_takes_no_report_down() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("forged", "Forged", "USD").await.unwrap();
+        account(store, &org, "BIG-1").await;
+        store.post_payment(&org, &payment("10.00"), None).await.unwrap();
+        let o = org.org_id;
+        let max = i64::MAX;
+        sqlx::query(&format!(
+            "INSERT INTO journal_entry (org_id, entry_id, kind, effective_date, currency, account_id, memo, created_at) \
+             VALUES ({o}, 9999, 'payment', '2026-03-01', 'USD', NULL, 'around Settle', '2026-03-01T00:00:00Z')"
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO posting (org_id, entry_id, line_no, gl_code, account_id, item_id, currency, amount_minor, effective_date) \
+             VALUES ({o}, 9999, 1, '1000', NULL, NULL, 'USD', {max}, '2026-03-01'), ({o}, 9999, 2, '4000', NULL, NULL, 'USD', -{max}, '2026-03-01')"
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let report = store.verify(&org).await.unwrap();
+        assert!(
+            report
+                .discrepancies
+                .iter()
+                .any(|d| d.check == "amount within the money limit" && d.subject == "entry 9999 line 1"),
+            "{name}: {:?}",
+            report.discrepancies
+        );
+        // The trial balance cannot total it: a clear error, not a crash.
+        match store.trial_balance(&org, None).await {
+            Ok(_) | Err(StoreError::TotalTooLarge(_)) => {}
+            Err(other) => panic!("{name}: {other:?}"),
+        }
+        let (_, findings) = store.audit_verify(&org).await.unwrap();
+        assert!(!findings.is_empty(), "{name}: the chain names the entry written around Settle");
+    }
+}
