@@ -509,17 +509,23 @@ impl IdPool {
 
     /// Hands back what was not used, if nothing was taken after it.
     pub(crate) async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
-        for (name, (next, end)) in self.blocks.drain() {
-            if next < end {
-                sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
-                    .bind(org_id)
-                    .bind(name)
-                    .bind(next)
-                    .bind(end)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
+        give_back_blocks(conn, org_id, &mut self.blocks).await
     }
+}
+
+/// Returns the unused ends of id blocks (`name` -> (next, end)) to their
+/// counters, where nothing was taken after them, so numbers stay gapless.
+pub(crate) async fn give_back_blocks(conn: &mut AnyConnection, org_id: i64, blocks: &mut std::collections::HashMap<&'static str, (i64, i64)>) -> Result<()> {
+    for (name, (next, end)) in blocks.drain() {
+        if next < end {
+            sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
+                .bind(org_id)
+                .bind(name)
+                .bind(next)
+                .bind(end)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }

@@ -2096,17 +2096,6 @@ impl IdBlock {
     /// Hands the unused ends of the blocks back to the counters, if nothing
     /// was taken after them, so a bulk command leaves no gap in the numbers.
     pub(crate) async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
-        for (name, (next, end)) in self.blocks.drain() {
-            if next < end {
-                sqlx::query("UPDATE counter SET next_value = $3 WHERE org_id = $1 AND name = $2 AND next_value = $4")
-                    .bind(org_id)
-                    .bind(name)
-                    .bind(next)
-                    .bind(end)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
+        crate::batch::give_back_blocks(conn, org_id, &mut self.blocks).await
     }
 }

@@ -12,16 +12,22 @@ use crate::{new_account, new_payment, Server};
 
 const PASSWORD: &str = "a long enough secret";
 
+/// An organisation with account P-1, an admin token, and an admin's
+/// session cookie.
+async fn admin_with_account(srv: &Server) -> (settle_store::ops::Organisation, String, String) {
+    let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+    let token = srv.token(&org, Role::Admin).await;
+    srv.post(&token, "/api/v1/accounts", new_account("P-1", "Ada")).await;
+    srv.store.add_user(&org, "hal", "Hal", Role::Admin, Some(PASSWORD)).await.unwrap();
+    let (_, secret) = srv.store.login("hal", PASSWORD, "127.0.0.1").await.unwrap().unwrap();
+    (org, token, format!("settle_session={secret}"))
+}
+
 #[tokio::test]
 async fn head_is_answered_like_get_on_pages_and_guarded_routes() {
     for srv in Server::each(Duration::from_secs(900)).await {
         let name = srv.name;
-        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
-        let token = srv.token(&org, Role::Admin).await;
-        srv.post(&token, "/api/v1/accounts", new_account("P-1", "Ada")).await;
-        srv.store.add_user(&org, "hal", "Hal", Role::Admin, Some(PASSWORD)).await.unwrap();
-        let (_, secret) = srv.store.login("hal", PASSWORD, "127.0.0.1").await.unwrap().unwrap();
-        let cookie = format!("settle_session={secret}");
+        let (_org, token, cookie) = admin_with_account(&srv).await;
         for path in ["/api/v1/accounts/P-1", "/api/v1/reports/trial-balance", "/healthz"] {
             let head = srv.client.head(format!("{}{path}", srv.base)).bearer_auth(&token).send().await.unwrap();
             assert_eq!(head.status(), StatusCode::OK, "{name}: HEAD {path}");
@@ -65,12 +71,7 @@ async fn every_answer_carries_the_security_headers() {
 async fn a_cookie_borne_write_from_another_site_is_refused() {
     for srv in Server::each(Duration::from_secs(900)).await {
         let name = srv.name;
-        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
-        let token = srv.token(&org, Role::Admin).await;
-        srv.post(&token, "/api/v1/accounts", new_account("P-1", "Ada")).await;
-        srv.store.add_user(&org, "hal", "Hal", Role::Admin, Some(PASSWORD)).await.unwrap();
-        let (_, secret) = srv.store.login("hal", PASSWORD, "127.0.0.1").await.unwrap().unwrap();
-        let cookie = format!("settle_session={secret}");
+        let (org, token, cookie) = admin_with_account(&srv).await;
         let entries = srv.entry_count(&org).await;
         let post = |origin: Option<&str>, fetch_site: Option<&str>, bearer: bool| {
             let mut request = srv.client.post(format!("{}/api/v1/payments", srv.base)).json(&new_payment("P-1", "5.00"));
