@@ -93,6 +93,89 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     dates_inline(api::routes().split_for_parts().1)
 }
 
+/// The document as served at `/api/v1/openapi.json`: [`openapi`] with the
+/// links between operations (utoipa's types cannot carry an operationRef).
+pub fn openapi_document() -> serde_json::Value {
+    with_links(&openapi())
+}
+
+/// OpenAPI links from what a POST made to the routes that read and act on
+/// it (an account to its page, an invoice to its void, a payment to its
+/// reversal), so a client, and schemathesis's stateful phase, can follow a
+/// record from its creation through what is done to it.
+const LINKS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "/api/v1/accounts",
+        "201",
+        "GetAccount",
+        "/api/v1/accounts/{number}",
+        "get",
+        "number=$response.body#/account_number",
+    ),
+    (
+        "/api/v1/accounts",
+        "201",
+        "GetAccountNotes",
+        "/api/v1/accounts/{number}/notes",
+        "get",
+        "number=$response.body#/account_number",
+    ),
+    (
+        "/api/v1/invoices",
+        "201",
+        "GetInvoice",
+        "/api/v1/invoices/{number}",
+        "get",
+        "number=$response.body#/invoice_number",
+    ),
+    (
+        "/api/v1/invoices",
+        "201",
+        "VoidInvoice",
+        "/api/v1/invoices/{number}/void",
+        "post",
+        "number=$response.body#/invoice_number",
+    ),
+    (
+        "/api/v1/payments",
+        "201",
+        "GetPayment",
+        "/api/v1/payments/{payment_id}",
+        "get",
+        "payment_id=$response.body#/payment_id",
+    ),
+    (
+        "/api/v1/payments",
+        "201",
+        "ReversePayment",
+        "/api/v1/payments/{payment_id}/reverse",
+        "post",
+        "payment_id=$response.body#/payment_id",
+    ),
+];
+
+fn with_links(doc: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let Ok(mut value) = serde_json::to_value(doc) else {
+        return serde_json::Value::Null;
+    };
+    for (from, status, name, to, method, parameter) in LINKS {
+        let (param, expression) = parameter.split_once('=').unwrap_or_default();
+        let reference = format!("#/paths/{}/{method}", to.replace('~', "~0").replace('/', "~1"));
+        if value
+            .pointer(&format!("/paths/{}/{method}", to.replace('~', "~0").replace('/', "~1")))
+            .is_none()
+        {
+            continue;
+        }
+        let pointer = format!("/paths/{}/post/responses/{status}", from.replace('~', "~0").replace('/', "~1"));
+        if let Some(response) = value.pointer_mut(&pointer).and_then(|r| r.as_object_mut()) {
+            let links = response.entry("links").or_insert_with(|| serde_json::json!({}));
+            links[*name] = serde_json::json!({ "operationRef": reference, "parameters": { param: expression } });
+        }
+    }
+    value
+}
+
 /// utoipa describes our `Date` (jiff's civil date) as a reference to a
 /// component named "String"; say what it is instead, inline: an ISO 8601
 /// date.
@@ -131,6 +214,7 @@ pub fn route_access() -> Vec<(Method, String, Access)> {
 pub fn app(store: Store, config: Config) -> Router {
     let (router, openapi) = api::routes().split_for_parts();
     let openapi = dates_inline(openapi);
+    let document = with_links(&openapi);
     let access = guard::access_map(&openapi);
     let state = AppState {
         store,
@@ -139,7 +223,7 @@ pub fn app(store: Store, config: Config) -> Router {
         inflight: Arc::default(),
         token_cache: Arc::default(),
         metrics: Arc::new(metrics::Metrics::default()),
-        openapi_json: Arc::new(openapi.to_pretty_json().unwrap_or_default()),
+        openapi_json: Arc::new(serde_json::to_string_pretty(&document).unwrap_or_default()),
         dashboards: Arc::default(),
     };
     router

@@ -81,3 +81,19 @@ async fn every_route_with_every_role() {
     }
     assert!(checked >= 150, "{checked}");
 }
+
+#[test]
+fn created_records_link_to_what_reads_and_acts_on_them() {
+    let spec = settle_server::openapi_document();
+    let links = &spec["paths"]["/api/v1/payments"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["ReversePayment"]["parameters"]["payment_id"], "$response.body#/payment_id", "{links}");
+    assert_eq!(
+        spec["paths"]["/api/v1/accounts"]["post"]["responses"]["201"]["links"]["GetAccount"]["operationRef"], "#/paths/~1api~1v1~1accounts~1{number}/get",
+        "{}",
+        spec["paths"]["/api/v1/accounts"]["post"]["responses"]["201"]
+    );
+    assert_eq!(
+        spec["paths"]["/api/v1/accounts"]["post"]["responses"]["201"]["links"]["GetAccount"]["operationRef"],
+        "#/paths/~1api~1v1~1accounts~1{number}/get"
+    );
+}
