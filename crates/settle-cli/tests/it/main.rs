@@ -610,3 +610,36 @@ fn a_claim_is_scrubbed_against_payer_coverage_provider_and_codes() {
         String::from_utf8_lossy(&output)
     );
 }
+
+/// Two processes opening a new database at once (two `settle serve` or
+/// `settle init` started together) both succeed: the loser of the race to
+/// migrate retries, and the first admin is made once.
+#[test]
+fn two_first_starts_on_a_new_database_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = |slug: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("settle"))
+            .env_remove("SETTLE_DATABASE_URL")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["init", "--slug", slug, "--name", slug])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start("north"), start("south"));
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let verify = Command::cargo_bin("settle")
+        .unwrap()
+        .env_remove("SETTLE_DATABASE_URL")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--org", "north", "audit", "verify"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&verify.get_output().stdout).contains("OK"));
+}
