@@ -521,7 +521,7 @@ impl Store {
 
     /// What the debt's rules look at, read only when the gate is asked: its
     /// disputes and the calls of the last fortnight before `at`.
-    async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
+    pub(crate) async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
         for d in sqlx::query("SELECT received_on, verification_sent_on FROM dispute WHERE org_id = $1 AND account_id = $2")
             .bind(org_id)
             .bind(known.account_id)

@@ -230,7 +230,12 @@ impl Store {
         fill: impl FnOnce(&mut CollectionLetter),
     ) -> Result<(Option<LetterView>, DecisionView)> {
         let mut known = known_many(conn, org.org_id, Which::Ids(&[account_id])).await?;
-        let k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
+        let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
+        // The debt's facts too (its disputes above all): a collection letter
+        // during a dispute's halt is refused here as it is by `contact check`
+        // (12 CFR 1006.38(d)(2)).
+        let at = Timestamp::now();
+        self.read_debt(conn, org.org_id, &mut k, at).await?;
         let address = k.address.clone().ok_or_else(|| {
             bad(
                 "address",
@@ -242,17 +247,7 @@ impl Store {
         let actor = current_actor().name;
         let now = now_text();
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
-        let (attempt, view, _) = gate(
-            &k,
-            Channel::Letter,
-            Purpose::Collection,
-            address,
-            false,
-            Timestamp::now(),
-            &policy,
-            decision_id,
-            &actor,
-        );
+        let (attempt, view, _) = gate(&k, Channel::Letter, Purpose::Collection, address, false, at, &policy, decision_id, &actor);
         let mut b = Batch::default();
         b.add(&batch::CONTACT_DECISION, decision_row(org.org_id, account_id, &view, &now));
         if !view.allowed {

@@ -4,6 +4,7 @@
 
 use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate};
 use settle_store::ops::{NewAccount, NewParty};
+use settle_store::plans::SendLetter;
 
 use crate::backends::{all, date};
 
@@ -294,5 +295,68 @@ async fn promises_are_kept_or_broken_by_the_payments_that_come() {
             .await
             .unwrap();
         assert_eq!(broken.len(), 1, "{name}");
+    }
+}
+
+/// 12 CFR 1006.38(d)(2): a collection letter inside a dispute's halt is
+/// refused by the letter door as by `contact check`, and nothing is sent.
+#[tokio::test]
+async fn a_collection_letter_during_a_dispute_halt_is_refused() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
+        store.set_collection_policy(&org, true, &[]).await.unwrap();
+        store
+            .add_account(
+                &org,
+                &NewAccount {
+                    account_number: "C-1".into(),
+                    party: NewParty {
+                        kind: "person".into(),
+                        name: "Dana Whitfield".into(),
+                        address: Some("12 Lanai St, Miami, FL 33101".into()),
+                        ..NewParty::default()
+                    },
+                    ar_kind: "customer".into(),
+                    currency: None,
+                    payment_terms: None,
+                    opened_on: date("2026-01-01"),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
+            .await
+            .unwrap();
+        crate::backends::invoice(store, &org, "C-1", "2026-10-01", "250.00").await;
+        let today = jiff::Zoned::now().date();
+        store.send_validation_notice(&org, "C-1", today).await.unwrap();
+        store
+            .record_dispute(
+                &org,
+                &NewDispute {
+                    account_number: "C-1".into(),
+                    received_on: today,
+                    note: "not mine".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let letter = SendLetter {
+            account_number: "C-1".into(),
+            kind: "reminder".into(),
+            payment_id: None,
+        };
+        let sent = store.send_letter(&org, &letter, today).await.unwrap();
+        assert!(sent.letter.is_none(), "{name}: a reminder went out during the dispute's halt");
+        assert!(!sent.decision.allowed, "{name}");
+        assert!(
+            sent.decision.failures.iter().any(|f| f.rule == "dispute"),
+            "{name}: {:?}",
+            sent.decision.failures
+        );
+        assert_eq!(store.letters(&org, "C-1").await.unwrap().len(), 1, "{name}: only the validation notice");
     }
 }
