@@ -512,6 +512,14 @@ impl fmt::Display for Money {
     }
 }
 
+/// The total of many minor-unit amounts for a report, saturating at `i64`'s
+/// ends instead of wrapping: the money limits keep real books far from
+/// them, and a total pinned at the end is visibly wrong where a wrapped one
+/// would look plausible. `settle verify` names the rows behind such a total.
+pub fn report_total(amounts: impl IntoIterator<Item = i64>) -> i64 {
+    amounts.into_iter().fold(0i64, i64::saturating_add)
+}
+
 /// Formats a minor-unit count with `exponent` decimals.
 pub fn format_minor(amount_minor: i64, exponent: u8) -> String {
     let sign = if amount_minor < 0 { "-" } else { "" };
@@ -597,6 +605,13 @@ mod tests {
         assert!(Money::from_minor(MAX_AMOUNT_MINOR + 1, Currency::USD).within_limit().is_err());
         assert!(Money::from_minor(-MAX_AMOUNT_MINOR, Currency::USD).within_limit().is_ok());
         assert!(matches!(Currency::from_code("XYZ"), Err(MoneyError::UnknownCurrency { .. })));
+    }
+
+    #[test]
+    fn report_totals_saturate_instead_of_wrapping() {
+        assert_eq!(report_total([1, 2, 3]), 6);
+        assert_eq!(report_total([i64::MAX, 1, 1]), i64::MAX);
+        assert_eq!(report_total([i64::MIN, -1]), i64::MIN);
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl Store {
         .await?
         {
             if let Some(slot) = months.get_mut(&r.try_get::<String, _>(0)?) {
-                *slot += r.try_get::<i64, _>(1)?;
+                *slot = slot.saturating_add(r.try_get::<i64, _>(1)?);
             }
         }
         let since = as_of.checked_sub(90.days()).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::ledger::GlAccount;
-use settle_domain::money::{Currency, Money};
+use settle_domain::money::{report_total, Currency, Money};
 use settle_domain::Date;
 use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
@@ -690,7 +690,7 @@ impl Store {
         for row in rows {
             let bucket: i64 = row.try_get(1)?;
             let slot = per_group.entry(row.try_get(0)?).or_insert_with(|| vec![0; buckets.len()]);
-            slot[bucket as usize] += row.try_get::<i64, _>(2)?;
+            slot[bucket as usize] = slot[bucket as usize].saturating_add(row.try_get::<i64, _>(2)?);
         }
         let credit_sql = match (current, by_account) {
             (true, true) => "SELECT account_id, credit_minor FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3",
@@ -736,12 +736,12 @@ impl Store {
         for account_id in account_ids {
             let buckets_minor = per_group.remove(&account_id).unwrap_or_else(|| vec![0; buckets.len()]);
             let credit_minor = credits.get(&account_id).copied().unwrap_or(0);
-            let total_minor = buckets_minor.iter().sum::<i64>() - credit_minor;
+            let total_minor = report_total(buckets_minor.iter().copied()).saturating_sub(credit_minor);
             for (total, amount) in report.totals_minor.iter_mut().zip(&buckets_minor) {
-                *total += amount;
+                *total = total.saturating_add(*amount);
             }
-            report.credit_minor += credit_minor;
-            report.total_minor += total_minor;
+            report.credit_minor = report.credit_minor.saturating_add(credit_minor);
+            report.total_minor = report.total_minor.saturating_add(total_minor);
             if !by_account {
                 continue;
             }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
 use serde::Deserialize;
 use settle_domain::aging::AgingBuckets;
+use settle_domain::money::report_total;
 use settle_domain::Date;
 use settle_store::dashboard::{amount, AdjustmentTotal, AgedItem, ReceiptRow};
 use settle_store::reports::{AgingRow, TrialBalanceRow};
@@ -185,7 +186,7 @@ pub async fn aging_bucket(State(state): State<AppState>, ctx: Ctx, Path(index): 
         .map(|r| (r.account_number.clone(), r.name.clone(), r.buckets_minor[index], r.total_minor))
         .collect();
     rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    let bucket_total = rows.iter().map(|r| r.2).sum();
+    let bucket_total = report_total(rows.iter().map(|r| r.2));
     if let Err(e) = state.store.note_read(org.org_id, "report.aging.bucket", "accounts").await {
         return store_error_page(Some(&ctx), e);
     }
@@ -251,7 +252,7 @@ pub async fn aging_account(State(state): State<AppState>, ctx: Ctx, Path(number)
         return store_error_page(Some(&ctx), e);
     }
     let code = account.summary.currency.clone();
-    let total = items.iter().map(|i| i.balance_minor).sum();
+    let total = report_total(items.iter().map(|i| i.balance_minor));
     if q.csv() {
         let rows = items
             .iter()
@@ -307,8 +308,8 @@ pub async fn trial_balance(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
         Err(e) => return store_error_page(Some(&ctx), e),
     };
     let currency = ctx.principal.org.base_currency.clone();
-    let debit = rows.iter().filter(|r| r.currency == currency).map(|r| r.debit_minor).sum();
-    let credit = rows.iter().filter(|r| r.currency == currency).map(|r| r.credit_minor).sum();
+    let debit = report_total(rows.iter().filter(|r| r.currency == currency).map(|r| r.debit_minor));
+    let credit = report_total(rows.iter().filter(|r| r.currency == currency).map(|r| r.credit_minor));
     if q.csv() {
         let out = rows
             .iter()
@@ -394,7 +395,7 @@ pub async fn cash_receipts(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
         ctx: Some(&ctx),
         from: from.to_string(),
         to: to.to_string(),
-        total: rows.iter().map(|r| r.amount_minor).sum(),
+        total: report_total(rows.iter().map(|r| r.amount_minor)),
         count: rows.iter().map(|r| r.count).sum(),
         by_method: by_method.into_iter().map(|(m, (c, a))| (m, c, a)).collect(),
         rows,
@@ -434,7 +435,7 @@ pub async fn adjustments(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
         ctx: Some(&ctx),
         from: from.to_string(),
         to: to.to_string(),
-        total: rows.iter().map(|r| r.amount_minor).sum(),
+        total: report_total(rows.iter().map(|r| r.amount_minor)),
         rows,
         currency,
     })
