@@ -175,3 +175,45 @@ async fn two_first_starts_at_once_make_one_admin_and_both_run() {
         assert_eq!(made, 1, "{}: exactly one admin is made", backend.name);
     }
 }
+
+#[tokio::test]
+async fn behind_a_tls_proxy_every_cookie_is_secure_and_browsers_keep_to_https() {
+    let backend = settle_store::testing::all_backends().await.into_iter().next().unwrap();
+    let org = backend.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+    backend.store.add_user(&org, "hal", "Hal", Role::Admin, Some(PASSWORD)).await.unwrap();
+    let serve = |behind_tls_proxy: bool| {
+        let store = backend.store.clone();
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let config = settle_server::Config {
+                listen: addr,
+                behind_tls_proxy,
+                ..settle_server::Config::default()
+            };
+            let app = settle_server::app(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            format!("http://{addr}")
+        }
+    };
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for behind in [false, true] {
+        let base = serve(behind).await;
+        let form = client.get(format!("{base}/login")).send().await.unwrap();
+        let hsts = form.headers().get("strict-transport-security").is_some();
+        let login_cookie = form.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert_eq!(login_cookie.contains("; Secure"), behind, "{login_cookie}");
+        assert_eq!(hsts, behind);
+        let token = login_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+        let logged_in = client
+            .post(format!("{base}/login"))
+            .header("cookie", format!("settle_login={token}"))
+            .form(&[("username", "hal"), ("password", PASSWORD), ("csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(logged_in.status().is_redirection(), "{}", logged_in.status());
+        let session = logged_in.headers()["set-cookie"].to_str().unwrap();
+        assert_eq!(session.contains("; Secure"), behind, "{session}");
+    }
+}
