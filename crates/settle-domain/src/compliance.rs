@@ -684,7 +684,11 @@ pub fn may_contact(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Pol
             }
         }
         if on(Rule::AfterConversation, &mut checked) {
-            if let Some(last) = debt.calls.iter().filter(|c| c.conversation && c.at <= attempt.at).map(|c| day(c.at)).max() {
+            // Whoever dialled: a conversation the person began by calling us
+            // starts the seven days too (1006.14(b)(2)(i)(B)).
+            let ours = debt.calls.iter().filter(|c| c.conversation && c.at <= attempt.at).map(|c| c.at);
+            let theirs = debt.conversations.iter().filter(|at| **at <= attempt.at).copied();
+            if let Some(last) = ours.chain(theirs).map(day).max() {
                 let free = last.checked_add(7.days()).expect("within the calendar");
                 if today < free {
                     fail(
@@ -897,6 +901,14 @@ mod tests {
         assert_eq!(failed(&d), ["after_conversation"]);
         assert!(d.failures[0].reason.contains("no call until 2026-11-17"));
         assert!(may_contact(&person, &talked, &call("x", noon(17)), &agency()).allowed());
+        // A conversation the person began (they called us) starts the week too.
+        let they_called = Debt {
+            conversations: vec![noon(10)],
+            ..Debt::default()
+        };
+        let d = may_contact(&person, &they_called, &call("x", noon(16)), &agency());
+        assert_eq!(failed(&d), ["after_conversation"]);
+        assert!(may_contact(&person, &they_called, &call("x", noon(17)), &agency()).allowed());
         // A letter is not a call.
         let letter = Attempt {
             channel: Channel::Letter,

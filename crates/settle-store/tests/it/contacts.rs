@@ -360,3 +360,48 @@ async fn a_collection_letter_during_a_dispute_halt_is_refused() {
         assert_eq!(store.letters(&org, "C-1").await.unwrap().len(), 1, "{name}: only the validation notice");
     }
 }
+
+/// 12 CFR 1006.14(b)(2)(i)(B): a conversation the consumer starts (they
+/// called us) is day one of the seven quiet days, whoever dialled.
+#[tokio::test]
+async fn a_conversation_the_consumer_starts_begins_the_seven_quiet_days() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
+        store.set_collection_policy(&org, true, &[]).await.unwrap();
+        store
+            .add_account(
+                &org,
+                &NewAccount {
+                    account_number: "C-1".into(),
+                    party: NewParty {
+                        kind: "person".into(),
+                        name: "Dana Whitfield".into(),
+                        phone: Some("(305) 555-0142".into()),
+                        address: Some("12 Lanai St, Miami, FL 33101".into()),
+                        ..NewParty::default()
+                    },
+                    ar_kind: "customer".into(),
+                    currency: None,
+                    payment_terms: None,
+                    opened_on: date("2026-01-01"),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let mut inbound = log("C-1", "call", "2026-11-10T12:00:00-05:00", "right_party_contact");
+        inbound.direction = Some("inbound".into());
+        store.log_contact(&org, &inbound).await.unwrap();
+        let d = store.check_contact(&org, &request("C-1", "call", "2026-11-16T12:00:00-05:00")).await.unwrap();
+        assert!(d.failures.iter().any(|f| f.rule == "after_conversation"), "{name}: {:?}", d.failures);
+        assert!(
+            store
+                .check_contact(&org, &request("C-1", "call", "2026-11-17T12:00:00-05:00"))
+                .await
+                .unwrap()
+                .allowed,
+            "{name}"
+        );
+    }
+}
