@@ -33,6 +33,26 @@ struct Reader {
 
 const MAX_PROBLEMS_SHOWN: usize = 200;
 
+/// `settle import invoices|payments FILE`'s options.
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// Import a file whose exact contents were imported before (otherwise refused, as posting it twice).
+    #[arg(long)]
+    force: bool,
+    /// The same key and file replay the first outcome; another file under the key is refused.
+    #[command(flatten)]
+    key: crate::KeyArg,
+}
+
+impl ImportArgs {
+    pub fn options(&self) -> Result<ImportOptions> {
+        Ok(ImportOptions {
+            force: self.force,
+            key: self.key.parse()?,
+        })
+    }
+}
+
 /// How a file is to be imported: forced again, under an idempotency key.
 #[derive(Clone, Debug, Default)]
 pub struct ImportOptions {
@@ -42,23 +62,9 @@ pub struct ImportOptions {
 
 /// The known column nearest to `name` by edit distance, if any is close.
 fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let here = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(here + 1);
-                prev = here;
-            }
-        }
-        row[b.len()]
-    }
     known
         .iter()
-        .map(|k| (distance(name, k), *k))
+        .map(|k| (strsim::levenshtein(name, k), *k))
         .filter(|(d, k)| *d <= 3.max(k.len() / 3))
         .min()
         .map(|(_, k)| k)

@@ -309,14 +309,14 @@ enum X12Command {
 }
 
 #[derive(Args, Debug, Clone)]
-struct KeyArg {
+pub(crate) struct KeyArg {
     /// Makes the command safe to retry: the same key and request give the same result once.
     #[arg(long = "idempotency-key")]
     idempotency_key: Option<String>,
 }
 
 impl KeyArg {
-    fn parse(&self) -> Result<Option<IdempotencyKey>> {
+    pub(crate) fn parse(&self) -> Result<Option<IdempotencyKey>> {
         self.idempotency_key
             .as_deref()
             .map(IdempotencyKey::parse)
@@ -530,33 +530,14 @@ enum ImportCommand {
     Invoices {
         file: PathBuf,
         #[command(flatten)]
-        options: ImportArgs,
+        options: import::ImportArgs,
     },
     /// Payments from CSV (see the README for the columns).
     Payments {
         file: PathBuf,
         #[command(flatten)]
-        options: ImportArgs,
+        options: import::ImportArgs,
     },
-}
-
-#[derive(Args, Debug)]
-struct ImportArgs {
-    /// Import a file whose exact contents were imported before (otherwise refused, as posting it twice).
-    #[arg(long)]
-    force: bool,
-    /// The same key and file replay the first outcome; another file under the key is refused.
-    #[command(flatten)]
-    key: KeyArg,
-}
-
-impl ImportArgs {
-    fn options(&self) -> Result<import::ImportOptions> {
-        Ok(import::ImportOptions {
-            force: self.force,
-            key: self.key.parse()?,
-        })
-    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -232,23 +232,14 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
             return ApiError::forbidden(permission.as_str()).into_response();
         }
     }
-    let actor = Actor {
-        name: principal.actor.clone(),
-        address,
-        clinical: principal.role.allows(settle_domain::access::Permission::ClinicalRead),
-    };
+    let actor = Actor::of(&principal, address);
     let org_id = principal.org.org_id;
     req.extensions_mut().insert(principal);
     let permission = match access {
         Access::Needs(p) => Some(p),
         _ => None,
     };
-    let method = req.method().clone();
-    let uri = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
-    let route = key.1.clone();
+    let line = crate::reads::RequestLine::of(&req);
     let store = state.store.clone();
     ACTOR
         .scope(actor, async move {
@@ -263,9 +254,7 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
                     next.run(req).await
                 }
             };
-            crate::reads::audited(&store, org_id, &method, &route, &uri, handler)
-                .await
-                .unwrap_or_else(|refused| refused)
+            crate::reads::audited(&store, org_id, line, &key.1, handler).await
         })
         .await
 }

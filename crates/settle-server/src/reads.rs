@@ -5,6 +5,7 @@
 //! a record, so a new route or page is audited until someone declares here,
 //! where a test checks it, that it shows no one.
 
+use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use settle_store::audit::collect_reads;
@@ -43,23 +44,45 @@ pub const SHOWS_NO_PERSON: &[&str] = &[
 /// one audit row. A GET that shows people but noted nothing is still
 /// recorded, by its path. If the row cannot be written, the answer is not
 /// sent: a person's record is never shown unlogged.
-pub async fn audited<F>(store: &Store, org_id: i64, method: &Method, route: &str, uri: &str, handler: F) -> Result<Response, Response>
-where
-    F: std::future::Future<Output = Response>,
-{
+/// `line` is the request's, taken before the handler consumed it, and
+/// `route` its matched path.
+pub async fn audited(store: &Store, org_id: i64, line: RequestLine, route: &str, handler: impl std::future::Future<Output = Response>) -> Response {
+    let RequestLine { method, what } = line;
     let (response, reads) = collect_reads(handler).await;
     let shows_people = (method == Method::GET || method == Method::HEAD) && !SHOWS_NO_PERSON.contains(&route);
     if !response.status().is_success() || (reads.is_empty() && !shows_people) {
-        return Ok(response);
+        return response;
     }
-    match store.audit_reads(org_id, &format!("{method} {uri}"), &reads).await {
-        Ok(()) => Ok(response),
+    match store.audit_reads(org_id, &what, &reads).await {
+        Ok(()) => response,
         Err(error) => {
             eprintln!("settle serve: could not audit a read, so it was not answered: {error}");
-            Err(axum::response::IntoResponse::into_response((
+            axum::response::IntoResponse::into_response((
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The read could not be written to the audit trail, so it was not shown. Try again.",
-            )))
+            ))
         }
     }
+}
+
+/// A request's method and "METHOD /path?query", as its audit row names it.
+pub struct RequestLine {
+    method: Method,
+    what: String,
+}
+
+impl RequestLine {
+    pub fn of(req: &Request) -> RequestLine {
+        RequestLine {
+            method: req.method().clone(),
+            what: format!("{} {}", req.method(), path_and_query(req)),
+        }
+    }
+}
+
+/// The request's path with its query.
+pub fn path_and_query(req: &Request) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string())
 }

@@ -36,6 +36,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Someone logged in (a user or a token) acting from `address`: what
+    /// they may see follows their role.
+    pub fn of(principal: &crate::access::Principal, address: String) -> Actor {
+        Actor {
+            name: principal.actor.clone(),
+            address,
+            clinical: principal.role.allows(settle_domain::access::Permission::ClinicalRead),
+        }
+    }
+
     /// The person at this machine's command line.
     pub fn local() -> Actor {
         let user = std::env::var("USER")
@@ -311,6 +321,14 @@ pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Su
     Ok(Some(state))
 }
 
+/// What was kept elsewhere of one row: its whole copy (an export) or its
+/// number and hash (an anchor).
+struct Kept {
+    seq: i64,
+    hash: String,
+    row: Option<AuditRow>,
+}
+
 /// What `settle audit anchor` prints: the heads of the trail and of the
 /// journal at one moment, to keep somewhere the database's owner cannot
 /// write. `audit verify --against` checks the books still extend it.
@@ -431,18 +449,22 @@ impl Store {
     /// (JSON lines): every row kept elsewhere must still be in the trail
     /// unchanged, and the journal's first entries must still hash to the
     /// anchor's head. Names each difference; empty: the books extend it.
-    pub async fn audit_verify_against(&self, org: &Organisation, kept: &str) -> Result<Vec<AuditFinding>> {
+    pub async fn audit_verify_against(&self, org: &Organisation, file: &str) -> Result<Vec<AuditFinding>> {
         let mut findings = Vec::new();
-        let trimmed = kept.trim_start();
-        let mut rows: Vec<AuditRow> = Vec::new();
+        let trimmed = file.trim_start();
+        let mut kept: Vec<Kept> = Vec::new();
         let mut anchor: Option<Anchor> = None;
         if trimmed.starts_with('{') && trimmed.contains("\"audit_seq\"") {
             anchor = Some(serde_json::from_str(trimmed).map_err(|e| StoreError::invalid("against", format!("not an anchor: {e}")))?);
         } else {
-            for (n, line) in kept.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (n, line) in file.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
                 let row: AuditRow = serde_json::from_str(line)
                     .map_err(|e| StoreError::invalid("against", format!("line {}: not an audit row from `settle audit export`: {e}", n + 1)))?;
-                rows.push(row);
+                kept.push(Kept {
+                    seq: row.seq,
+                    hash: row.hash.clone(),
+                    row: Some(row),
+                });
             }
         }
         if let Some(anchor) = &anchor {
@@ -453,18 +475,11 @@ impl Store {
                 ));
             }
             if anchor.audit_seq > 0 {
-                let now = self.audit_page(org, anchor.audit_seq - 1, 1).await?;
-                match now.first() {
-                    Some(row) if row.seq == anchor.audit_seq && row.hash == anchor.audit_hash => {}
-                    Some(row) if row.seq == anchor.audit_seq => findings.push(AuditFinding {
-                        seq: row.seq,
-                        problem: format!("row {} no longer has the hash the anchor kept: the trail was rewritten", row.seq),
-                    }),
-                    _ => findings.push(AuditFinding {
-                        seq: anchor.audit_seq,
-                        problem: format!("row {} that the anchor kept is gone: the trail was cut back or rewritten", anchor.audit_seq),
-                    }),
-                }
+                kept.push(Kept {
+                    seq: anchor.audit_seq,
+                    hash: anchor.audit_hash.clone(),
+                    row: None,
+                });
             }
             let limit = anchor.journal.entries.max(0);
             let walked = crate::chain::walk(&self.pool, org.org_id, Some(limit), |_| {}).await?;
@@ -478,25 +493,48 @@ impl Store {
                 });
             }
         }
-        for kept_row in &rows {
-            let now = self.audit_page(org, kept_row.seq - 1, 1).await?;
-            match now.first() {
-                Some(row) if row.seq == kept_row.seq && row == kept_row => {}
-                Some(row) if row.seq == kept_row.seq => findings.push(AuditFinding {
-                    seq: row.seq,
-                    problem: format!("row {} differs from the kept copy: the trail was rewritten", row.seq),
-                }),
-                _ => findings.push(AuditFinding {
-                    seq: kept_row.seq,
-                    problem: format!("row {} of the kept copy is gone from the trail", kept_row.seq),
-                }),
-            }
-            if findings.len() >= 1000 {
-                break;
+        if anchor.is_none() && kept.is_empty() {
+            return Err(StoreError::invalid("against", "the file holds neither an anchor nor audit rows"));
+        }
+        findings.extend(self.kept_rows_findings(org, kept).await?);
+        Ok(findings)
+    }
+
+    /// Walks the trail once beside what was kept of it (sorted by row) and
+    /// names each kept row that is gone or no longer the same.
+    async fn kept_rows_findings(&self, org: &Organisation, mut kept: Vec<Kept>) -> Result<Vec<AuditFinding>> {
+        kept.sort_by_key(|k| k.seq);
+        let mut findings = Vec::new();
+        let missing = |k: &Kept, findings: &mut Vec<AuditFinding>| {
+            findings.push(AuditFinding {
+                seq: k.seq,
+                problem: format!("row {} that was kept elsewhere is gone: the trail was cut back or rewritten", k.seq),
+            })
+        };
+        let mut next = 0;
+        let mut after = kept.first().map_or(0, |k| k.seq - 1);
+        while next < kept.len() && findings.len() < 1000 {
+            let page = self.audit_page(org, after, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for row in &page {
+                while next < kept.len() && kept[next].seq < row.seq {
+                    missing(&kept[next], &mut findings);
+                    next += 1;
+                }
+                if let Some(k) = kept.get(next).filter(|k| k.seq == row.seq) {
+                    if row.hash != k.hash || k.row.as_ref().is_some_and(|copy| copy != row) {
+                        findings.push(AuditFinding {
+                            seq: row.seq,
+                            problem: format!("row {} differs from the copy kept elsewhere: the trail was rewritten", row.seq),
+                        });
+                    }
+                    next += 1;
+                }
             }
         }
-        if anchor.is_none() && rows.is_empty() {
-            return Err(StoreError::invalid("against", "the file holds neither an anchor nor audit rows"));
+        for k in kept.iter().skip(next) {
+            missing(k, &mut findings);
         }
         Ok(findings)
     }

@@ -62,7 +62,9 @@ impl From<sqlx::Error> for StoreError {
             if matches!(code.as_str(), "40001" | "40P01" | "5" | "6" | "517" | "261") || message.contains("database is locked") {
                 return StoreError::Contention;
             }
-            if crate::verify::is_overflow(db.as_ref()) {
+            // A total refused for overflowing: SQLite's "integer overflow",
+            // PostgreSQL's numeric_value_out_of_range (22003).
+            if code == "22003" || message.contains("integer overflow") {
                 return StoreError::TotalTooLarge(message);
             }
             if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() || code == "23514" || message.contains("CHECK constraint") {

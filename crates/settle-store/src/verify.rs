@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::ops::Organisation;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// One disagreement between the journal and what is stored.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -111,12 +111,6 @@ const CHECKS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Whether the database refused a total for overflowing: SQLite's "integer
-/// overflow", PostgreSQL's numeric_value_out_of_range (22003).
-pub(crate) fn is_overflow(db: &dyn sqlx::error::DatabaseError) -> bool {
-    db.code().is_some_and(|c| c == "22003") || db.message().contains("integer overflow")
-}
-
 /// Stops a corrupt database from printing millions of lines.
 const MAX_DISCREPANCIES_PER_CHECK: usize = 1000;
 
@@ -129,20 +123,20 @@ impl Store {
         report.items = sqlx::query(&count("open_item")).bind(org.org_id).fetch_one(&self.pool).await?.try_get(0)?;
         report.accounts = sqlx::query(&count("account")).bind(org.org_id).fetch_one(&self.pool).await?.try_get(0)?;
         for (check, sql) in CHECKS {
-            let rows = match sqlx::query(sql).bind(org.org_id).fetch_all(&self.pool).await {
+            let rows = match sqlx::query(sql).bind(org.org_id).fetch_all(&self.pool).await.map_err(StoreError::from) {
                 Ok(rows) => rows,
                 // A total past i64 (only rows written around Settle can make
                 // one): say which check could not add up instead of failing.
-                Err(sqlx::Error::Database(db)) if is_overflow(db.as_ref()) => {
+                Err(StoreError::TotalTooLarge(message)) => {
                     report.discrepancies.push(Discrepancy {
                         check,
-                        subject: format!("cannot be totalled ({}); see the rows past the money limit", db.message()),
+                        subject: format!("cannot be totalled ({message}); see the rows past the money limit"),
                         expected: 0,
                         found: 0,
                     });
                     continue;
                 }
-                Err(other) => return Err(other.into()),
+                Err(other) => return Err(other),
             };
             for row in rows.iter().take(MAX_DISCREPANCIES_PER_CHECK) {
                 report.discrepancies.push(Discrepancy {

@@ -541,10 +541,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
         };
         return ACTOR.scope(actor, next.run(req)).await;
     }
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let path = crate::reads::path_and_query(&req);
     let Some(secret) = session_cookie(req.headers()) else {
         return to_login(req.headers(), &path, false);
     };
@@ -570,11 +567,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
             return error_page(Some(&ctx), StatusCode::FORBIDDEN, "Not open to your role", &message);
         }
     }
-    let actor = Actor {
-        name: ctx.principal.actor.clone(),
-        address,
-        clinical: ctx.can_see_clinical(),
-    };
+    let actor = Actor::of(&ctx.principal, address);
     let mut req = req;
     if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
@@ -607,16 +600,10 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
     let org_id = ctx.principal.org.org_id;
     let is_post = req.method() == Method::POST;
     req.extensions_mut().insert(ctx);
-    let method = req.method().clone();
-    let uri = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
-    let route = key.1.clone();
+    let line = crate::reads::RequestLine::of(&req);
     let mut response = ACTOR
-        .scope(actor, crate::reads::audited(&state.store, org_id, &method, &route, &uri, next.run(req)))
-        .await
-        .unwrap_or_else(|refused| refused);
+        .scope(actor, crate::reads::audited(&state.store, org_id, line, &key.1, next.run(req)))
+        .await;
     if is_post && (response.status().is_success() || response.status().is_redirection()) {
         state.dashboards.touch(org_id);
     }
