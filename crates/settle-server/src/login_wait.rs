@@ -18,6 +18,17 @@ const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// Counts a refusal for `username` and waits: 125 ms, doubling to 4 s.
 pub async fn refused(username: &str) {
+    tokio::time::sleep(count_refusal(username)).await;
+}
+
+/// How long the `count`th refusal in a row waits: 125 ms, doubling to 4 s.
+/// It depends on nothing but the count, never on whether the name exists.
+pub fn wait_after(count: u32) -> Duration {
+    Duration::from_millis(125 << count.clamp(1, 6).saturating_sub(1))
+}
+
+/// Counts a refusal for the name as typed and says how long to wait.
+fn count_refusal(username: &str) -> Duration {
     let key = username.trim().to_ascii_lowercase();
     let count = match REFUSALS.lock() {
         Ok(mut refusals) => {
@@ -34,12 +45,34 @@ pub async fn refused(username: &str) {
         }
         Err(_) => 5,
     };
-    tokio::time::sleep(Duration::from_millis(125 << count.clamp(1, 6).saturating_sub(1))).await;
+    wait_after(count)
 }
 
 /// A successful login clears the name's refusals.
 pub fn succeeded(username: &str) {
     if let Ok(mut refusals) = REFUSALS.lock() {
         refusals.remove(&username.trim().to_ascii_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_from_an_eighth_of_a_second_to_four() {
+        let waits: Vec<u64> = (0..9).map(|n| wait_after(n).as_millis() as u64).collect();
+        assert_eq!(waits, [125, 125, 250, 500, 1000, 2000, 4000, 4000, 4000]);
+    }
+
+    #[test]
+    fn refusals_count_by_the_name_as_typed_and_a_success_clears_them() {
+        // Names no other test uses: the count is process-wide.
+        let first = count_refusal("  Wait-Test-A@clinic ");
+        let second = count_refusal("wait-test-a@clinic");
+        let other = count_refusal("wait-test-b@clinic");
+        assert_eq!((first, second, other), (wait_after(1), wait_after(2), wait_after(1)));
+        succeeded("WAIT-TEST-A@clinic");
+        assert_eq!(count_refusal("wait-test-a@clinic"), wait_after(1));
     }
 }
