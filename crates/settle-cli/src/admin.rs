@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// The From address of collection emails.
     #[arg(long, env = "SETTLE_MAIL_FROM", default_value = "collections@localhost")]
     pub mail_from: String,
+    /// Where consumers reach this server (https://pay.example.com): each collection email's
+    /// opt-out link points there (12 CFR 1006.6(e)).
+    #[arg(long, env = "SETTLE_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -124,6 +128,7 @@ pub async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
         mail: args.smtp_url.clone().map(|smtp_url| settle_server::daily::Mail {
             smtp_url,
             from: args.mail_from.clone(),
+            public_url: args.public_url.clone(),
         }),
     };
     settle_server::serve(store, config).await

@@ -52,7 +52,8 @@ pub enum ContactCommand {
     Log {
         #[command(flatten)]
         contact: ContactArgs,
-        /// right_party_contact, wrong_number, no_answer, voicemail, promise, refusal, dispute, paid; sent for letters, emails, texts.
+        /// right_party_contact, wrong_number, no_answer, voicemail, promise, refusal, dispute, paid,
+        /// not_connected (busy, out of service: not a call placed); sent for letters, emails, texts.
         #[arg(long)]
         outcome: String,
         /// The consumer reached us (not gated).
@@ -60,6 +61,9 @@ pub enum ContactCommand {
         inbound: bool,
         #[arg(long, default_value = "")]
         note: String,
+        /// It already happened though the gate refuses it: record it as a violation, with the rules it broke.
+        #[arg(long)]
+        violation: bool,
     },
     /// The account's contacts, newest first.
     List { account: String },
@@ -193,6 +197,9 @@ pub enum CollectionsCommand {
         #[arg(long, default_value = "")]
         hours: String,
     },
+    /// Replay every outbound contact against the contact gate with the facts of its moment, and list
+    /// each the gate refuses that was not logged as a violation (exit 1 if any).
+    Verify,
     /// Collection KPIs for a period (the month so far by default): collected, promise-kept rate,
     /// right-party contacts, plans, roll rates and the collection effectiveness index.
     Kpis {
@@ -350,19 +357,20 @@ pub async fn contact(store: &Store, org: &Organisation, command: ContactCommand)
             outcome,
             inbound,
             note,
+            violation,
         } => {
-            let done = store
-                .log_contact(
-                    org,
-                    &LogContact::from_request(contact.request(), Some(if inbound { "inbound" } else { "outbound" }.into()), outcome, note),
-                )
-                .await?;
+            let mut cmd = LogContact::from_request(contact.request(), Some(if inbound { "inbound" } else { "outbound" }.into()), outcome, note);
+            cmd.violation = violation;
+            let done = store.log_contact(org, &cmd).await?;
             match (&done.contact, &done.decision) {
                 (Some(c), _) => {
                     println!(
                         "logged contact {}: {} {} {} at {}: {}",
                         c.contact_id, c.direction, c.channel, c.address, c.at, c.outcome
                     );
+                    if !c.violation.is_empty() {
+                        println!("recorded as a VIOLATION of: {}", c.violation.join(", "));
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 (None, Some(d)) => {
@@ -376,8 +384,19 @@ pub async fn contact(store: &Store, org: &Organisation, command: ContactCommand)
         ContactCommand::List { account } => {
             for c in store.contacts(org, &account).await? {
                 println!(
-                    "{:>5}  {}  {:<8} {:<6} {:<20} {:<20} {}",
-                    c.contact_id, c.at, c.direction, c.channel, c.outcome, c.address, c.note
+                    "{:>5}  {}  {:<8} {:<6} {:<20} {:<20} {}{}",
+                    c.contact_id,
+                    c.at,
+                    c.direction,
+                    c.channel,
+                    c.outcome,
+                    c.address,
+                    c.note,
+                    if c.violation.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [VIOLATION: {}]", c.violation.join(", "))
+                    }
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -528,6 +547,39 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
             let from = from.unwrap_or_else(|| to.first_of_month());
             print_kpis(&store.collection_kpis(org, from, to).await?);
             return Ok(ExitCode::SUCCESS);
+        }
+        CollectionsCommand::Verify => {
+            let r = store.collections_verify(org).await?;
+            for f in &r.refused {
+                println!(
+                    "REFUSED contact {} on {}: {} to {} at {} (logged by {}): {}",
+                    f.contact_id,
+                    f.account_number,
+                    f.channel,
+                    f.address,
+                    f.at_local,
+                    f.logged_by,
+                    f.reasons.join("; ")
+                );
+            }
+            for f in &r.violations {
+                println!(
+                    "violation logged: contact {} on {}: {} to {} at {}: {}",
+                    f.contact_id,
+                    f.account_number,
+                    f.channel,
+                    f.address,
+                    f.at_local,
+                    f.recorded_violation.join(", ")
+                );
+            }
+            println!(
+                "{} outbound contacts replayed against the gate: {} refused, {} logged as violations",
+                r.checked,
+                r.refused.len(),
+                r.violations.len()
+            );
+            return Ok(if r.clean { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         CollectionsCommand::Policy => store.collection_policy(org).await?,
         CollectionsCommand::ThirdParty => store.set_collection_policy(org, true, &[]).await?,

@@ -602,6 +602,9 @@ pub enum OutboxCommand {
         smtp_url: String,
         #[arg(long, env = "SETTLE_MAIL_FROM", default_value = "collections@localhost")]
         mail_from: String,
+        /// Where consumers reach `settle serve` (https://pay.example.com), for each email's opt-out link.
+        #[arg(long, env = "SETTLE_PUBLIC_URL")]
+        public_url: Option<String>,
     },
 }
 
@@ -629,10 +632,21 @@ pub async fn outbox(store: &Store, org: &Organisation, command: OutboxCommand) -
                 );
             }
         }
-        OutboxCommand::Send { smtp_url, mail_from } => {
-            let mail = settle_server::daily::Mail { smtp_url, from: mail_from };
+        OutboxCommand::Send {
+            smtp_url,
+            mail_from,
+            public_url,
+        } => {
+            let mail = settle_server::daily::Mail {
+                smtp_url,
+                from: mail_from,
+                public_url,
+            };
             let d = settle_server::daily::deliver(store, &mail, jiff::Timestamp::now()).await?;
-            println!("{} sent, {} to retry, {} given up", d.sent, d.retrying, d.given_up);
+            println!(
+                "{} sent, {} to retry, {} given up, {} held by the contact gate until it opens, {} cancelled by it",
+                d.sent, d.retrying, d.given_up, d.held, d.cancelled
+            );
             if d.retrying + d.given_up > 0 {
                 return Ok(ExitCode::from(1));
             }

@@ -505,6 +505,9 @@ pub struct Failure {
 pub struct Decision {
     pub checked: Vec<Rule>,
     pub failures: Vec<Failure>,
+    /// The first instant the whole gate allows the same contact, when
+    /// waiting is all it takes (every rule asked again at that instant).
+    next_allowed: Option<Timestamp>,
 }
 
 impl Decision {
@@ -512,13 +515,75 @@ impl Decision {
         self.failures.is_empty()
     }
 
-    /// When the contact would next be allowed, if only waiting stands in the way.
+    /// When the contact would next be allowed, if only waiting stands in
+    /// the way: an instant at which every rule allows it, not merely the
+    /// latest of the failing rules' own answers (the day after a
+    /// conversation starts at midnight, when the hours rule still refuses).
     pub fn allowed_from(&self) -> Option<Timestamp> {
-        if self.failures.iter().any(|f| f.allowed_from.is_none()) {
-            return None;
-        }
-        self.failures.iter().filter_map(|f| f.allowed_from).max()
+        self.next_allowed
     }
+}
+
+/// Proof that the gate allowed one contact: to this address, by this
+/// channel, for this purpose, at this instant. Only [`clear`] makes one, and
+/// nothing can change it afterwards, so whatever sends or records a contact
+/// and asks for a `Clearance` cannot be called for a contact the gate
+/// refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clearance {
+    attempt: Attempt,
+    checked: Vec<Rule>,
+}
+
+impl Clearance {
+    pub fn attempt(&self) -> &Attempt {
+        &self.attempt
+    }
+
+    /// The rules that held.
+    pub fn checked(&self) -> &[Rule] {
+        &self.checked
+    }
+}
+
+/// Proof that a contact the gate refused took place anyway and is being
+/// recorded as what happened, with the rules it broke. Only [`clear`] makes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breach {
+    attempt: Attempt,
+    broken: Vec<Rule>,
+}
+
+impl Breach {
+    pub fn attempt(&self) -> &Attempt {
+        &self.attempt
+    }
+
+    /// The rules the contact broke.
+    pub fn broken(&self) -> &[Rule] {
+        &self.broken
+    }
+}
+
+/// The gate's answer with its proof: a [`Clearance`] when it allows the
+/// contact, else a [`Breach`] that can only be used to record a contact that
+/// already happened.
+pub fn clear(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) -> (Decision, Result<Clearance, Breach>) {
+    let decision = may_contact(person, debt, attempt, policy);
+    let proof = if decision.allowed() {
+        Ok(Clearance {
+            attempt: attempt.clone(),
+            checked: decision.checked.clone(),
+        })
+    } else {
+        let mut broken: Vec<Rule> = decision.failures.iter().map(|f| f.rule).collect();
+        broken.dedup();
+        Err(Breach {
+            attempt: attempt.clone(),
+            broken,
+        })
+    };
+    (decision, proof)
 }
 
 const EARLIEST: Time = Time::constant(8, 0, 0, 0);
@@ -552,6 +617,37 @@ fn local_date(zones: &[UsZone], at: Timestamp) -> Date {
 
 /// Whether the person may be contacted about the debt by this attempt.
 pub fn may_contact(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) -> Decision {
+    let (checked, failures) = evaluate(person, debt, attempt, policy);
+    // When only waiting stands in the way, ask every rule again at the
+    // instant the failing ones name, until all agree (a few rounds at most:
+    // each step moves forward to a rule's own next opening).
+    let mut next_allowed = None;
+    if !failures.is_empty() && failures.iter().all(|f| f.allowed_from.is_some()) {
+        let mut at = failures.iter().filter_map(|f| f.allowed_from).max();
+        for _ in 0..16 {
+            let Some(t) = at else { break };
+            let later = Attempt { at: t, ..attempt.clone() };
+            let (_, again) = evaluate(person, debt, &later, policy);
+            if again.is_empty() {
+                next_allowed = Some(t);
+                break;
+            }
+            at = if again.iter().all(|f| f.allowed_from.is_some_and(|n| n > t)) {
+                again.iter().filter_map(|f| f.allowed_from).max()
+            } else {
+                None
+            };
+        }
+    }
+    Decision {
+        checked,
+        failures,
+        next_allowed,
+    }
+}
+
+/// Every rule, asked once at the attempt's instant.
+fn evaluate(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) -> (Vec<Rule>, Vec<Failure>) {
     let mut checked = Vec::new();
     let mut failures = Vec::new();
     let mut fail = |rule: Rule, reason: String, allowed_from: Option<Timestamp>| {
@@ -703,8 +799,18 @@ pub fn may_contact(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Pol
     if on(Rule::Dispute, &mut checked) && attempt.purpose == Purpose::Collection {
         if let Some(sent) = debt.validation_sent_on {
             let period_end = calendar::validation_period_end(sent);
+            // As the dispute stood on the asked day: received by then, and
+            // not yet answered by a verification sent by then. A dispute's
+            // date is the collector's calendar, not the person's: it counts
+            // from the earliest reading of the day (the person's or UTC's,
+            // whichever is later), and a verification from the latest.
+            let theirs = local_date(&zones, attempt.at);
+            let utc = attempt.at.to_zoned(TimeZone::UTC).date();
+            let received_by = theirs.max(utc);
+            let verified_by = theirs.min(utc);
             for d in &debt.disputes {
-                if d.received_on <= period_end && d.verification_sent_on.is_none() {
+                let open = d.received_on <= received_by && d.verification_sent_on.is_none_or(|v| v > verified_by);
+                if d.received_on <= period_end && open {
                     fail(
                         Rule::Dispute,
                         format!(
@@ -717,7 +823,7 @@ pub fn may_contact(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Pol
             }
         }
     }
-    Decision { checked, failures }
+    (checked, failures)
 }
 
 /// The first instant of `date` in the first of `zones`.
@@ -747,10 +853,49 @@ pub fn debt_collector_disclosure(initial: bool) -> &'static str {
     }
 }
 
+/// The statement every collection email ends with (12 CFR 1006.6(e)): a
+/// clear way to opt out of email, by the link when there is one, and
+/// always by phone or in writing.
+pub fn email_opt_out_statement(link: Option<&str>, phone: &str, mail_address: &str) -> String {
+    let mut ways = Vec::new();
+    if let Some(link) = link {
+        ways.push(format!("open {link} and confirm"));
+    }
+    if !phone.trim().is_empty() {
+        ways.push(format!("call us at {}", phone.trim()));
+    }
+    if !mail_address.trim().is_empty() {
+        ways.push(format!("write to us at {}", mail_address.trim()));
+    }
+    if ways.is_empty() {
+        ways.push("tell us by phone or in writing".into());
+    }
+    let how = match ways.len() {
+        1 => ways.remove(0),
+        _ => {
+            let last = ways.pop().unwrap_or_default();
+            format!("{}, or {last}", ways.join(", "))
+        }
+    };
+    format!("HOW TO STOP THESE EMAILS: you may ask us at any time to stop emailing you at this address. To opt out, {how}.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn the_opt_out_statement_names_every_way_there_is() {
+        let s = email_opt_out_statement(Some("https://pay.example/opt-out/abc"), "(800) 555-0100", "PO Box 1, Springfield, IL 62701");
+        assert!(s.starts_with("HOW TO STOP THESE EMAILS"), "{s}");
+        assert!(
+            s.contains("open https://pay.example/opt-out/abc and confirm, call us at (800) 555-0100, or write to us at PO Box 1"),
+            "{s}"
+        );
+        let s = email_opt_out_statement(None, "", "");
+        assert!(s.contains("To opt out, tell us by phone or in writing."), "{s}");
+    }
 
     /// An instant given as a local time in a zone.
     fn at(zone: &str, y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
@@ -886,8 +1031,8 @@ mod tests {
         let d = may_contact(&person, &debt, &call("x", at("America/Chicago", 2026, 11, 8, 15, 0)), &agency());
         assert_eq!(failed(&d), ["call_frequency"]);
         assert!(d.failures[0].reason.contains("7 calls"), "{}", d.failures[0].reason);
-        // The call of the 2nd leaves the window on the 9th.
-        assert_eq!(d.allowed_from(), Some(at("America/Chicago", 2026, 11, 9, 0, 0)));
+        // The call of the 2nd leaves the window on the 9th, and calls may be made from 8 a.m.
+        assert_eq!(d.allowed_from(), Some(at("America/Chicago", 2026, 11, 9, 8, 0)));
         assert!(may_contact(&person, &debt, &call("x", noon(9)), &agency()).allowed());
         // A conversation on Tuesday the 10th: no call until Tuesday the 17th, though only one call was made.
         let talked = Debt {
@@ -1021,6 +1166,83 @@ mod tests {
         debt.disputes[0].received_on = date(2026, 12, 1);
         debt.disputes[0].verification_sent_on = Some(date(2026, 12, 12));
         assert!(may_contact(&person, &debt, &letter, &agency()).allowed());
+    }
+
+    #[test]
+    fn the_dispute_rule_reads_the_dispute_as_it_stood_at_the_asked_instant() {
+        let person = Person {
+            stated_zone: Some(UsZone::Pacific),
+            ..Person::default()
+        };
+        let debt = Debt {
+            validation_sent_on: Some(date(2026, 11, 2)),
+            disputes: vec![Dispute {
+                received_on: date(2026, 11, 20),
+                verification_sent_on: Some(date(2026, 12, 1)),
+            }],
+            ..Debt::default()
+        };
+        let letter_on = |d: i8, m: i8| Attempt {
+            channel: Channel::Letter,
+            address: "1 Main St".into(),
+            at_work: false,
+            purpose: Purpose::Collection,
+            at: at("America/Los_Angeles", 2026, m, d, 10, 0),
+        };
+        // Before the dispute arrived, and after the verification went: allowed.
+        assert!(may_contact(&person, &debt, &letter_on(19, 11), &agency()).allowed());
+        assert!(may_contact(&person, &debt, &letter_on(1, 12), &agency()).allowed());
+        // Between the two: halted, though today the dispute is answered.
+        assert_eq!(failed(&may_contact(&person, &debt, &letter_on(25, 11), &agency())), ["dispute"]);
+    }
+
+    #[test]
+    fn allowed_from_is_an_instant_every_rule_allows() {
+        // A conversation on Monday: the next call may be made the following
+        // Monday, but not at midnight, when the hours rule refuses.
+        let person = Person {
+            stated_zone: Some(UsZone::Eastern),
+            ..Person::default()
+        };
+        let debt = Debt {
+            calls: vec![CallMade {
+                at: at("America/New_York", 2026, 11, 30, 10, 0),
+                conversation: true,
+            }],
+            ..Debt::default()
+        };
+        let d = may_contact(&person, &debt, &call("2125550100", at("America/New_York", 2026, 12, 2, 10, 0)), &agency());
+        assert_eq!(failed(&d), ["after_conversation"]);
+        assert_eq!(d.allowed_from(), Some(at("America/New_York", 2026, 12, 7, 8, 0)));
+        // Refusals that waiting cannot lift have no such instant.
+        let ceased = Person {
+            cease_requested_at: Some(at("America/New_York", 2026, 11, 1, 9, 0)),
+            ..person.clone()
+        };
+        assert_eq!(
+            may_contact(&ceased, &debt, &call("2125550100", at("America/New_York", 2026, 12, 2, 10, 0)), &agency()).allowed_from(),
+            None
+        );
+    }
+
+    #[test]
+    fn only_the_gate_makes_a_clearance_and_a_refusal_gives_only_a_breach() {
+        let person = Person {
+            stated_zone: Some(UsZone::Eastern),
+            ..Person::default()
+        };
+        let ok = call("2125550100", at("America/New_York", 2026, 12, 2, 10, 0));
+        let (decision, proof) = clear(&person, &Debt::default(), &ok, &agency());
+        assert!(decision.allowed());
+        let clearance = proof.expect("allowed");
+        assert_eq!(clearance.attempt(), &ok);
+        assert!(clearance.checked().contains(&Rule::Hours));
+        let late = call("2125550100", at("America/New_York", 2026, 12, 2, 22, 0));
+        let (decision, proof) = clear(&person, &Debt::default(), &late, &agency());
+        assert!(!decision.allowed());
+        let breach = proof.expect_err("refused");
+        assert_eq!(breach.broken(), [Rule::Hours]);
+        assert_eq!(breach.attempt(), &late);
     }
 
     #[test]

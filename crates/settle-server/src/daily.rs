@@ -9,6 +9,7 @@ use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use settle_store::audit::{Actor, ACTOR};
 use settle_store::dunning::RunRequest;
+use settle_store::outbox::Clearing;
 use settle_store::Store;
 
 /// Where and as whom email goes.
@@ -17,6 +18,10 @@ pub struct Mail {
     /// smtp://host:port: a relay spoken to in plain SMTP
     pub smtp_url: String,
     pub from: String,
+    /// Where consumers reach this server (https://pay.example.com): each
+    /// email's opt-out link points there. Without it the statement names
+    /// the phone and the mailing address only.
+    pub public_url: Option<String>,
 }
 
 /// "smtp://host:port": a relay on this machine or the local network, spoken
@@ -41,10 +46,16 @@ pub struct Delivery {
     pub sent: usize,
     pub retrying: usize,
     pub given_up: usize,
+    /// The gate refused them for now; they wait until it opens.
+    pub held: usize,
+    /// The gate refused them for good at delivery; not sent.
+    pub cancelled: usize,
 }
 
-/// Hands every email due at `now` to the SMTP server; each is marked sent,
-/// or failed and retried later (given up after five attempts).
+/// Hands every email due at `now` to the SMTP server, each cleared by the
+/// contact gate at that instant first (held or cancelled if it refuses);
+/// each is marked sent, or failed and retried later (given up after five
+/// attempts).
 pub async fn deliver(store: &Store, mail: &Mail, now: Timestamp) -> anyhow::Result<Delivery> {
     let (host, port) = relay(&mail.smtp_url)?;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
@@ -53,7 +64,24 @@ pub async fn deliver(store: &Store, mail: &Mail, now: Timestamp) -> anyhow::Resu
         .build();
     let from = mail.from.parse().map_err(|e| anyhow::anyhow!("--mail-from {:?}: {e}", mail.from))?;
     let mut done = Delivery::default();
-    for email in store.due_emails(now, 500).await? {
+    let started = std::time::Instant::now();
+    for due in store.due_emails(now, 500).await? {
+        // Each email is cleared at the moment it is handed over: a long
+        // delivery run can cross 9 p.m. somewhere.
+        let at = now.checked_add(started.elapsed()).unwrap_or(now);
+        let ready = match store.clear_email(&due, at, mail.public_url.as_deref()).await? {
+            Clearing::Send(ready) => ready,
+            Clearing::Held { .. } => {
+                done.held += 1;
+                continue;
+            }
+            Clearing::Cancelled { .. } => {
+                done.cancelled += 1;
+                continue;
+            }
+            Clearing::Gone => continue,
+        };
+        let email = &ready.email;
         let message = email
             .to_address
             .parse()
@@ -73,7 +101,7 @@ pub async fn deliver(store: &Store, mail: &Mail, now: Timestamp) -> anyhow::Resu
         };
         match outcome {
             Ok(()) => {
-                store.email_sent(email.org_id, email.email_id, Timestamp::now()).await?;
+                store.email_sent(&ready, Timestamp::now()).await?;
                 done.sent += 1;
             }
             Err(error) => {

@@ -96,9 +96,9 @@ tables! {
     REMITTANCE_LINE = "remittance_line" ["org_id", "remittance_id", "seq", "line_seq", "claim_line_no", "procedure_code", "modifiers", "units", "service_date", "charge_minor", "paid_minor", "remarks"];
     REMITTANCE_ADJUSTMENT = "remittance_adjustment" ["org_id", "remittance_id", "seq", "line_seq", "n", "group_code", "reason_code", "amount_minor", "quantity"];
     CONTACT_DECISION = "contact_decision" ["org_id", "decision_id", "account_id", "channel", "address", "purpose", "at", "allowed", "checked", "failures", "allowed_from_local", "asked_by", "asked_at"];
-    CONTACT_ATTEMPT = "contact_attempt" ["org_id", "contact_id", "account_id", "channel", "direction", "address", "at_work", "purpose", "outcome", "conversation", "at", "note", "decision_id", "logged_by", "logged_at"];
+    CONTACT_ATTEMPT = "contact_attempt" ["org_id", "contact_id", "account_id", "channel", "direction", "address", "at_work", "purpose", "outcome", "conversation", "at", "note", "decision_id", "logged_by", "logged_at", "violation"];
     COLLECTION_LETTER = "collection_letter" ["org_id", "letter_id", "account_id", "kind", "sent_on", "contact_id", "data"];
-    EMAIL_OUTBOX = "email_outbox" ["org_id", "email_id", "account_id", "to_address", "subject", "body", "status", "attempts", "not_before", "last_error", "contact_id", "created_at", "sent_at"];
+    EMAIL_OUTBOX = "email_outbox" ["org_id", "email_id", "account_id", "to_address", "subject", "body", "status", "attempts", "not_before", "last_error", "contact_id", "created_at", "sent_at", "opt_out_token", "decision_id"];
     DUNNING_STATE = "dunning_state" ["org_id", "account_id", "level_seq", "level_name", "reached_on", "stage", "held_on"];
     DUNNING_ACTION = "dunning_action" ["org_id", "action_id", "run_id", "account_id", "on_date", "level_name", "action", "outcome", "amount_minor", "detail"];
     WORKLIST_ITEM = "worklist_item" ["org_id", "account_id", "queue_rank", "tier", "promise_due", "balance_minor", "days_past_due", "broken_promises", "last_contact_on", "level_name", "collector", "built_on"];

@@ -12,6 +12,7 @@ use settle_domain::compliance::{self, Attempt, CallMade, Channel, Debt, Inconven
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
+use crate::gate::{contact_row, decision_row, gate, ContactRow, Gated, Record};
 use crate::ops::{next_ids, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 
@@ -130,10 +131,17 @@ pub struct LogContact {
     #[serde(default)]
     pub direction: Option<String>,
     /// For calls: right_party_contact, wrong_number, no_answer, voicemail,
-    /// promise, refusal, dispute, paid; for letters, emails, texts: sent.
+    /// promise, refusal, dispute, paid, or not_connected (busy, out of
+    /// service: not a call placed, 12 CFR 1006.14(b)(3)(ii)); for letters,
+    /// emails, texts: sent.
     pub outcome: String,
     #[serde(default)]
     pub note: String,
+    /// The contact already happened though the gate refuses it: record it
+    /// as what happened, flagged with the rules it broke. Without this a
+    /// refused outbound contact is not logged.
+    #[serde(default)]
+    pub violation: bool,
 }
 
 impl LogContact {
@@ -149,6 +157,7 @@ impl LogContact {
             direction,
             outcome,
             note,
+            violation: false,
         }
     }
 
@@ -226,6 +235,9 @@ pub struct ContactView {
     pub note: String,
     pub decision_id: Option<i64>,
     pub logged_by: String,
+    /// The gate rules this contact broke (it was logged as a violation); empty when none.
+    #[serde(default)]
+    pub violation: Vec<String>,
 }
 
 /// What logging asked for: the contact if the gate allowed it, and the answer.
@@ -281,6 +293,7 @@ const OUTCOMES: &[&str] = &[
     "refusal",
     "dispute",
     "paid",
+    "not_connected",
     "sent",
     "note",
 ];
@@ -288,6 +301,11 @@ const OUTCOMES: &[&str] = &[
 /// Outcomes that mean the person and the collector spoke (1006.14(b)(2)(ii)).
 fn is_conversation(outcome: &str) -> bool {
     matches!(outcome, "right_party_contact" | "promise" | "refusal" | "dispute" | "paid")
+}
+
+/// Rule ids kept comma separated.
+pub(crate) fn split_rules(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_string).collect()
 }
 
 fn parse_instant(field: &'static str, text: &str) -> Result<Timestamp> {
@@ -308,7 +326,7 @@ fn parse_channel(text: &str) -> Result<Channel> {
     Channel::parse(text).ok_or_else(|| bad("channel", format!("{text:?} is not one of call, text, email, letter, visit")))
 }
 
-fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
+pub(crate) fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
     match text.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("collection") => Ok(Purpose::Collection),
         Some("cease_response") => Ok(Purpose::CeaseResponse),
@@ -317,7 +335,7 @@ fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
     }
 }
 
-fn purpose_str(p: Purpose) -> &'static str {
+pub(crate) fn purpose_str(p: Purpose) -> &'static str {
     match p {
         Purpose::Collection => "collection",
         Purpose::CeaseResponse => "cease_response",
@@ -374,7 +392,7 @@ fn parse_opt_out(text: &str) -> Result<OptOut> {
 }
 
 /// An instant in the first zone the person may be in, for people to read.
-fn local(at: &str, zone: UsZone) -> String {
+pub(crate) fn local(at: &str, zone: UsZone) -> String {
     at.parse::<Timestamp>()
         .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()))
         .unwrap_or_else(|_| at.to_string())
@@ -467,6 +485,16 @@ impl Store {
         .bind(now_text())
         .execute(&mut *conn)
         .await?;
+        // Kept as a version too: `collections verify` asks the gate with the policy of each contact's moment.
+        sqlx::query(
+            "INSERT INTO collection_policy_version (org_id, seq, recorded_at, third_party, first_party_rules) \
+             SELECT $1, COALESCE((SELECT MAX(seq) FROM collection_policy_version WHERE org_id = $1), 0) + 1, $2, third_party, first_party_rules \
+             FROM collection_policy WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -539,7 +567,8 @@ impl Store {
         // Calls of the last fortnight are all the call rules look at.
         let since = at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(at);
         for c in sqlx::query(
-            "SELECT at, conversation, direction FROM contact_attempt WHERE org_id = $1 AND account_id = $2 AND channel = 'call' AND at >= $3 ORDER BY at",
+            "SELECT at, conversation, direction FROM contact_attempt WHERE org_id = $1 AND account_id = $2 AND channel = 'call' AND at >= $3 \
+             AND outcome <> 'not_connected' ORDER BY at",
         )
         .bind(org_id)
         .bind(known.account_id)
@@ -600,7 +629,20 @@ impl Store {
             .map(|z| UsZone::parse(z).map(UsZone::id).unwrap_or_default())
             .unwrap_or_else(|| p.stated_zone.clone());
         let cease = if cmd.cease_requested_at.is_some() {
-            cease
+            // A date alone: the request counts from the start of that day
+            // where the person may be (the earliest of their zones), not
+            // from UTC midnight, which is the evening before in the US.
+            match cmd.cease_requested_at.as_deref().map(str::trim).and_then(|c| c.parse::<Date>().ok()) {
+                Some(day) => before
+                    .person
+                    .zones()
+                    .iter()
+                    .filter_map(|z| day.to_zoned(z.tz()).ok().map(|t| t.timestamp()))
+                    .min()
+                    .map(|t| t.to_string())
+                    .or(cease),
+                None => cease,
+            }
         } else {
             p.cease_requested_at.clone()
         };
@@ -652,6 +694,7 @@ impl Store {
         .bind(i64::from(insurance))
         .execute(&mut *conn)
         .await?;
+        keep_profile_version(conn, org.org_id, before.account_id).await?;
         let after = self.known(conn, org.org_id, &cmd.account_number).await?.profile;
         audit::append(
             conn,
@@ -668,7 +711,7 @@ impl Store {
     }
 
     /// Asks the gate, records its answer, and returns it (with the person read in `conn`).
-    async fn decide_contact(&self, conn: &mut AnyConnection, org: &Organisation, req: &ContactRequest) -> Result<(Known, Attempt, DecisionView)> {
+    async fn decide_contact(&self, conn: &mut AnyConnection, org: &Organisation, req: &ContactRequest) -> Result<(Known, Gated)> {
         let channel = parse_channel(&req.channel)?;
         let purpose = parse_purpose(req.purpose.as_deref())?;
         let at = match req.at.as_deref().filter(|a| !a.trim().is_empty()) {
@@ -702,24 +745,29 @@ impl Store {
         let policy = self.collection_policy_in(conn, org.org_id).await?;
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
         let actor = current_actor().name;
-        let (attempt, view, _) = gate(&known, channel, purpose, address, req.at_work, at, &policy, decision_id, &actor);
+        let gated = gate(&known, channel, purpose, address, req.at_work, at, &policy, decision_id, &actor);
         let mut batch = crate::batch::Batch::default();
-        batch.add(&crate::batch::CONTACT_DECISION, decision_row(org.org_id, known.account_id, &view, &now_text()));
+        batch.add(
+            &crate::batch::CONTACT_DECISION,
+            decision_row(org.org_id, known.account_id, &gated.view, &now_text()),
+        );
         batch.flush(conn, org.org_id).await?;
-        Ok((known, attempt, view))
+        Ok((known, gated))
     }
 
     /// Asks the gate whether a contact may be made; the answer is recorded.
     pub async fn check_contact(&self, org: &Organisation, req: &ContactRequest) -> Result<DecisionView> {
         let mut tx = self.begin_write().await?;
-        let (_, _, view) = self.decide_contact(tx.conn(), org, req).await?;
+        let (_, gated) = self.decide_contact(tx.conn(), org, req).await?;
         tx.commit().await?;
-        Ok(view)
+        Ok(gated.view)
     }
 
     /// Logs a contact. An outbound one is asked of the gate first: refused,
-    /// it is not logged, but the refusal is kept. An inbound one (the
-    /// consumer reached us) is logged as it happened.
+    /// it is not logged (the refusal is kept), unless the caller says it
+    /// already happened (`violation`), when it is logged as what happened,
+    /// flagged with the rules it broke. An inbound one (the consumer
+    /// reached us) is logged as it happened.
     pub async fn log_contact(&self, org: &Organisation, cmd: &LogContact) -> Result<LogOutcome> {
         let outcome = cmd.outcome.trim().to_ascii_lowercase();
         if !OUTCOMES.contains(&outcome.as_str()) {
@@ -731,82 +779,90 @@ impl Store {
             Some(other) => return Err(bad("direction", format!("{other:?} is not outbound or inbound"))),
         };
         let channel = parse_channel(&cmd.channel)?;
-        if channel != Channel::Call && is_conversation(&outcome) && channel != Channel::Visit {
+        if channel != Channel::Call && channel != Channel::Visit && (is_conversation(&outcome) || outcome == "not_connected") {
             // A letter or an email cannot be a conversation; its outcome is "sent" (or a note).
             return Err(bad("outcome", format!("{outcome:?} is a call's outcome; a {} is \"sent\"", channel.as_str())));
         }
+        if cmd.violation && direction == "inbound" {
+            return Err(bad("violation", "an inbound contact breaks no rule of ours: the consumer reached us"));
+        }
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let (known, attempt, decision) = if direction == "outbound" {
-            let (k, a, d) = self.decide_contact(conn, org, &cmd.contact()).await?;
-            if !d.allowed {
-                // The refusal is kept; nothing else is written.
-                tx.commit().await?;
-                return Ok(LogOutcome {
-                    contact: None,
-                    decision: Some(d),
-                });
-            }
-            (k, a, Some(d))
+        let view = if direction == "outbound" {
+            let (known, gated) = self.decide_contact(conn, org, &cmd.contact()).await?;
+            let record = match (gated.cleared(), gated.refused()) {
+                (Some(cleared), _) => Record::Cleared(cleared),
+                (None, Some(refused)) if cmd.violation => Record::Violation(refused),
+                _ => {
+                    // The refusal is kept; nothing else is written.
+                    tx.commit().await?;
+                    return Ok(LogOutcome {
+                        contact: None,
+                        decision: Some(gated.view),
+                    });
+                }
+            };
+            let view = self.insert_contact(conn, org, &known, record, &outcome, &cmd.note).await?;
+            (view, Some(gated.view))
         } else {
             let at = match cmd.at.as_deref().filter(|a| !a.trim().is_empty()) {
                 Some(a) => parse_instant("at", a)?,
                 None => Timestamp::now(),
             };
-            let k = self.known(conn, org.org_id, &cmd.account_number).await?;
-            let a = Attempt {
+            let known = self.known(conn, org.org_id, &cmd.account_number).await?;
+            let attempt = Attempt {
                 channel,
                 address: cmd.address.clone().unwrap_or_default(),
                 at_work: cmd.at_work,
                 purpose: parse_purpose(cmd.purpose.as_deref())?,
                 at,
             };
-            (k, a, None)
+            let record = Record::Inbound {
+                account_id: known.account_id,
+                attempt: &attempt,
+            };
+            (self.insert_contact(conn, org, &known, record, &outcome, &cmd.note).await?, None)
         };
-        let view = self
-            .insert_contact(conn, org, &known, &attempt, direction, &outcome, &cmd.note, decision.as_ref())
-            .await?;
         tx.commit().await?;
-        Ok(LogOutcome { contact: Some(view), decision })
+        Ok(LogOutcome {
+            contact: Some(view.0),
+            decision: view.1,
+        })
     }
 
-    /// Writes a contact the gate allowed (or an inbound one), audited.
-    #[allow(clippy::too_many_arguments)]
+    /// Writes a row of the contact log, audited: only from a clearance, a
+    /// refusal being recorded as a violation, or an inbound contact.
     async fn insert_contact(
         &self,
         conn: &mut AnyConnection,
         org: &Organisation,
         known: &Known,
-        attempt: &Attempt,
-        direction: &str,
+        record: Record<'_>,
         outcome: &str,
         note: &str,
-        decision: Option<&DecisionView>,
     ) -> Result<ContactView> {
         let contact_id = next_ids(conn, org.org_id, "contact_attempt", 1).await?;
         let actor = current_actor().name;
         let conversation = is_conversation(outcome);
-        sqlx::query(
-            "INSERT INTO contact_attempt (org_id, contact_id, account_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, \
-             decision_id, logged_by, logged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(org.org_id)
-        .bind(contact_id)
-        .bind(known.account_id)
-        .bind(attempt.channel.as_str())
-        .bind(direction)
-        .bind(&attempt.address)
-        .bind(i64::from(attempt.at_work))
-        .bind(purpose_str(attempt.purpose))
-        .bind(outcome)
-        .bind(i64::from(conversation))
-        .bind(attempt.at.to_string())
-        .bind(note.trim())
-        .bind(decision.map(|d| d.decision_id))
-        .bind(&actor)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
+        let attempt = record.attempt().clone();
+        let direction = record.direction();
+        let decision_id = record.decision_id();
+        let violation = record.violation();
+        let mut batch = crate::batch::Batch::default();
+        batch.add(
+            &crate::batch::CONTACT_ATTEMPT,
+            contact_row(ContactRow {
+                org_id: org.org_id,
+                contact_id,
+                record,
+                outcome,
+                conversation,
+                note: note.trim(),
+                actor: &actor,
+                logged_at: &now_text(),
+            }),
+        );
+        batch.flush(conn, org.org_id).await?;
         let view = ContactView {
             contact_id,
             account_number: known.account_number.clone(),
@@ -820,14 +876,15 @@ impl Store {
             at: attempt.at.to_string(),
             at_local: local(&attempt.at.to_string(), known.person.zones()[0]),
             note: note.trim().into(),
-            decision_id: decision.map(|d| d.decision_id),
+            decision_id,
             logged_by: actor,
+            violation: split_rules(&violation),
         };
         audit::append(
             conn,
             self.for_update(),
             org.org_id,
-            "contact.log",
+            if view.violation.is_empty() { "contact.log" } else { "contact.violation" },
             &format!("account:{}", known.account_number),
             None,
             Some(&serde_json::to_value(&view)?),
@@ -844,7 +901,7 @@ impl Store {
         let known = self.known(&mut conn, org.org_id, account_number).await?;
         let zone = known.person.zones()[0];
         let rows = sqlx::query(
-            "SELECT contact_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, decision_id, logged_by \
+            "SELECT contact_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, decision_id, logged_by, violation \
              FROM contact_attempt WHERE org_id = $1 AND account_id = $2 ORDER BY at DESC, contact_id DESC LIMIT 500",
         )
         .bind(org.org_id)
@@ -868,6 +925,7 @@ impl Store {
                     note: r.try_get(9)?,
                     decision_id: r.try_get(10)?,
                     logged_by: r.try_get(11)?,
+                    violation: split_rules(&r.try_get::<String, _>(12)?),
                 })
             })
             .collect()
@@ -1366,15 +1424,15 @@ impl Store {
             purpose: None,
             at: Some(Timestamp::now().to_string()),
         };
-        let (known, attempt, decision) = self.decide_contact(conn, org, &request).await?;
-        if !decision.allowed {
+        let (known, gated) = self.decide_contact(conn, org, &request).await?;
+        let Some(cleared) = gated.cleared() else {
             tx.commit().await?;
             return Ok(NoticeSent {
                 notice: None,
                 letter: None,
-                decision,
+                decision: gated.view,
             });
-        }
+        };
         if let Some(sent) = &known.profile.validation_sent_on {
             return Err(bad("account_number", format!("a validation notice was already sent for this debt on {sent}")));
         }
@@ -1408,16 +1466,7 @@ impl Store {
             disclosure: compliance::debt_collector_disclosure(true).to_string(),
         };
         let contact = self
-            .insert_contact(
-                conn,
-                org,
-                &known,
-                &attempt,
-                "outbound",
-                "sent",
-                "validation notice (12 CFR 1006.34)",
-                Some(&decision),
-            )
+            .insert_contact(conn, org, &known, Record::Cleared(cleared), "sent", "validation notice (12 CFR 1006.34)")
             .await?;
         let letter_id = next_ids(conn, org.org_id, "collection_letter", 1).await?;
         sqlx::query(
@@ -1453,6 +1502,8 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
+        keep_profile_version(conn, org.org_id, known.account_id).await?;
+        let decision = gated.view.clone();
         tx.commit().await?;
         Ok(NoticeSent {
             notice: Some(notice),
@@ -1541,6 +1592,29 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         k.finish();
     }
     Ok(out)
+}
+
+/// Keeps the account's collection profile as it now stands as a new
+/// version, so the gate can later be asked with the facts of any moment.
+pub(crate) async fn keep_profile_version(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO collection_profile_version (org_id, account_id, seq, recorded_at, {cols}) \
+         SELECT p.org_id, p.account_id, COALESCE((SELECT MAX(v.seq) FROM collection_profile_version v WHERE v.org_id = p.org_id \
+         AND v.account_id = p.account_id), 0) + 1, $3, {pcols} FROM collection_profile p WHERE p.org_id = $1 AND p.account_id = $2",
+        cols = PROFILE_COLUMNS.trim_start_matches("account_id, "),
+        pcols = PROFILE_COLUMNS
+            .trim_start_matches("account_id, ")
+            .split(", ")
+            .map(|c| format!("p.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ))
+    .bind(org_id)
+    .bind(account_id)
+    .bind(now_text())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The `collection_profile` columns [`Known::apply_profile`] reads, account id first.
@@ -1644,107 +1718,4 @@ pub(crate) async fn add_contacts(
         }
     }
     Ok(())
-}
-
-/// Asks the gate about a contact with a known person; the answer as kept and shown.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gate(
-    known: &Known,
-    channel: Channel,
-    purpose: Purpose,
-    address: String,
-    at_work: bool,
-    at: Timestamp,
-    policy: &Policy,
-    decision_id: i64,
-    actor: &str,
-) -> (Attempt, DecisionView, compliance::Decision) {
-    let attempt = Attempt {
-        channel,
-        address: address.clone(),
-        at_work,
-        purpose,
-        at,
-    };
-    let decision = compliance::may_contact(&known.person, &known.debt, &attempt, policy);
-    let failures: Vec<FailureView> = decision
-        .failures
-        .iter()
-        .map(|f| FailureView {
-            rule: f.rule.id().into(),
-            citation: f.citation.into(),
-            reason: f.reason.clone(),
-            allowed_from: f.allowed_from.map(|t| t.to_string()),
-        })
-        .collect();
-    let zone = known.person.zones().first().copied().unwrap_or(UsZone::Eastern);
-    let allowed_from_local = decision
-        .allowed_from()
-        .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()));
-    let view = DecisionView {
-        decision_id,
-        account_number: known.account_number.clone(),
-        channel: channel.as_str().into(),
-        address,
-        purpose: purpose_str(purpose).into(),
-        at: at.to_string(),
-        at_local: local(&at.to_string(), zone),
-        allowed: decision.allowed(),
-        checked: decision.checked.iter().map(|r| r.id().to_string()).collect(),
-        failures,
-        allowed_from: decision.allowed_from().map(|t| t.to_string()),
-        allowed_from_local,
-        asked_by: actor.to_string(),
-    };
-    (attempt, view, decision)
-}
-
-/// The `contact_decision` row for a gate answer.
-pub(crate) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> Vec<crate::batch::V> {
-    vec![
-        org_id.into(),
-        view.decision_id.into(),
-        account_id.into(),
-        view.channel.clone().into(),
-        view.address.clone().into(),
-        view.purpose.clone().into(),
-        view.at.clone().into(),
-        i64::from(view.allowed).into(),
-        view.checked.join(",").into(),
-        serde_json::to_string(&view.failures).expect("failures serialise").into(),
-        view.allowed_from_local.clone().into(),
-        view.asked_by.clone().into(),
-        asked_at.into(),
-    ]
-}
-
-/// The `contact_attempt` row of an outbound letter or email the gate allowed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn sent_row(
-    org_id: i64,
-    contact_id: i64,
-    account_id: i64,
-    attempt: &Attempt,
-    note: &str,
-    decision_id: i64,
-    actor: &str,
-    logged_at: &str,
-) -> Vec<crate::batch::V> {
-    vec![
-        org_id.into(),
-        contact_id.into(),
-        account_id.into(),
-        attempt.channel.as_str().into(),
-        "outbound".into(),
-        attempt.address.clone().into(),
-        i64::from(attempt.at_work).into(),
-        purpose_str(attempt.purpose).into(),
-        "sent".into(),
-        0i64.into(),
-        attempt.at.to_string().into(),
-        note.into(),
-        Some(decision_id).into(),
-        actor.into(),
-        logged_at.into(),
-    ]
 }

@@ -23,7 +23,8 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, IdPool};
-use crate::collections::{add_contacts, decision_row, gate, sent_row, Known, PROFILE_COLUMNS};
+use crate::collections::{add_contacts, Known, PROFILE_COLUMNS};
+use crate::gate::{decision_row, gate, sent_row};
 use crate::ops::{fmt, next_ids, Organisation};
 use crate::{in_list, now_text, Result, Store, StoreError};
 
@@ -959,20 +960,18 @@ impl Store {
                                                 }
                                                 Some(address) => {
                                                     let decision_id = ids.next("contact_decision")?;
-                                                    let (attempt, view, _) =
+                                                    let gated =
                                                         gate(k, Channel::Letter, Purpose::Collection, address, false, at, &gate_policy, decision_id, &actor);
-                                                    batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &view, &logged_at));
-                                                    if view.allowed {
+                                                    batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &gated.view, &logged_at));
+                                                    if let Some(cleared) = gated.cleared() {
                                                         let contact_id = ids.next("contact_attempt")?;
                                                         batch.add(
                                                             &batch::CONTACT_ATTEMPT,
                                                             sent_row(
                                                                 org.org_id,
                                                                 contact_id,
-                                                                a.account_id,
-                                                                &attempt,
+                                                                cleared,
                                                                 &format!("{} (dunning)", kind.title()),
-                                                                decision_id,
                                                                 &actor,
                                                                 &logged_at,
                                                             ),
@@ -1000,10 +999,10 @@ impl Store {
                                                             ],
                                                         );
                                                         report.letters += 1;
-                                                        ("done", 0, format!("letter {letter_id} to {}", attempt.address))
+                                                        ("done", 0, format!("letter {letter_id} to {}", cleared.attempt().address))
                                                     } else {
                                                         report.refused += 1;
-                                                        ("refused", 0, view_reasons(&view))
+                                                        ("refused", 0, view_reasons(&gated.view))
                                                     }
                                                 }
                                             }
@@ -1017,7 +1016,7 @@ impl Store {
                                                 }
                                                 Some(address) => {
                                                     let decision_id = ids.next("contact_decision")?;
-                                                    let (mut attempt, mut view, decision) = gate(
+                                                    let mut gated = gate(
                                                         k,
                                                         Channel::Email,
                                                         Purpose::Collection,
@@ -1028,24 +1027,24 @@ impl Store {
                                                         decision_id,
                                                         &actor,
                                                     );
-                                                    // Refused only for the hour: ask again for the first moment it opens, and send then.
-                                                    if !view.allowed && decision.failures.iter().all(|f| f.allowed_from.is_some()) {
-                                                        if let Some(open) = decision.allowed_from() {
-                                                            (attempt, view, _) = gate(
-                                                                k,
-                                                                Channel::Email,
-                                                                Purpose::Collection,
-                                                                address,
-                                                                false,
-                                                                open,
-                                                                &gate_policy,
-                                                                decision_id,
-                                                                &actor,
-                                                            );
-                                                        }
+                                                    // Refused only for the hour: ask again for the first moment it opens, and queue it for then.
+                                                    if let Some(open) = gated.decision.allowed_from() {
+                                                        gated = gate(
+                                                            k,
+                                                            Channel::Email,
+                                                            Purpose::Collection,
+                                                            address,
+                                                            false,
+                                                            open,
+                                                            &gate_policy,
+                                                            decision_id,
+                                                            &actor,
+                                                        );
                                                     }
-                                                    batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &view, &logged_at));
-                                                    if view.allowed {
+                                                    batch.add(&batch::CONTACT_DECISION, decision_row(org.org_id, a.account_id, &gated.view, &logged_at));
+                                                    if gated.allowed() {
+                                                        // Queued, not sent: the outbox asks the gate again at
+                                                        // delivery, and the contact is logged only then.
                                                         let contact_id = ids.next("contact_attempt")?;
                                                         let letter = compose_letter(
                                                             org,
@@ -1057,43 +1056,30 @@ impl Store {
                                                             a.last_contact.is_none(),
                                                         );
                                                         let (subject, body) = email_text(&letter);
-                                                        batch.add(
-                                                            &batch::CONTACT_ATTEMPT,
-                                                            sent_row(
-                                                                org.org_id,
-                                                                contact_id,
-                                                                a.account_id,
-                                                                &attempt,
-                                                                &format!("email: {subject}"),
-                                                                decision_id,
-                                                                &actor,
-                                                                &logged_at,
-                                                            ),
-                                                        );
                                                         let email_id = ids.next("email")?;
                                                         batch.add(
                                                             &batch::EMAIL_OUTBOX,
-                                                            vec![
-                                                                org.org_id.into(),
-                                                                email_id.into(),
-                                                                a.account_id.into(),
-                                                                attempt.address.clone().into(),
-                                                                subject.into(),
-                                                                body.into(),
-                                                                "queued".into(),
-                                                                0i64.into(),
-                                                                attempt.at.to_string().into(),
-                                                                "".into(),
-                                                                contact_id.into(),
-                                                                logged_at.clone().into(),
-                                                                None::<String>.into(),
-                                                            ],
+                                                            crate::outbox::queued_row(
+                                                                org.org_id,
+                                                                email_id,
+                                                                a.account_id,
+                                                                &gated.view.address,
+                                                                &subject,
+                                                                &body,
+                                                                &gated.view.at,
+                                                                contact_id,
+                                                                &logged_at,
+                                                            ),
                                                         );
                                                         report.emails += 1;
-                                                        ("done", 0, format!("email {email_id} to {}, to go at {}", attempt.address, view.at_local))
+                                                        (
+                                                            "done",
+                                                            0,
+                                                            format!("email {email_id} to {} queued for {}", gated.view.address, gated.view.at_local),
+                                                        )
                                                     } else {
                                                         report.refused += 1;
-                                                        ("refused", 0, view_reasons(&view))
+                                                        ("refused", 0, view_reasons(&gated.view))
                                                     }
                                                 }
                                             }

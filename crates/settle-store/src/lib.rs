@@ -19,6 +19,8 @@ pub mod denials;
 pub mod dunning;
 pub mod eligibility;
 mod error;
+mod gate;
+pub mod gate_verify;
 mod group;
 pub mod kpis;
 pub mod office;

@@ -1,6 +1,13 @@
 //! The email outbox: emails the contact gate allowed wait here until the
 //! sender (in `settle serve`, or `settle outbox send`) hands them to an SMTP
-//! server. A failed attempt is retried after 2, 4, 8 and 16 minutes; after
+//! server. Queuing is not sending: at delivery the outbox asks the gate
+//! again, at that instant and with the facts as they are then
+//! ([`Store::clear_email`]); an email refused only for the hour is held
+//! until it opens, any other refusal cancels it, the reason kept. Only a
+//! cleared email can be marked sent, and the contact is logged then. Every
+//! email ends with the opt-out statement (12 CFR 1006.6(e)) and, when the
+//! server knows its public address, a link that records the opt-out.
+//! A failed attempt is retried after 2, 4, 8 and 16 minutes; after
 //! the fifth it is given up as failed, with the server's last answer kept.
 //! The store does no network I/O: it says what is due and records what the
 //! sender reports.
@@ -9,8 +16,14 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::ops::Organisation;
-use crate::{Result, Store, StoreError};
+use settle_domain::compliance::{self, Channel, Purpose};
+
+use crate::audit::{self, current_actor};
+use crate::batch::{self, Batch, V};
+use crate::collections::{known_many, Which};
+use crate::gate::{decision_row, gate, sent_row, Cleared};
+use crate::ops::{next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
 
 /// Attempts before an email is given up.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -23,7 +36,7 @@ pub struct OutboxEmail {
     pub to_address: String,
     pub subject: String,
     pub body: String,
-    /// queued, sent, failed
+    /// queued, sent, failed, or cancelled (by the gate at delivery, or an opt-out)
     pub status: String,
     pub attempts: i64,
     pub not_before: String,
@@ -51,7 +64,187 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<OutboxEmail> {
     })
 }
 
+/// The `email_outbox` row of an email queued for `not_before`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn queued_row(
+    org_id: i64,
+    email_id: i64,
+    account_id: i64,
+    to: &str,
+    subject: &str,
+    body: &str,
+    not_before: &str,
+    contact_id: i64,
+    created_at: &str,
+) -> Vec<V> {
+    let mut token = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
+    vec![
+        org_id.into(),
+        email_id.into(),
+        account_id.into(),
+        to.into(),
+        subject.into(),
+        body.into(),
+        "queued".into(),
+        0i64.into(),
+        not_before.into(),
+        "".into(),
+        contact_id.into(),
+        created_at.into(),
+        None::<String>.into(),
+        hex::encode(token).into(),
+        None::<i64>.into(),
+    ]
+}
+
+/// What the gate said when the outbox asked again at delivery.
+#[derive(Debug)]
+pub enum Clearing {
+    /// Send it now: the body with the opt-out statement.
+    Send(Box<ReadyEmail>),
+    /// Refused for now; the email waits until the gate opens.
+    Held { until: String, reason: String },
+    /// Refused for good (a cease, an opt-out, a dispute, an attorney): not sent.
+    Cancelled { reason: String },
+    /// No longer queued and due (another sender took it, or it was cancelled).
+    Gone,
+}
+
+/// An email the gate cleared at delivery: the only thing [`Store::email_sent`] takes.
+#[derive(Debug)]
+pub struct ReadyEmail {
+    pub email: OutboxEmail,
+    cleared: Cleared,
+    contact_id: i64,
+}
+
+/// The link a consumer opens to stop collection email to an address.
+pub fn opt_out_link(public_url: &str, token: &str) -> String {
+    format!("{}/opt-out/{token}", public_url.trim_end_matches('/'))
+}
+
+/// An opt-out link's email, as its page shows it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OptOutTarget {
+    pub organisation: String,
+    pub address: String,
+    /// Already recorded for this address.
+    pub done: bool,
+}
+
 impl Store {
+    /// Asks the gate again about a queued email at the instant of delivery,
+    /// with the facts as they are now; the answer is kept. Cleared, the
+    /// email is returned ready to hand to the SMTP server with the opt-out
+    /// statement; otherwise it is held or cancelled, the reason kept.
+    pub async fn clear_email(&self, email: &OutboxEmail, now: Timestamp, public_url: Option<&str>) -> Result<Clearing> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let row =
+            sqlx::query("SELECT account_id, contact_id, opt_out_token, not_before FROM email_outbox WHERE org_id = $1 AND email_id = $2 AND status = 'queued'")
+                .bind(email.org_id)
+                .bind(email.email_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let Some(row) = row else {
+            return Ok(Clearing::Gone);
+        };
+        // Compared as instants: as text, "18:00:00.5Z" sorts before "18:00:00Z".
+        let not_before: Timestamp = row
+            .try_get::<String, _>(3)?
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("email {} not_before: {e}", email.email_id)))?;
+        if not_before > now {
+            return Ok(Clearing::Gone);
+        }
+        let (account_id, contact_id, token): (i64, i64, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let mut known = known_many(conn, email.org_id, Which::Ids(&[account_id])).await?;
+        let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
+        self.read_debt(conn, email.org_id, &mut k, now).await?;
+        let policy = self.collection_policy_in(conn, email.org_id).await?;
+        let (mail, phone, _) = self.collector_contact_in(conn, email.org_id).await?;
+        let decision_id = next_ids(conn, email.org_id, "contact_decision", 1).await?;
+        let actor = current_actor().name;
+        let gated = gate(
+            &k,
+            Channel::Email,
+            Purpose::Collection,
+            email.to_address.clone(),
+            false,
+            now,
+            &policy,
+            decision_id,
+            &actor,
+        );
+        let mut b = Batch::default();
+        b.add(&batch::CONTACT_DECISION, decision_row(email.org_id, account_id, &gated.view, &now_text()));
+        b.flush(conn, email.org_id).await?;
+        let reasons = gated.view.reasons().join("; ");
+        let (status, not_before, note, clearing) = match (gated.cleared(), gated.decision.allowed_from()) {
+            (Some(_), _) => ("queued", email.not_before.clone(), String::new(), None),
+            (None, Some(open)) => {
+                let until = format!("{} ({})", open, gated.view.allowed_from_local.clone().unwrap_or_default());
+                let note = format!("held by the contact gate until {until}: {reasons}");
+                (
+                    "queued",
+                    open.to_string(),
+                    note.clone(),
+                    Some(Clearing::Held {
+                        until: open.to_string(),
+                        reason: note,
+                    }),
+                )
+            }
+            (None, None) => {
+                let note = format!("cancelled by the contact gate at delivery: {reasons}");
+                ("cancelled", email.not_before.clone(), note.clone(), Some(Clearing::Cancelled { reason: note }))
+            }
+        };
+        sqlx::query("UPDATE email_outbox SET decision_id = $3, status = $4, not_before = $5, last_error = $6 WHERE org_id = $1 AND email_id = $2")
+            .bind(email.org_id)
+            .bind(email.email_id)
+            .bind(decision_id)
+            .bind(status)
+            .bind(&not_before)
+            .bind(&note)
+            .execute(&mut *conn)
+            .await?;
+        if status == "cancelled" {
+            audit::append(
+                conn,
+                self.for_update(),
+                email.org_id,
+                "email.cancel",
+                &format!("account:{}", k.account_number),
+                None,
+                Some(&serde_json::json!({ "email_id": email.email_id, "reason": note })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if let Some(other) = clearing {
+            return Ok(other);
+        }
+        let Some(cleared) = gated.into_cleared() else {
+            return Ok(Clearing::Gone);
+        };
+        let link = public_url
+            .filter(|u| !u.trim().is_empty() && !token.is_empty())
+            .map(|u| opt_out_link(u, &token));
+        let mut ready = email.clone();
+        ready.body = format!(
+            "{}\n\n{}\n",
+            email.body.trim_end(),
+            compliance::email_opt_out_statement(link.as_deref(), &phone, &mail)
+        );
+        Ok(Clearing::Send(Box::new(ReadyEmail {
+            email: ready,
+            cleared,
+            contact_id,
+        })))
+    }
+
     /// Emails due at `now`, every organisation's, oldest first.
     pub async fn due_emails(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxEmail>> {
         let mut conn = self.pool().acquire().await?;
@@ -82,19 +275,156 @@ impl Store {
         q.fetch_all(&mut *conn).await?.iter().map(from_row).collect()
     }
 
-    /// The SMTP server took the email.
-    pub async fn email_sent(&self, org_id: i64, email_id: i64, at: Timestamp) -> Result<()> {
+    /// The SMTP server took the email the gate cleared: it is marked sent
+    /// and the contact logged, at the instant the gate cleared it.
+    pub async fn email_sent(&self, ready: &ReadyEmail, at: Timestamp) -> Result<()> {
+        let (org_id, email_id) = (ready.email.org_id, ready.email.email_id);
         let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
         let done = sqlx::query("UPDATE email_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $3, last_error = '' WHERE org_id = $1 AND email_id = $2 AND status = 'queued'")
             .bind(org_id)
             .bind(email_id)
             .bind(at.to_string())
-            .execute(tx.conn())
+            .execute(&mut *conn)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Contention);
         }
+        let mut b = Batch::default();
+        b.add(
+            &batch::CONTACT_ATTEMPT,
+            sent_row(
+                org_id,
+                ready.contact_id,
+                &ready.cleared,
+                &format!("email: {}", ready.email.subject),
+                &current_actor().name,
+                &now_text(),
+            ),
+        );
+        b.flush(conn, org_id).await?;
         tx.commit().await
+    }
+
+    /// Whose email an opt-out link names, for its page; None if no email has the token.
+    pub async fn opt_out_target(&self, token: &str) -> Result<Option<OptOutTarget>> {
+        if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let mut conn = self.pool().acquire().await?;
+        let Some(r) = sqlx::query(
+            "SELECT o.name, e.to_address, e.org_id, e.account_id FROM email_outbox e JOIN organisation o ON o.org_id = e.org_id WHERE e.opt_out_token = $1",
+        )
+        .bind(token.to_ascii_lowercase())
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let address: String = r.try_get(1)?;
+        let opt_outs: Option<String> = sqlx::query("SELECT opt_outs FROM collection_profile WHERE org_id = $1 AND account_id = $2")
+            .bind(r.try_get::<i64, _>(2)?)
+            .bind(r.try_get::<i64, _>(3)?)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|p| p.try_get(0))
+            .transpose()?;
+        let line = format!("email {address}");
+        Ok(Some(OptOutTarget {
+            organisation: r.try_get(0)?,
+            done: opt_outs.is_some_and(|o| o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line))),
+            address,
+        }))
+    }
+
+    /// The consumer opened the link in an email and confirmed: no more
+    /// collection email to that address, for the account the email was
+    /// about and every other account it was queued for; every queued email
+    /// to it is cancelled. Audited, as the consumer's request.
+    pub async fn opt_out_by_link(&self, token: &str) -> Result<Option<OptOutTarget>> {
+        let Some(target) = self.opt_out_target(token).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let org_id: i64 = sqlx::query("SELECT org_id FROM email_outbox WHERE opt_out_token = $1")
+            .bind(token.to_ascii_lowercase())
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let accounts: Vec<i64> =
+            sqlx::query("SELECT DISTINCT account_id FROM email_outbox WHERE org_id = $1 AND (opt_out_token = $2 OR (to_address = $3 AND status = 'queued'))")
+                .bind(org_id)
+                .bind(token.to_ascii_lowercase())
+                .bind(&target.address)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?;
+        let line = format!("email {}", target.address);
+        for account_id in accounts {
+            let had: Option<String> = sqlx::query("SELECT opt_outs FROM collection_profile WHERE org_id = $1 AND account_id = $2")
+                .bind(org_id)
+                .bind(account_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            match had {
+                Some(o) if o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line)) => continue,
+                Some(o) => {
+                    let joined = if o.trim().is_empty() {
+                        line.clone()
+                    } else {
+                        format!("{}\n{line}", o.trim_end())
+                    };
+                    sqlx::query("UPDATE collection_profile SET opt_outs = $3, updated_by = $4, updated_at = $5 WHERE org_id = $1 AND account_id = $2")
+                        .bind(org_id)
+                        .bind(account_id)
+                        .bind(joined)
+                        .bind("consumer (opt-out link)")
+                        .bind(now_text())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                None => {
+                    sqlx::query("INSERT INTO collection_profile (org_id, account_id, opt_outs, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(org_id)
+                        .bind(account_id)
+                        .bind(&line)
+                        .bind("consumer (opt-out link)")
+                        .bind(now_text())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+            crate::collections::keep_profile_version(conn, org_id, account_id).await?;
+            let number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
+                .bind(org_id)
+                .bind(account_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            audit::append(
+                conn,
+                self.for_update(),
+                org_id,
+                "collections.opt_out",
+                &format!("account:{number}"),
+                None,
+                Some(&serde_json::json!({ "opt_out": line, "by": "the consumer, through the link in an email" })),
+            )
+            .await?;
+        }
+        sqlx::query("UPDATE email_outbox SET status = 'cancelled', last_error = $3 WHERE org_id = $1 AND to_address = $2 AND status = 'queued'")
+            .bind(org_id)
+            .bind(&target.address)
+            .bind("cancelled: the person opted out of email at this address")
+            .execute(&mut *conn)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(OptOutTarget { done: true, ..target }))
     }
 
     /// The attempt failed: retried later with a doubling wait, or given up

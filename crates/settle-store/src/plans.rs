@@ -15,8 +15,9 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch};
-use crate::collections::{decision_row, gate, known_many, sent_row, DecisionView, LetterView, Which};
+use crate::collections::{known_many, DecisionView, LetterView, Which};
 use crate::dunning::{compose_letter, LetterFacts};
+use crate::gate::{decision_row, gate, sent_row};
 use crate::ops::{fmt, next_ids, NewAdjustment, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 
@@ -247,13 +248,13 @@ impl Store {
         let actor = current_actor().name;
         let now = now_text();
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
-        let (attempt, view, _) = gate(&k, Channel::Letter, Purpose::Collection, address, false, at, &policy, decision_id, &actor);
+        let gated = gate(&k, Channel::Letter, Purpose::Collection, address, false, at, &policy, decision_id, &actor);
         let mut b = Batch::default();
-        b.add(&batch::CONTACT_DECISION, decision_row(org.org_id, account_id, &view, &now));
-        if !view.allowed {
+        b.add(&batch::CONTACT_DECISION, decision_row(org.org_id, account_id, &gated.view, &now));
+        let Some(cleared) = gated.cleared() else {
             b.flush(conn, org.org_id).await?;
-            return Ok((None, view));
-        }
+            return Ok((None, gated.view));
+        };
         let facts = self.letter_facts(conn, org.org_id, account_id, today).await?;
         let first: bool = sqlx::query("SELECT 1 FROM contact_attempt WHERE org_id = $1 AND account_id = $2 AND direction = 'outbound'")
             .bind(org.org_id)
@@ -265,10 +266,7 @@ impl Store {
         fill(&mut letter);
         let contact_id = next_ids(conn, org.org_id, "contact_attempt", 1).await?;
         let letter_id = next_ids(conn, org.org_id, "collection_letter", 1).await?;
-        b.add(
-            &batch::CONTACT_ATTEMPT,
-            sent_row(org.org_id, contact_id, account_id, &attempt, letter.title(), decision_id, &actor, &now),
-        );
+        b.add(&batch::CONTACT_ATTEMPT, sent_row(org.org_id, contact_id, cleared, letter.title(), &actor, &now));
         b.add(
             &batch::COLLECTION_LETTER,
             vec![
@@ -300,7 +298,7 @@ impl Store {
                 sent_on: today.to_string(),
                 contact_id,
             }),
-            view,
+            gated.view,
         ))
     }
 

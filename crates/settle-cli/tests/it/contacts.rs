@@ -60,6 +60,28 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
         "promised Friday",
     ]);
     assert!(out.contains("logged contact 1"), "{out}");
+    // The refused 07:30 call happened after all: recorded as what it was.
+    let out = books.ok(&[
+        "contact",
+        "log",
+        "A-1",
+        "--channel",
+        "call",
+        "--to",
+        "2135550100",
+        "--at",
+        "2026-12-01T07:30:00-08:00",
+        "--outcome",
+        "no_answer",
+        "--violation",
+    ]);
+    assert!(out.contains("recorded as a VIOLATION of: hours"), "{out}");
+    assert!(books.ok(&["contact", "list", "A-1"]).contains("[VIOLATION: hours]"));
+    let out = books.ok(&["collections", "verify"]);
+    assert!(
+        out.contains("2 outbound contacts replayed against the gate: 0 refused, 1 logged as violations"),
+        "{out}"
+    );
     // A week of quiet after a conversation; texts opted out.
     let out = books.refused(&[
         "contact",
@@ -98,11 +120,11 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
     ]);
     let list = books.ok(&["contact", "list", "A-1"]);
     assert!(
-        list.contains("right_party_contact") && list.contains("promised Friday") && list.lines().count() == 1,
+        list.contains("right_party_contact") && list.contains("promised Friday") && list.lines().count() == 2,
         "{list}"
     );
     let decisions = books.ok(&["contact", "decisions", "A-1"]);
-    assert_eq!(decisions.lines().count(), 5, "{decisions}");
+    assert_eq!(decisions.lines().count(), 6, "{decisions}");
     // A dispute within the validation period stops letters until verified.
     let out = books.ok(&["dispute", "add", "A-1", "--received", "2026-12-04", "--note", "not mine"]);
     assert!(out.contains("within the validation period"), "{out}");

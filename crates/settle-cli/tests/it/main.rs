@@ -262,6 +262,22 @@ fn demo_builds_verified_books() {
             .assert()
             .success();
     }
+    // Every contact the demo made replays clean against the gate.
+    for org in ["clinic", "supply"] {
+        let out = Command::cargo_bin("settle")
+            .unwrap()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--org", org, "collections", "verify"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(" 0 refused, 0 logged as violations"), "{org}: {out}");
+        assert!(!out.starts_with("0 outbound"), "{org}: the demo made contacts: {out}");
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ use settle_store::collections::{
     PromiseFilter, PromiseReview, PromiseView,
 };
 use settle_store::dunning::{ActionView, DunningPolicyUpdate, DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
+use settle_store::gate_verify::GateReplay;
 use settle_store::kpis::Kpis;
 use settle_store::outbox::OutboxEmail;
 use settle_store::plans::{NewPlan, NewSettlement, PlanCreated, PlanView, SendLetter, SettlementMade, SettlementView};
@@ -355,6 +356,16 @@ pub async fn rules(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Js
     security(("bearer" = ["collections.manage"])))]
 pub async fn set_rules(State(state): State<AppState>, Auth(p): Auth, Body(rules): Body<Vec<RuleInput>>) -> ApiResult<Json<Vec<RuleInput>>> {
     Ok(Json(state.store.set_assignment_rules(&p.org, &rules).await?))
+}
+
+/// Replay every outbound contact against the contact gate with the facts of
+/// its moment: `refused` lists each the gate refuses that was not logged as
+/// a violation (`clean` is false if any); `violations` those logged as such.
+#[utoipa::path(get, path = "/api/v1/collections/verify", tag = "collections",
+    responses((status = 200, body = GateReplay)),
+    security(("bearer" = ["collections.manage"])))]
+pub async fn verify(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<GateReplay>> {
+    Ok(Json(state.store.collections_verify(&p.org).await?))
 }
 
 /// Queue sizes and the day's work per collector, and the last run.

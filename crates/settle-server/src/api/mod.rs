@@ -119,6 +119,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collections::assign))
         .routes(routes!(collections::rules, collections::set_rules))
         .routes(routes!(collections::supervisor))
+        .routes(routes!(collections::verify))
         .routes(routes!(collections::create_plan, collections::list_plans))
         .routes(routes!(collections::cancel_plan))
         .routes(routes!(collections::offer_settlement, collections::list_settlements))

@@ -60,18 +60,30 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
             Err(e) => back(&number, "error", &format!("Nothing was asked: {}", super::sentence(&e.to_string()))),
         };
     }
-    let cmd = LogContact::from_request(
+    let mut cmd = LogContact::from_request(
         request(&number, &form),
         Some(if form.get("inbound") == "on" { "inbound" } else { "outbound" }.into()),
         form.get("outcome"),
         form.get("note"),
     );
+    cmd.violation = form.get("violation") == "on";
     match state.store.log_contact(org, &cmd).await {
         Ok(done) => match (done.contact, done.decision) {
             (Some(c), _) => back(
                 &number,
                 "msg",
-                &format!("Logged: {} {} {} ({}).", c.direction, c.channel, c.address, super::words(&c.outcome)),
+                &if c.violation.is_empty() {
+                    format!("Logged: {} {} {} ({}).", c.direction, c.channel, c.address, super::words(&c.outcome))
+                } else {
+                    format!(
+                        "Logged as a violation of {}: {} {} {} ({}). A supervisor sees it.",
+                        c.violation.join(", "),
+                        c.direction,
+                        c.channel,
+                        c.address,
+                        super::words(&c.outcome)
+                    )
+                },
             ),
             (None, Some(d)) => back(&number, "error", &format!("{} Nothing was logged.", refusal(&d))),
             (None, None) => back(&number, "error", "Nothing was logged."),

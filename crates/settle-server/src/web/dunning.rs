@@ -120,6 +120,8 @@ struct SupervisorPage<'a> {
     letters_today: usize,
     outbox_queued: usize,
     outbox_failed: usize,
+    /// Emails the gate stopped at delivery (or an opt-out cancelled), newest first.
+    outbox_cancelled: Vec<settle_store::outbox::OutboxEmail>,
     day: String,
     msg: String,
     error: String,
@@ -141,10 +143,11 @@ async fn supervisor_page(state: &AppState, ctx: &Ctx, report: Option<RunReport>,
         let letters_today = state.store.letters_on(org, day).await?.len();
         let outbox_queued = state.store.outbox(org, Some("queued"), 10_000).await?.len();
         let outbox_failed = state.store.outbox(org, Some("failed"), 10_000).await?.len();
-        Ok::<_, settle_store::StoreError>((s, policy, pending, letters_today, outbox_queued, outbox_failed))
+        let outbox_cancelled = state.store.outbox(org, Some("cancelled"), 20).await?;
+        Ok::<_, settle_store::StoreError>((s, policy, pending, letters_today, outbox_queued, outbox_failed, outbox_cancelled))
     };
     match read.await {
-        Ok((s, policy, pending, letters_today, outbox_queued, outbox_failed)) => render(&SupervisorPage {
+        Ok((s, policy, pending, letters_today, outbox_queued, outbox_failed, outbox_cancelled)) => render(&SupervisorPage {
             ctx: Some(ctx),
             rules_text: s.rules.iter().map(RuleInput::to_line).collect::<Vec<_>>().join("\n"),
             s,
@@ -154,6 +157,7 @@ async fn supervisor_page(state: &AppState, ctx: &Ctx, report: Option<RunReport>,
             letters_today,
             outbox_queued,
             outbox_failed,
+            outbox_cancelled,
             day: day.to_string(),
             msg,
             error,
@@ -471,6 +475,21 @@ pub async fn kpis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Perio
     let from = day(&q.from, to.first_of_month(), "from");
     match state.store.collection_kpis(&ctx.principal.org, from, to).await {
         Ok(k) => render(&KpisPage { ctx: Some(&ctx), k, error }).into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "collections_verify.html")]
+struct VerifyPage<'a> {
+    ctx: Option<&'a Ctx>,
+    r: settle_store::gate_verify::GateReplay,
+}
+
+/// Every outbound contact replayed against the gate with the facts of its moment.
+pub async fn verify(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match state.store.collections_verify(&ctx.principal.org).await {
+        Ok(r) => render(&VerifyPage { ctx: Some(&ctx), r }).into_response(),
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }

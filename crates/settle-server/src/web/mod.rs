@@ -19,6 +19,7 @@ mod claims;
 mod collections;
 mod dunning;
 mod forms;
+mod opt_out;
 mod pages;
 mod reports;
 
@@ -49,6 +50,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/login", Public),
     ("POST", "/logout", Anyone),
     ("GET", "/static/{file}", Public),
+    ("GET", "/opt-out/{token}", Public),
+    ("POST", "/opt-out/{token}", Public),
     ("GET", "/", Needs(ReportsRead)),
     ("GET", "/accounts", Needs(AccountsRead)),
     ("GET", "/accounts/search", Needs(AccountsRead)),
@@ -117,6 +120,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/collections/queue", Needs(CollectionsWork)),
     ("GET", "/collections/queue/next", Needs(CollectionsWork)),
     ("GET", "/collections/supervisor", Needs(CollectionsManage)),
+    ("GET", "/collections/verify", Needs(CollectionsManage)),
     ("GET", "/collections/kpis", Needs(ReportsRead)),
     ("POST", "/collections/dunning/run", Needs(CollectionsManage)),
     ("POST", "/collections/rules", Needs(CollectionsManage)),
@@ -156,6 +160,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/login", get(pages::login_page).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/static/{file}", get(static_file))
+        .route("/opt-out/{token}", get(opt_out::opt_out_page).post(opt_out::opt_out))
         .route("/", get(pages::dashboard))
         .route("/accounts", get(pages::accounts))
         .route("/accounts/search", get(pages::search))
@@ -212,6 +217,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/letters/{id}/pdf", get(collections::letter_pdf))
         .route("/collections/queue", get(dunning::queue))
         .route("/collections/queue/next", get(dunning::next))
+        .route("/collections/verify", get(dunning::verify))
         .route("/collections/supervisor", get(dunning::supervisor))
         .route("/collections/kpis", get(dunning::kpis))
         .route("/collections/dunning/run", post(dunning::run))

@@ -33,6 +33,64 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// An organisation with one account, Avery Stone of Madison (Central), and
+/// one dunning email queued for 2026-11-25 14:00 Eastern.
+async fn queue_one_email(store: &settle_store::Store, name: &str) -> settle_store::ops::Organisation {
+    let org = store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
+    store
+        .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
+        .await
+        .unwrap();
+    store
+        .add_account(
+            &org,
+            &NewAccount {
+                account_number: "E-1".into(),
+                party: NewParty {
+                    kind: "person".into(),
+                    name: "Avery Stone".into(),
+                    email: Some("avery@example.com".into()),
+                    ..NewParty::default()
+                },
+                ar_kind: "customer".into(),
+                currency: None,
+                payment_terms: Some("net30".into()),
+                opened_on: "2026-01-01".parse().unwrap(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .create_invoice(
+            &org,
+            &NewInvoice {
+                account_number: "E-1".into(),
+                issue_date: "2026-10-20".parse().unwrap(),
+                terms: None,
+                lines: vec![NewInvoiceLine {
+                    item_code: "SVC".into(),
+                    description: "Visit".into(),
+                    quantity: "1".into(),
+                    unit_price: "120.00".into(),
+                    tax_rate: "0".into(),
+                }],
+                memo: String::new(),
+                draft: false,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let run = RunRequest {
+        as_of: "2026-11-25".parse().unwrap(),
+        at: Some("2026-11-25T14:00:00-05:00".into()),
+        dry_run: false,
+    };
+    assert_eq!(store.dunning_run(&org, &run).await.unwrap().emails, 1, "{name}");
+    org
+}
+
 #[tokio::test]
 async fn emails_wait_for_the_server_then_go_with_the_disclosure() {
     if !aiosmtpd() {
@@ -40,62 +98,12 @@ async fn emails_wait_for_the_server_then_go_with_the_disclosure() {
     }
     for backend in all_backends().await {
         let (store, name) = (&backend.store, backend.name);
-        let org = store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
-        store
-            .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
-            .await
-            .unwrap();
-        store
-            .add_account(
-                &org,
-                &NewAccount {
-                    account_number: "E-1".into(),
-                    party: NewParty {
-                        kind: "person".into(),
-                        name: "Avery Stone".into(),
-                        email: Some("avery@example.com".into()),
-                        ..NewParty::default()
-                    },
-                    ar_kind: "customer".into(),
-                    currency: None,
-                    payment_terms: Some("net30".into()),
-                    opened_on: "2026-01-01".parse().unwrap(),
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        store
-            .create_invoice(
-                &org,
-                &NewInvoice {
-                    account_number: "E-1".into(),
-                    issue_date: "2026-10-20".parse().unwrap(),
-                    terms: None,
-                    lines: vec![NewInvoiceLine {
-                        item_code: "SVC".into(),
-                        description: "Visit".into(),
-                        quantity: "1".into(),
-                        unit_price: "120.00".into(),
-                        tax_rate: "0".into(),
-                    }],
-                    memo: String::new(),
-                    draft: false,
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        let run = RunRequest {
-            as_of: "2026-11-25".parse().unwrap(),
-            at: Some("2026-11-25T14:00:00-05:00".into()),
-            dry_run: false,
-        };
-        assert_eq!(store.dunning_run(&org, &run).await.unwrap().emails, 1, "{name}");
+        let org = queue_one_email(store, name).await;
         let port = free_port();
         let mail = Mail {
             smtp_url: format!("smtp://127.0.0.1:{port}"),
             from: "collections@lakeside.example".into(),
+            public_url: Some("https://pay.lakeside.example/".into()),
         };
         let now: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
         // Nobody listening: it waits, and says why.
@@ -131,5 +139,101 @@ async fn emails_wait_for_the_server_then_go_with_the_disclosure() {
             printed.contains("This communication is from a debt collector."),
             "{name}: the disclosure: {printed}"
         );
+        // The opt-out statement (12 CFR 1006.6(e)) with a working link, the phone and the address.
+        assert!(printed.contains("HOW TO STOP THESE EMAILS"), "{name}: {printed}");
+        assert!(printed.contains("open https://pay.lakeside.example/opt-out/"), "{name}: {printed}");
+        assert!(printed.contains("call us at (608) 555-0100"), "{name}: {printed}");
+        // Logged as a contact when it went, not when it was queued.
+        let contacts = store.contacts(&org, "E-1").await.unwrap();
+        let emails: Vec<_> = contacts.iter().filter(|c| c.channel == "email").collect();
+        assert_eq!(emails.len(), 1, "{name}: {contacts:?}");
+        let at: Timestamp = emails[0].at.parse().unwrap();
+        let by = later.checked_add(jiff::SignedDuration::from_mins(1)).unwrap();
+        assert!(at >= later && at < by, "{name}: at the instant the gate cleared it, not the queuing: {at}");
+    }
+}
+
+/// A mail relay nobody listens on: the gate's answer comes before any send.
+fn no_relay() -> Mail {
+    Mail {
+        smtp_url: format!("smtp://127.0.0.1:{}", free_port()),
+        from: "collections@lakeside.example".into(),
+        public_url: Some("https://pay.lakeside.example".into()),
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_asks_the_gate_again_at_delivery_a_cease_cancels_and_the_night_holds() {
+    for backend in all_backends().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = queue_one_email(store, name).await;
+        // At 03:00 Central the gate refuses for the hour: held until 08:00, not sent, not logged.
+        let night: Timestamp = "2026-11-26T09:00:00Z".parse().unwrap();
+        let d = deliver(store, &no_relay(), night).await.unwrap();
+        assert_eq!((d.held, d.sent, d.retrying), (1, 0, 0), "{name}: {d:?}");
+        let queued = store.outbox(&org, Some("queued"), 10).await.unwrap();
+        assert_eq!(queued[0].attempts, 0, "{name}: no send was tried");
+        assert!(
+            queued[0].last_error.starts_with("held by the contact gate until"),
+            "{name}: {}",
+            queued[0].last_error
+        );
+        assert!(queued[0].not_before.as_str() > night.to_string().as_str(), "{name}: waits until it opens");
+        // A written cease arrives before it opens: at delivery the email is cancelled, the reason kept.
+        store
+            .update_collection_profile(
+                &org,
+                &settle_store::collections::ProfileUpdate {
+                    account_number: "E-1".into(),
+                    cease_requested_at: Some("2026-11-26T13:30:00Z".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        // Due again when the gate opens (08:00 in Hawaii: where she is is unknown).
+        let morning: Timestamp = queued[0].not_before.parse().unwrap();
+        assert_eq!(morning, "2026-11-26T18:00:00Z".parse().unwrap(), "{name}");
+        let d = deliver(store, &no_relay(), morning).await.unwrap();
+        assert_eq!((d.cancelled, d.sent, d.retrying), (1, 0, 0), "{name}: {d:?}");
+        let cancelled = store.outbox(&org, Some("cancelled"), 10).await.unwrap();
+        assert!(cancelled[0].last_error.contains("cease"), "{name}: {}", cancelled[0].last_error);
+        assert!(
+            store.contacts(&org, "E-1").await.unwrap().iter().all(|c| c.channel != "email"),
+            "{name}: nothing was logged as sent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_opt_out_link_records_the_opt_out_and_cancels_what_waits() {
+    use settle_store::outbox::Clearing;
+    for backend in all_backends().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = queue_one_email(store, name).await;
+        let due = store.due_emails("2026-11-25T20:00:00Z".parse().unwrap(), 10).await.unwrap();
+        let Clearing::Send(ready) = store
+            .clear_email(&due[0], "2026-11-25T20:00:00Z".parse().unwrap(), Some("https://pay.lakeside.example"))
+            .await
+            .unwrap()
+        else {
+            panic!("{name}: the gate allows 14:00 Central")
+        };
+        let link = ready.email.body.split_whitespace().find(|w| w.contains("/opt-out/")).unwrap().to_string();
+        let token = link.rsplit('/').next().unwrap();
+        let target = store.opt_out_target(token).await.unwrap().unwrap();
+        assert_eq!((target.address.as_str(), target.done), ("avery@example.com", false), "{name}");
+        assert!(
+            store.opt_out_target("0123456789abcdef0123456789abcdef").await.unwrap().is_none(),
+            "{name}: unknown token"
+        );
+        assert!(store.opt_out_by_link(token).await.unwrap().unwrap().done, "{name}");
+        // The queued email is cancelled, and the profile holds the opt-out the gate reads.
+        assert_eq!(store.outbox(&org, Some("cancelled"), 10).await.unwrap().len(), 1, "{name}");
+        let profile = store.collection_profile(&org, "E-1").await.unwrap();
+        assert_eq!(profile.opt_outs, ["email avery@example.com"], "{name}");
+        assert!(store.opt_out_target(token).await.unwrap().unwrap().done, "{name}");
+        // The cleared email can no longer be marked sent: it is not queued.
+        assert!(store.email_sent(&ready, "2026-11-25T20:00:01Z".parse().unwrap()).await.is_err(), "{name}");
     }
 }

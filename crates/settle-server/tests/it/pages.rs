@@ -79,7 +79,7 @@ async fn every_page_with_every_role() {
             let (status, location, _) = page(&client, &srv, method.clone(), &concrete, None, &[]).await;
             if *access == Access::Public {
                 assert!(!status.is_server_error(), "{} {path} is public", srv.name);
-                if method == Method::GET {
+                if method == Method::GET && !path.contains("{token}") {
                     assert_eq!(status, StatusCode::OK, "{} {path} is public", srv.name);
                 }
             } else {

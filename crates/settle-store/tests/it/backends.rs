@@ -30,6 +30,35 @@ pub async fn account(store: &Store, org: &Organisation, number: &str) {
         .unwrap();
 }
 
+/// A debt collector (every Regulation F rule holds) with one account, C-1:
+/// Dana Whitfield of Miami, with a Miami phone.
+pub async fn agency_with_dana(store: &Store) -> Organisation {
+    let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
+    store.set_collection_policy(&org, true, &[]).await.unwrap();
+    store
+        .add_account(
+            &org,
+            &NewAccount {
+                account_number: "C-1".into(),
+                party: NewParty {
+                    kind: "person".into(),
+                    name: "Dana Whitfield".into(),
+                    phone: Some("(305) 555-0142".into()),
+                    address: Some("12 Lanai St, Miami, FL 33101".into()),
+                    ..NewParty::default()
+                },
+                ar_kind: "customer".into(),
+                currency: None,
+                payment_terms: None,
+                opened_on: date("2026-01-01"),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    org
+}
+
 pub async fn invoice(store: &Store, org: &Organisation, number: &str, issue: &str, price: &str) -> String {
     store
         .create_invoice(

@@ -367,29 +367,7 @@ async fn a_collection_letter_during_a_dispute_halt_is_refused() {
 async fn a_conversation_the_consumer_starts_begins_the_seven_quiet_days() {
     for backend in all().await {
         let (store, name) = (&backend.store, backend.name);
-        let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
-        store.set_collection_policy(&org, true, &[]).await.unwrap();
-        store
-            .add_account(
-                &org,
-                &NewAccount {
-                    account_number: "C-1".into(),
-                    party: NewParty {
-                        kind: "person".into(),
-                        name: "Dana Whitfield".into(),
-                        phone: Some("(305) 555-0142".into()),
-                        address: Some("12 Lanai St, Miami, FL 33101".into()),
-                        ..NewParty::default()
-                    },
-                    ar_kind: "customer".into(),
-                    currency: None,
-                    payment_terms: None,
-                    opened_on: date("2026-01-01"),
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        let org = crate::backends::agency_with_dana(store).await;
         let mut inbound = log("C-1", "call", "2026-11-10T12:00:00-05:00", "right_party_contact");
         inbound.direction = Some("inbound".into());
         store.log_contact(&org, &inbound).await.unwrap();

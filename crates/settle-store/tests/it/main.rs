@@ -10,6 +10,7 @@ mod concurrency;
 mod contacts;
 mod denials;
 mod dunning;
+mod gate_verify;
 mod limits;
 mod properties;
 mod remit_suspense;

@@ -1,0 +1,250 @@
+//! The one door every outbound contact passes. [`gate`] asks
+//! `settle_domain::compliance::clear` about a contact with a known person
+//! and keeps the answer's proof: a [`Cleared`] when the gate allowed it, a
+//! [`Refused`] when it did not. The only functions that write an outbound
+//! row of the contact log ([`contact_row`]) take one of the two, and neither
+//! can be made anywhere but here: a contact the gate refused can be written
+//! only as what it is, a contact that happened against the rules, flagged
+//! with the rules it broke. Inbound contacts (the consumer reached us) need
+//! no clearance and are written as inbound.
+
+use jiff::Timestamp;
+use settle_domain::compliance::{self, Attempt, Breach, Channel, Clearance, Policy, Purpose, UsZone};
+
+use crate::batch::V;
+use crate::collections::{local, purpose_str, DecisionView, FailureView, Known};
+
+/// A contact the gate allowed, with the kept answer's id.
+#[derive(Debug)]
+pub(crate) struct Cleared {
+    account_id: i64,
+    decision_id: i64,
+    clearance: Clearance,
+}
+
+impl Cleared {
+    pub(crate) fn attempt(&self) -> &Attempt {
+        self.clearance.attempt()
+    }
+}
+
+/// A contact the gate refused, with the kept answer's id: it can be written
+/// only as a violation that already happened.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    account_id: i64,
+    decision_id: i64,
+    breach: Breach,
+}
+
+/// The gate's answer about one contact: as kept and shown, and its proof.
+#[derive(Debug)]
+pub(crate) struct Gated {
+    pub(crate) view: DecisionView,
+    pub(crate) decision: compliance::Decision,
+    proof: Result<Cleared, Refused>,
+}
+
+impl Gated {
+    pub(crate) fn allowed(&self) -> bool {
+        self.proof.is_ok()
+    }
+
+    pub(crate) fn cleared(&self) -> Option<&Cleared> {
+        self.proof.as_ref().ok()
+    }
+
+    pub(crate) fn refused(&self) -> Option<&Refused> {
+        self.proof.as_ref().err()
+    }
+
+    pub(crate) fn into_cleared(self) -> Option<Cleared> {
+        self.proof.ok()
+    }
+}
+
+/// Asks the gate about a contact with a known person.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gate(
+    known: &Known,
+    channel: Channel,
+    purpose: Purpose,
+    address: String,
+    at_work: bool,
+    at: Timestamp,
+    policy: &Policy,
+    decision_id: i64,
+    actor: &str,
+) -> Gated {
+    let attempt = Attempt {
+        channel,
+        address: address.clone(),
+        at_work,
+        purpose,
+        at,
+    };
+    let (decision, proof) = compliance::clear(&known.person, &known.debt, &attempt, policy);
+    let failures: Vec<FailureView> = decision
+        .failures
+        .iter()
+        .map(|f| FailureView {
+            rule: f.rule.id().into(),
+            citation: f.citation.into(),
+            reason: f.reason.clone(),
+            allowed_from: f.allowed_from.map(|t| t.to_string()),
+        })
+        .collect();
+    let zone = known.person.zones().first().copied().unwrap_or(UsZone::Eastern);
+    let allowed_from_local = decision
+        .allowed_from()
+        .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()));
+    let view = DecisionView {
+        decision_id,
+        account_number: known.account_number.clone(),
+        channel: channel.as_str().into(),
+        address,
+        purpose: purpose_str(purpose).into(),
+        at: at.to_string(),
+        at_local: local(&at.to_string(), zone),
+        allowed: decision.allowed(),
+        checked: decision.checked.iter().map(|r| r.id().to_string()).collect(),
+        failures,
+        allowed_from: decision.allowed_from().map(|t| t.to_string()),
+        allowed_from_local,
+        asked_by: actor.to_string(),
+    };
+    let account_id = known.account_id;
+    let proof = match proof {
+        Ok(clearance) => Ok(Cleared {
+            account_id,
+            decision_id,
+            clearance,
+        }),
+        Err(breach) => Err(Refused {
+            account_id,
+            decision_id,
+            breach,
+        }),
+    };
+    Gated { view, decision, proof }
+}
+
+/// The `contact_decision` row for a gate answer.
+pub(crate) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> Vec<V> {
+    vec![
+        org_id.into(),
+        view.decision_id.into(),
+        account_id.into(),
+        view.channel.clone().into(),
+        view.address.clone().into(),
+        view.purpose.clone().into(),
+        view.at.clone().into(),
+        i64::from(view.allowed).into(),
+        view.checked.join(",").into(),
+        serde_json::to_string(&view.failures).expect("failures serialise").into(),
+        view.allowed_from_local.clone().into(),
+        view.asked_by.clone().into(),
+        asked_at.into(),
+    ]
+}
+
+/// What a row of the contact log stands on.
+pub(crate) enum Record<'a> {
+    /// An outbound contact the gate allowed.
+    Cleared(&'a Cleared),
+    /// An outbound contact the gate refused that happened all the same,
+    /// flagged with the rules it broke.
+    Violation(&'a Refused),
+    /// The consumer reached us.
+    Inbound { account_id: i64, attempt: &'a Attempt },
+}
+
+impl Record<'_> {
+    pub(crate) fn account_id(&self) -> i64 {
+        match self {
+            Record::Cleared(c) => c.account_id,
+            Record::Violation(r) => r.account_id,
+            Record::Inbound { account_id, .. } => *account_id,
+        }
+    }
+
+    pub(crate) fn attempt(&self) -> &Attempt {
+        match self {
+            Record::Cleared(c) => c.clearance.attempt(),
+            Record::Violation(r) => r.breach.attempt(),
+            Record::Inbound { attempt, .. } => attempt,
+        }
+    }
+
+    pub(crate) fn direction(&self) -> &'static str {
+        match self {
+            Record::Inbound { .. } => "inbound",
+            _ => "outbound",
+        }
+    }
+
+    pub(crate) fn decision_id(&self) -> Option<i64> {
+        match self {
+            Record::Cleared(c) => Some(c.decision_id),
+            Record::Violation(r) => Some(r.decision_id),
+            Record::Inbound { .. } => None,
+        }
+    }
+
+    /// The rules broken, as kept in `contact_attempt.violation`.
+    pub(crate) fn violation(&self) -> String {
+        match self {
+            Record::Violation(r) => r.breach.broken().iter().map(|rule| rule.id()).collect::<Vec<_>>().join(","),
+            _ => String::new(),
+        }
+    }
+}
+
+/// One `contact_attempt` row.
+pub(crate) struct ContactRow<'a> {
+    pub(crate) org_id: i64,
+    pub(crate) contact_id: i64,
+    pub(crate) record: Record<'a>,
+    pub(crate) outcome: &'a str,
+    pub(crate) conversation: bool,
+    pub(crate) note: &'a str,
+    pub(crate) actor: &'a str,
+    pub(crate) logged_at: &'a str,
+}
+
+/// The `contact_attempt` row (columns as `batch::CONTACT_ATTEMPT`).
+pub(crate) fn contact_row(row: ContactRow<'_>) -> Vec<V> {
+    let attempt = row.record.attempt();
+    vec![
+        row.org_id.into(),
+        row.contact_id.into(),
+        row.record.account_id().into(),
+        attempt.channel.as_str().into(),
+        row.record.direction().into(),
+        attempt.address.clone().into(),
+        i64::from(attempt.at_work).into(),
+        purpose_str(attempt.purpose).into(),
+        row.outcome.into(),
+        i64::from(row.conversation).into(),
+        attempt.at.to_string().into(),
+        row.note.into(),
+        row.record.decision_id().into(),
+        row.actor.into(),
+        row.logged_at.into(),
+        row.record.violation().into(),
+    ]
+}
+
+/// The row of an outbound letter or email the gate allowed, outcome "sent".
+pub(crate) fn sent_row(org_id: i64, contact_id: i64, cleared: &Cleared, note: &str, actor: &str, logged_at: &str) -> Vec<V> {
+    contact_row(ContactRow {
+        org_id,
+        contact_id,
+        record: Record::Cleared(cleared),
+        outcome: "sent",
+        conversation: false,
+        note,
+        actor,
+        logged_at,
+    })
+}

@@ -1,0 +1,336 @@
+//! `settle collections verify`: the contact log replayed against the gate.
+//! Every outbound contact (call, letter, email, text, visit) is asked of
+//! `settle_domain::compliance::may_contact` again, at its own instant and
+//! with the facts as the books knew them when it was logged: the collection
+//! profile's version then, the policy's version then, the disputes recorded
+//! by then, the calls logged before it, the phones and address in force on
+//! that day. A contact the gate would refuse is a finding; a contact logged
+//! as a violation is listed apart, as what it is. This is to the contact
+//! rules what `settle verify` is to the ledger: a proof from the records,
+//! not from the code paths that wrote them.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use settle_domain::compliance::{self, Attempt, CallMade, Channel, Dispute, Policy, Rule};
+use sqlx::{AnyConnection, Row};
+
+use crate::collections::{known_many, local, split_rules, Known, Which, PROFILE_COLUMNS};
+use crate::ops::Organisation;
+use crate::{Result, Store, StoreError};
+
+/// One contact the replay speaks of.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct GateFinding {
+    pub contact_id: i64,
+    pub account_number: String,
+    pub channel: String,
+    pub address: String,
+    pub purpose: String,
+    pub at: String,
+    /// The same instant in the person's own time.
+    pub at_local: String,
+    pub logged_by: String,
+    pub logged_at: String,
+    /// The rules it was logged as breaking (a deliberate violation record).
+    pub recorded_violation: Vec<String>,
+    /// What the gate says of it now, with the facts of its moment: each
+    /// failed rule as "rule (citation): reason".
+    pub reasons: Vec<String>,
+}
+
+/// The replay's answer.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct GateReplay {
+    /// No contact went out that the gate refuses (`refused` is empty).
+    pub clean: bool,
+    /// Outbound contacts asked of the gate again.
+    pub checked: usize,
+    /// Contacts the gate refuses that were not logged as violations: each is
+    /// a contact that went out past the gate. None on sound books.
+    pub refused: Vec<GateFinding>,
+    /// Contacts logged as violations (they happened against the rules and
+    /// were recorded as such).
+    pub violations: Vec<GateFinding>,
+}
+
+/// A row of the contact log, as the replay reads it.
+struct Logged {
+    contact_id: i64,
+    account_id: i64,
+    channel: String,
+    outbound: bool,
+    address: String,
+    at_work: bool,
+    purpose: String,
+    outcome: String,
+    conversation: bool,
+    at: Timestamp,
+    logged_at: String,
+    logged_by: String,
+    violation: String,
+}
+
+fn instant(text: &str, what: &str) -> Result<Timestamp> {
+    text.parse().map_err(|e| StoreError::Corrupt(format!("{what} {text:?}: {e}")))
+}
+
+/// The value in force at `when` among versions sorted by their recording time.
+fn as_of<'a, T>(versions: &'a [(String, T)], when: &str) -> Option<&'a T> {
+    versions.iter().take_while(|(at, _)| at.as_str() <= when).last().map(|(_, v)| v)
+}
+
+impl Store {
+    /// Replays every outbound contact of the organisation against the gate.
+    pub async fn collections_verify(&self, org: &Organisation) -> Result<GateReplay> {
+        let mut conn = self.pool().acquire().await?;
+        let conn = &mut *conn;
+        let log = read_log(conn, org.org_id).await?;
+        let accounts: Vec<i64> = {
+            let mut ids: Vec<i64> = log.iter().filter(|c| c.outbound).map(|c| c.account_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut replay = GateReplay {
+            clean: true,
+            ..GateReplay::default()
+        };
+        if accounts.is_empty() {
+            return Ok(replay);
+        }
+        let base = known_many(conn, org.org_id, Which::Ids(&accounts)).await?;
+        let policies = read_policies(conn, org.org_id).await?;
+        let profiles = read_profiles(conn, org.org_id).await?;
+        let disputes = read_disputes(conn, org.org_id).await?;
+        let addresses = read_addresses(conn, org.org_id, &accounts).await?;
+        let default_policy = Policy {
+            third_party: false,
+            first_party: Policy::first_party_default(),
+        };
+        let mut by_account: HashMap<i64, Vec<&Logged>> = HashMap::new();
+        for c in &log {
+            by_account.entry(c.account_id).or_default().push(c);
+        }
+        for account_id in accounts {
+            let Some(known) = base.get(&account_id) else { continue };
+            let history = &by_account[&account_id];
+            for c in history.iter().filter(|c| c.outbound) {
+                let mut k = known_as_of(known, profiles.get(&account_id), addresses.get(&account_id), &c.logged_at)?;
+                for (recorded_at, d) in disputes.get(&account_id).into_iter().flatten() {
+                    if recorded_at.as_str() <= c.logged_at.as_str() {
+                        k.debt.disputes.push(d.clone());
+                    }
+                }
+                let since = c.at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(c.at);
+                for earlier in history.iter().filter(|e| {
+                    (e.logged_at.as_str(), e.contact_id) < (c.logged_at.as_str(), c.contact_id)
+                        && e.channel == "call"
+                        && e.outcome != "not_connected"
+                        && e.at >= since
+                }) {
+                    if earlier.outbound {
+                        k.debt.calls.push(CallMade {
+                            at: earlier.at,
+                            conversation: earlier.conversation,
+                        });
+                    } else if earlier.conversation {
+                        k.debt.conversations.push(earlier.at);
+                    }
+                }
+                let attempt = Attempt {
+                    channel: Channel::parse(&c.channel).ok_or_else(|| StoreError::Corrupt(format!("contact {}: channel {:?}", c.contact_id, c.channel)))?,
+                    address: c.address.clone(),
+                    at_work: c.at_work,
+                    purpose: crate::collections::parse_purpose(Some(&c.purpose))?,
+                    at: c.at,
+                };
+                let policy = as_of(&policies, &c.logged_at).unwrap_or(&default_policy);
+                let decision = compliance::may_contact(&k.person, &k.debt, &attempt, policy);
+                replay.checked += 1;
+                if decision.allowed() && c.violation.is_empty() {
+                    continue;
+                }
+                let finding = GateFinding {
+                    contact_id: c.contact_id,
+                    account_number: k.account_number.clone(),
+                    channel: c.channel.clone(),
+                    address: c.address.clone(),
+                    purpose: c.purpose.clone(),
+                    at: c.at.to_string(),
+                    at_local: local(&c.at.to_string(), k.person.zones()[0]),
+                    logged_by: c.logged_by.clone(),
+                    logged_at: c.logged_at.clone(),
+                    recorded_violation: split_rules(&c.violation),
+                    reasons: decision
+                        .failures
+                        .iter()
+                        .map(|f| format!("{} ({}): {}", f.rule.id(), f.citation, f.reason))
+                        .collect(),
+                };
+                if c.violation.is_empty() {
+                    replay.refused.push(finding);
+                } else {
+                    replay.violations.push(finding);
+                }
+            }
+        }
+        replay.clean = replay.refused.is_empty();
+        Ok(replay)
+    }
+}
+
+/// The person as the books knew them at `when`: the profile's version then
+/// and the phones, emails and postal address in force that day.
+fn known_as_of(current: &Known, profiles: Option<&Vec<(String, sqlx::any::AnyRow)>>, addresses: Option<&Vec<Contactable>>, when: &str) -> Result<Known> {
+    let mut k = Known::new(current.account_id, current.account_number.clone(), current.consumer.clone());
+    if let Some(row) = profiles.and_then(|p| as_of(p, when)) {
+        k.apply_profile(row)?;
+    }
+    let day: Option<Date> = when.parse::<Timestamp>().ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
+    for a in addresses.into_iter().flatten() {
+        let in_force = day.is_none_or(|d| a.from <= d && a.to.is_none_or(|to| to > d));
+        if !in_force {
+            continue;
+        }
+        match a.kind.as_str() {
+            "phone" => k.phones.push(a.value.clone()),
+            "email" => k.emails.push(a.value.clone()),
+            "address" if k.address.is_none() => k.address = Some(a.value.clone()),
+            _ => {}
+        }
+    }
+    k.finish();
+    Ok(k)
+}
+
+async fn read_log(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<Logged>> {
+    sqlx::query(
+        "SELECT contact_id, account_id, channel, direction, address, at_work, purpose, outcome, conversation, at, logged_at, logged_by, violation \
+         FROM contact_attempt WHERE org_id = $1",
+    )
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Logged {
+            contact_id: r.try_get(0)?,
+            account_id: r.try_get(1)?,
+            channel: r.try_get(2)?,
+            outbound: r.try_get::<String, _>(3)? == "outbound",
+            address: r.try_get(4)?,
+            at_work: r.try_get::<i64, _>(5)? == 1,
+            purpose: r.try_get(6)?,
+            outcome: r.try_get(7)?,
+            conversation: r.try_get::<i64, _>(8)? == 1,
+            at: instant(&r.try_get::<String, _>(9)?, "contact time")?,
+            logged_at: r.try_get(10)?,
+            logged_by: r.try_get(11)?,
+            violation: r.try_get(12)?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()
+    .map(|mut log| {
+        log.sort_by(|a, b| (a.account_id, a.logged_at.as_str(), a.contact_id).cmp(&(b.account_id, b.logged_at.as_str(), b.contact_id)));
+        log
+    })
+}
+
+async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(String, Policy)>> {
+    sqlx::query("SELECT recorded_at, third_party, first_party_rules FROM collection_policy_version WHERE org_id = $1 ORDER BY seq")
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                Policy {
+                    third_party: r.try_get::<i64, _>(1)? == 1,
+                    first_party: r.try_get::<String, _>(2)?.split(',').filter_map(Rule::parse).collect(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Each account's profile versions, oldest first, as rows of [`PROFILE_COLUMNS`].
+async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(String, sqlx::any::AnyRow)>>> {
+    let mut out: HashMap<i64, Vec<(String, sqlx::any::AnyRow)>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT {PROFILE_COLUMNS}, recorded_at FROM collection_profile_version WHERE org_id = $1 ORDER BY account_id, seq"
+    ))
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let account_id: i64 = r.try_get(0)?;
+        let recorded_at: String = r.try_get(13)?;
+        out.entry(account_id).or_default().push((recorded_at, r));
+    }
+    Ok(out)
+}
+
+async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(String, Dispute)>>> {
+    let mut out: HashMap<i64, Vec<(String, Dispute)>> = HashMap::new();
+    for r in sqlx::query("SELECT account_id, received_on, verification_sent_on, recorded_at FROM dispute WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let received: String = r.try_get(1)?;
+        out.entry(r.try_get(0)?).or_default().push((
+            r.try_get(3)?,
+            Dispute {
+                received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,
+                verification_sent_on: r.try_get::<Option<String>, _>(2)?.and_then(|t| t.parse().ok()),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// A phone, email or postal address of an account's person, with the days it held.
+struct Contactable {
+    kind: String,
+    value: String,
+    from: Date,
+    to: Option<Date>,
+}
+
+async fn read_addresses(conn: &mut AnyConnection, org_id: i64, accounts: &[i64]) -> Result<HashMap<i64, Vec<Contactable>>> {
+    let mut out: HashMap<i64, Vec<Contactable>> = HashMap::new();
+    let day = |text: String| -> Result<Date> {
+        text.get(..10)
+            .unwrap_or(&text)
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("contact date {text:?}: {e}")))
+    };
+    for ids in accounts.chunks(500) {
+        let mut rows: Vec<(i64, i64, String, String, String, Option<String>)> = sqlx::query(&format!(
+            "SELECT a.account_id, c.contact_id, c.kind, c.value, c.valid_from, c.valid_to FROM account a JOIN party_contact c \
+             ON c.org_id = a.org_id AND c.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id IN ({})",
+            crate::in_list(ids)
+        ))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?)))
+        .collect::<Result<_>>()?;
+        // In the order the gate reads them: by contact id.
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
+        for (account_id, _, kind, value, from, to) in rows {
+            out.entry(account_id).or_default().push(Contactable {
+                kind,
+                value,
+                from: day(from)?,
+                to: to.map(day).transpose()?,
+            });
+        }
+    }
+    Ok(out)
+}
