@@ -105,6 +105,13 @@ pub enum ConsumerCommand {
         /// Forget every opt-out.
         #[arg(long)]
         clear_opt_outs: bool,
+        /// A phone, email or address that is their workplace (the work rule applies to it unasked);
+        /// repeat; replaces the list.
+        #[arg(long)]
+        work: Vec<String>,
+        /// Forget every workplace.
+        #[arg(long)]
+        clear_work: bool,
         /// When the validation notice was sent.
         #[arg(long)]
         validation_sent: Option<Date>,
@@ -132,6 +139,10 @@ pub enum DisputeCommand {
         received: Date,
         #[arg(long, default_value = "")]
         note: String,
+        /// Not a dispute but a written request for the original creditor's name and address
+        /// (12 CFR 1006.38(c)): it halts collection alike until the answer is sent (`dispute verified`).
+        #[arg(long)]
+        original_creditor: bool,
     },
     /// The verification was sent: collection may go on.
     Verified {
@@ -433,6 +444,8 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
             clear_inconvenient,
             opt_out,
             clear_opt_outs,
+            work,
+            clear_work,
             validation_sent,
             late_fees,
             bankruptcy,
@@ -457,6 +470,7 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
                         bankruptcy_on: bankruptcy,
                         deceased_on: deceased,
                         insurance_pending,
+                        work_addresses: list(work, clear_work),
                     },
                 )
                 .await?
@@ -489,6 +503,14 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
         if view.opt_outs.is_empty() { "-".into() } else { view.opt_outs.join("; ") }
     );
     println!(
+        "workplace        {}",
+        if view.work_addresses.is_empty() {
+            "-".into()
+        } else {
+            view.work_addresses.join("; ")
+        }
+    );
+    println!(
         "validation       {}",
         match (&view.validation_sent_on, &view.validation_period_end) {
             (Some(sent), Some(end)) => format!("sent {sent}, period ends {end}"),
@@ -508,7 +530,12 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
 pub async fn dispute(store: &Store, org: &Organisation, command: DisputeCommand) -> Result<ExitCode> {
     let show = |d: &settle_store::collections::DisputeView| {
         println!(
-            "dispute {}  {}  received {}  {}  verification {}  {}",
+            "{} {}  {}  received {}  {}  verification {}  {}",
+            if d.kind == "original_creditor" {
+                "original-creditor request"
+            } else {
+                "dispute"
+            },
             d.dispute_id,
             d.account_number,
             d.received_on,
@@ -522,7 +549,12 @@ pub async fn dispute(store: &Store, org: &Organisation, command: DisputeCommand)
         )
     };
     match command {
-        DisputeCommand::Add { account, received, note } => show(
+        DisputeCommand::Add {
+            account,
+            received,
+            note,
+            original_creditor,
+        } => show(
             &store
                 .record_dispute(
                     org,
@@ -530,6 +562,7 @@ pub async fn dispute(store: &Store, org: &Organisation, command: DisputeCommand)
                         account_number: account,
                         received_on: received,
                         note,
+                        original_creditor,
                     },
                 )
                 .await?,

@@ -148,6 +148,7 @@ pub async fn build(store: &Store, org: &Organisation, as_of: Date) -> Result<Str
                         account_number: number.clone(),
                         received_on: start.checked_add(2.days())?,
                         note: "says the last visit was billed twice".into(),
+                        original_creditor: false,
                     },
                 )
                 .await?;

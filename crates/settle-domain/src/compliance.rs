@@ -196,6 +196,169 @@ pub fn zones_of_state(state: &str) -> &'static [UsZone] {
     }
 }
 
+/// States and territories by name, and the abbreviations people write.
+const STATE_NAMES: &[(&str, &str)] = &[
+    ("ALABAMA", "AL"),
+    ("ALA", "AL"),
+    ("ALASKA", "AK"),
+    ("ARIZONA", "AZ"),
+    ("ARIZ", "AZ"),
+    ("ARKANSAS", "AR"),
+    ("ARK", "AR"),
+    ("CALIFORNIA", "CA"),
+    ("CALIF", "CA"),
+    ("CAL", "CA"),
+    ("COLORADO", "CO"),
+    ("COLO", "CO"),
+    ("CONNECTICUT", "CT"),
+    ("CONN", "CT"),
+    ("DELAWARE", "DE"),
+    ("DEL", "DE"),
+    ("DISTRICT OF COLUMBIA", "DC"),
+    ("FLORIDA", "FL"),
+    ("FLA", "FL"),
+    ("GEORGIA", "GA"),
+    ("HAWAII", "HI"),
+    ("IDAHO", "ID"),
+    ("ILLINOIS", "IL"),
+    ("ILL", "IL"),
+    ("INDIANA", "IN"),
+    ("IND", "IN"),
+    ("IOWA", "IA"),
+    ("KANSAS", "KS"),
+    ("KANS", "KS"),
+    ("KENTUCKY", "KY"),
+    ("LOUISIANA", "LA"),
+    ("MAINE", "ME"),
+    ("MARYLAND", "MD"),
+    ("MASSACHUSETTS", "MA"),
+    ("MASS", "MA"),
+    ("MICHIGAN", "MI"),
+    ("MICH", "MI"),
+    ("MINNESOTA", "MN"),
+    ("MINN", "MN"),
+    ("MISSISSIPPI", "MS"),
+    ("MISS", "MS"),
+    ("MISSOURI", "MO"),
+    ("MONTANA", "MT"),
+    ("MONT", "MT"),
+    ("NEBRASKA", "NE"),
+    ("NEBR", "NE"),
+    ("NEVADA", "NV"),
+    ("NEV", "NV"),
+    ("NEW HAMPSHIRE", "NH"),
+    ("NEW JERSEY", "NJ"),
+    ("NEW MEXICO", "NM"),
+    ("NEW YORK", "NY"),
+    ("NORTH CAROLINA", "NC"),
+    ("NORTH DAKOTA", "ND"),
+    ("OHIO", "OH"),
+    ("OKLAHOMA", "OK"),
+    ("OKLA", "OK"),
+    ("OREGON", "OR"),
+    ("ORE", "OR"),
+    ("PENNSYLVANIA", "PA"),
+    ("PENN", "PA"),
+    ("PENNA", "PA"),
+    ("RHODE ISLAND", "RI"),
+    ("SOUTH CAROLINA", "SC"),
+    ("SOUTH DAKOTA", "SD"),
+    ("TENNESSEE", "TN"),
+    ("TENN", "TN"),
+    ("TEXAS", "TX"),
+    ("TEX", "TX"),
+    ("UTAH", "UT"),
+    ("VERMONT", "VT"),
+    ("VIRGINIA", "VA"),
+    ("WASHINGTON", "WA"),
+    ("WASH", "WA"),
+    ("WEST VIRGINIA", "WV"),
+    ("WISCONSIN", "WI"),
+    ("WIS", "WI"),
+    ("WISC", "WI"),
+    ("WYOMING", "WY"),
+    ("WYO", "WY"),
+    ("PUERTO RICO", "PR"),
+    ("VIRGIN ISLANDS", "VI"),
+    ("GUAM", "GU"),
+    ("AMERICAN SAMOA", "AS"),
+    ("NORTHERN MARIANA ISLANDS", "MP"),
+];
+
+/// Where a postal address is, however it is written: "12 Main St, Los
+/// Angeles, CA 90012", "Los Angeles CA 90012", "Los Angeles, California",
+/// "Los Angeles, Ca.", two lines, a trailing "USA". The state (two-letter
+/// code) and the ZIP when there is one; None when the address names no
+/// state Settle can read, which the gate treats as a location unknown.
+pub fn place_address(text: &str) -> Option<(&'static str, Option<String>)> {
+    let mut t: String = text
+        .to_ascii_uppercase()
+        .chars()
+        .map(|c| if c == ',' || c == ';' || c.is_whitespace() { ' ' } else { c })
+        .filter(|c| *c != '.')
+        .collect();
+    for country in ["UNITED STATES OF AMERICA", "UNITED STATES", "USA", "US"] {
+        let trimmed = t.trim_end();
+        if let Some(rest) = trimmed.strip_suffix(country) {
+            if rest.is_empty() || rest.ends_with(' ') {
+                t = rest.to_string();
+                break;
+            }
+        }
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let is_zip = |w: &str| {
+        let digits: String = w.chars().filter(|c| *c != '-').collect();
+        (digits.len() == 5 || digits.len() == 9) && digits.bytes().all(|b| b.is_ascii_digit()) && w.len() <= 10
+    };
+    let (zip, end) = match words.last() {
+        Some(w) if is_zip(w) => (Some(w.chars().filter(|c| *c != '-').take(5).collect::<String>()), words.len() - 1),
+        _ => (None, words.len()),
+    };
+    if end == 0 {
+        return None;
+    }
+    let last = words[end - 1];
+    let code = |w: &str| -> Option<&'static str> {
+        let known = |c: &str| !zones_of_state(c).is_empty();
+        if w.len() == 2 && known(w) {
+            return STATE_NAMES
+                .iter()
+                .find(|(_, c)| *c == w)
+                .map(|(_, c)| *c)
+                .or_else(|| ["DC", "PR", "VI", "AS", "GU", "MP"].into_iter().find(|c| *c == w));
+        }
+        None
+    };
+    if let Some(c) = code(last) {
+        return Some((c, zip));
+    }
+    // Names of up to four words ending just before the ZIP (or at the end).
+    for n in (1..=4.min(end)).rev() {
+        let name = words[end - n..end].join(" ");
+        if let Some((_, c)) = STATE_NAMES.iter().find(|(full, _)| *full == name) {
+            return Some((c, zip));
+        }
+    }
+    None
+}
+
+/// The zones a postal address lies in, or None when it cannot be placed.
+/// Arizona keeps standard time, but the Navajo Nation, in the north-east,
+/// keeps daylight saving: an Arizona ZIP of 860xx or 865xx (the north and
+/// north-east, the Navajo and Hopi lands) or no ZIP keeps to both; any
+/// other Arizona ZIP keeps Arizona time alone.
+pub fn zones_of_address(text: &str) -> Option<Vec<UsZone>> {
+    let (state, zip) = place_address(text)?;
+    if state == "AZ" {
+        if let Some(zip) = zip.filter(|z| !z.starts_with("860") && !z.starts_with("865")) {
+            debug_assert_eq!(zip.len(), 5);
+            return Some(vec![UsZone::Arizona]);
+        }
+    }
+    Some(zones_of_state(state).to_vec())
+}
+
 /// Geographic area codes by state (NANPA assignments; an overlay shares its
 /// state). An area code not listed says nothing about where a person is.
 const AREA_CODES: &[(&str, &[u16])] = &[
@@ -333,8 +496,9 @@ pub struct OptOut {
 pub struct Person {
     /// The zone the person told us they are in; it decides alone.
     pub stated_zone: Option<UsZone>,
-    /// The state of their postal address.
-    pub address_state: Option<String>,
+    /// Their postal address as kept; read by [`zones_of_address`]. One that
+    /// cannot be placed counts as a location unknown, never as none.
+    pub address: Option<String>,
     /// Every phone number on record.
     pub phones: Vec<String>,
     /// When a written request to cease communication arrived.
@@ -344,22 +508,38 @@ pub struct Person {
     pub inconvenient: Vec<InconvenientTime>,
     /// Their employer forbids contact at work.
     pub no_contact_at_work: bool,
+    /// The phones, emails and addresses that are their workplace: a contact
+    /// to one of them is at work whether or not the caller says so.
+    pub work_addresses: Vec<String>,
     pub opt_outs: Vec<OptOut>,
 }
 
 impl Person {
     /// Where the person may be: what they told us, else their address's and
-    /// phones' zones together, else every state's zone.
+    /// phones' zones together, else every state's zone. An address that
+    /// cannot be placed adds every state's zone: it says the person is
+    /// somewhere, not where.
     pub fn zones(&self) -> Vec<UsZone> {
+        self.zones_with(None)
+    }
+
+    /// The same, with the number being dialled (for a call or a text) among
+    /// the person's phones: a skip-traced number in Hawaii keeps Hawaii's hours.
+    pub fn zones_with(&self, dialled: Option<&str>) -> Vec<UsZone> {
         if let Some(z) = self.stated_zone {
             return vec![z];
         }
-        let mut zones: Vec<UsZone> = self
-            .address_state
-            .iter()
-            .flat_map(|s| zones_of_state(s).iter().copied())
-            .chain(self.phones.iter().flat_map(|p| zones_of_phone(p).iter().copied()))
-            .collect();
+        let mut zones: Vec<UsZone> = match self.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => zones_of_address(a).unwrap_or_else(|| UsZone::STATES.to_vec()),
+            None => Vec::new(),
+        };
+        zones.extend(
+            self.phones
+                .iter()
+                .map(String::as_str)
+                .chain(dialled)
+                .flat_map(|p| zones_of_phone(p).iter().copied()),
+        );
         zones.sort();
         zones.dedup();
         if zones.is_empty() {
@@ -382,7 +562,12 @@ pub struct CallMade {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dispute {
     pub received_on: Date,
+    /// When the verification (or, for a request for the original creditor,
+    /// its name and address) was sent.
     pub verification_sent_on: Option<Date>,
+    /// A written request for the original creditor's name and address
+    /// (1006.38(c)), not a dispute of the debt: it halts collection alike.
+    pub original_creditor: bool,
 }
 
 /// What is known of the debt being collected.
@@ -658,8 +843,9 @@ fn evaluate(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) ->
             allowed_from,
         })
     };
-    let zones = person.zones();
     let channel = attempt.channel;
+    let dialled = matches!(channel, Channel::Call | Channel::Text).then_some(attempt.address.as_str());
+    let zones = person.zones_with(dialled);
     let on = |rule: Rule, checked: &mut Vec<Rule>| {
         let applies = policy.applies(rule);
         if applies {
@@ -707,7 +893,11 @@ fn evaluate(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) ->
             }
         }
     }
-    if on(Rule::Work, &mut checked) && person.no_contact_at_work && attempt.at_work {
+    let at_work = attempt.at_work || {
+        let used = normalise(&attempt.address);
+        person.work_addresses.iter().any(|w| normalise(w) == used)
+    };
+    if on(Rule::Work, &mut checked) && person.no_contact_at_work && at_work {
         fail(
             Rule::Work,
             format!("{} is the person's work, and their employer forbids contact there", attempt.address),
@@ -800,25 +990,26 @@ fn evaluate(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) ->
         if let Some(sent) = debt.validation_sent_on {
             let period_end = calendar::validation_period_end(sent);
             // As the dispute stood on the asked day: received by then, and
-            // not yet answered by a verification sent by then. A dispute's
-            // date is the collector's calendar, not the person's: it counts
-            // from the earliest reading of the day (the person's or UTC's,
-            // whichever is later), and a verification from the latest.
-            let theirs = local_date(&zones, attempt.at);
-            let utc = attempt.at.to_zoned(TimeZone::UTC).date();
-            let received_by = theirs.max(utc);
-            let verified_by = theirs.min(utc);
+            // not yet answered by a verification sent by then. Both dates
+            // are the collector's calendar, not the person's: the day is
+            // the later of the person's date and UTC's, so a dispute
+            // recorded "today" halts at once wherever the person is.
+            let on_day = local_date(&zones, attempt.at).max(attempt.at.to_zoned(TimeZone::UTC).date());
             for d in &debt.disputes {
-                let open = d.received_on <= received_by && d.verification_sent_on.is_none_or(|v| v > verified_by);
+                let open = d.received_on <= on_day && d.verification_sent_on.is_none_or(|v| v > on_day);
                 if d.received_on <= period_end && open {
-                    fail(
-                        Rule::Dispute,
+                    let reason = if d.original_creditor {
+                        format!(
+                            "the person asked in writing on {} within the validation period (to {period_end}) for the original creditor's name and address (12 CFR 1006.38(c)); collection waits until it is sent",
+                            d.received_on
+                        )
+                    } else {
                         format!(
                             "the person disputed the debt on {} within the validation period (to {period_end}); collection waits until verification is sent",
                             d.received_on
-                        ),
-                        None,
-                    );
+                        )
+                    };
+                    fail(Rule::Dispute, reason, None);
                 }
             }
         }
@@ -927,7 +1118,7 @@ mod tests {
     fn hours_hold_in_the_zone_of_the_address_and_of_every_phone() {
         // Lives in Florida (Eastern and Central), phone from Hawaii.
         let person = Person {
-            address_state: Some("HI".into()),
+            address: Some("1 Kalakaua Ave, Honolulu, HI 96815".into()),
             phones: vec!["(305) 555-0100".into()],
             ..Person::default()
         };
@@ -995,13 +1186,20 @@ mod tests {
         let utc = |d: i8, h: i8, m: i8| date(2026, 3, d).at(h, m, 0, 0).in_tz("UTC").unwrap().timestamp();
         assert!(!may_contact(&person, &Debt::default(), &call("x", utc(7, 12, 30)), &agency()).allowed());
         assert!(may_contact(&person, &Debt::default(), &call("x", utc(8, 12, 30)), &agency()).allowed());
-        // Arizona keeps standard time: 2026-07-01 20:30 in Phoenix is 20:30 there but 21:30 in Denver.
-        let az = Person {
-            address_state: Some("AZ".into()),
+        // Arizona keeps standard time, the Navajo Nation daylight saving:
+        // 2026-07-01 20:30 in Window Rock (86515) is 21:30 on Navajo time...
+        let navajo = Person {
+            address: Some("PO Box 9000, Window Rock, AZ 86515".into()),
             ..Person::default()
         };
-        let d = may_contact(&az, &Debt::default(), &call("x", at("America/Phoenix", 2026, 7, 1, 20, 30)), &agency());
+        let d = may_contact(&navajo, &Debt::default(), &call("x", at("America/Phoenix", 2026, 7, 1, 20, 30)), &agency());
         assert!(d.failures[0].reason.contains("21:30 in Mountain"), "{}", d.failures[0].reason);
+        // ...but in Phoenix (85004) it is 20:30, and the call may go.
+        let phoenix = Person {
+            address: Some("200 W Washington St, Phoenix, AZ 85004".into()),
+            ..Person::default()
+        };
+        assert!(may_contact(&phoenix, &Debt::default(), &call("x", at("America/Phoenix", 2026, 7, 1, 20, 30)), &agency()).allowed());
         // Falls back on 2026-11-01: 13:30 UTC is 08:30 EST (allowed) though it was 09:30 EDT the day before.
         assert!(may_contact(&person, &Debt::default(), &call("x", utc_nov(1, 13, 30)), &agency()).allowed());
         assert!(!may_contact(&person, &Debt::default(), &call("x", utc_nov(1, 12, 30)), &agency()).allowed());
@@ -1140,6 +1338,7 @@ mod tests {
             disputes: vec![Dispute {
                 received_on: date(2026, 12, 9),
                 verification_sent_on: None,
+                original_creditor: false,
             }],
             calls: Vec::new(),
             conversations: Vec::new(),
@@ -1160,6 +1359,15 @@ mod tests {
             ..letter.clone()
         };
         assert!(may_contact(&person, &debt, &verification, &agency()).allowed());
+        // A request for the original creditor's name and address halts alike, and says so.
+        debt.disputes[0].original_creditor = true;
+        let d = may_contact(&person, &debt, &letter, &agency());
+        assert!(
+            d.failures[0].reason.contains("original creditor's name and address"),
+            "{}",
+            d.failures[0].reason
+        );
+        debt.disputes[0].original_creditor = false;
         // A dispute after the period does not halt collection.
         debt.disputes[0].received_on = date(2026, 12, 10);
         assert!(may_contact(&person, &debt, &letter, &agency()).allowed());
@@ -1179,6 +1387,7 @@ mod tests {
             disputes: vec![Dispute {
                 received_on: date(2026, 11, 20),
                 verification_sent_on: Some(date(2026, 12, 1)),
+                original_creditor: false,
             }],
             ..Debt::default()
         };
@@ -1243,6 +1452,100 @@ mod tests {
         let breach = proof.expect_err("refused");
         assert_eq!(breach.broken(), [Rule::Hours]);
         assert_eq!(breach.attempt(), &late);
+    }
+
+    #[test]
+    fn addresses_are_placed_however_they_are_written_and_an_unplaceable_one_is_a_location_unknown() {
+        for written in [
+            "111 S Grand Ave, Los Angeles, CA 90012",
+            "111 S Grand Ave Los Angeles CA 90012",
+            "111 S Grand Ave, Los Angeles, California",
+            "111 S Grand Ave, Los Angeles, Ca.",
+            "111 S Grand Ave\nLos Angeles, CA 90012-3401",
+            "111 S Grand Ave, Los Angeles, CA 90012, USA",
+            "111 S Grand Ave, Los Angeles, Calif. 90012 United States",
+        ] {
+            assert_eq!(place_address(written).map(|p| p.0), Some("CA"), "{written:?}");
+        }
+        assert_eq!(place_address("350 5th Ave, New York, New York 10118"), Some(("NY", Some("10118".into()))));
+        assert_eq!(place_address("1 Main St, Charleston, West Virginia").map(|p| p.0), Some("WV"));
+        assert_eq!(place_address("somewhere near the lake"), None);
+        // A Los Angeles consumer with a New York phone: Pacific counts, so 07:30 Pacific is refused.
+        let person = Person {
+            address: Some("111 S Grand Ave Los Angeles CA 90012".into()),
+            phones: vec!["212-555-0100".into()],
+            ..Person::default()
+        };
+        assert_eq!(person.zones(), [UsZone::Eastern, UsZone::Pacific]);
+        let early = may_contact(
+            &person,
+            &Debt::default(),
+            &call("212-555-0100", at("America/Los_Angeles", 2026, 12, 2, 7, 30)),
+            &agency(),
+        );
+        assert_eq!(failed(&early), ["hours"]);
+        // An address that cannot be placed adds every state's zone, never none.
+        let vague = Person {
+            address: Some("the blue house by the lake".into()),
+            phones: vec!["212-555-0100".into()],
+            ..Person::default()
+        };
+        assert_eq!(vague.zones().len(), UsZone::STATES.len());
+    }
+
+    #[test]
+    fn a_workplace_on_record_is_work_without_being_told() {
+        let person = Person {
+            stated_zone: Some(UsZone::Eastern),
+            no_contact_at_work: true,
+            work_addresses: vec!["(212) 555-0199".into()],
+            ..Person::default()
+        };
+        let d = may_contact(
+            &person,
+            &Debt::default(),
+            &call("212.555.0199", at("America/New_York", 2026, 12, 2, 10, 0)),
+            &agency(),
+        );
+        assert_eq!(failed(&d), ["work"]);
+        assert!(may_contact(
+            &person,
+            &Debt::default(),
+            &call("212-555-0100", at("America/New_York", 2026, 12, 2, 10, 0)),
+            &agency()
+        )
+        .allowed());
+    }
+
+    #[test]
+    fn the_number_dialled_counts_among_the_zones() {
+        // A New York consumer; a skip-traced Hawaii number dialled at 13:00
+        // Eastern is 08:00 in Honolulu (allowed), at 12:00 it is 07:00 (refused).
+        let person = Person {
+            address: Some("350 5th Ave, New York, NY 10118".into()),
+            ..Person::default()
+        };
+        let d = may_contact(
+            &person,
+            &Debt::default(),
+            &call("808-555-0100", at("America/New_York", 2026, 12, 2, 12, 0)),
+            &agency(),
+        );
+        assert_eq!(failed(&d), ["hours"]);
+        assert!(d.failures[0].reason.contains("in Hawaii"), "{}", d.failures[0].reason);
+        assert!(may_contact(
+            &person,
+            &Debt::default(),
+            &call("808-555-0100", at("America/New_York", 2026, 12, 2, 13, 0)),
+            &agency()
+        )
+        .allowed());
+        // A letter's address is not a phone.
+        let letter = Attempt {
+            channel: Channel::Letter,
+            ..call("808 Main St", at("America/New_York", 2026, 12, 2, 3, 0))
+        };
+        assert!(may_contact(&person, &Debt::default(), &letter, &agency()).allowed());
     }
 
     #[test]

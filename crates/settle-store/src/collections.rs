@@ -62,6 +62,10 @@ pub struct ProfileUpdate {
     /// A claim is with the insurer for this balance (dunning waits).
     #[serde(default)]
     pub insurance_pending: Option<bool>,
+    /// The phones, emails and addresses that are the person's workplace
+    /// (the work rule applies to them unasked); replaces the list.
+    #[serde(default)]
+    pub work_addresses: Option<Vec<String>>,
 }
 
 /// What the consumer answering for an account asked of us.
@@ -86,6 +90,9 @@ pub struct ProfileView {
     pub bankruptcy_on: Option<String>,
     pub deceased_on: Option<String>,
     pub insurance_pending: bool,
+    /// The phones, emails and addresses that are the person's workplace.
+    #[serde(default)]
+    pub work_addresses: Vec<String>,
 }
 
 /// A contact to ask the gate about, or to log.
@@ -255,6 +262,11 @@ pub struct NewDispute {
     pub received_on: Date,
     #[serde(default)]
     pub note: String,
+    /// Not a dispute of the debt but a written request for the original
+    /// creditor's name and address (12 CFR 1006.38(c)): it halts collection
+    /// alike until the answer is sent (recorded as its verification).
+    #[serde(default)]
+    pub original_creditor: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -266,6 +278,8 @@ pub struct DisputeView {
     pub verification_sent_on: Option<String>,
     /// Received within the validation period: collection waits for verification.
     pub within_validation_period: bool,
+    /// dispute, or original_creditor (a request for the original creditor's name and address).
+    pub kind: String,
 }
 
 /// The organisation's footing under the FDCPA.
@@ -550,7 +564,7 @@ impl Store {
     /// What the debt's rules look at, read only when the gate is asked: its
     /// disputes and the calls of the last fortnight before `at`.
     pub(crate) async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
-        for d in sqlx::query("SELECT received_on, verification_sent_on FROM dispute WHERE org_id = $1 AND account_id = $2")
+        for d in sqlx::query("SELECT received_on, verification_sent_on, kind FROM dispute WHERE org_id = $1 AND account_id = $2")
             .bind(org_id)
             .bind(known.account_id)
             .fetch_all(&mut *conn)
@@ -562,6 +576,7 @@ impl Store {
                     .parse()
                     .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
                 verification_sent_on: d.try_get::<Option<String>, _>(1)?.and_then(|t| t.parse().ok()),
+                original_creditor: d.try_get::<String, _>(2)? == "original_creditor",
             });
         }
         // Calls of the last fortnight are all the call rules look at.
@@ -666,6 +681,7 @@ impl Store {
         let deceased = day("deceased_on", &cmd.deceased_on, &p.deceased_on)?;
         let late_fees = cmd.late_fees_allowed.unwrap_or(p.late_fees_allowed);
         let insurance = cmd.insurance_pending.unwrap_or(p.insurance_pending);
+        let work_addresses = cmd.work_addresses.clone().unwrap_or_else(|| p.work_addresses.clone());
         sqlx::query("DELETE FROM collection_profile WHERE org_id = $1 AND account_id = $2")
             .bind(org.org_id)
             .bind(before.account_id)
@@ -673,8 +689,8 @@ impl Store {
             .await?;
         sqlx::query(
             "INSERT INTO collection_profile (org_id, account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, \
-             inconvenient, opt_outs, validation_sent_on, updated_by, updated_at, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             inconvenient, opt_outs, validation_sent_on, updated_by, updated_at, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, \
+             work_addresses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(org.org_id)
         .bind(before.account_id)
@@ -692,6 +708,7 @@ impl Store {
         .bind(bankruptcy)
         .bind(deceased)
         .bind(i64::from(insurance))
+        .bind(work_addresses.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("\n"))
         .execute(&mut *conn)
         .await?;
         keep_profile_version(conn, org.org_id, before.account_id).await?;
@@ -981,8 +998,8 @@ impl Store {
         let known = self.known(conn, org.org_id, &cmd.account_number).await?;
         let id = next_ids(conn, org.org_id, "dispute", 1).await?;
         sqlx::query(
-            "INSERT INTO dispute (org_id, dispute_id, account_id, received_on, note, verification_sent_on, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)",
+            "INSERT INTO dispute (org_id, dispute_id, account_id, received_on, note, verification_sent_on, recorded_by, recorded_at, kind) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
         )
         .bind(org.org_id)
         .bind(id)
@@ -991,6 +1008,7 @@ impl Store {
         .bind(cmd.note.trim())
         .bind(current_actor().name)
         .bind(now_text())
+        .bind(if cmd.original_creditor { "original_creditor" } else { "dispute" })
         .execute(&mut *conn)
         .await?;
         let view = self.dispute_in(conn, org.org_id, id).await?;
@@ -1045,7 +1063,7 @@ impl Store {
 
     async fn dispute_in(&self, conn: &mut AnyConnection, org_id: i64, dispute_id: i64) -> Result<DisputeView> {
         let r = sqlx::query(
-            "SELECT d.dispute_id, a.account_number, d.received_on, d.note, d.verification_sent_on, p.validation_sent_on FROM dispute d \
+            "SELECT d.dispute_id, a.account_number, d.received_on, d.note, d.verification_sent_on, p.validation_sent_on, d.kind FROM dispute d \
              JOIN account a ON a.org_id = d.org_id AND a.account_id = d.account_id \
              LEFT JOIN collection_profile p ON p.org_id = d.org_id AND p.account_id = d.account_id WHERE d.org_id = $1 AND d.dispute_id = $2",
         )
@@ -1067,6 +1085,7 @@ impl Store {
             note: r.try_get(3)?,
             verification_sent_on: r.try_get(4)?,
             within_validation_period: within,
+            kind: r.try_get(6)?,
         })
     }
 
@@ -1620,7 +1639,7 @@ pub(crate) async fn keep_profile_version(conn: &mut AnyConnection, org_id: i64, 
 /// The `collection_profile` columns [`Known::apply_profile`] reads, account id first.
 pub(crate) const PROFILE_COLUMNS: &str =
     "account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
-     validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending";
+     validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses";
 
 impl Known {
     /// An account and its consumer, before contacts and profile are added.
@@ -1665,16 +1684,14 @@ impl Known {
         view.bankruptcy_on = p.try_get(10)?;
         view.deceased_on = p.try_get(11)?;
         view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
+        view.work_addresses = lines(&p.try_get::<String, _>(13)?);
+        person.work_addresses = view.work_addresses.clone();
         Ok(())
     }
 
     /// What follows from the contacts and the profile: the state, the phones, the zones.
     pub(crate) fn finish(&mut self) {
-        self.person.address_state = self
-            .address
-            .as_deref()
-            .and_then(|a| settle_domain::claims::PostalAddress::parse(a).ok())
-            .map(|a| a.state);
+        self.person.address = self.address.clone();
         self.person.phones = self.phones.clone();
         self.profile.zones = self.person.zones().iter().map(|z| z.name().to_string()).collect();
     }

@@ -794,7 +794,7 @@ impl Store {
             if !need_contact.is_empty() {
                 // The gate's dispute rule reads the debt's disputes.
                 for d in sqlx::query(&format!(
-                    "SELECT account_id, received_on, verification_sent_on FROM dispute WHERE org_id = $1 AND account_id IN ({})",
+                    "SELECT account_id, received_on, verification_sent_on, kind FROM dispute WHERE org_id = $1 AND account_id IN ({})",
                     in_list(&need_contact)
                 ))
                 .bind(org.org_id)
@@ -808,6 +808,7 @@ impl Store {
                                 .parse()
                                 .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
                             verification_sent_on: d.try_get::<Option<String>, _>(2)?.and_then(|t| t.parse().ok()),
+                            original_creditor: d.try_get::<String, _>(3)? == "original_creditor",
                         });
                     }
                 }

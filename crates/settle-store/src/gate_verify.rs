@@ -268,7 +268,7 @@ async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
     .await?
     {
         let account_id: i64 = r.try_get(0)?;
-        let recorded_at: String = r.try_get(13)?;
+        let recorded_at: String = r.try_get(14)?;
         out.entry(account_id).or_default().push((recorded_at, r));
     }
     Ok(out)
@@ -276,7 +276,7 @@ async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
 
 async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(String, Dispute)>>> {
     let mut out: HashMap<i64, Vec<(String, Dispute)>> = HashMap::new();
-    for r in sqlx::query("SELECT account_id, received_on, verification_sent_on, recorded_at FROM dispute WHERE org_id = $1")
+    for r in sqlx::query("SELECT account_id, received_on, verification_sent_on, recorded_at, kind FROM dispute WHERE org_id = $1")
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
@@ -287,6 +287,7 @@ async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
             Dispute {
                 received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,
                 verification_sent_on: r.try_get::<Option<String>, _>(2)?.and_then(|t| t.parse().ok()),
+                original_creditor: r.try_get::<String, _>(4)? == "original_creditor",
             },
         ));
     }

@@ -133,6 +133,7 @@ pub async fn profile(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         bankruptcy_on: Some(form.get("bankruptcy_on")),
         deceased_on: Some(form.get("deceased_on")),
         insurance_pending: Some(form.get("insurance_pending") == "on"),
+        work_addresses: list("work_addresses"),
     };
     match state.store.update_collection_profile(&ctx.principal.org, &cmd).await {
         Ok(p) => back(&number, "msg", &format!("Saved. The gate keeps to {}.", p.zones.join(", "))),
@@ -168,6 +169,7 @@ pub async fn dispute(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         account_number: number.clone(),
         received_on: received,
         note: form.get("note"),
+        original_creditor: form.get("original_creditor") == "on",
     };
     match state.store.record_dispute(org, &cmd).await {
         Ok(d) if d.within_validation_period => back(

@@ -4,6 +4,10 @@
 -- broke (ids, comma separated); '' when it broke none.
 ALTER TABLE contact_attempt ADD COLUMN violation TEXT NOT NULL DEFAULT '';
 
+-- The phones, emails and addresses that are the person's workplace: the
+-- gate's work rule (12 CFR 1006.6(b)(3)) applies to them without being told.
+ALTER TABLE collection_profile ADD COLUMN work_addresses TEXT NOT NULL DEFAULT '';
+
 -- The collection profile as it stood: a version each time it changes, so
 -- `settle collections verify` asks the gate with the facts of each contact's
 -- moment, not today's.
@@ -24,13 +28,14 @@ CREATE TABLE collection_profile_version (
     bankruptcy_on TEXT,
     deceased_on TEXT,
     insurance_pending BIGINT NOT NULL,
+    work_addresses TEXT NOT NULL,
     PRIMARY KEY (org_id, account_id, seq)
 );
 INSERT INTO collection_profile_version (org_id, account_id, seq, recorded_at, stated_zone, cease_requested_at, attorney_name,
     attorney_phone, no_contact_at_work, inconvenient, opt_outs, validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on,
-    insurance_pending)
+    insurance_pending, work_addresses)
 SELECT org_id, account_id, 1, updated_at, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work,
-    inconvenient, opt_outs, validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending
+    inconvenient, opt_outs, validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses
 FROM collection_profile;
 
 -- Every collection email carries a link to opt out (12 CFR 1006.6(e)); the
@@ -51,3 +56,8 @@ CREATE TABLE collection_policy_version (
 );
 INSERT INTO collection_policy_version (org_id, seq, recorded_at, third_party, first_party_rules)
 SELECT org_id, 1, updated_at, third_party, first_party_rules FROM collection_policy;
+
+-- A written request for the original creditor's name and address (12 CFR
+-- 1006.38(c)) halts collection like a dispute until the answer is sent:
+-- kept beside disputes, told apart by kind.
+ALTER TABLE dispute ADD COLUMN kind TEXT NOT NULL DEFAULT 'dispute';

@@ -128,6 +128,7 @@ async fn a_collector_works_an_account_within_regulation_f() {
                     account_number: "C-1".into(),
                     received_on: date("2026-12-04"),
                     note: "says the balance was paid to the original creditor".into(),
+                    original_creditor: false,
                 },
             )
             .await
@@ -340,6 +341,7 @@ async fn a_collection_letter_during_a_dispute_halt_is_refused() {
                     account_number: "C-1".into(),
                     received_on: today,
                     note: "not mine".into(),
+                    original_creditor: false,
                 },
             )
             .await
@@ -381,5 +383,54 @@ async fn a_conversation_the_consumer_starts_begins_the_seven_quiet_days() {
                 .allowed,
             "{name}"
         );
+    }
+}
+
+/// 12 CFR 1006.38(c): a written request for the original creditor's name
+/// and address within the validation period halts collection until it is
+/// answered, as a dispute does.
+#[tokio::test]
+async fn a_request_for_the_original_creditor_halts_collection_until_answered() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = crate::backends::agency_with_dana(store).await;
+        store
+            .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
+            .await
+            .unwrap();
+        crate::backends::invoice(store, &org, "C-1", "2026-10-01", "250.00").await;
+        let today = jiff::Zoned::now().date();
+        store.send_validation_notice(&org, "C-1", today).await.unwrap();
+        let request = store
+            .record_dispute(
+                &org,
+                &NewDispute {
+                    account_number: "C-1".into(),
+                    received_on: today,
+                    note: "who did I owe?".into(),
+                    original_creditor: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(request.kind, "original_creditor", "{name}");
+        let letter = SendLetter {
+            account_number: "C-1".into(),
+            kind: "reminder".into(),
+            payment_id: None,
+        };
+        let sent = store.send_letter(&org, &letter, today).await.unwrap();
+        assert!(sent.letter.is_none(), "{name}");
+        assert!(
+            sent.decision.failures.iter().any(|f| f.reason.contains("original creditor's name and address")),
+            "{name}: {:?}",
+            sent.decision.failures
+        );
+        store.dispute_verified(&org, request.dispute_id, today).await.unwrap();
+        assert!(
+            store.send_letter(&org, &letter, today).await.unwrap().letter.is_some(),
+            "{name}: answered, collection goes on"
+        );
+        assert!(store.collections_verify(&org).await.unwrap().clean, "{name}");
     }
 }

@@ -104,6 +104,7 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
                     account_number: "D-3".into(),
                     received_on: date("2026-11-25"),
                     note: "says the visit was covered".into(),
+                    original_creditor: false,
                 },
             )
             .await
