@@ -197,6 +197,13 @@ pub enum CollectionsCommand {
         #[arg(long, default_value = "hours,inconvenient_time,work,attorney,cease,opt_out")]
         rules: String,
     },
+    /// Where a person of unknown location may be: `states` (the fifty states' zones, the default) or
+    /// `with-territories` (Puerto Rico, the Virgin Islands, Guam, the Northern Marianas and American
+    /// Samoa too: the hours every zone allows shrink to about 17:00-20:00 Eastern in winter).
+    UnknownLocation {
+        #[arg(value_parser = ["states", "with-territories"])]
+        reach: String,
+    },
     /// Where and when consumers reach the collector, as letters print it.
     Contact {
         /// The mailing address, lines separated by commas.
@@ -615,6 +622,7 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
             return Ok(if r.clean { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         CollectionsCommand::Policy => store.collection_policy(org).await?,
+        CollectionsCommand::UnknownLocation { reach } => store.set_territories_when_unknown(org, reach == "with-territories").await?,
         CollectionsCommand::ThirdParty => store.set_collection_policy(org, true, &[]).await?,
         CollectionsCommand::FirstParty { rules } => {
             let rules: Vec<String> = rules.split(',').map(str::to_string).collect();
@@ -627,6 +635,14 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
     } else {
         println!("a creditor collecting its own debts: these rules hold: {}", view.first_party_rules.join(", "));
     }
+    println!(
+        "location unknown: {}",
+        if view.territories_when_unknown {
+            "every state's and territory's zone"
+        } else {
+            "every state's zone"
+        }
+    );
     if !view.mail_address.is_empty() {
         println!("letters say: write to {}; call {} ({})", view.mail_address, view.phone, view.hours);
     }

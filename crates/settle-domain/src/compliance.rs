@@ -107,6 +107,14 @@ impl UsZone {
         UsZone::Hawaii,
     ];
 
+    /// The states' zones and the territories' (Puerto Rico and the Virgin
+    /// Islands, American Samoa, Guam and the Northern Marianas): where
+    /// anyone whose location is unknown may be, for a collector whose
+    /// book reaches the territories. The hours every one of them allows
+    /// are 17:00 to 20:00 Eastern in winter (8 a.m. on Guam to 9 p.m. in
+    /// Puerto Rico).
+    pub const STATES_AND_TERRITORIES: [UsZone; 11] = UsZone::ALL;
+
     pub fn name(self) -> &'static str {
         match self {
             UsZone::Atlantic => "Atlantic",
@@ -520,17 +528,18 @@ impl Person {
     /// cannot be placed adds every state's zone: it says the person is
     /// somewhere, not where.
     pub fn zones(&self) -> Vec<UsZone> {
-        self.zones_with(None)
+        self.zones_with(None, &UsZone::STATES)
     }
 
     /// The same, with the number being dialled (for a call or a text) among
-    /// the person's phones: a skip-traced number in Hawaii keeps Hawaii's hours.
-    pub fn zones_with(&self, dialled: Option<&str>) -> Vec<UsZone> {
+    /// the person's phones (a skip-traced number in Hawaii keeps Hawaii's
+    /// hours), and `unknown` as where a person of unknown location may be.
+    pub fn zones_with(&self, dialled: Option<&str>, unknown: &[UsZone]) -> Vec<UsZone> {
         if let Some(z) = self.stated_zone {
             return vec![z];
         }
         let mut zones: Vec<UsZone> = match self.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            Some(a) => zones_of_address(a).unwrap_or_else(|| UsZone::STATES.to_vec()),
+            Some(a) => zones_of_address(a).unwrap_or_else(|| unknown.to_vec()),
             None => Vec::new(),
         };
         zones.extend(
@@ -543,7 +552,7 @@ impl Person {
         zones.sort();
         zones.dedup();
         if zones.is_empty() {
-            UsZone::STATES.to_vec()
+            unknown.to_vec()
         } else {
             zones
         }
@@ -661,9 +670,23 @@ impl Rule {
 pub struct Policy {
     pub third_party: bool,
     pub first_party: Vec<Rule>,
+    /// Where a person of unknown location may be: the fifty states' zones
+    /// (false, the default), or the territories' too (true), for a book
+    /// that reaches Puerto Rico, the Virgin Islands, Guam, the Northern
+    /// Marianas or American Samoa.
+    pub territories_when_unknown: bool,
 }
 
 impl Policy {
+    /// The zones a person of unknown location may be in, under this policy.
+    pub fn unknown_location(&self) -> &'static [UsZone] {
+        if self.territories_when_unknown {
+            &UsZone::STATES_AND_TERRITORIES
+        } else {
+            &UsZone::STATES
+        }
+    }
+
     /// A creditor's default: the consumer's own requests and decent hours.
     pub fn first_party_default() -> Vec<Rule> {
         vec![Rule::Hours, Rule::InconvenientTime, Rule::Work, Rule::Attorney, Rule::Cease, Rule::OptOut]
@@ -845,7 +868,7 @@ fn evaluate(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) ->
     };
     let channel = attempt.channel;
     let dialled = matches!(channel, Channel::Call | Channel::Text).then_some(attempt.address.as_str());
-    let zones = person.zones_with(dialled);
+    let zones = person.zones_with(dialled, policy.unknown_location());
     let on = |rule: Rule, checked: &mut Vec<Rule>| {
         let applies = policy.applies(rule);
         if applies {
@@ -914,8 +937,12 @@ fn evaluate(person: &Person, debt: &Debt, attempt: &Attempt, policy: &Policy) ->
                     .collect();
                 let why = if person.stated_zone.is_some() {
                     "the zone they told us"
-                } else if zones.len() == UsZone::STATES.len() {
-                    "where they are is unknown, so every state's zone"
+                } else if zones.as_slice() == policy.unknown_location() {
+                    if policy.territories_when_unknown {
+                        "where they are is unknown, so every state's and territory's zone"
+                    } else {
+                        "where they are is unknown, so every state's zone"
+                    }
                 } else {
                     "every zone their address and phones point to"
                 };
@@ -1107,6 +1134,7 @@ mod tests {
         Policy {
             third_party: true,
             first_party: Vec::new(),
+            territories_when_unknown: false,
         }
     }
 
@@ -1173,6 +1201,18 @@ mod tests {
         let summer = |h: i8| may_contact(&person, &Debt::default(), &call("x", at("America/New_York", 2026, 7, 7, h, 0)), &agency()).allowed();
         assert!(!summer(13));
         assert!(summer(14));
+        // A book that reaches the territories: from 8 a.m. on Guam to 9 p.m. in Puerto Rico.
+        let reaching = Policy {
+            territories_when_unknown: true,
+            ..agency()
+        };
+        let ok = |h: i8, m: i8| may_contact(&person, &Debt::default(), &call("x", at("America/New_York", 2026, 12, 7, h, m)), &reaching).allowed();
+        assert!(!ok(16, 59));
+        assert!(ok(17, 0));
+        assert!(ok(19, 59));
+        assert!(!ok(20, 0));
+        let d = may_contact(&person, &Debt::default(), &call("x", at("America/New_York", 2026, 12, 7, 10, 0)), &reaching);
+        assert!(d.failures[0].reason.contains("every state's and territory's zone"), "{}", d.failures[0].reason);
     }
 
     #[test]
@@ -1262,6 +1302,7 @@ mod tests {
         let creditor = Policy {
             third_party: false,
             first_party: Policy::first_party_default(),
+            territories_when_unknown: false,
         };
         assert!(may_contact(&person, &talked, &call("x", noon(11)), &creditor).allowed());
     }

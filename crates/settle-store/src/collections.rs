@@ -296,6 +296,9 @@ pub struct CollectionPolicyView {
     pub phone: String,
     /// When the collector answers, such as "8 a.m. to 5 p.m. Central".
     pub hours: String,
+    /// A person of unknown location may be in the territories too (their
+    /// zones join the hours rule), not only the fifty states.
+    pub territories_when_unknown: bool,
 }
 
 const OUTCOMES: &[&str] = &[
@@ -431,7 +434,7 @@ pub(crate) struct Known {
 
 impl Store {
     pub(crate) async fn collection_policy_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Policy> {
-        let row = sqlx::query("SELECT third_party, first_party_rules FROM collection_policy WHERE org_id = $1")
+        let row = sqlx::query("SELECT third_party, first_party_rules, territories_when_unknown FROM collection_policy WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -439,10 +442,12 @@ impl Store {
             None => Policy {
                 third_party: false,
                 first_party: Policy::first_party_default(),
+                territories_when_unknown: false,
             },
             Some(r) => Policy {
                 third_party: r.try_get::<i64, _>(0)? == 1,
                 first_party: r.try_get::<String, _>(1)?.split(',').filter_map(Rule::parse).collect(),
+                territories_when_unknown: r.try_get::<i64, _>(2)? == 1,
             },
         })
     }
@@ -465,6 +470,7 @@ impl Store {
             mail_address,
             phone,
             hours,
+            territories_when_unknown: p.territories_when_unknown,
         })
     }
 
@@ -486,8 +492,8 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         sqlx::query(
-            "INSERT INTO collection_policy (org_id, third_party, first_party_rules, mail_address, phone, hours, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO collection_policy (org_id, third_party, first_party_rules, mail_address, phone, hours, updated_by, updated_at, \
+             territories_when_unknown) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(org_id)
         .bind(i64::from(policy.third_party))
@@ -497,13 +503,14 @@ impl Store {
         .bind(contact.2.trim())
         .bind(current_actor().name)
         .bind(now_text())
+        .bind(i64::from(policy.territories_when_unknown))
         .execute(&mut *conn)
         .await?;
         // Kept as a version too: `collections verify` asks the gate with the policy of each contact's moment.
         sqlx::query(
-            "INSERT INTO collection_policy_version (org_id, seq, recorded_at, third_party, first_party_rules) \
-             SELECT $1, COALESCE((SELECT MAX(seq) FROM collection_policy_version WHERE org_id = $1), 0) + 1, $2, third_party, first_party_rules \
-             FROM collection_policy WHERE org_id = $1",
+            "INSERT INTO collection_policy_version (org_id, seq, recorded_at, third_party, first_party_rules, territories_when_unknown) \
+             SELECT $1, COALESCE((SELECT MAX(seq) FROM collection_policy_version WHERE org_id = $1), 0) + 1, $2, third_party, first_party_rules, \
+             territories_when_unknown FROM collection_policy WHERE org_id = $1",
         )
         .bind(org_id)
         .bind(now_text())
@@ -529,9 +536,28 @@ impl Store {
         let policy = Policy {
             third_party,
             first_party: rules.clone(),
+            territories_when_unknown: self.collection_policy_in(conn, org.org_id).await?.territories_when_unknown,
         };
         self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
         let after = serde_json::json!({ "third_party": third_party, "first_party_rules": rules.iter().map(|r| r.id()).collect::<Vec<_>>() });
+        audit::append(conn, self.for_update(), org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
+        tx.commit().await?;
+        self.collection_policy(org).await
+    }
+
+    /// Whether a person of unknown location may be in the territories too
+    /// (Puerto Rico, the Virgin Islands, Guam, the Northern Marianas,
+    /// American Samoa): a choice for a book that reaches them (audited).
+    pub async fn set_territories_when_unknown(&self, org: &Organisation, territories: bool) -> Result<CollectionPolicyView> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let contact = self.collector_contact_in(conn, org.org_id).await?;
+        let policy = Policy {
+            territories_when_unknown: territories,
+            ..self.collection_policy_in(conn, org.org_id).await?
+        };
+        self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
+        let after = serde_json::json!({ "territories_when_unknown": territories });
         audit::append(conn, self.for_update(), org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
         tx.commit().await?;
         self.collection_policy(org).await

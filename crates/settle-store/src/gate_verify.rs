@@ -109,6 +109,7 @@ impl Store {
         let default_policy = Policy {
             third_party: false,
             first_party: Policy::first_party_default(),
+            territories_when_unknown: false,
         };
         let mut by_account: HashMap<i64, Vec<&Logged>> = HashMap::new();
         for c in &log {
@@ -240,7 +241,7 @@ async fn read_log(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<Logged>> 
 }
 
 async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(String, Policy)>> {
-    sqlx::query("SELECT recorded_at, third_party, first_party_rules FROM collection_policy_version WHERE org_id = $1 ORDER BY seq")
+    sqlx::query("SELECT recorded_at, third_party, first_party_rules, territories_when_unknown FROM collection_policy_version WHERE org_id = $1 ORDER BY seq")
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
@@ -251,6 +252,7 @@ async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(Str
                 Policy {
                     third_party: r.try_get::<i64, _>(1)? == 1,
                     first_party: r.try_get::<String, _>(2)?.split(',').filter_map(Rule::parse).collect(),
+                    territories_when_unknown: r.try_get::<i64, _>(3)? == 1,
                 },
             ))
         })

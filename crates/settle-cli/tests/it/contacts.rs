@@ -77,6 +77,11 @@ fn contacts_go_through_the_gate_and_refusals_name_their_rules() {
     ]);
     assert!(out.contains("recorded as a VIOLATION of: hours"), "{out}");
     assert!(books.ok(&["contact", "list", "A-1"]).contains("[VIOLATION: hours]"));
+    // Where a person of unknown location may be is the collector's choice, kept.
+    let out = books.ok(&["collections", "unknown-location", "with-territories"]);
+    assert!(out.contains("location unknown: every state's and territory's zone"), "{out}");
+    assert!(books.ok(&["collections", "policy"]).contains("every state's and territory's zone"));
+    books.ok(&["collections", "unknown-location", "states"]);
     let out = books.ok(&["collections", "verify"]);
     assert!(
         out.contains("2 outbound contacts replayed against the gate: 0 refused, 1 logged as violations"),

@@ -144,6 +144,11 @@ pub struct PolicyRequest {
     /// When the collector answers, such as "8 a.m. to 5 p.m. Central".
     #[serde(default)]
     pub hours: Option<String>,
+    /// A person of unknown location may be in the territories too (Puerto
+    /// Rico, the Virgin Islands, Guam, the Northern Marianas, American
+    /// Samoa); left out: unchanged.
+    #[serde(default)]
+    pub territories_when_unknown: Option<bool>,
 }
 
 /// Set the organisation's footing under the FDCPA.
@@ -151,7 +156,10 @@ pub struct PolicyRequest {
     responses((status = 200, body = CollectionPolicyView)),
     security(("bearer" = ["settings.manage"])))]
 pub async fn set_policy(State(state): State<AppState>, Auth(p): Auth, Body(req): Body<PolicyRequest>) -> ApiResult<Json<CollectionPolicyView>> {
-    let view = state.store.set_collection_policy(&p.org, req.third_party, &req.first_party_rules).await?;
+    let mut view = state.store.set_collection_policy(&p.org, req.third_party, &req.first_party_rules).await?;
+    if let Some(territories) = req.territories_when_unknown {
+        view = state.store.set_territories_when_unknown(&p.org, territories).await?;
+    }
     match req.mail_address {
         Some(address) => Ok(Json(
             state

@@ -44,6 +44,10 @@ ALTER TABLE email_outbox ADD COLUMN opt_out_token TEXT NOT NULL DEFAULT '';
 -- The gate's answer when the outbox asked again at delivery.
 ALTER TABLE email_outbox ADD COLUMN decision_id BIGINT;
 
+-- Where a person of unknown location may be: the fifty states' zones (0),
+-- or the territories' too (1), for a book that reaches them.
+ALTER TABLE collection_policy ADD COLUMN territories_when_unknown BIGINT NOT NULL DEFAULT 0;
+
 -- The collection policy as it stood (debt collector or creditor, and a
 -- creditor's rules): a version each time it changes, for the same replay.
 CREATE TABLE collection_policy_version (
@@ -52,10 +56,11 @@ CREATE TABLE collection_policy_version (
     recorded_at TEXT NOT NULL,
     third_party BIGINT NOT NULL,
     first_party_rules TEXT NOT NULL,
+    territories_when_unknown BIGINT NOT NULL,
     PRIMARY KEY (org_id, seq)
 );
-INSERT INTO collection_policy_version (org_id, seq, recorded_at, third_party, first_party_rules)
-SELECT org_id, 1, updated_at, third_party, first_party_rules FROM collection_policy;
+INSERT INTO collection_policy_version (org_id, seq, recorded_at, third_party, first_party_rules, territories_when_unknown)
+SELECT org_id, 1, updated_at, third_party, first_party_rules, territories_when_unknown FROM collection_policy;
 
 -- A written request for the original creditor's name and address (12 CFR
 -- 1006.38(c)) halts collection like a dispute until the answer is sent:
