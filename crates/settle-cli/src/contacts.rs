@@ -112,6 +112,16 @@ pub enum ConsumerCommand {
         /// Forget every workplace.
         #[arg(long)]
         clear_work: bool,
+        /// For an agency: the creditor to whom the debt is owed now (the validation notice names it);
+        /// "" for this organisation.
+        #[arg(long)]
+        creditor: Option<String>,
+        /// The creditor as of the itemization date, if another.
+        #[arg(long)]
+        itemization_creditor: Option<String>,
+        /// That creditor's account number for the debt.
+        #[arg(long)]
+        creditor_account: Option<String>,
         /// When the validation notice was sent.
         #[arg(long)]
         validation_sent: Option<Date>,
@@ -453,6 +463,9 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
             clear_opt_outs,
             work,
             clear_work,
+            creditor,
+            itemization_creditor,
+            creditor_account,
             validation_sent,
             late_fees,
             bankruptcy,
@@ -478,6 +491,9 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
                         deceased_on: deceased,
                         insurance_pending,
                         work_addresses: list(work, clear_work),
+                        current_creditor: creditor,
+                        itemization_creditor,
+                        creditor_account_number: creditor_account,
                     },
                 )
                 .await?
@@ -509,6 +525,22 @@ pub async fn consumer(store: &Store, org: &Organisation, command: ConsumerComman
         "opt-outs         {}",
         if view.opt_outs.is_empty() { "-".into() } else { view.opt_outs.join("; ") }
     );
+    if !view.current_creditor.is_empty() {
+        println!(
+            "creditor         {} (as of the itemization date: {}; its account {})",
+            view.current_creditor,
+            if view.itemization_creditor.is_empty() {
+                &view.current_creditor
+            } else {
+                &view.itemization_creditor
+            },
+            if view.creditor_account_number.is_empty() {
+                &view.account_number
+            } else {
+                &view.creditor_account_number
+            }
+        );
+    }
     println!(
         "workplace        {}",
         if view.work_addresses.is_empty() {

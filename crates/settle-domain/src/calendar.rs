@@ -108,6 +108,11 @@ pub fn assumed_receipt(sent_on: Date) -> Date {
     add_business_days(sent_on, 5)
 }
 
+/// A date as Model Form B-1 and letters print it: "December 6, 2026".
+pub fn long_date(date: Date) -> String {
+    date.strftime("%B %-d, %Y").to_string()
+}
+
 /// The validation period's last day for a notice sent on `sent_on`: 30 days
 /// after the assumed receipt (12 CFR 1006.34(b)(5)).
 pub fn validation_period_end(sent_on: Date) -> Date {
@@ -118,6 +123,12 @@ pub fn validation_period_end(sent_on: Date) -> Date {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn long_dates_read_as_model_form_b1_writes_them() {
+        assert_eq!(long_date(date(2026, 12, 6)), "December 6, 2026");
+        assert_eq!(long_date(date(2027, 1, 15)), "January 15, 2027");
+    }
 
     #[test]
     fn the_2026_holidays_and_their_observed_days() {

@@ -303,27 +303,42 @@ fn format_minor(minor: i64) -> String {
 /// response form. Amounts are decimal strings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationNotice {
+    /// "December 6, 2026": dates print as the form writes them.
     pub date: String,
     pub collector: Party,
     pub collector_phone: String,
     /// Mon-Fri hours the collector answers, such as "8 a.m. to 5 p.m. Central".
     pub collector_hours: String,
+    /// The consumer's name and mailing address (the response form repeats them).
     pub consumer: Party,
     pub reference: String,
+    /// The creditor to whom the debt is owed now (1006.34(c)(2)(iii)).
     pub creditor: String,
+    /// Our account number for the debt.
     pub account_number: String,
+    /// The creditor as of the itemization date (1006.34(c)(2)(iv)).
+    #[serde(default)]
+    pub itemization_creditor: String,
+    /// That creditor's account number for the debt (1006.34(c)(2)(v)).
+    #[serde(default)]
+    pub creditor_account_number: String,
     /// The itemization date and what it is (the last payment date, the transaction date, ...).
     pub itemization_date: String,
     pub itemization_kind: String,
     pub owed_then: String,
     pub interest_since: String,
     pub fees_since: String,
+    /// Payments and credits since the itemization date: never negative.
     pub paid_since: String,
     pub owed_now: String,
     /// The validation period's last day.
     pub respond_by: String,
     /// First communication: the full debt collector disclosure.
     pub disclosure: String,
+    /// The optional Spanish-language offer (1006.34(d)(3)(vi)): printed only
+    /// where a Spanish notice can be sent on request.
+    #[serde(default)]
+    pub spanish_offer: bool,
 }
 
 fn notice_footer(n: &ValidationNotice) -> String {
@@ -338,6 +353,16 @@ pub fn validation_notice(n: &ValidationNotice) -> Vec<u8> {
 }
 
 fn draw_validation_notice(doc: &mut Document, n: &ValidationNotice) {
+    let itemization_creditor = if n.itemization_creditor.is_empty() {
+        &n.creditor
+    } else {
+        &n.itemization_creditor
+    };
+    let creditor_account = if n.creditor_account_number.is_empty() {
+        &n.account_number
+    } else {
+        &n.creditor_account_number
+    };
     address(doc, &n.collector, 10.0);
     doc.paragraph(&format!("{}  Mon-Fri {}", n.collector_phone, n.collector_hours), 9.0);
     doc.place_right(558.0, 70.0, &n.date, 10.0, false);
@@ -354,16 +379,13 @@ fn draw_validation_notice(doc: &mut Document, n: &ValidationNotice) {
     );
     doc.heading("Our information shows:", 12.0);
     doc.paragraph(
-        &format!("You had an account with {} with account number {}.", n.creditor, n.account_number),
+        &format!("You had an account with {itemization_creditor} with account number {creditor_account}."),
         10.0,
     );
     doc.table(
         &[Column::left("", 3.2), Column::right("", 1.0)],
         &[
-            vec![
-                format!("As of {} ({}), you owed:", n.itemization_date, n.itemization_kind),
-                dollars(&n.owed_then),
-            ],
+            vec![format!("As of {}, you owed:", n.itemization_date), dollars(&n.owed_then)],
             vec![format!("Between {} and today:", n.itemization_date), String::new()],
             vec![
                 "   You were charged this amount in interest:".into(),
@@ -378,6 +400,7 @@ fn draw_validation_notice(doc: &mut Document, n: &ValidationNotice) {
         ],
         10.0,
     );
+    doc.paragraph(&format!("({} is {}.)", n.itemization_date, n.itemization_kind), 8.0);
     doc.heading("How can you dispute the debt?", 12.0);
     doc.paragraph(
         &format!(
@@ -388,39 +411,52 @@ fn draw_validation_notice(doc: &mut Document, n: &ValidationNotice) {
     );
     doc.paragraph(
         &format!(
-            "If you write to us by {}, we must stop collection on any amount you dispute until we send you information that shows you owe the debt. You may use the form below or write to us without the form. You may also include supporting documents.",
-            n.respond_by
+            "If you write to us by {}, we must stop collection on any amount you dispute until we send you information that shows you owe the debt. You may use the form below or write to us without the form. You may also include supporting documents. We accept disputes by mail at {}.",
+            n.respond_by,
+            n.collector.lines.join(", ")
         ),
         10.0,
     );
     doc.heading("What else can you do?", 12.0);
     doc.paragraph(
         &format!(
-            "Write to ask for the name and address of the original creditor, if different from the current creditor. If you write by {}, we must stop collection until we send you that information.",
+            "Write to ask for the name and address of the original creditor, if different from the current creditor. If you write by {}, we must stop collection until we send you that information. You may use the form below or write to us without the form.",
             n.respond_by
         ),
         10.0,
     );
-    doc.paragraph(
-        "Go to www.cfpb.gov/debt-collection to learn more about your rights under federal law. Contact us about your payment options. Póngase en contacto con nosotros para solicitar una copia de este formulario en español.",
-        10.0,
-    );
+    let mut rights =
+        String::from("Go to www.cfpb.gov/debt-collection to learn more about your rights under federal law. Contact us about your payment options.");
+    if n.spanish_offer {
+        rights.push_str(" Póngase en contacto con nosotros para solicitar una copia de este formulario en español.");
+    }
+    doc.paragraph(&rights, 10.0);
     doc.paragraph(&n.disclosure, 10.0);
+    // The response form is one tear-off, kept whole at the foot of a page.
+    doc.keep_together(260.0);
     doc.rule();
     doc.heading("How do you want to respond?", 12.0);
     doc.paragraph(&format!("Mail this form to: {}, {}", n.collector.name, n.collector.lines.join(", ")), 9.0);
-    doc.paragraph(&format!("{}  Reference: {}", n.consumer.name, n.reference), 9.0);
+    let mut from = vec![n.consumer.name.clone()];
+    from.extend(n.consumer.lines.iter().cloned());
+    doc.paragraph(&format!("From: {}   Reference: {}", from.join(", "), n.reference), 9.0);
     doc.boxed(
         &[
+            ("Check all that apply:", true),
             ("I want to dispute the debt because I think:", true),
             ("[ ] This is not my debt.", false),
             ("[ ] The amount is wrong.", false),
             ("[ ] Other (please describe on reverse or attach additional information).", false),
-            ("I want you to send me the name and address of the original creditor.  [ ]", true),
-            ("I enclosed this amount: $ ____________  Make your check payable to the collector above.", true),
+            ("I want you to send me the name and address of the original creditor.", true),
+            ("[ ] Yes.", false),
+            ("I enclosed this amount: $ ____________", true),
+            ("Make your check payable to the collector above. Include the reference number.", false),
         ],
         9.0,
     );
+    if n.spanish_offer {
+        doc.paragraph("[ ] Quiero este formulario en español.", 9.0);
+    }
 }
 
 #[cfg(test)]

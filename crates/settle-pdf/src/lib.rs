@@ -170,6 +170,12 @@ impl Document {
         self.pages.len()
     }
 
+    /// Starts a new page unless `height` points still fit on this one: what
+    /// follows stays together (a tear-off form, a table's head and rows).
+    pub fn keep_together(&mut self, height: f32) {
+        self.room(height);
+    }
+
     fn room(&mut self, height: f32) {
         if self.y - height < BOTTOM {
             self.new_page();

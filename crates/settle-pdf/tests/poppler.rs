@@ -149,3 +149,77 @@ fn every_letter_reads_right_and_the_day_prints_as_one_file() {
     assert!(text.contains("Final notice") && text.contains("78 days past due"), "{text}");
     assert!(text.contains("Page 1 of 1"), "each letter numbers its own pages: {text}");
 }
+
+/// Model Form B-1 read back: every field the notice must carry, in the
+/// form's words, and the response form whole on one page.
+#[test]
+fn the_validation_notice_carries_every_b1_field_and_one_tear_off() {
+    use settle_pdf::letters::{validation_notice, ValidationNotice};
+    if !poppler() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let notice = ValidationNotice {
+        date: "December 7, 2026".into(),
+        collector: Party {
+            name: "Prairie Recovery".into(),
+            lines: vec!["PO Box 12".into(), "Springfield, IL 62701".into()],
+        },
+        collector_phone: "(217) 555-0100".into(),
+        collector_hours: "8 a.m. to 5 p.m. Central".into(),
+        consumer: Party {
+            name: "Dana Whitfield".into(),
+            lines: vec!["12 Lanai St".into(), "Miami, FL 33101".into()],
+        },
+        reference: "C-1".into(),
+        creditor: "Riverside Family Medicine".into(),
+        account_number: "C-1".into(),
+        itemization_creditor: "Riverside Family Medicine".into(),
+        creditor_account_number: "RFM-00417".into(),
+        itemization_date: "February 1, 2026".into(),
+        itemization_kind: "the last payment date".into(),
+        owed_then: "300.00".into(),
+        interest_since: "0.00".into(),
+        fees_since: "25.00".into(),
+        paid_since: "50.00".into(),
+        owed_now: "275.00".into(),
+        respond_by: "January 14, 2027".into(),
+        disclosure: "This communication is from a debt collector.".into(),
+        spanish_offer: false,
+    };
+    let (text, pages) = text_of(&validation_notice(&notice), dir.path(), "b1");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for field in [
+        "Prairie Recovery is a debt collector",
+        "a debt that you owe to Riverside Family Medicine",
+        "You had an account with Riverside Family Medicine with account number RFM-00417",
+        "As of February 1, 2026, you owed: $300.00",
+        "You were charged this amount in interest: + $0.00",
+        "You were charged this amount in fees: + $25.00",
+        "You paid or were credited this amount toward the debt: - $50.00",
+        "Total amount of the debt now: $275.00",
+        "Call or write to us by January 14, 2027 to dispute all or part of the debt",
+        "name and address of the original creditor",
+        "www.cfpb.gov/debt-collection",
+        "Check all that apply:",
+        "I want to dispute the debt because I think:",
+        "This is not my debt.",
+        "The amount is wrong.",
+        "Mail this form to: Prairie Recovery, PO Box 12, Springfield, IL 62701",
+        "From: Dana Whitfield, 12 Lanai St, Miami, FL 33101",
+        "I enclosed this amount:",
+        "December 7, 2026",
+        "8 a.m. to 5 p.m. Central",
+    ] {
+        assert!(flat.contains(field), "{field:?} not in the notice:\n{text}");
+    }
+    assert!(!flat.contains("español"), "no Spanish offer unless a Spanish notice can be sent");
+    // The response form, from its heading to its last line, on one page.
+    let form_pages: Vec<usize> = text
+        .split('\u{c}')
+        .enumerate()
+        .filter(|(_, page)| page.contains("How do you want to respond?") || page.contains("I enclosed this amount"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(form_pages.len(), 1, "the response form spans pages {form_pages:?} of {pages}");
+}

@@ -6,7 +6,7 @@
 //! allowed or not, and a refused contact is not logged.
 
 use jiff::civil::{Date, Time, Weekday};
-use jiff::Timestamp;
+use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use settle_domain::compliance::{self, Attempt, CallMade, Channel, Debt, InconvenientTime, OptOut, Person, Policy, Purpose, Rule, UsZone};
 use sqlx::{AnyConnection, Row};
@@ -66,6 +66,16 @@ pub struct ProfileUpdate {
     /// (the work rule applies to them unasked); replaces the list.
     #[serde(default)]
     pub work_addresses: Option<Vec<String>>,
+    /// For a collection agency: the creditor to whom the debt is owed now
+    /// (the validation notice names it); "" for the organisation itself.
+    #[serde(default)]
+    pub current_creditor: Option<String>,
+    /// The creditor as of the itemization date, if another.
+    #[serde(default)]
+    pub itemization_creditor: Option<String>,
+    /// That creditor's account number for the debt.
+    #[serde(default)]
+    pub creditor_account_number: Option<String>,
 }
 
 /// What the consumer answering for an account asked of us.
@@ -93,6 +103,15 @@ pub struct ProfileView {
     /// The phones, emails and addresses that are the person's workplace.
     #[serde(default)]
     pub work_addresses: Vec<String>,
+    /// The creditor to whom the debt is owed now ("" for the organisation itself).
+    #[serde(default)]
+    pub current_creditor: String,
+    /// The creditor as of the itemization date ("" for the current one).
+    #[serde(default)]
+    pub itemization_creditor: String,
+    /// That creditor's account number ("" for the account number).
+    #[serde(default)]
+    pub creditor_account_number: String,
 }
 
 /// A contact to ask the gate about, or to log.
@@ -708,6 +727,10 @@ impl Store {
         let late_fees = cmd.late_fees_allowed.unwrap_or(p.late_fees_allowed);
         let insurance = cmd.insurance_pending.unwrap_or(p.insurance_pending);
         let work_addresses = cmd.work_addresses.clone().unwrap_or_else(|| p.work_addresses.clone());
+        let keep = |given: &Option<String>, was: &String| given.as_deref().map(|g| g.trim().to_string()).unwrap_or_else(|| was.clone());
+        let current_creditor = keep(&cmd.current_creditor, &p.current_creditor);
+        let itemization_creditor = keep(&cmd.itemization_creditor, &p.itemization_creditor);
+        let creditor_account_number = keep(&cmd.creditor_account_number, &p.creditor_account_number);
         sqlx::query("DELETE FROM collection_profile WHERE org_id = $1 AND account_id = $2")
             .bind(org.org_id)
             .bind(before.account_id)
@@ -716,7 +739,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO collection_profile (org_id, account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, \
              inconvenient, opt_outs, validation_sent_on, updated_by, updated_at, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, \
-             work_addresses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             work_addresses, current_creditor, itemization_creditor, creditor_account_number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         )
         .bind(org.org_id)
         .bind(before.account_id)
@@ -735,6 +759,9 @@ impl Store {
         .bind(deceased)
         .bind(i64::from(insurance))
         .bind(work_addresses.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("\n"))
+        .bind(current_creditor)
+        .bind(itemization_creditor)
+        .bind(creditor_account_number)
         .execute(&mut *conn)
         .await?;
         keep_profile_version(conn, org.org_id, before.account_id).await?;
@@ -1410,18 +1437,38 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;
-        let paid: Option<String> = sqlx::query("SELECT MAX(received_on) FROM payment WHERE org_id = $1 AND account_id = $2 AND amount_minor > 0")
-            .bind(org_id)
-            .bind(account_id)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        let (date, kind) = match (charge, paid) {
+        // A payment that bounced (reversed) is not the last payment.
+        let paid: Option<String> =
+            sqlx::query("SELECT MAX(received_on) FROM payment WHERE org_id = $1 AND account_id = $2 AND amount_minor > 0 AND status = 'posted'")
+                .bind(org_id)
+                .bind(account_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+        let (mut date, mut kind) = match (charge, paid) {
             (Some(c), Some(p)) if p > c => (p, "the last payment date"),
             (Some(c), _) => (c, "the transaction date"),
             (None, Some(p)) => (p, "the last payment date"),
             (None, None) => return Err(bad("account_number", "the account has no charges: there is no debt to validate")),
         };
+        // Model Form B-1 itemizes only interest, fees and payments or
+        // credits since the date: a later debit that is none of these (a
+        // bounced payment's reversal) moves the date to its own.
+        let later_debit: Option<String> = sqlx::query(
+            "SELECT MAX(p.effective_date) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+             WHERE p.org_id = $1 AND p.account_id = $2 AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date > $3 AND o.kind <> 'fee' \
+             AND p.amount_minor > 0",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(date.clone())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        if let Some(later) = later_debit {
+            date = later;
+            kind = "the transaction date";
+        }
         let sum = |sql: &'static str| sqlx::query(sql).bind(org_id).bind(account_id).bind(date.clone());
         let then: i64 = sum(
             "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p WHERE p.org_id = $1 AND p.account_id = $2 \
@@ -1444,7 +1491,8 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
-        Ok((date, kind, then, fees, -other, then + fees + other))
+        // Debits after the date were moved before it: what is left are payments and credits.
+        Ok((date, kind, then, fees, (-other).max(0), then + fees + other))
     }
 
     /// Sends the validation notice (12 CFR 1006.34) for the account as a
@@ -1461,13 +1509,35 @@ impl Store {
                 "the notice must say where to write: set the collector's address first (settle collections contact --address ...)",
             ));
         }
+        // The notice is dated the day it is mailed: today or a mailing day
+        // within 30 days, never the past (its validation period would
+        // already be running, or gone).
+        let now_day = jiff::Zoned::now().date();
+        if today < now_day {
+            return Err(bad(
+                "as_of",
+                format!("{today} is in the past: a validation notice is dated the day it is mailed (today, {now_day}, or a later mailing day)"),
+            ));
+        }
+        if today > now_day.checked_add(30.days()).unwrap_or(now_day) {
+            return Err(bad(
+                "as_of",
+                format!("{today} is more than 30 days ahead: date the notice when it will be mailed"),
+            ));
+        }
+        // The gate is asked for the mailing day: now, or that day's start.
+        let at = if today == now_day {
+            Timestamp::now()
+        } else {
+            today.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| bad("as_of", e))?
+        };
         let request = ContactRequest {
             account_number: account_number.to_string(),
             channel: "letter".into(),
             address: None,
             at_work: false,
             purpose: None,
-            at: Some(Timestamp::now().to_string()),
+            at: Some(at.to_string()),
         };
         let (known, gated) = self.decide_contact(conn, org, &request).await?;
         let Some(cleared) = gated.cleared() else {
@@ -1484,9 +1554,18 @@ impl Store {
         let account = self.account_by_id(conn, org.org_id, known.account_id).await?;
         let (date, kind, then, fees, paid, now) = self.itemization(conn, org.org_id, known.account_id).await?;
         debug_assert_eq!(now, account.balance_minor, "the itemization adds up to the balance");
+        let item_day: Date = date.parse().map_err(|e| StoreError::Corrupt(format!("itemization date {date:?}: {e}")))?;
+        if item_day > today {
+            return Err(bad(
+                "as_of",
+                format!("{today} is before the debt's itemization date ({item_day}): the notice cannot predate the debt"),
+            ));
+        }
+        let long = settle_domain::calendar::long_date;
+        let p = &known.profile;
         let fmt = |m: i64| settle_domain::money::Money::from_minor(m, account.currency).to_decimal_string();
         let notice = settle_pdf::letters::ValidationNotice {
-            date: today.to_string(),
+            date: long(today),
             collector: settle_pdf::letters::Party {
                 name: org.name.clone(),
                 lines: mail_address.split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect(),
@@ -1498,16 +1577,23 @@ impl Store {
                 lines: known.address.iter().flat_map(|a| a.split(',').map(|l| l.trim().to_string())).collect(),
             },
             reference: known.account_number.clone(),
-            creditor: org.name.clone(),
+            creditor: if p.current_creditor.is_empty() {
+                org.name.clone()
+            } else {
+                p.current_creditor.clone()
+            },
             account_number: known.account_number.clone(),
-            itemization_date: date,
+            itemization_creditor: p.itemization_creditor.clone(),
+            creditor_account_number: p.creditor_account_number.clone(),
+            spanish_offer: false,
+            itemization_date: long(item_day),
             itemization_kind: kind.to_string(),
             owed_then: fmt(then),
             interest_since: fmt(0),
             fees_since: fmt(fees),
             paid_since: fmt(paid),
             owed_now: fmt(now),
-            respond_by: settle_domain::calendar::validation_period_end(today).to_string(),
+            respond_by: long(settle_domain::calendar::validation_period_end(today)),
             disclosure: compliance::debt_collector_disclosure(true).to_string(),
         };
         let contact = self
@@ -1665,7 +1751,8 @@ pub(crate) async fn keep_profile_version(conn: &mut AnyConnection, org_id: i64, 
 /// The `collection_profile` columns [`Known::apply_profile`] reads, account id first.
 pub(crate) const PROFILE_COLUMNS: &str =
     "account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
-     validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses";
+     validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses, current_creditor, itemization_creditor, \
+     creditor_account_number";
 
 impl Known {
     /// An account and its consumer, before contacts and profile are added.
@@ -1712,6 +1799,9 @@ impl Known {
         view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
         view.work_addresses = lines(&p.try_get::<String, _>(13)?);
         person.work_addresses = view.work_addresses.clone();
+        view.current_creditor = p.try_get(14)?;
+        view.itemization_creditor = p.try_get(15)?;
+        view.creditor_account_number = p.try_get(16)?;
         Ok(())
     }
 

@@ -270,7 +270,7 @@ async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
     .await?
     {
         let account_id: i64 = r.try_get(0)?;
-        let recorded_at: String = r.try_get(14)?;
+        let recorded_at: String = r.try_get(17)?;
         out.entry(account_id).or_default().push((recorded_at, r));
     }
     Ok(out)

@@ -192,7 +192,7 @@ fn the_validation_notice_itemizes_the_debt_and_starts_the_period() {
     let books = Books::new();
     books.ok(&["collections", "third-party"]);
     // A notice must say where to write, and where to send it.
-    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-02"]);
+    let err = books.fails(&["letter", "validation", "A-1"]);
     assert!(err.contains("mail_address"), "{err}");
     books.ok(&[
         "collections",
@@ -204,26 +204,57 @@ fn the_validation_notice_itemizes_the_debt_and_starts_the_period() {
         "--hours",
         "8 a.m. to 5 p.m. Central",
     ]);
-    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-02"]);
+    let err = books.fails(&["letter", "validation", "A-1"]);
     assert!(err.contains("postal address"), "{err}");
     books.ok(&["account", "contact", "A-1", "address", "12 Oak St, Peoria, IL 61602"]);
     // 330.00 billed on 2026-01-05 and 30.00 paid on 2026-02-01: itemized as of the later, the last payment date.
     books.ok(&["payment", "post", "A-1", "30.00", "--method", "check", "--date", "2026-02-01"]);
+    // A check of 50.00 that bounced is not the last payment, and never prints as "- -$50.00".
+    let posted = books.ok(&["payment", "post", "A-1", "50.00", "--method", "check", "--date", "2026-03-01"]);
+    let bounced = posted.split_whitespace().nth(1).unwrap().to_string();
+    books.ok(&[
+        "payment",
+        "reverse",
+        &bounced,
+        "--reason",
+        "returned: insufficient funds",
+        "--date",
+        "2026-03-05",
+    ]);
+    // The agency's client, named on the notice as the creditor.
+    books.ok(&[
+        "consumer",
+        "set",
+        "A-1",
+        "--creditor",
+        "Riverside Family Medicine",
+        "--creditor-account",
+        "RFM-00417",
+    ]);
+    // Never dated in the past, never before the debt.
+    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-02"]);
+    assert!(err.contains("as_of") && err.contains("in the past"), "{err}");
+    let today = jiff::Zoned::now().date();
+    let respond_by = settle_domain::calendar::long_date(settle_domain::calendar::validation_period_end(today));
     let pdf = books.dir.path().join("notice.pdf").display().to_string();
-    let out = books.ok(&["letter", "validation", "A-1", "--as-of", "2026-11-02", "--out", &pdf]);
+    let out = books.ok(&["letter", "validation", "A-1", "--as-of", &today.to_string(), "--out", &pdf]);
+    // The reversal is a debit after the last payment: the itemization date moves to it.
     assert!(
-        out.contains("owed 300.00 as of 2026-02-01 (the last payment date)") && out.contains("now 300.00") && out.contains("disputes by 2026-12-09"),
+        out.contains("owed 300.00 as of March 5, 2026 (the transaction date)")
+            && out.contains("paid or credited 0.00")
+            && out.contains("now 300.00")
+            && out.contains(&format!("disputes by {respond_by}")),
         "{out}"
     );
     let text = String::from_utf8_lossy(&std::fs::read(&pdf).unwrap()).to_string();
     assert!(
-        text.contains("How can you dispute the debt?") && text.contains("is a debt collector"),
+        text.contains("How can you dispute the debt?") && text.contains("is a debt collector") && text.contains("RFM-00417"),
         "the notice follows Model Form B-1"
     );
     let shown = books.ok(&["consumer", "show", "A-1"]);
-    assert!(shown.contains("sent 2026-11-02, period ends 2026-12-09"), "{shown}");
+    assert!(shown.contains(&format!("sent {today}")), "{shown}");
     assert!(books.ok(&["contact", "list", "A-1"]).contains("validation notice"));
     // Once sent, not again; and an attorney stops it at the gate.
-    let err = books.fails(&["letter", "validation", "A-1", "--as-of", "2026-11-03"]);
+    let err = books.fails(&["letter", "validation", "A-1"]);
     assert!(err.contains("already sent"), "{err}");
 }

@@ -134,6 +134,9 @@ pub async fn profile(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         deceased_on: Some(form.get("deceased_on")),
         insurance_pending: Some(form.get("insurance_pending") == "on"),
         work_addresses: list("work_addresses"),
+        current_creditor: Some(form.get("current_creditor")),
+        itemization_creditor: Some(form.get("itemization_creditor")),
+        creditor_account_number: Some(form.get("creditor_account_number")),
     };
     match state.store.update_collection_profile(&ctx.principal.org, &cmd).await {
         Ok(p) => back(&number, "msg", &format!("Saved. The gate keeps to {}.", p.zones.join(", "))),

@@ -8,6 +8,13 @@ ALTER TABLE contact_attempt ADD COLUMN violation TEXT NOT NULL DEFAULT '';
 -- gate's work rule (12 CFR 1006.6(b)(3)) applies to them without being told.
 ALTER TABLE collection_profile ADD COLUMN work_addresses TEXT NOT NULL DEFAULT '';
 
+-- Whose debt it is (12 CFR 1006.34(c)(2)(iii)-(vi)): the creditor to whom
+-- it is owed now, the creditor as of the itemization date, and that
+-- creditor's account number; blank for a creditor collecting its own.
+ALTER TABLE collection_profile ADD COLUMN current_creditor TEXT NOT NULL DEFAULT '';
+ALTER TABLE collection_profile ADD COLUMN itemization_creditor TEXT NOT NULL DEFAULT '';
+ALTER TABLE collection_profile ADD COLUMN creditor_account_number TEXT NOT NULL DEFAULT '';
+
 -- The collection profile as it stood: a version each time it changes, so
 -- `settle collections verify` asks the gate with the facts of each contact's
 -- moment, not today's.
@@ -29,13 +36,17 @@ CREATE TABLE collection_profile_version (
     deceased_on TEXT,
     insurance_pending BIGINT NOT NULL,
     work_addresses TEXT NOT NULL,
+    current_creditor TEXT NOT NULL,
+    itemization_creditor TEXT NOT NULL,
+    creditor_account_number TEXT NOT NULL,
     PRIMARY KEY (org_id, account_id, seq)
 );
 INSERT INTO collection_profile_version (org_id, account_id, seq, recorded_at, stated_zone, cease_requested_at, attorney_name,
     attorney_phone, no_contact_at_work, inconvenient, opt_outs, validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on,
-    insurance_pending, work_addresses)
+    insurance_pending, work_addresses, current_creditor, itemization_creditor, creditor_account_number)
 SELECT org_id, account_id, 1, updated_at, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work,
-    inconvenient, opt_outs, validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses
+    inconvenient, opt_outs, validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses,
+    current_creditor, itemization_creditor, creditor_account_number
 FROM collection_profile;
 
 -- Every collection email carries a link to opt out (12 CFR 1006.6(e)); the
