@@ -35,6 +35,8 @@ pub enum DunningCommand {
     SetPolicy {
         /// A level as NAME:DAYS:MIN_BALANCE:ACTION+ACTION, such as
         /// "first_notice:30:5.00:letter:first_notice+email+fee"; repeat for every level, in order.
+        /// Actions: email, letter:reminder|first_notice|final_notice, validation_notice (a debt
+        /// collector's notice, 12 CFR 1006.34), call, fee, stage:NAME, hold.
         #[arg(long = "level")]
         levels: Vec<String>,
         #[arg(long)]
@@ -180,8 +182,8 @@ pub fn print_report(r: &RunReport, verbose: bool) {
         r.held
     );
     println!(
-        "  {} letters, {} emails queued, {} late fees ({} minor units), {} refused by the contact gate, {} skipped",
-        r.letters, r.emails, r.fees, r.fees_total_minor, r.refused, r.skipped
+        "  {} letters, {} validation notices, {} emails queued, {} late fees ({} minor units), {} refused by the contact gate, {} skipped",
+        r.letters, r.validation_notices, r.emails, r.fees, r.fees_total_minor, r.refused, r.skipped
     );
     for l in r.reached.iter().filter(|l| l.accounts > 0) {
         println!("  reached {:<16} {}", l.level, l.accounts);
@@ -336,7 +338,7 @@ pub async fn queue(store: &Store, org: &Organisation, command: QueueCommand, tod
             );
             for r in rows {
                 println!(
-                    "{:>5}  {:<10} {:<24} {:>4} {:<15} {:>10} {:>5} {:>6} {:<10} {}{}{}",
+                    "{:>5}  {:<10} {:<24} {:>4} {:<15} {:>10} {:>5} {:>6} {:<10} {}{}{}{}",
                     r.rank,
                     r.account_number,
                     r.consumer,
@@ -348,7 +350,11 @@ pub async fn queue(store: &Store, org: &Organisation, command: QueueCommand, tod
                     r.last_contact_on.as_deref().unwrap_or("never"),
                     if r.collector.is_empty() { "-" } else { &r.collector },
                     if r.promise_due { "  promise due" } else { "" },
-                    if r.worked_today { "  (called today)" } else { "" }
+                    if r.worked_today { "  (called today)" } else { "" },
+                    r.validation_notice_due
+                        .as_deref()
+                        .map(|d| format!("  validation notice due {d}"))
+                        .unwrap_or_default()
                 );
             }
         }

@@ -82,10 +82,14 @@ pub enum Action {
     Stage(String),
     /// Dunning stops at this level until a person releases the account.
     Hold,
+    /// A debt collector's validation notice (12 CFR 1006.34), through the
+    /// gate, once per debt: as the first action it is the initial
+    /// communication itself.
+    ValidationNotice,
 }
 
 impl Action {
-    /// "email", "letter:first_notice", "call", "fee", "stage:placed", "hold".
+    /// "email", "letter:first_notice", "call", "fee", "stage:placed", "hold", "validation_notice".
     pub fn parse(text: &str) -> Result<Action, DunningError> {
         let t = text.trim().to_ascii_lowercase();
         let (head, arg) = match t.split_once(':') {
@@ -102,6 +106,7 @@ impl Action {
             ("fee", None) => Ok(Action::LateFee),
             ("stage", Some(stage)) if !stage.is_empty() && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Ok(Action::Stage(stage.to_string())),
             ("hold", None) => Ok(Action::Hold),
+            ("validation_notice" | "validation-notice", None) => Ok(Action::ValidationNotice),
             _ => Err(DunningError::Action(text.to_string())),
         }
     }
@@ -114,6 +119,7 @@ impl Action {
             Action::LateFee => "fee".into(),
             Action::Stage(s) => format!("stage:{s}"),
             Action::Hold => "hold".into(),
+            Action::ValidationNotice => "validation_notice".into(),
         }
     }
 }
@@ -522,6 +528,8 @@ mod tests {
         p.levels[2].days_past_due = 30;
         assert!(matches!(p.check(), Err(DunningError::Order { .. })));
         assert!(Action::parse("letter:receipt").is_err(), "dunning sends only reminder and notices");
+        assert_eq!(Action::parse("validation_notice"), Ok(Action::ValidationNotice));
+        assert_eq!(Action::ValidationNotice.to_text(), "validation_notice");
         assert!(Action::parse("fax").is_err());
     }
 

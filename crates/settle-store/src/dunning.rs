@@ -40,7 +40,7 @@ pub struct LevelView {
     pub days_past_due: i64,
     /// Decimal, in the organisation's currency.
     pub min_balance: String,
-    /// email, letter:reminder|first_notice|final_notice, call, fee, stage:NAME, hold
+    /// email, letter:reminder|first_notice|final_notice, validation_notice, call, fee, stage:NAME, hold
     pub actions: Vec<String>,
 }
 
@@ -163,6 +163,9 @@ pub struct RunReport {
     pub emails: i64,
     pub fees: i64,
     pub fees_total_minor: i64,
+    /// Validation notices sent by the levels that send them (debt collectors).
+    #[serde(default)]
+    pub validation_notices: i64,
     /// Letters and emails the contact gate refused.
     pub refused: i64,
     /// Actions that could not be done (no address, the cap reached, terms).
@@ -197,6 +200,12 @@ pub struct QueueRow {
     pub collector: String,
     /// Whether a contact was logged on it today.
     pub worked_today: bool,
+    /// A debt collector owes this account its validation notice (12 CFR
+    /// 1006.34(a)(1)): "with the first contact", or the day by which it is
+    /// due (five days after the initial communication). None when sent, or
+    /// for a creditor.
+    #[serde(default)]
+    pub validation_notice_due: Option<String>,
 }
 
 /// An assignment rule as shown and set.
@@ -760,6 +769,8 @@ impl Store {
         let most_actions = settings.policy.levels.iter().map(|l| l.actions.len() as i64).max().unwrap_or(0);
         let mut queue: Vec<(QueueFacts, i64, String, String)> = Vec::new();
         let mut reached: Vec<i64> = vec![0; settings.policy.levels.len()];
+        // Accounts whose level sends the validation notice: sent after the run.
+        let mut notices_due: Vec<String> = Vec::new();
         let mut written = 0i64;
         let logged_at = now_text();
         let today = req.as_of.to_string();
@@ -1157,6 +1168,15 @@ impl Store {
                                             held = true;
                                             ("done", 0, "held: only a person moves it on".to_string())
                                         }
+                                        Action::ValidationNotice if !gate_policy.third_party => {
+                                            ("skipped", 0, "only a debt collector sends the validation notice (12 CFR 1006.34)".to_string())
+                                        }
+                                        Action::ValidationNotice => {
+                                            // Sent after the run, each through the gate by itself,
+                                            // as `settle letter validation` sends it.
+                                            notices_due.push(a.number.clone());
+                                            ("due", 0, "sent after the run, through the contact gate".to_string())
+                                        }
                                     };
                                     act(&mut report, &mut batch, action_id, a, &level.name, &action.to_text(), outcome, amount, detail);
                                 }
@@ -1281,6 +1301,17 @@ impl Store {
             report.run_id = Some(run_id);
         }
         tx.commit().await?;
+        // Each validation notice through the one door, dated the day it is mailed.
+        let mailing_day = jiff::Zoned::now().date();
+        for number in notices_due {
+            match self.send_validation_notice(org, &number, mailing_day).await {
+                Ok(sent) if sent.notice.is_some() => report.validation_notices += 1,
+                Ok(_) => report.refused += 1,
+                // Already sent for this debt, or nothing to itemize: nothing to do.
+                Err(StoreError::Invalid { .. }) => report.skipped += 1,
+                Err(e) => return Err(e),
+            }
+        }
         Ok(report)
     }
 
@@ -1555,13 +1586,16 @@ impl Store {
         let sql = format!(
             "SELECT w.queue_rank, a.account_number, p.name, w.tier, w.level_name, w.promise_due, w.balance_minor, a.currency, w.days_past_due, w.broken_promises, \
              w.last_contact_on, w.collector, \
-             (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')) \
+             (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')), \
+             (SELECT validation_sent_on FROM collection_profile cp WHERE cp.org_id = w.org_id AND cp.account_id = w.account_id), \
+             (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') \
              FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
              WHERE w.org_id = $1 {} ORDER BY w.queue_rank LIMIT {}",
             if collector.is_some() { "AND w.collector = $3" } else { "" },
             limit.clamp(1, 10_000)
         );
+        let third_party = self.collection_policy_in(&mut conn, org.org_id).await?.third_party;
         let mut q = sqlx::query(&sql).bind(org.org_id).bind(&start);
         if let Some(c) = collector {
             q = q.bind(c.to_string());
@@ -1571,6 +1605,15 @@ impl Store {
             .iter()
             .map(|r| {
                 let currency = Currency::from_code(&r.try_get::<String, _>(7)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let sent: Option<String> = r.try_get(13)?;
+                let first: Option<String> = r.try_get(14)?;
+                let validation_notice_due = (third_party && sent.is_none()).then(|| match first.and_then(|f| f.parse::<jiff::Timestamp>().ok()) {
+                    None => "with the first contact".to_string(),
+                    Some(at) => {
+                        let day = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+                        format!("by {}", day.checked_add(jiff::ToSpan::days(5)).unwrap_or(day))
+                    }
+                });
                 Ok(QueueRow {
                     rank: r.try_get(0)?,
                     account_number: r.try_get(1)?,
@@ -1584,6 +1627,7 @@ impl Store {
                     last_contact_on: r.try_get(10)?,
                     collector: r.try_get(11)?,
                     worked_today: r.try_get::<i64, _>(12)? > 0,
+                    validation_notice_due,
                 })
             })
             .collect()

@@ -459,3 +459,95 @@ async fn only_a_promise_falling_due_jumps_the_queue() {
         assert_eq!(flagged, [("P-1", true)], "{name}: a promise due in three days waits");
     }
 }
+
+/// A debt collector's policy can make the validation notice its first
+/// action (12 CFR 1006.34(a)(1)); until it is sent the queue says it is due.
+#[tokio::test]
+async fn a_debt_collector_sends_the_validation_notice_first_and_the_queue_flags_it_until_then() {
+    use settle_store::dunning::{DunningPolicyUpdate, LevelView};
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
+        store.set_collection_policy(&org, true, &[]).await.unwrap();
+        store
+            .set_collector_contact(&org, "PO Box 12, Springfield, IL 62701", "(217) 555-0100", "8 a.m. to 5 p.m. Central")
+            .await
+            .unwrap();
+        person(store, &org, "V-1", "Vera Lind", Some("4 Elm St, Madison, WI 53703")).await;
+        invoice(store, &org, "V-1", "2026-09-01", "400.00").await;
+        let level = |name: &str, days: i64, actions: &[&str]| LevelView {
+            name: name.into(),
+            days_past_due: days,
+            min_balance: "0.00".into(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+        };
+        store
+            .set_dunning_policy(
+                &org,
+                &DunningPolicyUpdate {
+                    levels: Some(vec![
+                        level("placed", 1, &["validation_notice", "call"]),
+                        level("second", 90, &["letter:final_notice"]),
+                    ]),
+                    late_fee_fixed: None,
+                    late_fee_percent: None,
+                    late_fee_cap: None,
+                    plan_grace_days: None,
+                    plan_default_missed: None,
+                    settlement_limit_percent: None,
+                },
+            )
+            .await
+            .unwrap();
+        // Before any run: in no queue yet. A dry run sends nothing.
+        let today = jiff::Zoned::now().date();
+        let dry = store
+            .dunning_run(
+                &org,
+                &RunRequest {
+                    as_of: today,
+                    at: None,
+                    dry_run: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(dry.validation_notices, 0, "{name}");
+        let queue = store.queue(&org, None, today, 10).await.unwrap();
+        assert!(queue.is_empty(), "{name}: a dry run writes no queue");
+        let done = store.dunning_run(&org, &run(&today.to_string())).await.unwrap();
+        assert_eq!(done.validation_notices, 1, "{name}: {:?}", done.actions);
+        let letters = store.letters(&org, "V-1").await.unwrap();
+        assert_eq!(letters[0].kind, "validation_notice", "{name}");
+        let profile = store.collection_profile(&org, "V-1").await.unwrap();
+        assert_eq!(profile.validation_sent_on, Some(today.to_string()), "{name}");
+        // Sent: the queue no longer flags it. A creditor's queue never does.
+        let queue = store.queue(&org, None, today, 10).await.unwrap();
+        assert_eq!(queue.len(), 1, "{name}");
+        assert_eq!(queue[0].validation_notice_due, None, "{name}");
+        assert!(store.collections_verify(&org).await.unwrap().clean, "{name}");
+
+        // Another account with a contact but no notice: flagged with its deadline.
+        person(store, &org, "V-2", "Wes Park", None).await;
+        invoice(store, &org, "V-2", "2026-09-01", "90.00").await;
+        store
+            .update_collection_profile(
+                &org,
+                &ProfileUpdate {
+                    account_number: "V-2".into(),
+                    validation_sent_on: None,
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        store.dunning_run(&org, &run(&today.to_string())).await.unwrap();
+        let queue = store.queue(&org, None, today, 10).await.unwrap();
+        let v2 = queue.iter().find(|r| r.account_number == "V-2").unwrap();
+        assert_eq!(
+            v2.validation_notice_due.as_deref(),
+            Some("with the first contact"),
+            "{name}: no address, so no notice went"
+        );
+    }
+}
