@@ -68,7 +68,9 @@ struct Logged {
     outcome: String,
     conversation: bool,
     at: Timestamp,
-    logged_at: String,
+    /// Compared as an instant: as text, "05.12Z" sorts after "05.123Z".
+    logged_at: Timestamp,
+    logged_at_text: String,
     logged_by: String,
     violation: String,
 }
@@ -78,8 +80,8 @@ fn instant(text: &str, what: &str) -> Result<Timestamp> {
 }
 
 /// The value in force at `when` among versions sorted by their recording time.
-fn as_of<'a, T>(versions: &'a [(String, T)], when: &str) -> Option<&'a T> {
-    versions.iter().take_while(|(at, _)| at.as_str() <= when).last().map(|(_, v)| v)
+fn as_of<T>(versions: &[(Timestamp, T)], when: Timestamp) -> Option<&T> {
+    versions.iter().take_while(|(at, _)| *at <= when).last().map(|(_, v)| v)
 }
 
 impl Store {
@@ -119,18 +121,15 @@ impl Store {
             let Some(known) = base.get(&account_id) else { continue };
             let history = &by_account[&account_id];
             for c in history.iter().filter(|c| c.outbound) {
-                let mut k = known_as_of(known, profiles.get(&account_id), addresses.get(&account_id), &c.logged_at)?;
+                let mut k = known_as_of(known, profiles.get(&account_id), addresses.get(&account_id), c.logged_at)?;
                 for (recorded_at, d) in disputes.get(&account_id).into_iter().flatten() {
-                    if recorded_at.as_str() <= c.logged_at.as_str() {
+                    if *recorded_at <= c.logged_at {
                         k.debt.disputes.push(d.clone());
                     }
                 }
                 let since = c.at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(c.at);
                 for earlier in history.iter().filter(|e| {
-                    (e.logged_at.as_str(), e.contact_id) < (c.logged_at.as_str(), c.contact_id)
-                        && e.channel == "call"
-                        && e.outcome != "not_connected"
-                        && e.at >= since
+                    (e.logged_at, e.contact_id) < (c.logged_at, c.contact_id) && e.channel == "call" && e.outcome != "not_connected" && e.at >= since
                 }) {
                     if earlier.outbound {
                         k.debt.calls.push(CallMade {
@@ -148,7 +147,7 @@ impl Store {
                     purpose: crate::collections::parse_purpose(Some(&c.purpose))?,
                     at: c.at,
                 };
-                let policy = as_of(&policies, &c.logged_at).unwrap_or(&default_policy);
+                let policy = as_of(&policies, c.logged_at).unwrap_or(&default_policy);
                 let decision = compliance::may_contact(&k.person, &k.debt, &attempt, policy);
                 replay.checked += 1;
                 if decision.allowed() && c.violation.is_empty() {
@@ -163,7 +162,7 @@ impl Store {
                     at: c.at.to_string(),
                     at_local: local(&c.at.to_string(), k.person.zones()[0]),
                     logged_by: c.logged_by.clone(),
-                    logged_at: c.logged_at.clone(),
+                    logged_at: c.logged_at_text.clone(),
                     recorded_violation: split_rules(&c.violation),
                     reasons: decision
                         .failures
@@ -185,12 +184,17 @@ impl Store {
 
 /// The person as the books knew them at `when`: the profile's version then
 /// and the phones, emails and postal address in force that day.
-fn known_as_of(current: &Known, profiles: Option<&Vec<(String, sqlx::any::AnyRow)>>, addresses: Option<&Vec<Contactable>>, when: &str) -> Result<Known> {
+fn known_as_of(
+    current: &Known,
+    profiles: Option<&Vec<(Timestamp, sqlx::any::AnyRow)>>,
+    addresses: Option<&Vec<Contactable>>,
+    when: Timestamp,
+) -> Result<Known> {
     let mut k = Known::new(current.account_id, current.account_number.clone(), current.consumer.clone());
     if let Some(row) = profiles.and_then(|p| as_of(p, when)) {
         k.apply_profile(row)?;
     }
-    let day: Option<Date> = when.parse::<Timestamp>().ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let day: Option<Date> = Some(when.to_zoned(jiff::tz::TimeZone::UTC).date());
     for a in addresses.into_iter().flatten() {
         let in_force = day.is_none_or(|d| a.from <= d && a.to.is_none_or(|to| to > d));
         if !in_force {
@@ -228,19 +232,20 @@ async fn read_log(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<Logged>> 
             outcome: r.try_get(7)?,
             conversation: r.try_get::<i64, _>(8)? == 1,
             at: instant(&r.try_get::<String, _>(9)?, "contact time")?,
-            logged_at: r.try_get(10)?,
+            logged_at: instant(&r.try_get::<String, _>(10)?, "logged at")?,
+            logged_at_text: r.try_get(10)?,
             logged_by: r.try_get(11)?,
             violation: r.try_get(12)?,
         })
     })
     .collect::<Result<Vec<_>>>()
     .map(|mut log| {
-        log.sort_by(|a, b| (a.account_id, a.logged_at.as_str(), a.contact_id).cmp(&(b.account_id, b.logged_at.as_str(), b.contact_id)));
+        log.sort_by_key(|c| (c.account_id, c.logged_at, c.contact_id));
         log
     })
 }
 
-async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(String, Policy)>> {
+async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(Timestamp, Policy)>> {
     sqlx::query("SELECT recorded_at, third_party, first_party_rules, territories_when_unknown FROM collection_policy_version WHERE org_id = $1 ORDER BY seq")
         .bind(org_id)
         .fetch_all(&mut *conn)
@@ -248,7 +253,7 @@ async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(Str
         .iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
+                instant(&r.try_get::<String, _>(0)?, "policy version")?,
                 Policy {
                     third_party: r.try_get::<i64, _>(1)? == 1,
                     first_party: r.try_get::<String, _>(2)?.split(',').filter_map(Rule::parse).collect(),
@@ -260,8 +265,8 @@ async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(Str
 }
 
 /// Each account's profile versions, oldest first, as rows of [`PROFILE_COLUMNS`].
-async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(String, sqlx::any::AnyRow)>>> {
-    let mut out: HashMap<i64, Vec<(String, sqlx::any::AnyRow)>> = HashMap::new();
+async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(Timestamp, sqlx::any::AnyRow)>>> {
+    let mut out: HashMap<i64, Vec<(Timestamp, sqlx::any::AnyRow)>> = HashMap::new();
     for r in sqlx::query(&format!(
         "SELECT {PROFILE_COLUMNS}, recorded_at FROM collection_profile_version WHERE org_id = $1 ORDER BY account_id, seq"
     ))
@@ -270,14 +275,14 @@ async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
     .await?
     {
         let account_id: i64 = r.try_get(0)?;
-        let recorded_at: String = r.try_get(17)?;
+        let recorded_at = instant(&r.try_get::<String, _>(17)?, "profile version")?;
         out.entry(account_id).or_default().push((recorded_at, r));
     }
     Ok(out)
 }
 
-async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(String, Dispute)>>> {
-    let mut out: HashMap<i64, Vec<(String, Dispute)>> = HashMap::new();
+async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(Timestamp, Dispute)>>> {
+    let mut out: HashMap<i64, Vec<(Timestamp, Dispute)>> = HashMap::new();
     for r in sqlx::query("SELECT account_id, received_on, verification_sent_on, recorded_at, kind FROM dispute WHERE org_id = $1")
         .bind(org_id)
         .fetch_all(&mut *conn)
@@ -285,7 +290,7 @@ async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
     {
         let received: String = r.try_get(1)?;
         out.entry(r.try_get(0)?).or_default().push((
-            r.try_get(3)?,
+            instant(&r.try_get::<String, _>(3)?, "dispute recorded at")?,
             Dispute {
                 received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,
                 verification_sent_on: r.try_get::<Option<String>, _>(2)?.and_then(|t| t.parse().ok()),

@@ -10,6 +10,7 @@ mod concurrency;
 mod contacts;
 mod denials;
 mod dunning;
+mod gate_properties;
 mod gate_verify;
 mod limits;
 mod properties;
