@@ -487,6 +487,18 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     let audit = client.source().await.unwrap();
     assert!(audit.contains("The hash chains vouch for all"), "the audit page says the chains hold");
     shot(client, "16b-audit").await;
+    // Every contact replayed against the gate, from the supervisor's page.
+    client.goto(&format!("{base}/collections/supervisor")).await.unwrap();
+    client
+        .find(Locator::LinkText("Check every contact against the gate"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let replay = client.source().await.unwrap();
+    assert!(replay.contains("nothing went past the gate"), "the replay page says the log is clean");
+    shot(client, "16c-collections-verify").await;
 
     // A visit billed to insurance: looked up, refused by the scrubber, fixed, ready.
     client.goto(&format!("{base}/claims/new?account=P-000101")).await.unwrap();
