@@ -645,6 +645,12 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
                     f.recorded_violation.join(", ")
                 );
             }
+            for u in &r.unplaced_addresses {
+                println!(
+                    "address the gate cannot place on {}: {:?} (every zone's hours hold; correct it to street, city, ST ZIP)",
+                    u.account_number, u.address
+                );
+            }
             println!(
                 "{} outbound contacts replayed against the gate: {} refused, {} logged as violations",
                 r.checked,

@@ -41,6 +41,14 @@ pub struct GateFinding {
     pub reasons: Vec<String>,
 }
 
+/// An address on record that names no state Settle can read: the gate
+/// counts it as a location unknown (every zone), never as no address.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct UnplacedAddress {
+    pub account_number: String,
+    pub address: String,
+}
+
 /// The replay's answer.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct GateReplay {
@@ -54,6 +62,10 @@ pub struct GateReplay {
     /// Contacts logged as violations (they happened against the rules and
     /// were recorded as such).
     pub violations: Vec<GateFinding>,
+    /// Current addresses of accounts contacted that the gate cannot place
+    /// (it keeps every zone's hours for them): worth correcting.
+    #[serde(default)]
+    pub unplaced_addresses: Vec<UnplacedAddress>,
 }
 
 /// A row of the contact log, as the replay reads it.
@@ -116,6 +128,15 @@ impl Store {
         let mut by_account: HashMap<i64, Vec<&Logged>> = HashMap::new();
         for c in &log {
             by_account.entry(c.account_id).or_default().push(c);
+        }
+        for account_id in &accounts {
+            let Some(known) = base.get(account_id) else { continue };
+            if let Some(address) = known.address.as_deref().filter(|a| compliance::place_address(a).is_none()) {
+                replay.unplaced_addresses.push(UnplacedAddress {
+                    account_number: known.account_number.clone(),
+                    address: address.to_string(),
+                });
+            }
         }
         for account_id in accounts {
             let Some(known) = base.get(&account_id) else { continue };

@@ -275,6 +275,23 @@ impl Store {
         q.fetch_all(&mut *conn).await?.iter().map(from_row).collect()
     }
 
+    /// An account's emails, newest first: waiting, held (the reason in
+    /// `last_error`), sent, given up or cancelled.
+    pub async fn account_emails(&self, org: &Organisation, account_number: &str, limit: i64) -> Result<Vec<OutboxEmail>> {
+        let mut conn = self.pool().acquire().await?;
+        sqlx::query(&format!(
+            "{SELECT} WHERE e.org_id = $1 AND a.account_number = $2 ORDER BY e.email_id DESC LIMIT {}",
+            limit.clamp(1, 1_000)
+        ))
+        .bind(org.org_id)
+        .bind(account_number.trim().to_ascii_uppercase())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+
     /// The SMTP server took the email the gate cleared: it is marked sent
     /// and the contact logged, at the instant the gate cleared it.
     pub async fn email_sent(&self, ready: &ReadyEmail, at: Timestamp) -> Result<()> {

@@ -281,6 +281,8 @@ pub struct AccountPage<'a> {
     pub decisions: Vec<settle_store::collections::DecisionView>,
     pub promises: Vec<settle_store::collections::PromiseView>,
     pub letters: Vec<settle_store::collections::LetterView>,
+    /// The account's emails: waiting, held or cancelled by the gate (with why), sent.
+    pub emails: Vec<settle_store::outbox::OutboxEmail>,
     /// Dunning: where the account stands, and what was done.
     pub dunning_state: Option<String>,
     pub dunning_actions: Vec<settle_store::dunning::ActionView>,
@@ -358,6 +360,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     promises.reverse();
     promises.truncate(10);
     let letters = state.store.letters(org, &a.summary.account_number).await.map_err(fail)?;
+    let emails = state.store.account_emails(org, &a.summary.account_number, 10).await.map_err(fail)?;
     let (dunning_state, mut dunning_actions) = state.store.dunning_actions(org, &a.summary.account_number).await.map_err(fail)?;
     dunning_actions.truncate(12);
     let plans = state.store.plans(org, Some(&a.summary.account_number)).await.map_err(fail)?;
@@ -368,6 +371,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
         plans,
         settlements,
         letters,
+        emails,
         promises,
         profile,
         disputes,

@@ -327,6 +327,8 @@ proptest! {
                 let replay = store.collections_verify(&org).await.unwrap();
                 assert!(replay.clean, "{name}: contacts past the gate after {ops:?}: {:#?}", replay.refused);
                 assert_eq!(replay.violations.len(), violations, "{name}: {ops:?}");
+                // "somewhere upstate" names no state: reported once contacted, never dropped.
+                assert!(replay.unplaced_addresses.iter().all(|u| u.account_number == "G-2"), "{name}: {:?}", replay.unplaced_addresses);
             }
         });
     }
