@@ -600,6 +600,8 @@ fn parse_line(text: &str, index: usize) -> Result<NewInvoiceLine> {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // `settle ... | head` ends quietly when head stops reading, as Unix tools do.
+    sigpipe::reset();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,

@@ -659,3 +659,35 @@ fn two_first_starts_on_a_new_database_both_succeed() {
         .success();
     assert!(String::from_utf8_lossy(&verify.get_output().stdout).contains("OK"));
 }
+
+#[test]
+fn output_piped_into_a_reader_that_stops_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("settle")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["demo", "--accounts", "30", "--as-of", "2026-11-23"])
+        .assert()
+        .success();
+    // As `settle audit export | head -1`: megabytes of output, far past
+    // the pipe's buffer; the reader takes one line and goes.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("settle"))
+        .env_remove("SETTLE_DATABASE_URL")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--org", "clinic", "audit", "export"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    reader.read_line(&mut first).unwrap();
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!first.is_empty());
+    assert!(stderr.trim().is_empty(), "a closed pipe is neither a crash nor an error: {stderr}");
+}
