@@ -600,9 +600,14 @@ fn parse_line(text: &str, index: usize) -> Result<NewInvoiceLine> {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // `settle ... | head` ends quietly when head stops reading, as Unix tools do.
-    sigpipe::reset();
     let cli = Cli::parse();
+    // `settle ... | head` ends quietly when head stops reading, as Unix tools
+    // do. Not the server: a client that hangs up mid-answer (a vectored
+    // write to its socket) must cost that answer, not the process.
+    let serving = matches!(&cli.command, Command::Serve(_) | Command::Demo { serve: true, .. });
+    if !serving {
+        sigpipe::reset();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
