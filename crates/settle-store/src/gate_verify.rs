@@ -99,6 +99,8 @@ fn as_of<T>(versions: &[(Timestamp, T)], when: Timestamp) -> Option<&T> {
 impl Store {
     /// Replays every outbound contact of the organisation against the gate.
     pub async fn collections_verify(&self, org: &Organisation) -> Result<GateReplay> {
+        // It reads every contacted person's log, requests and addresses.
+        self.note_read(org.org_id, "contacts.replay", "organisation").await?;
         let mut conn = self.pool().acquire().await?;
         let conn = &mut *conn;
         let log = read_log(conn, org.org_id).await?;
