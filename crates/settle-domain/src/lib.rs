@@ -19,6 +19,7 @@ pub mod events;
 pub mod icd10;
 pub mod invoice;
 pub mod ledger;
+pub mod location;
 pub mod money;
 pub mod plans;
 pub mod promises;
