@@ -609,20 +609,13 @@ impl Store {
     /// What the debt's rules look at, read only when the gate is asked: its
     /// disputes and the calls of the last fortnight before `at`.
     pub(crate) async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
-        for d in sqlx::query("SELECT received_on, verification_sent_on, kind FROM dispute WHERE org_id = $1 AND account_id = $2")
+        for d in sqlx::query(&format!("SELECT {DISPUTE_COLUMNS} FROM dispute WHERE org_id = $1 AND account_id = $2"))
             .bind(org_id)
             .bind(known.account_id)
             .fetch_all(&mut *conn)
             .await?
         {
-            known.debt.disputes.push(compliance::Dispute {
-                received_on: d
-                    .try_get::<String, _>(0)?
-                    .parse()
-                    .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
-                verification_sent_on: d.try_get::<Option<String>, _>(1)?.and_then(|t| t.parse().ok()),
-                original_creditor: d.try_get::<String, _>(2)? == "original_creditor",
-            });
+            known.debt.disputes.push(dispute_from(&d, 0)?);
         }
         // Calls of the last fortnight are all the call rules look at.
         let since = at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(at);
@@ -1723,6 +1716,19 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         k.finish();
     }
     Ok(out)
+}
+
+/// The `dispute` columns [`dispute_from`] reads, in order.
+pub(crate) const DISPUTE_COLUMNS: &str = "received_on, verification_sent_on, kind";
+
+/// The gate's view of a dispute, from [`DISPUTE_COLUMNS`] starting at `first`.
+pub(crate) fn dispute_from(row: &sqlx::any::AnyRow, first: usize) -> Result<compliance::Dispute> {
+    let received: String = row.try_get(first)?;
+    Ok(compliance::Dispute {
+        received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,
+        verification_sent_on: row.try_get::<Option<String>, _>(first + 1)?.and_then(|t| t.parse().ok()),
+        original_creditor: row.try_get::<String, _>(first + 2)? == "original_creditor",
+    })
 }
 
 /// Keeps the account's collection profile as it now stands as a new

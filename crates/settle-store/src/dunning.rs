@@ -805,7 +805,8 @@ impl Store {
             if !need_contact.is_empty() {
                 // The gate's dispute rule reads the debt's disputes.
                 for d in sqlx::query(&format!(
-                    "SELECT account_id, received_on, verification_sent_on, kind FROM dispute WHERE org_id = $1 AND account_id IN ({})",
+                    "SELECT account_id, {} FROM dispute WHERE org_id = $1 AND account_id IN ({})",
+                    crate::collections::DISPUTE_COLUMNS,
                     in_list(&need_contact)
                 ))
                 .bind(org.org_id)
@@ -813,14 +814,7 @@ impl Store {
                 .await?
                 {
                     if let Some(k) = known.get_mut(&d.try_get::<i64, _>(0)?) {
-                        k.debt.disputes.push(settle_domain::compliance::Dispute {
-                            received_on: d
-                                .try_get::<String, _>(1)?
-                                .parse()
-                                .map_err(|e| StoreError::Corrupt(format!("dispute date: {e}")))?,
-                            verification_sent_on: d.try_get::<Option<String>, _>(2)?.and_then(|t| t.parse().ok()),
-                            original_creditor: d.try_get::<String, _>(3)? == "original_creditor",
-                        });
+                        k.debt.disputes.push(crate::collections::dispute_from(&d, 1)?);
                     }
                 }
             }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::compliance::{self, Attempt, CallMade, Channel, Dispute, Policy, Rule};
 use sqlx::{AnyConnection, Row};
 
-use crate::collections::{known_many, local, split_rules, Known, Which, PROFILE_COLUMNS};
+use crate::collections::{dispute_from, known_many, local, split_rules, Known, Which, DISPUTE_COLUMNS, PROFILE_COLUMNS};
 use crate::ops::Organisation;
 use crate::{Result, Store, StoreError};
 
@@ -306,20 +306,14 @@ async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
 
 async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<i64, Vec<(Timestamp, Dispute)>>> {
     let mut out: HashMap<i64, Vec<(Timestamp, Dispute)>> = HashMap::new();
-    for r in sqlx::query("SELECT account_id, received_on, verification_sent_on, recorded_at, kind FROM dispute WHERE org_id = $1")
+    for r in sqlx::query(&format!("SELECT account_id, recorded_at, {DISPUTE_COLUMNS} FROM dispute WHERE org_id = $1"))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
     {
-        let received: String = r.try_get(1)?;
-        out.entry(r.try_get(0)?).or_default().push((
-            instant(&r.try_get::<String, _>(3)?, "dispute recorded at")?,
-            Dispute {
-                received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,
-                verification_sent_on: r.try_get::<Option<String>, _>(2)?.and_then(|t| t.parse().ok()),
-                original_creditor: r.try_get::<String, _>(4)? == "original_creditor",
-            },
-        ));
+        out.entry(r.try_get(0)?)
+            .or_default()
+            .push((instant(&r.try_get::<String, _>(1)?, "dispute recorded at")?, dispute_from(&r, 2)?));
     }
     Ok(out)
 }

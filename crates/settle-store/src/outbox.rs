@@ -133,6 +133,37 @@ pub struct OptOutTarget {
     pub done: bool,
 }
 
+/// The email an opt-out link's token names: its organisation, and the
+/// address as the page shows it (with whether its opt-out is recorded).
+async fn opt_out_lookup(conn: &mut sqlx::AnyConnection, token: &str) -> Result<Option<(i64, OptOutTarget)>> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(r) = sqlx::query(
+        "SELECT o.name, e.to_address, e.org_id, p.opt_outs FROM email_outbox e JOIN organisation o ON o.org_id = e.org_id \
+         LEFT JOIN collection_profile p ON p.org_id = e.org_id AND p.account_id = e.account_id WHERE e.opt_out_token = $1",
+    )
+    .bind(token.to_ascii_lowercase())
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let address: String = r.try_get(1)?;
+    let line = format!("email {address}");
+    let done = r
+        .try_get::<Option<String>, _>(3)?
+        .is_some_and(|o| o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line)));
+    Ok(Some((
+        r.try_get(2)?,
+        OptOutTarget {
+            organisation: r.try_get(0)?,
+            address,
+            done,
+        },
+    )))
+}
+
 impl Store {
     /// Asks the gate again about a queued email at the instant of delivery,
     /// with the facts as they are now; the answer is kept. Cleared, the
@@ -325,33 +356,8 @@ impl Store {
 
     /// Whose email an opt-out link names, for its page; None if no email has the token.
     pub async fn opt_out_target(&self, token: &str) -> Result<Option<OptOutTarget>> {
-        if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(None);
-        }
         let mut conn = self.pool().acquire().await?;
-        let Some(r) = sqlx::query(
-            "SELECT o.name, e.to_address, e.org_id, e.account_id FROM email_outbox e JOIN organisation o ON o.org_id = e.org_id WHERE e.opt_out_token = $1",
-        )
-        .bind(token.to_ascii_lowercase())
-        .fetch_optional(&mut *conn)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let address: String = r.try_get(1)?;
-        let opt_outs: Option<String> = sqlx::query("SELECT opt_outs FROM collection_profile WHERE org_id = $1 AND account_id = $2")
-            .bind(r.try_get::<i64, _>(2)?)
-            .bind(r.try_get::<i64, _>(3)?)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|p| p.try_get(0))
-            .transpose()?;
-        let line = format!("email {address}");
-        Ok(Some(OptOutTarget {
-            organisation: r.try_get(0)?,
-            done: opt_outs.is_some_and(|o| o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line))),
-            address,
-        }))
+        Ok(opt_out_lookup(&mut conn, token).await?.map(|(_, target)| target))
     }
 
     /// The consumer opened the link in an email and confirmed: no more
@@ -359,16 +365,11 @@ impl Store {
     /// about and every other account it was queued for; every queued email
     /// to it is cancelled. Audited, as the consumer's request.
     pub async fn opt_out_by_link(&self, token: &str) -> Result<Option<OptOutTarget>> {
-        let Some(target) = self.opt_out_target(token).await? else {
-            return Ok(None);
-        };
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let org_id: i64 = sqlx::query("SELECT org_id FROM email_outbox WHERE opt_out_token = $1")
-            .bind(token.to_ascii_lowercase())
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
+        let Some((org_id, target)) = opt_out_lookup(conn, token).await? else {
+            return Ok(None);
+        };
         let accounts: Vec<i64> =
             sqlx::query("SELECT DISTINCT account_id FROM email_outbox WHERE org_id = $1 AND (opt_out_token = $2 OR (to_address = $3 AND status = 'queued'))")
                 .bind(org_id)
