@@ -338,6 +338,17 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(StoreError::Contention);
         }
+        // An email queued before this version was logged as a contact when
+        // it was queued; it is not logged twice.
+        let logged = sqlx::query("SELECT 1 FROM contact_attempt WHERE org_id = $1 AND contact_id = $2")
+            .bind(org_id)
+            .bind(ready.contact_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        if logged {
+            return tx.commit().await;
+        }
         let mut b = Batch::default();
         b.add(
             &batch::CONTACT_ATTEMPT,

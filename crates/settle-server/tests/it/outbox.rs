@@ -237,3 +237,32 @@ async fn the_opt_out_link_records_the_opt_out_and_cancels_what_waits() {
         assert!(store.email_sent(&ready, "2026-11-25T20:00:01Z".parse().unwrap()).await.is_err(), "{name}");
     }
 }
+
+/// An email queued by a version that logged the contact when it queued is
+/// sent once and logged once after the upgrade.
+#[tokio::test]
+async fn an_email_queued_before_the_upgrade_is_not_logged_twice() {
+    use settle_store::outbox::Clearing;
+    for backend in all_backends().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = queue_one_email(store, name).await;
+        // As the old queue wrote it: the contact, with the outbox's contact id.
+        sqlx::query(
+            "INSERT INTO contact_attempt (org_id, contact_id, account_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, \
+             decision_id, logged_by, logged_at, violation) SELECT org_id, contact_id, account_id, 'email', 'outbound', to_address, 0, 'collection', 'sent', 0, \
+             not_before, 'email: queued earlier', NULL, 'system:dunning', created_at, '' FROM email_outbox",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let at: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
+        let due = store.due_emails(at, 10).await.unwrap();
+        let Clearing::Send(ready) = store.clear_email(&due[0], at, None).await.unwrap() else {
+            panic!("{name}: the gate allows 14:00 Central")
+        };
+        store.email_sent(&ready, at).await.unwrap();
+        let emails = store.contacts(&org, "E-1").await.unwrap().into_iter().filter(|c| c.channel == "email").count();
+        assert_eq!(emails, 1, "{name}");
+        assert_eq!(store.outbox(&org, Some("sent"), 10).await.unwrap().len(), 1, "{name}");
+    }
+}
