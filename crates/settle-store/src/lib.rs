@@ -33,6 +33,7 @@ pub mod sight;
 pub mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod validation_notice;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
