@@ -622,28 +622,17 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
         }
         CollectionsCommand::Verify => {
             let r = store.collections_verify(org).await?;
-            for f in &r.refused {
+            let said = |f: &settle_store::gate_verify::GateFinding, what: String| {
                 println!(
-                    "REFUSED contact {} on {}: {} to {} at {} (logged by {}): {}",
-                    f.contact_id,
-                    f.account_number,
-                    f.channel,
-                    f.address,
-                    f.at_local,
-                    f.logged_by,
-                    f.reasons.join("; ")
-                );
+                    "{what}: contact {} on {}: {} to {} at {} (logged by {})",
+                    f.contact_id, f.account_number, f.channel, f.address, f.at_local, f.logged_by
+                )
+            };
+            for f in &r.refused {
+                said(f, format!("REFUSED ({})", f.reasons.join("; ")));
             }
             for f in &r.violations {
-                println!(
-                    "violation logged: contact {} on {}: {} to {} at {}: {}",
-                    f.contact_id,
-                    f.account_number,
-                    f.channel,
-                    f.address,
-                    f.at_local,
-                    f.recorded_violation.join(", ")
-                );
+                said(f, format!("violation logged ({})", f.recorded_violation.join(", ")));
             }
             for u in &r.unplaced_addresses {
                 println!(

@@ -59,6 +59,34 @@ pub async fn agency_with_dana(store: &Store) -> Organisation {
     org
 }
 
+/// Replaces the dunning policy's levels: (name, days past due, actions), no minimum balance.
+pub async fn set_levels(store: &Store, org: &Organisation, levels: &[(&str, i64, &[&str])]) {
+    let levels = levels
+        .iter()
+        .map(|(name, days, actions)| settle_store::dunning::LevelView {
+            name: name.to_string(),
+            days_past_due: *days,
+            min_balance: "0.00".into(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+        })
+        .collect();
+    store
+        .set_dunning_policy(
+            org,
+            &settle_store::dunning::DunningPolicyUpdate {
+                levels: Some(levels),
+                late_fee_fixed: None,
+                late_fee_percent: None,
+                late_fee_cap: None,
+                plan_grace_days: None,
+                plan_default_missed: None,
+                settlement_limit_percent: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 pub async fn invoice(store: &Store, org: &Organisation, number: &str, issue: &str, price: &str) -> String {
     store
         .create_invoice(

@@ -305,28 +305,7 @@ async fn promises_are_kept_or_broken_by_the_payments_that_come() {
 async fn a_collection_letter_during_a_dispute_halt_is_refused() {
     for backend in all().await {
         let (store, name) = (&backend.store, backend.name);
-        let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
-        store.set_collection_policy(&org, true, &[]).await.unwrap();
-        store
-            .add_account(
-                &org,
-                &NewAccount {
-                    account_number: "C-1".into(),
-                    party: NewParty {
-                        kind: "person".into(),
-                        name: "Dana Whitfield".into(),
-                        address: Some("12 Lanai St, Miami, FL 33101".into()),
-                        ..NewParty::default()
-                    },
-                    ar_kind: "customer".into(),
-                    currency: None,
-                    payment_terms: None,
-                    opened_on: date("2026-01-01"),
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        let org = crate::backends::agency_with_dana(store).await;
         store
             .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")
             .await

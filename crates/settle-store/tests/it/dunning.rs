@@ -464,7 +464,6 @@ async fn only_a_promise_falling_due_jumps_the_queue() {
 /// action (12 CFR 1006.34(a)(1)); until it is sent the queue says it is due.
 #[tokio::test]
 async fn a_debt_collector_sends_the_validation_notice_first_and_the_queue_flags_it_until_then() {
-    use settle_store::dunning::{DunningPolicyUpdate, LevelView};
     for backend in all().await {
         let (store, name) = (&backend.store, backend.name);
         let org = store.create_organisation("agency", "Prairie Recovery", "USD").await.unwrap();
@@ -475,30 +474,12 @@ async fn a_debt_collector_sends_the_validation_notice_first_and_the_queue_flags_
             .unwrap();
         person(store, &org, "V-1", "Vera Lind", Some("4 Elm St, Madison, WI 53703")).await;
         invoice(store, &org, "V-1", "2026-09-01", "400.00").await;
-        let level = |name: &str, days: i64, actions: &[&str]| LevelView {
-            name: name.into(),
-            days_past_due: days,
-            min_balance: "0.00".into(),
-            actions: actions.iter().map(|a| a.to_string()).collect(),
-        };
-        store
-            .set_dunning_policy(
-                &org,
-                &DunningPolicyUpdate {
-                    levels: Some(vec![
-                        level("placed", 1, &["validation_notice", "call"]),
-                        level("second", 90, &["letter:final_notice"]),
-                    ]),
-                    late_fee_fixed: None,
-                    late_fee_percent: None,
-                    late_fee_cap: None,
-                    plan_grace_days: None,
-                    plan_default_missed: None,
-                    settlement_limit_percent: None,
-                },
-            )
-            .await
-            .unwrap();
+        crate::backends::set_levels(
+            store,
+            &org,
+            &[("placed", 1, &["validation_notice", "call"]), ("second", 90, &["letter:final_notice"])],
+        )
+        .await;
         // Before any run: in no queue yet. A dry run sends nothing.
         let today = jiff::Zoned::now().date();
         let dry = store

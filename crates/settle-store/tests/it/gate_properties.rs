@@ -8,14 +8,14 @@
 
 use proptest::prelude::*;
 use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate};
-use settle_store::dunning::{DunningPolicyUpdate, LevelView, RunRequest};
+use settle_store::dunning::RunRequest;
 use settle_store::ops::{NewAccount, NewParty, Organisation};
 use settle_store::outbox::Clearing;
 use settle_store::plans::SendLetter;
 use settle_store::testing::all_backends;
 use settle_store::Store;
 
-use crate::backends::{date, invoice};
+use crate::backends::{date, invoice, set_levels};
 
 const ACCOUNTS: [&str; 3] = ["G-0", "G-1", "G-2"];
 
@@ -141,31 +141,16 @@ async fn books(store: &Store) -> Organisation {
             .unwrap();
         invoice(store, &org, number, "2026-08-01", "180.00").await;
     }
-    let level = |name: &str, days: i64, actions: &[&str]| LevelView {
-        name: name.into(),
-        days_past_due: days,
-        min_balance: "0.00".into(),
-        actions: actions.iter().map(|a| a.to_string()).collect(),
-    };
-    store
-        .set_dunning_policy(
-            &org,
-            &DunningPolicyUpdate {
-                levels: Some(vec![
-                    level("placed", 1, &["validation_notice", "email", "call"]),
-                    level("reminded", 100, &["letter:reminder", "email"]),
-                    level("final", 120, &["letter:final_notice", "email"]),
-                ]),
-                late_fee_fixed: None,
-                late_fee_percent: None,
-                late_fee_cap: None,
-                plan_grace_days: None,
-                plan_default_missed: None,
-                settlement_limit_percent: None,
-            },
-        )
-        .await
-        .unwrap();
+    set_levels(
+        store,
+        &org,
+        &[
+            ("placed", 1, &["validation_notice", "email", "call"]),
+            ("reminded", 100, &["letter:reminder", "email"]),
+            ("final", 120, &["letter:final_notice", "email"]),
+        ],
+    )
+    .await;
     org
 }
 
