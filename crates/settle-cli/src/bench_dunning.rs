@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use settle_domain::account::ContactKind;
 use settle_domain::Date;
+use settle_store::address::{AddressInput, ContactPoint};
 use settle_store::batch::{self, Batch};
 use settle_store::dunning::RunRequest;
 use settle_store::{Location, Store};
@@ -75,20 +77,12 @@ async fn seed(store: &Store, org_id: i64, accounts: i64) -> Result<()> {
                 ],
             );
             let address = format!("{} {}, {}", 1 + n % 900, streets[(n % 5) as usize], places[(n % 6) as usize]);
-            for (i, (kind, value)) in [("address", address), ("email", format!("c{n}@example.com"))].into_iter().enumerate() {
-                b.add(
-                    &batch::PARTY_CONTACT,
-                    vec![
-                        org_id.into(),
-                        (n * 2 + i as i64).into(),
-                        n.into(),
-                        kind.into(),
-                        "home".into(),
-                        value.into(),
-                        "2026-01-01".into(),
-                        None::<String>.into(),
-                    ],
-                );
+            for (i, (kind, value)) in [(ContactKind::Address, address), (ContactKind::Email, format!("c{n}@example.com"))]
+                .into_iter()
+                .enumerate()
+            {
+                let point = ContactPoint::read(kind, &AddressInput::from(value), "address")?;
+                b.add(&batch::PARTY_CONTACT, point.row(org_id, n * 2 + i as i64, n, "2026-01-01".into()));
             }
             b.add(
                 &batch::ACCOUNT,

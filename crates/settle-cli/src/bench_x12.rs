@@ -69,7 +69,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 filing_indicator: "CI".into(),
                 timely_filing_days: 365,
                 appeal_days: None,
-                address: String::new(),
+                address: Default::default(),
             },
         )
         .await?;
@@ -82,7 +82,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 filing_indicator: "MB".into(),
                 timely_filing_days: 365,
                 appeal_days: None,
-                address: String::new(),
+                address: Default::default(),
             },
         )
         .await?;
@@ -122,7 +122,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 name: format!("Pat{} Bench", n),
                 date_of_birth: Some(Date::new(1940 + (n % 70) as i16, 1 + (n % 12) as i8, 1 + (n % 28) as i8)?),
                 sex: Some(if n % 2 == 0 { "F" } else { "M" }.into()),
-                address: Some(format!("{} Oak Avenue, Springfield, IL 62701", n % 900 + 1)),
+                address: Some(format!("{} Oak Avenue, Springfield, IL 62701", n % 900 + 1).into()),
                 ..NewParty::default()
             },
             ar_kind: "patient".into(),

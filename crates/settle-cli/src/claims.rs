@@ -1,6 +1,7 @@
 //! `settle payer`, `settle provider`, `settle coverage`: the parties of
 //! medical claims.
 
+use crate::address_args::AddressArgs;
 use anyhow::Result;
 use clap::Subcommand;
 use settle_domain::Date;
@@ -25,8 +26,8 @@ pub enum PayerCommand {
         /// Days after a denial within which the payer takes an appeal (180 if absent; Medicare's is 120).
         #[arg(long)]
         appeal_days: Option<u32>,
-        #[arg(long, default_value = "")]
-        address: String,
+        #[command(flatten)]
+        address: AddressArgs,
     },
     List,
 }
@@ -46,8 +47,8 @@ pub enum ProviderCommand {
         /// EIN or SSN.
         #[arg(long, default_value = "")]
         tax_id: String,
-        #[arg(long, default_value = "")]
-        address: String,
+        #[command(flatten)]
+        address: AddressArgs,
     },
     List,
 }
@@ -109,7 +110,7 @@ pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> 
                 filing_indicator: filing,
                 timely_filing_days: timely_days,
                 appeal_days,
-                address,
+                address: address.input().unwrap_or_default(),
             };
             let payer = store.add_payer(org, &cmd).await?;
             println!(
@@ -142,7 +143,7 @@ pub async fn provider(store: &Store, org: &Organisation, command: ProviderComman
                 kind,
                 taxonomy,
                 tax_id,
-                address,
+                address: address.input().unwrap_or_default(),
             };
             let provider = store.add_provider(org, &cmd).await?;
             println!("Added provider {} {} ({})", provider.npi, provider.name, provider.kind);

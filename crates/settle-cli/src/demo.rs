@@ -253,12 +253,15 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
                 sex: (kind == "person").then(|| if rng.gen_bool(0.5) { "F" } else { "M" }.to_string()),
                 email: Some(format!("{}@example.com", name.to_ascii_lowercase().replace(' ', "."))),
                 phone: Some(format!("555-{:03}-{:04}", rng.gen_range(100..999), rng.gen_range(0..9999))),
-                address: Some(format!(
-                    "{} {}, Springfield, IL {}",
-                    rng.gen_range(1..999),
-                    STREETS[rng.gen_range(0..STREETS.len())],
-                    ["62701", "62702", "62703", "62704"][rng.gen_range(0..4)]
-                )),
+                address: Some(
+                    format!(
+                        "{} {}, Springfield, IL {}",
+                        rng.gen_range(1..999),
+                        STREETS[rng.gen_range(0..STREETS.len())],
+                        ["62701", "62702", "62703", "62704"][rng.gen_range(0..4)]
+                    )
+                    .into(),
+                ),
             },
             ar_kind: profile.ar_kind.into(),
             currency: None,

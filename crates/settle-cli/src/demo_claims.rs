@@ -294,7 +294,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                     kind: "person".into(),
                     taxonomy: taxonomy.into(),
                     tax_id: String::new(),
-                    address: String::new(),
+                    address: Default::default(),
                 },
             )
             .await?;
@@ -364,7 +364,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                         name: format!("Morgan {family}"),
                         phone: detail.contacts.iter().find(|c| c.kind == "phone").map(|c| c.value.clone()),
                         email: None,
-                        address: detail.contacts.iter().find(|c| c.kind == "address").map(|c| c.value.clone()),
+                        address: detail.contacts.iter().find(|c| c.kind == "address").map(|c| c.value.clone().into()),
                     },
                 )
                 .await?;

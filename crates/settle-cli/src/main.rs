@@ -1,5 +1,6 @@
 //! The `settle` binary: glue between the command line and the store.
 
+mod address_args;
 mod admin;
 mod bench;
 mod bench_api;
@@ -24,10 +25,12 @@ mod x12;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use address_args::{AddressArgs, AddressFieldArgs};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use settle_domain::aging::AgingBuckets;
 use settle_domain::{Date, IdempotencyKey};
+use settle_store::address::AddressInput;
 use settle_store::ops::*;
 use settle_store::reports::AccountFilter;
 use settle_store::{Location, Store};
@@ -346,8 +349,8 @@ enum AccountCommand {
         phone: Option<String>,
         #[arg(long)]
         email: Option<String>,
-        #[arg(long)]
-        address: Option<String>,
+        #[command(flatten)]
+        address: AddressArgs,
     },
     /// Open an account for a person or company.
     Add {
@@ -364,8 +367,8 @@ enum AccountCommand {
         email: Option<String>,
         #[arg(long)]
         phone: Option<String>,
-        #[arg(long)]
-        address: Option<String>,
+        #[command(flatten)]
+        address: AddressArgs,
         #[arg(long)]
         date_of_birth: Option<Date>,
         /// F, M or U (unknown), as claims report it.
@@ -405,12 +408,23 @@ enum AccountCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Addresses kept as text that could not be read into street, city, state and ZIP (written before
+    /// addresses had fields): accounts', payers' and providers', with what is missing. Correct each
+    /// with `account contact NUMBER address --street ... --city ... --state ... --zip ...`.
+    UnreadAddresses {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Change an address, phone or email, keeping the old one as history.
     Contact {
         number: String,
         /// address, phone or email.
         kind: String,
-        value: String,
+        /// The phone, the email, or the address as one line; an address may instead be given by its fields.
+        #[arg(required_unless_present_any = ["street", "city"])]
+        value: Option<String>,
+        #[command(flatten)]
+        fields: AddressFieldArgs,
         #[arg(long)]
         from: Option<Date>,
     },
@@ -804,7 +818,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             date_of_birth,
                             email,
                             phone,
-                            address,
+                            address: address.input(),
                         },
                         ar_kind,
                         currency,
@@ -828,7 +842,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         name,
                         phone,
                         email,
-                        address,
+                        address: address.input(),
                     };
                     match store.set_guarantor(&org, &cmd).await? {
                         Some(g) => println!("{} answers for account {number} ({}).", g.name, g.relationship),
@@ -863,7 +877,38 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     store.note_read(org.org_id, "account.read", &record).await?;
                     output::account_detail(&detail, format)?;
                 }
-                AccountCommand::Contact { number, kind, value, from } => {
+                AccountCommand::UnreadAddresses { format } => {
+                    let unread = store.unread_addresses(&org).await?;
+                    match format {
+                        Format::Json => println!("{}", serde_json::to_string_pretty(&unread)?),
+                        Format::Csv => {
+                            let mut w = csv::Writer::from_writer(std::io::stdout());
+                            w.write_record(["kind", "key", "current", "text", "reason"])?;
+                            for u in &unread {
+                                w.write_record([u.kind.as_str(), &u.key, if u.current { "yes" } else { "no" }, &u.text, &u.reason])?;
+                            }
+                            w.flush()?;
+                        }
+                        Format::Table => {
+                            for u in &unread {
+                                let when = if u.current { "" } else { " (replaced since)" };
+                                println!("{} {}{when}: {:?}: {}", u.kind, u.key, u.text, u.reason);
+                            }
+                            println!("{} address(es) kept as text only.", unread.len());
+                        }
+                    }
+                }
+                AccountCommand::Contact {
+                    number,
+                    kind,
+                    value,
+                    fields,
+                    from,
+                } => {
+                    let value = match value {
+                        Some(text) => AddressInput::Text(text),
+                        None => fields.input().unwrap_or_default(),
+                    };
                     store.set_contact(&org, &number, &kind, &value, from.unwrap_or_else(today)).await?;
                     println!("Updated {kind} for {}", number.to_ascii_uppercase());
                 }

@@ -10,6 +10,8 @@ use crate::ledger::GlAccount;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PartyError {
+    #[error("address {0}")]
+    Address(crate::address::AddressError),
     #[error("account number {0:?} must be 1 to 32 letters, digits or dashes")]
     AccountNumber(String),
     #[error("email {0:?} is not an address like name@example.com")]
@@ -177,21 +179,7 @@ impl ContactKind {
         match self {
             ContactKind::Email => Email::parse(value).map(|e| e.as_str().to_string()),
             ContactKind::Phone => Phone::parse(value).map(|p| p.digits().to_string()),
-            ContactKind::Address => {
-                let value = value.trim();
-                if value.is_empty() {
-                    return Err(PartyError::EmptyName);
-                }
-                let len = value.chars().count();
-                if len > 500 {
-                    return Err(PartyError::TooLong {
-                        field: "address",
-                        len,
-                        max: 500,
-                    });
-                }
-                Ok(value.to_string())
-            }
+            ContactKind::Address => crate::address::PostalAddress::parse(value).map(|a| a.one_line()).map_err(PartyError::Address),
         }
     }
 }

@@ -166,49 +166,8 @@ impl ClaimFrequency {
     }
 }
 
-/// A postal address as an 837P's N3/N4 takes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PostalAddress {
-    pub street: String,
-    pub city: String,
-    /// Two capital letters.
-    pub state: String,
-    /// Five or nine digits.
-    pub zip: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a US postal address; write it as \"street, city, ST 12345\" (or ZIP+4)")]
-pub struct AddressError(pub String);
-
-impl PostalAddress {
-    /// Reads "234 Seaway St, Miami, FL 33111-0000": the last comma part is
-    /// the state and ZIP, the one before it the city, the rest the street.
-    pub fn parse(text: &str) -> Result<PostalAddress, AddressError> {
-        let bad = || AddressError(text.to_string());
-        let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-        if parts.len() < 3 || parts.iter().any(|p| p.is_empty()) {
-            return Err(bad());
-        }
-        let (state_zip, rest) = parts.split_last().ok_or_else(bad)?;
-        let (city, street) = rest.split_last().ok_or_else(bad)?;
-        let mut words = state_zip.split_whitespace();
-        let state = words.next().ok_or_else(bad)?.to_ascii_uppercase();
-        let zip: String = words.next().ok_or_else(bad)?.chars().filter(|c| *c != '-').collect();
-        if words.next().is_some() || state.len() != 2 || !state.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(bad());
-        }
-        if !(zip.len() == 5 || zip.len() == 9) || !zip.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        Ok(PostalAddress {
-            street: street.join(", "),
-            city: city.to_string(),
-            state,
-            zip,
-        })
-    }
-}
+/// A postal address as an 837P's N3/N4 takes it: the one kind of address.
+pub use crate::address::{AddressError, PostalAddress};
 
 /// A person's name split as NM1 wants it: the last word is the last name.
 pub fn split_person_name(name: &str) -> (String, String) {
@@ -814,8 +773,8 @@ mod tests {
     fn addresses_and_names_for_the_837p() {
         let a = PostalAddress::parse("234 Seaway St, Suite 2, Miami, fl 33111-0000").unwrap();
         assert_eq!(
-            (a.street.as_str(), a.city.as_str(), a.state.as_str(), a.zip.as_str()),
-            ("234 Seaway St, Suite 2", "Miami", "FL", "331110000")
+            (a.line1(), a.line2(), a.city(), a.state(), a.postal_code()),
+            ("234 Seaway St", "Suite 2", "Miami", "FL", "331110000")
         );
         assert!(PostalAddress::parse("12 Main Street, Springfield").is_err());
         assert!(PostalAddress::parse("12 Main Street, Springfield, IL 6270").is_err());

@@ -33,6 +33,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+pub use crate::address::KeptAddress;
 use crate::calendar;
 pub use crate::location::{place_address, state_of_phone, zones_of_address, zones_of_phone, zones_of_state, UsZone};
 
@@ -113,9 +114,10 @@ pub struct OptOut {
 pub struct Person {
     /// The zone the person told us they are in; it decides alone.
     pub stated_zone: Option<UsZone>,
-    /// Their postal address as kept; read by [`zones_of_address`]. One that
-    /// cannot be placed counts as a location unknown, never as none.
-    pub address: Option<String>,
+    /// Their postal address as kept. One that cannot be placed (outside
+    /// the US, or old text naming no state) counts as a location unknown,
+    /// never as none.
+    pub address: Option<KeptAddress>,
     /// Every phone number on record.
     pub phones: Vec<String>,
     /// When a written request to cease communication arrived.
@@ -147,8 +149,8 @@ impl Person {
         if let Some(z) = self.stated_zone {
             return vec![z];
         }
-        let mut zones: Vec<UsZone> = match self.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            Some(a) => zones_of_address(a).unwrap_or_else(|| unknown.to_vec()),
+        let mut zones: Vec<UsZone> = match &self.address {
+            Some(a) => a.zones().unwrap_or_else(|| unknown.to_vec()),
             None => Vec::new(),
         };
         zones.extend(

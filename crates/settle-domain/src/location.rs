@@ -273,19 +273,37 @@ pub fn place_address(text: &str) -> Option<(&'static str, Option<String>)> {
 }
 
 /// The zones a postal address lies in, or None when it cannot be placed.
+pub fn zones_of_address(text: &str) -> Option<Vec<UsZone>> {
+    let (state, zip) = place_address(text)?;
+    zones_of_place(state, zip.as_deref())
+}
+
+/// The zones of a state (two-letter code) and ZIP, or None when the code is
+/// no state or territory with a zone (the military's AA, AE and AP).
 /// Arizona keeps standard time, but the Navajo Nation, in the north-east,
 /// keeps daylight saving: an Arizona ZIP of 860xx or 865xx (the north and
 /// north-east, the Navajo and Hopi lands) or no ZIP keeps to both; any
 /// other Arizona ZIP keeps Arizona time alone.
-pub fn zones_of_address(text: &str) -> Option<Vec<UsZone>> {
-    let (state, zip) = place_address(text)?;
+pub fn zones_of_place(state: &str, zip: Option<&str>) -> Option<Vec<UsZone>> {
     if state == "AZ" {
-        if let Some(zip) = zip.filter(|z| !z.starts_with("860") && !z.starts_with("865")) {
-            debug_assert_eq!(zip.len(), 5);
+        if let Some(zip) = zip.filter(|z| z.len() >= 5 && !z.starts_with("860") && !z.starts_with("865")) {
+            debug_assert!(zip.bytes().all(|b| b.is_ascii_digit()));
             return Some(vec![UsZone::Arizona]);
         }
     }
-    Some(zones_of_state(state).to_vec())
+    Some(zones_of_state(state).to_vec()).filter(|z| !z.is_empty())
+}
+
+/// The two-letter code of a state or territory however it is written
+/// ("CA", "Ca.", "Calif", "California"), or of the military's mail
+/// "states" (AA, AE, AP); None for anything else.
+pub fn state_code(written: &str) -> Option<&'static str> {
+    let upper: String = written.trim().to_ascii_uppercase().chars().filter(|c| *c != '.').collect();
+    let upper = upper.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(code) = ["AA", "AE", "AP"].into_iter().find(|c| *c == upper) {
+        return Some(code);
+    }
+    STATE_NAMES.iter().find(|(name, code)| *code == upper || *name == upper).map(|(_, code)| *code)
 }
 
 /// Geographic area codes by state (NANPA assignments; an overlay shares its

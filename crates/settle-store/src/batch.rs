@@ -73,7 +73,7 @@ macro_rules! tables {
 
 tables! {
     PARTY = "party" ["org_id", "party_id", "kind", "name", "date_of_birth", "created_at", "sex"];
-    PARTY_CONTACT = "party_contact" ["org_id", "contact_id", "party_id", "kind", "label", "value", "valid_from", "valid_to"];
+    PARTY_CONTACT = "party_contact" ["org_id", "contact_id", "party_id", "kind", "label", "value", "valid_from", "valid_to", "line1", "line2", "city", "state", "postal_code", "country"];
     ACCOUNT = "account" ["org_id", "account_id", "account_number", "party_id", "ar_kind", "currency", "status", "payment_terms", "opened_on", "balance_minor", "credit_minor", "created_at"];
     JOURNAL_ENTRY = "journal_entry" ["org_id", "entry_id", "kind", "effective_date", "currency", "account_id", "memo", "created_at"];
     INVOICE = "invoice" ["org_id", "invoice_id", "invoice_number", "account_id", "status", "issue_date", "due_date", "terms", "currency", "subtotal_minor", "tax_minor", "total_minor", "memo", "item_id", "entry_id", "void_entry_id", "created_at"];

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use settle_domain::account::PartyKind;
+use settle_domain::address::KeptAddress;
 use settle_domain::claims::{
     scrub_with, split_person_name, BilledLine, ClaimFilingIndicator, ClaimFrequency, ClaimStatus, Finding, FindingLevel, PostalAddress, ProfessionalClaim,
     ServiceLine, Sex,
@@ -402,7 +403,7 @@ struct ProviderRow {
     kind: String,
     taxonomy: String,
     tax_id: String,
-    address: String,
+    address: Option<KeptAddress>,
 }
 
 #[derive(Clone, Debug)]
@@ -410,8 +411,11 @@ struct Patient {
     name: String,
     date_of_birth: Option<Date>,
     sex: Sex,
-    address: Option<String>,
+    address: Option<KeptAddress>,
 }
+
+use crate::address::{CURRENT_COLUMNS as CURRENT_ADDRESS_COLUMNS, CURRENT_JOIN as CURRENT_ADDRESS_JOIN};
+const PROVIDER_COLUMNS: &str = "provider_key, npi, name, kind, taxonomy, tax_id, address, line1, line2, city, state, postal_code, country";
 
 /// Everything a claim is built from, resolved and checked.
 struct Prepared {
@@ -513,7 +517,7 @@ async fn coverages_in(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Re
 }
 
 async fn provider_by_key(conn: &mut AnyConnection, org_id: i64, key: i64) -> Result<ProviderRow> {
-    let row = sqlx::query("SELECT provider_key, npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1 AND provider_key = $2")
+    let row = sqlx::query(&format!("SELECT {PROVIDER_COLUMNS} FROM provider WHERE org_id = $1 AND provider_key = $2"))
         .bind(org_id)
         .bind(key)
         .fetch_one(&mut *conn)
@@ -529,17 +533,16 @@ fn provider_from_row(row: &AnyRow) -> Result<ProviderRow> {
         kind: row.try_get(3)?,
         taxonomy: row.try_get(4)?,
         tax_id: row.try_get(5)?,
-        address: row.try_get(6)?,
+        address: crate::address::kept_from(row, 6, 7)?,
     })
 }
 
 async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Patient> {
-    let row = sqlx::query(
-        "SELECT p.name, p.date_of_birth, p.sex, \
-         (SELECT c.value FROM party_contact c WHERE c.org_id = p.org_id AND c.party_id = p.party_id AND c.kind = 'address' AND c.valid_to IS NULL \
-          ORDER BY c.contact_id DESC LIMIT 1) \
-         FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.account_id = $2",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT p.name, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
+             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {CURRENT_ADDRESS_JOIN} \
+             WHERE a.org_id = $1 AND a.account_id = $2"
+    ))
     .bind(org_id)
     .bind(account_id)
     .fetch_one(&mut *conn)
@@ -548,7 +551,7 @@ async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> R
         name: row.try_get(0)?,
         date_of_birth: row.try_get::<Option<String>, _>(1)?.map(|d| parse_date(&d)).transpose()?,
         sex: Sex::parse(&row.try_get::<String, _>(2)?).unwrap_or(Sex::Unknown),
-        address: row.try_get(3)?,
+        address: crate::address::kept_from(&row, 3, 4)?,
     })
 }
 
@@ -621,24 +624,35 @@ fn split_list(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()
 }
 
-fn address_finding(rule: &str, field: &str, x12: &str, who: &str, address: Option<&str>, zip9: bool) -> Option<Finding> {
-    let Some(text) = address.filter(|a| !a.trim().is_empty()) else {
+fn address_finding(rule: &str, field: &str, x12: &str, who: &str, address: Option<&KeptAddress>, zip9: bool) -> Option<Finding> {
+    let Some(address) = address else {
         return Some(Finding::error(
             rule,
             field,
             x12,
-            format!("{who} has no address; add one as \"street, city, ST 12345\""),
+            format!("{who} has no address; add one (street, city, state, ZIP)"),
         ));
     };
-    match PostalAddress::parse(text) {
-        Err(e) => Some(Finding::error(rule, field, x12, format!("{who}'s address: {e}"))),
-        Ok(a) if zip9 && a.zip.len() != 9 => Some(Finding::error(
+    match address {
+        KeptAddress::Text(text) => Some(Finding::error(
+            rule,
+            field,
+            x12,
+            format!("{who}'s address {text:?} is kept as text that could not be read into street, city, state and ZIP; enter it again by its fields"),
+        )),
+        KeptAddress::Postal(a) if !a.is_us() => Some(Finding::error(
+            rule,
+            field,
+            x12,
+            format!("{who}'s address is outside the US ({}); the 837P needs a US address here", a.country()),
+        )),
+        KeptAddress::Postal(a) if zip9 && a.postal_code().len() != 9 => Some(Finding::error(
             rule,
             field,
             x12,
             format!("{who}'s address needs a nine-digit ZIP+4 (the 837P requires it for the billing provider)"),
         )),
-        Ok(_) => None,
+        KeptAddress::Postal(_) => None,
     }
 }
 
@@ -661,7 +675,7 @@ struct Books {
 
 impl Books {
     async fn load_parties(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
-        let rows = sqlx::query("SELECT provider_key, npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1")
+        let rows = sqlx::query(&format!("SELECT {PROVIDER_COLUMNS} FROM provider WHERE org_id = $1"))
             .bind(org_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -839,7 +853,7 @@ impl Books {
             "billing_npi",
             "N3/N4 (2010AA)",
             &format!("the billing provider {}", billing.name),
-            Some(&billing.address),
+            billing.address.as_ref(),
             true,
         ));
         findings.extend(address_finding(
@@ -851,7 +865,7 @@ impl Books {
                 "N3/N4 (2010CA)"
             },
             &format!("the patient {}", patient.name),
-            patient.address.as_deref(),
+            patient.address.as_ref(),
             false,
         ));
         if billing.kind != "organisation" && billing.tax_id.is_empty() {
@@ -1929,7 +1943,12 @@ impl Store {
         let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
         let mut providers = Vec::new();
         for (provider, claims) in by_provider.into_values() {
-            let address = PostalAddress::parse(&provider.address).map_err(|e| bad("billing_npi", e))?;
+            let address = provider
+                .address
+                .as_ref()
+                .and_then(KeptAddress::postal)
+                .cloned()
+                .ok_or_else(|| bad("billing_npi", format!("the billing provider {} has no address read into fields", provider.name)))?;
             providers.push(p837::ProviderClaims {
                 billing: p837::BillingProvider {
                     name: provider.name.clone(),
@@ -2067,10 +2086,8 @@ impl Store {
         books.load_parties(conn, org.org_id).await?;
         let accounts = sqlx::query(&format!(
             "SELECT a.account_id, a.account_number, a.ar_kind, a.currency, a.status, a.payment_terms, a.balance_minor, a.credit_minor, \
-             p.name, p.date_of_birth, p.sex, \
-             (SELECT x.value FROM party_contact x WHERE x.org_id = p.org_id AND x.party_id = p.party_id AND x.kind = 'address' AND x.valid_to IS NULL \
-              ORDER BY x.contact_id DESC LIMIT 1) \
-             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND {}",
+             p.name, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
+             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {CURRENT_ADDRESS_JOIN} WHERE a.org_id = $1 AND {}",
             scope.on("a.account_id")
         ))
         .bind(org.org_id)
@@ -2083,7 +2100,7 @@ impl Store {
                 name: r.try_get(8)?,
                 date_of_birth: r.try_get::<Option<String>, _>(9)?.map(|d| parse_date(&d)).transpose()?,
                 sex: Sex::parse(&r.try_get::<String, _>(10)?).unwrap_or(Sex::Unknown),
-                address: r.try_get(11)?,
+                address: crate::address::kept_from(r, 11, 12)?,
             };
             books.accounts.insert(account.account_number.clone(), (account, patient));
         }
@@ -2591,20 +2608,20 @@ pub(crate) async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i
     add_event(conn, org_id, claim_id, status, note).await
 }
 
-fn person(name: &str, date_of_birth: Option<Date>, sex: Sex, address: Option<&str>) -> p837::PersonOut {
+fn person(name: &str, date_of_birth: Option<Date>, sex: Sex, address: Option<&KeptAddress>) -> p837::PersonOut {
     let (last, first) = split_person_name(name);
     p837::PersonOut {
         last: last.to_ascii_uppercase(),
         first: first.to_ascii_uppercase(),
         date_of_birth,
         sex,
-        address: address.and_then(|a| PostalAddress::parse(a).ok()),
+        address: address.and_then(KeptAddress::postal).cloned(),
     }
 }
 
 fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::ClaimOut> {
     let c = &p.coverage;
-    let patient = person(&p.patient.name, p.patient.date_of_birth, p.patient.sex, p.patient.address.as_deref());
+    let patient = person(&p.patient.name, p.patient.date_of_birth, p.patient.sex, p.patient.address.as_ref());
     let (subscriber, dependent) = if c.relationship == "self" {
         (patient, None)
     } else {
@@ -2721,10 +2738,16 @@ fn title(text: &str) -> String {
         .join(" ")
 }
 
-/// "234 Seaway St, Miami, FL 33111": street and city in title case.
-fn titled_address(p: &settle_x12::p837::PersonIn) -> Option<String> {
-    p.address()
-        .map(|_| format!("{}, {}, {} {}", title(&p.street), title(&p.city), p.state.to_ascii_uppercase(), p.zip))
+/// The address of N3/N4, street and city in title case, checked as any
+/// address is; `who` names the loop in a refusal.
+fn incoming_address(p: &settle_x12::p837::PersonIn, who: &str) -> Result<Option<PostalAddress>> {
+    if !p.has_address() {
+        return Ok(None);
+    }
+    let region = if p.country.is_empty() { &p.state } else { &p.region };
+    PostalAddress::new(&title(&p.street), &title(&p.street2), &title(&p.city), region, &p.zip, &p.country)
+        .map(Some)
+        .map_err(|e| bad("file", format!("{who}'s address (N3/N4): {e}")))
 }
 
 /// A claim read from the file, checked, with what it needs from the books.
@@ -2852,7 +2875,7 @@ impl Store {
             if !exists {
                 let key = next_ids(conn, org.org_id, "payer", 1).await?;
                 sqlx::query(
-                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) VALUES ($1, $2, $3, $4, $5, 365, '', $6)",
+                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, unread) VALUES ($1, $2, $3, $4, $5, 365, '', $6, 'no address')",
                 )
                 .bind(org.org_id)
                 .bind(key)
@@ -2877,20 +2900,28 @@ impl Store {
                     continue;
                 }
                 let key = next_ids(conn, org.org_id, "provider", 1).await?;
-                sqlx::query(
-                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(org.org_id)
-                .bind(key)
-                .bind(npi.as_str())
-                .bind(title(&p.name))
-                .bind(if p.entity == "2" { "organisation" } else { "person" })
-                .bind(p.taxonomy.to_ascii_uppercase())
-                .bind(if billing { p.tax_id.clone() } else { String::new() })
-                .bind(if billing { titled_address(&p.person).unwrap_or_default() } else { String::new() })
-                .bind(now_text())
-                .execute(&mut *conn)
-                .await?;
+                let address = if billing {
+                    incoming_address(&p.person, &format!("the billing provider {}", p.npi))?
+                } else {
+                    None
+                };
+                let sql = format!(
+                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, unread, {}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    crate::address::COLUMNS
+                );
+                let query = sqlx::query(&sql)
+                    .bind(org.org_id)
+                    .bind(key)
+                    .bind(npi.as_str())
+                    .bind(title(&p.name))
+                    .bind(if p.entity == "2" { "organisation" } else { "person" })
+                    .bind(p.taxonomy.to_ascii_uppercase())
+                    .bind(if billing { p.tax_id.clone() } else { String::new() })
+                    .bind(address.as_ref().map(PostalAddress::one_line).unwrap_or_default())
+                    .bind(now_text())
+                    .bind(address.is_none().then_some("no address"));
+                crate::address::bind_fields(query, address.as_ref()).execute(&mut *conn).await?;
                 outcome.providers_added.push(npi.as_str().to_string());
             }
             let account = self.account_by_number(conn, org.org_id, &account_number).await?;
@@ -3023,7 +3054,8 @@ impl Store {
             .await?
             .try_get(0)?;
         let number = format!("IMP-{:06}", taken + 1);
-        let address = titled_address(&inc.patient);
+        let address = incoming_address(&inc.patient, &format!("the patient of claim {}", inc.claim.claim_number))?
+            .map(|a| crate::address::AddressFields::from(&a).into());
         let mut batch = Batch::default();
         self.stage_account(
             conn,

@@ -10,9 +10,12 @@ use settle_domain::codes::Npi;
 use settle_domain::Date;
 use sqlx::Row;
 
+use crate::address::{self, AddressInput, ContactPoint, PostalView};
 use crate::audit;
+use crate::batch::{self, Batch};
 use crate::ops::{next_ids, Organisation};
 use crate::{now_text, Result, Store, StoreError};
+use settle_domain::address::PostalAddress;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,8 +31,9 @@ pub struct NewPayer {
     /// (Medicare's redetermination window is 120).
     #[serde(default)]
     pub appeal_days: Option<u32>,
+    /// The payer's claims address: fields, or one line of text; none if absent.
     #[serde(default)]
-    pub address: String,
+    pub address: AddressInput,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -39,7 +43,11 @@ pub struct PayerView {
     pub filing_indicator: String,
     pub timely_filing_days: i64,
     pub appeal_days: i64,
+    /// As one line ("" for none).
     pub address: String,
+    /// By its fields; none when there is no address or its old text could
+    /// not be read (`settle account unread-addresses` lists those).
+    pub postal: Option<PostalView>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -56,8 +64,10 @@ pub struct NewProvider {
     /// EIN or SSN, 9 digits (billing providers).
     #[serde(default)]
     pub tax_id: String,
+    /// The provider's address (a billing provider's 837P needs one with a
+    /// ZIP+4): fields, or one line of text; none if absent.
     #[serde(default)]
-    pub address: String,
+    pub address: AddressInput,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -67,7 +77,11 @@ pub struct ProviderView {
     pub kind: String,
     pub taxonomy: String,
     pub tax_id: String,
+    /// As one line ("" for none).
     pub address: String,
+    /// By its fields; none when there is no address or its old text could
+    /// not be read.
+    pub postal: Option<PostalView>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -140,29 +154,35 @@ impl Store {
         if !(1..=3650).contains(&appeal_days) {
             return Err(StoreError::invalid("appeal_days", "must be 1 to 3650 days"));
         }
-        let address = text("address", &cmd.address, 200, false)?;
+        let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
+        let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let key = next_ids(conn, org.org_id, "payer", 1).await?;
-        sqlx::query(
-            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(org.org_id)
-        .bind(key)
-        .bind(&code)
-        .bind(&name)
-        .bind(filing.code())
-        .bind(i64::from(cmd.timely_filing_days))
-        .bind(&address)
-        .bind(now_text())
-        .bind(i64::from(appeal_days))
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict { .. } => StoreError::invalid("payer_code", format!("a payer {code} already exists")),
-            other => other,
-        })?;
+        let sql = format!(
+            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, unread, {}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            address::COLUMNS
+        );
+        let query = sqlx::query(&sql);
+        let query = query
+            .bind(org.org_id)
+            .bind(key)
+            .bind(&code)
+            .bind(&name)
+            .bind(filing.code())
+            .bind(i64::from(cmd.timely_filing_days))
+            .bind(&address)
+            .bind(now_text())
+            .bind(i64::from(appeal_days))
+            .bind(postal.is_none().then_some("no address"));
+        address::bind_fields(query, postal.as_ref())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict { .. } => StoreError::invalid("payer_code", format!("a payer {code} already exists")),
+                other => other,
+            })?;
         let view = PayerView {
             payer_code: code,
             name,
@@ -170,6 +190,7 @@ impl Store {
             timely_filing_days: i64::from(cmd.timely_filing_days),
             appeal_days: i64::from(appeal_days),
             address,
+            postal: postal.as_ref().map(PostalView::from),
         };
         let after = serde_json::to_value(&view)?;
         audit::append(
@@ -187,11 +208,13 @@ impl Store {
     }
 
     pub async fn payers(&self, org: &Organisation) -> Result<Vec<PayerView>> {
-        let rows =
-            sqlx::query("SELECT payer_code, name, filing_indicator, timely_filing_days, address, appeal_days FROM payer WHERE org_id = $1 ORDER BY payer_code")
-                .bind(org.org_id)
-                .fetch_all(self.pool())
-                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT payer_code, name, filing_indicator, timely_filing_days, address, appeal_days, {} FROM payer WHERE org_id = $1 ORDER BY payer_code",
+            address::COLUMNS
+        ))
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(PayerView {
@@ -201,6 +224,7 @@ impl Store {
                     timely_filing_days: r.try_get(3)?,
                     appeal_days: r.try_get(5)?,
                     address: r.try_get(4)?,
+                    postal: address::postal_from(r, 6)?.as_ref().map(PostalView::from),
                 })
             })
             .collect()
@@ -221,29 +245,35 @@ impl Store {
         if !tax_id.is_empty() && (tax_id.len() != 9 || !tax_id.bytes().all(|b| b.is_ascii_digit())) {
             return Err(StoreError::invalid("tax_id", "an EIN or SSN is 9 digits"));
         }
-        let address = text("address", &cmd.address, 200, false)?;
+        let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
+        let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let key = next_ids(conn, org.org_id, "provider", 1).await?;
-        sqlx::query(
-            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(org.org_id)
-        .bind(key)
-        .bind(npi.as_str())
-        .bind(&name)
-        .bind(&kind)
-        .bind(&taxonomy)
-        .bind(&tax_id)
-        .bind(&address)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict { .. } => StoreError::invalid("npi", format!("a provider with NPI {} already exists", npi.as_str())),
-            other => other,
-        })?;
+        let sql = format!(
+            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, unread, {}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            address::COLUMNS
+        );
+        let query = sqlx::query(&sql);
+        let query = query
+            .bind(org.org_id)
+            .bind(key)
+            .bind(npi.as_str())
+            .bind(&name)
+            .bind(&kind)
+            .bind(&taxonomy)
+            .bind(&tax_id)
+            .bind(&address)
+            .bind(now_text())
+            .bind(postal.is_none().then_some("no address"));
+        address::bind_fields(query, postal.as_ref())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict { .. } => StoreError::invalid("npi", format!("a provider with NPI {} already exists", npi.as_str())),
+                other => other,
+            })?;
         let view = ProviderView {
             npi: npi.as_str().to_string(),
             name,
@@ -251,6 +281,7 @@ impl Store {
             taxonomy,
             tax_id,
             address,
+            postal: postal.as_ref().map(PostalView::from),
         };
         let after = serde_json::to_value(&view)?;
         audit::append(
@@ -268,10 +299,13 @@ impl Store {
     }
 
     pub async fn providers(&self, org: &Organisation) -> Result<Vec<ProviderView>> {
-        let rows = sqlx::query("SELECT npi, name, kind, taxonomy, tax_id, address FROM provider WHERE org_id = $1 ORDER BY name, npi")
-            .bind(org.org_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT npi, name, kind, taxonomy, tax_id, address, {} FROM provider WHERE org_id = $1 ORDER BY name, npi",
+            address::COLUMNS
+        ))
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(ProviderView {
@@ -281,6 +315,7 @@ impl Store {
                     taxonomy: r.try_get(3)?,
                     tax_id: r.try_get(4)?,
                     address: r.try_get(5)?,
+                    postal: address::postal_from(r, 6)?.as_ref().map(PostalView::from),
                 })
             })
             .collect()
@@ -559,7 +594,7 @@ pub struct SetGuarantor {
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
-    pub address: Option<String>,
+    pub address: Option<AddressInput>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -568,7 +603,10 @@ pub struct GuarantorView {
     pub relationship: String,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// As one line.
     pub address: Option<String>,
+    /// By its fields; none when its old text could not be read.
+    pub postal: Option<PostalView>,
 }
 
 impl Store {
@@ -591,12 +629,12 @@ impl Store {
             let name = check_name(&cmd.name).map_err(|e| StoreError::invalid("name", e))?;
             let mut contacts = Vec::new();
             for (kind, value, field) in [
-                (ContactKind::Phone, &cmd.phone, "phone"),
-                (ContactKind::Email, &cmd.email, "email"),
-                (ContactKind::Address, &cmd.address, "address"),
+                (ContactKind::Phone, cmd.phone.clone().map(AddressInput::from), "phone"),
+                (ContactKind::Email, cmd.email.clone().map(AddressInput::from), "email"),
+                (ContactKind::Address, cmd.address.clone(), "address"),
             ] {
-                if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                    contacts.push((kind, kind.normalise(value).map_err(|e| StoreError::invalid(field, e))?));
+                if let Some(value) = value.filter(|v| !v.is_blank()) {
+                    contacts.push(ContactPoint::read(kind, &value, field)?);
                 }
             }
             let party_id = next_ids(conn, org.org_id, "party", 1).await?;
@@ -608,20 +646,12 @@ impl Store {
                 .bind(&now)
                 .execute(&mut *conn)
                 .await?;
-            for (kind, value) in &contacts {
+            let mut batch = Batch::default();
+            for point in &contacts {
                 let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
-                sqlx::query(
-                    "INSERT INTO party_contact (org_id, contact_id, party_id, kind, label, value, valid_from, valid_to) VALUES ($1, $2, $3, $4, 'primary', $5, $6, NULL)",
-                )
-                .bind(org.org_id)
-                .bind(contact_id)
-                .bind(party_id)
-                .bind(kind.as_str())
-                .bind(value)
-                .bind(&now[..10])
-                .execute(&mut *conn)
-                .await?;
+                batch.add(&batch::PARTY_CONTACT, point.row(org.org_id, contact_id, party_id, now[..10].into()));
             }
+            batch.flush(conn, org.org_id).await?;
             sqlx::query("UPDATE account SET guarantor_party_id = $3, guarantor_relationship = $4 WHERE org_id = $1 AND account_id = $2")
                 .bind(org.org_id)
                 .bind(account.account_id)
@@ -670,11 +700,14 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let party_id: i64 = row.try_get(2)?;
-        let contacts = sqlx::query("SELECT kind, value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id")
-            .bind(org_id)
-            .bind(party_id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let contacts = sqlx::query(&format!(
+            "SELECT kind, value, {} FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id",
+            address::COLUMNS
+        ))
+        .bind(org_id)
+        .bind(party_id)
+        .fetch_all(&mut *conn)
+        .await?;
         let find = |kind: &str| -> Option<String> {
             contacts
                 .iter()
@@ -688,6 +721,14 @@ impl Store {
             phone: find("phone"),
             email: find("email"),
             address: find("address"),
+            postal: contacts
+                .iter()
+                .rfind(|c| c.try_get::<String, _>(0).is_ok_and(|k| k == "address"))
+                .map(|c| address::postal_from(c, 2))
+                .transpose()?
+                .flatten()
+                .as_ref()
+                .map(PostalView::from),
         }))
     }
 }

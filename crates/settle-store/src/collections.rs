@@ -8,6 +8,7 @@
 use jiff::civil::{Date, Time, Weekday};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{self, Attempt, CallMade, Channel, Debt, InconvenientTime, OptOut, Person, Policy, Purpose, Rule, UsZone};
 use sqlx::{AnyConnection, Row};
 
@@ -449,7 +450,7 @@ pub(crate) struct Known {
     pub(crate) profile: ProfileView,
     pub(crate) phones: Vec<String>,
     pub(crate) emails: Vec<String>,
-    pub(crate) address: Option<String>,
+    pub(crate) address: Option<KeptAddress>,
 }
 
 impl Store {
@@ -789,7 +790,7 @@ impl Store {
             None => match channel {
                 Channel::Call | Channel::Text => known.phones.first().cloned(),
                 Channel::Email => known.emails.first().cloned(),
-                Channel::Letter | Channel::Visit => known.address.clone(),
+                Channel::Letter | Channel::Visit => known.address.as_ref().map(KeptAddress::one_line),
             }
             .ok_or_else(|| {
                 bad(
@@ -1563,24 +1564,25 @@ pub(crate) async fn add_contacts(
     for ids in parties.chunks(500) {
         // Sorted here, not by ORDER BY: sorting by contact_id has SQLite walk
         // the whole table in key order instead of using the party index.
-        let mut rows: Vec<(i64, i64, String, String)> = sqlx::query(&format!(
-            "SELECT contact_id, party_id, kind, value FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL",
+        let mut rows: Vec<(i64, i64, String, String, Option<KeptAddress>)> = sqlx::query(&format!(
+            "SELECT contact_id, party_id, kind, value, {} FROM party_contact WHERE org_id = $1 AND party_id IN ({}) AND valid_to IS NULL",
+            crate::address::COLUMNS,
             crate::in_list(ids)
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?, c.try_get(3)?)))
+        .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?, c.try_get(3)?, crate::address::kept_from(c, 3, 4)?)))
         .collect::<Result<_>>()?;
         rows.sort_unstable_by_key(|r| r.0);
-        for (_, party_id, kind, value) in rows {
+        for (_, party_id, kind, value, kept) in rows {
             for account_id in party_of.get(&party_id).into_iter().flatten() {
                 let Some(k) = out.get_mut(account_id) else { continue };
                 match kind.as_str() {
                     "phone" => k.phones.push(value.clone()),
                     "email" => k.emails.push(value.clone()),
-                    "address" if k.address.is_none() => k.address = Some(value.clone()),
+                    "address" if k.address.is_none() => k.address = kept.clone(),
                     _ => {}
                 }
             }

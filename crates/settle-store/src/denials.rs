@@ -324,13 +324,15 @@ impl Store {
         let d = self.denial(org, denial_id, today).await?;
         let claim = self.claim(org, &d.claim_number).await?;
         let mut conn = self.pool().acquire().await?;
-        let who = sqlx::query(
-            "SELECT b.name, b.address, b.npi, y.name, y.address, p.date_of_birth FROM claim c \
+        let who = sqlx::query(&format!(
+            "SELECT b.name, b.address, b.npi, y.name, y.address, p.date_of_birth, {}, {} FROM claim c \
              JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              WHERE c.org_id = $1 AND c.claim_number = $2",
-        )
+            crate::address::columns_of("b"),
+            crate::address::columns_of("y")
+        ))
         .bind(org.org_id)
         .bind(&d.claim_number)
         .fetch_one(&mut *conn)
@@ -350,12 +352,12 @@ impl Store {
             date: today.strftime("%B %-d, %Y").to_string(),
             from: Party {
                 name: who.try_get(0)?,
-                lines: address_lines(&who.try_get::<String, _>(1)?),
+                lines: crate::address::kept_from(&who, 1, 6)?.map(|a| a.envelope_lines()).unwrap_or_default(),
             },
             from_npi: who.try_get(2)?,
             to: Party {
                 name: format!("{}, Appeals", who.try_get::<String, _>(3)?),
-                lines: address_lines(&who.try_get::<String, _>(4)?),
+                lines: crate::address::kept_from(&who, 4, 12)?.map(|a| a.envelope_lines()).unwrap_or_default(),
             },
             patient: d.patient_name.clone(),
             date_of_birth: who.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
@@ -441,13 +443,4 @@ async fn denial_head(conn: &mut AnyConnection, org_id: i64, denial_id: i64) -> R
         .await?
         .ok_or_else(|| bad("denial_id", format!("no denial {denial_id}")))?;
     Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
-}
-
-/// "12 Main St, Springfield, IL 62701" as two lines.
-pub(crate) fn address_lines(text: &str) -> Vec<String> {
-    match text.split_once(',') {
-        Some((street, rest)) => vec![street.trim().to_string(), rest.trim().to_string()],
-        None if text.trim().is_empty() => Vec::new(),
-        None => vec![text.trim().to_string()],
-    }
 }

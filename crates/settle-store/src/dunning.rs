@@ -14,6 +14,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use settle_domain::account::ArKind;
+use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{Channel, Purpose};
 use settle_domain::dunning::{self, Action, Assign, AssignmentRule, Facts, LateFeeRule, Level, Pause, QueueFacts, Step};
 use settle_domain::events::{self, Receivable};
@@ -959,7 +960,7 @@ impl Store {
                                         }
                                         Action::Letter(kind) => {
                                             let k = &known[&a.account_id];
-                                            match k.address.clone() {
+                                            match k.address.as_ref().map(KeptAddress::one_line) {
                                                 None => {
                                                     report.skipped += 1;
                                                     ("skipped", 0, format!("{} has no postal address", k.consumer))
@@ -1872,7 +1873,7 @@ pub(crate) fn compose_letter(
         collector_hours: collector.2.clone(),
         consumer: settle_pdf::letters::Party {
             name: k.consumer.clone(),
-            lines: k.address.iter().flat_map(|a| a.split(',').map(|l| l.trim().to_string())).collect(),
+            lines: k.address.as_ref().map(KeptAddress::envelope_lines).unwrap_or_default(),
         },
         creditor: org.name.clone(),
         account_number: a.number.clone(),

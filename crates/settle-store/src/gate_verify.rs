@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{self, Attempt, CallMade, Channel, Dispute, Policy, Rule};
 use sqlx::{AnyConnection, Row};
 
@@ -133,7 +134,7 @@ impl Store {
         }
         for account_id in &accounts {
             let Some(known) = base.get(account_id) else { continue };
-            if let Some(address) = known.address.as_deref().filter(|a| compliance::place_address(a).is_none()) {
+            if let Some(address) = known.address.as_ref().filter(|a| a.zones().is_none()).map(KeptAddress::one_line) {
                 replay.unplaced_addresses.push(UnplacedAddress {
                     account_number: known.account_number.clone(),
                     address: address.to_string(),
@@ -226,7 +227,7 @@ fn known_as_of(
         match a.kind.as_str() {
             "phone" => k.phones.push(a.value.clone()),
             "email" => k.emails.push(a.value.clone()),
-            "address" if k.address.is_none() => k.address = Some(a.value.clone()),
+            "address" if k.address.is_none() => k.address = a.kept.clone(),
             _ => {}
         }
     }
@@ -322,6 +323,8 @@ async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
 struct Contactable {
     kind: String,
     value: String,
+    /// A postal address by its fields (or its old text).
+    kept: Option<KeptAddress>,
     from: Date,
     to: Option<Date>,
 }
@@ -335,23 +338,35 @@ async fn read_addresses(conn: &mut AnyConnection, org_id: i64, accounts: &[i64])
             .map_err(|e| StoreError::Corrupt(format!("contact date {text:?}: {e}")))
     };
     for ids in accounts.chunks(500) {
-        let mut rows: Vec<(i64, i64, String, String, String, Option<String>)> = sqlx::query(&format!(
-            "SELECT a.account_id, c.contact_id, c.kind, c.value, c.valid_from, c.valid_to FROM account a JOIN party_contact c \
+        let mut rows: Vec<(i64, i64, String, String, String, Option<String>, Option<KeptAddress>)> = sqlx::query(&format!(
+            "SELECT a.account_id, c.contact_id, c.kind, c.value, c.valid_from, c.valid_to, {} FROM account a JOIN party_contact c \
              ON c.org_id = a.org_id AND c.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id IN ({})",
+            crate::address::columns_of("c"),
             crate::in_list(ids)
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?)))
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+                crate::address::kept_from(r, 3, 6)?,
+            ))
+        })
         .collect::<Result<_>>()?;
         // In the order the gate reads them: by contact id.
         rows.sort_unstable_by_key(|r| (r.0, r.1));
-        for (account_id, _, kind, value, from, to) in rows {
+        for (account_id, _, kind, value, from, to, kept) in rows {
             out.entry(account_id).or_default().push(Contactable {
                 kind,
                 value,
+                kept,
                 from: day(from)?,
                 to: to.map(day).transpose()?,
             });

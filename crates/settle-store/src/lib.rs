@@ -7,6 +7,7 @@
 //! the transaction writes them all or none.
 
 pub mod access;
+pub mod address;
 pub mod audit;
 pub mod batch;
 pub mod bulk;
@@ -169,6 +170,7 @@ impl Store {
             payments: None,
         };
         store.migrate().await?;
+        address::read_old(&store).await?;
         chain::start_unstarted(&store).await?;
         store.payments = Some(group::start(store.clone()));
         Ok(store)

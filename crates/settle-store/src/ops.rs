@@ -16,6 +16,7 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::{Date, Decimal, IdempotencyKey};
 use sqlx::{AnyConnection, Row};
 
+use crate::address::{AddressInput, ContactPoint};
 use crate::audit::{self, Subject};
 use crate::batch::{self, Batch, V};
 use crate::{now_text, sha256_hex, Result, Store, StoreError};
@@ -187,7 +188,8 @@ pub struct NewParty {
     pub sex: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub address: Option<String>,
+    /// The mailing address: its fields, or one line of text read into them.
+    pub address: Option<AddressInput>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -980,18 +982,13 @@ impl Store {
         let currency = Currency::from_code(cmd.currency.as_deref().unwrap_or(&org.base_currency)).map_err(|e| StoreError::invalid("currency", e))?;
         let terms = PaymentTerms::parse(cmd.payment_terms.as_deref().unwrap_or("net30")).map_err(|e| StoreError::invalid("payment_terms", e))?;
         let mut contacts = Vec::new();
-        for (kind, value) in [
-            (ContactKind::Email, &cmd.party.email),
-            (ContactKind::Phone, &cmd.party.phone),
-            (ContactKind::Address, &cmd.party.address),
+        for (kind, value, field) in [
+            (ContactKind::Email, cmd.party.email.clone().map(AddressInput::from), "party.email"),
+            (ContactKind::Phone, cmd.party.phone.clone().map(AddressInput::from), "party.phone"),
+            (ContactKind::Address, cmd.party.address.clone(), "party.address"),
         ] {
-            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                let field = match kind {
-                    ContactKind::Email => "party.email",
-                    ContactKind::Phone => "party.phone",
-                    ContactKind::Address => "party.address",
-                };
-                contacts.push((kind, kind.normalise(value).map_err(|e| StoreError::invalid(field, e))?));
+            if let Some(value) = value.filter(|v| !v.is_blank()) {
+                contacts.push(ContactPoint::read(kind, &value, field)?);
             }
         }
         let party_id = ids.take(conn, org.org_id, "party", 1).await?;
@@ -1011,19 +1008,10 @@ impl Store {
         );
         if !contacts.is_empty() {
             let first_contact = ids.take(conn, org.org_id, "contact", contacts.len() as i64).await?;
-            for (offset, (kind, value)) in contacts.into_iter().enumerate() {
+            for (offset, point) in contacts.iter().enumerate() {
                 batch.add(
                     &batch::PARTY_CONTACT,
-                    vec![
-                        org.org_id.into(),
-                        (first_contact + offset as i64).into(),
-                        party_id.into(),
-                        kind.as_str().into(),
-                        "primary".into(),
-                        value.into(),
-                        cmd.opened_on.into(),
-                        V::NT(None),
-                    ],
+                    point.row(org.org_id, first_contact + offset as i64, party_id, cmd.opened_on.into()),
                 );
             }
         }
@@ -1077,9 +1065,10 @@ impl Store {
     }
 
     /// Adds or replaces a party's contact point, keeping the old one as history.
-    pub async fn set_contact(&self, org: &Organisation, account_number: &str, kind: &str, value: &str, from: Date) -> Result<()> {
+    pub async fn set_contact(&self, org: &Organisation, account_number: &str, kind: &str, value: &AddressInput, from: Date) -> Result<()> {
         let kind = ContactKind::parse(kind).map_err(|e| StoreError::invalid("kind", e))?;
-        let value = kind.normalise(value).map_err(|e| StoreError::invalid("value", e))?;
+        let point = ContactPoint::read(kind, value, "value")?;
+        let value = point.value.clone();
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let account = self.account_by_number(conn, org.org_id, account_number).await?;
@@ -1108,19 +1097,7 @@ impl Store {
             .await?;
         let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
         let mut batch = Batch::default();
-        batch.add(
-            &batch::PARTY_CONTACT,
-            vec![
-                org.org_id.into(),
-                contact_id.into(),
-                party_id.into(),
-                kind.as_str().into(),
-                "primary".into(),
-                value.into(),
-                from.into(),
-                V::NT(None),
-            ],
-        );
+        batch.add(&batch::PARTY_CONTACT, point.row(org.org_id, contact_id, party_id, from.into()));
         batch.flush(conn, org.org_id).await?;
         let subject = Subject::Account(account.account_number.clone());
         let before = previous.map(|v| serde_json::json!({ "kind": kind.as_str(), "value": v }));

@@ -7,6 +7,7 @@
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{Channel, Purpose};
 use settle_domain::money::{Currency, Money};
 use settle_domain::plans::{self, Frequency, Installment, PlanError, PlanStatus};
@@ -237,7 +238,7 @@ impl Store {
         // (12 CFR 1006.38(d)(2)).
         let at = Timestamp::now();
         self.read_debt(conn, org.org_id, &mut k, at).await?;
-        let address = k.address.clone().ok_or_else(|| {
+        let address = k.address.as_ref().map(KeptAddress::one_line).ok_or_else(|| {
             bad(
                 "address",
                 format!("{} has no postal address on record; add one before sending a letter", k.consumer),

@@ -53,9 +53,13 @@ pub struct AccountFilter {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub kind: String,
+    /// A phone's digits, an email, or an address as one line.
     pub value: String,
     pub valid_from: String,
     pub valid_to: Option<String>,
+    /// An address by its fields; none for a phone or email, or for old
+    /// text that could not be read (`settle account unread-addresses` lists it).
+    pub postal: Option<crate::address::PostalView>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -438,9 +442,10 @@ impl Store {
         let cur = currency(&summary.currency)?;
         let account_id: i64 = row.try_get(11)?;
         let party_id: i64 = row.try_get(12)?;
-        let contacts = sqlx::query(
-            "SELECT kind, value, valid_from, valid_to FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY kind, valid_from, contact_id",
-        )
+        let contacts = sqlx::query(&format!(
+            "SELECT kind, value, valid_from, valid_to, {} FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY kind, valid_from, contact_id",
+            crate::address::COLUMNS
+        ))
         .bind(org.org_id)
         .bind(party_id)
         .fetch_all(&self.pool)
@@ -452,6 +457,7 @@ impl Store {
                 value: r.try_get(1)?,
                 valid_from: r.try_get(2)?,
                 valid_to: r.try_get(3)?,
+                postal: crate::address::postal_from(r, 4)?.as_ref().map(Into::into),
             })
         })
         .collect::<Result<Vec<_>>>()?;

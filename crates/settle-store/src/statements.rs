@@ -9,13 +9,13 @@
 //! reads.
 
 use serde::{Deserialize, Serialize};
+use settle_domain::address::KeptAddress;
 use settle_domain::money::Currency;
 use settle_domain::Date;
 use settle_pdf::letters::{Party, Statement, StatementLine, StatementVisit};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::current_actor;
-use crate::denials::address_lines;
 use crate::ops::{fmt, next_ids, Organisation};
 use crate::{audit, now_text, Result, Store, StoreError};
 
@@ -192,10 +192,13 @@ impl Store {
     /// Who statements come from: the first billing organisation among the
     /// providers, with the organisation's name if there is none.
     async fn statement_sender(&self, conn: &mut AnyConnection, org: &Organisation) -> Result<(Party, String)> {
-        let provider = sqlx::query("SELECT name, address FROM provider WHERE org_id = $1 AND kind = 'organisation' ORDER BY provider_key LIMIT 1")
-            .bind(org.org_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let provider = sqlx::query(&format!(
+            "SELECT name, address, {} FROM provider WHERE org_id = $1 AND kind = 'organisation' ORDER BY provider_key LIMIT 1",
+            crate::address::COLUMNS
+        ))
+        .bind(org.org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
         let phone: String = sqlx::query("SELECT x12_contact_phone FROM org_policy WHERE org_id = $1")
             .bind(org.org_id)
             .fetch_optional(&mut *conn)
@@ -211,7 +214,7 @@ impl Store {
         let party = match provider {
             Some(p) => Party {
                 name: p.try_get(0)?,
-                lines: address_lines(&p.try_get::<String, _>(1)?),
+                lines: crate::address::kept_from(&p, 1, 2)?.map(|a| a.envelope_lines()).unwrap_or_default(),
             },
             None => Party {
                 name: org.name.clone(),
@@ -234,11 +237,12 @@ impl Store {
         statement_id: i64,
         from: &(Party, String),
     ) -> Result<Statement> {
-        let patient = sqlx::query(
-            "SELECT p.name, (SELECT c.value FROM party_contact c WHERE c.org_id = p.org_id AND c.party_id = p.party_id AND c.kind = 'address' \
-             AND c.valid_to IS NULL ORDER BY c.contact_id DESC LIMIT 1) FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+        let patient = sqlx::query(&format!(
+            "SELECT p.name, {} FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {} \
              WHERE a.org_id = $1 AND a.account_id = $2",
-        )
+            crate::address::CURRENT_COLUMNS,
+            crate::address::CURRENT_JOIN
+        ))
         .bind(org.org_id)
         .bind(account_id)
         .fetch_one(&mut *conn)
@@ -247,11 +251,18 @@ impl Store {
         let to = match self.guarantor_in(conn, org.org_id, account_id).await? {
             Some(g) => Party {
                 name: g.name,
-                lines: [vec![format!("for {patient_name}")], address_lines(g.address.as_deref().unwrap_or_default())].concat(),
+                lines: [
+                    vec![format!("for {patient_name}")],
+                    match (g.postal, g.address) {
+                        (Some(p), _) => p.lines,
+                        (None, text) => text.map(|t| KeptAddress::Text(t).envelope_lines()).unwrap_or_default(),
+                    },
+                ]
+                .concat(),
             },
             None => Party {
                 name: patient_name.clone(),
-                lines: address_lines(&patient.try_get::<Option<String>, _>(1)?.unwrap_or_default()),
+                lines: crate::address::kept_from(&patient, 1, 2)?.map(|a| a.envelope_lines()).unwrap_or_default(),
             },
         };
         let items = sqlx::query(&format!(

@@ -6,6 +6,7 @@
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
+use settle_domain::address::KeptAddress;
 use settle_domain::compliance;
 use sqlx::{AnyConnection, Row};
 
@@ -185,7 +186,7 @@ impl Store {
             collector_hours: hours,
             consumer: settle_pdf::letters::Party {
                 name: known.consumer.clone(),
-                lines: known.address.iter().flat_map(|a| a.split(',').map(|l| l.trim().to_string())).collect(),
+                lines: known.address.as_ref().map(KeptAddress::envelope_lines).unwrap_or_default(),
             },
             reference: known.account_number.clone(),
             creditor: if p.current_creditor.is_empty() {

@@ -194,9 +194,23 @@ pub fn decimal(money: &Money) -> String {
     }
 }
 
+/// N3 (one or two street lines) and N4 (city, state, ZIP; outside the US
+/// the country code in N404 and the region in N407 instead of N402).
 fn address(out: &mut Vec<OutSegment>, address: &PostalAddress) {
-    out.push(seg("N3", &[&address.street]));
-    out.push(seg("N4", &[&address.city, &address.state, &address.zip]));
+    if address.line2().is_empty() {
+        out.push(seg("N3", &[address.line1()]));
+    } else {
+        out.push(seg("N3", &[address.line1(), address.line2()]));
+    }
+    if address.is_us() {
+        out.push(seg("N4", &[address.city(), address.state(), address.postal_code()]));
+    } else {
+        let mut n4 = seg("N4", &[address.city(), "", address.postal_code(), address.country()]);
+        if !address.state().is_empty() {
+            n4 = n4.el("").el("").el(address.state());
+        }
+        out.push(n4);
+    }
 }
 
 fn person_name(out: &mut Vec<OutSegment>, qualifier: &str, last: &str, first: &str, id: Option<(&str, &str)>) {
@@ -391,16 +405,23 @@ pub struct PersonIn {
     pub date_of_birth: String,
     /// DMG03.
     pub sex: String,
+    /// N301.
     pub street: String,
+    /// N302, empty if absent.
+    pub street2: String,
     pub city: String,
     pub state: String,
     pub zip: String,
+    /// N404, empty for the US.
+    pub country: String,
+    /// N407, the region outside the US.
+    pub region: String,
 }
 
 impl PersonIn {
-    /// "street, city, ST zip" when the address is there.
-    pub fn address(&self) -> Option<String> {
-        (!self.street.is_empty() && !self.city.is_empty()).then(|| format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip))
+    /// Whether N3/N4 were there.
+    pub fn has_address(&self) -> bool {
+        !self.street.is_empty() || !self.city.is_empty()
     }
 }
 
@@ -640,17 +661,15 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
                 if let Some(p) = target {
                     match s.id.as_str() {
                         "N3" => {
-                            p.street = [s.value(1), s.value(2)]
-                                .iter()
-                                .filter(|v| !v.is_empty())
-                                .copied()
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            p.street = s.value(1).to_string();
+                            p.street2 = s.value(2).to_string();
                         }
                         "N4" => {
                             p.city = s.value(1).to_string();
                             p.state = s.value(2).to_string();
                             p.zip = s.value(3).to_string();
+                            p.country = s.value(4).to_string();
+                            p.region = s.value(7).to_string();
                         }
                         _ => {
                             p.date_of_birth = s.value(2).to_string();

@@ -72,13 +72,24 @@ pub async fn show(State(state): State<AppState>, Auth(p): Auth, Path(number): Pa
     Ok(Json(detail))
 }
 
+/// Addresses kept as text that could not be read into street, city, state
+/// and ZIP (written before addresses had fields): accounts', payers' and
+/// providers', with what is missing. The read is written to the audit trail.
+#[utoipa::path(get, path = "/api/v1/addresses/unread", tag = "accounts",
+    responses((status = 200, body = Vec<settle_store::address::UnreadAddress>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn unread_addresses(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::address::UnreadAddress>>> {
+    Ok(Json(state.store.unread_addresses(&p.org).await?))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactChange {
     /// address, phone or email.
     pub kind: String,
-    #[schema(max_length = 300)]
-    pub value: String,
+    /// The phone or email as text; an address by its fields or as one line
+    /// of text read into them ("12 Main St, Apt 4, Springfield, IL 62704").
+    pub value: settle_store::address::AddressInput,
     /// When the new one takes effect; today if absent.
     pub from: Option<Date>,
 }

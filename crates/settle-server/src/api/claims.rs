@@ -403,7 +403,7 @@ pub struct GuarantorRequest {
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
-    pub address: Option<String>,
+    pub address: Option<settle_store::address::AddressInput>,
 }
 
 /// Post an 835 ERA: each claim's payment applied to its lines, write-downs to

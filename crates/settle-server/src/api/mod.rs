@@ -61,6 +61,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list, accounts::create))
         .routes(routes!(accounts::show))
         .routes(routes!(accounts::change_contact))
+        .routes(routes!(accounts::unread_addresses))
         .routes(routes!(accounts::apply_credit))
         .routes(routes!(billing::list_invoices, billing::create_invoice))
         .routes(routes!(billing::show_invoice))

@@ -821,7 +821,7 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
             filing_indicator: form.get("filing_indicator"),
             timely_filing_days,
             appeal_days,
-            address: form.get("address"),
+            address: form.address().unwrap_or_default(),
         };
         match state.store.add_payer(&ctx.principal.org, &cmd).await {
             Ok(p) => return Redirect::to(&format!("/claims/setup?msg={}", encode(&format!("Payer {} ({}) added.", p.name, p.payer_code)))).into_response(),
@@ -851,7 +851,7 @@ pub async fn add_provider(State(state): State<AppState>, ctx: Ctx, form: FormDat
         kind: form.get("kind"),
         taxonomy: form.get("taxonomy"),
         tax_id: form.get("tax_id"),
-        address: form.get("provider_address"),
+        address: form.address().unwrap_or_default(),
     };
     match state.store.add_provider(&ctx.principal.org, &cmd).await {
         Ok(p) => Redirect::to(&format!("/claims/setup?msg={}", encode(&format!("Provider {} (NPI {}) added.", p.name, p.npi)))).into_response(),
@@ -918,7 +918,7 @@ pub async fn set_guarantor(State(state): State<AppState>, ctx: Ctx, Path(number)
         name: form.get("name"),
         phone: opt("phone"),
         email: opt("email"),
-        address: opt("address"),
+        address: form.address(),
     };
     let msg = match state.store.set_guarantor(&ctx.principal.org, &cmd).await {
         Ok(Some(g)) => format!("{} ({}) now answers for this account.", g.name, g.relationship),

@@ -70,10 +70,15 @@ pub async fn add_note(State(state): State<AppState>, ctx: Ctx, Path(number): Pat
 
 pub async fn change_contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
     let kind = form.get("kind");
-    match state.store.set_contact(&ctx.principal.org, &number, &kind, &form.get("value"), today()).await {
+    let value = match form.address() {
+        Some(address) if kind == "address" => address,
+        _ => settle_store::address::AddressInput::Text(form.get("value")),
+    };
+    match state.store.set_contact(&ctx.principal.org, &number, &kind, &value, today()).await {
         Ok(()) => back_to_account(&number, &format!("The {kind} is changed; the old one is kept in the history.")),
         Err(error) => {
-            let errors = match refused(&ctx, error, &[("value", "value"), ("kind", "value")]) {
+            let field = if kind == "address" { "address" } else { "value" };
+            let errors = match refused(&ctx, error, &[("value", field), ("kind", field)]) {
                 Ok(errors) => errors,
                 Err(response) => return response,
             };
@@ -142,7 +147,7 @@ pub async fn create_account(State(state): State<AppState>, ctx: Ctx, form: FormD
                 date_of_birth,
                 email: optional("email"),
                 phone: optional("phone"),
-                address: optional("address"),
+                address: form.address(),
             },
             ar_kind: form.get("ar_kind"),
             currency: None,
@@ -162,7 +167,7 @@ pub async fn create_account(State(state): State<AppState>, ctx: Ctx, form: FormD
                     ("party.kind", "kind"),
                     ("email", "email"),
                     ("phone", "phone"),
-                    ("address", "address"),
+                    ("party.address", "address"),
                     ("ar_kind", "ar_kind"),
                     ("payment_terms", "payment_terms"),
                     ("date_of_birth", "date_of_birth"),

@@ -13,6 +13,7 @@
 // on the way out, so its size costs nothing worth boxing.
 #![allow(clippy::result_large_err)]
 
+mod addresses;
 mod admin;
 mod charts;
 mod claims;
@@ -121,6 +122,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/collections/queue/next", Needs(CollectionsWork)),
     ("GET", "/collections/supervisor", Needs(CollectionsManage)),
     ("GET", "/collections/verify", Needs(CollectionsManage)),
+    ("GET", "/addresses/unread", Needs(AccountsRead)),
     ("GET", "/collections/kpis", Needs(ReportsRead)),
     ("POST", "/collections/dunning/run", Needs(CollectionsManage)),
     ("POST", "/collections/rules", Needs(CollectionsManage)),
@@ -218,6 +220,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/collections/queue", get(dunning::queue))
         .route("/collections/queue/next", get(dunning::next))
         .route("/collections/verify", get(dunning::verify))
+        .route("/addresses/unread", get(addresses::unread))
         .route("/collections/supervisor", get(dunning::supervisor))
         .route("/collections/kpis", get(dunning::kpis))
         .route("/collections/dunning/run", post(dunning::run))
@@ -477,7 +480,27 @@ pub fn role_label(role: impl std::borrow::Borrow<Role>) -> String {
 #[derive(Clone, Default)]
 pub struct FormData(pub Vec<(String, String)>);
 
+/// No form sent: a page's blank form fields.
+pub fn no_form() -> FormData {
+    FormData(Vec::new())
+}
+
 impl FormData {
+    /// The postal address of `templates/_address.html`'s fields, when any
+    /// was filled in.
+    pub fn address(&self) -> Option<settle_store::address::AddressInput> {
+        let fields = settle_store::address::AddressFields {
+            line1: self.get("street"),
+            line2: self.get("street2"),
+            city: self.get("city"),
+            state: self.get("state"),
+            postal_code: self.get("zip"),
+            country: self.get("country"),
+        };
+        let input = settle_store::address::AddressInput::Fields(fields);
+        (!input.is_blank()).then_some(input)
+    }
+
     pub fn get(&self, name: &str) -> String {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
     }

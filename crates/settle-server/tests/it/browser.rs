@@ -149,7 +149,7 @@ async fn seed(store: &Store) -> Organisation {
                 filing_indicator: "CI".into(),
                 timely_filing_days: 90,
                 appeal_days: None,
-                address: String::new(),
+                address: Default::default(),
             },
         )
         .await

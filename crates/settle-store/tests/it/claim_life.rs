@@ -50,7 +50,7 @@ pub(crate) async fn clinic(store: &Store) -> Organisation {
                     filing_indicator: filing.into(),
                     timely_filing_days: 90,
                     appeal_days: None,
-                    address: String::new(),
+                    address: Default::default(),
                 },
             )
             .await

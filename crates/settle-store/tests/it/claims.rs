@@ -19,7 +19,7 @@ async fn payers_providers_and_coverages() {
             filing_indicator: "ci".into(),
             timely_filing_days: 90,
             appeal_days: None,
-            address: String::new(),
+            address: Default::default(),
         };
         let added = store.add_payer(&org, &payer).await.unwrap();
         assert_eq!((added.payer_code.as_str(), added.filing_indicator.as_str()), ("66783JJT", "CI"), "{name}");

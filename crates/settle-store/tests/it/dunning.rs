@@ -23,7 +23,7 @@ async fn person(store: &Store, org: &Organisation, number: &str, name: &str, add
                     kind: "person".into(),
                     name: name.into(),
                     email: Some(format!("{}@example.com", number.to_ascii_lowercase())),
-                    address: address.map(str::to_string),
+                    address: address.map(Into::into),
                     ..NewParty::default()
                 },
                 ar_kind: "customer".into(),
