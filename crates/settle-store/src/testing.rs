@@ -12,6 +12,8 @@ use crate::{Location, Store};
 pub struct TestBackend {
     pub name: &'static str,
     pub store: Store,
+    /// Where the store is, to open it again (as a restart would).
+    pub location: Location,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -20,10 +22,12 @@ static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
 /// A fresh, empty store on each available backend.
 pub async fn all_backends() -> Vec<TestBackend> {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let sqlite = Store::open(&Location::DataDir(dir.path().to_path_buf())).await.expect("SQLite opens");
+    let location = Location::DataDir(dir.path().to_path_buf());
+    let sqlite = Store::open(&location).await.expect("SQLite opens");
     let mut out = vec![TestBackend {
         name: "sqlite",
         store: sqlite,
+        location,
         _dir: Some(dir),
     }];
     match std::env::var("SETTLE_TEST_PG_URL") {
@@ -36,10 +40,12 @@ pub async fn all_backends() -> Vec<TestBackend> {
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.expect("drop");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create");
             let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
-            let store = Store::open(&Location::Url(format!("{base}/{name}"))).await.expect("PostgreSQL opens");
+            let location = Location::Url(format!("{base}/{name}"));
+            let store = Store::open(&location).await.expect("PostgreSQL opens");
             out.push(TestBackend {
                 name: "postgres",
                 store,
+                location,
                 _dir: None,
             });
         }

@@ -806,7 +806,7 @@ mod tests {
             first: first.into(),
             date_of_birth: Some(dob.parse().unwrap()),
             sex,
-            address: PostalAddress::parse("236 N Main St, Miami, FL 33413").ok(),
+            address: PostalAddress::parse("236 N Main St, Apt 4, Miami, FL 33413").ok(),
         };
         let line = |code: &str, modifiers: &[&str], charge: &str| LineOut {
             control_number: "CLM-1-1".into(),
@@ -884,6 +884,11 @@ mod tests {
             ("1912301953", "587654321", "331110000")
         );
         assert_eq!((c.subscriber.last.as_str(), c.subscriber.id.as_str()), ("SMITH", "JS001"));
+        // Two street lines go to N301 and N302, and come back apart.
+        assert_eq!(
+            (c.subscriber.street.as_str(), c.subscriber.street2.as_str(), c.subscriber.state.as_str()),
+            ("236 N Main St", "Apt 4", "FL")
+        );
         let (relationship, patient) = c.patient.as_ref().unwrap();
         assert_eq!(
             (
