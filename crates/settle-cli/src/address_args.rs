@@ -43,7 +43,7 @@ impl AddressFieldArgs {
             .iter()
             .any(|f| f.is_some());
         given.then(|| {
-            AddressInput::Fields(AddressFields {
+            AddressInput::from(AddressFields {
                 line1: self.street.unwrap_or_default(),
                 line2: self.street2.unwrap_or_default(),
                 city: self.city.unwrap_or_default(),

@@ -9,6 +9,8 @@ use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
 use settle_store::ops::Organisation;
 use settle_store::Store;
 
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum PayerCommand {
     /// Add an insurance payer.
@@ -32,6 +34,8 @@ pub enum PayerCommand {
     List,
 }
 
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum ProviderCommand {
     /// Add a billing or rendering provider.

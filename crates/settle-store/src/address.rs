@@ -52,7 +52,7 @@ pub struct AddressFields {
 pub enum AddressInput {
     #[schema(example = "350 S Grand Ave, Suite 400, Los Angeles, CA 90071")]
     Text(String),
-    Fields(AddressFields),
+    Fields(Box<AddressFields>),
 }
 
 impl Default for AddressInput {
@@ -88,7 +88,7 @@ impl From<&PostalAddress> for AddressFields {
 
 impl From<AddressFields> for AddressInput {
     fn from(fields: AddressFields) -> AddressInput {
-        AddressInput::Fields(fields)
+        AddressInput::Fields(Box::new(fields))
     }
 }
 

@@ -329,6 +329,9 @@ struct Contactable {
     to: Option<Date>,
 }
 
+/// Account, contact id, kind, value, from, to, and an address's fields.
+type ContactRow = (i64, i64, String, String, String, Option<String>, Option<KeptAddress>);
+
 async fn read_addresses(conn: &mut AnyConnection, org_id: i64, accounts: &[i64]) -> Result<HashMap<i64, Vec<Contactable>>> {
     let mut out: HashMap<i64, Vec<Contactable>> = HashMap::new();
     let day = |text: String| -> Result<Date> {
@@ -338,7 +341,7 @@ async fn read_addresses(conn: &mut AnyConnection, org_id: i64, accounts: &[i64])
             .map_err(|e| StoreError::Corrupt(format!("contact date {text:?}: {e}")))
     };
     for ids in accounts.chunks(500) {
-        let mut rows: Vec<(i64, i64, String, String, String, Option<String>, Option<KeptAddress>)> = sqlx::query(&format!(
+        let mut rows: Vec<ContactRow> = sqlx::query(&format!(
             "SELECT a.account_id, c.contact_id, c.kind, c.value, c.valid_from, c.valid_to, {} FROM account a JOIN party_contact c \
              ON c.org_id = a.org_id AND c.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND a.account_id IN ({})",
             crate::address::columns_of("c"),

@@ -53,3 +53,16 @@ pub async fn all_backends() -> Vec<TestBackend> {
     }
     out
 }
+
+/// An address outside the US (Toronto), which the contact gate cannot
+/// place: the person's location is unknown.
+pub fn address_abroad() -> crate::address::AddressFields {
+    crate::address::AddressFields {
+        line1: "100 Queen St W".into(),
+        city: "Toronto".into(),
+        state: "ON".into(),
+        postal_code: "M5H 2N2".into(),
+        country: "CA".into(),
+        ..Default::default()
+    }
+}

@@ -497,7 +497,7 @@ impl FormData {
             postal_code: self.get("zip"),
             country: self.get("country"),
         };
-        let input = settle_store::address::AddressInput::Fields(fields);
+        let input = settle_store::address::AddressInput::from(fields);
         (!input.is_blank()).then_some(input)
     }
 

@@ -167,3 +167,60 @@ async fn bad_requests_are_problems_that_change_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn addresses_go_in_by_their_fields_or_a_line_and_a_bad_one_names_its_piece() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let token = srv.token(&org, Role::BillingCoordinator).await;
+        let account = |number: &str, address: Value| {
+            json!({ "account_number": number, "ar_kind": "patient", "opened_on": "2026-01-01",
+                    "party": { "kind": "person", "name": "Kai Akana", "address": address } })
+        };
+        let fields = json!({ "line1": "1 Kalakaua Ave", "line2": "Apt 4", "city": "Honolulu", "state": "Hawaii", "postal_code": "96815" });
+        let made = srv.post(&token, "/api/v1/accounts", account("P-1", fields)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{name}: {}", made.body);
+        let shown = srv.get(&token, "/api/v1/accounts/P-1").await;
+        let address = shown.body["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "address")
+            .cloned()
+            .unwrap();
+        assert_eq!(address["value"], "1 Kalakaua Ave, Apt 4, Honolulu, HI 96815", "{name}");
+        assert_eq!(address["postal"]["lines"], json!(["1 Kalakaua Ave", "Apt 4", "Honolulu, HI 96815"]), "{name}");
+        let line = srv
+            .post(&token, "/api/v1/accounts", account("P-2", json!("1 Kalakaua Ave, Apt 4, Honolulu, HI 96815")))
+            .await;
+        assert_eq!(line.status, StatusCode::CREATED, "{name}: {}", line.body);
+
+        for (why, address, piece) in [
+            ("no ZIP", json!("1 Kalakaua Ave, Honolulu, HI"), "postal_code"),
+            ("no street", json!("Honolulu, HI 96815"), "line1"),
+            (
+                "no state",
+                json!({ "line1": "1 Kalakaua Ave", "city": "Honolulu", "postal_code": "96815" }),
+                "state",
+            ),
+            ("a bad country", json!({ "line1": "1 A St", "city": "Paris", "country": "France" }), "country"),
+        ] {
+            let refused = srv.post(&token, "/api/v1/accounts", account("P-3", address)).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {why}: {}", refused.body);
+            assert_eq!(refused.body["field"], "party.address", "{name}: {why}");
+            assert!(refused.body["detail"].as_str().unwrap().starts_with(piece), "{name}: {why}: {}", refused.body);
+            assert_eq!(srv.get(&token, "/api/v1/accounts/P-3").await.status, StatusCode::NOT_FOUND, "{name}: {why}");
+        }
+        let changed = srv
+            .post(
+                &token,
+                "/api/v1/accounts/P-2/contacts",
+                json!({ "kind": "address", "value": { "line1": "9 Pali Hwy", "city": "Honolulu", "state": "HI", "postal_code": "96813" } }),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{name}: {}", changed.body);
+        let unread = srv.get(&token, "/api/v1/addresses/unread").await;
+        assert_eq!((unread.status, unread.body.clone()), (StatusCode::OK, json!([])), "{name}");
+    }
+}

@@ -117,7 +117,7 @@ impl Server {
 pub fn new_account(number: &str, name: &str) -> Value {
     json!({
         "account_number": number,
-        "party": { "kind": "person", "name": name, "email": "pat@example.com", "phone": "555-010-2000", "address": "1 Main St" },
+        "party": { "kind": "person", "name": name, "email": "pat@example.com", "phone": "555-010-2000", "address": "1 Main St, Springfield, IL 62701" },
         "ar_kind": "patient",
         "payment_terms": "net30",
         "opened_on": "2026-01-02"

@@ -306,6 +306,24 @@ async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
         assert!(body.contains("id=\"name-error\""), "{body}");
         assert!(body.contains("value=\"P-000777\""), "what was typed is kept");
         assert!(srv.store.account_detail(&org, "P-000777").await.is_err());
+        // An address without its ZIP: refused under the address fields, what was typed kept.
+        let (status, _, body) = post(
+            "/accounts/new",
+            vec![
+                ("account_number", "P-000777".into()),
+                ("name", "Robin Hale".into()),
+                ("kind", "person".into()),
+                ("ar_kind", "patient".into()),
+                ("street", "12 Oak St".into()),
+                ("city", "Springfield".into()),
+                ("state", "Illinois".into()),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", srv.name);
+        assert!(body.contains("id=\"address-error\"") && body.contains("ZIP"), "{body}");
+        assert!(body.contains("value=\"12 Oak St\""), "what was typed is kept");
+        assert!(srv.store.account_detail(&org, "P-000777").await.is_err());
         // The organisation's default terms apply when none are given.
         srv.store
             .update_settings(
@@ -330,11 +348,24 @@ async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
                 ("ar_kind", "patient".into()),
                 ("date_of_birth", "1979-04-30".into()),
                 ("phone", "555-444-1212".into()),
+                ("street", "12 Oak St".into()),
+                ("street2", "Unit 5".into()),
+                ("city", "Springfield".into()),
+                ("state", "Illinois".into()),
+                ("zip", "62704".into()),
             ],
         )
         .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{}", srv.name);
         assert_eq!(location, "/accounts/P-000777?msg=Account+opened.");
+        let opened = srv.store.account_detail(&org, "P-000777").await.unwrap();
+        let kept = opened
+            .contacts
+            .iter()
+            .find(|c| c.kind == "address")
+            .and_then(|c| c.postal.clone())
+            .expect("the address by its fields");
+        assert_eq!(kept.lines, ["12 Oak St", "Unit 5", "Springfield, IL 62704"], "{}", srv.name);
         assert_eq!(srv.store.account_detail(&org, "P-000777").await.unwrap().payment_terms, "net15");
         let hits = srv.store.search_accounts(&org, "4/30/1979", 5).await.unwrap();
         assert_eq!(hits.first().map(|h| h.account_number.as_str()), Some("P-000777"));
@@ -886,8 +917,14 @@ async fn a_collector_asks_the_gate_and_logs_calls_from_the_account_page() {
         let client = browser();
         let (collector, csrf) = session(&srv, &org, "casey", Role::CollectionsSpecialist).await;
         let (auditor, audit_csrf) = session(&srv, &org, "avery", Role::Auditor).await;
+        // Pat lives in Toronto, outside every US zone, and has no geographic phone.
+        let toronto = settle_store::testing::address_abroad();
+        srv.store
+            .set_contact(&org, "P-000001", "address", &toronto.into(), "2026-01-01".parse().unwrap())
+            .await
+            .unwrap();
         let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
-        // Nothing says where Pat is: every state's zone, from Eastern to Hawaii.
+        // Nothing says where in the US Pat is: every state's zone, from Eastern to Hawaii.
         assert!(
             body.contains("Collections: contacts and Regulation F") && body.contains("Eastern, Central, Mountain"),
             "{name}"

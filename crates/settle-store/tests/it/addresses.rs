@@ -43,14 +43,16 @@ async fn old_row(store: &Store, org: &Organisation, number: &str, contact_id: i6
         .await
         .unwrap()
         .get(0);
-    sqlx::query("INSERT INTO party_contact (org_id, contact_id, party_id, kind, label, value, valid_from) VALUES ($1, $2, $3, 'address', 'primary', $4, '2026-01-01')")
-        .bind(org.org_id)
-        .bind(contact_id)
-        .bind(party_id)
-        .bind(text)
-        .execute(store.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO party_contact (org_id, contact_id, party_id, kind, label, value, valid_from) VALUES ($1, $2, $3, 'address', 'primary', $4, '2026-01-01')",
+    )
+    .bind(org.org_id)
+    .bind(contact_id)
+    .bind(party_id)
+    .bind(text)
+    .execute(store.pool())
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -72,18 +74,31 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
         assert_eq!(address.value, "350 S Grand Ave, Suite 400, Los Angeles, CA 90071-1234", "{}", b.name);
         let postal = address.postal.as_ref().expect("its fields");
         assert_eq!(
-            (postal.line1.as_str(), postal.line2.as_str(), postal.city.as_str(), postal.state.as_str(), postal.postal_code.as_str(), postal.country.as_str()),
+            (
+                postal.line1.as_str(),
+                postal.line2.as_str(),
+                postal.city.as_str(),
+                postal.state.as_str(),
+                postal.postal_code.as_str(),
+                postal.country.as_str()
+            ),
             ("350 S Grand Ave", "Suite 400", "Los Angeles", "CA", "90071-1234", "US")
         );
         assert_eq!(postal.lines, ["350 S Grand Ave", "Suite 400", "Los Angeles, CA 90071-1234"]);
 
         // One line of text, written loosely, comes to the same fields.
-        open(store, &org, "P-2", Some("350 S Grand Ave\nSuite 400\nLos Angeles Ca. 90071-1234 USA".into())).await.unwrap();
+        open(store, &org, "P-2", Some("350 S Grand Ave\nSuite 400\nLos Angeles Ca. 90071-1234 USA".into()))
+            .await
+            .unwrap();
         let same = store.account_detail(&org, "P-2").await.unwrap();
         assert_eq!(same.contacts.iter().find(|c| c.kind == "address").unwrap().postal.as_ref(), Some(postal));
 
         // Refused whole, naming the piece: no account is opened.
-        for (text, piece) in [("Los Angeles, California", "postal_code"), ("12 Main St, Springfield, ZZ 62704", "state"), ("Los Angeles, CA 90071", "line1")] {
+        for (text, piece) in [
+            ("Los Angeles, California", "postal_code"),
+            ("12 Main St, Springfield, ZZ 62704", "state"),
+            ("Los Angeles, CA 90071", "line1"),
+        ] {
             match open(store, &org, "P-3", Some(text.into())).await {
                 Err(StoreError::Invalid { field, message }) => {
                     assert_eq!(field, "party.address", "{text}");
@@ -105,7 +120,10 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
         assert_eq!(now[0].postal.as_ref().map(|p| p.state.as_str()), Some("HI"));
         let refused = store.set_contact(&org, "P-1", "address", &"Honolulu".into(), date("2026-07-01")).await;
         assert!(matches!(refused, Err(StoreError::Invalid { field: "value", .. })), "{refused:?}");
-        assert!(store.set_contact(&org, "P-1", "phone", &AddressFields::default().into(), date("2026-07-01")).await.is_err());
+        assert!(store
+            .set_contact(&org, "P-1", "phone", &AddressFields::default().into(), date("2026-07-01"))
+            .await
+            .is_err());
 
         // A guarantor's address, a payer's and a provider's take the same path.
         let guarantor = store
@@ -123,7 +141,10 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(guarantor.postal.map(|p| p.lines), Some(vec!["77 Oak St".into(), "Apt 2".into(), "Austin, TX 78701".into()]));
+        assert_eq!(
+            guarantor.postal.map(|p| p.lines),
+            Some(vec!["77 Oak St".into(), "Apt 2".into(), "Austin, TX 78701".into()])
+        );
         let payer = NewPayer {
             payer_code: "ACME".into(),
             name: "Acme Health".into(),
@@ -141,7 +162,10 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
             tax_id: String::new(),
             address: "Springfield".into(),
         };
-        assert!(matches!(store.add_provider(&org, &bad).await, Err(StoreError::Invalid { field: "address", .. })));
+        assert!(matches!(
+            store.add_provider(&org, &bad).await,
+            Err(StoreError::Invalid { field: "address", .. })
+        ));
         assert!(store.providers(&org).await.unwrap().is_empty(), "{}: a refused provider was written", b.name);
     }
 }
@@ -163,15 +187,26 @@ async fn old_text_is_read_into_fields_when_the_store_opens_and_the_unreadable_is
         let kept = first.contacts.iter().find(|c| c.kind == "address").unwrap();
         assert_eq!(kept.value, "12 Main St\nSpringfield IL 62704", "{}: the text as written stays", b.name);
         let postal = kept.postal.as_ref().expect("read into fields");
-        assert_eq!((postal.line1.as_str(), postal.city.as_str(), postal.state.as_str(), postal.postal_code.as_str()), ("12 Main St", "Springfield", "IL", "62704"));
+        assert_eq!(
+            (postal.line1.as_str(), postal.city.as_str(), postal.state.as_str(), postal.postal_code.as_str()),
+            ("12 Main St", "Springfield", "IL", "62704")
+        );
         let unread = reopened.unread_addresses(&org).await.unwrap();
         let listed: Vec<(&str, &str, bool)> = unread.iter().map(|u| (u.key.as_str(), u.text.as_str(), u.current)).collect();
-        assert_eq!(listed, [("P-2", "the blue house by the lake", true), ("P-3", "Los Angeles, California", true)], "{}", b.name);
+        assert_eq!(
+            listed,
+            [("P-2", "the blue house by the lake", true), ("P-3", "Los Angeles, California", true)],
+            "{}",
+            b.name
+        );
         assert!(unread.iter().all(|u| u.kind == "account" && u.reason.starts_with("postal_code")), "{unread:?}");
         assert!(reopened.account_detail(&org, "P-2").await.unwrap().contacts.iter().all(|c| c.postal.is_none()));
         // Opening again reads nothing twice; correcting one takes it off the list.
         let again = Store::open(&b.location).await.unwrap();
-        again.set_contact(&org, "P-2", "address", &"4 Lake Rd, Madison, WI 53703".into(), date("2026-03-01")).await.unwrap();
+        again
+            .set_contact(&org, "P-2", "address", &"4 Lake Rd, Madison, WI 53703".into(), date("2026-03-01"))
+            .await
+            .unwrap();
         let unread = again.unread_addresses(&org).await.unwrap();
         let listed: Vec<(&str, bool)> = unread.iter().map(|u| (u.key.as_str(), u.current)).collect();
         assert_eq!(listed, [("P-2", false), ("P-3", true)], "{}", b.name);

@@ -45,7 +45,19 @@ async fn payers_providers_and_coverages() {
             tax_id: "58-7654321".into(),
             address: "234 Seaway St, Miami FL".into(),
         };
+        // An address without its ZIP is refused, naming the piece; nothing is written.
+        let refused = store.add_provider(&org, &provider).await.unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::Invalid { field: "address", message } if message.starts_with("postal_code")),
+            "{name}: {refused}"
+        );
+        assert!(store.providers(&org).await.unwrap().is_empty(), "{name}");
+        let provider = NewProvider {
+            address: "234 Seaway St, Miami FL 33111-0000".into(),
+            ..provider
+        };
         let added = store.add_provider(&org, &provider).await.unwrap();
+        assert_eq!(added.address, "234 Seaway St, Miami, FL 33111-0000", "{name}");
         assert_eq!((added.taxonomy.as_str(), added.tax_id.as_str()), ("203BF0100Y", "587654321"), "{name}");
         let wrong = store
             .add_provider(
