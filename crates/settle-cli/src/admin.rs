@@ -131,6 +131,12 @@ pub async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
             public_url: args.public_url.clone(),
         }),
     };
+    // The first admins' one-time passwords are the command's own output,
+    // shown once on the terminal, never written to the log.
+    for line in settle_server::bootstrap_admins(&store).await? {
+        eprintln!("settle serve: {line}");
+    }
+    settle_server::logging::init();
     settle_server::serve(store, config).await
 }
 

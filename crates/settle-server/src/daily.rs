@@ -3,6 +3,7 @@
 //! nothing anyway), and the email outbox handed to an SMTP server.
 
 use std::time::Duration;
+use tracing::Instrument;
 
 use jiff::Timestamp;
 use lettre::message::header::ContentType;
@@ -142,9 +143,15 @@ pub async fn run_due_dunning(store: &Store) -> anyhow::Result<usize> {
                 ),
             )
             .await?;
-        eprintln!(
-            "settle serve: dunning for {} on {}: {} moved up, {} letters, {} emails, {} fees; queue {}",
-            org.slug, today, report.advanced, report.letters, report.emails, report.fees, report.queue
+        tracing::info!(
+            org = %org.slug,
+            day = %today,
+            advanced = report.advanced,
+            letters = report.letters,
+            emails = report.emails,
+            fees = report.fees,
+            queue = report.queue,
+            "the day's dunning ran"
         );
         ran += 1;
     }
@@ -155,27 +162,33 @@ pub async fn run_due_dunning(store: &Store) -> anyhow::Result<usize> {
 pub fn spawn(store: Store, daily_dunning: bool, mail: Option<Mail>) {
     if daily_dunning {
         let store = store.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Err(error) = run_due_dunning(&store).await {
-                    eprintln!("settle serve: the daily dunning run failed (it is tried again in a minute): {error:#}");
+        tokio::spawn(
+            async move {
+                loop {
+                    if let Err(error) = run_due_dunning(&store).await {
+                        tracing::error!(error = format!("{error:#}"), "the day's dunning failed; it is tried again in a minute");
+                    }
+                    tokio::time::sleep(Duration::from_secs(60)).await;
                 }
-                tokio::time::sleep(Duration::from_secs(60)).await;
             }
-        });
+            .instrument(tracing::info_span!("daily_dunning")),
+        );
     }
     if let Some(mail) = mail {
-        tokio::spawn(async move {
-            loop {
-                match deliver(&store, &mail, Timestamp::now()).await {
-                    Ok(d) if d.sent + d.retrying + d.given_up > 0 => {
-                        eprintln!("settle serve: email: {} sent, {} to retry, {} given up", d.sent, d.retrying, d.given_up)
+        tokio::spawn(
+            async move {
+                loop {
+                    match deliver(&store, &mail, Timestamp::now()).await {
+                        Ok(d) if d.sent + d.retrying + d.given_up > 0 => {
+                            tracing::info!(sent = d.sent, retrying = d.retrying, given_up = d.given_up, "emails delivered")
+                        }
+                        Ok(_) => {}
+                        Err(error) => tracing::error!(error = format!("{error:#}"), "email delivery failed"),
                     }
-                    Ok(_) => {}
-                    Err(error) => eprintln!("settle serve: email delivery failed: {error:#}"),
+                    tokio::time::sleep(Duration::from_secs(30)).await;
                 }
-                tokio::time::sleep(Duration::from_secs(30)).await;
             }
-        });
+            .instrument(tracing::info_span!("outbox")),
+        );
     }
 }

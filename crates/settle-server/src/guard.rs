@@ -203,7 +203,7 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
     let key = (method, matched.as_str().to_string());
     let Some(access) = state.access.get(&key).copied() else {
-        eprintln!("settle serve: route {} {} declares no access; refused", key.0, key.1);
+        tracing::error!(method = %key.0, route = %key.1, "the route declares no access; refused");
         return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "this route declares no permission, so it is closed").into_response();
     };
     let address = client_address(&req);
@@ -232,6 +232,7 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
             return ApiError::forbidden(permission.as_str()).into_response();
         }
     }
+    crate::logging::record_principal(&principal.org.slug, &principal.actor);
     let actor = Actor::of(&principal, address);
     let org_id = principal.org.org_id;
     req.extensions_mut().insert(principal);

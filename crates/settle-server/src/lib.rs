@@ -12,6 +12,7 @@ pub mod daily;
 pub mod docs;
 mod guard;
 pub mod idempotency;
+pub mod logging;
 pub mod login_wait;
 mod metrics;
 pub mod problem;
@@ -236,6 +237,24 @@ pub fn app(store: Store, config: Config) -> Router {
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "there is no such route; see /api/v1/docs") })
         .method_not_allowed_fallback(|| async { ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method; see /api/v1/docs") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(logging::request_span)
+                .on_request(())
+                .on_response(|response: &axum::response::Response, latency: Duration, span: &tracing::Span| {
+                    span.record("status", response.status().as_u16());
+                    tracing::info!(latency_ms = latency.as_millis() as u64, "answered");
+                })
+                .on_failure(()),
+        )
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
+        // Settle makes every request id itself: one sent by the client could
+        // carry anything (a name) into the logs.
+        .layer(axum::middleware::map_request(|mut request: axum::extract::Request| async move {
+            request.headers_mut().remove("x-request-id");
+            request
+        }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
@@ -309,10 +328,9 @@ pub async fn bootstrap_admins(store: &Store) -> Result<Vec<String>> {
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+/// The first admins are made beforehand ([`bootstrap_admins`]), by the
+/// caller, which shows their passwords.
 pub async fn serve(store: Store, config: Config) -> Result<()> {
-    for line in bootstrap_admins(&store).await? {
-        eprintln!("settle serve: {line}");
-    }
     spawn_housekeeping(store.clone());
     daily::spawn(store.clone(), config.daily_dunning, config.mail.clone());
     store.checkpoint_in_background().await?;
@@ -324,7 +342,7 @@ pub async fn serve(store: Store, config: Config) -> Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            eprintln!("settle serve: listening on http://{}  (API docs at /api/v1/docs)", listener.local_addr()?);
+            tracing::info!("listening on http://{}  (API docs at /api/v1/docs)", listener.local_addr()?);
             axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         }
         Some((cert, key)) => {
@@ -338,11 +356,11 @@ pub async fn serve(store: Store, config: Config) -> Result<()> {
                 shutdown_signal().await;
                 on_signal.graceful_shutdown(Some(Duration::from_secs(30)));
             });
-            eprintln!("settle serve: listening on https://{listen}  (API docs at /api/v1/docs)");
+            tracing::info!("listening on https://{listen}  (API docs at /api/v1/docs)");
             axum_server::bind_rustls(listen, tls).handle(handle).serve(app).await?;
         }
     }
-    eprintln!("settle serve: stopped after finishing requests in flight");
+    tracing::info!("stopped after finishing requests in flight");
     Ok(())
 }
 
@@ -351,7 +369,7 @@ fn spawn_housekeeping(store: Store) {
     tokio::spawn(async move {
         loop {
             if let Err(error) = store.purge_idempotency_keys(Duration::from_secs(7 * 24 * 3600)).await {
-                eprintln!("settle serve: purging old idempotency keys failed: {error}");
+                tracing::error!(error = %error, "purging old idempotency keys failed");
             }
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
@@ -374,7 +392,7 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    eprintln!("settle serve: shutting down; finishing requests in flight");
+    tracing::info!("shutting down; finishing requests in flight");
 }
 
 /// The permission matrix as Markdown: every route with the permission it

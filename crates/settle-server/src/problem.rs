@@ -121,7 +121,7 @@ impl From<StoreError> for ApiError {
             },
             StoreError::TotalTooLarge(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
             StoreError::Database(_) | StoreError::Corrupt(_) => {
-                eprintln!("settle serve: internal error: {error}");
+                tracing::error!(error = %error, "internal error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; nothing was changed")
             }
         }

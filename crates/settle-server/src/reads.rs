@@ -56,7 +56,7 @@ pub async fn audited(store: &Store, org_id: i64, line: RequestLine, route: &str,
     match store.audit_reads(org_id, &what, &reads).await {
         Ok(()) => response,
         Err(error) => {
-            eprintln!("settle serve: could not audit a read, so it was not answered: {error}");
+            tracing::error!(error = %error, "a read could not be written to the audit trail, so it was not answered");
             axum::response::IntoResponse::into_response((
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The read could not be written to the audit trail, so it was not shown. Try again.",

@@ -249,6 +249,15 @@ pub(crate) fn kept_from(row: &AnyRow, text: usize, first: usize) -> Result<Optio
     Ok(text.filter(|t| !t.trim().is_empty()).map(|t| KeptAddress::Text(t.trim().to_string())))
 }
 
+/// [`kept_from`] for a `party_contact` row whose kind is at `kind`: none
+/// unless the row is an address.
+pub(crate) fn kept_if_address(row: &AnyRow, kind: usize, text: usize, first: usize) -> Result<Option<KeptAddress>> {
+    if row.try_get::<String, _>(kind)? != "address" {
+        return Ok(None);
+    }
+    kept_from(row, text, first)
+}
+
 /// The address in the six field columns from `first`, if they are filled.
 pub(crate) fn postal_from(row: &AnyRow, first: usize) -> Result<Option<PostalAddress>> {
     let get = |i: usize| row.try_get::<Option<String>, _>(first + i);

@@ -1573,7 +1573,15 @@ pub(crate) async fn add_contacts(
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?, c.try_get(3)?, crate::address::kept_from(c, 3, 4)?)))
+        .map(|c| {
+            Ok((
+                c.try_get(0)?,
+                c.try_get(1)?,
+                c.try_get(2)?,
+                c.try_get(3)?,
+                crate::address::kept_if_address(c, 2, 3, 4)?,
+            ))
+        })
         .collect::<Result<_>>()?;
         rows.sort_unstable_by_key(|r| r.0);
         for (_, party_id, kind, value, kept) in rows {

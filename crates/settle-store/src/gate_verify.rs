@@ -359,7 +359,7 @@ async fn read_addresses(conn: &mut AnyConnection, org_id: i64, accounts: &[i64])
                 r.try_get(3)?,
                 r.try_get(4)?,
                 r.try_get(5)?,
-                crate::address::kept_from(r, 3, 6)?,
+                crate::address::kept_if_address(r, 2, 3, 6)?,
             ))
         })
         .collect::<Result<_>>()?;

@@ -224,7 +224,7 @@ impl Store {
                     break;
                 }
                 if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-                    eprintln!("settle: background WAL checkpoint failed: {error}");
+                    tracing::warn!(error = %error, "background WAL checkpoint failed");
                 }
             }
         });

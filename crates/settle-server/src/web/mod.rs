@@ -349,7 +349,7 @@ impl DashboardCache {
                                 entries.insert(org.org_id, fresh);
                             }
                             Err(error) => {
-                                eprintln!("settle serve: refreshing the dashboard failed: {error}");
+                                tracing::error!(error = %error, "refreshing the dashboard failed");
                                 if let Some(s) = entries.get_mut(&org.org_id) {
                                     s.refreshing = false;
                                 }
@@ -553,7 +553,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
     let method = if req.method() == Method::HEAD { "GET" } else { req.method().as_str() };
     let key = (method.to_string(), matched.as_str().to_string());
     let Some(need) = access.get(&key).copied() else {
-        eprintln!("settle serve: page {} {} declares no access; refused", key.0, key.1);
+        tracing::error!(method = %key.0, page = %key.1, "the page declares no access; refused");
         return error_page(
             None,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -596,6 +596,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
             return error_page(Some(&ctx), StatusCode::FORBIDDEN, "Not open to your role", &message);
         }
     }
+    crate::logging::record_principal(&ctx.principal.org.slug, &ctx.principal.actor);
     let actor = Actor::of(&ctx.principal, address);
     let mut req = req;
     if req.method() == Method::POST {
@@ -680,7 +681,7 @@ pub fn store_error_page(ctx: Option<&Ctx>, error: StoreError) -> Response {
             "The books were busy and nothing was changed. Try again.",
         ),
         _ => {
-            eprintln!("settle serve: page error: {error}");
+            tracing::error!(error = %error, "page error");
             error_page(
                 ctx,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -695,7 +696,7 @@ pub fn render<T: Template>(template: &T) -> Html<String> {
     match template.render() {
         Ok(html) => Html(html),
         Err(error) => {
-            eprintln!("settle serve: template error: {error}");
+            tracing::error!(error = %error, "template error");
             Html("<!doctype html><title>Error</title><p>This page could not be drawn.</p>".into())
         }
     }

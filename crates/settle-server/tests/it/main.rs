@@ -7,6 +7,7 @@ mod claims_api;
 mod collections_api;
 mod hardening;
 mod idempotency;
+mod logging;
 mod matrix;
 mod outbox;
 mod pages;
