@@ -14,6 +14,7 @@ mod dunning;
 mod gate_properties;
 mod gate_verify;
 mod limits;
+mod migrations;
 mod properties;
 mod remit_suspense;
 mod statements;
