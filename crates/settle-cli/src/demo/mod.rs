@@ -2,6 +2,9 @@
 //! invoices, full and partial payments, overpayments, returned checks,
 //! write-offs and refunds. Deterministic for a given seed and date.
 
+pub mod claims;
+pub mod collections;
+
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::ToSpan;
@@ -190,10 +193,10 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
             org.name, org.slug, outcome.accounts, outcome.invoices, outcome.payments, reversals, write_offs, refunds
         );
         if profile.ar_kind == "patient" {
-            let claims = crate::demo_claims::build(store, &org, accounts, as_of, &mut rng).await?;
+            let claims = crate::demo::claims::build(store, &org, accounts, as_of, &mut rng).await?;
             println!("Insurance for {}: {claims}.", org.slug);
         }
-        let collections = crate::demo_collections::build(store, &org, as_of).await?;
+        let collections = crate::demo::collections::build(store, &org, as_of).await?;
         println!("Collections for {}: {collections}.", org.slug);
     }
     for profile in &PROFILES {

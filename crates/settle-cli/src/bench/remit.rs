@@ -18,7 +18,7 @@ use settle_store::claim_ops::ExportClaims;
 use settle_store::remit_ops::Import835;
 use settle_store::{Location, Store};
 
-use crate::bench_x12::{pyx12_read, ratio, secs, seed};
+use crate::bench::x12::{pyx12_read, ratio, secs, seed};
 
 #[derive(clap::Args, Debug)]
 pub struct RemitBench {

@@ -29,7 +29,7 @@ use settle_store::dunning::RunRequest;
 use settle_store::{Location, Store};
 use sqlx::Row;
 
-use crate::bench_x12::secs;
+use crate::bench::x12::secs;
 
 #[derive(clap::Args, Debug)]
 pub struct DunningBench {

@@ -1,6 +1,13 @@
 //! `settle bench ledger`: import and report speed, each beside a plain-SQL
 //! baseline run in the same process, printed as ratios. Never a timed test.
 
+pub mod api;
+pub mod dunning;
+pub mod floor;
+pub mod pages;
+pub mod remit;
+pub mod x12;
+
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -33,15 +40,15 @@ pub enum BenchCommand {
         dir: Option<std::path::PathBuf>,
     },
     /// Many clients posting payments over HTTP, beside posting straight to the store.
-    Api(crate::bench_api::ApiBench),
+    Api(crate::bench::api::ApiBench),
     /// Server time of the dashboard, search and account page on a large book.
-    Pages(crate::bench_pages::PagesBench),
+    Pages(crate::bench::pages::PagesBench),
     /// Sending claims as 837P and reading X12, beside pyx12 on the same file.
-    X12(crate::bench_x12::X12Bench),
+    X12(crate::bench::x12::X12Bench),
     /// Reading and auto-posting one 835 answering many claims, beside pyx12 reading it.
-    Remit(crate::bench_remit::RemitBench),
+    Remit(crate::bench::remit::RemitBench),
     /// The daily dunning run and queue rebuild over many accounts, beside a plain SQL scan of them.
-    Dunning(crate::bench_dunning::DunningBench),
+    Dunning(crate::bench::dunning::DunningBench),
 }
 
 pub(crate) fn peak_rss_mib() -> Option<u64> {
@@ -121,11 +128,11 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
             charges_only,
             dir,
         } => (transactions, accounts, charges_only, dir),
-        BenchCommand::Api(args) => return crate::bench_api::run(args).await,
-        BenchCommand::Pages(args) => return crate::bench_pages::run(args).await,
-        BenchCommand::X12(args) => return crate::bench_x12::run(args).await,
-        BenchCommand::Remit(args) => return crate::bench_remit::run(args).await,
-        BenchCommand::Dunning(args) => return crate::bench_dunning::run(args).await,
+        BenchCommand::Api(args) => return crate::bench::api::run(args).await,
+        BenchCommand::Pages(args) => return crate::bench::pages::run(args).await,
+        BenchCommand::X12(args) => return crate::bench::x12::run(args).await,
+        BenchCommand::Remit(args) => return crate::bench::remit::run(args).await,
+        BenchCommand::Dunning(args) => return crate::bench::dunning::run(args).await,
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
@@ -206,7 +213,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
             .await?;
     let baseline_balance_report = started.elapsed();
     baseline_store.close().await;
-    let floor = crate::bench_floor::run(&base.join("floor"), &counts).await?;
+    let floor = crate::bench::floor::run(&base.join("floor"), &counts).await?;
 
     println!(
         "  imported: {} accounts, {} invoices, {} payments; {} open items",
