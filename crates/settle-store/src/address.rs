@@ -258,21 +258,14 @@ pub(crate) fn kept_if_address(row: &AnyRow, kind: usize, text: usize, first: usi
     kept_from(row, text, first)
 }
 
-/// The address in the six field columns from `first`, if they are filled.
+/// The address in the six field columns from `first`, if they are filled;
+/// the fields were checked when they were written.
 pub(crate) fn postal_from(row: &AnyRow, first: usize) -> Result<Option<PostalAddress>> {
-    let get = |i: usize| row.try_get::<Option<String>, _>(first + i);
-    let Some(line1) = get(0)? else { return Ok(None) };
-    let (line2, city, state, zip, country) = (get(1)?, get(2)?, get(3)?, get(4)?, get(5)?);
-    let a = PostalAddress::new(
-        &line1,
-        line2.as_deref().unwrap_or(""),
-        city.as_deref().unwrap_or(""),
-        state.as_deref().unwrap_or(""),
-        zip.as_deref().unwrap_or(""),
-        country.as_deref().unwrap_or(""),
-    )
-    .map_err(|e| StoreError::Corrupt(format!("a kept address no longer reads: {e}")))?;
-    Ok(Some(a))
+    let get = |i: usize| row.try_get::<Option<String>, _>(first + i).map(Option::unwrap_or_default);
+    let Some(line1) = row.try_get::<Option<String>, _>(first)? else {
+        return Ok(None);
+    };
+    Ok(Some(PostalAddress::from_stored(line1, get(1)?, get(2)?, get(3)?, get(4)?, get(5)?)))
 }
 
 /// An address the books keep as text only: the text could not be read
