@@ -296,7 +296,8 @@ const KEPT: [(&str, &str, &str); 3] = [
 pub(crate) async fn read_old(store: &Store) -> Result<()> {
     for (table, key, text) in KEPT {
         let kind = if table == "party_contact" { " AND kind = 'address'" } else { "" };
-        let select = format!("SELECT org_id, {key}, {text} FROM {table} WHERE line1 IS NULL AND unread IS NULL{kind}");
+        // Payers and providers may have no address: nothing to read.
+        let select = format!("SELECT org_id, {key}, {text} FROM {table} WHERE line1 IS NULL AND unread IS NULL AND {text} <> ''{kind}");
         loop {
             let rows = sqlx::query(&format!("{select} LIMIT 5000")).fetch_all(store.pool()).await?;
             if rows.is_empty() {
@@ -314,13 +315,9 @@ pub(crate) async fn read_old(store: &Store) -> Result<()> {
 }
 
 async fn write_read(conn: &mut AnyConnection, table: &str, key: &str, org_id: i64, id: i64, text: &str) -> Result<()> {
-    let (fields, unread) = if text.trim().is_empty() {
-        (None, Some("no address".to_string()))
-    } else {
-        match PostalAddress::parse(text) {
-            Ok(a) => (Some(a), None),
-            Err(e) => (None, Some(e.to_string())),
-        }
+    let (fields, unread) = match PostalAddress::parse(text) {
+        Ok(a) => (Some(a), None),
+        Err(e) => (None, Some(e.to_string())),
     };
     let sql = format!(
         "UPDATE {table} SET line1 = $3, line2 = $4, city = $5, state = $6, postal_code = $7, country = $8, unread = $9 WHERE org_id = $1 AND {key} = $2"

@@ -2875,7 +2875,7 @@ impl Store {
             if !exists {
                 let key = next_ids(conn, org.org_id, "payer", 1).await?;
                 sqlx::query(
-                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, unread) VALUES ($1, $2, $3, $4, $5, 365, '', $6, 'no address')",
+                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) VALUES ($1, $2, $3, $4, $5, 365, '', $6)",
                 )
                 .bind(org.org_id)
                 .bind(key)
@@ -2906,8 +2906,8 @@ impl Store {
                     None
                 };
                 let sql = format!(
-                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, unread, {}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                     crate::address::COLUMNS
                 );
                 let query = sqlx::query(&sql)
@@ -2919,8 +2919,7 @@ impl Store {
                     .bind(p.taxonomy.to_ascii_uppercase())
                     .bind(if billing { p.tax_id.clone() } else { String::new() })
                     .bind(address.as_ref().map(PostalAddress::one_line).unwrap_or_default())
-                    .bind(now_text())
-                    .bind(address.is_none().then_some("no address"));
+                    .bind(now_text());
                 crate::address::bind_fields(query, address.as_ref()).execute(&mut *conn).await?;
                 outcome.providers_added.push(npi.as_str().to_string());
             }

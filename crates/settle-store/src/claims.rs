@@ -160,8 +160,8 @@ impl Store {
         let conn = tx.conn();
         let key = next_ids(conn, org.org_id, "payer", 1).await?;
         let sql = format!(
-            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, unread, {}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, {}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             address::COLUMNS
         );
         let query = sqlx::query(&sql);
@@ -174,8 +174,7 @@ impl Store {
             .bind(i64::from(cmd.timely_filing_days))
             .bind(&address)
             .bind(now_text())
-            .bind(i64::from(appeal_days))
-            .bind(postal.is_none().then_some("no address"));
+            .bind(i64::from(appeal_days));
         address::bind_fields(query, postal.as_ref())
             .execute(&mut *conn)
             .await
@@ -251,8 +250,8 @@ impl Store {
         let conn = tx.conn();
         let key = next_ids(conn, org.org_id, "provider", 1).await?;
         let sql = format!(
-            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, unread, {}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             address::COLUMNS
         );
         let query = sqlx::query(&sql);
@@ -265,8 +264,7 @@ impl Store {
             .bind(&taxonomy)
             .bind(&tax_id)
             .bind(&address)
-            .bind(now_text())
-            .bind(postal.is_none().then_some("no address"));
+            .bind(now_text());
         address::bind_fields(query, postal.as_ref())
             .execute(&mut *conn)
             .await
