@@ -306,7 +306,7 @@ pub async fn letter(store: &Store, org: &Organisation, command: LetterCommand, t
             let sent = store
                 .send_letter(
                     org,
-                    &settle_store::plans::SendLetter {
+                    &settle_store::collections::SendLetter {
                         account_number: account,
                         kind,
                         payment_id: payment,
@@ -622,7 +622,7 @@ pub async fn collections(store: &Store, org: &Organisation, command: Collections
         }
         CollectionsCommand::Verify => {
             let r = store.collections_verify(org).await?;
-            let said = |f: &settle_store::gate_verify::GateFinding, what: String| {
+            let said = |f: &settle_store::collections::GateFinding, what: String| {
                 println!(
                     "{what}: contact {} on {}: {} to {} at {} (logged by {})",
                     f.contact_id, f.account_number, f.channel, f.address, f.at_local, f.logged_by
@@ -743,8 +743,8 @@ pub async fn promise(store: &Store, org: &Organisation, command: PromiseCommand,
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_kpis(k: &settle_store::kpis::Kpis) {
-    use settle_store::kpis::percent;
+fn print_kpis(k: &settle_store::collections::Kpis) {
+    use settle_store::collections::percent;
     let m = |minor: i64| format!("{}{}.{:02}", if minor < 0 { "-" } else { "" }, minor.abs() / 100, minor.abs() % 100);
     println!("collection KPIs {} to {} ({})", k.from, k.to, k.currency);
     println!(

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use settle_domain::Date;
-use settle_store::dunning::{DunningPolicyUpdate, LevelView, RuleInput, RunReport, RunRequest};
+use settle_store::collections::dunning::{DunningPolicyUpdate, LevelView, RuleInput, RunReport, RunRequest};
+use settle_store::collections::{InstallmentInput, NewPlan, NewSettlement, PlanView, SettlementView};
 use settle_store::ops::Organisation;
-use settle_store::plans::{InstallmentInput, NewPlan, NewSettlement, PlanView, SettlementView};
 use settle_store::{Store, StoreError};
 
 use anyhow::Result;
@@ -303,7 +303,7 @@ pub async fn dunning(store: &Store, org: &Organisation, command: DunningCommand,
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_policy(p: &settle_store::dunning::DunningPolicyView) {
+fn print_policy(p: &settle_store::collections::dunning::DunningPolicyView) {
     println!("dunning levels{}:", if p.standard { " (the standard policy)" } else { "" });
     for l in &p.levels {
         println!(

@@ -15,12 +15,9 @@ const OVER_BUDGET: &[(&str, usize)] = &[
     ("crates/settle-store/src/claim_ops.rs", 3_158),
     ("crates/settle-store/src/ops.rs", 2_078),
     ("crates/settle-store/src/remit_ops.rs", 2_011),
-    ("crates/settle-store/src/dunning.rs", 1_905),
-    ("crates/settle-store/src/collections.rs", 1_600),
     ("crates/settle-server/src/web/claims.rs", 1_324),
     ("crates/settle-cli/src/main.rs", 1_218),
     ("crates/settle-domain/src/compliance.rs", 1_202),
-    ("crates/settle-store/src/plans.rs", 1_058),
     ("crates/settle-server/src/web/forms.rs", 1_009),
 ];
 

@@ -17,24 +17,17 @@ pub mod claims;
 pub mod collections;
 pub mod dashboard;
 pub mod denials;
-pub mod dunning;
 pub mod eligibility;
 mod error;
-mod gate;
-pub mod gate_verify;
 mod group;
-pub mod kpis;
 pub mod office;
 pub mod ops;
-pub mod outbox;
-pub mod plans;
 pub mod remit_ops;
 pub mod reports;
 pub mod sight;
 pub mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod validation_notice;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

@@ -25,7 +25,7 @@ use settle_domain::account::ContactKind;
 use settle_domain::Date;
 use settle_store::address::{AddressInput, ContactPoint};
 use settle_store::batch::{self, Batch};
-use settle_store::dunning::RunRequest;
+use settle_store::collections::dunning::RunRequest;
 use settle_store::{Location, Store};
 use sqlx::Row;
 

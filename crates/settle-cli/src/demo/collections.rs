@@ -8,10 +8,10 @@
 use anyhow::Result;
 use jiff::ToSpan;
 use settle_domain::Date;
+use settle_store::collections::dunning::{RuleInput, RunRequest};
 use settle_store::collections::{ContactRequest, LogContact, NewDispute, NewPromise, ProfileUpdate};
-use settle_store::dunning::{RuleInput, RunRequest};
+use settle_store::collections::{NewPlan, NewSettlement};
 use settle_store::ops::{NewPayment, Organisation};
-use settle_store::plans::{NewPlan, NewSettlement};
 use settle_store::reports::AccountFilter;
 use settle_store::Store;
 

@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_store::dunning::{DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
-use settle_store::plans::{InstallmentInput, NewPlan, NewSettlement, SendLetter, SettlementView};
+use settle_store::collections::dunning::{DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
+use settle_store::collections::{InstallmentInput, NewPlan, NewSettlement, SendLetter, SettlementView};
 
 use super::{encode, render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
@@ -121,7 +121,7 @@ struct SupervisorPage<'a> {
     outbox_queued: usize,
     outbox_failed: usize,
     /// Emails the gate stopped at delivery (or an opt-out cancelled), newest first.
-    outbox_cancelled: Vec<settle_store::outbox::OutboxEmail>,
+    outbox_cancelled: Vec<settle_store::collections::OutboxEmail>,
     day: String,
     msg: String,
     error: String,
@@ -446,13 +446,13 @@ pub struct PeriodQuery {
 #[template(path = "collections_kpis.html")]
 struct KpisPage<'a> {
     ctx: Option<&'a Ctx>,
-    k: settle_store::kpis::Kpis,
+    k: settle_store::collections::Kpis,
     error: String,
 }
 
 impl KpisPage<'_> {
     fn pct(&self, bp: &Option<i64>) -> String {
-        settle_store::kpis::percent(*bp)
+        settle_store::collections::percent(*bp)
     }
     fn m(&self, minor: &i64) -> String {
         super::money_minor(*minor, &self.k.currency)
@@ -483,7 +483,7 @@ pub async fn kpis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Perio
 #[template(path = "collections_verify.html")]
 struct VerifyPage<'a> {
     ctx: Option<&'a Ctx>,
-    r: settle_store::gate_verify::GateReplay,
+    r: settle_store::collections::GateReplay,
 }
 
 /// Every outbound contact replayed against the gate with the facts of its moment.

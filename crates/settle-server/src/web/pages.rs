@@ -282,12 +282,12 @@ pub struct AccountPage<'a> {
     pub promises: Vec<settle_store::collections::PromiseView>,
     pub letters: Vec<settle_store::collections::LetterView>,
     /// The account's emails: waiting, held or cancelled by the gate (with why), sent.
-    pub emails: Vec<settle_store::outbox::OutboxEmail>,
+    pub emails: Vec<settle_store::collections::OutboxEmail>,
     /// Dunning: where the account stands, and what was done.
     pub dunning_state: Option<String>,
-    pub dunning_actions: Vec<settle_store::dunning::ActionView>,
-    pub plans: Vec<settle_store::plans::PlanView>,
-    pub settlements: Vec<settle_store::plans::SettlementView>,
+    pub dunning_actions: Vec<settle_store::collections::dunning::ActionView>,
+    pub plans: Vec<settle_store::collections::PlanView>,
+    pub settlements: Vec<settle_store::collections::SettlementView>,
     pub error: String,
 }
 

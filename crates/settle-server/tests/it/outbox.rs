@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use settle_server::daily::{deliver, Mail};
-use settle_store::dunning::RunRequest;
+use settle_store::collections::dunning::RunRequest;
 use settle_store::ops::{NewAccount, NewInvoice, NewInvoiceLine, NewParty};
 use settle_store::testing::all_backends;
 
@@ -207,7 +207,7 @@ async fn the_outbox_asks_the_gate_again_at_delivery_a_cease_cancels_and_the_nigh
 
 #[tokio::test]
 async fn the_opt_out_link_records_the_opt_out_and_cancels_what_waits() {
-    use settle_store::outbox::Clearing;
+    use settle_store::collections::Clearing;
     for backend in all_backends().await {
         let (store, name) = (&backend.store, backend.name);
         let org = queue_one_email(store, name).await;
@@ -242,7 +242,7 @@ async fn the_opt_out_link_records_the_opt_out_and_cancels_what_waits() {
 /// sent once and logged once after the upgrade.
 #[tokio::test]
 async fn an_email_queued_before_the_upgrade_is_not_logged_twice() {
-    use settle_store::outbox::Clearing;
+    use settle_store::collections::Clearing;
     for backend in all_backends().await {
         let (store, name) = (&backend.store, backend.name);
         let org = queue_one_email(store, name).await;

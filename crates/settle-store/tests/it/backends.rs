@@ -63,7 +63,7 @@ pub async fn agency_with_dana(store: &Store) -> Organisation {
 pub async fn set_levels(store: &Store, org: &Organisation, levels: &[(&str, i64, &[&str])]) {
     let levels = levels
         .iter()
-        .map(|(name, days, actions)| settle_store::dunning::LevelView {
+        .map(|(name, days, actions)| settle_store::collections::dunning::LevelView {
             name: name.to_string(),
             days_past_due: *days,
             min_balance: "0.00".into(),
@@ -73,7 +73,7 @@ pub async fn set_levels(store: &Store, org: &Organisation, levels: &[(&str, i64,
     store
         .set_dunning_policy(
             org,
-            &settle_store::dunning::DunningPolicyUpdate {
+            &settle_store::collections::dunning::DunningPolicyUpdate {
                 levels: Some(levels),
                 late_fee_fixed: None,
                 late_fee_percent: None,

@@ -2,9 +2,9 @@
 //! each outbound contact, its answers kept, refusals logged nowhere else,
 //! and the person's own requests (zone, cease, opt-outs, disputes) obeyed.
 
+use settle_store::collections::SendLetter;
 use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate};
 use settle_store::ops::{NewAccount, NewParty};
-use settle_store::plans::SendLetter;
 
 use crate::backends::{all, date};
 

@@ -11,8 +11,11 @@ use settle_domain::compliance;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::current_actor;
-use crate::collections::{bad, keep_profile_version, ContactRequest, DecisionView};
-use crate::gate::Record;
+use crate::collections::bad;
+use crate::collections::contacts::ContactRequest;
+use crate::collections::contacts::DecisionView;
+use crate::collections::gate::Record;
+use crate::collections::profile::keep_profile_version;
 use crate::ops::{next_ids, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 

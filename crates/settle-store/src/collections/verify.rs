@@ -18,7 +18,14 @@ use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{self, Attempt, CallMade, Channel, Dispute, Policy, Rule};
 use sqlx::{AnyConnection, Row};
 
-use crate::collections::{dispute_from, known_many, local, split_rules, Known, Which, DISPUTE_COLUMNS, PROFILE_COLUMNS};
+use crate::collections::disputes::dispute_from;
+use crate::collections::disputes::DISPUTE_COLUMNS;
+use crate::collections::known::known_many;
+use crate::collections::known::Known;
+use crate::collections::known::Which;
+use crate::collections::known::PROFILE_COLUMNS;
+use crate::collections::local;
+use crate::collections::split_rules;
 use crate::ops::Organisation;
 use crate::{Result, Store, StoreError};
 

@@ -20,8 +20,9 @@ use settle_domain::compliance::{self, Channel, Purpose};
 
 use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, V};
-use crate::collections::{known_many, Which};
-use crate::gate::{decision_row, gate, sent_row, Cleared};
+use crate::collections::gate::{decision_row, gate, sent_row, Cleared};
+use crate::collections::known::known_many;
+use crate::collections::known::Which;
 use crate::ops::{next_ids, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 
@@ -428,7 +429,7 @@ impl Store {
                         .await?;
                 }
             }
-            crate::collections::keep_profile_version(conn, org_id, account_id).await?;
+            crate::collections::profile::keep_profile_version(conn, org_id, account_id).await?;
             let number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
                 .bind(org_id)
                 .bind(account_id)

@@ -1,0 +1,316 @@
+//! The collectors' work queue, rebuilt by each run in the documented order;
+//! the next account, the supervisor's view, holds released by a person.
+
+use crate::audit::{self};
+use crate::batch::{self, Batch};
+use crate::collections::bad;
+use crate::collections::dunning::assign::RuleInput;
+use crate::ops::{fmt, Organisation};
+use crate::{Result, Store, StoreError};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use settle_domain::dunning::{self, QueueFacts};
+use settle_domain::money::Currency;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+/// One account's row in the queue.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct QueueRow {
+    pub rank: i64,
+    pub account_number: String,
+    pub consumer: String,
+    pub tier: i64,
+    pub level: String,
+    pub promise_due: bool,
+    pub balance: String,
+    pub days_past_due: i64,
+    pub broken_promises: i64,
+    pub last_contact_on: Option<String>,
+    pub collector: String,
+    /// Whether a contact was logged on it today.
+    pub worked_today: bool,
+    /// A debt collector owes this account its validation notice (12 CFR
+    /// 1006.34(a)(1)): "with the first contact", or the day by which it is
+    /// due (five days after the initial communication). None when sent, or
+    /// for a creditor.
+    #[serde(default)]
+    pub validation_notice_due: Option<String>,
+}
+
+/// Per collector: the queue and the day's work.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CollectorDay {
+    /// "" for accounts no rule or person assigned.
+    pub collector: String,
+    pub queue: i64,
+    pub queue_balance_minor: i64,
+    pub worked_today: i64,
+    pub calls_today: i64,
+    pub right_party_today: i64,
+    pub promises_today: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct SupervisorView {
+    pub day: String,
+    pub built_on: Option<String>,
+    pub collectors: Vec<CollectorDay>,
+    pub rules: Vec<RuleInput>,
+    pub last_run: Option<RunSummary>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub as_of: String,
+    pub advanced: i64,
+    pub letters: i64,
+    pub emails: i64,
+    pub fees: i64,
+    pub refused: i64,
+    pub queue: i64,
+    pub run_by: String,
+    pub finished_at: String,
+}
+
+impl Store {
+    /// Replaces the queue: sorted by the documented order, ranked, and
+    /// handed out (a coordinator's assignment first, then the rules).
+    pub(super) async fn write_queue(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        mut queue: Vec<(QueueFacts, i64, String, String)>,
+        today: Date,
+    ) -> Result<i64> {
+        queue.sort_by(|a, b| b.0.key().cmp(&a.0.key()).then(a.1.cmp(&b.1)));
+        let manual: HashMap<i64, String> = sqlx::query("SELECT account_id, collector FROM worklist_assignment WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_>>()?;
+        let rules = self.assignment_rules_in(conn, org_id).await?;
+        let mut assigner = dunning::Assigner::new(&rules);
+        sqlx::query("DELETE FROM worklist_item WHERE org_id = $1")
+            .bind(org_id)
+            .execute(&mut *conn)
+            .await?;
+        let mut batch = Batch::default();
+        let built = today.to_string();
+        for (rank, (q, account_id, name, level)) in queue.iter().enumerate() {
+            let collector = match manual.get(account_id) {
+                Some(c) => c.clone(),
+                None => assigner.assign(q.balance_minor, name).unwrap_or("").to_string(),
+            };
+            batch.add(
+                &batch::WORKLIST_ITEM,
+                vec![
+                    org_id.into(),
+                    (*account_id).into(),
+                    (rank as i64 + 1).into(),
+                    q.tier.into(),
+                    i64::from(q.promise_due).into(),
+                    q.balance_minor.into(),
+                    q.days_past_due.into(),
+                    q.broken_promises.into(),
+                    q.last_contact.map(|d| d.to_string()).into(),
+                    level.clone().into(),
+                    collector.into(),
+                    built.clone().into(),
+                ],
+            );
+            if batch.row_count() >= 20_000 {
+                batch.flush(conn, org_id).await?;
+            }
+        }
+        batch.flush(conn, org_id).await?;
+        Ok(queue.len() as i64)
+    }
+
+    /// The queue in work order: one collector's (Some("") for the unassigned), or everyone's.
+    pub async fn queue(&self, org: &Organisation, collector: Option<&str>, today: Date, limit: i64) -> Result<Vec<QueueRow>> {
+        self.note_read(org.org_id, "queue.read", "queue").await?;
+        let mut conn = self.pool().acquire().await?;
+        let start = today.to_string();
+        let sql = format!(
+            "SELECT w.queue_rank, a.account_number, p.name, w.tier, w.level_name, w.promise_due, w.balance_minor, a.currency, w.days_past_due, w.broken_promises, \
+             w.last_contact_on, w.collector, \
+             (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')), \
+             (SELECT validation_sent_on FROM collection_profile cp WHERE cp.org_id = w.org_id AND cp.account_id = w.account_id), \
+             (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') \
+             FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
+             WHERE w.org_id = $1 {} ORDER BY w.queue_rank LIMIT {}",
+            if collector.is_some() { "AND w.collector = $3" } else { "" },
+            limit.clamp(1, 10_000)
+        );
+        let third_party = self.collection_policy_in(&mut conn, org.org_id).await?.third_party;
+        let mut q = sqlx::query(&sql).bind(org.org_id).bind(&start);
+        if let Some(c) = collector {
+            q = q.bind(c.to_string());
+        }
+        q.fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                let currency = Currency::from_code(&r.try_get::<String, _>(7)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let sent: Option<String> = r.try_get(13)?;
+                let first: Option<String> = r.try_get(14)?;
+                let validation_notice_due = (third_party && sent.is_none()).then(|| match first.and_then(|f| f.parse::<jiff::Timestamp>().ok()) {
+                    None => "with the first contact".to_string(),
+                    Some(at) => {
+                        let day = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+                        format!("by {}", day.checked_add(jiff::ToSpan::days(5)).unwrap_or(day))
+                    }
+                });
+                Ok(QueueRow {
+                    rank: r.try_get(0)?,
+                    account_number: r.try_get(1)?,
+                    consumer: r.try_get(2)?,
+                    tier: r.try_get(3)?,
+                    level: r.try_get(4)?,
+                    promise_due: r.try_get::<i64, _>(5)? == 1,
+                    balance: fmt(r.try_get(6)?, currency),
+                    days_past_due: r.try_get(8)?,
+                    broken_promises: r.try_get(9)?,
+                    last_contact_on: r.try_get(10)?,
+                    collector: r.try_get(11)?,
+                    worked_today: r.try_get::<i64, _>(12)? > 0,
+                    validation_notice_due,
+                })
+            })
+            .collect()
+    }
+
+    /// The collector's next account: the first in their queue not worked today.
+    pub async fn next_account(&self, org: &Organisation, collector: &str, today: Date) -> Result<Option<QueueRow>> {
+        self.note_read(org.org_id, "queue.read", "queue").await?;
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query(
+            "SELECT a.account_number FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
+             WHERE w.org_id = $1 AND w.collector = $2 AND NOT EXISTS (SELECT 1 FROM contact_attempt c WHERE c.org_id = w.org_id \
+             AND c.account_id = w.account_id AND c.logged_at >= $3 AND c.channel IN ('call', 'text', 'visit')) ORDER BY w.queue_rank LIMIT 1",
+        )
+        .bind(org.org_id)
+        .bind(collector)
+        .bind(today.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        drop(conn);
+        let Some(row) = row else { return Ok(None) };
+        let number: String = row.try_get(0)?;
+        Ok(self
+            .queue(org, Some(collector), today, 10_000)
+            .await?
+            .into_iter()
+            .find(|q| q.account_number == number))
+    }
+
+    /// Queue sizes and the day's work, per collector.
+    pub async fn supervisor(&self, org: &Organisation, today: Date) -> Result<SupervisorView> {
+        self.note_read(org.org_id, "queue.read", "supervisor").await?;
+        let mut conn = self.pool().acquire().await?;
+        let mut by: std::collections::BTreeMap<String, CollectorDay> = Default::default();
+        let blank = |c: &str| CollectorDay {
+            collector: c.to_string(),
+            queue: 0,
+            queue_balance_minor: 0,
+            worked_today: 0,
+            calls_today: 0,
+            right_party_today: 0,
+            promises_today: 0,
+        };
+        for r in sqlx::query("SELECT collector, COUNT(*), CAST(SUM(balance_minor) AS BIGINT) FROM worklist_item WHERE org_id = $1 GROUP BY collector")
+            .bind(org.org_id)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let c: String = r.try_get(0)?;
+            let e = by.entry(c.clone()).or_insert_with(|| blank(&c));
+            e.queue = r.try_get(1)?;
+            e.queue_balance_minor = r.try_get(2)?;
+        }
+        let start = today.to_string();
+        for r in sqlx::query(
+            "SELECT logged_by, COUNT(DISTINCT account_id), CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN conversation = 1 THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN outcome = 'promise' THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM contact_attempt WHERE org_id = $1 AND logged_at >= $2 AND channel IN ('call', 'text', 'visit') GROUP BY logged_by",
+        )
+        .bind(org.org_id)
+        .bind(&start)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let c: String = r.try_get(0)?;
+            let e = by.entry(c.clone()).or_insert_with(|| blank(&c));
+            e.worked_today = r.try_get(1)?;
+            e.calls_today = r.try_get(2)?;
+            e.right_party_today = r.try_get(3)?;
+            e.promises_today = r.try_get(4)?;
+        }
+        let built_on: Option<String> = sqlx::query("SELECT MAX(built_on) FROM worklist_item WHERE org_id = $1")
+            .bind(org.org_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let last_run = sqlx::query(
+            "SELECT run_id, as_of, advanced, letters, emails, fees, refused, queue, run_by, finished_at FROM dunning_run WHERE org_id = $1 ORDER BY run_id DESC LIMIT 1",
+        )
+        .bind(org.org_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| {
+            Ok::<_, StoreError>(RunSummary {
+                run_id: r.try_get(0)?,
+                as_of: r.try_get(1)?,
+                advanced: r.try_get(2)?,
+                letters: r.try_get(3)?,
+                emails: r.try_get(4)?,
+                fees: r.try_get(5)?,
+                refused: r.try_get(6)?,
+                queue: r.try_get(7)?,
+                run_by: r.try_get(8)?,
+                finished_at: r.try_get(9)?,
+            })
+        })
+        .transpose()?;
+        drop(conn);
+        Ok(SupervisorView {
+            day: start,
+            built_on,
+            collectors: by.into_values().collect(),
+            rules: self.assignment_rules(org).await?,
+            last_run,
+        })
+    }
+
+    /// A person releases a held account: dunning may move it on again.
+    pub async fn release_hold(&self, org: &Organisation, account_number: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, account_number).await?;
+        let done = sqlx::query("UPDATE dunning_state SET held_on = NULL WHERE org_id = $1 AND account_id = $2 AND held_on IS NOT NULL")
+            .bind(org.org_id)
+            .bind(account.account_id)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(bad("account_number", format!("account {} is not held", account.account_number)));
+        }
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "dunning.release",
+            &format!("account:{}", account.account_number),
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
