@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use settle_domain::Date;
-use settle_store::claim_ops::{
+use settle_store::claims::{
     ClaimFilter, ClaimInput, ClaimView, CorrectClaim, EditClaim, ExportClaims, FindingView, ImportAcknowledgment, NewClaim, ScrubClaim, VoidClaim,
 };
 use settle_store::ops::Organisation;
@@ -426,7 +426,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
         ClaimCommand::Import { file, as_of } => {
             let (name, body) = read_x12(&file)?;
             let outcome = store
-                .import_837p(org, &settle_store::claim_ops::Import837 { file_name: name, body }, as_of.unwrap_or(today))
+                .import_837p(org, &settle_store::claims::Import837 { file_name: name, body }, as_of.unwrap_or(today))
                 .await?;
             println!(
                 "Imported {} claim(s); added {} patient account(s), {} payer(s), {} provider(s), {} coverage(s).",
@@ -455,7 +455,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
         ClaimCommand::Remit { file, as_of } => {
             let (name, body) = read_x12(&file)?;
             let outcomes = store
-                .post_835(org, &settle_store::remit_ops::Import835 { file_name: name, body }, as_of.unwrap_or(today))
+                .post_835(org, &settle_store::claims::Import835 { file_name: name, body }, as_of.unwrap_or(today))
                 .await?;
             for r in &outcomes {
                 println!(
@@ -506,7 +506,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             note,
             as_of,
         } => {
-            let cmd = settle_store::remit_ops::ResolveRemitException {
+            let cmd = settle_store::claims::ResolveRemitException {
                 remittance_id: remittance,
                 seq,
                 claim_number: claim,
@@ -552,7 +552,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             let c = store
                 .bill_secondary(
                     org,
-                    &settle_store::claim_ops::BillSecondary { claim_number: claim.clone() },
+                    &settle_store::claims::BillSecondary { claim_number: claim.clone() },
                     as_of.unwrap_or(today),
                 )
                 .await?;
@@ -585,7 +585,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Denials { status, payer, reason, long } => {
-            let filter = settle_store::denials::DenialFilter {
+            let filter = settle_store::claims::DenialFilter {
                 status,
                 payer,
                 reason,
@@ -654,7 +654,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
         }
         ClaimCommand::Appeal { denial, argument, out } => {
             let letter = store
-                .appeal_denial(org, &settle_store::denials::AppealDenial { denial_id: denial, argument }, today)
+                .appeal_denial(org, &settle_store::claims::AppealDenial { denial_id: denial, argument }, today)
                 .await?;
             let path = out.unwrap_or_else(|| PathBuf::from(format!("appeal-{}.pdf", letter.claim_number)));
             std::fs::write(&path, settle_pdf::letters::appeal_letter(&letter)).with_context(|| format!("writing {}", path.display()))?;
@@ -665,7 +665,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             let d = store
                 .write_off_denial(
                     org,
-                    &settle_store::denials::WriteOffDenial {
+                    &settle_store::claims::WriteOffDenial {
                         denial_id: denial,
                         date: as_of.unwrap_or(today),
                         memo,
@@ -745,7 +745,7 @@ pub enum StatementCommand {
 }
 
 pub async fn statements(store: &Store, org: &Organisation, command: StatementCommand, today: Date) -> Result<ExitCode> {
-    let table = |list: &[settle_store::statements::StatementSummary]| -> Result<()> {
+    let table = |list: &[settle_store::claims::StatementSummary]| -> Result<()> {
         let table: Vec<Vec<String>> = list
             .iter()
             .map(|s| {
@@ -775,7 +775,7 @@ pub async fn statements(store: &Store, org: &Organisation, command: StatementCom
             let outcome = store
                 .run_statements(
                     org,
-                    &settle_store::statements::StatementRun {
+                    &settle_store::claims::StatementRun {
                         as_of,
                         cycle_days: Some(cycle_days),
                         min_balance: Some(min_balance),

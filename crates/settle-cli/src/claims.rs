@@ -224,7 +224,7 @@ pub async fn coverage(store: &Store, org: &Organisation, command: CoverageComman
             let asked = store
                 .ask_eligibility(
                     org,
-                    &settle_store::eligibility::AskEligibility {
+                    &settle_store::claims::AskEligibility {
                         account_number: account,
                         payer_code: payer,
                         service_date: date,

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use settle_domain::Date;
 use settle_store::batch::{self, Batch, V};
 use settle_store::bulk::BulkCommand;
-use settle_store::claim_ops::ExportClaims;
+use settle_store::claims::ExportClaims;
 use settle_store::claims::{NewPayer, NewProvider};
 use settle_store::office::SettingsUpdate;
 use settle_store::ops::{NewAccount, NewParty};

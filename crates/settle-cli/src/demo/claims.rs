@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use settle_domain::codes::luhn_check_digit;
 use settle_domain::Date;
-use settle_store::claim_ops::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, ExportClaims, ImportAcknowledgment, NewClaim, VoidClaim};
+use settle_store::claims::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, ExportClaims, ImportAcknowledgment, NewClaim, VoidClaim};
 use settle_store::claims::{FeeEntry, NewCoverage, NewPayer, NewProvider, CHARGE_MASTER};
 use settle_store::office::SettingsUpdate;
 use settle_store::ops::Organisation;
@@ -86,7 +86,7 @@ fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) 
 /// seventh claim denied (CO-50, CO-16 or CO-97, with remarks), every fifth
 /// answered for its first line only, and every sixth Medicare claim paid at
 /// 40% (below the fee schedule: an underpayment).
-fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim_ops::ClaimView]) -> String {
+fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claims::ClaimView]) -> String {
     let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap_or(0) };
     let m = |v: i64| format!("{}.{:02}", v / 100, v % 100);
     let d = day.strftime("%Y%m%d").to_string();
@@ -182,7 +182,7 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
 /// Medicare's second answer for a claim it paid at 40%: the first payment
 /// reversed (every amount negated, CLP02 22) and the claim paid again at
 /// 70% with 20% written down and 10% to the patient.
-fn reprocessed_835(control: u32, day: Date, c: &settle_store::claim_ops::ClaimView) -> String {
+fn reprocessed_835(control: u32, day: Date, c: &settle_store::claims::ClaimView) -> String {
     let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap_or(0) };
     let m = |v: i64| format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 100, v.abs() % 100);
     let d = day.strftime("%Y%m%d").to_string();
@@ -497,7 +497,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
         let claims = store
             .claims(
                 org,
-                &settle_store::claim_ops::ClaimFilter {
+                &settle_store::claims::ClaimFilter {
                     status: Some("accepted".into()),
                     payer_code: Some(payer.into()),
                     ..Default::default()
@@ -518,7 +518,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
         let posted = store
             .post_835(
                 org,
-                &settle_store::remit_ops::Import835 {
+                &settle_store::claims::Import835 {
                     file_name: format!("{payer}-ERA.835"),
                     body,
                 },
@@ -533,7 +533,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
         store
             .post_835(
                 org,
-                &settle_store::remit_ops::Import835 {
+                &settle_store::claims::Import835 {
                     file_name: "MCRB1-reprocessed.835".into(),
                     body: reprocessed_835(9, as_of, &claim),
                 },
@@ -545,7 +545,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     // next, with Medicare's answer in the claim; their statements wait for it.
     let mut secondaries = 0;
     for due in store.secondaries_due(org).await?.into_iter().take(4) {
-        let cmd = settle_store::claim_ops::BillSecondary {
+        let cmd = settle_store::claims::BillSecondary {
             claim_number: due.claim_number,
         };
         if store.bill_secondary(org, &cmd, as_of).await.is_ok() {
@@ -556,7 +556,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     let statements = store
         .run_statements(
             org,
-            &settle_store::statements::StatementRun {
+            &settle_store::claims::StatementRun {
                 as_of,
                 cycle_days: None,
                 min_balance: None,
@@ -568,7 +568,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     let accepted_claims = store
         .claims(
             org,
-            &settle_store::claim_ops::ClaimFilter {
+            &settle_store::claims::ClaimFilter {
                 status: Some("accepted".into()),
                 ..Default::default()
             },

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
-use settle_store::denials::{AppealDenial, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
-use settle_store::statements::{StatementRun, StatementRunOutcome, StatementSummary};
+use settle_store::claims::{AppealDenial, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
+use settle_store::claims::{StatementRun, StatementRunOutcome, StatementSummary};
 
 /// The insurance payers claims go to.
 #[utoipa::path(get, path = "/api/v1/payers", tag = "claims",
@@ -105,7 +105,7 @@ pub async fn add_coverage(
 
 // ------------------------------------------------------------------ claims
 
-use settle_store::claim_ops::{
+use settle_store::claims::{
     AckOutcome, ClaimFilter, ClaimInput, ClaimSummary, ClaimView, CorrectClaim, EditClaim, ExportClaims, ExportOutcome, FindingView, ImportAcknowledgment,
     NewClaim, ScrubClaim, VoidClaim, X12FileView,
 };
@@ -277,14 +277,14 @@ pub async fn import_acknowledgment(
 
 /// Take in the claims of an 837P from another system, all or nothing:
 /// every problem is named by segment, or every claim is entered and scrubbed.
-#[utoipa::path(post, path = "/api/v1/claims/import", tag = "claims", request_body = settle_store::claim_ops::Import837,
-    responses((status = 201, body = settle_store::claim_ops::Import837Outcome)),
+#[utoipa::path(post, path = "/api/v1/claims/import", tag = "claims", request_body = settle_store::claims::Import837,
+    responses((status = 201, body = settle_store::claims::Import837Outcome)),
     security(("bearer" = ["claims.write"])))]
 pub async fn import_claims(
     State(state): State<AppState>,
     Auth(p): Auth,
-    Body(cmd): Body<settle_store::claim_ops::Import837>,
-) -> ApiResult<(StatusCode, Json<settle_store::claim_ops::Import837Outcome>)> {
+    Body(cmd): Body<settle_store::claims::Import837>,
+) -> ApiResult<(StatusCode, Json<settle_store::claims::Import837Outcome>)> {
     Ok((
         StatusCode::CREATED,
         Json(state.store.import_837p(&p.org, &cmd, super::accounts::today()).await?),
@@ -319,14 +319,14 @@ pub async fn show_x12_file(State(state): State<AppState>, Auth(p): Auth, Path(id
 
 /// Ask a payer whether a patient's coverage is active: the 270 is written
 /// and kept; post the payer's 271 to `/api/v1/acknowledgments`.
-#[utoipa::path(post, path = "/api/v1/eligibility", tag = "claims", request_body = settle_store::eligibility::AskEligibility,
-    responses((status = 201, body = settle_store::eligibility::EligibilityAsked)),
+#[utoipa::path(post, path = "/api/v1/eligibility", tag = "claims", request_body = settle_store::claims::AskEligibility,
+    responses((status = 201, body = settle_store::claims::EligibilityAsked)),
     security(("bearer" = ["claims.write"])))]
 pub async fn ask_eligibility(
     State(state): State<AppState>,
     Auth(p): Auth,
-    Body(cmd): Body<settle_store::eligibility::AskEligibility>,
-) -> ApiResult<(StatusCode, Json<settle_store::eligibility::EligibilityAsked>)> {
+    Body(cmd): Body<settle_store::claims::AskEligibility>,
+) -> ApiResult<(StatusCode, Json<settle_store::claims::EligibilityAsked>)> {
     Ok((
         StatusCode::CREATED,
         Json(state.store.ask_eligibility(&p.org, &cmd, super::accounts::today()).await?),
@@ -336,13 +336,13 @@ pub async fn ask_eligibility(
 /// A patient's eligibility checks and what the payers answered, newest first.
 #[utoipa::path(get, path = "/api/v1/accounts/{number}/eligibility", tag = "claims",
     params(("number" = String, Path, description = "The account number", example = "P-000001")),
-    responses((status = 200, body = Vec<settle_store::eligibility::EligibilityView>)),
+    responses((status = 200, body = Vec<settle_store::claims::EligibilityView>)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn list_eligibility(
     State(state): State<AppState>,
     Auth(p): Auth,
     Path(number): Path<String>,
-) -> ApiResult<Json<Vec<settle_store::eligibility::EligibilityView>>> {
+) -> ApiResult<Json<Vec<settle_store::claims::EligibilityView>>> {
     let checks = state.store.eligibility(&p.org, &number).await?;
     state
         .store
@@ -410,23 +410,23 @@ pub struct GuarantorRequest {
 /// contractual adjustments, the patient's share moved to the patient's
 /// account; unmatched claims listed as exceptions. Refused whole (422) if it
 /// does not balance or its trace number was posted before.
-#[utoipa::path(post, path = "/api/v1/remittances", tag = "claims", request_body = settle_store::remit_ops::Import835,
-    responses((status = 201, body = Vec<settle_store::remit_ops::RemitOutcome>)),
+#[utoipa::path(post, path = "/api/v1/remittances", tag = "claims", request_body = settle_store::claims::Import835,
+    responses((status = 201, body = Vec<settle_store::claims::RemitOutcome>)),
     security(("bearer" = ["payments.post"])))]
 pub async fn post_remittance(
     State(state): State<AppState>,
     Auth(p): Auth,
-    Body(cmd): Body<settle_store::remit_ops::Import835>,
-) -> ApiResult<(StatusCode, Json<Vec<settle_store::remit_ops::RemitOutcome>>)> {
+    Body(cmd): Body<settle_store::claims::Import835>,
+) -> ApiResult<(StatusCode, Json<Vec<settle_store::claims::RemitOutcome>>)> {
     Ok((StatusCode::CREATED, Json(state.store.post_835(&p.org, &cmd, super::accounts::today()).await?)))
 }
 
 /// The ERA exception queue: claims a payer answered that were not posted,
 /// with why, and each one's payment held in suspense.
 #[utoipa::path(get, path = "/api/v1/remittances/exceptions", tag = "claims",
-    responses((status = 200, body = Vec<settle_store::remit_ops::RemitClaimView>)),
+    responses((status = 200, body = Vec<settle_store::claims::RemitClaimView>)),
     security(("bearer" = ["accounts.read"])))]
-pub async fn list_remit_exceptions(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::remit_ops::RemitClaimView>>> {
+pub async fn list_remit_exceptions(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::claims::RemitClaimView>>> {
     Ok(Json(state.store.remit_exceptions(&p.org).await?))
 }
 
@@ -435,23 +435,23 @@ pub async fn list_remit_exceptions(State(state): State<AppState>, Auth(p): Auth)
 /// (what it paid becomes owed back). Refused (422) if the claim does not
 /// fit the answer; nothing changes then.
 #[utoipa::path(post, path = "/api/v1/remittances/exceptions/resolve", tag = "claims",
-    request_body = settle_store::remit_ops::ResolveRemitException,
-    responses((status = 200, body = settle_store::remit_ops::RemittedClaim)),
+    request_body = settle_store::claims::ResolveRemitException,
+    responses((status = 200, body = settle_store::claims::RemittedClaim)),
     security(("bearer" = ["claims.write"])))]
 pub async fn resolve_remit_exception(
     State(state): State<AppState>,
     Auth(p): Auth,
-    Body(cmd): Body<settle_store::remit_ops::ResolveRemitException>,
-) -> ApiResult<Json<settle_store::remit_ops::RemittedClaim>> {
+    Body(cmd): Body<settle_store::claims::ResolveRemitException>,
+) -> ApiResult<Json<settle_store::claims::RemittedClaim>> {
     Ok(Json(state.store.resolve_remit_exception(&p.org, &cmd, super::accounts::today()).await?))
 }
 
 /// Paid claims whose patient share the account's secondary coverage should
 /// see first (no secondary claim yet).
 #[utoipa::path(get, path = "/api/v1/secondaries", tag = "claims",
-    responses((status = 200, body = Vec<settle_store::claim_ops::SecondaryDue>)),
+    responses((status = 200, body = Vec<settle_store::claims::SecondaryDue>)),
     security(("bearer" = ["accounts.read"])))]
-pub async fn list_secondaries(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::claim_ops::SecondaryDue>>> {
+pub async fn list_secondaries(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::claims::SecondaryDue>>> {
     Ok(Json(state.store.secondaries_due(&p.org).await?))
 }
 
@@ -463,7 +463,7 @@ pub async fn list_secondaries(State(state): State<AppState>, Auth(p): Auth) -> A
     responses((status = 201, body = ClaimView)),
     security(("bearer" = ["claims.write"])))]
 pub async fn bill_secondary(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
-    let cmd = settle_store::claim_ops::BillSecondary { claim_number: number };
+    let cmd = settle_store::claims::BillSecondary { claim_number: number };
     Ok((
         StatusCode::CREATED,
         Json(state.store.bill_secondary(&p.org, &cmd, super::accounts::today()).await?),
@@ -472,9 +472,9 @@ pub async fn bill_secondary(State(state): State<AppState>, Auth(p): Auth, Path(n
 
 /// Lines paid below the payer's contracted allowed amount, largest shortfall first.
 #[utoipa::path(get, path = "/api/v1/underpayments", tag = "claims",
-    responses((status = 200, body = Vec<settle_store::remit_ops::UnderpaymentView>)),
+    responses((status = 200, body = Vec<settle_store::claims::UnderpaymentView>)),
     security(("bearer" = ["accounts.read"])))]
-pub async fn list_underpayments(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::remit_ops::UnderpaymentView>>> {
+pub async fn list_underpayments(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::claims::UnderpaymentView>>> {
     Ok(Json(state.store.underpayments(&p.org).await?))
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use settle_domain::icd10::IcdCatalog;
 use settle_domain::Date;
-use settle_store::claim_ops::{
+use settle_store::claims::{
     AckOutcome, ClaimFilter, ClaimInput, ClaimLineInput, ClaimSummary, ClaimView, CorrectClaim, EditClaim, ExportClaims, ExportOutcome, ImportAcknowledgment,
     NewClaim, ScrubClaim, VoidClaim, X12FileView,
 };
@@ -103,7 +103,7 @@ pub struct Diagnosis {
 struct ClaimPage<'a> {
     ctx: Option<&'a Ctx>,
     c: ClaimView,
-    remits: Vec<settle_store::remit_ops::RemitClaimView>,
+    remits: Vec<settle_store::claims::RemitClaimView>,
     diagnoses: Vec<Diagnosis>,
     msg: String,
     error: String,
@@ -742,7 +742,7 @@ pub async fn import_ack(State(state): State<AppState>, ctx: Ctx, form: FormData)
 
 /// Writes a 270 for one of the patient's coverages; the page links the file.
 pub async fn ask_eligibility(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
-    let cmd = settle_store::eligibility::AskEligibility {
+    let cmd = settle_store::claims::AskEligibility {
         account_number: number.clone(),
         payer_code: form.get("payer_code"),
         service_date: None,
@@ -932,7 +932,7 @@ pub async fn set_guarantor(State(state): State<AppState>, ctx: Ctx, Path(number)
 #[template(path = "remit_exceptions.html")]
 struct ExceptionsPage<'a> {
     ctx: Option<&'a Ctx>,
-    rows: Vec<settle_store::remit_ops::RemitClaimView>,
+    rows: Vec<settle_store::claims::RemitClaimView>,
     msg: String,
     error: String,
 }
@@ -962,7 +962,7 @@ pub async fn resolve_exception(State(state): State<AppState>, ctx: Ctx, form: Fo
     if !returning && claim.trim().is_empty() {
         return back("error", "Type the claim number this ERA claim answers, then post it.");
     }
-    let cmd = settle_store::remit_ops::ResolveRemitException {
+    let cmd = settle_store::claims::ResolveRemitException {
         remittance_id,
         seq,
         claim_number: (!returning).then_some(claim),
@@ -998,7 +998,7 @@ pub async fn resolve_exception(State(state): State<AppState>, ctx: Ctx, form: Fo
 #[template(path = "secondaries.html")]
 struct SecondariesPage<'a> {
     ctx: Option<&'a Ctx>,
-    rows: Vec<settle_store::claim_ops::SecondaryDue>,
+    rows: Vec<settle_store::claims::SecondaryDue>,
     error: String,
 }
 
@@ -1017,7 +1017,7 @@ pub async fn secondaries(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
 
 /// Starts the secondary claim and opens it.
 pub async fn bill_secondary(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
-    let cmd = settle_store::claim_ops::BillSecondary { claim_number: number.clone() };
+    let cmd = settle_store::claims::BillSecondary { claim_number: number.clone() };
     match state.store.bill_secondary(&ctx.principal.org, &cmd, today()).await {
         Ok(c) => to_claim(
             &c.claim_number,
@@ -1041,7 +1041,7 @@ pub async fn bill_secondary(State(state): State<AppState>, ctx: Ctx, Path(number
 #[template(path = "underpayments.html")]
 struct UnderpaymentsPage<'a> {
     ctx: Option<&'a Ctx>,
-    rows: Vec<settle_store::remit_ops::UnderpaymentView>,
+    rows: Vec<settle_store::claims::UnderpaymentView>,
 }
 
 /// Lines paid below the payer's contracted allowed amount.
@@ -1058,8 +1058,8 @@ struct EraPage<'a> {
     ctx: Option<&'a Ctx>,
     file_name: String,
     body: String,
-    preview: Option<Vec<settle_store::remit_ops::RemitOutcome>>,
-    posted: Option<Vec<settle_store::remit_ops::RemitOutcome>>,
+    preview: Option<Vec<settle_store::claims::RemitOutcome>>,
+    posted: Option<Vec<settle_store::claims::RemitOutcome>>,
     error: String,
 }
 
@@ -1094,7 +1094,7 @@ pub async fn era_post(State(state): State<AppState>, ctx: Ctx, form: FormData) -
         page.error = "Choose an 835 file, or paste its text.".into();
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
-    let cmd = settle_store::remit_ops::Import835 { file_name, body };
+    let cmd = settle_store::claims::Import835 { file_name, body };
     let result = if confirm {
         state.store.post_835(&ctx.principal.org, &cmd, today()).await
     } else {
@@ -1123,8 +1123,8 @@ pub async fn era_post(State(state): State<AppState>, ctx: Ctx, form: FormData) -
 #[template(path = "denials.html")]
 struct DenialsPage<'a> {
     ctx: Option<&'a Ctx>,
-    rows: Vec<settle_store::denials::DenialView>,
-    groups: Vec<settle_store::denials::DenialGroup>,
+    rows: Vec<settle_store::claims::DenialView>,
+    groups: Vec<settle_store::claims::DenialGroup>,
     statuses: Vec<(&'static str, &'static str)>,
     filter_status: String,
     filter_payer: String,
@@ -1154,7 +1154,7 @@ pub struct DenialsQuery {
 /// The denial worklist, with appeal, correction and write-off at each row.
 pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<DenialsQuery>) -> Response {
     let status = if q.status.is_empty() { "open".to_string() } else { q.status.clone() };
-    let filter = settle_store::denials::DenialFilter {
+    let filter = settle_store::claims::DenialFilter {
         status: Some(status.clone()),
         payer: Some(q.payer.clone()),
         reason: Some(q.reason.clone()),
@@ -1194,7 +1194,7 @@ fn to_denials(msg: &str, error: &str, letter: Option<i64>) -> Response {
 }
 
 pub async fn appeal_denial(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, form: FormData) -> Response {
-    let cmd = settle_store::denials::AppealDenial {
+    let cmd = settle_store::claims::AppealDenial {
         denial_id: id,
         argument: form.get("argument"),
     };
@@ -1212,7 +1212,7 @@ pub async fn appeal_letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
 }
 
 pub async fn write_off_denial(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, form: FormData) -> Response {
-    let cmd = settle_store::denials::WriteOffDenial {
+    let cmd = settle_store::claims::WriteOffDenial {
         denial_id: id,
         date: today(),
         memo: form.get("memo"),
@@ -1229,8 +1229,8 @@ pub async fn write_off_denial(State(state): State<AppState>, ctx: Ctx, Path(id):
 #[template(path = "statements.html")]
 struct StatementsPage<'a> {
     ctx: Option<&'a Ctx>,
-    rows: Vec<settle_store::statements::StatementSummary>,
-    outcome: Option<settle_store::statements::StatementRunOutcome>,
+    rows: Vec<settle_store::claims::StatementSummary>,
+    outcome: Option<settle_store::claims::StatementRunOutcome>,
     as_of: String,
     msg: String,
     error: String,
@@ -1282,7 +1282,7 @@ pub async fn statements_run(State(state): State<AppState>, ctx: Ctx, form: FormD
         }
     };
     let min = form.get("min_balance");
-    let cmd = settle_store::statements::StatementRun {
+    let cmd = settle_store::claims::StatementRun {
         as_of,
         cycle_days,
         min_balance: Some(min).filter(|m| !m.trim().is_empty()),

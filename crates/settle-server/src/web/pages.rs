@@ -270,10 +270,10 @@ pub struct AccountPage<'a> {
     pub errors: Errors,
     pub note_text: String,
     pub coverages: Vec<settle_store::claims::CoverageView>,
-    pub eligibility: Vec<settle_store::eligibility::EligibilityView>,
+    pub eligibility: Vec<settle_store::claims::EligibilityView>,
     pub guarantor: Option<settle_store::claims::GuarantorView>,
-    pub claims: Vec<settle_store::claim_ops::ClaimSummary>,
-    pub statements: Vec<settle_store::statements::StatementSummary>,
+    pub claims: Vec<settle_store::claims::ClaimSummary>,
+    pub statements: Vec<settle_store::claims::StatementSummary>,
     /// Collections: what the consumer asked of us, disputes, contacts and the gate's answers.
     pub profile: settle_store::collections::ProfileView,
     pub disputes: Vec<settle_store::collections::DisputeView>,
@@ -293,7 +293,7 @@ pub struct AccountPage<'a> {
 
 impl AccountPage<'_> {
     /// The latest eligibility answer for a coverage's payer.
-    pub fn eligibility_of(&self, payer_code: &str) -> Option<&settle_store::eligibility::EligibilityView> {
+    pub fn eligibility_of(&self, payer_code: &str) -> Option<&settle_store::claims::EligibilityView> {
         self.eligibility.iter().find(|e| e.payer_code == payer_code)
     }
 }
@@ -324,7 +324,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
         Vec::new()
     };
     let (coverages, claims) = if a.summary.ar_kind == "patient" {
-        let filter = settle_store::claim_ops::ClaimFilter {
+        let filter = settle_store::claims::ClaimFilter {
             account_number: Some(a.summary.account_number.clone()),
             limit: Some(50),
             ..Default::default()

@@ -200,7 +200,7 @@ fn is_conversation(outcome: &str) -> bool {
 
 impl Store {
     /// Asks the gate, records its answer, and returns it (with the person read in `conn`).
-    pub(crate) async fn decide_contact(&self, conn: &mut AnyConnection, org: &Organisation, req: &ContactRequest) -> Result<(Known, Gated)> {
+    pub(super) async fn decide_contact(&self, conn: &mut AnyConnection, org: &Organisation, req: &ContactRequest) -> Result<(Known, Gated)> {
         let channel = parse_channel(&req.channel)?;
         let purpose = parse_purpose(req.purpose.as_deref())?;
         let at = match req.at.as_deref().filter(|a| !a.trim().is_empty()) {
@@ -321,7 +321,7 @@ impl Store {
 
     /// Writes a row of the contact log, audited: only from a clearance, a
     /// refusal being recorded as a violation, or an inbound contact.
-    pub(crate) async fn insert_contact(
+    pub(super) async fn insert_contact(
         &self,
         conn: &mut AnyConnection,
         org: &Organisation,

@@ -40,10 +40,10 @@ pub struct DisputeView {
 }
 
 /// The `dispute` columns [`dispute_from`] reads, in order.
-pub(crate) const DISPUTE_COLUMNS: &str = "received_on, verification_sent_on, kind";
+pub(super) const DISPUTE_COLUMNS: &str = "received_on, verification_sent_on, kind";
 
 /// The gate's view of a dispute, from [`DISPUTE_COLUMNS`] starting at `first`.
-pub(crate) fn dispute_from(row: &sqlx::any::AnyRow, first: usize) -> Result<compliance::Dispute> {
+pub(super) fn dispute_from(row: &sqlx::any::AnyRow, first: usize) -> Result<compliance::Dispute> {
     let received: String = row.try_get(first)?;
     Ok(compliance::Dispute {
         received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,

@@ -20,14 +20,14 @@ use crate::collections::purpose_str;
 
 /// A contact the gate allowed, with the kept answer's id.
 #[derive(Debug)]
-pub(crate) struct Cleared {
+pub(super) struct Cleared {
     account_id: i64,
     decision_id: i64,
     clearance: Clearance,
 }
 
 impl Cleared {
-    pub(crate) fn attempt(&self) -> &Attempt {
+    pub(super) fn attempt(&self) -> &Attempt {
         self.clearance.attempt()
     }
 }
@@ -35,7 +35,7 @@ impl Cleared {
 /// A contact the gate refused, with the kept answer's id: it can be written
 /// only as a violation that already happened.
 #[derive(Debug)]
-pub(crate) struct Refused {
+pub(super) struct Refused {
     account_id: i64,
     decision_id: i64,
     breach: Breach,
@@ -43,33 +43,33 @@ pub(crate) struct Refused {
 
 /// The gate's answer about one contact: as kept and shown, and its proof.
 #[derive(Debug)]
-pub(crate) struct Gated {
-    pub(crate) view: DecisionView,
-    pub(crate) decision: compliance::Decision,
+pub(super) struct Gated {
+    pub(super) view: DecisionView,
+    pub(super) decision: compliance::Decision,
     proof: Result<Cleared, Refused>,
 }
 
 impl Gated {
-    pub(crate) fn allowed(&self) -> bool {
+    pub(super) fn allowed(&self) -> bool {
         self.proof.is_ok()
     }
 
-    pub(crate) fn cleared(&self) -> Option<&Cleared> {
+    pub(super) fn cleared(&self) -> Option<&Cleared> {
         self.proof.as_ref().ok()
     }
 
-    pub(crate) fn refused(&self) -> Option<&Refused> {
+    pub(super) fn refused(&self) -> Option<&Refused> {
         self.proof.as_ref().err()
     }
 
-    pub(crate) fn into_cleared(self) -> Option<Cleared> {
+    pub(super) fn into_cleared(self) -> Option<Cleared> {
         self.proof.ok()
     }
 }
 
 /// Asks the gate about a contact with a known person.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gate(
+pub(super) fn gate(
     known: &Known,
     channel: Channel,
     purpose: Purpose,
@@ -134,7 +134,7 @@ pub(crate) fn gate(
 }
 
 /// The `contact_decision` row for a gate answer.
-pub(crate) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> Vec<V> {
+pub(super) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> Vec<V> {
     vec![
         org_id.into(),
         view.decision_id.into(),
@@ -153,7 +153,7 @@ pub(crate) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, as
 }
 
 /// What a row of the contact log stands on.
-pub(crate) enum Record<'a> {
+pub(super) enum Record<'a> {
     /// An outbound contact the gate allowed.
     Cleared(&'a Cleared),
     /// An outbound contact the gate refused that happened all the same,
@@ -164,7 +164,7 @@ pub(crate) enum Record<'a> {
 }
 
 impl Record<'_> {
-    pub(crate) fn account_id(&self) -> i64 {
+    pub(super) fn account_id(&self) -> i64 {
         match self {
             Record::Cleared(c) => c.account_id,
             Record::Violation(r) => r.account_id,
@@ -172,7 +172,7 @@ impl Record<'_> {
         }
     }
 
-    pub(crate) fn attempt(&self) -> &Attempt {
+    pub(super) fn attempt(&self) -> &Attempt {
         match self {
             Record::Cleared(c) => c.clearance.attempt(),
             Record::Violation(r) => r.breach.attempt(),
@@ -180,14 +180,14 @@ impl Record<'_> {
         }
     }
 
-    pub(crate) fn direction(&self) -> &'static str {
+    pub(super) fn direction(&self) -> &'static str {
         match self {
             Record::Inbound { .. } => "inbound",
             _ => "outbound",
         }
     }
 
-    pub(crate) fn decision_id(&self) -> Option<i64> {
+    pub(super) fn decision_id(&self) -> Option<i64> {
         match self {
             Record::Cleared(c) => Some(c.decision_id),
             Record::Violation(r) => Some(r.decision_id),
@@ -196,7 +196,7 @@ impl Record<'_> {
     }
 
     /// The rules broken, as kept in `contact_attempt.violation`.
-    pub(crate) fn violation(&self) -> String {
+    pub(super) fn violation(&self) -> String {
         match self {
             Record::Violation(r) => r.breach.broken().iter().map(|rule| rule.id()).collect::<Vec<_>>().join(","),
             _ => String::new(),
@@ -205,19 +205,19 @@ impl Record<'_> {
 }
 
 /// One `contact_attempt` row.
-pub(crate) struct ContactRow<'a> {
-    pub(crate) org_id: i64,
-    pub(crate) contact_id: i64,
-    pub(crate) record: Record<'a>,
-    pub(crate) outcome: &'a str,
-    pub(crate) conversation: bool,
-    pub(crate) note: &'a str,
-    pub(crate) actor: &'a str,
-    pub(crate) logged_at: &'a str,
+pub(super) struct ContactRow<'a> {
+    pub(super) org_id: i64,
+    pub(super) contact_id: i64,
+    pub(super) record: Record<'a>,
+    pub(super) outcome: &'a str,
+    pub(super) conversation: bool,
+    pub(super) note: &'a str,
+    pub(super) actor: &'a str,
+    pub(super) logged_at: &'a str,
 }
 
 /// The `contact_attempt` row (columns as `batch::CONTACT_ATTEMPT`).
-pub(crate) fn contact_row(row: ContactRow<'_>) -> Vec<V> {
+pub(super) fn contact_row(row: ContactRow<'_>) -> Vec<V> {
     let attempt = row.record.attempt();
     vec![
         row.org_id.into(),
@@ -240,7 +240,7 @@ pub(crate) fn contact_row(row: ContactRow<'_>) -> Vec<V> {
 }
 
 /// The row of an outbound letter or email the gate allowed, outcome "sent".
-pub(crate) fn sent_row(org_id: i64, contact_id: i64, cleared: &Cleared, note: &str, actor: &str, logged_at: &str) -> Vec<V> {
+pub(super) fn sent_row(org_id: i64, contact_id: i64, cleared: &Cleared, note: &str, actor: &str, logged_at: &str) -> Vec<V> {
     contact_row(ContactRow {
         org_id,
         contact_id,

@@ -16,27 +16,27 @@ use settle_domain::compliance::{CallMade, Debt, Person, UsZone};
 use sqlx::{AnyConnection, Row};
 
 /// The person and the debt as the books have them.
-pub(crate) struct Known {
-    pub(crate) account_id: i64,
-    pub(crate) account_number: String,
-    pub(crate) consumer: String,
-    pub(crate) person: Person,
-    pub(crate) debt: Debt,
-    pub(crate) profile: ProfileView,
-    pub(crate) phones: Vec<String>,
-    pub(crate) emails: Vec<String>,
-    pub(crate) address: Option<KeptAddress>,
+pub(super) struct Known {
+    pub(super) account_id: i64,
+    pub(super) account_number: String,
+    pub(super) consumer: String,
+    pub(super) person: Person,
+    pub(super) debt: Debt,
+    pub(super) profile: ProfileView,
+    pub(super) phones: Vec<String>,
+    pub(super) emails: Vec<String>,
+    pub(super) address: Option<KeptAddress>,
 }
 
 /// Which accounts [`known_many`] reads.
 #[derive(Clone, Copy)]
-pub(crate) enum Which<'a> {
+pub(super) enum Which<'a> {
     Ids(&'a [i64]),
 }
 
 /// The person and the debt as the books have them, for many accounts in a
 /// few queries (the dunning run asks the gate for thousands at a time).
-pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Which<'_>) -> Result<std::collections::HashMap<i64, Known>> {
+pub(super) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Which<'_>) -> Result<std::collections::HashMap<i64, Known>> {
     let mut out = std::collections::HashMap::new();
     let conditions: Vec<String> = match which {
         // Ids are numbers, written into the SQL as such.
@@ -79,14 +79,14 @@ pub(crate) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
 }
 
 /// The `collection_profile` columns [`Known::apply_profile`] reads, account id first.
-pub(crate) const PROFILE_COLUMNS: &str =
+pub(super) const PROFILE_COLUMNS: &str =
     "account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, inconvenient, opt_outs, \
      validation_sent_on, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, work_addresses, current_creditor, itemization_creditor, \
      creditor_account_number";
 
 impl Known {
     /// An account and its consumer, before contacts and profile are added.
-    pub(crate) fn new(account_id: i64, account_number: String, consumer: String) -> Known {
+    pub(super) fn new(account_id: i64, account_number: String, consumer: String) -> Known {
         Known {
             account_id,
             profile: ProfileView {
@@ -105,7 +105,7 @@ impl Known {
     }
 
     /// Takes the account's collection profile from a row of [`PROFILE_COLUMNS`].
-    pub(crate) fn apply_profile(&mut self, p: &sqlx::any::AnyRow) -> Result<()> {
+    pub(super) fn apply_profile(&mut self, p: &sqlx::any::AnyRow) -> Result<()> {
         let (view, person, debt) = (&mut self.profile, &mut self.person, &mut self.debt);
         view.stated_zone = p.try_get(1)?;
         person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
@@ -136,7 +136,7 @@ impl Known {
     }
 
     /// What follows from the contacts and the profile: the state, the phones, the zones.
-    pub(crate) fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         self.person.address = self.address.clone();
         self.person.phones = self.phones.clone();
         self.profile.zones = self.person.zones().iter().map(|z| z.name().to_string()).collect();
@@ -145,7 +145,7 @@ impl Known {
 
 /// Adds the current phones, emails and postal address of each party's
 /// accounts (`party_of`: party id to account ids) to `out`.
-pub(crate) async fn add_contacts(
+pub(super) async fn add_contacts(
     conn: &mut AnyConnection,
     org_id: i64,
     party_of: &std::collections::HashMap<i64, Vec<i64>>,
@@ -193,7 +193,7 @@ pub(crate) async fn add_contacts(
 }
 
 impl Store {
-    pub(crate) async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str) -> Result<Known> {
+    pub(super) async fn known(&self, conn: &mut AnyConnection, org_id: i64, account_number: &str) -> Result<Known> {
         let account = self.account_by_number(conn, org_id, account_number).await?;
         known_many(conn, org_id, Which::Ids(&[account.account_id]))
             .await?
@@ -203,7 +203,7 @@ impl Store {
 
     /// What the debt's rules look at, read only when the gate is asked: its
     /// disputes and the calls of the last fortnight before `at`.
-    pub(crate) async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
+    pub(super) async fn read_debt(&self, conn: &mut AnyConnection, org_id: i64, known: &mut Known, at: Timestamp) -> Result<()> {
         for d in sqlx::query(&format!("SELECT {DISPUTE_COLUMNS} FROM dispute WHERE org_id = $1 AND account_id = $2"))
             .bind(org_id)
             .bind(known.account_id)

@@ -51,7 +51,7 @@ fn letter_from(kind: &str, data: &str) -> Result<AnyLetter> {
 }
 
 /// What a letter says of the account.
-pub(crate) struct LetterFacts {
+pub(super) struct LetterFacts {
     pub number: String,
     pub currency: Currency,
     pub balance_minor: i64,
@@ -60,7 +60,7 @@ pub(crate) struct LetterFacts {
 }
 
 /// A letter's data from what the books say of the account today.
-pub(crate) fn compose_letter(
+pub(super) fn compose_letter(
     org: &Organisation,
     collector: &(String, String, String),
     k: &Known,
@@ -97,7 +97,7 @@ pub(crate) fn compose_letter(
 }
 
 /// An email's subject and text from the letter it stands for, with the disclosure.
-pub(crate) fn email_text(l: &settle_pdf::letters::CollectionLetter) -> (String, String) {
+pub(super) fn email_text(l: &settle_pdf::letters::CollectionLetter) -> (String, String) {
     let subject = format!("{}: account {}", l.title(), l.account_number);
     let mut body = format!("Dear {},\n\n", l.consumer.name);
     for p in l.body() {
@@ -134,7 +134,7 @@ impl Store {
 
     /// Sends a letter through the gate in `conn`: refused, only the answer is
     /// kept; allowed, the contact is logged and the letter kept, as sent.
-    pub(crate) async fn send_letter_in(
+    pub(super) async fn send_letter_in(
         &self,
         conn: &mut AnyConnection,
         org: &Organisation,

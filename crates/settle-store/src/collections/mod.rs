@@ -53,12 +53,12 @@ pub use settlements::{NewSettlement, SettlementMade, SettlementReview, Settlemen
 pub use validation_notice::{LetterView, NoticeSent};
 pub use verify::{GateFinding, GateReplay, UnplacedAddress};
 
-pub(crate) fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
+fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
     StoreError::invalid(field, message)
 }
 
 /// Rule ids kept comma separated.
-pub(crate) fn split_rules(text: &str) -> Vec<String> {
+fn split_rules(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_string).collect()
 }
 
@@ -80,7 +80,7 @@ fn parse_channel(text: &str) -> Result<Channel> {
     Channel::parse(text).ok_or_else(|| bad("channel", format!("{text:?} is not one of call, text, email, letter, visit")))
 }
 
-pub(crate) fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
+fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
     match text.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("collection") => Ok(Purpose::Collection),
         Some("cease_response") => Ok(Purpose::CeaseResponse),
@@ -89,7 +89,7 @@ pub(crate) fn parse_purpose(text: Option<&str>) -> Result<Purpose> {
     }
 }
 
-pub(crate) fn purpose_str(p: Purpose) -> &'static str {
+fn purpose_str(p: Purpose) -> &'static str {
     match p {
         Purpose::Collection => "collection",
         Purpose::CeaseResponse => "cease_response",
@@ -98,7 +98,7 @@ pub(crate) fn purpose_str(p: Purpose) -> &'static str {
 }
 
 /// An instant in the first zone the person may be in, for people to read.
-pub(crate) fn local(at: &str, zone: UsZone) -> String {
+fn local(at: &str, zone: UsZone) -> String {
     at.parse::<Timestamp>()
         .map(|t| format!("{} {}", t.to_zoned(zone.tz()).strftime("%Y-%m-%d %H:%M"), zone.name()))
         .unwrap_or_else(|_| at.to_string())

@@ -67,7 +67,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<OutboxEmail> {
 
 /// The `email_outbox` row of an email queued for `not_before`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn queued_row(
+pub(super) fn queued_row(
     org_id: i64,
     email_id: i64,
     account_id: i64,

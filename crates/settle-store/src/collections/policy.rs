@@ -31,7 +31,7 @@ pub struct CollectionPolicyView {
 }
 
 impl Store {
-    pub(crate) async fn collection_policy_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Policy> {
+    pub(super) async fn collection_policy_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Policy> {
         let row = sqlx::query("SELECT third_party, first_party_rules, territories_when_unknown FROM collection_policy WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(&mut *conn)
@@ -72,7 +72,7 @@ impl Store {
         })
     }
 
-    pub(crate) async fn collector_contact_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<(String, String, String)> {
+    pub(super) async fn collector_contact_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<(String, String, String)> {
         let row = sqlx::query("SELECT mail_address, phone, hours FROM collection_policy WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(&mut *conn)

@@ -110,7 +110,7 @@ pub struct ProfileView {
 }
 
 /// "tue 09:00-12:00" or "18:00-20:00".
-pub(crate) fn parse_span(text: &str) -> Result<InconvenientTime> {
+pub(super) fn parse_span(text: &str) -> Result<InconvenientTime> {
     let t = text.trim().to_ascii_lowercase();
     let (day, span) = match t.split_once(' ') {
         Some((d, s)) => (Some(d.to_string()), s.trim().to_string()),
@@ -145,7 +145,7 @@ pub(crate) fn parse_span(text: &str) -> Result<InconvenientTime> {
 }
 
 /// "email" or "email pat@example.com".
-pub(crate) fn parse_opt_out(text: &str) -> Result<OptOut> {
+pub(super) fn parse_opt_out(text: &str) -> Result<OptOut> {
     let t = text.trim();
     let (channel, address) = match t.split_once(' ') {
         Some((c, a)) => (c, Some(a.trim().to_string()).filter(|a| !a.is_empty())),
@@ -159,7 +159,7 @@ pub(crate) fn parse_opt_out(text: &str) -> Result<OptOut> {
 
 /// Keeps the account's collection profile as it now stands as a new
 /// version, so the gate can later be asked with the facts of any moment.
-pub(crate) async fn keep_profile_version(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<()> {
+pub(super) async fn keep_profile_version(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO collection_profile_version (org_id, account_id, seq, recorded_at, {cols}) \
          SELECT p.org_id, p.account_id, COALESCE((SELECT MAX(v.seq) FROM collection_profile_version v WHERE v.org_id = p.org_id \

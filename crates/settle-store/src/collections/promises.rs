@@ -59,7 +59,7 @@ pub struct PromiseReview {
 
 impl Store {
     /// Payments into the account since `since`, reversals as negative amounts on their own day.
-    pub(crate) async fn payments_since(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64, since: &str) -> Result<Vec<(Date, i64)>> {
+    pub(super) async fn payments_since(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64, since: &str) -> Result<Vec<(Date, i64)>> {
         let rows = sqlx::query(
             "SELECT p.received_on, p.amount_minor, e.effective_date FROM payment p \
              LEFT JOIN journal_entry e ON e.org_id = p.org_id AND e.entry_id = p.reversal_entry_id \

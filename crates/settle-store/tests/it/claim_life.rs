@@ -2,8 +2,8 @@
 //! the payer's receivable, sent as 837P, acknowledged, corrected and voided,
 //! with the books verified after each step.
 
-use settle_store::claim_ops::Import837;
-use settle_store::claim_ops::*;
+use settle_store::claims::Import837;
+use settle_store::claims::*;
 use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
 use settle_store::office::SettingsUpdate;
 use settle_store::ops::{NewAccount, NewParty, Organisation};
@@ -685,7 +685,7 @@ async fn eligibility_asked_with_a_270_and_answered_by_a_271() {
         let asked = store
             .ask_eligibility(
                 &org,
-                &settle_store::eligibility::AskEligibility {
+                &settle_store::claims::AskEligibility {
                     account_number: "P-2".into(),
                     payer_code: "66783JJT".into(),
                     service_date: None,
@@ -921,7 +921,7 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
         let posted = store
             .post_835(
                 &org,
-                &settle_store::remit_ops::Import835 {
+                &settle_store::claims::Import835 {
                     file_name: "era.835".into(),
                     body: body.clone(),
                 },
@@ -959,7 +959,7 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
         let again = store
             .post_835(
                 &org,
-                &settle_store::remit_ops::Import835 {
+                &settle_store::claims::Import835 {
                     file_name: "era.835".into(),
                     body,
                 },
@@ -974,7 +974,7 @@ async fn an_era_posts_payments_write_downs_and_the_patients_share_to_the_cent() 
         let refused = store
             .post_835(
                 &org,
-                &settle_store::remit_ops::Import835 {
+                &settle_store::claims::Import835 {
                     file_name: "bad.835".into(),
                     body: unbalanced,
                 },

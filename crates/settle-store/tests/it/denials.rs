@@ -2,10 +2,10 @@
 //! reasons in words, then appealed and paid, corrected, or written off,
 //! with the books verified after each step.
 
-use settle_store::claim_ops::*;
-use settle_store::denials::{AppealDenial, DenialFilter, WriteOffDenial};
+use settle_store::claims::Import835;
+use settle_store::claims::*;
+use settle_store::claims::{AppealDenial, DenialFilter, WriteOffDenial};
 use settle_store::ops::Organisation;
-use settle_store::remit_ops::Import835;
 use settle_store::{Store, StoreError};
 
 use crate::backends::{all, assert_verified, date};

@@ -3,8 +3,8 @@
 //! suspense until a person matches it to a claim or owes it back, so the
 //! ERA's cash always equals its deposit (BPR02).
 
+use settle_store::claims::{Import835, ResolveRemitException};
 use settle_store::ops::Organisation;
-use settle_store::remit_ops::{Import835, ResolveRemitException};
 use settle_store::Store;
 
 use crate::backends::{all, assert_verified, date};

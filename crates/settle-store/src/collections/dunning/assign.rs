@@ -65,7 +65,7 @@ impl RuleInput {
 }
 
 impl Store {
-    pub(super) async fn assignment_rules_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Vec<AssignmentRule>> {
+    pub(in crate::collections) async fn assignment_rules_in(&self, conn: &mut AnyConnection, org_id: i64) -> Result<Vec<AssignmentRule>> {
         sqlx::query("SELECT kind, min_minor, max_minor, letter_from, letter_to, collectors FROM assignment_rule WHERE org_id = $1 ORDER BY seq")
             .bind(org_id)
             .fetch_all(&mut *conn)

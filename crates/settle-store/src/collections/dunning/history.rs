@@ -69,5 +69,4 @@ impl Store {
             .await?
             .is_some())
     }
-
 }

@@ -21,4 +21,4 @@ pub use policy::{DunningPolicyUpdate, DunningPolicyView, LevelView};
 pub use queue::{CollectorDay, QueueRow, RunSummary, SupervisorView};
 pub use run::{ActionView, LevelCount, RunReport, RunRequest};
 
-pub(crate) use policy::Settings;
+pub(in crate::collections) use policy::Settings;

@@ -65,7 +65,7 @@ pub struct DunningPolicyUpdate {
 
 /// What the collections rules need besides the contact gate.
 #[derive(Clone, Debug)]
-pub(crate) struct Settings {
+pub(in crate::collections) struct Settings {
     pub policy: dunning::Policy,
     pub standard: bool,
     pub plan_grace_days: i64,
@@ -93,7 +93,7 @@ fn bp_to_percent(bp: i64) -> String {
 }
 
 impl Store {
-    pub(crate) async fn collections_settings_in(&self, conn: &mut AnyConnection, org: &Organisation) -> Result<Settings> {
+    pub(in crate::collections) async fn collections_settings_in(&self, conn: &mut AnyConnection, org: &Organisation) -> Result<Settings> {
         let currency = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(format!("organisation currency: {e}")))?;
         let unit = 10i64.pow(u32::from(currency.exponent()));
         let mut policy = dunning::Policy::standard(unit);

@@ -77,7 +77,7 @@ pub struct RunSummary {
 impl Store {
     /// Replaces the queue: sorted by the documented order, ranked, and
     /// handed out (a coordinator's assignment first, then the rules).
-    pub(super) async fn write_queue(
+    pub(in crate::collections) async fn write_queue(
         &self,
         conn: &mut AnyConnection,
         org_id: i64,

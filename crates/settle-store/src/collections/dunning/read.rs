@@ -13,28 +13,28 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 /// One account as the run reads it.
-pub(super) struct AccountFacts {
-    pub(super) account_id: i64,
-    pub(super) number: String,
-    pub(super) name: String,
+pub(in crate::collections) struct AccountFacts {
+    pub(in crate::collections) account_id: i64,
+    pub(in crate::collections) number: String,
+    pub(in crate::collections) name: String,
     /// Who is written to: the guarantor, or else the account's party.
-    pub(super) party_id: i64,
+    pub(in crate::collections) party_id: i64,
     /// The account's `collection_profile` row ([`PROFILE_COLUMNS`]), if any.
-    pub(super) profile: Option<sqlx::any::AnyRow>,
-    pub(super) currency: Currency,
-    pub(super) ar_kind: String,
-    pub(super) facts: Facts,
-    pub(super) stage: String,
-    pub(super) level_name: Option<String>,
-    pub(super) late_fees_allowed: bool,
-    pub(super) fees_charged: i64,
-    pub(super) promise_due: bool,
-    pub(super) broken_recently: bool,
-    pub(super) broken_total: i64,
-    pub(super) last_contact: Option<Date>,
-    pub(super) pause_queue: bool,
+    pub(in crate::collections) profile: Option<sqlx::any::AnyRow>,
+    pub(in crate::collections) currency: Currency,
+    pub(in crate::collections) ar_kind: String,
+    pub(in crate::collections) facts: Facts,
+    pub(in crate::collections) stage: String,
+    pub(in crate::collections) level_name: Option<String>,
+    pub(in crate::collections) late_fees_allowed: bool,
+    pub(in crate::collections) fees_charged: i64,
+    pub(in crate::collections) promise_due: bool,
+    pub(in crate::collections) broken_recently: bool,
+    pub(in crate::collections) broken_total: i64,
+    pub(in crate::collections) last_contact: Option<Date>,
+    pub(in crate::collections) pause_queue: bool,
     /// Levels a pause was already recorded for.
-    pub(super) paused_levels: Vec<String>,
+    pub(in crate::collections) paused_levels: Vec<String>,
 }
 
 fn parse_day(text: &str) -> Option<Date> {
@@ -42,7 +42,7 @@ fn parse_day(text: &str) -> Option<Date> {
 }
 
 impl AccountFacts {
-    pub(super) fn letter_facts(&self) -> LetterFacts {
+    pub(in crate::collections) fn letter_facts(&self) -> LetterFacts {
         LetterFacts {
             number: self.number.clone(),
             currency: self.currency,
@@ -55,7 +55,7 @@ impl AccountFacts {
 
 impl Store {
     /// Reads one chunk of accounts (ids from `lo` up to `hi`) with everything the run decides on.
-    pub(super) async fn read_chunk(
+    pub(in crate::collections) async fn read_chunk(
         &self,
         conn: &mut AnyConnection,
         org_id: i64,

@@ -302,7 +302,7 @@ impl Store {
                 .bind(now_text())
                 .execute(&mut *conn)
                 .await?;
-            crate::claim_ops::note_event(
+            crate::claims::rows::note_event(
                 conn,
                 org.org_id,
                 claim_id,
@@ -422,14 +422,14 @@ impl Store {
                 .bind(now_text())
                 .execute(&mut *conn)
                 .await?;
-            crate::claim_ops::note_event(
+            crate::claims::rows::note_event(
                 conn,
                 org.org_id,
                 claim_id,
                 &format!("denial {} on {reference} written off ({}): {memo}", cmd.denial_id, fmt(balance, cur)),
             )
             .await?;
-            crate::claim_ops::settle_claim_status(conn, org.org_id, claim_id).await?;
+            crate::claims::rows::settle_claim_status(conn, org.org_id, claim_id).await?;
         })?;
         self.denial(org, cmd.denial_id, cmd.date).await
     }

@@ -9,7 +9,7 @@ use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, current_actor};
-use crate::claim_ops::AckOutcome;
+use crate::claims::acks::AckOutcome;
 use crate::ops::{fmt, next_ids, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 

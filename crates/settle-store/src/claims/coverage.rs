@@ -1,0 +1,316 @@
+//! Who pays: patients' coverages (primary, secondary, tertiary; one of each
+//! priority at a time) and an account's guarantor.
+
+use crate::address::{self, AddressInput, ContactPoint, PostalView};
+use crate::audit;
+use crate::batch::{self, Batch};
+use crate::claims::payers::one_of;
+use crate::claims::payers::text;
+use crate::ops::{next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use settle_domain::Date;
+use sqlx::Row;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCoverage {
+    /// The patient's account.
+    pub account_number: String,
+    pub payer_code: String,
+    pub member_id: String,
+    #[serde(default)]
+    pub group_number: String,
+    /// The subscriber's name, when the patient is not the subscriber.
+    #[serde(default)]
+    pub subscriber_name: String,
+    /// self, spouse, child or other.
+    pub relationship: String,
+    /// primary, secondary or tertiary.
+    pub priority: String,
+    pub effective_from: Date,
+    pub effective_to: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CoverageView {
+    pub coverage_key: i64,
+    pub payer_code: String,
+    pub payer_name: String,
+    pub member_id: String,
+    pub group_number: String,
+    pub subscriber_name: String,
+    pub relationship: String,
+    pub priority: String,
+    pub effective_from: String,
+    pub effective_to: Option<String>,
+}
+
+/// Who answers for a patient's bill when it is not the patient.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetGuarantor {
+    pub account_number: String,
+    /// parent, spouse, guardian or other; "self" makes the patient their own guarantor again.
+    pub relationship: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Option<AddressInput>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct GuarantorView {
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// As one line.
+    pub address: Option<String>,
+    /// By its fields; none when its old text could not be read.
+    pub postal: Option<PostalView>,
+}
+
+impl Store {
+    /// Adds a coverage to a patient account. Two active coverages of one
+    /// priority that overlap in time are refused.
+    pub async fn add_coverage(&self, org: &Organisation, cmd: &NewCoverage) -> Result<CoverageView> {
+        let member_id = text("member_id", &cmd.member_id, 80, true)?;
+        let group_number = text("group_number", &cmd.group_number, 50, false)?;
+        let subscriber_name = text("subscriber_name", &cmd.subscriber_name, 60, false)?;
+        let relationship = one_of("relationship", &cmd.relationship, &["self", "spouse", "child", "other"])?;
+        if relationship != "self" && subscriber_name.is_empty() {
+            return Err(StoreError::invalid("subscriber_name", "is required when the patient is not the subscriber"));
+        }
+        let priority = one_of("priority", &cmd.priority, &["primary", "secondary", "tertiary"])?;
+        if cmd.effective_to.is_some_and(|to| to < cmd.effective_from) {
+            return Err(StoreError::invalid("effective_to", "is before effective_from"));
+        }
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+        let payer = sqlx::query("SELECT payer_key, name FROM payer WHERE org_id = $1 AND payer_code = $2")
+            .bind(org.org_id)
+            .bind(cmd.payer_code.trim().to_ascii_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("payer", cmd.payer_code.trim()))?;
+        let payer_key: i64 = payer.try_get(0)?;
+        let payer_name: String = payer.try_get(1)?;
+        let far_future = "9999-12-31".to_string();
+        let overlapping = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM coverage WHERE org_id = $1 AND account_id = $2 AND priority = $3 \
+             AND effective_from <= $4 AND COALESCE(effective_to, '9999-12-31') >= $5",
+        )
+        .bind(org.org_id)
+        .bind(account.account_id)
+        .bind(&priority)
+        .bind(cmd.effective_to.map_or(far_future, |d| d.to_string()))
+        .bind(cmd.effective_from.to_string())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?;
+        if overlapping > 0 {
+            return Err(StoreError::invalid(
+                "priority",
+                format!("account {} already has {priority} coverage in those dates", account.account_number),
+            ));
+        }
+        let key = next_ids(conn, org.org_id, "coverage", 1).await?;
+        sqlx::query(
+            "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, \
+             effective_from, effective_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(org.org_id)
+        .bind(key)
+        .bind(account.account_id)
+        .bind(payer_key)
+        .bind(&member_id)
+        .bind(&group_number)
+        .bind(&subscriber_name)
+        .bind(&relationship)
+        .bind(&priority)
+        .bind(cmd.effective_from.to_string())
+        .bind(cmd.effective_to.map(|d| d.to_string()))
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let view = CoverageView {
+            coverage_key: key,
+            payer_code: cmd.payer_code.trim().to_ascii_uppercase(),
+            payer_name,
+            member_id,
+            group_number,
+            subscriber_name,
+            relationship,
+            priority,
+            effective_from: cmd.effective_from.to_string(),
+            effective_to: cmd.effective_to.map(|d| d.to_string()),
+        };
+        let after = serde_json::to_value(&view)?;
+        let record = format!("account:{}", account.account_number);
+        audit::append(conn, self.for_update(), org.org_id, "coverage.add", &record, None, Some(&after)).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A patient account's coverages, primary first.
+    pub async fn coverages(&self, org: &Organisation, account_number: &str) -> Result<Vec<CoverageView>> {
+        self.note_read(org.org_id, "coverage.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
+        let rows = sqlx::query(
+            "SELECT c.coverage_key, y.payer_code, y.name, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.priority, \
+             c.effective_from, c.effective_to FROM coverage c \
+             JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             WHERE c.org_id = $1 AND a.account_number = $2 \
+             ORDER BY CASE c.priority WHEN 'primary' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END, c.effective_from",
+        )
+        .bind(org.org_id)
+        .bind(account_number.trim().to_ascii_uppercase())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CoverageView {
+                    coverage_key: r.try_get(0)?,
+                    payer_code: r.try_get(1)?,
+                    payer_name: r.try_get(2)?,
+                    member_id: r.try_get(3)?,
+                    group_number: r.try_get(4)?,
+                    subscriber_name: r.try_get(5)?,
+                    relationship: r.try_get(6)?,
+                    priority: r.try_get(7)?,
+                    effective_from: r.try_get(8)?,
+                    effective_to: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sets (or, with "self", clears) a patient account's guarantor.
+    pub async fn set_guarantor(&self, org: &Organisation, cmd: &SetGuarantor) -> Result<Option<GuarantorView>> {
+        use settle_domain::account::{check_name, ContactKind};
+        let relationship = one_of("relationship", &cmd.relationship, &["self", "parent", "spouse", "guardian", "other"])?;
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+        let before = self.guarantor_in(conn, org.org_id, account.account_id).await?;
+        let view = if relationship == "self" {
+            sqlx::query("UPDATE account SET guarantor_party_id = NULL, guarantor_relationship = '' WHERE org_id = $1 AND account_id = $2")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .execute(&mut *conn)
+                .await?;
+            None
+        } else {
+            let name = check_name(&cmd.name).map_err(|e| StoreError::invalid("name", e))?;
+            let mut contacts = Vec::new();
+            for (kind, value, field) in [
+                (ContactKind::Phone, cmd.phone.clone().map(AddressInput::from), "phone"),
+                (ContactKind::Email, cmd.email.clone().map(AddressInput::from), "email"),
+                (ContactKind::Address, cmd.address.clone(), "address"),
+            ] {
+                if let Some(value) = value.filter(|v| !v.is_blank()) {
+                    contacts.push(ContactPoint::read(kind, &value, field)?);
+                }
+            }
+            let party_id = next_ids(conn, org.org_id, "party", 1).await?;
+            let now = now_text();
+            sqlx::query("INSERT INTO party (org_id, party_id, kind, name, date_of_birth, created_at, sex) VALUES ($1, $2, 'person', $3, NULL, $4, 'U')")
+                .bind(org.org_id)
+                .bind(party_id)
+                .bind(&name)
+                .bind(&now)
+                .execute(&mut *conn)
+                .await?;
+            let mut batch = Batch::default();
+            for point in &contacts {
+                let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
+                batch.add(&batch::PARTY_CONTACT, point.row(org.org_id, contact_id, party_id, now[..10].into()));
+            }
+            batch.flush(conn, org.org_id).await?;
+            sqlx::query("UPDATE account SET guarantor_party_id = $3, guarantor_relationship = $4 WHERE org_id = $1 AND account_id = $2")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .bind(party_id)
+                .bind(&relationship)
+                .execute(&mut *conn)
+                .await?;
+            self.guarantor_in(conn, org.org_id, account.account_id).await?
+        };
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "account.guarantor",
+            &format!("account:{}", account.account_number),
+            Some(&serde_json::to_value(&before)?),
+            Some(&serde_json::to_value(&view)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A patient account's guarantor, if someone else answers for the bill.
+    pub async fn guarantor(&self, org: &Organisation, account_number: &str) -> Result<Option<GuarantorView>> {
+        self.note_read(org.org_id, "guarantor.read", &format!("account:{}", account_number.trim().to_ascii_uppercase()))
+            .await?;
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query("SELECT account_id FROM account WHERE org_id = $1 AND account_number = $2")
+            .bind(org.org_id)
+            .bind(account_number.trim().to_ascii_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_number.trim()))?;
+        self.guarantor_in(&mut conn, org.org_id, row.try_get(0)?).await
+    }
+
+    pub(super) async fn guarantor_in(&self, conn: &mut sqlx::AnyConnection, org_id: i64, account_id: i64) -> Result<Option<GuarantorView>> {
+        let row = sqlx::query(
+            "SELECT p.name, a.guarantor_relationship, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.guarantor_party_id \
+             WHERE a.org_id = $1 AND a.account_id = $2",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let party_id: i64 = row.try_get(2)?;
+        let contacts = sqlx::query(&format!(
+            "SELECT kind, value, {} FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id",
+            address::COLUMNS
+        ))
+        .bind(org_id)
+        .bind(party_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let find = |kind: &str| -> Option<String> {
+            contacts
+                .iter()
+                .filter(|c| c.try_get::<String, _>(0).is_ok_and(|k| k == kind))
+                .filter_map(|c| c.try_get::<String, _>(1).ok())
+                .next_back()
+        };
+        Ok(Some(GuarantorView {
+            name: row.try_get(0)?,
+            relationship: row.try_get(1)?,
+            phone: find("phone"),
+            email: find("email"),
+            address: find("address"),
+            postal: contacts
+                .iter()
+                .rfind(|c| c.try_get::<String, _>(0).is_ok_and(|k| k == "address"))
+                .map(|c| address::postal_from(c, 2))
+                .transpose()?
+                .flatten()
+                .as_ref()
+                .map(PostalView::from),
+        }))
+    }
+}

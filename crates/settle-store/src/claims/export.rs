@@ -1,0 +1,404 @@
+//! 837P batches out: ready claims grouped by payer, the batch's books loaded
+//! in a few queries, each claim checked again, the file kept; the files kept.
+
+use crate::address::{CURRENT_COLUMNS as CURRENT_ADDRESS_COLUMNS, CURRENT_JOIN as CURRENT_ADDRESS_JOIN};
+use crate::audit::{self, current_actor};
+use crate::claims::bad;
+use crate::claims::books::billed_lines;
+use crate::claims::books::coverages_in;
+use crate::claims::books::payer_by_code;
+use crate::claims::books::Books;
+use crate::claims::books::Patient;
+use crate::claims::books::PayerRow;
+use crate::claims::books::ProviderRow;
+use crate::claims::books::Scope;
+use crate::claims::import::attach_adjudication;
+use crate::claims::lifecycle::ClaimInput;
+use crate::claims::lifecycle::ClaimLineInput;
+use crate::claims::parse_date;
+use crate::claims::read::FindingView;
+use crate::claims::rows::claim_out;
+use crate::claims::rows::head_from_row;
+use crate::claims::rows::mark_submitted;
+use crate::claims::rows::set_status;
+use crate::claims::rows::ClaimHead;
+use crate::claims::split_list;
+use crate::ops::{fmt, next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use settle_domain::address::KeptAddress;
+use settle_domain::claims::{BilledLine, ClaimFrequency, ClaimStatus, FindingLevel, Sex};
+use settle_domain::codes::{Modifier, ProcedureCode};
+use settle_domain::money::{Currency, Money};
+use settle_domain::Date;
+use settle_x12::p837;
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap};
+
+/// Send every ready claim for one payer as an 837P batch.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportClaims {
+    pub payer_code: String,
+    /// "T" test files unless asked for production.
+    #[serde(default)]
+    pub production: bool,
+}
+
+/// A claim the export left behind, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct HeldClaim {
+    pub claim_number: String,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ExportOutcome {
+    /// None when no claim was ready.
+    pub file_id: Option<i64>,
+    pub file_name: String,
+    pub interchange_control: i64,
+    pub claims: Vec<String>,
+    pub total: String,
+    /// Ready claims that failed the scrubber at export (timely filing passed
+    /// since they were saved, a coverage ended): back to scrubbed.
+    pub held: Vec<HeldClaim>,
+    /// The 837P itself.
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct X12FileView {
+    pub file_id: i64,
+    /// out (837P) or in (999, 277CA).
+    pub direction: String,
+    pub kind: String,
+    pub payer_code: Option<String>,
+    pub interchange_control: i64,
+    pub claim_count: i64,
+    pub total: String,
+    pub summary: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+// ---------------------------------------------------------------- loading
+
+impl Store {
+    /// Sends every ready claim for a payer as one 837P: claims that fail
+    /// the scrubber now are held back (status scrubbed), the rest are
+    /// written, recorded and marked submitted, all in one transaction.
+    pub async fn export_claims(&self, org: &Organisation, cmd: &ExportClaims, today: Date) -> Result<ExportOutcome> {
+        let settings = self.settings(org).await?;
+        let phone = settings.x12_contact_phone.clone();
+        if phone.len() != 10 {
+            return Err(bad(
+                "x12_contact_phone",
+                "set the organisation's X12 contact phone (ten digits) in Settings before sending claims; the 837P must name someone to call",
+            ));
+        }
+        let actor = current_actor();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
+        let ready = self.ready_batch(conn, org, &payer, &settings).await?;
+        let mut held = Vec::new();
+        let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
+        let mut sent = Vec::new();
+        let mut total = Money::zero(Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        let (books, claims) = ready;
+        for (head, input) in &claims {
+            let (claim_id, number) = (&head.claim_id, &head.number);
+            let prepared = books.build(input, today, Some(*claim_id), head.frequency, &head.payer_claim_number)?;
+            if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
+                set_status(
+                    conn,
+                    org.org_id,
+                    *claim_id,
+                    ClaimStatus::Scrubbed,
+                    "held back from the 837P: the scrubber found errors",
+                    &prepared.findings,
+                )
+                .await?;
+                held.push(HeldClaim {
+                    claim_number: number.clone(),
+                    findings: prepared.findings.iter().map(FindingView::from).collect(),
+                });
+                continue;
+            }
+            total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
+            let mut out = claim_out(number, head, &prepared)?;
+            if let Some(primary) = head.primary_claim_id {
+                attach_adjudication(conn, org.org_id, primary, &mut out).await?;
+            }
+            by_provider
+                .entry(prepared.billing.provider_key)
+                .or_insert_with(|| (prepared.billing.clone(), Vec::new()))
+                .1
+                .push(out);
+            sent.push((*claim_id, number.clone()));
+        }
+        if sent.is_empty() {
+            tx.commit().await?;
+            return Ok(ExportOutcome {
+                file_id: None,
+                file_name: String::new(),
+                interchange_control: 0,
+                claims: vec![],
+                total: total.to_decimal_string(),
+                held,
+                body: String::new(),
+            });
+        }
+        let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
+        let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
+        let first = by_provider
+            .values()
+            .next()
+            .map(|(p, _)| p.clone())
+            .ok_or_else(|| StoreError::Corrupt("no provider".into()))?;
+        let submitter_id = if settings.x12_submitter_id.is_empty() {
+            first.tax_id.clone()
+        } else {
+            settings.x12_submitter_id.clone()
+        };
+        let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
+        let mut providers = Vec::new();
+        for (provider, claims) in by_provider.into_values() {
+            let address = provider
+                .address
+                .as_ref()
+                .and_then(KeptAddress::postal)
+                .cloned()
+                .ok_or_else(|| bad("billing_npi", format!("the billing provider {} has no address read into fields", provider.name)))?;
+            providers.push(p837::ProviderClaims {
+                billing: p837::BillingProvider {
+                    name: provider.name.clone(),
+                    npi: provider.npi.clone(),
+                    taxonomy: provider.taxonomy.clone(),
+                    tax_id: provider.tax_id.clone(),
+                    address,
+                },
+                claims,
+            });
+        }
+        let submission = p837::Submission {
+            submitter_name: org.name.clone(),
+            submitter_id: submitter_id.clone(),
+            contact_name: "BILLING OFFICE".into(),
+            contact_phone: phone,
+            receiver_name: payer.name.clone(),
+            receiver_id: payer.code.clone(),
+            created_on: today,
+            created_at: now.strftime("%H%M").to_string(),
+            interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+            group_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+            reference: format!("{file_id:06}"),
+            production: cmd.production,
+            payer_name: payer.name.clone(),
+            payer_id: payer.code.clone(),
+            providers,
+        };
+        let body = p837::write_837p(&submission).map_err(|e| bad("claims", e))?;
+        let claims: Vec<String> = sent.iter().map(|(_, n)| n.clone()).collect();
+        sqlx::query(
+            "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
+             VALUES ($1, $2, 'out', '837P', $3, $4, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(org.org_id)
+        .bind(file_id)
+        .bind(payer.payer_key)
+        .bind(control)
+        .bind(claims.len() as i64)
+        .bind(total.amount_minor())
+        .bind(&body)
+        .bind(format!("{} claim(s): {}", claims.len(), claims.join(" ")))
+        .bind(&actor.name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
+        mark_submitted(conn, org.org_id, &ids, file_id, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "claims.export",
+            &format!("x12_file:{file_id}"),
+            None,
+            Some(&serde_json::json!({ "payer": payer.code, "claims": claims, "held": held.iter().map(|h| &h.claim_number).collect::<Vec<_>>() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ExportOutcome {
+            file_id: Some(file_id),
+            file_name: format!("837P-{}-{control:09}.x12", payer.code),
+            interchange_control: control,
+            claims,
+            total: total.to_decimal_string(),
+            held,
+            body,
+        })
+    }
+
+    /// A payer's ready claims (locked), read back as inputs, with the books
+    /// to scrub them against, in a handful of queries whatever their number.
+    pub(super) async fn ready_batch(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        payer: &PayerRow,
+        settings: &crate::office::OrgSettings,
+    ) -> Result<(Books, Vec<(ClaimHead, ClaimInput)>)> {
+        let scope = Scope::ReadyFor(payer.payer_key);
+        let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
+        let rows = sqlx::query(&format!(
+            "SELECT c.claim_id, c.claim_number, c.status, c.frequency, c.payer_claim_number, c.replaces_claim_id, c.charged_entry_id, \
+             a.account_number, b.npi, r.npi, c.place_of_service, c.diagnoses, c.primary_claim_id \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
+             LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
+             WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY c.claim_id{lock}"
+        ))
+        .bind(org.org_id)
+        .bind(payer.payer_key)
+        .fetch_all(&mut *conn)
+        .await?;
+        let lines = sqlx::query(
+            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service \
+             FROM claim_line l JOIN claim c ON c.org_id = l.org_id AND c.claim_id = l.claim_id \
+             WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY l.claim_id, l.line_no",
+        )
+        .bind(org.org_id)
+        .bind(payer.payer_key)
+        .fetch_all(&mut *conn)
+        .await?;
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut by_claim: HashMap<i64, Vec<ClaimLineInput>> = HashMap::new();
+        for l in &lines {
+            by_claim.entry(l.try_get(0)?).or_default().push(ClaimLineInput {
+                date_of_service: parse_date(&l.try_get::<String, _>(1)?)?,
+                procedure_code: l.try_get(2)?,
+                modifiers: split_list(&l.try_get::<String, _>(3)?),
+                diagnosis_pointers: split_list(&l.try_get::<String, _>(4)?).iter().filter_map(|p| p.parse().ok()).collect(),
+                units: u32::try_from(l.try_get::<i64, _>(5)?).unwrap_or(0),
+                charge: Some(fmt(l.try_get(6)?, cur)),
+                place_of_service: l.try_get(7)?,
+            });
+        }
+        let mut claims = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let head = head_from_row(r)?;
+            let input = ClaimInput {
+                account_number: r.try_get(7)?,
+                payer_code: Some(payer.code.clone()),
+                billing_npi: r.try_get(8)?,
+                rendering_npi: r.try_get(9)?,
+                place_of_service: r.try_get(10)?,
+                diagnoses: split_list(&r.try_get::<String, _>(11)?),
+                lines: by_claim.remove(&head.claim_id).unwrap_or_default(),
+                stated_total: None,
+            };
+            claims.push((head, input));
+        }
+        let mut books = Books {
+            rules_off: settings.scrub_rules_off.clone(),
+            ..Books::default()
+        };
+        books.load_parties(conn, org.org_id).await?;
+        let accounts = sqlx::query(&format!(
+            "SELECT a.account_id, a.account_number, a.ar_kind, a.currency, a.status, a.payment_terms, a.balance_minor, a.credit_minor, \
+             p.name, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
+             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {CURRENT_ADDRESS_JOIN} WHERE a.org_id = $1 AND {}",
+            scope.on("a.account_id")
+        ))
+        .bind(org.org_id)
+        .bind(scope.key())
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &accounts {
+            let account = crate::ops::account_from_row(r)?;
+            let patient = Patient {
+                name: r.try_get(8)?,
+                date_of_birth: r.try_get::<Option<String>, _>(9)?.map(|d| parse_date(&d)).transpose()?,
+                sex: Sex::parse(&r.try_get::<String, _>(10)?).unwrap_or(Sex::Unknown),
+                address: crate::address::kept_from(r, 11, 12)?,
+            };
+            books.accounts.insert(account.account_number.clone(), (account, patient));
+        }
+        books.coverages = coverages_in(conn, org.org_id, scope).await?;
+        books.billed = billed_lines(conn, org.org_id, scope).await?;
+        // The batch's own original claims count too (each against the others).
+        for (head, input) in claims.iter().filter(|(h, _)| h.frequency == ClaimFrequency::Original) {
+            let Some((account, _)) = books.accounts.get(&input.account_number) else {
+                continue;
+            };
+            let account_id = account.account_id;
+            for l in &input.lines {
+                let (Ok(procedure), Ok(modifiers)) = (
+                    ProcedureCode::parse(&l.procedure_code),
+                    l.modifiers.iter().map(|m| Modifier::parse(m)).collect::<Result<Vec<_>, _>>(),
+                ) else {
+                    continue;
+                };
+                books.billed.entry(account_id).or_default().push((
+                    head.claim_id,
+                    payer.payer_key,
+                    BilledLine {
+                        claim_number: head.number.clone(),
+                        date_of_service: l.date_of_service,
+                        procedure,
+                        modifiers,
+                    },
+                ));
+            }
+        }
+        Ok((books, claims))
+    }
+
+    /// X12 files sent and received, newest first.
+    pub async fn x12_files(&self, org: &Organisation) -> Result<Vec<X12FileView>> {
+        let rows = sqlx::query(
+            "SELECT f.file_id, f.direction, f.kind, y.payer_code, f.interchange_control, f.claim_count, f.total_minor, f.summary, f.created_by, f.created_at \
+             FROM x12_file f LEFT JOIN payer y ON y.org_id = f.org_id AND y.payer_key = f.payer_key WHERE f.org_id = $1 ORDER BY f.file_id DESC LIMIT 500",
+        )
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        rows.iter()
+            .map(|r| {
+                Ok(X12FileView {
+                    file_id: r.try_get(0)?,
+                    direction: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    payer_code: r.try_get(3)?,
+                    interchange_control: r.try_get(4)?,
+                    claim_count: r.try_get(5)?,
+                    total: fmt(r.try_get(6)?, cur),
+                    summary: r.try_get(7)?,
+                    created_by: r.try_get(8)?,
+                    created_at: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// One X12 file's text, as sent or received.
+    pub async fn x12_file_body(&self, org: &Organisation, file_id: i64) -> Result<(X12FileView, String)> {
+        let body: String = sqlx::query("SELECT body FROM x12_file WHERE org_id = $1 AND file_id = $2")
+            .bind(org.org_id)
+            .bind(file_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::not_found("x12 file", file_id))?
+            .try_get(0)?;
+        let view = self
+            .x12_files(org)
+            .await?
+            .into_iter()
+            .find(|f| f.file_id == file_id)
+            .ok_or_else(|| StoreError::not_found("x12 file", file_id))?;
+        Ok((view, body))
+    }
+}

@@ -1,0 +1,70 @@
+//! Claims: a visit's coded lines billed to a payer, and everything the payer
+//! answers. The steps, one file each:
+//!
+//! - `payers`, `coverage`, `fees`: the parties of a claim (payers, providers,
+//!   patients' coverages, the guarantor) and fee schedules;
+//! - `books`: what a claim is made from, read for one claim or a batch
+//!   (payer, coverages, provider, patient, billed lines), and `prepare`;
+//! - `lifecycle`: save (scrubbed at once), edit, scrub, correct (7), void (8);
+//!   `rows`: the claim's rows written and read; `charges`: the lines moved to
+//!   the payer's receivable and back; `read`: claims shown; `secondary`;
+//! - `export`: 837P batches out; `acks`: 999 and 277CA in; `import`: 837P in,
+//!   all or nothing; `eligibility`: 270 out, 271 in;
+//! - `remit/`: 835 in (work: matching; post; exceptions; reverse; read);
+//! - `denials`: the denial worklist; `statements`: patient statement cycles.
+//!
+//! Invariants: a claim's lines are on the payer's books (one open item per
+//! line, `charged_entry_id` set) from its first ready until an edit, a
+//! replacement or a void takes them off with a mirror entry; nothing is
+//! taken off once money has been applied to it. Every status change is a
+//! `claim_event` row. Every write is one transaction with its audit row.
+//!
+//! The area's types are named from here (`settle_store::claims::NewClaim`);
+//! the step files are private.
+
+use settle_domain::Date;
+
+use crate::{Result, StoreError};
+
+mod acks;
+mod books;
+mod charges;
+mod coverage;
+mod denials;
+mod eligibility;
+mod export;
+mod fees;
+mod import;
+mod lifecycle;
+mod payers;
+mod read;
+mod remit;
+mod rows;
+mod secondary;
+mod statements;
+
+pub use acks::{AckApplied, AckOutcome, ImportAcknowledgment};
+pub use coverage::{CoverageView, GuarantorView, NewCoverage, SetGuarantor};
+pub use denials::{AppealDenial, CodeMeaning, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
+pub use eligibility::{AskEligibility, EligibilityAsked, EligibilityView};
+pub use export::{ExportClaims, ExportOutcome, HeldClaim, X12FileView};
+pub use fees::{FeeEntry, CHARGE_MASTER};
+pub use import::{Import837, Import837Outcome, ImportedClaim};
+pub use lifecycle::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, NewClaim, ScrubClaim, VoidClaim};
+pub use payers::{NewPayer, NewProvider, PayerView, ProviderView};
+pub use read::{ClaimEventView, ClaimFilter, ClaimLineView, ClaimSummary, ClaimView, FindingView};
+pub use remit::{Import835, RemitClaimView, RemitOutcome, RemittedClaim, ResolveRemitException, UnderpaymentView};
+pub use secondary::{BillSecondary, SecondaryDue};
+pub use statements::{StatementRun, StatementRunOutcome, StatementSummary};
+
+fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
+    StoreError::invalid(field, message)
+}
+
+fn parse_date(text: &str) -> Result<Date> {
+    text.parse().map_err(|e| StoreError::Corrupt(format!("date {text:?}: {e}")))
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}

@@ -1,0 +1,281 @@
+//! Payers and providers (NPI checked): the parties a claim is sent to and
+//! from. Each write is one transaction with its audit row.
+
+use crate::address::{self, AddressInput, PostalView};
+use crate::audit;
+use crate::ops::{next_ids, Organisation};
+use crate::{now_text, Result, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use settle_domain::address::PostalAddress;
+use settle_domain::claims::ClaimFilingIndicator;
+use settle_domain::codes::Npi;
+use sqlx::Row;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayer {
+    /// The payer's id for electronic claims (NM109 of loop 2010BB).
+    pub payer_code: String,
+    pub name: String,
+    /// MB, MC, HM, CI or BL.
+    pub filing_indicator: String,
+    /// Days after the date of service within which claims are accepted.
+    pub timely_filing_days: u32,
+    /// Days after a denial within which it may be appealed; 180 if absent
+    /// (Medicare's redetermination window is 120).
+    #[serde(default)]
+    pub appeal_days: Option<u32>,
+    /// The payer's claims address: fields, or one line of text; none if absent.
+    #[serde(default)]
+    pub address: AddressInput,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct PayerView {
+    pub payer_code: String,
+    pub name: String,
+    pub filing_indicator: String,
+    pub timely_filing_days: i64,
+    pub appeal_days: i64,
+    /// As one line ("" for none).
+    pub address: String,
+    /// By its fields; none when there is no address or its old text could
+    /// not be read (`settle account unread-addresses` lists those).
+    pub postal: Option<PostalView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProvider {
+    /// Ten digits with a valid check digit.
+    pub npi: String,
+    pub name: String,
+    /// "person" (a rendering clinician) or "organisation" (a billing entity).
+    pub kind: String,
+    /// The NUCC taxonomy code, such as 207Q00000X.
+    #[serde(default)]
+    pub taxonomy: String,
+    /// EIN or SSN, 9 digits (billing providers).
+    #[serde(default)]
+    pub tax_id: String,
+    /// The provider's address (a billing provider's 837P needs one with a
+    /// ZIP+4): fields, or one line of text; none if absent.
+    #[serde(default)]
+    pub address: AddressInput,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ProviderView {
+    pub npi: String,
+    pub name: String,
+    pub kind: String,
+    pub taxonomy: String,
+    pub tax_id: String,
+    /// As one line ("" for none).
+    pub address: String,
+    /// By its fields; none when there is no address or its old text could
+    /// not be read.
+    pub postal: Option<PostalView>,
+}
+
+pub(super) fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(StoreError::invalid(field, "is required"));
+    }
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(StoreError::invalid(
+            field,
+            format!("must be at most {max} characters with no control characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+pub(super) fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String> {
+    let value = value.trim().to_ascii_lowercase();
+    if allowed.contains(&value.as_str()) {
+        Ok(value)
+    } else {
+        Err(StoreError::invalid(field, format!("{value:?} is not one of {}", allowed.join(", "))))
+    }
+}
+
+impl Store {
+    pub async fn add_payer(&self, org: &Organisation, cmd: &NewPayer) -> Result<PayerView> {
+        let code = text("payer_code", &cmd.payer_code, 80, true)?.to_ascii_uppercase();
+        let name = text("name", &cmd.name, 60, true)?;
+        let filing = ClaimFilingIndicator::parse(&cmd.filing_indicator)
+            .ok_or_else(|| StoreError::invalid("filing_indicator", format!("{:?} is not one of MB, MC, HM, CI, BL", cmd.filing_indicator)))?;
+        if !(1..=3650).contains(&cmd.timely_filing_days) {
+            return Err(StoreError::invalid("timely_filing_days", "must be 1 to 3650 days"));
+        }
+        let appeal_days = cmd.appeal_days.unwrap_or(180);
+        if !(1..=3650).contains(&appeal_days) {
+            return Err(StoreError::invalid("appeal_days", "must be 1 to 3650 days"));
+        }
+        let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
+        let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let key = next_ids(conn, org.org_id, "payer", 1).await?;
+        let sql = format!(
+            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, {}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            address::COLUMNS
+        );
+        let query = sqlx::query(&sql);
+        let query = query
+            .bind(org.org_id)
+            .bind(key)
+            .bind(&code)
+            .bind(&name)
+            .bind(filing.code())
+            .bind(i64::from(cmd.timely_filing_days))
+            .bind(&address)
+            .bind(now_text())
+            .bind(i64::from(appeal_days));
+        address::bind_fields(query, postal.as_ref())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict { .. } => StoreError::invalid("payer_code", format!("a payer {code} already exists")),
+                other => other,
+            })?;
+        let view = PayerView {
+            payer_code: code,
+            name,
+            filing_indicator: filing.code().into(),
+            timely_filing_days: i64::from(cmd.timely_filing_days),
+            appeal_days: i64::from(appeal_days),
+            address,
+            postal: postal.as_ref().map(PostalView::from),
+        };
+        let after = serde_json::to_value(&view)?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "payer.add",
+            &format!("payer:{}", view.payer_code),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn payers(&self, org: &Organisation) -> Result<Vec<PayerView>> {
+        let rows = sqlx::query(&format!(
+            "SELECT payer_code, name, filing_indicator, timely_filing_days, address, appeal_days, {} FROM payer WHERE org_id = $1 ORDER BY payer_code",
+            address::COLUMNS
+        ))
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PayerView {
+                    payer_code: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    filing_indicator: r.try_get(2)?,
+                    timely_filing_days: r.try_get(3)?,
+                    appeal_days: r.try_get(5)?,
+                    address: r.try_get(4)?,
+                    postal: address::postal_from(r, 6)?.as_ref().map(PostalView::from),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn add_provider(&self, org: &Organisation, cmd: &NewProvider) -> Result<ProviderView> {
+        let npi = Npi::parse(&cmd.npi).map_err(|e| StoreError::invalid("npi", e))?;
+        let name = text("name", &cmd.name, 60, true)?;
+        let kind = one_of("kind", &cmd.kind, &["person", "organisation"])?;
+        let taxonomy = text("taxonomy", &cmd.taxonomy, 10, false)?.to_ascii_uppercase();
+        if !taxonomy.is_empty() && (taxonomy.len() != 10 || !taxonomy.bytes().all(|b| b.is_ascii_alphanumeric())) {
+            return Err(StoreError::invalid(
+                "taxonomy",
+                "a NUCC taxonomy code is 10 letters and digits, such as 207Q00000X",
+            ));
+        }
+        let tax_id: String = cmd.tax_id.chars().filter(|c| *c != '-').collect();
+        if !tax_id.is_empty() && (tax_id.len() != 9 || !tax_id.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(StoreError::invalid("tax_id", "an EIN or SSN is 9 digits"));
+        }
+        let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
+        let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let key = next_ids(conn, org.org_id, "provider", 1).await?;
+        let sql = format!(
+            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            address::COLUMNS
+        );
+        let query = sqlx::query(&sql);
+        let query = query
+            .bind(org.org_id)
+            .bind(key)
+            .bind(npi.as_str())
+            .bind(&name)
+            .bind(&kind)
+            .bind(&taxonomy)
+            .bind(&tax_id)
+            .bind(&address)
+            .bind(now_text());
+        address::bind_fields(query, postal.as_ref())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict { .. } => StoreError::invalid("npi", format!("a provider with NPI {} already exists", npi.as_str())),
+                other => other,
+            })?;
+        let view = ProviderView {
+            npi: npi.as_str().to_string(),
+            name,
+            kind,
+            taxonomy,
+            tax_id,
+            address,
+            postal: postal.as_ref().map(PostalView::from),
+        };
+        let after = serde_json::to_value(&view)?;
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "provider.add",
+            &format!("provider:{}", view.npi),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn providers(&self, org: &Organisation) -> Result<Vec<ProviderView>> {
+        let rows = sqlx::query(&format!(
+            "SELECT npi, name, kind, taxonomy, tax_id, address, {} FROM provider WHERE org_id = $1 ORDER BY name, npi",
+            address::COLUMNS
+        ))
+        .bind(org.org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProviderView {
+                    npi: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    taxonomy: r.try_get(3)?,
+                    tax_id: r.try_get(4)?,
+                    address: r.try_get(5)?,
+                    postal: address::postal_from(r, 6)?.as_ref().map(PostalView::from),
+                })
+            })
+            .collect()
+    }
+}

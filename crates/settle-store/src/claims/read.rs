@@ -1,0 +1,296 @@
+//! Claims shown: one claim with its lines, events and findings; lists by
+//! filter; counts by status. Reads of a patient's claim are audited.
+
+use crate::claims::bad;
+use crate::claims::split_list;
+use crate::ops::{fmt, Organisation};
+use crate::{Result, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use settle_domain::claims::{ClaimStatus, Finding, FindingLevel};
+use settle_domain::codes::IcdCode;
+use settle_domain::money::Currency;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimLineView {
+    pub line_no: i64,
+    pub date_of_service: String,
+    pub procedure_code: String,
+    pub modifiers: Vec<String>,
+    pub diagnosis_pointers: Vec<u8>,
+    pub units: i64,
+    pub charge: String,
+    pub place_of_service: Option<String>,
+    /// The line's open item on the payer's account, once charged.
+    pub item_reference: Option<String>,
+    /// What the payer still owes on the line.
+    pub balance: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimEventView {
+    pub status: String,
+    pub note: String,
+    pub actor: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FindingView {
+    /// error or warning.
+    pub level: String,
+    pub rule: String,
+    pub field: String,
+    pub x12: String,
+    pub message: String,
+}
+
+impl From<&Finding> for FindingView {
+    fn from(f: &Finding) -> FindingView {
+        FindingView {
+            level: match f.level {
+                FindingLevel::Error => "error".into(),
+                FindingLevel::Warning => "warning".into(),
+            },
+            rule: f.rule.clone(),
+            field: f.field.clone(),
+            x12: f.x12.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimView {
+    pub claim_number: String,
+    pub account_number: String,
+    pub patient_name: String,
+    pub payer_code: String,
+    pub payer_name: String,
+    /// primary, secondary or tertiary: the coverage billed.
+    pub coverage_priority: String,
+    pub member_id: String,
+    pub billing_npi: String,
+    pub rendering_npi: Option<String>,
+    pub place_of_service: String,
+    /// 1 original, 7 replacement, 8 void.
+    pub frequency: String,
+    /// The claim this one replaces or voids.
+    pub replaces: Option<String>,
+    /// The payer's claim control number, once it has one.
+    pub payer_claim_number: String,
+    pub diagnoses: Vec<String>,
+    pub currency: String,
+    pub total: String,
+    pub status: String,
+    pub status_reason: String,
+    pub findings: Vec<FindingView>,
+    pub charged: bool,
+    /// The 837P file it last went out in.
+    pub file_id: Option<i64>,
+    pub lines: Vec<ClaimLineView>,
+    pub events: Vec<ClaimEventView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimSummary {
+    pub claim_number: String,
+    pub account_number: String,
+    pub patient_name: String,
+    pub payer_code: String,
+    pub frequency: String,
+    pub first_date_of_service: String,
+    pub total: String,
+    pub currency: String,
+    pub status: String,
+    pub status_reason: String,
+    pub errors: i64,
+    pub warnings: i64,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ClaimFilter {
+    pub status: Option<String>,
+    pub payer_code: Option<String>,
+    pub account_number: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl Store {
+    /// One claim in full.
+    pub async fn claim(&self, org: &Organisation, claim_number: &str) -> Result<ClaimView> {
+        self.note_read(org.org_id, "claim.read", &format!("claim:{}", claim_number.trim().to_ascii_uppercase()))
+            .await?;
+        let number = claim_number.trim().to_ascii_uppercase();
+        let mut conn = self.pool().acquire().await?;
+        let conn = &mut *conn;
+        let row = sqlx::query(
+            "SELECT c.claim_id, c.claim_number, a.account_number, p.name, y.payer_code, y.name, v.priority, v.member_id, \
+             b.npi, r.npi, c.place_of_service, c.frequency, o.claim_number, c.payer_claim_number, c.diagnoses, c.currency, c.total_minor, \
+             c.status, c.status_reason, c.findings, c.charged_entry_id, c.batch_id, c.created_at, c.updated_at \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             JOIN coverage v ON v.org_id = c.org_id AND v.coverage_key = c.coverage_key \
+             JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
+             LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
+             LEFT JOIN claim o ON o.org_id = c.org_id AND o.claim_id = c.replaces_claim_id \
+             WHERE c.org_id = $1 AND c.claim_number = $2",
+        )
+        .bind(org.org_id)
+        .bind(&number)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("claim", &number))?;
+        let claim_id: i64 = row.try_get(0)?;
+        let cur = Currency::from_code(&row.try_get::<String, _>(15)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let findings: Vec<Finding> = serde_json::from_str(&row.try_get::<String, _>(19)?)?;
+        let lines = sqlx::query(
+            "SELECT l.line_no, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, \
+             o.reference, o.balance_minor FROM claim_line l LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
+        )
+        .bind(org.org_id)
+        .bind(claim_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let lines = lines
+            .iter()
+            .map(|l| {
+                Ok(ClaimLineView {
+                    line_no: l.try_get(0)?,
+                    date_of_service: l.try_get(1)?,
+                    procedure_code: l.try_get(2)?,
+                    modifiers: split_list(&l.try_get::<String, _>(3)?),
+                    diagnosis_pointers: split_list(&l.try_get::<String, _>(4)?).iter().filter_map(|p| p.parse().ok()).collect(),
+                    units: l.try_get(5)?,
+                    charge: fmt(l.try_get(6)?, cur),
+                    place_of_service: l.try_get(7)?,
+                    item_reference: l.try_get(8)?,
+                    balance: l.try_get::<Option<i64>, _>(9)?.map(|b| fmt(b, cur)),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let events = sqlx::query("SELECT status, note, actor, at FROM claim_event WHERE org_id = $1 AND claim_id = $2 ORDER BY seq")
+            .bind(org.org_id)
+            .bind(claim_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|e| {
+                Ok(ClaimEventView {
+                    status: e.try_get(0)?,
+                    note: e.try_get(1)?,
+                    actor: e.try_get(2)?,
+                    at: e.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ClaimView {
+            claim_number: row.try_get(1)?,
+            account_number: row.try_get(2)?,
+            patient_name: row.try_get(3)?,
+            payer_code: row.try_get(4)?,
+            payer_name: row.try_get(5)?,
+            coverage_priority: row.try_get(6)?,
+            member_id: row.try_get(7)?,
+            billing_npi: row.try_get(8)?,
+            rendering_npi: row.try_get(9)?,
+            place_of_service: row.try_get(10)?,
+            frequency: row.try_get(11)?,
+            replaces: row.try_get(12)?,
+            payer_claim_number: row.try_get(13)?,
+            diagnoses: split_list(&row.try_get::<String, _>(14)?)
+                .iter()
+                .map(|d| IcdCode::parse(d).map(|c| c.dotted()).unwrap_or_else(|_| d.clone()))
+                .collect(),
+            currency: cur.code().to_string(),
+            total: fmt(row.try_get(16)?, cur),
+            status: row.try_get(17)?,
+            status_reason: row.try_get(18)?,
+            findings: findings.iter().map(FindingView::from).collect(),
+            charged: row.try_get::<Option<i64>, _>(20)?.is_some(),
+            file_id: row.try_get(21)?,
+            lines,
+            events,
+            created_at: row.try_get(22)?,
+            updated_at: row.try_get(23)?,
+        })
+    }
+
+    /// Claims, newest first, filtered by status, payer or account.
+    pub async fn claims(&self, org: &Organisation, filter: &ClaimFilter) -> Result<Vec<ClaimSummary>> {
+        self.note_read(org.org_id, "claim.list", "claims").await?;
+        let mut sql = String::from(
+            "SELECT c.claim_number, a.account_number, p.name, y.payer_code, c.frequency, \
+             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id), \
+             c.total_minor, c.currency, c.status, c.status_reason, c.findings, c.updated_at \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1",
+        );
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+            let status = ClaimStatus::parse(status).ok_or_else(|| {
+                bad(
+                    "status",
+                    format!(
+                        "{status:?} is not a claim status; use one of {}",
+                        ClaimStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
+            binds.push(status.as_str().to_string());
+            sql.push_str(&format!(" AND c.status = ${}", binds.len() + 1));
+        }
+        if let Some(payer) = filter.payer_code.as_deref().filter(|s| !s.is_empty()) {
+            binds.push(payer.trim().to_ascii_uppercase());
+            sql.push_str(&format!(" AND y.payer_code = ${}", binds.len() + 1));
+        }
+        if let Some(account) = filter.account_number.as_deref().filter(|s| !s.is_empty()) {
+            binds.push(account.trim().to_ascii_uppercase());
+            sql.push_str(&format!(" AND a.account_number = ${}", binds.len() + 1));
+        }
+        sql.push_str(&format!(" ORDER BY c.claim_id DESC LIMIT {}", filter.limit.unwrap_or(500).clamp(1, 5000)));
+        let mut query = sqlx::query(&sql).bind(org.org_id);
+        for b in &binds {
+            query = query.bind(b.clone());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let cur = Currency::from_code(&r.try_get::<String, _>(7)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let findings: Vec<Finding> = serde_json::from_str(&r.try_get::<String, _>(10)?)?;
+                let errors = findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64;
+                Ok(ClaimSummary {
+                    claim_number: r.try_get(0)?,
+                    account_number: r.try_get(1)?,
+                    patient_name: r.try_get(2)?,
+                    payer_code: r.try_get(3)?,
+                    frequency: r.try_get(4)?,
+                    first_date_of_service: r.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
+                    total: fmt(r.try_get(6)?, cur),
+                    currency: cur.code().to_string(),
+                    status: r.try_get(8)?,
+                    status_reason: r.try_get(9)?,
+                    errors,
+                    warnings: findings.len() as i64 - errors,
+                    updated_at: r.try_get(11)?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many claims are in each status.
+    pub async fn claim_counts(&self, org: &Organisation) -> Result<BTreeMap<String, i64>> {
+        let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) FROM claim WHERE org_id = $1 GROUP BY status")
+            .bind(org.org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+}
