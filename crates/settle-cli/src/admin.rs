@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use settle_domain::access::Role;
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 #[derive(clap::Args, Debug, Clone)]

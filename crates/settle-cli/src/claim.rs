@@ -10,7 +10,7 @@ use settle_domain::Date;
 use settle_store::claims::{
     ClaimFilter, ClaimInput, ClaimView, CorrectClaim, EditClaim, ExportClaims, FindingView, ImportAcknowledgment, NewClaim, ScrubClaim, VoidClaim,
 };
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 use crate::output::rows;

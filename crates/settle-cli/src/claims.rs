@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use settle_domain::Date;
 use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 // Parsed once per run: the size of a variant does not matter.

@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use settle_domain::Date;
 use settle_store::collections::{ContactRequest, DecisionView, LogContact, NewDispute, ProfileUpdate};
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 #[derive(clap::Args, Debug)]

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use settle_domain::Date;
 use settle_store::collections::dunning::{DunningPolicyUpdate, LevelView, RuleInput, RunReport, RunRequest};
 use settle_store::collections::{InstallmentInput, NewPlan, NewSettlement, PlanView, SettlementView};
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::{Store, StoreError};
 
 use anyhow::Result;

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use settle_domain::money::{format_minor, Currency};
-use settle_store::ops::Organisation;
-use settle_store::reports::ledger_path;
+use settle_store::billing::ledger_path;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 use crate::JournalFormat;

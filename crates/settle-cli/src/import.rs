@@ -12,8 +12,9 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use settle_domain::money::{Currency, Money};
 use settle_domain::{Date, Decimal};
+use settle_store::billing::{ApplyTo, NewInvoice, NewInvoiceLine, NewPayment, PAYMENT_METHODS};
 use settle_store::bulk::BulkCommand;
-use settle_store::ops::{ApplyTo, NewInvoice, NewInvoiceLine, NewPayment, Organisation, PAYMENT_METHODS};
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 /// A problem with one cell or row. Lines count from 1, the header being line 1.

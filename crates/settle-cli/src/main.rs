@@ -23,8 +23,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use settle_domain::aging::AgingBuckets;
 use settle_domain::{Date, IdempotencyKey};
 use settle_store::address::AddressInput;
-use settle_store::ops::*;
-use settle_store::reports::AccountFilter;
+use settle_store::billing::{AccountFilter, *};
 use settle_store::{Location, Store};
 
 /// Settle: billing, claims and collections with an exact ledger.
@@ -685,7 +684,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let org = store.organisation(cli.org.as_deref()).await?;
     // One audit row per command for the people's records it read (the
-    // store notes each read; see settle_store::audit::collect_reads).
+    // store notes each read; see settle_store::platform::audit::collect_reads).
     let what = format!("settle {}", std::env::args().skip(1).collect::<Vec<_>>().join(" "));
     let command = cli.command;
     let work = async {
@@ -762,7 +761,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 scrub_rules_off,
             }) => {
                 let s = store.settings(&org).await?;
-                let update = settle_store::office::SettingsUpdate {
+                let update = settle_store::billing::SettingsUpdate {
                     default_terms: default_terms.unwrap_or(s.default_terms),
                     aging_buckets: aging_buckets.unwrap_or(s.aging_buckets),
                     writeoff_approval_limit: writeoff_approval_limit.unwrap_or(s.writeoff_approval_limit),
@@ -1063,10 +1062,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     )
                     .await?;
                 match outcome {
-                    settle_store::office::AdjustmentOutcome::Posted(posted) => {
+                    settle_store::billing::AdjustmentOutcome::Posted(posted) => {
                         println!("Adjusted {} by {}; balance now {}", posted.reference, posted.amount, posted.balance);
                     }
-                    settle_store::office::AdjustmentOutcome::Held(held) => {
+                    settle_store::billing::AdjustmentOutcome::Held(held) => {
                         println!(
                             "Held for approval as request {}: {} {} on {} is above the write-off approval limit; \
                              another coordinator approves it with `settle approval approve {}` or in the Approvals page",
@@ -1195,7 +1194,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     };
-    let (outcome, reads) = settle_store::audit::collect_reads(work).await;
+    let (outcome, reads) = settle_store::platform::audit::collect_reads(work).await;
     if !reads.is_empty() {
         store.audit_reads(org.org_id, &what, &reads).await?;
     }

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use settle_domain::money::{format_minor, Currency};
-use settle_store::reports::{AccountDetail, AccountSummary, AgingReport, InvoiceDetail, TrialBalanceRow};
+use settle_store::billing::{AccountDetail, AccountSummary, AgingReport, InvoiceDetail, TrialBalanceRow};
 
 use crate::Format;
 

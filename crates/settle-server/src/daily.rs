@@ -8,9 +8,9 @@ use tracing::Instrument;
 use jiff::Timestamp;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use settle_store::audit::{Actor, ACTOR};
 use settle_store::collections::dunning::RunRequest;
 use settle_store::collections::Clearing;
+use settle_store::platform::audit::{Actor, ACTOR};
 use settle_store::Store;
 
 /// Where and as whom email goes.

@@ -14,8 +14,8 @@ use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use settle_domain::access::Permission;
-use settle_store::access::Principal;
-use settle_store::audit::{Actor, ACTOR};
+use settle_store::platform::access::Principal;
+use settle_store::platform::audit::{Actor, ACTOR};
 
 use crate::problem::ApiError;
 use crate::{idempotency, AppState};

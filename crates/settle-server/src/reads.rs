@@ -8,7 +8,7 @@
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use settle_store::audit::collect_reads;
+use settle_store::platform::audit::collect_reads;
 use settle_store::Store;
 
 /// Routes and pages (as matched, with `{placeholders}`) whose answers name

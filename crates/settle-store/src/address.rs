@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::batch::V;
-use crate::ops::Organisation;
+use crate::platform::Organisation;
 use crate::{Result, Store, StoreError};
 
 /// A postal address by its fields. `country` is a two-letter code, US if

@@ -177,13 +177,13 @@ impl Batch {
     pub fn add_entry(&mut self, org_id: i64, entry_id: i64, account_id: Option<i64>, entry: &JournalEntry, created_at: &str) {
         let date = entry.effective_date().to_string();
         let currency = entry.currency().code().to_string();
-        let postings: Vec<crate::chain::PostingFacts<'_>> = entry
+        let postings: Vec<crate::platform::chain::PostingFacts<'_>> = entry
             .postings()
             .iter()
             .enumerate()
             .map(|(line_no, p)| (line_no as i64 + 1, p.gl.code(), p.account_id, p.item_id, p.amount_minor))
             .collect();
-        let facts = crate::chain::EntryFacts {
+        let facts = crate::platform::chain::EntryFacts {
             entry_id,
             kind: entry.kind().as_str(),
             effective_date: &date,
@@ -191,7 +191,8 @@ impl Batch {
             account_id,
             memo: entry.memo(),
         };
-        self.entry_digests.push((entry_id, crate::chain::entry_digest(org_id, &facts, &postings)));
+        self.entry_digests
+            .push((entry_id, crate::platform::chain::entry_digest(org_id, &facts, &postings)));
         self.add(
             &JOURNAL_ENTRY,
             vec![
@@ -280,7 +281,7 @@ impl Batch {
         }
         // The journal's chain moves with the entries, in this transaction.
         let digests = std::mem::take(&mut self.entry_digests);
-        crate::chain::extend(conn, org_id, &digests).await?;
+        crate::platform::chain::extend(conn, org_id, &digests).await?;
         for table in ORDER {
             let Some(rows) = self.rows.remove(table.name) else { continue };
             insert_rows(conn, table, rows).await?;
@@ -487,7 +488,7 @@ impl IdPool {
         let (next, end) = self.blocks.entry(name).or_insert((0, 0));
         if *next + count > *end {
             let size = count.max(Self::BLOCK);
-            let start = crate::ops::next_ids(conn, org_id, name, size).await?;
+            let start = crate::write::next_ids(conn, org_id, name, size).await?;
             if start != *end {
                 *next = start;
             }

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use settle_domain::account::AccountNumber;
 
 use crate::batch::Batch;
-use crate::ops::{AccountRow, IdBlock, ItemRow, NewAccount, NewAdjustment, NewInvoice, NewPayment, Organisation};
+use crate::billing::{AccountRow, ItemRow, NewAccount, NewAdjustment, NewInvoice, NewPayment};
+use crate::platform::Organisation;
+use crate::write::IdBlock;
 use crate::{Result, Store, StoreError};
 
 #[derive(Clone, Debug)]
@@ -91,7 +93,10 @@ impl Store {
         let request_json = file.map(|f| serde_json::json!({ "import": f.kind, "sha256": f.sha256 }).to_string());
         if let (Some(file), Some(request_json)) = (file, &request_json) {
             if let Some(key) = &file.key {
-                if let Some(stored) = crate::ops::idempotency_lookup(tx.conn(), org.org_id, key, request_json).await.map_err(outer)? {
+                if let Some(stored) = crate::write::idempotency_lookup(tx.conn(), org.org_id, key, request_json)
+                    .await
+                    .map_err(outer)?
+                {
                     let applied: BulkOutcome = serde_json::from_str(&stored).map_err(|e| outer(e.into()))?;
                     return Ok(ImportOutcome { applied, replayed: true });
                 }
@@ -193,14 +198,14 @@ impl Store {
                 .map_err(|e| at_end(e.into()))?;
             if let Some(key) = &file.key {
                 let response = serde_json::to_string(&outcome).map_err(|e| at_end(e.into()))?;
-                crate::ops::idempotency_store(tx.conn(), org.org_id, key, request_json, &response)
+                crate::write::idempotency_store(tx.conn(), org.org_id, key, request_json, &response)
                     .await
                     .map_err(at_end)?;
             }
         }
         let after =
             serde_json::json!({ "applied": &outcome, "file": file.map(|f| serde_json::json!({ "name": f.file_name, "sha256": f.sha256, "forced": f.force })) });
-        crate::audit::append(
+        crate::platform::audit::append(
             tx.conn(),
             self.for_update(),
             org.org_id,

@@ -23,9 +23,11 @@ use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::audit::{self, Actor, ACTOR};
 use crate::batch::{self, Batch};
-use crate::ops::{AccountRow, IdBlock, ItemRow, NewPayment, Organisation, PaymentPosted};
+use crate::billing::{AccountRow, ItemRow, NewPayment, PaymentPosted};
+use crate::platform::audit::{self, Actor, ACTOR};
+use crate::platform::Organisation;
+use crate::write::IdBlock;
 use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// The most payments one commit takes.
@@ -228,7 +230,7 @@ impl Store {
         )?;
         let mut ids = Vec::new();
         for row in sqlx::query_with(&sql, args).fetch_all(&mut *conn).await? {
-            let account = crate::ops::account_from_row(&row)?;
+            let account = crate::billing::account_from_row(&row)?;
             ids.push(account.account_id);
             accounts.insert(account.account_number.clone(), account);
         }
@@ -244,7 +246,7 @@ impl Store {
         )?;
         for row in sqlx::query_with(&sql, args).fetch_all(&mut *conn).await? {
             let account_id: i64 = row.try_get(8)?;
-            items.entry(account_id).or_default().push(crate::ops::item_from_row(&row)?);
+            items.entry(account_id).or_default().push(crate::billing::item_from_row(&row)?);
         }
         Ok((accounts, items))
     }

@@ -6,24 +6,18 @@
 //! transaction: the domain decides, [`batch::Batch`] collects the rows, and
 //! the transaction writes them all or none.
 
-pub mod access;
 pub mod address;
-pub mod audit;
 pub mod batch;
+pub mod billing;
 pub mod bulk;
-pub mod chain;
 pub mod claims;
 pub mod collections;
-pub mod dashboard;
 mod error;
 mod group;
-pub mod office;
-pub mod ops;
-pub mod reports;
-pub mod sight;
+pub mod platform;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod verify;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -159,7 +153,7 @@ impl Store {
         };
         store.migrate().await?;
         address::read_old(&store).await?;
-        chain::start_unstarted(&store).await?;
+        platform::chain::start_unstarted(&store).await?;
         store.payments = Some(group::start(store.clone()));
         Ok(store)
     }

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Result};
 use settle_domain::access::Role;
 use settle_domain::Date;
+use settle_store::billing::{PaymentFilter, *};
 use settle_store::bulk::BulkCommand;
-use settle_store::ops::*;
-use settle_store::reports::PaymentFilter;
+use settle_store::platform::Organisation;
 use settle_store::{Location, Store};
 
 #[derive(clap::Args, Debug)]

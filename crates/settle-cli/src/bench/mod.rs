@@ -16,9 +16,8 @@ use jiff::ToSpan;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::Date;
 use settle_store::batch::{self, Batch, V};
+use settle_store::billing::{AccountFilter, *};
 use settle_store::bulk::BulkCommand;
-use settle_store::ops::*;
-use settle_store::reports::AccountFilter;
 use settle_store::{Location, Store};
 use sqlx::Row;
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use settle_domain::access::Role;
-use settle_store::reports::AccountFilter;
+use settle_store::billing::AccountFilter;
 use settle_store::{Location, Store};
 
 #[derive(clap::Args, Debug)]

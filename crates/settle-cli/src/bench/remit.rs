@@ -14,8 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use settle_store::claims::ExportClaims;
-use settle_store::claims::Import835;
+use settle_store::claims::{ExportClaims, Import835};
 use settle_store::{Location, Store};
 
 use crate::bench::x12::{pyx12_read, ratio, secs, seed};

@@ -15,11 +15,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use settle_domain::Date;
 use settle_store::batch::{self, Batch, V};
+use settle_store::billing::{NewAccount, NewParty, SettingsUpdate};
 use settle_store::bulk::BulkCommand;
-use settle_store::claims::ExportClaims;
-use settle_store::claims::{NewPayer, NewProvider};
-use settle_store::office::SettingsUpdate;
-use settle_store::ops::{NewAccount, NewParty};
+use settle_store::claims::{ExportClaims, NewPayer, NewProvider};
 use settle_store::{Location, Store};
 
 #[derive(clap::Args, Debug)]
@@ -58,7 +56,7 @@ pub(crate) fn ratio(ours: Duration, theirs: Duration) -> String {
 
 /// Loads the book. With `charged`, each claim's lines are also on Aetna's
 /// receivable (`INS-60054`), one open item each, as a ready claim's are.
-pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool) -> Result<settle_store::ops::Organisation> {
+pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool) -> Result<settle_store::platform::Organisation> {
     let org = store.create_organisation("bench", "Bench Clinic", "USD").await?;
     store
         .add_payer(

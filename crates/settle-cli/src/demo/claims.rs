@@ -11,10 +11,12 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use settle_domain::codes::luhn_check_digit;
 use settle_domain::Date;
-use settle_store::claims::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, ExportClaims, ImportAcknowledgment, NewClaim, VoidClaim};
-use settle_store::claims::{FeeEntry, NewCoverage, NewPayer, NewProvider, CHARGE_MASTER};
-use settle_store::office::SettingsUpdate;
-use settle_store::ops::Organisation;
+use settle_store::billing::SettingsUpdate;
+use settle_store::claims::{
+    ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, ExportClaims, FeeEntry, ImportAcknowledgment, NewClaim, NewCoverage, NewPayer, NewProvider, VoidClaim,
+    CHARGE_MASTER,
+};
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 /// Payer id, name, filing indicator, days to file.

@@ -8,11 +8,10 @@
 use anyhow::Result;
 use jiff::ToSpan;
 use settle_domain::Date;
+use settle_store::billing::{AccountFilter, NewPayment};
 use settle_store::collections::dunning::{RuleInput, RunRequest};
-use settle_store::collections::{ContactRequest, LogContact, NewDispute, NewPromise, ProfileUpdate};
-use settle_store::collections::{NewPlan, NewSettlement};
-use settle_store::ops::{NewPayment, Organisation};
-use settle_store::reports::AccountFilter;
+use settle_store::collections::{ContactRequest, LogContact, NewDispute, NewPlan, NewPromise, NewSettlement, ProfileUpdate};
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 /// An instant on a day at a local hour in the account's own zone.
@@ -181,7 +180,7 @@ pub async fn build(store: &Store, org: &Organisation, as_of: Date) -> Result<Str
 /// waiting for a coordinator), assignment rules, and eight weeks of weekly
 /// dunning runs ending today, so that accounts reached their levels in turn
 /// and the queue, the letters and the outbox have something real in them.
-async fn dunning_history(store: &Store, org: &Organisation, as_of: Date, owing: &[settle_store::reports::AccountSummary]) -> Result<String> {
+async fn dunning_history(store: &Store, org: &Organisation, as_of: Date, owing: &[settle_store::billing::AccountSummary]) -> Result<String> {
     // Business customers' terms allow late fees; patients' do not.
     if org.slug == "supply" {
         for a in owing.iter().take(12) {

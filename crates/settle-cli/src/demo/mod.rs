@@ -14,8 +14,9 @@ use settle_domain::access::Role;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
+use settle_store::billing::*;
 use settle_store::bulk::BulkCommand;
-use settle_store::ops::*;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 use crate::output;
@@ -347,7 +348,7 @@ async fn sample_payments(store: &Store, org: &Organisation, rng: &mut StdRng) ->
     let accounts = store
         .list_accounts(
             org,
-            &settle_store::reports::AccountFilter {
+            &settle_store::billing::AccountFilter {
                 limit: 10_000,
                 ..Default::default()
             },
@@ -376,7 +377,7 @@ const DEMO_USERS: [(&str, Role); 5] = [
 /// run, printed), a few notes, and write-offs waiting for approval.
 pub async fn office(store: &Store, as_of: Date, serve: &crate::admin::ServeArgs) -> Result<()> {
     let org = store.organisation(Some("clinic")).await?;
-    let password = settle_store::access::generate_password();
+    let password = settle_store::platform::access::generate_password();
     let existing: Vec<String> = store.users(&org).await?.into_iter().map(|u| u.username).collect();
     for (username, role) in DEMO_USERS {
         if existing.iter().any(|u| u == username) {
@@ -388,17 +389,17 @@ pub async fn office(store: &Store, as_of: Date, serve: &crate::admin::ServeArgs)
         }
     }
     if store.approvals(&org, None, 1).await?.is_empty() {
-        let actor = settle_store::audit::Actor {
+        let actor = settle_store::platform::audit::Actor {
             name: "user:specialist@clinic".into(),
             address: "demo".into(),
             clinical: true,
         };
-        settle_store::audit::ACTOR
+        settle_store::platform::audit::ACTOR
             .scope(actor, async {
                 let accounts = store
                     .list_accounts(
                         &org,
-                        &settle_store::reports::AccountFilter {
+                        &settle_store::billing::AccountFilter {
                             with_balance: true,
                             limit: 400,
                             ..Default::default()

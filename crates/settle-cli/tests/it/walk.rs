@@ -162,7 +162,7 @@ fn pdf_text(bytes: &[u8]) -> Option<String> {
     }
 }
 
-async fn audit_rows_by(store: &Store, actor: &str) -> Vec<settle_store::audit::AuditRow> {
+async fn audit_rows_by(store: &Store, actor: &str) -> Vec<settle_store::platform::audit::AuditRow> {
     let org = store.organisation(Some("clinic")).await.unwrap();
     let mut rows = Vec::new();
     let mut after = 0;

@@ -6,8 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use settle_domain::Date;
-use settle_store::ops::{AccountCreated, ApplyCredit, ApplyTo, CreditApplied, NewAccount};
-use settle_store::reports::{AccountDetail, AccountFilter, AccountSummary};
+use settle_store::billing::{AccountCreated, AccountDetail, AccountFilter, AccountSummary, ApplyCredit, ApplyTo, CreditApplied, NewAccount};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{page_size, Key, Page};

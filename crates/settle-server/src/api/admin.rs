@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::access::Role;
-use settle_store::access::{TokenView, UserView};
-use settle_store::audit::{Anchor, AuditFinding, AuditRow};
+use settle_store::platform::access::{TokenView, UserView};
+use settle_store::platform::audit::{Anchor, AuditFinding, AuditRow};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{id_cursor, page_size, Page};
@@ -100,7 +100,7 @@ pub struct UserCreated {
     responses((status = 201, body = UserCreated)),
     security(("bearer" = ["users.manage"])))]
 pub async fn add_user(State(state): State<AppState>, Auth(p): Auth, Body(new): Body<NewUser>) -> ApiResult<(StatusCode, Json<UserCreated>)> {
-    let username = settle_store::access::username_in(&p.org, &new.username)?;
+    let username = settle_store::platform::access::username_in(&p.org, &new.username)?;
     let (user, password) = state
         .store
         .add_user(&p.org, &username, &new.display_name, new.role, new.password.as_deref())

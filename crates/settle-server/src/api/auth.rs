@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::access::{Permission, Role};
-use settle_store::access::Principal;
-use settle_store::ops::Organisation;
+use settle_store::platform::access::Principal;
+use settle_store::platform::Organisation;
 use utoipa::ToSchema;
 
 use crate::guard::{client_address, session_cookie, Auth, SESSION_COOKIE};

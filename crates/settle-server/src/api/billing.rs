@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;
-use settle_store::office::AdjustmentOutcome;
-use settle_store::ops::*;
-use settle_store::reports::{InvoiceDetail, InvoiceFilter, InvoiceSummary, PaymentFilter, PaymentSummary};
+use settle_store::billing::{AdjustmentOutcome, InvoiceDetail, InvoiceFilter, InvoiceSummary, PaymentFilter, PaymentSummary, *};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{id_cursor, page_size, Key, Page};

@@ -5,14 +5,15 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use settle_domain::Date;
-use settle_store::claims::{CoverageView, NewCoverage, NewPayer, NewProvider, PayerView, ProviderView};
+use settle_store::claims::{
+    AppealDenial, CoverageView, DenialFilter, DenialGroup, DenialView, NewCoverage, NewPayer, NewProvider, PayerView, ProviderView, StatementRun,
+    StatementRunOutcome, StatementSummary, WriteOffDenial,
+};
 use utoipa::ToSchema;
 
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;
-use settle_store::claims::{AppealDenial, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
-use settle_store::claims::{StatementRun, StatementRunOutcome, StatementSummary};
 
 /// The insurance payers claims go to.
 #[utoipa::path(get, path = "/api/v1/payers", tag = "claims",

@@ -7,15 +7,13 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;
 use settle_store::collections::dunning::{ActionView, DunningPolicyUpdate, DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
-use settle_store::collections::GateReplay;
-use settle_store::collections::Kpis;
-use settle_store::collections::LetterView;
-use settle_store::collections::OutboxEmail;
 use settle_store::collections::{
     CollectionPolicyView, ContactRequest, ContactView, DecisionView, DisputeView, LogContact, LogOutcome, NewDispute, NewPromise, ProfileUpdate, ProfileView,
     PromiseFilter, PromiseReview, PromiseView,
 };
-use settle_store::collections::{NewPlan, NewSettlement, PlanCreated, PlanView, SendLetter, SettlementMade, SettlementView};
+use settle_store::collections::{
+    GateReplay, Kpis, LetterView, NewPlan, NewSettlement, OutboxEmail, PlanCreated, PlanView, SendLetter, SettlementMade, SettlementView,
+};
 use utoipa::ToSchema;
 
 use crate::guard::Auth;

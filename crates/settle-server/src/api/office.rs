@@ -8,8 +8,7 @@ use axum::Json;
 use serde::Deserialize;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::Date;
-use settle_store::dashboard::{amount, SearchHit};
-use settle_store::office::{ApprovalView, NoteView, OrgSettings, SettingsUpdate};
+use settle_store::billing::{amount, ApprovalView, NoteView, OrgSettings, SearchHit, SettingsUpdate};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::guard::Auth;

@@ -5,8 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use settle_domain::access::Role;
-use settle_store::access::UserView;
-use settle_store::office::{OrgSettings, SettingsUpdate};
+use settle_store::billing::{OrgSettings, SettingsUpdate};
+use settle_store::platform::access::UserView;
 
 use super::pages::MsgQuery;
 use super::{render, role_label, store_error_page, Ctx, Errors, FormData};
@@ -68,7 +68,7 @@ pub async fn add_user(State(state): State<AppState>, ctx: Ctx, form: FormData) -
         }
     };
     let password = form.0.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).filter(|p| !p.is_empty());
-    let added = match settle_store::access::username_in(&ctx.principal.org, &page.username) {
+    let added = match settle_store::platform::access::username_in(&ctx.principal.org, &page.username) {
         Ok(username) => {
             state
                 .store
@@ -155,7 +155,7 @@ pub async fn change_role(State(state): State<AppState>, ctx: Ctx, Path(username)
 
 /// Gives a user a new one-time password, shown once here.
 pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> Response {
-    let secret = settle_store::access::generate_password();
+    let secret = settle_store::platform::access::generate_password();
     match state.store.set_password(&ctx.principal.org, &username, None, &secret).await {
         Ok(()) => match users_page(
             &state,
@@ -263,9 +263,9 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
 struct AuditPage<'a> {
     ctx: Option<&'a Ctx>,
     checked: u64,
-    findings: Vec<settle_store::audit::AuditFinding>,
+    findings: Vec<settle_store::platform::audit::AuditFinding>,
     anchor: String,
-    rows: Vec<settle_store::audit::AuditRow>,
+    rows: Vec<settle_store::platform::audit::AuditRow>,
 }
 
 /// The audit trail for auditors: whether the chains hold, the anchor to

@@ -12,11 +12,10 @@ use settle_domain::allocation::{allocate, AllocationPlan, AllocationTarget, Open
 use settle_domain::events::AdjustmentReason;
 use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
-use settle_store::office::{limit_money, AdjustmentOutcome, ApprovalView};
-use settle_store::ops::{
-    ApplyTo, EditDraftInvoice, IssueInvoice, NewAdjustment, NewInvoice, NewInvoiceLine, NewPayment, NewRefund, VoidInvoice, PAYMENT_METHODS,
+use settle_store::billing::{
+    limit_money, AccountDetail, AdjustmentOutcome, ApplyTo, ApprovalView, EditDraftInvoice, IssueInvoice, ItemView, NewAdjustment, NewInvoice, NewInvoiceLine,
+    NewPayment, NewRefund, VoidInvoice, PAYMENT_METHODS,
 };
-use settle_store::reports::{AccountDetail, ItemView};
 use settle_store::StoreError;
 
 use super::pages::{account_page, MsgQuery};
@@ -138,9 +137,9 @@ pub async fn create_account(State(state): State<AppState>, ctx: Ctx, form: FormD
     };
     let optional = |name: &str| Some(form.get(name)).filter(|v| !v.is_empty());
     if !errors.any() {
-        let cmd = settle_store::ops::NewAccount {
+        let cmd = settle_store::billing::NewAccount {
             account_number: form.get("account_number"),
-            party: settle_store::ops::NewParty {
+            party: settle_store::billing::NewParty {
                 sex: None,
                 kind: form.get("kind"),
                 name: form.get("name"),

@@ -35,8 +35,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use settle_domain::access::{Permission, Role};
 use settle_domain::money::{Currency, Money};
-use settle_store::access::Principal;
-use settle_store::audit::{Actor, ACTOR};
+use settle_store::platform::access::Principal;
+use settle_store::platform::audit::{Actor, ACTOR};
 use settle_store::StoreError;
 
 use crate::guard::{client_address, session_cookie, Access};
@@ -280,7 +280,7 @@ pub struct DashboardCache {
 
 #[derive(Clone)]
 pub struct Snapshot {
-    pub dashboard: settle_store::dashboard::Dashboard,
+    pub dashboard: settle_store::billing::Dashboard,
     pub computed_at: jiff::Timestamp,
     pub computed_in: std::time::Duration,
     at: std::time::Instant,
@@ -296,7 +296,7 @@ pub const CHEAP_DASHBOARD: std::time::Duration = std::time::Duration::from_milli
 pub const DASHBOARD_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl DashboardCache {
-    async fn compute(state: &AppState, org: &settle_store::ops::Organisation, as_of: settle_domain::Date) -> Result<Snapshot, StoreError> {
+    async fn compute(state: &AppState, org: &settle_store::platform::Organisation, as_of: settle_domain::Date) -> Result<Snapshot, StoreError> {
         let buckets = settle_domain::aging::AgingBuckets::parse(&org.aging_buckets).unwrap_or_default();
         let started = std::time::Instant::now();
         let dashboard = state.store.dashboard(org, as_of, &buckets).await?;
@@ -318,7 +318,7 @@ impl DashboardCache {
     }
 
     /// The organisation's snapshot for `as_of`, refreshing it as described above.
-    pub async fn get(state: &AppState, org: &settle_store::ops::Organisation, as_of: settle_domain::Date) -> Result<Snapshot, StoreError> {
+    pub async fn get(state: &AppState, org: &settle_store::platform::Organisation, as_of: settle_domain::Date) -> Result<Snapshot, StoreError> {
         let cache = &state.dashboards;
         let found = {
             let mut entries = cache.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

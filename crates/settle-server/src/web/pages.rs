@@ -6,9 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_store::dashboard::{Dashboard, SearchHit};
-use settle_store::office::{ApprovalView, NoteView, TimelineEvent};
-use settle_store::reports::{AccountDetail, InvoiceDetail};
+use settle_store::billing::{AccountDetail, ApprovalView, Dashboard, InvoiceDetail, NoteView, SearchHit, TimelineEvent};
 
 use super::{charts, money_minor, render, store_error_page, Ctx, Errors, FormData};
 use crate::guard::{client_address, cookie, session_cookie, SESSION_COOKIE};

@@ -11,8 +11,7 @@ use serde::Deserialize;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::money::report_total;
 use settle_domain::Date;
-use settle_store::dashboard::{amount, AdjustmentTotal, AgedItem, ReceiptRow};
-use settle_store::reports::{AgingRow, TrialBalanceRow};
+use settle_store::billing::{amount, AdjustmentTotal, AgedItem, AgingRow, ReceiptRow, TrialBalanceRow};
 
 use super::{error_page, render, store_error_page, today, Ctx};
 use crate::AppState;

@@ -19,7 +19,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use settle_domain::access::Role;
 use settle_domain::aging::AgingBuckets;
-use settle_store::ops::{NewAccount, NewInvoice, NewInvoiceLine, NewParty, NewPayment, Organisation};
+use settle_store::billing::{NewAccount, NewInvoice, NewInvoiceLine, NewParty, NewPayment};
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 const PASSWORD: &str = "a long test password";

@@ -14,7 +14,7 @@ const PASSWORD: &str = "a long enough secret";
 
 /// An organisation with account P-1, an admin token, and an admin's
 /// session cookie.
-async fn admin_with_account(srv: &Server) -> (settle_store::ops::Organisation, String, String) {
+async fn admin_with_account(srv: &Server) -> (settle_store::platform::Organisation, String, String) {
     let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
     let token = srv.token(&org, Role::Admin).await;
     srv.post(&token, "/api/v1/accounts", new_account("P-1", "Ada")).await;

@@ -57,7 +57,7 @@ async fn replays_mismatches_and_concurrent_duplicates() {
             .store
             .list_payments(
                 &org,
-                &settle_store::reports::PaymentFilter {
+                &settle_store::billing::PaymentFilter {
                     limit: 100,
                     ..Default::default()
                 },
@@ -104,7 +104,7 @@ async fn replays_mismatches_and_concurrent_duplicates() {
             .store
             .list_payments(
                 &org,
-                &settle_store::reports::PaymentFilter {
+                &settle_store::billing::PaymentFilter {
                     limit: 100,
                     ..Default::default()
                 },

@@ -21,7 +21,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use settle_domain::access::Role;
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::testing::{all_backends, TestBackend};
 use settle_store::Store;
 

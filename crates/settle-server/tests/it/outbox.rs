@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use settle_server::daily::{deliver, Mail};
+use settle_store::billing::{NewAccount, NewInvoice, NewInvoiceLine, NewParty};
 use settle_store::collections::dunning::RunRequest;
-use settle_store::ops::{NewAccount, NewInvoice, NewInvoiceLine, NewParty};
 use settle_store::testing::all_backends;
 
 fn aiosmtpd() -> bool {
@@ -35,7 +35,7 @@ fn free_port() -> u16 {
 
 /// An organisation with one account, Avery Stone of Madison (Central), and
 /// one dunning email queued for 2026-11-25 14:00 Eastern.
-async fn queue_one_email(store: &settle_store::Store, name: &str) -> settle_store::ops::Organisation {
+async fn queue_one_email(store: &settle_store::Store, name: &str) -> settle_store::platform::Organisation {
     let org = store.create_organisation("clinic", "Lakeside Clinic", "USD").await.unwrap();
     store
         .set_collector_contact(&org, "PO Box 10, Madison, WI 53701", "(608) 555-0100", "8 a.m. to 5 p.m. Central")

@@ -9,7 +9,7 @@ use serde_json::json;
 use settle_domain::access::Role;
 use settle_server::web::{csrf_token, PAGES};
 use settle_server::Access;
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 
 use crate::{new_account, new_invoice, Server};
 
@@ -328,7 +328,7 @@ async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
         srv.store
             .update_settings(
                 &org,
-                &settle_store::office::SettingsUpdate {
+                &settle_store::billing::SettingsUpdate {
                     default_terms: "net15".into(),
                     aging_buckets: "30,60,90,120".into(),
                     writeoff_approval_limit: "100.00".into(),
@@ -579,7 +579,7 @@ async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
         srv.store
             .update_settings(
                 &org,
-                &settle_store::office::SettingsUpdate {
+                &settle_store::billing::SettingsUpdate {
                     default_terms: s.default_terms,
                     aging_buckets: s.aging_buckets,
                     writeoff_approval_limit: s.writeoff_approval_limit,

@@ -1,10 +1,11 @@
 //! Acknowledgments in: a 999 moves a batch's transaction sets, a 277CA each
 //! claim (accepted, rejected with reasons in words).
 
-use crate::audit::{self, current_actor};
 use crate::claims::bad;
 use crate::claims::rows::set_status_keep_findings;
-use crate::ops::{next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::ClaimStatus;

@@ -2,9 +2,10 @@
 //! the payer, the patient's coverages, the provider, the patient, the billed
 //! lines (Books); `prepare` turns them into a claim the domain scrubs.
 
+use crate::billing::AccountRow;
 use crate::claims::lifecycle::ClaimInput;
 use crate::claims::read::FindingView;
-use crate::ops::{AccountRow, Organisation};
+use crate::platform::Organisation;
 use crate::{Result, Store, StoreError};
 use settle_domain::address::KeptAddress;
 use settle_domain::claims::{scrub_with, BilledLine, ClaimFilingIndicator, ClaimFrequency, Finding, ProfessionalClaim, ServiceLine, Sex};
@@ -81,9 +82,7 @@ pub(super) struct Patient {
 }
 
 use crate::address::{CURRENT_COLUMNS as CURRENT_ADDRESS_COLUMNS, CURRENT_JOIN as CURRENT_ADDRESS_JOIN};
-use crate::claims::bad;
-use crate::claims::parse_date;
-use crate::claims::split_list;
+use crate::claims::{bad, parse_date, split_list};
 
 pub(super) const PROVIDER_COLUMNS: &str = "provider_key, npi, name, kind, taxonomy, tax_id, address, line1, line2, city, state, postal_code, country";
 

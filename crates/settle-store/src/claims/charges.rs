@@ -2,11 +2,12 @@
 //! and back with a mirror entry, never once money has been applied.
 
 use crate::batch::{self, Batch, ItemChange, V};
+use crate::billing::{AccountRow, NewAccount, NewParty};
 use crate::claims::bad;
-use crate::claims::books::PayerRow;
-use crate::claims::books::Prepared;
+use crate::claims::books::{PayerRow, Prepared};
 use crate::claims::rows::ClaimHead;
-use crate::ops::{fmt, next_ids, AccountRow, IdBlock, NewAccount, NewParty, Organisation};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids, IdBlock};
 use crate::{now_text, Result, Store};
 use settle_domain::account::PartyKind;
 use settle_domain::events::{self, Receivable};

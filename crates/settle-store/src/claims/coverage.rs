@@ -2,11 +2,10 @@
 //! priority at a time) and an account's guarantor.
 
 use crate::address::{self, AddressInput, ContactPoint, PostalView};
-use crate::audit;
 use crate::batch::{self, Batch};
-use crate::claims::payers::one_of;
-use crate::claims::payers::text;
-use crate::ops::{next_ids, Organisation};
+use crate::claims::payers::{one_of, text};
+use crate::platform::{audit, Organisation};
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;

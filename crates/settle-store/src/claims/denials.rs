@@ -12,11 +12,12 @@ use settle_domain::money::Currency;
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{current_actor, Subject};
 use crate::batch::Batch;
-use crate::ops::{audited, fmt, write_command, Audited, NewAdjustment, Organisation};
-use crate::ops::{idempotency_lookup, idempotency_store};
-use crate::{audit, now_text, Result, Store, StoreError};
+use crate::billing::NewAdjustment;
+use crate::platform::audit::{current_actor, Subject};
+use crate::platform::Organisation;
+use crate::write::{audited, fmt, write_command, Audited};
+use crate::{now_text, Result, Store, StoreError};
 
 /// A code and what it means.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]

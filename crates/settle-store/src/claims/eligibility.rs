@@ -8,9 +8,10 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{self, current_actor};
 use crate::claims::acks::AckOutcome;
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 
 /// Ask a payer about a patient's coverage.

@@ -2,28 +2,15 @@
 //! in a few queries, each claim checked again, the file kept; the files kept.
 
 use crate::address::{CURRENT_COLUMNS as CURRENT_ADDRESS_COLUMNS, CURRENT_JOIN as CURRENT_ADDRESS_JOIN};
-use crate::audit::{self, current_actor};
-use crate::claims::bad;
-use crate::claims::books::billed_lines;
-use crate::claims::books::coverages_in;
-use crate::claims::books::payer_by_code;
-use crate::claims::books::Books;
-use crate::claims::books::Patient;
-use crate::claims::books::PayerRow;
-use crate::claims::books::ProviderRow;
-use crate::claims::books::Scope;
+use crate::claims::books::{billed_lines, coverages_in, payer_by_code, Books, Patient, PayerRow, ProviderRow, Scope};
 use crate::claims::import::attach_adjudication;
-use crate::claims::lifecycle::ClaimInput;
-use crate::claims::lifecycle::ClaimLineInput;
-use crate::claims::parse_date;
+use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
 use crate::claims::read::FindingView;
-use crate::claims::rows::claim_out;
-use crate::claims::rows::head_from_row;
-use crate::claims::rows::mark_submitted;
-use crate::claims::rows::set_status;
-use crate::claims::rows::ClaimHead;
-use crate::claims::split_list;
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::claims::rows::{claim_out, head_from_row, mark_submitted, set_status, ClaimHead};
+use crate::claims::{bad, parse_date, split_list};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::address::KeptAddress;
@@ -248,7 +235,7 @@ impl Store {
         conn: &mut AnyConnection,
         org: &Organisation,
         payer: &PayerRow,
-        settings: &crate::office::OrgSettings,
+        settings: &crate::billing::OrgSettings,
     ) -> Result<(Books, Vec<(ClaimHead, ClaimInput)>)> {
         let scope = Scope::ReadyFor(payer.payer_key);
         let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
@@ -317,7 +304,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         for r in &accounts {
-            let account = crate::ops::account_from_row(r)?;
+            let account = crate::billing::account_from_row(r)?;
             let patient = Patient {
                 name: r.try_get(8)?,
                 date_of_birth: r.try_get::<Option<String>, _>(9)?.map(|d| parse_date(&d)).transpose()?,

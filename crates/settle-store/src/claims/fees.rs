@@ -1,8 +1,7 @@
 //! Fee schedules: the charge master and payers' schedules, imported whole
 //! or refused whole, looked up by code and modifiers.
 
-use crate::audit;
-use crate::ops::Organisation;
+use crate::platform::{audit, Organisation};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;
@@ -38,7 +37,7 @@ pub(super) fn fee_from_row(r: &sqlx::any::AnyRow) -> Result<FeeEntry> {
     Ok(FeeEntry {
         procedure_code: r.try_get(0)?,
         modifier: r.try_get(1)?,
-        effective_from: crate::ops::parse_date(&r.try_get::<String, _>(2)?)?,
+        effective_from: crate::write::parse_date(&r.try_get::<String, _>(2)?)?,
         amount: settle_domain::money::Money::from_minor(r.try_get(4)?, currency).to_decimal_string(),
     })
 }
@@ -62,7 +61,7 @@ impl Store {
                     .as_str()
                     .to_string()
             };
-            let amount = crate::ops::parse_amount("amount", &entry.amount, currency)?;
+            let amount = crate::write::parse_amount("amount", &entry.amount, currency)?;
             if amount.amount_minor() <= 0 {
                 return Err(StoreError::invalid(
                     "amount",

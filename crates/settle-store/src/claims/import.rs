@@ -2,16 +2,15 @@
 //! and segment; patients found by name and birth date or opened; missing
 //! payers, providers and coverages added; an adjudication attached.
 
-use crate::audit::{self};
 use crate::batch::Batch;
-use crate::claims::bad;
+use crate::billing::{NewAccount, NewParty};
 use crate::claims::books::coverages_of;
-use crate::claims::lifecycle::ClaimInput;
-use crate::claims::lifecycle::ClaimLineInput;
-use crate::claims::parse_date;
-use crate::claims::rows::claim_head_by_id;
-use crate::claims::rows::insert_claim;
-use crate::ops::{next_ids, IdBlock, NewAccount, NewParty, Organisation};
+use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
+use crate::claims::rows::{claim_head_by_id, insert_claim};
+use crate::claims::{bad, parse_date};
+use crate::platform::audit;
+use crate::platform::Organisation;
+use crate::write::{next_ids, IdBlock};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::{ClaimFilingIndicator, ClaimFrequency, FindingLevel, PostalAddress, Sex};

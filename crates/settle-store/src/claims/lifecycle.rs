@@ -2,22 +2,14 @@
 //! receivable when ready), edited, scrubbed again, corrected (frequency 7)
 //! or voided (frequency 8), and its status settled from what it owes.
 
-use crate::audit::{self, current_actor, Subject};
-use crate::claims::bad;
-use crate::claims::books::provider_by_key;
-use crate::claims::books::Prepared;
-use crate::claims::parse_date;
+use crate::claims::books::{provider_by_key, Prepared};
 use crate::claims::read::ClaimView;
-use crate::claims::rows::add_event;
-use crate::claims::rows::claim_head;
-use crate::claims::rows::claim_head_by_id;
-use crate::claims::rows::diagnosis_text;
-use crate::claims::rows::insert_claim;
-use crate::claims::rows::insert_lines;
-use crate::claims::rows::set_status;
+use crate::claims::rows::{add_event, claim_head, claim_head_by_id, diagnosis_text, insert_claim, insert_lines, set_status};
 use crate::claims::secondary::BillSecondary;
-use crate::claims::split_list;
-use crate::ops::{audited, fmt, idempotency_lookup, idempotency_store, next_ids, write_command, Audited, Organisation};
+use crate::claims::{bad, parse_date, split_list};
+use crate::platform::audit::{current_actor, Subject};
+use crate::platform::Organisation;
+use crate::write::{audited, fmt, next_ids, write_command, Audited};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::{ClaimFrequency, ClaimStatus, Finding, FindingLevel};

@@ -2,8 +2,8 @@
 //! from. Each write is one transaction with its audit row.
 
 use crate::address::{self, AddressInput, PostalView};
-use crate::audit;
-use crate::ops::{next_ids, Organisation};
+use crate::platform::{audit, Organisation};
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::address::PostalAddress;

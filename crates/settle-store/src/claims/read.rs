@@ -1,9 +1,9 @@
 //! Claims shown: one claim with its lines, events and findings; lists by
 //! filter; counts by status. Reads of a patient's claim are audited.
 
-use crate::claims::bad;
-use crate::claims::split_list;
-use crate::ops::{fmt, Organisation};
+use crate::claims::{bad, split_list};
+use crate::platform::Organisation;
+use crate::write::fmt;
 use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::{ClaimStatus, Finding, FindingLevel};

@@ -1,9 +1,9 @@
 //! A claim's rows written and read: the head, its lines, its events, its
 //! status; the claim put back together for the 837P.
 
-use crate::audit::current_actor;
 use crate::batch::{self, Batch};
 use crate::claims::books::Prepared;
+use crate::platform::audit::current_actor;
 use crate::{now_text, Result, StoreError};
 use settle_domain::address::KeptAddress;
 use settle_domain::claims::{split_person_name, ClaimFrequency, ClaimStatus, Finding, ServiceLine, Sex};

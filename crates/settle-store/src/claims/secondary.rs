@@ -1,14 +1,13 @@
 //! Secondary claims: what the primary left, billed to the next payer; the
 //! list of claims whose secondary is due.
 
-use crate::audit::{self, Subject};
 use crate::claims::bad;
 use crate::claims::books::coverages_of;
 use crate::claims::read::ClaimView;
-use crate::claims::rows::add_event;
-use crate::claims::rows::claim_head;
-use crate::claims::rows::insert_claim;
-use crate::ops::{fmt, idempotency_lookup, idempotency_store, next_ids, write_command, Audited, Organisation};
+use crate::claims::rows::{add_event, claim_head, insert_claim};
+use crate::platform::audit::Subject;
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids, write_command};
 use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::{ClaimFrequency, ClaimStatus};

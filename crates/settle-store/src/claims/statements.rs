@@ -15,9 +15,10 @@ use settle_domain::Date;
 use settle_pdf::letters::{Party, Statement, StatementLine, StatementVisit};
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::current_actor;
-use crate::ops::{fmt, next_ids, Organisation};
-use crate::{audit, now_text, Result, Store, StoreError};
+use crate::platform::audit::current_actor;
+use crate::platform::{audit, Organisation};
+use crate::write::{fmt, next_ids};
+use crate::{now_text, Result, Store, StoreError};
 
 /// Make the statements due on a day.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -495,9 +496,9 @@ impl Store {
 /// A statement as the current actor may see it: the patient got the
 /// procedure codes; someone without clinical.read gets "service" instead.
 fn for_sight(mut statement: Statement) -> Statement {
-    if !crate::sight::sees_clinical() {
+    if !crate::platform::sight::sees_clinical() {
         for line in statement.visits.iter_mut().flat_map(|v| v.lines.iter_mut()).filter(|l| !l.code.is_empty()) {
-            line.code = crate::sight::WITHHELD.to_string();
+            line.code = crate::platform::sight::WITHHELD.to_string();
         }
     }
     statement

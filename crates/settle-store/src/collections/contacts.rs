@@ -2,17 +2,12 @@
 //! is logged only with the gate's clearance (or recorded as a violation naming
 //! the rules it broke); inbound ones and their outcomes are kept as they were.
 
-use crate::audit::{self, current_actor};
-use crate::collections::bad;
 use crate::collections::gate::{contact_row, decision_row, gate, ContactRow, Gated, Record};
 use crate::collections::known::Known;
-use crate::collections::local;
-use crate::collections::parse_channel;
-use crate::collections::parse_instant;
-use crate::collections::parse_purpose;
-use crate::collections::purpose_str;
-use crate::collections::split_rules;
-use crate::ops::{next_ids, Organisation};
+use crate::collections::{bad, local, parse_channel, parse_instant, parse_purpose, purpose_str, split_rules};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

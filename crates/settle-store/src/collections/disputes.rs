@@ -2,9 +2,10 @@
 //! collection until verification is sent, 12 CFR 1006.38(d)(2)), answered
 //! with verification, and requests for the original creditor's name.
 
-use crate::audit::{self, current_actor};
 use crate::collections::bad;
-use crate::ops::{next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

@@ -12,11 +12,9 @@ use jiff::Timestamp;
 use settle_domain::compliance::{self, Attempt, Breach, Channel, Clearance, Policy, Purpose, UsZone};
 
 use crate::batch::V;
-use crate::collections::contacts::DecisionView;
-use crate::collections::contacts::FailureView;
+use crate::collections::contacts::{DecisionView, FailureView};
 use crate::collections::known::Known;
-use crate::collections::local;
-use crate::collections::purpose_str;
+use crate::collections::{local, purpose_str};
 
 /// A contact the gate allowed, with the kept answer's id.
 #[derive(Debug)]

@@ -3,12 +3,9 @@
 //! phones, emails and postal address, what they asked of us, and the debt's
 //! disputes and validation period. Read one at a time or many at once.
 
-use crate::collections::disputes::dispute_from;
-use crate::collections::disputes::DISPUTE_COLUMNS;
+use crate::collections::disputes::{dispute_from, DISPUTE_COLUMNS};
 use crate::collections::lines;
-use crate::collections::profile::parse_opt_out;
-use crate::collections::profile::parse_span;
-use crate::collections::profile::ProfileView;
+use crate::collections::profile::{parse_opt_out, parse_span, ProfileView};
 use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use settle_domain::address::KeptAddress;

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::aging::AgingBuckets;
 use sqlx::Row;
 
-use crate::ops::Organisation;
+use crate::platform::Organisation;
 use crate::{Result, Store, StoreError};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]

@@ -3,16 +3,15 @@
 //! plan's agreement, a settlement's offer); the day's letters in one PDF. The
 //! dunning run composes its letters and emails here too.
 
-use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch};
 use crate::collections::bad;
 use crate::collections::contacts::DecisionView;
 use crate::collections::gate::{decision_row, gate, sent_row};
-use crate::collections::known::known_many;
-use crate::collections::known::Known;
-use crate::collections::known::Which;
+use crate::collections::known::{known_many, Known, Which};
 use crate::collections::validation_notice::LetterView;
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use jiff::Timestamp;

@@ -18,12 +18,12 @@ use sqlx::Row;
 
 use settle_domain::compliance::{self, Channel, Purpose};
 
-use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, V};
 use crate::collections::gate::{decision_row, gate, sent_row, Cleared};
-use crate::collections::known::known_many;
-use crate::collections::known::Which;
-use crate::ops::{next_ids, Organisation};
+use crate::collections::known::{known_many, Which};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 
 /// Attempts before an email is given up.

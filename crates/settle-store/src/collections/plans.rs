@@ -2,11 +2,12 @@
 //! payment, standing from the payments, default after missed installments and
 //! a grace period, the agreement letter; reviewed daily.
 
-use crate::audit::{self, current_actor};
 use crate::collections::bad;
 use crate::collections::contacts::DecisionView;
 use crate::collections::validation_notice::LetterView;
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

@@ -2,10 +2,10 @@
 //! the rules a first party keeps), where people of unknown location may be, and
 //! the collector's own mailing address, phone and hours printed on letters.
 
-use crate::audit::{self, current_actor};
 use crate::collections::bad;
 use crate::collections::contacts::RuleView;
-use crate::ops::Organisation;
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
 use crate::{now_text, Result, Store};
 use serde::{Deserialize, Serialize};
 use settle_domain::compliance::{Policy, Rule};

@@ -4,11 +4,10 @@
 //! death, insurance pending, the creditor facts. Every change keeps a version
 //! (the replay reads the profile as it stood).
 
-use crate::audit::{self, current_actor};
-use crate::collections::bad;
 use crate::collections::known::PROFILE_COLUMNS;
-use crate::collections::parse_instant;
-use crate::ops::Organisation;
+use crate::collections::{bad, parse_instant};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
 use crate::{now_text, Result, Store};
 use jiff::civil::{Date, Time, Weekday};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,10 @@
 //! Promises to pay: an amount by a date, kept when the payments since reach it
 //! (three days' grace), broken once its last day passes; reviewed daily.
 
-use crate::audit::{self, current_actor};
 use crate::collections::bad;
-use crate::ops::{next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

@@ -2,12 +2,14 @@
 //! policy's limit (never one's own), the rest adjusted off when paid; reviewed
 //! daily.
 
-use crate::audit::{self, current_actor};
 use crate::batch::Batch;
+use crate::billing::NewAdjustment;
 use crate::collections::bad;
 use crate::collections::contacts::DecisionView;
 use crate::collections::validation_notice::LetterView;
-use crate::ops::{fmt, next_ids, NewAdjustment, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

@@ -10,13 +10,13 @@ use settle_domain::address::KeptAddress;
 use settle_domain::compliance;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::current_actor;
 use crate::collections::bad;
-use crate::collections::contacts::ContactRequest;
-use crate::collections::contacts::DecisionView;
+use crate::collections::contacts::{ContactRequest, DecisionView};
 use crate::collections::gate::Record;
 use crate::collections::profile::keep_profile_version;
-use crate::ops::{next_ids, Organisation};
+use crate::platform::audit::current_actor;
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 
 /// What sending a validation notice did: the notice (to print), or the

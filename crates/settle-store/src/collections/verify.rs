@@ -18,15 +18,10 @@ use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{self, Attempt, CallMade, Channel, Dispute, Policy, Rule};
 use sqlx::{AnyConnection, Row};
 
-use crate::collections::disputes::dispute_from;
-use crate::collections::disputes::DISPUTE_COLUMNS;
-use crate::collections::known::known_many;
-use crate::collections::known::Known;
-use crate::collections::known::Which;
-use crate::collections::known::PROFILE_COLUMNS;
-use crate::collections::local;
-use crate::collections::split_rules;
-use crate::ops::Organisation;
+use crate::collections::disputes::{dispute_from, DISPUTE_COLUMNS};
+use crate::collections::known::{known_many, Known, Which, PROFILE_COLUMNS};
+use crate::collections::{local, split_rules};
+use crate::platform::Organisation;
 use crate::{Result, Store, StoreError};
 
 /// One contact the replay speaks of.

@@ -4,8 +4,9 @@
 //! dropped; on every backend.
 
 use settle_store::address::{AddressFields, AddressInput};
+use settle_store::billing::{NewAccount, NewParty};
 use settle_store::claims::{NewPayer, NewProvider, SetGuarantor};
-use settle_store::ops::{NewAccount, NewParty, Organisation};
+use settle_store::platform::Organisation;
 use settle_store::{Store, StoreError};
 use sqlx::Row;
 

@@ -1,9 +1,10 @@
 //! The audit trail and access control, on every backend.
 
 use settle_domain::access::Role;
-use settle_store::access::LoginRefused;
-use settle_store::audit::{Actor, ACTOR};
-use settle_store::ops::*;
+use settle_store::billing::*;
+use settle_store::platform::access::LoginRefused;
+use settle_store::platform::audit::{Actor, ACTOR};
+use settle_store::platform::Organisation;
 use settle_store::{Backend, Store};
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
-use settle_store::ops::{NewAccount, NewInvoice, NewInvoiceLine, NewParty, Organisation};
+use settle_store::billing::{NewAccount, NewInvoice, NewInvoiceLine, NewParty};
+use settle_store::platform::Organisation;
 pub use settle_store::testing::all_backends as all;
 use settle_store::Store;
 

@@ -2,11 +2,9 @@
 //! the payer's receivable, sent as 837P, acknowledged, corrected and voided,
 //! with the books verified after each step.
 
-use settle_store::claims::Import837;
-use settle_store::claims::*;
-use settle_store::claims::{NewCoverage, NewPayer, NewProvider};
-use settle_store::office::SettingsUpdate;
-use settle_store::ops::{NewAccount, NewParty, Organisation};
+use settle_store::billing::{NewAccount, NewParty, SettingsUpdate};
+use settle_store::claims::{Import837, NewCoverage, NewPayer, NewProvider, *};
+use settle_store::platform::Organisation;
 use settle_store::{Store, StoreError};
 
 use crate::backends::{all, assert_verified, date};

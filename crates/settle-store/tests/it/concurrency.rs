@@ -1,4 +1,4 @@
-use settle_store::ops::{ApplyTo, NewPayment};
+use settle_store::billing::{ApplyTo, NewPayment};
 use settle_store::StoreError;
 use sqlx::Row;
 

@@ -2,9 +2,8 @@
 //! each outbound contact, its answers kept, refusals logged nowhere else,
 //! and the person's own requests (zone, cease, opt-outs, disputes) obeyed.
 
-use settle_store::collections::SendLetter;
-use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate};
-use settle_store::ops::{NewAccount, NewParty};
+use settle_store::billing::{NewAccount, NewParty};
+use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate, SendLetter};
 
 use crate::backends::{all, date};
 
@@ -214,8 +213,8 @@ async fn a_collector_works_an_account_within_regulation_f() {
 
 #[tokio::test]
 async fn promises_are_kept_or_broken_by_the_payments_that_come() {
+    use settle_store::billing::NewPayment;
     use settle_store::collections::{NewPromise, PromiseFilter};
-    use settle_store::ops::NewPayment;
     for backend in all().await {
         let store = &backend.store;
         let name = backend.name;

@@ -2,10 +2,8 @@
 //! reasons in words, then appealed and paid, corrected, or written off,
 //! with the books verified after each step.
 
-use settle_store::claims::Import835;
-use settle_store::claims::*;
-use settle_store::claims::{AppealDenial, DenialFilter, WriteOffDenial};
-use settle_store::ops::Organisation;
+use settle_store::claims::{AppealDenial, DenialFilter, Import835, WriteOffDenial, *};
+use settle_store::platform::Organisation;
 use settle_store::{Store, StoreError};
 
 use crate::backends::{all, assert_verified, date};

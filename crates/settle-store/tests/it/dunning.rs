@@ -4,11 +4,11 @@
 //! nothing, plans that pause dunning until they default, and settlements
 //! that need a second person above the limit and adjust the rest off.
 
-use settle_store::audit::{Actor, ACTOR};
+use settle_store::billing::{NewAccount, NewParty, NewPayment};
 use settle_store::collections::dunning::{RuleInput, RunRequest};
-use settle_store::collections::{InstallmentInput, NewPlan, NewSettlement};
-use settle_store::collections::{NewDispute, ProfileUpdate};
-use settle_store::ops::{NewAccount, NewParty, NewPayment, Organisation};
+use settle_store::collections::{InstallmentInput, NewDispute, NewPlan, NewSettlement, ProfileUpdate};
+use settle_store::platform::audit::{Actor, ACTOR};
+use settle_store::platform::Organisation;
 use settle_store::{Store, StoreError};
 
 use crate::backends::{all, assert_verified, date, invoice};

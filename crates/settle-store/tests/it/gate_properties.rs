@@ -7,11 +7,10 @@
 //! every backend.
 
 use proptest::prelude::*;
+use settle_store::billing::{NewAccount, NewParty};
 use settle_store::collections::dunning::RunRequest;
-use settle_store::collections::Clearing;
-use settle_store::collections::SendLetter;
-use settle_store::collections::{ContactRequest, LogContact, NewDispute, ProfileUpdate};
-use settle_store::ops::{NewAccount, NewParty, Organisation};
+use settle_store::collections::{Clearing, ContactRequest, LogContact, NewDispute, ProfileUpdate, SendLetter};
+use settle_store::platform::Organisation;
 use settle_store::testing::all_backends;
 use settle_store::Store;
 

@@ -4,7 +4,7 @@
 
 use settle_domain::aging::AgingBuckets;
 use settle_domain::money::{MAX_ACCOUNT_BALANCE_MINOR, MAX_AMOUNT_MINOR};
-use settle_store::ops::{NewInvoice, NewInvoiceLine, NewPayment};
+use settle_store::billing::{NewInvoice, NewInvoiceLine, NewPayment};
 use settle_store::{Store, StoreError};
 
 use crate::backends::{account, all, assert_verified, date};
@@ -20,7 +20,7 @@ fn payment(amount: &str) -> NewPayment {
     }
 }
 
-async fn reports_answer(store: &Store, org: &settle_store::ops::Organisation) {
+async fn reports_answer(store: &Store, org: &settle_store::platform::Organisation) {
     store.trial_balance(org, None).await.expect("trial balance answers");
     store
         .dashboard(org, date("2026-03-02"), &AgingBuckets::default())

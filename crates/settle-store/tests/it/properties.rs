@@ -2,7 +2,7 @@
 //! to what the journal says.
 
 use proptest::prelude::*;
-use settle_store::ops::*;
+use settle_store::billing::*;
 use settle_store::{Location, Store};
 
 use crate::backends::{account, assert_verified, date};

@@ -4,7 +4,7 @@
 //! ERA's cash always equals its deposit (BPR02).
 
 use settle_store::claims::{Import835, ResolveRemitException};
-use settle_store::ops::Organisation;
+use settle_store::platform::Organisation;
 use settle_store::Store;
 
 use crate::backends::{all, assert_verified, date};

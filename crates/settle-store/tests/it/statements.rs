@@ -2,11 +2,7 @@
 //! patient, visit by visit and why, sent once per cycle, to the guarantor
 //! when there is one, numbered first, second and final.
 
-use settle_store::claims::BillSecondary;
-use settle_store::claims::Import835;
-use settle_store::claims::SetGuarantor;
-use settle_store::claims::StatementRun;
-use settle_store::claims::*;
+use settle_store::claims::{BillSecondary, Import835, SetGuarantor, StatementRun, *};
 use settle_store::StoreError;
 
 use crate::backends::{all, assert_verified, date};

@@ -1,6 +1,7 @@
 use settle_domain::aging::AgingBuckets;
 use settle_domain::IdempotencyKey;
-use settle_store::ops::*;
+use settle_store::billing::*;
+use settle_store::platform::Organisation;
 use settle_store::StoreError;
 use sqlx::Row;
 

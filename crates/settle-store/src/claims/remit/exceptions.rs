@@ -2,14 +2,14 @@
 //! be matched or did not fit, and its resolution (matched to the right claim,
 //! or returned to the payer).
 
-use crate::audit::{self, current_actor};
 use crate::batch::Batch;
 use crate::claims::bad;
 use crate::claims::remit::read::RemitClaimView;
-use crate::claims::remit::work::Decision;
-use crate::claims::remit::work::EraWork;
+use crate::claims::remit::work::{Decision, EraWork};
 use crate::claims::remit::RemittedClaim;
-use crate::ops::{fmt, idempotency_lookup, idempotency_store, next_ids, write_command, Audited, Organisation};
+use crate::platform::audit::current_actor;
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids, write_command};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::money::Currency;

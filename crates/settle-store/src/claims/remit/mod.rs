@@ -15,8 +15,8 @@
 //! - `reverse`: a posted claim reversed;
 //! - `read`: remittances, underpayments and exceptions shown.
 
-use crate::audit::Subject;
-use crate::ops::{audited, Audited};
+use crate::platform::audit::Subject;
+use crate::write::{audited, Audited};
 use serde::{Deserialize, Serialize};
 
 mod exceptions;

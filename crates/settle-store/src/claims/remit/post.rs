@@ -3,20 +3,13 @@
 //! adjustments (PLB); a file refused whole when it does not balance or was
 //! posted before.
 
-use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, V};
 use crate::claims::bad;
-use crate::claims::remit::method;
-use crate::claims::remit::work::placeholders;
-use crate::claims::remit::work::Decision;
-use crate::claims::remit::work::EraWork;
-use crate::claims::remit::work::Held;
-use crate::claims::remit::work::Posted;
-use crate::claims::remit::work::ToPost;
-use crate::claims::remit::Import835;
-use crate::claims::remit::RemitOutcome;
-use crate::claims::remit::RemittedClaim;
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::claims::remit::work::{placeholders, Decision, EraWork, Held, Posted, ToPost};
+use crate::claims::remit::{method, Import835, RemitOutcome, RemittedClaim};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use settle_domain::claims::ClaimStatus;
 use settle_domain::money::{Currency, Money};
@@ -425,7 +418,15 @@ impl Store {
 
     /// Keeps what the ERA said line by line (SVC, CAS, LQ), for the EOB and
     /// for the secondary claim's 2320/2430 loops.
-    pub(in crate::claims) fn record_adjudication(&self, batch: &mut Batch, org_id: i64, remittance_id: i64, seq: i64, c: &ClaimPayment, svc_lines: &[Option<i64>]) {
+    pub(in crate::claims) fn record_adjudication(
+        &self,
+        batch: &mut Batch,
+        org_id: i64,
+        remittance_id: i64,
+        seq: i64,
+        c: &ClaimPayment,
+        svc_lines: &[Option<i64>],
+    ) {
         let adjustment = |batch: &mut Batch, line_seq: i64, n: usize, a: &settle_x12::remit::Adjustment| {
             batch.add(
                 &batch::REMITTANCE_ADJUSTMENT,

@@ -1,7 +1,8 @@
 //! Remittances shown: an ERA's claims, a claim's remittances, underpayments
 //! (without clinical codes for those who may not see them), exceptions.
 
-use crate::ops::{fmt, Organisation};
+use crate::platform::Organisation;
+use crate::write::fmt;
 use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::money::Currency;
@@ -73,7 +74,7 @@ impl Store {
                     payer_code: r.try_get(1)?,
                     trace: r.try_get(2)?,
                     line_no: r.try_get(3)?,
-                    procedure_code: crate::sight::clinical(r.try_get(4)?),
+                    procedure_code: crate::platform::sight::clinical(r.try_get(4)?),
                     allowed: fmt(r.try_get(5)?, cur),
                     paid: fmt(r.try_get(6)?, cur),
                     patient: fmt(r.try_get(7)?, cur),

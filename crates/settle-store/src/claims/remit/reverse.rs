@@ -3,7 +3,8 @@
 
 use crate::batch::{self, Batch, V};
 use crate::claims::remit::work::Decision;
-use crate::ops::{next_ids, Organisation};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use settle_domain::claims::ClaimStatus;
 use settle_domain::ledger::GlAccount;

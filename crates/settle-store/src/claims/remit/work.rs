@@ -2,9 +2,8 @@
 //! payment matched to Settle's claim and lines and decided (post, hold in
 //! suspense, a secondary's answer).
 
-use crate::batch::Batch;
-use crate::batch::IdPool;
-use crate::ops::AccountRow;
+use crate::batch::{Batch, IdPool};
+use crate::billing::AccountRow;
 use crate::{now_text, Result, Store, StoreError};
 use settle_domain::money::Money;
 use settle_domain::remit::{check, hold_denials, with_claim_level, ChargedLine, LineAnswer};
@@ -191,7 +190,7 @@ impl EraWork {
                     q = q.bind(*a);
                 }
                 for row in q.fetch_all(&mut *conn).await? {
-                    let a = crate::ops::account_from_row(&row)?;
+                    let a = crate::billing::account_from_row(&row)?;
                     self.accounts.insert(a.account_id, a);
                 }
             }
@@ -441,7 +440,14 @@ impl Store {
     /// primary claim: its payment applied to the share items in order, its
     /// own write-downs (reason 23, the prior payer's part, aside) taken off
     /// what is left, and the rest still the patient's.
-    pub(in crate::claims) async fn decide_secondary(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment, known: &KnownClaim, primary: i64) -> Result<Decision> {
+    pub(in crate::claims) async fn decide_secondary(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        c: &ClaimPayment,
+        known: &KnownClaim,
+        primary: i64,
+    ) -> Result<Decision> {
         let (claim_id, number) = (known.claim_id, known.number.clone());
         let items = sqlx::query(
             "SELECT o.item_id, o.balance_minor FROM open_item o JOIN claim p ON p.org_id = o.org_id AND p.claim_id = $2 \

@@ -1,9 +1,10 @@
 //! Who works which account: a coordinator's assignment first, then the
 //! organisation's rules (balance, alphabet, everyone, in turn).
 
-use crate::audit::{self, current_actor};
 use crate::collections::bad;
-use crate::ops::{fmt, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::fmt;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::dunning::{Assign, AssignmentRule};

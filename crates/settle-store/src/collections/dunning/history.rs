@@ -5,7 +5,8 @@ use jiff::civil::Date;
 use sqlx::Row;
 
 use super::ActionView;
-use crate::ops::{fmt, Organisation};
+use crate::platform::Organisation;
+use crate::write::fmt;
 use crate::{Result, Store};
 
 impl Store {

@@ -2,9 +2,10 @@
 //! balance with their actions, the late-fee rule, plan grace and default,
 //! the settlement limit; the standard policy until one is set.
 
-use crate::audit::{self, current_actor};
 use crate::collections::bad;
-use crate::ops::{fmt, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::fmt;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::dunning::{self, Action, LateFeeRule, Level};

@@ -1,11 +1,12 @@
 //! The collectors' work queue, rebuilt by each run in the documented order;
 //! the next account, the supervisor's view, holds released by a person.
 
-use crate::audit::{self};
 use crate::batch::{self, Batch};
 use crate::collections::bad;
 use crate::collections::dunning::assign::RuleInput;
-use crate::ops::{fmt, Organisation};
+use crate::platform::audit::{self};
+use crate::platform::Organisation;
+use crate::write::fmt;
 use crate::{Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

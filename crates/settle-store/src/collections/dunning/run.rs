@@ -14,7 +14,6 @@ use settle_domain::dunning::{self, Account, Action, LetterKind, Outcome, Plan, P
 use settle_domain::events::{self, Receivable};
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{self, current_actor};
 use crate::batch::{self, Batch, IdPool};
 use crate::collections::bad;
 use crate::collections::disputes::{dispute_from, DISPUTE_COLUMNS};
@@ -23,7 +22,9 @@ use crate::collections::dunning::Settings;
 use crate::collections::gate::{decision_row, gate, sent_row};
 use crate::collections::known::{add_contacts, Known};
 use crate::collections::letters::{compose_letter, email_text};
-use crate::ops::{fmt, next_ids, Organisation};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{fmt, next_ids};
 use crate::{in_list, now_text, Result, Store, StoreError};
 
 /// A run of the dunning policy.

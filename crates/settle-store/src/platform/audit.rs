@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use crate::ops::Organisation;
+use crate::platform::Organisation;
 use crate::{now_text, Result, Store, StoreError};
 
 /// The hash before an organisation's first row.
@@ -38,7 +38,7 @@ pub struct Actor {
 impl Actor {
     /// Someone logged in (a user or a token) acting from `address`: what
     /// they may see follows their role.
-    pub fn of(principal: &crate::access::Principal, address: String) -> Actor {
+    pub fn of(principal: &crate::platform::access::Principal, address: String) -> Actor {
         Actor {
             name: principal.actor.clone(),
             address,
@@ -338,7 +338,7 @@ pub struct Anchor {
     pub at: String,
     pub audit_seq: i64,
     pub audit_hash: String,
-    pub journal: crate::chain::JournalHead,
+    pub journal: crate::platform::chain::JournalHead,
 }
 
 impl Store {
@@ -388,8 +388,8 @@ impl Store {
     /// The journal's chain recomputed and compared with its head.
     async fn journal_findings(&self, org: &Organisation) -> Result<Vec<AuditFinding>> {
         let mut findings = Vec::new();
-        let walked = crate::chain::walk(&self.pool, org.org_id, None, |_| {}).await?;
-        let head = crate::chain::head(&mut *self.pool.acquire().await?, "", org.org_id).await?;
+        let walked = crate::platform::chain::walk(&self.pool, org.org_id, None, |_| {}).await?;
+        let head = crate::platform::chain::head(&mut *self.pool.acquire().await?, "", org.org_id).await?;
         match head {
             None => findings.push(AuditFinding {
                 seq: 0,
@@ -433,7 +433,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::Corrupt("the trail's head is missing; run `settle audit verify`".into()))?;
-        let journal = crate::chain::head(&mut conn, "", org.org_id)
+        let journal = crate::platform::chain::head(&mut conn, "", org.org_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("the journal's chain head is missing; run `settle audit verify`".into()))?;
         Ok(Anchor {
@@ -482,7 +482,7 @@ impl Store {
                 });
             }
             let limit = anchor.journal.entries.max(0);
-            let walked = crate::chain::walk(&self.pool, org.org_id, Some(limit), |_| {}).await?;
+            let walked = crate::platform::chain::walk(&self.pool, org.org_id, Some(limit), |_| {}).await?;
             if walked != anchor.journal {
                 findings.push(AuditFinding {
                     seq: 0,

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::ops::Organisation;
+use crate::platform::Organisation;
 use crate::{Result, Store, StoreError};
 
 /// One disagreement between the journal and what is stored.

@@ -12,7 +12,8 @@ use settle_domain::Date;
 use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
 
-use crate::ops::{parse_date, Organisation};
+use crate::platform::Organisation;
+use crate::write::parse_date;
 use crate::{Result, Store, StoreError};
 
 fn currency(code: &str) -> Result<Currency> {
@@ -82,7 +83,7 @@ pub struct PaymentView {
     pub reference: String,
     pub amount: String,
     pub status: String,
-    pub allocations: Vec<crate::ops::Applied>,
+    pub allocations: Vec<crate::billing::Applied>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -373,7 +374,7 @@ impl Store {
     }
 
     /// One payment with where it went.
-    pub async fn payment_detail(&self, org: &Organisation, payment_id: i64) -> Result<(PaymentSummary, Vec<crate::ops::Applied>)> {
+    pub async fn payment_detail(&self, org: &Organisation, payment_id: i64) -> Result<(PaymentSummary, Vec<crate::billing::Applied>)> {
         self.note_read(org.org_id, "payment.read", &format!("payment:{payment_id}")).await?;
         let mut q = Filter::new(PAYMENT_SELECT.to_string(), org.org_id);
         q.and(" AND y.payment_id = $?", payment_id)?;
@@ -392,7 +393,7 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
-            Ok(crate::ops::Applied {
+            Ok(crate::billing::Applied {
                 reference: r.try_get(0)?,
                 amount: fmt(r.try_get(1)?, cur),
             })
@@ -490,9 +491,9 @@ impl Store {
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?;
-        let mut by_payment: BTreeMap<i64, Vec<crate::ops::Applied>> = BTreeMap::new();
+        let mut by_payment: BTreeMap<i64, Vec<crate::billing::Applied>> = BTreeMap::new();
         for r in &allocation_rows {
-            by_payment.entry(r.try_get(0)?).or_default().push(crate::ops::Applied {
+            by_payment.entry(r.try_get(0)?).or_default().push(crate::billing::Applied {
                 reference: r.try_get(1)?,
                 amount: fmt(r.try_get(2)?, cur),
             });
@@ -573,7 +574,7 @@ impl Store {
             .map(|r| {
                 Ok(InvoiceLineView {
                     line_no: r.try_get(0)?,
-                    item_code: crate::sight::item_code(r.try_get(1)?),
+                    item_code: crate::platform::sight::item_code(r.try_get(1)?),
                     description: r.try_get(2)?,
                     quantity: r.try_get(3)?,
                     unit_price: fmt(r.try_get(4)?, cur),

@@ -133,7 +133,7 @@ pub(crate) async fn walk(pool: &sqlx::AnyPool, org_id: i64, limit: Option<i64>, 
     let mut head = JournalHead {
         entries: 0,
         last_entry_id: 0,
-        hash: crate::audit::GENESIS.to_string(),
+        hash: crate::platform::audit::GENESIS.to_string(),
     };
     const PAGE: i64 = 5_000;
     loop {

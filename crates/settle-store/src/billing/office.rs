@@ -13,9 +13,11 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::{Date, IdempotencyKey};
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{self, current_actor};
 use crate::batch::Batch;
-use crate::ops::{check_text, fmt, idempotency_lookup, idempotency_store, next_ids, parse_amount, AdjustmentPosted, Audited, NewAdjustment, Organisation};
+use crate::billing::{AdjustmentPosted, NewAdjustment};
+use crate::platform::audit::{self, current_actor};
+use crate::platform::Organisation;
+use crate::write::{check_text, fmt, next_ids, parse_amount, Audited};
 use crate::{now_text, Result, Store, StoreError};
 
 /// The write-off approval limit when an organisation has set none.
@@ -369,7 +371,7 @@ impl Store {
     /// organisation's approval limit, which is held for approval instead.
     pub async fn submit_adjustment(&self, org: &Organisation, cmd: &NewAdjustment, key: Option<&IdempotencyKey>) -> Result<AdjustmentOutcome> {
         let request = SubmitAdjustment(cmd.clone());
-        crate::ops::write_command!(self, org.org_id, key, &request, |tx| {
+        crate::write::write_command!(self, org.org_id, key, &request, |tx| {
             let checked = self.check_adjustment(tx.conn(), org.org_id, cmd).await?;
             let limit = self.writeoff_limit_minor(tx.conn(), org.org_id).await?;
             if checked.reason.is_write_off() && checked.amount.amount_minor() > limit {

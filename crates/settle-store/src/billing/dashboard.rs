@@ -12,8 +12,9 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
 use sqlx::Row;
 
-use crate::ops::{fmt, parse_date, Organisation};
-use crate::reports::AgingReport;
+use crate::billing::AgingReport;
+use crate::platform::Organisation;
+use crate::write::{fmt, parse_date};
 use crate::{Result, Store, StoreError};
 
 fn currency(code: &str) -> Result<Currency> {

@@ -15,8 +15,9 @@ use serde::Serialize;
 use settle_domain::access::Role;
 use sqlx::Row;
 
-use crate::audit::{self, Actor, ACTOR};
-use crate::ops::{next_ids, Organisation};
+use crate::platform::audit::{self, Actor, ACTOR};
+use crate::platform::Organisation;
+use crate::write::next_ids;
 use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// Failed logins in a row that lock the login.

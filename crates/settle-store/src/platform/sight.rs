@@ -9,7 +9,7 @@
 //! without them unless [`sees_clinical`], so a new page or route that reads
 //! through the store inherits the rule instead of having to remember it.
 
-use crate::audit::current_actor;
+use crate::platform::audit::current_actor;
 
 /// Whether the actor of this request (or the command line) may see
 /// diagnoses and procedure codes: roles with `clinical.read`.

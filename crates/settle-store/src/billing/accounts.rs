@@ -1,0 +1,275 @@
+use crate::address::{AddressInput, ContactPoint};
+use crate::batch::{self, Batch};
+use crate::platform::audit::{self, Subject};
+use crate::platform::Organisation;
+use crate::write::{next_ids, write_command, IdBlock};
+use crate::{now_text, Result, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use settle_domain::account::{check_name, AccountNumber, AccountStatus, ArKind, ContactKind, PartyKind};
+use settle_domain::events::Receivable;
+use settle_domain::invoice::PaymentTerms;
+use settle_domain::money::Currency;
+use settle_domain::{Date, IdempotencyKey};
+use sqlx::{AnyConnection, Row};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParty {
+    /// "person" or "company".
+    #[schema(example = "person")]
+    pub kind: String,
+    pub name: String,
+    pub date_of_birth: Option<Date>,
+    /// F, M or U (unknown), as claims report it; U if absent.
+    #[serde(default)]
+    pub sex: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The mailing address: its fields, or one line of text read into them.
+    pub address: Option<AddressInput>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    #[schema(example = "P-900001")]
+    pub account_number: String,
+    pub party: NewParty,
+    /// "customer", "patient" or "insurance".
+    #[schema(example = "patient")]
+    pub ar_kind: String,
+    /// Defaults to the organisation's currency.
+    pub currency: Option<String>,
+    /// Default payment terms for the account's invoices; "net30" if absent.
+    pub payment_terms: Option<String>,
+    pub opened_on: Date,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AccountCreated {
+    pub account_id: i64,
+    pub account_number: String,
+    pub party_id: i64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AccountRow {
+    pub account_id: i64,
+    pub account_number: String,
+    pub ar_kind: ArKind,
+    pub currency: Currency,
+    pub status: AccountStatus,
+    pub payment_terms: String,
+    pub balance_minor: i64,
+    pub credit_minor: i64,
+}
+
+impl AccountRow {
+    pub(crate) fn receivable(&self) -> Receivable {
+        Receivable {
+            account_id: self.account_id,
+            gl: self.ar_kind.gl(),
+        }
+    }
+}
+
+pub(crate) fn account_from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
+    let currency: String = row.try_get(3)?;
+    let ar_kind: String = row.try_get(2)?;
+    let status: String = row.try_get(4)?;
+    Ok(AccountRow {
+        account_id: row.try_get(0)?,
+        account_number: row.try_get(1)?,
+        ar_kind: ArKind::parse(&ar_kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        currency: Currency::from_code(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        status: AccountStatus::parse(&status).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        payment_terms: row.try_get(5)?,
+        balance_minor: row.try_get(6)?,
+        credit_minor: row.try_get(7)?,
+    })
+}
+
+impl Store {
+    pub(crate) async fn account_by_number(&self, conn: &mut AnyConnection, org_id: i64, number: &str) -> Result<AccountRow> {
+        let number = AccountNumber::parse(number).map_err(|e| StoreError::invalid("account_number", e))?;
+        let sql = self.account_select("account_number");
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(number.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", number.as_str()))?;
+        account_from_row(&row)
+    }
+
+    /// The account an item or payment belongs to, locked like [`Store::account_by_number`].
+    pub(crate) async fn account_by_id(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<AccountRow> {
+        let sql = self.account_select("account_id");
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_id))?;
+        account_from_row(&row)
+    }
+
+    fn account_select(&self, key_column: &str) -> String {
+        format!(
+            "SELECT account_id, account_number, ar_kind, currency, status, payment_terms, balance_minor, credit_minor \
+             FROM account WHERE org_id = $1 AND {key_column} = $2{}",
+            self.for_update()
+        )
+    }
+
+    /// Validates a new account into batch rows, reserving ids in `conn`.
+    pub(crate) async fn stage_account(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        cmd: &NewAccount,
+        batch: &mut Batch,
+        ids: &mut IdBlock,
+    ) -> Result<AccountCreated> {
+        let number = AccountNumber::parse(&cmd.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
+        let kind = PartyKind::parse(&cmd.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
+        let name = check_name(&cmd.party.name).map_err(|e| StoreError::invalid("party.name", e))?;
+        let sex = settle_domain::claims::Sex::parse(cmd.party.sex.as_deref().unwrap_or("U"))
+            .ok_or_else(|| StoreError::invalid("party.sex", "must be F, M or U (unknown)"))?;
+        let ar_kind = ArKind::parse(&cmd.ar_kind).map_err(|e| StoreError::invalid("ar_kind", e))?;
+        let currency = Currency::from_code(cmd.currency.as_deref().unwrap_or(&org.base_currency)).map_err(|e| StoreError::invalid("currency", e))?;
+        let terms = PaymentTerms::parse(cmd.payment_terms.as_deref().unwrap_or("net30")).map_err(|e| StoreError::invalid("payment_terms", e))?;
+        let mut contacts = Vec::new();
+        for (kind, value, field) in [
+            (ContactKind::Email, cmd.party.email.clone().map(AddressInput::from), "party.email"),
+            (ContactKind::Phone, cmd.party.phone.clone().map(AddressInput::from), "party.phone"),
+            (ContactKind::Address, cmd.party.address.clone(), "party.address"),
+        ] {
+            if let Some(value) = value.filter(|v| !v.is_blank()) {
+                contacts.push(ContactPoint::read(kind, &value, field)?);
+            }
+        }
+        let party_id = ids.take(conn, org.org_id, "party", 1).await?;
+        let account_id = ids.take(conn, org.org_id, "account", 1).await?;
+        let now = now_text();
+        batch.add(
+            &batch::PARTY,
+            vec![
+                org.org_id.into(),
+                party_id.into(),
+                kind.as_str().into(),
+                name.into(),
+                cmd.party.date_of_birth.map(|d| d.to_string()).into(),
+                now.clone().into(),
+                sex.code().into(),
+            ],
+        );
+        if !contacts.is_empty() {
+            let first_contact = ids.take(conn, org.org_id, "contact", contacts.len() as i64).await?;
+            for (offset, point) in contacts.iter().enumerate() {
+                batch.add(
+                    &batch::PARTY_CONTACT,
+                    point.row(org.org_id, first_contact + offset as i64, party_id, cmd.opened_on.into()),
+                );
+            }
+        }
+        batch.add(
+            &batch::ACCOUNT,
+            vec![
+                org.org_id.into(),
+                account_id.into(),
+                number.as_str().into(),
+                party_id.into(),
+                ar_kind.as_str().into(),
+                currency.code().into(),
+                AccountStatus::Active.as_str().into(),
+                terms.to_string().into(),
+                cmd.opened_on.into(),
+                0i64.into(),
+                0i64.into(),
+                now.into(),
+            ],
+        );
+        Ok(AccountCreated {
+            account_id,
+            account_number: number.as_str().to_string(),
+            party_id,
+        })
+    }
+
+    pub async fn add_account(&self, org: &Organisation, cmd: &NewAccount, key: Option<&IdempotencyKey>) -> Result<AccountCreated> {
+        write_command!(self, org.org_id, key, cmd, |tx| {
+            let mut batch = Batch::default();
+            // Without terms of its own, an account takes the organisation's default.
+            let mut with_terms = cmd.clone();
+            if with_terms.payment_terms.is_none() {
+                let row = sqlx::query("SELECT default_terms FROM org_policy WHERE org_id = $1")
+                    .bind(org.org_id)
+                    .fetch_optional(tx.conn())
+                    .await?;
+                with_terms.payment_terms = Some(match row {
+                    Some(row) => row.try_get(0)?,
+                    None => crate::billing::DEFAULT_TERMS.to_string(),
+                });
+            }
+            let cmd = &with_terms;
+            let created = self.stage_account(tx.conn(), org, cmd, &mut batch, &mut IdBlock::default()).await?;
+            batch.flush(tx.conn(), org.org_id).await.map_err(|e| match e {
+                StoreError::Conflict { .. } => StoreError::invalid("account_number", format!("account {} already exists", created.account_number)),
+                other => other,
+            })?;
+            created
+        })
+    }
+
+    /// Adds or replaces a party's contact point, keeping the old one as history.
+    pub async fn set_contact(&self, org: &Organisation, account_number: &str, kind: &str, value: &AddressInput, from: Date) -> Result<()> {
+        let kind = ContactKind::parse(kind).map_err(|e| StoreError::invalid("kind", e))?;
+        let point = ContactPoint::read(kind, value, "value")?;
+        let value = point.value.clone();
+        let mut tx = self.begin_write().await?;
+        let conn = tx.conn();
+        let account = self.account_by_number(conn, org.org_id, account_number).await?;
+        let party_id: i64 = sqlx::query("SELECT party_id FROM account WHERE org_id = $1 AND account_id = $2")
+            .bind(org.org_id)
+            .bind(account.account_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let previous: Option<String> =
+            sqlx::query("SELECT value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
+                .bind(org.org_id)
+                .bind(party_id)
+                .bind(kind.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        let value_for_audit = value.clone();
+        sqlx::query("UPDATE party_contact SET valid_to = $4 WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
+            .bind(org.org_id)
+            .bind(party_id)
+            .bind(kind.as_str())
+            .bind(from.to_string())
+            .execute(&mut *conn)
+            .await?;
+        let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
+        let mut batch = Batch::default();
+        batch.add(&batch::PARTY_CONTACT, point.row(org.org_id, contact_id, party_id, from.into()));
+        batch.flush(conn, org.org_id).await?;
+        let subject = Subject::Account(account.account_number.clone());
+        let before = previous.map(|v| serde_json::json!({ "kind": kind.as_str(), "value": v }));
+        let after = serde_json::json!({ "kind": kind.as_str(), "value": value_for_audit, "from": from });
+        audit::append(
+            conn,
+            self.for_update(),
+            org.org_id,
+            "contact.change",
+            &subject.label(),
+            before.as_ref(),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,212 @@
+use crate::batch::{self, Batch};
+use crate::billing::accounts::AccountRow;
+use crate::billing::payments::{Applied, ApplyTo};
+use crate::write::{fmt, parse_date, positive_amount};
+use crate::{Result, Store, StoreError};
+use settle_domain::allocation::{AllocationPlan, AllocationTarget, OpenItem};
+use settle_domain::invoice::InvoiceStatus;
+use settle_domain::money::Currency;
+use settle_domain::Date;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Clone, Debug)]
+pub(crate) struct ItemRow {
+    pub item_id: i64,
+    pub reference: String,
+    pub invoice_id: Option<i64>,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub amount_minor: i64,
+    pub balance_minor: i64,
+    pub status: String,
+}
+
+pub(crate) fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
+    Ok(ItemRow {
+        item_id: row.try_get(0)?,
+        reference: row.try_get(1)?,
+        invoice_id: row.try_get(2)?,
+        issue_date: parse_date(&row.try_get::<String, _>(3)?)?,
+        due_date: parse_date(&row.try_get::<String, _>(4)?)?,
+        amount_minor: row.try_get(5)?,
+        balance_minor: row.try_get(6)?,
+        status: row.try_get(7)?,
+    })
+}
+
+/// Turns the user's named items into an allocation target over `items`.
+pub(super) fn target_for(apply_to: &[ApplyTo], items: &[ItemRow], currency: Currency) -> Result<AllocationTarget> {
+    if apply_to.is_empty() {
+        return Ok(AllocationTarget::OldestFirst);
+    }
+    let mut named = Vec::with_capacity(apply_to.len());
+    for target in apply_to {
+        let reference = target.reference.trim().to_ascii_uppercase();
+        let item = items
+            .iter()
+            .find(|i| i.reference == reference)
+            .ok_or_else(|| StoreError::invalid("apply_to", format!("{reference} is not an open item of this account")))?;
+        let amount = match &target.amount {
+            Some(text) => Some(positive_amount("apply_to.amount", text, currency)?.amount_minor()),
+            None => None,
+        };
+        named.push((item.item_id, amount));
+    }
+    Ok(AllocationTarget::Items(named))
+}
+
+pub(super) fn domain_items(items: &[ItemRow]) -> Vec<OpenItem> {
+    items
+        .iter()
+        .map(|i| OpenItem {
+            item_id: i.item_id,
+            due_date: i.due_date,
+            issue_date: i.issue_date,
+            balance_minor: i.balance_minor,
+        })
+        .collect()
+}
+
+pub(super) fn describe_plan(plan: &AllocationPlan, items: &[ItemRow], currency: Currency) -> Vec<Applied> {
+    plan.allocations
+        .iter()
+        .map(|(item_id, amount)| Applied {
+            reference: items.iter().find(|i| i.item_id == *item_id).map(|i| i.reference.clone()).unwrap_or_default(),
+            amount: fmt(*amount, currency),
+        })
+        .collect()
+}
+
+/// Adds an open item: one charge on an account, owed in full until paid.
+pub(super) fn add_item_row(
+    batch: &mut Batch,
+    org_id: i64,
+    account: &AccountRow,
+    item_id: i64,
+    reference: &str,
+    kind: &str,
+    invoice_id: Option<i64>,
+    description: &str,
+    (issue_date, due_date): (Date, Date),
+    amount_minor: i64,
+) {
+    batch.add(
+        &batch::OPEN_ITEM,
+        vec![
+            org_id.into(),
+            item_id.into(),
+            account.account_id.into(),
+            reference.into(),
+            kind.into(),
+            invoice_id.into(),
+            description.into(),
+            issue_date.into(),
+            due_date.into(),
+            account.currency.code().into(),
+            amount_minor.into(),
+            amount_minor.into(),
+            0i64.into(),
+            "open".into(),
+        ],
+    );
+}
+
+/// Adds one allocation row; `source` is (kind, payment, credit note).
+pub(super) fn add_allocation_row(
+    batch: &mut Batch,
+    org_id: i64,
+    allocation_id: i64,
+    account_id: i64,
+    item_id: i64,
+    (source, payment_id, credit_note_id): (&str, Option<i64>, Option<i64>),
+    amount_minor: i64,
+    date: Date,
+    entry_id: i64,
+) {
+    batch.add(
+        &batch::ALLOCATION,
+        vec![
+            org_id.into(),
+            allocation_id.into(),
+            account_id.into(),
+            item_id.into(),
+            source.into(),
+            payment_id.into(),
+            credit_note_id.into(),
+            amount_minor.into(),
+            date.into(),
+            entry_id.into(),
+        ],
+    );
+}
+
+/// Records allocations and moves item balances and statuses.
+pub(super) fn record_allocations(
+    batch: &mut Batch,
+    org_id: i64,
+    first_allocation_id: i64,
+    account_id: i64,
+    source: &str,
+    payment_id: Option<i64>,
+    credit_note_id: Option<i64>,
+    plan: &AllocationPlan,
+    items: &[ItemRow],
+    date: Date,
+    entry_id: i64,
+) {
+    for (offset, (item_id, amount)) in plan.allocations.iter().enumerate() {
+        add_allocation_row(
+            batch,
+            org_id,
+            first_allocation_id + offset as i64,
+            account_id,
+            *item_id,
+            (source, payment_id, credit_note_id),
+            *amount,
+            date,
+            entry_id,
+        );
+        batch.change_item(*item_id, -amount);
+        if let Some(item) = items.iter().find(|i| i.item_id == *item_id) {
+            if let Some(invoice_id) = item.invoice_id {
+                let status = InvoiceStatus::from_balance(item.balance_minor - amount, false);
+                batch.set_invoice_status(invoice_id, status.as_str());
+            }
+        }
+    }
+}
+
+pub(super) fn apply_plan_locally(items: &mut [ItemRow], plan: &AllocationPlan) {
+    for (item_id, amount) in &plan.allocations {
+        if let Some(item) = items.iter_mut().find(|i| i.item_id == *item_id) {
+            item.balance_minor -= amount;
+        }
+    }
+}
+
+impl Store {
+    pub(crate) async fn open_items(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Vec<ItemRow>> {
+        let rows = sqlx::query(
+            "SELECT item_id, reference, invoice_id, issue_date, due_date, amount_minor, balance_minor, status \
+             FROM open_item WHERE org_id = $1 AND account_id = $2 AND status = 'open' ORDER BY due_date, item_id",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(item_from_row).collect()
+    }
+
+    pub(crate) async fn item_by_reference(&self, conn: &mut AnyConnection, org_id: i64, reference: &str) -> Result<(ItemRow, i64)> {
+        let row = sqlx::query(
+            "SELECT item_id, reference, invoice_id, issue_date, due_date, amount_minor, balance_minor, status, account_id \
+             FROM open_item WHERE org_id = $1 AND reference = $2",
+        )
+        .bind(org_id)
+        .bind(reference.trim().to_ascii_uppercase())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("item", reference))?;
+        Ok((item_from_row(&row)?, row.try_get(8)?))
+    }
+}
