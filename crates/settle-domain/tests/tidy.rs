@@ -12,10 +12,9 @@ const BUDGET: usize = 1_000;
 /// most lines each may have (a ratchet: they may only shrink); each is to be cut by business area (issue 19), and comes off this
 /// list once it is within the budget.
 const OVER_BUDGET: &[(&str, usize)] = &[
-    ("crates/settle-server/src/web/claims.rs", 1_324),
-    ("crates/settle-cli/src/main.rs", 1_218),
+    ("crates/settle-server/src/web/claims.rs", 1_323),
     ("crates/settle-domain/src/compliance.rs", 1_202),
-    ("crates/settle-server/src/web/forms.rs", 1_009),
+    ("crates/settle-server/src/web/billing/forms.rs", 1_008),
 ];
 
 fn root() -> PathBuf {

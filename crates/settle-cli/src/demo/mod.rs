@@ -375,7 +375,7 @@ const DEMO_USERS: [(&str, Role); 5] = [
 
 /// Readies the demo for people: a login per role (with a new password each
 /// run, printed), a few notes, and write-offs waiting for approval.
-pub async fn office(store: &Store, as_of: Date, serve: &crate::admin::ServeArgs) -> Result<()> {
+pub async fn office(store: &Store, as_of: Date, serve: &crate::platform::admin::ServeArgs) -> Result<()> {
     let org = store.organisation(Some("clinic")).await?;
     let password = settle_store::platform::access::generate_password();
     let existing: Vec<String> = store.users(&org).await?.into_iter().map(|u| u.username).collect();

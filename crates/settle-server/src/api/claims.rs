@@ -149,7 +149,7 @@ pub async fn list_claims(State(state): State<AppState>, Auth(p): Auth, Params(q)
     responses((status = 201, body = ClaimView)),
     security(("bearer" = ["claims.write"])))]
 pub async fn create_claim(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewClaim>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
-    let view = state.store.create_claim(&p.org, &cmd, super::accounts::today(), key.as_ref()).await?;
+    let view = state.store.create_claim(&p.org, &cmd, crate::api::today(), key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -158,7 +158,7 @@ pub async fn create_claim(State(state): State<AppState>, Auth(p): Auth, Key(key)
     responses((status = 200, body = Vec<FindingView>)),
     security(("bearer" = ["claims.write"])))]
 pub async fn check_claim(State(state): State<AppState>, Auth(p): Auth, Body(input): Body<ClaimInput>) -> ApiResult<Json<Vec<FindingView>>> {
-    Ok(Json(state.store.check_claim(&p.org, &input, super::accounts::today()).await?))
+    Ok(Json(state.store.check_claim(&p.org, &input, crate::api::today()).await?))
 }
 
 /// One claim with its findings, lines (and what the payer still owes on
@@ -202,7 +202,7 @@ pub async fn edit_claim(
         claim: req.claim,
         draft: req.draft,
     };
-    Ok(Json(state.store.edit_claim(&p.org, &cmd, super::accounts::today(), key.as_ref()).await?))
+    Ok(Json(state.store.edit_claim(&p.org, &cmd, crate::api::today(), key.as_ref()).await?))
 }
 
 /// Scrub a saved claim again (after fixing a coverage, a provider or a setting).
@@ -214,7 +214,7 @@ pub async fn scrub_claim(State(state): State<AppState>, Auth(p): Auth, Path(numb
     Ok(Json(
         state
             .store
-            .scrub_claim(&p.org, &ScrubClaim { claim_number: number }, super::accounts::today())
+            .scrub_claim(&p.org, &ScrubClaim { claim_number: number }, crate::api::today())
             .await?,
     ))
 }
@@ -227,7 +227,7 @@ pub async fn scrub_claim(State(state): State<AppState>, Auth(p): Auth, Path(numb
 pub async fn correct_claim(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
     let view = state
         .store
-        .correct_claim(&p.org, &CorrectClaim { claim_number: number }, super::accounts::today())
+        .correct_claim(&p.org, &CorrectClaim { claim_number: number }, crate::api::today())
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -249,7 +249,7 @@ pub async fn void_claim(State(state): State<AppState>, Auth(p): Auth, Path(numbe
         claim_number: number,
         reason: req.reason,
     };
-    Ok(Json(state.store.void_claim(&p.org, &cmd, super::accounts::today()).await?))
+    Ok(Json(state.store.void_claim(&p.org, &cmd, crate::api::today()).await?))
 }
 
 /// Send every ready claim for one payer as an 837P (005010X222A1) file;
@@ -258,10 +258,7 @@ pub async fn void_claim(State(state): State<AppState>, Auth(p): Auth, Path(numbe
     responses((status = 201, body = ExportOutcome)),
     security(("bearer" = ["claims.write"])))]
 pub async fn export_claims(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<ExportClaims>) -> ApiResult<(StatusCode, Json<ExportOutcome>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.export_claims(&p.org, &cmd, super::accounts::today()).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.store.export_claims(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 /// Read a 999 or 277CA and move the claims it names.
@@ -286,10 +283,7 @@ pub async fn import_claims(
     Auth(p): Auth,
     Body(cmd): Body<settle_store::claims::Import837>,
 ) -> ApiResult<(StatusCode, Json<settle_store::claims::Import837Outcome>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.import_837p(&p.org, &cmd, super::accounts::today()).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.store.import_837p(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 /// X12 files sent (837P) and received (999, 277CA), newest first.
@@ -328,10 +322,7 @@ pub async fn ask_eligibility(
     Auth(p): Auth,
     Body(cmd): Body<settle_store::claims::AskEligibility>,
 ) -> ApiResult<(StatusCode, Json<settle_store::claims::EligibilityAsked>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.ask_eligibility(&p.org, &cmd, super::accounts::today()).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.store.ask_eligibility(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 /// A patient's eligibility checks and what the payers answered, newest first.
@@ -419,7 +410,7 @@ pub async fn post_remittance(
     Auth(p): Auth,
     Body(cmd): Body<settle_store::claims::Import835>,
 ) -> ApiResult<(StatusCode, Json<Vec<settle_store::claims::RemitOutcome>>)> {
-    Ok((StatusCode::CREATED, Json(state.store.post_835(&p.org, &cmd, super::accounts::today()).await?)))
+    Ok((StatusCode::CREATED, Json(state.store.post_835(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 /// The ERA exception queue: claims a payer answered that were not posted,
@@ -444,7 +435,7 @@ pub async fn resolve_remit_exception(
     Auth(p): Auth,
     Body(cmd): Body<settle_store::claims::ResolveRemitException>,
 ) -> ApiResult<Json<settle_store::claims::RemittedClaim>> {
-    Ok(Json(state.store.resolve_remit_exception(&p.org, &cmd, super::accounts::today()).await?))
+    Ok(Json(state.store.resolve_remit_exception(&p.org, &cmd, crate::api::today()).await?))
 }
 
 /// Paid claims whose patient share the account's secondary coverage should
@@ -465,10 +456,7 @@ pub async fn list_secondaries(State(state): State<AppState>, Auth(p): Auth) -> A
     security(("bearer" = ["claims.write"])))]
 pub async fn bill_secondary(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
     let cmd = settle_store::claims::BillSecondary { claim_number: number };
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.bill_secondary(&p.org, &cmd, super::accounts::today()).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.store.bill_secondary(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 /// Lines paid below the payer's contracted allowed amount, largest shortfall first.
@@ -486,7 +474,7 @@ pub async fn list_underpayments(State(state): State<AppState>, Auth(p): Auth) ->
     responses((status = 200, body = Vec<DenialView>)),
     security(("bearer" = ["clinical.read"])))]
 pub async fn list_denials(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<DenialFilter>) -> ApiResult<Json<Vec<DenialView>>> {
-    Ok(Json(state.store.denials(&p.org, &q, super::accounts::today()).await?))
+    Ok(Json(state.store.denials(&p.org, &q, crate::api::today()).await?))
 }
 
 /// Open denials summed by payer and reason, largest first.
@@ -494,7 +482,7 @@ pub async fn list_denials(State(state): State<AppState>, Auth(p): Auth, Params(q
     responses((status = 200, body = Vec<DenialGroup>)),
     security(("bearer" = ["clinical.read"])))]
 pub async fn denial_groups(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<DenialGroup>>> {
-    Ok(Json(state.store.denial_groups(&p.org, super::accounts::today()).await?))
+    Ok(Json(state.store.denial_groups(&p.org, crate::api::today()).await?))
 }
 
 /// One denial.
@@ -503,7 +491,7 @@ pub async fn denial_groups(State(state): State<AppState>, Auth(p): Auth) -> ApiR
     responses((status = 200, body = DenialView)),
     security(("bearer" = ["clinical.read"])))]
 pub async fn show_denial(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<DenialView>> {
-    Ok(Json(state.store.denial(&p.org, id, super::accounts::today()).await?))
+    Ok(Json(state.store.denial(&p.org, id, crate::api::today()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -521,7 +509,7 @@ pub struct AppealRequest {
     responses((status = 200, body = DenialView)),
     security(("bearer" = ["claims.write"])))]
 pub async fn appeal_denial(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>, Body(body): Body<AppealRequest>) -> ApiResult<Json<DenialView>> {
-    let today = super::accounts::today();
+    let today = crate::api::today();
     state
         .store
         .appeal_denial(
@@ -542,7 +530,7 @@ pub async fn appeal_denial(State(state): State<AppState>, Auth(p): Auth, Path(id
     responses((status = 200, description = "The letter", content_type = "application/pdf")),
     security(("bearer" = ["claims.write"])))]
 pub async fn appeal_letter(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
-    let letter = state.store.appeal_letter(&p.org, id, super::accounts::today()).await?;
+    let letter = state.store.appeal_letter(&p.org, id, crate::api::today()).await?;
     Ok(crate::pdf_response(
         &format!("appeal-{}.pdf", letter.claim_number),
         settle_pdf::letters::appeal_letter(&letter),

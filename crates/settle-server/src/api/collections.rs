@@ -180,10 +180,7 @@ pub async fn set_policy(State(state): State<AppState>, Auth(p): Auth, Body(req):
     responses((status = 201, body = PromiseView)),
     security(("bearer" = ["collections.work"])))]
 pub async fn add_promise(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewPromise>) -> ApiResult<(StatusCode, Json<PromiseView>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.record_promise(&p.org, &cmd, super::accounts::today()).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.store.record_promise(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 /// Promises, each decided from the payments received so far.
@@ -191,7 +188,7 @@ pub async fn add_promise(State(state): State<AppState>, Auth(p): Auth, Body(cmd)
     responses((status = 200, body = Vec<PromiseView>)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn list_promises(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<PromiseFilter>) -> ApiResult<Json<Vec<PromiseView>>> {
-    Ok(Json(state.store.promises(&p.org, &q, super::accounts::today()).await?))
+    Ok(Json(state.store.promises(&p.org, &q, crate::api::today()).await?))
 }
 
 /// Decide every pending promise as of today and keep the answers.
@@ -199,7 +196,7 @@ pub async fn list_promises(State(state): State<AppState>, Auth(p): Auth, Params(
     responses((status = 200, body = PromiseReview)),
     security(("bearer" = ["collections.work"])))]
 pub async fn review_promises(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<PromiseReview>> {
-    Ok(Json(state.store.review_promises(&p.org, super::accounts::today()).await?))
+    Ok(Json(state.store.review_promises(&p.org, crate::api::today()).await?))
 }
 
 /// Send the account's validation notice (12 CFR 1006.34, Model Form B-1)
@@ -214,7 +211,7 @@ pub async fn send_validation_notice(
     Auth(p): Auth,
     Path(number): Path<String>,
 ) -> ApiResult<(StatusCode, Json<settle_store::collections::LetterView>)> {
-    let sent = state.store.send_validation_notice(&p.org, &number, super::accounts::today()).await?;
+    let sent = state.store.send_validation_notice(&p.org, &number, crate::api::today()).await?;
     match sent.letter {
         Some(letter) => Ok((StatusCode::CREATED, Json(letter))),
         None => Err(refused(&sent.decision)),
@@ -313,7 +310,7 @@ pub async fn queue(State(state): State<AppState>, Auth(p): Auth, Params(q): Para
     Ok(Json(
         state
             .store
-            .queue(&p.org, q.collector.as_deref(), super::accounts::today(), q.limit.unwrap_or(100))
+            .queue(&p.org, q.collector.as_deref(), crate::api::today(), q.limit.unwrap_or(100))
             .await?,
     ))
 }
@@ -325,7 +322,7 @@ pub async fn queue(State(state): State<AppState>, Auth(p): Auth, Params(q): Para
 pub async fn queue_next(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<QueueQuery>) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let me = q.collector.unwrap_or_else(|| crate::collector_name(&p.actor));
-    Ok(match state.store.next_account(&p.org, &me, super::accounts::today()).await? {
+    Ok(match state.store.next_account(&p.org, &me, crate::api::today()).await? {
         Some(row) => Json(row).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
@@ -379,7 +376,7 @@ pub async fn verify(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<J
     responses((status = 200, body = SupervisorView)),
     security(("bearer" = ["collections.manage"])))]
 pub async fn supervisor(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<SupervisorView>> {
-    Ok(Json(state.store.supervisor(&p.org, super::accounts::today()).await?))
+    Ok(Json(state.store.supervisor(&p.org, crate::api::today()).await?))
 }
 
 /// Set up a payment plan: 201, or 422 naming the field (installments that
@@ -389,10 +386,7 @@ pub async fn supervisor(State(state): State<AppState>, Auth(p): Auth) -> ApiResu
     responses((status = 201, body = PlanCreated), (status = 422, description = "bad input, naming the field")),
     security(("bearer" = ["collections.work"])))]
 pub async fn create_plan(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewPlan>) -> ApiResult<(StatusCode, Json<PlanCreated>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.create_plan(&p.org, &cmd, super::accounts::today()).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.store.create_plan(&p.org, &cmd, crate::api::today()).await?)))
 }
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
@@ -417,7 +411,7 @@ pub async fn list_plans(State(state): State<AppState>, Auth(p): Auth, Params(q):
     responses((status = 200, body = PlanView)),
     security(("bearer" = ["collections.work"])))]
 pub async fn cancel_plan(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<PlanView>> {
-    Ok(Json(state.store.cancel_plan(&p.org, id, super::accounts::today()).await?))
+    Ok(Json(state.store.cancel_plan(&p.org, id, crate::api::today()).await?))
 }
 
 /// Offer a settlement: offered at once, or awaiting a coordinator's approval above the limit.
@@ -427,7 +421,7 @@ pub async fn cancel_plan(State(state): State<AppState>, Auth(p): Auth, Path(id):
 pub async fn offer_settlement(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewSettlement>) -> ApiResult<(StatusCode, Json<SettlementMade>)> {
     Ok((
         StatusCode::CREATED,
-        Json(state.store.offer_settlement(&p.org, &cmd, super::accounts::today()).await?),
+        Json(state.store.offer_settlement(&p.org, &cmd, crate::api::today()).await?),
     ))
 }
 
@@ -457,9 +451,7 @@ pub async fn approve_settlement(
     Path(id): Path<i64>,
     Body(req): Body<ApproveRequest>,
 ) -> ApiResult<Json<SettlementMade>> {
-    Ok(Json(
-        state.store.approve_settlement(&p.org, id, req.send_offer, super::accounts::today()).await?,
-    ))
+    Ok(Json(state.store.approve_settlement(&p.org, id, req.send_offer, crate::api::today()).await?))
 }
 
 /// Decline a settlement awaiting approval.
@@ -486,7 +478,7 @@ pub async fn cancel_settlement(State(state): State<AppState>, Auth(p): Auth, Pat
     responses((status = 201, body = LetterView), (status = 422, description = "refused by the contact gate, or bad input")),
     security(("bearer" = ["collections.work"])))]
 pub async fn send_letter(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<SendLetter>) -> ApiResult<(StatusCode, Json<LetterView>)> {
-    let sent = state.store.send_letter(&p.org, &cmd, super::accounts::today()).await?;
+    let sent = state.store.send_letter(&p.org, &cmd, crate::api::today()).await?;
     match sent.letter {
         Some(l) => Ok((StatusCode::CREATED, Json(l))),
         None => Err(refused(&sent.decision)),
@@ -507,7 +499,7 @@ pub struct DayQuery {
     responses((status = 200, description = "The day's letters", content_type = "application/pdf"), (status = 404, description = "no letters that day")),
     security(("bearer" = ["collections.work"])))]
 pub async fn letters_batch(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<DayQuery>) -> ApiResult<axum::response::Response> {
-    let day = q.date.unwrap_or_else(super::accounts::today);
+    let day = q.date.unwrap_or_else(crate::api::today);
     let letters = state.store.letters_on(&p.org, day).await?;
     if letters.is_empty() {
         return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no letters were sent on {day}")));
@@ -554,7 +546,7 @@ pub struct PeriodQuery {
     responses((status = 200, body = Kpis)),
     security(("bearer" = ["reports.read"])))]
 pub async fn kpis(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<PeriodQuery>) -> ApiResult<Json<Kpis>> {
-    let to = q.to.unwrap_or_else(super::accounts::today);
+    let to = q.to.unwrap_or_else(crate::api::today);
     let from = q.from.unwrap_or_else(|| to.first_of_month());
     Ok(Json(state.store.collection_kpis(&p.org, from, to).await?))
 }

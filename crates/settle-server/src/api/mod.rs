@@ -1,15 +1,11 @@
 //! The routes under `/api/v1`, each a thin handler over one store call.
 
-mod accounts;
-mod admin;
-mod auth;
 mod billing;
 mod claims;
 mod collections;
-mod office;
-mod reports;
+mod platform;
 
-pub use accounts::today;
+pub use billing::accounts::today;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -53,39 +49,39 @@ struct ApiDoc;
 /// Every route with its OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::logout))
-        .routes(routes!(auth::me))
-        .routes(routes!(auth::change_password))
-        .routes(routes!(auth::organisation))
-        .routes(routes!(accounts::list, accounts::create))
-        .routes(routes!(accounts::show))
-        .routes(routes!(accounts::change_contact))
-        .routes(routes!(accounts::unread_addresses))
-        .routes(routes!(accounts::apply_credit))
-        .routes(routes!(billing::list_invoices, billing::create_invoice))
-        .routes(routes!(billing::show_invoice))
-        .routes(routes!(billing::issue_invoice))
-        .routes(routes!(billing::void_invoice))
-        .routes(routes!(billing::list_payments, billing::post_payment))
-        .routes(routes!(billing::show_payment))
-        .routes(routes!(billing::reverse_payment))
-        .routes(routes!(billing::adjust))
-        .routes(routes!(billing::credit_note))
-        .routes(routes!(billing::refund))
-        .routes(routes!(reports::aging))
-        .routes(routes!(reports::trial_balance))
-        .routes(routes!(reports::journal))
-        .routes(routes!(admin::audit))
-        .routes(routes!(admin::audit_verify))
-        .routes(routes!(admin::audit_anchor))
-        .routes(routes!(admin::list_users, admin::add_user))
-        .routes(routes!(admin::disable_user))
-        .routes(routes!(admin::enable_user))
-        .routes(routes!(admin::change_role))
-        .routes(routes!(admin::reset_password))
-        .routes(routes!(admin::list_tokens, admin::create_token))
-        .routes(routes!(admin::revoke_token))
+        .routes(routes!(platform::auth::login))
+        .routes(routes!(platform::auth::logout))
+        .routes(routes!(platform::auth::me))
+        .routes(routes!(platform::auth::change_password))
+        .routes(routes!(platform::auth::organisation))
+        .routes(routes!(billing::accounts::list, billing::accounts::create))
+        .routes(routes!(billing::accounts::show))
+        .routes(routes!(billing::accounts::change_contact))
+        .routes(routes!(billing::accounts::unread_addresses))
+        .routes(routes!(billing::accounts::apply_credit))
+        .routes(routes!(billing::events::list_invoices, billing::events::create_invoice))
+        .routes(routes!(billing::events::show_invoice))
+        .routes(routes!(billing::events::issue_invoice))
+        .routes(routes!(billing::events::void_invoice))
+        .routes(routes!(billing::events::list_payments, billing::events::post_payment))
+        .routes(routes!(billing::events::show_payment))
+        .routes(routes!(billing::events::reverse_payment))
+        .routes(routes!(billing::events::adjust))
+        .routes(routes!(billing::events::credit_note))
+        .routes(routes!(billing::events::refund))
+        .routes(routes!(billing::reports::aging))
+        .routes(routes!(billing::reports::trial_balance))
+        .routes(routes!(billing::reports::journal))
+        .routes(routes!(platform::admin::audit))
+        .routes(routes!(platform::admin::audit_verify))
+        .routes(routes!(platform::admin::audit_anchor))
+        .routes(routes!(platform::admin::list_users, platform::admin::add_user))
+        .routes(routes!(platform::admin::disable_user))
+        .routes(routes!(platform::admin::enable_user))
+        .routes(routes!(platform::admin::change_role))
+        .routes(routes!(platform::admin::reset_password))
+        .routes(routes!(platform::admin::list_tokens, platform::admin::create_token))
+        .routes(routes!(platform::admin::revoke_token))
         .routes(routes!(claims::list_payers, claims::add_payer))
         .routes(routes!(claims::list_providers, claims::add_provider))
         .routes(routes!(claims::list_coverages, claims::add_coverage))
@@ -152,13 +148,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::import_acknowledgment))
         .routes(routes!(claims::list_x12_files))
         .routes(routes!(claims::show_x12_file))
-        .routes(routes!(office::list_approvals))
-        .routes(routes!(office::approve))
-        .routes(routes!(office::reject))
-        .routes(routes!(office::list_notes, office::add_note))
-        .routes(routes!(office::settings, office::update_settings))
-        .routes(routes!(office::dashboard))
-        .routes(routes!(office::search))
+        .routes(routes!(billing::office::list_approvals))
+        .routes(routes!(billing::office::approve))
+        .routes(routes!(billing::office::reject))
+        .routes(routes!(billing::office::list_notes, billing::office::add_note))
+        .routes(routes!(billing::office::settings, billing::office::update_settings))
+        .routes(routes!(billing::office::dashboard))
+        .routes(routes!(billing::office::search))
 }
 
 /// Adds what every operation shares: the bearer scheme, the problem

@@ -7,8 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_domain::icd10::IcdCatalog;
-use settle_domain::Date;
+use settle_domain::{claims::ClaimStatus, icd10::IcdCatalog, Date};
 use settle_store::claims::{
     AckOutcome, ClaimFilter, ClaimInput, ClaimLineInput, ClaimSummary, ClaimView, CorrectClaim, EditClaim, ExportClaims, ExportOutcome, ImportAcknowledgment,
     NewClaim, ScrubClaim, VoidClaim, X12FileView,
@@ -111,10 +110,10 @@ struct ClaimPage<'a> {
 
 impl ClaimPage<'_> {
     fn editable(&self) -> bool {
-        matches!(self.c.status.as_str(), "draft" | "scrubbed" | "ready" | "rejected") && self.c.frequency != "8"
+        ClaimStatus::parse(&self.c.status).is_some_and(ClaimStatus::editable) && self.c.frequency != "8"
     }
     fn with_payer(&self) -> bool {
-        matches!(self.c.status.as_str(), "submitted" | "accepted" | "paid" | "denied" | "partially_paid")
+        ClaimStatus::parse(&self.c.status).is_some_and(ClaimStatus::with_payer)
     }
     fn errors(&self) -> usize {
         self.c.findings.iter().filter(|f| f.level == "error").count()
@@ -1236,7 +1235,7 @@ struct StatementsPage<'a> {
     error: String,
 }
 
-pub async fn statements(State(state): State<AppState>, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<super::pages::MsgQuery>) -> Response {
+pub async fn statements(State(state): State<AppState>, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<super::billing::pages::MsgQuery>) -> Response {
     match state.store.statements(&ctx.principal.org, None).await {
         Ok(mut rows) => {
             rows.truncate(200);

@@ -13,16 +13,10 @@
 // on the way out, so its size costs nothing worth boxing.
 #![allow(clippy::result_large_err)]
 
-mod addresses;
-mod admin;
-mod charts;
+mod billing;
 mod claims;
 mod collections;
-mod dunning;
-mod forms;
-mod opt_out;
-mod pages;
-mod reports;
+mod platform;
 
 use std::collections::HashMap;
 
@@ -159,41 +153,53 @@ pub const PAGES: &[(&str, &str, Access)] = &[
 pub fn routes(state: AppState) -> Router<AppState> {
     let access: HashMap<(String, String), Access> = PAGES.iter().map(|(m, p, a)| ((m.to_string(), p.to_string()), *a)).collect();
     Router::new()
-        .route("/login", get(pages::login_page).post(pages::login))
-        .route("/logout", post(pages::logout))
+        .route("/login", get(platform::login::login_page).post(platform::login::login))
+        .route("/logout", post(platform::login::logout))
         .route("/static/{file}", get(static_file))
-        .route("/opt-out/{token}", get(opt_out::opt_out_page).post(opt_out::opt_out))
-        .route("/", get(pages::dashboard))
-        .route("/accounts", get(pages::accounts))
-        .route("/accounts/search", get(pages::search))
-        .route("/accounts/new", get(forms::new_account).post(forms::create_account))
-        .route("/accounts/{number}", get(pages::account))
-        .route("/accounts/{number}/notes", post(forms::add_note))
-        .route("/accounts/{number}/contacts", post(forms::change_contact))
-        .route("/accounts/{number}/invoices/new", get(forms::new_invoice).post(forms::create_invoice))
-        .route("/invoices/{number}", get(pages::invoice))
-        .route("/invoices/{number}/edit", get(forms::edit_invoice).post(forms::save_invoice))
-        .route("/invoices/{number}/issue", post(forms::issue_invoice))
-        .route("/invoices/{number}/void", post(forms::void_invoice))
-        .route("/accounts/{number}/payments/new", get(forms::new_payment).post(forms::post_payment))
-        .route("/accounts/{number}/payments/preview", get(forms::payment_preview))
-        .route("/accounts/{number}/adjustments/new", get(forms::new_adjustment).post(forms::post_adjustment))
-        .route("/accounts/{number}/refunds/new", get(forms::new_refund).post(forms::post_refund))
-        .route("/approvals", get(forms::approvals))
-        .route("/approvals/{id}/approve", post(forms::approve))
-        .route("/approvals/{id}/reject", post(forms::reject))
-        .route("/reports", get(reports::index))
-        .route("/reports/aging", get(reports::aging))
-        .route("/reports/aging/bucket/{index}", get(reports::aging_bucket))
-        .route("/reports/aging/account/{number}", get(reports::aging_account))
-        .route("/reports/trial-balance", get(reports::trial_balance))
-        .route("/reports/cash-receipts", get(reports::cash_receipts))
-        .route("/reports/adjustments", get(reports::adjustments))
-        .route("/admin/users", get(admin::users).post(admin::add_user))
-        .route("/admin/users/{username}/enable", post(admin::enable_user))
-        .route("/admin/users/{username}/disable", post(admin::disable_user))
-        .route("/admin/users/{username}/password", post(admin::reset_password))
-        .route("/admin/users/{username}/role", post(admin::change_role))
+        .route("/opt-out/{token}", get(collections::opt_out::opt_out_page).post(collections::opt_out::opt_out))
+        .route("/", get(billing::pages::dashboard))
+        .route("/accounts", get(billing::pages::accounts))
+        .route("/accounts/search", get(billing::pages::search))
+        .route("/accounts/new", get(billing::forms::new_account).post(billing::forms::create_account))
+        .route("/accounts/{number}", get(billing::pages::account))
+        .route("/accounts/{number}/notes", post(billing::forms::add_note))
+        .route("/accounts/{number}/contacts", post(billing::forms::change_contact))
+        .route(
+            "/accounts/{number}/invoices/new",
+            get(billing::forms::new_invoice).post(billing::forms::create_invoice),
+        )
+        .route("/invoices/{number}", get(billing::pages::invoice))
+        .route("/invoices/{number}/edit", get(billing::forms::edit_invoice).post(billing::forms::save_invoice))
+        .route("/invoices/{number}/issue", post(billing::forms::issue_invoice))
+        .route("/invoices/{number}/void", post(billing::forms::void_invoice))
+        .route(
+            "/accounts/{number}/payments/new",
+            get(billing::forms::new_payment).post(billing::forms::post_payment),
+        )
+        .route("/accounts/{number}/payments/preview", get(billing::forms::payment_preview))
+        .route(
+            "/accounts/{number}/adjustments/new",
+            get(billing::forms::new_adjustment).post(billing::forms::post_adjustment),
+        )
+        .route(
+            "/accounts/{number}/refunds/new",
+            get(billing::forms::new_refund).post(billing::forms::post_refund),
+        )
+        .route("/approvals", get(billing::forms::approvals))
+        .route("/approvals/{id}/approve", post(billing::forms::approve))
+        .route("/approvals/{id}/reject", post(billing::forms::reject))
+        .route("/reports", get(billing::reports::index))
+        .route("/reports/aging", get(billing::reports::aging))
+        .route("/reports/aging/bucket/{index}", get(billing::reports::aging_bucket))
+        .route("/reports/aging/account/{number}", get(billing::reports::aging_account))
+        .route("/reports/trial-balance", get(billing::reports::trial_balance))
+        .route("/reports/cash-receipts", get(billing::reports::cash_receipts))
+        .route("/reports/adjustments", get(billing::reports::adjustments))
+        .route("/admin/users", get(platform::admin::users).post(platform::admin::add_user))
+        .route("/admin/users/{username}/enable", post(platform::admin::enable_user))
+        .route("/admin/users/{username}/disable", post(platform::admin::disable_user))
+        .route("/admin/users/{username}/password", post(platform::admin::reset_password))
+        .route("/admin/users/{username}/role", post(platform::admin::change_role))
         .route("/claims", get(claims::claims))
         .route("/claims/new", get(claims::new_claim).post(claims::create_claim))
         .route("/claims/icd10", get(claims::icd10))
@@ -211,29 +217,29 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/setup", get(claims::setup))
         .route("/claims/exceptions", get(claims::exceptions))
         .route("/claims/exceptions/resolve", post(claims::resolve_exception))
-        .route("/accounts/{number}/collection-contacts", post(collections::contact))
-        .route("/accounts/{number}/collection-profile", post(collections::profile))
-        .route("/accounts/{number}/disputes", post(collections::dispute))
-        .route("/accounts/{number}/promises", post(collections::promise))
-        .route("/accounts/{number}/validation-notice", post(collections::validation_notice))
-        .route("/letters/{id}/pdf", get(collections::letter_pdf))
-        .route("/collections/queue", get(dunning::queue))
-        .route("/collections/queue/next", get(dunning::next))
-        .route("/collections/verify", get(dunning::verify))
-        .route("/addresses/unread", get(addresses::unread))
-        .route("/collections/supervisor", get(dunning::supervisor))
-        .route("/collections/kpis", get(dunning::kpis))
-        .route("/collections/dunning/run", post(dunning::run))
-        .route("/collections/rules", post(dunning::save_rules))
-        .route("/collections/assign", post(dunning::assign))
-        .route("/collections/letters/{day}", get(dunning::letters_of_day))
-        .route("/settlements/{id}/{verb}", post(dunning::decide_settlement))
-        .route("/accounts/{number}/plans", post(dunning::create_plan))
-        .route("/plans/{id}/cancel", post(dunning::cancel_plan))
-        .route("/accounts/{number}/settlements", post(dunning::offer_settlement))
-        .route("/settlement-offers/{id}/cancel", post(dunning::cancel_settlement))
-        .route("/accounts/{number}/letters", post(dunning::send_letter))
-        .route("/accounts/{number}/dunning/release", post(dunning::release))
+        .route("/accounts/{number}/collection-contacts", post(collections::contacts::contact))
+        .route("/accounts/{number}/collection-profile", post(collections::contacts::profile))
+        .route("/accounts/{number}/disputes", post(collections::contacts::dispute))
+        .route("/accounts/{number}/promises", post(collections::contacts::promise))
+        .route("/accounts/{number}/validation-notice", post(collections::contacts::validation_notice))
+        .route("/letters/{id}/pdf", get(collections::contacts::letter_pdf))
+        .route("/collections/queue", get(collections::dunning::queue))
+        .route("/collections/queue/next", get(collections::dunning::next))
+        .route("/collections/verify", get(collections::dunning::verify))
+        .route("/addresses/unread", get(billing::addresses::unread))
+        .route("/collections/supervisor", get(collections::dunning::supervisor))
+        .route("/collections/kpis", get(collections::dunning::kpis))
+        .route("/collections/dunning/run", post(collections::dunning::run))
+        .route("/collections/rules", post(collections::dunning::save_rules))
+        .route("/collections/assign", post(collections::dunning::assign))
+        .route("/collections/letters/{day}", get(collections::dunning::letters_of_day))
+        .route("/settlements/{id}/{verb}", post(collections::dunning::decide_settlement))
+        .route("/accounts/{number}/plans", post(collections::dunning::create_plan))
+        .route("/plans/{id}/cancel", post(collections::dunning::cancel_plan))
+        .route("/accounts/{number}/settlements", post(collections::dunning::offer_settlement))
+        .route("/settlement-offers/{id}/cancel", post(collections::dunning::cancel_settlement))
+        .route("/accounts/{number}/letters", post(collections::dunning::send_letter))
+        .route("/accounts/{number}/dunning/release", post(collections::dunning::release))
         .route("/claims/secondaries", get(claims::secondaries))
         .route("/claims/{number}/secondary", post(claims::bill_secondary))
         .route("/claims/underpayments", get(claims::underpayments))
@@ -247,8 +253,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/era", get(claims::era).post(claims::era_post))
         .route("/claims/setup/payers", post(claims::add_payer))
         .route("/claims/setup/providers", post(claims::add_provider))
-        .route("/admin/settings", get(admin::settings).post(admin::save_settings))
-        .route("/audit", get(admin::audit))
+        .route("/admin/settings", get(platform::admin::settings).post(platform::admin::save_settings))
+        .route("/audit", get(platform::admin::audit))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }
 

@@ -5,10 +5,10 @@
 use crate::batch::{Batch, IdPool};
 use crate::billing::AccountRow;
 use crate::{now_text, Result, Store, StoreError};
-use settle_domain::money::Money;
-use settle_domain::remit::{check, hold_denials, with_claim_level, ChargedLine, LineAnswer};
+use settle_domain::claims::ClaimStatus;
+use settle_domain::remit::{self, AnsweredLine, BilledLine, ChargedLine, ClaimAnswer, LineAnswer};
 use settle_domain::Date;
-use settle_x12::remit::ClaimPayment;
+use settle_x12::remit::{Adjustment, ClaimPayment};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, Row};
 use std::collections::{HashMap, HashSet};
@@ -299,7 +299,8 @@ pub(in crate::claims) enum Decision {
 }
 
 impl Store {
-    /// Matches a claim payment to a claim and its lines and decides each line's answer.
+    /// Finds the claim a claim payment answers and asks the domain what the
+    /// answer comes to on its lines (`settle_domain::remit::match_claim`).
     pub(in crate::claims) async fn decide(&self, conn: &mut AnyConnection, org_id: i64, c: &ClaimPayment, work: &mut EraWork) -> Result<Decision> {
         let exception = |claim_id: Option<i64>, number: Option<String>, reason: String| Decision::Exception {
             claim_id,
@@ -320,104 +321,65 @@ impl Store {
                 format!("no claim {} in Settle (CLP01, segment {})", c.claim_number, c.segment_number),
             ));
         };
-        let (claim_id, number, status) = (known.claim_id, known.number.clone(), known.status.clone());
-        if !matches!(status.as_str(), "submitted" | "accepted" | "partially_paid" | "denied") {
-            return Ok(exception(
-                Some(claim_id),
-                Some(number.clone()),
-                format!("claim {number} is {status}; only a claim the payer has and has not paid in full takes a payment"),
-            ));
-        }
-        if let Some(primary) = known.primary {
+        let status = ClaimStatus::parse(&known.status).ok_or_else(|| StoreError::Corrupt(format!("claim {}: status {:?}", known.number, known.status)))?;
+        if let (Some(primary), true) = (known.primary, remit::takes_answer(status)) {
             // It pays the patient's share of the primary: read that as the books have it now.
             work.flush(conn, org_id).await?;
             return self.decide_secondary(conn, org_id, c, &known, primary).await;
         }
-        let lines = known.lines.clone();
-        if lines.is_empty() {
-            return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number} has no charged lines")));
-        }
-        let charged: Vec<ChargedLine> = lines
+        let billed: Vec<BilledLine> = known
+            .lines
             .iter()
-            .map(|l| ChargedLine {
+            .map(|l| BilledLine {
+                line_no: l.line_no,
+                procedure: &l.procedure,
+                modifiers: &l.modifiers,
+                date: &l.date,
                 item_id: l.item_id,
                 balance_minor: l.balance,
             })
             .collect();
-        let mut answers = vec![LineAnswer::default(); lines.len()];
-        let split = |adjustments: &[settle_x12::remit::Adjustment]| -> (i64, i64) {
-            let patient: i64 = adjustments.iter().filter(|a| a.group == "PR").map(|a| a.amount.amount_minor()).sum();
-            let down: i64 = adjustments.iter().filter(|a| a.group != "PR").map(|a| a.amount.amount_minor()).sum();
-            (down, patient)
-        };
-        let mut used = vec![false; lines.len()];
-        let mut line_svc = vec![None; lines.len()];
-        for (svc_index, svc) in c.lines.iter().enumerate() {
-            let by_control = svc
-                .control_number
-                .strip_prefix(&format!("{number}-"))
-                .and_then(|n| n.parse::<i64>().ok())
-                .and_then(|n| lines.iter().position(|l| l.line_no == n));
-            let by_code = || {
-                lines.iter().enumerate().position(|(i, l)| {
-                    !used[i]
-                        && l.procedure == svc.procedure
-                        && l.modifiers == svc.modifiers
-                        && (svc.date_of_service.is_empty() || svc.date_of_service == l.date)
+        let cas = |adjustments: &[Adjustment]| remit::split_adjustments(adjustments.iter().map(|a| (a.group.as_str(), a.amount.amount_minor())));
+        let (written_down_minor, patient_minor) = cas(&c.adjustments);
+        let answer = ClaimAnswer {
+            paid_minor: c.paid.amount_minor(),
+            currency: c.paid.currency(),
+            written_down_minor,
+            patient_minor,
+            lines: c
+                .lines
+                .iter()
+                .map(|svc| {
+                    let (down, patient) = cas(&svc.adjustments);
+                    AnsweredLine {
+                        segment_number: svc.segment_number,
+                        control_number: &svc.control_number,
+                        procedure: &svc.procedure,
+                        modifiers: &svc.modifiers,
+                        date_of_service: &svc.date_of_service,
+                        paid_minor: svc.paid.amount_minor(),
+                        written_down_minor: down,
+                        patient_minor: patient,
+                    }
                 })
-            };
-            let Some(i) = by_control.or_else(by_code) else {
-                return Ok(exception(
-                    Some(claim_id),
-                    Some(number.clone()),
-                    format!(
-                        "segment {}: the line {} {} matches no line of claim {number}",
-                        svc.segment_number,
-                        svc.procedure,
-                        svc.modifiers.join(" ")
-                    ),
-                ));
-            };
-            used[i] = true;
-            line_svc[i] = Some(svc_index);
-            let (down, patient) = split(&svc.adjustments);
-            answers[i].paid += svc.paid.amount_minor();
-            answers[i].written_down += down;
-            answers[i].patient += patient;
-        }
-        let (down, patient) = split(&c.adjustments);
-        if c.lines.is_empty() {
-            // Paid at the claim level only: the payment fills the lines in order too.
-            let mut left = c.paid.amount_minor();
-            for (i, line) in charged.iter().enumerate() {
-                let take = line.balance_minor.min(left);
-                answers[i].paid += take;
-                left -= take;
-            }
-            if left > 0 {
-                return Ok(exception(
-                    Some(claim_id),
-                    Some(number.clone()),
-                    format!("the payment {} is more than claim {number} still owes", c.paid),
-                ));
-            }
-        }
-        let mut answers = match with_claim_level(&charged, &answers, down, patient).and_then(|a| check(&charged, &a).map(|_| a)) {
-            Ok(a) => a,
-            Err(e) => return Ok(exception(Some(claim_id), Some(number.clone()), format!("claim {number}: {e}"))),
+                .collect(),
         };
-        let denied = hold_denials(&mut answers);
+        let matched = match remit::match_claim(&known.number, status, &billed, &answer) {
+            Ok(m) => m,
+            Err(reason) => return Ok(exception(Some(known.claim_id), Some(known.number.clone()), reason)),
+        };
         Ok(Decision::Post(ToPost {
-            claim_id,
-            claim_number: number,
+            claim_id: known.claim_id,
+            claim_number: known.number.clone(),
             patient_account: known.account_id,
             patient_name: known.patient_name.clone(),
             insurance_account: known
                 .insurance_account
                 .ok_or_else(|| StoreError::Corrupt("charged lines without an account".into()))?,
             secondary: false,
-            lines: charged.into_iter().zip(answers).collect(),
-            coded: lines
+            lines: matched.lines,
+            coded: known
+                .lines
                 .iter()
                 .map(|l| {
                     (
@@ -430,16 +392,14 @@ impl Store {
                 })
                 .collect(),
             payer_code: known.payer_code.clone(),
-            denied,
-            line_svc,
+            denied: matched.denied,
+            line_svc: matched.line_svc,
             appeal_days: known.appeal_days,
         }))
     }
 
     /// A secondary payer's answer lands on the patient's share of the
-    /// primary claim: its payment applied to the share items in order, its
-    /// own write-downs (reason 23, the prior payer's part, aside) taken off
-    /// what is left, and the rest still the patient's.
+    /// primary claim, as `settle_domain::remit::secondary_answer` spreads it.
     pub(in crate::claims) async fn decide_secondary(
         &self,
         conn: &mut AnyConnection,
@@ -448,7 +408,6 @@ impl Store {
         known: &KnownClaim,
         primary: i64,
     ) -> Result<Decision> {
-        let (claim_id, number) = (known.claim_id, known.number.clone());
         let items = sqlx::query(
             "SELECT o.item_id, o.balance_minor FROM open_item o JOIN claim p ON p.org_id = o.org_id AND p.claim_id = $2 \
              WHERE o.org_id = $1 AND o.kind = 'patient_share' AND o.reference LIKE p.claim_number || '-PR-%' AND o.balance_minor > 0 ORDER BY o.item_id",
@@ -457,7 +416,7 @@ impl Store {
         .bind(primary)
         .fetch_all(&mut *conn)
         .await?;
-        let charged: Vec<ChargedLine> = items
+        let shares: Vec<ChargedLine> = items
             .iter()
             .map(|i| {
                 Ok(ChargedLine {
@@ -466,45 +425,32 @@ impl Store {
                 })
             })
             .collect::<Result<_>>()?;
-        let owed: i64 = charged.iter().map(|l| l.balance_minor).sum();
-        let paid = c.paid.amount_minor();
-        if paid > owed || (paid > 0 && charged.is_empty()) {
-            return Ok(Decision::Exception {
-                claim_id: Some(claim_id),
-                claim_number: Some(number.clone()),
-                reason: format!(
-                    "the secondary paid {} on claim {number}, but the patient's share it was billed for is {}",
-                    c.paid,
-                    Money::from_minor(owed, c.paid.currency())
-                ),
-            });
-        }
+        // Its own write-downs; reason 23 is the prior payer's part, already taken off.
         let down: i64 = c
             .all_adjustments()
             .filter(|a| a.group != "PR" && a.reason != "23")
             .map(|a| a.amount.amount_minor())
             .sum();
-        let mut answers = vec![LineAnswer::default(); charged.len()];
-        let (mut pay_left, mut down_left) = (paid, down.clamp(0, owed - paid));
-        for (i, line) in charged.iter().enumerate() {
-            let take = line.balance_minor.min(pay_left);
-            answers[i].paid = take;
-            pay_left -= take;
-            let room = line.balance_minor - take;
-            let write = room.min(down_left);
-            answers[i].written_down = write;
-            down_left -= write;
-        }
-        let count = charged.len();
+        let answers = match remit::secondary_answer(&known.number, &shares, c.paid, down) {
+            Ok(a) => a,
+            Err(reason) => {
+                return Ok(Decision::Exception {
+                    claim_id: Some(known.claim_id),
+                    claim_number: Some(known.number.clone()),
+                    reason,
+                })
+            }
+        };
+        let count = shares.len();
         Ok(Decision::Post(ToPost {
-            claim_id,
-            claim_number: number,
+            claim_id: known.claim_id,
+            claim_number: known.number.clone(),
             patient_account: known.account_id,
             patient_name: known.patient_name.clone(),
             // The share is on the patient's own account.
             insurance_account: known.account_id,
             secondary: true,
-            lines: charged.into_iter().zip(answers).collect(),
+            lines: shares.into_iter().zip(answers).collect(),
             coded: Vec::new(),
             payer_code: known.payer_code.clone(),
             denied: vec![0; count],

@@ -9,8 +9,8 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
 use utoipa::{IntoParams, ToSchema};
 
-use super::accounts::today;
-use super::{id_cursor, page_size, Page};
+use crate::api::today;
+use crate::api::{id_cursor, page_size, Page};
 use crate::guard::Auth;
 use crate::problem::{ApiError, ApiResult, Params};
 use crate::AppState;

@@ -18,8 +18,8 @@ use settle_store::billing::{
 };
 use settle_store::StoreError;
 
-use super::pages::{account_page, MsgQuery};
-use super::{encode, money, render, sentence, store_error_page, today, Ctx, Errors, FormData};
+use crate::web::billing::pages::{account_page, MsgQuery};
+use crate::web::{encode, money, render, sentence, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
 
 fn back_to_account(number: &str, msg: &str) -> Response {
@@ -357,7 +357,7 @@ pub async fn edit_invoice(State(state): State<AppState>, ctx: Ctx, Path(number):
         Err(error) => return store_error_page(Some(&ctx), error),
     };
     if i.status != "draft" {
-        return super::error_page(
+        return crate::web::error_page(
             Some(&ctx),
             StatusCode::CONFLICT,
             "Only drafts can be edited",
@@ -991,7 +991,7 @@ async fn decide(state: AppState, ctx: Ctx, id: i64, form: FormData, approve: boo
             };
             Redirect::to(&format!("/approvals?msg={}", encode(&msg))).into_response()
         }
-        Err(StoreError::Invalid { message, .. }) => match approvals_page(&state, &ctx, String::new(), super::sentence(&message)).await {
+        Err(StoreError::Invalid { message, .. }) => match approvals_page(&state, &ctx, String::new(), crate::web::sentence(&message)).await {
             Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
             Err(response) => response,
         },

@@ -1,7 +1,7 @@
 //! Charts drawn on the server as SVG: no script, prints as it shows, and
 //! each carries its figures as text for screen readers.
 
-use super::money_minor;
+use crate::web::money_minor;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")

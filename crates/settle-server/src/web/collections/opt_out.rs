@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{error_page, render, Ctx};
+use crate::web::{error_page, render, Ctx};
 use crate::AppState;
 
 #[derive(Template)]
@@ -43,7 +43,7 @@ pub async fn opt_out_page(State(state): State<AppState>, Path(token): Path<Strin
         })
         .into_response(),
         Ok(None) => unknown(),
-        Err(e) => super::store_error_page(None, e),
+        Err(e) => crate::web::store_error_page(None, e),
     }
 }
 
@@ -58,6 +58,6 @@ pub async fn opt_out(State(state): State<AppState>, Path(token): Path<String>) -
         })
         .into_response(),
         Ok(None) => unknown(),
-        Err(e) => super::store_error_page(None, e),
+        Err(e) => crate::web::store_error_page(None, e),
     }
 }

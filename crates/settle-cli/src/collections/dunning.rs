@@ -587,7 +587,7 @@ pub async fn settlement(store: &Store, org: &Organisation, command: SettlementCo
 fn report_letter(what: &str, letter: Option<settle_store::collections::LetterView>, decision: Option<settle_store::collections::DecisionView>) {
     match (letter, decision) {
         (Some(l), _) => println!("{what} sent: letter {} (settle letter pdf {})", l.letter_id, l.letter_id),
-        (None, Some(d)) => crate::contacts::print_decision(&d),
+        (None, Some(d)) => crate::collections::contacts::print_decision(&d),
         _ => {}
     }
 }

@@ -10,7 +10,7 @@ use settle_store::billing::ledger_path;
 use settle_store::platform::Organisation;
 use settle_store::Store;
 
-use crate::JournalFormat;
+use super::JournalFormat;
 
 const PAGE: i64 = 5_000;
 

@@ -158,7 +158,7 @@ pub struct DashboardView {
     security(("bearer" = ["reports.read"])))]
 pub async fn dashboard(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<DashboardQuery>) -> ApiResult<Json<DashboardView>> {
     let buckets = AgingBuckets::parse(&p.org.aging_buckets).unwrap_or_default();
-    let as_of = q.as_of.unwrap_or_else(super::accounts::today);
+    let as_of = q.as_of.unwrap_or_else(crate::api::today);
     let d = state.store.dashboard(&p.org, as_of, &buckets).await?;
     let labelled = |rows: &[(String, i64)]| {
         rows.iter()
@@ -201,7 +201,7 @@ pub struct SearchQuery {
     responses((status = 200, body = Vec<SearchHit>)),
     security(("bearer" = ["accounts.read"])))]
 pub async fn search(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<SearchQuery>) -> ApiResult<Json<Vec<SearchHit>>> {
-    let limit = super::page_size(q.limit.or(Some(20)), 100)?;
+    let limit = crate::api::page_size(q.limit.or(Some(20)), 100)?;
     if q.q.chars().count() > 100 {
         return Err(ApiError::field(StatusCode::BAD_REQUEST, "q", "is longer than 100 characters"));
     }

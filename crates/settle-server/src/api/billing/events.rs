@@ -8,7 +8,7 @@ use settle_domain::Date;
 use settle_store::billing::{AdjustmentOutcome, InvoiceDetail, InvoiceFilter, InvoiceSummary, PaymentFilter, PaymentSummary, *};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{id_cursor, page_size, Key, Page};
+use crate::api::{id_cursor, page_size, Key, Page};
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;

@@ -13,7 +13,7 @@ use settle_domain::money::report_total;
 use settle_domain::Date;
 use settle_store::billing::{amount, AdjustmentTotal, AgedItem, AgingRow, ReceiptRow, TrialBalanceRow};
 
-use super::{error_page, render, store_error_page, today, Ctx};
+use crate::web::{error_page, render, store_error_page, today, Ctx};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]

@@ -1,154 +1,13 @@
-//! Logging in and out, the dashboard, account search, the account page and
-//! the invoice page.
+//! The dashboard, account search, the account page and the invoice page.
 
+use crate::web::billing::charts;
+use crate::web::{money_minor, render, store_error_page, Ctx, Errors};
+use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use settle_store::billing::{AccountDetail, ApprovalView, Dashboard, InvoiceDetail, NoteView, SearchHit, TimelineEvent};
-
-use super::{charts, money_minor, render, store_error_page, Ctx, Errors, FormData};
-use crate::guard::{client_address, cookie, session_cookie, SESSION_COOKIE};
-use crate::AppState;
-
-const LOGIN_CSRF_COOKIE: &str = "settle_login";
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage<'a> {
-    ctx: Option<&'a Ctx>,
-    csrf: String,
-    next: String,
-    username: String,
-    error: String,
-    message: String,
-    expired: bool,
-}
-
-#[derive(Deserialize, Default)]
-pub struct LoginQuery {
-    next: Option<String>,
-    expired: Option<String>,
-    msg: Option<String>,
-}
-
-fn secure(state: &AppState) -> &'static str {
-    if state.config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    }
-}
-
-/// Only a path on this site: never an address elsewhere.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".to_string()
-    }
-}
-
-fn login_form(state: &AppState, headers: &HeaderMap, page: LoginPage<'_>, status: StatusCode) -> Response {
-    // A login CSRF token (double submit): a cookie and the same value in the form.
-    let token = cookie(headers, LOGIN_CSRF_COOKIE)
-        .filter(|t| t.len() == 32)
-        .unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()));
-    let page = LoginPage { csrf: token.clone(), ..page };
-    let mut response = (status, render(&page)).into_response();
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}", secure(state));
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
-pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
-    let page = LoginPage {
-        ctx: None,
-        csrf: String::new(),
-        next: safe_next(q.next.as_deref().unwrap_or("/")),
-        username: String::new(),
-        error: String::new(),
-        message: q.msg.unwrap_or_default(),
-        expired: q.expired.is_some(),
-    };
-    login_form(&state, &headers, page, StatusCode::OK)
-}
-
-pub async fn login(State(state): State<AppState>, req: axum::extract::Request) -> Response {
-    let address = client_address(&req);
-    let headers = req.headers().clone();
-    let Ok(bytes) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let form = FormData(form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
-    let next = safe_next(&form.get("next"));
-    let mut page = LoginPage {
-        ctx: None,
-        csrf: String::new(),
-        next: next.clone(),
-        username: form.get("username"),
-        error: String::new(),
-        message: String::new(),
-        expired: false,
-    };
-    let cookie = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if cookie.is_empty() || cookie != form.get("csrf") {
-        page.error = "The login form had expired. Enter your username and password again.".into();
-        return login_form(&state, &headers, page, StatusCode::FORBIDDEN);
-    }
-    // The password is read raw: it may begin or end with spaces.
-    let password = form.0.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).unwrap_or_default();
-    match state.store.login(&page.username, &password, &address).await {
-        Ok(Ok((principal, secret))) => {
-            crate::login_wait::succeeded(&page.username);
-            let role = principal.role;
-            let target = if next == "/" && !role.allows(settle_domain::access::Permission::ReportsRead) {
-                "/accounts".to_string()
-            } else {
-                next
-            };
-            let mut response = Redirect::to(&target).into_response();
-            let cookie = format!(
-                "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-                state.config.idle_timeout.as_secs().max(60) * 8,
-                secure(&state)
-            );
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
-        Ok(Err(_refused)) => {
-            // One answer for every refusal (login_wait.rs); the trail keeps why.
-            crate::login_wait::refused(&page.username).await;
-            page.error = crate::login_wait::REFUSED.into();
-            login_form(&state, &headers, page, StatusCode::UNAUTHORIZED)
-        }
-        Err(error) => store_error_page(None, error),
-    }
-}
-
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, form: FormData) -> Response {
-    if let Some(secret) = session_cookie(&headers) {
-        if let Err(error) = state.store.end_session(&secret).await {
-            return store_error_page(None, error);
-        }
-    }
-    let target = if form.get("expired") == "1" {
-        "/login?expired=1"
-    } else {
-        "/login?msg=You+are+logged+out."
-    };
-    let mut response = Redirect::to(target).into_response();
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", secure(&state));
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -165,7 +24,7 @@ struct DashboardPage<'a> {
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     let org = &ctx.principal.org;
-    let snapshot = match super::DashboardCache::get(&state, org, super::today()).await {
+    let snapshot = match crate::web::DashboardCache::get(&state, org, crate::web::today()).await {
         Ok(s) => s,
         Err(error) => return store_error_page(Some(&ctx), error),
     };
@@ -314,7 +173,10 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     let notes = state.store.notes(org, number).await.map_err(fail)?;
     let timeline = state.store.account_timeline(org, number, 200).await.map_err(fail)?;
     let pending = state.store.pending_approvals_on(org, &a.summary.account_number).await.map_err(fail)?;
-    let cutoff = super::today().checked_sub(jiff::ToSpan::days(90)).map(|d| d.to_string()).unwrap_or_default();
+    let cutoff = crate::web::today()
+        .checked_sub(jiff::ToSpan::days(90))
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let past_due_90 = a.items.iter().any(|i| i.status == "open" && i.balance != "0.00" && i.due_date < cutoff);
     let eligibility = if a.summary.ar_kind == "patient" {
         state.store.eligibility(org, &a.summary.account_number).await.map_err(fail)?
@@ -354,7 +216,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
         account_number: Some(a.summary.account_number.clone()),
         status: None,
     };
-    let mut promises = state.store.promises(org, &promise_filter, super::today()).await.map_err(fail)?;
+    let mut promises = state.store.promises(org, &promise_filter, crate::web::today()).await.map_err(fail)?;
     promises.reverse();
     promises.truncate(10);
     let letters = state.store.letters(org, &a.summary.account_number).await.map_err(fail)?;

@@ -9,7 +9,7 @@ use settle_store::platform::access::{TokenView, UserView};
 use settle_store::platform::audit::{Anchor, AuditFinding, AuditRow};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{id_cursor, page_size, Page};
+use crate::api::{id_cursor, page_size, Page};
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;

@@ -9,7 +9,7 @@ use settle_domain::Date;
 use settle_store::billing::{AccountCreated, AccountDetail, AccountFilter, AccountSummary, ApplyCredit, ApplyTo, CreditApplied, NewAccount};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{page_size, Key, Page};
+use crate::api::{page_size, Key, Page};
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
 use crate::AppState;

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use super::{render, store_error_page, Ctx};
+use crate::web::{render, store_error_page, Ctx};
 use crate::AppState;
 
 #[derive(Template)]

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use settle_store::collections::{ContactRequest, DecisionView, LogContact, NewDispute, ProfileUpdate};
 
-use super::{encode, Ctx, FormData};
+use crate::web::{encode, Ctx, FormData};
 use crate::AppState;
 
 fn back(number: &str, key: &str, text: &str) -> Response {
@@ -17,7 +17,7 @@ fn refusal(d: &DecisionView) -> String {
     let rules: Vec<String> = d
         .failures
         .iter()
-        .map(|f| format!("{} ({}): {}", f.rule, f.citation, super::sentence(&f.reason)))
+        .map(|f| format!("{} ({}): {}", f.rule, f.citation, crate::web::sentence(&f.reason)))
         .collect();
     let when = d
         .allowed_from_local
@@ -57,7 +57,7 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
                 ),
             ),
             Ok(d) => back(&number, "error", &refusal(&d)),
-            Err(e) => back(&number, "error", &format!("Nothing was asked: {}", super::sentence(&e.to_string()))),
+            Err(e) => back(&number, "error", &format!("Nothing was asked: {}", crate::web::sentence(&e.to_string()))),
         };
     }
     let mut cmd = LogContact::from_request(
@@ -73,7 +73,7 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
                 &number,
                 "msg",
                 &if c.violation.is_empty() {
-                    format!("Logged: {} {} {} ({}).", c.direction, c.channel, c.address, super::words(&c.outcome))
+                    format!("Logged: {} {} {} ({}).", c.direction, c.channel, c.address, crate::web::words(&c.outcome))
                 } else {
                     format!(
                         "Logged as a violation of {}: {} {} {} ({}). A supervisor sees it.",
@@ -81,14 +81,14 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
                         c.direction,
                         c.channel,
                         c.address,
-                        super::words(&c.outcome)
+                        crate::web::words(&c.outcome)
                     )
                 },
             ),
             (None, Some(d)) => back(&number, "error", &format!("{} Nothing was logged.", refusal(&d))),
             (None, None) => back(&number, "error", "Nothing was logged."),
         },
-        Err(e) => back(&number, "error", &format!("Nothing was logged: {}", super::sentence(&e.to_string()))),
+        Err(e) => back(&number, "error", &format!("Nothing was logged: {}", crate::web::sentence(&e.to_string()))),
     }
 }
 
@@ -140,7 +140,7 @@ pub async fn profile(State(state): State<AppState>, ctx: Ctx, Path(number): Path
     };
     match state.store.update_collection_profile(&ctx.principal.org, &cmd).await {
         Ok(p) => back(&number, "msg", &format!("Saved. The gate keeps to {}.", p.zones.join(", "))),
-        Err(e) => back(&number, "error", &format!("Nothing was changed: {}", super::sentence(&e.to_string()))),
+        Err(e) => back(&number, "error", &format!("Nothing was changed: {}", crate::web::sentence(&e.to_string()))),
     }
 }
 
@@ -158,7 +158,7 @@ pub async fn dispute(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         };
         return match state.store.dispute_verified(org, id, sent).await {
             Ok(_) => back(&number, "msg", &format!("Dispute {id}: verification sent on {sent}; collection may go on.")),
-            Err(e) => back(&number, "error", &format!("Nothing was changed: {}", super::sentence(&e.to_string()))),
+            Err(e) => back(&number, "error", &format!("Nothing was changed: {}", crate::web::sentence(&e.to_string()))),
         };
     }
     let Ok(received) = date("received_on") else {
@@ -184,7 +184,7 @@ pub async fn dispute(State(state): State<AppState>, ctx: Ctx, Path(number): Path
             ),
         ),
         Ok(d) => back(&number, "msg", &format!("Dispute {} recorded.", d.dispute_id)),
-        Err(e) => back(&number, "error", &format!("Nothing was recorded: {}", super::sentence(&e.to_string()))),
+        Err(e) => back(&number, "error", &format!("Nothing was recorded: {}", crate::web::sentence(&e.to_string()))),
     }
 }
 
@@ -204,19 +204,19 @@ pub async fn promise(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         due_on,
         note: form.get("note"),
     };
-    match state.store.record_promise(&ctx.principal.org, &cmd, super::today()).await {
+    match state.store.record_promise(&ctx.principal.org, &cmd, crate::web::today()).await {
         Ok(p) => back(
             &number,
             "msg",
             &format!("Promise recorded: {} by {} (kept if paid by {}).", p.amount, p.due_on, p.last_day),
         ),
-        Err(e) => back(&number, "error", &format!("No promise was recorded: {}", super::sentence(&e.to_string()))),
+        Err(e) => back(&number, "error", &format!("No promise was recorded: {}", crate::web::sentence(&e.to_string()))),
     }
 }
 
 /// Sends the validation notice from the account page: refused beside the form, or kept and linked.
 pub async fn validation_notice(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
-    match state.store.send_validation_notice(&ctx.principal.org, &number, super::today()).await {
+    match state.store.send_validation_notice(&ctx.principal.org, &number, crate::web::today()).await {
         Ok(sent) => match (sent.letter, sent.notice) {
             (Some(letter), Some(notice)) => back(
                 &number,
@@ -228,7 +228,7 @@ pub async fn validation_notice(State(state): State<AppState>, ctx: Ctx, Path(num
             ),
             _ => back(&number, "error", &format!("{} No notice was sent.", refusal(&sent.decision))),
         },
-        Err(e) => back(&number, "error", &format!("No notice was sent: {}", super::sentence(&e.to_string()))),
+        Err(e) => back(&number, "error", &format!("No notice was sent: {}", crate::web::sentence(&e.to_string()))),
     }
 }
 
@@ -236,6 +236,6 @@ pub async fn validation_notice(State(state): State<AppState>, ctx: Ctx, Path(num
 pub async fn letter_pdf(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     match state.store.letter(&ctx.principal.org, id).await {
         Ok(l) => crate::pdf_response(&format!("letter-{id}.pdf"), l.pdf()),
-        Err(e) => super::store_error_page(Some(&ctx), e),
+        Err(e) => crate::web::store_error_page(Some(&ctx), e),
     }
 }

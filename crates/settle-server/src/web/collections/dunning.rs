@@ -8,7 +8,7 @@ use serde::Deserialize;
 use settle_store::collections::dunning::{DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
 use settle_store::collections::{InstallmentInput, NewPlan, NewSettlement, SendLetter, SettlementView};
 
-use super::{encode, render, store_error_page, today, Ctx, FormData};
+use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
 
 fn to_account(number: &str, key: &str, text: &str) -> Response {
@@ -33,7 +33,7 @@ fn letter_said(what: &str, letter: Option<settle_store::collections::LetterView>
 }
 
 fn failed(e: impl ToString) -> String {
-    format!("Nothing was changed: {}", super::sentence(&e.to_string()))
+    format!("Nothing was changed: {}", crate::web::sentence(&e.to_string()))
 }
 
 #[derive(Deserialize, Default)]
@@ -98,7 +98,7 @@ pub async fn next(State(state): State<AppState>, ctx: Ctx) -> Response {
             encode(&format!(
                 "Next in your queue: rank {}, {}, {} days past due.",
                 row.rank,
-                super::words(&row.level),
+                crate::web::words(&row.level),
                 row.days_past_due
             ))
         ))
@@ -206,7 +206,7 @@ pub async fn run(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Res
         Err(e) => to_page(
             "/collections/supervisor",
             "error",
-            &format!("Nothing was run: {}", super::sentence(&e.to_string())),
+            &format!("Nothing was run: {}", crate::web::sentence(&e.to_string())),
         ),
     }
 }
@@ -418,7 +418,7 @@ pub async fn send_letter(State(state): State<AppState>, ctx: Ctx, Path(number): 
             Some(l) => to_account(
                 &number,
                 "msg",
-                &format!("{} sent: letter {} to {}.", super::words(&l.kind), l.letter_id, sent.decision.address),
+                &format!("{} sent: letter {} to {}.", crate::web::words(&l.kind), l.letter_id, sent.decision.address),
             ),
             None => to_account(&number, "error", &format!("Refused: {}", sent.decision.reasons().join("; "))),
         },
@@ -455,7 +455,7 @@ impl KpisPage<'_> {
         settle_store::collections::percent(*bp)
     }
     fn m(&self, minor: &i64) -> String {
-        super::money_minor(*minor, &self.k.currency)
+        crate::web::money_minor(*minor, &self.k.currency)
     }
 }
 

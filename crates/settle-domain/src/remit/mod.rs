@@ -12,6 +12,10 @@
 
 use jiff::civil::Date;
 
+mod matching;
+
+pub use matching::{match_claim, secondary_answer, split_adjustments, takes_answer, AnsweredLine, BilledLine, ClaimAnswer, Matched};
+
 use crate::events::{EventError, Receivable};
 use crate::ledger::{EntryKind, GlAccount, JournalEntry, Posting};
 use crate::money::Currency;

@@ -8,8 +8,8 @@ use settle_domain::access::Role;
 use settle_store::billing::{OrgSettings, SettingsUpdate};
 use settle_store::platform::access::UserView;
 
-use super::pages::MsgQuery;
-use super::{render, role_label, store_error_page, Ctx, Errors, FormData};
+use crate::web::billing::pages::MsgQuery;
+use crate::web::{render, role_label, store_error_page, Ctx, Errors, FormData};
 use crate::AppState;
 
 #[derive(Template)]
@@ -63,7 +63,7 @@ pub async fn add_user(State(state): State<AppState>, ctx: Ctx, form: FormData) -
     let role = match Role::parse(&page.role) {
         Ok(role) => role,
         Err(e) => {
-            page.errors.add("role", super::sentence(&e.to_string()));
+            page.errors.add("role", crate::web::sentence(&e.to_string()));
             return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
         }
     };
@@ -100,7 +100,7 @@ pub async fn add_user(State(state): State<AppState>, ctx: Ctx, form: FormData) -
 
 async fn set_enabled(state: AppState, ctx: Ctx, username: String, enabled: bool) -> Response {
     if !enabled && ctx.user() == username {
-        return super::error_page(
+        return crate::web::error_page(
             Some(&ctx),
             StatusCode::CONFLICT,
             "Not yourself",
@@ -131,7 +131,14 @@ pub async fn disable_user(State(state): State<AppState>, ctx: Ctx, Path(username
 pub async fn change_role(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>, form: FormData) -> Response {
     let role = match Role::parse(&form.get("role")) {
         Ok(role) => role,
-        Err(e) => return super::error_page(Some(&ctx), StatusCode::UNPROCESSABLE_ENTITY, "Not a role", &super::sentence(&e.to_string())),
+        Err(e) => {
+            return crate::web::error_page(
+                Some(&ctx),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not a role",
+                &crate::web::sentence(&e.to_string()),
+            )
+        }
     };
     match state.store.set_user_role(&ctx.principal.org, &username, role).await {
         Ok(user) => {
@@ -144,7 +151,7 @@ pub async fn change_role(State(state): State<AppState>, ctx: Ctx, Path(username)
         }
         Err(settle_store::StoreError::Invalid { message, .. }) => match users_page(&state, &ctx, String::new()).await {
             Ok(mut page) => {
-                page.errors.add("form", super::sentence(&message));
+                page.errors.add("form", crate::web::sentence(&message));
                 (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
             }
             Err(r) => r,

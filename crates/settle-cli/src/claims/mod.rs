@@ -1,0 +1,8 @@
+//! Claims from the command line: `settle claim` and `settle statements`
+//! (`claim`), `settle payer`, `provider` and `coverage` (`parties`), `settle
+//! codes` (`codes`), `settle x12` (`x12`).
+
+pub(crate) mod claim;
+pub(crate) mod codes;
+pub(crate) mod parties;
+pub(crate) mod x12;

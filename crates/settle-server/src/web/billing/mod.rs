@@ -1,0 +1,10 @@
+//! Billing's pages: the dashboard, accounts and invoices (`pages`), the
+//! forms that open accounts and post invoices, payments, adjustments and
+//! refunds (`forms`), the reports (`reports`, drawn by `charts`), and the
+//! addresses that could not be read (`addresses`).
+
+pub(super) mod addresses;
+pub(super) mod charts;
+pub(super) mod forms;
+pub(super) mod pages;
+pub(super) mod reports;
