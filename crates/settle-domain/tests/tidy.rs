@@ -8,14 +8,10 @@ use std::path::{Path, PathBuf};
 /// A source file's budget, in lines.
 const BUDGET: usize = 1_000;
 
-/// Files over the budget when it was set, with their length then as the
-/// most lines each may have (a ratchet: they may only shrink); each is to be cut by business area (issue 19), and comes off this
-/// list once it is within the budget.
-const OVER_BUDGET: &[(&str, usize)] = &[
-    ("crates/settle-server/src/web/claims.rs", 1_323),
-    ("crates/settle-domain/src/compliance.rs", 1_202),
-    ("crates/settle-server/src/web/billing/forms.rs", 1_008),
-];
+/// Files over the budget, each with the most lines it may have (a ratchet:
+/// they may only shrink until cut by business area and step). None now:
+/// issue 19 cut the last of them; a file over the budget is a failure.
+const OVER_BUDGET: &[(&str, usize)] = &[];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()

@@ -160,34 +160,40 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(billing::pages::dashboard))
         .route("/accounts", get(billing::pages::accounts))
         .route("/accounts/search", get(billing::pages::search))
-        .route("/accounts/new", get(billing::forms::new_account).post(billing::forms::create_account))
+        .route(
+            "/accounts/new",
+            get(billing::forms::accounts::new_account).post(billing::forms::accounts::create_account),
+        )
         .route("/accounts/{number}", get(billing::pages::account))
-        .route("/accounts/{number}/notes", post(billing::forms::add_note))
-        .route("/accounts/{number}/contacts", post(billing::forms::change_contact))
+        .route("/accounts/{number}/notes", post(billing::forms::accounts::add_note))
+        .route("/accounts/{number}/contacts", post(billing::forms::accounts::change_contact))
         .route(
             "/accounts/{number}/invoices/new",
-            get(billing::forms::new_invoice).post(billing::forms::create_invoice),
+            get(billing::forms::invoices::new_invoice).post(billing::forms::invoices::create_invoice),
         )
         .route("/invoices/{number}", get(billing::pages::invoice))
-        .route("/invoices/{number}/edit", get(billing::forms::edit_invoice).post(billing::forms::save_invoice))
-        .route("/invoices/{number}/issue", post(billing::forms::issue_invoice))
-        .route("/invoices/{number}/void", post(billing::forms::void_invoice))
+        .route(
+            "/invoices/{number}/edit",
+            get(billing::forms::invoices::edit_invoice).post(billing::forms::invoices::save_invoice),
+        )
+        .route("/invoices/{number}/issue", post(billing::forms::invoices::issue_invoice))
+        .route("/invoices/{number}/void", post(billing::forms::invoices::void_invoice))
         .route(
             "/accounts/{number}/payments/new",
-            get(billing::forms::new_payment).post(billing::forms::post_payment),
+            get(billing::forms::payments::new_payment).post(billing::forms::payments::post_payment),
         )
-        .route("/accounts/{number}/payments/preview", get(billing::forms::payment_preview))
+        .route("/accounts/{number}/payments/preview", get(billing::forms::payments::payment_preview))
         .route(
             "/accounts/{number}/adjustments/new",
-            get(billing::forms::new_adjustment).post(billing::forms::post_adjustment),
+            get(billing::forms::credits::new_adjustment).post(billing::forms::credits::post_adjustment),
         )
         .route(
             "/accounts/{number}/refunds/new",
-            get(billing::forms::new_refund).post(billing::forms::post_refund),
+            get(billing::forms::credits::new_refund).post(billing::forms::credits::post_refund),
         )
-        .route("/approvals", get(billing::forms::approvals))
-        .route("/approvals/{id}/approve", post(billing::forms::approve))
-        .route("/approvals/{id}/reject", post(billing::forms::reject))
+        .route("/approvals", get(billing::forms::credits::approvals))
+        .route("/approvals/{id}/approve", post(billing::forms::credits::approve))
+        .route("/approvals/{id}/reject", post(billing::forms::credits::reject))
         .route("/reports", get(billing::reports::index))
         .route("/reports/aging", get(billing::reports::aging))
         .route("/reports/aging/bucket/{index}", get(billing::reports::aging_bucket))
@@ -200,23 +206,23 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/disable", post(platform::admin::disable_user))
         .route("/admin/users/{username}/password", post(platform::admin::reset_password))
         .route("/admin/users/{username}/role", post(platform::admin::change_role))
-        .route("/claims", get(claims::claims))
-        .route("/claims/new", get(claims::new_claim).post(claims::create_claim))
-        .route("/claims/icd10", get(claims::icd10))
-        .route("/claims/send", get(claims::send).post(claims::export))
-        .route("/claims/acknowledgments", get(claims::acks).post(claims::import_ack))
-        .route("/claims/{number}", get(claims::claim))
-        .route("/claims/{number}/edit", get(claims::edit_claim).post(claims::save_claim))
-        .route("/claims/{number}/scrub", post(claims::rescrub))
-        .route("/claims/{number}/correct", post(claims::correct))
-        .route("/claims/{number}/void", post(claims::void))
-        .route("/x12-files/{id}", get(claims::x12_file))
-        .route("/accounts/{number}/eligibility", post(claims::ask_eligibility))
-        .route("/accounts/{number}/coverages", post(claims::add_coverage))
-        .route("/accounts/{number}/guarantor", post(claims::set_guarantor))
-        .route("/claims/setup", get(claims::setup))
-        .route("/claims/exceptions", get(claims::exceptions))
-        .route("/claims/exceptions/resolve", post(claims::resolve_exception))
+        .route("/claims", get(claims::worklist::claims))
+        .route("/claims/new", get(claims::entry::new_claim).post(claims::entry::create_claim))
+        .route("/claims/icd10", get(claims::entry::icd10))
+        .route("/claims/send", get(claims::send::send).post(claims::send::export))
+        .route("/claims/acknowledgments", get(claims::send::acks).post(claims::send::import_ack))
+        .route("/claims/{number}", get(claims::worklist::claim))
+        .route("/claims/{number}/edit", get(claims::entry::edit_claim).post(claims::entry::save_claim))
+        .route("/claims/{number}/scrub", post(claims::worklist::rescrub))
+        .route("/claims/{number}/correct", post(claims::worklist::correct))
+        .route("/claims/{number}/void", post(claims::worklist::void))
+        .route("/x12-files/{id}", get(claims::send::x12_file))
+        .route("/accounts/{number}/eligibility", post(claims::send::ask_eligibility))
+        .route("/accounts/{number}/coverages", post(claims::payers::add_coverage))
+        .route("/accounts/{number}/guarantor", post(claims::payers::set_guarantor))
+        .route("/claims/setup", get(claims::payers::setup))
+        .route("/claims/exceptions", get(claims::remit::exceptions))
+        .route("/claims/exceptions/resolve", post(claims::remit::resolve_exception))
         .route("/accounts/{number}/collection-contacts", post(collections::contacts::contact))
         .route("/accounts/{number}/collection-profile", post(collections::contacts::profile))
         .route("/accounts/{number}/disputes", post(collections::contacts::dispute))
@@ -240,19 +246,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settlement-offers/{id}/cancel", post(collections::dunning::cancel_settlement))
         .route("/accounts/{number}/letters", post(collections::dunning::send_letter))
         .route("/accounts/{number}/dunning/release", post(collections::dunning::release))
-        .route("/claims/secondaries", get(claims::secondaries))
-        .route("/claims/{number}/secondary", post(claims::bill_secondary))
-        .route("/claims/underpayments", get(claims::underpayments))
-        .route("/claims/denials", get(claims::denials))
-        .route("/claims/denials/{id}/appeal", post(claims::appeal_denial))
-        .route("/claims/denials/{id}/letter", get(claims::appeal_letter))
-        .route("/claims/denials/{id}/write-off", post(claims::write_off_denial))
-        .route("/statements", get(claims::statements).post(claims::statements_run))
-        .route("/statements/{id}/pdf", get(claims::statement_pdf))
-        .route("/statements/day/{day}", get(claims::statements_of_day))
-        .route("/claims/era", get(claims::era).post(claims::era_post))
-        .route("/claims/setup/payers", post(claims::add_payer))
-        .route("/claims/setup/providers", post(claims::add_provider))
+        .route("/claims/secondaries", get(claims::remit::secondaries))
+        .route("/claims/{number}/secondary", post(claims::remit::bill_secondary))
+        .route("/claims/underpayments", get(claims::remit::underpayments))
+        .route("/claims/denials", get(claims::denials::denials))
+        .route("/claims/denials/{id}/appeal", post(claims::denials::appeal_denial))
+        .route("/claims/denials/{id}/letter", get(claims::denials::appeal_letter))
+        .route("/claims/denials/{id}/write-off", post(claims::denials::write_off_denial))
+        .route("/statements", get(claims::statements::statements).post(claims::statements::statements_run))
+        .route("/statements/{id}/pdf", get(claims::statements::statement_pdf))
+        .route("/statements/day/{day}", get(claims::statements::statements_of_day))
+        .route("/claims/era", get(claims::remit::era).post(claims::remit::era_post))
+        .route("/claims/setup/payers", post(claims::payers::add_payer))
+        .route("/claims/setup/providers", post(claims::payers::add_provider))
         .route("/admin/settings", get(platform::admin::settings).post(platform::admin::save_settings))
         .route("/audit", get(platform::admin::audit))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))

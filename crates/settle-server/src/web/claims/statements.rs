@@ -1,0 +1,111 @@
+//! Patient statements: the cycle run, each statement's PDF, the day's
+//! statements in one file.
+
+use crate::web::{render, store_error_page, today, Ctx, FormData};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "statements.html")]
+pub(super) struct StatementsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<settle_store::claims::StatementSummary>,
+    outcome: Option<settle_store::claims::StatementRunOutcome>,
+    as_of: String,
+    msg: String,
+    error: String,
+}
+
+pub async fn statements(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<crate::web::billing::pages::MsgQuery>,
+) -> Response {
+    match state.store.statements(&ctx.principal.org, None).await {
+        Ok(mut rows) => {
+            rows.truncate(200);
+            render(&StatementsPage {
+                ctx: Some(&ctx),
+                rows,
+                outcome: None,
+                as_of: today().to_string(),
+                msg: q.msg,
+                error: String::new(),
+            })
+            .into_response()
+        }
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Previews or makes the statements due on the day given.
+pub async fn statements_run(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let as_of_text = form.get("as_of");
+    let mut page = StatementsPage {
+        ctx: Some(&ctx),
+        rows: Vec::new(),
+        outcome: None,
+        as_of: as_of_text.clone(),
+        msg: String::new(),
+        error: String::new(),
+    };
+    let Ok(as_of) = as_of_text.trim().parse::<settle_domain::Date>() else {
+        page.error = "Give the statement date as a date, such as 2026-12-01.".into();
+        return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+    };
+    let cycle = form.get("cycle_days");
+    let cycle_days = if cycle.trim().is_empty() {
+        None
+    } else {
+        match cycle.trim().parse::<u32>() {
+            Ok(days) => Some(days),
+            Err(_) => {
+                page.error = "Give the days between statements as a whole number, such as 30.".into();
+                return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+            }
+        }
+    };
+    let min = form.get("min_balance");
+    let cmd = settle_store::claims::StatementRun {
+        as_of,
+        cycle_days,
+        min_balance: Some(min).filter(|m| !m.trim().is_empty()),
+        dry_run: form.get("dry_run") == "1",
+    };
+    match state.store.run_statements(&ctx.principal.org, &cmd).await {
+        Ok(outcome) => {
+            page.rows = outcome.statements.clone();
+            page.outcome = Some(outcome);
+            render(&page).into_response()
+        }
+        Err(e) => {
+            page.error = format!("Nothing was sent: {}", crate::web::sentence(&e.to_string()));
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}
+
+pub async fn statement_pdf(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    match state.store.statement(&ctx.principal.org, id).await {
+        Ok(s) => crate::pdf_response(&format!("statement-{}.pdf", s.statement_number), settle_pdf::letters::statement(&s)),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// A day's statements in one PDF, for printing and mailing.
+pub async fn statements_of_day(State(state): State<AppState>, ctx: Ctx, Path(day): Path<String>) -> Response {
+    let Ok(date) = day.parse::<settle_domain::Date>() else {
+        return store_error_page(Some(&ctx), settle_store::StoreError::not_found("statement day", day));
+    };
+    match state.store.statements_of_day(&ctx.principal.org, date).await {
+        Ok(all) if all.is_empty() => store_error_page(Some(&ctx), settle_store::StoreError::not_found("statements of", day)),
+        Ok(all) => crate::pdf_response(
+            &format!("statements-{date}.pdf"),
+            settle_pdf::letters::statements(&all, &format!("Statements of {date}")),
+        ),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}

@@ -1,0 +1,214 @@
+//! The claims worklist by status, and the claim page with the scrubber's
+//! findings and its actions (scrub again, correct, void).
+
+use crate::web::claims::outcome_message;
+use crate::web::claims::to_claim;
+use crate::web::claims::to_claim_error;
+use crate::web::claims::MsgQuery;
+use crate::web::claims::TABS;
+use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use settle_domain::{claims::ClaimStatus, icd10::IcdCatalog};
+use settle_store::claims::PayerView;
+use settle_store::claims::{ClaimFilter, ClaimSummary, ClaimView, CorrectClaim, ScrubClaim, VoidClaim};
+
+#[derive(Deserialize)]
+pub struct ClaimsQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    payer: String,
+    #[serde(default)]
+    msg: String,
+}
+
+#[derive(Template)]
+#[template(path = "claims.html")]
+pub(super) struct ClaimsPage<'a> {
+    ctx: Option<&'a Ctx>,
+    tabs: Vec<(&'static str, &'static str, i64)>,
+    status: String,
+    payer: String,
+    payers: Vec<PayerView>,
+    claims: Vec<ClaimSummary>,
+    msg: String,
+}
+
+pub async fn claims(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ClaimsQuery>) -> Response {
+    let org = &ctx.principal.org;
+    let counts = match state.store.claim_counts(org).await {
+        Ok(c) => c,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
+    let status = if q.status.is_empty() {
+        TABS.iter()
+            .find(|(s, _)| counts.get(*s).copied().unwrap_or(0) > 0)
+            .map_or("scrubbed", |(s, _)| s)
+            .to_string()
+    } else {
+        q.status.clone()
+    };
+    let filter = ClaimFilter {
+        status: Some(status.clone()),
+        payer_code: Some(q.payer.clone()).filter(|p| !p.is_empty()),
+        account_number: None,
+        limit: Some(500),
+    };
+    let (claims, payers) = match (state.store.claims(org, &filter).await, state.store.payers(org).await) {
+        (Ok(c), Ok(p)) => (c, p),
+        (Err(e), _) | (_, Err(e)) => return store_error_page(Some(&ctx), e),
+    };
+    let tabs = TABS.iter().map(|(s, l)| (*s, *l, counts.get(*s).copied().unwrap_or(0))).collect();
+    render(&ClaimsPage {
+        ctx: Some(&ctx),
+        tabs,
+        status,
+        payer: q.payer,
+        payers,
+        claims,
+        msg: q.msg,
+    })
+    .into_response()
+}
+
+/// A diagnosis with its description, for the claim page.
+pub struct Diagnosis {
+    pub pointer: usize,
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "claim.html")]
+pub(super) struct ClaimPage<'a> {
+    ctx: Option<&'a Ctx>,
+    c: ClaimView,
+    remits: Vec<settle_store::claims::RemitClaimView>,
+    diagnoses: Vec<Diagnosis>,
+    msg: String,
+    error: String,
+}
+
+impl ClaimPage<'_> {
+    fn editable(&self) -> bool {
+        ClaimStatus::parse(&self.c.status).is_some_and(ClaimStatus::editable) && self.c.frequency != "8"
+    }
+    fn with_payer(&self) -> bool {
+        ClaimStatus::parse(&self.c.status).is_some_and(ClaimStatus::with_payer)
+    }
+    fn errors(&self) -> usize {
+        self.c.findings.iter().filter(|f| f.level == "error").count()
+    }
+    fn frequency_name(&self) -> &'static str {
+        match self.c.frequency.as_str() {
+            "7" => "corrected claim (7)",
+            "8" => "void (8)",
+            _ => "original (1)",
+        }
+    }
+}
+
+pub(super) fn describe(codes: &[String]) -> Vec<Diagnosis> {
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, code)| Diagnosis {
+            pointer: i + 1,
+            code: code.clone(),
+            description: settle_domain::codes::IcdCode::parse(code)
+                .ok()
+                .and_then(|c| IcdCatalog::get().lookup(&c).map(|e| e.description.clone()))
+                .unwrap_or_else(|| "not in ICD-10-CM".into()),
+        })
+        .collect()
+}
+
+pub async fn claim(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, Query(q): Query<MsgQuery>) -> Response {
+    let c = match state.store.claim(&ctx.principal.org, &number).await {
+        Ok(c) => c,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
+    if let Err(e) = state
+        .store
+        .note_read(ctx.principal.org.org_id, "claim.read", &format!("claim:{}", c.claim_number))
+        .await
+    {
+        return store_error_page(Some(&ctx), e);
+    }
+    let diagnoses = describe(&c.diagnoses);
+    let remits = match state.store.claim_remittances(&ctx.principal.org, &c.claim_number).await {
+        Ok(r) => r,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
+    render(&ClaimPage {
+        ctx: Some(&ctx),
+        remits,
+        c,
+        diagnoses,
+        msg: q.msg,
+        error: q.error,
+    })
+    .into_response()
+}
+
+pub async fn rescrub(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    match state
+        .store
+        .scrub_claim(&ctx.principal.org, &ScrubClaim { claim_number: number.clone() }, today())
+        .await
+    {
+        Ok(c) => to_claim(&c.claim_number, &outcome_message(&c)),
+        Err(e) => to_claim_error(&number, &crate::web::sentence(&e.to_string())),
+    }
+}
+
+pub async fn correct(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    match state
+        .store
+        .correct_claim(&ctx.principal.org, &CorrectClaim { claim_number: number.clone() }, today())
+        .await
+    {
+        Ok(c) => Redirect::to(&format!(
+            "/claims/{}/edit?msg={}",
+            encode(&c.claim_number),
+            encode("A corrected claim (frequency 7) was started from the original: change what was wrong and save.")
+        ))
+        .into_response(),
+        Err(e) => to_claim_error(&number, &crate::web::sentence(&e.to_string())),
+    }
+}
+
+pub async fn void(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let reason = form.get("reason");
+    if reason.trim().is_empty() {
+        return to_claim_error(&number, "Say why the claim is voided.");
+    }
+    match state
+        .store
+        .void_claim(
+            &ctx.principal.org,
+            &VoidClaim {
+                claim_number: number.clone(),
+                reason,
+            },
+            today(),
+        )
+        .await
+    {
+        Ok(c) if c.claim_number != number.trim().to_ascii_uppercase() => to_claim(
+            &c.claim_number,
+            &format!("Claim {number} is voided; this void claim (frequency 8) goes with the next batch to the payer."),
+        ),
+        Ok(c) => to_claim(
+            &c.claim_number,
+            &format!("Claim {} is voided and closed; its charges are off the books.", c.claim_number),
+        ),
+        Err(e) => to_claim_error(&number, &crate::web::sentence(&e.to_string())),
+    }
+}
+
+// ------------------------------------------------------------- visit form
