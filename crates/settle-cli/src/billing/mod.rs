@@ -13,7 +13,7 @@ use clap::{Subcommand, ValueEnum};
 use settle_domain::aging::AgingBuckets;
 use settle_domain::Date;
 use settle_store::address::AddressInput;
-use settle_store::billing::{AccountFilter, *};
+use settle_store::billing::*;
 use settle_store::platform::Organisation;
 use settle_store::Store;
 use std::path::PathBuf;

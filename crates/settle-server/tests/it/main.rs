@@ -4,7 +4,9 @@
 mod bad_input;
 mod browser;
 mod claims_api;
+mod claims_pages;
 mod collections_api;
+mod collections_pages;
 mod hardening;
 mod idempotency;
 mod logging;

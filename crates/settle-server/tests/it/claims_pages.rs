@@ -1,0 +1,445 @@
+//! Claims in the pages: visit entry, the scrubber's findings, sending, acknowledgments, ERA posting, payers, providers and coverages.
+
+use crate::Server;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use settle_domain::access::Role;
+use std::time::Duration;
+
+use crate::pages::{browser, page, session, setup};
+
+#[tokio::test]
+async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let admin = srv.token(&org, Role::Admin).await;
+        let patient = json!({
+            "account_number": "P-1", "ar_kind": "patient", "opened_on": "2026-01-01",
+            "party": { "kind": "person", "name": "Jane Smith", "date_of_birth": "1970-04-02", "sex": "F", "address": "236 N Main St, Miami, FL 33413" }
+        });
+        assert_eq!(srv.post(&admin, "/api/v1/accounts", patient).await.status, StatusCode::CREATED);
+        srv.post(
+            &admin,
+            "/api/v1/payers",
+            json!({ "payer_code": "66783JJT", "name": "Key Insurance", "filing_indicator": "CI", "timely_filing_days": 90 }),
+        )
+        .await;
+        srv.post(
+            &admin,
+            "/api/v1/providers",
+            json!({ "npi": "1912301953", "name": "Ben Kildare Service", "kind": "organisation", "tax_id": "587654321", "address": "234 Seaway St, Miami, FL 33111-0000" }),
+        )
+        .await;
+        srv.post(
+            &admin,
+            "/api/v1/accounts/P-1/coverages",
+            json!({ "payer_code": "66783JJT", "member_id": "JS001", "relationship": "self", "priority": "primary", "effective_from": "2026-01-01" }),
+        )
+        .await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (collector, collector_csrf) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let today = settle_server::web::today().to_string();
+        let visit = |dx: &'static str| -> Vec<(&'static str, String)> {
+            vec![
+                ("account_number", "P-1".into()),
+                ("payer_code", String::new()),
+                ("billing_npi", "1912301953".into()),
+                ("place_of_service", "11".into()),
+                ("diagnosis0", dx.into()),
+                ("line0.date_of_service", today.clone()),
+                ("line0.procedure_code", "99213".into()),
+                ("line0.modifiers", "25".into()),
+                ("line0.diagnosis_pointers", "1".into()),
+                ("line0.units", "1".into()),
+                ("line0.charge", "125.00".into()),
+            ]
+        };
+        let with_csrf = |mut f: Vec<(&'static str, String)>, token: &str| {
+            f.push(("csrf", token.to_string()));
+            f
+        };
+        let form = with_csrf(visit("E11"), &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/new", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.starts_with("/claims/CLM-000001?msg="), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("is a category, not a billable code") && body.contains("diagnoses[0]"),
+            "{name}: {body}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001/edit", Some(&cookie), &[]).await;
+        assert!(body.contains("id=\"diagnosis0-error\""), "{name}: the finding shows at its box");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/icd10?q=type+2+diabetes+without", Some(&cookie), &[]).await;
+        assert!(body.contains("E11.9"), "{name}: {body}");
+
+        // A collector neither sees claims (diagnoses and procedures: minimum necessary) nor enters or sends them.
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims?status=scrubbed", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        let form = with_csrf(visit("E11.9"), &collector_csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, _) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&collector), &pairs).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+
+        // Fixed: ready. A line with no code but a date is ignored; a bad units box is named.
+        let mut bad = with_csrf(visit("E11.9"), &csrf);
+        bad.push(("line1.procedure_code", "36415".into()));
+        bad.push(("line1.date_of_service", today.clone()));
+        bad.push(("line1.units", "two".into()));
+        let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("Units are a whole number"), "{name}: {body}");
+        let form = with_csrf(visit("E11.9"), &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("ready+to+send"), "{name}: {location}");
+
+        // Sending needs the contact phone; then the file is there to download.
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/send",
+            Some(&cookie),
+            &[("csrf", &csrf), ("payer_code", "66783JJT")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("contact phone"), "{name}");
+        let s = srv.store.settings(&org).await.unwrap();
+        srv.store
+            .update_settings(
+                &org,
+                &settle_store::billing::SettingsUpdate {
+                    default_terms: s.default_terms,
+                    aging_buckets: s.aging_buckets,
+                    writeoff_approval_limit: s.writeoff_approval_limit,
+                    x12_submitter_id: None,
+                    x12_contact_phone: Some("3055552222".into()),
+                    scrub_rules_off: None,
+                },
+            )
+            .await
+            .unwrap();
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/send",
+            Some(&cookie),
+            &[("csrf", &csrf), ("payer_code", "66783JJT")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("Sent 1 claim(s)") && body.contains("/x12-files/1"), "{name}: {body}");
+        let (status, _, file) = page(&client, &srv, Method::GET, "/x12-files/1", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(file.starts_with("ISA*") && file.contains("CLM*CLM-000001*125"), "{name}");
+
+        // A 277CA pasted in: accepted.
+        let ack = "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261125*1008*^*00501*000014420*0*T*:~\
+GS*HN*66783JJT*587654321*20261125*100831*14420*X*005010X214~ST*277*0001*005010X214~BHT*0085*08*1*20261125*1008*TH~\
+HL*1**20*1~NM1*PR*2*KEY*****PI*66783JJT~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~HL*3*2*19*1~NM1*85*2*BEN*****XX*1912301953~\
+HL*4*3*PT~NM1*QC*1*SMITH*JANE****MI*JS001~TRN*2*CLM-000001~STC*A2:20*20261125*WQ*125~REF*1K*ICN42~SE*14*0001~GE*1*14420~IEA*1*000014420~";
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/acknowledgments",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "a.277"), ("body", ack)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("277CA read: 1 claim(s) changed"), "{name}: {body}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-1", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("CLM-000001") && body.contains("Key Insurance"),
+            "{name}: the account page shows coverage and claims"
+        );
+        // The ERA: the claim paid (its EOB on the claim page), a stranger in the exception queue.
+        let era = "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261201*1200*^*00501*000000042*0*P*:~\
+GS*HP*66783JJT*587654321*20261201*1200*42*X*005010X221A1~ST*835*0001*005010X221A1~\
+BPR*I*150.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201~TRN*1*EFT-77*1666666666~\
+N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*CLM-000001*1*125.00*100.00*5.00*12*ICN42~\
+SVC*HC:99213:25*125.00*100.00~CAS*CO*45*20.00~CAS*PR*3*5.00~REF*6R*CLM-000001-1~\
+CLP*CLM-999*1*50.00*50.00**12*ICN43~SVC*HC:99213*50.00*50.00~SE*14*0001~GE*1*42~IEA*1*000000042~";
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/era",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "era.835"), ("body", era)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(
+            body.contains("1 claim(s) to post, 1 to the exception list") && body.contains("Post it"),
+            "{name}: {body}"
+        );
+        assert_eq!(
+            srv.store.claim(&org, "CLM-000001").await.unwrap().status,
+            "accepted",
+            "{name}: the preview posts nothing"
+        );
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/era",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "era.835"), ("body", era), ("confirm", "1")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(body.contains("Posted ERA EFT-77"), "{name}: {body}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("What the payer said") && body.contains("CO-45 20.00") && body.contains("PR-3 5.00"),
+            "{name}: {body}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/exceptions", Some(&collector), &[]).await;
+        assert!(body.contains("CLM-999") && body.contains("no claim CLM-999"), "{name}: {body}");
+        assert!(!body.contains("Post to this claim"), "{name}: a collector does not resolve exceptions");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/exceptions", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("Post to this claim") && body.contains(">50.00</td>"),
+            "{name}: the 50.00 held in suspense: {body}"
+        );
+        // Matched to a claim it does not fit: refused beside the row, nothing posted.
+        let resolve = |action: &'static str, claim: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("remittance_id", "1".to_string()),
+                ("seq", "2".to_string()),
+                ("action", action.to_string()),
+                ("claim_number", claim.to_string()),
+                ("note", "not our patient".to_string()),
+            ]
+        };
+        let form = resolve("match", "CLM-000001");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/exceptions/resolve", Some(&cookie), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("error=Nothing+was+posted"), "{name}: {location}");
+        let form = resolve("return", "");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/exceptions/resolve", Some(&cookie), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("owed+back+to+the+payer"), "{name}: {location}");
+        assert!(srv.store.remit_exceptions(&org).await.unwrap().is_empty(), "{name}");
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/secondaries", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("Secondaries to bill"), "{name}");
+        // A second visit, denied: the denial worklist explains it, and it is appealed and written off here.
+        let second = srv
+            .post(
+                &admin,
+                "/api/v1/claims",
+                json!({ "account_number": "P-1", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["E11.9"],
+                        "lines": [{ "date_of_service": today, "procedure_code": "99214", "diagnosis_pointers": [1], "charge": "150.00" }] }),
+            )
+            .await;
+        assert_eq!(second.body["status"], "ready", "{name}: {}", second.body);
+        let number = second.body["claim_number"].as_str().unwrap().to_string();
+        srv.post(&admin, "/api/v1/claim-batches", json!({ "payer_code": "66783JJT" })).await;
+        let deny = format!(
+            "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261202*1200*^*00501*000000043*0*P*:~\
+GS*HP*66783JJT*587654321*20261202*1200*43*X*005010X221A1~ST*835*0001*005010X221A1~BPR*H*0.00*C*NON************20261202~\
+TRN*1*EFT-78*1666666666~N1*PR*KEY INSURANCE~N1*PE*BEN KILDARE SERVICE*XX*1912301953~LX*1~CLP*{number}*4*150.00*0.00**12*ICN45~\
+SVC*HC:99214*150.00*0.00~CAS*CO*16*150.00~REF*6R*{number}-1~LQ*HE*MA130~SE*12*0001~GE*1*43~IEA*1*000000043~"
+        );
+        let posted = srv.post(&admin, "/api/v1/remittances", json!({ "file_name": "deny.835", "body": deny })).await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{name}: {}", posted.body);
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/denials", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: codes are not a collector's to see");
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/denials", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            body.contains(&number) && body.contains("CO-16") && body.contains("cannot be appealed") && body.contains("correct and resubmit"),
+            "{name}: {body}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/denials?reason=50", Some(&cookie), &[]).await;
+        assert!(body.contains("0 denial(s)"), "{name}: the reason filter");
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/appeal",
+            Some(&cookie),
+            &[("csrf", &csrf), ("argument", "too short")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("Nothing+was+changed"), "{name}: {location}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/appeal",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("argument", "The information the payer says was missing is on the claim as sent."),
+            ],
+        )
+        .await;
+        assert!(location.contains("letter=1"), "{name}: {location}");
+        let (status, _, letter) = page(&client, &srv, Method::GET, "/claims/denials/1/letter", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(letter.starts_with("%PDF-"), "{name}");
+        let (status, _, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/write-off",
+            Some(&collector),
+            &[("csrf", &collector_csrf), ("memo", "not worth it")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/denials/1/write-off",
+            Some(&cookie),
+            &[("csrf", &csrf), ("memo", "the payer upheld the denial")],
+        )
+        .await;
+        assert!(location.contains("written+off"), "{name}: {location}");
+        assert_eq!(srv.store.claim(&org, &number).await.unwrap().status, "closed", "{name}");
+        // The first claim left the patient a 5.00 copay: a statement, previewed, then sent.
+        // (The ERA paid on 2026-12-01, so the statement is made the day after.)
+        let day = "2026-12-02".to_string();
+        let run = |dry: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("as_of", day.clone()),
+                ("min_balance", "5.00".into()),
+                ("dry_run", dry.into()),
+            ]
+        };
+        let form = run("1");
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/statements", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(body.contains("Would send 1 statement(s) for 5.00"), "{name}: {body}");
+        let (status, _, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/statements",
+            Some(&collector),
+            &[("csrf", &collector_csrf), ("as_of", &day)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        let form = run("0");
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (_, _, body) = page(&client, &srv, Method::POST, "/statements", Some(&cookie), &pairs).await;
+        assert!(body.contains("Sent 1 statement(s) for 5.00") && body.contains("S-000001"), "{name}: {body}");
+        let (status, _, pdf) = page(&client, &srv, Method::GET, "/statements/1/pdf", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(pdf.starts_with("%PDF-"), "{name}");
+        let (status, _, pdf) = page(&client, &srv, Method::GET, &format!("/statements/day/{day}"), Some(&cookie), &[]).await;
+        assert!(status == StatusCode::OK && pdf.starts_with("%PDF-"), "{name}: {status}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-1", Some(&cookie), &[]).await;
+        assert!(body.contains("statements-h") && body.contains("S-000001"), "{name}");
+        let again = srv.post(&admin, "/api/v1/statement-runs", json!({ "as_of": day, "dry_run": false })).await;
+        assert_eq!(
+            (again.body["count"].as_i64(), again.body["skipped_in_cycle"].as_i64()),
+            (Some(0), Some(1)),
+            "{name}: {}",
+            again.body
+        );
+        let listed = srv.get(&admin, "/api/v1/statements?account=P-1").await;
+        assert_eq!(listed.body[0]["amount"], "5.00", "{name}: {}", listed.body);
+        let pdf = srv.get(&admin, "/api/v1/statements/1/pdf").await;
+        assert_eq!(pdf.headers["content-type"], "application/pdf", "{name}");
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/acknowledgments",
+            Some(&cookie),
+            &[("csrf", &csrf), ("body", "ISA*garbage")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("segment") || body.contains("ISA"), "{name}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn payers_providers_and_coverages_from_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = setup(&srv).await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let (sam, sam_csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let payer = |days: &'static str, token: &str| {
+            vec![
+                ("csrf", token.to_string()),
+                ("payer_code", "60054".to_string()),
+                ("name", "Aetna".to_string()),
+                ("filing_indicator", "CI".to_string()),
+                ("timely_filing_days", days.to_string()),
+            ]
+        };
+        let form = payer("ninety", &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/claims/setup/payers", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("timely filing limit in days"), "{name}: {body}");
+        let form = payer("90", &sam_csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, _) = page(&client, &srv, Method::POST, "/claims/setup/payers", Some(&sam), &pairs).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: a specialist does not manage payers");
+        let form = payer("90", &csrf);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/setup/payers", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("Aetna"), "{name}: {location}");
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/setup/providers",
+            Some(&cookie),
+            &[("csrf", &csrf), ("npi", "1234567890"), ("provider_name", "Made Up"), ("kind", "organisation")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("check digit"), "{name}: {body}");
+        let (_, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/accounts/P-000001/coverages",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("payer_code", "60054"),
+                ("member_id", "W123"),
+                ("priority", "primary"),
+                ("relationship", "self"),
+                ("effective_from", "2026-01-01"),
+            ],
+        )
+        .await;
+        assert!(location.contains("Primary+coverage+with+Aetna+added"), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/setup", Some(&sam), &[]).await;
+        assert!(
+            body.contains("60054") && !body.contains("Add a payer"),
+            "{name}: a specialist sees the payers but cannot add one"
+        );
+        assert_eq!(srv.store.coverages(&org, "P-000001").await.unwrap()[0].member_id, "W123", "{name}");
+    }
+}
