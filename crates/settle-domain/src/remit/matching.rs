@@ -7,9 +7,9 @@
 //! A service line is Settle's line when its line control number (REF*6R,
 //! sent as `{claim}-{line}`) names it; else the first line not yet matched
 //! with the same procedure code, the same modifiers and, when the payer
-//! gave one, the same date of service. A line matching none of Settle's
-//! sends the whole claim to the exception queue: nothing is posted on a
-//! guess.
+//! gave one, the same date of service. A line matching none of Settle's,
+//! or two answers naming the same line, sends the whole claim to the
+//! exception queue: nothing is posted on a guess, and nothing is merged.
 
 use super::{check, hold_denials, with_claim_level, ChargedLine, LineAnswer};
 use crate::claims::ClaimStatus;
@@ -110,7 +110,7 @@ pub fn match_claim(number: &str, status: ClaimStatus, billed: &[BilledLine<'_>],
         })
         .collect();
     let mut answers = vec![LineAnswer::default(); billed.len()];
-    let mut line_svc = vec![None; billed.len()];
+    let mut line_svc: Vec<Option<usize>> = vec![None; billed.len()];
     let prefix = format!("{number}-");
     for (svc_index, svc) in answer.lines.iter().enumerate() {
         let by_control = svc
@@ -134,6 +134,13 @@ pub fn match_claim(number: &str, status: ClaimStatus, billed: &[BilledLine<'_>],
                 svc.modifiers.join(" ")
             ));
         };
+        if let Some(earlier) = line_svc[i] {
+            // Two answers for one line would be added together: a merge, not a match.
+            return Err(format!(
+                "segment {}: line {} of claim {number} is already answered by the line at segment {}",
+                svc.segment_number, billed[i].line_no, answer.lines[earlier].segment_number
+            ));
+        }
         line_svc[i] = Some(svc_index);
         answers[i].paid += svc.paid_minor;
         answers[i].written_down += svc.written_down_minor;
@@ -342,6 +349,25 @@ mod tests {
             &[],
             &answer,
             expect!["exception: claim CLM-000001 has no charged lines"],
+        );
+        let mut twice = stranger.to_vec();
+        twice[0].control_number = "CLM-000001-1";
+        twice.push(AnsweredLine {
+            segment_number: 38,
+            ..twice[0]
+        });
+        let answered_twice = ClaimAnswer {
+            paid_minor: 10_000,
+            currency: usd(),
+            written_down_minor: 0,
+            patient_minor: 0,
+            lines: twice,
+        };
+        check_match(
+            ClaimStatus::Submitted,
+            &billed,
+            &answered_twice,
+            expect!["exception: segment 38: line 1 of claim CLM-000001 is already answered by the line at segment 31"],
         );
         let too_much = ClaimAnswer {
             paid_minor: 12_000,
