@@ -168,17 +168,27 @@ pub fn credit_applied(date: Date, currency: Currency, ar: Receivable, plan: &All
     Ok(JournalEntry::new(EntryKind::CreditApplication, date, currency, memo, postings)?)
 }
 
+/// An open item as an adjustment finds it: which, and what it still owes.
+#[derive(Clone, Copy, Debug)]
+pub struct ItemBalance {
+    pub item_id: i64,
+    pub balance_minor: i64,
+}
+
 /// A non-cash reduction of one item's balance.
 pub fn adjustment(
     date: Date,
     currency: Currency,
     ar: Receivable,
-    item_id: i64,
-    item_balance_minor: i64,
+    item: ItemBalance,
     reason: AdjustmentReason,
     amount_minor: i64,
     memo: &str,
 ) -> Result<JournalEntry, EventError> {
+    let ItemBalance {
+        item_id,
+        balance_minor: item_balance_minor,
+    } = item;
     if amount_minor <= 0 {
         return Err(EventError::NonPositiveAmount);
     }
@@ -324,7 +334,18 @@ mod tests {
             Err(EventError::ExceedsCredit { credit_minor: 500 })
         );
         assert_eq!(
-            adjustment(date(2026, 1, 1), Currency::USD, AR, 1, 100, AdjustmentReason::Charity, 101, ""),
+            adjustment(
+                date(2026, 1, 1),
+                Currency::USD,
+                AR,
+                ItemBalance {
+                    item_id: 1,
+                    balance_minor: 100
+                },
+                AdjustmentReason::Charity,
+                101,
+                ""
+            ),
             Err(EventError::ExceedsItemBalance { balance_minor: 100 })
         );
         assert_eq!(AdjustmentReason::parse("Bad-Debt write off"), Some(AdjustmentReason::BadDebtWriteOff));

@@ -182,19 +182,24 @@ impl ContactPoint {
 
     /// A `party_contact` row for [`crate::batch::PARTY_CONTACT`], labelled
     /// primary and in force from `from`.
-    pub fn row(&self, org_id: i64, contact_id: i64, party_id: i64, from: V) -> Vec<V> {
-        let mut row = vec![
-            org_id.into(),
-            contact_id.into(),
-            party_id.into(),
-            self.kind.as_str().into(),
-            "primary".into(),
-            self.value.clone().into(),
-            from,
-            V::NT(None),
-        ];
-        row.extend(cells(self.postal.as_ref()));
-        row
+    pub fn row(&self, org_id: i64, contact_id: i64, party_id: i64, from: V) -> crate::batch::PartyContactRow {
+        let [line1, line2, city, state, postal_code, country] = cells(self.postal.as_ref());
+        crate::batch::PartyContactRow {
+            org_id: org_id.into(),
+            contact_id: contact_id.into(),
+            party_id: party_id.into(),
+            kind: self.kind.as_str().into(),
+            label: "primary".into(),
+            value: self.value.clone().into(),
+            valid_from: from,
+            valid_to: V::NT(None),
+            line1,
+            line2,
+            city,
+            state,
+            postal_code,
+            country,
+        }
     }
 }
 
@@ -207,9 +212,14 @@ pub(crate) const CURRENT_JOIN: &str = "LEFT JOIN party_contact c ON c.org_id = p
      (SELECT MAX(x.contact_id) FROM party_contact x WHERE x.org_id = p.org_id AND x.party_id = p.party_id AND x.kind = 'address' AND x.valid_to IS NULL)";
 pub(crate) const CURRENT_COLUMNS: &str = "c.value, c.line1, c.line2, c.city, c.state, c.postal_code, c.country";
 
-/// The field columns of a table named `alias` in a query.
+/// The field columns of a table named `alias` in a query, named
+/// `{alias}_line1` and so on, for [`kept_from`] with the prefix `{alias}_`.
 pub(crate) fn columns_of(alias: &str) -> String {
-    COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c} AS {alias}_{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The column values for an address (all NULL for none).
@@ -237,35 +247,43 @@ pub(crate) fn bind_fields<'q>(
     })
 }
 
-/// The address kept in a row: the six field columns from `first`, the
-/// text as written at `text`. Fields read back through the same checks as
-/// any input; a row without fields (old text that could not be read) is
-/// kept as its text.
-pub(crate) fn kept_from(row: &AnyRow, text: usize, first: usize) -> Result<Option<KeptAddress>> {
-    if let Some(a) = postal_from(row, first)? {
+/// The address kept in a row: the six field columns named with `prefix`
+/// (`""` for [`COLUMNS`], `"b_"` for [`columns_of`]`("b")`), the text as
+/// written in the column `text`. Fields read back through the same checks
+/// as any input; a row without fields (old text that could not be read)
+/// is kept as its text.
+pub(crate) fn kept_from(row: &AnyRow, text: &str, prefix: &str) -> Result<Option<KeptAddress>> {
+    if let Some(a) = postal_from(row, prefix)? {
         return Ok(Some(KeptAddress::Postal(a)));
     }
     let text: Option<String> = row.try_get(text)?;
     Ok(text.filter(|t| !t.trim().is_empty()).map(|t| KeptAddress::Text(t.trim().to_string())))
 }
 
-/// [`kept_from`] for a `party_contact` row whose kind is at `kind`: none
+/// [`kept_from`] for a `party_contact` row (its `kind` and `value`): none
 /// unless the row is an address.
-pub(crate) fn kept_if_address(row: &AnyRow, kind: usize, text: usize, first: usize) -> Result<Option<KeptAddress>> {
-    if row.try_get::<String, _>(kind)? != "address" {
+pub(crate) fn kept_if_address(row: &AnyRow, prefix: &str) -> Result<Option<KeptAddress>> {
+    if row.try_get::<String, _>("kind")? != "address" {
         return Ok(None);
     }
-    kept_from(row, text, first)
+    kept_from(row, "value", prefix)
 }
 
-/// The address in the six field columns from `first`, if they are filled;
-/// the fields were checked when they were written.
-pub(crate) fn postal_from(row: &AnyRow, first: usize) -> Result<Option<PostalAddress>> {
-    let get = |i: usize| row.try_get::<Option<String>, _>(first + i).map(Option::unwrap_or_default);
-    let Some(line1) = row.try_get::<Option<String>, _>(first)? else {
+/// The address in the six field columns named with `prefix`, if they are
+/// filled; the fields were checked when they were written.
+pub(crate) fn postal_from(row: &AnyRow, prefix: &str) -> Result<Option<PostalAddress>> {
+    let get = |c: &str| row.try_get::<Option<String>, _>(format!("{prefix}{c}").as_str()).map(Option::unwrap_or_default);
+    let Some(line1) = row.try_get::<Option<String>, _>(format!("{prefix}line1").as_str())? else {
         return Ok(None);
     };
-    Ok(Some(PostalAddress::from_stored(line1, get(1)?, get(2)?, get(3)?, get(4)?, get(5)?)))
+    Ok(Some(PostalAddress::from_stored(
+        line1,
+        get("line2")?,
+        get("city")?,
+        get("state")?,
+        get("postal_code")?,
+        get("country")?,
+    )))
 }
 
 /// An address the books keep as text only: the text could not be read
@@ -297,7 +315,7 @@ pub(crate) async fn read_old(store: &Store) -> Result<()> {
     for (table, key, text) in KEPT {
         let kind = if table == "party_contact" { " AND kind = 'address'" } else { "" };
         // Payers and providers may have no address: nothing to read.
-        let select = format!("SELECT org_id, {key}, {text} FROM {table} WHERE line1 IS NULL AND unread IS NULL AND {text} <> ''{kind}");
+        let select = format!("SELECT org_id, {key} AS id, {text} AS text FROM {table} WHERE line1 IS NULL AND unread IS NULL AND {text} <> ''{kind}");
         loop {
             let rows = sqlx::query(&format!("{select} LIMIT 5000")).fetch_all(store.pool()).await?;
             if rows.is_empty() {
@@ -305,7 +323,7 @@ pub(crate) async fn read_old(store: &Store) -> Result<()> {
             }
             let mut tx = store.begin_write().await?;
             for r in &rows {
-                let (org_id, id, value): (i64, i64, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                let (org_id, id, value): (i64, i64, String) = (r.try_get("org_id")?, r.try_get("id")?, r.try_get("text")?);
                 write_read(tx.conn(), table, key, org_id, id, &value).await?;
             }
             tx.commit().await?;
@@ -346,28 +364,28 @@ impl Store {
         for r in rows {
             out.push(UnreadAddress {
                 kind: "account".into(),
-                key: r.try_get(0)?,
-                text: r.try_get(1)?,
-                reason: r.try_get(2)?,
-                current: r.try_get::<Option<String>, _>(3)?.is_none(),
+                key: r.try_get("account_number")?,
+                text: r.try_get("value")?,
+                reason: r.try_get("unread")?,
+                current: r.try_get::<Option<String>, _>("valid_to")?.is_none(),
             });
         }
         for (kind, sql) in [
             (
                 "payer",
-                "SELECT payer_code, address, unread FROM payer WHERE org_id = $1 AND unread IS NOT NULL AND address <> '' ORDER BY payer_code",
+                "SELECT payer_code AS key, address, unread FROM payer WHERE org_id = $1 AND unread IS NOT NULL AND address <> '' ORDER BY payer_code",
             ),
             (
                 "provider",
-                "SELECT npi, address, unread FROM provider WHERE org_id = $1 AND unread IS NOT NULL AND address <> '' ORDER BY npi",
+                "SELECT npi AS key, address, unread FROM provider WHERE org_id = $1 AND unread IS NOT NULL AND address <> '' ORDER BY npi",
             ),
         ] {
             for r in sqlx::query(sql).bind(org.org_id).fetch_all(self.pool()).await? {
                 out.push(UnreadAddress {
                     kind: kind.into(),
-                    key: r.try_get(0)?,
-                    text: r.try_get(1)?,
-                    reason: r.try_get(2)?,
+                    key: r.try_get("key")?,
+                    text: r.try_get("address")?,
+                    reason: r.try_get("unread")?,
                     current: true,
                 });
             }

@@ -63,46 +63,103 @@ pub struct Table {
     pub columns: &'static [&'static str],
 }
 
+/// A row a batch can write: one struct per table, its fields the table's
+/// columns, so a row is written by column name and a missing or extra
+/// column does not compile.
+pub trait BatchRow {
+    const TABLE: &'static Table;
+    fn cells(self) -> Vec<V>;
+}
+
+impl Table {
+    /// Where `column` sits in this table's rows; a name the table does not
+    /// have fails to compile where it is used in a `const`.
+    pub const fn at(&self, column: &str) -> usize {
+        let mut i = 0;
+        while i < self.columns.len() {
+            if same(self.columns[i].as_bytes(), column.as_bytes()) {
+                return i;
+            }
+            i += 1;
+        }
+        panic!("no such column")
+    }
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The cached columns a batch moves in rows it creates itself.
+const ITEM_BALANCE: usize = OPEN_ITEM.at("balance_minor");
+const ITEM_STATUS: usize = OPEN_ITEM.at("status");
+const INVOICE_STATUS: usize = INVOICE.at("status");
+const ACCOUNT_ID: usize = ACCOUNT.at("account_id");
+const ACCOUNT_BALANCE: usize = ACCOUNT.at("balance_minor");
+const ACCOUNT_CREDIT: usize = ACCOUNT.at("credit_minor");
+
 macro_rules! tables {
-    ($($konst:ident = $name:literal [$($col:literal),* $(,)?];)*) => {
-        $(pub const $konst: Table = Table { name: $name, columns: &[$($col),*] };)*
+    ($($konst:ident = $name:literal $row:ident [$($col:ident),* $(,)?];)*) => {
+        $(
+            pub const $konst: Table = Table { name: $name, columns: &[$(stringify!($col)),*] };
+            #[doc = concat!("A row of `", $name, "`, column by column.")]
+            pub struct $row {
+                $(pub $col: V,)*
+            }
+            impl BatchRow for $row {
+                const TABLE: &'static Table = &$konst;
+                fn cells(self) -> Vec<V> {
+                    vec![$(self.$col),*]
+                }
+            }
+        )*
         /// Insertion order: a row's references are written before it.
         const ORDER: &[&Table] = &[$(&$konst),*];
     };
 }
 
 tables! {
-    PARTY = "party" ["org_id", "party_id", "kind", "name", "date_of_birth", "created_at", "sex"];
-    PARTY_CONTACT = "party_contact" ["org_id", "contact_id", "party_id", "kind", "label", "value", "valid_from", "valid_to", "line1", "line2", "city", "state", "postal_code", "country"];
-    ACCOUNT = "account" ["org_id", "account_id", "account_number", "party_id", "ar_kind", "currency", "status", "payment_terms", "opened_on", "balance_minor", "credit_minor", "created_at"];
-    JOURNAL_ENTRY = "journal_entry" ["org_id", "entry_id", "kind", "effective_date", "currency", "account_id", "memo", "created_at"];
-    INVOICE = "invoice" ["org_id", "invoice_id", "invoice_number", "account_id", "status", "issue_date", "due_date", "terms", "currency", "subtotal_minor", "tax_minor", "total_minor", "memo", "item_id", "entry_id", "void_entry_id", "created_at"];
-    INVOICE_LINE = "invoice_line" ["org_id", "invoice_id", "line_no", "item_code", "description", "quantity", "unit_price_minor", "tax_rate", "amount_minor", "tax_minor"];
-    OPEN_ITEM = "open_item" ["org_id", "item_id", "account_id", "reference", "kind", "invoice_id", "description", "issue_date", "due_date", "currency", "amount_minor", "balance_minor", "written_off", "status"];
-    POSTING = "posting" ["org_id", "entry_id", "line_no", "gl_code", "account_id", "item_id", "currency", "amount_minor", "effective_date"];
-    PAYMENT = "payment" ["org_id", "payment_id", "account_id", "method", "reference", "received_on", "currency", "amount_minor", "unapplied_minor", "status", "entry_id", "reversal_entry_id", "created_at"];
-    ALLOCATION = "allocation" ["org_id", "allocation_id", "account_id", "item_id", "source", "payment_id", "credit_note_id", "amount_minor", "effective_date", "entry_id"];
-    ADJUSTMENT = "adjustment" ["org_id", "adjustment_id", "account_id", "item_id", "reason", "amount_minor", "effective_date", "memo", "entry_id"];
-    CREDIT_NOTE = "credit_note" ["org_id", "credit_note_id", "credit_note_number", "account_id", "amount_minor", "issue_date", "memo", "entry_id"];
-    REFUND = "refund" ["org_id", "refund_id", "account_id", "amount_minor", "method", "reference", "refund_date", "entry_id"];
-    IDEMPOTENCY_KEY = "idempotency_key" ["org_id", "idem_key", "request_sha256", "response", "created_at"];
-    COVERAGE = "coverage" ["org_id", "coverage_key", "account_id", "payer_key", "member_id", "group_number", "subscriber_name", "relationship", "priority", "effective_from", "effective_to", "created_at"];
-    CLAIM = "claim" ["org_id", "claim_id", "claim_number", "account_id", "payer_key", "coverage_key", "billing_provider_key", "rendering_provider_key", "place_of_service", "frequency", "replaces_claim_id", "payer_claim_number", "diagnoses", "currency", "total_minor", "status", "status_reason", "findings", "scrubbed_on", "charged_entry_id", "batch_id", "created_at", "updated_at"];
-    CLAIM_LINE = "claim_line" ["org_id", "claim_id", "line_no", "date_of_service", "procedure_code", "modifiers", "diagnosis_pointers", "units", "charge_minor", "place_of_service", "item_id"];
-    CLAIM_EVENT = "claim_event" ["org_id", "claim_id", "seq", "status", "note", "actor", "at"];
-    REMITTANCE_CLAIM = "remittance_claim" ["org_id", "remittance_id", "seq", "claim_id", "their_claim_number", "status_code", "charge_minor", "paid_minor", "written_down_minor", "patient_minor", "entry_id", "outcome", "reason", "adjustments", "remarks", "suspense_entry_id"];
-    DENIAL = "denial" ["org_id", "denial_id", "claim_id", "remittance_id", "seq", "claim_line_no", "item_id", "amount_minor", "reasons", "remarks", "next_step", "denied_on", "appeal_by", "status", "note", "updated_by", "updated_at"];
-    UNDERPAYMENT = "underpayment" ["org_id", "remittance_id", "claim_id", "line_no", "procedure_code", "allowed_minor", "paid_minor", "patient_minor", "short_minor", "created_at"];
-    REMITTANCE_LINE = "remittance_line" ["org_id", "remittance_id", "seq", "line_seq", "claim_line_no", "procedure_code", "modifiers", "units", "service_date", "charge_minor", "paid_minor", "remarks"];
-    REMITTANCE_ADJUSTMENT = "remittance_adjustment" ["org_id", "remittance_id", "seq", "line_seq", "n", "group_code", "reason_code", "amount_minor", "quantity"];
-    CONTACT_DECISION = "contact_decision" ["org_id", "decision_id", "account_id", "channel", "address", "purpose", "at", "allowed", "checked", "failures", "allowed_from_local", "asked_by", "asked_at"];
-    CONTACT_ATTEMPT = "contact_attempt" ["org_id", "contact_id", "account_id", "channel", "direction", "address", "at_work", "purpose", "outcome", "conversation", "at", "note", "decision_id", "logged_by", "logged_at", "violation"];
-    COLLECTION_LETTER = "collection_letter" ["org_id", "letter_id", "account_id", "kind", "sent_on", "contact_id", "data"];
-    EMAIL_OUTBOX = "email_outbox" ["org_id", "email_id", "account_id", "to_address", "subject", "body", "status", "attempts", "not_before", "last_error", "contact_id", "created_at", "sent_at", "opt_out_token", "decision_id"];
-    DUNNING_STATE = "dunning_state" ["org_id", "account_id", "level_seq", "level_name", "reached_on", "stage", "held_on"];
-    DUNNING_ACTION = "dunning_action" ["org_id", "action_id", "run_id", "account_id", "on_date", "level_name", "action", "outcome", "amount_minor", "detail"];
-    WORKLIST_ITEM = "worklist_item" ["org_id", "account_id", "queue_rank", "tier", "promise_due", "balance_minor", "days_past_due", "broken_promises", "last_contact_on", "level_name", "collector", "built_on"];
-    AUDIT_LOG = "audit_log" ["org_id", "seq", "at", "actor", "address", "action", "record", "before_json", "after_json", "prev_hash", "hash"];
+    PARTY = "party" PartyRow [org_id, party_id, kind, name, date_of_birth, created_at, sex];
+    PARTY_CONTACT = "party_contact" PartyContactRow [org_id, contact_id, party_id, kind, label, value, valid_from, valid_to, line1, line2, city, state, postal_code, country];
+    ACCOUNT = "account" AccountRow [org_id, account_id, account_number, party_id, ar_kind, currency, status, payment_terms, opened_on, balance_minor, credit_minor, created_at];
+    JOURNAL_ENTRY = "journal_entry" JournalEntryRow [org_id, entry_id, kind, effective_date, currency, account_id, memo, created_at];
+    INVOICE = "invoice" InvoiceRow [org_id, invoice_id, invoice_number, account_id, status, issue_date, due_date, terms, currency, subtotal_minor, tax_minor, total_minor, memo, item_id, entry_id, void_entry_id, created_at];
+    INVOICE_LINE = "invoice_line" InvoiceLineRow [org_id, invoice_id, line_no, item_code, description, quantity, unit_price_minor, tax_rate, amount_minor, tax_minor];
+    OPEN_ITEM = "open_item" OpenItemRow [org_id, item_id, account_id, reference, kind, invoice_id, description, issue_date, due_date, currency, amount_minor, balance_minor, written_off, status];
+    POSTING = "posting" PostingRow [org_id, entry_id, line_no, gl_code, account_id, item_id, currency, amount_minor, effective_date];
+    PAYMENT = "payment" PaymentRow [org_id, payment_id, account_id, method, reference, received_on, currency, amount_minor, unapplied_minor, status, entry_id, reversal_entry_id, created_at];
+    ALLOCATION = "allocation" AllocationRow [org_id, allocation_id, account_id, item_id, source, payment_id, credit_note_id, amount_minor, effective_date, entry_id];
+    ADJUSTMENT = "adjustment" AdjustmentRow [org_id, adjustment_id, account_id, item_id, reason, amount_minor, effective_date, memo, entry_id];
+    CREDIT_NOTE = "credit_note" CreditNoteRow [org_id, credit_note_id, credit_note_number, account_id, amount_minor, issue_date, memo, entry_id];
+    REFUND = "refund" RefundRow [org_id, refund_id, account_id, amount_minor, method, reference, refund_date, entry_id];
+    IDEMPOTENCY_KEY = "idempotency_key" IdempotencyKeyRow [org_id, idem_key, request_sha256, response, created_at];
+    COVERAGE = "coverage" CoverageRow [org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, effective_from, effective_to, created_at];
+    CLAIM = "claim" ClaimRow [org_id, claim_id, claim_number, account_id, payer_key, coverage_key, billing_provider_key, rendering_provider_key, place_of_service, frequency, replaces_claim_id, payer_claim_number, diagnoses, currency, total_minor, status, status_reason, findings, scrubbed_on, charged_entry_id, batch_id, created_at, updated_at];
+    CLAIM_LINE = "claim_line" ClaimLineRow [org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, item_id];
+    CLAIM_EVENT = "claim_event" ClaimEventRow [org_id, claim_id, seq, status, note, actor, at];
+    REMITTANCE_CLAIM = "remittance_claim" RemittanceClaimRow [org_id, remittance_id, seq, claim_id, their_claim_number, status_code, charge_minor, paid_minor, written_down_minor, patient_minor, entry_id, outcome, reason, adjustments, remarks, suspense_entry_id];
+    DENIAL = "denial" DenialRow [org_id, denial_id, claim_id, remittance_id, seq, claim_line_no, item_id, amount_minor, reasons, remarks, next_step, denied_on, appeal_by, status, note, updated_by, updated_at];
+    UNDERPAYMENT = "underpayment" UnderpaymentRow [org_id, remittance_id, claim_id, line_no, procedure_code, allowed_minor, paid_minor, patient_minor, short_minor, created_at];
+    REMITTANCE_LINE = "remittance_line" RemittanceLineRow [org_id, remittance_id, seq, line_seq, claim_line_no, procedure_code, modifiers, units, service_date, charge_minor, paid_minor, remarks];
+    REMITTANCE_ADJUSTMENT = "remittance_adjustment" RemittanceAdjustmentRow [org_id, remittance_id, seq, line_seq, n, group_code, reason_code, amount_minor, quantity];
+    CONTACT_DECISION = "contact_decision" ContactDecisionRow [org_id, decision_id, account_id, channel, address, purpose, at, allowed, checked, failures, allowed_from_local, asked_by, asked_at];
+    CONTACT_ATTEMPT = "contact_attempt" ContactAttemptRow [org_id, contact_id, account_id, channel, direction, address, at_work, purpose, outcome, conversation, at, note, decision_id, logged_by, logged_at, violation];
+    COLLECTION_LETTER = "collection_letter" CollectionLetterRow [org_id, letter_id, account_id, kind, sent_on, contact_id, data];
+    EMAIL_OUTBOX = "email_outbox" EmailOutboxRow [org_id, email_id, account_id, to_address, subject, body, status, attempts, not_before, last_error, contact_id, created_at, sent_at, opt_out_token, decision_id];
+    DUNNING_STATE = "dunning_state" DunningStateRow [org_id, account_id, level_seq, level_name, reached_on, stage, held_on];
+    DUNNING_ACTION = "dunning_action" DunningActionRow [org_id, action_id, run_id, account_id, on_date, level_name, action, outcome, amount_minor, detail];
+    WORKLIST_ITEM = "worklist_item" WorklistItemRow [org_id, account_id, queue_rank, tier, promise_due, balance_minor, days_past_due, broken_promises, last_contact_on, level_name, collector, built_on];
+    AUDIT_LOG = "audit_log" AuditLogRow [org_id, seq, at, actor, address, action, record, before_json, after_json, prev_hash, hash];
 }
 
 /// Both engines accept far more, but smaller statements keep memory flat.
@@ -143,7 +200,12 @@ impl Batch {
         self.item_changes.contains_key(&item_id) || self.new_items.contains_key(&item_id)
     }
 
-    pub fn add(&mut self, table: &Table, row: Vec<V>) {
+    /// Adds a row of its table.
+    pub fn push<R: BatchRow>(&mut self, row: R) {
+        self.add(R::TABLE, row.cells());
+    }
+
+    fn add(&mut self, table: &Table, row: Vec<V>) {
         debug_assert_eq!(row.len(), table.columns.len(), "row for {} has the wrong width", table.name);
         let rows = self.rows.entry(table.name).or_default();
         if let V::I(id) = row[1] {
@@ -193,43 +255,37 @@ impl Batch {
         };
         self.entry_digests
             .push((entry_id, crate::platform::chain::entry_digest(org_id, &facts, &postings)));
-        self.add(
-            &JOURNAL_ENTRY,
-            vec![
-                org_id.into(),
-                entry_id.into(),
-                entry.kind().as_str().into(),
-                date.clone().into(),
-                currency.clone().into(),
-                account_id.into(),
-                entry.memo().into(),
-                created_at.into(),
-            ],
-        );
+        self.push(JournalEntryRow {
+            org_id: org_id.into(),
+            entry_id: entry_id.into(),
+            kind: entry.kind().as_str().into(),
+            effective_date: date.clone().into(),
+            currency: currency.clone().into(),
+            account_id: account_id.into(),
+            memo: entry.memo().into(),
+            created_at: created_at.into(),
+        });
         for (line_no, posting) in entry.postings().iter().enumerate() {
-            self.add(
-                &POSTING,
-                vec![
-                    org_id.into(),
-                    entry_id.into(),
-                    (line_no as i64 + 1).into(),
-                    posting.gl.code().into(),
-                    posting.account_id.into(),
-                    posting.item_id.into(),
-                    currency.clone().into(),
-                    posting.amount_minor.into(),
-                    date.clone().into(),
-                ],
-            );
+            self.push(PostingRow {
+                org_id: org_id.into(),
+                entry_id: entry_id.into(),
+                line_no: (line_no as i64 + 1).into(),
+                gl_code: posting.gl.code().into(),
+                account_id: posting.account_id.into(),
+                item_id: posting.item_id.into(),
+                currency: currency.clone().into(),
+                amount_minor: posting.amount_minor.into(),
+                effective_date: date.clone().into(),
+            });
         }
     }
 
     pub fn change_item(&mut self, item_id: i64, delta_minor: i64) {
         if let Some(index) = self.new_items.get(&item_id) {
             let row = &mut self.rows.get_mut("open_item").expect("indexed rows exist")[*index];
-            if let V::I(balance) = &mut row[11] {
+            if let V::I(balance) = &mut row[ITEM_BALANCE] {
                 *balance += delta_minor;
-                row[13] = V::T(if *balance == 0 { "closed" } else { "open" }.to_string());
+                row[ITEM_STATUS] = V::T(if *balance == 0 { "closed" } else { "open" }.to_string());
             }
             return;
         }
@@ -239,7 +295,7 @@ impl Batch {
     /// Sets an invoice's status, in its row if this batch creates it.
     pub fn set_invoice_status(&mut self, invoice_id: i64, status: &'static str) {
         if let Some(index) = self.new_invoices.get(&invoice_id) {
-            self.rows.get_mut("invoice").expect("indexed rows exist")[*index][4] = V::T(status.to_string());
+            self.rows.get_mut("invoice").expect("indexed rows exist")[*index][INVOICE_STATUS] = V::T(status.to_string());
             return;
         }
         self.invoice_updates.push((invoice_id, status, None));
@@ -248,10 +304,10 @@ impl Batch {
     pub fn change_account(&mut self, account_id: i64, balance_delta_minor: i64, credit_delta_minor: i64) {
         if let Some(index) = self.new_accounts.get(&account_id) {
             let row = &mut self.rows.get_mut("account").expect("indexed rows exist")[*index];
-            if let V::I(balance) = &mut row[9] {
+            if let V::I(balance) = &mut row[ACCOUNT_BALANCE] {
                 *balance = balance.saturating_add(balance_delta_minor);
             }
-            if let V::I(credit) = &mut row[10] {
+            if let V::I(credit) = &mut row[ACCOUNT_CREDIT] {
                 *credit = credit.saturating_add(credit_delta_minor);
             }
             return;
@@ -265,7 +321,7 @@ impl Batch {
     pub async fn flush(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
         if let Some(rows) = self.rows.get("account") {
             for row in rows {
-                if let (V::I(id), V::I(balance), V::I(credit)) = (&row[1], &row[9], &row[10]) {
+                if let (V::I(id), V::I(balance), V::I(credit)) = (&row[ACCOUNT_ID], &row[ACCOUNT_BALANCE], &row[ACCOUNT_CREDIT]) {
                     check_account_limit(conn, org_id, *id, *balance, *credit).await?;
                 }
             }
@@ -331,8 +387,8 @@ impl Batch {
                     .fetch_optional(&mut *conn)
                     .await?;
                 if let Some(now) = now {
-                    let balance: i64 = now.try_get(0)?;
-                    let credit: i64 = now.try_get(1)?;
+                    let balance: i64 = now.try_get("balance_minor")?;
+                    let credit: i64 = now.try_get("credit_minor")?;
                     check_account_limit(conn, org_id, row[0], balance.saturating_add(row[1]), credit.saturating_add(row[2])).await?;
                 }
             }

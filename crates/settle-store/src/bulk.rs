@@ -11,7 +11,7 @@ use settle_domain::account::AccountNumber;
 use crate::batch::Batch;
 use crate::billing::{AccountRow, ItemRow, NewAccount, NewAdjustment, NewInvoice, NewPayment};
 use crate::platform::Organisation;
-use crate::write::IdBlock;
+use crate::write::{IdBlock, Staging};
 use crate::{Result, Store, StoreError};
 
 #[derive(Clone, Debug)]
@@ -137,18 +137,38 @@ impl Store {
                     let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number)
                         .await
                         .map_err(at)?;
-                    self.stage_invoice(conn, org.org_id, account, items, &cmd, &mut batch, &mut ids)
-                        .await
-                        .map_err(at)?;
+                    self.stage_invoice(
+                        Staging {
+                            conn: &mut *conn,
+                            org_id: org.org_id,
+                            batch: &mut batch,
+                            ids: &mut ids,
+                        },
+                        account,
+                        items,
+                        &cmd,
+                    )
+                    .await
+                    .map_err(at)?;
                     outcome.invoices += 1;
                 }
                 BulkCommand::Payment(cmd) => {
                     let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number)
                         .await
                         .map_err(at)?;
-                    self.stage_payment(conn, org.org_id, account, items, &cmd, &mut batch, &mut ids)
-                        .await
-                        .map_err(at)?;
+                    self.stage_payment(
+                        Staging {
+                            conn: &mut *conn,
+                            org_id: org.org_id,
+                            batch: &mut batch,
+                            ids: &mut ids,
+                        },
+                        account,
+                        items,
+                        &cmd,
+                    )
+                    .await
+                    .map_err(at)?;
                     items.retain(|i| i.balance_minor > 0);
                     outcome.payments += 1;
                 }

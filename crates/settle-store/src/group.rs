@@ -27,7 +27,7 @@ use crate::batch::{self, Batch};
 use crate::billing::{AccountRow, ItemRow, NewPayment, PaymentPosted};
 use crate::platform::audit::{self, Actor, ACTOR};
 use crate::platform::Organisation;
-use crate::write::IdBlock;
+use crate::write::{IdBlock, Staging};
 use crate::{now_text, sha256_hex, Result, Store, StoreError};
 
 /// The most payments one commit takes.
@@ -144,7 +144,20 @@ impl Store {
             };
             let open = items.entry(account.account_id).or_default();
             let before = account_state(account);
-            match self.stage_payment(conn, org_id, account, open, &job.cmd, &mut batch, &mut ids).await {
+            match self
+                .stage_payment(
+                    Staging {
+                        conn: &mut *conn,
+                        org_id,
+                        batch: &mut batch,
+                        ids: &mut ids,
+                    },
+                    account,
+                    open,
+                    &job.cmd,
+                )
+                .await
+            {
                 Ok(posted) => {
                     open.retain(|i| i.balance_minor > 0);
                     let after = json!({
@@ -154,16 +167,13 @@ impl Store {
                     });
                     audit_rows.push((job.actor.clone(), format!("account:{number}"), json!({ "state": before }), after));
                     if let Some(key) = &job.key {
-                        batch.add(
-                            &batch::IDEMPOTENCY_KEY,
-                            vec![
-                                org_id.into(),
-                                key.as_str().into(),
-                                request_hash.clone().into(),
-                                serde_json::to_string(&posted)?.into(),
-                                now.clone().into(),
-                            ],
-                        );
+                        batch.push(batch::IdempotencyKeyRow {
+                            org_id: org_id.into(),
+                            idem_key: key.as_str().into(),
+                            request_sha256: request_hash.clone().into(),
+                            response: serde_json::to_string(&posted)?.into(),
+                            created_at: now.clone().into(),
+                        });
                         seen.insert(key.as_str().to_string(), (request_hash, index));
                     }
                     results.push(Ok(posted));
@@ -201,7 +211,7 @@ impl Store {
             "",
         )?;
         for row in sqlx::query_with(&sql, args).fetch_all(&mut *conn).await? {
-            found.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+            found.insert(row.try_get("idem_key")?, (row.try_get("request_sha256")?, row.try_get("response")?));
         }
         Ok(found)
     }
@@ -245,7 +255,7 @@ impl Store {
             " ORDER BY account_id, due_date, item_id",
         )?;
         for row in sqlx::query_with(&sql, args).fetch_all(&mut *conn).await? {
-            let account_id: i64 = row.try_get(8)?;
+            let account_id: i64 = row.try_get("account_id")?;
             items.entry(account_id).or_default().push(crate::billing::item_from_row(&row)?);
         }
         Ok((accounts, items))

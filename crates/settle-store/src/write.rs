@@ -78,11 +78,11 @@ pub(crate) async fn idempotency_lookup(conn: &mut AnyConnection, org_id: i64, ke
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let stored_hash: String = row.try_get(0)?;
+    let stored_hash: String = row.try_get("request_sha256")?;
     if stored_hash != sha256_hex(request_json) {
         return Err(StoreError::IdempotencyMismatch { key: key.as_str().to_string() });
     }
-    Ok(Some(row.try_get(1)?))
+    Ok(Some(row.try_get("response")?))
 }
 
 pub(crate) async fn idempotency_store(conn: &mut AnyConnection, org_id: i64, key: &IdempotencyKey, request_json: &str, response_json: &str) -> Result<()> {
@@ -103,6 +103,16 @@ pub(crate) async fn idempotency_store(conn: &mut AnyConnection, org_id: i64, key
     }
 }
 
+/// Where staged work goes: the open transaction, the organisation, the
+/// rows to write and the ids reserved for them. Every bulk path (group
+/// commit, imports) stages through it, as one command does.
+pub(crate) struct Staging<'a> {
+    pub(crate) conn: &'a mut AnyConnection,
+    pub(crate) org_id: i64,
+    pub(crate) batch: &'a mut crate::batch::Batch,
+    pub(crate) ids: &'a mut IdBlock,
+}
+
 /// Reserves `count` consecutive ids from an organisation's counter.
 pub(crate) async fn next_ids(conn: &mut AnyConnection, org_id: i64, name: &str, count: i64) -> Result<i64> {
     let row = sqlx::query("UPDATE counter SET next_value = next_value + $3 WHERE org_id = $1 AND name = $2 RETURNING next_value")
@@ -112,7 +122,7 @@ pub(crate) async fn next_ids(conn: &mut AnyConnection, org_id: i64, name: &str, 
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("counter {name} missing for organisation {org_id}")))?;
-    let end: i64 = row.try_get(0)?;
+    let end: i64 = row.try_get("next_value")?;
     Ok(end - count)
 }
 

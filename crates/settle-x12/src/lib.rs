@@ -17,6 +17,7 @@
 pub mod ack;
 pub mod elig;
 mod envelope;
+pub mod grammar;
 pub mod p837;
 mod read;
 pub mod remit;

@@ -168,7 +168,7 @@ fn sum(items: impl Iterator<Item = Money>, currency: Currency) -> Money {
 /// Reads every 835 in the file, each with its balancing checked.
 pub fn read_835(parsed: &Parsed) -> (Vec<Remittance>, Vec<Diagnostic>) {
     let mut out = Vec::new();
-    let mut loose = Vec::new();
+    let mut loose = crate::grammar::check(&parsed.interchanges, Some("835"));
     let amounts = Amounts { currency: Currency::USD };
     for interchange in &parsed.interchanges {
         for group in &interchange.groups {

@@ -162,10 +162,10 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let started = Instant::now();
     let aging = store.aging(&org, as_of, &AgingBuckets::default(), None).await?;
     let aging_time = started.elapsed();
-    let items: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM open_item WHERE balance_minor <> 0")
+    let items: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM open_item WHERE balance_minor <> 0")
         .fetch_one(store.pool())
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
     let counts = table_counts(&store).await?;
 
     let cutoffs = AgingBuckets::default().due_date_cutoffs(as_of);
@@ -270,10 +270,10 @@ async fn table_counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
         "payment",
         "allocation",
     ] {
-        let n: i64 = sqlx::query(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+        let n: i64 = sqlx::query(&format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"))
             .fetch_one(store.pool())
             .await?
-            .try_get(0)?;
+            .try_get("n")?;
         out.push((table, n));
     }
     Ok(out)
@@ -297,168 +297,149 @@ async fn baseline_insert(store: &Store, org: i64, counts: &[(&'static str, i64)]
         Ok(())
     };
     for i in 1..=count("party") {
-        batch.add(
-            &batch::PARTY,
-            vec![org.into(), i.into(), "person".into(), "Baseline".into(), V::NT(None), "now".into(), "U".into()],
-        );
+        batch.push(batch::PartyRow {
+            org_id: org.into(),
+            party_id: i.into(),
+            kind: "person".into(),
+            name: "Baseline".into(),
+            date_of_birth: V::NT(None),
+            created_at: "now".into(),
+            sex: "U".into(),
+        });
     }
     for i in 1..=accounts {
-        batch.add(
-            &batch::ACCOUNT,
-            vec![
-                org.into(),
-                i.into(),
-                format!("B-{i:07}").into(),
-                i.into(),
-                "customer".into(),
-                "USD".into(),
-                "active".into(),
-                "net30".into(),
-                date(),
-                0i64.into(),
-                0i64.into(),
-                "now".into(),
-            ],
-        );
+        batch.push(batch::AccountRow {
+            org_id: org.into(),
+            account_id: i.into(),
+            account_number: format!("B-{i:07}").into(),
+            party_id: i.into(),
+            ar_kind: "customer".into(),
+            currency: "USD".into(),
+            status: "active".into(),
+            payment_terms: "net30".into(),
+            opened_on: date(),
+            balance_minor: 0i64.into(),
+            credit_minor: 0i64.into(),
+            created_at: "now".into(),
+        });
     }
     batch.flush(tx.conn(), org).await?;
     for i in 1..=count("journal_entry") {
-        batch.add(
-            &batch::JOURNAL_ENTRY,
-            vec![
-                org.into(),
-                i.into(),
-                "invoice".into(),
-                date(),
-                "USD".into(),
-                Some(i % accounts + 1).into(),
-                "".into(),
-                "now".into(),
-            ],
-        );
+        batch.push(batch::JournalEntryRow {
+            org_id: org.into(),
+            entry_id: i.into(),
+            kind: "invoice".into(),
+            effective_date: date(),
+            currency: "USD".into(),
+            account_id: Some(i % accounts + 1).into(),
+            memo: "".into(),
+            created_at: "now".into(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("invoice") {
-        batch.add(
-            &batch::INVOICE,
-            vec![
-                org.into(),
-                i.into(),
-                format!("INV-{i:06}").into(),
-                (i % accounts + 1).into(),
-                "open".into(),
-                date(),
-                date(),
-                "net30".into(),
-                "USD".into(),
-                100i64.into(),
-                0i64.into(),
-                100i64.into(),
-                "".into(),
-                Some(i).into(),
-                Some(i).into(),
-                V::NI(None),
-                "now".into(),
-            ],
-        );
+        batch.push(batch::InvoiceRow {
+            org_id: org.into(),
+            invoice_id: i.into(),
+            invoice_number: format!("INV-{i:06}").into(),
+            account_id: (i % accounts + 1).into(),
+            status: "open".into(),
+            issue_date: date(),
+            due_date: date(),
+            terms: "net30".into(),
+            currency: "USD".into(),
+            subtotal_minor: 100i64.into(),
+            tax_minor: 0i64.into(),
+            total_minor: 100i64.into(),
+            memo: "".into(),
+            item_id: Some(i).into(),
+            entry_id: Some(i).into(),
+            void_entry_id: V::NI(None),
+            created_at: "now".into(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("invoice_line") {
-        batch.add(
-            &batch::INVOICE_LINE,
-            vec![
-                org.into(),
-                i.into(),
-                1i64.into(),
-                "SVC".into(),
-                "Service".into(),
-                "1".into(),
-                100i64.into(),
-                "0".into(),
-                100i64.into(),
-                0i64.into(),
-            ],
-        );
+        batch.push(batch::InvoiceLineRow {
+            org_id: org.into(),
+            invoice_id: i.into(),
+            line_no: 1i64.into(),
+            item_code: "SVC".into(),
+            description: "Service".into(),
+            quantity: "1".into(),
+            unit_price_minor: 100i64.into(),
+            tax_rate: "0".into(),
+            amount_minor: 100i64.into(),
+            tax_minor: 0i64.into(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("open_item") {
-        batch.add(
-            &batch::OPEN_ITEM,
-            vec![
-                org.into(),
-                i.into(),
-                (i % accounts + 1).into(),
-                format!("INV-{i:06}").into(),
-                "invoice".into(),
-                Some(i).into(),
-                "Service".into(),
-                date(),
-                date(),
-                "USD".into(),
-                100i64.into(),
-                50i64.into(),
-                0i64.into(),
-                "open".into(),
-            ],
-        );
+        batch.push(batch::OpenItemRow {
+            org_id: org.into(),
+            item_id: i.into(),
+            account_id: (i % accounts + 1).into(),
+            reference: format!("INV-{i:06}").into(),
+            kind: "invoice".into(),
+            invoice_id: Some(i).into(),
+            description: "Service".into(),
+            issue_date: date(),
+            due_date: date(),
+            currency: "USD".into(),
+            amount_minor: 100i64.into(),
+            balance_minor: 50i64.into(),
+            written_off: 0i64.into(),
+            status: "open".into(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     let entries = count("journal_entry").max(1);
     for i in 0..count("posting") {
         let sign = if i % 2 == 0 { 100i64 } else { -100 };
-        batch.add(
-            &batch::POSTING,
-            vec![
-                org.into(),
-                (i / 2 % entries + 1).into(),
-                (i / (2 * entries) * 2 + i % 2 + 1).into(),
-                if sign > 0 { "1100" } else { "4000" }.into(),
-                Some(i % accounts + 1).into(),
-                Some(i % count("open_item").max(1) + 1).into(),
-                "USD".into(),
-                sign.into(),
-                date(),
-            ],
-        );
+        batch.push(batch::PostingRow {
+            org_id: org.into(),
+            entry_id: (i / 2 % entries + 1).into(),
+            line_no: (i / (2 * entries) * 2 + i % 2 + 1).into(),
+            gl_code: if sign > 0 { "1100" } else { "4000" }.into(),
+            account_id: Some(i % accounts + 1).into(),
+            item_id: Some(i % count("open_item").max(1) + 1).into(),
+            currency: "USD".into(),
+            amount_minor: sign.into(),
+            effective_date: date(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("payment") {
-        batch.add(
-            &batch::PAYMENT,
-            vec![
-                org.into(),
-                i.into(),
-                (i % accounts + 1).into(),
-                "ach".into(),
-                "".into(),
-                date(),
-                "USD".into(),
-                100i64.into(),
-                0i64.into(),
-                "posted".into(),
-                i.into(),
-                V::NI(None),
-                "now".into(),
-            ],
-        );
+        batch.push(batch::PaymentRow {
+            org_id: org.into(),
+            payment_id: i.into(),
+            account_id: (i % accounts + 1).into(),
+            method: "ach".into(),
+            reference: "".into(),
+            received_on: date(),
+            currency: "USD".into(),
+            amount_minor: 100i64.into(),
+            unapplied_minor: 0i64.into(),
+            status: "posted".into(),
+            entry_id: i.into(),
+            reversal_entry_id: V::NI(None),
+            created_at: "now".into(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     for i in 1..=count("allocation") {
-        batch.add(
-            &batch::ALLOCATION,
-            vec![
-                org.into(),
-                i.into(),
-                (i % accounts + 1).into(),
-                (i % count("open_item").max(1) + 1).into(),
-                "payment".into(),
-                Some(i).into(),
-                V::NI(None),
-                50i64.into(),
-                date(),
-                i.into(),
-            ],
-        );
+        batch.push(batch::AllocationRow {
+            org_id: org.into(),
+            allocation_id: i.into(),
+            account_id: (i % accounts + 1).into(),
+            item_id: (i % count("open_item").max(1) + 1).into(),
+            source: "payment".into(),
+            payment_id: Some(i).into(),
+            credit_note_id: V::NI(None),
+            amount_minor: 50i64.into(),
+            effective_date: date(),
+            entry_id: i.into(),
+        });
         flush_if_big(&mut batch, tx.conn()).await?;
     }
     batch.flush(tx.conn(), org).await?;

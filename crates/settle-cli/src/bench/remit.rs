@@ -48,6 +48,8 @@ pub(crate) fn payer_835(claims: u32, service_date: &str, paid_on: &str) -> (Stri
     s.push(String::new()); // BPR, once the total is known
     s.push("TRN*1*BENCH-EFT-1*1376543210".into());
     s.push("N1*PR*AETNA".into());
+    s.push("N3*PO BOX 981106".into());
+    s.push("N4*EL PASO*TX*79998".into());
     s.push("N1*PE*BENCH FAMILY MEDICINE*XX*1912301953".into());
     let mut total = 0i64;
     let mut denied_lines = 0i64;

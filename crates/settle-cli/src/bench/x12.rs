@@ -172,42 +172,36 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
         coverage += 1;
         let primary = coverage;
         let child = n % 5 == 0;
-        batch.add(
-            &batch::COVERAGE,
-            vec![
-                org.org_id.into(),
-                primary.into(),
-                n.into(),
-                1i64.into(),
-                format!("W{n:08}").into(),
-                "G100".into(),
-                if child { format!("Parent{n} Bench") } else { String::new() }.into(),
-                if child { "child" } else { "self" }.into(),
-                "primary".into(),
-                "2025-01-01".into(),
-                V::NT(None),
-                now.into(),
-            ],
-        );
+        batch.push(batch::CoverageRow {
+            org_id: org.org_id.into(),
+            coverage_key: primary.into(),
+            account_id: n.into(),
+            payer_key: 1i64.into(),
+            member_id: format!("W{n:08}").into(),
+            group_number: "G100".into(),
+            subscriber_name: if child { format!("Parent{n} Bench") } else { String::new() }.into(),
+            relationship: if child { "child" } else { "self" }.into(),
+            priority: "primary".into(),
+            effective_from: "2025-01-01".into(),
+            effective_to: V::NT(None),
+            created_at: now.into(),
+        });
         if n % 10 == 3 {
             coverage += 1;
-            batch.add(
-                &batch::COVERAGE,
-                vec![
-                    org.org_id.into(),
-                    coverage.into(),
-                    n.into(),
-                    2i64.into(),
-                    format!("1EG{n:07}").into(),
-                    "".into(),
-                    "".into(),
-                    "self".into(),
-                    "secondary".into(),
-                    "2025-01-01".into(),
-                    V::NT(None),
-                    now.into(),
-                ],
-            );
+            batch.push(batch::CoverageRow {
+                org_id: org.org_id.into(),
+                coverage_key: coverage.into(),
+                account_id: n.into(),
+                payer_key: 2i64.into(),
+                member_id: format!("1EG{n:07}").into(),
+                group_number: "".into(),
+                subscriber_name: "".into(),
+                relationship: "self".into(),
+                priority: "secondary".into(),
+                effective_from: "2025-01-01".into(),
+                effective_to: V::NT(None),
+                created_at: now.into(),
+            });
         }
         let lines = 1 + n % 3;
         let mut total = 0i64;
@@ -222,42 +216,36 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
             if let Some(pair) = item {
                 items.push(pair);
             }
-            batch.add(
-                &batch::CLAIM_LINE,
-                vec![
-                    org.org_id.into(),
-                    n.into(),
-                    (l + 1).into(),
-                    dos.into(),
-                    codes[((n + l) % 5) as usize].into(),
-                    if l == 0 && n % 4 == 0 { "25" } else { "" }.into(),
-                    "1 2".into(),
-                    1i64.into(),
-                    charge.into(),
-                    V::NT(None),
-                    item.map(|(id, _)| id).into(),
-                ],
-            );
+            batch.push(batch::ClaimLineRow {
+                org_id: org.org_id.into(),
+                claim_id: n.into(),
+                line_no: (l + 1).into(),
+                date_of_service: dos.into(),
+                procedure_code: codes[((n + l) % 5) as usize].into(),
+                modifiers: if l == 0 && n % 4 == 0 { "25" } else { "" }.into(),
+                diagnosis_pointers: "1 2".into(),
+                units: 1i64.into(),
+                charge_minor: charge.into(),
+                place_of_service: V::NT(None),
+                item_id: item.map(|(id, _)| id).into(),
+            });
             if let Some((item_id, _)) = item {
-                batch.add(
-                    &batch::OPEN_ITEM,
-                    vec![
-                        org.org_id.into(),
-                        item_id.into(),
-                        insurance.into(),
-                        format!("CLM-{n:07}-{}", l + 1).into(),
-                        "claim".into(),
-                        V::NI(None),
-                        format!("{dos} {} for Pat{n} Bench", codes[((n + l) % 5) as usize]).into(),
-                        dos.into(),
-                        dos.into(),
-                        "USD".into(),
-                        charge.into(),
-                        charge.into(),
-                        0i64.into(),
-                        "open".into(),
-                    ],
-                );
+                batch.push(batch::OpenItemRow {
+                    org_id: org.org_id.into(),
+                    item_id: item_id.into(),
+                    account_id: insurance.into(),
+                    reference: format!("CLM-{n:07}-{}", l + 1).into(),
+                    kind: "claim".into(),
+                    invoice_id: V::NI(None),
+                    description: format!("{dos} {} for Pat{n} Bench", codes[((n + l) % 5) as usize]).into(),
+                    issue_date: dos.into(),
+                    due_date: dos.into(),
+                    currency: "USD".into(),
+                    amount_minor: charge.into(),
+                    balance_minor: charge.into(),
+                    written_off: 0i64.into(),
+                    status: "open".into(),
+                });
             }
         }
         let entry_id = first_entry + n - 1;
@@ -270,34 +258,31 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
             batch.add_entry(org.org_id, entry_id, Some(insurance), &entry, now);
             charged_total += total;
         }
-        batch.add(
-            &batch::CLAIM,
-            vec![
-                org.org_id.into(),
-                n.into(),
-                format!("CLM-{n:07}").into(),
-                n.into(),
-                1i64.into(),
-                primary.into(),
-                1i64.into(),
-                V::NI(None),
-                "11".into(),
-                "1".into(),
-                V::NI(None),
-                "".into(),
-                "E119 I10".into(),
-                "USD".into(),
-                total.into(),
-                "ready".into(),
-                "".into(),
-                "[]".into(),
-                V::NT(None),
-                if charged { Some(entry_id) } else { None }.into(),
-                V::NI(None),
-                now.into(),
-                now.into(),
-            ],
-        );
+        batch.push(batch::ClaimRow {
+            org_id: org.org_id.into(),
+            claim_id: n.into(),
+            claim_number: format!("CLM-{n:07}").into(),
+            account_id: n.into(),
+            payer_key: 1i64.into(),
+            coverage_key: primary.into(),
+            billing_provider_key: 1i64.into(),
+            rendering_provider_key: V::NI(None),
+            place_of_service: "11".into(),
+            frequency: "1".into(),
+            replaces_claim_id: V::NI(None),
+            payer_claim_number: "".into(),
+            diagnoses: "E119 I10".into(),
+            currency: "USD".into(),
+            total_minor: total.into(),
+            status: "ready".into(),
+            status_reason: "".into(),
+            findings: "[]".into(),
+            scrubbed_on: V::NT(None),
+            charged_entry_id: if charged { Some(entry_id) } else { None }.into(),
+            batch_id: V::NI(None),
+            created_at: now.into(),
+            updated_at: now.into(),
+        });
         if batch.row_count() >= 60_000 {
             batch.flush(tx.conn(), org.org_id).await?;
         }

@@ -210,17 +210,22 @@ fn check_accounts(problems: &mut Vec<Problem>, known: &HashSet<String>, used: &[
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The file an import reads: where it is, what it holds, and its digest.
+struct Source<'a> {
+    path: &'a Path,
+    what: &'static str,
+    sha256: String,
+}
+
 async fn apply(
     store: &Store,
     org: &Organisation,
-    path: &Path,
+    source: Source<'_>,
     commands: Vec<BulkCommand>,
     lines: Vec<u64>,
-    what: &'static str,
-    sha256: String,
     options: &ImportOptions,
 ) -> Result<ExitCode> {
+    let Source { path, what, sha256 } = source;
     let file = settle_store::bulk::ImportedFile {
         kind: what,
         file_name: path.display().to_string(),
@@ -403,7 +408,12 @@ pub async fn invoices(store: &Store, org: &Organisation, path: &Path, options: &
         return Ok(report(&problems, path));
     }
     let (lines, commands) = invoices.into_iter().map(|(line, invoice)| (line, BulkCommand::Invoice(invoice))).unzip();
-    apply(store, org, path, commands, lines, "invoices", reader.sha256, options).await
+    let source = Source {
+        path,
+        what: "invoices",
+        sha256: reader.sha256,
+    };
+    apply(store, org, source, commands, lines, options).await
 }
 
 /// Columns: account_number, amount, method, reference (optional),
@@ -456,7 +466,12 @@ pub async fn payments(store: &Store, org: &Organisation, path: &Path, options: &
         problems.sort_by_key(|p| p.line);
         return Ok(report(&problems, path));
     }
-    apply(store, org, path, commands, lines, "payments", reader.sha256, options).await
+    let source = Source {
+        path,
+        what: "payments",
+        sha256: reader.sha256,
+    };
+    apply(store, org, source, commands, lines, options).await
 }
 
 /// `settle fees import FILE.csv [--payer CODE]`: a fee schedule, all or nothing.

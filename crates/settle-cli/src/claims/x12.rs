@@ -36,12 +36,19 @@ pub fn check(file: &Path) -> Result<ExitCode> {
                 group.transactions.len()
             );
             for t in &group.transactions {
-                println!("    {} {}: {} segments", t.kind(), t.control_number(), t.segments.len() + 2);
+                let guide = match settle_x12::grammar::guide_for(t.kind()) {
+                    Some(g) => format!("checked against the {} grammar ({})", g.name, g.version),
+                    None => "no grammar in Settle: envelope checked only".to_string(),
+                };
+                println!("    {} {}: {} segments, {guide}", t.kind(), t.control_number(), t.segments.len() + 2);
             }
         }
     }
-    let errors = parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    for diagnostic in &parsed.diagnostics {
+    // The envelopes, then every set Settle has a guide for, by its grammar.
+    let mut diagnostics = parsed.diagnostics.clone();
+    diagnostics.extend(settle_x12::grammar::check(&parsed.interchanges, None));
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    for diagnostic in &diagnostics {
         let label = match diagnostic.severity {
             Severity::Error => "ERROR",
             Severity::Warning => "warning",
@@ -49,7 +56,7 @@ pub fn check(file: &Path) -> Result<ExitCode> {
         println!("{label} {}: {diagnostic}", file.display());
     }
     if errors == 0 {
-        println!("OK: the envelopes hold together.");
+        println!("OK: the envelopes hold together and every set Settle has a grammar for follows it.");
         Ok(ExitCode::SUCCESS)
     } else {
         println!("{errors} error(s).");

@@ -88,6 +88,13 @@ fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) 
 /// seventh claim denied (CO-50, CO-16 or CO-97, with remarks), every fifth
 /// answered for its first line only, and every sixth Medicare claim paid at
 /// 40% (below the fee schedule: an underpayment).
+/// The patient as a payer names them in an 835 (NM1*QC).
+fn patient_name(name: &str) -> String {
+    let upper = name.to_uppercase();
+    let (first, last) = upper.rsplit_once(' ').unwrap_or(("", upper.as_str()));
+    format!("NM1*QC*1*{last}*{first}")
+}
+
 fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claims::ClaimView]) -> String {
     let cents = |t: &str| -> i64 { t.replace('.', "").parse().unwrap_or(0) };
     let m = |v: i64| format!("{}.{:02}", v / 100, v % 100);
@@ -98,6 +105,8 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
         format!("TRN*1*DEMO-{payer}-{d}*1999999999"),
     ];
     s.push(format!("N1*PR*{}", if payer == "MCRB1" { "MEDICARE PART B" } else { "AETNA" }));
+    s.push("N3*PO BOX 1602".into());
+    s.push("N4*OMAHA*NE*68101".into());
     s.push("N1*PE*SPRINGFIELD FAMILY MEDICINE*XX*1234567893".into());
     let mut total = 0;
     for (i, c) in claims.iter().enumerate() {
@@ -133,6 +142,7 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
             m(paid),
             m(patient)
         ));
+        s.push(patient_name(&c.patient_name));
         for (l, ch, pd, dn, pt) in &answers {
             let modifiers: String = l.modifiers.iter().map(|x| format!(":{x}")).collect();
             s.push(format!("SVC*HC:{}{modifiers}*{}*{}", l.procedure_code, m(*ch), m(*pd)));
@@ -161,6 +171,7 @@ fn payer_835(payer: &str, control: u32, day: Date, claims: &[settle_store::claim
         // exception list until someone matches it. And interest for paying late (PLB L6).
         s.push(format!("LX*{}", claims.len() + 1));
         s.push(format!("CLP*CLM-00X042*1*80.00*40.00**12*DEMO{control}9999"));
+        s.push("NM1*QC*1*UNKNOWN*PATIENT".into());
         s.push("SVC*HC:99213*80.00*40.00".into());
         s.push(format!("DTM*472*{d}"));
         s.push("CAS*CO*45*40.00".into());
@@ -193,6 +204,8 @@ fn reprocessed_835(control: u32, day: Date, c: &settle_store::claims::ClaimView)
         String::new(),
         format!("TRN*1*DEMO-MCRB1-{d}-R*1999999999"),
         "N1*PR*MEDICARE PART B".into(),
+        "N3*PO BOX 1602".into(),
+        "N4*OMAHA*NE*68101".into(),
         "N1*PE*SPRINGFIELD FAMILY MEDICINE*XX*1234567893".into(),
     ];
     let mut total = 0;
@@ -218,6 +231,7 @@ fn reprocessed_835(control: u32, day: Date, c: &settle_store::claims::ClaimView)
             m(sign * paid),
             m(sign * patient)
         ));
+        s.push(patient_name(&c.patient_name));
         for (l, (ch, pd, dn, pt)) in c.lines.iter().zip(&answers) {
             let modifiers: String = l.modifiers.iter().map(|x| format!(":{x}")).collect();
             s.push(format!("SVC*HC:{}{modifiers}*{}*{}", l.procedure_code, m(sign * ch), m(sign * pd)));

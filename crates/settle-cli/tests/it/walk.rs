@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use settle_store::{Location, Store};
-use sqlx::Row;
 
 struct Demo {
     dir: tempfile::TempDir,
@@ -46,10 +45,7 @@ async fn facts(dir: &std::path::Path) -> Facts {
         .fetch_one(pool)
         .await
         .unwrap();
-    let text = |sql: &'static str| async move {
-        let row = sqlx::query(sql).bind(org).fetch_one(pool).await.unwrap();
-        row.try_get::<String, _>(0).unwrap()
-    };
+    let text = |sql: &'static str| async move { sqlx::query_scalar::<_, String>(sql).bind(org).fetch_one(pool).await.unwrap() };
     let id = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).bind(org).fetch_one(pool).await.unwrap() };
     let mut clinical = BTreeSet::new();
     for code in sqlx::query_scalar::<_, String>("SELECT DISTINCT procedure_code FROM claim_line WHERE org_id = $1")

@@ -567,8 +567,8 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     let era = "ISA*00*          *00*          *ZZ*60054          *ZZ*376543210      *261201*1200*^*00501*000000042*0*P*:~\
 GS*HP*60054*376543210*20261201*1200*42*X*005010X221A1~ST*835*0001*005010X221A1~\
 BPR*I*50.00*C*ACH*CCP*01*999999999*DA*123456*1666666666**01*999888777*DA*654321*20261201~TRN*1*EFT-9*1666666666~\
-N1*PR*AETNA~N1*PE*RIVERSIDE FAMILY PRACTICE*XX*1912301953~LX*1~CLP*CLM-999*1*50.00*50.00**12*ICN9~\
-SVC*HC:99213*50.00*50.00~SE*9*0001~GE*1*42~IEA*1*000000042~";
+N1*PR*AETNA~N3*PO BOX 1~N4*MIAMI*FL*33111~N1*PE*RIVERSIDE FAMILY PRACTICE*XX*1912301953~LX*1~CLP*CLM-999*1*50.00*50.00**12*ICN9~NM1*QC*1*DOE*JANE~\
+SVC*HC:99213*50.00*50.00~SE*12*0001~GE*1*42~IEA*1*000000042~";
     client.find(Locator::Id("body")).await.unwrap().send_keys(era).await.unwrap();
     client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
     let preview = client.wait().for_element(Locator::XPath("//h2[text()='What posting will do']")).await.unwrap();

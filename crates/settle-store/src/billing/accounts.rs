@@ -74,18 +74,18 @@ impl AccountRow {
 }
 
 pub(crate) fn account_from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
-    let currency: String = row.try_get(3)?;
-    let ar_kind: String = row.try_get(2)?;
-    let status: String = row.try_get(4)?;
+    let currency: String = row.try_get("currency")?;
+    let ar_kind: String = row.try_get("ar_kind")?;
+    let status: String = row.try_get("status")?;
     Ok(AccountRow {
-        account_id: row.try_get(0)?,
-        account_number: row.try_get(1)?,
+        account_id: row.try_get("account_id")?,
+        account_number: row.try_get("account_number")?,
         ar_kind: ArKind::parse(&ar_kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         currency: Currency::from_code(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         status: AccountStatus::parse(&status).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        payment_terms: row.try_get(5)?,
-        balance_minor: row.try_get(6)?,
-        credit_minor: row.try_get(7)?,
+        payment_terms: row.try_get("payment_terms")?,
+        balance_minor: row.try_get("balance_minor")?,
+        credit_minor: row.try_get("credit_minor")?,
     })
 }
 
@@ -152,44 +152,35 @@ impl Store {
         let party_id = ids.take(conn, org.org_id, "party", 1).await?;
         let account_id = ids.take(conn, org.org_id, "account", 1).await?;
         let now = now_text();
-        batch.add(
-            &batch::PARTY,
-            vec![
-                org.org_id.into(),
-                party_id.into(),
-                kind.as_str().into(),
-                name.into(),
-                cmd.party.date_of_birth.map(|d| d.to_string()).into(),
-                now.clone().into(),
-                sex.code().into(),
-            ],
-        );
+        batch.push(batch::PartyRow {
+            org_id: org.org_id.into(),
+            party_id: party_id.into(),
+            kind: kind.as_str().into(),
+            name: name.into(),
+            date_of_birth: cmd.party.date_of_birth.map(|d| d.to_string()).into(),
+            created_at: now.clone().into(),
+            sex: sex.code().into(),
+        });
         if !contacts.is_empty() {
             let first_contact = ids.take(conn, org.org_id, "contact", contacts.len() as i64).await?;
             for (offset, point) in contacts.iter().enumerate() {
-                batch.add(
-                    &batch::PARTY_CONTACT,
-                    point.row(org.org_id, first_contact + offset as i64, party_id, cmd.opened_on.into()),
-                );
+                batch.push(point.row(org.org_id, first_contact + offset as i64, party_id, cmd.opened_on.into()));
             }
         }
-        batch.add(
-            &batch::ACCOUNT,
-            vec![
-                org.org_id.into(),
-                account_id.into(),
-                number.as_str().into(),
-                party_id.into(),
-                ar_kind.as_str().into(),
-                currency.code().into(),
-                AccountStatus::Active.as_str().into(),
-                terms.to_string().into(),
-                cmd.opened_on.into(),
-                0i64.into(),
-                0i64.into(),
-                now.into(),
-            ],
-        );
+        batch.push(batch::AccountRow {
+            org_id: org.org_id.into(),
+            account_id: account_id.into(),
+            account_number: number.as_str().into(),
+            party_id: party_id.into(),
+            ar_kind: ar_kind.as_str().into(),
+            currency: currency.code().into(),
+            status: AccountStatus::Active.as_str().into(),
+            payment_terms: terms.to_string().into(),
+            opened_on: cmd.opened_on.into(),
+            balance_minor: 0i64.into(),
+            credit_minor: 0i64.into(),
+            created_at: now.into(),
+        });
         Ok(AccountCreated {
             account_id,
             account_number: number.as_str().to_string(),
@@ -208,7 +199,7 @@ impl Store {
                     .fetch_optional(tx.conn())
                     .await?;
                 with_terms.payment_terms = Some(match row {
-                    Some(row) => row.try_get(0)?,
+                    Some(row) => row.try_get("default_terms")?,
                     None => crate::billing::DEFAULT_TERMS.to_string(),
                 });
             }
@@ -235,7 +226,7 @@ impl Store {
             .bind(account.account_id)
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("party_id")?;
         let previous: Option<String> =
             sqlx::query("SELECT value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
                 .bind(org.org_id)
@@ -243,7 +234,7 @@ impl Store {
                 .bind(kind.as_str())
                 .fetch_optional(&mut *conn)
                 .await?
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("value"))
                 .transpose()?;
         let value_for_audit = value.clone();
         sqlx::query("UPDATE party_contact SET valid_to = $4 WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
@@ -255,7 +246,7 @@ impl Store {
             .await?;
         let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
         let mut batch = Batch::default();
-        batch.add(&batch::PARTY_CONTACT, point.row(org.org_id, contact_id, party_id, from.into()));
+        batch.push(point.row(org.org_id, contact_id, party_id, from.into()));
         batch.flush(conn, org.org_id).await?;
         let subject = Subject::Account(account.account_number.clone());
         let before = previous.map(|v| serde_json::json!({ "kind": kind.as_str(), "value": v }));

@@ -1,6 +1,6 @@
 use crate::batch::{self, Batch};
 use crate::billing::accounts::AccountRow;
-use crate::billing::items::{describe_plan, domain_items, record_allocations, target_for, ItemRow};
+use crate::billing::items::{describe_plan, domain_items, record_allocations, target_for, AllocationSource, ItemRow};
 use crate::billing::payments::{check_method, Applied, ApplyTo};
 use crate::platform::Organisation;
 use crate::write::{check_text, fmt, next_ids, positive_amount, write_command};
@@ -148,15 +148,17 @@ impl Store {
             record_allocations(
                 &mut batch,
                 org.org_id,
-                first_allocation,
                 account.account_id,
-                "credit",
-                None,
-                None,
+                first_allocation,
+                &AllocationSource {
+                    source: "credit",
+                    payment_id: None,
+                    credit_note_id: None,
+                    date: cmd.date,
+                    entry_id,
+                },
                 &plan,
                 &items,
-                cmd.date,
-                entry_id,
             );
             batch.change_account(account.account_id, -plan.applied_minor(), -plan.applied_minor());
             batch.flush(conn, org.org_id).await?;
@@ -234,8 +236,10 @@ impl Store {
             date,
             account.currency,
             account.receivable(),
-            item.item_id,
-            item.balance_minor,
+            events::ItemBalance {
+                item_id: item.item_id,
+                balance_minor: item.balance_minor,
+            },
             reason,
             amount.amount_minor(),
             &format!("{} on {}: {memo}", reason.as_str(), item.reference),
@@ -244,20 +248,17 @@ impl Store {
         let entry_id = next_ids(conn, org_id, "entry", 1).await?;
         let adjustment_id = next_ids(conn, org_id, "adjustment", 1).await?;
         batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, &now_text());
-        batch.add(
-            &batch::ADJUSTMENT,
-            vec![
-                org_id.into(),
-                adjustment_id.into(),
-                account.account_id.into(),
-                item.item_id.into(),
-                reason.as_str().into(),
-                amount.amount_minor().into(),
-                date.into(),
-                memo.into(),
-                entry_id.into(),
-            ],
-        );
+        batch.push(batch::AdjustmentRow {
+            org_id: org_id.into(),
+            adjustment_id: adjustment_id.into(),
+            account_id: account.account_id.into(),
+            item_id: item.item_id.into(),
+            reason: reason.as_str().into(),
+            amount_minor: amount.amount_minor().into(),
+            effective_date: date.into(),
+            memo: memo.into(),
+            entry_id: entry_id.into(),
+        });
         let new_balance = item.balance_minor - amount.amount_minor();
         let written_off = reason.is_write_off() && new_balance == 0;
         batch.item_changes.insert(
@@ -322,31 +323,30 @@ impl Store {
             )?;
             let mut batch = Batch::default();
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            batch.add(
-                &batch::CREDIT_NOTE,
-                vec![
-                    org.org_id.into(),
-                    credit_note_id.into(),
-                    number.clone().into(),
-                    account.account_id.into(),
-                    amount.amount_minor().into(),
-                    cmd.date.into(),
-                    memo.into(),
-                    entry_id.into(),
-                ],
-            );
+            batch.push(batch::CreditNoteRow {
+                org_id: org.org_id.into(),
+                credit_note_id: credit_note_id.into(),
+                credit_note_number: number.clone().into(),
+                account_id: account.account_id.into(),
+                amount_minor: amount.amount_minor().into(),
+                issue_date: cmd.date.into(),
+                memo: memo.into(),
+                entry_id: entry_id.into(),
+            });
             record_allocations(
                 &mut batch,
                 org.org_id,
-                first_allocation,
                 account.account_id,
-                "credit_note",
-                None,
-                Some(credit_note_id),
+                first_allocation,
+                &AllocationSource {
+                    source: "credit_note",
+                    payment_id: None,
+                    credit_note_id: Some(credit_note_id),
+                    date: cmd.date,
+                    entry_id,
+                },
                 &plan,
                 &items,
-                cmd.date,
-                entry_id,
             );
             batch.change_account(account.account_id, -plan.applied_minor(), plan.unapplied_minor);
             batch.flush(conn, org.org_id).await?;
@@ -379,19 +379,16 @@ impl Store {
             let refund_id = next_ids(conn, org.org_id, "refund", 1).await?;
             let mut batch = Batch::default();
             batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            batch.add(
-                &batch::REFUND,
-                vec![
-                    org.org_id.into(),
-                    refund_id.into(),
-                    account.account_id.into(),
-                    amount.amount_minor().into(),
-                    method.into(),
-                    reference.into(),
-                    cmd.date.into(),
-                    entry_id.into(),
-                ],
-            );
+            batch.push(batch::RefundRow {
+                org_id: org.org_id.into(),
+                refund_id: refund_id.into(),
+                account_id: account.account_id.into(),
+                amount_minor: amount.amount_minor().into(),
+                method: method.into(),
+                reference: reference.into(),
+                refund_date: cmd.date.into(),
+                entry_id: entry_id.into(),
+            });
             batch.change_account(account.account_id, 0, -amount.amount_minor());
             batch.flush(conn, org.org_id).await?;
             RefundIssued {

@@ -113,17 +113,17 @@ fn typed_date(text: &str) -> Option<Date> {
 /// Adds search rows not already found, up to `limit`.
 fn add_hits(hits: &mut Vec<SearchHit>, limit: usize, rows: Vec<sqlx::any::AnyRow>, matched: &dyn Fn(&sqlx::any::AnyRow) -> Result<String>) -> Result<()> {
     for r in rows {
-        let number: String = r.try_get(0)?;
+        let number: String = r.try_get("account_number")?;
         if hits.iter().any(|h| h.account_number == number) || hits.len() >= limit {
             continue;
         }
-        let cur = currency(&r.try_get::<String, _>(5)?)?;
+        let cur = currency(&r.try_get::<String, _>("currency")?)?;
         hits.push(SearchHit {
             account_number: number,
-            name: r.try_get(1)?,
-            date_of_birth: r.try_get(2)?,
-            status: r.try_get(3)?,
-            balance: fmt(r.try_get(4)?, cur),
+            name: r.try_get("name")?,
+            date_of_birth: r.try_get("date_of_birth")?,
+            status: r.try_get("status")?,
+            balance: fmt(r.try_get("balance")?, cur),
             currency: cur.code().to_string(),
             matched: matched(&r)?,
         });
@@ -131,7 +131,7 @@ fn add_hits(hits: &mut Vec<SearchHit>, limit: usize, rows: Vec<sqlx::any::AnyRow
     Ok(())
 }
 
-const HIT_SELECT: &str = "SELECT a.account_number, p.name, p.date_of_birth, a.status, a.balance_minor - a.credit_minor, a.currency \
+const HIT_SELECT: &str = "SELECT a.account_number, p.name, p.date_of_birth, a.status, a.balance_minor - a.credit_minor AS balance, a.currency \
      FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1";
 
 impl Store {
@@ -150,7 +150,7 @@ impl Store {
             month = month.checked_add(1.month()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
         for r in sqlx::query(
-            "SELECT SUBSTR(received_on, 1, 7), CAST(SUM(amount_minor) AS BIGINT) FROM payment \
+            "SELECT SUBSTR(received_on, 1, 7) AS month, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM payment \
              WHERE org_id = $1 AND currency = $2 AND received_on >= $3 AND received_on <= $4 AND status = 'posted' GROUP BY 1",
         )
         .bind(org.org_id)
@@ -160,13 +160,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         {
-            if let Some(slot) = months.get_mut(&r.try_get::<String, _>(0)?) {
-                *slot = slot.saturating_add(r.try_get::<i64, _>(1)?);
+            if let Some(slot) = months.get_mut(&r.try_get::<String, _>("month")?) {
+                *slot = slot.saturating_add(r.try_get::<i64, _>("amount_minor")?);
             }
         }
         let since = as_of.checked_sub(90.days()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sales: Option<i64> = sqlx::query(
-            "SELECT CAST(SUM(total_minor) AS BIGINT) FROM invoice WHERE org_id = $1 AND currency = $2 AND issue_date > $3 AND issue_date <= $4 \
+            "SELECT CAST(SUM(total_minor) AS BIGINT) AS total_minor FROM invoice WHERE org_id = $1 AND currency = $2 AND issue_date > $3 AND issue_date <= $4 \
              AND status IN ('open', 'paid', 'written_off')",
         )
         .bind(org.org_id)
@@ -175,35 +175,35 @@ impl Store {
         .bind(as_of.to_string())
         .fetch_one(&self.pool)
         .await?
-        .try_get(0)?;
+        .try_get("total_minor")?;
         let dso_days = sales.filter(|s| *s > 0).map(|s| (aging.total_minor.max(0) * 90 + s / 2) / s);
         let over_90 = as_of.checked_sub(90.days()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let accounts_row = sqlx::query(
-            "SELECT CAST(SUM(CASE WHEN balance_minor > 0 THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN credit_minor > 0 THEN 1 ELSE 0 END) AS BIGINT) \
+            "SELECT CAST(SUM(CASE WHEN balance_minor > 0 THEN 1 ELSE 0 END) AS BIGINT) AS accounts_with_balance, CAST(SUM(CASE WHEN credit_minor > 0 THEN 1 ELSE 0 END) AS BIGINT) AS accounts_with_credit \
              FROM account WHERE org_id = $1",
         )
         .bind(org.org_id)
         .fetch_one(&self.pool)
         .await?;
         let accounts_over_90: i64 = sqlx::query(
-            "SELECT CAST(COUNT(DISTINCT account_id) AS BIGINT) FROM open_item WHERE org_id = $1 AND currency = $2 AND balance_minor > 0 AND due_date < $3",
+            "SELECT CAST(COUNT(DISTINCT account_id) AS BIGINT) AS n_account_id FROM open_item WHERE org_id = $1 AND currency = $2 AND balance_minor > 0 AND due_date < $3",
         )
         .bind(org.org_id)
         .bind(cur.code())
         .bind(over_90.to_string())
         .fetch_one(&self.pool)
         .await?
-        .try_get(0)?;
-        let pending_approvals: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM approval WHERE org_id = $1 AND status = 'pending'")
+        .try_get("n_account_id")?;
+        let pending_approvals: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM approval WHERE org_id = $1 AND status = 'pending'")
             .bind(org.org_id)
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?;
-        let draft_invoices: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM invoice WHERE org_id = $1 AND status = 'draft'")
+            .try_get("n")?;
+        let draft_invoices: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM invoice WHERE org_id = $1 AND status = 'draft'")
             .bind(org.org_id)
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?;
+            .try_get("n")?;
         Ok(Dashboard {
             as_of,
             currency: cur.code().to_string(),
@@ -212,9 +212,9 @@ impl Store {
             credit_minor: aging.credit_minor,
             cash_by_month: months.into_iter().collect(),
             dso_days,
-            accounts_with_balance: accounts_row.try_get::<Option<i64>, _>(0)?.unwrap_or(0),
+            accounts_with_balance: accounts_row.try_get::<Option<i64>, _>("accounts_with_balance")?.unwrap_or(0),
             accounts_over_90,
-            accounts_with_credit: accounts_row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+            accounts_with_credit: accounts_row.try_get::<Option<i64>, _>("accounts_with_credit")?.unwrap_or(0),
             pending_approvals,
             draft_invoices,
         })
@@ -314,7 +314,7 @@ impl Store {
     pub async fn cash_receipts(&self, org: &Organisation, from: Date, to: Date) -> Result<(String, Vec<ReceiptRow>)> {
         let cur = currency(&org.base_currency)?;
         let rows = sqlx::query(
-            "SELECT received_on, method, CAST(COUNT(*) AS BIGINT), CAST(SUM(amount_minor) AS BIGINT) FROM payment \
+            "SELECT received_on, method, CAST(COUNT(*) AS BIGINT) AS count, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM payment \
              WHERE org_id = $1 AND currency = $2 AND received_on >= $3 AND received_on <= $4 AND status = 'posted' \
              GROUP BY received_on, method ORDER BY received_on, method",
         )
@@ -327,10 +327,10 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(ReceiptRow {
-                date: r.try_get(0)?,
-                method: r.try_get(1)?,
-                count: r.try_get(2)?,
-                amount_minor: r.try_get(3)?,
+                date: r.try_get("received_on")?,
+                method: r.try_get("method")?,
+                count: r.try_get("count")?,
+                amount_minor: r.try_get("amount_minor")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -341,7 +341,7 @@ impl Store {
     pub async fn adjustments_by_reason(&self, org: &Organisation, from: Date, to: Date) -> Result<(String, Vec<AdjustmentTotal>)> {
         let cur = currency(&org.base_currency)?;
         let rows = sqlx::query(
-            "SELECT d.reason, CAST(COUNT(*) AS BIGINT), CAST(SUM(d.amount_minor) AS BIGINT) FROM adjustment d \
+            "SELECT d.reason, CAST(COUNT(*) AS BIGINT) AS count, CAST(SUM(d.amount_minor) AS BIGINT) AS amount_minor FROM adjustment d \
              JOIN account a ON a.org_id = d.org_id AND a.account_id = d.account_id \
              WHERE d.org_id = $1 AND a.currency = $2 AND d.effective_date >= $3 AND d.effective_date <= $4 GROUP BY d.reason ORDER BY d.reason",
         )
@@ -354,9 +354,9 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(AdjustmentTotal {
-                reason: r.try_get(0)?,
-                count: r.try_get(1)?,
-                amount_minor: r.try_get(2)?,
+                reason: r.try_get("reason")?,
+                count: r.try_get("count")?,
+                amount_minor: r.try_get("amount_minor")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -379,17 +379,17 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
-            let due: String = r.try_get(3)?;
+            let due: String = r.try_get("due_date")?;
             let days = days_past_due(parse_date(&due)?, as_of);
             Ok(AgedItem {
-                reference: r.try_get(0)?,
-                description: r.try_get(1)?,
-                issue_date: r.try_get(2)?,
+                reference: r.try_get("reference")?,
+                description: r.try_get("description")?,
+                issue_date: r.try_get("issue_date")?,
                 due_date: due,
                 days_past_due: days,
                 bucket: labels[buckets.bucket_index(days)].clone(),
-                amount_minor: r.try_get(4)?,
-                balance_minor: r.try_get(5)?,
+                amount_minor: r.try_get("amount_minor")?,
+                balance_minor: r.try_get("balance_minor")?,
             })
         })
         .collect()

@@ -1,8 +1,8 @@
 use crate::batch::{self, Batch, V};
 use crate::billing::accounts::AccountRow;
-use crate::billing::items::{add_item_row, ItemRow};
+use crate::billing::items::{add_item_row, ItemRow, NewItem};
 use crate::platform::Organisation;
-use crate::write::{check_text, fmt, next_ids, parse_date, write_command, IdBlock};
+use crate::write::{check_text, fmt, next_ids, parse_date, write_command, IdBlock, Staging};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::account::AccountStatus;
@@ -10,7 +10,7 @@ use settle_domain::events::{self};
 use settle_domain::invoice::{price_lines, InvoiceStatus, LineInput, PaymentTerms};
 use settle_domain::money::Money;
 use settle_domain::{Date, Decimal, IdempotencyKey};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -117,21 +117,18 @@ pub(super) fn price_invoice(
 /// Stages an invoice's priced lines, numbered from 1.
 fn stage_invoice_lines(batch: &mut Batch, org_id: i64, invoice_id: i64, priced: &[settle_domain::invoice::PricedLine]) {
     for (index, line) in priced.iter().enumerate() {
-        batch.add(
-            &batch::INVOICE_LINE,
-            vec![
-                org_id.into(),
-                invoice_id.into(),
-                (index as i64 + 1).into(),
-                line.input.item_code.clone().into(),
-                line.input.description.clone().into(),
-                line.input.quantity.normalize().to_string().into(),
-                line.input.unit_price.amount_minor().into(),
-                line.input.tax_rate_percent.normalize().to_string().into(),
-                line.amount_minor.into(),
-                line.tax_minor.into(),
-            ],
-        );
+        batch.push(batch::InvoiceLineRow {
+            org_id: org_id.into(),
+            invoice_id: invoice_id.into(),
+            line_no: (index as i64 + 1).into(),
+            item_code: line.input.item_code.clone().into(),
+            description: line.input.description.clone().into(),
+            quantity: line.input.quantity.normalize().to_string().into(),
+            unit_price_minor: line.input.unit_price.amount_minor().into(),
+            tax_rate: line.input.tax_rate_percent.normalize().to_string().into(),
+            amount_minor: line.amount_minor.into(),
+            tax_minor: line.tax_minor.into(),
+        });
     }
 }
 
@@ -148,18 +145,24 @@ pub struct EditDraftInvoice {
     pub memo: String,
 }
 
+/// An invoice being issued: its numbers, dates and totals, the open item
+/// it becomes and the entry that books it.
+struct Issue<'a> {
+    invoice_id: i64,
+    invoice_number: &'a str,
+    description: &'a str,
+    issue_date: Date,
+    due_date: Date,
+    totals: settle_domain::invoice::InvoiceTotals,
+    item_id: i64,
+    entry_id: i64,
+    memo: &'a str,
+}
+
 impl Store {
     /// Prices, numbers and (unless a draft) issues an invoice into `batch`.
-    pub(crate) async fn stage_invoice(
-        &self,
-        conn: &mut AnyConnection,
-        org_id: i64,
-        account: &mut AccountRow,
-        items: &mut Vec<ItemRow>,
-        cmd: &NewInvoice,
-        batch: &mut Batch,
-        ids: &mut IdBlock,
-    ) -> Result<InvoiceCreated> {
+    pub(crate) async fn stage_invoice(&self, st: Staging<'_>, account: &mut AccountRow, items: &mut Vec<ItemRow>, cmd: &NewInvoice) -> Result<InvoiceCreated> {
+        let Staging { conn, org_id, batch, ids } = st;
         if account.status == AccountStatus::Closed {
             return Err(StoreError::invalid("account_number", format!("account {} is closed", account.account_number)));
         }
@@ -173,28 +176,25 @@ impl Store {
         } else {
             (Some(ids.take(conn, org_id, "item", 1).await?), Some(ids.take(conn, org_id, "entry", 1).await?))
         };
-        batch.add(
-            &batch::INVOICE,
-            vec![
-                org_id.into(),
-                invoice_id.into(),
-                invoice_number.clone().into(),
-                account.account_id.into(),
-                status.as_str().into(),
-                cmd.issue_date.into(),
-                due_date.into(),
-                terms.to_string().into(),
-                account.currency.code().into(),
-                totals.subtotal_minor.into(),
-                totals.tax_minor.into(),
-                totals.total_minor.into(),
-                memo.clone().into(),
-                item_id.into(),
-                entry_id.into(),
-                V::NI(None),
-                now.clone().into(),
-            ],
-        );
+        batch.push(batch::InvoiceRow {
+            org_id: org_id.into(),
+            invoice_id: invoice_id.into(),
+            invoice_number: invoice_number.clone().into(),
+            account_id: account.account_id.into(),
+            status: status.as_str().into(),
+            issue_date: cmd.issue_date.into(),
+            due_date: due_date.into(),
+            terms: terms.to_string().into(),
+            currency: account.currency.code().into(),
+            subtotal_minor: totals.subtotal_minor.into(),
+            tax_minor: totals.tax_minor.into(),
+            total_minor: totals.total_minor.into(),
+            memo: memo.clone().into(),
+            item_id: item_id.into(),
+            entry_id: entry_id.into(),
+            void_entry_id: V::NI(None),
+            created_at: now.clone().into(),
+        });
         stage_invoice_lines(batch, org_id, invoice_id, &priced);
         if let (Some(item_id), Some(entry_id)) = (item_id, entry_id) {
             let description = priced.first().map(|l| l.input.description.clone()).unwrap_or_default();
@@ -202,15 +202,17 @@ impl Store {
                 batch,
                 org_id,
                 account,
-                invoice_id,
-                &invoice_number,
-                &description,
-                cmd.issue_date,
-                due_date,
-                totals,
-                item_id,
-                entry_id,
-                &memo,
+                Issue {
+                    invoice_id,
+                    invoice_number: &invoice_number,
+                    description: &description,
+                    issue_date: cmd.issue_date,
+                    due_date,
+                    totals,
+                    item_id,
+                    entry_id,
+                    memo: &memo,
+                },
                 &now,
             )?;
             account.balance_minor += totals.total_minor;
@@ -236,22 +238,18 @@ impl Store {
         })
     }
 
-    fn stage_issue(
-        &self,
-        batch: &mut Batch,
-        org_id: i64,
-        account: &AccountRow,
-        invoice_id: i64,
-        invoice_number: &str,
-        description: &str,
-        issue_date: Date,
-        due_date: Date,
-        totals: settle_domain::invoice::InvoiceTotals,
-        item_id: i64,
-        entry_id: i64,
-        memo: &str,
-        now: &str,
-    ) -> Result<()> {
+    fn stage_issue(&self, batch: &mut Batch, org_id: i64, account: &AccountRow, issue: Issue<'_>, now: &str) -> Result<()> {
+        let Issue {
+            invoice_id,
+            invoice_number,
+            description,
+            issue_date,
+            due_date,
+            totals,
+            item_id,
+            entry_id,
+            memo,
+        } = issue;
         let entry = events::invoice_issued(
             issue_date,
             account.currency,
@@ -265,13 +263,16 @@ impl Store {
             batch,
             org_id,
             account,
-            item_id,
-            invoice_number,
-            "invoice",
-            Some(invoice_id),
-            description,
-            (issue_date, due_date),
-            totals.total_minor,
+            NewItem {
+                item_id,
+                reference: invoice_number,
+                kind: "invoice",
+                invoice_id: Some(invoice_id),
+                description,
+                issue_date,
+                due_date,
+                amount_minor: totals.total_minor,
+            },
         );
         batch.change_account(account.account_id, totals.total_minor, 0);
         Ok(())
@@ -282,7 +283,17 @@ impl Store {
             let mut account = self.account_by_number(tx.conn(), org.org_id, &cmd.account_number).await?;
             let mut batch = Batch::default();
             let created = self
-                .stage_invoice(tx.conn(), org.org_id, &mut account, &mut Vec::new(), cmd, &mut batch, &mut IdBlock::default())
+                .stage_invoice(
+                    Staging {
+                        conn: tx.conn(),
+                        org_id: org.org_id,
+                        batch: &mut batch,
+                        ids: &mut IdBlock::default(),
+                    },
+                    &mut account,
+                    &mut Vec::new(),
+                    cmd,
+                )
                 .await?;
             batch.flush(tx.conn(), org.org_id).await?;
             created
@@ -304,15 +315,15 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("invoice", &number))?;
-            let invoice_id: i64 = row.try_get(0)?;
-            let status: String = row.try_get(2)?;
+            let invoice_id: i64 = row.try_get("invoice_id")?;
+            let status: String = row.try_get("status")?;
             if status != "draft" {
                 return Err(StoreError::invalid(
                     "invoice_number",
                     format!("invoice {number} is {status}; only a draft can be edited (void it or adjust it instead)"),
                 ));
             }
-            let account = self.account_by_id(conn, org.org_id, row.try_get(1)?).await?;
+            let account = self.account_by_id(conn, org.org_id, row.try_get("account_id")?).await?;
             let as_new = NewInvoice {
                 account_number: account.account_number.clone(),
                 issue_date: cmd.issue_date,
@@ -368,30 +379,30 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::not_found("invoice", &number))?;
-            let status: String = row.try_get(2)?;
+            let status: String = row.try_get("status")?;
             if status != "draft" {
                 return Err(StoreError::invalid(
                     "invoice_number",
                     format!("invoice {number} is {status}; only a draft can be issued"),
                 ));
             }
-            let account_id: i64 = row.try_get(1)?;
+            let account_id: i64 = row.try_get("account_id")?;
             let account = self.account_by_id(conn, org.org_id, account_id).await?;
             let totals = settle_domain::invoice::InvoiceTotals {
-                subtotal_minor: row.try_get(5)?,
-                tax_minor: row.try_get(6)?,
-                total_minor: row.try_get(7)?,
+                subtotal_minor: row.try_get("subtotal_minor")?,
+                tax_minor: row.try_get("tax_minor")?,
+                total_minor: row.try_get("total_minor")?,
             };
-            let invoice_id: i64 = row.try_get(0)?;
-            let issue_date = parse_date(&row.try_get::<String, _>(3)?)?;
-            let due_date = parse_date(&row.try_get::<String, _>(4)?)?;
-            let memo: String = row.try_get(8)?;
+            let invoice_id: i64 = row.try_get("invoice_id")?;
+            let issue_date = parse_date(&row.try_get::<String, _>("issue_date")?)?;
+            let due_date = parse_date(&row.try_get::<String, _>("due_date")?)?;
+            let memo: String = row.try_get("memo")?;
             let description: String = sqlx::query("SELECT description FROM invoice_line WHERE org_id = $1 AND invoice_id = $2 AND line_no = 1")
                 .bind(org.org_id)
                 .bind(invoice_id)
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?;
+                .try_get("description")?;
             let item_id = next_ids(conn, org.org_id, "item", 1).await?;
             let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
             let mut batch = Batch::default();
@@ -399,15 +410,17 @@ impl Store {
                 &mut batch,
                 org.org_id,
                 &account,
-                invoice_id,
-                &number,
-                &description,
-                issue_date,
-                due_date,
-                totals,
-                item_id,
-                entry_id,
-                &memo,
+                Issue {
+                    invoice_id,
+                    invoice_number: &number,
+                    description: &description,
+                    issue_date,
+                    due_date,
+                    totals,
+                    item_id,
+                    entry_id,
+                    memo: &memo,
+                },
                 &now_text(),
             )?;
             batch.flush(conn, org.org_id).await?;
@@ -447,7 +460,7 @@ impl Store {
                 .bind(invoice_id)
                 .fetch_one(&mut *conn)
                 .await?;
-            let status: String = row.try_get(0)?;
+            let status: String = row.try_get("status")?;
             if status != "open" {
                 return Err(StoreError::invalid(
                     "invoice_number",
@@ -467,9 +480,9 @@ impl Store {
                 ));
             }
             let totals = settle_domain::invoice::InvoiceTotals {
-                subtotal_minor: row.try_get(1)?,
-                tax_minor: row.try_get(2)?,
-                total_minor: row.try_get(3)?,
+                subtotal_minor: row.try_get("subtotal_minor")?,
+                tax_minor: row.try_get("tax_minor")?,
+                total_minor: row.try_get("total_minor")?,
             };
             let reason = check_text("reason", &cmd.reason, 500)?;
             let entry = events::invoice_voided(

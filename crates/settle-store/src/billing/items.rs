@@ -23,14 +23,14 @@ pub(crate) struct ItemRow {
 
 pub(crate) fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
     Ok(ItemRow {
-        item_id: row.try_get(0)?,
-        reference: row.try_get(1)?,
-        invoice_id: row.try_get(2)?,
-        issue_date: parse_date(&row.try_get::<String, _>(3)?)?,
-        due_date: parse_date(&row.try_get::<String, _>(4)?)?,
-        amount_minor: row.try_get(5)?,
-        balance_minor: row.try_get(6)?,
-        status: row.try_get(7)?,
+        item_id: row.try_get("item_id")?,
+        reference: row.try_get("reference")?,
+        invoice_id: row.try_get("invoice_id")?,
+        issue_date: parse_date(&row.try_get::<String, _>("issue_date")?)?,
+        due_date: parse_date(&row.try_get::<String, _>("due_date")?)?,
+        amount_minor: row.try_get("amount_minor")?,
+        balance_minor: row.try_get("balance_minor")?,
+        status: row.try_get("status")?,
     })
 }
 
@@ -77,95 +77,86 @@ pub(super) fn describe_plan(plan: &AllocationPlan, items: &[ItemRow], currency: 
         .collect()
 }
 
-/// Adds an open item: one charge on an account, owed in full until paid.
-pub(super) fn add_item_row(
-    batch: &mut Batch,
-    org_id: i64,
-    account: &AccountRow,
-    item_id: i64,
-    reference: &str,
-    kind: &str,
-    invoice_id: Option<i64>,
-    description: &str,
-    (issue_date, due_date): (Date, Date),
-    amount_minor: i64,
-) {
-    batch.add(
-        &batch::OPEN_ITEM,
-        vec![
-            org_id.into(),
-            item_id.into(),
-            account.account_id.into(),
-            reference.into(),
-            kind.into(),
-            invoice_id.into(),
-            description.into(),
-            issue_date.into(),
-            due_date.into(),
-            account.currency.code().into(),
-            amount_minor.into(),
-            amount_minor.into(),
-            0i64.into(),
-            "open".into(),
-        ],
-    );
+/// An open item to add: one charge on an account, owed in full until paid.
+pub(super) struct NewItem<'a> {
+    pub(super) item_id: i64,
+    pub(super) reference: &'a str,
+    pub(super) kind: &'a str,
+    pub(super) invoice_id: Option<i64>,
+    pub(super) description: &'a str,
+    pub(super) issue_date: Date,
+    pub(super) due_date: Date,
+    pub(super) amount_minor: i64,
 }
 
-/// Adds one allocation row; `source` is (kind, payment, credit note).
+/// Adds an open item on `account`.
+pub(super) fn add_item_row(batch: &mut Batch, org_id: i64, account: &AccountRow, item: NewItem<'_>) {
+    batch.push(batch::OpenItemRow {
+        org_id: org_id.into(),
+        item_id: item.item_id.into(),
+        account_id: account.account_id.into(),
+        reference: item.reference.into(),
+        kind: item.kind.into(),
+        invoice_id: item.invoice_id.into(),
+        description: item.description.into(),
+        issue_date: item.issue_date.into(),
+        due_date: item.due_date.into(),
+        currency: account.currency.code().into(),
+        amount_minor: item.amount_minor.into(),
+        balance_minor: item.amount_minor.into(),
+        written_off: 0i64.into(),
+        status: "open".into(),
+    });
+}
+
+/// Where allocations come from: the source ("payment", "credit",
+/// "credit_note", "reversal"), its payment or credit note, the date, and
+/// the journal entry that moves the money.
+#[derive(Clone, Copy)]
+pub(super) struct AllocationSource<'a> {
+    pub(super) source: &'a str,
+    pub(super) payment_id: Option<i64>,
+    pub(super) credit_note_id: Option<i64>,
+    pub(super) date: Date,
+    pub(super) entry_id: i64,
+}
+
+/// Adds one allocation row.
 pub(super) fn add_allocation_row(
     batch: &mut Batch,
     org_id: i64,
     allocation_id: i64,
     account_id: i64,
     item_id: i64,
-    (source, payment_id, credit_note_id): (&str, Option<i64>, Option<i64>),
+    from: &AllocationSource<'_>,
     amount_minor: i64,
-    date: Date,
-    entry_id: i64,
 ) {
-    batch.add(
-        &batch::ALLOCATION,
-        vec![
-            org_id.into(),
-            allocation_id.into(),
-            account_id.into(),
-            item_id.into(),
-            source.into(),
-            payment_id.into(),
-            credit_note_id.into(),
-            amount_minor.into(),
-            date.into(),
-            entry_id.into(),
-        ],
-    );
+    batch.push(batch::AllocationRow {
+        org_id: org_id.into(),
+        allocation_id: allocation_id.into(),
+        account_id: account_id.into(),
+        item_id: item_id.into(),
+        source: from.source.into(),
+        payment_id: from.payment_id.into(),
+        credit_note_id: from.credit_note_id.into(),
+        amount_minor: amount_minor.into(),
+        effective_date: from.date.into(),
+        entry_id: from.entry_id.into(),
+    });
 }
 
 /// Records allocations and moves item balances and statuses.
 pub(super) fn record_allocations(
     batch: &mut Batch,
     org_id: i64,
-    first_allocation_id: i64,
     account_id: i64,
-    source: &str,
-    payment_id: Option<i64>,
-    credit_note_id: Option<i64>,
+    first_allocation_id: i64,
+    from: &AllocationSource<'_>,
     plan: &AllocationPlan,
     items: &[ItemRow],
-    date: Date,
-    entry_id: i64,
 ) {
     for (offset, (item_id, amount)) in plan.allocations.iter().enumerate() {
-        add_allocation_row(
-            batch,
-            org_id,
-            first_allocation_id + offset as i64,
-            account_id,
-            *item_id,
-            (source, payment_id, credit_note_id),
-            *amount,
-            date,
-            entry_id,
-        );
+        add_allocation_row(batch, org_id, first_allocation_id + offset as i64, account_id, *item_id, from, *amount);
         batch.change_item(*item_id, -amount);
         if let Some(item) = items.iter().find(|i| i.item_id == *item_id) {
             if let Some(invoice_id) = item.invoice_id {
@@ -207,6 +198,6 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("item", reference))?;
-        Ok((item_from_row(&row)?, row.try_get(8)?))
+        Ok((item_from_row(&row)?, row.try_get("account_id")?))
     }
 }

@@ -139,25 +139,25 @@ const APPROVAL_SELECT: &str = "SELECT v.approval_id, a.account_number, p.name, v
      JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE v.org_id = $1";
 
 fn approval_from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalView> {
-    let cur = Currency::from_code(&row.try_get::<String, _>(6)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let request: NewAdjustment = serde_json::from_str(&row.try_get::<String, _>(7)?)?;
+    let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let request: NewAdjustment = serde_json::from_str(&row.try_get::<String, _>("request")?)?;
     Ok(ApprovalView {
-        approval_id: row.try_get(0)?,
-        account_number: row.try_get(1)?,
-        name: row.try_get(2)?,
-        reference: row.try_get(3)?,
-        reason: row.try_get(4)?,
-        amount: fmt(row.try_get(5)?, cur),
+        approval_id: row.try_get("approval_id")?,
+        account_number: row.try_get("account_number")?,
+        name: row.try_get("name")?,
+        reference: row.try_get("reference")?,
+        reason: row.try_get("reason")?,
+        amount: fmt(row.try_get("amount_minor")?, cur),
         currency: cur.code().to_string(),
         date: request.date,
         memo: request.memo,
-        requested_by: row.try_get(8)?,
-        requested_at: row.try_get(9)?,
-        status: row.try_get(10)?,
-        decided_by: row.try_get(11)?,
-        decided_at: row.try_get(12)?,
-        decision_note: row.try_get(13)?,
-        adjustment_id: row.try_get(14)?,
+        requested_by: row.try_get("requested_by")?,
+        requested_at: row.try_get("requested_at")?,
+        status: row.try_get("status")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        decision_note: row.try_get("decision_note")?,
+        adjustment_id: row.try_get("adjustment_id")?,
     })
 }
 
@@ -173,14 +173,18 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(OrgSettings {
-            aging_buckets: row.try_get(0)?,
-            default_terms: row.try_get::<Option<String>, _>(1)?.unwrap_or_else(|| DEFAULT_TERMS.to_string()),
-            writeoff_approval_limit: fmt(row.try_get::<Option<i64>, _>(2)?.unwrap_or(DEFAULT_WRITEOFF_APPROVAL_MINOR), cur),
+            aging_buckets: row.try_get("aging_buckets")?,
+            default_terms: row.try_get::<Option<String>, _>("default_terms")?.unwrap_or_else(|| DEFAULT_TERMS.to_string()),
+            writeoff_approval_limit: fmt(
+                row.try_get::<Option<i64>, _>("writeoff_approval_minor")?
+                    .unwrap_or(DEFAULT_WRITEOFF_APPROVAL_MINOR),
+                cur,
+            ),
             currency: cur.code().to_string(),
-            x12_submitter_id: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
-            x12_contact_phone: row.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+            x12_submitter_id: row.try_get::<Option<String>, _>("x12_submitter_id")?.unwrap_or_default(),
+            x12_contact_phone: row.try_get::<Option<String>, _>("x12_contact_phone")?.unwrap_or_default(),
             scrub_rules_off: row
-                .try_get::<Option<String>, _>(5)?
+                .try_get::<Option<String>, _>("scrub_rules_off")?
                 .unwrap_or_default()
                 .split_whitespace()
                 .map(str::to_string)
@@ -194,7 +198,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?;
         Ok(match row {
-            Some(row) => row.try_get(0)?,
+            Some(row) => row.try_get("writeoff_approval_minor")?,
             None => DEFAULT_WRITEOFF_APPROVAL_MINOR,
         })
     }
@@ -358,10 +362,10 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(NoteView {
-                note_id: r.try_get(0)?,
-                body: r.try_get(1)?,
-                author: r.try_get(2)?,
-                created_at: r.try_get(3)?,
+                note_id: r.try_get("note_id")?,
+                body: r.try_get("body")?,
+                author: r.try_get("author")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect()
@@ -473,8 +477,8 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("approval", approval_id))?;
-        let status: String = locked.try_get(0)?;
-        let requested_by: String = locked.try_get(1)?;
+        let status: String = locked.try_get("status")?;
+        let requested_by: String = locked.try_get("requested_by")?;
         if status != "pending" {
             return Err(StoreError::invalid("approval", format!("request {approval_id} was already {status}")));
         }
@@ -486,7 +490,7 @@ impl Store {
         }
         let before = self.approval_in(conn, org.org_id, approval_id).await?;
         let adjustment_id = if approve {
-            let request: NewAdjustment = serde_json::from_str(&locked.try_get::<String, _>(2)?)?;
+            let request: NewAdjustment = serde_json::from_str(&locked.try_get::<String, _>("request")?)?;
             let checked = self.check_adjustment(conn, org.org_id, &request).await.map_err(|e| match e {
                 StoreError::Invalid { message, .. } => StoreError::invalid(
                     "approval",
@@ -541,13 +545,13 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::not_found("account", &number))?;
-        let account_id: i64 = row.try_get(0)?;
-        let party_id: i64 = row.try_get(1)?;
-        let cur = Currency::from_code(&row.try_get::<String, _>(2)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let account_id: i64 = row.try_get("account_id")?;
+        let party_id: i64 = row.try_get("party_id")?;
+        let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut events = Vec::new();
         for r in sqlx::query(
             "SELECT e.effective_date, e.kind, e.memo, CAST(COALESCE((SELECT SUM(CASE WHEN p.account_id IS NOT NULL AND p.item_id IS NOT NULL THEN p.amount_minor ELSE 0 END) \
-             FROM posting p WHERE p.org_id = e.org_id AND p.entry_id = e.entry_id), 0) AS BIGINT) \
+             FROM posting p WHERE p.org_id = e.org_id AND p.entry_id = e.entry_id), 0) AS BIGINT) AS change \
              FROM journal_entry e WHERE e.org_id = $1 AND e.account_id = $2 ORDER BY e.effective_date DESC, e.entry_id DESC",
         )
         .bind(org.org_id)
@@ -555,16 +559,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         {
-            let kind: String = r.try_get(1)?;
-            let change: i64 = r.try_get(3)?;
+            let kind: String = r.try_get("kind")?;
+            let change: i64 = r.try_get("change")?;
             events.push(TimelineEvent {
-                at: r.try_get(0)?,
+                at: r.try_get("effective_date")?,
                 kind: "ledger".into(),
                 title: kind.replace('_', " "),
                 detail: if change == 0 {
-                    r.try_get(2)?
+                    r.try_get("memo")?
                 } else {
-                    format!("{} (owed {}{})", r.try_get::<String, _>(2)?, if change > 0 { "+" } else { "" }, fmt(change, cur))
+                    format!("{} (owed {}{})", r.try_get::<String, _>("memo")?, if change > 0 { "+" } else { "" }, fmt(change, cur))
                 },
                 by: String::new(),
             });
@@ -585,10 +589,10 @@ impl Store {
             .await?
         {
             events.push(TimelineEvent {
-                at: r.try_get(0)?,
+                at: r.try_get("valid_from")?,
                 kind: "contact".into(),
-                title: format!("{} set", r.try_get::<String, _>(1)?),
-                detail: format!("{}: {}", r.try_get::<String, _>(2)?, r.try_get::<String, _>(3)?),
+                title: format!("{} set", r.try_get::<String, _>("kind")?),
+                detail: format!("{}: {}", r.try_get::<String, _>("label")?, r.try_get::<String, _>("value")?),
                 by: String::new(),
             });
         }

@@ -1,16 +1,18 @@
 use crate::batch::{self, Batch, V};
 use crate::billing::accounts::AccountRow;
-use crate::billing::items::{add_allocation_row, add_item_row, apply_plan_locally, describe_plan, domain_items, record_allocations, target_for, ItemRow};
+use crate::billing::items::{
+    add_allocation_row, add_item_row, apply_plan_locally, describe_plan, domain_items, record_allocations, target_for, AllocationSource, ItemRow, NewItem,
+};
 use crate::platform::audit;
 use crate::platform::Organisation;
-use crate::write::{check_text, fmt, next_ids, parse_date, positive_amount, write_command, IdBlock};
+use crate::write::{check_text, fmt, next_ids, parse_date, positive_amount, write_command, IdBlock, Staging};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::allocation::allocate;
 use settle_domain::events::{self};
 use settle_domain::invoice::InvoiceStatus;
 use settle_domain::{Date, IdempotencyKey};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 /// Names an open item (an invoice number or another item's reference) and,
 /// optionally, how much to apply to it.
@@ -91,16 +93,8 @@ pub(super) fn check_method(method: &str) -> Result<String> {
 impl Store {
     /// Stages a payment against `items` (which it updates in place, so a
     /// batch of payments sees each other's effect).
-    pub(crate) async fn stage_payment(
-        &self,
-        conn: &mut AnyConnection,
-        org_id: i64,
-        account: &mut AccountRow,
-        items: &mut [ItemRow],
-        cmd: &NewPayment,
-        batch: &mut Batch,
-        ids: &mut IdBlock,
-    ) -> Result<PaymentPosted> {
+    pub(crate) async fn stage_payment(&self, st: Staging<'_>, account: &mut AccountRow, items: &mut [ItemRow], cmd: &NewPayment) -> Result<PaymentPosted> {
+        let Staging { conn, org_id, batch, ids } = st;
         let amount = positive_amount("amount", &cmd.amount, account.currency)?;
         let method = check_method(&cmd.method)?;
         let reference = check_text("reference", &cmd.reference, 100)?;
@@ -117,36 +111,35 @@ impl Store {
         let entry = events::payment_received(cmd.received_on, account.currency, account.receivable(), amount.amount_minor(), &plan, &memo)?;
         let now = now_text();
         batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, &now);
-        batch.add(
-            &batch::PAYMENT,
-            vec![
-                org_id.into(),
-                payment_id.into(),
-                account.account_id.into(),
-                method.into(),
-                reference.into(),
-                cmd.received_on.into(),
-                account.currency.code().into(),
-                amount.amount_minor().into(),
-                plan.unapplied_minor.into(),
-                "posted".into(),
-                entry_id.into(),
-                V::NI(None),
-                now.into(),
-            ],
-        );
+        batch.push(batch::PaymentRow {
+            org_id: org_id.into(),
+            payment_id: payment_id.into(),
+            account_id: account.account_id.into(),
+            method: method.into(),
+            reference: reference.into(),
+            received_on: cmd.received_on.into(),
+            currency: account.currency.code().into(),
+            amount_minor: amount.amount_minor().into(),
+            unapplied_minor: plan.unapplied_minor.into(),
+            status: "posted".into(),
+            entry_id: entry_id.into(),
+            reversal_entry_id: V::NI(None),
+            created_at: now.into(),
+        });
         record_allocations(
             batch,
             org_id,
-            first_allocation,
             account.account_id,
-            "payment",
-            Some(payment_id),
-            None,
+            first_allocation,
+            &AllocationSource {
+                source: "payment",
+                payment_id: Some(payment_id),
+                credit_note_id: None,
+                date: cmd.received_on,
+                entry_id,
+            },
             &plan,
             items,
-            cmd.received_on,
-            entry_id,
         );
         let posted = PaymentPosted {
             payment_id,
@@ -188,7 +181,17 @@ impl Store {
             let mut items = self.open_items(tx.conn(), org.org_id, account.account_id).await?;
             let mut batch = Batch::default();
             let posted = self
-                .stage_payment(tx.conn(), org.org_id, &mut account, &mut items, cmd, &mut batch, &mut IdBlock::default())
+                .stage_payment(
+                    Staging {
+                        conn: tx.conn(),
+                        org_id: org.org_id,
+                        batch: &mut batch,
+                        ids: &mut IdBlock::default(),
+                    },
+                    &mut account,
+                    &mut items,
+                    cmd,
+                )
                 .await?;
             batch.flush(tx.conn(), org.org_id).await?;
             posted
@@ -207,25 +210,25 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::not_found("payment", cmd.payment_id))?;
-            let status: String = row.try_get(2)?;
+            let status: String = row.try_get("status")?;
             if status != "posted" {
                 return Err(StoreError::invalid("payment_id", format!("payment {} is already {status}", cmd.payment_id)));
             }
-            let received_on = parse_date(&row.try_get::<String, _>(3)?)?;
+            let received_on = parse_date(&row.try_get::<String, _>("received_on")?)?;
             if cmd.date < received_on {
                 return Err(StoreError::invalid(
                     "date",
                     format!("{} is before the payment was received ({received_on})", cmd.date),
                 ));
             }
-            let amount_minor: i64 = row.try_get(1)?;
-            let account = self.account_by_id(conn, org.org_id, row.try_get(0)?).await?;
+            let amount_minor: i64 = row.try_get("amount_minor")?;
+            let account = self.account_by_id(conn, org.org_id, row.try_get("account_id")?).await?;
             let reason = check_text("reason", &cmd.reason, 500)?;
             let fee = match &cmd.fee {
                 Some(text) => Some(positive_amount("fee", text, account.currency)?),
                 None => None,
             };
-            let applied_rows = sqlx::query("SELECT a.item_id, CAST(SUM(a.amount_minor) AS BIGINT), i.reference, i.invoice_id, i.balance_minor, i.written_off FROM allocation a JOIN open_item i ON i.org_id = a.org_id AND i.item_id = a.item_id WHERE a.org_id = $1 AND a.payment_id = $2 GROUP BY a.item_id, i.reference, i.invoice_id, i.balance_minor, i.written_off ORDER BY a.item_id")
+            let applied_rows = sqlx::query("SELECT a.item_id, CAST(SUM(a.amount_minor) AS BIGINT) AS amount, i.reference, i.invoice_id, i.balance_minor, i.written_off FROM allocation a JOIN open_item i ON i.org_id = a.org_id AND i.item_id = a.item_id WHERE a.org_id = $1 AND a.payment_id = $2 GROUP BY a.item_id, i.reference, i.invoice_id, i.balance_minor, i.written_off ORDER BY a.item_id")
                 .bind(org.org_id)
                 .bind(cmd.payment_id)
                 .fetch_all(&mut *conn)
@@ -233,14 +236,14 @@ impl Store {
             let mut applied = Vec::new();
             let mut references = Vec::new();
             for r in &applied_rows {
-                let amount: i64 = r.try_get(1)?;
+                let amount: i64 = r.try_get("amount")?;
                 if amount > 0 {
-                    applied.push((r.try_get::<i64, _>(0)?, amount));
+                    applied.push((r.try_get::<i64, _>("item_id")?, amount));
                     references.push((
-                        r.try_get::<String, _>(2)?,
-                        r.try_get::<Option<i64>, _>(3)?,
-                        r.try_get::<i64, _>(4)?,
-                        r.try_get::<i64, _>(5)?,
+                        r.try_get::<String, _>("reference")?,
+                        r.try_get::<Option<i64>, _>("invoice_id")?,
+                        r.try_get::<i64, _>("balance_minor")?,
+                        r.try_get::<i64, _>("written_off")?,
                     ));
                 }
             }
@@ -265,10 +268,14 @@ impl Store {
                     first_allocation + offset as i64,
                     account.account_id,
                     *item_id,
-                    ("reversal", Some(cmd.payment_id), None),
+                    &AllocationSource {
+                        source: "reversal",
+                        payment_id: Some(cmd.payment_id),
+                        credit_note_id: None,
+                        date: cmd.date,
+                        entry_id,
+                    },
                     -amount,
-                    cmd.date,
-                    entry_id,
                 );
                 batch.change_item(*item_id, *amount);
                 if let Some(invoice_id) = invoice_id {
@@ -286,13 +293,16 @@ impl Store {
                     &mut batch,
                     org.org_id,
                     &account,
-                    item_id,
-                    &reference,
-                    "returned_payment",
-                    None,
-                    &format!("Returned payment {} re-billed", cmd.payment_id),
-                    (cmd.date, cmd.date),
-                    plan.shortfall_minor,
+                    NewItem {
+                        item_id,
+                        reference: &reference,
+                        kind: "returned_payment",
+                        invoice_id: None,
+                        description: &format!("Returned payment {} re-billed", cmd.payment_id),
+                        issue_date: cmd.date,
+                        due_date: cmd.date,
+                        amount_minor: plan.shortfall_minor,
+                    },
                 );
                 balance_delta += plan.shortfall_minor;
                 Some(Applied {
@@ -320,13 +330,16 @@ impl Store {
                     &mut batch,
                     org.org_id,
                     &account,
-                    item_id,
-                    &reference,
-                    "fee",
-                    None,
-                    "Returned payment fee",
-                    (cmd.date, cmd.date),
-                    fee.amount_minor(),
+                    NewItem {
+                        item_id,
+                        reference: &reference,
+                        kind: "fee",
+                        invoice_id: None,
+                        description: "Returned payment fee",
+                        issue_date: cmd.date,
+                        due_date: cmd.date,
+                        amount_minor: fee.amount_minor(),
+                    },
                 );
                 batch.change_account(account.account_id, fee.amount_minor(), 0);
                 Some(Applied {

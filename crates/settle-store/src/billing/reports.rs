@@ -298,7 +298,7 @@ impl Store {
         self.note_read(org.org_id, "invoice.list", "invoices").await?;
         let mut q = Filter::new(
             "SELECT i.invoice_id, i.invoice_number, a.account_number, p.name, i.status, i.issue_date, i.due_date, i.currency, \
-             i.total_minor, COALESCE(o.balance_minor, 0) \
+             i.total_minor, COALESCE(o.balance_minor, 0) AS balance \
              FROM invoice i JOIN account a ON a.org_id = i.org_id AND a.account_id = i.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              LEFT JOIN open_item o ON o.org_id = i.org_id AND o.item_id = i.item_id WHERE i.org_id = $1"
@@ -331,18 +331,18 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                let cur = currency(&r.try_get::<String, _>(7)?)?;
+                let cur = currency(&r.try_get::<String, _>("currency")?)?;
                 Ok(InvoiceSummary {
-                    invoice_id: r.try_get(0)?,
-                    invoice_number: r.try_get(1)?,
-                    account_number: r.try_get(2)?,
-                    name: r.try_get(3)?,
-                    status: r.try_get(4)?,
-                    issue_date: r.try_get(5)?,
-                    due_date: r.try_get(6)?,
+                    invoice_id: r.try_get("invoice_id")?,
+                    invoice_number: r.try_get("invoice_number")?,
+                    account_number: r.try_get("account_number")?,
+                    name: r.try_get("name")?,
+                    status: r.try_get("status")?,
+                    issue_date: r.try_get("issue_date")?,
+                    due_date: r.try_get("due_date")?,
                     currency: cur.code().to_string(),
-                    total: fmt(r.try_get(8)?, cur),
-                    balance: fmt(r.try_get(9)?, cur),
+                    total: fmt(r.try_get("total_minor")?, cur),
+                    balance: fmt(r.try_get("balance")?, cur),
                 })
             })
             .collect()
@@ -383,7 +383,7 @@ impl Store {
         let summary = payment_summary_from_row(row)?;
         let cur = currency(&summary.currency)?;
         let allocations = sqlx::query(
-            "SELECT o.reference, CAST(SUM(l.amount_minor) AS BIGINT) FROM allocation l \
+            "SELECT o.reference, CAST(SUM(l.amount_minor) AS BIGINT) AS amount FROM allocation l \
              JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
              WHERE l.org_id = $1 AND l.payment_id = $2 GROUP BY o.reference ORDER BY o.reference",
         )
@@ -394,8 +394,8 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(crate::billing::Applied {
-                reference: r.try_get(0)?,
-                amount: fmt(r.try_get(1)?, cur),
+                reference: r.try_get("reference")?,
+                amount: fmt(r.try_get("amount")?, cur),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -441,8 +441,8 @@ impl Store {
         .ok_or_else(|| StoreError::not_found("account", &number))?;
         let summary = summary_from_row(&row)?;
         let cur = currency(&summary.currency)?;
-        let account_id: i64 = row.try_get(11)?;
-        let party_id: i64 = row.try_get(12)?;
+        let account_id: i64 = row.try_get("account_id")?;
+        let party_id: i64 = row.try_get("party_id")?;
         let contacts = sqlx::query(&format!(
             "SELECT kind, value, valid_from, valid_to, {} FROM party_contact WHERE org_id = $1 AND party_id = $2 ORDER BY kind, valid_from, contact_id",
             crate::address::COLUMNS
@@ -454,11 +454,11 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(Contact {
-                kind: r.try_get(0)?,
-                value: r.try_get(1)?,
-                valid_from: r.try_get(2)?,
-                valid_to: r.try_get(3)?,
-                postal: crate::address::postal_from(r, 4)?.as_ref().map(Into::into),
+                kind: r.try_get("kind")?,
+                value: r.try_get("value")?,
+                valid_from: r.try_get("valid_from")?,
+                valid_to: r.try_get("valid_to")?,
+                postal: crate::address::postal_from(r, "")?.as_ref().map(Into::into),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -470,14 +470,14 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(ItemView {
-                    reference: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    description: r.try_get(2)?,
-                    issue_date: r.try_get(3)?,
-                    due_date: r.try_get(4)?,
-                    amount: fmt(r.try_get(5)?, cur),
-                    balance: fmt(r.try_get(6)?, cur),
-                    status: r.try_get(7)?,
+                    reference: r.try_get("reference")?,
+                    kind: r.try_get("kind")?,
+                    description: r.try_get("description")?,
+                    issue_date: r.try_get("issue_date")?,
+                    due_date: r.try_get("due_date")?,
+                    amount: fmt(r.try_get("amount_minor")?, cur),
+                    balance: fmt(r.try_get("balance_minor")?, cur),
+                    status: r.try_get("status")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -493,22 +493,22 @@ impl Store {
             .await?;
         let mut by_payment: BTreeMap<i64, Vec<crate::billing::Applied>> = BTreeMap::new();
         for r in &allocation_rows {
-            by_payment.entry(r.try_get(0)?).or_default().push(crate::billing::Applied {
-                reference: r.try_get(1)?,
-                amount: fmt(r.try_get(2)?, cur),
+            by_payment.entry(r.try_get("payment_id")?).or_default().push(crate::billing::Applied {
+                reference: r.try_get("reference")?,
+                amount: fmt(r.try_get("amount_minor")?, cur),
             });
         }
         let payments = payment_rows
             .iter()
             .map(|r| {
-                let payment_id: i64 = r.try_get(0)?;
+                let payment_id: i64 = r.try_get("payment_id")?;
                 Ok(PaymentView {
                     payment_id,
-                    received_on: r.try_get(1)?,
-                    method: r.try_get(2)?,
-                    reference: r.try_get(3)?,
-                    amount: fmt(r.try_get(4)?, cur),
-                    status: r.try_get(5)?,
+                    received_on: r.try_get("received_on")?,
+                    method: r.try_get("method")?,
+                    reference: r.try_get("reference")?,
+                    amount: fmt(r.try_get("amount_minor")?, cur),
+                    status: r.try_get("status")?,
                     allocations: by_payment.remove(&payment_id).unwrap_or_default(),
                 })
             })
@@ -526,22 +526,22 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(LedgerLine {
-                entry_id: r.try_get(0)?,
-                date: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                memo: r.try_get(3)?,
-                gl_code: r.try_get(4)?,
-                item: r.try_get(5)?,
-                amount: fmt(r.try_get(6)?, cur),
+                entry_id: r.try_get("entry_id")?,
+                date: r.try_get("effective_date")?,
+                kind: r.try_get("kind")?,
+                memo: r.try_get("memo")?,
+                gl_code: r.try_get("gl_code")?,
+                item: r.try_get("reference")?,
+                amount: fmt(r.try_get("amount_minor")?, cur),
             })
         })
         .collect::<Result<Vec<_>>>()?;
         Ok(AccountDetail {
             summary,
-            party_kind: row.try_get(7)?,
-            date_of_birth: row.try_get(8)?,
-            payment_terms: row.try_get(9)?,
-            opened_on: row.try_get(10)?,
+            party_kind: row.try_get("kind")?,
+            date_of_birth: row.try_get("date_of_birth")?,
+            payment_terms: row.try_get("payment_terms")?,
+            opened_on: row.try_get("opened_on")?,
             contacts,
             items,
             payments,
@@ -555,7 +555,7 @@ impl Store {
         let number = number.trim().to_ascii_uppercase();
         let row = sqlx::query(
             "SELECT v.invoice_id, a.account_number, v.status, v.issue_date, v.due_date, v.terms, v.currency, v.subtotal_minor, v.tax_minor, v.total_minor, v.memo, \
-             COALESCE(i.balance_minor, 0), v.item_id FROM invoice v JOIN account a ON a.org_id = v.org_id AND a.account_id = v.account_id \
+             COALESCE(i.balance_minor, 0) AS balance, v.item_id FROM invoice v JOIN account a ON a.org_id = v.org_id AND a.account_id = v.account_id \
              LEFT JOIN open_item i ON i.org_id = v.org_id AND i.item_id = v.item_id WHERE v.org_id = $1 AND v.invoice_number = $2",
         )
         .bind(org.org_id)
@@ -563,8 +563,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or_else(|| StoreError::not_found("invoice", &number))?;
-        let cur = currency(&row.try_get::<String, _>(6)?)?;
-        let invoice_id: i64 = row.try_get(0)?;
+        let cur = currency(&row.try_get::<String, _>("currency")?)?;
+        let invoice_id: i64 = row.try_get("invoice_id")?;
         let lines = sqlx::query("SELECT line_no, item_code, description, quantity, unit_price_minor, tax_rate, amount_minor, tax_minor FROM invoice_line WHERE org_id = $1 AND invoice_id = $2 ORDER BY line_no")
             .bind(org.org_id)
             .bind(invoice_id)
@@ -573,22 +573,22 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(InvoiceLineView {
-                    line_no: r.try_get(0)?,
-                    item_code: crate::platform::sight::item_code(r.try_get(1)?),
-                    description: r.try_get(2)?,
-                    quantity: r.try_get(3)?,
-                    unit_price: fmt(r.try_get(4)?, cur),
-                    tax_rate: r.try_get(5)?,
-                    amount: fmt(r.try_get(6)?, cur),
-                    tax: fmt(r.try_get(7)?, cur),
+                    line_no: r.try_get("line_no")?,
+                    item_code: crate::platform::sight::item_code(r.try_get("item_code")?),
+                    description: r.try_get("description")?,
+                    quantity: r.try_get("quantity")?,
+                    unit_price: fmt(r.try_get("unit_price_minor")?, cur),
+                    tax_rate: r.try_get("tax_rate")?,
+                    amount: fmt(r.try_get("amount_minor")?, cur),
+                    tax: fmt(r.try_get("tax_minor")?, cur),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let item_id: Option<i64> = row.try_get(12)?;
+        let item_id: Option<i64> = row.try_get("item_id")?;
         let mut applied = Vec::new();
         if let Some(item_id) = item_id {
             let rows = sqlx::query(
-                "SELECT effective_date, source || COALESCE(' ' || CAST(payment_id AS TEXT), ''), amount_minor, allocation_id FROM allocation WHERE org_id = $1 AND item_id = $2 \
+                "SELECT effective_date, source || COALESCE(' ' || CAST(payment_id AS TEXT), '') AS source, amount_minor, allocation_id AS seq FROM allocation WHERE org_id = $1 AND item_id = $2 \
                  UNION ALL SELECT effective_date, 'adjustment ' || reason, amount_minor, adjustment_id FROM adjustment WHERE org_id = $1 AND item_id = $2",
             )
             .bind(org.org_id)
@@ -599,30 +599,30 @@ impl Store {
             // organisation's adjustments by date instead of by item.
             let mut rows = rows
                 .into_iter()
-                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(3)?, r)))
+                .map(|r| Ok((r.try_get::<String, _>("effective_date")?, r.try_get::<i64, _>("seq")?, r)))
                 .collect::<Result<Vec<_>>>()?;
             rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
             for (_, _, r) in rows {
                 applied.push(AppliedToInvoice {
-                    date: r.try_get(0)?,
-                    source: r.try_get(1)?,
-                    amount: fmt(r.try_get(2)?, cur),
+                    date: r.try_get("effective_date")?,
+                    source: r.try_get("source")?,
+                    amount: fmt(r.try_get("amount_minor")?, cur),
                 });
             }
         }
         Ok(InvoiceDetail {
             invoice_number: number,
-            account_number: row.try_get(1)?,
-            status: row.try_get(2)?,
-            issue_date: row.try_get(3)?,
-            due_date: row.try_get(4)?,
-            terms: row.try_get(5)?,
+            account_number: row.try_get("account_number")?,
+            status: row.try_get("status")?,
+            issue_date: row.try_get("issue_date")?,
+            due_date: row.try_get("due_date")?,
+            terms: row.try_get("terms")?,
             currency: cur.code().to_string(),
-            subtotal: fmt(row.try_get(7)?, cur),
-            tax: fmt(row.try_get(8)?, cur),
-            total: fmt(row.try_get(9)?, cur),
-            balance: fmt(row.try_get(11)?, cur),
-            memo: row.try_get(10)?,
+            subtotal: fmt(row.try_get("subtotal_minor")?, cur),
+            tax: fmt(row.try_get("tax_minor")?, cur),
+            total: fmt(row.try_get("total_minor")?, cur),
+            balance: fmt(row.try_get("balance")?, cur),
+            memo: row.try_get("memo")?,
             lines,
             applied,
         })
@@ -630,11 +630,11 @@ impl Store {
 
     /// The latest effective date in an organisation's journal, if any.
     pub async fn last_entry_date(&self, org: &Organisation) -> Result<Option<Date>> {
-        let row = sqlx::query("SELECT MAX(effective_date) FROM journal_entry WHERE org_id = $1")
+        let row = sqlx::query("SELECT MAX(effective_date) AS effective_date FROM journal_entry WHERE org_id = $1")
             .bind(org.org_id)
             .fetch_one(&self.pool)
             .await?;
-        row.try_get::<Option<String>, _>(0)?.map(|d| parse_date(&d)).transpose()
+        row.try_get::<Option<String>, _>("effective_date")?.map(|d| parse_date(&d)).transpose()
     }
 
     /// Ages open items as of `as_of` by due date. Amounts are in the
@@ -677,12 +677,12 @@ impl Store {
         let current = self.last_entry_date(org).await?.is_none_or(|last| last <= as_of);
         let sql = if current {
             format!(
-                "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(i.balance_minor) AS BIGINT) FROM open_item i \
+                "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(i.balance_minor) AS BIGINT) AS balance FROM open_item i \
                  WHERE i.org_id = $1 AND i.currency = $2 AND i.balance_minor > 0 AND i.issue_date <= $3 GROUP BY grp, bucket"
             )
         } else {
             format!(
-                "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(t.balance) AS BIGINT) FROM \
+                "SELECT {group} AS grp, {case} AS bucket, CAST(SUM(t.balance) AS BIGINT) AS balance FROM \
                  (SELECT p.item_id, SUM(p.amount_minor) AS balance FROM posting p WHERE p.org_id = $1 AND p.currency = $2 AND p.item_id IS NOT NULL AND p.effective_date <= $3 \
                   GROUP BY p.item_id HAVING SUM(p.amount_minor) <> 0) t \
                  JOIN open_item i ON i.org_id = $1 AND i.item_id = t.item_id GROUP BY grp, bucket"
@@ -695,15 +695,15 @@ impl Store {
         let rows = query.fetch_all(&self.pool).await?;
         let mut per_group: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for row in rows {
-            let bucket: i64 = row.try_get(1)?;
-            let slot = per_group.entry(row.try_get(0)?).or_insert_with(|| vec![0; buckets.len()]);
-            slot[bucket as usize] = slot[bucket as usize].saturating_add(row.try_get::<i64, _>(2)?);
+            let bucket: i64 = row.try_get("bucket")?;
+            let slot = per_group.entry(row.try_get("grp")?).or_insert_with(|| vec![0; buckets.len()]);
+            slot[bucket as usize] = slot[bucket as usize].saturating_add(row.try_get::<i64, _>("balance")?);
         }
         let credit_sql = match (current, by_account) {
-            (true, true) => "SELECT account_id, credit_minor FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3",
-            (true, false) => "SELECT 0, CAST(SUM(credit_minor) AS BIGINT) FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3 HAVING SUM(credit_minor) <> 0",
-            (false, true) => "SELECT account_id, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 GROUP BY account_id HAVING SUM(amount_minor) <> 0",
-            (false, false) => "SELECT 0, CAST(-SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 HAVING SUM(amount_minor) <> 0",
+            (true, true) => "SELECT account_id, credit_minor AS credit FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3",
+            (true, false) => "SELECT 0 AS account_id, CAST(SUM(credit_minor) AS BIGINT) AS credit FROM account WHERE org_id = $1 AND currency = $2 AND credit_minor <> 0 AND $3 = $3 HAVING SUM(credit_minor) <> 0",
+            (false, true) => "SELECT account_id, CAST(-SUM(amount_minor) AS BIGINT) AS credit FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 GROUP BY account_id HAVING SUM(amount_minor) <> 0",
+            (false, false) => "SELECT 0 AS account_id, CAST(-SUM(amount_minor) AS BIGINT) AS credit FROM posting WHERE org_id = $1 AND currency = $2 AND gl_code = '2100' AND effective_date <= $3 HAVING SUM(amount_minor) <> 0",
         };
         let mut credits: BTreeMap<i64, i64> = BTreeMap::new();
         for row in sqlx::query(credit_sql)
@@ -713,7 +713,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         {
-            credits.insert(row.try_get(0)?, row.try_get(1)?);
+            credits.insert(row.try_get("account_id")?, row.try_get("credit")?);
         }
         let names: BTreeMap<i64, (String, String)> = if by_account {
             sqlx::query(
@@ -725,7 +725,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .map(|r| Ok((r.try_get("account_id")?, (r.try_get("account_number")?, r.try_get("name")?))))
             .collect::<Result<_>>()?
         } else {
             BTreeMap::new()
@@ -769,8 +769,8 @@ impl Store {
     pub async fn trial_balance(&self, org: &Organisation, as_of: Option<Date>) -> Result<Vec<TrialBalanceRow>> {
         let as_of = as_of.map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
         let rows = sqlx::query(
-            "SELECT p.gl_code, g.name, p.currency, CAST(SUM(CASE WHEN p.amount_minor > 0 THEN p.amount_minor ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN p.amount_minor < 0 THEN -p.amount_minor ELSE 0 END) AS BIGINT) FROM posting p \
+            "SELECT p.gl_code, g.name, p.currency, CAST(SUM(CASE WHEN p.amount_minor > 0 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS debit_minor, \
+             CAST(SUM(CASE WHEN p.amount_minor < 0 THEN -p.amount_minor ELSE 0 END) AS BIGINT) AS credit_minor FROM posting p \
              JOIN gl_account g ON g.org_id = p.org_id AND g.code = p.gl_code WHERE p.org_id = $1 AND p.effective_date <= $2 \
              GROUP BY p.gl_code, g.name, p.currency ORDER BY p.gl_code, p.currency",
         )
@@ -780,12 +780,12 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let debit_minor: i64 = r.try_get(3)?;
-                let credit_minor: i64 = r.try_get(4)?;
+                let debit_minor: i64 = r.try_get("debit_minor")?;
+                let credit_minor: i64 = r.try_get("credit_minor")?;
                 Ok(TrialBalanceRow {
-                    code: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    currency: r.try_get(2)?,
+                    code: r.try_get("gl_code")?,
+                    name: r.try_get("name")?,
+                    currency: r.try_get("currency")?,
                     debit_minor,
                     credit_minor,
                     balance_minor: debit_minor - credit_minor,
@@ -806,7 +806,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let Some(last) = entries.last() else { return Ok(Vec::new()) };
-        let last_id: i64 = last.try_get(0)?;
+        let last_id: i64 = last.try_get("entry_id")?;
         let postings = sqlx::query(
             "SELECT p.entry_id, p.gl_code, a.account_number, i.reference, p.amount_minor FROM posting p \
              LEFT JOIN account a ON a.org_id = p.org_id AND a.account_id = p.account_id \
@@ -820,23 +820,23 @@ impl Store {
         .await?;
         let mut by_entry: BTreeMap<i64, Vec<JournalPosting>> = BTreeMap::new();
         for r in postings {
-            by_entry.entry(r.try_get(0)?).or_default().push(JournalPosting {
-                gl_code: r.try_get(1)?,
-                account_number: r.try_get(2)?,
-                item: r.try_get(3)?,
-                amount_minor: r.try_get(4)?,
+            by_entry.entry(r.try_get("entry_id")?).or_default().push(JournalPosting {
+                gl_code: r.try_get("gl_code")?,
+                account_number: r.try_get("account_number")?,
+                item: r.try_get("reference")?,
+                amount_minor: r.try_get("amount_minor")?,
             });
         }
         entries
             .iter()
             .map(|r| {
-                let entry_id: i64 = r.try_get(0)?;
+                let entry_id: i64 = r.try_get("entry_id")?;
                 Ok(JournalEntryView {
                     entry_id,
-                    date: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    currency: r.try_get(3)?,
-                    memo: r.try_get(4)?,
+                    date: r.try_get("effective_date")?,
+                    kind: r.try_get("kind")?,
+                    currency: r.try_get("currency")?,
+                    memo: r.try_get("memo")?,
                     postings: by_entry.remove(&entry_id).unwrap_or_default(),
                 })
             })
@@ -850,30 +850,30 @@ pub fn ledger_path(code: &str) -> &'static str {
 }
 
 fn payment_summary_from_row(r: &sqlx::any::AnyRow) -> Result<PaymentSummary> {
-    let cur = currency(&r.try_get::<String, _>(6)?)?;
+    let cur = currency(&r.try_get::<String, _>("currency")?)?;
     Ok(PaymentSummary {
-        payment_id: r.try_get(0)?,
-        account_number: r.try_get(1)?,
-        name: r.try_get(2)?,
-        received_on: r.try_get(3)?,
-        method: r.try_get(4)?,
-        reference: r.try_get(5)?,
+        payment_id: r.try_get("payment_id")?,
+        account_number: r.try_get("account_number")?,
+        name: r.try_get("name")?,
+        received_on: r.try_get("received_on")?,
+        method: r.try_get("method")?,
+        reference: r.try_get("reference")?,
         currency: cur.code().to_string(),
-        amount: fmt(r.try_get(7)?, cur),
-        unapplied: fmt(r.try_get(8)?, cur),
-        status: r.try_get(9)?,
+        amount: fmt(r.try_get("amount_minor")?, cur),
+        unapplied: fmt(r.try_get("unapplied_minor")?, cur),
+        status: r.try_get("status")?,
     })
 }
 
 fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<AccountSummary> {
-    let cur = currency(&r.try_get::<String, _>(4)?)?;
-    let balance: i64 = r.try_get(5)?;
-    let credit: i64 = r.try_get(6)?;
+    let cur = currency(&r.try_get::<String, _>("currency")?)?;
+    let balance: i64 = r.try_get("balance_minor")?;
+    let credit: i64 = r.try_get("credit_minor")?;
     Ok(AccountSummary {
-        account_number: r.try_get(0)?,
-        name: r.try_get(1)?,
-        ar_kind: r.try_get(2)?,
-        status: r.try_get(3)?,
+        account_number: r.try_get("account_number")?,
+        name: r.try_get("name")?,
+        ar_kind: r.try_get("ar_kind")?,
+        status: r.try_get("status")?,
         currency: cur.code().to_string(),
         balance: fmt(balance, cur),
         credit: fmt(credit, cur),
@@ -888,6 +888,6 @@ impl Store {
             .bind(org.org_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        rows.iter().map(|r| Ok(r.try_get("account_number")?)).collect()
     }
 }

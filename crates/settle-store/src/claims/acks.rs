@@ -97,14 +97,14 @@ impl Store {
                     ));
                     continue;
                 };
-                let file_id: i64 = file.try_get(0)?;
+                let file_id: i64 = file.try_get("file_id")?;
                 let claims = sqlx::query("SELECT claim_id, claim_number, status FROM claim WHERE org_id = $1 AND batch_id = $2 ORDER BY claim_id")
                     .bind(org.org_id)
                     .bind(file_id)
                     .fetch_all(&mut *conn)
                     .await?;
                 for c in claims {
-                    let (claim_id, number, status): (i64, String, String) = (c.try_get(0)?, c.try_get(1)?, c.try_get(2)?);
+                    let (claim_id, number, status): (i64, String, String) = (c.try_get("claim_id")?, c.try_get("claim_number")?, c.try_get("status")?);
                     let status = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))?;
                     if ack.accepted() {
                         let note = format!("999 from file {}: transaction {} accepted ({})", cmd.file_name, ack.control_number, ack.code);
@@ -150,8 +150,8 @@ impl Store {
                     ));
                     continue;
                 };
-                let claim_id: i64 = row.try_get(0)?;
-                let status = row.try_get::<String, _>(1)?;
+                let claim_id: i64 = row.try_get("claim_id")?;
+                let status = row.try_get::<String, _>("status")?;
                 let status = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))?;
                 let next = if ack.accepted() { ClaimStatus::Accepted } else { ClaimStatus::Rejected };
                 let note = ack.reason();

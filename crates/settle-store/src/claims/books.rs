@@ -86,6 +86,21 @@ use crate::claims::{bad, parse_date, split_list};
 
 pub(super) const PROVIDER_COLUMNS: &str = "provider_key, npi, name, kind, taxonomy, tax_id, address, line1, line2, city, state, postal_code, country";
 
+/// Which version of a claim this is: an original, or a replacement or
+/// void of the claim the payer knows by `payer_claim_number`.
+#[derive(Clone, Copy)]
+pub(super) struct Version<'a> {
+    pub(super) frequency: ClaimFrequency,
+    pub(super) payer_claim_number: &'a str,
+}
+
+impl Version<'_> {
+    pub(super) const ORIGINAL: Version<'static> = Version {
+        frequency: ClaimFrequency::Original,
+        payer_claim_number: "",
+    };
+}
+
 /// Everything a claim is built from, resolved and checked.
 pub(super) struct Prepared {
     pub(super) account: AccountRow,
@@ -124,12 +139,12 @@ pub(super) async fn payer_by_code(conn: &mut AnyConnection, org_id: i64, code: &
 
 pub(super) fn payer_from_row(row: &AnyRow) -> Result<PayerRow> {
     Ok(PayerRow {
-        payer_key: row.try_get(0)?,
-        code: row.try_get(1)?,
-        name: row.try_get(2)?,
-        filing: filing(&row.try_get::<String, _>(3)?)?,
-        timely_days: u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(365),
-        account_id: row.try_get(5)?,
+        payer_key: row.try_get("payer_key")?,
+        code: row.try_get("payer_code")?,
+        name: row.try_get("name")?,
+        filing: filing(&row.try_get::<String, _>("filing_indicator")?)?,
+        timely_days: u32::try_from(row.try_get::<i64, _>("timely_filing_days")?).unwrap_or(365),
+        account_id: row.try_get("account_id")?,
     })
 }
 
@@ -144,7 +159,7 @@ pub(super) async fn coverages_of(conn: &mut AnyConnection, org_id: i64, account_
 pub(super) async fn coverages_in(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<CoverageRow>>> {
     let rows = sqlx::query(&format!(
         "SELECT c.coverage_key, c.priority, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.effective_from, c.effective_to, \
-         y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id, c.account_id \
+         y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id AS payer_account_id, c.account_id AS patient_account_id \
          FROM coverage c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
          WHERE c.org_id = $1 AND {} ORDER BY c.coverage_key",
         scope.on("c.account_id")
@@ -155,22 +170,22 @@ pub(super) async fn coverages_in(conn: &mut AnyConnection, org_id: i64, scope: S
     .await?;
     let mut out: HashMap<i64, Vec<CoverageRow>> = HashMap::new();
     for r in &rows {
-        out.entry(r.try_get(14)?).or_default().push(CoverageRow {
-            coverage_key: r.try_get(0)?,
-            priority: r.try_get(1)?,
-            member_id: r.try_get(2)?,
-            group_number: r.try_get(3)?,
-            subscriber_name: r.try_get(4)?,
-            relationship: r.try_get(5)?,
-            from: parse_date(&r.try_get::<String, _>(6)?)?,
-            to: r.try_get::<Option<String>, _>(7)?.map(|d| parse_date(&d)).transpose()?,
+        out.entry(r.try_get("patient_account_id")?).or_default().push(CoverageRow {
+            coverage_key: r.try_get("coverage_key")?,
+            priority: r.try_get("priority")?,
+            member_id: r.try_get("member_id")?,
+            group_number: r.try_get("group_number")?,
+            subscriber_name: r.try_get("subscriber_name")?,
+            relationship: r.try_get("relationship")?,
+            from: parse_date(&r.try_get::<String, _>("effective_from")?)?,
+            to: r.try_get::<Option<String>, _>("effective_to")?.map(|d| parse_date(&d)).transpose()?,
             payer: PayerRow {
-                payer_key: r.try_get(8)?,
-                code: r.try_get(9)?,
-                name: r.try_get(10)?,
-                filing: filing(&r.try_get::<String, _>(11)?)?,
-                timely_days: u32::try_from(r.try_get::<i64, _>(12)?).unwrap_or(365),
-                account_id: r.try_get(13)?,
+                payer_key: r.try_get("payer_key")?,
+                code: r.try_get("payer_code")?,
+                name: r.try_get("name")?,
+                filing: filing(&r.try_get::<String, _>("filing_indicator")?)?,
+                timely_days: u32::try_from(r.try_get::<i64, _>("timely_filing_days")?).unwrap_or(365),
+                account_id: r.try_get("payer_account_id")?,
             },
         });
     }
@@ -188,13 +203,13 @@ pub(super) async fn provider_by_key(conn: &mut AnyConnection, org_id: i64, key: 
 
 pub(super) fn provider_from_row(row: &AnyRow) -> Result<ProviderRow> {
     Ok(ProviderRow {
-        provider_key: row.try_get(0)?,
-        npi: row.try_get(1)?,
-        name: row.try_get(2)?,
-        kind: row.try_get(3)?,
-        taxonomy: row.try_get(4)?,
-        tax_id: row.try_get(5)?,
-        address: crate::address::kept_from(row, 6, 7)?,
+        provider_key: row.try_get("provider_key")?,
+        npi: row.try_get("npi")?,
+        name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
+        taxonomy: row.try_get("taxonomy")?,
+        tax_id: row.try_get("tax_id")?,
+        address: crate::address::kept_from(row, "address", "")?,
     })
 }
 
@@ -209,10 +224,10 @@ pub(super) async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id
     .fetch_one(&mut *conn)
     .await?;
     Ok(Patient {
-        name: row.try_get(0)?,
-        date_of_birth: row.try_get::<Option<String>, _>(1)?.map(|d| parse_date(&d)).transpose()?,
-        sex: Sex::parse(&row.try_get::<String, _>(2)?).unwrap_or(Sex::Unknown),
-        address: crate::address::kept_from(&row, 3, 4)?,
+        name: row.try_get("name")?,
+        date_of_birth: row.try_get::<Option<String>, _>("date_of_birth")?.map(|d| parse_date(&d)).transpose()?,
+        sex: Sex::parse(&row.try_get::<String, _>("sex")?).unwrap_or(Sex::Unknown),
+        address: crate::address::kept_from(&row, "value", "")?,
     })
 }
 
@@ -259,20 +274,20 @@ pub(super) async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: S
     let mut out: HashMap<i64, Vec<(i64, i64, BilledLine)>> = HashMap::new();
     for r in rows {
         let (Ok(procedure), Ok(modifiers)) = (
-            ProcedureCode::parse(&r.try_get::<String, _>(4)?),
-            split_list(&r.try_get::<String, _>(5)?)
+            ProcedureCode::parse(&r.try_get::<String, _>("procedure_code")?),
+            split_list(&r.try_get::<String, _>("modifiers")?)
                 .iter()
                 .map(|m| Modifier::parse(m))
                 .collect::<Result<Vec<_>, _>>(),
         ) else {
             continue;
         };
-        out.entry(r.try_get(0)?).or_default().push((
-            r.try_get(1)?,
-            r.try_get(6)?,
+        out.entry(r.try_get("account_id")?).or_default().push((
+            r.try_get("claim_id")?,
+            r.try_get("payer_key")?,
             BilledLine {
-                claim_number: r.try_get(2)?,
-                date_of_service: parse_date(&r.try_get::<String, _>(3)?)?,
+                claim_number: r.try_get("claim_number")?,
+                date_of_service: parse_date(&r.try_get::<String, _>("date_of_service")?)?,
                 procedure,
                 modifiers,
             },
@@ -345,7 +360,7 @@ impl Books {
             .fetch_all(&mut *conn)
             .await?;
         for r in &rows {
-            self.payers.insert(r.try_get(0)?);
+            self.payers.insert(r.try_get("payer_code")?);
         }
         Ok(())
     }
@@ -364,7 +379,8 @@ impl Books {
     }
 
     /// Builds and scrubs a claim from its input and these books.
-    pub(super) fn build(&self, input: &ClaimInput, today: Date, exclude: Option<i64>, frequency: ClaimFrequency, payer_claim_number: &str) -> Result<Prepared> {
+    pub(super) fn build(&self, input: &ClaimInput, today: Date, exclude: Option<i64>, version: Version<'_>) -> Result<Prepared> {
+        let Version { frequency, payer_claim_number } = version;
         let number = settle_domain::account::AccountNumber::parse(&input.account_number).map_err(|e| bad("account_number", e))?;
         let (account, patient) = self
             .accounts
@@ -555,7 +571,6 @@ impl Store {
     /// Resolves and checks one claim's input against the books: refuses what
     /// cannot be a claim at all (unknown account, payer, provider; codes of
     /// the wrong shape), and scrubs the rest into findings.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn prepare(
         &self,
         conn: &mut AnyConnection,
@@ -563,8 +578,7 @@ impl Store {
         input: &ClaimInput,
         today: Date,
         exclude: Option<i64>,
-        frequency: ClaimFrequency,
-        payer_claim_number: &str,
+        version: Version<'_>,
     ) -> Result<Prepared> {
         let account = self.account_by_number(conn, org.org_id, &input.account_number).await?;
         let patient = patient_of(conn, org.org_id, account.account_id).await?;
@@ -585,7 +599,7 @@ impl Store {
         );
         let input = self.fill_charges(conn, org.org_id, input, account.currency).await?;
         books.accounts.insert(account.account_number.clone(), (account, patient));
-        books.build(&input, today, exclude, frequency, payer_claim_number)
+        books.build(&input, today, exclude, version)
     }
 
     /// Lines entered without a charge take the charge master's price.
@@ -640,8 +654,8 @@ impl Store {
         match row {
             None => Ok(None),
             Some(r) => {
-                let cur = Currency::from_code(&r.try_get::<String, _>(0)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(Some(Money::from_minor(r.try_get(1)?, cur)))
+                let cur = Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(Some(Money::from_minor(r.try_get("amount_minor")?, cur)))
             }
         }
     }
@@ -649,7 +663,7 @@ impl Store {
     /// Scrubs a visit without saving it: the findings it would get.
     pub async fn check_claim(&self, org: &Organisation, input: &ClaimInput, today: Date) -> Result<Vec<FindingView>> {
         let mut conn = self.pool().acquire().await?;
-        let prepared = self.prepare(&mut conn, org, input, today, None, ClaimFrequency::Original, "").await?;
+        let prepared = self.prepare(&mut conn, org, input, today, None, Version::ORIGINAL).await?;
         Ok(prepared.findings.iter().map(FindingView::from).collect())
     }
 }

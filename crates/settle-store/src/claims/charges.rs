@@ -101,27 +101,9 @@ impl Store {
             } else {
                 format!("{}-{}", head.number, i + 1)
             };
-            batch.add(
-                &batch::OPEN_ITEM,
-                vec![
-                    org.org_id.into(),
-                    item_id.into(),
-                    account.account_id.into(),
-                    reference.into(),
-                    "claim".into(),
-                    V::NI(None),
-                    // No procedure code here: descriptions are read by every role
+            batch.push(batch::OpenItemRow { org_id: org.org_id.into(), item_id: item_id.into(), account_id: account.account_id.into(), reference: reference.into(), kind: "claim".into(), invoice_id: V::NI(None), description: // No procedure code here: descriptions are read by every role
                     // (sight.rs); the code stays on the claim line.
-                    format!("{} service for {}", line.date_of_service, prepared.patient.name).into(),
-                    line.date_of_service.into(),
-                    line.date_of_service.into(),
-                    account.currency.code().into(),
-                    line.charge.amount_minor().into(),
-                    line.charge.amount_minor().into(),
-                    0i64.into(),
-                    "open".into(),
-                ],
-            );
+                    format!("{} service for {}", line.date_of_service, prepared.patient.name).into(), issue_date: line.date_of_service.into(), due_date: line.date_of_service.into(), currency: account.currency.code().into(), amount_minor: line.charge.amount_minor().into(), balance_minor: line.charge.amount_minor().into(), written_off: 0i64.into(), status: "open".into() });
         }
         let total: i64 = amounts.iter().map(|(_, a)| a).sum();
         batch.change_account(account.account_id, total, 0);
@@ -158,10 +140,10 @@ impl Store {
         let Some(first) = rows.first() else {
             return Ok(());
         };
-        let account = self.account_by_id(conn, org.org_id, first.try_get(1)?).await?;
+        let account = self.account_by_id(conn, org.org_id, first.try_get("account_id")?).await?;
         let mut amounts = Vec::new();
         for r in &rows {
-            let (amount, balance): (i64, i64) = (r.try_get(2)?, r.try_get(3)?);
+            let (amount, balance): (i64, i64) = (r.try_get("amount_minor")?, r.try_get("balance_minor")?);
             if amount != balance {
                 return Err(bad(
                     "claim_number",
@@ -169,11 +151,11 @@ impl Store {
                         "claim {} has {} applied to line {}; money posted against a claim is undone from its remittance, not by editing the claim",
                         head.number,
                         fmt(amount - balance, account.currency),
-                        r.try_get::<String, _>(4)?
+                        r.try_get::<String, _>("reference")?
                     ),
                 ));
             }
-            amounts.push((r.try_get::<i64, _>(0)?, amount));
+            amounts.push((r.try_get::<i64, _>("item_id")?, amount));
         }
         let entry = events::claim_charges_reversed(
             today,

@@ -2,7 +2,7 @@
 //! priority at a time) and an account's guarantor.
 
 use crate::address::{self, AddressInput, ContactPoint, PostalView};
-use crate::batch::{self, Batch};
+use crate::batch::Batch;
 use crate::claims::payers::{one_of, text};
 use crate::platform::{audit, Organisation};
 use crate::write::next_ids;
@@ -98,11 +98,11 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("payer", cmd.payer_code.trim()))?;
-        let payer_key: i64 = payer.try_get(0)?;
-        let payer_name: String = payer.try_get(1)?;
+        let payer_key: i64 = payer.try_get("payer_key")?;
+        let payer_name: String = payer.try_get("name")?;
         let far_future = "9999-12-31".to_string();
         let overlapping = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM coverage WHERE org_id = $1 AND account_id = $2 AND priority = $3 \
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM coverage WHERE org_id = $1 AND account_id = $2 AND priority = $3 \
              AND effective_from <= $4 AND COALESCE(effective_to, '9999-12-31') >= $5",
         )
         .bind(org.org_id)
@@ -112,7 +112,7 @@ impl Store {
         .bind(cmd.effective_from.to_string())
         .fetch_one(&mut *conn)
         .await?
-        .try_get::<i64, _>(0)?;
+        .try_get::<i64, _>("n")?;
         if overlapping > 0 {
             return Err(StoreError::invalid(
                 "priority",
@@ -176,16 +176,16 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(CoverageView {
-                    coverage_key: r.try_get(0)?,
-                    payer_code: r.try_get(1)?,
-                    payer_name: r.try_get(2)?,
-                    member_id: r.try_get(3)?,
-                    group_number: r.try_get(4)?,
-                    subscriber_name: r.try_get(5)?,
-                    relationship: r.try_get(6)?,
-                    priority: r.try_get(7)?,
-                    effective_from: r.try_get(8)?,
-                    effective_to: r.try_get(9)?,
+                    coverage_key: r.try_get("coverage_key")?,
+                    payer_code: r.try_get("payer_code")?,
+                    payer_name: r.try_get("name")?,
+                    member_id: r.try_get("member_id")?,
+                    group_number: r.try_get("group_number")?,
+                    subscriber_name: r.try_get("subscriber_name")?,
+                    relationship: r.try_get("relationship")?,
+                    priority: r.try_get("priority")?,
+                    effective_from: r.try_get("effective_from")?,
+                    effective_to: r.try_get("effective_to")?,
                 })
             })
             .collect()
@@ -230,7 +230,7 @@ impl Store {
             let mut batch = Batch::default();
             for point in &contacts {
                 let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
-                batch.add(&batch::PARTY_CONTACT, point.row(org.org_id, contact_id, party_id, now[..10].into()));
+                batch.push(point.row(org.org_id, contact_id, party_id, now[..10].into()));
             }
             batch.flush(conn, org.org_id).await?;
             sqlx::query("UPDATE account SET guarantor_party_id = $3, guarantor_relationship = $4 WHERE org_id = $1 AND account_id = $2")
@@ -267,7 +267,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("account", account_number.trim()))?;
-        self.guarantor_in(&mut conn, org.org_id, row.try_get(0)?).await
+        self.guarantor_in(&mut conn, org.org_id, row.try_get("account_id")?).await
     }
 
     pub(super) async fn guarantor_in(&self, conn: &mut sqlx::AnyConnection, org_id: i64, account_id: i64) -> Result<Option<GuarantorView>> {
@@ -280,7 +280,7 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let party_id: i64 = row.try_get(2)?;
+        let party_id: i64 = row.try_get("party_id")?;
         let contacts = sqlx::query(&format!(
             "SELECT kind, value, {} FROM party_contact WHERE org_id = $1 AND party_id = $2 AND valid_to IS NULL ORDER BY contact_id",
             address::COLUMNS
@@ -292,20 +292,20 @@ impl Store {
         let find = |kind: &str| -> Option<String> {
             contacts
                 .iter()
-                .filter(|c| c.try_get::<String, _>(0).is_ok_and(|k| k == kind))
-                .filter_map(|c| c.try_get::<String, _>(1).ok())
+                .filter(|c| c.try_get::<String, _>("kind").is_ok_and(|k| k == kind))
+                .filter_map(|c| c.try_get::<String, _>("value").ok())
                 .next_back()
         };
         Ok(Some(GuarantorView {
-            name: row.try_get(0)?,
-            relationship: row.try_get(1)?,
+            name: row.try_get("name")?,
+            relationship: row.try_get("guarantor_relationship")?,
             phone: find("phone"),
             email: find("email"),
             address: find("address"),
             postal: contacts
                 .iter()
-                .rfind(|c| c.try_get::<String, _>(0).is_ok_and(|k| k == "address"))
-                .map(|c| address::postal_from(c, 2))
+                .rfind(|c| c.try_get::<String, _>("kind").is_ok_and(|k| k == "address"))
+                .map(|c| address::postal_from(c, ""))
                 .transpose()?
                 .flatten()
                 .as_ref()

@@ -121,9 +121,9 @@ fn remarks_in_words(text: &str) -> Vec<CodeMeaning> {
         .collect()
 }
 
-const SELECT: &str = "SELECT d.denial_id, c.claim_number, c.status, a.account_number, p.name, y.payer_code, y.name, d.claim_line_no, \
-     COALESCE(l.procedure_code, ''), COALESCE(l.modifiers, ''), COALESCE(l.date_of_service, ''), COALESCE(l.charge_minor, 0), d.amount_minor, \
-     COALESCE(o.balance_minor, 0), d.reasons, d.remarks, d.next_step, d.denied_on, d.appeal_by, d.status, d.note, r.trace, d.updated_by \
+const SELECT: &str = "SELECT d.denial_id, c.claim_number, c.status AS claim_status, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, d.claim_line_no, \
+     COALESCE(l.procedure_code, '') AS procedure_code, COALESCE(l.modifiers, '') AS modifiers, COALESCE(l.date_of_service, '') AS date_of_service, COALESCE(l.charge_minor, 0) AS billed, d.amount_minor, \
+     COALESCE(o.balance_minor, 0) AS open_minor, d.reasons, d.remarks, d.next_step, d.denied_on, d.appeal_by, d.status, d.note, r.trace, d.updated_by \
      FROM denial d JOIN claim c ON c.org_id = d.org_id AND c.claim_id = d.claim_id \
      JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
      JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
@@ -132,37 +132,37 @@ const SELECT: &str = "SELECT d.denial_id, c.claim_number, c.status, a.account_nu
      LEFT JOIN open_item o ON o.org_id = d.org_id AND o.item_id = d.item_id WHERE d.org_id = $1";
 
 fn view(r: &sqlx::any::AnyRow, cur: Currency, today: Date) -> Result<DenialView> {
-    let appeal_by: String = r.try_get(18)?;
+    let appeal_by: String = r.try_get("appeal_by")?;
     let days_left = appeal_by
         .parse::<Date>()
         .ok()
         .and_then(|d| today.until(d).ok())
         .map_or(0, |span| i64::from(span.get_days()));
     Ok(DenialView {
-        denial_id: r.try_get(0)?,
-        claim_number: r.try_get(1)?,
-        claim_status: r.try_get(2)?,
-        account_number: r.try_get(3)?,
-        patient_name: r.try_get(4)?,
-        payer_code: r.try_get(5)?,
-        payer_name: r.try_get(6)?,
-        line_no: r.try_get(7)?,
-        procedure_code: r.try_get(8)?,
-        modifiers: r.try_get(9)?,
-        date_of_service: r.try_get(10)?,
-        billed: fmt(r.try_get(11)?, cur),
-        amount: fmt(r.try_get(12)?, cur),
-        open: fmt(r.try_get(13)?, cur),
-        reasons: reasons_in_words(&r.try_get::<String, _>(14)?),
-        remarks: remarks_in_words(&r.try_get::<String, _>(15)?),
-        next_step: r.try_get(16)?,
-        denied_on: r.try_get(17)?,
+        denial_id: r.try_get("denial_id")?,
+        claim_number: r.try_get("claim_number")?,
+        claim_status: r.try_get("claim_status")?,
+        account_number: r.try_get("account_number")?,
+        patient_name: r.try_get("patient_name")?,
+        payer_code: r.try_get("payer_code")?,
+        payer_name: r.try_get("payer_name")?,
+        line_no: r.try_get("claim_line_no")?,
+        procedure_code: r.try_get("procedure_code")?,
+        modifiers: r.try_get("modifiers")?,
+        date_of_service: r.try_get("date_of_service")?,
+        billed: fmt(r.try_get("billed")?, cur),
+        amount: fmt(r.try_get("amount_minor")?, cur),
+        open: fmt(r.try_get("open_minor")?, cur),
+        reasons: reasons_in_words(&r.try_get::<String, _>("reasons")?),
+        remarks: remarks_in_words(&r.try_get::<String, _>("remarks")?),
+        next_step: r.try_get("next_step")?,
+        denied_on: r.try_get("denied_on")?,
         appeal_by,
         days_left,
-        status: r.try_get(19)?,
-        note: r.try_get(20)?,
-        trace: r.try_get(21)?,
-        updated_by: r.try_get(22)?,
+        status: r.try_get("status")?,
+        note: r.try_get("note")?,
+        trace: r.try_get("trace")?,
+        updated_by: r.try_get("updated_by")?,
     })
 }
 
@@ -326,7 +326,7 @@ impl Store {
         let claim = self.claim(org, &d.claim_number).await?;
         let mut conn = self.pool().acquire().await?;
         let who = sqlx::query(&format!(
-            "SELECT b.name, b.address, b.npi, y.name, y.address, p.date_of_birth, {}, {} FROM claim c \
+            "SELECT b.name AS billing_name, b.address AS billing_address, b.npi, y.name AS payer_name, y.address AS payer_address, p.date_of_birth, {}, {} FROM claim c \
              JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
@@ -352,16 +352,20 @@ impl Store {
         Ok(AppealLetter {
             date: today.strftime("%B %-d, %Y").to_string(),
             from: Party {
-                name: who.try_get(0)?,
-                lines: crate::address::kept_from(&who, 1, 6)?.map(|a| a.envelope_lines()).unwrap_or_default(),
+                name: who.try_get("billing_name")?,
+                lines: crate::address::kept_from(&who, "billing_address", "b_")?
+                    .map(|a| a.envelope_lines())
+                    .unwrap_or_default(),
             },
-            from_npi: who.try_get(2)?,
+            from_npi: who.try_get("npi")?,
             to: Party {
-                name: format!("{}, Appeals", who.try_get::<String, _>(3)?),
-                lines: crate::address::kept_from(&who, 4, 12)?.map(|a| a.envelope_lines()).unwrap_or_default(),
+                name: format!("{}, Appeals", who.try_get::<String, _>("payer_name")?),
+                lines: crate::address::kept_from(&who, "payer_address", "y_")?
+                    .map(|a| a.envelope_lines())
+                    .unwrap_or_default(),
             },
             patient: d.patient_name.clone(),
-            date_of_birth: who.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
+            date_of_birth: who.try_get::<Option<String>, _>("date_of_birth")?.unwrap_or_default(),
             member_id: claim.member_id.clone(),
             claim_number: d.claim_number.clone(),
             payer_claim_number: claim.payer_claim_number.clone(),
@@ -401,7 +405,7 @@ impl Store {
             .bind(cmd.denial_id)
             .fetch_one(&mut *conn)
             .await?;
-            let (reference, balance, reasons): (String, i64, String) = (item.try_get(0)?, item.try_get(1)?, item.try_get(2)?);
+            let (reference, balance, reasons): (String, i64, String) = (item.try_get("reference")?, item.try_get("balance_minor")?, item.try_get("reasons")?);
             if balance <= 0 {
                 return Err(bad("denial_id", format!("the line of denial {} owes nothing now", cmd.denial_id)));
             }
@@ -443,5 +447,5 @@ async fn denial_head(conn: &mut AnyConnection, org_id: i64, denial_id: i64) -> R
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| bad("denial_id", format!("no denial {denial_id}")))?;
-    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    Ok((row.try_get("status")?, row.try_get("claim_id")?, row.try_get("claim_line_no")?))
 }

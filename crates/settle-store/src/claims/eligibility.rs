@@ -76,22 +76,22 @@ const VIEW: &str = "SELECT e.check_id, a.account_number, y.payer_code, c.member_
 fn view_from(r: &sqlx::any::AnyRow, cur: Currency) -> Result<EligibilityView> {
     let money = |i: usize| -> Result<Option<String>> { Ok(r.try_get::<Option<i64>, _>(i)?.map(|m| fmt(m, cur))) };
     Ok(EligibilityView {
-        check_id: r.try_get(0)?,
-        account_number: r.try_get(1)?,
-        payer_code: r.try_get(2)?,
-        member_id: r.try_get(3)?,
-        trace: r.try_get(4)?,
-        service_date: r.try_get(5)?,
-        status: r.try_get(6)?,
-        answered_at: r.try_get(7)?,
-        plan_name: r.try_get(8)?,
-        plan_begin: r.try_get(9)?,
-        plan_end: r.try_get(10)?,
+        check_id: r.try_get("check_id")?,
+        account_number: r.try_get("account_number")?,
+        payer_code: r.try_get("payer_code")?,
+        member_id: r.try_get("member_id")?,
+        trace: r.try_get("trace")?,
+        service_date: r.try_get("service_date")?,
+        status: r.try_get("status")?,
+        answered_at: r.try_get("answered_at")?,
+        plan_name: r.try_get("plan_name")?,
+        plan_begin: r.try_get("plan_begin")?,
+        plan_end: r.try_get("plan_end")?,
         copay: money(11)?,
-        coinsurance_percent: r.try_get::<Option<String>, _>(12)?.and_then(|c| percent(&c)),
+        coinsurance_percent: r.try_get::<Option<String>, _>("coinsurance")?.and_then(|c| percent(&c)),
         deductible: money(13)?,
         deductible_remaining: money(14)?,
-        message: r.try_get(15)?,
+        message: r.try_get("message")?,
     })
 }
 
@@ -104,7 +104,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let row = sqlx::query(
-            "SELECT c.coverage_key, c.member_id, c.relationship, c.subscriber_name, p.name, p.date_of_birth, y.payer_code, y.name, y.payer_key \
+            "SELECT c.coverage_key, c.member_id, c.relationship, c.subscriber_name, p.name AS patient, p.date_of_birth, y.payer_code, y.name AS payer_name, y.payer_key \
              FROM coverage c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
@@ -128,15 +128,15 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| bad("provider", "add a billing provider (with its EIN) before asking payers about coverage"))?;
-        let coverage_key: i64 = row.try_get(0)?;
-        let relationship: String = row.try_get(2)?;
-        let patient: String = row.try_get(4)?;
-        let born: Option<Date> = row.try_get::<Option<String>, _>(5)?.and_then(|d| d.parse().ok());
+        let coverage_key: i64 = row.try_get("coverage_key")?;
+        let relationship: String = row.try_get("relationship")?;
+        let patient: String = row.try_get("patient")?;
+        let born: Option<Date> = row.try_get::<Option<String>, _>("date_of_birth")?.and_then(|d| d.parse().ok());
         let (subscriber_last, subscriber_first, dependent) = if relationship == "self" {
             let (l, f) = split_person_name(&patient);
             (l, f, None)
         } else {
-            let (l, f) = split_person_name(&row.try_get::<String, _>(3)?);
+            let (l, f) = split_person_name(&row.try_get::<String, _>("subscriber_name")?);
             let (pl, pf) = split_person_name(&patient);
             let born = born.ok_or_else(|| bad("account_number", "the patient's date of birth is missing; a dependent's inquiry needs it"))?;
             (l, f, Some((pl.to_ascii_uppercase(), pf.to_ascii_uppercase(), born)))
@@ -145,8 +145,8 @@ impl Store {
         let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
         let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
         let trace = format!("SETTLE-{coverage_key}-{check_id}");
-        let tax_id: String = provider.try_get(2)?;
-        let payer_code: String = row.try_get(6)?;
+        let tax_id: String = provider.try_get("tax_id")?;
+        let payer_code: String = row.try_get("payer_code")?;
         let sender = if settings.x12_submitter_id.is_empty() {
             tax_id.clone()
         } else {
@@ -159,15 +159,15 @@ impl Store {
             created_at: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).strftime("%H%M").to_string(),
             interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
             reference: format!("{check_id}"),
-            payer_name: row.try_get(7)?,
+            payer_name: row.try_get("payer_name")?,
             payer_id: payer_code.clone(),
-            provider_name: provider.try_get(0)?,
-            provider_npi: provider.try_get(1)?,
+            provider_name: provider.try_get("name")?,
+            provider_npi: provider.try_get("npi")?,
             provider_tax_id: tax_id,
             trace: trace.clone(),
             subscriber_last: subscriber_last.to_ascii_uppercase(),
             subscriber_first: subscriber_first.to_ascii_uppercase(),
-            member_id: row.try_get(1)?,
+            member_id: row.try_get("member_id")?,
             subscriber_date_of_birth: if relationship == "self" { born } else { None },
             dependent,
             service_date,
@@ -179,7 +179,7 @@ impl Store {
         )
         .bind(org.org_id)
         .bind(file_id)
-        .bind(row.try_get::<i64, _>(8)?)
+        .bind(row.try_get::<i64, _>("payer_key")?)
         .bind(control)
         .bind(&body)
         .bind(format!("eligibility of {} with {payer_code} on {service_date} (trace {trace})", cmd.account_number.trim().to_ascii_uppercase()))
@@ -239,7 +239,7 @@ impl Store {
                 ));
                 continue;
             };
-            let (check_id, coverage_key): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let (check_id, coverage_key): (i64, i64) = (row.try_get("check_id")?, row.try_get("coverage_key")?);
             let amount = |text: &Option<String>| -> Option<i64> { text.as_deref().and_then(|t| Money::parse(t.trim(), cur).ok()).map(|m| m.amount_minor()) };
             let status = if b.status.is_empty() { "inactive".to_string() } else { b.status.clone() };
             let message = if b.rejections.is_empty() { String::new() } else { b.rejections.join("; ") };

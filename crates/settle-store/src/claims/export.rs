@@ -2,7 +2,7 @@
 //! in a few queries, each claim checked again, the file kept; the files kept.
 
 use crate::address::{CURRENT_COLUMNS as CURRENT_ADDRESS_COLUMNS, CURRENT_JOIN as CURRENT_ADDRESS_JOIN};
-use crate::claims::books::{billed_lines, coverages_in, payer_by_code, Books, Patient, PayerRow, ProviderRow, Scope};
+use crate::claims::books::{billed_lines, coverages_in, payer_by_code, Books, Patient, PayerRow, ProviderRow, Scope, Version};
 use crate::claims::import::attach_adjudication;
 use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
 use crate::claims::read::FindingView;
@@ -96,7 +96,15 @@ impl Store {
         let (books, claims) = ready;
         for (head, input) in &claims {
             let (claim_id, number) = (&head.claim_id, &head.number);
-            let prepared = books.build(input, today, Some(*claim_id), head.frequency, &head.payer_claim_number)?;
+            let prepared = books.build(
+                input,
+                today,
+                Some(*claim_id),
+                Version {
+                    frequency: head.frequency,
+                    payer_claim_number: &head.payer_claim_number,
+                },
+            )?;
             if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
                 set_status(
                     conn,
@@ -241,7 +249,7 @@ impl Store {
         let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
         let rows = sqlx::query(&format!(
             "SELECT c.claim_id, c.claim_number, c.status, c.frequency, c.payer_claim_number, c.replaces_claim_id, c.charged_entry_id, \
-             a.account_number, b.npi, r.npi, c.place_of_service, c.diagnoses, c.primary_claim_id \
+             a.account_number, b.npi AS billing_npi, r.npi AS rendering_npi, c.place_of_service, c.diagnoses, c.primary_claim_id \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
              LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
@@ -263,26 +271,29 @@ impl Store {
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut by_claim: HashMap<i64, Vec<ClaimLineInput>> = HashMap::new();
         for l in &lines {
-            by_claim.entry(l.try_get(0)?).or_default().push(ClaimLineInput {
-                date_of_service: parse_date(&l.try_get::<String, _>(1)?)?,
-                procedure_code: l.try_get(2)?,
-                modifiers: split_list(&l.try_get::<String, _>(3)?),
-                diagnosis_pointers: split_list(&l.try_get::<String, _>(4)?).iter().filter_map(|p| p.parse().ok()).collect(),
-                units: u32::try_from(l.try_get::<i64, _>(5)?).unwrap_or(0),
-                charge: Some(fmt(l.try_get(6)?, cur)),
-                place_of_service: l.try_get(7)?,
+            by_claim.entry(l.try_get("claim_id")?).or_default().push(ClaimLineInput {
+                date_of_service: parse_date(&l.try_get::<String, _>("date_of_service")?)?,
+                procedure_code: l.try_get("procedure_code")?,
+                modifiers: split_list(&l.try_get::<String, _>("modifiers")?),
+                diagnosis_pointers: split_list(&l.try_get::<String, _>("diagnosis_pointers")?)
+                    .iter()
+                    .filter_map(|p| p.parse().ok())
+                    .collect(),
+                units: u32::try_from(l.try_get::<i64, _>("units")?).unwrap_or(0),
+                charge: Some(fmt(l.try_get("charge_minor")?, cur)),
+                place_of_service: l.try_get("place_of_service")?,
             });
         }
         let mut claims = Vec::with_capacity(rows.len());
         for r in &rows {
             let head = head_from_row(r)?;
             let input = ClaimInput {
-                account_number: r.try_get(7)?,
+                account_number: r.try_get("account_number")?,
                 payer_code: Some(payer.code.clone()),
-                billing_npi: r.try_get(8)?,
-                rendering_npi: r.try_get(9)?,
-                place_of_service: r.try_get(10)?,
-                diagnoses: split_list(&r.try_get::<String, _>(11)?),
+                billing_npi: r.try_get("billing_npi")?,
+                rendering_npi: r.try_get("rendering_npi")?,
+                place_of_service: r.try_get("place_of_service")?,
+                diagnoses: split_list(&r.try_get::<String, _>("diagnoses")?),
                 lines: by_claim.remove(&head.claim_id).unwrap_or_default(),
                 stated_total: None,
             };
@@ -306,10 +317,10 @@ impl Store {
         for r in &accounts {
             let account = crate::billing::account_from_row(r)?;
             let patient = Patient {
-                name: r.try_get(8)?,
-                date_of_birth: r.try_get::<Option<String>, _>(9)?.map(|d| parse_date(&d)).transpose()?,
-                sex: Sex::parse(&r.try_get::<String, _>(10)?).unwrap_or(Sex::Unknown),
-                address: crate::address::kept_from(r, 11, 12)?,
+                name: r.try_get("name")?,
+                date_of_birth: r.try_get::<Option<String>, _>("date_of_birth")?.map(|d| parse_date(&d)).transpose()?,
+                sex: Sex::parse(&r.try_get::<String, _>("sex")?).unwrap_or(Sex::Unknown),
+                address: crate::address::kept_from(r, "value", "")?,
             };
             books.accounts.insert(account.account_number.clone(), (account, patient));
         }
@@ -356,16 +367,16 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(X12FileView {
-                    file_id: r.try_get(0)?,
-                    direction: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    payer_code: r.try_get(3)?,
-                    interchange_control: r.try_get(4)?,
-                    claim_count: r.try_get(5)?,
-                    total: fmt(r.try_get(6)?, cur),
-                    summary: r.try_get(7)?,
-                    created_by: r.try_get(8)?,
-                    created_at: r.try_get(9)?,
+                    file_id: r.try_get("file_id")?,
+                    direction: r.try_get("direction")?,
+                    kind: r.try_get("kind")?,
+                    payer_code: r.try_get("payer_code")?,
+                    interchange_control: r.try_get("interchange_control")?,
+                    claim_count: r.try_get("claim_count")?,
+                    total: fmt(r.try_get("total_minor")?, cur),
+                    summary: r.try_get("summary")?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: r.try_get("created_at")?,
                 })
             })
             .collect()
@@ -379,7 +390,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| StoreError::not_found("x12 file", file_id))?
-            .try_get(0)?;
+            .try_get("body")?;
         let view = self
             .x12_files(org)
             .await?

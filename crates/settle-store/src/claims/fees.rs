@@ -33,12 +33,12 @@ pub(super) fn schedule_name(schedule: &str) -> String {
 
 /// procedure_code, modifier, effective_from, currency, amount_minor.
 pub(super) fn fee_from_row(r: &sqlx::any::AnyRow) -> Result<FeeEntry> {
-    let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>(3)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(FeeEntry {
-        procedure_code: r.try_get(0)?,
-        modifier: r.try_get(1)?,
-        effective_from: crate::write::parse_date(&r.try_get::<String, _>(2)?)?,
-        amount: settle_domain::money::Money::from_minor(r.try_get(4)?, currency).to_decimal_string(),
+        procedure_code: r.try_get("procedure_code")?,
+        modifier: r.try_get("modifier")?,
+        effective_from: crate::write::parse_date(&r.try_get::<String, _>("effective_from")?)?,
+        amount: settle_domain::money::Money::from_minor(r.try_get("amount_minor")?, currency).to_decimal_string(),
     })
 }
 

@@ -4,16 +4,17 @@
 
 use crate::batch::Batch;
 use crate::billing::{NewAccount, NewParty};
-use crate::claims::books::coverages_of;
+use crate::claims::books::{coverages_of, Version};
+use crate::claims::lifecycle::Saved;
 use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
-use crate::claims::rows::{claim_head_by_id, insert_claim};
+use crate::claims::rows::{claim_head_by_id, claim_number_taken, insert_claim};
 use crate::claims::{bad, parse_date};
 use crate::platform::audit;
 use crate::platform::Organisation;
 use crate::write::{next_ids, IdBlock};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use settle_domain::claims::{ClaimFilingIndicator, ClaimFrequency, FindingLevel, PostalAddress, Sex};
+use settle_domain::claims::{ClaimFilingIndicator, FindingLevel, PostalAddress, Sex};
 use settle_domain::codes::{Npi, ProcedureCode};
 use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
@@ -99,8 +100,8 @@ pub(super) async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, p
     else {
         return Err(bad("claim_number", "the primary claim has no posted remittance to pass on"));
     };
-    let (remittance_id, seq): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-    let cur = Currency::from_code(&row.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (remittance_id, seq): (i64, i64) = (row.try_get("remittance_id")?, row.try_get("seq")?);
+    let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let adjustments = sqlx::query(
         "SELECT line_seq, group_code, reason_code, amount_minor FROM remittance_adjustment WHERE org_id = $1 AND remittance_id = $2 AND seq = $3 ORDER BY line_seq, n",
     )
@@ -113,11 +114,11 @@ pub(super) async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, p
         .iter()
         .map(|a| {
             Ok((
-                a.try_get(0)?,
+                a.try_get("line_seq")?,
                 p837::AdjustmentOut {
-                    group: a.try_get(1)?,
-                    reason: a.try_get(2)?,
-                    amount: Money::from_minor(a.try_get(3)?, cur),
+                    group: a.try_get("group_code")?,
+                    reason: a.try_get("reason_code")?,
+                    amount: Money::from_minor(a.try_get("amount_minor")?, cur),
                 },
             ))
         })
@@ -132,20 +133,20 @@ pub(super) async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, p
     .await?;
     let mut answered = Vec::new();
     for l in &lines {
-        let (line_seq, line_no): (i64, Option<i64>) = (l.try_get(0)?, l.try_get(1)?);
+        let (line_seq, line_no): (i64, Option<i64>) = (l.try_get("line_seq")?, l.try_get("claim_line_no")?);
         let Some(line_no) = line_no else { continue };
-        let units: String = l.try_get(3)?;
+        let units: String = l.try_get("units")?;
         answered.push(p837::LineAdjudication {
             line: (line_no - 1).max(0) as usize,
-            paid: Money::from_minor(l.try_get(2)?, cur),
+            paid: Money::from_minor(l.try_get("paid_minor")?, cur),
             units: units.trim().parse::<f64>().map(|u| u.round() as u32).unwrap_or(1).max(1),
             adjustments: adjustment_rows.iter().filter(|(s, _)| *s == line_seq).map(|(_, a)| a.clone()).collect(),
         });
     }
     let adjudication = p837::Adjudication {
-        paid: Money::from_minor(row.try_get(2)?, cur),
-        patient_responsibility: Money::from_minor(row.try_get(3)?, cur),
-        adjudicated_on: parse_date(&row.try_get::<String, _>(4)?)?,
+        paid: Money::from_minor(row.try_get("paid_minor")?, cur),
+        patient_responsibility: Money::from_minor(row.try_get("patient_minor")?, cur),
+        adjudicated_on: parse_date(&row.try_get::<String, _>("paid_on")?)?,
         claim_adjustments: adjustment_rows.iter().filter(|(s, _)| *s == 0).map(|(_, a)| a.clone()).collect(),
         lines: answered,
     };
@@ -154,6 +155,21 @@ pub(super) async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, p
         None => return Err(bad("claim_number", "the secondary claim has no primary coverage to carry the adjudication")),
     }
     Ok(())
+}
+
+/// The number an imported claim keeps: its CLM01, upper-cased, if it can
+/// name a claim in Settle (it appears in addresses and file names).
+fn kept_number(clm01: &str) -> std::result::Result<String, String> {
+    let number = clm01.trim().to_ascii_uppercase();
+    if number.is_empty() || number.len() > 38 {
+        return Err(format!("CLM01 {clm01:?} must be 1 to 38 characters"));
+    }
+    if !number.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')) {
+        return Err(format!(
+            "CLM01 {clm01:?}: an imported claim keeps its number, and Settle's claim numbers are letters, digits, '-', '.' and '_'"
+        ));
+    }
+    Ok(number)
 }
 
 impl Store {
@@ -202,6 +218,9 @@ impl Store {
             }
             if c.payer_id.is_empty() {
                 problems.push(format!("claim {}: no payer id (NM109 of 2010BB)", c.claim_number));
+            }
+            if let Err(e) = kept_number(&c.claim_number) {
+                problems.push(format!("claim {} (segment {}): {e}", c.claim_number, c.segment_number));
             }
             if c.subscriber.id.is_empty() {
                 problems.push(format!("claim {}: no member id (NM109 of 2010BA)", c.claim_number));
@@ -257,6 +276,26 @@ impl Store {
 
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
+        // Each claim keeps its sender's number (CLM01), so the payer's
+        // answers to the sender's file find it: one already in the books
+        // refuses the file.
+        let mut taken = Vec::new();
+        for inc in &incoming {
+            let number = inc.claim.claim_number.trim().to_ascii_uppercase();
+            if claim_number_taken(conn, org.org_id, &number).await? {
+                taken.push(format!("{number} (segment {})", inc.claim.segment_number));
+            }
+        }
+        if !taken.is_empty() {
+            return Err(bad(
+                "file",
+                format!(
+                    "{}: nothing imported: the books already hold claim(s) {}; an imported claim keeps its number, so it cannot be imported twice",
+                    cmd.file_name,
+                    taken.join(", ")
+                ),
+            ));
+        }
         let mut outcome = Import837Outcome::default();
         for inc in &incoming {
             let c = &inc.claim;
@@ -378,24 +417,26 @@ impl Store {
                     .collect(),
                 stated_total: Some(c.total.clone()),
             };
-            let prepared = self.prepare(conn, org, &input, today, None, ClaimFrequency::Original, "").await.map_err(|e| {
+            let prepared = self.prepare(conn, org, &input, today, None, Version::ORIGINAL).await.map_err(|e| {
                 bad(
                     "file",
                     format!("{}: claim {} (segment {}): {e}", cmd.file_name, c.claim_number, c.segment_number),
                 )
             })?;
             let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-            let number = format!("CLM-{claim_id:06}");
-            insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Original, None, "").await?;
+            let number = c.claim_number.trim().to_ascii_uppercase();
+            insert_claim(conn, org.org_id, claim_id, &number, &prepared, Version::ORIGINAL, None).await?;
             self.settle_status(
                 conn,
                 org,
-                claim_id,
-                &number,
+                Saved {
+                    claim_id,
+                    number: &number,
+                    draft: false,
+                    what: &format!("imported from {} (their claim {})", cmd.file_name, c.claim_number),
+                },
                 &prepared,
-                false,
                 today,
-                &format!("imported from {} (their claim {})", cmd.file_name, c.claim_number),
             )
             .await?;
             let head = claim_head_by_id(conn, org.org_id, claim_id).await?;
@@ -441,13 +482,13 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(row) = found {
-            return Ok(row.try_get(0)?);
+            return Ok(row.try_get("account_number")?);
         }
-        let taken: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM account WHERE org_id = $1 AND account_number LIKE 'IMP-%'")
+        let taken: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM account WHERE org_id = $1 AND account_number LIKE 'IMP-%'")
             .bind(org.org_id)
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("n")?;
         let number = format!("IMP-{:06}", taken + 1);
         let address = incoming_address(&inc.patient, &format!("the patient of claim {}", inc.claim.claim_number))?
             .map(|a| crate::address::AddressFields::from(&a).into());

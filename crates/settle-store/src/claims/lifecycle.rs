@@ -2,14 +2,14 @@
 //! receivable when ready), edited, scrubbed again, corrected (frequency 7)
 //! or voided (frequency 8), and its status settled from what it owes.
 
-use crate::claims::books::{provider_by_key, Prepared};
+use crate::claims::books::{provider_by_key, Prepared, Version};
 use crate::claims::read::ClaimView;
-use crate::claims::rows::{add_event, claim_head, claim_head_by_id, diagnosis_text, insert_claim, insert_lines, set_status};
+use crate::claims::rows::{add_event, claim_head, claim_head_by_id, diagnosis_text, insert_claim, insert_lines, next_claim, set_status};
 use crate::claims::secondary::BillSecondary;
 use crate::claims::{bad, parse_date, split_list};
 use crate::platform::audit::{current_actor, Subject};
 use crate::platform::Organisation;
-use crate::write::{audited, fmt, next_ids, write_command, Audited};
+use crate::write::{audited, fmt, write_command, Audited};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::{ClaimFrequency, ClaimStatus, Finding, FindingLevel};
@@ -119,15 +119,35 @@ audited! {
     VoidClaim => "claim.void", |c| Subject::Claim(c.claim_number.clone());
 }
 
+/// A claim just saved: which one, whether as a draft, and how ("entered",
+/// "edited", ...) for its history.
+pub(super) struct Saved<'a> {
+    pub(super) claim_id: i64,
+    pub(super) number: &'a str,
+    pub(super) draft: bool,
+    pub(super) what: &'a str,
+}
+
 impl Store {
     pub async fn create_claim(&self, org: &Organisation, cmd: &NewClaim, today: Date, key: Option<&settle_domain::IdempotencyKey>) -> Result<ClaimView> {
         let number = write_command!(self, org.org_id, key, cmd, after = |number| Some(Subject::Claim(String::clone(number))), |tx| {
             let conn = tx.conn();
-            let prepared = self.prepare(conn, org, &cmd.claim, today, None, ClaimFrequency::Original, "").await?;
-            let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-            let number = format!("CLM-{claim_id:06}");
-            insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Original, None, "").await?;
-            self.settle_status(conn, org, claim_id, &number, &prepared, cmd.draft, today, "entered").await?;
+            let prepared = self.prepare(conn, org, &cmd.claim, today, None, Version::ORIGINAL).await?;
+            let (claim_id, number) = next_claim(conn, org.org_id).await?;
+            insert_claim(conn, org.org_id, claim_id, &number, &prepared, Version::ORIGINAL, None).await?;
+            self.settle_status(
+                conn,
+                org,
+                Saved {
+                    claim_id,
+                    number: &number,
+                    draft: cmd.draft,
+                    what: "entered",
+                },
+                &prepared,
+                today,
+            )
+            .await?;
             number
         })?;
         self.claim(org, &number).await
@@ -152,7 +172,17 @@ impl Store {
                 return Err(bad("claim_number", format!("claim {} is a void; it has no lines to edit", head.number)));
             }
             let prepared = self
-                .prepare(conn, org, &cmd.claim, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
+                .prepare(
+                    conn,
+                    org,
+                    &cmd.claim,
+                    today,
+                    Some(head.claim_id),
+                    Version {
+                        frequency: head.frequency,
+                        payer_claim_number: &head.payer_claim_number,
+                    },
+                )
                 .await?;
             if head.charged_entry_id.is_some() {
                 self.uncharge(conn, org, &head, today, "edited").await?;
@@ -180,8 +210,19 @@ impl Store {
             .execute(&mut *conn)
             .await?;
             insert_lines(conn, org.org_id, head.claim_id, &prepared.lines).await?;
-            self.settle_status(conn, org, head.claim_id, &head.number, &prepared, cmd.draft, today, "edited")
-                .await?;
+            self.settle_status(
+                conn,
+                org,
+                Saved {
+                    claim_id: head.claim_id,
+                    number: &head.number,
+                    draft: cmd.draft,
+                    what: "edited",
+                },
+                &prepared,
+                today,
+            )
+            .await?;
             head.number
         })?;
         self.claim(org, &number).await
@@ -206,10 +247,31 @@ impl Store {
                 }
                 let input = self.stored_input(conn, org, head.claim_id).await?;
                 let prepared = self
-                    .prepare(conn, org, &input, today, Some(head.claim_id), head.frequency, &head.payer_claim_number)
+                    .prepare(
+                        conn,
+                        org,
+                        &input,
+                        today,
+                        Some(head.claim_id),
+                        Version {
+                            frequency: head.frequency,
+                            payer_claim_number: &head.payer_claim_number,
+                        },
+                    )
                     .await?;
-                self.settle_status(conn, org, head.claim_id, &head.number, &prepared, false, today, "scrubbed again")
-                    .await?;
+                self.settle_status(
+                    conn,
+                    org,
+                    Saved {
+                        claim_id: head.claim_id,
+                        number: &head.number,
+                        draft: false,
+                        what: "scrubbed again",
+                    },
+                    &prepared,
+                    today,
+                )
+                .await?;
                 head.number
             }
         )?;
@@ -242,7 +304,11 @@ impl Store {
                 if let Some(open) = open {
                     return Err(bad(
                         "claim_number",
-                        format!("claim {} already has a correction under way: {}", head.number, open.try_get::<String, _>(0)?),
+                        format!(
+                            "claim {} already has a correction under way: {}",
+                            head.number,
+                            open.try_get::<String, _>("claim_number")?
+                        ),
                     ));
                 }
                 let input = self.stored_input(conn, org, head.claim_id).await?;
@@ -253,21 +319,24 @@ impl Store {
                         &input,
                         today,
                         Some(head.claim_id),
-                        ClaimFrequency::Replacement,
-                        &head.payer_claim_number,
+                        Version {
+                            frequency: ClaimFrequency::Replacement,
+                            payer_claim_number: &head.payer_claim_number,
+                        },
                     )
                     .await?;
-                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-                let number = format!("CLM-{claim_id:06}");
+                let (claim_id, number) = next_claim(conn, org.org_id).await?;
                 insert_claim(
                     conn,
                     org.org_id,
                     claim_id,
                     &number,
                     &prepared,
-                    ClaimFrequency::Replacement,
+                    Version {
+                        frequency: ClaimFrequency::Replacement,
+                        payer_claim_number: &head.payer_claim_number,
+                    },
                     Some(head.claim_id),
-                    &head.payer_claim_number,
                 )
                 .await?;
                 add_event(conn, org.org_id, claim_id, ClaimStatus::Draft, &format!("correction of {}", head.number)).await?;
@@ -306,19 +375,30 @@ impl Store {
                 let shown = if head.status.with_payer() {
                     let input = self.stored_input(conn, org, head.claim_id).await?;
                     let prepared = self
-                        .prepare(conn, org, &input, today, Some(head.claim_id), ClaimFrequency::Void, &head.payer_claim_number)
+                        .prepare(
+                            conn,
+                            org,
+                            &input,
+                            today,
+                            Some(head.claim_id),
+                            Version {
+                                frequency: ClaimFrequency::Void,
+                                payer_claim_number: &head.payer_claim_number,
+                            },
+                        )
                         .await?;
-                    let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-                    let number = format!("CLM-{claim_id:06}");
+                    let (claim_id, number) = next_claim(conn, org.org_id).await?;
                     insert_claim(
                         conn,
                         org.org_id,
                         claim_id,
                         &number,
                         &prepared,
-                        ClaimFrequency::Void,
+                        Version {
+                            frequency: ClaimFrequency::Void,
+                            payer_claim_number: &head.payer_claim_number,
+                        },
                         Some(head.claim_id),
-                        &head.payer_claim_number,
                     )
                     .await?;
                     let errors: Vec<&Finding> = prepared
@@ -358,18 +438,8 @@ impl Store {
 
     /// Decides the status after a save or scrub, and charges a claim that
     /// became ready (closing the claim a correction replaces).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn settle_status(
-        &self,
-        conn: &mut AnyConnection,
-        org: &Organisation,
-        claim_id: i64,
-        number: &str,
-        prepared: &Prepared,
-        draft: bool,
-        today: Date,
-        what: &str,
-    ) -> Result<()> {
+    pub(super) async fn settle_status(&self, conn: &mut AnyConnection, org: &Organisation, saved: Saved<'_>, prepared: &Prepared, today: Date) -> Result<()> {
+        let Saved { claim_id, number, draft, what } = saved;
         if draft {
             return set_status(conn, org.org_id, claim_id, ClaimStatus::Draft, &format!("{what} as a draft"), &[]).await;
         }
@@ -435,12 +505,12 @@ impl Store {
         .bind(claim_id)
         .fetch_one(&mut *conn)
         .await?;
-        let billing = provider_by_key(conn, org.org_id, row.try_get(2)?).await?;
-        let rendering = match row.try_get::<Option<i64>, _>(3)? {
+        let billing = provider_by_key(conn, org.org_id, row.try_get("billing_provider_key")?).await?;
+        let rendering = match row.try_get::<Option<i64>, _>("rendering_provider_key")? {
             Some(key) => Some(provider_by_key(conn, org.org_id, key).await?.npi),
             None => None,
         };
-        let cur = Currency::from_code(&row.try_get::<String, _>(6)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let lines = sqlx::query(
             "SELECT date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service \
              FROM claim_line WHERE org_id = $1 AND claim_id = $2 ORDER BY line_no",
@@ -453,23 +523,26 @@ impl Store {
             .iter()
             .map(|l| {
                 Ok(ClaimLineInput {
-                    date_of_service: parse_date(&l.try_get::<String, _>(0)?)?,
-                    procedure_code: l.try_get(1)?,
-                    modifiers: split_list(&l.try_get::<String, _>(2)?),
-                    diagnosis_pointers: split_list(&l.try_get::<String, _>(3)?).iter().filter_map(|p| p.parse().ok()).collect(),
-                    units: u32::try_from(l.try_get::<i64, _>(4)?).unwrap_or(0),
-                    charge: Some(fmt(l.try_get(5)?, cur)),
-                    place_of_service: l.try_get(6)?,
+                    date_of_service: parse_date(&l.try_get::<String, _>("date_of_service")?)?,
+                    procedure_code: l.try_get("procedure_code")?,
+                    modifiers: split_list(&l.try_get::<String, _>("modifiers")?),
+                    diagnosis_pointers: split_list(&l.try_get::<String, _>("diagnosis_pointers")?)
+                        .iter()
+                        .filter_map(|p| p.parse().ok())
+                        .collect(),
+                    units: u32::try_from(l.try_get::<i64, _>("units")?).unwrap_or(0),
+                    charge: Some(fmt(l.try_get("charge_minor")?, cur)),
+                    place_of_service: l.try_get("place_of_service")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(ClaimInput {
-            account_number: row.try_get(0)?,
-            payer_code: Some(row.try_get(1)?),
+            account_number: row.try_get("account_number")?,
+            payer_code: Some(row.try_get("payer_code")?),
             billing_npi: billing.npi,
             rendering_npi: rendering,
-            place_of_service: row.try_get(4)?,
-            diagnoses: split_list(&row.try_get::<String, _>(5)?),
+            place_of_service: row.try_get("place_of_service")?,
+            diagnoses: split_list(&row.try_get::<String, _>("diagnoses")?),
             lines,
             stated_total: None,
         })

@@ -177,13 +177,13 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(PayerView {
-                    payer_code: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    filing_indicator: r.try_get(2)?,
-                    timely_filing_days: r.try_get(3)?,
-                    appeal_days: r.try_get(5)?,
-                    address: r.try_get(4)?,
-                    postal: address::postal_from(r, 6)?.as_ref().map(PostalView::from),
+                    payer_code: r.try_get("payer_code")?,
+                    name: r.try_get("name")?,
+                    filing_indicator: r.try_get("filing_indicator")?,
+                    timely_filing_days: r.try_get("timely_filing_days")?,
+                    appeal_days: r.try_get("appeal_days")?,
+                    address: r.try_get("address")?,
+                    postal: address::postal_from(r, "")?.as_ref().map(PostalView::from),
                 })
             })
             .collect()
@@ -267,13 +267,13 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(ProviderView {
-                    npi: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    taxonomy: r.try_get(3)?,
-                    tax_id: r.try_get(4)?,
-                    address: r.try_get(5)?,
-                    postal: address::postal_from(r, 6)?.as_ref().map(PostalView::from),
+                    npi: r.try_get("npi")?,
+                    name: r.try_get("name")?,
+                    kind: r.try_get("kind")?,
+                    taxonomy: r.try_get("taxonomy")?,
+                    tax_id: r.try_get("tax_id")?,
+                    address: r.try_get("address")?,
+                    postal: address::postal_from(r, "")?.as_ref().map(PostalView::from),
                 })
             })
             .collect()

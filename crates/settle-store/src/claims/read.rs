@@ -129,8 +129,8 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let conn = &mut *conn;
         let row = sqlx::query(
-            "SELECT c.claim_id, c.claim_number, a.account_number, p.name, y.payer_code, y.name, v.priority, v.member_id, \
-             b.npi, r.npi, c.place_of_service, c.frequency, o.claim_number, c.payer_claim_number, c.diagnoses, c.currency, c.total_minor, \
+            "SELECT c.claim_id, c.claim_number, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, v.priority, v.member_id, \
+             b.npi AS billing_npi, r.npi AS rendering_npi, c.place_of_service, c.frequency, o.claim_number AS replaces, c.payer_claim_number, c.diagnoses, c.currency, c.total_minor, \
              c.status, c.status_reason, c.findings, c.charged_entry_id, c.batch_id, c.created_at, c.updated_at \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
@@ -146,9 +146,9 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("claim", &number))?;
-        let claim_id: i64 = row.try_get(0)?;
-        let cur = Currency::from_code(&row.try_get::<String, _>(15)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let findings: Vec<Finding> = serde_json::from_str(&row.try_get::<String, _>(19)?)?;
+        let claim_id: i64 = row.try_get("claim_id")?;
+        let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let findings: Vec<Finding> = serde_json::from_str(&row.try_get::<String, _>("findings")?)?;
         let lines = sqlx::query(
             "SELECT l.line_no, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, \
              o.reference, o.balance_minor FROM claim_line l LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
@@ -162,16 +162,19 @@ impl Store {
             .iter()
             .map(|l| {
                 Ok(ClaimLineView {
-                    line_no: l.try_get(0)?,
-                    date_of_service: l.try_get(1)?,
-                    procedure_code: l.try_get(2)?,
-                    modifiers: split_list(&l.try_get::<String, _>(3)?),
-                    diagnosis_pointers: split_list(&l.try_get::<String, _>(4)?).iter().filter_map(|p| p.parse().ok()).collect(),
-                    units: l.try_get(5)?,
-                    charge: fmt(l.try_get(6)?, cur),
-                    place_of_service: l.try_get(7)?,
-                    item_reference: l.try_get(8)?,
-                    balance: l.try_get::<Option<i64>, _>(9)?.map(|b| fmt(b, cur)),
+                    line_no: l.try_get("line_no")?,
+                    date_of_service: l.try_get("date_of_service")?,
+                    procedure_code: l.try_get("procedure_code")?,
+                    modifiers: split_list(&l.try_get::<String, _>("modifiers")?),
+                    diagnosis_pointers: split_list(&l.try_get::<String, _>("diagnosis_pointers")?)
+                        .iter()
+                        .filter_map(|p| p.parse().ok())
+                        .collect(),
+                    units: l.try_get("units")?,
+                    charge: fmt(l.try_get("charge_minor")?, cur),
+                    place_of_service: l.try_get("place_of_service")?,
+                    item_reference: l.try_get("reference")?,
+                    balance: l.try_get::<Option<i64>, _>("balance_minor")?.map(|b| fmt(b, cur)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -183,42 +186,42 @@ impl Store {
             .iter()
             .map(|e| {
                 Ok(ClaimEventView {
-                    status: e.try_get(0)?,
-                    note: e.try_get(1)?,
-                    actor: e.try_get(2)?,
-                    at: e.try_get(3)?,
+                    status: e.try_get("status")?,
+                    note: e.try_get("note")?,
+                    actor: e.try_get("actor")?,
+                    at: e.try_get("at")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(ClaimView {
-            claim_number: row.try_get(1)?,
-            account_number: row.try_get(2)?,
-            patient_name: row.try_get(3)?,
-            payer_code: row.try_get(4)?,
-            payer_name: row.try_get(5)?,
-            coverage_priority: row.try_get(6)?,
-            member_id: row.try_get(7)?,
-            billing_npi: row.try_get(8)?,
-            rendering_npi: row.try_get(9)?,
-            place_of_service: row.try_get(10)?,
-            frequency: row.try_get(11)?,
-            replaces: row.try_get(12)?,
-            payer_claim_number: row.try_get(13)?,
-            diagnoses: split_list(&row.try_get::<String, _>(14)?)
+            claim_number: row.try_get("claim_number")?,
+            account_number: row.try_get("account_number")?,
+            patient_name: row.try_get("patient_name")?,
+            payer_code: row.try_get("payer_code")?,
+            payer_name: row.try_get("payer_name")?,
+            coverage_priority: row.try_get("priority")?,
+            member_id: row.try_get("member_id")?,
+            billing_npi: row.try_get("billing_npi")?,
+            rendering_npi: row.try_get("rendering_npi")?,
+            place_of_service: row.try_get("place_of_service")?,
+            frequency: row.try_get("frequency")?,
+            replaces: row.try_get("replaces")?,
+            payer_claim_number: row.try_get("payer_claim_number")?,
+            diagnoses: split_list(&row.try_get::<String, _>("diagnoses")?)
                 .iter()
                 .map(|d| IcdCode::parse(d).map(|c| c.dotted()).unwrap_or_else(|_| d.clone()))
                 .collect(),
             currency: cur.code().to_string(),
-            total: fmt(row.try_get(16)?, cur),
-            status: row.try_get(17)?,
-            status_reason: row.try_get(18)?,
+            total: fmt(row.try_get("total_minor")?, cur),
+            status: row.try_get("status")?,
+            status_reason: row.try_get("status_reason")?,
             findings: findings.iter().map(FindingView::from).collect(),
-            charged: row.try_get::<Option<i64>, _>(20)?.is_some(),
-            file_id: row.try_get(21)?,
+            charged: row.try_get::<Option<i64>, _>("charged_entry_id")?.is_some(),
+            file_id: row.try_get("batch_id")?,
             lines,
             events,
-            created_at: row.try_get(22)?,
-            updated_at: row.try_get(23)?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
         })
     }
 
@@ -227,7 +230,7 @@ impl Store {
         self.note_read(org.org_id, "claim.list", "claims").await?;
         let mut sql = String::from(
             "SELECT c.claim_number, a.account_number, p.name, y.payer_code, c.frequency, \
-             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id), \
+             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_date_of_service, \
              c.total_minor, c.currency, c.status, c.status_reason, c.findings, c.updated_at \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
@@ -263,23 +266,23 @@ impl Store {
         let rows = query.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
-                let cur = Currency::from_code(&r.try_get::<String, _>(7)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let findings: Vec<Finding> = serde_json::from_str(&r.try_get::<String, _>(10)?)?;
+                let cur = Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let findings: Vec<Finding> = serde_json::from_str(&r.try_get::<String, _>("findings")?)?;
                 let errors = findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64;
                 Ok(ClaimSummary {
-                    claim_number: r.try_get(0)?,
-                    account_number: r.try_get(1)?,
-                    patient_name: r.try_get(2)?,
-                    payer_code: r.try_get(3)?,
-                    frequency: r.try_get(4)?,
-                    first_date_of_service: r.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
-                    total: fmt(r.try_get(6)?, cur),
+                    claim_number: r.try_get("claim_number")?,
+                    account_number: r.try_get("account_number")?,
+                    patient_name: r.try_get("name")?,
+                    payer_code: r.try_get("payer_code")?,
+                    frequency: r.try_get("frequency")?,
+                    first_date_of_service: r.try_get::<Option<String>, _>("first_date_of_service")?.unwrap_or_default(),
+                    total: fmt(r.try_get("total_minor")?, cur),
                     currency: cur.code().to_string(),
-                    status: r.try_get(8)?,
-                    status_reason: r.try_get(9)?,
+                    status: r.try_get("status")?,
+                    status_reason: r.try_get("status_reason")?,
                     errors,
                     warnings: findings.len() as i64 - errors,
-                    updated_at: r.try_get(11)?,
+                    updated_at: r.try_get("updated_at")?,
                 })
             })
             .collect()
@@ -287,10 +290,10 @@ impl Store {
 
     /// How many claims are in each status.
     pub async fn claim_counts(&self, org: &Organisation) -> Result<BTreeMap<String, i64>> {
-        let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) FROM claim WHERE org_id = $1 GROUP BY status")
+        let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM claim WHERE org_id = $1 GROUP BY status")
             .bind(org.org_id)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 }

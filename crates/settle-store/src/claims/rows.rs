@@ -2,8 +2,9 @@
 //! status; the claim put back together for the 837P.
 
 use crate::batch::{self, Batch};
-use crate::claims::books::Prepared;
+use crate::claims::books::{Prepared, Version};
 use crate::platform::audit::current_actor;
+use crate::write::next_ids;
 use crate::{now_text, Result, StoreError};
 use settle_domain::address::KeptAddress;
 use settle_domain::claims::{split_person_name, ClaimFrequency, ClaimStatus, Finding, ServiceLine, Sex};
@@ -31,16 +32,16 @@ pub(super) const HEAD: &str =
     "SELECT claim_id, claim_number, status, frequency, payer_claim_number, replaces_claim_id, charged_entry_id, primary_claim_id FROM claim WHERE org_id = $1";
 
 pub(super) fn head_from_row(row: &AnyRow) -> Result<ClaimHead> {
-    let status: String = row.try_get(2)?;
-    let frequency: String = row.try_get(3)?;
+    let status: String = row.try_get("status")?;
+    let frequency: String = row.try_get("frequency")?;
     Ok(ClaimHead {
-        claim_id: row.try_get(0)?,
-        number: row.try_get(1)?,
+        claim_id: row.try_get("claim_id")?,
+        number: row.try_get("claim_number")?,
         status: ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))?,
         frequency: ClaimFrequency::parse(&frequency).ok_or_else(|| StoreError::Corrupt(format!("claim frequency {frequency:?}")))?,
-        payer_claim_number: row.try_get(4)?,
-        replaces_claim_id: row.try_get(5)?,
-        charged_entry_id: row.try_get(6)?,
+        payer_claim_number: row.try_get("payer_claim_number")?,
+        replaces_claim_id: row.try_get("replaces_claim_id")?,
+        charged_entry_id: row.try_get("charged_entry_id")?,
         primary_claim_id: row.try_get("primary_claim_id")?,
     })
 }
@@ -69,17 +70,39 @@ pub(super) fn diagnosis_text(diagnoses: &[IcdCode]) -> String {
     diagnoses.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A new claim's id and number: `CLM-` and the id, passing over any
+/// number already taken (an imported claim keeps the number its sender
+/// gave it, which may look like one of ours).
+pub(super) async fn next_claim(conn: &mut AnyConnection, org_id: i64) -> Result<(i64, String)> {
+    loop {
+        let claim_id = next_ids(conn, org_id, "claim", 1).await?;
+        let number = format!("CLM-{claim_id:06}");
+        if !claim_number_taken(conn, org_id, &number).await? {
+            return Ok((claim_id, number));
+        }
+    }
+}
+
+/// Whether a claim in the books already has this number.
+pub(super) async fn claim_number_taken(conn: &mut AnyConnection, org_id: i64, number: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS taken FROM claim WHERE org_id = $1 AND claim_number = $2")
+        .bind(org_id)
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
 pub(super) async fn insert_claim(
     conn: &mut AnyConnection,
     org_id: i64,
     claim_id: i64,
     number: &str,
     p: &Prepared,
-    frequency: ClaimFrequency,
+    version: Version<'_>,
     replaces: Option<i64>,
-    payer_claim_number: &str,
 ) -> Result<()> {
+    let Version { frequency, payer_claim_number } = version;
     let now = now_text();
     sqlx::query(
         "INSERT INTO claim (org_id, claim_id, claim_number, account_id, payer_key, coverage_key, billing_provider_key, rendering_provider_key, \
@@ -131,12 +154,12 @@ pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id
 }
 
 pub(super) async fn add_event(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {
-    let seq: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id = $2")
+    let seq: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) AS seq FROM claim_event WHERE org_id = $1 AND claim_id = $2")
         .bind(org_id)
         .bind(claim_id)
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("seq")?;
     sqlx::query("INSERT INTO claim_event (org_id, claim_id, seq, status, note, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(org_id)
         .bind(claim_id)
@@ -180,26 +203,23 @@ pub(super) async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_
         .execute(&mut *conn)
         .await?;
         let seqs = sqlx::query(&format!(
-            "SELECT claim_id, CAST(MAX(seq) AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id IN ({list}) GROUP BY claim_id"
+            "SELECT claim_id, CAST(MAX(seq) AS BIGINT) AS seq FROM claim_event WHERE org_id = $1 AND claim_id IN ({list}) GROUP BY claim_id"
         ))
         .bind(org_id)
         .fetch_all(&mut *conn)
         .await?;
-        let last: HashMap<i64, i64> = seqs.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+        let last: HashMap<i64, i64> = seqs.iter().map(|r| Ok((r.try_get("claim_id")?, r.try_get("seq")?))).collect::<Result<_>>()?;
         let mut batch = Batch::default();
         for id in chunk {
-            batch.add(
-                &batch::CLAIM_EVENT,
-                vec![
-                    org_id.into(),
-                    (*id).into(),
-                    (last.get(id).copied().unwrap_or(0) + 1).into(),
-                    "submitted".into(),
-                    note.into(),
-                    actor.clone().into(),
-                    now.clone().into(),
-                ],
-            );
+            batch.push(batch::ClaimEventRow {
+                org_id: org_id.into(),
+                claim_id: (*id).into(),
+                seq: (last.get(id).copied().unwrap_or(0) + 1).into(),
+                status: "submitted".into(),
+                note: note.into(),
+                actor: actor.clone().into(),
+                at: now.clone().into(),
+            });
         }
         batch.flush(conn, org_id).await?;
     }
@@ -215,7 +235,7 @@ pub(super) async fn note_event(conn: &mut AnyConnection, org_id: i64, claim_id: 
         .bind(claim_id)
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("status")?;
     let status = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status}")))?;
     add_event(conn, org_id, claim_id, status, note).await
 }
@@ -224,14 +244,14 @@ pub(super) async fn note_event(conn: &mut AnyConnection, org_id: i64, claim_id: 
 /// nothing more is closed (nothing was paid) or paid.
 pub(super) async fn settle_claim_status(conn: &mut AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
     let row = sqlx::query(
-        "SELECT c.status, CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) FROM claim c LEFT JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
+        "SELECT c.status, CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) AS balance_minor FROM claim c LEFT JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.claim_id \
          LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE c.org_id = $1 AND c.claim_id = $2 GROUP BY c.status",
     )
     .bind(org_id)
     .bind(claim_id)
     .fetch_one(&mut *conn)
     .await?;
-    let (status, owed): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let (status, owed): (String, i64) = (row.try_get("status")?, row.try_get("balance_minor")?);
     if owed != 0 {
         return Ok(());
     }

@@ -2,15 +2,16 @@
 //! list of claims whose secondary is due.
 
 use crate::claims::bad;
-use crate::claims::books::coverages_of;
+use crate::claims::books::{coverages_of, Version};
+use crate::claims::lifecycle::Saved;
 use crate::claims::read::ClaimView;
-use crate::claims::rows::{add_event, claim_head, insert_claim};
+use crate::claims::rows::{add_event, claim_head, insert_claim, next_claim};
 use crate::platform::audit::Subject;
 use crate::platform::Organisation;
-use crate::write::{fmt, next_ids, write_command};
+use crate::write::{fmt, write_command};
 use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use settle_domain::claims::{ClaimFrequency, ClaimStatus};
+use settle_domain::claims::ClaimStatus;
 use settle_domain::money::Currency;
 use settle_domain::Date;
 use sqlx::Row;
@@ -70,17 +71,21 @@ impl Store {
                 if let Some(live) = live {
                     return Err(bad(
                         "claim_number",
-                        format!("claim {} already has a secondary claim: {}", head.number, live.try_get::<String, _>(0)?),
+                        format!(
+                            "claim {} already has a secondary claim: {}",
+                            head.number,
+                            live.try_get::<String, _>("claim_number")?
+                        ),
                     ));
                 }
                 let share: i64 = sqlx::query(
-                    "SELECT CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) FROM open_item o WHERE o.org_id = $1 AND o.reference LIKE $2 AND o.kind = 'patient_share'",
+                    "SELECT CAST(COALESCE(SUM(o.balance_minor), 0) AS BIGINT) AS balance_minor FROM open_item o WHERE o.org_id = $1 AND o.reference LIKE $2 AND o.kind = 'patient_share'",
                 )
                 .bind(org.org_id)
                 .bind(format!("{}-PR-%", head.number))
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?;
+                .try_get("balance_minor")?;
                 if share <= 0 {
                     return Err(bad(
                         "claim_number",
@@ -105,10 +110,9 @@ impl Store {
                         )
                     })?;
                 input.payer_code = Some(secondary.payer.code.clone());
-                let prepared = self.prepare(conn, org, &input, today, None, ClaimFrequency::Original, "").await?;
-                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-                let number = format!("CLM-{claim_id:06}");
-                insert_claim(conn, org.org_id, claim_id, &number, &prepared, ClaimFrequency::Original, None, "").await?;
+                let prepared = self.prepare(conn, org, &input, today, None, Version::ORIGINAL).await?;
+                let (claim_id, number) = next_claim(conn, org.org_id).await?;
+                insert_claim(conn, org.org_id, claim_id, &number, &prepared, Version::ORIGINAL, None).await?;
                 sqlx::query("UPDATE claim SET primary_claim_id = $3 WHERE org_id = $1 AND claim_id = $2")
                     .bind(org.org_id)
                     .bind(claim_id)
@@ -126,12 +130,14 @@ impl Store {
                 self.settle_status(
                     conn,
                     org,
-                    claim_id,
-                    &number,
+                    Saved {
+                        claim_id,
+                        number: &number,
+                        draft: false,
+                        what: &format!("secondary to {} after {}", secondary.payer.name, head.number),
+                    },
                     &prepared,
-                    false,
                     today,
-                    &format!("secondary to {} after {}", secondary.payer.name, head.number),
                 )
                 .await?;
                 number
@@ -146,11 +152,11 @@ impl Store {
         self.note_read(org.org_id, "claim.list", "secondaries").await?;
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = sqlx::query(
-            "SELECT c.claim_number, a.account_number, p.name, y.name, \
+            "SELECT c.claim_number, a.account_number, p.name AS patient_name, y.name AS primary_payer, \
              (SELECT MIN(z.name) FROM coverage v JOIN payer z ON z.org_id = v.org_id AND z.payer_key = v.payer_key \
-              WHERE v.org_id = c.org_id AND v.account_id = c.account_id AND v.priority = 'secondary'), \
+              WHERE v.org_id = c.org_id AND v.account_id = c.account_id AND v.priority = 'secondary') AS secondary_payer, \
              CAST((SELECT COALESCE(SUM(o.balance_minor), 0) FROM open_item o WHERE o.org_id = c.org_id AND o.account_id = c.account_id \
-              AND o.kind = 'patient_share' AND o.reference LIKE c.claim_number || '-PR-%') AS BIGINT) \
+              AND o.kind = 'patient_share' AND o.reference LIKE c.claim_number || '-PR-%') AS BIGINT) AS share \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              WHERE c.org_id = $1 AND c.status IN ('paid', 'partially_paid') AND c.primary_claim_id IS NULL \
@@ -163,16 +169,16 @@ impl Store {
         .await?;
         let mut out = Vec::new();
         for r in &rows {
-            let share: i64 = r.try_get(5)?;
+            let share: i64 = r.try_get("share")?;
             if share <= 0 {
                 continue;
             }
             out.push(SecondaryDue {
-                claim_number: r.try_get(0)?,
-                account_number: r.try_get(1)?,
-                patient_name: r.try_get(2)?,
-                primary_payer: r.try_get(3)?,
-                secondary_payer: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+                claim_number: r.try_get("claim_number")?,
+                account_number: r.try_get("account_number")?,
+                patient_name: r.try_get("patient_name")?,
+                primary_payer: r.try_get("primary_payer")?,
+                secondary_payer: r.try_get::<Option<String>, _>("secondary_payer")?.unwrap_or_default(),
                 patient_share: fmt(share, cur),
             });
         }

@@ -70,6 +70,14 @@ const NOT_PENDING_SECONDARY: &str = " AND NOT EXISTS (SELECT 1 FROM claim s JOIN
 /// Days a statement gives to pay.
 const DAYS_TO_PAY: i64 = 21;
 
+/// Which statement to draw up: the account, the day, and its number.
+struct Drawing<'a> {
+    account_id: i64,
+    number: &'a str,
+    as_of: Date,
+    statement_id: i64,
+}
+
 fn message(sequence: i64) -> &'static str {
     match sequence {
         1 => "This is what you owe after your insurance. Thank you for choosing us.",
@@ -121,12 +129,12 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let last: std::collections::HashMap<i64, String> =
-            sqlx::query("SELECT account_id, MAX(cycle_date) FROM statement WHERE org_id = $1 GROUP BY account_id")
+            sqlx::query("SELECT account_id, MAX(cycle_date) AS cycle_date FROM statement WHERE org_id = $1 GROUP BY account_id")
                 .bind(org.org_id)
                 .fetch_all(&mut *conn)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+                .map(|r| Ok((r.try_get::<i64, _>("account_id")?, r.try_get::<String, _>("cycle_date")?)))
                 .collect::<Result<_>>()?;
         let since = cmd.as_of.checked_sub(jiff::ToSpan::days(cycle - 1)).unwrap_or(cmd.as_of).to_string();
         let from = self.statement_sender(conn, org).await?;
@@ -140,13 +148,19 @@ impl Store {
         };
         let mut total = 0i64;
         for row in &candidates {
-            let (account_id, number): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (account_id, number): (i64, String) = (row.try_get("account_id")?, row.try_get("account_number")?);
             if last.get(&account_id).is_some_and(|d| *d >= since) {
                 outcome.skipped_in_cycle += 1;
                 continue;
             }
             let statement_id = if cmd.dry_run { 0 } else { next_ids(conn, org.org_id, "statement", 1).await? };
-            let statement = self.draw_up(conn, org, cur, account_id, &number, cmd.as_of, statement_id, &from).await?;
+            let drawing = Drawing {
+                account_id,
+                number: &number,
+                as_of: cmd.as_of,
+                statement_id,
+            };
+            let statement = self.draw_up(conn, org, cur, drawing, &from).await?;
             let amount = settle_domain::money::Money::parse(&statement.amount_due, cur)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?
                 .amount_minor();
@@ -204,7 +218,7 @@ impl Store {
             .bind(org.org_id)
             .fetch_optional(&mut *conn)
             .await?
-            .map(|r| r.try_get::<String, _>(0))
+            .map(|r| r.try_get::<String, _>("x12_contact_phone"))
             .transpose()?
             .unwrap_or_default();
         let phone = if phone.len() == 10 {
@@ -214,8 +228,8 @@ impl Store {
         };
         let party = match provider {
             Some(p) => Party {
-                name: p.try_get(0)?,
-                lines: crate::address::kept_from(&p, 1, 2)?.map(|a| a.envelope_lines()).unwrap_or_default(),
+                name: p.try_get("name")?,
+                lines: crate::address::kept_from(&p, "address", "")?.map(|a| a.envelope_lines()).unwrap_or_default(),
             },
             None => Party {
                 name: org.name.clone(),
@@ -226,18 +240,13 @@ impl Store {
     }
 
     /// One account's statement as of a day, from the books.
-    #[allow(clippy::too_many_arguments)]
-    async fn draw_up(
-        &self,
-        conn: &mut AnyConnection,
-        org: &Organisation,
-        cur: Currency,
-        account_id: i64,
-        number: &str,
-        as_of: Date,
-        statement_id: i64,
-        from: &(Party, String),
-    ) -> Result<Statement> {
+    async fn draw_up(&self, conn: &mut AnyConnection, org: &Organisation, cur: Currency, d: Drawing<'_>, from: &(Party, String)) -> Result<Statement> {
+        let Drawing {
+            account_id,
+            number,
+            as_of,
+            statement_id,
+        } = d;
         let patient = sqlx::query(&format!(
             "SELECT p.name, {} FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {} \
              WHERE a.org_id = $1 AND a.account_id = $2",
@@ -248,7 +257,7 @@ impl Store {
         .bind(account_id)
         .fetch_one(&mut *conn)
         .await?;
-        let patient_name: String = patient.try_get(0)?;
+        let patient_name: String = patient.try_get("name")?;
         let to = match self.guarantor_in(conn, org.org_id, account_id).await? {
             Some(g) => Party {
                 name: g.name,
@@ -263,7 +272,9 @@ impl Store {
             },
             None => Party {
                 name: patient_name.clone(),
-                lines: crate::address::kept_from(&patient, 1, 2)?.map(|a| a.envelope_lines()).unwrap_or_default(),
+                lines: crate::address::kept_from(&patient, "value", "")?
+                    .map(|a| a.envelope_lines())
+                    .unwrap_or_default(),
             },
         };
         let items = sqlx::query(&format!(
@@ -280,12 +291,12 @@ impl Store {
         let mut oldest: Option<String> = None;
         for item in &items {
             let (reference, kind, description, issued, amount, balance): (String, String, String, String, i64, i64) = (
-                item.try_get(0)?,
-                item.try_get(1)?,
-                item.try_get(2)?,
-                item.try_get(3)?,
-                item.try_get(4)?,
-                item.try_get(5)?,
+                item.try_get("reference")?,
+                item.try_get("kind")?,
+                item.try_get("description")?,
+                item.try_get("issue_date")?,
+                item.try_get("amount_minor")?,
+                item.try_get("balance_minor")?,
             );
             due += balance;
             if oldest.as_ref().is_none_or(|o| issued < *o) {
@@ -327,13 +338,13 @@ impl Store {
             }
         }
         // Which statement of these charges this is: one more than those sent since the oldest.
-        let earlier: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM statement WHERE org_id = $1 AND account_id = $2 AND cycle_date >= $3")
+        let earlier: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM statement WHERE org_id = $1 AND account_id = $2 AND cycle_date >= $3")
             .bind(org.org_id)
             .bind(account_id)
             .bind(oldest.unwrap_or_default())
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("n")?;
         let sequence = earlier + 1;
         let (sender, phone) = from;
         Ok(Statement {
@@ -372,19 +383,19 @@ impl Store {
     /// paid and adjusted, and the patient's share with its reasons.
     async fn visit_of(&self, conn: &mut AnyConnection, org_id: i64, cur: Currency, claim_number: &str, patient: &str) -> Result<StatementVisit> {
         let head = sqlx::query(
-            "SELECT c.claim_id, y.name, (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) \
+            "SELECT c.claim_id, y.name, (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS date \
              FROM claim c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1 AND c.claim_number = $2",
         )
         .bind(org_id)
         .bind(claim_number)
         .fetch_one(&mut *conn)
         .await?;
-        let claim_id: i64 = head.try_get(0)?;
+        let claim_id: i64 = head.try_get("claim_id")?;
         let lines = sqlx::query(
             "SELECT l.procedure_code, l.modifiers, l.charge_minor, \
-             CAST(COALESCE((SELECT SUM(x.amount_minor) FROM allocation x WHERE x.org_id = l.org_id AND x.item_id = l.item_id AND x.source = 'payment'), 0) AS BIGINT), \
-             CAST(COALESCE((SELECT SUM(d.amount_minor) FROM adjustment d WHERE d.org_id = l.org_id AND d.item_id = l.item_id), 0) AS BIGINT), \
-             CAST(COALESCE((SELECT SUM(x.amount_minor) FROM allocation x WHERE x.org_id = l.org_id AND x.item_id = l.item_id AND x.source = 'patient share'), 0) AS BIGINT) \
+             CAST(COALESCE((SELECT SUM(x.amount_minor) FROM allocation x WHERE x.org_id = l.org_id AND x.item_id = l.item_id AND x.source = 'payment'), 0) AS BIGINT) AS insurance_paid, \
+             CAST(COALESCE((SELECT SUM(d.amount_minor) FROM adjustment d WHERE d.org_id = l.org_id AND d.item_id = l.item_id), 0) AS BIGINT) AS adjusted, \
+             CAST(COALESCE((SELECT SUM(x.amount_minor) FROM allocation x WHERE x.org_id = l.org_id AND x.item_id = l.item_id AND x.source = 'patient share'), 0) AS BIGINT) AS you_owe \
              FROM claim_line l WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
         )
         .bind(org_id)
@@ -394,21 +405,21 @@ impl Store {
         let lines = lines
             .iter()
             .map(|l| {
-                let code: String = l.try_get(0)?;
-                let modifiers: String = l.try_get(1)?;
+                let code: String = l.try_get("procedure_code")?;
+                let modifiers: String = l.try_get("modifiers")?;
                 Ok(StatementLine {
                     code: format!("{code} {modifiers}").trim().to_string(),
                     description: String::new(),
-                    charge: fmt(l.try_get(2)?, cur),
-                    insurance_paid: fmt(l.try_get(3)?, cur),
-                    adjusted: fmt(l.try_get(4)?, cur),
-                    you_owe: fmt(l.try_get(5)?, cur),
+                    charge: fmt(l.try_get("charge_minor")?, cur),
+                    insurance_paid: fmt(l.try_get("insurance_paid")?, cur),
+                    adjusted: fmt(l.try_get("adjusted")?, cur),
+                    you_owe: fmt(l.try_get("you_owe")?, cur),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         // Why: the PR adjustments of the ERAs posted for the claim.
         let reasons = sqlx::query(
-            "SELECT a.reason_code, CAST(SUM(a.amount_minor) AS BIGINT) FROM remittance_adjustment a \
+            "SELECT a.reason_code, CAST(SUM(a.amount_minor) AS BIGINT) AS amount_minor FROM remittance_adjustment a \
              JOIN remittance_claim x ON x.org_id = a.org_id AND x.remittance_id = a.remittance_id AND x.seq = a.seq \
              WHERE a.org_id = $1 AND x.claim_id = $2 AND x.outcome = 'posted' AND a.group_code = 'PR' GROUP BY a.reason_code ORDER BY a.reason_code",
         )
@@ -418,13 +429,13 @@ impl Store {
         .await?;
         let why = reasons
             .iter()
-            .map(|r| Ok(why_text(&r.try_get::<String, _>(0)?, r.try_get(1)?, cur)))
+            .map(|r| Ok(why_text(&r.try_get::<String, _>("reason_code")?, r.try_get("amount_minor")?, cur)))
             .collect::<Result<Vec<_>>>()?;
         Ok(StatementVisit {
-            date: head.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+            date: head.try_get::<Option<String>, _>("date")?.unwrap_or_default(),
             patient: patient.to_string(),
             claim_number: claim_number.to_string(),
-            insurer: head.try_get(1)?,
+            insurer: head.try_get("name")?,
             lines,
             why,
             you_paid: fmt(0, cur),
@@ -454,9 +465,9 @@ impl Store {
         let rows = query.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
-                let body: String = r.try_get(1)?;
+                let body: String = r.try_get("body")?;
                 let s: Statement = serde_json::from_str(&body)?;
-                Ok(summary(r.try_get(0)?, &s, &r.try_get::<String, _>(2)?))
+                Ok(summary(r.try_get("statement_id")?, &s, &r.try_get::<String, _>("cycle_date")?))
             })
             .collect()
     }
@@ -469,7 +480,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| StoreError::not_found("statement", statement_id))?;
-        let statement: Statement = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
+        let statement: Statement = serde_json::from_str(&row.try_get::<String, _>("body")?)?;
         self.note_read(org.org_id, "statement.read", &format!("account:{}", statement.account_number))
             .await?;
         Ok(for_sight(statement))
@@ -484,7 +495,7 @@ impl Store {
             .await?;
         let statements = rows
             .iter()
-            .map(|r| Ok(for_sight(serde_json::from_str(&r.try_get::<String, _>(0)?)?)))
+            .map(|r| Ok(for_sight(serde_json::from_str(&r.try_get::<String, _>("body")?)?)))
             .collect::<Result<Vec<Statement>>>()?;
         for s in &statements {
             self.note_read(org.org_id, "statement.read", &format!("account:{}", s.account_number)).await?;

@@ -229,12 +229,21 @@ impl Store {
         let policy = self.collection_policy_in(conn, org.org_id).await?;
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
         let actor = current_actor().name;
-        let gated = gate(&known, channel, purpose, address, req.at_work, at, &policy, decision_id, &actor);
-        let mut batch = crate::batch::Batch::default();
-        batch.add(
-            &crate::batch::CONTACT_DECISION,
-            decision_row(org.org_id, known.account_id, &gated.view, &now_text()),
+        let gated = gate(
+            &known,
+            Attempt {
+                channel,
+                address,
+                at_work: req.at_work,
+                purpose,
+                at,
+            },
+            &policy,
+            decision_id,
+            &actor,
         );
+        let mut batch = crate::batch::Batch::default();
+        batch.push(decision_row(org.org_id, known.account_id, &gated.view, &now_text()));
         batch.flush(conn, org.org_id).await?;
         Ok((known, gated))
     }
@@ -333,19 +342,16 @@ impl Store {
         let decision_id = record.decision_id();
         let violation = record.violation();
         let mut batch = crate::batch::Batch::default();
-        batch.add(
-            &crate::batch::CONTACT_ATTEMPT,
-            contact_row(ContactRow {
-                org_id: org.org_id,
-                contact_id,
-                record,
-                outcome,
-                conversation,
-                note: note.trim(),
-                actor: &actor,
-                logged_at: &now_text(),
-            }),
-        );
+        batch.push(contact_row(ContactRow {
+            org_id: org.org_id,
+            contact_id,
+            record,
+            outcome,
+            conversation,
+            note: note.trim(),
+            actor: &actor,
+            logged_at: &now_text(),
+        }));
         batch.flush(conn, org.org_id).await?;
         let view = ContactView {
             contact_id,
@@ -395,21 +401,21 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(ContactView {
-                    contact_id: r.try_get(0)?,
+                    contact_id: r.try_get("contact_id")?,
                     account_number: known.account_number.clone(),
-                    channel: r.try_get(1)?,
-                    direction: r.try_get(2)?,
-                    address: r.try_get(3)?,
-                    at_work: r.try_get::<i64, _>(4)? == 1,
-                    purpose: r.try_get(5)?,
-                    outcome: r.try_get(6)?,
-                    conversation: r.try_get::<i64, _>(7)? == 1,
-                    at: r.try_get(8)?,
-                    at_local: local(&r.try_get::<String, _>(8)?, zone),
-                    note: r.try_get(9)?,
-                    decision_id: r.try_get(10)?,
-                    logged_by: r.try_get(11)?,
-                    violation: split_rules(&r.try_get::<String, _>(12)?),
+                    channel: r.try_get("channel")?,
+                    direction: r.try_get("direction")?,
+                    address: r.try_get("address")?,
+                    at_work: r.try_get::<i64, _>("at_work")? == 1,
+                    purpose: r.try_get("purpose")?,
+                    outcome: r.try_get("outcome")?,
+                    conversation: r.try_get::<i64, _>("conversation")? == 1,
+                    at: r.try_get("at")?,
+                    at_local: local(&r.try_get::<String, _>("at")?, zone),
+                    note: r.try_get("note")?,
+                    decision_id: r.try_get("decision_id")?,
+                    logged_by: r.try_get("logged_by")?,
+                    violation: split_rules(&r.try_get::<String, _>("violation")?),
                 })
             })
             .collect()
@@ -432,26 +438,31 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let failures: Vec<FailureView> = serde_json::from_str(&r.try_get::<String, _>(7)?)?;
+                let failures: Vec<FailureView> = serde_json::from_str(&r.try_get::<String, _>("failures")?)?;
                 let allowed_from = if failures.iter().any(|f| f.allowed_from.is_none()) {
                     None
                 } else {
                     failures.iter().filter_map(|f| f.allowed_from.clone()).max()
                 };
                 Ok(DecisionView {
-                    decision_id: r.try_get(0)?,
+                    decision_id: r.try_get("decision_id")?,
                     account_number: known.account_number.clone(),
-                    channel: r.try_get(1)?,
-                    address: r.try_get(2)?,
-                    purpose: r.try_get(3)?,
-                    at: r.try_get(4)?,
-                    at_local: local(&r.try_get::<String, _>(4)?, zone),
-                    allowed: r.try_get::<i64, _>(5)? == 1,
-                    checked: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                    channel: r.try_get("channel")?,
+                    address: r.try_get("address")?,
+                    purpose: r.try_get("purpose")?,
+                    at: r.try_get("at")?,
+                    at_local: local(&r.try_get::<String, _>("at")?, zone),
+                    allowed: r.try_get::<i64, _>("allowed")? == 1,
+                    checked: r
+                        .try_get::<String, _>("checked")?
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                     failures,
                     allowed_from,
-                    allowed_from_local: r.try_get(9)?,
-                    asked_by: r.try_get(8)?,
+                    allowed_from_local: r.try_get("allowed_from_local")?,
+                    asked_by: r.try_get("asked_by")?,
                 })
             })
             .collect()

@@ -43,13 +43,13 @@ pub struct DisputeView {
 /// The `dispute` columns [`dispute_from`] reads, in order.
 pub(super) const DISPUTE_COLUMNS: &str = "received_on, verification_sent_on, kind";
 
-/// The gate's view of a dispute, from [`DISPUTE_COLUMNS`] starting at `first`.
-pub(super) fn dispute_from(row: &sqlx::any::AnyRow, first: usize) -> Result<compliance::Dispute> {
-    let received: String = row.try_get(first)?;
+/// The gate's view of a dispute, from the columns of [`DISPUTE_COLUMNS`].
+pub(super) fn dispute_from(row: &sqlx::any::AnyRow) -> Result<compliance::Dispute> {
+    let received: String = row.try_get("received_on")?;
     Ok(compliance::Dispute {
         received_on: received.parse().map_err(|e| StoreError::Corrupt(format!("dispute date {received:?}: {e}")))?,
-        verification_sent_on: row.try_get::<Option<String>, _>(first + 1)?.and_then(|t| t.parse().ok()),
-        original_creditor: row.try_get::<String, _>(first + 2)? == "original_creditor",
+        verification_sent_on: row.try_get::<Option<String>, _>("verification_sent_on")?.and_then(|t| t.parse().ok()),
+        original_creditor: row.try_get::<String, _>("kind")? == "original_creditor",
     })
 }
 
@@ -136,20 +136,23 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("dispute", dispute_id))?;
-        let received: String = r.try_get(2)?;
-        let within = r.try_get::<Option<String>, _>(5)?.and_then(|v| v.parse::<Date>().ok()).is_some_and(|sent| {
-            received
-                .parse::<Date>()
-                .is_ok_and(|d| d <= settle_domain::calendar::validation_period_end(sent))
-        });
+        let received: String = r.try_get("received_on")?;
+        let within = r
+            .try_get::<Option<String>, _>("validation_sent_on")?
+            .and_then(|v| v.parse::<Date>().ok())
+            .is_some_and(|sent| {
+                received
+                    .parse::<Date>()
+                    .is_ok_and(|d| d <= settle_domain::calendar::validation_period_end(sent))
+            });
         Ok(DisputeView {
-            dispute_id: r.try_get(0)?,
-            account_number: r.try_get(1)?,
+            dispute_id: r.try_get("dispute_id")?,
+            account_number: r.try_get("account_number")?,
             received_on: received,
-            note: r.try_get(3)?,
-            verification_sent_on: r.try_get(4)?,
+            note: r.try_get("note")?,
+            verification_sent_on: r.try_get("verification_sent_on")?,
             within_validation_period: within,
-            kind: r.try_get(6)?,
+            kind: r.try_get("kind")?,
         })
     }
 
@@ -165,7 +168,7 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("dispute_id"))
             .collect::<std::result::Result<_, _>>()?;
         let mut out = Vec::new();
         for id in ids {

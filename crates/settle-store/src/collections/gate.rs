@@ -8,10 +8,8 @@
 //! with the rules it broke. Inbound contacts (the consumer reached us) need
 //! no clearance and are written as inbound.
 
-use jiff::Timestamp;
-use settle_domain::compliance::{self, Attempt, Breach, Channel, Clearance, Policy, Purpose, UsZone};
+use settle_domain::compliance::{self, Attempt, Breach, Clearance, Policy, UsZone};
 
-use crate::batch::V;
 use crate::collections::contacts::{DecisionView, FailureView};
 use crate::collections::known::Known;
 use crate::collections::{local, purpose_str};
@@ -66,25 +64,15 @@ impl Gated {
 }
 
 /// Asks the gate about a contact with a known person.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn gate(
-    known: &Known,
-    channel: Channel,
-    purpose: Purpose,
-    address: String,
-    at_work: bool,
-    at: Timestamp,
-    policy: &Policy,
-    decision_id: i64,
-    actor: &str,
-) -> Gated {
-    let attempt = Attempt {
+pub(super) fn gate(known: &Known, attempt: Attempt, policy: &Policy, decision_id: i64, actor: &str) -> Gated {
+    let Attempt {
         channel,
-        address: address.clone(),
-        at_work,
+        ref address,
         purpose,
         at,
-    };
+        ..
+    } = attempt;
+    let address = address.clone();
     let (decision, proof) = compliance::clear(&known.person, &known.debt, &attempt, policy);
     let failures: Vec<FailureView> = decision
         .failures
@@ -132,22 +120,22 @@ pub(super) fn gate(
 }
 
 /// The `contact_decision` row for a gate answer.
-pub(super) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> Vec<V> {
-    vec![
-        org_id.into(),
-        view.decision_id.into(),
-        account_id.into(),
-        view.channel.clone().into(),
-        view.address.clone().into(),
-        view.purpose.clone().into(),
-        view.at.clone().into(),
-        i64::from(view.allowed).into(),
-        view.checked.join(",").into(),
-        serde_json::to_string(&view.failures).expect("failures serialise").into(),
-        view.allowed_from_local.clone().into(),
-        view.asked_by.clone().into(),
-        asked_at.into(),
-    ]
+pub(super) fn decision_row(org_id: i64, account_id: i64, view: &DecisionView, asked_at: &str) -> crate::batch::ContactDecisionRow {
+    crate::batch::ContactDecisionRow {
+        org_id: org_id.into(),
+        decision_id: view.decision_id.into(),
+        account_id: account_id.into(),
+        channel: view.channel.clone().into(),
+        address: view.address.clone().into(),
+        purpose: view.purpose.clone().into(),
+        at: view.at.clone().into(),
+        allowed: i64::from(view.allowed).into(),
+        checked: view.checked.join(",").into(),
+        failures: serde_json::to_string(&view.failures).expect("failures serialise").into(),
+        allowed_from_local: view.allowed_from_local.clone().into(),
+        asked_by: view.asked_by.clone().into(),
+        asked_at: asked_at.into(),
+    }
 }
 
 /// What a row of the contact log stands on.
@@ -215,30 +203,30 @@ pub(super) struct ContactRow<'a> {
 }
 
 /// The `contact_attempt` row (columns as `batch::CONTACT_ATTEMPT`).
-pub(super) fn contact_row(row: ContactRow<'_>) -> Vec<V> {
+pub(super) fn contact_row(row: ContactRow<'_>) -> crate::batch::ContactAttemptRow {
     let attempt = row.record.attempt();
-    vec![
-        row.org_id.into(),
-        row.contact_id.into(),
-        row.record.account_id().into(),
-        attempt.channel.as_str().into(),
-        row.record.direction().into(),
-        attempt.address.clone().into(),
-        i64::from(attempt.at_work).into(),
-        purpose_str(attempt.purpose).into(),
-        row.outcome.into(),
-        i64::from(row.conversation).into(),
-        attempt.at.to_string().into(),
-        row.note.into(),
-        row.record.decision_id().into(),
-        row.actor.into(),
-        row.logged_at.into(),
-        row.record.violation().into(),
-    ]
+    crate::batch::ContactAttemptRow {
+        org_id: row.org_id.into(),
+        contact_id: row.contact_id.into(),
+        account_id: row.record.account_id().into(),
+        channel: attempt.channel.as_str().into(),
+        direction: row.record.direction().into(),
+        address: attempt.address.clone().into(),
+        at_work: i64::from(attempt.at_work).into(),
+        purpose: purpose_str(attempt.purpose).into(),
+        outcome: row.outcome.into(),
+        conversation: i64::from(row.conversation).into(),
+        at: attempt.at.to_string().into(),
+        note: row.note.into(),
+        decision_id: row.record.decision_id().into(),
+        logged_by: row.actor.into(),
+        logged_at: row.logged_at.into(),
+        violation: row.record.violation().into(),
+    }
 }
 
 /// The row of an outbound letter or email the gate allowed, outcome "sent".
-pub(super) fn sent_row(org_id: i64, contact_id: i64, cleared: &Cleared, note: &str, actor: &str, logged_at: &str) -> Vec<V> {
+pub(super) fn sent_row(org_id: i64, contact_id: i64, cleared: &Cleared, note: &str, actor: &str, logged_at: &str) -> crate::batch::ContactAttemptRow {
     contact_row(ContactRow {
         org_id,
         contact_id,

@@ -51,9 +51,9 @@ pub(super) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         .fetch_all(&mut *conn)
         .await?
         {
-            let account_id: i64 = r.try_get(0)?;
-            party_of.entry(r.try_get::<i64, _>(3)?).or_default().push(account_id);
-            out.insert(account_id, Known::new(account_id, r.try_get(1)?, r.try_get(2)?));
+            let account_id: i64 = r.try_get("account_id")?;
+            party_of.entry(r.try_get::<i64, _>("party_id")?).or_default().push(account_id);
+            out.insert(account_id, Known::new(account_id, r.try_get("account_number")?, r.try_get("name")?));
         }
         add_contacts(conn, org_id, &party_of, &mut out).await?;
         for p in sqlx::query(&format!(
@@ -64,7 +64,7 @@ pub(super) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         .fetch_all(&mut *conn)
         .await?
         {
-            if let Some(k) = out.get_mut(&p.try_get::<i64, _>(0)?) {
+            if let Some(k) = out.get_mut(&p.try_get::<i64, _>("account_id")?) {
                 k.apply_profile(&p)?;
             }
         }
@@ -104,31 +104,31 @@ impl Known {
     /// Takes the account's collection profile from a row of [`PROFILE_COLUMNS`].
     pub(super) fn apply_profile(&mut self, p: &sqlx::any::AnyRow) -> Result<()> {
         let (view, person, debt) = (&mut self.profile, &mut self.person, &mut self.debt);
-        view.stated_zone = p.try_get(1)?;
+        view.stated_zone = p.try_get("stated_zone")?;
         person.stated_zone = UsZone::parse(&view.stated_zone).filter(|_| !view.stated_zone.is_empty());
-        view.cease_requested_at = p.try_get(2)?;
+        view.cease_requested_at = p.try_get("cease_requested_at")?;
         person.cease_requested_at = view.cease_requested_at.as_deref().and_then(|t| t.parse().ok());
-        view.attorney_name = p.try_get(3)?;
-        view.attorney_phone = p.try_get(4)?;
+        view.attorney_name = p.try_get("attorney_name")?;
+        view.attorney_phone = p.try_get("attorney_phone")?;
         person.attorney = !view.attorney_name.is_empty();
-        view.no_contact_at_work = p.try_get::<i64, _>(5)? == 1;
+        view.no_contact_at_work = p.try_get::<i64, _>("no_contact_at_work")? == 1;
         person.no_contact_at_work = view.no_contact_at_work;
-        view.inconvenient = lines(&p.try_get::<String, _>(6)?);
+        view.inconvenient = lines(&p.try_get::<String, _>("inconvenient")?);
         person.inconvenient = view.inconvenient.iter().filter_map(|s| parse_span(s).ok()).collect();
-        view.opt_outs = lines(&p.try_get::<String, _>(7)?);
+        view.opt_outs = lines(&p.try_get::<String, _>("opt_outs")?);
         person.opt_outs = view.opt_outs.iter().filter_map(|s| parse_opt_out(s).ok()).collect();
-        view.validation_sent_on = p.try_get(8)?;
+        view.validation_sent_on = p.try_get("validation_sent_on")?;
         debt.validation_sent_on = view.validation_sent_on.as_deref().and_then(|d| d.parse().ok());
         view.validation_period_end = debt.validation_sent_on.map(|d| settle_domain::calendar::validation_period_end(d).to_string());
-        view.late_fees_allowed = p.try_get::<i64, _>(9)? == 1;
-        view.bankruptcy_on = p.try_get(10)?;
-        view.deceased_on = p.try_get(11)?;
-        view.insurance_pending = p.try_get::<i64, _>(12)? == 1;
-        view.work_addresses = lines(&p.try_get::<String, _>(13)?);
+        view.late_fees_allowed = p.try_get::<i64, _>("late_fees_allowed")? == 1;
+        view.bankruptcy_on = p.try_get("bankruptcy_on")?;
+        view.deceased_on = p.try_get("deceased_on")?;
+        view.insurance_pending = p.try_get::<i64, _>("insurance_pending")? == 1;
+        view.work_addresses = lines(&p.try_get::<String, _>("work_addresses")?);
         person.work_addresses = view.work_addresses.clone();
-        view.current_creditor = p.try_get(14)?;
-        view.itemization_creditor = p.try_get(15)?;
-        view.creditor_account_number = p.try_get(16)?;
+        view.current_creditor = p.try_get("current_creditor")?;
+        view.itemization_creditor = p.try_get("itemization_creditor")?;
+        view.creditor_account_number = p.try_get("creditor_account_number")?;
         Ok(())
     }
 
@@ -165,11 +165,11 @@ pub(super) async fn add_contacts(
         .iter()
         .map(|c| {
             Ok((
-                c.try_get(0)?,
-                c.try_get(1)?,
-                c.try_get(2)?,
-                c.try_get(3)?,
-                crate::address::kept_if_address(c, 2, 3, 4)?,
+                c.try_get("contact_id")?,
+                c.try_get("party_id")?,
+                c.try_get("kind")?,
+                c.try_get("value")?,
+                crate::address::kept_if_address(c, "")?,
             ))
         })
         .collect::<Result<_>>()?;
@@ -207,7 +207,7 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?
         {
-            known.debt.disputes.push(dispute_from(&d, 0)?);
+            known.debt.disputes.push(dispute_from(&d)?);
         }
         // Calls of the last fortnight are all the call rules look at.
         let since = at.checked_sub(jiff::SignedDuration::from_hours(24 * 15)).unwrap_or(at);
@@ -222,11 +222,11 @@ impl Store {
         .await?
         {
             let at: Timestamp = c
-                .try_get::<String, _>(0)?
+                .try_get::<String, _>("at")?
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("contact time: {e}")))?;
-            let conversation = c.try_get::<i64, _>(1)? == 1;
-            if c.try_get::<String, _>(2)? == "outbound" {
+            let conversation = c.try_get::<i64, _>("conversation")? == 1;
+            if c.try_get::<String, _>("direction")? == "outbound" {
                 known.debt.calls.push(CallMade { at, conversation });
             } else if conversation {
                 // The consumer called us: a conversation, but not a call we placed.

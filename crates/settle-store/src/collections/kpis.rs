@@ -114,7 +114,7 @@ impl Store {
         let mut by: std::collections::BTreeMap<String, CollectorKpis> = Default::default();
         // Collected: payments on accounts in collections, by the account's queue collector.
         for r in sqlx::query(
-            "SELECT COALESCE(w.collector, ''), CAST(SUM(p.amount_minor) AS BIGINT) FROM payment p \
+            "SELECT COALESCE(w.collector, '') AS collector, CAST(SUM(p.amount_minor) AS BIGINT) AS amount_minor FROM payment p \
              LEFT JOIN worklist_item w ON w.org_id = p.org_id AND w.account_id = p.account_id \
              WHERE p.org_id = $1 AND p.received_on >= $2 AND p.received_on <= $3 AND p.status = 'posted' \
              AND (EXISTS (SELECT 1 FROM dunning_action d WHERE d.org_id = p.org_id AND d.account_id = p.account_id AND d.outcome = 'done') \
@@ -127,13 +127,13 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            slot(&mut by, r.try_get(0)?).collected_minor += r.try_get::<i64, _>(1)?;
+            slot(&mut by, r.try_get("collector")?).collected_minor += r.try_get::<i64, _>("amount_minor")?;
         }
         // Calls and conversations, by who logged them (instants: the period's days in UTC).
         let until = to.checked_add(jiff::Span::new().days(1)).map_err(|e| StoreError::invalid("to", e))?.to_string();
         for r in sqlx::query(
-            "SELECT logged_by, CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(conversation) AS BIGINT) FROM contact_attempt WHERE org_id = $1 AND at >= $2 AND at < $3 GROUP BY logged_by",
+            "SELECT logged_by, CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT) AS outbound, \
+             CAST(SUM(conversation) AS BIGINT) AS conversation FROM contact_attempt WHERE org_id = $1 AND at >= $2 AND at < $3 GROUP BY logged_by",
         )
         .bind(org.org_id)
         .bind(&f)
@@ -141,12 +141,12 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let k = slot(&mut by, r.try_get(0)?);
-            k.calls += r.try_get::<i64, _>(1)?;
-            k.right_party_contacts += r.try_get::<i64, _>(2)?;
+            let k = slot(&mut by, r.try_get("logged_by")?);
+            k.calls += r.try_get::<i64, _>("outbound")?;
+            k.right_party_contacts += r.try_get::<i64, _>("conversation")?;
         }
         for r in sqlx::query(
-            "SELECT recorded_by, CAST(SUM(CASE WHEN status = 'kept' THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END) AS BIGINT) \
+            "SELECT recorded_by, CAST(SUM(CASE WHEN status = 'kept' THEN 1 ELSE 0 END) AS BIGINT) AS kept, CAST(SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END) AS BIGINT) AS broken \
              FROM promise WHERE org_id = $1 AND due_on >= $2 AND due_on <= $3 GROUP BY recorded_by",
         )
         .bind(org.org_id)
@@ -155,9 +155,9 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let k = slot(&mut by, r.try_get(0)?);
-            k.promises_kept += r.try_get::<i64, _>(1)?;
-            k.promises_broken += r.try_get::<i64, _>(2)?;
+            let k = slot(&mut by, r.try_get("recorded_by")?);
+            k.promises_kept += r.try_get::<i64, _>("kept")?;
+            k.promises_broken += r.try_get::<i64, _>("broken")?;
         }
         let mut total = CollectorKpis {
             collector: "total".into(),
@@ -175,7 +175,7 @@ impl Store {
 
         let mut plans = PlanKpis::default();
         for r in sqlx::query(
-            "SELECT status, CAST(COUNT(*) AS BIGINT), CAST(SUM(CASE WHEN missed = 0 THEN 1 ELSE 0 END) AS BIGINT) FROM payment_plan \
+            "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(CASE WHEN missed = 0 THEN 1 ELSE 0 END) AS BIGINT) AS missed FROM payment_plan \
              WHERE org_id = $1 AND start_on <= $2 GROUP BY status",
         )
         .bind(org.org_id)
@@ -183,7 +183,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let (status, n, good): (String, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let (status, n, good): (String, i64, i64) = (r.try_get("status")?, r.try_get("n")?, r.try_get("missed")?);
             match status.as_str() {
                 "active" => {
                     plans.active = n;
@@ -202,8 +202,8 @@ impl Store {
         let mut start_by = vec![0i64; labels.len()];
         let mut rolled_by = vec![0i64; labels.len()];
         for r in sqlx::query(&format!(
-            "SELECT o.due_date, CAST(SUM(CASE WHEN p.effective_date < $2 THEN p.amount_minor ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN p.effective_date <= $3 THEN p.amount_minor ELSE 0 END) AS BIGINT) \
+            "SELECT o.due_date, CAST(SUM(CASE WHEN p.effective_date < $2 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS amount_minor, \
+             CAST(SUM(CASE WHEN p.effective_date <= $3 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS amount_minor_2 \
              FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
              WHERE p.org_id = $1 AND p.gl_code IN {AR} AND p.effective_date <= $3 GROUP BY o.item_id, o.due_date"
         ))
@@ -213,7 +213,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let (due, at_start, at_end): (String, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let (due, at_start, at_end): (String, i64, i64) = (r.try_get("due_date")?, r.try_get("amount_minor")?, r.try_get("amount_minor_2")?);
             if at_start <= 0 {
                 continue;
             }
@@ -236,16 +236,16 @@ impl Store {
             })
             .collect();
 
-        let one = |row: sqlx::any::AnyRow| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0)) };
+        let one = |row: sqlx::any::AnyRow| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>("total")?.unwrap_or(0)) };
         let begin = one(sqlx::query(&format!(
-            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND gl_code IN {AR} AND effective_date < $2"
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) AS total FROM posting WHERE org_id = $1 AND gl_code IN {AR} AND effective_date < $2"
         ))
         .bind(org.org_id)
         .bind(&f)
         .fetch_one(&mut *conn)
         .await?)?;
         let end = one(sqlx::query(&format!(
-            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND gl_code IN {AR} AND effective_date <= $2"
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) AS total FROM posting WHERE org_id = $1 AND gl_code IN {AR} AND effective_date <= $2"
         ))
         .bind(org.org_id)
         .bind(&t)
@@ -253,7 +253,7 @@ impl Store {
         .await?)?;
         let charges = one(
             sqlx::query(&format!(
-                "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 AND gl_code IN {AR} AND amount_minor > 0 AND effective_date >= $2 AND effective_date <= $3"
+                "SELECT CAST(SUM(amount_minor) AS BIGINT) AS total FROM posting WHERE org_id = $1 AND gl_code IN {AR} AND amount_minor > 0 AND effective_date >= $2 AND effective_date <= $3"
             ))
             .bind(org.org_id)
             .bind(&f)
@@ -262,7 +262,7 @@ impl Store {
             .await?,
         )?;
         let current = one(sqlx::query(&format!(
-            "SELECT CAST(SUM(p.amount_minor) AS BIGINT) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+            "SELECT CAST(SUM(p.amount_minor) AS BIGINT) AS total FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
                  WHERE p.org_id = $1 AND p.gl_code IN {AR} AND p.effective_date <= $2 AND o.due_date >= $2"
         ))
         .bind(org.org_id)

@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use settle_domain::address::KeptAddress;
-use settle_domain::compliance::{Channel, Purpose};
+use settle_domain::compliance::{Attempt, Channel, Purpose};
 use settle_domain::money::Currency;
 use settle_pdf::letters::{AnyLetter, CollectionLetter, ReceiptTerms};
 use sqlx::{AnyConnection, Row};
@@ -115,7 +115,7 @@ impl Store {
     async fn letter_facts(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64, today: Date) -> Result<LetterFacts> {
         let account = self.account_by_id(conn, org_id, account_id).await?;
         let r = sqlx::query(
-            "SELECT MIN(due_date), CAST(COALESCE(SUM(balance_minor), 0) AS BIGINT) FROM open_item WHERE org_id = $1 AND account_id = $2 AND balance_minor > 0 AND due_date < $3",
+            "SELECT MIN(due_date) AS oldest_past_due, CAST(COALESCE(SUM(balance_minor), 0) AS BIGINT) AS past_due_minor FROM open_item WHERE org_id = $1 AND account_id = $2 AND balance_minor > 0 AND due_date < $3",
         )
         .bind(org_id)
         .bind(account_id)
@@ -126,8 +126,8 @@ impl Store {
             number: account.account_number,
             currency: account.currency,
             balance_minor: account.balance_minor,
-            past_due_minor: r.try_get(1)?,
-            oldest_past_due: r.try_get::<Option<String>, _>(0)?.and_then(|d| d.parse().ok()),
+            past_due_minor: r.try_get("past_due_minor")?,
+            oldest_past_due: r.try_get::<Option<String>, _>("oldest_past_due")?.and_then(|d| d.parse().ok()),
         })
     }
 
@@ -160,9 +160,21 @@ impl Store {
         let actor = current_actor().name;
         let now = now_text();
         let decision_id = next_ids(conn, org.org_id, "contact_decision", 1).await?;
-        let gated = gate(&k, Channel::Letter, Purpose::Collection, address, false, at, &policy, decision_id, &actor);
+        let gated = gate(
+            &k,
+            Attempt {
+                channel: Channel::Letter,
+                address,
+                at_work: false,
+                purpose: Purpose::Collection,
+                at,
+            },
+            &policy,
+            decision_id,
+            &actor,
+        );
         let mut b = Batch::default();
-        b.add(&batch::CONTACT_DECISION, decision_row(org.org_id, account_id, &gated.view, &now));
+        b.push(decision_row(org.org_id, account_id, &gated.view, &now));
         let Some(cleared) = gated.cleared() else {
             b.flush(conn, org.org_id).await?;
             return Ok((None, gated.view));
@@ -178,19 +190,16 @@ impl Store {
         fill(&mut letter);
         let contact_id = next_ids(conn, org.org_id, "contact_attempt", 1).await?;
         let letter_id = next_ids(conn, org.org_id, "collection_letter", 1).await?;
-        b.add(&batch::CONTACT_ATTEMPT, sent_row(org.org_id, contact_id, cleared, letter.title(), &actor, &now));
-        b.add(
-            &batch::COLLECTION_LETTER,
-            vec![
-                org.org_id.into(),
-                letter_id.into(),
-                account_id.into(),
-                kind.into(),
-                today.to_string().into(),
-                contact_id.into(),
-                serde_json::to_string(&letter)?.into(),
-            ],
-        );
+        b.push(sent_row(org.org_id, contact_id, cleared, letter.title(), &actor, &now));
+        b.push(batch::CollectionLetterRow {
+            org_id: org.org_id.into(),
+            letter_id: letter_id.into(),
+            account_id: account_id.into(),
+            kind: kind.into(),
+            sent_on: today.to_string().into(),
+            contact_id: contact_id.into(),
+            data: serde_json::to_string(&letter)?.into(),
+        });
         b.flush(conn, org.org_id).await?;
         audit::append(
             conn,
@@ -237,14 +246,14 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| bad("payment_id", format!("account {} has no payment {id}", account.account_number)))?;
-            if r.try_get::<String, _>(4)? != "posted" {
+            if r.try_get::<String, _>("status")? != "posted" {
                 return Err(bad("payment_id", format!("payment {id} was reversed; there is nothing to acknowledge")));
             }
             Some(ReceiptTerms {
-                received_on: r.try_get(0)?,
-                amount: fmt(r.try_get(1)?, account.currency),
-                method: r.try_get(2)?,
-                reference: r.try_get(3)?,
+                received_on: r.try_get("received_on")?,
+                amount: fmt(r.try_get("amount_minor")?, account.currency),
+                method: r.try_get("method")?,
+                reference: r.try_get("reference")?,
             })
         } else {
             None
@@ -266,7 +275,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("letter", letter_id))?;
-        letter_from(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?)
+        letter_from(&r.try_get::<String, _>("kind")?, &r.try_get::<String, _>("data")?)
     }
 
     /// Every letter sent on a day, in order, for one PDF to print and mail.
@@ -279,7 +288,7 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| letter_from(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?))
+            .map(|r| letter_from(&r.try_get::<String, _>("kind")?, &r.try_get::<String, _>("data")?))
             .collect()
     }
 }

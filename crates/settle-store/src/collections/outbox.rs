@@ -16,9 +16,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use settle_domain::compliance::{self, Channel, Purpose};
+use settle_domain::compliance::{self, Attempt, Channel, Purpose};
 
-use crate::batch::{self, Batch, V};
+use crate::batch::Batch;
 use crate::collections::gate::{decision_row, gate, sent_row, Cleared};
 use crate::collections::known::{known_many, Which};
 use crate::platform::audit::{self, current_actor};
@@ -51,52 +51,58 @@ const SELECT: &str =
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<OutboxEmail> {
     Ok(OutboxEmail {
-        org_id: r.try_get(0)?,
-        email_id: r.try_get(1)?,
-        account_number: r.try_get(2)?,
-        to_address: r.try_get(3)?,
-        subject: r.try_get(4)?,
-        body: r.try_get(5)?,
-        status: r.try_get(6)?,
-        attempts: r.try_get(7)?,
-        not_before: r.try_get(8)?,
-        last_error: r.try_get(9)?,
-        sent_at: r.try_get(10)?,
+        org_id: r.try_get("org_id")?,
+        email_id: r.try_get("email_id")?,
+        account_number: r.try_get("account_number")?,
+        to_address: r.try_get("to_address")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        status: r.try_get("status")?,
+        attempts: r.try_get("attempts")?,
+        not_before: r.try_get("not_before")?,
+        last_error: r.try_get("last_error")?,
+        sent_at: r.try_get("sent_at")?,
     })
 }
 
 /// The `email_outbox` row of an email queued for `not_before`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn queued_row(
-    org_id: i64,
-    email_id: i64,
-    account_id: i64,
-    to: &str,
-    subject: &str,
-    body: &str,
-    not_before: &str,
-    contact_id: i64,
-    created_at: &str,
-) -> Vec<V> {
+/// An email for the outbox: to whom, what, and from when it may go.
+pub(super) struct NewEmail<'a> {
+    pub(super) to: &'a str,
+    pub(super) subject: &'a str,
+    pub(super) body: &'a str,
+    pub(super) not_before: &'a str,
+    /// The contact log's row for it.
+    pub(super) contact_id: i64,
+}
+
+pub(super) fn queued_row(org_id: i64, email_id: i64, account_id: i64, email: NewEmail<'_>, created_at: &str) -> crate::batch::EmailOutboxRow {
+    let NewEmail {
+        to,
+        subject,
+        body,
+        not_before,
+        contact_id,
+    } = email;
     let mut token = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
-    vec![
-        org_id.into(),
-        email_id.into(),
-        account_id.into(),
-        to.into(),
-        subject.into(),
-        body.into(),
-        "queued".into(),
-        0i64.into(),
-        not_before.into(),
-        "".into(),
-        contact_id.into(),
-        created_at.into(),
-        None::<String>.into(),
-        hex::encode(token).into(),
-        None::<i64>.into(),
-    ]
+    crate::batch::EmailOutboxRow {
+        org_id: org_id.into(),
+        email_id: email_id.into(),
+        account_id: account_id.into(),
+        to_address: to.into(),
+        subject: subject.into(),
+        body: body.into(),
+        status: "queued".into(),
+        attempts: 0i64.into(),
+        not_before: not_before.into(),
+        last_error: "".into(),
+        contact_id: contact_id.into(),
+        created_at: created_at.into(),
+        sent_at: None::<String>.into(),
+        opt_out_token: hex::encode(token).into(),
+        decision_id: None::<i64>.into(),
+    }
 }
 
 /// What the gate said when the outbox asked again at delivery.
@@ -150,15 +156,15 @@ async fn opt_out_lookup(conn: &mut sqlx::AnyConnection, token: &str) -> Result<O
     else {
         return Ok(None);
     };
-    let address: String = r.try_get(1)?;
+    let address: String = r.try_get("to_address")?;
     let line = format!("email {address}");
     let done = r
-        .try_get::<Option<String>, _>(3)?
+        .try_get::<Option<String>, _>("opt_outs")?
         .is_some_and(|o| o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line)));
     Ok(Some((
-        r.try_get(2)?,
+        r.try_get("org_id")?,
         OptOutTarget {
-            organisation: r.try_get(0)?,
+            organisation: r.try_get("name")?,
             address,
             done,
         },
@@ -184,13 +190,13 @@ impl Store {
         };
         // Compared as instants: as text, "18:00:00.5Z" sorts before "18:00:00Z".
         let not_before: Timestamp = row
-            .try_get::<String, _>(3)?
+            .try_get::<String, _>("not_before")?
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("email {} not_before: {e}", email.email_id)))?;
         if not_before > now {
             return Ok(Clearing::Gone);
         }
-        let (account_id, contact_id, token): (i64, i64, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let (account_id, contact_id, token): (i64, i64, String) = (row.try_get("account_id")?, row.try_get("contact_id")?, row.try_get("opt_out_token")?);
         let mut known = known_many(conn, email.org_id, Which::Ids(&[account_id])).await?;
         let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
         self.read_debt(conn, email.org_id, &mut k, now).await?;
@@ -200,17 +206,19 @@ impl Store {
         let actor = current_actor().name;
         let gated = gate(
             &k,
-            Channel::Email,
-            Purpose::Collection,
-            email.to_address.clone(),
-            false,
-            now,
+            Attempt {
+                channel: Channel::Email,
+                address: email.to_address.clone(),
+                at_work: false,
+                purpose: Purpose::Collection,
+                at: now,
+            },
             &policy,
             decision_id,
             &actor,
         );
         let mut b = Batch::default();
-        b.add(&batch::CONTACT_DECISION, decision_row(email.org_id, account_id, &gated.view, &now_text()));
+        b.push(decision_row(email.org_id, account_id, &gated.view, &now_text()));
         b.flush(conn, email.org_id).await?;
         let reasons = gated.view.reasons().join("; ");
         let (status, not_before, note, clearing) = match (gated.cleared(), gated.decision.allowed_from()) {
@@ -351,17 +359,14 @@ impl Store {
             return tx.commit().await;
         }
         let mut b = Batch::default();
-        b.add(
-            &batch::CONTACT_ATTEMPT,
-            sent_row(
-                org_id,
-                ready.contact_id,
-                &ready.cleared,
-                &format!("email: {}", ready.email.subject),
-                &current_actor().name,
-                &now_text(),
-            ),
-        );
+        b.push(sent_row(
+            org_id,
+            ready.contact_id,
+            &ready.cleared,
+            &format!("email: {}", ready.email.subject),
+            &current_actor().name,
+            &now_text(),
+        ));
         b.flush(conn, org_id).await?;
         tx.commit().await
     }
@@ -390,7 +395,7 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await?
                 .iter()
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("account_id"))
                 .collect::<std::result::Result<_, _>>()?;
         let line = format!("email {}", target.address);
         for account_id in accounts {
@@ -399,7 +404,7 @@ impl Store {
                 .bind(account_id)
                 .fetch_optional(&mut *conn)
                 .await?
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("opt_outs"))
                 .transpose()?;
             match had {
                 Some(o) if o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line)) => continue,
@@ -435,7 +440,7 @@ impl Store {
                 .bind(account_id)
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?;
+                .try_get("account_number")?;
             audit::append(
                 conn,
                 self.for_update(),
@@ -468,7 +473,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("email", email_id))?
-            .try_get(0)?;
+            .try_get("attempts")?;
         let attempts = attempts + 1;
         let again = attempts < MAX_ATTEMPTS;
         let next = at.checked_add(SignedDuration::from_mins(2i64.pow(attempts.clamp(1, 10) as u32))).unwrap_or(at);

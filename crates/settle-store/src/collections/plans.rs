@@ -185,7 +185,7 @@ impl Store {
             .bind(account.account_id)
             .fetch_optional(&mut *conn)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("plan_id"))
             .transpose()?;
         if let Some(p) = active {
             return Err(bad(
@@ -277,7 +277,7 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("plan", plan_id))?;
-        let currency = Currency::from_code(&r.try_get::<String, _>(2)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let currency = Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let installments = sqlx::query("SELECT number, due_on, amount_minor FROM plan_installment WHERE org_id = $1 AND plan_id = $2 ORDER BY number")
             .bind(org_id)
             .bind(plan_id)
@@ -286,29 +286,29 @@ impl Store {
             .iter()
             .map(|i| {
                 Ok(InstallmentView {
-                    number: i.try_get(0)?,
-                    due: i.try_get(1)?,
-                    amount: fmt(i.try_get(2)?, currency),
+                    number: i.try_get("number")?,
+                    due: i.try_get("due_on")?,
+                    amount: fmt(i.try_get("amount_minor")?, currency),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(PlanView {
-            plan_id: r.try_get(0)?,
-            account_number: r.try_get(1)?,
-            total: fmt(r.try_get(3)?, currency),
-            down_payment: fmt(r.try_get(4)?, currency),
-            installment: fmt(r.try_get(5)?, currency),
-            frequency: r.try_get(6)?,
-            start_on: r.try_get(7)?,
-            status: r.try_get(8)?,
-            missed: r.try_get(9)?,
-            paid: fmt(r.try_get(10)?, currency),
-            reviewed_on: r.try_get(11)?,
-            ended_on: r.try_get(12)?,
+            plan_id: r.try_get("plan_id")?,
+            account_number: r.try_get("account_number")?,
+            total: fmt(r.try_get("total_minor")?, currency),
+            down_payment: fmt(r.try_get("down_minor")?, currency),
+            installment: fmt(r.try_get("installment_minor")?, currency),
+            frequency: r.try_get("frequency")?,
+            start_on: r.try_get("start_on")?,
+            status: r.try_get("status")?,
+            missed: r.try_get("missed")?,
+            paid: fmt(r.try_get("paid_minor")?, currency),
+            reviewed_on: r.try_get("reviewed_on")?,
+            ended_on: r.try_get("ended_on")?,
             installments,
-            letter_id: r.try_get(13)?,
-            note: r.try_get(14)?,
-            created_by: r.try_get(15)?,
+            letter_id: r.try_get("letter_id")?,
+            note: r.try_get("note")?,
+            created_by: r.try_get("created_by")?,
         })
     }
 
@@ -337,7 +337,7 @@ impl Store {
             }
         }
         .iter()
-        .map(|r| r.try_get(0))
+        .map(|r| r.try_get("plan_id"))
         .collect::<std::result::Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -390,7 +390,12 @@ impl Store {
             .await?;
         let mut review = PlanReview::default();
         for r in active {
-            let (plan_id, account_id, down, start): (i64, i64, i64, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            let (plan_id, account_id, down, start): (i64, i64, i64, String) = (
+                r.try_get("plan_id")?,
+                r.try_get("account_id")?,
+                r.try_get("down_minor")?,
+                r.try_get("start_on")?,
+            );
             let start_on: Date = start.parse().map_err(|e| StoreError::Corrupt(format!("plan start: {e}")))?;
             let installments = sqlx::query("SELECT number, due_on, amount_minor FROM plan_installment WHERE org_id = $1 AND plan_id = $2 ORDER BY number")
                 .bind(org.org_id)
@@ -400,12 +405,12 @@ impl Store {
                 .iter()
                 .map(|i| {
                     Ok(Installment {
-                        number: i.try_get(0)?,
+                        number: i.try_get("number")?,
                         due: i
-                            .try_get::<String, _>(1)?
+                            .try_get::<String, _>("due_on")?
                             .parse()
                             .map_err(|e| StoreError::Corrupt(format!("installment date: {e}")))?,
-                        amount_minor: i.try_get(2)?,
+                        amount_minor: i.try_get("amount_minor")?,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;

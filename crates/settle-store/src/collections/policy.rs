@@ -43,9 +43,9 @@ impl Store {
                 territories_when_unknown: false,
             },
             Some(r) => Policy {
-                third_party: r.try_get::<i64, _>(0)? == 1,
-                first_party: r.try_get::<String, _>(1)?.split(',').filter_map(Rule::parse).collect(),
-                territories_when_unknown: r.try_get::<i64, _>(2)? == 1,
+                third_party: r.try_get::<i64, _>("third_party")? == 1,
+                first_party: r.try_get::<String, _>("first_party_rules")?.split(',').filter_map(Rule::parse).collect(),
+                territories_when_unknown: r.try_get::<i64, _>("territories_when_unknown")? == 1,
             },
         })
     }
@@ -78,7 +78,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?;
         Ok(match row {
-            Some(r) => (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?),
+            Some(r) => (r.try_get("mail_address")?, r.try_get("phone")?, r.try_get("hours")?),
             None => Default::default(),
         })
     }

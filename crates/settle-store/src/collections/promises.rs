@@ -74,12 +74,12 @@ impl Store {
         let mut out = Vec::new();
         for r in rows {
             let on: Date = r
-                .try_get::<String, _>(0)?
+                .try_get::<String, _>("received_on")?
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("payment date: {e}")))?;
-            let amount: i64 = r.try_get(1)?;
+            let amount: i64 = r.try_get("amount_minor")?;
             out.push((on, amount));
-            if let Some(back) = r.try_get::<Option<String>, _>(2)? {
+            if let Some(back) = r.try_get::<Option<String>, _>("effective_date")? {
                 let back: Date = back.parse().map_err(|e| StoreError::Corrupt(format!("reversal date: {e}")))?;
                 out.push((back, -amount));
             }
@@ -151,34 +151,34 @@ impl Store {
         let rows = q.fetch_all(&mut *conn).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>(2)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let amount: i64 = r.try_get(3)?;
-            let made_on: String = r.try_get(4)?;
-            let due_on: String = r.try_get(5)?;
+            let currency = settle_domain::money::Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let amount: i64 = r.try_get("amount_minor")?;
+            let made_on: String = r.try_get("made_on")?;
+            let due_on: String = r.try_get("due_on")?;
             let parse = |t: &str| t.parse::<Date>().map_err(|e| StoreError::Corrupt(format!("promise date: {e}")));
             let (made, due) = (parse(&made_on)?, parse(&due_on)?);
-            let stored: String = r.try_get(6)?;
+            let stored: String = r.try_get("status")?;
             // A cancelled promise stays as it was; the others are decided from the payments as of the day asked.
             let (status, kept_on) = if stored == "cancelled" {
-                (stored, r.try_get::<Option<String>, _>(7)?)
+                (stored, r.try_get::<Option<String>, _>("kept_on")?)
             } else {
-                let payments = self.payments_since(conn, org.org_id, r.try_get(10)?, &made_on).await?;
+                let payments = self.payments_since(conn, org.org_id, r.try_get("account_id")?, &made_on).await?;
                 match settle_domain::promises::state(amount, made, due, &payments, as_of) {
                     settle_domain::promises::PromiseState::Kept(on) => ("kept".to_string(), Some(on.to_string())),
                     other => (other.as_str().to_string(), None),
                 }
             };
             out.push(PromiseView {
-                promise_id: r.try_get(0)?,
-                account_number: r.try_get(1)?,
+                promise_id: r.try_get("promise_id")?,
+                account_number: r.try_get("account_number")?,
                 amount: settle_domain::money::Money::from_minor(amount, currency).to_decimal_string(),
                 made_on,
                 due_on,
                 last_day: settle_domain::promises::last_day(due).to_string(),
                 status,
                 kept_on,
-                note: r.try_get(8)?,
-                recorded_by: r.try_get(9)?,
+                note: r.try_get("note")?,
+                recorded_by: r.try_get("recorded_by")?,
             });
         }
         Ok(out)

@@ -89,7 +89,7 @@ impl Store {
                 .bind(account.account_id)
                 .fetch_optional(&mut *conn)
                 .await?
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("settlement_id"))
                 .transpose()?;
         if let Some(s) = open {
             return Err(bad(
@@ -151,7 +151,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("account_id")?;
         let terms = SettlementTerms {
             balance: s.balance.clone(),
             amount: s.amount.clone(),
@@ -264,22 +264,22 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("settlement", id))?;
-        let currency = Currency::from_code(&r.try_get::<String, _>(2)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let currency = Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(SettlementView {
-            settlement_id: r.try_get(0)?,
-            account_number: r.try_get(1)?,
-            balance: fmt(r.try_get(3)?, currency),
-            amount: fmt(r.try_get(4)?, currency),
-            discount_percent: percent(r.try_get(5)?),
-            offered_on: r.try_get(6)?,
-            expires_on: r.try_get(7)?,
-            status: r.try_get(8)?,
-            approved_by: r.try_get(9)?,
-            paid_on: r.try_get(10)?,
-            adjustment_entry_id: r.try_get(11)?,
-            letter_id: r.try_get(12)?,
-            note: r.try_get(13)?,
-            created_by: r.try_get(14)?,
+            settlement_id: r.try_get("settlement_id")?,
+            account_number: r.try_get("account_number")?,
+            balance: fmt(r.try_get("balance_minor")?, currency),
+            amount: fmt(r.try_get("amount_minor")?, currency),
+            discount_percent: percent(r.try_get("discount_bp")?),
+            offered_on: r.try_get("offered_on")?,
+            expires_on: r.try_get("expires_on")?,
+            status: r.try_get("status")?,
+            approved_by: r.try_get("approved_by")?,
+            paid_on: r.try_get("paid_on")?,
+            adjustment_entry_id: r.try_get("adjustment_entry_id")?,
+            letter_id: r.try_get("letter_id")?,
+            note: r.try_get("note")?,
+            created_by: r.try_get("created_by")?,
         })
     }
 
@@ -310,7 +310,7 @@ impl Store {
         };
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            out.push(self.settlement_in(&mut conn, org.org_id, r.try_get(0)?).await?);
+            out.push(self.settlement_in(&mut conn, org.org_id, r.try_get("settlement_id")?).await?);
         }
         Ok(out)
     }
@@ -327,7 +327,7 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+                .map(|r| Ok((r.try_get("settlement_id")?, r.try_get("account_id")?, r.try_get("amount_minor")?, r.try_get("offered_on")?, r.try_get("expires_on")?)))
                 .collect::<Result<_>>()?
         };
         for (id, account_id, amount, offered_on, expires_on) in offered {
@@ -348,7 +348,8 @@ impl Store {
                 let mut b = Batch::default();
                 let mut last_entry = None;
                 for it in &items {
-                    let (reference, balance, currency): (String, i64, String) = (it.try_get(0)?, it.try_get(1)?, it.try_get(2)?);
+                    let (reference, balance, currency): (String, i64, String) =
+                        (it.try_get("reference")?, it.try_get("balance_minor")?, it.try_get("currency")?);
                     let currency = Currency::from_code(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let cmd = NewAdjustment {
                         reference,
@@ -360,12 +361,12 @@ impl Store {
                     self.stage_adjustment(conn, org.org_id, &cmd, &mut b).await?;
                     b.flush(conn, org.org_id).await?;
                     last_entry = Some(
-                        sqlx::query("SELECT MAX(entry_id) FROM journal_entry WHERE org_id = $1 AND account_id = $2")
+                        sqlx::query("SELECT MAX(entry_id) AS entry_id FROM journal_entry WHERE org_id = $1 AND account_id = $2")
                             .bind(org.org_id)
                             .bind(account_id)
                             .fetch_one(&mut *conn)
                             .await?
-                            .try_get::<i64, _>(0)?,
+                            .try_get::<i64, _>("entry_id")?,
                     );
                 }
                 sqlx::query("UPDATE settlement SET status = 'paid', paid_on = $3, adjustment_entry_id = $4 WHERE org_id = $1 AND settlement_id = $2")

@@ -46,20 +46,20 @@ impl Store {
     /// since, all from the journal, so that the lines add up to what is
     /// owed now by construction.
     async fn itemization(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<(String, &'static str, i64, i64, i64, i64)> {
-        let charge: Option<String> = sqlx::query("SELECT MAX(issue_date) FROM open_item WHERE org_id = $1 AND account_id = $2 AND kind <> 'fee'")
+        let charge: Option<String> = sqlx::query("SELECT MAX(issue_date) AS issue_date FROM open_item WHERE org_id = $1 AND account_id = $2 AND kind <> 'fee'")
             .bind(org_id)
             .bind(account_id)
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("issue_date")?;
         // A payment that bounced (reversed) is not the last payment.
         let paid: Option<String> =
-            sqlx::query("SELECT MAX(received_on) FROM payment WHERE org_id = $1 AND account_id = $2 AND amount_minor > 0 AND status = 'posted'")
+            sqlx::query("SELECT MAX(received_on) AS received_on FROM payment WHERE org_id = $1 AND account_id = $2 AND amount_minor > 0 AND status = 'posted'")
                 .bind(org_id)
                 .bind(account_id)
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?;
+                .try_get("received_on")?;
         let (mut date, mut kind) = match (charge, paid) {
             (Some(c), Some(p)) if p > c => (p, "the last payment date"),
             (Some(c), _) => (c, "the transaction date"),
@@ -70,7 +70,7 @@ impl Store {
         // credits since the date: a later debit that is none of these (a
         // bounced payment's reversal) moves the date to its own.
         let later_debit: Option<String> = sqlx::query(
-            "SELECT MAX(p.effective_date) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+            "SELECT MAX(p.effective_date) AS effective_date FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
              WHERE p.org_id = $1 AND p.account_id = $2 AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date > $3 AND o.kind <> 'fee' \
              AND p.amount_minor > 0",
         )
@@ -79,33 +79,33 @@ impl Store {
         .bind(date.clone())
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("effective_date")?;
         if let Some(later) = later_debit {
             date = later;
             kind = "the transaction date";
         }
         let sum = |sql: &'static str| sqlx::query(sql).bind(org_id).bind(account_id).bind(date.clone());
         let then: i64 = sum(
-            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p WHERE p.org_id = $1 AND p.account_id = $2 \
+            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) AS amount_minor FROM posting p WHERE p.org_id = $1 AND p.account_id = $2 \
              AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date <= $3",
         )
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("amount_minor")?;
         let fees: i64 = sum(
-            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) AS amount_minor FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
              WHERE p.org_id = $1 AND p.account_id = $2 AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date > $3 AND o.kind = 'fee'",
         )
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("amount_minor")?;
         let other: i64 = sum(
-            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
+            "SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) AS amount_minor FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
              WHERE p.org_id = $1 AND p.account_id = $2 AND p.gl_code IN ('1100', '1110', '1120') AND p.effective_date > $3 AND o.kind <> 'fee'",
         )
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("amount_minor")?;
         // Debits after the date were moved before it: what is left are payments and credits.
         Ok((date, kind, then, fees, (-other).max(0), then + fees + other))
     }
@@ -279,11 +279,11 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(LetterView {
-                    letter_id: r.try_get(0)?,
+                    letter_id: r.try_get("letter_id")?,
                     account_number: account.account_number.clone(),
-                    kind: r.try_get(1)?,
-                    sent_on: r.try_get(2)?,
-                    contact_id: r.try_get(3)?,
+                    kind: r.try_get("kind")?,
+                    sent_on: r.try_get("sent_on")?,
+                    contact_id: r.try_get("contact_id")?,
                 })
             })
             .collect()

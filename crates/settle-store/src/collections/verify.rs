@@ -248,20 +248,20 @@ async fn read_log(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<Logged>> 
     .iter()
     .map(|r| {
         Ok(Logged {
-            contact_id: r.try_get(0)?,
-            account_id: r.try_get(1)?,
-            channel: r.try_get(2)?,
-            outbound: r.try_get::<String, _>(3)? == "outbound",
-            address: r.try_get(4)?,
-            at_work: r.try_get::<i64, _>(5)? == 1,
-            purpose: r.try_get(6)?,
-            outcome: r.try_get(7)?,
-            conversation: r.try_get::<i64, _>(8)? == 1,
-            at: instant(&r.try_get::<String, _>(9)?, "contact time")?,
-            logged_at: instant(&r.try_get::<String, _>(10)?, "logged at")?,
-            logged_at_text: r.try_get(10)?,
-            logged_by: r.try_get(11)?,
-            violation: r.try_get(12)?,
+            contact_id: r.try_get("contact_id")?,
+            account_id: r.try_get("account_id")?,
+            channel: r.try_get("channel")?,
+            outbound: r.try_get::<String, _>("direction")? == "outbound",
+            address: r.try_get("address")?,
+            at_work: r.try_get::<i64, _>("at_work")? == 1,
+            purpose: r.try_get("purpose")?,
+            outcome: r.try_get("outcome")?,
+            conversation: r.try_get::<i64, _>("conversation")? == 1,
+            at: instant(&r.try_get::<String, _>("at")?, "contact time")?,
+            logged_at: instant(&r.try_get::<String, _>("logged_at")?, "logged at")?,
+            logged_at_text: r.try_get("logged_at")?,
+            logged_by: r.try_get("logged_by")?,
+            violation: r.try_get("violation")?,
         })
     })
     .collect::<Result<Vec<_>>>()
@@ -279,11 +279,11 @@ async fn read_policies(conn: &mut AnyConnection, org_id: i64) -> Result<Vec<(Tim
         .iter()
         .map(|r| {
             Ok((
-                instant(&r.try_get::<String, _>(0)?, "policy version")?,
+                instant(&r.try_get::<String, _>("recorded_at")?, "policy version")?,
                 Policy {
-                    third_party: r.try_get::<i64, _>(1)? == 1,
-                    first_party: r.try_get::<String, _>(2)?.split(',').filter_map(Rule::parse).collect(),
-                    territories_when_unknown: r.try_get::<i64, _>(3)? == 1,
+                    third_party: r.try_get::<i64, _>("third_party")? == 1,
+                    first_party: r.try_get::<String, _>("first_party_rules")?.split(',').filter_map(Rule::parse).collect(),
+                    territories_when_unknown: r.try_get::<i64, _>("territories_when_unknown")? == 1,
                 },
             ))
         })
@@ -300,8 +300,8 @@ async fn read_profiles(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
     .fetch_all(&mut *conn)
     .await?
     {
-        let account_id: i64 = r.try_get(0)?;
-        let recorded_at = instant(&r.try_get::<String, _>(17)?, "profile version")?;
+        let account_id: i64 = r.try_get("account_id")?;
+        let recorded_at = instant(&r.try_get::<String, _>("recorded_at")?, "profile version")?;
         out.entry(account_id).or_default().push((recorded_at, r));
     }
     Ok(out)
@@ -314,9 +314,9 @@ async fn read_disputes(conn: &mut AnyConnection, org_id: i64) -> Result<HashMap<
         .fetch_all(&mut *conn)
         .await?
     {
-        out.entry(r.try_get(0)?)
+        out.entry(r.try_get("account_id")?)
             .or_default()
-            .push((instant(&r.try_get::<String, _>(1)?, "dispute recorded at")?, dispute_from(&r, 2)?));
+            .push((instant(&r.try_get::<String, _>("recorded_at")?, "dispute recorded at")?, dispute_from(&r)?));
     }
     Ok(out)
 }
@@ -355,13 +355,13 @@ async fn read_addresses(conn: &mut AnyConnection, org_id: i64, accounts: &[i64])
         .iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
-                crate::address::kept_if_address(r, 2, 3, 6)?,
+                r.try_get("account_id")?,
+                r.try_get("contact_id")?,
+                r.try_get("kind")?,
+                r.try_get("value")?,
+                r.try_get("valid_from")?,
+                r.try_get("valid_to")?,
+                crate::address::kept_if_address(r, "c_")?,
             ))
         })
         .collect::<Result<_>>()?;

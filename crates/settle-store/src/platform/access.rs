@@ -149,18 +149,19 @@ const USER_COLUMNS: &str = "user_id, username, display_name, role, status, locke
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserView> {
     Ok(UserView {
-        user_id: row.try_get(0)?,
-        username: row.try_get(1)?,
-        display_name: row.try_get(2)?,
-        role: parse_role(&row.try_get::<String, _>(3)?)?,
-        status: row.try_get(4)?,
-        locked_until: row.try_get(5)?,
-        last_login_at: row.try_get(6)?,
-        created_at: row.try_get(7)?,
+        user_id: row.try_get("user_id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: parse_role(&row.try_get::<String, _>("role")?)?,
+        status: row.try_get("status")?,
+        locked_until: row.try_get("locked_until")?,
+        last_login_at: row.try_get("last_login_at")?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
-const ORG_COLUMNS: &str = "o.org_id, o.slug, o.name, o.base_currency, o.aging_buckets";
+pub(crate) const ORG_COLUMNS: &str =
+    "o.org_id AS org_id, o.slug AS org_slug, o.name AS org_name, o.base_currency AS org_base_currency, o.aging_buckets AS org_aging_buckets";
 
 fn later_than_now(instant: &str) -> bool {
     instant.parse::<jiff::Timestamp>().map(|t| t > jiff::Timestamp::now()).unwrap_or(false)
@@ -268,11 +269,11 @@ impl Store {
 
     /// Whether an organisation has any user yet (the first start makes an admin).
     pub async fn has_users(&self, org: &Organisation) -> Result<bool> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM app_user WHERE org_id = $1")
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM app_user WHERE org_id = $1")
             .bind(org.org_id)
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.try_get::<i64, _>(0)? > 0)
+        Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
     /// Gives a user another role; it applies to their next request. The
@@ -290,14 +291,14 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("user", &username))?;
-        let old_role: String = before.try_get(0)?;
-        let old_status: String = before.try_get(1)?;
+        let old_role: String = before.try_get("role")?;
+        let old_status: String = before.try_get("status")?;
         if old_role == Role::Admin.as_str() && role != Role::Admin && old_status == "active" {
-            let admins: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM app_user WHERE org_id = $1 AND role = 'admin' AND status = 'active'")
+            let admins: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM app_user WHERE org_id = $1 AND role = 'admin' AND status = 'active'")
                 .bind(org.org_id)
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?;
+                .try_get("n")?;
             if admins <= 1 {
                 return Err(StoreError::invalid(
                     "role",
@@ -379,8 +380,8 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::not_found("user", &username))?;
-        let user_id: i64 = row.try_get(0)?;
-        let stored: String = row.try_get(1)?;
+        let user_id: i64 = row.try_get("user_id")?;
+        let stored: String = row.try_get("password_hash")?;
         if let Some(current) = current {
             let current = current.to_string();
             let matched = tokio::task::spawn_blocking(move || password_matches(&current, &stored))
@@ -429,13 +430,13 @@ impl Store {
             let _ = tokio::task::spawn_blocking(move || password_matches(&password, decoy_hash())).await;
             return Ok(Err(LoginRefused::BadCredentials { failures: 0 }));
         };
-        let user_id: i64 = row.try_get(0)?;
-        let role = parse_role(&row.try_get::<String, _>(1)?)?;
-        let hash: String = row.try_get(2)?;
-        let status: String = row.try_get(3)?;
-        let failures: i64 = row.try_get(4)?;
-        let locked_until: Option<String> = row.try_get(5)?;
-        let org = org_from_row_at(&row, 6)?;
+        let user_id: i64 = row.try_get("user_id")?;
+        let role = parse_role(&row.try_get::<String, _>("role")?)?;
+        let hash: String = row.try_get("password_hash")?;
+        let status: String = row.try_get("status")?;
+        let failures: i64 = row.try_get("failed_logins")?;
+        let locked_until: Option<String> = row.try_get("locked_until")?;
+        let org = org_from_row(&row)?;
         let actor = Actor {
             name: format!("user:{username}"),
             address: address.to_string(),
@@ -532,9 +533,9 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let last_seen: String = row.try_get(1)?;
-        let username: String = row.try_get(2)?;
-        let status: String = row.try_get(4)?;
+        let last_seen: String = row.try_get("last_seen_at")?;
+        let username: String = row.try_get("username")?;
+        let status: String = row.try_get("status")?;
         let last_seen_at: jiff::Timestamp = last_seen.parse().map_err(|_| StoreError::Corrupt(format!("bad instant {last_seen:?}")))?;
         let idle = jiff::Timestamp::now().duration_since(last_seen_at);
         let idle_limit = jiff::SignedDuration::try_from(idle_timeout).unwrap_or(jiff::SignedDuration::MAX);
@@ -554,10 +555,10 @@ impl Store {
             tx.commit().await?;
         }
         Ok(Some(Principal {
-            org: org_from_row_at(&row, 5)?,
-            role: parse_role(&row.try_get::<String, _>(3)?)?,
+            org: org_from_row(&row)?,
+            role: parse_role(&row.try_get::<String, _>("role")?)?,
             actor: format!("user:{username}"),
-            user_id: Some(row.try_get(0)?),
+            user_id: Some(row.try_get("user_id")?),
             token_id: None,
         }))
     }
@@ -623,12 +624,12 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(TokenView {
-                    token_id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    role: parse_role(&r.try_get::<String, _>(2)?)?,
-                    created_by: r.try_get(3)?,
-                    created_at: r.try_get(4)?,
-                    revoked_at: r.try_get(5)?,
+                    token_id: r.try_get("token_id")?,
+                    name: r.try_get("name")?,
+                    role: parse_role(&r.try_get::<String, _>("role")?)?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: r.try_get("created_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
                 })
             })
             .collect()
@@ -661,11 +662,11 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let token_id: i64 = row.try_get(0)?;
-        let name: String = row.try_get(1)?;
+        let token_id: i64 = row.try_get("token_id")?;
+        let name: String = row.try_get("name")?;
         Ok(Some(Principal {
-            org: org_from_row_at(&row, 3)?,
-            role: parse_role(&row.try_get::<String, _>(2)?)?,
+            org: org_from_row(&row)?,
+            role: parse_role(&row.try_get::<String, _>("role")?)?,
             actor: format!("token:{token_id}:{name}"),
             user_id: None,
             token_id: Some(token_id),
@@ -681,10 +682,10 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        if row.try_get::<String, _>(0)? != request_sha256 {
+        if row.try_get::<String, _>("request_sha256")? != request_sha256 {
             return Err(StoreError::IdempotencyMismatch { key: key.to_string() });
         }
-        let stored: String = row.try_get(1)?;
+        let stored: String = row.try_get("response")?;
         let (status, body) = stored
             .split_once('\n')
             .ok_or_else(|| StoreError::Corrupt("stored API response without status".into()))?;
@@ -723,14 +724,13 @@ impl Store {
     }
 }
 
-/// An organisation from five columns starting at `start`: id, slug, name,
-/// base currency, aging buckets.
-pub(crate) fn org_from_row_at(row: &sqlx::any::AnyRow, start: usize) -> Result<Organisation> {
+/// An organisation from the columns of [`ORG_COLUMNS`].
+pub(crate) fn org_from_row(row: &sqlx::any::AnyRow) -> Result<Organisation> {
     Ok(Organisation {
-        org_id: row.try_get(start)?,
-        slug: row.try_get(start + 1)?,
-        name: row.try_get(start + 2)?,
-        base_currency: row.try_get(start + 3)?,
-        aging_buckets: row.try_get(start + 4)?,
+        org_id: row.try_get("org_id")?,
+        slug: row.try_get("org_slug")?,
+        name: row.try_get("org_name")?,
+        base_currency: row.try_get("org_base_currency")?,
+        aging_buckets: row.try_get("org_aging_buckets")?,
     })
 }

@@ -179,7 +179,7 @@ pub(crate) async fn stage(
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("audit head missing for organisation {org_id}")))?;
-    let (mut seq, mut hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    let (mut seq, mut hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
     let at = now_text();
     for new in rows {
         let mut row = AuditRow {
@@ -197,22 +197,19 @@ pub(crate) async fn stage(
         row.hash = row_hash(org_id, &row);
         seq = row.seq;
         hash = row.hash.clone();
-        batch.add(
-            &crate::batch::AUDIT_LOG,
-            vec![
-                org_id.into(),
-                row.seq.into(),
-                row.at.into(),
-                row.actor.into(),
-                row.address.into(),
-                row.action.into(),
-                row.record.into(),
-                row.before.into(),
-                row.after.into(),
-                row.prev_hash.into(),
-                row.hash.into(),
-            ],
-        );
+        batch.push(crate::batch::AuditLogRow {
+            org_id: org_id.into(),
+            seq: row.seq.into(),
+            at: row.at.into(),
+            actor: row.actor.into(),
+            address: row.address.into(),
+            action: row.action.into(),
+            record: row.record.into(),
+            before_json: row.before.into(),
+            after_json: row.after.into(),
+            prev_hash: row.prev_hash.into(),
+            hash: row.hash.into(),
+        });
     }
     Ok((seq, hash))
 }
@@ -261,36 +258,36 @@ pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Su
     }
     let (sql, key) = match subject {
         Subject::Account(n) => (
-            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, NULL, NULL, NULL \
+            "SELECT a.account_number, a.status AS account_status, a.currency, a.balance_minor, a.credit_minor, NULL AS record, NULL AS record_status, NULL AS record_balance \
              FROM account a WHERE a.org_id = $1 AND a.account_number = $2",
             Key::Text(n.trim().to_ascii_uppercase()),
         ),
         Subject::Invoice(n) => (
-            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, i.invoice_number, i.status, NULL \
+            "SELECT a.account_number, a.status AS account_status, a.currency, a.balance_minor, a.credit_minor, i.invoice_number AS record, i.status AS record_status, NULL AS record_balance \
              FROM invoice i JOIN account a ON a.org_id = i.org_id AND a.account_id = i.account_id \
              WHERE i.org_id = $1 AND i.invoice_number = $2",
             Key::Text(n.trim().to_ascii_uppercase()),
         ),
         Subject::Payment(id) => (
-            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, CAST(p.payment_id AS TEXT), p.status, NULL \
+            "SELECT a.account_number, a.status AS account_status, a.currency, a.balance_minor, a.credit_minor, CAST(p.payment_id AS TEXT) AS record, p.status AS record_status, NULL AS record_balance \
              FROM payment p JOIN account a ON a.org_id = p.org_id AND a.account_id = p.account_id \
              WHERE p.org_id = $1 AND p.payment_id = $2",
             Key::Id(*id),
         ),
         Subject::Item(r) => (
-            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, o.reference, o.status, o.balance_minor \
+            "SELECT a.account_number, a.status AS account_status, a.currency, a.balance_minor, a.credit_minor, o.reference AS record, o.status AS record_status, o.balance_minor AS record_balance \
              FROM open_item o JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
              WHERE o.org_id = $1 AND o.reference = $2",
             Key::Text(r.trim().to_ascii_uppercase()),
         ),
         Subject::Claim(n) => (
-            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, c.claim_number, c.status, c.total_minor \
+            "SELECT a.account_number, a.status AS account_status, a.currency, a.balance_minor, a.credit_minor, c.claim_number AS record, c.status AS record_status, c.total_minor AS record_balance \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              WHERE c.org_id = $1 AND c.claim_number = $2",
             Key::Text(n.trim().to_ascii_uppercase()),
         ),
         Subject::Denial(id) => (
-            "SELECT a.account_number, a.status, a.currency, a.balance_minor, a.credit_minor, CAST(d.denial_id AS TEXT), d.status, o.balance_minor \
+            "SELECT a.account_number, a.status AS account_status, a.currency, a.balance_minor, a.credit_minor, CAST(d.denial_id AS TEXT) AS record, d.status AS record_status, o.balance_minor AS record_balance \
              FROM denial d JOIN open_item o ON o.org_id = d.org_id AND o.item_id = d.item_id JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
              WHERE d.org_id = $1 AND d.denial_id = $2",
             Key::Id(*id),
@@ -305,17 +302,17 @@ pub(crate) async fn snapshot(conn: &mut AnyConnection, org_id: i64, subject: &Su
         return Ok(None);
     };
     let mut state = serde_json::json!({
-        "account": row.try_get::<String, _>(0)?,
-        "account_status": row.try_get::<String, _>(1)?,
-        "currency": row.try_get::<String, _>(2)?,
-        "balance_minor": row.try_get::<i64, _>(3)?,
-        "credit_minor": row.try_get::<i64, _>(4)?,
+        "account": row.try_get::<String, _>("account_number")?,
+        "account_status": row.try_get::<String, _>("account_status")?,
+        "currency": row.try_get::<String, _>("currency")?,
+        "balance_minor": row.try_get::<i64, _>("balance_minor")?,
+        "credit_minor": row.try_get::<i64, _>("credit_minor")?,
     });
-    if let Some(name) = row.try_get::<Option<String>, _>(5)? {
+    if let Some(name) = row.try_get::<Option<String>, _>("record")? {
         state["record"] = name.into();
-        state["record_status"] = row.try_get::<Option<String>, _>(6)?.into();
+        state["record_status"] = row.try_get::<Option<String>, _>("record_status")?.into();
     }
-    if let Some(balance) = row.try_get::<Option<i64>, _>(7)? {
+    if let Some(balance) = row.try_get::<Option<i64>, _>("record_balance")? {
         state["record_balance_minor"] = balance.into();
     }
     Ok(Some(state))
@@ -439,8 +436,8 @@ impl Store {
         Ok(Anchor {
             organisation: org.slug.clone(),
             at: now_text(),
-            audit_seq: row.try_get(0)?,
-            audit_hash: row.try_get(1)?,
+            audit_seq: row.try_get("seq")?,
+            audit_hash: row.try_get("hash")?,
             journal,
         })
     }
@@ -561,16 +558,16 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(AuditRow {
-                    seq: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    address: r.try_get(3)?,
-                    action: r.try_get(4)?,
-                    record: r.try_get(5)?,
-                    before: r.try_get(6)?,
-                    after: r.try_get(7)?,
-                    prev_hash: r.try_get(8)?,
-                    hash: r.try_get(9)?,
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    address: r.try_get("address")?,
+                    action: r.try_get("action")?,
+                    record: r.try_get("record")?,
+                    before: r.try_get("before_json")?,
+                    after: r.try_get("after_json")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
                 })
             })
             .collect()
@@ -624,8 +621,8 @@ impl Store {
             .await?;
         match head {
             Some(head) => {
-                let head_seq: i64 = head.try_get(0)?;
-                let head_hash: String = head.try_get(1)?;
+                let head_seq: i64 = head.try_get("seq")?;
+                let head_hash: String = head.try_get("hash")?;
                 if head_seq != expected_seq - 1 || head_hash != prev_hash {
                     findings.push(AuditFinding {
                         seq: head_seq,

@@ -79,9 +79,9 @@ pub(crate) async fn head(conn: &mut AnyConnection, for_update: &str, org_id: i64
         .await?;
     row.map(|r| {
         Ok(JournalHead {
-            entries: r.try_get(0)?,
-            last_entry_id: r.try_get(1)?,
-            hash: r.try_get(2)?,
+            entries: r.try_get("entries")?,
+            last_entry_id: r.try_get("last_entry_id")?,
+            hash: r.try_get("hash")?,
         })
     })
     .transpose()
@@ -151,7 +151,7 @@ pub(crate) async fn walk(pool: &sqlx::AnyPool, org_id: i64, limit: Option<i64>, 
         .fetch_all(pool)
         .await?;
         let Some(last) = entries.last() else { break };
-        let last_id: i64 = last.try_get(0)?;
+        let last_id: i64 = last.try_get("entry_id")?;
         let postings = sqlx::query(
             "SELECT entry_id, line_no, gl_code, account_id, item_id, amount_minor FROM posting \
              WHERE org_id = $1 AND entry_id > $2 AND entry_id <= $3 ORDER BY entry_id, line_no",
@@ -163,10 +163,10 @@ pub(crate) async fn walk(pool: &sqlx::AnyPool, org_id: i64, limit: Option<i64>, 
         .await?;
         let mut postings = postings.iter().peekable();
         for e in &entries {
-            let entry_id: i64 = e.try_get(0)?;
+            let entry_id: i64 = e.try_get("entry_id")?;
             let mut lines: Vec<PostingRow> = Vec::new();
             while let Some(p) = postings.peek() {
-                let owner: i64 = p.try_get(0)?;
+                let owner: i64 = p.try_get("entry_id")?;
                 if owner < entry_id {
                     // A posting whose entry is gone: it breaks the chain.
                     lines.push((-1, String::from("orphan"), None, None, 0));
@@ -176,19 +176,25 @@ pub(crate) async fn walk(pool: &sqlx::AnyPool, org_id: i64, limit: Option<i64>, 
                 if owner > entry_id {
                     break;
                 }
-                lines.push((p.try_get(1)?, p.try_get(2)?, p.try_get(3)?, p.try_get(4)?, p.try_get(5)?));
+                lines.push((
+                    p.try_get("line_no")?,
+                    p.try_get("gl_code")?,
+                    p.try_get("account_id")?,
+                    p.try_get("item_id")?,
+                    p.try_get("amount_minor")?,
+                ));
                 postings.next();
             }
-            let kind: String = e.try_get(1)?;
-            let date: String = e.try_get(2)?;
-            let currency: String = e.try_get(3)?;
-            let memo: String = e.try_get(5)?;
+            let kind: String = e.try_get("kind")?;
+            let date: String = e.try_get("effective_date")?;
+            let currency: String = e.try_get("currency")?;
+            let memo: String = e.try_get("memo")?;
             let facts = EntryFacts {
                 entry_id,
                 kind: &kind,
                 effective_date: &date,
                 currency: &currency,
-                account_id: e.try_get(4)?,
+                account_id: e.try_get("account_id")?,
                 memo: &memo,
             };
             let view: Vec<PostingFacts<'_>> = lines.iter().map(|(l, g, a, i, m)| (*l, g.as_str(), *a, *i, *m)).collect();

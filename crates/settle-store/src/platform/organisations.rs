@@ -30,10 +30,10 @@ impl Store {
         let currency = Currency::from_code(currency).map_err(|e| StoreError::invalid("currency", e))?;
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let org_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(org_id), 0) + 1 AS BIGINT) FROM organisation")
+        let org_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(org_id), 0) + 1 AS BIGINT) AS org_id FROM organisation")
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("org_id")?;
         let buckets = settle_domain::aging::AgingBuckets::default().to_config_string();
         sqlx::query("INSERT INTO organisation (org_id, slug, name, base_currency, aging_buckets, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(org_id)
@@ -96,10 +96,11 @@ impl Store {
     }
 
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
-        let rows = sqlx::query("SELECT org_id, slug, name, base_currency, aging_buckets FROM organisation ORDER BY org_id")
+        use crate::platform::access::{org_from_row, ORG_COLUMNS};
+        let rows = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organisation o ORDER BY o.org_id"))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| crate::platform::access::org_from_row_at(r, 0)).collect()
+        rows.iter().map(org_from_row).collect()
     }
 
     /// Finds an organisation by slug; with none given, the only one there is.

@@ -34,7 +34,7 @@ const CHECKS: &[(&str, &str)] = &[
         // Past MAX_AMOUNT_MINOR (9,999,999,999,999) no door lets a value in; a
         // row beyond it was written around Settle. Named first, because the
         // sums below may not be able to total it.
-        "SELECT 'entry ' || CAST(entry_id AS TEXT) || ' line ' || CAST(line_no AS TEXT), 9999999999999, CAST(amount_minor AS BIGINT) FROM posting \
+        "SELECT 'entry ' || CAST(entry_id AS TEXT) || ' line ' || CAST(line_no AS TEXT) AS subject, 9999999999999 AS expected, CAST(amount_minor AS BIGINT) AS found FROM posting \
          WHERE org_id = $1 AND (amount_minor > 9999999999999 OR amount_minor < -9999999999999) \
          UNION ALL SELECT 'item ' || reference, 9999999999999, CAST(amount_minor AS BIGINT) FROM open_item \
          WHERE org_id = $1 AND (amount_minor > 9999999999999 OR amount_minor < -9999999999999) \
@@ -45,25 +45,25 @@ const CHECKS: &[(&str, &str)] = &[
     ),
     (
         "entry balances to zero per currency",
-        "SELECT 'entry ' || CAST(entry_id AS TEXT) || ' ' || currency, 0, CAST(SUM(amount_minor) AS BIGINT) FROM posting WHERE org_id = $1 \
+        "SELECT 'entry ' || CAST(entry_id AS TEXT) || ' ' || currency AS subject, 0 AS expected, CAST(SUM(amount_minor) AS BIGINT) AS found FROM posting WHERE org_id = $1 \
          GROUP BY entry_id, currency HAVING SUM(amount_minor) <> 0",
     ),
     (
         "entry has at least two postings",
-        "SELECT 'entry ' || CAST(e.entry_id AS TEXT), 2, CAST(COUNT(p.line_no) AS BIGINT) FROM journal_entry e LEFT JOIN posting p ON p.org_id = e.org_id AND p.entry_id = e.entry_id \
+        "SELECT 'entry ' || CAST(e.entry_id AS TEXT) AS subject, 2 AS expected, CAST(COUNT(p.line_no) AS BIGINT) AS found FROM journal_entry e LEFT JOIN posting p ON p.org_id = e.org_id AND p.entry_id = e.entry_id \
          WHERE e.org_id = $1 GROUP BY e.entry_id HAVING COUNT(p.line_no) < 2",
     ),
     (
         "item balance equals its journal postings",
-        "SELECT 'item ' || i.reference, CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT), i.balance_minor FROM open_item i \
+        "SELECT 'item ' || i.reference AS subject, CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) AS expected, i.balance_minor AS found FROM open_item i \
          LEFT JOIN posting p ON p.org_id = i.org_id AND p.item_id = i.item_id WHERE i.org_id = $1 \
          GROUP BY i.item_id, i.reference, i.balance_minor HAVING COALESCE(SUM(p.amount_minor), 0) <> i.balance_minor",
     ),
     (
         "item balance equals amount less allocations and adjustments",
-        "SELECT 'item ' || i.reference, CAST(i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocation a WHERE a.org_id = i.org_id AND a.item_id = i.item_id), 0) \
+        "SELECT 'item ' || i.reference AS subject, CAST(i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocation a WHERE a.org_id = i.org_id AND a.item_id = i.item_id), 0) \
          - COALESCE((SELECT SUM(d.amount_minor) FROM adjustment d WHERE d.org_id = i.org_id AND d.item_id = i.item_id), 0) \
-         - CASE WHEN i.status = 'void' THEN i.amount_minor ELSE 0 END AS BIGINT), i.balance_minor FROM open_item i WHERE i.org_id = $1 \
+         - CASE WHEN i.status = 'void' THEN i.amount_minor ELSE 0 END AS BIGINT) AS expected, i.balance_minor AS found FROM open_item i WHERE i.org_id = $1 \
          AND i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocation a WHERE a.org_id = i.org_id AND a.item_id = i.item_id), 0) \
          - COALESCE((SELECT SUM(d.amount_minor) FROM adjustment d WHERE d.org_id = i.org_id AND d.item_id = i.item_id), 0) \
          - CASE WHEN i.status = 'void' THEN i.amount_minor ELSE 0 END <> i.balance_minor",
@@ -72,42 +72,42 @@ const CHECKS: &[(&str, &str)] = &[
         "account balance equals the sum of its items",
         // The items are summed once by account, then joined: a join per account
         // let SQLite walk the organisation's items once for every account.
-        "SELECT 'account ' || a.account_number, CAST(COALESCE(s.total, 0) AS BIGINT), a.balance_minor FROM account a \
+        "SELECT 'account ' || a.account_number AS subject, CAST(COALESCE(s.total, 0) AS BIGINT) AS expected, a.balance_minor AS found FROM account a \
          LEFT JOIN (SELECT account_id, SUM(balance_minor) AS total FROM open_item WHERE org_id = $1 GROUP BY account_id) s ON s.account_id = a.account_id \
          WHERE a.org_id = $1 AND COALESCE(s.total, 0) <> a.balance_minor",
     ),
     (
         "account credit equals its unapplied-cash postings",
-        "SELECT 'account ' || a.account_number, CAST(COALESCE(-SUM(p.amount_minor), 0) AS BIGINT), a.credit_minor FROM account a \
+        "SELECT 'account ' || a.account_number AS subject, CAST(COALESCE(-SUM(p.amount_minor), 0) AS BIGINT) AS expected, a.credit_minor AS found FROM account a \
          LEFT JOIN posting p ON p.org_id = a.org_id AND p.account_id = a.account_id AND p.gl_code = '2100' WHERE a.org_id = $1 \
          GROUP BY a.account_id, a.account_number, a.credit_minor HAVING COALESCE(-SUM(p.amount_minor), 0) <> a.credit_minor",
     ),
     (
         "receivable control accounts equal the open items",
-        "SELECT 'receivables ' || t.currency, CAST(t.items AS BIGINT), CAST(t.journal AS BIGINT) FROM (SELECT c.currency, \
+        "SELECT 'receivables ' || t.currency AS subject, CAST(t.items AS BIGINT) AS expected, CAST(t.journal AS BIGINT) AS found FROM (SELECT c.currency, \
          COALESCE((SELECT SUM(i.balance_minor) FROM open_item i WHERE i.org_id = $1 AND i.currency = c.currency), 0) AS items, \
          COALESCE((SELECT SUM(p.amount_minor) FROM posting p WHERE p.org_id = $1 AND p.currency = c.currency AND p.gl_code IN ('1100', '1110', '1120')), 0) AS journal \
          FROM (SELECT DISTINCT currency FROM posting WHERE org_id = $1) c) t WHERE t.items <> t.journal",
     ),
     (
         "receivable posting names an item",
-        "SELECT 'entry ' || CAST(entry_id AS TEXT) || ' line ' || CAST(line_no AS TEXT), 1, 0 FROM posting WHERE org_id = $1 AND gl_code IN ('1100', '1110', '1120') AND item_id IS NULL",
+        "SELECT 'entry ' || CAST(entry_id AS TEXT) || ' line ' || CAST(line_no AS TEXT) AS subject, 1 AS expected, 0 AS found FROM posting WHERE org_id = $1 AND gl_code IN ('1100', '1110', '1120') AND item_id IS NULL",
     ),
     (
         "invoice total equals its lines",
-        "SELECT 'invoice ' || v.invoice_number, CAST(COALESCE(SUM(l.amount_minor + l.tax_minor), 0) AS BIGINT), v.total_minor FROM invoice v \
+        "SELECT 'invoice ' || v.invoice_number AS subject, CAST(COALESCE(SUM(l.amount_minor + l.tax_minor), 0) AS BIGINT) AS expected, v.total_minor AS found FROM invoice v \
          LEFT JOIN invoice_line l ON l.org_id = v.org_id AND l.invoice_id = v.invoice_id WHERE v.org_id = $1 \
          GROUP BY v.invoice_id, v.invoice_number, v.total_minor HAVING COALESCE(SUM(l.amount_minor + l.tax_minor), 0) <> v.total_minor",
     ),
     (
         "payment equals what it applied plus what it left as credit",
-        "SELECT 'payment ' || CAST(p.payment_id AS TEXT), p.amount_minor, p.unapplied_minor + CAST(COALESCE(SUM(a.amount_minor), 0) AS BIGINT) FROM payment p \
+        "SELECT 'payment ' || CAST(p.payment_id AS TEXT) AS subject, p.amount_minor AS expected, p.unapplied_minor + CAST(COALESCE(SUM(a.amount_minor), 0) AS BIGINT) AS found FROM payment p \
          LEFT JOIN allocation a ON a.org_id = p.org_id AND a.payment_id = p.payment_id AND a.source = 'payment' WHERE p.org_id = $1 \
          GROUP BY p.payment_id, p.amount_minor, p.unapplied_minor HAVING p.unapplied_minor + COALESCE(SUM(a.amount_minor), 0) <> p.amount_minor",
     ),
     (
         "item balance within zero and its amount",
-        "SELECT 'item ' || reference, amount_minor, balance_minor FROM open_item WHERE org_id = $1 AND (balance_minor < 0 OR balance_minor > amount_minor)",
+        "SELECT 'item ' || reference AS subject, amount_minor AS expected, balance_minor AS found FROM open_item WHERE org_id = $1 AND (balance_minor < 0 OR balance_minor > amount_minor)",
     ),
 ];
 
@@ -117,11 +117,15 @@ const MAX_DISCREPANCIES_PER_CHECK: usize = 1000;
 impl Store {
     pub async fn verify(&self, org: &Organisation) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
-        let count = |table: &'static str| format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table} WHERE org_id = $1");
-        report.entries = sqlx::query(&count("journal_entry")).bind(org.org_id).fetch_one(&self.pool).await?.try_get(0)?;
-        report.postings = sqlx::query(&count("posting")).bind(org.org_id).fetch_one(&self.pool).await?.try_get(0)?;
-        report.items = sqlx::query(&count("open_item")).bind(org.org_id).fetch_one(&self.pool).await?.try_get(0)?;
-        report.accounts = sqlx::query(&count("account")).bind(org.org_id).fetch_one(&self.pool).await?.try_get(0)?;
+        let count = |table: &'static str| format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table} WHERE org_id = $1");
+        report.entries = sqlx::query(&count("journal_entry"))
+            .bind(org.org_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        report.postings = sqlx::query(&count("posting")).bind(org.org_id).fetch_one(&self.pool).await?.try_get("n")?;
+        report.items = sqlx::query(&count("open_item")).bind(org.org_id).fetch_one(&self.pool).await?.try_get("n")?;
+        report.accounts = sqlx::query(&count("account")).bind(org.org_id).fetch_one(&self.pool).await?.try_get("n")?;
         for (check, sql) in CHECKS {
             let rows = match sqlx::query(sql).bind(org.org_id).fetch_all(&self.pool).await.map_err(StoreError::from) {
                 Ok(rows) => rows,
@@ -141,9 +145,9 @@ impl Store {
             for row in rows.iter().take(MAX_DISCREPANCIES_PER_CHECK) {
                 report.discrepancies.push(Discrepancy {
                     check,
-                    subject: row.try_get(0)?,
-                    expected: row.try_get(1)?,
-                    found: row.try_get(2)?,
+                    subject: row.try_get("subject")?,
+                    expected: row.try_get("expected")?,
+                    found: row.try_get("found")?,
                 });
             }
         }

@@ -628,7 +628,64 @@ async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refus
             ("child", "Jane Smith"),
             "{name}"
         );
-        // The same file again finds the same patients, and the scrubber calls the claims duplicates.
+        // Each imported claim keeps the number the clinic sent it under,
+        // so the payer's answer to the clinic's file finds it.
+        let sent_numbers: Vec<&str> = outcome.claims.iter().map(|c| c.their_number.as_str()).collect();
+        assert_eq!(
+            outcome.claims.iter().map(|c| c.claim_number.as_str()).collect::<Vec<_>>(),
+            sent_numbers,
+            "{name}"
+        );
+        // Sent on from Settle, they go out under the same numbers.
+        allow_sending(store, &other, "3055552222").await;
+        let resent = store
+            .export_claims(
+                &other,
+                &ExportClaims {
+                    payer_code: "66783JJT".into(),
+                    production: false,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        for number in &sent_numbers {
+            assert!(resent.body.contains(&format!("CLM*{number}*")), "{name}: {number} in {}", resent.body);
+        }
+        let answer = era(
+            "IMPORTED1",
+            &[(
+                sent_numbers[0],
+                vec![("99213", "125.00", "80.00", "25.00", "20.00"), ("82947", "30.50", "20.00", "5.50", "5.00")],
+            )],
+        );
+        let posted = store
+            .post_835(
+                &other,
+                &Import835 {
+                    file_name: "answer.835".into(),
+                    body: answer,
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        assert_eq!((posted[0].posted, posted[0].exceptions), (1, 0), "{name}: {posted:#?}");
+        // A claim of ours gets a number no imported claim has.
+        let ours = store
+            .create_claim(
+                &other,
+                &NewClaim {
+                    claim: visit(&imported.account_number, &["J06.9"], "99392", vec![1]),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(!sent_numbers.contains(&ours.claim_number.as_str()), "{name}: {}", ours.claim_number);
+        // The same file again is refused whole: its claim numbers are in the books.
         let again = store
             .import_837p(
                 &other,
@@ -639,11 +696,8 @@ async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refus
                 today,
             )
             .await
-            .unwrap();
-        assert!(
-            again.accounts_added.is_empty() && again.claims.iter().all(|c| c.status == "scrubbed"),
-            "{name}: {again:#?}"
-        );
+            .unwrap_err();
+        assert!(again.to_string().contains("already hold claim(s) CLM-000001"), "{name}: {again}");
         assert_verified(store, &other).await;
 
         // A file from 2006 (ICD-9 codes): refused whole, each code named by segment.
@@ -803,6 +857,8 @@ pub(crate) fn era_full(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)
         String::new(), // BPR, filled below
         format!("TRN*1*{trace}*1666666666"),
         "N1*PR*KEY INSURANCE COMPANY".to_string(),
+        "N3*PO BOX 1".to_string(),
+        "N4*MIAMI*FL*33111".to_string(),
         "N1*PE*BEN KILDARE SERVICE*XX*1912301953".to_string(),
     ];
     let mut total = 0i64;
@@ -815,6 +871,7 @@ pub(crate) fn era_full(trace: &str, status: &str, claims: &[(&str, Vec<EraLine>)
         total += paid;
         let m = |v: i64| format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 100, v.abs() % 100);
         s.push(format!("CLP*{claim}*{status}*{}*{}*{}*12*ICN{}", m(charge), m(paid), m(patient), n + 1));
+        s.push("NM1*QC*1*SMITH*TED".to_string());
         for (i, (code, ch, pd, co, pr)) in lines.iter().enumerate() {
             s.push(format!("SVC*HC:{code}*{ch}*{pd}"));
             s.push("DTM*472*20261102".to_string());

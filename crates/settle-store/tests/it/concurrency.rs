@@ -72,7 +72,7 @@ async fn concurrent_payments_never_over_apply() {
             .await
             .unwrap();
         assert_eq!(
-            (row.try_get::<i64, _>(0).unwrap(), row.try_get::<i64, _>(1).unwrap()),
+            (row.try_get::<i64, _>("balance_minor").unwrap(), row.try_get::<i64, _>("credit_minor").unwrap()),
             (0, 14_000),
             "{}",
             backend.name

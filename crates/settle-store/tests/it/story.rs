@@ -3,7 +3,6 @@ use settle_domain::IdempotencyKey;
 use settle_store::billing::*;
 use settle_store::platform::Organisation;
 use settle_store::StoreError;
-use sqlx::Row;
 
 use crate::backends::{account, all, assert_verified, date, invoice};
 
@@ -358,12 +357,10 @@ async fn bad_commands_change_nothing() {
 }
 
 pub async fn entry_count(store: &settle_store::Store, org: &Organisation) -> i64 {
-    sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry WHERE org_id = $1")
+    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry WHERE org_id = $1")
         .bind(org.org_id)
         .fetch_one(store.pool())
         .await
-        .unwrap()
-        .try_get(0)
         .unwrap()
 }
 

@@ -1,6 +1,8 @@
 //! The reader on the public sample files, on broken input, and against the
 //! writer.
 
+mod mutations;
+
 use proptest::prelude::*;
 use settle_x12::*;
 

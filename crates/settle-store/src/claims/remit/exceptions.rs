@@ -5,7 +5,7 @@
 use crate::batch::Batch;
 use crate::claims::bad;
 use crate::claims::remit::read::RemitClaimView;
-use crate::claims::remit::work::{Decision, EraWork};
+use crate::claims::remit::work::{Decision, Era, EraWork};
 use crate::claims::remit::RemittedClaim;
 use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::money::Currency;
 use settle_domain::remit::{era_held_in_suspense, era_suspense_returned, Funding};
 use settle_domain::Date;
-use settle_x12::remit::{ClaimPayment, Remittance};
+use settle_x12::remit::ClaimPayment;
 use sqlx::{AnyConnection, Row};
 
 /// How a person resolves an ERA claim on the exception list: match it to
@@ -42,16 +42,8 @@ pub struct ResolveRemitException {
 impl Store {
     /// An exception's payment, received but not yet the claim's: cash in,
     /// held in suspense (one entry), so the ERA's cash equals its deposit.
-    pub(in crate::claims) async fn hold_in_suspense(
-        &self,
-        conn: &mut AnyConnection,
-        org: &Organisation,
-        r: &Remittance,
-        c: &ClaimPayment,
-        paid_on: Date,
-        cur: Currency,
-        work: &mut EraWork,
-    ) -> Result<i64> {
+    pub(in crate::claims) async fn hold_in_suspense(&self, conn: &mut AnyConnection, era: &Era<'_>, c: &ClaimPayment, work: &mut EraWork) -> Result<i64> {
+        let Era { org, r, paid_on, cur, .. } = *era;
         let entry = era_held_in_suspense(
             paid_on,
             cur,
@@ -90,12 +82,12 @@ impl Store {
             .await?
             .ok_or_else(|| bad("seq", format!("ERA {} has no claim {}", cmd.remittance_id, cmd.seq)))?;
             let (outcome, paid, suspense, trace, file_id, theirs): (String, i64, Option<i64>, String, i64, String) = (
-                row.try_get(0)?,
-                row.try_get(1)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-                row.try_get(4)?,
-                row.try_get(5)?,
+                row.try_get("outcome")?,
+                row.try_get("paid_minor")?,
+                row.try_get("suspense_entry_id")?,
+                row.try_get("trace")?,
+                row.try_get("file_id")?,
+                row.try_get("their_claim_number")?,
             );
             if outcome != "exception" {
                 return Err(bad(
@@ -158,7 +150,7 @@ impl Store {
                     .bind(file_id)
                     .fetch_one(&mut *conn)
                     .await?
-                    .try_get(0)?;
+                    .try_get("body")?;
                 let parsed = settle_x12::read(body.as_bytes());
                 let (remits, _) = settle_x12::remit::read_835(&parsed);
                 let r = remits
@@ -183,25 +175,18 @@ impl Store {
                     Decision::Post(p) => p,
                     Decision::Exception { reason, .. } => return Err(bad("claim_number", reason)),
                 };
-                let funding = if suspense.is_some() { Funding::Suspense } else { Funding::Cash };
-                let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
+                let mut to_post = to_post;
+                to_post.funding = if suspense.is_some() { Funding::Suspense } else { Funding::Cash };
+                let era = Era {
+                    org,
+                    r: &r,
+                    remittance_id: cmd.remittance_id,
+                    paid_on: settle_x12::parse_date8(&r.payment_date).unwrap_or(today),
+                    cur,
+                    actor: &actor.name,
+                };
                 let seq = cmd.seq as usize - 1;
-                let done = self
-                    .post_decided(
-                        conn,
-                        org,
-                        &r,
-                        &c,
-                        cmd.remittance_id,
-                        seq,
-                        paid_on,
-                        cur,
-                        &actor.name,
-                        funding,
-                        to_post,
-                        &mut work,
-                    )
-                    .await?;
+                let done = self.post_decided(conn, &era, &c, seq, to_post, &mut work).await?;
                 work.finish(conn, org.org_id).await?;
                 sqlx::query(
                     "UPDATE remittance_claim SET outcome = 'posted', claim_id = $4, entry_id = $5, written_down_minor = $6, patient_minor = $7, \

@@ -5,7 +5,7 @@
 
 use crate::batch::{self, Batch, V};
 use crate::claims::bad;
-use crate::claims::remit::work::{placeholders, Decision, EraWork, Held, Posted, ToPost};
+use crate::claims::remit::work::{placeholders, Decision, Era, EraWork, Held, Posted, ToPost};
 use crate::claims::remit::{method, Import835, RemitOutcome, RemittedClaim};
 use crate::platform::audit::{self, current_actor};
 use crate::platform::Organisation;
@@ -13,10 +13,23 @@ use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use settle_domain::claims::ClaimStatus;
 use settle_domain::money::{Currency, Money};
-use settle_domain::remit::{claim_remitted, provider_adjusted, ChargedLine, Funding, LineAnswer, ProviderLevel};
+use settle_domain::remit::{claim_remitted, provider_adjusted, ProviderLevel};
 use settle_domain::Date;
 use settle_x12::remit::{ClaimPayment, Remittance};
 use sqlx::{AnyConnection, Row};
+
+/// A `remittance_claim` row: how one claim of an ERA was answered.
+pub(in crate::claims) struct RemitClaimRow<'a> {
+    pub(in crate::claims) claim_id: Option<i64>,
+    pub(in crate::claims) c: &'a ClaimPayment,
+    pub(in crate::claims) entry_id: Option<i64>,
+    /// "posted", "exception" or "reversed".
+    pub(in crate::claims) outcome: &'a str,
+    pub(in crate::claims) reason: &'a str,
+    pub(in crate::claims) written_down: i64,
+    pub(in crate::claims) patient: i64,
+    pub(in crate::claims) suspense_entry_id: Option<i64>,
+}
 
 impl Store {
     /// Posts an 835: every claim it answers, or the file is refused whole.
@@ -48,8 +61,6 @@ impl Store {
         if !problems.is_empty() {
             return Err(bad("file", format!("{}: nothing posted: {}", cmd.file_name, problems.join("; "))));
         }
-        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let actor = current_actor();
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         let mut outcomes = Vec::new();
@@ -66,12 +77,12 @@ impl Store {
                         "{}: the ERA with trace number {} was already posted at {}; nothing posted again",
                         cmd.file_name,
                         r.trace,
-                        row.try_get::<String, _>(0)?
+                        row.try_get::<String, _>("posted_at")?
                     ),
                 ));
             }
             let mut work = EraWork::default();
-            outcomes.push(self.post_remittance(conn, org, cmd, r, cur, today, &actor.name, &mut work).await?);
+            outcomes.push(self.post_remittance(conn, org, cmd, r, today, &mut work).await?);
             work.finish(conn, org.org_id).await?;
         }
         if !commit {
@@ -92,18 +103,18 @@ impl Store {
         Ok(outcomes)
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(in crate::claims) async fn post_remittance(
         &self,
         conn: &mut AnyConnection,
         org: &Organisation,
         cmd: &Import835,
         r: &Remittance,
-        cur: Currency,
         today: Date,
-        actor: &str,
         work: &mut EraWork,
     ) -> Result<RemitOutcome> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let actor = current_actor();
+        let actor = actor.name.as_str();
         let paid_on = settle_x12::parse_date8(&r.payment_date).unwrap_or(today);
         let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
         sqlx::query(
@@ -138,6 +149,14 @@ impl Store {
         .bind(now_text())
         .execute(&mut *conn)
         .await?;
+        let era = Era {
+            org,
+            r,
+            remittance_id,
+            paid_on,
+            cur,
+            actor,
+        };
         let mut outcome = RemitOutcome {
             remittance_id,
             trace: r.trace.clone(),
@@ -161,7 +180,7 @@ impl Store {
             let decision = if c.status == "22" {
                 // A reversal reads the posting it undoes: the books must be written first.
                 work.flush(conn, org.org_id).await?;
-                let reversed = self.reverse_claim(conn, org, r, c, paid_on, cur).await?;
+                let reversed = self.reverse_claim(conn, &era, c).await?;
                 if let Some(known) = work.known.get(&c.claim_number.trim().to_ascii_uppercase()) {
                     work.posted.insert(known.claim_id);
                 }
@@ -171,17 +190,18 @@ impl Store {
                         work.posted.insert(claim_id);
                         self.record_remit_claim(
                             &mut work.batch,
-                            org.org_id,
-                            remittance_id,
+                            &era,
                             seq,
-                            Some(claim_id),
-                            c,
-                            Some(entry_id),
-                            "reversed",
-                            "",
-                            0,
-                            0,
-                            None,
+                            RemitClaimRow {
+                                claim_id: Some(claim_id),
+                                c,
+                                entry_id: Some(entry_id),
+                                outcome: "reversed",
+                                reason: "",
+                                written_down: 0,
+                                patient: 0,
+                                suspense_entry_id: None,
+                            },
                         );
                         self.record_adjudication(&mut work.batch, org.org_id, remittance_id, seq as i64 + 1, c, &vec![None; c.lines.len()]);
                         outcome.claims.push(RemittedClaim {
@@ -212,16 +232,14 @@ impl Store {
                     outcome.exceptions += 1;
                     if c.paid.amount_minor() != 0 {
                         // Received all the same: held in suspense until a person matches it.
-                        suspense_entry = Some(self.hold_in_suspense(conn, org, r, c, paid_on, cur, work).await?);
+                        suspense_entry = Some(self.hold_in_suspense(conn, &era, c, work).await?);
                         held_minor += c.paid.amount_minor();
                     }
                     (None, claim_id, claim_number, "exception".to_string(), reason, 0, 0, false)
                 }
                 Decision::Post(to_post) => {
                     outcome.posted += 1;
-                    let done = self
-                        .post_decided(conn, org, r, c, remittance_id, seq, paid_on, cur, actor, Funding::Cash, to_post, work)
-                        .await?;
+                    let done = self.post_decided(conn, &era, c, seq, to_post, work).await?;
                     svc_lines = done.svc_lines;
                     (
                         done.entry_id,
@@ -238,17 +256,18 @@ impl Store {
             let label = if posted { "posted" } else { "exception" };
             self.record_remit_claim(
                 &mut work.batch,
-                org.org_id,
-                remittance_id,
+                &era,
                 seq,
-                claim_id,
-                c,
-                entry_id,
-                label,
-                &reason,
-                written_down_total,
-                patient_total,
-                suspense_entry,
+                RemitClaimRow {
+                    claim_id,
+                    c,
+                    entry_id,
+                    outcome: label,
+                    reason: &reason,
+                    written_down: written_down_total,
+                    patient: patient_total,
+                    suspense_entry_id: suspense_entry,
+                },
             );
             self.record_adjudication(&mut work.batch, org.org_id, remittance_id, seq as i64 + 1, c, &svc_lines);
             outcome.claims.push(RemittedClaim {
@@ -266,7 +285,7 @@ impl Store {
         // The provider-level adjustments find the payer's account from the claims just recorded.
         work.flush(conn, org.org_id).await?;
         if !r.provider_adjustments.is_empty() {
-            let total = self.post_provider_adjustments(conn, org, r, remittance_id, paid_on, cur, work).await?;
+            let total = self.post_provider_adjustments(conn, &era, work).await?;
             outcome.provider_adjustments = fmt(total, cur);
         }
         Ok(outcome)
@@ -275,16 +294,15 @@ impl Store {
     /// The ERA's provider-level adjustments (PLB) as one entry on the
     /// payer's account, each kept as the payer said it. Returns their sum
     /// (positive: what the payer kept back).
-    pub(in crate::claims) async fn post_provider_adjustments(
-        &self,
-        conn: &mut AnyConnection,
-        org: &Organisation,
-        r: &Remittance,
-        remittance_id: i64,
-        paid_on: Date,
-        cur: Currency,
-        work: &mut EraWork,
-    ) -> Result<i64> {
+    pub(in crate::claims) async fn post_provider_adjustments(&self, conn: &mut AnyConnection, era: &Era<'_>, work: &mut EraWork) -> Result<i64> {
+        let Era {
+            org,
+            r,
+            remittance_id,
+            paid_on,
+            cur,
+            ..
+        } = *era;
         // The payer's receivable account, from any primary claim this ERA answered.
         let payer_account: Option<i64> = sqlx::query(
             "SELECT o.account_id FROM remittance_claim x JOIN claim c ON c.org_id = x.org_id AND c.claim_id = x.claim_id \
@@ -295,7 +313,7 @@ impl Store {
         .bind(remittance_id)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|row| row.try_get(0))
+        .map(|row| row.try_get("account_id"))
         .transpose()?;
         let levels: Vec<ProviderLevel> = r
             .provider_adjustments
@@ -352,19 +370,12 @@ impl Store {
 
     /// Posts a claim the ERA answers: its entry, underpayments, denials held
     /// open, and the claim's new status.
-    #[allow(clippy::too_many_arguments)]
     pub(in crate::claims) async fn post_decided(
         &self,
         conn: &mut AnyConnection,
-        org: &Organisation,
-        r: &Remittance,
+        era: &Era<'_>,
         c: &ClaimPayment,
-        remittance_id: i64,
         seq: usize,
-        paid_on: Date,
-        cur: Currency,
-        actor: &str,
-        funding: Funding,
         p: ToPost,
         work: &mut EraWork,
     ) -> Result<Posted> {
@@ -374,37 +385,18 @@ impl Store {
                 svc_lines[*svc] = Some(p.coded[i].0);
             }
         }
-        let entry_id = self
-            .post_claim(
-                conn,
-                org,
-                r,
-                c,
-                remittance_id,
-                paid_on,
-                &p.claim_number,
-                p.patient_account,
-                &p.patient_name,
-                &p.lines,
-                cur,
-                funding,
-                p.insurance_account,
-                work,
-            )
-            .await?;
+        let entry_id = self.post_claim(conn, era, c, &p, work).await?;
         work.posted.insert(p.claim_id);
-        self.note_underpayments(conn, org.org_id, remittance_id, p.claim_id, &p.payer_code, &p.lines, &p.coded, work)
-            .await?;
+        self.note_underpayments(conn, era, &p, work).await?;
         let held = Held {
-            remittance_id,
+            remittance_id: era.remittance_id,
             seq: seq as i64 + 1,
             claim_id: p.claim_id,
-            denied_on: paid_on,
+            denied_on: era.paid_on,
             appeal_days: p.appeal_days,
         };
-        self.hold_denials(conn, org.org_id, &held, c, &p.lines, &p.coded, &p.denied, &p.line_svc, actor, work)
-            .await?;
-        let status = self.settle_after_remit(conn, org.org_id, &p, c, &r.trace, cur, work).await?;
+        self.hold_denials(conn, era, &held, c, &p, work).await?;
+        let status = self.settle_after_remit(conn, era, &p, c, work).await?;
         Ok(Posted {
             entry_id,
             claim_id: p.claim_id,
@@ -428,43 +420,37 @@ impl Store {
         svc_lines: &[Option<i64>],
     ) {
         let adjustment = |batch: &mut Batch, line_seq: i64, n: usize, a: &settle_x12::remit::Adjustment| {
-            batch.add(
-                &batch::REMITTANCE_ADJUSTMENT,
-                vec![
-                    org_id.into(),
-                    remittance_id.into(),
-                    seq.into(),
-                    line_seq.into(),
-                    (n as i64 + 1).into(),
-                    a.group.clone().into(),
-                    a.reason.clone().into(),
-                    a.amount.amount_minor().into(),
-                    a.quantity.clone().into(),
-                ],
-            );
+            batch.push(batch::RemittanceAdjustmentRow {
+                org_id: org_id.into(),
+                remittance_id: remittance_id.into(),
+                seq: seq.into(),
+                line_seq: line_seq.into(),
+                n: (n as i64 + 1).into(),
+                group_code: a.group.clone().into(),
+                reason_code: a.reason.clone().into(),
+                amount_minor: a.amount.amount_minor().into(),
+                quantity: a.quantity.clone().into(),
+            });
         };
         for (n, a) in c.adjustments.iter().enumerate() {
             adjustment(batch, 0, n, a);
         }
         for (i, line) in c.lines.iter().enumerate() {
             let line_seq = i as i64 + 1;
-            batch.add(
-                &batch::REMITTANCE_LINE,
-                vec![
-                    org_id.into(),
-                    remittance_id.into(),
-                    seq.into(),
-                    line_seq.into(),
-                    svc_lines.get(i).copied().flatten().into(),
-                    line.procedure.clone().into(),
-                    line.modifiers.join(" ").into(),
-                    line.units.clone().into(),
-                    line.date_of_service.clone().into(),
-                    line.charge.amount_minor().into(),
-                    line.paid.amount_minor().into(),
-                    line.remarks.join(" ").into(),
-                ],
-            );
+            batch.push(batch::RemittanceLineRow {
+                org_id: org_id.into(),
+                remittance_id: remittance_id.into(),
+                seq: seq.into(),
+                line_seq: line_seq.into(),
+                claim_line_no: svc_lines.get(i).copied().flatten().into(),
+                procedure_code: line.procedure.clone().into(),
+                modifiers: line.modifiers.join(" ").into(),
+                units: line.units.clone().into(),
+                service_date: line.date_of_service.clone().into(),
+                charge_minor: line.charge.amount_minor().into(),
+                paid_minor: line.paid.amount_minor().into(),
+                remarks: line.remarks.join(" ").into(),
+            });
             for (n, a) in line.adjustments.iter().enumerate() {
                 adjustment(batch, line_seq, n, a);
             }
@@ -474,20 +460,17 @@ impl Store {
     /// A denial row for each line the payer denied, with the reasons (its
     /// own CAS and the claim's, PR aside) and remarks, the next step they
     /// suggest, and the appeal deadline from the payer's appeal window.
-    #[allow(clippy::too_many_arguments)]
     pub(in crate::claims) async fn hold_denials(
         &self,
         conn: &mut AnyConnection,
-        org_id: i64,
+        era: &Era<'_>,
         held: &Held,
         c: &ClaimPayment,
-        lines: &[(ChargedLine, LineAnswer)],
-        coded: &[(i64, String, String, String, i64)],
-        denied: &[i64],
-        line_svc: &[Option<usize>],
-        actor: &str,
+        p: &ToPost,
         work: &mut EraWork,
     ) -> Result<()> {
+        let (org_id, actor) = (era.org.org_id, era.actor);
+        let (lines, coded, denied, line_svc) = (&p.lines, &p.coded, &p.denied, &p.line_svc);
         let count = denied.iter().filter(|d| **d > 0).count() as i64;
         if count == 0 {
             return Ok(());
@@ -512,28 +495,25 @@ impl Store {
             let mut remarks: Vec<String> = svc.map(|s| s.remarks.clone()).unwrap_or_default();
             remarks.extend(c.remarks.iter().cloned());
             let next_step = settle_domain::carc::next_step(codes);
-            work.batch.add(
-                &batch::DENIAL,
-                vec![
-                    org_id.into(),
-                    next.into(),
-                    held.claim_id.into(),
-                    held.remittance_id.into(),
-                    held.seq.into(),
-                    Some(coded[i].0).into(),
-                    Some(lines[i].0.item_id).into(),
-                    (*amount).into(),
-                    reasons.join(" ").into(),
-                    remarks.join(" ").into(),
-                    next_step.as_str().into(),
-                    held.denied_on.to_string().into(),
-                    appeal_by.to_string().into(),
-                    "open".into(),
-                    "".into(),
-                    actor.into(),
-                    now.clone().into(),
-                ],
-            );
+            work.batch.push(batch::DenialRow {
+                org_id: org_id.into(),
+                denial_id: next.into(),
+                claim_id: held.claim_id.into(),
+                remittance_id: held.remittance_id.into(),
+                seq: held.seq.into(),
+                claim_line_no: Some(coded[i].0).into(),
+                item_id: Some(lines[i].0.item_id).into(),
+                amount_minor: (*amount).into(),
+                reasons: reasons.join(" ").into(),
+                remarks: remarks.join(" ").into(),
+                next_step: next_step.as_str().into(),
+                denied_on: held.denied_on.to_string().into(),
+                appeal_by: appeal_by.to_string().into(),
+                status: "open".into(),
+                note: "".into(),
+                updated_by: actor.into(),
+                updated_at: now.clone().into(),
+            });
             next += 1;
         }
         Ok(())
@@ -541,18 +521,9 @@ impl Store {
 
     /// Lines paid below the payer's allowed amount (paid + patient share
     /// against the fee schedule named by the payer's id).
-    #[allow(clippy::too_many_arguments)]
-    pub(in crate::claims) async fn note_underpayments(
-        &self,
-        conn: &mut AnyConnection,
-        org_id: i64,
-        remittance_id: i64,
-        claim_id: i64,
-        payer_code: &str,
-        lines: &[(ChargedLine, LineAnswer)],
-        coded: &[(i64, String, String, String, i64)],
-        work: &mut EraWork,
-    ) -> Result<()> {
+    pub(in crate::claims) async fn note_underpayments(&self, conn: &mut AnyConnection, era: &Era<'_>, p: &ToPost, work: &mut EraWork) -> Result<()> {
+        let (org_id, remittance_id) = (era.org.org_id, era.remittance_id);
+        let (claim_id, payer_code, lines, coded) = (p.claim_id, p.payer_code.as_str(), &p.lines, &p.coded);
         if coded.is_empty() {
             return Ok(());
         }
@@ -583,88 +554,77 @@ impl Store {
             let allowed = fee.amount_minor().saturating_mul((*units).max(1));
             let got = answer.paid + answer.patient;
             if got < allowed {
-                work.batch.add(
-                    &batch::UNDERPAYMENT,
-                    vec![
-                        org_id.into(),
-                        remittance_id.into(),
-                        claim_id.into(),
-                        (*line_no).into(),
-                        code.clone().into(),
-                        allowed.into(),
-                        answer.paid.into(),
-                        answer.patient.into(),
-                        (allowed - got).into(),
-                        now_text().into(),
-                    ],
-                );
+                work.batch.push(batch::UnderpaymentRow {
+                    org_id: org_id.into(),
+                    remittance_id: remittance_id.into(),
+                    claim_id: claim_id.into(),
+                    line_no: (*line_no).into(),
+                    procedure_code: code.clone().into(),
+                    allowed_minor: allowed.into(),
+                    paid_minor: answer.paid.into(),
+                    patient_minor: answer.patient.into(),
+                    short_minor: (allowed - got).into(),
+                    created_at: now_text().into(),
+                });
             }
         }
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    #[allow(clippy::too_many_arguments)]
-    pub(in crate::claims) fn record_remit_claim(
-        &self,
-        batch: &mut Batch,
-        org_id: i64,
-        remittance_id: i64,
-        seq: usize,
-        claim_id: Option<i64>,
-        c: &ClaimPayment,
-        entry_id: Option<i64>,
-        outcome: &str,
-        reason: &str,
-        written_down: i64,
-        patient: i64,
-        suspense_entry_id: Option<i64>,
-    ) {
+    pub(in crate::claims) fn record_remit_claim(&self, batch: &mut Batch, era: &Era<'_>, seq: usize, row: RemitClaimRow<'_>) {
+        let (org_id, remittance_id) = (era.org.org_id, era.remittance_id);
+        let RemitClaimRow {
+            claim_id,
+            c,
+            entry_id,
+            outcome,
+            reason,
+            written_down,
+            patient,
+            suspense_entry_id,
+        } = row;
         let adjustments: Vec<String> = c
             .all_adjustments()
             .map(|a| format!("{}-{} {}", a.group, a.reason, a.amount.to_decimal_string()))
             .collect();
-        batch.add(
-            &batch::REMITTANCE_CLAIM,
-            vec![
-                org_id.into(),
-                remittance_id.into(),
-                (seq as i64 + 1).into(),
-                claim_id.into(),
-                c.claim_number.clone().into(),
-                c.status.clone().into(),
-                c.charge.amount_minor().into(),
-                c.paid.amount_minor().into(),
-                written_down.into(),
-                patient.into(),
-                entry_id.into(),
-                outcome.into(),
-                reason.into(),
-                adjustments.join(" ").into(),
-                c.remarks.join(" ").into(),
-                suspense_entry_id.into(),
-            ],
-        );
+        batch.push(batch::RemittanceClaimRow {
+            org_id: org_id.into(),
+            remittance_id: remittance_id.into(),
+            seq: (seq as i64 + 1).into(),
+            claim_id: claim_id.into(),
+            their_claim_number: c.claim_number.clone().into(),
+            status_code: c.status.clone().into(),
+            charge_minor: c.charge.amount_minor().into(),
+            paid_minor: c.paid.amount_minor().into(),
+            written_down_minor: written_down.into(),
+            patient_minor: patient.into(),
+            entry_id: entry_id.into(),
+            outcome: outcome.into(),
+            reason: reason.into(),
+            adjustments: adjustments.join(" ").into(),
+            remarks: c.remarks.join(" ").into(),
+            suspense_entry_id: suspense_entry_id.into(),
+        });
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(in crate::claims) async fn post_claim(
         &self,
         conn: &mut AnyConnection,
-        org: &Organisation,
-        r: &Remittance,
+        era: &Era<'_>,
         c: &ClaimPayment,
-        remittance_id: i64,
-        paid_on: Date,
-        claim_number: &str,
-        patient_account: i64,
-        patient_name: &str,
-        lines: &[(ChargedLine, LineAnswer)],
-        cur: Currency,
-        funding: Funding,
-        insurance_account: i64,
+        p: &ToPost,
         work: &mut EraWork,
     ) -> Result<Option<i64>> {
+        let Era {
+            org,
+            r,
+            remittance_id,
+            paid_on,
+            cur,
+            ..
+        } = *era;
+        let (claim_number, patient_account, patient_name) = (p.claim_number.as_str(), p.patient_account, p.patient_name.as_str());
+        let (lines, funding, insurance_account) = (p.lines.as_slice(), p.funding, p.insurance_account);
         if lines.iter().all(|(_, a)| a.total() == 0) {
             // Denied in full: nothing moves; the denial is held open.
             return Ok(None);
@@ -694,24 +654,21 @@ impl Store {
         batch.add_entry(org.org_id, entry_id, Some(insurance.account_id), &entry, &now);
         let payment_id = if paid > 0 {
             let id = work.ids.take(conn, org.org_id, "payment", 1).await?;
-            batch.add(
-                &batch::PAYMENT,
-                vec![
-                    org.org_id.into(),
-                    id.into(),
-                    insurance.account_id.into(),
-                    method(&r.method).into(),
-                    format!("ERA {} {claim_number}", r.trace).into(),
-                    paid_on.into(),
-                    cur.code().into(),
-                    paid.into(),
-                    0i64.into(),
-                    "posted".into(),
-                    entry_id.into(),
-                    V::NI(None),
-                    now.clone().into(),
-                ],
-            );
+            batch.push(batch::PaymentRow {
+                org_id: org.org_id.into(),
+                payment_id: id.into(),
+                account_id: insurance.account_id.into(),
+                method: method(&r.method).into(),
+                reference: format!("ERA {} {claim_number}", r.trace).into(),
+                received_on: paid_on.into(),
+                currency: cur.code().into(),
+                amount_minor: paid.into(),
+                unapplied_minor: 0i64.into(),
+                status: "posted".into(),
+                entry_id: entry_id.into(),
+                reversal_entry_id: V::NI(None),
+                created_at: now.clone().into(),
+            });
             Some(id)
         } else {
             None
@@ -735,39 +692,33 @@ impl Store {
                 }
                 let allocation_id = next_allocation;
                 next_allocation += 1;
-                batch.add(
-                    &batch::ALLOCATION,
-                    vec![
-                        org.org_id.into(),
-                        allocation_id.into(),
-                        insurance.account_id.into(),
-                        line.item_id.into(),
-                        source.into(),
-                        if source == "payment" { payment_id.into() } else { V::NI(None) },
-                        V::NI(None),
-                        amount.into(),
-                        paid_on.into(),
-                        entry_id.into(),
-                    ],
-                );
+                batch.push(batch::AllocationRow {
+                    org_id: org.org_id.into(),
+                    allocation_id: allocation_id.into(),
+                    account_id: insurance.account_id.into(),
+                    item_id: line.item_id.into(),
+                    source: source.into(),
+                    payment_id: if source == "payment" { payment_id.into() } else { V::NI(None) },
+                    credit_note_id: V::NI(None),
+                    amount_minor: amount.into(),
+                    effective_date: paid_on.into(),
+                    entry_id: entry_id.into(),
+                });
             }
             if answer.written_down != 0 {
                 let adjustment_id = next_adjustment;
                 next_adjustment += 1;
-                batch.add(
-                    &batch::ADJUSTMENT,
-                    vec![
-                        org.org_id.into(),
-                        adjustment_id.into(),
-                        insurance.account_id.into(),
-                        line.item_id.into(),
-                        "contractual".into(),
-                        answer.written_down.into(),
-                        paid_on.into(),
-                        format!("ERA {}: {memo}", r.trace).into(),
-                        entry_id.into(),
-                    ],
-                );
+                batch.push(batch::AdjustmentRow {
+                    org_id: org.org_id.into(),
+                    adjustment_id: adjustment_id.into(),
+                    account_id: insurance.account_id.into(),
+                    item_id: line.item_id.into(),
+                    reason: "contractual".into(),
+                    amount_minor: answer.written_down.into(),
+                    effective_date: paid_on.into(),
+                    memo: format!("ERA {}: {memo}", r.trace).into(),
+                    entry_id: entry_id.into(),
+                });
             }
             batch.change_item(line.item_id, -answer.total());
         }
@@ -788,25 +739,22 @@ impl Store {
                 })
                 .collect();
             let due = paid_on.checked_add(jiff::ToSpan::days(30)).unwrap_or(paid_on);
-            batch.add(
-                &batch::OPEN_ITEM,
-                vec![
-                    org.org_id.into(),
-                    item_id.into(),
-                    patient.account_id.into(),
-                    format!("{claim_number}-PR-{remittance_id}").into(),
-                    "patient_share".into(),
-                    V::NI(None),
-                    format!("Your share of claim {claim_number} for {patient_name}: {}", reasons.join(", ")).into(),
-                    paid_on.into(),
-                    due.into(),
-                    cur.code().into(),
-                    share.into(),
-                    share.into(),
-                    0i64.into(),
-                    "open".into(),
-                ],
-            );
+            batch.push(batch::OpenItemRow {
+                org_id: org.org_id.into(),
+                item_id: item_id.into(),
+                account_id: patient.account_id.into(),
+                reference: format!("{claim_number}-PR-{remittance_id}").into(),
+                kind: "patient_share".into(),
+                invoice_id: V::NI(None),
+                description: format!("Your share of claim {claim_number} for {patient_name}: {}", reasons.join(", ")).into(),
+                issue_date: paid_on.into(),
+                due_date: due.into(),
+                currency: cur.code().into(),
+                amount_minor: share.into(),
+                balance_minor: share.into(),
+                written_off: 0i64.into(),
+                status: "open".into(),
+            });
             batch.change_account(patient.account_id, share, 0);
         }
         Ok(Some(entry_id))
@@ -815,17 +763,15 @@ impl Store {
     /// The claim's status after a payment: denied, paid or partially paid;
     /// decided from what this posting left on its lines, and written with
     /// the batch.
-    #[allow(clippy::too_many_arguments)]
     pub(in crate::claims) async fn settle_after_remit(
         &self,
         conn: &mut AnyConnection,
-        org_id: i64,
+        era: &Era<'_>,
         p: &ToPost,
         c: &ClaimPayment,
-        trace: &str,
-        cur: Currency,
         work: &mut EraWork,
     ) -> Result<String> {
+        let (org_id, trace, cur) = (era.org.org_id, era.r.trace.as_str(), era.cur);
         // A secondary claim adds no charge: it owes nothing of its own after.
         let left: Vec<(i64, i64)> = if p.secondary {
             Vec::new()
@@ -873,26 +819,23 @@ impl Store {
         );
         let seq = match work.next_event.get(&p.claim_id) {
             Some(seq) => *seq,
-            None => sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id = $2")
+            None => sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) AS seq FROM claim_event WHERE org_id = $1 AND claim_id = $2")
                 .bind(org_id)
                 .bind(p.claim_id)
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?,
+                .try_get("seq")?,
         };
         work.next_event.insert(p.claim_id, seq + 1);
-        work.batch.add(
-            &batch::CLAIM_EVENT,
-            vec![
-                org_id.into(),
-                p.claim_id.into(),
-                seq.into(),
-                status.as_str().into(),
-                note.clone().into(),
-                current_actor().name.into(),
-                now_text().into(),
-            ],
-        );
+        work.batch.push(batch::ClaimEventRow {
+            org_id: org_id.into(),
+            claim_id: p.claim_id.into(),
+            seq: seq.into(),
+            status: status.as_str().into(),
+            note: note.clone().into(),
+            actor: current_actor().name.into(),
+            at: now_text().into(),
+        });
         work.statuses.push((p.claim_id, status.as_str(), note, c.payer_claim_number.clone()));
         Ok(status.as_str().to_string())
     }

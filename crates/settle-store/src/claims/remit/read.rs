@@ -70,15 +70,15 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(UnderpaymentView {
-                    claim_number: r.try_get(0)?,
-                    payer_code: r.try_get(1)?,
-                    trace: r.try_get(2)?,
-                    line_no: r.try_get(3)?,
-                    procedure_code: crate::platform::sight::clinical(r.try_get(4)?),
-                    allowed: fmt(r.try_get(5)?, cur),
-                    paid: fmt(r.try_get(6)?, cur),
-                    patient: fmt(r.try_get(7)?, cur),
-                    short: fmt(r.try_get(8)?, cur),
+                    claim_number: r.try_get("claim_number")?,
+                    payer_code: r.try_get("payer_code")?,
+                    trace: r.try_get("trace")?,
+                    line_no: r.try_get("line_no")?,
+                    procedure_code: crate::platform::sight::clinical(r.try_get("procedure_code")?),
+                    allowed: fmt(r.try_get("allowed_minor")?, cur),
+                    paid: fmt(r.try_get("paid_minor")?, cur),
+                    patient: fmt(r.try_get("patient_minor")?, cur),
+                    short: fmt(r.try_get("short_minor")?, cur),
                 })
             })
             .collect()
@@ -89,7 +89,7 @@ impl Store {
         let sql = format!(
             "SELECT r.remittance_id, r.trace, r.payer_name, r.paid_on, x.their_claim_number, c.claim_number, x.status_code, x.charge_minor, x.paid_minor, \
              x.written_down_minor, x.patient_minor, x.outcome, x.reason, x.adjustments, x.seq, \
-             CASE WHEN x.suspense_entry_id IS NULL OR x.outcome <> 'exception' THEN 0 ELSE x.paid_minor END, x.resolution FROM remittance_claim x JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
+             CASE WHEN x.suspense_entry_id IS NULL OR x.outcome <> 'exception' THEN 0 ELSE x.paid_minor END AS held, x.resolution FROM remittance_claim x JOIN remittance r ON r.org_id = x.org_id AND r.remittance_id = x.remittance_id \
              LEFT JOIN claim c ON c.org_id = x.org_id AND c.claim_id = x.claim_id WHERE x.org_id = $1 {filter} \
              ORDER BY x.remittance_id DESC, x.seq LIMIT 500"
         );
@@ -101,23 +101,23 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(RemitClaimView {
-                    remittance_id: r.try_get(0)?,
-                    trace: r.try_get(1)?,
-                    payer_name: r.try_get(2)?,
-                    paid_on: r.try_get(3)?,
-                    their_claim_number: r.try_get(4)?,
-                    claim_number: r.try_get(5)?,
-                    status_code: r.try_get(6)?,
-                    charge: fmt(r.try_get(7)?, cur),
-                    paid: fmt(r.try_get(8)?, cur),
-                    written_down: fmt(r.try_get(9)?, cur),
-                    patient: fmt(r.try_get(10)?, cur),
-                    outcome: r.try_get(11)?,
-                    reason: r.try_get(12)?,
-                    adjustments: r.try_get(13)?,
-                    seq: r.try_get(14)?,
-                    held: fmt(r.try_get(15)?, cur),
-                    resolution: r.try_get(16)?,
+                    remittance_id: r.try_get("remittance_id")?,
+                    trace: r.try_get("trace")?,
+                    payer_name: r.try_get("payer_name")?,
+                    paid_on: r.try_get("paid_on")?,
+                    their_claim_number: r.try_get("their_claim_number")?,
+                    claim_number: r.try_get("claim_number")?,
+                    status_code: r.try_get("status_code")?,
+                    charge: fmt(r.try_get("charge_minor")?, cur),
+                    paid: fmt(r.try_get("paid_minor")?, cur),
+                    written_down: fmt(r.try_get("written_down_minor")?, cur),
+                    patient: fmt(r.try_get("patient_minor")?, cur),
+                    outcome: r.try_get("outcome")?,
+                    reason: r.try_get("reason")?,
+                    adjustments: r.try_get("adjustments")?,
+                    seq: r.try_get("seq")?,
+                    held: fmt(r.try_get("held")?, cur),
+                    resolution: r.try_get("resolution")?,
                 })
             })
             .collect()

@@ -4,11 +4,13 @@
 
 use crate::batch::{Batch, IdPool};
 use crate::billing::AccountRow;
+use crate::platform::Organisation;
 use crate::{now_text, Result, Store, StoreError};
 use settle_domain::claims::ClaimStatus;
-use settle_domain::remit::{self, AnsweredLine, BilledLine, ChargedLine, ClaimAnswer, LineAnswer};
+use settle_domain::money::Currency;
+use settle_domain::remit::{self, AnsweredLine, BilledLine, ChargedLine, ClaimAnswer, Funding, LineAnswer};
 use settle_domain::Date;
-use settle_x12::remit::{Adjustment, ClaimPayment};
+use settle_x12::remit::{Adjustment, ClaimPayment, Remittance};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, Row};
 use std::collections::{HashMap, HashSet};
@@ -33,6 +35,18 @@ pub(in crate::claims) struct Held {
     pub(in crate::claims) appeal_days: i64,
 }
 
+/// One remittance (an 835's ST-SE) being posted: what each of its claims
+/// is posted with.
+#[derive(Clone, Copy)]
+pub(in crate::claims) struct Era<'a> {
+    pub(in crate::claims) org: &'a Organisation,
+    pub(in crate::claims) r: &'a Remittance,
+    pub(in crate::claims) remittance_id: i64,
+    pub(in crate::claims) paid_on: Date,
+    pub(in crate::claims) cur: Currency,
+    pub(in crate::claims) actor: &'a str,
+}
+
 /// A claim the ERA answers that can be posted, with everything posting needs.
 pub(in crate::claims) struct ToPost {
     pub(in crate::claims) claim_id: i64,
@@ -53,6 +67,9 @@ pub(in crate::claims) struct ToPost {
     /// For each line, the SVC (index into the claim payment's lines) that answered it.
     pub(in crate::claims) line_svc: Vec<Option<usize>>,
     pub(in crate::claims) appeal_days: i64,
+    /// Where the money comes from: the ERA's cash, or suspense when an
+    /// exception held it and a person matched it later.
+    pub(in crate::claims) funding: Funding,
 }
 
 /// What posting one claim did.
@@ -146,25 +163,26 @@ impl EraWork {
                 q = q.bind(*id);
             }
             for l in q.fetch_all(&mut *conn).await? {
-                let claim_id: i64 = l.try_get(0)?;
-                insurance.entry(claim_id).or_insert(l.try_get(8)?);
+                let claim_id: i64 = l.try_get("claim_id")?;
+                insurance.entry(claim_id).or_insert(l.try_get("account_id")?);
                 lines.entry(claim_id).or_default().push(ClaimLineRow {
-                    line_no: l.try_get(1)?,
-                    units: l.try_get(7)?,
-                    procedure: l.try_get(2)?,
-                    modifiers: l.try_get::<String, _>(3)?.split_whitespace().map(str::to_string).collect(),
-                    date: l.try_get::<String, _>(4)?.replace('-', ""),
-                    item_id: l.try_get(5)?,
-                    balance: l.try_get(6)?,
+                    line_no: l.try_get("line_no")?,
+                    units: l.try_get("units")?,
+                    procedure: l.try_get("procedure_code")?,
+                    modifiers: l.try_get::<String, _>("modifiers")?.split_whitespace().map(str::to_string).collect(),
+                    date: l.try_get::<String, _>("date_of_service")?.replace('-', ""),
+                    item_id: l.try_get("item_id")?,
+                    balance: l.try_get("balance_minor")?,
                 });
             }
-            let sql = format!("SELECT claim_id, CAST(MAX(seq) AS BIGINT) FROM claim_event WHERE org_id = $1 AND claim_id IN ({id_list}) GROUP BY claim_id");
+            let sql =
+                format!("SELECT claim_id, CAST(MAX(seq) AS BIGINT) AS seq FROM claim_event WHERE org_id = $1 AND claim_id IN ({id_list}) GROUP BY claim_id");
             let mut q = sqlx::query(&sql).bind(org_id);
             for id in &ids {
                 q = q.bind(*id);
             }
             for e in q.fetch_all(&mut *conn).await? {
-                self.next_event.insert(e.try_get(0)?, e.try_get::<i64, _>(1)? + 1);
+                self.next_event.insert(e.try_get("claim_id")?, e.try_get::<i64, _>("seq")? + 1);
             }
             let sql = format!("SELECT DISTINCT claim_id FROM denial WHERE org_id = $1 AND status IN ('open', 'appealed') AND claim_id IN ({id_list})");
             let mut q = sqlx::query(&sql).bind(org_id);
@@ -172,7 +190,7 @@ impl EraWork {
                 q = q.bind(*id);
             }
             for d in q.fetch_all(&mut *conn).await? {
-                self.denied.insert(d.try_get(0)?);
+                self.denied.insert(d.try_get("claim_id")?);
             }
             // The patients' and payers' accounts, for the entries.
             let mut accounts: Vec<i64> = heads.iter().map(|h| h.3).chain(insurance.values().copied()).collect();
@@ -395,6 +413,7 @@ impl Store {
             denied: matched.denied,
             line_svc: matched.line_svc,
             appeal_days: known.appeal_days,
+            funding: Funding::Cash,
         }))
     }
 
@@ -420,8 +439,8 @@ impl Store {
             .iter()
             .map(|i| {
                 Ok(ChargedLine {
-                    item_id: i.try_get(0)?,
-                    balance_minor: i.try_get(1)?,
+                    item_id: i.try_get("item_id")?,
+                    balance_minor: i.try_get("balance_minor")?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -456,6 +475,7 @@ impl Store {
             denied: vec![0; count],
             line_svc: vec![None; count],
             appeal_days: known.appeal_days,
+            funding: Funding::Cash,
         }))
     }
 }

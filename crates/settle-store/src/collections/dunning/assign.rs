@@ -73,22 +73,22 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                let kind: String = r.try_get(0)?;
-                let letter = |i: usize| -> Result<char> { Ok(r.try_get::<Option<String>, _>(i)?.and_then(|t| t.chars().next()).unwrap_or('A')) };
+                let kind: String = r.try_get("kind")?;
+                let letter = |column: &str| -> Result<char> { Ok(r.try_get::<Option<String>, _>(column)?.and_then(|t| t.chars().next()).unwrap_or('A')) };
                 Ok(AssignmentRule {
                     matches: match kind.as_str() {
                         "balance" => Assign::Balance {
-                            min_minor: r.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
-                            max_minor: r.try_get(2)?,
+                            min_minor: r.try_get::<Option<i64>, _>("min_minor")?.unwrap_or(0),
+                            max_minor: r.try_get("max_minor")?,
                         },
                         "alphabet" => Assign::Alphabet {
-                            from: letter(3)?,
-                            to: letter(4)?,
+                            from: letter("letter_from")?,
+                            to: letter("letter_to")?,
                         },
                         _ => Assign::Everyone,
                     },
                     collectors: r
-                        .try_get::<String, _>(5)?
+                        .try_get::<String, _>("collectors")?
                         .split(',')
                         .map(str::trim)
                         .filter(|c| !c.is_empty())
@@ -232,7 +232,7 @@ impl Store {
                 .bind(collector)
                 .fetch_optional(&mut *conn)
                 .await?
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("role"))
                 .transpose()?;
             if known.is_none() {
                 return Err(bad("collector", format!("there is no user {collector:?}")));
@@ -243,7 +243,7 @@ impl Store {
             .bind(account.account_id)
             .fetch_optional(&mut *conn)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("collector"))
             .transpose()?;
         sqlx::query("DELETE FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
             .bind(org.org_id)

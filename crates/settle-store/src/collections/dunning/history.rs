@@ -22,7 +22,8 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .map(|r| -> Result<String> {
-                let (level, stage, on, held): (String, String, String, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+                let (level, stage, on, held): (String, String, String, Option<String>) =
+                    (r.try_get("level_name")?, r.try_get("stage")?, r.try_get("reached_on")?, r.try_get("held_on")?);
                 Ok(format!(
                     "{} since {on}{}{}",
                     level.replace('_', " "),
@@ -45,15 +46,15 @@ impl Store {
         let actions = rows
             .iter()
             .map(|r| {
-                let amount: i64 = r.try_get(4)?;
+                let amount: i64 = r.try_get("amount_minor")?;
                 Ok(ActionView {
                     account_number: account.account_number.clone(),
-                    on_date: r.try_get(0)?,
-                    level: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                    outcome: r.try_get(3)?,
+                    on_date: r.try_get("on_date")?,
+                    level: r.try_get("level_name")?,
+                    action: r.try_get("action")?,
+                    outcome: r.try_get("outcome")?,
                     amount: (amount != 0).then(|| fmt(amount, account.currency)),
-                    detail: r.try_get(5)?,
+                    detail: r.try_get("detail")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -108,11 +108,11 @@ impl Store {
                 .iter()
                 .map(|r| {
                     Ok(Level {
-                        name: r.try_get(0)?,
-                        days_past_due: r.try_get(1)?,
-                        min_balance_minor: r.try_get(2)?,
+                        name: r.try_get("name")?,
+                        days_past_due: r.try_get("days_past_due")?,
+                        min_balance_minor: r.try_get("min_balance_minor")?,
                         actions: r
-                            .try_get::<String, _>(3)?
+                            .try_get::<String, _>("actions")?
                             .split(',')
                             .filter(|a| !a.trim().is_empty())
                             .map(|a| Action::parse(a).map_err(|e| StoreError::Corrupt(e.to_string())))
@@ -138,13 +138,13 @@ impl Store {
         .await?
         {
             settings.policy.late_fee = LateFeeRule {
-                fixed_minor: r.try_get(0)?,
-                percent_bp: r.try_get(1)?,
-                cap_minor: r.try_get(2)?,
+                fixed_minor: r.try_get("late_fee_fixed_minor")?,
+                percent_bp: r.try_get("late_fee_percent_bp")?,
+                cap_minor: r.try_get("late_fee_cap_minor")?,
             };
-            settings.plan_grace_days = r.try_get(3)?;
-            settings.plan_default_missed = r.try_get(4)?;
-            settings.settlement_limit_bp = r.try_get(5)?;
+            settings.plan_grace_days = r.try_get("plan_grace_days")?;
+            settings.plan_default_missed = r.try_get("plan_default_missed")?;
+            settings.settlement_limit_bp = r.try_get("settlement_limit_bp")?;
         }
         Ok(settings)
     }

@@ -91,7 +91,7 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get("account_id")?, r.try_get("collector")?)))
             .collect::<Result<_>>()?;
         let rules = self.assignment_rules_in(conn, org_id).await?;
         let mut assigner = dunning::Assigner::new(&rules);
@@ -106,23 +106,20 @@ impl Store {
                 Some(c) => c.clone(),
                 None => assigner.assign(q.balance_minor, name).unwrap_or("").to_string(),
             };
-            batch.add(
-                &batch::WORKLIST_ITEM,
-                vec![
-                    org_id.into(),
-                    (*account_id).into(),
-                    (rank as i64 + 1).into(),
-                    q.tier.into(),
-                    i64::from(q.promise_due).into(),
-                    q.balance_minor.into(),
-                    q.days_past_due.into(),
-                    q.broken_promises.into(),
-                    q.last_contact.map(|d| d.to_string()).into(),
-                    level.clone().into(),
-                    collector.into(),
-                    built.clone().into(),
-                ],
-            );
+            batch.push(batch::WorklistItemRow {
+                org_id: org_id.into(),
+                account_id: (*account_id).into(),
+                queue_rank: (rank as i64 + 1).into(),
+                tier: q.tier.into(),
+                promise_due: i64::from(q.promise_due).into(),
+                balance_minor: q.balance_minor.into(),
+                days_past_due: q.days_past_due.into(),
+                broken_promises: q.broken_promises.into(),
+                last_contact_on: q.last_contact.map(|d| d.to_string()).into(),
+                level_name: level.clone().into(),
+                collector: collector.into(),
+                built_on: built.clone().into(),
+            });
             if batch.row_count() >= 20_000 {
                 batch.flush(conn, org_id).await?;
             }
@@ -139,9 +136,9 @@ impl Store {
         let sql = format!(
             "SELECT w.queue_rank, a.account_number, p.name, w.tier, w.level_name, w.promise_due, w.balance_minor, a.currency, w.days_past_due, w.broken_promises, \
              w.last_contact_on, w.collector, \
-             (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')), \
-             (SELECT validation_sent_on FROM collection_profile cp WHERE cp.org_id = w.org_id AND cp.account_id = w.account_id), \
-             (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') \
+             (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')) AS worked_today, \
+             (SELECT validation_sent_on FROM collection_profile cp WHERE cp.org_id = w.org_id AND cp.account_id = w.account_id) AS sent, \
+             (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') AS first \
              FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
              WHERE w.org_id = $1 {} ORDER BY w.queue_rank LIMIT {}",
@@ -157,9 +154,9 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                let currency = Currency::from_code(&r.try_get::<String, _>(7)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let sent: Option<String> = r.try_get(13)?;
-                let first: Option<String> = r.try_get(14)?;
+                let currency = Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let sent: Option<String> = r.try_get("sent")?;
+                let first: Option<String> = r.try_get("first")?;
                 let validation_notice_due = (third_party && sent.is_none()).then(|| match first.and_then(|f| f.parse::<jiff::Timestamp>().ok()) {
                     None => "with the first contact".to_string(),
                     Some(at) => {
@@ -168,18 +165,18 @@ impl Store {
                     }
                 });
                 Ok(QueueRow {
-                    rank: r.try_get(0)?,
-                    account_number: r.try_get(1)?,
-                    consumer: r.try_get(2)?,
-                    tier: r.try_get(3)?,
-                    level: r.try_get(4)?,
-                    promise_due: r.try_get::<i64, _>(5)? == 1,
-                    balance: fmt(r.try_get(6)?, currency),
-                    days_past_due: r.try_get(8)?,
-                    broken_promises: r.try_get(9)?,
-                    last_contact_on: r.try_get(10)?,
-                    collector: r.try_get(11)?,
-                    worked_today: r.try_get::<i64, _>(12)? > 0,
+                    rank: r.try_get("queue_rank")?,
+                    account_number: r.try_get("account_number")?,
+                    consumer: r.try_get("name")?,
+                    tier: r.try_get("tier")?,
+                    level: r.try_get("level_name")?,
+                    promise_due: r.try_get::<i64, _>("promise_due")? == 1,
+                    balance: fmt(r.try_get("balance_minor")?, currency),
+                    days_past_due: r.try_get("days_past_due")?,
+                    broken_promises: r.try_get("broken_promises")?,
+                    last_contact_on: r.try_get("last_contact_on")?,
+                    collector: r.try_get("collector")?,
+                    worked_today: r.try_get::<i64, _>("worked_today")? > 0,
                     validation_notice_due,
                 })
             })
@@ -202,7 +199,7 @@ impl Store {
         .await?;
         drop(conn);
         let Some(row) = row else { return Ok(None) };
-        let number: String = row.try_get(0)?;
+        let number: String = row.try_get("account_number")?;
         Ok(self
             .queue(org, Some(collector), today, 10_000)
             .await?
@@ -224,20 +221,22 @@ impl Store {
             right_party_today: 0,
             promises_today: 0,
         };
-        for r in sqlx::query("SELECT collector, COUNT(*), CAST(SUM(balance_minor) AS BIGINT) FROM worklist_item WHERE org_id = $1 GROUP BY collector")
-            .bind(org.org_id)
-            .fetch_all(&mut *conn)
-            .await?
+        for r in sqlx::query(
+            "SELECT collector, COUNT(*) AS n, CAST(SUM(balance_minor) AS BIGINT) AS balance_minor FROM worklist_item WHERE org_id = $1 GROUP BY collector",
+        )
+        .bind(org.org_id)
+        .fetch_all(&mut *conn)
+        .await?
         {
-            let c: String = r.try_get(0)?;
+            let c: String = r.try_get("collector")?;
             let e = by.entry(c.clone()).or_insert_with(|| blank(&c));
-            e.queue = r.try_get(1)?;
-            e.queue_balance_minor = r.try_get(2)?;
+            e.queue = r.try_get("n")?;
+            e.queue_balance_minor = r.try_get("balance_minor")?;
         }
         let start = today.to_string();
         for r in sqlx::query(
-            "SELECT logged_by, COUNT(DISTINCT account_id), CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN conversation = 1 THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN outcome = 'promise' THEN 1 ELSE 0 END) AS BIGINT) \
+            "SELECT logged_by, COUNT(DISTINCT account_id) AS n_account_id, CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT) AS outbound, \
+             CAST(SUM(CASE WHEN conversation = 1 THEN 1 ELSE 0 END) AS BIGINT) AS conversation, CAST(SUM(CASE WHEN outcome = 'promise' THEN 1 ELSE 0 END) AS BIGINT) AS promise \
              FROM contact_attempt WHERE org_id = $1 AND logged_at >= $2 AND channel IN ('call', 'text', 'visit') GROUP BY logged_by",
         )
         .bind(org.org_id)
@@ -245,18 +244,18 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let c: String = r.try_get(0)?;
+            let c: String = r.try_get("logged_by")?;
             let e = by.entry(c.clone()).or_insert_with(|| blank(&c));
-            e.worked_today = r.try_get(1)?;
-            e.calls_today = r.try_get(2)?;
-            e.right_party_today = r.try_get(3)?;
-            e.promises_today = r.try_get(4)?;
+            e.worked_today = r.try_get("n_account_id")?;
+            e.calls_today = r.try_get("outbound")?;
+            e.right_party_today = r.try_get("conversation")?;
+            e.promises_today = r.try_get("promise")?;
         }
-        let built_on: Option<String> = sqlx::query("SELECT MAX(built_on) FROM worklist_item WHERE org_id = $1")
+        let built_on: Option<String> = sqlx::query("SELECT MAX(built_on) AS built_on FROM worklist_item WHERE org_id = $1")
             .bind(org.org_id)
             .fetch_one(&mut *conn)
             .await?
-            .try_get(0)?;
+            .try_get("built_on")?;
         let last_run = sqlx::query(
             "SELECT run_id, as_of, advanced, letters, emails, fees, refused, queue, run_by, finished_at FROM dunning_run WHERE org_id = $1 ORDER BY run_id DESC LIMIT 1",
         )
@@ -265,16 +264,16 @@ impl Store {
         .await?
         .map(|r| {
             Ok::<_, StoreError>(RunSummary {
-                run_id: r.try_get(0)?,
-                as_of: r.try_get(1)?,
-                advanced: r.try_get(2)?,
-                letters: r.try_get(3)?,
-                emails: r.try_get(4)?,
-                fees: r.try_get(5)?,
-                refused: r.try_get(6)?,
-                queue: r.try_get(7)?,
-                run_by: r.try_get(8)?,
-                finished_at: r.try_get(9)?,
+                run_id: r.try_get("run_id")?,
+                as_of: r.try_get("as_of")?,
+                advanced: r.try_get("advanced")?,
+                letters: r.try_get("letters")?,
+                emails: r.try_get("emails")?,
+                fees: r.try_get("fees")?,
+                refused: r.try_get("refused")?,
+                queue: r.try_get("queue")?,
+                run_by: r.try_get("run_by")?,
+                finished_at: r.try_get("finished_at")?,
             })
         })
         .transpose()?;

@@ -75,9 +75,9 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let account_id: i64 = r.try_get(0)?;
-            let level_name: Option<String> = r.try_get(7)?;
-            let level_seq: Option<i64> = r.try_get(6)?;
+            let account_id: i64 = r.try_get("account_id")?;
+            let level_name: Option<String> = r.try_get("level_name")?;
+            let level_seq: Option<i64> = r.try_get("level_seq")?;
             // The level by name, so that a changed policy keeps what was reached.
             let level = level_name.as_deref().map(|n| {
                 settings
@@ -90,19 +90,19 @@ impl Store {
             index.insert(account_id, out.len());
             out.push(AccountFacts {
                 account_id,
-                number: r.try_get(1)?,
-                name: r.try_get(2)?,
-                party_id: r.try_get(10)?,
+                number: r.try_get("account_number")?,
+                name: r.try_get("name")?,
+                party_id: r.try_get("party_id")?,
                 profile: None,
-                currency: Currency::from_code(&r.try_get::<String, _>(3)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                ar_kind: r.try_get(4)?,
+                currency: Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                ar_kind: r.try_get("ar_kind")?,
                 facts: Facts {
-                    balance_minor: r.try_get(5)?,
+                    balance_minor: r.try_get("balance_minor")?,
                     level,
-                    held: r.try_get::<Option<String>, _>(9)?.is_some(),
+                    held: r.try_get::<Option<String>, _>("held_on")?.is_some(),
                     ..Facts::default()
                 },
-                stage: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+                stage: r.try_get::<Option<String>, _>("stage")?.unwrap_or_default(),
                 level_name,
                 late_fees_allowed: false,
                 fees_charged: 0,
@@ -119,7 +119,7 @@ impl Store {
         }
         let today_text = today.to_string();
         for r in sqlx::query(
-            "SELECT account_id, MIN(due_date), CAST(SUM(balance_minor) AS BIGINT) FROM open_item \
+            "SELECT account_id, MIN(due_date) AS due_date, CAST(SUM(balance_minor) AS BIGINT) AS balance_minor FROM open_item \
              WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 AND balance_minor > 0 AND due_date < $4 GROUP BY account_id",
         )
         .bind(org_id)
@@ -129,38 +129,38 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
-                out[i].facts.oldest_past_due = r.try_get::<String, _>(1)?.parse().ok();
-                out[i].facts.past_due_minor = r.try_get(2)?;
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
+                out[i].facts.oldest_past_due = r.try_get::<String, _>("due_date")?.parse().ok();
+                out[i].facts.past_due_minor = r.try_get("balance_minor")?;
             }
         }
         let profiles = format!("SELECT {PROFILE_COLUMNS} FROM collection_profile WHERE org_id = $1 AND account_id >= $2 AND account_id < $3");
         for r in sqlx::query(&profiles).bind(org_id).bind(lo).bind(hi).fetch_all(&mut *conn).await? {
-            let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) else { continue };
+            let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) else { continue };
             let a = &mut out[i];
             // By PROFILE_COLUMNS' order.
-            if r.try_get::<Option<String>, _>(2)?.is_some() {
+            if r.try_get::<Option<String>, _>("cease_requested_at")?.is_some() {
                 a.facts.pauses.push(Pause::Cease);
             }
-            if r.try_get::<Option<String>, _>(10)?.is_some() {
+            if r.try_get::<Option<String>, _>("bankruptcy_on")?.is_some() {
                 a.facts.pauses.push(Pause::Bankruptcy);
             }
-            if r.try_get::<Option<String>, _>(11)?.is_some() {
+            if r.try_get::<Option<String>, _>("deceased_on")?.is_some() {
                 a.facts.pauses.push(Pause::Deceased);
             }
-            if r.try_get::<i64, _>(12)? == 1 {
+            if r.try_get::<i64, _>("insurance_pending")? == 1 {
                 a.facts.pauses.push(Pause::InsurancePending);
             }
-            a.late_fees_allowed = r.try_get::<i64, _>(9)? == 1;
+            a.late_fees_allowed = r.try_get::<i64, _>("late_fees_allowed")? == 1;
             // Represented by an attorney: no calls to the consumer, so no queue.
-            a.pause_queue = !r.try_get::<String, _>(3)?.is_empty();
+            a.pause_queue = !r.try_get::<String, _>("attorney_name")?.is_empty();
             a.profile = Some(r);
         }
         for r in range("SELECT DISTINCT account_id FROM dispute WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 AND verification_sent_on IS NULL")
             .fetch_all(&mut *conn)
             .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
                 out[i].facts.pauses.push(Pause::Dispute);
             }
         }
@@ -170,7 +170,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
                 out[i].facts.pauses.push(Pause::Plan);
             }
         }
@@ -180,27 +180,27 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
                 out[i].facts.pauses.push(Pause::InsurancePending);
             }
         }
         for r in range(
-            "SELECT account_id, CAST(SUM(amount_minor) AS BIGINT) FROM dunning_action WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 \
+            "SELECT account_id, CAST(SUM(amount_minor) AS BIGINT) AS fees_minor FROM dunning_action WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 \
              AND action = 'fee' AND outcome = 'done' GROUP BY account_id",
         )
         .fetch_all(&mut *conn)
         .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
-                out[i].fees_charged = r.try_get(1)?;
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
+                out[i].fees_charged = r.try_get("fees_minor")?;
             }
         }
         for r in range("SELECT account_id, level_name FROM dunning_action WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 AND outcome = 'paused'")
             .fetch_all(&mut *conn)
             .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
-                out[i].paused_levels.push(r.try_get(1)?);
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
+                out[i].paused_levels.push(r.try_get("level_name")?);
             }
         }
         let recent = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
@@ -210,9 +210,9 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) else { continue };
-            let status: String = r.try_get(1)?;
-            let due: Option<Date> = r.try_get::<String, _>(2)?.parse().ok();
+            let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) else { continue };
+            let status: String = r.try_get("status")?;
+            let due: Option<Date> = r.try_get::<String, _>("due_on")?.parse().ok();
             let a = &mut out[i];
             if status == "broken" {
                 a.broken_total += 1;
@@ -224,12 +224,13 @@ impl Store {
                 a.promise_due = true;
             }
         }
-        for r in range("SELECT account_id, MAX(at) FROM contact_attempt WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 GROUP BY account_id")
-            .fetch_all(&mut *conn)
-            .await?
+        for r in
+            range("SELECT account_id, MAX(at) AS last_at FROM contact_attempt WHERE org_id = $1 AND account_id >= $2 AND account_id < $3 GROUP BY account_id")
+                .fetch_all(&mut *conn)
+                .await?
         {
-            if let Some(&i) = index.get(&r.try_get::<i64, _>(0)?) {
-                out[i].last_contact = r.try_get::<Option<String>, _>(1)?.as_deref().and_then(parse_day);
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) {
+                out[i].last_contact = r.try_get::<Option<String>, _>("last_at")?.as_deref().and_then(parse_day);
             }
         }
         Ok(out)

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use settle_domain::account::ArKind;
 use settle_domain::address::KeptAddress;
-use settle_domain::compliance::{self, Channel, Purpose};
+use settle_domain::compliance::{self, Attempt, Channel, Purpose};
 use settle_domain::dunning::{self, Account, Action, LetterKind, Outcome, Plan, Planned, QueueFacts, Reach, StateChange, Step, Todo};
 use settle_domain::events::{self, Receivable};
 use sqlx::{AnyConnection, Row};
@@ -190,13 +190,13 @@ impl Store {
             notices_due: Vec::new(),
             written: 0,
         };
-        let bounds = sqlx::query("SELECT MIN(account_id), MAX(account_id) FROM account WHERE org_id = $1")
+        let bounds = sqlx::query("SELECT MIN(account_id) AS lo, MAX(account_id) AS hi FROM account WHERE org_id = $1")
             .bind(org.org_id)
             .fetch_one(&mut *conn)
             .await?;
         let (mut lo, end) = (
-            bounds.try_get::<Option<i64>, _>(0)?.unwrap_or(1),
-            bounds.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+            bounds.try_get::<Option<i64>, _>("lo")?.unwrap_or(1),
+            bounds.try_get::<Option<i64>, _>("hi")?.unwrap_or(0),
         );
         while lo <= end {
             let hi = lo + CHUNK;
@@ -403,8 +403,8 @@ async fn recipients(conn: &mut AnyConnection, org_id: i64, chunk: &[AccountFacts
         in_list(&ids)
     );
     for d in sqlx::query(&sql).bind(org_id).fetch_all(&mut *conn).await? {
-        if let Some(k) = known.get_mut(&d.try_get::<i64, _>(0)?) {
-            k.debt.disputes.push(dispute_from(&d, 1)?);
+        if let Some(k) = known.get_mut(&d.try_get::<i64, _>("account_id")?) {
+            k.debt.disputes.push(dispute_from(&d)?);
         }
     }
     Ok(known)
@@ -512,18 +512,15 @@ impl Run<'_> {
             StateChange::Clear => slice.state_gone.push(a.account_id),
             StateChange::Set { level, stage, held } => {
                 slice.state_gone.push(a.account_id);
-                slice.batch.add(
-                    &batch::DUNNING_STATE,
-                    vec![
-                        self.org.org_id.into(),
-                        a.account_id.into(),
-                        (*level as i64 + 1).into(),
-                        self.settings.policy.levels[*level].name.clone().into(),
-                        self.today.clone().into(),
-                        stage.clone().into(),
-                        held.then(|| self.today.clone()).into(),
-                    ],
-                );
+                slice.batch.push(batch::DunningStateRow {
+                    org_id: self.org.org_id.into(),
+                    account_id: a.account_id.into(),
+                    level_seq: (*level as i64 + 1).into(),
+                    level_name: self.settings.policy.levels[*level].name.clone().into(),
+                    reached_on: self.today.clone().into(),
+                    stage: stage.clone().into(),
+                    held_on: held.then(|| self.today.clone()).into(),
+                });
             }
         }
         if plan.validation_notice_due {
@@ -550,21 +547,18 @@ impl Run<'_> {
                 detail: detail.clone(),
             });
         }
-        slice.batch.add(
-            &batch::DUNNING_ACTION,
-            vec![
-                self.org.org_id.into(),
-                action_id.into(),
-                self.run_id.into(),
-                a.account_id.into(),
-                self.today.clone().into(),
-                level.into(),
-                action.into(),
-                outcome.as_str().into(),
-                amount.into(),
-                detail.into(),
-            ],
-        );
+        slice.batch.push(batch::DunningActionRow {
+            org_id: self.org.org_id.into(),
+            action_id: action_id.into(),
+            run_id: self.run_id.into(),
+            account_id: a.account_id.into(),
+            on_date: self.today.clone().into(),
+            level_name: level.into(),
+            action: action.into(),
+            outcome: outcome.as_str().into(),
+            amount_minor: amount.into(),
+            detail: detail.into(),
+        });
     }
 
     /// A letter through the contact gate: the answer kept, and if allowed, the contact logged and the letter kept.
@@ -575,34 +569,31 @@ impl Run<'_> {
         let decision_id = self.ids.next("contact_decision")?;
         let gated = gate(
             k,
-            Channel::Letter,
-            Purpose::Collection,
-            address,
-            false,
-            self.at,
+            Attempt {
+                channel: Channel::Letter,
+                address,
+                at_work: false,
+                purpose: Purpose::Collection,
+                at: self.at,
+            },
             &self.gate_policy,
             decision_id,
             &self.actor,
         );
-        slice
-            .batch
-            .add(&batch::CONTACT_DECISION, decision_row(org_id, a.account_id, &gated.view, &self.logged_at));
+        slice.batch.push(decision_row(org_id, a.account_id, &gated.view, &self.logged_at));
         let Some(cleared) = gated.cleared() else {
             self.report.refused += 1;
             return Ok((Outcome::Refused, 0, view_reasons(&gated.view)));
         };
         let contact_id = self.ids.next("contact_attempt")?;
-        slice.batch.add(
-            &batch::CONTACT_ATTEMPT,
-            sent_row(
-                org_id,
-                contact_id,
-                cleared,
-                &format!("{} (dunning)", kind.title()),
-                &self.actor,
-                &self.logged_at,
-            ),
-        );
+        slice.batch.push(sent_row(
+            org_id,
+            contact_id,
+            cleared,
+            &format!("{} (dunning)", kind.title()),
+            &self.actor,
+            &self.logged_at,
+        ));
         let letter_id = self.ids.next("collection_letter")?;
         let letter = compose_letter(
             self.org,
@@ -613,18 +604,15 @@ impl Run<'_> {
             self.as_of,
             a.last_contact.is_none(),
         );
-        slice.batch.add(
-            &batch::COLLECTION_LETTER,
-            vec![
-                org_id.into(),
-                letter_id.into(),
-                a.account_id.into(),
-                kind.as_str().into(),
-                self.today.clone().into(),
-                contact_id.into(),
-                serde_json::to_string(&letter)?.into(),
-            ],
-        );
+        slice.batch.push(batch::CollectionLetterRow {
+            org_id: org_id.into(),
+            letter_id: letter_id.into(),
+            account_id: a.account_id.into(),
+            kind: kind.as_str().into(),
+            sent_on: self.today.clone().into(),
+            contact_id: contact_id.into(),
+            data: serde_json::to_string(&letter)?.into(),
+        });
         self.report.letters += 1;
         Ok((Outcome::Done, 0, format!("letter {letter_id} to {}", cleared.attempt().address)))
     }
@@ -639,11 +627,13 @@ impl Run<'_> {
         let ask = |at: Timestamp, address: String| {
             gate(
                 k,
-                Channel::Email,
-                Purpose::Collection,
-                address,
-                false,
-                at,
+                Attempt {
+                    channel: Channel::Email,
+                    address,
+                    at_work: false,
+                    purpose: Purpose::Collection,
+                    at,
+                },
                 &self.gate_policy,
                 decision_id,
                 &self.actor,
@@ -654,9 +644,7 @@ impl Run<'_> {
         if let Some(open) = gated.decision.allowed_from() {
             gated = ask(open, address);
         }
-        slice
-            .batch
-            .add(&batch::CONTACT_DECISION, decision_row(org_id, a.account_id, &gated.view, &self.logged_at));
+        slice.batch.push(decision_row(org_id, a.account_id, &gated.view, &self.logged_at));
         if !gated.allowed() {
             self.report.refused += 1;
             return Ok((Outcome::Refused, 0, view_reasons(&gated.view)));
@@ -673,20 +661,16 @@ impl Run<'_> {
         );
         let (subject, body) = email_text(&letter);
         let email_id = self.ids.next("email")?;
-        slice.batch.add(
-            &batch::EMAIL_OUTBOX,
-            crate::collections::outbox::queued_row(
-                org_id,
-                email_id,
-                a.account_id,
-                &gated.view.address,
-                &subject,
-                &body,
-                &gated.view.at,
-                contact_id,
-                &self.logged_at,
-            ),
-        );
+        let email = crate::collections::outbox::NewEmail {
+            to: &gated.view.address,
+            subject: &subject,
+            body: &body,
+            not_before: &gated.view.at,
+            contact_id,
+        };
+        slice
+            .batch
+            .push(crate::collections::outbox::queued_row(org_id, email_id, a.account_id, email, &self.logged_at));
         self.report.emails += 1;
         Ok((
             Outcome::Done,
@@ -706,25 +690,22 @@ impl Run<'_> {
         };
         let entry = events::fee(self.as_of, a.currency, ar, item_id, fee, memo)?;
         slice.batch.add_entry(org_id, entry_id, Some(a.account_id), &entry, &self.logged_at);
-        slice.batch.add(
-            &batch::OPEN_ITEM,
-            vec![
-                org_id.into(),
-                item_id.into(),
-                a.account_id.into(),
-                format!("FEE-{item_id:06}").into(),
-                "fee".into(),
-                None::<i64>.into(),
-                memo.into(),
-                self.today.clone().into(),
-                self.today.clone().into(),
-                a.currency.code().into(),
-                fee.into(),
-                fee.into(),
-                0i64.into(),
-                "open".into(),
-            ],
-        );
+        slice.batch.push(batch::OpenItemRow {
+            org_id: org_id.into(),
+            item_id: item_id.into(),
+            account_id: a.account_id.into(),
+            reference: format!("FEE-{item_id:06}").into(),
+            kind: "fee".into(),
+            invoice_id: None::<i64>.into(),
+            description: memo.into(),
+            issue_date: self.today.clone().into(),
+            due_date: self.today.clone().into(),
+            currency: a.currency.code().into(),
+            amount_minor: fee.into(),
+            balance_minor: fee.into(),
+            written_off: 0i64.into(),
+            status: "open".into(),
+        });
         slice.batch.change_account(a.account_id, fee, 0);
         self.report.fees += 1;
         self.report.fees_total_minor += fee;
