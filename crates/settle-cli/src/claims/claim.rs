@@ -67,6 +67,10 @@ pub enum ClaimCommand {
         payer: Option<String>,
         #[arg(long)]
         account: Option<String>,
+        /// How many claims to show, newest first (at most 5000); when more
+        /// match, the command says how to see them.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=5000))]
+        limit: i64,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -309,19 +313,23 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             status,
             payer,
             account,
+            limit,
             format,
         } => {
-            let claims = store
+            // One more than shown, to know whether any were left out.
+            let mut claims = store
                 .claims(
                     org,
                     &ClaimFilter {
                         status,
                         payer_code: payer,
                         account_number: account,
-                        limit: None,
+                        limit: Some(limit + 1),
                     },
                 )
                 .await?;
+            let left_out = claims.len() as i64 > limit;
+            claims.truncate(limit as usize);
             let table: Vec<Vec<String>> = claims
                 .iter()
                 .map(|c| {
@@ -343,6 +351,9 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                 &table,
                 format,
             )?;
+            if left_out {
+                eprintln!("Only the newest {limit} matching claims are shown; narrow with --status, --payer or --account, or raise --limit.");
+            }
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Correct { claim, as_of } => {

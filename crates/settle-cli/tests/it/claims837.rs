@@ -184,6 +184,14 @@ SE*23*000014420~GE*1*14420~IEA*1*000014420~",
     );
     let shown = books.ok(&["claim", "show", "CLM-000001"]);
     assert!(shown.contains("accepted") && shown.contains("2026329000123"), "{shown}");
+    // A list cut short says so.
+    let one = books.cmd(&["claim", "list", "--limit", "1"]).success();
+    let (listed, note) = (
+        String::from_utf8_lossy(&one.get_output().stdout),
+        String::from_utf8_lossy(&one.get_output().stderr),
+    );
+    assert!(listed.contains("CLM-000002") && !listed.contains("CLM-000001"), "{listed}");
+    assert!(note.contains("Only the newest 1 matching claims are shown"), "{note}");
 
     // A corrected claim for the accepted one: frequency 7 with the payer's number.
     books.ok(&["claim", "correct", "CLM-000001", "--as-of", "2026-11-24"]);

@@ -258,7 +258,7 @@ impl Store {
             binds.push(account.trim().to_ascii_uppercase());
             sql.push_str(&format!(" AND a.account_number = ${}", binds.len() + 1));
         }
-        sql.push_str(&format!(" ORDER BY c.claim_id DESC LIMIT {}", filter.limit.unwrap_or(500).clamp(1, 5000)));
+        sql.push_str(&format!(" ORDER BY c.claim_id DESC LIMIT {}", filter.limit.unwrap_or(500).clamp(1, 5001)));
         let mut query = sqlx::query(&sql).bind(org.org_id);
         for b in &binds {
             query = query.bind(b.clone());
