@@ -169,13 +169,20 @@ impl ClaimFrequency {
 /// A postal address as an 837P's N3/N4 takes it: the one kind of address.
 pub use crate::address::{AddressError, PostalAddress};
 
-/// A person's name split as NM1 wants it: the last word is the last name.
+/// A person's name split as NM1 wants it (last, first): surname particles
+/// stay with the last name ("Maria de la Cruz" is DE LA CRUZ, MARIA), a
+/// suffix is not a last name ([`crate::names::PersonName`]).
 pub fn split_person_name(name: &str) -> (String, String) {
-    let name = name.trim();
-    match name.rsplit_once(' ') {
-        Some((first, last)) => (last.trim().to_string(), first.trim().to_string()),
-        None => (name.to_string(), String::new()),
-    }
+    // Where only two parts go (a 270, an other payer's subscriber), the
+    // middle name stays with the first.
+    let name = crate::names::PersonName::parse(name);
+    let first = [name.first.as_str(), name.middle.as_str()]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (name.last, first)
 }
 
 /// DMG03.
@@ -250,6 +257,9 @@ pub struct ProfessionalClaim {
     pub payer_claim_number: String,
     /// The same patient's lines on other live claims, for the duplicate check.
     pub other_lines: Vec<BilledLine>,
+    /// The names and addresses the claim writes, each with its element
+    /// and maximum, for the check that X12 can carry them.
+    pub texts: Vec<crate::names::X12Value>,
 }
 
 /// A line already billed on another claim.
@@ -306,6 +316,11 @@ pub struct Rule {
 
 /// Every rule the scrubber applies.
 pub const RULES: &[Rule] = &[
+    Rule {
+        id: "x12_text",
+        optional: false,
+        checks: "each name and address fits its X12 element and holds no separator (* ~ : ^)",
+    },
     Rule {
         id: "tax_id",
         optional: false,
@@ -432,6 +447,11 @@ pub fn scrub(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date) -> Ve
 pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, off: &[String]) -> Vec<Finding> {
     use FindingLevel::{Error, Warning};
     let mut found = Vec::new();
+    for value in &claim.texts {
+        if let Some(problem) = value.problem() {
+            found.push(Finding::error("x12_text", value.field.clone(), &value.x12, problem));
+        }
+    }
     if claim.tax_id.len() != 9 || !claim.tax_id.bytes().all(|b| b.is_ascii_digit()) {
         found.push(finding(
             Error,
@@ -677,6 +697,7 @@ mod tests {
             frequency: ClaimFrequency::Original,
             payer_claim_number: String::new(),
             other_lines: vec![],
+            texts: Vec::new(),
             lines: vec![ServiceLine {
                 date_of_service: date("2026-11-02"),
                 procedure: ProcedureCode::parse("99213").unwrap(),

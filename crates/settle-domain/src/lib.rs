@@ -22,6 +22,7 @@ pub mod invoice;
 pub mod ledger;
 pub mod location;
 pub mod money;
+pub mod names;
 pub mod plans;
 pub mod promises;
 pub mod remit;

@@ -104,7 +104,7 @@ fn transaction_error(code: &str) -> &'static str {
 /// Reads every 999 in the file.
 pub fn read_999(parsed: &Parsed) -> Result<Vec<TransactionAck>, Vec<Diagnostic>> {
     let mut acks = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = crate::grammar::check(&parsed.interchanges, Some("999"));
     let mut seen = false;
     for interchange in &parsed.interchanges {
         for group in &interchange.groups {
@@ -262,7 +262,7 @@ impl ClaimAck {
 /// Reads every claim-level status (HL level PT) in every 277CA in the file.
 pub fn read_277ca(parsed: &Parsed) -> Result<Vec<ClaimAck>, Vec<Diagnostic>> {
     let mut acks = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = crate::grammar::check(&parsed.interchanges, Some("277"));
     let mut seen = false;
     for interchange in &parsed.interchanges {
         for group in &interchange.groups {

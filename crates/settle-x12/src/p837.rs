@@ -8,6 +8,7 @@
 use settle_domain::claims::{ClaimFrequency, PostalAddress, Sex};
 use settle_domain::codes::{IcdCode, Modifier, ProcedureCode};
 use settle_domain::money::Money;
+use settle_domain::names::x12_text;
 use settle_domain::Date;
 
 use crate::write::seg;
@@ -62,6 +63,10 @@ pub struct BillingProvider {
 pub struct PersonOut {
     pub last: String,
     pub first: String,
+    /// NM105, "" for none.
+    pub middle: String,
+    /// NM107 (JR, SR, III), "" for none.
+    pub suffix: String,
     pub date_of_birth: Option<Date>,
     pub sex: Sex,
     pub address: Option<PostalAddress>,
@@ -197,15 +202,17 @@ pub fn decimal(money: &Money) -> String {
 /// N3 (one or two street lines) and N4 (city, state, ZIP; outside the US
 /// the country code in N404 and the region in N407 instead of N402).
 fn address(out: &mut Vec<OutSegment>, address: &PostalAddress) {
-    if address.line2().is_empty() {
-        out.push(seg("N3", &[address.line1()]));
+    // Street and city as X12 carries text (accents folded, upper case).
+    let (line1, line2, city) = (x12_text(address.line1()), x12_text(address.line2()), x12_text(address.city()));
+    if line2.is_empty() {
+        out.push(seg("N3", &[&line1]));
     } else {
-        out.push(seg("N3", &[address.line1(), address.line2()]));
+        out.push(seg("N3", &[&line1, &line2]));
     }
     if address.is_us() {
-        out.push(seg("N4", &[address.city(), address.state(), address.postal_code()]));
+        out.push(seg("N4", &[&city, address.state(), address.postal_code()]));
     } else {
-        let mut n4 = seg("N4", &[address.city(), "", address.postal_code(), address.country()]);
+        let mut n4 = seg("N4", &[&city, "", address.postal_code(), address.country()]);
         if !address.state().is_empty() {
             n4 = n4.el("").el("").el(address.state());
         }
@@ -213,8 +220,11 @@ fn address(out: &mut Vec<OutSegment>, address: &PostalAddress) {
     }
 }
 
-fn person_name(out: &mut Vec<OutSegment>, qualifier: &str, last: &str, first: &str, id: Option<(&str, &str)>) {
-    let mut s = seg("NM1", &[qualifier, "1", last, first, "", "", ""]);
+/// NM1 for a person: each part as X12 carries text (accents folded,
+/// upper case); middle name and suffix where given.
+fn person_name(out: &mut Vec<OutSegment>, qualifier: &str, (last, first): (&str, &str), (middle, suffix): (&str, &str), id: Option<(&str, &str)>) {
+    let (last, first, middle, suffix) = (x12_text(last), x12_text(first), x12_text(middle), x12_text(suffix));
+    let mut s = seg("NM1", &[qualifier, "1", &last, &first, &middle, "", &suffix]);
     if let Some((kind, value)) = id {
         s = s.el(kind).el(value);
     }
@@ -251,20 +261,20 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
         ],
     ));
     let s = &claim.subscriber;
-    person_name(out, "IL", &s.last, &s.first, Some(("MI", &claim.member_id)));
+    person_name(out, "IL", (&s.last, &s.first), (&s.middle, &s.suffix), Some(("MI", &claim.member_id)));
     if let Some(a) = &s.address {
         address(out, a);
     }
     if !dependent {
         demographics(out, s);
     }
-    out.push(seg("NM1", &["PR", "2", payer_name, "", "", "", "", "PI", payer_id]));
+    out.push(seg("NM1", &["PR", "2", &x12_text(payer_name), "", "", "", "", "PI", payer_id]));
     if let Some((relationship, patient)) = &claim.dependent {
         let patient_hl = *hl;
         *hl += 1;
         out.push(seg("HL", &[&patient_hl.to_string(), &subscriber_hl.to_string(), "23", "0"]));
         out.push(seg("PAT", &[relationship]));
-        person_name(out, "QC", &patient.last, &patient.first, None);
+        person_name(out, "QC", (&patient.last, &patient.first), (&patient.middle, &patient.suffix), None);
         if let Some(a) = &patient.address {
             address(out, a);
         }
@@ -284,7 +294,7 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
     }
     out.push(hi);
     if let Some(r) = &claim.rendering {
-        person_name(out, "82", &r.last, &r.first, Some(("XX", &r.npi)));
+        person_name(out, "82", (&r.last, &r.first), ("", ""), Some(("XX", &r.npi)));
         if !r.taxonomy.is_empty() {
             out.push(seg("PRV", &["PE", "PXC", &r.taxonomy]));
         }
@@ -301,8 +311,14 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
             out.push(seg("AMT", &["EAF", &decimal(&a.patient_responsibility)]));
         }
         out.push(seg("OI", &["", "", "Y", "", "", "Y"]));
-        person_name(out, "IL", &other.subscriber_last, &other.subscriber_first, Some(("MI", &other.member_id)));
-        out.push(seg("NM1", &["PR", "2", &other.payer_name, "", "", "", "", "PI", &other.payer_id]));
+        person_name(
+            out,
+            "IL",
+            (&other.subscriber_last, &other.subscriber_first),
+            ("", ""),
+            Some(("MI", &other.member_id)),
+        );
+        out.push(seg("NM1", &["PR", "2", &x12_text(&other.payer_name), "", "", "", "", "PI", &other.payer_id]));
     }
     for (n, line) in claim.lines.iter().enumerate() {
         out.push(seg("LX", &[&(n + 1).to_string()]));
@@ -354,7 +370,7 @@ pub fn write_837p(sub: &Submission) -> Result<String, WriteError> {
         if !billing.taxonomy.is_empty() {
             s.push(seg("PRV", &["BI", "PXC", &billing.taxonomy]));
         }
-        s.push(seg("NM1", &["85", "2", &billing.name, "", "", "", "", "XX", &billing.npi]));
+        s.push(seg("NM1", &["85", "2", &x12_text(&billing.name), "", "", "", "", "XX", &billing.npi]));
         address(&mut s, &billing.address);
         s.push(seg("REF", &["EI", &billing.tax_id]));
         for claim in &group.claims {
@@ -819,6 +835,8 @@ mod tests {
         let person = |last: &str, first: &str, dob: &str, sex: Sex| PersonOut {
             last: last.into(),
             first: first.into(),
+            middle: String::new(),
+            suffix: String::new(),
             date_of_birth: Some(dob.parse().unwrap()),
             sex,
             address: PostalAddress::parse("236 N Main St, Apt 4, Miami, FL 33413").ok(),
@@ -902,7 +920,7 @@ mod tests {
         // Two street lines go to N301 and N302, and come back apart.
         assert_eq!(
             (c.subscriber.street.as_str(), c.subscriber.street2.as_str(), c.subscriber.state.as_str()),
-            ("236 N Main St", "Apt 4", "FL")
+            ("236 N MAIN ST", "APT 4", "FL")
         );
         let (relationship, patient) = c.patient.as_ref().unwrap();
         assert_eq!(

@@ -322,3 +322,89 @@ fn the_secondary_goes_out_with_the_primarys_answer_and_pyx12_accepts_it() {
     let verified = books.ok(&["verify"]);
     assert!(verified.contains("OK"), "{verified}");
 }
+
+/// Real people's names and addresses: particles, suffixes, accents, a
+/// separator, a name and a street too long for their elements. Each claim
+/// that X12 cannot carry is held back with the field and segment named;
+/// the others go out in a file pyx12 accepts, names split as the guide
+/// wants and folded to its character set.
+#[test]
+fn real_peoples_names_go_out_as_the_guide_wants_or_are_held_back_by_claim() {
+    let books = clinic();
+    books.ok(&["settings", "set", "--x12-contact-phone", "305-555-2222"]);
+    let long_name = format!("Ana {}", "Wolfeschlegelsteinhausenbergerdorff".repeat(3));
+    let long_street = format!("{} Ocean Boulevard, Miami, FL 33139", "1".repeat(50));
+    let people = [
+        ("R-1", "Maria de la Cruz", "236 N Main St, Miami, FL 33413"),
+        ("R-2", "John Smith Jr", "236 N Main St, Miami, FL 33413"),
+        ("R-3", "José Müller-Åström", "12 Hauptstraße, Miami, FL 33413"),
+        ("R-4", "Seán O'Brien", "236 N Main St, Miami, FL 33413"),
+        ("R-5", long_name.as_str(), "236 N Main St, Miami, FL 33413"),
+        ("R-6", "Ann*Marie Lee", "236 N Main St, Miami, FL 33413"),
+        ("R-7", "Ludwig van der Berg", "236 N Main St, Miami, FL 33413"),
+    ];
+    // A street longer than N301 takes is refused where it is entered.
+    let refused = books.fails(&["account", "add", "R-8", "--name", "Ann Long", "--address", &long_street, "--ar", "patient"]);
+    assert!(refused.contains("at most 55"), "{refused}");
+    let mut created = Vec::new();
+    for (n, (number, name, address)) in people.iter().enumerate() {
+        books.ok(&[
+            "account",
+            "add",
+            number,
+            "--name",
+            name,
+            "--date-of-birth",
+            "1970-04-02",
+            "--sex",
+            "F",
+            "--address",
+            address,
+            "--ar",
+            "patient",
+            "--opened",
+            "2026-01-01",
+        ]);
+        books.ok(&[
+            "coverage",
+            "add",
+            number,
+            "--payer",
+            "66783JJT",
+            "--member-id",
+            &format!("RP{n:08}"),
+            "--from",
+            "2026-01-01",
+        ]);
+        let visit = books.file(
+            &format!("{number}.json"),
+            &format!(
+                r#"{{"account_number": "{number}", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["J06.9"],
+                    "lines": [{{"date_of_service": "2026-11-10", "procedure_code": "99213", "diagnosis_pointers": [1], "charge": "100.00"}}]}}"#
+            ),
+        );
+        created.push(books.ok(&["claim", "create", &visit, "--as-of", "2026-11-24"]));
+    }
+    // Two cannot be written as they are: the scrubber says which field and
+    // segment, and only those claims wait.
+    for (n, held, why) in [(4, "patient.last_name", "NM103 (2010BA) takes at most 60"), (5, "patient.first_name", "'*'")] {
+        assert!(created[n].contains(held) && created[n].contains(why), "{held} {why} not in\n{}", created[n]);
+        assert!(!created[n].contains("ready"), "{}", created[n]);
+    }
+    let file = books.dir.path().join("people.837").display().to_string();
+    let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &file, "--as-of", "2026-11-24"]);
+    assert!(out.contains("5 claim(s), 500.00 total"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for expected in [
+        "NM1*IL*1*DE LA CRUZ*MARIA*",
+        "NM1*IL*1*SMITH*JOHN***JR*",
+        "NM1*IL*1*MULLER-ASTROM*JOSE*",
+        "N3*12 HAUPTSTRASSE~",
+        "NM1*IL*1*O'BRIEN*SEAN*",
+        "NM1*IL*1*VAN DER BERG*LUDWIG*",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+    assert!(text.is_ascii(), "{text}");
+    pyx12_accepts(&books, &file);
+}

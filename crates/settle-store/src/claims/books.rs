@@ -12,6 +12,7 @@ use settle_domain::claims::{scrub_with, BilledLine, ClaimFilingIndicator, ClaimF
 use settle_domain::codes::{IcdCode, Modifier, Npi, PlaceOfService, ProcedureCode};
 use settle_domain::icd10::IcdCatalog;
 use settle_domain::money::{Currency, Money};
+use settle_domain::names::{PersonName, X12Value};
 use settle_domain::Date;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -296,6 +297,48 @@ pub(super) async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: S
     Ok(out)
 }
 
+/// The names and addresses a claim writes, each with the element it goes
+/// in and that element's maximum (X12 5010: NM103 60, NM104 35, NM105 25,
+/// NM107 10, N301/N302 55, N401 30), for the scrubber's `x12_text` rule.
+fn x12_texts(patient: &Patient, coverage: &CoverageRow, billing: &ProviderRow, rendering: Option<&ProviderRow>) -> Vec<X12Value> {
+    let mut out = Vec::new();
+    let person = |out: &mut Vec<X12Value>, who: &str, loop_id: &str, name: &str| {
+        let n = PersonName::parse(name);
+        for (part, value, element, max) in [
+            ("last_name", &n.last, "NM103", 60),
+            ("first_name", &n.first, "NM104", 35),
+            ("middle_name", &n.middle, "NM105", 25),
+            ("suffix", &n.suffix, "NM107", 10),
+        ] {
+            out.push(X12Value::new(format!("{who}.{part}"), format!("{element} ({loop_id})"), value, max));
+        }
+    };
+    let postal = |out: &mut Vec<X12Value>, who: &str, loop_id: &str, address: Option<&KeptAddress>| {
+        if let Some(a) = address.and_then(KeptAddress::postal) {
+            for (part, value, element, max) in [
+                ("line1", a.line1(), "N301", 55),
+                ("line2", a.line2(), "N302", 55),
+                ("city", a.city(), "N401", 30),
+            ] {
+                out.push(X12Value::new(format!("{who}.address.{part}"), format!("{element} ({loop_id})"), value, max));
+            }
+        }
+    };
+    let patient_loop = if coverage.relationship == "self" { "2010BA" } else { "2010CA" };
+    person(&mut out, "patient", patient_loop, &patient.name);
+    postal(&mut out, "patient", patient_loop, patient.address.as_ref());
+    if coverage.relationship != "self" {
+        person(&mut out, "subscriber", "2010BA", &coverage.subscriber_name);
+    }
+    out.push(X12Value::new("billing.name", "NM103 (2010AA)", &billing.name, 60));
+    postal(&mut out, "billing", "2010AA", billing.address.as_ref());
+    out.push(X12Value::new("payer.name", "NM103 (2010BB)", &coverage.payer.name, 60));
+    if let Some(r) = rendering {
+        person(&mut out, "rendering", "2310B", &r.name);
+    }
+    out
+}
+
 pub(super) fn address_finding(rule: &str, field: &str, x12: &str, who: &str, address: Option<&KeptAddress>, zip9: bool) -> Option<Finding> {
     let Some(address) = address else {
         return Some(Finding::error(
@@ -519,6 +562,7 @@ impl Books {
                         .collect()
                 })
                 .unwrap_or_default(),
+            texts: x12_texts(&patient, &coverage, &billing, rendering.as_ref()),
         };
         let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &self.rules_off);
         findings.extend(address_finding(

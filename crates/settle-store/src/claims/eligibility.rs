@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::split_person_name;
 use settle_domain::money::{Currency, Money};
+use settle_domain::names::x12_text;
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
@@ -139,7 +140,7 @@ impl Store {
             let (l, f) = split_person_name(&row.try_get::<String, _>("subscriber_name")?);
             let (pl, pf) = split_person_name(&patient);
             let born = born.ok_or_else(|| bad("account_number", "the patient's date of birth is missing; a dependent's inquiry needs it"))?;
-            (l, f, Some((pl.to_ascii_uppercase(), pf.to_ascii_uppercase(), born)))
+            (l, f, Some((x12_text(&pl), x12_text(&pf), born)))
         };
         let check_id = next_ids(conn, org.org_id, "eligibility", 1).await?;
         let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
@@ -159,14 +160,14 @@ impl Store {
             created_at: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).strftime("%H%M").to_string(),
             interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
             reference: format!("{check_id}"),
-            payer_name: row.try_get("payer_name")?,
+            payer_name: x12_text(&row.try_get::<String, _>("payer_name")?),
             payer_id: payer_code.clone(),
-            provider_name: provider.try_get("name")?,
+            provider_name: x12_text(&provider.try_get::<String, _>("name")?),
             provider_npi: provider.try_get("npi")?,
             provider_tax_id: tax_id,
             trace: trace.clone(),
-            subscriber_last: subscriber_last.to_ascii_uppercase(),
-            subscriber_first: subscriber_first.to_ascii_uppercase(),
+            subscriber_last: x12_text(&subscriber_last),
+            subscriber_first: x12_text(&subscriber_first),
             member_id: row.try_get("member_id")?,
             subscriber_date_of_birth: if relationship == "self" { born } else { None },
             dependent,

@@ -9,6 +9,7 @@ use crate::{now_text, Result, StoreError};
 use settle_domain::address::KeptAddress;
 use settle_domain::claims::{split_person_name, ClaimFrequency, ClaimStatus, Finding, ServiceLine, Sex};
 use settle_domain::codes::IcdCode;
+use settle_domain::names::PersonName;
 use settle_domain::Date;
 use settle_x12::p837;
 use sqlx::any::AnyRow;
@@ -275,10 +276,12 @@ pub(super) async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i
 }
 
 pub(super) fn person(name: &str, date_of_birth: Option<Date>, sex: Sex, address: Option<&KeptAddress>) -> p837::PersonOut {
-    let (last, first) = split_person_name(name);
+    let PersonName { last, first, middle, suffix } = PersonName::parse(name);
     p837::PersonOut {
-        last: last.to_ascii_uppercase(),
-        first: first.to_ascii_uppercase(),
+        last,
+        first,
+        middle,
+        suffix,
         date_of_birth,
         sex,
         address: address.and_then(KeptAddress::postal).cloned(),

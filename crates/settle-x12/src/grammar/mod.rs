@@ -1,6 +1,7 @@
 //! Transaction sets read by their grammar: each implementation guide Settle
 //! reads is a table of loops and segments ([`x222a1`] for the 837P,
-//! [`x221a1`] for the 835), and one walker places every segment of a
+//! [`x221a1`] for the 835, [`x231a1`] for the 999, [`x214`] for the
+//! 277CA), and one walker places every segment of a
 //! transaction set in its loop, in the guide's order, or reports it by
 //! number, id, loop and byte offset. A required segment or loop that is
 //! missing, a segment repeated past its maximum, a segment the guide has no
@@ -13,8 +14,10 @@
 //! checked for what it still required), and a loop's first segment (its
 //! trigger, with its qualifier: `NM1*85`, `HL*22`) opens the loop again.
 
+mod x214;
 mod x221a1;
 mod x222a1;
+mod x231a1;
 
 use crate::envelope::Interchange;
 use crate::{Diagnostic, Segment, Severity, TransactionSet};
@@ -213,7 +216,7 @@ impl Guide {
 }
 
 /// Every guide Settle reads by its grammar.
-pub const GUIDES: &[&Guide] = &[&x222a1::GUIDE, &x221a1::GUIDE];
+pub const GUIDES: &[&Guide] = &[&x222a1::GUIDE, &x221a1::GUIDE, &x231a1::GUIDE, &x214::GUIDE];
 
 /// The guide for a transaction set kind (ST01), if Settle has one.
 pub fn guide_for(set: &str) -> Option<&'static Guide> {
