@@ -167,7 +167,7 @@ fn prefer(current: &mut Option<String>, value: &str, in_network: &str) {
 /// Reads every subscriber or dependent answer in every 271 of the file.
 pub fn read_271(parsed: &Parsed) -> (Vec<Benefits>, Vec<Diagnostic>) {
     let mut out = Vec::new();
-    let mut loose = Vec::new();
+    let mut loose = crate::grammar::check(&parsed.interchanges, Some("271"));
     let mut seen = false;
     for interchange in &parsed.interchanges {
         for group in &interchange.groups {
@@ -185,6 +185,18 @@ pub fn read_271(parsed: &Parsed) -> (Vec<Benefits>, Vec<Diagnostic>) {
             element: None,
             offset: 0,
             message: "the file holds no 271 transaction set".into(),
+        });
+    }
+    // Settle asks with a trace number (TRN); an answer without one cannot be
+    // matched to its question.
+    for b in out.iter().filter(|b| b.trace.is_empty()) {
+        loose.push(Diagnostic {
+            severity: Severity::Error,
+            segment_number: b.segment_number,
+            segment_id: "NM1".into(),
+            element: None,
+            offset: 0,
+            message: format!("the answer for member {} has no trace number (TRN), so it answers no inquiry", b.member_id),
         });
     }
     (out, loose)

@@ -1,7 +1,7 @@
 //! Transaction sets read by their grammar: each implementation guide Settle
 //! reads is a table of loops and segments ([`x222a1`] for the 837P,
 //! [`x221a1`] for the 835, [`x231a1`] for the 999, [`x214`] for the
-//! 277CA), and one walker places every segment of a
+//! 277CA, [`x279a1`] for the 270 and 271), and one walker places every segment of a
 //! transaction set in its loop, in the guide's order, or reports it by
 //! number, id, loop and byte offset. A required segment or loop that is
 //! missing, a segment repeated past its maximum, a segment the guide has no
@@ -18,6 +18,7 @@ mod x214;
 mod x221a1;
 mod x222a1;
 mod x231a1;
+mod x279a1;
 
 use crate::envelope::Interchange;
 use crate::{Diagnostic, Segment, Severity, TransactionSet};
@@ -63,7 +64,7 @@ pub fn check(interchanges: &[Interchange], kind: Option<&str>) -> Vec<Diagnostic
                 }
                 let version = if st03.is_empty() { gs08 } else { st03 };
                 match guide_for(set.kind()) {
-                    Some(guide) if guide.reads(version) => out.extend(walk(guide, set).diagnostics),
+                    Some(guide) if guide.reads(version) => out.extend(walk_into(guide, set, None).diagnostics),
                     Some(guide) => out.push(problem(
                         &set.st,
                         Some(3),
@@ -216,7 +217,14 @@ impl Guide {
 }
 
 /// Every guide Settle reads by its grammar.
-pub const GUIDES: &[&Guide] = &[&x222a1::GUIDE, &x221a1::GUIDE, &x231a1::GUIDE, &x214::GUIDE];
+pub const GUIDES: &[&Guide] = &[
+    &x222a1::GUIDE,
+    &x221a1::GUIDE,
+    &x231a1::GUIDE,
+    &x214::GUIDE,
+    &x279a1::GUIDE_270,
+    &x279a1::GUIDE_271,
+];
 
 /// The guide for a transaction set kind (ST01), if Settle has one.
 pub fn guide_for(set: &str) -> Option<&'static Guide> {
@@ -262,20 +270,25 @@ impl Loop {
     }
 }
 
+/// The most items a loop of any guide has (the 837P's 2400 has 29).
+const MAX_ITEMS: usize = 32;
+
 /// One open loop while walking: how far into its items, and how often each
-/// has been seen in this iteration.
+/// has been seen in this iteration (kept inline: a file opens a loop per
+/// claim and line, and reading must stay fast).
 struct Frame {
     rule: &'static Loop,
     at: usize,
-    counts: Vec<u32>,
+    counts: [u32; MAX_ITEMS],
 }
 
 impl Frame {
     fn new(rule: &'static Loop) -> Frame {
+        debug_assert!(rule.items.len() <= MAX_ITEMS, "loop {} has more than {MAX_ITEMS} items", rule.id);
         Frame {
             rule,
             at: 0,
-            counts: vec![0; rule.items.len()],
+            counts: [0; MAX_ITEMS],
         }
     }
 }
@@ -289,12 +302,20 @@ pub struct Walked {
 
 /// Walks the body of one transaction set through its guide.
 pub fn walk(guide: &'static Guide, set: &TransactionSet) -> Walked {
+    walk_into(guide, set, Some(Vec::with_capacity(set.segments.len())))
+}
+
+/// Walks a set, keeping each segment's loop only when asked to.
+fn walk_into(guide: &'static Guide, set: &TransactionSet, mut loops: Option<Vec<&'static str>>) -> Walked {
     let mut stack: Vec<Frame> = vec![Frame::new(guide.body)];
-    let mut loops = Vec::with_capacity(set.segments.len());
     let mut diagnostics = Vec::new();
     for segment in &set.segments {
-        match place(&mut stack, segment, &mut diagnostics) {
-            Some(id) => loops.push(id),
+        let placed = place(&mut stack, segment, &mut diagnostics);
+        if let Some(loops) = loops.as_mut() {
+            loops.push(placed.unwrap_or(""));
+        }
+        match placed {
+            Some(_) => {}
             None => {
                 let open = stack.last().map_or(guide.body.id, |f| f.rule.id);
                 diagnostics.push(error(
@@ -304,7 +325,6 @@ pub fn walk(guide: &'static Guide, set: &TransactionSet) -> Walked {
                         segment.id, guide.name, guide.version
                     ),
                 ));
-                loops.push("");
             }
         }
     }
@@ -312,7 +332,10 @@ pub fn walk(guide: &'static Guide, set: &TransactionSet) -> Walked {
     while let Some(frame) = stack.pop() {
         close(&frame, frame.at, end, &mut diagnostics);
     }
-    Walked { loops, diagnostics }
+    Walked {
+        loops: loops.unwrap_or_default(),
+        diagnostics,
+    }
 }
 
 /// Places one segment, moving the stack; the loop it went in, or none.

@@ -138,6 +138,7 @@ pub(crate) const REFUSED: &[(&str, &str)] = &[
     ("demo.example11.837", COMPONENT),
     ("demo.example12.837", COMPONENT),
     ("x12_999_accepted.txt", "its IEA02 (000000001) is not its ISA13 (000000286)"),
+    ("subscriber-health-benefit-check-error.271", "its SE02 (4323) is not its ST02 (4321)"),
     (
         "demo.cob.example3.A.837",
         "its 2320 (other subscriber) has no 2330B other payer name (NM1*PR), which the guide requires",
@@ -204,4 +205,29 @@ fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out.sort();
     out
+}
+
+/// The walker keeps each loop's counts inline: no guide's loop may have
+/// more items than it has room for, and every loop starts with a segment.
+#[test]
+fn every_loop_fits_the_walker() {
+    fn visit(rule: &'static Loop, seen: &mut Vec<&'static str>) {
+        assert!(rule.items.len() <= MAX_ITEMS, "loop {} has {} items", rule.id, rule.items.len());
+        assert!(
+            matches!(rule.items.first(), Some(Item::Seg(_))) || rule.id == "HEADER",
+            "loop {} starts with a loop",
+            rule.id
+        );
+        for item in rule.items {
+            if let Item::Loop { rule, .. } = item {
+                if !seen.contains(&rule.id) {
+                    seen.push(rule.id);
+                    visit(rule, seen);
+                }
+            }
+        }
+    }
+    for guide in GUIDES {
+        visit(guide.body, &mut Vec::new());
+    }
 }
