@@ -96,7 +96,8 @@ fn take_suffix(words: &mut Vec<&str>) -> String {
 /// becomes `JOSE MULLER-ASTROM`, `Straße` `STRASSE`), upper case, control
 /// characters dropped, one space between words.
 pub fn x12_text(text: &str) -> String {
-    let ascii = deunicode::deunicode(text);
+    // Most names and streets are ASCII already: no transliteration to do.
+    let ascii = if text.is_ascii() { std::borrow::Cow::Borrowed(text) } else { deunicode::deunicode(text).into() };
     ascii
         .chars()
         .filter(|c| !c.is_ascii_control())
