@@ -97,7 +97,11 @@ fn take_suffix(words: &mut Vec<&str>) -> String {
 /// characters dropped, one space between words.
 pub fn x12_text(text: &str) -> String {
     // Most names and streets are ASCII already: no transliteration to do.
-    let ascii = if text.is_ascii() { std::borrow::Cow::Borrowed(text) } else { deunicode::deunicode(text).into() };
+    let ascii = if text.is_ascii() {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        deunicode::deunicode(text).into()
+    };
     ascii
         .chars()
         .filter(|c| !c.is_ascii_control())

@@ -14,6 +14,7 @@
 //! checked for what it still required), and a loop's first segment (its
 //! trigger, with its qualifier: `NM1*85`, `HL*22`) opens the loop again.
 
+mod elements;
 mod x214;
 mod x221a1;
 mod x222a1;
@@ -370,6 +371,7 @@ fn place(stack: &mut Vec<Frame>, segment: &Segment, diagnostics: &mut Vec<Diagno
                 format!("{} appears more than {} time(s) in loop {}", item.describe(), item.max(), frame.rule.id),
             ));
         }
+        check_lengths(segment, diagnostics);
         Some(match item {
             Item::Seg(_) => frame.rule.id,
             Item::Loop { rule, .. } => {
@@ -393,6 +395,33 @@ fn find(stack: &[Frame], segment: &Segment, take: impl Fn(&Frame, usize) -> bool
             .find(|&i| frame.rule.items[i].trigger().matches(segment) && take(frame, i))
             .map(|i| (depth, i))
     })
+}
+
+/// Checks each simple element's length against the data element
+/// dictionary (composites and repeated elements are read by the readers).
+fn check_lengths(segment: &Segment, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(lengths) = elements::lengths(&segment.id) else { return };
+    for (n, &(min, max)) in lengths.iter().enumerate() {
+        if max == 0 {
+            continue;
+        }
+        let Some(element) = segment.element(n + 1) else { break };
+        let text = element.as_str();
+        let length = text.chars().count();
+        if length == 0 || element.repetitions().len() > 1 || element.repetitions()[0].len() > 1 {
+            continue;
+        }
+        if length < usize::from(min) || length > usize::from(max) {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                segment_number: segment.number,
+                segment_id: segment.id.clone(),
+                element: Some(n + 1),
+                offset: segment.offset,
+                message: format!("{text:?} is {length} characters; {}{:02} takes {min} to {max}", segment.id, n + 1),
+            });
+        }
+    }
 }
 
 /// Checks that a loop ending had everything it requires from `from` on.

@@ -231,3 +231,15 @@ fn every_loop_fits_the_walker() {
         visit(guide.body, &mut Vec::new());
     }
 }
+
+#[test]
+fn an_element_longer_than_the_dictionary_allows_is_refused_by_element() {
+    let mut body = claim_837(1);
+    let at = body.iter().position(|s| s.starts_with("CLM*")).unwrap();
+    body[at] = body[at].replacen("CLM*C1*", &format!("CLM*{}*", "C".repeat(39)), 1);
+    let found = errors(&text_837(&body));
+    assert!(
+        found.iter().any(|e| e.contains("element CLM01") && e.contains("CLM01 takes 1 to 38")),
+        "{found:?}"
+    );
+}
