@@ -171,7 +171,7 @@ pub async fn run(args: &DunningBench) -> Result<()> {
     // Baseline first, so that both read a warm cache.
     let started = Instant::now();
     let rows = sqlx::query(
-        "SELECT a.account_id, a.balance_minor, MIN(o.due_date), CAST(SUM(o.balance_minor) AS BIGINT) AS balance_minor_2 FROM account a \
+        "SELECT a.account_id, a.balance_minor, MIN(o.due_date), CAST(SUM(o.balance_minor) AS BIGINT) AS items_balance_minor FROM account a \
          JOIN open_item o ON o.org_id = a.org_id AND o.account_id = a.account_id \
          WHERE a.org_id = $1 AND o.balance_minor > 0 AND o.due_date < $2 GROUP BY a.account_id, a.balance_minor",
     )
@@ -180,7 +180,7 @@ pub async fn run(args: &DunningBench) -> Result<()> {
     .fetch_all(store.pool())
     .await?;
     let scanned = rows.len();
-    let checksum: i64 = rows.iter().map(|r| r.try_get::<i64, _>("balance_minor_2").unwrap_or(0)).sum();
+    let checksum: i64 = rows.iter().map(|r| r.try_get::<i64, _>("items_balance_minor").unwrap_or(0)).sum();
     let baseline = started.elapsed();
     drop(rows);
 

@@ -177,10 +177,10 @@ async fn measure(mut conn: sqlx::SqliteConnection, counts: &[(&'static str, i64)
     let documents = shape
         .fill(&mut conn, &["invoice", "invoice_line", "open_item", "payment", "allocation"], counts)
         .await?;
-    let written: i64 = sqlx::query("SELECT (SELECT COUNT(*) FROM posting) + (SELECT COUNT(*) FROM allocation) AS n_allocation")
+    let written: i64 = sqlx::query("SELECT (SELECT COUNT(*) FROM posting) + (SELECT COUNT(*) FROM allocation) AS written")
         .fetch_one(&mut conn)
         .await?
-        .try_get("n_allocation")?;
+        .try_get("written")?;
     anyhow::ensure!(
         written == rows_in(counts, "posting") + rows_in(counts, "allocation"),
         "the floor wrote {written} rows, not Settle's count"

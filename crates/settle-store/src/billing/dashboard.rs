@@ -186,14 +186,14 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let accounts_over_90: i64 = sqlx::query(
-            "SELECT CAST(COUNT(DISTINCT account_id) AS BIGINT) AS n_account_id FROM open_item WHERE org_id = $1 AND currency = $2 AND balance_minor > 0 AND due_date < $3",
+            "SELECT CAST(COUNT(DISTINCT account_id) AS BIGINT) AS past_due_accounts FROM open_item WHERE org_id = $1 AND currency = $2 AND balance_minor > 0 AND due_date < $3",
         )
         .bind(org.org_id)
         .bind(cur.code())
         .bind(over_90.to_string())
         .fetch_one(&self.pool)
         .await?
-        .try_get("n_account_id")?;
+        .try_get("past_due_accounts")?;
         let pending_approvals: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM approval WHERE org_id = $1 AND status = 'pending'")
             .bind(org.org_id)
             .fetch_one(&self.pool)

@@ -175,7 +175,7 @@ impl Store {
 
         let mut plans = PlanKpis::default();
         for r in sqlx::query(
-            "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(CASE WHEN missed = 0 THEN 1 ELSE 0 END) AS BIGINT) AS missed FROM payment_plan \
+            "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(CASE WHEN missed = 0 THEN 1 ELSE 0 END) AS BIGINT) AS never_missed FROM payment_plan \
              WHERE org_id = $1 AND start_on <= $2 GROUP BY status",
         )
         .bind(org.org_id)
@@ -183,7 +183,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let (status, n, good): (String, i64, i64) = (r.try_get("status")?, r.try_get("n")?, r.try_get("missed")?);
+            let (status, n, good): (String, i64, i64) = (r.try_get("status")?, r.try_get("n")?, r.try_get("never_missed")?);
             match status.as_str() {
                 "active" => {
                     plans.active = n;
@@ -202,8 +202,8 @@ impl Store {
         let mut start_by = vec![0i64; labels.len()];
         let mut rolled_by = vec![0i64; labels.len()];
         for r in sqlx::query(&format!(
-            "SELECT o.due_date, CAST(SUM(CASE WHEN p.effective_date < $2 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS amount_minor, \
-             CAST(SUM(CASE WHEN p.effective_date <= $3 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS amount_minor_2 \
+            "SELECT o.due_date, CAST(SUM(CASE WHEN p.effective_date < $2 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS at_start, \
+             CAST(SUM(CASE WHEN p.effective_date <= $3 THEN p.amount_minor ELSE 0 END) AS BIGINT) AS at_end \
              FROM posting p JOIN open_item o ON o.org_id = p.org_id AND o.item_id = p.item_id \
              WHERE p.org_id = $1 AND p.gl_code IN {AR} AND p.effective_date <= $3 GROUP BY o.item_id, o.due_date"
         ))
@@ -213,7 +213,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let (due, at_start, at_end): (String, i64, i64) = (r.try_get("due_date")?, r.try_get("amount_minor")?, r.try_get("amount_minor_2")?);
+            let (due, at_start, at_end): (String, i64, i64) = (r.try_get("due_date")?, r.try_get("at_start")?, r.try_get("at_end")?);
             if at_start <= 0 {
                 continue;
             }

@@ -235,7 +235,7 @@ impl Store {
         }
         let start = today.to_string();
         for r in sqlx::query(
-            "SELECT logged_by, COUNT(DISTINCT account_id) AS n_account_id, CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT) AS outbound, \
+            "SELECT logged_by, COUNT(DISTINCT account_id) AS worked_today, CAST(SUM(CASE WHEN channel = 'call' AND direction = 'outbound' THEN 1 ELSE 0 END) AS BIGINT) AS outbound, \
              CAST(SUM(CASE WHEN conversation = 1 THEN 1 ELSE 0 END) AS BIGINT) AS conversation, CAST(SUM(CASE WHEN outcome = 'promise' THEN 1 ELSE 0 END) AS BIGINT) AS promise \
              FROM contact_attempt WHERE org_id = $1 AND logged_at >= $2 AND channel IN ('call', 'text', 'visit') GROUP BY logged_by",
         )
@@ -246,7 +246,7 @@ impl Store {
         {
             let c: String = r.try_get("logged_by")?;
             let e = by.entry(c.clone()).or_insert_with(|| blank(&c));
-            e.worked_today = r.try_get("n_account_id")?;
+            e.worked_today = r.try_get("worked_today")?;
             e.calls_today = r.try_get("outbound")?;
             e.right_party_today = r.try_get("conversation")?;
             e.promises_today = r.try_get("promise")?;
