@@ -157,10 +157,15 @@ pub(super) async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, p
     Ok(())
 }
 
+/// A sender's claim number (CLM01) as Settle keeps it.
+fn their_number(clm01: &str) -> String {
+    clm01.trim().to_ascii_uppercase()
+}
+
 /// The number an imported claim keeps: its CLM01, upper-cased, if it can
 /// name a claim in Settle (it appears in addresses and file names).
 fn kept_number(clm01: &str) -> std::result::Result<String, String> {
-    let number = clm01.trim().to_ascii_uppercase();
+    let number = their_number(clm01);
     if number.is_empty() || number.len() > 38 {
         return Err(format!("CLM01 {clm01:?} must be 1 to 38 characters"));
     }
@@ -281,7 +286,7 @@ impl Store {
         // refuses the file.
         let mut taken = Vec::new();
         for inc in &incoming {
-            let number = inc.claim.claim_number.trim().to_ascii_uppercase();
+            let number = their_number(&inc.claim.claim_number);
             if claim_number_taken(conn, org.org_id, &number).await? {
                 taken.push(format!("{number} (segment {})", inc.claim.segment_number));
             }
@@ -424,7 +429,7 @@ impl Store {
                 )
             })?;
             let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-            let number = c.claim_number.trim().to_ascii_uppercase();
+            let number = their_number(&c.claim_number);
             insert_claim(conn, org.org_id, claim_id, &number, &prepared, Version::ORIGINAL, None).await?;
             self.settle_status(
                 conn,

@@ -407,10 +407,11 @@ fn check_lengths(segment: &Segment, diagnostics: &mut Vec<Diagnostic>) {
         }
         let Some(element) = segment.element(n + 1) else { break };
         let text = element.as_str();
-        let length = text.chars().count();
-        if length == 0 || element.repetitions().len() > 1 || element.repetitions()[0].len() > 1 {
+        // Empty, or split into components or repetitions: not a simple value.
+        if text.is_empty() || element.value() != text {
             continue;
         }
+        let length = text.chars().count();
         if length < usize::from(min) || length > usize::from(max) {
             diagnostics.push(Diagnostic {
                 severity: Severity::Error,
