@@ -321,12 +321,19 @@ pub(crate) async fn read_old(store: &Store) -> Result<()> {
             if rows.is_empty() {
                 break;
             }
-            let mut tx = store.begin_write().await?;
-            for r in &rows {
-                let (org_id, id, value): (i64, i64, String) = (r.try_get("org_id")?, r.try_get("id")?, r.try_get("text")?);
-                write_read(tx.conn(), table, key, org_id, id, &value).await?;
-            }
-            tx.commit().await?;
+            let rows = &rows;
+            store
+                .write(|tx| {
+                    Box::pin(async move {
+                        for r in rows {
+                            let (org_id, id, value): (i64, i64, String) = (r.try_get("org_id")?, r.try_get("id")?, r.try_get("text")?);
+                            write_read(tx.conn(), table, key, org_id, id, &value).await?;
+                        }
+                        tx.unaudited(crate::write::Unaudited::Migration);
+                        Ok(())
+                    })
+                })
+                .await?;
         }
     }
     Ok(())

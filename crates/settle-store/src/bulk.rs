@@ -89,7 +89,7 @@ impl Store {
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, BulkError> {
         let outer = |error: StoreError| BulkError { index: 0, error };
-        let mut tx = self.begin_write().await.map_err(outer)?;
+        let mut tx = crate::write::Write::begin(self).await.map_err(outer)?;
         let request_json = file.map(|f| serde_json::json!({ "import": f.kind, "sha256": f.sha256 }).to_string());
         if let (Some(file), Some(request_json)) = (file, &request_json) {
             if let Some(key) = &file.key {
@@ -225,17 +225,9 @@ impl Store {
         }
         let after =
             serde_json::json!({ "applied": &outcome, "file": file.map(|f| serde_json::json!({ "name": f.file_name, "sha256": f.sha256, "forced": f.force })) });
-        crate::platform::audit::append(
-            tx.conn(),
-            self.for_update(),
-            org.org_id,
-            "bulk.apply",
-            &format!("organisation:{}", org.slug),
-            None,
-            Some(&after),
-        )
-        .await
-        .map_err(|error| BulkError { index: done as usize, error })?;
+        tx.audit(org.org_id, "bulk.apply", &format!("organisation:{}", org.slug), None, Some(&after))
+            .await
+            .map_err(|error| BulkError { index: done as usize, error })?;
         tx.commit().await.map_err(|error| BulkError { index: done as usize, error })?;
         progress(done);
         Ok(ImportOutcome {

@@ -94,7 +94,7 @@ impl Store {
     async fn try_group(&self, jobs: &[PaymentJob]) -> Result<Vec<Result<PaymentPosted>>> {
         let org = &jobs[0].org;
         let org_id = org.org_id;
-        let mut tx = self.begin_write().await?;
+        let mut tx = crate::write::Write::begin(self).await?;
         let conn = tx.conn();
 
         let requests: Vec<String> = jobs.iter().map(|j| serde_json::to_string(&j.cmd)).collect::<std::result::Result<_, _>>()?;
@@ -191,7 +191,12 @@ impl Store {
                 after: Some(after),
             })
             .collect();
-        let head = audit::stage(conn, self.for_update(), org_id, &rows, &mut batch).await?;
+        let head = tx.stage_audit(org_id, &rows, &mut batch).await?;
+        if rows.is_empty() {
+            // Every job was refused or answered from its stored response.
+            tx.unaudited(crate::write::Unaudited::NothingWritten);
+        }
+        let conn = tx.conn();
         batch.flush(conn, org_id).await?;
         audit::set_head(conn, org_id, head).await?;
         tx.commit().await?;

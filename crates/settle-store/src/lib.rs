@@ -215,7 +215,10 @@ impl Store {
 
     /// Starts a write transaction: `BEGIN IMMEDIATE` behind the process's
     /// writer lock on SQLite, a plain transaction on PostgreSQL (where the
-    /// command locks the rows it reads with `FOR UPDATE`).
+    /// command locks the rows it reads with `FOR UPDATE`). Settle's own
+    /// writes take one through `Store::write` (which will not commit a write
+    /// that kept no audit row); public only for the benchmarks' seeding of
+    /// millions of rows and for tests that hold the writer.
     pub async fn begin_write(&self) -> Result<WriteTx> {
         match self.backend {
             Backend::Sqlite => {

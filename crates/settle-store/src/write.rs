@@ -1,7 +1,8 @@
-//! The write path: every single write command runs through
-//! `write_command!` (a write transaction, the idempotency key's request hash
-//! and stored response, the audit row with before and after, retries on
-//! contention); ids come from per-organisation counters (`next_ids`, and
+//! The write path: every write runs through [`Store::write`] (a write
+//! transaction, retries on contention, and no commit without an audit row
+//! or a named reason for none); a command with a request adds the
+//! idempotency key's request hash and stored response and the audit row
+//! with before and after ([`Store::command`], `write_command!`); ids come from per-organisation counters (`next_ids`, and
 //! `IdBlock` for bulk work); the parsing every door shares (amounts, dates,
 //! text) and money as text (`fmt`).
 
@@ -11,65 +12,234 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::{Date, IdempotencyKey};
 use sqlx::{AnyConnection, Row};
 
-/// Runs `$body` in a write transaction with idempotency and retries on
-/// contention. `$tx` names the transaction inside the body. With `after`,
-/// the audit row's after-state is read from the subject it names for the
-/// result (a claim created under an account, say) instead of the request's.
+/// Sugar for [`Store::command`]: `$tx` names the [`Write`] inside the
+/// body, whose value is the command's result. With `after`, the audit row's
+/// after-state is read from the subject it names for the result (a claim
+/// created under an account, say) instead of the request's.
 macro_rules! write_command {
     ($store:expr, $org:expr, $key:expr, $request:expr, |$tx:ident| $body:expr) => {
         $crate::write::write_command!($store, $org, $key, $request, after = |_result| None, |$tx| $body)
     };
-    ($store:expr, $org:expr, $key:expr, $request:expr, after = |$r:ident| $after:expr, |$tx:ident| $body:expr) => {{
-        let request_json = serde_json::to_string(&$request)?;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let mut $tx = $store.begin_write().await?;
-            let outcome = async {
-                if let Some(key) = $key {
-                    if let Some(stored) = $crate::write::idempotency_lookup($tx.conn(), $org, key, &request_json).await? {
-                        return Ok((serde_json::from_str(&stored)?, true));
-                    }
-                }
-                let subject = $crate::write::Audited::subject($request);
-                let before = $crate::platform::audit::snapshot($tx.conn(), $org, &subject).await?;
-                let result = $body;
-                let after_subject: Option<$crate::platform::audit::Subject> = {
-                    let $r = &result;
-                    $after
-                };
-                let after_subject = after_subject.unwrap_or_else(|| subject.clone());
-                let after = serde_json::json!({
-                    "state": $crate::platform::audit::snapshot($tx.conn(), $org, &after_subject).await?,
-                    "request": serde_json::from_str::<serde_json::Value>(&request_json)?,
-                    "result": &result,
-                });
-                let for_update = $store.for_update();
-                $crate::platform::audit::append($tx.conn(), for_update, $org, $crate::write::Audited::action($request), &subject.label(), before.map(|b| serde_json::json!({ "state": b })).as_ref(), Some(&after)).await?;
-                if let Some(key) = $key {
-                    $crate::write::idempotency_store($tx.conn(), $org, key, &request_json, &serde_json::to_string(&result)?).await?;
-                }
-                Ok::<_, $crate::StoreError>((result, false))
-            }
-            .await;
-            match outcome {
-                Ok((result, replayed)) => {
-                    if !replayed {
-                        $tx.commit().await?;
-                    }
-                    break Ok(result);
-                }
-                Err(error) if error.is_retryable() && attempt < 8 => {
-                    drop($tx);
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
-                }
-                Err(error) => break Err(error),
-            }
-        }
-    }};
+    ($store:expr, $org:expr, $key:expr, $request:expr, after = |$r:ident| $after:expr, |$tx:ident| $body:expr) => {
+        $store
+            .command($org, $key, $request, |$r| $after, |$tx| Box::pin(async move { Ok($body) }))
+            .await
+    };
 }
 
 pub(crate) use write_command;
+
+/// A write in progress: the transaction, and whether what it did is in the
+/// audit trail. Only [`Store::write`] makes one, and it commits only when
+/// the body recorded an audit row ([`Write::audit`]) or said why none is
+/// due ([`Write::unaudited`]).
+///
+/// `'env` is what the body borrows from its caller: naming it in the type
+/// lets a body's future hold those borrows (see [`Body`]).
+pub(crate) struct Write<'env> {
+    tx: crate::WriteTx,
+    for_update: &'static str,
+    audited: bool,
+    /// False for a preview or a dry run: everything is rolled back.
+    keep: bool,
+    env: std::marker::PhantomData<&'env ()>,
+}
+
+/// A write's body: given the write, a future of its result. Boxed, as
+/// sqlx's own transaction callbacks are, because an `async` closure over a
+/// borrowed argument cannot yet promise its future is `Send`.
+pub(crate) type Body<'w, R> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<R>> + Send + 'w>>;
+
+/// Writes that keep no audit row, each for a reason of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Unaudited {
+    /// An idempotent request answered from its stored response: nothing written.
+    Replayed,
+    /// A session's last-seen time moved on, or the session ended.
+    SessionKept,
+    /// Rows from before a migration brought up to date when the store opens.
+    Migration,
+    /// The outbox's own bookkeeping of a delivery (sent, failed, tried
+    /// again later); the contact it made is kept in the contact log.
+    Delivery,
+    /// A refused contact or letter: the gate's answer is kept in its own
+    /// record (`contact_decision`), which `verify` replays.
+    GateDecision,
+    /// Figures recomputed from the books (a plan's paid and missed counts),
+    /// which replay from the postings; changes of status are audited.
+    Recomputed,
+    /// A chunk of a dunning run; the run's audit row is written with its
+    /// last chunk.
+    RunChunk,
+    /// The body found nothing to do and wrote nothing (an export with no
+    /// ready claim, say).
+    NothingWritten,
+    /// An API response kept under its idempotency key, after the command
+    /// it answers was audited.
+    ResponseKept,
+    /// Idempotency keys past the promised 24 hours forgotten.
+    Expired,
+}
+
+impl Write<'_> {
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        self.tx.conn()
+    }
+
+    /// Appends a row to `org_id`'s audit trail in this write.
+    pub(crate) async fn audit(
+        &mut self,
+        org_id: i64,
+        action: &str,
+        record: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        crate::platform::audit::append(self.tx.conn(), self.for_update, org_id, action, record, before, after).await?;
+        self.audited = true;
+        Ok(())
+    }
+
+    /// Chains audit rows into `batch` (a bulk path's), to be flushed with
+    /// it; returns the new head for `audit::set_head`.
+    pub(crate) async fn stage_audit(
+        &mut self,
+        org_id: i64,
+        rows: &[crate::platform::audit::NewRow<'_>],
+        batch: &mut crate::batch::Batch,
+    ) -> Result<(i64, String)> {
+        let head = crate::platform::audit::stage(self.tx.conn(), self.for_update, org_id, rows, batch).await?;
+        self.audited = true;
+        Ok(head)
+    }
+
+    /// Says why this write keeps no audit row.
+    pub(crate) fn unaudited(&mut self, _why: Unaudited) {
+        self.audited = true;
+    }
+
+    /// Keeps nothing this write did: a preview or a dry run works it all
+    /// out in the transaction and rolls it back.
+    pub(crate) fn roll_back(&mut self) {
+        self.keep = false;
+    }
+}
+
+impl<'env> Write<'env> {
+    /// A write of its own, for the bulk paths (group commit, imports,
+    /// dunning chunks) that run their own loop; every other write is given
+    /// one by [`Store::write`].
+    pub(crate) async fn begin(store: &crate::Store) -> Result<Write<'env>> {
+        Ok(Write {
+            tx: store.begin_write().await?,
+            for_update: store.for_update(),
+            audited: false,
+            keep: true,
+            env: std::marker::PhantomData,
+        })
+    }
+
+    /// Commits, unless the body neither audited nor said why not, or asked
+    /// for everything to be rolled back.
+    pub(crate) async fn commit(self) -> Result<()> {
+        if !self.keep {
+            return Ok(());
+        }
+        if !self.audited {
+            return Err(StoreError::Corrupt("a write kept no audit row and gave no reason".into()));
+        }
+        self.tx.commit().await
+    }
+}
+
+/// Whether to run a write again after `error` (contention), having waited
+/// a little longer on each attempt.
+async fn again(error: &StoreError, attempt: u32) -> bool {
+    if !error.is_retryable() || attempt >= 8 {
+        return false;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
+    true
+}
+
+impl crate::Store {
+    /// Runs `body` in a write transaction and commits it, running the body
+    /// again (in a new transaction) when the database reports contention.
+    /// The body must record an audit row or say why none is due: a write
+    /// that does neither is refused, not committed.
+    pub(crate) async fn write<'env, R>(&self, mut body: impl for<'w> FnMut(&'w mut Write<'env>) -> Body<'w, R>) -> Result<R> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut write = Write::begin(self).await?;
+            let error = match body(&mut write).await {
+                Ok(result) => return write.commit().await.map(|()| result),
+                Err(error) => error,
+            };
+            drop(write);
+            if !again(&error, attempt).await {
+                return Err(error);
+            }
+        }
+    }
+
+    /// A command from a door: [`Store::write`] with the idempotency key's
+    /// stored response, and one audit row holding the subject's state before
+    /// and after, the request and the result. `after` may name another
+    /// subject for the after-state (the claim a command created, say).
+    pub(crate) async fn command<'env, C, R>(
+        &self,
+        org_id: i64,
+        key: Option<&IdempotencyKey>,
+        request: &C,
+        after: impl Fn(&R) -> Option<Subject>,
+        mut body: impl for<'w> FnMut(&'w mut Write<'env>) -> Body<'w, R>,
+    ) -> Result<R>
+    where
+        C: Audited + serde::Serialize + ?Sized,
+        R: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let request_json = serde_json::to_string(request)?;
+        let request_value: serde_json::Value = serde_json::from_str(&request_json)?;
+        let subject = request.subject();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut w = Write::begin(self).await?;
+            let outcome = async {
+                if let Some(key) = key {
+                    if let Some(stored) = idempotency_lookup(w.conn(), org_id, key, &request_json).await? {
+                        w.unaudited(Unaudited::Replayed);
+                        return Ok(serde_json::from_str(&stored)?);
+                    }
+                }
+                let before = crate::platform::audit::snapshot(w.conn(), org_id, &subject).await?;
+                let result = body(&mut w).await?;
+                let after_subject = after(&result).unwrap_or_else(|| subject.clone());
+                let after = serde_json::json!({
+                    "state": crate::platform::audit::snapshot(w.conn(), org_id, &after_subject).await?,
+                    "request": &request_value,
+                    "result": &result,
+                });
+                let before = before.map(|b| serde_json::json!({ "state": b }));
+                w.audit(org_id, request.action(), &subject.label(), before.as_ref(), Some(&after)).await?;
+                if let Some(key) = key {
+                    idempotency_store(w.conn(), org_id, key, &request_json, &serde_json::to_string(&result)?).await?;
+                }
+                Ok(result)
+            }
+            .await;
+            let error = match outcome {
+                Ok(result) => return w.commit().await.map(|()| result),
+                Err(error) => error,
+            };
+            drop(w);
+            if !again(&error, attempt).await {
+                return Err(error);
+            }
+        }
+    }
+}
 
 pub(crate) async fn idempotency_lookup(conn: &mut AnyConnection, org_id: i64, key: &IdempotencyKey, request_json: &str) -> Result<Option<String>> {
     let row = sqlx::query("SELECT request_sha256, response FROM idempotency_key WHERE org_id = $1 AND idem_key = $2")
@@ -265,5 +435,108 @@ impl IdBlock {
     /// was taken after them, so a bulk command leaves no gap in the numbers.
     pub(crate) async fn give_back(&mut self, conn: &mut AnyConnection, org_id: i64) -> Result<()> {
         crate::batch::give_back_blocks(conn, org_id, &mut self.blocks).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one write path's promises, on every backend: no commit without
+    //! an audit row or a reason, a rolled-back write keeps nothing, and
+    //! contention runs the body again.
+
+    use super::Unaudited;
+    use crate::testing::all_backends;
+    use crate::StoreError;
+
+    async fn notes(store: &crate::Store, org_id: i64) -> i64 {
+        let row: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM idempotency_key WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        row
+    }
+
+    async fn put(w: &mut super::Write<'_>, org_id: i64, key: &str) -> crate::Result<()> {
+        sqlx::query("INSERT INTO idempotency_key (org_id, idem_key, request_sha256, response, created_at) VALUES ($1, $2, 'x', 'y', 'z')")
+            .bind(org_id)
+            .bind(key)
+            .execute(w.conn())
+            .await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_write_commits_only_what_it_audited_or_said_why_not() {
+        for b in all_backends().await {
+            let store = &b.store;
+            let org = store.create_organisation("acme", "Acme", "USD").await.expect("org");
+            let org_id = org.org_id;
+
+            let silent = store.write(|w| Box::pin(async move { put(w, org_id, "silent").await })).await;
+            assert!(matches!(silent, Err(StoreError::Corrupt(_))), "{}: {silent:?}", b.name);
+            assert_eq!(notes(store, org_id).await, 0, "{}: the unaudited write kept nothing", b.name);
+
+            store
+                .write(|w| {
+                    Box::pin(async move {
+                        put(w, org_id, "preview").await?;
+                        w.roll_back();
+                        Ok(())
+                    })
+                })
+                .await
+                .expect("a preview");
+            assert_eq!(notes(store, org_id).await, 0, "{}: the preview kept nothing", b.name);
+
+            store
+                .write(|w| {
+                    Box::pin(async move {
+                        put(w, org_id, "kept").await?;
+                        w.unaudited(Unaudited::ResponseKept);
+                        Ok(())
+                    })
+                })
+                .await
+                .expect("a write with its reason");
+            store
+                .write(|w| {
+                    Box::pin(async move {
+                        put(w, org_id, "audited").await?;
+                        w.audit(org_id, "test.put", "test:audited", None, None).await
+                    })
+                })
+                .await
+                .expect("an audited write");
+            assert_eq!(notes(store, org_id).await, 2, "{}", b.name);
+            let trail = store.audit_page(&org, 0, 100).await.expect("trail");
+            assert_eq!(trail.iter().filter(|r| r.action == "test.put").count(), 1, "{}", b.name);
+        }
+    }
+
+    #[tokio::test]
+    async fn contention_runs_the_body_again_in_a_new_transaction() {
+        for b in all_backends().await {
+            let store = &b.store;
+            let org_id = store.create_organisation("acme", "Acme", "USD").await.expect("org").org_id;
+            let tries = std::sync::atomic::AtomicU32::new(0);
+            let tries = &tries;
+            let answer = store
+                .write(|w| {
+                    Box::pin(async move {
+                        put(w, org_id, "once").await?;
+                        if tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                            return Err(StoreError::Contention);
+                        }
+                        w.audit(org_id, "test.put", "test:once", None, None).await?;
+                        Ok(7)
+                    })
+                })
+                .await
+                .expect("the second try commits");
+            assert_eq!(answer, 7);
+            assert_eq!(tries.load(std::sync::atomic::Ordering::SeqCst), 2, "{}", b.name);
+            assert_eq!(notes(store, org_id).await, 1, "{}: the first try was rolled back", b.name);
+        }
     }
 }

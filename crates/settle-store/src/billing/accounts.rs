@@ -1,6 +1,6 @@
 use crate::address::{AddressInput, ContactPoint};
 use crate::batch::{self, Batch};
-use crate::platform::audit::{self, Subject};
+use crate::platform::audit::Subject;
 use crate::platform::Organisation;
 use crate::write::{next_ids, write_command, IdBlock};
 use crate::{now_text, Result, Store, StoreError};
@@ -218,49 +218,47 @@ impl Store {
         let kind = ContactKind::parse(kind).map_err(|e| StoreError::invalid("kind", e))?;
         let point = ContactPoint::read(kind, value, "value")?;
         let value = point.value.clone();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, account_number).await?;
-        let party_id: i64 = sqlx::query("SELECT party_id FROM account WHERE org_id = $1 AND account_id = $2")
-            .bind(org.org_id)
-            .bind(account.account_id)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("party_id")?;
-        let previous: Option<String> =
-            sqlx::query("SELECT value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
+        let (point, value) = (&point, &value);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, account_number).await?;
+                let party_id: i64 = sqlx::query("SELECT party_id FROM account WHERE org_id = $1 AND account_id = $2")
+                    .bind(org.org_id)
+                    .bind(account.account_id)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("party_id")?;
+                let previous: Option<String> =
+                    sqlx::query("SELECT value FROM party_contact WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
+                        .bind(org.org_id)
+                        .bind(party_id)
+                        .bind(kind.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .map(|r| r.try_get("value"))
+                        .transpose()?;
+                let value_for_audit = value.clone();
+                sqlx::query(
+                    "UPDATE party_contact SET valid_to = $4 WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL",
+                )
                 .bind(org.org_id)
                 .bind(party_id)
                 .bind(kind.as_str())
-                .fetch_optional(&mut *conn)
-                .await?
-                .map(|r| r.try_get("value"))
-                .transpose()?;
-        let value_for_audit = value.clone();
-        sqlx::query("UPDATE party_contact SET valid_to = $4 WHERE org_id = $1 AND party_id = $2 AND kind = $3 AND label = 'primary' AND valid_to IS NULL")
-            .bind(org.org_id)
-            .bind(party_id)
-            .bind(kind.as_str())
-            .bind(from.to_string())
-            .execute(&mut *conn)
-            .await?;
-        let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
-        let mut batch = Batch::default();
-        batch.push(point.row(org.org_id, contact_id, party_id, from.into()));
-        batch.flush(conn, org.org_id).await?;
-        let subject = Subject::Account(account.account_number.clone());
-        let before = previous.map(|v| serde_json::json!({ "kind": kind.as_str(), "value": v }));
-        let after = serde_json::json!({ "kind": kind.as_str(), "value": value_for_audit, "from": from });
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "contact.change",
-            &subject.label(),
-            before.as_ref(),
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await
+                .bind(from.to_string())
+                .execute(&mut *conn)
+                .await?;
+                let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
+                let mut batch = Batch::default();
+                batch.push(point.row(org.org_id, contact_id, party_id, from.into()));
+                batch.flush(conn, org.org_id).await?;
+                let subject = Subject::Account(account.account_number.clone());
+                let before = previous.map(|v| serde_json::json!({ "kind": kind.as_str(), "value": v }));
+                let after = serde_json::json!({ "kind": kind.as_str(), "value": value_for_audit, "from": from });
+                tx.audit(org.org_id, "contact.change", &subject.label(), before.as_ref(), Some(&after)).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 }

@@ -258,52 +258,52 @@ impl Store {
             None => before.scrub_rules_off.clone(),
         };
         let actor = current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        sqlx::query("UPDATE organisation SET aging_buckets = $2 WHERE org_id = $1")
-            .bind(org.org_id)
-            .bind(buckets.to_config_string())
-            .execute(&mut *conn)
+        let (actor, before, buckets, phone, rules_off, submitter) = (&actor, &before, &buckets, &phone, &rules_off, &submitter);
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            sqlx::query("UPDATE organisation SET aging_buckets = $2 WHERE org_id = $1")
+                .bind(org.org_id)
+                .bind(buckets.to_config_string())
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM org_policy WHERE org_id = $1")
+                .bind(org.org_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+                .bind(org.org_id)
+                .bind(terms.to_string())
+                .bind(limit.amount_minor())
+                .bind(now_text())
+                .bind(&actor.name)
+                .bind(submitter)
+                .bind(phone)
+                .bind(rules_off.join(" "))
+                .execute(&mut *conn)
+                .await?;
+            let after = OrgSettings {
+                default_terms: terms.to_string(),
+                aging_buckets: buckets.to_config_string(),
+                writeoff_approval_limit: limit.to_decimal_string(),
+                currency: cur.code().to_string(),
+                x12_submitter_id: submitter.clone(),
+                x12_contact_phone: phone.clone(),
+                scrub_rules_off: rules_off.clone(),
+            };
+            tx.audit(
+                org.org_id,
+                "settings.update",
+                &format!("organisation:{}", org.slug),
+                Some(&serde_json::to_value(before)?),
+                Some(&serde_json::to_value(&after)?),
+            )
             .await?;
-        sqlx::query("DELETE FROM org_policy WHERE org_id = $1")
-            .bind(org.org_id)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(
-            "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-            .bind(org.org_id)
-            .bind(terms.to_string())
-            .bind(limit.amount_minor())
-            .bind(now_text())
-            .bind(&actor.name)
-            .bind(&submitter)
-            .bind(&phone)
-            .bind(rules_off.join(" "))
-            .execute(&mut *conn)
-            .await?;
-        let after = OrgSettings {
-            default_terms: terms.to_string(),
-            aging_buckets: buckets.to_config_string(),
-            writeoff_approval_limit: limit.to_decimal_string(),
-            currency: cur.code().to_string(),
-            x12_submitter_id: submitter,
-            x12_contact_phone: phone,
-            scrub_rules_off: rules_off,
-        };
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "settings.update",
-            &format!("organisation:{}", org.slug),
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+            Ok(after)
+        }))
+        .await
     }
 
     /// Adds a note to an account's record.
@@ -313,37 +313,39 @@ impl Store {
             return Err(StoreError::invalid("body", "write the note first"));
         }
         let actor = current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, account_number).await?;
-        let note_id = next_ids(conn, org.org_id, "note", 1).await?;
-        let created_at = now_text();
-        sqlx::query("INSERT INTO account_note (org_id, note_id, account_id, body, author, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(org.org_id)
-            .bind(note_id)
-            .bind(account.account_id)
-            .bind(&body)
-            .bind(&actor.name)
-            .bind(&created_at)
-            .execute(&mut *conn)
-            .await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "note.add",
-            &format!("account:{}", account.account_number),
-            None,
-            Some(&serde_json::json!({ "note_id": note_id, "body": body })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(NoteView {
-            note_id,
-            body,
-            author: actor.name,
-            created_at,
+        let (actor, body) = (&actor, &body);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, account_number).await?;
+                let note_id = next_ids(conn, org.org_id, "note", 1).await?;
+                let created_at = now_text();
+                sqlx::query("INSERT INTO account_note (org_id, note_id, account_id, body, author, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(org.org_id)
+                    .bind(note_id)
+                    .bind(account.account_id)
+                    .bind(body)
+                    .bind(&actor.name)
+                    .bind(&created_at)
+                    .execute(&mut *conn)
+                    .await?;
+                tx.audit(
+                    org.org_id,
+                    "note.add",
+                    &format!("account:{}", account.account_number),
+                    None,
+                    Some(&serde_json::json!({ "note_id": note_id, "body": body })),
+                )
+                .await?;
+                Ok(NoteView {
+                    note_id,
+                    body: body.clone(),
+                    author: actor.name.clone(),
+                    created_at,
+                })
+            })
         })
+        .await
     }
 
     pub async fn notes(&self, org: &Organisation, account_number: &str) -> Result<Vec<NoteView>> {
@@ -466,71 +468,73 @@ impl Store {
     pub async fn decide_approval(&self, org: &Organisation, approval_id: i64, approve: bool, note: &str) -> Result<ApprovalView> {
         let note = check_text("note", note, 500)?;
         let actor = current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let locked = sqlx::query(&format!(
-            "SELECT status, requested_by, request FROM approval WHERE org_id = $1 AND approval_id = $2{}",
-            self.for_update()
-        ))
-        .bind(org.org_id)
-        .bind(approval_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("approval", approval_id))?;
-        let status: String = locked.try_get("status")?;
-        let requested_by: String = locked.try_get("requested_by")?;
-        if status != "pending" {
-            return Err(StoreError::invalid("approval", format!("request {approval_id} was already {status}")));
-        }
-        if requested_by == actor.name {
-            return Err(StoreError::invalid(
-                "approval",
-                format!("request {approval_id} is your own; another coordinator must decide it"),
-            ));
-        }
-        let before = self.approval_in(conn, org.org_id, approval_id).await?;
-        let adjustment_id = if approve {
-            let request: NewAdjustment = serde_json::from_str(&locked.try_get::<String, _>("request")?)?;
-            let checked = self.check_adjustment(conn, org.org_id, &request).await.map_err(|e| match e {
-                StoreError::Invalid { message, .. } => StoreError::invalid(
-                    "approval",
-                    format!("the item has changed since this was asked for ({message}); reject it and ask again"),
-                ),
-                other => other,
-            })?;
-            let mut batch = Batch::default();
-            let posted = self.stage_checked_adjustment(conn, org.org_id, checked, &mut batch).await?;
-            batch.flush(conn, org.org_id).await?;
-            Some(posted.adjustment_id)
-        } else {
-            None
-        };
-        sqlx::query(
-            "UPDATE approval SET status = $3, decided_by = $4, decided_at = $5, decision_note = $6, adjustment_id = $7 \
-             WHERE org_id = $1 AND approval_id = $2",
-        )
-        .bind(org.org_id)
-        .bind(approval_id)
-        .bind(if approve { "approved" } else { "rejected" })
-        .bind(&actor.name)
-        .bind(now_text())
-        .bind(&note)
-        .bind(adjustment_id)
-        .execute(&mut *conn)
-        .await?;
-        let after = self.approval_in(conn, org.org_id, approval_id).await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            if approve { "approval.approve" } else { "approval.reject" },
-            &format!("item:{}", after.reference),
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        let (actor, note) = (&actor, &note);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let locked = sqlx::query(&format!(
+                    "SELECT status, requested_by, request FROM approval WHERE org_id = $1 AND approval_id = $2{}",
+                    self.for_update()
+                ))
+                .bind(org.org_id)
+                .bind(approval_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("approval", approval_id))?;
+                let status: String = locked.try_get("status")?;
+                let requested_by: String = locked.try_get("requested_by")?;
+                if status != "pending" {
+                    return Err(StoreError::invalid("approval", format!("request {approval_id} was already {status}")));
+                }
+                if requested_by == actor.name {
+                    return Err(StoreError::invalid(
+                        "approval",
+                        format!("request {approval_id} is your own; another coordinator must decide it"),
+                    ));
+                }
+                let before = self.approval_in(conn, org.org_id, approval_id).await?;
+                let adjustment_id = if approve {
+                    let request: NewAdjustment = serde_json::from_str(&locked.try_get::<String, _>("request")?)?;
+                    let checked = self.check_adjustment(conn, org.org_id, &request).await.map_err(|e| match e {
+                        StoreError::Invalid { message, .. } => StoreError::invalid(
+                            "approval",
+                            format!("the item has changed since this was asked for ({message}); reject it and ask again"),
+                        ),
+                        other => other,
+                    })?;
+                    let mut batch = Batch::default();
+                    let posted = self.stage_checked_adjustment(conn, org.org_id, checked, &mut batch).await?;
+                    batch.flush(conn, org.org_id).await?;
+                    Some(posted.adjustment_id)
+                } else {
+                    None
+                };
+                sqlx::query(
+                    "UPDATE approval SET status = $3, decided_by = $4, decided_at = $5, decision_note = $6, adjustment_id = $7 \
+                 WHERE org_id = $1 AND approval_id = $2",
+                )
+                .bind(org.org_id)
+                .bind(approval_id)
+                .bind(if approve { "approved" } else { "rejected" })
+                .bind(&actor.name)
+                .bind(now_text())
+                .bind(note)
+                .bind(adjustment_id)
+                .execute(&mut *conn)
+                .await?;
+                let after = self.approval_in(conn, org.org_id, approval_id).await?;
+                tx.audit(
+                    org.org_id,
+                    if approve { "approval.approve" } else { "approval.reject" },
+                    &format!("item:{}", after.reference),
+                    Some(&serde_json::to_value(&before)?),
+                    Some(&serde_json::to_value(&after)?),
+                )
+                .await?;
+                Ok(after)
+            })
+        })
+        .await
     }
 
     /// Everything that happened on an account, newest first: ledger

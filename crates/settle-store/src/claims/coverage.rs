@@ -4,7 +4,7 @@
 use crate::address::{self, AddressInput, ContactPoint, PostalView};
 use crate::batch::Batch;
 use crate::claims::payers::{one_of, text};
-use crate::platform::{audit, Organisation};
+use crate::platform::Organisation;
 use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -89,72 +89,76 @@ impl Store {
         if cmd.effective_to.is_some_and(|to| to < cmd.effective_from) {
             return Err(StoreError::invalid("effective_to", "is before effective_from"));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
-        let payer = sqlx::query("SELECT payer_key, name FROM payer WHERE org_id = $1 AND payer_code = $2")
-            .bind(org.org_id)
-            .bind(cmd.payer_code.trim().to_ascii_uppercase())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| StoreError::not_found("payer", cmd.payer_code.trim()))?;
-        let payer_key: i64 = payer.try_get("payer_key")?;
-        let payer_name: String = payer.try_get("name")?;
-        let far_future = "9999-12-31".to_string();
-        let overlapping = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM coverage WHERE org_id = $1 AND account_id = $2 AND priority = $3 \
-             AND effective_from <= $4 AND COALESCE(effective_to, '9999-12-31') >= $5",
-        )
-        .bind(org.org_id)
-        .bind(account.account_id)
-        .bind(&priority)
-        .bind(cmd.effective_to.map_or(far_future, |d| d.to_string()))
-        .bind(cmd.effective_from.to_string())
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get::<i64, _>("n")?;
-        if overlapping > 0 {
-            return Err(StoreError::invalid(
-                "priority",
-                format!("account {} already has {priority} coverage in those dates", account.account_number),
-            ));
-        }
-        let key = next_ids(conn, org.org_id, "coverage", 1).await?;
-        sqlx::query(
-            "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, \
-             effective_from, effective_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(org.org_id)
-        .bind(key)
-        .bind(account.account_id)
-        .bind(payer_key)
-        .bind(&member_id)
-        .bind(&group_number)
-        .bind(&subscriber_name)
-        .bind(&relationship)
-        .bind(&priority)
-        .bind(cmd.effective_from.to_string())
-        .bind(cmd.effective_to.map(|d| d.to_string()))
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        let view = CoverageView {
-            coverage_key: key,
-            payer_code: cmd.payer_code.trim().to_ascii_uppercase(),
-            payer_name,
-            member_id,
-            group_number,
-            subscriber_name,
-            relationship,
-            priority,
-            effective_from: cmd.effective_from.to_string(),
-            effective_to: cmd.effective_to.map(|d| d.to_string()),
-        };
-        let after = serde_json::to_value(&view)?;
-        let record = format!("account:{}", account.account_number);
-        audit::append(conn, self.for_update(), org.org_id, "coverage.add", &record, None, Some(&after)).await?;
-        tx.commit().await?;
-        Ok(view)
+        let (group_number, member_id, priority, relationship, subscriber_name) = (&group_number, &member_id, &priority, &relationship, &subscriber_name);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+                let payer = sqlx::query("SELECT payer_key, name FROM payer WHERE org_id = $1 AND payer_code = $2")
+                    .bind(org.org_id)
+                    .bind(cmd.payer_code.trim().to_ascii_uppercase())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("payer", cmd.payer_code.trim()))?;
+                let payer_key: i64 = payer.try_get("payer_key")?;
+                let payer_name: String = payer.try_get("name")?;
+                let far_future = "9999-12-31".to_string();
+                let overlapping = sqlx::query(
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM coverage WHERE org_id = $1 AND account_id = $2 AND priority = $3 \
+                 AND effective_from <= $4 AND COALESCE(effective_to, '9999-12-31') >= $5",
+                )
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .bind(priority)
+                .bind(cmd.effective_to.map_or(far_future, |d| d.to_string()))
+                .bind(cmd.effective_from.to_string())
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get::<i64, _>("n")?;
+                if overlapping > 0 {
+                    return Err(StoreError::invalid(
+                        "priority",
+                        format!("account {} already has {priority} coverage in those dates", account.account_number),
+                    ));
+                }
+                let key = next_ids(conn, org.org_id, "coverage", 1).await?;
+                sqlx::query(
+                    "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, \
+                 effective_from, effective_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(org.org_id)
+                .bind(key)
+                .bind(account.account_id)
+                .bind(payer_key)
+                .bind(member_id)
+                .bind(group_number)
+                .bind(subscriber_name)
+                .bind(relationship)
+                .bind(priority)
+                .bind(cmd.effective_from.to_string())
+                .bind(cmd.effective_to.map(|d| d.to_string()))
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+                let view = CoverageView {
+                    coverage_key: key,
+                    payer_code: cmd.payer_code.trim().to_ascii_uppercase(),
+                    payer_name,
+                    member_id: member_id.clone(),
+                    group_number: group_number.clone(),
+                    subscriber_name: subscriber_name.clone(),
+                    relationship: relationship.clone(),
+                    priority: priority.clone(),
+                    effective_from: cmd.effective_from.to_string(),
+                    effective_to: cmd.effective_to.map(|d| d.to_string()),
+                };
+                let after = serde_json::to_value(&view)?;
+                let record = format!("account:{}", account.account_number);
+                tx.audit(org.org_id, "coverage.add", &record, None, Some(&after)).await?;
+                Ok(view)
+            })
+        })
+        .await
     }
 
     /// A patient account's coverages, primary first.
@@ -195,65 +199,69 @@ impl Store {
     pub async fn set_guarantor(&self, org: &Organisation, cmd: &SetGuarantor) -> Result<Option<GuarantorView>> {
         use settle_domain::account::{check_name, ContactKind};
         let relationship = one_of("relationship", &cmd.relationship, &["self", "parent", "spouse", "guardian", "other"])?;
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
-        let before = self.guarantor_in(conn, org.org_id, account.account_id).await?;
-        let view = if relationship == "self" {
-            sqlx::query("UPDATE account SET guarantor_party_id = NULL, guarantor_relationship = '' WHERE org_id = $1 AND account_id = $2")
-                .bind(org.org_id)
-                .bind(account.account_id)
-                .execute(&mut *conn)
+        let relationship = &relationship;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+                let before = self.guarantor_in(conn, org.org_id, account.account_id).await?;
+                let view = if relationship == "self" {
+                    sqlx::query("UPDATE account SET guarantor_party_id = NULL, guarantor_relationship = '' WHERE org_id = $1 AND account_id = $2")
+                        .bind(org.org_id)
+                        .bind(account.account_id)
+                        .execute(&mut *conn)
+                        .await?;
+                    None
+                } else {
+                    let name = check_name(&cmd.name).map_err(|e| StoreError::invalid("name", e))?;
+                    let mut contacts = Vec::new();
+                    for (kind, value, field) in [
+                        (ContactKind::Phone, cmd.phone.clone().map(AddressInput::from), "phone"),
+                        (ContactKind::Email, cmd.email.clone().map(AddressInput::from), "email"),
+                        (ContactKind::Address, cmd.address.clone(), "address"),
+                    ] {
+                        if let Some(value) = value.filter(|v| !v.is_blank()) {
+                            contacts.push(ContactPoint::read(kind, &value, field)?);
+                        }
+                    }
+                    let party_id = next_ids(conn, org.org_id, "party", 1).await?;
+                    let now = now_text();
+                    sqlx::query(
+                        "INSERT INTO party (org_id, party_id, kind, name, date_of_birth, created_at, sex) VALUES ($1, $2, 'person', $3, NULL, $4, 'U')",
+                    )
+                    .bind(org.org_id)
+                    .bind(party_id)
+                    .bind(&name)
+                    .bind(&now)
+                    .execute(&mut *conn)
+                    .await?;
+                    let mut batch = Batch::default();
+                    for point in &contacts {
+                        let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
+                        batch.push(point.row(org.org_id, contact_id, party_id, now[..10].into()));
+                    }
+                    batch.flush(conn, org.org_id).await?;
+                    sqlx::query("UPDATE account SET guarantor_party_id = $3, guarantor_relationship = $4 WHERE org_id = $1 AND account_id = $2")
+                        .bind(org.org_id)
+                        .bind(account.account_id)
+                        .bind(party_id)
+                        .bind(relationship)
+                        .execute(&mut *conn)
+                        .await?;
+                    self.guarantor_in(conn, org.org_id, account.account_id).await?
+                };
+                tx.audit(
+                    org.org_id,
+                    "account.guarantor",
+                    &format!("account:{}", account.account_number),
+                    Some(&serde_json::to_value(&before)?),
+                    Some(&serde_json::to_value(&view)?),
+                )
                 .await?;
-            None
-        } else {
-            let name = check_name(&cmd.name).map_err(|e| StoreError::invalid("name", e))?;
-            let mut contacts = Vec::new();
-            for (kind, value, field) in [
-                (ContactKind::Phone, cmd.phone.clone().map(AddressInput::from), "phone"),
-                (ContactKind::Email, cmd.email.clone().map(AddressInput::from), "email"),
-                (ContactKind::Address, cmd.address.clone(), "address"),
-            ] {
-                if let Some(value) = value.filter(|v| !v.is_blank()) {
-                    contacts.push(ContactPoint::read(kind, &value, field)?);
-                }
-            }
-            let party_id = next_ids(conn, org.org_id, "party", 1).await?;
-            let now = now_text();
-            sqlx::query("INSERT INTO party (org_id, party_id, kind, name, date_of_birth, created_at, sex) VALUES ($1, $2, 'person', $3, NULL, $4, 'U')")
-                .bind(org.org_id)
-                .bind(party_id)
-                .bind(&name)
-                .bind(&now)
-                .execute(&mut *conn)
-                .await?;
-            let mut batch = Batch::default();
-            for point in &contacts {
-                let contact_id = next_ids(conn, org.org_id, "contact", 1).await?;
-                batch.push(point.row(org.org_id, contact_id, party_id, now[..10].into()));
-            }
-            batch.flush(conn, org.org_id).await?;
-            sqlx::query("UPDATE account SET guarantor_party_id = $3, guarantor_relationship = $4 WHERE org_id = $1 AND account_id = $2")
-                .bind(org.org_id)
-                .bind(account.account_id)
-                .bind(party_id)
-                .bind(&relationship)
-                .execute(&mut *conn)
-                .await?;
-            self.guarantor_in(conn, org.org_id, account.account_id).await?
-        };
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "account.guarantor",
-            &format!("account:{}", account.account_number),
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&view)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(view)
+                Ok(view)
+            })
+        })
+        .await
     }
 
     /// A patient account's guarantor, if someone else answers for the bill.

@@ -285,7 +285,7 @@ impl Store {
         if argument.len() > 4000 {
             return Err(bad("argument", "the argument is longer than 4,000 characters"));
         }
-        let actor = current_actor();
+        let actor = &current_actor();
         write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
             let conn = tx.conn();
             let (status, claim_id, line) = denial_head(conn, org.org_id, cmd.denial_id).await?;
@@ -389,7 +389,7 @@ impl Store {
         if memo.is_empty() {
             return Err(bad("memo", "say why the denial is written off rather than appealed or corrected"));
         }
-        let actor = current_actor();
+        let actor = &current_actor();
         let cur = Self::currency(org)?;
         write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
             let conn = tx.conn();

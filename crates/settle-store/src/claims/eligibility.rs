@@ -10,7 +10,7 @@ use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
 use crate::claims::acks::AckOutcome;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
@@ -102,124 +102,124 @@ impl Store {
         let service_date = cmd.service_date.unwrap_or(today);
         let settings = self.settings(org).await?;
         let actor = current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let row = sqlx::query(
-            "SELECT c.coverage_key, c.member_id, c.relationship, c.subscriber_name, p.name AS patient, p.date_of_birth, y.payer_code, y.name AS payer_name, y.payer_key \
-             FROM coverage c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
-             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
-             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
-             WHERE c.org_id = $1 AND a.account_number = $2 AND y.payer_code = $3 ORDER BY c.coverage_key DESC LIMIT 1",
-        )
-        .bind(org.org_id)
-        .bind(cmd.account_number.trim().to_ascii_uppercase())
-        .bind(cmd.payer_code.trim().to_ascii_uppercase())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| {
-            bad(
-                "payer_code",
-                format!("account {} has no coverage with {}", cmd.account_number.trim(), cmd.payer_code.trim()),
+        let (actor, settings) = (&actor, &settings);
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            let row = sqlx::query(
+                "SELECT c.coverage_key, c.member_id, c.relationship, c.subscriber_name, p.name AS patient, p.date_of_birth, y.payer_code, y.name AS payer_name, y.payer_key \
+                 FROM coverage c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+                 JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+                 JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+                 WHERE c.org_id = $1 AND a.account_number = $2 AND y.payer_code = $3 ORDER BY c.coverage_key DESC LIMIT 1",
             )
-        })?;
-        let provider = sqlx::query(
-            "SELECT name, npi, tax_id FROM provider WHERE org_id = $1 AND tax_id <> '' ORDER BY CASE kind WHEN 'organisation' THEN 0 ELSE 1 END, provider_key LIMIT 1",
-        )
-        .bind(org.org_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| bad("provider", "add a billing provider (with its EIN) before asking payers about coverage"))?;
-        let coverage_key: i64 = row.try_get("coverage_key")?;
-        let relationship: String = row.try_get("relationship")?;
-        let patient: String = row.try_get("patient")?;
-        let born: Option<Date> = row.try_get::<Option<String>, _>("date_of_birth")?.and_then(|d| d.parse().ok());
-        let (subscriber_last, subscriber_first, dependent) = if relationship == "self" {
-            let (l, f) = split_person_name(&patient);
-            (l, f, None)
-        } else {
-            let (l, f) = split_person_name(&row.try_get::<String, _>("subscriber_name")?);
-            let (pl, pf) = split_person_name(&patient);
-            let born = born.ok_or_else(|| bad("account_number", "the patient's date of birth is missing; a dependent's inquiry needs it"))?;
-            (l, f, Some((x12_text(&pl), x12_text(&pf), born)))
-        };
-        let check_id = next_ids(conn, org.org_id, "eligibility", 1).await?;
-        let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
-        let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
-        let trace = format!("SETTLE-{coverage_key}-{check_id}");
-        let tax_id: String = provider.try_get("tax_id")?;
-        let payer_code: String = row.try_get("payer_code")?;
-        let sender = if settings.x12_submitter_id.is_empty() {
-            tax_id.clone()
-        } else {
-            settings.x12_submitter_id.clone()
-        };
-        let inquiry = settle_x12::elig::Inquiry {
-            sender_id: sender,
-            receiver_id: payer_code.clone(),
-            created_on: today,
-            created_at: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).strftime("%H%M").to_string(),
-            interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
-            reference: format!("{check_id}"),
-            payer_name: x12_text(&row.try_get::<String, _>("payer_name")?),
-            payer_id: payer_code.clone(),
-            provider_name: x12_text(&provider.try_get::<String, _>("name")?),
-            provider_npi: provider.try_get("npi")?,
-            provider_tax_id: tax_id,
-            trace: trace.clone(),
-            subscriber_last: x12_text(&subscriber_last),
-            subscriber_first: x12_text(&subscriber_first),
-            member_id: row.try_get("member_id")?,
-            subscriber_date_of_birth: if relationship == "self" { born } else { None },
-            dependent,
-            service_date,
-        };
-        let body = settle_x12::elig::write_270(&inquiry).map_err(|e| bad("coverage", e))?;
-        sqlx::query(
-            "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
-             VALUES ($1, $2, 'out', '270', $3, $4, $4, 0, 0, $5, $6, $7, $8)",
-        )
-        .bind(org.org_id)
-        .bind(file_id)
-        .bind(row.try_get::<i64, _>("payer_key")?)
-        .bind(control)
-        .bind(&body)
-        .bind(format!("eligibility of {} with {payer_code} on {service_date} (trace {trace})", cmd.account_number.trim().to_ascii_uppercase()))
-        .bind(&actor.name)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO coverage_eligibility (org_id, check_id, coverage_key, trace, service_date, asked_file_id, status, answered_at, plan_name, plan_begin, plan_end, \
-             copay_minor, coinsurance, deductible_minor, deductible_remaining_minor, message, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'asked', NULL, '', NULL, NULL, NULL, NULL, NULL, NULL, '', $7)",
-        )
-        .bind(org.org_id)
-        .bind(check_id)
-        .bind(coverage_key)
-        .bind(&trace)
-        .bind(service_date.to_string())
-        .bind(file_id)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "eligibility.ask",
-            &format!("coverage:{coverage_key}"),
-            None,
-            Some(&serde_json::json!({ "trace": trace, "file": file_id })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(EligibilityAsked {
-            check_id,
-            trace,
-            file_id,
-            file_name: format!("270-{payer_code}-{control:09}.x12"),
-            body,
-        })
+            .bind(org.org_id)
+            .bind(cmd.account_number.trim().to_ascii_uppercase())
+            .bind(cmd.payer_code.trim().to_ascii_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| {
+                bad(
+                    "payer_code",
+                    format!("account {} has no coverage with {}", cmd.account_number.trim(), cmd.payer_code.trim()),
+                )
+            })?;
+            let provider = sqlx::query(
+                "SELECT name, npi, tax_id FROM provider WHERE org_id = $1 AND tax_id <> '' ORDER BY CASE kind WHEN 'organisation' THEN 0 ELSE 1 END, provider_key LIMIT 1",
+            )
+            .bind(org.org_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| bad("provider", "add a billing provider (with its EIN) before asking payers about coverage"))?;
+            let coverage_key: i64 = row.try_get("coverage_key")?;
+            let relationship: String = row.try_get("relationship")?;
+            let patient: String = row.try_get("patient")?;
+            let born: Option<Date> = row.try_get::<Option<String>, _>("date_of_birth")?.and_then(|d| d.parse().ok());
+            let (subscriber_last, subscriber_first, dependent) = if relationship == "self" {
+                let (l, f) = split_person_name(&patient);
+                (l, f, None)
+            } else {
+                let (l, f) = split_person_name(&row.try_get::<String, _>("subscriber_name")?);
+                let (pl, pf) = split_person_name(&patient);
+                let born = born.ok_or_else(|| bad("account_number", "the patient's date of birth is missing; a dependent's inquiry needs it"))?;
+                (l, f, Some((x12_text(&pl), x12_text(&pf), born)))
+            };
+            let check_id = next_ids(conn, org.org_id, "eligibility", 1).await?;
+            let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
+            let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
+            let trace = format!("SETTLE-{coverage_key}-{check_id}");
+            let tax_id: String = provider.try_get("tax_id")?;
+            let payer_code: String = row.try_get("payer_code")?;
+            let sender = if settings.x12_submitter_id.is_empty() {
+                tax_id.clone()
+            } else {
+                settings.x12_submitter_id.clone()
+            };
+            let inquiry = settle_x12::elig::Inquiry {
+                sender_id: sender,
+                receiver_id: payer_code.clone(),
+                created_on: today,
+                created_at: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).strftime("%H%M").to_string(),
+                interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+                reference: format!("{check_id}"),
+                payer_name: x12_text(&row.try_get::<String, _>("payer_name")?),
+                payer_id: payer_code.clone(),
+                provider_name: x12_text(&provider.try_get::<String, _>("name")?),
+                provider_npi: provider.try_get("npi")?,
+                provider_tax_id: tax_id,
+                trace: trace.clone(),
+                subscriber_last: x12_text(&subscriber_last),
+                subscriber_first: x12_text(&subscriber_first),
+                member_id: row.try_get("member_id")?,
+                subscriber_date_of_birth: if relationship == "self" { born } else { None },
+                dependent,
+                service_date,
+            };
+            let body = settle_x12::elig::write_270(&inquiry).map_err(|e| bad("coverage", e))?;
+            sqlx::query(
+                "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
+                 VALUES ($1, $2, 'out', '270', $3, $4, $4, 0, 0, $5, $6, $7, $8)",
+            )
+            .bind(org.org_id)
+            .bind(file_id)
+            .bind(row.try_get::<i64, _>("payer_key")?)
+            .bind(control)
+            .bind(&body)
+            .bind(format!("eligibility of {} with {payer_code} on {service_date} (trace {trace})", cmd.account_number.trim().to_ascii_uppercase()))
+            .bind(&actor.name)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "INSERT INTO coverage_eligibility (org_id, check_id, coverage_key, trace, service_date, asked_file_id, status, answered_at, plan_name, plan_begin, plan_end, \
+                 copay_minor, coinsurance, deductible_minor, deductible_remaining_minor, message, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'asked', NULL, '', NULL, NULL, NULL, NULL, NULL, NULL, '', $7)",
+            )
+            .bind(org.org_id)
+            .bind(check_id)
+            .bind(coverage_key)
+            .bind(&trace)
+            .bind(service_date.to_string())
+            .bind(file_id)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            tx.audit(
+                org.org_id,
+                "eligibility.ask",
+                &format!("coverage:{coverage_key}"),
+                None,
+                Some(&serde_json::json!({ "trace": trace, "file": file_id })),
+            )
+            .await?;
+            Ok(EligibilityAsked {
+                check_id,
+                trace,
+                file_id,
+                file_name: format!("270-{payer_code}-{control:09}.x12"),
+                body,
+            })
+        }))
+        .await
     }
 
     /// Reads a 271's answers into the checks they answer (by trace number).

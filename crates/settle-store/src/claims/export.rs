@@ -8,8 +8,9 @@ use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
 use crate::claims::read::FindingView;
 use crate::claims::rows::{claim_out, head_from_row, mark_submitted, set_status, ClaimHead};
 use crate::claims::{bad, parse_date, split_list};
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
+use crate::write::Unaudited;
 use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -85,155 +86,161 @@ impl Store {
             ));
         }
         let actor = current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
-        let ready = self.ready_batch(conn, org, &payer, &settings).await?;
-        let mut held = Vec::new();
-        let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
-        let mut sent = Vec::new();
-        let mut total = Money::zero(Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?);
-        let (books, claims) = ready;
-        for (head, input) in &claims {
-            let (claim_id, number) = (&head.claim_id, &head.number);
-            let prepared = books.build(
-                input,
-                today,
-                Some(*claim_id),
-                Version {
-                    frequency: head.frequency,
-                    payer_claim_number: &head.payer_claim_number,
-                },
-            )?;
-            if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
-                set_status(
-                    conn,
-                    org.org_id,
-                    *claim_id,
-                    ClaimStatus::Scrubbed,
-                    "held back from the 837P: the scrubber found errors",
-                    &prepared.findings,
-                )
-                .await?;
-                held.push(HeldClaim {
-                    claim_number: number.clone(),
-                    findings: prepared.findings.iter().map(FindingView::from).collect(),
+        let (actor, phone, settings) = (&actor, &phone, &settings);
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
+            let ready = self.ready_batch(conn, org, &payer, settings).await?;
+            let mut held = Vec::new();
+            let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
+            let mut sent = Vec::new();
+            let mut total = Money::zero(Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            let (books, claims) = ready;
+            for (head, input) in &claims {
+                let (claim_id, number) = (&head.claim_id, &head.number);
+                let prepared = books.build(
+                    input,
+                    today,
+                    Some(*claim_id),
+                    Version {
+                        frequency: head.frequency,
+                        payer_claim_number: &head.payer_claim_number,
+                    },
+                )?;
+                if prepared.findings.iter().any(|f| f.level == FindingLevel::Error) {
+                    set_status(
+                        conn,
+                        org.org_id,
+                        *claim_id,
+                        ClaimStatus::Scrubbed,
+                        "held back from the 837P: the scrubber found errors",
+                        &prepared.findings,
+                    )
+                    .await?;
+                    held.push(HeldClaim {
+                        claim_number: number.clone(),
+                        findings: prepared.findings.iter().map(FindingView::from).collect(),
+                    });
+                    continue;
+                }
+                total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
+                let mut out = claim_out(number, head, &prepared)?;
+                if let Some(primary) = head.primary_claim_id {
+                    attach_adjudication(conn, org.org_id, primary, &mut out).await?;
+                }
+                by_provider
+                    .entry(prepared.billing.provider_key)
+                    .or_insert_with(|| (prepared.billing.clone(), Vec::new()))
+                    .1
+                    .push(out);
+                sent.push((*claim_id, number.clone()));
+            }
+            if sent.is_empty() {
+                if held.is_empty() {
+                    tx.unaudited(Unaudited::NothingWritten);
+                } else {
+                    let held_numbers: Vec<&String> = held.iter().map(|h| &h.claim_number).collect();
+                    let detail = serde_json::json!({ "payer": payer.code, "claims": [], "held": held_numbers });
+                    tx.audit(org.org_id, "claims.export", "x12_file:none", None, Some(&detail)).await?;
+                }
+                return Ok(ExportOutcome {
+                    file_id: None,
+                    file_name: String::new(),
+                    interchange_control: 0,
+                    claims: vec![],
+                    total: total.to_decimal_string(),
+                    held,
+                    body: String::new(),
                 });
-                continue;
             }
-            total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
-            let mut out = claim_out(number, head, &prepared)?;
-            if let Some(primary) = head.primary_claim_id {
-                attach_adjudication(conn, org.org_id, primary, &mut out).await?;
+            let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
+            let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
+            let first = by_provider
+                .values()
+                .next()
+                .map(|(p, _)| p.clone())
+                .ok_or_else(|| StoreError::Corrupt("no provider".into()))?;
+            let submitter_id = if settings.x12_submitter_id.is_empty() {
+                first.tax_id.clone()
+            } else {
+                settings.x12_submitter_id.clone()
+            };
+            let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
+            let mut providers = Vec::new();
+            for (provider, claims) in by_provider.into_values() {
+                let address = provider
+                    .address
+                    .as_ref()
+                    .and_then(KeptAddress::postal)
+                    .cloned()
+                    .ok_or_else(|| bad("billing_npi", format!("the billing provider {} has no address read into fields", provider.name)))?;
+                providers.push(p837::ProviderClaims {
+                    billing: p837::BillingProvider {
+                        name: provider.name.clone(),
+                        npi: provider.npi.clone(),
+                        taxonomy: provider.taxonomy.clone(),
+                        tax_id: provider.tax_id.clone(),
+                        address,
+                    },
+                    claims,
+                });
             }
-            by_provider
-                .entry(prepared.billing.provider_key)
-                .or_insert_with(|| (prepared.billing.clone(), Vec::new()))
-                .1
-                .push(out);
-            sent.push((*claim_id, number.clone()));
-        }
-        if sent.is_empty() {
-            tx.commit().await?;
-            return Ok(ExportOutcome {
-                file_id: None,
-                file_name: String::new(),
-                interchange_control: 0,
-                claims: vec![],
+            let submission = p837::Submission {
+                submitter_name: org.name.clone(),
+                submitter_id: submitter_id.clone(),
+                contact_name: "BILLING OFFICE".into(),
+                contact_phone: phone.clone(),
+                receiver_name: payer.name.clone(),
+                receiver_id: payer.code.clone(),
+                created_on: today,
+                created_at: now.strftime("%H%M").to_string(),
+                interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+                group_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
+                reference: format!("{file_id:06}"),
+                production: cmd.production,
+                payer_name: payer.name.clone(),
+                payer_id: payer.code.clone(),
+                providers,
+            };
+            let body = p837::write_837p(&submission).map_err(|e| bad("claims", e))?;
+            let claims: Vec<String> = sent.iter().map(|(_, n)| n.clone()).collect();
+            sqlx::query(
+                "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
+                 VALUES ($1, $2, 'out', '837P', $3, $4, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(org.org_id)
+            .bind(file_id)
+            .bind(payer.payer_key)
+            .bind(control)
+            .bind(claims.len() as i64)
+            .bind(total.amount_minor())
+            .bind(&body)
+            .bind(format!("{} claim(s): {}", claims.len(), claims.join(" ")))
+            .bind(&actor.name)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
+            mark_submitted(conn, org.org_id, &ids, file_id, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
+            tx.audit(
+                org.org_id,
+                "claims.export",
+                &format!("x12_file:{file_id}"),
+                None,
+                Some(&serde_json::json!({ "payer": payer.code, "claims": claims, "held": held.iter().map(|h| &h.claim_number).collect::<Vec<_>>() })),
+            )
+            .await?;
+            Ok(ExportOutcome {
+                file_id: Some(file_id),
+                file_name: format!("837P-{}-{control:09}.x12", payer.code),
+                interchange_control: control,
+                claims,
                 total: total.to_decimal_string(),
                 held,
-                body: String::new(),
-            });
-        }
-        let control = next_ids(conn, org.org_id, "x12_control", 1).await?;
-        let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
-        let first = by_provider
-            .values()
-            .next()
-            .map(|(p, _)| p.clone())
-            .ok_or_else(|| StoreError::Corrupt("no provider".into()))?;
-        let submitter_id = if settings.x12_submitter_id.is_empty() {
-            first.tax_id.clone()
-        } else {
-            settings.x12_submitter_id.clone()
-        };
-        let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
-        let mut providers = Vec::new();
-        for (provider, claims) in by_provider.into_values() {
-            let address = provider
-                .address
-                .as_ref()
-                .and_then(KeptAddress::postal)
-                .cloned()
-                .ok_or_else(|| bad("billing_npi", format!("the billing provider {} has no address read into fields", provider.name)))?;
-            providers.push(p837::ProviderClaims {
-                billing: p837::BillingProvider {
-                    name: provider.name.clone(),
-                    npi: provider.npi.clone(),
-                    taxonomy: provider.taxonomy.clone(),
-                    tax_id: provider.tax_id.clone(),
-                    address,
-                },
-                claims,
-            });
-        }
-        let submission = p837::Submission {
-            submitter_name: org.name.clone(),
-            submitter_id: submitter_id.clone(),
-            contact_name: "BILLING OFFICE".into(),
-            contact_phone: phone,
-            receiver_name: payer.name.clone(),
-            receiver_id: payer.code.clone(),
-            created_on: today,
-            created_at: now.strftime("%H%M").to_string(),
-            interchange_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
-            group_control: u32::try_from(control).map_err(|_| StoreError::Corrupt("control number overflow".into()))?,
-            reference: format!("{file_id:06}"),
-            production: cmd.production,
-            payer_name: payer.name.clone(),
-            payer_id: payer.code.clone(),
-            providers,
-        };
-        let body = p837::write_837p(&submission).map_err(|e| bad("claims", e))?;
-        let claims: Vec<String> = sent.iter().map(|(_, n)| n.clone()).collect();
-        sqlx::query(
-            "INSERT INTO x12_file (org_id, file_id, direction, kind, payer_key, interchange_control, group_control, claim_count, total_minor, body, summary, created_by, created_at) \
-             VALUES ($1, $2, 'out', '837P', $3, $4, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(org.org_id)
-        .bind(file_id)
-        .bind(payer.payer_key)
-        .bind(control)
-        .bind(claims.len() as i64)
-        .bind(total.amount_minor())
-        .bind(&body)
-        .bind(format!("{} claim(s): {}", claims.len(), claims.join(" ")))
-        .bind(&actor.name)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
-        mark_submitted(conn, org.org_id, &ids, file_id, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "claims.export",
-            &format!("x12_file:{file_id}"),
-            None,
-            Some(&serde_json::json!({ "payer": payer.code, "claims": claims, "held": held.iter().map(|h| &h.claim_number).collect::<Vec<_>>() })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ExportOutcome {
-            file_id: Some(file_id),
-            file_name: format!("837P-{}-{control:09}.x12", payer.code),
-            interchange_control: control,
-            claims,
-            total: total.to_decimal_string(),
-            held,
-            body,
-        })
+                body,
+            })
+        }))
+        .await
     }
 
     /// A payer's ready claims (locked), read back as inputs, with the books

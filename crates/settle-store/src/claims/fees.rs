@@ -1,7 +1,7 @@
 //! Fee schedules: the charge master and payers' schedules, imported whole
 //! or refused whole, looked up by code and modifiers.
 
-use crate::platform::{audit, Organisation};
+use crate::platform::Organisation;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;
@@ -70,48 +70,45 @@ impl Store {
             }
             rows.push((code.as_str().to_string(), modifier, entry.effective_from.to_string(), amount.amount_minor()));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        if schedule != CHARGE_MASTER {
-            let known = sqlx::query("SELECT 1 FROM payer WHERE org_id = $1 AND payer_code = $2")
-                .bind(org.org_id)
-                .bind(&schedule)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if known.is_none() {
-                return Err(StoreError::not_found("payer", &schedule));
-            }
-        }
-        let now = now_text();
-        for (code, modifier, from, amount_minor) in &rows {
-            sqlx::query(
-                "INSERT INTO fee_schedule_entry (org_id, schedule, procedure_code, modifier, effective_from, currency, amount_minor, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (org_id, schedule, procedure_code, modifier, effective_from) DO UPDATE SET amount_minor = excluded.amount_minor",
-            )
-            .bind(org.org_id)
-            .bind(&schedule)
-            .bind(code)
-            .bind(modifier)
-            .bind(from)
-            .bind(currency.code())
-            .bind(*amount_minor)
-            .bind(&now)
-            .execute(&mut *conn)
-            .await?;
-        }
-        let after = serde_json::json!({ "entries": rows.len() });
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "fees.import",
-            &format!("fee_schedule:{schedule}"),
-            None,
-            Some(&after),
-        )
+        let (rows, schedule) = (&rows, &schedule);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                if schedule != CHARGE_MASTER {
+                    let known = sqlx::query("SELECT 1 FROM payer WHERE org_id = $1 AND payer_code = $2")
+                        .bind(org.org_id)
+                        .bind(schedule)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    if known.is_none() {
+                        return Err(StoreError::not_found("payer", schedule));
+                    }
+                }
+                let now = now_text();
+                for (code, modifier, from, amount_minor) in rows {
+                    sqlx::query(
+                        "INSERT INTO fee_schedule_entry (org_id, schedule, procedure_code, modifier, effective_from, currency, amount_minor, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (org_id, schedule, procedure_code, modifier, effective_from) DO UPDATE SET amount_minor = excluded.amount_minor",
+                    )
+                    .bind(org.org_id)
+                    .bind(schedule)
+                    .bind(code)
+                    .bind(modifier)
+                    .bind(from)
+                    .bind(currency.code())
+                    .bind(*amount_minor)
+                    .bind(&now)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                let after = serde_json::json!({ "entries": rows.len() });
+                tx.audit(org.org_id, "fees.import", &format!("fee_schedule:{schedule}"), None, Some(&after))
+                    .await?;
+                Ok(())
+            })
+        })
         .await?;
-        tx.commit().await?;
         Ok(rows.len())
     }
 

@@ -9,7 +9,6 @@ use crate::claims::lifecycle::Saved;
 use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
 use crate::claims::rows::{claim_head_by_id, claim_number_taken, insert_claim};
 use crate::claims::{bad, parse_date};
-use crate::platform::audit;
 use crate::platform::Organisation;
 use crate::write::{next_ids, IdBlock};
 use crate::{now_text, Result, Store, StoreError};
@@ -279,192 +278,192 @@ impl Store {
             ));
         }
 
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        // Each claim keeps its sender's number (CLM01), so the payer's
-        // answers to the sender's file find it: one already in the books
-        // refuses the file.
-        let mut taken = Vec::new();
-        for inc in &incoming {
-            let number = their_number(&inc.claim.claim_number);
-            if claim_number_taken(conn, org.org_id, &number).await? {
-                taken.push(format!("{number} (segment {})", inc.claim.segment_number));
+        let incoming = &incoming;
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            // Each claim keeps its sender's number (CLM01), so the payer's
+            // answers to the sender's file find it: one already in the books
+            // refuses the file.
+            let mut taken = Vec::new();
+            for inc in incoming {
+                let number = their_number(&inc.claim.claim_number);
+                if claim_number_taken(conn, org.org_id, &number).await? {
+                    taken.push(format!("{number} (segment {})", inc.claim.segment_number));
+                }
             }
-        }
-        if !taken.is_empty() {
-            return Err(bad(
-                "file",
-                format!(
-                    "{}: nothing imported: the books already hold claim(s) {}; an imported claim keeps its number, so it cannot be imported twice",
-                    cmd.file_name,
-                    taken.join(", ")
-                ),
-            ));
-        }
-        let mut outcome = Import837Outcome::default();
-        for inc in &incoming {
-            let c = &inc.claim;
-            let account_number = self.import_patient(conn, org, inc, today, &mut outcome).await?;
-            let payer_code = c.payer_id.trim().to_ascii_uppercase();
-            let exists = sqlx::query("SELECT 1 FROM payer WHERE org_id = $1 AND payer_code = $2")
-                .bind(org.org_id)
-                .bind(&payer_code)
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-            if !exists {
-                let key = next_ids(conn, org.org_id, "payer", 1).await?;
-                sqlx::query(
-                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) VALUES ($1, $2, $3, $4, $5, 365, '', $6)",
-                )
-                .bind(org.org_id)
-                .bind(key)
-                .bind(&payer_code)
-                .bind(title(&c.payer_name))
-                .bind(inc.filing.code())
-                .bind(now_text())
-                .execute(&mut *conn)
-                .await?;
-                outcome.payers_added.push(payer_code.clone());
+            if !taken.is_empty() {
+                return Err(bad(
+                    "file",
+                    format!(
+                        "{}: nothing imported: the books already hold claim(s) {}; an imported claim keeps its number, so it cannot be imported twice",
+                        cmd.file_name,
+                        taken.join(", ")
+                    ),
+                ));
             }
-            for (p, billing) in [(Some(&c.billing), true), (c.rendering.as_ref(), false)] {
-                let Some(p) = p else { continue };
-                let npi = Npi::parse(&p.npi).map_err(|e| bad("file", e))?;
-                let exists = sqlx::query("SELECT 1 FROM provider WHERE org_id = $1 AND npi = $2")
+            let mut outcome = Import837Outcome::default();
+            for inc in incoming {
+                let c = &inc.claim;
+                let account_number = self.import_patient(conn, org, inc, today, &mut outcome).await?;
+                let payer_code = c.payer_id.trim().to_ascii_uppercase();
+                let exists = sqlx::query("SELECT 1 FROM payer WHERE org_id = $1 AND payer_code = $2")
                     .bind(org.org_id)
-                    .bind(npi.as_str())
+                    .bind(&payer_code)
                     .fetch_optional(&mut *conn)
                     .await?
                     .is_some();
-                if exists {
-                    continue;
-                }
-                let key = next_ids(conn, org.org_id, "provider", 1).await?;
-                let address = if billing {
-                    incoming_address(&p.person, &format!("the billing provider {}", p.npi))?
-                } else {
-                    None
-                };
-                let sql = format!(
-                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                    crate::address::COLUMNS
-                );
-                let query = sqlx::query(&sql)
+                if !exists {
+                    let key = next_ids(conn, org.org_id, "payer", 1).await?;
+                    sqlx::query(
+                        "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at) VALUES ($1, $2, $3, $4, $5, 365, '', $6)",
+                    )
                     .bind(org.org_id)
                     .bind(key)
-                    .bind(npi.as_str())
-                    .bind(title(&p.name))
-                    .bind(if p.entity == "2" { "organisation" } else { "person" })
-                    .bind(p.taxonomy.to_ascii_uppercase())
-                    .bind(if billing { p.tax_id.clone() } else { String::new() })
-                    .bind(address.as_ref().map(PostalAddress::one_line).unwrap_or_default())
-                    .bind(now_text());
-                crate::address::bind_fields(query, address.as_ref()).execute(&mut *conn).await?;
-                outcome.providers_added.push(npi.as_str().to_string());
-            }
-            let account = self.account_by_number(conn, org.org_id, &account_number).await?;
-            let covered = coverages_of(conn, org.org_id, account.account_id)
-                .await?
-                .into_iter()
-                .any(|v| v.payer.code == payer_code);
-            if !covered {
-                let key = next_ids(conn, org.org_id, "coverage", 1).await?;
-                let priority = match c.priority.as_str() {
-                    "S" => "secondary",
-                    "T" => "tertiary",
-                    _ => "primary",
+                    .bind(&payer_code)
+                    .bind(title(&c.payer_name))
+                    .bind(inc.filing.code())
+                    .bind(now_text())
+                    .execute(&mut *conn)
+                    .await?;
+                    outcome.payers_added.push(payer_code.clone());
+                }
+                for (p, billing) in [(Some(&c.billing), true), (c.rendering.as_ref(), false)] {
+                    let Some(p) = p else { continue };
+                    let npi = Npi::parse(&p.npi).map_err(|e| bad("file", e))?;
+                    let exists = sqlx::query("SELECT 1 FROM provider WHERE org_id = $1 AND npi = $2")
+                        .bind(org.org_id)
+                        .bind(npi.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .is_some();
+                    if exists {
+                        continue;
+                    }
+                    let key = next_ids(conn, org.org_id, "provider", 1).await?;
+                    let address = if billing {
+                        incoming_address(&p.person, &format!("the billing provider {}", p.npi))?
+                    } else {
+                        None
+                    };
+                    let sql = format!(
+                        "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                        crate::address::COLUMNS
+                    );
+                    let query = sqlx::query(&sql)
+                        .bind(org.org_id)
+                        .bind(key)
+                        .bind(npi.as_str())
+                        .bind(title(&p.name))
+                        .bind(if p.entity == "2" { "organisation" } else { "person" })
+                        .bind(p.taxonomy.to_ascii_uppercase())
+                        .bind(if billing { p.tax_id.clone() } else { String::new() })
+                        .bind(address.as_ref().map(PostalAddress::one_line).unwrap_or_default())
+                        .bind(now_text());
+                    crate::address::bind_fields(query, address.as_ref()).execute(&mut *conn).await?;
+                    outcome.providers_added.push(npi.as_str().to_string());
+                }
+                let account = self.account_by_number(conn, org.org_id, &account_number).await?;
+                let covered = coverages_of(conn, org.org_id, account.account_id)
+                    .await?
+                    .into_iter()
+                    .any(|v| v.payer.code == payer_code);
+                if !covered {
+                    let key = next_ids(conn, org.org_id, "coverage", 1).await?;
+                    let priority = match c.priority.as_str() {
+                        "S" => "secondary",
+                        "T" => "tertiary",
+                        _ => "primary",
+                    };
+                    let subscriber = if inc.relationship == "self" {
+                        String::new()
+                    } else {
+                        title(&format!("{} {}", c.subscriber.first, c.subscriber.last))
+                    };
+                    let from = Date::new(inc.first_date.year(), 1, 1).unwrap_or(inc.first_date);
+                    sqlx::query(
+                        "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, effective_from, effective_to, created_at) \
+                         SELECT $1, $2, $3, payer_key, $4, $5, $6, $7, $8, $9, NULL, $10 FROM payer WHERE org_id = $1 AND payer_code = $11",
+                    )
+                    .bind(org.org_id)
+                    .bind(key)
+                    .bind(account.account_id)
+                    .bind(&c.subscriber.id)
+                    .bind(&c.group_number)
+                    .bind(subscriber)
+                    .bind(inc.relationship)
+                    .bind(priority)
+                    .bind(from.to_string())
+                    .bind(now_text())
+                    .bind(&payer_code)
+                    .execute(&mut *conn)
+                    .await?;
+                    outcome.coverages_added += 1;
+                }
+                let input = ClaimInput {
+                    account_number: account_number.clone(),
+                    payer_code: Some(payer_code.clone()),
+                    billing_npi: c.billing.npi.clone(),
+                    rendering_npi: c.rendering.as_ref().map(|r| r.npi.clone()),
+                    place_of_service: c.place_of_service.clone(),
+                    diagnoses: c.diagnoses.clone(),
+                    lines: c
+                        .lines
+                        .iter()
+                        .map(|l| ClaimLineInput {
+                            date_of_service: x12_date("", &l.date_of_service, 0).unwrap_or(inc.first_date),
+                            procedure_code: l.procedure.clone(),
+                            modifiers: l.modifiers.clone(),
+                            diagnosis_pointers: l.pointers.iter().filter_map(|p| p.parse().ok()).collect(),
+                            units: l.units.split('.').next().and_then(|u| u.parse().ok()).unwrap_or(0),
+                            charge: Some(l.charge.clone()),
+                            place_of_service: Some(l.place_of_service.clone()).filter(|p| !p.is_empty()),
+                        })
+                        .collect(),
+                    stated_total: Some(c.total.clone()),
                 };
-                let subscriber = if inc.relationship == "self" {
-                    String::new()
-                } else {
-                    title(&format!("{} {}", c.subscriber.first, c.subscriber.last))
-                };
-                let from = Date::new(inc.first_date.year(), 1, 1).unwrap_or(inc.first_date);
-                sqlx::query(
-                    "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, effective_from, effective_to, created_at) \
-                     SELECT $1, $2, $3, payer_key, $4, $5, $6, $7, $8, $9, NULL, $10 FROM payer WHERE org_id = $1 AND payer_code = $11",
+                let prepared = self.prepare(conn, org, &input, today, None, Version::ORIGINAL).await.map_err(|e| {
+                    bad(
+                        "file",
+                        format!("{}: claim {} (segment {}): {e}", cmd.file_name, c.claim_number, c.segment_number),
+                    )
+                })?;
+                let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
+                let number = their_number(&c.claim_number);
+                insert_claim(conn, org.org_id, claim_id, &number, &prepared, Version::ORIGINAL, None).await?;
+                self.settle_status(
+                    conn,
+                    org,
+                    Saved {
+                        claim_id,
+                        number: &number,
+                        draft: false,
+                        what: &format!("imported from {} (their claim {})", cmd.file_name, c.claim_number),
+                    },
+                    &prepared,
+                    today,
                 )
-                .bind(org.org_id)
-                .bind(key)
-                .bind(account.account_id)
-                .bind(&c.subscriber.id)
-                .bind(&c.group_number)
-                .bind(subscriber)
-                .bind(inc.relationship)
-                .bind(priority)
-                .bind(from.to_string())
-                .bind(now_text())
-                .bind(&payer_code)
-                .execute(&mut *conn)
                 .await?;
-                outcome.coverages_added += 1;
+                let head = claim_head_by_id(conn, org.org_id, claim_id).await?;
+                outcome.claims.push(ImportedClaim {
+                    their_number: c.claim_number.clone(),
+                    claim_number: number,
+                    account_number,
+                    status: head.status.as_str().into(),
+                    errors: prepared.findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64,
+                });
             }
-            let input = ClaimInput {
-                account_number: account_number.clone(),
-                payer_code: Some(payer_code.clone()),
-                billing_npi: c.billing.npi.clone(),
-                rendering_npi: c.rendering.as_ref().map(|r| r.npi.clone()),
-                place_of_service: c.place_of_service.clone(),
-                diagnoses: c.diagnoses.clone(),
-                lines: c
-                    .lines
-                    .iter()
-                    .map(|l| ClaimLineInput {
-                        date_of_service: x12_date("", &l.date_of_service, 0).unwrap_or(inc.first_date),
-                        procedure_code: l.procedure.clone(),
-                        modifiers: l.modifiers.clone(),
-                        diagnosis_pointers: l.pointers.iter().filter_map(|p| p.parse().ok()).collect(),
-                        units: l.units.split('.').next().and_then(|u| u.parse().ok()).unwrap_or(0),
-                        charge: Some(l.charge.clone()),
-                        place_of_service: Some(l.place_of_service.clone()).filter(|p| !p.is_empty()),
-                    })
-                    .collect(),
-                stated_total: Some(c.total.clone()),
-            };
-            let prepared = self.prepare(conn, org, &input, today, None, Version::ORIGINAL).await.map_err(|e| {
-                bad(
-                    "file",
-                    format!("{}: claim {} (segment {}): {e}", cmd.file_name, c.claim_number, c.segment_number),
-                )
-            })?;
-            let claim_id = next_ids(conn, org.org_id, "claim", 1).await?;
-            let number = their_number(&c.claim_number);
-            insert_claim(conn, org.org_id, claim_id, &number, &prepared, Version::ORIGINAL, None).await?;
-            self.settle_status(
-                conn,
-                org,
-                Saved {
-                    claim_id,
-                    number: &number,
-                    draft: false,
-                    what: &format!("imported from {} (their claim {})", cmd.file_name, c.claim_number),
-                },
-                &prepared,
-                today,
+            tx.audit(
+                org.org_id,
+                "claims.import",
+                &format!("file:{}", cmd.file_name),
+                None,
+                Some(&serde_json::to_value(&outcome)?),
             )
             .await?;
-            let head = claim_head_by_id(conn, org.org_id, claim_id).await?;
-            outcome.claims.push(ImportedClaim {
-                their_number: c.claim_number.clone(),
-                claim_number: number,
-                account_number,
-                status: head.status.as_str().into(),
-                errors: prepared.findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64,
-            });
-        }
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "claims.import",
-            &format!("file:{}", cmd.file_name),
-            None,
-            Some(&serde_json::to_value(&outcome)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(outcome)
+            Ok(outcome)
+        }))
+        .await
     }
 
     /// The patient's account: found by name and date of birth, or opened.

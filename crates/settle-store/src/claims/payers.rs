@@ -2,7 +2,7 @@
 //! from. Each write is one transaction with its audit row.
 
 use crate::address::{self, AddressInput, PostalView};
-use crate::platform::{audit, Organisation};
+use crate::platform::Organisation;
 use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -116,54 +116,50 @@ impl Store {
         }
         let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
         let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let key = next_ids(conn, org.org_id, "payer", 1).await?;
-        let sql = format!(
-            "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, {}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            address::COLUMNS
-        );
-        let query = sqlx::query(&sql);
-        let query = query
-            .bind(org.org_id)
-            .bind(key)
-            .bind(&code)
-            .bind(&name)
-            .bind(filing.code())
-            .bind(i64::from(cmd.timely_filing_days))
-            .bind(&address)
-            .bind(now_text())
-            .bind(i64::from(appeal_days));
-        address::bind_fields(query, postal.as_ref())
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict { .. } => StoreError::invalid("payer_code", format!("a payer {code} already exists")),
-                other => other,
-            })?;
-        let view = PayerView {
-            payer_code: code,
-            name,
-            filing_indicator: filing.code().into(),
-            timely_filing_days: i64::from(cmd.timely_filing_days),
-            appeal_days: i64::from(appeal_days),
-            address,
-            postal: postal.as_ref().map(PostalView::from),
-        };
-        let after = serde_json::to_value(&view)?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "payer.add",
-            &format!("payer:{}", view.payer_code),
-            None,
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(view)
+        let (address, code, name, postal) = (&address, &code, &name, &postal);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let key = next_ids(conn, org.org_id, "payer", 1).await?;
+                let sql = format!(
+                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, {}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    address::COLUMNS
+                );
+                let query = sqlx::query(&sql);
+                let query = query
+                    .bind(org.org_id)
+                    .bind(key)
+                    .bind(code)
+                    .bind(name)
+                    .bind(filing.code())
+                    .bind(i64::from(cmd.timely_filing_days))
+                    .bind(address)
+                    .bind(now_text())
+                    .bind(i64::from(appeal_days));
+                address::bind_fields(query, postal.as_ref())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict { .. } => StoreError::invalid("payer_code", format!("a payer {code} already exists")),
+                        other => other,
+                    })?;
+                let view = PayerView {
+                    payer_code: code.clone(),
+                    name: name.clone(),
+                    filing_indicator: filing.code().into(),
+                    timely_filing_days: i64::from(cmd.timely_filing_days),
+                    appeal_days: i64::from(appeal_days),
+                    address: address.clone(),
+                    postal: postal.as_ref().map(PostalView::from),
+                };
+                let after = serde_json::to_value(&view)?;
+                tx.audit(org.org_id, "payer.add", &format!("payer:{}", view.payer_code), None, Some(&after))
+                    .await?;
+                Ok(view)
+            })
+        })
+        .await
     }
 
     pub async fn payers(&self, org: &Organisation) -> Result<Vec<PayerView>> {
@@ -206,54 +202,50 @@ impl Store {
         }
         let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
         let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let key = next_ids(conn, org.org_id, "provider", 1).await?;
-        let sql = format!(
-            "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            address::COLUMNS
-        );
-        let query = sqlx::query(&sql);
-        let query = query
-            .bind(org.org_id)
-            .bind(key)
-            .bind(npi.as_str())
-            .bind(&name)
-            .bind(&kind)
-            .bind(&taxonomy)
-            .bind(&tax_id)
-            .bind(&address)
-            .bind(now_text());
-        address::bind_fields(query, postal.as_ref())
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict { .. } => StoreError::invalid("npi", format!("a provider with NPI {} already exists", npi.as_str())),
-                other => other,
-            })?;
-        let view = ProviderView {
-            npi: npi.as_str().to_string(),
-            name,
-            kind,
-            taxonomy,
-            tax_id,
-            address,
-            postal: postal.as_ref().map(PostalView::from),
-        };
-        let after = serde_json::to_value(&view)?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "provider.add",
-            &format!("provider:{}", view.npi),
-            None,
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(view)
+        let (address, kind, name, npi, postal, tax_id, taxonomy) = (&address, &kind, &name, &npi, &postal, &tax_id, &taxonomy);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let key = next_ids(conn, org.org_id, "provider", 1).await?;
+                let sql = format!(
+                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    address::COLUMNS
+                );
+                let query = sqlx::query(&sql);
+                let query = query
+                    .bind(org.org_id)
+                    .bind(key)
+                    .bind(npi.as_str())
+                    .bind(name)
+                    .bind(kind)
+                    .bind(taxonomy)
+                    .bind(tax_id)
+                    .bind(address)
+                    .bind(now_text());
+                address::bind_fields(query, postal.as_ref())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict { .. } => StoreError::invalid("npi", format!("a provider with NPI {} already exists", npi.as_str())),
+                        other => other,
+                    })?;
+                let view = ProviderView {
+                    npi: npi.as_str().to_string(),
+                    name: name.clone(),
+                    kind: kind.clone(),
+                    taxonomy: taxonomy.clone(),
+                    tax_id: tax_id.clone(),
+                    address: address.clone(),
+                    postal: postal.as_ref().map(PostalView::from),
+                };
+                let after = serde_json::to_value(&view)?;
+                tx.audit(org.org_id, "provider.add", &format!("provider:{}", view.npi), None, Some(&after))
+                    .await?;
+                Ok(view)
+            })
+        })
+        .await
     }
 
     pub async fn providers(&self, org: &Organisation) -> Result<Vec<ProviderView>> {

@@ -16,7 +16,7 @@ use settle_pdf::letters::{Party, Statement, StatementLine, StatementVisit};
 use sqlx::{AnyConnection, Row};
 
 use crate::platform::audit::current_actor;
-use crate::platform::{audit, Organisation};
+use crate::platform::Organisation;
 use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 
@@ -114,94 +114,97 @@ impl Store {
             return Err(StoreError::invalid("min_balance", "must not be negative"));
         }
         let actor = current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let as_of = cmd.as_of.to_string();
-        let candidates = sqlx::query(&format!(
-            "SELECT a.account_id, a.account_number, CAST(SUM(o.balance_minor) AS BIGINT) FROM open_item o \
-             JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
-             WHERE o.org_id = $1 AND a.ar_kind = 'patient' AND o.balance_minor > 0 AND o.issue_date <= $2{NOT_PENDING_SECONDARY} \
-             GROUP BY a.account_id, a.account_number HAVING SUM(o.balance_minor) >= $3 ORDER BY a.account_number"
-        ))
-        .bind(org.org_id)
-        .bind(&as_of)
-        .bind(min.max(1))
-        .fetch_all(&mut *conn)
-        .await?;
-        let last: std::collections::HashMap<i64, String> =
-            sqlx::query("SELECT account_id, MAX(cycle_date) AS cycle_date FROM statement WHERE org_id = $1 GROUP BY account_id")
+        let actor = &actor;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let as_of = cmd.as_of.to_string();
+                let candidates = sqlx::query(&format!(
+                    "SELECT a.account_id, a.account_number, CAST(SUM(o.balance_minor) AS BIGINT) FROM open_item o \
+                 JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
+                 WHERE o.org_id = $1 AND a.ar_kind = 'patient' AND o.balance_minor > 0 AND o.issue_date <= $2{NOT_PENDING_SECONDARY} \
+                 GROUP BY a.account_id, a.account_number HAVING SUM(o.balance_minor) >= $3 ORDER BY a.account_number"
+                ))
                 .bind(org.org_id)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get::<i64, _>("account_id")?, r.try_get::<String, _>("cycle_date")?)))
-                .collect::<Result<_>>()?;
-        let since = cmd.as_of.checked_sub(jiff::ToSpan::days(cycle - 1)).unwrap_or(cmd.as_of).to_string();
-        let from = self.statement_sender(conn, org).await?;
-        let mut outcome = StatementRunOutcome {
-            as_of: as_of.clone(),
-            dry_run: cmd.dry_run,
-            count: 0,
-            total: fmt(0, cur),
-            skipped_in_cycle: 0,
-            statements: Vec::new(),
-        };
-        let mut total = 0i64;
-        for row in &candidates {
-            let (account_id, number): (i64, String) = (row.try_get("account_id")?, row.try_get("account_number")?);
-            if last.get(&account_id).is_some_and(|d| *d >= since) {
-                outcome.skipped_in_cycle += 1;
-                continue;
-            }
-            let statement_id = if cmd.dry_run { 0 } else { next_ids(conn, org.org_id, "statement", 1).await? };
-            let drawing = Drawing {
-                account_id,
-                number: &number,
-                as_of: cmd.as_of,
-                statement_id,
-            };
-            let statement = self.draw_up(conn, org, cur, drawing, &from).await?;
-            let amount = settle_domain::money::Money::parse(&statement.amount_due, cur)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                .amount_minor();
-            total += amount;
-            if !cmd.dry_run {
-                sqlx::query(
-                    "INSERT INTO statement (org_id, statement_id, account_id, cycle_date, sequence, amount_minor, due_on, body, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(org.org_id)
-                .bind(statement_id)
-                .bind(account_id)
                 .bind(&as_of)
-                .bind(statement.sequence)
-                .bind(amount)
-                .bind(&statement.due)
-                .bind(serde_json::to_string(&statement)?)
-                .bind(&actor.name)
-                .bind(now_text())
-                .execute(&mut *conn)
+                .bind(min.max(1))
+                .fetch_all(&mut *conn)
                 .await?;
-            }
-            outcome.statements.push(summary(statement_id, &statement, &as_of));
-        }
-        outcome.count = outcome.statements.len() as i64;
-        outcome.total = fmt(total, cur);
-        if cmd.dry_run {
-            return Ok(outcome);
-        }
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "statement.run",
-            &format!("statements:{as_of}"),
-            None,
-            Some(&serde_json::json!({ "count": outcome.count, "total": outcome.total })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(outcome)
+                let last: std::collections::HashMap<i64, String> =
+                    sqlx::query("SELECT account_id, MAX(cycle_date) AS cycle_date FROM statement WHERE org_id = $1 GROUP BY account_id")
+                        .bind(org.org_id)
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .iter()
+                        .map(|r| Ok((r.try_get::<i64, _>("account_id")?, r.try_get::<String, _>("cycle_date")?)))
+                        .collect::<Result<_>>()?;
+                let since = cmd.as_of.checked_sub(jiff::ToSpan::days(cycle - 1)).unwrap_or(cmd.as_of).to_string();
+                let from = self.statement_sender(conn, org).await?;
+                let mut outcome = StatementRunOutcome {
+                    as_of: as_of.clone(),
+                    dry_run: cmd.dry_run,
+                    count: 0,
+                    total: fmt(0, cur),
+                    skipped_in_cycle: 0,
+                    statements: Vec::new(),
+                };
+                let mut total = 0i64;
+                for row in &candidates {
+                    let (account_id, number): (i64, String) = (row.try_get("account_id")?, row.try_get("account_number")?);
+                    if last.get(&account_id).is_some_and(|d| *d >= since) {
+                        outcome.skipped_in_cycle += 1;
+                        continue;
+                    }
+                    let statement_id = if cmd.dry_run { 0 } else { next_ids(conn, org.org_id, "statement", 1).await? };
+                    let drawing = Drawing {
+                        account_id,
+                        number: &number,
+                        as_of: cmd.as_of,
+                        statement_id,
+                    };
+                    let statement = self.draw_up(conn, org, cur, drawing, &from).await?;
+                    let amount = settle_domain::money::Money::parse(&statement.amount_due, cur)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                        .amount_minor();
+                    total += amount;
+                    if !cmd.dry_run {
+                        sqlx::query(
+                        "INSERT INTO statement (org_id, statement_id, account_id, cycle_date, sequence, amount_minor, due_on, body, created_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(org.org_id)
+                    .bind(statement_id)
+                    .bind(account_id)
+                    .bind(&as_of)
+                    .bind(statement.sequence)
+                    .bind(amount)
+                    .bind(&statement.due)
+                    .bind(serde_json::to_string(&statement)?)
+                    .bind(&actor.name)
+                    .bind(now_text())
+                    .execute(&mut *conn)
+                    .await?;
+                    }
+                    outcome.statements.push(summary(statement_id, &statement, &as_of));
+                }
+                outcome.count = outcome.statements.len() as i64;
+                outcome.total = fmt(total, cur);
+                if cmd.dry_run {
+                    tx.roll_back();
+                    return Ok(outcome);
+                }
+                tx.audit(
+                    org.org_id,
+                    "statement.run",
+                    &format!("statements:{as_of}"),
+                    None,
+                    Some(&serde_json::json!({ "count": outcome.count, "total": outcome.total })),
+                )
+                .await?;
+                Ok(outcome)
+            })
+        })
+        .await
     }
 
     /// Who statements come from: the first billing organisation among the

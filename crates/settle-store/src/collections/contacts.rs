@@ -5,9 +5,10 @@
 use crate::collections::gate::{contact_row, decision_row, gate, ContactRow, Gated, Record};
 use crate::collections::known::Known;
 use crate::collections::{bad, local, parse_channel, parse_instant, parse_purpose, purpose_str, split_rules};
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::next_ids;
+use crate::write::{Unaudited, Write};
 use crate::{now_text, Result, Store};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -250,10 +251,14 @@ impl Store {
 
     /// Asks the gate whether a contact may be made; the answer is recorded.
     pub async fn check_contact(&self, org: &Organisation, req: &ContactRequest) -> Result<DecisionView> {
-        let mut tx = self.begin_write().await?;
-        let (_, gated) = self.decide_contact(tx.conn(), org, req).await?;
-        tx.commit().await?;
-        Ok(gated.view)
+        self.write(|tx| {
+            Box::pin(async move {
+                let (_, gated) = self.decide_contact(tx.conn(), org, req).await?;
+                tx.unaudited(Unaudited::GateDecision);
+                Ok(gated.view)
+            })
+        })
+        .await
     }
 
     /// Logs a contact. An outbound one is asked of the gate first: refused,
@@ -279,61 +284,66 @@ impl Store {
         if cmd.violation && direction == "inbound" {
             return Err(bad("violation", "an inbound contact breaks no rule of ours: the consumer reached us"));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let view = if direction == "outbound" {
-            let (known, gated) = self.decide_contact(conn, org, &cmd.contact()).await?;
-            let record = match (gated.cleared(), gated.refused()) {
-                (Some(cleared), _) => Record::Cleared(cleared),
-                (None, Some(refused)) if cmd.violation => Record::Violation(refused),
-                _ => {
-                    // The refusal is kept; nothing else is written.
-                    tx.commit().await?;
-                    return Ok(LogOutcome {
-                        contact: None,
-                        decision: Some(gated.view),
-                    });
-                }
-            };
-            let view = self.insert_contact(conn, org, &known, record, &outcome, &cmd.note).await?;
-            (view, Some(gated.view))
-        } else {
-            let at = match cmd.at.as_deref().filter(|a| !a.trim().is_empty()) {
-                Some(a) => parse_instant("at", a)?,
-                None => Timestamp::now(),
-            };
-            let known = self.known(conn, org.org_id, &cmd.account_number).await?;
-            let attempt = Attempt {
-                channel,
-                address: cmd.address.clone().unwrap_or_default(),
-                at_work: cmd.at_work,
-                purpose: parse_purpose(cmd.purpose.as_deref())?,
-                at,
-            };
-            let record = Record::Inbound {
-                account_id: known.account_id,
-                attempt: &attempt,
-            };
-            (self.insert_contact(conn, org, &known, record, &outcome, &cmd.note).await?, None)
-        };
-        tx.commit().await?;
-        Ok(LogOutcome {
-            contact: Some(view.0),
-            decision: view.1,
+        let outcome = &outcome;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let view = if direction == "outbound" {
+                    let (known, gated) = self.decide_contact(conn, org, &cmd.contact()).await?;
+                    let record = match (gated.cleared(), gated.refused()) {
+                        (Some(cleared), _) => Record::Cleared(cleared),
+                        (None, Some(refused)) if cmd.violation => Record::Violation(refused),
+                        _ => {
+                            // The refusal is kept; nothing else is written.
+                            tx.unaudited(Unaudited::GateDecision);
+                            return Ok(LogOutcome {
+                                contact: None,
+                                decision: Some(gated.view),
+                            });
+                        }
+                    };
+                    let view = self.insert_contact(tx, org, &known, record, outcome, &cmd.note).await?;
+                    (view, Some(gated.view))
+                } else {
+                    let at = match cmd.at.as_deref().filter(|a| !a.trim().is_empty()) {
+                        Some(a) => parse_instant("at", a)?,
+                        None => Timestamp::now(),
+                    };
+                    let known = self.known(conn, org.org_id, &cmd.account_number).await?;
+                    let attempt = Attempt {
+                        channel,
+                        address: cmd.address.clone().unwrap_or_default(),
+                        at_work: cmd.at_work,
+                        purpose: parse_purpose(cmd.purpose.as_deref())?,
+                        at,
+                    };
+                    let record = Record::Inbound {
+                        account_id: known.account_id,
+                        attempt: &attempt,
+                    };
+                    (self.insert_contact(tx, org, &known, record, outcome, &cmd.note).await?, None)
+                };
+                Ok(LogOutcome {
+                    contact: Some(view.0),
+                    decision: view.1,
+                })
+            })
         })
+        .await
     }
 
     /// Writes a row of the contact log, audited: only from a clearance, a
     /// refusal being recorded as a violation, or an inbound contact.
     pub(super) async fn insert_contact(
         &self,
-        conn: &mut AnyConnection,
+        tx: &mut Write<'_>,
         org: &Organisation,
         known: &Known,
         record: Record<'_>,
         outcome: &str,
         note: &str,
     ) -> Result<ContactView> {
+        let conn = tx.conn();
         let contact_id = next_ids(conn, org.org_id, "contact_attempt", 1).await?;
         let actor = current_actor().name;
         let conversation = is_conversation(outcome);
@@ -370,9 +380,7 @@ impl Store {
             logged_by: actor,
             violation: split_rules(&violation),
         };
-        audit::append(
-            conn,
-            self.for_update(),
+        tx.audit(
             org.org_id,
             if view.violation.is_empty() { "contact.log" } else { "contact.violation" },
             &format!("account:{}", known.account_number),

@@ -3,7 +3,7 @@
 //! with verification, and requests for the original creditor's name.
 
 use crate::collections::bad;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
@@ -57,72 +57,74 @@ impl Store {
     /// Records a dispute; within the validation period it halts collection
     /// until `dispute_verified`.
     pub async fn record_dispute(&self, org: &Organisation, cmd: &NewDispute) -> Result<DisputeView> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let known = self.known(conn, org.org_id, &cmd.account_number).await?;
-        let id = next_ids(conn, org.org_id, "dispute", 1).await?;
-        sqlx::query(
-            "INSERT INTO dispute (org_id, dispute_id, account_id, received_on, note, verification_sent_on, recorded_by, recorded_at, kind) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
-        )
-        .bind(org.org_id)
-        .bind(id)
-        .bind(known.account_id)
-        .bind(cmd.received_on.to_string())
-        .bind(cmd.note.trim())
-        .bind(current_actor().name)
-        .bind(now_text())
-        .bind(if cmd.original_creditor { "original_creditor" } else { "dispute" })
-        .execute(&mut *conn)
-        .await?;
-        let view = self.dispute_in(conn, org.org_id, id).await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "dispute.record",
-            &format!("account:{}", known.account_number),
-            None,
-            Some(&serde_json::to_value(&view)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(view)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let known = self.known(conn, org.org_id, &cmd.account_number).await?;
+                let id = next_ids(conn, org.org_id, "dispute", 1).await?;
+                sqlx::query(
+                    "INSERT INTO dispute (org_id, dispute_id, account_id, received_on, note, verification_sent_on, recorded_by, recorded_at, kind) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
+                )
+                .bind(org.org_id)
+                .bind(id)
+                .bind(known.account_id)
+                .bind(cmd.received_on.to_string())
+                .bind(cmd.note.trim())
+                .bind(current_actor().name)
+                .bind(now_text())
+                .bind(if cmd.original_creditor { "original_creditor" } else { "dispute" })
+                .execute(&mut *conn)
+                .await?;
+                let view = self.dispute_in(conn, org.org_id, id).await?;
+                tx.audit(
+                    org.org_id,
+                    "dispute.record",
+                    &format!("account:{}", known.account_number),
+                    None,
+                    Some(&serde_json::to_value(&view)?),
+                )
+                .await?;
+                Ok(view)
+            })
+        })
+        .await
     }
 
     /// The verification of a dispute was sent: collection may go on.
     pub async fn dispute_verified(&self, org: &Organisation, dispute_id: i64, sent_on: Date) -> Result<DisputeView> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let before = self.dispute_in(conn, org.org_id, dispute_id).await?;
-        if before.verification_sent_on.is_some() {
-            return Err(bad("dispute", format!("dispute {dispute_id}'s verification was already sent")));
-        }
-        if sent_on.to_string() < before.received_on {
-            return Err(bad(
-                "sent_on",
-                format!("{sent_on} is before the dispute arrived ({}); the verification answers it", before.received_on),
-            ));
-        }
-        sqlx::query("UPDATE dispute SET verification_sent_on = $3 WHERE org_id = $1 AND dispute_id = $2")
-            .bind(org.org_id)
-            .bind(dispute_id)
-            .bind(sent_on.to_string())
-            .execute(&mut *conn)
-            .await?;
-        let after = self.dispute_in(conn, org.org_id, dispute_id).await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "dispute.verified",
-            &format!("account:{}", after.account_number),
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let before = self.dispute_in(conn, org.org_id, dispute_id).await?;
+                if before.verification_sent_on.is_some() {
+                    return Err(bad("dispute", format!("dispute {dispute_id}'s verification was already sent")));
+                }
+                if sent_on.to_string() < before.received_on {
+                    return Err(bad(
+                        "sent_on",
+                        format!("{sent_on} is before the dispute arrived ({}); the verification answers it", before.received_on),
+                    ));
+                }
+                sqlx::query("UPDATE dispute SET verification_sent_on = $3 WHERE org_id = $1 AND dispute_id = $2")
+                    .bind(org.org_id)
+                    .bind(dispute_id)
+                    .bind(sent_on.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+                let after = self.dispute_in(conn, org.org_id, dispute_id).await?;
+                tx.audit(
+                    org.org_id,
+                    "dispute.verified",
+                    &format!("account:{}", after.account_number),
+                    Some(&serde_json::to_value(&before)?),
+                    Some(&serde_json::to_value(&after)?),
+                )
+                .await?;
+                Ok(after)
+            })
+        })
+        .await
     }
 
     async fn dispute_in(&self, conn: &mut AnyConnection, org_id: i64, dispute_id: i64) -> Result<DisputeView> {

@@ -9,9 +9,10 @@ use crate::collections::contacts::DecisionView;
 use crate::collections::gate::{decision_row, gate, sent_row};
 use crate::collections::known::{known_many, Known, Which};
 use crate::collections::validation_notice::LetterView;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::{fmt, next_ids};
+use crate::write::{Unaudited, Write};
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -131,17 +132,19 @@ impl Store {
         })
     }
 
-    /// Sends a letter through the gate in `conn`: refused, only the answer is
-    /// kept; allowed, the contact is logged and the letter kept, as sent.
+    /// Sends a letter through the gate in the write `tx`: refused, only the
+    /// answer is kept; allowed, the contact is logged and the letter kept,
+    /// as sent, and audited.
     pub(super) async fn send_letter_in(
         &self,
-        conn: &mut AnyConnection,
+        tx: &mut Write<'_>,
         org: &Organisation,
         account_id: i64,
         kind: &str,
         today: Date,
         fill: impl FnOnce(&mut CollectionLetter),
     ) -> Result<(Option<LetterView>, DecisionView)> {
+        let conn = tx.conn();
         let mut known = known_many(conn, org.org_id, Which::Ids(&[account_id])).await?;
         let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
         // The debt's facts too (its disputes above all): a collection letter
@@ -201,9 +204,7 @@ impl Store {
             data: serde_json::to_string(&letter)?.into(),
         });
         b.flush(conn, org.org_id).await?;
-        audit::append(
-            conn,
-            self.for_update(),
+        tx.audit(
             org.org_id,
             "letter.send",
             &format!("account:{}", k.account_number),
@@ -232,37 +233,42 @@ impl Store {
                 format!("{kind:?} is not reminder, first_notice, final_notice or receipt (the validation notice, plan agreement and settlement offer have their own commands)"),
             ));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
-        let receipt = if kind == "receipt" {
-            let id = cmd.payment_id.ok_or_else(|| bad("payment_id", "a receipt names the payment it acknowledges"))?;
-            let r = sqlx::query(
-                "SELECT received_on, amount_minor, method, reference, status FROM payment WHERE org_id = $1 AND payment_id = $2 AND account_id = $3",
-            )
-            .bind(org.org_id)
-            .bind(id)
-            .bind(account.account_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| bad("payment_id", format!("account {} has no payment {id}", account.account_number)))?;
-            if r.try_get::<String, _>("status")? != "posted" {
-                return Err(bad("payment_id", format!("payment {id} was reversed; there is nothing to acknowledge")));
-            }
-            Some(ReceiptTerms {
-                received_on: r.try_get("received_on")?,
-                amount: fmt(r.try_get("amount_minor")?, account.currency),
-                method: r.try_get("method")?,
-                reference: r.try_get("reference")?,
+        let kind = &kind;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+                let receipt = if kind == "receipt" {
+                    let id = cmd.payment_id.ok_or_else(|| bad("payment_id", "a receipt names the payment it acknowledges"))?;
+                    let r = sqlx::query(
+                        "SELECT received_on, amount_minor, method, reference, status FROM payment WHERE org_id = $1 AND payment_id = $2 AND account_id = $3",
+                    )
+                    .bind(org.org_id)
+                    .bind(id)
+                    .bind(account.account_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| bad("payment_id", format!("account {} has no payment {id}", account.account_number)))?;
+                    if r.try_get::<String, _>("status")? != "posted" {
+                        return Err(bad("payment_id", format!("payment {id} was reversed; there is nothing to acknowledge")));
+                    }
+                    Some(ReceiptTerms {
+                        received_on: r.try_get("received_on")?,
+                        amount: fmt(r.try_get("amount_minor")?, account.currency),
+                        method: r.try_get("method")?,
+                        reference: r.try_get("reference")?,
+                    })
+                } else {
+                    None
+                };
+                let (letter, decision) = self.send_letter_in(tx, org, account.account_id, kind, today, |l| l.receipt = receipt).await?;
+                if letter.is_none() {
+                    tx.unaudited(Unaudited::GateDecision);
+                }
+                Ok(LetterSent { letter, decision })
             })
-        } else {
-            None
-        };
-        let (letter, decision) = self
-            .send_letter_in(conn, org, account.account_id, &kind, today, |l| l.receipt = receipt)
-            .await?;
-        tx.commit().await?;
-        Ok(LetterSent { letter, decision })
+        })
+        .await
     }
 
     /// A letter as it was sent, any kind.

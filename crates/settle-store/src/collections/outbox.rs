@@ -12,6 +12,7 @@
 //! The store does no network I/O: it says what is due and records what the
 //! sender reports.
 
+use crate::write::Unaudited;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -21,7 +22,7 @@ use settle_domain::compliance::{self, Attempt, Channel, Purpose};
 use crate::batch::Batch;
 use crate::collections::gate::{decision_row, gate, sent_row, Cleared};
 use crate::collections::known::{known_many, Which};
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
@@ -177,112 +178,119 @@ impl Store {
     /// email is returned ready to hand to the SMTP server with the opt-out
     /// statement; otherwise it is held or cancelled, the reason kept.
     pub async fn clear_email(&self, email: &OutboxEmail, now: Timestamp, public_url: Option<&str>) -> Result<Clearing> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let row =
-            sqlx::query("SELECT account_id, contact_id, opt_out_token, not_before FROM email_outbox WHERE org_id = $1 AND email_id = $2 AND status = 'queued'")
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let row = sqlx::query(
+                    "SELECT account_id, contact_id, opt_out_token, not_before FROM email_outbox WHERE org_id = $1 AND email_id = $2 AND status = 'queued'",
+                )
                 .bind(email.org_id)
                 .bind(email.email_id)
                 .fetch_optional(&mut *conn)
                 .await?;
-        let Some(row) = row else {
-            return Ok(Clearing::Gone);
-        };
-        // Compared as instants: as text, "18:00:00.5Z" sorts before "18:00:00Z".
-        let not_before: Timestamp = row
-            .try_get::<String, _>("not_before")?
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("email {} not_before: {e}", email.email_id)))?;
-        if not_before > now {
-            return Ok(Clearing::Gone);
-        }
-        let (account_id, contact_id, token): (i64, i64, String) = (row.try_get("account_id")?, row.try_get("contact_id")?, row.try_get("opt_out_token")?);
-        let mut known = known_many(conn, email.org_id, Which::Ids(&[account_id])).await?;
-        let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
-        self.read_debt(conn, email.org_id, &mut k, now).await?;
-        let policy = self.collection_policy_in(conn, email.org_id).await?;
-        let (mail, phone, _) = self.collector_contact_in(conn, email.org_id).await?;
-        let decision_id = next_ids(conn, email.org_id, "contact_decision", 1).await?;
-        let actor = current_actor().name;
-        let gated = gate(
-            &k,
-            Attempt {
-                channel: Channel::Email,
-                address: email.to_address.clone(),
-                at_work: false,
-                purpose: Purpose::Collection,
-                at: now,
-            },
-            &policy,
-            decision_id,
-            &actor,
-        );
-        let mut b = Batch::default();
-        b.push(decision_row(email.org_id, account_id, &gated.view, &now_text()));
-        b.flush(conn, email.org_id).await?;
-        let reasons = gated.view.reasons().join("; ");
-        let (status, not_before, note, clearing) = match (gated.cleared(), gated.decision.allowed_from()) {
-            (Some(_), _) => ("queued", email.not_before.clone(), String::new(), None),
-            (None, Some(open)) => {
-                let until = format!("{} ({})", open, gated.view.allowed_from_local.clone().unwrap_or_default());
-                let note = format!("held by the contact gate until {until}: {reasons}");
-                (
-                    "queued",
-                    open.to_string(),
-                    note.clone(),
-                    Some(Clearing::Held {
-                        until: open.to_string(),
-                        reason: note,
-                    }),
-                )
-            }
-            (None, None) => {
-                let note = format!("cancelled by the contact gate at delivery: {reasons}");
-                ("cancelled", email.not_before.clone(), note.clone(), Some(Clearing::Cancelled { reason: note }))
-            }
-        };
-        sqlx::query("UPDATE email_outbox SET decision_id = $3, status = $4, not_before = $5, last_error = $6 WHERE org_id = $1 AND email_id = $2")
-            .bind(email.org_id)
-            .bind(email.email_id)
-            .bind(decision_id)
-            .bind(status)
-            .bind(&not_before)
-            .bind(&note)
-            .execute(&mut *conn)
-            .await?;
-        if status == "cancelled" {
-            audit::append(
-                conn,
-                self.for_update(),
-                email.org_id,
-                "email.cancel",
-                &format!("account:{}", k.account_number),
-                None,
-                Some(&serde_json::json!({ "email_id": email.email_id, "reason": note })),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        if let Some(other) = clearing {
-            return Ok(other);
-        }
-        let Some(cleared) = gated.into_cleared() else {
-            return Ok(Clearing::Gone);
-        };
-        let link = public_url
-            .filter(|u| !u.trim().is_empty() && !token.is_empty())
-            .map(|u| opt_out_link(u, &token));
-        let mut ready = email.clone();
-        ready.body = format!(
-            "{}\n\n{}\n",
-            email.body.trim_end(),
-            compliance::email_opt_out_statement(link.as_deref(), &phone, &mail)
-        );
-        Ok(Clearing::Send(Box::new(ReadyEmail {
-            email: ready,
-            cleared,
-            contact_id,
-        })))
+                let Some(row) = row else {
+                    tx.unaudited(Unaudited::NothingWritten);
+                    return Ok(Clearing::Gone);
+                };
+                // Compared as instants: as text, "18:00:00.5Z" sorts before "18:00:00Z".
+                let not_before: Timestamp = row
+                    .try_get::<String, _>("not_before")?
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("email {} not_before: {e}", email.email_id)))?;
+                if not_before > now {
+                    tx.unaudited(Unaudited::NothingWritten);
+                    return Ok(Clearing::Gone);
+                }
+                let (account_id, contact_id, token): (i64, i64, String) =
+                    (row.try_get("account_id")?, row.try_get("contact_id")?, row.try_get("opt_out_token")?);
+                let mut known = known_many(conn, email.org_id, Which::Ids(&[account_id])).await?;
+                let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
+                self.read_debt(conn, email.org_id, &mut k, now).await?;
+                let policy = self.collection_policy_in(conn, email.org_id).await?;
+                let (mail, phone, _) = self.collector_contact_in(conn, email.org_id).await?;
+                let decision_id = next_ids(conn, email.org_id, "contact_decision", 1).await?;
+                let actor = current_actor().name;
+                let gated = gate(
+                    &k,
+                    Attempt {
+                        channel: Channel::Email,
+                        address: email.to_address.clone(),
+                        at_work: false,
+                        purpose: Purpose::Collection,
+                        at: now,
+                    },
+                    &policy,
+                    decision_id,
+                    &actor,
+                );
+                let mut b = Batch::default();
+                b.push(decision_row(email.org_id, account_id, &gated.view, &now_text()));
+                b.flush(conn, email.org_id).await?;
+                let reasons = gated.view.reasons().join("; ");
+                let (status, not_before, note, clearing) = match (gated.cleared(), gated.decision.allowed_from()) {
+                    (Some(_), _) => ("queued", email.not_before.clone(), String::new(), None),
+                    (None, Some(open)) => {
+                        let until = format!("{} ({})", open, gated.view.allowed_from_local.clone().unwrap_or_default());
+                        let note = format!("held by the contact gate until {until}: {reasons}");
+                        (
+                            "queued",
+                            open.to_string(),
+                            note.clone(),
+                            Some(Clearing::Held {
+                                until: open.to_string(),
+                                reason: note,
+                            }),
+                        )
+                    }
+                    (None, None) => {
+                        let note = format!("cancelled by the contact gate at delivery: {reasons}");
+                        ("cancelled", email.not_before.clone(), note.clone(), Some(Clearing::Cancelled { reason: note }))
+                    }
+                };
+                sqlx::query("UPDATE email_outbox SET decision_id = $3, status = $4, not_before = $5, last_error = $6 WHERE org_id = $1 AND email_id = $2")
+                    .bind(email.org_id)
+                    .bind(email.email_id)
+                    .bind(decision_id)
+                    .bind(status)
+                    .bind(&not_before)
+                    .bind(&note)
+                    .execute(&mut *conn)
+                    .await?;
+                if status == "cancelled" {
+                    tx.audit(
+                        email.org_id,
+                        "email.cancel",
+                        &format!("account:{}", k.account_number),
+                        None,
+                        Some(&serde_json::json!({ "email_id": email.email_id, "reason": note })),
+                    )
+                    .await?;
+                } else {
+                    tx.unaudited(Unaudited::GateDecision);
+                }
+                if let Some(other) = clearing {
+                    return Ok(other);
+                }
+                let Some(cleared) = gated.into_cleared() else {
+                    return Ok(Clearing::Gone);
+                };
+                let link = public_url
+                    .filter(|u| !u.trim().is_empty() && !token.is_empty())
+                    .map(|u| opt_out_link(u, &token));
+                let mut ready = email.clone();
+                ready.body = format!(
+                    "{}\n\n{}\n",
+                    email.body.trim_end(),
+                    compliance::email_opt_out_statement(link.as_deref(), &phone, &mail)
+                );
+                Ok(Clearing::Send(Box::new(ReadyEmail {
+                    email: ready,
+                    cleared,
+                    contact_id,
+                })))
+            })
+        })
+        .await
     }
 
     /// Emails due at `now`, every organisation's, oldest first.
@@ -336,39 +344,42 @@ impl Store {
     /// and the contact logged, at the instant the gate cleared it.
     pub async fn email_sent(&self, ready: &ReadyEmail, at: Timestamp) -> Result<()> {
         let (org_id, email_id) = (ready.email.org_id, ready.email.email_id);
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let done = sqlx::query("UPDATE email_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $3, last_error = '' WHERE org_id = $1 AND email_id = $2 AND status = 'queued'")
-            .bind(org_id)
-            .bind(email_id)
-            .bind(at.to_string())
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Contention);
-        }
-        // An email queued before this version was logged as a contact when
-        // it was queued; it is not logged twice.
-        let logged = sqlx::query("SELECT 1 FROM contact_attempt WHERE org_id = $1 AND contact_id = $2")
-            .bind(org_id)
-            .bind(ready.contact_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .is_some();
-        if logged {
-            return tx.commit().await;
-        }
-        let mut b = Batch::default();
-        b.push(sent_row(
-            org_id,
-            ready.contact_id,
-            &ready.cleared,
-            &format!("email: {}", ready.email.subject),
-            &current_actor().name,
-            &now_text(),
-        ));
-        b.flush(conn, org_id).await?;
-        tx.commit().await
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            let done = sqlx::query("UPDATE email_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $3, last_error = '' WHERE org_id = $1 AND email_id = $2 AND status = 'queued'")
+                .bind(org_id)
+                .bind(email_id)
+                .bind(at.to_string())
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Contention);
+            }
+            // An email queued before this version was logged as a contact when
+            // it was queued; it is not logged twice.
+            let logged = sqlx::query("SELECT 1 FROM contact_attempt WHERE org_id = $1 AND contact_id = $2")
+                .bind(org_id)
+                .bind(ready.contact_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            tx.unaudited(Unaudited::Delivery);
+            if logged {
+                return Ok(());
+            }
+            let mut b = Batch::default();
+            b.push(sent_row(
+                org_id,
+                ready.contact_id,
+                &ready.cleared,
+                &format!("email: {}", ready.email.subject),
+                &current_actor().name,
+                &now_text(),
+            ));
+            b.flush(tx.conn(), org_id).await?;
+            Ok(())
+        }))
+        .await
     }
 
     /// Whose email an opt-out link names, for its page; None if no email has the token.
@@ -382,13 +393,16 @@ impl Store {
     /// about and every other account it was queued for; every queued email
     /// to it is cancelled. Audited, as the consumer's request.
     pub async fn opt_out_by_link(&self, token: &str) -> Result<Option<OptOutTarget>> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let Some((org_id, target)) = opt_out_lookup(conn, token).await? else {
-            return Ok(None);
-        };
-        let accounts: Vec<i64> =
-            sqlx::query("SELECT DISTINCT account_id FROM email_outbox WHERE org_id = $1 AND (opt_out_token = $2 OR (to_address = $3 AND status = 'queued'))")
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let Some((org_id, target)) = opt_out_lookup(conn, token).await? else {
+                    tx.unaudited(Unaudited::NothingWritten);
+                    return Ok(None);
+                };
+                let accounts: Vec<i64> = sqlx::query(
+                    "SELECT DISTINCT account_id FROM email_outbox WHERE org_id = $1 AND (opt_out_token = $2 OR (to_address = $3 AND status = 'queued'))",
+                )
                 .bind(org_id)
                 .bind(token.to_ascii_lowercase())
                 .bind(&target.address)
@@ -397,96 +411,108 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get("account_id"))
                 .collect::<std::result::Result<_, _>>()?;
-        let line = format!("email {}", target.address);
-        for account_id in accounts {
-            let had: Option<String> = sqlx::query("SELECT opt_outs FROM collection_profile WHERE org_id = $1 AND account_id = $2")
-                .bind(org_id)
-                .bind(account_id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .map(|r| r.try_get("opt_outs"))
-                .transpose()?;
-            match had {
-                Some(o) if o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line)) => continue,
-                Some(o) => {
-                    let joined = if o.trim().is_empty() {
-                        line.clone()
-                    } else {
-                        format!("{}\n{line}", o.trim_end())
-                    };
-                    sqlx::query("UPDATE collection_profile SET opt_outs = $3, updated_by = $4, updated_at = $5 WHERE org_id = $1 AND account_id = $2")
+                let line = format!("email {}", target.address);
+                let mut opted_out = 0;
+                for account_id in accounts {
+                    let conn = tx.conn();
+                    let had: Option<String> = sqlx::query("SELECT opt_outs FROM collection_profile WHERE org_id = $1 AND account_id = $2")
                         .bind(org_id)
                         .bind(account_id)
-                        .bind(joined)
-                        .bind("consumer (opt-out link)")
-                        .bind(now_text())
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                None => {
-                    sqlx::query("INSERT INTO collection_profile (org_id, account_id, opt_outs, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .map(|r| r.try_get("opt_outs"))
+                        .transpose()?;
+                    match had {
+                        Some(o) if o.lines().any(|l| l.trim().eq_ignore_ascii_case(&line)) => continue,
+                        Some(o) => {
+                            let joined = if o.trim().is_empty() {
+                                line.clone()
+                            } else {
+                                format!("{}\n{line}", o.trim_end())
+                            };
+                            sqlx::query("UPDATE collection_profile SET opt_outs = $3, updated_by = $4, updated_at = $5 WHERE org_id = $1 AND account_id = $2")
+                                .bind(org_id)
+                                .bind(account_id)
+                                .bind(joined)
+                                .bind("consumer (opt-out link)")
+                                .bind(now_text())
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        None => {
+                            sqlx::query("INSERT INTO collection_profile (org_id, account_id, opt_outs, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                                .bind(org_id)
+                                .bind(account_id)
+                                .bind(&line)
+                                .bind("consumer (opt-out link)")
+                                .bind(now_text())
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                    }
+                    crate::collections::profile::keep_profile_version(conn, org_id, account_id).await?;
+                    let number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
                         .bind(org_id)
                         .bind(account_id)
-                        .bind(&line)
-                        .bind("consumer (opt-out link)")
-                        .bind(now_text())
-                        .execute(&mut *conn)
-                        .await?;
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .try_get("account_number")?;
+                    tx.audit(
+                        org_id,
+                        "collections.opt_out",
+                        &format!("account:{number}"),
+                        None,
+                        Some(&serde_json::json!({ "opt_out": line, "by": "the consumer, through the link in an email" })),
+                    )
+                    .await?;
+                    opted_out += 1;
                 }
-            }
-            crate::collections::profile::keep_profile_version(conn, org_id, account_id).await?;
-            let number: String = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND account_id = $2")
-                .bind(org_id)
-                .bind(account_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("account_number")?;
-            audit::append(
-                conn,
-                self.for_update(),
-                org_id,
-                "collections.opt_out",
-                &format!("account:{number}"),
-                None,
-                Some(&serde_json::json!({ "opt_out": line, "by": "the consumer, through the link in an email" })),
-            )
-            .await?;
-        }
-        sqlx::query("UPDATE email_outbox SET status = 'cancelled', last_error = $3 WHERE org_id = $1 AND to_address = $2 AND status = 'queued'")
-            .bind(org_id)
-            .bind(&target.address)
-            .bind("cancelled: the person opted out of email at this address")
-            .execute(&mut *conn)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(OptOutTarget { done: true, ..target }))
+                if opted_out == 0 {
+                    // Every account already had the opt-out: its queued email
+                    // was cancelled then.
+                    tx.unaudited(Unaudited::NothingWritten);
+                }
+                sqlx::query("UPDATE email_outbox SET status = 'cancelled', last_error = $3 WHERE org_id = $1 AND to_address = $2 AND status = 'queued'")
+                    .bind(org_id)
+                    .bind(&target.address)
+                    .bind("cancelled: the person opted out of email at this address")
+                    .execute(tx.conn())
+                    .await?;
+                Ok(Some(OptOutTarget { done: true, ..target }))
+            })
+        })
+        .await
     }
 
     /// The attempt failed: retried later with a doubling wait, or given up
     /// after [`MAX_ATTEMPTS`]. Returns whether it will be tried again.
     pub async fn email_failed(&self, org_id: i64, email_id: i64, error: &str, at: Timestamp) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let attempts: i64 = sqlx::query("SELECT attempts FROM email_outbox WHERE org_id = $1 AND email_id = $2")
-            .bind(org_id)
-            .bind(email_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| StoreError::not_found("email", email_id))?
-            .try_get("attempts")?;
-        let attempts = attempts + 1;
-        let again = attempts < MAX_ATTEMPTS;
-        let next = at.checked_add(SignedDuration::from_mins(2i64.pow(attempts.clamp(1, 10) as u32))).unwrap_or(at);
-        sqlx::query("UPDATE email_outbox SET attempts = $3, last_error = $4, not_before = $5, status = $6 WHERE org_id = $1 AND email_id = $2")
-            .bind(org_id)
-            .bind(email_id)
-            .bind(attempts)
-            .bind(error.chars().take(500).collect::<String>())
-            .bind(next.to_string())
-            .bind(if again { "queued" } else { "failed" })
-            .execute(&mut *conn)
-            .await?;
-        tx.commit().await?;
-        Ok(again)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let attempts: i64 = sqlx::query("SELECT attempts FROM email_outbox WHERE org_id = $1 AND email_id = $2")
+                    .bind(org_id)
+                    .bind(email_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("email", email_id))?
+                    .try_get("attempts")?;
+                let attempts = attempts + 1;
+                let again = attempts < MAX_ATTEMPTS;
+                let next = at.checked_add(SignedDuration::from_mins(2i64.pow(attempts.clamp(1, 10) as u32))).unwrap_or(at);
+                sqlx::query("UPDATE email_outbox SET attempts = $3, last_error = $4, not_before = $5, status = $6 WHERE org_id = $1 AND email_id = $2")
+                    .bind(org_id)
+                    .bind(email_id)
+                    .bind(attempts)
+                    .bind(error.chars().take(500).collect::<String>())
+                    .bind(next.to_string())
+                    .bind(if again { "queued" } else { "failed" })
+                    .execute(&mut *conn)
+                    .await?;
+                tx.unaudited(Unaudited::Delivery);
+                Ok(again)
+            })
+        })
+        .await
     }
 }

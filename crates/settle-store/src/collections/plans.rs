@@ -5,8 +5,9 @@
 use crate::collections::bad;
 use crate::collections::contacts::DecisionView;
 use crate::collections::validation_notice::LetterView;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
+use crate::write::Unaudited;
 use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
@@ -123,147 +124,146 @@ impl Store {
     /// Sets up a payment plan; refused whole (nothing written) when its
     /// numbers do not hold, or the account already has an active plan.
     pub async fn create_plan(&self, org: &Organisation, cmd: &NewPlan, today: Date) -> Result<PlanCreated> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
-        let settings = self.collections_settings_in(conn, org).await?;
-        let money = |field: &'static str, text: &str| -> Result<i64> { Ok(Money::parse(text, account.currency).map_err(|e| bad(field, e))?.amount_minor()) };
-        let total = match cmd.total.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(t) => money("total", t)?,
-            None => account.balance_minor,
-        };
-        if total > account.balance_minor {
-            return Err(plan_error(
-                PlanError::MoreThanOwed {
-                    total_minor: total,
-                    owed_minor: account.balance_minor,
-                },
-                account.currency,
-            ));
-        }
-        let down = match cmd.down_payment.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(t) => money("down_payment", t)?,
-            None => 0,
-        };
-        let (installments, frequency, each): (Vec<Installment>, String, i64) = match &cmd.installments {
-            Some(list) => {
-                let mut parsed = Vec::with_capacity(list.len());
-                for (i, inst) in list.iter().enumerate() {
-                    let amount = Money::parse(&inst.amount, account.currency)
-                        .map_err(|e| bad("installments", format!("line {}: amount: {e}", i + 1)))?
-                        .amount_minor();
-                    parsed.push((inst.due, amount));
-                }
-                let checked = plans::check_custom(total, down, &parsed).map_err(|e| plan_error(e, account.currency))?;
-                let each = checked.first().map(|i| i.amount_minor).unwrap_or(0);
-                (checked, "custom".to_string(), each)
-            }
-            None => {
-                let freq_text = cmd.frequency.as_deref().unwrap_or("monthly");
-                let frequency = Frequency::parse(freq_text).ok_or_else(|| bad("frequency", format!("{freq_text:?} is not weekly, biweekly or monthly")))?;
-                let each = money(
-                    "installment",
-                    cmd.installment
-                        .as_deref()
-                        .ok_or_else(|| bad("installment", "give the installment amount, or write the installments out"))?,
-                )?;
-                let first = cmd.first_due.ok_or_else(|| bad("first_due", "give the first installment's date"))?;
-                (
-                    plans::schedule(total, down, each, frequency, first).map_err(|e| plan_error(e, account.currency))?,
-                    frequency.as_str().to_string(),
-                    each,
-                )
-            }
-        };
-        if let Some(first) = installments.first() {
-            if first.due < today {
-                return Err(plan_error(PlanError::FirstInPast { first: first.due, today }, account.currency));
-            }
-        }
-        let active: Option<i64> = sqlx::query("SELECT plan_id FROM payment_plan WHERE org_id = $1 AND account_id = $2 AND status = 'active'")
-            .bind(org.org_id)
-            .bind(account.account_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get("plan_id"))
-            .transpose()?;
-        if let Some(p) = active {
-            return Err(bad(
-                "account_number",
-                format!("account {} already has active plan {p}; cancel it first", account.account_number),
-            ));
-        }
-        let plan_id = next_ids(conn, org.org_id, "payment_plan", 1).await?;
-        let actor = current_actor().name;
-        sqlx::query(
-            "INSERT INTO payment_plan (org_id, plan_id, account_id, currency, total_minor, down_minor, installment_minor, frequency, start_on, status, missed, \
-             paid_minor, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 0, 0, $10, $11, $12)",
-        )
-        .bind(org.org_id)
-        .bind(plan_id)
-        .bind(account.account_id)
-        .bind(account.currency.code())
-        .bind(total)
-        .bind(down)
-        .bind(each)
-        .bind(&frequency)
-        .bind(today.to_string())
-        .bind(cmd.note.trim())
-        .bind(&actor)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        for i in &installments {
-            sqlx::query("INSERT INTO plan_installment (org_id, plan_id, number, due_on, amount_minor) VALUES ($1, $2, $3, $4, $5)")
-                .bind(org.org_id)
-                .bind(plan_id)
-                .bind(i.number)
-                .bind(i.due.to_string())
-                .bind(i.amount_minor)
-                .execute(&mut *conn)
-                .await?;
-        }
-        let (agreement, decision) = if cmd.send_agreement {
-            let terms = PlanTerms {
-                plan_id,
-                total: fmt(total, account.currency),
-                down_payment: fmt(down, account.currency),
-                frequency: frequency.clone(),
-                installments: installments
-                    .iter()
-                    .map(|i| (i.number, i.due.to_string(), fmt(i.amount_minor, account.currency)))
-                    .collect(),
-                grace_days: settings.plan_grace_days,
-                default_after_missed: settings.plan_default_missed,
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+            let settings = self.collections_settings_in(conn, org).await?;
+            let money = |field: &'static str, text: &str| -> Result<i64> { Ok(Money::parse(text, account.currency).map_err(|e| bad(field, e))?.amount_minor()) };
+            let total = match cmd.total.as_deref().filter(|t| !t.trim().is_empty()) {
+                Some(t) => money("total", t)?,
+                None => account.balance_minor,
             };
-            let (letter, decision) = self
-                .send_letter_in(conn, org, account.account_id, "plan_agreement", today, |l| l.plan = Some(terms))
-                .await?;
-            if let Some(l) = &letter {
-                sqlx::query("UPDATE payment_plan SET letter_id = $3 WHERE org_id = $1 AND plan_id = $2")
+            if total > account.balance_minor {
+                return Err(plan_error(
+                    PlanError::MoreThanOwed {
+                        total_minor: total,
+                        owed_minor: account.balance_minor,
+                    },
+                    account.currency,
+                ));
+            }
+            let down = match cmd.down_payment.as_deref().filter(|t| !t.trim().is_empty()) {
+                Some(t) => money("down_payment", t)?,
+                None => 0,
+            };
+            let (installments, frequency, each): (Vec<Installment>, String, i64) = match &cmd.installments {
+                Some(list) => {
+                    let mut parsed = Vec::with_capacity(list.len());
+                    for (i, inst) in list.iter().enumerate() {
+                        let amount = Money::parse(&inst.amount, account.currency)
+                            .map_err(|e| bad("installments", format!("line {}: amount: {e}", i + 1)))?
+                            .amount_minor();
+                        parsed.push((inst.due, amount));
+                    }
+                    let checked = plans::check_custom(total, down, &parsed).map_err(|e| plan_error(e, account.currency))?;
+                    let each = checked.first().map(|i| i.amount_minor).unwrap_or(0);
+                    (checked, "custom".to_string(), each)
+                }
+                None => {
+                    let freq_text = cmd.frequency.as_deref().unwrap_or("monthly");
+                    let frequency = Frequency::parse(freq_text).ok_or_else(|| bad("frequency", format!("{freq_text:?} is not weekly, biweekly or monthly")))?;
+                    let each = money(
+                        "installment",
+                        cmd.installment
+                            .as_deref()
+                            .ok_or_else(|| bad("installment", "give the installment amount, or write the installments out"))?,
+                    )?;
+                    let first = cmd.first_due.ok_or_else(|| bad("first_due", "give the first installment's date"))?;
+                    (
+                        plans::schedule(total, down, each, frequency, first).map_err(|e| plan_error(e, account.currency))?,
+                        frequency.as_str().to_string(),
+                        each,
+                    )
+                }
+            };
+            if let Some(first) = installments.first() {
+                if first.due < today {
+                    return Err(plan_error(PlanError::FirstInPast { first: first.due, today }, account.currency));
+                }
+            }
+            let active: Option<i64> = sqlx::query("SELECT plan_id FROM payment_plan WHERE org_id = $1 AND account_id = $2 AND status = 'active'")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| r.try_get("plan_id"))
+                .transpose()?;
+            if let Some(p) = active {
+                return Err(bad(
+                    "account_number",
+                    format!("account {} already has active plan {p}; cancel it first", account.account_number),
+                ));
+            }
+            let plan_id = next_ids(conn, org.org_id, "payment_plan", 1).await?;
+            let actor = current_actor().name;
+            sqlx::query(
+                "INSERT INTO payment_plan (org_id, plan_id, account_id, currency, total_minor, down_minor, installment_minor, frequency, start_on, status, missed, \
+                 paid_minor, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 0, 0, $10, $11, $12)",
+            )
+            .bind(org.org_id)
+            .bind(plan_id)
+            .bind(account.account_id)
+            .bind(account.currency.code())
+            .bind(total)
+            .bind(down)
+            .bind(each)
+            .bind(&frequency)
+            .bind(today.to_string())
+            .bind(cmd.note.trim())
+            .bind(&actor)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            for i in &installments {
+                sqlx::query("INSERT INTO plan_installment (org_id, plan_id, number, due_on, amount_minor) VALUES ($1, $2, $3, $4, $5)")
                     .bind(org.org_id)
                     .bind(plan_id)
-                    .bind(l.letter_id)
+                    .bind(i.number)
+                    .bind(i.due.to_string())
+                    .bind(i.amount_minor)
                     .execute(&mut *conn)
                     .await?;
             }
-            (letter, Some(decision))
-        } else {
-            (None, None)
-        };
-        let plan = self.plan_in(conn, org.org_id, plan_id).await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "plan.create",
-            &format!("account:{}", account.account_number),
-            None,
-            Some(&serde_json::to_value(&plan)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(PlanCreated { plan, agreement, decision })
+            let (agreement, decision) = if cmd.send_agreement {
+                let terms = PlanTerms {
+                    plan_id,
+                    total: fmt(total, account.currency),
+                    down_payment: fmt(down, account.currency),
+                    frequency: frequency.clone(),
+                    installments: installments
+                        .iter()
+                        .map(|i| (i.number, i.due.to_string(), fmt(i.amount_minor, account.currency)))
+                        .collect(),
+                    grace_days: settings.plan_grace_days,
+                    default_after_missed: settings.plan_default_missed,
+                };
+                let (letter, decision) = self
+                    .send_letter_in(tx, org, account.account_id, "plan_agreement", today, |l| l.plan = Some(terms))
+                    .await?;
+                if let Some(l) = &letter {
+                    sqlx::query("UPDATE payment_plan SET letter_id = $3 WHERE org_id = $1 AND plan_id = $2")
+                        .bind(org.org_id)
+                        .bind(plan_id)
+                        .bind(l.letter_id)
+                        .execute(tx.conn())
+                        .await?;
+                }
+                (letter, Some(decision))
+            } else {
+                (None, None)
+            };
+            let plan = self.plan_in(tx.conn(), org.org_id, plan_id).await?;
+            tx.audit(
+                org.org_id,
+                "plan.create",
+                &format!("account:{}", account.account_number),
+                None,
+                Some(&serde_json::to_value(&plan)?),
+            )
+            .await?;
+            Ok(PlanCreated { plan, agreement, decision })
+        }))
+        .await
     }
 
     async fn plan_in(&self, conn: &mut AnyConnection, org_id: i64, plan_id: i64) -> Result<PlanView> {
@@ -348,115 +348,123 @@ impl Store {
 
     /// Cancels an active plan (dunning resumes at the next run).
     pub async fn cancel_plan(&self, org: &Organisation, plan_id: i64, today: Date) -> Result<PlanView> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let before = self.plan_in(conn, org.org_id, plan_id).await?;
-        if before.status != "active" {
-            return Err(bad(
-                "plan_id",
-                format!("plan {plan_id} is {}; only an active plan can be cancelled", before.status),
-            ));
-        }
-        sqlx::query("UPDATE payment_plan SET status = 'cancelled', ended_on = $3 WHERE org_id = $1 AND plan_id = $2")
-            .bind(org.org_id)
-            .bind(plan_id)
-            .bind(today.to_string())
-            .execute(&mut *conn)
-            .await?;
-        let after = self.plan_in(conn, org.org_id, plan_id).await?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "plan.cancel",
-            &format!("account:{}", after.account_number),
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let before = self.plan_in(conn, org.org_id, plan_id).await?;
+                if before.status != "active" {
+                    return Err(bad(
+                        "plan_id",
+                        format!("plan {plan_id} is {}; only an active plan can be cancelled", before.status),
+                    ));
+                }
+                sqlx::query("UPDATE payment_plan SET status = 'cancelled', ended_on = $3 WHERE org_id = $1 AND plan_id = $2")
+                    .bind(org.org_id)
+                    .bind(plan_id)
+                    .bind(today.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+                let after = self.plan_in(conn, org.org_id, plan_id).await?;
+                tx.audit(
+                    org.org_id,
+                    "plan.cancel",
+                    &format!("account:{}", after.account_number),
+                    Some(&serde_json::to_value(&before)?),
+                    Some(&serde_json::to_value(&after)?),
+                )
+                .await?;
+                Ok(after)
+            })
+        })
+        .await
     }
 
     /// Brings every active plan's standing up to `as_of` from the payments
     /// received: paid up, missed installments, completed or defaulted.
     pub async fn review_plans(&self, org: &Organisation, as_of: Date) -> Result<PlanReview> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let settings = self.collections_settings_in(conn, org).await?;
-        let active = sqlx::query("SELECT plan_id, account_id, down_minor, start_on FROM payment_plan WHERE org_id = $1 AND status = 'active' ORDER BY plan_id")
-            .bind(org.org_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut review = PlanReview::default();
-        for r in active {
-            let (plan_id, account_id, down, start): (i64, i64, i64, String) = (
-                r.try_get("plan_id")?,
-                r.try_get("account_id")?,
-                r.try_get("down_minor")?,
-                r.try_get("start_on")?,
-            );
-            let start_on: Date = start.parse().map_err(|e| StoreError::Corrupt(format!("plan start: {e}")))?;
-            let installments = sqlx::query("SELECT number, due_on, amount_minor FROM plan_installment WHERE org_id = $1 AND plan_id = $2 ORDER BY number")
-                .bind(org.org_id)
-                .bind(plan_id)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|i| {
-                    Ok(Installment {
-                        number: i.try_get("number")?,
-                        due: i
-                            .try_get::<String, _>("due_on")?
-                            .parse()
-                            .map_err(|e| StoreError::Corrupt(format!("installment date: {e}")))?,
-                        amount_minor: i.try_get("amount_minor")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let payments = self.payments_since(conn, org.org_id, account_id, &start).await?;
-            let st = plans::standing(
-                down,
-                start_on,
-                &installments,
-                &payments,
-                settings.plan_grace_days,
-                settings.plan_default_missed,
-                as_of,
-            );
-            review.reviewed += 1;
-            let ended = matches!(st.status, PlanStatus::Completed | PlanStatus::Defaulted).then(|| as_of.to_string());
-            match st.status {
-                PlanStatus::Completed => review.completed += 1,
-                PlanStatus::Defaulted => review.defaulted += 1,
-                _ => {}
-            }
-            sqlx::query(
-                "UPDATE payment_plan SET status = $3, missed = $4, paid_minor = $5, reviewed_on = $6, ended_on = $7 WHERE org_id = $1 AND plan_id = $2",
-            )
-            .bind(org.org_id)
-            .bind(plan_id)
-            .bind(st.status.as_str())
-            .bind(st.missed)
-            .bind(st.paid_minor)
-            .bind(as_of.to_string())
-            .bind(ended)
-            .execute(&mut *conn)
-            .await?;
-            if st.status != PlanStatus::Active {
-                audit::append(
-                    conn,
-                    self.for_update(),
-                    org.org_id,
-                    "plan.review",
-                    &format!("plan:{plan_id}"),
-                    None,
-                    Some(&serde_json::json!({ "status": st.status.as_str(), "missed": st.missed, "as_of": as_of.to_string() })),
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(review)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let settings = self.collections_settings_in(conn, org).await?;
+                let active =
+                    sqlx::query("SELECT plan_id, account_id, down_minor, start_on FROM payment_plan WHERE org_id = $1 AND status = 'active' ORDER BY plan_id")
+                        .bind(org.org_id)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                let mut review = PlanReview::default();
+                for r in active {
+                    let conn = tx.conn();
+                    let (plan_id, account_id, down, start): (i64, i64, i64, String) = (
+                        r.try_get("plan_id")?,
+                        r.try_get("account_id")?,
+                        r.try_get("down_minor")?,
+                        r.try_get("start_on")?,
+                    );
+                    let start_on: Date = start.parse().map_err(|e| StoreError::Corrupt(format!("plan start: {e}")))?;
+                    let installments =
+                        sqlx::query("SELECT number, due_on, amount_minor FROM plan_installment WHERE org_id = $1 AND plan_id = $2 ORDER BY number")
+                            .bind(org.org_id)
+                            .bind(plan_id)
+                            .fetch_all(&mut *conn)
+                            .await?
+                            .iter()
+                            .map(|i| {
+                                Ok(Installment {
+                                    number: i.try_get("number")?,
+                                    due: i
+                                        .try_get::<String, _>("due_on")?
+                                        .parse()
+                                        .map_err(|e| StoreError::Corrupt(format!("installment date: {e}")))?,
+                                    amount_minor: i.try_get("amount_minor")?,
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?;
+                    let payments = self.payments_since(conn, org.org_id, account_id, &start).await?;
+                    let st = plans::standing(
+                        down,
+                        start_on,
+                        &installments,
+                        &payments,
+                        settings.plan_grace_days,
+                        settings.plan_default_missed,
+                        as_of,
+                    );
+                    review.reviewed += 1;
+                    let ended = matches!(st.status, PlanStatus::Completed | PlanStatus::Defaulted).then(|| as_of.to_string());
+                    match st.status {
+                        PlanStatus::Completed => review.completed += 1,
+                        PlanStatus::Defaulted => review.defaulted += 1,
+                        _ => {}
+                    }
+                    sqlx::query(
+                        "UPDATE payment_plan SET status = $3, missed = $4, paid_minor = $5, reviewed_on = $6, ended_on = $7 WHERE org_id = $1 AND plan_id = $2",
+                    )
+                    .bind(org.org_id)
+                    .bind(plan_id)
+                    .bind(st.status.as_str())
+                    .bind(st.missed)
+                    .bind(st.paid_minor)
+                    .bind(as_of.to_string())
+                    .bind(ended)
+                    .execute(tx.conn())
+                    .await?;
+                    if st.status != PlanStatus::Active {
+                        tx.audit(
+                            org.org_id,
+                            "plan.review",
+                            &format!("plan:{plan_id}"),
+                            None,
+                            Some(&serde_json::json!({ "status": st.status.as_str(), "missed": st.missed, "as_of": as_of.to_string() })),
+                        )
+                        .await?;
+                    }
+                }
+                // A review that ended no plan moved only figures the postings
+                // recompute (paid so far, installments missed).
+                tx.unaudited(Unaudited::Recomputed);
+                Ok(review)
+            })
+        })
+        .await
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::collections::bad;
 use crate::collections::contacts::RuleView;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::{now_text, Result, Store};
 use serde::{Deserialize, Serialize};
@@ -128,18 +128,23 @@ impl Store {
             })?;
             rules.push(rule);
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let contact = self.collector_contact_in(conn, org.org_id).await?;
-        let policy = Policy {
-            third_party,
-            first_party: rules.clone(),
-            territories_when_unknown: self.collection_policy_in(conn, org.org_id).await?.territories_when_unknown,
-        };
-        self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
-        let after = serde_json::json!({ "third_party": third_party, "first_party_rules": rules.iter().map(|r| r.id()).collect::<Vec<_>>() });
-        audit::append(conn, self.for_update(), org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
-        tx.commit().await?;
+        let rules = &rules;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let contact = self.collector_contact_in(conn, org.org_id).await?;
+                let policy = Policy {
+                    third_party,
+                    first_party: rules.clone(),
+                    territories_when_unknown: self.collection_policy_in(conn, org.org_id).await?.territories_when_unknown,
+                };
+                self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
+                let after = serde_json::json!({ "third_party": third_party, "first_party_rules": rules.iter().map(|r| r.id()).collect::<Vec<_>>() });
+                tx.audit(org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
+                Ok(())
+            })
+        })
+        .await?;
         self.collection_policy(org).await
     }
 
@@ -147,17 +152,21 @@ impl Store {
     /// (Puerto Rico, the Virgin Islands, Guam, the Northern Marianas,
     /// American Samoa): a choice for a book that reaches them (audited).
     pub async fn set_territories_when_unknown(&self, org: &Organisation, territories: bool) -> Result<CollectionPolicyView> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let contact = self.collector_contact_in(conn, org.org_id).await?;
-        let policy = Policy {
-            territories_when_unknown: territories,
-            ..self.collection_policy_in(conn, org.org_id).await?
-        };
-        self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
-        let after = serde_json::json!({ "territories_when_unknown": territories });
-        audit::append(conn, self.for_update(), org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
-        tx.commit().await?;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let contact = self.collector_contact_in(conn, org.org_id).await?;
+                let policy = Policy {
+                    territories_when_unknown: territories,
+                    ..self.collection_policy_in(conn, org.org_id).await?
+                };
+                self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
+                let after = serde_json::json!({ "territories_when_unknown": territories });
+                tx.audit(org.org_id, "collections.policy", "organisation", None, Some(&after)).await?;
+                Ok(())
+            })
+        })
+        .await?;
         self.collection_policy(org).await
     }
 
@@ -166,14 +175,18 @@ impl Store {
         if mail_address.trim().is_empty() {
             return Err(bad("mail_address", "letters must say where to write: give the mailing address"));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let policy = self.collection_policy_in(conn, org.org_id).await?;
-        let contact = (mail_address.to_string(), phone.to_string(), hours.to_string());
-        self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
-        let after = serde_json::json!({ "mail_address": mail_address, "phone": phone, "hours": hours });
-        audit::append(conn, self.for_update(), org.org_id, "collections.contact", "organisation", None, Some(&after)).await?;
-        tx.commit().await?;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let policy = self.collection_policy_in(conn, org.org_id).await?;
+                let contact = (mail_address.to_string(), phone.to_string(), hours.to_string());
+                self.write_collection_policy(conn, org.org_id, &policy, &contact).await?;
+                let after = serde_json::json!({ "mail_address": mail_address, "phone": phone, "hours": hours });
+                tx.audit(org.org_id, "collections.contact", "organisation", None, Some(&after)).await?;
+                Ok(())
+            })
+        })
+        .await?;
         self.collection_policy(org).await
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::collections::known::PROFILE_COLUMNS;
 use crate::collections::{bad, parse_instant};
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::{now_text, Result, Store};
 use jiff::civil::{Date, Time, Weekday};
@@ -208,104 +208,106 @@ impl Store {
         for o in cmd.opt_outs.iter().flatten() {
             parse_opt_out(o)?;
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let before = self.known(conn, org.org_id, &cmd.account_number).await?;
-        let p = &before.profile;
-        let zone = cmd
-            .stated_zone
-            .as_deref()
-            .map(|z| UsZone::parse(z).map(UsZone::id).unwrap_or_default())
-            .unwrap_or_else(|| p.stated_zone.clone());
-        let cease = if cmd.cease_requested_at.is_some() {
-            // A date alone: the request counts from the start of that day
-            // where the person may be (the earliest of their zones), not
-            // from UTC midnight, which is the evening before in the US.
-            match cmd.cease_requested_at.as_deref().map(str::trim).and_then(|c| c.parse::<Date>().ok()) {
-                Some(day) => before
-                    .person
-                    .zones()
-                    .iter()
-                    .filter_map(|z| day.to_zoned(z.tz()).ok().map(|t| t.timestamp()))
-                    .min()
-                    .map(|t| t.to_string())
-                    .or(cease),
-                None => cease,
-            }
-        } else {
-            p.cease_requested_at.clone()
-        };
-        let attorney_name = cmd.attorney_name.clone().unwrap_or_else(|| p.attorney_name.clone());
-        let attorney_phone = cmd.attorney_phone.clone().unwrap_or_else(|| p.attorney_phone.clone());
-        let work = cmd.no_contact_at_work.unwrap_or(p.no_contact_at_work);
-        let inconvenient = cmd.inconvenient.clone().unwrap_or_else(|| p.inconvenient.clone());
-        let opt_outs = cmd.opt_outs.clone().unwrap_or_else(|| p.opt_outs.clone());
-        let validation = cmd.validation_sent_on.map(|d| d.to_string()).or_else(|| p.validation_sent_on.clone());
-        let day = |field: &'static str, given: &Option<String>, was: &Option<String>| -> Result<Option<String>> {
-            match given.as_deref().map(str::trim) {
-                None => Ok(was.clone()),
-                Some("") => Ok(None),
-                Some(d) => d
-                    .parse::<Date>()
-                    .map(|d| Some(d.to_string()))
-                    .map_err(|_| bad(field, format!("{d:?} is not a date (YYYY-MM-DD)"))),
-            }
-        };
-        let bankruptcy = day("bankruptcy_on", &cmd.bankruptcy_on, &p.bankruptcy_on)?;
-        let deceased = day("deceased_on", &cmd.deceased_on, &p.deceased_on)?;
-        let late_fees = cmd.late_fees_allowed.unwrap_or(p.late_fees_allowed);
-        let insurance = cmd.insurance_pending.unwrap_or(p.insurance_pending);
-        let work_addresses = cmd.work_addresses.clone().unwrap_or_else(|| p.work_addresses.clone());
-        let keep = |given: &Option<String>, was: &String| given.as_deref().map(|g| g.trim().to_string()).unwrap_or_else(|| was.clone());
-        let current_creditor = keep(&cmd.current_creditor, &p.current_creditor);
-        let itemization_creditor = keep(&cmd.itemization_creditor, &p.itemization_creditor);
-        let creditor_account_number = keep(&cmd.creditor_account_number, &p.creditor_account_number);
-        sqlx::query("DELETE FROM collection_profile WHERE org_id = $1 AND account_id = $2")
-            .bind(org.org_id)
-            .bind(before.account_id)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(
-            "INSERT INTO collection_profile (org_id, account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, \
-             inconvenient, opt_outs, validation_sent_on, updated_by, updated_at, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, \
-             work_addresses, current_creditor, itemization_creditor, creditor_account_number) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-        )
-        .bind(org.org_id)
-        .bind(before.account_id)
-        .bind(&zone)
-        .bind(cease)
-        .bind(attorney_name.trim())
-        .bind(attorney_phone.trim())
-        .bind(i64::from(work))
-        .bind(inconvenient.join("\n"))
-        .bind(opt_outs.join("\n"))
-        .bind(validation)
-        .bind(current_actor().name)
-        .bind(now_text())
-        .bind(i64::from(late_fees))
-        .bind(bankruptcy)
-        .bind(deceased)
-        .bind(i64::from(insurance))
-        .bind(work_addresses.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("\n"))
-        .bind(current_creditor)
-        .bind(itemization_creditor)
-        .bind(creditor_account_number)
-        .execute(&mut *conn)
-        .await?;
-        keep_profile_version(conn, org.org_id, before.account_id).await?;
-        let after = self.known(conn, org.org_id, &cmd.account_number).await?.profile;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "collections.profile",
-            &format!("account:{}", before.account_number),
-            Some(&serde_json::to_value(&before.profile)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        let cease = &cease;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let before = self.known(conn, org.org_id, &cmd.account_number).await?;
+                let p = &before.profile;
+                let zone = cmd
+                    .stated_zone
+                    .as_deref()
+                    .map(|z| UsZone::parse(z).map(UsZone::id).unwrap_or_default())
+                    .unwrap_or_else(|| p.stated_zone.clone());
+                let cease = if cmd.cease_requested_at.is_some() {
+                    // A date alone: the request counts from the start of that day
+                    // where the person may be (the earliest of their zones), not
+                    // from UTC midnight, which is the evening before in the US.
+                    match cmd.cease_requested_at.as_deref().map(str::trim).and_then(|c| c.parse::<Date>().ok()) {
+                        Some(day) => before
+                            .person
+                            .zones()
+                            .iter()
+                            .filter_map(|z| day.to_zoned(z.tz()).ok().map(|t| t.timestamp()))
+                            .min()
+                            .map(|t| t.to_string())
+                            .or(cease.clone()),
+                        None => cease.clone(),
+                    }
+                } else {
+                    p.cease_requested_at.clone()
+                };
+                let attorney_name = cmd.attorney_name.clone().unwrap_or_else(|| p.attorney_name.clone());
+                let attorney_phone = cmd.attorney_phone.clone().unwrap_or_else(|| p.attorney_phone.clone());
+                let work = cmd.no_contact_at_work.unwrap_or(p.no_contact_at_work);
+                let inconvenient = cmd.inconvenient.clone().unwrap_or_else(|| p.inconvenient.clone());
+                let opt_outs = cmd.opt_outs.clone().unwrap_or_else(|| p.opt_outs.clone());
+                let validation = cmd.validation_sent_on.map(|d| d.to_string()).or_else(|| p.validation_sent_on.clone());
+                let day = |field: &'static str, given: &Option<String>, was: &Option<String>| -> Result<Option<String>> {
+                    match given.as_deref().map(str::trim) {
+                        None => Ok(was.clone()),
+                        Some("") => Ok(None),
+                        Some(d) => d
+                            .parse::<Date>()
+                            .map(|d| Some(d.to_string()))
+                            .map_err(|_| bad(field, format!("{d:?} is not a date (YYYY-MM-DD)"))),
+                    }
+                };
+                let bankruptcy = day("bankruptcy_on", &cmd.bankruptcy_on, &p.bankruptcy_on)?;
+                let deceased = day("deceased_on", &cmd.deceased_on, &p.deceased_on)?;
+                let late_fees = cmd.late_fees_allowed.unwrap_or(p.late_fees_allowed);
+                let insurance = cmd.insurance_pending.unwrap_or(p.insurance_pending);
+                let work_addresses = cmd.work_addresses.clone().unwrap_or_else(|| p.work_addresses.clone());
+                let keep = |given: &Option<String>, was: &String| given.as_deref().map(|g| g.trim().to_string()).unwrap_or_else(|| was.clone());
+                let current_creditor = keep(&cmd.current_creditor, &p.current_creditor);
+                let itemization_creditor = keep(&cmd.itemization_creditor, &p.itemization_creditor);
+                let creditor_account_number = keep(&cmd.creditor_account_number, &p.creditor_account_number);
+                sqlx::query("DELETE FROM collection_profile WHERE org_id = $1 AND account_id = $2")
+                    .bind(org.org_id)
+                    .bind(before.account_id)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO collection_profile (org_id, account_id, stated_zone, cease_requested_at, attorney_name, attorney_phone, no_contact_at_work, \
+                 inconvenient, opt_outs, validation_sent_on, updated_by, updated_at, late_fees_allowed, bankruptcy_on, deceased_on, insurance_pending, \
+                 work_addresses, current_creditor, itemization_creditor, creditor_account_number) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                )
+                .bind(org.org_id)
+                .bind(before.account_id)
+                .bind(&zone)
+                .bind(cease)
+                .bind(attorney_name.trim())
+                .bind(attorney_phone.trim())
+                .bind(i64::from(work))
+                .bind(inconvenient.join("\n"))
+                .bind(opt_outs.join("\n"))
+                .bind(validation)
+                .bind(current_actor().name)
+                .bind(now_text())
+                .bind(i64::from(late_fees))
+                .bind(bankruptcy)
+                .bind(deceased)
+                .bind(i64::from(insurance))
+                .bind(work_addresses.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("\n"))
+                .bind(current_creditor)
+                .bind(itemization_creditor)
+                .bind(creditor_account_number)
+                .execute(&mut *conn)
+                .await?;
+                keep_profile_version(conn, org.org_id, before.account_id).await?;
+                let after = self.known(conn, org.org_id, &cmd.account_number).await?.profile;
+                tx.audit(
+                    org.org_id,
+                    "collections.profile",
+                    &format!("account:{}", before.account_number),
+                    Some(&serde_json::to_value(&before.profile)?),
+                    Some(&serde_json::to_value(&after)?),
+                )
+                .await?;
+                Ok(after)
+            })
+        })
+        .await
     }
 }

@@ -2,9 +2,10 @@
 //! (three days' grace), broken once its last day passes; reviewed daily.
 
 use crate::collections::bad;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::next_ids;
+use crate::write::Unaudited;
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -90,52 +91,51 @@ impl Store {
     /// Records a promise to pay; refused (nothing written) if it is not
     /// positive, dated in the past, or more than the account owes.
     pub async fn record_promise(&self, org: &Organisation, cmd: &NewPromise, today: Date) -> Result<PromiseView> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
-        let amount = settle_domain::money::Money::parse(&cmd.amount, account.currency).map_err(|e| bad("amount", e))?;
-        settle_domain::promises::check_new(amount.amount_minor(), cmd.due_on, account.balance_minor, today).map_err(|e| match e {
-            settle_domain::promises::PromiseError::InThePast { .. } => bad("due_on", e),
-            _ => bad("amount", e),
-        })?;
-        // One promise stands at a time: a new one supersedes what is pending,
-        // so the same payment never keeps two.
-        sqlx::query("UPDATE promise SET status = 'cancelled', reviewed_at = $3 WHERE org_id = $1 AND account_id = $2 AND status = 'pending'")
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
+            let amount = settle_domain::money::Money::parse(&cmd.amount, account.currency).map_err(|e| bad("amount", e))?;
+            settle_domain::promises::check_new(amount.amount_minor(), cmd.due_on, account.balance_minor, today).map_err(|e| match e {
+                settle_domain::promises::PromiseError::InThePast { .. } => bad("due_on", e),
+                _ => bad("amount", e),
+            })?;
+            // One promise stands at a time: a new one supersedes what is pending,
+            // so the same payment never keeps two.
+            sqlx::query("UPDATE promise SET status = 'cancelled', reviewed_at = $3 WHERE org_id = $1 AND account_id = $2 AND status = 'pending'")
+                .bind(org.org_id)
+                .bind(account.account_id)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+            let id = next_ids(conn, org.org_id, "promise", 1).await?;
+            sqlx::query(
+                "INSERT INTO promise (org_id, promise_id, account_id, currency, amount_minor, made_on, due_on, status, kept_on, note, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', NULL, $8, $9, $10)",
+            )
             .bind(org.org_id)
+            .bind(id)
             .bind(account.account_id)
+            .bind(account.currency.code())
+            .bind(amount.amount_minor())
+            .bind(today.to_string())
+            .bind(cmd.due_on.to_string())
+            .bind(cmd.note.trim())
+            .bind(current_actor().name)
             .bind(now_text())
             .execute(&mut *conn)
             .await?;
-        let id = next_ids(conn, org.org_id, "promise", 1).await?;
-        sqlx::query(
-            "INSERT INTO promise (org_id, promise_id, account_id, currency, amount_minor, made_on, due_on, status, kept_on, note, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', NULL, $8, $9, $10)",
-        )
-        .bind(org.org_id)
-        .bind(id)
-        .bind(account.account_id)
-        .bind(account.currency.code())
-        .bind(amount.amount_minor())
-        .bind(today.to_string())
-        .bind(cmd.due_on.to_string())
-        .bind(cmd.note.trim())
-        .bind(current_actor().name)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        let view = self.promises_in(conn, org, "AND x.promise_id = $2", Some(id), today).await?.remove(0);
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "promise.record",
-            &format!("account:{}", account.account_number),
-            None,
-            Some(&serde_json::to_value(&view)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(view)
+            let view = self.promises_in(conn, org, "AND x.promise_id = $2", Some(id), today).await?.remove(0);
+            tx.audit(
+                org.org_id,
+                "promise.record",
+                &format!("account:{}", account.account_number),
+                None,
+                Some(&serde_json::to_value(&view)?),
+            )
+            .await?;
+            Ok(view)
+        }))
+        .await
     }
 
     async fn promises_in(&self, conn: &mut AnyConnection, org: &Organisation, filter: &str, id: Option<i64>, as_of: Date) -> Result<Vec<PromiseView>> {
@@ -209,43 +209,47 @@ impl Store {
     /// kept when the payments reached it by its last day, broken when that
     /// day passed. Running it twice for one day changes nothing the second time.
     pub async fn review_promises(&self, org: &Organisation, as_of: Date) -> Result<PromiseReview> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let pending = self.promises_in(conn, org, "AND x.status = 'pending'", None, as_of).await?;
-        let mut review = PromiseReview {
-            as_of: as_of.to_string(),
-            ..PromiseReview::default()
-        };
-        for p in pending {
-            if p.status == "pending" {
-                review.still_pending += 1;
-                continue;
-            }
-            sqlx::query("UPDATE promise SET status = $3, kept_on = $4, reviewed_at = $5 WHERE org_id = $1 AND promise_id = $2 AND status = 'pending'")
-                .bind(org.org_id)
-                .bind(p.promise_id)
-                .bind(&p.status)
-                .bind(&p.kept_on)
-                .bind(now_text())
-                .execute(&mut *conn)
-                .await?;
-            audit::append(
-                conn,
-                self.for_update(),
-                org.org_id,
-                if p.status == "kept" { "promise.kept" } else { "promise.broken" },
-                &format!("account:{}", p.account_number),
-                None,
-                Some(&serde_json::to_value(&p)?),
-            )
-            .await?;
-            if p.status == "kept" {
-                review.kept.push(p);
-            } else {
-                review.broken.push(p);
-            }
-        }
-        tx.commit().await?;
-        Ok(review)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let pending = self.promises_in(conn, org, "AND x.status = 'pending'", None, as_of).await?;
+                let mut review = PromiseReview {
+                    as_of: as_of.to_string(),
+                    ..PromiseReview::default()
+                };
+                for p in pending {
+                    if p.status == "pending" {
+                        review.still_pending += 1;
+                        continue;
+                    }
+                    sqlx::query("UPDATE promise SET status = $3, kept_on = $4, reviewed_at = $5 WHERE org_id = $1 AND promise_id = $2 AND status = 'pending'")
+                        .bind(org.org_id)
+                        .bind(p.promise_id)
+                        .bind(&p.status)
+                        .bind(&p.kept_on)
+                        .bind(now_text())
+                        .execute(tx.conn())
+                        .await?;
+                    tx.audit(
+                        org.org_id,
+                        if p.status == "kept" { "promise.kept" } else { "promise.broken" },
+                        &format!("account:{}", p.account_number),
+                        None,
+                        Some(&serde_json::to_value(&p)?),
+                    )
+                    .await?;
+                    if p.status == "kept" {
+                        review.kept.push(p);
+                    } else {
+                        review.broken.push(p);
+                    }
+                }
+                if review.kept.is_empty() && review.broken.is_empty() {
+                    tx.unaudited(Unaudited::NothingWritten);
+                }
+                Ok(review)
+            })
+        })
+        .await
     }
 }

@@ -6,6 +6,7 @@
 //! fifteen minutes; every login, failure, lockout, user and token change is
 //! written to the audit trail.
 
+use crate::write::Unaudited;
 use std::time::Duration;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -222,34 +223,40 @@ impl Store {
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))??;
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let user_id = next_ids(conn, org.org_id, "user", 1).await?;
-        let now = now_text();
-        sqlx::query(
-            "INSERT INTO app_user (org_id, user_id, username, display_name, role, password_hash, status, failed_logins, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7)",
-        )
-        .bind(org.org_id)
-        .bind(user_id)
-        .bind(&username)
-        .bind(&display_name)
-        .bind(role.as_str())
-        .bind(&hash)
-        .bind(&now)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict { .. } => StoreError::invalid("username", format!("{username:?} is taken")),
-            other => other,
-        })?;
-        let after = serde_json::json!({ "username": username, "display_name": display_name, "role": role });
-        audit::append(conn, self.for_update(), org.org_id, "user.add", &format!("user:{username}"), None, Some(&after)).await?;
-        tx.commit().await?;
+        let (username, display_name, hash) = (&username, &display_name, &hash);
+        let (user_id, now) = self
+            .write(|tx| {
+                Box::pin(async move {
+                    let conn = tx.conn();
+                    let user_id = next_ids(conn, org.org_id, "user", 1).await?;
+                    let now = now_text();
+                    sqlx::query(
+                        "INSERT INTO app_user (org_id, user_id, username, display_name, role, password_hash, status, failed_logins, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7)",
+                    )
+                    .bind(org.org_id)
+                    .bind(user_id)
+                    .bind(username)
+                    .bind(display_name)
+                    .bind(role.as_str())
+                    .bind(hash)
+                    .bind(&now)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict { .. } => StoreError::invalid("username", format!("{username:?} is taken")),
+                        other => other,
+                    })?;
+                    let after = serde_json::json!({ "username": username, "display_name": display_name, "role": role });
+                    tx.audit(org.org_id, "user.add", &format!("user:{username}"), None, Some(&after)).await?;
+                    Ok((user_id, now))
+                })
+            })
+            .await?;
         let user = UserView {
             user_id,
-            username,
-            display_name,
+            username: username.clone(),
+            display_name: display_name.clone(),
             role,
             status: "active".into(),
             locked_until: None,
@@ -280,92 +287,97 @@ impl Store {
     /// organisation's last active admin keeps the role.
     pub async fn set_user_role(&self, org: &Organisation, username: &str, role: Role) -> Result<UserView> {
         let username = check_username(username)?;
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let before = sqlx::query(&format!(
-            "SELECT role, status FROM app_user WHERE org_id = $1 AND username = $2{}",
-            self.for_update()
-        ))
-        .bind(org.org_id)
-        .bind(&username)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("user", &username))?;
-        let old_role: String = before.try_get("role")?;
-        let old_status: String = before.try_get("status")?;
-        if old_role == Role::Admin.as_str() && role != Role::Admin && old_status == "active" {
-            let admins: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM app_user WHERE org_id = $1 AND role = 'admin' AND status = 'active'")
+        let username = &username;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let before = sqlx::query(&format!(
+                    "SELECT role, status FROM app_user WHERE org_id = $1 AND username = $2{}",
+                    self.for_update()
+                ))
                 .bind(org.org_id)
-                .fetch_one(&mut *conn)
+                .bind(username)
+                .fetch_optional(&mut *conn)
                 .await?
-                .try_get("n")?;
-            if admins <= 1 {
-                return Err(StoreError::invalid(
-                    "role",
-                    format!("{username} is the organisation's only active admin; make someone else an admin first"),
-                ));
-            }
-        }
-        let row = sqlx::query(&format!(
-            "UPDATE app_user SET role = $3 WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
-        ))
-        .bind(org.org_id)
-        .bind(&username)
-        .bind(role.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
-        let user = user_from_row(&row)?;
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "user.role",
-            &format!("user:{username}"),
-            Some(&serde_json::json!({ "role": old_role })),
-            Some(&serde_json::json!({ "role": role.as_str() })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(user)
+                .ok_or_else(|| StoreError::not_found("user", username))?;
+                let old_role: String = before.try_get("role")?;
+                let old_status: String = before.try_get("status")?;
+                if old_role == Role::Admin.as_str() && role != Role::Admin && old_status == "active" {
+                    let admins: i64 =
+                        sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM app_user WHERE org_id = $1 AND role = 'admin' AND status = 'active'")
+                            .bind(org.org_id)
+                            .fetch_one(&mut *conn)
+                            .await?
+                            .try_get("n")?;
+                    if admins <= 1 {
+                        return Err(StoreError::invalid(
+                            "role",
+                            format!("{username} is the organisation's only active admin; make someone else an admin first"),
+                        ));
+                    }
+                }
+                let row = sqlx::query(&format!(
+                    "UPDATE app_user SET role = $3 WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
+                ))
+                .bind(org.org_id)
+                .bind(username)
+                .bind(role.as_str())
+                .fetch_one(&mut *conn)
+                .await?;
+                let user = user_from_row(&row)?;
+                tx.audit(
+                    org.org_id,
+                    "user.role",
+                    &format!("user:{username}"),
+                    Some(&serde_json::json!({ "role": old_role })),
+                    Some(&serde_json::json!({ "role": role.as_str() })),
+                )
+                .await?;
+                Ok(user)
+            })
+        })
+        .await
     }
 
     /// Disables or re-enables a user; disabling ends their sessions.
     pub async fn set_user_enabled(&self, org: &Organisation, username: &str, enabled: bool) -> Result<UserView> {
         let username = check_username(username)?;
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let status = if enabled { "active" } else { "disabled" };
-        let row = sqlx::query(&format!(
-            "UPDATE app_user SET status = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
-        ))
-        .bind(org.org_id)
-        .bind(&username)
-        .bind(status)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("user", &username))?;
-        let user = user_from_row(&row)?;
-        if !enabled {
-            sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
+        let username = &username;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let status = if enabled { "active" } else { "disabled" };
+                let row = sqlx::query(&format!(
+                    "UPDATE app_user SET status = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
+                ))
                 .bind(org.org_id)
-                .bind(user.user_id)
-                .bind(now_text())
-                .execute(&mut *conn)
+                .bind(username)
+                .bind(status)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("user", username))?;
+                let user = user_from_row(&row)?;
+                if !enabled {
+                    sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
+                        .bind(org.org_id)
+                        .bind(user.user_id)
+                        .bind(now_text())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                let action = if enabled { "user.enable" } else { "user.disable" };
+                tx.audit(
+                    org.org_id,
+                    action,
+                    &format!("user:{username}"),
+                    None,
+                    Some(&serde_json::json!({ "status": status })),
+                )
                 .await?;
-        }
-        let action = if enabled { "user.enable" } else { "user.disable" };
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            action,
-            &format!("user:{username}"),
-            None,
-            Some(&serde_json::json!({ "status": status })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(user)
+                Ok(user)
+            })
+        })
+        .await
     }
 
     /// Sets a user's password. With `current`, it must match (a user
@@ -395,23 +407,28 @@ impl Store {
         let hash = tokio::task::spawn_blocking(move || hash_password(&new_password))
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))??;
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        sqlx::query("UPDATE app_user SET password_hash = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND user_id = $2")
-            .bind(org.org_id)
-            .bind(user_id)
-            .bind(&hash)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
-            .bind(org.org_id)
-            .bind(user_id)
-            .bind(now_text())
-            .execute(&mut *conn)
-            .await?;
-        let action = if current.is_some() { "password.change" } else { "password.reset" };
-        audit::append(conn, self.for_update(), org.org_id, action, &format!("user:{username}"), None, None).await?;
-        tx.commit().await
+        let (hash, username) = (&hash, &username);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                sqlx::query("UPDATE app_user SET password_hash = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND user_id = $2")
+                    .bind(org.org_id)
+                    .bind(user_id)
+                    .bind(hash)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
+                    .bind(org.org_id)
+                    .bind(user_id)
+                    .bind(now_text())
+                    .execute(&mut *conn)
+                    .await?;
+                let action = if current.is_some() { "password.change" } else { "password.reset" };
+                tx.audit(org.org_id, action, &format!("user:{username}"), None, None).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Checks a password. On success, starts a session and returns its
@@ -469,53 +486,58 @@ impl Store {
             return Ok(Err(LoginRefused::Locked { until }));
         }
         let work = async {
-            let mut tx = self.begin_write().await?;
-            let conn = tx.conn();
-            if !matched {
-                let failures = failures + 1;
-                let lock = (failures >= MAX_FAILED_LOGINS).then(|| now_plus(LOCKOUT));
-                sqlx::query("UPDATE app_user SET failed_logins = $3, locked_until = $4 WHERE org_id = $1 AND user_id = $2")
+            let (org, record, username) = (&org, &record, &username);
+            self.write(|tx| {
+                Box::pin(async move {
+                    let conn = tx.conn();
+                    if !matched {
+                        let failures = failures + 1;
+                        let lock = (failures >= MAX_FAILED_LOGINS).then(|| now_plus(LOCKOUT));
+                        sqlx::query("UPDATE app_user SET failed_logins = $3, locked_until = $4 WHERE org_id = $1 AND user_id = $2")
+                            .bind(org.org_id)
+                            .bind(user_id)
+                            .bind(if lock.is_some() { 0 } else { failures })
+                            .bind(&lock)
+                            .execute(&mut *conn)
+                            .await?;
+                        let detail = serde_json::json!({ "failures": failures, "locked_until": lock });
+                        let action = if lock.is_some() { "login.locked" } else { "login.failed" };
+                        tx.audit(org.org_id, action, record, None, Some(&detail)).await?;
+                        return Ok(Err(match lock {
+                            Some(until) => LoginRefused::Locked { until },
+                            None => LoginRefused::BadCredentials { failures },
+                        }));
+                    }
+                    let now = now_text();
+                    sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = $3 WHERE org_id = $1 AND user_id = $2")
+                        .bind(org.org_id)
+                        .bind(user_id)
+                        .bind(&now)
+                        .execute(&mut *conn)
+                        .await?;
+                    let secret = new_secret();
+                    sqlx::query(
+                        "INSERT INTO user_session (session_sha256, org_id, user_id, address, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(sha256_hex(&secret))
                     .bind(org.org_id)
                     .bind(user_id)
-                    .bind(if lock.is_some() { 0 } else { failures })
-                    .bind(&lock)
+                    .bind(address)
+                    .bind(&now)
                     .execute(&mut *conn)
                     .await?;
-                let detail = serde_json::json!({ "failures": failures, "locked_until": lock });
-                let action = if lock.is_some() { "login.locked" } else { "login.failed" };
-                audit::append(conn, self.for_update(), org.org_id, action, &record, None, Some(&detail)).await?;
-                tx.commit().await?;
-                return Ok(Err(match lock {
-                    Some(until) => LoginRefused::Locked { until },
-                    None => LoginRefused::BadCredentials { failures },
-                }));
-            }
-            let now = now_text();
-            sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = $3 WHERE org_id = $1 AND user_id = $2")
-                .bind(org.org_id)
-                .bind(user_id)
-                .bind(&now)
-                .execute(&mut *conn)
-                .await?;
-            let secret = new_secret();
-            sqlx::query("INSERT INTO user_session (session_sha256, org_id, user_id, address, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)")
-                .bind(sha256_hex(&secret))
-                .bind(org.org_id)
-                .bind(user_id)
-                .bind(address)
-                .bind(&now)
-                .execute(&mut *conn)
-                .await?;
-            audit::append(conn, self.for_update(), org.org_id, "login", &record, None, None).await?;
-            tx.commit().await?;
-            let principal = Principal {
-                org: org.clone(),
-                role,
-                actor: format!("user:{username}"),
-                user_id: Some(user_id),
-                token_id: None,
-            };
-            Ok(Ok((principal, secret)))
+                    tx.audit(org.org_id, "login", record, None, None).await?;
+                    let principal = Principal {
+                        org: org.clone(),
+                        role,
+                        actor: format!("user:{username}"),
+                        user_id: Some(user_id),
+                        token_id: None,
+                    };
+                    Ok(Ok((principal, secret)))
+                })
+            })
+            .await
         };
         ACTOR.scope(actor.clone(), work).await
     }
@@ -546,13 +568,19 @@ impl Store {
         // Touch at most every 30 seconds: a write per request would queue
         // every reader behind SQLite's one writer.
         if idle > jiff::SignedDuration::from_secs(30) {
-            let mut tx = self.begin_write().await?;
-            sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE session_sha256 = $1")
-                .bind(&digest)
-                .bind(now_text())
-                .execute(tx.conn())
-                .await?;
-            tx.commit().await?;
+            let digest = &digest;
+            self.write(|tx| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE session_sha256 = $1")
+                        .bind(digest)
+                        .bind(now_text())
+                        .execute(tx.conn())
+                        .await?;
+                    tx.unaudited(Unaudited::SessionKept);
+                    Ok(())
+                })
+            })
+            .await?;
         }
         Ok(Some(Principal {
             org: org_from_row(&row)?,
@@ -565,55 +593,55 @@ impl Store {
 
     /// Ends a session (log out); unknown secrets are ignored.
     pub async fn end_session(&self, secret: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE user_session SET ended_at = $2 WHERE session_sha256 = $1 AND ended_at IS NULL")
-            .bind(sha256_hex(secret))
-            .bind(now_text())
-            .execute(tx.conn())
-            .await?;
-        tx.commit().await
+        self.write(|tx| {
+            Box::pin(async move {
+                sqlx::query("UPDATE user_session SET ended_at = $2 WHERE session_sha256 = $1 AND ended_at IS NULL")
+                    .bind(sha256_hex(secret))
+                    .bind(now_text())
+                    .execute(tx.conn())
+                    .await?;
+                tx.unaudited(Unaudited::SessionKept);
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Creates an API token and returns it with its secret, shown only now.
     pub async fn create_token(&self, org: &Organisation, name: &str, role: Role) -> Result<(TokenView, String)> {
         let name = check_label("name", name)?;
         let actor = audit::current_actor();
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let token_id = next_ids(conn, org.org_id, "token", 1).await?;
-        let secret = format!("stl_{}", new_secret());
-        let now = now_text();
-        sqlx::query("INSERT INTO api_token (org_id, token_id, name, role, token_sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(org.org_id)
-            .bind(token_id)
-            .bind(&name)
-            .bind(role.as_str())
-            .bind(sha256_hex(&secret))
-            .bind(&actor.name)
-            .bind(&now)
-            .execute(&mut *conn)
-            .await?;
-        let after = serde_json::json!({ "name": name, "role": role });
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "token.create",
-            &format!("token:{token_id}"),
-            None,
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        let view = TokenView {
-            token_id,
-            name,
-            role,
-            created_by: actor.name,
-            created_at: now,
-            revoked_at: None,
-        };
-        Ok((view, secret))
+        let (actor, name) = (&actor, &name);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let token_id = next_ids(conn, org.org_id, "token", 1).await?;
+                let secret = format!("stl_{}", new_secret());
+                let now = now_text();
+                sqlx::query("INSERT INTO api_token (org_id, token_id, name, role, token_sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(org.org_id)
+                    .bind(token_id)
+                    .bind(name)
+                    .bind(role.as_str())
+                    .bind(sha256_hex(&secret))
+                    .bind(&actor.name)
+                    .bind(&now)
+                    .execute(&mut *conn)
+                    .await?;
+                let after = serde_json::json!({ "name": name, "role": role });
+                tx.audit(org.org_id, "token.create", &format!("token:{token_id}"), None, Some(&after)).await?;
+                let view = TokenView {
+                    token_id,
+                    name: name.clone(),
+                    role,
+                    created_by: actor.name.clone(),
+                    created_at: now,
+                    revoked_at: None,
+                };
+                Ok((view, secret))
+            })
+        })
+        .await
     }
 
     pub async fn tokens(&self, org: &Organisation) -> Result<Vec<TokenView>> {
@@ -637,19 +665,23 @@ impl Store {
 
     /// Revokes a token: from now on it authenticates nothing.
     pub async fn revoke_token(&self, org: &Organisation, token_id: i64) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let done = sqlx::query("UPDATE api_token SET revoked_at = $3 WHERE org_id = $1 AND token_id = $2 AND revoked_at IS NULL")
-            .bind(org.org_id)
-            .bind(token_id)
-            .bind(now_text())
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found("token", token_id));
-        }
-        audit::append(conn, self.for_update(), org.org_id, "token.revoke", &format!("token:{token_id}"), None, None).await?;
-        tx.commit().await
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let done = sqlx::query("UPDATE api_token SET revoked_at = $3 WHERE org_id = $1 AND token_id = $2 AND revoked_at IS NULL")
+                    .bind(org.org_id)
+                    .bind(token_id)
+                    .bind(now_text())
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::not_found("token", token_id));
+                }
+                tx.audit(org.org_id, "token.revoke", &format!("token:{token_id}"), None, None).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The principal of a live API token.
@@ -695,32 +727,42 @@ impl Store {
 
     /// Keeps an API response under its idempotency key (first one wins).
     pub async fn api_response_put(&self, org_id: i64, key: &str, request_sha256: &str, status: u16, body: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO idempotency_key (org_id, idem_key, request_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (org_id, idem_key) DO NOTHING",
-        )
-        .bind(org_id)
-        .bind(format!("api:{key}"))
-        .bind(request_sha256)
-        .bind(format!("{status}\n{body}"))
-        .bind(now_text())
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await
+        self.write(|tx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO idempotency_key (org_id, idem_key, request_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (org_id, idem_key) DO NOTHING",
+                )
+                .bind(org_id)
+                .bind(format!("api:{key}"))
+                .bind(request_sha256)
+                .bind(format!("{status}\n{body}"))
+                .bind(now_text())
+                .execute(tx.conn())
+                .await?;
+                tx.unaudited(Unaudited::ResponseKept);
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Forgets idempotency keys older than `keep` (the API promises 24 hours).
     pub async fn purge_idempotency_keys(&self, keep: Duration) -> Result<u64> {
         let span = jiff::SignedDuration::try_from(keep).unwrap_or(jiff::SignedDuration::MAX);
         let cutoff = jiff::Timestamp::now().checked_sub(span).unwrap_or(jiff::Timestamp::MIN).to_string();
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM idempotency_key WHERE created_at < $1")
-            .bind(cutoff)
-            .execute(tx.conn())
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        let cutoff = &cutoff;
+        self.write(|tx| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM idempotency_key WHERE created_at < $1")
+                    .bind(cutoff)
+                    .execute(tx.conn())
+                    .await?;
+                tx.unaudited(Unaudited::Expired);
+                Ok(done.rows_affected())
+            })
+        })
+        .await
     }
 }
 

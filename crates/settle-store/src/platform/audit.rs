@@ -539,9 +539,8 @@ impl Store {
     /// Appends one row in a transaction of its own: reads of people's
     /// records, logins, and other events with no ledger write.
     pub async fn audit_event(&self, org_id: i64, action: &str, record: &str, detail: Option<&Value>) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        append(tx.conn(), self.for_update(), org_id, action, record, None, detail).await?;
-        tx.commit().await
+        self.write(|tx| Box::pin(async move { tx.audit(org_id, action, record, None, detail).await }))
+            .await
     }
 
     /// A page of the trail, oldest first, after row `after_seq`.

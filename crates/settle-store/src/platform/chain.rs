@@ -216,17 +216,23 @@ pub(crate) async fn start_unstarted(store: &crate::Store) -> Result<()> {
     for org_id in pending {
         // Holding the write lock (and the head's row on PostgreSQL) while the
         // journal is read, so no entry lands between the walk and the head.
-        let mut tx = store.begin_write().await?;
-        head(tx.conn(), store.for_update(), org_id).await?;
-        let head = walk(store.pool(), org_id, None, |_| {}).await?;
-        sqlx::query("UPDATE journal_head SET entries = $2, last_entry_id = $3, hash = $4 WHERE org_id = $1 AND entries < 0")
-            .bind(org_id)
-            .bind(head.entries)
-            .bind(head.last_entry_id)
-            .bind(&head.hash)
-            .execute(tx.conn())
+        store
+            .write(|tx| {
+                Box::pin(async move {
+                    head(tx.conn(), store.for_update(), org_id).await?;
+                    let head = walk(store.pool(), org_id, None, |_| {}).await?;
+                    sqlx::query("UPDATE journal_head SET entries = $2, last_entry_id = $3, hash = $4 WHERE org_id = $1 AND entries < 0")
+                        .bind(org_id)
+                        .bind(head.entries)
+                        .bind(head.last_entry_id)
+                        .bind(&head.hash)
+                        .execute(tx.conn())
+                        .await?;
+                    tx.unaudited(crate::write::Unaudited::Migration);
+                    Ok(())
+                })
+            })
             .await?;
-        tx.commit().await?;
     }
     Ok(())
 }

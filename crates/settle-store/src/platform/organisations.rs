@@ -28,71 +28,68 @@ impl Store {
         }
         let name = check_name(name).map_err(|e| StoreError::invalid("name", e))?;
         let currency = Currency::from_code(currency).map_err(|e| StoreError::invalid("currency", e))?;
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let org_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(org_id), 0) + 1 AS BIGINT) AS org_id FROM organisation")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("org_id")?;
-        let buckets = settle_domain::aging::AgingBuckets::default().to_config_string();
-        sqlx::query("INSERT INTO organisation (org_id, slug, name, base_currency, aging_buckets, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(org_id)
-            .bind(&slug)
-            .bind(&name)
-            .bind(currency.code())
-            .bind(&buckets)
-            .bind(now_text())
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict { .. } => StoreError::invalid("org", format!("an organisation {slug:?} already exists")),
-                other => other,
-            })?;
-        for counter in COUNTERS {
-            sqlx::query("INSERT INTO counter (org_id, name, next_value) VALUES ($1, $2, 1)")
-                .bind(org_id)
-                .bind(*counter)
-                .execute(&mut *conn)
-                .await?;
-        }
-        sqlx::query("INSERT INTO audit_head (org_id, seq, hash) VALUES ($1, 0, $2)")
-            .bind(org_id)
-            .bind(audit::GENESIS)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("INSERT INTO journal_head (org_id, entries, last_entry_id, hash) VALUES ($1, 0, 0, $2)")
-            .bind(org_id)
-            .bind(audit::GENESIS)
-            .execute(&mut *conn)
-            .await?;
-        let created = serde_json::json!({ "slug": slug, "name": name, "currency": currency.code() });
-        audit::append(
-            conn,
-            self.for_update(),
-            org_id,
-            "organisation.create",
-            &format!("organisation:{slug}"),
-            None,
-            Some(&created),
-        )
-        .await?;
-        for gl in GlAccount::ALL {
-            sqlx::query("INSERT INTO gl_account (org_id, code, name, kind) VALUES ($1, $2, $3, $4)")
-                .bind(org_id)
-                .bind(gl.code())
-                .bind(gl.name())
-                .bind(format!("{:?}", gl.kind()).to_ascii_lowercase())
-                .execute(&mut *conn)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(Organisation {
-            org_id,
-            slug,
-            name,
-            base_currency: currency.code().to_string(),
-            aging_buckets: buckets,
+        let (slug, name) = (&slug, &name);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let org_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(org_id), 0) + 1 AS BIGINT) AS org_id FROM organisation")
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("org_id")?;
+                let buckets = settle_domain::aging::AgingBuckets::default().to_config_string();
+                sqlx::query("INSERT INTO organisation (org_id, slug, name, base_currency, aging_buckets, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(org_id)
+                    .bind(slug)
+                    .bind(name)
+                    .bind(currency.code())
+                    .bind(&buckets)
+                    .bind(now_text())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict { .. } => StoreError::invalid("org", format!("an organisation {slug:?} already exists")),
+                        other => other,
+                    })?;
+                for counter in COUNTERS {
+                    sqlx::query("INSERT INTO counter (org_id, name, next_value) VALUES ($1, $2, 1)")
+                        .bind(org_id)
+                        .bind(*counter)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                sqlx::query("INSERT INTO audit_head (org_id, seq, hash) VALUES ($1, 0, $2)")
+                    .bind(org_id)
+                    .bind(audit::GENESIS)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("INSERT INTO journal_head (org_id, entries, last_entry_id, hash) VALUES ($1, 0, 0, $2)")
+                    .bind(org_id)
+                    .bind(audit::GENESIS)
+                    .execute(&mut *conn)
+                    .await?;
+                let created = serde_json::json!({ "slug": slug, "name": name, "currency": currency.code() });
+                tx.audit(org_id, "organisation.create", &format!("organisation:{slug}"), None, Some(&created))
+                    .await?;
+                let conn = tx.conn();
+                for gl in GlAccount::ALL {
+                    sqlx::query("INSERT INTO gl_account (org_id, code, name, kind) VALUES ($1, $2, $3, $4)")
+                        .bind(org_id)
+                        .bind(gl.code())
+                        .bind(gl.name())
+                        .bind(format!("{:?}", gl.kind()).to_ascii_lowercase())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(Organisation {
+                    org_id,
+                    slug: slug.clone(),
+                    name: name.clone(),
+                    base_currency: currency.code().to_string(),
+                    aging_buckets: buckets,
+                })
+            })
         })
+        .await
     }
 
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {

@@ -67,7 +67,7 @@ impl Store {
             ));
         }
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let actor = current_actor();
+        let actor = &current_actor();
         write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
             let conn = tx.conn();
             let row = sqlx::query(

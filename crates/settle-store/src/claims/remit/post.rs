@@ -7,7 +7,7 @@ use crate::batch::{self, Batch, V};
 use crate::claims::bad;
 use crate::claims::remit::work::{placeholders, Decision, Era, EraWork, Held, Posted, ToPost};
 use crate::claims::remit::{method, Import835, RemitOutcome, RemittedClaim};
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::{fmt, next_ids};
 use crate::{now_text, Result, Store, StoreError};
@@ -61,46 +61,49 @@ impl Store {
         if !problems.is_empty() {
             return Err(bad("file", format!("{}: nothing posted: {}", cmd.file_name, problems.join("; "))));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let mut outcomes = Vec::new();
-        for r in &remits {
-            let seen = sqlx::query("SELECT posted_at FROM remittance WHERE org_id = $1 AND trace = $2")
-                .bind(org.org_id)
-                .bind(&r.trace)
-                .fetch_optional(&mut *conn)
+        let remits = &remits;
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let mut outcomes = Vec::new();
+                for r in remits {
+                    let seen = sqlx::query("SELECT posted_at FROM remittance WHERE org_id = $1 AND trace = $2")
+                        .bind(org.org_id)
+                        .bind(&r.trace)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    if let Some(row) = seen {
+                        return Err(bad(
+                            "file",
+                            format!(
+                                "{}: the ERA with trace number {} was already posted at {}; nothing posted again",
+                                cmd.file_name,
+                                r.trace,
+                                row.try_get::<String, _>("posted_at")?
+                            ),
+                        ));
+                    }
+                    let mut work = EraWork::default();
+                    outcomes.push(self.post_remittance(conn, org, cmd, r, today, &mut work).await?);
+                    work.finish(conn, org.org_id).await?;
+                }
+                if !commit {
+                    // The preview writes nothing.
+                    tx.roll_back();
+                    return Ok(outcomes);
+                }
+                tx.audit(
+                    org.org_id,
+                    "remittance.post",
+                    &format!("file:{}", cmd.file_name),
+                    None,
+                    Some(&serde_json::to_value(&outcomes)?),
+                )
                 .await?;
-            if let Some(row) = seen {
-                return Err(bad(
-                    "file",
-                    format!(
-                        "{}: the ERA with trace number {} was already posted at {}; nothing posted again",
-                        cmd.file_name,
-                        r.trace,
-                        row.try_get::<String, _>("posted_at")?
-                    ),
-                ));
-            }
-            let mut work = EraWork::default();
-            outcomes.push(self.post_remittance(conn, org, cmd, r, today, &mut work).await?);
-            work.finish(conn, org.org_id).await?;
-        }
-        if !commit {
-            // Dropped without commit: the preview writes nothing.
-            return Ok(outcomes);
-        }
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "remittance.post",
-            &format!("file:{}", cmd.file_name),
-            None,
-            Some(&serde_json::to_value(&outcomes)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(outcomes)
+                Ok(outcomes)
+            })
+        })
+        .await
     }
 
     pub(in crate::claims) async fn post_remittance(

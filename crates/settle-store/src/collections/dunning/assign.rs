@@ -2,7 +2,7 @@
 //! organisation's rules (balance, alphabet, everyone, in turn).
 
 use crate::collections::bad;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::fmt;
 use crate::{now_text, Result, Store, StoreError};
@@ -174,109 +174,111 @@ impl Store {
             };
             rows.push((r.kind.trim().to_ascii_lowercase(), min, max, from, to, collectors.join(",")));
         }
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let before: Vec<RuleInput> = self
-            .assignment_rules_in(conn, org.org_id)
-            .await?
-            .iter()
-            .map(|r| Self::rule_view(r, currency))
-            .collect();
-        sqlx::query("DELETE FROM assignment_rule WHERE org_id = $1")
-            .bind(org.org_id)
-            .execute(&mut *conn)
-            .await?;
-        for (seq, (kind, min, max, from, to, collectors)) in rows.iter().enumerate() {
-            sqlx::query("INSERT INTO assignment_rule (org_id, seq, kind, min_minor, max_minor, letter_from, letter_to, collectors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        let rows = &rows;
+        self.write(|tx| Box::pin(async move {
+            let conn = tx.conn();
+            let before: Vec<RuleInput> = self
+                .assignment_rules_in(conn, org.org_id)
+                .await?
+                .iter()
+                .map(|r| Self::rule_view(r, currency))
+                .collect();
+            sqlx::query("DELETE FROM assignment_rule WHERE org_id = $1")
                 .bind(org.org_id)
-                .bind(seq as i64 + 1)
-                .bind(kind)
-                .bind(*min)
-                .bind(*max)
-                .bind(from.clone())
-                .bind(to.clone())
-                .bind(collectors)
                 .execute(&mut *conn)
                 .await?;
-        }
-        let after: Vec<RuleInput> = self
-            .assignment_rules_in(conn, org.org_id)
-            .await?
-            .iter()
-            .map(|r| Self::rule_view(r, currency))
-            .collect();
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "worklist.rules",
-            "organisation",
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+            for (seq, (kind, min, max, from, to, collectors)) in rows.iter().enumerate() {
+                sqlx::query("INSERT INTO assignment_rule (org_id, seq, kind, min_minor, max_minor, letter_from, letter_to, collectors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(org.org_id)
+                    .bind(seq as i64 + 1)
+                    .bind(kind)
+                    .bind(*min)
+                    .bind(*max)
+                    .bind(from.clone())
+                    .bind(to.clone())
+                    .bind(collectors)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let after: Vec<RuleInput> = self
+                .assignment_rules_in(conn, org.org_id)
+                .await?
+                .iter()
+                .map(|r| Self::rule_view(r, currency))
+                .collect();
+            tx.audit(
+                org.org_id,
+                "worklist.rules",
+                "organisation",
+                Some(&serde_json::to_value(&before)?),
+                Some(&serde_json::to_value(&after)?),
+            )
+            .await?;
+            Ok(after)
+        }))
+        .await
     }
 
     /// A coordinator hands an account to a collector ("" takes it back to the
     /// rules). The queue row moves at once; the assignment outlives rebuilds.
     pub async fn assign_account(&self, org: &Organisation, account_number: &str, collector: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, account_number).await?;
-        let collector = collector.trim();
-        if !collector.is_empty() {
-            let known: Option<String> = sqlx::query("SELECT role FROM app_user WHERE org_id = $1 AND username = $2")
-                .bind(org.org_id)
-                .bind(collector)
-                .fetch_optional(&mut *conn)
-                .await?
-                .map(|r| r.try_get("role"))
-                .transpose()?;
-            if known.is_none() {
-                return Err(bad("collector", format!("there is no user {collector:?}")));
-            }
-        }
-        let before: Option<String> = sqlx::query("SELECT collector FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
-            .bind(org.org_id)
-            .bind(account.account_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get("collector"))
-            .transpose()?;
-        sqlx::query("DELETE FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
-            .bind(org.org_id)
-            .bind(account.account_id)
-            .execute(&mut *conn)
-            .await?;
-        if !collector.is_empty() {
-            sqlx::query("INSERT INTO worklist_assignment (org_id, account_id, collector, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(org.org_id)
-                .bind(account.account_id)
-                .bind(collector)
-                .bind(current_actor().name)
-                .bind(now_text())
-                .execute(&mut *conn)
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, account_number).await?;
+                let collector = collector.trim();
+                if !collector.is_empty() {
+                    let known: Option<String> = sqlx::query("SELECT role FROM app_user WHERE org_id = $1 AND username = $2")
+                        .bind(org.org_id)
+                        .bind(collector)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .map(|r| r.try_get("role"))
+                        .transpose()?;
+                    if known.is_none() {
+                        return Err(bad("collector", format!("there is no user {collector:?}")));
+                    }
+                }
+                let before: Option<String> = sqlx::query("SELECT collector FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
+                    .bind(org.org_id)
+                    .bind(account.account_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .map(|r| r.try_get("collector"))
+                    .transpose()?;
+                sqlx::query("DELETE FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
+                    .bind(org.org_id)
+                    .bind(account.account_id)
+                    .execute(&mut *conn)
+                    .await?;
+                if !collector.is_empty() {
+                    sqlx::query("INSERT INTO worklist_assignment (org_id, account_id, collector, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(org.org_id)
+                        .bind(account.account_id)
+                        .bind(collector)
+                        .bind(current_actor().name)
+                        .bind(now_text())
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("UPDATE worklist_item SET collector = $3 WHERE org_id = $1 AND account_id = $2")
+                        .bind(org.org_id)
+                        .bind(account.account_id)
+                        .bind(collector)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                tx.audit(
+                    org.org_id,
+                    "worklist.assign",
+                    &format!("account:{}", account.account_number),
+                    Some(&serde_json::json!({ "collector": before })),
+                    Some(&serde_json::json!({ "collector": collector })),
+                )
                 .await?;
-            sqlx::query("UPDATE worklist_item SET collector = $3 WHERE org_id = $1 AND account_id = $2")
-                .bind(org.org_id)
-                .bind(account.account_id)
-                .bind(collector)
-                .execute(&mut *conn)
-                .await?;
-        }
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "worklist.assign",
-            &format!("account:{}", account.account_number),
-            Some(&serde_json::json!({ "collector": before })),
-            Some(&serde_json::json!({ "collector": collector })),
-        )
+                Ok(())
+            })
+        })
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

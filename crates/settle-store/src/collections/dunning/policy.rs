@@ -3,7 +3,7 @@
 //! the settlement limit; the standard policy until one is set.
 
 use crate::collections::bad;
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::fmt;
 use crate::{now_text, Result, Store, StoreError};
@@ -181,108 +181,110 @@ impl Store {
     /// Replaces the levels and settings given; checked whole first, so a bad
     /// level changes nothing.
     pub async fn set_dunning_policy(&self, org: &Organisation, cmd: &DunningPolicyUpdate) -> Result<DunningPolicyView> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let mut s = self.collections_settings_in(conn, org).await?;
-        let before = Self::policy_view(&s);
-        let money = |field: &'static str, text: &str| -> Result<i64> {
-            let m = Money::parse(text, s.currency).map_err(|e| bad(field, e))?;
-            if m.amount_minor() < 0 {
-                return Err(bad(field, "must not be negative"));
-            }
-            Ok(m.amount_minor())
-        };
-        if let Some(levels) = &cmd.levels {
-            let mut parsed = Vec::with_capacity(levels.len());
-            for (i, l) in levels.iter().enumerate() {
-                let actions = l
-                    .actions
-                    .iter()
-                    .map(|a| Action::parse(a).map_err(|e| bad("levels", format!("level {} ({}): {e}", i + 1, l.name))))
-                    .collect::<Result<Vec<_>>>()?;
-                parsed.push(Level {
-                    name: l.name.trim().to_string(),
-                    days_past_due: l.days_past_due,
-                    min_balance_minor: money("levels", &l.min_balance).map_err(|e| bad("levels", format!("level {} ({}): min_balance: {e}", i + 1, l.name)))?,
-                    actions,
-                });
-            }
-            s.policy.levels = parsed;
-            s.policy.check().map_err(|e| bad("levels", e))?;
-            s.standard = false;
-        }
-        if let Some(t) = &cmd.late_fee_fixed {
-            s.policy.late_fee.fixed_minor = money("late_fee_fixed", t)?;
-        }
-        if let Some(t) = &cmd.late_fee_cap {
-            s.policy.late_fee.cap_minor = money("late_fee_cap", t)?;
-        }
-        if let Some(t) = &cmd.late_fee_percent {
-            s.policy.late_fee.percent_bp = percent_to_bp("late_fee_percent", t)?;
-        }
-        if let Some(t) = &cmd.settlement_limit_percent {
-            s.settlement_limit_bp = percent_to_bp("settlement_limit_percent", t)?;
-        }
-        if let Some(d) = cmd.plan_grace_days {
-            if !(0..=60).contains(&d) {
-                return Err(bad("plan_grace_days", "must be from 0 to 60 days"));
-            }
-            s.plan_grace_days = d;
-        }
-        if let Some(n) = cmd.plan_default_missed {
-            if !(1..=12).contains(&n) {
-                return Err(bad("plan_default_missed", "must be from 1 to 12 installments"));
-            }
-            s.plan_default_missed = n;
-        }
-        if cmd.levels.is_some() {
-            sqlx::query("DELETE FROM dunning_level WHERE org_id = $1")
-                .bind(org.org_id)
-                .execute(&mut *conn)
-                .await?;
-            for (seq, l) in s.policy.levels.iter().enumerate() {
-                sqlx::query("INSERT INTO dunning_level (org_id, seq, name, days_past_due, min_balance_minor, actions) VALUES ($1, $2, $3, $4, $5, $6)")
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let mut s = self.collections_settings_in(conn, org).await?;
+                let before = Self::policy_view(&s);
+                let money = |field: &'static str, text: &str| -> Result<i64> {
+                    let m = Money::parse(text, s.currency).map_err(|e| bad(field, e))?;
+                    if m.amount_minor() < 0 {
+                        return Err(bad(field, "must not be negative"));
+                    }
+                    Ok(m.amount_minor())
+                };
+                if let Some(levels) = &cmd.levels {
+                    let mut parsed = Vec::with_capacity(levels.len());
+                    for (i, l) in levels.iter().enumerate() {
+                        let actions = l
+                            .actions
+                            .iter()
+                            .map(|a| Action::parse(a).map_err(|e| bad("levels", format!("level {} ({}): {e}", i + 1, l.name))))
+                            .collect::<Result<Vec<_>>>()?;
+                        parsed.push(Level {
+                            name: l.name.trim().to_string(),
+                            days_past_due: l.days_past_due,
+                            min_balance_minor: money("levels", &l.min_balance)
+                                .map_err(|e| bad("levels", format!("level {} ({}): min_balance: {e}", i + 1, l.name)))?,
+                            actions,
+                        });
+                    }
+                    s.policy.levels = parsed;
+                    s.policy.check().map_err(|e| bad("levels", e))?;
+                    s.standard = false;
+                }
+                if let Some(t) = &cmd.late_fee_fixed {
+                    s.policy.late_fee.fixed_minor = money("late_fee_fixed", t)?;
+                }
+                if let Some(t) = &cmd.late_fee_cap {
+                    s.policy.late_fee.cap_minor = money("late_fee_cap", t)?;
+                }
+                if let Some(t) = &cmd.late_fee_percent {
+                    s.policy.late_fee.percent_bp = percent_to_bp("late_fee_percent", t)?;
+                }
+                if let Some(t) = &cmd.settlement_limit_percent {
+                    s.settlement_limit_bp = percent_to_bp("settlement_limit_percent", t)?;
+                }
+                if let Some(d) = cmd.plan_grace_days {
+                    if !(0..=60).contains(&d) {
+                        return Err(bad("plan_grace_days", "must be from 0 to 60 days"));
+                    }
+                    s.plan_grace_days = d;
+                }
+                if let Some(n) = cmd.plan_default_missed {
+                    if !(1..=12).contains(&n) {
+                        return Err(bad("plan_default_missed", "must be from 1 to 12 installments"));
+                    }
+                    s.plan_default_missed = n;
+                }
+                if cmd.levels.is_some() {
+                    sqlx::query("DELETE FROM dunning_level WHERE org_id = $1")
+                        .bind(org.org_id)
+                        .execute(&mut *conn)
+                        .await?;
+                    for (seq, l) in s.policy.levels.iter().enumerate() {
+                        sqlx::query("INSERT INTO dunning_level (org_id, seq, name, days_past_due, min_balance_minor, actions) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(org.org_id)
+                            .bind(seq as i64 + 1)
+                            .bind(&l.name)
+                            .bind(l.days_past_due)
+                            .bind(l.min_balance_minor)
+                            .bind(l.actions.iter().map(Action::to_text).collect::<Vec<_>>().join(","))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                sqlx::query("DELETE FROM dunning_settings WHERE org_id = $1")
                     .bind(org.org_id)
-                    .bind(seq as i64 + 1)
-                    .bind(&l.name)
-                    .bind(l.days_past_due)
-                    .bind(l.min_balance_minor)
-                    .bind(l.actions.iter().map(Action::to_text).collect::<Vec<_>>().join(","))
                     .execute(&mut *conn)
                     .await?;
-            }
-        }
-        sqlx::query("DELETE FROM dunning_settings WHERE org_id = $1")
+                sqlx::query(
+                "INSERT INTO dunning_settings (org_id, late_fee_fixed_minor, late_fee_percent_bp, late_fee_cap_minor, plan_grace_days, plan_default_missed, \
+                 settlement_limit_bp, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
             .bind(org.org_id)
+            .bind(s.policy.late_fee.fixed_minor)
+            .bind(s.policy.late_fee.percent_bp)
+            .bind(s.policy.late_fee.cap_minor)
+            .bind(s.plan_grace_days)
+            .bind(s.plan_default_missed)
+            .bind(s.settlement_limit_bp)
+            .bind(current_actor().name)
+            .bind(now_text())
             .execute(&mut *conn)
             .await?;
-        sqlx::query(
-            "INSERT INTO dunning_settings (org_id, late_fee_fixed_minor, late_fee_percent_bp, late_fee_cap_minor, plan_grace_days, plan_default_missed, \
-             settlement_limit_bp, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(org.org_id)
-        .bind(s.policy.late_fee.fixed_minor)
-        .bind(s.policy.late_fee.percent_bp)
-        .bind(s.policy.late_fee.cap_minor)
-        .bind(s.plan_grace_days)
-        .bind(s.plan_default_missed)
-        .bind(s.settlement_limit_bp)
-        .bind(current_actor().name)
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?;
-        let after = Self::policy_view(&s);
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "dunning.policy",
-            "organisation",
-            Some(&serde_json::to_value(&before)?),
-            Some(&serde_json::to_value(&after)?),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+                let after = Self::policy_view(&s);
+                tx.audit(
+                    org.org_id,
+                    "dunning.policy",
+                    "organisation",
+                    Some(&serde_json::to_value(&before)?),
+                    Some(&serde_json::to_value(&after)?),
+                )
+                .await?;
+                Ok(after)
+            })
+        })
+        .await
     }
 }

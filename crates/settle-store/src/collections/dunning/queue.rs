@@ -4,7 +4,6 @@
 use crate::batch::{self, Batch};
 use crate::collections::bad;
 use crate::collections::dunning::assign::RuleInput;
-use crate::platform::audit::{self};
 use crate::platform::Organisation;
 use crate::write::fmt;
 use crate::{Result, Store, StoreError};
@@ -289,28 +288,24 @@ impl Store {
 
     /// A person releases a held account: dunning may move it on again.
     pub async fn release_hold(&self, org: &Organisation, account_number: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let account = self.account_by_number(conn, org.org_id, account_number).await?;
-        let done = sqlx::query("UPDATE dunning_state SET held_on = NULL WHERE org_id = $1 AND account_id = $2 AND held_on IS NOT NULL")
-            .bind(org.org_id)
-            .bind(account.account_id)
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(bad("account_number", format!("account {} is not held", account.account_number)));
-        }
-        audit::append(
-            conn,
-            self.for_update(),
-            org.org_id,
-            "dunning.release",
-            &format!("account:{}", account.account_number),
-            None,
-            None,
-        )
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let account = self.account_by_number(conn, org.org_id, account_number).await?;
+                let done = sqlx::query("UPDATE dunning_state SET held_on = NULL WHERE org_id = $1 AND account_id = $2 AND held_on IS NOT NULL")
+                    .bind(org.org_id)
+                    .bind(account.account_id)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(bad("account_number", format!("account {} is not held", account.account_number)));
+                }
+                tx.audit(org.org_id, "dunning.release", &format!("account:{}", account.account_number), None, None)
+                    .await?;
+                Ok(())
+            })
+        })
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! account's step and plan, and writes what the plan comes to (through the
 //! contact gate for letters and emails) in one transaction per chunk.
 
+use crate::write::{Unaudited, Write};
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -22,7 +23,7 @@ use crate::collections::dunning::Settings;
 use crate::collections::gate::{decision_row, gate, sent_row};
 use crate::collections::known::{add_contacts, Known};
 use crate::collections::letters::{compose_letter, email_text};
-use crate::platform::audit::{self, current_actor};
+use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::{fmt, next_ids};
 use crate::{in_list, now_text, Result, Store, StoreError};
@@ -144,8 +145,8 @@ impl Store {
     /// first locks the organisation's `dunning_run` counter, so that two runs
     /// take their chunks in turn and each reads what the other wrote; SQLite's
     /// write transactions already exclude each other.
-    async fn dunning_tx(&self, org_id: i64) -> Result<crate::WriteTx> {
-        let mut tx = self.begin_write().await?;
+    async fn dunning_tx(&self, org_id: i64) -> Result<Write<'static>> {
+        let mut tx = Write::begin(self).await?;
         if self.backend == crate::Backend::Postgres {
             sqlx::query("SELECT next_value FROM counter WHERE org_id = $1 AND name = 'dunning_run' FOR UPDATE")
                 .bind(org_id)
@@ -208,6 +209,8 @@ impl Store {
                 // transaction (and SQLite's WAL and page cache) the size of
                 // a chunk, and a run cut short is finished by running the
                 // day again. A dry run keeps everything to drop it at the end.
+                // The run's audit row goes with its last chunk.
+                tx.unaudited(Unaudited::RunChunk);
                 tx.commit().await?;
                 tx = self.dunning_tx(org.org_id).await?;
             }
@@ -230,7 +233,7 @@ impl Store {
             drop(tx);
             return Ok(run.report);
         }
-        self.keep_run(conn, &mut run, &started).await?;
+        self.keep_run(&mut tx, &mut run, &started).await?;
         tx.commit().await?;
         // Each validation notice through the one door, dated the day it is mailed.
         let mailing_day = jiff::Zoned::now().date();
@@ -307,7 +310,8 @@ impl Store {
     }
 
     /// The run's own row and its audit entry, when it did something or is the day's first.
-    async fn keep_run(&self, conn: &mut AnyConnection, run: &mut Run<'_>, started: &str) -> Result<()> {
+    async fn keep_run(&self, tx: &mut Write<'_>, run: &mut Run<'_>, started: &str) -> Result<()> {
+        let conn = tx.conn();
         let ran_today = sqlx::query("SELECT 1 FROM dunning_run WHERE org_id = $1 AND as_of = $2")
             .bind(run.org.org_id)
             .bind(&run.today)
@@ -315,6 +319,8 @@ impl Store {
             .await?
             .is_some();
         if run.written == 0 && ran_today {
+            // The day's run had already done everything.
+            tx.unaudited(Unaudited::NothingWritten);
             return Ok(());
         }
         let r = &run.report;
@@ -341,9 +347,7 @@ impl Store {
         .await?;
         let mut summary = r.clone();
         summary.actions.clear();
-        audit::append(
-            conn,
-            self.for_update(),
+        tx.audit(
             run.org.org_id,
             "dunning.run",
             &format!("dunning_run:{}", run.run_id),
