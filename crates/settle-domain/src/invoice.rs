@@ -144,6 +144,12 @@ impl InvoiceStatus {
     }
 }
 
+impl std::fmt::Display for InvoiceStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A line as the user enters it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineInput {

@@ -26,6 +26,7 @@ pub mod names;
 pub mod plans;
 pub mod promises;
 pub mod remit;
+pub mod status;
 
 pub use jiff::civil::Date;
 pub use rust_decimal::Decimal;

@@ -393,6 +393,16 @@ pub(crate) fn parse_date(text: &str) -> Result<Date> {
     text.parse().map_err(|_| StoreError::Corrupt(format!("bad date {text:?} in database")))
 }
 
+/// A status column read into its enum (`settle_domain::status`): a value
+/// no state of its kind is, is corruption, named with its column.
+pub(crate) fn status<T>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = settle_domain::status::UnknownStatus>,
+{
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
 /// Ids reserved in blocks, so that a bulk import takes a counter once per
 /// block instead of once per row. A single command uses a fresh block of
 /// exactly what it needs.

@@ -64,6 +64,16 @@ pub struct ClaimPayment {
 }
 
 impl ClaimPayment {
+    /// CLP02 22: the payer takes back an earlier payment of this claim.
+    pub fn is_reversal(&self) -> bool {
+        self.status == "22"
+    }
+
+    /// CLP02 4: the payer denied the claim.
+    pub fn is_denied(&self) -> bool {
+        self.status == "4"
+    }
+
     /// The claim's own adjustments, then each line's.
     pub fn all_adjustments(&self) -> impl Iterator<Item = &Adjustment> {
         self.adjustments.iter().chain(self.lines.iter().flat_map(|l| l.adjustments.iter()))

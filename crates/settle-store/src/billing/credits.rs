@@ -183,7 +183,7 @@ impl Store {
         })?;
         let (item, account_id) = self.item_by_reference(conn, org_id, &cmd.reference).await?;
         let account = self.account_by_id(conn, org_id, account_id).await?;
-        if item.status != "open" {
+        if item.status != settle_domain::status::ItemStatus::Open {
             return Err(StoreError::invalid(
                 "reference",
                 format!("{} is {}; only an open item can be adjusted", item.reference, item.status),

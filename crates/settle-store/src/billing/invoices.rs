@@ -2,6 +2,7 @@ use crate::batch::{self, Batch, V};
 use crate::billing::accounts::AccountRow;
 use crate::billing::items::{add_item_row, ItemRow, NewItem};
 use crate::platform::Organisation;
+use crate::write::status;
 use crate::write::{check_text, fmt, next_ids, parse_date, write_command, IdBlock, Staging};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -224,7 +225,7 @@ impl Store {
                 due_date,
                 amount_minor: totals.total_minor,
                 balance_minor: totals.total_minor,
-                status: "open".into(),
+                status: settle_domain::status::ItemStatus::Open,
             });
         }
         Ok(InvoiceCreated {
@@ -316,8 +317,8 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("invoice", &number))?;
             let invoice_id: i64 = row.try_get("invoice_id")?;
-            let status: String = row.try_get("status")?;
-            if status != "draft" {
+            let status: InvoiceStatus = status(&row, "status")?;
+            if status != InvoiceStatus::Draft {
                 return Err(StoreError::invalid(
                     "invoice_number",
                     format!("invoice {number} is {status}; only a draft can be edited (void it or adjust it instead)"),
@@ -379,8 +380,8 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::not_found("invoice", &number))?;
-            let status: String = row.try_get("status")?;
-            if status != "draft" {
+            let status: InvoiceStatus = status(&row, "status")?;
+            if status != InvoiceStatus::Draft {
                 return Err(StoreError::invalid(
                     "invoice_number",
                     format!("invoice {number} is {status}; only a draft can be issued"),
@@ -460,8 +461,8 @@ impl Store {
                 .bind(invoice_id)
                 .fetch_one(&mut *conn)
                 .await?;
-            let status: String = row.try_get("status")?;
-            if status != "open" {
+            let status: InvoiceStatus = status(&row, "status")?;
+            if status != InvoiceStatus::Open {
                 return Err(StoreError::invalid(
                     "invoice_number",
                     format!("invoice {number} is {status}; only an open invoice can be voided"),

@@ -1,11 +1,13 @@
 use crate::batch::{self, Batch};
 use crate::billing::accounts::AccountRow;
 use crate::billing::payments::{Applied, ApplyTo};
+use crate::write::status;
 use crate::write::{fmt, parse_date, positive_amount};
 use crate::{Result, Store, StoreError};
 use settle_domain::allocation::{AllocationPlan, AllocationTarget, OpenItem};
 use settle_domain::invoice::InvoiceStatus;
 use settle_domain::money::Currency;
+use settle_domain::status::ItemStatus;
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
@@ -18,7 +20,7 @@ pub(crate) struct ItemRow {
     pub due_date: Date,
     pub amount_minor: i64,
     pub balance_minor: i64,
-    pub status: String,
+    pub status: ItemStatus,
 }
 
 pub(crate) fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
@@ -30,7 +32,7 @@ pub(crate) fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
         due_date: parse_date(&row.try_get::<String, _>("due_date")?)?,
         amount_minor: row.try_get("amount_minor")?,
         balance_minor: row.try_get("balance_minor")?,
-        status: row.try_get("status")?,
+        status: status(row, "status")?,
     })
 }
 
@@ -105,7 +107,7 @@ pub(super) fn add_item_row(batch: &mut Batch, org_id: i64, account: &AccountRow,
         amount_minor: item.amount_minor.into(),
         balance_minor: item.amount_minor.into(),
         written_off: 0i64.into(),
-        status: "open".into(),
+        status: ItemStatus::Open.as_str().into(),
     });
 }
 

@@ -6,10 +6,12 @@
 //! than the person who asked approves it (then it posts, unchanged, in the
 //! approval's transaction) or rejects it (then nothing posts).
 
+use crate::write::status;
 use serde::{Deserialize, Serialize};
 use settle_domain::aging::AgingBuckets;
 use settle_domain::invoice::PaymentTerms;
 use settle_domain::money::{Currency, Money};
+use settle_domain::status::ApprovalStatus;
 use settle_domain::{Date, IdempotencyKey};
 use sqlx::{AnyConnection, Row};
 
@@ -481,9 +483,9 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::not_found("approval", approval_id))?;
-                let status: String = locked.try_get("status")?;
+                let status: ApprovalStatus = status(&locked, "status")?;
                 let requested_by: String = locked.try_get("requested_by")?;
-                if status != "pending" {
+                if status != ApprovalStatus::Pending {
                     return Err(StoreError::invalid("approval", format!("request {approval_id} was already {status}")));
                 }
                 if requested_by == actor.name {
@@ -515,7 +517,7 @@ impl Store {
                 )
                 .bind(org.org_id)
                 .bind(approval_id)
-                .bind(if approve { "approved" } else { "rejected" })
+                .bind(if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected }.as_str())
                 .bind(&actor.name)
                 .bind(now_text())
                 .bind(note)

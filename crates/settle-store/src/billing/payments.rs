@@ -5,12 +5,14 @@ use crate::billing::items::{
 };
 use crate::platform::audit;
 use crate::platform::Organisation;
+use crate::write::status;
 use crate::write::{check_text, fmt, next_ids, parse_date, positive_amount, write_command, IdBlock, Staging};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::allocation::allocate;
 use settle_domain::events::{self};
 use settle_domain::invoice::InvoiceStatus;
+use settle_domain::status::PaymentStatus;
 use settle_domain::{Date, IdempotencyKey};
 use sqlx::Row;
 
@@ -210,8 +212,8 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::not_found("payment", cmd.payment_id))?;
-            let status: String = row.try_get("status")?;
-            if status != "posted" {
+            let status: PaymentStatus = status(&row, "status")?;
+            if status != PaymentStatus::Posted {
                 return Err(StoreError::invalid("payment_id", format!("payment {} is already {status}", cmd.payment_id)));
             }
             let received_on = parse_date(&row.try_get::<String, _>("received_on")?)?;

@@ -6,9 +6,11 @@
 //! replacement), or writes it off (a contractual adjustment on the line).
 //! A later ERA that pays the line resolves it.
 
+use crate::write::status;
 use serde::{Deserialize, Serialize};
 use settle_domain::carc;
 use settle_domain::money::Currency;
+use settle_domain::status::DenialStatus;
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
@@ -289,7 +291,7 @@ impl Store {
         write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
             let conn = tx.conn();
             let (status, claim_id, line) = denial_head(conn, org.org_id, cmd.denial_id).await?;
-            if !matches!(status.as_str(), "open" | "appealed") {
+            if !status.worked() {
                 return Err(bad(
                     "denial_id",
                     format!("denial {} is {status}; only an open denial is appealed", cmd.denial_id),
@@ -394,7 +396,7 @@ impl Store {
         write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
             let conn = tx.conn();
             let (status, claim_id, _) = denial_head(conn, org.org_id, cmd.denial_id).await?;
-            if !matches!(status.as_str(), "open" | "appealed") {
+            if !status.worked() {
                 return Err(bad("denial_id", format!("denial {} is {status}; there is nothing to write off", cmd.denial_id)));
             }
             let item = sqlx::query(
@@ -440,12 +442,12 @@ impl Store {
     }
 }
 
-async fn denial_head(conn: &mut AnyConnection, org_id: i64, denial_id: i64) -> Result<(String, i64, Option<i64>)> {
+async fn denial_head(conn: &mut AnyConnection, org_id: i64, denial_id: i64) -> Result<(DenialStatus, i64, Option<i64>)> {
     let row = sqlx::query("SELECT status, claim_id, claim_line_no FROM denial WHERE org_id = $1 AND denial_id = $2")
         .bind(org_id)
         .bind(denial_id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| bad("denial_id", format!("no denial {denial_id}")))?;
-    Ok((row.try_get("status")?, row.try_get("claim_id")?, row.try_get("claim_line_no")?))
+    Ok((status(&row, "status")?, row.try_get("claim_id")?, row.try_get("claim_line_no")?))
 }

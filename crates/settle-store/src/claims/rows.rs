@@ -256,9 +256,9 @@ pub(super) async fn settle_claim_status(conn: &mut AnyConnection, org_id: i64, c
     if owed != 0 {
         return Ok(());
     }
-    match status.as_str() {
-        "denied" => set_status_keep_findings(conn, org_id, claim_id, ClaimStatus::Closed, "closed: the denied amount was written off").await,
-        "partially_paid" => set_status_keep_findings(conn, org_id, claim_id, ClaimStatus::Paid, "paid: the denied rest was written off").await,
+    match ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status:?}")))? {
+        ClaimStatus::Denied => set_status_keep_findings(conn, org_id, claim_id, ClaimStatus::Closed, "closed: the denied amount was written off").await,
+        ClaimStatus::PartiallyPaid => set_status_keep_findings(conn, org_id, claim_id, ClaimStatus::Paid, "paid: the denied rest was written off").await,
         _ => Ok(()),
     }
 }

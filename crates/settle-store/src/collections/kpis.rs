@@ -21,9 +21,11 @@
 //!   posting to those receivables) and current means not yet past due.
 //!   It is an organisation-wide measure, so it is given in total only.
 
+use crate::write::status;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use settle_domain::aging::AgingBuckets;
+use settle_domain::plans::PlanStatus;
 use sqlx::Row;
 
 use crate::platform::Organisation;
@@ -183,15 +185,15 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let (status, n, good): (String, i64, i64) = (r.try_get("status")?, r.try_get("n")?, r.try_get("never_missed")?);
-            match status.as_str() {
-                "active" => {
+            let (status, n, good): (PlanStatus, i64, i64) = (status(&r, "status")?, r.try_get("n")?, r.try_get("never_missed")?);
+            match status {
+                PlanStatus::Active => {
                     plans.active = n;
                     plans.in_good_standing = good;
                 }
-                "completed" => plans.completed = n,
-                "defaulted" => plans.defaulted = n,
-                _ => plans.cancelled = n,
+                PlanStatus::Completed => plans.completed = n,
+                PlanStatus::Defaulted => plans.defaulted = n,
+                PlanStatus::Cancelled => plans.cancelled = n,
             }
         }
         plans.kept_rate_bp = rate(plans.in_good_standing + plans.completed, plans.active + plans.completed + plans.defaulted);

@@ -249,7 +249,7 @@ impl Store {
                     .fetch_optional(&mut *conn)
                     .await?
                     .ok_or_else(|| bad("payment_id", format!("account {} has no payment {id}", account.account_number)))?;
-                    if r.try_get::<String, _>("status")? != "posted" {
+                    if crate::write::status::<settle_domain::status::PaymentStatus>(&r, "status")? != settle_domain::status::PaymentStatus::Posted {
                         return Err(bad("payment_id", format!("payment {id} was reversed; there is nothing to acknowledge")));
                     }
                     Some(ReceiptTerms {

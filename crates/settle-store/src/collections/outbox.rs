@@ -15,6 +15,7 @@
 use crate::write::Unaudited;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use settle_domain::status::EmailStatus;
 use sqlx::Row;
 
 use settle_domain::compliance::{self, Attempt, Channel, Purpose};
@@ -228,12 +229,12 @@ impl Store {
                 b.flush(conn, email.org_id).await?;
                 let reasons = gated.view.reasons().join("; ");
                 let (status, not_before, note, clearing) = match (gated.cleared(), gated.decision.allowed_from()) {
-                    (Some(_), _) => ("queued", email.not_before.clone(), String::new(), None),
+                    (Some(_), _) => (EmailStatus::Queued, email.not_before.clone(), String::new(), None),
                     (None, Some(open)) => {
                         let until = format!("{} ({})", open, gated.view.allowed_from_local.clone().unwrap_or_default());
                         let note = format!("held by the contact gate until {until}: {reasons}");
                         (
-                            "queued",
+                            EmailStatus::Queued,
                             open.to_string(),
                             note.clone(),
                             Some(Clearing::Held {
@@ -244,19 +245,24 @@ impl Store {
                     }
                     (None, None) => {
                         let note = format!("cancelled by the contact gate at delivery: {reasons}");
-                        ("cancelled", email.not_before.clone(), note.clone(), Some(Clearing::Cancelled { reason: note }))
+                        (
+                            EmailStatus::Cancelled,
+                            email.not_before.clone(),
+                            note.clone(),
+                            Some(Clearing::Cancelled { reason: note }),
+                        )
                     }
                 };
                 sqlx::query("UPDATE email_outbox SET decision_id = $3, status = $4, not_before = $5, last_error = $6 WHERE org_id = $1 AND email_id = $2")
                     .bind(email.org_id)
                     .bind(email.email_id)
                     .bind(decision_id)
-                    .bind(status)
+                    .bind(status.as_str())
                     .bind(&not_before)
                     .bind(&note)
                     .execute(&mut *conn)
                     .await?;
-                if status == "cancelled" {
+                if status == EmailStatus::Cancelled {
                     tx.audit(
                         email.org_id,
                         "email.cancel",
@@ -506,7 +512,7 @@ impl Store {
                     .bind(attempts)
                     .bind(error.chars().take(500).collect::<String>())
                     .bind(next.to_string())
-                    .bind(if again { "queued" } else { "failed" })
+                    .bind(if again { EmailStatus::Queued } else { EmailStatus::Failed }.as_str())
                     .execute(&mut *conn)
                     .await?;
                 tx.unaudited(Unaudited::Delivery);

@@ -5,10 +5,12 @@ use crate::collections::bad;
 use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::next_ids;
+use crate::write::status;
 use crate::write::Unaudited;
 use crate::{now_text, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use settle_domain::status::PromiseStatus;
 use sqlx::{AnyConnection, Row};
 
 /// A promise to pay, as the consumer made it.
@@ -157,14 +159,14 @@ impl Store {
             let due_on: String = r.try_get("due_on")?;
             let parse = |t: &str| t.parse::<Date>().map_err(|e| StoreError::Corrupt(format!("promise date: {e}")));
             let (made, due) = (parse(&made_on)?, parse(&due_on)?);
-            let stored: String = r.try_get("status")?;
+            let stored: PromiseStatus = status(&r, "status")?;
             // A cancelled promise stays as it was; the others are decided from the payments as of the day asked.
-            let (status, kept_on) = if stored == "cancelled" {
-                (stored, r.try_get::<Option<String>, _>("kept_on")?)
+            let (status, kept_on) = if stored == PromiseStatus::Cancelled {
+                (stored.as_str().to_string(), r.try_get::<Option<String>, _>("kept_on")?)
             } else {
                 let payments = self.payments_since(conn, org.org_id, r.try_get("account_id")?, &made_on).await?;
                 match settle_domain::promises::state(amount, made, due, &payments, as_of) {
-                    settle_domain::promises::PromiseState::Kept(on) => ("kept".to_string(), Some(on.to_string())),
+                    settle_domain::promises::PromiseState::Kept(on) => (PromiseStatus::Kept.as_str().to_string(), Some(on.to_string())),
                     other => (other.as_str().to_string(), None),
                 }
             };
@@ -197,10 +199,13 @@ impl Store {
             None => self.promises_in(&mut conn, org, "", None, as_of).await?,
         };
         Ok(match filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) if !["pending", "kept", "broken", "cancelled"].contains(&s) => {
-                return Err(bad("status", format!("{s:?} is not one of pending, kept, broken, cancelled")));
+            Some(s) => {
+                let wanted: PromiseStatus = s.parse().map_err(|_| {
+                    let all: Vec<&str> = PromiseStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    bad("status", format!("{s:?} is not one of {}", all.join(", ")))
+                })?;
+                list.into_iter().filter(|p| p.status == wanted.as_str()).collect()
             }
-            Some(s) => list.into_iter().filter(|p| p.status == s).collect(),
             None => list,
         })
     }
@@ -218,7 +223,11 @@ impl Store {
                     ..PromiseReview::default()
                 };
                 for p in pending {
-                    if p.status == "pending" {
+                    let decided: PromiseStatus = p
+                        .status
+                        .parse()
+                        .map_err(|e: settle_domain::status::UnknownStatus| StoreError::Corrupt(e.to_string()))?;
+                    if decided == PromiseStatus::Pending {
                         review.still_pending += 1;
                         continue;
                     }
@@ -232,13 +241,13 @@ impl Store {
                         .await?;
                     tx.audit(
                         org.org_id,
-                        if p.status == "kept" { "promise.kept" } else { "promise.broken" },
+                        if decided == PromiseStatus::Kept { "promise.kept" } else { "promise.broken" },
                         &format!("account:{}", p.account_number),
                         None,
                         Some(&serde_json::to_value(&p)?),
                     )
                     .await?;
-                    if p.status == "kept" {
+                    if decided == PromiseStatus::Kept {
                         review.kept.push(p);
                     } else {
                         review.broken.push(p);

@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use settle_domain::money::{Currency, Money};
 use settle_domain::plans::{self};
+use settle_domain::status::SettlementStatus;
 use settle_pdf::letters::SettlementTerms;
 use sqlx::{AnyConnection, Row};
 
@@ -100,9 +101,9 @@ impl Store {
             }
             let discount = plans::discount_bp(account.balance_minor, amount);
             let status = if discount > settings.settlement_limit_bp {
-                "awaiting_approval"
+                SettlementStatus::AwaitingApproval
             } else {
-                "offered"
+                SettlementStatus::Offered
             };
             let id = next_ids(conn, org.org_id, "settlement", 1).await?;
             sqlx::query(
@@ -118,13 +119,13 @@ impl Store {
             .bind(discount)
             .bind(today.to_string())
             .bind(cmd.expires_on.to_string())
-            .bind(status)
+            .bind(status.as_str())
             .bind(cmd.note.trim())
             .bind(current_actor().name)
             .bind(now_text())
             .execute(&mut *conn)
             .await?;
-            let (offer, decision) = if status == "offered" && cmd.send_offer {
+            let (offer, decision) = if status == SettlementStatus::Offered && cmd.send_offer {
                 let (l, d) = self.send_offer_in(tx, org, id, today).await?;
                 (l, Some(d))
             } else {
@@ -180,7 +181,7 @@ impl Store {
             Box::pin(async move {
                 let conn = tx.conn();
                 let before = self.settlement_in(conn, org.org_id, id).await?;
-                if before.status != "awaiting_approval" {
+                if stored(&before.status)? != SettlementStatus::AwaitingApproval {
                     return Err(bad(
                         "settlement_id",
                         format!("settlement {id} is {}; only one awaiting approval can be approved", before.status),
@@ -227,10 +228,9 @@ impl Store {
             Box::pin(async move {
                 let conn = tx.conn();
                 let before = self.settlement_in(conn, org.org_id, id).await?;
-                let ok = match status {
-                    "declined" => before.status == "awaiting_approval",
-                    "cancelled" => matches!(before.status.as_str(), "awaiting_approval" | "offered"),
-                    _ => false,
+                let ok = match status.parse::<SettlementStatus>() {
+                    Ok(to) => stored(&before.status)?.may_close_as(to),
+                    Err(_) => false,
                 };
                 if !ok {
                     return Err(bad("settlement_id", format!("settlement {id} is {}; it cannot be {status}", before.status)));
@@ -422,4 +422,10 @@ impl Store {
 enum Reviewed {
     Paid,
     Expired,
+}
+
+/// A settlement view's status, as its enum.
+fn stored(text: &str) -> Result<SettlementStatus> {
+    text.parse()
+        .map_err(|e: settle_domain::status::UnknownStatus| StoreError::Corrupt(e.to_string()))
 }

@@ -6,7 +6,9 @@
 //! fifteen minutes; every login, failure, lockout, user and token change is
 //! written to the audit trail.
 
+use crate::write::status;
 use crate::write::Unaudited;
+use settle_domain::status::UserStatus;
 use std::time::Duration;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -300,9 +302,9 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::not_found("user", username))?;
-                let old_role: String = before.try_get("role")?;
-                let old_status: String = before.try_get("status")?;
-                if old_role == Role::Admin.as_str() && role != Role::Admin && old_status == "active" {
+                let old_role = parse_role(&before.try_get::<String, _>("role")?)?;
+                let old_status: UserStatus = status(&before, "status")?;
+                if old_role == Role::Admin && role != Role::Admin && old_status == UserStatus::Active {
                     let admins: i64 =
                         sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM app_user WHERE org_id = $1 AND role = 'admin' AND status = 'active'")
                             .bind(org.org_id)
@@ -329,7 +331,7 @@ impl Store {
                     org.org_id,
                     "user.role",
                     &format!("user:{username}"),
-                    Some(&serde_json::json!({ "role": old_role })),
+                    Some(&serde_json::json!({ "role": old_role.as_str() })),
                     Some(&serde_json::json!({ "role": role.as_str() })),
                 )
                 .await?;
@@ -346,7 +348,7 @@ impl Store {
         self.write(|tx| {
             Box::pin(async move {
                 let conn = tx.conn();
-                let status = if enabled { "active" } else { "disabled" };
+                let status = if enabled { UserStatus::Active } else { UserStatus::Disabled }.as_str();
                 let row = sqlx::query(&format!(
                     "UPDATE app_user SET status = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND username = $2 RETURNING {USER_COLUMNS}"
                 ))
@@ -450,7 +452,7 @@ impl Store {
         let user_id: i64 = row.try_get("user_id")?;
         let role = parse_role(&row.try_get::<String, _>("role")?)?;
         let hash: String = row.try_get("password_hash")?;
-        let status: String = row.try_get("status")?;
+        let user_status: UserStatus = status(&row, "status")?;
         let failures: i64 = row.try_get("failed_logins")?;
         let locked_until: Option<String> = row.try_get("locked_until")?;
         let org = org_from_row(&row)?;
@@ -467,7 +469,7 @@ impl Store {
         let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if status != "active" {
+        if user_status != UserStatus::Active {
             ACTOR
                 .scope(
                     actor,
@@ -557,11 +559,11 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let last_seen: String = row.try_get("last_seen_at")?;
         let username: String = row.try_get("username")?;
-        let status: String = row.try_get("status")?;
+        let user_status: UserStatus = status(&row, "status")?;
         let last_seen_at: jiff::Timestamp = last_seen.parse().map_err(|_| StoreError::Corrupt(format!("bad instant {last_seen:?}")))?;
         let idle = jiff::Timestamp::now().duration_since(last_seen_at);
         let idle_limit = jiff::SignedDuration::try_from(idle_timeout).unwrap_or(jiff::SignedDuration::MAX);
-        if status != "active" || idle > idle_limit {
+        if user_status != UserStatus::Active || idle > idle_limit {
             self.end_session(secret).await?;
             return Ok(None);
         }

@@ -162,7 +162,7 @@ impl Store {
                     .get(cmd.seq as usize - 1)
                     .cloned()
                     .ok_or_else(|| StoreError::Corrupt(format!("ERA {trace} has no claim {}", cmd.seq)))?;
-                if c.status == "22" {
+                if c.is_reversal() {
                     return Err(bad(
                         "claim_number",
                         "a reversal is not matched by hand: return it to the payer or reverse the payment",

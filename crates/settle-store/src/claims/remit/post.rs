@@ -174,13 +174,13 @@ impl Store {
         let numbers: Vec<String> = r
             .claims
             .iter()
-            .filter(|c| c.status != "22")
+            .filter(|c| !c.is_reversal())
             .map(|c| c.claim_number.trim().to_ascii_uppercase())
             .collect();
         work.learn(conn, org.org_id, &numbers).await?;
         for (seq, c) in r.claims.iter().enumerate() {
             work.maybe_flush(conn, org.org_id).await?;
-            let decision = if c.status == "22" {
+            let decision = if c.is_reversal() {
                 // A reversal reads the posting it undoes: the books must be written first.
                 work.flush(conn, org.org_id).await?;
                 let reversed = self.reverse_claim(conn, &era, c).await?;
@@ -782,7 +782,7 @@ impl Store {
             p.lines.iter().map(|(l, a)| (l.item_id, l.balance_minor - a.total())).collect()
         };
         let owed: i64 = left.iter().map(|(_, b)| b).sum();
-        let status = if c.status == "4" || (c.paid.amount_minor() == 0 && owed > 0) {
+        let status = if c.is_denied() || (c.paid.amount_minor() == 0 && owed > 0) {
             ClaimStatus::Denied
         } else if owed == 0 {
             ClaimStatus::Paid

@@ -325,7 +325,7 @@ impl Store {
             claim_number: number,
             reason,
         };
-        if c.status == "22" {
+        if c.is_reversal() {
             return Ok(exception(
                 None,
                 None,

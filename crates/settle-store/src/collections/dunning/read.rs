@@ -5,10 +5,12 @@
 use crate::collections::dunning::policy::Settings;
 use crate::collections::known::PROFILE_COLUMNS;
 use crate::collections::letters::LetterFacts;
+use crate::write::status;
 use crate::{Result, Store, StoreError};
 use jiff::civil::Date;
 use settle_domain::dunning::{Facts, Pause};
 use settle_domain::money::Currency;
+use settle_domain::status::PromiseStatus;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -211,10 +213,10 @@ impl Store {
         .await?
         {
             let Some(&i) = index.get(&r.try_get::<i64, _>("account_id")?) else { continue };
-            let status: String = r.try_get("status")?;
+            let status: PromiseStatus = status(&r, "status")?;
             let due: Option<Date> = r.try_get::<String, _>("due_on")?.parse().ok();
             let a = &mut out[i];
-            if status == "broken" {
+            if status == PromiseStatus::Broken {
                 a.broken_total += 1;
                 // Broken once its grace ran out: recent if that was in the last 30 days.
                 if due.is_some_and(|d| settle_domain::promises::last_day(d) >= recent) {
