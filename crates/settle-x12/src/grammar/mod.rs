@@ -371,7 +371,7 @@ fn place(stack: &mut Vec<Frame>, segment: &Segment, diagnostics: &mut Vec<Diagno
                 format!("{} appears more than {} time(s) in loop {}", item.describe(), item.max(), frame.rule.id),
             ));
         }
-        check_lengths(segment, diagnostics);
+        check_elements(segment, diagnostics);
         Some(match item {
             Item::Seg(_) => frame.rule.id,
             Item::Loop { rule, .. } => {
@@ -397,30 +397,24 @@ fn find(stack: &[Frame], segment: &Segment, take: impl Fn(&Frame, usize) -> bool
     })
 }
 
-/// Checks each simple element's length against the data element
+/// Checks each simple element's type and length against the data element
 /// dictionary (composites and repeated elements are read by the readers).
-fn check_lengths(segment: &Segment, diagnostics: &mut Vec<Diagnostic>) {
-    let Some(lengths) = elements::lengths(&segment.id) else { return };
-    for (n, &(min, max)) in lengths.iter().enumerate() {
-        if max == 0 {
-            continue;
-        }
+fn check_elements(segment: &Segment, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(elements) = elements::elements(&segment.id) else { return };
+    for (n, rule) in elements.iter().enumerate() {
         let Some(element) = segment.element(n + 1) else { break };
         let text = element.as_str();
         // Empty, or split into components or repetitions: not a simple value.
         if text.is_empty() || element.value() != text {
             continue;
         }
-        let length = text.chars().count();
-        if length < usize::from(min) || length > usize::from(max) {
-            diagnostics.push(Diagnostic {
-                severity: Severity::Error,
-                segment_number: segment.number,
-                segment_id: segment.id.clone(),
-                element: Some(n + 1),
-                offset: segment.offset,
-                message: format!("{text:?} is {length} characters; {}{:02} takes {min} to {max}", segment.id, n + 1),
-            });
+        if let Some(why) = rule.problem(text) {
+            diagnostics.push(problem(
+                segment,
+                Some(n + 1),
+                Severity::Error,
+                format!("{}{:02} {text:?} {why}", segment.id, n + 1),
+            ));
         }
     }
 }

@@ -238,8 +238,24 @@ fn an_element_longer_than_the_dictionary_allows_is_refused_by_element() {
     let at = body.iter().position(|s| s.starts_with("CLM*")).unwrap();
     body[at] = body[at].replacen("CLM*C1*", &format!("CLM*{}*", "C".repeat(39)), 1);
     let found = errors(&text_837(&body));
-    assert!(
-        found.iter().any(|e| e.contains("element CLM01") && e.contains("CLM01 takes 1 to 38")),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|e| e.contains("element CLM01") && e.contains("it takes 1 to 38")), "{found:?}");
+}
+
+#[test]
+fn an_element_of_the_wrong_type_is_refused_by_element() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("CLM*", "CLM*C1*100*", "CLM*C1*1,00*", "element CLM02"),
+        ("BHT*", "*20260101*", "*20260231*", "element BHT04"),
+        ("BHT*", "*1200*", "*1290*", "element BHT05"),
+        ("NM1*IL*", "NM1*IL*1*", "NM1*IL*1*M\u{fc}", "element NM103"),
+        ("LX*", "LX*1", "LX*one", "element LX01"),
+    ];
+    for (starts, from, to, named) in cases {
+        let mut body = claim_837(1);
+        let at = body.iter().position(|s| s.starts_with(starts)).unwrap_or_else(|| panic!("no {starts}"));
+        assert!(body[at].contains(from), "{}", body[at]);
+        body[at] = body[at].replacen(from, to, 1);
+        let found = errors(&text_837(&body));
+        assert!(found.iter().any(|e| e.contains(named)), "{named}: {found:?}");
+    }
 }
