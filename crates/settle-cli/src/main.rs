@@ -6,6 +6,7 @@ mod billing;
 mod claims;
 mod collections;
 mod demo;
+mod name_args;
 mod output;
 mod platform;
 

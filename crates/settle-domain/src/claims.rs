@@ -175,14 +175,7 @@ pub use crate::address::{AddressError, PostalAddress};
 pub fn split_person_name(name: &str) -> (String, String) {
     // Where only two parts go (a 270, an other payer's subscriber), the
     // middle name stays with the first.
-    let name = crate::names::PersonName::parse(name);
-    let first = [name.first.as_str(), name.middle.as_str()]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    (name.last, first)
+    crate::names::PersonName::parse(name).two_parts()
 }
 
 /// DMG03.

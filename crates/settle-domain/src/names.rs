@@ -70,6 +70,75 @@ impl PersonName {
         }
     }
 
+    /// A name from its parts as a person gave them: each trimmed, one
+    /// space between words; the last name is required (a person known by
+    /// one name has only a last name), and each part is at most 200
+    /// characters (a suffix 20). A part longer than the element an 837P
+    /// puts it in (NM103 60, NM104 35, NM105 25, NM107 10) is kept as given
+    /// and the scrubber holds back that claim, naming the part.
+    pub fn from_parts(last: &str, first: &str, middle: &str, suffix: &str) -> Result<PersonName, NameError> {
+        let tidy = |field: &'static str, text: &str, max: usize| -> Result<String, NameError> {
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if text.chars().any(char::is_control) {
+                return Err(NameError::new(field, "holds control characters"));
+            }
+            let len = text.chars().count();
+            if len > max {
+                return Err(NameError::new(field, format!("is {len} characters; at most {max}")));
+            }
+            Ok(text)
+        };
+        let name = PersonName {
+            last: tidy("last", last, 200)?,
+            first: tidy("first", first, 200)?,
+            middle: tidy("middle", middle, 200)?,
+            suffix: tidy("suffix", suffix, 20)?,
+        };
+        if name.last.is_empty() {
+            return Err(NameError::new("last", "is required (a person known by one name gives it as the last name)"));
+        }
+        Ok(name)
+    }
+
+    /// A name kept as one line (before names had parts) read into its
+    /// parts, or why it cannot be without a person looking: one word (no
+    /// first name to tell), several people ("&", " and "), digits, or more
+    /// words than a first, middle and last name without a comma to say
+    /// where the last name ends.
+    pub fn read(text: &str) -> Result<PersonName, NameError> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let lower = text.to_lowercase();
+        if words.len() < 2 {
+            return Err(NameError::new("name", "is one word: which is the first name and which the last?"));
+        }
+        if text.contains('&') || lower.split_whitespace().any(|w| w == "and") {
+            return Err(NameError::new("name", "names more than one person"));
+        }
+        if text.chars().any(|c| c.is_ascii_digit()) {
+            return Err(NameError::new("name", "holds digits"));
+        }
+        let name = PersonName::parse(text);
+        if !text.contains(',') && name.middle.split_whitespace().count() > 1 {
+            return Err(NameError::new(
+                "name",
+                "has more words than a first, middle and last name; say where the last name starts",
+            ));
+        }
+        PersonName::from_parts(&name.last, &name.first, &name.middle, &name.suffix)
+    }
+
+    /// The last name and the first with the middle: where only two parts
+    /// go (a 270, another payer's subscriber).
+    pub fn two_parts(&self) -> (String, String) {
+        let first = [self.first.as_str(), self.middle.as_str()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (self.last.clone(), first)
+    }
+
     /// The name as one line, first name first.
     pub fn display(&self) -> String {
         [self.first.as_str(), self.middle.as_str(), self.last.as_str(), self.suffix.as_str()]
@@ -80,6 +149,30 @@ impl PersonName {
             .join(" ")
     }
 }
+
+/// A name refused, naming the part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl NameError {
+    fn new(field: &'static str, message: impl Into<String>) -> NameError {
+        NameError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for NameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for NameError {}
 
 fn take_suffix(words: &mut Vec<&str>) -> String {
     match words.last() {
@@ -179,6 +272,24 @@ mod tests {
         assert_eq!(parts("  Mary   Ann  O'Brien "), p("O'Brien", "Mary", "Ann", ""));
         assert_eq!(parts("Jane De"), p("De", "Jane", "", ""));
         assert_eq!(PersonName::parse("Maria de la Cruz").display(), "Maria de la Cruz");
+    }
+
+    #[test]
+    fn parts_are_checked_and_old_names_read_or_held_for_review() {
+        let n = PersonName::from_parts("  de la  Cruz ", "Maria", "", "").unwrap();
+        assert_eq!(n.display(), "Maria de la Cruz");
+        assert_eq!(PersonName::from_parts("", "Maria", "", "").unwrap_err().field, "last");
+        assert_eq!(PersonName::from_parts("Cruz", &"M".repeat(201), "", "").unwrap_err().field, "first");
+        assert_eq!(PersonName::from_parts("Cruz", "Maria", "", "Jr\u{7}").unwrap_err().field, "suffix");
+        assert_eq!(PersonName::read("Maria de la Cruz").unwrap().last, "de la Cruz");
+        assert_eq!(PersonName::read("Cruz, Maria Elena Sofia").unwrap().middle, "Elena Sofia");
+        for refused in ["Madonna", "John & Mary Smith", "John and Mary Smith", "Unit 4 Smith", "Mary Ann Lee Smith"] {
+            assert!(PersonName::read(refused).is_err(), "{refused}");
+        }
+        assert_eq!(
+            PersonName::read("Mary Ann Smith").unwrap().two_parts(),
+            ("Smith".to_string(), "Mary Ann".to_string())
+        );
     }
 
     #[test]

@@ -129,7 +129,7 @@ macro_rules! tables {
 }
 
 tables! {
-    PARTY = "party" PartyRow [org_id, party_id, kind, name, date_of_birth, created_at, sex];
+    PARTY = "party" PartyRow [org_id, party_id, kind, name, date_of_birth, created_at, sex, last_name, first_name, middle_name, name_suffix];
     PARTY_CONTACT = "party_contact" PartyContactRow [org_id, contact_id, party_id, kind, label, value, valid_from, valid_to, line1, line2, city, state, postal_code, country];
     ACCOUNT = "account" AccountRow [org_id, account_id, account_number, party_id, ar_kind, currency, status, payment_terms, opened_on, balance_minor, credit_minor, created_at];
     JOURNAL_ENTRY = "journal_entry" JournalEntryRow [org_id, entry_id, kind, effective_date, currency, account_id, memo, created_at];

@@ -16,7 +16,7 @@ use crate::{Result, Store, StoreError};
 
 #[derive(Clone, Debug)]
 pub enum BulkCommand {
-    Account(NewAccount),
+    Account(Box<NewAccount>),
     Invoice(NewInvoice),
     Payment(NewPayment),
     Adjustment(NewAdjustment),

@@ -14,6 +14,7 @@ pub mod claims;
 pub mod collections;
 mod error;
 mod group;
+pub mod names;
 pub mod platform;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -153,6 +154,7 @@ impl Store {
         };
         store.migrate().await?;
         address::read_old(&store).await?;
+        names::read_old(&store).await?;
         platform::chain::start_unstarted(&store).await?;
         store.payments = Some(group::start(store.clone()));
         Ok(store)

@@ -46,7 +46,7 @@ async fn seed(store: &Store, org: &Organisation, accounts: u64) -> Result<()> {
     let commands = (0..accounts).flat_map(|a| {
         let number = format!("A-{a:06}");
         [
-            BulkCommand::Account(NewAccount {
+            BulkCommand::Account(Box::new(NewAccount {
                 account_number: number.clone(),
                 party: NewParty {
                     sex: None,
@@ -58,7 +58,7 @@ async fn seed(store: &Store, org: &Organisation, accounts: u64) -> Result<()> {
                 currency: None,
                 payment_terms: Some("net30".into()),
                 opened_on: DAY,
-            }),
+            })),
             BulkCommand::Invoice(NewInvoice {
                 account_number: number,
                 issue_date: DAY,

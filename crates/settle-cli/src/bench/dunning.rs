@@ -72,6 +72,10 @@ async fn seed(store: &Store, org_id: i64, accounts: i64) -> Result<()> {
                 date_of_birth: None::<String>.into(),
                 created_at: "2026-01-01T00:00:00Z".into(),
                 sex: "U".into(),
+                last_name: Some(format!("{n:07}")).into(),
+                first_name: Some("Consumer".to_string()).into(),
+                middle_name: Some(String::new()).into(),
+                name_suffix: Some(String::new()).into(),
             });
             let address = format!("{} {}, {}", 1 + n % 900, streets[(n % 5) as usize], places[(n % 6) as usize]);
             for (i, (kind, value)) in [(ContactKind::Address, address), (ContactKind::Email, format!("c{n}@example.com"))]

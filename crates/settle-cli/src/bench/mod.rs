@@ -71,7 +71,7 @@ fn commands(transactions: u64, accounts: u64, charges_only: bool) -> impl Iterat
     let per_account = (transactions / accounts).max(2);
     (0..accounts).flat_map(move |a| {
         let number = format!("B-{a:07}");
-        let open = std::iter::once(BulkCommand::Account(NewAccount {
+        let open = std::iter::once(BulkCommand::Account(Box::new(NewAccount {
             account_number: number.clone(),
             party: NewParty {
                 sex: None,
@@ -83,7 +83,7 @@ fn commands(transactions: u64, accounts: u64, charges_only: bool) -> impl Iterat
             currency: None,
             payment_terms: Some("net30".into()),
             opened_on: START,
-        }));
+        })));
         let body = (0..per_account).map(move |t| {
             let day = START.checked_add(((t / 2) as i64 * 3).days()).unwrap_or(START);
             let price = 1_000 + ((a * 7 + t * 13) % 50_000) as i64;
@@ -305,6 +305,10 @@ async fn baseline_insert(store: &Store, org: i64, counts: &[(&'static str, i64)]
             date_of_birth: V::NT(None),
             created_at: "now".into(),
             sex: "U".into(),
+            last_name: "Baseline".into(),
+            first_name: "".into(),
+            middle_name: "".into(),
+            name_suffix: "".into(),
         });
     }
     for i in 1..=accounts {

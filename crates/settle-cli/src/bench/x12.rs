@@ -113,7 +113,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
         .await?;
     let dos = today.checked_sub(jiff::ToSpan::days(10)).unwrap_or(today);
     let accounts = (1..=claims).map(|n| {
-        Ok(BulkCommand::Account(NewAccount {
+        Ok(BulkCommand::Account(Box::new(NewAccount {
             account_number: format!("P-{n:07}"),
             party: NewParty {
                 kind: "person".into(),
@@ -127,11 +127,11 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
             currency: None,
             payment_terms: None,
             opened_on: today,
-        }))
+        })))
     });
     let mut accounts: Vec<BulkCommand> = accounts.collect::<std::result::Result<_, jiff::Error>>()?;
     if charged {
-        accounts.push(BulkCommand::Account(NewAccount {
+        accounts.push(BulkCommand::Account(Box::new(NewAccount {
             account_number: "INS-60054".into(),
             party: NewParty {
                 kind: "company".into(),
@@ -142,7 +142,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
             currency: None,
             payment_terms: Some("net30".into()),
             opened_on: today,
-        }));
+        })));
     }
     store.bulk_apply(&org, accounts, &mut |_| {}).await?;
     // Account n has account_id n (the bulk load numbers them in order); Aetna's is next.

@@ -139,8 +139,11 @@ pub(crate) enum AccountCommand {
         /// parent, spouse, guardian, other or self.
         #[arg(long)]
         relationship: String,
+        /// The guarantor's name as one line (or by its parts).
         #[arg(long, default_value = "")]
         name: String,
+        #[command(flatten)]
+        name_parts: crate::name_args::NameArgs,
         #[arg(long)]
         phone: Option<String>,
         #[arg(long)]
@@ -151,8 +154,11 @@ pub(crate) enum AccountCommand {
     /// Open an account for a person or company.
     Add {
         number: String,
-        #[arg(long)]
+        /// The name as one line: a company's, or a person's read into its parts (or give the parts).
+        #[arg(long, default_value = "", required_unless_present = "last_name")]
         name: String,
+        #[command(flatten)]
+        name_parts: crate::name_args::NameArgs,
         /// person or company.
         #[arg(long, default_value = "person")]
         kind: String,
@@ -208,6 +214,34 @@ pub(crate) enum AccountCommand {
     /// addresses had fields): accounts', payers' and providers', with what is missing. Correct each
     /// with `account contact NUMBER address --street ... --city ... --state ... --zip ...`.
     UnreadAddresses {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Give a person's name by its parts: the account's person, its guarantor (`--whose guarantor`)
+    /// or a coverage's subscriber (`--whose subscriber --coverage KEY`). How an unread name is corrected.
+    Name {
+        number: String,
+        /// person, guarantor or subscriber.
+        #[arg(long, default_value = "person")]
+        whose: String,
+        /// For a subscriber: the coverage's key (`coverage list`).
+        #[arg(long)]
+        coverage: Option<i64>,
+        /// The last name, with its particles ("de la Cruz").
+        #[arg(long)]
+        last_name: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        middle_name: String,
+        /// Jr, Sr, III.
+        #[arg(long, default_value = "")]
+        suffix: String,
+    },
+    /// People's names kept as one line that could not be read into last, first, middle and suffix
+    /// (written before names had parts): accounts' people and coverages' subscribers, with why.
+    /// Claims read the line as best they can until someone gives the parts.
+    UnreadNames {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -375,6 +409,7 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
             AccountCommand::Add {
                 number,
                 name,
+                name_parts,
                 kind,
                 ar_kind,
                 email,
@@ -390,6 +425,7 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                 let cmd = NewAccount {
                     account_number: number,
                     party: NewParty {
+                        name_parts: name_parts.parts(),
                         sex,
                         kind,
                         name,
@@ -410,11 +446,13 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                 number,
                 relationship,
                 name,
+                name_parts,
                 phone,
                 email,
                 address,
             } => {
                 let cmd = settle_store::claims::SetGuarantor {
+                    name_parts: name_parts.parts(),
                     account_number: number.clone(),
                     relationship,
                     name,
@@ -454,6 +492,49 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                 let record = format!("account:{}", detail.summary.account_number);
                 store.note_read(org.org_id, "account.read", &record).await?;
                 output::account_detail(&detail, format)?;
+            }
+            AccountCommand::Name {
+                number,
+                whose,
+                coverage,
+                last_name,
+                first_name,
+                middle_name,
+                suffix,
+            } => {
+                let cmd = settle_store::names::SetName {
+                    account_number: number,
+                    whose,
+                    coverage_key: coverage,
+                    parts: settle_store::names::NameParts {
+                        last: last_name,
+                        first: first_name,
+                        middle: middle_name,
+                        suffix,
+                    },
+                };
+                let set = store.set_name(org, &cmd).await?;
+                println!("The name is now {}.", set.name);
+            }
+            AccountCommand::UnreadNames { format } => {
+                let unread = store.unread_names(org).await?;
+                match format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&unread)?),
+                    Format::Csv => {
+                        let mut w = csv::Writer::from_writer(std::io::stdout());
+                        w.write_record(["kind", "account_number", "name", "reason"])?;
+                        for u in &unread {
+                            w.write_record([u.kind.as_str(), &u.account_number, &u.name, &u.reason])?;
+                        }
+                        w.flush()?;
+                    }
+                    Format::Table => {
+                        for u in &unread {
+                            println!("{} {}: {:?}: {}", u.kind, u.account_number, u.name, u.reason);
+                        }
+                        println!("{} name(s) kept as one line only.", unread.len());
+                    }
+                }
             }
             AccountCommand::UnreadAddresses { format } => {
                 let unread = store.unread_addresses(org).await?;

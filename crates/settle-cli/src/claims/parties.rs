@@ -71,9 +71,11 @@ pub enum CoverageCommand {
         /// self, spouse, child or other.
         #[arg(long, default_value = "self")]
         relationship: String,
-        /// The subscriber, when the patient is not.
+        /// The subscriber, when the patient is not, as one line (or by its parts).
         #[arg(long, default_value = "")]
         subscriber: String,
+        #[command(flatten)]
+        subscriber_parts: crate::name_args::SubscriberNameArgs,
         /// primary, secondary or tertiary.
         #[arg(long, default_value = "primary")]
         priority: String,
@@ -170,11 +172,13 @@ pub async fn coverage(store: &Store, org: &Organisation, command: CoverageComman
             group,
             relationship,
             subscriber,
+            subscriber_parts,
             priority,
             from,
             to,
         } => {
             let cmd = NewCoverage {
+                subscriber_name_parts: subscriber_parts.parts(),
                 account_number: account,
                 payer_code: payer,
                 member_id,

@@ -349,6 +349,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
         let from = Date::constant(2025, 1, 1);
         let member = format!("{}{:08}", ["W", "X", "Y", "Z"][rng.gen_range(0..4)], rng.gen_range(10_000_000..99_999_999));
         let mut cover = |payer: &str, priority: &str, relationship: &str, subscriber: String| NewCoverage {
+            subscriber_name_parts: None,
             account_number: number.clone(),
             payer_code: payer.into(),
             member_id: member.clone(),
@@ -378,6 +379,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                 .set_guarantor(
                     org,
                     &settle_store::claims::SetGuarantor {
+                        name_parts: None,
                         account_number: number.clone(),
                         relationship: "parent".into(),
                         name: format!("Morgan {family}"),

@@ -248,9 +248,10 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
         };
         let opened = start.checked_add(rng.gen_range(0..30).days()).unwrap_or(start);
         let dob = (profile.ar_kind == "patient").then(|| Date::new(rng.gen_range(1940..2020), rng.gen_range(1..=12), rng.gen_range(1..=28)).unwrap_or(start));
-        commands.push(BulkCommand::Account(NewAccount {
+        commands.push(BulkCommand::Account(Box::new(NewAccount {
             account_number: number.clone(),
             party: NewParty {
+                name_parts: None,
                 kind: kind.into(),
                 name: name.clone(),
                 date_of_birth: dob,
@@ -271,7 +272,7 @@ fn generate(profile: &Profile, accounts: u32, start: Date, as_of: Date, rng: &mu
             currency: None,
             payment_terms: Some(profile.terms.into()),
             opened_on: opened,
-        }));
+        })));
         // How this customer pays: most pay in full, some partly, some late or never.
         let habit = rng.gen_range(0..100);
         let mut events: Vec<(Date, u8, BulkCommand)> = Vec::new();

@@ -4,6 +4,7 @@
 mod addresses;
 mod claims837;
 mod contacts;
+mod names;
 mod walk;
 
 use assert_cmd::Command;

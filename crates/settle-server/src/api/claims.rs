@@ -71,6 +71,9 @@ pub struct CoverageRequest {
     /// The subscriber, when the patient is not.
     #[serde(default)]
     pub subscriber_name: String,
+    /// The subscriber's name by its parts, instead of `subscriber_name`.
+    #[serde(default)]
+    pub subscriber_name_parts: Option<settle_store::names::NameParts>,
     /// self, spouse, child or other.
     pub relationship: String,
     /// primary, secondary or tertiary.
@@ -96,6 +99,7 @@ pub async fn add_coverage(
         member_id: body.member_id,
         group_number: body.group_number,
         subscriber_name: body.subscriber_name,
+        subscriber_name_parts: body.subscriber_name_parts,
         relationship: body.relationship,
         priority: body.priority,
         effective_from: body.effective_from,
@@ -358,6 +362,7 @@ pub async fn set_guarantor(
         account_number: number,
         relationship: body.relationship,
         name: body.name,
+        name_parts: body.name_parts,
         phone: body.phone,
         email: body.email,
         address: body.address,
@@ -390,6 +395,9 @@ pub struct GuarantorRequest {
     pub relationship: String,
     #[serde(default)]
     pub name: String,
+    /// The guarantor's name by its parts, instead of `name`.
+    #[serde(default)]
+    pub name_parts: Option<settle_store::names::NameParts>,
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]

@@ -58,6 +58,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::accounts::show))
         .routes(routes!(billing::accounts::change_contact))
         .routes(routes!(billing::accounts::unread_addresses))
+        .routes(routes!(billing::accounts::unread_names))
+        .routes(routes!(billing::accounts::set_name))
         .routes(routes!(billing::accounts::apply_credit))
         .routes(routes!(billing::events::list_invoices, billing::events::create_invoice))
         .routes(routes!(billing::events::show_invoice))

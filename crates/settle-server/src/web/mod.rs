@@ -55,6 +55,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/accounts/{number}", Needs(AccountsRead)),
     ("POST", "/accounts/{number}/notes", Needs(NotesWrite)),
     ("POST", "/accounts/{number}/contacts", Needs(ContactsWrite)),
+    ("POST", "/accounts/{number}/name", Needs(ContactsWrite)),
     ("GET", "/accounts/{number}/invoices/new", Needs(InvoicesWrite)),
     ("POST", "/accounts/{number}/invoices/new", Needs(InvoicesWrite)),
     ("GET", "/invoices/{number}", Needs(AccountsRead)),
@@ -117,6 +118,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/collections/supervisor", Needs(CollectionsManage)),
     ("GET", "/collections/verify", Needs(CollectionsManage)),
     ("GET", "/addresses/unread", Needs(AccountsRead)),
+    ("GET", "/names/unread", Needs(AccountsRead)),
     ("GET", "/collections/kpis", Needs(ReportsRead)),
     ("POST", "/collections/dunning/run", Needs(CollectionsManage)),
     ("POST", "/collections/rules", Needs(CollectionsManage)),
@@ -167,6 +169,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}", get(billing::pages::account))
         .route("/accounts/{number}/notes", post(billing::forms::accounts::add_note))
         .route("/accounts/{number}/contacts", post(billing::forms::accounts::change_contact))
+        .route("/accounts/{number}/name", post(billing::forms::accounts::set_name))
         .route(
             "/accounts/{number}/invoices/new",
             get(billing::forms::invoices::new_invoice).post(billing::forms::invoices::create_invoice),
@@ -233,6 +236,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/collections/queue/next", get(collections::dunning::next))
         .route("/collections/verify", get(collections::dunning::verify))
         .route("/addresses/unread", get(billing::addresses::unread))
+        .route("/names/unread", get(billing::addresses::unread_names))
         .route("/collections/supervisor", get(collections::dunning::supervisor))
         .route("/collections/kpis", get(collections::dunning::kpis))
         .route("/collections/dunning/run", post(collections::dunning::run))
@@ -511,6 +515,18 @@ impl FormData {
         };
         let input = settle_store::address::AddressInput::from(fields);
         (!input.is_blank()).then_some(input)
+    }
+
+    /// A person's name by its parts (last_name, first_name, middle_name,
+    /// name_suffix), if any part was filled in.
+    pub fn name_parts(&self) -> Option<settle_store::names::NameParts> {
+        let parts = settle_store::names::NameParts {
+            last: self.get("last_name"),
+            first: self.get("first_name"),
+            middle: self.get("middle_name"),
+            suffix: self.get("name_suffix"),
+        };
+        (parts != settle_store::names::NameParts::default()).then_some(parts)
     }
 
     pub fn get(&self, name: &str) -> String {

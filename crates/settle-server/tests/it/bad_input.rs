@@ -224,3 +224,60 @@ async fn addresses_go_in_by_their_fields_or_a_line_and_a_bad_one_names_its_piece
         assert_eq!((unread.status, unread.body.clone()), (StatusCode::OK, json!([])), "{name}");
     }
 }
+
+#[tokio::test]
+async fn names_go_in_by_their_parts_or_a_line_and_a_bad_one_names_its_field() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let token = srv.token(&org, Role::BillingCoordinator).await;
+        let account = |number: &str, party: Value| json!({ "account_number": number, "ar_kind": "patient", "opened_on": "2026-01-01", "party": party });
+        let made = srv
+            .post(
+                &token,
+                "/api/v1/accounts",
+                account(
+                    "P-1",
+                    json!({ "kind": "person", "name_parts": { "last": "Smith Jones", "first": "John", "suffix": "III" } }),
+                ),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{name}: {}", made.body);
+        let shown = srv.get(&token, "/api/v1/accounts/P-1").await;
+        assert_eq!(shown.body["summary"]["name"], "John Smith Jones III", "{name}");
+        assert_eq!(shown.body["name_parts"]["last"], "Smith Jones", "{name}");
+        for (why, party, field) in [
+            (
+                "both",
+                json!({ "kind": "person", "name": "John Smith", "name_parts": { "last": "Smith" } }),
+                "party.name",
+            ),
+            (
+                "a company's parts",
+                json!({ "kind": "company", "name_parts": { "last": "Acme" } }),
+                "party.name_parts",
+            ),
+            (
+                "no last name",
+                json!({ "kind": "person", "name_parts": { "last": " ", "first": "John" } }),
+                "party.name_parts",
+            ),
+        ] {
+            let refused = srv.post(&token, "/api/v1/accounts", account("P-2", party)).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {why}: {}", refused.body);
+            assert_eq!(refused.body["field"], field, "{name}: {why}: {}", refused.body);
+            assert_eq!(srv.get(&token, "/api/v1/accounts/P-2").await.status, StatusCode::NOT_FOUND, "{name}: {why}");
+        }
+        let set = srv
+            .put(
+                &token,
+                "/api/v1/accounts/P-1/name",
+                json!({ "parts": { "last": "Jones", "first": "John", "middle": "Smith" } }),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{name}: {}", set.body);
+        assert_eq!(set.body["name"], "John Smith Jones", "{name}");
+        let unread = srv.get(&token, "/api/v1/names/unread").await;
+        assert_eq!((unread.status, unread.body.clone()), (StatusCode::OK, json!([])), "{name}");
+    }
+}

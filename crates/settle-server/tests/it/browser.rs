@@ -74,6 +74,7 @@ async fn seed(store: &Store) -> Organisation {
                 &NewAccount {
                     account_number: number.to_string(),
                     party: NewParty {
+                        name_parts: None,
                         kind: "person".into(),
                         name: name.to_string(),
                         date_of_birth: dob.parse().ok(),
@@ -173,6 +174,7 @@ async fn seed(store: &Store) -> Organisation {
         .add_coverage(
             &org,
             &settle_store::claims::NewCoverage {
+                subscriber_name_parts: None,
                 account_number: "P-000101".into(),
                 payer_code: "60054".into(),
                 member_id: "W12345678".into(),

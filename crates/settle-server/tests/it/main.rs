@@ -111,6 +111,10 @@ impl Server {
         self.send(Method::POST, path, Some(token), Some(&body), None).await
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.send(Method::PUT, path, Some(token), Some(&body), None).await
+    }
+
     /// The journal's entry count, to prove a refused request wrote nothing.
     pub async fn entry_count(&self, org: &Organisation) -> usize {
         self.store.journal_page(org, 0, 1_000_000).await.unwrap().len()

@@ -1,11 +1,12 @@
 use crate::address::{AddressInput, ContactPoint};
 use crate::batch::{self, Batch};
+use crate::names::{read_person, NameParts};
 use crate::platform::audit::Subject;
 use crate::platform::Organisation;
 use crate::write::{next_ids, write_command, IdBlock};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use settle_domain::account::{check_name, AccountNumber, AccountStatus, ArKind, ContactKind, PartyKind};
+use settle_domain::account::{AccountNumber, AccountStatus, ArKind, ContactKind, PartyKind};
 use settle_domain::events::Receivable;
 use settle_domain::invoice::PaymentTerms;
 use settle_domain::money::Currency;
@@ -18,7 +19,13 @@ pub struct NewParty {
     /// "person" or "company".
     #[schema(example = "person")]
     pub kind: String,
+    /// The name as one line; a person's is read into its parts (give
+    /// `name_parts` instead to say which is which).
+    #[serde(default)]
     pub name: String,
+    /// A person's name by its parts, instead of `name`.
+    #[serde(default)]
+    pub name_parts: Option<NameParts>,
     pub date_of_birth: Option<Date>,
     /// F, M or U (unknown), as claims report it; U if absent.
     #[serde(default)]
@@ -133,7 +140,7 @@ impl Store {
     ) -> Result<AccountCreated> {
         let number = AccountNumber::parse(&cmd.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
         let kind = PartyKind::parse(&cmd.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
-        let name = check_name(&cmd.party.name).map_err(|e| StoreError::invalid("party.name", e))?;
+        let (name, parts) = read_person(("party.name", "party.name_parts"), kind, &cmd.party.name, cmd.party.name_parts.as_ref())?;
         let sex = settle_domain::claims::Sex::parse(cmd.party.sex.as_deref().unwrap_or("U"))
             .ok_or_else(|| StoreError::invalid("party.sex", "must be F, M or U (unknown)"))?;
         let ar_kind = ArKind::parse(&cmd.ar_kind).map_err(|e| StoreError::invalid("ar_kind", e))?;
@@ -160,6 +167,10 @@ impl Store {
             date_of_birth: cmd.party.date_of_birth.map(|d| d.to_string()).into(),
             created_at: now.clone().into(),
             sex: sex.code().into(),
+            last_name: parts.as_ref().map(|n| n.last.clone()).into(),
+            first_name: parts.as_ref().map(|n| n.first.clone()).into(),
+            middle_name: parts.as_ref().map(|n| n.middle.clone()).into(),
+            name_suffix: parts.as_ref().map(|n| n.suffix.clone()).into(),
         });
         if !contacts.is_empty() {
             let first_contact = ids.take(conn, org.org_id, "contact", contacts.len() as i64).await?;

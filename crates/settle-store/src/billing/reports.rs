@@ -101,6 +101,11 @@ pub struct LedgerLine {
 pub struct AccountDetail {
     pub summary: AccountSummary,
     pub party_kind: String,
+    /// A person's name by its parts, as claims send it; none for a company,
+    /// or for a name kept as one line that could not be read into parts.
+    pub name_parts: Option<crate::names::NameParts>,
+    /// Why a person's name kept as one line could not be read into parts.
+    pub name_unread: Option<String>,
     pub date_of_birth: Option<String>,
     pub payment_terms: String,
     pub opened_on: String,
@@ -429,11 +434,12 @@ impl Store {
         self.note_read(org.org_id, "account.read", &format!("account:{}", number.trim().to_ascii_uppercase()))
             .await?;
         let number = number.trim().to_ascii_uppercase();
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor, \
-             p.kind, p.date_of_birth, a.payment_terms, a.opened_on, a.account_id, a.party_id \
+             p.kind, p.date_of_birth, a.payment_terms, a.opened_on, a.account_id, a.party_id, {}, p.name_unread \
              FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1 AND a.account_number = $2",
-        )
+            crate::names::PARTY_NAME_COLUMNS
+        ))
         .bind(org.org_id)
         .bind(&number)
         .fetch_optional(&self.pool)
@@ -539,6 +545,8 @@ impl Store {
         Ok(AccountDetail {
             summary,
             party_kind: row.try_get("kind")?,
+            name_parts: crate::names::parts_from(&row, "name_")?.as_ref().map(Into::into),
+            name_unread: row.try_get("name_unread")?,
             date_of_birth: row.try_get("date_of_birth")?,
             payment_terms: row.try_get("payment_terms")?,
             opened_on: row.try_get("opened_on")?,

@@ -5,6 +5,7 @@
 use crate::billing::AccountRow;
 use crate::claims::lifecycle::ClaimInput;
 use crate::claims::read::FindingView;
+use crate::names::{or_parsed, parts_from, PARTY_NAME_COLUMNS, SUBSCRIBER_NAME_COLUMNS};
 use crate::platform::Organisation;
 use crate::{Result, Store, StoreError};
 use settle_domain::address::KeptAddress;
@@ -35,6 +36,8 @@ pub(super) struct CoverageRow {
     pub(super) member_id: String,
     pub(super) group_number: String,
     pub(super) subscriber_name: String,
+    /// The subscriber's name by its parts, when kept (see `crate::names`).
+    pub(super) subscriber_parts: Option<PersonName>,
     pub(super) relationship: String,
     pub(super) from: Date,
     pub(super) to: Option<Date>,
@@ -77,6 +80,8 @@ pub(super) struct ProviderRow {
 #[derive(Clone, Debug)]
 pub(super) struct Patient {
     pub(super) name: String,
+    /// The name by its parts, when kept (see `crate::names`).
+    pub(super) parts: Option<PersonName>,
     pub(super) date_of_birth: Option<Date>,
     pub(super) sex: Sex,
     pub(super) address: Option<KeptAddress>,
@@ -159,8 +164,8 @@ pub(super) async fn coverages_of(conn: &mut AnyConnection, org_id: i64, account_
 /// Coverages by account id, for the accounts in scope.
 pub(super) async fn coverages_in(conn: &mut AnyConnection, org_id: i64, scope: Scope) -> Result<HashMap<i64, Vec<CoverageRow>>> {
     let rows = sqlx::query(&format!(
-        "SELECT c.coverage_key, c.priority, c.member_id, c.group_number, c.subscriber_name, c.relationship, c.effective_from, c.effective_to, \
-         y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id AS payer_account_id, c.account_id AS patient_account_id \
+        "SELECT c.coverage_key, c.priority, c.member_id, c.group_number, c.subscriber_name, {SUBSCRIBER_NAME_COLUMNS}, c.relationship, \
+         c.effective_from, c.effective_to, y.payer_key, y.payer_code, y.name, y.filing_indicator, y.timely_filing_days, y.account_id AS payer_account_id, c.account_id AS patient_account_id \
          FROM coverage c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
          WHERE c.org_id = $1 AND {} ORDER BY c.coverage_key",
         scope.on("c.account_id")
@@ -177,6 +182,7 @@ pub(super) async fn coverages_in(conn: &mut AnyConnection, org_id: i64, scope: S
             member_id: r.try_get("member_id")?,
             group_number: r.try_get("group_number")?,
             subscriber_name: r.try_get("subscriber_name")?,
+            subscriber_parts: parts_from(r, "sub_")?,
             relationship: r.try_get("relationship")?,
             from: parse_date(&r.try_get::<String, _>("effective_from")?)?,
             to: r.try_get::<Option<String>, _>("effective_to")?.map(|d| parse_date(&d)).transpose()?,
@@ -216,7 +222,7 @@ pub(super) fn provider_from_row(row: &AnyRow) -> Result<ProviderRow> {
 
 pub(super) async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<Patient> {
     let row = sqlx::query(&format!(
-        "SELECT p.name, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
+        "SELECT p.name, {PARTY_NAME_COLUMNS}, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
              FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {CURRENT_ADDRESS_JOIN} \
              WHERE a.org_id = $1 AND a.account_id = $2"
     ))
@@ -226,6 +232,7 @@ pub(super) async fn patient_of(conn: &mut AnyConnection, org_id: i64, account_id
     .await?;
     Ok(Patient {
         name: row.try_get("name")?,
+        parts: parts_from(&row, "name_")?,
         date_of_birth: row.try_get::<Option<String>, _>("date_of_birth")?.map(|d| parse_date(&d)).transpose()?,
         sex: Sex::parse(&row.try_get::<String, _>("sex")?).unwrap_or(Sex::Unknown),
         address: crate::address::kept_from(&row, "value", "")?,
@@ -302,8 +309,7 @@ pub(super) async fn billed_lines(conn: &mut AnyConnection, org_id: i64, scope: S
 /// NM107 10, N301/N302 55, N401 30), for the scrubber's `x12_text` rule.
 fn x12_texts(patient: &Patient, coverage: &CoverageRow, billing: &ProviderRow, rendering: Option<&ProviderRow>) -> Vec<X12Value> {
     let mut out = Vec::new();
-    let person = |out: &mut Vec<X12Value>, who: &str, loop_id: &str, name: &str| {
-        let n = PersonName::parse(name);
+    let person = |out: &mut Vec<X12Value>, who: &str, loop_id: &str, n: PersonName| {
         for (part, value, element, max) in [
             ("last_name", &n.last, "NM103", 60),
             ("first_name", &n.first, "NM104", 35),
@@ -325,16 +331,21 @@ fn x12_texts(patient: &Patient, coverage: &CoverageRow, billing: &ProviderRow, r
         }
     };
     let patient_loop = if coverage.relationship == "self" { "2010BA" } else { "2010CA" };
-    person(&mut out, "patient", patient_loop, &patient.name);
+    person(&mut out, "patient", patient_loop, or_parsed(patient.parts.as_ref(), &patient.name));
     postal(&mut out, "patient", patient_loop, patient.address.as_ref());
     if coverage.relationship != "self" {
-        person(&mut out, "subscriber", "2010BA", &coverage.subscriber_name);
+        person(
+            &mut out,
+            "subscriber",
+            "2010BA",
+            or_parsed(coverage.subscriber_parts.as_ref(), &coverage.subscriber_name),
+        );
     }
     out.push(X12Value::new("billing.name", "NM103 (2010AA)", &billing.name, 60));
     postal(&mut out, "billing", "2010AA", billing.address.as_ref());
     out.push(X12Value::new("payer.name", "NM103 (2010BB)", &coverage.payer.name, 60));
     if let Some(r) = rendering {
-        person(&mut out, "rendering", "2310B", &r.name);
+        person(&mut out, "rendering", "2310B", PersonName::parse(&r.name));
     }
     out
 }

@@ -4,10 +4,12 @@
 use crate::address::{self, AddressInput, ContactPoint, PostalView};
 use crate::batch::Batch;
 use crate::claims::payers::{one_of, text};
+use crate::names::{read_person, NameParts};
 use crate::platform::Organisation;
 use crate::write::next_ids;
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
+use settle_domain::account::PartyKind;
 use settle_domain::Date;
 use sqlx::Row;
 
@@ -20,9 +22,13 @@ pub struct NewCoverage {
     pub member_id: String,
     #[serde(default)]
     pub group_number: String,
-    /// The subscriber's name, when the patient is not the subscriber.
+    /// The subscriber's name as one line, when the patient is not the
+    /// subscriber (read into its parts; or give `subscriber_name_parts`).
     #[serde(default)]
     pub subscriber_name: String,
+    /// The subscriber's name by its parts, instead of `subscriber_name`.
+    #[serde(default)]
+    pub subscriber_name_parts: Option<NameParts>,
     /// self, spouse, child or other.
     pub relationship: String,
     /// primary, secondary or tertiary.
@@ -52,8 +58,12 @@ pub struct SetGuarantor {
     pub account_number: String,
     /// parent, spouse, guardian or other; "self" makes the patient their own guarantor again.
     pub relationship: String,
+    /// The guarantor's name as one line (read into its parts), or
+    /// `name_parts`.
     #[serde(default)]
     pub name: String,
+    #[serde(default)]
+    pub name_parts: Option<NameParts>,
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
@@ -80,11 +90,21 @@ impl Store {
     pub async fn add_coverage(&self, org: &Organisation, cmd: &NewCoverage) -> Result<CoverageView> {
         let member_id = text("member_id", &cmd.member_id, 80, true)?;
         let group_number = text("group_number", &cmd.group_number, 50, false)?;
-        let subscriber_name = text("subscriber_name", &cmd.subscriber_name, 60, false)?;
         let relationship = one_of("relationship", &cmd.relationship, &["self", "spouse", "child", "other"])?;
-        if relationship != "self" && subscriber_name.is_empty() {
-            return Err(StoreError::invalid("subscriber_name", "is required when the patient is not the subscriber"));
-        }
+        let (subscriber_name, subscriber) = if cmd.subscriber_name.trim().is_empty() && cmd.subscriber_name_parts.is_none() {
+            if relationship != "self" {
+                return Err(StoreError::invalid("subscriber_name", "is required when the patient is not the subscriber"));
+            }
+            (String::new(), None)
+        } else {
+            read_person(
+                ("subscriber_name", "subscriber_name_parts"),
+                PartyKind::Person,
+                &cmd.subscriber_name,
+                cmd.subscriber_name_parts.as_ref(),
+            )?
+        };
+        let subscriber = &subscriber;
         let priority = one_of("priority", &cmd.priority, &["primary", "secondary", "tertiary"])?;
         if cmd.effective_to.is_some_and(|to| to < cmd.effective_from) {
             return Err(StoreError::invalid("effective_to", "is before effective_from"));
@@ -124,7 +144,8 @@ impl Store {
                 let key = next_ids(conn, org.org_id, "coverage", 1).await?;
                 sqlx::query(
                     "INSERT INTO coverage (org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, \
-                 effective_from, effective_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 effective_from, effective_to, created_at, subscriber_last, subscriber_first, subscriber_middle, subscriber_suffix) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 )
                 .bind(org.org_id)
                 .bind(key)
@@ -138,6 +159,10 @@ impl Store {
                 .bind(cmd.effective_from.to_string())
                 .bind(cmd.effective_to.map(|d| d.to_string()))
                 .bind(now_text())
+                .bind(subscriber.as_ref().map(|n| n.last.clone()))
+                .bind(subscriber.as_ref().map(|n| n.first.clone()))
+                .bind(subscriber.as_ref().map(|n| n.middle.clone()))
+                .bind(subscriber.as_ref().map(|n| n.suffix.clone()))
                 .execute(&mut *conn)
                 .await?;
                 let view = CoverageView {
@@ -197,7 +222,7 @@ impl Store {
 
     /// Sets (or, with "self", clears) a patient account's guarantor.
     pub async fn set_guarantor(&self, org: &Organisation, cmd: &SetGuarantor) -> Result<Option<GuarantorView>> {
-        use settle_domain::account::{check_name, ContactKind};
+        use settle_domain::account::ContactKind;
         let relationship = one_of("relationship", &cmd.relationship, &["self", "parent", "spouse", "guardian", "other"])?;
         let relationship = &relationship;
         self.write(|tx| {
@@ -213,7 +238,7 @@ impl Store {
                         .await?;
                     None
                 } else {
-                    let name = check_name(&cmd.name).map_err(|e| StoreError::invalid("name", e))?;
+                    let (name, parts) = read_person(("name", "name_parts"), PartyKind::Person, &cmd.name, cmd.name_parts.as_ref())?;
                     let mut contacts = Vec::new();
                     for (kind, value, field) in [
                         (ContactKind::Phone, cmd.phone.clone().map(AddressInput::from), "phone"),
@@ -227,12 +252,17 @@ impl Store {
                     let party_id = next_ids(conn, org.org_id, "party", 1).await?;
                     let now = now_text();
                     sqlx::query(
-                        "INSERT INTO party (org_id, party_id, kind, name, date_of_birth, created_at, sex) VALUES ($1, $2, 'person', $3, NULL, $4, 'U')",
+                        "INSERT INTO party (org_id, party_id, kind, name, date_of_birth, created_at, sex, last_name, first_name, middle_name, name_suffix) \
+                         VALUES ($1, $2, 'person', $3, NULL, $4, 'U', $5, $6, $7, $8)",
                     )
                     .bind(org.org_id)
                     .bind(party_id)
                     .bind(&name)
                     .bind(&now)
+                    .bind(parts.as_ref().map(|n| n.last.clone()))
+                    .bind(parts.as_ref().map(|n| n.first.clone()))
+                    .bind(parts.as_ref().map(|n| n.middle.clone()))
+                    .bind(parts.as_ref().map(|n| n.suffix.clone()))
                     .execute(&mut *conn)
                     .await?;
                     let mut batch = Batch::default();

@@ -2,8 +2,8 @@
 //! back into the coverage's status, plan dates, copay, coinsurance and
 //! deductible. The answer also moves the coverage's own dates to the plan's.
 
+use crate::names::{or_parsed, parts_from, PARTY_NAME_COLUMNS, SUBSCRIBER_NAME_COLUMNS};
 use serde::{Deserialize, Serialize};
-use settle_domain::claims::split_person_name;
 use settle_domain::money::{Currency, Money};
 use settle_domain::names::x12_text;
 use settle_domain::Date;
@@ -105,13 +105,14 @@ impl Store {
         let (actor, settings) = (&actor, &settings);
         self.write(|tx| Box::pin(async move {
             let conn = tx.conn();
-            let row = sqlx::query(
-                "SELECT c.coverage_key, c.member_id, c.relationship, c.subscriber_name, p.name AS patient, p.date_of_birth, y.payer_code, y.name AS payer_name, y.payer_key \
+            let row = sqlx::query(&format!(
+                "SELECT c.coverage_key, c.member_id, c.relationship, c.subscriber_name, {SUBSCRIBER_NAME_COLUMNS}, p.name AS patient, {PARTY_NAME_COLUMNS}, \
+                 p.date_of_birth, y.payer_code, y.name AS payer_name, y.payer_key \
                  FROM coverage c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
                  JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
                  JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
-                 WHERE c.org_id = $1 AND a.account_number = $2 AND y.payer_code = $3 ORDER BY c.coverage_key DESC LIMIT 1",
-            )
+                 WHERE c.org_id = $1 AND a.account_number = $2 AND y.payer_code = $3 ORDER BY c.coverage_key DESC LIMIT 1"
+            ))
             .bind(org.org_id)
             .bind(cmd.account_number.trim().to_ascii_uppercase())
             .bind(cmd.payer_code.trim().to_ascii_uppercase())
@@ -132,14 +133,14 @@ impl Store {
             .ok_or_else(|| bad("provider", "add a billing provider (with its EIN) before asking payers about coverage"))?;
             let coverage_key: i64 = row.try_get("coverage_key")?;
             let relationship: String = row.try_get("relationship")?;
-            let patient: String = row.try_get("patient")?;
+            let patient = or_parsed(parts_from(&row, "name_")?.as_ref(), &row.try_get::<String, _>("patient")?);
             let born: Option<Date> = row.try_get::<Option<String>, _>("date_of_birth")?.and_then(|d| d.parse().ok());
             let (subscriber_last, subscriber_first, dependent) = if relationship == "self" {
-                let (l, f) = split_person_name(&patient);
+                let (l, f) = patient.two_parts();
                 (l, f, None)
             } else {
-                let (l, f) = split_person_name(&row.try_get::<String, _>("subscriber_name")?);
-                let (pl, pf) = split_person_name(&patient);
+                let (l, f) = or_parsed(parts_from(&row, "sub_")?.as_ref(), &row.try_get::<String, _>("subscriber_name")?).two_parts();
+                let (pl, pf) = patient.two_parts();
                 let born = born.ok_or_else(|| bad("account_number", "the patient's date of birth is missing; a dependent's inquiry needs it"))?;
                 (l, f, Some((x12_text(&pl), x12_text(&pf), born)))
             };

@@ -8,6 +8,7 @@ use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
 use crate::claims::read::FindingView;
 use crate::claims::rows::{claim_out, head_from_row, mark_submitted, set_status, ClaimHead};
 use crate::claims::{bad, parse_date, split_list};
+use crate::names::PARTY_NAME_COLUMNS;
 use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
 use crate::write::Unaudited;
@@ -313,7 +314,7 @@ impl Store {
         books.load_parties(conn, org.org_id).await?;
         let accounts = sqlx::query(&format!(
             "SELECT a.account_id, a.account_number, a.ar_kind, a.currency, a.status, a.payment_terms, a.balance_minor, a.credit_minor, \
-             p.name, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
+             p.name, {PARTY_NAME_COLUMNS}, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \
              FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {CURRENT_ADDRESS_JOIN} WHERE a.org_id = $1 AND {}",
             scope.on("a.account_id")
         ))
@@ -325,6 +326,7 @@ impl Store {
             let account = crate::billing::account_from_row(r)?;
             let patient = Patient {
                 name: r.try_get("name")?,
+                parts: crate::names::parts_from(r, "name_")?,
                 date_of_birth: r.try_get::<Option<String>, _>("date_of_birth")?.map(|d| parse_date(&d)).transpose()?,
                 sex: Sex::parse(&r.try_get::<String, _>("sex")?).unwrap_or(Sex::Unknown),
                 address: crate::address::kept_from(r, "value", "")?,

@@ -504,7 +504,12 @@ impl Store {
                 account_number: number.clone(),
                 party: NewParty {
                     kind: "person".into(),
-                    name,
+                    // The sender's NM103 and NM104: the parts as they came.
+                    name_parts: Some(crate::names::NameParts {
+                        last: title(&inc.patient.last),
+                        first: title(&inc.patient.first),
+                        ..Default::default()
+                    }),
                     date_of_birth: Some(inc.born),
                     sex: Some(inc.patient.sex.clone()).filter(|s| Sex::parse(s).is_some()),
                     address,

@@ -3,6 +3,7 @@
 
 use crate::batch::{self, Batch};
 use crate::claims::books::{Prepared, Version};
+use crate::names::or_parsed;
 use crate::platform::audit::current_actor;
 use crate::write::next_ids;
 use crate::{now_text, Result, StoreError};
@@ -275,8 +276,8 @@ pub(super) async fn set_status_keep_findings(conn: &mut AnyConnection, org_id: i
     add_event(conn, org_id, claim_id, status, note).await
 }
 
-pub(super) fn person(name: &str, date_of_birth: Option<Date>, sex: Sex, address: Option<&KeptAddress>) -> p837::PersonOut {
-    let PersonName { last, first, middle, suffix } = PersonName::parse(name);
+pub(super) fn person(name: PersonName, date_of_birth: Option<Date>, sex: Sex, address: Option<&KeptAddress>) -> p837::PersonOut {
+    let PersonName { last, first, middle, suffix } = name;
     p837::PersonOut {
         last,
         first,
@@ -290,11 +291,16 @@ pub(super) fn person(name: &str, date_of_birth: Option<Date>, sex: Sex, address:
 
 pub(super) fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<p837::ClaimOut> {
     let c = &p.coverage;
-    let patient = person(&p.patient.name, p.patient.date_of_birth, p.patient.sex, p.patient.address.as_ref());
+    let patient = person(
+        or_parsed(p.patient.parts.as_ref(), &p.patient.name),
+        p.patient.date_of_birth,
+        p.patient.sex,
+        p.patient.address.as_ref(),
+    );
     let (subscriber, dependent) = if c.relationship == "self" {
         (patient, None)
     } else {
-        let subscriber = person(&c.subscriber_name, None, Sex::Unknown, None);
+        let subscriber = person(or_parsed(c.subscriber_parts.as_ref(), &c.subscriber_name), None, Sex::Unknown, None);
         (subscriber, Some((c.relationship_code().to_string(), patient)))
     };
     let rendering = p.rendering.as_ref().filter(|r| r.npi != p.billing.npi).map(|r| {
@@ -311,11 +317,11 @@ pub(super) fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<
         .iter()
         .map(|o| {
             let name = if o.relationship == "self" {
-                p.patient.name.clone()
+                or_parsed(p.patient.parts.as_ref(), &p.patient.name)
             } else {
-                o.subscriber_name.clone()
+                or_parsed(o.subscriber_parts.as_ref(), &o.subscriber_name)
             };
-            let (last, first) = split_person_name(&name);
+            let (last, first) = name.two_parts();
             p837::OtherCoverage {
                 priority: o.priority_code(),
                 relationship: o.relationship_code().to_string(),

@@ -131,6 +131,7 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
             .set_guarantor(
                 &org,
                 &SetGuarantor {
+                    name_parts: None,
                     account_number: "P-2".into(),
                     relationship: "parent".into(),
                     name: "Morgan Lee".into(),

@@ -77,6 +77,7 @@ pub(crate) async fn clinic(store: &Store) -> Organisation {
             .add_coverage(
                 &org,
                 &NewCoverage {
+                    subscriber_name_parts: None,
                     account_number: account.into(),
                     payer_code: payer.into(),
                     member_id: member.into(),
@@ -647,6 +648,7 @@ async fn a_childs_guarantor_is_a_parent_and_can_be_cleared() {
         let name = backend.name;
         let org = clinic(store).await;
         let set = |relationship: &str, who: &str| settle_store::claims::SetGuarantor {
+            name_parts: None,
             account_number: "P-2".into(),
             relationship: relationship.into(),
             name: who.into(),

@@ -76,6 +76,7 @@ async fn payers_providers_and_coverages() {
         );
 
         let coverage = NewCoverage {
+            subscriber_name_parts: None,
             account_number: "p-1".into(),
             payer_code: "66783JJT".into(),
             member_id: "JS00111223333".into(),

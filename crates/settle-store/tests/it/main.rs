@@ -16,6 +16,7 @@ mod gate_properties;
 mod gate_verify;
 mod limits;
 mod migrations;
+mod names;
 mod properties;
 mod remit_suspense;
 mod statements;

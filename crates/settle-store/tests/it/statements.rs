@@ -72,6 +72,7 @@ async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
             .set_guarantor(
                 &org,
                 &SetGuarantor {
+                    name_parts: None,
                     account_number: "P-1".into(),
                     relationship: "spouse".into(),
                     name: "John Smith".into(),

@@ -373,7 +373,7 @@ async fn bulk_revisits_accounts_after_forgetting_them() {
         let store = &backend.store;
         let org = store.create_organisation("bulk", "Bulk", "USD").await.unwrap();
         let account = |n: usize| {
-            BulkCommand::Account(NewAccount {
+            BulkCommand::Account(Box::new(NewAccount {
                 account_number: format!("A-{n}"),
                 party: NewParty {
                     sex: None,
@@ -385,7 +385,7 @@ async fn bulk_revisits_accounts_after_forgetting_them() {
                 currency: None,
                 payment_terms: None,
                 opened_on: date("2026-01-01"),
-            })
+            }))
         };
         let line = NewInvoiceLine {
             item_code: "X".into(),

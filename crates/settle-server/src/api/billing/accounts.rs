@@ -81,6 +81,17 @@ pub async fn unread_addresses(State(state): State<AppState>, Auth(p): Auth) -> A
     Ok(Json(state.store.unread_addresses(&p.org).await?))
 }
 
+/// People's names kept as one line that could not be read into last,
+/// first, middle and suffix (written before names had parts): accounts'
+/// people and coverages' subscribers, with why. The read is written to the
+/// audit trail.
+#[utoipa::path(get, path = "/api/v1/names/unread", tag = "accounts",
+    responses((status = 200, body = Vec<settle_store::names::UnreadName>)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn unread_names(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::names::UnreadName>>> {
+    Ok(Json(state.store.unread_names(&p.org).await?))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactChange {
@@ -108,6 +119,40 @@ pub async fn change_contact(
     state.store.set_contact(&p.org, &number, &change.kind, &change.value, from).await?;
     let detail = state.store.account_detail(&p.org, &number).await?;
     Ok(Json(detail))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameChange {
+    /// "person" (the account's, the default), "guarantor" or "subscriber".
+    #[serde(default)]
+    pub whose: String,
+    /// For a subscriber: which coverage.
+    #[serde(default)]
+    pub coverage_key: Option<i64>,
+    pub parts: settle_store::names::NameParts,
+}
+
+/// Give a person's name by its parts (last, first, middle, suffix): the
+/// account's person, its guarantor, or a coverage's subscriber. How a name
+/// listed by `/api/v1/names/unread` is corrected.
+#[utoipa::path(put, path = "/api/v1/accounts/{number}/name", tag = "accounts", request_body = NameChange,
+    params(("number" = String, Path, description = "The account number", example = "P-000001")),
+    responses((status = 200, body = settle_store::names::NameSet)),
+    security(("bearer" = ["contacts.write"])))]
+pub async fn set_name(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+    Body(change): Body<NameChange>,
+) -> ApiResult<Json<settle_store::names::NameSet>> {
+    let cmd = settle_store::names::SetName {
+        account_number: number,
+        whose: change.whose,
+        coverage_key: change.coverage_key,
+        parts: change.parts,
+    };
+    Ok(Json(state.store.set_name(&p.org, &cmd).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -58,6 +58,42 @@ pub async fn change_contact(State(state): State<AppState>, ctx: Ctx, Path(number
     }
 }
 
+/// Gives a person's name by its parts from the account page (the
+/// account's person, its guarantor, or a coverage's subscriber).
+pub async fn set_name(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let cmd = settle_store::names::SetName {
+        account_number: number.clone(),
+        whose: form.get("whose"),
+        coverage_key: form.get("coverage_key").parse().ok(),
+        parts: form.name_parts().unwrap_or_default(),
+    };
+    match state.store.set_name(&ctx.principal.org, &cmd).await {
+        Ok(set) => back_to_account(&number, &format!("The name is now {}, by its parts.", set.name)),
+        Err(error) => {
+            let errors = match refused(
+                &ctx,
+                error,
+                &[
+                    ("parts", "name_parts"),
+                    ("whose", "name_parts"),
+                    ("coverage_key", "name_parts"),
+                    ("name", "name_parts"),
+                ],
+            ) {
+                Ok(errors) => errors,
+                Err(response) => return response,
+            };
+            match account_page(&state, &ctx, &number, String::new()).await {
+                Ok(mut page) => {
+                    page.errors = errors;
+                    (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+                }
+                Err(response) => response,
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Opening an account.
 
@@ -109,6 +145,7 @@ pub async fn create_account(State(state): State<AppState>, ctx: Ctx, form: FormD
                 sex: None,
                 kind: form.get("kind"),
                 name: form.get("name"),
+                name_parts: form.name_parts(),
                 date_of_birth,
                 email: optional("email"),
                 phone: optional("phone"),
@@ -128,6 +165,7 @@ pub async fn create_account(State(state): State<AppState>, ctx: Ctx, form: FormD
                     ("account_number", "account_number"),
                     ("name", "name"),
                     ("party.name", "name"),
+                    ("party.name_parts", "name_parts"),
                     ("kind", "kind"),
                     ("party.kind", "kind"),
                     ("email", "email"),
