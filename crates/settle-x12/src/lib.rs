@@ -18,6 +18,7 @@ pub mod ack;
 pub mod elig;
 mod envelope;
 pub mod grammar;
+pub mod mutation;
 pub mod p837;
 mod read;
 pub mod remit;
