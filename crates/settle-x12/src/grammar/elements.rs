@@ -24,17 +24,36 @@ pub enum Type {
     Tm,
 }
 
-/// One element: its type and length.
+/// One element: its type and length, and for a code the values the guide
+/// allows wherever the segment appears (empty: any code of its length).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Element {
     pub ty: Type,
     pub min: u16,
     pub max: u16,
+    pub codes: &'static [&'static str],
 }
 
 const fn e(ty: Type, min: u16, max: u16) -> Element {
-    Element { ty, min, max }
+    Element { ty, min, max, codes: &[] }
 }
+/// A code from a list the implementation guides close.
+const fn one_of(min: u16, max: u16, codes: &'static [&'static str]) -> Element {
+    Element { ty: Type::Id, min, max, codes }
+}
+
+/// SBR01: the payer responsibility sequence.
+const RESPONSIBILITY: &[&str] = &["A", "B", "C", "D", "E", "F", "G", "H", "P", "S", "T", "U"];
+/// SBR09: the claim filing indicator.
+const FILING: &[&str] = &[
+    "11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM", "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ",
+];
+/// CLP02: the claim status an 835 reports.
+const CLAIM_STATUS: &[&str] = &["1", "2", "3", "4", "19", "20", "21", "22", "23", "25"];
+/// CAS01: the claim adjustment group.
+const ADJUSTMENT_GROUP: &[&str] = &["CO", "CR", "OA", "PI", "PR"];
+/// IK5-01 and AK9-01: a transaction set's or group's acknowledgment.
+const ACK_CODE: &[&str] = &["A", "E", "M", "P", "R", "W", "X"];
 const fn id(min: u16, max: u16) -> Element {
     e(Type::Id, min, max)
 }
@@ -58,16 +77,36 @@ pub const ELEMENTS: &[(&str, &[Element])] = &[
     ("HL", &[an(1, 12), an(1, 12), id(1, 2), id(1, 1)]),
     (
         "SBR",
-        &[id(1, 1), id(2, 2), an(1, 50), an(1, 60), id(1, 3), id(1, 1), id(1, 1), id(2, 2), id(1, 2)],
+        &[
+            one_of(1, 1, RESPONSIBILITY),
+            id(2, 2),
+            an(1, 50),
+            an(1, 60),
+            id(1, 3),
+            id(1, 1),
+            id(1, 1),
+            id(2, 2),
+            one_of(1, 2, FILING),
+        ],
     ),
     ("PAT", &[id(2, 2)]),
     (
         "NM1",
-        &[id(2, 3), id(1, 1), an(1, 60), an(1, 35), an(1, 25), an(1, 10), an(1, 10), id(1, 2), an(2, 80)],
+        &[
+            id(2, 3),
+            one_of(1, 1, &["1", "2"]),
+            an(1, 60),
+            an(1, 35),
+            an(1, 25),
+            an(1, 10),
+            an(1, 10),
+            id(1, 2),
+            an(2, 80),
+        ],
     ),
     ("N3", &[an(1, 55), an(1, 55)]),
     ("N4", &[an(2, 30), id(2, 2), id(3, 15), id(2, 3)]),
-    ("DMG", &[id(2, 3), an(1, 35), id(1, 1)]),
+    ("DMG", &[id(2, 3), an(1, 35), one_of(1, 1, &["F", "M", "U"])]),
     ("REF", &[id(2, 3), an(1, 50), an(1, 80)]),
     ("PER", &[id(2, 2), an(1, 60), id(2, 2), an(1, 256), id(2, 2), an(1, 256), id(2, 2), an(1, 256)]),
     ("CLM", &[an(1, 38), r(18)]),
@@ -76,18 +115,35 @@ pub const ELEMENTS: &[(&str, &[Element])] = &[
     ("DTP", &[id(3, 3), id(2, 3), an(1, 35)]),
     ("PRV", &[id(1, 3), id(2, 3), an(1, 50)]),
     // 835
-    ("BPR", &[id(1, 2), r(18), id(1, 1), id(3, 3)]),
+    (
+        "BPR",
+        &[one_of(1, 2, &["C", "D", "H", "I", "P", "U", "X"]), r(18), one_of(1, 1, &["C", "D"]), id(3, 3)],
+    ),
     ("TRN", &[id(1, 2), an(1, 50), an(10, 10), an(1, 50)]),
-    ("CLP", &[an(1, 38), id(1, 2), r(18), r(18), r(18), id(1, 2), an(1, 50)]),
-    ("CAS", &[id(1, 2), id(1, 5), r(18), r(15), id(1, 5), r(18), r(15), id(1, 5), r(18), r(15)]),
+    ("CLP", &[an(1, 38), one_of(1, 2, CLAIM_STATUS), r(18), r(18), r(18), id(1, 2), an(1, 50)]),
+    (
+        "CAS",
+        &[
+            one_of(1, 2, ADJUSTMENT_GROUP),
+            id(1, 5),
+            r(18),
+            r(15),
+            id(1, 5),
+            r(18),
+            r(15),
+            id(1, 5),
+            r(18),
+            r(15),
+        ],
+    ),
     ("SVC", &[SKIP, r(18), r(18), an(1, 48), r(15)]),
     ("N1", &[id(2, 3), an(1, 60), id(1, 2), an(2, 80)]),
     ("LQ", &[id(1, 3), an(1, 30)]),
     // 999 and 277CA
     ("AK1", &[id(2, 2), n0(1, 9), an(1, 12)]),
     ("AK2", &[id(3, 3), an(4, 9), an(1, 35)]),
-    ("IK5", &[id(1, 1), id(1, 3), id(1, 3), id(1, 3), id(1, 3), id(1, 3)]),
-    ("AK9", &[id(1, 1), n0(1, 6), n0(1, 6), n0(1, 6)]),
+    ("IK5", &[one_of(1, 1, ACK_CODE), id(1, 3), id(1, 3), id(1, 3), id(1, 3), id(1, 3)]),
+    ("AK9", &[one_of(1, 1, ACK_CODE), n0(1, 6), n0(1, 6), n0(1, 6)]),
     // 271
     ("EB", &[id(1, 2), id(3, 3), SKIP, id(1, 3), an(1, 50), id(1, 2), r(18), r(10)]),
 ];
@@ -111,6 +167,9 @@ impl Element {
         };
         if shape.is_some() {
             return shape;
+        }
+        if !self.codes.is_empty() && !self.codes.contains(&text) {
+            return Some(format!("is not a code the guide allows here ({})", self.codes.join(", ")));
         }
         // A number's length counts its digits, not its sign or point.
         let length = match self.ty {
@@ -193,6 +252,10 @@ mod tests {
             (an(1, 35), "TAB\tHERE", false),
             (id(2, 2), "MA", true),
             (id(2, 2), "M", false),
+            (one_of(1, 1, &["F", "M", "U"]), "M", true),
+            (one_of(1, 1, &["F", "M", "U"]), "X", false),
+            (one_of(1, 2, CLAIM_STATUS), "22", true),
+            (one_of(1, 2, CLAIM_STATUS), "5", false),
         ];
         for (element, text, ok) in cases {
             assert_eq!(element.problem(text).is_none(), *ok, "{element:?} {text:?}: {:?}", element.problem(text));

@@ -242,13 +242,15 @@ fn an_element_longer_than_the_dictionary_allows_is_refused_by_element() {
 }
 
 #[test]
-fn an_element_of_the_wrong_type_is_refused_by_element() {
+fn an_element_of_the_wrong_type_or_code_is_refused_by_element() {
     let cases: &[(&str, &str, &str, &str)] = &[
         ("CLM*", "CLM*C1*100*", "CLM*C1*1,00*", "element CLM02"),
         ("BHT*", "*20260101*", "*20260231*", "element BHT04"),
         ("BHT*", "*1200*", "*1290*", "element BHT05"),
         ("NM1*IL*", "NM1*IL*1*", "NM1*IL*1*M\u{fc}", "element NM103"),
         ("LX*", "LX*1", "LX*one", "element LX01"),
+        ("SBR*", "*CI", "*XX", "element SBR09"),
+        ("SBR*", "SBR*P*", "SBR*Q*", "element SBR01"),
     ];
     for (starts, from, to, named) in cases {
         let mut body = claim_837(1);
