@@ -400,7 +400,17 @@ where
     T: std::str::FromStr<Err = settle_domain::status::UnknownStatus>,
 {
     let text: String = row.try_get(column)?;
-    text.parse().map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    status_of(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// A status kept in a view (as text) read back into its enum: a value no
+/// state of its kind is, is corruption.
+pub(crate) fn status_of<T>(text: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = settle_domain::status::UnknownStatus>,
+{
+    text.parse()
+        .map_err(|e: settle_domain::status::UnknownStatus| StoreError::Corrupt(e.to_string()))
 }
 
 /// Ids reserved in blocks, so that a bulk import takes a counter once per

@@ -352,7 +352,7 @@ impl Store {
             Box::pin(async move {
                 let conn = tx.conn();
                 let before = self.plan_in(conn, org.org_id, plan_id).await?;
-                if before.status.parse::<PlanStatus>().map_err(|e| StoreError::Corrupt(e.to_string()))? != PlanStatus::Active {
+                if crate::write::status_of::<PlanStatus>(&before.status)? != PlanStatus::Active {
                     return Err(bad(
                         "plan_id",
                         format!("plan {plan_id} is {}; only an active plan can be cancelled", before.status),

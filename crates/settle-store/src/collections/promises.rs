@@ -223,10 +223,7 @@ impl Store {
                     ..PromiseReview::default()
                 };
                 for p in pending {
-                    let decided: PromiseStatus = p
-                        .status
-                        .parse()
-                        .map_err(|e: settle_domain::status::UnknownStatus| StoreError::Corrupt(e.to_string()))?;
+                    let decided: PromiseStatus = crate::write::status_of(&p.status)?;
                     if decided == PromiseStatus::Pending {
                         review.still_pending += 1;
                         continue;

@@ -181,7 +181,7 @@ impl Store {
             Box::pin(async move {
                 let conn = tx.conn();
                 let before = self.settlement_in(conn, org.org_id, id).await?;
-                if stored(&before.status)? != SettlementStatus::AwaitingApproval {
+                if crate::write::status_of::<SettlementStatus>(&before.status)? != SettlementStatus::AwaitingApproval {
                     return Err(bad(
                         "settlement_id",
                         format!("settlement {id} is {}; only one awaiting approval can be approved", before.status),
@@ -229,7 +229,7 @@ impl Store {
                 let conn = tx.conn();
                 let before = self.settlement_in(conn, org.org_id, id).await?;
                 let ok = match status.parse::<SettlementStatus>() {
-                    Ok(to) => stored(&before.status)?.may_close_as(to),
+                    Ok(to) => crate::write::status_of::<SettlementStatus>(&before.status)?.may_close_as(to),
                     Err(_) => false,
                 };
                 if !ok {
@@ -422,10 +422,4 @@ impl Store {
 enum Reviewed {
     Paid,
     Expired,
-}
-
-/// A settlement view's status, as its enum.
-fn stored(text: &str) -> Result<SettlementStatus> {
-    text.parse()
-        .map_err(|e: settle_domain::status::UnknownStatus| StoreError::Corrupt(e.to_string()))
 }
