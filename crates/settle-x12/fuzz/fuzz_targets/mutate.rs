@@ -12,7 +12,7 @@ type Reader = fn(&str, &[String]) -> Outcome;
 
 const SAMPLES: &[(&str, Reader, fn(&str) -> Vec<String>)] = &[
     (include_str!("../../../../testdata/x12/linuxforhealth/demo.example1.837"), read_837, problems_837),
-    (include_str!("../../../../testdata/x12/linuxforhealth/demo.cob.example4.837"), read_837, problems_837),
+    (include_str!("../../../../testdata/x12/linuxforhealth/demo.cob.example3.B.837"), read_837, problems_837),
     (include_str!("../../../../testdata/x12/linuxforhealth/managed-care.835"), read_835, problems_835),
     (include_str!("../../../../testdata/x12/linuxforhealth/secondary-payment.835"), read_835, problems_835),
     (include_str!("../../../../testdata/x12/imsweb/x12_277CA_rejected.txt"), read_acks, |_| Vec::new()),

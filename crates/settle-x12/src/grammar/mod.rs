@@ -319,13 +319,29 @@ fn walk_into(guide: &'static Guide, set: &TransactionSet, mut loops: Option<Vec<
             Some(_) => {}
             None => {
                 let open = stack.last().map_or(guide.body.id, |f| f.rule.id);
-                diagnostics.push(error(
-                    segment,
-                    format!(
-                        "{} has no place here (in loop {open}) in the {} guide ({}); the file is not read",
-                        segment.id, guide.name, guide.version
+                diagnostics.push(match qualifier_refused(&stack, segment) {
+                    Some((loop_id, element, codes)) => problem(
+                        segment,
+                        Some(element),
+                        Severity::Error,
+                        format!(
+                            "{}{element:02} {:?} is not a code the {} guide ({}) allows for {} in loop {loop_id} ({}); the file is not read",
+                            segment.id,
+                            segment.value(element),
+                            guide.name,
+                            guide.version,
+                            segment.id,
+                            codes.join(", ")
+                        ),
                     ),
-                ));
+                    None => error(
+                        segment,
+                        format!(
+                            "{} has no place here (in loop {open}) in the {} guide ({}); the file is not read",
+                            segment.id, guide.name, guide.version
+                        ),
+                    ),
+                });
             }
         }
     }
@@ -394,6 +410,28 @@ fn find(stack: &[Frame], segment: &Segment, take: impl Fn(&Frame, usize) -> bool
         (from..frame.rule.items.len())
             .find(|&i| frame.rule.items[i].trigger().matches(segment) && take(frame, i))
             .map(|i| (depth, i))
+    })
+}
+
+/// For a segment no open loop takes: the innermost loop, from its current
+/// item on, that has this segment id with a closed qualifier the segment's
+/// code is not among, so the refusal names the code and the ones allowed.
+fn qualifier_refused(stack: &[Frame], segment: &Segment) -> Option<(&'static str, usize, Vec<&'static str>)> {
+    stack.iter().rev().find_map(|frame| {
+        let mut codes: Vec<&'static str> = Vec::new();
+        let mut element = 0;
+        for item in &frame.rule.items[frame.at..] {
+            let seg = item.trigger();
+            if let (true, Some((at, list))) = (seg.id == segment.id, seg.qualifier) {
+                element = at;
+                for code in list {
+                    if !codes.contains(code) {
+                        codes.push(code);
+                    }
+                }
+            }
+        }
+        (!codes.is_empty()).then_some((frame.rule.id, element, codes))
     })
 }
 

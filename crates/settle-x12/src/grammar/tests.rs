@@ -140,6 +140,10 @@ pub(crate) const REFUSED: &[(&str, &str)] = &[
     ("x12_999_accepted.txt", "its IEA02 (000000001) is not its ISA13 (000000286)"),
     ("subscriber-health-benefit-check-error.271", "its SE02 (4323) is not its ST02 (4321)"),
     (
+        "demo.cob.example4.837",
+        "its 2320 reports AMT*F2, version 4010's patient responsibility, which the 5010 guide dropped (2320 takes AMT*D, A8 and EAF)",
+    ),
+    (
         "demo.cob.example3.A.837",
         "its 2320 (other subscriber) has no 2330B other payer name (NM1*PR), which the guide requires",
     ),
@@ -260,4 +264,39 @@ fn an_element_of_the_wrong_type_or_code_is_refused_by_element() {
         let found = errors(&text_837(&body));
         assert!(found.iter().any(|e| e.contains(named)), "{named}: {found:?}");
     }
+}
+
+/// A qualifier the guide closes for one loop is refused there, naming the
+/// code and the ones that loop takes, though the same code is right in
+/// another loop (REF*G1, a prior authorization, belongs to the claim).
+#[test]
+fn a_qualifier_the_loop_does_not_take_is_refused_by_loop() {
+    // (the segment to insert, the one it goes before, what is said)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "REF*G1*AUTH1",
+            "HL*2*1*22*0",
+            "REF01 \"G1\" is not a code the 837 Professional guide (005010X222A1) allows for REF in loop 2010AA (EI, SY, 0B, 1G)",
+        ),
+        ("DTP*999*D8*20260101", "HI*ABK:J069", "DTP01 \"999\" is not a code"),
+        ("REF*EI*1", "LX*2", "allows for REF in loop 2400 (9B, 9D, G1, 6R, EW, X4, F4, BT, 9F)"),
+        (
+            "REF*SY*1",
+            "CLM*C1*100***11:B:1*Y*A*Y*Y",
+            "allows for REF in loop 2010BB (2U, EI, FY, NF, G2, LU)",
+        ),
+    ];
+    let with = |segment: &str, before: &str| -> String {
+        let mut body = claim_837(2);
+        let at = body.iter().position(|s| s == before).unwrap();
+        body.insert(at, segment.to_string());
+        text_837(&body)
+    };
+    for (segment, before, expect) in cases {
+        let found = errors(&with(segment, before));
+        assert!(found.iter().any(|e| e.contains(expect)), "{segment}: {found:?}");
+    }
+    // The same code where the guide takes it reads clean.
+    assert_eq!(errors(&with("REF*G1*AUTH1", "HI*ABK:J069")), Vec::<String>::new());
+    assert_eq!(errors(&with("REF*G1*AUTH1", "LX*2")), Vec::<String>::new());
 }

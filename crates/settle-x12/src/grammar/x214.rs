@@ -49,7 +49,12 @@ static L2100B: Loop = Loop {
 static L2200B: Loop = Loop {
     id: "2200B",
     name: "information receiver status",
-    items: &[rq("TRN", 1, 1, &["2"]), r("STC", MANY), s("QTY", 2), s("AMT", 2)],
+    items: &[
+        rq("TRN", 1, 1, &["2"]),
+        r("STC", MANY),
+        sq("QTY", 2, 1, &["90", "AA"]),
+        sq("AMT", 2, 1, &["YU", "YY"]),
+    ],
 };
 
 static L2000C: Loop = Loop {
@@ -67,7 +72,13 @@ static L2100C: Loop = Loop {
 static L2200C: Loop = Loop {
     id: "2200C",
     name: "billing provider status",
-    items: &[rq("TRN", 1, 1, &["1"]), s("STC", MANY), s("REF", 3), s("QTY", 2), s("AMT", 2)],
+    items: &[
+        rq("TRN", 1, 1, &["1"]),
+        s("STC", MANY),
+        sq("REF", 3, 1, &["0B", "1G", "G2", "LU", "SY", "TJ"]),
+        sq("QTY", 2, 1, &["QA", "QC"]),
+        sq("AMT", 2, 1, &["YU", "YY"]),
+    ],
 };
 
 static L2000D: Loop = Loop {
@@ -85,11 +96,17 @@ static L2100D: Loop = Loop {
 static L2200D: Loop = Loop {
     id: "2200D",
     name: "claim status tracking",
-    items: &[rq("TRN", 1, 1, &["2"]), r("STC", MANY), s("REF", 3), s("DTP", 1), sl(&L2220D, MANY)],
+    items: &[
+        rq("TRN", 1, 1, &["2"]),
+        r("STC", MANY),
+        sq("REF", 3, 1, &["1K", "D9", "BLT"]),
+        sq("DTP", 1, 1, &["472"]),
+        sl(&L2220D, MANY),
+    ],
 };
 
 static L2220D: Loop = Loop {
     id: "2220D",
     name: "service line",
-    items: &[r("SVC", 1), r("STC", MANY), s("REF", 1), s("DTP", 1)],
+    items: &[r("SVC", 1), r("STC", MANY), sq("REF", 1, 1, &["FJ", "XZ"]), sq("DTP", 1, 1, &["472"])],
 };

@@ -11,6 +11,16 @@ pub const GUIDE: Guide = Guide {
     body: &BODY,
 };
 
+/// Other claim identifiers and the rendering provider's (2100 REF01).
+const CLAIM_REFERENCES: &[&str] = &[
+    "1L", "1W", "28", "6P", "9A", "9C", "BB", "CE", "EA", "F8", "G1", "G3", "IG", "SY", "0B", "1A", "1B", "1C", "1D", "1G", "1H", "1J", "D3", "G2", "LU",
+];
+/// A service's identifiers, its line item control number, the rendering
+/// provider's and the policy's (2110 REF01).
+const LINE_REFERENCES: &[&str] = &[
+    "1S", "APC", "BB", "E9", "G1", "G3", "LU", "RB", "6R", "0B", "1A", "1B", "1C", "1D", "1G", "1H", "1J", "D3", "G2", "HPI", "SY", "TJ", "0K",
+];
+
 static BODY: Loop = Loop {
     id: "HEADER",
     name: "header",
@@ -19,8 +29,8 @@ static BODY: Loop = Loop {
         s("NTE", MANY),
         r("TRN", 1),
         s("CUR", 1),
-        s("REF", 2),
-        s("DTM", 1),
+        sq("REF", 2, 1, &["EV", "F2"]),
+        sq("DTM", 1, 1, &["405"]),
         rl(&L1000A, 1),
         rl(&L1000B, 1),
         sl(&L2000, MANY),
@@ -31,13 +41,25 @@ static BODY: Loop = Loop {
 static L1000A: Loop = Loop {
     id: "1000A",
     name: "payer identification",
-    items: &[rq("N1", 1, 1, &["PR"]), r("N3", 1), r("N4", 1), s("REF", 4), s("PER", MANY)],
+    items: &[
+        rq("N1", 1, 1, &["PR"]),
+        r("N3", 1),
+        r("N4", 1),
+        sq("REF", 4, 1, &["2U", "EO", "HI", "NF"]),
+        sq("PER", MANY, 1, &["CX", "BL", "IC"]),
+    ],
 };
 
 static L1000B: Loop = Loop {
     id: "1000B",
     name: "payee identification",
-    items: &[rq("N1", 1, 1, &["PE"]), s("N3", 1), s("N4", 1), s("REF", MANY), s("RDM", 1)],
+    items: &[
+        rq("N1", 1, 1, &["PE"]),
+        s("N3", 1),
+        s("N4", 1),
+        sq("REF", MANY, 1, &["0B", "D3", "PQ", "TJ"]),
+        s("RDM", 1),
+    ],
 };
 
 static L2000: Loop = Loop {
@@ -56,11 +78,16 @@ static L2100: Loop = Loop {
         sq("NM1", 6, 1, &["IL", "74", "82", "TT", "PR", "GB"]),
         s("MIA", 1),
         s("MOA", 1),
-        s("REF", 15),
-        s("DTM", 4),
-        s("PER", 3),
-        s("AMT", 13),
-        s("QTY", 14),
+        sq("REF", 15, 1, CLAIM_REFERENCES),
+        sq("DTM", 4, 1, &["232", "233", "036", "050"]),
+        sq("PER", 3, 1, &["CX"]),
+        sq("AMT", 13, 1, &["AU", "D8", "DY", "F5", "I", "NL", "T", "T2", "ZK", "ZL", "ZM", "ZN", "ZO"]),
+        sq(
+            "QTY",
+            14,
+            1,
+            &["CA", "CD", "LA", "LE", "NE", "NR", "OU", "PS", "VS", "ZK", "ZL", "ZM", "ZN", "ZO"],
+        ),
         sl(&L2110, 999),
     ],
 };
@@ -68,5 +95,13 @@ static L2100: Loop = Loop {
 static L2110: Loop = Loop {
     id: "2110",
     name: "service payment information",
-    items: &[r("SVC", 1), s("DTM", 2), s("CAS", 99), s("REF", 15), s("AMT", 9), s("QTY", 8), s("LQ", 99)],
+    items: &[
+        r("SVC", 1),
+        sq("DTM", 2, 1, &["150", "151", "472"]),
+        s("CAS", 99),
+        sq("REF", 15, 1, LINE_REFERENCES),
+        sq("AMT", 9, 1, &["B6", "KH", "T", "T2", "ZK", "ZL", "ZM", "ZN", "ZO"]),
+        sq("QTY", 8, 1, &["ZK", "ZL", "ZM", "ZN", "ZO"]),
+        sq("LQ", 99, 1, &["HE", "RX"]),
+    ],
 };

@@ -53,7 +53,7 @@ fn no_single_segment_change_to_an_837p_reads_as_other_claims() {
             "demo.example8.837",
             "demo.ambulance.example5.837",
             "demo.autoaccident.837",
-            "demo.cob.example4.837",
+            "demo.cob.example3.B.837",
             "demo.drug.example10.1.837",
         ],
         read_837,
@@ -129,6 +129,6 @@ fn check_moves(names: &[&str], reader: fn(&str, &[String]) -> Outcome, baseline_
 
 #[test]
 fn no_segment_moved_anywhere_reads_as_other_claims_or_payments() {
-    check_moves(&["demo.example1.837", "demo.cob.example4.837"], read_837, problems_837);
+    check_moves(&["demo.example1.837", "demo.cob.example3.B.837"], read_837, problems_837);
     check_moves(&["managed-care.835", "secondary-payment.835"], read_835, problems_835);
 }
