@@ -125,11 +125,20 @@ impl Store {
         let mut accounts: HashMap<String, (AccountRow, Vec<ItemRow>)> = HashMap::new();
         let mut outcome = BulkOutcome::default();
         let mut done: u64 = 0;
+        let mut default_terms: Option<String> = None;
         for (index, command) in commands.into_iter().enumerate() {
             let at = |error: StoreError| BulkError { index, error };
             let conn = tx.conn();
             match command {
-                BulkCommand::Account(cmd) => {
+                BulkCommand::Account(mut cmd) => {
+                    // Without terms of its own, an account takes the organisation's default.
+                    if cmd.payment_terms.is_none() {
+                        let terms = match &default_terms {
+                            Some(terms) => terms.clone(),
+                            None => default_terms.insert(crate::billing::default_terms(conn, org.org_id).await.map_err(at)?).clone(),
+                        };
+                        cmd.payment_terms = Some(terms);
+                    }
                     self.stage_account(conn, org, &cmd, &mut batch, &mut ids).await.map_err(at)?;
                     outcome.accounts += 1;
                 }

@@ -18,18 +18,18 @@ use settle_store::platform::Organisation;
 use settle_store::Store;
 
 /// A problem with one cell or row. Lines count from 1, the header being line 1.
-struct Problem {
-    line: u64,
-    column: String,
-    reason: String,
+pub(super) struct Problem {
+    pub(super) line: u64,
+    pub(super) column: String,
+    pub(super) reason: String,
 }
 
-struct Reader {
+pub(super) struct Reader {
     headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
-    problems: Vec<Problem>,
+    pub(super) rows: Vec<(u64, csv::StringRecord)>,
+    pub(super) problems: Vec<Problem>,
     /// The file's content, for refusing the same file twice.
-    sha256: String,
+    pub(super) sha256: String,
 }
 
 const MAX_PROBLEMS_SHOWN: usize = 200;
@@ -71,7 +71,7 @@ fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Reader> {
+pub(super) fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Reader> {
     let bytes = std::fs::read(path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(bytes.as_slice());
     let headers: Vec<String> = reader
@@ -142,12 +142,12 @@ fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Reader> {
 }
 
 impl Reader {
-    fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> &'a str {
+    pub(super) fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> &'a str {
         self.headers.iter().position(|h| h == column).and_then(|i| record.get(i)).unwrap_or("")
     }
 }
 
-fn report(problems: &[Problem], path: &Path) -> ExitCode {
+pub(super) fn report(problems: &[Problem], path: &Path) -> ExitCode {
     for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
         if p.column.is_empty() {
             eprintln!("{}: line {}: {}", path.display(), p.line, p.reason);
@@ -162,7 +162,7 @@ fn report(problems: &[Problem], path: &Path) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn check_date(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str) -> Option<Date> {
+pub(super) fn check_date(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str) -> Option<Date> {
     match text.parse::<Date>() {
         Ok(date) => Some(date),
         Err(_) => {
@@ -211,13 +211,13 @@ fn check_accounts(problems: &mut Vec<Problem>, known: &HashSet<String>, used: &[
 }
 
 /// The file an import reads: where it is, what it holds, and its digest.
-struct Source<'a> {
-    path: &'a Path,
-    what: &'static str,
-    sha256: String,
+pub(super) struct Source<'a> {
+    pub(super) path: &'a Path,
+    pub(super) what: &'static str,
+    pub(super) sha256: String,
 }
 
-async fn apply(
+pub(super) async fn apply(
     store: &Store,
     org: &Organisation,
     source: Source<'_>,
@@ -247,21 +247,14 @@ async fn apply(
     match result {
         Ok(outcome) if outcome.replayed => {
             println!(
-                "Already imported under this idempotency key: {} invoices, {} payments from {}; nothing was posted again.",
-                outcome.applied.invoices,
-                outcome.applied.payments,
+                "Already imported under this idempotency key: {} from {}; nothing was posted again.",
+                counts(&outcome.applied),
                 path.display()
             );
             Ok(ExitCode::SUCCESS)
         }
         Ok(outcome) => {
-            println!(
-                "Imported {} {what} from {} ({} invoices, {} payments).",
-                lines.len(),
-                path.display(),
-                outcome.applied.invoices,
-                outcome.applied.payments
-            );
+            println!("Imported {} {what} from {} ({}).", lines.len(), path.display(), counts(&outcome.applied));
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
@@ -275,6 +268,20 @@ async fn apply(
                 path,
             ))
         }
+    }
+}
+
+/// What an import applied, as "3 accounts" or "12 invoices, 4 payments".
+fn counts(applied: &settle_store::bulk::BulkOutcome) -> String {
+    let parts: Vec<String> = [(applied.accounts, "accounts"), (applied.invoices, "invoices"), (applied.payments, "payments")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if parts.is_empty() {
+        "nothing".to_string()
+    } else {
+        parts.join(", ")
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod export;
 pub(crate) mod import;
+mod import_accounts;
 
 use crate::address_args::{AddressArgs, AddressFieldArgs};
 use crate::{output, today, Format, KeyArg};
@@ -378,6 +379,12 @@ pub(crate) enum ImportCommand {
     },
     /// Payments from CSV (see the README for the columns).
     Payments {
+        file: PathBuf,
+        #[command(flatten)]
+        options: import::ImportArgs,
+    },
+    /// Accounts from CSV, names by their parts (see the README for the columns).
+    Accounts {
         file: PathBuf,
         #[command(flatten)]
         options: import::ImportArgs,
@@ -858,6 +865,9 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
         }
         BillingCommand::Import(ImportCommand::Invoices { file, options }) => return import::invoices(store, org, &file, &options.options()?).await,
         BillingCommand::Import(ImportCommand::Payments { file, options }) => return import::payments(store, org, &file, &options.options()?).await,
+        BillingCommand::Import(ImportCommand::Accounts { file, options }) => {
+            return import_accounts::accounts(store, org, &file, &options.options()?, today()).await
+        }
         BillingCommand::Export(ExportCommand::Journal { format, output }) => export::journal(store, org, format, output.as_deref()).await?,
     }
     Ok(ExitCode::SUCCESS)

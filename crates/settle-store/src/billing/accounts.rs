@@ -52,6 +52,61 @@ pub struct NewAccount {
     pub opened_on: Date,
 }
 
+/// A new account's values, checked: what every door that opens an account
+/// writes. Made only by [`NewAccount::check`].
+#[derive(Clone, Debug)]
+pub struct CheckedAccount {
+    number: AccountNumber,
+    kind: PartyKind,
+    name: String,
+    parts: Option<settle_domain::names::PersonName>,
+    sex: settle_domain::claims::Sex,
+    ar_kind: ArKind,
+    currency: Currency,
+    terms: PaymentTerms,
+    contacts: Vec<ContactPoint>,
+}
+
+impl NewAccount {
+    /// Checks everything about a new account that needs no database (its
+    /// number's form, the name or its parts, sex, kind, currency, terms,
+    /// email, phone and address), each refusal naming its field. An
+    /// import checks every row with it before anything is written; opening
+    /// the account checks again, so no door can skip it.
+    pub fn check(&self, base_currency: &str) -> Result<CheckedAccount> {
+        let number = AccountNumber::parse(&self.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
+        let kind = PartyKind::parse(&self.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
+        let (name, parts) = read_person(("party.name", "party.name_parts"), kind, &self.party.name, self.party.name_parts.as_ref())?;
+        let sex = settle_domain::claims::Sex::parse(self.party.sex.as_deref().unwrap_or("U"))
+            .ok_or_else(|| StoreError::invalid("party.sex", "must be F, M or U (unknown)"))?;
+        let ar_kind = ArKind::parse(&self.ar_kind).map_err(|e| StoreError::invalid("ar_kind", e))?;
+        let currency = Currency::from_code(self.currency.as_deref().unwrap_or(base_currency)).map_err(|e| StoreError::invalid("currency", e))?;
+        let terms =
+            PaymentTerms::parse(self.payment_terms.as_deref().unwrap_or(crate::billing::DEFAULT_TERMS)).map_err(|e| StoreError::invalid("payment_terms", e))?;
+        let mut contacts = Vec::new();
+        for (kind, value, field) in [
+            (ContactKind::Email, self.party.email.clone().map(AddressInput::from), "party.email"),
+            (ContactKind::Phone, self.party.phone.clone().map(AddressInput::from), "party.phone"),
+            (ContactKind::Address, self.party.address.clone(), "party.address"),
+        ] {
+            if let Some(value) = value.filter(|v| !v.is_blank()) {
+                contacts.push(ContactPoint::read(kind, &value, field)?);
+            }
+        }
+        Ok(CheckedAccount {
+            number,
+            kind,
+            name,
+            parts,
+            sex,
+            ar_kind,
+            currency,
+            terms,
+            contacts,
+        })
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AccountCreated {
     pub account_id: i64,
@@ -138,24 +193,17 @@ impl Store {
         batch: &mut Batch,
         ids: &mut IdBlock,
     ) -> Result<AccountCreated> {
-        let number = AccountNumber::parse(&cmd.account_number).map_err(|e| StoreError::invalid("account_number", e))?;
-        let kind = PartyKind::parse(&cmd.party.kind).map_err(|e| StoreError::invalid("party.kind", e))?;
-        let (name, parts) = read_person(("party.name", "party.name_parts"), kind, &cmd.party.name, cmd.party.name_parts.as_ref())?;
-        let sex = settle_domain::claims::Sex::parse(cmd.party.sex.as_deref().unwrap_or("U"))
-            .ok_or_else(|| StoreError::invalid("party.sex", "must be F, M or U (unknown)"))?;
-        let ar_kind = ArKind::parse(&cmd.ar_kind).map_err(|e| StoreError::invalid("ar_kind", e))?;
-        let currency = Currency::from_code(cmd.currency.as_deref().unwrap_or(&org.base_currency)).map_err(|e| StoreError::invalid("currency", e))?;
-        let terms = PaymentTerms::parse(cmd.payment_terms.as_deref().unwrap_or("net30")).map_err(|e| StoreError::invalid("payment_terms", e))?;
-        let mut contacts = Vec::new();
-        for (kind, value, field) in [
-            (ContactKind::Email, cmd.party.email.clone().map(AddressInput::from), "party.email"),
-            (ContactKind::Phone, cmd.party.phone.clone().map(AddressInput::from), "party.phone"),
-            (ContactKind::Address, cmd.party.address.clone(), "party.address"),
-        ] {
-            if let Some(value) = value.filter(|v| !v.is_blank()) {
-                contacts.push(ContactPoint::read(kind, &value, field)?);
-            }
-        }
+        let CheckedAccount {
+            number,
+            kind,
+            name,
+            parts,
+            sex,
+            ar_kind,
+            currency,
+            terms,
+            contacts,
+        } = cmd.check(&org.base_currency)?;
         let party_id = ids.take(conn, org.org_id, "party", 1).await?;
         let account_id = ids.take(conn, org.org_id, "account", 1).await?;
         let now = now_text();
@@ -205,14 +253,7 @@ impl Store {
             // Without terms of its own, an account takes the organisation's default.
             let mut with_terms = cmd.clone();
             if with_terms.payment_terms.is_none() {
-                let row = sqlx::query("SELECT default_terms FROM org_policy WHERE org_id = $1")
-                    .bind(org.org_id)
-                    .fetch_optional(tx.conn())
-                    .await?;
-                with_terms.payment_terms = Some(match row {
-                    Some(row) => row.try_get("default_terms")?,
-                    None => crate::billing::DEFAULT_TERMS.to_string(),
-                });
+                with_terms.payment_terms = Some(default_terms(tx.conn(), org.org_id).await?);
             }
             let cmd = &with_terms;
             let created = self.stage_account(tx.conn(), org, cmd, &mut batch, &mut IdBlock::default()).await?;
@@ -272,4 +313,17 @@ impl Store {
         })
         .await
     }
+}
+
+/// The organisation's default payment terms, for an account opened without
+/// terms of its own.
+pub(crate) async fn default_terms(conn: &mut AnyConnection, org_id: i64) -> Result<String> {
+    let row = sqlx::query("SELECT default_terms FROM org_policy WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("default_terms")?,
+        None => crate::billing::DEFAULT_TERMS.to_string(),
+    })
 }

@@ -30,7 +30,8 @@ mod office;
 mod payments;
 mod reports;
 
-pub use accounts::{AccountCreated, NewAccount, NewParty};
+pub(crate) use accounts::default_terms;
+pub use accounts::{AccountCreated, CheckedAccount, NewAccount, NewParty};
 pub use credits::{AdjustmentPosted, ApplyCredit, CreditApplied, CreditNoteIssued, NewAdjustment, NewCreditNote, NewRefund, RefundIssued};
 pub use dashboard::{amount, AdjustmentTotal, AgedItem, Dashboard, ReceiptRow, SearchHit};
 pub use invoices::{EditDraftInvoice, InvoiceCreated, IssueInvoice, NewInvoice, NewInvoiceLine, VoidInvoice};
