@@ -217,6 +217,8 @@ pub struct ServiceLine {
     pub charge: Money,
     /// The line's own place of service, when it differs from the claim's.
     pub place_of_service: Option<PlaceOfService>,
+    /// The line's authorization, drug, providers, note and attachments.
+    pub facts: crate::claim_facts::LineFacts,
 }
 
 /// A professional claim, ready to be scrubbed.
@@ -253,6 +255,9 @@ pub struct ProfessionalClaim {
     /// The names and addresses the claim writes, each with its element
     /// and maximum, for the check that X12 can carry them.
     pub texts: Vec<crate::names::X12Value>,
+    /// Authorizations, other providers, accident and dates, notes,
+    /// attachments and consents.
+    pub facts: crate::claim_facts::ClaimFacts,
 }
 
 /// A line already billed on another claim.
@@ -691,6 +696,7 @@ mod tests {
             payer_claim_number: String::new(),
             other_lines: vec![],
             texts: Vec::new(),
+            facts: Default::default(),
             lines: vec![ServiceLine {
                 date_of_service: date("2026-11-02"),
                 procedure: ProcedureCode::parse("99213").unwrap(),
@@ -699,6 +705,7 @@ mod tests {
                 units: 1,
                 charge: Money::parse("125.00", usd).unwrap(),
                 place_of_service: None,
+                facts: Default::default(),
             }],
         }
     }

@@ -12,6 +12,7 @@ pub mod aging;
 pub mod allocation;
 pub mod calendar;
 pub mod carc;
+pub mod claim_facts;
 pub mod claims;
 pub mod codes;
 pub mod compliance;

@@ -20,6 +20,7 @@ mod envelope;
 pub mod grammar;
 pub mod mutation;
 pub mod p837;
+mod p837_facts;
 mod read;
 pub mod remit;
 mod write;

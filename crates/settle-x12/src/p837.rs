@@ -5,12 +5,14 @@
 //! the guide's loops and order. One interchange holds one functional group
 //! holding one transaction set with all the claims for one payer.
 
+use settle_domain::claim_facts::{ClaimFacts, LineFacts};
 use settle_domain::claims::{ClaimFrequency, PostalAddress, Sex};
 use settle_domain::codes::{IcdCode, Modifier, ProcedureCode};
 use settle_domain::money::Money;
 use settle_domain::names::x12_text;
 use settle_domain::Date;
 
+use crate::p837_facts;
 use crate::write::seg;
 use crate::{date8, write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutSegment, OutTransaction, Parsed, Segment, Severity, WriteError};
 
@@ -155,6 +157,8 @@ pub struct LineOut {
     /// Only when it differs from the claim's.
     pub place_of_service: Option<String>,
     pub diagnosis_pointers: Vec<u8>,
+    /// The line's own authorization, drug, providers, notes, attachments.
+    pub facts: LineFacts,
 }
 
 #[derive(Clone, Debug)]
@@ -179,6 +183,9 @@ pub struct ClaimOut {
     pub rendering: Option<RenderingOut>,
     pub other_coverage: Vec<OtherCoverage>,
     pub lines: Vec<LineOut>,
+    /// Authorizations, other providers, accident and dates, notes,
+    /// attachments and the patient's consents (CLM06-09).
+    pub facts: ClaimFacts,
 }
 
 #[derive(Clone, Debug)]
@@ -283,22 +290,23 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
     let place = format!("{}:B:{}", claim.place_of_service, claim.frequency.code());
     let mut clm = seg("CLM", &[&claim.claim_number, &decimal(&claim.total), "", ""]);
     clm.elements.push(vec![place.split(':').map(str::to_string).collect()]);
-    out.push(clm.el("Y").el("A").el("Y").el("Y"));
-    if claim.frequency != ClaimFrequency::Original {
-        out.push(seg("REF", &["F8", &claim.payer_claim_number]));
-    }
+    out.push(p837_facts::clm_tail(clm, &claim.facts));
+    let replaces = (claim.frequency != ClaimFrequency::Original).then_some(claim.payer_claim_number.as_str());
+    p837_facts::claim_before_hi(out, &claim.facts, replaces);
     let mut hi = OutSegment::new("HI");
     for (i, code) in claim.diagnoses.iter().enumerate() {
         hi.elements
             .push(vec![vec![if i == 0 { "ABK" } else { "ABF" }.to_string(), code.as_str().to_string()]]);
     }
     out.push(hi);
+    p837_facts::claim_referring(out, &claim.facts);
     if let Some(r) = &claim.rendering {
         person_name(out, "82", (&r.last, &r.first), ("", ""), Some(("XX", &r.npi)));
         if !r.taxonomy.is_empty() {
             out.push(seg("PRV", &["PE", "PXC", &r.taxonomy]));
         }
     }
+    p837_facts::claim_after_rendering(out, &claim.facts);
     for other in &claim.other_coverage {
         let p = other.priority.to_string();
         out.push(seg(
@@ -327,17 +335,20 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
         let pointers: Vec<String> = line.diagnosis_pointers.iter().map(u8::to_string).collect();
         let mut sv1 = OutSegment::new("SV1");
         sv1.elements.push(vec![procedure]);
+        let (measure, quantity) = p837_facts::line_measure(&line.facts, line.units);
         let sv1 = sv1
             .el(decimal(&line.charge))
-            .el("UN")
-            .el(line.units.to_string())
+            .el(measure)
+            .el(quantity)
             .el(line.place_of_service.clone().unwrap_or_default())
             .el("");
         let mut sv1 = sv1;
         sv1.elements.push(vec![pointers]);
         out.push(sv1);
+        p837_facts::line_before_dates(out, &line.facts);
         out.push(seg("DTP", &["472", "D8", &date8(line.date_of_service)]));
         out.push(seg("REF", &["6R", &line.control_number]));
+        p837_facts::line_after_control(out, &line.facts);
         for other in &claim.other_coverage {
             let Some(a) = &other.adjudication else { continue };
             for answered in a.lines.iter().filter(|l| l.line == n) {
@@ -469,6 +480,8 @@ pub struct LineIn {
     pub date_of_service: String,
     /// REF*6R.
     pub control_number: String,
+    /// The line's authorization, drug, providers, note and attachments.
+    pub facts: LineFacts,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -495,11 +508,13 @@ pub struct ClaimIn {
     /// ICD-10-CM codes as written (no dot), principal first.
     pub diagnoses: Vec<String>,
     pub lines: Vec<LineIn>,
+    /// What the file says beyond codes and charges, as sent.
+    pub facts: ClaimFacts,
     /// What is wrong with this claim, by segment.
     pub problems: Vec<Diagnostic>,
 }
 
-fn problem(segment: &Segment, element: Option<usize>, message: impl Into<String>) -> Diagnostic {
+pub(crate) fn problem(segment: &Segment, element: Option<usize>, message: impl Into<String>) -> Diagnostic {
     Diagnostic {
         severity: Severity::Error,
         segment_number: segment.number,
@@ -524,7 +539,7 @@ enum Named {
 /// no 837P at all) come back on their own.
 pub fn read_837p(parsed: &Parsed) -> (Vec<ClaimIn>, Vec<Diagnostic>) {
     let mut claims: Vec<ClaimIn> = Vec::new();
-    let mut loose = crate::grammar::check(&parsed.interchanges, Some("837"));
+    let (mut loose, walked) = crate::grammar::check_with_loops(&parsed.interchanges, Some("837"));
     let mut seen = false;
     for interchange in &parsed.interchanges {
         for group in &interchange.groups {
@@ -535,7 +550,10 @@ pub fn read_837p(parsed: &Parsed) -> (Vec<ClaimIn>, Vec<Diagnostic>) {
                     continue;
                 }
                 seen = true;
-                read_set(&set.segments, &mut claims);
+                // Where the grammar placed each segment; a set it did not
+                // walk is refused by its check, so no loop is needed.
+                let loops = walked.iter().find(|(w, _)| std::ptr::eq(*w, set)).map_or(&[][..], |(_, l)| l.as_slice());
+                read_set(&set.segments, loops, &mut claims);
             }
         }
     }
@@ -571,7 +589,7 @@ pub fn read_837p(parsed: &Parsed) -> (Vec<ClaimIn>, Vec<Diagnostic>) {
     (claims, loose)
 }
 
-fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
+fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<ClaimIn>) {
     let mut billing = ProviderIn::default();
     let mut sbr = (String::new(), String::new(), String::new());
     let mut subscriber = PersonIn::default();
@@ -595,7 +613,13 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
             claims.push(c);
         }
     };
-    for s in segments {
+    for (at, s) in segments.iter().enumerate() {
+        let loop_id = loops.get(at).copied().unwrap_or("");
+        if let Some(c) = current.as_mut() {
+            if p837_facts::read_fact(s, loop_id, c) {
+                continue;
+            }
+        }
         match s.id.as_str() {
             "HL" => {
                 finish(current.take(), claims);
@@ -730,6 +754,9 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
                     patient: patient.clone(),
                     ..ClaimIn::default()
                 });
+                if let Some(c) = current.as_mut() {
+                    p837_facts::read_clm(s, &mut c.facts);
+                }
             }
             "REF" if s.value(1) == "F8" => {
                 if let Some(c) = current.as_mut() {
@@ -771,6 +798,11 @@ fn read_set(segments: &[Segment], claims: &mut Vec<ClaimIn>) {
                     line.modifiers = (3..=6).map(|k| s.component(1, k).to_string()).filter(|m| !m.is_empty()).collect();
                     line.charge = canonical_decimal(s.value(2));
                     line.units = s.value(4).to_string();
+                    if s.value(3) == "MJ" {
+                        // Anesthesia: SV104 is minutes, the line one unit.
+                        line.facts.anesthesia_minutes = s.value(4).parse().ok();
+                        line.units = "1".into();
+                    }
                     line.place_of_service = s.value(5).to_string();
                     line.pointers = (1..=4).map(|k| s.component(7, k).to_string()).filter(|p| !p.is_empty()).collect();
                 } else if let Some(c) = current.as_mut() {
@@ -817,170 +849,4 @@ pub fn canonical_decimal(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn x12_decimals_take_one_form() {
-        assert_eq!(canonical_decimal(".5"), "0.5");
-        assert_eq!(canonical_decimal("5."), "5");
-        assert_eq!(canonical_decimal("007.50"), "7.50");
-        assert_eq!(canonical_decimal("-0.25"), "-0.25");
-        assert_eq!(canonical_decimal("12A"), "12A");
-    }
-    use settle_domain::money::Currency;
-
-    fn sample_submission() -> Submission {
-        let usd = Currency::from_code("USD").unwrap();
-        let person = |last: &str, first: &str, dob: &str, sex: Sex| PersonOut {
-            last: last.into(),
-            first: first.into(),
-            middle: String::new(),
-            suffix: String::new(),
-            date_of_birth: Some(dob.parse().unwrap()),
-            sex,
-            address: PostalAddress::parse("236 N Main St, Apt 4, Miami, FL 33413").ok(),
-        };
-        let line = |code: &str, modifiers: &[&str], charge: &str| LineOut {
-            control_number: "CLM-1-1".into(),
-            date_of_service: "2026-11-02".parse().unwrap(),
-            procedure: ProcedureCode::parse(code).unwrap(),
-            modifiers: modifiers.iter().map(|m| Modifier::parse(m).unwrap()).collect(),
-            charge: Money::parse(charge, usd).unwrap(),
-            units: 2,
-            place_of_service: None,
-            diagnosis_pointers: vec![1, 2],
-        };
-        let claim = ClaimOut {
-            claim_number: "CLM-1".into(),
-            total: Money::parse("155.50", usd).unwrap(),
-            place_of_service: "11".into(),
-            frequency: ClaimFrequency::Replacement,
-            payer_claim_number: "ICN42".into(),
-            priority: 'P',
-            filing_indicator: "CI".into(),
-            group_number: "2222-SJ".into(),
-            subscriber: person("SMITH", "JANE", "1970-04-02", Sex::Female),
-            member_id: "JS001".into(),
-            dependent: Some(("19".into(), person("SMITH", "TED", "2012-05-01", Sex::Male))),
-            diagnoses: vec![IcdCode::parse("E11.9").unwrap(), IcdCode::parse("I10").unwrap()],
-            rendering: Some(RenderingOut {
-                last: "DOCTOR".into(),
-                first: "IMA".into(),
-                npi: "1003000126".into(),
-                taxonomy: "207Q00000X".into(),
-            }),
-            other_coverage: vec![],
-            lines: vec![line("99213", &["25"], "125.00"), line("82947", &[], "30.50")],
-        };
-        Submission {
-            submitter_name: "CLINIC".into(),
-            submitter_id: "587654321".into(),
-            contact_name: "BILLING".into(),
-            contact_phone: "3055552222".into(),
-            receiver_name: "KEY".into(),
-            receiver_id: "66783JJT".into(),
-            created_on: "2026-11-24".parse().unwrap(),
-            created_at: "1200".into(),
-            interchange_control: 7,
-            group_control: 7,
-            reference: "000007".into(),
-            production: false,
-            payer_name: "KEY INSURANCE".into(),
-            payer_id: "66783JJT".into(),
-            providers: vec![ProviderClaims {
-                billing: BillingProvider {
-                    name: "BEN KILDARE SERVICE".into(),
-                    npi: "1912301953".into(),
-                    taxonomy: "203BF0100Y".into(),
-                    tax_id: "587654321".into(),
-                    address: PostalAddress::parse("234 Seaway St, Miami, FL 33111-0000").unwrap(),
-                },
-                claims: vec![claim],
-            }],
-        }
-    }
-
-    #[test]
-    fn what_is_written_reads_back() {
-        let text = write_837p(&sample_submission()).unwrap();
-        let parsed = crate::read(text.as_bytes());
-        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-        let (claims, loose) = read_837p(&parsed);
-        assert!(loose.is_empty(), "{loose:?}");
-        let c = &claims[0];
-        assert!(c.problems.is_empty(), "{:?}", c.problems);
-        assert_eq!((c.claim_number.as_str(), c.total.as_str(), c.frequency.as_str()), ("CLM-1", "155.5", "7"));
-        assert_eq!(c.payer_claim_number, "ICN42");
-        assert_eq!(
-            (c.billing.npi.as_str(), c.billing.tax_id.as_str(), c.billing.person.zip.as_str()),
-            ("1912301953", "587654321", "331110000")
-        );
-        assert_eq!((c.subscriber.last.as_str(), c.subscriber.id.as_str()), ("SMITH", "JS001"));
-        // Two street lines go to N301 and N302, and come back apart.
-        assert_eq!(
-            (c.subscriber.street.as_str(), c.subscriber.street2.as_str(), c.subscriber.state.as_str()),
-            ("236 N MAIN ST", "APT 4", "FL")
-        );
-        let (relationship, patient) = c.patient.as_ref().unwrap();
-        assert_eq!(
-            (
-                relationship.as_str(),
-                patient.first.as_str(),
-                patient.date_of_birth.as_str(),
-                patient.sex.as_str()
-            ),
-            ("19", "TED", "20120501", "M")
-        );
-        assert_eq!(c.diagnoses, ["E119", "I10"]);
-        assert_eq!(c.rendering.as_ref().unwrap().taxonomy, "207Q00000X");
-        assert_eq!(c.lines.len(), 2);
-        assert_eq!(
-            (c.lines[0].procedure.as_str(), c.lines[0].modifiers.clone(), c.lines[0].units.as_str()),
-            ("99213", vec!["25".to_string()], "2")
-        );
-        assert_eq!(
-            (c.lines[1].charge.as_str(), c.lines[1].pointers.clone(), c.lines[1].date_of_service.as_str()),
-            ("30.5", vec!["1".to_string(), "2".to_string()], "20261102")
-        );
-    }
-
-    #[test]
-    fn every_public_837_sample_reads_or_says_why_not() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/x12/linuxforhealth");
-        let mut professional = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if !name.contains(".837") {
-                continue;
-            }
-            let parsed = crate::read(&std::fs::read(&path).unwrap());
-            let (claims, loose) = read_837p(&parsed);
-            if name.ends_with(".837i") {
-                assert!(
-                    loose[0].message.contains("Settle reads the 837 Professional by 005010X222A1"),
-                    "{name}: {loose:?}"
-                );
-                continue;
-            }
-            if let Some((_, why)) = crate::grammar::tests::REFUSED.iter().find(|(n, _)| *n == name) {
-                assert!(!loose.is_empty(), "{name} should be refused: {why}");
-                continue;
-            }
-            assert!(loose.is_empty(), "{name}: {loose:?}");
-            assert!(!claims.is_empty(), "{name}");
-            for c in &claims {
-                professional += 1;
-                assert!(!c.claim_number.is_empty() && !c.lines.is_empty(), "{name}: {c:?}");
-                assert!(!c.billing.npi.is_empty() || !c.billing.name.is_empty(), "{name}");
-                // These samples predate ICD-10: each ICD-9 code is named with its segment.
-                for p in &c.problems {
-                    assert!(p.segment_id == "HI" && p.message.contains("ICD-9-CM"), "{name}: {p}");
-                }
-            }
-        }
-        // Seven samples are refused for what their files get wrong (grammar::tests::REFUSED).
-        assert!(professional >= 11, "{professional}");
-    }
-}
+mod tests;

@@ -282,6 +282,15 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                 view.replaces.as_deref().map(|r| format!(" (for {r})")).unwrap_or_default()
             );
             println!("  diagnoses: {}", view.diagnoses.join(", "));
+            for (label, value) in view.facts.described() {
+                println!("  {label}: {value}");
+            }
+            for l in &view.lines {
+                let facts = l.facts.described();
+                if !facts.is_empty() {
+                    println!("  line {}: {facts}", l.line_no);
+                }
+            }
             let lines: Vec<Vec<String>> = view
                 .lines
                 .iter()

@@ -411,6 +411,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             units: 1,
             charge: None,
             place_of_service: None,
+            facts: Default::default(),
         }];
         for extra in [5usize, 6, 7].into_iter().filter(|_| rng.gen_bool(0.4)) {
             lines.push(ClaimLineInput {
@@ -421,6 +422,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                 units: 1,
                 charge: None,
                 place_of_service: None,
+                facts: Default::default(),
             });
         }
         // A few with mistakes the scrubber catches.
@@ -436,6 +438,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             billing_npi: billing.clone(),
             rendering_npi: Some(doctors[i % doctors.len()].clone()),
             place_of_service: if i % 17 == 0 { "02".into() } else { "11".into() },
+            facts: facts_for(i, dos, &mut lines, &doctors),
             diagnoses,
             lines,
             stated_total: None,
@@ -625,8 +628,10 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
                     units: l.units as u32,
                     charge: Some(l.charge.clone()),
                     place_of_service: l.place_of_service.clone(),
+                    facts: l.facts.clone(),
                 })
                 .collect(),
+            facts: view.facts,
         };
         store
             .edit_claim(
@@ -657,6 +662,23 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     let mut ready = 0;
     for (i, (account, _)) in insured.iter().take(20).enumerate() {
         let dos = as_of.checked_sub((1 + i as i64 % 5).days()).unwrap_or(as_of);
+        let mut lines = vec![ClaimLineInput {
+            date_of_service: dos,
+            procedure_code: "99213".into(),
+            modifiers: vec![],
+            diagnosis_pointers: vec![1],
+            units: 1,
+            charge: None,
+            place_of_service: None,
+            facts: Default::default(),
+        }];
+        if i % 6 == 1 {
+            lines.push(ClaimLineInput {
+                procedure_code: "83036".into(),
+                charge: None,
+                ..lines[0].clone()
+            });
+        }
         let input = ClaimInput {
             account_number: account.clone(),
             payer_code: None,
@@ -665,15 +687,8 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             place_of_service: "11".into(),
             diagnoses: vec!["I10".into()],
             stated_total: None,
-            lines: vec![ClaimLineInput {
-                date_of_service: dos,
-                procedure_code: "99213".into(),
-                modifiers: vec![],
-                diagnosis_pointers: vec![1],
-                units: 1,
-                charge: None,
-                place_of_service: None,
-            }],
+            facts: facts_for(i, dos, &mut lines, &doctors),
+            lines,
         };
         if store.create_claim(org, &NewClaim { claim: input, draft: false }, as_of, None).await?.status == "ready" {
             ready += 1;
@@ -688,4 +703,53 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
         statements.total,
         counts.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
     ))
+}
+
+/// What a visit's payer needs beyond its codes, as a practice's claims
+/// have it: the laboratory's CLIA number on claims with lab tests; now and
+/// then a referral from another doctor (HMO plans ask for it), a
+/// steroid injection with its drug's NDC (Medicaid asks for it), and an
+/// auto accident with its state and date.
+fn facts_for(i: usize, dos: Date, lines: &mut Vec<ClaimLineInput>, doctors: &[String]) -> settle_domain::claim_facts::ClaimFacts {
+    use settle_domain::claim_facts::{ClaimFacts, Drug, LineFacts, NamedProvider, RelatedCauses};
+    let mut facts = ClaimFacts::default();
+    if lines.iter().any(|l| ["80053", "83036"].contains(&l.procedure_code.as_str())) {
+        facts.clia_number = "14D0987654".into();
+    }
+    if i % 7 == 2 {
+        facts.referral_number = format!("REF-{:05}", 40_000 + i);
+        facts.referring_provider = Some(NamedProvider {
+            last: "Okafor".into(),
+            first: "Ngozi".into(),
+            npi: doctors.last().cloned().unwrap_or_default(),
+        });
+    }
+    if i % 13 == 4 {
+        lines.push(ClaimLineInput {
+            date_of_service: dos,
+            procedure_code: "J3301".into(),
+            modifiers: vec![],
+            diagnosis_pointers: vec![1],
+            units: 4,
+            charge: Some("36.00".into()),
+            place_of_service: None,
+            facts: LineFacts {
+                drug: Some(Drug {
+                    ndc: "0003-0293-05".into(),
+                    quantity: "1".into(),
+                    unit: "ML".into(),
+                }),
+                ..LineFacts::default()
+            },
+        });
+    }
+    if i % 29 == 9 {
+        facts.related_causes = RelatedCauses {
+            auto_accident: true,
+            auto_accident_state: "IL".into(),
+            ..RelatedCauses::default()
+        };
+        facts.accident_date = dos.checked_sub(jiff::ToSpan::days(3)).ok();
+    }
+    facts
 }

@@ -128,9 +128,16 @@ fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
         "adult.json",
         r#"{"account_number": "P-1", "billing_npi": "1912301953", "rendering_npi": "1003000126", "place_of_service": "11",
             "diagnoses": ["E11.9", "I10", "E78.5"],
+            "facts": {"prior_authorization": "PA-2026-118", "referral_number": "REF-77", "clia_number": "14D0987654",
+                      "referring_provider": {"last": "Okafor", "first": "Ngozi", "npi": "1003000126"},
+                      "related_causes": {"auto_accident": true, "auto_accident_state": "FL"}, "accident_date": "2026-10-30",
+                      "onset_date": "2026-10-30", "note": {"kind": "ADD", "text": "Seen after hours, María's request"},
+                      "attachments": [{"report_type": "OZ", "transmission": "FX", "control_number": "ATT-9"}]},
             "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99214", "modifiers": ["25"], "diagnosis_pointers": [1, 2, 3], "charge": "180.00"},
-                      {"date_of_service": "2026-11-02", "procedure_code": "82947", "diagnosis_pointers": [1], "units": 2, "charge": "30.50"},
-                      {"date_of_service": "2026-11-02", "procedure_code": "20610", "modifiers": ["RT", "59"], "diagnosis_pointers": [2], "charge": "210.00"}]}"#,
+                      {"date_of_service": "2026-11-02", "procedure_code": "82947", "diagnosis_pointers": [1], "units": 2, "charge": "30.50",
+                       "facts": {"ordering_provider": {"last": "Wilson", "first": "Larry", "npi": "1003000126"}, "clia_number": "14D0987654"}},
+                      {"date_of_service": "2026-11-02", "procedure_code": "20610", "modifiers": ["RT", "59"], "diagnosis_pointers": [2], "charge": "210.00",
+                       "facts": {"prior_authorization": "PA-LINE-3", "drug": {"ndc": "0409-4888-01", "quantity": "2.5", "unit": "ML"}}}]}"#,
     );
     let child = books.file(
         "child.json",
@@ -156,6 +163,12 @@ fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
         "PAT*19~",
         "SBR*S*18*******MB~",
         "NM1*82*1*DOCTOR*IMA",
+        "CLM*CLM-000001*420.5***11:B:1*Y*A*Y*Y**AA:::FL~",
+        "REF*G1*PA-2026-118~",
+        "NTE*ADD*SEEN AFTER HOURS, MARIA'S REQUEST~",
+        "NM1*DN*1*OKAFOR*NGOZI****XX*1003000126~",
+        "NM1*DK*1*WILSON*LARRY****XX*1003000126~",
+        "LIN**N4*00409488801~",
     ] {
         assert!(text.contains(expected), "{expected} not in\n{text}");
     }
@@ -184,6 +197,14 @@ SE*23*000014420~GE*1*14420~IEA*1*000014420~",
     );
     let shown = books.ok(&["claim", "show", "CLM-000001"]);
     assert!(shown.contains("accepted") && shown.contains("2026329000123"), "{shown}");
+    for expected in [
+        "Prior authorization: PA-2026-118",
+        "Referring provider: Okafor, Ngozi (NPI 1003000126)",
+        "Related to: auto accident (FL)",
+        "line 3: NDC 00409488801 2.5 ML; authorization PA-LINE-3",
+    ] {
+        assert!(shown.contains(expected), "{expected} not in\n{shown}");
+    }
     // A list cut short says so.
     let one = books.cmd(&["claim", "list", "--limit", "1"]).success();
     let (listed, note) = (

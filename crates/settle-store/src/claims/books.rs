@@ -479,6 +479,7 @@ impl Books {
                 Some(text) => Money::parse(text.trim().trim_start_matches('$'), account.currency).map_err(|e| at("charge", &e))?,
                 None => return Err(at("charge", &"no charge given")),
             };
+            l.facts.check(i).map_err(|e| bad("lines", e))?;
             lines.push(ServiceLine {
                 date_of_service: l.date_of_service,
                 procedure,
@@ -487,6 +488,7 @@ impl Books {
                 units: l.units,
                 charge,
                 place_of_service,
+                facts: l.facts.clone(),
             });
         }
         let mut diagnoses = Vec::with_capacity(input.diagnoses.len());
@@ -541,7 +543,9 @@ impl Books {
             .iter()
             .try_fold(Money::zero(account.currency), |sum, l| sum.checked_add(l.charge))
             .map_err(|e| bad("lines", e))?;
+        input.facts.check().map_err(|e| bad("facts", e))?;
         let claim = ProfessionalClaim {
+            facts: input.facts.clone(),
             billing_npi: Npi::parse(&billing.npi).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             rendering_npi: rendering.as_ref().and_then(|r| Npi::parse(&r.npi).ok()),
             tax_id: billing.tax_id.clone(),

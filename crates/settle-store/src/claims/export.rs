@@ -7,7 +7,7 @@ use crate::claims::import::attach_adjudication;
 use crate::claims::lifecycle::{ClaimInput, ClaimLineInput};
 use crate::claims::read::FindingView;
 use crate::claims::rows::{claim_out, head_from_row, mark_submitted, set_status, ClaimHead};
-use crate::claims::{bad, parse_date, split_list};
+use crate::claims::{bad, facts_of, parse_date, split_list};
 use crate::names::PARTY_NAME_COLUMNS;
 use crate::platform::audit::current_actor;
 use crate::platform::Organisation;
@@ -257,7 +257,7 @@ impl Store {
         let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
         let rows = sqlx::query(&format!(
             "SELECT c.claim_id, c.claim_number, c.status, c.frequency, c.payer_claim_number, c.replaces_claim_id, c.charged_entry_id, \
-             a.account_number, b.npi AS billing_npi, r.npi AS rendering_npi, c.place_of_service, c.diagnoses, c.primary_claim_id \
+             a.account_number, b.npi AS billing_npi, r.npi AS rendering_npi, c.place_of_service, c.diagnoses, c.primary_claim_id, c.facts \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN provider b ON b.org_id = c.org_id AND b.provider_key = c.billing_provider_key \
              LEFT JOIN provider r ON r.org_id = c.org_id AND r.provider_key = c.rendering_provider_key \
@@ -268,7 +268,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let lines = sqlx::query(
-            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service \
+            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, l.facts \
              FROM claim_line l JOIN claim c ON c.org_id = l.org_id AND c.claim_id = l.claim_id \
              WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY l.claim_id, l.line_no",
         )
@@ -290,6 +290,7 @@ impl Store {
                 units: u32::try_from(l.try_get::<i64, _>("units")?).unwrap_or(0),
                 charge: Some(fmt(l.try_get("charge_minor")?, cur)),
                 place_of_service: l.try_get("place_of_service")?,
+                facts: facts_of(l)?,
             });
         }
         let mut claims = Vec::with_capacity(rows.len());
@@ -304,6 +305,7 @@ impl Store {
                 diagnoses: split_list(&r.try_get::<String, _>("diagnoses")?),
                 lines: by_claim.remove(&head.claim_id).unwrap_or_default(),
                 stated_total: None,
+                facts: facts_of(r)?,
             };
             claims.push((head, input));
         }

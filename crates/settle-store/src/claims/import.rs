@@ -400,6 +400,16 @@ impl Store {
                     .await?;
                     outcome.coverages_added += 1;
                 }
+                // A fraction of a unit is refused, never rounded away.
+                if let Some(l) = c.lines.iter().find(|l| whole_units(&l.units).is_none()) {
+                    return Err(bad(
+                        "file",
+                        format!(
+                            "{}: claim {} (segment {}): SV104 {:?} is not a whole number of units above zero; Settle bills whole units",
+                            cmd.file_name, c.claim_number, l.segment_number, l.units
+                        ),
+                    ));
+                }
                 let input = ClaimInput {
                     account_number: account_number.clone(),
                     payer_code: Some(payer_code.clone()),
@@ -415,12 +425,14 @@ impl Store {
                             procedure_code: l.procedure.clone(),
                             modifiers: l.modifiers.clone(),
                             diagnosis_pointers: l.pointers.iter().filter_map(|p| p.parse().ok()).collect(),
-                            units: l.units.split('.').next().and_then(|u| u.parse().ok()).unwrap_or(0),
+                            units: whole_units(&l.units).unwrap_or(0),
                             charge: Some(l.charge.clone()),
                             place_of_service: Some(l.place_of_service.clone()).filter(|p| !p.is_empty()),
+                            facts: l.facts.clone(),
                         })
                         .collect(),
                     stated_total: Some(c.total.clone()),
+                    facts: c.facts.clone(),
                 };
                 let prepared = self.prepare(conn, org, &input, today, None, Version::ORIGINAL).await.map_err(|e| {
                     bad(
@@ -528,4 +540,13 @@ impl Store {
         outcome.accounts_added.push(number.clone());
         Ok(number)
     }
+}
+
+/// SV104 as whole units ("1", "2.00"); none for a fraction, zero or text.
+fn whole_units(text: &str) -> Option<u32> {
+    let units: settle_domain::Decimal = text.trim().parse().ok()?;
+    use rust_decimal::prelude::ToPrimitive;
+    (units.fract().is_zero() && units > settle_domain::Decimal::ZERO)
+        .then(|| units.to_u32())
+        .flatten()
 }

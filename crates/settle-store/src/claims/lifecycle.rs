@@ -6,12 +6,13 @@ use crate::claims::books::{provider_by_key, Prepared, Version};
 use crate::claims::read::ClaimView;
 use crate::claims::rows::{add_event, claim_head, claim_head_by_id, diagnosis_text, insert_claim, insert_lines, next_claim, set_status};
 use crate::claims::secondary::BillSecondary;
-use crate::claims::{bad, parse_date, split_list};
+use crate::claims::{bad, facts_of, parse_date, split_list};
 use crate::platform::audit::{current_actor, Subject};
 use crate::platform::Organisation;
 use crate::write::{audited, fmt, write_command, Audited};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
+use settle_domain::claim_facts::{ClaimFacts, LineFacts};
 use settle_domain::claims::{ClaimFrequency, ClaimStatus, Finding, FindingLevel};
 use settle_domain::money::Currency;
 use settle_domain::Date;
@@ -40,6 +41,12 @@ pub struct ClaimInput {
     /// the lines; left out, the sum of the lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stated_total: Option<String>,
+    /// What the payer needs beyond codes and charges: authorization and
+    /// referral numbers, referring and supervising providers, the service
+    /// facility, related causes and the accident, dates, CLIA, a note,
+    /// attachments and the patient's consents.
+    #[serde(default)]
+    pub facts: ClaimFacts,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -60,6 +67,10 @@ pub struct ClaimLineInput {
     pub charge: Option<String>,
     #[serde(default)]
     pub place_of_service: Option<String>,
+    /// The line's authorization, drug (NDC), anesthesia minutes, ordering,
+    /// referring and supervising providers, note and attachments.
+    #[serde(default)]
+    pub facts: LineFacts,
 }
 
 pub(super) fn one() -> u32 {
@@ -194,7 +205,7 @@ impl Store {
                 .await?;
             sqlx::query(
                 "UPDATE claim SET account_id = $3, payer_key = $4, coverage_key = $5, billing_provider_key = $6, rendering_provider_key = $7, \
-                 place_of_service = $8, diagnoses = $9, total_minor = $10, updated_at = $11 WHERE org_id = $1 AND claim_id = $2",
+                 place_of_service = $8, diagnoses = $9, total_minor = $10, updated_at = $11, facts = $12 WHERE org_id = $1 AND claim_id = $2",
             )
             .bind(org.org_id)
             .bind(head.claim_id)
@@ -207,6 +218,7 @@ impl Store {
             .bind(diagnosis_text(&prepared.diagnoses))
             .bind(prepared.claim.stated_total.amount_minor())
             .bind(now_text())
+            .bind(serde_json::to_string(&prepared.claim.facts)?)
             .execute(&mut *conn)
             .await?;
             insert_lines(conn, org.org_id, head.claim_id, &prepared.lines).await?;
@@ -497,7 +509,7 @@ impl Store {
     /// A stored claim read back as the input it was entered with.
     pub(super) async fn stored_input(&self, conn: &mut AnyConnection, org: &Organisation, claim_id: i64) -> Result<ClaimInput> {
         let row = sqlx::query(
-            "SELECT a.account_number, y.payer_code, c.billing_provider_key, c.rendering_provider_key, c.place_of_service, c.diagnoses, c.currency \
+            "SELECT a.account_number, y.payer_code, c.billing_provider_key, c.rendering_provider_key, c.place_of_service, c.diagnoses, c.currency, c.facts \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1 AND c.claim_id = $2",
         )
@@ -512,7 +524,7 @@ impl Store {
         };
         let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let lines = sqlx::query(
-            "SELECT date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service \
+            "SELECT date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, facts \
              FROM claim_line WHERE org_id = $1 AND claim_id = $2 ORDER BY line_no",
         )
         .bind(org.org_id)
@@ -533,6 +545,7 @@ impl Store {
                     units: u32::try_from(l.try_get::<i64, _>("units")?).unwrap_or(0),
                     charge: Some(fmt(l.try_get("charge_minor")?, cur)),
                     place_of_service: l.try_get("place_of_service")?,
+                    facts: facts_of(l)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -545,6 +558,7 @@ impl Store {
             diagnoses: split_list(&row.try_get::<String, _>("diagnoses")?),
             lines,
             stated_total: None,
+            facts: facts_of(&row)?,
         })
     }
 }

@@ -68,3 +68,11 @@ fn parse_date(text: &str) -> Result<Date> {
 fn split_list(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()
 }
+
+/// A claim's or line's facts from the row's `facts` column (JSON); a
+/// value that is not what Settle wrote is corruption, not an empty claim.
+fn facts_of<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow) -> Result<T> {
+    use sqlx::Row;
+    let text: String = row.try_get("facts")?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("claim facts {text:?}: {e}")))
+}

@@ -1,7 +1,7 @@
 //! Claims shown: one claim with its lines, events and findings; lists by
 //! filter; counts by status. Reads of a patient's claim are audited.
 
-use crate::claims::{bad, split_list};
+use crate::claims::{bad, facts_of, split_list};
 use crate::platform::Organisation;
 use crate::write::fmt;
 use crate::{Result, Store, StoreError};
@@ -26,6 +26,8 @@ pub struct ClaimLineView {
     pub item_reference: Option<String>,
     /// What the payer still owes on the line.
     pub balance: Option<String>,
+    /// The line's authorization, drug, providers, note and attachments.
+    pub facts: settle_domain::claim_facts::LineFacts,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -90,6 +92,9 @@ pub struct ClaimView {
     /// The 837P file it last went out in.
     pub file_id: Option<i64>,
     pub lines: Vec<ClaimLineView>,
+    /// Authorizations, other providers, accident and dates, note,
+    /// attachments and consents.
+    pub facts: settle_domain::claim_facts::ClaimFacts,
     pub events: Vec<ClaimEventView>,
     pub created_at: String,
     pub updated_at: String,
@@ -131,7 +136,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT c.claim_id, c.claim_number, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, v.priority, v.member_id, \
              b.npi AS billing_npi, r.npi AS rendering_npi, c.place_of_service, c.frequency, o.claim_number AS replaces, c.payer_claim_number, c.diagnoses, c.currency, c.total_minor, \
-             c.status, c.status_reason, c.findings, c.charged_entry_id, c.batch_id, c.created_at, c.updated_at \
+             c.status, c.status_reason, c.findings, c.charged_entry_id, c.batch_id, c.created_at, c.updated_at, c.facts \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
@@ -151,7 +156,7 @@ impl Store {
         let findings: Vec<Finding> = serde_json::from_str(&row.try_get::<String, _>("findings")?)?;
         let lines = sqlx::query(
             "SELECT l.line_no, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, \
-             o.reference, o.balance_minor FROM claim_line l LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+             o.reference, o.balance_minor, l.facts FROM claim_line l LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
              WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
         )
         .bind(org.org_id)
@@ -175,6 +180,7 @@ impl Store {
                     place_of_service: l.try_get("place_of_service")?,
                     item_reference: l.try_get("reference")?,
                     balance: l.try_get::<Option<i64>, _>("balance_minor")?.map(|b| fmt(b, cur)),
+                    facts: facts_of(l)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -219,6 +225,7 @@ impl Store {
             charged: row.try_get::<Option<i64>, _>("charged_entry_id")?.is_some(),
             file_id: row.try_get("batch_id")?,
             lines,
+            facts: facts_of(&row)?,
             events,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,

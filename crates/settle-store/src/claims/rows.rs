@@ -109,8 +109,8 @@ pub(super) async fn insert_claim(
     sqlx::query(
         "INSERT INTO claim (org_id, claim_id, claim_number, account_id, payer_key, coverage_key, billing_provider_key, rendering_provider_key, \
          place_of_service, frequency, replaces_claim_id, payer_claim_number, diagnoses, currency, total_minor, status, status_reason, findings, \
-         scrubbed_on, charged_entry_id, batch_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', '', '[]', NULL, NULL, NULL, $16, $16)",
+         scrubbed_on, charged_entry_id, batch_id, created_at, updated_at, facts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', '', '[]', NULL, NULL, NULL, $16, $16, $17)",
     )
     .bind(org_id)
     .bind(claim_id)
@@ -128,6 +128,7 @@ pub(super) async fn insert_claim(
     .bind(p.account.currency.code())
     .bind(p.claim.stated_total.amount_minor())
     .bind(&now)
+    .bind(serde_json::to_string(&p.claim.facts)?)
     .execute(&mut *conn)
     .await?;
     insert_lines(conn, org_id, claim_id, &p.lines).await
@@ -136,8 +137,8 @@ pub(super) async fn insert_claim(
 pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id: i64, lines: &[ServiceLine]) -> Result<()> {
     for (i, l) in lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO claim_line (org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, item_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
+            "INSERT INTO claim_line (org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, item_id, facts) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11)",
         )
         .bind(org_id)
         .bind(claim_id)
@@ -149,6 +150,7 @@ pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id
         .bind(i64::from(l.units))
         .bind(l.charge.amount_minor())
         .bind(l.place_of_service.as_ref().map(|p| p.as_str().to_string()))
+        .bind(serde_json::to_string(&l.facts)?)
         .execute(&mut *conn)
         .await?;
     }
@@ -364,8 +366,10 @@ pub(super) fn claim_out(number: &str, head: &ClaimHead, p: &Prepared) -> Result<
                 units: l.units,
                 place_of_service: l.place_of_service.as_ref().map(|x| x.as_str().to_string()),
                 diagnosis_pointers: l.diagnosis_pointers.clone(),
+                facts: l.facts.clone(),
             })
             .collect(),
+        facts: p.claim.facts.clone(),
     })
 }
 

@@ -131,6 +131,7 @@ pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec
                 units: 1,
                 charge: Some("125.00".into()),
                 place_of_service: None,
+                facts: Default::default(),
             },
             ClaimLineInput {
                 date_of_service: date("2026-11-02"),
@@ -140,8 +141,10 @@ pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec
                 units: 2,
                 charge: Some("30.50".into()),
                 place_of_service: None,
+                facts: Default::default(),
             },
         ],
+        facts: Default::default(),
     }
 }
 
@@ -524,8 +527,10 @@ pub(crate) async fn visit_of(store: &Store, org: &Organisation, number: &str) ->
                 units: l.units as u32,
                 charge: Some(l.charge.clone()),
                 place_of_service: l.place_of_service.clone(),
+                facts: l.facts.clone(),
             })
             .collect(),
+        facts: c.facts,
     }
 }
 

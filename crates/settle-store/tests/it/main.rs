@@ -5,6 +5,7 @@
 mod addresses;
 mod audit;
 mod backends;
+mod claim_facts;
 mod claim_import;
 mod claim_life;
 mod claims;

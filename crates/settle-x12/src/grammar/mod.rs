@@ -32,7 +32,23 @@ pub const ISA_VERSION: &str = "00501";
 /// guide, its grammar. Each reader of a transaction's meaning runs it for
 /// its kind, so no reader sees a set its guide does not place whole.
 pub fn check(interchanges: &[Interchange], kind: Option<&str>) -> Vec<Diagnostic> {
+    check_keeping(interchanges, kind, false).0
+}
+
+/// Each walked transaction set with the loop of each of its segments (in
+/// order, without ST and SE).
+pub type SetLoops<'a> = Vec<(&'a TransactionSet, Vec<&'static str>)>;
+
+/// [`check`], keeping where each segment of each walked set was placed, so
+/// a reader takes a segment's meaning from its loop (an `NM1*DN` in 2310A
+/// is the claim's referring provider, in 2420F a line's).
+pub fn check_with_loops<'a>(interchanges: &'a [Interchange], kind: Option<&str>) -> (Vec<Diagnostic>, SetLoops<'a>) {
+    check_keeping(interchanges, kind, true)
+}
+
+fn check_keeping<'a>(interchanges: &'a [Interchange], kind: Option<&str>, keep: bool) -> (Vec<Diagnostic>, SetLoops<'a>) {
     let mut out = Vec::new();
+    let mut kept = Vec::new();
     for interchange in interchanges {
         let isa12 = interchange.isa.value(12);
         if isa12 != ISA_VERSION {
@@ -65,7 +81,13 @@ pub fn check(interchanges: &[Interchange], kind: Option<&str>) -> Vec<Diagnostic
                 }
                 let version = if st03.is_empty() { gs08 } else { st03 };
                 match guide_for(set.kind()) {
-                    Some(guide) if guide.reads(version) => out.extend(walk_into(guide, set, None).diagnostics),
+                    Some(guide) if guide.reads(version) => {
+                        let walked = walk_into(guide, set, keep.then(|| Vec::with_capacity(set.segments.len())));
+                        out.extend(walked.diagnostics);
+                        if keep {
+                            kept.push((set, walked.loops));
+                        }
+                    }
                     Some(guide) => out.push(problem(
                         &set.st,
                         Some(3),
@@ -84,7 +106,7 @@ pub fn check(interchanges: &[Interchange], kind: Option<&str>) -> Vec<Diagnostic
             }
         }
     }
-    out
+    (out, kept)
 }
 
 /// " (version 4010)" for a 4010 version string, so the refusal says so.

@@ -1,6 +1,7 @@
 //! Visit entry: a claim's lines and diagnoses typed in (with ICD-10-CM
 //! lookup), saved as a draft or checked and made ready.
 
+use crate::web::claims::facts_form::{self, FactsBoxes, LineFactsBoxes};
 use crate::web::claims::outcome_message;
 use crate::web::claims::to_claim;
 use crate::web::{render, store_error_page, today, Ctx, Errors, FormData};
@@ -26,6 +27,8 @@ pub struct LineRow {
     pub units: String,
     pub charge: String,
     pub place_of_service: String,
+    /// The line's drug, authorization and ordering provider boxes.
+    pub facts: LineFactsBoxes,
 }
 
 impl LineRow {
@@ -38,6 +41,7 @@ impl LineRow {
             units: String::new(),
             charge: String::new(),
             place_of_service: String::new(),
+            facts: LineFactsBoxes::default(),
         }
     }
 }
@@ -55,6 +59,8 @@ pub(super) struct ClaimForm<'a> {
     place_of_service: String,
     diagnoses: Vec<String>,
     lines: Vec<LineRow>,
+    /// What the payer needs beyond codes: authorization, referral, accident...
+    facts: FactsBoxes,
     payers: Vec<PayerView>,
     billing: Vec<ProviderView>,
     rendering: Vec<ProviderView>,
@@ -63,6 +69,35 @@ pub(super) struct ClaimForm<'a> {
 }
 
 impl ClaimForm<'_> {
+    /// The claim's facts section opens when it holds a value or an error.
+    fn facts_open(&self) -> bool {
+        self.facts.any() || self.errors.0.iter().any(|(f, _)| f.starts_with("facts."))
+    }
+
+    /// The lines' facts section opens when a line has one or an error.
+    fn line_facts_open(&self) -> bool {
+        let boxes = [".ndc", ".drug_quantity", ".drug_unit", ".authorization", ".ordering_last", ".ordering_npi"];
+        self.lines.iter().any(|l| l.facts.any()) || self.errors.0.iter().any(|(f, _)| f.starts_with("line") && boxes.iter().any(|b| f.ends_with(b)))
+    }
+
+    /// (box name, label, value, placeholder) for the claim's numbers.
+    fn number_boxes(&self) -> [(&'static str, &'static str, &str, &'static str); 3] {
+        [
+            ("prior_authorization", "Prior authorization number", &self.facts.prior_authorization, "REF*G1"),
+            ("referral_number", "Referral number", &self.facts.referral_number, "REF*9F"),
+            ("clia_number", "CLIA number (laboratory)", &self.facts.clia_number, "05D0987654"),
+        ]
+    }
+
+    /// (box name, label, value, "npi" for the NPI box) for the referring provider.
+    fn referring_boxes(&self) -> [(&'static str, &'static str, &str, &'static str); 3] {
+        [
+            ("referring_last", "Last name or organisation", &self.facts.referring_last, ""),
+            ("referring_first", "First name", &self.facts.referring_first, ""),
+            ("referring_npi", "NPI", &self.facts.referring_npi, "npi"),
+        ]
+    }
+
     fn action(&self) -> String {
         match &self.number {
             Some(n) => format!("/claims/{n}/edit"),
@@ -97,6 +132,7 @@ pub(super) async fn blank_form<'a>(state: &AppState, ctx: &'a Ctx) -> Result<Cla
         place_of_service: "11".into(),
         diagnoses: vec![String::new(); DIAGNOSIS_BOXES],
         lines,
+        facts: FactsBoxes::default(),
         payers,
         billing,
         rendering: providers.into_iter().filter(|p| p.kind == "person").collect(),
@@ -145,14 +181,17 @@ pub async fn edit_claim(State(state): State<AppState>, ctx: Ctx, Path(number): P
             units: l.units.to_string(),
             charge: l.charge.clone(),
             place_of_service: l.place_of_service.clone().unwrap_or_default(),
+            facts: LineFactsBoxes::of(&l.facts),
         })
         .collect();
+    page.facts = FactsBoxes::of(&c.facts);
     while page.lines.len() < LINE_ROWS {
         page.lines.push(LineRow::blank());
     }
     for f in &c.findings {
+        let field = form_field(&f.field);
         page.errors.add(
-            &form_field(&f.field),
+            &facts_form::form_field(&field).unwrap_or(field),
             format!("{}{}", if f.level == "error" { "" } else { "Warning: " }, crate::web::sentence(&f.message)),
         );
     }
@@ -174,12 +213,15 @@ pub(super) fn form_field(field: &str) -> String {
 }
 
 /// Reads the form into a visit, naming each box that is not right.
-pub(super) fn read_form(form: &FormData, errors: &mut Errors) -> (ClaimInput, Vec<LineRow>, Vec<String>) {
+pub(super) fn read_form(form: &FormData, errors: &mut Errors) -> (ClaimInput, Vec<LineRow>, Vec<String>, FactsBoxes) {
     let diagnoses_boxes: Vec<String> = (0..DIAGNOSIS_BOXES).map(|i| form.get(&format!("diagnosis{i}"))).collect();
+    let (facts, facts_boxes) = facts_form::read_claim(form, errors);
     let mut rows = Vec::new();
     let mut lines = Vec::new();
     for i in 0..LINE_ROWS {
+        let (line_facts, facts_boxes) = facts_form::read_line(form, i, errors);
         let row = LineRow {
+            facts: facts_boxes,
             date_of_service: form.get(&format!("line{i}.date_of_service")),
             procedure_code: form.get(&format!("line{i}.procedure_code")),
             modifiers: form.get(&format!("line{i}.modifiers")),
@@ -219,6 +261,7 @@ pub(super) fn read_form(form: &FormData, errors: &mut Errors) -> (ClaimInput, Ve
                 units,
                 charge: Some(row.charge.replace([',', '$'], "")).filter(|c| !c.trim().is_empty()),
                 place_of_service: Some(row.place_of_service.clone()).filter(|p| !p.trim().is_empty()),
+                facts: line_facts,
             });
         }
         rows.push(row);
@@ -235,8 +278,9 @@ pub(super) fn read_form(form: &FormData, errors: &mut Errors) -> (ClaimInput, Ve
         diagnoses: diagnoses_boxes.iter().filter(|d| !d.trim().is_empty()).cloned().collect(),
         lines,
         stated_total: None,
+        facts,
     };
-    (input, rows, diagnoses_boxes)
+    (input, rows, diagnoses_boxes, facts_boxes)
 }
 
 pub(super) async fn save(state: AppState, ctx: Ctx, number: Option<String>, form: FormData) -> Response {
@@ -245,7 +289,7 @@ pub(super) async fn save(state: AppState, ctx: Ctx, number: Option<String>, form
         Err(r) => return r,
     };
     let mut errors = Errors::default();
-    let (input, rows, boxes) = read_form(&form, &mut errors);
+    let (input, rows, boxes, facts_boxes) = read_form(&form, &mut errors);
     let draft = form.get("draft") == "1";
     if !errors.any() {
         let org = &ctx.principal.org;
@@ -275,6 +319,7 @@ pub(super) async fn save(state: AppState, ctx: Ctx, number: Option<String>, form
                         ("place_of_service", "place_of_service"),
                         ("lines", "form"),
                         ("diagnoses", "form"),
+                        ("facts", "form"),
                         ("claim_number", "form"),
                     ],
                 ) {
@@ -282,7 +327,8 @@ pub(super) async fn save(state: AppState, ctx: Ctx, number: Option<String>, form
                         if let Some((_, detail)) = message.split_once(": ") {
                             if let Some((field, text)) = detail.split_once(": ") {
                                 let f = form_field(field);
-                                if f != field || f.starts_with("diagnosis") {
+                                let f = facts_form::form_field(&f).unwrap_or(f);
+                                if f != field || f.starts_with("diagnosis") || f.starts_with("facts.") {
                                     e.add(&f, crate::web::sentence(text));
                                 }
                             }
@@ -302,6 +348,7 @@ pub(super) async fn save(state: AppState, ctx: Ctx, number: Option<String>, form
     page.place_of_service = input.place_of_service;
     page.diagnoses = boxes;
     page.lines = rows;
+    page.facts = facts_boxes;
     page.errors = errors;
     (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
 }

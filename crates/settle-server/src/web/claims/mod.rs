@@ -11,6 +11,7 @@ use settle_store::claims::ClaimView;
 
 pub(super) mod denials;
 pub(super) mod entry;
+pub(super) mod facts_form;
 pub(super) mod payers;
 pub(super) mod remit;
 pub(super) mod send;

@@ -1,0 +1,211 @@
+//! What a payer needs beyond codes and charges (authorizations, referring
+//! and ordering providers, the accident, drugs, CLIA, notes, attachments),
+//! entered once and carried everywhere: kept with the claim, written to the
+//! 837P in its loops, read back by another practice's import and sent on
+//! by it the same, kept by an edit, and refused by field when wrong.
+
+use settle_domain::claim_facts::*;
+use settle_store::claims::*;
+use settle_store::StoreError;
+
+use crate::backends::{all, date};
+use crate::claim_life::{allow_sending, clinic, visit, TODAY};
+
+fn provider(last: &str, first: &str) -> NamedProvider {
+    NamedProvider {
+        last: last.into(),
+        first: first.into(),
+        npi: "1003000126".into(),
+    }
+}
+
+fn with_facts(account: &str) -> ClaimInput {
+    let mut input = visit(account, &["S93.401A", "E11.9"], "99213", vec![1]);
+    input.facts = ClaimFacts {
+        prior_authorization: "PA-2026-118".into(),
+        referral_number: "REF-77".into(),
+        referring_provider: Some(provider("Okafor", "Ngozi")),
+        related_causes: RelatedCauses {
+            auto_accident: true,
+            auto_accident_state: "IL".into(),
+            ..RelatedCauses::default()
+        },
+        accident_date: Some(date("2026-10-30")),
+        onset_date: Some(date("2026-10-30")),
+        clia_number: "14D0987654".into(),
+        note: Some(Note {
+            kind: "ADD".into(),
+            text: "Seen after hours".into(),
+        }),
+        attachments: vec![Attachment {
+            report_type: "OZ".into(),
+            transmission: "FX".into(),
+            control_number: "ATT-9".into(),
+        }],
+        ..ClaimFacts::default()
+    };
+    input.lines[1].facts = LineFacts {
+        prior_authorization: "PA-LINE-2".into(),
+        drug: Some(Drug {
+            ndc: "0409-4888-01".into(),
+            quantity: "2.5".into(),
+            unit: "ML".into(),
+        }),
+        ordering_provider: Some(provider("Wilson", "Larry")),
+        ..LineFacts::default()
+    };
+    input
+}
+
+/// The segments that carry the facts, as the 837P writes them.
+const FACT_SEGMENTS: &[&str] = &[
+    "CLM*{N}*155.5***11:B:1*Y*A*Y*Y**AA:::IL~",
+    "DTP*431*D8*20261030~",
+    "DTP*439*D8*20261030~",
+    "PWK*OZ*FX***AC*ATT-9~",
+    "REF*9F*REF-77~",
+    "REF*G1*PA-2026-118~",
+    "REF*X4*14D0987654~",
+    "NTE*ADD*SEEN AFTER HOURS~",
+    "NM1*DN*1*OKAFOR*NGOZI****XX*1003000126~",
+    "REF*G1*PA-LINE-2~",
+    "LIN**N4*00409488801~",
+    "CTP****2.5*ML~",
+    "NM1*DK*1*WILSON*LARRY****XX*1003000126~",
+];
+
+async fn export(store: &settle_store::Store, org: &settle_store::platform::Organisation, today: settle_domain::Date) -> ExportOutcome {
+    let request = ExportClaims {
+        payer_code: "66783JJT".into(),
+        production: false,
+    };
+    store.export_claims(org, &request, today).await.unwrap()
+}
+
+fn assert_fact_segments(body: &str, number: &str, name: &str) {
+    for segment in FACT_SEGMENTS {
+        let segment = segment.replace("{N}", number);
+        assert!(body.contains(&segment), "{name}: {segment} not in\n{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_claims_facts_go_out_come_back_in_and_go_out_again_the_same() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let claim = store
+            .create_claim(
+                &org,
+                &NewClaim {
+                    claim: with_facts("P-1"),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(claim.status, "ready", "{name}: {:#?}", claim.findings);
+        assert_eq!(claim.facts.prior_authorization, "PA-2026-118", "{name}");
+        assert_eq!(claim.lines[1].facts.drug.as_ref().unwrap().quantity, "2.5", "{name}");
+
+        // An edit through a door that sends the facts back keeps them.
+        let mut edited = with_facts("P-1");
+        edited.lines[0].modifiers = vec!["25".into()];
+        let after = store
+            .edit_claim(
+                &org,
+                &EditClaim {
+                    claim_number: claim.claim_number.clone(),
+                    claim: edited,
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (after.facts.clone(), after.lines[1].facts.clone()),
+            (claim.facts.clone(), claim.lines[1].facts.clone()),
+            "{name}"
+        );
+
+        allow_sending(store, &org, "3055552222").await;
+        let sent = export(store, &org, today).await;
+        assert_fact_segments(&sent.body, &claim.claim_number, name);
+
+        // Another practice takes the file in: every fact is kept.
+        let other = store.create_organisation("other", "Other Practice", "USD").await.unwrap();
+        let outcome = store
+            .import_837p(
+                &other,
+                &Import837 {
+                    file_name: "from-clinic.837".into(),
+                    body: sent.body.clone(),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        let imported = store.claim(&other, &outcome.claims[0].claim_number).await.unwrap();
+        assert_eq!(imported.facts.referral_number, "REF-77", "{name}");
+        assert_eq!(imported.facts.related_causes.auto_accident_state, "IL", "{name}");
+        assert_eq!(imported.facts.attachments, claim.facts.attachments, "{name}");
+        let drug = imported.lines[1].facts.drug.as_ref().unwrap();
+        assert_eq!(
+            (drug.ndc.as_str(), drug.quantity.as_str(), drug.unit.as_str()),
+            ("00409488801", "2.5", "ML"),
+            "{name}"
+        );
+        // ...and sends it on with the same segments.
+        allow_sending(store, &other, "3055552222").await;
+        let resent = export(store, &other, today).await;
+        assert_fact_segments(&resent.body, &claim.claim_number, name);
+    }
+}
+
+/// A change that makes a claim's facts wrong.
+type Spoil = Box<dyn Fn(&mut ClaimInput)>;
+
+#[tokio::test]
+async fn a_wrong_fact_is_refused_by_field_and_nothing_is_kept() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let cases: Vec<(Spoil, &str)> = vec![
+            (Box::new(|c| c.facts.clia_number = "14X0987654".into()), "facts.clia_number"),
+            (Box::new(|c| c.facts.accident_date = None), "facts.accident_date"),
+            (
+                Box::new(|c| c.facts.referring_provider.as_mut().unwrap().npi = "1003000127".into()),
+                "facts.referring_provider.npi",
+            ),
+            (
+                Box::new(|c| c.lines[1].facts.drug.as_mut().unwrap().ndc = "12345".into()),
+                "lines[1].facts.drug.ndc",
+            ),
+            (
+                Box::new(|c| c.lines[1].facts.drug.as_mut().unwrap().unit = "KG".into()),
+                "lines[1].facts.drug.unit",
+            ),
+        ];
+        for (spoil, field) in cases {
+            let mut input = with_facts("P-1");
+            spoil(&mut input);
+            let err = store
+                .create_claim(&org, &NewClaim { claim: input, draft: false }, today, None)
+                .await
+                .expect_err(field);
+            match &err {
+                StoreError::Invalid { message, .. } => assert!(message.starts_with(field), "{name}: {field}: {err}"),
+                other => panic!("{name}: {field}: {other}"),
+            }
+        }
+        assert!(store.claims(&org, &ClaimFilter::default()).await.unwrap().is_empty(), "{name}");
+    }
+}
