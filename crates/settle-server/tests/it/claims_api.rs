@@ -68,6 +68,30 @@ async fn a_visit_becomes_an_accepted_claim_over_the_api() {
             bad.body
         );
 
+        // What the payer needs beyond codes: kept, shown, and refused by field.
+        let mut with_facts = visit("E11.9");
+        with_facts["facts"] = json!({ "prior_authorization": "PA-1", "related_causes": { "employment": true },
+                                      "referring_provider": { "last": "Okafor", "first": "Ngozi", "npi": "1003000126" } });
+        with_facts["lines"][0]["procedure_code"] = json!("J3301");
+        with_facts["lines"][0]["modifiers"] = json!([]);
+        with_facts["lines"][0]["facts"] = json!({ "drug": { "ndc": "0409-4888-01", "quantity": "1", "unit": "ML" } });
+        let checked = srv.post(&specialist, "/api/v1/claims/check", with_facts.clone()).await;
+        assert_eq!(
+            (checked.status, checked.body.as_array().map(Vec::len)),
+            (StatusCode::OK, Some(0)),
+            "{name}: {}",
+            checked.body
+        );
+        with_facts["lines"][0]["facts"]["drug"]["ndc"] = json!("409-4888");
+        let refused = srv.post(&specialist, "/api/v1/claims", with_facts.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", refused.body);
+        assert!(refused.body.to_string().contains("lines[0].facts.drug.ndc"), "{name}: {}", refused.body);
+        with_facts["facts"]["unknown"] = json!("x");
+        let unknown = srv.post(&specialist, "/api/v1/claims", with_facts).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", unknown.body);
+        let kept = srv.get(&specialist, &format!("/api/v1/claims/{number}")).await;
+        assert_eq!(kept.body["facts"]["prior_authorization"], "", "{name}: a refused claim changed another");
+
         let settings = json!({ "default_terms": "net30", "aging_buckets": "30,60,90,120", "writeoff_approval_limit": "100.00",
                                "x12_contact_phone": "3055552222" });
         let admin = srv.token(&org, Role::Admin).await;

@@ -8,35 +8,43 @@ use std::time::Duration;
 
 use crate::pages::{browser, page, session, setup};
 
+/// A clinic with a patient (P-1), a payer, a billing provider and the
+/// patient's coverage, set up over the API.
+async fn clinic_with_patient(srv: &Server) -> settle_store::platform::Organisation {
+    let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+    let admin = srv.token(&org, Role::Admin).await;
+    let patient = json!({
+        "account_number": "P-1", "ar_kind": "patient", "opened_on": "2026-01-01",
+        "party": { "kind": "person", "name": "Jane Smith", "date_of_birth": "1970-04-02", "sex": "F", "address": "236 N Main St, Miami, FL 33413" }
+    });
+    assert_eq!(srv.post(&admin, "/api/v1/accounts", patient).await.status, StatusCode::CREATED);
+    srv.post(
+        &admin,
+        "/api/v1/payers",
+        json!({ "payer_code": "66783JJT", "name": "Key Insurance", "filing_indicator": "CI", "timely_filing_days": 90 }),
+    )
+    .await;
+    srv.post(
+        &admin,
+        "/api/v1/providers",
+        json!({ "npi": "1912301953", "name": "Ben Kildare Service", "kind": "organisation", "tax_id": "587654321", "address": "234 Seaway St, Miami, FL 33111-0000" }),
+    )
+    .await;
+    srv.post(
+        &admin,
+        "/api/v1/accounts/P-1/coverages",
+        json!({ "payer_code": "66783JJT", "member_id": "JS001", "relationship": "self", "priority": "primary", "effective_from": "2026-01-01" }),
+    )
+    .await;
+    org
+}
+
 #[tokio::test]
 async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
     for srv in Server::each(Duration::from_secs(900)).await {
         let name = srv.name;
-        let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
+        let org = clinic_with_patient(&srv).await;
         let admin = srv.token(&org, Role::Admin).await;
-        let patient = json!({
-            "account_number": "P-1", "ar_kind": "patient", "opened_on": "2026-01-01",
-            "party": { "kind": "person", "name": "Jane Smith", "date_of_birth": "1970-04-02", "sex": "F", "address": "236 N Main St, Miami, FL 33413" }
-        });
-        assert_eq!(srv.post(&admin, "/api/v1/accounts", patient).await.status, StatusCode::CREATED);
-        srv.post(
-            &admin,
-            "/api/v1/payers",
-            json!({ "payer_code": "66783JJT", "name": "Key Insurance", "filing_indicator": "CI", "timely_filing_days": 90 }),
-        )
-        .await;
-        srv.post(
-            &admin,
-            "/api/v1/providers",
-            json!({ "npi": "1912301953", "name": "Ben Kildare Service", "kind": "organisation", "tax_id": "587654321", "address": "234 Seaway St, Miami, FL 33111-0000" }),
-        )
-        .await;
-        srv.post(
-            &admin,
-            "/api/v1/accounts/P-1/coverages",
-            json!({ "payer_code": "66783JJT", "member_id": "JS001", "relationship": "self", "priority": "primary", "effective_from": "2026-01-01" }),
-        )
-        .await;
         let client = browser();
         let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
         let (collector, collector_csrf) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
@@ -441,5 +449,109 @@ async fn payers_providers_and_coverages_from_the_pages() {
             "{name}: a specialist sees the payers but cannot add one"
         );
         assert_eq!(srv.store.coverages(&org, "P-000001").await.unwrap()[0].member_id, "W123", "{name}");
+    }
+}
+
+/// The visit form's "what the payer needs" boxes: a drug's NDC, an
+/// authorization, the referring provider and an auto accident go in and
+/// show on the claim; a wrong NDC is named at its box; and saving the page
+/// keeps what the API entered that the page has no box for.
+#[tokio::test]
+async fn what_the_payer_needs_is_entered_and_kept_in_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let today = settle_server::web::today().to_string();
+        let form = |ndc: &str| -> Vec<(&'static str, String)> {
+            vec![
+                ("csrf", csrf.clone()),
+                ("account_number", "P-1".into()),
+                ("billing_npi", "1912301953".into()),
+                ("place_of_service", "11".into()),
+                ("diagnosis0", "S93.401A".into()),
+                ("line0.date_of_service", today.clone()),
+                ("line0.procedure_code", "J3301".into()),
+                ("line0.diagnosis_pointers", "1".into()),
+                ("line0.units", "4".into()),
+                ("line0.charge", "36.00".into()),
+                ("line0.ndc", ndc.into()),
+                ("line0.drug_quantity", "1".into()),
+                ("line0.drug_unit", "ML".into()),
+                ("facts.prior_authorization", "PA-77".into()),
+                ("facts.referring_last", "Okafor".into()),
+                ("facts.referring_first", "Ngozi".into()),
+                ("facts.referring_npi", "1003000126".into()),
+                ("facts.auto_accident", "1".into()),
+                ("facts.accident_state", "fl".into()),
+                ("facts.accident_date", today.clone()),
+                ("facts.note_kind", "ADD".into()),
+                ("facts.note_text", "Seen the same day".into()),
+            ]
+        };
+        let post = |fields: Vec<(&'static str, String)>, path: &'static str| {
+            let client = &client;
+            let srv = &srv;
+            let cookie = &cookie;
+            async move {
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                page(client, srv, Method::POST, path, Some(cookie), &pairs).await
+            }
+        };
+        let (status, _, body) = post(form("409-4888"), "/claims/new").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            body.contains("name=\"line0.ndc\" value=\"409-4888\"") && body.contains("is not an NDC"),
+            "{name}: {body}"
+        );
+        assert!(body.contains("value=\"PA-77\""), "{name}: the other boxes keep what was typed");
+        let (status, location, _) = post(form("0409-4888-01"), "/claims/new").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        let number = location.trim_start_matches("/claims/").split('?').next().unwrap().to_string();
+        let (_, _, body) = page(&client, &srv, Method::GET, &format!("/claims/{number}"), Some(&cookie), &[]).await;
+        for expected in ["PA-77", "Okafor, Ngozi (NPI 1003000126)", "auto accident (FL)", "NDC 00409488801 1 ML"] {
+            assert!(body.contains(expected), "{name}: {expected} not on the claim page");
+        }
+        // An attachment entered over the API has no box; saving the page keeps it.
+        let specialist = srv.token(&org, Role::BillingSpecialist).await;
+        let mut claim = srv.get(&specialist, &format!("/api/v1/claims/{number}")).await.body;
+        let mut facts = claim["facts"].take();
+        facts["attachments"] = json!([{ "report_type": "OZ", "transmission": "FX", "control_number": "ATT-1" }]);
+        let store_claim = srv.store.claim(&org, &number).await.unwrap();
+        let mut input = serde_json::to_value(settle_store::claims::ClaimInput {
+            account_number: store_claim.account_number.clone(),
+            payer_code: Some(store_claim.payer_code.clone()),
+            billing_npi: store_claim.billing_npi.clone(),
+            rendering_npi: None,
+            place_of_service: "11".into(),
+            diagnoses: store_claim.diagnoses.clone(),
+            lines: vec![],
+            stated_total: None,
+            facts: serde_json::from_value(facts).unwrap(),
+        })
+        .unwrap();
+        input["lines"] = json!([{ "date_of_service": today, "procedure_code": "J3301", "diagnosis_pointers": [1], "units": 4, "charge": "36.00",
+                                  "facts": { "drug": { "ndc": "00409488801", "quantity": "1", "unit": "ML" } } }]);
+        let edited = srv.post(&specialist, &format!("/api/v1/claims/{number}"), json!({ "claim": input })).await;
+        assert_eq!(edited.status, StatusCode::OK, "{name}: {}", edited.body);
+        let (_, _, edit_page) = page(&client, &srv, Method::GET, &format!("/claims/{number}/edit"), Some(&cookie), &[]).await;
+        let hidden = edit_page
+            .split("name=\"facts_json\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"");
+        let mut resave = form("0409-4888-01");
+        resave.push(("facts_json", hidden));
+        let path: &'static str = Box::leak(format!("/claims/{number}/edit").into_boxed_str());
+        let (status, _, body) = post(resave, path).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: {body}");
+        let kept = srv.store.claim(&org, &number).await.unwrap();
+        assert_eq!(kept.facts.attachments.len(), 1, "{name}: {:?}", kept.facts);
+        assert_eq!(kept.facts.prior_authorization, "PA-77", "{name}");
     }
 }
