@@ -39,6 +39,17 @@ impl ClaimFilingIndicator {
         }
     }
 
+    /// The kind of plan in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClaimFilingIndicator::MedicarePartB => "Medicare Part B",
+            ClaimFilingIndicator::Medicaid => "Medicaid",
+            ClaimFilingIndicator::Hmo => "HMO",
+            ClaimFilingIndicator::Commercial => "commercial",
+            ClaimFilingIndicator::BlueCross => "Blue Cross Blue Shield",
+        }
+    }
+
     pub fn parse(code: &str) -> Option<ClaimFilingIndicator> {
         [
             ClaimFilingIndicator::MedicarePartB,
@@ -666,7 +677,7 @@ pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::money::Currency;
 
@@ -674,7 +685,8 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn claim() -> ProfessionalClaim {
+    /// A good claim: Key Insurance (commercial), one office visit.
+    pub(crate) fn claim() -> ProfessionalClaim {
         let usd = Currency::from_code("USD").unwrap();
         ProfessionalClaim {
             billing_npi: Npi::parse("1912301953").unwrap(),

@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod location;
 pub mod money;
 pub mod names;
+pub mod payer_rules;
 pub mod plans;
 pub mod promises;
 pub mod remit;

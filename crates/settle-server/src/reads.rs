@@ -24,6 +24,7 @@ pub const SHOWS_NO_PERSON: &[&str] = &[
     "/api/v1/dunning/policy",
     "/api/v1/organisation",
     "/api/v1/payers",
+    "/api/v1/payer-rules",
     "/api/v1/providers",
     "/api/v1/queue/rules",
     "/api/v1/reports/trial-balance",

@@ -32,6 +32,16 @@ pub enum PayerCommand {
         address: AddressArgs,
     },
     List,
+    /// What payers require, by rule: Settle's built-in rules and your own (`--csv` prints your own as CSV).
+    Rules {
+        /// Print your own rules as the CSV `settle payer rules-import` reads.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Replace your own payer rules with a CSV file's (scope,requires,procedures,places,diagnoses,level,why), all or nothing.
+    RulesImport {
+        file: std::path::PathBuf,
+    },
 }
 
 // Parsed once per run: the size of a variant does not matter.
@@ -128,6 +138,39 @@ pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> 
             for p in store.payers(org).await? {
                 println!("{:<16} {:<4} {:>5} days  {}", p.payer_code, p.filing_indicator, p.timely_filing_days, p.name);
             }
+        }
+        PayerCommand::Rules { csv } => {
+            let rules = store.payer_rules(org).await?;
+            if csv {
+                print!("{}", rules.csv);
+                return Ok(());
+            }
+            for r in rules.built_in.iter().chain(&rules.own) {
+                let applies = [("codes", &r.procedures), ("places", &r.places), ("diagnoses", &r.diagnoses)]
+                    .iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                println!(
+                    "{:<10} {:<16} {:<20} {:<8} {}  ({}){}",
+                    r.id,
+                    r.scope,
+                    r.requires,
+                    r.level,
+                    if applies.is_empty() { "every claim".to_string() } else { applies },
+                    r.why,
+                    if r.off { "  [turned off]" } else { "" }
+                );
+            }
+        }
+        PayerCommand::RulesImport { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let n = store.replace_payer_rules(org, &settle_store::claims::ReplacePayerRules { csv: text }).await?;
+            println!(
+                "{n} payer rule(s) from {} now apply, beside Settle's built-in rules; claims are checked against them when next scrubbed.",
+                file.display()
+            );
         }
     }
     Ok(())

@@ -300,7 +300,7 @@ fn the_secondary_goes_out_with_the_primarys_answer_and_pyx12_accepts_it() {
     let adult = books.file(
         "adult.json",
         r#"{"account_number": "P-1", "billing_npi": "1912301953", "rendering_npi": "1003000126", "place_of_service": "11",
-            "diagnoses": ["E11.9", "I10", "E78.5"],
+            "diagnoses": ["E11.9", "I10", "E78.5"], "facts": {"clia_number": "14D0987654"},
             "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99214", "modifiers": ["25"], "diagnosis_pointers": [1, 2, 3], "charge": "180.00"},
                       {"date_of_service": "2026-11-02", "procedure_code": "82947", "diagnosis_pointers": [1], "units": 2, "charge": "30.50"},
                       {"date_of_service": "2026-11-02", "procedure_code": "20610", "modifiers": ["RT", "59"], "diagnosis_pointers": [2], "charge": "210.00"}]}"#,
@@ -428,4 +428,31 @@ fn real_peoples_names_go_out_as_the_guide_wants_or_are_held_back_by_claim() {
     }
     assert!(text.is_ascii(), "{text}");
     pyx12_accepts(&books, &file);
+}
+
+/// Payer rules from the command line: listed with Settle's own, imported
+/// all or nothing with the line and column of each problem, exported as
+/// the CSV they came in as.
+#[test]
+fn payer_rules_import_list_and_export() {
+    let books = clinic();
+    let listed = books.ok(&["payer", "rules"]);
+    assert!(
+        listed.contains("builtin:1") && listed.contains("filing:MC") && listed.contains("ndc"),
+        "{listed}"
+    );
+    let bad = books.file(
+        "bad-rules.csv",
+        "scope,requires,procedures,places,diagnoses,level,why\nfiling:ZZ,ndc,J0120-J9999,,,error,x\n",
+    );
+    let err = books.fails(&["payer", "rules-import", &bad]);
+    assert!(err.contains("line 2, column scope"), "{err}");
+    assert_eq!(books.ok(&["payer", "rules", "--csv"]), "scope,requires,procedures,places,diagnoses,level,why\n");
+    let good =
+        "scope,requires,procedures,places,diagnoses,level,why\npayer:66783JJT,prior_authorization,70551-70553,,,error,\"Key authorizes MRIs, by phone\"\n";
+    let file = books.file("rules.csv", good);
+    let out = books.ok(&["payer", "rules-import", &file]);
+    assert!(out.contains("1 payer rule(s)"), "{out}");
+    assert_eq!(books.ok(&["payer", "rules", "--csv"]), good);
+    assert!(books.ok(&["payer", "rules"]).contains("org:1"));
 }

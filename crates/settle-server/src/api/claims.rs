@@ -31,6 +31,31 @@ pub async fn add_payer(State(state): State<AppState>, Auth(p): Auth, Body(cmd): 
     Ok((StatusCode::CREATED, Json(state.store.add_payer(&p.org, &cmd).await?)))
 }
 
+/// What payers require (prior authorizations, referrals, NDCs, CLIA,
+/// accident facts), by rule: Settle's built-in rules and the organisation's
+/// own, with its own as CSV.
+#[utoipa::path(get, path = "/api/v1/payer-rules", tag = "claims",
+    responses((status = 200, body = settle_store::claims::PayerRules)),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn payer_rules(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<settle_store::claims::PayerRules>> {
+    Ok(Json(state.store.payer_rules(&p.org).await?))
+}
+
+/// Replace the organisation's own payer rules with a CSV file's
+/// (`scope,requires,procedures,places,diagnoses,level,why`), all or nothing:
+/// a refusal names every problem by line and column.
+#[utoipa::path(put, path = "/api/v1/payer-rules", tag = "claims", request_body = settle_store::claims::ReplacePayerRules,
+    responses((status = 200, body = settle_store::claims::PayerRules)),
+    security(("bearer" = ["payers.manage"])))]
+pub async fn set_payer_rules(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<settle_store::claims::ReplacePayerRules>,
+) -> ApiResult<Json<settle_store::claims::PayerRules>> {
+    state.store.replace_payer_rules(&p.org, &cmd).await?;
+    Ok(Json(state.store.payer_rules(&p.org).await?))
+}
+
 /// The billing and rendering providers.
 #[utoipa::path(get, path = "/api/v1/providers", tag = "claims",
     responses((status = 200, body = Vec<ProviderView>)),

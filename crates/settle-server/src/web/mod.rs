@@ -146,6 +146,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
     ("POST", "/claims/setup/providers", Needs(PayersManage)),
+    ("POST", "/claims/setup/payer-rules", Needs(PayersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("GET", "/audit", Needs(AuditRead)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
@@ -263,6 +264,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/era", get(claims::remit::era).post(claims::remit::era_post))
         .route("/claims/setup/payers", post(claims::payers::add_payer))
         .route("/claims/setup/providers", post(claims::payers::add_provider))
+        .route("/claims/setup/payer-rules", post(claims::payers::set_payer_rules))
         .route("/admin/settings", get(platform::admin::settings).post(platform::admin::save_settings))
         .route("/audit", get(platform::admin::audit))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))

@@ -555,3 +555,66 @@ async fn what_the_payer_needs_is_entered_and_kept_in_the_pages() {
         assert_eq!(kept.facts.prior_authorization, "PA-77", "{name}");
     }
 }
+
+/// Payer rules over the API and in the pages: listed, replaced all or
+/// nothing (a refusal names the line and column and keeps what was typed),
+/// and only by those who manage payers.
+#[tokio::test]
+async fn payer_rules_over_the_api_and_in_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let coordinator = srv.token(&org, Role::BillingCoordinator).await;
+        let collector = srv.token(&org, Role::CollectionsSpecialist).await;
+        let good = "scope,requires,procedures,places,diagnoses,level,why\npayer:66783JJT,referral,99242-99245,,,warning,Key wants the PCP's referral\n";
+        let refused = srv.put(&collector, "/api/v1/payer-rules", json!({ "csv": good })).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{name}");
+        let bad = srv
+            .put(
+                &coordinator,
+                "/api/v1/payer-rules",
+                json!({ "csv": "scope,requires,procedures,places,diagnoses,level,why\nany,ndc,,,,severe,x\n" }),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", bad.body);
+        assert!(bad.body.to_string().contains("line 2, column level"), "{name}: {}", bad.body);
+        let saved = srv.put(&coordinator, "/api/v1/payer-rules", json!({ "csv": good })).await;
+        assert_eq!(saved.status, StatusCode::OK, "{name}: {}", saved.body);
+        assert_eq!(saved.body["own"][0]["id"], "org:1", "{name}: {}", saved.body);
+        let listed = srv.get(&collector, "/api/v1/payer-rules").await;
+        assert_eq!(listed.body["csv"], good, "{name}");
+
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let (_, _, body) = page(&client, &srv, Method::GET, "/claims/setup", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("builtin:1") && body.contains("Key wants the PCP&#39;s referral"),
+            "{name}: {body}"
+        );
+        let typed = "scope,requires,procedures,places,diagnoses,level,why\nany,clia,80047-89398,,,fatal,labs\n";
+        let (status, _, body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/setup/payer-rules",
+            Some(&cookie),
+            &[("csrf", &csrf), ("csv", typed)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("line 2, column level") && body.contains("fatal,labs"), "{name}: {body}");
+        let fixed = typed.replace("fatal", "error");
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/setup/payer-rules",
+            Some(&cookie),
+            &[("csrf", &csrf), ("csv", &fixed)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("#payer-rules"), "{name}: {location}");
+        assert_eq!(srv.store.payer_rules(&org).await.unwrap().csv, fixed, "{name}");
+    }
+}

@@ -242,6 +242,11 @@ impl Store {
             Some(rules) => {
                 let mut off = Vec::new();
                 for rule in rules.iter().flat_map(|r| r.split([' ', ','])).filter(|r| !r.is_empty()) {
+                    // Settle's own payer rules (builtin:1...) may be turned off too.
+                    if settle_domain::payer_rules::built_in().iter().any(|r| r.id == rule) {
+                        off.push(rule.to_string());
+                        continue;
+                    }
                     match settle_domain::claims::RULES.iter().find(|r| r.id == rule) {
                         Some(r) if r.optional => off.push(r.id.to_string()),
                         Some(_) => {

@@ -387,6 +387,8 @@ pub(super) fn address_finding(rule: &str, field: &str, x12: &str, who: &str, add
 #[derive(Default)]
 pub(super) struct Books {
     pub(super) rules_off: Vec<String>,
+    /// Settle's built-in payer rules and the organisation's own.
+    pub(super) payer_rules: Vec<settle_domain::payer_rules::PayerRule>,
     /// By account number: the account and its patient.
     pub(super) accounts: HashMap<String, (AccountRow, Patient)>,
     /// By account id.
@@ -416,6 +418,8 @@ impl Books {
         for r in &rows {
             self.payers.insert(r.try_get("payer_code")?);
         }
+        self.payer_rules = settle_domain::payer_rules::built_in();
+        self.payer_rules.extend(crate::claims::payer_rules::own_rules(conn, org_id).await?);
         Ok(())
     }
 
@@ -580,6 +584,7 @@ impl Books {
             texts: x12_texts(&patient, &coverage, &billing, rendering.as_ref()),
         };
         let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &self.rules_off);
+        findings.extend(settle_domain::payer_rules::check(&self.payer_rules, &self.rules_off, &claim, &|_| false));
         findings.extend(address_finding(
             "billing_address",
             "billing_npi",

@@ -2,7 +2,8 @@
 //! answers. The steps, one file each:
 //!
 //! - `payers`, `coverage`, `fees`: the parties of a claim (payers, providers,
-//!   patients' coverages, the guarantor) and fee schedules;
+//!   patients' coverages, the guarantor) and fee schedules; `payer_rules`:
+//!   what each payer requires, as CSV the organisation keeps;
 //! - `books`: what a claim is made from, read for one claim or a batch
 //!   (payer, coverages, provider, patient, billed lines), and `prepare`;
 //! - `lifecycle`: save (scrubbed at once), edit, scrub, correct (7), void (8);
@@ -36,6 +37,7 @@ mod export;
 mod fees;
 mod import;
 mod lifecycle;
+mod payer_rules;
 mod payers;
 mod read;
 mod remit;
@@ -51,6 +53,7 @@ pub use export::{ExportClaims, ExportOutcome, HeldClaim, X12FileView};
 pub use fees::{FeeEntry, CHARGE_MASTER};
 pub use import::{Import837, Import837Outcome, ImportedClaim};
 pub use lifecycle::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, NewClaim, ScrubClaim, VoidClaim};
+pub use payer_rules::{PayerRuleView, PayerRules, ReplacePayerRules};
 pub use payers::{NewPayer, NewProvider, PayerView, ProviderView};
 pub use read::{ClaimEventView, ClaimFilter, ClaimLineView, ClaimSummary, ClaimView, FindingView};
 pub use remit::{Import835, RemitClaimView, RemitOutcome, RemittedClaim, ResolveRemitException, UnderpaymentView};

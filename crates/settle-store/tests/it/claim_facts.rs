@@ -209,3 +209,90 @@ async fn a_wrong_fact_is_refused_by_field_and_nothing_is_kept() {
         assert!(store.claims(&org, &ClaimFilter::default()).await.unwrap().is_empty(), "{name}");
     }
 }
+
+/// Payer rules as data: an organisation's own rules are imported whole or
+/// refused whole, held claims say what is missing by field, a claim with
+/// the fact is ready, and a built-in rule can be turned off.
+#[tokio::test]
+async fn payer_rules_hold_a_claim_until_it_carries_what_the_payer_requires() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        let today = date(TODAY);
+        let bad = "scope,requires,procedures,places,diagnoses,level,why\npayer:66783JJT,ndc,J0120-J9999,,,error,Key pays drugs by NDC\nany,scan,,,,error,x\n";
+        let err = store
+            .replace_payer_rules(&org, &ReplacePayerRules { csv: bad.into() })
+            .await
+            .expect_err("a bad file");
+        assert!(err.to_string().contains("line 3, column requires"), "{name}: {err}");
+        assert!(store.payer_rules(&org).await.unwrap().own.is_empty(), "{name}: a refused file kept a rule");
+        let good = "scope,requires,procedures,places,diagnoses,level,why\npayer:66783JJT,ndc,J0120-J9999,,,error,Key pays drugs by NDC\n";
+        assert_eq!(
+            store.replace_payer_rules(&org, &ReplacePayerRules { csv: good.into() }).await.unwrap(),
+            1,
+            "{name}"
+        );
+        let rules = store.payer_rules(&org).await.unwrap();
+        assert_eq!((rules.own[0].id.as_str(), rules.built_in.len()), ("org:1", 4), "{name}");
+        assert_eq!(rules.csv, good, "{name}: the CSV comes back as it went in");
+
+        // A J-code without its NDC is held, the finding on the line's NDC.
+        let mut injection = visit("P-1", &["S93.401A"], "99213", vec![1]);
+        injection.lines[1].procedure_code = "J3301".into();
+        let held = store
+            .create_claim(
+                &org,
+                &NewClaim {
+                    claim: injection.clone(),
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(held.status, "scrubbed", "{name}: {:#?}", held.findings);
+        let fields: Vec<(&str, &str)> = held.findings.iter().map(|f| (f.rule.as_str(), f.field.as_str())).collect();
+        assert!(fields.contains(&("org:1", "lines[1].facts.drug.ndc")), "{name}: {fields:?}");
+        // The built-in injury rule warns that box 10 is empty.
+        assert!(fields.contains(&("builtin:4", "facts.related_causes")), "{name}: {fields:?}");
+
+        // With the NDC it is ready; with builtin:4 turned off, no warning.
+        let settings = store.settings(&org).await.unwrap();
+        store
+            .update_settings(
+                &org,
+                &settle_store::billing::SettingsUpdate {
+                    default_terms: settings.default_terms,
+                    aging_buckets: settings.aging_buckets,
+                    writeoff_approval_limit: settings.writeoff_approval_limit,
+                    x12_submitter_id: None,
+                    x12_contact_phone: None,
+                    scrub_rules_off: Some(vec!["builtin:4".into()]),
+                },
+            )
+            .await
+            .unwrap();
+        injection.lines[1].facts.drug = Some(Drug {
+            ndc: "00003-0293-05".into(),
+            quantity: "1".into(),
+            unit: "ML".into(),
+        });
+        let ready = store
+            .edit_claim(
+                &org,
+                &EditClaim {
+                    claim_number: held.claim_number.clone(),
+                    claim: injection,
+                    draft: false,
+                },
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!((ready.status.as_str(), ready.findings.len()), ("ready", 0), "{name}: {:#?}", ready.findings);
+        assert!(store.payer_rules(&org).await.unwrap().built_in[3].off, "{name}");
+    }
+}

@@ -144,7 +144,11 @@ pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec
                 facts: Default::default(),
             },
         ],
-        facts: Default::default(),
+        // The glucose test (82947) is a laboratory's: Medicare asks for its CLIA number.
+        facts: settle_domain::claim_facts::ClaimFacts {
+            clia_number: "14D0987654".into(),
+            ..Default::default()
+        },
     }
 }
 

@@ -16,6 +16,7 @@ pub(super) struct SetupPage<'a> {
     ctx: Option<&'a Ctx>,
     payers: Vec<PayerView>,
     providers: Vec<ProviderView>,
+    rules: settle_store::claims::PayerRules,
     msg: String,
     errors: Errors,
     form: FormData,
@@ -27,6 +28,14 @@ pub(super) async fn setup_page(state: &AppState, ctx: &Ctx, msg: String, errors:
         (Ok(p), Ok(v)) => (p, v),
         (Err(e), _) | (_, Err(e)) => return store_error_page(Some(ctx), e),
     };
+    let mut rules = match state.store.payer_rules(org).await {
+        Ok(r) => r,
+        Err(e) => return store_error_page(Some(ctx), e),
+    };
+    // A refused file is shown again as it was typed, to be fixed.
+    if errors.has("csv") {
+        rules.csv = form.get("csv");
+    }
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     (
         status,
@@ -34,6 +43,7 @@ pub(super) async fn setup_page(state: &AppState, ctx: &Ctx, msg: String, errors:
             ctx: Some(ctx),
             payers,
             providers,
+            rules,
             msg,
             errors,
             form,
@@ -92,6 +102,23 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
             },
         }
     }
+    setup_page(&state, &ctx, String::new(), errors, form).await
+}
+
+/// Replaces the organisation's own payer rules with the CSV typed or
+/// pasted in, all or nothing.
+pub async fn set_payer_rules(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let cmd = settle_store::claims::ReplacePayerRules { csv: form.get("csv") };
+    let errors = match state.store.replace_payer_rules(&ctx.principal.org, &cmd).await {
+        Ok(n) => {
+            let msg = format!("{n} payer rule(s) of your own now apply; claims are checked against them when next scrubbed.");
+            return Redirect::to(&format!("/claims/setup?msg={}#payer-rules", encode(&msg))).into_response();
+        }
+        Err(e) => match Errors::from_store(e, &[("csv", "csv")]) {
+            Ok(e) => e,
+            Err(e) => return store_error_page(Some(&ctx), e),
+        },
+    };
     setup_page(&state, &ctx, String::new(), errors, form).await
 }
 
