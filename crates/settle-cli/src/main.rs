@@ -96,6 +96,9 @@ enum Command {
     /// Patients' insurance coverages.
     #[command(subcommand)]
     Coverage(claims::parties::CoverageCommand),
+    /// Authorizations and referrals on file, and the claims waiting on one.
+    #[command(subcommand, alias = "auth")]
+    Authorization(claims::authorizations::AuthorizationCommand),
     /// Fee schedules: the charge master and payers' allowed amounts.
     #[command(subcommand)]
     Fees(FeesCommand),
@@ -323,6 +326,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Command::Payer(command) => claims::parties::payer(&store, &org, command).await?,
             Command::Provider(command) => claims::parties::provider(&store, &org, command).await?,
             Command::Coverage(command) => claims::parties::coverage(&store, &org, command).await?,
+            Command::Authorization(command) => claims::authorizations::run(&store, &org, command, today()).await?,
             Command::Fees(FeesCommand::Import { file, payer }) => {
                 let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
                 return billing::import::fees(&store, &org, &file, &schedule).await;

@@ -10,6 +10,7 @@ pub mod account;
 pub mod address;
 pub mod aging;
 pub mod allocation;
+pub mod authorizations;
 pub mod calendar;
 pub mod carc;
 pub mod claim_facts;

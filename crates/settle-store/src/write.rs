@@ -332,6 +332,7 @@ pub(crate) const COUNTERS: &[&str] = &[
     "payment_plan",
     "settlement",
     "email",
+    "authorization",
 ];
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 //! Claims from the command line: `settle claim` and `settle statements`
 //! (`claim`), `settle payer`, `provider` and `coverage` (`parties`), `settle
-//! codes` (`codes`), `settle x12` (`x12`).
+//! codes` (`codes`), `settle x12` (`x12`), `settle authorization`
+//! (`authorizations`).
 
+pub(crate) mod authorizations;
 pub(crate) mod claim;
 pub(crate) mod codes;
 pub(crate) mod parties;

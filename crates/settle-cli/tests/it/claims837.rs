@@ -456,3 +456,49 @@ fn payer_rules_import_list_and_export() {
     assert_eq!(books.ok(&["payer", "rules", "--csv"]), good);
     assert!(books.ok(&["payer", "rules"]).contains("org:1"));
 }
+
+/// Authorizations on file from the command line: recorded, refused by
+/// field, listed with what is left, and the worklist of claims waiting.
+#[test]
+fn authorizations_from_the_command_line() {
+    let books = clinic();
+    let err = books.fails(&[
+        "authorization",
+        "add",
+        "P-1",
+        "--payer",
+        "66783JJT",
+        "--number",
+        "PA-1",
+        "--codes",
+        "97110",
+        "--allowed",
+        "0",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+    ]);
+    assert!(err.contains("allowed"), "{err}");
+    let out = books.ok(&[
+        "auth",
+        "add",
+        "P-1",
+        "--payer",
+        "66783JJT",
+        "--number",
+        "PA-1",
+        "--codes",
+        "97110 97140",
+        "--allowed",
+        "3",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+    ]);
+    assert!(out.contains("PA-1") && out.contains("0 of 3 visits used, 3 left"), "{out}");
+    let listed = books.ok(&["authorization", "list", "--account", "P-1"]);
+    assert!(listed.contains("97110 97140"), "{listed}");
+    assert!(books.ok(&["authorization", "worklist"]).contains("No claim waits"));
+}

@@ -56,6 +56,51 @@ pub async fn set_payer_rules(
     Ok(Json(state.store.payer_rules(&p.org).await?))
 }
 
+/// Authorizations and referrals on file (one account's with `?account=`),
+/// with what claims used and what is left.
+#[utoipa::path(get, path = "/api/v1/authorizations", tag = "claims", params(AuthorizationQuery),
+    responses((status = 200, body = Vec<settle_store::claims::AuthorizationView>)),
+    security(("bearer" = ["clinical.read"])))]
+pub async fn list_authorizations(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Params(q): Params<AuthorizationQuery>,
+) -> ApiResult<Json<Vec<settle_store::claims::AuthorizationView>>> {
+    Ok(Json(state.store.authorizations(&p.org, q.account.as_deref(), crate::web::today()).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuthorizationQuery {
+    /// One patient account's.
+    pub account: Option<String>,
+}
+
+/// Record an authorization or referral a payer gave a patient: claims for
+/// its services use it (its number is sent) and count it.
+#[utoipa::path(post, path = "/api/v1/authorizations", tag = "claims", request_body = settle_store::claims::NewAuthorization,
+    responses((status = 201, body = settle_store::claims::AuthorizationView)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn add_authorization(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Body(cmd): Body<settle_store::claims::NewAuthorization>,
+) -> ApiResult<(StatusCode, Json<settle_store::claims::AuthorizationView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.add_authorization(&p.org, &cmd, crate::web::today()).await?),
+    ))
+}
+
+/// Claims not yet with the payer whose service needs an authorization or
+/// referral that is missing, lapsed or used up.
+#[utoipa::path(get, path = "/api/v1/authorizations/worklist", tag = "claims",
+    responses((status = 200, body = Vec<settle_store::claims::AuthorizationGap>)),
+    security(("bearer" = ["clinical.read"])))]
+pub async fn authorization_worklist(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<settle_store::claims::AuthorizationGap>>> {
+    Ok(Json(state.store.authorization_worklist(&p.org).await?))
+}
+
 /// The billing and rendering providers.
 #[utoipa::path(get, path = "/api/v1/providers", tag = "claims",
     responses((status = 200, body = Vec<ProviderView>)),

@@ -86,6 +86,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::admin::revoke_token))
         .routes(routes!(claims::list_payers, claims::add_payer))
         .routes(routes!(claims::payer_rules, claims::set_payer_rules))
+        .routes(routes!(claims::list_authorizations, claims::add_authorization))
+        .routes(routes!(claims::authorization_worklist))
         .routes(routes!(claims::list_providers, claims::add_provider))
         .routes(routes!(claims::list_coverages, claims::add_coverage))
         .routes(routes!(claims::list_claims, claims::create_claim))

@@ -132,6 +132,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/letters", Needs(CollectionsWork)),
     ("POST", "/accounts/{number}/dunning/release", Needs(CollectionsManage)),
     ("GET", "/claims/secondaries", Needs(ClinicalRead)),
+    ("GET", "/claims/authorizations", Needs(ClinicalRead)),
+    ("POST", "/claims/authorizations", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(ClinicalRead)),
     ("GET", "/claims/denials", Needs(ClinicalRead)),
@@ -252,6 +254,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{number}/letters", post(collections::dunning::send_letter))
         .route("/accounts/{number}/dunning/release", post(collections::dunning::release))
         .route("/claims/secondaries", get(claims::remit::secondaries))
+        .route(
+            "/claims/authorizations",
+            get(claims::authorizations::authorizations).post(claims::authorizations::add),
+        )
         .route("/claims/{number}/secondary", post(claims::remit::bill_secondary))
         .route("/claims/underpayments", get(claims::remit::underpayments))
         .route("/claims/denials", get(claims::denials::denials))

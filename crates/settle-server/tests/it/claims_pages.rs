@@ -618,3 +618,72 @@ async fn payer_rules_over_the_api_and_in_the_pages() {
         assert_eq!(srv.store.payer_rules(&org).await.unwrap().csv, fixed, "{name}");
     }
 }
+
+/// Authorizations over the API and in the pages: recorded (refused by
+/// field), listed with what is left, read only by those who see claims.
+#[tokio::test]
+async fn authorizations_over_the_api_and_in_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let specialist = srv.token(&org, Role::BillingSpecialist).await;
+        let collector = srv.token(&org, Role::CollectionsSpecialist).await;
+        let auth = json!({ "account_number": "P-1", "payer_code": "66783JJT", "kind": "referral", "number": "REF-9", "procedures": "99242-99245",
+                           "allowed": 1, "valid_from": "2026-01-01", "valid_to": "2026-12-31" });
+        assert_eq!(
+            srv.post(&collector, "/api/v1/authorizations", auth.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
+        let mut bad = auth.clone();
+        bad["valid_to"] = json!("2025-12-31");
+        let refused = srv.post(&specialist, "/api/v1/authorizations", bad).await;
+        assert_eq!(
+            (refused.status, refused.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("valid_to")),
+            "{name}: {}",
+            refused.body
+        );
+        let added = srv.post(&specialist, "/api/v1/authorizations", auth).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{name}: {}", added.body);
+        assert_eq!(
+            (added.body["remaining"].as_u64(), added.body["kind"].as_str()),
+            (Some(1), Some("referral")),
+            "{name}"
+        );
+        let listed = srv.get(&specialist, "/api/v1/authorizations?account=P-1").await;
+        assert_eq!(listed.body[0]["number"], "REF-9", "{name}: {}", listed.body);
+        assert_eq!(srv.get(&collector, "/api/v1/authorizations").await.status, StatusCode::FORBIDDEN, "{name}");
+        let worklist = srv.get(&specialist, "/api/v1/authorizations/worklist").await;
+        assert_eq!(worklist.body, json!([]), "{name}");
+
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/authorizations", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains("REF-9") && body.contains("No claim waits"), "{name}: {body}");
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("account_number", "P-1"),
+            ("payer_code", "66783JJT"),
+            ("kind", "prior_authorization"),
+            ("number", "PA-PT"),
+            ("procedures", "97110"),
+            ("allowed", "twelve"),
+            ("counts", "units"),
+            ("valid_from", "2026-10-01"),
+            ("valid_to", "2026-12-31"),
+        ];
+        let (status, _, body) = page(&client, &srv, Method::POST, "/claims/authorizations", Some(&cookie), &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("id=\"allowed-error\"") && body.contains("value=\"PA-PT\""), "{name}: {body}");
+        let mut form = form;
+        form[6] = ("allowed", "12");
+        let (status, location, _) = page(&client, &srv, Method::POST, "/claims/authorizations", Some(&cookie), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.starts_with("/claims/authorizations?msg="), "{name}: {location}");
+        let (collector_cookie, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/authorizations", Some(&collector_cookie), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+    }
+}

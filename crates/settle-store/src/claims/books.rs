@@ -120,6 +120,11 @@ pub(super) struct Prepared {
     pub(super) lines: Vec<ServiceLine>,
     pub(super) claim: ProfessionalClaim,
     pub(super) findings: Vec<Finding>,
+    /// What the claim uses of the authorizations on file, to keep.
+    pub(super) uses: Vec<settle_domain::authorizations::Use>,
+    /// Whether a line took an authorization's number from the file (its
+    /// facts changed, to be kept with the uses).
+    pub(super) filled: bool,
 }
 
 pub(super) fn filing(code: &str) -> Result<ClaimFilingIndicator> {
@@ -389,6 +394,8 @@ pub(super) struct Books {
     pub(super) rules_off: Vec<String>,
     /// Settle's built-in payer rules and the organisation's own.
     pub(super) payer_rules: Vec<settle_domain::payer_rules::PayerRule>,
+    /// By account id: authorizations and referrals on file, with their uses.
+    pub(super) authorizations: HashMap<i64, Vec<crate::claims::authorizations::OnFileRow>>,
     /// By account number: the account and its patient.
     pub(super) accounts: HashMap<String, (AccountRow, Patient)>,
     /// By account id.
@@ -420,6 +427,9 @@ impl Books {
         }
         self.payer_rules = settle_domain::payer_rules::built_in();
         self.payer_rules.extend(crate::claims::payer_rules::own_rules(conn, org_id).await?);
+        for row in crate::claims::authorizations::on_file(conn, org_id, None).await? {
+            self.authorizations.entry(row.account_id).or_default().push(row);
+        }
         Ok(())
     }
 
@@ -548,7 +558,7 @@ impl Books {
             .try_fold(Money::zero(account.currency), |sum, l| sum.checked_add(l.charge))
             .map_err(|e| bad("lines", e))?;
         input.facts.check().map_err(|e| bad("facts", e))?;
-        let claim = ProfessionalClaim {
+        let mut claim = ProfessionalClaim {
             facts: input.facts.clone(),
             billing_npi: Npi::parse(&billing.npi).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             rendering_npi: rendering.as_ref().and_then(|r| Npi::parse(&r.npi).ok()),
@@ -583,7 +593,24 @@ impl Books {
                 .unwrap_or_default(),
             texts: x12_texts(&patient, &coverage, &billing, rendering.as_ref()),
         };
+        // Authorizations on file: used by the lines they cover, their
+        // numbers written where none was cited, and what is wrong said.
+        let on_file: Vec<settle_domain::authorizations::OnFile> = self
+            .authorizations
+            .get(&account.account_id)
+            .map(|rows| rows.iter().map(|r| r.for_claim(exclude)).collect())
+            .unwrap_or_default();
+        let applied = settle_domain::authorizations::apply(&on_file, &claim);
+        for (i, kind, number) in &applied.filled {
+            for facts in [&mut claim.lines[*i].facts, &mut lines[*i].facts] {
+                match kind {
+                    settle_domain::authorizations::AuthorizationKind::PriorAuthorization => facts.prior_authorization = number.clone(),
+                    settle_domain::authorizations::AuthorizationKind::Referral => facts.referral_number = number.clone(),
+                }
+            }
+        }
         let mut findings = scrub_with(&claim, IcdCatalog::get(), today, &self.rules_off);
+        findings.extend(applied.findings);
         findings.extend(settle_domain::payer_rules::check(&self.payer_rules, &self.rules_off, &claim, &|_| false));
         findings.extend(address_finding(
             "billing_address",
@@ -627,6 +654,8 @@ impl Books {
             lines,
             claim,
             findings,
+            uses: applied.uses,
+            filled: !applied.filled.is_empty(),
         })
     }
 }

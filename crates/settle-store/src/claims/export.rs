@@ -125,6 +125,10 @@ impl Store {
                     continue;
                 }
                 total = total.checked_add(prepared.claim.stated_total).map_err(|e| bad("total", e))?;
+                if prepared.filled {
+                    // An authorization recorded since the claim was saved: kept as sent.
+                    crate::claims::rows::keep_authorizations(conn, org.org_id, *claim_id, &prepared).await?;
+                }
                 let mut out = claim_out(number, head, &prepared)?;
                 if let Some(primary) = head.primary_claim_id {
                     attach_adjudication(conn, org.org_id, primary, &mut out).await?;

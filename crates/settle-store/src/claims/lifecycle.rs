@@ -222,6 +222,7 @@ impl Store {
             .execute(&mut *conn)
             .await?;
             insert_lines(conn, org.org_id, head.claim_id, &prepared.lines).await?;
+            crate::claims::authorizations::keep_uses(conn, org.org_id, head.claim_id, &prepared.uses).await?;
             self.settle_status(
                 conn,
                 org,
@@ -271,6 +272,7 @@ impl Store {
                         },
                     )
                     .await?;
+                crate::claims::rows::keep_authorizations(conn, org.org_id, head.claim_id, &prepared).await?;
                 self.settle_status(
                     conn,
                     org,
@@ -384,6 +386,8 @@ impl Store {
                 if head.charged_entry_id.is_some() {
                     self.uncharge(conn, org, &head, today, "voided").await?;
                 }
+                // A voided visit uses no authorization.
+                crate::claims::authorizations::keep_uses(conn, org.org_id, head.claim_id, &[]).await?;
                 let shown = if head.status.with_payer() {
                     let input = self.stored_input(conn, org, head.claim_id).await?;
                     let prepared = self

@@ -4,6 +4,7 @@
 //! - `payers`, `coverage`, `fees`: the parties of a claim (payers, providers,
 //!   patients' coverages, the guarantor) and fee schedules; `payer_rules`:
 //!   what each payer requires, as CSV the organisation keeps;
+//!   `authorizations`: authorizations and referrals on file, their uses;
 //! - `books`: what a claim is made from, read for one claim or a batch
 //!   (payer, coverages, provider, patient, billed lines), and `prepare`;
 //! - `lifecycle`: save (scrubbed at once), edit, scrub, correct (7), void (8);
@@ -28,6 +29,7 @@ use settle_domain::Date;
 use crate::{Result, StoreError};
 
 mod acks;
+mod authorizations;
 mod books;
 mod charges;
 mod coverage;
@@ -46,6 +48,7 @@ mod secondary;
 mod statements;
 
 pub use acks::{AckApplied, AckOutcome, ImportAcknowledgment};
+pub use authorizations::{AuthorizationGap, AuthorizationView, NewAuthorization};
 pub use coverage::{CoverageView, GuarantorView, NewCoverage, SetGuarantor};
 pub use denials::{AppealDenial, CodeMeaning, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
 pub use eligibility::{AskEligibility, EligibilityAsked, EligibilityView};

@@ -131,7 +131,17 @@ pub(super) async fn insert_claim(
     .bind(serde_json::to_string(&p.claim.facts)?)
     .execute(&mut *conn)
     .await?;
-    insert_lines(conn, org_id, claim_id, &p.lines).await
+    insert_lines(conn, org_id, claim_id, &p.lines).await?;
+    // A void uses no authorization; a corrected claim takes over the uses
+    // of the claim it replaces, so a visit is counted once.
+    match (frequency, replaces) {
+        (ClaimFrequency::Void, _) => Ok(()),
+        (ClaimFrequency::Replacement, Some(old)) => {
+            crate::claims::authorizations::keep_uses(conn, org_id, old, &[]).await?;
+            crate::claims::authorizations::keep_uses(conn, org_id, claim_id, &p.uses).await
+        }
+        _ => crate::claims::authorizations::keep_uses(conn, org_id, claim_id, &p.uses).await,
+    }
 }
 
 pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id: i64, lines: &[ServiceLine]) -> Result<()> {
@@ -155,6 +165,22 @@ pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id
         .await?;
     }
     Ok(())
+}
+
+/// Keeps a prepared claim's lines' facts (a number taken from an
+/// authorization on file) and its uses, when it is scrubbed or sent
+/// without its lines being written again.
+pub(super) async fn keep_authorizations(conn: &mut AnyConnection, org_id: i64, claim_id: i64, p: &Prepared) -> Result<()> {
+    for (i, l) in p.lines.iter().enumerate() {
+        sqlx::query("UPDATE claim_line SET facts = $4 WHERE org_id = $1 AND claim_id = $2 AND line_no = $3")
+            .bind(org_id)
+            .bind(claim_id)
+            .bind(i as i64 + 1)
+            .bind(serde_json::to_string(&l.facts)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    crate::claims::authorizations::keep_uses(conn, org_id, claim_id, &p.uses).await
 }
 
 pub(super) async fn add_event(conn: &mut AnyConnection, org_id: i64, claim_id: i64, status: ClaimStatus, note: &str) -> Result<()> {

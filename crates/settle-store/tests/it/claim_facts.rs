@@ -74,7 +74,7 @@ const FACT_SEGMENTS: &[&str] = &[
     "NM1*DK*1*WILSON*LARRY****XX*1003000126~",
 ];
 
-async fn export(store: &settle_store::Store, org: &settle_store::platform::Organisation, today: settle_domain::Date) -> ExportOutcome {
+pub(crate) async fn export(store: &settle_store::Store, org: &settle_store::platform::Organisation, today: settle_domain::Date) -> ExportOutcome {
     let request = ExportClaims {
         payer_code: "66783JJT".into(),
         production: false,

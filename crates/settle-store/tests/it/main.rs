@@ -4,6 +4,7 @@
 
 mod addresses;
 mod audit;
+mod authorizations;
 mod backends;
 mod claim_facts;
 mod claim_import;
