@@ -510,6 +510,11 @@ pub struct ClaimIn {
     pub lines: Vec<LineIn>,
     /// What the file says beyond codes and charges, as sent.
     pub facts: ClaimFacts,
+    /// Segments of the claim's loops that were read but that Settle does
+    /// not keep (an ambulance's CR1, another payer's 2320...), so an import
+    /// can say so instead of dropping them silently: (segment number, id,
+    /// loop).
+    pub not_kept: Vec<(usize, String, &'static str)>,
     /// What is wrong with this claim, by segment.
     pub problems: Vec<Diagnostic>,
 }
@@ -618,6 +623,9 @@ fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<Claim
         if let Some(c) = current.as_mut() {
             if p837_facts::read_fact(s, loop_id, c) {
                 continue;
+            }
+            if !p837_facts::kept(loop_id, s) {
+                c.not_kept.push((s.number, s.id.clone(), loop_id));
             }
         }
         match s.id.as_str() {

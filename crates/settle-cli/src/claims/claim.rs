@@ -470,6 +470,12 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                     }
                 );
             }
+            if !outcome.not_kept.is_empty() {
+                println!("Read but not kept (Settle has no place for these yet; keep the file if you need them):");
+                for line in &outcome.not_kept {
+                    println!("  {line}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         ClaimCommand::Remit { file, as_of } => {

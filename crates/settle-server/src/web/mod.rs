@@ -93,6 +93,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims/send", Needs(ClaimsWrite)),
     ("POST", "/claims/send", Needs(ClaimsWrite)),
     ("GET", "/claims/acknowledgments", Needs(ClaimsWrite)),
+    ("GET", "/claims/import", Needs(ClaimsWrite)),
+    ("POST", "/claims/import", Needs(ClaimsWrite)),
     ("POST", "/claims/acknowledgments", Needs(ClaimsWrite)),
     ("GET", "/claims/{number}", Needs(ClinicalRead)),
     ("GET", "/claims/{number}/edit", Needs(ClaimsWrite)),
@@ -217,6 +219,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/icd10", get(claims::entry::icd10))
         .route("/claims/send", get(claims::send::send).post(claims::send::export))
         .route("/claims/acknowledgments", get(claims::send::acks).post(claims::send::import_ack))
+        .route("/claims/import", get(claims::send::import_form).post(claims::send::import_claims))
         .route("/claims/{number}", get(claims::worklist::claim))
         .route("/claims/{number}/edit", get(claims::entry::edit_claim).post(claims::entry::save_claim))
         .route("/claims/{number}/scrub", post(claims::worklist::rescrub))

@@ -687,3 +687,47 @@ async fn authorizations_over_the_api_and_in_the_pages() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
     }
 }
+
+/// Another system's 837P taken in from the pages: refused when empty,
+/// imported whole, its claims listed with their numbers.
+#[tokio::test]
+async fn claims_import_from_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let specialist = srv.token(&org, Role::BillingSpecialist).await;
+        let admin = srv.token(&org, Role::Admin).await;
+        let settings =
+            json!({ "default_terms": "net30", "aging_buckets": "30,60,90,120", "writeoff_approval_limit": "100.00", "x12_contact_phone": "3055552222" });
+        srv.post(&admin, "/api/v1/settings", settings).await;
+        let today = settle_server::web::today().to_string();
+        let visit = json!({ "account_number": "P-1", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["E11.9"],
+                            "lines": [{ "date_of_service": today, "procedure_code": "99213", "diagnosis_pointers": [1], "charge": "125.00" }] });
+        assert_eq!(srv.post(&specialist, "/api/v1/claims", visit).await.body["status"], "ready", "{name}");
+        let batch = srv.post(&specialist, "/api/v1/claim-batches", json!({ "payer_code": "66783JJT" })).await;
+        let body = batch.body["body"].as_str().unwrap().to_string();
+
+        let other = srv.store.create_organisation("other", "Other Practice", "USD").await.unwrap();
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &other, "ola", Role::BillingSpecialist).await;
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/import", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let (status, _, page_body) = page(&client, &srv, Method::POST, "/claims/import", Some(&cookie), &[("csrf", &csrf), ("body", "")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(page_body.contains("Choose an 837P file"), "{name}");
+        let (status, _, page_body) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/import",
+            Some(&cookie),
+            &[("csrf", &csrf), ("file_name", "clinic.837"), ("body", &body)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {page_body}");
+        assert!(
+            page_body.contains("Imported 1 claim(s)") && page_body.contains("(theirs CLM-000001)"),
+            "{name}: {page_body}"
+        );
+    }
+}

@@ -45,6 +45,11 @@ pub struct Import837Outcome {
     pub providers_added: Vec<String>,
     pub accounts_added: Vec<String>,
     pub coverages_added: i64,
+    /// What the file says that Settle read but does not keep, by claim and
+    /// segment ("claim 051068: CR1 (segment 31, loop 2300)"), so nothing is
+    /// dropped without saying so.
+    #[serde(default)]
+    pub not_kept: Vec<String>,
 }
 
 pub(super) fn x12_date(field: &str, text: &str, at: usize) -> std::result::Result<Date, String> {
@@ -457,6 +462,10 @@ impl Store {
                 )
                 .await?;
                 let head = claim_head_by_id(conn, org.org_id, claim_id).await?;
+                if !c.not_kept.is_empty() {
+                    let listed: Vec<String> = c.not_kept.iter().map(|(n, id, l)| format!("{id} (segment {n}, loop {l})")).collect();
+                    outcome.not_kept.push(format!("claim {}: {}", c.claim_number, listed.join(", ")));
+                }
                 outcome.claims.push(ImportedClaim {
                     their_number: c.claim_number.clone(),
                     claim_number: number,

@@ -317,4 +317,16 @@ fn public_samples_facts_are_read_by_loop() {
     let ambulance = &read("demo.ambulance.example5.837")[0];
     assert!(ambulance.facts.related_causes.other_accident);
     assert_eq!(ambulance.lines[0].facts.note.as_ref().unwrap().text, "CARDIAC EMERGENCY");
+    // What Settle does not keep is listed, by segment and loop.
+    let ids: Vec<(&str, &str)> = ambulance.not_kept.iter().map(|(_, id, l)| (id.as_str(), *l)).collect();
+    assert!(
+        ids.contains(&("CR1", "2300")) && ids.contains(&("CRC", "2300")) && ids.contains(&("QTY", "2400")),
+        "{ids:?}"
+    );
+    assert!(!ids.iter().any(|(id, _)| ["CLM", "LX", "SV1", "HI", "NTE"].contains(id)), "{ids:?}");
+    let ids: Vec<(&str, &str)> = equipment.not_kept.iter().map(|(_, id, l)| (id.as_str(), *l)).collect();
+    assert!(ids.contains(&("N3", "2420E")) && ids.contains(&("FRM", "2440")), "{ids:?}");
+    // DTP*444 (first visit) and the facility's contact are not kept.
+    let ids: Vec<(&str, &str)> = accident.not_kept.iter().map(|(_, id, l)| (id.as_str(), *l)).collect();
+    assert_eq!(ids, [("DTP", "2300"), ("PER", "2310C")]);
 }

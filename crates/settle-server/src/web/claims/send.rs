@@ -187,3 +187,54 @@ pub async fn ask_eligibility(State(state): State<AppState>, ctx: Ctx, Path(numbe
 }
 
 // ------------------------------------------------------------- payers and providers
+
+#[derive(Template)]
+#[template(path = "claims_import.html")]
+pub(super) struct ImportPage<'a> {
+    ctx: Option<&'a Ctx>,
+    outcome: Option<settle_store::claims::Import837Outcome>,
+    file_name: String,
+    body: String,
+    error: String,
+}
+
+pub async fn import_form(ctx: Ctx) -> Response {
+    render(&ImportPage {
+        ctx: Some(&ctx),
+        outcome: None,
+        file_name: String::new(),
+        body: String::new(),
+        error: String::new(),
+    })
+    .into_response()
+}
+
+/// Takes in another system's 837P, all or nothing, and says what it added
+/// and what it read but does not keep.
+pub async fn import_claims(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let body = form.get("body");
+    let file_name = Some(form.get("file_name")).filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "pasted".into());
+    let mut page = ImportPage {
+        ctx: Some(&ctx),
+        outcome: None,
+        file_name: file_name.clone(),
+        body: body.clone(),
+        error: String::new(),
+    };
+    if body.trim().is_empty() {
+        page.error = "Choose an 837P file, or paste its text.".into();
+        return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+    }
+    let cmd = settle_store::claims::Import837 { file_name, body };
+    match state.store.import_837p(&ctx.principal.org, &cmd, today()).await {
+        Ok(outcome) => {
+            page.outcome = Some(outcome);
+            page.body.clear();
+            render(&page).into_response()
+        }
+        Err(e) => {
+            page.error = crate::web::sentence(&e.to_string());
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}
