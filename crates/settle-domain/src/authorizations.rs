@@ -136,6 +136,10 @@ pub struct Applied {
 /// Applies the authorizations on file to a claim (see the module's docs).
 pub fn apply(on_file: &[OnFile], claim: &ProfessionalClaim) -> Applied {
     let mut out = Applied::default();
+    // Nothing on file: nothing to use, count or say (most claims).
+    if on_file.is_empty() {
+        return out;
+    }
     // What this claim has used of each, so far, by id.
     let mut taken: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
     let mut visited: std::collections::HashSet<i64> = std::collections::HashSet::new();

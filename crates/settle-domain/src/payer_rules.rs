@@ -154,7 +154,16 @@ impl Codes {
     }
 
     pub fn contains(&self, code: &str) -> bool {
-        let code = code.to_ascii_uppercase().replace('.', "");
+        if self.is_any() {
+            return true;
+        }
+        // Codes from the domain's types are upper case without a dot
+        // already; only other text is tidied (this runs for every line).
+        let code: std::borrow::Cow<str> = if code.bytes().any(|b| b.is_ascii_lowercase() || b == b'.') {
+            code.to_ascii_uppercase().replace('.', "").into()
+        } else {
+            code.into()
+        };
         self.is_any()
             || self.0.iter().any(|(from, to)| {
                 // A code of a range's length, compared as text; a longer

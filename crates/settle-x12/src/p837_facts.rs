@@ -235,18 +235,20 @@ fn read_note(segment: &Segment) -> Option<Note> {
 /// and its lines, the facts above, the rendering provider); a segment of
 /// the subscriber's or patient's loops before the claim is kept with them.
 pub(crate) fn kept(loop_id: &str, segment: &Segment) -> bool {
-    let q = segment.value(1);
+    // Runs for every segment of every claim: the element is read only for
+    // the two segments whose qualifier decides.
+    let q = || segment.value(1);
     match (loop_id, segment.id.as_str()) {
         (l, _) if !(l.starts_with("23") || l.starts_with("24")) => true,
         ("2300", "CLM" | "HI" | "PWK" | "NTE") => true,
-        ("2300", "DTP") => ["431", "454", "304", "439", "360", "361", "314", "435", "096"].contains(&q),
-        ("2300", "REF") => ["F8", "G1", "9F", "X4", "EW"].contains(&q),
+        ("2300", "DTP") => ["431", "454", "304", "439", "360", "361", "314", "435", "096"].contains(&q()),
+        ("2300", "REF") => ["F8", "G1", "9F", "X4", "EW"].contains(&q()),
         ("2310A" | "2310D" | "2420D" | "2420E" | "2420F", "NM1") => true,
         ("2310B", "NM1" | "PRV") => true,
         ("2310C", "NM1" | "N3" | "N4") => true,
         ("2400", "LX" | "SV1" | "PWK" | "NTE") => true,
-        ("2400", "DTP") => q == "472",
-        ("2400", "REF") => ["6R", "G1", "9F", "X4"].contains(&q),
+        ("2400", "DTP") => q() == "472",
+        ("2400", "REF") => ["6R", "G1", "9F", "X4"].contains(&q()),
         ("2410", "LIN" | "CTP") => true,
         _ => false,
     }
@@ -255,6 +257,10 @@ pub(crate) fn kept(loop_id: &str, segment: &Segment) -> bool {
 /// Reads one segment of a claim's facts, by the loop it was placed in;
 /// whether it was one.
 pub(crate) fn read_fact(segment: &Segment, loop_id: &str, claim: &mut ClaimIn) -> bool {
+    // Runs for every segment: most are none of these, known by id alone.
+    if !matches!(segment.id.as_str(), "DTP" | "PWK" | "NTE" | "REF" | "NM1" | "N3" | "N4" | "LIN" | "CTP") {
+        return false;
+    }
     let facts = &mut claim.facts;
     let problems = &mut claim.problems;
     match (loop_id, segment.id.as_str(), segment.value(1)) {

@@ -218,7 +218,7 @@ impl Store {
             .bind(diagnosis_text(&prepared.diagnoses))
             .bind(prepared.claim.stated_total.amount_minor())
             .bind(now_text())
-            .bind(serde_json::to_string(&prepared.claim.facts)?)
+            .bind(crate::claims::facts_text(&prepared.claim.facts)?)
             .execute(&mut *conn)
             .await?;
             insert_lines(conn, org.org_id, head.claim_id, &prepared.lines).await?;

@@ -77,8 +77,22 @@ fn split_list(text: &str) -> Vec<String> {
 
 /// A claim's or line's facts from the row's `facts` column (JSON); a
 /// value that is not what Settle wrote is corruption, not an empty claim.
-fn facts_of<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow) -> Result<T> {
+fn facts_of<T: serde::de::DeserializeOwned + Default>(row: &sqlx::any::AnyRow) -> Result<T> {
     use sqlx::Row;
     let text: String = row.try_get("facts")?;
+    // Most claims and lines have none: no parse for those.
+    if text == "{}" {
+        return Ok(T::default());
+    }
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("claim facts {text:?}: {e}")))
+}
+
+/// A claim's or line's facts as the `facts` column keeps them: `{}` for
+/// none (most), so reading them back needs no parse.
+fn facts_text<T: serde::Serialize + Default + PartialEq>(facts: &T) -> Result<String> {
+    if *facts == T::default() {
+        Ok("{}".to_string())
+    } else {
+        Ok(serde_json::to_string(facts)?)
+    }
 }

@@ -128,7 +128,7 @@ pub(super) async fn insert_claim(
     .bind(p.account.currency.code())
     .bind(p.claim.stated_total.amount_minor())
     .bind(&now)
-    .bind(serde_json::to_string(&p.claim.facts)?)
+    .bind(crate::claims::facts_text(&p.claim.facts)?)
     .execute(&mut *conn)
     .await?;
     insert_lines(conn, org_id, claim_id, &p.lines).await?;
@@ -160,7 +160,7 @@ pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id
         .bind(i64::from(l.units))
         .bind(l.charge.amount_minor())
         .bind(l.place_of_service.as_ref().map(|p| p.as_str().to_string()))
-        .bind(serde_json::to_string(&l.facts)?)
+        .bind(crate::claims::facts_text(&l.facts)?)
         .execute(&mut *conn)
         .await?;
     }
@@ -176,7 +176,7 @@ pub(super) async fn keep_authorizations(conn: &mut AnyConnection, org_id: i64, c
             .bind(org_id)
             .bind(claim_id)
             .bind(i as i64 + 1)
-            .bind(serde_json::to_string(&l.facts)?)
+            .bind(crate::claims::facts_text(&l.facts)?)
             .execute(&mut *conn)
             .await?;
     }
