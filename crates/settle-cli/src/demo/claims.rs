@@ -396,6 +396,25 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
         insured.push((number, born));
     }
 
+    // A payer's authorization on file for the first insured patient's
+    // office visits: the claims for them carry its number and count it.
+    if let Some((account, _)) = insured.first() {
+        if let Some(primary) = store.coverages(org, account).await?.into_iter().find(|c| c.priority == "primary") {
+            let cmd = settle_store::claims::NewAuthorization {
+                account_number: account.clone(),
+                payer_code: primary.payer_code,
+                kind: "prior_authorization".into(),
+                number: "PA-2026-0042".into(),
+                procedures: "99213 99214".into(),
+                allowed: Some(6),
+                counts: Some("visits".into()),
+                valid_from: as_of.checked_sub(120.days()).unwrap_or(as_of),
+                valid_to: as_of.checked_add(60.days()).unwrap_or(as_of),
+                note: "six office visits, approved by phone".into(),
+            };
+            store.add_authorization(org, &cmd, as_of).await?;
+        }
+    }
     // Visits over the last four months.
     let mut created = Vec::new();
     for (i, (account, _)) in insured.iter().cycle().take(insured.len().min(320)).enumerate() {
