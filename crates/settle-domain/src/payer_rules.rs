@@ -154,9 +154,6 @@ impl Codes {
     }
 
     pub fn contains(&self, code: &str) -> bool {
-        if self.is_any() {
-            return true;
-        }
         // Codes from the domain's types are upper case without a dot
         // already; only other text is tidied (this runs for every line).
         let code: std::borrow::Cow<str> = if code.bytes().any(|b| b.is_ascii_lowercase() || b == b'.') {
@@ -324,7 +321,8 @@ fn split_row(line: &str) -> Vec<String> {
     cells
 }
 
-fn quote(text: &str) -> String {
+/// A CSV cell: quoted when it holds a comma or a quote.
+pub fn quote(text: &str) -> String {
     if text.contains([',', '"']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

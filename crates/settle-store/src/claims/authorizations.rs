@@ -176,6 +176,11 @@ pub(super) async fn keep_uses(conn: &mut AnyConnection, org_id: i64, claim_id: i
         .bind(claim_id)
         .execute(&mut *conn)
         .await?;
+    add_uses(conn, org_id, claim_id, uses).await
+}
+
+/// Records the uses of a claim that has none yet (one just inserted).
+pub(super) async fn add_uses(conn: &mut AnyConnection, org_id: i64, claim_id: i64, uses: &[Use]) -> Result<()> {
     for u in uses {
         sqlx::query("INSERT INTO authorization_use (org_id, authorization_id, claim_id, line_no, amount) VALUES ($1, $2, $3, $4, $5)")
             .bind(org_id)

@@ -427,7 +427,13 @@ impl Books {
         }
         self.payer_rules = settle_domain::payer_rules::built_in();
         self.payer_rules.extend(crate::claims::payer_rules::own_rules(conn, org_id).await?);
-        for row in crate::claims::authorizations::on_file(conn, org_id, None).await? {
+        Ok(())
+    }
+
+    /// Loads the authorizations on file of one account, or of every
+    /// account (a batch), with their uses.
+    pub(super) async fn load_authorizations(&mut self, conn: &mut AnyConnection, org_id: i64, account_id: Option<i64>) -> Result<()> {
+        for row in crate::claims::authorizations::on_file(conn, org_id, account_id).await? {
             self.authorizations.entry(row.account_id).or_default().push(row);
         }
         Ok(())
@@ -680,6 +686,7 @@ impl Store {
             ..Books::default()
         };
         books.load_parties(conn, org.org_id).await?;
+        books.load_authorizations(conn, org.org_id, Some(account.account_id)).await?;
         books
             .coverages
             .insert(account.account_id, coverages_of(conn, org.org_id, account.account_id).await?);

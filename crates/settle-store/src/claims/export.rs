@@ -318,6 +318,7 @@ impl Store {
             ..Books::default()
         };
         books.load_parties(conn, org.org_id).await?;
+        books.load_authorizations(conn, org.org_id, None).await?;
         let accounts = sqlx::query(&format!(
             "SELECT a.account_id, a.account_number, a.ar_kind, a.currency, a.status, a.payment_terms, a.balance_minor, a.credit_minor, \
              p.name, {PARTY_NAME_COLUMNS}, p.date_of_birth, p.sex, {CURRENT_ADDRESS_COLUMNS} \

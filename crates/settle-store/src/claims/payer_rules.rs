@@ -80,18 +80,10 @@ pub(super) async fn own_rules(conn: &mut AnyConnection, org_id: i64) -> Result<V
             .iter()
             .map(|c| r.try_get::<String, _>(*c))
             .collect::<std::result::Result<_, _>>()?;
-        csv.push_str(&cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+        csv.push_str(&cells.iter().map(|c| payer_rules::quote(c)).collect::<Vec<_>>().join(","));
         csv.push('\n');
     }
     payer_rules::parse_csv(&csv, "org").map_err(|e| StoreError::Corrupt(format!("payer rules: {}", e[0])))
-}
-
-fn quote(text: &str) -> String {
-    if text.contains([',', '"']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 impl Store {

@@ -138,9 +138,9 @@ pub(super) async fn insert_claim(
         (ClaimFrequency::Void, _) => Ok(()),
         (ClaimFrequency::Replacement, Some(old)) => {
             crate::claims::authorizations::keep_uses(conn, org_id, old, &[]).await?;
-            crate::claims::authorizations::keep_uses(conn, org_id, claim_id, &p.uses).await
+            crate::claims::authorizations::add_uses(conn, org_id, claim_id, &p.uses).await
         }
-        _ => crate::claims::authorizations::keep_uses(conn, org_id, claim_id, &p.uses).await,
+        _ => crate::claims::authorizations::add_uses(conn, org_id, claim_id, &p.uses).await,
     }
 }
 
