@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::codes::Npi;
 use crate::Date;
 
+pub mod ambulance;
+pub use ambulance::{Ambulance, Certification, Location};
+
 /// A provider a claim names besides the billing and rendering ones: a
 /// person (last and first name) or an organisation (last only), with an
 /// NPI.
@@ -252,6 +255,21 @@ pub struct ClaimFacts {
     /// DTP*435 and 096, box 18: hospitalised, admitted and discharged.
     pub admission_date: Option<Date>,
     pub discharge_date: Option<Date>,
+    /// DTP*453: acute manifestation of a chronic condition (chiropractic).
+    pub acute_manifestation_date: Option<Date>,
+    /// DTP*484: last menstrual period (pregnancy).
+    pub last_menstrual_period: Option<Date>,
+    /// DTP*455: last X-ray (chiropractic spinal manipulation).
+    pub last_xray_date: Option<Date>,
+    /// DTP*297 and 296: last day worked, and authorised return to work.
+    pub last_worked_date: Option<Date>,
+    pub return_to_work_date: Option<Date>,
+    /// DTP*090 and 091: care assumed and relinquished (shared
+    /// post-operative care).
+    pub assumed_care_date: Option<Date>,
+    pub relinquished_care_date: Option<Date>,
+    /// DTP*444: first contact (property and casualty claims).
+    pub first_contact_date: Option<Date>,
     /// REF*X4, box 23: the laboratory's CLIA certificate number.
     #[schema(example = "05D0987654")]
     pub clia_number: String,
@@ -263,6 +281,8 @@ pub struct ClaimFacts {
     pub attachments: Vec<Attachment>,
     /// CLM06 to CLM09.
     pub consents: Consents,
+    /// An ambulance claim's transport (CR1, CRC, 2310E, 2310F).
+    pub ambulance: Option<Ambulance>,
 }
 
 /// A drug given on a line (loop 2410): its National Drug Code, how much,
@@ -281,6 +301,10 @@ pub struct Drug {
     /// milliliter, UN unit.
     #[schema(example = "ML")]
     pub unit: String,
+    /// REF*XZ: the pharmacy's prescription number, when the drug was
+    /// dispensed on one.
+    #[serde(default)]
+    pub prescription_number: String,
 }
 
 /// The units CTP05 takes for a drug.
@@ -311,6 +335,23 @@ pub struct LineFacts {
     pub note: Option<Note>,
     /// PWK on the line, up to ten.
     pub attachments: Vec<Attachment>,
+    /// DTP*472 RD8: the last day of a service given over several days
+    /// (home infusion, equipment rental), the line's date being the first.
+    pub service_through: Option<Date>,
+    /// DTP*471: when the drug was prescribed.
+    pub prescription_date: Option<Date>,
+    /// SV101-07: what the service was, in words, up to 80 characters (a
+    /// payer requires it for an unlisted or not-otherwise-classified code
+    /// such as J3490 or 99499).
+    pub description: String,
+    /// SV109: the service was an emergency.
+    pub emergency: bool,
+    /// QTY*PT: how many patients one ambulance trip carried, when more
+    /// than one.
+    pub ambulance_patients: Option<u32>,
+    /// Loop 2420E N3/N4: the ordering provider's address (durable
+    /// medical equipment).
+    pub ordering_address: Option<Location>,
 }
 
 /// A fact refused, by its field.
@@ -472,16 +513,17 @@ impl ClaimFacts {
             }
         }
         if let Some(f) = &self.service_facility {
-            for (part, text, max) in [("name", &f.name, 60), ("street", &f.street, 55), ("city", &f.city, 30)] {
-                if text.trim().is_empty() || text.chars().count() > max {
-                    return Err(refuse(format!("facts.service_facility.{part}"), format!("takes 1 to {max} characters")));
-                }
+            if f.name.trim().is_empty() {
+                return Err(refuse("facts.service_facility.name", "takes 1 to 60 characters"));
             }
-            state_code("facts.service_facility.state", &f.state)?;
-            let zip = f.zip.replace('-', "");
-            if !(zip.len() == 5 || zip.len() == 9) || !zip.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(refuse("facts.service_facility.zip", format!("{:?} is not a ZIP code", f.zip)));
-            }
+            let place = Location {
+                name: f.name.clone(),
+                street: f.street.clone(),
+                city: f.city.clone(),
+                state: f.state.clone(),
+                zip: f.zip.clone(),
+            };
+            place.check("facts.service_facility")?;
             if !f.npi.is_empty() {
                 Npi::parse(&f.npi).map_err(|e| refuse("facts.service_facility.npi", e.to_string()))?;
             }
@@ -509,10 +551,14 @@ impl ClaimFacts {
         }
         order("facts.disability_to", self.disability_from, self.disability_to)?;
         order("facts.discharge_date", self.admission_date, self.discharge_date)?;
+        order("facts.relinquished_care_date", self.assumed_care_date, self.relinquished_care_date)?;
         if let Some(note) = &self.note {
             note.check("facts.note", CLAIM_NOTE_KINDS)?;
         }
         attachments("facts.attachments", &self.attachments)?;
+        if let Some(a) = &self.ambulance {
+            a.check()?;
+        }
         let c = &self.consents;
         for (field, value, allowed) in [
             ("facts.consents.accepts_assignment", &c.accepts_assignment, &["A", "B", "C"][..]),
@@ -551,6 +597,7 @@ impl LineFacts {
             if !DRUG_UNITS.contains(&drug.unit.as_str()) {
                 return Err(refuse(at("drug.unit"), format!("{:?} is not one of {}", drug.unit, DRUG_UNITS.join(", "))));
             }
+            reference(&at("drug.prescription_number"), &drug.prescription_number)?;
         }
         if self.anesthesia_minutes == Some(0) {
             return Err(refuse(at("anesthesia_minutes"), "must be above zero"));
@@ -566,6 +613,25 @@ impl LineFacts {
         }
         if let Some(note) = &self.note {
             note.check(&at("note"), LINE_NOTE_KINDS)?;
+        }
+        if self.description.chars().count() > 80 {
+            return Err(refuse(at("description"), "is longer than 80 characters"));
+        }
+        if let Some(c) = self.description.chars().find(|c| "*~:^".contains(*c) || c.is_control()) {
+            return Err(refuse(at("description"), format!("holds {c:?}, which X12 uses to separate values")));
+        }
+        if matches!(self.ambulance_patients, Some(n) if !(2..=99).contains(&n)) {
+            return Err(refuse(at("ambulance_patients"), "is for a trip that carried 2 to 99 patients"));
+        }
+        match (&self.ordering_address, &self.ordering_provider) {
+            (Some(_), None) => return Err(refuse(at("ordering_address"), "is the ordering provider's; name the provider")),
+            (Some(a), Some(_)) => {
+                if !a.name.is_empty() {
+                    return Err(refuse(at("ordering_address.name"), "the provider's name is in ordering_provider"));
+                }
+                a.check(&at("ordering_address"))?
+            }
+            _ => {}
         }
         attachments(&at("attachments"), &self.attachments)
     }
@@ -628,6 +694,14 @@ impl ClaimFacts {
             ("Unable to work to", self.disability_to),
             ("Admitted", self.admission_date),
             ("Discharged", self.discharge_date),
+            ("Acute manifestation", self.acute_manifestation_date),
+            ("Last menstrual period", self.last_menstrual_period),
+            ("Last X-ray", self.last_xray_date),
+            ("Last worked", self.last_worked_date),
+            ("Return to work", self.return_to_work_date),
+            ("Care assumed", self.assumed_care_date),
+            ("Care relinquished", self.relinquished_care_date),
+            ("First contact", self.first_contact_date),
         ] {
             text(label, &date.map(|d| d.to_string()).unwrap_or_default());
         }
@@ -645,6 +719,9 @@ impl ClaimFacts {
         }
         for a in &self.attachments {
             text("Attachment", format!("{} by {} {}", a.report_type, a.transmission, a.control_number).trim());
+        }
+        if let Some(a) = &self.ambulance {
+            text("Ambulance", &a.described());
         }
         if self.consents != Consents::default() {
             let c = &self.consents;
@@ -675,8 +752,26 @@ impl LineFacts {
     /// What is known about the line, in one line of text ("" for nothing).
     pub fn described(&self) -> String {
         let mut parts = Vec::new();
+        if let Some(through) = self.service_through {
+            parts.push(format!("through {through}"));
+        }
+        if !self.description.is_empty() {
+            parts.push(format!("\"{}\"", self.description));
+        }
+        if self.emergency {
+            parts.push("emergency".to_string());
+        }
+        if let Some(n) = self.ambulance_patients {
+            parts.push(format!("{n} patients carried"));
+        }
         if let Some(d) = &self.drug {
             parts.push(format!("NDC {} {} {}", ndc_11(&d.ndc).unwrap_or_else(|_| d.ndc.clone()), d.quantity, d.unit));
+            if !d.prescription_number.is_empty() {
+                parts.push(format!("prescription {}", d.prescription_number));
+            }
+        }
+        if let Some(d) = self.prescription_date {
+            parts.push(format!("prescribed {d}"));
         }
         if let Some(minutes) = self.anesthesia_minutes {
             parts.push(format!("{minutes} anesthesia minutes"));
@@ -698,6 +793,9 @@ impl LineFacts {
             if let Some(p) = provider {
                 parts.push(format!("{label} {}", provider_text(p)));
             }
+        }
+        if let Some(a) = &self.ordering_address {
+            parts.push(format!("orderer at {}", a.one_line()));
         }
         if let Some(n) = &self.note {
             parts.push(format!("note: {}", n.text));

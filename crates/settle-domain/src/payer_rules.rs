@@ -29,15 +29,22 @@ pub enum Requirement {
     /// Whether the condition is related to an accident or employment, with
     /// the accident's date (box 10, CLM11, DTP*439).
     AccidentFacts,
+    /// The QW modifier on the line: a CLIA-waived test from a laboratory
+    /// holding a certificate of waiver.
+    WaivedModifier,
+    /// The ambulance's transport facts (CR1, CRC*07, 2310E, 2310F).
+    Ambulance,
 }
 
 impl Requirement {
-    pub const ALL: [Requirement; 5] = [
+    pub const ALL: [Requirement; 7] = [
         Requirement::PriorAuthorization,
         Requirement::Referral,
         Requirement::Ndc,
         Requirement::Clia,
         Requirement::AccidentFacts,
+        Requirement::WaivedModifier,
+        Requirement::Ambulance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +54,8 @@ impl Requirement {
             Requirement::Ndc => "ndc",
             Requirement::Clia => "clia",
             Requirement::AccidentFacts => "accident_facts",
+            Requirement::WaivedModifier => "qw_modifier",
+            Requirement::Ambulance => "ambulance",
         }
     }
 
@@ -66,6 +75,11 @@ impl Requirement {
             Requirement::Ndc => (at("drug.ndc"), "LIN03 (2410)"),
             Requirement::Clia => (at("clia_number"), "REF*X4 (2300/2400)"),
             Requirement::AccidentFacts => ("facts.related_causes".to_string(), "CLM11 and DTP*439 (2300)"),
+            Requirement::WaivedModifier => (
+                line.map_or("modifiers".to_string(), |i| format!("lines[{i}].modifiers")),
+                "SV101-03 to 06 (2400)",
+            ),
+            Requirement::Ambulance => ("facts.ambulance".to_string(), "CR1, CRC (2300), 2310E, 2310F"),
         }
     }
 
@@ -76,6 +90,8 @@ impl Requirement {
             Requirement::Ndc => "the drug's NDC, quantity and unit",
             Requirement::Clia => "the laboratory's CLIA number",
             Requirement::AccidentFacts => "whether the condition came from an accident or employment, and the accident's date",
+            Requirement::WaivedModifier => "the QW modifier (CLIA-waived test)",
+            Requirement::Ambulance => "the transport's miles and reason, the patient's condition and the pick-up and drop-off addresses",
         }
     }
 }
@@ -368,6 +384,10 @@ fn met(requires: Requirement, claim: &ProfessionalClaim, line: Option<usize>, au
         Requirement::Ndc => line_facts.is_some_and(|f| f.drug.is_some()),
         Requirement::Clia => !facts.clia_number.is_empty() || line_facts.is_some_and(|f| !f.clia_number.is_empty()),
         Requirement::AccidentFacts => facts.related_causes.any(),
+        Requirement::WaivedModifier => line
+            .and_then(|i| claim.lines.get(i))
+            .is_some_and(|l| l.modifiers.iter().any(|m| m.as_str() == "QW")),
+        Requirement::Ambulance => facts.ambulance.is_some(),
     }
 }
 
@@ -387,7 +407,7 @@ pub fn check(rules: &[PayerRule], off: &[String], claim: &ProfessionalClaim, aut
         if lines.is_empty() {
             continue;
         }
-        if rule.requires == Requirement::AccidentFacts {
+        if matches!(rule.requires, Requirement::AccidentFacts | Requirement::Ambulance) {
             if !met(rule.requires, claim, None, false) {
                 let (field, x12) = rule.requires.place(None);
                 found.push(finding(

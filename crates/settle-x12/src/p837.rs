@@ -59,6 +59,8 @@ pub struct BillingProvider {
     /// EIN (9 digits).
     pub tax_id: String,
     pub address: PostalAddress,
+    /// Loop 2010AB: where payments go, when not to `address`.
+    pub pay_to: Option<PostalAddress>,
 }
 
 #[derive(Clone, Debug)]
@@ -332,6 +334,11 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
         out.push(seg("LX", &[&(n + 1).to_string()]));
         let mut procedure = vec!["HC".to_string(), line.procedure.as_str().to_string()];
         procedure.extend(line.modifiers.iter().map(|m| m.as_str().to_string()));
+        if !line.facts.description.is_empty() {
+            // SV101-07 follows the four modifier places, filled or not.
+            procedure.resize(6, String::new());
+            procedure.push(x12_text(&line.facts.description));
+        }
         let pointers: Vec<String> = line.diagnosis_pointers.iter().map(u8::to_string).collect();
         let mut sv1 = OutSegment::new("SV1");
         sv1.elements.push(vec![procedure]);
@@ -344,9 +351,19 @@ fn claim_segments(out: &mut Vec<OutSegment>, claim: &ClaimOut, hl: &mut u32, par
             .el("");
         let mut sv1 = sv1;
         sv1.elements.push(vec![pointers]);
+        if line.facts.emergency {
+            sv1 = sv1.el("").el("Y");
+        }
         out.push(sv1);
         p837_facts::line_before_dates(out, &line.facts);
-        out.push(seg("DTP", &["472", "D8", &date8(line.date_of_service)]));
+        match line.facts.service_through {
+            Some(through) => out.push(seg("DTP", &["472", "RD8", &format!("{}-{}", date8(line.date_of_service), date8(through))])),
+            None => out.push(seg("DTP", &["472", "D8", &date8(line.date_of_service)])),
+        }
+        if let Some(d) = line.facts.prescription_date {
+            out.push(seg("DTP", &["471", "D8", &date8(d)]));
+        }
+        p837_facts::line_after_dates(out, &line.facts);
         out.push(seg("REF", &["6R", &line.control_number]));
         p837_facts::line_after_control(out, &line.facts);
         for other in &claim.other_coverage {
@@ -384,6 +401,10 @@ pub fn write_837p(sub: &Submission) -> Result<String, WriteError> {
         s.push(seg("NM1", &["85", "2", &x12_text(&billing.name), "", "", "", "", "XX", &billing.npi]));
         address(&mut s, &billing.address);
         s.push(seg("REF", &["EI", &billing.tax_id]));
+        if let Some(pay_to) = &billing.pay_to {
+            s.push(seg("NM1", &["87", "2"]));
+            address(&mut s, pay_to);
+        }
         for claim in &group.claims {
             claim_segments(&mut s, claim, &mut hl, provider_hl, &sub.payer_name, &sub.payer_id);
         }
@@ -463,6 +484,11 @@ pub struct ProviderIn {
     pub taxonomy: String,
     pub tax_id: String,
     pub person: PersonIn,
+    /// Loop 2010AB's address (N3/N4), for a billing provider paid elsewhere.
+    pub pay_to: Option<PersonIn>,
+    /// Segments of the billing provider's loops Settle does not keep (the
+    /// pay-to plan of 2010AC), listed with each of its claims.
+    pub not_kept: Vec<(usize, String, &'static str)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -536,6 +562,7 @@ enum Named {
     Subscriber,
     Patient,
     Rendering,
+    PayTo,
     Other,
 }
 
@@ -620,6 +647,9 @@ fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<Claim
     };
     for (at, s) in segments.iter().enumerate() {
         let loop_id = loops.get(at).copied().unwrap_or("");
+        if loop_id == "2010AC" {
+            billing.not_kept.push((s.number, s.id.clone(), loop_id));
+        }
         if let Some(c) = current.as_mut() {
             if p837_facts::read_fact(s, loop_id, c) {
                 continue;
@@ -688,6 +718,10 @@ fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<Claim
                         billing.person = person;
                         named = Named::Billing;
                     }
+                    "87" => {
+                        billing.pay_to = Some(PersonIn::default());
+                        named = Named::PayTo;
+                    }
                     "IL" => {
                         subscriber = person;
                         named = Named::Subscriber;
@@ -717,6 +751,7 @@ fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<Claim
             "N3" | "N4" | "DMG" => {
                 let target = match named {
                     Named::Billing => Some(&mut billing.person),
+                    Named::PayTo => billing.pay_to.as_mut(),
                     Named::Subscriber => Some(&mut subscriber),
                     Named::Patient => patient.as_mut().map(|p| &mut p.1),
                     _ => None,
@@ -760,6 +795,7 @@ fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<Claim
                     filing_indicator: sbr.2.clone(),
                     subscriber: subscriber.clone(),
                     patient: patient.clone(),
+                    not_kept: billing.not_kept.clone(),
                     ..ClaimIn::default()
                 });
                 if let Some(c) = current.as_mut() {
@@ -813,13 +849,24 @@ fn read_set(segments: &[Segment], loops: &[&'static str], claims: &mut Vec<Claim
                     }
                     line.place_of_service = s.value(5).to_string();
                     line.pointers = (1..=4).map(|k| s.component(7, k).to_string()).filter(|p| !p.is_empty()).collect();
+                    line.facts.description = s.component(1, 7).to_string();
+                    line.facts.emergency = s.value(9) == "Y";
                 } else if let Some(c) = current.as_mut() {
                     c.problems.push(problem(s, None, "SV1 without the LX that starts its line"));
                 }
             }
             "DTP" if s.value(1) == "472" => {
-                if let Some(line) = current.as_mut().and_then(|c| c.lines.last_mut()) {
-                    line.date_of_service = s.value(3).split('-').next().unwrap_or("").to_string();
+                if let Some(c) = current.as_mut() {
+                    let (from, through) = s.value(3).split_once('-').unwrap_or((s.value(3), ""));
+                    let through = (s.value(2) == "RD8").then(|| crate::parse_date8(through));
+                    if through == Some(None) {
+                        let message = format!("DTP03 {:?} is not a range of dates (CCYYMMDD-CCYYMMDD)", s.value(3));
+                        c.problems.push(problem(s, Some(3), message));
+                    }
+                    if let Some(line) = c.lines.last_mut() {
+                        line.date_of_service = from.to_string();
+                        line.facts.service_through = through.flatten();
+                    }
                 }
             }
             "REF" if s.value(1) == "6R" => {

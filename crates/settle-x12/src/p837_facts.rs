@@ -4,7 +4,9 @@
 //! claim's referring provider and in 2420F a line's, and nothing a payer
 //! needs is dropped on import.
 
-use settle_domain::claim_facts::{ndc_11, Attachment, ClaimFacts, Consents, Drug, LineFacts, NamedProvider, Note, ServiceFacility};
+use settle_domain::claim_facts::{
+    ndc_11, Ambulance, Attachment, Certification, ClaimFacts, Consents, Drug, LineFacts, Location, NamedProvider, Note, ServiceFacility,
+};
 use settle_domain::names::x12_text;
 use settle_domain::Date;
 
@@ -77,10 +79,15 @@ fn note(out: &mut Vec<OutSegment>, note: &Option<Note>) {
 /// 2300 after CLM, up to HI: dates, attachments, references, the note.
 /// `payer_claim_number` is REF*F8 for a corrected or void claim.
 pub(crate) fn claim_before_hi(out: &mut Vec<OutSegment>, facts: &ClaimFacts, payer_claim_number: Option<&str>) {
+    // The guide's order: 431 454 304 453 439 484 455 (471) 314/360/361
+    // 297 296 435 096 090 091 444.
     dtp(out, "431", facts.onset_date);
     dtp(out, "454", facts.initial_treatment_date);
     dtp(out, "304", facts.last_seen_date);
+    dtp(out, "453", facts.acute_manifestation_date);
     dtp(out, "439", facts.accident_date);
+    dtp(out, "484", facts.last_menstrual_period);
+    dtp(out, "455", facts.last_xray_date);
     match (facts.disability_from, facts.disability_to) {
         (Some(from), Some(to)) => out.push(seg("DTP", &["314", "RD8", &format!("{}-{}", date8(from), date8(to))])),
         (from, to) => {
@@ -88,8 +95,13 @@ pub(crate) fn claim_before_hi(out: &mut Vec<OutSegment>, facts: &ClaimFacts, pay
             dtp(out, "361", to);
         }
     }
+    dtp(out, "297", facts.last_worked_date);
+    dtp(out, "296", facts.return_to_work_date);
     dtp(out, "435", facts.admission_date);
     dtp(out, "096", facts.discharge_date);
+    dtp(out, "090", facts.assumed_care_date);
+    dtp(out, "091", facts.relinquished_care_date);
+    dtp(out, "444", facts.first_contact_date);
     attachments(out, &facts.attachments);
     reference(out, "EW", &facts.mammography_certificate);
     reference(out, "9F", &facts.referral_number);
@@ -99,6 +111,35 @@ pub(crate) fn claim_before_hi(out: &mut Vec<OutSegment>, facts: &ClaimFacts, pay
     }
     reference(out, "X4", &facts.clia_number);
     note(out, &facts.note);
+    if let Some(a) = &facts.ambulance {
+        let weight_unit = if a.weight_pounds.is_empty() { "" } else { "LB" };
+        out.push(seg(
+            "CR1",
+            &[
+                weight_unit,
+                &a.weight_pounds,
+                "",
+                &a.transport_reason,
+                "DH",
+                &a.miles,
+                "",
+                "",
+                &x12_text(&a.round_trip_purpose),
+                &x12_text(&a.stretcher_purpose),
+            ],
+        ));
+        for c in &a.certifications {
+            let mut elements = vec!["07", yes_no(c.applies)];
+            elements.extend(c.conditions.iter().map(String::as_str));
+            out.push(seg("CRC", &elements));
+        }
+    }
+}
+
+/// N3 and N4 of a place.
+fn place(out: &mut Vec<OutSegment>, p: &Location) {
+    out.push(seg("N3", &[&x12_text(&p.street)]));
+    out.push(seg("N4", &[&x12_text(&p.city), &p.state, &p.zip.replace('-', "")]));
 }
 
 fn provider(out: &mut Vec<OutSegment>, qualifier: &str, p: &NamedProvider) {
@@ -131,6 +172,20 @@ pub(crate) fn claim_after_rendering(out: &mut Vec<OutSegment>, facts: &ClaimFact
     if let Some(p) = &facts.supervising_provider {
         provider(out, "DQ", p);
     }
+    if let Some(a) = &facts.ambulance {
+        if let Some(p) = &a.pickup {
+            out.push(seg("NM1", &["PW", "2"]));
+            place(out, p);
+        }
+        if let Some(p) = &a.dropoff {
+            if p.name.is_empty() {
+                out.push(seg("NM1", &["45", "2"]));
+            } else {
+                out.push(seg("NM1", &["45", "2", &x12_text(&p.name)]));
+            }
+            place(out, p);
+        }
+    }
 }
 
 /// SV103 and SV104: anesthesia minutes, or units.
@@ -146,6 +201,13 @@ pub(crate) fn line_before_dates(out: &mut Vec<OutSegment>, facts: &LineFacts) {
     attachments(out, &facts.attachments);
 }
 
+/// 2400 after the dates, before REF*6R: the ambulance's patient count.
+pub(crate) fn line_after_dates(out: &mut Vec<OutSegment>, facts: &LineFacts) {
+    if let Some(n) = facts.ambulance_patients {
+        out.push(seg("QTY", &["PT", &n.to_string()]));
+    }
+}
+
 /// 2400 after REF*6R: the line's references and note, its drug (2410) and
 /// its providers (2420D, E, F), before any other payer's answer (2430).
 pub(crate) fn line_after_control(out: &mut Vec<OutSegment>, facts: &LineFacts) {
@@ -159,6 +221,7 @@ pub(crate) fn line_after_control(out: &mut Vec<OutSegment>, facts: &LineFacts) {
         let ndc = ndc_11(&drug.ndc).unwrap_or_else(|_| drug.ndc.clone());
         out.push(seg("LIN", &["", "N4", &ndc]));
         out.push(seg("CTP", &["", "", "", &drug.quantity, &drug.unit]));
+        reference(out, "XZ", &drug.prescription_number);
     }
     for (qualifier, p) in [
         ("DQ", &facts.supervising_provider),
@@ -167,6 +230,11 @@ pub(crate) fn line_after_control(out: &mut Vec<OutSegment>, facts: &LineFacts) {
     ] {
         if let Some(p) = p {
             provider(out, qualifier, p);
+            if qualifier == "DK" {
+                if let Some(a) = &facts.ordering_address {
+                    place(out, a);
+                }
+            }
         }
     }
 }
@@ -216,6 +284,17 @@ pub(crate) fn read_clm(segment: &Segment, facts: &mut ClaimFacts) {
     causes.auto_accident_country = segment.component(11, 5).to_string();
 }
 
+/// N3 or N4 into a place.
+fn read_place(segment: &Segment, p: &mut Location) {
+    if segment.id == "N3" {
+        p.street = segment.value(1).to_string();
+    } else {
+        p.city = segment.value(1).to_string();
+        p.state = segment.value(2).to_string();
+        p.zip = segment.value(3).to_string();
+    }
+}
+
 fn read_attachment(segment: &Segment) -> Attachment {
     Attachment {
         report_type: segment.value(1).to_string(),
@@ -240,16 +319,24 @@ pub(crate) fn kept(loop_id: &str, segment: &Segment) -> bool {
     let q = || segment.value(1);
     match (loop_id, segment.id.as_str()) {
         (l, _) if !(l.starts_with("23") || l.starts_with("24")) => true,
-        ("2300", "CLM" | "HI" | "PWK" | "NTE") => true,
-        ("2300", "DTP") => ["431", "454", "304", "439", "360", "361", "314", "435", "096"].contains(&q()),
+        ("2300", "CLM" | "HI" | "PWK" | "NTE" | "CR1") => true,
+        ("2300", "CRC") => q() == "07",
+        ("2310E" | "2310F", "NM1" | "N3" | "N4") => true,
+        ("2420E", "N3" | "N4") => true,
+        ("2400", "QTY") => q() == "PT",
+        ("2300", "DTP") => [
+            "431", "454", "304", "453", "439", "484", "455", "360", "361", "314", "297", "296", "435", "096", "090", "091", "444",
+        ]
+        .contains(&q()),
         ("2300", "REF") => ["F8", "G1", "9F", "X4", "EW"].contains(&q()),
         ("2310A" | "2310D" | "2420D" | "2420E" | "2420F", "NM1") => true,
         ("2310B", "NM1" | "PRV") => true,
         ("2310C", "NM1" | "N3" | "N4") => true,
         ("2400", "LX" | "SV1" | "PWK" | "NTE") => true,
-        ("2400", "DTP") => q() == "472",
+        ("2400", "DTP") => q() == "472" || q() == "471",
         ("2400", "REF") => ["6R", "G1", "9F", "X4"].contains(&q()),
         ("2410", "LIN" | "CTP") => true,
+        ("2410", "REF") => q() == "XZ",
         _ => false,
     }
 }
@@ -258,7 +345,10 @@ pub(crate) fn kept(loop_id: &str, segment: &Segment) -> bool {
 /// whether it was one.
 pub(crate) fn read_fact(segment: &Segment, loop_id: &str, claim: &mut ClaimIn) -> bool {
     // Runs for every segment: most are none of these, known by id alone.
-    if !matches!(segment.id.as_str(), "DTP" | "PWK" | "NTE" | "REF" | "NM1" | "N3" | "N4" | "LIN" | "CTP") {
+    if !matches!(
+        segment.id.as_str(),
+        "DTP" | "PWK" | "NTE" | "REF" | "NM1" | "N3" | "N4" | "LIN" | "CTP" | "CR1" | "CRC" | "QTY"
+    ) {
         return false;
     }
     let facts = &mut claim.facts;
@@ -281,6 +371,14 @@ pub(crate) fn read_fact(segment: &Segment, loop_id: &str, claim: &mut ClaimIn) -
                 "361" => &mut facts.disability_to,
                 "435" => &mut facts.admission_date,
                 "096" => &mut facts.discharge_date,
+                "453" => &mut facts.acute_manifestation_date,
+                "484" => &mut facts.last_menstrual_period,
+                "455" => &mut facts.last_xray_date,
+                "297" => &mut facts.last_worked_date,
+                "296" => &mut facts.return_to_work_date,
+                "090" => &mut facts.assumed_care_date,
+                "091" => &mut facts.relinquished_care_date,
+                "444" => &mut facts.first_contact_date,
                 _ => return false,
             };
             *slot = date(segment, text, problems);
@@ -296,6 +394,30 @@ pub(crate) fn read_fact(segment: &Segment, loop_id: &str, claim: &mut ClaimIn) -
                 _ => return false,
             };
             *slot = segment.value(2).to_string();
+        }
+        ("2300", "CR1", _) => {
+            let a = facts.ambulance.get_or_insert_with(Ambulance::default);
+            a.weight_pounds = crate::p837::canonical_decimal(segment.value(2));
+            a.transport_reason = segment.value(4).to_string();
+            a.miles = crate::p837::canonical_decimal(segment.value(6));
+            a.round_trip_purpose = segment.value(9).to_string();
+            a.stretcher_purpose = segment.value(10).to_string();
+        }
+        ("2300", "CRC", "07") => facts.ambulance.get_or_insert_with(Ambulance::default).certifications.push(Certification {
+            applies: segment.value(2) == "Y",
+            conditions: (3..=7).map(|n| segment.value(n).to_string()).filter(|c| !c.is_empty()).collect(),
+        }),
+        ("2310E", "NM1", _) => facts.ambulance.get_or_insert_with(Ambulance::default).pickup = Some(Location::default()),
+        ("2310F", "NM1", _) => {
+            facts.ambulance.get_or_insert_with(Ambulance::default).dropoff = Some(Location {
+                name: segment.value(3).to_string(),
+                ..Location::default()
+            })
+        }
+        ("2310E" | "2310F", "N3" | "N4", _) => {
+            let a = facts.ambulance.get_or_insert_with(Ambulance::default);
+            let slot = if loop_id == "2310E" { &mut a.pickup } else { &mut a.dropoff };
+            read_place(segment, slot.get_or_insert_with(Location::default));
         }
         ("2310A", "NM1", _) => facts.referring_provider = Some(named(segment)),
         ("2310D", "NM1", _) => facts.supervising_provider = Some(named(segment)),
@@ -328,6 +450,12 @@ fn read_line_fact(segment: &Segment, loop_id: &str, claim: &mut ClaimIn) -> bool
     let facts = &mut line.facts;
     match (loop_id, segment.id.as_str(), segment.value(1)) {
         ("2400", "PWK", _) => facts.attachments.push(read_attachment(segment)),
+        ("2400", "DTP", "471") => facts.prescription_date = date(segment, segment.value(3), &mut claim.problems),
+        ("2410", "REF", "XZ") => {
+            if let Some(drug) = facts.drug.as_mut() {
+                drug.prescription_number = segment.value(2).to_string();
+            }
+        }
         ("2400", "NTE", _) => facts.note = read_note(segment),
         ("2400", "REF", qualifier) => {
             let slot = match qualifier {
@@ -357,6 +485,19 @@ fn read_line_fact(segment: &Segment, loop_id: &str, claim: &mut ClaimIn) -> bool
                 drug.unit = segment.component(5, 1).to_string();
             }
         }
+        ("2400", "QTY", "PT") => {
+            let count = crate::p837::canonical_decimal(segment.value(2));
+            let whole = count
+                .split_once('.')
+                .map_or(count.as_str(), |(w, f)| if f.bytes().all(|b| b == b'0') { w } else { "" });
+            match whole.parse::<u32>() {
+                Ok(n) => facts.ambulance_patients = Some(n),
+                Err(_) => claim
+                    .problems
+                    .push(problem(segment, Some(2), format!("QTY02 {count:?} is not a whole number of patients"))),
+            }
+        }
+        ("2420E", "N3" | "N4", _) => read_place(segment, facts.ordering_address.get_or_insert_with(Location::default)),
         ("2420D", "NM1", _) => facts.supervising_provider = Some(named(segment)),
         ("2420E", "NM1", _) => facts.ordering_provider = Some(named(segment)),
         ("2420F", "NM1", _) => facts.referring_provider = Some(named(segment)),

@@ -63,8 +63,20 @@ pub enum ProviderCommand {
         tax_id: String,
         #[command(flatten)]
         address: AddressArgs,
+        /// Where payments go, when not to the address above (2010AB), as
+        /// one line.
+        #[arg(long, default_value = "")]
+        pay_to: String,
     },
     List,
+    /// Set where a billing provider is paid (the 837P's pay-to address,
+    /// loop 2010AB); with no address, payments go to its own address.
+    PayTo {
+        npi: String,
+        /// One line: "PO Box 9000, Springfield, IL 62704-9000".
+        #[arg(default_value = "")]
+        address: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -185,6 +197,7 @@ pub async fn provider(store: &Store, org: &Organisation, command: ProviderComman
             taxonomy,
             tax_id,
             address,
+            pay_to,
         } => {
             let cmd = NewProvider {
                 npi,
@@ -193,13 +206,29 @@ pub async fn provider(store: &Store, org: &Organisation, command: ProviderComman
                 taxonomy,
                 tax_id,
                 address: address.input().unwrap_or_default(),
+                pay_to: pay_to.into(),
             };
             let provider = store.add_provider(org, &cmd).await?;
             println!("Added provider {} {} ({})", provider.npi, provider.name, provider.kind);
         }
         ProviderCommand::List => {
             for p in store.providers(org).await? {
-                println!("{}  {:<12} {:<10} {}", p.npi, p.kind, p.taxonomy, p.name);
+                let paid = if p.pay_to.is_empty() {
+                    String::new()
+                } else {
+                    format!("  paid at {}", p.pay_to)
+                };
+                println!("{}  {:<12} {:<10} {}{paid}", p.npi, p.kind, p.taxonomy, p.name);
+            }
+        }
+        ProviderCommand::PayTo { npi, address } => {
+            let p = store
+                .set_provider_pay_to(org, &npi, &settle_store::claims::SetPayTo { pay_to: address.into() })
+                .await?;
+            if p.pay_to.is_empty() {
+                println!("{} ({}) is paid at its own address.", p.name, p.npi);
+            } else {
+                println!("{} ({}) is paid at {}.", p.name, p.npi, p.pay_to);
             }
         }
     }

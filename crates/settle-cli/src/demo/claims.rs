@@ -294,6 +294,8 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                 taxonomy: "207Q00000X".into(),
                 tax_id: "376543210".into(),
                 address: "1200 Lincoln Ave, Springfield, IL 62704-1234".into(),
+                // Payers mail checks to the practice's bank lockbox.
+                pay_to: "PO Box 4410, Springfield, IL 62708-4410".into(),
             },
         )
         .await?;
@@ -314,6 +316,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                     taxonomy: taxonomy.into(),
                     tax_id: String::new(),
                     address: Default::default(),
+                    pay_to: Default::default(),
                 },
             )
             .await?;
@@ -757,6 +760,7 @@ fn facts_for(i: usize, dos: Date, lines: &mut Vec<ClaimLineInput>, doctors: &[St
                     ndc: "0003-0293-05".into(),
                     quantity: "1".into(),
                     unit: "ML".into(),
+                    prescription_number: String::new(),
                 }),
                 ..LineFacts::default()
             },

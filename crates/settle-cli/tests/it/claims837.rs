@@ -53,6 +53,10 @@ fn clinic() -> Books {
         "234 Seaway St, Miami, FL 33111-0000",
     ]);
     books.ok(&["provider", "add", "1003000126", "--name", "Ima Doctor", "--taxonomy", "207Q00000X"]);
+    // Payers mail this practice's checks to a lockbox (2010AB).
+    let paid = books.ok(&["provider", "pay-to", "1912301953", "PO Box 9000, Miami, FL 33111-9000"]);
+    assert!(paid.contains("is paid at PO Box 9000"), "{paid}");
+    assert!(books.ok(&["provider", "list"]).contains("paid at PO Box 9000, Miami, FL 33111-9000"));
     books.ok(&[
         "coverage",
         "add",
@@ -100,7 +104,7 @@ fn clinic() -> Books {
 }
 
 /// Runs pyx12's validator on a copy (it writes a .997 beside its input).
-fn pyx12_accepts(books: &Books, path: &str) {
+pub(crate) fn pyx12_accepts(books: &Books, path: &str) {
     let copy = format!("{path}.pyx12-copy");
     std::fs::copy(path, &copy).unwrap();
     let run = std::process::Command::new("x12valid").arg(&copy).output();
@@ -222,6 +226,7 @@ SE*23*000014420~GE*1*14420~IEA*1*000014420~",
     let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &second, "--as-of", "2026-11-24"]);
     assert!(out.contains("2 claim(s)"), "{out}");
     let text = std::fs::read_to_string(&second).unwrap();
+    assert!(text.contains("NM1*87*2~\nN3*PO BOX 9000~\nN4*MIAMI*FL*331119000~"), "{text}");
     assert!(
         text.contains("CLM*CLM-000003*420.5***11:B:7") && text.contains("REF*F8*2026329000123"),
         "{text}"

@@ -3,6 +3,7 @@
 
 mod addresses;
 mod claims837;
+mod claims837_roundtrip;
 mod contacts;
 mod names;
 mod walk;

@@ -188,6 +188,7 @@ fn line_facts_refused_by_field() {
         ndc: "0409-4888-01".into(),
         quantity: "2.5".into(),
         unit: "ML".into(),
+        prescription_number: String::new(),
     };
     let ok = LineFacts {
         drug: Some(drug.clone()),
@@ -220,6 +221,7 @@ fn line_facts_refused_by_field() {
             LineFacts {
                 drug: Some(Drug {
                     unit: "KG".into(),
+                    prescription_number: String::new(),
                     ..drug.clone()
                 }),
                 ..ok.clone()
@@ -274,4 +276,132 @@ fn facts_read_from_json_refuse_unknown_fields_and_default_the_rest() {
     assert_eq!(facts.consents, Consents::default());
     assert!(serde_json::from_str::<ClaimFacts>(r#"{"prior_auth":"PA-1"}"#).is_err());
     assert!(serde_json::from_str::<LineFacts>(r#"{"ndc":"1"}"#).is_err());
+}
+
+fn place(name: &str) -> Location {
+    Location {
+        name: name.into(),
+        street: "1129 Reindeer Rd".into(),
+        city: "Carr".into(),
+        state: "CO".into(),
+        zip: "80612".into(),
+    }
+}
+
+fn ambulance() -> Ambulance {
+    Ambulance {
+        weight_pounds: "275".into(),
+        transport_reason: "A".into(),
+        miles: "21".into(),
+        round_trip_purpose: String::new(),
+        stretcher_purpose: "Patient immobilized".into(),
+        certifications: vec![Certification {
+            applies: true,
+            conditions: vec!["04".into(), "06".into()],
+        }],
+        pickup: Some(place("")),
+        dropoff: Some(place("Springfield General")),
+    }
+}
+
+#[test]
+fn an_ambulance_claim_is_refused_by_field() {
+    assert_eq!(ambulance().check(), Ok(()));
+    let with = |f: fn(&mut Ambulance)| {
+        let mut a = ambulance();
+        f(&mut a);
+        a
+    };
+    let cases: Vec<(Ambulance, &str)> = vec![
+        (with(|a| a.transport_reason = "Z".into()), "facts.ambulance.transport_reason"),
+        (with(|a| a.miles = String::new()), "facts.ambulance.miles"),
+        (with(|a| a.miles = "-3".into()), "facts.ambulance.miles"),
+        (with(|a| a.weight_pounds = "heavy".into()), "facts.ambulance.weight_pounds"),
+        (with(|a| a.stretcher_purpose = "a*b".into()), "facts.ambulance.stretcher_purpose"),
+        (with(|a| a.certifications.clear()), "facts.ambulance.certifications"),
+        (
+            with(|a| a.certifications[0].conditions = vec!["02".into()]),
+            "facts.ambulance.certifications[0].conditions",
+        ),
+        (
+            with(|a| a.certifications[0].conditions = vec!["04".into(); 6]),
+            "facts.ambulance.certifications[0].conditions",
+        ),
+        (with(|a| a.pickup = None), "facts.ambulance.pickup"),
+        (with(|a| a.pickup = Some(place("Home"))), "facts.ambulance.pickup.name"),
+        (with(|a| a.dropoff.as_mut().unwrap().zip = "8061".into()), "facts.ambulance.dropoff.zip"),
+        (with(|a| a.dropoff.as_mut().unwrap().state = "Colorado".into()), "facts.ambulance.dropoff.state"),
+    ];
+    for (a, field) in cases {
+        let facts = ClaimFacts {
+            ambulance: Some(a.clone()),
+            ..ClaimFacts::default()
+        };
+        assert_eq!(facts.check().map_err(|e| e.field), Err(field.to_string()), "{a:?}");
+    }
+    let told = ClaimFacts {
+        ambulance: Some(ambulance()),
+        ..ClaimFacts::default()
+    }
+    .described();
+    assert!(
+        told.iter().any(|(label, text)| *label == "Ambulance"
+            && text.contains("21 miles")
+            && text.contains("moved by stretcher")
+            && text.contains("to Springfield General, 1129 Reindeer Rd")),
+        "{told:?}"
+    );
+}
+
+#[test]
+fn a_lines_description_patients_and_ordering_address_are_checked() {
+    let ordered = LineFacts {
+        ordering_provider: Some(provider()),
+        ordering_address: Some(place("")),
+        description: "Sodium chloride 0.9% see NDC".into(),
+        emergency: true,
+        ..LineFacts::default()
+    };
+    assert_eq!(ordered.check(0), Ok(()));
+    assert!(ordered.described().contains("emergency") && ordered.described().contains("orderer at 1129 Reindeer Rd"));
+    let cases: Vec<(LineFacts, &str)> = vec![
+        (
+            LineFacts {
+                ordering_provider: None,
+                ..ordered.clone()
+            },
+            "lines[0].facts.ordering_address",
+        ),
+        (
+            LineFacts {
+                ordering_address: Some(place("Dr Office")),
+                ..ordered.clone()
+            },
+            "lines[0].facts.ordering_address.name",
+        ),
+        (
+            LineFacts {
+                description: "x".repeat(81),
+                ..ordered.clone()
+            },
+            "lines[0].facts.description",
+        ),
+        (
+            LineFacts {
+                description: "see~NDC".into(),
+                ..ordered.clone()
+            },
+            "lines[0].facts.description",
+        ),
+        (
+            LineFacts {
+                ambulance_patients: Some(1),
+                ..ordered.clone()
+            },
+            "lines[0].facts.ambulance_patients",
+        ),
+    ];
+    for (facts, field) in cases {
+        assert_eq!(facts.check(0).map_err(|e| e.field), Err(field.to_string()), "{facts:?}");
+    }
 }

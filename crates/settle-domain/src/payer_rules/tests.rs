@@ -2,10 +2,10 @@
 //! column, and what each finds missing on a claim.
 
 use super::*;
-use crate::claim_facts::{ClaimFacts, Drug, LineFacts, RelatedCauses};
+use crate::claim_facts::{Ambulance, ClaimFacts, Drug, LineFacts, RelatedCauses};
 use crate::claims::tests::claim;
 use crate::claims::ServiceLine;
-use crate::codes::{IcdCode, ProcedureCode};
+use crate::codes::{IcdCode, Modifier, ProcedureCode};
 
 fn line(code: &str, facts: LineFacts) -> ServiceLine {
     ServiceLine {
@@ -22,7 +22,7 @@ fn rules_of(text: &str) -> Vec<PayerRule> {
 #[test]
 fn the_built_in_rules_read_and_write_back_the_same() {
     let rules = built_in();
-    assert_eq!(rules.len(), 4);
+    assert_eq!(rules.len(), 6);
     assert_eq!(rules[0].id, "builtin:1");
     let again = parse_csv(&to_csv(&rules), "builtin").unwrap();
     assert_eq!(again, rules);
@@ -50,6 +50,11 @@ fn a_rules_file_is_refused_by_line_and_column() {
     assert_eq!(parse_csv("scope,requires\n", "org").unwrap_err()[0].column, "header");
 }
 
+fn qw(mut l: ServiceLine) -> ServiceLine {
+    l.modifiers.push(Modifier::parse("QW").unwrap());
+    l
+}
+
 #[test]
 fn each_rule_finds_what_is_missing_and_nothing_else() {
     let medicaid = |mut c: ProfessionalClaim| {
@@ -61,6 +66,7 @@ fn each_rule_finds_what_is_missing_and_nothing_else() {
             ndc: "00409488801".into(),
             quantity: "1".into(),
             unit: "ML".into(),
+            prescription_number: String::new(),
         }),
         ..LineFacts::default()
     };
@@ -147,6 +153,44 @@ fn each_rule_finds_what_is_missing_and_nothing_else() {
                     ..ClaimFacts::default()
                 },
                 ..injury(claim())
+            },
+            vec![],
+        ),
+        // QW on a waived test for Medicare; on the line that lacks it only.
+        (
+            "filing:MB,qw_modifier,82947 87880,,,warning,CLIA waiver",
+            ProfessionalClaim {
+                filing_indicator: ClaimFilingIndicator::MedicarePartB,
+                ..with_lines(
+                    claim(),
+                    vec![
+                        qw(line("87880", LineFacts::default())),
+                        line("82947", LineFacts::default()),
+                        line("99213", LineFacts::default()),
+                    ],
+                )
+            },
+            vec!["lines[1].modifiers"],
+        ),
+        (
+            "filing:MB,qw_modifier,82947 87880,,,warning,CLIA waiver",
+            with_lines(claim(), vec![line("82947", LineFacts::default())]),
+            vec![],
+        ),
+        // An ambulance code needs the transport's facts, once per claim.
+        (
+            "any,ambulance,A0425-A0436,,,error,guide",
+            with_lines(claim(), vec![line("A0427", LineFacts::default()), line("A0425", LineFacts::default())]),
+            vec!["facts.ambulance"],
+        ),
+        (
+            "any,ambulance,A0425-A0436,,,error,guide",
+            ProfessionalClaim {
+                facts: ClaimFacts {
+                    ambulance: Some(Ambulance::default()),
+                    ..ClaimFacts::default()
+                },
+                ..with_lines(claim(), vec![line("A0427", LineFacts::default())])
             },
             vec![],
         ),

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use settle_domain::Date;
 use settle_store::claims::{
-    AppealDenial, CoverageView, DenialFilter, DenialGroup, DenialView, NewCoverage, NewPayer, NewProvider, PayerView, ProviderView, StatementRun,
+    AppealDenial, CoverageView, DenialFilter, DenialGroup, DenialView, NewCoverage, NewPayer, NewProvider, PayerView, ProviderView, SetPayTo, StatementRun,
     StatementRunOutcome, StatementSummary, WriteOffDenial,
 };
 use utoipa::ToSchema;
@@ -33,10 +33,11 @@ pub async fn add_payer(State(state): State<AppState>, Auth(p): Auth, Body(cmd): 
 
 /// What payers require (prior authorizations, referrals, NDCs, CLIA,
 /// accident facts), by rule: Settle's built-in rules and the organisation's
-/// own, with its own as CSV.
+/// own, with its own as CSV. The rules name procedure and diagnosis
+/// codes, so they are for those who may read clinical codes.
 #[utoipa::path(get, path = "/api/v1/payer-rules", tag = "claims",
     responses((status = 200, body = settle_store::claims::PayerRules)),
-    security(("bearer" = ["accounts.read"])))]
+    security(("bearer" = ["clinical.read"])))]
 pub async fn payer_rules(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<settle_store::claims::PayerRules>> {
     Ok(Json(state.store.payer_rules(&p.org).await?))
 }
@@ -115,6 +116,22 @@ pub async fn list_providers(State(state): State<AppState>, Auth(p): Auth) -> Api
     security(("bearer" = ["payers.manage"])))]
 pub async fn add_provider(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<NewProvider>) -> ApiResult<(StatusCode, Json<ProviderView>)> {
     Ok((StatusCode::CREATED, Json(state.store.add_provider(&p.org, &cmd).await?)))
+}
+
+/// Set or clear a billing provider's pay-to address (the 837P's loop
+/// 2010AB), where the payer sends payments when not to the provider's own
+/// address. The change is audited.
+#[utoipa::path(put, path = "/api/v1/providers/{npi}/pay-to", tag = "claims", request_body = SetPayTo,
+    params(("npi" = String, Path, description = "The provider's NPI", example = "1912301953")),
+    responses((status = 200, body = ProviderView)),
+    security(("bearer" = ["payers.manage"])))]
+pub async fn set_provider_pay_to(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(npi): Path<String>,
+    Body(cmd): Body<SetPayTo>,
+) -> ApiResult<Json<ProviderView>> {
+    Ok(Json(state.store.set_provider_pay_to(&p.org, &npi, &cmd).await?))
 }
 
 /// A patient account's insurance coverages, primary first.

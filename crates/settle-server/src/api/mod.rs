@@ -89,6 +89,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::list_authorizations, claims::add_authorization))
         .routes(routes!(claims::authorization_worklist))
         .routes(routes!(claims::list_providers, claims::add_provider))
+        .routes(routes!(claims::set_provider_pay_to))
         .routes(routes!(claims::list_coverages, claims::add_coverage))
         .routes(routes!(claims::list_claims, claims::create_claim))
         .routes(routes!(claims::check_claim))

@@ -150,6 +150,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
     ("POST", "/claims/setup/providers", Needs(PayersManage)),
+    ("POST", "/claims/setup/providers/pay-to", Needs(PayersManage)),
     ("POST", "/claims/setup/payer-rules", Needs(PayersManage)),
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("GET", "/audit", Needs(AuditRead)),
@@ -273,6 +274,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/era", get(claims::remit::era).post(claims::remit::era_post))
         .route("/claims/setup/payers", post(claims::payers::add_payer))
         .route("/claims/setup/providers", post(claims::payers::add_provider))
+        .route("/claims/setup/providers/pay-to", post(claims::payers::set_pay_to))
         .route("/claims/setup/payer-rules", post(claims::payers::set_payer_rules))
         .route("/admin/settings", get(platform::admin::settings).post(platform::admin::save_settings))
         .route("/audit", get(platform::admin::audit))

@@ -166,6 +166,7 @@ async fn seed(store: &Store) -> Organisation {
                 taxonomy: "207Q00000X".into(),
                 tax_id: "376543210".into(),
                 address: "1200 Lincoln Ave, Springfield, IL 62704-1234".into(),
+                pay_to: Default::default(),
             },
         )
         .await

@@ -553,6 +553,56 @@ async fn what_the_payer_needs_is_entered_and_kept_in_the_pages() {
         let kept = srv.store.claim(&org, &number).await.unwrap();
         assert_eq!(kept.facts.attachments.len(), 1, "{name}: {:?}", kept.facts);
         assert_eq!(kept.facts.prior_authorization, "PA-77", "{name}");
+
+        // An ambulance run: the transport's boxes, an address refused by
+        // its box, then the claim carries CR1, CRC and both addresses.
+        let ambulance = |pickup: &str| -> Vec<(&'static str, String)> {
+            vec![
+                ("csrf", csrf.clone()),
+                ("account_number", "P-1".into()),
+                ("billing_npi", "1912301953".into()),
+                ("place_of_service", "41".into()),
+                ("diagnosis0", "S93.401A".into()),
+                ("line0.date_of_service", today.clone()),
+                ("line0.procedure_code", "A0427".into()),
+                ("line0.diagnosis_pointers", "1".into()),
+                ("line0.units", "1".into()),
+                ("line0.charge", "700.00".into()),
+                ("line0.emergency", "1".into()),
+                ("facts.other_accident", "1".into()),
+                ("facts.accident_date", today.clone()),
+                ("facts.ambulance_miles", "21".into()),
+                ("facts.ambulance_reason", "A".into()),
+                ("facts.ambulance_stretcher", "Patient immobilized".into()),
+                ("facts.ambulance_condition", "04".into()),
+                ("facts.ambulance_condition", "06".into()),
+                ("facts.ambulance_pickup", pickup.into()),
+                ("facts.ambulance_dropoff_name", "Mercy Hospital".into()),
+                ("facts.ambulance_dropoff", "3663 S Miami Ave, Miami, FL 33133".into()),
+            ]
+        };
+        let (status, _, body) = post(ambulance("somewhere on the road"), "/claims/new").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("id=\"facts.ambulance_pickup-error\""), "{name}: {body}");
+        assert!(body.contains("value=\"Patient immobilized\""), "{name}: the boxes keep what was typed");
+        let (status, location, body) = post(ambulance("236 N Main St, Miami, FL 33413"), "/claims/new").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: {body}");
+        let number = location.trim_start_matches("/claims/").split('?').next().unwrap().to_string();
+        let saved = srv.store.claim(&org, &number).await.unwrap();
+        let run = saved.facts.ambulance.as_ref().unwrap();
+        assert_eq!(
+            (
+                run.miles.as_str(),
+                run.certifications[0].conditions.join(" "),
+                run.pickup.as_ref().unwrap().zip.as_str()
+            ),
+            ("21", "04 06".to_string(), "33413"),
+            "{name}"
+        );
+        assert!(saved.lines[0].facts.emergency, "{name}");
+        assert!(!saved.findings.iter().any(|f| f.rule == "builtin:6"), "{name}: {:?}", saved.findings);
+        let (_, _, body) = page(&client, &srv, Method::GET, &format!("/claims/{number}"), Some(&cookie), &[]).await;
+        assert!(body.contains("21 miles") && body.contains("to Mercy Hospital"), "{name}: {body}");
     }
 }
 
@@ -581,8 +631,30 @@ async fn payer_rules_over_the_api_and_in_the_pages() {
         let saved = srv.put(&coordinator, "/api/v1/payer-rules", json!({ "csv": good })).await;
         assert_eq!(saved.status, StatusCode::OK, "{name}: {}", saved.body);
         assert_eq!(saved.body["own"][0]["id"], "org:1", "{name}: {}", saved.body);
-        let listed = srv.get(&collector, "/api/v1/payer-rules").await;
+        let listed = srv.get(&coordinator, "/api/v1/payer-rules").await;
         assert_eq!(listed.body["csv"], good, "{name}");
+        // The rules name procedure codes: not for a collector (minimum
+        // necessary), on the API or the page.
+        assert_eq!(srv.get(&collector, "/api/v1/payer-rules").await.status, StatusCode::FORBIDDEN, "{name}");
+        {
+            let (cookie, _) = session(&srv, &org, "colin", Role::CollectionsSpecialist).await;
+            let (_, _, body) = page(&browser(), &srv, Method::GET, "/claims/setup", Some(&cookie), &[]).await;
+            assert!(body.contains("Providers") && !body.contains("builtin:1"), "{name}: {body}");
+        }
+
+        // A billing provider's pay-to address, over the API and the page.
+        let npi = srv.store.providers(&org).await.unwrap()[0].npi.clone();
+        let path: &'static str = Box::leak(format!("/api/v1/providers/{npi}/pay-to").into_boxed_str());
+        assert_eq!(
+            srv.put(&collector, path, json!({ "pay_to": "PO Box 1, Miami, FL 33111" })).await.status,
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
+        let wrong = srv.put(&coordinator, path, json!({ "pay_to": "PO Box 1" })).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", wrong.body);
+        assert!(wrong.body.to_string().contains("pay_to"), "{name}: {}", wrong.body);
+        let set = srv.put(&coordinator, path, json!({ "pay_to": "PO Box 1, Miami, FL 33111-0001" })).await;
+        assert_eq!(set.body["pay_to"], "PO Box 1, Miami, FL 33111-0001", "{name}: {}", set.body);
 
         let client = browser();
         let (cookie, csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
@@ -616,6 +688,17 @@ async fn payer_rules_over_the_api_and_in_the_pages() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
         assert!(location.contains("#payer-rules"), "{name}: {location}");
         assert_eq!(srv.store.payer_rules(&org).await.unwrap().csv, fixed, "{name}");
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/setup/providers/pay-to",
+            Some(&cookie),
+            &[("csrf", &csrf), ("pay_to_npi", &npi), ("new_pay_to", "")],
+        )
+        .await;
+        assert_eq!((status, location.contains("#providers")), (StatusCode::SEE_OTHER, true), "{name}");
+        assert_eq!(srv.store.providers(&org).await.unwrap()[0].pay_to, "", "{name}: cleared from the page");
     }
 }
 

@@ -75,6 +75,8 @@ pub(super) struct ProviderRow {
     pub(super) taxonomy: String,
     pub(super) tax_id: String,
     pub(super) address: Option<KeptAddress>,
+    /// Where payments go, when not to `address` (2010AB).
+    pub(super) pay_to: Option<settle_domain::address::PostalAddress>,
 }
 
 #[derive(Clone, Debug)]
@@ -90,7 +92,7 @@ pub(super) struct Patient {
 use crate::address::{CURRENT_COLUMNS as CURRENT_ADDRESS_COLUMNS, CURRENT_JOIN as CURRENT_ADDRESS_JOIN};
 use crate::claims::{bad, parse_date, split_list};
 
-pub(super) const PROVIDER_COLUMNS: &str = "provider_key, npi, name, kind, taxonomy, tax_id, address, line1, line2, city, state, postal_code, country";
+pub(super) const PROVIDER_COLUMNS: &str = "provider_key, npi, name, kind, taxonomy, tax_id, address, pay_to, line1, line2, city, state, postal_code, country";
 
 /// Which version of a claim this is: an original, or a replacement or
 /// void of the claim the payer knows by `payer_claim_number`.
@@ -222,6 +224,7 @@ pub(super) fn provider_from_row(row: &AnyRow) -> Result<ProviderRow> {
         taxonomy: row.try_get("taxonomy")?,
         tax_id: row.try_get("tax_id")?,
         address: crate::address::kept_from(row, "address", "")?,
+        pay_to: super::payers::pay_to_of(&row.try_get::<String, _>("pay_to")?)?,
     })
 }
 
@@ -500,6 +503,9 @@ impl Books {
                 None => return Err(at("charge", &"no charge given")),
             };
             l.facts.check(i).map_err(|e| bad("lines", e))?;
+            if l.facts.service_through.is_some_and(|through| through < l.date_of_service) {
+                return Err(at("facts.service_through", &"is before the line's date of service"));
+            }
             lines.push(ServiceLine {
                 date_of_service: l.date_of_service,
                 procedure,

@@ -186,6 +186,7 @@ impl Store {
                         taxonomy: provider.taxonomy.clone(),
                         tax_id: provider.tax_id.clone(),
                         address,
+                        pay_to: provider.pay_to.clone(),
                     },
                     claims,
                 });

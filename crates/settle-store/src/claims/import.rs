@@ -307,6 +307,7 @@ impl Store {
                 ));
             }
             let mut outcome = Import837Outcome::default();
+            let mut told_pay_to = std::collections::BTreeSet::new();
             for inc in incoming {
                 let c = &inc.claim;
                 let account_number = self.import_patient(conn, org, inc, today, &mut outcome).await?;
@@ -335,13 +336,29 @@ impl Store {
                 for (p, billing) in [(Some(&c.billing), true), (c.rendering.as_ref(), false)] {
                     let Some(p) = p else { continue };
                     let npi = Npi::parse(&p.npi).map_err(|e| bad("file", e))?;
-                    let exists = sqlx::query("SELECT 1 FROM provider WHERE org_id = $1 AND npi = $2")
+                    let pay_to = match (&p.pay_to, billing) {
+                        (Some(to), true) => incoming_address(to, &format!("billing provider {}'s pay-to (2010AB)", p.npi))?,
+                        _ => None,
+                    };
+                    let on_file: Option<String> = sqlx::query_scalar("SELECT pay_to FROM provider WHERE org_id = $1 AND npi = $2")
                         .bind(org.org_id)
                         .bind(npi.as_str())
                         .fetch_optional(&mut *conn)
-                        .await?
-                        .is_some();
-                    if exists {
+                        .await?;
+                    if let Some(on_file) = on_file {
+                        // The provider on file is the organisation's own
+                        // record; a file that says otherwise is told, not
+                        // merged.
+                        let kept = super::payers::pay_to_of(&on_file)?;
+                        if billing && pay_to.is_some() && kept != pay_to && !told_pay_to.contains(npi.as_str()) {
+                            told_pay_to.insert(npi.as_str().to_string());
+                            outcome.not_kept.push(format!(
+                                "billing provider {}: the file's pay-to address (2010AB) {} is not the one on file ({}); the one on file is kept",
+                                npi.as_str(),
+                                pay_to.as_ref().map(PostalAddress::one_line).unwrap_or_default(),
+                                kept.as_ref().map(PostalAddress::one_line).unwrap_or_else(|| "none: payments go to its own address".into())
+                            ));
+                        }
                         continue;
                     }
                     let key = next_ids(conn, org.org_id, "provider", 1).await?;
@@ -351,8 +368,8 @@ impl Store {
                         None
                     };
                     let sql = format!(
-                        "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                        "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, pay_to, {}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                         crate::address::COLUMNS
                     );
                     let query = sqlx::query(&sql)
@@ -362,9 +379,10 @@ impl Store {
                         .bind(title(&p.name))
                         .bind(if p.entity == "2" { "organisation" } else { "person" })
                         .bind(p.taxonomy.to_ascii_uppercase())
-                        .bind(if billing { p.tax_id.clone() } else { String::new() })
+                        .bind(if billing { p.tax_id.replace('-', "") } else { String::new() })
                         .bind(address.as_ref().map(PostalAddress::one_line).unwrap_or_default())
-                        .bind(now_text());
+                        .bind(now_text())
+                        .bind(super::payers::pay_to_text(pay_to.as_ref())?);
                     crate::address::bind_fields(query, address.as_ref()).execute(&mut *conn).await?;
                     outcome.providers_added.push(npi.as_str().to_string());
                 }

@@ -57,7 +57,7 @@ pub use fees::{FeeEntry, CHARGE_MASTER};
 pub use import::{Import837, Import837Outcome, ImportedClaim};
 pub use lifecycle::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, NewClaim, ScrubClaim, VoidClaim};
 pub use payer_rules::{PayerRuleView, PayerRules, ReplacePayerRules};
-pub use payers::{NewPayer, NewProvider, PayerView, ProviderView};
+pub use payers::{NewPayer, NewProvider, PayerView, ProviderView, SetPayTo};
 pub use read::{ClaimEventView, ClaimFilter, ClaimLineView, ClaimSummary, ClaimView, FindingView};
 pub use remit::{Import835, RemitClaimView, RemitOutcome, RemittedClaim, ResolveRemitException, UnderpaymentView};
 pub use secondary::{BillSecondary, SecondaryDue};

@@ -62,6 +62,20 @@ pub struct NewProvider {
     /// ZIP+4): fields, or one line of text; none if absent.
     #[serde(default)]
     pub address: AddressInput,
+    /// Where the payer sends a billing provider's payments when not to its
+    /// own address (the 837P's pay-to address, loop 2010AB); none if absent.
+    #[serde(default)]
+    pub pay_to: AddressInput,
+}
+
+/// A billing provider's pay-to address, set or cleared.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPayTo {
+    /// Fields, or one line of text; empty clears it (payments go to the
+    /// provider's own address).
+    #[serde(default)]
+    pub pay_to: AddressInput,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -76,6 +90,30 @@ pub struct ProviderView {
     /// By its fields; none when there is no address or its old text could
     /// not be read.
     pub postal: Option<PostalView>,
+    /// The pay-to address as one line ("" when payments go to `address`).
+    pub pay_to: String,
+}
+
+/// The pay-to column's text: the address as JSON, "" for none.
+pub(super) fn pay_to_text(address: Option<&PostalAddress>) -> Result<String> {
+    Ok(match address {
+        Some(a) => serde_json::to_string(a)?,
+        None => String::new(),
+    })
+}
+
+/// The pay-to column read back.
+pub(super) fn pay_to_of(text: &str) -> Result<Option<PostalAddress>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("provider.pay_to: {e}")))
+}
+
+fn one_line(address: Option<&PostalAddress>) -> String {
+    address.map(PostalAddress::one_line).unwrap_or_default()
 }
 
 pub(super) fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String> {
@@ -202,14 +240,17 @@ impl Store {
         }
         let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
         let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
+        let pay_to = AddressInput::read_optional(Some(&cmd.pay_to), "pay_to")?;
+        let pay_to_json = pay_to_text(pay_to.as_ref())?;
         let (address, kind, name, npi, postal, tax_id, taxonomy) = (&address, &kind, &name, &npi, &postal, &tax_id, &taxonomy);
+        let (pay_to, pay_to_json) = (&pay_to, &pay_to_json);
         self.write(|tx| {
             Box::pin(async move {
                 let conn = tx.conn();
                 let key = next_ids(conn, org.org_id, "provider", 1).await?;
                 let sql = format!(
-                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, {}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    "INSERT INTO provider (org_id, provider_key, npi, name, kind, taxonomy, tax_id, address, created_at, pay_to, {}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                     address::COLUMNS
                 );
                 let query = sqlx::query(&sql);
@@ -222,7 +263,8 @@ impl Store {
                     .bind(taxonomy)
                     .bind(tax_id)
                     .bind(address)
-                    .bind(now_text());
+                    .bind(now_text())
+                    .bind(pay_to_json);
                 address::bind_fields(query, postal.as_ref())
                     .execute(&mut *conn)
                     .await
@@ -238,6 +280,7 @@ impl Store {
                     tax_id: tax_id.clone(),
                     address: address.clone(),
                     postal: postal.as_ref().map(PostalView::from),
+                    pay_to: one_line(pay_to.as_ref()),
                 };
                 let after = serde_json::to_value(&view)?;
                 tx.audit(org.org_id, "provider.add", &format!("provider:{}", view.npi), None, Some(&after))
@@ -250,7 +293,7 @@ impl Store {
 
     pub async fn providers(&self, org: &Organisation) -> Result<Vec<ProviderView>> {
         let rows = sqlx::query(&format!(
-            "SELECT npi, name, kind, taxonomy, tax_id, address, {} FROM provider WHERE org_id = $1 ORDER BY name, npi",
+            "SELECT npi, name, kind, taxonomy, tax_id, address, pay_to, {} FROM provider WHERE org_id = $1 ORDER BY name, npi",
             address::COLUMNS
         ))
         .bind(org.org_id)
@@ -266,8 +309,54 @@ impl Store {
                     tax_id: r.try_get("tax_id")?,
                     address: r.try_get("address")?,
                     postal: address::postal_from(r, "")?.as_ref().map(PostalView::from),
+                    pay_to: one_line(pay_to_of(&r.try_get::<String, _>("pay_to")?)?.as_ref()),
                 })
             })
             .collect()
+    }
+
+    /// Sets or clears a billing provider's pay-to address, with its audit
+    /// row (before and after).
+    pub async fn set_provider_pay_to(&self, org: &Organisation, npi: &str, cmd: &SetPayTo) -> Result<ProviderView> {
+        let npi = Npi::parse(npi).map_err(|e| StoreError::invalid("npi", e))?;
+        let pay_to = AddressInput::read_optional(Some(&cmd.pay_to), "pay_to")?;
+        let json = pay_to_text(pay_to.as_ref())?;
+        let (npi, json, pay_to) = (&npi, &json, &pay_to);
+        self.write(|tx| {
+            Box::pin(async move {
+                let conn = tx.conn();
+                let before: Option<String> = sqlx::query_scalar("SELECT pay_to FROM provider WHERE org_id = $1 AND npi = $2")
+                    .bind(org.org_id)
+                    .bind(npi.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let Some(before) = before else {
+                    return Err(StoreError::not_found("provider", npi.as_str()));
+                };
+                sqlx::query("UPDATE provider SET pay_to = $1 WHERE org_id = $2 AND npi = $3")
+                    .bind(json)
+                    .bind(org.org_id)
+                    .bind(npi.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                let was = one_line(pay_to_of(&before)?.as_ref());
+                let now = one_line(pay_to.as_ref());
+                tx.audit(
+                    org.org_id,
+                    "provider.pay_to",
+                    &format!("provider:{}", npi.as_str()),
+                    Some(&serde_json::json!({ "pay_to": was })),
+                    Some(&serde_json::json!({ "pay_to": now })),
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.providers(org)
+            .await?
+            .into_iter()
+            .find(|p| p.npi == npi.as_str())
+            .ok_or_else(|| StoreError::not_found("provider", npi.as_str()))
     }
 }

@@ -163,6 +163,7 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
             taxonomy: String::new(),
             tax_id: String::new(),
             address: "Springfield".into(),
+            pay_to: Default::default(),
         };
         assert!(matches!(
             store.add_provider(&org, &bad).await,

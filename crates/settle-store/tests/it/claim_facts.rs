@@ -42,6 +42,30 @@ fn with_facts(account: &str) -> ClaimInput {
             transmission: "FX".into(),
             control_number: "ATT-9".into(),
         }],
+        first_contact_date: Some(date("2026-10-31")),
+        ambulance: Some(Ambulance {
+            transport_reason: "A".into(),
+            miles: "12.5".into(),
+            certifications: vec![Certification {
+                applies: true,
+                conditions: vec!["04".into(), "06".into()],
+            }],
+            pickup: Some(Location {
+                name: String::new(),
+                street: "236 N Main St".into(),
+                city: "Miami".into(),
+                state: "FL".into(),
+                zip: "33413".into(),
+            }),
+            dropoff: Some(Location {
+                name: "Mercy Hospital".into(),
+                street: "3663 S Miami Ave".into(),
+                city: "Miami".into(),
+                state: "FL".into(),
+                zip: "33133".into(),
+            }),
+            ..Ambulance::default()
+        }),
         ..ClaimFacts::default()
     };
     input.lines[1].facts = LineFacts {
@@ -50,8 +74,12 @@ fn with_facts(account: &str) -> ClaimInput {
             ndc: "0409-4888-01".into(),
             quantity: "2.5".into(),
             unit: "ML".into(),
+            prescription_number: "RX-88".into(),
         }),
         ordering_provider: Some(provider("Wilson", "Larry")),
+        service_through: Some(date("2026-11-04")),
+        description: "Ondansetron see NDC".into(),
+        emergency: true,
         ..LineFacts::default()
     };
     input
@@ -72,6 +100,17 @@ const FACT_SEGMENTS: &[&str] = &[
     "LIN**N4*00409488801~",
     "CTP****2.5*ML~",
     "NM1*DK*1*WILSON*LARRY****XX*1003000126~",
+    "DTP*444*D8*20261031~",
+    "CR1****A*DH*12.5~",
+    "CRC*07*Y*04*06~",
+    "NM1*PW*2~",
+    "NM1*45*2*MERCY HOSPITAL~",
+    "N3*3663 S MIAMI AVE~",
+    "REF*XZ*RX-88~",
+    "::::ONDANSETRON SEE NDC*",
+    "DTP*472*RD8*20261102-20261104~",
+    "NM1*87*2~",
+    "N3*PO BOX 9000~",
 ];
 
 pub(crate) async fn export(store: &settle_store::Store, org: &settle_store::platform::Organisation, today: settle_domain::Date) -> ExportOutcome {
@@ -134,6 +173,29 @@ async fn a_claims_facts_go_out_come_back_in_and_go_out_again_the_same() {
             "{name}"
         );
 
+        // The billing provider is paid at a lockbox (2010AB); the change
+        // is audited, and a wrong address refused by its field.
+        let bad = store
+            .set_provider_pay_to(&org, "1912301953", &SetPayTo { pay_to: "PO Box 9000".into() })
+            .await
+            .unwrap_err();
+        assert!(matches!(&bad, StoreError::Invalid { field, .. } if *field == "pay_to"), "{name}: {bad:?}");
+        let unknown = store
+            .set_provider_pay_to(&org, "1003000126x", &SetPayTo { pay_to: "".into() })
+            .await
+            .unwrap_err();
+        assert!(matches!(&unknown, StoreError::Invalid { field, .. } if *field == "npi"), "{name}: {unknown:?}");
+        let paid = store
+            .set_provider_pay_to(
+                &org,
+                "1912301953",
+                &SetPayTo {
+                    pay_to: "PO Box 9000, Miami, FL 33111-9000".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(paid.pay_to, "PO Box 9000, Miami, FL 33111-9000", "{name}");
         allow_sending(store, &org, "3055552222").await;
         let sent = export(store, &org, today).await;
         assert_fact_segments(&sent.body, &claim.claim_number, name);
@@ -152,6 +214,14 @@ async fn a_claims_facts_go_out_come_back_in_and_go_out_again_the_same() {
             .await
             .unwrap();
         let imported = store.claim(&other, &outcome.claims[0].claim_number).await.unwrap();
+        assert_eq!(imported.facts.ambulance, claim.facts.ambulance.as_ref().map(upper), "{name}");
+        assert_eq!(imported.lines[1].facts.service_through, Some(date("2026-11-04")), "{name}");
+        let billing = store.providers(&other).await.unwrap().into_iter().find(|p| p.npi == "1912301953").unwrap();
+        assert_eq!(
+            billing.pay_to.to_uppercase(),
+            "PO BOX 9000, MIAMI, FL 33111-9000",
+            "{name}: the new provider keeps the file's pay-to"
+        );
         assert_eq!(imported.facts.referral_number, "REF-77", "{name}");
         assert_eq!(imported.facts.related_causes.auto_accident_state, "IL", "{name}");
         assert_eq!(imported.facts.attachments, claim.facts.attachments, "{name}");
@@ -165,6 +235,24 @@ async fn a_claims_facts_go_out_come_back_in_and_go_out_again_the_same() {
         allow_sending(store, &other, "3055552222").await;
         let resent = export(store, &other, today).await;
         assert_fact_segments(&resent.body, &claim.claim_number, name);
+    }
+}
+
+/// The ambulance facts as an 837P carries them back: upper case.
+fn upper(a: &Ambulance) -> Ambulance {
+    let place = |p: &Option<Location>| {
+        p.as_ref().map(|p| Location {
+            name: p.name.to_uppercase(),
+            street: p.street.to_uppercase(),
+            city: p.city.to_uppercase(),
+            state: p.state.clone(),
+            zip: p.zip.clone(),
+        })
+    };
+    Ambulance {
+        pickup: place(&a.pickup),
+        dropoff: place(&a.dropoff),
+        ..a.clone()
     }
 }
 
@@ -234,7 +322,7 @@ async fn payer_rules_hold_a_claim_until_it_carries_what_the_payer_requires() {
             "{name}"
         );
         let rules = store.payer_rules(&org).await.unwrap();
-        assert_eq!((rules.own[0].id.as_str(), rules.built_in.len()), ("org:1", 4), "{name}");
+        assert_eq!((rules.own[0].id.as_str(), rules.built_in.len()), ("org:1", 6), "{name}");
         assert_eq!(rules.csv, good, "{name}: the CSV comes back as it went in");
 
         // A J-code without its NDC is held, the finding on the line's NDC.
@@ -278,6 +366,7 @@ async fn payer_rules_hold_a_claim_until_it_carries_what_the_payer_requires() {
             ndc: "00003-0293-05".into(),
             quantity: "1".into(),
             unit: "ML".into(),
+            prescription_number: String::new(),
         });
         let ready = store
             .edit_claim(

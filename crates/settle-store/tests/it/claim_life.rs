@@ -64,6 +64,7 @@ pub(crate) async fn clinic(store: &Store) -> Organisation {
                 taxonomy: "203BF0100Y".into(),
                 tax_id: "587654321".into(),
                 address: "234 Seaway St, Miami, FL 33111-0000".into(),
+                pay_to: Default::default(),
             },
         )
         .await

@@ -44,6 +44,7 @@ async fn payers_providers_and_coverages() {
             taxonomy: "203bf0100y".into(),
             tax_id: "58-7654321".into(),
             address: "234 Seaway St, Miami FL".into(),
+            pay_to: Default::default(),
         };
         // An address without its ZIP is refused, naming the piece; nothing is written.
         let refused = store.add_provider(&org, &provider).await.unwrap_err();
@@ -54,6 +55,7 @@ async fn payers_providers_and_coverages() {
         assert!(store.providers(&org).await.unwrap().is_empty(), "{name}");
         let provider = NewProvider {
             address: "234 Seaway St, Miami FL 33111-0000".into(),
+            pay_to: Default::default(),
             ..provider
         };
         let added = store.add_provider(&org, &provider).await.unwrap();

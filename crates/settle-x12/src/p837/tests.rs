@@ -78,6 +78,7 @@ fn sample_submission() -> Submission {
                 taxonomy: "203BF0100Y".into(),
                 tax_id: "587654321".into(),
                 address: PostalAddress::parse("234 Seaway St, Miami, FL 33111-0000").unwrap(),
+                pay_to: PostalAddress::parse("PO Box 9000, Miami, FL 33111-9000").ok(),
             },
             claims: vec![claim],
         }],
@@ -201,6 +202,14 @@ fn every_fact() -> (ClaimFacts, LineFacts) {
         disability_to: "2026-11-20".parse().ok(),
         admission_date: "2026-11-01".parse().ok(),
         discharge_date: "2026-11-03".parse().ok(),
+        acute_manifestation_date: "2026-10-29".parse().ok(),
+        last_menstrual_period: "2026-09-01".parse().ok(),
+        last_xray_date: "2026-10-15".parse().ok(),
+        last_worked_date: "2026-10-30".parse().ok(),
+        return_to_work_date: "2026-11-21".parse().ok(),
+        assumed_care_date: "2026-11-01".parse().ok(),
+        relinquished_care_date: "2026-11-30".parse().ok(),
+        first_contact_date: "2026-10-31".parse().ok(),
         clia_number: "05D0987654".into(),
         mammography_certificate: "MQSA-1".into(),
         note: Some(Note {
@@ -225,6 +234,37 @@ fn every_fact() -> (ClaimFacts, LineFacts) {
             benefits_assigned: "W".into(),
             release_of_information: "I".into(),
         },
+        ambulance: Some(Ambulance {
+            weight_pounds: "275".into(),
+            transport_reason: "D".into(),
+            miles: "21.5".into(),
+            round_trip_purpose: "DIALYSIS".into(),
+            stretcher_purpose: "PATIENT IMMOBILIZED".into(),
+            certifications: vec![
+                Certification {
+                    applies: true,
+                    conditions: vec!["04".into(), "06".into()],
+                },
+                Certification {
+                    applies: false,
+                    conditions: vec!["05".into()],
+                },
+            ],
+            pickup: Some(Location {
+                name: String::new(),
+                street: "1129 REINDEER RD".into(),
+                city: "CARR".into(),
+                state: "CO".into(),
+                zip: "80612".into(),
+            }),
+            dropoff: Some(Location {
+                name: "MERCY HOSPITAL".into(),
+                street: "10005 BANNOCK ST".into(),
+                city: "CHEYENNE".into(),
+                state: "WY".into(),
+                zip: "82009".into(),
+            }),
+        }),
     };
     let line = LineFacts {
         prior_authorization: "PA-L1".into(),
@@ -233,6 +273,7 @@ fn every_fact() -> (ClaimFacts, LineFacts) {
             ndc: "00409488801".into(),
             quantity: "2.5".into(),
             unit: "ML".into(),
+            prescription_number: "RX-2530001".into(),
         }),
         anesthesia_minutes: None,
         clia_number: "05D0987654".into(),
@@ -248,6 +289,18 @@ fn every_fact() -> (ClaimFacts, LineFacts) {
             transmission: "EL".into(),
             control_number: "ORD-9".into(),
         }],
+        service_through: "2026-11-04".parse().ok(),
+        prescription_date: "2026-10-30".parse().ok(),
+        description: "SODIUM CHLORIDE SEE NDC".into(),
+        emergency: true,
+        ambulance_patients: Some(2),
+        ordering_address: Some(Location {
+            name: String::new(),
+            street: "9 ORDER WAY".into(),
+            city: "SPRINGFIELD".into(),
+            state: "IL".into(),
+            zip: "627041234".into(),
+        }),
     };
     (claim, line)
 }
@@ -271,10 +324,24 @@ fn every_fact_is_written_in_its_loop_and_reads_back() {
     assert_eq!(c.facts, claim_facts, "{text}");
     assert_eq!(c.lines[0].facts, line_facts, "{text}");
     assert_eq!(c.lines[1].facts.anesthesia_minutes, Some(47));
+    let pay_to = c.billing.pay_to.as_ref().unwrap();
+    assert_eq!((pay_to.street.as_str(), pay_to.zip.as_str()), ("PO BOX 9000", "331119000"));
+    assert!(
+        text.contains("REF*EI*587654321~\nNM1*87*2~\nN3*PO BOX 9000~\nN4*MIAMI*FL*331119000~\nHL*2"),
+        "{text}"
+    );
     assert_eq!(c.lines[1].units, "1");
     for expected in [
         "CLM*CLM-1*155.5***11:B:7*Y*C*W*I**AA:EM::CA~",
         "DTP*314*RD8*20261101-20261120~",
+        "CR1*LB*275**D*DH*21.5***DIALYSIS*PATIENT IMMOBILIZED~\nCRC*07*Y*04*06~\nCRC*07*N*05~\nHI*",
+        "NM1*PW*2~\nN3*1129 REINDEER RD~\nN4*CARR*CO*80612~\nNM1*45*2*MERCY HOSPITAL~\nN3*10005 BANNOCK ST~\nN4*CHEYENNE*WY*82009~\nLX*1",
+        ":::SODIUM CHLORIDE SEE NDC*125*UN*2***1:2**Y~",
+        "DTP*472*RD8*20261102-20261104~\nDTP*471*D8*20261030~\nQTY*PT*2~\nREF*6R*CLM-1-1~",
+        "CTP****2.5*ML~\nREF*XZ*RX-2530001~",
+        "DTP*439*D8*20261031~\nDTP*484*D8*20260901~\nDTP*455*D8*20261015~",
+        "DTP*444*D8*20261031~",
+        "NM1*DK*1*WILSON*LARRY****XX*1234567893~\nN3*9 ORDER WAY~\nN4*SPRINGFIELD*IL*627041234~",
         "PWK*OZ*FX***AC*ATT-1~",
         "REF*G1*PA-2026-118~",
         "NM1*DN*1*OKAFOR*NGOZI****XX*1234567893~",
@@ -317,16 +384,30 @@ fn public_samples_facts_are_read_by_loop() {
     let ambulance = &read("demo.ambulance.example5.837")[0];
     assert!(ambulance.facts.related_causes.other_accident);
     assert_eq!(ambulance.lines[0].facts.note.as_ref().unwrap().text, "CARDIAC EMERGENCY");
-    // What Settle does not keep is listed, by segment and loop.
-    let ids: Vec<(&str, &str)> = ambulance.not_kept.iter().map(|(_, id, l)| (id.as_str(), *l)).collect();
-    assert!(
-        ids.contains(&("CR1", "2300")) && ids.contains(&("CRC", "2300")) && ids.contains(&("QTY", "2400")),
-        "{ids:?}"
+    let transport = ambulance.facts.ambulance.as_ref().unwrap();
+    assert_eq!(
+        (transport.weight_pounds.as_str(), transport.transport_reason.as_str(), transport.miles.as_str()),
+        ("275.00", "A", "21.00")
     );
-    assert!(!ids.iter().any(|(id, _)| ["CLM", "LX", "SV1", "HI", "NTE"].contains(id)), "{ids:?}");
+    assert_eq!(transport.stretcher_purpose, "PATIENT IMOBILIZED");
+    assert_eq!(transport.certifications.len(), 2);
+    assert_eq!(
+        (transport.certifications[1].applies, transport.certifications[1].conditions.join(" ")),
+        (false, "05 07 08".into())
+    );
+    assert_eq!(transport.pickup.as_ref().unwrap().street, "1129 REINDEER ROAD");
+    assert_eq!(transport.dropoff.as_ref().unwrap().city, "CHEYENNE");
+    assert_eq!(ambulance.lines[0].facts.ambulance_patients, Some(2));
+    assert!(ambulance.lines[0].facts.emergency);
+    // What Settle does not keep is listed, by segment and loop: here nothing.
+    assert!(ambulance.not_kept.is_empty(), "{:?}", ambulance.not_kept);
     let ids: Vec<(&str, &str)> = equipment.not_kept.iter().map(|(_, id, l)| (id.as_str(), *l)).collect();
-    assert!(ids.contains(&("N3", "2420E")) && ids.contains(&("FRM", "2440")), "{ids:?}");
-    // DTP*444 (first visit) and the facility's contact are not kept.
+    assert!(ids.contains(&("FRM", "2440")) && !ids.contains(&("N3", "2420E")), "{ids:?}");
+    assert_eq!(equipment.lines[0].facts.ordering_address.as_ref().unwrap().zip, "46223");
+    let drugs = &read("demo.drug.example10.3.837")[0];
+    assert_eq!(drugs.lines[3].facts.description, "Sod Chl 0.9%see NDC#");
+    // DTP*444 (first contact) is kept; the facility's contact is not.
+    assert_eq!(accident.facts.first_contact_date, "2005-10-31".parse().ok());
     let ids: Vec<(&str, &str)> = accident.not_kept.iter().map(|(_, id, l)| (id.as_str(), *l)).collect();
-    assert_eq!(ids, [("DTP", "2300"), ("PER", "2310C")]);
+    assert_eq!(ids, [("PER", "2310C")]);
 }

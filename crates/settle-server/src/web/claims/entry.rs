@@ -76,8 +76,26 @@ impl ClaimForm<'_> {
 
     /// The lines' facts section opens when a line has one or an error.
     fn line_facts_open(&self) -> bool {
-        let boxes = [".ndc", ".drug_quantity", ".drug_unit", ".authorization", ".ordering_last", ".ordering_npi"];
+        let boxes = [
+            ".ndc",
+            ".drug_quantity",
+            ".drug_unit",
+            ".authorization",
+            ".ordering_last",
+            ".ordering_npi",
+            ".description",
+        ];
         self.lines.iter().any(|l| l.facts.any()) || self.errors.0.iter().any(|(f, _)| f.starts_with("line") && boxes.iter().any(|b| f.ends_with(b)))
+    }
+
+    /// CR104's codes and what each says.
+    fn ambulance_reasons(&self) -> &'static [(&'static str, &'static str)] {
+        settle_domain::claim_facts::ambulance::TRANSPORT_REASONS
+    }
+
+    /// CRC*07's condition codes and what each says.
+    fn ambulance_conditions(&self) -> &'static [(&'static str, &'static str)] {
+        settle_domain::claim_facts::ambulance::CONDITIONS
     }
 
     /// (box name, label, value, placeholder) for the claim's numbers.

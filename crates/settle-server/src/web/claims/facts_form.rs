@@ -1,7 +1,9 @@
 //! The visit form's "what the payer needs" boxes: authorization and
 //! referral numbers, the referring provider, the accident, the onset date,
 //! the CLIA number and a note for the claim; a drug (NDC, quantity, unit),
-//! an authorization and the ordering provider for each line.
+//! an authorization, the ordering provider, the service in words and
+//! whether it was an emergency for each line; an ambulance's transport
+//! (see `ambulance_form`).
 //!
 //! A claim's facts the form has no box for (attachments, a supervising
 //! provider, a service facility, consents entered through the API) ride in
@@ -11,6 +13,7 @@
 
 use settle_domain::claim_facts::{ClaimFacts, Drug, LineFacts, NamedProvider, Note};
 
+use crate::web::claims::ambulance_form::{self, AmbulanceBoxes};
 use crate::web::{Errors, FormData};
 
 /// The claim's boxes, as typed.
@@ -32,6 +35,7 @@ pub struct FactsBoxes {
     pub onset_date: String,
     pub note_kind: String,
     pub note_text: String,
+    pub ambulance: AmbulanceBoxes,
 }
 
 /// One line's boxes, as typed.
@@ -45,6 +49,9 @@ pub struct LineFactsBoxes {
     pub ordering_last: String,
     pub ordering_first: String,
     pub ordering_npi: String,
+    /// SV101-07, the service in words.
+    pub description: String,
+    pub emergency: bool,
 }
 
 impl FactsBoxes {
@@ -67,6 +74,7 @@ impl FactsBoxes {
             onset_date: facts.onset_date.map(|d| d.to_string()).unwrap_or_default(),
             note_kind: note.kind,
             note_text: note.text,
+            ambulance: AmbulanceBoxes::of(&facts.ambulance),
         }
     }
 
@@ -86,6 +94,7 @@ impl FactsBoxes {
             || self.employment
             || self.auto_accident
             || self.other_accident
+            || self.ambulance.any()
     }
 }
 
@@ -106,11 +115,16 @@ impl LineFactsBoxes {
             ordering_last: ordering.last,
             ordering_first: ordering.first,
             ordering_npi: ordering.npi,
+            description: facts.description.clone(),
+            emergency: facts.emergency,
         }
     }
 
     pub fn any(&self) -> bool {
-        [&self.ndc, &self.authorization, &self.ordering_npi].iter().any(|v| !v.is_empty())
+        [&self.ndc, &self.authorization, &self.ordering_npi, &self.description]
+            .iter()
+            .any(|v| !v.is_empty())
+            || self.emergency
     }
 }
 
@@ -159,8 +173,15 @@ pub fn read_claim(form: &FormData, errors: &mut Errors) -> (ClaimFacts, FactsBox
         onset_date: get("onset_date"),
         note_kind: get("note_kind"),
         note_text: get("note_text"),
+        ambulance: AmbulanceBoxes::default(),
     };
     let mut facts: ClaimFacts = base(&boxes.json, "form", errors);
+    let (ambulance, ambulance_boxes) = ambulance_form::read(form, facts.ambulance.take(), errors);
+    facts.ambulance = ambulance;
+    let boxes = FactsBoxes {
+        ambulance: ambulance_boxes,
+        ..boxes
+    };
     facts.prior_authorization = boxes.prior_authorization.trim().to_string();
     facts.referral_number = boxes.referral_number.trim().to_string();
     facts.clia_number = boxes.clia_number.trim().to_ascii_uppercase();
@@ -190,15 +211,21 @@ pub fn read_line(form: &FormData, i: usize, errors: &mut Errors) -> (LineFacts, 
         ordering_last: get("ordering_last"),
         ordering_first: get("ordering_first"),
         ordering_npi: get("ordering_npi"),
+        description: get("description"),
+        emergency: get("emergency") == "1",
     };
     let mut facts: LineFacts = base(&boxes.json, &format!("line{i}.ndc"), errors);
     facts.prior_authorization = boxes.authorization.trim().to_string();
+    let prescription_number = facts.drug.take().map(|d| d.prescription_number).unwrap_or_default();
     facts.drug = (!boxes.ndc.trim().is_empty()).then(|| Drug {
+        prescription_number,
         ndc: boxes.ndc.trim().to_string(),
         quantity: boxes.drug_quantity.trim().to_string(),
         unit: if boxes.drug_unit.is_empty() { "UN".into() } else { boxes.drug_unit.clone() },
     });
     facts.ordering_provider = provider(&boxes.ordering_last, &boxes.ordering_first, &boxes.ordering_npi);
+    facts.description = boxes.description.clone();
+    facts.emergency = boxes.emergency;
     (facts, boxes)
 }
 
@@ -216,6 +243,14 @@ pub fn form_field(field: &str) -> Option<String> {
         ("facts.clia_number", "facts.clia_number"),
         ("facts.accident_date", "facts.accident_date"),
         ("facts.onset_date", "facts.onset_date"),
+        ("facts.ambulance.pickup", "facts.ambulance_pickup"),
+        ("facts.ambulance.dropoff", "facts.ambulance_dropoff"),
+        ("facts.ambulance.weight_pounds", "facts.ambulance_weight"),
+        ("facts.ambulance.stretcher_purpose", "facts.ambulance_stretcher"),
+        ("facts.ambulance.round_trip_purpose", "facts.ambulance_round_trip"),
+        ("facts.ambulance.transport_reason", "facts.ambulance_reason"),
+        ("facts.ambulance.certifications", "facts.ambulance_conditions"),
+        ("facts.ambulance", "facts.ambulance_miles"),
     ];
     const LINE: &[(&str, &str)] = &[
         ("facts.drug.ndc", "ndc"),
@@ -224,6 +259,7 @@ pub fn form_field(field: &str) -> Option<String> {
         ("facts.prior_authorization", "authorization"),
         ("facts.ordering_provider.npi", "ordering_npi"),
         ("facts.ordering_provider", "ordering_last"),
+        ("facts.description", "description"),
     ];
     if let Some((_, to)) = CLAIM.iter().find(|(from, _)| field.starts_with(from)) {
         return Some(to.to_string());
@@ -245,6 +281,9 @@ mod tests {
             ("line2.facts.drug.ndc", Some("line2.ndc")),
             ("line0.facts.ordering_provider.last", Some("line0.ordering_last")),
             ("line0.units", None),
+            ("facts.ambulance.dropoff.zip", Some("facts.ambulance_dropoff")),
+            ("facts.ambulance.miles", Some("facts.ambulance_miles")),
+            ("line1.facts.description", Some("line1.description")),
         ] {
             assert_eq!(form_field(field).as_deref(), expected, "{field}");
         }

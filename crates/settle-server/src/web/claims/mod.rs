@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use settle_store::claims::ClaimView;
 
+pub(super) mod ambulance_form;
 pub(super) mod authorizations;
 pub(super) mod denials;
 pub(super) mod entry;

@@ -16,7 +16,7 @@ pub(super) struct SetupPage<'a> {
     ctx: Option<&'a Ctx>,
     payers: Vec<PayerView>,
     providers: Vec<ProviderView>,
-    rules: settle_store::claims::PayerRules,
+    rules: Option<settle_store::claims::PayerRules>,
     msg: String,
     errors: Errors,
     form: FormData,
@@ -28,12 +28,17 @@ pub(super) async fn setup_page(state: &AppState, ctx: &Ctx, msg: String, errors:
         (Ok(p), Ok(v)) => (p, v),
         (Err(e), _) | (_, Err(e)) => return store_error_page(Some(ctx), e),
     };
-    let mut rules = match state.store.payer_rules(org).await {
-        Ok(r) => r,
-        Err(e) => return store_error_page(Some(ctx), e),
-    };
+    // The rules name procedure and diagnosis codes: shown only to those
+    // who may read clinical codes (minimum necessary).
+    let mut rules = None;
+    if ctx.can_see_clinical() {
+        match state.store.payer_rules(org).await {
+            Ok(r) => rules = Some(r),
+            Err(e) => return store_error_page(Some(ctx), e),
+        }
+    }
     // A refused file is shown again as it was typed, to be fixed.
-    if errors.has("csv") {
+    if let Some(rules) = rules.as_mut().filter(|_| errors.has("csv")) {
         rules.csv = form.get("csv");
     }
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -130,6 +135,7 @@ pub async fn add_provider(State(state): State<AppState>, ctx: Ctx, form: FormDat
         taxonomy: form.get("taxonomy"),
         tax_id: form.get("tax_id"),
         address: form.address().unwrap_or_default(),
+        pay_to: form.get("pay_to").into(),
     };
     match state.store.add_provider(&ctx.principal.org, &cmd).await {
         Ok(p) => Redirect::to(&format!("/claims/setup?msg={}", encode(&format!("Provider {} (NPI {}) added.", p.name, p.npi)))).into_response(),
@@ -142,8 +148,30 @@ pub async fn add_provider(State(state): State<AppState>, ctx: Ctx, form: FormDat
                 ("taxonomy", "taxonomy"),
                 ("tax_id", "tax_id"),
                 ("address", "provider_address"),
+                ("pay_to", "pay_to"),
             ],
         ) {
+            Ok(errors) => setup_page(&state, &ctx, String::new(), errors, form).await,
+            Err(e) => store_error_page(Some(&ctx), e),
+        },
+    }
+}
+
+/// Sets or clears a billing provider's pay-to address.
+pub async fn set_pay_to(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let cmd = settle_store::claims::SetPayTo {
+        pay_to: form.get("new_pay_to").into(),
+    };
+    match state.store.set_provider_pay_to(&ctx.principal.org, &form.get("pay_to_npi"), &cmd).await {
+        Ok(p) => {
+            let msg = if p.pay_to.is_empty() {
+                format!("{} is paid at its own address.", p.name)
+            } else {
+                format!("{} is paid at {}.", p.name, p.pay_to)
+            };
+            Redirect::to(&format!("/claims/setup?msg={}#providers", encode(&msg))).into_response()
+        }
+        Err(e) => match Errors::from_store(e, &[("npi", "pay_to_npi"), ("pay_to", "new_pay_to")]) {
             Ok(errors) => setup_page(&state, &ctx, String::new(), errors, form).await,
             Err(e) => store_error_page(Some(&ctx), e),
         },
