@@ -99,6 +99,9 @@ enum Command {
     /// Authorizations and referrals on file, and the claims waiting on one.
     #[command(subcommand, alias = "auth")]
     Authorization(claims::authorizations::AuthorizationCommand),
+    /// Insurance follow-up: the claims payers have not finished with, ranked by deadline and dollars; calls to payers.
+    #[command(subcommand)]
+    FollowUp(claims::follow_up::FollowUpCommand),
     /// Fee schedules: the charge master and payers' allowed amounts.
     #[command(subcommand)]
     Fees(FeesCommand),
@@ -327,6 +330,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Command::Provider(command) => claims::parties::provider(&store, &org, command).await?,
             Command::Coverage(command) => claims::parties::coverage(&store, &org, command).await?,
             Command::Authorization(command) => claims::authorizations::run(&store, &org, command, today()).await?,
+            Command::FollowUp(command) => claims::follow_up::run(&store, &org, command, today()).await?,
             Command::Fees(FeesCommand::Import { file, payer }) => {
                 let schedule = payer.unwrap_or_else(|| settle_store::claims::CHARGE_MASTER.to_string());
                 return billing::import::fees(&store, &org, &file, &schedule).await;

@@ -19,6 +19,7 @@ pub mod codes;
 pub mod compliance;
 pub mod dunning;
 pub mod events;
+pub mod follow_up;
 pub mod icd10;
 pub mod invoice;
 pub mod ledger;

@@ -50,7 +50,7 @@ fn npi(first_nine: &str) -> String {
 
 /// A payer's 277CA for the claims given: accepted with a claim control
 /// number, or rejected with a status code.
-fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) -> String {
+pub(super) fn payer_277ca(payer: &str, control: u32, day: Date, claims: &[(String, bool)]) -> String {
     let d = day.strftime("%Y%m%d").to_string();
     let short = day.strftime("%y%m%d").to_string();
     let mut s = vec![
@@ -418,6 +418,8 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             store.add_authorization(org, &cmd, as_of).await?;
         }
     }
+    // Claims sent weeks ago that payers have not finished with.
+    let older = super::follow_up::older_claims(store, org, &insured, &billing, &doctors[0], as_of).await?;
     // Visits over the last four months.
     let mut created = Vec::new();
     for (i, (account, _)) in insured.iter().cycle().take(insured.len().min(320)).enumerate() {
@@ -695,8 +697,11 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             facts: Default::default(),
         }];
         if i % 6 == 1 {
+            // The office's HbA1c kit is a waived test; the practice holds a
+            // CLIA certificate of waiver, so the line carries QW.
             lines.push(ClaimLineInput {
                 procedure_code: "83036".into(),
+                modifiers: vec!["QW".into()],
                 charge: None,
                 ..lines[0].clone()
             });
@@ -718,7 +723,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
     }
     let counts = store.claim_counts(org).await?;
     Ok(format!(
-        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA (one reversed and paid again, one left in suspense on the exception list), {secondaries} secondary claim(s) billed, {ready} new ready to send; {} patient statement(s) for {}; by status: {}",
+        "{} insured patients, {} claims: {sent} sent ({accepted} accepted, {rejected} rejected by 277CA or 999), {remitted} paid by ERA (one reversed and paid again, one left in suspense on the exception list), {secondaries} secondary claim(s) billed, {ready} new ready to send, {older} sent weeks ago and not yet paid (the follow-up list); {} patient statement(s) for {}; by status: {}",
         insured.len(),
         counts.values().sum::<i64>(),
         statements.count,

@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod collections;
+pub mod follow_up;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};

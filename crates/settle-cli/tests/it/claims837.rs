@@ -507,3 +507,44 @@ fn authorizations_from_the_command_line() {
     assert!(listed.contains("97110 97140"), "{listed}");
     assert!(books.ok(&["authorization", "worklist"]).contains("No claim waits"));
 }
+
+/// Insurance follow-up from the command line: a sent claim is on the list
+/// (waiting or due, by the day the test runs), a call to the payer is kept
+/// on it, and it is handed to a person.
+#[test]
+fn follow_up_from_the_command_line() {
+    let books = clinic();
+    let visit = books.file(
+        "visit.json",
+        r#"{"account_number": "P-1", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["I10"],
+            "lines": [{"date_of_service": "2026-11-02", "procedure_code": "99213", "diagnosis_pointers": [1], "charge": "125.00"}]}"#,
+    );
+    books.ok(&["claim", "create", &visit, "--as-of", "2026-11-24"]);
+    books.ok(&["settings", "set", "--x12-contact-phone", "305-555-2222"]);
+    books.ok(&["claim", "export", "--payer", "66783JJT", "--as-of", "2026-11-24"]);
+    let list = books.ok(&["follow-up", "list", "--all"]);
+    assert!(list.contains("CLM-000001") && list.contains("submitted") && list.contains("66783JJT"), "{list}");
+    let refused = books.fails(&["follow-up", "call", "CLM-000001", "--said", " "]);
+    assert!(refused.contains("said"), "{refused}");
+    let out = books.ok(&[
+        "follow-up",
+        "call",
+        "CLM-000001",
+        "--said",
+        "In process",
+        "--reference",
+        "CR-4471",
+        "--rep",
+        "Dana",
+        "--next",
+        "2099-01-01",
+    ]);
+    assert!(out.contains("Call recorded on CLM-000001") && out.contains("2099-01-01"), "{out}");
+    let calls = books.ok(&["follow-up", "calls", "CLM-000001"]);
+    assert!(calls.contains("CR-4471") && calls.contains("In process; follow up on 2099-01-01"), "{calls}");
+    assert!(books.ok(&["follow-up", "assign", "CLM-000001", "sam"]).contains("assigned to sam"));
+    let mine = books.ok(&["follow-up", "list", "--all", "--assigned-to", "sam"]);
+    assert!(mine.contains("CLM-000001") && mine.contains("[sam]") && mine.contains("waiting"), "{mine}");
+    let shown = books.ok(&["claim", "show", "CLM-000001"]);
+    assert!(shown.contains("payer call on") && shown.contains("follow-up assigned to sam"), "{shown}");
+}

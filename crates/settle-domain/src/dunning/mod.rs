@@ -296,6 +296,9 @@ pub struct Facts {
     pub level: Option<usize>,
     pub held: bool,
     pub pauses: Vec<Pause>,
+    /// The receivable is a payer's (insurance AR): a payer is worked by
+    /// claim follow-up, never dunned as a consumer.
+    pub payer: bool,
 }
 
 impl Facts {
@@ -317,10 +320,19 @@ pub enum Step {
     Held,
     /// It reaches level `to`: do its actions; `skipped` were jumped over.
     Advance { to: usize, skipped: Vec<usize> },
+    /// A payer's receivable: no dunning, no letters, no queue; a level it
+    /// holds from before is taken away.
+    Payer,
 }
 
 /// Decides one account's step on `today`.
 pub fn step(policy: &Policy, facts: &Facts, today: Date) -> Step {
+    // Debt collection rules are for consumers' debts; a payer owes on
+    // claims and is worked by claim follow-up. Decided first, so no
+    // balance, level or pause can send a payer a letter.
+    if facts.payer {
+        return Step::Payer;
+    }
     if facts.past_due_minor <= 0 || facts.oldest_past_due.is_none_or(|d| d >= today) {
         return if facts.level.is_some() { Step::Cured } else { Step::Stay };
     }
@@ -358,6 +370,22 @@ mod tests {
             oldest_past_due: Some(oldest),
             level,
             ..Facts::default()
+        }
+    }
+
+    /// A payer's receivable is never dunned, however late or large, held
+    /// or paused; a level it held from before is taken away, with no
+    /// action recorded.
+    #[test]
+    fn a_payer_is_never_dunned() {
+        let p = Policy::standard(100);
+        let today = date(2026, 12, 1);
+        for level in [None, Some(0), Some(2)] {
+            let mut f = facts(9_000_000, date(2025, 1, 1), level);
+            f.payer = true;
+            f.held = true;
+            f.pauses = vec![Pause::InsurancePending];
+            assert_eq!(step(&p, &f, today), Step::Payer, "{level:?}");
         }
     }
 

@@ -153,6 +153,12 @@ pub fn plan(policy: &Policy, account: &Account<'_>, step: &Step, today: Date, th
     let mut level_after = facts.level;
     let mut held = facts.held;
     match step {
+        Step::Payer => {
+            if facts.level.is_some() {
+                plan.state = StateChange::Clear;
+            }
+            return plan;
+        }
         Step::Stay | Step::Held => {}
         Step::Cured => {
             level_after = None;
@@ -399,6 +405,19 @@ mod tests {
 
     fn check(policy: &Policy, a: &Account<'_>, third_party: bool, expect: Expect) {
         expect.assert_eq(&show(policy, a, third_party));
+    }
+
+    #[test]
+    fn a_payer_gets_no_action_no_queue_and_loses_its_level() {
+        let p = policy();
+        for level in [None, Some(2)] {
+            let mut f = facts(20_000, 95, level);
+            f.payer = true;
+            let plan = plan(&p, &account(&f, &[]), &Step::Payer, TODAY, false);
+            assert!(plan.actions.is_empty() && plan.queue.is_none(), "{plan:?}");
+            let expected = if level.is_some() { StateChange::Clear } else { StateChange::Keep };
+            assert_eq!(plan.state, expected);
+        }
     }
 
     #[test]

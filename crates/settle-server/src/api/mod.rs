@@ -3,6 +3,7 @@
 mod billing;
 mod claims;
 mod collections;
+mod follow_up;
 mod platform;
 
 pub use billing::accounts::today;
@@ -88,6 +89,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::payer_rules, claims::set_payer_rules))
         .routes(routes!(claims::list_authorizations, claims::add_authorization))
         .routes(routes!(claims::authorization_worklist))
+        .routes(routes!(follow_up::list_follow_up))
+        .routes(routes!(follow_up::list_calls, follow_up::log_call))
+        .routes(routes!(follow_up::assign))
         .routes(routes!(claims::list_providers, claims::add_provider))
         .routes(routes!(claims::set_provider_pay_to))
         .routes(routes!(claims::list_coverages, claims::add_coverage))

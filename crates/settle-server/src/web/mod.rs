@@ -135,6 +135,9 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/dunning/release", Needs(CollectionsManage)),
     ("GET", "/claims/secondaries", Needs(ClinicalRead)),
     ("GET", "/claims/authorizations", Needs(ClinicalRead)),
+    ("GET", "/claims/follow-up", Needs(ClinicalRead)),
+    ("POST", "/claims/{number}/calls", Needs(ClaimsWrite)),
+    ("POST", "/claims/{number}/follow-up-assign", Needs(ClaimsWrite)),
     ("POST", "/claims/authorizations", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(ClinicalRead)),
@@ -262,6 +265,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/claims/authorizations",
             get(claims::authorizations::authorizations).post(claims::authorizations::add),
         )
+        .route("/claims/follow-up", get(claims::follow_up::follow_up))
+        .route("/claims/{number}/calls", post(claims::follow_up::log_call))
+        .route("/claims/{number}/follow-up-assign", post(claims::follow_up::assign))
         .route("/claims/{number}/secondary", post(claims::remit::bill_secondary))
         .route("/claims/underpayments", get(claims::remit::underpayments))
         .route("/claims/denials", get(claims::denials::denials))

@@ -10,7 +10,7 @@ use crate::pages::{browser, page, session, setup};
 
 /// A clinic with a patient (P-1), a payer, a billing provider and the
 /// patient's coverage, set up over the API.
-async fn clinic_with_patient(srv: &Server) -> settle_store::platform::Organisation {
+pub(crate) async fn clinic_with_patient(srv: &Server) -> settle_store::platform::Organisation {
     let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
     let admin = srv.token(&org, Role::Admin).await;
     let patient = json!({

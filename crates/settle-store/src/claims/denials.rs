@@ -183,7 +183,7 @@ pub struct DenialFilter {
 }
 
 impl Store {
-    fn currency(org: &Organisation) -> Result<Currency> {
+    pub(super) fn currency(org: &Organisation) -> Result<Currency> {
         Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 

@@ -227,7 +227,7 @@ impl Store {
             .execute(&mut *conn)
             .await?;
             let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
-            mark_submitted(conn, org.org_id, &ids, file_id, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
+            mark_submitted(conn, org.org_id, &ids, file_id, today, &format!("sent in 837P file {file_id} (ISA13 {control:09})")).await?;
             tx.audit(
                 org.org_id,
                 "claims.export",

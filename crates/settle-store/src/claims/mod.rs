@@ -37,6 +37,7 @@ mod denials;
 mod eligibility;
 mod export;
 mod fees;
+mod follow_up;
 mod import;
 mod lifecycle;
 mod payer_rules;
@@ -54,6 +55,7 @@ pub use denials::{AppealDenial, CodeMeaning, DenialFilter, DenialGroup, DenialVi
 pub use eligibility::{AskEligibility, EligibilityAsked, EligibilityView};
 pub use export::{ExportClaims, ExportOutcome, HeldClaim, X12FileView};
 pub use fees::{FeeEntry, CHARGE_MASTER};
+pub use follow_up::{AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView};
 pub use import::{Import837, Import837Outcome, ImportedClaim};
 pub use lifecycle::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, NewClaim, ScrubClaim, VoidClaim};
 pub use payer_rules::{PayerRuleView, PayerRules, ReplacePayerRules};

@@ -216,20 +216,22 @@ pub(super) async fn set_status(conn: &mut AnyConnection, org_id: i64, claim_id: 
     add_event(conn, org_id, claim_id, status, note).await
 }
 
-/// Marks many claims submitted in one file: statuses, file, and an event
-/// each, in a few statements whatever their number.
-pub(super) async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_ids: &[i64], file_id: i64, note: &str) -> Result<()> {
+/// Marks many claims submitted in one file on the business day `on` (the
+/// follow-up list counts from it): statuses, file, and an event each, in a
+/// few statements whatever their number.
+pub(super) async fn mark_submitted(conn: &mut AnyConnection, org_id: i64, claim_ids: &[i64], file_id: i64, on: settle_domain::Date, note: &str) -> Result<()> {
     let now = now_text();
     let actor = current_actor().name;
     for chunk in claim_ids.chunks(2_000) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         sqlx::query(&format!(
-            "UPDATE claim SET status = 'submitted', status_reason = $2, batch_id = $3, updated_at = $4 WHERE org_id = $1 AND claim_id IN ({list})"
+            "UPDATE claim SET status = 'submitted', status_reason = $2, batch_id = $3, updated_at = $4, submitted_on = $5 WHERE org_id = $1 AND claim_id IN ({list})"
         ))
         .bind(org_id)
         .bind(note)
         .bind(file_id)
         .bind(&now)
+        .bind(on.to_string())
         .execute(&mut *conn)
         .await?;
         let seqs = sqlx::query(&format!(

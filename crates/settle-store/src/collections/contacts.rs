@@ -242,7 +242,7 @@ impl Store {
             &policy,
             decision_id,
             &actor,
-        );
+        )?;
         let mut batch = crate::batch::Batch::default();
         batch.push(decision_row(org.org_id, known.account_id, &gated.view, &now_text()));
         batch.flush(conn, org.org_id).await?;
@@ -310,6 +310,7 @@ impl Store {
                         None => Timestamp::now(),
                     };
                     let known = self.known(conn, org.org_id, &cmd.account_number).await?;
+                    known.consumer()?;
                     let attempt = Attempt {
                         channel,
                         address: cmd.address.clone().unwrap_or_default(),

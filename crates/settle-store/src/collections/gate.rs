@@ -6,7 +6,8 @@
 //! can be made anywhere but here: a contact the gate refused can be written
 //! only as what it is, a contact that happened against the rules, flagged
 //! with the rules it broke. Inbound contacts (the consumer reached us) need
-//! no clearance and are written as inbound.
+//! no clearance and are written as inbound. A payer's receivable is refused
+//! before the rules are asked: no consumer owes it.
 
 use settle_domain::compliance::{self, Attempt, Breach, Clearance, Policy, UsZone};
 
@@ -64,7 +65,10 @@ impl Gated {
 }
 
 /// Asks the gate about a contact with a known person.
-pub(super) fn gate(known: &Known, attempt: Attempt, policy: &Policy, decision_id: i64, actor: &str) -> Gated {
+pub(super) fn gate(known: &Known, attempt: Attempt, policy: &Policy, decision_id: i64, actor: &str) -> crate::Result<Gated> {
+    // A payer's receivable is no consumer's debt: refused before any rule
+    // is asked, on every path (a call, a letter, an email, the dunning run).
+    known.consumer()?;
     let Attempt {
         channel,
         ref address,
@@ -116,7 +120,7 @@ pub(super) fn gate(known: &Known, attempt: Attempt, policy: &Policy, decision_id
             breach,
         }),
     };
-    Gated { view, decision, proof }
+    Ok(Gated { view, decision, proof })
 }
 
 /// The `contact_decision` row for a gate answer.

@@ -23,6 +23,9 @@ pub(super) struct Known {
     pub(super) phones: Vec<String>,
     pub(super) emails: Vec<String>,
     pub(super) address: Option<KeptAddress>,
+    /// The account is a payer's receivable (insurance AR): no consumer
+    /// owes it, so the gate lets no collection contact through.
+    pub(super) payer: bool,
 }
 
 /// Which accounts [`known_many`] reads.
@@ -43,7 +46,7 @@ pub(super) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         let on = |col: &str| format!("{col} {cond}");
         let mut party_of: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
         for r in sqlx::query(&format!(
-            "SELECT a.account_id, a.account_number, p.name, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id \
+            "SELECT a.account_id, a.account_number, a.ar_kind, p.name, p.party_id FROM account a JOIN party p ON p.org_id = a.org_id \
              AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) WHERE a.org_id = $1 AND {}",
             on("a.account_id")
         ))
@@ -53,7 +56,9 @@ pub(super) async fn known_many(conn: &mut AnyConnection, org_id: i64, which: Whi
         {
             let account_id: i64 = r.try_get("account_id")?;
             party_of.entry(r.try_get::<i64, _>("party_id")?).or_default().push(account_id);
-            out.insert(account_id, Known::new(account_id, r.try_get("account_number")?, r.try_get("name")?));
+            let mut known = Known::new(account_id, r.try_get("account_number")?, r.try_get("name")?);
+            known.payer = r.try_get::<String, _>("ar_kind")? == settle_domain::account::ArKind::Insurance.as_str();
+            out.insert(account_id, known);
         }
         add_contacts(conn, org_id, &party_of, &mut out).await?;
         for p in sqlx::query(&format!(
@@ -98,7 +103,23 @@ impl Known {
             phones: Vec::new(),
             emails: Vec::new(),
             address: None,
+            payer: false,
         }
+    }
+
+    /// Refuses a consumer contact about a payer's receivable: payers are
+    /// worked by claim follow-up, never contacted as debtors.
+    pub(super) fn consumer(&self) -> Result<()> {
+        if self.payer {
+            return Err(StoreError::invalid(
+                "account_number",
+                format!(
+                    "{} is a payer's receivable ({}): payers are worked by claim follow-up (settle follow-up, the Follow-up page), never contacted or written to as consumers",
+                    self.account_number, self.consumer
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Takes the account's collection profile from a row of [`PROFILE_COLUMNS`].

@@ -147,6 +147,7 @@ impl Store {
         let conn = tx.conn();
         let mut known = known_many(conn, org.org_id, Which::Ids(&[account_id])).await?;
         let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
+        k.consumer()?;
         // The debt's facts too (its disputes above all): a collection letter
         // during a dispute's halt is refused here as it is by `contact check`
         // (12 CFR 1006.38(d)(2)).
@@ -175,7 +176,7 @@ impl Store {
             &policy,
             decision_id,
             &actor,
-        );
+        )?;
         let mut b = Batch::default();
         b.push(decision_row(org.org_id, account_id, &gated.view, &now));
         let Some(cleared) = gated.cleared() else {

@@ -206,6 +206,19 @@ impl Store {
                     (row.try_get("account_id")?, row.try_get("contact_id")?, row.try_get("opt_out_token")?);
                 let mut known = known_many(conn, email.org_id, Which::Ids(&[account_id])).await?;
                 let mut k = known.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;
+                if let Err(StoreError::Invalid { message, .. }) = k.consumer() {
+                    // Queued before payers were kept out: cancelled, not sent.
+                    let note = format!("cancelled: {message}");
+                    sqlx::query("UPDATE email_outbox SET status = $3, last_error = $4 WHERE org_id = $1 AND email_id = $2")
+                        .bind(email.org_id)
+                        .bind(email.email_id)
+                        .bind(EmailStatus::Cancelled.as_str())
+                        .bind(&note)
+                        .execute(&mut *conn)
+                        .await?;
+                    audit_cancel(tx, email.org_id, email.email_id, &k.account_number, &note).await?;
+                    return Ok(Clearing::Cancelled { reason: note });
+                }
                 self.read_debt(conn, email.org_id, &mut k, now).await?;
                 let policy = self.collection_policy_in(conn, email.org_id).await?;
                 let (mail, phone, _) = self.collector_contact_in(conn, email.org_id).await?;
@@ -223,7 +236,7 @@ impl Store {
                     &policy,
                     decision_id,
                     &actor,
-                );
+                )?;
                 let mut b = Batch::default();
                 b.push(decision_row(email.org_id, account_id, &gated.view, &now_text()));
                 b.flush(conn, email.org_id).await?;
@@ -263,14 +276,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
                 if status == EmailStatus::Cancelled {
-                    tx.audit(
-                        email.org_id,
-                        "email.cancel",
-                        &format!("account:{}", k.account_number),
-                        None,
-                        Some(&serde_json::json!({ "email_id": email.email_id, "reason": note })),
-                    )
-                    .await?;
+                    audit_cancel(tx, email.org_id, email.email_id, &k.account_number, &note).await?;
                 } else {
                     tx.unaudited(Unaudited::GateDecision);
                 }
@@ -521,4 +527,16 @@ impl Store {
         })
         .await
     }
+}
+
+/// The audit row of an email cancelled at delivery.
+async fn audit_cancel(tx: &mut crate::write::Write<'_>, org_id: i64, email_id: i64, account_number: &str, note: &str) -> Result<()> {
+    tx.audit(
+        org_id,
+        "email.cancel",
+        &format!("account:{account_number}"),
+        None,
+        Some(&serde_json::json!({ "email_id": email_id, "reason": note })),
+    )
+    .await
 }

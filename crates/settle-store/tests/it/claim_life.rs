@@ -114,6 +114,19 @@ pub(crate) async fn allow_sending(store: &Store, org: &Organisation, phone: &str
         .unwrap();
 }
 
+/// A visit each for P-1 and P-2 (E11.9, one line of each code), saved on
+/// `today`: their claim numbers.
+pub(crate) async fn visits(store: &Store, org: &Organisation, codes: [&str; 2], today: settle_domain::Date) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for (account, code) in ["P-1", "P-2"].into_iter().zip(codes) {
+        let claim = visit(account, &["E11.9"], code, vec![1]);
+        let c = store.create_claim(org, &NewClaim { claim, draft: false }, today, None).await.unwrap();
+        assert_eq!(c.status, "ready", "{:?}", c.findings);
+        numbers.push(c.claim_number);
+    }
+    numbers
+}
+
 pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec<u8>) -> ClaimInput {
     ClaimInput {
         account_number: account.into(),

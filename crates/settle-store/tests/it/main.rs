@@ -14,6 +14,7 @@ mod concurrency;
 mod contacts;
 mod denials;
 mod dunning;
+mod follow_up;
 mod gate_properties;
 mod gate_verify;
 mod limits;

@@ -6,7 +6,7 @@ use settle_store::claims::{BillSecondary, Import835, SetGuarantor, StatementRun,
 use settle_store::StoreError;
 
 use crate::backends::{all, assert_verified, date};
-use crate::claim_life::{allow_sending, clinic, era, visit, TODAY};
+use crate::claim_life::{allow_sending, clinic, era, visit, visits, TODAY};
 
 #[tokio::test]
 async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
@@ -15,22 +15,7 @@ async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
         let name = backend.name;
         let org = clinic(store).await;
         let today = date(TODAY);
-        let mut numbers = Vec::new();
-        for (account, code) in [("P-1", "99213"), ("P-2", "99392")] {
-            let c = store
-                .create_claim(
-                    &org,
-                    &NewClaim {
-                        claim: visit(account, &["E11.9"], code, vec![1]),
-                        draft: false,
-                    },
-                    today,
-                    None,
-                )
-                .await
-                .unwrap();
-            numbers.push(c.claim_number);
-        }
+        let numbers = visits(store, &org, ["99213", "99392"], today).await;
         allow_sending(store, &org, "3055552222").await;
         store
             .export_claims(

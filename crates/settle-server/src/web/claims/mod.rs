@@ -14,6 +14,7 @@ pub(super) mod authorizations;
 pub(super) mod denials;
 pub(super) mod entry;
 pub(super) mod facts_form;
+pub(super) mod follow_up;
 pub(super) mod payers;
 pub(super) mod remit;
 pub(super) mod send;

@@ -88,6 +88,8 @@ pub(super) struct ClaimPage<'a> {
     ctx: Option<&'a Ctx>,
     c: ClaimView,
     remits: Vec<settle_store::claims::RemitClaimView>,
+    /// Calls to the payer about the claim.
+    calls: Vec<settle_store::claims::PayerCallView>,
     diagnoses: Vec<Diagnosis>,
     msg: String,
     error: String,
@@ -99,6 +101,10 @@ impl ClaimPage<'_> {
     }
     fn with_payer(&self) -> bool {
         ClaimStatus::parse(&self.c.status).is_some_and(ClaimStatus::with_payer)
+    }
+    /// Whether the claim is one a biller follows up with its payer.
+    fn followed_up(&self) -> bool {
+        ["submitted", "accepted", "rejected", "denied", "partially_paid"].contains(&self.c.status.as_str()) || !self.calls.is_empty()
     }
     fn errors(&self) -> usize {
         self.c.findings.iter().filter(|f| f.level == "error").count()
@@ -144,9 +150,14 @@ pub async fn claim(State(state): State<AppState>, ctx: Ctx, Path(number): Path<S
         Ok(r) => r,
         Err(e) => return store_error_page(Some(&ctx), e),
     };
+    let calls = match state.store.payer_calls(&ctx.principal.org, &c.claim_number).await {
+        Ok(r) => r,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
     render(&ClaimPage {
         ctx: Some(&ctx),
         remits,
+        calls,
         c,
         diagnoses,
         msg: q.msg,

@@ -102,6 +102,7 @@ impl Store {
                     balance_minor: r.try_get("balance_minor")?,
                     level,
                     held: r.try_get::<Option<String>, _>("held_on")?.is_some(),
+                    payer: r.try_get::<String, _>("ar_kind")? == settle_domain::account::ArKind::Insurance.as_str(),
                     ..Facts::default()
                 },
                 stage: r.try_get::<Option<String>, _>("stage")?.unwrap_or_default(),

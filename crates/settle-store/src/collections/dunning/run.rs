@@ -486,7 +486,7 @@ impl Run<'_> {
     fn count(&mut self, step: &Step) {
         let r = &mut self.report;
         match step {
-            Step::Stay => {}
+            Step::Stay | Step::Payer => {}
             Step::Cured => r.cured += 1,
             Step::Held => r.held += 1,
             Step::Paused { .. } => r.paused += 1,
@@ -583,7 +583,7 @@ impl Run<'_> {
             &self.gate_policy,
             decision_id,
             &self.actor,
-        );
+        )?;
         slice.batch.push(decision_row(org_id, a.account_id, &gated.view, &self.logged_at));
         let Some(cleared) = gated.cleared() else {
             self.report.refused += 1;
@@ -643,10 +643,10 @@ impl Run<'_> {
                 &self.actor,
             )
         };
-        let mut gated = ask(self.at, address.clone());
+        let mut gated = ask(self.at, address.clone())?;
         // Refused only for the hour: ask again for the first moment it opens, and queue it for then.
         if let Some(open) = gated.decision.allowed_from() {
-            gated = ask(open, address);
+            gated = ask(open, address)?;
         }
         slice.batch.push(decision_row(org_id, a.account_id, &gated.view, &self.logged_at));
         if !gated.allowed() {

@@ -1,0 +1,95 @@
+//! One row per case: what the list says of a claim, and the ranking.
+
+use super::*;
+use jiff::civil::date;
+
+const TODAY: Date = date(2026, 12, 1);
+
+fn claim(status: ClaimStatus, served: Date, submitted: Option<Date>) -> OpenClaim {
+    OpenClaim {
+        status,
+        first_service: served,
+        submitted_on: submitted,
+        denied_on: None,
+        timely_filing_days: 90,
+        appeal_days: 120,
+        open_minor: 10_000,
+        next_follow_up: None,
+    }
+}
+
+#[test]
+fn each_state_is_assessed_as_documented() {
+    let p = FollowUpPolicy::default();
+    // (claim, Some((urgency, next step, deadline kind, days left)) or None)
+    type Expect = Option<(Urgency, &'static str, Option<(DeadlineKind, i64)>)>;
+    let mut called = claim(ClaimStatus::Accepted, date(2026, 9, 1), Some(date(2026, 9, 5)));
+    called.next_follow_up = Some(date(2026, 12, 10));
+    let mut call_back = called.clone();
+    call_back.next_follow_up = Some(date(2026, 11, 30));
+    let mut denied = claim(ClaimStatus::Denied, date(2026, 8, 1), Some(date(2026, 8, 3)));
+    denied.denied_on = Some(date(2026, 8, 15));
+    let cases: Vec<(&str, OpenClaim, Expect)> = vec![
+        (
+            "answered soon enough",
+            claim(ClaimStatus::Accepted, date(2026, 11, 10), Some(date(2026, 11, 12))),
+            None,
+        ),
+        (
+            "accepted, no payment after 30 days",
+            claim(ClaimStatus::Accepted, date(2026, 10, 1), Some(date(2026, 10, 20))),
+            Some((Urgency::Due, "ask status", None)),
+        ),
+        (
+            "sent, never acknowledged, the filing limit near",
+            claim(ClaimStatus::Submitted, date(2026, 9, 10), Some(date(2026, 11, 20))),
+            Some((Urgency::NearDeadline, "ask status", Some((DeadlineKind::TimelyFiling, 8)))),
+        ),
+        ("a follow-up date ahead waits", called, None),
+        ("a follow-up date reached", call_back, Some((Urgency::Due, "call back", None))),
+        (
+            "rejected, limit 29 days away",
+            claim(ClaimStatus::Rejected, date(2026, 10, 1), Some(date(2026, 10, 3))),
+            Some((Urgency::Due, "correct and resend", Some((DeadlineKind::TimelyFiling, 29)))),
+        ),
+        (
+            "rejected past the limit",
+            claim(ClaimStatus::Rejected, date(2026, 8, 1), Some(date(2026, 8, 3))),
+            Some((Urgency::PastDeadline, "write off", Some((DeadlineKind::TimelyFiling, -32)))),
+        ),
+        (
+            "denied, appeal window open",
+            denied,
+            Some((Urgency::NearDeadline, "appeal or correct", Some((DeadlineKind::Appeal, 12)))),
+        ),
+        ("paid", claim(ClaimStatus::Paid, date(2026, 8, 1), Some(date(2026, 8, 3))), None),
+        ("never sent", claim(ClaimStatus::Ready, date(2026, 8, 1), None), None),
+    ];
+    for (name, c, expected) in cases {
+        let got = assess(&c, &p, TODAY).map(|f| (f.urgency, f.next_step, f.deadline.map(|d| (d.kind, d.days_left))));
+        assert_eq!(got, expected, "{name}");
+    }
+}
+
+#[test]
+fn buckets_by_age() {
+    for (days, b) in [(0, "0-30"), (30, "0-30"), (31, "31-60"), (90, "61-90"), (120, "91-120"), (121, "120+")] {
+        assert_eq!(bucket(days), b, "{days}");
+    }
+}
+
+#[test]
+fn the_list_ranks_deadlines_then_dollars_then_the_lost() {
+    let p = FollowUpPolicy::default();
+    let rows = [
+        ("C-DUE-SMALL", claim(ClaimStatus::Accepted, date(2026, 9, 1), Some(date(2026, 9, 5))), 5_000),
+        ("C-DUE-BIG", claim(ClaimStatus::Accepted, date(2026, 10, 1), Some(date(2026, 10, 5))), 90_000),
+        ("C-NEAR-9", claim(ClaimStatus::Submitted, date(2026, 9, 11), Some(date(2026, 11, 20))), 1_000),
+        ("C-NEAR-3", claim(ClaimStatus::Rejected, date(2026, 9, 5), Some(date(2026, 9, 7))), 2_000),
+        ("C-LOST", claim(ClaimStatus::Rejected, date(2026, 7, 1), Some(date(2026, 7, 3))), 70_000),
+    ];
+    let mut assessed: Vec<(FollowUp, i64, &str)> = rows.iter().map(|(n, c, open)| (assess(c, &p, TODAY).unwrap(), *open, *n)).collect();
+    assessed.sort_by(|a, b| order((&a.0, a.1, a.2), (&b.0, b.1, b.2)));
+    let names: Vec<&str> = assessed.iter().map(|r| r.2).collect();
+    assert_eq!(names, ["C-NEAR-3", "C-NEAR-9", "C-DUE-BIG", "C-DUE-SMALL", "C-LOST"]);
+}

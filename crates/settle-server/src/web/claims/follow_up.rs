@@ -1,0 +1,117 @@
+//! Insurance follow-up in the pages: the ranked list of claims payers have
+//! not finished with (by payer, by person, or everything), and on each
+//! claim's page its calls to the payer with the form to record one and to
+//! hand the claim to a person.
+
+use crate::web::{encode, render, store_error_page, today, Ctx, Errors, FormData};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use settle_store::claims::{AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerView};
+
+#[derive(Template)]
+#[template(path = "claims_follow_up.html")]
+pub(super) struct FollowUpPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<FollowUpRow>,
+    payers: Vec<PayerView>,
+    payer: String,
+    assigned_to: String,
+    all: bool,
+    msg: String,
+}
+
+impl FollowUpPage<'_> {
+    /// What the payer owes on the listed claims, by urgency.
+    fn total_of(&self, urgency: &str) -> usize {
+        self.rows.iter().filter(|r| r.urgency == urgency).count()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FollowUpQuery {
+    #[serde(default)]
+    payer: String,
+    #[serde(default)]
+    assigned_to: Option<String>,
+    #[serde(default)]
+    all: Option<String>,
+    #[serde(default)]
+    msg: String,
+}
+
+pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FollowUpQuery>) -> Response {
+    let org = &ctx.principal.org;
+    let all = q.all.as_deref() == Some("1");
+    // "mine" is the signed-in person's own list.
+    let assigned_to = q.assigned_to.map(|a| if a == "mine" { ctx.user().to_string() } else { a });
+    let filter = FollowUpFilter {
+        payer: Some(q.payer.clone()).filter(|p| !p.is_empty()),
+        assigned_to: assigned_to.clone(),
+        all: Some(all),
+    };
+    let loaded = async { Ok::<_, settle_store::StoreError>((state.store.follow_up(org, &filter, today()).await?, state.store.payers(org).await?)) };
+    let (rows, payers) = match loaded.await {
+        Ok(x) => x,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
+    render(&FollowUpPage {
+        ctx: Some(&ctx),
+        rows,
+        payers,
+        payer: q.payer,
+        assigned_to: assigned_to.unwrap_or_default(),
+        all,
+        msg: q.msg,
+    })
+    .into_response()
+}
+
+fn back(number: &str, msg: &str) -> Response {
+    Redirect::to(&format!("/claims/{}?msg={}#follow-up", encode(number), encode(msg))).into_response()
+}
+
+/// Records a call to the payer from the claim's page.
+pub async fn log_call(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let mut errors = Errors::default();
+    let date = |name: &str, errors: &mut Errors| match form.get(name).trim() {
+        "" => None,
+        text => text.parse().map_err(|_| errors.add(name, "Give the date as YYYY-MM-DD.")).ok(),
+    };
+    let called_on = date("called_on", &mut errors);
+    let next_follow_up = date("next_follow_up", &mut errors);
+    if let Some((_, message)) = errors.0.first() {
+        return back(&number, &format!("The call was not recorded: {message}"));
+    }
+    let cmd = PayerCall {
+        claim_number: number.clone(),
+        called_on,
+        reference: form.get("reference"),
+        rep: form.get("rep"),
+        said: form.get("said"),
+        next_follow_up,
+    };
+    match state.store.log_payer_call(&ctx.principal.org, &cmd, today()).await {
+        Ok(_) => back(&number, "The call is recorded on the claim."),
+        Err(settle_store::StoreError::Invalid { field, message }) => back(&number, &format!("The call was not recorded: {field} {message}.")),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Hands the claim's follow-up to a person.
+pub async fn assign(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let to = form.get("assigned_to");
+    let to = if to == "me" { ctx.user().to_string() } else { to };
+    let cmd = AssignFollowUp {
+        claim_number: number.clone(),
+        assigned_to: to.clone(),
+    };
+    match state.store.assign_follow_up(&ctx.principal.org, &cmd).await {
+        Ok(()) if to.is_empty() => back(&number, "The follow-up is assigned to no one."),
+        Ok(()) => back(&number, &format!("The follow-up is assigned to {to}.")),
+        Err(settle_store::StoreError::Invalid { field, message }) => back(&number, &format!("Not assigned: {field} {message}.")),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}

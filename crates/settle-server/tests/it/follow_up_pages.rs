@@ -1,0 +1,144 @@
+//! A biller works the insurance follow-up list over the API and in the
+//! pages: a claim sent weeks ago with no answer is on it; a call to the
+//! payer takes it off until its follow-up date; the claim's page keeps the
+//! calls and hands the claim to a person; a collector sees none of it.
+
+use crate::claims_pages::clinic_with_patient;
+use crate::pages::{browser, page, session};
+use crate::Server;
+use jiff::ToSpan;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use settle_domain::access::Role;
+use settle_store::claims::{ClaimInput, ClaimLineInput, ExportClaims, NewClaim};
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let today = settle_server::web::today();
+        let sent = today.checked_sub(45.days()).unwrap();
+        let settings = srv.store.settings(&org).await.unwrap();
+        srv.store
+            .update_settings(
+                &org,
+                &settle_store::billing::SettingsUpdate {
+                    default_terms: settings.default_terms,
+                    aging_buckets: "30,60,90,120".into(),
+                    writeoff_approval_limit: "100.00".into(),
+                    x12_submitter_id: None,
+                    x12_contact_phone: Some("3055552222".into()),
+                    scrub_rules_off: None,
+                },
+            )
+            .await
+            .unwrap();
+        let input = ClaimInput {
+            account_number: "P-1".into(),
+            payer_code: None,
+            billing_npi: "1912301953".into(),
+            rendering_npi: None,
+            place_of_service: "11".into(),
+            diagnoses: vec!["I10".into()],
+            lines: vec![ClaimLineInput {
+                date_of_service: sent.checked_sub(5.days()).unwrap(),
+                procedure_code: "99213".into(),
+                modifiers: vec![],
+                diagnosis_pointers: vec![1],
+                units: 1,
+                charge: Some("125.00".into()),
+                place_of_service: None,
+                facts: Default::default(),
+            }],
+            stated_total: None,
+            facts: Default::default(),
+        };
+        let claim = srv
+            .store
+            .create_claim(&org, &NewClaim { claim: input, draft: false }, sent, None)
+            .await
+            .unwrap();
+        assert_eq!(claim.status, "ready", "{name}: {:?}", claim.findings);
+        let request = ExportClaims {
+            payer_code: "66783JJT".into(),
+            production: false,
+        };
+        srv.store.export_claims(&org, &request, sent).await.unwrap();
+        let number = claim.claim_number.clone();
+
+        let specialist = srv.token(&org, Role::BillingSpecialist).await;
+        let collector = srv.token(&org, Role::CollectionsSpecialist).await;
+        assert_eq!(srv.get(&collector, "/api/v1/follow-up").await.status, StatusCode::FORBIDDEN, "{name}");
+        let list = srv.get(&specialist, "/api/v1/follow-up").await;
+        assert_eq!(list.status, StatusCode::OK, "{name}: {}", list.body);
+        assert_eq!(list.body[0]["claim_number"], number.as_str(), "{name}: {}", list.body);
+        assert_eq!(
+            (list.body[0]["urgency"].as_str(), list.body[0]["age_days"].as_i64()),
+            (Some("due"), Some(45)),
+            "{name}"
+        );
+        assert_eq!(list.body[0]["next_step"], "ask status", "{name}");
+
+        let calls: &'static str = Box::leak(format!("/api/v1/claims/{number}/calls").into_boxed_str());
+        let next = today.checked_add(7.days()).unwrap().to_string();
+        let call = json!({ "reference": "CR-4471", "rep": "Dana", "said": "In process; pays within two weeks", "next_follow_up": next });
+        assert_eq!(srv.post(&collector, calls, call.clone()).await.status, StatusCode::FORBIDDEN, "{name}");
+        let bad = srv.post(&specialist, calls, json!({ "said": "" })).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", bad.body);
+        let logged = srv.post(&specialist, calls, call).await;
+        assert_eq!(logged.status, StatusCode::CREATED, "{name}: {}", logged.body);
+        assert_eq!(logged.body[0]["reference"], "CR-4471", "{name}");
+        assert_eq!(srv.get(&specialist, "/api/v1/follow-up").await.body, json!([]), "{name}: waits until its date");
+        let waiting = srv.get(&specialist, "/api/v1/follow-up?all=true").await;
+        assert_eq!(
+            (waiting.body[0]["urgency"].as_str(), waiting.body[0]["next_follow_up"].as_str()),
+            (Some("waiting"), Some(next.as_str())),
+            "{name}"
+        );
+
+        // In the pages: the list, the claim's calls, a call and an assignment.
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/follow-up?all=1", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(body.contains(&number) && body.contains("Insurance follow-up"), "{name}: {body}");
+        let claim_page = format!("/claims/{number}");
+        let (_, _, body) = page(&client, &srv, Method::GET, &claim_page, Some(&cookie), &[]).await;
+        assert!(body.contains("Follow-up with Key Insurance") && body.contains("CR-4471"), "{name}: {body}");
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            &format!("/claims/{number}/calls"),
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("reference", "CR-5000"),
+                ("rep", "Lee"),
+                ("said", "Paid on the next cycle"),
+                ("next_follow_up", ""),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("#follow-up"), "{name}: {location}");
+        assert_eq!(srv.store.payer_calls(&org, &number).await.unwrap().len(), 2, "{name}");
+        let (status, _, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            &format!("/claims/{number}/follow-up-assign"),
+            Some(&cookie),
+            &[("csrf", &csrf), ("assigned_to", "sam@clinic")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        let mine = srv.get(&specialist, "/api/v1/follow-up?assigned_to=sam@clinic").await;
+        assert_eq!(mine.body[0]["assigned_to"], "sam@clinic", "{name}: {}", mine.body);
+        let (cole, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/follow-up", Some(&cole), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+    }
+}

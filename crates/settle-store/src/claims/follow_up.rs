@@ -1,0 +1,363 @@
+//! Insurance follow-up: the worklist of claims a payer has not finished
+//! with (no answer, rejected, denied, paid in part), ranked by the domain
+//! (`settle_domain::follow_up`), with each call to a payer recorded on the
+//! claim (who, the payer's reference, what was said, when to follow up)
+//! and each claim assigned to a person. Payers are worked here, never
+//! dunned (`settle_domain::dunning::Facts::payer`).
+
+use serde::{Deserialize, Serialize};
+use settle_domain::claims::ClaimStatus;
+use settle_domain::follow_up::{assess, order, FollowUpPolicy};
+use settle_domain::Date;
+use sqlx::Row;
+
+use crate::platform::audit::{current_actor, Subject};
+use crate::platform::Organisation;
+use crate::write::{audited, check_text, fmt, write_command, Audited};
+use crate::{now_text, Result, Store, StoreError};
+
+/// Which follow-up claims to list.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpFilter {
+    /// One payer, by its code.
+    #[serde(default)]
+    pub payer: Option<String>,
+    /// One person's claims (their login); "" for the unassigned.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// Also list claims that are waiting (a follow-up date ahead, an answer
+    /// not yet due), with no urgency.
+    #[serde(default)]
+    pub all: Option<bool>,
+}
+
+/// One claim on the follow-up list.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FollowUpRow {
+    pub rank: i64,
+    pub claim_number: String,
+    pub status: String,
+    pub account_number: String,
+    pub patient_name: String,
+    pub payer_code: String,
+    pub payer_name: String,
+    pub first_date_of_service: String,
+    pub submitted_on: Option<String>,
+    /// Days since submission.
+    pub age_days: i64,
+    /// 0-30, 31-60, 61-90, 91-120 or 120+.
+    pub bucket: String,
+    /// What the payer still owes.
+    pub open: String,
+    pub currency: String,
+    /// near deadline, due, past deadline, or waiting.
+    pub urgency: String,
+    /// timely filing or appeal, with its date and the days left (negative
+    /// once passed).
+    pub deadline: Option<String>,
+    pub deadline_on: Option<String>,
+    pub days_left: Option<i64>,
+    pub why: String,
+    /// ask status, call back, correct and resend, appeal or correct, write off.
+    pub next_step: String,
+    pub next_follow_up: Option<String>,
+    pub assigned_to: String,
+}
+
+/// A call to a payer about a claim.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayerCall {
+    /// The claim (from the path, over the API).
+    #[serde(default)]
+    pub claim_number: String,
+    /// The day of the call; today if absent.
+    #[serde(default)]
+    pub called_on: Option<Date>,
+    /// The payer's call reference number.
+    #[serde(default)]
+    #[schema(example = "CR-20261201-4471")]
+    pub reference: String,
+    /// Who answered for the payer.
+    #[serde(default)]
+    #[schema(example = "Dana at provider services")]
+    pub rep: String,
+    /// What the payer said.
+    #[schema(example = "In process; expected to pay within 14 days")]
+    pub said: String,
+    /// When to look again; none to leave the claim to the list's rules.
+    #[serde(default)]
+    pub next_follow_up: Option<Date>,
+}
+
+/// A call as recorded.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct PayerCallView {
+    pub called_on: String,
+    pub reference: String,
+    pub rep: String,
+    pub said: String,
+    pub next_follow_up: Option<String>,
+    pub by: String,
+    pub at: String,
+}
+
+/// Who works a claim's follow-up.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignFollowUp {
+    /// The claim (from the path, over the API).
+    #[serde(default)]
+    pub claim_number: String,
+    /// A login; "" gives it back to no one.
+    pub assigned_to: String,
+}
+
+audited! {
+    PayerCall => "claim.payer_call", |c| Subject::Claim(c.claim_number.clone());
+    AssignFollowUp => "claim.follow_up_assign", |c| Subject::Claim(c.claim_number.clone());
+}
+
+const OPEN: &str = "('submitted', 'accepted', 'rejected', 'denied', 'partially_paid')";
+
+fn day(text: Option<String>) -> Option<Date> {
+    text.and_then(|t| t.get(..10).and_then(|d| d.parse().ok()))
+}
+
+async fn claim_id(conn: &mut sqlx::AnyConnection, org_id: i64, number: &str) -> Result<i64> {
+    sqlx::query("SELECT claim_id FROM claim WHERE org_id = $1 AND claim_number = $2")
+        .bind(org_id)
+        .bind(number.trim().to_ascii_uppercase())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<i64, _>("claim_id"))
+        .transpose()?
+        .ok_or_else(|| StoreError::not_found("claim", number))
+}
+
+/// Makes sure the claim has its follow-up row.
+async fn follow_up_row(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
+    let exists = sqlx::query("SELECT 1 FROM claim_follow_up WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    if !exists {
+        sqlx::query("INSERT INTO claim_follow_up (org_id, claim_id, next_on, assigned_to) VALUES ($1, $2, NULL, '')")
+            .bind(org_id)
+            .bind(claim_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The follow-up list on `today`, ranked (see `settle_domain::follow_up`).
+    pub async fn follow_up(&self, org: &Organisation, filter: &FollowUpFilter, today: Date) -> Result<Vec<FollowUpRow>> {
+        self.note_read(org.org_id, "claim.follow_up", "claims").await?;
+        let cur = Self::currency(org)?;
+        let payer = filter.payer.as_deref().map(|p| p.trim().to_ascii_uppercase()).filter(|p| !p.is_empty());
+        let sql = format!(
+            "SELECT c.claim_id, c.claim_number, c.status, c.total_minor, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, \
+             y.timely_filing_days, y.appeal_days, f.next_on, COALESCE(f.assigned_to, '') AS assigned_to, \
+             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_service, \
+             c.submitted_on AS submitted_at, \
+             (SELECT MAX(d.denied_on) FROM denial d WHERE d.org_id = c.org_id AND d.claim_id = c.claim_id) AS denied_on, \
+             (SELECT CAST(SUM(o.balance_minor) AS BIGINT) FROM claim_line l JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+              WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS open_minor \
+             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+             LEFT JOIN claim_follow_up f ON f.org_id = c.org_id AND f.claim_id = c.claim_id \
+             WHERE c.org_id = $1 AND c.status IN {OPEN}"
+        );
+        let rows = sqlx::query(&sql).bind(org.org_id).fetch_all(self.pool()).await?;
+        let policy = FollowUpPolicy::default();
+        let mut listed = Vec::new();
+        for r in &rows {
+            let payer_code: String = r.try_get("payer_code")?;
+            let assigned_to: String = r.try_get("assigned_to")?;
+            if payer.as_ref().is_some_and(|p| *p != payer_code.to_ascii_uppercase()) || filter.assigned_to.as_ref().is_some_and(|a| a.trim() != assigned_to) {
+                continue;
+            }
+            let status: String = r.try_get("status")?;
+            let parsed = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status}")))?;
+            let first: Option<String> = r.try_get("first_service")?;
+            let Some(first_service) = day(first.clone()) else { continue };
+            let submitted = day(r.try_get("submitted_at")?);
+            let open_minor = r.try_get::<Option<i64>, _>("open_minor")?.unwrap_or(r.try_get("total_minor")?);
+            let claim = settle_domain::follow_up::OpenClaim {
+                status: parsed,
+                first_service,
+                submitted_on: submitted,
+                denied_on: day(r.try_get("denied_on")?),
+                timely_filing_days: r.try_get("timely_filing_days")?,
+                appeal_days: r.try_get("appeal_days")?,
+                open_minor,
+                next_follow_up: day(r.try_get("next_on")?),
+            };
+            let assessed = assess(&claim, &policy, today);
+            if assessed.is_none() && filter.all != Some(true) {
+                continue;
+            }
+            let age = i64::from(today.since(submitted.unwrap_or(first_service)).map(|s| s.get_days()).unwrap_or(0)).max(0);
+            let number: String = r.try_get("claim_number")?;
+            let row = FollowUpRow {
+                rank: 0,
+                claim_number: number.clone(),
+                status,
+                account_number: r.try_get("account_number")?,
+                patient_name: r.try_get("patient_name")?,
+                payer_code,
+                payer_name: r.try_get("payer_name")?,
+                first_date_of_service: first.unwrap_or_default(),
+                submitted_on: submitted.map(|d| d.to_string()),
+                age_days: assessed.as_ref().map_or(age, |f| f.age_days),
+                bucket: settle_domain::follow_up::bucket(age).to_string(),
+                open: fmt(open_minor, cur),
+                currency: cur.code().to_string(),
+                urgency: assessed.as_ref().map_or("waiting", |f| f.urgency.as_str()).to_string(),
+                deadline: assessed.as_ref().and_then(|f| f.deadline).map(|d| d.kind.as_str().to_string()),
+                deadline_on: assessed.as_ref().and_then(|f| f.deadline).map(|d| d.on.to_string()),
+                days_left: assessed.as_ref().and_then(|f| f.deadline).map(|d| d.days_left),
+                why: assessed.as_ref().map_or_else(|| "waiting for the payer".to_string(), |f| f.why.clone()),
+                next_step: assessed.as_ref().map_or("wait", |f| f.next_step).to_string(),
+                next_follow_up: claim.next_follow_up.map(|d| d.to_string()),
+                assigned_to,
+            };
+            listed.push((assessed, open_minor, row));
+        }
+        // Ranked by the domain; waiting claims (with --all) after the rest.
+        listed.sort_by(|a, b| match (&a.0, &b.0) {
+            (Some(fa), Some(fb)) => order((fa, a.1, &a.2.claim_number), (fb, b.1, &b.2.claim_number)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.2.claim_number.cmp(&b.2.claim_number),
+        });
+        Ok(listed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, _, mut row))| {
+                row.rank = i as i64 + 1;
+                row
+            })
+            .collect())
+    }
+
+    /// Records a call to a payer about a claim: on the claim's history and
+    /// its calls, with the follow-up date it sets.
+    pub async fn log_payer_call(&self, org: &Organisation, cmd: &PayerCall, today: Date) -> Result<Vec<PayerCallView>> {
+        let said = check_text("said", &cmd.said, 1000)?;
+        if said.is_empty() {
+            return Err(StoreError::invalid("said", "say what the payer said"));
+        }
+        let reference = check_text("reference", &cmd.reference, 80)?;
+        let rep = check_text("rep", &cmd.rep, 80)?;
+        let called_on = cmd.called_on.unwrap_or(today);
+        if called_on > today {
+            return Err(StoreError::invalid("called_on", format!("{called_on} is in the future")));
+        }
+        if cmd.next_follow_up.is_some_and(|d| d <= called_on) {
+            return Err(StoreError::invalid("next_follow_up", "is a day after the call"));
+        }
+        let actor = &current_actor();
+        let (said, reference, rep) = (&said, &reference, &rep);
+        write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
+            let conn = tx.conn();
+            let claim_id = claim_id(conn, org.org_id, &cmd.claim_number).await?;
+            let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM payer_call WHERE org_id = $1 AND claim_id = $2")
+                .bind(org.org_id)
+                .bind(claim_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("seq")?;
+            sqlx::query(
+                "INSERT INTO payer_call (org_id, claim_id, seq, called_on, reference, rep, said, next_on, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(org.org_id)
+            .bind(claim_id)
+            .bind(seq)
+            .bind(called_on.to_string())
+            .bind(reference)
+            .bind(rep)
+            .bind(said)
+            .bind(cmd.next_follow_up.map(|d| d.to_string()))
+            .bind(&actor.name)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+            follow_up_row(conn, org.org_id, claim_id).await?;
+            sqlx::query("UPDATE claim_follow_up SET next_on = $3 WHERE org_id = $1 AND claim_id = $2")
+                .bind(org.org_id)
+                .bind(claim_id)
+                .bind(cmd.next_follow_up.map(|d| d.to_string()))
+                .execute(&mut *conn)
+                .await?;
+            let mut note = format!("payer call on {called_on}");
+            if !rep.is_empty() {
+                note.push_str(&format!(" with {rep}"));
+            }
+            if !reference.is_empty() {
+                note.push_str(&format!(" (reference {reference})"));
+            }
+            note.push_str(&format!(": {said}"));
+            if let Some(next) = cmd.next_follow_up {
+                note.push_str(&format!("; follow up on {next}"));
+            }
+            crate::claims::rows::note_event(conn, org.org_id, claim_id, &note).await?;
+        })?;
+        self.payer_calls(org, &cmd.claim_number).await
+    }
+
+    /// The calls recorded on a claim, oldest first.
+    pub async fn payer_calls(&self, org: &Organisation, claim_number: &str) -> Result<Vec<PayerCallView>> {
+        self.note_read(org.org_id, "claim.calls", &format!("claim:{}", claim_number.trim().to_ascii_uppercase()))
+            .await?;
+        let mut conn = self.pool().acquire().await?;
+        let claim_id = claim_id(&mut conn, org.org_id, claim_number).await?;
+        let rows = sqlx::query("SELECT called_on, reference, rep, said, next_on, actor, at FROM payer_call WHERE org_id = $1 AND claim_id = $2 ORDER BY seq")
+            .bind(org.org_id)
+            .bind(claim_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PayerCallView {
+                    called_on: r.try_get("called_on")?,
+                    reference: r.try_get("reference")?,
+                    rep: r.try_get("rep")?,
+                    said: r.try_get("said")?,
+                    next_follow_up: r.try_get("next_on")?,
+                    by: r.try_get("actor")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Hands a claim's follow-up to a person ("" to no one).
+    pub async fn assign_follow_up(&self, org: &Organisation, cmd: &AssignFollowUp) -> Result<()> {
+        let to = check_text("assigned_to", &cmd.assigned_to, 120)?;
+        let to = &to;
+        write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
+            let conn = tx.conn();
+            let claim_id = claim_id(conn, org.org_id, &cmd.claim_number).await?;
+            follow_up_row(conn, org.org_id, claim_id).await?;
+            sqlx::query("UPDATE claim_follow_up SET assigned_to = $3 WHERE org_id = $1 AND claim_id = $2")
+                .bind(org.org_id)
+                .bind(claim_id)
+                .bind(to)
+                .execute(&mut *conn)
+                .await?;
+            let note = if to.is_empty() {
+                "follow-up assigned to no one".to_string()
+            } else {
+                format!("follow-up assigned to {to}")
+            };
+            crate::claims::rows::note_event(conn, org.org_id, claim_id, &note).await?;
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! Insurance follow-up on both engines: claims a payer has not answered
+//! come onto the list when due, a call to the payer takes one off until
+//! its follow-up date, assignment filters the list, refusals name the
+//! field; and a payer's receivable is never dunned, queued or written to,
+//! however late, with a level it held from before taken away.
+
+use settle_store::claims::*;
+use settle_store::collections::dunning::RunRequest;
+use settle_store::StoreError;
+
+use crate::backends::{all, date};
+use crate::claim_facts::export;
+use crate::claim_life::{allow_sending, clinic, visits, TODAY};
+
+async fn exec(store: &settle_store::Store, sql: &str) {
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::query(sql).execute(&mut *conn).await.unwrap();
+}
+
+async fn count(store: &settle_store::Store, sql: &str) -> i64 {
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::Row::try_get(&sqlx::query(sql).fetch_one(&mut *conn).await.unwrap(), 0).unwrap()
+}
+
+fn plus(day: settle_domain::Date, days: i64) -> settle_domain::Date {
+    day.checked_add(jiff::Span::new().days(days)).unwrap()
+}
+
+#[tokio::test]
+async fn unanswered_claims_are_followed_up_and_payers_never_dunned() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        // A long filing limit, so no deadline crowds the list whenever the
+        // test runs; the domain's tests rank deadlines.
+        exec(store, "UPDATE payer SET timely_filing_days = 3650").await;
+        let today = date(TODAY);
+        let numbers = visits(store, &org, ["99213", "99214"], today).await;
+        allow_sending(store, &org, "3055552222").await;
+        export(store, &org, today).await;
+        // Submitted on the business day of the export: not yet due ten days on.
+        let sent = today;
+        let list = |day, filter: FollowUpFilter| {
+            let org = org.clone();
+            async move { store.follow_up(&org, &filter, day).await.unwrap() }
+        };
+        assert!(list(plus(sent, 10), FollowUpFilter::default()).await.is_empty(), "{name}");
+        let waiting = list(
+            plus(sent, 10),
+            FollowUpFilter {
+                all: Some(true),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(waiting.len(), 2, "{name}");
+        assert!(waiting.iter().all(|r| r.urgency == "waiting"), "{name}: {waiting:?}");
+
+        // Forty days on, both are due: the bigger claim first.
+        let day = plus(sent, 40);
+        let due = list(day, FollowUpFilter::default()).await;
+        let ranked: Vec<(&str, &str, &str)> = due
+            .iter()
+            .map(|r| (r.claim_number.as_str(), r.urgency.as_str(), r.next_step.as_str()))
+            .collect();
+        assert_eq!(ranked.len(), 2, "{name}: {due:?}");
+        assert!(ranked.iter().all(|(_, u, s)| *u == "due" && *s == "ask status"), "{name}: {ranked:?}");
+        let usd = settle_domain::money::Currency::from_code("USD").unwrap();
+        let open = |i: usize| settle_domain::money::Money::parse(&due[i].open, usd).unwrap().amount_minor();
+        assert!(open(0) >= open(1), "{name}: {due:?}");
+        assert!(due[0].why.contains("no answer"), "{name}: {due:?}");
+
+        // A call: refused by field when wrong, then recorded; the claim
+        // waits until its follow-up date, then comes back to call again.
+        let call = |said: &str, next| PayerCall {
+            claim_number: numbers[0].clone(),
+            called_on: Some(day),
+            reference: "CR-4471".into(),
+            rep: "Dana".into(),
+            said: said.into(),
+            next_follow_up: next,
+        };
+        let refused = store.log_payer_call(&org, &call("", None), day).await.unwrap_err();
+        assert!(matches!(&refused, StoreError::Invalid { field, .. } if *field == "said"), "{name}: {refused:?}");
+        let refused = store.log_payer_call(&org, &call("in process", Some(day)), day).await.unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::Invalid { field, .. } if *field == "next_follow_up"),
+            "{name}: {refused:?}"
+        );
+        let unknown = PayerCall {
+            claim_number: "NOPE-1".into(),
+            ..call("in process", None)
+        };
+        assert!(
+            matches!(store.log_payer_call(&org, &unknown, day).await, Err(StoreError::NotFound { .. })),
+            "{name}"
+        );
+        let calls = store
+            .log_payer_call(&org, &call("in process, pays in 14 days", Some(plus(day, 14))), day)
+            .await
+            .unwrap();
+        assert_eq!((calls.len(), calls[0].reference.as_str()), (1, "CR-4471"), "{name}");
+        let after = list(day, FollowUpFilter::default()).await;
+        assert_eq!(
+            after.iter().map(|r| r.claim_number.as_str()).collect::<Vec<_>>(),
+            [numbers[1].as_str()],
+            "{name}"
+        );
+        let back = list(plus(day, 14), FollowUpFilter::default()).await;
+        let row = back.iter().find(|r| r.claim_number == numbers[0]).unwrap();
+        assert_eq!(
+            (row.next_step.as_str(), row.next_follow_up.clone()),
+            ("call back", Some(plus(day, 14).to_string())),
+            "{name}"
+        );
+        let history = store.claim(&org, &numbers[0]).await.unwrap().events;
+        assert!(
+            history.iter().any(|e| e.note.contains("payer call") && e.note.contains("CR-4471")),
+            "{name}: {history:?}"
+        );
+
+        // Assigned to a person, the list filters by them.
+        store
+            .assign_follow_up(
+                &org,
+                &AssignFollowUp {
+                    claim_number: numbers[1].clone(),
+                    assigned_to: "sam@clinic".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let mine = list(
+            day,
+            FollowUpFilter {
+                assigned_to: Some("sam@clinic".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!((mine.len(), mine[0].assigned_to.as_str()), (1, "sam@clinic"), "{name}");
+
+        // The payer's receivable is long past due; a level it held from an
+        // older version is taken away, and nothing is done to it.
+        exec(
+            store,
+            "INSERT INTO dunning_state (org_id, account_id, level_seq, level_name, reached_on, stage, held_on) \
+             SELECT org_id, account_id, 2, 'second_notice', '2026-11-01', 'pre_collection', NULL FROM account WHERE account_number LIKE 'INS-%'",
+        )
+        .await;
+        let report = store
+            .dunning_run(
+                &org,
+                &RunRequest {
+                    as_of: plus(sent, 120),
+                    at: None,
+                    dry_run: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(report.run_id.is_some(), "{name}");
+        let payer_rows = |table: &str| {
+            format!("SELECT COUNT(*) FROM {table} t JOIN account a ON a.org_id = t.org_id AND a.account_id = t.account_id WHERE a.account_number LIKE 'INS-%'")
+        };
+        for table in ["dunning_state", "dunning_action", "worklist_item", "contact_decision", "collection_letter"] {
+            assert_eq!(count(store, &payer_rows(table)).await, 0, "{name}: {table}");
+        }
+        let queue = store.queue(&org, None, plus(sent, 120), 100).await.unwrap();
+        assert!(queue.iter().all(|q| !q.account_number.starts_with("INS-")), "{name}: {queue:?}");
+
+        // Nor can a person reach a payer as a consumer: the gate, the
+        // contact log (either way) and letters refuse its account by name.
+        let payer_account = "INS-66783JJT";
+        let ask: settle_store::collections::ContactRequest =
+            serde_json::from_value(serde_json::json!({ "account_number": payer_account, "channel": "call", "address": "305-555-0100" })).unwrap();
+        let log = |direction: &str| -> settle_store::collections::LogContact {
+            serde_json::from_value(
+                serde_json::json!({ "account_number": payer_account, "channel": "call", "address": "305-555-0100",
+                "direction": direction, "outcome": "no_answer", "note": "" }),
+            )
+            .unwrap()
+        };
+        let letter: settle_store::collections::SendLetter =
+            serde_json::from_value(serde_json::json!({ "account_number": payer_account, "kind": "reminder" })).unwrap();
+        let refusals = [
+            store.check_contact(&org, &ask).await.map(|_| ()),
+            store.log_contact(&org, &log("outbound")).await.map(|_| ()),
+            store.log_contact(&org, &log("inbound")).await.map(|_| ()),
+            store.send_letter(&org, &letter, plus(sent, 120)).await.map(|_| ()),
+        ];
+        for refused in refusals {
+            assert!(
+                matches!(&refused, Err(StoreError::Invalid { field, message }) if *field == "account_number" && message.contains("payer's receivable")),
+                "{name}: {refused:?}"
+            );
+        }
+        assert_eq!(count(store, &payer_rows("contact_attempt")).await, 0, "{name}");
+    }
+}
