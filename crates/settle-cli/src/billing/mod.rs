@@ -342,6 +342,8 @@ pub(crate) enum PaymentCommand {
 pub(crate) enum AgingBy {
     Account,
     Bucket,
+    /// A row per payer (insurance), then the patients and customers together.
+    Responsibility,
 }
 
 #[derive(Subcommand, Debug)]
@@ -837,12 +839,12 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
         }) => {
             let buckets = AgingBuckets::parse(buckets.as_deref().unwrap_or(&org.aging_buckets)).context("--buckets")?;
             let as_of = as_of.unwrap_or_else(today);
-            let report = if by == AgingBy::Account {
-                store.aging(org, as_of, &buckets, currency.as_deref()).await?
-            } else {
-                store.aging_totals(org, as_of, &buckets, currency.as_deref()).await?
+            let report = match by {
+                AgingBy::Account => store.aging(org, as_of, &buckets, currency.as_deref()).await?,
+                AgingBy::Responsibility => store.aging_by_responsibility(org, as_of, &buckets, currency.as_deref()).await?,
+                AgingBy::Bucket => store.aging_totals(org, as_of, &buckets, currency.as_deref()).await?,
             };
-            output::aging(&report, by == AgingBy::Account, format)?;
+            output::aging(&report, by != AgingBy::Bucket, format)?;
         }
         BillingCommand::Report(ReportCommand::TrialBalance { as_of, format }) => {
             output::trial_balance(&store.trial_balance(org, as_of).await?, format)?;

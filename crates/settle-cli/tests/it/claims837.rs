@@ -547,4 +547,10 @@ fn follow_up_from_the_command_line() {
     assert!(mine.contains("CLM-000001") && mine.contains("[sam]") && mine.contains("waiting"), "{mine}");
     let shown = books.ok(&["claim", "show", "CLM-000001"]);
     assert!(shown.contains("payer call on") && shown.contains("follow-up assigned to sam"), "{shown}");
+    // Aging by who owes: the payer's row, then the patients'.
+    let aging = books.ok(&["report", "aging", "--by", "responsibility", "--as-of", "2026-12-31"]);
+    assert!(
+        aging.contains("INS-66783JJT") && aging.contains("Key Insurance Company") && aging.contains("125.00"),
+        "{aging}"
+    );
 }

@@ -137,6 +137,19 @@ async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
         let mine = srv.get(&specialist, "/api/v1/follow-up?assigned_to=sam@clinic").await;
         assert_eq!(mine.body[0]["assigned_to"], "sam@clinic", "{name}: {}", mine.body);
+        // Aging by who owes, over the API and on the aging page.
+        let admin = srv.token(&org, Role::Admin).await;
+        let aging = srv.get(&admin, "/api/v1/reports/aging?by=responsibility").await;
+        assert_eq!(aging.status, StatusCode::OK, "{name}: {}", aging.body);
+        assert_eq!(
+            (aging.body["rows"][0]["name"].as_str(), aging.body["rows"][0]["total"].as_str()),
+            (Some("Key Insurance"), Some("125.00")),
+            "{name}: {}",
+            aging.body
+        );
+        let (boss, _) = session(&srv, &org, "ada", Role::Admin).await;
+        let (_, _, body) = page(&client, &srv, Method::GET, "/reports/aging", Some(&boss), &[]).await;
+        assert!(body.contains("By who owes") && body.contains("Key Insurance"), "{name}: {body}");
         let (cole, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
         let (status, _, _) = page(&client, &srv, Method::GET, "/claims/follow-up", Some(&cole), &[]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");

@@ -653,6 +653,44 @@ impl Store {
         self.aging_report(org, as_of, buckets, currency_code, true).await
     }
 
+    /// [`Store::aging`] by who owes: a row per payer (each payer's
+    /// receivable, AR kind insurance, named for the payer), then one row for
+    /// every patient and customer together (`PATIENTS`). The payers' rows
+    /// sum to the insurance receivable's control account (1120) and the whole
+    /// to the same total as the other views, as of any date. It names no
+    /// person (payers, and the patients summed), so it is no audited read.
+    pub async fn aging_by_responsibility(&self, org: &Organisation, as_of: Date, buckets: &AgingBuckets, currency_code: Option<&str>) -> Result<AgingReport> {
+        let mut report = self.aging_report(org, as_of, buckets, currency_code, true).await?;
+        let payers: std::collections::BTreeSet<String> = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND ar_kind = 'insurance'")
+            .bind(org.org_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("account_number"))
+            .collect::<std::result::Result<_, _>>()?;
+        let (mut insurance, rest): (Vec<AgingRow>, Vec<AgingRow>) = report.rows.drain(..).partition(|r| payers.contains(&r.account_number));
+        insurance.sort_by(|a, b| a.name.cmp(&b.name).then(a.account_number.cmp(&b.account_number)));
+        let mut patients = AgingRow {
+            account_number: "PATIENTS".into(),
+            name: format!("Patients and customers ({} accounts)", rest.len()),
+            buckets_minor: vec![0; buckets.len()],
+            credit_minor: 0,
+            total_minor: 0,
+        };
+        for r in &rest {
+            for (sum, amount) in patients.buckets_minor.iter_mut().zip(&r.buckets_minor) {
+                *sum = sum.saturating_add(*amount);
+            }
+            patients.credit_minor = patients.credit_minor.saturating_add(r.credit_minor);
+            patients.total_minor = patients.total_minor.saturating_add(r.total_minor);
+        }
+        report.rows = insurance;
+        if !rest.is_empty() {
+            report.rows.push(patients);
+        }
+        Ok(report)
+    }
+
     /// The same totals as [`Store::aging`] without the per-account rows:
     /// what the bucket summary needs, grouped by bucket alone.
     pub async fn aging_totals(&self, org: &Organisation, as_of: Date, buckets: &AgingBuckets, currency_code: Option<&str>) -> Result<AgingReport> {

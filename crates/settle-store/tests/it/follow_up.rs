@@ -39,6 +39,28 @@ async fn unanswered_claims_are_followed_up_and_payers_never_dunned() {
         let numbers = visits(store, &org, ["99213", "99214"], today).await;
         allow_sending(store, &org, "3055552222").await;
         export(store, &org, today).await;
+        // Aging by who owes: the payer's row is the insurance receivable
+        // (1120) to the cent, the patients' row the rest, on any date.
+        let buckets = settle_domain::aging::AgingBuckets::parse("30,60,90,120").unwrap();
+        for day in [today, plus(today, 45), plus(today, 200)] {
+            let by = store.aging_by_responsibility(&org, day, &buckets, None).await.unwrap();
+            let all = store.aging_totals(&org, day, &buckets, None).await.unwrap();
+            let control: i64 = store
+                .trial_balance(&org, Some(day))
+                .await
+                .unwrap()
+                .iter()
+                .filter(|t| t.code == "1120")
+                .map(|t| t.balance_minor)
+                .sum();
+            let payers: i64 = by.rows.iter().filter(|r| r.account_number.starts_with("INS-")).map(|r| r.total_minor).sum();
+            assert!(control > 0, "{name}: nothing billed to the payer");
+            assert_eq!(payers, control, "{name}: {day}: {:?}", by.rows);
+            assert_eq!(by.total_minor, all.total_minor, "{name}: {day}");
+            assert_eq!(by.rows.iter().map(|r| r.total_minor).sum::<i64>(), all.total_minor, "{name}: {day}");
+            assert_eq!(by.rows[0].name, "Key Insurance Company", "{name}: {:?}", by.rows);
+        }
+
         // Submitted on the business day of the export: not yet due ten days on.
         let sent = today;
         let list = |day, filter: FollowUpFilter| {

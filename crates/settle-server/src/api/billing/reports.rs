@@ -30,7 +30,8 @@ fn all_money(minors: &[i64], code: &str) -> ApiResult<Vec<String>> {
 pub struct AgingQuery {
     /// The date to age as of; today if absent.
     as_of: Option<Date>,
-    /// "account" (a row per account, the default) or "bucket" (totals only).
+    /// "account" (a row per account, the default), "bucket" (totals only) or
+    /// "responsibility" (a row per payer, then the patients together).
     #[param(inline)]
     by: Option<AgingBy>,
     /// Bucket edges in days past due, such as "0,30,60,90,120"; the organisation's if absent.
@@ -46,6 +47,8 @@ pub struct AgingQuery {
 pub enum AgingBy {
     Account,
     Bucket,
+    /// A row per payer (insurance), then the patients and customers together.
+    Responsibility,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -78,11 +81,10 @@ pub async fn aging(State(state): State<AppState>, Auth(p): Auth, Params(q): Para
     let buckets = AgingBuckets::parse(q.buckets.as_deref().unwrap_or(&p.org.aging_buckets))
         .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "buckets", e.to_string()))?;
     let as_of = q.as_of.unwrap_or_else(today);
-    let by_account = q.by.unwrap_or(AgingBy::Account) == AgingBy::Account;
-    let report = if by_account {
-        state.store.aging(&p.org, as_of, &buckets, q.currency.as_deref()).await?
-    } else {
-        state.store.aging_totals(&p.org, as_of, &buckets, q.currency.as_deref()).await?
+    let report = match q.by.unwrap_or(AgingBy::Account) {
+        AgingBy::Account => state.store.aging(&p.org, as_of, &buckets, q.currency.as_deref()).await?,
+        AgingBy::Responsibility => state.store.aging_by_responsibility(&p.org, as_of, &buckets, q.currency.as_deref()).await?,
+        AgingBy::Bucket => state.store.aging_totals(&p.org, as_of, &buckets, q.currency.as_deref()).await?,
     };
     let code = report.currency.clone();
     let rows = report
@@ -98,7 +100,7 @@ pub async fn aging(State(state): State<AppState>, Auth(p): Auth, Params(q): Para
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    if by_account {
+    if q.by.unwrap_or(AgingBy::Account) == AgingBy::Account {
         state.store.note_read(p.org.org_id, "report.aging", "accounts").await?;
     }
     Ok(Json(AgingView {

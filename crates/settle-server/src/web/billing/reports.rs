@@ -88,6 +88,15 @@ struct AgingPage<'a> {
     buckets: Vec<(String, i64)>,
     credit_minor: i64,
     total_minor: i64,
+    /// A row per payer, then the patients together.
+    by_payer: Vec<settle_store::billing::AgingRow>,
+}
+
+impl AgingPage<'_> {
+    /// Whether any payer owes: the by-who-owes table is shown then.
+    fn has_payers(&self) -> bool {
+        self.by_payer.iter().any(|r| r.account_number != "PATIENTS")
+    }
 }
 
 fn buckets_of(ctx: &Ctx) -> AgingBuckets {
@@ -126,7 +135,12 @@ pub async fn aging(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Repo
         Ok(r) => r,
         Err(e) => return store_error_page(Some(&ctx), e),
     };
+    let by_payer = match state.store.aging_by_responsibility(org, as_of, &buckets, None).await {
+        Ok(r) => r.rows,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
     render(&AgingPage {
+        by_payer,
         ctx: Some(&ctx),
         as_of: as_of.to_string(),
         buckets: report.labels.iter().cloned().zip(report.totals_minor.iter().copied()).collect(),
