@@ -97,7 +97,9 @@ impl Store {
             let mut sent = Vec::new();
             let mut total = Money::zero(Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?);
             let (books, claims) = ready;
-            for (head, input) in &claims {
+            // Each claim's input is let go once its 837P segments are built.
+            for (head, input) in claims {
+                let (head, input) = (&head, &input);
                 let (claim_id, number) = (&head.claim_id, &head.number);
                 let prepared = books.build(
                     input,
@@ -298,8 +300,12 @@ impl Store {
                 facts: facts_of(l)?,
             });
         }
+        // The rows are read into claims and let go as they are: a batch of
+        // 100,000 claims should not hold its rows and its claims at once.
+        drop(lines);
         let mut claims = Vec::with_capacity(rows.len());
-        for r in &rows {
+        for r in rows {
+            let r = &r;
             let head = head_from_row(r)?;
             let input = ClaimInput {
                 account_number: r.try_get("account_number")?,
