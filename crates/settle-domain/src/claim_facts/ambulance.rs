@@ -48,9 +48,14 @@ impl Location {
         Ok(())
     }
 
-    /// "1129 Reindeer Rd, Carr, CO 80612", after the name if any.
+    /// "1129 Reindeer Rd, Carr, CO 80612": the address alone.
+    pub fn address_line(&self) -> String {
+        format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip)
+    }
+
+    /// The address after the name, if any.
     pub fn one_line(&self) -> String {
-        let place = format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip);
+        let place = self.address_line();
         if self.name.is_empty() {
             place
         } else {

@@ -159,7 +159,7 @@ impl Store {
     pub async fn follow_up(&self, org: &Organisation, filter: &FollowUpFilter, today: Date) -> Result<Vec<FollowUpRow>> {
         self.note_read(org.org_id, "claim.follow_up", "claims").await?;
         let cur = Self::currency(org)?;
-        let payer = filter.payer.as_deref().map(|p| p.trim().to_ascii_uppercase()).filter(|p| !p.is_empty());
+        let payer = filter.payer.as_deref().map(|p| p.trim().to_ascii_uppercase()).unwrap_or_default();
         let sql = format!(
             "SELECT c.claim_id, c.claim_number, c.status, c.total_minor, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, \
              y.timely_filing_days, y.appeal_days, f.next_on, COALESCE(f.assigned_to, '') AS assigned_to, \
@@ -172,15 +172,15 @@ impl Store {
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              LEFT JOIN claim_follow_up f ON f.org_id = c.org_id AND f.claim_id = c.claim_id \
-             WHERE c.org_id = $1 AND c.status IN {OPEN}"
+             WHERE c.org_id = $1 AND c.status IN {OPEN} AND ($2 = '' OR UPPER(y.payer_code) = $2)"
         );
-        let rows = sqlx::query(&sql).bind(org.org_id).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(&sql).bind(org.org_id).bind(&payer).fetch_all(self.pool()).await?;
         let policy = FollowUpPolicy::default();
         let mut listed = Vec::new();
         for r in &rows {
             let payer_code: String = r.try_get("payer_code")?;
             let assigned_to: String = r.try_get("assigned_to")?;
-            if payer.as_ref().is_some_and(|p| *p != payer_code.to_ascii_uppercase()) || filter.assigned_to.as_ref().is_some_and(|a| a.trim() != assigned_to) {
+            if filter.assigned_to.as_ref().is_some_and(|a| a.trim() != assigned_to) {
                 continue;
             }
             let status: String = r.try_get("status")?;

@@ -26,10 +26,7 @@ pub struct AmbulanceBoxes {
 }
 
 fn line_of(place: &Option<Location>) -> String {
-    place
-        .as_ref()
-        .map(|p| format!("{}, {}, {} {}", p.street, p.city, p.state, p.zip))
-        .unwrap_or_default()
+    place.as_ref().map(Location::address_line).unwrap_or_default()
 }
 
 impl AmbulanceBoxes {

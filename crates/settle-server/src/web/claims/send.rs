@@ -138,9 +138,14 @@ pub async fn acks(ctx: Ctx) -> Response {
     .into_response()
 }
 
+/// A file chosen or pasted on a form: its name ("pasted" when none) and text.
+fn pasted_file(form: &FormData) -> (String, String) {
+    let name = Some(form.get("file_name")).filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "pasted".into());
+    (name, form.get("body"))
+}
+
 pub async fn import_ack(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
-    let body = form.get("body");
-    let file_name = Some(form.get("file_name")).filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "pasted".into());
+    let (file_name, body) = pasted_file(&form);
     let mut page = AckPage {
         ctx: Some(&ctx),
         outcome: None,
@@ -212,8 +217,7 @@ pub async fn import_form(ctx: Ctx) -> Response {
 /// Takes in another system's 837P, all or nothing, and says what it added
 /// and what it read but does not keep.
 pub async fn import_claims(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
-    let body = form.get("body");
-    let file_name = Some(form.get("file_name")).filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "pasted".into());
+    let (file_name, body) = pasted_file(&form);
     let mut page = ImportPage {
         ctx: Some(&ctx),
         outcome: None,
