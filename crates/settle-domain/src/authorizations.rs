@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::{Finding, FindingLevel, ProfessionalClaim};
 use crate::payer_rules::Codes;
+use crate::units::Units;
 use crate::Date;
 
 /// A payer's prior authorization, or a referral.
@@ -97,12 +98,12 @@ pub struct OnFile {
     /// The services it covers; empty: every service.
     pub procedures: Codes,
     /// How many visits or units it allows; `None`: no limit.
-    pub allowed: Option<u32>,
+    pub allowed: Option<Units>,
     pub counts: Counts,
     pub from: Date,
     pub to: Date,
     /// Used by other claims (not the one being saved).
-    pub used: u32,
+    pub used: Units,
 }
 
 impl OnFile {
@@ -120,7 +121,7 @@ impl OnFile {
 pub struct Use {
     pub line: usize,
     pub authorization_id: i64,
-    pub amount: u32,
+    pub amount: Units,
 }
 
 /// What applying the authorizations on file to a claim comes to: the uses
@@ -141,7 +142,7 @@ pub fn apply(on_file: &[OnFile], claim: &ProfessionalClaim) -> Applied {
         return out;
     }
     // What this claim has used of each, so far, by id.
-    let mut taken: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    let mut taken: std::collections::HashMap<i64, Units> = std::collections::HashMap::new();
     let mut visited: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for kind in [AuthorizationKind::PriorAuthorization, AuthorizationKind::Referral] {
         for (i, line) in claim.lines.iter().enumerate() {
@@ -155,11 +156,21 @@ pub fn apply(on_file: &[OnFile], claim: &ProfessionalClaim) -> Applied {
             let amount = |a: &OnFile| match a.counts {
                 Counts::Units => line.units,
                 // A visit counts once per claim, however many lines it has.
-                Counts::Visits => u32::from(!visited.contains(&a.id)),
+                Counts::Visits => {
+                    if visited.contains(&a.id) {
+                        Units::ZERO
+                    } else {
+                        Units::ONE
+                    }
+                }
             };
-            let room = |a: &OnFile, taken: &std::collections::HashMap<i64, u32>| {
-                a.allowed
-                    .is_none_or(|allowed| a.used + taken.get(&a.id).copied().unwrap_or(0) + amount(a) <= allowed)
+            let room = |a: &OnFile, taken: &std::collections::HashMap<i64, Units>| {
+                a.allowed.is_none_or(|allowed| {
+                    a.used
+                        .checked_add(taken.get(&a.id).copied().unwrap_or_default())
+                        .and_then(|u| u.checked_add(amount(a)))
+                        .is_some_and(|u| u <= allowed)
+                })
             };
             let field = format!("lines[{i}].facts.{}", kind.field());
             let x12 = match kind {
@@ -233,7 +244,8 @@ pub fn apply(on_file: &[OnFile], claim: &ProfessionalClaim) -> Applied {
                 }
             };
             let n = amount(chosen);
-            *taken.entry(chosen.id).or_default() += n;
+            let so_far = taken.entry(chosen.id).or_default();
+            *so_far = so_far.checked_add(n).unwrap_or(*so_far);
             visited.insert(chosen.id);
             out.uses.push(Use {
                 line: i,
@@ -254,7 +266,7 @@ fn used_up(kind: AuthorizationKind, a: &OnFile) -> String {
         "{} {} allows {} {}; {} used: ask the payer for more",
         kind.words(),
         a.number,
-        a.allowed.unwrap_or(0),
+        a.allowed.unwrap_or_default(),
         a.counts.as_str(),
         a.used
     )

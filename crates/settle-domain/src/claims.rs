@@ -223,8 +223,8 @@ pub struct ServiceLine {
     pub modifiers: Vec<Modifier>,
     /// 1-based pointers into the claim's diagnoses, at most four.
     pub diagnosis_pointers: Vec<u8>,
-    /// Whole units (SV104), at least one.
-    pub units: u32,
+    /// Units (SV104), above zero; fractions to the thousandth.
+    pub units: crate::units::Units,
     pub charge: Money,
     /// The line's own place of service, when it differs from the claim's.
     pub place_of_service: Option<PlaceOfService>,
@@ -418,7 +418,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "units",
         optional: false,
-        checks: "units above zero",
+        checks: "units above zero (fractions to the thousandth)",
     },
     Rule {
         id: "charge",
@@ -624,8 +624,8 @@ pub fn scrub_with(claim: &ProfessionalClaim, catalog: &IcdCatalog, today: Date, 
                 ));
             }
         }
-        if line.units == 0 {
-            found.push(finding(Error, "units", at("units"), "SV104", "units must be at least 1"));
+        if line.units.is_zero() {
+            found.push(finding(Error, "units", at("units"), "SV104", "units must be above zero"));
         }
         if line.charge.amount_minor() <= 0 {
             found.push(finding(Error, "charge", at("charge"), "SV102", "the line charge must be greater than zero"));
@@ -714,7 +714,7 @@ pub(crate) mod tests {
                 procedure: ProcedureCode::parse("99213").unwrap(),
                 modifiers: vec![],
                 diagnosis_pointers: vec![1, 2],
-                units: 1,
+                units: crate::units::Units::ONE,
                 charge: Money::parse("125.00", usd).unwrap(),
                 place_of_service: None,
                 facts: Default::default(),
@@ -795,7 +795,7 @@ pub(crate) mod tests {
     fn optional_rules_can_be_turned_off_and_required_ones_cannot() {
         let mut claim = claim();
         claim.lines[0].date_of_service = date("2025-12-20");
-        claim.lines[0].units = 0;
+        claim.lines[0].units = crate::units::Units::ZERO;
         let off = vec!["timely_filing".to_string(), "coverage_dates".to_string(), "units".to_string()];
         let found = scrub_with(&claim, IcdCatalog::get(), date("2026-11-24"), &off);
         assert_eq!(found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["units"], "{found:#?}");

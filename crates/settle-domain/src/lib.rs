@@ -31,6 +31,7 @@ pub mod plans;
 pub mod promises;
 pub mod remit;
 pub mod status;
+pub mod units;
 
 pub use jiff::civil::Date;
 pub use rust_decimal::Decimal;

@@ -145,7 +145,7 @@ tables! {
     IDEMPOTENCY_KEY = "idempotency_key" IdempotencyKeyRow [org_id, idem_key, request_sha256, response, created_at];
     COVERAGE = "coverage" CoverageRow [org_id, coverage_key, account_id, payer_key, member_id, group_number, subscriber_name, relationship, priority, effective_from, effective_to, created_at];
     CLAIM = "claim" ClaimRow [org_id, claim_id, claim_number, account_id, payer_key, coverage_key, billing_provider_key, rendering_provider_key, place_of_service, frequency, replaces_claim_id, payer_claim_number, diagnoses, currency, total_minor, status, status_reason, findings, scrubbed_on, charged_entry_id, batch_id, created_at, updated_at];
-    CLAIM_LINE = "claim_line" ClaimLineRow [org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, item_id];
+    CLAIM_LINE = "claim_line" ClaimLineRow [org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units_thousandths, charge_minor, place_of_service, item_id];
     CLAIM_EVENT = "claim_event" ClaimEventRow [org_id, claim_id, seq, status, note, actor, at];
     REMITTANCE_CLAIM = "remittance_claim" RemittanceClaimRow [org_id, remittance_id, seq, claim_id, their_claim_number, status_code, charge_minor, paid_minor, written_down_minor, patient_minor, entry_id, outcome, reason, adjustments, remarks, suspense_entry_id];
     DENIAL = "denial" DenialRow [org_id, denial_id, claim_id, remittance_id, seq, claim_line_no, item_id, amount_minor, reasons, remarks, next_step, denied_on, appeal_by, status, note, updated_by, updated_at];

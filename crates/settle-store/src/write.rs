@@ -404,6 +404,14 @@ where
     status_of(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
+/// Units kept as thousandths (`settle_domain::units`) read back: a count
+/// below zero or past what SV104 holds is corruption, named with its column.
+pub(crate) fn units(row: &sqlx::any::AnyRow, column: &str) -> Result<settle_domain::units::Units> {
+    let thousandths: i64 = row.try_get(column)?;
+    settle_domain::units::Units::from_thousandths(thousandths)
+        .ok_or_else(|| StoreError::Corrupt(format!("{column}: {thousandths} thousandths is not a count of units")))
+}
+
 /// A status kept in a view (as text) read back into its enum: a value no
 /// state of its kind is, is corruption.
 pub(crate) fn status_of<T>(text: &str) -> Result<T>

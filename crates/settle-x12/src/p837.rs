@@ -10,6 +10,7 @@ use settle_domain::claims::{ClaimFrequency, PostalAddress, Sex};
 use settle_domain::codes::{IcdCode, Modifier, ProcedureCode};
 use settle_domain::money::Money;
 use settle_domain::names::x12_text;
+use settle_domain::units::Units;
 use settle_domain::Date;
 
 use crate::p837_facts;
@@ -109,7 +110,7 @@ pub struct LineAdjudication {
     /// Which of this claim's lines (0-based).
     pub line: usize,
     pub paid: Money,
-    pub units: u32,
+    pub units: Units,
     pub adjustments: Vec<AdjustmentOut>,
 }
 
@@ -155,7 +156,7 @@ pub struct LineOut {
     pub procedure: ProcedureCode,
     pub modifiers: Vec<Modifier>,
     pub charge: Money,
-    pub units: u32,
+    pub units: Units,
     /// Only when it differs from the claim's.
     pub place_of_service: Option<String>,
     pub diagnosis_pointers: Vec<u8>,

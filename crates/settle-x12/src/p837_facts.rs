@@ -189,7 +189,7 @@ pub(crate) fn claim_after_rendering(out: &mut Vec<OutSegment>, facts: &ClaimFact
 }
 
 /// SV103 and SV104: anesthesia minutes, or units.
-pub(crate) fn line_measure(facts: &LineFacts, units: u32) -> (&'static str, String) {
+pub(crate) fn line_measure(facts: &LineFacts, units: settle_domain::units::Units) -> (&'static str, String) {
     match facts.anesthesia_minutes {
         Some(minutes) => ("MJ", minutes.to_string()),
         None => ("UN", units.to_string()),

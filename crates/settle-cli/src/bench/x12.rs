@@ -225,7 +225,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 procedure_code: codes[((n + l) % 5) as usize].into(),
                 modifiers: if l == 0 && n % 4 == 0 { "25" } else { "" }.into(),
                 diagnosis_pointers: "1 2".into(),
-                units: 1i64.into(),
+                units_thousandths: 1000i64.into(),
                 charge_minor: charge.into(),
                 place_of_service: V::NT(None),
                 item_id: item.map(|(id, _)| id).into(),

@@ -26,9 +26,9 @@ pub enum AuthorizationCommand {
         /// The services it covers: codes and ranges ("97110 97140", "70551-70553"); every service if absent.
         #[arg(long, default_value = "")]
         codes: String,
-        /// How many visits or units it allows; no limit if absent.
+        /// How many visits or units it allows (units to the thousandth, such as 7.5); no limit if absent.
         #[arg(long)]
-        allowed: Option<u32>,
+        allowed: Option<settle_domain::units::Units>,
         /// visits (each claim counts one) or units (each line's units).
         #[arg(long, default_value = "visits")]
         counts: String,

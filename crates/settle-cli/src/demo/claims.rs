@@ -10,6 +10,7 @@ use jiff::ToSpan;
 use rand::rngs::StdRng;
 use rand::Rng;
 use settle_domain::codes::luhn_check_digit;
+use settle_domain::units::Units;
 use settle_domain::Date;
 use settle_store::billing::SettingsUpdate;
 use settle_store::claims::{
@@ -409,7 +410,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                 kind: "prior_authorization".into(),
                 number: "PA-2026-0042".into(),
                 procedures: "99213 99214".into(),
-                allowed: Some(6),
+                allowed: Some(Units::whole(6)),
                 counts: Some("visits".into()),
                 valid_from: as_of.checked_sub(120.days()).unwrap_or(as_of),
                 valid_to: as_of.checked_add(60.days()).unwrap_or(as_of),
@@ -432,7 +433,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             procedure_code: code.into(),
             modifiers: if i % 5 == 0 { vec!["25".into()] } else { vec![] },
             diagnosis_pointers: (1..=diagnoses.len() as u8).take(4).collect(),
-            units: 1,
+            units: Units::ONE,
             charge: None,
             place_of_service: None,
             facts: Default::default(),
@@ -443,7 +444,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                 procedure_code: SERVICES[extra].0.into(),
                 modifiers: vec![],
                 diagnosis_pointers: vec![1],
-                units: 1,
+                units: Units::ONE,
                 charge: None,
                 place_of_service: None,
                 facts: Default::default(),
@@ -649,7 +650,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
                     procedure_code: l.procedure_code.clone(),
                     modifiers: vec!["25".into()],
                     diagnosis_pointers: l.diagnosis_pointers.clone(),
-                    units: l.units as u32,
+                    units: l.units,
                     charge: Some(l.charge.clone()),
                     place_of_service: l.place_of_service.clone(),
                     facts: l.facts.clone(),
@@ -691,7 +692,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
             procedure_code: "99213".into(),
             modifiers: vec![],
             diagnosis_pointers: vec![1],
-            units: 1,
+            units: Units::ONE,
             charge: None,
             place_of_service: None,
             facts: Default::default(),
@@ -757,7 +758,7 @@ fn facts_for(i: usize, dos: Date, lines: &mut Vec<ClaimLineInput>, doctors: &[St
             procedure_code: "J3301".into(),
             modifiers: vec![],
             diagnosis_pointers: vec![1],
-            units: 4,
+            units: Units::whole(4),
             charge: Some("36.00".into()),
             place_of_service: None,
             facts: LineFacts {

@@ -147,7 +147,7 @@ fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
         "child.json",
         r#"{"account_number": "P-2", "billing_npi": "1912301953", "place_of_service": "11", "diagnoses": ["J06.9"],
             "lines": [{"date_of_service": "2026-11-10", "procedure_code": "99392", "diagnosis_pointers": [1], "charge": "150.00"},
-                      {"date_of_service": "2026-11-10", "procedure_code": "90460", "diagnosis_pointers": [1], "charge": "25"}]}"#,
+                      {"date_of_service": "2026-11-10", "procedure_code": "J1100", "diagnosis_pointers": [1], "units": 1.5, "charge": "25"}]}"#,
     );
     let out = books.ok(&["claim", "create", &adult, "--as-of", "2026-11-24"]);
     assert!(out.contains("CLM-000001  ready"), "{out}");
@@ -173,6 +173,8 @@ fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
         "NM1*DN*1*OKAFOR*NGOZI****XX*1003000126~",
         "NM1*DK*1*WILSON*LARRY****XX*1003000126~",
         "LIN**N4*00409488801~",
+        // Dexamethasone 1 mg a unit, 1.5 mg given: a decimal SV104.
+        "SV1*HC:J1100*25*UN*1.5***1~",
     ] {
         assert!(text.contains(expected), "{expected} not in\n{text}");
     }

@@ -17,11 +17,11 @@ fn auth(id: i64, number: &str, codes: &str, allowed: Option<u32>, counts: Counts
         number: number.into(),
         payer_code: "66783JJT".into(),
         procedures: Codes::parse(codes, "code").unwrap(),
-        allowed,
+        allowed: allowed.map(Units::whole),
         counts,
         from: date("2026-10-01"),
         to: date("2026-12-31"),
-        used,
+        used: Units::whole(used),
     }
 }
 
@@ -31,7 +31,7 @@ fn therapy(lines: &[(&str, u32, &str)]) -> ProfessionalClaim {
         .iter()
         .map(|(code, units, cited)| ServiceLine {
             procedure: ProcedureCode::parse(code).unwrap(),
-            units: *units,
+            units: Units::whole(*units),
             facts: LineFacts {
                 prior_authorization: cited.to_string(),
                 ..LineFacts::default()
@@ -106,7 +106,11 @@ fn each_case_uses_counts_or_finds() {
     ];
     for (n, (on_file, claim, uses, filled, findings)) in cases.into_iter().enumerate() {
         let applied = apply(&on_file, &claim);
-        let got_uses: Vec<(usize, i64, u32)> = applied.uses.iter().map(|u| (u.line, u.authorization_id, u.amount)).collect();
+        let got_uses: Vec<(usize, i64, u32)> = applied
+            .uses
+            .iter()
+            .map(|u| (u.line, u.authorization_id, u.amount.thousandths() as u32 / 1000))
+            .collect();
         let got_filled: Vec<(usize, &str)> = applied.filled.iter().map(|(l, _, n)| (*l, n.as_str())).collect();
         let got_findings: Vec<(&str, FindingLevel)> = applied.findings.iter().map(|f| (f.field.as_str(), f.level)).collect();
         assert_eq!(
@@ -124,4 +128,22 @@ fn a_date_outside_the_authorization_is_named() {
     c.lines[0].date_of_service = date("2027-01-05");
     let applied = apply(&[auth(1, "PA-PT", "97110", None, Counts::Units, 0)], &c);
     assert!(applied.findings[0].message.contains("runs 2026-10-01 to 2026-12-31"), "{:#?}", applied.findings);
+}
+
+#[test]
+fn fractional_units_count_exactly() {
+    let mut on_file = auth(1, "PA-INF", "J1100", Some(2), Counts::Units, 0);
+    on_file.procedures = Codes::parse("J1100", "code").unwrap();
+    let mut c = therapy(&[("J1100", 1, "PA-INF"), ("J1100", 1, "PA-INF")]);
+    c.lines[0].units = Units::parse("1.5").unwrap();
+    c.lines[1].units = Units::parse("0.5").unwrap();
+    let applied = apply(std::slice::from_ref(&on_file), &c);
+    assert!(applied.findings.is_empty(), "{:#?}", applied.findings);
+    let used: Units = applied.uses.iter().map(|u| &u.amount).sum();
+    assert_eq!(used, Units::whole(2));
+    // A thousandth more than allowed is over, not rounded away.
+    c.lines[1].units = Units::parse("0.501").unwrap();
+    let applied = apply(&[on_file], &c);
+    assert_eq!(applied.findings.len(), 1, "{:#?}", applied.findings);
+    assert!(applied.findings[0].message.contains("allows 2 units; 0 used"), "{:#?}", applied.findings);
 }

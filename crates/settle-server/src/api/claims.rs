@@ -12,7 +12,7 @@ use settle_store::claims::{
 use utoipa::ToSchema;
 
 use crate::guard::Auth;
-use crate::problem::{ApiResult, Body, Params, Path};
+use crate::problem::{ApiError, ApiResult, Body, Params, Path};
 use crate::AppState;
 
 /// The insurance payers claims go to.
@@ -239,7 +239,26 @@ pub async fn list_claims(State(state): State<AppState>, Auth(p): Auth, Params(q)
 #[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = NewClaim,
     responses((status = 201, body = ClaimView)),
     security(("bearer" = ["claims.write"])))]
-pub async fn create_claim(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewClaim>) -> ApiResult<(StatusCode, Json<ClaimView>)> {
+pub async fn create_claim(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Key(key): Key,
+    Body(body): Body<serde_json::Value>,
+) -> ApiResult<(StatusCode, Json<ClaimView>)> {
+    // The visit and `draft` side by side: taken apart here so that a bad
+    // field deep in the visit is named by its path (a flattened struct's
+    // own deserializer loses it).
+    let mut body = body;
+    let draft = match body.as_object_mut().and_then(|fields| fields.remove("draft")) {
+        None => false,
+        Some(value) => crate::problem::from_value::<Option<bool>>(value)
+            .map_err(|_| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "draft", "draft is true or false"))?
+            .unwrap_or(false),
+    };
+    let cmd = NewClaim {
+        claim: crate::problem::from_value(body)?,
+        draft,
+    };
     let view = state.store.create_claim(&p.org, &cmd, crate::api::today(), key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -86,6 +86,20 @@ async fn a_visit_becomes_an_accepted_claim_over_the_api() {
         let refused = srv.post(&specialist, "/api/v1/claims", with_facts.clone()).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", refused.body);
         assert!(refused.body.to_string().contains("lines[0].facts.drug.ndc"), "{name}: {}", refused.body);
+        // Units finer than a thousandth are refused, naming where.
+        let mut finer = with_facts.clone();
+        finer["lines"][0]["facts"]["drug"]["ndc"] = json!("0409-4888-01");
+        finer["lines"][0]["units"] = json!(1.0005);
+        let refused = srv.post(&specialist, "/api/v1/claims", finer.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", refused.body);
+        assert!(
+            refused.body.to_string().contains("three decimal places") && refused.body.to_string().contains("lines[0].units"),
+            "{name}: {}",
+            refused.body
+        );
+        finer["lines"][0]["units"] = json!("1.5");
+        let checked = srv.post(&specialist, "/api/v1/claims/check", finer).await;
+        assert_eq!(checked.status, StatusCode::OK, "{name}: {}", checked.body);
         with_facts["facts"]["unknown"] = json!("x");
         let unknown = srv.post(&specialist, "/api/v1/claims", with_facts).await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", unknown.body);

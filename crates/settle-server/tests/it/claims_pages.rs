@@ -99,7 +99,15 @@ async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
         let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (status, _, body) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
-        assert!(body.contains("Units are a whole number"), "{name}: {body}");
+        assert!(body.contains("Units are a number such as 1 or 1.5."), "{name}: {body}");
+        let mut finer = with_csrf(visit("E11.9"), &csrf);
+        finer.push(("line1.procedure_code", "J1100".into()));
+        finer.push(("line1.date_of_service", today.clone()));
+        finer.push(("line1.units", "1.0005".into()));
+        let pairs: Vec<(&str, &str)> = finer.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("more than three decimal places"), "{name}: {body}");
         let form = with_csrf(visit("E11.9"), &csrf);
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (status, location, _) = page(&client, &srv, Method::POST, "/claims/CLM-000001/edit", Some(&cookie), &pairs).await;

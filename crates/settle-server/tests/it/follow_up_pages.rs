@@ -47,7 +47,7 @@ async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
                 procedure_code: "99213".into(),
                 modifiers: vec![],
                 diagnosis_pointers: vec![1],
-                units: 1,
+                units: settle_domain::units::Units::ONE,
                 charge: Some("125.00".into()),
                 place_of_service: None,
                 facts: Default::default(),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::authorizations::{AuthorizationKind, Counts, OnFile, Use};
 use settle_domain::claims::Finding;
 use settle_domain::payer_rules::Codes;
+use settle_domain::units::Units;
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
@@ -36,9 +37,10 @@ pub struct NewAuthorization {
     /// "70551-70553"); empty for every service.
     #[serde(default)]
     pub procedures: String,
-    /// How many visits or units it allows; absent for no limit.
+    /// How many visits or units it allows (units to the thousandth); absent
+    /// for no limit.
     #[serde(default)]
-    pub allowed: Option<u32>,
+    pub allowed: Option<Units>,
     /// visits (each claim counts one, the default) or units (each line's units).
     #[serde(default)]
     pub counts: Option<String>,
@@ -57,13 +59,13 @@ pub struct AuthorizationView {
     pub kind: String,
     pub number: String,
     pub procedures: String,
-    pub allowed: Option<u32>,
+    pub allowed: Option<Units>,
     pub counts: String,
     pub valid_from: Date,
     pub valid_to: Date,
     /// Visits or units used by claims.
-    pub used: u32,
-    pub remaining: Option<u32>,
+    pub used: Units,
+    pub remaining: Option<Units>,
     /// active, not_yet, expired or used_up, as of the day asked.
     pub state: String,
     /// The claims that used it.
@@ -89,7 +91,7 @@ pub struct AuthorizationGap {
 pub(super) struct OnFileRow {
     pub(super) on_file: OnFile,
     pub(super) account_id: i64,
-    pub(super) uses: Vec<(i64, u32)>,
+    pub(super) uses: Vec<(i64, Units)>,
 }
 
 impl OnFileRow {
@@ -100,7 +102,8 @@ impl OnFileRow {
     }
 }
 
-const COLUMNS: &str = "a.authorization_id, a.account_id, y.payer_code, a.kind, a.number, a.procedures, a.allowed, a.counts, a.valid_from, a.valid_to";
+const COLUMNS: &str =
+    "a.authorization_id, a.account_id, y.payer_code, a.kind, a.number, a.procedures, a.allowed_thousandths, a.counts, a.valid_from, a.valid_to";
 
 fn on_file_from_row(r: &sqlx::any::AnyRow) -> Result<(OnFile, i64)> {
     let kind: String = r.try_get("kind")?;
@@ -113,11 +116,14 @@ fn on_file_from_row(r: &sqlx::any::AnyRow) -> Result<(OnFile, i64)> {
             number: r.try_get("number")?,
             payer_code: r.try_get("payer_code")?,
             procedures: Codes::parse(&procedures, "procedure code").map_err(StoreError::Corrupt)?,
-            allowed: r.try_get::<Option<i64>, _>("allowed")?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            allowed: match r.try_get::<Option<i64>, _>("allowed_thousandths")? {
+                Some(_) => Some(crate::write::units(r, "allowed_thousandths")?),
+                None => None,
+            },
             counts: Counts::parse(&counts).ok_or_else(|| StoreError::Corrupt(format!("authorization counts {counts:?}")))?,
             from: parse_date(&r.try_get::<String, _>("valid_from")?)?,
             to: parse_date(&r.try_get::<String, _>("valid_to")?)?,
-            used: 0,
+            used: Units::ZERO,
         },
         r.try_get("account_id")?,
     ))
@@ -149,7 +155,7 @@ pub(super) async fn on_file(conn: &mut AnyConnection, org_id: i64, account_id: O
         return Ok(out);
     }
     let sql = format!(
-        "SELECT u.authorization_id, u.claim_id, CAST(SUM(u.amount) AS BIGINT) AS amount FROM authorization_use u \
+        "SELECT u.authorization_id, u.claim_id, CAST(SUM(u.amount_thousandths) AS BIGINT) AS amount_thousandths FROM authorization_use u \
          JOIN authorization_on_file a ON a.org_id = u.org_id AND a.authorization_id = u.authorization_id \
          WHERE u.org_id = $1{filter} GROUP BY u.authorization_id, u.claim_id"
     );
@@ -157,9 +163,9 @@ pub(super) async fn on_file(conn: &mut AnyConnection, org_id: i64, account_id: O
     if let Some(id) = account_id {
         query = query.bind(id);
     }
-    let mut uses: HashMap<i64, Vec<(i64, u32)>> = HashMap::new();
+    let mut uses: HashMap<i64, Vec<(i64, Units)>> = HashMap::new();
     for r in query.fetch_all(&mut *conn).await? {
-        let amount = u32::try_from(r.try_get::<i64, _>("amount")?).unwrap_or(u32::MAX);
+        let amount = crate::write::units(&r, "amount_thousandths")?;
         uses.entry(r.try_get("authorization_id")?).or_default().push((r.try_get("claim_id")?, amount));
     }
     for row in &mut out {
@@ -182,12 +188,12 @@ pub(super) async fn keep_uses(conn: &mut AnyConnection, org_id: i64, claim_id: i
 /// Records the uses of a claim that has none yet (one just inserted).
 pub(super) async fn add_uses(conn: &mut AnyConnection, org_id: i64, claim_id: i64, uses: &[Use]) -> Result<()> {
     for u in uses {
-        sqlx::query("INSERT INTO authorization_use (org_id, authorization_id, claim_id, line_no, amount) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO authorization_use (org_id, authorization_id, claim_id, line_no, amount_thousandths) VALUES ($1, $2, $3, $4, $5)")
             .bind(org_id)
             .bind(u.authorization_id)
             .bind(claim_id)
             .bind(u.line as i64 + 1)
-            .bind(i64::from(u.amount))
+            .bind(u.amount.thousandths())
             .execute(&mut *conn)
             .await?;
     }
@@ -219,8 +225,11 @@ impl Store {
             Some(text) => Counts::parse(text).ok_or_else(|| bad("counts", format!("{text:?} is not visits or units")))?,
             None => Counts::Visits,
         };
-        if cmd.allowed == Some(0) {
+        if cmd.allowed.is_some_and(Units::is_zero) {
             return Err(bad("allowed", "allows at least one visit or unit (leave it out for no limit)"));
+        }
+        if counts == Counts::Visits && cmd.allowed.is_some_and(|n| !n.is_whole()) {
+            return Err(bad("allowed", "visits are counted whole; give a whole number, or count units"));
         }
         if cmd.valid_to < cmd.valid_from {
             return Err(bad("valid_to", format!("{} is before {}", cmd.valid_to, cmd.valid_from)));
@@ -244,7 +253,7 @@ impl Store {
                     }
                     let id = next_ids(conn, org.org_id, "authorization", 1).await?;
                     sqlx::query(
-                        "INSERT INTO authorization_on_file (org_id, authorization_id, account_id, payer_key, kind, number, procedures, allowed, counts, valid_from, valid_to, note, created_at) \
+                        "INSERT INTO authorization_on_file (org_id, authorization_id, account_id, payer_key, kind, number, procedures, allowed_thousandths, counts, valid_from, valid_to, note, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                     )
                     .bind(org.org_id)
@@ -254,7 +263,7 @@ impl Store {
                     .bind(kind.as_str())
                     .bind(number)
                     .bind(procedures)
-                    .bind(cmd.allowed.map(i64::from))
+                    .bind(cmd.allowed.map(Units::thousandths))
                     .bind(counts.as_str())
                     .bind(cmd.valid_from.to_string())
                     .bind(cmd.valid_to.to_string())
@@ -326,7 +335,7 @@ impl Store {
                     valid_from: a.from,
                     valid_to: a.to,
                     used: a.used,
-                    remaining: a.allowed.map(|n| n.saturating_sub(a.used)),
+                    remaining: a.allowed.map(|n| n.checked_sub(a.used).unwrap_or_default()),
                     state: state(&a, today).to_string(),
                     claims: row.uses.iter().filter_map(|(c, _)| numbers.get(c).cloned()).collect(),
                     note,

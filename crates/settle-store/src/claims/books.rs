@@ -736,11 +736,15 @@ impl Store {
                         ),
                     )
                 })?;
-            let minor = fee
-                .amount_minor()
-                .checked_mul(i64::from(l.units.max(1)))
-                .ok_or_else(|| at("charge", &"the charge is too large"))?;
-            l.charge = Some(Money::from_minor(minor, currency).to_decimal_string());
+            // The price times the units, rounded once to the minor unit.
+            let units = if l.units.is_zero() { settle_domain::units::Units::ONE } else { l.units };
+            let charge = units
+                .price(
+                    Money::from_minor(fee.amount_minor(), currency),
+                    settle_domain::money::RoundingRule::HalfAwayFromZero,
+                )
+                .map_err(|_| at("charge", &"the charge is too large"))?;
+            l.charge = Some(charge.to_decimal_string());
         }
         Ok(input)
     }

@@ -275,7 +275,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let lines = sqlx::query(
-            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, l.facts \
+            "SELECT l.claim_id, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units_thousandths, l.charge_minor, l.place_of_service, l.facts \
              FROM claim_line l JOIN claim c ON c.org_id = l.org_id AND c.claim_id = l.claim_id \
              WHERE c.org_id = $1 AND c.payer_key = $2 AND c.status = 'ready' ORDER BY l.claim_id, l.line_no",
         )
@@ -294,7 +294,7 @@ impl Store {
                     .iter()
                     .filter_map(|p| p.parse().ok())
                     .collect(),
-                units: u32::try_from(l.try_get::<i64, _>("units")?).unwrap_or(0),
+                units: crate::write::units(l, "units_thousandths")?,
                 charge: Some(fmt(l.try_get("charge_minor")?, cur)),
                 place_of_service: l.try_get("place_of_service")?,
                 facts: facts_of(l)?,

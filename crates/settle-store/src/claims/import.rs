@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::claims::{ClaimFilingIndicator, FindingLevel, PostalAddress, Sex};
 use settle_domain::codes::{Npi, ProcedureCode};
 use settle_domain::money::{Currency, Money};
+use settle_domain::units::Units;
 use settle_domain::Date;
 use settle_x12::p837;
 use sqlx::{AnyConnection, Row};
@@ -139,11 +140,13 @@ pub(super) async fn attach_adjudication(conn: &mut AnyConnection, org_id: i64, p
     for l in &lines {
         let (line_seq, line_no): (i64, Option<i64>) = (l.try_get("line_seq")?, l.try_get("claim_line_no")?);
         let Some(line_no) = line_no else { continue };
+        // SVC05 left out means one unit (the 835 guide).
         let units: String = l.try_get("units")?;
+        let units = Units::parse(&units).ok().filter(|u| !u.is_zero()).unwrap_or(Units::ONE);
         answered.push(p837::LineAdjudication {
             line: (line_no - 1).max(0) as usize,
             paid: Money::from_minor(l.try_get("paid_minor")?, cur),
-            units: units.trim().parse::<f64>().map(|u| u.round() as u32).unwrap_or(1).max(1),
+            units,
             adjustments: adjustment_rows.iter().filter(|(s, _)| *s == line_seq).map(|(_, a)| a.clone()).collect(),
         });
     }
@@ -423,15 +426,15 @@ impl Store {
                     .await?;
                     outcome.coverages_added += 1;
                 }
-                // A fraction of a unit is refused, never rounded away.
-                if let Some(l) = c.lines.iter().find(|l| whole_units(&l.units).is_none()) {
-                    return Err(bad(
-                        "file",
-                        format!(
-                            "{}: claim {} (segment {}): SV104 {:?} is not a whole number of units above zero; Settle bills whole units",
-                            cmd.file_name, c.claim_number, l.segment_number, l.units
-                        ),
-                    ));
+                // Units as sent, to the thousandth; a finer fraction or
+                // no units is refused, never rounded away.
+                let mut units = Vec::with_capacity(c.lines.len());
+                for l in &c.lines {
+                    match Units::parse(&l.units) {
+                        Ok(u) if !u.is_zero() => units.push(u),
+                        Ok(_) => return Err(bad("file", format!("{}: claim {} (segment {}): SV104 {:?} is not above zero", cmd.file_name, c.claim_number, l.segment_number, l.units))),
+                        Err(e) => return Err(bad("file", format!("{}: claim {} (segment {}): SV104 {e}", cmd.file_name, c.claim_number, l.segment_number))),
+                    }
                 }
                 let input = ClaimInput {
                     account_number: account_number.clone(),
@@ -443,12 +446,13 @@ impl Store {
                     lines: c
                         .lines
                         .iter()
-                        .map(|l| ClaimLineInput {
+                        .zip(&units)
+                        .map(|(l, units)| ClaimLineInput {
                             date_of_service: x12_date("", &l.date_of_service, 0).unwrap_or(inc.first_date),
                             procedure_code: l.procedure.clone(),
                             modifiers: l.modifiers.clone(),
                             diagnosis_pointers: l.pointers.iter().filter_map(|p| p.parse().ok()).collect(),
-                            units: whole_units(&l.units).unwrap_or(0),
+                            units: *units,
                             charge: Some(l.charge.clone()),
                             place_of_service: Some(l.place_of_service.clone()).filter(|p| !p.is_empty()),
                             facts: l.facts.clone(),
@@ -567,13 +571,4 @@ impl Store {
         outcome.accounts_added.push(number.clone());
         Ok(number)
     }
-}
-
-/// SV104 as whole units ("1", "2.00"); none for a fraction, zero or text.
-fn whole_units(text: &str) -> Option<u32> {
-    let units: settle_domain::Decimal = text.trim().parse().ok()?;
-    use rust_decimal::prelude::ToPrimitive;
-    (units.fract().is_zero() && units > settle_domain::Decimal::ZERO)
-        .then(|| units.to_u32())
-        .flatten()
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::claim_facts::{ClaimFacts, LineFacts};
 use settle_domain::claims::{ClaimFrequency, ClaimStatus, Finding, FindingLevel};
 use settle_domain::money::Currency;
+use settle_domain::units::Units;
 use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
@@ -60,7 +61,7 @@ pub struct ClaimLineInput {
     /// 1-based pointers into the diagnoses.
     pub diagnosis_pointers: Vec<u8>,
     #[serde(default = "one")]
-    pub units: u32,
+    pub units: Units,
     /// The line's charge; when left out, the charge master's price times
     /// the units.
     #[serde(default)]
@@ -73,8 +74,8 @@ pub struct ClaimLineInput {
     pub facts: LineFacts,
 }
 
-pub(super) fn one() -> u32 {
-    1
+pub(super) fn one() -> Units {
+    Units::ONE
 }
 
 /// Enter a visit as a new claim. Saved as a draft when asked; otherwise
@@ -528,7 +529,7 @@ impl Store {
         };
         let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let lines = sqlx::query(
-            "SELECT date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, facts \
+            "SELECT date_of_service, procedure_code, modifiers, diagnosis_pointers, units_thousandths, charge_minor, place_of_service, facts \
              FROM claim_line WHERE org_id = $1 AND claim_id = $2 ORDER BY line_no",
         )
         .bind(org.org_id)
@@ -546,7 +547,7 @@ impl Store {
                         .iter()
                         .filter_map(|p| p.parse().ok())
                         .collect(),
-                    units: u32::try_from(l.try_get::<i64, _>("units")?).unwrap_or(0),
+                    units: crate::write::units(l, "units_thousandths")?,
                     charge: Some(fmt(l.try_get("charge_minor")?, cur)),
                     place_of_service: l.try_get("place_of_service")?,
                     facts: facts_of(l)?,

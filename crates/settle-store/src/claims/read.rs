@@ -19,7 +19,7 @@ pub struct ClaimLineView {
     pub procedure_code: String,
     pub modifiers: Vec<String>,
     pub diagnosis_pointers: Vec<u8>,
-    pub units: i64,
+    pub units: settle_domain::units::Units,
     pub charge: String,
     pub place_of_service: Option<String>,
     /// The line's open item on the payer's account, once charged.
@@ -155,7 +155,7 @@ impl Store {
         let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let findings: Vec<Finding> = serde_json::from_str(&row.try_get::<String, _>("findings")?)?;
         let lines = sqlx::query(
-            "SELECT l.line_no, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units, l.charge_minor, l.place_of_service, \
+            "SELECT l.line_no, l.date_of_service, l.procedure_code, l.modifiers, l.diagnosis_pointers, l.units_thousandths, l.charge_minor, l.place_of_service, \
              o.reference, o.balance_minor, l.facts FROM claim_line l LEFT JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
              WHERE l.org_id = $1 AND l.claim_id = $2 ORDER BY l.line_no",
         )
@@ -175,7 +175,7 @@ impl Store {
                         .iter()
                         .filter_map(|p| p.parse().ok())
                         .collect(),
-                    units: l.try_get("units")?,
+                    units: crate::write::units(l, "units_thousandths")?,
                     charge: fmt(l.try_get("charge_minor")?, cur),
                     place_of_service: l.try_get("place_of_service")?,
                     item_reference: l.try_get("reference")?,

@@ -147,7 +147,7 @@ pub(super) async fn insert_claim(
 pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id: i64, lines: &[ServiceLine]) -> Result<()> {
     for (i, l) in lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO claim_line (org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units, charge_minor, place_of_service, item_id, facts) \
+            "INSERT INTO claim_line (org_id, claim_id, line_no, date_of_service, procedure_code, modifiers, diagnosis_pointers, units_thousandths, charge_minor, place_of_service, item_id, facts) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11)",
         )
         .bind(org_id)
@@ -157,7 +157,7 @@ pub(super) async fn insert_lines(conn: &mut AnyConnection, org_id: i64, claim_id
         .bind(l.procedure.as_str())
         .bind(l.modifiers.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(" "))
         .bind(l.diagnosis_pointers.iter().map(u8::to_string).collect::<Vec<_>>().join(" "))
-        .bind(i64::from(l.units))
+        .bind(l.units.thousandths())
         .bind(l.charge.amount_minor())
         .bind(l.place_of_service.as_ref().map(|p| p.as_str().to_string()))
         .bind(crate::claims::facts_text(&l.facts)?)

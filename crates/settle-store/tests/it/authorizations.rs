@@ -4,6 +4,7 @@
 //! gives its use back; the worklist lists what waits.
 
 use settle_domain::claim_facts::LineFacts;
+use settle_domain::units::Units;
 use settle_store::claims::*;
 
 use crate::backends::{all, date};
@@ -14,7 +15,7 @@ fn therapy(account: &str, day: &str) -> ClaimInput {
     let mut input = visit(account, &["M54.50"], "97110", vec![1]);
     input.lines.truncate(1);
     input.lines[0].date_of_service = date(day);
-    input.lines[0].units = 2;
+    input.lines[0].units = Units::whole(2);
     input.lines[0].facts = LineFacts::default();
     input.facts = Default::default();
     input
@@ -53,14 +54,18 @@ async fn an_authorization_on_file_is_used_counted_and_given_back() {
             kind: "prior_authorization".into(),
             number: "PA-PT-7".into(),
             procedures: "97110 97140".into(),
-            allowed: Some(2),
+            allowed: Some(Units::whole(2)),
             counts: Some("visits".into()),
             valid_from: date("2026-10-01"),
             valid_to: date("2026-12-31"),
             note: "by phone, ref 554".into(),
         };
         let on_file = store.add_authorization(&org, &cmd, date(TODAY)).await.unwrap();
-        assert_eq!((on_file.used, on_file.remaining, on_file.state.as_str()), (0, Some(2), "active"), "{name}");
+        assert_eq!(
+            (on_file.used, on_file.remaining, on_file.state.as_str()),
+            (Units::ZERO, Some(Units::whole(2)), "active"),
+            "{name}"
+        );
         let again = store.add_authorization(&org, &cmd, date(TODAY)).await.expect_err("the same number twice");
         assert!(again.to_string().contains("already has"), "{name}: {again}");
 
@@ -91,7 +96,7 @@ async fn an_authorization_on_file_is_used_counted_and_given_back() {
         let listed = store.authorizations(&org, Some("P-1"), date(TODAY)).await.unwrap();
         assert_eq!(
             (listed[0].used, listed[0].state.as_str(), listed[0].claims.len()),
-            (2, "used_up", 2),
+            (Units::whole(2), "used_up", 2),
             "{name}: {listed:#?}"
         );
 
@@ -107,7 +112,11 @@ async fn an_authorization_on_file_is_used_counted_and_given_back() {
             )
             .await
             .unwrap();
-        assert_eq!(store.authorizations(&org, Some("P-1"), date(TODAY)).await.unwrap()[0].used, 1, "{name}");
+        assert_eq!(
+            store.authorizations(&org, Some("P-1"), date(TODAY)).await.unwrap()[0].used,
+            Units::ONE,
+            "{name}"
+        );
         let third = store
             .scrub_claim(
                 &org,

@@ -68,6 +68,8 @@ fn with_facts(account: &str) -> ClaimInput {
         }),
         ..ClaimFacts::default()
     };
+    // A drug dosed by weight: a unit and a half (SV104 is a decimal).
+    input.lines[1].units = settle_domain::units::Units::parse("1.5").unwrap();
     input.lines[1].facts = LineFacts {
         prior_authorization: "PA-LINE-2".into(),
         drug: Some(Drug {
@@ -108,6 +110,7 @@ const FACT_SEGMENTS: &[&str] = &[
     "N3*3663 S MIAMI AVE~",
     "REF*XZ*RX-88~",
     "::::ONDANSETRON SEE NDC*",
+    "*UN*1.5*",
     "DTP*472*RD8*20261102-20261104~",
     "NM1*87*2~",
     "N3*PO BOX 9000~",
@@ -216,6 +219,7 @@ async fn a_claims_facts_go_out_come_back_in_and_go_out_again_the_same() {
         let imported = store.claim(&other, &outcome.claims[0].claim_number).await.unwrap();
         assert_eq!(imported.facts.ambulance, claim.facts.ambulance.as_ref().map(upper), "{name}");
         assert_eq!(imported.lines[1].facts.service_through, Some(date("2026-11-04")), "{name}");
+        assert_eq!(imported.lines[1].units.to_string(), "1.5", "{name}: fractional units come back exact");
         let billing = store.providers(&other).await.unwrap().into_iter().find(|p| p.npi == "1912301953").unwrap();
         assert_eq!(
             billing.pay_to.to_uppercase(),
@@ -231,6 +235,22 @@ async fn a_claims_facts_go_out_come_back_in_and_go_out_again_the_same() {
             ("00409488801", "2.5", "ML"),
             "{name}"
         );
+        // Units finer than a thousandth are refused, by segment, not rounded.
+        let third = store.create_organisation("third", "Third Practice", "USD").await.unwrap();
+        let finer = store
+            .import_837p(
+                &third,
+                &Import837 {
+                    file_name: "finer.837".into(),
+                    body: sent.body.replace("*UN*1.5*", "*UN*1.0005*"),
+                },
+                today,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(finer.contains("SV104") && finer.contains("three decimal places"), "{name}: {finer}");
+        assert!(store.claims(&third, &ClaimFilter::default()).await.unwrap().is_empty(), "{name}");
         // ...and sends it on with the same segments.
         allow_sending(store, &other, "3055552222").await;
         let resent = export(store, &other, today).await;

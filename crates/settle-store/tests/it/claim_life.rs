@@ -2,6 +2,7 @@
 //! the payer's receivable, sent as 837P, acknowledged, corrected and voided,
 //! with the books verified after each step.
 
+use settle_domain::units::Units;
 use settle_store::billing::{NewAccount, NewParty, SettingsUpdate};
 use settle_store::claims::{NewCoverage, NewPayer, NewProvider, *};
 use settle_store::platform::Organisation;
@@ -142,7 +143,7 @@ pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec
                 procedure_code: code.into(),
                 modifiers: vec![],
                 diagnosis_pointers: pointers,
-                units: 1,
+                units: Units::ONE,
                 charge: Some("125.00".into()),
                 place_of_service: None,
                 facts: Default::default(),
@@ -152,7 +153,7 @@ pub(crate) fn visit(account: &str, diagnoses: &[&str], code: &str, pointers: Vec
                 procedure_code: "82947".into(),
                 modifiers: vec![],
                 diagnosis_pointers: vec![1],
-                units: 2,
+                units: Units::whole(2),
                 charge: Some("30.50".into()),
                 place_of_service: None,
                 facts: Default::default(),
@@ -461,7 +462,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
         let correction = store.correct_claim(&org, &CorrectClaim { claim_number: number.clone() }, today).await.unwrap();
         assert_eq!((correction.frequency.as_str(), correction.status.as_str()), ("7", "draft"), "{name}");
         let mut input = visit_of(store, &org, &correction.claim_number).await;
-        input.lines[1].units = 1;
+        input.lines[1].units = Units::ONE;
         input.lines[1].charge = Some("15.25".into());
         let ready = store
             .edit_claim(
@@ -542,7 +543,7 @@ pub(crate) async fn visit_of(store: &Store, org: &Organisation, number: &str) ->
                 procedure_code: l.procedure_code.clone(),
                 modifiers: l.modifiers.clone(),
                 diagnosis_pointers: l.diagnosis_pointers.clone(),
-                units: l.units as u32,
+                units: l.units,
                 charge: Some(l.charge.clone()),
                 place_of_service: l.place_of_service.clone(),
                 facts: l.facts.clone(),

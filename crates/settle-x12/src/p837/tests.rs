@@ -28,7 +28,7 @@ fn sample_submission() -> Submission {
         procedure: ProcedureCode::parse(code).unwrap(),
         modifiers: modifiers.iter().map(|m| Modifier::parse(m).unwrap()).collect(),
         charge: Money::parse(charge, usd).unwrap(),
-        units: 2,
+        units: settle_domain::units::Units::whole(2),
         place_of_service: None,
         diagnosis_pointers: vec![1, 2],
         facts: Default::default(),

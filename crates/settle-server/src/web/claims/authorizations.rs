@@ -66,12 +66,12 @@ pub async fn add(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Res
     let (from, to) = (date("valid_from", &mut errors), date("valid_to", &mut errors));
     let allowed = match form.get("allowed").trim() {
         "" => None,
-        text => match text.parse::<u32>() {
+        text => match settle_domain::units::Units::parse(text) {
             Ok(n) => Some(n),
-            Err(_) => {
+            Err(e) => {
                 errors.add(
                     "allowed",
-                    "Give how many visits or units it allows, such as 12, or leave it empty for no limit.",
+                    format!("Give how many visits or units it allows, such as 12, or leave it empty for no limit: {e}."),
                 );
                 None
             }

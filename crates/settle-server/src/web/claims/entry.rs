@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use settle_domain::units::Units;
 use settle_domain::{icd10::IcdCatalog, Date};
 use settle_store::claims::{ClaimInput, ClaimLineInput, EditClaim, NewClaim};
 use settle_store::claims::{PayerView, ProviderView};
@@ -257,11 +258,15 @@ pub(super) fn read_form(form: &FormData, errors: &mut Errors) -> (ClaimInput, Ve
                 }
             };
             let units = if row.units.trim().is_empty() {
-                1
+                Units::ONE
             } else {
-                row.units.trim().parse::<u32>().unwrap_or_else(|_| {
-                    errors.add(&format!("line{i}.units"), "Units are a whole number, such as 1.");
-                    1
+                Units::parse(&row.units).unwrap_or_else(|e| {
+                    let message = match e {
+                        settle_domain::units::UnitsError::NotANumber(_) => "Units are a number such as 1 or 1.5.".to_string(),
+                        other => format!("Units {other}."),
+                    };
+                    errors.add(&format!("line{i}.units"), &message);
+                    Units::ONE
                 })
             };
             let mut pointers = Vec::new();

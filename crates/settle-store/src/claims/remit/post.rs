@@ -554,7 +554,11 @@ impl Store {
             let Some(fee) = self.fee_in(conn, org_id, payer_code, code, modifier, date).await? else {
                 continue;
             };
-            let allowed = fee.amount_minor().saturating_mul((*units).max(1));
+            let units = if units.is_zero() { settle_domain::units::Units::ONE } else { *units };
+            let Ok(allowed) = units.price(fee, settle_domain::money::RoundingRule::HalfAwayFromZero) else {
+                continue;
+            };
+            let allowed = allowed.amount_minor();
             let got = answer.paid + answer.patient;
             if got < allowed {
                 work.batch.push(batch::UnderpaymentRow {

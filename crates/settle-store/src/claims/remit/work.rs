@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 #[derive(Clone)]
 pub(in crate::claims) struct ClaimLineRow {
     pub(in crate::claims) line_no: i64,
-    pub(in crate::claims) units: i64,
+    pub(in crate::claims) units: settle_domain::units::Units,
     pub(in crate::claims) procedure: String,
     pub(in crate::claims) modifiers: Vec<String>,
     pub(in crate::claims) date: String,
@@ -60,7 +60,7 @@ pub(in crate::claims) struct ToPost {
     pub(in crate::claims) patient_name: String,
     pub(in crate::claims) lines: Vec<(ChargedLine, LineAnswer)>,
     /// Each line's number, code, first modifier, date and units, for the allowed amount.
-    pub(in crate::claims) coded: Vec<(i64, String, String, String, i64)>,
+    pub(in crate::claims) coded: Vec<(i64, String, String, String, settle_domain::units::Units)>,
     pub(in crate::claims) payer_code: String,
     /// Each line's denied amount, held open on the payer's account.
     pub(in crate::claims) denied: Vec<i64>,
@@ -155,7 +155,7 @@ impl EraWork {
             let mut lines: HashMap<i64, Vec<ClaimLineRow>> = HashMap::new();
             let mut insurance: HashMap<i64, i64> = HashMap::new();
             let sql = format!(
-                "SELECT l.claim_id, l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor, l.units, o.account_id FROM claim_line l \
+                "SELECT l.claim_id, l.line_no, l.procedure_code, l.modifiers, l.date_of_service, o.item_id, o.balance_minor, l.units_thousandths, o.account_id FROM claim_line l \
                  JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id WHERE l.org_id = $1 AND l.claim_id IN ({id_list}) ORDER BY l.claim_id, l.line_no"
             );
             let mut q = sqlx::query(&sql).bind(org_id);
@@ -167,7 +167,7 @@ impl EraWork {
                 insurance.entry(claim_id).or_insert(l.try_get("account_id")?);
                 lines.entry(claim_id).or_default().push(ClaimLineRow {
                     line_no: l.try_get("line_no")?,
-                    units: l.try_get("units")?,
+                    units: crate::write::units(&l, "units_thousandths")?,
                     procedure: l.try_get("procedure_code")?,
                     modifiers: l.try_get::<String, _>("modifiers")?.split_whitespace().map(str::to_string).collect(),
                     date: l.try_get::<String, _>("date_of_service")?.replace('-', ""),
