@@ -19,6 +19,7 @@
 
 use std::cmp::Ordering;
 
+use crate::claim_status::Answer;
 use crate::claims::ClaimStatus;
 use crate::Date;
 
@@ -58,6 +59,17 @@ pub struct OpenClaim {
     pub open_minor: i64,
     /// The next follow-up date a person set (after a call), if any.
     pub next_follow_up: Option<Date>,
+    /// The payer's last answer to a status request (277), if any.
+    pub payer_said: Option<PayerSaid>,
+}
+
+/// What a payer last said of a claim in a 277.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayerSaid {
+    pub answer: crate::claim_status::Answer,
+    /// The status in words (`claim_status::describe`).
+    pub words: String,
+    pub on: Date,
 }
 
 /// Which limit a claim runs against.
@@ -165,6 +177,13 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
                 "appeal or correct",
             )
         }
+        ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::PartiallyPaid if acting_on_answer(claim, today).is_some() => {
+            let (said, step) = acting_on_answer(claim, today).unwrap_or((&EMPTY_SAID, "ask status"));
+            // A payer with no record of the claim has not taken it in: the
+            // filing limit runs as if it had never been sent.
+            let runs = (claim.status == ClaimStatus::Submitted || said.answer == Answer::NotFound).then_some(filing);
+            (runs, format!("payer said on {}: {}", said.on, said.words), step)
+        }
         ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::PartiallyPaid => {
             let waited = claim.next_follow_up.is_none_or(|d| d <= today) && age_days >= policy.no_answer_days;
             let called_back = claim.next_follow_up.is_some_and(|d| d <= today);
@@ -184,6 +203,10 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
             } else {
                 why
             };
+            let why = match &claim.payer_said {
+                Some(said) => format!("{why}; payer said on {}: {}", said.on, said.words),
+                None => why,
+            };
             (runs, why, if called_back { "call back" } else { "ask status" })
         }
         _ => return None,
@@ -202,6 +225,26 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
         why,
         next_step,
     })
+}
+
+static EMPTY_SAID: PayerSaid = PayerSaid {
+    answer: Answer::NoAnswer,
+    words: String::new(),
+    on: Date::constant(2000, 1, 1),
+};
+
+/// A payer's answer that asks the biller to act now (unless a follow-up
+/// date after it is still ahead): decided (post its remittance), wanting
+/// more (send it), or no record (resend); with the step.
+fn acting_on_answer(claim: &OpenClaim, today: Date) -> Option<(&PayerSaid, &'static str)> {
+    let said = claim.payer_said.as_ref()?;
+    let step = match said.answer {
+        Answer::Finalized => "get the remittance (835)",
+        Answer::InformationRequested => "send what the payer asks",
+        Answer::NotFound => "resend the claim",
+        _ => return None,
+    };
+    claim.next_follow_up.is_none_or(|d| d <= today).then_some((said, step))
 }
 
 /// The order of the list (see the module's comment): `a` and `b` are

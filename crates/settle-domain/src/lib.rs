@@ -14,6 +14,7 @@ pub mod authorizations;
 pub mod calendar;
 pub mod carc;
 pub mod claim_facts;
+pub mod claim_status;
 pub mod claims;
 pub mod codes;
 pub mod compliance;

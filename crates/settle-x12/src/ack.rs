@@ -6,6 +6,7 @@
 //! Nothing here knows Settle's claims; the store matches the values to them.
 
 use crate::{Diagnostic, Parsed, Segment, Severity};
+use settle_domain::claim_status::describe;
 
 /// What a 999 said about one transaction set (AK2 ... IK5).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,34 +227,14 @@ impl ClaimAck {
         matches!(self.category.as_str(), "A0" | "A1" | "A2" | "A5")
     }
 
-    /// The category in words (the categories are few and stable; the status
-    /// codes are given as codes).
-    pub fn category_meaning(&self) -> &'static str {
-        match self.category.as_str() {
-            "A0" => "forwarded to another entity",
-            "A1" => "received",
-            "A2" => "accepted for adjudication",
-            "A3" => "returned as unprocessable",
-            "A4" => "not found",
-            "A5" => "split",
-            "A6" => "rejected for missing information",
-            "A7" => "rejected for invalid information",
-            "A8" => "rejected for relational field in error",
-            _ => "unrecognised category",
-        }
-    }
-
-    /// The reason as a person reads it.
+    /// The reason as a person reads it: each STC composite in words, from
+    /// the code lists (`settle_domain::claim_status`).
     pub fn reason(&self) -> String {
-        let mut text = format!("277CA {} {}", self.category, self.category_meaning());
-        if !self.status_code.is_empty() {
-            text.push_str(&format!(", status code {}", self.status_code));
-        }
-        if !self.entity.is_empty() {
-            text.push_str(&format!(" (entity {})", self.entity));
-        }
+        let mut text = format!("277CA {}", describe(&self.category, &self.status_code, &self.entity));
         for more in &self.more {
-            text.push_str(&format!("; also {more}"));
+            let mut parts = more.split(':');
+            let (c, s, e) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            text.push_str(&format!("; also {}", describe(c, s, e)));
         }
         text
     }
@@ -399,7 +380,10 @@ mod tests {
             (rejected[0].category.as_str(), rejected[0].status_code.as_str(), rejected[0].entity.as_str()),
             ("A7", "562", "85")
         );
-        assert_eq!(rejected[0].reason(), "277CA A7 rejected for invalid information, status code 562 (entity 85)");
+        assert_eq!(
+            rejected[0].reason(),
+            "277CA A7 rejected for invalid information: the entity's National Provider Identifier (NPI) (status 562), about the billing provider (85)"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! No I/O, no clock: dates, times and control numbers are arguments.
 
 pub mod ack;
+pub mod claim_status;
 pub mod elig;
 mod envelope;
 pub mod grammar;

@@ -6,7 +6,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 use settle_domain::Date;
-use settle_store::claims::{AssignFollowUp, FollowUpFilter, PayerCall};
+use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpFilter, PayerCall};
 use settle_store::platform::Organisation;
 use settle_store::Store;
 
@@ -49,6 +49,18 @@ pub enum FollowUpCommand {
     Calls { claim: String },
     /// Hand a claim's follow-up to a person ("" to no one).
     Assign { claim: String, to: String },
+    /// Ask a payer where claims stand: writes a 276 (005010X212). Read the
+    /// payer's 277 with `settle claim ack FILE`.
+    AskStatus {
+        /// The payer, by its code.
+        #[arg(long)]
+        payer: String,
+        /// The claims; none: every claim of this payer the list says to ask about.
+        claims: Vec<String>,
+        /// Where to write the 276 (printed if absent).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 pub async fn run(store: &Store, org: &Organisation, command: FollowUpCommand, today: Date) -> Result<()> {
@@ -130,6 +142,31 @@ pub async fn run(store: &Store, org: &Organisation, command: FollowUpCommand, to
                     c.next_follow_up.as_deref().map(|d| format!("; follow up on {d}")).unwrap_or_default(),
                     c.by
                 );
+            }
+        }
+        FollowUpCommand::AskStatus { payer, claims, out } => {
+            let asked = store
+                .ask_claim_status(
+                    org,
+                    &AskClaimStatus {
+                        payer_code: payer,
+                        claim_numbers: claims,
+                    },
+                    today,
+                )
+                .await?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &asked.body)?;
+                    println!(
+                        "Wrote a 276 asking about {} claim(s) ({}) to {} (file {}).",
+                        asked.claims.len(),
+                        asked.claims.join(", "),
+                        path.display(),
+                        asked.file_id
+                    );
+                }
+                None => print!("{}", asked.body),
             }
         }
         FollowUpCommand::Assign { claim, to } => {

@@ -36,7 +36,8 @@ pub fn check(file: &Path) -> Result<ExitCode> {
                 group.transactions.len()
             );
             for t in &group.transactions {
-                let guide = match settle_x12::grammar::guide_for(t.kind()) {
+                let version = if t.st.value(3).is_empty() { group.version() } else { t.st.value(3) };
+                let guide = match settle_x12::grammar::guide_for(t.kind(), version) {
                     Some(g) => format!("checked against the {} grammar ({})", g.name, g.version),
                     None => "no grammar in Settle: envelope checked only".to_string(),
                 };

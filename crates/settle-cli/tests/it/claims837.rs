@@ -549,6 +549,37 @@ fn follow_up_from_the_command_line() {
     assert!(mine.contains("CLM-000001") && mine.contains("[sam]") && mine.contains("waiting"), "{mine}");
     let shown = books.ok(&["claim", "show", "CLM-000001"]);
     assert!(shown.contains("payer call on") && shown.contains("follow-up assigned to sam"), "{shown}");
+    // Ask the payer where the claim stands (276), read its 277 once and again.
+    let file = books.dir.path().join("status.276").display().to_string();
+    let out = books.ok(&["follow-up", "ask-status", "--payer", "66783JJT", "CLM-000001", "--out", &file]);
+    assert!(out.contains("asking about 1 claim(s) (CLM-000001)"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("ST*276*") && text.contains("TRN*1*CLM-000001~") && text.contains("AMT*T3*125~"),
+        "{text}"
+    );
+    let check = books.ok(&["x12", "check", &file]);
+    assert!(check.contains("276 Claim Status Request"), "{check}");
+    let refused = books.fails(&["follow-up", "ask-status", "--payer", "MCR01", "CLM-000001"]);
+    assert!(refused.contains("not billed to MCR01"), "{refused}");
+    let answer = books.file(
+        "status.277",
+        "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *261201*1008*^*00501*000000031*0*T*:~\
+GS*HN*66783JJT*587654321*20261201*1008*31*X*005010X212~ST*277*0001*005010X212~BHT*0010*08*277X212*20261201*1008*DG~\
+HL*1**20*1~NM1*PR*2*KEY INSURANCE*****PI*66783JJT~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~\
+HL*3*2*19*1~NM1*1P*2*BEN KILDARE SERVICE*****XX*1912301953~HL*4*3*22*0~NM1*IL*1*SMITH*JANE****MI*JS00111223333~\
+TRN*2*CLM-000001~STC*F1:65*20261130**125*125*20261130**20261130*EFT8841~REF*1K*2026334000777~REF*EJ*CLM-000001~\
+DTP*472*D8*20261102~SE*16*0001~GE*1*31~IEA*1*000000031~",
+    );
+    let out = books.ok(&["claim", "ack", &answer]);
+    assert!(
+        out.contains("CLM-000001") && out.contains("F1 finalized: paid: the claim or line has been paid (status 65)"),
+        "{out}"
+    );
+    let again = books.ok(&["claim", "ack", &answer]);
+    assert!(again.contains("already read, so nothing changed"), "{again}");
+    let list = books.ok(&["follow-up", "list", "--all"]);
+    assert!(list.contains("get the remittance (835)") && list.contains("payer said on 2026-11-30"), "{list}");
     // Aging by who owes: the payer's row, then the patients'.
     let aging = books.ok(&["report", "aging", "--by", "responsibility", "--as-of", "2026-12-31"]);
     assert!(

@@ -15,6 +15,7 @@ fn claim(status: ClaimStatus, served: Date, submitted: Option<Date>) -> OpenClai
         appeal_days: 120,
         open_minor: 10_000,
         next_follow_up: None,
+        payer_said: None,
     }
 }
 
@@ -92,4 +93,35 @@ fn the_list_ranks_deadlines_then_dollars_then_the_lost() {
     assessed.sort_by(|a, b| order((&a.0, a.1, a.2), (&b.0, b.1, b.2)));
     let names: Vec<&str> = assessed.iter().map(|r| r.2).collect();
     assert_eq!(names, ["C-NEAR-3", "C-NEAR-9", "C-DUE-BIG", "C-DUE-SMALL", "C-LOST"]);
+}
+
+#[test]
+fn a_payers_277_answer_moves_the_claim() {
+    let p = FollowUpPolicy::default();
+    let said = |answer, on| PayerSaid {
+        answer,
+        words: "F1 finalized: paid".into(),
+        on,
+    };
+    // Finalized ten days after submission: act now (post the 835), not at 30 days.
+    let mut paid = claim(ClaimStatus::Accepted, date(2026, 11, 10), Some(date(2026, 11, 12)));
+    paid.payer_said = Some(said(Answer::Finalized, date(2026, 11, 22)));
+    let f = assess(&paid, &p, TODAY).unwrap();
+    assert_eq!((f.urgency, f.next_step), (Urgency::Due, "get the remittance (835)"));
+    assert!(f.why.starts_with("payer said on 2026-11-22: F1"), "{}", f.why);
+    // Pending with a follow-up date ahead: it waits.
+    let mut pending = paid.clone();
+    pending.payer_said = Some(said(Answer::Pending, date(2026, 11, 22)));
+    pending.next_follow_up = Some(date(2026, 12, 6));
+    assert_eq!(assess(&pending, &p, TODAY), None);
+    // Not found, accepted earlier: the filing limit runs again.
+    let mut lost = claim(ClaimStatus::Accepted, date(2026, 9, 15), Some(date(2026, 9, 16)));
+    lost.payer_said = Some(said(Answer::NotFound, date(2026, 11, 30)));
+    let f = assess(&lost, &p, TODAY).unwrap();
+    assert_eq!((f.urgency, f.next_step), (Urgency::NearDeadline, "resend the claim"));
+    assert_eq!(f.deadline.map(|d| d.kind), Some(DeadlineKind::TimelyFiling));
+    // An old claim still pending says what the payer said last.
+    let mut old = claim(ClaimStatus::Accepted, date(2026, 9, 1), Some(date(2026, 9, 5)));
+    old.payer_said = Some(said(Answer::Pending, date(2026, 10, 1)));
+    assert!(assess(&old, &p, TODAY).unwrap().why.ends_with("payer said on 2026-10-01: F1 finalized: paid"));
 }

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use settle_store::claims::{AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView};
+use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView, StatusAsked};
 
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
@@ -58,4 +58,17 @@ pub async fn assign(State(state): State<AppState>, Auth(p): Auth, Path(number): 
     cmd.claim_number = number;
     state.store.assign_follow_up(&p.org, &cmd).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ask a payer where claims stand: a 276 (005010X212), recorded with the
+/// other X12 files; each claim waits a week for the 277, which is read by
+/// `POST /api/v1/acknowledgments`.
+#[utoipa::path(post, path = "/api/v1/claim-status-requests", tag = "claims", request_body = AskClaimStatus,
+    responses((status = 201, body = StatusAsked)),
+    security(("bearer" = ["claims.write"])))]
+pub async fn ask_status(State(state): State<AppState>, Auth(p): Auth, Body(cmd): Body<AskClaimStatus>) -> ApiResult<(StatusCode, Json<StatusAsked>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.ask_claim_status(&p.org, &cmd, crate::api::today()).await?),
+    ))
 }

@@ -74,6 +74,7 @@ impl Store {
         let (actor, kinds, parsed) = (&actor, &kinds, &parsed);
         self.write(|tx| Box::pin(async move {
             let conn = tx.conn();
+            let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
             let mut outcome = AckOutcome {
                 kind: String::new(),
                 file_id: 0,
@@ -134,6 +135,23 @@ impl Store {
             } else if kinds.iter().any(|k| k == "271") {
                 outcome.kind = "271".into();
                 self.apply_271(conn, org, parsed, &mut outcome).await?;
+            } else if parsed
+                .interchanges
+                .iter()
+                .flat_map(|i| &i.groups)
+                .flat_map(|g| &g.transactions)
+                .any(|t| t.kind() == "277" && t.st.value(3) == settle_x12::claim_status::IMPLEMENTATION)
+            {
+                outcome.kind = "277".into();
+                // The day the payer made the file (GS04) stands for "today"
+                // where a status carries no date of its own.
+                let made_on = parsed
+                    .interchanges
+                    .iter()
+                    .flat_map(|i| &i.groups)
+                    .find_map(|g| settle_x12::parse_date8(g.gs.value(4)))
+                    .ok_or_else(|| bad("file", format!("{}: GS04 is not a date", cmd.file_name)))?;
+                self.apply_277_status(conn, org, parsed, file_id, made_on, &mut outcome).await?;
             } else if kinds.iter().any(|k| k == "277") {
                 outcome.kind = "277CA".into();
                 for ack in settle_x12::ack::read_277ca(parsed).map_err(as_error)? {
@@ -194,7 +212,6 @@ impl Store {
                     ),
                 ));
             }
-            let file_id = next_ids(conn, org.org_id, "x12_file", 1).await?;
             outcome.file_id = file_id;
             let control: i64 = parsed.interchanges.first().map(|i| i.control_number().trim().parse().unwrap_or(0)).unwrap_or(0);
             sqlx::query(

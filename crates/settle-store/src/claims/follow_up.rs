@@ -137,7 +137,7 @@ async fn claim_id(conn: &mut sqlx::AnyConnection, org_id: i64, number: &str) -> 
 }
 
 /// Makes sure the claim has its follow-up row.
-async fn follow_up_row(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
+pub(super) async fn follow_up_row(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
     let exists = sqlx::query("SELECT 1 FROM claim_follow_up WHERE org_id = $1 AND claim_id = $2")
         .bind(org_id)
         .bind(claim_id)
@@ -165,6 +165,8 @@ impl Store {
              y.timely_filing_days, y.appeal_days, f.next_on, COALESCE(f.assigned_to, '') AS assigned_to, \
              (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_service, \
              c.submitted_on AS submitted_at, \
+             (SELECT s.answer || '|' || s.effective_on || '|' || s.words FROM claim_status_answer s WHERE s.org_id = c.org_id AND s.claim_id = c.claim_id \
+              ORDER BY s.seq DESC LIMIT 1) AS payer_said, \
              (SELECT MAX(d.denied_on) FROM denial d WHERE d.org_id = c.org_id AND d.claim_id = c.claim_id) AS denied_on, \
              (SELECT CAST(SUM(o.balance_minor) AS BIGINT) FROM claim_line l JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
               WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS open_minor \
@@ -198,6 +200,15 @@ impl Store {
                 appeal_days: r.try_get("appeal_days")?,
                 open_minor,
                 next_follow_up: day(r.try_get("next_on")?),
+                payer_said: r.try_get::<Option<String>, _>("payer_said")?.and_then(|text| {
+                    let mut parts = text.splitn(3, '|');
+                    let (answer, on, words) = (parts.next()?, parts.next()?, parts.next()?);
+                    Some(settle_domain::follow_up::PayerSaid {
+                        answer: settle_domain::claim_status::Answer::parse(answer)?,
+                        on: on.parse().ok()?,
+                        words: words.to_string(),
+                    })
+                }),
             };
             let assessed = assess(&claim, &policy, today);
             if assessed.is_none() && filter.all != Some(true) {

@@ -47,6 +47,7 @@ mod remit;
 mod rows;
 mod secondary;
 mod statements;
+mod status;
 
 pub use acks::{AckApplied, AckOutcome, ImportAcknowledgment};
 pub use authorizations::{AuthorizationGap, AuthorizationView, NewAuthorization};
@@ -64,6 +65,7 @@ pub use read::{ClaimEventView, ClaimFilter, ClaimLineView, ClaimSummary, ClaimVi
 pub use remit::{Import835, RemitClaimView, RemitOutcome, RemittedClaim, ResolveRemitException, UnderpaymentView};
 pub use secondary::{BillSecondary, SecondaryDue};
 pub use statements::{StatementRun, StatementRunOutcome, StatementSummary};
+pub use status::{AskClaimStatus, StatusAsked};
 
 fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
     StoreError::invalid(field, message)

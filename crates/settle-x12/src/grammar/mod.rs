@@ -1,7 +1,7 @@
 //! Transaction sets read by their grammar: each implementation guide Settle
 //! reads is a table of loops and segments ([`x222a1`] for the 837P,
 //! [`x221a1`] for the 835, [`x231a1`] for the 999, [`x214`] for the
-//! 277CA, [`x279a1`] for the 270 and 271), and one walker places every segment of a
+//! 277CA, [`x279a1`] for the 270 and 271, [`x212`] for the 276 and 277), and one walker places every segment of a
 //! transaction set in its loop, in the guide's order, or reports it by
 //! number, id, loop and byte offset. A required segment or loop that is
 //! missing, a segment repeated past its maximum, a segment the guide has no
@@ -15,6 +15,7 @@
 //! trigger, with its qualifier: `NM1*85`, `HL*22`) opens the loop again.
 
 mod elements;
+mod x212;
 mod x214;
 mod x221a1;
 mod x222a1;
@@ -80,7 +81,7 @@ fn check_keeping<'a>(interchanges: &'a [Interchange], kind: Option<&str>, keep: 
                     ));
                 }
                 let version = if st03.is_empty() { gs08 } else { st03 };
-                match guide_for(set.kind()) {
+                match guide_for(set.kind(), version) {
                     Some(guide) if guide.reads(version) => {
                         let walked = walk_into(guide, set, keep.then(|| Vec::with_capacity(set.segments.len())));
                         out.extend(walked.diagnostics);
@@ -247,11 +248,18 @@ pub const GUIDES: &[&Guide] = &[
     &x214::GUIDE,
     &x279a1::GUIDE_270,
     &x279a1::GUIDE_271,
+    &x212::GUIDE_276,
+    &x212::GUIDE_277,
 ];
 
-/// The guide for a transaction set kind (ST01), if Settle has one.
-pub fn guide_for(set: &str) -> Option<&'static Guide> {
-    GUIDES.iter().copied().find(|g| g.set == set)
+/// The guide for a transaction set kind (ST01), if Settle has one: the
+/// one naming `version` where a kind has several (the 277 is a claim
+/// acknowledgment by 005010X214 and a claim status response by
+/// 005010X212), else the kind's first.
+pub fn guide_for(set: &str, version: &str) -> Option<&'static Guide> {
+    let mut of_kind = GUIDES.iter().copied().filter(|g| g.set == set);
+    let first = of_kind.clone().next();
+    of_kind.find(|g| g.reads(version)).or(first)
 }
 
 impl Item {
