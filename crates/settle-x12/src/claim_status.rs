@@ -11,7 +11,7 @@
 use settle_domain::Date;
 
 use crate::write::seg;
-use crate::{date8, write_interchange, Delimiters, Diagnostic, Envelope, OutGroup, OutTransaction, Parsed, Segment, Severity, WriteError};
+use crate::{date8, Diagnostic, Parsed, Segment, Severity, WriteError};
 
 pub const IMPLEMENTATION: &str = "005010X212";
 
@@ -98,35 +98,17 @@ pub fn write_276(q: &StatusRequest) -> Result<String, WriteError> {
             s.push(seg("DTP", &["472", "RD8", &format!("{}-{}", date8(c.first_service), date8(c.last_service))]));
         }
     }
-    let envelope = Envelope {
-        sender_qualifier: "ZZ".into(),
-        sender_id: q.sender_id.clone(),
-        receiver_qualifier: "ZZ".into(),
-        receiver_id: q.receiver_id.clone(),
-        date: q.created_on.strftime("%y%m%d").to_string(),
-        time: q.created_at.clone(),
-        control_number: q.interchange_control,
-        acknowledgment_requested: false,
-        production: true,
-        delimiters: Delimiters::default(),
-        line_breaks: true,
-    };
-    let group = OutGroup {
-        functional_id: "HR".into(),
-        sender: q.sender_id.clone(),
-        receiver: q.receiver_id.clone(),
-        date: date8(q.created_on),
-        time: q.created_at.clone(),
-        control_number: q.interchange_control,
-        version: IMPLEMENTATION.into(),
-        transactions: vec![OutTransaction {
-            kind: "276".into(),
-            control_number: format!("{:04}", q.interchange_control % 10_000),
-            implementation: IMPLEMENTATION.into(),
-            segments: s,
-        }],
-    };
-    write_interchange(&envelope, &[group])
+    crate::write::Inquiry {
+        sender: &q.sender_id,
+        receiver: &q.receiver_id,
+        created_on: q.created_on,
+        created_at: &q.created_at,
+        control: q.interchange_control,
+        functional_id: "HR",
+        kind: "276",
+        implementation: IMPLEMENTATION,
+    }
+    .write(s)
 }
 
 /// One STC composite: category, status code, entity.

@@ -89,6 +89,55 @@ pub struct Envelope {
     pub line_breaks: bool,
 }
 
+/// One transaction set of an inquiry (270, 276) in its own interchange and
+/// group, sender and receiver qualified ZZ, production, no TA1 asked.
+pub(crate) struct Inquiry<'a> {
+    pub sender: &'a str,
+    pub receiver: &'a str,
+    pub created_on: settle_domain::Date,
+    /// HHMM.
+    pub created_at: &'a str,
+    pub control: u32,
+    /// GS01: HS (270), HR (276).
+    pub functional_id: &'a str,
+    pub kind: &'a str,
+    pub implementation: &'a str,
+}
+
+impl Inquiry<'_> {
+    pub(crate) fn write(&self, segments: Vec<OutSegment>) -> Result<String, WriteError> {
+        let envelope = Envelope {
+            sender_qualifier: "ZZ".into(),
+            sender_id: self.sender.to_string(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: self.receiver.to_string(),
+            date: self.created_on.strftime("%y%m%d").to_string(),
+            time: self.created_at.to_string(),
+            control_number: self.control,
+            acknowledgment_requested: false,
+            production: true,
+            delimiters: Delimiters::default(),
+            line_breaks: true,
+        };
+        let group = OutGroup {
+            functional_id: self.functional_id.into(),
+            sender: self.sender.to_string(),
+            receiver: self.receiver.to_string(),
+            date: crate::date8(self.created_on),
+            time: self.created_at.to_string(),
+            control_number: self.control,
+            version: self.implementation.into(),
+            transactions: vec![OutTransaction {
+                kind: self.kind.into(),
+                control_number: format!("{:04}", self.control),
+                implementation: self.implementation.into(),
+                segments,
+            }],
+        };
+        write_interchange(&envelope, &[group])
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WriteError {
     #[error("{segment}{element:02}: {value:?} contains a delimiter ({delimiter:?}); X12 has no escape for it")]

@@ -137,6 +137,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims/authorizations", Needs(ClinicalRead)),
     ("GET", "/claims/follow-up", Needs(ClinicalRead)),
     ("POST", "/claims/{number}/calls", Needs(ClaimsWrite)),
+    ("POST", "/claims/follow-up/ask-status", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/follow-up-assign", Needs(ClaimsWrite)),
     ("POST", "/claims/authorizations", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
@@ -267,6 +268,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/claims/follow-up", get(claims::follow_up::follow_up))
         .route("/claims/{number}/calls", post(claims::follow_up::log_call))
+        .route("/claims/follow-up/ask-status", post(claims::follow_up::ask_status))
         .route("/claims/{number}/follow-up-assign", post(claims::follow_up::assign))
         .route("/claims/{number}/secondary", post(claims::remit::bill_secondary))
         .route("/claims/underpayments", get(claims::remit::underpayments))

@@ -81,6 +81,29 @@ async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
         );
         assert_eq!(list.body[0]["next_step"], "ask status", "{name}");
 
+        // Ask the payer where it stands (276) over the API: the claim then waits a week.
+        let ask = json!({ "payer_code": "66783JJT" });
+        assert_eq!(
+            srv.post(&collector, "/api/v1/claim-status-requests", ask.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
+        let asked = srv.post(&specialist, "/api/v1/claim-status-requests", ask.clone()).await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{name}: {}", asked.body);
+        assert!(
+            asked.body["body"].as_str().unwrap().contains(&format!("TRN*1*{number}~")),
+            "{name}: {}",
+            asked.body
+        );
+        assert_eq!(srv.get(&specialist, "/api/v1/follow-up").await.body, json!([]), "{name}: waits for the answer");
+        let none_due = srv.post(&specialist, "/api/v1/claim-status-requests", ask).await;
+        assert_eq!(
+            (none_due.status, none_due.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("claim_numbers")),
+            "{name}: {}",
+            none_due.body
+        );
+
         let calls: &'static str = Box::leak(format!("/api/v1/claims/{number}/calls").into_boxed_str());
         let next = today.checked_add(7.days()).unwrap().to_string();
         let call = json!({ "reference": "CR-4471", "rep": "Dana", "said": "In process; pays within two weeks", "next_follow_up": next });
@@ -137,6 +160,56 @@ async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
         let mine = srv.get(&specialist, "/api/v1/follow-up?assigned_to=sam@clinic").await;
         assert_eq!(mine.body[0]["assigned_to"], "sam@clinic", "{name}: {}", mine.body);
+        // A 276 from the pages, named claim by claim, to download.
+        let (status, location, _) = page(
+            &client,
+            &srv,
+            Method::POST,
+            "/claims/follow-up/ask-status",
+            Some(&cookie),
+            &[("csrf", &csrf), ("payer", "66783JJT"), ("claim_numbers", &number)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(location.contains("file="), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, &location, Some(&cookie), &[]).await;
+        assert!(
+            body.contains("Download the 276") && body.contains("A 276 asks 66783JJT about 1 claim(s)"),
+            "{name}: {body}"
+        );
+
+        // The payer's 277: finalized and paid. The claim is due at once
+        // (post the 835); the same file again changes nothing.
+        let day = today.strftime("%Y%m%d").to_string();
+        let answer = format!(
+            "ISA*00*          *00*          *ZZ*66783JJT       *ZZ*587654321      *{short}*1008*^*00501*000000031*0*T*:~\
+GS*HN*66783JJT*587654321*{day}*1008*31*X*005010X212~ST*277*0001*005010X212~BHT*0010*08*277X212*{day}*1008*DG~\
+HL*1**20*1~NM1*PR*2*KEY INSURANCE*****PI*66783JJT~HL*2*1*21*1~NM1*41*2*CLINIC*****46*587654321~\
+HL*3*2*19*1~NM1*1P*2*CLINIC*****XX*1912301953~HL*4*3*22*0~NM1*IL*1*SMITH*JANE****MI*JS001~\
+TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026334000777~SE*14*0001~GE*1*31~IEA*1*000000031~",
+            short = &day[2..]
+        );
+        let read = srv
+            .post(
+                &specialist,
+                "/api/v1/acknowledgments",
+                json!({ "file_name": "status.277", "body": answer.clone() }),
+            )
+            .await;
+        assert_eq!(read.status, StatusCode::CREATED, "{name}: {}", read.body);
+        assert_eq!(read.body["kind"], "277", "{name}: {}", read.body);
+        let due = srv.get(&specialist, "/api/v1/follow-up").await;
+        assert_eq!(due.body[0]["next_step"], "get the remittance (835)", "{name}: {}", due.body);
+        let again = srv
+            .post(&specialist, "/api/v1/acknowledgments", json!({ "file_name": "status.277", "body": answer }))
+            .await;
+        assert_eq!(
+            (again.body["applied"].as_array().map(Vec::len), again.body["unchanged"].as_array().map(Vec::len)),
+            (Some(0), Some(1)),
+            "{name}: {}",
+            again.body
+        );
+
         // Aging by who owes, over the API and on the aging page.
         let admin = srv.token(&org, Role::Admin).await;
         let aging = srv.get(&admin, "/api/v1/reports/aging?by=responsibility").await;

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_store::claims::{AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerView};
+use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerView};
 
 #[derive(Template)]
 #[template(path = "claims_follow_up.html")]
@@ -21,6 +21,8 @@ pub(super) struct FollowUpPage<'a> {
     assigned_to: String,
     all: bool,
     msg: String,
+    /// A 276 just written, to download.
+    file: Option<i64>,
 }
 
 impl FollowUpPage<'_> {
@@ -40,6 +42,8 @@ pub struct FollowUpQuery {
     all: Option<String>,
     #[serde(default)]
     msg: String,
+    #[serde(default)]
+    file: Option<i64>,
 }
 
 pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FollowUpQuery>) -> Response {
@@ -65,6 +69,7 @@ pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         assigned_to: assigned_to.unwrap_or_default(),
         all,
         msg: q.msg,
+        file: q.file,
     })
     .into_response()
 }
@@ -96,6 +101,39 @@ pub async fn log_call(State(state): State<AppState>, ctx: Ctx, Path(number): Pat
     match state.store.log_payer_call(&ctx.principal.org, &cmd, today()).await {
         Ok(_) => back(&number, "The call is recorded on the claim."),
         Err(settle_store::StoreError::Invalid { field, message }) => back(&number, &format!("The call was not recorded: {field} {message}.")),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Writes a 276 asking the chosen payer where claims stand (those named,
+/// or every claim of the payer the list says to ask about), and comes back
+/// to the list with the file to download.
+pub async fn ask_status(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let payer = form.get("payer");
+    let cmd = AskClaimStatus {
+        payer_code: payer.clone(),
+        claim_numbers: form
+            .get("claim_numbers")
+            .split([' ', ',', '\n'])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(String::from)
+            .collect(),
+    };
+    let to_list = |msg: &str, file: Option<i64>| {
+        let file = file.map(|id| format!("&file={id}")).unwrap_or_default();
+        Redirect::to(&format!("/claims/follow-up?payer={}&msg={}{file}", encode(&payer), encode(msg))).into_response()
+    };
+    match state.store.ask_claim_status(&ctx.principal.org, &cmd, today()).await {
+        Ok(asked) => to_list(
+            &format!(
+                "A 276 asks {payer} about {} claim(s): {}. Send it to the payer; read its 277 on the acknowledgment page.",
+                asked.claims.len(),
+                asked.claims.join(", ")
+            ),
+            Some(asked.file_id),
+        ),
+        Err(settle_store::StoreError::Invalid { field, message }) => to_list(&format!("No 276 was written: {field} {message}."), None),
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }
