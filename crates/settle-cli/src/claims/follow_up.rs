@@ -25,6 +25,9 @@ pub enum FollowUpCommand {
         /// follow-up date ahead).
         #[arg(long)]
         all: bool,
+        /// One claim: where it stands, its deadline and next step.
+        #[arg(long)]
+        claim: Option<String>,
     },
     /// Record a call to a payer about a claim.
     Call {
@@ -65,11 +68,17 @@ pub enum FollowUpCommand {
 
 pub async fn run(store: &Store, org: &Organisation, command: FollowUpCommand, today: Date) -> Result<()> {
     match command {
-        FollowUpCommand::List { payer, assigned_to, all } => {
+        FollowUpCommand::List {
+            payer,
+            assigned_to,
+            all,
+            claim,
+        } => {
             let filter = FollowUpFilter {
                 payer,
                 assigned_to,
-                all: Some(all),
+                all: Some(all || claim.is_some()),
+                claim,
             };
             let rows = store.follow_up(org, &filter, today).await?;
             if rows.is_empty() {

@@ -580,6 +580,8 @@ DTP*472*D8*20261102~SE*16*0001~GE*1*31~IEA*1*000000031~",
     assert!(again.contains("already read, so nothing changed"), "{again}");
     let list = books.ok(&["follow-up", "list", "--all"]);
     assert!(list.contains("get the remittance (835)") && list.contains("payer said on 2026-11-30"), "{list}");
+    let one = books.ok(&["follow-up", "list", "--claim", "CLM-000001"]);
+    assert!(one.contains("CLM-000001") && one.contains("get the remittance (835)"), "{one}");
     // Aging by who owes: the payer's row, then the patients'.
     let aging = books.ok(&["report", "aging", "--by", "responsibility", "--as-of", "2026-12-31"]);
     assert!(

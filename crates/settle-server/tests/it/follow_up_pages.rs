@@ -209,6 +209,12 @@ TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026334000777~SE*14*0001~GE*1*31~
             "{name}: {}",
             again.body
         );
+        // The claim's page says where it stands and what to do.
+        let (_, _, body) = page(&client, &srv, Method::GET, &claim_page, Some(&cookie), &[]).await;
+        assert!(
+            body.contains("Next step: get the remittance (835)") && body.contains("F1 finalized: paid"),
+            "{name}: {body}"
+        );
 
         // Aging by who owes, over the API and on the aging page.
         let admin = srv.token(&org, Role::Admin).await;

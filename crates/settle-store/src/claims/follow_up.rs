@@ -30,6 +30,9 @@ pub struct FollowUpFilter {
     /// not yet due), with no urgency.
     #[serde(default)]
     pub all: Option<bool>,
+    /// One claim, by its number (the claim's page shows its deadline).
+    #[serde(default)]
+    pub claim: Option<String>,
 }
 
 /// One claim on the follow-up list.
@@ -174,9 +177,10 @@ impl Store {
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
              JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
              LEFT JOIN claim_follow_up f ON f.org_id = c.org_id AND f.claim_id = c.claim_id \
-             WHERE c.org_id = $1 AND c.status IN {OPEN} AND ($2 = '' OR UPPER(y.payer_code) = $2)"
+             WHERE c.org_id = $1 AND c.status IN {OPEN} AND ($2 = '' OR UPPER(y.payer_code) = $2) AND ($3 = '' OR c.claim_number = $3)"
         );
-        let rows = sqlx::query(&sql).bind(org.org_id).bind(&payer).fetch_all(self.pool()).await?;
+        let claim = filter.claim.as_deref().map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
+        let rows = sqlx::query(&sql).bind(org.org_id).bind(&payer).bind(&claim).fetch_all(self.pool()).await?;
         let policy = FollowUpPolicy::default();
         let mut listed = Vec::new();
         for r in &rows {

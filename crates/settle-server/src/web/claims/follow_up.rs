@@ -55,6 +55,7 @@ pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         payer: Some(q.payer.clone()).filter(|p| !p.is_empty()),
         assigned_to: assigned_to.clone(),
         all: Some(all),
+        claim: None,
     };
     let loaded = async { Ok::<_, settle_store::StoreError>((state.store.follow_up(org, &filter, today()).await?, state.store.payers(org).await?)) };
     let (rows, payers) = match loaded.await {

@@ -90,6 +90,8 @@ pub(super) struct ClaimPage<'a> {
     remits: Vec<settle_store::claims::RemitClaimView>,
     /// Calls to the payer about the claim.
     calls: Vec<settle_store::claims::PayerCallView>,
+    /// The claim on the follow-up list: deadline, why, next step.
+    follow_up: Option<settle_store::claims::FollowUpRow>,
     diagnoses: Vec<Diagnosis>,
     msg: String,
     error: String,
@@ -154,10 +156,25 @@ pub async fn claim(State(state): State<AppState>, ctx: Ctx, Path(number): Path<S
         Ok(r) => r,
         Err(e) => return store_error_page(Some(&ctx), e),
     };
+    // Where the claim stands on the follow-up list: its deadline, why, the next step.
+    let this_claim = settle_store::claims::FollowUpFilter {
+        claim: Some(c.claim_number.clone()),
+        all: Some(true),
+        ..Default::default()
+    };
+    let follow_up = if ctx.can(settle_domain::access::Permission::ClinicalRead) {
+        match state.store.follow_up(&ctx.principal.org, &this_claim, today()).await {
+            Ok(mut rows) => rows.pop(),
+            Err(e) => return store_error_page(Some(&ctx), e),
+        }
+    } else {
+        None
+    };
     render(&ClaimPage {
         ctx: Some(&ctx),
         remits,
         calls,
+        follow_up,
         c,
         diagnoses,
         msg: q.msg,
