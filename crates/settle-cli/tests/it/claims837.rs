@@ -582,6 +582,16 @@ DTP*472*D8*20261102~SE*16*0001~GE*1*31~IEA*1*000000031~",
     assert!(list.contains("get the remittance (835)") && list.contains("payer said on 2026-11-30"), "{list}");
     let one = books.ok(&["follow-up", "list", "--claim", "CLM-000001"]);
     assert!(one.contains("CLM-000001") && one.contains("get the remittance (835)"), "{one}");
+    // A payer that echoes its own trace is matched by the patient control number (REF*EJ).
+    let text = std::fs::read_to_string(&answer).unwrap();
+    let theirs = books.file(
+        "theirs.277",
+        &text
+            .replace("TRN*2*CLM-000001~", "TRN*2*THEIRS-77~")
+            .replace("STC*F1:65*20261130", "STC*P1:20*20261203"),
+    );
+    let out = books.ok(&["claim", "ack", &theirs]);
+    assert!(out.contains("CLM-000001") && out.contains("P1 pending: in process"), "{out}");
     // Aging by who owes: the payer's row, then the patients'.
     let aging = books.ok(&["report", "aging", "--by", "responsibility", "--as-of", "2026-12-31"]);
     assert!(

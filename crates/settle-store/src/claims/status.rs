@@ -258,7 +258,7 @@ impl Store {
                 if key.trim().is_empty() {
                     continue;
                 }
-                row = sqlx::query("SELECT claim_id, status FROM claim WHERE org_id = $1 AND claim_number = $2")
+                row = sqlx::query("SELECT claim_id, claim_number, status FROM claim WHERE org_id = $1 AND claim_number = $2")
                     .bind(org.org_id)
                     .bind(key.trim().to_ascii_uppercase())
                     .fetch_optional(&mut *conn)
@@ -275,7 +275,8 @@ impl Store {
                 continue;
             };
             let claim_id: i64 = row.try_get("claim_id")?;
-            let number = answer.trace.trim().to_ascii_uppercase();
+            // Matched by its trace or by the patient control number (REF*EJ).
+            let number: String = row.try_get("claim_number")?;
             let status = claim_status(&row)?;
             let effective = settle_x12::parse_date8(&answer.effective).unwrap_or(today);
             let mut kept_any = false;
