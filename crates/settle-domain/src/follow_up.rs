@@ -167,6 +167,7 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
     let since = claim.submitted_on.unwrap_or(claim.first_service);
     let age_days = days(since, today).max(0);
     let filing = deadline(DeadlineKind::TimelyFiling, claim.first_service, claim.timely_filing_days, today);
+    let acting = acting_on_answer(claim, today);
     let (deadline, why, next_step) = match claim.status {
         ClaimStatus::Rejected => (Some(filing), "rejected: the payer never took it in".to_string(), "correct and resend"),
         ClaimStatus::Denied => {
@@ -177,8 +178,8 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
                 "appeal or correct",
             )
         }
-        ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::PartiallyPaid if acting_on_answer(claim, today).is_some() => {
-            let (said, step) = acting_on_answer(claim, today).unwrap_or((&EMPTY_SAID, "ask status"));
+        ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::PartiallyPaid if acting.is_some() => {
+            let (said, step) = acting?;
             // A payer with no record of the claim has not taken it in: the
             // filing limit runs as if it had never been sent.
             let runs = (claim.status == ClaimStatus::Submitted || said.answer == Answer::NotFound).then_some(filing);
@@ -226,12 +227,6 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
         next_step,
     })
 }
-
-static EMPTY_SAID: PayerSaid = PayerSaid {
-    answer: Answer::NoAnswer,
-    words: String::new(),
-    on: Date::constant(2000, 1, 1),
-};
 
 /// A payer's answer that asks the biller to act now (unless a follow-up
 /// date after it is still ahead): decided (post its remittance), wanting

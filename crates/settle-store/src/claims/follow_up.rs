@@ -139,8 +139,20 @@ async fn claim_id(conn: &mut sqlx::AnyConnection, org_id: i64, number: &str) -> 
         .ok_or_else(|| StoreError::not_found("claim", number))
 }
 
+/// Sets (or clears) the day a claim is looked at again.
+pub(super) async fn set_next_follow_up(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i64, next_on: Option<Date>) -> Result<()> {
+    follow_up_row(conn, org_id, claim_id).await?;
+    sqlx::query("UPDATE claim_follow_up SET next_on = $3 WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(next_on.map(|d| d.to_string()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Makes sure the claim has its follow-up row.
-pub(super) async fn follow_up_row(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
+async fn follow_up_row(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i64) -> Result<()> {
     let exists = sqlx::query("SELECT 1 FROM claim_follow_up WHERE org_id = $1 AND claim_id = $2")
         .bind(org_id)
         .bind(claim_id)
@@ -304,13 +316,7 @@ impl Store {
             .bind(now_text())
             .execute(&mut *conn)
             .await?;
-            follow_up_row(conn, org.org_id, claim_id).await?;
-            sqlx::query("UPDATE claim_follow_up SET next_on = $3 WHERE org_id = $1 AND claim_id = $2")
-                .bind(org.org_id)
-                .bind(claim_id)
-                .bind(cmd.next_follow_up.map(|d| d.to_string()))
-                .execute(&mut *conn)
-                .await?;
+            set_next_follow_up(conn, org.org_id, claim_id, cmd.next_follow_up).await?;
             let mut note = format!("payer call on {called_on}");
             if !rep.is_empty() {
                 note.push_str(&format!(" with {rep}"));

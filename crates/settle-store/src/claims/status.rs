@@ -11,6 +11,7 @@ use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
 use crate::claims::acks::{AckApplied, AckOutcome};
+use crate::claims::follow_up::set_next_follow_up;
 use crate::claims::rows::{add_event, set_status_keep_findings};
 use crate::claims::{bad, parse_date};
 use crate::names::{or_parsed, parts_from, PARTY_NAME_COLUMNS, SUBSCRIBER_NAME_COLUMNS};
@@ -205,16 +206,10 @@ impl Store {
             .bind(now_text())
             .execute(&mut *conn)
             .await?;
-            let wait = plus_days(today, ANSWER_DAYS).to_string();
+            let wait = plus_days(today, ANSWER_DAYS);
             for (claim_id, status) in &claim_ids {
                 add_event(conn, org.org_id, *claim_id, *status, &format!("status asked of {payer_code} (276, file {file_id})")).await?;
-                crate::claims::follow_up::follow_up_row(conn, org.org_id, *claim_id).await?;
-                sqlx::query("UPDATE claim_follow_up SET next_on = $3 WHERE org_id = $1 AND claim_id = $2")
-                    .bind(org.org_id)
-                    .bind(claim_id)
-                    .bind(&wait)
-                    .execute(&mut *conn)
-                    .await?;
+                set_next_follow_up(conn, org.org_id, *claim_id, Some(wait)).await?;
             }
             tx.audit(org.org_id, "claims.status_request", &format!("x12_file:{file_id}"), None, Some(&serde_json::json!({ "payer": payer_code, "claims": numbers })))
                 .await?;
@@ -352,16 +347,10 @@ impl Store {
                 None => add_event(conn, org.org_id, claim_id, status, &note).await?,
             }
             let follow_up = match kind {
-                Answer::Pending | Answer::Acknowledged => Some(plus_days(effective.max(today), PENDING_DAYS).to_string()),
+                Answer::Pending | Answer::Acknowledged => Some(plus_days(effective.max(today), PENDING_DAYS)),
                 _ => None,
             };
-            crate::claims::follow_up::follow_up_row(conn, org.org_id, claim_id).await?;
-            sqlx::query("UPDATE claim_follow_up SET next_on = $3 WHERE org_id = $1 AND claim_id = $2")
-                .bind(org.org_id)
-                .bind(claim_id)
-                .bind(follow_up)
-                .execute(&mut *conn)
-                .await?;
+            set_next_follow_up(conn, org.org_id, claim_id, follow_up).await?;
             outcome.applied.push(AckApplied {
                 claim_number: number,
                 status: next.unwrap_or(status).as_str().into(),
