@@ -55,6 +55,10 @@ pub struct OpenClaim {
     /// The payer's limits, in days.
     pub timely_filing_days: i64,
     pub appeal_days: i64,
+    /// Days after the payer's decision within which it takes a corrected
+    /// claim (frequency 7); `None` when the payer takes corrections within
+    /// its timely filing limit from the date of service (Medicare's rule).
+    pub corrected_claim_days: Option<i64>,
     /// What the payer still owes on it, in minor units.
     pub open_minor: i64,
     /// The next follow-up date a person set (after a call), if any.
@@ -81,6 +85,9 @@ pub enum DeadlineKind {
     TimelyFiling,
     /// The payer's appeal window, from the denial.
     Appeal,
+    /// The payer's window for a corrected claim, from its decision (or the
+    /// filing limit from the date of service, where the payer says so).
+    CorrectedClaim,
 }
 
 impl DeadlineKind {
@@ -88,6 +95,7 @@ impl DeadlineKind {
         match self {
             DeadlineKind::TimelyFiling => "timely filing",
             DeadlineKind::Appeal => "appeal",
+            DeadlineKind::CorrectedClaim => "corrected claim",
         }
     }
 }
@@ -172,11 +180,21 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
         ClaimStatus::Rejected => (Some(filing), "rejected: the payer never took it in".to_string(), "correct and resend"),
         ClaimStatus::Denied => {
             let denied = claim.denied_on.unwrap_or(since);
-            (
-                Some(deadline(DeadlineKind::Appeal, denied, claim.appeal_days, today)),
-                format!("denied {} days ago", days(denied, today).max(0)),
-                "appeal or correct",
-            )
+            let appeal = deadline(DeadlineKind::Appeal, denied, claim.appeal_days, today);
+            let corrected = match claim.corrected_claim_days {
+                Some(limit) => deadline(DeadlineKind::CorrectedClaim, denied, limit, today),
+                None => Deadline {
+                    kind: DeadlineKind::CorrectedClaim,
+                    ..filing
+                },
+            };
+            let (runs, step) = denial_deadline(appeal, corrected);
+            let other = if runs.kind == DeadlineKind::Appeal { corrected } else { appeal };
+            let other = match other.days_left {
+                ..0 => format!("; {} passed on {}", other.kind.as_str(), other.on),
+                _ => format!("; {} by {}", other.kind.as_str(), other.on),
+            };
+            (Some(runs), format!("denied {} days ago{other}", days(denied, today).max(0)), step)
         }
         ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::PartiallyPaid if acting.is_some() => {
             let (said, step) = acting?;
@@ -228,6 +246,20 @@ pub fn assess(claim: &OpenClaim, policy: &FollowUpPolicy, today: Date) -> Option
     })
 }
 
+/// A denied claim may be appealed or corrected, each until its own limit:
+/// it runs against the nearer limit still open (the later one once both
+/// have passed), and the step offers what is still open.
+fn denial_deadline(appeal: Deadline, corrected: Deadline) -> (Deadline, &'static str) {
+    match (appeal.days_left >= 0, corrected.days_left >= 0) {
+        (true, true) if corrected.on < appeal.on => (corrected, "appeal or correct"),
+        (true, true) => (appeal, "appeal or correct"),
+        (true, false) => (appeal, "appeal"),
+        (false, true) => (corrected, "correct and resend"),
+        (false, false) if corrected.on > appeal.on => (corrected, "write off"),
+        (false, false) => (appeal, "write off"),
+    }
+}
+
 /// A payer's answer that asks the biller to act now (unless a follow-up
 /// date after it is still ahead): decided (post its remittance), wanting
 /// more (send it), or no record (resend); with the step.
@@ -258,6 +290,20 @@ pub fn order(a: (&FollowUp, i64, &str), b: (&FollowUp, i64, &str)) -> Ordering {
             Urgency::PastDeadline => ob.cmp(&oa),
         })
         .then_with(|| na.cmp(nb))
+}
+
+/// The list's order as a key a database can index: sorting by
+/// (group, a, b, claim number) gives [`order`]'s order, and claims that
+/// wait (`None`) come after every claim that needs work. The keys hold on
+/// the day they were made (days left and age move with the calendar).
+pub fn sort_key(follow_up: Option<&FollowUp>, open_minor: i64) -> (i64, i64, i64) {
+    let Some(f) = follow_up else { return (3, 0, 0) };
+    let less = open_minor.saturating_neg();
+    match f.urgency {
+        Urgency::NearDeadline => (0, f.deadline.map_or(i64::MAX, |d| d.days_left), less),
+        Urgency::Due => (1, less, f.age_days.saturating_neg()),
+        Urgency::PastDeadline => (2, less, 0),
+    }
 }
 
 #[cfg(test)]

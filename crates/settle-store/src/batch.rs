@@ -159,6 +159,7 @@ tables! {
     DUNNING_STATE = "dunning_state" DunningStateRow [org_id, account_id, level_seq, level_name, reached_on, stage, held_on];
     DUNNING_ACTION = "dunning_action" DunningActionRow [org_id, action_id, run_id, account_id, on_date, level_name, action, outcome, amount_minor, detail];
     WORKLIST_ITEM = "worklist_item" WorklistItemRow [org_id, account_id, queue_rank, tier, promise_due, balance_minor, days_past_due, broken_promises, last_contact_on, level_name, collector, built_on];
+    FOLLOW_UP_RANK = "follow_up_rank" FollowUpRankRow [org_id, claim_id, claim_number, payer_key, assigned_to, grp, key_a, key_b];
     AUDIT_LOG = "audit_log" AuditLogRow [org_id, seq, at, actor, address, action, record, before_json, after_json, prev_hash, hash];
 }
 

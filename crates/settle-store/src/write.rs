@@ -79,6 +79,9 @@ pub(crate) enum Unaudited {
     ResponseKept,
     /// Idempotency keys past the promised 24 hours forgotten.
     Expired,
+    /// A kept ranking brought up to date from the records it ranks (the
+    /// follow-up list), which it can always be made again from.
+    Ranking,
 }
 
 impl Write<'_> {

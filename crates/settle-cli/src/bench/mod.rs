@@ -4,6 +4,7 @@
 pub mod api;
 pub mod dunning;
 pub mod floor;
+pub mod follow_up;
 pub mod pages;
 pub mod remit;
 pub mod x12;
@@ -48,6 +49,8 @@ pub enum BenchCommand {
     Remit(crate::bench::remit::RemitBench),
     /// The daily dunning run and queue rebuild over many accounts, beside a plain SQL scan of them.
     Dunning(crate::bench::dunning::DunningBench),
+    /// The insurance follow-up list's first page over many claims, beside a plain SQL page of them.
+    FollowUp(crate::bench::follow_up::FollowUpBench),
 }
 
 pub(crate) fn peak_rss_mib() -> Option<u64> {
@@ -132,6 +135,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         BenchCommand::X12(args) => return crate::bench::x12::run(args).await,
         BenchCommand::Remit(args) => return crate::bench::remit::run(args).await,
         BenchCommand::Dunning(args) => return crate::bench::dunning::run(args).await,
+        BenchCommand::FollowUp(args) => return crate::bench::follow_up::run(args).await,
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());

@@ -29,7 +29,35 @@ pub struct PagesBench {
 const BENCH_PASSWORD: &str = "bench pages password";
 const TARGET_MS: f64 = 200.0;
 
-fn server_ms(response: &reqwest::Response) -> Result<f64> {
+/// Serves `store` on a loopback port, signed in as `username` (made with
+/// `role` if absent): the base address and the session cookie.
+pub(crate) async fn serve_signed_in(
+    store: &Store,
+    org: &settle_store::platform::Organisation,
+    username: &str,
+    role: Role,
+    password: &str,
+) -> Result<(String, String)> {
+    if !store.users(org).await?.iter().any(|u| u.username == username) {
+        store.add_user(org, username, "Bench", role, Some(password)).await?;
+    }
+    let (_, secret) = store
+        .login(username, password, "127.0.0.1")
+        .await?
+        .map_err(|e| anyhow::anyhow!("bench login refused: {e:?}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let config = settle_server::Config {
+        listen: addr,
+        ..settle_server::Config::default()
+    };
+    let app = settle_server::app(store.clone(), config).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((format!("http://{addr}"), format!("settle_session={secret}")))
+}
+
+/// The server's own time for an answer, from its `Server-Timing` header.
+pub(crate) fn server_ms(response: &reqwest::Response) -> Result<f64> {
     let header = response.headers().get("server-timing").context("no Server-Timing header")?.to_str()?;
     let dur = header
         .split(';')
@@ -58,16 +86,7 @@ pub async fn run(bench: &PagesBench) -> Result<()> {
         eprintln!("bench pages: demo built in {:.1} s", started.elapsed().as_secs_f64());
     }
     let org = store.organisation(Some("clinic")).await?;
-    if !store.users(&org).await?.iter().any(|u| u.username == "bench-pages") {
-        store
-            .add_user(&org, "bench-pages", "Bench", Role::BillingCoordinator, Some(BENCH_PASSWORD))
-            .await?;
-    }
-    let (_, secret) = store
-        .login("bench-pages", BENCH_PASSWORD, "127.0.0.1")
-        .await?
-        .map_err(|e| anyhow::anyhow!("bench login refused: {e:?}"))?;
-    let cookie = format!("settle_session={secret}");
+    let (base, cookie) = serve_signed_in(&store, &org, "bench-pages", Role::BillingCoordinator, BENCH_PASSWORD).await?;
 
     // Real accounts to open and to look for.
     let accounts = store
@@ -87,16 +106,7 @@ pub async fn run(bench: &PagesBench) -> Result<()> {
     let sample: Vec<_> = accounts.iter().step_by(step).take(bench.rounds).collect();
     let total_accounts: usize = store.organisations().await?.len() * bench.accounts as usize;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let config = settle_server::Config {
-        listen: addr,
-        ..settle_server::Config::default()
-    };
-    let app = settle_server::app(store.clone(), config).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let base = format!("http://{addr}");
 
     let mut kinds: Vec<(&str, Vec<String>)> = vec![
         ("baseline: empty search page", vec!["/accounts".to_string(); bench.rounds]),

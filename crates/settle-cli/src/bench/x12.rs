@@ -67,6 +67,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 filing_indicator: "CI".into(),
                 timely_filing_days: 365,
                 appeal_days: None,
+                corrected_claim_days: None,
                 address: Default::default(),
             },
         )
@@ -80,6 +81,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 filing_indicator: "MB".into(),
                 timely_filing_days: 365,
                 appeal_days: None,
+                corrected_claim_days: None,
                 address: Default::default(),
             },
         )

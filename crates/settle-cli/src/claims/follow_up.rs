@@ -28,6 +28,12 @@ pub enum FollowUpCommand {
         /// One claim: where it stands, its deadline and next step.
         #[arg(long)]
         claim: Option<String>,
+        /// At most this many claims (the first page); all if absent.
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Skip this many ranked claims first (the next page).
+        #[arg(long)]
+        offset: Option<u32>,
     },
     /// Record a call to a payer about a claim.
     Call {
@@ -50,6 +56,9 @@ pub enum FollowUpCommand {
     },
     /// The calls recorded on a claim.
     Calls { claim: String },
+    /// Rank today's list now (run nightly, after midnight, so the first
+    /// biller of the day does not wait for a large book's ranking).
+    Rank,
     /// Hand a claim's follow-up to a person ("" to no one).
     Assign { claim: String, to: String },
     /// Ask a payer where claims stand: writes a 276 (005010X212). Read the
@@ -68,17 +77,34 @@ pub enum FollowUpCommand {
 
 pub async fn run(store: &Store, org: &Organisation, command: FollowUpCommand, today: Date) -> Result<()> {
     match command {
+        FollowUpCommand::Rank => {
+            let started = std::time::Instant::now();
+            let c = store.rank_follow_up(org, today).await?;
+            println!(
+                "Ranked the follow-up list for {today} in {:.1} s: {} to work ({} near a deadline, {} due, {} past a deadline), {} waiting.",
+                started.elapsed().as_secs_f64(),
+                c.to_work(),
+                c.near_deadline,
+                c.due,
+                c.past_deadline,
+                c.waiting
+            );
+        }
         FollowUpCommand::List {
             payer,
             assigned_to,
             all,
             claim,
+            limit,
+            offset,
         } => {
             let filter = FollowUpFilter {
                 payer,
                 assigned_to,
                 all: Some(all || claim.is_some()),
                 claim,
+                limit,
+                offset,
             };
             let rows = store.follow_up(org, &filter, today).await?;
             if rows.is_empty() {

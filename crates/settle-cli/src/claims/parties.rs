@@ -28,6 +28,9 @@ pub enum PayerCommand {
         /// Days after a denial within which the payer takes an appeal (180 if absent; Medicare's is 120).
         #[arg(long)]
         appeal_days: Option<u32>,
+        /// Days after the payer's decision within which it takes a corrected claim (absent: within the filing limit from the date of service).
+        #[arg(long)]
+        corrected_days: Option<u32>,
         #[command(flatten)]
         address: AddressArgs,
     },
@@ -122,6 +125,11 @@ pub enum CoverageCommand {
     },
 }
 
+/// A payer's corrected-claim window in words.
+fn corrections(days: Option<i64>) -> String {
+    days.map_or_else(|| "within the filing limit".to_string(), |d| format!("{d} days after a decision"))
+}
+
 pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> Result<()> {
     match command {
         PayerCommand::Add {
@@ -130,6 +138,7 @@ pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> 
             filing,
             timely_days,
             appeal_days,
+            corrected_days,
             address,
         } => {
             let cmd = NewPayer {
@@ -138,17 +147,31 @@ pub async fn payer(store: &Store, org: &Organisation, command: PayerCommand) -> 
                 filing_indicator: filing,
                 timely_filing_days: timely_days,
                 appeal_days,
+                corrected_claim_days: corrected_days,
                 address: address.input().unwrap_or_default(),
             };
             let payer = store.add_payer(org, &cmd).await?;
             println!(
-                "Added payer {} ({}, {}, {} days to file, {} to appeal)",
-                payer.payer_code, payer.name, payer.filing_indicator, payer.timely_filing_days, payer.appeal_days
+                "Added payer {} ({}, {}, {} days to file, {} to appeal, corrections {})",
+                payer.payer_code,
+                payer.name,
+                payer.filing_indicator,
+                payer.timely_filing_days,
+                payer.appeal_days,
+                corrections(payer.corrected_claim_days)
             );
         }
         PayerCommand::List => {
             for p in store.payers(org).await? {
-                println!("{:<16} {:<4} {:>5} days  {}", p.payer_code, p.filing_indicator, p.timely_filing_days, p.name);
+                println!(
+                    "{:<16} {:<4} {:>5} days to file  {:>4} to appeal  corrections {:<22} {}",
+                    p.payer_code,
+                    p.filing_indicator,
+                    p.timely_filing_days,
+                    p.appeal_days,
+                    corrections(p.corrected_claim_days),
+                    p.name
+                );
             }
         }
         PayerCommand::Rules { csv } => {

@@ -20,14 +20,31 @@ use settle_store::claims::{
 use settle_store::platform::Organisation;
 use settle_store::Store;
 
-/// Payer id, name, filing indicator, days to file.
-/// Id, name, filing indicator, timely filing days, appeal days, address.
-const PAYERS: [(&str, &str, &str, u32, u32, &str); 5] = [
-    ("MCRB1", "Medicare Part B", "MB", 365, 120, "PO Box 6703, Indianapolis, IN 46206-6703"),
-    ("MCD01", "State Medicaid", "MC", 365, 90, "PO Box 19105, Springfield, IL 62794-9105"),
-    ("BCBS1", "Blue Cross Blue Shield", "BL", 180, 180, "300 E Randolph St, Chicago, IL 60601-5099"),
-    ("60054", "Aetna", "CI", 90, 180, "PO Box 14463, Lexington, KY 40512-4463"),
-    ("HMO77", "Prairie Health HMO", "HM", 90, 60, "500 S 2nd St, Springfield, IL 62701-1704"),
+/// Id, name, filing indicator, timely filing days, appeal days,
+/// corrected-claim days (none: within the filing limit), address.
+type DemoPayer = (&'static str, &'static str, &'static str, u32, u32, Option<u32>, &'static str);
+const PAYERS: [DemoPayer; 5] = [
+    ("MCRB1", "Medicare Part B", "MB", 365, 120, None, "PO Box 6703, Indianapolis, IN 46206-6703"),
+    ("MCD01", "State Medicaid", "MC", 365, 90, None, "PO Box 19105, Springfield, IL 62794-9105"),
+    (
+        "BCBS1",
+        "Blue Cross Blue Shield",
+        "BL",
+        180,
+        180,
+        Some(180),
+        "300 E Randolph St, Chicago, IL 60601-5099",
+    ),
+    ("60054", "Aetna", "CI", 90, 180, Some(90), "PO Box 14463, Lexington, KY 40512-4463"),
+    (
+        "HMO77",
+        "Prairie Health HMO",
+        "HM",
+        90,
+        60,
+        Some(60),
+        "500 S 2nd St, Springfield, IL 62701-1704",
+    ),
 ];
 
 /// Code, charge, the diagnoses it goes with.
@@ -269,7 +286,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             },
         )
         .await?;
-    for (code, name, filing, days, appeal_days, address) in PAYERS {
+    for (code, name, filing, days, appeal_days, corrected_claim_days, address) in PAYERS {
         store
             .add_payer(
                 org,
@@ -279,6 +296,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                     filing_indicator: filing.into(),
                     timely_filing_days: days,
                     appeal_days: Some(appeal_days),
+                    corrected_claim_days,
                     address: address.into(),
                 },
             )

@@ -524,8 +524,17 @@ fn follow_up_from_the_command_line() {
     books.ok(&["claim", "create", &visit, "--as-of", "2026-11-24"]);
     books.ok(&["settings", "set", "--x12-contact-phone", "305-555-2222"]);
     books.ok(&["claim", "export", "--payer", "66783JJT", "--as-of", "2026-11-24"]);
+    let ranked = books.ok(&["follow-up", "rank"]);
+    assert!(ranked.contains("Ranked the follow-up list for") && ranked.contains("to work"), "{ranked}");
     let list = books.ok(&["follow-up", "list", "--all"]);
     assert!(list.contains("CLM-000001") && list.contains("submitted") && list.contains("66783JJT"), "{list}");
+    let page = books.ok(&["follow-up", "list", "--all", "--limit", "1", "--offset", "1"]);
+    assert!(!page.contains("CLM-000001"), "the second page of a one-claim list is empty: {page}");
+    let payers = books.ok(&["payer", "list"]);
+    assert!(
+        payers.contains("to appeal") && payers.contains("corrections within the filing limit"),
+        "{payers}"
+    );
     let refused = books.fails(&["follow-up", "call", "CLM-000001", "--said", " "]);
     assert!(refused.contains("said"), "{refused}");
     let out = books.ok(&[

@@ -13,10 +13,21 @@ fn claim(status: ClaimStatus, served: Date, submitted: Option<Date>) -> OpenClai
         denied_on: None,
         timely_filing_days: 90,
         appeal_days: 120,
+        corrected_claim_days: None,
         open_minor: 10_000,
         next_follow_up: None,
         payer_said: None,
     }
+}
+
+fn with_corrected(mut c: OpenClaim, days: i64) -> OpenClaim {
+    c.corrected_claim_days = Some(days);
+    c
+}
+
+fn denied_on(mut c: OpenClaim, on: Date) -> OpenClaim {
+    c.denied_on = Some(on);
+    c
 }
 
 #[test]
@@ -59,9 +70,29 @@ fn each_state_is_assessed_as_documented() {
             Some((Urgency::PastDeadline, "write off", Some((DeadlineKind::TimelyFiling, -32)))),
         ),
         (
-            "denied, appeal window open",
-            denied,
-            Some((Urgency::NearDeadline, "appeal or correct", Some((DeadlineKind::Appeal, 12)))),
+            "denied, the filing limit passed, the appeal window open",
+            denied.clone(),
+            Some((Urgency::NearDeadline, "appeal", Some((DeadlineKind::Appeal, 12)))),
+        ),
+        (
+            "denied, both open, the corrected-claim limit nearer",
+            with_corrected(denied.clone(), 110),
+            Some((Urgency::NearDeadline, "appeal or correct", Some((DeadlineKind::CorrectedClaim, 2)))),
+        ),
+        (
+            "denied, the corrected-claim window (100 days from the denial) passed",
+            with_corrected(denied.clone(), 100),
+            Some((Urgency::NearDeadline, "appeal", Some((DeadlineKind::Appeal, 12)))),
+        ),
+        (
+            "denied, the appeal window passed, a correction still open",
+            with_corrected(denied_on(denied.clone(), date(2026, 7, 20)), 150),
+            Some((Urgency::Due, "correct and resend", Some((DeadlineKind::CorrectedClaim, 16)))),
+        ),
+        (
+            "denied, both limits passed",
+            denied_on(denied.clone(), date(2026, 6, 1)),
+            Some((Urgency::PastDeadline, "write off", Some((DeadlineKind::CorrectedClaim, -32)))),
         ),
         ("paid", claim(ClaimStatus::Paid, date(2026, 8, 1), Some(date(2026, 8, 3))), None),
         ("never sent", claim(ClaimStatus::Ready, date(2026, 8, 1), None), None),
@@ -93,6 +124,43 @@ fn the_list_ranks_deadlines_then_dollars_then_the_lost() {
     assessed.sort_by(|a, b| order((&a.0, a.1, a.2), (&b.0, b.1, b.2)));
     let names: Vec<&str> = assessed.iter().map(|r| r.2).collect();
     assert_eq!(names, ["C-NEAR-3", "C-NEAR-9", "C-DUE-BIG", "C-DUE-SMALL", "C-LOST"]);
+}
+
+#[test]
+fn the_index_key_sorts_as_the_list_ranks() {
+    let p = FollowUpPolicy::default();
+    // Every state above, at several amounts, ages and deadlines, some tied.
+    let mut rows: Vec<(Option<FollowUp>, i64, String)> = Vec::new();
+    for (i, served) in [date(2026, 6, 1), date(2026, 8, 20), date(2026, 9, 10), date(2026, 10, 1), date(2026, 11, 20)]
+        .into_iter()
+        .enumerate()
+    {
+        for status in [
+            ClaimStatus::Submitted,
+            ClaimStatus::Accepted,
+            ClaimStatus::Rejected,
+            ClaimStatus::Denied,
+            ClaimStatus::PartiallyPaid,
+        ] {
+            for open in [500, 10_000, 10_000, 250_000] {
+                let mut c = claim(status, served, Some(served.checked_add(jiff::Span::new().days(3)).unwrap()));
+                c.denied_on = Some(served.checked_add(jiff::Span::new().days(20)).unwrap());
+                c.open_minor = open;
+                rows.push((assess(&c, &p, TODAY), open, format!("C-{i}-{status:?}-{open}-{}", rows.len() % 3)));
+            }
+        }
+    }
+    let mut by_order: Vec<usize> = (0..rows.len()).collect();
+    by_order.sort_by(|&a, &b| match (&rows[a].0, &rows[b].0) {
+        (Some(fa), Some(fb)) => order((fa, rows[a].1, &rows[a].2), (fb, rows[b].1, &rows[b].2)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => rows[a].2.cmp(&rows[b].2),
+    });
+    let mut by_key: Vec<usize> = (0..rows.len()).collect();
+    by_key.sort_by_key(|&i| (sort_key(rows[i].0.as_ref(), rows[i].1), rows[i].2.clone()));
+    assert!(rows.iter().any(|r| r.0.is_none()) && rows.iter().filter(|r| r.0.is_some()).count() > 20);
+    assert_eq!(by_key, by_order);
 }
 
 #[test]

@@ -337,6 +337,9 @@ impl DashboardCache {
         let buckets = settle_domain::aging::AgingBuckets::parse(&org.aging_buckets).unwrap_or_default();
         let started = std::time::Instant::now();
         let dashboard = state.store.dashboard(org, as_of, &buckets).await?;
+        if dashboard.follow_up.is_none() {
+            rank_follow_up_later(state, org, as_of);
+        }
         Ok(Snapshot {
             dashboard,
             computed_at: jiff::Timestamp::now(),
@@ -874,6 +877,25 @@ pub(crate) fn encode(text: &str) -> String {
 
 pub fn today() -> settle_domain::Date {
     crate::api::today()
+}
+
+/// Makes the day's follow-up ranking in the background (a dashboard that
+/// found it missing), then lets the dashboard show its counts.
+pub fn rank_follow_up_later(state: &AppState, org: &settle_store::platform::Organisation, today: settle_domain::Date) {
+    let state = state.clone();
+    let org = org.clone();
+    // One ranking per organisation at a time in this process.
+    static RANKING: std::sync::Mutex<std::collections::BTreeSet<i64>> = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    if !RANKING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(org.org_id) {
+        return;
+    }
+    tokio::spawn(async move {
+        match state.store.rank_follow_up(&org, today).await {
+            Ok(_) => state.dashboards.touch(org.org_id),
+            Err(error) => tracing::error!(error = %error, "ranking the follow-up list failed"),
+        }
+        RANKING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&org.org_id);
+    });
 }
 
 #[cfg(test)]

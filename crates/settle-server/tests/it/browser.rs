@@ -151,6 +151,7 @@ async fn seed(store: &Store) -> Organisation {
                 filing_indicator: "CI".into(),
                 timely_filing_days: 90,
                 appeal_days: None,
+                corrected_claim_days: None,
                 address: Default::default(),
             },
         )

@@ -216,8 +216,26 @@ TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026334000777~SE*14*0001~GE*1*31~
             "{name}: {body}"
         );
 
-        // Aging by who owes, over the API and on the aging page.
+        // Aging by who owes, over the API and on the aging page; the
+        // dashboard splits what payers and patients owe and counts the list.
         let admin = srv.token(&org, Role::Admin).await;
+        let dash = srv.get(&admin, &format!("/api/v1/dashboard?as_of={}", settle_server::web::today())).await;
+        assert_eq!(dash.status, StatusCode::OK, "{name}: {}", dash.body);
+        let cents = |v: &serde_json::Value| v.as_str().unwrap().replace('.', "").parse::<i64>().unwrap();
+        assert_eq!(dash.body["insurance_ar"], "125.00", "{name}: {}", dash.body);
+        assert_eq!(
+            cents(&dash.body["insurance_ar"]) + cents(&dash.body["patient_ar"]),
+            cents(&dash.body["total_ar"]),
+            "{name}"
+        );
+        assert_eq!(
+            (dash.body["follow_up"]["due"].as_i64(), dash.body["follow_up"]["near_deadline"].as_i64()),
+            (Some(1), Some(0)),
+            "{name}: {}",
+            dash.body
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/", Some(&cookie), &[]).await;
+        assert!(body.contains("Payers owe") && body.contains("Claims to follow up"), "{name}: {body}");
         let aging = srv.get(&admin, "/api/v1/reports/aging?by=responsibility").await;
         assert_eq!(aging.status, StatusCode::OK, "{name}: {}", aging.body);
         assert_eq!(

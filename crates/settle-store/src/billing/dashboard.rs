@@ -40,6 +40,13 @@ pub struct Dashboard {
     pub accounts_with_credit: i64,
     pub pending_approvals: i64,
     pub draft_invoices: i64,
+    /// What payers owe (accounts of AR kind insurance), and the rest, net
+    /// of unapplied credit; they add up to `total_ar_minor`.
+    pub insurance_ar_minor: i64,
+    pub patient_ar_minor: i64,
+    /// The insurance follow-up list today, by urgency; `None` while the
+    /// day's ranking is still to be made (`Store::rank_follow_up`).
+    pub follow_up: Option<crate::claims::FollowUpCounts>,
 }
 
 impl Dashboard {
@@ -204,7 +211,19 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .try_get("n")?;
+        let insurance_ar_minor: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(balance_minor - credit_minor), 0) AS BIGINT) AS n FROM account WHERE org_id = $1 AND currency = $2 AND ar_kind = 'insurance'",
+        )
+        .bind(org.org_id)
+        .bind(cur.code())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let follow_up = self.follow_up_counts_if_ranked(org, as_of).await?;
         Ok(Dashboard {
+            insurance_ar_minor,
+            patient_ar_minor: aging.total_minor - insurance_ar_minor,
+            follow_up,
             as_of,
             currency: cur.code().to_string(),
             total_ar_minor: aging.total_minor,

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use settle_domain::claims::ClaimStatus;
-use settle_domain::follow_up::{assess, order, FollowUpPolicy};
+use settle_domain::follow_up::{assess, FollowUpPolicy};
 use settle_domain::Date;
 use sqlx::Row;
 
@@ -33,6 +33,12 @@ pub struct FollowUpFilter {
     /// One claim, by its number (the claim's page shows its deadline).
     #[serde(default)]
     pub claim: Option<String>,
+    /// At most this many claims (a page); all if absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Skip this many ranked claims first (the next page).
+    #[serde(default)]
+    pub offset: Option<u32>,
 }
 
 /// One claim on the follow-up list.
@@ -56,7 +62,7 @@ pub struct FollowUpRow {
     pub currency: String,
     /// near deadline, due, past deadline, or waiting.
     pub urgency: String,
-    /// timely filing or appeal, with its date and the days left (negative
+    /// timely filing, appeal or corrected claim, with its date and the days left (negative
     /// once passed).
     pub deadline: Option<String>,
     pub deadline_on: Option<String>,
@@ -122,7 +128,7 @@ audited! {
     AssignFollowUp => "claim.follow_up_assign", |c| Subject::Claim(c.claim_number.clone());
 }
 
-const OPEN: &str = "('submitted', 'accepted', 'rejected', 'denied', 'partially_paid')";
+pub(super) const OPEN: &str = "('submitted', 'accepted', 'rejected', 'denied', 'partially_paid')";
 
 fn day(text: Option<String>) -> Option<Date> {
     text.and_then(|t| t.get(..10).and_then(|d| d.parse().ok()))
@@ -169,109 +175,182 @@ async fn follow_up_row(conn: &mut sqlx::AnyConnection, org_id: i64, claim_id: i6
     Ok(())
 }
 
+/// Which open claims to read.
+pub(super) enum Scope {
+    /// Every open claim with an id above this one, the next `limit` of them
+    /// by id (the ranking is rebuilt a slice at a time).
+    After {
+        claim_id: i64,
+        limit: i64,
+    },
+    Ids(Vec<i64>),
+    Claim(String),
+}
+
+/// One open claim, assessed on a day.
+pub(super) struct Assessed {
+    pub(super) claim_id: i64,
+    pub(super) claim_number: String,
+    pub(super) payer_key: i64,
+    pub(super) payer_code: String,
+    pub(super) assigned_to: String,
+    pub(super) open_minor: i64,
+    pub(super) assessed: Option<settle_domain::follow_up::FollowUp>,
+    /// As listed, when asked for (with the currency to show amounts in).
+    pub(super) row: Option<FollowUpRow>,
+}
+
+/// Reads open claims' facts and assesses them on `today`.
+pub(super) async fn read_open(
+    conn: &mut sqlx::AnyConnection,
+    org_id: i64,
+    scope: &Scope,
+    today: Date,
+    listed: Option<settle_domain::money::Currency>,
+) -> Result<Vec<Assessed>> {
+    let (which, tail) = match scope {
+        Scope::After { claim_id, limit } => (format!("c.claim_id > {claim_id}"), format!(" ORDER BY c.claim_id LIMIT {limit}")),
+        Scope::Ids(ids) => (format!("c.claim_id IN ({})", crate::in_list(ids)), String::new()),
+        Scope::Claim(_) => ("c.claim_number = $2".to_string(), String::new()),
+    };
+    // `c.status || ''`: the claims are found by their ids, never by the
+    // status index (which SQLite would otherwise walk over every open claim).
+    let sql = format!(
+        "SELECT c.claim_id, c.claim_number, c.status, c.total_minor, c.payer_key, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, \
+         y.timely_filing_days, y.appeal_days, y.corrected_claim_days, f.next_on, COALESCE(f.assigned_to, '') AS assigned_to, \
+         (SELECT MIN(l.date_of_service || '') FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_service, \
+         c.submitted_on AS submitted_at, \
+         (SELECT s.answer || '|' || s.effective_on || '|' || s.words FROM claim_status_answer s WHERE s.org_id = c.org_id AND s.claim_id = c.claim_id \
+          ORDER BY s.seq DESC LIMIT 1) AS payer_said, \
+         (SELECT MAX(d.denied_on) FROM denial d WHERE d.org_id = c.org_id AND d.claim_id = c.claim_id) AS denied_on, \
+         (SELECT CAST(SUM(o.balance_minor) AS BIGINT) FROM claim_line l JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
+          WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS open_minor \
+         FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
+         JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
+         JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
+         LEFT JOIN claim_follow_up f ON f.org_id = c.org_id AND f.claim_id = c.claim_id \
+         WHERE c.org_id = $1 AND (c.status || '') IN {OPEN} AND {which}{tail}"
+    );
+    let query = sqlx::query(&sql).bind(org_id);
+    let query = match scope {
+        Scope::Claim(number) => query.bind(number.clone()),
+        _ => query,
+    };
+    let rows = query.fetch_all(&mut *conn).await?;
+    let policy = FollowUpPolicy::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let status: String = r.try_get("status")?;
+        let parsed = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status}")))?;
+        let first: Option<String> = r.try_get("first_service")?;
+        let Some(first_service) = day(first.clone()) else { continue };
+        let submitted = day(r.try_get("submitted_at")?);
+        let open_minor = r.try_get::<Option<i64>, _>("open_minor")?.unwrap_or(r.try_get("total_minor")?);
+        let claim = settle_domain::follow_up::OpenClaim {
+            status: parsed,
+            first_service,
+            submitted_on: submitted,
+            denied_on: day(r.try_get("denied_on")?),
+            timely_filing_days: r.try_get("timely_filing_days")?,
+            appeal_days: r.try_get("appeal_days")?,
+            corrected_claim_days: r.try_get("corrected_claim_days")?,
+            open_minor,
+            next_follow_up: day(r.try_get("next_on")?),
+            payer_said: r.try_get::<Option<String>, _>("payer_said")?.and_then(|text| {
+                let mut parts = text.splitn(3, '|');
+                let (answer, on, words) = (parts.next()?, parts.next()?, parts.next()?);
+                Some(settle_domain::follow_up::PayerSaid {
+                    answer: settle_domain::claim_status::Answer::parse(answer)?,
+                    on: on.parse().ok()?,
+                    words: words.to_string(),
+                })
+            }),
+        };
+        let assessed = assess(&claim, &policy, today);
+        let number: String = r.try_get("claim_number")?;
+        let assigned_to: String = r.try_get("assigned_to")?;
+        let payer_code: String = r.try_get("payer_code")?;
+        let row = match listed {
+            None => None,
+            Some(cur) => {
+                let age = i64::from(today.since(submitted.unwrap_or(first_service)).map(|s| s.get_days()).unwrap_or(0)).max(0);
+                let deadline = assessed.as_ref().and_then(|f| f.deadline);
+                Some(FollowUpRow {
+                    rank: 0,
+                    claim_number: number.clone(),
+                    status,
+                    account_number: r.try_get("account_number")?,
+                    patient_name: r.try_get("patient_name")?,
+                    payer_code: payer_code.clone(),
+                    payer_name: r.try_get("payer_name")?,
+                    first_date_of_service: first.unwrap_or_default(),
+                    submitted_on: submitted.map(|d| d.to_string()),
+                    age_days: assessed.as_ref().map_or(age, |f| f.age_days),
+                    bucket: settle_domain::follow_up::bucket(age).to_string(),
+                    open: fmt(open_minor, cur),
+                    currency: cur.code().to_string(),
+                    urgency: assessed.as_ref().map_or("waiting", |f| f.urgency.as_str()).to_string(),
+                    deadline: deadline.map(|d| d.kind.as_str().to_string()),
+                    deadline_on: deadline.map(|d| d.on.to_string()),
+                    days_left: deadline.map(|d| d.days_left),
+                    why: assessed.as_ref().map_or_else(|| "waiting for the payer".to_string(), |f| f.why.clone()),
+                    next_step: assessed.as_ref().map_or("wait", |f| f.next_step).to_string(),
+                    next_follow_up: claim.next_follow_up.map(|d| d.to_string()),
+                    assigned_to: assigned_to.clone(),
+                })
+            }
+        };
+        out.push(Assessed {
+            claim_id: r.try_get("claim_id")?,
+            claim_number: number,
+            payer_key: r.try_get("payer_key")?,
+            payer_code,
+            assigned_to,
+            open_minor,
+            assessed,
+            row,
+        });
+    }
+    Ok(out)
+}
+
 impl Store {
-    /// The follow-up list on `today`, ranked (see `settle_domain::follow_up`).
+    /// The follow-up list on `today`, ranked (see `settle_domain::follow_up`):
+    /// read from the kept ranking (`follow_up_rank`), brought up to date
+    /// first, a page at a time when the filter says so.
     pub async fn follow_up(&self, org: &Organisation, filter: &FollowUpFilter, today: Date) -> Result<Vec<FollowUpRow>> {
         self.note_read(org.org_id, "claim.follow_up", "claims").await?;
         let cur = Self::currency(org)?;
         let payer = filter.payer.as_deref().map(|p| p.trim().to_ascii_uppercase()).unwrap_or_default();
-        let sql = format!(
-            "SELECT c.claim_id, c.claim_number, c.status, c.total_minor, a.account_number, p.name AS patient_name, y.payer_code, y.name AS payer_name, \
-             y.timely_filing_days, y.appeal_days, f.next_on, COALESCE(f.assigned_to, '') AS assigned_to, \
-             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_service, \
-             c.submitted_on AS submitted_at, \
-             (SELECT s.answer || '|' || s.effective_on || '|' || s.words FROM claim_status_answer s WHERE s.org_id = c.org_id AND s.claim_id = c.claim_id \
-              ORDER BY s.seq DESC LIMIT 1) AS payer_said, \
-             (SELECT MAX(d.denied_on) FROM denial d WHERE d.org_id = c.org_id AND d.claim_id = c.claim_id) AS denied_on, \
-             (SELECT CAST(SUM(o.balance_minor) AS BIGINT) FROM claim_line l JOIN open_item o ON o.org_id = l.org_id AND o.item_id = l.item_id \
-              WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS open_minor \
-             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
-             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
-             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key \
-             LEFT JOIN claim_follow_up f ON f.org_id = c.org_id AND f.claim_id = c.claim_id \
-             WHERE c.org_id = $1 AND c.status IN {OPEN} AND ($2 = '' OR UPPER(y.payer_code) = $2) AND ($3 = '' OR c.claim_number = $3)"
-        );
-        let claim = filter.claim.as_deref().map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
-        let rows = sqlx::query(&sql).bind(org.org_id).bind(&payer).bind(&claim).fetch_all(self.pool()).await?;
-        let policy = FollowUpPolicy::default();
-        let mut listed = Vec::new();
-        for r in &rows {
-            let payer_code: String = r.try_get("payer_code")?;
-            let assigned_to: String = r.try_get("assigned_to")?;
-            if filter.assigned_to.as_ref().is_some_and(|a| a.trim() != assigned_to) {
-                continue;
-            }
-            let status: String = r.try_get("status")?;
-            let parsed = ClaimStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("claim status {status}")))?;
-            let first: Option<String> = r.try_get("first_service")?;
-            let Some(first_service) = day(first.clone()) else { continue };
-            let submitted = day(r.try_get("submitted_at")?);
-            let open_minor = r.try_get::<Option<i64>, _>("open_minor")?.unwrap_or(r.try_get("total_minor")?);
-            let claim = settle_domain::follow_up::OpenClaim {
-                status: parsed,
-                first_service,
-                submitted_on: submitted,
-                denied_on: day(r.try_get("denied_on")?),
-                timely_filing_days: r.try_get("timely_filing_days")?,
-                appeal_days: r.try_get("appeal_days")?,
-                open_minor,
-                next_follow_up: day(r.try_get("next_on")?),
-                payer_said: r.try_get::<Option<String>, _>("payer_said")?.and_then(|text| {
-                    let mut parts = text.splitn(3, '|');
-                    let (answer, on, words) = (parts.next()?, parts.next()?, parts.next()?);
-                    Some(settle_domain::follow_up::PayerSaid {
-                        answer: settle_domain::claim_status::Answer::parse(answer)?,
-                        on: on.parse().ok()?,
-                        words: words.to_string(),
-                    })
-                }),
-            };
-            let assessed = assess(&claim, &policy, today);
-            if assessed.is_none() && filter.all != Some(true) {
-                continue;
-            }
-            let age = i64::from(today.since(submitted.unwrap_or(first_service)).map(|s| s.get_days()).unwrap_or(0)).max(0);
-            let number: String = r.try_get("claim_number")?;
-            let row = FollowUpRow {
-                rank: 0,
-                claim_number: number.clone(),
-                status,
-                account_number: r.try_get("account_number")?,
-                patient_name: r.try_get("patient_name")?,
-                payer_code,
-                payer_name: r.try_get("payer_name")?,
-                first_date_of_service: first.unwrap_or_default(),
-                submitted_on: submitted.map(|d| d.to_string()),
-                age_days: assessed.as_ref().map_or(age, |f| f.age_days),
-                bucket: settle_domain::follow_up::bucket(age).to_string(),
-                open: fmt(open_minor, cur),
-                currency: cur.code().to_string(),
-                urgency: assessed.as_ref().map_or("waiting", |f| f.urgency.as_str()).to_string(),
-                deadline: assessed.as_ref().and_then(|f| f.deadline).map(|d| d.kind.as_str().to_string()),
-                deadline_on: assessed.as_ref().and_then(|f| f.deadline).map(|d| d.on.to_string()),
-                days_left: assessed.as_ref().and_then(|f| f.deadline).map(|d| d.days_left),
-                why: assessed.as_ref().map_or_else(|| "waiting for the payer".to_string(), |f| f.why.clone()),
-                next_step: assessed.as_ref().map_or("wait", |f| f.next_step).to_string(),
-                next_follow_up: claim.next_follow_up.map(|d| d.to_string()),
-                assigned_to,
-            };
-            listed.push((assessed, open_minor, row));
+        if let Some(claim) = filter.claim.as_deref() {
+            // One claim: assessed straight from its facts.
+            let mut conn = self.pool().acquire().await?;
+            let scope = Scope::Claim(claim.trim().to_ascii_uppercase());
+            let mut found = read_open(&mut conn, org.org_id, &scope, today, Some(cur)).await?;
+            found.retain(|c| (filter.all == Some(true) || c.assessed.is_some()) && (payer.is_empty() || c.payer_code == payer));
+            return Ok(found
+                .into_iter()
+                .filter_map(|c| c.row)
+                .map(|mut row| {
+                    row.rank = 1;
+                    row
+                })
+                .collect());
         }
-        // Ranked by the domain; waiting claims (with --all) after the rest.
-        listed.sort_by(|a, b| match (&a.0, &b.0) {
-            (Some(fa), Some(fb)) => order((fa, a.1, &a.2.claim_number), (fb, b.1, &b.2.claim_number)),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.2.claim_number.cmp(&b.2.claim_number),
-        });
-        Ok(listed
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, _, mut row))| {
-                row.rank = i as i64 + 1;
-                row
-            })
-            .collect())
+        self.refresh_follow_up(org, today).await?;
+        let ranked = self.ranked_ids(org, filter, &payer).await?;
+        let offset = i64::from(filter.offset.unwrap_or(0));
+        let mut conn = self.pool().acquire().await?;
+        let mut rows = Vec::with_capacity(ranked.len());
+        for chunk in ranked.chunks(500) {
+            let found = read_open(&mut conn, org.org_id, &Scope::Ids(chunk.to_vec()), today, Some(cur)).await?;
+            let mut by_id: std::collections::HashMap<i64, FollowUpRow> = found.into_iter().filter_map(|c| c.row.map(|r| (c.claim_id, r))).collect();
+            rows.extend(chunk.iter().filter_map(|id| by_id.remove(id)));
+        }
+        for (i, row) in rows.iter_mut().enumerate() {
+            row.rank = offset + i as i64 + 1;
+        }
+        Ok(rows)
     }
 
     /// Records a call to a payer about a claim: on the claim's history and

@@ -13,6 +13,8 @@
 //! - `export`: 837P batches out; `acks`: 999 and 277CA in; `import`: 837P in,
 //!   all or nothing; `eligibility`: 270 out, 271 in;
 //! - `remit/`: 835 in (work: matching; post; exceptions; reverse; read);
+//! - `follow_up`: the insurance follow-up list, calls to payers, assignment;
+//!   `follow_up_rank`: the list kept ranked; `status`: 276 out, 277 in;
 //! - `denials`: the denial worklist; `statements`: patient statement cycles.
 //!
 //! Invariants: a claim's lines are on the payer's books (one open item per
@@ -20,6 +22,12 @@
 //! replacement or a void takes them off with a mirror entry; nothing is
 //! taken off once money has been applied to it. Every status change is a
 //! `claim_event` row. Every write is one transaction with its audit row.
+//!
+//! A claim's first or last date of service is read as
+//! `MIN(l.date_of_service || '')`: a bare `MIN(l.date_of_service)` lets
+//! SQLite answer it by walking the date index of every claim's lines
+//! (`claim_line_duplicate`) instead of this claim's own, which made each
+//! row cost a scan of the whole table (found by `settle bench follow-up`).
 //!
 //! The area's types are named from here (`settle_store::claims::NewClaim`);
 //! the step files are private.
@@ -38,6 +46,7 @@ mod eligibility;
 mod export;
 mod fees;
 mod follow_up;
+mod follow_up_rank;
 mod import;
 mod lifecycle;
 mod payer_rules;
@@ -57,6 +66,7 @@ pub use eligibility::{AskEligibility, EligibilityAsked, EligibilityView};
 pub use export::{ExportClaims, ExportOutcome, HeldClaim, X12FileView};
 pub use fees::{FeeEntry, CHARGE_MASTER};
 pub use follow_up::{AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView};
+pub use follow_up_rank::FollowUpCounts;
 pub use import::{Import837, Import837Outcome, ImportedClaim};
 pub use lifecycle::{ClaimInput, ClaimLineInput, CorrectClaim, EditClaim, NewClaim, ScrubClaim, VoidClaim};
 pub use payer_rules::{PayerRuleView, PayerRules, ReplacePayerRules};

@@ -25,6 +25,11 @@ pub struct NewPayer {
     /// (Medicare's redetermination window is 120).
     #[serde(default)]
     pub appeal_days: Option<u32>,
+    /// Days after the payer's decision within which it takes a corrected
+    /// claim; absent when it takes corrections within the timely filing
+    /// limit from the date of service (Medicare's rule).
+    #[serde(default)]
+    pub corrected_claim_days: Option<u32>,
     /// The payer's claims address: fields, or one line of text; none if absent.
     #[serde(default)]
     pub address: AddressInput,
@@ -37,6 +42,8 @@ pub struct PayerView {
     pub filing_indicator: String,
     pub timely_filing_days: i64,
     pub appeal_days: i64,
+    /// None: corrections within the timely filing limit.
+    pub corrected_claim_days: Option<i64>,
     /// As one line ("" for none).
     pub address: String,
     /// By its fields; none when there is no address or its old text could
@@ -152,6 +159,9 @@ impl Store {
         if !(1..=3650).contains(&appeal_days) {
             return Err(StoreError::invalid("appeal_days", "must be 1 to 3650 days"));
         }
+        if cmd.corrected_claim_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            return Err(StoreError::invalid("corrected_claim_days", "must be 1 to 3650 days, or absent"));
+        }
         let postal = AddressInput::read_optional(Some(&cmd.address), "address")?;
         let address = postal.as_ref().map(PostalAddress::one_line).unwrap_or_default();
         let (address, code, name, postal) = (&address, &code, &name, &postal);
@@ -160,8 +170,8 @@ impl Store {
                 let conn = tx.conn();
                 let key = next_ids(conn, org.org_id, "payer", 1).await?;
                 let sql = format!(
-                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, {}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    "INSERT INTO payer (org_id, payer_key, payer_code, name, filing_indicator, timely_filing_days, address, created_at, appeal_days, corrected_claim_days, {}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                     address::COLUMNS
                 );
                 let query = sqlx::query(&sql);
@@ -174,7 +184,8 @@ impl Store {
                     .bind(i64::from(cmd.timely_filing_days))
                     .bind(address)
                     .bind(now_text())
-                    .bind(i64::from(appeal_days));
+                    .bind(i64::from(appeal_days))
+                    .bind(cmd.corrected_claim_days.map(i64::from));
                 address::bind_fields(query, postal.as_ref())
                     .execute(&mut *conn)
                     .await
@@ -188,6 +199,7 @@ impl Store {
                     filing_indicator: filing.code().into(),
                     timely_filing_days: i64::from(cmd.timely_filing_days),
                     appeal_days: i64::from(appeal_days),
+                    corrected_claim_days: cmd.corrected_claim_days.map(i64::from),
                     address: address.clone(),
                     postal: postal.as_ref().map(PostalView::from),
                 };
@@ -202,7 +214,7 @@ impl Store {
 
     pub async fn payers(&self, org: &Organisation) -> Result<Vec<PayerView>> {
         let rows = sqlx::query(&format!(
-            "SELECT payer_code, name, filing_indicator, timely_filing_days, address, appeal_days, {} FROM payer WHERE org_id = $1 ORDER BY payer_code",
+            "SELECT payer_code, name, filing_indicator, timely_filing_days, address, appeal_days, corrected_claim_days, {} FROM payer WHERE org_id = $1 ORDER BY payer_code",
             address::COLUMNS
         ))
         .bind(org.org_id)
@@ -216,6 +228,7 @@ impl Store {
                     filing_indicator: r.try_get("filing_indicator")?,
                     timely_filing_days: r.try_get("timely_filing_days")?,
                     appeal_days: r.try_get("appeal_days")?,
+                    corrected_claim_days: r.try_get("corrected_claim_days")?,
                     address: r.try_get("address")?,
                     postal: address::postal_from(r, "")?.as_ref().map(PostalView::from),
                 })

@@ -237,7 +237,7 @@ impl Store {
         self.note_read(org.org_id, "claim.list", "claims").await?;
         let mut sql = String::from(
             "SELECT c.claim_number, a.account_number, p.name, y.payer_code, c.frequency, \
-             (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_date_of_service, \
+             (SELECT MIN(l.date_of_service || '') FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_date_of_service, \
              c.total_minor, c.currency, c.status, c.status_reason, c.findings, c.updated_at \
              FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \

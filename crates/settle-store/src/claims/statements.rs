@@ -386,7 +386,7 @@ impl Store {
     /// paid and adjusted, and the patient's share with its reasons.
     async fn visit_of(&self, conn: &mut AnyConnection, org_id: i64, cur: Currency, claim_number: &str, patient: &str) -> Result<StatementVisit> {
         let head = sqlx::query(
-            "SELECT c.claim_id, y.name, (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS date \
+            "SELECT c.claim_id, y.name, (SELECT MIN(l.date_of_service || '') FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS date \
              FROM claim c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1 AND c.claim_number = $2",
         )
         .bind(org_id)

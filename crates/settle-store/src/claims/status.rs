@@ -110,8 +110,8 @@ impl Store {
                     "SELECT k.claim_id, k.status, k.payer_key, k.payer_claim_number, k.total_minor, k.currency, \
                      c.member_id, c.relationship, c.subscriber_name, {SUBSCRIBER_NAME_COLUMNS}, p.name AS patient, {PARTY_NAME_COLUMNS}, p.date_of_birth, p.sex, \
                      b.name AS provider_name, b.npi AS provider_npi, b.tax_id, \
-                     (SELECT MIN(l.date_of_service) FROM claim_line l WHERE l.org_id = k.org_id AND l.claim_id = k.claim_id) AS first_service, \
-                     (SELECT MAX(l.date_of_service) FROM claim_line l WHERE l.org_id = k.org_id AND l.claim_id = k.claim_id) AS last_service \
+                     (SELECT MIN(l.date_of_service || '') FROM claim_line l WHERE l.org_id = k.org_id AND l.claim_id = k.claim_id) AS first_service, \
+                     (SELECT MAX(l.date_of_service || '') FROM claim_line l WHERE l.org_id = k.org_id AND l.claim_id = k.claim_id) AS last_service \
                      FROM claim k JOIN coverage c ON c.org_id = k.org_id AND c.coverage_key = k.coverage_key \
                      JOIN account a ON a.org_id = k.org_id AND a.account_id = k.account_id \
                      JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \

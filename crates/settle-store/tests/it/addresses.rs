@@ -153,6 +153,7 @@ async fn addresses_are_kept_by_their_fields_from_every_form_they_are_given_in() 
             filing_indicator: "CI".into(),
             timely_filing_days: 90,
             appeal_days: None,
+            corrected_claim_days: None,
             address: "PO Box 14463, Lexington, Kentucky 40512-4463".into(),
         };
         assert_eq!(store.add_payer(&org, &payer).await.unwrap().postal.map(|p| p.state), Some("KY".into()));

@@ -49,6 +49,7 @@ pub(crate) async fn clinic(store: &Store) -> Organisation {
                     filing_indicator: filing.into(),
                     timely_filing_days: 90,
                     appeal_days: None,
+                    corrected_claim_days: None,
                     address: Default::default(),
                 },
             )

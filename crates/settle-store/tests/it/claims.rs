@@ -19,6 +19,7 @@ async fn payers_providers_and_coverages() {
             filing_indicator: "ci".into(),
             timely_filing_days: 90,
             appeal_days: None,
+            corrected_claim_days: None,
             address: Default::default(),
         };
         let added = store.add_payer(&org, &payer).await.unwrap();

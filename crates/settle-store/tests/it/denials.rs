@@ -91,6 +91,34 @@ async fn denials_are_held_open_then_appealed_corrected_or_written_off() {
         assert_eq!(insurance_balance(store, &org, "INS-66783JJT").await, "405.50", "{name}");
         let statuses = [store.claim(&org, &a).await.unwrap().status, store.claim(&org, &b).await.unwrap().status];
         assert_eq!(statuses, ["partially_paid".to_string(), "denied".to_string()], "{name}");
+        // B on the follow-up list: it may be corrected within the payer's
+        // corrected-claim window (30 days after the denial here) or appealed
+        // within 180; the nearer open limit runs, then the other.
+        let mut conn = store.pool().acquire().await.unwrap();
+        sqlx::query("UPDATE payer SET corrected_claim_days = 30").execute(&mut *conn).await.unwrap();
+        drop(conn);
+        let follow = |day| {
+            let filter = FollowUpFilter {
+                claim: Some(b.clone()),
+                ..Default::default()
+            };
+            let org = org.clone();
+            async move { store.follow_up(&org, &filter, day).await.unwrap().remove(0) }
+        };
+        let row = follow(today).await;
+        assert_eq!(
+            (row.deadline.as_deref(), row.deadline_on.as_deref(), row.next_step.as_str()),
+            (Some("corrected claim"), Some("2026-12-31"), "appeal or correct"),
+            "{name}: {row:?}"
+        );
+        assert!(row.why.contains("appeal by 2027-05-30"), "{name}: {row:?}");
+        let later = follow(date("2027-01-10")).await;
+        assert_eq!(
+            (later.deadline.as_deref(), later.days_left, later.next_step.as_str()),
+            (Some("appeal"), Some(140), "appeal"),
+            "{name}: {later:?}"
+        );
+        assert!(later.why.contains("corrected claim passed on 2026-12-31"), "{name}: {later:?}");
         let open = store.denials(&org, &DenialFilter::default(), today).await.unwrap();
         assert_eq!(open.len(), 4, "{name}: {open:#?}");
         let of = |number: &str, line: i64| open.iter().find(|d| d.claim_number == number && d.line_no == Some(line)).unwrap().clone();

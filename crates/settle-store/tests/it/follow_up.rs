@@ -221,3 +221,131 @@ async fn unanswered_claims_are_followed_up_and_payers_never_dunned() {
         assert_eq!(count(store, &payer_rows("contact_attempt")).await, 0, "{name}");
     }
 }
+
+/// The kept ranking's keys, by claim.
+async fn rank_keys(store: &settle_store::Store) -> Vec<(i64, String, i64, i64, i64)> {
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::query("SELECT claim_id, assigned_to, grp, key_a, key_b FROM follow_up_rank ORDER BY claim_id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            use sqlx::Row;
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
+        })
+        .collect()
+}
+
+/// The list as ranked now (and its kept keys), and as a ranking made afresh
+/// ranks it.
+async fn ranked_and_afresh(
+    store: &settle_store::Store,
+    org: &settle_store::platform::Organisation,
+    day: settle_domain::Date,
+) -> (
+    (Vec<FollowUpRow>, Vec<(i64, String, i64, i64, i64)>),
+    (Vec<FollowUpRow>, Vec<(i64, String, i64, i64, i64)>),
+) {
+    let every = FollowUpFilter {
+        all: Some(true),
+        ..Default::default()
+    };
+    let kept = store.follow_up(org, &every, day).await.unwrap();
+    let kept_keys = rank_keys(store).await;
+    let kept_counts = store.follow_up_counts(org, &every, day).await.unwrap();
+    exec(store, "UPDATE follow_up_state SET as_of = NULL").await;
+    let afresh = store.follow_up(org, &every, day).await.unwrap();
+    let afresh_counts = store.follow_up_counts(org, &every, day).await.unwrap();
+    assert_eq!(kept_counts, afresh_counts, "the counts kept with the ranking");
+    ((kept, kept_keys), (afresh, rank_keys(store).await))
+}
+
+#[tokio::test]
+async fn the_kept_ranking_follows_every_change_whatever_path_made_it() {
+    for backend in all().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let org = clinic(store).await;
+        exec(store, "UPDATE payer SET timely_filing_days = 3650").await;
+        let today = date(TODAY);
+        let mut numbers = visits(store, &org, ["99213", "99214"], today).await;
+        let mut third = crate::claim_life::visit("P-2", &["E11.9"], "99392", vec![1]);
+        third.lines[1].modifiers = vec!["91".into()];
+        numbers.push(
+            store
+                .create_claim(&org, &NewClaim { claim: third, draft: false }, today, None)
+                .await
+                .unwrap()
+                .claim_number,
+        );
+        allow_sending(store, &org, "3055552222").await;
+        export(store, &org, today).await;
+        let day = plus(today, 40);
+        let (first, _) = ranked_and_afresh(store, &org, day).await;
+        assert_eq!(first.0.len(), 3, "{name}: {first:?}");
+        assert_eq!(first.1.len(), 3, "{name}: {first:?}");
+        // Each change below is made as any path (or a hand in the database)
+        // would make it; the ranking read next is the one made afresh.
+        let item_of = |n: &str| {
+            format!("(SELECT l.item_id FROM claim_line l JOIN claim c ON c.org_id = l.org_id AND c.claim_id = l.claim_id WHERE c.claim_number = '{n}' AND l.line_no = 1)")
+        };
+        let claim_of = |n: &str| format!("(SELECT claim_id FROM claim WHERE claim_number = '{n}')");
+        let changes = [
+            format!("UPDATE open_item SET balance_minor = 1 WHERE item_id = {}", item_of(&numbers[2])),
+            format!("UPDATE claim SET status = 'rejected', submitted_on = '{}' WHERE claim_number = '{}'", plus(today, 5), numbers[1]),
+            format!("INSERT INTO claim_follow_up (org_id, claim_id, next_on, assigned_to) SELECT org_id, claim_id, '{}', 'sam' FROM claim WHERE claim_number = '{}'", plus(day, 5), numbers[0]),
+            format!("UPDATE claim_follow_up SET next_on = NULL WHERE claim_id = {}", claim_of(&numbers[0])),
+            // The rejected claim's filing limit passes; the appeal and
+            // correction windows shrink.
+            "UPDATE payer SET timely_filing_days = 50, appeal_days = 20, corrected_claim_days = 45".to_string(),
+            // Acknowledged, the first claim no longer runs against the filing limit.
+            format!("UPDATE claim SET status = 'accepted' WHERE claim_number = '{}'", numbers[0]),
+            // Denied: the appeal window passed, a correction due in 5 days.
+            format!("UPDATE claim SET status = 'denied' WHERE claim_number = '{}'", numbers[2]),
+            // The payer has no record of the accepted claim: its filing limit runs, and has passed.
+            format!(
+                "INSERT INTO claim_status_answer (org_id, claim_id, seq, effective_on, category, status_code, entity, answer, words, file_id, at) \
+                 SELECT org_id, claim_id, 1, '{}', 'A6', '35', 'PR', 'not found', 'Claim/encounter not found', 0, '' FROM claim WHERE claim_number = '{}'",
+                plus(today, 35),
+                numbers[0]
+            ),
+            format!("UPDATE claim SET status = 'paid' WHERE claim_number = '{}'", numbers[1]),
+        ];
+        let mut seen = vec![first];
+        for change in &changes {
+            exec(store, change).await;
+            let (kept, afresh) = ranked_and_afresh(store, &org, day).await;
+            assert_eq!(kept, afresh, "{name}: after {change}");
+            seen.push(kept);
+        }
+        // Every change moved the kept keys (so none of the checks above is idle).
+        for (i, pair) in seen.windows(2).enumerate() {
+            assert_ne!(pair[0].1, pair[1].1, "{name}: {} changed nothing", changes[i]);
+        }
+
+        // A page is a slice of the list, ranked in it; the counts add up.
+        let every = FollowUpFilter {
+            all: Some(true),
+            ..Default::default()
+        };
+        let whole = store.follow_up(&org, &every, day).await.unwrap();
+        let page = store
+            .follow_up(
+                &org,
+                &FollowUpFilter {
+                    limit: Some(1),
+                    offset: Some(1),
+                    ..every.clone()
+                },
+                day,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page, whole[1..2], "{name}");
+        assert_eq!(page[0].rank, 2, "{name}");
+        let counts = store.follow_up_counts(&org, &every, day).await.unwrap();
+        assert_eq!((counts.to_work() + counts.waiting) as usize, whole.len(), "{name}: {counts:?}");
+        assert_eq!(counts.to_work() as usize, whole.iter().filter(|r| r.urgency != "waiting").count(), "{name}");
+    }
+}

@@ -15,6 +15,10 @@ const ENGINE_SPECIFIC: &[(&str, &str)] = &[
     ),
     ("0020_tamper_evident.sql", "the heads' forward-only triggers, as in 0002"),
     ("0021_clinical_free_descriptions.sql", "instr() in SQLite is strpos() in PostgreSQL"),
+    (
+        "0034_follow_up_rank.sql",
+        "the follow-up ranking's change triggers: SQLite's trigger bodies against PostgreSQL's trigger function",
+    ),
 ];
 
 fn tree(engine: &str) -> BTreeMap<String, String> {

@@ -150,6 +150,12 @@ pub struct DashboardView {
     pub accounts_with_credit: i64,
     pub pending_approvals: i64,
     pub draft_invoices: i64,
+    /// What payers owe and what patients and customers owe; they add up to `total_ar`.
+    pub insurance_ar: String,
+    pub patient_ar: String,
+    /// Claims on the insurance follow-up list today, by urgency; absent
+    /// while the day's ranking is being made (it is started by this call).
+    pub follow_up: Option<settle_store::claims::FollowUpCounts>,
 }
 
 /// Total AR, AR by aging bucket, cash per month, DSO and what needs work.
@@ -160,6 +166,9 @@ pub async fn dashboard(State(state): State<AppState>, Auth(p): Auth, Params(q): 
     let buckets = AgingBuckets::parse(&p.org.aging_buckets).unwrap_or_default();
     let as_of = q.as_of.unwrap_or_else(crate::api::today);
     let d = state.store.dashboard(&p.org, as_of, &buckets).await?;
+    if d.follow_up.is_none() {
+        crate::web::rank_follow_up_later(&state, &p.org, as_of);
+    }
     let labelled = |rows: &[(String, i64)]| {
         rows.iter()
             .map(|(label, minor)| Labelled {
@@ -180,6 +189,9 @@ pub async fn dashboard(State(state): State<AppState>, Auth(p): Auth, Params(q): 
         accounts_with_credit: d.accounts_with_credit,
         pending_approvals: d.pending_approvals,
         draft_invoices: d.draft_invoices,
+        insurance_ar: amount(d.insurance_ar_minor, &d.currency),
+        patient_ar: amount(d.patient_ar_minor, &d.currency),
+        follow_up: d.follow_up,
         currency: d.currency,
     }))
 }

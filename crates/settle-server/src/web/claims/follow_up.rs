@@ -9,13 +9,21 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerView};
+use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpCounts, FollowUpFilter, FollowUpRow, PayerCall, PayerView};
+
+/// Claims on one page of the list.
+const PAGE: u32 = 100;
 
 #[derive(Template)]
 #[template(path = "claims_follow_up.html")]
 pub(super) struct FollowUpPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<FollowUpRow>,
+    counts: FollowUpCounts,
+    /// The page shown (from 1) and the query string of the list without it.
+    page: u32,
+    pages: u32,
+    query: String,
     payers: Vec<PayerView>,
     payer: String,
     assigned_to: String,
@@ -26,9 +34,14 @@ pub(super) struct FollowUpPage<'a> {
 }
 
 impl FollowUpPage<'_> {
-    /// What the payer owes on the listed claims, by urgency.
-    fn total_of(&self, urgency: &str) -> usize {
-        self.rows.iter().filter(|r| r.urgency == urgency).count()
+    /// The claims the list holds: those to work, and those that wait when
+    /// asked for.
+    fn listed(&self) -> i64 {
+        self.counts.to_work() + if self.all { self.counts.waiting } else { 0 }
+    }
+
+    fn first_rank(&self) -> i64 {
+        self.rows.first().map_or(0, |r| r.rank)
     }
 }
 
@@ -44,6 +57,8 @@ pub struct FollowUpQuery {
     msg: String,
     #[serde(default)]
     file: Option<i64>,
+    #[serde(default)]
+    page: Option<u32>,
 }
 
 pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FollowUpQuery>) -> Response {
@@ -51,20 +66,39 @@ pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let all = q.all.as_deref() == Some("1");
     // "mine" is the signed-in person's own list.
     let assigned_to = q.assigned_to.map(|a| if a == "mine" { ctx.user().to_string() } else { a });
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let filter = FollowUpFilter {
         payer: Some(q.payer.clone()).filter(|p| !p.is_empty()),
         assigned_to: assigned_to.clone(),
         all: Some(all),
         claim: None,
+        limit: Some(PAGE),
+        offset: Some((page - 1) * PAGE),
     };
-    let loaded = async { Ok::<_, settle_store::StoreError>((state.store.follow_up(org, &filter, today()).await?, state.store.payers(org).await?)) };
-    let (rows, payers) = match loaded.await {
+    let loaded = async {
+        let counts = state.store.follow_up_counts(org, &filter, today()).await?;
+        Ok::<_, settle_store::StoreError>((counts, state.store.follow_up(org, &filter, today()).await?, state.store.payers(org).await?))
+    };
+    let (counts, rows, payers) = match loaded.await {
         Ok(x) => x,
         Err(e) => return store_error_page(Some(&ctx), e),
     };
+    let listed = counts.to_work() + if all { counts.waiting } else { 0 };
+    let pages = u32::try_from((listed + i64::from(PAGE) - 1) / i64::from(PAGE)).unwrap_or(u32::MAX).max(1);
+    let mut query = format!("payer={}", encode(&q.payer));
+    if let Some(a) = &assigned_to {
+        query.push_str(&format!("&assigned_to={}", encode(a)));
+    }
+    if all {
+        query.push_str("&all=1");
+    }
     render(&FollowUpPage {
         ctx: Some(&ctx),
         rows,
+        counts,
+        page,
+        pages,
+        query,
         payers,
         payer: q.payer,
         assigned_to: assigned_to.unwrap_or_default(),

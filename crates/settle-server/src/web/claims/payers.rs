@@ -80,6 +80,18 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
             0
         }))
     };
+    let corrected = form.get("corrected_claim_days");
+    let corrected_claim_days = if corrected.trim().is_empty() {
+        None
+    } else {
+        Some(corrected.trim().parse::<u32>().unwrap_or_else(|_| {
+            errors.add(
+                "corrected_claim_days",
+                "Give the days after the payer's decision within which it takes a corrected claim, such as 90, or leave it empty for the filing limit.",
+            );
+            0
+        }))
+    };
     if !errors.any() {
         let cmd = settle_store::claims::NewPayer {
             payer_code: form.get("payer_code"),
@@ -87,6 +99,7 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
             filing_indicator: form.get("filing_indicator"),
             timely_filing_days,
             appeal_days,
+            corrected_claim_days,
             address: form.address().unwrap_or_default(),
         };
         match state.store.add_payer(&ctx.principal.org, &cmd).await {
@@ -99,6 +112,7 @@ pub async fn add_payer(State(state): State<AppState>, ctx: Ctx, form: FormData) 
                     ("filing_indicator", "filing_indicator"),
                     ("timely_filing_days", "timely_filing_days"),
                     ("appeal_days", "appeal_days"),
+                    ("corrected_claim_days", "corrected_claim_days"),
                     ("address", "address"),
                 ],
             ) {
