@@ -56,6 +56,17 @@ pub enum FollowUpCommand {
     },
     /// The calls recorded on a claim.
     Calls { claim: String },
+    /// Write off a claim the payer will never pay (past its filing limit):
+    /// what the payer owes is adjusted off as contractual, the claim closed.
+    WriteOff {
+        claim: String,
+        /// Why (for a claim past its limit: "timely filing limit passed ... (CARC 29)").
+        #[arg(long)]
+        memo: String,
+        /// The day of the adjustment (today if absent).
+        #[arg(long)]
+        on: Option<Date>,
+    },
     /// Rank today's list now (run nightly, after midnight, so the first
     /// biller of the day does not wait for a large book's ranking).
     Rank,
@@ -77,6 +88,15 @@ pub enum FollowUpCommand {
 
 pub async fn run(store: &Store, org: &Organisation, command: FollowUpCommand, today: Date) -> Result<()> {
     match command {
+        FollowUpCommand::WriteOff { claim, memo, on } => {
+            let cmd = settle_store::claims::WriteOffClaim {
+                claim_number: claim.clone(),
+                date: on,
+                memo,
+            };
+            let amount = store.write_off_claim(org, &cmd, today).await?;
+            println!("{amount} written off {}; the claim is closed.", claim.trim().to_ascii_uppercase());
+        }
         FollowUpCommand::Rank => {
             let started = std::time::Instant::now();
             let c = store.rank_follow_up(org, today).await?;

@@ -607,4 +607,17 @@ DTP*472*D8*20261102~SE*16*0001~GE*1*31~IEA*1*000000031~",
         aging.contains("INS-66783JJT") && aging.contains("Key Insurance Company") && aging.contains("125.00"),
         "{aging}"
     );
+    // Written off: the payer's 125.00 adjusted off, the claim closed, off the list.
+    let refused = books.fails(&["follow-up", "write-off", "CLM-000001", "--memo", " "]);
+    assert!(refused.contains("memo"), "{refused}");
+    let out = books.ok(&[
+        "follow-up",
+        "write-off",
+        "CLM-000001",
+        "--memo",
+        "The payer's timely filing limit passed (CARC 29).",
+    ]);
+    assert!(out.contains("125.00 written off CLM-000001"), "{out}");
+    assert!(books.ok(&["claim", "show", "CLM-000001"]).contains("closed"));
+    assert!(!books.ok(&["follow-up", "list", "--all"]).contains("CLM-000001"));
 }

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView, StatusAsked};
+use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView, StatusAsked, WriteOffClaim};
 
 use crate::guard::Auth;
 use crate::problem::{ApiResult, Body, Params, Path};
@@ -58,6 +58,36 @@ pub async fn assign(State(state): State<AppState>, Auth(p): Auth, Path(number): 
     cmd.claim_number = number;
     state.store.assign_follow_up(&p.org, &cmd).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What was written off.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WrittenOff {
+    pub claim_number: String,
+    /// What the payer owed, now adjusted off as contractual.
+    pub amount: String,
+}
+
+/// Write off a claim the payer will never pay (past its timely filing
+/// limit, or not worth working): what the payer still owes on each line is
+/// adjusted off as contractual, never moved to the patient, and the claim
+/// is closed with the reason on its history.
+#[utoipa::path(post, path = "/api/v1/claims/{number}/write-off", tag = "claims", request_body = WriteOffClaim,
+    params(("number" = String, Path, description = "The claim number", example = "CLM-000001")),
+    responses((status = 200, body = WrittenOff)),
+    security(("bearer" = ["adjustments.post"])))]
+pub async fn write_off(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+    Body(mut cmd): Body<WriteOffClaim>,
+) -> ApiResult<Json<WrittenOff>> {
+    cmd.claim_number = number.clone();
+    let amount = state.store.write_off_claim(&p.org, &cmd, crate::api::today()).await?;
+    Ok(Json(WrittenOff {
+        claim_number: number.trim().to_ascii_uppercase(),
+        amount,
+    }))
 }
 
 /// Ask a payer where claims stand: a 276 (005010X212), recorded with the

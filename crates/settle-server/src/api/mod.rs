@@ -92,6 +92,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(follow_up::list_follow_up))
         .routes(routes!(follow_up::list_calls, follow_up::log_call))
         .routes(routes!(follow_up::assign))
+        .routes(routes!(follow_up::write_off))
         .routes(routes!(follow_up::ask_status))
         .routes(routes!(claims::list_providers, claims::add_provider))
         .routes(routes!(claims::set_provider_pay_to))

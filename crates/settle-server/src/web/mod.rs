@@ -139,6 +139,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/{number}/calls", Needs(ClaimsWrite)),
     ("POST", "/claims/follow-up/ask-status", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/follow-up-assign", Needs(ClaimsWrite)),
+    ("POST", "/claims/{number}/write-off", Needs(AdjustmentsPost)),
     ("POST", "/claims/authorizations", Needs(ClaimsWrite)),
     ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
     ("GET", "/claims/underpayments", Needs(ClinicalRead)),
@@ -270,6 +271,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/{number}/calls", post(claims::follow_up::log_call))
         .route("/claims/follow-up/ask-status", post(claims::follow_up::ask_status))
         .route("/claims/{number}/follow-up-assign", post(claims::follow_up::assign))
+        .route("/claims/{number}/write-off", post(claims::follow_up::write_off))
         .route("/claims/{number}/secondary", post(claims::remit::bill_secondary))
         .route("/claims/underpayments", get(claims::remit::underpayments))
         .route("/claims/denials", get(claims::denials::denials))
@@ -863,7 +865,10 @@ pub fn sentence(message: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => return String::new(),
     };
-    if !out.ends_with(['.', '!', '?', ')']) {
+    // A closing parenthesis ends a sentence only after its own stop:
+    // "paid (status 65)" takes one, "(paid in full.)" does not.
+    let ended = out.ends_with(['.', '!', '?']) || [".)", "!)", "?)"].iter().any(|e| out.ends_with(e));
+    if !ended {
         out.push('.');
     }
     out
@@ -914,6 +919,11 @@ mod tests {
     fn messages_become_sentences() {
         assert_eq!(sentence("\"0\" must be greater than zero"), "\"0\" must be greater than zero.");
         assert_eq!(sentence("amount is too large."), "Amount is too large.");
+        assert_eq!(
+            sentence("paid: the claim has been paid (status 65)"),
+            "Paid: the claim has been paid (status 65)."
+        );
+        assert_eq!(sentence("(paid in full.)"), "(paid in full.)");
     }
 
     #[test]

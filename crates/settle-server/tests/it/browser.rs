@@ -1,8 +1,10 @@
 //! The pages end to end in real headless Chromium (Debian's `chromium` and
 //! `chromedriver`): log in, find an account, post a payment and see the
 //! balance change, ask for a write-off above the limit, approve it as a
-//! coordinator, download the aging CSV and check its totals, and keep a
-//! collector out of the admin pages. Screenshots of every main page go to
+//! coordinator, download the aging CSV and check its totals, keep a
+//! collector out of the admin pages, and work a biller's insurance
+//! follow-up day (the list, a call to the payer, a 276 written, the payer's
+//! 277 read, the claim's next step). Screenshots of every main page go to
 //! `target/screenshots/` (or `SETTLE_SCREENSHOTS`).
 //!
 //! Without chromedriver the test says it is skipped, unless
@@ -580,8 +582,119 @@ SVC*HC:99213*50.00*50.00~SE*12*0001~GE*1*42~IEA*1*000000042~";
     preview.click().await.unwrap();
     shot(client, "25-era-preview").await;
 
+    // A biller's follow-up day: a claim sent 45 days ago with no answer is
+    // on the list and the dashboard; a call to the payer is recorded on it;
+    // a 276 asks where it stands; the payer's 277 (finalized) is read and
+    // the claim's next step is to get the remittance.
+    let sent = settle_server::web::today().checked_sub(jiff::Span::new().days(45)).unwrap();
+    let number = crate::follow_up_pages::sent_unanswered(store, org, "P-000101", "60054", sent).await;
+    log_out(client).await;
+    log_in(client, base, "sam").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(
+        client.source().await.unwrap().contains("Claims to follow up"),
+        "the dashboard counts the follow-up list"
+    );
+    shot(client, "26-dashboard-follow-up").await;
+    client.goto(&format!("{base}/claims/follow-up")).await.unwrap();
+    let list = client.source().await.unwrap();
+    assert!(
+        list.contains(&number) && list.contains("answer 45 days after submission"),
+        "the list shows the unanswered claim"
+    );
+    shot(client, "27-follow-up-list").await;
+    client.find(Locator::LinkText(&number)).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("said")).await.unwrap();
+    let next = settle_server::web::today().checked_add(jiff::Span::new().days(14)).unwrap();
+    client
+        .find(Locator::Id("reference"))
+        .await
+        .unwrap()
+        .send_keys("CR-20261207-4471")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("rep"))
+        .await
+        .unwrap()
+        .send_keys("Dana at provider services")
+        .await
+        .unwrap();
+    // A date input takes the date as the browser's locale types it: set it directly.
+    client
+        .execute(&format!("document.getElementById('next_follow_up').value = '{next}'"), vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("said"))
+        .await
+        .unwrap()
+        .send_keys("In process; expected to pay within 14 days")
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath("//button[text()='Record the call']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("follow-up")).await.unwrap();
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("The call is recorded on the claim.") && page.contains("CR-20261207-4471"),
+        "the call is on the claim"
+    );
+    client.execute("document.getElementById('follow-up').scrollIntoView()", vec![]).await.unwrap();
+    shot(client, "28-claim-payer-call").await;
+    client.goto(&format!("{base}/claims/follow-up?all=1")).await.unwrap();
+    assert!(
+        client.source().await.unwrap().contains(&format!("follow up on {next}")),
+        "the claim waits until its date"
+    );
+    client.find(Locator::Id("claim_numbers")).await.unwrap().send_keys(&number).await.unwrap();
+    client
+        .find(Locator::XPath("//button[text()='Write the 276']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::LinkText("Download the 276")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("A 276 asks 60054 about 1 claim(s)"));
+    shot(client, "29-follow-up-276").await;
+    let day = settle_server::web::today().strftime("%Y%m%d").to_string();
+    let answer = format!(
+        "ISA*00*          *00*          *ZZ*60054          *ZZ*376543210      *{short}*1008*^*00501*000000031*0*T*:~\
+GS*HN*60054*376543210*{day}*1008*31*X*005010X212~ST*277*0001*005010X212~BHT*0010*08*277X212*{day}*1008*DG~\
+HL*1**20*1~NM1*PR*2*AETNA*****PI*60054~HL*2*1*21*1~NM1*41*2*RIVERSIDE FAMILY PRACTICE*****46*376543210~\
+HL*3*2*19*1~NM1*1P*2*RIVERSIDE FAMILY PRACTICE*****XX*1912301953~HL*4*3*22*0~NM1*IL*1*GARCIA*MARIA****MI*W12345678~\
+TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026341000777~SE*14*0001~GE*1*31~IEA*1*000000031~",
+        short = &day[2..]
+    );
+    client.goto(&format!("{base}/claims/acknowledgments")).await.unwrap();
+    client.find(Locator::Id("body")).await.unwrap().send_keys(&answer).await.unwrap();
+    client.find(Locator::XPath("//button[text()='Read it']")).await.unwrap().click().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath(&format!("//*[contains(text(), '{number}')]")))
+        .await
+        .unwrap();
+    shot(client, "30-277-read").await;
+    client.goto(&format!("{base}/claims/{number}")).await.unwrap();
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("Next step: get the remittance (835)") && page.contains("F1 finalized: paid"),
+        "the payer's answer moves the claim"
+    );
+    assert!(page.contains("(status 65). Next step"), "the payer's words end their sentence");
+    client.execute("document.getElementById('follow-up').scrollIntoView()", vec![]).await.unwrap();
+    shot(client, "31-claim-after-277").await;
+
     // At phone width.
     client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("{base}/claims/follow-up")).await.unwrap();
+    shot(client, "32-follow-up-phone").await;
     client.goto(&format!("{base}/accounts/P-000101")).await.unwrap();
     shot(client, "17-account-phone").await;
     client.goto(&format!("{base}/")).await.unwrap();

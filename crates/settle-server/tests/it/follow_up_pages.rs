@@ -13,6 +13,61 @@ use settle_domain::access::Role;
 use settle_store::claims::{ClaimInput, ClaimLineInput, ExportClaims, NewClaim};
 use std::time::Duration;
 
+/// A 99213 visit for `account` five days before `sent`, billed and sent to
+/// `payer` on `sent` (the organisation's X12 contact set), unanswered
+/// since: its claim number.
+pub(crate) async fn sent_unanswered(
+    store: &settle_store::Store,
+    org: &settle_store::platform::Organisation,
+    account: &str,
+    payer: &str,
+    sent: settle_domain::Date,
+) -> String {
+    let settings = store.settings(org).await.unwrap();
+    store
+        .update_settings(
+            org,
+            &settle_store::billing::SettingsUpdate {
+                default_terms: settings.default_terms,
+                aging_buckets: settings.aging_buckets,
+                writeoff_approval_limit: settings.writeoff_approval_limit,
+                x12_submitter_id: None,
+                x12_contact_phone: Some("3055552222".into()),
+                scrub_rules_off: None,
+            },
+        )
+        .await
+        .unwrap();
+    let claim = ClaimInput {
+        account_number: account.into(),
+        payer_code: None,
+        billing_npi: "1912301953".into(),
+        rendering_npi: None,
+        place_of_service: "11".into(),
+        diagnoses: vec!["I10".into()],
+        lines: vec![ClaimLineInput {
+            date_of_service: sent.checked_sub(5.days()).unwrap(),
+            procedure_code: "99213".into(),
+            modifiers: vec![],
+            diagnosis_pointers: vec![1],
+            units: settle_domain::units::Units::ONE,
+            charge: Some("125.00".into()),
+            place_of_service: None,
+            facts: Default::default(),
+        }],
+        stated_total: None,
+        facts: Default::default(),
+    };
+    let made = store.create_claim(org, &NewClaim { claim, draft: false }, sent, None).await.unwrap();
+    assert_eq!(made.status, "ready", "{:?}", made.findings);
+    let request = ExportClaims {
+        payer_code: payer.into(),
+        production: false,
+    };
+    store.export_claims(org, &request, sent).await.unwrap();
+    made.claim_number
+}
+
 #[tokio::test]
 async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
     for srv in Server::each(Duration::from_secs(900)).await {
@@ -20,53 +75,7 @@ async fn a_biller_works_the_follow_up_list_over_the_api_and_in_the_pages() {
         let org = clinic_with_patient(&srv).await;
         let today = settle_server::web::today();
         let sent = today.checked_sub(45.days()).unwrap();
-        let settings = srv.store.settings(&org).await.unwrap();
-        srv.store
-            .update_settings(
-                &org,
-                &settle_store::billing::SettingsUpdate {
-                    default_terms: settings.default_terms,
-                    aging_buckets: "30,60,90,120".into(),
-                    writeoff_approval_limit: "100.00".into(),
-                    x12_submitter_id: None,
-                    x12_contact_phone: Some("3055552222".into()),
-                    scrub_rules_off: None,
-                },
-            )
-            .await
-            .unwrap();
-        let input = ClaimInput {
-            account_number: "P-1".into(),
-            payer_code: None,
-            billing_npi: "1912301953".into(),
-            rendering_npi: None,
-            place_of_service: "11".into(),
-            diagnoses: vec!["I10".into()],
-            lines: vec![ClaimLineInput {
-                date_of_service: sent.checked_sub(5.days()).unwrap(),
-                procedure_code: "99213".into(),
-                modifiers: vec![],
-                diagnosis_pointers: vec![1],
-                units: settle_domain::units::Units::ONE,
-                charge: Some("125.00".into()),
-                place_of_service: None,
-                facts: Default::default(),
-            }],
-            stated_total: None,
-            facts: Default::default(),
-        };
-        let claim = srv
-            .store
-            .create_claim(&org, &NewClaim { claim: input, draft: false }, sent, None)
-            .await
-            .unwrap();
-        assert_eq!(claim.status, "ready", "{name}: {:?}", claim.findings);
-        let request = ExportClaims {
-            payer_code: "66783JJT".into(),
-            production: false,
-        };
-        srv.store.export_claims(&org, &request, sent).await.unwrap();
-        let number = claim.claim_number.clone();
+        let number = sent_unanswered(&srv.store, &org, "P-1", "66783JJT", sent).await;
 
         let specialist = srv.token(&org, Role::BillingSpecialist).await;
         let collector = srv.token(&org, Role::CollectionsSpecialist).await;
@@ -247,6 +256,23 @@ TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026334000777~SE*14*0001~GE*1*31~
         let (boss, _) = session(&srv, &org, "ada", Role::Admin).await;
         let (_, _, body) = page(&client, &srv, Method::GET, "/reports/aging", Some(&boss), &[]).await;
         assert!(body.contains("By who owes") && body.contains("Key Insurance"), "{name}: {body}");
+        // Past the payer's filing limit (cut to 10 days by hand: the list
+        // follows), the claim's page offers the write-off with its reason.
+        let mut conn = srv.store.pool().acquire().await.unwrap();
+        sqlx::query("UPDATE payer SET timely_filing_days = 10").execute(&mut *conn).await.unwrap();
+        drop(conn);
+        let (_, _, body) = page(&client, &srv, Method::GET, &claim_page, Some(&cookie), &[]).await;
+        assert!(
+            body.contains("Write the claim off") && body.contains("The payer's timely filing limit passed on") && body.contains("(CARC 29"),
+            "{name}: {body}"
+        );
+        let memo = json!({ "memo": "The payer's timely filing limit passed (CARC 29)." });
+        let path = format!("/api/v1/claims/{number}/write-off");
+        assert_eq!(srv.post(&collector, &path, memo.clone()).await.status, StatusCode::FORBIDDEN, "{name}");
+        let written = srv.post(&specialist, &path, memo).await;
+        assert_eq!(written.status, StatusCode::OK, "{name}: {}", written.body);
+        assert_eq!(written.body["amount"], "125.00", "{name}: {}", written.body);
+        assert_eq!(srv.get(&specialist, "/api/v1/follow-up?all=true").await.body, json!([]), "{name}");
         let (cole, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
         let (status, _, _) = page(&client, &srv, Method::GET, "/claims/follow-up", Some(&cole), &[]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");

@@ -15,6 +15,7 @@
 //! - `remit/`: 835 in (work: matching; post; exceptions; reverse; read);
 //! - `follow_up`: the insurance follow-up list, calls to payers, assignment;
 //!   `follow_up_rank`: the list kept ranked; `status`: 276 out, 277 in;
+//!   `write_off`: a claim the payer will never pay, written off and closed;
 //! - `denials`: the denial worklist; `statements`: patient statement cycles.
 //!
 //! Invariants: a claim's lines are on the payer's books (one open item per
@@ -57,6 +58,7 @@ mod rows;
 mod secondary;
 mod statements;
 mod status;
+mod write_off;
 
 pub use acks::{AckApplied, AckOutcome, ImportAcknowledgment};
 pub use authorizations::{AuthorizationGap, AuthorizationView, NewAuthorization};
@@ -76,6 +78,7 @@ pub use remit::{Import835, RemitClaimView, RemitOutcome, RemittedClaim, ResolveR
 pub use secondary::{BillSecondary, SecondaryDue};
 pub use statements::{StatementRun, StatementRunOutcome, StatementSummary};
 pub use status::{AskClaimStatus, StatusAsked};
+pub use write_off::WriteOffClaim;
 
 fn bad(field: &'static str, message: impl std::fmt::Display) -> StoreError {
     StoreError::invalid(field, message)

@@ -163,6 +163,63 @@ async fn unanswered_claims_are_followed_up_and_payers_never_dunned() {
         .await;
         assert_eq!((mine.len(), mine[0].assigned_to.as_str()), (1, "sam@clinic"), "{name}");
 
+        // A claim the payer will never pay is written off: what the payer
+        // owes goes to contractual, nothing moves to the patient, the claim
+        // closes and leaves the list; refused by field when wrong.
+        let before = crate::claim_life::insurance_balance(store, &org, "INS-66783JJT").await;
+        let patients = count(
+            store,
+            "SELECT CAST(COALESCE(SUM(balance_minor), 0) AS BIGINT) FROM account WHERE ar_kind = 'patient'",
+        )
+        .await;
+        let write_off = |memo: &str| WriteOffClaim {
+            claim_number: numbers[1].clone(),
+            date: Some(day),
+            memo: memo.into(),
+        };
+        let refused = store.write_off_claim(&org, &write_off(" "), day).await.unwrap_err();
+        assert!(matches!(&refused, StoreError::Invalid { field, .. } if *field == "memo"), "{name}: {refused:?}");
+        let amount = store
+            .write_off_claim(&org, &write_off("The payer's timely filing limit passed (CARC 29)."), day)
+            .await
+            .unwrap();
+        let usd = settle_domain::money::Currency::from_code("USD").unwrap();
+        let minor = |text: &str| settle_domain::money::Money::parse(text, usd).unwrap().amount_minor();
+        assert_eq!(
+            minor(&crate::claim_life::insurance_balance(store, &org, "INS-66783JJT").await),
+            minor(&before) - minor(&amount),
+            "{name}"
+        );
+        assert_eq!(
+            count(
+                store,
+                "SELECT CAST(COALESCE(SUM(balance_minor), 0) AS BIGINT) FROM account WHERE ar_kind = 'patient'"
+            )
+            .await,
+            patients,
+            "{name}: nothing moves to the patient"
+        );
+        assert_eq!(store.claim(&org, &numbers[1]).await.unwrap().status, "closed", "{name}");
+        assert!(
+            list(
+                day,
+                FollowUpFilter {
+                    all: Some(true),
+                    ..Default::default()
+                }
+            )
+            .await
+            .iter()
+            .all(|r| r.claim_number != numbers[1]),
+            "{name}"
+        );
+        let again = store.write_off_claim(&org, &write_off("again"), day).await.unwrap_err();
+        assert!(
+            matches!(&again, StoreError::Invalid { field, .. } if *field == "claim_number"),
+            "{name}: {again:?}"
+        );
+        crate::backends::assert_verified(store, &org).await;
+
         // The payer's receivable is long past due; a level it held from an
         // older version is taken away, and nothing is done to it.
         exec(

@@ -140,6 +140,20 @@ pub async fn log_call(State(state): State<AppState>, ctx: Ctx, Path(number): Pat
     }
 }
 
+/// Writes off a claim the payer will never pay, from its page.
+pub async fn write_off(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, form: FormData) -> Response {
+    let cmd = settle_store::claims::WriteOffClaim {
+        claim_number: number.clone(),
+        date: None,
+        memo: form.get("memo"),
+    };
+    match state.store.write_off_claim(&ctx.principal.org, &cmd, today()).await {
+        Ok(amount) => back(&number, &format!("{amount} written off; the claim is closed.")),
+        Err(settle_store::StoreError::Invalid { field, message }) => back(&number, &format!("Nothing was written off: {field} {message}.")),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
 /// Writes a 276 asking the chosen payer where claims stand (those named,
 /// or every claim of the payer the list says to ask about), and comes back
 /// to the list with the file to download.
