@@ -185,6 +185,23 @@ fn take_suffix(words: &mut Vec<&str>) -> String {
     }
 }
 
+/// What a person typed to find someone by name, as the words to look for:
+/// "Garcia, Kwame", "garcia kwame" and "Kwame Garcia" are the same two
+/// words, each to be the start of a word of the name, in any order. Case
+/// and punctuation between words (commas, periods) do not count; LIKE's
+/// wildcards are dropped, so a typed "%" matches nothing special.
+pub fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .map(|w| {
+            w.trim_matches(|c: char| c == '.' || c == '%' || c == '_')
+                .replace(['%', '_'], "")
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect()
+}
+
 /// Text as X12 carries it: transliterated to ASCII (`José Müller-Åström`
 /// becomes `JOSE MULLER-ASTROM`, `Straße` `STRASSE`), upper case, control
 /// characters dropped, one space between words.
@@ -250,6 +267,21 @@ impl X12Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_searched_by_its_words_in_any_order() {
+        for (typed, words) in [
+            ("Garcia, Kwame", vec!["garcia", "kwame"]),
+            ("garcia kwame", vec!["garcia", "kwame"]),
+            ("  O'Brien,Mary-Kate ", vec!["o'brien", "mary-kate"]),
+            ("g", vec!["g"]),
+            ("Smith Jr.", vec!["smith", "jr"]),
+            ("100%_", vec!["100"]),
+            (" , ", vec![]),
+        ] {
+            assert_eq!(search_words(typed), words, "{typed}");
+        }
+    }
 
     fn parts(text: &str) -> (String, String, String, String) {
         let n = PersonName::parse(text);

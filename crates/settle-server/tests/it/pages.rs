@@ -479,3 +479,45 @@ async fn an_admin_changes_roles_but_never_leaves_the_organisation_without_one() 
         );
     }
 }
+
+/// Finding people by name as a front desk types them: surname first with a
+/// comma, words in any order, one letter; a long list says more match and
+/// can show up to 100, so no one is out of reach by surname.
+#[tokio::test]
+async fn people_are_found_by_their_names_words_in_any_order() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = setup(&srv).await;
+        let admin = srv.token(&org, Role::Admin).await;
+        let firsts = [
+            "Ana", "Beatriz", "Carlos", "Diego", "Elena", "Fernando", "Gloria", "Hector", "Ines", "Jorge", "Karla", "Luis", "Marta", "Nora", "Oscar", "Pablo",
+            "Rosa", "Sofia", "Tomas", "Ursula", "Victor", "Ximena", "Yolanda", "Zoe",
+        ];
+        for (i, first) in firsts.iter().chain(["Kwame"].iter()).enumerate() {
+            let number = format!("G-{i:03}");
+            let created = srv.post(&admin, "/api/v1/accounts", new_account(&number, &format!("{first} Garcia"))).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{name}: {}", created.body);
+        }
+        for typed in ["Garcia, Kwame", "garcia kwame", "kwame garcia", "GARCIA KW"] {
+            let hits = srv.store.search_accounts(&org, typed, 20).await.unwrap();
+            assert_eq!(hits.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(), ["Kwame Garcia"], "{name}: {typed}");
+        }
+        assert!(!srv.store.search_accounts(&org, "g", 20).await.unwrap().is_empty(), "{name}: one letter");
+        assert!(srv.store.search_accounts(&org, "garcia zzz", 20).await.unwrap().is_empty(), "{name}");
+        let client = browser();
+        let (cookie, _) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/search?q=garcia", Some(&cookie), &[]).await;
+        assert!(
+            body.contains("The first 20 accounts that match; more match too") && body.contains("limit=100"),
+            "{name}: {body}"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts?q=garcia&limit=100", Some(&cookie), &[]).await;
+        assert!(body.contains("25 accounts found"), "{name}: {body}");
+        assert!(
+            firsts.iter().all(|f| body.contains(&format!("{f} Garcia"))),
+            "{name}: every Garcia is reachable"
+        );
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/search?q=g", Some(&cookie), &[]).await;
+        assert!(!body.contains("No account matches"), "{name}: {body}");
+    }
+}

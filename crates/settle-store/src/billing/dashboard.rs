@@ -249,7 +249,7 @@ impl Store {
         if text.is_empty() {
             return Ok(Vec::new());
         }
-        let limit = limit.clamp(1, 100);
+        let limit = limit.clamp(1, 200);
         let mut hits: Vec<SearchHit> = Vec::new();
         let upper = text.to_ascii_uppercase();
         let lim = limit as i64;
@@ -307,21 +307,29 @@ impl Store {
             let label = format!("phone …{phone}…");
             add_hits(&mut hits, limit, rows, &|_| Ok(label.clone()))?;
         }
-        // A name: words that start with what was typed. Without an ORDER BY
+        // A name: every word typed starts a word of the name, in any order
+        // ("Garcia, Kwame", "garcia kwame", one letter). Without an ORDER BY
         // the scan stops at the limit; the hits are ranked here instead.
         let looks_like_number = hits.iter().any(|h| h.matched == "account number");
-        if text.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !looks_like_number {
-            let typed = text.to_lowercase().replace(['%', '_'], "");
-            let rows = sqlx::query(&format!("{HIT_SELECT} AND (LOWER(p.name) LIKE $2 OR LOWER(p.name) LIKE $3) LIMIT {lim}"))
-                .bind(org.org_id)
-                .bind(format!("{typed}%"))
-                .bind(format!("% {typed}%"))
-                .fetch_all(&self.pool)
-                .await?;
+        let words = settle_domain::names::search_words(text);
+        if text.chars().any(char::is_alphabetic) && !words.is_empty() && !looks_like_number {
+            let mut sql = HIT_SELECT.to_string();
+            for i in 0..words.len() {
+                sql.push_str(&format!(" AND (LOWER(p.name) LIKE ${} OR LOWER(p.name) LIKE ${})", 2 * i + 2, 2 * i + 3));
+            }
+            sql.push_str(&format!(" LIMIT {lim}"));
+            let mut query = sqlx::query(&sql).bind(org.org_id);
+            for w in &words {
+                query = query.bind(format!("{w}%")).bind(format!("% {w}%"));
+            }
+            let rows = query.fetch_all(&self.pool).await?;
             let before = hits.len();
             add_hits(&mut hits, limit, rows, &|_| Ok("name".into()))?;
+            // The name that starts with the first word typed first (a
+            // surname typed first, as "Garcia, Kwame" is), then by name.
+            let first = words[0].clone();
             hits[before..].sort_by(|a, b| {
-                let rank = |h: &SearchHit| (!h.name.to_lowercase().starts_with(&typed), h.name.clone());
+                let rank = |h: &SearchHit| (!h.name.to_lowercase().starts_with(&first), h.name.clone());
                 rank(a).cmp(&rank(b))
             });
         }

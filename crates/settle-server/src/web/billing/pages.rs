@@ -65,6 +65,16 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// How many to show: 20, or up to 100 when asked.
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// Found accounts, at most `limit`; `more` when others match too.
+struct Found {
+    hits: Vec<SearchHit>,
+    more: bool,
+    limit: usize,
 }
 
 #[derive(Template)]
@@ -73,6 +83,8 @@ struct AccountsPage<'a> {
     ctx: Option<&'a Ctx>,
     q: String,
     hits: Vec<SearchHit>,
+    more: bool,
+    limit: usize,
 }
 
 #[derive(Template)]
@@ -80,13 +92,17 @@ struct AccountsPage<'a> {
 struct SearchResults {
     q: String,
     hits: Vec<SearchHit>,
+    more: bool,
+    limit: usize,
 }
 
-async fn find(state: &AppState, ctx: &Ctx, q: &str) -> Result<Vec<SearchHit>, Response> {
+async fn find(state: &AppState, ctx: &Ctx, q: &str, limit: Option<usize>) -> Result<Found, Response> {
     let q: String = q.chars().take(100).collect();
-    let hits = state
+    let limit = limit.unwrap_or(20).clamp(1, 100);
+    // One more than shown, to say when others match too.
+    let mut hits = state
         .store
-        .search_accounts(&ctx.principal.org, &q, 20)
+        .search_accounts(&ctx.principal.org, &q, limit + 1)
         .await
         .map_err(|e| store_error_page(Some(ctx), e))?;
     if !q.trim().is_empty() {
@@ -96,20 +112,35 @@ async fn find(state: &AppState, ctx: &Ctx, q: &str) -> Result<Vec<SearchHit>, Re
             .await
             .map_err(|e| store_error_page(Some(ctx), e))?;
     }
-    Ok(hits)
+    let more = hits.len() > limit;
+    hits.truncate(limit);
+    Ok(Found { hits, more, limit })
 }
 
 pub async fn accounts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
-    match find(&state, &ctx, &q.q).await {
-        Ok(hits) => render(&AccountsPage { ctx: Some(&ctx), q: q.q, hits }).into_response(),
+    match find(&state, &ctx, &q.q, q.limit).await {
+        Ok(f) => render(&AccountsPage {
+            ctx: Some(&ctx),
+            q: q.q,
+            hits: f.hits,
+            more: f.more,
+            limit: f.limit,
+        })
+        .into_response(),
         Err(response) => response,
     }
 }
 
 /// The results list alone, for search as you type.
 pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
-    match find(&state, &ctx, &q.q).await {
-        Ok(hits) => render(&SearchResults { q: q.q, hits }).into_response(),
+    match find(&state, &ctx, &q.q, q.limit).await {
+        Ok(f) => render(&SearchResults {
+            q: q.q,
+            hits: f.hits,
+            more: f.more,
+            limit: f.limit,
+        })
+        .into_response(),
         Err(response) => response,
     }
 }
