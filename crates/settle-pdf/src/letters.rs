@@ -140,7 +140,10 @@ pub struct StatementLine {
 pub struct StatementVisit {
     pub date: String,
     pub patient: String,
+    /// The claim's number, or the invoice's reference when the visit was
+    /// not billed to insurance.
     pub claim_number: String,
+    /// The payer billed; empty when the visit was not billed to insurance.
     pub insurer: String,
     pub lines: Vec<StatementLine>,
     /// Why the patient owes, such as "Deductible $50.00".
@@ -223,7 +226,12 @@ fn draw_statement(doc: &mut Document, s: &Statement) {
     );
     for visit in &s.visits {
         doc.heading(&format!("Visit on {} for {}", visit.date, visit.patient), 11.0);
-        doc.paragraph(&format!("Claim {} sent to {}", visit.claim_number, visit.insurer), 9.0);
+        let billed = if visit.insurer.is_empty() {
+            format!("{}: not billed to insurance", visit.claim_number)
+        } else {
+            format!("Claim {} sent to {}", visit.claim_number, visit.insurer)
+        };
+        doc.paragraph(&billed, 9.0);
         let mut rows: Vec<Vec<String>> = visit
             .lines
             .iter()
@@ -495,6 +503,16 @@ mod tests {
         assert!(pdf.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("($40.00)"), "the visit total and the amount due are printed");
+        let unbilled = Statement {
+            visits: vec![StatementVisit {
+                claim_number: "INV-000007".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let text = String::from_utf8_lossy(&statement(&unbilled)).into_owned();
+        assert!(text.contains("(INV-000007: not billed to insurance)"), "a visit not billed says so");
+        assert!(!text.contains("sent to"), "and is not said to be sent anywhere");
         assert!(appeal_letter(&AppealLetter::default()).starts_with(b"%PDF-"));
     }
 

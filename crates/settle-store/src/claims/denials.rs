@@ -351,6 +351,19 @@ impl Store {
                 denied: d.amount.clone(),
             })
             .collect();
+        // Signed with the person's name, never their login.
+        let signer = match d.updated_by.strip_prefix("user:") {
+            Some(login) => sqlx::query("SELECT display_name FROM app_user WHERE org_id = $1 AND username = $2")
+                .bind(org.org_id)
+                .bind(login)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| r.try_get::<String, _>("display_name"))
+                .transpose()?,
+            None => None,
+        }
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "Billing office".into());
         Ok(AppealLetter {
             date: today.strftime("%B %-d, %Y").to_string(),
             from: Party {
@@ -377,11 +390,7 @@ impl Store {
             reasons: d.reasons.iter().map(|m| (m.code.clone(), m.meaning.clone())).collect(),
             remarks: d.remarks.iter().map(|m| (m.code.clone(), m.meaning.clone())).collect(),
             argument: if d.note.is_empty() { "(to be written)".into() } else { d.note.clone() },
-            signer: if d.updated_by.is_empty() {
-                "Billing office".into()
-            } else {
-                d.updated_by.clone()
-            },
+            signer,
         })
     }
 

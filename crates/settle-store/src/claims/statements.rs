@@ -325,7 +325,7 @@ impl Store {
                     date: issued.clone(),
                     patient: patient_name.clone(),
                     claim_number: reference.clone(),
-                    insurer: "not billed to insurance".into(),
+                    insurer: String::new(),
                     lines: vec![StatementLine {
                         code: String::new(),
                         description,

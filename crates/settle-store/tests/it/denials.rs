@@ -170,17 +170,37 @@ async fn denials_are_held_open_then_appealed_corrected_or_written_off() {
             .await
             .unwrap_err();
         assert!(matches!(thin, StoreError::Invalid { field: "argument", .. }), "{name}: {thin}");
-        let letter = store
-            .appeal_denial(
+        // Appealed by a person signed in: the letter is signed with their name, not their login.
+        store
+            .add_user(
                 &org,
-                &AppealDenial {
-                    denial_id: necessity.denial_id,
-                    argument: "The visit notes show the patient's symptoms met the payer's own coverage criteria.".into(),
-                },
-                today,
+                "sam@clinic",
+                "Sam Rivera",
+                settle_domain::access::Role::BillingSpecialist,
+                Some("a long enough password"),
             )
             .await
             .unwrap();
+        let sam = settle_store::platform::audit::Actor {
+            name: "user:sam@clinic".into(),
+            address: "127.0.0.1".into(),
+            clinical: true,
+        };
+        let letter = settle_store::platform::audit::ACTOR
+            .scope(
+                sam,
+                store.appeal_denial(
+                    &org,
+                    &AppealDenial {
+                        denial_id: necessity.denial_id,
+                        argument: "The visit notes show the patient's symptoms met the payer's own coverage criteria.".into(),
+                    },
+                    today,
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(letter.signer, "Sam Rivera", "{name}");
         assert_eq!(
             (letter.claim_number.as_str(), letter.payer_claim_number.as_str()),
             (a.as_str(), "ICN1"),
