@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use crate::allocation::AllocationPlan;
 use crate::invoice::InvoiceTotals;
 use crate::ledger::{EntryKind, GlAccount, JournalEntry, LedgerError, Posting};
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 
 /// The account an event concerns and the receivable its items sit in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,10 +87,10 @@ impl AdjustmentReason {
 pub enum EventError {
     #[error("the amount must be greater than zero")]
     NonPositiveAmount,
-    #[error("the amount exceeds the item's balance of {balance_minor} minor units")]
-    ExceedsItemBalance { balance_minor: i64 },
-    #[error("the refund exceeds the account's credit balance of {credit_minor} minor units")]
-    ExceedsCredit { credit_minor: i64 },
+    #[error("the amount is more than the item's balance of {balance}")]
+    ExceedsItemBalance { balance: Money },
+    #[error("the refund is more than the account's credit of {credit}")]
+    ExceedsCredit { credit: Money },
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 }
@@ -194,7 +194,7 @@ pub fn adjustment(
     }
     if amount_minor > item_balance_minor {
         return Err(EventError::ExceedsItemBalance {
-            balance_minor: item_balance_minor,
+            balance: Money::from_minor(item_balance_minor, currency),
         });
     }
     let postings = vec![
@@ -221,7 +221,9 @@ pub fn refund(date: Date, currency: Currency, account_id: i64, amount_minor: i64
         return Err(EventError::NonPositiveAmount);
     }
     if amount_minor > credit_minor {
-        return Err(EventError::ExceedsCredit { credit_minor });
+        return Err(EventError::ExceedsCredit {
+            credit: Money::from_minor(credit_minor, currency),
+        });
     }
     let postings = vec![
         Posting::debit(GlAccount::UnappliedCash, amount_minor).for_account(account_id),
@@ -329,10 +331,8 @@ mod tests {
 
     #[test]
     fn refunds_and_adjustments_are_limited() {
-        assert_eq!(
-            refund(date(2026, 1, 1), Currency::USD, 7, 501, 500, ""),
-            Err(EventError::ExceedsCredit { credit_minor: 500 })
-        );
+        let refused = refund(date(2026, 1, 1), Currency::USD, 7, 501, 500, "").unwrap_err();
+        assert_eq!(refused.to_string(), "the refund is more than the account's credit of 5.00 USD");
         assert_eq!(
             adjustment(
                 date(2026, 1, 1),
@@ -346,7 +346,9 @@ mod tests {
                 101,
                 ""
             ),
-            Err(EventError::ExceedsItemBalance { balance_minor: 100 })
+            Err(EventError::ExceedsItemBalance {
+                balance: Money::from_minor(100, Currency::USD)
+            })
         );
         assert_eq!(AdjustmentReason::parse("Bad-Debt write off"), Some(AdjustmentReason::BadDebtWriteOff));
     }

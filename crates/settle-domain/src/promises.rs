@@ -7,6 +7,8 @@
 use jiff::civil::Date;
 use jiff::ToSpan;
 
+use crate::money::Money;
+
 /// Days after a promise's date in which a payment still keeps it (mail in transit).
 pub const GRACE_DAYS: i64 = 3;
 
@@ -36,12 +38,13 @@ pub enum PromiseError {
     NotPositive,
     #[error("the promised date {due} is in the past (today is {today})")]
     InThePast { due: Date, today: Date },
-    #[error("the promise of {amount_minor} minor units is more than the account owes ({owed_minor})")]
-    MoreThanOwed { amount_minor: i64, owed_minor: i64 },
+    #[error("the promise of {amount} is more than the account owes ({owed})")]
+    MoreThanOwed { amount: Money, owed: Money },
 }
 
 /// Checks a new promise against today and what the account owes.
-pub fn check_new(amount_minor: i64, due: Date, owed_minor: i64, today: Date) -> Result<(), PromiseError> {
+pub fn check_new(amount: Money, due: Date, owed_minor: i64, today: Date) -> Result<(), PromiseError> {
+    let amount_minor = amount.amount_minor();
     if amount_minor <= 0 {
         return Err(PromiseError::NotPositive);
     }
@@ -49,7 +52,10 @@ pub fn check_new(amount_minor: i64, due: Date, owed_minor: i64, today: Date) -> 
         return Err(PromiseError::InThePast { due, today });
     }
     if amount_minor > owed_minor {
-        return Err(PromiseError::MoreThanOwed { amount_minor, owed_minor });
+        return Err(PromiseError::MoreThanOwed {
+            amount,
+            owed: Money::from_minor(owed_minor, amount.currency()),
+        });
     }
     Ok(())
 }
@@ -95,7 +101,12 @@ pub fn state(amount_minor: i64, made_on: Date, due: Date, payments: &[(Date, i64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Currency;
     use jiff::civil::date;
+
+    fn usd(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::USD)
+    }
 
     #[test]
     fn a_promise_is_kept_by_payments_adding_up_by_its_last_day() {
@@ -125,15 +136,18 @@ mod tests {
     #[test]
     fn a_new_promise_must_be_owed_positive_and_not_in_the_past() {
         let today = date(2026, 12, 1);
-        assert_eq!(check_new(0, today, 5_000, today), Err(PromiseError::NotPositive));
+        assert_eq!(check_new(usd(0), today, 5_000, today), Err(PromiseError::NotPositive));
         assert_eq!(
-            check_new(1_000, date(2026, 11, 30), 5_000, today),
+            check_new(usd(1_000), date(2026, 11, 30), 5_000, today),
             Err(PromiseError::InThePast {
                 due: date(2026, 11, 30),
                 today
             })
         );
-        assert!(matches!(check_new(6_000, today, 5_000, today), Err(PromiseError::MoreThanOwed { .. })));
-        assert_eq!(check_new(5_000, today, 5_000, today), Ok(()));
+        assert_eq!(
+            check_new(usd(6_000), today, 5_000, today).unwrap_err().to_string(),
+            "the promise of 60.00 USD is more than the account owes (50.00 USD)"
+        );
+        assert_eq!(check_new(usd(5_000), today, 5_000, today), Ok(()));
     }
 }

@@ -56,11 +56,36 @@
     var form = e.target.closest("form.invoice-form");
     if (form) recalc(form);
     var pay = e.target.closest("form.payment-form");
-    if (pay && e.target.name === "apply_amount") {
-      var sum = 0; pay.querySelectorAll("[name=apply_amount]").forEach(function (i) { var c = cents(i.value); if (!isNaN(c)) sum += c; });
-      var el = pay.querySelector("#allocated"); if (el) el.textContent = show(sum);
-    }
+    if (pay && (e.target.name === "apply_amount" || e.target.name === "amount")) handTotal(pay);
   });
+  // The payment form: what is set by hand, against the amount received.
+  function handTotal(pay) {
+    var manual = pay.querySelector("#allocation-manual");
+    var sum = 0; pay.querySelectorAll("[name=apply_amount]").forEach(function (i) { var c = cents(i.value); if (!isNaN(c)) sum += c; });
+    var el = pay.querySelector("#allocated"); if (el) el.textContent = show(sum);
+    var note = pay.querySelector("#allocated-note");
+    if (!note) return;
+    var received = cents(pay.querySelector("[name=amount]").value);
+    if (!manual || !manual.checked || isNaN(received)) { note.textContent = ""; return; }
+    if (sum > received) note.textContent = "(" + show(sum - received) + " more than received: lower an amount)";
+    else if (sum < received) note.textContent = "(" + show(received - sum) + " will be kept as credit)";
+    else note.textContent = "(all of it)";
+  }
+  // Once the clerk has set amounts by hand, a new amount received leaves
+  // them as they are; going back to "Oldest due first" shows that plan again.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail.elt;
+    var manual = document.getElementById("allocation-manual");
+    if (elt && elt.id === "amount" && manual && manual.checked) e.preventDefault();
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.id !== "allocation-oldest" || !e.target.checked || !window.htmx) return;
+    var amount = document.getElementById("amount");
+    window.htmx.ajax("GET", amount.getAttribute("hx-get"), { source: amount, target: "#plan" }).then(function () {
+      var pay = amount.closest("form.payment-form"); if (pay) handTotal(pay);
+    });
+  });
+  document.querySelectorAll("form.payment-form").forEach(handTotal);
   document.addEventListener("click", function (e) {
     var add = e.target.closest("[data-add-line]");
     if (add) {

@@ -113,7 +113,7 @@ fn bad_input_is_named_and_changes_nothing() {
             &["invoice", "create", "A-1", "--line", "SVC|Thing|0|1.00"],
             "quantity must be greater than zero",
         ),
-        (&["refund", "A-1", "1.00"], "exceeds the account's credit"),
+        (&["refund", "A-1", "1.00"], "more than the account's credit of 0.00 USD"),
         (
             &["adjust", "INV-000001", "999.00", "--reason", "charity"],
             "is more than the 330.00 still owed on INV-000001",

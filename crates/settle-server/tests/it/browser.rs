@@ -224,6 +224,69 @@ fn cents(text: &str) -> i64 {
     }
 }
 
+async fn apply_values(client: &Client) -> Vec<String> {
+    let mut values = Vec::new();
+    for input in client.find_all(Locator::Css("input[name=apply_amount]")).await.unwrap() {
+        values.push(input.prop("value").await.ok().flatten().unwrap_or_default());
+    }
+    values
+}
+
+async fn split_by_hand(client: &Client, base: &str) {
+    client.goto(&format!("{base}/accounts/P-000102/payments/new")).await.unwrap();
+    client.find(Locator::Id("amount")).await.unwrap().send_keys("100.00").await.unwrap();
+    let mut previewed = false;
+    for _ in 0..50 {
+        if apply_values(client).await.first().map(String::as_str) == Some("100.00") {
+            previewed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(previewed, "oldest first puts the 100.00 on INV-000004");
+    client.find(Locator::Id("allocation-manual")).await.unwrap().click().await.unwrap();
+    let rows = client.find_all(Locator::Css("input[name=apply_amount]")).await.unwrap();
+    rows[0].clear().await.unwrap();
+    rows[1].send_keys("95.00").await.unwrap();
+    let amount = client.find(Locator::Id("amount")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("50.00").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(apply_values(client).await, ["", "95.00", ""], "a new amount leaves the split set by hand");
+    let note = text_of(client, "#allocated-note").await;
+    assert!(note.contains("$45.00 more than received"), "{note}");
+    client
+        .find(Locator::Css("form.payment-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let refused = client.wait().for_element(Locator::Id("allocation-error")).await.unwrap().text().await.unwrap();
+    assert!(refused.contains("45.00 USD more than the 50.00 USD"), "the over-split is said in money: {refused}");
+    assert!(!refused.contains("minor units"), "{refused}");
+    assert!(
+        client.find(Locator::Id("allocation-manual")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"),
+        "the refused form keeps \"As I set below\""
+    );
+    assert_eq!(apply_values(client).await, ["", "95.00", ""], "the refused form keeps the split");
+    shot(client, "05b-payment-split-refused").await;
+    let amount = client.find(Locator::Id("amount")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("95.00").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(apply_values(client).await, ["", "95.00", ""]);
+    client
+        .find(Locator::Css("form.payment-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("applied to INV-000005 $95.00"), "the payment goes where the clerk put it: {flash}");
+}
+
 #[tokio::test]
 async fn a_day_in_the_pages() {
     let Some(chromedriver) = find_program(&["chromedriver", "chromium-driver"]) else {
@@ -354,6 +417,10 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     assert!(flash.contains("posted"), "{flash}");
     let after = cents(&text_of(client, "#balance").await);
     assert_eq!(after, before - 50_00, "the balance falls by the payment");
+
+    // A payment split by hand stays where the clerk put it when the
+    // amount received changes; an over-split is refused beside the rows.
+    split_by_hand(client, base).await;
 
     // A new invoice, with live totals.
     client.goto(&format!("{base}/accounts/P-000101/invoices/new")).await.unwrap();

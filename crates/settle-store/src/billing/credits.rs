@@ -1,12 +1,12 @@
 use crate::batch::{self, Batch};
 use crate::billing::accounts::AccountRow;
-use crate::billing::items::{describe_plan, domain_items, record_allocations, target_for, AllocationSource, ItemRow};
+use crate::billing::items::{describe_plan, plan_for, record_allocations, AllocationSource, ItemRow};
 use crate::billing::payments::{check_method, Applied, ApplyTo};
 use crate::platform::Organisation;
 use crate::write::{check_text, fmt, next_ids, positive_amount, write_command};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use settle_domain::allocation::{allocate, AllocationPlan};
+use settle_domain::allocation::AllocationPlan;
 use settle_domain::events::{self, AdjustmentReason};
 use settle_domain::invoice::InvoiceStatus;
 use settle_domain::money::Money;
@@ -130,8 +130,7 @@ impl Store {
                 ));
             }
             let items = self.open_items(conn, org.org_id, account.account_id).await?;
-            let target = target_for(&cmd.apply_to, &items, account.currency)?;
-            let mut plan = allocate(amount_minor, &domain_items(&items), &target)?;
+            let mut plan = plan_for(amount_minor, &cmd.apply_to, &items, account.currency)?;
             if plan.allocations.is_empty() {
                 return Err(StoreError::invalid(
                     "apply_to",
@@ -303,11 +302,7 @@ impl Store {
                     unapplied_minor: amount.amount_minor(),
                 }
             } else {
-                allocate(
-                    amount.amount_minor(),
-                    &domain_items(&items),
-                    &target_for(&cmd.apply_to, &items, account.currency)?,
-                )?
+                plan_for(amount.amount_minor(), &cmd.apply_to, &items, account.currency)?
             };
             let credit_note_id = next_ids(conn, org.org_id, "credit_note", 1).await?;
             let number = format!("CN-{credit_note_id:06}");

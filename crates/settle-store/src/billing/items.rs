@@ -4,7 +4,7 @@ use crate::billing::payments::{Applied, ApplyTo};
 use crate::write::status;
 use crate::write::{fmt, parse_date, positive_amount};
 use crate::{Result, Store, StoreError};
-use settle_domain::allocation::{AllocationPlan, AllocationTarget, OpenItem};
+use settle_domain::allocation::{allocate, AllocationError, AllocationPlan, AllocationTarget, OpenItem};
 use settle_domain::invoice::InvoiceStatus;
 use settle_domain::money::Currency;
 use settle_domain::status::ItemStatus;
@@ -37,7 +37,7 @@ pub(crate) fn item_from_row(row: &sqlx::any::AnyRow) -> Result<ItemRow> {
 }
 
 /// Turns the user's named items into an allocation target over `items`.
-pub(super) fn target_for(apply_to: &[ApplyTo], items: &[ItemRow], currency: Currency) -> Result<AllocationTarget> {
+fn target_for(apply_to: &[ApplyTo], items: &[ItemRow], currency: Currency) -> Result<AllocationTarget> {
     if apply_to.is_empty() {
         return Ok(AllocationTarget::OldestFirst);
     }
@@ -57,7 +57,41 @@ pub(super) fn target_for(apply_to: &[ApplyTo], items: &[ItemRow], currency: Curr
     Ok(AllocationTarget::Items(named))
 }
 
-pub(super) fn domain_items(items: &[ItemRow]) -> Vec<OpenItem> {
+/// How `amount_minor` is applied to `items` as `apply_to` asks (oldest
+/// due first when it is empty), or why not, in the account's money and the
+/// items' own references: the one way the store decides an allocation.
+pub(super) fn plan_for(amount_minor: i64, apply_to: &[ApplyTo], items: &[ItemRow], currency: Currency) -> Result<AllocationPlan> {
+    let target = target_for(apply_to, items, currency)?;
+    allocate(amount_minor, &domain_items(items), &target).map_err(|error| {
+        let money = |minor: i64| settle_domain::money::Money::from_minor(minor, currency).to_string();
+        let reference = |id: i64| items.iter().find(|i| i.item_id == id).map_or_else(|| format!("item {id}"), |i| i.reference.clone());
+        let message = match error {
+            AllocationError::NonPositiveAmount => return StoreError::invalid("amount", "the amount must be greater than zero"),
+            AllocationError::UnknownItem { item } => format!("{} is not an open item of this account", reference(item)),
+            AllocationError::DuplicateItem { item } => format!("{} is named twice", reference(item)),
+            AllocationError::NonPositiveAllocation { item, .. } => format!("the amount for {} must be greater than zero", reference(item)),
+            AllocationError::ExceedsBalance { item, excess_minor } => {
+                let row = items.iter().find(|i| i.item_id == item);
+                format!(
+                    "{} is {} more than {}'s balance of {}",
+                    money(row.map_or(0, |r| r.balance_minor) + excess_minor),
+                    money(excess_minor),
+                    reference(item),
+                    money(row.map_or(0, |r| r.balance_minor))
+                )
+            }
+            AllocationError::ExceedsAmount { excess_minor } => format!(
+                "the amounts set add up to {}, {} more than the {} there is to apply",
+                money(amount_minor + excess_minor),
+                money(excess_minor),
+                money(amount_minor)
+            ),
+        };
+        StoreError::invalid("apply_to", message)
+    })
+}
+
+fn domain_items(items: &[ItemRow]) -> Vec<OpenItem> {
     items
         .iter()
         .map(|i| OpenItem {

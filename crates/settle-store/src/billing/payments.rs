@@ -1,7 +1,7 @@
 use crate::batch::{self, Batch, V};
 use crate::billing::accounts::AccountRow;
 use crate::billing::items::{
-    add_allocation_row, add_item_row, apply_plan_locally, describe_plan, domain_items, record_allocations, target_for, AllocationSource, ItemRow, NewItem,
+    add_allocation_row, add_item_row, apply_plan_locally, describe_plan, plan_for, record_allocations, AllocationSource, ItemRow, NewItem,
 };
 use crate::platform::audit;
 use crate::platform::Organisation;
@@ -9,7 +9,6 @@ use crate::write::status;
 use crate::write::{check_text, fmt, next_ids, parse_date, positive_amount, write_command, IdBlock, Staging};
 use crate::{now_text, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use settle_domain::allocation::allocate;
 use settle_domain::events::{self};
 use settle_domain::invoice::InvoiceStatus;
 use settle_domain::status::PaymentStatus;
@@ -100,8 +99,7 @@ impl Store {
         let amount = positive_amount("amount", &cmd.amount, account.currency)?;
         let method = check_method(&cmd.method)?;
         let reference = check_text("reference", &cmd.reference, 100)?;
-        let target = target_for(&cmd.apply_to, items, account.currency)?;
-        let plan = allocate(amount.amount_minor(), &domain_items(items), &target)?;
+        let plan = plan_for(amount.amount_minor(), &cmd.apply_to, items, account.currency)?;
         let payment_id = ids.take(conn, org_id, "payment", 1).await?;
         let entry_id = ids.take(conn, org_id, "entry", 1).await?;
         let first_allocation = ids.take(conn, org_id, "allocation", plan.allocations.len() as i64).await?;

@@ -97,7 +97,7 @@ impl Store {
             let conn = tx.conn();
             let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
             let amount = settle_domain::money::Money::parse(&cmd.amount, account.currency).map_err(|e| bad("amount", e))?;
-            settle_domain::promises::check_new(amount.amount_minor(), cmd.due_on, account.balance_minor, today).map_err(|e| match e {
+            settle_domain::promises::check_new(amount, cmd.due_on, account.balance_minor, today).map_err(|e| match e {
                 settle_domain::promises::PromiseError::InThePast { .. } => bad("due_on", e),
                 _ => bad("amount", e),
             })?;

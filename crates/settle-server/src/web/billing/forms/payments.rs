@@ -40,6 +40,8 @@ pub(super) struct PaymentForm<'a> {
     currency: String,
     error: String,
     errors: Errors,
+    /// The clerk set the amounts by hand ("As I set below").
+    manual: bool,
 }
 
 #[derive(Template)]
@@ -136,6 +138,7 @@ pub async fn new_payment(State(state): State<AppState>, ctx: Ctx, Path(number): 
         left_over,
         error: String::new(),
         errors: Errors::default(),
+        manual: false,
     })
     .into_response()
 }
@@ -247,6 +250,7 @@ pub async fn post_payment(State(state): State<AppState>, ctx: Ctx, Path(number):
         plan: rows,
         left_over,
         errors,
+        manual: overridden,
     };
     (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
 }
