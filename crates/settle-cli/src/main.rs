@@ -171,6 +171,23 @@ enum SettingsCommand {
         #[arg(long)]
         scrub_rules_off: Option<String>,
     },
+    /// What statements and invoices print: the name and address on top, the remit-to, the billing phone, other ways to pay. Fields left out stay; "" clears one.
+    Letterhead {
+        #[arg(long)]
+        name: Option<String>,
+        /// Street, city, state and ZIP on one line.
+        #[arg(long)]
+        address: Option<String>,
+        /// Where payments are mailed, if not the address.
+        #[arg(long)]
+        remit_to: Option<String>,
+        /// Ten digits for billing questions.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Other ways to pay, one per line (use \n between lines).
+        #[arg(long)]
+        payment_instructions: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -369,6 +386,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         &s.x12_contact_phone
                     }
                 );
+                let l = store.letterhead_settings(&org).await?;
+                let or = |v: &str, fallback: &'static str| if v.is_empty() { fallback.to_string() } else { v.to_string() };
+                println!("letterhead name         {}", or(&l.name, "(the billing provider's name)"));
+                println!("letterhead address      {}", or(&l.address, "(the billing provider's address)"));
+                println!("remit-to                {}", or(&l.remit_to, "(the letterhead address)"));
+                println!("billing phone           {}", or(&l.phone, "(the X12 contact phone)"));
+                for line in l.payment_instructions.lines() {
+                    println!("other ways to pay       {line}");
+                }
                 println!("scrubber rules:");
                 for rule in settle_domain::claims::RULES {
                     let state = if s.scrub_rules_off.iter().any(|r| r == rule.id) {
@@ -380,6 +406,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     };
                     println!("  {:<20} {:<6} {}", rule.id, state, rule.checks);
                 }
+            }
+            Command::Settings(SettingsCommand::Letterhead {
+                name,
+                address,
+                remit_to,
+                phone,
+                payment_instructions,
+            }) => {
+                let l = store.letterhead_settings(&org).await?;
+                let set = settle_store::billing::LetterheadSettings {
+                    name: name.unwrap_or(l.name),
+                    address: address.unwrap_or(l.address),
+                    remit_to: remit_to.unwrap_or(l.remit_to),
+                    phone: phone.unwrap_or(l.phone),
+                    payment_instructions: payment_instructions.map(|p| p.replace("\\n", "\n")).unwrap_or(l.payment_instructions),
+                };
+                let saved = store.set_letterhead(&org, &set).await?;
+                println!(
+                    "Letterhead saved: {}",
+                    if saved.name.is_empty() {
+                        "(the billing provider's name)"
+                    } else {
+                        &saved.name
+                    }
+                );
             }
             Command::Settings(SettingsCommand::Set {
                 default_terms,

@@ -45,7 +45,7 @@ pub struct AppealLetter {
     pub signer: String,
 }
 
-fn address(doc: &mut Document, party: &Party, size: f32) {
+pub(crate) fn address(doc: &mut Document, party: &Party, size: f32) {
     let mut lines: Vec<&str> = vec![party.name.as_str()];
     lines.extend(party.lines.iter().map(String::as_str));
     doc.lines(&lines, size);
@@ -169,6 +169,21 @@ pub struct Statement {
     pub visits: Vec<StatementVisit>,
     pub amount_due: String,
     pub how_to_pay: Vec<String>,
+    /// Where payments are mailed; the sender's address when empty (and in
+    /// statements kept before it was printed).
+    #[serde(default)]
+    pub remit_to: Party,
+    /// The amount due by how long ago each charge was billed: current,
+    /// 31-60, 61-90 and over 90 days (empty in statements kept before).
+    #[serde(default)]
+    pub aging: Vec<AgeBand>,
+}
+
+/// Part of what is due by how long ago it was billed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgeBand {
+    pub label: String,
+    pub amount: String,
 }
 
 fn statement_footer(s: &Statement) -> String {
@@ -213,6 +228,12 @@ fn draw_statement(doc: &mut Document, s: &Statement) {
         ],
         11.0,
     );
+    if !s.aging.is_empty() {
+        let titles: Vec<Column> = s.aging.iter().map(|b| Column::right(&b.label, 1.0)).collect();
+        let amounts: Vec<String> = s.aging.iter().map(|b| dollars(&b.amount)).collect();
+        doc.heading("Your balance by age", 10.0);
+        doc.table(&titles, &[amounts], 9.0);
+    }
     doc.heading("How to pay", 11.0);
     for way in &s.how_to_pay {
         doc.paragraph(way, 10.0);
@@ -224,6 +245,11 @@ fn draw_statement(doc: &mut Document, s: &Statement) {
         ),
         10.0,
     );
+    remittance_stub(doc, s);
+    if !s.visits.is_empty() {
+        doc.new_page();
+        doc.heading("Your visits and what insurance did", 12.0);
+    }
     for visit in &s.visits {
         doc.heading(&format!("Visit on {} for {}", visit.date, visit.patient), 11.0);
         let billed = if visit.insurer.is_empty() {
@@ -282,6 +308,45 @@ fn draw_statement(doc: &mut Document, s: &Statement) {
         "Insurance adjusted: the part of the charge your insurer's contract with us takes off; you do not owe it. You owe: what your plan leaves to you (deductible, coinsurance, copay, or a service it does not cover).",
         8.0,
     );
+}
+
+/// Where the tear-off part starts on page one, and how tall it is.
+const STUB_TOP: f32 = 582.0;
+const STUB_HEIGHT: f32 = 140.0;
+
+/// The tear-off remittance part at the foot of the first page: who to pay
+/// and where, the account, the amount due and by when, and a box for the
+/// amount enclosed. On a page of its own if page one is full.
+fn remittance_stub(doc: &mut Document, s: &Statement) {
+    let mut top = STUB_TOP;
+    if doc.y_from_top() + 8.0 > top {
+        doc.new_page();
+        top = 90.0;
+    }
+    doc.cut_line(top, "Please detach and return this part with your payment");
+    let remit = if s.remit_to.name.is_empty() { &s.from } else { &s.remit_to };
+    doc.place(54.0, top + 22.0, "Make checks payable to and mail to:", 8.0, false);
+    doc.place(54.0, top + 36.0, &remit.name, 10.0, true);
+    for (i, line) in remit.lines.iter().enumerate() {
+        doc.place(54.0, top + 49.0 + 12.0 * i as f32, line, 10.0, false);
+    }
+    let rows = [
+        ("Account", s.account_number.clone()),
+        ("Name", s.to.name.clone()),
+        ("Statement", format!("{} of {}", s.statement_number, s.date)),
+        ("Please pay by", s.due.clone()),
+        ("Amount due", dollars(&s.amount_due)),
+    ];
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = top + 22.0 + 13.0 * i as f32;
+        doc.place(330.0, y, label, 9.0, true);
+        doc.place_right(558.0, y, value, 9.0, *label == "Amount due");
+    }
+    let y = top + 22.0 + 13.0 * rows.len() as f32 + 8.0;
+    doc.place(330.0, y + 12.0, "Amount enclosed", 9.0, true);
+    doc.frame(440.0, y, 118.0, 18.0);
+    doc.place(444.0, y + 12.0, "$", 9.0, false);
+    doc.move_below(top + STUB_HEIGHT);
 }
 
 /// Minor units from a two-decimal string such as "-12.50" (0 if it is not one).

@@ -14,6 +14,7 @@
 //! and a close estimate for letters, which only decides where a paragraph
 //! wraps.
 
+pub mod invoice;
 pub mod letters;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -206,6 +207,37 @@ impl Document {
     pub fn place_right(&mut self, right: f32, y_from_top: f32, text: &str, size: f32, bold: bool) {
         let x = right - text_width(text, size, bold);
         self.put(x, PAGE_HEIGHT - y_from_top, text, size, bold);
+    }
+
+    /// How far down the page the writing position is, in points from the top.
+    pub fn y_from_top(&self) -> f32 {
+        PAGE_HEIGHT - self.y
+    }
+
+    /// A dashed line across the page at `y_from_top`, with `label` small
+    /// above its right end: where a tear-off part begins.
+    pub fn cut_line(&mut self, y_from_top: f32, label: &str) {
+        let y = PAGE_HEIGHT - y_from_top;
+        {
+            let content = self.content();
+            content.save_state();
+            content.set_line_width(0.6);
+            content.set_dash_pattern([4.0, 3.0], 0.0);
+            content.move_to(MARGIN - 20.0, y);
+            content.line_to(PAGE_WIDTH - MARGIN + 20.0, y);
+            content.stroke();
+            content.restore_state();
+        }
+        self.place_right(PAGE_WIDTH - MARGIN, y_from_top - 4.0, label, 7.0, false);
+    }
+
+    /// A box drawn at a place on the page, `width` by `height` points, its
+    /// top-left corner `y_from_top` down and `x` across (a field to write in).
+    pub fn frame(&mut self, x: f32, y_from_top: f32, width: f32, height: f32) {
+        let content = self.content();
+        content.set_line_width(0.8);
+        content.rect(x, PAGE_HEIGHT - y_from_top - height, width, height);
+        content.stroke();
     }
 
     /// Moves the writing position down to at least `y_from_top`.
@@ -441,12 +473,25 @@ pub fn dollars(decimal: &str) -> String {
     }
 }
 
+/// An amount in its currency: dollars for USD ("$1,234.50"), else the
+/// grouped amount and the code ("1,234.50 EUR").
+pub fn money_in(decimal: &str, currency: &str) -> String {
+    let text = dollars(decimal);
+    if currency.is_empty() || currency.eq_ignore_ascii_case("USD") {
+        text
+    } else {
+        format!("{} {currency}", text.replacen('$', "", 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn dollars_group_thousands() {
+        assert_eq!(money_in("1234.50", "EUR"), "1,234.50 EUR");
+        assert_eq!(money_in("-3.00", "USD"), "-$3.00");
         assert_eq!(dollars("1234567.50"), "$1,234,567.50");
         assert_eq!(dollars("-12.00"), "-$12.00");
         assert_eq!(dollars("0.05"), "$0.05");

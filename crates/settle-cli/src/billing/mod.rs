@@ -206,6 +206,7 @@ pub(crate) enum AccountCommand {
         format: Format,
     },
     /// Everything about one account: items, payments, ledger, contacts.
+    /// Print an invoice: its lines, totals and what was applied to it.
     Show {
         number: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -287,10 +288,18 @@ pub(crate) enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Print an invoice: its lines, totals and what was applied to it.
     Show {
         number: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Write the invoice as the customer receives it (letterhead, bill-to, remit-to) as PDF.
+    Pdf {
+        number: String,
+        /// The file; invoice-NUMBER.pdf if absent.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Void an invoice on which nothing is applied.
     Void {
@@ -618,6 +627,12 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                     .note_read(org.org_id, "invoice.read", &format!("invoice:{}", detail.invoice_number))
                     .await?;
                 output::invoice(&detail, format)?;
+            }
+            InvoiceCommand::Pdf { number, out } => {
+                let doc = store.invoice_document(org, &number).await?;
+                let path = out.unwrap_or_else(|| std::path::PathBuf::from(format!("invoice-{}.pdf", doc.number)));
+                std::fs::write(&path, settle_pdf::invoice::invoice(&doc)).with_context(|| format!("writing {}", path.display()))?;
+                println!("invoice {} for account {} is in {}", doc.number, doc.account_number, path.display());
             }
             InvoiceCommand::Void { number, reason, date, key } => {
                 let voided = store

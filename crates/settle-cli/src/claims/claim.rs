@@ -756,6 +756,9 @@ pub enum StatementCommand {
         /// Write the day's statements into one PDF for printing and mailing.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// One patient's statement now, whatever the cycle and the smallest balance.
+        #[arg(long)]
+        account: Option<String>,
     },
     /// Statements sent, newest first.
     List {
@@ -796,8 +799,10 @@ pub async fn statements(store: &Store, org: &Organisation, command: StatementCom
             min_balance,
             dry_run,
             out,
+            account,
         } => {
             let as_of = as_of.unwrap_or(today);
+            let one = account.is_some();
             let outcome = store
                 .run_statements(
                     org,
@@ -806,6 +811,7 @@ pub async fn statements(store: &Store, org: &Organisation, command: StatementCom
                         cycle_days: Some(cycle_days),
                         min_balance: Some(min_balance),
                         dry_run,
+                        account_number: account,
                     },
                 )
                 .await?;
@@ -818,7 +824,11 @@ pub async fn statements(store: &Store, org: &Organisation, command: StatementCom
                 outcome.as_of,
                 outcome.skipped_in_cycle
             );
-            if let (Some(path), false) = (out, dry_run) {
+            if let (Some(path), false, Some(made)) = (&out, dry_run, outcome.statements.first().filter(|_| one)) {
+                let s = store.statement(org, made.statement_id).await?;
+                std::fs::write(path, settle_pdf::letters::statement(&s)).with_context(|| format!("writing {}", path.display()))?;
+                println!("statement {} for account {} is in {}", s.statement_number, s.account_number, path.display());
+            } else if let (Some(path), false) = (out, dry_run) {
                 let day = store.statements_of_day(org, as_of).await?;
                 let pdf = settle_pdf::letters::statements(&day, &format!("Statements of {as_of}"));
                 std::fs::write(&path, pdf).with_context(|| format!("writing {}", path.display()))?;

@@ -286,6 +286,18 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             },
         )
         .await?;
+    // Payments go to a lockbox, as most practices' do; the letterhead is the provider's.
+    store
+        .set_letterhead(
+            org,
+            &settle_store::billing::LetterheadSettings {
+                remit_to: "PO Box 4410, Springfield, IL 62708".into(),
+                phone: "2175550100".into(),
+                payment_instructions: "Online: pay.springfieldfamily.example with your account number.".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
     for (code, name, filing, days, appeal_days, corrected_claim_days, address) in PAYERS {
         store
             .add_payer(
@@ -628,6 +640,7 @@ AK2*837*{group:04}~IK3*NM1*9*2010BA*8~IK4*9*67*7*XX~IK5*R*5~AK9*R*1*1*0~SE*8*000
                 cycle_days: None,
                 min_balance: None,
                 dry_run: false,
+                account_number: None,
             },
         )
         .await?;

@@ -116,6 +116,21 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
             continue;
         }
         let org = store.create_organisation(profile.slug, profile.name, "USD").await?;
+        if profile.ar_kind != "patient" {
+            // A business prints its own name and address on its invoices.
+            store
+                .set_letterhead(
+                    &org,
+                    &settle_store::billing::LetterheadSettings {
+                        name: profile.name.into(),
+                        address: "45 Harbor Way, Portland, ME 04101".into(),
+                        phone: "2075550142".into(),
+                        payment_instructions: "Bank transfer (ACH): routing 011000138, account 4429 1180 22, with the invoice number.".into(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+        }
         let mut rng = StdRng::seed_from_u64(seed ^ u64::from(profile.slug.len() as u32));
         let mut followups = Vec::new();
         let commands = generate(profile, accounts, start, as_of, &mut rng, &mut followups);

@@ -725,3 +725,42 @@ pub async fn statement_pdf(State(state): State<AppState>, Auth(p): Auth, Path(id
         settle_pdf::letters::statement(&s),
     ))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewQuery {
+    /// The statement date; today unless given.
+    pub as_of: Option<settle_domain::Date>,
+}
+
+/// One patient's statement as it would be made, as PDF; nothing is kept
+/// (make and keep it with `POST /api/v1/statements` and `account_number`).
+#[utoipa::path(get, path = "/api/v1/accounts/{number}/statement-preview", tag = "claims",
+    params(("number" = String, Path, description = "The account number", example = "P-000101"), PreviewQuery),
+    responses((status = 200, description = "The statement as of the day", content_type = "application/pdf")),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn statement_preview(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(number): Path<String>,
+    Params(q): Params<PreviewQuery>,
+) -> ApiResult<axum::response::Response> {
+    let as_of = q.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+    let s = state.store.preview_statement(&p.org, &number, as_of).await?;
+    Ok(crate::pdf_response(
+        &format!("statement-preview-{}.pdf", s.account_number),
+        settle_pdf::letters::statement(&s),
+    ))
+}
+
+/// An invoice as the customer receives it (letterhead, bill-to, lines,
+/// tax, terms, remit-to, how to pay), as PDF.
+#[utoipa::path(get, path = "/api/v1/invoices/{number}/pdf", tag = "invoices",
+    params(("number" = String, Path, description = "The invoice number", example = "INV-000001")),
+    responses((status = 200, description = "The invoice", content_type = "application/pdf")),
+    security(("bearer" = ["accounts.read"])))]
+pub async fn invoice_pdf(State(state): State<AppState>, Auth(p): Auth, Path(number): Path<String>) -> ApiResult<axum::response::Response> {
+    let doc = state.store.invoice_document(&p.org, &number).await?;
+    Ok(crate::pdf_response(&format!("invoice-{}.pdf", doc.number), settle_pdf::invoice::invoice(&doc)))
+}

@@ -147,10 +147,19 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/claims/denials/{id}/appeal", Needs(ClaimsWrite)),
     ("GET", "/claims/denials/{id}/letter", Needs(ClaimsWrite)),
     ("POST", "/claims/denials/{id}/write-off", Needs(AdjustmentsPost)),
+    ("GET", "/accounts/{number}/payments/{payment_id}/reverse", Needs(PaymentsReverse)),
+    ("POST", "/accounts/{number}/payments/{payment_id}/reverse", Needs(PaymentsReverse)),
+    ("GET", "/accounts/{number}/credit-notes/new", Needs(CreditNotesIssue)),
+    ("POST", "/accounts/{number}/credit-notes/new", Needs(CreditNotesIssue)),
+    ("GET", "/accounts/{number}/apply-credit", Needs(CreditsApply)),
+    ("POST", "/accounts/{number}/apply-credit", Needs(CreditsApply)),
     ("GET", "/statements", Needs(AccountsRead)),
     ("POST", "/statements", Needs(InvoicesWrite)),
     ("GET", "/statements/{id}/pdf", Needs(AccountsRead)),
     ("GET", "/statements/day/{day}", Needs(AccountsRead)),
+    ("GET", "/accounts/{number}/statement/preview", Needs(AccountsRead)),
+    ("POST", "/accounts/{number}/statement", Needs(InvoicesWrite)),
+    ("GET", "/invoices/{number}/pdf", Needs(AccountsRead)),
     ("GET", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/era", Needs(PaymentsPost)),
     ("POST", "/claims/setup/payers", Needs(PayersManage)),
@@ -160,6 +169,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/settings", Needs(SettingsManage)),
     ("GET", "/audit", Needs(AuditRead)),
     ("POST", "/admin/settings", Needs(SettingsManage)),
+    ("POST", "/admin/settings/letterhead", Needs(SettingsManage)),
 ];
 
 /// The page routes, guarded.
@@ -169,6 +179,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/login", get(platform::login::login_page).post(platform::login::login))
         .route("/logout", post(platform::login::logout))
         .route("/static/{file}", get(static_file))
+        .route("/favicon.ico", get(favicon))
         .route("/opt-out/{token}", get(collections::opt_out::opt_out_page).post(collections::opt_out::opt_out))
         .route("/", get(billing::pages::dashboard))
         .route("/accounts", get(billing::pages::accounts))
@@ -204,6 +215,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/accounts/{number}/refunds/new",
             get(billing::forms::credits::new_refund).post(billing::forms::credits::post_refund),
+        )
+        .route(
+            "/accounts/{number}/payments/{payment_id}/reverse",
+            get(billing::forms::corrections::reverse_form).post(billing::forms::corrections::reverse),
+        )
+        .route(
+            "/accounts/{number}/credit-notes/new",
+            get(billing::forms::corrections::credit_note_form).post(billing::forms::corrections::credit_note),
+        )
+        .route(
+            "/accounts/{number}/apply-credit",
+            get(billing::forms::corrections::apply_credit_form).post(billing::forms::corrections::apply_credit),
         )
         .route("/approvals", get(billing::forms::credits::approvals))
         .route("/approvals/{id}/approve", post(billing::forms::credits::approve))
@@ -281,12 +304,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/statements", get(claims::statements::statements).post(claims::statements::statements_run))
         .route("/statements/{id}/pdf", get(claims::statements::statement_pdf))
         .route("/statements/day/{day}", get(claims::statements::statements_of_day))
+        .route("/accounts/{number}/statement/preview", get(claims::statements::account_statement_preview))
+        .route("/accounts/{number}/statement", post(claims::statements::account_statement_send))
+        .route("/invoices/{number}/pdf", get(claims::statements::invoice_pdf))
         .route("/claims/era", get(claims::remit::era).post(claims::remit::era_post))
         .route("/claims/setup/payers", post(claims::payers::add_payer))
         .route("/claims/setup/providers", post(claims::payers::add_provider))
         .route("/claims/setup/providers/pay-to", post(claims::payers::set_pay_to))
         .route("/claims/setup/payer-rules", post(claims::payers::set_payer_rules))
         .route("/admin/settings", get(platform::admin::settings).post(platform::admin::save_settings))
+        .route("/admin/settings/letterhead", post(platform::admin::save_letterhead))
         .route("/audit", get(platform::admin::audit))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }
@@ -295,11 +322,19 @@ const CSS: &str = include_str!("../../static/settle.css");
 const JS: &str = include_str!("../../static/settle.js");
 const HTMX: &str = include_str!("../../static/htmx-2.0.11.min.js");
 
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// Browsers ask for /favicon.ico on every first load: the icon, not a 404.
+async fn favicon() -> Response {
+    static_file(axum::extract::Path("favicon.svg".to_string())).await
+}
+
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "settle.css" => (CSS, "text/css; charset=utf-8"),
         "settle.js" => (JS, "text/javascript; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return (StatusCode::NOT_FOUND, "no such file").into_response(),
     };
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
@@ -466,6 +501,15 @@ impl Ctx {
     }
     pub fn can_approve(&self) -> bool {
         self.can(AdjustmentsApprove)
+    }
+    pub fn can_reverse(&self) -> bool {
+        self.can(PaymentsReverse)
+    }
+    pub fn can_credit_note(&self) -> bool {
+        self.can(CreditNotesIssue)
+    }
+    pub fn can_apply_credit(&self) -> bool {
+        self.can(CreditsApply)
     }
     pub fn can_refund(&self) -> bool {
         self.can(RefundsIssue)

@@ -263,10 +263,21 @@ async fn split_by_hand(client: &Client, base: &str) {
         .await
         .unwrap();
     let refused = client.wait().for_element(Locator::Id("allocation-error")).await.unwrap().text().await.unwrap();
-    assert!(refused.contains("45.00 USD more than the 50.00 USD"), "the over-split is said in money: {refused}");
+    assert!(
+        refused.contains("45.00 USD more than the 50.00 USD"),
+        "the over-split is said in money: {refused}"
+    );
     assert!(!refused.contains("minor units"), "{refused}");
     assert!(
-        client.find(Locator::Id("allocation-manual")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"),
+        client
+            .find(Locator::Id("allocation-manual"))
+            .await
+            .unwrap()
+            .prop("checked")
+            .await
+            .unwrap()
+            .as_deref()
+            == Some("true"),
         "the refused form keeps \"As I set below\""
     );
     assert_eq!(apply_values(client).await, ["", "95.00", ""], "the refused form keeps the split");
@@ -284,7 +295,10 @@ async fn split_by_hand(client: &Client, base: &str) {
         .await
         .unwrap();
     let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap().text().await.unwrap();
-    assert!(flash.contains("applied to INV-000005 $95.00"), "the payment goes where the clerk put it: {flash}");
+    assert!(
+        flash.contains("applied to INV-000005 $95.00"),
+        "the payment goes where the clerk put it: {flash}"
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod claims_api;
 mod claims_pages;
 mod collections_api;
 mod collections_pages;
+mod customer_paper;
 mod follow_up_pages;
 mod hardening;
 mod idempotency;

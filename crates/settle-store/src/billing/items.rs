@@ -64,7 +64,12 @@ pub(super) fn plan_for(amount_minor: i64, apply_to: &[ApplyTo], items: &[ItemRow
     let target = target_for(apply_to, items, currency)?;
     allocate(amount_minor, &domain_items(items), &target).map_err(|error| {
         let money = |minor: i64| settle_domain::money::Money::from_minor(minor, currency).to_string();
-        let reference = |id: i64| items.iter().find(|i| i.item_id == id).map_or_else(|| format!("item {id}"), |i| i.reference.clone());
+        let reference = |id: i64| {
+            items
+                .iter()
+                .find(|i| i.item_id == id)
+                .map_or_else(|| format!("item {id}"), |i| i.reference.clone())
+        };
         let message = match error {
             AllocationError::NonPositiveAmount => return StoreError::invalid("amount", "the amount must be greater than zero"),
             AllocationError::UnknownItem { item } => format!("{} is not an open item of this account", reference(item)),

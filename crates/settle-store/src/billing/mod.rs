@@ -24,8 +24,10 @@ use crate::write::{audited, Audited};
 mod accounts;
 mod credits;
 mod dashboard;
+mod invoice_document;
 mod invoices;
 mod items;
+mod letterhead;
 mod office;
 mod payments;
 mod reports;
@@ -35,6 +37,8 @@ pub use accounts::{AccountCreated, CheckedAccount, NewAccount, NewParty};
 pub use credits::{AdjustmentPosted, ApplyCredit, CreditApplied, CreditNoteIssued, NewAdjustment, NewCreditNote, NewRefund, RefundIssued};
 pub use dashboard::{amount, AdjustmentTotal, AgedItem, Dashboard, ReceiptRow, SearchHit};
 pub use invoices::{EditDraftInvoice, InvoiceCreated, IssueInvoice, NewInvoice, NewInvoiceLine, VoidInvoice};
+pub(crate) use letterhead::Letterhead;
+pub use letterhead::{phone_display, LetterheadSettings};
 pub use office::{
     limit_money, AdjustmentOutcome, ApprovalView, NoteView, OrgSettings, SettingsUpdate, SubmitAdjustment, TimelineEvent, DEFAULT_TERMS,
     DEFAULT_WRITEOFF_APPROVAL_MINOR,

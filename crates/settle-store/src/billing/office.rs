@@ -273,24 +273,29 @@ impl Store {
                 .bind(buckets.to_config_string())
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("DELETE FROM org_policy WHERE org_id = $1")
-                .bind(org.org_id)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(
+            // Updated in place, so what else the row holds (the letterhead) stays;
+            // inserted when the organisation has none yet.
+            for sql in [
+                "UPDATE org_policy SET default_terms = $2, writeoff_approval_minor = $3, updated_at = $4, updated_by = $5, x12_submitter_id = $6, \
+                 x12_contact_phone = $7, scrub_rules_off = $8 WHERE org_id = $1",
                 "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-                .bind(org.org_id)
-                .bind(terms.to_string())
-                .bind(limit.amount_minor())
-                .bind(now_text())
-                .bind(&actor.name)
-                .bind(submitter)
-                .bind(phone)
-                .bind(rules_off.join(" "))
-                .execute(&mut *conn)
-                .await?;
+            ] {
+                let done = sqlx::query(sql)
+                    .bind(org.org_id)
+                    .bind(terms.to_string())
+                    .bind(limit.amount_minor())
+                    .bind(now_text())
+                    .bind(&actor.name)
+                    .bind(submitter)
+                    .bind(phone)
+                    .bind(rules_off.join(" "))
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() > 0 {
+                    break;
+                }
+            }
             let after = OrgSettings {
                 default_terms: terms.to_string(),
                 aging_buckets: buckets.to_config_string(),

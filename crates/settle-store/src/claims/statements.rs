@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use settle_domain::address::KeptAddress;
 use settle_domain::money::Currency;
 use settle_domain::Date;
-use settle_pdf::letters::{Party, Statement, StatementLine, StatementVisit};
+use settle_pdf::letters::{AgeBand, Party, Statement, StatementLine, StatementVisit};
+
+use crate::billing::Letterhead;
 use sqlx::{AnyConnection, Row};
 
 use crate::platform::audit::current_actor;
@@ -34,6 +36,11 @@ pub struct StatementRun {
     /// Say what would be sent, and send nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// One account's statement now, asked for by someone (at the front
+    /// desk, on the phone): made whatever the cycle and the smallest
+    /// balance, refused if the account owes nothing.
+    #[serde(default)]
+    pub account_number: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -97,6 +104,43 @@ fn why_text(group_reason: &str, minor: i64, cur: Currency) -> String {
 }
 
 impl Store {
+    /// The account holder's name, and who paper for the account is
+    /// addressed to: the guarantor ("for" the patient) when there is one,
+    /// else the holder, at their current address.
+    pub(crate) async fn addressee(&self, conn: &mut AnyConnection, org_id: i64, account_id: i64) -> Result<(String, Party)> {
+        let patient = sqlx::query(&format!(
+            "SELECT p.name, {} FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {} \
+             WHERE a.org_id = $1 AND a.account_id = $2",
+            crate::address::CURRENT_COLUMNS,
+            crate::address::CURRENT_JOIN
+        ))
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let patient_name: String = patient.try_get("name")?;
+        let to = match self.guarantor_in(conn, org_id, account_id).await? {
+            Some(g) => Party {
+                name: g.name,
+                lines: [
+                    vec![format!("for {patient_name}")],
+                    match (g.postal, g.address) {
+                        (Some(p), _) => p.lines,
+                        (None, text) => text.map(|t| KeptAddress::Text(t).envelope_lines()).unwrap_or_default(),
+                    },
+                ]
+                .concat(),
+            },
+            None => Party {
+                name: patient_name.clone(),
+                lines: crate::address::kept_from(&patient, "value", "")?
+                    .map(|a| a.envelope_lines())
+                    .unwrap_or_default(),
+            },
+        };
+        Ok((patient_name, to))
+    }
+
     /// Makes (or, dry, lists) the statements due on a day.
     pub async fn run_statements(&self, org: &Organisation, cmd: &StatementRun) -> Result<StatementRunOutcome> {
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -119,17 +163,51 @@ impl Store {
             Box::pin(async move {
                 let conn = tx.conn();
                 let as_of = cmd.as_of.to_string();
+                let one = match &cmd.account_number {
+                    Some(number) => Some(patient_account(self.account_by_number(conn, org.org_id, number).await?)?),
+                    None => None,
+                };
                 let candidates = sqlx::query(&format!(
                     "SELECT a.account_id, a.account_number, CAST(SUM(o.balance_minor) AS BIGINT) FROM open_item o \
                  JOIN account a ON a.org_id = o.org_id AND a.account_id = o.account_id \
-                 WHERE o.org_id = $1 AND a.ar_kind = 'patient' AND o.balance_minor > 0 AND o.issue_date <= $2{NOT_PENDING_SECONDARY} \
-                 GROUP BY a.account_id, a.account_number HAVING SUM(o.balance_minor) >= $3 ORDER BY a.account_number"
+                 WHERE o.org_id = $1 AND a.ar_kind = 'patient' AND o.balance_minor > 0 AND o.issue_date <= $2{NOT_PENDING_SECONDARY}{} \
+                 GROUP BY a.account_id, a.account_number HAVING SUM(o.balance_minor) >= $3 ORDER BY a.account_number",
+                    if one.is_some() { " AND a.account_id = $4" } else { "" }
                 ))
                 .bind(org.org_id)
                 .bind(&as_of)
-                .bind(min.max(1))
+                .bind(if one.is_some() { 1 } else { min.max(1) })
+                .bind(one.as_ref().map_or(0, |a| a.account_id))
                 .fetch_all(&mut *conn)
                 .await?;
+                if let Some(account) = &one {
+                    let today: Option<i64> = sqlx::query("SELECT statement_id FROM statement WHERE org_id = $1 AND account_id = $2 AND cycle_date = $3")
+                        .bind(org.org_id)
+                        .bind(account.account_id)
+                        .bind(&as_of)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .map(|r| r.try_get("statement_id"))
+                        .transpose()?;
+                    if let Some(id) = today {
+                        return Err(StoreError::invalid(
+                            "account_number",
+                            format!(
+                                "{} already had statement S-{id:06} on {as_of} (one a day); print it again, or preview the statement for today's figures",
+                                account.account_number
+                            ),
+                        ));
+                    }
+                }
+                if let (Some(account), true) = (&one, candidates.is_empty()) {
+                    return Err(StoreError::invalid(
+                        "account_number",
+                        format!(
+                            "{} owes nothing a statement would show on {as_of} (nothing open, or all of it waiting on insurance)",
+                            account.account_number
+                        ),
+                    ));
+                }
                 let last: std::collections::HashMap<i64, String> =
                     sqlx::query("SELECT account_id, MAX(cycle_date) AS cycle_date FROM statement WHERE org_id = $1 GROUP BY account_id")
                         .bind(org.org_id)
@@ -139,7 +217,7 @@ impl Store {
                         .map(|r| Ok((r.try_get::<i64, _>("account_id")?, r.try_get::<String, _>("cycle_date")?)))
                         .collect::<Result<_>>()?;
                 let since = cmd.as_of.checked_sub(jiff::ToSpan::days(cycle - 1)).unwrap_or(cmd.as_of).to_string();
-                let from = self.statement_sender(conn, org).await?;
+                let from = self.letterhead(conn, org).await?;
                 let mut outcome = StatementRunOutcome {
                     as_of: as_of.clone(),
                     dry_run: cmd.dry_run,
@@ -151,7 +229,7 @@ impl Store {
                 let mut total = 0i64;
                 for row in &candidates {
                     let (account_id, number): (i64, String) = (row.try_get("account_id")?, row.try_get("account_number")?);
-                    if last.get(&account_id).is_some_and(|d| *d >= since) {
+                    if one.is_none() && last.get(&account_id).is_some_and(|d| *d >= since) {
                         outcome.skipped_in_cycle += 1;
                         continue;
                     }
@@ -207,79 +285,15 @@ impl Store {
         .await
     }
 
-    /// Who statements come from: the first billing organisation among the
-    /// providers, with the organisation's name if there is none.
-    async fn statement_sender(&self, conn: &mut AnyConnection, org: &Organisation) -> Result<(Party, String)> {
-        let provider = sqlx::query(&format!(
-            "SELECT name, address, {} FROM provider WHERE org_id = $1 AND kind = 'organisation' ORDER BY provider_key LIMIT 1",
-            crate::address::COLUMNS
-        ))
-        .bind(org.org_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let phone: String = sqlx::query("SELECT x12_contact_phone FROM org_policy WHERE org_id = $1")
-            .bind(org.org_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get::<String, _>("x12_contact_phone"))
-            .transpose()?
-            .unwrap_or_default();
-        let phone = if phone.len() == 10 {
-            format!("({}) {}-{}", &phone[..3], &phone[3..6], &phone[6..])
-        } else {
-            phone
-        };
-        let party = match provider {
-            Some(p) => Party {
-                name: p.try_get("name")?,
-                lines: crate::address::kept_from(&p, "address", "")?.map(|a| a.envelope_lines()).unwrap_or_default(),
-            },
-            None => Party {
-                name: org.name.clone(),
-                lines: Vec::new(),
-            },
-        };
-        Ok((party, phone))
-    }
-
     /// One account's statement as of a day, from the books.
-    async fn draw_up(&self, conn: &mut AnyConnection, org: &Organisation, cur: Currency, d: Drawing<'_>, from: &(Party, String)) -> Result<Statement> {
+    async fn draw_up(&self, conn: &mut AnyConnection, org: &Organisation, cur: Currency, d: Drawing<'_>, letterhead: &Letterhead) -> Result<Statement> {
         let Drawing {
             account_id,
             number,
             as_of,
             statement_id,
         } = d;
-        let patient = sqlx::query(&format!(
-            "SELECT p.name, {} FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id {} \
-             WHERE a.org_id = $1 AND a.account_id = $2",
-            crate::address::CURRENT_COLUMNS,
-            crate::address::CURRENT_JOIN
-        ))
-        .bind(org.org_id)
-        .bind(account_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let patient_name: String = patient.try_get("name")?;
-        let to = match self.guarantor_in(conn, org.org_id, account_id).await? {
-            Some(g) => Party {
-                name: g.name,
-                lines: [
-                    vec![format!("for {patient_name}")],
-                    match (g.postal, g.address) {
-                        (Some(p), _) => p.lines,
-                        (None, text) => text.map(|t| KeptAddress::Text(t).envelope_lines()).unwrap_or_default(),
-                    },
-                ]
-                .concat(),
-            },
-            None => Party {
-                name: patient_name.clone(),
-                lines: crate::address::kept_from(&patient, "value", "")?
-                    .map(|a| a.envelope_lines())
-                    .unwrap_or_default(),
-            },
-        };
+        let (patient_name, to) = self.addressee(conn, org.org_id, account_id).await?;
         let items = sqlx::query(&format!(
             "SELECT o.reference, o.kind, o.description, o.issue_date, o.amount_minor, o.balance_minor FROM open_item o \
              WHERE o.org_id = $1 AND o.account_id = $2 AND o.balance_minor > 0 AND o.issue_date <= $3{NOT_PENDING_SECONDARY} ORDER BY o.issue_date, o.item_id"
@@ -291,6 +305,7 @@ impl Store {
         .await?;
         let mut visits: Vec<StatementVisit> = Vec::new();
         let mut due = 0i64;
+        let mut bands = [0i64; 4];
         let mut oldest: Option<String> = None;
         for item in &items {
             let (reference, kind, description, issued, amount, balance): (String, String, String, String, i64, i64) = (
@@ -302,6 +317,13 @@ impl Store {
                 item.try_get("balance_minor")?,
             );
             due += balance;
+            let age = issued.parse::<Date>().map_or(0, |d| (as_of - d).get_days());
+            bands[match age {
+                ..=30 => 0,
+                31..=60 => 1,
+                61..=90 => 2,
+                _ => 3,
+            }] += balance;
             if oldest.as_ref().is_none_or(|o| issued < *o) {
                 oldest = Some(issued.clone());
             }
@@ -349,10 +371,29 @@ impl Store {
             .await?
             .try_get("n")?;
         let sequence = earlier + 1;
-        let (sender, phone) = from;
+        let Letterhead {
+            from: sender,
+            remit_to,
+            phone,
+            instructions,
+        } = letterhead;
+        let mut how_to_pay = instructions.clone();
+        if !phone.is_empty() {
+            how_to_pay.push(format!("By phone: call {phone} with a card or bank account."));
+        }
+        how_to_pay.push(format!(
+            "By mail: a check payable to {}, with your account number {number} on it{}.",
+            remit_to.name,
+            if remit_to.lines.is_empty() {
+                String::new()
+            } else {
+                format!(", to {}", remit_to.lines.join(", "))
+            }
+        ));
+        how_to_pay.push("In person: at the front desk at your next visit.".into());
         Ok(Statement {
             statement_number: if statement_id == 0 {
-                "(not sent)".into()
+                "(preview, not sent)".into()
             } else {
                 format!("S-{statement_id:06}")
             },
@@ -366,19 +407,16 @@ impl Store {
             message: message(sequence).into(),
             visits,
             amount_due: fmt(due, cur),
-            how_to_pay: vec![
-                format!("By phone: call {phone} with a card or bank account."),
-                format!(
-                    "By mail: a check payable to {}, with your account number {number} on it{}.",
-                    sender.name,
-                    if sender.lines.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", to {}", sender.lines.join(", "))
-                    }
-                ),
-                "In person: at the front desk at your next visit.".into(),
-            ],
+            how_to_pay,
+            remit_to: remit_to.clone(),
+            aging: ["Current", "31-60 days", "61-90 days", "Over 90 days"]
+                .iter()
+                .zip(bands)
+                .map(|(label, minor)| AgeBand {
+                    label: label.to_string(),
+                    amount: fmt(minor, cur),
+                })
+                .collect(),
         })
     }
 
@@ -489,6 +527,29 @@ impl Store {
         Ok(for_sight(statement))
     }
 
+    /// One patient's statement as it would be made on `as_of`, made and
+    /// kept by nothing (the page's preview before it is sent).
+    pub async fn preview_statement(&self, org: &Organisation, account_number: &str, as_of: Date) -> Result<Statement> {
+        let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.note_read(
+            org.org_id,
+            "statement.preview",
+            &format!("account:{}", account_number.trim().to_ascii_uppercase()),
+        )
+        .await?;
+        let mut conn = self.pool().acquire().await?;
+        let account = patient_account(self.account_by_number(&mut conn, org.org_id, account_number).await?)?;
+        let letterhead = self.letterhead(&mut conn, org).await?;
+        let drawing = Drawing {
+            account_id: account.account_id,
+            number: &account.account_number,
+            as_of,
+            statement_id: 0,
+        };
+        let statement = self.draw_up(&mut conn, org, cur, drawing, &letterhead).await?;
+        Ok(for_sight(statement))
+    }
+
     /// The statements of one cycle day, for printing in one PDF.
     pub async fn statements_of_day(&self, org: &Organisation, cycle_date: Date) -> Result<Vec<Statement>> {
         let rows = sqlx::query("SELECT body FROM statement WHERE org_id = $1 AND cycle_date = $2 ORDER BY statement_id")
@@ -509,6 +570,20 @@ impl Store {
 
 /// A statement as the current actor may see it: the patient got the
 /// procedure codes; someone without clinical.read gets "service" instead.
+/// Statements go to patients; a business's account gets an invoice.
+fn patient_account(account: crate::billing::AccountRow) -> Result<crate::billing::AccountRow> {
+    if account.ar_kind != settle_domain::account::ArKind::Patient {
+        return Err(StoreError::invalid(
+            "account_number",
+            format!(
+                "{} is not a patient's account: statements go to patients (send an invoice)",
+                account.account_number
+            ),
+        ));
+    }
+    Ok(account)
+}
+
 fn for_sight(mut statement: Statement) -> Statement {
     if !crate::platform::sight::sees_clinical() {
         for line in statement.visits.iter_mut().flat_map(|v| v.lines.iter_mut()).filter(|l| !l.code.is_empty()) {

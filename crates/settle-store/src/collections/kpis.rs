@@ -97,7 +97,7 @@ pub fn percent(bp: Option<i64>) -> String {
 
 /// A collector's row ("user:ann" is "ann").
 fn slot(by: &mut std::collections::BTreeMap<String, CollectorKpis>, who: String) -> &mut CollectorKpis {
-    let key = who.strip_prefix("user:").unwrap_or(&who).to_string();
+    let key = crate::platform::audit::person_of(&who).to_string();
     by.entry(key.clone()).or_insert_with(|| CollectorKpis {
         collector: key,
         ..CollectorKpis::default()

@@ -35,6 +35,13 @@ pub struct Actor {
     pub clinical: bool,
 }
 
+/// The username behind an actor's name ("user:ann" is "ann"); other
+/// actors ("cli:root", "system") as they are. Work is attributed to people
+/// by this, so a person's rows never split between two names.
+pub fn person_of(actor: &str) -> &str {
+    actor.strip_prefix("user:").unwrap_or(actor)
+}
+
 impl Actor {
     /// Someone logged in (a user or a token) acting from `address`: what
     /// they may see follows their role.

@@ -248,6 +248,30 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
         );
         let next = store.next_account(&org, "senior", date("2026-12-03")).await.unwrap().unwrap();
         assert_eq!(next.account_number, "D-2", "{name}");
+        // Queued to "senior", logged by "user:senior": one person, one row on the supervisor's page.
+        let call = settle_store::collections::LogContact::from_request(
+            settle_store::collections::ContactRequest {
+                account_number: "D-2".into(),
+                channel: "call".into(),
+                address: Some("608-555-0100".into()),
+                at_work: false,
+                purpose: None,
+                at: Some("2026-12-03T14:00:00-06:00".into()),
+            },
+            None,
+            "no_answer".into(),
+            String::new(),
+        );
+        let senior = Actor {
+            name: "user:senior".into(),
+            address: "local".into(),
+            clinical: false,
+        };
+        let logged = ACTOR.scope(senior, store.log_contact(&org, &call)).await.unwrap();
+        assert!(logged.contact.is_some(), "{name}: {:#?}", logged.decision);
+        let day = store.supervisor(&org, date("2026-12-03")).await.unwrap();
+        let rows: Vec<(&str, i64, i64)> = day.collectors.iter().map(|c| (c.collector.as_str(), c.queue, c.worked_today)).collect();
+        assert_eq!(rows, [("junior", 1, 0), ("senior", 1, 1)], "{name}");
 
         // A plan whose installments do not add up is refused whole.
         let wrong = store

@@ -12,6 +12,7 @@ mod claim_life;
 mod claims;
 mod concurrency;
 mod contacts;
+mod customer_paper;
 mod denials;
 mod dunning;
 mod follow_up;

@@ -73,6 +73,7 @@ async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
             cycle_days: None,
             min_balance: None,
             dry_run,
+            account_number: None,
         };
         let bad = store
             .run_statements(
@@ -214,6 +215,7 @@ async fn the_secondary_is_billed_with_the_primarys_answer_and_pays_the_patients_
             cycle_days: None,
             min_balance: None,
             dry_run: true,
+            account_number: None,
         };
         assert_eq!(store.run_statements(&org, &run).await.unwrap().count, 0, "{name}");
 

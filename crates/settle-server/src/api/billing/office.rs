@@ -8,7 +8,7 @@ use axum::Json;
 use serde::Deserialize;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::Date;
-use settle_store::billing::{amount, ApprovalView, NoteView, OrgSettings, SearchHit, SettingsUpdate};
+use settle_store::billing::{amount, ApprovalView, LetterheadSettings, NoteView, OrgSettings, SearchHit, SettingsUpdate};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::guard::Auth;
@@ -220,4 +220,21 @@ pub async fn search(State(state): State<AppState>, Auth(p): Auth, Params(q): Par
     let hits = state.store.search_accounts(&p.org, &q.q, limit as usize).await?;
     state.store.note_read(p.org.org_id, "account.search", "accounts").await?;
     Ok(Json(hits))
+}
+
+/// What statements and invoices print about the organisation: letterhead,
+/// remit-to, billing phone, other ways to pay (empty fields fall back).
+#[utoipa::path(get, path = "/api/v1/settings/letterhead", tag = "admin",
+    responses((status = 200, body = LetterheadSettings)),
+    security(("bearer" = [])))]
+pub async fn letterhead(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<LetterheadSettings>> {
+    Ok(Json(state.store.letterhead_settings(&p.org).await?))
+}
+
+/// Set the letterhead, all of it at once.
+#[utoipa::path(put, path = "/api/v1/settings/letterhead", tag = "admin", request_body = LetterheadSettings,
+    responses((status = 200, body = LetterheadSettings)),
+    security(("bearer" = ["settings.manage"])))]
+pub async fn set_letterhead(State(state): State<AppState>, Auth(p): Auth, Body(l): Body<LetterheadSettings>) -> ApiResult<Json<LetterheadSettings>> {
+    Ok(Json(state.store.set_letterhead(&p.org, &l).await?))
 }

@@ -74,6 +74,7 @@ pub async fn statements_run(State(state): State<AppState>, ctx: Ctx, form: FormD
         cycle_days,
         min_balance: Some(min).filter(|m| !m.trim().is_empty()),
         dry_run: form.get("dry_run") == "1",
+        account_number: None,
     };
     match state.store.run_statements(&ctx.principal.org, &cmd).await {
         Ok(outcome) => {
@@ -106,6 +107,42 @@ pub async fn statements_of_day(State(state): State<AppState>, ctx: Ctx, Path(day
             &format!("statements-{date}.pdf"),
             settle_pdf::letters::statements(&all, &format!("Statements of {date}")),
         ),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// One patient's statement as of today, before it is sent: drawn from the
+/// books now, kept by nothing.
+pub async fn account_statement_preview(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    match state.store.preview_statement(&ctx.principal.org, &number, today()).await {
+        Ok(s) => crate::pdf_response(&format!("statement-preview-{}.pdf", s.account_number), settle_pdf::letters::statement(&s)),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// One patient's statement now: made, kept (it counts as a statement sent
+/// for the cycle and the next notice), and opened as PDF to print or mail.
+pub async fn account_statement_send(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    let cmd = settle_store::claims::StatementRun {
+        as_of: today(),
+        cycle_days: None,
+        min_balance: None,
+        dry_run: false,
+        account_number: Some(number.clone()),
+    };
+    match state.store.run_statements(&ctx.principal.org, &cmd).await {
+        Ok(outcome) => match outcome.statements.first() {
+            Some(made) => axum::response::Redirect::to(&format!("/statements/{}/pdf", made.statement_id)).into_response(),
+            None => crate::web::billing::forms::back_to_account(&number, "No statement was made: nothing is owed."),
+        },
+        Err(e) => crate::web::billing::forms::back_to_account_error(&number, &e.to_string()),
+    }
+}
+
+/// An invoice as the customer receives it, as PDF.
+pub async fn invoice_pdf(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>) -> Response {
+    match state.store.invoice_document(&ctx.principal.org, &number).await {
+        Ok(doc) => crate::pdf_response(&format!("invoice-{}.pdf", doc.number), settle_pdf::invoice::invoice(&doc)),
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use settle_domain::access::Role;
-use settle_store::billing::{OrgSettings, SettingsUpdate};
+use settle_store::billing::{LetterheadSettings, OrgSettings, SettingsUpdate};
 use settle_store::platform::access::UserView;
 
 use crate::web::billing::pages::MsgQuery;
@@ -188,9 +188,37 @@ struct SettingsPage<'a> {
     s: OrgSettings,
     msg: String,
     errors: Errors,
+    /// What customers' paper says about the organisation.
+    l: LetterheadSettings,
+    l_errors: Errors,
 }
 
 impl SettingsPage<'_> {
+    /// The letterhead's one-line fields: id, label, value, hint.
+    fn letterhead_fields(&self) -> Vec<(&'static str, &'static str, String, &'static str)> {
+        vec![
+            (
+                "letterhead_name",
+                "Name at the top",
+                self.l.name.clone(),
+                "As customers know you, such as Riverside Family Practice.",
+            ),
+            (
+                "letterhead_address",
+                "Address",
+                self.l.address.clone(),
+                "Street, city, state and ZIP: 1200 Lincoln Ave, Springfield, IL 62704.",
+            ),
+            (
+                "remit_to",
+                "Where payments are mailed (remit-to)",
+                self.l.remit_to.clone(),
+                "A lockbox or PO box, if payments do not go to the address above.",
+            ),
+            ("billing_phone", "Phone for billing questions", self.l.phone.clone(), "Ten digits."),
+        ]
+    }
+
     /// The scrubber's rules: id, what it checks, whether it can be turned off, whether it is on.
     fn rules(&self) -> Vec<(&'static str, &'static str, bool, bool)> {
         settle_domain::claims::RULES
@@ -201,15 +229,61 @@ impl SettingsPage<'_> {
 }
 
 pub async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
-    match state.store.settings(&ctx.principal.org).await {
-        Ok(s) => render(&SettingsPage {
+    let org = &ctx.principal.org;
+    match (state.store.settings(org).await, state.store.letterhead_settings(org).await) {
+        (Ok(s), Ok(l)) => render(&SettingsPage {
             ctx: Some(&ctx),
             s,
             msg: q.msg,
             errors: Errors::default(),
+            l,
+            l_errors: Errors::default(),
         })
         .into_response(),
-        Err(e) => store_error_page(Some(&ctx), e),
+        (Err(e), _) | (_, Err(e)) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// The letterhead, remit-to, billing phone and payment instructions that
+/// statements and invoices print.
+pub async fn save_letterhead(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let org = &ctx.principal.org;
+    let set = LetterheadSettings {
+        name: form.get("letterhead_name"),
+        address: form.get("letterhead_address"),
+        remit_to: form.get("remit_to"),
+        phone: form.get("billing_phone"),
+        payment_instructions: form.get("payment_instructions"),
+    };
+    match state.store.set_letterhead(org, &set).await {
+        Ok(_) => Redirect::to("/admin/settings?msg=Letterhead+saved:+statements+and+invoices+print+it+from+now+on.").into_response(),
+        Err(error) => match Errors::from_store(
+            error,
+            &[
+                ("name", "letterhead_name"),
+                ("address", "letterhead_address"),
+                ("remit_to", "remit_to"),
+                ("phone", "billing_phone"),
+                ("payment_instructions", "payment_instructions"),
+            ],
+        ) {
+            Ok(l_errors) => match state.store.settings(org).await {
+                Ok(s) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    render(&SettingsPage {
+                        ctx: Some(&ctx),
+                        s,
+                        msg: String::new(),
+                        errors: Errors::default(),
+                        l: set,
+                        l_errors,
+                    }),
+                )
+                    .into_response(),
+                Err(e) => store_error_page(Some(&ctx), e),
+            },
+            Err(e) => store_error_page(Some(&ctx), e),
+        },
     }
 }
 
@@ -257,6 +331,8 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                     },
                     msg: String::new(),
                     errors,
+                    l: state.store.letterhead_settings(&ctx.principal.org).await.unwrap_or_default(),
+                    l_errors: Errors::default(),
                 };
                 (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
             }

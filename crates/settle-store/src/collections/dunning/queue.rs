@@ -243,12 +243,14 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         {
-            let c: String = r.try_get("logged_by")?;
+            // Logged by "user:ann", queued to "ann": one person, one row.
+            let logged_by: String = r.try_get("logged_by")?;
+            let c = crate::platform::audit::person_of(&logged_by).to_string();
             let e = by.entry(c.clone()).or_insert_with(|| blank(&c));
-            e.worked_today = r.try_get("worked_today")?;
-            e.calls_today = r.try_get("outbound")?;
-            e.right_party_today = r.try_get("conversation")?;
-            e.promises_today = r.try_get("promise")?;
+            e.worked_today += r.try_get::<i64, _>("worked_today")?;
+            e.calls_today += r.try_get::<i64, _>("outbound")?;
+            e.right_party_today += r.try_get::<i64, _>("conversation")?;
+            e.promises_today += r.try_get::<i64, _>("promise")?;
         }
         let built_on: Option<String> = sqlx::query("SELECT MAX(built_on) AS built_on FROM worklist_item WHERE org_id = $1")
             .bind(org.org_id)

@@ -10,12 +10,23 @@ use settle_domain::Date;
 use settle_store::StoreError;
 
 pub(in crate::web) mod accounts;
+pub(in crate::web) mod corrections;
 pub(in crate::web) mod credits;
 pub(in crate::web) mod invoices;
 pub(in crate::web) mod payments;
 
-pub(super) fn back_to_account(number: &str, msg: &str) -> Response {
+pub(in crate::web) fn back_to_account(number: &str, msg: &str) -> Response {
     Redirect::to(&format!("/accounts/{}?msg={}", encode(number), encode(msg))).into_response()
+}
+
+/// Back to the account page with a refusal at the top, in words.
+pub(in crate::web) fn back_to_account_error(number: &str, error: &str) -> Response {
+    Redirect::to(&format!(
+        "/accounts/{}?error={}",
+        encode(number),
+        encode(&format!("Nothing was done: {}", crate::web::sentence(error)))
+    ))
+    .into_response()
 }
 
 /// A date field: empty means today; anything else must be a date.
