@@ -234,7 +234,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/api/v1/docs", get(|| async { Html(docs::DOCS_PAGE) }))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "there is no such route; see /api/v1/docs") })
+        .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method; see /api/v1/docs") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(
@@ -284,6 +284,21 @@ async fn security_headers(State(state): State<AppState>, req: axum::extract::Req
         headers.insert(header::STRICT_TRANSPORT_SECURITY, header::HeaderValue::from_static("max-age=31536000"));
     }
     response
+}
+
+/// An unknown address: a problem document under /api/, a page elsewhere
+/// (a person who mistypes an address gets Settle's page, not bare JSON).
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::new(StatusCode::NOT_FOUND, "there is no such route; see /api/v1/docs").into_response()
+    } else {
+        web::error_page(
+            None,
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address. It may have been mistyped, or the link is old.",
+        )
+    }
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {

@@ -45,6 +45,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/login", Public),
     ("POST", "/logout", Anyone),
     ("GET", "/static/{file}", Public),
+    ("GET", "/favicon.ico", Public),
     ("GET", "/opt-out/{token}", Public),
     ("POST", "/opt-out/{token}", Public),
     ("GET", "/", Needs(ReportsRead)),

@@ -521,3 +521,20 @@ async fn people_are_found_by_their_names_words_in_any_order() {
         assert!(!body.contains("No account matches"), "{name}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_mistyped_address_gets_a_page_and_the_icon_is_there() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let client = browser();
+        let page = client.get(format!("{}/acounts/P-1", srv.base)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND, "{}", srv.name);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{}", srv.name);
+        assert!(page.text().await.unwrap().contains("Page not found"), "{}", srv.name);
+        let api = client.get(format!("{}/api/v1/nope", srv.base)).send().await.unwrap();
+        assert_eq!(api.status(), StatusCode::NOT_FOUND, "{}", srv.name);
+        assert_eq!(api.headers()["content-type"], "application/problem+json", "{}", srv.name);
+        let icon = client.get(format!("{}/favicon.ico", srv.base)).send().await.unwrap();
+        assert_eq!(icon.status(), StatusCode::OK, "{}", srv.name);
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml", "{}", srv.name);
+    }
+}
