@@ -197,6 +197,9 @@ pub(crate) enum AccountCommand {
         /// Only accounts with a balance or credit.
         #[arg(long)]
         with_balance: bool,
+        /// Only accounts holding unapplied credit (to refund or apply).
+        #[arg(long)]
+        in_credit: bool,
         #[arg(long, default_value_t = 50)]
         limit: i64,
         /// Continue after this account number.
@@ -487,6 +490,7 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                 status,
                 search,
                 with_balance,
+                in_credit,
                 limit,
                 after,
                 format,
@@ -498,6 +502,7 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                             status,
                             search,
                             with_balance,
+                            in_credit,
                             limit,
                             after,
                         },

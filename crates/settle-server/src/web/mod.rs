@@ -51,6 +51,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/", Needs(ReportsRead)),
     ("GET", "/accounts", Needs(AccountsRead)),
     ("GET", "/accounts/search", Needs(AccountsRead)),
+    ("GET", "/accounts/in-credit", Needs(AccountsRead)),
     ("GET", "/accounts/new", Needs(AccountsWrite)),
     ("POST", "/accounts/new", Needs(AccountsWrite)),
     ("GET", "/accounts/{number}", Needs(AccountsRead)),
@@ -185,6 +186,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(billing::pages::dashboard))
         .route("/accounts", get(billing::pages::accounts))
         .route("/accounts/search", get(billing::pages::search))
+        .route("/accounts/in-credit", get(billing::pages::accounts_in_credit))
         .route(
             "/accounts/new",
             get(billing::forms::accounts::new_account).post(billing::forms::accounts::create_account),

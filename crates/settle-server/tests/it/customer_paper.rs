@@ -181,6 +181,44 @@ async fn statements_and_invoices_go_out_with_letterhead_remit_to_and_todays_bala
             .await;
         assert_eq!(preview.status, StatusCode::OK, "{name}");
 
+        // The day's check deposit, payment by payment, from cash receipts.
+        let (_, _, receipts) = page(
+            &client,
+            &srv,
+            Method::GET,
+            "/reports/cash-receipts?from=2026-03-01&to=2026-03-31",
+            Some(&ada),
+            &[],
+        )
+        .await;
+        assert!(
+            receipts.contains("day=2026-03-01&amp;method=check#payments"),
+            "{name}: each day and method opens its payments"
+        );
+        let (_, _, listed) = page(
+            &client,
+            &srv,
+            Method::GET,
+            "/reports/cash-receipts?from=2026-03-01&to=2026-03-31&day=2026-03-01&method=check",
+            Some(&ada),
+            &[],
+        )
+        .await;
+        assert!(
+            listed.contains("Payments received 2026-03-01 by CHECK") && listed.contains("<td>1001</td>") && listed.contains("id=\"payments-total\">$250.00"),
+            "{name}: the check number and the total to match the deposit"
+        );
+        let (_, _, csv) = page(
+            &client,
+            &srv,
+            Method::GET,
+            "/reports/cash-receipts?day=2026-03-01&method=check&format=csv",
+            Some(&ada),
+            &[],
+        )
+        .await;
+        assert!(csv.lines().nth(1).is_some_and(|l| l.contains("1001") && l.contains("250.00")), "{name}: {csv}");
+
         // The invoice as the customer receives it.
         let (_, _, invoice) = page(&client, &srv, Method::GET, "/invoices/INV-000001", Some(&sam), &[]).await;
         assert!(invoice.contains("/invoices/INV-000001/pdf"), "{name}");
@@ -324,6 +362,13 @@ async fn money_is_corrected_from_the_pages_with_the_apis_rights() {
         assert!(
             account.contains("/accounts/P-000001/apply-credit"),
             "{name}: credit and something owed: apply is offered"
+        );
+        let (_, _, dashboard) = page(&client, &srv, Method::GET, "/", Some(&cora), &[]).await;
+        assert!(dashboard.contains("href=\"/accounts/in-credit\""), "{name}: the tile leads to the list");
+        let (_, _, in_credit) = page(&client, &srv, Method::GET, "/accounts/in-credit", Some(&cora), &[]).await;
+        assert!(
+            in_credit.contains("/accounts/P-000001\"") && in_credit.contains("$15.00") && in_credit.contains("/accounts/P-000001/apply-credit"),
+            "{name}: {in_credit}"
         );
         let (status, _, form) = post(
             "/accounts/P-000001/apply-credit".into(),

@@ -46,6 +46,8 @@ pub struct AccountFilter {
     pub search: Option<String>,
     /// Only accounts whose balance is not zero.
     pub with_balance: bool,
+    /// Only accounts holding unapplied credit (to refund or to apply).
+    pub in_credit: bool,
     pub limit: i64,
     /// Accounts whose number sorts after this one (cursor pagination).
     pub after: Option<String>,
@@ -425,6 +427,9 @@ impl Store {
         }
         if filter.with_balance {
             q.sql.push_str(" AND (a.balance_minor <> 0 OR a.credit_minor <> 0)");
+        }
+        if filter.in_credit {
+            q.sql.push_str(" AND a.credit_minor > 0");
         }
         q.sql.push_str(&format!(" ORDER BY a.account_number LIMIT {}", filter.limit.clamp(1, 10_000)));
         q.fetch(&self.pool).await?.iter().map(summary_from_row).collect()

@@ -25,6 +25,8 @@ pub struct AccountQuery {
     search: Option<String>,
     /// Only accounts with a balance or credit.
     with_balance: Option<bool>,
+    /// Only accounts holding unapplied credit (to refund or apply).
+    in_credit: Option<bool>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Page size, 1 to 1000 (50 by default).
@@ -42,6 +44,7 @@ pub async fn list(State(state): State<AppState>, Auth(p): Auth, Params(q): Param
         status: q.status.clone(),
         search: q.search.clone(),
         with_balance: q.with_balance.unwrap_or(false),
+        in_credit: q.in_credit.unwrap_or(false),
         limit,
         after: q.cursor.clone(),
     };

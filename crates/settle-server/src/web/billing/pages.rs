@@ -117,6 +117,45 @@ async fn find(state: &AppState, ctx: &Ctx, q: &str, limit: Option<usize>) -> Res
     Ok(Found { hits, more, limit })
 }
 
+#[derive(Template)]
+#[template(path = "accounts_in_credit.html")]
+pub struct InCreditPage<'a> {
+    ctx: Option<&'a Ctx>,
+    rows: Vec<settle_store::billing::AccountSummary>,
+    more: bool,
+    total: String,
+}
+
+/// Every account holding unapplied credit, to apply or refund.
+pub async fn accounts_in_credit(State(state): State<AppState>, ctx: Ctx) -> Response {
+    const SHOWN: i64 = 1000;
+    let filter = settle_store::billing::AccountFilter {
+        in_credit: true,
+        limit: SHOWN + 1,
+        ..Default::default()
+    };
+    match state.store.list_accounts(&ctx.principal.org, &filter).await {
+        Ok(mut rows) => {
+            let more = rows.len() as i64 > SHOWN;
+            rows.truncate(SHOWN as usize);
+            let currency = ctx.principal.org.base_currency.clone();
+            let cur = settle_domain::money::Currency::from_code(&currency).ok();
+            let minor = settle_domain::money::report_total(rows.iter().filter(|r| r.currency == currency).map(|r| {
+                cur.and_then(|c| settle_domain::money::Money::parse(&r.credit, c).ok())
+                    .map_or(0, |m| m.amount_minor())
+            }));
+            render(&InCreditPage {
+                ctx: Some(&ctx),
+                rows,
+                more,
+                total: crate::web::money_minor(minor, &currency),
+            })
+            .into_response()
+        }
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
 pub async fn accounts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
     match find(&state, &ctx, &q.q, q.limit).await {
         Ok(f) => render(&AccountsPage {

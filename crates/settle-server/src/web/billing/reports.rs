@@ -22,6 +22,10 @@ pub struct ReportQuery {
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
+    /// Cash receipts: the day whose payments to list, one by one.
+    day: Option<String>,
+    /// Cash receipts: only this method's payments on the day.
+    method: Option<String>,
 }
 
 impl ReportQuery {
@@ -365,6 +369,10 @@ struct ReceiptsPage<'a> {
     by_method: Vec<(String, i64, i64)>,
     total: i64,
     count: i64,
+    /// The day (and method) listed payment by payment, to match a deposit.
+    day: Option<(String, String)>,
+    payments: Vec<settle_store::billing::PaymentSummary>,
+    payments_total: i64,
 }
 
 fn range(q: &ReportQuery, ctx: &Ctx) -> Result<(Date, Date), Response> {
@@ -391,13 +399,64 @@ pub async fn cash_receipts(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
         Ok(r) => r,
         Err(e) => return store_error_page(Some(&ctx), e),
     };
-    if q.csv() {
+    if q.csv() && q.day.is_none() {
         let out = rows
             .iter()
             .map(|r| vec![r.date.clone(), r.method.clone(), r.count.to_string(), amount(r.amount_minor, &currency)])
             .collect();
         return csv_download(&format!("cash-receipts-{from}-{to}.csv"), &["date", "method", "payments", "amount"], out);
     }
+    // One day's payments one by one (check numbers and all), to match a deposit slip.
+    let day = match q.day.as_ref().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+        Some(d) => match q.date(Some(&d.to_string()), to, "day", &ctx) {
+            Ok(d) => Some((d, q.method.clone().unwrap_or_default())),
+            Err(r) => return r,
+        },
+        None => None,
+    };
+    let payments = match &day {
+        Some((d, method)) => {
+            let filter = settle_store::billing::PaymentFilter {
+                status: Some("posted".into()),
+                method: Some(method.clone()).filter(|m| !m.is_empty()),
+                received_from: Some(*d),
+                received_to: Some(*d),
+                limit: 5000,
+                ..Default::default()
+            };
+            match state.store.list_payments(&ctx.principal.org, &filter).await {
+                Ok(p) => p,
+                Err(e) => return store_error_page(Some(&ctx), e),
+            }
+        }
+        None => Vec::new(),
+    };
+    if let (true, Some((d, _))) = (q.csv(), &day) {
+        let out = payments
+            .iter()
+            .map(|p| {
+                vec![
+                    p.received_on.clone(),
+                    p.method.clone(),
+                    p.payment_id.to_string(),
+                    p.account_number.clone(),
+                    p.name.clone(),
+                    p.reference.clone(),
+                    p.amount.clone(),
+                ]
+            })
+            .collect();
+        return csv_download(
+            &format!("payments-{d}.csv"),
+            &["received_on", "method", "payment", "account", "name", "reference", "amount"],
+            out,
+        );
+    }
+    let cur = settle_domain::money::Currency::from_code(&currency).ok();
+    let payments_total = report_total(payments.iter().map(|p| {
+        cur.and_then(|c| settle_domain::money::Money::parse(&p.amount, c).ok())
+            .map_or(0, |m| m.amount_minor())
+    }));
     let mut by_method: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
     for r in &rows {
         let slot = by_method.entry(r.method.clone()).or_default();
@@ -413,6 +472,9 @@ pub async fn cash_receipts(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
         by_method: by_method.into_iter().map(|(m, (c, a))| (m, c, a)).collect(),
         rows,
         currency,
+        day: day.map(|(d, m)| (d.to_string(), m)),
+        payments,
+        payments_total,
     })
     .into_response()
 }
