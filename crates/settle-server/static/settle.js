@@ -167,3 +167,67 @@ document.addEventListener("click", (event) => {
     window.history.back();
   }
 });
+
+// A form that posts and comes back to the same page (the account page's
+// collections forms, notes, plans...) gets its answer beside it, not at
+// the top of a long page: before it is sent, the form is remembered; when
+// the page comes back with a result, the notice moves to that form, is
+// scrolled to and read out, and after a refusal the form gets back what
+// was typed. Without script the notice stays at the top, as before.
+(() => {
+  const KEY = "settle-last-form";
+  document.addEventListener("submit", (event) => {
+    const form = event.target instanceof HTMLFormElement ? event.target : null;
+    if (!form || (form.method || "").toLowerCase() !== "post" || event.defaultPrevented) return;
+    const values = {};
+    for (const el of form.elements) {
+      if (!el.name || el.name === "csrf" || el.type === "password" || el.type === "hidden" || el.type === "file") continue;
+      if (el.type === "checkbox" || el.type === "radio") values[`${el.name}|${el.value}`] = el.checked;
+      else if (el.tagName !== "BUTTON") values[el.name] = el.value;
+    }
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ page: location.pathname, action: form.getAttribute("action"), values }));
+    } catch (_) { /* storage full or off: the notice stays at the top */ }
+  });
+  let last = null;
+  try { last = JSON.parse(sessionStorage.getItem(KEY) || "null"); sessionStorage.removeItem(KEY); } catch (_) { last = null; }
+  const notice = document.getElementById("flash-error") || document.getElementById("flash");
+  if (!last || !notice || last.page !== location.pathname) return;
+  const form = Array.from(document.querySelectorAll("form[method=post], form[method=POST]")).find((f) => f.getAttribute("action") === last.action);
+  if (!form) return;
+  form.insertAdjacentElement("beforebegin", notice);
+  notice.setAttribute("tabindex", "-1");
+  const details = form.closest("details");
+  if (details) details.open = true;
+  if (notice.id === "flash-error") {
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.type === "checkbox" || el.type === "radio") {
+        const kept = last.values[`${el.name}|${el.value}`];
+        if (kept !== undefined) el.checked = kept;
+      } else if (Object.prototype.hasOwnProperty.call(last.values, el.name) && el.tagName !== "BUTTON") {
+        el.value = last.values[el.name];
+      }
+    }
+  }
+  notice.scrollIntoView({ block: "center" });
+  notice.focus({ preventScroll: true });
+})();
+
+// The browser's offset from UTC, for date-and-time boxes read as "your time".
+document.querySelectorAll("[data-tz-offset]").forEach((el) => {
+  el.value = String(-new Date().getTimezoneOffset());
+});
+
+// A table wider than the page scrolls inside its frame; the frame takes the
+// keyboard focus then, so it can be scrolled without a mouse (WCAG 2.1.1).
+function focusableScrollers(root) {
+  root.querySelectorAll(".table-wrap").forEach((wrap) => {
+    if (wrap.scrollWidth > wrap.clientWidth + 1 && !wrap.querySelector("a, button, input, select, textarea")) {
+      wrap.setAttribute("tabindex", "0");
+    }
+  });
+}
+focusableScrollers(document);
+window.addEventListener("resize", () => focusableScrollers(document));
+document.addEventListener("htmx:afterSwap", (event) => focusableScrollers(event.target));

@@ -862,6 +862,11 @@ pub fn when(text: &str) -> String {
 }
 
 /// "small_balance_write_off" as "small balance write off".
+/// The day of a date or an instant ("2026-11-20T06:00:00Z" is "2026-11-20").
+pub fn day_of(text: &str) -> &str {
+    text.get(..10).filter(|d| d.parse::<settle_domain::Date>().is_ok()).unwrap_or(text)
+}
+
 pub fn words(code: &str) -> String {
     code.replace('_', " ")
 }

@@ -57,9 +57,51 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
+/// axe-core's script (npm's axe-core 4, as `.ci/run` fetches it) from
+/// SETTLE_AXE_JS. None (the check skipped, said once) unless
+/// SETTLE_REQUIRE_AXE=1, as in CI, makes its absence a failure.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let source = std::env::var("SETTLE_AXE_JS").ok().and_then(|p| std::fs::read_to_string(p).ok());
+            if source.is_none() {
+                assert!(
+                    std::env::var("SETTLE_REQUIRE_AXE").is_err(),
+                    "SETTLE_REQUIRE_AXE is set but SETTLE_AXE_JS names no axe.min.js (npm pack axe-core@4)"
+                );
+                eprintln!("skipped: the accessibility check needs axe-core: SETTLE_AXE_JS=path/to/axe.min.js (npm pack axe-core@4)");
+            }
+            source
+        })
+        .as_deref()
+}
+
+/// The page's serious and critical accessibility violations, by axe-core.
+async fn axe_violations(client: &Client) -> Vec<String> {
+    let Some(source) = axe_source() else { return Vec::new() };
+    client.execute(&format!("{source}\nreturn true;"), vec![]).await.unwrap();
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations \
+               .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+               .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('')).join('; ')))) \
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap_or_default()
+}
+
+/// A screenshot of the page, and axe-core over it: a serious or critical
+/// accessibility violation fails the walk, named with the page.
 async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+    let violations = axe_violations(client).await;
+    assert!(violations.is_empty(), "{name}: axe-core finds {violations:#?}");
 }
 
 async fn seed(store: &Store) -> Organisation {
@@ -565,6 +607,45 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     client.goto(&format!("{base}/admin/users")).await.unwrap();
     assert!(client.source().await.unwrap().contains("Not open to your role"));
     shot(client, "14-collector-refused").await;
+    // A refused promise: the refusal beside the promise form, what was typed kept.
+    client.goto(&format!("{base}/accounts/P-000102")).await.unwrap();
+    client.find(Locator::Id("pr-amount")).await.unwrap().send_keys("9999.00").await.unwrap();
+    let due = client.find(Locator::Id("pr-due")).await.unwrap();
+    client
+        .execute("arguments[0].value = '2099-01-15';", vec![serde_json::to_value(&due).unwrap()])
+        .await
+        .unwrap();
+    client.find(Locator::Id("pr-note")).await.unwrap().send_keys("said Friday").await.unwrap();
+    client
+        .find(Locator::Css("form[action$='/promises'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let refusal = client.wait().for_element(Locator::Id("flash-error")).await.unwrap().text().await.unwrap();
+    assert!(refusal.contains("more than the account owes") && refusal.contains("USD"), "{refusal}");
+    let beside = client
+        .execute(
+            "const n = document.getElementById('flash-error'); return n.nextElementSibling && n.nextElementSibling.getAttribute('action');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        beside.as_str().is_some_and(|a| a.ends_with("/promises")),
+        "the refusal sits just above the promise form, not at the top: {beside}"
+    );
+    assert_eq!(
+        client.find(Locator::Id("pr-amount")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("9999.00"),
+        "the amount typed is kept"
+    );
+    assert_eq!(
+        client.find(Locator::Id("pr-note")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("said Friday")
+    );
+    shot(client, "14b-promise-refused-beside-its-form").await;
     log_out(client).await;
     log_in(client, base, "ada").await;
     client.goto(&format!("{base}/admin/users")).await.unwrap();
@@ -780,6 +861,32 @@ TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026341000777~SE*14*0001~GE*1*31~
     shot(client, "17-account-phone").await;
     client.goto(&format!("{base}/")).await.unwrap();
     shot(client, "18-dashboard-phone").await;
+    // Nothing off-screen at phone width: no sideways scroll, every menu item
+    // in sight, the payment form's Apply boxes within reach.
+    for path in [
+        "/",
+        "/accounts/P-000101",
+        "/accounts/P-000101/payments/new",
+        "/claims/follow-up",
+        "/reports/cash-receipts",
+    ] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        let fit = client
+            .execute(
+                "const w = window.innerWidth; \
+                 const out = Array.from(document.querySelectorAll('header.top nav a, input[name=apply_amount]')) \
+                   .filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.textContent || e.name); \
+                 return [document.documentElement.scrollWidth <= w + 1, out];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fit[0], json!(true), "{path} scrolls sideways at phone width");
+        assert_eq!(fit[1], json!([]), "{path}: off-screen at phone width");
+    }
+    client.goto(&format!("{base}/accounts/P-000101/payments/new")).await.unwrap();
+    shot(client, "18b-payment-phone").await;
+    client.goto(&format!("{base}/")).await.unwrap();
     // After the day's payment, invoice and write-off, the dashboard agrees with the books.
     let books = store
         .aging_totals(org, settle_server::web::today(), &AgingBuckets::default(), None)

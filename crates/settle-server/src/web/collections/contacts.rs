@@ -28,6 +28,21 @@ fn refusal(d: &DecisionView) -> String {
     format!("Refused: {} to {}. {}{when}", d.channel, d.address, rules.join(" "))
 }
 
+/// The page's date-and-time box gives a wall-clock time ("2026-11-30T14:05")
+/// and the browser's offset from UTC in minutes; together they are an
+/// instant. A time that already carries its offset is kept as typed.
+fn with_offset(at: &str, offset_minutes: &str) -> String {
+    let at = at.trim();
+    let wall = at.len() == 16 && at.as_bytes().get(10) == Some(&b'T') && at.parse::<jiff::civil::DateTime>().is_ok();
+    match (wall, offset_minutes.trim().parse::<i32>()) {
+        (true, Ok(minutes)) if minutes.abs() <= 14 * 60 => {
+            let sign = if minutes < 0 { '-' } else { '+' };
+            format!("{at}:00{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+        }
+        _ => at.to_string(),
+    }
+}
+
 fn request(number: &str, form: &FormData) -> ContactRequest {
     let opt = |name: &str| Some(form.get(name)).filter(|v| !v.is_empty());
     ContactRequest {
@@ -36,7 +51,7 @@ fn request(number: &str, form: &FormData) -> ContactRequest {
         address: opt("address"),
         at_work: form.get("at_work") == "on",
         purpose: opt("purpose"),
-        at: opt("at"),
+        at: opt("at").map(|at| with_offset(&at, &form.get("tz_offset"))),
     }
 }
 
@@ -237,5 +252,23 @@ pub async fn letter_pdf(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
     match state.store.letter(&ctx.principal.org, id).await {
         Ok(l) => crate::pdf_response(&format!("letter-{id}.pdf"), l.pdf()),
         Err(e) => crate::web::store_error_page(Some(&ctx), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_offset;
+
+    #[test]
+    fn a_wall_clock_time_takes_the_browsers_offset() {
+        assert_eq!(with_offset("2026-11-30T14:05", "-300"), "2026-11-30T14:05:00-05:00");
+        assert_eq!(with_offset("2026-11-30T14:05", "330"), "2026-11-30T14:05:00+05:30");
+        assert_eq!(with_offset("2026-11-30T14:05:00-06:00", "-300"), "2026-11-30T14:05:00-06:00");
+        assert_eq!(
+            with_offset("2026-11-30T14:05", ""),
+            "2026-11-30T14:05",
+            "no offset: refused by the store, by name"
+        );
+        assert_eq!(with_offset("2026-11-30T14:05", "9999"), "2026-11-30T14:05");
     }
 }
