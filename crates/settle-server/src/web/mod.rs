@@ -16,7 +16,9 @@
 mod billing;
 mod claims;
 mod collections;
+mod format;
 mod platform;
+pub use format::{day_of, phone};
 
 use std::collections::HashMap;
 
@@ -862,11 +864,6 @@ pub fn when(text: &str) -> String {
 }
 
 /// "small_balance_write_off" as "small balance write off".
-/// The day of a date or an instant ("2026-11-20T06:00:00Z" is "2026-11-20").
-pub fn day_of(text: &str) -> &str {
-    text.get(..10).filter(|d| d.parse::<settle_domain::Date>().is_ok()).unwrap_or(text)
-}
-
 pub fn words(code: &str) -> String {
     code.replace('_', " ")
 }

@@ -272,6 +272,17 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
         let day = store.supervisor(&org, date("2026-12-03")).await.unwrap();
         let rows: Vec<(&str, i64, i64)> = day.collectors.iter().map(|c| (c.collector.as_str(), c.queue, c.worked_today)).collect();
         assert_eq!(rows, [("junior", 1, 0), ("senior", 1, 1)], "{name}");
+        // The queue gives the number to call.
+        store
+            .set_contact(&org, "D-2", "phone", &"608-555-0100".into(), date("2026-12-03"))
+            .await
+            .unwrap();
+        let queue = store.queue(&org, Some("senior"), date("2026-12-03"), 50).await.unwrap();
+        assert_eq!(
+            queue[0].phone.as_deref().map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>()),
+            Some("6085550100".into()),
+            "{name}"
+        );
 
         // A plan whose installments do not add up is refused whole.
         let wrong = store

@@ -46,7 +46,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
         ("ready", "Claims ready to send", count("ready")),
     ]
     .into_iter()
-    .filter(|_| !claims.is_empty())
+    // Only for those who may open the claims they lead to (a collector may not).
+    .filter(|_| !claims.is_empty() && ctx.can_see_clinical())
     .collect();
     render(&DashboardPage {
         claim_work,

@@ -36,6 +36,10 @@ pub struct QueueRow {
     /// for a creditor.
     #[serde(default)]
     pub validation_notice_due: Option<String>,
+    /// The number to call: the current phone of whoever answers for the
+    /// account (the guarantor, else the holder).
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// Per collector: the queue and the day's work.
@@ -137,7 +141,8 @@ impl Store {
              w.last_contact_on, w.collector, \
              (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')) AS worked_today, \
              (SELECT validation_sent_on FROM collection_profile cp WHERE cp.org_id = w.org_id AND cp.account_id = w.account_id) AS sent, \
-             (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') AS first \
+             (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') AS first, \
+             (SELECT MIN(pc.value) FROM party_contact pc WHERE pc.org_id = p.org_id AND pc.party_id = p.party_id AND pc.kind = 'phone' AND pc.valid_to IS NULL) AS phone \
              FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
              WHERE w.org_id = $1 {} ORDER BY w.queue_rank LIMIT {}",
@@ -177,6 +182,7 @@ impl Store {
                     collector: r.try_get("collector")?,
                     worked_today: r.try_get::<i64, _>("worked_today")? > 0,
                     validation_notice_due,
+                    phone: r.try_get("phone")?,
                 })
             })
             .collect()
