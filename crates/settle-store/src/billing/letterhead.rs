@@ -74,12 +74,10 @@ fn checked_address(field: &'static str, text: &str) -> Result<String> {
     if text.is_empty() {
         return Ok(text);
     }
-    PostalAddress::parse(&text).map(|a| a.one_line()).map_err(|e| {
-        StoreError::invalid(
-            field,
-            format!("{e}; write it as street, city, state and ZIP, such as 1200 Lincoln Ave, Springfield, IL 62704"),
-        )
-    })
+    // The address reader's own message already says how to write one.
+    PostalAddress::parse(&text)
+        .map(|a| a.one_line())
+        .map_err(|e| StoreError::invalid(field, e.to_string()))
 }
 
 impl Store {
