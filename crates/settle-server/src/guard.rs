@@ -195,6 +195,10 @@ pub async fn principal_of(state: &AppState, headers: &axum::http::HeaderMap) -> 
     Ok(None)
 }
 
+/// What a login on a one-time password may do over the API: change it,
+/// log out, and ask who it is.
+const ONE_TIME_PASSWORD_ROUTES: [&str; 3] = ["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/auth/me"];
+
 /// The route layer: access check, then idempotency, then the handler, with
 /// the audit trail's actor set for everything the handler writes.
 pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req: Request, next: Next) -> Response {
@@ -224,6 +228,13 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "a write with a session cookie must come from this site's own pages (its Origin is another site); use an API token from elsewhere",
+        )
+        .into_response();
+    }
+    if principal.must_change_password && !ONE_TIME_PASSWORD_ROUTES.contains(&key.1.as_str()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "your password is one-time (someone else set it): choose your own with POST /api/v1/auth/password, then log in again",
         )
         .into_response();
     }

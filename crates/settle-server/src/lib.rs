@@ -32,6 +32,7 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use settle_domain::access::Permission;
+use settle_store::platform::access::FirstPassword;
 use settle_store::Store;
 
 pub use guard::Access;
@@ -325,7 +326,14 @@ pub async fn bootstrap_admins(store: &Store) -> Result<Vec<String>> {
         let username = format!("admin@{}", org.slug);
         let from_env = std::env::var("SETTLE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
         let added = store
-            .add_user(&org, &username, "Administrator", settle_domain::access::Role::Admin, from_env.as_deref())
+            .add_user(
+                &org,
+                &username,
+                "Administrator",
+                settle_domain::access::Role::Admin,
+                // The operator's own password is kept; a generated one is printed once and changed at first login.
+                from_env.as_deref().map_or(FirstPassword::Generated, FirstPassword::Kept),
+            )
             .await;
         let generated = match added {
             Ok((_, generated)) => generated,
@@ -335,7 +343,7 @@ pub async fn bootstrap_admins(store: &Store) -> Result<Vec<String>> {
             Err(error) => return Err(error).with_context(|| format!("creating the first admin of {}", org.slug)),
         };
         lines.push(match generated {
-            Some(password) => format!("created admin {username:?} with one-time password {password} (change it or add your own users)"),
+            Some(password) => format!("created admin {username:?} with one-time password {password} (you choose your own at first login)"),
             None => format!("created admin {username:?} with the password in SETTLE_ADMIN_PASSWORD"),
         });
     }

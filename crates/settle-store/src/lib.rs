@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod claims;
 pub mod collections;
 mod error;
+mod filter;
 mod group;
 pub mod names;
 pub mod platform;

@@ -39,7 +39,9 @@ pub(crate) async fn serve_signed_in(
     password: &str,
 ) -> Result<(String, String)> {
     if !store.users(org).await?.iter().any(|u| u.username == username) {
-        store.add_user(org, username, "Bench", role, Some(password)).await?;
+        store
+            .add_user(org, username, "Bench", role, settle_store::platform::access::FirstPassword::Kept(password))
+            .await?;
     }
     let (_, secret) = store
         .login(username, password, "127.0.0.1")

@@ -382,29 +382,39 @@ async fn sample_payments(store: &Store, org: &Organisation, rng: &mut StdRng) ->
 }
 
 /// The people of the demo practice, one per role, as "role@clinic".
-const DEMO_USERS: [(&str, Role); 5] = [
-    ("specialist@clinic", Role::BillingSpecialist),
-    ("coordinator@clinic", Role::BillingCoordinator),
-    ("collector@clinic", Role::CollectionsSpecialist),
-    ("auditor@clinic", Role::Auditor),
-    ("admin@clinic", Role::Admin),
+/// The demo's logins: the practice's people by role, and the business's
+/// admin and biller. Their one password is printed with the list and kept
+/// (not one-time), so trying Settle starts at its pages.
+const DEMO_USERS: [(&str, Role, &str); 7] = [
+    ("specialist@clinic", Role::BillingSpecialist, "clinic"),
+    ("coordinator@clinic", Role::BillingCoordinator, "clinic"),
+    ("collector@clinic", Role::CollectionsSpecialist, "clinic"),
+    ("auditor@clinic", Role::Auditor, "clinic"),
+    ("admin@clinic", Role::Admin, "clinic"),
+    ("specialist@supply", Role::BillingSpecialist, "supply"),
+    ("admin@supply", Role::Admin, "supply"),
 ];
 
 /// Readies the demo for people: a login per role (with a new password each
 /// run, printed), a few notes, and write-offs waiting for approval.
 pub async fn office(store: &Store, as_of: Date, serve: &crate::platform::admin::ServeArgs) -> Result<()> {
-    let org = store.organisation(Some("clinic")).await?;
     let password = settle_store::platform::access::generate_password();
-    let existing: Vec<String> = store.users(&org).await?.into_iter().map(|u| u.username).collect();
-    for (username, role) in DEMO_USERS {
+    for (username, role, slug) in DEMO_USERS {
+        let org = store.organisation(Some(slug)).await?;
+        let existing: Vec<String> = store.users(&org).await?.into_iter().map(|u| u.username).collect();
         if existing.iter().any(|u| u == username) {
-            store.set_password(&org, username, None, &password).await?;
+            store
+                .set_password(&org, username, settle_store::platform::access::PasswordChange::Kept { new: &password })
+                .await?;
             store.set_user_enabled(&org, username, true).await?;
         } else {
             let name = format!("Demo {}", role.as_str().replace('_', " "));
-            store.add_user(&org, username, &name, role, Some(&password)).await?;
+            store
+                .add_user(&org, username, &name, role, settle_store::platform::access::FirstPassword::Kept(&password))
+                .await?;
         }
     }
+    let org = store.organisation(Some("clinic")).await?;
     if store.approvals(&org, None, 1).await?.is_empty() {
         let actor = settle_store::platform::audit::Actor {
             name: "user:specialist@clinic".into(),
@@ -459,8 +469,9 @@ pub async fn office(store: &Store, as_of: Date, serve: &crate::platform::admin::
     let scheme = if serve.tls_cert.is_some() { "https" } else { "http" };
     println!("\nSettle is starting on the demo books.");
     println!("  Open {scheme}://{}/ and log in as one of:", serve.listen);
-    for (username, role) in DEMO_USERS {
-        println!("    {username:<20} ({})", role.as_str().replace('_', " "));
+    for (username, role, slug) in DEMO_USERS {
+        let books = if slug == "clinic" { "the practice" } else { "the office-supply business" };
+        println!("    {username:<20} ({}, {books})", role.as_str().replace('_', " "));
     }
     println!("  Password for all of them (new each run): {password}");
     println!("  The JSON API's reference is at {scheme}://{}/api/v1/docs. Stop with Ctrl-C.\n", serve.listen);

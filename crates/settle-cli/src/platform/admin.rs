@@ -8,6 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use settle_domain::access::Role;
+use settle_store::platform::access::{FirstPassword, PasswordChange};
+use settle_store::platform::audit::person_of;
+use settle_store::platform::trail_search::{TrailFilter, TrailOrder};
 use settle_store::platform::Organisation;
 use settle_store::Store;
 
@@ -54,8 +57,12 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
         /// The environment variable holding the password (never pass it on the command line).
+        /// It is one-time: the user chooses their own at first login, unless --keep.
         #[arg(long)]
         password_env: Option<String>,
+        /// The password from --password-env is the user's own (you are adding yourself): not one-time.
+        #[arg(long, requires = "password_env")]
+        keep: bool,
     },
     List,
     /// Disable a user: their sessions end and they cannot log in.
@@ -75,9 +82,13 @@ pub enum UserCommand {
     /// Set a user's password from an environment variable; their sessions end.
     Password {
         username: String,
-        /// The environment variable holding the new password.
+        /// The environment variable holding the new password. It is one-time: the user
+        /// chooses their own at next login, unless --keep.
         #[arg(long)]
         password_env: String,
+        /// The new password is the user's own (your own login): not one-time.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -110,6 +121,31 @@ pub enum AuditCommand {
     /// Print the heads of the trail and the journal as JSON, to keep where the database's owner cannot
     /// write (another machine, a ticket, a notary); `audit verify --against` checks it later.
     Anchor,
+    /// Find rows of the trail by who, action, record and days: the newest first as a table,
+    /// or every match oldest first as CSV.
+    List {
+        /// A username ("alice@clinic") or an actor as the trail writes it ("token:3", "cli:root").
+        #[arg(long, default_value = "")]
+        who: String,
+        /// An action ("login.failed") or a kind of action ("login").
+        #[arg(long, default_value = "")]
+        action: String,
+        /// Any part of the record ("A-1001", "invoice:").
+        #[arg(long, default_value = "")]
+        record: String,
+        /// From this day (UTC), inclusive.
+        #[arg(long)]
+        from: Option<settle_domain::Date>,
+        /// To this day (UTC), inclusive.
+        #[arg(long)]
+        to: Option<settle_domain::Date>,
+        /// Rows shown (the table only).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Every matching row as CSV, oldest first.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Write the trail as JSON lines (one row each, with its hashes).
     Export {
         /// Write here instead of standard output.
@@ -147,6 +183,7 @@ pub async fn user(store: &Store, org: &Organisation, command: UserCommand) -> Re
             role,
             name,
             password_env,
+            keep,
         } => {
             let role = Role::parse(&role).context("--role")?;
             let password = match &password_env {
@@ -154,10 +191,18 @@ pub async fn user(store: &Store, org: &Organisation, command: UserCommand) -> Re
                 None => None,
             };
             let display = name.unwrap_or_else(|| username.clone());
-            let (user, generated) = store.add_user(org, &username, &display, role, password.as_deref()).await?;
+            let first = match password.as_deref() {
+                None => FirstPassword::Generated,
+                Some(p) if keep => FirstPassword::Kept(p),
+                Some(p) => FirstPassword::OneTime(p),
+            };
+            let (user, generated) = store.add_user(org, &username, &display, role, first).await?;
             println!("Added {} ({}) as {} in {}", user.username, user.display_name, user.role, org.slug);
             if let Some(password) = generated {
                 println!("One-time password: {password}");
+            }
+            if user.must_change_password {
+                println!("They choose their own password at first login.");
             }
         }
         UserCommand::List => {
@@ -187,10 +232,19 @@ pub async fn user(store: &Store, org: &Organisation, command: UserCommand) -> Re
             store.set_user_enabled(org, &username, false).await?;
             println!("Disabled {username}; their sessions have ended.");
         }
-        UserCommand::Password { username, password_env } => {
+        UserCommand::Password { username, password_env, keep } => {
             let password = std::env::var(&password_env).with_context(|| format!("--password-env: {password_env} is not set"))?;
-            store.set_password(org, &username, None, &password).await?;
-            println!("Set the password of {username}; their sessions have ended.");
+            let change = if keep {
+                PasswordChange::Kept { new: &password }
+            } else {
+                PasswordChange::Reset { new: &password }
+            };
+            store.set_password(org, &username, change).await?;
+            if keep {
+                println!("Set the password of {username}; their sessions have ended.");
+            } else {
+                println!("Set a one-time password for {username}: their sessions have ended and they choose their own at next login.");
+            }
         }
         UserCommand::Enable { username } => {
             store.set_user_enabled(org, &username, true).await?;
@@ -257,6 +311,50 @@ pub async fn audit(store: &Store, org: &Organisation, command: AuditCommand) -> 
             }
             println!("{} problem(s).", findings.len());
             Ok(ExitCode::FAILURE)
+        }
+        AuditCommand::List {
+            who,
+            action,
+            record,
+            from,
+            to,
+            limit,
+            csv,
+        } => {
+            let filter = TrailFilter { who, action, record, from, to };
+            if csv {
+                let mut writer = ::csv::Writer::from_writer(std::io::stdout().lock());
+                writer.write_record(["row", "at_utc", "actor", "address", "action", "record", "before", "after", "hash"])?;
+                let mut after = 0;
+                loop {
+                    let page = store.audit_search(org, &filter, TrailOrder::OldestAfter(after), 5_000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.seq;
+                    for r in &page {
+                        writer.write_record([
+                            r.seq.to_string().as_str(),
+                            &r.at,
+                            &r.actor,
+                            &r.address,
+                            &r.action,
+                            &r.record,
+                            r.before.as_deref().unwrap_or(""),
+                            r.after.as_deref().unwrap_or(""),
+                            &r.hash,
+                        ])?;
+                    }
+                }
+                writer.flush()?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let total = store.audit_count(org, &filter).await?;
+            let rows = store.audit_search(org, &filter, TrailOrder::NewestBefore(None), limit.clamp(1, 10_000)).await?;
+            println!("{:>7}  {:<24}  {:<24}  {:<22}  record", "row", "at (UTC)", "who", "action");
+            for r in &rows {
+                println!("{:>7}  {:<24}  {:<24}  {:<22}  {}", r.seq, r.at, person_of(&r.actor), r.action, r.record);
+            }
+            println!("{} of {total} matching row(s), newest first.", rows.len());
+            Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Export { output } => {
             use std::io::Write;

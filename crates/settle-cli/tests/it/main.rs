@@ -287,7 +287,10 @@ fn demo_builds_verified_books() {
 fn users_tokens_and_a_tampered_audit_trail() {
     let books = Books::new();
     let added = books.ok(&["user", "add", "alice", "--role", "billing-specialist", "--name", "Alice Smith"]);
-    assert!(added.contains("One-time password: "), "{added}");
+    assert!(
+        added.contains("One-time password: ") && added.contains("choose their own password at first login"),
+        "{added}"
+    );
     assert!(books.fails(&["user", "add", "bob", "--role", "janitor"]).contains("not a role"));
     let short = books.cmd(&["user", "add", "bob", "--role", "auditor", "--password-env", "BOB_PW"]).failure();
     assert!(String::from_utf8_lossy(&short.get_output().stderr).contains("BOB_PW is not set"));
@@ -307,7 +310,16 @@ fn users_tokens_and_a_tampered_audit_trail() {
         .args(["user", "password", "alice", "--password-env", "ALICE_PW"])
         .assert()
         .success();
-    assert!(String::from_utf8_lossy(&set.get_output().stdout).contains("Set the password of alice"));
+    assert!(String::from_utf8_lossy(&set.get_output().stdout).contains("Set a one-time password for alice"));
+    let kept = Command::cargo_bin("settle")
+        .unwrap()
+        .env("CARL_PW", "carl's own long password")
+        .arg("--data-dir")
+        .arg(books.dir.path())
+        .args(["user", "add", "carl", "--role", "admin", "--password-env", "CARL_PW", "--keep"])
+        .assert()
+        .success();
+    assert!(!String::from_utf8_lossy(&kept.get_output().stdout).contains("choose their own"));
     books.ok(&["user", "disable", "alice"]);
     assert!(books.ok(&["user", "list"]).contains("disabled"));
     let token = books.ok(&["token", "create", "bank sync", "--role", "collections_specialist"]);
@@ -321,6 +333,19 @@ fn users_tokens_and_a_tampered_audit_trail() {
     let rows: Vec<serde_json::Value> = exported.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(rows.iter().any(|r| r["action"] == "invoice.create"), "{exported}");
     assert!(rows.iter().any(|r| r["action"] == "user.disable"), "{exported}");
+    // Found by who, what and record: a table, or CSV of every match.
+    let listed = books.ok(&["audit", "list", "--action", "user", "--record", "ALICE"]);
+    assert!(
+        listed.contains("user.add") && listed.contains("user.disable") && !listed.contains("token.create"),
+        "{listed}"
+    );
+    assert!(listed.contains("of 2 matching row(s)"), "{listed}");
+    let csv = books.ok(&["audit", "list", "--action", "token", "--csv"]);
+    assert_eq!(csv.lines().count(), 3, "a header and two token rows: {csv}");
+    assert!(csv.lines().next().unwrap().starts_with("row,at_utc,actor"), "{csv}");
+    assert!(books
+        .fails(&["audit", "list", "--from", "2026-12-05", "--to", "2026-12-01"])
+        .contains("before the from day"));
 
     // Someone with the database file edits one row and deletes another.
     let db = books.dir.path().join("settle.db");

@@ -244,7 +244,18 @@ fn a_collector_never_receives_a_clinical_code_and_every_read_of_a_person_is_audi
     for (user, role) in [("walker", "collections_specialist"), ("biller", "billing_specialist")] {
         let added = settle(dir)
             .env("WALK_PASSWORD", "a long walking password")
-            .args(["--org", "clinic", "user", "add", user, "--role", role, "--password-env", "WALK_PASSWORD"])
+            .args([
+                "--org",
+                "clinic",
+                "user",
+                "add",
+                user,
+                "--role",
+                role,
+                "--password-env",
+                "WALK_PASSWORD",
+                "--keep",
+            ])
             .output()
             .unwrap();
         assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));

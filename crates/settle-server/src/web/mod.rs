@@ -18,7 +18,9 @@ mod claims;
 mod collections;
 mod format;
 mod platform;
+mod routes_table;
 pub use format::{day_of, phone};
+pub use routes_table::PAGES;
 
 use std::collections::HashMap;
 
@@ -38,143 +40,7 @@ use settle_store::StoreError;
 use crate::guard::{client_address, session_cookie, Access};
 use crate::AppState;
 
-use Access::{Authenticated as Anyone, Needs, Public};
 use Permission::*;
-
-/// Every page route, with what it needs. The guard refuses anything else.
-pub const PAGES: &[(&str, &str, Access)] = &[
-    ("GET", "/login", Public),
-    ("POST", "/login", Public),
-    ("POST", "/logout", Anyone),
-    ("GET", "/static/{file}", Public),
-    ("GET", "/favicon.ico", Public),
-    ("GET", "/opt-out/{token}", Public),
-    ("POST", "/opt-out/{token}", Public),
-    ("GET", "/", Needs(ReportsRead)),
-    ("GET", "/accounts", Needs(AccountsRead)),
-    ("GET", "/accounts/search", Needs(AccountsRead)),
-    ("GET", "/accounts/in-credit", Needs(AccountsRead)),
-    ("GET", "/accounts/new", Needs(AccountsWrite)),
-    ("POST", "/accounts/new", Needs(AccountsWrite)),
-    ("GET", "/accounts/{number}", Needs(AccountsRead)),
-    ("POST", "/accounts/{number}/notes", Needs(NotesWrite)),
-    ("POST", "/accounts/{number}/contacts", Needs(ContactsWrite)),
-    ("POST", "/accounts/{number}/name", Needs(ContactsWrite)),
-    ("GET", "/accounts/{number}/invoices/new", Needs(InvoicesWrite)),
-    ("POST", "/accounts/{number}/invoices/new", Needs(InvoicesWrite)),
-    ("GET", "/invoices/{number}", Needs(AccountsRead)),
-    ("GET", "/invoices/{number}/edit", Needs(InvoicesWrite)),
-    ("POST", "/invoices/{number}/edit", Needs(InvoicesWrite)),
-    ("POST", "/invoices/{number}/issue", Needs(InvoicesWrite)),
-    ("POST", "/invoices/{number}/void", Needs(InvoicesVoid)),
-    ("GET", "/accounts/{number}/payments/new", Needs(PaymentsPost)),
-    ("GET", "/accounts/{number}/payments/preview", Needs(PaymentsPost)),
-    ("POST", "/accounts/{number}/payments/new", Needs(PaymentsPost)),
-    ("GET", "/accounts/{number}/adjustments/new", Needs(AdjustmentsPost)),
-    ("POST", "/accounts/{number}/adjustments/new", Needs(AdjustmentsPost)),
-    ("GET", "/accounts/{number}/refunds/new", Needs(RefundsIssue)),
-    ("POST", "/accounts/{number}/refunds/new", Needs(RefundsIssue)),
-    ("GET", "/approvals", Needs(AdjustmentsApprove)),
-    ("POST", "/approvals/{id}/approve", Needs(AdjustmentsApprove)),
-    ("POST", "/approvals/{id}/reject", Needs(AdjustmentsApprove)),
-    ("GET", "/reports", Needs(ReportsRead)),
-    ("GET", "/reports/aging", Needs(ReportsRead)),
-    ("GET", "/reports/aging/bucket/{index}", Needs(ReportsRead)),
-    ("GET", "/reports/aging/account/{number}", Needs(ReportsRead)),
-    ("GET", "/reports/trial-balance", Needs(ReportsRead)),
-    ("GET", "/reports/cash-receipts", Needs(ReportsRead)),
-    ("GET", "/reports/adjustments", Needs(ReportsRead)),
-    ("GET", "/admin/users", Needs(UsersManage)),
-    ("POST", "/admin/users", Needs(UsersManage)),
-    ("POST", "/admin/users/{username}/enable", Needs(UsersManage)),
-    ("POST", "/admin/users/{username}/disable", Needs(UsersManage)),
-    ("POST", "/admin/users/{username}/password", Needs(UsersManage)),
-    ("POST", "/admin/users/{username}/role", Needs(UsersManage)),
-    ("GET", "/claims", Needs(ClinicalRead)),
-    ("GET", "/claims/new", Needs(ClaimsWrite)),
-    ("POST", "/claims/new", Needs(ClaimsWrite)),
-    ("GET", "/claims/icd10", Needs(ClinicalRead)),
-    ("GET", "/claims/send", Needs(ClaimsWrite)),
-    ("POST", "/claims/send", Needs(ClaimsWrite)),
-    ("GET", "/claims/acknowledgments", Needs(ClaimsWrite)),
-    ("GET", "/claims/import", Needs(ClaimsWrite)),
-    ("POST", "/claims/import", Needs(ClaimsWrite)),
-    ("POST", "/claims/acknowledgments", Needs(ClaimsWrite)),
-    ("GET", "/claims/{number}", Needs(ClinicalRead)),
-    ("GET", "/claims/{number}/edit", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/edit", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/scrub", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/correct", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/void", Needs(ClaimsWrite)),
-    ("GET", "/x12-files/{id}", Needs(ClaimsWrite)),
-    ("POST", "/accounts/{number}/eligibility", Needs(ClaimsWrite)),
-    ("POST", "/accounts/{number}/coverages", Needs(AccountsWrite)),
-    ("POST", "/accounts/{number}/guarantor", Needs(AccountsWrite)),
-    ("GET", "/claims/setup", Needs(AccountsRead)),
-    ("GET", "/claims/exceptions", Needs(AccountsRead)),
-    ("POST", "/claims/exceptions/resolve", Needs(ClaimsWrite)),
-    ("POST", "/accounts/{number}/collection-contacts", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/collection-profile", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/disputes", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/promises", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/validation-notice", Needs(CollectionsWork)),
-    ("GET", "/letters/{id}/pdf", Needs(AccountsRead)),
-    ("GET", "/collections/queue", Needs(CollectionsWork)),
-    ("GET", "/collections/queue/next", Needs(CollectionsWork)),
-    ("GET", "/collections/supervisor", Needs(CollectionsManage)),
-    ("GET", "/collections/verify", Needs(CollectionsManage)),
-    ("GET", "/addresses/unread", Needs(AccountsRead)),
-    ("GET", "/names/unread", Needs(AccountsRead)),
-    ("GET", "/collections/kpis", Needs(ReportsRead)),
-    ("POST", "/collections/dunning/run", Needs(CollectionsManage)),
-    ("POST", "/collections/rules", Needs(CollectionsManage)),
-    ("POST", "/collections/assign", Needs(CollectionsManage)),
-    ("GET", "/collections/letters/{day}", Needs(CollectionsWork)),
-    ("POST", "/settlements/{id}/{verb}", Needs(CollectionsManage)),
-    ("POST", "/accounts/{number}/plans", Needs(CollectionsWork)),
-    ("POST", "/plans/{id}/cancel", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/settlements", Needs(CollectionsWork)),
-    ("POST", "/settlement-offers/{id}/cancel", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/letters", Needs(CollectionsWork)),
-    ("POST", "/accounts/{number}/dunning/release", Needs(CollectionsManage)),
-    ("GET", "/claims/secondaries", Needs(ClinicalRead)),
-    ("GET", "/claims/authorizations", Needs(ClinicalRead)),
-    ("GET", "/claims/follow-up", Needs(ClinicalRead)),
-    ("POST", "/claims/{number}/calls", Needs(ClaimsWrite)),
-    ("POST", "/claims/follow-up/ask-status", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/follow-up-assign", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/write-off", Needs(AdjustmentsPost)),
-    ("POST", "/claims/authorizations", Needs(ClaimsWrite)),
-    ("POST", "/claims/{number}/secondary", Needs(ClaimsWrite)),
-    ("GET", "/claims/underpayments", Needs(ClinicalRead)),
-    ("GET", "/claims/denials", Needs(ClinicalRead)),
-    ("POST", "/claims/denials/{id}/appeal", Needs(ClaimsWrite)),
-    ("GET", "/claims/denials/{id}/letter", Needs(ClaimsWrite)),
-    ("POST", "/claims/denials/{id}/write-off", Needs(AdjustmentsPost)),
-    ("GET", "/accounts/{number}/payments/{payment_id}/reverse", Needs(PaymentsReverse)),
-    ("POST", "/accounts/{number}/payments/{payment_id}/reverse", Needs(PaymentsReverse)),
-    ("GET", "/accounts/{number}/credit-notes/new", Needs(CreditNotesIssue)),
-    ("POST", "/accounts/{number}/credit-notes/new", Needs(CreditNotesIssue)),
-    ("GET", "/accounts/{number}/apply-credit", Needs(CreditsApply)),
-    ("POST", "/accounts/{number}/apply-credit", Needs(CreditsApply)),
-    ("GET", "/statements", Needs(AccountsRead)),
-    ("POST", "/statements", Needs(InvoicesWrite)),
-    ("GET", "/statements/{id}/pdf", Needs(AccountsRead)),
-    ("GET", "/statements/day/{day}", Needs(AccountsRead)),
-    ("GET", "/accounts/{number}/statement/preview", Needs(AccountsRead)),
-    ("POST", "/accounts/{number}/statement", Needs(InvoicesWrite)),
-    ("GET", "/invoices/{number}/pdf", Needs(AccountsRead)),
-    ("GET", "/claims/era", Needs(PaymentsPost)),
-    ("POST", "/claims/era", Needs(PaymentsPost)),
-    ("POST", "/claims/setup/payers", Needs(PayersManage)),
-    ("POST", "/claims/setup/providers", Needs(PayersManage)),
-    ("POST", "/claims/setup/providers/pay-to", Needs(PayersManage)),
-    ("POST", "/claims/setup/payer-rules", Needs(PayersManage)),
-    ("GET", "/admin/settings", Needs(SettingsManage)),
-    ("GET", "/audit", Needs(AuditRead)),
-    ("POST", "/admin/settings", Needs(SettingsManage)),
-    ("POST", "/admin/settings/letterhead", Needs(SettingsManage)),
-];
 
 /// The page routes, guarded.
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -182,6 +48,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/login", get(platform::login::login_page).post(platform::login::login))
         .route("/logout", post(platform::login::logout))
+        .route(
+            "/account/password",
+            get(platform::password::password_form).post(platform::password::change_password),
+        )
         .route("/static/{file}", get(static_file))
         .route("/favicon.ico", get(favicon))
         .route("/opt-out/{token}", get(collections::opt_out::opt_out_page).post(collections::opt_out::opt_out))
@@ -248,6 +118,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/disable", post(platform::admin::disable_user))
         .route("/admin/users/{username}/password", post(platform::admin::reset_password))
         .route("/admin/users/{username}/role", post(platform::admin::change_role))
+        .route("/admin/tokens", get(platform::tokens::tokens).post(platform::tokens::create_token))
+        .route("/admin/tokens/{token_id}/revoke", post(platform::tokens::revoke_token))
         .route("/claims", get(claims::worklist::claims))
         .route("/claims/new", get(claims::entry::new_claim).post(claims::entry::create_claim))
         .route("/claims/icd10", get(claims::entry::icd10))
@@ -274,6 +146,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/letters/{id}/pdf", get(collections::contacts::letter_pdf))
         .route("/collections/queue", get(collections::dunning::queue))
         .route("/collections/queue/next", get(collections::dunning::next))
+        .route("/collections/outbox", get(collections::outbox::outbox))
         .route("/collections/verify", get(collections::dunning::verify))
         .route("/addresses/unread", get(billing::addresses::unread))
         .route("/names/unread", get(billing::addresses::unread_names))
@@ -319,7 +192,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/setup/payer-rules", post(claims::payers::set_payer_rules))
         .route("/admin/settings", get(platform::admin::settings).post(platform::admin::save_settings))
         .route("/admin/settings/letterhead", post(platform::admin::save_letterhead))
-        .route("/audit", get(platform::admin::audit))
+        .route("/audit", get(platform::audit::audit))
+        .route("/audit/export.csv", get(platform::audit::export))
         .route_layer(axum::middleware::from_fn_with_state((state, std::sync::Arc::new(access)), page_guard))
 }
 
@@ -688,6 +562,11 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
         path: req.uri().path().to_string(),
         principal,
     };
+    // A one-time password (set by someone else) opens one page: the one to
+    // choose your own. Everything else leads there until it is done.
+    if ctx.principal.must_change_password && !matches!(ctx.path.as_str(), "/account/password" | "/logout") {
+        return axum::response::Redirect::to("/account/password").into_response();
+    }
     if let Access::Needs(permission) = need {
         if !ctx.can(permission) {
             let message = format!(

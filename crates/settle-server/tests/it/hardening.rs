@@ -18,7 +18,10 @@ async fn admin_with_account(srv: &Server) -> (settle_store::platform::Organisati
     let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
     let token = srv.token(&org, Role::Admin).await;
     srv.post(&token, "/api/v1/accounts", new_account("P-1", "Ada")).await;
-    srv.store.add_user(&org, "hal", "Hal", Role::Admin, Some(PASSWORD)).await.unwrap();
+    srv.store
+        .add_user(&org, "hal", "Hal", Role::Admin, settle_store::platform::access::FirstPassword::Kept(PASSWORD))
+        .await
+        .unwrap();
     let (_, secret) = srv.store.login("hal", PASSWORD, "127.0.0.1").await.unwrap().unwrap();
     (org, token, format!("settle_session={secret}"))
 }
@@ -119,8 +122,26 @@ async fn a_cookie_borne_write_from_another_site_is_refused() {
 async fn a_refused_login_says_and_waits_the_same_for_known_and_unknown_names() {
     let srv = Server::each(Duration::from_secs(900)).await.into_iter().next().unwrap();
     let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
-    srv.store.add_user(&org, "real@clinic", "Real", Role::Auditor, Some(PASSWORD)).await.unwrap();
-    srv.store.add_user(&org, "gone@clinic", "Gone", Role::Auditor, Some(PASSWORD)).await.unwrap();
+    srv.store
+        .add_user(
+            &org,
+            "real@clinic",
+            "Real",
+            Role::Auditor,
+            settle_store::platform::access::FirstPassword::Kept(PASSWORD),
+        )
+        .await
+        .unwrap();
+    srv.store
+        .add_user(
+            &org,
+            "gone@clinic",
+            "Gone",
+            Role::Auditor,
+            settle_store::platform::access::FirstPassword::Kept(PASSWORD),
+        )
+        .await
+        .unwrap();
     srv.store.set_user_enabled(&org, "gone@clinic", false).await.unwrap();
     let srv = &srv;
     let try_login = |username: &'static str, password: &'static str| async move {
@@ -175,7 +196,11 @@ async fn two_first_starts_at_once_make_one_admin_and_both_run() {
 async fn behind_a_tls_proxy_every_cookie_is_secure_and_browsers_keep_to_https() {
     let backend = settle_store::testing::all_backends().await.into_iter().next().unwrap();
     let org = backend.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
-    backend.store.add_user(&org, "hal", "Hal", Role::Admin, Some(PASSWORD)).await.unwrap();
+    backend
+        .store
+        .add_user(&org, "hal", "Hal", Role::Admin, settle_store::platform::access::FirstPassword::Kept(PASSWORD))
+        .await
+        .unwrap();
     let serve = |behind_tls_proxy: bool| {
         let store = backend.store.clone();
         async move {

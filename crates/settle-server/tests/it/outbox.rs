@@ -266,3 +266,45 @@ async fn an_email_queued_before_the_upgrade_is_not_logged_twice() {
         assert_eq!(store.outbox(&org, Some("sent"), 10).await.unwrap().len(), 1, "{name}");
     }
 }
+
+#[tokio::test]
+async fn the_supervisor_opens_the_outbox_by_status_and_the_read_is_audited() {
+    use crate::pages::{browser, page, session};
+    use reqwest::{Method, StatusCode};
+    use settle_domain::access::Role;
+    for srv in crate::Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = queue_one_email(&srv.store, name).await;
+        let client = browser();
+        let (coordinator, _) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let (status, _, body) = page(&client, &srv, Method::GET, "/collections/outbox", Some(&coordinator), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(
+            body.contains("avery@example.com") && body.contains("Waiting to go (1)") && body.contains("Sent (0)"),
+            "{name}: {body}"
+        );
+        let (_, _, sent) = page(&client, &srv, Method::GET, "/collections/outbox?status=sent", Some(&coordinator), &[]).await;
+        assert!(!sent.contains("avery@example.com") && sent.contains("No email with this status"), "{name}");
+        let (status, _, body) = page(&client, &srv, Method::GET, "/collections/outbox?status=lost", Some(&coordinator), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(body.contains("queued, sent, cancelled or failed"), "{name}");
+        let reads = srv
+            .store
+            .audit_search(
+                &org,
+                &settle_store::platform::trail_search::TrailFilter {
+                    who: "cora".into(),
+                    action: "outbox".into(),
+                    ..Default::default()
+                },
+                settle_store::platform::trail_search::TrailOrder::OldestAfter(0),
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(reads.len(), 2, "{name}: one row per page read: {reads:?}");
+        let (collector, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let (status, _, _) = page(&client, &srv, Method::GET, "/collections/outbox", Some(&collector), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: a supervisor's page");
+    }
+}

@@ -21,7 +21,10 @@ pub(crate) fn browser() -> reqwest::Client {
 
 /// Logs a new user of `role` in; returns the cookie header and CSRF token.
 pub(crate) async fn session(srv: &Server, org: &Organisation, username: &str, role: Role) -> (String, String) {
-    srv.store.add_user(org, username, username, role, Some(PASSWORD)).await.unwrap();
+    srv.store
+        .add_user(org, username, username, role, settle_store::platform::access::FirstPassword::Kept(PASSWORD))
+        .await
+        .unwrap();
     let (_, secret) = srv.store.login(username, PASSWORD, "127.0.0.1").await.unwrap().unwrap();
     (format!("settle_session={secret}"), csrf_token(&secret))
 }
@@ -82,6 +85,7 @@ async fn every_page_with_every_role() {
                 .replace("{id}", "404")
                 .replace("{index}", "1")
                 .replace("{username}", "nobody")
+                .replace("{token_id}", "404")
                 .replace("{file}", "settle.css");
             let (status, location, _) = page(&client, &srv, method.clone(), &concrete, None, &[]).await;
             if *access == Access::Public {

@@ -24,7 +24,13 @@ async fn login_idle_logoff_lockout_and_revocation() {
         let name = srv.name;
         let org = srv.store.create_organisation("clinic", "Clinic", "USD").await.unwrap();
         srv.store
-            .add_user(&org, "carol", "Carol", Role::CollectionsSpecialist, Some("a long enough secret"))
+            .add_user(
+                &org,
+                "carol",
+                "Carol",
+                Role::CollectionsSpecialist,
+                settle_store::platform::access::FirstPassword::Kept("a long enough secret"),
+            )
             .await
             .unwrap();
         let srv = &srv;

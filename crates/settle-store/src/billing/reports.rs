@@ -9,9 +9,9 @@ use settle_domain::aging::AgingBuckets;
 use settle_domain::ledger::GlAccount;
 use settle_domain::money::{report_total, Currency, Money};
 use settle_domain::Date;
-use sqlx::any::AnyArguments;
-use sqlx::{Arguments, Row};
+use sqlx::Row;
 
+use crate::filter::Filter;
 use crate::platform::Organisation;
 use crate::write::parse_date;
 use crate::{Result, Store, StoreError};
@@ -204,36 +204,6 @@ pub struct JournalEntryView {
     pub currency: String,
     pub memo: String,
     pub postings: Vec<JournalPosting>,
-}
-
-/// A `WHERE` clause built from optional filters, with numbered placeholders
-/// that both engines accept.
-struct Filter {
-    sql: String,
-    args: AnyArguments<'static>,
-    n: usize,
-}
-
-impl Filter {
-    fn new(sql: String, org_id: i64) -> Filter {
-        let mut args = AnyArguments::default();
-        let _ = args.add(org_id);
-        Filter { sql, args, n: 1 }
-    }
-
-    /// Appends `clause`, whose every `$?` is this one value.
-    fn and<T>(&mut self, clause: &str, value: T) -> Result<()>
-    where
-        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
-    {
-        self.n += 1;
-        self.sql.push_str(&clause.replace("$?", &format!("${}", self.n)));
-        self.args.add(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    async fn fetch(self, pool: &sqlx::AnyPool) -> Result<Vec<sqlx::any::AnyRow>> {
-        Ok(sqlx::query_with(&self.sql, self.args).fetch_all(pool).await?)
-    }
 }
 
 fn like_pattern(search: &str) -> String {

@@ -320,8 +320,11 @@ impl Store {
         .collect()
     }
 
-    /// The organisation's outbox, newest first; one status, or all.
+    /// The organisation's outbox, newest first; one status, or all. The
+    /// addresses and messages are people's: the read is audited.
     pub async fn outbox(&self, org: &Organisation, status: Option<&str>, limit: i64) -> Result<Vec<OutboxEmail>> {
+        self.note_read(org.org_id, "outbox.list", &format!("outbox:{}", status.unwrap_or("all")))
+            .await?;
         let mut conn = self.pool().acquire().await?;
         let sql = format!(
             "{SELECT} WHERE e.org_id = $1 {} ORDER BY e.email_id DESC LIMIT {}",
@@ -333,6 +336,15 @@ impl Store {
             q = q.bind(s.to_string());
         }
         q.fetch_all(&mut *conn).await?.iter().map(from_row).collect()
+    }
+
+    /// How many emails the outbox holds in each status.
+    pub async fn outbox_counts(&self, org: &Organisation) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM email_outbox WHERE org_id = $1 GROUP BY status ORDER BY status")
+            .bind(org.org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 
     /// An account's emails, newest first: waiting, held (the reason in

@@ -39,6 +39,48 @@ pub struct Principal {
     pub actor: String,
     pub user_id: Option<i64>,
     pub token_id: Option<i64>,
+    /// The user logged in with a one-time password (set by someone else):
+    /// until they choose their own, the only thing they may do is that.
+    pub must_change_password: bool,
+}
+
+/// A new user's first password.
+#[derive(Clone, Copy, Debug)]
+pub enum FirstPassword<'a> {
+    /// Made up by Settle and shown once to whoever adds the user: one-time.
+    Generated,
+    /// Typed by an admin or the operator for someone else: one-time.
+    OneTime(&'a str),
+    /// Kept as it is: the operator's own (`SETTLE_ADMIN_PASSWORD`) or a
+    /// demo login printed for trying Settle out.
+    Kept(&'a str),
+}
+
+impl<'a> FirstPassword<'a> {
+    /// A password an admin typed for someone else, or none (Settle makes
+    /// one): one-time either way.
+    pub fn set_by_admin(typed: Option<&'a str>) -> FirstPassword<'a> {
+        typed.map_or(FirstPassword::Generated, FirstPassword::OneTime)
+    }
+}
+
+/// Who sets a password, which decides whether it is one-time.
+#[derive(Clone, Copy, Debug)]
+pub enum PasswordChange<'a> {
+    /// The user choosing their own: `current` must match.
+    Own { current: &'a str, new: &'a str },
+    /// An admin or the operator resetting it: one-time, changed at next login.
+    Reset { new: &'a str },
+    /// Kept as it is (the demo's logins, set anew on each run).
+    Kept { new: &'a str },
+}
+
+impl PasswordChange<'_> {
+    fn new_password(&self) -> &str {
+        match self {
+            PasswordChange::Own { new, .. } | PasswordChange::Reset { new } | PasswordChange::Kept { new } => new,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -52,6 +94,8 @@ pub struct UserView {
     pub locked_until: Option<String>,
     pub last_login_at: Option<String>,
     pub created_at: String,
+    /// Still on a one-time password someone else set.
+    pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -148,7 +192,7 @@ fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-const USER_COLUMNS: &str = "user_id, username, display_name, role, status, locked_until, last_login_at, created_at";
+const USER_COLUMNS: &str = "user_id, username, display_name, role, status, locked_until, last_login_at, created_at, must_change_password";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserView> {
     Ok(UserView {
@@ -160,6 +204,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserView> {
         locked_until: row.try_get("locked_until")?,
         last_login_at: row.try_get("last_login_at")?,
         created_at: row.try_get("created_at")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
@@ -210,10 +255,15 @@ impl Store {
         username: &str,
         display_name: &str,
         role: Role,
-        password: Option<&str>,
+        first: FirstPassword<'_>,
     ) -> Result<(UserView, Option<String>)> {
         let username = check_username(username)?;
         let display_name = check_label("display_name", display_name)?;
+        let (password, one_time) = match first {
+            FirstPassword::Generated => (None, true),
+            FirstPassword::OneTime(p) => (Some(p), true),
+            FirstPassword::Kept(p) => (Some(p), false),
+        };
         let generated = match password {
             Some(p) => {
                 check_password(p)?;
@@ -233,8 +283,8 @@ impl Store {
                     let user_id = next_ids(conn, org.org_id, "user", 1).await?;
                     let now = now_text();
                     sqlx::query(
-                        "INSERT INTO app_user (org_id, user_id, username, display_name, role, password_hash, status, failed_logins, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7)",
+                        "INSERT INTO app_user (org_id, user_id, username, display_name, role, password_hash, status, failed_logins, created_at, \
+                 must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8)",
                     )
                     .bind(org.org_id)
                     .bind(user_id)
@@ -243,13 +293,14 @@ impl Store {
                     .bind(role.as_str())
                     .bind(hash)
                     .bind(&now)
+                    .bind(i64::from(one_time))
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| match StoreError::from(e) {
                         StoreError::Conflict { .. } => StoreError::invalid("username", format!("{username:?} is taken")),
                         other => other,
                     })?;
-                    let after = serde_json::json!({ "username": username, "display_name": display_name, "role": role });
+                    let after = serde_json::json!({ "username": username, "display_name": display_name, "role": role, "one_time_password": one_time });
                     tx.audit(org.org_id, "user.add", &format!("user:{username}"), None, Some(&after)).await?;
                     Ok((user_id, now))
                 })
@@ -264,6 +315,7 @@ impl Store {
             locked_until: None,
             last_login_at: None,
             created_at: now,
+            must_change_password: one_time,
         };
         Ok((user, generated))
     }
@@ -382,12 +434,24 @@ impl Store {
         .await
     }
 
-    /// Sets a user's password. With `current`, it must match (a user
-    /// changing their own); without, an admin or the CLI is resetting it.
-    /// Other sessions of the user end either way.
-    pub async fn set_password(&self, org: &Organisation, username: &str, current: Option<&str>, new_password: &str) -> Result<()> {
+    /// Sets a user's password: their own choice (the current one must
+    /// match), an admin's or the operator's reset (one-time: they choose
+    /// their own at next login), or a kept one (the demo). Every session of
+    /// the user ends either way.
+    pub async fn set_password(&self, org: &Organisation, username: &str, change: PasswordChange<'_>) -> Result<()> {
         let username = check_username(username)?;
+        let new_password = change.new_password();
         check_password(new_password)?;
+        if let PasswordChange::Own { current, new } = change {
+            if current == new {
+                return Err(StoreError::invalid("new_password", "is the password you have now: choose another"));
+            }
+        }
+        let (current, one_time) = match change {
+            PasswordChange::Own { current, .. } => (Some(current), false),
+            PasswordChange::Reset { .. } => (None, true),
+            PasswordChange::Kept { .. } => (None, false),
+        };
         let row = sqlx::query("SELECT user_id, password_hash FROM app_user WHERE org_id = $1 AND username = $2")
             .bind(org.org_id)
             .bind(&username)
@@ -413,12 +477,16 @@ impl Store {
         self.write(|tx| {
             Box::pin(async move {
                 let conn = tx.conn();
-                sqlx::query("UPDATE app_user SET password_hash = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND user_id = $2")
-                    .bind(org.org_id)
-                    .bind(user_id)
-                    .bind(hash)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE app_user SET password_hash = $3, failed_logins = 0, locked_until = NULL, must_change_password = $4 \
+                     WHERE org_id = $1 AND user_id = $2",
+                )
+                .bind(org.org_id)
+                .bind(user_id)
+                .bind(hash)
+                .bind(i64::from(one_time))
+                .execute(&mut *conn)
+                .await?;
                 sqlx::query("UPDATE user_session SET ended_at = $3 WHERE org_id = $1 AND user_id = $2 AND ended_at IS NULL")
                     .bind(org.org_id)
                     .bind(user_id)
@@ -426,7 +494,8 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
                 let action = if current.is_some() { "password.change" } else { "password.reset" };
-                tx.audit(org.org_id, action, &format!("user:{username}"), None, None).await?;
+                let detail = serde_json::json!({ "one_time": one_time });
+                tx.audit(org.org_id, action, &format!("user:{username}"), None, Some(&detail)).await?;
                 Ok(())
             })
         })
@@ -438,7 +507,7 @@ impl Store {
     pub async fn login(&self, username: &str, password: &str, address: &str) -> Result<std::result::Result<(Principal, String), LoginRefused>> {
         let username = username.trim().to_ascii_lowercase();
         let row = sqlx::query(&format!(
-            "SELECT u.user_id, u.role, u.password_hash, u.status, u.failed_logins, u.locked_until, {ORG_COLUMNS} \
+            "SELECT u.user_id, u.role, u.password_hash, u.status, u.failed_logins, u.locked_until, u.must_change_password, {ORG_COLUMNS} \
              FROM app_user u JOIN organisation o ON o.org_id = u.org_id WHERE u.username = $1"
         ))
         .bind(&username)
@@ -455,6 +524,7 @@ impl Store {
         let user_status: UserStatus = status(&row, "status")?;
         let failures: i64 = row.try_get("failed_logins")?;
         let locked_until: Option<String> = row.try_get("locked_until")?;
+        let must_change_password = row.try_get::<i64, _>("must_change_password")? != 0;
         let org = org_from_row(&row)?;
         let actor = Actor {
             name: format!("user:{username}"),
@@ -535,6 +605,7 @@ impl Store {
                         actor: format!("user:{username}"),
                         user_id: Some(user_id),
                         token_id: None,
+                        must_change_password,
                     };
                     Ok(Ok((principal, secret)))
                 })
@@ -549,7 +620,7 @@ impl Store {
     pub async fn session_principal(&self, secret: &str, idle_timeout: Duration) -> Result<Option<Principal>> {
         let digest = sha256_hex(secret);
         let row = sqlx::query(&format!(
-            "SELECT s.user_id, s.last_seen_at, u.username, u.role, u.status, {ORG_COLUMNS} \
+            "SELECT s.user_id, s.last_seen_at, u.username, u.role, u.status, u.must_change_password, {ORG_COLUMNS} \
              FROM user_session s JOIN app_user u ON u.org_id = s.org_id AND u.user_id = s.user_id \
              JOIN organisation o ON o.org_id = s.org_id WHERE s.session_sha256 = $1 AND s.ended_at IS NULL"
         ))
@@ -590,6 +661,7 @@ impl Store {
             actor: format!("user:{username}"),
             user_id: Some(row.try_get("user_id")?),
             token_id: None,
+            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         }))
     }
 
@@ -704,6 +776,7 @@ impl Store {
             actor: format!("token:{token_id}:{name}"),
             user_id: None,
             token_id: Some(token_id),
+            must_change_password: false,
         }))
     }
 

@@ -120,6 +120,22 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// A row of `audit_log` as read (every column, `before_json`/`after_json` as text).
+pub(crate) fn audit_row_from(r: &sqlx::any::AnyRow) -> Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        address: r.try_get("address")?,
+        action: r.try_get("action")?,
+        record: r.try_get("record")?,
+        before: r.try_get("before_json")?,
+        after: r.try_get("after_json")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
 /// A row the chain does not vouch for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditFinding {
@@ -561,22 +577,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    address: r.try_get("address")?,
-                    action: r.try_get("action")?,
-                    record: r.try_get("record")?,
-                    before: r.try_get("before_json")?,
-                    after: r.try_get("after_json")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_row_from).collect()
     }
 
     /// Recomputes the chain and names each row it does not vouch for:

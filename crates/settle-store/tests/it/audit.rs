@@ -122,18 +122,42 @@ async fn users_tokens_sessions_and_lockout() {
         let other = store.create_organisation("other", "Other", "USD").await.unwrap();
         assert!(!store.has_users(&org).await.unwrap());
         let (user, generated) = store
-            .add_user(&org, "Alice", "Alice Smith", Role::BillingSpecialist, Some("correct horse battery"))
+            .add_user(
+                &org,
+                "Alice",
+                "Alice Smith",
+                Role::BillingSpecialist,
+                settle_store::platform::access::FirstPassword::Kept("correct horse battery"),
+            )
             .await
             .unwrap();
         assert_eq!((user.username.as_str(), generated), ("alice", None), "{name}");
-        let (_, generated) = store.add_user(&other, "bob", "Bob", Role::Auditor, None).await.unwrap();
+        let (_, generated) = store
+            .add_user(&other, "bob", "Bob", Role::Auditor, settle_store::platform::access::FirstPassword::Generated)
+            .await
+            .unwrap();
         assert!(generated.unwrap().len() >= 12, "{name}");
         // Usernames are unique across organisations; passwords have a floor.
         assert!(
-            store.add_user(&other, "alice", "A", Role::Admin, Some("another long one")).await.is_err(),
+            store
+                .add_user(
+                    &other,
+                    "alice",
+                    "A",
+                    Role::Admin,
+                    settle_store::platform::access::FirstPassword::Kept("another long one")
+                )
+                .await
+                .is_err(),
             "{name}"
         );
-        assert!(store.add_user(&org, "carol", "C", Role::Admin, Some("short")).await.is_err(), "{name}");
+        assert!(
+            store
+                .add_user(&org, "carol", "C", Role::Admin, settle_store::platform::access::FirstPassword::Kept("short"))
+                .await
+                .is_err(),
+            "{name}"
+        );
 
         let (principal, secret) = store.login("alice", "correct horse battery", "127.0.0.1").await.unwrap().unwrap();
         assert_eq!((principal.org.slug.as_str(), principal.role), ("acme", Role::BillingSpecialist), "{name}");

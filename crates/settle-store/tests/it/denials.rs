@@ -177,7 +177,7 @@ async fn denials_are_held_open_then_appealed_corrected_or_written_off() {
                 "sam@clinic",
                 "Sam Rivera",
                 settle_domain::access::Role::BillingSpecialist,
-                Some("a long enough password"),
+                settle_store::platform::access::FirstPassword::Kept("a long enough password"),
             )
             .await
             .unwrap();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use settle_domain::access::Role;
 use settle_store::platform::access::{TokenView, UserView};
 use settle_store::platform::audit::{Anchor, AuditFinding, AuditRow};
+use settle_store::platform::trail_search::{TrailFilter, TrailOrder};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{id_cursor, page_size, Page};
@@ -21,16 +22,39 @@ pub struct AuditQuery {
     cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// Who: an actor as the trail writes it ("user:alice@clinic", "token:3", "cli:root") or a username.
+    #[param(max_length = 200)]
+    who: Option<String>,
+    /// An action ("login.failed") or every action of a kind ("login").
+    #[param(max_length = 200)]
+    action: Option<String>,
+    /// Any part of the record, in any case ("A-1001", "invoice:").
+    #[param(max_length = 200)]
+    record: Option<String>,
+    /// From this day (UTC), inclusive.
+    #[serde(default)]
+    from: Option<settle_domain::Date>,
+    /// To this day (UTC), inclusive.
+    #[serde(default)]
+    to: Option<settle_domain::Date>,
 }
 
-/// The audit trail, oldest first: who did or saw what, when and from where.
+/// The audit trail, oldest first: who did or saw what, when and from where,
+/// filtered by who, action, record and days.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditQuery),
     responses((status = 200, body = Page<AuditRow>)),
     security(("bearer" = ["audit.read"])))]
 pub async fn audit(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<AuditQuery>) -> ApiResult<Json<Page<AuditRow>>> {
     let limit = page_size(q.limit, 1000)?;
     let after = id_cursor(q.cursor.as_deref())?.unwrap_or(0);
-    let rows = state.store.audit_page(&p.org, after, limit).await?;
+    let filter = TrailFilter {
+        who: q.who.unwrap_or_default(),
+        action: q.action.unwrap_or_default(),
+        record: q.record.unwrap_or_default(),
+        from: q.from,
+        to: q.to,
+    };
+    let rows = state.store.audit_search(&p.org, &filter, TrailOrder::OldestAfter(after), limit).await?;
     Ok(Json(Page::of(rows, limit, |r| r.seq.to_string())))
 }
 
@@ -84,6 +108,7 @@ pub struct NewUser {
     pub display_name: String,
     pub role: Role,
     /// At least 12 characters; one is generated (and shown once) if absent.
+    /// Either way it is one-time: the user chooses their own at first login.
     #[schema(max_length = 256)]
     pub password: Option<String>,
 }
@@ -103,7 +128,13 @@ pub async fn add_user(State(state): State<AppState>, Auth(p): Auth, Body(new): B
     let username = settle_store::platform::access::username_in(&p.org, &new.username)?;
     let (user, password) = state
         .store
-        .add_user(&p.org, &username, &new.display_name, new.role, new.password.as_deref())
+        .add_user(
+            &p.org,
+            &username,
+            &new.display_name,
+            new.role,
+            settle_store::platform::access::FirstPassword::set_by_admin(new.password.as_deref()),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(UserCreated { user, password })))
 }
@@ -154,7 +185,8 @@ pub async fn enable_user(State(state): State<AppState>, Auth(p): Auth, Path(user
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
-    /// At least 12 characters; tell the user to change it after logging in.
+    /// At least 12 characters. One-time: until the user chooses their own
+    /// (`POST /api/v1/auth/password`), that is all their login may do.
     #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
@@ -170,7 +202,8 @@ pub async fn reset_password(
     Path(username): Path<String>,
     Body(reset): Body<PasswordReset>,
 ) -> ApiResult<StatusCode> {
-    state.store.set_password(&p.org, &username, None, &reset.new_password).await?;
+    let change = settle_store::platform::access::PasswordChange::Reset { new: &reset.new_password };
+    state.store.set_password(&p.org, &username, change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

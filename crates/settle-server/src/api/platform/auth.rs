@@ -126,7 +126,14 @@ pub async fn change_password(
     };
     state
         .store
-        .set_password(&principal.org, username, Some(&change.current_password), &change.new_password)
+        .set_password(
+            &principal.org,
+            username,
+            settle_store::platform::access::PasswordChange::Own {
+                current: &change.current_password,
+                new: &change.new_password,
+            },
+        )
         .await?;
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())

@@ -72,7 +72,13 @@ pub async fn add_user(State(state): State<AppState>, ctx: Ctx, form: FormData) -
         Ok(username) => {
             state
                 .store
-                .add_user(&ctx.principal.org, &username, &page.display_name, role, password.as_deref())
+                .add_user(
+                    &ctx.principal.org,
+                    &username,
+                    &page.display_name,
+                    role,
+                    settle_store::platform::access::FirstPassword::set_by_admin(password.as_deref()),
+                )
                 .await
         }
         Err(error) => Err(error),
@@ -163,11 +169,12 @@ pub async fn change_role(State(state): State<AppState>, ctx: Ctx, Path(username)
 /// Gives a user a new one-time password, shown once here.
 pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> Response {
     let secret = settle_store::platform::access::generate_password();
-    match state.store.set_password(&ctx.principal.org, &username, None, &secret).await {
+    let change = settle_store::platform::access::PasswordChange::Reset { new: &secret };
+    match state.store.set_password(&ctx.principal.org, &username, change).await {
         Ok(()) => match users_page(
             &state,
             &ctx,
-            format!("{username} has a new password; give it to them and ask them to change it."),
+            format!("{username} has a new one-time password; give it to them: they choose their own when they next log in."),
         )
         .await
         {
@@ -339,43 +346,4 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
             Err(e) => store_error_page(Some(&ctx), e),
         },
     }
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage<'a> {
-    ctx: Option<&'a Ctx>,
-    checked: u64,
-    findings: Vec<settle_store::platform::audit::AuditFinding>,
-    anchor: String,
-    rows: Vec<settle_store::platform::audit::AuditRow>,
-}
-
-/// The audit trail for auditors: whether the chains hold, the anchor to
-/// keep elsewhere, and the latest rows.
-pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let org = &ctx.principal.org;
-    let fail = |e| store_error_page(Some(&ctx), e);
-    let (checked, findings) = match state.store.audit_verify(org).await {
-        Ok(v) => v,
-        Err(e) => return fail(e),
-    };
-    let anchor = match state.store.audit_anchor(org).await {
-        Ok(a) => serde_json::to_string_pretty(&a).unwrap_or_default(),
-        Err(e) => return fail(e),
-    };
-    let after = i64::try_from(checked).unwrap_or(0).saturating_sub(50).max(0);
-    let mut rows = match state.store.audit_page(org, after, 50).await {
-        Ok(rows) => rows,
-        Err(e) => return fail(e),
-    };
-    rows.reverse();
-    render(&AuditPage {
-        ctx: Some(&ctx),
-        checked,
-        findings,
-        anchor,
-        rows,
-    })
-    .into_response()
 }

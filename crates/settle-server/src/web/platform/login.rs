@@ -69,7 +69,12 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query
         next: safe_next(q.next.as_deref().unwrap_or("/")),
         username: String::new(),
         error: String::new(),
-        message: q.msg.unwrap_or_default(),
+        // A known message by its key: the login page shows no text a link can choose.
+        message: match q.msg.as_deref() {
+            Some("out") => "You are logged out.".into(),
+            Some("password") => "Your password is changed. Log in with the new one.".into(),
+            _ => String::new(),
+        },
         expired: q.expired.is_some(),
     };
     login_form(&state, &headers, page, StatusCode::OK)
@@ -135,11 +140,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, form: For
             return store_error_page(None, error);
         }
     }
-    let target = if form.get("expired") == "1" {
-        "/login?expired=1"
-    } else {
-        "/login?msg=You+are+logged+out."
-    };
+    let target = if form.get("expired") == "1" { "/login?expired=1" } else { "/login?msg=out" };
     let mut response = Redirect::to(target).into_response();
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", secure(&state));
     if let Ok(value) = HeaderValue::from_str(&cookie) {
