@@ -161,6 +161,9 @@ enum SettingsCommand {
         aging_buckets: Option<String>,
         #[arg(long)]
         writeoff_approval_limit: Option<String>,
+        /// A billing specialist's refunds above this wait for a coordinator's approval (0 holds all).
+        #[arg(long)]
+        refund_approval_limit: Option<String>,
         /// The id claims are sent under (ISA06, GS02); the billing provider's EIN if empty.
         #[arg(long)]
         x12_submitter_id: Option<String>,
@@ -370,6 +373,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("default terms           {}", s.default_terms);
                 println!("aging buckets           {}", s.aging_buckets);
                 println!("write-off approval over {} {}", s.writeoff_approval_limit, s.currency);
+                println!("specialist refunds over {} {} wait for approval", s.refund_approval_limit, s.currency);
                 println!(
                     "X12 submitter id        {}",
                     if s.x12_submitter_id.is_empty() {
@@ -436,6 +440,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 default_terms,
                 aging_buckets,
                 writeoff_approval_limit,
+                refund_approval_limit,
                 x12_submitter_id,
                 x12_contact_phone,
                 scrub_rules_off,
@@ -445,6 +450,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     default_terms: default_terms.unwrap_or(s.default_terms),
                     aging_buckets: aging_buckets.unwrap_or(s.aging_buckets),
                     writeoff_approval_limit: writeoff_approval_limit.unwrap_or(s.writeoff_approval_limit),
+                    refund_approval_limit,
                     x12_submitter_id,
                     x12_contact_phone,
                     scrub_rules_off: scrub_rules_off.map(|r| r.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),

@@ -67,6 +67,7 @@ impl Role {
                     | PaymentsPost
                     | CreditsApply
                     | AdjustmentsPost
+                    | RefundsIssue
                     | ReportsRead
                     | ClaimsWrite
                     | CollectionsWork
@@ -79,6 +80,15 @@ impl Role {
             Role::Auditor => matches!(permission, AccountsRead | ReportsRead | JournalRead | AuditRead | ClinicalRead),
         }
     }
+}
+
+/// Whether a refund waits for a second person: someone who approves
+/// (a coordinator, an admin, the database owner's command line) pays any
+/// amount the credit allows; anyone else (a billing specialist) up to the
+/// organisation's limit, and above it the refund is held until an approver
+/// other than the one who asked decides it.
+pub fn refund_needs_approval(amount_minor: i64, limit_minor: i64, approves: bool) -> bool {
+    !approves && amount_minor > limit_minor
 }
 
 impl std::fmt::Display for Role {
@@ -245,6 +255,7 @@ mod tests {
             assert_eq!(role.allows(Permission::UsersManage), role == Role::Admin, "{role}");
         }
         assert!(!Role::CollectionsSpecialist.allows(Permission::RefundsIssue));
+        assert!(Role::BillingSpecialist.allows(Permission::RefundsIssue), "within a limit");
         assert!(!Role::BillingSpecialist.allows(Permission::AdjustmentsApprove));
         assert!(Role::BillingCoordinator.allows(Permission::AdjustmentsApprove));
         assert!(!Role::BillingCoordinator.allows(Permission::SettingsManage));
@@ -255,5 +266,13 @@ mod tests {
             "collectors see balances, not diagnoses"
         );
         assert!(Role::BillingSpecialist.allows(Permission::ClinicalRead) && Role::Auditor.allows(Permission::ClinicalRead));
+    }
+
+    #[test]
+    fn a_refund_above_the_limit_waits_unless_an_approver_pays_it() {
+        assert!(!refund_needs_approval(10_000, 10_000, false), "at the limit: paid");
+        assert!(refund_needs_approval(10_001, 10_000, false), "a cent above: held");
+        assert!(!refund_needs_approval(1_000_000, 10_000, true), "an approver pays any amount");
+        assert!(refund_needs_approval(1, 0, false), "a limit of 0 holds every refund");
     }
 }

@@ -129,6 +129,7 @@ pub async fn run_due_dunning(store: &Store) -> anyhow::Result<usize> {
             name: "system:dunning".into(),
             address: "local".into(),
             clinical: false,
+            approves: false,
         };
         let report = ACTOR
             .scope(

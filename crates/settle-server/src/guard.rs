@@ -216,6 +216,7 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, mut req:
             name: "anonymous".into(),
             address,
             clinical: false,
+            approves: false,
         };
         return ACTOR.scope(actor, next.run(req)).await;
     }

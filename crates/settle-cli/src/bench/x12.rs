@@ -108,6 +108,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 default_terms: s.default_terms,
                 aging_buckets: s.aging_buckets,
                 writeoff_approval_limit: s.writeoff_approval_limit,
+                refund_approval_limit: None,
                 x12_submitter_id: None,
                 x12_contact_phone: Some("2175550100".into()),
                 scrub_rules_off: None,

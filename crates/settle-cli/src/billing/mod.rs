@@ -848,7 +848,15 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                     key.parse()?.as_ref(),
                 )
                 .await?;
-            println!("Refund {} of {} issued; credit left {}", refund.refund_id, refund.amount, refund.credit_left);
+            match refund {
+                settle_store::billing::RefundOutcome::Issued(refund) => {
+                    println!("Refund {} of {} issued; credit left {}", refund.refund_id, refund.amount, refund.credit_left)
+                }
+                settle_store::billing::RefundOutcome::Held(held) => println!(
+                    "Refund of {} {} held for approval (request {}): above your refund limit; a coordinator decides it",
+                    held.amount, held.currency, held.approval_id
+                ),
+            }
         }
         BillingCommand::Report(ReportCommand::Aging {
             as_of,

@@ -420,6 +420,7 @@ pub async fn office(store: &Store, as_of: Date, serve: &crate::platform::admin::
             name: "user:specialist@clinic".into(),
             address: "demo".into(),
             clinical: true,
+            approves: false,
         };
         settle_store::platform::audit::ACTOR
             .scope(actor, async {

@@ -544,6 +544,7 @@ async fn page_guard(State((state, access)): State<GuardState>, matched: MatchedP
             name: "anonymous".into(),
             address,
             clinical: false,
+            approves: false,
         };
         return ACTOR.scope(actor, next.run(req)).await;
     }

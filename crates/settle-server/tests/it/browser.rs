@@ -256,6 +256,20 @@ async fn log_out(client: &Client) {
     client.wait().for_element(Locator::Id("username")).await.unwrap();
 }
 
+/// The text of an element a form's answer brings: waited for, and read
+/// again if the page was still being replaced when it was first found.
+async fn answer_text(client: &Client, id: &str) -> String {
+    for _ in 0..20 {
+        if let Ok(element) = client.wait().for_element(Locator::Id(id)).await {
+            if let Ok(text) = element.text().await {
+                return text;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("#{id} never appeared");
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
@@ -672,11 +686,18 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
         .click()
         .await
         .unwrap();
-    let one_time = text_of(client, "#one-time-password").await;
+    let one_time = answer_text(client, "one-time-password").await;
     shot(client, "15b-admin-user-added").await;
     // An API token for the month-end report, its secret shown once.
     client.find(Locator::LinkText("API tokens")).await.unwrap().click().await.unwrap();
-    client.find(Locator::Id("name")).await.unwrap().send_keys("month-end report").await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("month-end report")
+        .await
+        .unwrap();
     client
         .find(Locator::Css("form[action='/admin/tokens'] button[type=submit]"))
         .await
@@ -684,7 +705,7 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
         .click()
         .await
         .unwrap();
-    assert!(text_of(client, "#token-secret").await.starts_with("stl_"));
+    assert!(answer_text(client, "token-secret").await.starts_with("stl_"));
     shot(client, "15c-admin-tokens").await;
     // The supervisor's outbox.
     client.goto(&format!("{base}/collections/outbox")).await.unwrap();
@@ -746,7 +767,13 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
         .click()
         .await
         .unwrap();
-    let found = text_of(client, "#trail-count").await;
+    for _ in 0..50 {
+        if client.source().await.is_ok_and(|s| s.contains("Rows that match")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let found = answer_text(client, "trail-count").await;
     assert!(found.contains("match"), "{found}");
     assert!(
         client.source().await.unwrap().contains("password.change"),

@@ -134,6 +134,7 @@ async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
                     default_terms: s.default_terms,
                     aging_buckets: s.aging_buckets,
                     writeoff_approval_limit: s.writeoff_approval_limit,
+                    refund_approval_limit: None,
                     x12_submitter_id: None,
                     x12_contact_phone: Some("3055552222".into()),
                     scrub_rules_off: None,

@@ -17,6 +17,7 @@ mod matrix;
 mod outbox;
 mod pages;
 mod properties;
+mod refund_limits;
 mod sessions;
 mod story;
 

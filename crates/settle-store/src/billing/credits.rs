@@ -99,6 +99,15 @@ pub struct RefundIssued {
     pub credit_left: String,
 }
 
+/// What asking for a refund did: paid it, or (a billing specialist above
+/// the organisation's refund limit) held it for a coordinator's approval.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RefundOutcome {
+    Issued(RefundIssued),
+    Held(Box<crate::billing::ApprovalView>),
+}
+
 /// An adjustment that passed its checks, ready to stage or to hold.
 pub(super) struct CheckedAdjustment {
     pub reason: AdjustmentReason,
@@ -354,43 +363,89 @@ impl Store {
         })
     }
 
-    pub async fn refund(&self, org: &Organisation, cmd: &NewRefund, key: Option<&IdempotencyKey>) -> Result<RefundIssued> {
+    /// Pays credit back out, or holds the refund for approval when the
+    /// actor does not approve and it is above the organisation's refund
+    /// limit ([`settle_domain::access::refund_needs_approval`]). Every
+    /// refund, from the API, the pages or the CLI, passes here.
+    pub async fn refund(&self, org: &Organisation, cmd: &NewRefund, key: Option<&IdempotencyKey>) -> Result<RefundOutcome> {
         write_command!(self, org.org_id, key, cmd, |tx| {
             let conn = tx.conn();
             let account = self.account_by_number(conn, org.org_id, &cmd.account_number).await?;
             let amount = positive_amount("amount", &cmd.amount, account.currency)?;
             let method = check_method(&cmd.method)?;
             let reference = check_text("reference", &cmd.reference, 100)?;
-            let entry = events::refund(
-                cmd.date,
-                account.currency,
-                account.account_id,
-                amount.amount_minor(),
-                account.credit_minor,
-                &format!("Refund ({method} {reference})"),
-            )
-            .map_err(|e| StoreError::invalid("amount", format!("{e} ({})", fmt(account.credit_minor, account.currency))))?;
-            let entry_id = next_ids(conn, org.org_id, "entry", 1).await?;
-            let refund_id = next_ids(conn, org.org_id, "refund", 1).await?;
-            let mut batch = Batch::default();
-            batch.add_entry(org.org_id, entry_id, Some(account.account_id), &entry, &now_text());
-            batch.push(batch::RefundRow {
-                org_id: org.org_id.into(),
-                refund_id: refund_id.into(),
-                account_id: account.account_id.into(),
-                amount_minor: amount.amount_minor().into(),
-                method: method.into(),
-                reference: reference.into(),
-                refund_date: cmd.date.into(),
-                entry_id: entry_id.into(),
-            });
-            batch.change_account(account.account_id, 0, -amount.amount_minor());
-            batch.flush(conn, org.org_id).await?;
-            RefundIssued {
-                refund_id,
-                amount: amount.to_decimal_string(),
-                credit_left: fmt(account.credit_minor - amount.amount_minor(), account.currency),
+            // Checked before it is held too: nobody is asked to approve a
+            // refund of credit the account does not have.
+            refund_entry(&account, amount, &method, &reference, cmd.date)?;
+            let limit = self.refund_limit_minor(conn, org.org_id).await?;
+            if settle_domain::access::refund_needs_approval(amount.amount_minor(), limit, crate::platform::audit::current_actor().approves) {
+                let request = NewRefund {
+                    account_number: account.account_number.clone(),
+                    amount: amount.to_decimal_string(),
+                    method: method.to_string(),
+                    reference: reference.clone(),
+                    date: cmd.date,
+                };
+                let held = crate::billing::office::Held {
+                    kind: "refund",
+                    account_id: account.account_id,
+                    reference: &account.account_number,
+                    reason: "refund",
+                    currency: account.currency,
+                    amount_minor: amount.amount_minor(),
+                    request: serde_json::to_string(&request)?,
+                };
+                let approval = self.hold_for_approval(conn, org.org_id, held).await?;
+                RefundOutcome::Held(Box::new(approval))
+            } else {
+                RefundOutcome::Issued(pay_refund(conn, org.org_id, &account, amount, &method, &reference, cmd.date).await?)
             }
         })
     }
+}
+
+fn refund_entry(account: &AccountRow, amount: Money, method: &str, reference: &str, date: Date) -> Result<settle_domain::ledger::JournalEntry> {
+    events::refund(
+        date,
+        account.currency,
+        account.account_id,
+        amount.amount_minor(),
+        account.credit_minor,
+        &format!("Refund ({method} {reference})"),
+    )
+    .map_err(|e| StoreError::invalid("amount", format!("{e} ({})", fmt(account.credit_minor, account.currency))))
+}
+
+/// Pays a checked refund: the journal entry, the refund row, the credit down.
+pub(super) async fn pay_refund(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    account: &AccountRow,
+    amount: Money,
+    method: &str,
+    reference: &str,
+    date: Date,
+) -> Result<RefundIssued> {
+    let entry = refund_entry(account, amount, method, reference, date)?;
+    let entry_id = next_ids(conn, org_id, "entry", 1).await?;
+    let refund_id = next_ids(conn, org_id, "refund", 1).await?;
+    let mut batch = Batch::default();
+    batch.add_entry(org_id, entry_id, Some(account.account_id), &entry, &now_text());
+    batch.push(batch::RefundRow {
+        org_id: org_id.into(),
+        refund_id: refund_id.into(),
+        account_id: account.account_id.into(),
+        amount_minor: amount.amount_minor().into(),
+        method: method.into(),
+        reference: reference.into(),
+        refund_date: date.into(),
+        entry_id: entry_id.into(),
+    });
+    batch.change_account(account.account_id, 0, -amount.amount_minor());
+    batch.flush(conn, org_id).await?;
+    Ok(RefundIssued {
+        refund_id,
+        amount: amount.to_decimal_string(),
+        credit_left: fmt(account.credit_minor - amount.amount_minor(), account.currency),
+    })
 }

@@ -34,7 +34,7 @@ mod reports;
 
 pub(crate) use accounts::default_terms;
 pub use accounts::{AccountCreated, CheckedAccount, NewAccount, NewParty};
-pub use credits::{AdjustmentPosted, ApplyCredit, CreditApplied, CreditNoteIssued, NewAdjustment, NewCreditNote, NewRefund, RefundIssued};
+pub use credits::{AdjustmentPosted, ApplyCredit, CreditApplied, CreditNoteIssued, NewAdjustment, NewCreditNote, NewRefund, RefundIssued, RefundOutcome};
 pub use dashboard::{amount, AdjustmentTotal, AgedItem, Dashboard, ReceiptRow, SearchHit};
 pub use invoices::{EditDraftInvoice, InvoiceCreated, IssueInvoice, NewInvoice, NewInvoiceLine, VoidInvoice};
 pub(crate) use letterhead::Letterhead;

@@ -1,10 +1,13 @@
 //! The billing office's own records: organisation settings, notes on
-//! accounts, write-offs held for approval, and an account's timeline.
+//! accounts, write-offs and refunds held for approval, and an account's
+//! timeline.
 //!
 //! A write-off above the organisation's approval limit is not posted when
 //! it is asked for: it waits in the approvals queue until someone other
 //! than the person who asked approves it (then it posts, unchanged, in the
-//! approval's transaction) or rejects it (then nothing posts).
+//! approval's transaction) or rejects it (then nothing posts). A billing
+//! specialist's refund above the refund limit waits the same way
+//! (`Store::refund`); approving it pays it from the credit as it is then.
 
 use crate::write::status;
 use serde::{Deserialize, Serialize};
@@ -16,7 +19,7 @@ use settle_domain::{Date, IdempotencyKey};
 use sqlx::{AnyConnection, Row};
 
 use crate::batch::Batch;
-use crate::billing::{AdjustmentPosted, NewAdjustment};
+use crate::billing::{AdjustmentPosted, NewAdjustment, NewRefund};
 use crate::platform::audit::{self, current_actor};
 use crate::platform::Organisation;
 use crate::write::{check_text, fmt, next_ids, parse_amount, Audited};
@@ -24,6 +27,9 @@ use crate::{now_text, Result, Store, StoreError};
 
 /// The write-off approval limit when an organisation has set none.
 pub const DEFAULT_WRITEOFF_APPROVAL_MINOR: i64 = 10_000;
+/// A billing specialist's refunds above this (in minor units) wait for
+/// approval, unless the organisation chose another limit.
+pub const DEFAULT_REFUND_APPROVAL_MINOR: i64 = 10_000;
 /// Payment terms for new accounts when an organisation has set none.
 pub const DEFAULT_TERMS: &str = "net30";
 
@@ -39,6 +45,10 @@ pub struct OrgSettings {
     /// Write-offs above this amount wait for a coordinator's approval.
     #[schema(pattern = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "100.00")]
     pub writeoff_approval_limit: String,
+    /// A billing specialist's refunds above this amount wait for a
+    /// coordinator's approval; coordinators and admins refund any amount.
+    #[schema(pattern = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "100.00")]
+    pub refund_approval_limit: String,
     pub currency: String,
     /// The id this organisation sends X12 under (ISA06, GS02, 1000A);
     /// empty means the billing provider's EIN.
@@ -58,6 +68,9 @@ pub struct SettingsUpdate {
     pub aging_buckets: String,
     #[schema(pattern = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "100.00")]
     pub writeoff_approval_limit: String,
+    /// A billing specialist's refunds above this wait for approval; left out: unchanged.
+    #[serde(default)]
+    pub refund_approval_limit: Option<String>,
     /// Left out: unchanged.
     #[serde(default)]
     pub x12_submitter_id: Option<String>,
@@ -77,10 +90,12 @@ pub struct NoteView {
     pub created_at: String,
 }
 
-/// A held adjustment and what became of it.
+/// A held write-off or refund and what became of it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ApprovalView {
     pub approval_id: i64,
+    /// adjustment (a write-off above the limit) or refund (a specialist's above theirs).
+    pub kind: String,
     pub account_number: String,
     pub name: String,
     pub reference: String,
@@ -98,6 +113,20 @@ pub struct ApprovalView {
     pub decision_note: String,
     /// The adjustment posted on approval.
     pub adjustment_id: Option<i64>,
+    /// The refund paid on approval.
+    pub refund_id: Option<i64>,
+}
+
+/// A request held for a second person: what the approvals queue keeps.
+pub(crate) struct Held<'a> {
+    pub kind: &'static str,
+    pub account_id: i64,
+    pub reference: &'a str,
+    pub reason: &'static str,
+    pub currency: Currency,
+    pub amount_minor: i64,
+    /// The request as it will be carried out on approval (JSON).
+    pub request: String,
 }
 
 /// What asking for an adjustment did: posted it, or held it for approval.
@@ -135,24 +164,38 @@ pub struct TimelineEvent {
     pub by: String,
 }
 
-const APPROVAL_SELECT: &str = "SELECT v.approval_id, a.account_number, p.name, v.reference, v.reason, v.amount_minor, v.currency, v.request, \
-     v.requested_by, v.requested_at, v.status, v.decided_by, v.decided_at, v.decision_note, v.adjustment_id \
+const APPROVAL_SELECT: &str = "SELECT v.approval_id, v.kind, a.account_number, p.name, v.reference, v.reason, v.amount_minor, v.currency, v.request, \
+     v.requested_by, v.requested_at, v.status, v.decided_by, v.decided_at, v.decision_note, v.adjustment_id, v.refund_id \
      FROM approval v JOIN account a ON a.org_id = v.org_id AND a.account_id = v.account_id \
      JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE v.org_id = $1";
 
 fn approval_from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalView> {
     let cur = Currency::from_code(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let request: NewAdjustment = serde_json::from_str(&row.try_get::<String, _>("request")?)?;
+    let kind: String = row.try_get("kind")?;
+    let text: String = row.try_get("request")?;
+    let (date, memo) = if kind == "refund" {
+        let request: NewRefund = serde_json::from_str(&text)?;
+        let by = if request.reference.is_empty() {
+            request.method.clone()
+        } else {
+            format!("{} {}", request.method, request.reference)
+        };
+        (request.date, format!("Pay back by {by}"))
+    } else {
+        let request: NewAdjustment = serde_json::from_str(&text)?;
+        (request.date, request.memo)
+    };
     Ok(ApprovalView {
         approval_id: row.try_get("approval_id")?,
+        kind,
         account_number: row.try_get("account_number")?,
         name: row.try_get("name")?,
         reference: row.try_get("reference")?,
         reason: row.try_get("reason")?,
         amount: fmt(row.try_get("amount_minor")?, cur),
         currency: cur.code().to_string(),
-        date: request.date,
-        memo: request.memo,
+        date,
+        memo,
         requested_by: row.try_get("requested_by")?,
         requested_at: row.try_get("requested_at")?,
         status: row.try_get("status")?,
@@ -160,6 +203,7 @@ fn approval_from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalView> {
         decided_at: row.try_get("decided_at")?,
         decision_note: row.try_get("decision_note")?,
         adjustment_id: row.try_get("adjustment_id")?,
+        refund_id: row.try_get("refund_id")?,
     })
 }
 
@@ -168,7 +212,7 @@ impl Store {
     pub async fn settings(&self, org: &Organisation) -> Result<OrgSettings> {
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = sqlx::query(
-            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor, p.x12_submitter_id, p.x12_contact_phone, p.scrub_rules_off FROM organisation o \
+            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor, p.refund_approval_minor, p.x12_submitter_id, p.x12_contact_phone, p.scrub_rules_off FROM organisation o \
              LEFT JOIN org_policy p ON p.org_id = o.org_id WHERE o.org_id = $1",
         )
         .bind(org.org_id)
@@ -182,6 +226,10 @@ impl Store {
                     .unwrap_or(DEFAULT_WRITEOFF_APPROVAL_MINOR),
                 cur,
             ),
+            refund_approval_limit: fmt(
+                row.try_get::<Option<i64>, _>("refund_approval_minor")?.unwrap_or(DEFAULT_REFUND_APPROVAL_MINOR),
+                cur,
+            ),
             currency: cur.code().to_string(),
             x12_submitter_id: row.try_get::<Option<String>, _>("x12_submitter_id")?.unwrap_or_default(),
             x12_contact_phone: row.try_get::<Option<String>, _>("x12_contact_phone")?.unwrap_or_default(),
@@ -191,6 +239,18 @@ impl Store {
                 .split_whitespace()
                 .map(str::to_string)
                 .collect(),
+        })
+    }
+
+    /// The refund limit of a billing specialist, in minor units.
+    pub(super) async fn refund_limit_minor(&self, conn: &mut AnyConnection, org_id: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT refund_approval_minor FROM org_policy WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<Option<i64>, _>("refund_approval_minor")?.unwrap_or(DEFAULT_REFUND_APPROVAL_MINOR),
+            None => DEFAULT_REFUND_APPROVAL_MINOR,
         })
     }
 
@@ -218,6 +278,19 @@ impl Store {
             ));
         }
         let before = self.settings(org).await?;
+        let refund_limit = match &update.refund_approval_limit {
+            Some(text) => {
+                let limit = parse_amount("refund_approval_limit", text, cur)?;
+                if limit.amount_minor() < 0 {
+                    return Err(StoreError::invalid(
+                        "refund_approval_limit",
+                        "cannot be negative; use 0 to hold every specialist refund",
+                    ));
+                }
+                limit
+            }
+            None => parse_amount("refund_approval_limit", &before.refund_approval_limit, cur)?,
+        };
         let submitter = match &update.x12_submitter_id {
             Some(id) => {
                 let id = id.trim().to_string();
@@ -266,6 +339,7 @@ impl Store {
         };
         let actor = current_actor();
         let (actor, before, buckets, phone, rules_off, submitter) = (&actor, &before, &buckets, &phone, &rules_off, &submitter);
+        let refund_limit = &refund_limit;
         self.write(|tx| Box::pin(async move {
             let conn = tx.conn();
             sqlx::query("UPDATE organisation SET aging_buckets = $2 WHERE org_id = $1")
@@ -277,9 +351,9 @@ impl Store {
             // inserted when the organisation has none yet.
             for sql in [
                 "UPDATE org_policy SET default_terms = $2, writeoff_approval_minor = $3, updated_at = $4, updated_by = $5, x12_submitter_id = $6, \
-                 x12_contact_phone = $7, scrub_rules_off = $8 WHERE org_id = $1",
-                "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 x12_contact_phone = $7, scrub_rules_off = $8, refund_approval_minor = $9 WHERE org_id = $1",
+                "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off, \
+                 refund_approval_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             ] {
                 let done = sqlx::query(sql)
                     .bind(org.org_id)
@@ -290,6 +364,7 @@ impl Store {
                     .bind(submitter)
                     .bind(phone)
                     .bind(rules_off.join(" "))
+                    .bind(refund_limit.amount_minor())
                     .execute(&mut *conn)
                     .await?;
                 if done.rows_affected() > 0 {
@@ -300,6 +375,7 @@ impl Store {
                 default_terms: terms.to_string(),
                 aging_buckets: buckets.to_config_string(),
                 writeoff_approval_limit: limit.to_decimal_string(),
+                refund_approval_limit: refund_limit.to_decimal_string(),
                 currency: cur.code().to_string(),
                 x12_submitter_id: submitter.clone(),
                 x12_contact_phone: phone.clone(),
@@ -393,31 +469,21 @@ impl Store {
             let checked = self.check_adjustment(tx.conn(), org.org_id, cmd).await?;
             let limit = self.writeoff_limit_minor(tx.conn(), org.org_id).await?;
             if checked.reason.is_write_off() && checked.amount.amount_minor() > limit {
-                let conn = tx.conn();
-                let approval_id = next_ids(conn, org.org_id, "approval", 1).await?;
                 let mut request = cmd.clone();
                 request.reference = checked.item.reference.clone();
                 request.reason = checked.reason.as_str().to_string();
                 request.amount = checked.amount.to_decimal_string();
                 request.memo = checked.memo.clone();
-                sqlx::query(
-                    "INSERT INTO approval (org_id, approval_id, kind, account_id, reference, reason, currency, amount_minor, request, \
-                     requested_by, requested_at, status, decided_by, decided_at, decision_note, adjustment_id) \
-                     VALUES ($1, $2, 'adjustment', $3, $4, $5, $6, $7, $8, $9, $10, 'pending', NULL, NULL, '', NULL)",
-                )
-                .bind(org.org_id)
-                .bind(approval_id)
-                .bind(checked.account.account_id)
-                .bind(&checked.item.reference)
-                .bind(checked.reason.as_str())
-                .bind(checked.account.currency.code())
-                .bind(checked.amount.amount_minor())
-                .bind(serde_json::to_string(&request)?)
-                .bind(current_actor().name)
-                .bind(now_text())
-                .execute(&mut *conn)
-                .await?;
-                AdjustmentOutcome::Held(Box::new(self.approval_in(conn, org.org_id, approval_id).await?))
+                let held = Held {
+                    kind: "adjustment",
+                    account_id: checked.account.account_id,
+                    reference: &checked.item.reference,
+                    reason: checked.reason.as_str(),
+                    currency: checked.account.currency,
+                    amount_minor: checked.amount.amount_minor(),
+                    request: serde_json::to_string(&request)?,
+                };
+                AdjustmentOutcome::Held(Box::new(self.hold_for_approval(tx.conn(), org.org_id, held).await?))
             } else {
                 let mut batch = Batch::default();
                 let posted = self.stage_checked_adjustment(tx.conn(), org.org_id, checked, &mut batch).await?;
@@ -425,6 +491,30 @@ impl Store {
                 AdjustmentOutcome::Posted(posted)
             }
         })
+    }
+
+    /// Puts a request in the approvals queue, asked by the current actor.
+    pub(crate) async fn hold_for_approval(&self, conn: &mut AnyConnection, org_id: i64, held: Held<'_>) -> Result<ApprovalView> {
+        let approval_id = next_ids(conn, org_id, "approval", 1).await?;
+        sqlx::query(
+            "INSERT INTO approval (org_id, approval_id, kind, account_id, reference, reason, currency, amount_minor, request, \
+             requested_by, requested_at, status, decided_by, decided_at, decision_note, adjustment_id, refund_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', NULL, NULL, '', NULL, NULL)",
+        )
+        .bind(org_id)
+        .bind(approval_id)
+        .bind(held.kind)
+        .bind(held.account_id)
+        .bind(held.reference)
+        .bind(held.reason)
+        .bind(held.currency.code())
+        .bind(held.amount_minor)
+        .bind(&held.request)
+        .bind(current_actor().name)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        self.approval_in(conn, org_id, approval_id).await
     }
 
     async fn approval_in(&self, conn: &mut AnyConnection, org_id: i64, approval_id: i64) -> Result<ApprovalView> {
@@ -485,7 +575,7 @@ impl Store {
             Box::pin(async move {
                 let conn = tx.conn();
                 let locked = sqlx::query(&format!(
-                    "SELECT status, requested_by, request FROM approval WHERE org_id = $1 AND approval_id = $2{}",
+                    "SELECT kind, status, requested_by, request FROM approval WHERE org_id = $1 AND approval_id = $2{}",
                     self.for_update()
                 ))
                 .bind(org.org_id)
@@ -505,7 +595,26 @@ impl Store {
                     ));
                 }
                 let before = self.approval_in(conn, org.org_id, approval_id).await?;
-                let adjustment_id = if approve {
+                let kind: String = locked.try_get("kind")?;
+                let changed = |e: StoreError| match e {
+                    StoreError::Invalid { message, .. } => StoreError::invalid(
+                        "approval",
+                        format!("the account has changed since this was asked for ({message}); reject it and ask again"),
+                    ),
+                    other => other,
+                };
+                let refund_id = if approve && kind == "refund" {
+                    let request: NewRefund = serde_json::from_str(&locked.try_get::<String, _>("request")?)?;
+                    let account = self.account_by_number(conn, org.org_id, &request.account_number).await?;
+                    let amount = crate::write::positive_amount("amount", &request.amount, account.currency)?;
+                    let paid = super::credits::pay_refund(conn, org.org_id, &account, amount, &request.method, &request.reference, request.date)
+                        .await
+                        .map_err(changed)?;
+                    Some(paid.refund_id)
+                } else {
+                    None
+                };
+                let adjustment_id = if approve && kind != "refund" {
                     let request: NewAdjustment = serde_json::from_str(&locked.try_get::<String, _>("request")?)?;
                     let checked = self.check_adjustment(conn, org.org_id, &request).await.map_err(|e| match e {
                         StoreError::Invalid { message, .. } => StoreError::invalid(
@@ -522,7 +631,7 @@ impl Store {
                     None
                 };
                 sqlx::query(
-                    "UPDATE approval SET status = $3, decided_by = $4, decided_at = $5, decision_note = $6, adjustment_id = $7 \
+                    "UPDATE approval SET status = $3, decided_by = $4, decided_at = $5, decision_note = $6, adjustment_id = $7, refund_id = $8 \
                  WHERE org_id = $1 AND approval_id = $2",
                 )
                 .bind(org.org_id)
@@ -532,13 +641,18 @@ impl Store {
                 .bind(now_text())
                 .bind(note)
                 .bind(adjustment_id)
+                .bind(refund_id)
                 .execute(&mut *conn)
                 .await?;
                 let after = self.approval_in(conn, org.org_id, approval_id).await?;
                 tx.audit(
                     org.org_id,
                     if approve { "approval.approve" } else { "approval.reject" },
-                    &format!("item:{}", after.reference),
+                    &if after.kind == "refund" {
+                        format!("account:{}", after.account_number)
+                    } else {
+                        format!("item:{}", after.reference)
+                    },
                     Some(&serde_json::to_value(&before)?),
                     Some(&serde_json::to_value(&after)?),
                 )

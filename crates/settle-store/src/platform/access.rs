@@ -530,6 +530,7 @@ impl Store {
             name: format!("user:{username}"),
             address: address.to_string(),
             clinical: false,
+            approves: false,
         };
         let record = format!("user:{username}");
         // The password is checked before anything else is decided, so a

@@ -33,6 +33,10 @@ pub struct Actor {
     /// page or route inherits HIPAA's minimum necessary by reading through
     /// the store (see [`crate::sight`]).
     pub clinical: bool,
+    /// Whether this actor's role approves what others ask for (a write-off
+    /// or a refund held for a second person). Below that, the store holds
+    /// a refund above the organisation's limit instead of paying it.
+    pub approves: bool,
 }
 
 /// The username behind an actor's name ("user:ann" is "ann"); other
@@ -50,6 +54,7 @@ impl Actor {
             name: principal.actor.clone(),
             address,
             clinical: principal.role.allows(settle_domain::access::Permission::ClinicalRead),
+            approves: principal.role.allows(settle_domain::access::Permission::AdjustmentsApprove),
         }
     }
 
@@ -61,8 +66,9 @@ impl Actor {
         Actor {
             name: format!("cli:{user}"),
             address: "local".into(),
-            // The command line is the database's owner: it sees everything.
+            // The command line is the database's owner: it sees and approves everything.
             clinical: true,
+            approves: true,
         }
     }
 }

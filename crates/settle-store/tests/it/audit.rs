@@ -45,6 +45,7 @@ async fn every_write_is_chained_and_tampering_is_named() {
             name: "user:clerk".into(),
             address: "192.0.2.7".into(),
             clinical: false,
+            approves: false,
         };
         ACTOR.scope(clerk, account(store, &org, "C-1")).await;
         pay(store, &org, "C-1", "25.00").await;

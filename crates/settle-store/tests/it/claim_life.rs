@@ -107,6 +107,7 @@ pub(crate) async fn allow_sending(store: &Store, org: &Organisation, phone: &str
                 default_terms: "net30".into(),
                 aging_buckets: "30,60,90,120".into(),
                 writeoff_approval_limit: "100.00".into(),
+                refund_approval_limit: None,
                 x12_submitter_id: None,
                 x12_contact_phone: Some(phone.into()),
                 scrub_rules_off: None,

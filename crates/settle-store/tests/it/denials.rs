@@ -185,6 +185,7 @@ async fn denials_are_held_open_then_appealed_corrected_or_written_off() {
             name: "user:sam@clinic".into(),
             address: "127.0.0.1".into(),
             clinical: true,
+            approves: false,
         };
         let letter = settle_store::platform::audit::ACTOR
             .scope(

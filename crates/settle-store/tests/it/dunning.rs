@@ -266,6 +266,7 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
             name: "user:senior".into(),
             address: "local".into(),
             clinical: false,
+            approves: false,
         };
         let logged = ACTOR.scope(senior, store.log_contact(&org, &call)).await.unwrap();
         assert!(logged.contact.is_some(), "{name}: {:#?}", logged.decision);
@@ -383,6 +384,7 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
             name: "user:coord".into(),
             address: "local".into(),
             clinical: false,
+            approves: true,
         };
         let approved = ACTOR
             .scope(

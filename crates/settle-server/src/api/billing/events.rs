@@ -255,10 +255,19 @@ pub async fn credit_note(
     Ok((StatusCode::CREATED, Json(state.store.credit_note(&p.org, &cmd, key.as_ref()).await?)))
 }
 
-/// Pay money back out of an account's credit balance.
+/// Pay money back out of an account's credit balance. A billing
+/// specialist's refund above the organisation's refund limit is not paid:
+/// it is held for a coordinator's approval (`outcome` "held", status 202)
+/// and paid when approved. Coordinators and admins refund any amount the
+/// credit allows.
 #[utoipa::path(post, path = "/api/v1/refunds", tag = "credits", request_body = NewRefund,
-    responses((status = 201, body = RefundIssued)),
+    responses((status = 201, body = RefundOutcome, description = "Paid"), (status = 202, body = RefundOutcome, description = "Held for approval")),
     security(("bearer" = ["refunds.issue"])))]
-pub async fn refund(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewRefund>) -> ApiResult<(StatusCode, Json<RefundIssued>)> {
-    Ok((StatusCode::CREATED, Json(state.store.refund(&p.org, &cmd, key.as_ref()).await?)))
+pub async fn refund(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(cmd): Body<NewRefund>) -> ApiResult<(StatusCode, Json<RefundOutcome>)> {
+    let outcome = state.store.refund(&p.org, &cmd, key.as_ref()).await?;
+    let status = match outcome {
+        RefundOutcome::Issued(_) => StatusCode::CREATED,
+        RefundOutcome::Held(_) => StatusCode::ACCEPTED,
+    };
+    Ok((status, Json(outcome)))
 }

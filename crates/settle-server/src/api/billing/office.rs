@@ -52,7 +52,8 @@ pub struct Decision {
     pub note: String,
 }
 
-/// Approve a held write-off: it posts now, as it was asked for.
+/// Approve a held write-off or refund: it posts (or is paid) now, as it was
+/// asked for, if the item or the credit is still as it was.
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/approve", tag = "credits", request_body = Decision,
     params(("id" = i64, Path, description = "The approval request")),
     responses((status = 200, body = ApprovalView)),
@@ -61,7 +62,7 @@ pub async fn approve(State(state): State<AppState>, Auth(p): Auth, Path(id): Pat
     Ok(Json(state.store.decide_approval(&p.org, id, true, &d.note).await?))
 }
 
-/// Reject a held write-off: nothing posts.
+/// Reject a held write-off or refund: nothing posts.
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/reject", tag = "credits", request_body = Decision,
     params(("id" = i64, Path, description = "The approval request")),
     responses((status = 200, body = ApprovalView)),

@@ -299,6 +299,7 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
         default_terms: form.get("default_terms"),
         aging_buckets: form.get("aging_buckets"),
         writeoff_approval_limit: form.get("writeoff_approval_limit").replace([',', '$'], ""),
+        refund_approval_limit: Some(form.get("refund_approval_limit").replace([',', '$'], "")),
         x12_submitter_id: Some(form.get("x12_submitter_id")),
         x12_contact_phone: Some(form.get("x12_contact_phone")),
         // Every optional rule has a box; an unticked box turns the rule off.
@@ -318,6 +319,7 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                 ("default_terms", "default_terms"),
                 ("aging_buckets", "aging_buckets"),
                 ("writeoff_approval_limit", "writeoff_approval_limit"),
+                ("refund_approval_limit", "refund_approval_limit"),
                 ("x12_submitter_id", "x12_submitter_id"),
                 ("x12_contact_phone", "x12_contact_phone"),
                 ("scrub_rules_off", "form"),
@@ -331,6 +333,7 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                         default_terms: update.default_terms,
                         aging_buckets: update.aging_buckets,
                         writeoff_approval_limit: update.writeoff_approval_limit,
+                        refund_approval_limit: update.refund_approval_limit.unwrap_or_default(),
                         currency,
                         x12_submitter_id: update.x12_submitter_id.unwrap_or_default(),
                         x12_contact_phone: update.x12_contact_phone.unwrap_or_default(),

@@ -188,7 +188,7 @@ pub async fn post_refund(State(state): State<AppState>, ctx: Ctx, Path(number): 
             date,
         };
         match state.store.refund(&ctx.principal.org, &cmd, None).await {
-            Ok(r) => {
+            Ok(settle_store::billing::RefundOutcome::Issued(r)) => {
                 return back_to_account(
                     &a.summary.account_number,
                     &format!(
@@ -196,6 +196,16 @@ pub async fn post_refund(State(state): State<AppState>, ctx: Ctx, Path(number): 
                         r.refund_id,
                         money(&r.amount, &a.summary.currency),
                         money(&r.credit_left, &a.summary.currency)
+                    ),
+                )
+            }
+            Ok(settle_store::billing::RefundOutcome::Held(held)) => {
+                return back_to_account(
+                    &a.summary.account_number,
+                    &format!(
+                        "The refund of {} is above your refund limit: it waits for a coordinator's approval (request {}). Nothing is paid until then.",
+                        money(&held.amount, &held.currency),
+                        held.approval_id
                     ),
                 )
             }
@@ -232,6 +242,7 @@ pub(super) struct ApprovalsPage<'a> {
     pending: Vec<ApprovalView>,
     decided: Vec<ApprovalView>,
     limit: String,
+    refund_limit: String,
     msg: String,
     error: String,
 }
@@ -256,6 +267,7 @@ pub(super) async fn approvals_page<'a>(state: &AppState, ctx: &'a Ctx, msg: Stri
         pending,
         decided,
         limit: money(&settings.writeoff_approval_limit, &settings.currency),
+        refund_limit: money(&settings.refund_approval_limit, &settings.currency),
         msg,
         error,
     })
