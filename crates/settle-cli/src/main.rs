@@ -147,6 +147,9 @@ enum Command {
     /// Collection emails waiting for the SMTP server, sent, or given up.
     #[command(subcommand)]
     Outbox(collections::dunning::OutboxCommand),
+    /// Write-offs in bulk: the small balances across every account.
+    #[command(subcommand)]
+    WriteOff(billing::write_offs::WriteOffCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -470,6 +473,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Command::Token(command) => platform::admin::token(&store, &org, command).await?,
             Command::Audit(command) => return platform::admin::audit(&store, &org, command).await,
+            Command::WriteOff(command) => billing::write_offs::run(&store, &org, command, today()).await?,
             Command::Billing(command) => return billing::run(&store, &org, command).await,
         }
         Ok(ExitCode::SUCCESS)

@@ -155,9 +155,41 @@ document.addEventListener("change", (event) => {
     if (box) box.checked = true;
   }
 });
+// A list whose rows can be chosen (a bulk write-off): a box that chooses
+// them all, and the count and total of what is chosen beside the button
+// and in its confirmation ("{count}" and "{total}" in data-confirm).
+// Amounts are decimal strings added as whole cents, never as floats.
+function chosen(form) {
+  const boxes = Array.from(form.querySelectorAll("input[type=checkbox][data-amount]")).filter((b) => b.checked);
+  const cents = boxes.reduce((sum, b) => {
+    const [whole, fraction = ""] = b.dataset.amount.split(".");
+    return sum + parseInt(whole, 10) * 100 + parseInt((fraction + "00").slice(0, 2), 10);
+  }, 0);
+  const total = `${Math.floor(cents / 100).toLocaleString("en-US")}.${String(cents % 100).padStart(2, "0")}`;
+  return { count: boxes.length, total };
+}
+function showChosen(form) {
+  const out = form.querySelector("[data-chosen]");
+  if (!out) return;
+  const { count, total } = chosen(form);
+  out.textContent = count === 0 ? "Nothing chosen yet." : `${count} chosen, ${total} in all.`;
+}
+document.addEventListener("change", (event) => {
+  const el = event.target instanceof Element ? event.target : null;
+  if (!el || !el.form) return;
+  if (el.matches("[data-select-all]")) {
+    el.form.querySelectorAll("input[type=checkbox][data-amount]").forEach((b) => {
+      b.checked = el.checked;
+    });
+  }
+  if (el.matches("[data-select-all], input[type=checkbox][data-amount]")) showChosen(el.form);
+});
 document.addEventListener("submit", (event) => {
   const form = event.target instanceof Element && event.target.closest("form[data-confirm]");
-  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  if (!form) return;
+  const { count, total } = chosen(form);
+  const question = form.dataset.confirm.replace("{count}", String(count)).replace("{total}", total);
+  if (!window.confirm(question)) event.preventDefault();
 });
 // "Go back" on an error page: the browser's history, or home without it.
 document.addEventListener("click", (event) => {

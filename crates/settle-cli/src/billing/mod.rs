@@ -6,6 +6,7 @@
 mod export;
 pub(crate) mod import;
 mod import_accounts;
+pub(crate) mod write_offs;
 
 use crate::address_args::{AddressArgs, AddressFieldArgs};
 use crate::{output, today, Format, KeyArg};

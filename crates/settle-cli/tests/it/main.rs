@@ -719,3 +719,32 @@ fn output_piped_into_a_reader_that_stops_ends_quietly() {
     assert!(!first.is_empty());
     assert!(stderr.trim().is_empty(), "a closed pipe is neither a crash nor an error: {stderr}");
 }
+
+#[test]
+fn small_balances_are_listed_then_written_off_together() {
+    let books = Books::new();
+    // INV-000001 owes 330.00; 327.50 paid leaves 2.50.
+    books.ok(&[
+        "payment",
+        "post",
+        "A-1",
+        "327.50",
+        "--method",
+        "check",
+        "--reference",
+        "1002",
+        "--date",
+        "2026-01-20",
+    ]);
+    let listed = books.ok(&["write-off", "small", "--under", "5.00", "--dry-run"]);
+    assert!(
+        listed.contains("INV-000001") && listed.contains("2.50") && listed.contains("nothing written off"),
+        "{listed}"
+    );
+    let done = books.ok(&["write-off", "small", "--under", "5.00", "--memo", "month-end"]);
+    assert!(done.contains("Wrote off 1 item(s); 0 held"), "{done}");
+    let none = books.ok(&["write-off", "small", "--under", "5.00"]);
+    assert!(none.contains("0 item(s)"), "{none}");
+    assert!(books.fails(&["write-off", "small", "--under", "0"]).contains("more than zero"));
+    assert!(books.ok(&["verify"]).contains("OK"));
+}

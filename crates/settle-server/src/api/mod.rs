@@ -70,6 +70,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::events::show_payment))
         .routes(routes!(billing::events::reverse_payment))
         .routes(routes!(billing::events::adjust))
+        .routes(routes!(billing::events::adjust_batch))
         .routes(routes!(billing::events::credit_note))
         .routes(routes!(billing::events::refund))
         .routes(routes!(billing::reports::aging))

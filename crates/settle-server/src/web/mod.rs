@@ -17,6 +17,7 @@ mod billing;
 mod claims;
 mod collections;
 mod format;
+pub(crate) mod list;
 mod platform;
 mod routes_table;
 pub use format::{day_of, phone};
@@ -71,6 +72,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/accounts/{number}/invoices/new",
             get(billing::forms::invoices::new_invoice).post(billing::forms::invoices::create_invoice),
         )
+        .route("/invoices", get(billing::invoices_list::invoices))
         .route("/invoices/{number}", get(billing::pages::invoice))
         .route(
             "/invoices/{number}/edit",
@@ -102,6 +104,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/accounts/{number}/apply-credit",
             get(billing::forms::corrections::apply_credit_form).post(billing::forms::corrections::apply_credit),
+        )
+        .route(
+            "/write-offs/small-balances",
+            get(billing::forms::write_offs::small_balances).post(billing::forms::write_offs::write_off),
         )
         .route("/approvals", get(billing::forms::credits::approvals))
         .route("/approvals/{id}/approve", post(billing::forms::credits::approve))

@@ -620,6 +620,20 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     shot(client, "12-trial-balance").await;
     client.goto(&format!("{base}/reports/cash-receipts?from=2026-01-01")).await.unwrap();
     shot(client, "13-cash-receipts").await;
+    // Every open invoice, the largest balance first, from the menu.
+    client.find(Locator::LinkText("Invoices")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("nav.pager")).await.unwrap();
+    client.goto(&format!("{base}/invoices?status=open&sort=balance&dir=desc")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("aria-sort=\"descending\""));
+    shot(client, "13b-invoices").await;
+    // Small balances: "choose all" counts and totals what is chosen.
+    client.goto(&format!("{base}/write-offs/small-balances?under=500.00")).await.unwrap();
+    let rows = client.find_all(Locator::Css("input[name=item]")).await.unwrap().len();
+    assert!(rows > 0, "the seeded books have balances under 500.00");
+    client.find(Locator::Id("choose-all")).await.unwrap().click().await.unwrap();
+    let chosen = text_of(client, "#chosen").await;
+    assert!(chosen.starts_with(&format!("{rows} chosen, ")), "{chosen}");
+    shot(client, "13c-small-balances").await;
     log_out(client).await;
 
     // A collector cannot reach the admin pages; an admin can.

@@ -12,6 +12,7 @@ mod customer_paper;
 mod follow_up_pages;
 mod hardening;
 mod idempotency;
+mod lists;
 mod logging;
 mod matrix;
 mod outbox;
@@ -20,6 +21,7 @@ mod properties;
 mod refund_limits;
 mod sessions;
 mod story;
+mod write_offs;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -109,7 +109,7 @@ pub enum RefundOutcome {
 }
 
 /// An adjustment that passed its checks, ready to stage or to hold.
-pub(super) struct CheckedAdjustment {
+pub(crate) struct CheckedAdjustment {
     pub reason: AdjustmentReason,
     pub item: ItemRow,
     pub account: AccountRow,

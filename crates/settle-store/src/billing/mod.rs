@@ -25,17 +25,20 @@ mod accounts;
 mod credits;
 mod dashboard;
 mod invoice_document;
+mod invoice_list;
 mod invoices;
 mod items;
 mod letterhead;
 mod office;
 mod payments;
 mod reports;
+mod write_offs;
 
 pub(crate) use accounts::default_terms;
 pub use accounts::{AccountCreated, CheckedAccount, NewAccount, NewParty};
 pub use credits::{AdjustmentPosted, ApplyCredit, CreditApplied, CreditNoteIssued, NewAdjustment, NewCreditNote, NewRefund, RefundIssued, RefundOutcome};
 pub use dashboard::{amount, AdjustmentTotal, AgedItem, Dashboard, ReceiptRow, SearchHit};
+pub use invoice_list::{InvoiceFilter, InvoiceSort, InvoiceSummary, InvoiceSums, InvoiceTally};
 pub use invoices::{EditDraftInvoice, InvoiceCreated, IssueInvoice, NewInvoice, NewInvoiceLine, VoidInvoice};
 pub(crate) use letterhead::Letterhead;
 pub use letterhead::{phone_display, LetterheadSettings};
@@ -45,9 +48,10 @@ pub use office::{
 };
 pub use payments::{Applied, ApplyTo, NewPayment, PaymentPosted, PaymentReversed, ReversePayment, PAYMENT_METHODS};
 pub use reports::{
-    ledger_path, AccountDetail, AccountFilter, AccountSummary, AgingReport, AgingRow, AppliedToInvoice, Contact, InvoiceDetail, InvoiceFilter, InvoiceLineView,
-    InvoiceSummary, ItemView, JournalEntryView, JournalPosting, LedgerLine, PaymentFilter, PaymentSummary, PaymentView, TrialBalanceRow,
+    ledger_path, AccountDetail, AccountFilter, AccountSummary, AgingReport, AgingRow, AppliedToInvoice, Contact, InvoiceDetail, InvoiceLineView, ItemView,
+    JournalEntryView, JournalPosting, LedgerLine, PaymentFilter, PaymentSummary, PaymentView, TrialBalanceRow,
 };
+pub use write_offs::{SmallBalance, MAX_BULK};
 
 pub(crate) use accounts::{account_from_row, AccountRow};
 pub(crate) use items::{item_from_row, ItemRow};

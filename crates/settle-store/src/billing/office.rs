@@ -254,7 +254,7 @@ impl Store {
         })
     }
 
-    async fn writeoff_limit_minor(&self, conn: &mut AnyConnection, org_id: i64) -> Result<i64> {
+    pub(super) async fn writeoff_limit_minor(&self, conn: &mut AnyConnection, org_id: i64) -> Result<i64> {
         let row = sqlx::query("SELECT writeoff_approval_minor FROM org_policy WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(&mut *conn)
@@ -468,29 +468,43 @@ impl Store {
         crate::write::write_command!(self, org.org_id, key, &request, |tx| {
             let checked = self.check_adjustment(tx.conn(), org.org_id, cmd).await?;
             let limit = self.writeoff_limit_minor(tx.conn(), org.org_id).await?;
-            if checked.reason.is_write_off() && checked.amount.amount_minor() > limit {
-                let mut request = cmd.clone();
-                request.reference = checked.item.reference.clone();
-                request.reason = checked.reason.as_str().to_string();
-                request.amount = checked.amount.to_decimal_string();
-                request.memo = checked.memo.clone();
-                let held = Held {
-                    kind: "adjustment",
-                    account_id: checked.account.account_id,
-                    reference: &checked.item.reference,
-                    reason: checked.reason.as_str(),
-                    currency: checked.account.currency,
-                    amount_minor: checked.amount.amount_minor(),
-                    request: serde_json::to_string(&request)?,
-                };
-                AdjustmentOutcome::Held(Box::new(self.hold_for_approval(tx.conn(), org.org_id, held).await?))
-            } else {
-                let mut batch = Batch::default();
-                let posted = self.stage_checked_adjustment(tx.conn(), org.org_id, checked, &mut batch).await?;
-                batch.flush(tx.conn(), org.org_id).await?;
-                AdjustmentOutcome::Posted(posted)
-            }
+            let mut batch = Batch::default();
+            let outcome = self.post_or_hold(tx.conn(), org.org_id, cmd, checked, limit, &mut batch).await?;
+            batch.flush(tx.conn(), org.org_id).await?;
+            outcome
         })
+    }
+
+    /// A checked adjustment staged in `batch`, or held for approval when it
+    /// is a write-off above `limit`.
+    pub(super) async fn post_or_hold(
+        &self,
+        conn: &mut AnyConnection,
+        org_id: i64,
+        cmd: &NewAdjustment,
+        checked: super::credits::CheckedAdjustment,
+        limit: i64,
+        batch: &mut Batch,
+    ) -> Result<AdjustmentOutcome> {
+        if checked.reason.is_write_off() && checked.amount.amount_minor() > limit {
+            let mut request = cmd.clone();
+            request.reference = checked.item.reference.clone();
+            request.reason = checked.reason.as_str().to_string();
+            request.amount = checked.amount.to_decimal_string();
+            request.memo = checked.memo.clone();
+            let held = Held {
+                kind: "adjustment",
+                account_id: checked.account.account_id,
+                reference: &checked.item.reference,
+                reason: checked.reason.as_str(),
+                currency: checked.account.currency,
+                amount_minor: checked.amount.amount_minor(),
+                request: serde_json::to_string(&request)?,
+            };
+            Ok(AdjustmentOutcome::Held(Box::new(self.hold_for_approval(conn, org_id, held).await?)))
+        } else {
+            Ok(AdjustmentOutcome::Posted(self.stage_checked_adjustment(conn, org_id, checked, batch).await?))
+        }
     }
 
     /// Puts a request in the approvals queue, asked by the current actor.

@@ -16,7 +16,7 @@ use crate::platform::Organisation;
 use crate::write::parse_date;
 use crate::{Result, Store, StoreError};
 
-fn currency(code: &str) -> Result<Currency> {
+pub(super) fn currency(code: &str) -> Result<Currency> {
     Currency::from_code(code).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -206,36 +206,8 @@ pub struct JournalEntryView {
     pub postings: Vec<JournalPosting>,
 }
 
-fn like_pattern(search: &str) -> String {
+pub(super) fn like_pattern(search: &str) -> String {
     format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""))
-}
-
-/// One invoice in a list.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct InvoiceSummary {
-    pub invoice_id: i64,
-    pub invoice_number: String,
-    pub account_number: String,
-    pub name: String,
-    pub status: String,
-    pub issue_date: String,
-    pub due_date: String,
-    pub currency: String,
-    pub total: String,
-    pub balance: String,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct InvoiceFilter {
-    pub status: Option<String>,
-    pub account_number: Option<String>,
-    /// Text in the invoice number, account number or name.
-    pub search: Option<String>,
-    pub issued_from: Option<Date>,
-    pub issued_to: Option<Date>,
-    pub limit: i64,
-    /// Invoices after this invoice id (cursor pagination).
-    pub after: Option<i64>,
 }
 
 /// The columns of [`PaymentSummary`], for `payment_summary_from_row`.
@@ -271,60 +243,6 @@ pub struct PaymentFilter {
 }
 
 impl Store {
-    pub async fn list_invoices(&self, org: &Organisation, filter: &InvoiceFilter) -> Result<Vec<InvoiceSummary>> {
-        self.note_read(org.org_id, "invoice.list", "invoices").await?;
-        let mut q = Filter::new(
-            "SELECT i.invoice_id, i.invoice_number, a.account_number, p.name, i.status, i.issue_date, i.due_date, i.currency, \
-             i.total_minor, COALESCE(o.balance_minor, 0) AS balance \
-             FROM invoice i JOIN account a ON a.org_id = i.org_id AND a.account_id = i.account_id \
-             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
-             LEFT JOIN open_item o ON o.org_id = i.org_id AND o.item_id = i.item_id WHERE i.org_id = $1"
-                .to_string(),
-            org.org_id,
-        );
-        if let Some(status) = &filter.status {
-            q.and(" AND i.status = $?", status.trim().to_ascii_lowercase())?;
-        }
-        if let Some(number) = &filter.account_number {
-            q.and(" AND a.account_number = $?", number.trim().to_ascii_uppercase())?;
-        }
-        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-            q.and(
-                " AND (LOWER(i.invoice_number) LIKE $? OR LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)",
-                like_pattern(search),
-            )?;
-        }
-        if let Some(from) = filter.issued_from {
-            q.and(" AND i.issue_date >= $?", from.to_string())?;
-        }
-        if let Some(to) = filter.issued_to {
-            q.and(" AND i.issue_date <= $?", to.to_string())?;
-        }
-        if let Some(after) = filter.after {
-            q.and(" AND i.invoice_id > $?", after)?;
-        }
-        q.sql.push_str(&format!(" ORDER BY i.invoice_id LIMIT {}", filter.limit.clamp(1, 1_000)));
-        q.fetch(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                let cur = currency(&r.try_get::<String, _>("currency")?)?;
-                Ok(InvoiceSummary {
-                    invoice_id: r.try_get("invoice_id")?,
-                    invoice_number: r.try_get("invoice_number")?,
-                    account_number: r.try_get("account_number")?,
-                    name: r.try_get("name")?,
-                    status: r.try_get("status")?,
-                    issue_date: r.try_get("issue_date")?,
-                    due_date: r.try_get("due_date")?,
-                    currency: cur.code().to_string(),
-                    total: fmt(r.try_get("total_minor")?, cur),
-                    balance: fmt(r.try_get("balance")?, cur),
-                })
-            })
-            .collect()
-    }
-
     pub async fn list_payments(&self, org: &Organisation, filter: &PaymentFilter) -> Result<Vec<PaymentSummary>> {
         self.note_read(org.org_id, "payment.list", "payments").await?;
         let mut q = Filter::new(PAYMENT_SELECT.to_string(), org.org_id);

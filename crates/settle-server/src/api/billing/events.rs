@@ -46,6 +46,7 @@ pub async fn list_invoices(State(state): State<AppState>, Auth(p): Auth, Params(
         issued_to: q.issued_to,
         limit,
         after: id_cursor(q.cursor.as_deref())?,
+        ..Default::default()
     };
     let items = state.store.list_invoices(&p.org, &filter).await?;
     state.store.note_read(p.org.org_id, "invoice.list", "invoices").await?;
@@ -240,6 +241,24 @@ pub async fn adjust(
         AdjustmentOutcome::Held(_) => StatusCode::ACCEPTED,
     };
     Ok((status, Json(outcome)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentBatch {
+    /// 1 to 1,000 adjustments, each on a different item.
+    pub adjustments: Vec<NewAdjustment>,
+}
+
+/// Several adjustments at once (a bulk write-off): every one checked, then
+/// all posted (write-offs above the approval limit held) in one
+/// transaction, or none if any is refused; the refusal names its place
+/// (from 1) and item. The outcomes come back in the order asked.
+#[utoipa::path(post, path = "/api/v1/adjustments/batch", tag = "credits", request_body = AdjustmentBatch,
+    responses((status = 200, body = Vec<AdjustmentOutcome>, description = "Every one posted or held")),
+    security(("bearer" = ["adjustments.post"])))]
+pub async fn adjust_batch(State(state): State<AppState>, Auth(p): Auth, Body(batch): Body<AdjustmentBatch>) -> ApiResult<Json<Vec<AdjustmentOutcome>>> {
+    Ok(Json(state.store.submit_adjustments(&p.org, &batch.adjustments).await?))
 }
 
 /// Issue a credit note, applied to items or kept as credit.

@@ -1,4 +1,5 @@
-//! Billing's pages: the dashboard, accounts and invoices (`pages`), the
+//! Billing's pages: the dashboard, accounts and invoices (`pages`), every
+//! invoice as a sorted, paged list (`invoices_list`), the
 //! forms that open accounts and post invoices, payments, adjustments and
 //! refunds (`forms`), the reports (`reports`, drawn by `charts`), and the
 //! addresses that could not be read (`addresses`).
@@ -6,5 +7,6 @@
 pub(super) mod addresses;
 pub(super) mod charts;
 pub(super) mod forms;
+pub(super) mod invoices_list;
 pub(super) mod pages;
 pub(super) mod reports;

@@ -48,7 +48,7 @@ impl ReportQuery {
 }
 
 /// A CSV file to download.
-fn csv_download(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
+pub(crate) fn csv_download(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(header_row);
     for row in rows {

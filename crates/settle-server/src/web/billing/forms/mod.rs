@@ -1,6 +1,7 @@
 //! The forms that change the books: accounts, notes and contacts
 //! (`accounts`), invoices (`invoices`), payments (`payments`), adjustments,
-//! refunds and the approvals queue (`credits`). Each calls the same store
+//! refunds and the approvals queue (`credits`), small balances written off
+//! in bulk (`write_offs`). Each calls the same store
 //! command as the API and CLI; a refusal comes back as the form with the
 //! message beside its field, and nothing is written.
 
@@ -14,6 +15,7 @@ pub(in crate::web) mod corrections;
 pub(in crate::web) mod credits;
 pub(in crate::web) mod invoices;
 pub(in crate::web) mod payments;
+pub(in crate::web) mod write_offs;
 
 pub(in crate::web) fn back_to_account(number: &str, msg: &str) -> Response {
     Redirect::to(&format!("/accounts/{}?msg={}", encode(number), encode(msg))).into_response()
