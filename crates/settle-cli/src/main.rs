@@ -167,6 +167,9 @@ enum SettingsCommand {
         /// A billing specialist's refunds above this wait for a coordinator's approval (0 holds all).
         #[arg(long)]
         refund_approval_limit: Option<String>,
+        /// Whether the organisation bills insurance (claims, ERAs, eligibility): true or false.
+        #[arg(long)]
+        bills_insurance: Option<bool>,
         /// The id claims are sent under (ISA06, GS02); the billing provider's EIN if empty.
         #[arg(long)]
         x12_submitter_id: Option<String>,
@@ -377,6 +380,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("aging buckets           {}", s.aging_buckets);
                 println!("write-off approval over {} {}", s.writeoff_approval_limit, s.currency);
                 println!("specialist refunds over {} {} wait for approval", s.refund_approval_limit, s.currency);
+                println!("bills insurance         {}", if s.bills_insurance { "yes" } else { "no" });
                 println!(
                     "X12 submitter id        {}",
                     if s.x12_submitter_id.is_empty() {
@@ -444,6 +448,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 aging_buckets,
                 writeoff_approval_limit,
                 refund_approval_limit,
+                bills_insurance,
                 x12_submitter_id,
                 x12_contact_phone,
                 scrub_rules_off,
@@ -454,6 +459,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     aging_buckets: aging_buckets.unwrap_or(s.aging_buckets),
                     writeoff_approval_limit: writeoff_approval_limit.unwrap_or(s.writeoff_approval_limit),
                     refund_approval_limit,
+                    bills_insurance,
                     x12_submitter_id,
                     x12_contact_phone,
                     scrub_rules_off: scrub_rules_off.map(|r| r.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),

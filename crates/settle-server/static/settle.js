@@ -184,11 +184,16 @@ document.addEventListener("change", (event) => {
   }
   if (el.matches("[data-select-all], input[type=checkbox][data-amount]")) showChosen(el.form);
 });
+// What cannot be undone asks first: a form's data-confirm, or the button's
+// that sent it (a batch job's real run beside its Preview).
 document.addEventListener("submit", (event) => {
-  const form = event.target instanceof Element && event.target.closest("form[data-confirm]");
+  const form = event.target instanceof HTMLFormElement ? event.target : null;
   if (!form) return;
+  const button = event.submitter instanceof HTMLElement && event.submitter.dataset.confirm ? event.submitter : null;
+  const text = button ? button.dataset.confirm : form.dataset.confirm;
+  if (!text) return;
   const { count, total } = chosen(form);
-  const question = form.dataset.confirm.replace("{count}", String(count)).replace("{total}", total);
+  const question = text.replace("{count}", String(count)).replace("{total}", total);
   if (!window.confirm(question)) event.preventDefault();
 });
 // "Go back" on an error page: the browser's history, or home without it.
@@ -263,3 +268,87 @@ function focusableScrollers(root) {
 focusableScrollers(document);
 window.addEventListener("resize", () => focusableScrollers(document));
 document.addEventListener("htmx:afterSwap", (event) => focusableScrollers(event.target));
+
+// After a promise to pay is logged, the promise form is next.
+if (new URLSearchParams(location.search).get("then") === "promise") {
+  const amount = document.getElementById("pr-amount");
+  if (amount) {
+    amount.scrollIntoView({ block: "center" });
+    amount.focus();
+  }
+}
+
+// Keyboard shortcuts, for the collector's and the biller's day. A key
+// pressed outside a text box: "/" finds an account, "j" and "k" move
+// through a list's rows (Enter opens the row's link), and any element that
+// declares a key (data-key="n" on "Next in my queue") is clicked, or
+// focused if it is a box. "?" lists this page's keys. Nothing happens while
+// typing, or with Ctrl, Alt or Meta held.
+(() => {
+  const typing = (el) => el instanceof HTMLElement && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  const rows = () => Array.from(document.querySelectorAll("main table tbody tr")).filter((tr) => tr.querySelector("a[href]"));
+  let row = -1;
+  const moveRow = (step) => {
+    const all = rows();
+    if (all.length === 0) return;
+    row = Math.max(0, Math.min(all.length - 1, row + step));
+    all.forEach((tr, i) => tr.classList.toggle("kbd-row", i === row));
+    const link = all[row].querySelector("a[href]");
+    link.focus();
+    link.scrollIntoView({ block: "nearest" });
+  };
+  const declared = () => Array.from(document.querySelectorAll("[data-key]")).filter((el) => el.offsetParent !== null || el.tagName === "INPUT");
+  const help = () => {
+    let dialog = document.getElementById("shortcuts");
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.id = "shortcuts";
+      dialog.setAttribute("aria-labelledby", "shortcuts-h");
+      const items = [
+        ["/", "Find an account"],
+        ["j / k", "Next / previous row of a list (Enter opens it)"],
+        ...declared().map((el) => [el.dataset.key, el.dataset.keyLabel || el.textContent.trim()]),
+        ["?", "This list"],
+      ];
+      const list = items.map(([k, what]) => `<tr><th scope="row"><kbd>${k}</kbd></th><td>${what.replace(/</g, "&lt;")}</td></tr>`).join("");
+      dialog.innerHTML = `<h2 id="shortcuts-h">Keyboard shortcuts</h2><table class="small"><tbody>${list}</tbody></table><form method="dialog"><button type="submit">Close</button></form>`;
+      document.body.appendChild(dialog);
+    }
+    if (typeof dialog.showModal === "function") dialog.showModal();
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.altKey || event.metaKey || typing(event.target) || document.querySelector("dialog[open]")) return;
+    const key = event.key;
+    if (key === "?") {
+      event.preventDefault();
+      help();
+    } else if (key === "/") {
+      event.preventDefault();
+      const box = document.getElementById("q");
+      if (box) box.focus();
+      else location.href = "/accounts";
+    } else if (key === "j" || key === "k") {
+      if (rows().length === 0) return;
+      event.preventDefault();
+      moveRow(key === "j" ? 1 : -1);
+    } else {
+      const target = declared().find((el) => el.dataset.key === key);
+      if (!target) return;
+      event.preventDefault();
+      if (typing(target)) {
+        target.scrollIntoView({ block: "center" });
+        target.focus();
+      } else {
+        target.click();
+      }
+    }
+  });
+  // Where there are keys, say so once.
+  const main = document.getElementById("main");
+  if (main && (declared().length > 0 || rows().length > 0) && document.body.dataset.csrf) {
+    const hint = document.createElement("p");
+    hint.className = "hint no-print kbd-hint";
+    hint.innerHTML = 'Press <kbd>?</kbd> for keyboard shortcuts.';
+    main.appendChild(hint);
+  }
+})();

@@ -12,6 +12,7 @@ pub mod billing;
 pub mod bulk;
 pub mod claims;
 pub mod collections;
+pub mod csv_file;
 mod error;
 mod filter;
 mod group;

@@ -109,6 +109,7 @@ pub(crate) async fn seed(store: &Store, claims: u32, today: Date, charged: bool)
                 aging_buckets: s.aging_buckets,
                 writeoff_approval_limit: s.writeoff_approval_limit,
                 refund_approval_limit: None,
+                bills_insurance: None,
                 x12_submitter_id: None,
                 x12_contact_phone: Some("2175550100".into()),
                 scrub_rules_off: None,

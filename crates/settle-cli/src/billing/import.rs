@@ -10,27 +10,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use settle_domain::money::{Currency, Money};
-use settle_domain::{Date, Decimal};
+use settle_domain::money::Currency;
+use settle_domain::Decimal;
 use settle_store::billing::{ApplyTo, NewInvoice, NewInvoiceLine, NewPayment, PAYMENT_METHODS};
 use settle_store::bulk::BulkCommand;
 use settle_store::platform::Organisation;
 use settle_store::Store;
 
-/// A problem with one cell or row. Lines count from 1, the header being line 1.
-pub(super) struct Problem {
-    pub(super) line: u64,
-    pub(super) column: String,
-    pub(super) reason: String,
-}
-
-pub(super) struct Reader {
-    headers: Vec<String>,
-    pub(super) rows: Vec<(u64, csv::StringRecord)>,
-    pub(super) problems: Vec<Problem>,
-    /// The file's content, for refusing the same file twice.
-    pub(super) sha256: String,
-}
+pub(super) use settle_store::csv_file::{check_date, check_money, CsvFile as Reader, Problem};
 
 const MAX_PROBLEMS_SHOWN: usize = 200;
 
@@ -61,90 +48,9 @@ pub struct ImportOptions {
     pub key: Option<settle_domain::IdempotencyKey>,
 }
 
-/// The known column nearest to `name` by edit distance, if any is close.
-fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (strsim::levenshtein(name, k), *k))
-        .filter(|(d, k)| *d <= 3.max(k.len() / 3))
-        .min()
-        .map(|(_, k)| k)
-}
-
 pub(super) fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Reader> {
     let bytes = std::fs::read(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(bytes.as_slice());
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{}: reading the header line", path.display()))?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    let mut problems = Vec::new();
-    let known: Vec<&str> = required.iter().chain(optional).copied().collect();
-    // A column Settle does not read is refused, not ignored: a typo such as
-    // apply_too would otherwise send a payment somewhere else quietly.
-    for (index, header) in headers.iter().enumerate() {
-        if !known.contains(&header.as_str()) {
-            let hint = match nearest(header, &known) {
-                Some(near) => format!("did you mean {near}?"),
-                None => format!("the columns are {}", known.join(", ")),
-            };
-            problems.push(Problem {
-                line: 1,
-                column: header.clone(),
-                reason: format!("not a column Settle reads; {hint}"),
-            });
-        } else if headers[..index].contains(header) {
-            problems.push(Problem {
-                line: 1,
-                column: header.clone(),
-                reason: "appears twice in the header".into(),
-            });
-        }
-    }
-    for column in required {
-        if !headers.iter().any(|h| h == column) {
-            problems.push(Problem {
-                line: 1,
-                column: (*column).to_string(),
-                reason: format!("required column is missing (the header has: {})", headers.join(", ")),
-            });
-        }
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        match record {
-            Ok(record) => rows.push((record.position().map_or(0, |p| p.line()), record)),
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                problems.push(Problem {
-                    line,
-                    column: String::new(),
-                    reason: format!("not valid CSV: {error}"),
-                });
-            }
-        }
-    }
-    if rows.is_empty() && problems.is_empty() {
-        problems.push(Problem {
-            line: 2,
-            column: String::new(),
-            reason: "the file has no rows".into(),
-        });
-    }
-    Ok(Reader {
-        headers,
-        rows,
-        problems,
-        sha256: settle_store::sha256_hex_bytes(&bytes),
-    })
-}
-
-impl Reader {
-    pub(super) fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> &'a str {
-        self.headers.iter().position(|h| h == column).and_then(|i| record.get(i)).unwrap_or("")
-    }
+    Reader::read(&bytes, required, optional).map_err(|p| anyhow::anyhow!("{}: {p}", path.display()))
 }
 
 pub(super) fn report(problems: &[Problem], path: &Path) -> ExitCode {
@@ -160,36 +66,6 @@ pub(super) fn report(problems: &[Problem], path: &Path) -> ExitCode {
     }
     eprintln!("{} problem(s) found; nothing was imported.", problems.len());
     ExitCode::FAILURE
-}
-
-pub(super) fn check_date(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str) -> Option<Date> {
-    match text.parse::<Date>() {
-        Ok(date) => Some(date),
-        Err(_) => {
-            problems.push(Problem {
-                line,
-                column: column.into(),
-                reason: format!("{text:?} is not a date like 2026-01-31"),
-            });
-            None
-        }
-    }
-}
-
-fn check_money(problems: &mut Vec<Problem>, line: u64, column: &str, text: &str, currency: Currency, positive: bool) {
-    match Money::parse(text, currency) {
-        Ok(m) if positive && m.amount_minor() <= 0 => problems.push(Problem {
-            line,
-            column: column.into(),
-            reason: format!("{text:?} must be greater than zero"),
-        }),
-        Ok(_) => {}
-        Err(e) => problems.push(Problem {
-            line,
-            column: column.into(),
-            reason: e.to_string(),
-        }),
-    }
 }
 
 fn check_accounts(problems: &mut Vec<Problem>, known: &HashSet<String>, used: &[(u64, String)]) {
@@ -483,57 +359,12 @@ pub async fn payments(store: &Store, org: &Organisation, path: &Path, options: &
 
 /// `settle fees import FILE.csv [--payer CODE]`: a fee schedule, all or nothing.
 pub async fn fees(store: &Store, org: &Organisation, path: &Path, schedule: &str) -> Result<ExitCode> {
-    use settle_domain::codes::{Modifier, ProcedureCode};
-    use settle_store::claims::FeeEntry;
-    let mut reader = read(path, &["procedure_code", "amount", "effective_from"], &["modifier"])?;
+    let bytes = std::fs::read(path).with_context(|| format!("opening {}", path.display()))?;
     let currency = Currency::from_code(&org.base_currency)?;
-    let mut entries = Vec::new();
-    let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
-    let mut problems = std::mem::take(&mut reader.problems);
-    for (line, record) in &reader.rows {
-        let line = *line;
-        let code = reader.get(record, "procedure_code");
-        let modifier = reader.get(record, "modifier");
-        let amount = reader.get(record, "amount");
-        let from = reader.get(record, "effective_from");
-        let code_ok = ProcedureCode::parse(code).map_err(|e| {
-            problems.push(Problem {
-                line,
-                column: "procedure_code".into(),
-                reason: e.to_string(),
-            })
-        });
-        if !modifier.is_empty() {
-            let _ = Modifier::parse(modifier).map_err(|e| {
-                problems.push(Problem {
-                    line,
-                    column: "modifier".into(),
-                    reason: e.to_string(),
-                })
-            });
-        }
-        check_money(&mut problems, line, "amount", amount, currency, true);
-        let date = check_date(&mut problems, line, "effective_from", from);
-        if let (Ok(code), Some(date)) = (code_ok, date) {
-            let key = (code.as_str().to_string(), modifier.to_ascii_uppercase(), date.to_string());
-            if let Some(first) = seen.insert(key, line) {
-                problems.push(Problem {
-                    line,
-                    column: "procedure_code".into(),
-                    reason: format!("{} {modifier} from {date} is already priced on line {first}", code.as_str()),
-                });
-            }
-            entries.push(FeeEntry {
-                procedure_code: code.as_str().to_string(),
-                modifier: modifier.to_string(),
-                effective_from: date,
-                amount: amount.to_string(),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Ok(report(&problems, path));
-    }
+    let entries = match settle_store::claims::read_fee_csv(&bytes, currency) {
+        Ok(entries) => entries,
+        Err(problems) => return Ok(report(&problems, path)),
+    };
     match store.import_fee_schedule(org, schedule, &entries).await {
         Ok(count) => {
             println!("Imported {count} prices into the {schedule} fee schedule from {}.", path.display());

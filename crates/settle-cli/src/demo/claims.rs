@@ -281,6 +281,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
                 aging_buckets: settings.aging_buckets,
                 writeoff_approval_limit: settings.writeoff_approval_limit,
                 refund_approval_limit: None,
+                bills_insurance: None,
                 x12_submitter_id: Some("376543210".into()),
                 x12_contact_phone: Some("2175550100".into()),
                 scrub_rules_off: None,

@@ -117,6 +117,19 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
         }
         let org = store.create_organisation(profile.slug, profile.name, "USD").await?;
         if profile.ar_kind != "patient" {
+            // A business bills no insurance: its pages show no claims.
+            let s = store.settings(&org).await?;
+            let update = settle_store::billing::SettingsUpdate {
+                default_terms: s.default_terms,
+                aging_buckets: s.aging_buckets,
+                writeoff_approval_limit: s.writeoff_approval_limit,
+                refund_approval_limit: None,
+                bills_insurance: Some(false),
+                x12_submitter_id: None,
+                x12_contact_phone: None,
+                scrub_rules_off: None,
+            };
+            store.update_settings(&org, &update).await?;
             // A business prints its own name and address on its invoices.
             store
                 .set_letterhead(

@@ -20,7 +20,7 @@ mod format;
 pub(crate) mod list;
 mod platform;
 mod routes_table;
-pub use format::{day_of, phone};
+pub use format::{day_of, field_words, phone};
 pub use routes_table::PAGES;
 
 use std::collections::HashMap;
@@ -132,6 +132,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/claims/send", get(claims::send::send).post(claims::send::export))
         .route("/claims/acknowledgments", get(claims::send::acks).post(claims::send::import_ack))
         .route("/claims/import", get(claims::send::import_form).post(claims::send::import_claims))
+        .route("/claims/fees", get(claims::fees::fees).post(claims::fees::import))
         .route("/claims/{number}", get(claims::worklist::claim))
         .route("/claims/{number}/edit", get(claims::entry::edit_claim).post(claims::entry::save_claim))
         .route("/claims/{number}/scrub", post(claims::worklist::rescrub))
@@ -395,6 +396,10 @@ impl Ctx {
     }
     pub fn can_apply_credit(&self) -> bool {
         self.can(CreditsApply)
+    }
+    /// Whether the organisation bills insurance: its claims are shown.
+    pub fn bills_insurance(&self) -> bool {
+        self.principal.org.bills_insurance
     }
     pub fn can_refund(&self) -> bool {
         self.can(RefundsIssue)
@@ -793,8 +798,11 @@ impl Errors {
     }
 }
 
-/// A message as a sentence: capital first letter, full stop.
+/// A message as a sentence: capital first letter, full stop, and any
+/// place in a claim it names in words counted from 1 ("line 2, charge",
+/// not `lines[1].charge`).
 pub fn sentence(message: &str) -> String {
+    let message = format::in_words(message);
     let mut chars = message.trim().chars();
     let mut out: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

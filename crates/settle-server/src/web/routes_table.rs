@@ -86,6 +86,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/accounts/{number}/coverages", Needs(AccountsWrite)),
     ("POST", "/accounts/{number}/guarantor", Needs(AccountsWrite)),
     ("GET", "/claims/setup", Needs(AccountsRead)),
+    ("GET", "/claims/fees", Needs(ClinicalRead)),
+    ("POST", "/claims/fees", Needs(PayersManage)),
     ("GET", "/claims/exceptions", Needs(AccountsRead)),
     ("POST", "/claims/exceptions/resolve", Needs(ClaimsWrite)),
     ("POST", "/accounts/{number}/collection-contacts", Needs(CollectionsWork)),

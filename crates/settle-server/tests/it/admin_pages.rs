@@ -364,3 +364,32 @@ async fn the_audit_trail_is_found_by_who_what_record_and_day_and_exported() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", bad.body);
     }
 }
+
+#[tokio::test]
+async fn a_business_that_bills_no_insurance_sees_no_claims() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = setup(&srv).await;
+        let client = browser();
+        let (ada, csrf) = session(&srv, &org, "ada", Role::Admin).await;
+        let (_, _, home) = page(&client, &srv, Method::GET, "/accounts", Some(&ada), &[]).await;
+        assert!(home.contains("href=\"/claims\""), "{name}: a practice has the Claims menu");
+        let settings = srv.store.settings(&org).await.unwrap();
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("default_terms", settings.default_terms.as_str()),
+            ("aging_buckets", settings.aging_buckets.as_str()),
+            ("writeoff_approval_limit", settings.writeoff_approval_limit.as_str()),
+            ("refund_approval_limit", settings.refund_approval_limit.as_str()),
+            ("x12_submitter_id", ""),
+            ("x12_contact_phone", ""),
+        ];
+        let (status, _, body) = page(&client, &srv, Method::POST, "/admin/settings", Some(&ada), &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: {body}");
+        assert!(!srv.store.settings(&org).await.unwrap().bills_insurance, "{name}: the unticked box says no");
+        let (_, _, home) = page(&client, &srv, Method::GET, "/accounts", Some(&ada), &[]).await;
+        assert!(!home.contains("href=\"/claims\""), "{name}: no Claims menu for a business");
+        let token = srv.token(&org, Role::Admin).await;
+        assert_eq!(srv.get(&token, "/api/v1/organisation").await.body["bills_insurance"], false, "{name}");
+    }
+}

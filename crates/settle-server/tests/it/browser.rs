@@ -680,6 +680,44 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
         Some("said Friday")
     );
     shot(client, "14b-promise-refused-beside-its-form").await;
+    // Keys: "?" lists this page's shortcuts; "l" goes to the contact log.
+    let press = |key: &'static str| {
+        client.execute(
+            "document.dispatchEvent(new KeyboardEvent('keydown', { key: arguments[0], bubbles: true }));",
+            vec![json!(key)],
+        )
+    };
+    press("?").await.unwrap();
+    let listed = text_of(client, "dialog#shortcuts[open]").await;
+    assert!(listed.contains("Next account in my queue") && listed.contains("Log a contact"), "{listed}");
+    shot(client, "14c-keyboard-shortcuts").await;
+    client.execute("document.getElementById('shortcuts').close();", vec![]).await.unwrap();
+    press("l").await.unwrap();
+    let focused = client.execute("return document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, json!("cc-channel"), "l goes to the contact log");
+    // They call in and promise: logging it leads straight to the promise form.
+    client.goto(&format!("{base}/accounts/P-000102")).await.unwrap();
+    client
+        .execute(
+            "document.getElementById('cc-outcome').value = 'promise'; document.querySelector('input[name=inbound]').checked = true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action$='/collection-contacts'] button[value=log]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("flash")).await.unwrap();
+    let (url, focused) = (
+        client.current_url().await.unwrap(),
+        client.execute("return document.activeElement.id;", vec![]).await.unwrap(),
+    );
+    assert!(url.query().unwrap_or("").contains("then=promise"), "{url}");
+    assert_eq!(focused, json!("pr-amount"), "the promise form is next");
     log_out(client).await;
     log_in(client, base, "ada").await;
     client.goto(&format!("{base}/admin/users")).await.unwrap();

@@ -75,7 +75,7 @@ async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
         assert!(location.starts_with("/claims/CLM-000001?msg="), "{name}: {location}");
         let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001", Some(&cookie), &[]).await;
         assert!(
-            body.contains("is a category, not a billable code") && body.contains("diagnoses[0]"),
+            body.contains("is a category, not a billable code") && body.contains("diagnosis 1") && !body.contains("diagnoses[0]"),
             "{name}: {body}"
         );
         let (_, _, body) = page(&client, &srv, Method::GET, "/claims/CLM-000001/edit", Some(&cookie), &[]).await;
@@ -135,6 +135,7 @@ async fn a_visit_entered_fixed_sent_and_acknowledged_in_the_pages() {
                     aging_buckets: s.aging_buckets,
                     writeoff_approval_limit: s.writeoff_approval_limit,
                     refund_approval_limit: None,
+                    bills_insurance: None,
                     x12_submitter_id: None,
                     x12_contact_phone: Some("3055552222".into()),
                     scrub_rules_off: None,

@@ -32,6 +32,7 @@ pub(crate) async fn sent_unanswered(
                 aging_buckets: settings.aging_buckets,
                 writeoff_approval_limit: settings.writeoff_approval_limit,
                 refund_approval_limit: None,
+                bills_insurance: None,
                 x12_submitter_id: None,
                 x12_contact_phone: Some("3055552222".into()),
                 scrub_rules_off: None,

@@ -101,3 +101,68 @@ async fn the_invoice_list_sorts_pages_totals_and_exports() {
         assert_eq!(status, StatusCode::OK, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_fee_schedule_is_loaded_from_the_page_whole_or_refused_by_line() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = setup(&srv).await;
+        let client = browser();
+        let (cora, csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
+        let (status, _, empty) = page(&client, &srv, Method::GET, "/claims/fees", Some(&cora), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(empty.contains("No price yet."), "{name}");
+        let post = |body: &'static str| {
+            let (client, srv, cora, csrf) = (&client, &srv, &cora, &csrf);
+            async move {
+                page(
+                    client,
+                    srv,
+                    Method::POST,
+                    "/claims/fees",
+                    Some(cora.as_str()),
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("schedule", "charge-master"),
+                        ("body", body),
+                        ("file_name", "prices.csv"),
+                    ],
+                )
+                .await
+            }
+        };
+        let (status, _, body) = post("procedure_code,ammount,effective_from\n99213,95.00,2026-01-01\n").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            body.contains("Line 1, column ammount") && body.contains("did you mean amount?"),
+            "{name}: {body}"
+        );
+        let (status, _, body) =
+            post("procedure_code,modifier,amount,effective_from\n99213,,95.00,2026-01-01\n99213,,97.00,2026-01-01\n99214,,-1,2026-01-01\n").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            body.contains("Line 3, column procedure_code") && body.contains("already priced on line 2"),
+            "{name}: {body}"
+        );
+        assert!(body.contains("Line 4, column amount"), "{name}: every problem at once");
+        assert!(body.contains("99213,,97.00"), "{name}: the text comes back to be fixed");
+        assert!(
+            srv.store.fee_schedule(&org, "charge-master").await.unwrap().is_empty(),
+            "{name}: nothing loaded"
+        );
+        let (status, location, _) = post("procedure_code,modifier,amount,effective_from\n99213,,95.00,2026-01-01\n99214,25,140.00,2026-01-01\n").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        let (_, _, loaded) = page(&client, &srv, Method::GET, &location, Some(&cora), &[]).await;
+        assert!(
+            loaded.contains("Loaded 2 prices into the charge master from prices.csv.") && loaded.contains("$140.00"),
+            "{name}: {loaded}"
+        );
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/fees?schedule=NOPE", Some(&cora), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
+        let (sam, sam_csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/fees", Some(&sam), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}: a biller reads the prices");
+        let (status, _, _) = page(&client, &srv, Method::POST, "/claims/fees", Some(&sam), &[("csrf", &sam_csrf), ("body", "x")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: but only a coordinator loads them");
+    }
+}

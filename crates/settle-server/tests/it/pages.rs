@@ -344,6 +344,7 @@ async fn forms_open_accounts_take_payments_where_told_and_refund_credit() {
                     aging_buckets: "30,60,90,120".into(),
                     writeoff_approval_limit: "100.00".into(),
                     refund_approval_limit: None,
+                    bills_insurance: None,
                     x12_submitter_id: None,
                     x12_contact_phone: None,
                     scrub_rules_off: None,

@@ -49,6 +49,8 @@ pub struct OrgSettings {
     /// coordinator's approval; coordinators and admins refund any amount.
     #[schema(pattern = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,4})?$", example = "100.00")]
     pub refund_approval_limit: String,
+    /// Whether the organisation bills insurance (claims, ERAs, eligibility).
+    pub bills_insurance: bool,
     pub currency: String,
     /// The id this organisation sends X12 under (ISA06, GS02, 1000A);
     /// empty means the billing provider's EIN.
@@ -71,6 +73,9 @@ pub struct SettingsUpdate {
     /// A billing specialist's refunds above this wait for approval; left out: unchanged.
     #[serde(default)]
     pub refund_approval_limit: Option<String>,
+    /// Whether the organisation bills insurance; left out: unchanged.
+    #[serde(default)]
+    pub bills_insurance: Option<bool>,
     /// Left out: unchanged.
     #[serde(default)]
     pub x12_submitter_id: Option<String>,
@@ -212,7 +217,7 @@ impl Store {
     pub async fn settings(&self, org: &Organisation) -> Result<OrgSettings> {
         let cur = Currency::from_code(&org.base_currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = sqlx::query(
-            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor, p.refund_approval_minor, p.x12_submitter_id, p.x12_contact_phone, p.scrub_rules_off FROM organisation o \
+            "SELECT o.aging_buckets, p.default_terms, p.writeoff_approval_minor, p.refund_approval_minor, p.bills_insurance, p.x12_submitter_id, p.x12_contact_phone, p.scrub_rules_off FROM organisation o \
              LEFT JOIN org_policy p ON p.org_id = o.org_id WHERE o.org_id = $1",
         )
         .bind(org.org_id)
@@ -230,6 +235,7 @@ impl Store {
                 row.try_get::<Option<i64>, _>("refund_approval_minor")?.unwrap_or(DEFAULT_REFUND_APPROVAL_MINOR),
                 cur,
             ),
+            bills_insurance: row.try_get::<Option<i64>, _>("bills_insurance")?.unwrap_or(1) != 0,
             currency: cur.code().to_string(),
             x12_submitter_id: row.try_get::<Option<String>, _>("x12_submitter_id")?.unwrap_or_default(),
             x12_contact_phone: row.try_get::<Option<String>, _>("x12_contact_phone")?.unwrap_or_default(),
@@ -340,6 +346,7 @@ impl Store {
         let actor = current_actor();
         let (actor, before, buckets, phone, rules_off, submitter) = (&actor, &before, &buckets, &phone, &rules_off, &submitter);
         let refund_limit = &refund_limit;
+        let bills_insurance = update.bills_insurance.unwrap_or(before.bills_insurance);
         self.write(|tx| Box::pin(async move {
             let conn = tx.conn();
             sqlx::query("UPDATE organisation SET aging_buckets = $2 WHERE org_id = $1")
@@ -351,9 +358,9 @@ impl Store {
             // inserted when the organisation has none yet.
             for sql in [
                 "UPDATE org_policy SET default_terms = $2, writeoff_approval_minor = $3, updated_at = $4, updated_by = $5, x12_submitter_id = $6, \
-                 x12_contact_phone = $7, scrub_rules_off = $8, refund_approval_minor = $9 WHERE org_id = $1",
+                 x12_contact_phone = $7, scrub_rules_off = $8, refund_approval_minor = $9, bills_insurance = $10 WHERE org_id = $1",
                 "INSERT INTO org_policy (org_id, default_terms, writeoff_approval_minor, updated_at, updated_by, x12_submitter_id, x12_contact_phone, scrub_rules_off, \
-                 refund_approval_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 refund_approval_minor, bills_insurance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             ] {
                 let done = sqlx::query(sql)
                     .bind(org.org_id)
@@ -365,6 +372,7 @@ impl Store {
                     .bind(phone)
                     .bind(rules_off.join(" "))
                     .bind(refund_limit.amount_minor())
+                    .bind(i64::from(bills_insurance))
                     .execute(&mut *conn)
                     .await?;
                 if done.rows_affected() > 0 {
@@ -376,6 +384,7 @@ impl Store {
                 aging_buckets: buckets.to_config_string(),
                 writeoff_approval_limit: limit.to_decimal_string(),
                 refund_approval_limit: refund_limit.to_decimal_string(),
+                bills_insurance,
                 currency: cur.code().to_string(),
                 x12_submitter_id: submitter.clone(),
                 x12_contact_phone: phone.clone(),

@@ -21,6 +21,64 @@ pub struct FeeEntry {
     pub amount: String,
 }
 
+/// A fee schedule file (procedure_code, modifier (optional), amount,
+/// effective_from) read whole: its prices, or every problem by line and
+/// column (a price given twice for one code, modifier and day among them).
+pub fn read_fee_csv(bytes: &[u8], currency: settle_domain::money::Currency) -> std::result::Result<Vec<FeeEntry>, Vec<crate::csv_file::Problem>> {
+    use crate::csv_file::{check_date, check_money, CsvFile, Problem};
+    use settle_domain::codes::{Modifier, ProcedureCode};
+    let mut file = CsvFile::read(bytes, &["procedure_code", "amount", "effective_from"], &["modifier"]).map_err(|p| vec![p])?;
+    let mut problems = std::mem::take(&mut file.problems);
+    let mut entries = Vec::new();
+    let mut seen: std::collections::HashMap<(String, String, String), u64> = std::collections::HashMap::new();
+    for (line, record) in &file.rows {
+        let line = *line;
+        let code = file.get(record, "procedure_code");
+        let modifier = file.get(record, "modifier");
+        let amount = file.get(record, "amount");
+        let from = file.get(record, "effective_from");
+        let code_ok = ProcedureCode::parse(code).map_err(|e| {
+            problems.push(Problem {
+                line,
+                column: "procedure_code".into(),
+                reason: e.to_string(),
+            })
+        });
+        if !modifier.is_empty() {
+            let _ = Modifier::parse(modifier).map_err(|e| {
+                problems.push(Problem {
+                    line,
+                    column: "modifier".into(),
+                    reason: e.to_string(),
+                })
+            });
+        }
+        check_money(&mut problems, line, "amount", amount, currency, true);
+        let date = check_date(&mut problems, line, "effective_from", from);
+        if let (Ok(code), Some(date)) = (code_ok, date) {
+            let key = (code.as_str().to_string(), modifier.to_ascii_uppercase(), date.to_string());
+            if let Some(first) = seen.insert(key, line) {
+                problems.push(Problem {
+                    line,
+                    column: "procedure_code".into(),
+                    reason: format!("{} {modifier} from {date} is already priced on line {first}", code.as_str()),
+                });
+            }
+            entries.push(FeeEntry {
+                procedure_code: code.as_str().to_string(),
+                modifier: modifier.to_string(),
+                effective_from: date,
+                amount: amount.to_string(),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(problems)
+    }
+}
+
 /// "charge-master", or a payer's code in capitals.
 pub(super) fn schedule_name(schedule: &str) -> String {
     let schedule = schedule.trim().to_ascii_uppercase();

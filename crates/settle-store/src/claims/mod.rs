@@ -66,7 +66,7 @@ pub use coverage::{CoverageView, GuarantorView, NewCoverage, SetGuarantor};
 pub use denials::{AppealDenial, CodeMeaning, DenialFilter, DenialGroup, DenialView, WriteOffDenial};
 pub use eligibility::{AskEligibility, EligibilityAsked, EligibilityView};
 pub use export::{ExportClaims, ExportOutcome, HeldClaim, X12FileView};
-pub use fees::{FeeEntry, CHARGE_MASTER};
+pub use fees::{read_fee_csv, FeeEntry, CHARGE_MASTER};
 pub use follow_up::{AssignFollowUp, FollowUpFilter, FollowUpRow, PayerCall, PayerCallView};
 pub use follow_up_rank::FollowUpCounts;
 pub use import::{Import837, Import837Outcome, ImportedClaim};

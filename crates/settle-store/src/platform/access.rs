@@ -209,7 +209,8 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserView> {
 }
 
 pub(crate) const ORG_COLUMNS: &str =
-    "o.org_id AS org_id, o.slug AS org_slug, o.name AS org_name, o.base_currency AS org_base_currency, o.aging_buckets AS org_aging_buckets";
+    "o.org_id AS org_id, o.slug AS org_slug, o.name AS org_name, o.base_currency AS org_base_currency, o.aging_buckets AS org_aging_buckets, \
+     COALESCE((SELECT bp.bills_insurance FROM org_policy bp WHERE bp.org_id = o.org_id), 1) AS org_bills_insurance";
 
 fn later_than_now(instant: &str) -> bool {
     instant.parse::<jiff::Timestamp>().map(|t| t > jiff::Timestamp::now()).unwrap_or(false)
@@ -850,5 +851,6 @@ pub(crate) fn org_from_row(row: &sqlx::any::AnyRow) -> Result<Organisation> {
         name: row.try_get("org_name")?,
         base_currency: row.try_get("org_base_currency")?,
         aging_buckets: row.try_get("org_aging_buckets")?,
+        bills_insurance: row.try_get::<i64, _>("org_bills_insurance")? != 0,
     })
 }

@@ -17,6 +17,9 @@ pub struct Organisation {
     pub name: String,
     pub base_currency: String,
     pub aging_buckets: String,
+    /// Whether it bills insurance (claims, ERAs, eligibility); a business
+    /// selling on invoices does not, and its pages show no claims.
+    pub bills_insurance: bool,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
                     name: name.clone(),
                     base_currency: currency.code().to_string(),
                     aging_buckets: buckets,
+                    bills_insurance: true,
                 })
             })
         })

@@ -376,6 +376,7 @@ async fn payer_rules_hold_a_claim_until_it_carries_what_the_payer_requires() {
                     aging_buckets: settings.aging_buckets,
                     writeoff_approval_limit: settings.writeoff_approval_limit,
                     refund_approval_limit: None,
+                    bills_insurance: None,
                     x12_submitter_id: None,
                     x12_contact_phone: None,
                     scrub_rules_off: Some(vec!["builtin:4".into()]),

@@ -108,6 +108,7 @@ pub(crate) async fn allow_sending(store: &Store, org: &Organisation, phone: &str
                 aging_buckets: "30,60,90,120".into(),
                 writeoff_approval_limit: "100.00".into(),
                 refund_approval_limit: None,
+                bills_insurance: None,
                 x12_submitter_id: None,
                 x12_contact_phone: Some(phone.into()),
                 scrub_rules_off: None,

@@ -90,6 +90,7 @@ async fn a_statement_on_demand_shows_todays_balance_and_an_invoice_says_who_wher
                     aging_buckets: s.aging_buckets,
                     writeoff_approval_limit: s.writeoff_approval_limit,
                     refund_approval_limit: None,
+                    bills_insurance: None,
                     x12_submitter_id: None,
                     x12_contact_phone: None,
                     scrub_rules_off: None,

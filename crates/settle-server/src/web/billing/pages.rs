@@ -47,7 +47,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     ]
     .into_iter()
     // Only for those who may open the claims they lead to (a collector may not).
-    .filter(|_| !claims.is_empty() && ctx.can_see_clinical())
+    // and only where the organisation bills insurance.
+    .filter(|_| !claims.is_empty() && ctx.can_see_clinical() && ctx.bills_insurance())
     .collect();
     render(&DashboardPage {
         claim_work,

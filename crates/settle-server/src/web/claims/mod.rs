@@ -1,6 +1,7 @@
 //! Claims in the pages: the worklist and the claim page (`worklist`), visit
 //! entry with diagnosis lookup (`entry`), sending 837P batches and reading
 //! acknowledgments (`send`), payers, providers and coverages (`payers`),
+//! fee schedules loaded from CSV (`fees`),
 //! remittances (`remit`), denials (`denials`) and patient statements
 //! (`statements`).
 
@@ -14,6 +15,7 @@ pub(super) mod authorizations;
 pub(super) mod denials;
 pub(super) mod entry;
 pub(super) mod facts_form;
+pub(super) mod fees;
 pub(super) mod follow_up;
 pub(super) mod payers;
 pub(super) mod remit;

@@ -84,6 +84,16 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
     cmd.violation = form.get("violation") == "on";
     match state.store.log_contact(org, &cmd).await {
         Ok(done) => match (done.contact, done.decision) {
+            // A promise to pay: logged, and on to the promise form itself.
+            (Some(c), _) if c.outcome == "promise" && c.violation.is_empty() => Redirect::to(&format!(
+                "/accounts/{}?msg={}&then=promise#pr-amount",
+                encode(&number),
+                encode(&format!(
+                    "Logged: {} {} {} (promise to pay). Now record the promise: how much and by when.",
+                    c.direction, c.channel, c.address
+                ))
+            ))
+            .into_response(),
             (Some(c), _) => back(
                 &number,
                 "msg",

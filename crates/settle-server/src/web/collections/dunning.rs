@@ -199,7 +199,8 @@ pub async fn run(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Res
     let req = RunRequest {
         as_of,
         at: None,
-        dry_run: form.get("dry_run") == "on",
+        // One pattern for every batch job: a Preview button beside the real one.
+        dry_run: matches!(form.get("dry_run").as_str(), "1" | "on"),
     };
     match state.store.dunning_run(&ctx.principal.org, &req).await {
         Ok(report) => supervisor_page(&state, &ctx, Some(report), String::new(), String::new()).await,

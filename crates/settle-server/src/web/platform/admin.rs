@@ -300,6 +300,7 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
         aging_buckets: form.get("aging_buckets"),
         writeoff_approval_limit: form.get("writeoff_approval_limit").replace([',', '$'], ""),
         refund_approval_limit: Some(form.get("refund_approval_limit").replace([',', '$'], "")),
+        bills_insurance: Some(form.get("bills_insurance") == "on"),
         x12_submitter_id: Some(form.get("x12_submitter_id")),
         x12_contact_phone: Some(form.get("x12_contact_phone")),
         // Every optional rule has a box; an unticked box turns the rule off.
@@ -334,6 +335,7 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, form: FormDa
                         aging_buckets: update.aging_buckets,
                         writeoff_approval_limit: update.writeoff_approval_limit,
                         refund_approval_limit: update.refund_approval_limit.unwrap_or_default(),
+                        bills_insurance: update.bills_insurance.unwrap_or(true),
                         currency,
                         x12_submitter_id: update.x12_submitter_id.unwrap_or_default(),
                         x12_contact_phone: update.x12_contact_phone.unwrap_or_default(),
