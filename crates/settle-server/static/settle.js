@@ -269,6 +269,19 @@ focusableScrollers(document);
 window.addEventListener("resize", () => focusableScrollers(document));
 document.addEventListener("htmx:afterSwap", (event) => focusableScrollers(event.target));
 
+// A visit's service lines: "Add a line" shows the next row (in the codes
+// table and the line facts table alike) and puts the cursor in it.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element && event.target.closest("[data-add-line]");
+  if (!button || !button.form) return;
+  const next = button.form.querySelector("tr[data-line][hidden]");
+  if (!next) return;
+  button.form.querySelectorAll(`tr[data-line="${next.dataset.line}"]`).forEach((tr) => tr.removeAttribute("hidden"));
+  const first = next.querySelector("input:not([type=hidden])");
+  if (first) first.focus();
+  if (!button.form.querySelector("tr[data-line][hidden]")) button.disabled = true;
+});
+
 // After a promise to pay is logged, the promise form is next.
 if (new URLSearchParams(location.search).get("then") === "promise") {
   const amount = document.getElementById("pr-amount");

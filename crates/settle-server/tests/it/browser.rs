@@ -884,6 +884,21 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
         .send_keys("125.00")
         .await
         .unwrap();
+    // A seventh line waits behind "Add a line", which shows it and puts the cursor there.
+    let hidden = client
+        .execute("return document.querySelector('tr[data-line=\"6\"]').hidden;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(hidden, json!(true));
+    client.find(Locator::Css("[data-add-line]")).await.unwrap().click().await.unwrap();
+    let (shown, focused) = (
+        client
+            .execute("return !document.querySelector('tr[data-line=\"6\"]').hidden;", vec![])
+            .await
+            .unwrap(),
+        client.execute("return document.activeElement.name;", vec![]).await.unwrap(),
+    );
+    assert_eq!((shown, focused), (json!(true), json!("line6.date_of_service")));
     shot(client, "19-visit-form").await;
     client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Id("findings")).await.unwrap();

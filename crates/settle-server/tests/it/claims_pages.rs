@@ -824,3 +824,43 @@ async fn claims_import_from_the_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_visit_takes_more_lines_than_the_form_first_shows() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let client = browser();
+        let (cookie, csrf) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (_, _, blank) = page(&client, &srv, Method::GET, "/claims/new?account=P-1", Some(&cookie), &[]).await;
+        assert!(
+            blank.contains("data-add-line") && blank.contains("<tr data-line=\"6\" hidden>"),
+            "{name}: six rows shown, more behind Add a line"
+        );
+        let today = settle_server::web::today().to_string();
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.clone()),
+            ("account_number".into(), "P-1".into()),
+            ("payer_code".into(), "66783JJT".into()),
+            ("billing_npi".into(), "1912301953".into()),
+            ("place_of_service".into(), "11".into()),
+            ("diagnosis0".into(), "E11.9".into()),
+        ];
+        for i in 0..8 {
+            form.push((format!("line{i}.date_of_service"), today.clone()));
+            form.push((format!("line{i}.procedure_code"), "99213".into()));
+            form.push((format!("line{i}.diagnosis_pointers"), "1".into()));
+            form.push((format!("line{i}.units"), "1".into()));
+            form.push((format!("line{i}.charge"), format!("{}.00", 100 + i)));
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (status, location, body) = page(&client, &srv, Method::POST, "/claims/new", Some(&cookie), &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: {body}");
+        let number = location.trim_start_matches("/claims/").split('?').next().unwrap().to_string();
+        let claim = srv.store.claim(&org, &number).await.unwrap();
+        assert_eq!(claim.lines.len(), 8, "{name}: all eight lines kept");
+        // Editing it shows the eight and one blank; the rest wait.
+        let (_, _, edit) = page(&client, &srv, Method::GET, &format!("/claims/{number}/edit"), Some(&cookie), &[]).await;
+        assert!(edit.contains("<tr data-line=\"8\" >") && edit.contains("<tr data-line=\"9\" hidden>"), "{name}");
+    }
+}

@@ -16,7 +16,12 @@ use settle_domain::{icd10::IcdCatalog, Date};
 use settle_store::claims::{ClaimInput, ClaimLineInput, EditClaim, NewClaim};
 use settle_store::claims::{PayerView, ProviderView};
 
-pub(super) const LINE_ROWS: usize = 6;
+/// The most service lines a visit takes: an 837P claim's 2400 loop repeats
+/// up to 50 times.
+pub(super) const LINE_ROWS: usize = 50;
+
+/// Blank rows shown before "Add a line" is needed.
+const ROWS_SHOWN: usize = 6;
 
 pub(super) const DIAGNOSIS_BOXES: usize = 12;
 
@@ -70,6 +75,24 @@ pub(super) struct ClaimForm<'a> {
 }
 
 impl ClaimForm<'_> {
+    /// Whether line row `i` is shown: every filled row, one blank after the
+    /// last, at least six; the rest wait behind "Add a line".
+    fn line_shown(&self, i: &usize) -> bool {
+        let filled = self
+            .lines
+            .iter()
+            .rposition(|l| !(l.procedure_code.is_empty() && l.charge.is_empty() && l.modifiers.is_empty() && l.pointers.is_empty()))
+            .map_or(0, |last| last + 2);
+        let errors = self
+            .errors
+            .0
+            .iter()
+            .filter_map(|(f, _)| f.strip_prefix("line")?.split('.').next()?.parse::<usize>().ok())
+            .max()
+            .map_or(0, |i| i + 1);
+        *i < filled.max(errors).max(ROWS_SHOWN)
+    }
+
     /// The claim's facts section opens when it holds a value or an error.
     fn facts_open(&self) -> bool {
         self.facts.any() || self.errors.0.iter().any(|(f, _)| f.starts_with("facts."))
