@@ -270,6 +270,20 @@ async fn answer_text(client: &Client, id: &str) -> String {
     panic!("#{id} never appeared");
 }
 
+/// Waits (up to 10 s) for the page to say `needle`: after a form is sent,
+/// the old page may still be there when the next step looks.
+async fn wait_for_text(client: &Client, needle: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(source) = client.source().await {
+            if source.contains(needle) {
+                return source;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    client.source().await.unwrap_or_default()
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
@@ -819,12 +833,7 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
         .click()
         .await
         .unwrap();
-    for _ in 0..50 {
-        if client.source().await.is_ok_and(|s| s.contains("Rows that match")) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_for_text(client, "Rows that match").await;
     let found = answer_text(client, "trail-count").await;
     assert!(found.contains("match"), "{found}");
     assert!(
@@ -901,16 +910,19 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     assert_eq!((shown, focused), (json!(true), json!("line6.date_of_service")));
     shot(client, "19-visit-form").await;
     client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Id("findings")).await.unwrap();
-    assert!(client.source().await.unwrap().contains("is a category, not a billable code"));
+    assert!(wait_for_text(client, "is a category, not a billable code")
+        .await
+        .contains("is a category, not a billable code"));
     shot(client, "20-claim-findings").await;
     client.find(Locator::LinkText("Fix the claim")).await.unwrap().click().await.unwrap();
     let dx = client.wait().for_element(Locator::Id("diagnosis0")).await.unwrap();
     dx.clear().await.unwrap();
     dx.send_keys("E11.65").await.unwrap();
     client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Id("findings")).await.unwrap();
-    assert!(client.source().await.unwrap().contains("ready to send"), "fixed, the claim is ready");
+    assert!(
+        wait_for_text(client, "ready to send").await.contains("ready to send"),
+        "fixed, the claim is ready"
+    );
     client.goto(&format!("{base}/claims?status=ready")).await.unwrap();
     shot(client, "21-claims").await;
     client.goto(&format!("{base}/claims/send")).await.unwrap();
@@ -992,8 +1004,7 @@ SVC*HC:99213*50.00*50.00~SE*12*0001~GE*1*42~IEA*1*000000042~";
         .click()
         .await
         .unwrap();
-    client.wait().for_element(Locator::Id("follow-up")).await.unwrap();
-    let page = client.source().await.unwrap();
+    let page = wait_for_text(client, "The call is recorded on the claim.").await;
     assert!(
         page.contains("The call is recorded on the claim.") && page.contains("CR-20261207-4471"),
         "the call is on the claim"
