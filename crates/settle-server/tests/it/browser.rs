@@ -97,7 +97,7 @@ async fn axe_violations(client: &Client) -> Vec<String> {
 
 /// A screenshot of the page, and axe-core over it: a serious or critical
 /// accessibility violation fails the walk, named with the page.
-async fn shot(client: &Client, name: &str) {
+pub(crate) async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
     let violations = axe_violations(client).await;
@@ -243,7 +243,7 @@ async fn seed(store: &Store) -> Organisation {
     org
 }
 
-async fn log_in(client: &Client, base: &str, username: &str) {
+pub(crate) async fn log_in(client: &Client, base: &str, username: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
     client.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
     client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
@@ -251,14 +251,14 @@ async fn log_in(client: &Client, base: &str, username: &str) {
     client.wait().for_element(Locator::Id("logout-form")).await.unwrap();
 }
 
-async fn log_out(client: &Client) {
+pub(crate) async fn log_out(client: &Client) {
     client.find(Locator::Css("#logout-form button")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Id("username")).await.unwrap();
 }
 
 /// The text of an element a form's answer brings: waited for, and read
 /// again if the page was still being replaced when it was first found.
-async fn answer_text(client: &Client, id: &str) -> String {
+pub(crate) async fn answer_text(client: &Client, id: &str) -> String {
     for _ in 0..20 {
         if let Ok(element) = client.wait().for_element(Locator::Id(id)).await {
             if let Ok(text) = element.text().await {
@@ -272,7 +272,7 @@ async fn answer_text(client: &Client, id: &str) -> String {
 
 /// Waits (up to 10 s) for the page to say `needle`: after a form is sent,
 /// the old page may still be there when the next step looks.
-async fn wait_for_text(client: &Client, needle: &str) -> String {
+pub(crate) async fn wait_for_text(client: &Client, needle: &str) -> String {
     for _ in 0..100 {
         if let Ok(source) = client.source().await {
             if source.contains(needle) {
@@ -284,7 +284,7 @@ async fn wait_for_text(client: &Client, needle: &str) -> String {
     client.source().await.unwrap_or_default()
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
@@ -733,114 +733,7 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     assert!(url.query().unwrap_or("").contains("then=promise"), "{url}");
     assert_eq!(focused, json!("pr-amount"), "the promise form is next");
     log_out(client).await;
-    log_in(client, base, "ada").await;
-    client.goto(&format!("{base}/admin/users")).await.unwrap();
-    shot(client, "15-admin-users").await;
-    // A new colleague: Settle makes the password, which works once.
-    client.find(Locator::Id("username")).await.unwrap().send_keys("nia").await.unwrap();
-    client
-        .find(Locator::Id("display_name"))
-        .await
-        .unwrap()
-        .send_keys("Nia Okafor-Brennan")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/admin/users'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let one_time = answer_text(client, "one-time-password").await;
-    shot(client, "15b-admin-user-added").await;
-    // An API token for the month-end report, its secret shown once.
-    client.find(Locator::LinkText("API tokens")).await.unwrap().click().await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("month-end report")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/admin/tokens'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    assert!(answer_text(client, "token-secret").await.starts_with("stl_"));
-    shot(client, "15c-admin-tokens").await;
-    // The supervisor's outbox.
-    client.goto(&format!("{base}/collections/outbox")).await.unwrap();
-    shot(client, "15d-outbox").await;
-    log_out(client).await;
-    // Nia logs in with it: Settle opens only the page to choose her own.
-    client.goto(&format!("{base}/login")).await.unwrap();
-    client.find(Locator::Id("username")).await.unwrap().send_keys("nia@clinic").await.unwrap();
-    client.find(Locator::Id("password")).await.unwrap().send_keys(&one_time).await.unwrap();
-    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Id("new_password")).await.unwrap();
-    assert!(client.current_url().await.unwrap().path() == "/account/password");
-    shot(client, "15e-choose-password").await;
-    client.goto(&format!("{base}/accounts")).await.unwrap();
-    assert_eq!(client.current_url().await.unwrap().path(), "/account/password", "nothing else opens");
-    client.find(Locator::Id("current_password")).await.unwrap().send_keys(&one_time).await.unwrap();
-    client
-        .find(Locator::Id("new_password"))
-        .await
-        .unwrap()
-        .send_keys("nia chose this one")
-        .await
-        .unwrap();
-    client.find(Locator::Id("again")).await.unwrap().send_keys("nia chose this one").await.unwrap();
-    client
-        .find(Locator::Css("form[action='/account/password'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client.wait().for_element(Locator::Id("username")).await.unwrap();
-    assert!(client.source().await.unwrap().contains("Your password is changed"));
-    client.find(Locator::Id("username")).await.unwrap().send_keys("nia@clinic").await.unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("nia chose this one")
-        .await
-        .unwrap();
-    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Id("logout-form")).await.unwrap();
-    assert_ne!(client.current_url().await.unwrap().path(), "/account/password");
-    log_out(client).await;
-    log_in(client, base, "ada").await;
-    client.goto(&format!("{base}/admin/settings")).await.unwrap();
-    shot(client, "16-admin-settings").await;
-    client.goto(&format!("{base}/audit")).await.unwrap();
-    let audit = client.source().await.unwrap();
-    assert!(audit.contains("The hash chains vouch for all"), "the audit page says the chains hold");
-    shot(client, "16b-audit").await;
-    // The auditor's question: what did Nia do on her first day?
-    client.find(Locator::Id("who")).await.unwrap().send_keys("nia@clinic").await.unwrap();
-    client
-        .find(Locator::Css("form[action='/audit'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_text(client, "Rows that match").await;
-    let found = answer_text(client, "trail-count").await;
-    assert!(found.contains("match"), "{found}");
-    assert!(
-        client.source().await.unwrap().contains("password.change"),
-        "her password change is in the trail"
-    );
-    shot(client, "16d-audit-found").await;
+    crate::browser_admin::admin_day(client, base).await;
     // Every contact replayed against the gate, from the supervisor's page.
     client.goto(&format!("{base}/collections/supervisor")).await.unwrap();
     client

@@ -4,6 +4,7 @@
 mod admin_pages;
 mod bad_input;
 mod browser;
+mod browser_admin;
 mod claims_api;
 mod claims_pages;
 mod collections_api;
