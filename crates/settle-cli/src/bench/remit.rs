@@ -123,6 +123,7 @@ pub async fn run(bench: &RemitBench) -> Result<()> {
         .export_claims(
             &org,
             &ExportClaims {
+                claims: vec![],
                 payer_code: "60054".into(),
                 production: false,
             },

@@ -346,6 +346,7 @@ pub async fn run(bench: &X12Bench) -> Result<()> {
         .export_claims(
             &org,
             &ExportClaims {
+                claims: vec![],
                 payer_code: "60054".into(),
                 production: false,
             },

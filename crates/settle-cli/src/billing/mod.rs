@@ -506,6 +506,7 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                             in_credit,
                             limit,
                             after,
+                            ..AccountFilter::default()
                         },
                     )
                     .await?;

@@ -67,6 +67,9 @@ pub enum ClaimCommand {
         payer: Option<String>,
         #[arg(long)]
         account: Option<String>,
+        /// Only claims whose number, account number or patient's name holds this text.
+        #[arg(long)]
+        search: Option<String>,
         /// How many claims to show, newest first (at most 5000); when more
         /// match, the command says how to see them.
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=5000))]
@@ -98,6 +101,8 @@ pub enum ClaimCommand {
         /// Mark the interchange as production (ISA15 P) rather than test.
         #[arg(long)]
         production: bool,
+        /// Only these of the payer's ready claims (every ready claim when none is named).
+        claims: Vec<String>,
         #[arg(long)]
         as_of: Option<Date>,
     },
@@ -322,6 +327,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             status,
             payer,
             account,
+            search,
             limit,
             format,
         } => {
@@ -333,7 +339,9 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                         status,
                         payer_code: payer,
                         account_number: account,
+                        search,
                         limit: Some(limit + 1),
+                        ..Default::default()
                     },
                 )
                 .await?;
@@ -361,7 +369,7 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
                 format,
             )?;
             if left_out {
-                eprintln!("Only the newest {limit} matching claims are shown; narrow with --status, --payer or --account, or raise --limit.");
+                eprintln!("Only the newest {limit} matching claims are shown; narrow with --status, --payer, --account or --search, or raise --limit.");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -381,9 +389,23 @@ pub async fn run(store: &Store, org: &Organisation, command: ClaimCommand, today
             print_claim(&view);
             Ok(ExitCode::SUCCESS)
         }
-        ClaimCommand::Export { payer, out, production, as_of } => {
+        ClaimCommand::Export {
+            payer,
+            out,
+            production,
+            claims,
+            as_of,
+        } => {
             let outcome = store
-                .export_claims(org, &ExportClaims { payer_code: payer, production }, as_of.unwrap_or(today))
+                .export_claims(
+                    org,
+                    &ExportClaims {
+                        payer_code: payer,
+                        production,
+                        claims,
+                    },
+                    as_of.unwrap_or(today),
+                )
                 .await?;
             for held in &outcome.held {
                 println!("held back {}:", held.claim_number);

@@ -72,8 +72,14 @@ pub enum QueueCommand {
         #[arg(long)]
         collector: String,
     },
-    /// Hand an account to a collector ("" gives it back to the rules).
-    Assign { account: String, collector: String },
+    /// Hand accounts to a collector together (`--to ""` gives them back to
+    /// the rules): all move, or none if one is unknown or named twice.
+    Assign {
+        #[arg(required = true)]
+        accounts: Vec<String>,
+        #[arg(long)]
+        to: String,
+    },
     /// Assignment rules, tried in order: "balance:MIN-MAX:ann+bo", "alphabet:A-M:cy", "everyone:dee".
     Rules {
         /// Replace the rules with these (repeat, in order); without it, print them.
@@ -368,12 +374,13 @@ pub async fn queue(store: &Store, org: &Organisation, command: QueueCommand, tod
                 return Ok(ExitCode::from(1));
             }
         },
-        QueueCommand::Assign { account, collector } => {
-            store.assign_account(org, &account, &collector).await?;
-            if collector.trim().is_empty() {
-                println!("account {account} goes back to the assignment rules at the next rebuild");
+        QueueCommand::Assign { accounts, to } => {
+            let n = store.assign_accounts(org, &accounts, &to).await?;
+            let named = accounts.join(", ");
+            if to.trim().is_empty() {
+                println!("{n} account(s) go back to the assignment rules at the next rebuild: {named}");
             } else {
-                println!("account {account} assigned to {collector}");
+                println!("{n} account(s) assigned to {}: {named}", to.trim());
             }
         }
         QueueCommand::Rules { rules } => {

@@ -511,6 +511,7 @@ pub async fn build(store: &Store, org: &Organisation, patients: u32, as_of: Date
             .export_claims(
                 org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: payer.into(),
                     production: false,
                 },

@@ -68,6 +68,7 @@ pub async fn older_claims(store: &Store, org: &Organisation, insured: &[(String,
             .export_claims(
                 org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: payer.into(),
                     production: false,
                 },

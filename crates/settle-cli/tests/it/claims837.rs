@@ -157,6 +157,16 @@ fn claims_go_out_as_an_837p_that_pyx12_accepts_and_come_back_acknowledged() {
     let refused = books.fails(&["claim", "export", "--payer", "66783JJT", "--as-of", "2026-11-24"]);
     assert!(refused.contains("x12_contact_phone"), "{refused}");
     books.ok(&["settings", "set", "--x12-contact-phone", "305-555-2222"]);
+    // Claims chosen by number: one that is not there refuses the whole file.
+    let refused = books.fails(&["claim", "export", "--payer", "66783JJT", "CLM-000001", "CLM-000009", "--as-of", "2026-11-24"]);
+    assert!(refused.contains("choice 2: there is no claim CLM-000009"), "{refused}");
+    let ted = books.ok(&["claim", "list", "--search", "ted"]);
+    assert!(ted.contains("CLM-000002") && !ted.contains("CLM-000001"), "{ted}");
+    // Accounts handed over together, or not at all.
+    let refused = books.fails(&["queue", "assign", "P-1", "P-2", "--to", "nobody"]);
+    assert!(refused.contains("no user"), "{refused}");
+    let out = books.ok(&["queue", "assign", "P-1", "P-2", "--to", ""]);
+    assert!(out.contains("2 account(s) go back to the assignment rules"), "{out}");
     let file = books.dir.path().join("batch.837").display().to_string();
     let out = books.ok(&["claim", "export", "--payer", "66783JJT", "--out", &file, "--as-of", "2026-11-24"]);
     assert!(out.contains("2 claim(s), 595.50 total"), "{out}");

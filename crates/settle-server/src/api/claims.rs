@@ -213,6 +213,15 @@ pub struct ClaimQuery {
     status: Option<String>,
     payer_code: Option<String>,
     account_number: Option<String>,
+    /// Text in the claim number, account number or patient's name.
+    q: Option<String>,
+    /// number, patient, payer, service, total, status or updated (newest first when absent).
+    sort: Option<String>,
+    /// asc or desc (asc by default when `sort` is given).
+    dir: Option<String>,
+    /// Claims skipped, for the next page of a sorted list.
+    #[param(minimum = 0)]
+    offset: Option<i64>,
     /// At most this many, newest first (500 by default).
     #[param(minimum = 1, maximum = 5000)]
     limit: Option<i64>,
@@ -227,7 +236,15 @@ pub async fn list_claims(State(state): State<AppState>, Auth(p): Auth, Params(q)
         status: q.status,
         payer_code: q.payer_code,
         account_number: q.account_number,
+        search: q.q,
         limit: q.limit,
+        sort: q.sort,
+        descending: match q.dir.as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => return Err(ApiError::field(StatusCode::BAD_REQUEST, "dir", "is not a direction; use asc or desc")),
+        },
+        offset: q.offset.unwrap_or(0),
     };
     let claims = state.store.claims(&p.org, &filter).await?;
     state.store.note_read(p.org.org_id, "claim.list", "claims").await?;

@@ -331,17 +331,33 @@ pub async fn queue_next(State(state): State<AppState>, Auth(p): Auth, Params(q):
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
-    pub account_number: String,
-    /// A user name; "" gives the account back to the rules.
+    /// One account; or name several in `account_numbers`.
+    #[serde(default)]
+    pub account_number: Option<String>,
+    /// Accounts handed over together: all move, or none.
+    #[serde(default)]
+    pub account_numbers: Vec<String>,
+    /// A user name; "" gives the accounts back to the rules.
     pub collector: String,
 }
 
-/// A coordinator hands an account to a collector; it outlives queue rebuilds.
+/// A coordinator hands accounts to a collector (all or none); it outlives queue rebuilds.
 #[utoipa::path(post, path = "/api/v1/queue/assignments", tag = "dunning", request_body = AssignRequest,
     responses((status = 204, description = "assigned")),
     security(("bearer" = ["collections.manage"])))]
 pub async fn assign(State(state): State<AppState>, Auth(p): Auth, Body(req): Body<AssignRequest>) -> ApiResult<StatusCode> {
-    state.store.assign_account(&p.org, &req.account_number, &req.collector).await?;
+    let mut accounts = req.account_numbers;
+    if let Some(one) = req.account_number {
+        accounts.insert(0, one);
+    }
+    if accounts.is_empty() {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "account_numbers",
+            "name at least one account",
+        ));
+    }
+    state.store.assign_accounts(&p.org, &accounts, &req.collector).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

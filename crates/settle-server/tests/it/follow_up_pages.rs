@@ -63,6 +63,7 @@ pub(crate) async fn sent_unanswered(
     let made = store.create_claim(org, &NewClaim { claim, draft: false }, sent, None).await.unwrap();
     assert_eq!(made.status, "ready", "{:?}", made.findings);
     let request = ExportClaims {
+        claims: vec![],
         payer_code: payer.into(),
         production: false,
     };

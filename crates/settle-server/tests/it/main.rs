@@ -22,6 +22,7 @@ mod properties;
 mod refund_limits;
 mod sessions;
 mod story;
+mod worklist_pages;
 mod write_offs;
 
 use std::net::SocketAddr;

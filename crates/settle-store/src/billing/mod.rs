@@ -47,9 +47,10 @@ pub use office::{
     DEFAULT_WRITEOFF_APPROVAL_MINOR,
 };
 pub use payments::{Applied, ApplyTo, NewPayment, PaymentPosted, PaymentReversed, ReversePayment, PAYMENT_METHODS};
+pub(crate) use reports::like_pattern;
 pub use reports::{
-    ledger_path, AccountDetail, AccountFilter, AccountSummary, AgingReport, AgingRow, AppliedToInvoice, Contact, InvoiceDetail, InvoiceLineView, ItemView,
-    JournalEntryView, JournalPosting, LedgerLine, PaymentFilter, PaymentSummary, PaymentView, TrialBalanceRow,
+    ledger_path, AccountDetail, AccountFilter, AccountSummary, AccountTally, AgingReport, AgingRow, AppliedToInvoice, Contact, InvoiceDetail, InvoiceLineView,
+    ItemView, JournalEntryView, JournalPosting, LedgerLine, PaymentFilter, PaymentSummary, PaymentView, TrialBalanceRow, ACCOUNT_SORTS,
 };
 pub use write_offs::{SmallBalance, MAX_BULK};
 

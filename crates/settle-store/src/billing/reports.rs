@@ -51,6 +51,29 @@ pub struct AccountFilter {
     pub limit: i64,
     /// Accounts whose number sorts after this one (cursor pagination).
     pub after: Option<String>,
+    /// One of [`ACCOUNT_SORTS`] (the account number when empty).
+    pub sort: String,
+    pub descending: bool,
+    /// Rows skipped (a page of a sorted list).
+    pub offset: i64,
+}
+
+/// What an account list can be ordered by: the query string's name, the SQL.
+pub const ACCOUNT_SORTS: [(&str, &str); 5] = [
+    ("number", "a.account_number"),
+    ("name", "LOWER(p.name)"),
+    ("kind", "a.ar_kind"),
+    ("credit", "a.credit_minor"),
+    ("balance", "a.balance_minor"),
+];
+
+/// How many accounts a filter matches, and the credit and balance they
+/// hold in the organisation's currency.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct AccountTally {
+    pub count: i64,
+    pub credit: String,
+    pub balance: String,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -206,8 +229,36 @@ pub struct JournalEntryView {
     pub postings: Vec<JournalPosting>,
 }
 
-pub(super) fn like_pattern(search: &str) -> String {
+pub(crate) fn like_pattern(search: &str) -> String {
     format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""))
+}
+
+/// The accounts a filter matches, with `select` over them.
+fn account_query(org: &Organisation, select: &str, filter: &AccountFilter) -> Result<Filter> {
+    let q = Filter::new(
+        format!("{select} FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1"),
+        org.org_id,
+    );
+    account_filters(q, filter)
+}
+
+fn account_filters(mut q: Filter, filter: &AccountFilter) -> Result<Filter> {
+    if let Some(status) = &filter.status {
+        q.and(" AND a.status = $?", status.trim().to_ascii_lowercase())?;
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        q.and(" AND (LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)", like_pattern(search))?;
+    }
+    if let Some(after) = &filter.after {
+        q.and(" AND a.account_number > $?", after.to_ascii_uppercase())?;
+    }
+    if filter.with_balance {
+        q.sql.push_str(" AND (a.balance_minor <> 0 OR a.credit_minor <> 0)");
+    }
+    if filter.in_credit {
+        q.sql.push_str(" AND a.credit_minor > 0");
+    }
+    Ok(q)
 }
 
 /// The columns of [`PaymentSummary`], for `payment_summary_from_row`.
@@ -299,28 +350,49 @@ impl Store {
 
     pub async fn list_accounts(&self, org: &Organisation, filter: &AccountFilter) -> Result<Vec<AccountSummary>> {
         self.note_read(org.org_id, "account.list", "accounts").await?;
-        let sql = String::from(
-            "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor \
-             FROM account a JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id WHERE a.org_id = $1",
-        );
-        let mut q = Filter::new(sql, org.org_id);
-        if let Some(status) = &filter.status {
-            q.and(" AND a.status = $?", status.trim().to_ascii_lowercase())?;
-        }
-        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-            q.and(" AND (LOWER(a.account_number) LIKE $? OR LOWER(p.name) LIKE $?)", like_pattern(search))?;
-        }
-        if let Some(after) = &filter.after {
-            q.and(" AND a.account_number > $?", after.to_ascii_uppercase())?;
-        }
-        if filter.with_balance {
-            q.sql.push_str(" AND (a.balance_minor <> 0 OR a.credit_minor <> 0)");
-        }
-        if filter.in_credit {
-            q.sql.push_str(" AND a.credit_minor > 0");
-        }
-        q.sql.push_str(&format!(" ORDER BY a.account_number LIMIT {}", filter.limit.clamp(1, 10_000)));
+        let mut q = account_query(
+            org,
+            "SELECT a.account_number, p.name, a.ar_kind, a.status, a.currency, a.balance_minor, a.credit_minor",
+            filter,
+        )?;
+        let column = match filter.sort.as_str() {
+            "" => "a.account_number",
+            name => ACCOUNT_SORTS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| *c)
+                .ok_or_else(|| StoreError::invalid("sort", format!("{name:?} is not a column of the account list")))?,
+        };
+        let way = if filter.descending { "DESC" } else { "ASC" };
+        q.sql.push_str(&format!(
+            " ORDER BY {column} {way}, a.account_number {way} LIMIT {} OFFSET {}",
+            filter.limit.clamp(1, 10_000),
+            filter.offset.max(0)
+        ));
         q.fetch(&self.pool).await?.iter().map(summary_from_row).collect()
+    }
+
+    /// How many accounts a filter matches (sort and page aside), with the
+    /// credit and balance they hold in the organisation's currency.
+    pub async fn tally_accounts(&self, org: &Organisation, filter: &AccountFilter) -> Result<AccountTally> {
+        let mut q = account_query(
+            org,
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN a.currency = $2 THEN a.credit_minor ELSE 0 END), 0) AS BIGINT) AS credit, \
+             CAST(COALESCE(SUM(CASE WHEN a.currency = $2 THEN a.balance_minor ELSE 0 END), 0) AS BIGINT) AS balance",
+            &AccountFilter::default(),
+        )?;
+        // The currency is the second argument ($2 above); the filter's clauses follow it.
+        q.and("", org.base_currency.clone())?;
+        let q = account_filters(q, filter)?;
+        let rows = q.fetch(&self.pool).await?;
+        let cur = currency(&org.base_currency)?;
+        let r = rows.first().ok_or_else(|| StoreError::Corrupt("no count".into()))?;
+        Ok(AccountTally {
+            count: r.try_get("n")?,
+            credit: fmt(r.try_get("credit")?, cur),
+            balance: fmt(r.try_get("balance")?, cur),
+        })
     }
 
     pub async fn account_detail(&self, org: &Organisation, number: &str) -> Result<AccountDetail> {

@@ -24,11 +24,15 @@ use settle_x12::p837;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
-/// Send every ready claim for one payer as an 837P batch.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+/// Send one payer's ready claims (every one, or those chosen) as an 837P batch.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportClaims {
     pub payer_code: String,
+    /// Only these claims (each ready and the payer's, named once); every
+    /// ready claim of the payer when empty.
+    #[serde(default)]
+    pub claims: Vec<String>,
     /// "T" test files unless asked for production.
     #[serde(default)]
     pub production: bool,
@@ -73,6 +77,46 @@ pub struct X12FileView {
 
 // ---------------------------------------------------------------- loading
 
+/// The claims chosen to send, upper-cased: each must be named once, be the
+/// payer's and be ready, or the whole send is refused naming it.
+async fn chosen_claims(conn: &mut AnyConnection, org_id: i64, payer: &PayerRow, claims: &[String]) -> Result<Vec<String>> {
+    let mut chosen: Vec<String> = Vec::with_capacity(claims.len());
+    for (i, raw) in claims.iter().enumerate() {
+        let number = raw.trim().to_ascii_uppercase();
+        let place = i + 1;
+        if number.is_empty() {
+            return Err(bad("claims", format!("choice {place} is empty; name a claim number")));
+        }
+        if chosen.contains(&number) {
+            return Err(bad("claims", format!("choice {place}: claim {number} is chosen twice")));
+        }
+        let row = sqlx::query("SELECT c.status, y.payer_code FROM claim c JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1 AND c.claim_number = $2")
+            .bind(org_id)
+            .bind(&number)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| bad("claims", format!("choice {place}: there is no claim {number}")))?;
+        let (status, payer_code): (String, String) = (row.try_get("status")?, row.try_get("payer_code")?);
+        if payer_code != payer.code {
+            return Err(bad(
+                "claims",
+                format!(
+                    "choice {place}: claim {number} is billed to {payer_code}, not {}; send one payer's claims at a time",
+                    payer.code
+                ),
+            ));
+        }
+        if status != ClaimStatus::Ready.as_str() {
+            return Err(bad(
+                "claims",
+                format!("choice {place}: claim {number} is {}, not ready to send", status.replace('_', " ")),
+            ));
+        }
+        chosen.push(number);
+    }
+    Ok(chosen)
+}
+
 impl Store {
     /// Sends every ready claim for a payer as one 837P: claims that fail
     /// the scrubber now are held back (status scrubbed), the rest are
@@ -91,7 +135,8 @@ impl Store {
         self.write(|tx| Box::pin(async move {
             let conn = tx.conn();
             let payer = payer_by_code(conn, org.org_id, &cmd.payer_code).await?;
-            let ready = self.ready_batch(conn, org, &payer, settings).await?;
+            let chosen = chosen_claims(conn, org.org_id, &payer, &cmd.claims).await?;
+            let ready = self.ready_batch(conn, org, &payer, settings, &chosen).await?;
             let mut held = Vec::new();
             let mut by_provider: BTreeMap<i64, (ProviderRow, Vec<p837::ClaimOut>)> = BTreeMap::new();
             let mut sent = Vec::new();
@@ -259,6 +304,7 @@ impl Store {
         org: &Organisation,
         payer: &PayerRow,
         settings: &crate::billing::OrgSettings,
+        chosen: &[String],
     ) -> Result<(Books, Vec<(ClaimHead, ClaimInput)>)> {
         let scope = Scope::ReadyFor(payer.payer_key);
         let lock = if self.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
@@ -307,6 +353,9 @@ impl Store {
         for r in rows {
             let r = &r;
             let head = head_from_row(r)?;
+            if !chosen.is_empty() && !chosen.contains(&head.number) {
+                continue;
+            }
             let input = ClaimInput {
                 account_number: r.try_get("account_number")?,
                 payer_code: Some(payer.code.clone()),

@@ -443,21 +443,64 @@ impl Store {
         let to = check_text("assigned_to", &cmd.assigned_to, 120)?;
         let to = &to;
         write_command!(self, org.org_id, None::<&settle_domain::IdempotencyKey>, cmd, |tx| {
-            let conn = tx.conn();
-            let claim_id = claim_id(conn, org.org_id, &cmd.claim_number).await?;
-            follow_up_row(conn, org.org_id, claim_id).await?;
-            sqlx::query("UPDATE claim_follow_up SET assigned_to = $3 WHERE org_id = $1 AND claim_id = $2")
-                .bind(org.org_id)
-                .bind(claim_id)
-                .bind(to)
-                .execute(&mut *conn)
-                .await?;
-            let note = if to.is_empty() {
-                "follow-up assigned to no one".to_string()
-            } else {
-                format!("follow-up assigned to {to}")
-            };
-            crate::claims::rows::note_event(conn, org.org_id, claim_id, &note).await?;
+            hand_over(tx.conn(), org.org_id, &cmd.claim_number, to).await?;
         })
     }
+
+    /// Hands several claims' follow-up to one person together: all move,
+    /// or (a claim unknown, not followed up, or named twice) none, the
+    /// refusal naming which. Each is a row of the trail, as one alone is.
+    pub async fn assign_follow_ups(&self, org: &Organisation, claims: &[String], assigned_to: &str) -> Result<usize> {
+        let to = check_text("assigned_to", assigned_to, 120)?;
+        if claims.is_empty() {
+            return Err(StoreError::invalid("claims", "choose at least one claim to assign"));
+        }
+        let to = &to;
+        self.write(|tx| {
+            Box::pin(async move {
+                let mut seen: Vec<String> = Vec::with_capacity(claims.len());
+                for (i, raw) in claims.iter().enumerate() {
+                    let number = raw.trim().to_ascii_uppercase();
+                    if seen.contains(&number) {
+                        return Err(StoreError::invalid("claims", format!("choice {}: claim {number} is chosen twice", i + 1)));
+                    }
+                    let subject = Subject::Claim(number.clone());
+                    let before = crate::platform::audit::snapshot(tx.conn(), org.org_id, &subject).await?;
+                    hand_over(tx.conn(), org.org_id, &number, to).await.map_err(|e| match e {
+                        StoreError::NotFound { key, .. } => StoreError::invalid("claims", format!("choice {}: there is no claim {key}", i + 1)),
+                        StoreError::Invalid { message, .. } => StoreError::invalid("claims", format!("choice {}, claim {number}: {message}", i + 1)),
+                        other => other,
+                    })?;
+                    let after = serde_json::json!({
+                        "state": crate::platform::audit::snapshot(tx.conn(), org.org_id, &subject).await?,
+                        "request": { "claim_number": number, "assigned_to": to },
+                    });
+                    let before = before.map(|b| serde_json::json!({ "state": b }));
+                    tx.audit(org.org_id, "claim.follow_up_assign", &subject.label(), before.as_ref(), Some(&after))
+                        .await?;
+                    seen.push(number);
+                }
+                Ok(seen.len())
+            })
+        })
+        .await
+    }
+}
+
+/// One claim's follow-up given to `to` ("" to no one), with a note on its history.
+async fn hand_over(conn: &mut sqlx::AnyConnection, org_id: i64, claim_number: &str, to: &str) -> Result<()> {
+    let claim_id = claim_id(conn, org_id, claim_number).await?;
+    follow_up_row(conn, org_id, claim_id).await?;
+    sqlx::query("UPDATE claim_follow_up SET assigned_to = $3 WHERE org_id = $1 AND claim_id = $2")
+        .bind(org_id)
+        .bind(claim_id)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+    let note = if to.is_empty() {
+        "follow-up assigned to no one".to_string()
+    } else {
+        format!("follow-up assigned to {to}")
+    };
+    crate::claims::rows::note_event(conn, org_id, claim_id, &note).await
 }

@@ -1,12 +1,12 @@
 //! Claims shown: one claim with its lines, events and findings; lists by
 //! filter; counts by status. Reads of a patient's claim are audited.
 
-use crate::claims::{bad, facts_of, split_list};
+use crate::claims::{facts_of, split_list};
 use crate::platform::Organisation;
 use crate::write::fmt;
 use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use settle_domain::claims::{ClaimStatus, Finding, FindingLevel};
+use settle_domain::claims::{Finding, FindingLevel};
 use settle_domain::codes::IcdCode;
 use settle_domain::money::Currency;
 use sqlx::Row;
@@ -117,14 +117,6 @@ pub struct ClaimSummary {
     pub updated_at: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct ClaimFilter {
-    pub status: Option<String>,
-    pub payer_code: Option<String>,
-    pub account_number: Option<String>,
-    pub limit: Option<i64>,
-}
-
 impl Store {
     /// One claim in full.
     pub async fn claim(&self, org: &Organisation, claim_number: &str) -> Result<ClaimView> {
@@ -230,69 +222,6 @@ impl Store {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
-    }
-
-    /// Claims, newest first, filtered by status, payer or account.
-    pub async fn claims(&self, org: &Organisation, filter: &ClaimFilter) -> Result<Vec<ClaimSummary>> {
-        self.note_read(org.org_id, "claim.list", "claims").await?;
-        let mut sql = String::from(
-            "SELECT c.claim_number, a.account_number, p.name, y.payer_code, c.frequency, \
-             (SELECT MIN(l.date_of_service || '') FROM claim_line l WHERE l.org_id = c.org_id AND l.claim_id = c.claim_id) AS first_date_of_service, \
-             c.total_minor, c.currency, c.status, c.status_reason, c.findings, c.updated_at \
-             FROM claim c JOIN account a ON a.org_id = c.org_id AND a.account_id = c.account_id \
-             JOIN party p ON p.org_id = a.org_id AND p.party_id = a.party_id \
-             JOIN payer y ON y.org_id = c.org_id AND y.payer_key = c.payer_key WHERE c.org_id = $1",
-        );
-        let mut binds: Vec<String> = Vec::new();
-        if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
-            let status = ClaimStatus::parse(status).ok_or_else(|| {
-                bad(
-                    "status",
-                    format!(
-                        "{status:?} is not a claim status; use one of {}",
-                        ClaimStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })?;
-            binds.push(status.as_str().to_string());
-            sql.push_str(&format!(" AND c.status = ${}", binds.len() + 1));
-        }
-        if let Some(payer) = filter.payer_code.as_deref().filter(|s| !s.is_empty()) {
-            binds.push(payer.trim().to_ascii_uppercase());
-            sql.push_str(&format!(" AND y.payer_code = ${}", binds.len() + 1));
-        }
-        if let Some(account) = filter.account_number.as_deref().filter(|s| !s.is_empty()) {
-            binds.push(account.trim().to_ascii_uppercase());
-            sql.push_str(&format!(" AND a.account_number = ${}", binds.len() + 1));
-        }
-        sql.push_str(&format!(" ORDER BY c.claim_id DESC LIMIT {}", filter.limit.unwrap_or(500).clamp(1, 5001)));
-        let mut query = sqlx::query(&sql).bind(org.org_id);
-        for b in &binds {
-            query = query.bind(b.clone());
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                let cur = Currency::from_code(&r.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let findings: Vec<Finding> = serde_json::from_str(&r.try_get::<String, _>("findings")?)?;
-                let errors = findings.iter().filter(|f| f.level == FindingLevel::Error).count() as i64;
-                Ok(ClaimSummary {
-                    claim_number: r.try_get("claim_number")?,
-                    account_number: r.try_get("account_number")?,
-                    patient_name: r.try_get("name")?,
-                    payer_code: r.try_get("payer_code")?,
-                    frequency: r.try_get("frequency")?,
-                    first_date_of_service: r.try_get::<Option<String>, _>("first_date_of_service")?.unwrap_or_default(),
-                    total: fmt(r.try_get("total_minor")?, cur),
-                    currency: cur.code().to_string(),
-                    status: r.try_get("status")?,
-                    status_reason: r.try_get("status_reason")?,
-                    errors,
-                    warnings: findings.len() as i64 - errors,
-                    updated_at: r.try_get("updated_at")?,
-                })
-            })
-            .collect()
     }
 
     /// How many claims are in each status.

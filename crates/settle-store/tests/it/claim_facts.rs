@@ -118,6 +118,7 @@ const FACT_SEGMENTS: &[&str] = &[
 
 pub(crate) async fn export(store: &settle_store::Store, org: &settle_store::platform::Organisation, today: settle_domain::Date) -> ExportOutcome {
     let request = ExportClaims {
+        claims: vec![],
         payer_code: "66783JJT".into(),
         production: false,
     };

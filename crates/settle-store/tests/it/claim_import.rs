@@ -34,6 +34,7 @@ async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refus
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -88,6 +89,7 @@ async fn claims_sent_by_one_practice_import_into_another_and_old_files_are_refus
             .export_claims(
                 &other,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },

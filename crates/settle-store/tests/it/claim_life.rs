@@ -294,6 +294,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -316,6 +317,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -332,6 +334,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -398,6 +401,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -494,6 +498,7 @@ async fn a_claim_from_visit_to_acknowledgment() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -791,6 +796,7 @@ pub(crate) async fn two_claims_sent(store: &Store, org: &Organisation, today: se
         .export_claims(
             org,
             &ExportClaims {
+                claims: vec![],
                 payer_code: "66783JJT".into(),
                 production: false,
             },

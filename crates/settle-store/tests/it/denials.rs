@@ -47,6 +47,7 @@ async fn denials_are_held_open_then_appealed_corrected_or_written_off() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -311,6 +312,7 @@ async fn a_reversal_takes_back_the_payment_and_the_patients_share() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },

@@ -25,3 +25,4 @@ mod properties;
 mod remit_suspense;
 mod statements;
 mod story;
+mod worklists;

@@ -116,6 +116,7 @@ async fn a_name_given_by_its_parts_goes_out_as_given() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },

@@ -21,6 +21,7 @@ async fn statements_explain_what_insurance_left_and_come_once_a_cycle() {
             .export_claims(
                 &org,
                 &ExportClaims {
+                    claims: vec![],
                     payer_code: "66783JJT".into(),
                     production: false,
                 },
@@ -155,6 +156,7 @@ async fn the_secondary_is_billed_with_the_primarys_answer_and_pays_the_patients_
             .claim_number;
         allow_sending(store, &org, "3055552222").await;
         let export = |payer: &'static str| ExportClaims {
+            claims: vec![],
             payer_code: payer.into(),
             production: false,
         };

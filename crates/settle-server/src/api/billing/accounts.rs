@@ -47,6 +47,7 @@ pub async fn list(State(state): State<AppState>, Auth(p): Auth, Params(q): Param
         in_credit: q.in_credit.unwrap_or(false),
         limit,
         after: q.cursor.clone(),
+        ..AccountFilter::default()
     };
     let items = state.store.list_accounts(&p.org, &filter).await?;
     state.store.note_read(p.org.org_id, "account.list", "accounts").await?;

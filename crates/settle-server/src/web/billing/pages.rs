@@ -124,33 +124,77 @@ async fn find(state: &AppState, ctx: &Ctx, q: &str, limit: Option<usize>) -> Res
 pub struct InCreditPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<settle_store::billing::AccountSummary>,
-    more: bool,
-    total: String,
+    list: crate::web::list::ListState,
+    tally: settle_store::billing::AccountTally,
+    q: String,
 }
 
-/// Every account holding unapplied credit, to apply or refund.
-pub async fn accounts_in_credit(State(state): State<AppState>, ctx: Ctx) -> Response {
-    const SHOWN: i64 = 1000;
+#[derive(Deserialize, Default)]
+pub struct InCreditQuery {
+    #[serde(default)]
+    q: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+    format: Option<String>,
+}
+
+/// Every account holding unapplied credit, to apply or refund: largest
+/// credit first unless sorted otherwise, a page at a time, with the count
+/// and the credit of all of them.
+pub async fn accounts_in_credit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InCreditQuery>) -> Response {
+    use crate::web::list::{ListState, PER_PAGE};
+    use settle_store::billing::ACCOUNT_SORTS;
+    let mut columns: Vec<&str> = ACCOUNT_SORTS.iter().map(|(name, _)| *name).collect();
+    // Largest credit first by default.
+    columns.sort_by_key(|c| *c != "credit");
+    let sort_given = q.sort.is_some();
+    let mut list = ListState::read(q.sort.as_deref(), q.dir.as_deref(), q.page, &columns, false, &[("q", &q.q)]);
+    if !sort_given {
+        list.descending = true;
+    }
+    let csv = q.format.as_deref() == Some("csv");
     let filter = settle_store::billing::AccountFilter {
         in_credit: true,
-        limit: SHOWN + 1,
+        search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+        limit: if csv { 10_000 } else { PER_PAGE },
+        sort: list.sort.clone(),
+        descending: list.descending,
+        offset: if csv { 0 } else { list.offset() },
         ..Default::default()
     };
-    match state.store.list_accounts(&ctx.principal.org, &filter).await {
-        Ok(mut rows) => {
-            let more = rows.len() as i64 > SHOWN;
-            rows.truncate(SHOWN as usize);
-            let currency = ctx.principal.org.base_currency.clone();
-            let cur = settle_domain::money::Currency::from_code(&currency).ok();
-            let minor = settle_domain::money::report_total(rows.iter().filter(|r| r.currency == currency).map(|r| {
-                cur.and_then(|c| settle_domain::money::Money::parse(&r.credit, c).ok())
-                    .map_or(0, |m| m.amount_minor())
-            }));
+    let org = &ctx.principal.org;
+    let work = async {
+        let tally = state.store.tally_accounts(org, &filter).await?;
+        let rows = state.store.list_accounts(org, &filter).await?;
+        Ok::<_, settle_store::StoreError>((tally, rows))
+    };
+    match work.await {
+        Ok((_, rows)) if csv => {
+            let header = ["account", "name", "kind", "currency", "credit", "balance"];
+            let lines = rows
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.account_number.clone(),
+                        a.name.clone(),
+                        a.ar_kind.clone(),
+                        a.currency.clone(),
+                        a.credit.clone(),
+                        a.balance.clone(),
+                    ]
+                })
+                .collect();
+            crate::web::billing::reports::csv_download("accounts-in-credit.csv", &header, lines)
+        }
+        Ok((tally, rows)) => {
+            list.total = tally.count;
             render(&InCreditPage {
                 ctx: Some(&ctx),
                 rows,
-                more,
-                total: crate::web::money_minor(minor, &currency),
+                list,
+                tally,
+                q: q.q,
             })
             .into_response()
         }

@@ -3,6 +3,7 @@
 //! claim's page its calls to the payer with the form to record one and to
 //! hand the claim to a person.
 
+use crate::web::list::{ListState, PER_PAGE};
 use crate::web::{encode, render, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
 use askama::Template;
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use settle_store::claims::{AskClaimStatus, AssignFollowUp, FollowUpCounts, FollowUpFilter, FollowUpRow, PayerCall, PayerView};
 
 /// Claims on one page of the list.
-const PAGE: u32 = 100;
+const PAGE: u32 = PER_PAGE as u32;
 
 #[derive(Template)]
 #[template(path = "claims_follow_up.html")]
@@ -20,10 +21,8 @@ pub(super) struct FollowUpPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<FollowUpRow>,
     counts: FollowUpCounts,
-    /// The page shown (from 1) and the query string of the list without it.
-    page: u32,
-    pages: u32,
-    query: String,
+    /// The page shown, how many match, the filters its links keep.
+    list: ListState,
     payers: Vec<PayerView>,
     payer: String,
     assigned_to: String,
@@ -34,14 +33,9 @@ pub(super) struct FollowUpPage<'a> {
 }
 
 impl FollowUpPage<'_> {
-    /// The claims the list holds: those to work, and those that wait when
-    /// asked for.
-    fn listed(&self) -> i64 {
-        self.counts.to_work() + if self.all { self.counts.waiting } else { 0 }
-    }
-
-    fn first_rank(&self) -> i64 {
-        self.rows.first().map_or(0, |r| r.rank)
+    /// Claims can be chosen to assign or to ask about together.
+    fn choosing(&self) -> bool {
+        !self.rows.is_empty() && self.ctx.is_some_and(Ctx::can_claims)
     }
 }
 
@@ -58,7 +52,8 @@ pub struct FollowUpQuery {
     #[serde(default)]
     file: Option<i64>,
     #[serde(default)]
-    page: Option<u32>,
+    page: Option<i64>,
+    format: Option<String>,
 }
 
 pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FollowUpQuery>) -> Response {
@@ -66,14 +61,24 @@ pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let all = q.all.as_deref() == Some("1");
     // "mine" is the signed-in person's own list.
     let assigned_to = q.assigned_to.map(|a| if a == "mine" { ctx.user().to_string() } else { a });
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let all_text = if all { "1" } else { "" };
+    let person = assigned_to.clone().unwrap_or_default();
+    let mut list = ListState::read(
+        None,
+        None,
+        q.page.map(|p| p.clamp(1, 100_000)),
+        &["rank"],
+        false,
+        &[("payer", &q.payer), ("assigned_to", &person), ("all", all_text)],
+    );
+    let csv = q.format.as_deref() == Some("csv");
     let filter = FollowUpFilter {
         payer: Some(q.payer.clone()).filter(|p| !p.is_empty()),
         assigned_to: assigned_to.clone(),
         all: Some(all),
         claim: None,
-        limit: Some(PAGE),
-        offset: Some((page - 1) * PAGE),
+        limit: (!csv).then_some(PAGE),
+        offset: (!csv).then(|| u32::try_from(list.offset()).unwrap_or(u32::MAX)),
     };
     let loaded = async {
         let counts = state.store.follow_up_counts(org, &filter, today()).await?;
@@ -83,25 +88,55 @@ pub async fn follow_up(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         Ok(x) => x,
         Err(e) => return store_error_page(Some(&ctx), e),
     };
-    let listed = counts.to_work() + if all { counts.waiting } else { 0 };
-    let pages = u32::try_from((listed + i64::from(PAGE) - 1) / i64::from(PAGE)).unwrap_or(u32::MAX).max(1);
-    let mut query = format!("payer={}", encode(&q.payer));
-    if let Some(a) = &assigned_to {
-        query.push_str(&format!("&assigned_to={}", encode(a)));
+    if csv {
+        let header = [
+            "rank",
+            "claim",
+            "payer",
+            "account",
+            "patient",
+            "status",
+            "age_days",
+            "currency",
+            "payer_owes",
+            "deadline",
+            "deadline_on",
+            "why",
+            "next_step",
+            "assigned_to",
+        ];
+        let lines = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.rank.to_string(),
+                    r.claim_number.clone(),
+                    r.payer_name.clone(),
+                    r.account_number.clone(),
+                    r.patient_name.clone(),
+                    r.status.clone(),
+                    r.age_days.to_string(),
+                    r.currency.clone(),
+                    r.open.clone(),
+                    r.deadline.clone().unwrap_or_default(),
+                    r.deadline_on.clone().unwrap_or_default(),
+                    r.why.clone(),
+                    r.next_step.clone(),
+                    r.assigned_to.clone(),
+                ]
+            })
+            .collect();
+        return crate::web::billing::reports::csv_download("follow-up.csv", &header, lines);
     }
-    if all {
-        query.push_str("&all=1");
-    }
+    list.total = counts.to_work() + if all { counts.waiting } else { 0 };
     render(&FollowUpPage {
         ctx: Some(&ctx),
         rows,
         counts,
-        page,
-        pages,
-        query,
+        list,
         payers,
         payer: q.payer,
-        assigned_to: assigned_to.unwrap_or_default(),
+        assigned_to: person,
         all,
         msg: q.msg,
         file: q.file,
@@ -167,11 +202,12 @@ pub async fn ask_status(State(state): State<AppState>, ctx: Ctx, form: FormData)
             .map(str::trim)
             .filter(|n| !n.is_empty())
             .map(String::from)
+            .chain(form.all("claim"))
             .collect(),
     };
     let to_list = |msg: &str, file: Option<i64>| {
         let file = file.map(|id| format!("&file={id}")).unwrap_or_default();
-        Redirect::to(&format!("/claims/follow-up?payer={}&msg={}{file}", encode(&payer), encode(msg))).into_response()
+        Redirect::to(&format!("/claims/follow-up?payer={}&msg={}{file}#list-h", encode(&payer), encode(msg))).into_response()
     };
     match state.store.ask_claim_status(&ctx.principal.org, &cmd, today()).await {
         Ok(asked) => to_list(
@@ -199,6 +235,37 @@ pub async fn assign(State(state): State<AppState>, ctx: Ctx, Path(number): Path<
         Ok(()) if to.is_empty() => back(&number, "The follow-up is assigned to no one."),
         Ok(()) => back(&number, &format!("The follow-up is assigned to {to}.")),
         Err(settle_store::StoreError::Invalid { field, message }) => back(&number, &format!("Not assigned: {field} {message}.")),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
+}
+
+/// Hands the chosen claims' follow-up to one person together (all or
+/// none), back to the same list.
+pub async fn assign_chosen(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
+    let to = form.get("assigned_to");
+    let to = if to == "me" { ctx.user().to_string() } else { to };
+    let claims = form.all("claim");
+    let shown = form.get("shown_assigned_to");
+    let person = if shown.is_empty() {
+        String::new()
+    } else {
+        format!("&assigned_to={}", encode(&shown))
+    };
+    let back = |msg: &str| {
+        Redirect::to(&format!(
+            "/claims/follow-up?payer={}{person}&msg={}#list-h",
+            encode(&form.get("payer")),
+            encode(msg)
+        ))
+        .into_response()
+    };
+    if claims.is_empty() {
+        return back("Nothing was assigned: choose at least one claim.");
+    }
+    match state.store.assign_follow_ups(&ctx.principal.org, &claims, &to).await {
+        Ok(n) if to.is_empty() => back(&format!("{n} claim(s) are assigned to no one.")),
+        Ok(n) => back(&format!("{n} claim(s) are assigned to {to}.")),
+        Err(settle_store::StoreError::Invalid { field, message }) => back(&format!("Nothing was assigned: {field} {message}.")),
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }

@@ -69,6 +69,7 @@ pub async fn send(State(state): State<AppState>, ctx: Ctx) -> Response {
 
 pub async fn export(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Response {
     let cmd = ExportClaims {
+        claims: form.all("claim"),
         payer_code: form.get("payer_code"),
         production: form.get("production") == "1",
     };

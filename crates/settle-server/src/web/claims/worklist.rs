@@ -1,4 +1,5 @@
-//! The claims worklist by status, and the claim page with the scrubber's
+//! The claims worklist by status (sorted, paged, ready claims chosen to
+//! send), and the claim page with the scrubber's
 //! findings and its actions (scrub again, correct, void).
 
 use crate::web::claims::outcome_message;
@@ -6,6 +7,7 @@ use crate::web::claims::to_claim;
 use crate::web::claims::to_claim_error;
 use crate::web::claims::MsgQuery;
 use crate::web::claims::TABS;
+use crate::web::list::{ListState, PER_PAGE};
 use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
 use askama::Template;
@@ -14,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use settle_domain::{claims::ClaimStatus, icd10::IcdCatalog};
 use settle_store::claims::PayerView;
-use settle_store::claims::{ClaimFilter, ClaimSummary, ClaimView, CorrectClaim, ScrubClaim, VoidClaim};
+use settle_store::claims::{ClaimFilter, ClaimSummary, ClaimTally, ClaimView, CorrectClaim, ScrubClaim, VoidClaim, CLAIM_SORTS};
 
 #[derive(Deserialize)]
 pub struct ClaimsQuery {
@@ -23,7 +25,13 @@ pub struct ClaimsQuery {
     #[serde(default)]
     payer: String,
     #[serde(default)]
+    q: String,
+    #[serde(default)]
     msg: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+    format: Option<String>,
 }
 
 #[derive(Template)]
@@ -33,11 +41,24 @@ pub(super) struct ClaimsPage<'a> {
     tabs: Vec<(&'static str, &'static str, i64)>,
     status: String,
     payer: String,
+    q: String,
     payers: Vec<PayerView>,
     claims: Vec<ClaimSummary>,
+    list: ListState,
+    tally: ClaimTally,
     msg: String,
 }
 
+impl ClaimsPage<'_> {
+    /// Ready claims of one payer can be chosen and sent together.
+    fn choosing(&self) -> bool {
+        self.status == "ready" && !self.payer.is_empty() && !self.claims.is_empty() && self.ctx.is_some_and(Ctx::can_claims)
+    }
+}
+
+/// The claims worklist: one tab a status, by payer and text, sorted by any
+/// column a page at a time with the count and total of all that match;
+/// ready claims of one payer chosen and sent as one 837P.
 pub async fn claims(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ClaimsQuery>) -> Response {
     let org = &ctx.principal.org;
     let counts = match state.store.claim_counts(org).await {
@@ -52,24 +73,68 @@ pub async fn claims(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Cla
     } else {
         q.status.clone()
     };
+    let columns: Vec<&str> = CLAIM_SORTS.iter().map(|(name, _)| *name).collect();
+    let mut list = ListState::read(
+        q.sort.as_deref(),
+        q.dir.as_deref(),
+        q.page,
+        &columns,
+        true,
+        &[("status", &status), ("payer", &q.payer), ("q", &q.q)],
+    );
+    let csv = q.format.as_deref() == Some("csv");
     let filter = ClaimFilter {
         status: Some(status.clone()),
         payer_code: Some(q.payer.clone()).filter(|p| !p.is_empty()),
-        account_number: None,
-        limit: Some(500),
+        search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+        limit: Some(if csv { 5001 } else { PER_PAGE }),
+        sort: Some(list.sort.clone()),
+        descending: list.descending,
+        offset: if csv { 0 } else { list.offset() },
+        ..Default::default()
     };
-    let (claims, payers) = match (state.store.claims(org, &filter).await, state.store.payers(org).await) {
-        (Ok(c), Ok(p)) => (c, p),
-        (Err(e), _) | (_, Err(e)) => return store_error_page(Some(&ctx), e),
+    let work = async {
+        let tally = state.store.tally_claims(org, &filter).await?;
+        let claims = state.store.claims(org, &filter).await?;
+        let payers = state.store.payers(org).await?;
+        Ok::<_, settle_store::StoreError>((tally, claims, payers))
     };
+    let (tally, claims, payers) = match work.await {
+        Ok(v) => v,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
+    if csv {
+        let header = ["claim", "account", "patient", "payer", "service", "currency", "total", "status", "why"];
+        let lines = claims
+            .iter()
+            .map(|k| {
+                vec![
+                    k.claim_number.clone(),
+                    k.account_number.clone(),
+                    k.patient_name.clone(),
+                    k.payer_code.clone(),
+                    k.first_date_of_service.clone(),
+                    k.currency.clone(),
+                    k.total.clone(),
+                    k.status.clone(),
+                    k.status_reason.clone(),
+                ]
+            })
+            .collect();
+        return crate::web::billing::reports::csv_download("claims.csv", &header, lines);
+    }
+    list.total = tally.count;
     let tabs = TABS.iter().map(|(s, l)| (*s, *l, counts.get(*s).copied().unwrap_or(0))).collect();
     render(&ClaimsPage {
         ctx: Some(&ctx),
         tabs,
         status,
         payer: q.payer,
+        q: q.q,
         payers,
         claims,
+        list,
+        tally,
         msg: q.msg,
     })
     .into_response()

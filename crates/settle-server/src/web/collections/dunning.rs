@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use settle_store::collections::dunning::{DunningPolicyView, QueueRow, RuleInput, RunReport, RunRequest, SupervisorView};
+use settle_store::collections::dunning::{DunningPolicyView, RuleInput, RunReport, RunRequest, SupervisorView};
 use settle_store::collections::{InstallmentInput, NewPlan, NewSettlement, SendLetter, SettlementView};
 
 use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
@@ -15,7 +15,7 @@ fn to_account(number: &str, key: &str, text: &str) -> Response {
     Redirect::to(&format!("/accounts/{}?{key}={}#plans-h", encode(number), encode(text))).into_response()
 }
 
-fn to_page(path: &str, key: &str, text: &str) -> Response {
+pub(super) fn to_page(path: &str, key: &str, text: &str) -> Response {
     Redirect::to(&format!("{path}?{key}={}", encode(text))).into_response()
 }
 
@@ -32,80 +32,13 @@ fn letter_said(what: &str, letter: Option<settle_store::collections::LetterView>
     }
 }
 
-fn failed(e: impl ToString) -> String {
+pub(super) fn failed(e: impl ToString) -> String {
     format!("Nothing was changed: {}", crate::web::sentence(&e.to_string()))
-}
-
-#[derive(Deserialize, Default)]
-pub struct QueueQuery {
-    #[serde(default)]
-    collector: Option<String>,
-    #[serde(default)]
-    msg: String,
-    #[serde(default)]
-    error: String,
-}
-
-#[derive(Template)]
-#[template(path = "collections_queue.html")]
-struct QueuePage<'a> {
-    ctx: Option<&'a Ctx>,
-    me: String,
-    collector: String,
-    everyone: bool,
-    rows: Vec<QueueRow>,
-    msg: String,
-    error: String,
 }
 
 /// "user:ann" works as collector "ann".
 pub fn me(ctx: &Ctx) -> String {
     crate::collector_name(&ctx.principal.actor)
-}
-
-/// The queue: one's own by default; a coordinator may look at anyone's, or everyone's.
-pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<QueueQuery>) -> Response {
-    let me = me(&ctx);
-    let manage = ctx.can_manage_collections();
-    let (collector, everyone) = match q.collector.as_deref() {
-        Some("*") if manage => (String::new(), true),
-        Some(c) if manage => (c.to_string(), false),
-        _ => (me.clone(), false),
-    };
-    let filter = if everyone { None } else { Some(collector.as_str()) };
-    match state.store.queue(&ctx.principal.org, filter, today(), 200).await {
-        Ok(rows) => render(&QueuePage {
-            ctx: Some(&ctx),
-            me,
-            collector,
-            everyone,
-            rows,
-            msg: q.msg,
-            error: q.error,
-        })
-        .into_response(),
-        Err(e) => store_error_page(Some(&ctx), e),
-    }
-}
-
-/// "Next account": opens the first account in one's queue not called today.
-pub async fn next(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let me = me(&ctx);
-    match state.store.next_account(&ctx.principal.org, &me, today()).await {
-        Ok(Some(row)) => Redirect::to(&format!(
-            "/accounts/{}?msg={}#collections-h",
-            encode(&row.account_number),
-            encode(&format!(
-                "Next in your queue: rank {}, {}, {} days past due.",
-                row.rank,
-                crate::web::words(&row.level),
-                row.days_past_due
-            ))
-        ))
-        .into_response(),
-        Ok(None) => to_page("/collections/queue", "msg", "Nothing left in your queue to call today."),
-        Err(e) => store_error_page(Some(&ctx), e),
-    }
 }
 
 #[derive(Template)]

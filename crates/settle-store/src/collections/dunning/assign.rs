@@ -222,16 +222,24 @@ impl Store {
     /// A coordinator hands an account to a collector ("" takes it back to the
     /// rules). The queue row moves at once; the assignment outlives rebuilds.
     pub async fn assign_account(&self, org: &Organisation, account_number: &str, collector: &str) -> Result<()> {
+        self.assign_accounts(org, &[account_number.to_string()], collector).await.map(|_| ())
+    }
+
+    /// Hands several accounts to one collector together: every one moves,
+    /// or (an account unknown or named twice, the collector unknown) none,
+    /// the refusal naming which. Each move is a row of the trail.
+    pub async fn assign_accounts(&self, org: &Organisation, accounts: &[String], collector: &str) -> Result<usize> {
+        if accounts.is_empty() {
+            return Err(bad("accounts", "choose at least one account to assign"));
+        }
         self.write(|tx| {
             Box::pin(async move {
-                let conn = tx.conn();
-                let account = self.account_by_number(conn, org.org_id, account_number).await?;
                 let collector = collector.trim();
                 if !collector.is_empty() {
                     let known: Option<String> = sqlx::query("SELECT role FROM app_user WHERE org_id = $1 AND username = $2")
                         .bind(org.org_id)
                         .bind(collector)
-                        .fetch_optional(&mut *conn)
+                        .fetch_optional(tx.conn())
                         .await?
                         .map(|r| r.try_get("role"))
                         .transpose()?;
@@ -239,46 +247,67 @@ impl Store {
                         return Err(bad("collector", format!("there is no user {collector:?}")));
                     }
                 }
-                let before: Option<String> = sqlx::query("SELECT collector FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
-                    .bind(org.org_id)
-                    .bind(account.account_id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .map(|r| r.try_get("collector"))
-                    .transpose()?;
-                sqlx::query("DELETE FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
-                    .bind(org.org_id)
-                    .bind(account.account_id)
-                    .execute(&mut *conn)
+                let mut seen: Vec<String> = Vec::with_capacity(accounts.len());
+                for (i, number) in accounts.iter().enumerate() {
+                    let wanted = number.trim().to_ascii_uppercase();
+                    if seen.contains(&wanted) {
+                        return Err(bad("accounts", format!("choice {}: account {wanted} is chosen twice", i + 1)));
+                    }
+                    let account = match self.account_by_number(tx.conn(), org.org_id, &wanted).await {
+                        Err(StoreError::NotFound { .. }) if accounts.len() > 1 => {
+                            return Err(bad("accounts", format!("choice {}: there is no account {wanted}", i + 1)));
+                        }
+                        other => other?,
+                    };
+                    seen.push(wanted);
+                    let before = move_account(tx.conn(), org.org_id, account.account_id, collector).await?;
+                    tx.audit(
+                        org.org_id,
+                        "worklist.assign",
+                        &format!("account:{}", account.account_number),
+                        Some(&serde_json::json!({ "collector": before })),
+                        Some(&serde_json::json!({ "collector": collector })),
+                    )
                     .await?;
-                if !collector.is_empty() {
-                    sqlx::query("INSERT INTO worklist_assignment (org_id, account_id, collector, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(org.org_id)
-                        .bind(account.account_id)
-                        .bind(collector)
-                        .bind(current_actor().name)
-                        .bind(now_text())
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("UPDATE worklist_item SET collector = $3 WHERE org_id = $1 AND account_id = $2")
-                        .bind(org.org_id)
-                        .bind(account.account_id)
-                        .bind(collector)
-                        .execute(&mut *conn)
-                        .await?;
                 }
-                tx.audit(
-                    org.org_id,
-                    "worklist.assign",
-                    &format!("account:{}", account.account_number),
-                    Some(&serde_json::json!({ "collector": before })),
-                    Some(&serde_json::json!({ "collector": collector })),
-                )
-                .await?;
                 Ok(())
             })
         })
         .await?;
-        Ok(())
+        Ok(accounts.len())
     }
+}
+
+/// One account's assignment replaced (or removed, for ""), its queue row
+/// moved at once; answers who had it before.
+async fn move_account(conn: &mut AnyConnection, org_id: i64, account_id: i64, collector: &str) -> Result<Option<String>> {
+    let before: Option<String> = sqlx::query("SELECT collector FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("collector"))
+        .transpose()?;
+    sqlx::query("DELETE FROM worklist_assignment WHERE org_id = $1 AND account_id = $2")
+        .bind(org_id)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    if !collector.is_empty() {
+        sqlx::query("INSERT INTO worklist_assignment (org_id, account_id, collector, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org_id)
+            .bind(account_id)
+            .bind(collector)
+            .bind(current_actor().name)
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE worklist_item SET collector = $3 WHERE org_id = $1 AND account_id = $2")
+            .bind(org_id)
+            .bind(account_id)
+            .bind(collector)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(before)
 }

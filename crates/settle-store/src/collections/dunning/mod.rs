@@ -18,7 +18,7 @@ mod run;
 
 pub use assign::RuleInput;
 pub use policy::{DunningPolicyUpdate, DunningPolicyView, LevelView};
-pub use queue::{CollectorDay, QueueRow, RunSummary, SupervisorView};
+pub use queue::{CollectorDay, QueueFilter, QueueRow, RunSummary, SupervisorView, QUEUE_SORTS};
 pub use run::{ActionView, LevelCount, RunReport, RunRequest};
 
 pub(in crate::collections) use policy::Settings;

@@ -78,6 +78,43 @@ pub struct RunSummary {
     pub finished_at: String,
 }
 
+/// Which queue, in which order, which page.
+#[derive(Clone, Debug)]
+pub struct QueueFilter {
+    /// One collector's ("" for the unassigned), or everyone's.
+    pub collector: Option<String>,
+    /// One of [`QUEUE_SORTS`].
+    pub sort: String,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Default for QueueFilter {
+    fn default() -> QueueFilter {
+        QueueFilter {
+            collector: None,
+            sort: "rank".into(),
+            descending: false,
+            offset: 0,
+            limit: 200,
+        }
+    }
+}
+
+/// What a queue can be ordered by: the query string's name, the SQL.
+pub const QUEUE_SORTS: [(&str, &str); 9] = [
+    ("rank", "w.queue_rank"),
+    ("account", "a.account_number"),
+    ("consumer", "LOWER(p.name)"),
+    ("tier", "w.tier"),
+    ("balance", "w.balance_minor"),
+    ("days", "w.days_past_due"),
+    ("broken", "w.broken_promises"),
+    ("last", "w.last_contact_on"),
+    ("collector", "w.collector"),
+];
+
 impl Store {
     /// Replaces the queue: sorted by the documented order, ranked, and
     /// handed out (a coordinator's assignment first, then the rules).
@@ -133,7 +170,38 @@ impl Store {
 
     /// The queue in work order: one collector's (Some("") for the unassigned), or everyone's.
     pub async fn queue(&self, org: &Organisation, collector: Option<&str>, today: Date, limit: i64) -> Result<Vec<QueueRow>> {
+        let filter = QueueFilter {
+            collector: collector.map(str::to_string),
+            limit,
+            ..QueueFilter::default()
+        };
+        self.queue_list(org, &filter, today).await
+    }
+
+    /// How many accounts a queue holds: one collector's, or everyone's.
+    pub async fn queue_count(&self, org: &Organisation, collector: Option<&str>) -> Result<i64> {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM worklist_item w WHERE w.org_id = $1 {}",
+            if collector.is_some() { "AND w.collector = $2" } else { "" }
+        );
+        let mut q = sqlx::query(&sql).bind(org.org_id);
+        if let Some(c) = collector {
+            q = q.bind(c.to_string());
+        }
+        Ok(q.fetch_one(self.pool()).await?.try_get("n")?)
+    }
+
+    /// A page of a queue in the order asked (work order unless a column is
+    /// named).
+    pub async fn queue_list(&self, org: &Organisation, filter: &QueueFilter, today: Date) -> Result<Vec<QueueRow>> {
         self.note_read(org.org_id, "queue.read", "queue").await?;
+        let collector = filter.collector.as_deref();
+        let column = QUEUE_SORTS
+            .iter()
+            .find(|(n, _)| *n == filter.sort)
+            .map(|(_, c)| *c)
+            .ok_or_else(|| crate::collections::bad("sort", format!("{:?} is not a column of the queue", filter.sort)))?;
+        let way = if filter.descending { "DESC" } else { "ASC" };
         let mut conn = self.pool().acquire().await?;
         let start = today.to_string();
         let sql = format!(
@@ -145,9 +213,10 @@ impl Store {
              (SELECT MIN(pc.value) FROM party_contact pc WHERE pc.org_id = p.org_id AND pc.party_id = p.party_id AND pc.kind = 'phone' AND pc.valid_to IS NULL) AS phone \
              FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
-             WHERE w.org_id = $1 {} ORDER BY w.queue_rank LIMIT {}",
+             WHERE w.org_id = $1 {} ORDER BY {column} {way}, w.queue_rank LIMIT {} OFFSET {}",
             if collector.is_some() { "AND w.collector = $3" } else { "" },
-            limit.clamp(1, 10_000)
+            filter.limit.clamp(1, 10_000),
+            filter.offset.max(0)
         );
         let third_party = self.collection_policy_in(&mut conn, org.org_id).await?.third_party;
         let mut q = sqlx::query(&sql).bind(org.org_id).bind(&start);
