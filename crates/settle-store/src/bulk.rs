@@ -73,7 +73,7 @@ impl Store {
         &self,
         org: &Organisation,
         commands: impl IntoIterator<Item = BulkCommand>,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<BulkOutcome, BulkError> {
         Ok(self.bulk_import(org, None, commands, progress).await?.applied)
     }
@@ -86,7 +86,7 @@ impl Store {
         org: &Organisation,
         file: Option<&ImportedFile>,
         commands: impl IntoIterator<Item = BulkCommand>,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<ImportOutcome, BulkError> {
         let outer = |error: StoreError| BulkError { index: 0, error };
         let mut tx = crate::write::Write::begin(self).await.map_err(outer)?;

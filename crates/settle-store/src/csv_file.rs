@@ -8,7 +8,7 @@ use settle_domain::money::{Currency, Money};
 use settle_domain::Date;
 
 /// A problem with one cell or row. Lines count from 1, the header being line 1.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub line: u64,
     pub column: String,

@@ -5,7 +5,6 @@
 
 mod export;
 pub(crate) mod import;
-mod import_accounts;
 pub(crate) mod write_offs;
 
 use crate::address_args::{AddressArgs, AddressFieldArgs};
@@ -15,6 +14,7 @@ use clap::{Subcommand, ValueEnum};
 use settle_domain::aging::AgingBuckets;
 use settle_domain::Date;
 use settle_store::address::AddressInput;
+use settle_store::billing::csv_import::CsvKind;
 use settle_store::billing::*;
 use settle_store::platform::Organisation;
 use settle_store::Store;
@@ -895,10 +895,14 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                 return Ok(ExitCode::FAILURE);
             }
         }
-        BillingCommand::Import(ImportCommand::Invoices { file, options }) => return import::invoices(store, org, &file, &options.options()?).await,
-        BillingCommand::Import(ImportCommand::Payments { file, options }) => return import::payments(store, org, &file, &options.options()?).await,
+        BillingCommand::Import(ImportCommand::Invoices { file, options }) => {
+            return import::csv(store, org, CsvKind::Invoices, &file, &options.options()?, today()).await
+        }
+        BillingCommand::Import(ImportCommand::Payments { file, options }) => {
+            return import::csv(store, org, CsvKind::Payments, &file, &options.options()?, today()).await
+        }
         BillingCommand::Import(ImportCommand::Accounts { file, options }) => {
-            return import_accounts::accounts(store, org, &file, &options.options()?, today()).await
+            return import::csv(store, org, CsvKind::Accounts, &file, &options.options()?, today()).await
         }
         BillingCommand::Export(ExportCommand::Journal { format, output }) => export::journal(store, org, format, output.as_deref()).await?,
     }

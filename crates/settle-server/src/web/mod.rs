@@ -60,6 +60,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts", get(billing::pages::accounts))
         .route("/accounts/search", get(billing::pages::search))
         .route("/accounts/in-credit", get(billing::pages::accounts_in_credit))
+        .route("/import", get(billing::forms::imports::form).post(billing::forms::imports::import))
+        .route("/import/template", get(billing::forms::imports::template))
         .route(
             "/accounts/new",
             get(billing::forms::accounts::new_account).post(billing::forms::accounts::create_account),

@@ -13,6 +13,7 @@ mod customer_paper;
 mod follow_up_pages;
 mod hardening;
 mod idempotency;
+mod imports;
 mod lists;
 mod logging;
 mod matrix;

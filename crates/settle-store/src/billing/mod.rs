@@ -23,6 +23,7 @@ use crate::write::{audited, Audited};
 
 mod accounts;
 mod credits;
+pub mod csv_import;
 mod dashboard;
 mod invoice_document;
 mod invoice_list;

@@ -1,8 +1,10 @@
 //! Billing over the API: accounts (open, show, contacts, credit applied),
 //! invoices, payments, adjustments, credit notes and refunds (`events`), the
-//! office's own records (`office`), and the reports (`reports`).
+//! office's own records (`office`), CSV imports (`imports`), and the
+//! reports (`reports`).
 
 pub(super) mod accounts;
 pub(super) mod events;
+pub(super) mod imports;
 pub(super) mod office;
 pub(super) mod reports;

@@ -1,7 +1,7 @@
 //! The forms that change the books: accounts, notes and contacts
 //! (`accounts`), invoices (`invoices`), payments (`payments`), adjustments,
 //! refunds and the approvals queue (`credits`), small balances written off
-//! in bulk (`write_offs`). Each calls the same store
+//! in bulk (`write_offs`), CSV imports (`imports`). Each calls the same store
 //! command as the API and CLI; a refusal comes back as the form with the
 //! message beside its field, and nothing is written.
 
@@ -13,6 +13,7 @@ use settle_store::StoreError;
 pub(in crate::web) mod accounts;
 pub(in crate::web) mod corrections;
 pub(in crate::web) mod credits;
+pub(in crate::web) mod imports;
 pub(in crate::web) mod invoices;
 pub(in crate::web) mod payments;
 pub(in crate::web) mod write_offs;

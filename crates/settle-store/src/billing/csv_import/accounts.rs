@@ -1,28 +1,22 @@
-//! `settle import accounts FILE.csv`: accounts from another system, all or
-//! nothing. A person's name comes by its parts (last_name, first_name,
-//! middle_name, suffix) or as one line (name) read as people write names;
-//! the address by its fields or as one line. Every row is checked by the
-//! store's own [`NewAccount::check`] before anything is written, and every
-//! problem is reported with its line and column.
+//! Accounts from another system in CSV. A person's name comes by its
+//! parts (last_name, first_name, middle_name, suffix) or as one line (name)
+//! read as people write names; the address by its fields or as one line.
+//! Every row is checked by the store's own [`NewAccount::check`] before
+//! anything is written, and every problem is named by line and column.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::process::ExitCode;
+use std::collections::{HashMap, HashSet};
 
-use anyhow::Result;
 use settle_domain::Date;
-use settle_store::address::AddressInput;
-use settle_store::billing::{NewAccount, NewParty};
-use settle_store::bulk::BulkCommand;
-use settle_store::names::NameParts;
-use settle_store::platform::Organisation;
-use settle_store::{Store, StoreError};
 
-use crate::address_args::AddressFieldArgs;
+use super::{finish, ReadFile};
+use crate::address::{AddressFields, AddressInput};
+use crate::billing::{NewAccount, NewParty};
+use crate::bulk::BulkCommand;
+use crate::csv_file::{check_date, CsvFile, Problem};
+use crate::names::NameParts;
+use crate::StoreError;
 
-use super::import::{apply, check_date, read, report, ImportOptions, Problem, Reader, Source};
-
-const REQUIRED: &[&str] = &["account_number", "kind"];
+pub(super) const REQUIRED: &[&str] = &["account_number", "kind"];
 const NAME_PARTS: [&str; 4] = ["last_name", "first_name", "middle_name", "suffix"];
 const ADDRESS_FIELDS: [&str; 6] = ["street", "street2", "city", "state", "zip", "country"];
 const OTHER: &[&str] = &[
@@ -37,15 +31,16 @@ const OTHER: &[&str] = &[
     "opened_on",
 ];
 
+pub(super) fn optional() -> Vec<&'static str> {
+    NAME_PARTS.iter().chain(&ADDRESS_FIELDS).chain(OTHER).copied().collect()
+}
+
 /// Columns: account_number, kind (patient or customer), party (person or
 /// company; person if empty), name or last_name/first_name/middle_name/
 /// suffix, date_of_birth, sex, email, phone, address or street/street2/
 /// city/state/zip/country, payment_terms (the organisation's default if
 /// empty), opened_on (today if empty).
-pub async fn accounts(store: &Store, org: &Organisation, path: &Path, options: &ImportOptions, today: Date) -> Result<ExitCode> {
-    let optional: Vec<&str> = NAME_PARTS.iter().chain(&ADDRESS_FIELDS).chain(OTHER).copied().collect();
-    let mut reader = read(path, REQUIRED, &optional)?;
-    let known = store.account_numbers(org).await?;
+pub(super) fn read(mut reader: CsvFile, base_currency: &str, known: &HashSet<String>, today: Date) -> Result<ReadFile, Vec<Problem>> {
     let mut problems = std::mem::take(&mut reader.problems);
     let mut first_seen: HashMap<String, u64> = HashMap::new();
     let mut commands = Vec::new();
@@ -79,7 +74,7 @@ pub async fn accounts(store: &Store, org: &Organisation, path: &Path, options: &
             payment_terms: non_empty(get("payment_terms")).map(str::to_string),
             opened_on,
         };
-        if let Err(error) = account.check(&org.base_currency) {
+        if let Err(error) = account.check(base_currency) {
             let by_fields = matches!(account.party.address, Some(AddressInput::Fields(_)));
             problems.push(problem_of(line, &error, by_fields));
             continue;
@@ -101,16 +96,7 @@ pub async fn accounts(store: &Store, org: &Organisation, path: &Path, options: &
         commands.push(BulkCommand::Account(Box::new(account)));
         lines.push(line);
     }
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.line);
-        return Ok(report(&problems, path));
-    }
-    let source = Source {
-        path,
-        what: "accounts",
-        sha256: reader.sha256,
-    };
-    apply(store, org, source, commands, lines, options).await
+    finish(problems, ReadFile { commands, lines })
 }
 
 fn non_empty(text: &str) -> Option<&str> {
@@ -118,7 +104,7 @@ fn non_empty(text: &str) -> Option<&str> {
 }
 
 /// The name's parts, when any part column holds a value.
-fn name_parts(reader: &Reader, record: &csv::StringRecord) -> Option<NameParts> {
+fn name_parts(reader: &CsvFile, record: &csv::StringRecord) -> Option<NameParts> {
     let [last, first, middle, suffix] = NAME_PARTS.map(|c| reader.get(record, c).to_string());
     [&last, &first, &middle, &suffix]
         .iter()
@@ -127,17 +113,19 @@ fn name_parts(reader: &Reader, record: &csv::StringRecord) -> Option<NameParts> 
 }
 
 /// The address as one line or by its fields; both on one row is refused.
-fn address(reader: &Reader, record: &csv::StringRecord, line: u64, problems: &mut Vec<Problem>) -> Option<AddressInput> {
+fn address(reader: &CsvFile, record: &csv::StringRecord, line: u64, problems: &mut Vec<Problem>) -> Option<AddressInput> {
     let [street, street2, city, state, zip, country] = ADDRESS_FIELDS.map(|c| non_empty(reader.get(record, c)).map(str::to_string));
-    let fields = AddressFieldArgs {
-        street,
-        street2,
-        city,
-        state,
-        zip,
-        country,
-    }
-    .input();
+    let given = [&street, &street2, &city, &state, &zip, &country].iter().any(|f| f.is_some());
+    let fields = given.then(|| {
+        AddressInput::from(AddressFields {
+            line1: street.unwrap_or_default(),
+            line2: street2.unwrap_or_default(),
+            city: city.unwrap_or_default(),
+            state: state.unwrap_or_default(),
+            postal_code: zip.unwrap_or_default(),
+            country: country.unwrap_or_default(),
+        })
+    });
     match (non_empty(reader.get(record, "address")), fields) {
         (None, fields) => fields,
         (Some(text), None) => Some(AddressInput::Text(text.to_string())),
