@@ -19,7 +19,7 @@ mod collections;
 mod format;
 pub(crate) mod list;
 mod platform;
-mod routes_table;
+pub mod routes_table;
 pub use format::{day_of, field_words, phone};
 pub use routes_table::PAGES;
 
@@ -130,6 +130,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/tokens/{token_id}/revoke", post(platform::tokens::revoke_token))
         .route("/claims", get(claims::worklist::claims))
         .route("/claims/new", get(claims::entry::new_claim).post(claims::entry::create_claim))
+        .route("/claims/patients", get(claims::entry::patients))
         .route("/claims/icd10", get(claims::entry::icd10))
         .route("/claims/send", get(claims::send::send).post(claims::send::export))
         .route("/claims/acknowledgments", get(claims::send::acks).post(claims::send::import_ack))

@@ -3,7 +3,7 @@
 
 use settle_domain::access::Permission;
 
-use crate::guard::Access;
+pub use crate::guard::Access;
 
 use Access::{Authenticated as Anyone, Needs, Public};
 use Permission::*;
@@ -72,6 +72,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims/new", Needs(ClaimsWrite)),
     ("POST", "/claims/new", Needs(ClaimsWrite)),
     ("GET", "/claims/icd10", Needs(ClinicalRead)),
+    ("GET", "/claims/patients", Needs(ClaimsWrite)),
     ("GET", "/claims/send", Needs(ClaimsWrite)),
     ("POST", "/claims/send", Needs(ClaimsWrite)),
     ("GET", "/claims/acknowledgments", Needs(ClaimsWrite)),

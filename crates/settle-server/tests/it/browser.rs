@@ -444,6 +444,38 @@ async fn a_day_in_the_pages() {
     }
     let client = client.expect("chromedriver answers");
     day(&client, &base, &store, &org).await;
+    let invoice = store
+        .list_invoices(
+            &org,
+            &settle_store::billing::InvoiceFilter {
+                account_number: Some("P-000101".into()),
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .first()
+        .map(|i| i.invoice_number.clone())
+        .expect("the day's account has an invoice");
+    let claim = store
+        .claims(
+            &org,
+            &settle_store::claims::ClaimFilter {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .first()
+        .map(|c| c.claim_number.clone());
+    let fill = crate::browser_sweep::Fill {
+        account: "P-000101".into(),
+        invoice,
+        claim,
+    };
+    crate::browser_sweep::every_page_at_phone_width(&client, &base, &fill).await;
     let _ = client.close().await;
 }
 

@@ -5,6 +5,7 @@ mod admin_pages;
 mod bad_input;
 mod browser;
 mod browser_admin;
+mod browser_sweep;
 mod claims_api;
 mod claims_pages;
 mod collections_api;

@@ -332,3 +332,54 @@ async fn follow_ups_are_assigned_in_bulk_and_credit_is_listed() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_visit_form_looks_up_patients_and_the_charge_masters_codes() {
+    for srv in Server::each(Duration::from_secs(900)).await {
+        let name = srv.name;
+        let org = clinic_with_patient(&srv).await;
+        let fee = |code: &str, modifier: &str, from: &str, amount: &str| settle_store::claims::FeeEntry {
+            procedure_code: code.into(),
+            modifier: modifier.into(),
+            effective_from: from.parse().unwrap(),
+            amount: amount.into(),
+        };
+        let prices = [
+            fee("99213", "", "2026-01-01", "95.00"),
+            fee("99213", "", "2026-06-01", "102.00"),
+            fee("99213", "", "2999-01-01", "999.00"),
+            fee("20610", "RT", "2026-01-01", "210.00"),
+        ];
+        srv.store.import_fee_schedule(&org, settle_store::claims::CHARGE_MASTER, &prices).await.unwrap();
+        let client = browser();
+        let (sam, _) = session(&srv, &org, "sam", Role::BillingSpecialist).await;
+        let (_, _, form) = page(&client, &srv, Method::GET, "/claims/new", Some(&sam), &[]).await;
+        let list = form.split("<datalist id=\"procedures\">").nth(1).unwrap().split("</datalist>").next().unwrap();
+        assert!(
+            list.contains(">99213: $102.00<") && !list.contains("$95.00") && !list.contains("$999.00"),
+            "{name}: the price in force today: {list}"
+        );
+        assert!(list.contains(">20610-RT: $210.00<"), "{name}: {list}");
+        assert!(form.contains("list=\"procedures\"") && form.contains("list=\"patients\""), "{name}");
+        // Patients by name as people type it, last name first.
+        for typed in ["smith, jane", "Jane Smith", "P-1"] {
+            let (status, _, options) = page(
+                &client,
+                &srv,
+                Method::GET,
+                &format!("/claims/patients?account_number={}", typed.replace(' ', "+")),
+                Some(&sam),
+                &[],
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{name}");
+            assert!(
+                options.contains("<option value=\"P-1\">Jane Smith · born 1970-04-02 · P-1</option>"),
+                "{name}: {typed}: {options}"
+            );
+        }
+        let (cole, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/patients?account_number=smith", Some(&cole), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: the lookup is the visit form's");
+    }
+}

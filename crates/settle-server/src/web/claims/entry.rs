@@ -70,6 +70,8 @@ pub(super) struct ClaimForm<'a> {
     payers: Vec<PayerView>,
     billing: Vec<ProviderView>,
     rendering: Vec<ProviderView>,
+    /// The charge master's codes in force, for the line boxes' lookup: (code, "code: price").
+    procedures: Vec<(String, String)>,
     errors: Errors,
     msg: String,
 }
@@ -161,6 +163,12 @@ pub(super) async fn blank_form<'a>(state: &AppState, ctx: &'a Ctx) -> Result<Cla
     let payers = state.store.payers(org).await.map_err(|e| store_error_page(Some(ctx), e))?;
     let providers = state.store.providers(org).await.map_err(|e| store_error_page(Some(ctx), e))?;
     let billing: Vec<ProviderView> = providers.iter().filter(|p| p.kind == "organisation" || !p.tax_id.is_empty()).cloned().collect();
+    let prices = state
+        .store
+        .fee_schedule(org, settle_store::claims::CHARGE_MASTER)
+        .await
+        .map_err(|e| store_error_page(Some(ctx), e))?;
+    let procedures = procedure_choices(&prices, today(), &org.base_currency);
     let mut lines: Vec<LineRow> = (0..LINE_ROWS).map(|_| LineRow::blank()).collect();
     lines[0].date_of_service = today().to_string();
     lines[0].units = "1".into();
@@ -178,9 +186,65 @@ pub(super) async fn blank_form<'a>(state: &AppState, ctx: &'a Ctx) -> Result<Cla
         payers,
         billing,
         rendering: providers.into_iter().filter(|p| p.kind == "person").collect(),
+        procedures,
         errors: Errors::default(),
         msg: String::new(),
     })
+}
+
+/// The charge master's codes (with a modifier where priced apart) and the
+/// price in force on `day`, one each, in code order. CPT descriptions are
+/// the AMA's to license, so the lookup names codes and prices only.
+fn procedure_choices(prices: &[settle_store::claims::FeeEntry], day: settle_domain::Date, currency: &str) -> Vec<(String, String)> {
+    let mut latest: std::collections::BTreeMap<(String, String), &settle_store::claims::FeeEntry> = std::collections::BTreeMap::new();
+    for fee in prices.iter().filter(|f| f.effective_from <= day) {
+        let key = (fee.procedure_code.clone(), fee.modifier.clone());
+        if latest.get(&key).is_none_or(|kept| kept.effective_from < fee.effective_from) {
+            latest.insert(key, fee);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|((code, modifier), fee)| {
+            let price = crate::web::money(&fee.amount, currency);
+            if modifier.is_empty() {
+                (code.clone(), format!("{code}: {price}"))
+            } else {
+                (code.clone(), format!("{code}-{modifier}: {price}"))
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct PatientQuery {
+    #[serde(default)]
+    account_number: String,
+}
+
+#[derive(Template)]
+#[template(path = "patient_options.html")]
+struct PatientOptions {
+    hits: Vec<settle_store::billing::SearchHit>,
+}
+
+/// Patients found as one types in the visit form's account box (number,
+/// "Last, First", phone or date of birth), as the box's choices.
+pub async fn patients(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PatientQuery>) -> Response {
+    let text: String = q.account_number.chars().take(100).collect();
+    if text.trim().is_empty() {
+        return render(&PatientOptions { hits: vec![] }).into_response();
+    }
+    let org = &ctx.principal.org;
+    let found = async {
+        let hits = state.store.search_accounts(org, &text, 10).await?;
+        state.store.note_read(org.org_id, "account.search", "accounts").await?;
+        Ok::<_, settle_store::StoreError>(hits)
+    };
+    match found.await {
+        Ok(hits) => render(&PatientOptions { hits }).into_response(),
+        Err(e) => store_error_page(Some(&ctx), e),
+    }
 }
 
 pub async fn new_claim(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NewQuery>) -> Response {
