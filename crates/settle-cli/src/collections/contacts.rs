@@ -64,6 +64,9 @@ pub enum ContactCommand {
         /// It already happened though the gate refuses it: record it as a violation, with the rules it broke.
         #[arg(long)]
         violation: bool,
+        /// When to call back (YYYY-MM-DD): the queue's Next account leaves the account until then.
+        #[arg(long)]
+        call_back_on: Option<settle_domain::Date>,
     },
     /// The account's contacts, newest first.
     List { account: String },
@@ -386,9 +389,11 @@ pub async fn contact(store: &Store, org: &Organisation, command: ContactCommand)
             inbound,
             note,
             violation,
+            call_back_on,
         } => {
             let mut cmd = LogContact::from_request(contact.request(), Some(if inbound { "inbound" } else { "outbound" }.into()), outcome, note);
             cmd.violation = violation;
+            cmd.call_back_on = call_back_on;
             let done = store.log_contact(org, &cmd).await?;
             match (&done.contact, &done.decision) {
                 (Some(c), _) => {
@@ -396,6 +401,9 @@ pub async fn contact(store: &Store, org: &Organisation, command: ContactCommand)
                         "logged contact {}: {} {} {} at {}: {}",
                         c.contact_id, c.direction, c.channel, c.address, c.at, c.outcome
                     );
+                    if let Some(day) = call_back_on {
+                        println!("call back on {day}");
+                    }
                     if !c.violation.is_empty() {
                         println!("recorded as a VIOLATION of: {}", c.violation.join(", "));
                     }

@@ -850,6 +850,12 @@ async fn day(client: &Client, base: &str, store: &Store, org: &Organisation) {
     );
     client.goto(&format!("{base}/claims?status=ready")).await.unwrap();
     shot(client, "21-claims").await;
+    // One payer's ready claims, chosen together: the count and total beside the button.
+    client.goto(&format!("{base}/claims?status=ready&payer=60054")).await.unwrap();
+    client.find(Locator::Id("choose-all")).await.unwrap().click().await.unwrap();
+    let chosen = text_of(client, "#chosen").await;
+    assert_eq!(chosen, "1 chosen, 125.00 in all.", "choose-all counts and totals what it chose");
+    shot(client, "21b-claims-chosen").await;
     client.goto(&format!("{base}/claims/send")).await.unwrap();
     shot(client, "22-claims-send").await;
     client.goto(&format!("{base}/accounts/P-000101")).await.unwrap();

@@ -284,6 +284,14 @@ SVC*HC:99214*150.00*0.00~CAS*CO*16*150.00~REF*6R*{number}-1~LQ*HE*MA130~SE*15*00
         );
         let (_, _, body) = page(&client, &srv, Method::GET, "/claims/denials?reason=50", Some(&cookie), &[]).await;
         assert!(body.contains("0 denial(s)"), "{name}: the reason filter");
+        let (_, _, csv) = page(&client, &srv, Method::GET, "/claims/denials?format=csv&sort=owed&dir=desc", Some(&cookie), &[]).await;
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[0].starts_with("claim,line,account") && lines.len() == 2 && lines[1].starts_with(&number),
+            "{name}: {csv}"
+        );
+        let (_, _, sorted) = page(&client, &srv, Method::GET, "/claims/denials?sort=owed&dir=desc", Some(&cookie), &[]).await;
+        assert!(sorted.contains("1-1 of 1") && sorted.contains("aria-sort=\"descending\""), "{name}");
         let (status, location, _) = page(
             &client,
             &srv,

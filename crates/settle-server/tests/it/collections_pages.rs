@@ -57,6 +57,22 @@ async fn a_collector_asks_the_gate_and_logs_calls_from_the_account_page() {
         assert!(location.contains("msg=Logged"), "{name}: {location}");
         let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
         assert!(body.contains("left a message") && body.contains("voicemail"), "{name}");
+        // A call-back day: kept and shown; one that is not a date logs nothing.
+        let mut form = call("log", "2026-12-07T15:00:00-05:00", "voicemail");
+        form.push(("call_back_on", "2026-12-09".to_string()));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (_, location, _) = page(&client, &srv, Method::POST, "/accounts/P-000001/collection-contacts", Some(&collector), &form).await;
+        assert!(location.contains("Call+back+on+2026-12-09"), "{name}: {location}");
+        let (_, _, body) = page(&client, &srv, Method::GET, "/accounts/P-000001", Some(&collector), &[]).await;
+        assert!(body.contains("call back on 2026-12-09"), "{name}");
+        let mut form = call("log", "2026-12-07T15:30:00-05:00", "voicemail");
+        form.push(("call_back_on", "next tuesday".to_string()));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (_, location, _) = page(&client, &srv, Method::POST, "/accounts/P-000001/collection-contacts", Some(&collector), &form).await;
+        assert!(
+            location.contains("Nothing+was+logged") && location.contains("call-back+day"),
+            "{name}: {location}"
+        );
         // Their requests: a stated zone changes the hours kept to.
         let (_, location, _) = page(
             &client,

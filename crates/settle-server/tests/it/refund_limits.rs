@@ -123,6 +123,11 @@ async fn a_specialist_refunds_within_the_limit_and_a_coordinator_approves_above_
         let (cora, cora_csrf) = session(&srv, &org, "cora", Role::BillingCoordinator).await;
         let (_, _, queue) = page(&client, &srv, Method::GET, "/approvals", Some(&cora), &[]).await;
         assert!(queue.contains("Refund of credit") && queue.contains("$20.00"), "{name}");
+        let (_, _, sorted) = page(&client, &srv, Method::GET, "/approvals?sort=amount&dir=desc", Some(&cora), &[]).await;
+        assert!(
+            sorted.contains("1-1 of 1") && sorted.contains("aria-sort=\"descending\""),
+            "{name}: the queue sorts"
+        );
         let path = format!("/approvals/{}/approve", pending[0].approval_id);
         let (status, _, body) = page(&client, &srv, Method::POST, &path, Some(&cora), &[("csrf", &cora_csrf)]).await;
         assert_ne!(status, StatusCode::OK, "{name}: {body}");

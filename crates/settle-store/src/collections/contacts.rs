@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use settle_domain::address::KeptAddress;
 use settle_domain::compliance::{Attempt, Channel};
+use settle_domain::Date;
 use sqlx::{AnyConnection, Row};
 
 /// A contact to ask the gate about, or to log.
@@ -70,6 +71,12 @@ pub struct LogContact {
     /// refused outbound contact is not logged.
     #[serde(default)]
     pub violation: bool,
+    /// When to call back (as the consumer asked, or the collector chose):
+    /// on or after the contact's day. "Next account" leaves the account
+    /// until then and takes it first that day; a later call, text or visit
+    /// on or after the day clears it.
+    #[serde(default)]
+    pub call_back_on: Option<Date>,
 }
 
 impl LogContact {
@@ -86,6 +93,7 @@ impl LogContact {
             outcome,
             note,
             violation: false,
+            call_back_on: None,
         }
     }
 
@@ -303,6 +311,7 @@ impl Store {
                         }
                     };
                     let view = self.insert_contact(tx, org, &known, record, outcome, &cmd.note).await?;
+                    call_back(tx, org.org_id, &known, &view, cmd.call_back_on).await?;
                     (view, Some(gated.view))
                 } else {
                     let at = match cmd.at.as_deref().filter(|a| !a.trim().is_empty()) {
@@ -322,7 +331,9 @@ impl Store {
                         account_id: known.account_id,
                         attempt: &attempt,
                     };
-                    (self.insert_contact(tx, org, &known, record, outcome, &cmd.note).await?, None)
+                    let view = self.insert_contact(tx, org, &known, record, outcome, &cmd.note).await?;
+                    call_back(tx, org.org_id, &known, &view, cmd.call_back_on).await?;
+                    (view, None)
                 };
                 Ok(LogOutcome {
                     contact: Some(view.0),
@@ -331,6 +342,19 @@ impl Store {
             })
         })
         .await
+    }
+
+    /// The account's call-back day, if one is set.
+    pub async fn call_back_on(&self, org: &Organisation, account_number: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT b.call_back_on FROM collection_call_back b JOIN account a ON a.org_id = b.org_id AND a.account_id = b.account_id \
+             WHERE b.org_id = $1 AND a.account_number = $2",
+        )
+        .bind(org.org_id)
+        .bind(account_number.trim().to_ascii_uppercase())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("call_back_on")).transpose().map_err(Into::into)
     }
 
     /// Writes a row of the contact log, audited: only from a clearance, a
@@ -476,4 +500,55 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A logged contact's call-back: a day asked for is kept (on or after the
+/// contact's own day, within a year), replacing any before it; a call,
+/// text or visit on or after a kept day clears it, the call having been made.
+async fn call_back(tx: &mut Write<'_>, org_id: i64, known: &Known, view: &ContactView, day: Option<Date>) -> Result<()> {
+    let account_id = known.account_id;
+    let contact_day = view
+        .at
+        .get(..10)
+        .and_then(|d| d.parse::<Date>().ok())
+        .ok_or_else(|| bad("at", "the contact has no day"))?;
+    match day {
+        Some(day) => {
+            let latest = contact_day.checked_add(jiff::Span::new().days(366)).unwrap_or(contact_day);
+            if day < contact_day || day > latest {
+                return Err(bad(
+                    "call_back_on",
+                    format!("{day} is not between the contact's day, {contact_day}, and a year after it"),
+                ));
+            }
+            let conn = tx.conn();
+            sqlx::query("DELETE FROM collection_call_back WHERE org_id = $1 AND account_id = $2")
+                .bind(org_id)
+                .bind(account_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("INSERT INTO collection_call_back (org_id, account_id, call_back_on, contact_id, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(org_id)
+                .bind(account_id)
+                .bind(day.to_string())
+                .bind(view.contact_id)
+                .bind(&view.logged_by)
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?;
+            let after = serde_json::json!({ "call_back_on": day.to_string(), "contact_id": view.contact_id });
+            tx.audit(org_id, "contact.call_back", &format!("account:{}", known.account_number), None, Some(&after))
+                .await?;
+        }
+        None if ["call", "text", "visit"].contains(&view.channel.as_str()) && view.direction == "outbound" => {
+            sqlx::query("DELETE FROM collection_call_back WHERE org_id = $1 AND account_id = $2 AND call_back_on <= $3")
+                .bind(org_id)
+                .bind(account_id)
+                .bind(contact_day.to_string())
+                .execute(tx.conn())
+                .await?;
+        }
+        None => {}
+    }
+    Ok(())
 }

@@ -284,6 +284,41 @@ async fn a_day_of_dunning_then_plans_and_settlements() {
             Some("6085550100".into()),
             "{name}"
         );
+        // A voicemail, and a call back chosen for Saturday: the account waits
+        // for its day, then comes first.
+        let mut asked = call.clone();
+        asked.outcome = "voicemail".into();
+        asked.call_back_on = Some(date("2026-12-02"));
+        let refused = ACTOR.scope(
+            Actor {
+                name: "user:senior".into(),
+                address: "local".into(),
+                clinical: false,
+                approves: false,
+            },
+            store.log_contact(&org, &asked),
+        );
+        match refused.await {
+            Err(settle_store::StoreError::Invalid { field, .. }) => assert_eq!(field, "call_back_on", "{name}"),
+            other => panic!("{name}: a call-back before the call: {other:?}"),
+        }
+        assert_eq!(store.call_back_on(&org, "D-2").await.unwrap(), None, "{name}: the refused contact set nothing");
+        asked.call_back_on = Some(date("2026-12-05"));
+        store.log_contact(&org, &asked).await.unwrap();
+        assert_eq!(store.call_back_on(&org, "D-2").await.unwrap().as_deref(), Some("2026-12-05"), "{name}");
+        let queue = store.queue(&org, Some("senior"), date("2026-12-04"), 50).await.unwrap();
+        assert_eq!(queue[0].call_back_on.as_deref(), Some("2026-12-05"), "{name}");
+        assert!(
+            store.next_account(&org, "senior", date("2026-12-04")).await.unwrap().is_none(),
+            "{name}: waits for its day"
+        );
+        let due = store.next_account(&org, "senior", date("2026-12-05")).await.unwrap();
+        assert_eq!(due.map(|q| q.account_number), Some("D-2".into()), "{name}: its day, though called since");
+        // The call made on the day clears it.
+        let mut made = call.clone();
+        made.at = Some("2026-12-05T10:00:00-06:00".into());
+        store.log_contact(&org, &made).await.unwrap();
+        assert_eq!(store.call_back_on(&org, "D-2").await.unwrap(), None, "{name}");
 
         // A plan whose installments do not add up is refused whole.
         let wrong = store

@@ -251,6 +251,8 @@ pub struct AccountPage<'a> {
     pub profile: settle_store::collections::ProfileView,
     pub disputes: Vec<settle_store::collections::DisputeView>,
     pub contact_log: Vec<settle_store::collections::ContactView>,
+    /// The day a logged contact asked to call back.
+    pub call_back_on: Option<String>,
     pub decisions: Vec<settle_store::collections::DecisionView>,
     pub promises: Vec<settle_store::collections::PromiseView>,
     pub letters: Vec<settle_store::collections::LetterView>,
@@ -326,6 +328,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     let disputes = state.store.disputes(org, &a.summary.account_number).await.map_err(fail)?;
     let mut contact_log = state.store.contacts(org, &a.summary.account_number).await.map_err(fail)?;
     contact_log.truncate(25);
+    let call_back_on = state.store.call_back_on(org, &a.summary.account_number).await.map_err(fail)?;
     let mut decisions = state.store.contact_decisions(org, &a.summary.account_number).await.map_err(fail)?;
     decisions.truncate(10);
     let promise_filter = settle_store::collections::PromiseFilter {
@@ -352,6 +355,7 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
         profile,
         disputes,
         contact_log,
+        call_back_on,
         decisions,
         error: String::new(),
         statements,

@@ -1,5 +1,8 @@
-//! The denial worklist: appeal (with its letter), write off.
+//! The denial worklist on the list component (nearest appeal deadline
+//! first, or sorted by any column; paged; CSV): appeal (with its letter),
+//! correct, write off.
 
+use crate::web::list::ListState;
 use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
 use askama::Template;
@@ -20,6 +23,7 @@ pub(super) struct DenialsPage<'a> {
     error: String,
     letter: Option<i64>,
     source: &'static str,
+    list: ListState,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -36,6 +40,32 @@ pub struct DenialsQuery {
     error: String,
     #[serde(default)]
     letter: Option<i64>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+    format: Option<String>,
+}
+
+/// What the denial list sorts by.
+const COLUMNS: [&str; 6] = ["appeal", "claim", "payer", "denied", "owed", "status"];
+
+fn amount(text: &str) -> settle_domain::Decimal {
+    text.parse().unwrap_or_default()
+}
+
+/// Rows in the order asked: nearest appeal deadline first unless a column is named.
+fn sort(rows: &mut [settle_store::claims::DenialView], list: &ListState) {
+    match list.sort.as_str() {
+        "claim" => rows.sort_by(|a, b| a.claim_number.cmp(&b.claim_number).then(a.line_no.cmp(&b.line_no))),
+        "payer" => rows.sort_by(|a, b| a.payer_code.cmp(&b.payer_code).then(a.days_left.cmp(&b.days_left))),
+        "denied" => rows.sort_by_key(|d| amount(&d.amount)),
+        "owed" => rows.sort_by_key(|d| amount(&d.open)),
+        "status" => rows.sort_by(|a, b| a.status.cmp(&b.status).then(a.days_left.cmp(&b.days_left))),
+        _ => rows.sort_by(|a, b| a.days_left.cmp(&b.days_left).then(a.claim_number.cmp(&b.claim_number))),
+    }
+    if list.descending {
+        rows.reverse();
+    }
 }
 
 /// The denial worklist, with appeal, correction and write-off at each row.
@@ -48,10 +78,58 @@ pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Que
         claim: None,
     };
     let org = &ctx.principal.org;
-    let (rows, groups) = match (state.store.denials(org, &filter, today()).await, state.store.denial_groups(org, today()).await) {
+    let (mut rows, groups) = match (state.store.denials(org, &filter, today()).await, state.store.denial_groups(org, today()).await) {
         (Ok(rows), Ok(groups)) => (rows, groups),
         (Err(e), _) | (_, Err(e)) => return store_error_page(Some(&ctx), e),
     };
+    let mut list = ListState::read(
+        q.sort.as_deref(),
+        q.dir.as_deref(),
+        q.page,
+        &COLUMNS,
+        false,
+        &[("status", &status), ("payer", &q.payer), ("reason", &q.reason)],
+    );
+    sort(&mut rows, &list);
+    if q.format.as_deref() == Some("csv") {
+        let header = [
+            "claim",
+            "line",
+            "account",
+            "patient",
+            "payer",
+            "procedure",
+            "service",
+            "denied",
+            "still_owed",
+            "reasons",
+            "next_step",
+            "appeal_by",
+            "status",
+        ];
+        let lines = rows
+            .iter()
+            .map(|d| {
+                vec![
+                    d.claim_number.clone(),
+                    d.line_no.map(|n| n.to_string()).unwrap_or_default(),
+                    d.account_number.clone(),
+                    d.patient_name.clone(),
+                    d.payer_code.clone(),
+                    d.procedure_code.clone(),
+                    d.date_of_service.clone(),
+                    d.amount.clone(),
+                    d.open.clone(),
+                    d.reasons.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(" "),
+                    d.next_step.clone(),
+                    d.appeal_by.clone(),
+                    d.status.clone(),
+                ]
+            })
+            .collect();
+        return crate::web::billing::reports::csv_download("denials.csv", &header, lines);
+    }
+    let rows = list.page_of(rows);
     render(&DenialsPage {
         ctx: Some(&ctx),
         rows,
@@ -71,6 +149,7 @@ pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Que
         error: q.error,
         letter: q.letter,
         source: settle_domain::carc::SOURCE,
+        list,
     })
     .into_response()
 }

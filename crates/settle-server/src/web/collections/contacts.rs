@@ -82,6 +82,19 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
         form.get("note"),
     );
     cmd.violation = form.get("violation") == "on";
+    match form.get("call_back_on").as_str() {
+        "" => {}
+        day => match day.parse() {
+            Ok(day) => cmd.call_back_on = Some(day),
+            Err(_) => {
+                return back(
+                    &number,
+                    "error",
+                    &format!("Nothing was logged: the call-back day {day:?} is not a date (YYYY-MM-DD)."),
+                )
+            }
+        },
+    }
     match state.store.log_contact(org, &cmd).await {
         Ok(done) => match (done.contact, done.decision) {
             // A promise to pay: logged, and on to the promise form itself.
@@ -98,7 +111,14 @@ pub async fn contact(State(state): State<AppState>, ctx: Ctx, Path(number): Path
                 &number,
                 "msg",
                 &if c.violation.is_empty() {
-                    format!("Logged: {} {} {} ({}).", c.direction, c.channel, c.address, crate::web::words(&c.outcome))
+                    format!(
+                        "Logged: {} {} {} ({}).{}",
+                        c.direction,
+                        c.channel,
+                        c.address,
+                        crate::web::words(&c.outcome),
+                        cmd.call_back_on.map(|d| format!(" Call back on {d}.")).unwrap_or_default()
+                    )
                 } else {
                     format!(
                         "Logged as a violation of {}: {} {} {} ({}). A supervisor sees it.",

@@ -40,6 +40,9 @@ pub struct QueueRow {
     /// account (the guarantor, else the holder).
     #[serde(default)]
     pub phone: Option<String>,
+    /// The day a logged contact asked to call back, if one is set.
+    #[serde(default)]
+    pub call_back_on: Option<String>,
 }
 
 /// Per collector: the queue and the day's work.
@@ -210,7 +213,8 @@ impl Store {
              (SELECT COUNT(*) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $2 AND c.channel IN ('call', 'text', 'visit')) AS worked_today, \
              (SELECT validation_sent_on FROM collection_profile cp WHERE cp.org_id = w.org_id AND cp.account_id = w.account_id) AS sent, \
              (SELECT MIN(c.at) FROM contact_attempt c WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.direction = 'outbound') AS first, \
-             (SELECT MIN(pc.value) FROM party_contact pc WHERE pc.org_id = p.org_id AND pc.party_id = p.party_id AND pc.kind = 'phone' AND pc.valid_to IS NULL) AS phone \
+             (SELECT MIN(pc.value) FROM party_contact pc WHERE pc.org_id = p.org_id AND pc.party_id = p.party_id AND pc.kind = 'phone' AND pc.valid_to IS NULL) AS phone, \
+             (SELECT cb.call_back_on FROM collection_call_back cb WHERE cb.org_id = w.org_id AND cb.account_id = w.account_id) AS call_back \
              FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
              JOIN party p ON p.org_id = a.org_id AND p.party_id = COALESCE(a.guarantor_party_id, a.party_id) \
              WHERE w.org_id = $1 {} ORDER BY {column} {way}, w.queue_rank LIMIT {} OFFSET {}",
@@ -252,19 +256,26 @@ impl Store {
                     worked_today: r.try_get::<i64, _>("worked_today")? > 0,
                     validation_notice_due,
                     phone: r.try_get("phone")?,
+                    call_back_on: r.try_get("call_back")?,
                 })
             })
             .collect()
     }
 
-    /// The collector's next account: the first in their queue not worked today.
+    /// The collector's next account: a call-back due first (one asked for
+    /// today comes back though the account was called today), then the
+    /// first in the queue not worked today; an account waits for its
+    /// call-back day.
     pub async fn next_account(&self, org: &Organisation, collector: &str, today: Date) -> Result<Option<QueueRow>> {
         self.note_read(org.org_id, "queue.read", "queue").await?;
         let mut conn = self.pool().acquire().await?;
         let row = sqlx::query(
             "SELECT a.account_number FROM worklist_item w JOIN account a ON a.org_id = w.org_id AND a.account_id = w.account_id \
-             WHERE w.org_id = $1 AND w.collector = $2 AND NOT EXISTS (SELECT 1 FROM contact_attempt c WHERE c.org_id = w.org_id \
-             AND c.account_id = w.account_id AND c.logged_at >= $3 AND c.channel IN ('call', 'text', 'visit')) ORDER BY w.queue_rank LIMIT 1",
+             LEFT JOIN collection_call_back cb ON cb.org_id = w.org_id AND cb.account_id = w.account_id \
+             WHERE w.org_id = $1 AND w.collector = $2 AND (cb.call_back_on = $3 OR NOT EXISTS (SELECT 1 FROM contact_attempt c \
+             WHERE c.org_id = w.org_id AND c.account_id = w.account_id AND c.logged_at >= $3 AND c.channel IN ('call', 'text', 'visit'))) \
+             AND (cb.call_back_on IS NULL OR cb.call_back_on <= $3) \
+             ORDER BY CASE WHEN cb.call_back_on IS NULL THEN 1 ELSE 0 END, w.queue_rank LIMIT 1",
         )
         .bind(org.org_id)
         .bind(collector)

@@ -6,7 +6,6 @@ use crate::web::billing::forms::date_field;
 use crate::web::billing::forms::invoices::account_or_page;
 use crate::web::billing::forms::payments::open_items;
 use crate::web::billing::forms::refused;
-use crate::web::billing::pages::MsgQuery;
 use crate::web::{encode, money, render, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
 use askama::Template;
@@ -240,6 +239,8 @@ pub async fn post_refund(State(state): State<AppState>, ctx: Ctx, Path(number): 
 pub(super) struct ApprovalsPage<'a> {
     ctx: Option<&'a Ctx>,
     pending: Vec<ApprovalView>,
+    /// The pending requests' order and page.
+    list: crate::web::list::ListState,
     decided: Vec<ApprovalView>,
     limit: String,
     refund_limit: String,
@@ -247,10 +248,39 @@ pub(super) struct ApprovalsPage<'a> {
     error: String,
 }
 
-pub(super) async fn approvals_page<'a>(state: &AppState, ctx: &'a Ctx, msg: String, error: String) -> Result<ApprovalsPage<'a>, Response> {
+#[derive(serde::Deserialize, Default)]
+pub struct ApprovalsQuery {
+    #[serde(default)]
+    msg: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+}
+
+/// What the pending requests sort by: oldest asked first unless a column is named.
+const APPROVAL_COLUMNS: [&str; 4] = ["asked", "account", "amount", "kind"];
+
+fn sort_pending(pending: &mut [ApprovalView], list: &crate::web::list::ListState) {
+    let amount = |v: &ApprovalView| v.amount.parse::<settle_domain::Decimal>().unwrap_or_default();
+    match list.sort.as_str() {
+        "account" => pending.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.approval_id.cmp(&b.approval_id))),
+        "amount" => pending.sort_by(|a, b| amount(a).cmp(&amount(b)).then(a.approval_id.cmp(&b.approval_id))),
+        "kind" => pending.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.approval_id.cmp(&b.approval_id))),
+        _ => pending.sort_by_key(|v| v.approval_id),
+    }
+    if list.descending {
+        pending.reverse();
+    }
+}
+
+pub(super) async fn approvals_page<'a>(state: &AppState, ctx: &'a Ctx, q: ApprovalsQuery, error: String) -> Result<ApprovalsPage<'a>, Response> {
     let org = &ctx.principal.org;
     let fail = |e| store_error_page(Some(ctx), e);
-    let pending = state.store.approvals(org, Some("pending"), 1000).await.map_err(fail)?;
+    let mut pending = state.store.approvals(org, Some("pending"), 10_000).await.map_err(fail)?;
+    let mut list = crate::web::list::ListState::read(q.sort.as_deref(), q.dir.as_deref(), q.page, &APPROVAL_COLUMNS, false, &[]);
+    sort_pending(&mut pending, &list);
+    let pending = list.page_of(pending);
+    let msg = q.msg;
     let mut decided: Vec<ApprovalView> = state
         .store
         .approvals(org, None, 1000)
@@ -265,6 +295,7 @@ pub(super) async fn approvals_page<'a>(state: &AppState, ctx: &'a Ctx, msg: Stri
     Ok(ApprovalsPage {
         ctx: Some(ctx),
         pending,
+        list,
         decided,
         limit: money(&settings.writeoff_approval_limit, &settings.currency),
         refund_limit: money(&settings.refund_approval_limit, &settings.currency),
@@ -273,8 +304,8 @@ pub(super) async fn approvals_page<'a>(state: &AppState, ctx: &'a Ctx, msg: Stri
     })
 }
 
-pub async fn approvals(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
-    match approvals_page(&state, &ctx, q.msg, String::new()).await {
+pub async fn approvals(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ApprovalsQuery>) -> Response {
+    match approvals_page(&state, &ctx, q, String::new()).await {
         Ok(page) => render(&page).into_response(),
         Err(response) => response,
     }
@@ -296,7 +327,7 @@ pub(super) async fn decide(state: AppState, ctx: Ctx, id: i64, form: FormData, a
             };
             Redirect::to(&format!("/approvals?msg={}", encode(&msg))).into_response()
         }
-        Err(StoreError::Invalid { message, .. }) => match approvals_page(&state, &ctx, String::new(), crate::web::sentence(&message)).await {
+        Err(StoreError::Invalid { message, .. }) => match approvals_page(&state, &ctx, ApprovalsQuery::default(), crate::web::sentence(&message)).await {
             Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
             Err(response) => response,
         },
