@@ -51,7 +51,11 @@ pub struct CsvProblems {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// `csv` for a file's problems; the field at fault in a body that is not an upload.
+    #[serde(default)]
     pub field: String,
+    /// Every problem in the file, by line and column (absent when the body is not an upload).
+    #[serde(default)]
     pub problems: Vec<Problem>,
 }
 
@@ -105,7 +109,7 @@ async fn import(
 
 /// Open accounts from a CSV file, all or nothing (the columns of `settle import accounts`).
 #[utoipa::path(post, path = "/api/v1/imports/accounts", tag = "accounts", request_body = CsvUpload,
-    responses((status = 201, body = CsvImportedView), (status = 200, body = CsvImportedView, description = "Replayed from its Idempotency-Key"), (status = 422, body = CsvProblems)),
+    responses((status = 201, body = CsvImportedView), (status = 200, body = CsvImportedView, description = "Replayed from its Idempotency-Key"), (status = 422, body = CsvProblems, content_type = "application/problem+json", description = "Every problem in the file, or a body that is not an upload")),
     security(("bearer" = ["accounts.write"])))]
 pub async fn accounts(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(upload): Body<CsvUpload>) -> Response {
     import(state, p, CsvKind::Accounts, key, upload).await
@@ -113,7 +117,7 @@ pub async fn accounts(State(state): State<AppState>, Auth(p): Auth, Key(key): Ke
 
 /// Issue invoices from a CSV file, all or nothing (the columns of `settle import invoices`).
 #[utoipa::path(post, path = "/api/v1/imports/invoices", tag = "invoices", request_body = CsvUpload,
-    responses((status = 201, body = CsvImportedView), (status = 200, body = CsvImportedView, description = "Replayed from its Idempotency-Key"), (status = 422, body = CsvProblems)),
+    responses((status = 201, body = CsvImportedView), (status = 200, body = CsvImportedView, description = "Replayed from its Idempotency-Key"), (status = 422, body = CsvProblems, content_type = "application/problem+json", description = "Every problem in the file, or a body that is not an upload")),
     security(("bearer" = ["invoices.write"])))]
 pub async fn invoices(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(upload): Body<CsvUpload>) -> Response {
     import(state, p, CsvKind::Invoices, key, upload).await
@@ -121,7 +125,7 @@ pub async fn invoices(State(state): State<AppState>, Auth(p): Auth, Key(key): Ke
 
 /// Post payments from a CSV file, all or nothing (the columns of `settle import payments`).
 #[utoipa::path(post, path = "/api/v1/imports/payments", tag = "payments", request_body = CsvUpload,
-    responses((status = 201, body = CsvImportedView), (status = 200, body = CsvImportedView, description = "Replayed from its Idempotency-Key"), (status = 422, body = CsvProblems)),
+    responses((status = 201, body = CsvImportedView), (status = 200, body = CsvImportedView, description = "Replayed from its Idempotency-Key"), (status = 422, body = CsvProblems, content_type = "application/problem+json", description = "Every problem in the file, or a body that is not an upload")),
     security(("bearer" = ["payments.post"])))]
 pub async fn payments(State(state): State<AppState>, Auth(p): Auth, Key(key): Key, Body(upload): Body<CsvUpload>) -> Response {
     import(state, p, CsvKind::Payments, key, upload).await
