@@ -19,6 +19,29 @@ pub struct ListState {
     pub filters: String,
     /// How many match in all (set once counted).
     pub total: i64,
+    /// Whether the list offers itself as CSV (the pager's link).
+    pub csv: bool,
+}
+
+/// The value a row sorts by in one column: amounts and counts by their
+/// size, text in any case.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Key {
+    Number(settle_domain::Decimal),
+    Text(String),
+}
+
+impl Key {
+    /// A decimal amount ("1,204.50" or "-3.00"); text that is not one sorts first.
+    pub fn amount(text: &str) -> Key {
+        Key::Number(text.replace(',', "").parse().unwrap_or(settle_domain::Decimal::MIN))
+    }
+    pub fn count(n: i64) -> Key {
+        Key::Number(n.into())
+    }
+    pub fn text(text: &str) -> Key {
+        Key::Text(text.to_lowercase())
+    }
 }
 
 impl ListState {
@@ -41,6 +64,7 @@ impl ListState {
             page: page.unwrap_or(1).max(1),
             filters,
             total: 0,
+            csv: true,
         }
     }
 
@@ -115,6 +139,23 @@ impl ListState {
         rows.into_iter().skip(self.offset() as usize).take(PER_PAGE as usize).collect()
     }
 
+    /// Rows read whole, in the order of the list's column (`key` gives a
+    /// row's value in a column; ties keep the order they came in), and the
+    /// page asked for.
+    pub fn sort_page<T>(&mut self, rows: Vec<T>, key: impl Fn(&T, &str) -> Key) -> Vec<T> {
+        let rows = self.sorted(rows, key);
+        self.page_of(rows)
+    }
+
+    /// Rows read whole, every one, in the order of the list's column (for its CSV).
+    pub fn sorted<T>(&self, mut rows: Vec<T>, key: impl Fn(&T, &str) -> Key) -> Vec<T> {
+        rows.sort_by_cached_key(|row| key(row, &self.sort));
+        if self.descending {
+            rows.reverse();
+        }
+        rows
+    }
+
     /// The same list as CSV: its filters and order, every page.
     pub fn csv_link(&self) -> String {
         let mut link = self.link(&self.sort, self.descending, 1);
@@ -139,6 +180,15 @@ mod tests {
         assert_eq!(list.next().as_deref(), Some("?status=open&sort=due&dir=asc&page=3"));
         assert_eq!(list.showing(50), "51-100 of 120");
         assert_eq!(list.pages(), 3);
+    }
+
+    #[test]
+    fn rows_read_whole_sort_by_amount_not_by_text() {
+        let mut list = ListState::read(Some("amount"), Some("desc"), None, &["amount"], false, &[]);
+        let rows = vec!["9.50", "1,204.00", "100.00", "-3.00"];
+        let page = list.sort_page(rows, |r, _| Key::amount(r));
+        assert_eq!(page, ["1,204.00", "100.00", "9.50", "-3.00"]);
+        assert_eq!(list.total, 4);
     }
 
     #[test]

@@ -229,6 +229,11 @@ CLP*CLM-999*1*50.00*50.00**12*ICN43~NM1*QC*1*DOE*JANE~SVC*HC:99213*50.00*50.00~S
             body.contains("Post to this claim") && body.contains(">50.00</td>"),
             "{name}: the 50.00 held in suspense: {body}"
         );
+        let (_, _, sorted) = page(&client, &srv, Method::GET, "/claims/exceptions?sort=held&dir=desc", Some(&cookie), &[]).await;
+        assert!(
+            sorted.contains("CLM-999") && sorted.contains("aria-sort=\"descending\""),
+            "{name}: exceptions sort"
+        );
         // Matched to a claim it does not fit: refused beside the row, nothing posted.
         let resolve = |action: &'static str, claim: &'static str| {
             vec![
@@ -254,6 +259,10 @@ CLP*CLM-999*1*50.00*50.00**12*ICN43~NM1*QC*1*DOE*JANE~SVC*HC:99213*50.00*50.00~S
         let (status, _, body) = page(&client, &srv, Method::GET, "/claims/secondaries", Some(&cookie), &[]).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(body.contains("Secondaries to bill"), "{name}");
+        let (status, _, _) = page(&client, &srv, Method::GET, "/claims/secondaries?sort=share&dir=desc", Some(&cookie), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let (status, _, body) = page(&client, &srv, Method::GET, "/claims/underpayments?sort=paid", Some(&cookie), &[]).await;
+        assert!(status == StatusCode::OK && body.contains("Underpayments"), "{name}");
         // A second visit, denied: the denial worklist explains it, and it is appealed and written off here.
         let second = srv
             .post(
@@ -386,6 +395,14 @@ SVC*HC:99214*150.00*0.00~CAS*CO*16*150.00~REF*6R*{number}-1~LQ*HE*MA130~SE*15*00
         );
         let listed = srv.get(&admin, "/api/v1/statements?account=P-1").await;
         assert_eq!(listed.body[0]["amount"], "5.00", "{name}: {}", listed.body);
+        // The statements sent, as a list sorted by any column and as CSV.
+        let (_, _, sent) = page(&client, &srv, Method::GET, "/statements?sort=amount&dir=desc", Some(&cookie), &[]).await;
+        assert!(
+            sent.contains("1-1 of 1") && sent.contains("S-000001") && sent.contains("aria-sort=\"descending\""),
+            "{name}: {sent}"
+        );
+        let (_, _, csv) = page(&client, &srv, Method::GET, "/statements?format=csv", Some(&cookie), &[]).await;
+        assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("S-000001,P-1,")), "{name}: {csv}");
         let pdf = srv.get(&admin, "/api/v1/statements/1/pdf").await;
         assert_eq!(pdf.headers["content-type"], "application/pdf", "{name}");
         let (status, _, body) = page(
@@ -783,6 +800,11 @@ async fn authorizations_over_the_api_and_in_the_pages() {
         let (status, location, _) = page(&client, &srv, Method::POST, "/claims/authorizations", Some(&cookie), &form).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
         assert!(location.starts_with("/claims/authorizations?msg="), "{name}: {location}");
+        let (_, _, sorted) = page(&client, &srv, Method::GET, "/claims/authorizations?sort=number&dir=desc", Some(&cookie), &[]).await;
+        assert!(
+            sorted.contains("aria-sort=\"descending\"") && sorted.contains("class=\"pager\""),
+            "{name}: the list on file sorts and pages: {sorted}"
+        );
         let (collector_cookie, _) = session(&srv, &org, "cole", Role::CollectionsSpecialist).await;
         let (status, _, _) = page(&client, &srv, Method::GET, "/claims/authorizations", Some(&collector_cookie), &[]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");

@@ -2,7 +2,7 @@
 //! the worklist first (what holds claims), then what is on file with what
 //! is left, and a form to record a new one.
 
-use crate::web::claims::MsgQuery;
+use crate::web::list::{Key, ListState};
 use crate::web::{encode, render, store_error_page, today, Ctx, Errors, FormData};
 use crate::AppState;
 use askama::Template;
@@ -17,13 +17,18 @@ pub(super) struct AuthorizationsPage<'a> {
     ctx: Option<&'a Ctx>,
     gaps: Vec<AuthorizationGap>,
     on_file: Vec<AuthorizationView>,
+    /// The authorizations on file: sorted by any column, a page at a time.
+    list: ListState,
     payers: Vec<PayerView>,
     msg: String,
     errors: Errors,
     form: FormData,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: FormData) -> Response {
+/// What the authorizations on file sort by.
+const COLUMNS: [&str; 5] = ["ends", "number", "account", "payer", "state"];
+
+async fn page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: FormData, mut list: ListState) -> Response {
     let org = &ctx.principal.org;
     let loaded = async {
         Ok::<_, settle_store::StoreError>((
@@ -36,11 +41,20 @@ async fn page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: Fo
         Ok(all) => all,
         Err(e) => return store_error_page(Some(ctx), e),
     };
+    list.csv = false;
+    let on_file = list.sort_page(on_file, |a, column| match column {
+        "number" => Key::text(&a.number),
+        "account" => Key::text(&a.account_number),
+        "payer" => Key::text(&a.payer_code),
+        "state" => Key::text(&a.state),
+        _ => Key::text(&a.valid_to.to_string()),
+    });
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AuthorizationsPage {
         ctx: Some(ctx),
         gaps,
         on_file,
+        list,
         payers,
         msg,
         errors,
@@ -49,8 +63,18 @@ async fn page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: Fo
     (status, render(&page)).into_response()
 }
 
-pub async fn authorizations(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
-    page(&state, &ctx, q.msg, Errors::default(), FormData(Vec::new())).await
+#[derive(serde::Deserialize, Default)]
+pub struct AuthorizationsQuery {
+    #[serde(default)]
+    msg: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn authorizations(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuthorizationsQuery>) -> Response {
+    let list = ListState::read(q.sort.as_deref(), q.dir.as_deref(), q.page, &COLUMNS, false, &[]);
+    page(&state, &ctx, q.msg, Errors::default(), FormData(Vec::new()), list).await
 }
 
 /// Records an authorization or referral, then shows the list again.
@@ -120,5 +144,13 @@ pub async fn add(State(state): State<AppState>, ctx: Ctx, form: FormData) -> Res
             }
         }
     }
-    page(&state, &ctx, String::new(), errors, form).await
+    page(
+        &state,
+        &ctx,
+        String::new(),
+        errors,
+        form,
+        ListState::read(None, None, None, &COLUMNS, false, &[]),
+    )
+    .await
 }

@@ -2,7 +2,7 @@
 //! secondaries billed, underpayments listed.
 
 use crate::web::claims::to_claim;
-use crate::web::claims::MsgQuery;
+use crate::web::list::{Key, ListState};
 use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
 use askama::Template;
@@ -15,20 +15,52 @@ use axum::response::{IntoResponse, Redirect, Response};
 pub(super) struct ExceptionsPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<settle_store::claims::RemitClaimView>,
+    list: ListState,
     msg: String,
     error: String,
 }
 
-/// ERA claims that were not posted, with the reason each was not.
-pub async fn exceptions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct ExceptionsQuery {
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    error: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+}
+
+/// ERA claims that were not posted, with the reason each was not: in the
+/// order the ERAs came, or sorted by any column; a page at a time.
+pub async fn exceptions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ExceptionsQuery>) -> Response {
+    let mut list = ListState::read(
+        q.sort.as_deref(),
+        q.dir.as_deref(),
+        q.page,
+        &["era", "paid_on", "theirs", "paid", "held"],
+        false,
+        &[],
+    );
+    list.csv = false;
     match state.store.remit_exceptions(&ctx.principal.org).await {
-        Ok(rows) => render(&ExceptionsPage {
-            ctx: Some(&ctx),
-            rows,
-            msg: q.msg,
-            error: q.error,
-        })
-        .into_response(),
+        Ok(rows) => {
+            let rows = list.sort_page(rows, |r, column| match column {
+                "paid_on" => Key::text(&r.paid_on),
+                "theirs" => Key::text(&r.their_claim_number),
+                "paid" => Key::amount(&r.paid),
+                "held" => Key::amount(&r.held),
+                _ => Key::text(&format!("{:012} {:06}", r.remittance_id, r.seq)),
+            });
+            render(&ExceptionsPage {
+                ctx: Some(&ctx),
+                rows,
+                list,
+                msg: q.msg,
+                error: q.error,
+            })
+            .into_response()
+        }
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }
@@ -81,18 +113,47 @@ pub async fn resolve_exception(State(state): State<AppState>, ctx: Ctx, form: Fo
 pub(super) struct SecondariesPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<settle_store::claims::SecondaryDue>,
+    list: ListState,
     error: String,
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct SortedQuery {
+    #[serde(default)]
+    error: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+}
+
 /// Paid claims whose patient share a secondary coverage should see first.
-pub async fn secondaries(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MsgQuery>) -> Response {
+pub async fn secondaries(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SortedQuery>) -> Response {
+    let mut list = ListState::read(
+        q.sort.as_deref(),
+        q.dir.as_deref(),
+        q.page,
+        &["claim", "patient", "primary", "secondary", "share"],
+        false,
+        &[],
+    );
+    list.csv = false;
     match state.store.secondaries_due(&ctx.principal.org).await {
-        Ok(rows) => render(&SecondariesPage {
-            ctx: Some(&ctx),
-            rows,
-            error: q.error,
-        })
-        .into_response(),
+        Ok(rows) => {
+            let rows = list.sort_page(rows, |r, column| match column {
+                "patient" => Key::text(&r.patient_name),
+                "primary" => Key::text(&r.primary_payer),
+                "secondary" => Key::text(&r.secondary_payer),
+                "share" => Key::amount(&r.patient_share),
+                _ => Key::text(&r.claim_number),
+            });
+            render(&SecondariesPage {
+                ctx: Some(&ctx),
+                rows,
+                list,
+                error: q.error,
+            })
+            .into_response()
+        }
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }
@@ -124,12 +185,36 @@ pub async fn bill_secondary(State(state): State<AppState>, ctx: Ctx, Path(number
 pub(super) struct UnderpaymentsPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<settle_store::claims::UnderpaymentView>,
+    list: ListState,
 }
 
-/// Lines paid below the payer's contracted allowed amount.
-pub async fn underpayments(State(state): State<AppState>, ctx: Ctx) -> Response {
+/// Lines paid below the payer's contracted allowed amount: largest
+/// shortfall first unless sorted otherwise.
+pub async fn underpayments(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SortedQuery>) -> Response {
+    let sort_given = q.sort.is_some();
+    let mut list = ListState::read(
+        q.sort.as_deref(),
+        q.dir.as_deref(),
+        q.page,
+        &["short", "claim", "payer", "allowed", "paid"],
+        false,
+        &[],
+    );
+    if !sort_given {
+        list.descending = true;
+    }
+    list.csv = false;
     match state.store.underpayments(&ctx.principal.org).await {
-        Ok(rows) => render(&UnderpaymentsPage { ctx: Some(&ctx), rows }).into_response(),
+        Ok(rows) => {
+            let rows = list.sort_page(rows, |u, column| match column {
+                "claim" => Key::text(&format!("{}-{:05}", u.claim_number, u.line_no)),
+                "payer" => Key::text(&u.payer_code),
+                "allowed" => Key::amount(&u.allowed),
+                "paid" => Key::amount(&u.paid),
+                _ => Key::amount(&u.short),
+            });
+            render(&UnderpaymentsPage { ctx: Some(&ctx), rows, list }).into_response()
+        }
         Err(e) => store_error_page(Some(&ctx), e),
     }
 }

@@ -1,6 +1,7 @@
 //! Patient statements: the cycle run, each statement's PDF, the day's
 //! statements in one file.
 
+use crate::web::list::{Key, ListState};
 use crate::web::{render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
 use askama::Template;
@@ -13,32 +14,78 @@ use axum::response::{IntoResponse, Response};
 pub(super) struct StatementsPage<'a> {
     ctx: Option<&'a Ctx>,
     rows: Vec<settle_store::claims::StatementSummary>,
+    /// The statements sent, sorted and paged (none for a run's own result, shown whole).
+    list: Option<ListState>,
     outcome: Option<settle_store::claims::StatementRunOutcome>,
     as_of: String,
     msg: String,
     error: String,
 }
 
-pub async fn statements(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    axum::extract::Query(q): axum::extract::Query<crate::web::billing::pages::MsgQuery>,
-) -> Response {
-    match state.store.statements(&ctx.principal.org, None).await {
-        Ok(mut rows) => {
-            rows.truncate(200);
-            render(&StatementsPage {
-                ctx: Some(&ctx),
-                rows,
-                outcome: None,
-                as_of: today().to_string(),
-                msg: q.msg,
-                error: String::new(),
-            })
-            .into_response()
-        }
-        Err(e) => store_error_page(Some(&ctx), e),
+#[derive(serde::Deserialize, Default)]
+pub struct StatementsQuery {
+    #[serde(default)]
+    msg: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+    format: Option<String>,
+}
+
+/// What the statements sent sort by: the newest first unless a column is named.
+const COLUMNS: [&str; 6] = ["number", "account", "to", "date", "amount", "due"];
+
+/// The statements sent, newest first (or sorted by any column), a page at a
+/// time, and as CSV.
+pub async fn statements(State(state): State<AppState>, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<StatementsQuery>) -> Response {
+    let sort_given = q.sort.is_some();
+    let mut list = ListState::read(q.sort.as_deref(), q.dir.as_deref(), q.page, &COLUMNS, false, &[]);
+    if !sort_given {
+        list.descending = true;
     }
+    let rows = match state.store.statements(&ctx.principal.org, None).await {
+        Ok(rows) => rows,
+        Err(e) => return store_error_page(Some(&ctx), e),
+    };
+    let key = |s: &settle_store::claims::StatementSummary, column: &str| match column {
+        "account" => Key::text(&s.account_number),
+        "to" => Key::text(&s.to),
+        "date" => Key::text(&format!("{} {:012}", s.cycle_date, s.statement_id)),
+        "amount" => Key::amount(&s.amount),
+        "due" => Key::text(&s.due_on),
+        _ => Key::count(s.statement_id),
+    };
+    if q.format.as_deref() == Some("csv") {
+        let rows = list.sorted(rows, key);
+        let header = ["statement", "account", "to", "date", "notice", "visits", "amount_due", "due"];
+        let lines = rows
+            .iter()
+            .map(|s| {
+                vec![
+                    s.statement_number.clone(),
+                    s.account_number.clone(),
+                    s.to.clone(),
+                    s.cycle_date.clone(),
+                    s.sequence.to_string(),
+                    s.visits.to_string(),
+                    s.amount.clone(),
+                    s.due_on.clone(),
+                ]
+            })
+            .collect();
+        return crate::web::billing::reports::csv_download("statements.csv", &header, lines);
+    }
+    let rows = list.sort_page(rows, key);
+    render(&StatementsPage {
+        ctx: Some(&ctx),
+        rows,
+        list: Some(list),
+        outcome: None,
+        as_of: today().to_string(),
+        msg: q.msg,
+        error: String::new(),
+    })
+    .into_response()
 }
 
 /// Previews or makes the statements due on the day given.
@@ -47,6 +94,7 @@ pub async fn statements_run(State(state): State<AppState>, ctx: Ctx, form: FormD
     let mut page = StatementsPage {
         ctx: Some(&ctx),
         rows: Vec::new(),
+        list: None,
         outcome: None,
         as_of: as_of_text.clone(),
         msg: String::new(),
