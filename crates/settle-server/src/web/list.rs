@@ -134,7 +134,7 @@ impl ListState {
 
     /// The page asked for of rows already in order, the count kept: for a
     /// worklist read whole (a deadline ranked in Rust).
-    pub fn page_of<T>(&mut self, rows: Vec<T>) -> Vec<T> {
+    fn page_of<T>(&mut self, rows: Vec<T>) -> Vec<T> {
         self.total = rows.len() as i64;
         rows.into_iter().skip(self.offset() as usize).take(PER_PAGE as usize).collect()
     }

@@ -444,37 +444,7 @@ async fn a_day_in_the_pages() {
     }
     let client = client.expect("chromedriver answers");
     day(&client, &base, &store, &org).await;
-    let invoice = store
-        .list_invoices(
-            &org,
-            &settle_store::billing::InvoiceFilter {
-                account_number: Some("P-000101".into()),
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .first()
-        .map(|i| i.invoice_number.clone())
-        .expect("the day's account has an invoice");
-    let claim = store
-        .claims(
-            &org,
-            &settle_store::claims::ClaimFilter {
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .first()
-        .map(|c| c.claim_number.clone());
-    let fill = crate::browser_sweep::Fill {
-        account: "P-000101".into(),
-        invoice,
-        claim,
-    };
+    let fill = crate::browser_sweep::Fill::from_books(&store, &org).await;
     crate::browser_sweep::every_page_at_phone_width(&client, &base, &fill).await;
     let _ = client.close().await;
 }
@@ -986,39 +956,7 @@ TRN*2*{number}~STC*F1:65*{day}**125*125~REF*1K*2026341000777~SE*14*0001~GE*1*31~
     client.execute("document.getElementById('follow-up').scrollIntoView()", vec![]).await.unwrap();
     shot(client, "31-claim-after-277").await;
 
-    // At phone width.
-    client.set_window_size(390, 844).await.unwrap();
-    client.goto(&format!("{base}/claims/follow-up")).await.unwrap();
-    shot(client, "32-follow-up-phone").await;
-    client.goto(&format!("{base}/accounts/P-000101")).await.unwrap();
-    shot(client, "17-account-phone").await;
-    client.goto(&format!("{base}/")).await.unwrap();
-    shot(client, "18-dashboard-phone").await;
-    // Nothing off-screen at phone width: no sideways scroll, every menu item
-    // in sight, the payment form's Apply boxes within reach.
-    for path in [
-        "/",
-        "/accounts/P-000101",
-        "/accounts/P-000101/payments/new",
-        "/claims/follow-up",
-        "/reports/cash-receipts",
-    ] {
-        client.goto(&format!("{base}{path}")).await.unwrap();
-        let fit = client
-            .execute(
-                "const w = window.innerWidth; \
-                 const out = Array.from(document.querySelectorAll('header.top nav a, input[name=apply_amount]')) \
-                   .filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.textContent || e.name); \
-                 return [document.documentElement.scrollWidth <= w + 1, out];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(fit[0], json!(true), "{path} scrolls sideways at phone width");
-        assert_eq!(fit[1], json!([]), "{path}: off-screen at phone width");
-    }
-    client.goto(&format!("{base}/accounts/P-000101/payments/new")).await.unwrap();
-    shot(client, "18b-payment-phone").await;
+    crate::browser_sweep::main_pages_at_phone_width(client, base).await;
     client.goto(&format!("{base}/")).await.unwrap();
     // After the day's payment, invoice and write-off, the dashboard agrees with the books.
     let books = store

@@ -27,6 +27,80 @@ pub(crate) struct Fill {
     pub claim: Option<String>,
 }
 
+impl Fill {
+    /// The day's account, its first invoice and the newest claim.
+    pub(crate) async fn from_books(store: &settle_store::Store, org: &settle_store::platform::Organisation) -> Fill {
+        let invoice = store
+            .list_invoices(
+                org,
+                &settle_store::billing::InvoiceFilter {
+                    account_number: Some("P-000101".into()),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .first()
+            .map(|i| i.invoice_number.clone())
+            .expect("the day's account has an invoice");
+        let claim = store
+            .claims(
+                org,
+                &settle_store::claims::ClaimFilter {
+                    limit: Some(1),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .first()
+            .map(|c| c.claim_number.clone());
+        Fill {
+            account: "P-000101".into(),
+            invoice,
+            claim,
+        }
+    }
+}
+
+/// The day's main pages at 390 px, screenshotted, nothing off-screen;
+/// the window is left at phone width.
+pub(crate) async fn main_pages_at_phone_width(client: &Client, base: &str) {
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("{base}/claims/follow-up")).await.unwrap();
+    shot(client, "32-follow-up-phone").await;
+    client.goto(&format!("{base}/accounts/P-000101")).await.unwrap();
+    shot(client, "17-account-phone").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    shot(client, "18-dashboard-phone").await;
+    // Nothing off-screen at phone width: no sideways scroll, every menu item
+    // in sight, the payment form's Apply boxes within reach.
+    for path in [
+        "/",
+        "/accounts/P-000101",
+        "/accounts/P-000101/payments/new",
+        "/claims/follow-up",
+        "/reports/cash-receipts",
+    ] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        let fit = client
+            .execute(
+                "const w = window.innerWidth; \
+                 const out = Array.from(document.querySelectorAll('header.top nav a, input[name=apply_amount]')) \
+                   .filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.textContent || e.name); \
+                 return [document.documentElement.scrollWidth <= w + 1, out];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fit[0], json!(true), "{path} scrolls sideways at phone width");
+        assert_eq!(fit[1], json!([]), "{path}: off-screen at phone width");
+    }
+    client.goto(&format!("{base}/accounts/P-000101/payments/new")).await.unwrap();
+    shot(client, "18b-payment-phone").await;
+}
+
 fn filled(path: &str, fill: &Fill) -> Option<String> {
     if path.ends_with("/pdf")
         || path.ends_with(".csv")

@@ -2,7 +2,7 @@
 //! first, or sorted by any column; paged; CSV): appeal (with its letter),
 //! correct, write off.
 
-use crate::web::list::ListState;
+use crate::web::list::{Key, ListState};
 use crate::web::{encode, render, store_error_page, today, Ctx, FormData};
 use crate::AppState;
 use askama::Template;
@@ -49,22 +49,15 @@ pub struct DenialsQuery {
 /// What the denial list sorts by.
 const COLUMNS: [&str; 6] = ["appeal", "claim", "payer", "denied", "owed", "status"];
 
-fn amount(text: &str) -> settle_domain::Decimal {
-    text.parse().unwrap_or_default()
-}
-
-/// Rows in the order asked: nearest appeal deadline first unless a column is named.
-fn sort(rows: &mut [settle_store::claims::DenialView], list: &ListState) {
-    match list.sort.as_str() {
-        "claim" => rows.sort_by(|a, b| a.claim_number.cmp(&b.claim_number).then(a.line_no.cmp(&b.line_no))),
-        "payer" => rows.sort_by(|a, b| a.payer_code.cmp(&b.payer_code).then(a.days_left.cmp(&b.days_left))),
-        "denied" => rows.sort_by_key(|d| amount(&d.amount)),
-        "owed" => rows.sort_by_key(|d| amount(&d.open)),
-        "status" => rows.sort_by(|a, b| a.status.cmp(&b.status).then(a.days_left.cmp(&b.days_left))),
-        _ => rows.sort_by(|a, b| a.days_left.cmp(&b.days_left).then(a.claim_number.cmp(&b.claim_number))),
-    }
-    if list.descending {
-        rows.reverse();
+/// A row's value in a column: nearest appeal deadline first unless a column is named.
+fn key(d: &settle_store::claims::DenialView, column: &str) -> Key {
+    match column {
+        "claim" => Key::text(&format!("{} {:05}", d.claim_number, d.line_no.unwrap_or(0))),
+        "payer" => Key::text(&d.payer_code),
+        "denied" => Key::amount(&d.amount),
+        "owed" => Key::amount(&d.open),
+        "status" => Key::text(&d.status),
+        _ => Key::count(d.days_left),
     }
 }
 
@@ -78,7 +71,7 @@ pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Que
         claim: None,
     };
     let org = &ctx.principal.org;
-    let (mut rows, groups) = match (state.store.denials(org, &filter, today()).await, state.store.denial_groups(org, today()).await) {
+    let (rows, groups) = match (state.store.denials(org, &filter, today()).await, state.store.denial_groups(org, today()).await) {
         (Ok(rows), Ok(groups)) => (rows, groups),
         (Err(e), _) | (_, Err(e)) => return store_error_page(Some(&ctx), e),
     };
@@ -90,8 +83,8 @@ pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Que
         false,
         &[("status", &status), ("payer", &q.payer), ("reason", &q.reason)],
     );
-    sort(&mut rows, &list);
     if q.format.as_deref() == Some("csv") {
+        let rows = list.sorted(rows, key);
         let header = [
             "claim",
             "line",
@@ -129,7 +122,7 @@ pub async fn denials(State(state): State<AppState>, ctx: Ctx, axum::extract::Que
             .collect();
         return crate::web::billing::reports::csv_download("denials.csv", &header, lines);
     }
-    let rows = list.page_of(rows);
+    let rows = list.sort_page(rows, key);
     render(&DenialsPage {
         ctx: Some(&ctx),
         rows,

@@ -260,26 +260,23 @@ pub struct ApprovalsQuery {
 /// What the pending requests sort by: oldest asked first unless a column is named.
 const APPROVAL_COLUMNS: [&str; 4] = ["asked", "account", "amount", "kind"];
 
-fn sort_pending(pending: &mut [ApprovalView], list: &crate::web::list::ListState) {
-    let amount = |v: &ApprovalView| v.amount.parse::<settle_domain::Decimal>().unwrap_or_default();
-    match list.sort.as_str() {
-        "account" => pending.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.approval_id.cmp(&b.approval_id))),
-        "amount" => pending.sort_by(|a, b| amount(a).cmp(&amount(b)).then(a.approval_id.cmp(&b.approval_id))),
-        "kind" => pending.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.approval_id.cmp(&b.approval_id))),
-        _ => pending.sort_by_key(|v| v.approval_id),
-    }
-    if list.descending {
-        pending.reverse();
+/// A request's value in a column.
+fn key(v: &ApprovalView, column: &str) -> crate::web::list::Key {
+    use crate::web::list::Key;
+    match column {
+        "account" => Key::text(&v.name),
+        "amount" => Key::amount(&v.amount),
+        "kind" => Key::text(&v.kind),
+        _ => Key::count(v.approval_id),
     }
 }
 
 pub(super) async fn approvals_page<'a>(state: &AppState, ctx: &'a Ctx, q: ApprovalsQuery, error: String) -> Result<ApprovalsPage<'a>, Response> {
     let org = &ctx.principal.org;
     let fail = |e| store_error_page(Some(ctx), e);
-    let mut pending = state.store.approvals(org, Some("pending"), 10_000).await.map_err(fail)?;
+    let pending = state.store.approvals(org, Some("pending"), 10_000).await.map_err(fail)?;
     let mut list = crate::web::list::ListState::read(q.sort.as_deref(), q.dir.as_deref(), q.page, &APPROVAL_COLUMNS, false, &[]);
-    sort_pending(&mut pending, &list);
-    let pending = list.page_of(pending);
+    let pending = list.sort_page(pending, key);
     let msg = q.msg;
     let mut decided: Vec<ApprovalView> = state
         .store
