@@ -193,6 +193,12 @@ pub struct Batch {
     new_invoices: std::collections::HashMap<i64, usize>,
     /// Entries added, in order, with their digests for the journal's chain.
     entry_digests: Vec<(i64, [u8; 32])>,
+    /// Rows inserted by this batch's flushes so far, and the count at which
+    /// PostgreSQL's statistics are brought up to date next (bulk work).
+    written: u64,
+    analyze_at: u64,
+    /// The tables those rows went into.
+    written_to: std::collections::BTreeSet<&'static str>,
 }
 
 impl Batch {
@@ -341,6 +347,8 @@ impl Batch {
         crate::platform::chain::extend(conn, org_id, &digests).await?;
         for table in ORDER {
             let Some(rows) = self.rows.remove(table.name) else { continue };
+            self.written += rows.len() as u64;
+            self.written_to.insert(table.name);
             insert_rows(conn, table, rows).await?;
         }
         self.row_count = 0;
@@ -418,6 +426,42 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+impl Batch {
+    /// On PostgreSQL, brings the planner's statistics up to date when this
+    /// batch has written ten times as many rows as at the last look (from
+    /// 2,000 on). A bulk import fills tables the planner last saw empty: with
+    /// those statistics every foreign-key check and lookup of the same
+    /// transaction scans the rows written so far, and an import slows down
+    /// as it grows. `ANALYZE` inside the transaction counts its own rows.
+    pub async fn analyze_as_it_grows(&mut self, conn: &mut AnyConnection) -> Result<()> {
+        if conn.backend_name() == "SQLite" {
+            return Ok(());
+        }
+        let at = self.analyze_at.max(2_000);
+        if self.written < at {
+            return Ok(());
+        }
+        self.analyze_at = self.written.saturating_mul(10);
+        analyze(conn, &self.written_to).await
+    }
+
+    /// The tables this batch has written rows into.
+    pub fn tables_written(&self) -> &std::collections::BTreeSet<&'static str> {
+        &self.written_to
+    }
+}
+
+/// `ANALYZE` of the tables named (PostgreSQL); nothing on SQLite, whose
+/// planner reads the indexes it has.
+pub async fn analyze(conn: &mut AnyConnection, tables: &std::collections::BTreeSet<&'static str>) -> Result<()> {
+    if conn.backend_name() == "SQLite" || tables.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = ORDER.iter().map(|t| t.name).filter(|n| tables.contains(n)).collect();
+    sqlx::query(&format!("ANALYZE {}", names.join(", "))).execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Refuses an account's balance or credit past [`MAX_ACCOUNT_BALANCE_MINOR`],

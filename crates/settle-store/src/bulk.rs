@@ -4,7 +4,7 @@
 //! their open items are kept in memory, and rows are flushed in large
 //! multi-row inserts. Either every command is applied or none is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use settle_domain::account::AccountNumber;
 
@@ -123,6 +123,8 @@ impl Store {
         let mut batch = Batch::default();
         let mut ids = IdBlock::with_block_size(10_000);
         let mut accounts: HashMap<String, (AccountRow, Vec<ItemRow>)> = HashMap::new();
+        // Accounts this import staged or changed since its last flush.
+        let mut touched: HashSet<String> = HashSet::new();
         let mut outcome = BulkOutcome::default();
         let mut done: u64 = 0;
         let mut default_terms: Option<String> = None;
@@ -139,11 +141,19 @@ impl Store {
                         };
                         cmd.payment_terms = Some(terms);
                     }
-                    self.stage_account(conn, org, &cmd, &mut batch, &mut ids).await.map_err(at)?;
+                    let (created, row) = self.stage_account_row(conn, org, &cmd, &mut batch, &mut ids).await.map_err(at)?;
+                    // A new account has no items: bill it from memory, with
+                    // no flush and no read back.
+                    if accounts.len() >= MAX_CACHED_ACCOUNTS {
+                        batch.flush(conn, org.org_id).await.map_err(at)?;
+                        accounts.clear();
+                    }
+                    touched.insert(created.account_number.clone());
+                    accounts.insert(created.account_number, (row, Vec::new()));
                     outcome.accounts += 1;
                 }
                 BulkCommand::Invoice(cmd) => {
-                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number)
+                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut touched, &mut batch, &cmd.account_number)
                         .await
                         .map_err(at)?;
                     self.stage_invoice(
@@ -162,7 +172,7 @@ impl Store {
                     outcome.invoices += 1;
                 }
                 BulkCommand::Payment(cmd) => {
-                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut batch, &cmd.account_number)
+                    let (account, items) = cached_account(self, conn, org, &mut accounts, &mut touched, &mut batch, &cmd.account_number)
                         .await
                         .map_err(at)?;
                     self.stage_payment(
@@ -202,6 +212,7 @@ impl Store {
             if batch.row_count() >= FLUSH_ROWS {
                 batch.flush(tx.conn(), org.org_id).await.map_err(at)?;
             }
+            batch.analyze_as_it_grows(tx.conn()).await.map_err(at)?;
             done += 1;
             if done % 1000 == 0 {
                 progress(done);
@@ -238,6 +249,12 @@ impl Store {
             .await
             .map_err(|error| BulkError { index: done as usize, error })?;
         tx.commit().await.map_err(|error| BulkError { index: done as usize, error })?;
+        // What reads the books next (verify, reports) plans with what was
+        // just written, not with the tables' statistics from before.
+        if self.backend() == crate::Backend::Postgres {
+            let mut conn = self.pool().acquire().await.map_err(|e| at_end(e.into()))?;
+            crate::batch::analyze(&mut conn, batch.tables_written()).await.map_err(at_end)?;
+        }
         progress(done);
         Ok(ImportOutcome {
             applied: outcome,
@@ -251,18 +268,28 @@ async fn cached_account<'a>(
     conn: &mut sqlx::AnyConnection,
     org: &Organisation,
     accounts: &'a mut HashMap<String, (AccountRow, Vec<ItemRow>)>,
+    touched: &mut HashSet<String>,
     batch: &mut Batch,
     number: &str,
 ) -> Result<(&'a mut AccountRow, &'a mut Vec<ItemRow>)> {
     let number = AccountNumber::parse(number).map_err(|e| StoreError::invalid("account_number", e))?;
+    if batch.is_empty() {
+        // Everything this import did is in the database.
+        touched.clear();
+    }
     if !accounts.contains_key(number.as_str()) {
-        // The account may have been staged by this very import.
-        batch.flush(conn, org.org_id).await?;
+        // The account may have been staged by this very import, or changed
+        // by it before it left the cache: write what is staged first. An
+        // account this import has not met needs no flush.
+        if touched.contains(number.as_str()) || accounts.len() >= MAX_CACHED_ACCOUNTS {
+            batch.flush(conn, org.org_id).await?;
+        }
         // Everything staged is now in the database, so forgetting cached
         // accounts loses nothing; it bounds memory on large imports.
         if accounts.len() >= MAX_CACHED_ACCOUNTS {
             accounts.clear();
         }
+        touched.insert(number.as_str().to_string());
         let account = store.account_by_number(conn, org.org_id, number.as_str()).await?;
         let items = store.open_items(conn, org.org_id, account.account_id).await?;
         accounts.insert(number.as_str().to_string(), (account, items));

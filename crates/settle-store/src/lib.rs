@@ -114,6 +114,9 @@ impl Store {
             ));
         };
         let options: AnyConnectOptions = url.parse().map_err(|e| StoreError::invalid("database_url", e))?;
+        if backend == Backend::Postgres {
+            create_missing_database(&url).await?;
+        }
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         // The page cache in KiB: the one writer's is larger, so that a big
         // transaction (a day's dunning over a million accounts) rewrites its
@@ -249,6 +252,29 @@ impl Store {
     pub async fn close(&self) {
         self.write_pool.close().await;
         self.pool.close().await;
+    }
+}
+
+/// Creates the PostgreSQL database a URL names when it does not exist yet,
+/// so `init` and `demo` work on a new server as they do on a new data
+/// directory. Two processes racing to create it both succeed: the loser
+/// finds the winner's database.
+async fn create_missing_database(url: &str) -> Result<()> {
+    use sqlx::migrate::MigrateDatabase;
+    let named = |e: sqlx::Error| StoreError::invalid("database_url", format!("cannot reach the PostgreSQL server: {e}"));
+    if sqlx::Any::database_exists(url).await.map_err(named)? {
+        return Ok(());
+    }
+    match sqlx::Any::create_database(url).await {
+        Ok(()) => {
+            tracing::info!("created the PostgreSQL database named in the URL");
+            Ok(())
+        }
+        Err(_) if sqlx::Any::database_exists(url).await.unwrap_or(false) => Ok(()),
+        Err(e) => Err(StoreError::invalid(
+            "database_url",
+            format!("the database does not exist and could not be created: {e}"),
+        )),
     }
 }
 

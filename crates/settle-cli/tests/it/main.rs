@@ -6,6 +6,7 @@ mod claims837;
 mod claims837_roundtrip;
 mod contacts;
 mod names;
+mod postgres;
 mod walk;
 
 use assert_cmd::Command;

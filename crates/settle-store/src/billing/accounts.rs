@@ -193,6 +193,19 @@ impl Store {
         batch: &mut Batch,
         ids: &mut IdBlock,
     ) -> Result<AccountCreated> {
+        Ok(self.stage_account_row(conn, org, cmd, batch, ids).await?.0)
+    }
+
+    /// [`Store::stage_account`], also giving the new account as a command
+    /// reads it, so a bulk import can bill it without reading it back.
+    pub(crate) async fn stage_account_row(
+        &self,
+        conn: &mut AnyConnection,
+        org: &Organisation,
+        cmd: &NewAccount,
+        batch: &mut Batch,
+        ids: &mut IdBlock,
+    ) -> Result<(AccountCreated, AccountRow)> {
         let CheckedAccount {
             number,
             kind,
@@ -240,11 +253,22 @@ impl Store {
             credit_minor: 0i64.into(),
             created_at: now.into(),
         });
-        Ok(AccountCreated {
+        let row = AccountRow {
+            account_id,
+            account_number: number.as_str().to_string(),
+            ar_kind,
+            currency,
+            status: AccountStatus::Active,
+            payment_terms: terms.to_string(),
+            balance_minor: 0,
+            credit_minor: 0,
+        };
+        let created = AccountCreated {
             account_id,
             account_number: number.as_str().to_string(),
             party_id,
-        })
+        };
+        Ok((created, row))
     }
 
     pub async fn add_account(&self, org: &Organisation, cmd: &NewAccount, key: Option<&IdempotencyKey>) -> Result<AccountCreated> {

@@ -283,6 +283,18 @@ impl Store {
                     let conn = tx.conn();
                     let user_id = next_ids(conn, org.org_id, "user", 1).await?;
                     let now = now_text();
+                    // A sign-in name is unique across organisations: its
+                    // reference row is taken first.
+                    sqlx::query("INSERT INTO sign_in_name (username, org_id, user_id) VALUES ($1, $2, $3)")
+                        .bind(username)
+                        .bind(org.org_id)
+                        .bind(user_id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| match StoreError::from(e) {
+                            StoreError::Conflict { .. } => StoreError::invalid("username", format!("{username:?} is taken")),
+                            other => other,
+                        })?;
                     sqlx::query(
                         "INSERT INTO app_user (org_id, user_id, username, display_name, role, password_hash, status, failed_logins, created_at, \
                  must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8)",
@@ -296,11 +308,7 @@ impl Store {
                     .bind(&now)
                     .bind(i64::from(one_time))
                     .execute(&mut *conn)
-                    .await
-                    .map_err(|e| match StoreError::from(e) {
-                        StoreError::Conflict { .. } => StoreError::invalid("username", format!("{username:?} is taken")),
-                        other => other,
-                    })?;
+                    .await?;
                     let after = serde_json::json!({ "username": username, "display_name": display_name, "role": role, "one_time_password": one_time });
                     tx.audit(org.org_id, "user.add", &format!("user:{username}"), None, Some(&after)).await?;
                     Ok((user_id, now))
@@ -509,7 +517,8 @@ impl Store {
         let username = username.trim().to_ascii_lowercase();
         let row = sqlx::query(&format!(
             "SELECT u.user_id, u.role, u.password_hash, u.status, u.failed_logins, u.locked_until, u.must_change_password, {ORG_COLUMNS} \
-             FROM app_user u JOIN organisation o ON o.org_id = u.org_id WHERE u.username = $1"
+             FROM sign_in_name n JOIN app_user u ON u.org_id = n.org_id AND u.user_id = n.user_id \
+             JOIN organisation o ON o.org_id = u.org_id WHERE n.username = $1"
         ))
         .bind(&username)
         .fetch_optional(&self.pool)
@@ -644,11 +653,13 @@ impl Store {
         // every reader behind SQLite's one writer.
         if idle > jiff::SignedDuration::from_secs(30) {
             let digest = &digest;
+            let org_id: i64 = row.try_get("org_id")?;
             self.write(|tx| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE session_sha256 = $1")
+                    sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE org_id = $3 AND session_sha256 = $1")
                         .bind(digest)
                         .bind(now_text())
+                        .bind(org_id)
                         .execute(tx.conn())
                         .await?;
                     tx.unaudited(Unaudited::SessionKept);

@@ -138,20 +138,19 @@ async fn users_tokens_sessions_and_lockout() {
             .await
             .unwrap();
         assert!(generated.unwrap().len() >= 12, "{name}");
-        // Usernames are unique across organisations; passwords have a floor.
-        assert!(
-            store
-                .add_user(
-                    &other,
-                    "alice",
-                    "A",
-                    Role::Admin,
-                    settle_store::platform::access::FirstPassword::Kept("another long one")
-                )
-                .await
-                .is_err(),
-            "{name}"
-        );
+        // Usernames are unique across organisations (through the reference
+        // table sign_in_name); passwords have a floor.
+        let taken = store
+            .add_user(
+                &other,
+                "alice",
+                "A",
+                Role::Admin,
+                settle_store::platform::access::FirstPassword::Kept("another long one"),
+            )
+            .await
+            .unwrap_err();
+        assert!(taken.to_string().contains("\"alice\" is taken"), "{name}: {taken}");
         assert!(
             store
                 .add_user(&org, "carol", "C", Role::Admin, settle_store::platform::access::FirstPassword::Kept("short"))

@@ -14,6 +14,7 @@ mod concurrency;
 mod contacts;
 mod customer_paper;
 mod denials;
+mod distribution;
 mod dunning;
 mod follow_up;
 mod gate_properties;
