@@ -212,6 +212,12 @@ impl Batch {
         self.add(R::TABLE, row.cells());
     }
 
+    /// Adds a row given as cells in `table`'s column order (the benchmarks'
+    /// baselines, which write rows of many tables from one generator).
+    pub fn push_cells(&mut self, table: &'static Table, row: Vec<V>) {
+        self.add(table, row);
+    }
+
     fn add(&mut self, table: &Table, row: Vec<V>) {
         debug_assert_eq!(row.len(), table.columns.len(), "row for {} has the wrong width", table.name);
         let rows = self.rows.entry(table.name).or_default();

@@ -1,5 +1,5 @@
 //! `settle bench api`: many clients posting payments over HTTP to the real
-//! server on SQLite, beside the same payments posted straight to the store
+//! server on SQLite (or PostgreSQL with `--database-url`), beside the same payments posted straight to the store
 //! in the same run. Server and load generator share this process and its
 //! cores. Afterwards the books must verify and the count of payments must
 //! equal the count of 2xx answers.
@@ -27,6 +27,57 @@ pub struct ApiBench {
     /// Accounts the payments are spread over.
     #[arg(long, default_value_t = 2_000)]
     pub accounts: u64,
+    /// Run on PostgreSQL: a new scratch database on the server this URL
+    /// reaches (its own database name is not used), dropped afterwards.
+    /// SQLite in a temporary directory when absent.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// Where the bench's books go: a temporary SQLite directory, or a new
+/// database beside the one a PostgreSQL URL names.
+pub(crate) struct Scratch {
+    pub location: Location,
+    pub engine: &'static str,
+    dropped_on_close: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub(crate) fn new(database_url: Option<&str>, name: &str) -> Result<Scratch> {
+        let dir = tempfile::tempdir()?;
+        Ok(match database_url {
+            Some(url) => {
+                let (base, query) = match url.split_once('?') {
+                    Some((b, q)) => (b, format!("?{q}")),
+                    None => (url, String::new()),
+                };
+                let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
+                let scratch = format!("{server}/settle_bench_{name}_{}{query}", std::process::id());
+                Scratch {
+                    location: Location::Url(scratch.clone()),
+                    engine: "PostgreSQL",
+                    dropped_on_close: Some(scratch),
+                    _dir: dir,
+                }
+            }
+            None => Scratch {
+                location: Location::DataDir(dir.path().to_path_buf()),
+                engine: "SQLite",
+                dropped_on_close: None,
+                _dir: dir,
+            },
+        })
+    }
+
+    /// Drops the scratch PostgreSQL database (the store must be closed).
+    pub(crate) async fn finish(self) -> Result<()> {
+        if let Some(url) = &self.dropped_on_close {
+            use sqlx::migrate::MigrateDatabase;
+            sqlx::Any::force_drop_database(url).await?;
+        }
+        Ok(())
+    }
 }
 
 const DAY: Date = Date::constant(2026, 1, 15);
@@ -97,8 +148,8 @@ fn ms(d: Duration) -> String {
 }
 
 pub async fn run(args: &ApiBench) -> Result<()> {
-    let scratch = tempfile::tempdir()?;
-    let store = Store::open(&Location::DataDir(scratch.path().to_path_buf())).await?;
+    let scratch = Scratch::new(args.database_url.as_deref(), "api")?;
+    let store = Store::open(&scratch.location).await?;
     store.checkpoint_in_background().await?;
     let org = store.create_organisation("bench", "Bench", "USD").await?;
     let accounts = args.accounts.max(1);
@@ -106,7 +157,10 @@ pub async fn run(args: &ApiBench) -> Result<()> {
     let clients = args.clients.max(1);
     let per_client = (args.payments / clients).max(1);
     let total = per_client * clients;
-    println!("settle bench api: {total} payments from {clients} clients over {accounts} accounts, SQLite, server and clients in one process");
+    println!(
+        "settle bench api: {total} payments from {clients} clients over {accounts} accounts, {}, server and clients in one process",
+        scratch.engine
+    );
 
     // Baseline: the same number of payments straight to the store, with the
     // same concurrency and idempotency keys, no HTTP.
@@ -220,6 +274,8 @@ pub async fn run(args: &ApiBench) -> Result<()> {
     let p99 = percentile(&latencies, 990);
     let met = http_rate >= 3_000 && p99 <= Duration::from_millis(50);
     println!("target (3,000 payments/s with p99 at most 50 ms): {}", if met { "met" } else { "not met" });
+    store.close().await;
+    scratch.finish().await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! baseline run in the same process, printed as ratios. Never a timed test.
 
 pub mod api;
+mod baseline;
 pub mod dunning;
 pub mod floor;
 pub mod follow_up;
@@ -16,7 +17,6 @@ use clap::Subcommand;
 use jiff::ToSpan;
 use settle_domain::aging::AgingBuckets;
 use settle_domain::Date;
-use settle_store::batch::{self, Batch, V};
 use settle_store::billing::{AccountFilter, *};
 use settle_store::bulk::BulkCommand;
 use settle_store::{Location, Store};
@@ -38,6 +38,11 @@ pub enum BenchCommand {
         /// Where the two scratch databases go (a temporary directory if absent).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
+        /// Import into PostgreSQL (new scratch databases on the server this
+        /// URL reaches, dropped afterwards), beside the same import on SQLite
+        /// and a plain COPY of the same rows, in the same run.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Many clients posting payments over HTTP, beside posting straight to the store.
     Api(crate::bench::api::ApiBench),
@@ -123,13 +128,14 @@ fn commands(transactions: u64, accounts: u64, charges_only: bool) -> impl Iterat
 }
 
 pub async fn run(command: &BenchCommand) -> Result<()> {
-    let (transactions, accounts, charges_only, dir) = match command {
+    let (transactions, accounts, charges_only, dir, database_url) = match command {
         BenchCommand::Ledger {
             transactions,
             accounts,
             charges_only,
             dir,
-        } => (transactions, accounts, charges_only, dir),
+            database_url,
+        } => (transactions, accounts, charges_only, dir, database_url.as_deref()),
         BenchCommand::Api(args) => return crate::bench::api::run(args).await,
         BenchCommand::Pages(args) => return crate::bench::pages::run(args).await,
         BenchCommand::X12(args) => return crate::bench::x12::run(args).await,
@@ -140,13 +146,24 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     let (transactions, accounts) = (*transactions, (*accounts).max(1));
+    let scratch_pg = |name: &str| crate::bench::api::Scratch::new(database_url, name);
+    let settle_scratch = scratch_pg("ledger")?;
+    let engine = settle_scratch.engine;
     println!(
-        "settle bench ledger: {transactions} transactions over {accounts} accounts, SQLite in {}",
-        base.display()
+        "settle bench ledger: {transactions} transactions over {accounts} accounts, {engine}{}",
+        if database_url.is_some() {
+            String::new()
+        } else {
+            format!(" in {}", base.display())
+        }
     );
 
     // Settle: the domain decides every entry and allocation, the store writes them.
-    let store = Store::open(&Location::DataDir(base.join("settle"))).await?;
+    let location = match database_url {
+        Some(_) => settle_scratch.location.clone(),
+        None => Location::DataDir(base.join("settle")),
+    };
+    let store = Store::open(&location).await?;
     let org = store.create_organisation("bench", "Bench", "USD").await?;
     let started = Instant::now();
     let outcome = store.bulk_apply(&org, commands(transactions, accounts, *charges_only), &mut |_| {}).await?;
@@ -198,15 +215,50 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
     anyhow::ensure!(totals.totals_minor == aging.totals_minor, "the two aging shapes disagree");
     let verify = store.verify(&org).await?;
     store.close().await;
+    settle_scratch.finish().await?;
+
+    // On PostgreSQL: the same import on SQLite, for the engines' ratio, and
+    // a plain COPY of the same rows.
+    let mut beside = None;
+    if database_url.is_some() {
+        let sqlite = Store::open(&Location::DataDir(base.join("settle-sqlite"))).await?;
+        let org = sqlite.create_organisation("bench", "Bench", "USD").await?;
+        let started = Instant::now();
+        sqlite.bulk_apply(&org, commands(transactions, accounts, *charges_only), &mut |_| {}).await?;
+        let filter = AccountFilter {
+            limit: 10_000,
+            ..Default::default()
+        };
+        sqlite.list_accounts(&org, &filter).await?;
+        let on_sqlite = started.elapsed();
+        sqlite.close().await;
+        let copy_scratch = scratch_pg("copy")?;
+        let copy_store = Store::open(&copy_scratch.location).await?;
+        let copy_org = copy_store.create_organisation("bench", "Bench", "USD").await?;
+        copy_store.close().await;
+        let settle_store::Location::Url(copy_url) = &copy_scratch.location else {
+            unreachable!("a PostgreSQL scratch")
+        };
+        let started = Instant::now();
+        baseline::copy(copy_url, copy_org.org_id, &counts).await?;
+        let copied = started.elapsed();
+        copy_scratch.finish().await?;
+        beside = Some((on_sqlite, copied));
+    }
 
     // Baseline: the same number of rows in the same tables, written with
     // plain multi-row INSERTs and no decisions, then plain GROUP BYs.
     // Settle's books are closed first, so that the peak memory printed is
     // the larger of the two runs, not their sum.
-    let baseline_store = Store::open(&Location::DataDir(base.join("baseline"))).await?;
+    let baseline_scratch = scratch_pg("baseline")?;
+    let baseline_location = match database_url {
+        Some(_) => baseline_scratch.location.clone(),
+        None => Location::DataDir(base.join("baseline")),
+    };
+    let baseline_store = Store::open(&baseline_location).await?;
     let baseline_org = baseline_store.create_organisation("bench", "Bench", "USD").await?;
     let started = Instant::now();
-    baseline_insert(&baseline_store, baseline_org.org_id, &counts).await?;
+    baseline::insert(&baseline_store, baseline_org.org_id, &counts).await?;
     let baseline_import = started.elapsed();
     let started = Instant::now();
     let baseline_balances =
@@ -216,7 +268,12 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
             .await?;
     let baseline_balance_report = started.elapsed();
     baseline_store.close().await;
-    let floor = crate::bench::floor::run(&base.join("floor"), &counts).await?;
+    baseline_scratch.finish().await?;
+    // The floors are made inside SQLite (INSERT ... SELECT): SQLite runs only.
+    let floor = match database_url {
+        Some(_) => None,
+        None => Some(crate::bench::floor::run(&base.join("floor"), &counts).await?),
+    };
 
     println!(
         "  imported: {} accounts, {} invoices, {} payments; {} open items",
@@ -257,7 +314,21 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         println!("  peak memory (whole process): {mib} MiB");
     }
     println!("  verify after import: {} disagreements", verify.discrepancies.len());
-    floor.print(import + balance_report);
+    if let Some((on_sqlite, copied)) = beside {
+        let ours = import + balance_report;
+        println!(
+            "  the same import + balances on SQLite {on_sqlite:>8.3?}   PostgreSQL / SQLite {}   (target: at most 2.00x)",
+            ratio(ours, on_sqlite)
+        );
+        println!(
+            "  plain COPY of the same rows {copied:>8.3?}   settle import / COPY {}   plain INSERT / COPY {}",
+            ratio(import, copied),
+            ratio(baseline_import, copied)
+        );
+    }
+    if let Some(floor) = floor {
+        floor.print(import + balance_report);
+    }
     Ok(())
 }
 
@@ -286,171 +357,4 @@ async fn table_counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
 /// How many rows `table` holds in `counts` (0 if it is not there).
 pub(crate) fn rows_in(counts: &[(&'static str, i64)], table: &str) -> i64 {
     counts.iter().find(|(t, _)| *t == table).map_or(0, |(_, n)| *n)
-}
-
-async fn baseline_insert(store: &Store, org: i64, counts: &[(&'static str, i64)]) -> Result<()> {
-    let count = |table: &str| rows_in(counts, table);
-    let mut tx = store.begin_write().await?;
-    let mut batch = Batch::default();
-    let date = || V::T("2025-01-01".into());
-    let accounts = count("account").max(1);
-    let flush_if_big = async |batch: &mut Batch, conn: &mut sqlx::AnyConnection| -> Result<()> {
-        if batch.row_count() >= 60_000 {
-            batch.flush(conn, org).await?;
-        }
-        Ok(())
-    };
-    for i in 1..=count("party") {
-        batch.push(batch::PartyRow {
-            org_id: org.into(),
-            party_id: i.into(),
-            kind: "person".into(),
-            name: "Baseline".into(),
-            date_of_birth: V::NT(None),
-            created_at: "now".into(),
-            sex: "U".into(),
-            last_name: "Baseline".into(),
-            first_name: "".into(),
-            middle_name: "".into(),
-            name_suffix: "".into(),
-        });
-    }
-    for i in 1..=accounts {
-        batch.push(batch::AccountRow {
-            org_id: org.into(),
-            account_id: i.into(),
-            account_number: format!("B-{i:07}").into(),
-            party_id: i.into(),
-            ar_kind: "customer".into(),
-            currency: "USD".into(),
-            status: "active".into(),
-            payment_terms: "net30".into(),
-            opened_on: date(),
-            balance_minor: 0i64.into(),
-            credit_minor: 0i64.into(),
-            created_at: "now".into(),
-        });
-    }
-    batch.flush(tx.conn(), org).await?;
-    for i in 1..=count("journal_entry") {
-        batch.push(batch::JournalEntryRow {
-            org_id: org.into(),
-            entry_id: i.into(),
-            kind: "invoice".into(),
-            effective_date: date(),
-            currency: "USD".into(),
-            account_id: Some(i % accounts + 1).into(),
-            memo: "".into(),
-            created_at: "now".into(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    for i in 1..=count("invoice") {
-        batch.push(batch::InvoiceRow {
-            org_id: org.into(),
-            invoice_id: i.into(),
-            invoice_number: format!("INV-{i:06}").into(),
-            account_id: (i % accounts + 1).into(),
-            status: "open".into(),
-            issue_date: date(),
-            due_date: date(),
-            terms: "net30".into(),
-            currency: "USD".into(),
-            subtotal_minor: 100i64.into(),
-            tax_minor: 0i64.into(),
-            total_minor: 100i64.into(),
-            memo: "".into(),
-            item_id: Some(i).into(),
-            entry_id: Some(i).into(),
-            void_entry_id: V::NI(None),
-            created_at: "now".into(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    for i in 1..=count("invoice_line") {
-        batch.push(batch::InvoiceLineRow {
-            org_id: org.into(),
-            invoice_id: i.into(),
-            line_no: 1i64.into(),
-            item_code: "SVC".into(),
-            description: "Service".into(),
-            quantity: "1".into(),
-            unit_price_minor: 100i64.into(),
-            tax_rate: "0".into(),
-            amount_minor: 100i64.into(),
-            tax_minor: 0i64.into(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    for i in 1..=count("open_item") {
-        batch.push(batch::OpenItemRow {
-            org_id: org.into(),
-            item_id: i.into(),
-            account_id: (i % accounts + 1).into(),
-            reference: format!("INV-{i:06}").into(),
-            kind: "invoice".into(),
-            invoice_id: Some(i).into(),
-            description: "Service".into(),
-            issue_date: date(),
-            due_date: date(),
-            currency: "USD".into(),
-            amount_minor: 100i64.into(),
-            balance_minor: 50i64.into(),
-            written_off: 0i64.into(),
-            status: "open".into(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    let entries = count("journal_entry").max(1);
-    for i in 0..count("posting") {
-        let sign = if i % 2 == 0 { 100i64 } else { -100 };
-        batch.push(batch::PostingRow {
-            org_id: org.into(),
-            entry_id: (i / 2 % entries + 1).into(),
-            line_no: (i / (2 * entries) * 2 + i % 2 + 1).into(),
-            gl_code: if sign > 0 { "1100" } else { "4000" }.into(),
-            account_id: Some(i % accounts + 1).into(),
-            item_id: Some(i % count("open_item").max(1) + 1).into(),
-            currency: "USD".into(),
-            amount_minor: sign.into(),
-            effective_date: date(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    for i in 1..=count("payment") {
-        batch.push(batch::PaymentRow {
-            org_id: org.into(),
-            payment_id: i.into(),
-            account_id: (i % accounts + 1).into(),
-            method: "ach".into(),
-            reference: "".into(),
-            received_on: date(),
-            currency: "USD".into(),
-            amount_minor: 100i64.into(),
-            unapplied_minor: 0i64.into(),
-            status: "posted".into(),
-            entry_id: i.into(),
-            reversal_entry_id: V::NI(None),
-            created_at: "now".into(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    for i in 1..=count("allocation") {
-        batch.push(batch::AllocationRow {
-            org_id: org.into(),
-            allocation_id: i.into(),
-            account_id: (i % accounts + 1).into(),
-            item_id: (i % count("open_item").max(1) + 1).into(),
-            source: "payment".into(),
-            payment_id: Some(i).into(),
-            credit_note_id: V::NI(None),
-            amount_minor: 50i64.into(),
-            effective_date: date(),
-            entry_id: i.into(),
-        });
-        flush_if_big(&mut batch, tx.conn()).await?;
-    }
-    batch.flush(tx.conn(), org).await?;
-    tx.commit().await?;
-    Ok(())
 }
