@@ -28,6 +28,11 @@ struct Cli {
     /// A postgres:// URL; when given, the data directory is not used.
     #[arg(long, env = "SETTLE_DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    /// A read-only PostgreSQL replica of the database (streaming
+    /// replication) for reports, dashboards and exports; the pages and
+    /// reports that read it say how far behind it is.
+    #[arg(long, env = "SETTLE_READ_DATABASE_URL", global = true, hide_env_values = true)]
+    read_database_url: Option<String>,
     /// Which organisation (by its short name); needed when there are several.
     #[arg(long, env = "SETTLE_ORG", global = true)]
     org: Option<String>,
@@ -284,7 +289,11 @@ fn main() -> ExitCode {
 
 async fn open(cli: &Cli) -> Result<Store> {
     let location = Location::from_options(cli.database_url.as_deref(), &cli.data_dir);
-    Store::open(&location).await.context("opening the database")
+    let store = Store::open(&location).await.context("opening the database")?;
+    match cli.read_database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => store.with_replica(url).await.context("opening the reporting replica"),
+        None => Ok(store),
+    }
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {

@@ -74,6 +74,37 @@ pub struct Store {
     sqlite_writer: Arc<Mutex<()>>,
     /// The group-commit queue for payments; `None` in the task that drains it.
     payments: Option<tokio::sync::mpsc::UnboundedSender<group::PaymentJob>>,
+    /// Where reports, dashboards and exports read: a read-only replica when
+    /// one is given ([`Store::with_replica`]), else the same pool as reads.
+    reports: AnyPool,
+    replica: bool,
+}
+
+/// How far a reporting replica is behind its primary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReplicaLag {
+    /// Write-ahead log the replica has not replayed yet (0: caught up).
+    pub behind_bytes: i64,
+    /// Seconds since the last change it replayed, while it is behind.
+    pub seconds: i64,
+}
+
+impl ReplicaLag {
+    /// What a page says above figures read from the replica.
+    pub fn describe(&self) -> String {
+        if self.behind_bytes == 0 {
+            "Read from the reporting replica, which is up to date.".to_string()
+        } else {
+            format!(
+                "Read from the reporting replica, {} behind the books: the latest changes may not show yet.",
+                match self.seconds {
+                    0 => "less than a second".to_string(),
+                    1 => "1 second".to_string(),
+                    n => format!("{n} seconds"),
+                }
+            )
+        }
+    }
 }
 
 /// A write transaction, holding the SQLite writer lock while it lives.
@@ -151,6 +182,8 @@ impl Store {
             }
         };
         let mut store = Store {
+            reports: pool.clone(),
+            replica: false,
             pool,
             write_pool,
             backend,
@@ -183,6 +216,74 @@ impl Store {
                 Err(error) => return Err(StoreError::Database(error.into())),
             }
         }
+    }
+
+    /// Reads reports, dashboards and exports from a read-only PostgreSQL
+    /// replica of this store's database (streaming replication), so long
+    /// reads leave the primary to the writers. Everything else, and every
+    /// write (the audit rows of those reads too), stays on the primary. The
+    /// replica is not migrated: it follows the primary.
+    pub async fn with_replica(mut self, read_url: &str) -> Result<Store> {
+        let named = |why: String| StoreError::invalid("read_database_url", why);
+        if self.backend != Backend::Postgres || !(read_url.starts_with("postgres:") || read_url.starts_with("postgresql:")) {
+            return Err(named("a reporting replica is a postgres:// URL beside a PostgreSQL primary".into()));
+        }
+        let options: AnyConnectOptions = read_url.parse().map_err(|e| named(format!("{e}")))?;
+        // One connection first, which fails at once where a pool would
+        // keep trying until its timeout.
+        let mut probe = <AnyConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .map_err(|e| named(format!("cannot reach the replica: {e}")))?;
+        // The replica must hold this database: the same migrations applied.
+        let theirs: Option<i64> = sqlx::query_scalar("SELECT CAST(MAX(version) AS BIGINT) FROM _sqlx_migrations")
+            .fetch_one(&mut probe)
+            .await
+            .map_err(|e| named(format!("the replica does not hold Settle's database: {e}")))?;
+        let ours: Option<i64> = sqlx::query_scalar("SELECT CAST(MAX(version) AS BIGINT) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        if theirs.is_none() || theirs > ours {
+            return Err(named(format!(
+                "the replica's schema (migration {theirs:?}) is not this database's (migration {ours:?})"
+            )));
+        }
+        let _ = sqlx::Connection::close(probe).await;
+        self.reports = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(8)
+            .connect_lazy_with(options);
+        self.replica = true;
+        Ok(self)
+    }
+
+    /// Where reports, dashboards and exports read.
+    pub(crate) fn reports_pool(&self) -> &AnyPool {
+        &self.reports
+    }
+
+    /// How far the reporting replica is behind the primary; `None` when
+    /// reports read the primary itself.
+    pub async fn replica_lag(&self) -> Result<Option<ReplicaLag>> {
+        if !self.replica {
+            return Ok(None);
+        }
+        let primary: i64 = sqlx::query_scalar("SELECT CAST(pg_current_wal_lsn() - '0/0'::pg_lsn AS BIGINT)")
+            .fetch_one(&self.pool)
+            .await?;
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(pg_last_wal_replay_lsn(), '0/0'::pg_lsn) - '0/0'::pg_lsn AS BIGINT) AS replayed, \
+             CAST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) AS BIGINT) AS seconds",
+        )
+        .fetch_one(&self.reports)
+        .await?;
+        use sqlx::Row;
+        let replayed: i64 = row.try_get("replayed")?;
+        let behind_bytes = (primary - replayed).max(0);
+        Ok(Some(ReplicaLag {
+            behind_bytes,
+            // Caught up is caught up, however long ago the last change was.
+            seconds: if behind_bytes == 0 { 0 } else { row.try_get::<i64, _>("seconds")?.max(0) },
+        }))
     }
 
     pub fn backend(&self) -> Backend {

@@ -875,9 +875,11 @@ pub(crate) async fn run(store: &Store, org: &Organisation, command: BillingComma
                 AgingBy::Bucket => store.aging_totals(org, as_of, &buckets, currency.as_deref()).await?,
             };
             output::aging(&report, by != AgingBy::Bucket, format)?;
+            say_replica_lag(store).await?;
         }
         BillingCommand::Report(ReportCommand::TrialBalance { as_of, format }) => {
             output::trial_balance(&store.trial_balance(org, as_of).await?, format)?;
+            say_replica_lag(store).await?;
         }
         BillingCommand::Verify => {
             let report = store.verify(org).await?;
@@ -938,4 +940,13 @@ fn parse_line(text: &str, index: usize) -> Result<NewInvoiceLine> {
         unit_price: parts[3].to_string(),
         tax_rate: parts.get(4).copied().unwrap_or("0").to_string(),
     })
+}
+
+/// Says on standard error (the report itself may be CSV or JSON on standard
+/// output) how far behind the reporting replica it was read from is.
+async fn say_replica_lag(store: &Store) -> Result<()> {
+    if let Some(lag) = store.replica_lag().await? {
+        eprintln!("{}", lag.describe());
+    }
+    Ok(())
 }

@@ -22,6 +22,7 @@ mod outbox;
 mod pages;
 mod properties;
 mod refund_limits;
+mod replica_pages;
 mod sessions;
 mod story;
 mod worklist_pages;
@@ -75,6 +76,11 @@ impl Server {
             });
         }
         out
+    }
+
+    /// Where this server's books are.
+    pub fn backend_location(&self) -> settle_store::Location {
+        self._backend.location.clone()
     }
 
     pub async fn token(&self, org: &Organisation, role: Role) -> String {

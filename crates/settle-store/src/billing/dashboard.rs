@@ -164,7 +164,7 @@ impl Store {
         .bind(cur.code())
         .bind(first_month.to_string())
         .bind(as_of.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(self.reports_pool())
         .await?
         {
             if let Some(slot) = months.get_mut(&r.try_get::<String, _>("month")?) {
@@ -180,7 +180,7 @@ impl Store {
         .bind(cur.code())
         .bind(since.to_string())
         .bind(as_of.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(self.reports_pool())
         .await?
         .try_get("total_minor")?;
         let dso_days = sales.filter(|s| *s > 0).map(|s| (aging.total_minor.max(0) * 90 + s / 2) / s);
@@ -190,7 +190,7 @@ impl Store {
              FROM account WHERE org_id = $1",
         )
         .bind(org.org_id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.reports_pool())
         .await?;
         let accounts_over_90: i64 = sqlx::query(
             "SELECT CAST(COUNT(DISTINCT account_id) AS BIGINT) AS past_due_accounts FROM open_item WHERE org_id = $1 AND currency = $2 AND balance_minor > 0 AND due_date < $3",
@@ -198,17 +198,17 @@ impl Store {
         .bind(org.org_id)
         .bind(cur.code())
         .bind(over_90.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(self.reports_pool())
         .await?
         .try_get("past_due_accounts")?;
         let pending_approvals: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM approval WHERE org_id = $1 AND status = 'pending'")
             .bind(org.org_id)
-            .fetch_one(&self.pool)
+            .fetch_one(self.reports_pool())
             .await?
             .try_get("n")?;
         let draft_invoices: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM invoice WHERE org_id = $1 AND status = 'draft'")
             .bind(org.org_id)
-            .fetch_one(&self.pool)
+            .fetch_one(self.reports_pool())
             .await?
             .try_get("n")?;
         let insurance_ar_minor: i64 = sqlx::query(
@@ -216,7 +216,7 @@ impl Store {
         )
         .bind(org.org_id)
         .bind(cur.code())
-        .fetch_one(&self.pool)
+        .fetch_one(self.reports_pool())
         .await?
         .try_get("n")?;
         let follow_up = self.follow_up_counts_if_ranked(org, as_of).await?;
@@ -349,7 +349,7 @@ impl Store {
         .bind(cur.code())
         .bind(from.to_string())
         .bind(to.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(self.reports_pool())
         .await?
         .iter()
         .map(|r| {
@@ -376,7 +376,7 @@ impl Store {
         .bind(cur.code())
         .bind(from.to_string())
         .bind(to.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(self.reports_pool())
         .await?
         .iter()
         .map(|r| {

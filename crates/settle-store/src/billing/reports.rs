@@ -628,7 +628,7 @@ impl Store {
         let mut report = self.aging_report(org, as_of, buckets, currency_code, true).await?;
         let payers: std::collections::BTreeSet<String> = sqlx::query("SELECT account_number FROM account WHERE org_id = $1 AND ar_kind = 'insurance'")
             .bind(org.org_id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.reports_pool())
             .await?
             .iter()
             .map(|r| r.try_get("account_number"))
@@ -703,7 +703,7 @@ impl Store {
         for cutoff in &cutoffs {
             query = query.bind(cutoff.to_string());
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = query.fetch_all(self.reports_pool()).await?;
         let mut per_group: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for row in rows {
             let bucket: i64 = row.try_get("bucket")?;
@@ -721,7 +721,7 @@ impl Store {
             .bind(org.org_id)
             .bind(cur.code())
             .bind(as_of.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(self.reports_pool())
             .await?
         {
             credits.insert(row.try_get("account_id")?, row.try_get("credit")?);
@@ -733,7 +733,7 @@ impl Store {
             )
             .bind(org.org_id)
             .bind(cur.code())
-            .fetch_all(&self.pool)
+            .fetch_all(self.reports_pool())
             .await?
             .iter()
             .map(|r| Ok((r.try_get("account_id")?, (r.try_get("account_number")?, r.try_get("name")?))))
@@ -787,7 +787,7 @@ impl Store {
         )
         .bind(org.org_id)
         .bind(as_of)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reports_pool())
         .await?;
         rows.iter()
             .map(|r| {
@@ -814,7 +814,7 @@ impl Store {
         .bind(org.org_id)
         .bind(after_entry_id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reports_pool())
         .await?;
         let Some(last) = entries.last() else { return Ok(Vec::new()) };
         let last_id: i64 = last.try_get("entry_id")?;
@@ -827,7 +827,7 @@ impl Store {
         .bind(org.org_id)
         .bind(after_entry_id)
         .bind(last_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reports_pool())
         .await?;
         let mut by_entry: BTreeMap<i64, Vec<JournalPosting>> = BTreeMap::new();
         for r in postings {

@@ -24,6 +24,7 @@ mod migrations;
 mod names;
 mod properties;
 mod remit_suspense;
+mod replica;
 mod statements;
 mod story;
 mod worklists;

@@ -12,6 +12,8 @@ use settle_store::billing::{AccountDetail, ApprovalView, Dashboard, InvoiceDetai
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage<'a> {
+    /// How far behind the reporting replica the figures were read from is.
+    replica: Option<String>,
     claim_work: Vec<(&'static str, &'static str, i64)>,
     ctx: Option<&'a Ctx>,
     d: Dashboard,
@@ -51,6 +53,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     .filter(|_| !claims.is_empty() && ctx.can_see_clinical() && ctx.bills_insurance())
     .collect();
     render(&DashboardPage {
+        replica: crate::web::billing::reports::replica_note(&state.store).await,
         claim_work,
         ctx: Some(&ctx),
         d,

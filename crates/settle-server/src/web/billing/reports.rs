@@ -86,6 +86,8 @@ pub async fn index(ctx: Ctx) -> Response {
 #[derive(Template)]
 #[template(path = "aging.html")]
 struct AgingPage<'a> {
+    /// How far behind the reporting replica these figures were read from is.
+    replica: Option<String>,
     ctx: Option<&'a Ctx>,
     as_of: String,
     currency: String,
@@ -144,6 +146,7 @@ pub async fn aging(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Repo
         Err(e) => return store_error_page(Some(&ctx), e),
     };
     render(&AgingPage {
+        replica: replica_note(&state.store).await,
         by_payer,
         ctx: Some(&ctx),
         as_of: as_of.to_string(),
@@ -166,6 +169,8 @@ fn aging_csv_row(r: &AgingRow, code: &str) -> Vec<String> {
 #[derive(Template)]
 #[template(path = "aging_bucket.html")]
 struct BucketPage<'a> {
+    /// How far behind the reporting replica these figures were read from is.
+    replica: Option<String>,
     ctx: Option<&'a Ctx>,
     as_of: String,
     index: usize,
@@ -223,6 +228,7 @@ pub async fn aging_bucket(State(state): State<AppState>, ctx: Ctx, Path(index): 
     let shown = rows.len().min(500);
     rows.truncate(500);
     render(&BucketPage {
+        replica: replica_note(&state.store).await,
         ctx: Some(&ctx),
         as_of: as_of.to_string(),
         index,
@@ -307,6 +313,8 @@ pub async fn aging_account(State(state): State<AppState>, ctx: Ctx, Path(number)
 #[derive(Template)]
 #[template(path = "trial_balance.html")]
 struct TrialBalancePage<'a> {
+    /// How far behind the reporting replica these figures were read from is.
+    replica: Option<String>,
     ctx: Option<&'a Ctx>,
     as_of: String,
     rows: Vec<TrialBalanceRow>,
@@ -348,6 +356,7 @@ pub async fn trial_balance(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
         );
     }
     render(&TrialBalancePage {
+        replica: replica_note(&state.store).await,
         ctx: Some(&ctx),
         as_of: as_of.to_string(),
         rows,
@@ -361,6 +370,8 @@ pub async fn trial_balance(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
 #[derive(Template)]
 #[template(path = "cash_receipts.html")]
 struct ReceiptsPage<'a> {
+    /// How far behind the reporting replica these figures were read from is.
+    replica: Option<String>,
     ctx: Option<&'a Ctx>,
     from: String,
     to: String,
@@ -464,6 +475,7 @@ pub async fn cash_receipts(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
         slot.1 += r.amount_minor;
     }
     render(&ReceiptsPage {
+        replica: replica_note(&state.store).await,
         ctx: Some(&ctx),
         from: from.to_string(),
         to: to.to_string(),
@@ -482,6 +494,8 @@ pub async fn cash_receipts(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
 #[derive(Template)]
 #[template(path = "adjustments_report.html")]
 struct AdjustmentsPage<'a> {
+    /// How far behind the reporting replica these figures were read from is.
+    replica: Option<String>,
     ctx: Option<&'a Ctx>,
     from: String,
     to: String,
@@ -507,6 +521,7 @@ pub async fn adjustments(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
         return csv_download(&format!("adjustments-{from}-{to}.csv"), &["reason", "count", "amount"], out);
     }
     render(&AdjustmentsPage {
+        replica: replica_note(&state.store).await,
         ctx: Some(&ctx),
         from: from.to_string(),
         to: to.to_string(),
@@ -515,4 +530,16 @@ pub async fn adjustments(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
         currency,
     })
     .into_response()
+}
+
+/// What a page reading figures from the reporting replica says about it;
+/// nothing when reports read the books themselves.
+pub(crate) async fn replica_note(store: &settle_store::Store) -> Option<String> {
+    match store.replica_lag().await {
+        Ok(lag) => lag.map(|l| l.describe()),
+        Err(e) => {
+            tracing::warn!(error = %e, "asking the reporting replica how far behind it is");
+            Some("Read from the reporting replica; how far behind it is could not be told.".to_string())
+        }
+    }
 }
