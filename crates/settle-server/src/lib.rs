@@ -17,6 +17,7 @@ pub mod login_wait;
 mod metrics;
 pub mod problem;
 pub mod reads;
+mod replica;
 pub mod web;
 
 use std::collections::{HashMap, HashSet};
@@ -237,6 +238,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/metrics", get(metrics::render))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method; see /api/v1/docs") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), replica::lag_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()

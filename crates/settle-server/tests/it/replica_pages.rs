@@ -72,5 +72,17 @@ async fn report_pages_say_when_they_read_the_replica_and_how_far_behind_it_is() 
                 "{path} does not say it read the replica"
             );
         }
+        // The API's reports say it in headers.
+        let token = srv.token(&org, Role::Auditor).await;
+        for path in ["/api/v1/reports/aging", "/api/v1/reports/trial-balance", "/api/v1/dashboard"] {
+            let response = client.get(format!("{base}{path}")).bearer_auth(&token).send().await.unwrap();
+            assert!(response.status().is_success(), "{path} {}", response.status());
+            let bytes = response.headers().get("settle-replica-behind-bytes").map(|v| v.to_str().unwrap().to_string());
+            assert!(bytes.is_some_and(|b| b.parse::<i64>().is_ok_and(|n| n >= 0)), "{path}: no lag header");
+            assert!(response.headers().contains_key("settle-replica-lag-seconds"), "{path}");
+        }
+        // And the server reading the books alone does not.
+        let answer = srv.get(&token, "/api/v1/reports/aging").await;
+        assert!(!answer.headers.contains_key("settle-replica-behind-bytes"));
     }
 }
