@@ -235,13 +235,12 @@ impl Store {
             .await
             .map_err(|e| named(format!("cannot reach the replica: {e}")))?;
         // The replica must hold this database: the same migrations applied.
-        let theirs: Option<i64> = sqlx::query_scalar("SELECT CAST(MAX(version) AS BIGINT) FROM _sqlx_migrations")
+        const LATEST_MIGRATION: &str = "SELECT CAST(MAX(version) AS BIGINT) FROM _sqlx_migrations";
+        let theirs: Option<i64> = sqlx::query_scalar(LATEST_MIGRATION)
             .fetch_one(&mut probe)
             .await
             .map_err(|e| named(format!("the replica does not hold Settle's database: {e}")))?;
-        let ours: Option<i64> = sqlx::query_scalar("SELECT CAST(MAX(version) AS BIGINT) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
-            .await?;
+        let ours: Option<i64> = sqlx::query_scalar(LATEST_MIGRATION).fetch_one(&self.pool).await?;
         if theirs.is_none() || theirs > ours {
             return Err(named(format!(
                 "the replica's schema (migration {theirs:?}) is not this database's (migration {ours:?})"

@@ -797,21 +797,7 @@ pub enum StatementCommand {
 
 pub async fn statements(store: &Store, org: &Organisation, command: StatementCommand, today: Date) -> Result<ExitCode> {
     let table = |list: &[settle_store::claims::StatementSummary]| -> Result<()> {
-        let table: Vec<Vec<String>> = list
-            .iter()
-            .map(|s| {
-                vec![
-                    s.statement_number.clone(),
-                    s.account_number.clone(),
-                    s.to.clone(),
-                    s.cycle_date.clone(),
-                    s.sequence.to_string(),
-                    s.visits.to_string(),
-                    s.amount.clone(),
-                    s.due_on.clone(),
-                ]
-            })
-            .collect();
+        let table: Vec<Vec<String>> = list.iter().map(|s| s.cells()).collect();
         rows_out(&["statement", "account", "to", "date", "no.", "visits", "amount", "due"], &table)
     };
     match command {

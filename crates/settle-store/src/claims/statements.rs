@@ -58,6 +58,23 @@ pub struct StatementSummary {
     pub visits: i64,
 }
 
+impl StatementSummary {
+    /// The statement as one row of text (number, account, to, date, notice,
+    /// visits, amount, due): the CLI's table and the pages' CSV.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.statement_number.clone(),
+            self.account_number.clone(),
+            self.to.clone(),
+            self.cycle_date.clone(),
+            self.sequence.to_string(),
+            self.visits.to_string(),
+            self.amount.clone(),
+            self.due_on.clone(),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct StatementRunOutcome {
     pub as_of: String,

@@ -58,21 +58,7 @@ pub async fn statements(State(state): State<AppState>, ctx: Ctx, axum::extract::
     if q.format.as_deref() == Some("csv") {
         let rows = list.sorted(rows, key);
         let header = ["statement", "account", "to", "date", "notice", "visits", "amount_due", "due"];
-        let lines = rows
-            .iter()
-            .map(|s| {
-                vec![
-                    s.statement_number.clone(),
-                    s.account_number.clone(),
-                    s.to.clone(),
-                    s.cycle_date.clone(),
-                    s.sequence.to_string(),
-                    s.visits.to_string(),
-                    s.amount.clone(),
-                    s.due_on.clone(),
-                ]
-            })
-            .collect();
+        let lines = rows.iter().map(|s| s.cells()).collect();
         return crate::web::billing::reports::csv_download("statements.csv", &header, lines);
     }
     let rows = list.sort_page(rows, key);
