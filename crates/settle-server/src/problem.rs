@@ -119,6 +119,11 @@ impl From<StoreError> for ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
             },
+            StoreError::Unavailable(_) => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
+            },
+            StoreError::OutcomeUnknown => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
             StoreError::TotalTooLarge(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
             StoreError::Database(_) | StoreError::Corrupt(_) => {
                 tracing::error!(error = %error, "internal error");

@@ -22,6 +22,16 @@ pub enum StoreError {
     /// and may be retried.
     #[error("the books changed under this command; nothing was written, try again")]
     Contention,
+    /// The database could not be reached, or the connection broke (a
+    /// failover, a restart) before this write was kept: nothing was
+    /// written, and it may be retried.
+    #[error("the database could not be reached ({0}); nothing was written, try again")]
+    Unavailable(String),
+    /// The connection broke while the database was committing a write
+    /// that leaves nothing to look for afterwards: it may have been kept
+    /// or not.
+    #[error("the connection to the database broke while this was being kept, and whether it was kept is unknown: look before doing it again")]
+    OutcomeUnknown,
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
@@ -49,14 +59,25 @@ impl StoreError {
 
     /// Whether a retry of the whole command may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Contention)
+        matches!(self, StoreError::Contention | StoreError::Unavailable(_))
     }
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> StoreError {
+        // The server went away (killed, failed over, restarting) or a pool
+        // found no server to connect to in time.
+        if matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut) {
+            return StoreError::Unavailable(error.to_string());
+        }
         if let sqlx::Error::Database(db) = &error {
             let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            // PostgreSQL: connection exceptions (08...), the server shutting
+            // down or starting (57P01-57P03), and a write reaching a server
+            // that became a standby (25006).
+            if code.starts_with("08") || matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "25006") {
+                return StoreError::Unavailable(db.message().to_string());
+            }
             let message = db.message().to_string();
             // PostgreSQL: serialization failure, deadlock. SQLite: busy, locked.
             if matches!(code.as_str(), "40001" | "40P01" | "5" | "6" | "517" | "261") || message.contains("database is locked") {

@@ -14,6 +14,7 @@ pub mod claims;
 pub mod collections;
 pub mod csv_file;
 mod error;
+mod failover;
 mod filter;
 mod group;
 pub mod names;
@@ -144,6 +145,12 @@ impl Store {
                 format!("{url:?} is neither postgres://... nor sqlite://..."),
             ));
         };
+        // Several servers (a highly available cluster): the pools connect
+        // through a relay that follows the primary.
+        let url = match failover::Hosts::parse(&url)? {
+            Some(hosts) if backend == Backend::Postgres => failover::start(hosts).await?,
+            _ => url,
+        };
         let options: AnyConnectOptions = url.parse().map_err(|e| StoreError::invalid("database_url", e))?;
         if backend == Backend::Postgres {
             create_missing_database(&url).await?;
@@ -245,6 +252,12 @@ impl Store {
             return Err(named(format!(
                 "the replica's schema (migration {theirs:?}) is not this database's (migration {ours:?})"
             )));
+        }
+        // A primary named as the replica would take the reports' load the
+        // replica is there to keep off it, and say "up to date" falsely.
+        let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()").fetch_one(&mut probe).await?;
+        if !standby {
+            return Err(named("that server takes writes: it is a primary, not a read-only replica".into()));
         }
         let _ = sqlx::Connection::close(probe).await;
         self.reports = AnyPoolOptions::new()

@@ -38,8 +38,15 @@ pub(crate) use write_command;
 /// lets a body's future hold those borrows (see [`Body`]).
 pub(crate) struct Write<'env> {
     tx: crate::WriteTx,
+    store: crate::Store,
     for_update: &'static str,
     audited: bool,
+    /// The last audit row this write added (organisation, seq, hash): what
+    /// to look for when the answer to its commit was lost.
+    mark: Option<(i64, (i64, String))>,
+    /// Said by an unaudited write whose commit may be lost without harm:
+    /// it wrote nothing, or only what doing it again writes the same.
+    repeatable: bool,
     /// False for a preview or a dry run: everything is rolled back.
     keep: bool,
     env: std::marker::PhantomData<&'env ()>,
@@ -84,6 +91,23 @@ pub(crate) enum Unaudited {
     Ranking,
 }
 
+impl Unaudited {
+    /// Whether running the write again after a lost commit is harmless:
+    /// it wrote nothing, or recomputes what it wrote.
+    fn repeatable(self) -> bool {
+        match self {
+            Unaudited::Replayed
+            | Unaudited::SessionKept
+            | Unaudited::Migration
+            | Unaudited::Recomputed
+            | Unaudited::NothingWritten
+            | Unaudited::Expired
+            | Unaudited::Ranking => true,
+            Unaudited::Delivery | Unaudited::GateDecision | Unaudited::RunChunk | Unaudited::ResponseKept => false,
+        }
+    }
+}
+
 impl Write<'_> {
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         self.tx.conn()
@@ -98,7 +122,8 @@ impl Write<'_> {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<()> {
-        crate::platform::audit::append(self.tx.conn(), self.for_update, org_id, action, record, before, after).await?;
+        let head = crate::platform::audit::append(self.tx.conn(), self.for_update, org_id, action, record, before, after).await?;
+        self.mark = Some((org_id, head));
         self.audited = true;
         Ok(())
     }
@@ -112,12 +137,16 @@ impl Write<'_> {
         batch: &mut crate::batch::Batch,
     ) -> Result<(i64, String)> {
         let head = crate::platform::audit::stage(self.tx.conn(), self.for_update, org_id, rows, batch).await?;
+        if !rows.is_empty() {
+            self.mark = Some((org_id, head.clone()));
+        }
         self.audited = true;
         Ok(head)
     }
 
     /// Says why this write keeps no audit row.
-    pub(crate) fn unaudited(&mut self, _why: Unaudited) {
+    pub(crate) fn unaudited(&mut self, why: Unaudited) {
+        self.repeatable = why.repeatable();
         self.audited = true;
     }
 
@@ -135,8 +164,11 @@ impl<'env> Write<'env> {
     pub(crate) async fn begin(store: &crate::Store) -> Result<Write<'env>> {
         Ok(Write {
             tx: store.begin_write().await?,
+            store: store.clone(),
             for_update: store.for_update(),
             audited: false,
+            mark: None,
+            repeatable: false,
             keep: true,
             env: std::marker::PhantomData,
         })
@@ -151,17 +183,69 @@ impl<'env> Write<'env> {
         if !self.audited {
             return Err(StoreError::Corrupt("a write kept no audit row and gave no reason".into()));
         }
-        self.tx.commit().await
+        let error = match self.tx.commit().await {
+            Err(StoreError::Unavailable(error)) => error,
+            other => return other,
+        };
+        // The connection broke during COMMIT: the write may be in the books
+        // or not. Its audit row says which; without one, only a write that
+        // is harmless to repeat may be run again.
+        match self.mark {
+            Some((org_id, head)) => {
+                if kept_after_all(&self.store, org_id, &head).await? {
+                    tracing::info!(org_id, "a commit whose answer was lost was kept");
+                    Ok(())
+                } else {
+                    Err(StoreError::Unavailable(error))
+                }
+            }
+            None if self.repeatable => Err(StoreError::Unavailable(error)),
+            None => Err(StoreError::OutcomeUnknown),
+        }
     }
 }
 
-/// Whether to run a write again after `error` (contention), having waited
-/// a little longer on each attempt.
-async fn again(error: &StoreError, attempt: u32) -> bool {
-    if !error.is_retryable() || attempt >= 8 {
-        return false;
+/// How long a write keeps trying while the database cannot be reached (a
+/// failover promotes a standby in seconds).
+const UNAVAILABLE_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether the write whose audit row is `head` was kept, asked again and
+/// again until the database answers.
+async fn kept_after_all(store: &crate::Store, org_id: i64, head: &(i64, String)) -> Result<bool> {
+    let since = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let answer = async {
+            let mut tx = store.begin_write().await?;
+            crate::platform::audit::kept(tx.conn(), store.for_update(), org_id, head).await
+        }
+        .await;
+        match answer {
+            Err(error @ StoreError::Unavailable(_)) => {
+                if !again(&error, attempt, since).await {
+                    return Err(error);
+                }
+            }
+            other => return other,
+        }
     }
-    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
+}
+
+/// Whether to run a write again after `error`, having waited a little:
+/// contention a few times, a database out of reach for up to a minute.
+async fn again(error: &StoreError, attempt: u32, since: std::time::Instant) -> bool {
+    let wait = match error {
+        StoreError::Contention if attempt < 8 => 5 * u64::from(attempt),
+        StoreError::Unavailable(why) if since.elapsed() < UNAVAILABLE_FOR_AT_MOST => {
+            if attempt == 1 {
+                tracing::warn!(error = %why, "the database cannot be reached; trying again");
+            }
+            (50 * u64::from(attempt)).min(500)
+        }
+        _ => return false,
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
     true
 }
 
@@ -171,16 +255,20 @@ impl crate::Store {
     /// The body must record an audit row or say why none is due: a write
     /// that does neither is refused, not committed.
     pub(crate) async fn write<'env, R>(&self, mut body: impl for<'w> FnMut(&'w mut Write<'env>) -> Body<'w, R>) -> Result<R> {
-        let mut attempt = 0u32;
+        let (mut attempt, since) = (0u32, std::time::Instant::now());
         loop {
             attempt += 1;
-            let mut write = Write::begin(self).await?;
-            let error = match body(&mut write).await {
-                Ok(result) => return write.commit().await.map(|()| result),
+            let outcome = async {
+                let mut write = Write::begin(self).await?;
+                let result = body(&mut write).await?;
+                write.commit().await.map(|()| result)
+            }
+            .await;
+            let error = match outcome {
+                Ok(result) => return Ok(result),
                 Err(error) => error,
             };
-            drop(write);
-            if !again(&error, attempt).await {
+            if !again(&error, attempt, since).await {
                 return Err(error);
             }
         }
@@ -205,39 +293,42 @@ impl crate::Store {
         let request_json = serde_json::to_string(request)?;
         let request_value: serde_json::Value = serde_json::from_str(&request_json)?;
         let subject = request.subject();
-        let mut attempt = 0u32;
+        let (mut attempt, since) = (0u32, std::time::Instant::now());
         loop {
             attempt += 1;
-            let mut w = Write::begin(self).await?;
             let outcome = async {
-                if let Some(key) = key {
-                    if let Some(stored) = idempotency_lookup(w.conn(), org_id, key, &request_json).await? {
-                        w.unaudited(Unaudited::Replayed);
-                        return Ok(serde_json::from_str(&stored)?);
+                let mut w = Write::begin(self).await?;
+                let result = async {
+                    if let Some(key) = key {
+                        if let Some(stored) = idempotency_lookup(w.conn(), org_id, key, &request_json).await? {
+                            w.unaudited(Unaudited::Replayed);
+                            return Ok::<R, StoreError>(serde_json::from_str(&stored)?);
+                        }
                     }
+                    let before = crate::platform::audit::snapshot(w.conn(), org_id, &subject).await?;
+                    let result = body(&mut w).await?;
+                    let after_subject = after(&result).unwrap_or_else(|| subject.clone());
+                    let after = serde_json::json!({
+                        "state": crate::platform::audit::snapshot(w.conn(), org_id, &after_subject).await?,
+                        "request": &request_value,
+                        "result": &result,
+                    });
+                    let before = before.map(|b| serde_json::json!({ "state": b }));
+                    w.audit(org_id, request.action(), &subject.label(), before.as_ref(), Some(&after)).await?;
+                    if let Some(key) = key {
+                        idempotency_store(w.conn(), org_id, key, &request_json, &serde_json::to_string(&result)?).await?;
+                    }
+                    Ok(result)
                 }
-                let before = crate::platform::audit::snapshot(w.conn(), org_id, &subject).await?;
-                let result = body(&mut w).await?;
-                let after_subject = after(&result).unwrap_or_else(|| subject.clone());
-                let after = serde_json::json!({
-                    "state": crate::platform::audit::snapshot(w.conn(), org_id, &after_subject).await?,
-                    "request": &request_value,
-                    "result": &result,
-                });
-                let before = before.map(|b| serde_json::json!({ "state": b }));
-                w.audit(org_id, request.action(), &subject.label(), before.as_ref(), Some(&after)).await?;
-                if let Some(key) = key {
-                    idempotency_store(w.conn(), org_id, key, &request_json, &serde_json::to_string(&result)?).await?;
-                }
-                Ok(result)
+                .await?;
+                w.commit().await.map(|()| result)
             }
             .await;
             let error = match outcome {
-                Ok(result) => return w.commit().await.map(|()| result),
+                Ok(result) => return Ok(result),
                 Err(error) => error,
             };
-            drop(w);
-            if !again(&error, attempt).await {
+            if !again(&error, attempt, since).await {
                 return Err(error);
             }
         }

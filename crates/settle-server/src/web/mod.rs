@@ -679,6 +679,13 @@ pub fn store_error_page(ctx: Option<&Ctx>, error: StoreError) -> Response {
             "Busy",
             "The books were busy and nothing was changed. Try again.",
         ),
+        StoreError::Unavailable(_) => error_page(
+            ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The books cannot be reached",
+            "The database did not answer and nothing was changed. Try again in a moment.",
+        ),
+        StoreError::OutcomeUnknown => error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR, "Kept or not?", &error.to_string()),
         _ => {
             tracing::error!(error = %error, "page error");
             error_page(
@@ -797,6 +804,7 @@ impl Errors {
             StoreError::NotFound { what, key } => errors.add("form", format!("There is no {what} {key}.")),
             StoreError::IdempotencyMismatch { .. } => errors.add("form", "This form was already sent with other values. Reload the page and try again."),
             StoreError::Contention => errors.add("form", "The books were busy and nothing was changed. Send the form again."),
+            StoreError::Unavailable(_) => errors.add("form", "The database did not answer and nothing was changed. Send the form again in a moment."),
             other => return Err(other),
         }
         Ok(errors)

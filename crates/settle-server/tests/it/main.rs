@@ -11,6 +11,7 @@ mod claims_pages;
 mod collections_api;
 mod collections_pages;
 mod customer_paper;
+mod failover;
 mod follow_up_pages;
 mod hardening;
 mod idempotency;

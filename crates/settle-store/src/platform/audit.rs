@@ -170,7 +170,7 @@ pub(crate) async fn append(
     record: &str,
     before: Option<&Value>,
     after: Option<&Value>,
-) -> Result<()> {
+) -> Result<(i64, String)> {
     let actor = current_actor();
     let row = NewRow {
         actor: &actor,
@@ -182,7 +182,26 @@ pub(crate) async fn append(
     let mut batch = crate::batch::Batch::default();
     let head = stage(conn, for_update, org_id, &[row], &mut batch).await?;
     batch.flush(conn, org_id).await?;
-    set_head(conn, org_id, head).await
+    set_head(conn, org_id, head.clone()).await?;
+    Ok(head)
+}
+
+/// Whether the audit row `(seq, hash)` of `org_id` is in the books: after
+/// a commit whose answer was lost, whether that write was kept. The head is
+/// locked first (on PostgreSQL), so a commit still finishing on the same
+/// server is waited for, not missed.
+pub(crate) async fn kept(conn: &mut AnyConnection, for_update: &str, org_id: i64, (seq, hash): &(i64, String)) -> Result<bool> {
+    sqlx::query(&format!("SELECT seq FROM audit_head WHERE org_id = $1{for_update}"))
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE org_id = $1 AND seq = $2 AND hash = $3")
+        .bind(org_id)
+        .bind(*seq)
+        .bind(hash.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(found > 0)
 }
 
 /// A row to add to the chain with [`stage`].

@@ -20,6 +20,7 @@ mod follow_up;
 mod gate_properties;
 mod gate_verify;
 mod limits;
+mod lost_commit;
 mod migrations;
 mod names;
 mod properties;

@@ -23,6 +23,11 @@ async fn a_replica_beside_sqlite_or_unreachable_is_refused_by_name() {
             .err()
             .expect("refused");
         assert!(refused.to_string().contains("read_database_url"), "{}: {refused}", backend.name);
+        // The primary itself named as its replica.
+        if let Location::Url(url) = &backend.location {
+            let refused = backend.store.clone().with_replica(url).await.err().expect("a primary is refused");
+            assert!(refused.to_string().contains("not a read-only replica"), "{refused}");
+        }
     }
 }
 
