@@ -215,7 +215,9 @@ impl Store {
             keys,
             "",
         )?;
-        for row in sqlx::query_with(&sql, args).fetch_all(&mut *conn).await? {
+        // Not kept prepared: a plan cached while the keys were few would be
+        // kept (a scan of every key) long after they have grown.
+        for row in sqlx::query_with(&sql, args).persistent(false).fetch_all(&mut *conn).await? {
             found.insert(row.try_get("idem_key")?, (row.try_get("request_sha256")?, row.try_get("response")?));
         }
         Ok(found)

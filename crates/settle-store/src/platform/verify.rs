@@ -117,6 +117,9 @@ const MAX_DISCREPANCIES_PER_CHECK: usize = 1000;
 impl Store {
     pub async fn verify(&self, org: &Organisation) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
+        if self.backend() == crate::Backend::Postgres {
+            crate::batch::analyze_stale(&self.pool).await?;
+        }
         let count = |table: &'static str| format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table} WHERE org_id = $1");
         report.entries = sqlx::query(&count("journal_entry"))
             .bind(org.org_id)
