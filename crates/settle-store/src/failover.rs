@@ -151,7 +151,8 @@ pub(crate) async fn start(hosts: Hosts) -> Result<String> {
     });
     // Fail at once, naming the servers, when none of them will do.
     if relay.find().await.is_none() {
-        return Err(named(format!("none of the servers {:?} answers{}", relay.hosts.servers, relay.wanted())));
+        let servers: Vec<String> = relay.hosts.servers.iter().map(|(host, port)| format!("{host}:{port}")).collect();
+        return Err(named(format!("none of the servers ({}) answers{}", servers.join(", "), relay.wanted())));
     }
     tokio::spawn(async move {
         loop {
