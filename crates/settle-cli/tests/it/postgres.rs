@@ -53,3 +53,29 @@ fn init_creates_a_database_that_does_not_exist_yet() {
     );
     psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+/// A URL naming several servers, as a highly available cluster hands it
+/// out: the one that answers and takes writes is used, wherever it is in
+/// the list; when none will do, each is named.
+#[test]
+fn a_url_with_several_servers_reaches_the_one_that_takes_writes() {
+    let Some(admin) = admin_url() else { return };
+    let name = format!("settle_hosts_{}", std::process::id());
+    let (scheme_user, rest) = admin.split_once('@').expect("user@host in SETTLE_TEST_PG_URL");
+    let (server, _) = rest.split_once('/').expect("a database in SETTLE_TEST_PG_URL");
+    // Nothing listens on port 1: the first server is down.
+    let url = format!("{scheme_user}@127.0.0.1:1,{server}/{name}?target_session_attrs=read-write");
+    psql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+    settle(&url, &["init", "--slug", "shop", "--name", "Corner Shop"]).success();
+    settle(&url, &["account", "add", "A-1", "--name", "Pat Doe", "--opened", "2026-01-01"]).success();
+    let verified = settle(&url, &["verify"]).success().get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&verified).contains("every balance agrees"));
+    let refused = settle(&format!("{scheme_user}@127.0.0.1:1,127.0.0.1:2/{name}"), &["verify"])
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    let refused = String::from_utf8_lossy(&refused);
+    assert!(refused.contains("database_url") && refused.contains("127.0.0.1:1, 127.0.0.1:2"), "{refused}");
+    psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
