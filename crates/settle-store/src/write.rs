@@ -191,14 +191,19 @@ impl<'env> Write<'env> {
         // or not. Its audit row says which; without one, only a write that
         // is harmless to repeat may be run again.
         match self.mark {
-            Some((org_id, head)) => {
-                if kept_after_all(&self.store, org_id, &head).await? {
+            Some((org_id, head)) => match kept_after_all(&self.store, org_id, &head).await {
+                Ok(true) => {
                     tracing::info!(org_id, "a commit whose answer was lost was kept");
                     Ok(())
-                } else {
-                    Err(StoreError::Unavailable(error))
                 }
-            }
+                Ok(false) => Err(StoreError::Unavailable(error)),
+                // No answer to the question either: say so, never "nothing
+                // was written".
+                Err(asking) => {
+                    tracing::error!(org_id, error = %asking, "whether a commit whose answer was lost was kept cannot be told");
+                    Err(StoreError::OutcomeUnknown)
+                }
+            },
             None if self.repeatable => Err(StoreError::Unavailable(error)),
             None => Err(StoreError::OutcomeUnknown),
         }
