@@ -509,11 +509,8 @@ pub(crate) async fn analyze_stale(pool: &sqlx::AnyPool) -> Result<()> {
     )
     .fetch_all(pool)
     .await?;
-    let names: Vec<&str> = ORDER.iter().map(|t| t.name).filter(|n| stale.iter().any(|s| s == n)).collect();
-    if !names.is_empty() {
-        sqlx::query(&format!("ANALYZE {}", names.join(", "))).execute(pool).await?;
-    }
-    Ok(())
+    let tables = ORDER.iter().map(|t| t.name).filter(|n| stale.iter().any(|s| s == n)).collect();
+    analyze(&mut *pool.acquire().await?, &tables).await
 }
 
 /// Refuses an account's balance or credit past [`MAX_ACCOUNT_BALANCE_MINOR`],

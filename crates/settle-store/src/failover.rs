@@ -220,7 +220,7 @@ impl Relay {
             let mut conn = match connect(&url).await {
                 // A database not made yet (Settle makes it next): ask the
                 // server's maintenance database instead.
-                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => connect(&maintenance(&url)).await.ok()?,
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => connect(&crate::url_with_database(&url, "postgres")).await.ok()?,
                 other => other.ok()?,
             };
             let read_only: bool = if self.hosts.writable_only {
@@ -240,16 +240,6 @@ impl Relay {
 
 async fn connect(url: &str) -> std::result::Result<AnyConnection, sqlx::Error> {
     AnyConnection::connect_with(&url.parse::<AnyConnectOptions>()?).await
-}
-
-/// The same server's `postgres` database.
-fn maintenance(url: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    match query {
-        Some(query) => format!("{server}/postgres?{query}"),
-        None => format!("{server}/postgres"),
-    }
 }
 
 #[cfg(test)]
@@ -276,7 +266,7 @@ mod tests {
         // One host asking for a writable server is relayed too.
         assert!(Hosts::parse("postgres://a/x?target_session_attrs=primary").unwrap().is_some());
         assert_eq!(
-            super::maintenance("postgres://u@a:1/settle?sslmode=disable"),
+            crate::url_with_database("postgres://u@a:1/settle?sslmode=disable", "postgres"),
             "postgres://u@a:1/postgres?sslmode=disable"
         );
     }

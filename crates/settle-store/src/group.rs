@@ -198,7 +198,7 @@ impl Store {
         }
         let conn = tx.conn();
         batch.flush(conn, org_id).await?;
-        audit::set_head(conn, org_id, head).await?;
+        audit::set_head(conn, org_id, &head).await?;
         tx.commit().await?;
         Ok(results)
     }

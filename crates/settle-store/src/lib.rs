@@ -59,6 +59,17 @@ impl Location {
     }
 }
 
+/// The same server's database named `database`, the URL's parameters kept:
+/// a scratch database, a test's own, the server's `postgres`.
+pub fn url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
 /// The SQLite writer's page cache in KiB (each reader keeps 16 MiB).
 pub const SQLITE_WRITER_CACHE_KIB: i64 = 65_536;
 

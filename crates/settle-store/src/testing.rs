@@ -39,8 +39,7 @@ pub async fn all_backends() -> Vec<TestBackend> {
                 .expect("SETTLE_TEST_PG_URL is set but PostgreSQL is not reachable");
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.expect("drop");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create");
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
-            let location = Location::Url(format!("{base}/{name}"));
+            let location = Location::Url(crate::url_with_database(&admin_url, &name));
             let store = Store::open(&location).await.expect("PostgreSQL opens");
             out.push(TestBackend {
                 name: "postgres",

@@ -48,12 +48,7 @@ impl Scratch {
         let dir = tempfile::tempdir()?;
         Ok(match database_url {
             Some(url) => {
-                let (base, query) = match url.split_once('?') {
-                    Some((b, q)) => (b, format!("?{q}")),
-                    None => (url, String::new()),
-                };
-                let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
-                let scratch = format!("{server}/settle_bench_{name}_{}{query}", std::process::id());
+                let scratch = settle_store::url_with_database(url, &format!("settle_bench_{name}_{}", std::process::id()));
                 Scratch {
                     location: Location::Url(scratch.clone()),
                     engine: "PostgreSQL",

@@ -45,10 +45,7 @@ async fn a_primary_killed_under_load_loses_and_doubles_no_payment() {
         return;
     };
     // A database of its own on the cluster, made by Settle through the URL.
-    let (base, query) = url.split_once('?').unwrap_or((&url, ""));
-    let (server_part, _) = base.rsplit_once('/').unwrap();
-    let database = format!("settle_failover_{}", std::process::id());
-    let url = format!("{server_part}/{database}?{query}");
+    let url = settle_store::url_with_database(&url, &format!("settle_failover_{}", std::process::id()));
     let store = Store::open(&Location::Url(url.clone())).await.expect("opens through the multi-host URL");
 
     let org = store.create_organisation("clinic", "Clinic", "USD").await.unwrap();

@@ -182,7 +182,7 @@ pub(crate) async fn append(
     let mut batch = crate::batch::Batch::default();
     let head = stage(conn, for_update, org_id, &[row], &mut batch).await?;
     batch.flush(conn, org_id).await?;
-    set_head(conn, org_id, head.clone()).await?;
+    set_head(conn, org_id, &head).await?;
     Ok(head)
 }
 
@@ -263,11 +263,11 @@ pub(crate) async fn stage(
 }
 
 /// Moves the organisation's head after staged rows were written.
-pub(crate) async fn set_head(conn: &mut AnyConnection, org_id: i64, (seq, hash): (i64, String)) -> Result<()> {
+pub(crate) async fn set_head(conn: &mut AnyConnection, org_id: i64, (seq, hash): &(i64, String)) -> Result<()> {
     sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
         .bind(org_id)
-        .bind(seq)
-        .bind(hash)
+        .bind(*seq)
+        .bind(hash.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(())
