@@ -351,11 +351,34 @@ impl Batch {
         // The journal's chain moves with the entries, in this transaction.
         let digests = std::mem::take(&mut self.entry_digests);
         crate::platform::chain::extend(conn, org_id, &digests).await?;
+        // A large flush on PostgreSQL checks its foreign keys once per key
+        // rather than once per row (see `foreign_keys`).
+        let mut plan = match self.row_count >= crate::foreign_keys::AT_LEAST_ROWS {
+            true => crate::foreign_keys::Plan::load(conn).await?,
+            false => None,
+        };
+        let mut triggers_on = true;
         for table in ORDER {
             let Some(rows) = self.rows.remove(table.name) else { continue };
             self.written += rows.len() as u64;
             self.written_to.insert(table.name);
+            if let Some(plan) = plan.as_mut() {
+                let defer = plan.defers(table);
+                if defer == triggers_on {
+                    crate::foreign_keys::triggers(conn, !defer).await?;
+                    triggers_on = !defer;
+                }
+                if defer {
+                    plan.note(table, &rows)?;
+                }
+            }
             insert_rows(conn, table, rows).await?;
+        }
+        if !triggers_on {
+            crate::foreign_keys::triggers(conn, true).await?;
+        }
+        if let Some(plan) = plan.as_mut() {
+            plan.check(conn).await?;
         }
         self.row_count = 0;
         self.new_items.clear();

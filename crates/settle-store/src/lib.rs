@@ -16,6 +16,7 @@ pub mod csv_file;
 mod error;
 mod failover;
 mod filter;
+mod foreign_keys;
 mod group;
 pub mod names;
 pub mod platform;

@@ -354,6 +354,11 @@ fn every_join_the_store_writes_matches_the_organisation() {
             if REFERENCE.iter().any(|(t, _)| *t == table) {
                 continue;
             }
+            // The system catalogs (read for the schema's own foreign keys
+            // by the bulk path) hold no organisation's rows.
+            if table.starts_with("pg_") {
+                continue;
+            }
             seen += 1;
             if !condition.contains("org_id") {
                 found.push(format!("{path}: JOIN {table} ON {}", condition.trim()));
