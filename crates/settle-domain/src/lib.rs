@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod account;
+pub mod ach;
 pub mod address;
 pub mod aging;
 pub mod allocation;
