@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn real_routing_numbers_pass_and_a_mistyped_digit_is_caught() {
-        // Banks named in moov-io's public samples (../shared/data/ach,
+        // Banks named in moov-io's public samples (testdata/ach,
         // Apache-2.0: return-WEB.ach's 09140060 and 09100001, cor-example's
         // 23138010 and 12104288, with their check digits) and one more.
         for good in ["021000018", "091400606", "091000019", "231380104", "121042882"] {
