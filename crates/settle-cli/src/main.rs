@@ -6,6 +6,7 @@ mod billing;
 mod claims;
 mod collections;
 mod demo;
+mod money_in;
 mod name_args;
 mod output;
 mod platform;
@@ -89,6 +90,9 @@ enum Command {
     /// X12 files: check envelopes, counts and control numbers.
     #[command(subcommand)]
     X12(X12Command),
+    /// ACH (NACHA) files and routing numbers: read a bank's returns and notifications of change.
+    #[command(subcommand)]
+    Ach(money_in::ach::AchCommand),
     /// Code sets: ICD-10-CM.
     #[command(subcommand)]
     Codes(claims::codes::CodesCommand),
@@ -303,6 +307,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Codes(command) = &cli.command {
         return claims::codes::run(command);
     }
+    if let Command::Ach(command) = &cli.command {
+        return money_in::ach::run(command);
+    }
     if let Command::X12(X12Command::Check { file }) = &cli.command {
         return claims::x12::check(file);
     }
@@ -357,6 +364,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             | Command::Serve(_)
             | Command::Permissions
             | Command::X12(_)
+            | Command::Ach(_)
             | Command::Codes(_) => {
                 unreachable!("handled above")
             }

@@ -1,6 +1,7 @@
 //! The `settle` binary as a user runs it: bad input gets a clear error that
 //! names the field, line or column, and leaves the books exactly as they were.
 
+mod ach;
 mod addresses;
 mod claims837;
 mod claims837_roundtrip;

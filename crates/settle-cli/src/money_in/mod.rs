@@ -1,0 +1,3 @@
+//! Money in: ACH files (issue 24, begun).
+
+pub mod ach;
