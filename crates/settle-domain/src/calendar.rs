@@ -86,6 +86,12 @@ pub fn is_business_day(date: Date) -> bool {
 
 /// `count` business days after `date`.
 pub fn add_business_days(date: Date, count: u32) -> Date {
+    add_days_counting(date, count, is_business_day)
+}
+
+/// `count` days after `date`, counting only the days `counts` accepts
+/// (business days here, the Federal Reserve's banking days for ACH).
+pub fn add_days_counting(date: Date, count: u32, counts: impl Fn(Date) -> bool) -> Date {
     let mut day = date;
     let mut left = count;
     // Bounded: a year has fewer than 130 days that are not business days.
@@ -94,7 +100,7 @@ pub fn add_business_days(date: Date, count: u32) -> Date {
             break;
         }
         day = day.tomorrow().expect("within the calendar");
-        if is_business_day(day) {
+        if counts(day) {
             left -= 1;
         }
     }

@@ -353,9 +353,10 @@ impl Batch {
         crate::platform::chain::extend(conn, org_id, &digests).await?;
         // A large flush on PostgreSQL checks its foreign keys once per key
         // rather than once per row (see `foreign_keys`).
-        let mut plan = match self.row_count >= crate::foreign_keys::AT_LEAST_ROWS {
-            true => crate::foreign_keys::Plan::load(conn).await?,
-            false => None,
+        let mut plan = if self.row_count >= crate::foreign_keys::AT_LEAST_ROWS {
+            crate::foreign_keys::Plan::load(conn).await?
+        } else {
+            None
         };
         let mut triggers_on = true;
         for table in ORDER {

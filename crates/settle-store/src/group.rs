@@ -214,13 +214,8 @@ impl Store {
         // the table was small, scanned every key of the organisation and
         // filtered (2-7 ms a group, growing with the table); a correlated
         // subquery is never flattened, so each is one unique-index probe.
-        let mut values = String::new();
-        let mut args = AnyArguments::default();
-        args.add(org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        for (n, key) in keys.iter().enumerate() {
-            values.push_str(&format!("{}(${})", if n == 0 { "" } else { ", " }, n + 2));
-            args.add(key.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        }
+        let (placeholders, args) = after_org(org_id, keys)?;
+        let values = placeholders.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT v.column1 AS idem_key, \
              (SELECT k.request_sha256 FROM idempotency_key k WHERE k.org_id = $1 AND k.idem_key = v.column1) AS request_sha256, \
@@ -288,16 +283,24 @@ fn in_list<T>(head: &str, org_id: i64, values: &[T], tail: &str) -> Result<(Stri
 where
     T: Clone + Send + 'static + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
-    let mut sql = format!("{head} (");
+    let (placeholders, args) = after_org(org_id, values)?;
+    Ok((format!("{head} ({}){tail}", placeholders.join(", ")), args))
+}
+
+/// The organisation bound as `$1` and `values` after it: their
+/// placeholders (`$2`, `$3`, ...) and the arguments.
+fn after_org<T>(org_id: i64, values: &[T]) -> Result<(Vec<String>, AnyArguments<'static>)>
+where
+    T: Clone + Send + 'static + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
     let mut args = AnyArguments::default();
     args.add(org_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut placeholders = Vec::with_capacity(values.len());
     for (n, value) in values.iter().enumerate() {
-        sql.push_str(&format!("{}${}", if n == 0 { "" } else { ", " }, n + 2));
+        placeholders.push(format!("${}", n + 2));
         args.add(value.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     }
-    sql.push(')');
-    sql.push_str(tail);
-    Ok((sql, args))
+    Ok((placeholders, args))
 }
 
 /// An account's state as the audit trail records it (the same shape as

@@ -72,12 +72,16 @@ fn read(path: &PathBuf, format: crate::Format) -> Result<ExitCode> {
             }))?
         ),
         crate::Format::Csv => {
-            let mut out = csv::Writer::from_writer(std::io::stdout());
-            out.write_record(COLUMNS)?;
-            for row in &rows {
-                out.write_record(COLUMNS.iter().map(|c| row[*c].as_str().map_or_else(|| row[*c].to_string(), str::to_string)))?;
-            }
-            out.flush()?;
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| {
+                    COLUMNS
+                        .iter()
+                        .map(|c| row[*c].as_str().map_or_else(|| row[*c].to_string(), str::to_string))
+                        .collect()
+                })
+                .collect();
+            crate::output::rows(COLUMNS, &cells, format)?;
         }
         crate::Format::Table => {
             println!(

@@ -65,15 +65,7 @@ pub fn is_banking_day(day: Date) -> bool {
 
 /// `count` banking days after `day`.
 pub fn add_banking_days(day: Date, count: u32) -> Date {
-    let mut at = day;
-    let mut left = count;
-    while left > 0 {
-        at = at.tomorrow().expect("within the calendar");
-        if is_banking_day(at) {
-            left -= 1;
-        }
-    }
-    at
+    crate::calendar::add_days_counting(day, count, is_banking_day)
 }
 
 /// The bank details a mandate debits.

@@ -197,14 +197,11 @@ pub fn write(originator: &Originator, created: (Date, u16), modifier: char, entr
     Ok(out)
 }
 
-/// `value` as an alphanumeric field: folded to ASCII upper case, cut to
-/// `width`, padded with spaces.
+/// `value` as an alphanumeric field: folded as every outgoing file folds
+/// text (`names::x12_text`: ASCII, no control characters, single spaces,
+/// upper case), cut to `width`, padded with spaces.
 fn text(value: &str, width: usize) -> String {
-    let folded: String = deunicode::deunicode(value)
-        .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c.to_ascii_uppercase() } else { ' ' })
-        .take(width)
-        .collect();
+    let folded: String = crate::names::x12_text(value).chars().take(width).collect();
     format!("{folded:<width$}")
 }
 
