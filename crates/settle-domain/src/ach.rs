@@ -5,6 +5,7 @@
 //! 24); the code tables are data with their source and the days each
 //! meaning applies (`data/ach_codes.csv`).
 
+pub mod bank_sim;
 pub mod codes;
 pub mod mandate;
 pub mod nacha;

@@ -172,6 +172,11 @@ fn table() -> &'static HashMap<String, Vec<AchCode>> {
     })
 }
 
+/// Every code Settle holds (any day).
+pub fn table_codes() -> impl Iterator<Item = &'static str> {
+    table().keys().map(String::as_str)
+}
+
 /// What `code` (R01, C02, ...) meant on `day`, the day the bank sent it;
 /// `None` for a code Settle does not hold (shown by its number, never
 /// guessed).

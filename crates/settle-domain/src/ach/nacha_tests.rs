@@ -174,6 +174,7 @@ mod written {
             amount_minor,
             individual_id: "A-000123".into(),
             name: name.into(),
+            trace: 1,
         }
     }
 
@@ -182,14 +183,18 @@ mod written {
         savings.account_kind = AccountKind::Savings;
         let mut retry = entry("PPD", Direction::Debit, 12_354, "Paul Jones");
         retry.description = "RETRY PYMT".into();
-        vec![
+        let mut entries = vec![
             entry("PPD", Direction::Debit, 25_000, "José Núñez-O'Brien de la Cruz Villanueva"),
             savings,
             entry("WEB", Direction::Debit, 9_999_999_999, "Marie-Thérèse Côté"),
             entry("WEB", Direction::PrenoteDebit, 0, "Li Wei"),
             retry,
             entry("CCD", Direction::Credit, 100, "Acme Supply Co."),
-        ]
+        ];
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.trace = 100 + i as u32;
+        }
+        entries
     }
 
     #[test]
@@ -231,8 +236,12 @@ mod written {
                 (22, 100, "ACME SUPPLY CO."),
             ]
         );
-        let traces: std::collections::BTreeSet<&str> = file.batches.iter().flat_map(|b| &b.entries).map(|e| e.trace.as_str()).collect();
-        assert_eq!(traces.len(), 6, "trace numbers are unique");
+        let traces: Vec<&str> = file.batches.iter().flat_map(|b| &b.entries).map(|e| e.trace.as_str()).collect();
+        assert_eq!(
+            traces,
+            ["091000010000100", "091000010000101", "091000010000102", "091000010000103", "091000010000104", "091000010000105"],
+            "the trace numbers given, after the ODFI's first eight digits"
+        );
     }
 
     #[test]
@@ -244,10 +253,14 @@ mod written {
             (entry("PPD", Direction::PrenoteDebit, 5, "A"), "entry 1: amount"),
             (entry("ARC", Direction::Debit, 5, "A"), "entry 1: standard entry class"),
             (entry("PPD", Direction::Debit, 5, "  "), "entry 1: name"),
+            (OutEntry { trace: 0, ..entry("PPD", Direction::Debit, 5, "A") }, "entry 1: trace"),
+            (OutEntry { trace: 10_000_000, ..entry("PPD", Direction::Debit, 5, "A") }, "entry 1: trace"),
         ] {
             let error = write(&originator(), at, 'A', &[change]).unwrap_err();
             assert!(error.starts_with(expected), "{error}");
         }
+        let twice = [entry("PPD", Direction::Debit, 5, "A"), entry("PPD", Direction::Debit, 6, "B")];
+        assert!(write(&originator(), at, 'A', &twice).unwrap_err().starts_with("entry 2: trace"));
         assert!(write(&originator(), at, 'a', &[]).unwrap_err().starts_with("file ID modifier"));
         assert!(write(&originator(), ("2026-12-07".parse().unwrap(), 2460), 'A', &[])
             .unwrap_err()

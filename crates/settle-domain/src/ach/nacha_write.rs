@@ -54,6 +54,15 @@ pub struct OutEntry {
     /// The receiver's identification at the originator (the account number in Settle).
     pub individual_id: String,
     pub name: String,
+    /// The entry's sequence in its trace number (1 to 9999999), unique in
+    /// the file; the trace number is the ODFI's first eight digits and
+    /// this (`trace_number`), which a return or NOC quotes back.
+    pub trace: u32,
+}
+
+/// The trace number an entry with sequence `sequence` carries.
+pub fn trace_number(odfi: &RoutingNumber, sequence: u32) -> String {
+    format!("{}{sequence:07}", odfi.first_eight())
 }
 
 const SECS: &[&str] = &["PPD", "WEB", "TEL", "CCD"];
@@ -97,6 +106,12 @@ pub fn write(originator: &Originator, created: (Date, u16), modifier: char, entr
         if text(&e.description, 10).trim().is_empty() {
             return Err(bad("description", "required".into()));
         }
+        if !(1..=9_999_999).contains(&e.trace) {
+            return Err(bad("trace", format!("sequence {} is not 1 to 9999999", e.trace)));
+        }
+        if entries[..i].iter().any(|other| other.trace == e.trace) {
+            return Err(bad("trace", format!("sequence {} is already used in this file", e.trace)));
+        }
     }
     let mut records = vec![format!(
         "101 {}{}{}{}{modifier}094101{}{}{}",
@@ -117,12 +132,13 @@ pub fn write(originator: &Originator, created: (Date, u16), modifier: char, entr
         }
     }
     let (mut file_count, mut file_hash, mut file_debits, mut file_credits) = (0u64, 0u64, 0i64, 0i64);
-    let mut trace = 0u64;
     for (b, (sec, effective_on, description)) in keys.iter().enumerate() {
-        let batch: Vec<&OutEntry> = entries
+        let mut batch: Vec<&OutEntry> = entries
             .iter()
             .filter(|e| (e.sec.as_str(), e.effective_on, text(&e.description, 10)) == (*sec, *effective_on, description.clone()))
             .collect();
+        // Trace numbers ascend within a batch.
+        batch.sort_by_key(|e| e.trace);
         let debits_only = batch.iter().all(|e| e.direction != Direction::Credit);
         let credits_only = batch.iter().all(|e| e.direction == Direction::Credit);
         let class = if debits_only {
@@ -143,7 +159,6 @@ pub fn write(originator: &Originator, created: (Date, u16), modifier: char, entr
         ));
         let (mut hash, mut debits, mut credits) = (0u64, 0i64, 0i64);
         for e in &batch {
-            trace += 1;
             let code = match (e.account_kind, e.direction) {
                 (AccountKind::Checking, Direction::Credit) => 22,
                 (AccountKind::Checking, Direction::Debit) => 27,
@@ -154,13 +169,13 @@ pub fn write(originator: &Originator, created: (Date, u16), modifier: char, entr
             };
             let payment_type = if *sec == "WEB" || *sec == "TEL" { "S " } else { "  " };
             records.push(format!(
-                "6{code}{}{}{:010}{}{}{payment_type}0{}{trace:07}",
+                "6{code}{}{}{:010}{}{}{payment_type}0{}",
                 e.routing.as_str(),
                 text(&e.account, 17),
                 e.amount_minor,
                 text(&e.individual_id, 15),
                 text(&e.name, 22),
-                originator.odfi.first_eight()
+                trace_number(&originator.odfi, e.trace)
             ));
             hash += e.routing.first_eight().parse::<u64>().expect("nine digits");
             match e.direction {
@@ -200,11 +215,11 @@ pub fn write(originator: &Originator, created: (Date, u16), modifier: char, entr
 /// `value` as an alphanumeric field: folded as every outgoing file folds
 /// text (`names::x12_text`: ASCII, no control characters, single spaces,
 /// upper case), cut to `width`, padded with spaces.
-fn text(value: &str, width: usize) -> String {
+pub(crate) fn text(value: &str, width: usize) -> String {
     let folded: String = crate::names::x12_text(value).chars().take(width).collect();
     format!("{folded:<width$}")
 }
 
-fn yymmdd(day: Date) -> String {
+pub(crate) fn yymmdd(day: Date) -> String {
     format!("{:02}{:02}{:02}", day.year() % 100, day.month(), day.day())
 }
