@@ -126,6 +126,33 @@ statuses! {
         Active = "active",
         Disabled = "disabled",
     }
+
+    /// An ACH debit authorisation (mandate).
+    MandateStatus ("mandate") {
+        /// The account is validated by a prenote before the first debit.
+        PrenoteDue = "prenote_due",
+        /// The prenote is sent; live debits wait three banking days.
+        PrenoteSent = "prenote_sent",
+        Active = "active",
+        /// A return asked for new bank details; nothing is debited.
+        NewDetailsNeeded = "new_details_needed",
+        /// A return stopped debits until a person decides.
+        Hold = "hold",
+        /// Ended by the payer, by a return, or by hand; never debited again.
+        Revoked = "revoked",
+    }
+
+    /// A scheduled ACH debit (or prenote).
+    DebitStatus ("debit") {
+        Scheduled = "scheduled",
+        /// Written into a NACHA file; its payment is posted.
+        InFile = "in_file",
+        /// Past the return window with no return.
+        Settled = "settled",
+        /// Came back; its payment reversed.
+        Returned = "returned",
+        Cancelled = "cancelled",
+    }
 }
 
 impl std::str::FromStr for crate::invoice::InvoiceStatus {

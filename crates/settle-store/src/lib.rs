@@ -18,6 +18,7 @@ mod failover;
 mod filter;
 mod foreign_keys;
 mod group;
+pub mod money_in;
 pub mod names;
 pub mod platform;
 #[cfg(feature = "testing")]

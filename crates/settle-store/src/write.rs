@@ -432,6 +432,10 @@ pub(crate) const COUNTERS: &[&str] = &[
     "settlement",
     "email",
     "authorization",
+    "ach_originator",
+    "ach_mandate",
+    "ach_file",
+    "ach_debit",
 ];
 
 // ---------------------------------------------------------------------------

@@ -134,7 +134,11 @@ pub fn answer(sent: &NachaFile, rules: &[Rule], day: Date, time: u16) -> Option<
     for (number, (b, is_change)) in groups.iter().enumerate() {
         let original = &sent.batches[*b];
         let number = number + 1;
-        let (sec, description) = if *is_change { ("COR", "NOC") } else { (original.sec.as_str(), original.description.as_str()) };
+        let (sec, description) = if *is_change {
+            ("COR", "NOC")
+        } else {
+            (original.sec.as_str(), original.description.as_str())
+        };
         let effective = original.effective_on.map(yymmdd).unwrap_or_else(|| " ".repeat(6));
         let odfi8 = &original.odfi;
         records.push(format!(
@@ -260,7 +264,12 @@ mod tests {
             for e in &batch.entries {
                 match &e.addenda[..] {
                     [Addenda::Return { code, original_trace, .. }] => seen.push((code.clone(), original_trace.clone(), e.amount_minor)),
-                    [Addenda::Change { code, original_trace, corrected_data, .. }] => {
+                    [Addenda::Change {
+                        code,
+                        original_trace,
+                        corrected_data,
+                        ..
+                    }] => {
                         assert_eq!(corrected_data, "99887766");
                         assert_eq!(batch.sec, "COR");
                         seen.push((code.clone(), original_trace.clone(), e.amount_minor))

@@ -239,7 +239,14 @@ mod written {
         let traces: Vec<&str> = file.batches.iter().flat_map(|b| &b.entries).map(|e| e.trace.as_str()).collect();
         assert_eq!(
             traces,
-            ["091000010000100", "091000010000101", "091000010000102", "091000010000103", "091000010000104", "091000010000105"],
+            [
+                "091000010000100",
+                "091000010000101",
+                "091000010000102",
+                "091000010000103",
+                "091000010000104",
+                "091000010000105"
+            ],
             "the trace numbers given, after the ODFI's first eight digits"
         );
     }
@@ -253,8 +260,20 @@ mod written {
             (entry("PPD", Direction::PrenoteDebit, 5, "A"), "entry 1: amount"),
             (entry("ARC", Direction::Debit, 5, "A"), "entry 1: standard entry class"),
             (entry("PPD", Direction::Debit, 5, "  "), "entry 1: name"),
-            (OutEntry { trace: 0, ..entry("PPD", Direction::Debit, 5, "A") }, "entry 1: trace"),
-            (OutEntry { trace: 10_000_000, ..entry("PPD", Direction::Debit, 5, "A") }, "entry 1: trace"),
+            (
+                OutEntry {
+                    trace: 0,
+                    ..entry("PPD", Direction::Debit, 5, "A")
+                },
+                "entry 1: trace",
+            ),
+            (
+                OutEntry {
+                    trace: 10_000_000,
+                    ..entry("PPD", Direction::Debit, 5, "A")
+                },
+                "entry 1: trace",
+            ),
         ] {
             let error = write(&originator(), at, 'A', &[change]).unwrap_err();
             assert!(error.starts_with(expected), "{error}");

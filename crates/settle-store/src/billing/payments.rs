@@ -202,8 +202,14 @@ impl Store {
     /// left of its credit, bills again any credit already used, and may add
     /// a returned-payment fee.
     pub async fn reverse_payment(&self, org: &Organisation, cmd: &ReversePayment, key: Option<&IdempotencyKey>) -> Result<PaymentReversed> {
-        write_command!(self, org.org_id, key, cmd, |tx| {
-            let conn = tx.conn();
+        write_command!(self, org.org_id, key, cmd, |tx| self.stage_reversal(tx.conn(), org, cmd).await?)
+    }
+
+    /// Reverses a payment inside a write another command opened (a
+    /// returned check by hand, or each return of an ACH return file in one
+    /// transaction); writes its rows before it answers.
+    pub(crate) async fn stage_reversal(&self, conn: &mut sqlx::AnyConnection, org: &Organisation, cmd: &ReversePayment) -> Result<PaymentReversed> {
+        {
             let row = sqlx::query("SELECT account_id, amount_minor, status, received_on FROM payment WHERE org_id = $1 AND payment_id = $2")
                 .bind(org.org_id)
                 .bind(cmd.payment_id)
@@ -351,13 +357,13 @@ impl Store {
             };
             batch.payment_reversals.push((cmd.payment_id, entry_id));
             batch.flush(conn, org.org_id).await?;
-            PaymentReversed {
+            Ok(PaymentReversed {
                 payment_id: cmd.payment_id,
                 reopened,
                 taken_from_credit: fmt(plan.from_credit_minor, account.currency),
                 rebilled,
                 fee,
-            }
-        })
+            })
+        }
     }
 }

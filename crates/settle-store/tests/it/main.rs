@@ -2,6 +2,7 @@
 //! always, and PostgreSQL when `SETTLE_TEST_PG_URL` names a server (CI sets
 //! it; without it the PostgreSQL runs print that they are skipped).
 
+mod ach;
 mod addresses;
 mod audit;
 mod authorizations;
