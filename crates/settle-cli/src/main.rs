@@ -90,9 +90,11 @@ enum Command {
     /// X12 files: check envelopes, counts and control numbers.
     #[command(subcommand)]
     X12(X12Command),
-    /// ACH (NACHA) files and routing numbers: read a bank's returns and notifications of change.
+    /// ACH: routing numbers, NACHA files read, originating accounts, mandates, debits, the daily run, returns.
     #[command(subcommand)]
     Ach(money_in::ach::AchCommand),
+    /// A bank that answers a NACHA file with returns and changes by rules (tests, the demo).
+    BankSim(money_in::ach::BankSimArgs),
     /// Code sets: ICD-10-CM.
     #[command(subcommand)]
     Codes(claims::codes::CodesCommand),
@@ -308,7 +310,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         return claims::codes::run(command);
     }
     if let Command::Ach(command) = &cli.command {
-        return money_in::ach::run(command);
+        if command.without_books() {
+            return money_in::ach::run(command);
+        }
+    }
+    if let Command::BankSim(args) = &cli.command {
+        return money_in::ach::bank_sim(args, today());
     }
     if let Command::X12(X12Command::Check { file }) = &cli.command {
         return claims::x12::check(file);
@@ -364,7 +371,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             | Command::Serve(_)
             | Command::Permissions
             | Command::X12(_)
-            | Command::Ach(_)
+            | Command::BankSim(_)
             | Command::Codes(_) => {
                 unreachable!("handled above")
             }
@@ -389,6 +396,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Command::Dunning(command) => return collections::dunning::dunning(&store, &org, command, today()).await,
             Command::Queue(command) => return collections::dunning::queue(&store, &org, command, today()).await,
             Command::Plan(command) => return collections::dunning::plan(&store, &org, command, today()).await,
+            Command::Ach(command) => return money_in::ach_books::run(&store, &org, command, today()).await,
             Command::Settlement(command) => return collections::dunning::settlement(&store, &org, command, today()).await,
             Command::Outbox(command) => return collections::dunning::outbox(&store, &org, command).await,
             Command::Settings(SettingsCommand::Show) => {

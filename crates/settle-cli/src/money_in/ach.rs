@@ -1,7 +1,9 @@
 //! `settle ach ...`: a routing number checked, and a bank's NACHA file
 //! (returns, notifications of change, or any entries) read and shown with
 //! each code in words and what it asks; a bad file is refused naming every
-//! problem by line and field. Nothing is posted: reading only.
+//! problem by line and field (these two read no books). The commands on
+//! the books (mandates, debits, the run, returns) are in `ach_books`; the
+//! bank simulator (`settle bank-sim`) is here too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +11,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use settle_domain::ach::nacha::{self, Addenda};
-use settle_domain::ach::{codes, RoutingNumber};
+use settle_domain::ach::{bank_sim, codes, RoutingNumber};
+use settle_domain::Date;
 use settle_domain::money::format_minor;
 
 #[derive(Subcommand, Debug)]
@@ -24,6 +27,144 @@ pub enum AchCommand {
         #[arg(long, value_enum, default_value_t = crate::Format::Table)]
         format: crate::Format,
     },
+    /// The organisation's originating bank accounts.
+    #[command(subcommand)]
+    Originator(super::ach_books::OriginatorCommand),
+    /// Payers' authorisations to debit their bank accounts.
+    #[command(subcommand)]
+    Mandate(super::ach_books::MandateCommand),
+    /// Schedule one debit under a mandate (an amount, or "balance").
+    Debit {
+        #[arg(long)]
+        mandate: i64,
+        #[arg(long)]
+        amount: String,
+        /// The day it should settle.
+        #[arg(long)]
+        due: Date,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Pay a payment plan's installments still to come by ACH.
+    Autopay {
+        #[arg(long)]
+        plan: i64,
+        #[arg(long)]
+        mandate: i64,
+    },
+    /// Debits, newest first, by status (scheduled, in_file, settled, returned, cancelled) or account.
+    Debits {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = crate::Format::Table)]
+        format: crate::Format,
+    },
+    /// Cancel a debit not yet sent.
+    Cancel {
+        debit: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The day's run: settle what is past its return window, send prenotes
+    /// and the debits due by the next banking day, one NACHA file per
+    /// originating account written into --out.
+    Run {
+        #[arg(long)]
+        date: Option<Date>,
+        /// The files' creation time, HHMM.
+        #[arg(long, default_value_t = 1700)]
+        time: u16,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Apply the bank's return / notification-of-change file, all or nothing.
+    Returns {
+        file: PathBuf,
+        /// The day it was received.
+        #[arg(long)]
+        date: Option<Date>,
+    },
+    /// ACH files sent and received, newest first.
+    Files {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Save a file as the bank got it (or sent it).
+    File {
+        file: i64,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Return rates over the last 60 days against Nacha's thresholds.
+    Rates {
+        #[arg(long)]
+        date: Option<Date>,
+    },
+}
+
+impl AchCommand {
+    /// Whether the command reads no books (runs without a database).
+    pub fn without_books(&self) -> bool {
+        matches!(self, AchCommand::Routing { .. } | AchCommand::Read { .. })
+    }
+}
+
+/// `settle bank-sim`: the bank's answer to a NACHA file Settle sent.
+#[derive(clap::Args, Debug)]
+pub struct BankSimArgs {
+    /// The NACHA file Settle sent.
+    file: PathBuf,
+    /// Rules (CSV: field,value,code,corrected); the demo's bank when left out.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// The day the bank answers.
+    #[arg(long)]
+    date: Option<Date>,
+    /// Where to write the answer; printed when left out.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Answers a NACHA file by rules, as a bank's returns and changes would.
+pub fn bank_sim(args: &BankSimArgs, today: Date) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let sent = match nacha::read(&text) {
+        Ok(file) => file,
+        Err(problems) => {
+            eprintln!("{}: refused, nothing answered:", args.file.display());
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let rules_text = match &args.rules {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        None => bank_sim::DEMO_RULES.to_string(),
+    };
+    let rules = match bank_sim::parse_rules(&rules_text) {
+        Ok(rules) => rules,
+        Err(why) => {
+            eprintln!("rules: {why}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let Some(answer) = bank_sim::answer(&sent, &rules, args.date.unwrap_or(today), 900) else {
+        eprintln!("{}: no entry matched a rule; the bank has nothing to return", args.file.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &answer).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("{}", path.display());
+        }
+        None => print!("{answer}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(command: &AchCommand) -> Result<ExitCode> {
@@ -39,6 +180,7 @@ pub fn run(command: &AchCommand) -> Result<ExitCode> {
             }
         },
         AchCommand::Read { file, format } => read(file, *format),
+        _ => unreachable!("the books' commands run in ach_books"),
     }
 }
 
