@@ -12,8 +12,8 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use settle_domain::ach::nacha::{self, Addenda};
 use settle_domain::ach::{bank_sim, codes, RoutingNumber};
-use settle_domain::Date;
 use settle_domain::money::format_minor;
+use settle_domain::Date;
 
 #[derive(Subcommand, Debug)]
 pub enum AchCommand {

@@ -119,7 +119,10 @@ pub async fn run(store: &Store, org: &Organisation, command: super::ach::AchComm
                     },
                 )
                 .await?;
-            println!("originator {} ({}): {} {}, company {} {}", o.originator_id, o.name, o.odfi, o.odfi_name, o.company_id, o.company_name);
+            println!(
+                "originator {} ({}): {} {}, company {} {}",
+                o.originator_id, o.name, o.odfi, o.odfi_name, o.company_id, o.company_name
+            );
         }
         C::Originator(OriginatorCommand::List) => {
             for o in store.ach_originators(org).await? {
@@ -200,10 +203,24 @@ pub async fn run(store: &Store, org: &Organisation, command: super::ach::AchComm
             print_debits(&[d], crate::Format::Table)?;
         }
         C::Autopay { plan, mandate } => {
-            let debits = store.autopay_plan(org, &AutopayPlan { plan_id: plan, mandate_id: mandate }, today).await?;
+            let debits = store
+                .autopay_plan(
+                    org,
+                    &AutopayPlan {
+                        plan_id: plan,
+                        mandate_id: mandate,
+                    },
+                    today,
+                )
+                .await?;
             print_debits(&debits, crate::Format::Table)?;
         }
-        C::Debits { status, account, limit, format } => {
+        C::Debits {
+            status,
+            account,
+            limit,
+            format,
+        } => {
             print_debits(&store.ach_debits(org, status.as_deref(), account.as_deref(), limit).await?, format)?;
         }
         C::Cancel { debit, reason } => print_debits(&[store.cancel_debit(org, debit, &reason).await?], crate::Format::Table)?,
@@ -219,7 +236,14 @@ pub async fn run(store: &Store, org: &Organisation, command: super::ach::AchComm
             }
             for f in &run.files {
                 let path = save(store, org, f.file_id, &out).await?;
-                println!("  file {} from {}: {} entries, {} debited -> {}", f.file_id, f.originator.as_deref().unwrap_or(""), f.entries, f.debit_total, path.display());
+                println!(
+                    "  file {} from {}: {} entries, {} debited -> {}",
+                    f.file_id,
+                    f.originator.as_deref().unwrap_or(""),
+                    f.entries,
+                    f.debit_total,
+                    path.display()
+                );
             }
         }
         C::Returns { file, date } => {
@@ -227,7 +251,10 @@ pub async fn run(store: &Store, org: &Organisation, command: super::ach::AchComm
             let applied = store.apply_ach_returns(org, &text, date.unwrap_or(today)).await?;
             println!("{}: applied as ACH file {}", file.display(), applied.file_id);
             for r in applied.returns.iter().chain(&applied.changes) {
-                println!("  line {:>3} {} {} debit {} account {} {}: {}", r.line, r.code, r.meaning, r.debit_id, r.account_number, r.amount, r.outcome);
+                println!(
+                    "  line {:>3} {} {} debit {} account {} {}: {}",
+                    r.line, r.code, r.meaning, r.debit_id, r.account_number, r.amount, r.outcome
+                );
             }
         }
         C::Files { limit } => {
@@ -300,7 +327,18 @@ fn print_mandate(m: &MandateView) {
 
 fn print_debits(debits: &[DebitView], format: crate::Format) -> Result<()> {
     const HEADER: &[&str] = &[
-        "debit", "mandate", "account", "purpose", "amount", "due_on", "status", "trace", "effective_on", "payment", "return_code", "note",
+        "debit",
+        "mandate",
+        "account",
+        "purpose",
+        "amount",
+        "due_on",
+        "status",
+        "trace",
+        "effective_on",
+        "payment",
+        "return_code",
+        "note",
     ];
     let rows: Vec<Vec<String>> = debits
         .iter()

@@ -4,6 +4,7 @@ mod billing;
 mod claims;
 mod collections;
 mod follow_up;
+mod money_in;
 mod platform;
 
 pub use billing::accounts::today;
@@ -43,6 +44,7 @@ use crate::AppState;
         (name = "claims", description = "Payers, providers and patients' coverages"),
         (name = "collections", description = "The contact gate (Regulation F), the contact log, consumers' requests and disputes, letters"),
         (name = "dunning", description = "Dunning policy and runs, the work queue, payment plans and settlements"),
+        (name = "money in", description = "ACH: originating accounts, mandates, debits and autopay, the daily run, returns and changes, return rates"),
     )
 )]
 struct ApiDoc;
@@ -174,6 +176,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::office::settings, billing::office::update_settings))
         .routes(routes!(billing::office::dashboard))
         .routes(routes!(billing::office::search))
+        .routes(routes!(money_in::add_originator, money_in::list_originators))
+        .routes(routes!(money_in::add_mandate, money_in::list_mandates))
+        .routes(routes!(money_in::revoke_mandate))
+        .routes(routes!(money_in::mandate_details))
+        .routes(routes!(money_in::schedule_debit, money_in::list_debits))
+        .routes(routes!(money_in::cancel_debit))
+        .routes(routes!(money_in::autopay))
+        .routes(routes!(money_in::run))
+        .routes(routes!(money_in::returns))
+        .routes(routes!(money_in::list_files))
+        .routes(routes!(money_in::show_file))
+        .routes(routes!(money_in::return_rates))
 }
 
 /// Adds what every operation shares: the bearer scheme, the problem

@@ -1,6 +1,7 @@
 //! The API end to end over real HTTP, on every backend (SQLite always;
 //! PostgreSQL when `SETTLE_TEST_PG_URL` is set, otherwise skipped).
 
+mod ach_api;
 mod admin_pages;
 mod bad_input;
 mod browser;
