@@ -22,22 +22,30 @@ fn at(day: Date, hour: i8, zone: &str) -> String {
         .unwrap_or_else(|_| format!("{day}T{hour:02}:15:00Z"))
 }
 
-pub async fn build(store: &Store, org: &Organisation, as_of: Date) -> Result<String> {
-    let owing = store
+/// People's accounts that owe something among the first `listed` with a
+/// balance, in the store's list order: `take` of them after the first
+/// `skip` (each demo part takes its own).
+pub async fn owing(store: &Store, org: &Organisation, listed: i64, skip: usize, take: usize) -> Result<Vec<settle_store::billing::AccountSummary>> {
+    let listed = store
         .list_accounts(
             org,
             &AccountFilter {
                 with_balance: true,
-                limit: 40,
+                limit: listed,
                 ..AccountFilter::default()
             },
         )
         .await?;
-    let owing: Vec<_> = owing
+    Ok(listed
         .into_iter()
         .filter(|a| !a.balance.starts_with('0') && a.ar_kind != "insurance")
-        .take(24)
-        .collect();
+        .skip(skip)
+        .take(take)
+        .collect())
+}
+
+pub async fn build(store: &Store, org: &Organisation, as_of: Date) -> Result<String> {
+    let owing = owing(store, org, 40, 0, 24).await?;
     let (mut logged, mut refused, mut promises) = (0, 0, 0);
     let start = as_of.checked_sub(21.days())?;
     for (n, a) in owing.iter().enumerate() {

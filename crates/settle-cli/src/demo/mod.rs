@@ -2,6 +2,7 @@
 //! invoices, full and partial payments, overpayments, returned checks,
 //! write-offs and refunds. Deterministic for a given seed and date.
 
+pub mod ach;
 pub mod claims;
 pub mod collections;
 pub mod follow_up;
@@ -228,6 +229,8 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
         }
         let collections = crate::demo::collections::build(store, &org, as_of).await?;
         println!("Collections for {}: {collections}.", org.slug);
+        let ach = crate::demo::ach::build(store, &org, as_of).await?;
+        println!("ACH for {}: {ach}.", org.slug);
     }
     for profile in &PROFILES {
         let org = store.organisation(Some(profile.slug)).await?;

@@ -18,6 +18,7 @@ mod claims;
 mod collections;
 mod format;
 pub(crate) mod list;
+mod money_in;
 mod platform;
 pub mod routes_table;
 pub use format::{day_of, field_words, phone};
@@ -158,6 +159,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/collections/queue/next", get(collections::queue::next))
         .route("/collections/queue/assign", post(collections::queue::assign_chosen))
         .route("/collections/outbox", get(collections::outbox::outbox))
+        .route("/ach", get(money_in::ach::ach))
+        .route("/ach/originators", post(money_in::ach::add_originator))
+        .route("/ach/mandates", post(money_in::ach::add_mandate))
+        .route("/ach/mandates/{id}/revoke", post(money_in::ach::revoke_mandate))
+        .route("/ach/debits", post(money_in::ach::schedule_debit))
+        .route("/ach/autopay", post(money_in::ach::autopay))
+        .route("/ach/run", post(money_in::ach::run))
+        .route("/ach/returns", post(money_in::ach::returns))
+        .route("/ach/files/{id}", get(money_in::ach::file))
         .route("/collections/verify", get(collections::dunning::verify))
         .route("/addresses/unread", get(billing::addresses::unread))
         .route("/names/unread", get(billing::addresses::unread_names))

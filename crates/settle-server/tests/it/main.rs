@@ -2,6 +2,7 @@
 //! PostgreSQL when `SETTLE_TEST_PG_URL` is set, otherwise skipped).
 
 mod ach_api;
+mod ach_pages;
 mod admin_pages;
 mod bad_input;
 mod browser;

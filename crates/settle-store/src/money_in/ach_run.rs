@@ -177,12 +177,14 @@ impl Store {
                 let mut amount: i64 = r.try_get("amount_minor")?;
                 let mut payment_id = None;
                 if !prenote {
-                    if !accounts.contains_key(&account_id) {
-                        let account = self.account_by_id(conn, org.org_id, account_id).await?;
-                        let items = self.open_items(conn, org.org_id, account_id).await?;
-                        accounts.insert(account_id, (account, items));
-                    }
-                    let (account, items) = accounts.get_mut(&account_id).expect("just read");
+                    let (account, items) = match accounts.entry(account_id) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            let account = self.account_by_id(conn, org.org_id, account_id).await?;
+                            let items = self.open_items(conn, org.org_id, account_id).await?;
+                            e.insert((account, items))
+                        }
+                    };
                     amount = amount.min(account.balance_minor);
                     if amount <= 0 {
                         let why = format!("debit {debit_id} for account {account_number}: the account owes nothing; not sent");

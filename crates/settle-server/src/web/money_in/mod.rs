@@ -1,0 +1,3 @@
+//! Money in: the ACH page (`ach`).
+
+pub(super) mod ach;
