@@ -1,6 +1,7 @@
 //! `settle bench ledger`: import and report speed, each beside a plain-SQL
 //! baseline run in the same process, printed as ratios. Never a timed test.
 
+pub mod ach;
 pub mod api;
 mod baseline;
 pub mod dunning;
@@ -56,6 +57,8 @@ pub enum BenchCommand {
     Dunning(crate::bench::dunning::DunningBench),
     /// The insurance follow-up list's first page over many claims, beside a plain SQL page of them.
     FollowUp(crate::bench::follow_up::FollowUpBench),
+    /// A NACHA file of many debits written and read back, beside achkit (PyPI) parsing it.
+    Ach(crate::bench::ach::AchBench),
 }
 
 pub(crate) fn peak_rss_mib() -> Option<u64> {
@@ -142,6 +145,7 @@ pub async fn run(command: &BenchCommand) -> Result<()> {
         BenchCommand::Remit(args) => return crate::bench::remit::run(args).await,
         BenchCommand::Dunning(args) => return crate::bench::dunning::run(args).await,
         BenchCommand::FollowUp(args) => return crate::bench::follow_up::run(args).await,
+        BenchCommand::Ach(args) => return crate::bench::ach::run(args),
     };
     let scratch = tempfile::tempdir()?;
     let base = dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());

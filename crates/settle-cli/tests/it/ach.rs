@@ -60,3 +60,89 @@ fn a_routing_number_is_checked_by_its_check_digit() {
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("check digit is 8, the first eight digits need 9"), "{err}");
 }
+
+/// The whole cycle from the command line: originator, mandate, debit, the
+/// run writing its file, the bank simulator answering, the answer applied
+/// (and refused the second time, the books unchanged), rates shown.
+#[test]
+fn the_ach_cycle_runs_from_the_command_line() {
+    let books = crate::Books::new();
+    let today = jiff::Zoned::now().date().to_string();
+    books.ok(&[
+        "ach",
+        "originator",
+        "add",
+        "--name",
+        "operating",
+        "--odfi",
+        "091000019",
+        "--odfi-name",
+        "First Bank",
+        "--company-id",
+        "1234567890",
+        "--company-name",
+        "Corner Shop",
+        "--return-fee",
+        "15.00",
+    ]);
+    let refused = books.fails(&[
+        "ach",
+        "mandate",
+        "add",
+        "--account",
+        "A-1",
+        "--holder",
+        "Pat Doe",
+        "--routing",
+        "091000018",
+        "--bank-account",
+        "9990001",
+        "--channel",
+        "business",
+        "--authorized-on",
+        &today,
+        "--words",
+        "We authorize Corner Shop to debit our account for invoices due.",
+    ]);
+    assert!(refused.contains("routing") && refused.contains("check digit"), "{refused}");
+    let made = books.ok(&[
+        "ach",
+        "mandate",
+        "add",
+        "--account",
+        "A-1",
+        "--holder",
+        "Pat Doe",
+        "--routing",
+        "091000019",
+        "--bank-account",
+        "9990001",
+        "--channel",
+        "business",
+        "--authorized-on",
+        &today,
+        "--words",
+        "We authorize Corner Shop to debit our account for invoices due.",
+    ]);
+    assert!(made.contains("CCD") && made.contains("****0001") && made.contains("active"), "{made}");
+    books.ok(&["ach", "debit", "--mandate", "1", "--amount", "100.00", "--due", &today]);
+    let out = books.dir.path().join("bank");
+    let run = books.ok(&["ach", "run", "--date", &today, "--out", out.to_str().unwrap()]);
+    assert!(run.contains("1 debits and 0 prenotes sent"), "{run}");
+    let sent = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let answer = books.dir.path().join("answer.ach");
+    settle(&["bank-sim", sent.to_str().unwrap(), "--out", answer.to_str().unwrap(), "--date", &today]).success();
+    let applied = books.ok(&["ach", "returns", answer.to_str().unwrap(), "--date", &today]);
+    assert!(
+        applied.contains("R01") && applied.contains("fee 15.00") && applied.contains("RETRY PYMT"),
+        "{applied}"
+    );
+    let before = books.snapshot();
+    let again = books.fails(&["ach", "returns", answer.to_str().unwrap()]);
+    assert!(again.contains("already applied"), "{again}");
+    assert_eq!(books.snapshot(), before, "the second time changes nothing");
+    let debits = books.ok(&["ach", "debits", "--format", "csv"]);
+    assert!(debits.contains(",retry,") && debits.contains(",returned,"), "{debits}");
+    let rates = books.ok(&["ach", "rates", "--date", &today]);
+    assert!(rates.contains("overall") && rates.contains("1 of"), "{rates}");
+}
