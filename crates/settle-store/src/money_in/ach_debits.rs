@@ -289,13 +289,17 @@ impl Store {
                     ));
                 }
                 let reason = check_text("reason", reason, 200)?;
-                sqlx::query("UPDATE ach_debit SET status = $3, note = $4 WHERE org_id = $1 AND debit_id = $2")
+                let done = sqlx::query("UPDATE ach_debit SET status = $3, note = $4 WHERE org_id = $1 AND debit_id = $2 AND status = 'scheduled'")
                     .bind(org.org_id)
                     .bind(debit_id)
                     .bind(DebitStatus::Cancelled.as_str())
                     .bind(format!("cancelled: {reason}"))
                     .execute(&mut *conn)
                     .await?;
+                if done.rows_affected() != 1 {
+                    // A run sent it meanwhile: asked again, it is refused as sent.
+                    return Err(StoreError::Contention);
+                }
                 let after = debit_in(conn, org.org_id, debit_id).await?;
                 tx.audit(
                     org.org_id,

@@ -245,13 +245,22 @@ impl Store {
                             outcome.push(format!("fee {} ({})", fee.amount, fee.reference));
                         }
                     }
-                    sqlx::query("UPDATE ach_debit SET status = 'returned', return_code = $3, returned_on = $4 WHERE org_id = $1 AND debit_id = $2")
-                        .bind(org.org_id)
-                        .bind(a.debit_id)
-                        .bind(&d.code)
-                        .bind(day.to_string())
-                        .execute(&mut *conn)
-                        .await?;
+                    // Only a debit not yet returned: another file applied
+                    // meanwhile returned it, and this one is retried from the
+                    // start (and then refused, naming the line).
+                    let done = sqlx::query(
+                        "UPDATE ach_debit SET status = 'returned', return_code = $3, returned_on = $4 WHERE org_id = $1 AND debit_id = $2 \
+                         AND status IN ('in_file', 'settled')",
+                    )
+                    .bind(org.org_id)
+                    .bind(a.debit_id)
+                    .bind(&d.code)
+                    .bind(day.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Contention);
+                    }
                     let prenote = a.purpose == "prenote";
                     if let (Some(until), false) = (d.retry_until, prenote) {
                         let retry_on = add_banking_days(day, 2);

@@ -71,12 +71,16 @@ impl Store {
                     continue;
                 }
                 let debit_id: i64 = r.try_get("debit_id")?;
-                sqlx::query("UPDATE ach_debit SET status = 'settled', settled_on = $3 WHERE org_id = $1 AND debit_id = $2")
+                // Not one a return file applied meanwhile returned.
+                let done = sqlx::query("UPDATE ach_debit SET status = 'settled', settled_on = $3 WHERE org_id = $1 AND debit_id = $2 AND status = 'in_file'")
                     .bind(org.org_id)
                     .bind(debit_id)
                     .bind(settled_on.to_string())
                     .execute(&mut *conn)
                     .await?;
+                if done.rows_affected() != 1 {
+                    continue;
+                }
                 run.settled += 1;
                 if r.try_get::<String, _>("purpose")? == "prenote" {
                     let mandate_id: i64 = r.try_get("mandate_id")?;
@@ -188,12 +192,16 @@ impl Store {
                     amount = amount.min(account.balance_minor);
                     if amount <= 0 {
                         let why = format!("debit {debit_id} for account {account_number}: the account owes nothing; not sent");
-                        sqlx::query("UPDATE ach_debit SET status = 'cancelled', note = $3 WHERE org_id = $1 AND debit_id = $2")
+                        let done = sqlx::query("UPDATE ach_debit SET status = 'cancelled', note = $3 WHERE org_id = $1 AND debit_id = $2 AND status = 'scheduled'")
                             .bind(org.org_id)
                             .bind(debit_id)
                             .bind("cancelled by the run: the account owed nothing")
                             .execute(&mut *conn)
                             .await?;
+                        if done.rows_affected() != 1 {
+                            // Another run sent it meanwhile (and so the account owes less): start again.
+                            return Err(StoreError::Contention);
+                        }
                         run.cancelled.push(why);
                         continue;
                     }
@@ -279,9 +287,12 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 for (debit_id, entry, payment_id) in &entries {
-                    sqlx::query(
+                    // Only a debit still scheduled: a run committed meanwhile
+                    // (another server, another click) sent it, and this one
+                    // is retried from the start, so nothing is sent twice.
+                    let done = sqlx::query(
                         "UPDATE ach_debit SET status = $3, file_id = $4, trace = $5, effective_on = $6, payment_id = $7, amount_minor = $8 \
-                         WHERE org_id = $1 AND debit_id = $2",
+                         WHERE org_id = $1 AND debit_id = $2 AND status = 'scheduled'",
                     )
                     .bind(org.org_id)
                     .bind(debit_id)
@@ -293,6 +304,9 @@ impl Store {
                     .bind(entry.amount_minor)
                     .execute(&mut *conn)
                     .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Contention);
+                    }
                     if payment_id.is_some() {
                         run.debits_sent += 1;
                     } else {

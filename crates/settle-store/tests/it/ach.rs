@@ -234,3 +234,59 @@ async fn debits_go_out_come_back_by_code_and_go_again() {
         assert_verified(store, &org).await;
     }
 }
+
+/// Two runs of the same day at once (two servers, a double click): each
+/// debit goes out once, in one file, with one payment.
+#[tokio::test]
+async fn two_runs_at_once_send_each_debit_once() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("clinic", "Riverside", "USD").await.unwrap();
+        let today = date("2026-12-07");
+        store
+            .add_ach_originator(
+                &org,
+                &NewOriginator {
+                    name: "operating".into(),
+                    odfi: "091000019".into(),
+                    odfi_name: "First Bank".into(),
+                    company_id: "1234567890".into(),
+                    company_name: "Riverside".into(),
+                    return_fee: None,
+                },
+            )
+            .await
+            .unwrap();
+        for n in 1..=20 {
+            let number = format!("P-{n}");
+            account(store, &org, &number).await;
+            invoice(store, &org, &number, "2026-11-01", "80.00").await;
+            let m = store.add_mandate(&org, &mandate(&number, &format!("77{n:05}"), "signed"), today).await.unwrap();
+            store
+                .schedule_debit(
+                    &org,
+                    &NewDebit {
+                        mandate_id: m.mandate_id,
+                        amount: "80.00".into(),
+                        due_on: date("2026-12-08"),
+                        note: String::new(),
+                    },
+                    today,
+                )
+                .await
+                .unwrap();
+        }
+        let (a, b) = tokio::join!(store.ach_run(&org, today, 1700), store.ach_run(&org, today, 1700));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.debits_sent + b.debits_sent, 20, "{name}: {a:?} {b:?}");
+        assert_eq!(a.files.len() + b.files.len(), 1, "{name}: one file");
+        let sent = store.ach_debits(&org, Some("in_file"), None, 100).await.unwrap();
+        assert_eq!(sent.len(), 20, "{name}");
+        assert_eq!(
+            crate::story::entry_count(store, &org).await,
+            40,
+            "{name}: 20 invoices and 20 payments, none twice"
+        );
+        assert_verified(store, &org).await;
+    }
+}
