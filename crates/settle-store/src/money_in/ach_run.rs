@@ -52,6 +52,10 @@ fn sequence(debit_id: i64) -> u32 {
 impl Store {
     /// Runs the day's ACH work for `as_of`; `time` (HHMM) stamps the files.
     pub async fn ach_run(&self, org: &Organisation, as_of: Date, time: u16) -> Result<AchRun> {
+        // NACHA files carry two-digit years read as 2000-2099.
+        if !(2000..=2098).contains(&as_of.year()) {
+            return Err(StoreError::invalid("as_of", format!("{as_of} is not a day ACH files can carry (2000 to 2098)")));
+        }
         self.write(|tx| Box::pin(async move {
             let conn = tx.conn();
             let effective = add_banking_days(as_of, 1);
