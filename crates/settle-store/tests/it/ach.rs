@@ -6,7 +6,7 @@
 //! and the corrected account; the books still verify.
 
 use settle_domain::ach::{bank_sim, nacha};
-use settle_store::collections::NewPlan;
+use settle_store::collections::{NewPlan, NewPromise, PromiseFilter};
 use settle_store::money_in::*;
 use settle_store::platform::Organisation;
 use settle_store::Store;
@@ -164,6 +164,31 @@ async fn debits_go_out_come_back_by_code_and_go_again() {
             .unwrap_err();
         assert!(wrong.to_string().contains("not the plan's"), "{name}: {wrong}");
 
+        // P-1 also promises the 100.00 the debit brings: kept, until the debit comes back.
+        store
+            .record_promise(
+                &org,
+                &NewPromise {
+                    account_number: "P-1".into(),
+                    amount: "100.00".into(),
+                    due_on: date("2026-12-08"),
+                    note: String::new(),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        let promise_on = |day: &'static str| {
+            let org = &org;
+            async move {
+                let filter = PromiseFilter {
+                    account_number: Some("P-1".into()),
+                    status: None,
+                };
+                store.promises(org, &filter, date(day)).await.unwrap().remove(0).status
+            }
+        };
+
         // The first run: P-1, P-3 and P-4's first installment debited; P-2's prenote; its debit waits.
         let run = store.ach_run(&org, today, 1700).await.unwrap();
         assert_eq!(
@@ -188,7 +213,13 @@ async fn debits_go_out_come_back_by_code_and_go_again() {
         assert!(refused.contains("line") && refused.contains("no debit Settle sent"), "{name}: {refused}");
         assert_eq!(balance(store, &org, "P-1").await, "200.00", "{name}: nothing applied");
 
+        assert_eq!(promise_on("2026-12-08").await, "kept", "{name}: the debit keeps the promise");
         let applied = store.apply_ach_returns(&org, &answer, date("2026-12-09")).await.unwrap();
+        assert_eq!(
+            promise_on("2026-12-20").await,
+            "broken",
+            "{name}: a returned autopay breaks it as a returned check does"
+        );
         assert_eq!((applied.returns.len(), applied.changes.len()), (2, 1), "{name}: {applied:#?}");
         let r01 = applied.returns.iter().find(|r| r.code == "R01").unwrap();
         assert!(

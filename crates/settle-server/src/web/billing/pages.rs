@@ -15,6 +15,8 @@ struct DashboardPage<'a> {
     /// How far behind the reporting replica the figures were read from is.
     replica: Option<String>,
     claim_work: Vec<(&'static str, &'static str, i64)>,
+    /// ACH return rates over 60 days (for those who run ACH, once any debit went out).
+    ach_rates: Vec<settle_store::money_in::ReturnRateView>,
     ctx: Option<&'a Ctx>,
     d: Dashboard,
     aging_chart: String,
@@ -52,9 +54,19 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Response {
     // and only where the organisation bills insurance.
     .filter(|_| !claims.is_empty() && ctx.can_see_clinical() && ctx.bills_insurance())
     .collect();
+    let ach_rates = if ctx.can_post() {
+        match state.store.ach_return_rates(org, crate::web::today()).await {
+            Ok(rates) if rates.iter().any(|r| r.debits > 0) => rates,
+            Ok(_) => Vec::new(),
+            Err(error) => return store_error_page(Some(&ctx), error),
+        }
+    } else {
+        Vec::new()
+    };
     render(&DashboardPage {
         replica: crate::web::billing::reports::replica_note(&state.store).await,
         claim_work,
+        ach_rates,
         ctx: Some(&ctx),
         d,
         aging_chart,
@@ -266,6 +278,9 @@ pub struct AccountPage<'a> {
     pub dunning_actions: Vec<settle_store::collections::dunning::ActionView>,
     pub plans: Vec<settle_store::collections::PlanView>,
     pub settlements: Vec<settle_store::collections::SettlementView>,
+    /// ACH: the account's mandates and its latest debits.
+    pub mandates: Vec<settle_store::money_in::MandateView>,
+    pub debits: Vec<settle_store::money_in::DebitView>,
     pub error: String,
 }
 
@@ -347,7 +362,11 @@ pub async fn account_page<'a>(state: &AppState, ctx: &'a Ctx, number: &str, msg:
     dunning_actions.truncate(12);
     let plans = state.store.plans(org, Some(&a.summary.account_number)).await.map_err(fail)?;
     let settlements = state.store.settlements(org, Some(&a.summary.account_number)).await.map_err(fail)?;
+    let mandates = state.store.mandates(org, Some(&a.summary.account_number)).await.map_err(fail)?;
+    let debits = state.store.ach_debits(org, None, Some(&a.summary.account_number), 8).await.map_err(fail)?;
     Ok(AccountPage {
+        mandates,
+        debits,
         dunning_state,
         dunning_actions,
         plans,
