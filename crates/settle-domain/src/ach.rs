@@ -12,6 +12,7 @@ pub mod nacha;
 #[cfg(test)]
 mod nacha_tests;
 pub mod nacha_write;
+pub mod replay;
 pub mod return_rates;
 pub mod returns;
 pub mod routing;

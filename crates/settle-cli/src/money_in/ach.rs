@@ -99,6 +99,9 @@ pub enum AchCommand {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Replay every debit sent against the rules (its mandate at the time,
+    /// prenote wait, retries, fees); each breach named; exit 1 if any.
+    Verify,
     /// Return rates over the last 60 days against Nacha's thresholds.
     Rates {
         #[arg(long)]

@@ -276,6 +276,21 @@ pub async fn run(store: &Store, org: &Organisation, command: super::ach::AchComm
             let path = save(store, org, file, &out).await?;
             println!("{}", path.display());
         }
+        C::Verify => {
+            let v = store.ach_verify(org).await?;
+            println!(
+                "ACH verify: {} debits and prenotes replayed, {} returned-payment fees checked: {}",
+                v.debits_checked,
+                v.fees_checked,
+                if v.clean { "every rule held" } else { "BREACHES" }
+            );
+            for f in &v.findings {
+                println!("  debit {} account {}: {}: {}", f.debit_id, f.account_number, f.rule, f.detail);
+            }
+            if !v.clean {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         C::Rates { date } => {
             for r in store.ach_return_rates(org, date.unwrap_or(today)).await? {
                 println!(

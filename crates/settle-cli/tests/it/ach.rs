@@ -143,6 +143,9 @@ fn the_ach_cycle_runs_from_the_command_line() {
     assert_eq!(books.snapshot(), before, "the second time changes nothing");
     let debits = books.ok(&["ach", "debits", "--format", "csv"]);
     assert!(debits.contains(",retry,") && debits.contains(",returned,"), "{debits}");
+    let replay = books.ok(&["ach", "verify"]);
+    assert!(replay.contains("1 debits and prenotes replayed, 1 returned-payment fees checked"), "{replay}");
+    assert!(replay.contains("every rule held"), "{replay}");
     let rates = books.ok(&["ach", "rates", "--date", &today]);
     assert!(rates.contains("overall") && rates.contains("1 of"), "{rates}");
 }

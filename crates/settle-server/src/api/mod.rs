@@ -188,6 +188,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(money_in::list_files))
         .routes(routes!(money_in::show_file))
         .routes(routes!(money_in::return_rates))
+        .routes(routes!(money_in::verify))
 }
 
 /// Adds what every operation shares: the bearer scheme, the problem

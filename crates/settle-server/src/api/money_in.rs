@@ -8,7 +8,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use settle_domain::Date;
 use settle_store::money_in::{
-    AchFileView, AchRun, AutopayPlan, DebitView, MandateView, NewBankDetails, NewDebit, NewMandate, NewOriginator, OriginatorView, ReturnRateView,
+    AchFileView, AchRun, AchVerify, AutopayPlan, DebitView, MandateView, NewBankDetails, NewDebit, NewMandate, NewOriginator, OriginatorView, ReturnRateView,
     ReturnsApplied,
 };
 use utoipa::{IntoParams, ToSchema};
@@ -215,4 +215,15 @@ pub struct RatesQuery {
     security(("bearer" = ["reports.read"])))]
 pub async fn return_rates(State(state): State<AppState>, Auth(p): Auth, Params(q): Params<RatesQuery>) -> ApiResult<Json<Vec<ReturnRateView>>> {
     Ok(Json(state.store.ach_return_rates(&p.org, q.as_of.unwrap_or_else(crate::api::today)).await?))
+}
+
+/// Replay every debit and prenote sent against the rules: the mandate as it
+/// stood when its file was made, the prenote wait, retries (at most two,
+/// within 180 days, only after R01/R09) and returned-payment fees (R01/R09
+/// only); `clean` is false with each breach named.
+#[utoipa::path(get, path = "/api/v1/ach/verify", tag = "money in",
+    responses((status = 200, body = AchVerify)),
+    security(("bearer" = ["reports.read"])))]
+pub async fn verify(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<AchVerify>> {
+    Ok(Json(state.store.ach_verify(&p.org).await?))
 }

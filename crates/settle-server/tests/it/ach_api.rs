@@ -118,5 +118,13 @@ async fn a_debit_goes_out_and_comes_back_over_the_api() {
             .await;
         assert_eq!(rates.status, StatusCode::OK, "{name}: {}", rates.body);
         assert_eq!(rates.body.as_array().unwrap().len(), 3, "{name}");
+        let replay = srv.get(&auditor, "/api/v1/ach/verify").await;
+        assert_eq!(
+            (replay.status, replay.body["clean"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{name}: {}",
+            replay.body
+        );
+        assert_eq!(replay.body["fees_checked"], 1, "{name}: the R01 fee checked against its code");
     }
 }

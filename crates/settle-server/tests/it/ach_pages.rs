@@ -136,5 +136,6 @@ async fn the_ach_page_takes_a_mandate_runs_the_day_and_applies_the_answer() {
             body.contains("****0001") && !body.contains("7770001"),
             "{name}: the bank account by its last four digits only"
         );
+        assert!(body.contains("every rule held"), "{name}: the rules replayed on the page");
     }
 }

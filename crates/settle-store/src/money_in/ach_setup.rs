@@ -500,7 +500,13 @@ impl Store {
                 org.org_id,
                 mandate_id,
                 today,
-                ("new_details", "", &before_text, &after_text, "new bank details from the payer"),
+                (
+                    "new_details",
+                    "",
+                    &before.status,
+                    status.as_str(),
+                    &format!("new bank details from the payer: {before_text} -> {after_text}"),
+                ),
                 Some((status, "")),
             )
             .await?;

@@ -4,7 +4,8 @@
 //! one at a time (`ach_debits`), the daily run that writes one NACHA file
 //! per originating account and posts what it debits (`ach_run`), the
 //! bank's return and change file applied all or nothing (`ach_returns`),
-//! and what was sent, received and returned, read (`ach_read`).
+//! what was sent, received and returned, read (`ach_read`), and all of it
+//! replayed against the rules (`ach_verify`).
 //!
 //! The rules are the domain's (`settle_domain::ach`): what a code means and
 //! asks, when a debit may go, how a change corrects a mandate. Bank
@@ -18,12 +19,14 @@ mod ach_read;
 mod ach_returns;
 mod ach_run;
 mod ach_setup;
+mod ach_verify;
 
 pub use ach_debits::{AutopayPlan, DebitView, NewDebit};
 pub use ach_read::{AchFileView, ReturnRateView};
 pub use ach_returns::{ReturnApplied, ReturnsApplied};
 pub use ach_run::AchRun;
 pub use ach_setup::{MandateChangeView, MandateView, NewBankDetails, NewMandate, NewOriginator, OriginatorView};
+pub use ach_verify::{AchFinding, AchVerify};
 
 /// A bank account number as pages, the API and the CLI show it.
 pub fn masked(account: &str) -> String {

@@ -263,6 +263,25 @@ async fn debits_go_out_come_back_by_code_and_go_again() {
         let overall = rates.iter().find(|r| r.name.contains("overall")).unwrap();
         assert_eq!((overall.returns, overall.debits, overall.over), (2, 5, true), "{name}: {rates:#?}");
         assert_verified(store, &org).await;
+
+        // The rules replayed over everything sent: clean. Then P-3's debit,
+        // moved around Settle into the file made after its mandate was
+        // revoked, is named by its rule.
+        let replay = store.ach_verify(&org).await.unwrap();
+        assert!(replay.clean, "{name}: {replay:#?}");
+        assert_eq!((replay.debits_checked, replay.fees_checked), (6, 1), "{name}: {replay:#?}");
+        sqlx::query("UPDATE ach_debit SET file_id = (SELECT MAX(file_id) FROM ach_file WHERE org_id = $1 AND direction = 'sent'), status = 'in_file' WHERE org_id = $1 AND debit_id = (SELECT MIN(debit_id) FROM ach_debit WHERE org_id = $1 AND mandate_id = $2 AND status = 'returned')")
+            .bind(org.org_id)
+            .bind(m3.mandate_id)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let replay = store.ach_verify(&org).await.unwrap();
+        let rules: Vec<&str> = replay.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(
+            !replay.clean && rules.contains(&"mandate"),
+            "{name}: a debit in a file made after its mandate was revoked: {replay:#?}"
+        );
     }
 }
 

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use settle_store::money_in::{
-    AchFileView, AutopayPlan, DebitView, MandateView, NewDebit, NewMandate, NewOriginator, OriginatorView, ReturnRateView, ReturnsApplied,
+    AchFileView, AchVerify, AutopayPlan, DebitView, MandateView, NewDebit, NewMandate, NewOriginator, OriginatorView, ReturnRateView, ReturnsApplied,
 };
 
 use crate::web::{encode, render, store_error_page, today, Ctx, Errors, FormData};
@@ -25,6 +25,7 @@ struct AchPage<'a> {
     mandates: Vec<MandateView>,
     debits: Vec<DebitView>,
     files: Vec<AchFileView>,
+    replay: AchVerify,
     applied: Option<ReturnsApplied>,
     msg: String,
     errors: Errors,
@@ -48,9 +49,10 @@ async fn page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: Fo
             state.store.mandates(org, None).await?,
             state.store.ach_debits(org, None, None, 100).await?,
             state.store.ach_files(org, 30).await?,
+            state.store.ach_verify(org).await?,
         ))
     };
-    let (originators, rates, mandates, debits, files) = match loaded.await {
+    let (originators, rates, mandates, debits, files, replay) = match loaded.await {
         Ok(all) => all,
         Err(e) => return store_error_page(Some(ctx), e),
     };
@@ -62,6 +64,7 @@ async fn page(state: &AppState, ctx: &Ctx, msg: String, errors: Errors, form: Fo
         mandates,
         debits,
         files,
+        replay,
         applied,
         msg,
         errors,
