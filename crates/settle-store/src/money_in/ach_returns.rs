@@ -10,7 +10,7 @@
 
 use crate::billing::ReversePayment;
 use crate::money_in::ach_debits::{insert_debit, DebitRow};
-use crate::money_in::ach_setup::{account_kind, originators_in, record_change};
+use crate::money_in::ach_setup::{account_kind, account_kind_text, originators_in, record_change};
 use crate::money_in::masked;
 use crate::platform::Organisation;
 use crate::write::{fmt, parse_date};
@@ -18,7 +18,6 @@ use crate::{now_text, sha256_hex, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use settle_domain::ach::mandate::{add_banking_days, apply_change, BankDetails};
 use settle_domain::ach::nacha::{self, Addenda};
-use settle_domain::ach::nacha_write::AccountKind;
 use settle_domain::ach::returns::{decide, MandateAction};
 use settle_domain::ach::RoutingNumber;
 use settle_domain::money::Currency;
@@ -354,15 +353,7 @@ impl Store {
             individual_id: a.account_number.clone(),
         };
         let status: String = r.try_get("status")?;
-        let describe = |d: &BankDetails| {
-            format!(
-                "{} {} {} {}",
-                d.routing.as_str(),
-                masked(&d.account),
-                if d.kind == AccountKind::Checking { "checking" } else { "savings" },
-                d.name
-            )
-        };
+        let describe = |d: &BankDetails| format!("{} {} {} {}", d.routing.as_str(), masked(&d.account), account_kind_text(d.kind), d.name);
         match apply_change(&details, &a.code, corrected) {
             Ok(new) => {
                 sqlx::query(
@@ -372,7 +363,7 @@ impl Store {
                 .bind(a.mandate_id)
                 .bind(new.routing.as_str())
                 .bind(&new.account)
-                .bind(if new.kind == AccountKind::Checking { "checking" } else { "savings" })
+                .bind(account_kind_text(new.kind))
                 .bind(&new.name)
                 .execute(&mut *conn)
                 .await?;

@@ -148,6 +148,14 @@ pub(super) fn channel_text(channel: Channel) -> &'static str {
     }
 }
 
+/// The text `account_kind` reads back.
+pub(super) fn account_kind_text(kind: AccountKind) -> &'static str {
+    match kind {
+        AccountKind::Checking => "checking",
+        AccountKind::Savings => "savings",
+    }
+}
+
 pub(super) fn account_kind(text: &str) -> Result<AccountKind> {
     match text.trim().to_ascii_lowercase().as_str() {
         "checking" => Ok(AccountKind::Checking),
@@ -393,7 +401,7 @@ impl Store {
                 .bind(&holder)
                 .bind(routing.as_str())
                 .bind(&bank)
-                .bind(if kind == AccountKind::Checking { "checking" } else { "savings" })
+                .bind(account_kind_text(kind))
                 .bind(channel_text(channel))
                 .bind(entry_class(channel))
                 .bind(&words)
@@ -489,7 +497,7 @@ impl Store {
             .bind(mandate_id)
             .bind(routing.as_str())
             .bind(&bank)
-            .bind(if kind == AccountKind::Checking { "checking" } else { "savings" })
+            .bind(account_kind_text(kind))
             .bind(&holder)
             .execute(&mut *conn)
             .await?;
