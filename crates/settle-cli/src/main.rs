@@ -93,6 +93,9 @@ enum Command {
     /// ACH: routing numbers, NACHA files read, originating accounts, mandates, debits, the daily run, returns.
     #[command(subcommand)]
     Ach(money_in::ach::AchCommand),
+    /// The books out to a general ledger (QuickBooks, Xero, CSV): mapping, daily journals, closing a period.
+    #[command(subcommand)]
+    Books(billing::gl_export::BooksCommand),
     /// A bank that answers a NACHA file with returns and changes by rules (tests, the demo).
     BankSim(money_in::ach::BankSimArgs),
     /// Code sets: ICD-10-CM.
@@ -397,6 +400,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Command::Queue(command) => return collections::dunning::queue(&store, &org, command, today()).await,
             Command::Plan(command) => return collections::dunning::plan(&store, &org, command, today()).await,
             Command::Ach(command) => return money_in::ach_books::run(&store, &org, command, today()).await,
+            Command::Books(command) => return billing::gl_export::run(&store, &org, command, today()).await,
             Command::Settlement(command) => return collections::dunning::settlement(&store, &org, command, today()).await,
             Command::Outbox(command) => return collections::dunning::outbox(&store, &org, command).await,
             Command::Settings(SettingsCommand::Show) => {

@@ -156,10 +156,12 @@ pub enum Permission {
     /// patient's items. Collectors work balances without them (HIPAA's
     /// minimum necessary, 45 CFR 164.502(b)).
     ClinicalRead,
+    /// Send the day's journals to the general ledger and close periods.
+    BooksExport,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::AccountsRead,
         Permission::AccountsWrite,
         Permission::ContactsWrite,
@@ -183,6 +185,7 @@ impl Permission {
         Permission::CollectionsWork,
         Permission::CollectionsManage,
         Permission::ClinicalRead,
+        Permission::BooksExport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +213,7 @@ impl Permission {
             Permission::CollectionsWork => "collections.work",
             Permission::CollectionsManage => "collections.manage",
             Permission::ClinicalRead => "clinical.read",
+            Permission::BooksExport => "books.export",
         }
     }
 }
@@ -248,6 +252,7 @@ mod tests {
             Permission::ClaimsWrite,
             Permission::CollectionsWork,
             Permission::CollectionsManage,
+            Permission::BooksExport,
         ];
         assert!(writes.iter().all(|p| !Role::Auditor.allows(*p)));
         assert!(Role::Auditor.allows(Permission::AuditRead));

@@ -22,6 +22,7 @@ pub mod compliance;
 pub mod dunning;
 pub mod events;
 pub mod follow_up;
+pub mod gl_export;
 pub mod icd10;
 pub mod invoice;
 pub mod ledger;

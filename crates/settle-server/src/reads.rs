@@ -19,6 +19,11 @@ pub const SHOWS_NO_PERSON: &[&str] = &[
     "/api/v1/audit/anchor",
     "/api/v1/audit/verify",
     "/api/v1/auth/me",
+    "/api/v1/books/closes",
+    "/api/v1/books/due",
+    "/api/v1/books/exports",
+    "/api/v1/books/exports/{id}/file",
+    "/api/v1/books/mapping",
     "/api/v1/collections/kpis",
     "/api/v1/collections/policy",
     "/api/v1/dunning/policy",
@@ -39,6 +44,8 @@ pub const SHOWS_NO_PERSON: &[&str] = &[
     "/claims/setup",
     "/claims/icd10",
     "/accounts/new",
+    "/books",
+    "/books/exports/{id}/file",
 ];
 
 /// Runs a request's handler with its reads collected, then writes them as

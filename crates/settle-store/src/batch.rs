@@ -193,6 +193,9 @@ pub struct Batch {
     new_invoices: std::collections::HashMap<i64, usize>,
     /// Entries added, in order, with their digests for the journal's chain.
     entry_digests: Vec<(i64, [u8; 32])>,
+    /// The earliest day an entry of this batch is dated, checked against
+    /// the day the books are closed through when it is flushed.
+    earliest_entry: Option<jiff::civil::Date>,
     /// Rows inserted by this batch's flushes so far, and the count at which
     /// PostgreSQL's statistics are brought up to date next (bulk work).
     written: u64,
@@ -250,7 +253,9 @@ impl Batch {
 
     /// Adds a balanced entry and its postings.
     pub fn add_entry(&mut self, org_id: i64, entry_id: i64, account_id: Option<i64>, entry: &JournalEntry, created_at: &str) {
-        let date = entry.effective_date().to_string();
+        let day = entry.effective_date();
+        self.earliest_entry = Some(self.earliest_entry.map_or(day, |e| e.min(day)));
+        let date = day.to_string();
         let currency = entry.currency().code().to_string();
         let postings: Vec<crate::platform::chain::PostingFacts<'_>> = entry
             .postings()
@@ -351,6 +356,11 @@ impl Batch {
         // The journal's chain moves with the entries, in this transaction.
         let digests = std::mem::take(&mut self.entry_digests);
         crate::platform::chain::extend(conn, org_id, &digests).await?;
+        // After the head is held (PostgreSQL: locked until commit), so a
+        // close that takes the head first is seen here, never raced.
+        if let Some(earliest) = self.earliest_entry.take() {
+            crate::gl_export::refuse_closed(conn, org_id, earliest).await?;
+        }
         // A large flush on PostgreSQL checks its foreign keys once per key
         // rather than once per row (see `foreign_keys`).
         let mut plan = if self.row_count >= crate::foreign_keys::AT_LEAST_ROWS {

@@ -17,6 +17,7 @@ mod error;
 mod failover;
 mod filter;
 mod foreign_keys;
+pub mod gl_export;
 mod group;
 pub mod money_in;
 pub mod names;

@@ -436,6 +436,8 @@ pub(crate) const COUNTERS: &[&str] = &[
     "ach_mandate",
     "ach_file",
     "ach_debit",
+    "gl_export",
+    "books_close",
 ];
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! hledger, ledger and beancount).
 
 mod export;
+pub(crate) mod gl_export;
 pub(crate) mod import;
 pub(crate) mod write_offs;
 

@@ -3,6 +3,7 @@
 //! write-offs and refunds. Deterministic for a given seed and date.
 
 pub mod ach;
+pub mod books_out;
 pub mod claims;
 pub mod collections;
 pub mod follow_up;
@@ -231,6 +232,8 @@ pub async fn run(store: &Store, accounts: u32, as_of: Date, seed: u64, hints: bo
         println!("Collections for {}: {collections}.", org.slug);
         let ach = crate::demo::ach::build(store, &org, as_of).await?;
         println!("ACH for {}: {ach}.", org.slug);
+        let books = crate::demo::books_out::build(store, &org, as_of).await?;
+        println!("Books out for {}: {books}.", org.slug);
     }
     for profile in &PROFILES {
         let org = store.organisation(Some(profile.slug)).await?;

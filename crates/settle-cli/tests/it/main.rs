@@ -3,6 +3,7 @@
 
 mod ach;
 mod addresses;
+mod books_out;
 mod claims837;
 mod claims837_roundtrip;
 mod contacts;

@@ -45,6 +45,7 @@ use crate::AppState;
         (name = "collections", description = "The contact gate (Regulation F), the contact log, consumers' requests and disputes, letters"),
         (name = "dunning", description = "Dunning policy and runs, the work queue, payment plans and settlements"),
         (name = "money in", description = "ACH: originating accounts, mandates, debits and autopay, the daily run, returns and changes, return rates"),
+        (name = "books out", description = "The books out to a general ledger: the mapping, daily summary journals (QuickBooks Online, QuickBooks Desktop IIF, Xero, CSV), closing a period"),
     )
 )]
 struct ApiDoc;
@@ -189,6 +190,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(money_in::show_file))
         .routes(routes!(money_in::return_rates))
         .routes(routes!(money_in::verify))
+        .routes(routes!(billing::gl_export::mapping, billing::gl_export::set_mapping))
+        .routes(routes!(billing::gl_export::due))
+        .routes(routes!(billing::gl_export::export, billing::gl_export::exports))
+        .routes(routes!(billing::gl_export::file))
+        .routes(routes!(billing::gl_export::close))
+        .routes(routes!(billing::gl_export::closes))
 }
 
 /// Adds what every operation shares: the bearer scheme, the problem

@@ -168,6 +168,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/ach/run", post(money_in::ach::run))
         .route("/ach/returns", post(money_in::ach::returns))
         .route("/ach/files/{id}", get(money_in::ach::file))
+        .route("/books", get(billing::gl_export::books))
+        .route("/books/exports", post(billing::gl_export::export))
+        .route("/books/exports/{id}/file", get(billing::gl_export::file))
+        .route("/books/mapping", post(billing::gl_export::map))
+        .route("/books/close", post(billing::gl_export::close))
         .route("/collections/verify", get(collections::dunning::verify))
         .route("/addresses/unread", get(billing::addresses::unread))
         .route("/names/unread", get(billing::addresses::unread_names))
@@ -430,6 +435,9 @@ impl Ctx {
     }
     pub fn can_reports(&self) -> bool {
         self.can(ReportsRead)
+    }
+    pub fn can_books(&self) -> bool {
+        self.can(JournalRead)
     }
     pub fn can_users(&self) -> bool {
         self.can(UsersManage)

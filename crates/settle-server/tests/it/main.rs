@@ -5,6 +5,7 @@ mod ach_api;
 mod ach_pages;
 mod admin_pages;
 mod bad_input;
+mod books_out;
 mod browser;
 mod browser_admin;
 mod browser_sweep;

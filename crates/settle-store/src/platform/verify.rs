@@ -106,6 +106,25 @@ const CHECKS: &[(&str, &str)] = &[
          GROUP BY p.payment_id, p.amount_minor, p.unapplied_minor HAVING p.unapplied_minor + COALESCE(SUM(a.amount_minor), 0) <> p.amount_minor",
     ),
     (
+        "no entry dated in a closed period after the close",
+        // The flush refuses such an entry (`gl_export::refuse_closed`); one
+        // here was written around Settle, or the close was.
+        "SELECT 'entry ' || CAST(e.entry_id AS TEXT) || ' dated ' || e.effective_date || ', closed through ' || c.closed_through AS subject, 0 AS expected, 1 AS found \
+         FROM journal_entry e JOIN books_close c ON c.org_id = e.org_id AND e.effective_date <= c.closed_through AND e.entry_id > c.last_entry_id WHERE e.org_id = $1",
+    ),
+    (
+        "a closed day's exported journals equal its postings",
+        // What went to the general ledger for a closed day, summed over every
+        // journal of that day, is what the journal holds for it.
+        "SELECT 'day ' || k.day || ' ' || k.currency || ' account ' || k.gl_code AS subject, CAST(SUM(k.journal) AS BIGINT) AS expected, CAST(SUM(k.sent) AS BIGINT) AS found FROM ( \
+         SELECT p.effective_date AS day, p.currency, p.gl_code, p.amount_minor AS journal, 0 AS sent FROM posting p WHERE p.org_id = $1 \
+         AND p.effective_date <= (SELECT MAX(closed_through) FROM books_close WHERE org_id = $1) \
+         AND EXISTS (SELECT 1 FROM gl_export_journal j WHERE j.org_id = $1 AND j.day = p.effective_date AND j.currency = p.currency) \
+         UNION ALL SELECT j.day, j.currency, l.gl_code, 0, l.amount_minor FROM gl_export_journal j JOIN gl_export_line l ON l.org_id = j.org_id AND l.journal_id = j.journal_id \
+         WHERE j.org_id = $1 AND j.day <= (SELECT MAX(closed_through) FROM books_close WHERE org_id = $1) \
+         ) k GROUP BY k.day, k.currency, k.gl_code HAVING SUM(k.journal) <> SUM(k.sent)",
+    ),
+    (
         "item balance within zero and its amount",
         "SELECT 'item ' || reference AS subject, amount_minor AS expected, balance_minor AS found FROM open_item WHERE org_id = $1 AND (balance_minor < 0 OR balance_minor > amount_minor)",
     ),

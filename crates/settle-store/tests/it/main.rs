@@ -7,6 +7,7 @@ mod addresses;
 mod audit;
 mod authorizations;
 mod backends;
+mod books_out;
 mod claim_facts;
 mod claim_import;
 mod claim_life;

@@ -19,6 +19,10 @@ const ENGINE_SPECIFIC: &[(&str, &str)] = &[
         "0034_follow_up_rank.sql",
         "the follow-up ranking's change triggers: SQLite's trigger bodies against PostgreSQL's trigger function",
     ),
+    (
+        "0042_gl_export.sql",
+        "the exports' and closes' append-only triggers, as in 0002 (and TRUNCATE refused, as in 0020)",
+    ),
 ];
 
 fn tree(engine: &str) -> BTreeMap<String, String> {

@@ -5,6 +5,7 @@
 
 pub(super) mod accounts;
 pub(super) mod events;
+pub(super) mod gl_export;
 pub(super) mod imports;
 pub(super) mod office;
 pub(super) mod reports;

@@ -7,6 +7,7 @@
 pub(super) mod addresses;
 pub(super) mod charts;
 pub(super) mod forms;
+pub(super) mod gl_export;
 pub(super) mod invoices_list;
 pub(super) mod pages;
 pub(super) mod reports;
