@@ -96,6 +96,9 @@ enum Command {
     /// The books out to a general ledger (QuickBooks, Xero, CSV): mapping, daily journals, closing a period.
     #[command(subcommand)]
     Books(billing::gl_export::BooksCommand),
+    /// Bank statements (BAI2) read whole, without the books.
+    #[command(subcommand)]
+    Bank(money_in::bank::BankCommand),
     /// A bank that answers a NACHA file with returns and changes by rules (tests, the demo).
     BankSim(money_in::ach::BankSimArgs),
     /// Code sets: ICD-10-CM.
@@ -317,6 +320,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             return money_in::ach::run(command);
         }
     }
+    if let Command::Bank(command) = &cli.command {
+        return money_in::bank::run(command);
+    }
     if let Command::BankSim(args) = &cli.command {
         return money_in::ach::bank_sim(args, today());
     }
@@ -375,6 +381,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             | Command::Permissions
             | Command::X12(_)
             | Command::BankSim(_)
+            | Command::Bank(_)
             | Command::Codes(_) => {
                 unreachable!("handled above")
             }

@@ -12,6 +12,7 @@ pub mod address;
 pub mod aging;
 pub mod allocation;
 pub mod authorizations;
+pub mod bank;
 pub mod calendar;
 pub mod carc;
 pub mod claim_facts;

@@ -243,6 +243,11 @@ impl Batch {
         self.row_count += 1;
     }
 
+    /// The earliest day an entry staged since the last flush is dated.
+    pub(crate) fn earliest_entry(&self) -> Option<jiff::civil::Date> {
+        self.earliest_entry
+    }
+
     pub fn row_count(&self) -> usize {
         self.row_count
     }

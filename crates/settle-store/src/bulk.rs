@@ -128,6 +128,9 @@ impl Store {
         let mut outcome = BulkOutcome::default();
         let mut done: u64 = 0;
         let mut default_terms: Option<String> = None;
+        // Read once, so a row dated in a closed period is named by its line
+        // (the flush refuses it in any case, under the journal's lock).
+        let closed = crate::gl_export::closed_through(tx.conn(), org.org_id).await.map_err(outer)?;
         for (index, command) in commands.into_iter().enumerate() {
             let at = |error: StoreError| BulkError { index, error };
             let conn = tx.conn();
@@ -208,6 +211,12 @@ impl Store {
                     }
                     outcome.adjustments += 1;
                 }
+            }
+            if let Some(refusal) = batch
+                .earliest_entry()
+                .and_then(|day| settle_domain::gl_export::closed_period_refusal(day, closed))
+            {
+                return Err(at(StoreError::invalid("effective_date", refusal)));
             }
             if batch.row_count() >= FLUSH_ROWS {
                 batch.flush(tx.conn(), org.org_id).await.map_err(at)?;

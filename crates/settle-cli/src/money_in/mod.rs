@@ -2,3 +2,4 @@
 
 pub mod ach;
 pub mod ach_books;
+pub mod bank;

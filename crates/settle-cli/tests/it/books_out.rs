@@ -88,8 +88,33 @@ fn the_day_goes_out_once_and_a_closed_period_takes_nothing() {
     ok(d, &["books", "close", "--through", "2026-11-30", "--note", "November"]);
     let err = refused(d, &["payment", "post", "P-1", "5.00", "--method", "check", "--date", "2026-11-20"]);
     assert!(err.contains("closed through 2026-11-30"), "{err}");
+    // A file import: the row dated in the closed period is named by its line, nothing imported.
+    let csv = d.join("payments.csv");
+    std::fs::write(
+        &csv,
+        "account_number,amount,method,received_on\nP-1,1.00,cash,2026-12-02\nP-1,2.00,cash,2026-11-30\n",
+    )
+    .unwrap();
+    let err = refused(d, &["import", "payments", csv.to_str().unwrap()]);
+    assert!(err.contains("line 3") && err.contains("2026-11-30 is in a closed period"), "{err}");
     ok(d, &["payment", "post", "P-1", "5.00", "--method", "check", "--date", "2026-12-01"]);
     assert!(ok(d, &["books", "closes"]).contains("through 2026-11-30"));
     let verify = ok(d, &["verify"]);
     assert!(!verify.to_lowercase().contains("disagree") || verify.contains("0 disagree"), "{verify}");
+}
+
+#[test]
+fn a_bank_statement_reads_whole_or_is_refused_by_line() {
+    let sample = |name: &str| format!("{}/../../testdata/bai2/{name}", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &["bank", "read", &sample("sample1.txt")]);
+    assert!(
+        out.contains("17 transaction(s)") && out.contains("debit") && out.contains("RETURNED CHEQUE"),
+        "{out}"
+    );
+    let json = ok(dir.path(), &["bank", "read", &sample("sample2.txt"), "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["amount"], "4500.00");
+    let err = refused(dir.path(), &["bank", "read", &sample("sample4-continuations-newline-delimited.txt")]);
+    assert!(err.contains("refused, nothing read") && err.contains("number of records: says 26"), "{err}");
 }

@@ -185,3 +185,46 @@ async fn days_go_once_corrections_go_as_new_journals_and_a_closed_period_takes_n
         );
     }
 }
+
+#[tokio::test]
+async fn a_close_and_payments_at_once_never_leave_a_payment_in_the_closed_period() {
+    for backend in all().await {
+        let (store, name) = (&backend.store, backend.name);
+        let org = store.create_organisation("clinic", "Riverside", "USD").await.unwrap();
+        account(store, &org, "P-1").await;
+        invoice(store, &org, "P-1", "2026-11-01", "9000.00").await;
+        let payments = async {
+            let mut kept = 0;
+            for n in 0..40 {
+                if pay(store, &org, "P-1", "2026-11-30", &format!("{}.00", 1 + n % 3)).await.is_ok() {
+                    kept += 1;
+                }
+            }
+            kept
+        };
+        let close = async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            store
+                .close_books(
+                    &org,
+                    &CloseBooks {
+                        through: date("2026-11-30"),
+                        note: String::new(),
+                        without_export: true,
+                    },
+                )
+                .await
+                .unwrap()
+        };
+        let (kept, closed) = tokio::join!(payments, close);
+        // Every payment kept was written before the close took the journal.
+        let after: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry WHERE org_id = $1 AND entry_id > $2")
+            .bind(org.org_id)
+            .bind(closed.last_entry_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(after, 0, "{name}: {kept} kept, yet entries after the close");
+        assert_verified(store, &org).await;
+    }
+}
