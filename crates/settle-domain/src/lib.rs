@@ -22,6 +22,7 @@ pub mod codes;
 pub mod compliance;
 pub mod dunning;
 pub mod events;
+pub mod file_problem;
 pub mod follow_up;
 pub mod gl_export;
 pub mod icd10;

@@ -191,18 +191,7 @@ fn read(path: &PathBuf, format: crate::Format) -> Result<ExitCode> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let file = match nacha::read(&text) {
         Ok(file) => file,
-        Err(problems) => {
-            eprintln!(
-                "{}: refused, nothing read ({} problem{}):",
-                path.display(),
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            for p in &problems {
-                eprintln!("  {p}");
-            }
-            return Ok(ExitCode::FAILURE);
-        }
+        Err(problems) => return Ok(super::refused(path, &problems)),
     };
     let rows = rows(&file);
     match format {

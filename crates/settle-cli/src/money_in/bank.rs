@@ -39,18 +39,7 @@ pub fn run(command: &BankCommand) -> Result<ExitCode> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let file = match bai2::read(&text) {
         Ok(file) => file,
-        Err(problems) => {
-            eprintln!(
-                "{}: refused, nothing read ({} problem{}):",
-                path.display(),
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            for p in &problems {
-                eprintln!("  {p}");
-            }
-            return Ok(ExitCode::FAILURE);
-        }
+        Err(problems) => return Ok(super::refused(path, &problems)),
     };
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (g, group) in file.groups.iter().enumerate() {

@@ -90,19 +90,7 @@ pub enum Addenda {
     },
 }
 
-/// One problem with a file: where, which field, what.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, {}: {}", self.line, self.field, self.message)
-    }
-}
+pub use crate::file_problem::Problem;
 
 /// Reads a NACHA file, or says every problem found (up to a hundred); a
 /// file with any problem is refused whole.

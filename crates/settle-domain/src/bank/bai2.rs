@@ -8,19 +8,7 @@
 
 use jiff::civil::Date;
 
-/// One problem, by physical line (1-based) and field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, {}: {}", self.line, self.field, self.message)
-    }
-}
+pub use crate::file_problem::Problem;
 
 /// When the funds are available.
 #[derive(Clone, Debug, PartialEq, Eq)]
