@@ -362,7 +362,11 @@ impl Batch {
         let digests = std::mem::take(&mut self.entry_digests);
         crate::platform::chain::extend(conn, org_id, &digests).await?;
         // After the head is held (PostgreSQL: locked until commit), so a
-        // close that takes the head first is seen here, never raced.
+        // close that takes the head first is seen here, never raced. Its own
+        // statement on purpose: read in the head's SELECT ... FOR UPDATE it
+        // would come from that statement's snapshot, taken before the wait
+        // for the lock, and miss a close committed during the wait (a test
+        // racing a close with payments caught it).
         if let Some(earliest) = self.earliest_entry.take() {
             crate::gl_export::refuse_closed(conn, org_id, earliest).await?;
         }

@@ -288,16 +288,24 @@ impl Store {
                 let mapping = mapping_in(conn, org.org_id).await?;
                 let content = rendered(format, &journals, &mapping)?;
                 let export_id = next_ids(conn, org.org_id, "gl_export", 1).await?;
+                let view = GlExportView {
+                    export_id,
+                    from: from.map(|d| d.to_string()),
+                    through: cmd.through.to_string(),
+                    created_at: now_text(),
+                    created_by: current_actor().name,
+                    journals: journals.iter().map(|j| journal_view(j, &mapping)).collect(),
+                };
                 sqlx::query(
                     "INSERT INTO gl_export (org_id, export_id, from_date, through_date, journals, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(org.org_id)
                 .bind(export_id)
-                .bind(from.map(|d| d.to_string()))
-                .bind(cmd.through.to_string())
+                .bind(&view.from)
+                .bind(&view.through)
                 .bind(journals.len() as i64)
-                .bind(now_text())
-                .bind(current_actor().name)
+                .bind(&view.created_at)
+                .bind(&view.created_by)
                 .execute(&mut *conn)
                 .await?;
                 for j in &journals {
@@ -320,7 +328,6 @@ impl Store {
                             .await?;
                     }
                 }
-                let (view, _, _) = load(conn, org.org_id, export_id).await?;
                 let ids: Vec<&str> = journals.iter().map(|j| j.id.as_str()).collect();
                 tx.audit(
                     org.org_id,

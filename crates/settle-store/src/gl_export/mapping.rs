@@ -116,10 +116,12 @@ impl Store {
         self.write(|tx| {
             let rows = rows.clone();
             Box::pin(async move {
+                // What each account went to before, read once for the trail.
+                let before = views(tx.conn(), org.org_id).await?;
+                let (at, by) = (now_text(), current_actor().name);
                 let mut out = Vec::with_capacity(rows.len());
                 for (gl, target) in rows {
                     let conn = tx.conn();
-                    let before = views(conn, org.org_id).await?.into_iter().find(|v| v.gl_code == gl.code());
                     sqlx::query("DELETE FROM gl_mapping WHERE org_id = $1 AND gl_code = $2")
                         .bind(org.org_id)
                         .bind(gl.code())
@@ -130,24 +132,24 @@ impl Store {
                         .bind(gl.code())
                         .bind(&target.account)
                         .bind(&target.id)
-                        .bind(now_text())
-                        .bind(current_actor().name)
+                        .bind(&at)
+                        .bind(&by)
                         .execute(&mut *conn)
                         .await?;
-                    let after = views(conn, org.org_id)
-                        .await?
-                        .into_iter()
-                        .find(|v| v.gl_code == gl.code())
-                        .ok_or_else(|| StoreError::Corrupt("gl_mapping row just written is missing".into()))?;
+                    let after = MappingView {
+                        gl_code: gl.code().to_string(),
+                        gl_account: gl.name().to_string(),
+                        target_account: target.account,
+                        target_id: target.id,
+                        changed_at: at.clone(),
+                        changed_by: by.clone(),
+                    };
+                    let was = before.iter().find(|v| v.gl_code == gl.code() && !v.target_account.is_empty());
                     tx.audit(
                         org.org_id,
                         "gl.mapping",
                         &format!("gl_mapping:{}", gl.code()),
-                        before
-                            .filter(|b| !b.target_account.is_empty())
-                            .map(|b| serde_json::to_value(&b))
-                            .transpose()?
-                            .as_ref(),
+                        was.map(serde_json::to_value).transpose()?.as_ref(),
                         Some(&serde_json::to_value(&after)?),
                     )
                     .await?;
