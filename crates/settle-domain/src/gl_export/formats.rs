@@ -33,6 +33,14 @@ impl Target {
         if account.chars().count() > 100 {
             return Err(("target_account", "at most 100 characters".into()));
         }
+        // A name a spreadsheet would run as a formula when the CSV is opened
+        // there; no ledger names an account so.
+        if account.starts_with(['=', '+', '-', '@']) {
+            return Err((
+                "target_account",
+                format!("cannot begin with {:?}: a spreadsheet would run it as a formula", &account[..1]),
+            ));
+        }
         for (field, text) in [("target_account", account), ("target_id", id)] {
             if let Some(c) = text.chars().find(|c| c.is_control() || *c == '"') {
                 return Err((field, format!("{c:?} cannot be carried by an IIF or CSV import")));

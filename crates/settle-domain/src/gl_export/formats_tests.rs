@@ -60,6 +60,9 @@ fn targets_refuse_what_an_import_cannot_carry() {
     assert_eq!(Target::new("Say \"cash\"", "").unwrap_err().0, "target_account");
     assert_eq!(Target::new("Cash", "4 5").unwrap_err().0, "target_id");
     assert_eq!(Target::new(&"x".repeat(101), "").unwrap_err().0, "target_account");
+    let formula = Target::new("=HYPERLINK(\"http://x\")", "").unwrap_err();
+    assert!(formula.1.contains("formula"), "{formula:?}");
+    assert_eq!(Target::new("@SUM(A1)", "").unwrap_err().0, "target_account");
     assert_eq!(
         Target::new(" Checking ", " 35 ").unwrap(),
         Target {
